@@ -1,0 +1,273 @@
+/**
+ * The `.nn` grammar: one Chevrotain CstParser, rules as class properties, error recovery on.
+ *
+ * The grammar knows no layer kinds, activations or dtypes: `dense(10)` is a `call` like any other, and the
+ * checker decides what an identifier names. Values and shapes share one rule (`value`), so `[28, 28, 1]`,
+ * `[3, 3]` and `[seq, ?]` parse the same way wherever they appear.
+ */
+import { CstParser, type CstNode, type IToken } from "chevrotain";
+import * as t from "./tokens.js";
+
+export class NnParser extends CstParser {
+  constructor() {
+    super(t.allTokens, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "onlyOffset" });
+    this.performSelfAnalysis();
+  }
+
+  file = this.RULE("file", () => {
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.SUBRULE(this.importDecl) },
+        { ALT: () => this.SUBRULE(this.modelDecl) },
+        { ALT: () => this.SUBRULE(this.blockDecl) },
+        { ALT: () => this.SUBRULE(this.trainDecl) },
+      ]);
+    });
+  });
+
+  /** `import { a, b } from "./file.nn"` */
+  importDecl = this.RULE("importDecl", () => {
+    this.CONSUME(t.Import);
+    this.CONSUME(t.LBrace);
+    this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.CONSUME(t.Identifier) });
+    this.CONSUME(t.RBrace);
+    this.CONSUME(t.From);
+    this.CONSUME(t.StringLiteral);
+  });
+
+  /** `model Name { statements }` */
+  modelDecl = this.RULE("modelDecl", () => {
+    this.CONSUME(t.Model);
+    this.CONSUME(t.Identifier);
+    this.SUBRULE(this.body);
+  });
+
+  /** `block name(param, param = default)(x, y) { statements }` */
+  blockDecl = this.RULE("blockDecl", () => {
+    this.CONSUME(t.Block);
+    this.CONSUME(t.Identifier);
+    this.CONSUME(t.LParen);
+    this.MANY_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE(this.param) });
+    this.CONSUME(t.RParen);
+    this.CONSUME2(t.LParen);
+    this.MANY_SEP2({ SEP: t.Comma, DEF: () => this.CONSUME2(t.Identifier) });
+    this.CONSUME2(t.RParen);
+    this.SUBRULE(this.body);
+  });
+
+  param = this.RULE("param", () => {
+    this.CONSUME(t.Identifier);
+    this.OPTION(() => {
+      this.CONSUME(t.Equals);
+      this.SUBRULE(this.value);
+    });
+  });
+
+  /** `train Model { key: value ... }` */
+  trainDecl = this.RULE("trainDecl", () => {
+    this.CONSUME(t.Train);
+    this.CONSUME(t.Identifier);
+    this.CONSUME(t.LBrace);
+    this.MANY(() => this.SUBRULE(this.trainEntry));
+    this.CONSUME(t.RBrace);
+  });
+
+  trainEntry = this.RULE("trainEntry", () => {
+    this.CONSUME(t.Identifier);
+    this.CONSUME(t.Colon);
+    this.SUBRULE(this.value);
+    this.OPTION(() => this.CONSUME(t.Semicolon));
+  });
+
+  body = this.RULE("body", () => {
+    this.CONSUME(t.LBrace);
+    this.MANY(() => this.SUBRULE(this.statement));
+    this.CONSUME(t.RBrace);
+  });
+
+  statement = this.RULE("statement", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.inputStmt) },
+      { ALT: () => this.SUBRULE(this.outputStmt) },
+      { ALT: () => this.SUBRULE(this.returnStmt) },
+      { ALT: () => this.SUBRULE(this.repeatStmt) },
+      { ALT: () => this.SUBRULE(this.assignment) },
+      { ALT: () => this.SUBRULE(this.chain) },
+    ]);
+    this.OPTION(() => this.CONSUME(t.Semicolon));
+  });
+
+  /** `input image: [28, 28, 1] float32`; the dtype must stand on the shape's line. */
+  inputStmt = this.RULE("inputStmt", () => {
+    this.CONSUME(t.Input);
+    this.CONSUME(t.Identifier);
+    this.CONSUME(t.Colon);
+    this.SUBRULE(this.list);
+    this.OPTION({
+      GATE: () => this.LA(1).startLine === this.LA(0).endLine,
+      DEF: () => this.CONSUME2(t.Identifier),
+    });
+  });
+
+  outputStmt = this.RULE("outputStmt", () => {
+    this.CONSUME(t.Output);
+    this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.CONSUME(t.Identifier) });
+  });
+
+  returnStmt = this.RULE("returnStmt", () => {
+    this.CONSUME(t.Return);
+    this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE(this.chain) });
+  });
+
+  /** `repeat 3 { statements }` */
+  repeatStmt = this.RULE("repeatStmt", () => {
+    this.CONSUME(t.Repeat);
+    this.SUBRULE(this.expression);
+    this.SUBRULE(this.body);
+  });
+
+  /** `h = x -> conv2d(16, 3)` */
+  assignment = this.RULE("assignment", () => {
+    this.CONSUME(t.Identifier);
+    this.CONSUME(t.Equals);
+    this.SUBRULE(this.chain);
+  });
+
+  /** `x -> conv2d(16, 3) -> relu()`; a following line that starts with `->` continues the chain. */
+  chain = this.RULE("chain", () => {
+    this.SUBRULE(this.call);
+    this.MANY(() => {
+      this.CONSUME(t.Arrow);
+      this.SUBRULE2(this.call);
+    });
+  });
+
+  /** `dense(10, activation: relu)`, `flatten`, or a bare name (a tensor, symbol or parameter). */
+  call = this.RULE("call", () => {
+    this.CONSUME(t.Identifier);
+    this.OPTION(() => {
+      this.CONSUME(t.LParen);
+      this.OPTION2(() => this.SUBRULE(this.argList));
+      this.CONSUME(t.RParen);
+    });
+  });
+
+  argList = this.RULE("argList", () => {
+    this.SUBRULE(this.arg);
+    this.MANY({
+      GATE: () => this.LA(2).tokenType !== t.RParen,
+      DEF: () => {
+        this.CONSUME(t.Comma);
+        this.SUBRULE2(this.arg);
+      },
+    });
+    this.OPTION(() => this.CONSUME2(t.Comma));
+  });
+
+  arg = this.RULE("arg", () => {
+    this.OPTION(() => {
+      this.CONSUME(t.Identifier);
+      this.CONSUME(t.Colon);
+    });
+    this.SUBRULE(this.value);
+  });
+
+  value = this.RULE("value", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.list) },
+      { ALT: () => this.CONSUME(t.StringLiteral) },
+      { ALT: () => this.CONSUME(t.True) },
+      { ALT: () => this.CONSUME(t.False) },
+      { ALT: () => this.SUBRULE(this.expression) },
+    ]);
+  });
+
+  /** `[1, 2]`, `[seq, ?]`, `[[1, 1], [2, 2]]`; a trailing comma is allowed. */
+  list = this.RULE("list", () => {
+    this.CONSUME(t.LBracket);
+    this.OPTION(() => {
+      this.SUBRULE(this.value);
+      this.MANY({
+        GATE: () => this.LA(2).tokenType !== t.RBracket,
+        DEF: () => {
+          this.CONSUME(t.Comma);
+          this.SUBRULE2(this.value);
+        },
+      });
+      this.OPTION2(() => this.CONSUME2(t.Comma));
+    });
+    this.CONSUME(t.RBracket);
+  });
+
+  expression = this.RULE("expression", () => {
+    this.SUBRULE(this.term);
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.CONSUME(t.Plus) }, { ALT: () => this.CONSUME(t.Minus) }]);
+      this.SUBRULE2(this.term);
+    });
+  });
+
+  term = this.RULE("term", () => {
+    this.SUBRULE(this.unary);
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.CONSUME(t.Star) }, { ALT: () => this.CONSUME(t.Slash) }]);
+      this.SUBRULE2(this.unary);
+    });
+  });
+
+  unary = this.RULE("unary", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(t.Minus);
+          this.SUBRULE(this.unary);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.primary) },
+    ]);
+  });
+
+  primary = this.RULE("primary", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(t.NumberLiteral) },
+      { ALT: () => this.CONSUME(t.Question) },
+      { ALT: () => this.SUBRULE(this.call) },
+      {
+        ALT: () => {
+          this.CONSUME(t.LParen);
+          this.SUBRULE(this.expression);
+          this.CONSUME(t.RParen);
+        },
+      },
+    ]);
+  });
+}
+
+/** One shared instance: building a Chevrotain parser (self-analysis) is the expensive part. */
+export const nnParser = new NnParser();
+
+export interface ParsedCst {
+  readonly cst: CstNode;
+  readonly lexErrors: readonly { offset: number; length: number; message: string }[];
+  readonly parseErrors: readonly { token: IToken; previous: IToken | undefined; message: string; ruleStack: string[] }[];
+  readonly comments: readonly IToken[];
+}
+
+/** Lexes and parses a whole file; never throws on bad input. */
+export function parseCst(text: string): ParsedCst {
+  const lexed = t.nnLexer.tokenize(text);
+  nnParser.input = lexed.tokens;
+  const cst = nnParser.file();
+  const parseErrors = nnParser.errors.map((e) => ({
+    token: e.token,
+    previous: (e as { previousToken?: IToken }).previousToken,
+    message: e.message,
+    ruleStack: e.context.ruleStack,
+  }));
+  return {
+    cst,
+    lexErrors: lexed.errors.map((e) => ({ offset: e.offset, length: e.length, message: e.message })),
+    parseErrors,
+    comments: lexed.groups["comments"] ?? [],
+  };
+}

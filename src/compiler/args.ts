@@ -1,0 +1,220 @@
+/**
+ * Argument checking for anything called like a function: layers, blocks' callees, optimizers, data sources.
+ * Positional arguments are named by the callee's `positional` order, then the whole object is validated
+ * against the callee's JSON Schema with ajv; each ajv error is mapped back to the span of the argument (or
+ * the list element) it is about.
+ */
+import { Ajv, type ErrorObject, type SchemaObject, type ValidateFunction } from "ajv";
+import type * as ast from "./ast.js";
+import { diagnostic, type Diagnostic, type Result } from "./diagnostics.js";
+import { evaluate, type Scope, type SpanMap } from "./evaluate.js";
+import type { JsonValue } from "./ir.js";
+import { didYouMean } from "./suggest.js";
+
+/** Anything with named, schema-checked arguments. */
+export interface Callable {
+  readonly name: string;
+  readonly positional: readonly string[];
+  readonly schema: SchemaObject;
+}
+
+export type ArgValues = { [name: string]: JsonValue };
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true });
+const compiled = new WeakMap<SchemaObject, ValidateFunction>();
+
+/** Compiles each schema once, on first use, so start-up stays fast. */
+function validatorFor(schema: SchemaObject): ValidateFunction {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    validate = ajv.compile(schema);
+    compiled.set(schema, validate);
+  }
+  return validate;
+}
+
+export interface ArgumentSource {
+  /** The arguments as written; the leading `skip` positional ones are input tensors, not values. */
+  readonly args: readonly ast.Arg[];
+  readonly skip?: number;
+  /** Where to report a missing argument: the callee's name. */
+  readonly calleeSpan: ast.Span;
+  /** The callee as written (an alias or a block name), for messages. */
+  readonly calleeText: string;
+}
+
+/**
+ * Binds and validates arguments. Returns the checked values with every default filled in, or `null` when
+ * anything was wrong (each problem is a diagnostic).
+ */
+export function checkArguments(
+  callable: Callable,
+  source: ArgumentSource,
+  scope: Scope,
+  file: string,
+): Result<ArgValues | null> {
+  const diagnostics: Diagnostic[] = [];
+  const values: ArgValues = {};
+  const spans: SpanMap = new Map();
+  const nameSpans = new Map<string, ast.Span>();
+  const properties = Object.keys((callable.schema["properties"] as Record<string, unknown> | undefined) ?? {});
+  const callee = source.calleeText;
+  let positionalIndex = 0;
+  let sawNamed = false;
+  let evaluationFailed = false;
+
+  for (const arg of source.args.slice(source.skip ?? 0)) {
+    if (arg.recovered) {
+      evaluationFailed = true;
+      continue;
+    }
+    let name: string;
+    if (arg.name) {
+      sawNamed = true;
+      name = arg.name.text;
+      if (!properties.includes(name)) {
+        diagnostics.push(
+          diagnostic("NN2003", { file, span: arg.name.span }, { name, callee }, { hint: didYouMean(name, properties) }),
+        );
+        continue;
+      }
+    } else {
+      if (sawNamed) {
+        diagnostics.push(diagnostic("NN2014", { file, span: arg.span }, {}));
+        continue;
+      }
+      const positional = callable.positional[positionalIndex++];
+      if (positional === undefined) {
+        diagnostics.push(
+          diagnostic(
+            "NN2006",
+            { file, span: arg.span },
+            { callee, max: callable.positional.length },
+            { hint: signatureHint(callable, callee) },
+          ),
+        );
+        continue;
+      }
+      name = positional;
+    }
+    if (name in values || nameSpans.has(name)) {
+      diagnostics.push(diagnostic("NN2007", { file, span: arg.span }, { name }));
+      continue;
+    }
+    nameSpans.set(name, (arg.name ?? arg.value).span);
+    const evaluated = evaluate(arg.value, scope, file, spans, `/${name}`);
+    diagnostics.push(...evaluated.diagnostics);
+    if (evaluated.value === undefined) evaluationFailed = true;
+    else values[name] = evaluated.value;
+  }
+  // A value that could not be evaluated was reported already; validating without it would call it missing.
+  if (evaluationFailed) return { value: null, diagnostics };
+  const validate = validatorFor(callable.schema);
+  if (!validate(values)) {
+    for (const error of pickErrors(validate.errors ?? [])) {
+      diagnostics.push(schemaDiagnostic(error, values, spans, source, callable, file));
+    }
+  }
+  return { value: diagnostics.length === 0 ? values : null, diagnostics };
+}
+
+/** `dense(units, activation: ..., ...)`: how to call it, for hints. */
+export function signatureHint(callable: Callable, callee = callable.name): string {
+  return `call it as ${callee}(${callable.positional.join(", ")}${callable.positional.length ? ", " : ""}name: value, ...)`;
+}
+
+/**
+ * ajv reports every failed branch of a `oneOf`; keep one error per value, the most telling one: a bound
+ * (`must be >= 1`) over a type mismatch, and a `oneOf`'s own summary over its branches' type errors.
+ */
+function pickErrors(errors: readonly ErrorObject[]): ErrorObject[] {
+  const rank = (e: ErrorObject) =>
+    ["required", "additionalProperties", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum"].includes(
+      e.keyword,
+    )
+      ? 0
+      : e.keyword === "minItems" || e.keyword === "maxItems"
+        ? 1
+        : e.keyword === "oneOf" || e.keyword === "anyOf"
+          ? 2
+          : 3;
+  const byPath = new Map<string, ErrorObject>();
+  for (const error of errors) {
+    const key = error.keyword === "required" ? `required:${String(error.params["missingProperty"])}` : error.instancePath;
+    const current = byPath.get(key);
+    if (!current || rank(error) < rank(current)) byPath.set(key, error);
+  }
+  // A deeper error (`/kernel_size/1`) explains its parent's `oneOf` failure better than the parent does.
+  return [...byPath.values()].filter(
+    (e) =>
+      !(e.keyword === "oneOf" || e.keyword === "type") ||
+      ![...byPath.keys()].some((p) => p !== e.instancePath && p.startsWith(`${e.instancePath}/`)),
+  );
+}
+
+function schemaDiagnostic(
+  error: ErrorObject,
+  values: ArgValues,
+  spans: SpanMap,
+  source: ArgumentSource,
+  callable: Callable,
+  file: string,
+): Diagnostic {
+  const callee = source.calleeText;
+  if (error.keyword === "required") {
+    const name = String(error.params["missingProperty"]);
+    return diagnostic(
+      "NN2004",
+      { file, span: source.calleeSpan },
+      { name, callee },
+      { hint: signatureHint(callable, callee) },
+    );
+  }
+  const name = error.instancePath.split("/")[1] ?? "";
+  const span = spans.get(error.instancePath) ?? spans.get(`/${name}`) ?? source.calleeSpan;
+  const actual = valueAt(values, error.instancePath);
+  const shown = actual === undefined ? "" : `, got ${JSON.stringify(actual)}`;
+  let problem: string;
+  let hint: string | undefined;
+  switch (error.keyword) {
+    case "enum": {
+      const allowed = (error.params["allowedValues"] as unknown[]).map(String);
+      problem = `must be one of ${allowed.join(", ")}${shown}`;
+      hint = typeof actual === "string" ? didYouMean(actual, allowed) : undefined;
+      break;
+    }
+    case "minimum":
+    case "maximum":
+    case "exclusiveMinimum":
+    case "exclusiveMaximum":
+      problem = `must be ${error.params["comparison"]} ${error.params["limit"]}${shown}`;
+      break;
+    case "type":
+      problem = `must be ${article(String(error.params["type"]))}${shown}`;
+      break;
+    case "minItems":
+    case "maxItems":
+      problem = `must have ${error.keyword === "minItems" ? "at least" : "at most"} ${error.params["limit"]} items${shown}`;
+      break;
+    default: {
+      const description = (error.parentSchema?.["description"] as string | undefined) ?? error.message ?? "is invalid";
+      problem = `must be ${description.replace(/^must be /, "")}${shown}`;
+    }
+  }
+  return diagnostic("NN2005", { file, span }, { name, callee, problem }, { hint });
+}
+
+function article(type: string): string {
+  return { integer: "an integer", number: "a number", string: "a string", boolean: "true or false", array: "a list" }[
+    type
+  ] ?? type;
+}
+
+function valueAt(values: ArgValues, pointer: string): JsonValue | undefined {
+  let current: JsonValue | undefined = values;
+  for (const part of pointer.split("/").slice(1)) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<string, JsonValue>)[part];
+  }
+  return current;
+}

@@ -1,0 +1,69 @@
+/**
+ * One Diagnostic type for every phase. Spans are half-open offsets into a file's text; line and column
+ * appear only at the edges (terminal output, `--format json`, the language server).
+ */
+import type { Span } from "./ast.js";
+import { messages, type Code, type MessageArgs, type Severity } from "./messages.js";
+
+export type { Code, Severity };
+
+export interface Location {
+  readonly file: string;
+  readonly span: Span;
+}
+
+export interface Related extends Location {
+  readonly message: string;
+}
+
+export interface Diagnostic extends Location {
+  readonly code: Code;
+  readonly severity: Severity;
+  readonly message: string;
+  /** How to fix it: "did you mean 'activation'?", "add flatten() before dense". */
+  readonly hint?: string;
+  readonly related?: readonly Related[];
+}
+
+/** Extra, optional parts of a diagnostic. */
+export interface DiagnosticExtras {
+  readonly hint?: string;
+  readonly related?: readonly Related[];
+}
+
+/** Builds a diagnostic from the catalogue: the code fixes the severity and the wording. */
+export function diagnostic<C extends Code>(
+  code: C,
+  at: Location,
+  args: MessageArgs<C>,
+  extras: DiagnosticExtras = {},
+): Diagnostic {
+  const entry = messages[code];
+  const message = (entry.message as (a: MessageArgs<C>) => string)(args);
+  return {
+    code,
+    severity: entry.severity,
+    message,
+    file: at.file,
+    span: at.span,
+    ...(extras.hint !== undefined ? { hint: extras.hint } : {}),
+    ...(extras.related && extras.related.length > 0 ? { related: extras.related } : {}),
+  };
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === "error");
+}
+
+/** Orders diagnostics by file, then position, so output is stable. */
+export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return [...diagnostics].sort(
+    (a, b) => a.file.localeCompare(b.file) || a.span.start - b.span.start || a.span.end - b.span.end,
+  );
+}
+
+/** The result of every phase: a value (possibly partial) and what was found wrong on the way. */
+export interface Result<T> {
+  readonly value: T;
+  readonly diagnostics: readonly Diagnostic[];
+}

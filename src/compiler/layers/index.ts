@@ -1,0 +1,38 @@
+/**
+ * The layer registry: every kind nnc knows, looked up by name or alias. Adding a kind is adding one entry to
+ * a family file and listing the family here once.
+ */
+import * as core from "./core.js";
+import type { TfjsLayer } from "../ir.js";
+import { toTfjsConfig } from "./common.js";
+import type { Args, LayerKind } from "./types.js";
+
+const families: readonly Record<string, LayerKind>[] = [core];
+
+export const layerKinds: readonly LayerKind[] = families.flatMap((family) => Object.values(family));
+
+const byName = new Map<string, LayerKind>();
+for (const kind of layerKinds) {
+  for (const name of [kind.name, ...(kind.aliases ?? [])]) {
+    if (byName.has(name)) throw new Error(`layer registry: '${name}' is registered twice`);
+    byName.set(name, kind);
+  }
+}
+
+export function lookupLayer(name: string): LayerKind | undefined {
+  return byName.get(name);
+}
+
+/** Every name a layer can be called by, for did-you-mean and completion. */
+export function layerNames(): string[] {
+  return [...byName.keys()];
+}
+
+export type { LayerKind, Args, ShapeContext } from "./types.js";
+
+/** The tfjs layer a checked call becomes: the entry's config plus the layer's unique name. */
+export function tfjsLayerOf(kind: LayerKind, args: Args, name: string): TfjsLayer {
+  const { name: _written, ...rest } = args;
+  const config = kind.config ? kind.config(rest) : toTfjsConfig(rest);
+  return { factory: kind.factory, config: { ...config, name } };
+}

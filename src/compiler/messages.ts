@@ -1,0 +1,113 @@
+/**
+ * The one catalogue of diagnostic codes: severity, a title (used by docs and `nnc explain`) and the message.
+ * Codes are grouped by phase: NN1xxx syntax, NN2xxx names and arguments, NN3xxx shapes, NN4xxx training and
+ * data, NN5xxx lints. A code is never reused for another meaning; `test/messages.test.ts` keeps them unique
+ * and documented.
+ */
+export type Severity = "error" | "warning" | "info";
+
+interface Entry<A> {
+  readonly severity: Severity;
+  readonly title: string;
+  readonly message: (args: A) => string;
+}
+
+function error<A = Record<string, never>>(title: string, message: (args: A) => string): Entry<A> {
+  return { severity: "error", title, message };
+}
+
+const q = (s: string | number) => `'${s}'`;
+
+export const messages = {
+  NN1001: error<{ detail: string }>("Syntax error", (a) => a.detail),
+  NN1002: error<{ text: string }>("Unexpected character", (a) => `unexpected character ${q(a.text)}`),
+  NN1003: error<{ text: string }>("Invalid number", (a) => `${q(a.text)} is not a valid number`),
+
+  NN2001: error<{ name: string }>("Unknown layer or block", (a) => `unknown layer or block ${q(a.name)}`),
+  NN2002: error<{ name: string }>("Unknown tensor", (a) => `no tensor named ${q(a.name)} is defined above this line`),
+  NN2003: error<{ name: string; callee: string }>(
+    "Unknown argument",
+    (a) => `${q(a.callee)} has no argument ${q(a.name)}`,
+  ),
+  NN2004: error<{ name: string; callee: string }>(
+    "Missing argument",
+    (a) => `${q(a.callee)} needs the argument ${q(a.name)}`,
+  ),
+  NN2005: error<{ name: string; callee: string; problem: string }>(
+    "Invalid argument value",
+    (a) => `argument ${q(a.name)} of ${q(a.callee)} ${a.problem}`,
+  ),
+  NN2006: error<{ callee: string; max: number }>(
+    "Too many positional arguments",
+    (a) => `${q(a.callee)} takes at most ${a.max} positional argument${a.max === 1 ? "" : "s"}`,
+  ),
+  NN2007: error<{ name: string }>("Duplicate argument", (a) => `argument ${q(a.name)} is given more than once`),
+  NN2008: error<{ what: string; name: string }>("Duplicate name", (a) => `${a.what} ${q(a.name)} is already defined`),
+  NN2009: error<{ name: string }>("Unknown model", (a) => `no model named ${q(a.name)} in this file`),
+  NN2010: error<{ path: string; reason: string }>("Import failed", (a) => `cannot import ${q(a.path)}: ${a.reason}`),
+  NN2011: error<{ name: string; path: string }>(
+    "Name not found in import",
+    (a) => `${q(a.path)} has no block named ${q(a.name)}`,
+  ),
+  NN2012: error<{ name: string }>("Recursive block", (a) => `block ${q(a.name)} calls itself`),
+  NN2013: error<{ name: string }>("Unknown dtype", (a) => `unknown dtype ${q(a.name)}; use float32 or int32`),
+  NN2014: error("Positional argument after named", () => "a positional argument cannot follow a named one"),
+  NN2015: error<{ callee: string; expected: string; got: number }>(
+    "Wrong number of inputs",
+    (a) => `${q(a.callee)} takes ${a.expected} input tensor${a.expected === "1" ? "" : "s"}, got ${a.got}`,
+  ),
+  NN2016: error<{ name: string }>("Model without input", (a) => `model ${q(a.name)} has no input`),
+  NN2017: error<{ callee: string }>(
+    "No current tensor",
+    (a) => `${q(a.callee)} has no input: there is no single current tensor here`,
+  ),
+  NN2018: error<{ text: string }>("Not a layer call", (a) => `${q(a.text)} is not a layer call`),
+  NN2019: error<{ problem: string }>("Invalid expression", (a) => a.problem),
+  NN2020: error<{ name: string }>("Block without return", (a) => `block ${q(a.name)} has no return statement`),
+  NN2021: error<{ statement: string; where: string }>(
+    "Statement not allowed here",
+    (a) => `${q(a.statement)} is not allowed in a ${a.where}`,
+  ),
+  NN2022: error<{ name: string }>("Unused bare name", (a) => `${q(a.name)} is a tensor; use it in a chain: ${a.name} -> ...`),
+
+  NN3001: error<{ callee: string; expected: string; shape: string }>(
+    "Wrong input rank",
+    (a) => `${q(a.callee)} expects ${a.expected}, but its input has shape ${a.shape}`,
+  ),
+  NN3002: error<{ callee: string; detail: string }>(
+    "Incompatible shapes",
+    (a) => `${q(a.callee)} cannot merge these inputs: ${a.detail}`,
+  ),
+  NN3003: error<{ callee: string; detail: string }>(
+    "Window larger than input",
+    (a) => `${q(a.callee)}: ${a.detail}`,
+  ),
+  NN3004: error<{ from: string; to: string }>(
+    "Reshape size mismatch",
+    (a) => `cannot reshape ${a.from} into ${a.to}: the number of elements differs`,
+  ),
+  NN3005: error<{ text: string }>(
+    "Invalid dimension",
+    (a) => `${q(a.text)} is not a valid dimension: use a positive integer, a name, or ?`,
+  ),
+  NN3006: error<{ callee: string; shape: string }>(
+    "Fixed size needed",
+    (a) => `${q(a.callee)} needs every dimension to be known, but its input has shape ${a.shape}`,
+  ),
+  NN3007: error<{ callee: string; detail: string }>("Invalid layer configuration", (a) => `${q(a.callee)}: ${a.detail}`),
+
+  NN4001: error<{ key: string; model: string }>("Missing training setting", (a) => `train ${a.model} needs ${q(a.key)}`),
+  NN4002: error<{ key: string }>("Unknown training setting", (a) => `unknown training setting ${q(a.key)}`),
+  NN4003: error<{ key: string; problem: string }>("Invalid training setting", (a) => `${q(a.key)} ${a.problem}`),
+  NN4004: error<{ what: string; name: string }>("Unknown training option", (a) => `unknown ${a.what} ${q(a.name)}`),
+  NN4005: error<{ path: string; reason: string }>("Data file unusable", (a) => `${a.path}: ${a.reason}`),
+  NN4006: error<{ where: string; reason: string }>("Malformed data", (a) => `${a.where}: ${a.reason}`),
+  NN4007: error<{ detail: string }>("Data does not fit the model", (a) => a.detail),
+} as const;
+
+export type Code = keyof typeof messages;
+export type MessageArgs<C extends Code> = Parameters<(typeof messages)[C]["message"]>[0];
+
+export function isCode(text: string): text is Code {
+  return Object.prototype.hasOwnProperty.call(messages, text);
+}

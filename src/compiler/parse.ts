@@ -1,0 +1,343 @@
+/**
+ * Phase 1: text -> tokens -> CST (grammar/) -> AST, with every lexing and parsing error as a diagnostic.
+ *
+ * Chevrotain keeps parsing after an error (recovery), so a file with several typos reports each of them and
+ * the rest of the file still becomes a tree. Nodes built from a recovered CST node are marked `recovered`.
+ */
+import type { CstElement, CstNode, IToken } from "chevrotain";
+import { parseCst } from "../../grammar/parser.js";
+import type * as ast from "./ast.js";
+import { diagnostic, type Diagnostic, type Result } from "./diagnostics.js";
+
+export function parse(text: string, file: string): Result<ast.SourceFile> {
+  const parsed = parseCst(text);
+  const diagnostics: Diagnostic[] = [];
+  for (const e of parsed.lexErrors) {
+    const span = { start: e.offset, end: e.offset + Math.max(1, e.length) };
+    diagnostics.push(diagnostic("NN1002", { file, span }, { text: text.slice(span.start, span.start + 1) }));
+  }
+  for (const e of parsed.parseErrors) {
+    diagnostics.push(diagnostic("NN1001", { file, span: syntaxErrorSpan(e.token, e.previous, text) }, {
+      detail: describeSyntaxError(e.message, e.token),
+    }));
+  }
+  const builder = new AstBuilder(file, text, diagnostics);
+  const declarations = builder.declarations(parsed.cst);
+  const comments = parsed.comments.map((c) => ({ span: tokenSpan(c), text: c.image }));
+  return { value: { path: file, text, declarations, comments }, diagnostics };
+}
+
+/** A token that recovery inserted has no position: anchor its error just after the previous real token. */
+function syntaxErrorSpan(token: IToken, previous: IToken | undefined, text: string): ast.Span {
+  if (!Number.isNaN(token.startOffset) && token.tokenType.name !== "EOF") return tokenSpan(token);
+  const after = previous?.endOffset !== undefined && !Number.isNaN(previous.endOffset) ? previous.endOffset + 1 : text.length;
+  return { start: after, end: after + (after < text.length ? 1 : 0) };
+}
+
+function describeSyntaxError(message: string, token: IToken): string {
+  const found = token.tokenType.name === "EOF" ? "the end of the file" : `'${token.image}'`;
+  const expecting = /Expecting(?: token of type)? --> (.*?) <--/.exec(message);
+  if (expecting) return `expected ${expecting[1]!.replace(/^'?(.*?)'?$/, "'$1'")} but found ${found}`;
+  if (message.startsWith("Expecting: one of these possible Token sequences")) {
+    const options = [...message.matchAll(/\[([^\]]*)\]/g)].map((m) => m[1]!).slice(0, 6);
+    return `unexpected ${found}; expected one of ${[...new Set(options)].join(", ")}`;
+  }
+  if (message.startsWith("Expecting: expecting at least one")) return `unexpected ${found}`;
+  if (message.includes("Redundant input")) return `unexpected ${found}`;
+  return `unexpected ${found}`;
+}
+
+function tokenSpan(token: IToken): ast.Span {
+  return { start: token.startOffset, end: token.endOffset! + 1 };
+}
+
+type Children = Record<string, CstElement[] | undefined>;
+
+function isToken(e: CstElement): e is IToken {
+  return (e as IToken).image !== undefined;
+}
+
+/** The CST visitor: one method per grammar rule, each returning the AST node of that rule. */
+class AstBuilder {
+  constructor(
+    private readonly file: string,
+    private readonly text: string,
+    private readonly diagnostics: Diagnostic[],
+  ) {}
+
+  private span(node: CstNode): ast.Span {
+    const loc = node.location;
+    if (!loc || Number.isNaN(loc.startOffset)) return { start: this.text.length, end: this.text.length };
+    const end = loc.endOffset === undefined || Number.isNaN(loc.endOffset) ? loc.startOffset : loc.endOffset + 1;
+    return { start: loc.startOffset, end: Math.max(end, loc.startOffset) };
+  }
+
+  private base(node: CstNode): { span: ast.Span; recovered?: true } {
+    return node.recoveredNode ? { span: this.span(node), recovered: true } : { span: this.span(node) };
+  }
+
+  private tokens(c: Children, name: string): IToken[] {
+    return (c[name] ?? []).filter(isToken).filter((t) => !t.isInsertedInRecovery);
+  }
+
+  private nodes(c: Children, name: string): CstNode[] {
+    return (c[name] ?? []).filter((e): e is CstNode => !isToken(e));
+  }
+
+  private ident(token: IToken): ast.Ident {
+    return { kind: "ident", text: token.image, span: tokenSpan(token) };
+  }
+
+  /** An identifier the parser inserted during recovery: empty, zero-width, and marked. */
+  private missingIdent(node: CstNode): ast.Ident {
+    const at = this.span(node).end;
+    return { kind: "ident", text: "", span: { start: at, end: at }, recovered: true };
+  }
+
+  private idents(c: Children, node: CstNode): ast.Ident[] {
+    return this.tokens(c, "Identifier").map((t) => this.ident(t));
+  }
+
+  private firstIdent(c: Children, node: CstNode): ast.Ident {
+    const token = this.tokens(c, "Identifier")[0];
+    return token ? this.ident(token) : this.missingIdent(node);
+  }
+
+  declarations(node: CstNode): ast.Declaration[] {
+    const c = node.children;
+    const decls: ast.Declaration[] = [
+      ...this.nodes(c, "importDecl").map((n) => this.importDecl(n)),
+      ...this.nodes(c, "modelDecl").map((n) => this.modelDecl(n)),
+      ...this.nodes(c, "blockDecl").map((n) => this.blockDecl(n)),
+      ...this.nodes(c, "trainDecl").map((n) => this.trainDecl(n)),
+    ];
+    return decls.sort((a, b) => a.span.start - b.span.start);
+  }
+
+  importDecl(node: CstNode): ast.ImportDecl {
+    const c = node.children;
+    const str = this.tokens(c, "StringLiteral")[0];
+    const from: ast.StringValue = str
+      ? this.stringValue(str)
+      : { kind: "string", value: "", span: this.span(node), recovered: true };
+    return { kind: "import", names: this.idents(c, node), from, ...this.base(node) };
+  }
+
+  modelDecl(node: CstNode): ast.ModelDecl {
+    const c = node.children;
+    return { kind: "model", name: this.firstIdent(c, node), body: this.body(this.nodes(c, "body")[0]), ...this.base(node) };
+  }
+
+  blockDecl(node: CstNode): ast.BlockDecl {
+    const c = node.children;
+    const [name, ...inputs] = this.idents(c, node);
+    return {
+      kind: "block",
+      name: name ?? this.missingIdent(node),
+      params: this.nodes(c, "param").map((p) => this.param(p)),
+      inputs,
+      body: this.body(this.nodes(c, "body")[0]),
+      ...this.base(node),
+    };
+  }
+
+  param(node: CstNode): ast.Param {
+    const c = node.children;
+    const value = this.nodes(c, "value")[0];
+    return { name: this.firstIdent(c, node), defaultValue: value ? this.value(value) : null, ...this.base(node) };
+  }
+
+  trainDecl(node: CstNode): ast.TrainDecl {
+    const c = node.children;
+    return {
+      kind: "train",
+      model: this.firstIdent(c, node),
+      entries: this.nodes(c, "trainEntry").map((e) => this.trainEntry(e)),
+      ...this.base(node),
+    };
+  }
+
+  trainEntry(node: CstNode): ast.TrainEntry {
+    const c = node.children;
+    return { key: this.firstIdent(c, node), value: this.valueOrMissing(c, node), ...this.base(node) };
+  }
+
+  body(node: CstNode | undefined): ast.Statement[] {
+    if (!node) return [];
+    return this.nodes(node.children, "statement").flatMap((s) => {
+      const stmt = this.statement(s);
+      return stmt ? [stmt] : [];
+    });
+  }
+
+  statement(node: CstNode): ast.Statement | null {
+    const c = node.children;
+    const [inner] = [
+      ...this.nodes(c, "inputStmt"),
+      ...this.nodes(c, "outputStmt"),
+      ...this.nodes(c, "returnStmt"),
+      ...this.nodes(c, "repeatStmt"),
+      ...this.nodes(c, "assignment"),
+      ...this.nodes(c, "chain"),
+    ];
+    if (!inner) return null;
+    const ic = inner.children;
+    const base = this.base(inner);
+    switch (inner.name) {
+      case "inputStmt": {
+        const [name, dtype] = this.idents(ic, inner);
+        const list = this.nodes(ic, "list")[0];
+        return {
+          kind: "input",
+          name: name ?? this.missingIdent(inner),
+          shape: list ? this.list(list) : { kind: "list", items: [], span: base.span, recovered: true },
+          dtype: dtype ?? null,
+          ...base,
+        };
+      }
+      case "outputStmt":
+        return { kind: "output", names: this.idents(ic, inner), ...base };
+      case "returnStmt":
+        return { kind: "return", values: this.nodes(ic, "chain").map((n) => this.chain(n)), ...base };
+      case "repeatStmt": {
+        const count = this.nodes(ic, "expression")[0];
+        return {
+          kind: "repeat",
+          count: count ? this.expression(count) : this.missingValue(inner),
+          body: this.body(this.nodes(ic, "body")[0]),
+          ...base,
+        };
+      }
+      case "assignment": {
+        const chain = this.nodes(ic, "chain")[0];
+        return {
+          kind: "assign",
+          target: this.firstIdent(ic, inner),
+          chain: chain ? this.chain(chain) : { kind: "chain", steps: [], span: base.span, recovered: true },
+          ...base,
+        };
+      }
+      default:
+        return { kind: "chainStmt", chain: this.chain(inner), ...base };
+    }
+  }
+
+  chain(node: CstNode): ast.Chain {
+    return { kind: "chain", steps: this.nodes(node.children, "call").map((n) => this.call(n)), ...this.base(node) };
+  }
+
+  call(node: CstNode): ast.Call {
+    const c = node.children;
+    const hasParens = (c["LParen"] ?? []).length > 0;
+    const argList = this.nodes(c, "argList")[0];
+    const args = argList ? this.nodes(argList.children, "arg").map((a) => this.arg(a)) : [];
+    return { kind: "call", callee: this.firstIdent(c, node), args: hasParens ? args : null, ...this.base(node) };
+  }
+
+  arg(node: CstNode): ast.Arg {
+    const c = node.children;
+    const name = this.tokens(c, "Identifier")[0];
+    return { name: name ? this.ident(name) : null, value: this.valueOrMissing(c, node), ...this.base(node) };
+  }
+
+  private valueOrMissing(c: Children, node: CstNode): ast.Value {
+    const value = this.nodes(c, "value")[0];
+    return value ? this.value(value) : this.missingValue(node);
+  }
+
+  /** A value recovery could not parse: an unknown, marked node the checker will not look at. */
+  private missingValue(node: CstNode): ast.Value {
+    return { kind: "unknown", span: this.span(node), recovered: true };
+  }
+
+  value(node: CstNode): ast.Value {
+    const c = node.children;
+    const list = this.nodes(c, "list")[0];
+    if (list) return this.list(list);
+    const str = this.tokens(c, "StringLiteral")[0];
+    if (str) return this.stringValue(str);
+    const bool = this.tokens(c, "True")[0] ?? this.tokens(c, "False")[0];
+    if (bool) return { kind: "bool", value: bool.image === "true", span: tokenSpan(bool) };
+    const expr = this.nodes(c, "expression")[0];
+    return expr ? this.expression(expr) : this.missingValue(node);
+  }
+
+  list(node: CstNode): ast.ListValue {
+    return { kind: "list", items: this.nodes(node.children, "value").map((v) => this.value(v)), ...this.base(node) };
+  }
+
+  expression(node: CstNode): ast.Value {
+    return this.binary(node, "term", ["Plus", "Minus"], (n) => this.term(n));
+  }
+
+  term(node: CstNode): ast.Value {
+    return this.binary(node, "unary", ["Star", "Slash"], (n) => this.unary(n));
+  }
+
+  /** Left-associative operators: operands and operator tokens are interleaved by offset. */
+  private binary(
+    node: CstNode,
+    operandRule: string,
+    operatorTokens: readonly string[],
+    operand: (n: CstNode) => ast.Value,
+  ): ast.Value {
+    const c = node.children;
+    const operands = this.nodes(c, operandRule).map(operand);
+    const ops = operatorTokens.flatMap((name) => this.tokens(c, name)).sort((a, b) => a.startOffset - b.startOffset);
+    let result = operands[0] ?? this.missingValue(node);
+    for (let i = 0; i < ops.length; i++) {
+      const right = operands[i + 1];
+      if (!right) break;
+      result = {
+        kind: "binary",
+        op: ops[i]!.image as ast.BinaryValue["op"],
+        left: result,
+        right,
+        span: { start: result.span.start, end: right.span.end },
+      };
+    }
+    return result;
+  }
+
+  unary(node: CstNode): ast.Value {
+    const c = node.children;
+    const inner = this.nodes(c, "unary")[0];
+    if (inner) {
+      const operand = this.unary(inner);
+      if (operand.kind === "number") {
+        return { ...operand, value: -operand.value, span: this.span(node) };
+      }
+      return { kind: "negate", operand, ...this.base(node) };
+    }
+    const primary = this.nodes(c, "primary")[0];
+    return primary ? this.primary(primary) : this.missingValue(node);
+  }
+
+  primary(node: CstNode): ast.Value {
+    const c = node.children;
+    const num = this.tokens(c, "NumberLiteral")[0];
+    if (num) return this.numberValue(num);
+    const question = this.tokens(c, "Question")[0];
+    if (question) return { kind: "unknown", span: tokenSpan(question) };
+    const call = this.nodes(c, "call")[0];
+    if (call) return this.call(call);
+    const expr = this.nodes(c, "expression")[0];
+    if (expr) return { ...this.expression(expr), span: this.span(node) };
+    return this.missingValue(node);
+  }
+
+  private numberValue(token: IToken): ast.NumberValue {
+    const text = token.image.replace(/_/g, "");
+    const value = Number(text);
+    const span = tokenSpan(token);
+    if (!Number.isFinite(value)) {
+      this.diagnostics.push(diagnostic("NN1003", { file: this.file, span }, { text: token.image }));
+    }
+    return { kind: "number", value, isInteger: /^\d+$/.test(text), span };
+  }
+
+  private stringValue(token: IToken): ast.StringValue {
+    const value = token.image.slice(1, -1).replace(/\\(.)/g, "$1");
+    return { kind: "string", value, span: tokenSpan(token) };
+  }
+}

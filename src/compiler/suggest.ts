@@ -1,0 +1,26 @@
+import { distance } from "fastest-levenshtein";
+
+/**
+ * The closest candidate to a misspelled name, if it is close enough to be what was meant
+ * (`dens` -> `dense`, `activaton` -> `activation`).
+ */
+export function closest(name: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  const lower = name.toLowerCase();
+  for (const candidate of candidates) {
+    const d = distance(lower, candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  const allowed = Math.max(1, Math.floor(name.length / 3));
+  return best !== undefined && bestDistance <= allowed ? best : undefined;
+}
+
+/** "did you mean 'dense'?" or undefined. */
+export function didYouMean(name: string, candidates: Iterable<string>): string | undefined {
+  const match = closest(name, candidates);
+  return match === undefined ? undefined : `did you mean '${match}'?`;
+}
