@@ -22,6 +22,7 @@ export const messages = {
   NN1001: error<{ detail: string }>("Syntax error", (a) => a.detail),
   NN1002: error<{ text: string }>("Unexpected character", (a) => `unexpected character ${q(a.text)}`),
   NN1003: error<{ text: string }>("Invalid number", (a) => `${q(a.text)} is not a valid number`),
+  NN1004: error<{ path: string }>("Cannot read file", (a) => `cannot read ${q(a.path)}: no such file`),
 
   NN2001: error<{ name: string }>("Unknown layer or block", (a) => `unknown layer or block ${q(a.name)}`),
   NN2002: error<{ name: string }>("Unknown tensor", (a) => `no tensor named ${q(a.name)} is defined above this line`),
@@ -68,7 +69,6 @@ export const messages = {
     "Statement not allowed here",
     (a) => `${q(a.statement)} is not allowed in a ${a.where}`,
   ),
-  NN2022: error<{ name: string }>("Unused bare name", (a) => `${q(a.name)} is a tensor; use it in a chain: ${a.name} -> ...`),
 
   NN3001: error<{ callee: string; expected: string; shape: string }>(
     "Wrong input rank",
@@ -103,6 +103,7 @@ export const messages = {
   NN4005: error<{ path: string; reason: string }>("Data file unusable", (a) => `${a.path}: ${a.reason}`),
   NN4006: error<{ where: string; reason: string }>("Malformed data", (a) => `${a.where}: ${a.reason}`),
   NN4007: error<{ detail: string }>("Data does not fit the model", (a) => a.detail),
+  NN4008: error<{ key: string }>("Duplicate training setting", (a) => `${q(a.key)} is set more than once`),
 } as const;
 
 export type Code = keyof typeof messages;

@@ -1,0 +1,18 @@
+/**
+ * The `nnc` command. Each subcommand lives in its own file and registers itself here.
+ */
+import { Command } from "commander";
+import { registerCheck } from "./check.js";
+import { registerSummary } from "./summary.js";
+
+const program = new Command();
+program
+  .name("nnc")
+  .description("nnc compiles .nn model specs: checks shapes at compile time, summarises, emits TypeScript, trains.")
+  .version(process.env["npm_package_version"] ?? "0.1.0")
+  .showHelpAfterError("(run nnc --help for usage)");
+
+registerCheck(program);
+registerSummary(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,23 @@
+import type { Command } from "commander";
+import { formatSummary, summarize } from "../compiler/summary.js";
+import { fail, formatOption, loadProgram, type Format } from "./common.js";
+
+export function registerSummary(program: Command): void {
+  program
+    .command("summary")
+    .description("print each model's layers, output shapes and parameter counts, like Keras's model.summary()")
+    .argument("<file>", ".nn file")
+    .option("-m, --model <name>", "only this model")
+    .addOption(formatOption())
+    .action((file: string, options: { format: Format; model?: string }) => {
+      const checked = loadProgram(file, options.format);
+      if (!checked) return;
+      const models = checked.models.filter((m) => options.model === undefined || m.name === options.model);
+      if (models.length === 0) {
+        return fail(options.model ? `no model named '${options.model}' in ${file}` : `${file} has no model`);
+      }
+      const summaries = models.map(summarize);
+      if (options.format === "json") process.stdout.write(`${JSON.stringify({ models: summaries }, null, 2)}\n`);
+      else process.stdout.write(`${summaries.map(formatSummary).join("\n\n")}\n`);
+    });
+}

@@ -1,0 +1,400 @@
+/**
+ * Phase 2b: the statements of a model (and of every block it calls) -> a checked graph of layers.
+ *
+ * Statements run in order against an environment of named tensors. A layer call is looked up in the
+ * registry, its arguments are checked against the entry's schema, and its shape rule gives the output shape.
+ * Anything wrong is a diagnostic; the result is then an unknown tensor, which later layers accept silently so
+ * that one mistake gives one error.
+ */
+import type * as ast from "./ast.js";
+import { checkArguments, type Callable } from "./args.js";
+import { diagnostic, type Diagnostic, type Location } from "./diagnostics.js";
+import { evaluate, type Scope } from "./evaluate.js";
+import type { BlockDef, Namespace } from "./imports.js";
+import type { DType, IrInput, IrLayer, IrModel, JsonValue, Shape, TensorRef } from "./ir.js";
+import { layerNames, lookupLayer, tfjsLayerOf, type LayerKind } from "./layers/index.js";
+import type { ShapeContext } from "./layers/types.js";
+import { didYouMean } from "./suggest.js";
+
+/** A tensor in scope. `ref` and `shape` are null when an earlier error made it unknown. */
+interface Tensor {
+  readonly ref: TensorRef | null;
+  readonly shape: Shape | null;
+  readonly dtype: DType;
+}
+
+const unknownTensor: Tensor = { ref: null, shape: null, dtype: "float32" };
+
+/** Where statements run: a model body, or one instantiation of a block. */
+interface Env {
+  readonly file: string;
+  readonly namespace: Namespace;
+  readonly tensors: Map<string, Tensor>;
+  readonly scope: Scope;
+  readonly where: "model" | "block";
+  /** The blocks being instantiated, innermost last, with their call sites (for recursion and `related`). */
+  readonly callStack: readonly { readonly block: string; readonly site: Location }[];
+  /** The current tensor: the last statement's result, or the only input. Null when there is none. */
+  current: Tensor | null;
+  returned: Tensor[] | null;
+}
+
+const dtypes: readonly DType[] = ["float32", "int32"];
+
+/** Builds one model's graph; each model gets a fresh builder. */
+export class ModelChecker {
+  private readonly inputs: IrInput[] = [];
+  private readonly layers: IrLayer[] = [];
+  private readonly usedNames = new Set<string>();
+  private readonly diagnostics: Diagnostic[] = [];
+  private readonly blockCallables = new Map<BlockDef, Callable>();
+
+  constructor(
+    private readonly decl: ast.ModelDecl,
+    private readonly file: string,
+    private readonly namespace: Namespace,
+  ) {}
+
+  check(): { model: IrModel; diagnostics: Diagnostic[] } {
+    const env: Env = {
+      file: this.file,
+      namespace: this.namespace,
+      tensors: new Map(),
+      scope: { lookup: () => undefined },
+      where: "model",
+      callStack: [],
+      current: null,
+      returned: null,
+    };
+    let outputs: Tensor[] | null = null;
+    for (const stmt of this.decl.body) {
+      if (stmt.kind === "output") outputs = this.outputs(stmt, env);
+      else this.statement(stmt, env);
+    }
+    if (this.inputs.length === 0 && !this.decl.recovered) {
+      this.report(env, "NN2016", this.decl.name.span, { name: this.decl.name.text }, {
+        hint: "declare one first, e.g. input x: [28, 28, 1]",
+      });
+    }
+    const results = outputs ?? (env.current ? [env.current] : []);
+    const model: IrModel = {
+      name: this.decl.name.text,
+      inputs: this.inputs,
+      layers: this.layers,
+      outputs: results.flatMap((t) => (t.ref ? [t.ref] : [])),
+      location: { file: this.file, span: this.decl.name.span },
+    };
+    return { model, diagnostics: dedupe(this.diagnostics) };
+  }
+
+  private statement(stmt: ast.Statement, env: Env): void {
+    if (stmt.recovered) return;
+    switch (stmt.kind) {
+      case "input":
+        return this.input(stmt, env);
+      case "chainStmt":
+        env.current = this.chain(stmt.chain, env);
+        return;
+      case "assign": {
+        const result = this.chain(stmt.chain, env);
+        env.tensors.set(stmt.target.text, result);
+        env.current = result;
+        return;
+      }
+      case "repeat":
+        return this.repeat(stmt, env);
+      case "return":
+        if (env.where !== "block") return this.misplaced(stmt, "return", env);
+        env.returned = stmt.values.map((chain) => this.chain(chain, env));
+        return;
+      case "output":
+        return this.misplaced(stmt, "output", env);
+    }
+  }
+
+  private misplaced(stmt: ast.Statement, statement: string, env: Env): void {
+    this.report(env, "NN2021", { start: stmt.span.start, end: stmt.span.start + statement.length }, {
+      statement,
+      where: env.where,
+    });
+  }
+
+  private input(stmt: ast.InputStmt, env: Env): void {
+    if (env.where !== "model") return this.misplaced(stmt, "input", env);
+    const name = stmt.name.text;
+    if (env.tensors.has(name)) {
+      this.report(env, "NN2008", stmt.name.span, { what: "tensor", name });
+      return;
+    }
+    let dtype: DType = "float32";
+    if (stmt.dtype) {
+      if ((dtypes as readonly string[]).includes(stmt.dtype.text)) dtype = stmt.dtype.text as DType;
+      else this.report(env, "NN2013", stmt.dtype.span, { name: stmt.dtype.text }, { hint: didYouMean(stmt.dtype.text, dtypes) });
+    }
+    const shape = stmt.shape.items.map((item) => this.dimension(item, env));
+    const valid = shape.every((d) => d !== undefined);
+    const tensor: Tensor = valid
+      ? { ref: { node: name, index: 0 }, shape: shape as Shape, dtype }
+      : { ...unknownTensor, dtype };
+    if (valid) this.inputs.push({ name, shape: shape as Shape, dtype, location: { file: env.file, span: stmt.name.span } });
+    this.usedNames.add(name);
+    env.tensors.set(name, tensor);
+    env.current = this.inputs.length === 1 && env.tensors.size === 1 ? tensor : null;
+  }
+
+  /** A shape entry: a positive integer, a symbolic name, or `?`. */
+  private dimension(item: ast.Value, env: Env): number | string | null | undefined {
+    const { value, diagnostics } = evaluate(item, env.scope, env.file, new Map());
+    this.diagnostics.push(...diagnostics);
+    if (value === undefined) return undefined;
+    if (value === null || (typeof value === "string" && item.kind === "call")) return value;
+    if (typeof value === "number" && Number.isInteger(value) && value > 0) return value;
+    this.report(env, "NN3005", item.span, { text: sourceText(item, value) });
+    return undefined;
+  }
+
+  private repeat(stmt: ast.RepeatStmt, env: Env): void {
+    const { value, diagnostics } = evaluate(stmt.count, env.scope, env.file, new Map());
+    this.diagnostics.push(...diagnostics);
+    if (value === undefined) return;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+      this.report(env, "NN2019", stmt.count.span, { problem: "repeat needs a positive whole number of times" });
+      return;
+    }
+    for (let i = 0; i < value; i++) for (const inner of stmt.body) this.statement(inner, env);
+  }
+
+  private outputs(stmt: ast.OutputStmt, env: Env): Tensor[] {
+    return stmt.names.map((name) => this.tensorNamed(name, env) ?? unknownTensor);
+  }
+
+  private tensorNamed(name: ast.Ident, env: Env): Tensor | undefined {
+    const tensor = env.tensors.get(name.text);
+    if (!tensor) {
+      this.report(env, "NN2002", name.span, { name: name.text }, { hint: didYouMean(name.text, env.tensors.keys()) });
+    }
+    return tensor;
+  }
+
+  /** `x -> a() -> b()`: the first step may name a tensor; every step after it is applied to the previous one. */
+  private chain(chain: ast.Chain, env: Env): Tensor {
+    if (chain.recovered || chain.steps.length === 0) return unknownTensor;
+    let result: Tensor | null = null;
+    for (const step of chain.steps) {
+      if (step.recovered) return unknownTensor;
+      const named = step.args === null ? env.tensors.get(step.callee.text) : undefined;
+      if (named && result === null) {
+        result = named;
+        continue;
+      }
+      if (named) {
+        this.report(env, "NN2018", step.span, { text: step.callee.text }, { hint: `'${step.callee.text}' is a tensor` });
+        return unknownTensor;
+      }
+      result = this.call(step, result, env);
+    }
+    return result ?? unknownTensor;
+  }
+
+  /**
+   * A call in a chain. Its inputs are the previous step's result (if any) followed by leading positional
+   * arguments that name tensors (`add(a, b)`); a call with neither applies to the current tensor.
+   */
+  private call(call: ast.Call, previous: Tensor | null, env: Env): Tensor {
+    const args = call.args ?? [];
+    const tensorArgs: Tensor[] = [];
+    for (const arg of args) {
+      if (arg.name || arg.value.kind !== "call" || arg.value.args !== null) break;
+      const tensor = env.tensors.get(arg.value.callee.text);
+      if (!tensor) break;
+      tensorArgs.push(tensor);
+    }
+    let inputs: Tensor[];
+    if (previous) inputs = [previous, ...tensorArgs];
+    else if (tensorArgs.length > 0) inputs = tensorArgs;
+    else if (env.current) inputs = [env.current];
+    else {
+      this.report(env, "NN2017", call.callee.span, { callee: call.callee.text }, {
+        hint: "start the chain at a tensor: x -> " + call.callee.text + "(...)",
+      });
+      return unknownTensor;
+    }
+    const source = { args, skip: tensorArgs.length, calleeSpan: call.callee.span, calleeText: call.callee.text };
+    const block = env.namespace.get(call.callee.text);
+    if (block) return this.instantiate(block, call, inputs, source, env);
+    const kind = lookupLayer(call.callee.text);
+    if (kind) return this.layer(kind, call, inputs, source, env);
+    const candidates = [...layerNames(), ...env.namespace.keys()];
+    this.report(env, "NN2001", call.callee.span, { name: call.callee.text }, {
+      hint: didYouMean(call.callee.text, candidates),
+    });
+    return unknownTensor;
+  }
+
+  private arity(min: number, max: number | undefined, inputs: Tensor[], call: ast.Call, env: Env): boolean {
+    if (inputs.length >= min && (max === undefined || inputs.length <= max)) return true;
+    const expected = max === undefined ? `at least ${min}` : min === max ? String(min) : `${min} to ${max}`;
+    this.report(env, "NN2015", call.span, { callee: call.callee.text, expected, got: inputs.length });
+    return false;
+  }
+
+  private layer(kind: LayerKind, call: ast.Call, inputs: Tensor[], source: ArgumentSourceOf, env: Env): Tensor {
+    const arityOk = this.arity(kind.inputs?.min ?? 1, kind.inputs ? kind.inputs.max : 1, inputs, call, env);
+    const checked = checkArguments(kind, source, env.scope, env.file);
+    this.pushAll(env, checked.diagnostics);
+    const args = checked.value;
+    if (!arityOk || !args || inputs.some((t) => t.shape === null || t.ref === null)) return unknownTensor;
+
+    const shapes = inputs.map((t) => t.shape!);
+    const ctx: ShapeContext = {
+      callee: call.callee.text,
+      error: (code, messageArgs, at = {}) => {
+        const span = (at.property && argumentSpan(call, at.property, kind, source.skip ?? 0)) || call.span;
+        this.report(env, code, span, messageArgs as never, { hint: at.hint });
+        return null;
+      },
+    };
+    const result = kind.outputShape(shapes, args, ctx);
+    if (result === null) return unknownTensor;
+    const outputShapes: Shape[] = isShapeList(result) ? [...result] : [result as Shape];
+    const counted = kind.params?.(shapes, args, outputShapes) ?? { trainable: 0, nonTrainable: 0 };
+    const params =
+      args["trainable"] === false ? { trainable: 0, nonTrainable: counted.trainable + counted.nonTrainable } : counted;
+    const name = this.layerName(kind, args["name"], call, env);
+    this.layers.push({
+      name,
+      kind: kind.name,
+      tfjs: tfjsLayerOf(kind, args, name),
+      inputs: inputs.map((t) => t.ref!),
+      outputShapes,
+      params,
+      location: { file: env.file, span: call.span },
+    });
+    return { ref: { node: name, index: 0 }, shape: outputShapes[0]!, dtype: "float32" };
+  }
+
+  /** Keras's naming: `dense`, `dense_1`, `dense_2`, ...; a `name:` argument must be unique. */
+  private layerName(kind: LayerKind, written: JsonValue | undefined, call: ast.Call, env: Env): string {
+    if (typeof written === "string") {
+      if (this.usedNames.has(written)) {
+        this.report(env, "NN2008", argumentSpan(call, "name", kind, 0) ?? call.span, { what: "layer", name: written });
+      }
+      this.usedNames.add(written);
+      return written;
+    }
+    let name = kind.name;
+    for (let i = 1; this.usedNames.has(name); i++) name = `${kind.name}_${i}`;
+    this.usedNames.add(name);
+    return name;
+  }
+
+  /** Runs a block's body with its parameters bound to the call's arguments and its inputs to the tensors. */
+  private instantiate(block: BlockDef, call: ast.Call, inputs: Tensor[], source: ArgumentSourceOf, env: Env): Tensor {
+    const { decl } = block;
+    const arityOk = this.arity(decl.inputs.length, decl.inputs.length, inputs, call, env);
+    if (env.callStack.some((frame) => frame.block === decl.name.text)) {
+      this.report(env, "NN2012", call.callee.span, { name: decl.name.text });
+      return unknownTensor;
+    }
+    const checked = checkArguments(this.blockCallable(block, env), source, env.scope, env.file);
+    this.pushAll(env, checked.diagnostics);
+    const values = checked.value;
+    if (!arityOk || !values) return unknownTensor;
+    const inner: Env = {
+      file: block.file,
+      namespace: block.namespace,
+      tensors: new Map(decl.inputs.map((name, i) => [name.text, inputs[i]!])),
+      scope: { lookup: (name) => values[name] },
+      where: "block",
+      callStack: [...env.callStack, { block: decl.name.text, site: { file: env.file, span: call.span } }],
+      current: inputs.length === 1 ? inputs[0]! : null,
+      returned: null,
+    };
+    for (const stmt of decl.body) this.statement(stmt, inner);
+    if (inner.returned === null) {
+      if (!decl.recovered) this.report(inner, "NN2020", decl.name.span, { name: decl.name.text });
+      return unknownTensor;
+    }
+    return inner.returned[0] ?? unknownTensor;
+  }
+
+  /** A block's parameters as a Callable: positional in declaration order, required unless defaulted. */
+  private blockCallable(block: BlockDef, env: Env): Callable {
+    let callable = this.blockCallables.get(block);
+    if (!callable) {
+      const properties: Record<string, object> = {};
+      const required: string[] = [];
+      for (const param of block.decl.params) {
+        if (!param.defaultValue) {
+          required.push(param.name.text);
+          properties[param.name.text] = {};
+          continue;
+        }
+        const evaluated = evaluate(param.defaultValue, { lookup: () => undefined }, block.file, new Map());
+        this.pushAll(env, evaluated.diagnostics);
+        properties[param.name.text] = evaluated.value === undefined ? {} : { default: evaluated.value };
+      }
+      callable = {
+        name: block.decl.name.text,
+        positional: block.decl.params.map((p) => p.name.text),
+        schema: { type: "object", properties, required, additionalProperties: false },
+      };
+      this.blockCallables.set(block, callable);
+    }
+    return callable;
+  }
+
+  private pushAll(env: Env, diagnostics: readonly Diagnostic[]): void {
+    for (const d of diagnostics) this.diagnostics.push(withCallSites(d, env));
+  }
+
+  private report<C extends Parameters<typeof diagnostic>[0]>(
+    env: Env,
+    code: C,
+    span: ast.Span,
+    args: Parameters<typeof diagnostic<C>>[2],
+    extras: { hint?: string | undefined } = {},
+  ): void {
+    const hint = extras.hint === undefined ? {} : { hint: extras.hint };
+    this.diagnostics.push(withCallSites(diagnostic(code, { file: env.file, span }, args, hint), env));
+  }
+}
+
+type ArgumentSourceOf = Parameters<typeof checkArguments>[1];
+
+/** Inside a block, a problem also points at the call that instantiated the block. */
+function withCallSites(d: Diagnostic, env: Env): Diagnostic {
+  if (env.callStack.length === 0) return d;
+  const related = env.callStack
+    .map((frame) => ({ ...frame.site, message: `in this call of block '${frame.block}'` }))
+    .reverse();
+  return { ...d, related: [...(d.related ?? []), ...related] };
+}
+
+/** The same problem in a block called several times is reported once, with its first call site. */
+function dedupe(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = `${d.file}:${d.span.start}:${d.span.end}:${d.code}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** The span of an argument's value, by name or by its positional slot. */
+function argumentSpan(call: ast.Call, property: string, kind: LayerKind, tensorArgs: number): ast.Span | undefined {
+  const args = call.args ?? [];
+  const named = args.find((a) => a.name?.text === property);
+  if (named) return named.value.span;
+  const index = kind.positional.indexOf(property);
+  return index >= 0 ? args.filter((a) => !a.name)[tensorArgs + index]?.value.span : undefined;
+}
+
+function isShapeList(result: Shape | readonly Shape[]): result is readonly Shape[] {
+  return result.length > 0 && Array.isArray(result[0]);
+}
+
+function sourceText(item: ast.Value, value: JsonValue): string {
+  return item.kind === "number" || item.kind === "unknown" ? String(value) : JSON.stringify(value);
+}

@@ -1,0 +1,35 @@
+/**
+ * Phase 2: a parsed file (and the blocks it imports) -> the checked program. Models become graphs with
+ * every shape and parameter count known; train blocks become training settings.
+ */
+import type * as ast from "./ast.js";
+import { ModelChecker } from "./check-model.js";
+import { diagnostic, type Diagnostic, type Result } from "./diagnostics.js";
+import type { Namespace } from "./imports.js";
+import type { IrModel, IrProgram, IrTrain } from "./ir.js";
+import { checkTrain } from "./train.js";
+
+export function checkProgram(source: ast.SourceFile, namespace: Namespace): Result<IrProgram> {
+  const diagnostics: Diagnostic[] = [];
+  const models: IrModel[] = [];
+  const trains: IrTrain[] = [];
+  const modelNames = new Set<string>();
+  for (const decl of source.declarations) {
+    if (decl.kind !== "model" || decl.name.recovered) continue;
+    if (modelNames.has(decl.name.text) || namespace.has(decl.name.text)) {
+      diagnostics.push(diagnostic("NN2008", { file: source.path, span: decl.name.span }, { what: "model", name: decl.name.text }));
+      continue;
+    }
+    modelNames.add(decl.name.text);
+    const checked = new ModelChecker(decl, source.path, namespace).check();
+    models.push(checked.model);
+    diagnostics.push(...checked.diagnostics);
+  }
+  for (const decl of source.declarations) {
+    if (decl.kind !== "train" || decl.recovered) continue;
+    const checked = checkTrain(decl, source.path, modelNames);
+    diagnostics.push(...checked.diagnostics);
+    if (checked.value) trains.push(checked.value);
+  }
+  return { value: { file: source.path, models, trains }, diagnostics };
+}

@@ -1,0 +1,116 @@
+/**
+ * Phase 2a: the blocks a file can call, its own and those it imports, with imports resolved relative to the
+ * importing file. Each block remembers its file and that file's namespace, so an imported block that calls
+ * its own helpers works, and an error inside it is shown in the file that has it.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
+import type * as ast from "./ast.js";
+import { diagnostic, type Diagnostic } from "./diagnostics.js";
+import { parse } from "./parse.js";
+import { didYouMean } from "./suggest.js";
+
+export interface BlockDef {
+  readonly decl: ast.BlockDecl;
+  readonly file: string;
+  readonly namespace: Namespace;
+}
+
+export type Namespace = ReadonlyMap<string, BlockDef>;
+
+/** Where source text comes from: the file system, or an editor's open documents first. */
+export interface SourceHost {
+  readFile(path: string): string | undefined;
+}
+
+export const fileSystemHost: SourceHost = {
+  readFile(path) {
+    try {
+      return readFileSync(path, "utf8");
+    } catch {
+      return undefined;
+    }
+  },
+};
+
+/** Loads files once each and builds their namespaces; collects every diagnostic met on the way. */
+export class Workspace {
+  readonly sources = new Map<string, string>();
+  readonly diagnostics: Diagnostic[] = [];
+  private readonly parsed = new Map<string, ast.SourceFile>();
+  private readonly namespaces = new Map<string, Namespace>();
+
+  constructor(private readonly host: SourceHost = fileSystemHost) {}
+
+  /** Parses a file whose text is known (the one being checked). */
+  add(path: string, text: string): ast.SourceFile {
+    const result = parse(text, path);
+    this.sources.set(path, text);
+    this.parsed.set(path, result.value);
+    this.diagnostics.push(...result.diagnostics);
+    return result.value;
+  }
+
+  private load(path: string): ast.SourceFile | undefined {
+    const known = this.parsed.get(path);
+    if (known) return known;
+    const text = this.host.readFile(path);
+    return text === undefined ? undefined : this.add(path, text);
+  }
+
+  /** The namespace of a parsed file: its blocks, then the blocks it imports. */
+  namespaceOf(source: ast.SourceFile, importing: readonly string[] = []): Namespace {
+    const cached = this.namespaces.get(source.path);
+    if (cached) return cached;
+    const namespace = new Map<string, BlockDef>();
+    this.namespaces.set(source.path, namespace);
+    for (const decl of source.declarations) {
+      if (decl.kind !== "block" || decl.name.recovered) continue;
+      if (namespace.has(decl.name.text)) {
+        this.report("NN2008", source.path, decl.name.span, { what: "block", name: decl.name.text });
+      } else {
+        namespace.set(decl.name.text, { decl, file: source.path, namespace });
+      }
+    }
+    for (const decl of source.declarations) {
+      if (decl.kind === "import" && !decl.recovered) this.import(decl, source.path, namespace, importing);
+    }
+    return namespace;
+  }
+
+  private import(decl: ast.ImportDecl, from: string, namespace: Map<string, BlockDef>, importing: readonly string[]): void {
+    const target = resolve(dirname(from), decl.from.value);
+    const chain = [...importing, from];
+    if (chain.includes(target)) {
+      const cycle = [...chain.slice(chain.indexOf(target)), target].map((p) => relative(dirname(from), p) || p);
+      this.report("NN2010", from, decl.from.span, { path: decl.from.value, reason: `import cycle ${cycle.join(" -> ")}` });
+      return;
+    }
+    const source = this.load(target);
+    if (!source) {
+      this.report("NN2010", from, decl.from.span, { path: decl.from.value, reason: "no such file" });
+      return;
+    }
+    const exported = this.namespaceOf(source, chain);
+    for (const name of decl.names) {
+      const block = exported.get(name.text);
+      if (!block) {
+        this.report("NN2011", from, name.span, { name: name.text, path: decl.from.value }, didYouMean(name.text, exported.keys()));
+      } else if (namespace.has(name.text) && namespace.get(name.text) !== block) {
+        this.report("NN2008", from, name.span, { what: "block", name: name.text });
+      } else {
+        namespace.set(name.text, block);
+      }
+    }
+  }
+
+  private report<C extends "NN2008" | "NN2010" | "NN2011">(
+    code: C,
+    file: string,
+    span: ast.Span,
+    args: Parameters<typeof diagnostic<C>>[2],
+    hint?: string,
+  ): void {
+    this.diagnostics.push(diagnostic(code, { file, span }, args, hint === undefined ? {} : { hint }));
+  }
+}

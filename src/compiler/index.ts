@@ -1,0 +1,42 @@
+/**
+ * The compiler, as one pipeline: text -> AST (parse) -> checked IR (check) -> TypeScript (emit).
+ * Nothing here loads TensorFlow.js: `nnc check` and the language server stay fast and run anywhere.
+ */
+import { resolve } from "node:path";
+import { checkProgram } from "./check.js";
+import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
+import { fileSystemHost, Workspace, type SourceHost } from "./imports.js";
+import type { IrProgram } from "./ir.js";
+
+export interface CheckResult {
+  /** The checked program, or null when any error was found. */
+  readonly program: IrProgram | null;
+  /** Every diagnostic, sorted by file and position. */
+  readonly diagnostics: readonly Diagnostic[];
+  /** The text of every file read (the checked one and its imports), for rendering diagnostics. */
+  readonly sources: ReadonlyMap<string, string>;
+}
+
+/** Checks a spec given as text. `file` names it in diagnostics and anchors relative imports and data paths. */
+export function checkSource(text: string, file: string, host: SourceHost = fileSystemHost): CheckResult {
+  const workspace = new Workspace(host);
+  const source = workspace.add(file, text);
+  const namespace = workspace.namespaceOf(source);
+  const checked = checkProgram(source, namespace);
+  const diagnostics = sortDiagnostics([...workspace.diagnostics, ...checked.diagnostics]);
+  return { program: hasErrors(diagnostics) ? null : checked.value, diagnostics, sources: workspace.sources };
+}
+
+/** Reads and checks a spec file; a file that cannot be read is a diagnostic, not an exception. */
+export function checkFile(path: string, host: SourceHost = fileSystemHost): CheckResult {
+  const file = resolve(path);
+  const text = host.readFile(file);
+  if (text === undefined) {
+    const d = diagnostic("NN1004", { file, span: { start: 0, end: 0 } }, { path });
+    return { program: null, diagnostics: [d], sources: new Map() };
+  }
+  return checkSource(text, file, host);
+}
+
+export type { Diagnostic } from "./diagnostics.js";
+export type * from "./ir.js";
