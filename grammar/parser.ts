@@ -152,17 +152,29 @@ export class NnParser extends CstParser {
     });
   });
 
+  /**
+   * Arguments, separated by commas. A missing or doubled comma is not a parse error here: the AST builder
+   * reports it precisely ("expected ',' before 'activation'") and the call is still understood. An argument
+   * without a comma before it must stand on the same line, so an unclosed call does not swallow the next line.
+   */
   argList = this.RULE("argList", () => {
-    this.SUBRULE(this.arg);
-    this.MANY({
-      GATE: () => this.LA(2).tokenType !== t.RParen,
-      DEF: () => {
-        this.CONSUME(t.Comma);
-        this.SUBRULE2(this.arg);
-      },
+    this.AT_LEAST_ONE({
+      GATE: () => this.continuesList(),
+      DEF: () => this.OR([{ ALT: () => this.CONSUME(t.Comma) }, { ALT: () => this.SUBRULE(this.arg) }]),
     });
-    this.OPTION(() => this.CONSUME2(t.Comma));
   });
+
+  /** True for a comma, after `(`, `[` or `,`, or when the next token is on the same line as the previous one. */
+  private continuesList(): boolean {
+    const previous = this.LA(0);
+    return (
+      this.LA(1).tokenType === t.Comma ||
+      previous.tokenType === t.Comma ||
+      previous.tokenType === t.LParen ||
+      previous.tokenType === t.LBracket ||
+      this.LA(1).startLine === previous.endLine
+    );
+  }
 
   arg = this.RULE("arg", () => {
     this.OPTION(() => {
@@ -182,19 +194,12 @@ export class NnParser extends CstParser {
     ]);
   });
 
-  /** `[1, 2]`, `[seq, ?]`, `[[1, 1], [2, 2]]`; a trailing comma is allowed. */
+  /** `[1, 2]`, `[seq, ?]`, `[[1, 1], [2, 2]]`; commas are checked by the AST builder, as in `argList`. */
   list = this.RULE("list", () => {
     this.CONSUME(t.LBracket);
-    this.OPTION(() => {
-      this.SUBRULE(this.value);
-      this.MANY({
-        GATE: () => this.LA(2).tokenType !== t.RBracket,
-        DEF: () => {
-          this.CONSUME(t.Comma);
-          this.SUBRULE2(this.value);
-        },
-      });
-      this.OPTION2(() => this.CONSUME2(t.Comma));
+    this.MANY({
+      GATE: () => this.continuesList(),
+      DEF: () => this.OR([{ ALT: () => this.CONSUME(t.Comma) }, { ALT: () => this.SUBRULE(this.value) }]),
     });
     this.CONSUME(t.RBracket);
   });

@@ -7,10 +7,15 @@
  */
 import { Lexer, createToken, type TokenType } from "chevrotain";
 
-export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/ });
+export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: "a name" });
 
 function keyword(word: string): TokenType {
-  return createToken({ name: word[0]!.toUpperCase() + word.slice(1), pattern: word, longer_alt: Identifier });
+  return createToken({
+    name: word[0]!.toUpperCase() + word.slice(1),
+    pattern: word,
+    longer_alt: Identifier,
+    label: `'${word}'`,
+  });
 }
 
 export const Model = keyword("model");
@@ -38,8 +43,13 @@ export const BlockComment = createToken({
 export const NumberLiteral = createToken({
   name: "NumberLiteral",
   pattern: /(?:\d[\d_]*(?:\.\d[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?/,
+  label: "a number",
 });
-export const StringLiteral = createToken({ name: "StringLiteral", pattern: /"(?:[^"\\\n\r]|\\.)*"/ });
+export const StringLiteral = createToken({
+  name: "StringLiteral",
+  pattern: /"(?:[^"\\\n\r]|\\.)*"/,
+  label: "a string",
+});
 
 export const Arrow = createToken({ name: "Arrow", pattern: "->", label: "'->'" });
 export const LBrace = createToken({ name: "LBrace", pattern: "{", label: "'{'" });

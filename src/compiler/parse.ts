@@ -27,17 +27,23 @@ export function parse(text: string, file: string): Result<ast.SourceFile> {
   return { value: { path: file, text, declarations, comments }, diagnostics };
 }
 
-/** A token that recovery inserted has no position: anchor its error just after the previous real token. */
+/**
+ * Where a syntax error is shown. A token that recovery inserted has no position, and a missing `)` is best
+ * shown where it belongs, not on the next line: both anchor just after the previous real token.
+ */
 function syntaxErrorSpan(token: IToken, previous: IToken | undefined, text: string): ast.Span {
-  if (!Number.isNaN(token.startOffset) && token.tokenType.name !== "EOF") return tokenSpan(token);
-  const after = previous?.endOffset !== undefined && !Number.isNaN(previous.endOffset) ? previous.endOffset + 1 : text.length;
-  return { start: after, end: after + (after < text.length ? 1 : 0) };
+  const real = !Number.isNaN(token.startOffset) && token.tokenType.name !== "EOF";
+  const previousEnd = previous?.endOffset !== undefined && !Number.isNaN(previous.endOffset) ? previous.endOffset + 1 : undefined;
+  const onLaterLine = previous?.endLine !== undefined && token.startLine !== undefined && token.startLine > previous.endLine;
+  if (real && !(onLaterLine && previousEnd !== undefined)) return tokenSpan(token);
+  const after = previousEnd ?? text.length;
+  return { start: after, end: after };
 }
 
 function describeSyntaxError(message: string, token: IToken): string {
   const found = token.tokenType.name === "EOF" ? "the end of the file" : `'${token.image}'`;
   const expecting = /Expecting(?: token of type)? --> (.*?) <--/.exec(message);
-  if (expecting) return `expected ${expecting[1]!.replace(/^'?(.*?)'?$/, "'$1'")} but found ${found}`;
+  if (expecting) return `expected ${expecting[1]} but found ${found}`;
   if (message.startsWith("Expecting: one of these possible Token sequences")) {
     const options = [...message.matchAll(/\[([^\]]*)\]/g)].map((m) => m[1]!).slice(0, 6);
     return `unexpected ${found}; expected one of ${[...new Set(options)].join(", ")}`;
@@ -231,6 +237,7 @@ class AstBuilder {
     const hasParens = (c["LParen"] ?? []).length > 0;
     const argList = this.nodes(c, "argList")[0];
     const args = argList ? this.nodes(argList.children, "arg").map((a) => this.arg(a)) : [];
+    if (argList) this.checkCommas(args, this.tokens(argList.children, "Comma"));
     return { kind: "call", callee: this.firstIdent(c, node), args: hasParens ? args : null, ...this.base(node) };
   }
 
@@ -263,7 +270,38 @@ class AstBuilder {
   }
 
   list(node: CstNode): ast.ListValue {
-    return { kind: "list", items: this.nodes(node.children, "value").map((v) => this.value(v)), ...this.base(node) };
+    const items = this.nodes(node.children, "value").map((v) => this.value(v));
+    this.checkCommas(items, this.tokens(node.children, "Comma"));
+    return { kind: "list", items, ...this.base(node) };
+  }
+
+  /**
+   * The grammar accepts items and commas in any order (see `argList`), so that one missing comma is one
+   * precise error. Here they must alternate; a trailing comma is fine.
+   */
+  private checkCommas(items: readonly { span: ast.Span }[], commas: readonly IToken[]): void {
+    const sequence = [
+      ...items.map((item) => ({ start: item.span.start, item })),
+      ...commas.map((comma) => ({ start: comma.startOffset, comma })),
+    ].sort((a, b) => a.start - b.start);
+    let expectItem = true;
+    for (const entry of sequence) {
+      if ("comma" in entry) {
+        if (expectItem) this.syntaxError(tokenSpan(entry.comma), "unexpected ','");
+        expectItem = true;
+      } else {
+        if (!expectItem) {
+          const start = entry.item.span.start;
+          const shown = this.text.slice(start, entry.item.span.end).split(/[\s(,[:]/)[0] || this.text[start]!;
+          this.syntaxError({ start, end: start + shown.length }, `expected ',' before '${shown}'`);
+        }
+        expectItem = false;
+      }
+    }
+  }
+
+  private syntaxError(span: ast.Span, detail: string): void {
+    this.diagnostics.push(diagnostic("NN1001", { file: this.file, span }, { detail }));
   }
 
   expression(node: CstNode): ast.Value {
