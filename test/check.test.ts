@@ -52,7 +52,7 @@ describe("diagnostics point at the offending tokens", () => {
   });
 
   it("a typo in one model leaves the other models checked", () => {
-    const { found } = problems("model A {\n  input x: [4]\n  dense(3 4)\n}\nmodel B {\n  input x: [4]\n  dense(units: 0)\n}");
+    const { found } = problems("model A {\n  input x: [4]\n  dense(3 activation: relu)\n}\nmodel B {\n  input x: [4]\n  dense(units: 0)\n}");
     expect(found.map(([code]) => code)).toEqual(["NN1001", "NN2005"]);
   });
 

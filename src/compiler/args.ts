@@ -218,3 +218,17 @@ function valueAt(values: ArgValues, pointer: string): JsonValue | undefined {
   }
   return current;
 }
+
+/** The span of an argument's value, by name or by its positional slot. */
+export function argumentSpan(
+  call: ast.Call,
+  property: string,
+  positional: readonly string[],
+  tensorArgs: number,
+): ast.Span | undefined {
+  const args = call.args ?? [];
+  const named = args.find((a) => a.name?.text === property);
+  if (named) return named.value.span;
+  const index = positional.indexOf(property);
+  return index >= 0 ? args.filter((a) => !a.name)[tensorArgs + index]?.value.span : undefined;
+}

@@ -7,8 +7,9 @@
  * that one mistake gives one error.
  */
 import type * as ast from "./ast.js";
-import { checkArguments, type Callable } from "./args.js";
-import { diagnostic, type Diagnostic, type Location } from "./diagnostics.js";
+import { argumentSpan, checkArguments } from "./args.js";
+import { blockCallable } from "./blocks.js";
+import { diagnostic, uniqueDiagnostics, type Diagnostic, type Location } from "./diagnostics.js";
 import { evaluate, type Scope } from "./evaluate.js";
 import type { BlockDef, Namespace } from "./imports.js";
 import type { DType, IrInput, IrLayer, IrModel, JsonValue, Shape, TensorRef } from "./ir.js";
@@ -47,7 +48,6 @@ export class ModelChecker {
   private readonly layers: IrLayer[] = [];
   private readonly usedNames = new Set<string>();
   private readonly diagnostics: Diagnostic[] = [];
-  private readonly blockCallables = new Map<BlockDef, Callable>();
 
   constructor(
     private readonly decl: ast.ModelDecl,
@@ -84,7 +84,8 @@ export class ModelChecker {
       outputs: results.flatMap((t) => (t.ref ? [t.ref] : [])),
       location: { file: this.file, span: this.decl.name.span },
     };
-    return { model, diagnostics: dedupe(this.diagnostics) };
+    // The same problem in a block called several times is reported once, with its first call site.
+    return { model, diagnostics: uniqueDiagnostics(this.diagnostics) };
   }
 
   private statement(stmt: ast.Statement, env: Env): void {
@@ -249,7 +250,7 @@ export class ModelChecker {
     const ctx: ShapeContext = {
       callee: call.callee.text,
       error: (code, messageArgs, at = {}) => {
-        const span = (at.property && argumentSpan(call, at.property, kind, source.skip ?? 0)) || call.span;
+        const span = (at.property && argumentSpan(call, at.property, kind.positional, source.skip ?? 0)) || call.span;
         this.report(env, code, span, messageArgs as never, { hint: at.hint });
         return null;
       },
@@ -277,7 +278,7 @@ export class ModelChecker {
   private layerName(kind: LayerKind, written: JsonValue | undefined, call: ast.Call, env: Env): string {
     if (typeof written === "string") {
       if (this.usedNames.has(written)) {
-        this.report(env, "NN2008", argumentSpan(call, "name", kind, 0) ?? call.span, { what: "layer", name: written });
+        this.report(env, "NN2008", argumentSpan(call, "name", kind.positional, 0) ?? call.span, { what: "layer", name: written });
       }
       this.usedNames.add(written);
       return written;
@@ -296,7 +297,9 @@ export class ModelChecker {
       this.report(env, "NN2012", call.callee.span, { name: decl.name.text });
       return unknownTensor;
     }
-    const checked = checkArguments(this.blockCallable(block, env), source, env.scope, env.file);
+    const callable = blockCallable(block);
+    this.pushAll(env, callable.diagnostics);
+    const checked = checkArguments(callable.value, source, env.scope, env.file);
     this.pushAll(env, checked.diagnostics);
     const values = checked.value;
     if (!arityOk || !values) return unknownTensor;
@@ -316,32 +319,6 @@ export class ModelChecker {
       return unknownTensor;
     }
     return inner.returned[0] ?? unknownTensor;
-  }
-
-  /** A block's parameters as a Callable: positional in declaration order, required unless defaulted. */
-  private blockCallable(block: BlockDef, env: Env): Callable {
-    let callable = this.blockCallables.get(block);
-    if (!callable) {
-      const properties: Record<string, object> = {};
-      const required: string[] = [];
-      for (const param of block.decl.params) {
-        if (!param.defaultValue) {
-          required.push(param.name.text);
-          properties[param.name.text] = {};
-          continue;
-        }
-        const evaluated = evaluate(param.defaultValue, { lookup: () => undefined }, block.file, new Map());
-        this.pushAll(env, evaluated.diagnostics);
-        properties[param.name.text] = evaluated.value === undefined ? {} : { default: evaluated.value };
-      }
-      callable = {
-        name: block.decl.name.text,
-        positional: block.decl.params.map((p) => p.name.text),
-        schema: { type: "object", properties, required, additionalProperties: false },
-      };
-      this.blockCallables.set(block, callable);
-    }
-    return callable;
   }
 
   private pushAll(env: Env, diagnostics: readonly Diagnostic[]): void {
@@ -369,26 +346,6 @@ function withCallSites(d: Diagnostic, env: Env): Diagnostic {
     .map((frame) => ({ ...frame.site, message: `in this call of block '${frame.block}'` }))
     .reverse();
   return { ...d, related: [...(d.related ?? []), ...related] };
-}
-
-/** The same problem in a block called several times is reported once, with its first call site. */
-function dedupe(diagnostics: readonly Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return diagnostics.filter((d) => {
-    const key = `${d.file}:${d.span.start}:${d.span.end}:${d.code}:${d.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-/** The span of an argument's value, by name or by its positional slot. */
-function argumentSpan(call: ast.Call, property: string, kind: LayerKind, tensorArgs: number): ast.Span | undefined {
-  const args = call.args ?? [];
-  const named = args.find((a) => a.name?.text === property);
-  if (named) return named.value.span;
-  const index = kind.positional.indexOf(property);
-  return index >= 0 ? args.filter((a) => !a.name)[tensorArgs + index]?.value.span : undefined;
 }
 
 function isShapeList(result: Shape | readonly Shape[]): result is readonly Shape[] {

@@ -67,3 +67,14 @@ export interface Result<T> {
   readonly value: T;
   readonly diagnostics: readonly Diagnostic[];
 }
+
+/** Drops repeats of the same problem at the same place, keeping the first. */
+export function uniqueDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = `${d.file}:${d.span.start}:${d.span.end}:${d.code}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
