@@ -1,0 +1,65 @@
+/**
+ * `nnc train FILE`: check the spec, train one model as its `train` block says, save the result.
+ * TensorFlow.js is loaded only when this command runs, so `check` and the language server stay light.
+ */
+import { InvalidArgumentError, type Command } from "commander";
+import * as path from "node:path";
+import { displayPath } from "../compiler/render.js";
+import { fail, loadProgram } from "./common.js";
+
+interface TrainCliOptions {
+  readonly out?: string;
+  readonly model?: string;
+  readonly epochs?: number;
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command("train")
+    .description("train a model as its train block says and save it (model.json, weights.bin, history.json)")
+    .argument("<file>", ".nn file with a model and a train block for it")
+    .option("-o, --out <dir>", "where to save the trained model (default: runs/<model>/)")
+    .option("-m, --model <name>", "which model to train, when the file trains several")
+    .option("-e, --epochs <n>", "override the train block's epochs", positiveInteger)
+    .addHelpText(
+      "after",
+      "\nExample:\n  nnc train examples/iris.nn --out runs/iris\n\nThe data paths in the train block are relative to the .nn file.",
+    )
+    .action((file: string, options: TrainCliOptions) => runTrain(file, options));
+}
+
+async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
+  const program = loadProgram(file);
+  if (!program) return;
+  const trains = program.trains.filter((t) => options.model === undefined || t.model === options.model);
+  if (trains.length === 0) {
+    return fail(options.model ? `${file} has no train block for model '${options.model}'` : `${file} has no train block`);
+  }
+  if (trains.length > 1) {
+    return fail(`${file} trains ${trains.map((t) => t.model).join(", ")}; choose one with --model`);
+  }
+  const train = trains[0]!;
+  const model = program.models.find((m) => m.name === train.model)!;
+  const out = path.resolve(options.out ?? path.join("runs", model.name));
+  // Loaded here, not at the top: importing tfjs takes a while and only this command needs it.
+  const runtime = await import("../runtime/index.js");
+  try {
+    const backend = await runtime.initBackend();
+    process.stdout.write(`training ${model.name} on ${displayPath(String(train.data.args["path"] ?? ""))} (backend: ${backend})\n`);
+    const run = await runtime.trainModel(model, train, options.epochs === undefined ? {} : { epochs: options.epochs });
+    const epochs = options.epochs ?? train.epochs;
+    if (run.history.length < epochs) process.stdout.write(`stopped early after ${run.history.length} epochs\n`);
+    await runtime.saveRun(out, run);
+    process.stdout.write(`saved ${displayPath(out)}/ (model.json, weights.bin, history.json${run.labels ? ", labels.json" : ""})\n`);
+  } catch (error) {
+    if (!(error instanceof runtime.NncUserError)) throw error;
+    process.stderr.write(`${error.format()}\n`);
+    process.exitCode = 1;
+  }
+}
+
+function positiveInteger(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
+  return n;
+}

@@ -1,0 +1,54 @@
+/**
+ * IR -> tf.LayersModel. Every layer is built from its registry description, `tf.layers[factory](config)`,
+ * the same description the TypeScript emitter prints, so a compiled module and `nnc train` build one model.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { IrModel, JsonValue, TensorRef, TfjsLayer } from "../compiler/ir.js";
+
+type LayerFactory = (config: Record<string, unknown>) => tf.layers.Layer;
+
+/** Builds the (not yet compiled) model: its inputs, its layers in order, its outputs, with the IR's names. */
+export function buildModel(model: IrModel): tf.LayersModel {
+  const tensors = new Map<string, tf.SymbolicTensor[]>();
+  const tensorOf = (ref: TensorRef): tf.SymbolicTensor => {
+    const tensor = tensors.get(ref.node)?.[ref.index];
+    if (!tensor) throw new Error(`buildModel: ${model.name} uses ${ref.node}[${ref.index}] before it is defined`);
+    return tensor;
+  };
+  const inputs = model.inputs.map((input) => {
+    // tfjs knows fixed sizes only; a symbolic or unknown dimension is left open (null).
+    const shape = input.shape.map((d) => (typeof d === "number" ? d : null));
+    const tensor = tf.input({ shape, dtype: input.dtype, name: input.name });
+    tensors.set(input.name, [tensor]);
+    return tensor;
+  });
+  for (const layer of model.layers) {
+    const args = layer.inputs.map(tensorOf);
+    const output = createLayer(layer.tfjs).apply(args.length === 1 ? args[0]! : args) as
+      | tf.SymbolicTensor
+      | tf.SymbolicTensor[];
+    tensors.set(layer.name, Array.isArray(output) ? output : [output]);
+  }
+  return tf.model({ inputs, outputs: model.outputs.map(tensorOf), name: model.name });
+}
+
+/** `tf.layers[factory](config)`, building nested layers (`bidirectional(lstm(64))`) first. */
+export function createLayer(description: TfjsLayer): tf.layers.Layer {
+  const factory = (tf.layers as unknown as Record<string, LayerFactory | undefined>)[description.factory];
+  if (typeof factory !== "function") throw new Error(`buildModel: tf.layers has no factory '${description.factory}'`);
+  const config: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(description.config)) {
+    config[key] = isTfjsLayer(value) ? createLayer(value) : value;
+  }
+  return factory(config);
+}
+
+function isTfjsLayer(value: JsonValue | TfjsLayer): value is TfjsLayer {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    typeof (value as { factory?: unknown }).factory === "string" &&
+    typeof (value as { config?: unknown }).config === "object"
+  );
+}

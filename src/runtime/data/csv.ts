@@ -1,0 +1,80 @@
+/**
+ * CSV data: a header row, then one example per row. Every column but the label is a numeric feature. The
+ * whole file is checked before anything is returned, and the first problem is reported with the file, its
+ * 1-based line number and the column.
+ */
+import { readFileSync } from "node:fs";
+import { CsvError, parse } from "csv-parse/sync";
+import { displayPath } from "../../compiler/render.js";
+import { didYouMean } from "../../compiler/suggest.js";
+import { NncUserError } from "../errors.js";
+import type { Table } from "./index.js";
+
+interface Row {
+  readonly record: string[];
+  readonly info: { readonly lines: number };
+}
+
+/** Reads `file` (absolute) with `label` as the target column. */
+export function readCsv(file: string, label: string): Table {
+  const source = displayPath(file);
+  const rows = parseRows(file, source);
+  const [header, ...body] = rows;
+  if (!header) throw new NncUserError("NN4005", { path: source, reason: "the file is empty; expected a header row" });
+  if (body.length === 0) throw new NncUserError("NN4005", { path: source, reason: "the file has a header but no rows" });
+  const columns = header.record;
+  const labelIndex = columns.indexOf(label);
+  if (labelIndex < 0) {
+    throw new NncUserError(
+      "NN4006",
+      { where: `${source}:${header.info.lines}`, reason: `no label column '${label}'; the columns are ${columns.join(", ")}` },
+      didYouMean(label, columns),
+    );
+  }
+  const featureNames = columns.filter((_, i) => i !== labelIndex);
+  const features = new Float32Array(body.length * featureNames.length);
+  const labels: string[] = [];
+  body.forEach(({ record, info }, row) => {
+    const where = `${source}:${info.lines}`;
+    if (record.length !== columns.length) {
+      const missing = record.length < columns.length ? ` (no value for '${columns[record.length]}')` : "";
+      const reason = `expected ${columns.length} fields, got ${record.length}${missing}`;
+      throw new NncUserError("NN4006", { where, reason });
+    }
+    let offset = row * featureNames.length;
+    record.forEach((field, column) => {
+      if (column === labelIndex) {
+        if (field === "") throw new NncUserError("NN4006", { where, reason: `column '${label}': the label is empty` });
+        labels.push(field);
+        return;
+      }
+      const value = Number(field);
+      if (field === "" || !Number.isFinite(value)) {
+        const reason = `column '${columns[column]}': ${field === "" ? "the value is empty" : `'${field}' is not a number`}`;
+        throw new NncUserError("NN4006", { where, reason });
+      }
+      features[offset++] = value;
+    });
+  });
+  const lines = body.map((row) => row.info.lines);
+  return { source, featureNames, features, labelName: label, labels, lines };
+}
+
+function parseRows(file: string, source: string): Row[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory, not a file" : String(error);
+    throw new NncUserError("NN4005", { path: source, reason });
+  }
+  try {
+    // Field counts are checked row by row above, to name the row and the missing column.
+    return parse(text, { info: true, relax_column_count: true, skip_empty_lines: true, trim: true, bom: true }) as unknown as Row[];
+  } catch (error) {
+    if (!(error instanceof CsvError)) throw error;
+    const line = (error as CsvError & { lines?: number }).lines;
+    throw new NncUserError("NN4006", { where: `${source}:${line ?? 1}`, reason: error.message.replace(/ at line \d+$/, "") });
+  }
+}

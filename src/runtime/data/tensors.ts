@@ -1,0 +1,103 @@
+/**
+ * Table -> tensors for one model: features reshaped to the model's input, labels encoded the way the loss
+ * wants them. Everything that would make the first training step fail is checked here first and reported
+ * as NN4007, naming the model's shape and the data's.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { formatNnShape, type IrModel, type Shape } from "../../compiler/ir.js";
+import type { TargetEncoding } from "../../compiler/train-options.js";
+import { NncUserError } from "../errors.js";
+import type { Table } from "./index.js";
+
+export interface Dataset {
+  /** `[rows, ...input shape]`. */
+  readonly x: tf.Tensor;
+  /** `[rows, classes]` one-hot, or `[rows, 1]` class indices or values. */
+  readonly y: tf.Tensor;
+  /**
+   * Class names, index i being class i, for restoring names from predictions; null for regression.
+   * Classes are sorted: numerically when every label is a number (so labels 0..k-1 keep their values),
+   * otherwise by code point, so the order never depends on the order of the rows.
+   */
+  readonly classes: readonly string[] | null;
+}
+
+/** Tensors for `model` from `table`, rows taken in `order`. Throws NN4007 when the data does not fit. */
+export function toDataset(table: Table, model: IrModel, encoding: TargetEncoding, order: readonly number[]): Dataset {
+  const inputShape = fixedInputShape(table, model);
+  const units = outputUnits(model);
+  const width = table.featureNames.length;
+  const x = new Float32Array(order.length * width);
+  order.forEach((row, i) => x.set(table.features.subarray(row * width, (row + 1) * width), i * width));
+  const labels = order.map((row) => table.labels[row]!);
+  const dtype = model.inputs[0]!.dtype;
+  const xs = tf.tensor(dtype === "int32" ? Int32Array.from(x) : x, [order.length, ...inputShape], dtype);
+
+  if (encoding === "value") {
+    expectUnits(table, model, units, 1, "one value per example");
+    const values = labels.map((label, i) => {
+      const value = Number(label);
+      if (label === "" || !Number.isFinite(value)) {
+        throw new NncUserError("NN4006", {
+          where: `${table.source}:${table.lines[order[i]!]}`,
+          reason: `column '${table.labelName}': '${label}' is not a number, and this loss needs numeric targets`,
+        });
+      }
+      return value;
+    });
+    return { x: xs, y: tf.tensor2d(values, [values.length, 1]), classes: null };
+  }
+  const classes = sortedClasses(labels);
+  const index = new Map(classes.map((name, i) => [name, i]));
+  const indices = labels.map((label) => index.get(label)!);
+  if (encoding === "one-hot") {
+    expectUnits(table, model, units, classes.length, `one output per class (${classes.length} classes)`);
+    return { x: xs, y: tf.oneHot(tf.tensor1d(indices, "int32"), classes.length).toFloat(), classes };
+  }
+  // Class indices: one sigmoid unit for two classes (binary), or one unit per class (sparse).
+  const fits = units !== null && (units === 1 ? classes.length <= 2 : units >= classes.length);
+  if (!fits) expectUnits(table, model, units, classes.length, `one output per class (${classes.length} classes)`);
+  return { x: xs, y: tf.tensor2d(indices, [indices.length, 1]), classes };
+}
+
+function sortedClasses(labels: readonly string[]): string[] {
+  const distinct = [...new Set(labels)];
+  const numeric = distinct.every((label) => Number.isFinite(Number(label)));
+  return numeric ? distinct.sort((a, b) => Number(a) - Number(b)) : distinct.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function fixedInputShape(table: Table, model: IrModel): number[] {
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+    throw new NncUserError("NN4007", {
+      detail: `model '${model.name}' has ${model.inputs.length} inputs and ${model.outputs.length} outputs, but ${table.source} feeds a model with one input and one output`,
+    });
+  }
+  const input = model.inputs[0]!;
+  const shape = input.shape.filter((d): d is number => typeof d === "number");
+  const features = table.featureNames.length;
+  if (shape.length !== input.shape.length || shape.reduce((a, b) => a * b, 1) !== features) {
+    throw new NncUserError("NN4007", {
+      detail: `input '${input.name}' of model '${model.name}' has shape ${formatNnShape(input.shape)}, but each row of ${table.source} has ${features} features (shape [${features}]: ${table.featureNames.join(", ")})`,
+    });
+  }
+  return shape;
+}
+
+/** The size of the model's output per example: the last axis of a `[units]` output. */
+function outputUnits(model: IrModel): number | null {
+  const ref = model.outputs[0]!;
+  const layer = model.layers.find((l) => l.name === ref.node);
+  const shape: Shape = layer ? layer.outputShapes[ref.index]! : model.inputs.find((i) => i.name === ref.node)!.shape;
+  const last = shape.at(-1);
+  return shape.length === 1 && typeof last === "number" ? last : null;
+}
+
+function expectUnits(table: Table, model: IrModel, units: number | null, expected: number, what: string): void {
+  if (units === expected) return;
+  const ref = model.outputs[0]!;
+  const layer = model.layers.find((l) => l.name === ref.node);
+  const shape = layer ? formatNnShape(layer.outputShapes[ref.index]!) : "its input";
+  throw new NncUserError("NN4007", {
+    detail: `model '${model.name}' outputs shape ${shape}, but the labels in column '${table.labelName}' of ${table.source} need shape [${expected}]: ${what}`,
+  });
+}

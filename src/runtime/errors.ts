@@ -1,0 +1,27 @@
+/**
+ * The one error type for a user's mistake found while training (a missing data file, a malformed row, data
+ * that does not fit the model). The CLI prints it as one line, `error[NN4006]: ...`, without a stack trace;
+ * anything else that is thrown is a bug in nnc.
+ */
+import { messages, type Code, type MessageArgs } from "../compiler/messages.js";
+
+/** Training and data codes: the runtime reports only from the NN4xxx catalogue. */
+export type RuntimeCode = Extract<Code, `NN4${string}`>;
+
+export class NncUserError extends Error {
+  override readonly name = "NncUserError";
+
+  constructor(
+    readonly code: RuntimeCode,
+    args: MessageArgs<RuntimeCode>,
+    /** How to fix it, printed after the message. */
+    readonly hint?: string,
+  ) {
+    super((messages[code].message as (a: MessageArgs<RuntimeCode>) => string)(args));
+  }
+
+  /** `error[NN4006]: data/x.csv:12: column 'petal_width': 'abc' is not a number`. */
+  format(): string {
+    return `error[${this.code}]: ${this.message}${this.hint ? ` (${this.hint})` : ""}`;
+  }
+}

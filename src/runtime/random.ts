@@ -1,0 +1,40 @@
+/**
+ * Reproducible training from a `seed`. tfjs draws every random number it needs (weight initialisers,
+ * dropout masks, the per-epoch shuffle in `fit`) from a generator seeded by `Math.random()` unless a seed is
+ * passed per call, and the Layers API offers no global seed. So while a seeded run builds and trains, and
+ * only then, `Math.random` is a seeded generator.
+ */
+
+/** mulberry32: a small, fast generator with a 32-bit state; plenty for shuffles and initial weights. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Runs `task` with `Math.random` replaced by `random`, restoring it afterwards however `task` ends. */
+export async function withRandom<T>(random: (() => number) | null, task: () => Promise<T>): Promise<T> {
+  if (random === null) return task();
+  const original = Math.random;
+  Math.random = random;
+  try {
+    return await task();
+  } finally {
+    Math.random = original;
+  }
+}
+
+/** The numbers 0..n-1 in a random order (Fisher-Yates). */
+export function permutation(n: number, random: () => number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}

@@ -1,0 +1,82 @@
+/**
+ * Saving a trained run: `model.json` + `weights.bin` in tfjs's layers format (loadable with
+ * `tf.loadLayersModel`), `history.json` and, for classifiers, `labels.json`. tfjs's `file://` handler
+ * needs tfjs-node, so the files are written here with node's fs. The directory appears whole or not at all:
+ * everything is written to a temporary sibling that is then renamed into place.
+ */
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+
+/** One epoch's figures under Keras's names: `{ epoch: 1, loss, accuracy, val_loss, val_accuracy }`. */
+export type EpochRecord = { readonly epoch: number } & Readonly<Record<string, number>>;
+
+/** What `predict` needs to turn an output index back into a class name. */
+export interface Labels {
+  readonly column: string;
+  readonly classes: readonly string[];
+}
+
+export interface Run {
+  readonly model: tf.LayersModel;
+  readonly history: readonly EpochRecord[];
+  readonly labels: Labels | null;
+}
+
+const weightsFile = "weights.bin";
+
+/** Writes `run` to `dir`, replacing an earlier run there. */
+export async function saveRun(dir: string, run: Run): Promise<void> {
+  const target = path.resolve(dir);
+  await mkdir(path.dirname(target), { recursive: true });
+  const temporary = `${target}.tmp-${process.pid}-${Date.now()}`;
+  await mkdir(temporary);
+  try {
+    await run.model.save(tf.io.withSaveHandler((artifacts) => writeArtifacts(temporary, artifacts)));
+    await writeJson(path.join(temporary, "history.json"), run.history);
+    if (run.labels) await writeJson(path.join(temporary, "labels.json"), run.labels);
+    await replaceDirectory(temporary, target);
+  } catch (error) {
+    await rm(temporary, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function writeArtifacts(dir: string, artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
+  const weights = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+  const modelJson: tf.io.ModelJSON = {
+    modelTopology: artifacts.modelTopology!,
+    format: artifacts.format ?? "layers-model",
+    generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version_layers}`,
+    convertedBy: artifacts.convertedBy ?? null,
+    ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
+    weightsManifest: [{ paths: [`./${weightsFile}`], weights: artifacts.weightSpecs ?? [] }],
+  };
+  await writeJson(path.join(dir, "model.json"), modelJson);
+  await writeFile(path.join(dir, weightsFile), new Uint8Array(weights));
+  return {
+    modelArtifactsInfo: {
+      dateSaved: new Date(),
+      modelTopologyType: "JSON",
+      weightDataBytes: weights.byteLength,
+    },
+  };
+}
+
+function writeJson(file: string, value: unknown): Promise<void> {
+  return writeFile(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** rename(2) cannot replace a non-empty directory, so an old run is moved aside first, then removed. */
+async function replaceDirectory(from: string, to: string): Promise<void> {
+  const old = `${to}.old-${process.pid}-${Date.now()}`;
+  const hadOld = await rename(to, old).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return false;
+      throw error;
+    },
+  );
+  await rename(from, to);
+  if (hadOld) await rm(old, { recursive: true, force: true });
+}
