@@ -4,6 +4,7 @@
 import { Command } from "commander";
 import { registerCheck } from "./check.js";
 import { registerSummary } from "./summary.js";
+import { registerTrain } from "./train.js";
 
 const program = new Command();
 program
@@ -14,5 +15,6 @@ program
 
 registerCheck(program);
 registerSummary(program);
+registerTrain(program);
 
 await program.parseAsync(process.argv);
