@@ -3,6 +3,7 @@
  */
 import { Command } from "commander";
 import { registerCheck } from "./check.js";
+import { registerCompile } from "./compile.js";
 import { registerSummary } from "./summary.js";
 import { registerTrain } from "./train.js";
 
@@ -15,6 +16,7 @@ program
 
 registerCheck(program);
 registerSummary(program);
+registerCompile(program);
 registerTrain(program);
 
 await program.parseAsync(process.argv);

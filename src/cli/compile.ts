@@ -1,0 +1,69 @@
+/**
+ * `nnc compile FILE [-o OUT.ts]`: checks a spec and emits the TypeScript module it compiles to.
+ */
+import { randomBytes } from "node:crypto";
+import { rename, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { Command } from "commander";
+import { emitTypeScript } from "../compiler/emit-ts.js";
+import { fail, formatOption, loadProgram, type Format } from "./common.js";
+
+interface CompileOptions {
+  readonly out?: string;
+  readonly format: Format;
+}
+
+/** Adds `compile` to the `nnc` command. */
+export function registerCompile(program: Command): void {
+  program
+    .command("compile")
+    .description("compile a spec to a TypeScript module for @tensorflow/tfjs")
+    .argument("<file>", "the .nn spec")
+    .option(
+      "-o, --out <file>",
+      "write the module to this file, atomically; its data paths are then relative to it " +
+        "(default: print the module to standard output, with absolute data paths)",
+    )
+    .addOption(formatOption())
+    .addHelpText(
+      "after",
+      [
+        "",
+        "The module exports buildM(): tf.LayersModel for each model M, and trainM(): Promise<tf.History> for each",
+        "train block; run directly (npx tsx OUT.ts) it trains and prints the final metrics. --format applies to",
+        "diagnostics. Exit status is 1 when the spec has errors or OUT cannot be written.",
+        "",
+        "Example:",
+        "  nnc compile examples/iris.nn -o examples/iris.ts",
+        "",
+      ].join("\n"),
+    )
+    .action(async (file: string, options: CompileOptions) => {
+      const program = loadProgram(file, options.format);
+      if (!program) return;
+      const outFile = options.out === undefined ? undefined : path.resolve(options.out);
+      const code = await emitTypeScript(program, outFile === undefined ? {} : { outFile });
+      if (outFile === undefined) {
+        process.stdout.write(code);
+        return;
+      }
+      try {
+        await writeAtomically(outFile, code);
+      } catch (error) {
+        const { code: reason, message } = error as NodeJS.ErrnoException;
+        fail(`cannot write ${options.out}: ${reason === "ENOENT" ? "its directory does not exist" : message}`);
+      }
+    });
+}
+
+/** Writes a temporary file beside `file` and renames it over `file`, so no reader sees half a module. */
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
+  try {
+    await writeFile(temp, text);
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
