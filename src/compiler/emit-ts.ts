@@ -40,14 +40,20 @@ export async function emitTypeScript(program: IrProgram, options: EmitOptions = 
     ...(trains.length > 0
       ? [
           `import { ${relativeData ? "fileURLToPath, " : ""}pathToFileURL } from "node:url";`,
-          'import { loadDataset } from "nnc/runtime";',
+          'import { loadTable } from "nnc/runtime";',
         ]
       : []),
     ...program.models.map(emitBuilder),
-    ...trains.map(({ train, name }) => emitTrainer(train, name, options.outFile)),
+    ...trains.map(({ train, name }) => emitTrainer(train, modelNamed(program, train.model), name, options.outFile)),
     ...(trains.length > 0 ? [emitMain(trains)] : []),
   ];
   return prettier.format(sections.join("\n\n"), { parser: "typescript" });
+}
+
+function modelNamed(program: IrProgram, name: string): IrModel {
+  const model = program.models.find((m) => m.name === name);
+  if (!model) throw new Error(`emit: train block for unknown model '${name}'`);
+  return model;
 }
 
 function header(program: IrProgram, outFile: string | undefined): string {
@@ -112,7 +118,7 @@ function emitBuilder(model: IrModel): string {
   ].join("\n");
 }
 
-function emitTrainer(train: IrTrain, name: string, outFile: string | undefined): string {
+function emitTrainer(train: IrTrain, model: IrModel, name: string, outFile: string | undefined): string {
   const optimizer = optimizers[train.optimizer.name]!.tfjs(train.optimizer.args);
   const compileArgs = {
     optimizer: code(`tf.train.${optimizer.factory}(${optimizer.args.map(printValue).join(", ")})`),
@@ -124,21 +130,56 @@ function emitTrainer(train: IrTrain, name: string, outFile: string | undefined):
     batchSize: train.batchSize,
     validationSplit: train.validationSplit,
     shuffle: train.shuffle,
-    callbacks: code(`[${train.callbacks.map(printCallback).join(", ")}]`),
+    callbacks: code(`[${train.callbacks.map((callback) => printCallback(callback, train)).join(", ")}]`),
   };
+  const ignored = [train.lrSchedule && `lr_schedule ${train.lrSchedule.name}`, train.seed !== null && "seed"];
   return [
     `/** Builds ${train.model}, trains it on ${train.data.name} data and returns the history. */`,
     `export async function ${name}(): Promise<tf.History> {`,
+    ...ignored.filter(Boolean).map((setting) => `// Applied by \`nnc train\` only, not here: ${setting}.`),
     `const model = ${builderName(train.model)}();`,
     `model.compile(${printValue(compileArgs)});`,
-    `const { xs, ys } = await loadDataset(${printDataSource(train.data, outFile)}, ${printValue({ loss: train.loss })});`,
+    ...emitDataLoading(train, model, outFile),
     `return model.fit(xs, ys, ${printValue(fitArgs)});`,
     "}",
   ].join("\n");
 }
 
 /**
- * The data source as `loadDataset` takes it. With an output file, paths become relative to the module
+ * Reads the data with the runtime's `loadTable` (which validates every row) and makes the tensors the loss
+ * needs, following the rules of `nnc train`: classes numbered in sorted order (numerically when every label
+ * is a number), and rows shuffled once before `fit` holds out its last rows for validation.
+ */
+function emitDataLoading(train: IrTrain, model: IrModel, outFile: string | undefined): string[] {
+  const shape = model.inputs[0]!.shape.map((dim) => (typeof dim === "number" ? dim : -1));
+  const targets = losses[train.loss]!.targets;
+  const lines = [
+    `const table = loadTable(${printDataSource(train.data, outFile)});`,
+    `let xs: tf.Tensor = tf.tensor(table.features, ${printValue([code("table.labels.length"), ...shape])});`,
+  ];
+  if (targets === "value") {
+    lines.push("let ys: tf.Tensor = tf.tensor2d(table.labels.map(Number), [table.labels.length, 1]);");
+  } else {
+    lines.push(
+      "const names = [...new Set(table.labels)];",
+      "const classes = names.every((label) => Number.isFinite(Number(label))) ? names.sort((a, b) => Number(a) - Number(b)) : names.sort();",
+      "const indices = table.labels.map((label) => classes.indexOf(label));",
+      targets === "one-hot"
+        ? 'let ys: tf.Tensor = tf.oneHot(tf.tensor1d(indices, "int32"), classes.length).toFloat();'
+        : "let ys: tf.Tensor = tf.tensor2d(indices, [indices.length, 1]);",
+    );
+  }
+  if (train.shuffle && train.validationSplit > 0) {
+    lines.push(
+      "const order = tf.tensor1d(Array.from(tf.util.createShuffledIndices(table.labels.length)), \"int32\");",
+      "[xs, ys] = [tf.gather(xs, order), tf.gather(ys, order)];",
+    );
+  }
+  return lines;
+}
+
+/**
+ * The data source as `loadTable` takes it. With an output file, paths become relative to the module
  * (resolved through `import.meta.url` at run time) so the module can move together with its data; as URL
  * segments they are percent-encoded, or a `#` in a file name would start a fragment.
  */
@@ -154,11 +195,17 @@ function printDataSource(data: IrCall, outFile: string | undefined): string {
   return printValue({ name: data.name, args });
 }
 
-/** `early_stopping(...)` -> `tf.callbacks.earlyStopping({...})`, the one callback tfjs has built in. */
-function printCallback(callback: IrCall): string {
-  const { monitor, patience, min_delta, restore_best_weights } = callback.args;
-  const config = { monitor, patience, minDelta: min_delta, restoreBestWeights: restore_best_weights };
-  return `tf.callbacks.earlyStopping(${printValue(config)})`;
+/**
+ * `early_stopping(...)` -> `tf.callbacks.earlyStopping({...})`, watching the figure under the key tfjs logs
+ * it with (`val_accuracy` is `val_acc`). tfjs cannot restore the best weights, so that setting is left out.
+ */
+function printCallback(callback: IrCall, train: IrTrain): string {
+  const { monitor, patience, min_delta } = callback.args;
+  const figure = String(monitor).replace(/^val_/, "");
+  const id = train.metrics.includes(figure) ? metrics[figure]! : figure;
+  const tfjsFigure = `${String(monitor).startsWith("val_") ? "val_" : ""}${id === "accuracy" ? "acc" : id}`;
+  const mode = /acc|precision|recall/.test(figure) ? "max" : "min";
+  return `tf.callbacks.earlyStopping(${printValue({ monitor: tfjsFigure, mode, patience, minDelta: min_delta })})`;
 }
 
 /** Run directly (`npx tsx model.ts`), the module trains every model that has a train block. */
