@@ -278,7 +278,7 @@ const reserved = new Set(
 );
 
 /** Hands out TypeScript identifiers for tensor names: valid, not reserved, and unique within one function. */
-export class IdentifierScope {
+class IdentifierScope {
   private readonly taken = new Set<string>();
 
   claim(name: string): string {
