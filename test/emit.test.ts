@@ -12,7 +12,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { builderName, emitTypeScript, trainerName } from "../src/compiler/emit-ts.js";
+import {
+  builderName,
+  emitTypeScript,
+  trainerName,
+} from "../src/compiler/emit-ts.js";
 import { checkFile } from "../src/compiler/index.js";
 import type { IrProgram, Shape } from "../src/compiler/ir.js";
 
@@ -22,12 +26,21 @@ const fixtures = path.join(root, "test/fixtures/emit");
 const tool = (name: string) => path.join(root, "node_modules/.bin", name);
 
 /** Runs a command to its end, failing or not; returns its exit code and output. */
-async function run(command: string, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(
+  command: string,
+  args: readonly string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await execFileAsync(command, args, { cwd: root });
+    const { stdout, stderr } = await execFileAsync(command, args, {
+      cwd: root,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
-    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
+    const { code, stdout, stderr } = error as {
+      code: number;
+      stdout: string;
+      stderr: string;
+    };
     return { code, stdout, stderr };
   }
 }
@@ -46,12 +59,17 @@ function loadCase(file: string): IrProgram {
 
 const cases = readdirSync(fixtures)
   .filter((file) => /\.(nn|ir\.json)$/.test(file))
-  .map((file) => ({ name: file.replace(/\.(nn|ir\.json)$/, ""), program: loadCase(file) }));
+  .map((file) => ({
+    name: file.replace(/\.(nn|ir\.json)$/, ""),
+    program: loadCase(file),
+  }));
 
 describe("emitTypeScript goldens", () => {
   it.each(cases)("$name", async ({ name, program }) => {
     const outFile = path.join(fixtures, `${name}.out.ts`);
-    await expect(await emitTypeScript(program, { outFile })).toMatchFileSnapshot(outFile);
+    await expect(
+      await emitTypeScript(program, { outFile }),
+    ).toMatchFileSnapshot(outFile);
   });
 });
 
@@ -78,52 +96,94 @@ describe("emitted modules", () => {
   });
 
   it("type-check with tsc --strict", async () => {
-    const flags = ["--strict", "--noEmit", "--module", "nodenext", "--target", "es2022", "--types", "node"];
-    const result = await run(tool("tsc"), [...flags, "--skipLibCheck", ...files.values()]);
+    const flags = [
+      "--strict",
+      "--noEmit",
+      "--module",
+      "nodenext",
+      "--target",
+      "es2022",
+      "--types",
+      "node",
+    ];
+    const result = await run(tool("tsc"), [
+      ...flags,
+      "--skipLibCheck",
+      ...files.values(),
+    ]);
     expect(result.stdout).toBe("");
     expect(result.code).toBe(0);
   });
 
   it("are formatted as prettier --check wants", async () => {
     // .tmp/ is gitignored, and prettier skips gitignored files unless told otherwise.
-    const result = await run(tool("prettier"), ["--check", "--no-config", "--ignore-path", "", ...files.values()]);
+    const result = await run(tool("prettier"), [
+      "--check",
+      "--no-config",
+      "--ignore-path",
+      "",
+      ...files.values(),
+    ]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
   });
 
-  it.each(cases)("$name: tfjs builds the layers, shapes and parameter counts of the IR", async ({ name, program }) => {
-    const module = (await import(files.get(name)!)) as Record<string, () => import("@tensorflow/tfjs").LayersModel>;
-    for (const model of program.models) {
-      const built = module[builderName(model.name)]!();
-      expect(built.name).toBe(model.name);
-      expect(built.inputs.map((input) => input.shape)).toEqual(model.inputs.map((input) => tfjsShape(input.shape)));
-      for (const layer of model.layers) {
-        const tfjsLayer = built.getLayer(layer.name);
-        const shapes = layer.outputShapes.map(tfjsShape);
-        expect(tfjsLayer.outputShape, layer.name).toEqual(shapes.length === 1 ? shapes[0] : shapes);
-        expect(tfjsLayer.countParams(), layer.name).toBe(layer.params.trainable + layer.params.nonTrainable);
+  it.each(cases)(
+    "$name: tfjs builds the layers, shapes and parameter counts of the IR",
+    async ({ name, program }) => {
+      const module = (await import(files.get(name)!)) as Record<
+        string,
+        () => import("@tensorflow/tfjs").LayersModel
+      >;
+      for (const model of program.models) {
+        const built = module[builderName(model.name)]!();
+        expect(built.name).toBe(model.name);
+        expect(built.inputs.map((input) => input.shape)).toEqual(
+          model.inputs.map((input) => tfjsShape(input.shape)),
+        );
+        for (const layer of model.layers) {
+          const tfjsLayer = built.getLayer(layer.name);
+          const shapes = layer.outputShapes.map(tfjsShape);
+          expect(tfjsLayer.outputShape, layer.name).toEqual(
+            shapes.length === 1 ? shapes[0] : shapes,
+          );
+          expect(tfjsLayer.countParams(), layer.name).toBe(
+            layer.params.trainable + layer.params.nonTrainable,
+          );
+        }
       }
-    }
-  });
+    },
+  );
 
   it("trainM() trains on a CSV and returns the history", async () => {
     const { program } = cases.find((c) => c.name === "iris")!;
     const train = program.trains[0]!;
-    const module = (await import(files.get("iris")!)) as Record<string, () => Promise<import("@tensorflow/tfjs").History>>;
+    const module = (await import(files.get("iris")!)) as Record<
+      string,
+      () => Promise<import("@tensorflow/tfjs").History>
+    >;
     const history = await module[trainerName(train.model)]!();
     expect(history.epoch).toEqual([0, 1, 2]);
-    expect(Object.keys(history.history).sort()).toEqual(["acc", "loss", "val_acc", "val_loss"]);
+    expect(Object.keys(history.history).sort()).toEqual([
+      "acc",
+      "loss",
+      "val_acc",
+      "val_loss",
+    ]);
   });
 
   it("run directly, the module trains and prints the final metrics", async () => {
     const result = await run(tool("tsx"), [files.get("iris")!]);
     expect(result.stderr).not.toMatch(/Error/);
-    expect(result.stdout).toMatch(/^Iris: (val_)?loss \d+\.\d{4}, .*\bacc \d+\.\d{4}/m);
+    expect(result.stdout).toMatch(
+      /^Iris: (val_)?loss \d+\.\d{4}, .*\bacc \d+\.\d{4}/m,
+    );
   });
 });
 
 describe("nnc compile", () => {
-  const nnc = (...args: string[]) => run(tool("tsx"), [path.join(root, "src/cli/main.ts"), "compile", ...args]);
+  const nnc = (...args: string[]) =>
+    run(tool("tsx"), [path.join(root, "src/cli/main.ts"), "compile", ...args]);
 
   it("writes the module to -o, the same as the emitter gives", async () => {
     const dir = await mkdtemp(path.join(root, ".tmp/compile-"));
@@ -131,7 +191,10 @@ describe("nnc compile", () => {
       const out = path.join(dir, "iris.ts");
       const result = await nnc(path.join(fixtures, "iris.nn"), "-o", out);
       expect(result.code).toBe(0);
-      const expected = await emitTypeScript(cases.find((c) => c.name === "iris")!.program, { outFile: out });
+      const expected = await emitTypeScript(
+        cases.find((c) => c.name === "iris")!.program,
+        { outFile: out },
+      );
       expect(await readFile(out, "utf8")).toBe(expected);
       expect(readdirSync(dir)).toEqual(["iris.ts"]);
     } finally {
@@ -143,7 +206,10 @@ describe("nnc compile", () => {
     const dir = await mkdtemp(path.join(root, ".tmp/compile-"));
     try {
       const spec = path.join(dir, "bad.nn");
-      await writeFile(spec, "model Bad {\n  input x: [4]\n  dense(units: -3)\n}\n");
+      await writeFile(
+        spec,
+        "model Bad {\n  input x: [4]\n  dense(units: -3)\n}\n",
+      );
       const result = await nnc(spec, "-o", path.join(dir, "bad.ts"));
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/error NN2005/);
@@ -155,8 +221,14 @@ describe("nnc compile", () => {
   });
 
   it("reports an output it cannot write as one line", async () => {
-    const result = await nnc(path.join(fixtures, "iris.nn"), "-o", path.join(root, ".tmp/no-such-dir/iris.ts"));
+    const result = await nnc(
+      path.join(fixtures, "iris.nn"),
+      "-o",
+      path.join(root, ".tmp/no-such-dir/iris.ts"),
+    );
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^error: cannot write .*iris\.ts: its directory does not exist\n$/);
+    expect(result.stderr).toMatch(
+      /^error: cannot write .*iris\.ts: its directory does not exist\n$/,
+    );
   });
 });

@@ -41,8 +41,12 @@ export function registerCompile(program: Command): void {
     .action(async (file: string, options: CompileOptions) => {
       const program = loadProgram(file, options.format);
       if (!program) return;
-      const outFile = options.out === undefined ? undefined : path.resolve(options.out);
-      const code = await emitTypeScript(program, outFile === undefined ? {} : { outFile });
+      const outFile =
+        options.out === undefined ? undefined : path.resolve(options.out);
+      const code = await emitTypeScript(
+        program,
+        outFile === undefined ? {} : { outFile },
+      );
       if (outFile === undefined) {
         process.stdout.write(code);
         return;
@@ -51,14 +55,19 @@ export function registerCompile(program: Command): void {
         await writeAtomically(outFile, code);
       } catch (error) {
         const { code: reason, message } = error as NodeJS.ErrnoException;
-        fail(`cannot write ${options.out}: ${reason === "ENOENT" ? "its directory does not exist" : message}`);
+        fail(
+          `cannot write ${options.out}: ${reason === "ENOENT" ? "its directory does not exist" : message}`,
+        );
       }
     });
 }
 
 /** Writes a temporary file beside `file` and renames it over `file`, so no reader sees half a module. */
 async function writeAtomically(file: string, text: string): Promise<void> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
+  const temp = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`,
+  );
   try {
     await writeFile(temp, text);
     await rename(temp, file);
