@@ -70,13 +70,14 @@ export async function trainModel(model: IrModel, train: IrTrain, options: TrainO
         optimizerCall.factory
       ]!(...optimizerCall.args);
       tfModel.compile({ optimizer, loss: loss.tfjs, metrics: train.metrics.map((m) => metrics[m]!) });
-      const callbacks: (tf.Callback | tf.CustomCallbackArgs)[] = [
-        progressCallback({ epochs, steps, stream: options.output ?? process.stdout, figures }),
+      // fit() takes either callback objects or plain hooks, never a mix: plain hooks are wrapped here.
+      const callbacks: (tf.Callback | tf.CustomCallback)[] = [
+        new tf.CustomCallback(progressCallback({ epochs, steps, stream: options.output ?? process.stdout, figures })),
         ...trainingCallbacks(train.callbacks, (keras) => toTfjs.get(keras) ?? keras),
       ];
       if (train.lrSchedule) {
         const initial = Number(train.optimizer.args["learning_rate"]);
-        callbacks.push(scheduleCallback(train.lrSchedule, optimizer, initial, steps));
+        callbacks.push(new tf.CustomCallback(scheduleCallback(train.lrSchedule, optimizer, initial, steps)));
       }
       const history = await tfModel.fit(dataset.x, dataset.y, {
         epochs,
@@ -84,7 +85,8 @@ export async function trainModel(model: IrModel, train: IrTrain, options: TrainO
         validationSplit: train.validationSplit,
         shuffle: train.shuffle,
         verbose: 0,
-        callbacks: callbacks as tf.CustomCallbackArgs[],
+        // tfjs types fit's callbacks as its internal BaseCallback, which both classes extend.
+        callbacks: callbacks as tf.ModelFitArgs["callbacks"],
       });
       const records = history.epoch.map((epoch) => {
         const logs: tf.Logs = {};

@@ -25,19 +25,30 @@ export interface Dataset {
 /** Tensors for `model` from `table`, rows taken in `order`. Throws NN4007 when the data does not fit. */
 export function toDataset(table: Table, model: IrModel, encoding: TargetEncoding, order: readonly number[]): Dataset {
   const inputShape = fixedInputShape(table, model);
-  const units = outputUnits(model);
+  const labels = order.map((row) => table.labels[row]!);
+  // Targets first: every check runs before any tensor exists, so a rejected dataset leaks nothing.
+  const targets = encodeTargets(table, model, encoding, labels, order);
   const width = table.featureNames.length;
   const x = new Float32Array(order.length * width);
   order.forEach((row, i) => x.set(table.features.subarray(row * width, (row + 1) * width), i * width));
-  const labels = order.map((row) => table.labels[row]!);
   const dtype = model.inputs[0]!.dtype;
   const xs = tf.tensor(dtype === "int32" ? Int32Array.from(x) : x, [order.length, ...inputShape], dtype);
+  return { x: xs, y: targets.y(), classes: targets.classes };
+}
 
+function encodeTargets(
+  table: Table,
+  model: IrModel,
+  encoding: TargetEncoding,
+  labels: readonly string[],
+  order: readonly number[],
+): { y: () => tf.Tensor; classes: readonly string[] | null } {
+  const units = outputUnits(model);
   if (encoding === "value") {
     expectUnits(table, model, units, 1, "one value per example");
     const values = labels.map((label, i) => {
       const value = Number(label);
-      if (label === "" || !Number.isFinite(value)) {
+      if (!Number.isFinite(value)) {
         throw new NncUserError("NN4006", {
           where: `${table.source}:${table.lines[order[i]!]}`,
           reason: `column '${table.labelName}': '${label}' is not a number, and this loss needs numeric targets`,
@@ -45,19 +56,20 @@ export function toDataset(table: Table, model: IrModel, encoding: TargetEncoding
       }
       return value;
     });
-    return { x: xs, y: tf.tensor2d(values, [values.length, 1]), classes: null };
+    return { y: () => tf.tensor2d(values, [values.length, 1]), classes: null };
   }
   const classes = sortedClasses(labels);
   const index = new Map(classes.map((name, i) => [name, i]));
   const indices = labels.map((label) => index.get(label)!);
+  const perClass = `one output per class (${classes.length} classes)`;
   if (encoding === "one-hot") {
-    expectUnits(table, model, units, classes.length, `one output per class (${classes.length} classes)`);
-    return { x: xs, y: tf.oneHot(tf.tensor1d(indices, "int32"), classes.length).toFloat(), classes };
+    expectUnits(table, model, units, classes.length, perClass);
+    return { y: () => tf.oneHot(tf.tensor1d(indices, "int32"), classes.length).toFloat(), classes };
   }
   // Class indices: one sigmoid unit for two classes (binary), or one unit per class (sparse).
   const fits = units !== null && (units === 1 ? classes.length <= 2 : units >= classes.length);
-  if (!fits) expectUnits(table, model, units, classes.length, `one output per class (${classes.length} classes)`);
-  return { x: xs, y: tf.tensor2d(indices, [indices.length, 1]), classes };
+  if (!fits) expectUnits(table, model, units, classes.length, perClass);
+  return { y: () => tf.tensor2d(indices, [indices.length, 1]), classes };
 }
 
 function sortedClasses(labels: readonly string[]): string[] {

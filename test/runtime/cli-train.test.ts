@@ -1,0 +1,50 @@
+/**
+ * `nnc train` as users run it (the built bin/nnc.js): a saved run on success, and a one-line error with
+ * exit code 1, never a stack trace, on bad data.
+ */
+import { cpSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { nnc, repo } from "../helpers/cli.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "nnc-train-"));
+const spec = (data: string, epochs = 2) => `model Tiny {
+  input point: [2]
+  dense(2, activation: softmax)
+}
+train Tiny {
+  data: csv("${data}", label: "side")
+  loss: categorical_crossentropy
+  optimizer: adam(0.1)
+  metrics: [accuracy]
+  batch_size: 8
+  epochs: ${epochs}
+  seed: 1
+}
+`;
+
+describe("nnc train", () => {
+  it("trains, prints the backend and one line per epoch, and saves the run", () => {
+    cpSync(join(repo, "test", "fixtures", "data", "blobs.csv"), join(scratch, "blobs.csv"));
+    writeFileSync(join(scratch, "tiny.nn"), spec("blobs.csv"));
+    const result = nnc(["train", "tiny.nn", "--epochs", "3"], { cwd: scratch });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/backend: cpu/);
+    expect(result.stdout).not.toMatch(/Hi, looks like/);
+    expect(result.stdout.match(/^epoch \d\/3 /gm)).toHaveLength(3);
+    for (const file of ["model.json", "weights.bin", "history.json", "labels.json"]) {
+      expect(existsSync(join(scratch, "runs", "Tiny", file))).toBe(true);
+    }
+  });
+
+  it("reports malformed data in one line and exits 1", () => {
+    writeFileSync(join(scratch, "bad.csv"), "x,y,side\n1,2,left\n3,oops,right\n");
+    writeFileSync(join(scratch, "bad.nn"), spec("bad.csv"));
+    const result = nnc(["train", "bad.nn", "--out", "bad-run"], { cwd: scratch });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe("error[NN4006]: bad.csv:3: column 'y': 'oops' is not a number\n");
+    expect(existsSync(join(scratch, "bad-run"))).toBe(false);
+  });
+});
