@@ -43,13 +43,15 @@ export async function emitTypeScript(
     options.outFile !== undefined && program.trains.length > 0;
   const sections = [
     header(program, options.outFile),
-    'import * as tf from "@tensorflow/tfjs";',
-    ...(trains.length > 0
-      ? [
-          `import { ${relativeData ? "fileURLToPath, " : ""}pathToFileURL } from "node:url";`,
-          'import { loadTable } from "nnc/runtime";',
-        ]
-      : []),
+    [
+      'import * as tf from "@tensorflow/tfjs";',
+      ...(trains.length > 0
+        ? [
+            `import { ${relativeData ? "fileURLToPath, " : ""}pathToFileURL } from "node:url";`,
+            'import { loadTable } from "nnc/runtime";',
+          ]
+        : []),
+    ].join("\n"),
     ...program.models.map(emitBuilder),
     ...trains.map(({ train, name }) =>
       emitTrainer(
