@@ -90,9 +90,9 @@ export const messages = {
     "Invalid dimension",
     (a) => `${q(a.text)} is not a valid dimension: use a positive integer, a name, or ?`,
   ),
-  NN3006: error<{ callee: string; shape: string }>(
+  NN3006: error<{ callee: string; shape: string; what?: string }>(
     "Fixed size needed",
-    (a) => `${q(a.callee)} needs every dimension to be known, but its input has shape ${a.shape}`,
+    (a) => `${q(a.callee)} needs ${a.what ?? "every dimension"} to be known, but its input has shape ${a.shape}`,
   ),
   NN3007: error<{ callee: string; detail: string }>("Invalid layer configuration", (a) => `${q(a.callee)}: ${a.detail}`),
 

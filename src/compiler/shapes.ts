@@ -65,3 +65,26 @@ export function sameDim(a: Dim, b: Dim): boolean {
 export function pair(value: number | readonly number[]): [number, number] {
   return typeof value === "number" ? [value, value] : [value[0]!, value[1] ?? value[0]!];
 }
+
+/**
+ * One axis of an elementwise merge (tfjs `computeElementwiseOpOutputShape`): a size of 1 broadcasts, equal
+ * sizes stay, and a size that cannot be proven is unknown. `"mismatch"` when the sizes provably differ: two
+ * different numbers, or two different symbols.
+ */
+export function broadcastDim(a: Dim, b: Dim): Dim | "mismatch" {
+  if (a === 1) return b;
+  if (b === 1) return a;
+  if (a === null || b === null) return null;
+  if (a === b) return a;
+  return typeof a === typeof b ? "mismatch" : null;
+}
+
+/** The sum of sizes along a concatenation axis: unknown unless every size is a number. */
+export function sumDims(dims: readonly Dim[]): Dim {
+  let total = 0;
+  for (const d of dims) {
+    if (typeof d !== "number") return null;
+    total += d;
+  }
+  return total;
+}

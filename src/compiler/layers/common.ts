@@ -2,7 +2,8 @@
  * Schema pieces and helpers shared by the registry entries, so each entry stays one screen.
  */
 import type { SchemaObject } from "ajv";
-import { formatNnShape, type JsonValue, type Shape, type TfjsLayer } from "../ir.js";
+import { formatNnShape, type Dim, type JsonValue, type Shape, type TfjsLayer } from "../ir.js";
+import { convOutputLength, type Padding } from "../shapes.js";
 import type { Args, ShapeContext } from "./types.js";
 
 /** nnc activation name -> tfjs identifier. */
@@ -120,3 +121,90 @@ export function expectRank(
 }
 
 export const noParams = { trainable: 0, nonTrainable: 0 } as const;
+
+/** Layers that change values, never shapes: activations, dropout, noise. */
+export function sameShape([input]: readonly Shape[]): Shape {
+  return input!;
+}
+
+/** The product of sizes, for parameter counts: `product(3, 3, 16)`. */
+export function product(...sizes: readonly number[]): number {
+  return sizes.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * Checks that one axis has a fixed size (a kernel or a weight vector is built from it); reports NN3006 and
+ * returns null when it does not. `axis` counts from the end when negative.
+ */
+export function fixedSize(ctx: ShapeContext, shape: Shape, axis: number, what: string): number | null {
+  const size = shape.at(axis);
+  if (typeof size === "number") return size;
+  return ctx.error(
+    "NN3006",
+    { callee: ctx.callee, shape: formatNnShape(shape), what },
+    {
+      hint: `give the ${what} a fixed number in the input's shape`,
+    },
+  );
+}
+
+/**
+ * Keras counts axes with the batch as axis 0 (`axis: -1` is the last one); nnc shapes leave the batch out.
+ * Returns the index into the nnc shape, or reports NN3007 at `property` and returns null.
+ */
+export function shapeAxis(ctx: ShapeContext, axis: number, rank: number, property = "axis"): number | null {
+  const index = axis < 0 ? rank + axis : axis - 1;
+  if (index >= 0 && index < rank) return index;
+  const detail = `axis ${axis} is out of range for an input with ${rank} ax${rank === 1 ? "is" : "es"} besides the batch`;
+  const hint =
+    axis === 0 ? "axis 0 is the batch; the first axis of the input is 1 (or count from the end: -1)" : undefined;
+  return ctx.error("NN3007", { callee: ctx.callee, detail }, { property, hint });
+}
+
+const spatialLayouts = ["", "[steps, channels]", "[height, width, channels]"];
+
+/**
+ * Checks a channels-last input with `spatialRank` spatial axes and a fixed channel count (kernels are built
+ * from it when `fixedChannels`); reports NN3001 with a hint that names the fix.
+ */
+export function expectSpatial(ctx: ShapeContext, input: Shape, spatialRank: 1 | 2, fixedChannels: boolean): boolean {
+  const layout = spatialLayouts[spatialRank]!;
+  let hint: string;
+  if (input.length === spatialRank) hint = `the input needs a channel axis: ${formatNnShape([...input, 1])}`;
+  else if (input.length < spatialRank) hint = `reshape the input to ${layout} first`;
+  else if (spatialRank === 1 && input.length === 3)
+    hint = `use ${ctx.callee.replace("1d", "2d")} for images, or reshape the input to ${layout}`;
+  else hint = `reshape the input to ${layout} first`;
+  if (!expectRank(ctx, input, spatialRank + 1, `a ${spatialRank + 1}D input ${layout}`, hint)) return false;
+  return !fixedChannels || fixedSize(ctx, input, -1, "the channel axis") !== null;
+}
+
+/** A sliding window along each spatial axis: convolution kernels and pooling windows. */
+export interface Window {
+  readonly size: readonly number[];
+  readonly strides: readonly number[];
+  readonly dilation?: readonly number[];
+  readonly padding: Padding;
+}
+
+/**
+ * The output length along each spatial axis. tfjs silently yields a size of zero or less when the window is
+ * larger than the input; nnc reports NN3003 at `property` (the argument that sets the window) and returns null.
+ */
+export function slideWindow(ctx: ShapeContext, space: Shape, window: Window, property: string): Dim[] | null {
+  const lengths = space.map((d, i) =>
+    convOutputLength(d, window.size[i]!, window.padding, window.strides[i]!, window.dilation?.[i] ?? 1),
+  );
+  const axis = lengths.findIndex((d) => typeof d === "number" && d <= 0);
+  if (axis < 0) return lengths;
+  const dilation = window.dilation?.[axis] ?? 1;
+  const effective = window.size[axis]! + (window.size[axis]! - 1) * (dilation - 1);
+  const detail =
+    `the ${property.replace(/_/g, " ")} ${effective}${dilation > 1 ? " (dilated)" : ""} is larger than ` +
+    `the input's size ${space[axis]} along axis ${axis + 1}`;
+  return ctx.error(
+    "NN3003",
+    { callee: ctx.callee, detail },
+    { property, hint: `use padding: same, or a smaller ${property}` },
+  );
+}

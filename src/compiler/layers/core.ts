@@ -1,7 +1,7 @@
-/** Core layers: dense, flatten, reshape, dropout, activation and friends. */
+/** Core layers: dense, flatten, reshape, permute, repeat_vector, and the activation layers. */
 import { formatNnShape, type Shape } from "../ir.js";
-import { elementCount } from "../shapes.js";
-import { argsSchema, expectRank, schemas } from "./common.js";
+import { elementCount, isFullyKnown } from "../shapes.js";
+import { argsSchema, expectRank, fixedSize, sameShape, schemas, shapeAxis } from "./common.js";
 import { defineLayer } from "./types.js";
 
 /**
@@ -25,11 +25,11 @@ export const dense = defineLayer<{ units: number; use_bias: boolean }>({
   factory: "dense",
   outputShape([input], args, ctx) {
     if (!expectRank(ctx, input!, { min: 1 }, "an input with at least one axis")) return null;
+    if (fixedSize(ctx, input!, -1, "the last axis (the features)") === null) return null;
     return [...input!.slice(0, -1), args.units];
   },
   params([input], args) {
-    const features = input!.at(-1);
-    if (typeof features !== "number") return { trainable: 0, nonTrainable: 0 };
+    const features = input!.at(-1) as number;
     return { trainable: features * args.units + (args.use_bias ? args.units : 0), nonTrainable: 0 };
   },
 });
@@ -42,6 +42,18 @@ export const flatten = defineLayer({
   schema: argsSchema({}),
   factory: "flatten",
   outputShape([input], _args, ctx) {
+    // tfjs's Flatten requires at least two axes besides the batch.
+    if (
+      !expectRank(
+        ctx,
+        input!,
+        { min: 2 },
+        "an input with at least two axes",
+        "the input is flat already: remove flatten()",
+      )
+    ) {
+      return null;
+    }
     const count = elementCount(input!);
     if (count === null) {
       return ctx.error(
@@ -51,5 +63,154 @@ export const flatten = defineLayer({
       );
     }
     return [count] satisfies Shape;
+  },
+});
+
+/**
+ * `reshape(target_shape)`: any input -> `target_shape`, with at most one `-1` standing for the size that keeps
+ * the number of elements. tfjs infers that size only when the model runs (while building, the unknown batch
+ * size stops it), so the `-1` stays unknown here too and a later flatten() or dense() must not count on it;
+ * the element count is still checked when the input's sizes are all known.
+ */
+export const reshape = defineLayer<{ target_shape: number[] }>({
+  name: "reshape",
+  doc: "Gives the input a new shape with the same number of elements.",
+  positional: ["target_shape"],
+  schema: argsSchema(
+    {
+      target_shape: {
+        description: "a list of positive integers, one of which may be -1",
+        type: "array",
+        minItems: 1,
+        items: { oneOf: [schemas.positiveInt, { const: -1 }] },
+      },
+    },
+    ["target_shape"],
+  ),
+  factory: "reshape",
+  outputShape([input], args, ctx) {
+    const target = args.target_shape;
+    const inferred = target.filter((d) => d === -1).length;
+    if (inferred > 1) {
+      const detail = "only one size of target_shape can be -1";
+      return ctx.error("NN3007", { callee: ctx.callee, detail }, { property: "target_shape" });
+    }
+    const withUnknown = target.map((d) => (d === -1 ? null : d));
+    if (!isFullyKnown(input!)) return withUnknown;
+    const count = elementCount(input!)!;
+    const known = elementCount(withUnknown.filter((d) => d !== null))!;
+    const fits = inferred ? count % known === 0 : count === known;
+    if (!fits) {
+      const to = `[${target.join(", ")}]`;
+      return ctx.error("NN3004", { from: formatNnShape(input!), to }, { property: "target_shape" });
+    }
+    return withUnknown;
+  },
+});
+
+/**
+ * `permute(dims)`: reorders the axes; `dims` is a permutation of `1..rank` (axis 0 is the batch):
+ * `permute([2, 1])` turns `[a, b]` into `[b, a]`. No params.
+ */
+export const permute = defineLayer<{ dims: number[] }>({
+  name: "permute",
+  doc: "Reorders the axes of the input (the batch stays first).",
+  positional: ["dims"],
+  schema: argsSchema({ dims: { type: "array", items: schemas.positiveInt, minItems: 1 } }, ["dims"]),
+  factory: "permute",
+  outputShape([input], args, ctx) {
+    const rank = args.dims.length;
+    if (!expectRank(ctx, input!, rank, `a ${rank}D input, one axis for each entry of dims`)) return null;
+    if ([...args.dims].sort((a, b) => a - b).some((d, i) => d !== i + 1)) {
+      const detail = `dims must hold each of 1..${rank} once, got [${args.dims.join(", ")}]`;
+      return ctx.error("NN3007", { callee: ctx.callee, detail }, { property: "dims" });
+    }
+    return args.dims.map((d) => input![d - 1]!);
+  },
+});
+
+/** `repeat_vector(n)`: `[features]` -> `[n, features]`. No params. */
+export const repeatVector = defineLayer<{ n: number }>({
+  name: "repeat_vector",
+  doc: "Repeats a vector n times, e.g. to feed an encoder's state to every step of a decoder.",
+  positional: ["n"],
+  schema: argsSchema({ n: schemas.positiveInt }, ["n"]),
+  factory: "repeatVector",
+  outputShape([input], args, ctx) {
+    if (!expectRank(ctx, input!, 1, "a 1D input [features]", "flatten() or global pooling makes a vector")) return null;
+    return [args.n, input![0]!];
+  },
+});
+
+/** `activation(activation)`: applies an activation function; any shape, unchanged. No params. */
+export const activation = defineLayer({
+  name: "activation",
+  doc: "Applies an activation function elementwise.",
+  positional: ["activation"],
+  schema: argsSchema({ activation: schemas.activation }, ["activation"]),
+  factory: "activation",
+  outputShape: sameShape,
+});
+
+/** `relu(max_value)`: `max(x, 0)`, capped at `max_value` when given; any shape, unchanged. No params. */
+export const relu = defineLayer({
+  name: "relu",
+  aliases: ["re_lu"],
+  doc: "Rectified linear unit, optionally capped: min(max(x, 0), max_value).",
+  positional: ["max_value"],
+  schema: argsSchema({ max_value: { type: "number", minimum: 0 } }),
+  factory: "reLU",
+  outputShape: sameShape,
+});
+
+/** `leaky_re_lu(alpha)`: `x` for `x >= 0`, `alpha * x` below; any shape, unchanged. No params. */
+export const leakyReLU = defineLayer({
+  name: "leaky_re_lu",
+  aliases: ["leaky_relu"],
+  doc: "Leaky rectified linear unit: alpha * x for negative x.",
+  positional: ["alpha"],
+  schema: argsSchema({ alpha: { type: "number", minimum: 0, default: 0.3 } }),
+  factory: "leakyReLU",
+  outputShape: sameShape,
+});
+
+/** `elu(alpha)`: exponential linear unit; any shape, unchanged. No params. tfjs supports only `alpha: 1`. */
+export const elu = defineLayer<{ alpha: number }>({
+  name: "elu",
+  doc: "Exponential linear unit: x for x > 0, alpha * (exp(x) - 1) below.",
+  positional: ["alpha"],
+  schema: argsSchema({ alpha: { type: "number", default: 1 } }),
+  factory: "elu",
+  outputShape([input], args, ctx) {
+    if (args.alpha !== 1) {
+      const detail = `tfjs supports only alpha 1, got ${args.alpha}`;
+      return ctx.error("NN3007", { callee: ctx.callee, detail }, { property: "alpha" });
+    }
+    return input!;
+  },
+});
+
+/**
+ * `softmax(axis)`: normalises along `axis`; any shape, unchanged. No params. tfjs-core computes a softmax
+ * only along the last axis (and fails when the model runs otherwise), so `axis` must name the last one.
+ */
+export const softmax = defineLayer<{ axis: number }>({
+  name: "softmax",
+  doc: "Softmax along one axis: the values along it become probabilities.",
+  positional: ["axis"],
+  schema: argsSchema({ axis: { ...schemas.axis, default: -1 } }),
+  factory: "softmax",
+  outputShape([input], args, ctx) {
+    const index = shapeAxis(ctx, args.axis, input!.length);
+    if (index === null) return null;
+    if (index !== input!.length - 1) {
+      const detail = `tfjs computes a softmax only along the last axis, not along axis ${args.axis}`;
+      return ctx.error(
+        "NN3007",
+        { callee: ctx.callee, detail },
+        { property: "axis", hint: "permute() the axis to the end first" },
+      );
+    }
+    return input!;
   },
 });

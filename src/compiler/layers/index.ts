@@ -2,12 +2,18 @@
  * The layer registry: every kind nnc knows, looked up by name or alias. Adding a kind is adding one entry to
  * a family file and listing the family here once.
  */
+import * as conv from "./conv.js";
 import * as core from "./core.js";
+import * as embedding from "./embedding.js";
+import * as merge from "./merge.js";
+import * as normalization from "./normalization.js";
+import * as pooling from "./pooling.js";
+import * as recurrent from "./recurrent.js";
 import type { TfjsLayer } from "../ir.js";
 import { toTfjsConfig } from "./common.js";
 import type { Args, LayerKind } from "./types.js";
 
-const families: readonly Record<string, LayerKind>[] = [core];
+const families: readonly Record<string, LayerKind>[] = [core, conv, pooling, normalization, embedding, recurrent, merge];
 
 export const layerKinds: readonly LayerKind[] = families.flatMap((family) => Object.values(family));
 
