@@ -226,6 +226,14 @@ export class ModelChecker {
     const kind = lookupLayer(call.callee.text);
     if (kind) return this.layer(kind, call, inputs, source, env);
     const candidates = [...layerNames(), ...env.namespace.keys()];
+    // A bare name at the head of a chain (`imag -> flatten()`) was most likely meant as a tensor.
+    if (call.args === null && previous === null && env.tensors.size > 0) {
+      const tensorHint = didYouMean(call.callee.text, env.tensors.keys());
+      if (tensorHint) {
+        this.report(env, "NN2002", call.callee.span, { name: call.callee.text }, { hint: tensorHint });
+        return unknownTensor;
+      }
+    }
     this.report(env, "NN2001", call.callee.span, { name: call.callee.text }, {
       hint: didYouMean(call.callee.text, candidates),
     });

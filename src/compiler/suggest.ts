@@ -15,7 +15,8 @@ export function closest(name: string, candidates: Iterable<string>): string | un
       bestDistance = d;
     }
   }
-  const allowed = Math.max(1, Math.floor(name.length / 3));
+  // One edit in three characters; a one- or two-letter name only matches up to case (`x` is not `h`).
+  const allowed = name.length < 3 ? 0 : Math.max(1, Math.floor(name.length / 3));
   return best !== undefined && bestDistance <= allowed ? best : undefined;
 }
 
