@@ -1,30 +1,43 @@
 /**
- * The `callbacks` of a train block as tfjs callbacks. tfjs's EarlyStopping stops training but cannot
+ * The `callbacks` and `lr_schedule` of a train block as tfjs callbacks. tfjs's EarlyStopping stops training but cannot
  * restore the best weights (it throws "not implemented"), so `restore_best_weights` is a small callback
  * of our own that watches the same figure with the same rule.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { IrCall } from "../compiler/ir.js";
+import type { IrCall, IrTrain } from "../compiler/ir.js";
+import { tfjsFigureName } from "./figures.js";
+import { LearningRateScheduler } from "./schedules.js";
+
+/** What the callbacks need from a train block. */
+export type CallbackSettings = Pick<IrTrain, "metrics" | "callbacks" | "lrSchedule" | "batchSize">;
 
 /**
- * tfjs callbacks for the train block's `callbacks`. `tfjsName` maps a Keras figure name (`val_accuracy`)
- * to the key tfjs logs it under (`val_acc`).
+ * The train block's `callbacks` and `lr_schedule` as tfjs callbacks for `model.fit`. The schedule starts
+ * from `optimizer`'s learning rate and counts batches of `batchSize` over the `trainingRows` that fit trains
+ * on (`loadTrainingData` says how many).
  */
-export function trainingCallbacks(calls: readonly IrCall[], tfjsName: (keras: string) => string): tf.Callback[] {
-  return calls.flatMap((call) => {
-    switch (call.name) {
-      case "early_stopping": {
-        const keras = String(call.args["monitor"]);
-        const monitor = tfjsName(keras);
-        const mode = higherIsBetter(keras) ? "max" : "min";
-        const minDelta = Number(call.args["min_delta"]);
-        const stopping = tf.callbacks.earlyStopping({ monitor, mode, minDelta, patience: Number(call.args["patience"]) });
-        return call.args["restore_best_weights"] ? [stopping, new RestoreBestWeights(monitor, mode, minDelta)] : [stopping];
-      }
-      default:
-        throw new Error(`trainingCallbacks: no runtime for callback '${call.name}'`);
+export function trainingCallbacks(settings: CallbackSettings, optimizer: tf.Optimizer, trainingRows: number): tf.Callback[] {
+  const callbacks = settings.callbacks.flatMap((call) => fromCall(call, settings.metrics));
+  if (settings.lrSchedule) {
+    const steps = Math.ceil(trainingRows / settings.batchSize);
+    callbacks.push(new LearningRateScheduler(settings.lrSchedule, optimizer, steps));
+  }
+  return callbacks;
+}
+
+function fromCall(call: IrCall, metrics: readonly string[]): tf.Callback[] {
+  switch (call.name) {
+    case "early_stopping": {
+      const keras = String(call.args["monitor"]);
+      const monitor = tfjsFigureName(keras, metrics);
+      const mode = higherIsBetter(keras) ? "max" : "min";
+      const minDelta = Number(call.args["min_delta"]);
+      const stopping = tf.callbacks.earlyStopping({ monitor, mode, minDelta, patience: Number(call.args["patience"]) });
+      return call.args["restore_best_weights"] ? [stopping, new RestoreBestWeights(monitor, mode, minDelta)] : [stopping];
     }
-  });
+    default:
+      throw new Error(`trainingCallbacks: no runtime for callback '${call.name}'`);
+  }
 }
 
 /** Keras's "auto" mode: accuracies and friends grow, losses and errors shrink. */

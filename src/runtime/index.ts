@@ -1,12 +1,16 @@
 /**
- * The nnc runtime: checked IR -> TensorFlow.js. Everything here imports @tensorflow/tfjs; the compiler
- * (`nnc check`, the language server) never loads this module.
+ * The nnc runtime (`nnc/runtime`): checked IR -> TensorFlow.js. `nnc train` trains with it, and the modules
+ * `nnc compile` emits call it for what they share with `nnc train` (loading the data, the callbacks, the
+ * seed), so neither keeps its own copy. Everything here imports @tensorflow/tfjs; the compiler (`nnc check`,
+ * the language server) never loads this module.
  */
 export { initBackend } from "./backend.js";
 export { buildModel, createLayer } from "./build.js";
+export { trainingCallbacks, type CallbackSettings } from "./callbacks.js";
 export { loadTable, type Table } from "./data/index.js";
-export { toDataset, type Dataset } from "./data/tensors.js";
+export { loadTrainingData, type DataSettings, type TrainingData } from "./data/training-data.js";
 export { NncUserError, type RuntimeCode } from "./errors.js";
 export { saveRun, type EpochRecord, type Labels, type Run } from "./save.js";
+export { seededRandom, withRandom } from "./random.js";
 export { scheduledRate } from "./schedules.js";
 export { trainModel, type TrainedRun, type TrainOptions } from "./train.js";

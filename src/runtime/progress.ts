@@ -5,8 +5,7 @@
  */
 import cliProgress from "cli-progress";
 import type * as tf from "@tensorflow/tfjs";
-
-export type Figures = Readonly<Record<string, number>>;
+import type { Figures } from "./figures.js";
 
 export interface ProgressOptions {
   readonly epochs: number;

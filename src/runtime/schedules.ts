@@ -3,7 +3,7 @@
  * applies a `LearningRateSchedule`: the rate is a function of the global step, starting from the
  * optimizer's `learning_rate`.
  */
-import type * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs";
 import type { IrCall } from "../compiler/ir.js";
 
 /** The learning rate at `step` (0-based, counted over all epochs). */
@@ -26,24 +26,35 @@ export function scheduledRate(schedule: IrCall, initial: number, step: number): 
   }
 }
 
-/** A callback that sets the optimizer's rate before each batch. */
-export function scheduleCallback(
-  schedule: IrCall,
-  optimizer: tf.Optimizer,
-  initial: number,
-  stepsPerEpoch: number,
-): tf.CustomCallbackArgs {
-  // tfjs's sgd and momentum cache the rate in a tensor and must be told; the others read `learningRate`.
-  const target = optimizer as unknown as { learningRate: number; setLearningRate?: (rate: number) => void };
-  let epoch = 0;
-  return {
-    onEpochBegin: async (e) => {
-      epoch = e;
-    },
-    onBatchBegin: async (batch) => {
-      const rate = scheduledRate(schedule, initial, epoch * stepsPerEpoch + batch);
-      if (target.setLearningRate) target.setLearningRate(rate);
-      else target.learningRate = rate;
-    },
-  };
+/** tfjs's sgd and momentum cache the rate in a tensor and must be told; the others read `learningRate`. */
+type RateTarget = { learningRate: number; setLearningRate?: (rate: number) => void };
+
+/**
+ * Sets the optimizer's rate before each batch, starting from the rate it was created with. `stepsPerEpoch`
+ * turns (epoch, batch) into the global step.
+ */
+export class LearningRateScheduler extends tf.Callback {
+  private readonly target: RateTarget;
+  private readonly initial: number;
+  private epoch = 0;
+
+  constructor(
+    private readonly schedule: IrCall,
+    optimizer: tf.Optimizer,
+    private readonly stepsPerEpoch: number,
+  ) {
+    super();
+    this.target = optimizer as unknown as RateTarget;
+    this.initial = this.target.learningRate;
+  }
+
+  override async onEpochBegin(epoch: number): Promise<void> {
+    this.epoch = epoch;
+  }
+
+  override async onBatchBegin(batch: number): Promise<void> {
+    const rate = scheduledRate(this.schedule, this.initial, this.epoch * this.stepsPerEpoch + batch);
+    if (this.target.setLearningRate) this.target.setLearningRate(rate);
+    else this.target.learningRate = rate;
+  }
 }

@@ -1,11 +1,11 @@
 /**
  * CSV data: a good file becomes a table; every malformed one is one NncUserError naming the file, the
- * line and the column; labels become classes in a documented order.
+ * line and the column; labels become classes in a documented order, and the tensors fit a built tfjs model.
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { IrModel } from "../../src/compiler/ir.js";
-import { loadTable, NncUserError, toDataset } from "../../src/runtime/index.js";
+import type { IrModel, IrTrain } from "../../src/compiler/ir.js";
+import { buildModel, loadTable, loadTrainingData, NncUserError, seededRandom, withRandom } from "../../src/runtime/index.js";
 
 const data = join(import.meta.dirname, "..", "fixtures", "data");
 const csv = (file: string, label: string) => loadTable({ name: "csv", args: { path: join(data, file), label } });
@@ -78,41 +78,76 @@ describe("csv", () => {
   });
 });
 
-describe("toDataset", () => {
+/** Data settings for `file`: no shuffle and no validation split unless asked, so rows keep their order. */
+function settings(file: string, label: string, loss: string, more: Partial<IrTrain> = {}) {
+  return { data: { name: "csv", args: { path: join(data, file), label } }, loss, validationSplit: 0, shuffle: false, ...more };
+}
+
+describe("loadTrainingData", () => {
   it("one-hot encodes classes in sorted order", () => {
-    const table = csv("blobs.csv", "side");
-    const dataset = toDataset(table, model(2, 2), "one-hot", [0, 1]);
-    expect(dataset.classes).toEqual(["left", "right"]);
-    expect(dataset.x.shape).toEqual([2, 2]);
-    expect(dataset.y.arraySync()).toEqual([
+    const loaded = loadTrainingData(buildModel(model(2, 2)), settings("blobs.csv", "side", "categorical_crossentropy"));
+    expect(loaded.labels).toEqual({ column: "side", classes: ["left", "right"] });
+    expect(loaded.xs.shape).toEqual([48, 2]);
+    expect(loaded.trainingRows).toBe(48);
+    expect(loaded.ys.slice([0, 0], [2, 2]).arraySync()).toEqual([
       [1, 0],
       [0, 1],
     ]);
   });
 
   it("sorts numeric class labels by value and gives sparse losses the index", () => {
-    const table = csv("numeric-labels.csv", "label");
-    const dataset = toDataset(table, model(2, 3), "class-index", [0, 1, 2]);
-    expect(dataset.classes).toEqual(["2", "3", "10"]);
-    expect(dataset.y.arraySync()).toEqual([[1], [2], [0]]);
+    const loaded = loadTrainingData(buildModel(model(2, 3)), settings("numeric-labels.csv", "label", "sparse_categorical_crossentropy"));
+    expect(loaded.labels?.classes).toEqual(["2", "3", "10"]);
+    expect(loaded.ys.arraySync()).toEqual([[1], [2], [0]]);
+  });
+
+  it("gives a regression loss the labels' values and no classes", () => {
+    const loaded = loadTrainingData(buildModel(model(2, 1)), settings("numeric-labels.csv", "label", "mse"));
+    expect(loaded.labels).toBeNull();
+    expect(loaded.ys.arraySync()).toEqual([[3], [10], [2]]);
+  });
+
+  it("shuffles the rows once, features and labels together, reproducibly under a seed", async () => {
+    const load = () =>
+      withRandom(seededRandom(3), async () =>
+        loadTrainingData(buildModel(model(2, 2)), settings("blobs.csv", "side", "categorical_crossentropy", { shuffle: true, validationSplit: 0.25 })),
+      );
+    const [first, second] = [await load(), await load()];
+    expect(first.trainingRows).toBe(36);
+    expect(first.xs.arraySync()).toEqual(second.xs.arraySync());
+    const plain = loadTrainingData(buildModel(model(2, 2)), settings("blobs.csv", "side", "categorical_crossentropy"));
+    const rows = (loaded: typeof plain) => {
+      const xs = loaded.xs.arraySync() as number[][];
+      const ys = loaded.ys.arraySync() as number[][];
+      return xs.map((x, i) => JSON.stringify([x, ys[i]])).sort();
+    };
+    expect(first.xs.arraySync()).not.toEqual(plain.xs.arraySync());
+    expect(rows(first)).toEqual(rows(plain));
+  });
+
+  it("rejects a validation split that leaves no rows on one side", () => {
+    const error = userError(() =>
+      loadTrainingData(buildModel(model(2, 3)), settings("numeric-labels.csv", "label", "mse", { validationSplit: 0.9 })),
+    );
+    expect(error.code).toBe("NN4007");
+    expect(error.message).toMatch(/numeric-labels\.csv has 3 rows: too few to hold out validation_split 0\.9/);
   });
 
   it("rejects data whose feature count does not fit the input, naming both shapes", () => {
-    const error = userError(() => toDataset(csv("blobs.csv", "side"), model(3, 2), "one-hot", [0]));
+    const error = userError(() => loadTrainingData(buildModel(model(3, 2)), settings("blobs.csv", "side", "categorical_crossentropy")));
     expect(error.code).toBe("NN4007");
-    expect(error.message).toContain("shape [3]");
+    expect(error.message).toContain("input 'x' of model 'M' has shape [3]");
     expect(error.message).toContain("shape [2]");
   });
 
   it("rejects an output that does not have one unit per class", () => {
-    const table = csv("blobs.csv", "side");
-    const error = userError(() => toDataset(table, model(2, 3), "one-hot", [...table.labels.keys()]));
+    const error = userError(() => loadTrainingData(buildModel(model(2, 3)), settings("blobs.csv", "side", "categorical_crossentropy")));
     expect(error.code).toBe("NN4007");
     expect(error.message).toMatch(/outputs shape \[3\].*need shape \[2\]/);
   });
 
   it("needs numeric labels for a regression loss", () => {
-    const error = userError(() => toDataset(csv("blobs.csv", "side"), model(2, 1), "value", [0, 1]));
+    const error = userError(() => loadTrainingData(buildModel(model(2, 1)), settings("blobs.csv", "side", "mse")));
     expect(error.code).toBe("NN4006");
     expect(error.message).toMatch(/blobs\.csv:2: column 'side': 'left' is not a number/);
   });

@@ -1,10 +1,11 @@
 /**
- * Table -> tensors for one model: features reshaped to the model's input, labels encoded the way the loss
- * wants them. Everything that would make the first training step fail is checked here first and reported
- * as NN4007, naming the model's shape and the data's.
+ * Table -> tensors for one built model: features reshaped to the model's input, labels encoded the way the
+ * loss wants them. Everything that would make the first training step fail is checked here first and
+ * reported as NN4007, naming the model's shape and the data's. The model checked is the tfjs model that
+ * will be fit, so `nnc train` and a compiled module check the same thing.
  */
 import * as tf from "@tensorflow/tfjs";
-import { formatNnShape, type IrModel, type Shape } from "../../compiler/ir.js";
+import { formatNnShape } from "../../compiler/ir.js";
 import type { TargetEncoding } from "../../compiler/train-options.js";
 import { NncUserError } from "../errors.js";
 import type { Table } from "./index.js";
@@ -23,7 +24,7 @@ export interface Dataset {
 }
 
 /** Tensors for `model` from `table`, rows taken in `order`. Throws NN4007 when the data does not fit. */
-export function toDataset(table: Table, model: IrModel, encoding: TargetEncoding, order: readonly number[]): Dataset {
+export function toDataset(table: Table, model: tf.LayersModel, encoding: TargetEncoding, order: readonly number[]): Dataset {
   const inputShape = fixedInputShape(table, model);
   const labels = order.map((row) => table.labels[row]!);
   // Targets first: every check runs before any tensor exists, so a rejected dataset leaks nothing.
@@ -38,7 +39,7 @@ export function toDataset(table: Table, model: IrModel, encoding: TargetEncoding
 
 function encodeTargets(
   table: Table,
-  model: IrModel,
+  model: tf.LayersModel,
   encoding: TargetEncoding,
   labels: readonly string[],
   order: readonly number[],
@@ -78,37 +79,38 @@ function sortedClasses(labels: readonly string[]): string[] {
   return numeric ? distinct.sort((a, b) => Number(a) - Number(b)) : distinct.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-function fixedInputShape(table: Table, model: IrModel): number[] {
+function fixedInputShape(table: Table, model: tf.LayersModel): number[] {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
     throw new NncUserError("NN4007", {
       detail: `model '${model.name}' has ${model.inputs.length} inputs and ${model.outputs.length} outputs, but ${table.source} feeds a model with one input and one output`,
     });
   }
-  const input = model.inputs[0]!;
-  const shape = input.shape.filter((d): d is number => typeof d === "number");
+  const input = exampleShape(model.inputs[0]!);
+  const shape = input.filter((d): d is number => d !== null);
   const features = table.featureNames.length;
-  if (shape.length !== input.shape.length || shape.reduce((a, b) => a * b, 1) !== features) {
+  if (shape.length !== input.length || shape.reduce((a, b) => a * b, 1) !== features) {
     throw new NncUserError("NN4007", {
-      detail: `input '${input.name}' of model '${model.name}' has shape ${formatNnShape(input.shape)}, but each row of ${table.source} has ${features} features (shape [${features}]: ${table.featureNames.join(", ")})`,
+      detail: `input '${model.inputNames[0]}' of model '${model.name}' has shape ${formatNnShape(input)}, but each row of ${table.source} has ${features} features (shape [${features}]: ${table.featureNames.join(", ")})`,
     });
   }
   return shape;
 }
 
+/** A tensor's shape without the batch axis, the way a spec writes it. */
+function exampleShape(tensor: tf.SymbolicTensor): (number | null)[] {
+  return tensor.shape.slice(1);
+}
+
 /** The size of the model's output per example: the last axis of a `[units]` output. */
-function outputUnits(model: IrModel): number | null {
-  const ref = model.outputs[0]!;
-  const layer = model.layers.find((l) => l.name === ref.node);
-  const shape: Shape = layer ? layer.outputShapes[ref.index]! : model.inputs.find((i) => i.name === ref.node)!.shape;
+function outputUnits(model: tf.LayersModel): number | null {
+  const shape = exampleShape(model.outputs[0]!);
   const last = shape.at(-1);
   return shape.length === 1 && typeof last === "number" ? last : null;
 }
 
-function expectUnits(table: Table, model: IrModel, units: number | null, expected: number, what: string): void {
+function expectUnits(table: Table, model: tf.LayersModel, units: number | null, expected: number, what: string): void {
   if (units === expected) return;
-  const ref = model.outputs[0]!;
-  const layer = model.layers.find((l) => l.name === ref.node);
-  const shape = layer ? formatNnShape(layer.outputShapes[ref.index]!) : "its input";
+  const shape = formatNnShape(exampleShape(model.outputs[0]!));
   throw new NncUserError("NN4007", {
     detail: `model '${model.name}' outputs shape ${shape}, but the labels in column '${table.labelName}' of ${table.source} need shape [${expected}]: ${what}`,
   });
