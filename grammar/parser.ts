@@ -116,7 +116,7 @@ export class NnParser extends CstParser {
 
   returnStmt = this.RULE("returnStmt", () => {
     this.CONSUME(t.Return);
-    this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE(this.chain) });
+    this.SUBRULE(this.chain);
   });
 
   /** `repeat 3 { statements }` */

@@ -81,6 +81,8 @@ export function checkArguments(
     } else {
       if (sawNamed) {
         diagnostics.push(diagnostic("NN2014", { file, span: arg.span }, {}));
+        // Which argument it was meant to be is unclear; validating would call it missing as well.
+        evaluationFailed = true;
         continue;
       }
       const positional = callable.positional[positionalIndex++];

@@ -81,7 +81,7 @@ export interface OutputStmt extends NodeBase {
 }
 export interface ReturnStmt extends NodeBase {
   readonly kind: "return";
-  readonly values: readonly Chain[];
+  readonly value: Chain;
 }
 export interface RepeatStmt extends NodeBase {
   readonly kind: "repeat";

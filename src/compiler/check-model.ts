@@ -37,7 +37,7 @@ interface Env {
   readonly callStack: readonly { readonly block: string; readonly site: Location }[];
   /** The current tensor: the last statement's result, or the only input. Null when there is none. */
   current: Tensor | null;
-  returned: Tensor[] | null;
+  returned: Tensor | null;
 }
 
 const dtypes: readonly DType[] = ["float32", "int32"];
@@ -45,6 +45,8 @@ const dtypes: readonly DType[] = ["float32", "int32"];
 /** Builds one model's graph; each model gets a fresh builder. */
 export class ModelChecker {
   private readonly inputs: IrInput[] = [];
+  /** Inputs written, valid or not: an invalid one is still not a missing one. */
+  private declaredInputs = 0;
   private readonly layers: IrLayer[] = [];
   private readonly usedNames = new Set<string>();
   private readonly diagnostics: Diagnostic[] = [];
@@ -71,7 +73,7 @@ export class ModelChecker {
       if (stmt.kind === "output") outputs = this.outputs(stmt, env);
       else this.statement(stmt, env);
     }
-    if (this.inputs.length === 0 && !this.decl.recovered) {
+    if (this.declaredInputs === 0 && !this.decl.recovered) {
       this.report(env, "NN2016", this.decl.name.span, { name: this.decl.name.text }, {
         hint: "declare one first, e.g. input x: [28, 28, 1]",
       });
@@ -106,7 +108,7 @@ export class ModelChecker {
         return this.repeat(stmt, env);
       case "return":
         if (env.where !== "block") return this.misplaced(stmt, "return", env);
-        env.returned = stmt.values.map((chain) => this.chain(chain, env));
+        env.returned = this.chain(stmt.value, env);
         return;
       case "output":
         return this.misplaced(stmt, "output", env);
@@ -132,6 +134,7 @@ export class ModelChecker {
       if ((dtypes as readonly string[]).includes(stmt.dtype.text)) dtype = stmt.dtype.text as DType;
       else this.report(env, "NN2013", stmt.dtype.span, { name: stmt.dtype.text }, { hint: didYouMean(stmt.dtype.text, dtypes) });
     }
+    this.declaredInputs++;
     const shape = stmt.shape.items.map((item) => this.dimension(item, env));
     const valid = shape.every((d) => d !== undefined);
     const tensor: Tensor = valid
@@ -140,7 +143,7 @@ export class ModelChecker {
     if (valid) this.inputs.push({ name, shape: shape as Shape, dtype, location: { file: env.file, span: stmt.name.span } });
     this.usedNames.add(name);
     env.tensors.set(name, tensor);
-    env.current = this.inputs.length === 1 && env.tensors.size === 1 ? tensor : null;
+    env.current = this.declaredInputs === 1 ? tensor : null;
   }
 
   /** A shape entry: a positive integer, a symbolic name, or `?`. */
@@ -210,6 +213,14 @@ export class ModelChecker {
       if (!tensor) break;
       tensorArgs.push(tensor);
     }
+    const block = env.namespace.get(call.callee.text);
+    const kind = block ? undefined : lookupLayer(call.callee.text);
+    const wanted = block ? block.decl.inputs.length : (kind?.inputs?.min ?? 1);
+    const missing = this.missingTensorArgument(args[tensorArgs.length], wanted - tensorArgs.length - (previous ? 1 : 0), env);
+    if (missing) {
+      this.report(env, "NN2002", missing.span, { name: missing.text }, { hint: didYouMean(missing.text, env.tensors.keys()) });
+      return unknownTensor;
+    }
     let inputs: Tensor[];
     if (previous) inputs = [previous, ...tensorArgs];
     else if (tensorArgs.length > 0) inputs = tensorArgs;
@@ -221,9 +232,9 @@ export class ModelChecker {
       return unknownTensor;
     }
     const source = { args, skip: tensorArgs.length, calleeSpan: call.callee.span, calleeText: call.callee.text };
-    const block = env.namespace.get(call.callee.text);
     if (block) return this.instantiate(block, call, inputs, source, env);
-    const kind = lookupLayer(call.callee.text);
+    // A name whose import failed was reported at the import.
+    if (env.namespace.has(call.callee.text)) return unknownTensor;
     if (kind) return this.layer(kind, call, inputs, source, env);
     const candidates = [...layerNames(), ...env.namespace.keys()];
     // A bare name at the head of a chain (`imag -> flatten()`) was most likely meant as a tensor.
@@ -238,6 +249,16 @@ export class ModelChecker {
       hint: didYouMean(call.callee.text, candidates),
     });
     return unknownTensor;
+  }
+
+  /**
+   * `add(a, c)` where `c` is not defined: when the callee still needs input tensors, a bare name in the next
+   * positional slot is a misspelled tensor, not an argument value.
+   */
+  private missingTensorArgument(arg: ast.Arg | undefined, stillWanted: number, env: Env): ast.Ident | undefined {
+    if (stillWanted <= 0 || !arg || arg.name || arg.value.kind !== "call" || arg.value.args !== null) return undefined;
+    const name = arg.value.callee;
+    return env.scope.lookup(name.text) === undefined ? name : undefined;
   }
 
   private arity(min: number, max: number | undefined, inputs: Tensor[], call: ast.Call, env: Env): boolean {
@@ -326,7 +347,7 @@ export class ModelChecker {
       if (!decl.recovered) this.report(inner, "NN2020", decl.name.span, { name: decl.name.text });
       return unknownTensor;
     }
-    return inner.returned[0] ?? unknownTensor;
+    return inner.returned;
   }
 
   private pushAll(env: Env, diagnostics: readonly Diagnostic[]): void {

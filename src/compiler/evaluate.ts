@@ -40,6 +40,7 @@ function evaluateInto(
   out: Diagnostic[],
 ): JsonValue | undefined {
   spans.set(pointer, value.span);
+  if (value.recovered) return undefined;
   switch (value.kind) {
     case "number":
     case "string":

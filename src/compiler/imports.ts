@@ -16,7 +16,8 @@ export interface BlockDef {
   readonly namespace: Namespace;
 }
 
-export type Namespace = ReadonlyMap<string, BlockDef>;
+/** Block names in scope; `null` marks an imported name whose import failed (reported once, at the import). */
+export type Namespace = ReadonlyMap<string, BlockDef | null>;
 
 /** Where source text comes from: the file system, or an editor's open documents first. */
 export interface SourceHost {
@@ -62,7 +63,7 @@ export class Workspace {
   namespaceOf(source: ast.SourceFile, importing: readonly string[] = []): Namespace {
     const cached = this.namespaces.get(source.path);
     if (cached) return cached;
-    const namespace = new Map<string, BlockDef>();
+    const namespace = new Map<string, BlockDef | null>();
     this.namespaces.set(source.path, namespace);
     for (const decl of source.declarations) {
       if (decl.kind !== "block" || decl.name.recovered) continue;
@@ -78,24 +79,33 @@ export class Workspace {
     return namespace;
   }
 
-  private import(decl: ast.ImportDecl, from: string, namespace: Map<string, BlockDef>, importing: readonly string[]): void {
+  private import(
+    decl: ast.ImportDecl,
+    from: string,
+    namespace: Map<string, BlockDef | null>,
+    importing: readonly string[],
+  ): void {
+    const unresolved = () => {
+      for (const name of decl.names) if (!namespace.has(name.text)) namespace.set(name.text, null);
+    };
     const target = resolve(dirname(from), decl.from.value);
     const chain = [...importing, from];
     if (chain.includes(target)) {
       const cycle = [...chain.slice(chain.indexOf(target)), target].map((p) => relative(dirname(from), p) || p);
       this.report("NN2010", from, decl.from.span, { path: decl.from.value, reason: `import cycle ${cycle.join(" -> ")}` });
-      return;
+      return unresolved();
     }
     const source = this.load(target);
     if (!source) {
       this.report("NN2010", from, decl.from.span, { path: decl.from.value, reason: "no such file" });
-      return;
+      return unresolved();
     }
     const exported = this.namespaceOf(source, chain);
     for (const name of decl.names) {
       const block = exported.get(name.text);
       if (!block) {
         this.report("NN2011", from, name.span, { name: name.text, path: decl.from.value }, didYouMean(name.text, exported.keys()));
+        if (!namespace.has(name.text)) namespace.set(name.text, null);
       } else if (namespace.has(name.text) && namespace.get(name.text) !== block) {
         this.report("NN2008", from, name.span, { what: "block", name: name.text });
       } else {

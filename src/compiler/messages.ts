@@ -1,8 +1,8 @@
 /**
  * The one catalogue of diagnostic codes: severity, a title (used by docs and `nnc explain`) and the message.
  * Codes are grouped by phase: NN1xxx syntax, NN2xxx names and arguments, NN3xxx shapes, NN4xxx training and
- * data, NN5xxx lints. A code is never reused for another meaning; `test/messages.test.ts` keeps them unique
- * and documented.
+ * data, NN5xxx lints. A code is never reused for another meaning; `test/docs.test.ts` keeps every code
+ * documented in docs/diagnostics.md, with an example that produces it.
  */
 export type Severity = "error" | "warning" | "info";
 
@@ -16,7 +16,8 @@ function error<A = Record<string, never>>(title: string, message: (args: A) => s
   return { severity: "error", title, message };
 }
 
-const q = (s: string | number) => `'${s}'`;
+/** Quotes a name for a message: `'dense'`, or `"'"` for a text that holds a single quote. */
+const q = (s: string | number) => (String(s).includes("'") ? `"${s}"` : `'${s}'`);
 
 export const messages = {
   NN1001: error<{ detail: string }>("Syntax error", (a) => a.detail),

@@ -203,8 +203,11 @@ class AstBuilder {
       }
       case "outputStmt":
         return { kind: "output", names: this.idents(ic, inner), ...base };
-      case "returnStmt":
-        return { kind: "return", values: this.nodes(ic, "chain").map((n) => this.chain(n)), ...base };
+      case "returnStmt": {
+        const chain = this.nodes(ic, "chain")[0];
+        const value: ast.Chain = chain ? this.chain(chain) : { kind: "chain", steps: [], span: base.span, recovered: true };
+        return { kind: "return", value, ...base };
+      }
       case "repeatStmt": {
         const count = this.nodes(ic, "expression")[0];
         return {
@@ -370,6 +373,8 @@ class AstBuilder {
     const span = tokenSpan(token);
     if (!Number.isFinite(value)) {
       this.diagnostics.push(diagnostic("NN1003", { file: this.file, span }, { text: token.image }));
+      // Reported once here; the checker skips recovered nodes instead of calling the value wrong again.
+      return { kind: "number", value: 0, isInteger: false, span, recovered: true };
     }
     return { kind: "number", value, isInteger: /^\d+$/.test(text), span };
   }

@@ -52,7 +52,7 @@ function pooling(mode: Mode, rank: Rank): LayerKind {
 function globalPooling(mode: Mode, rank: Rank): LayerKind {
   return defineLayer({
     name: `global_${mode}_pooling${rank}d`,
-    doc: `The ${mode} over all ${spatialName[rank]} positions, one value per channel.`,
+    doc: `The ${mode} over every position (${rank === 1 ? "all steps" : "the whole image"}), one value per channel.`,
     positional: [],
     schema: argsSchema({}),
     factory: `global${mode === "max" ? "Max" : "Average"}Pooling${rank}d`,
