@@ -1,6 +1,7 @@
 /**
  * The TypeScript emitter, end to end: a golden for every case in fixtures/emit, and the emitted code judged by
- * the real tools: `tsc --strict`, `prettier --check`, and tfjs itself building and training the models.
+ * the real tools: `tsc --strict`, `prettier --check`, tfjs itself building and training the models, and
+ * `nnc train`'s own trainModel, which a seeded trainM() must match epoch for epoch.
  *
  * Emitted modules go under `.tmp/` inside the repository so that `@tensorflow/tfjs` and the package's own
  * `nnc/runtime` resolve as they do for a user; the latter goes through package.json `exports` to `dist/`,
@@ -10,6 +11,7 @@ import { execFile } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { Writable } from "node:stream";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -19,6 +21,7 @@ import {
 } from "../src/compiler/emit-ts.js";
 import { checkFile } from "../src/compiler/index.js";
 import type { IrProgram, Shape } from "../src/compiler/ir.js";
+import { trainModel } from "../src/runtime/index.js";
 
 const execFileAsync = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "..");
@@ -155,7 +158,7 @@ describe("emitted modules", () => {
     },
   );
 
-  it("trainM() trains on a CSV and returns the history", async () => {
+  it("trainM() trains on a CSV exactly as nnc train does: same seed, same history", async () => {
     const { program } = cases.find((c) => c.name === "iris")!;
     const train = program.trains[0]!;
     const module = (await import(files.get("iris")!)) as Record<
@@ -170,6 +173,13 @@ describe("emitted modules", () => {
       "val_acc",
       "val_loss",
     ]);
+    const discard = new Writable({
+      write: (_chunk, _encoding, done) => done(),
+    });
+    const run = await trainModel(program.models[0]!, train, {
+      output: discard,
+    });
+    expect(history.history).toEqual(run.tfjsHistory.history);
   });
 
   it("run directly, the module trains and prints the final metrics", async () => {

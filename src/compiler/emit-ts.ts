@@ -4,10 +4,11 @@
  *
  * The module is printed as plain text and formatted with prettier, so it reads like code a person would write.
  * Layer configs come straight from the IR's `tfjs` descriptions, the same data the runtime builder uses, so a
- * compiled model and a `nnc train` model cannot differ. This file never imports tfjs: it only prints calls.
+ * compiled model and a `nnc train` model cannot differ. Training rules that are code rather than data (how
+ * rows become tensors, callbacks, the seed) are not printed but called from `nnc/runtime`, the functions
+ * `nnc train` uses. This file never imports tfjs: it only prints calls.
  */
 import path from "node:path";
-import * as prettier from "prettier";
 import {
   formatShape,
   type IrCall,
@@ -19,6 +20,10 @@ import {
   type TfjsLayer,
 } from "./ir.js";
 import { dataSources, losses, metrics, optimizers } from "./train-options.js";
+
+/** What an emitted module imports from `nnc/runtime`, when a train block needs it. */
+type RuntimeImport =
+  "loadTrainingData" | "seededRandom" | "trainingCallbacks" | "withRandom";
 
 export interface EmitOptions {
   /**
@@ -34,13 +39,17 @@ export async function emitTypeScript(
   program: IrProgram,
   options: EmitOptions = {},
 ): Promise<string> {
-  const trainers = new IdentifierScope();
+  const trainerNames = new IdentifierScope();
   const trains = program.trains.map((train) => ({
     train,
-    name: trainers.claim(trainerName(train.model)),
+    name: trainerNames.claim(trainerName(train.model)),
   }));
   const relativeData =
     options.outFile !== undefined && program.trains.length > 0;
+  const runtime = new Set<RuntimeImport>();
+  const trainers = trains.map(({ train, name }) =>
+    emitTrainer(train, name, options.outFile, runtime),
+  );
   const sections = [
     header(program, options.outFile),
     [
@@ -48,28 +57,17 @@ export async function emitTypeScript(
       ...(trains.length > 0
         ? [
             `import { ${relativeData ? "fileURLToPath, " : ""}pathToFileURL } from "node:url";`,
-            'import { loadTable } from "nnc/runtime";',
+            `import { ${[...runtime].sort().join(", ")} } from "nnc/runtime";`,
           ]
         : []),
     ].join("\n"),
     ...program.models.map(emitBuilder),
-    ...trains.map(({ train, name }) =>
-      emitTrainer(
-        train,
-        modelNamed(program, train.model),
-        name,
-        options.outFile,
-      ),
-    ),
+    ...trainers,
     ...(trains.length > 0 ? [emitMain(trains)] : []),
   ];
+  // Loaded here, not at the top: prettier is large, and `nnc check` and `nnc summary` never print code.
+  const prettier = await import("prettier");
   return prettier.format(sections.join("\n\n"), { parser: "typescript" });
-}
-
-function modelNamed(program: IrProgram, name: string): IrModel {
-  const model = program.models.find((m) => m.name === name);
-  if (!model) throw new Error(`emit: train block for unknown model '${name}'`);
-  return model;
 }
 
 function header(program: IrProgram, outFile: string | undefined): string {
@@ -145,94 +143,89 @@ function emitBuilder(model: IrModel): string {
   ].join("\n");
 }
 
+/**
+ * `trainM()`: build, compile with the block's optimizer, loss and metrics, load the data and fit, in the
+ * order `nnc train` takes these steps, so that with a seed both draw the same random numbers. Loading the
+ * data and making the callbacks are calls into `nnc/runtime` (recorded in `runtime`), not copies of it.
+ */
 function emitTrainer(
   train: IrTrain,
-  model: IrModel,
   name: string,
   outFile: string | undefined,
+  runtime: Set<RuntimeImport>,
 ): string {
   const optimizer = optimizers[train.optimizer.name]!.tfjs(
     train.optimizer.args,
   );
   const compileArgs = {
-    optimizer: code(
-      `tf.train.${optimizer.factory}(${optimizer.args.map(printValue).join(", ")})`,
-    ),
+    optimizer: code("optimizer"),
     loss: losses[train.loss]!.tfjs,
-    metrics: train.metrics.map((metric) => metrics[metric]!),
+    metrics:
+      train.metrics.length > 0
+        ? train.metrics.map((metric) => metrics[metric]!)
+        : undefined,
+  };
+  const dataSettings = {
+    data: code(printDataSource(train.data, outFile)),
+    loss: train.loss,
+    validationSplit: train.validationSplit,
+    shuffle: train.shuffle,
+  };
+  const hasCallbacks = train.callbacks.length > 0 || train.lrSchedule !== null;
+  const callbackSettings = {
+    metrics: train.metrics,
+    callbacks: train.callbacks.map(printableCall),
+    lrSchedule: train.lrSchedule && printableCall(train.lrSchedule),
+    batchSize: train.batchSize,
   };
   const fitArgs = {
     epochs: train.epochs,
     batchSize: train.batchSize,
     validationSplit: train.validationSplit,
     shuffle: train.shuffle,
-    callbacks: code(
-      `[${train.callbacks.map((callback) => printCallback(callback, train)).join(", ")}]`,
-    ),
+    callbacks: hasCallbacks
+      ? code(
+          `trainingCallbacks(${printValue(callbackSettings)}, optimizer, data.trainingRows)`,
+        )
+      : undefined,
   };
-  const ignored = [
-    train.lrSchedule && `lr_schedule ${train.lrSchedule.name}`,
-    train.seed !== null && "seed",
-  ];
-  return [
-    `/** Builds ${train.model}, trains it on ${train.data.name} data and returns the history. */`,
-    `export async function ${name}(): Promise<tf.History> {`,
-    ...ignored
-      .filter(Boolean)
-      .map(
-        (setting) => `// Applied by \`nnc train\` only, not here: ${setting}.`,
-      ),
+  runtime.add("loadTrainingData");
+  if (hasCallbacks) runtime.add("trainingCallbacks");
+  const body = [
     `const model = ${builderName(train.model)}();`,
+    `const optimizer = tf.train.${optimizer.factory}(${optimizer.args.map(printValue).join(", ")});`,
     `model.compile(${printValue(compileArgs)});`,
-    ...emitDataLoading(train, model, outFile),
-    `return model.fit(xs, ys, ${printValue(fitArgs)});`,
+    `const data = loadTrainingData(model, ${printValue(dataSettings)});`,
+    "try {",
+    `return await model.fit(data.xs, data.ys, ${printValue(fitArgs)});`,
+    "} finally {",
+    "tf.dispose([data.xs, data.ys]);",
+    "}",
+  ];
+  const doc = `/** Builds ${train.model}, trains it on ${train.data.name} data and returns the history. */`;
+  if (train.seed === null) {
+    return [
+      doc,
+      `export async function ${name}(): Promise<tf.History> {`,
+      ...body,
+      "}",
+    ].join("\n");
+  }
+  runtime.add("withRandom").add("seededRandom");
+  return [
+    doc,
+    `export function ${name}(): Promise<tf.History> {`,
+    "// As in `nnc train`: while this runs, Math.random is seeded, so the initial weights, the row order and",
+    "// fit's shuffles are reproducible.",
+    `return withRandom(seededRandom(${train.seed}), async () => {`,
+    ...body,
+    "});",
     "}",
   ].join("\n");
 }
 
 /**
- * Reads the data with the runtime's `loadTable` (which validates every row) and makes the tensors the loss
- * needs, following the rules of `nnc train`: classes numbered in sorted order (numerically when every label
- * is a number), and rows shuffled once before `fit` holds out its last rows for validation.
- */
-function emitDataLoading(
-  train: IrTrain,
-  model: IrModel,
-  outFile: string | undefined,
-): string[] {
-  const shape = model.inputs[0]!.shape.map((dim) =>
-    typeof dim === "number" ? dim : -1,
-  );
-  const targets = losses[train.loss]!.targets;
-  const lines = [
-    `const table = loadTable(${printDataSource(train.data, outFile)});`,
-    `let xs: tf.Tensor = tf.tensor(table.features, ${printValue([code("table.labels.length"), ...shape])});`,
-  ];
-  if (targets === "value") {
-    lines.push(
-      "let ys: tf.Tensor = tf.tensor2d(table.labels.map(Number), [table.labels.length, 1]);",
-    );
-  } else {
-    lines.push(
-      "const names = [...new Set(table.labels)];",
-      "const classes = names.every((label) => Number.isFinite(Number(label))) ? names.sort((a, b) => Number(a) - Number(b)) : names.sort();",
-      "const indices = table.labels.map((label) => classes.indexOf(label));",
-      targets === "one-hot"
-        ? 'let ys: tf.Tensor = tf.oneHot(tf.tensor1d(indices, "int32"), classes.length).toFloat();'
-        : "let ys: tf.Tensor = tf.tensor2d(indices, [indices.length, 1]);",
-    );
-  }
-  if (train.shuffle && train.validationSplit > 0) {
-    lines.push(
-      'const order = tf.tensor1d(Array.from(tf.util.createShuffledIndices(table.labels.length)), "int32");',
-      "[xs, ys] = [tf.gather(xs, order), tf.gather(ys, order)];",
-    );
-  }
-  return lines;
-}
-
-/**
- * The data source as `loadTable` takes it. With an output file, paths become relative to the module
+ * The data source as `loadTrainingData` takes it. With an output file, paths become relative to the module
  * (resolved through `import.meta.url` at run time) so the module can move together with its data; as URL
  * segments they are percent-encoded, or a `#` in a file name would start a fragment.
  */
@@ -254,17 +247,9 @@ function printDataSource(data: IrCall, outFile: string | undefined): string {
   return printValue({ name: data.name, args });
 }
 
-/**
- * `early_stopping(...)` -> `tf.callbacks.earlyStopping({...})`, watching the figure under the key tfjs logs
- * it with (`val_accuracy` is `val_acc`). tfjs cannot restore the best weights, so that setting is left out.
- */
-function printCallback(callback: IrCall, train: IrTrain): string {
-  const { monitor, patience, min_delta } = callback.args;
-  const figure = String(monitor).replace(/^val_/, "");
-  const id = train.metrics.includes(figure) ? metrics[figure]! : figure;
-  const tfjsFigure = `${String(monitor).startsWith("val_") ? "val_" : ""}${id === "accuracy" ? "acc" : id}`;
-  const mode = /acc|precision|recall/.test(figure) ? "max" : "min";
-  return `tf.callbacks.earlyStopping(${printValue({ monitor: tfjsFigure, mode, patience, minDelta: min_delta })})`;
+/** An `IrCall` as `printValue` takes it: the same fields, as a plain object. */
+function printableCall({ name, args }: IrCall): Printable {
+  return { name, args };
 }
 
 /** Run directly (`npx tsx model.ts`), the module trains every model that has a train block. */
@@ -316,7 +301,11 @@ function printValue(value: Printable): string {
   if (value instanceof Code) return value.text;
   const entries = Object.entries(value)
     .filter(([, item]) => item !== undefined)
-    .map(([key, item]) => `${printKey(key)}: ${printValue(item)}`);
+    .map(([key, item]) =>
+      item instanceof Code && item.text === key
+        ? key
+        : `${printKey(key)}: ${printValue(item)}`,
+    );
   return `{ ${entries.join(", ")} }`;
 }
 
