@@ -87,6 +87,7 @@ export class NnParser extends CstParser {
 
   statement = this.RULE("statement", () => {
     this.OR([
+      { GATE: () => this.startsAssertion(), ALT: () => this.SUBRULE(this.assertStmt) },
       { ALT: () => this.SUBRULE(this.inputStmt) },
       { ALT: () => this.SUBRULE(this.outputStmt) },
       { ALT: () => this.SUBRULE(this.returnStmt) },
@@ -125,6 +126,50 @@ export class NnParser extends CstParser {
     this.SUBRULE(this.expression);
     this.SUBRULE(this.body);
   });
+
+  /**
+   * `assert params < 5_000_000`, `expect params == 34_826`, `expect conv1: [26, 26, 32]`.
+   *
+   * `assert` and `expect` are contextual words, not keywords: they start this statement only when a name
+   * follows on the same line (see `startsAssertion`). As keywords they would take two names from every
+   * existing spec, where a tensor, a block or a layer `name:` may already be called `expect`.
+   */
+  assertStmt = this.RULE("assertStmt", () => {
+    this.CONSUME(t.Identifier);
+    this.CONSUME2(t.Identifier);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(t.Colon);
+          this.SUBRULE(this.list);
+        },
+      },
+      {
+        ALT: () => {
+          this.OR2([
+            { ALT: () => this.CONSUME(t.Less) },
+            { ALT: () => this.CONSUME(t.LessEqual) },
+            { ALT: () => this.CONSUME(t.Greater) },
+            { ALT: () => this.CONSUME(t.GreaterEqual) },
+            { ALT: () => this.CONSUME(t.EqualEqual) },
+          ]);
+          this.SUBRULE(this.expression);
+        },
+      },
+    ]);
+  });
+
+  /** `assert x` or `expect y` followed by a name on the same line; `expect = ...` stays an assignment. */
+  private startsAssertion(): boolean {
+    const word = this.LA(1);
+    const next = this.LA(2);
+    return (
+      word.tokenType === t.Identifier &&
+      (word.image === "assert" || word.image === "expect") &&
+      next.tokenType === t.Identifier &&
+      next.startLine === word.endLine
+    );
+  }
 
   /** `h = x -> conv2d(16, 3)` */
   assignment = this.RULE("assignment", () => {

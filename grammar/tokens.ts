@@ -62,13 +62,19 @@ export const Comma = createToken({ name: "Comma", pattern: ",", label: "','" });
 export const Colon = createToken({ name: "Colon", pattern: ":", label: "':'" });
 export const Semicolon = createToken({ name: "Semicolon", pattern: ";", label: "';'" });
 export const Equals = createToken({ name: "Equals", pattern: "=", label: "'='" });
+/** Comparisons, for `assert params < 5_000_000`; two-character ones are tried before `<`, `>` and `=`. */
+export const EqualEqual = createToken({ name: "EqualEqual", pattern: "==", label: "'=='" });
+export const LessEqual = createToken({ name: "LessEqual", pattern: "<=", label: "'<='" });
+export const GreaterEqual = createToken({ name: "GreaterEqual", pattern: ">=", label: "'>='" });
+export const Less = createToken({ name: "Less", pattern: "<", label: "'<'" });
+export const Greater = createToken({ name: "Greater", pattern: ">", label: "'>'" });
 export const Question = createToken({ name: "Question", pattern: "?", label: "'?'" });
 export const Plus = createToken({ name: "Plus", pattern: "+", label: "'+'" });
 export const Minus = createToken({ name: "Minus", pattern: "-", label: "'-'" });
 export const Star = createToken({ name: "Star", pattern: "*", label: "'*'" });
 export const Slash = createToken({ name: "Slash", pattern: "/", label: "'/'" });
 
-/** Priority order: comments before `/`, `->` before `-`, keywords before identifiers. */
+/** Priority order: comments before `/`, `->` before `-`, `==` before `=`, keywords before identifiers. */
 export const allTokens: TokenType[] = [
   WhiteSpace,
   LineComment,
@@ -97,6 +103,11 @@ export const allTokens: TokenType[] = [
   Comma,
   Colon,
   Semicolon,
+  EqualEqual,
+  LessEqual,
+  GreaterEqual,
+  Less,
+  Greater,
   Equals,
   Question,
   Plus,

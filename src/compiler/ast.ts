@@ -97,7 +97,24 @@ export interface ChainStmt extends NodeBase {
   readonly kind: "chainStmt";
   readonly chain: Chain;
 }
-export type Statement = InputStmt | OutputStmt | ReturnStmt | RepeatStmt | Assignment | ChainStmt;
+export type ComparisonOp = "<" | "<=" | ">" | ">=" | "==";
+/**
+ * A compile-time check in a model body, written `WORD SUBJECT OP VALUE` or `WORD SUBJECT: SHAPE`:
+ * `assert params < 5_000_000`, `expect params == 34_826` (`test.kind === "compare"`: a figure of the model,
+ * `params`, `trainable_params`, `non_trainable_params` or `macs`, against a number expression), or
+ * `expect conv1: [26, 26, 32]` (`test.kind === "shape"`: the shape of a tensor or layer named `conv1`).
+ * `word` is the word written; `assert` and `expect` check the same way. The formatter prints a compare test
+ * as `WORD SUBJECT OP VALUE` and a shape test as `WORD SUBJECT: SHAPE`.
+ */
+export interface AssertStmt extends NodeBase {
+  readonly kind: "assert";
+  readonly word: "assert" | "expect";
+  readonly subject: Ident;
+  readonly test:
+    | { readonly kind: "compare"; readonly op: ComparisonOp; readonly value: Value }
+    | { readonly kind: "shape"; readonly shape: ListValue };
+}
+export type Statement = InputStmt | OutputStmt | ReturnStmt | RepeatStmt | Assignment | ChainStmt | AssertStmt;
 
 export interface ModelDecl extends NodeBase {
   readonly kind: "model";

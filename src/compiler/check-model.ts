@@ -8,14 +8,15 @@
  */
 import type * as ast from "./ast.js";
 import { argumentSpan, checkArguments } from "./args.js";
+import { checkAssertions, type PendingAssertion } from "./assertions.js";
 import { blockCallable } from "./blocks.js";
-import { diagnostic, uniqueDiagnostics, type Diagnostic, type Location } from "./diagnostics.js";
+import { diagnostic, uniqueDiagnostics, type Diagnostic, type DiagnosticExtras, type Location } from "./diagnostics.js";
 import { evaluate, type Scope } from "./evaluate.js";
 import type { BlockDef, Namespace } from "./imports.js";
 import type { DType, IrInput, IrLayer, IrModel, JsonValue, Shape, TensorRef } from "./ir.js";
 import { layerNames, lookupLayer, tfjsLayerOf, type LayerKind } from "./layers/index.js";
 import type { ShapeContext } from "./layers/types.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean, suggestion } from "./suggest.js";
 
 /** A tensor in scope. `ref` and `shape` are null when an earlier error made it unknown. */
 interface Tensor {
@@ -50,6 +51,7 @@ export class ModelChecker {
   private readonly layers: IrLayer[] = [];
   private readonly usedNames = new Set<string>();
   private readonly diagnostics: Diagnostic[] = [];
+  private readonly assertions: PendingAssertion[] = [];
 
   constructor(
     private readonly decl: ast.ModelDecl,
@@ -86,6 +88,8 @@ export class ModelChecker {
       outputs: results.flatMap((t) => (t.ref ? [t.ref] : [])),
       location: { file: this.file, span: this.decl.name.span },
     };
+    const complete = !this.diagnostics.some((d) => d.severity === "error");
+    this.diagnostics.push(...checkAssertions(this.assertions, model, this.file, complete));
     // The same problem in a block called several times is reported once, with its first call site.
     return { model, diagnostics: uniqueDiagnostics(this.diagnostics) };
   }
@@ -112,6 +116,10 @@ export class ModelChecker {
         return;
       case "output":
         return this.misplaced(stmt, "output", env);
+      case "assert":
+        if (env.where !== "model") return this.misplaced(stmt, stmt.word, env);
+        this.assertions.push({ stmt, tensors: new Map([...env.tensors].map(([name, t]) => [name, t.shape])) });
+        return;
     }
   }
 
@@ -175,7 +183,7 @@ export class ModelChecker {
   private tensorNamed(name: ast.Ident, env: Env): Tensor | undefined {
     const tensor = env.tensors.get(name.text);
     if (!tensor) {
-      this.report(env, "NN2002", name.span, { name: name.text }, { hint: didYouMean(name.text, env.tensors.keys()) });
+      this.report(env, "NN2002", name.span, { name: name.text }, suggestion(name.text, env.tensors.keys(), name.span));
     }
     return tensor;
   }
@@ -218,7 +226,7 @@ export class ModelChecker {
     const wanted = block ? block.decl.inputs.length : (kind?.inputs?.min ?? 1);
     const missing = this.missingTensorArgument(args[tensorArgs.length], wanted - tensorArgs.length - (previous ? 1 : 0), env);
     if (missing) {
-      this.report(env, "NN2002", missing.span, { name: missing.text }, { hint: didYouMean(missing.text, env.tensors.keys()) });
+      this.report(env, "NN2002", missing.span, { name: missing.text }, suggestion(missing.text, env.tensors.keys(), missing.span));
       return unknownTensor;
     }
     let inputs: Tensor[];
@@ -239,15 +247,13 @@ export class ModelChecker {
     const candidates = [...layerNames(), ...env.namespace.keys()];
     // A bare name at the head of a chain (`imag -> flatten()`) was most likely meant as a tensor.
     if (call.args === null && previous === null && env.tensors.size > 0) {
-      const tensorHint = didYouMean(call.callee.text, env.tensors.keys());
-      if (tensorHint) {
-        this.report(env, "NN2002", call.callee.span, { name: call.callee.text }, { hint: tensorHint });
+      const tensorHint = suggestion(call.callee.text, env.tensors.keys(), call.callee.span);
+      if (tensorHint.hint) {
+        this.report(env, "NN2002", call.callee.span, { name: call.callee.text }, tensorHint);
         return unknownTensor;
       }
     }
-    this.report(env, "NN2001", call.callee.span, { name: call.callee.text }, {
-      hint: didYouMean(call.callee.text, candidates),
-    });
+    this.report(env, "NN2001", call.callee.span, { name: call.callee.text }, suggestion(call.callee.text, candidates, call.callee.span));
     return unknownTensor;
   }
 
@@ -359,10 +365,9 @@ export class ModelChecker {
     code: C,
     span: ast.Span,
     args: Parameters<typeof diagnostic<C>>[2],
-    extras: { hint?: string | undefined } = {},
+    extras: DiagnosticExtras = {},
   ): void {
-    const hint = extras.hint === undefined ? {} : { hint: extras.hint };
-    this.diagnostics.push(withCallSites(diagnostic(code, { file: env.file, span }, args, hint), env));
+    this.diagnostics.push(withCallSites(diagnostic(code, { file: env.file, span }, args, extras), env));
   }
 }
 

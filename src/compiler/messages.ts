@@ -16,6 +16,14 @@ function error<A = Record<string, never>>(title: string, message: (args: A) => s
   return { severity: "error", title, message };
 }
 
+function warning<A = Record<string, never>>(title: string, message: (args: A) => string): Entry<A> {
+  return { severity: "warning", title, message };
+}
+
+function info<A = Record<string, never>>(title: string, message: (args: A) => string): Entry<A> {
+  return { severity: "info", title, message };
+}
+
 /** Quotes a name for a message: `'dense'`, or `"'"` for a text that holds a single quote. */
 const q = (s: string | number) => (String(s).includes("'") ? `"${s}"` : `'${s}'`);
 
@@ -70,6 +78,11 @@ export const messages = {
     "Statement not allowed here",
     (a) => `${q(a.statement)} is not allowed in a ${a.where}`,
   ),
+  NN2022: error<{ name: string; word: string }>(
+    "Unknown figure",
+    (a) => `${a.word} cannot compare ${q(a.name)}: use params, trainable_params, non_trainable_params or macs`,
+  ),
+  NN2023: error<{ name: string; reason: string }>("Figure not available", (a) => `${a.name} is not available: ${a.reason}`),
 
   NN3001: error<{ callee: string; expected: string; shape: string }>(
     "Wrong input rank",
@@ -96,6 +109,14 @@ export const messages = {
     (a) => `${q(a.callee)} needs ${a.what ?? "every dimension"} to be known, but its input has shape ${a.shape}`,
   ),
   NN3007: error<{ callee: string; detail: string }>("Invalid layer configuration", (a) => `${q(a.callee)}: ${a.detail}`),
+  NN3008: error<{ name: string; actual: string; expected: string }>(
+    "Assertion failed",
+    (a) => `${a.name} is ${a.actual}, expected ${a.expected}`,
+  ),
+  NN3009: error<{ name: string; actual: string; expected: string }>(
+    "Shape expectation failed",
+    (a) => `${q(a.name)} has shape ${a.actual}, expected ${a.expected}`,
+  ),
 
   NN4001: error<{ key: string; model: string }>("Missing training setting", (a) => `train ${a.model} needs ${q(a.key)}`),
   NN4002: error<{ key: string }>("Unknown training setting", (a) => `unknown training setting ${q(a.key)}`),
@@ -105,6 +126,30 @@ export const messages = {
   NN4006: error<{ where: string; reason: string }>("Malformed data", (a) => `${a.where}: ${a.reason}`),
   NN4007: error<{ detail: string }>("Data does not fit the model", (a) => a.detail),
   NN4008: error<{ key: string }>("Duplicate training setting", (a) => `${q(a.key)} is set more than once`),
+
+  NN5001: warning<{ activation: string; loss: string; problem: string }>(
+    "Output activation does not fit the loss",
+    (a) => `the output activation ${q(a.activation)} does not fit ${q(a.loss)}: ${a.problem}`,
+  ),
+  NN5002: warning<{ callee: string }>(
+    "Dense layers without activation between them",
+    (a) => `${q(a.callee)} has no activation and feeds another dense layer: the two collapse into one linear map`,
+  ),
+  NN5003: warning("Dropout as the last layer", () => "dropout is the model's last layer: it drops outputs, not features"),
+  NN5004: warning<{ callee: string }>("Unused layer output", (a) => `the output of ${q(a.callee)} is never used`),
+  NN5005: warning<{ name: string }>("Unused input", (a) => `input ${q(a.name)} is never used`),
+  NN5006: info<{ callee: string }>(
+    "Bias before batch normalization",
+    (a) => `batch_normalization cancels the bias of the ${q(a.callee)} before it`,
+  ),
+  NN5007: warning<{ params: string }>(
+    "Very large dense layer after flatten",
+    (a) => `this dense layer after flatten() has ${a.params} parameters`,
+  ),
+  NN5008: warning<{ loss: string; shape: string }>(
+    "Classifier output is not flat",
+    (a) => `${q(a.loss)} needs one vector of classes per example, but the model's output has shape ${a.shape}`,
+  ),
 } as const;
 
 export type Code = keyof typeof messages;

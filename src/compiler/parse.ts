@@ -179,6 +179,7 @@ class AstBuilder {
   statement(node: CstNode): ast.Statement | null {
     const c = node.children;
     const [inner] = [
+      ...this.nodes(c, "assertStmt"),
       ...this.nodes(c, "inputStmt"),
       ...this.nodes(c, "outputStmt"),
       ...this.nodes(c, "returnStmt"),
@@ -203,6 +204,8 @@ class AstBuilder {
       }
       case "outputStmt":
         return { kind: "output", names: this.idents(ic, inner), ...base };
+      case "assertStmt":
+        return this.assertStmt(inner);
       case "returnStmt": {
         const chain = this.nodes(ic, "chain")[0];
         const value: ast.Chain = chain ? this.chain(chain) : { kind: "chain", steps: [], span: base.span, recovered: true };
@@ -229,6 +232,26 @@ class AstBuilder {
       default:
         return { kind: "chainStmt", chain: this.chain(inner), ...base };
     }
+  }
+
+  assertStmt(node: CstNode): ast.AssertStmt {
+    const c = node.children;
+    const [word, subject] = this.idents(c, node);
+    const list = this.nodes(c, "list")[0];
+    const op = ["Less", "LessEqual", "Greater", "GreaterEqual", "EqualEqual"].flatMap((name) => this.tokens(c, name))[0];
+    const expression = this.nodes(c, "expression")[0];
+    const test: ast.AssertStmt["test"] = list
+      ? { kind: "shape", shape: this.list(list) }
+      : { kind: "compare", op: (op?.image ?? "==") as ast.ComparisonOp, value: expression ? this.expression(expression) : this.missingValue(node) };
+    const recovered = node.recoveredNode || !subject || (!list && (!op || !expression));
+    return {
+      kind: "assert",
+      word: word?.text === "expect" ? "expect" : "assert",
+      subject: subject ?? this.missingIdent(node),
+      test,
+      span: this.span(node),
+      ...(recovered ? { recovered: true } : {}),
+    };
   }
 
   chain(node: CstNode): ast.Chain {
