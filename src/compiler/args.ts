@@ -9,7 +9,7 @@ import type * as ast from "./ast.js";
 import { diagnostic, type Diagnostic, type Result } from "./diagnostics.js";
 import { evaluate, type Scope, type SpanMap } from "./evaluate.js";
 import type { JsonValue } from "./ir.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean, suggestion } from "./suggest.js";
 
 /** Anything with named, schema-checked arguments. */
 export interface Callable {
@@ -74,7 +74,7 @@ export function checkArguments(
       name = arg.name.text;
       if (!properties.includes(name)) {
         diagnostics.push(
-          diagnostic("NN2003", { file, span: arg.name.span }, { name, callee }, { hint: didYouMean(name, properties) }),
+          diagnostic("NN2003", { file, span: arg.name.span }, { name, callee }, suggestion(name, properties, arg.name.span)),
         );
         continue;
       }

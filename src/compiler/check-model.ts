@@ -10,12 +10,12 @@ import type * as ast from "./ast.js";
 import { argumentSpan, checkArguments } from "./args.js";
 import { checkAssertions, type PendingAssertion } from "./assertions.js";
 import { blockCallable } from "./blocks.js";
-import { diagnostic, uniqueDiagnostics, type Diagnostic, type DiagnosticExtras, type Location } from "./diagnostics.js";
+import { diagnostic, uniqueDiagnostics, type Diagnostic, type DiagnosticExtras, type Fix, type Location } from "./diagnostics.js";
 import { evaluate, type Scope } from "./evaluate.js";
 import type { BlockDef, Namespace } from "./imports.js";
 import type { DType, IrInput, IrLayer, IrModel, JsonValue, Shape, TensorRef } from "./ir.js";
 import { layerNames, lookupLayer, tfjsLayerOf, type LayerKind } from "./layers/index.js";
-import type { ShapeContext } from "./layers/types.js";
+import type { InputFix, ShapeContext } from "./layers/types.js";
 import { didYouMean, suggestion } from "./suggest.js";
 
 /** A tensor in scope. `ref` and `shape` are null when an earlier error made it unknown. */
@@ -286,7 +286,7 @@ export class ModelChecker {
       callee: call.callee.text,
       error: (code, messageArgs, at = {}) => {
         const span = (at.property && argumentSpan(call, at.property, kind.positional, source.skip ?? 0)) || call.span;
-        this.report(env, code, span, messageArgs as never, { hint: at.hint });
+        this.report(env, code, span, messageArgs as never, { hint: at.hint, fixes: at.fix && [insertBefore(call, at.fix)] });
         return null;
       },
     };
@@ -380,6 +380,12 @@ function withCallSites(d: Diagnostic, env: Env): Diagnostic {
     .map((frame) => ({ ...frame.site, message: `in this call of block '${frame.block}'` }))
     .reverse();
   return { ...d, related: [...(d.related ?? []), ...related] };
+}
+
+/** `flatten()` inserted as a step before the call: `x -> flatten() -> dense(10)`. */
+function insertBefore(call: ast.Call, fix: InputFix): Fix {
+  const at = { start: call.span.start, end: call.span.start };
+  return { title: `Insert ${fix.insertBefore}`, edits: [{ span: at, newText: `${fix.insertBefore} -> ` }] };
 }
 
 function isShapeList(result: Shape | readonly Shape[]): result is readonly Shape[] {

@@ -16,6 +16,12 @@ export interface Related extends Location {
   readonly message: string;
 }
 
+/** A quick fix an editor can apply: text edits in the diagnostic's file. */
+export interface Fix {
+  readonly title: string;
+  readonly edits: readonly { readonly span: Span; readonly newText: string }[];
+}
+
 export interface Diagnostic extends Location {
   readonly code: Code;
   readonly severity: Severity;
@@ -23,12 +29,15 @@ export interface Diagnostic extends Location {
   /** How to fix it: "did you mean 'activation'?", "add flatten() before dense". */
   readonly hint?: string;
   readonly related?: readonly Related[];
+  /** Edits that apply the hint, for editors' quick fixes. */
+  readonly fixes?: readonly Fix[];
 }
 
 /** Extra, optional parts of a diagnostic. */
 export interface DiagnosticExtras {
-  readonly hint?: string;
+  readonly hint?: string | undefined;
   readonly related?: readonly Related[];
+  readonly fixes?: readonly Fix[] | undefined;
 }
 
 /** Builds a diagnostic from the catalogue: the code fixes the severity and the wording. */
@@ -48,6 +57,7 @@ export function diagnostic<C extends Code>(
     span: at.span,
     ...(extras.hint !== undefined ? { hint: extras.hint } : {}),
     ...(extras.related && extras.related.length > 0 ? { related: extras.related } : {}),
+    ...(extras.fixes && extras.fixes.length > 0 ? { fixes: extras.fixes } : {}),
   };
 }
 

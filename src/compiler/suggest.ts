@@ -1,4 +1,6 @@
 import { distance } from "fastest-levenshtein";
+import type { Span } from "./ast.js";
+import type { Fix } from "./diagnostics.js";
 
 /**
  * The closest candidate to a misspelled name, if it is close enough to be what was meant
@@ -24,4 +26,11 @@ export function closest(name: string, candidates: Iterable<string>): string | un
 export function didYouMean(name: string, candidates: Iterable<string>): string | undefined {
   const match = closest(name, candidates);
   return match === undefined ? undefined : `did you mean '${match}'?`;
+}
+
+/** The did-you-mean hint for a name written at `span`, with the quick fix that replaces it by the match. */
+export function suggestion(name: string, candidates: Iterable<string>, span: Span): { hint?: string; fixes?: Fix[] } {
+  const match = closest(name, candidates);
+  if (match === undefined) return {};
+  return { hint: `did you mean '${match}'?`, fixes: [{ title: `Change to '${match}'`, edits: [{ span, newText: match }] }] };
 }

@@ -4,7 +4,7 @@
 import type { SchemaObject } from "ajv";
 import { formatNnShape, type Dim, type JsonValue, type Shape, type TfjsLayer } from "../ir.js";
 import { convOutputLength, type Padding } from "../shapes.js";
-import type { Args, ShapeContext } from "./types.js";
+import type { Args, InputFix, ShapeContext } from "./types.js";
 
 /** nnc activation name -> tfjs identifier. */
 export const activations: Readonly<Record<string, string>> = {
@@ -114,9 +114,10 @@ export function expectRank(
   rank: number | { min: number },
   what: string,
   hint?: string,
+  fix?: InputFix,
 ): boolean {
   const ok = typeof rank === "number" ? shape.length === rank : shape.length >= rank.min;
-  if (!ok) ctx.error("NN3001", { callee: ctx.callee, expected: what, shape: formatNnShape(shape) }, { hint });
+  if (!ok) ctx.error("NN3001", { callee: ctx.callee, expected: what, shape: formatNnShape(shape) }, { hint, fix });
   return ok;
 }
 
@@ -170,12 +171,15 @@ const spatialLayouts = ["", "[steps, channels]", "[height, width, channels]"];
 export function expectSpatial(ctx: ShapeContext, input: Shape, spatialRank: 1 | 2, fixedChannels: boolean): boolean {
   const layout = spatialLayouts[spatialRank]!;
   let hint: string;
-  if (input.length === spatialRank) hint = `the input needs a channel axis: ${formatNnShape([...input, 1])}`;
-  else if (input.length < spatialRank) hint = `reshape the input to ${layout} first`;
+  let fix: InputFix | undefined;
+  if (input.length === spatialRank) {
+    hint = `the input needs a channel axis: ${formatNnShape([...input, 1])}`;
+    if (input.every((d) => typeof d === "number")) fix = { insertBefore: `reshape(${formatNnShape([...input, 1])})` };
+  } else if (input.length < spatialRank) hint = `reshape the input to ${layout} first`;
   else if (spatialRank === 1 && input.length === 3)
     hint = `use ${ctx.callee.replace("1d", "2d")} for images, or reshape the input to ${layout}`;
   else hint = `reshape the input to ${layout} first`;
-  if (!expectRank(ctx, input, spatialRank + 1, `a ${spatialRank + 1}D input ${layout}`, hint)) return false;
+  if (!expectRank(ctx, input, spatialRank + 1, `a ${spatialRank + 1}D input ${layout}`, hint, fix)) return false;
   return !fixedChannels || fixedSize(ctx, input, -1, "the channel axis") !== null;
 }
 

@@ -137,7 +137,9 @@ export const repeatVector = defineLayer<{ n: number }>({
   schema: argsSchema({ n: schemas.positiveInt }, ["n"]),
   factory: "repeatVector",
   outputShape([input], args, ctx) {
-    if (!expectRank(ctx, input!, 1, "a 1D input [features]", "flatten() or global pooling makes a vector")) return null;
+    if (!expectRank(ctx, input!, 1, "a 1D input [features]", "flatten() or global pooling makes a vector", {
+      insertBefore: "flatten()",
+    })) return null;
     return [args.n, input![0]!];
   },
 });
