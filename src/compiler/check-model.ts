@@ -305,6 +305,7 @@ export class ModelChecker {
       outputShapes,
       params,
       location: { file: env.file, span: call.span },
+      ...(env.callStack[0] ? { site: env.callStack[0].site } : {}),
     });
     return { ref: { node: name, index: 0 }, shape: outputShapes[0]!, dtype: "float32" };
   }

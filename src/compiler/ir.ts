@@ -52,6 +52,8 @@ export interface IrLayer {
   readonly params: ParamCount;
   /** The layer call in the source. */
   readonly location: Location;
+  /** For a layer inside a block: the block call in the model that made it (the language server's hover). */
+  readonly site?: Location;
 }
 
 export interface IrModel {
