@@ -9,6 +9,8 @@ import type * as ast from "./ast.js";
 import { diagnostic, type Diagnostic, type Result } from "./diagnostics.js";
 import { evaluate, type Scope, type SpanMap } from "./evaluate.js";
 import type { JsonValue } from "./ir.js";
+import { lookupLayer } from "./layers/index.js";
+import { lookupObject, objectNames, type Family } from "./layers/objects.js";
 import { didYouMean, suggestion } from "./suggest.js";
 
 /** Anything with named, schema-checked arguments. */
@@ -21,6 +23,8 @@ export interface Callable {
 export type ArgValues = { [name: string]: JsonValue };
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true });
+// An annotation, read by `checkArguments`: the argument takes a call of this family (see layers/objects.ts).
+ajv.addKeyword({ keyword: "family", schemaType: "string" });
 const compiled = new WeakMap<SchemaObject, ValidateFunction>();
 
 /** Compiles each schema once, on first use, so start-up stays fast. */
@@ -104,7 +108,11 @@ export function checkArguments(
       continue;
     }
     nameSpans.set(name, (arg.name ?? arg.value).span);
-    const evaluated = evaluate(arg.value, scope, file, spans, `/${name}`);
+    const family = familyOf(callable, name);
+    const evaluated =
+      family && isCallValue(arg.value, family)
+        ? checkNestedCall(family, arg.value, { name, callee }, scope, file, spans, `/${name}`)
+        : evaluate(arg.value, scope, file, spans, `/${name}`);
     diagnostics.push(...evaluated.diagnostics);
     if (evaluated.value === undefined) evaluationFailed = true;
     else values[name] = evaluated.value;
@@ -118,6 +126,64 @@ export function checkArguments(
     }
   }
   return { value: diagnostics.length === 0 ? values : null, diagnostics };
+}
+
+/** The family an argument of `callable` takes calls of, from its schema's `family` annotation. */
+function familyOf(callable: Callable, name: string): Family | undefined {
+  const properties = callable.schema["properties"] as Record<string, SchemaObject | undefined> | undefined;
+  return properties?.[name]?.["family"] as Family | undefined;
+}
+
+/**
+ * A value checked as a call: one with parentheses, or a bare name of a regularizer, constraint or layer
+ * (`non_neg`, `flatten`), which means the same call without arguments. A bare initializer name stays the
+ * symbol it always was, and a block parameter's name stays that parameter.
+ */
+function isCallValue(value: ast.Value, family: Family): value is ast.Call {
+  if (value.kind !== "call" || value.recovered) return false;
+  return value.args !== null || family !== "initializer";
+}
+
+/**
+ * `l2(1e-4)` as the value of `kernel_regularizer`: looks the callee up in the family and checks its arguments
+ * against that member's schema, so errors point into the nested call. The value is `{ call, args }`, `call`
+ * being the member's canonical name (an alias resolved).
+ */
+function checkNestedCall(
+  family: Family,
+  call: ast.Call,
+  at: { name: string; callee: string },
+  scope: Scope,
+  file: string,
+  spans: SpanMap,
+  pointer: string,
+): { value: JsonValue | undefined; diagnostics: readonly Diagnostic[] } {
+  spans.set(pointer, call.span);
+  const text = call.callee.text;
+  if (call.args === null && scope.lookup(text) !== undefined) return evaluate(call, scope, file, spans, pointer);
+  const member: Callable | undefined = family === "layer" ? lookupLayer(text) : lookupObject(family, text);
+  const multiInput = family === "layer" && (lookupLayer(text)?.inputs?.min ?? 1) > 1;
+  if (!member || multiInput) {
+    const names = family === "layer" ? [] : objectNames(family);
+    const problem = multiInput
+      ? `must be a layer with one input, got ${text}`
+      : names.length
+        ? `must be one of ${names.join(", ")}, got ${JSON.stringify(text)}`
+        : `must be a layer call such as lstm(64), got ${JSON.stringify(text)}`;
+    const hint = names.length ? didYouMean(text, names) : undefined;
+    return {
+      value: undefined,
+      diagnostics: [diagnostic("NN2005", { file, span: call.callee.span }, { name: at.name, callee: at.callee, problem }, { hint })],
+    };
+  }
+  const checked = checkArguments(
+    member,
+    { args: call.args ?? [], calleeSpan: call.callee.span, calleeText: text },
+    scope,
+    file,
+  );
+  const value = checked.value && { call: member.name, args: checked.value };
+  return { value: value ?? undefined, diagnostics: checked.diagnostics };
 }
 
 /** `dense(units, activation: ..., ...)`: how to call it, for hints. */

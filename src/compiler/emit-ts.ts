@@ -288,9 +288,20 @@ type Printable =
   | readonly Printable[]
   | { readonly [key: string]: Printable };
 
-/** `tf.layers.conv2d({ filters: 32, ... })`; a nested layer in the config prints the same way. */
+/**
+ * `tf.layers.conv2d({ filters: 32, ... })`; a nested layer or object in the config prints the same way
+ * (`tf.regularizers.l2({ l2: 0.0001 })`). tfjs types a size list in a config as `number[]` though it reads
+ * `null` in one as "the input's size" (`noiseShape: [null, 1, 1, null]`), so such a list is cast.
+ */
 function printLayer(layer: TfjsLayer): string {
-  return `tf.layers.${layer.factory}(${printValue(layer.config)})`;
+  const config: Record<string, Printable> = {};
+  for (const [key, value] of Object.entries(layer.config)) {
+    config[key] =
+      Array.isArray(value) && value.includes(null)
+        ? code(`${printValue(value)} as number[]`)
+        : value;
+  }
+  return `tf.${layer.namespace ?? "layers"}.${layer.factory}(${printValue(config)})`;
 }
 
 /** A JSON value (or a nested tfjs layer) as a TypeScript expression. */
@@ -314,7 +325,7 @@ function printKey(key: string): string {
 }
 
 function isTfjsLayer(value: object): value is TfjsLayer {
-  const keys = Object.keys(value);
+  const keys = Object.keys(value).filter((key) => key !== "namespace");
   return (
     keys.length === 2 &&
     "factory" in value &&

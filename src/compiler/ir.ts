@@ -24,9 +24,17 @@ export type JsonValue = null | boolean | number | string | readonly JsonValue[] 
  * layer (the `layer` of `bidirectional` or `time_distributed`) is itself a `{ factory, config }` value.
  */
 export interface TfjsLayer {
+  /**
+   * The `tf` namespace the factory is in; `layers` when absent. A regularizer, initializer or constraint
+   * with arguments in a layer's config (`kernelRegularizer: tf.regularizers.l2({ l2: 1e-4 })`) is a nested
+   * `{ namespace: "regularizers", factory: "l2", config }` value.
+   */
+  readonly namespace?: TfjsNamespace;
   readonly factory: string;
   readonly config: { readonly [key: string]: JsonValue | TfjsLayer };
 }
+
+export type TfjsNamespace = "layers" | "initializers" | "regularizers" | "constraints";
 
 /** One output of a graph node: an input, or output `index` of a layer. */
 export interface TensorRef {

@@ -5,7 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { IrModel, JsonValue, TensorRef, TfjsLayer } from "../compiler/ir.js";
 
-type LayerFactory = (config: Record<string, unknown>) => tf.layers.Layer;
+type Factory = (config: Record<string, unknown>) => unknown;
 
 /** Builds the (not yet compiled) model: its inputs, its layers in order, its outputs, with the IR's names. */
 export function buildModel(model: IrModel): tf.LayersModel {
@@ -32,13 +32,26 @@ export function buildModel(model: IrModel): tf.LayersModel {
   return tf.model({ inputs, outputs: model.outputs.map(tensorOf), name: model.name });
 }
 
-/** `tf.layers[factory](config)`, building nested layers (`bidirectional(lstm(64))`) first. */
+/**
+ * `tf.layers[factory](config)`, building nested values first: a wrapped layer (`bidirectional(lstm(64))`) and
+ * regularizers, initializers and constraints with arguments (`tf.regularizers.l2({ l2: 1e-4 })`). tfjs gets its
+ * own copy of every config: it writes into them (reshape turns -1 into null), and the IR must never change.
+ */
 export function createLayer(description: TfjsLayer): tf.layers.Layer {
-  const factory = (tf.layers as unknown as Record<string, LayerFactory | undefined>)[description.factory];
-  if (typeof factory !== "function") throw new Error(`buildModel: tf.layers has no factory '${description.factory}'`);
+  return createObject(description) as tf.layers.Layer;
+}
+
+function createObject(description: TfjsLayer): unknown {
+  const namespace = (tf as unknown as Record<string, Record<string, Factory | undefined>>)[
+    description.namespace ?? "layers"
+  ];
+  const factory = namespace?.[description.factory];
+  if (typeof factory !== "function") {
+    throw new Error(`buildModel: tf.${description.namespace ?? "layers"} has no factory '${description.factory}'`);
+  }
   const config: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(description.config)) {
-    config[key] = isTfjsLayer(value) ? createLayer(value) : value;
+    config[key] = isTfjsLayer(value) ? createObject(value) : structuredClone(value);
   }
   return factory(config);
 }

@@ -4,6 +4,7 @@
 import type { SchemaObject } from "ajv";
 import { formatNnShape, type Dim, type JsonValue, type Shape, type TfjsLayer } from "../ir.js";
 import { convOutputLength, type Padding } from "../shapes.js";
+import { familyOfArgument, objectNames, tfjsObjectOf, type Family } from "./objects.js";
 import type { Args, InputFix, ShapeContext } from "./types.js";
 
 /** nnc activation name -> tfjs identifier. */
@@ -24,26 +25,20 @@ export const activations: Readonly<Record<string, string>> = {
   gelu: "gelu",
 };
 
-export const initializers = [
-  "zeros",
-  "ones",
-  "glorot_uniform",
-  "glorot_normal",
-  "he_uniform",
-  "he_normal",
-  "lecun_uniform",
-  "lecun_normal",
-  "random_uniform",
-  "random_normal",
-  "truncated_normal",
-  "orthogonal",
-  "identity",
-] as const;
-
-/** tfjs spells initializer identifiers in camelCase. */
-const initializerIds: Readonly<Record<string, string>> = Object.fromEntries(
-  initializers.map((name) => [name, camelCase(name)]),
-);
+/**
+ * A family argument: a bare name (`he_normal`) or a call checked against the member's own schema
+ * (`he_normal(seed: 1)`, `l2(1e-4)`, `bidirectional(lstm(8))`). `family` tells `checkArguments` to check the
+ * call; the value is then a `{ call, args }` object (see objects.ts).
+ */
+export function familySchema(family: Family): SchemaObject {
+  const names = family === "layer" ? [] : objectNames(family);
+  const what = family === "layer" ? "a layer call such as lstm(64)" : `${family === "initializer" ? "an" : "a"} ${family}: ${names.join(", ")}`;
+  return {
+    family,
+    description: what,
+    anyOf: [...(names.length ? [{ enum: names }] : []), { type: "object", properties: { call: { type: "string" }, args: { type: "object" } }, required: ["call", "args"] }],
+  };
+}
 
 export const schemas = {
   positiveInt: { type: "integer", minimum: 1 },
@@ -53,7 +48,9 @@ export const schemas = {
   name: { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_./-]*$" },
   activation: { enum: Object.keys(activations) },
   padding: { enum: ["valid", "same"] },
-  initializer: { enum: [...initializers] },
+  regularizer: familySchema("regularizer"),
+  constraint: familySchema("constraint"),
+  initializer: familySchema("initializer"),
   axis: { type: "integer" },
   /** A size given once for every axis, or per axis: `3` or `[3, 3]`. */
   intOrTuple(rank: number): SchemaObject {
@@ -91,11 +88,24 @@ export function toTfjsConfig(args: Args): TfjsLayer["config"] {
   return config;
 }
 
-function translateValue(key: string, value: JsonValue): JsonValue {
-  if (typeof value !== "string") return value;
-  if (key.endsWith("activation")) return activations[value] ?? value;
-  if (key.endsWith("initializer")) return initializerIds[value] ?? value;
+function translateValue(key: string, value: JsonValue): JsonValue | TfjsLayer {
+  const family = familyOfArgument(key);
+  if (family) return tfjsObjectOf(family, value);
+  if (typeof value === "string" && key.endsWith("activation")) return activations[value] ?? value;
   return value;
+}
+
+/**
+ * The regularizer and constraint arguments tfjs takes for weights named `weights` (`kernel`, `bias`, ...),
+ * none by default: `kernel_regularizer`, `kernel_constraint`, ...
+ */
+export function weightObjects(...weights: readonly string[]): Record<string, SchemaObject> {
+  return Object.fromEntries(
+    weights.flatMap((w) => [
+      [`${w}_regularizer`, schemas.regularizer],
+      [`${w}_constraint`, schemas.constraint],
+    ]),
+  );
 }
 
 /** A number, or each element of a tuple argument: `3` -> `[3, 3]` for rank 2. */

@@ -2,7 +2,7 @@
 import type { SchemaObject } from "ajv";
 import type { Shape } from "../ir.js";
 import { deconvLength, type Padding } from "../shapes.js";
-import { argsSchema, expectSpatial, product, schemas, slideWindow, tuple } from "./common.js";
+import { argsSchema, weightObjects, expectSpatial, product, schemas, slideWindow, tuple } from "./common.js";
 import type { Args, ShapeContext } from "./types.js";
 import { defineLayer } from "./types.js";
 
@@ -38,6 +38,8 @@ function convSchema(
     use_bias: { ...schemas.bool, default: true },
     kernel_initializer: { ...schemas.initializer, default: "glorot_uniform" },
     bias_initializer: { ...schemas.initializer, default: "zeros" },
+    ...weightObjects("kernel", "bias"),
+    activity_regularizer: schemas.regularizer,
   };
   for (const name of omit) delete shared[name];
   return argsSchema({ ...shared, ...own }, required);
@@ -74,6 +76,9 @@ function convParams(rank: Rank) {
 }
 
 const filters = (args: ConvArgs) => args.filters;
+
+/** Depthwise and separable convolutions have no `kernel`: their weights are `depthwise` (and `pointwise`). */
+const kernelArgs = ["kernel_initializer", "kernel_regularizer", "kernel_constraint"];
 
 /**
  * `conv1d(filters, kernel_size)`: `[steps, channels]` -> `[new_steps, filters]`.
@@ -118,9 +123,10 @@ export const depthwiseConv2d = defineLayer<ConvArgs>({
     {
       depth_multiplier: { ...schemas.positiveInt, default: 1 },
       depthwise_initializer: { ...schemas.initializer, default: "glorot_uniform" },
+      ...weightObjects("depthwise"),
     },
     ["kernel_size"],
-    ["filters", "dilation_rate", "kernel_initializer"],
+    ["filters", "dilation_rate", ...kernelArgs],
   ),
   factory: "depthwiseConv2d",
   outputShape: convolve(2, (args, channels) => channels * args.depth_multiplier),
@@ -148,9 +154,10 @@ export const separableConv2d = defineLayer<ConvArgs>({
       depth_multiplier: { ...schemas.positiveInt, default: 1 },
       depthwise_initializer: { ...schemas.initializer, default: "glorot_uniform" },
       pointwise_initializer: { ...schemas.initializer, default: "glorot_uniform" },
+      ...weightObjects("depthwise", "pointwise"),
     },
     ["filters", "kernel_size"],
-    ["kernel_initializer"],
+    kernelArgs,
   ),
   factory: "separableConv2d",
   outputShape: convolve(2, filters),

@@ -1,7 +1,7 @@
 /** Core layers: dense, flatten, reshape, permute, repeat_vector, and the activation layers. */
 import { formatNnShape, type Shape } from "../ir.js";
 import { elementCount, isFullyKnown } from "../shapes.js";
-import { argsSchema, expectRank, fixedSize, sameShape, schemas, shapeAxis } from "./common.js";
+import { argsSchema, weightObjects, expectRank, fixedSize, sameShape, schemas, shapeAxis } from "./common.js";
 import { defineLayer } from "./types.js";
 
 /**
@@ -19,6 +19,8 @@ export const dense = defineLayer<{ units: number; use_bias: boolean }>({
       use_bias: { ...schemas.bool, default: true },
       kernel_initializer: { ...schemas.initializer, default: "glorot_uniform" },
       bias_initializer: { ...schemas.initializer, default: "zeros" },
+      ...weightObjects("kernel", "bias"),
+      activity_regularizer: schemas.regularizer,
     },
     ["units"],
   ),

@@ -1,5 +1,5 @@
 /** Embedding: integer ids to dense vectors. */
-import { argsSchema, expectRank, schemas } from "./common.js";
+import { argsSchema, expectRank, schemas, weightObjects } from "./common.js";
 import { defineLayer } from "./types.js";
 
 /**
@@ -16,6 +16,8 @@ export const embedding = defineLayer<{ input_dim: number; output_dim: number }>(
       output_dim: schemas.positiveInt,
       embeddings_initializer: { ...schemas.initializer, default: "random_uniform" },
       mask_zero: { ...schemas.bool, default: false },
+      ...weightObjects("embeddings"),
+      activity_regularizer: schemas.regularizer,
     },
     ["input_dim", "output_dim"],
   ),

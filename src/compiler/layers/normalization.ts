@@ -9,6 +9,8 @@ const normalizationSchema = {
   scale: { ...schemas.bool, default: true },
   beta_initializer: { ...schemas.initializer, default: "zeros" },
   gamma_initializer: { ...schemas.initializer, default: "ones" },
+  beta_regularizer: schemas.regularizer,
+  gamma_regularizer: schemas.regularizer,
 };
 
 /** The sizes of the normalized axes (Keras numbering), each fixed since weights are built from them. */
@@ -54,6 +56,9 @@ export const batchNormalization = defineLayer<BatchNormArgs>({
     ...normalizationSchema,
     moving_mean_initializer: { ...schemas.initializer, default: "zeros" },
     moving_variance_initializer: { ...schemas.initializer, default: "ones" },
+    // tfjs's layer normalization has no constraints.
+    beta_constraint: schemas.constraint,
+    gamma_constraint: schemas.constraint,
   }),
   factory: "batchNormalization",
   outputShape([input], args, ctx) {

@@ -1,7 +1,7 @@
 /** Recurrent layers over `[steps, features]` sequences: simple_rnn, lstm, gru. */
 import type { SchemaObject } from "ajv";
 import type { Shape } from "../ir.js";
-import { argsSchema, expectRank, fixedSize, schemas } from "./common.js";
+import { argsSchema, expectRank, fixedSize, schemas, weightObjects } from "./common.js";
 import { defineLayer, type Args, type LayerKind } from "./types.js";
 
 interface RnnArgs extends Args {
@@ -41,6 +41,7 @@ function recurrent(cell: Cell): LayerKind {
         kernel_initializer: { ...schemas.initializer, default: "glorot_uniform" },
         recurrent_initializer: { ...schemas.initializer, default: "orthogonal" },
         bias_initializer: { ...schemas.initializer, default: "zeros" },
+        ...weightObjects("kernel", "recurrent", "bias"),
         ...cell.own,
         dropout: { ...schemas.rate, default: 0 },
         recurrent_dropout: { ...schemas.rate, default: 0 },
