@@ -1,8 +1,29 @@
 import type { Command } from "commander";
 import { checkFile } from "../compiler/index.js";
+import { lintCodes } from "../compiler/lints.js";
 import { hasErrors, type Diagnostic } from "../compiler/diagnostics.js";
+import { isCode } from "../compiler/messages.js";
 import { displayPath } from "../compiler/render.js";
-import { formatOption, printDiagnostics, printJsonDiagnostics, type Format } from "./common.js";
+import { didYouMean } from "../compiler/suggest.js";
+import { fail, formatOption, printDiagnostics, printJsonDiagnostics, type Format } from "./common.js";
+
+/** `--allow NN5003 --allow NN5004,NN5005`: repeatable, comma lists allowed. */
+function collectCodes(value: string, previous: string[]): string[] {
+  return [...previous, ...value.split(",").map((code) => code.trim().toUpperCase()).filter(Boolean)];
+}
+
+/** The first flag value that names no lint, as a one-line error; undefined when all are lints. */
+function badLintCode(codes: readonly string[], flag: string): string | undefined {
+  const lints: readonly string[] = lintCodes;
+  for (const code of codes) {
+    if (flag === "--deny" && code === "WARNINGS") continue;
+    if (lints.includes(code)) continue;
+    const why = isCode(code) ? `${code} is an error, not a lint; only NN5xxx codes can be switched` : `unknown lint ${code}`;
+    const hint = isCode(code) ? undefined : didYouMean(code, lints);
+    return `${flag}: ${why}${hint ? ` (${hint})` : ""}`;
+  }
+  return undefined;
+}
 
 export function registerCheck(program: Command): void {
   program
@@ -10,12 +31,22 @@ export function registerCheck(program: Command): void {
     .description("check specs for syntax, name, argument and shape errors, without running anything")
     .argument("<files...>", ".nn files to check")
     .addOption(formatOption())
-    .addHelpText("after", "\nExit status is 1 when any error is found.\n\nExample:\n  nnc check examples/*.nn")
-    .action((files: string[], options: { format: Format }) => {
+    .option("--allow <codes>", "switch lints off, e.g. --allow NN5003 (repeatable, comma lists)", collectCodes, [])
+    .option("--deny <codes>", "make lints errors: --deny NN5003, or --deny warnings for all", collectCodes, [])
+    .addHelpText(
+      "after",
+      "\nExit status is 1 when any error is found. Lints (NN5xxx) are warnings unless denied; a\n" +
+        "`// nnc-allow NN5003` comment on a line, or before the first declaration, switches one off there.\n\n" +
+        "Examples:\n  nnc check examples/*.nn\n  nnc check --deny warnings --allow NN5006 model.nn",
+    )
+    .action((files: string[], options: { format: Format; allow: string[]; deny: string[] }) => {
+      const bad = badLintCode(options.allow, "--allow") ?? badLintCode(options.deny, "--deny");
+      if (bad) return fail(bad);
+      const lints = { allow: options.allow, deny: options.deny.map((c) => (c === "WARNINGS" ? "warnings" : c)) };
       const diagnostics: Diagnostic[] = [];
       const sources = new Map<string, string>();
       for (const file of files) {
-        const result = checkFile(file);
+        const result = checkFile(file, undefined, { lints });
         diagnostics.push(...result.diagnostics);
         for (const [path, text] of result.sources) sources.set(path, text);
       }

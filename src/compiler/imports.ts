@@ -52,6 +52,11 @@ export class Workspace {
     return result.value;
   }
 
+  /** A file read so far, parsed. */
+  parsedFile(path: string): ast.SourceFile | undefined {
+    return this.parsed.get(path);
+  }
+
   private load(path: string): ast.SourceFile | undefined {
     const known = this.parsed.get(path);
     if (known) return known;

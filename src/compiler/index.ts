@@ -7,6 +7,7 @@ import { checkProgram } from "./check.js";
 import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
 import { fileSystemHost, Workspace, type SourceHost } from "./imports.js";
 import type { IrProgram } from "./ir.js";
+import { allowancesOf, applyLintOptions, lintProgram, type LintOptions } from "./lints.js";
 
 export interface CheckResult {
   /** The checked program, or null when any error was found. */
@@ -17,26 +18,51 @@ export interface CheckResult {
   readonly sources: ReadonlyMap<string, string>;
 }
 
+export interface CheckOptions {
+  /** Lints switched off (`allow`) or made errors (`deny`); see lints.ts. */
+  readonly lints?: LintOptions;
+}
+
 /** Checks a spec given as text. `file` names it in diagnostics and anchors relative imports and data paths. */
-export function checkSource(text: string, file: string, host: SourceHost = fileSystemHost): CheckResult {
+export function checkSource(
+  text: string,
+  file: string,
+  host: SourceHost = fileSystemHost,
+  options: CheckOptions = {},
+): CheckResult {
   const workspace = new Workspace(host);
   const source = workspace.add(file, text);
   const namespace = workspace.namespaceOf(source);
   const checked = checkProgram(source, namespace);
-  const diagnostics = sortDiagnostics([...workspace.diagnostics, ...checked.diagnostics]);
+  const found = [...workspace.diagnostics, ...checked.diagnostics];
+  // Lints read a checked program; on a program with errors they would only add noise.
+  const linted = hasErrors(found) ? found : [...found, ...lintProgram(checked.value)];
+  const allowanceCache = new Map<string, ReturnType<typeof allowancesOf> | undefined>();
+  const allowances = (path: string) => {
+    if (!allowanceCache.has(path)) {
+      const parsed = workspace.parsedFile(path);
+      const first = parsed?.declarations[0]?.span.start ?? parsed?.text.length ?? 0;
+      allowanceCache.set(path, parsed && allowancesOf(parsed.text, parsed.comments, first));
+    }
+    return allowanceCache.get(path);
+  };
+  const diagnostics = sortDiagnostics(
+    applyLintOptions(linted, options.lints ?? {}, allowances, (path) => workspace.sources.get(path)),
+  );
   return { program: hasErrors(diagnostics) ? null : checked.value, diagnostics, sources: workspace.sources };
 }
 
 /** Reads and checks a spec file; a file that cannot be read is a diagnostic, not an exception. */
-export function checkFile(path: string, host: SourceHost = fileSystemHost): CheckResult {
+export function checkFile(path: string, host: SourceHost = fileSystemHost, options: CheckOptions = {}): CheckResult {
   const file = resolve(path);
   const text = host.readFile(file);
   if (text === undefined) {
     const d = diagnostic("NN1004", { file, span: { start: 0, end: 0 } }, { path });
     return { program: null, diagnostics: [d], sources: new Map() };
   }
-  return checkSource(text, file, host);
+  return checkSource(text, file, host, options);
 }
 
 export type { Diagnostic } from "./diagnostics.js";
+export type { LintOptions } from "./lints.js";
 export type * from "./ir.js";

@@ -1,0 +1,249 @@
+/**
+ * Phase 2c: lints. Warnings (NN5xxx) about models that check but are probably not what was meant: an output
+ * activation that does not fit the loss, dense layers that collapse into one, dropout at the end, outputs and
+ * inputs nobody uses. They read the checked program only, so they run after a program checks clean.
+ *
+ * Each lint can be switched off: `nnc check --allow NN5003`, or a `// nnc-allow NN5003` comment on the line
+ * (or the line above it), or before the first declaration for the whole file. `--deny NN5003` (or
+ * `--deny warnings`) makes lints errors, for CI.
+ */
+import type { Span } from "./ast.js";
+import { diagnostic, type Diagnostic, type Location } from "./diagnostics.js";
+import { formatNnShape, type IrLayer, type IrModel, type IrProgram, type IrTrain, type JsonValue } from "./ir.js";
+import { messages } from "./messages.js";
+import { losses } from "./train-options.js";
+
+/** Every lint code: the NN5xxx codes of the catalogue. */
+export const lintCodes: readonly string[] = Object.keys(messages).filter((code) => code.startsWith("NN5"));
+
+export interface LintOptions {
+  /** Lint codes switched off. */
+  readonly allow?: readonly string[];
+  /** Lint codes that become errors; `warnings` makes every lint an error. */
+  readonly deny?: readonly string[];
+}
+
+/** A layer's parameters above this after flatten() is a sign that the feature map was not reduced first. */
+const largeDenseParams = 10_000_000;
+const dropoutKinds = new Set(["dropout", "spatial_dropout1d", "spatial_dropout2d", "gaussian_noise"]);
+const biasedKinds = new Set(["dense", "conv1d", "conv2d", "conv2d_transpose", "depthwise_conv2d", "separable_conv2d"]);
+const crossentropies = new Set(["categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy"]);
+
+/** Every lint over every model, and the loss lints over every train block. */
+export function lintProgram(program: IrProgram): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const model of program.models) out.push(...lintModel(new Graph(model)));
+  for (const train of program.trains) {
+    const model = program.models.find((m) => m.name === train.model);
+    if (model) out.push(...lintLoss(new Graph(model), train));
+  }
+  return out;
+}
+
+/** A model with its edges looked up both ways. */
+class Graph {
+  private readonly byName = new Map<string, IrLayer>();
+  private readonly consumers = new Map<string, IrLayer[]>();
+  readonly outputs: ReadonlySet<string>;
+
+  constructor(readonly model: IrModel) {
+    for (const layer of model.layers) {
+      this.byName.set(layer.name, layer);
+      for (const input of layer.inputs) this.consumers.set(input.node, [...this.consumersOf(input.node), layer]);
+    }
+    this.outputs = new Set(model.outputs.map((o) => o.node));
+  }
+
+  layer(name: string): IrLayer | undefined {
+    return this.byName.get(name);
+  }
+
+  consumersOf(name: string): readonly IrLayer[] {
+    return this.consumers.get(name) ?? [];
+  }
+
+  /** The layer whose output feeds `layer`, when it has exactly one input and that input is a layer. */
+  producerOf(layer: IrLayer): IrLayer | undefined {
+    return layer.inputs.length === 1 ? this.byName.get(layer.inputs[0]!.node) : undefined;
+  }
+
+  /** The single output layer, or undefined for a model with several outputs or an input as its output. */
+  outputLayer(): IrLayer | undefined {
+    return this.model.outputs.length === 1 ? this.byName.get(this.model.outputs[0]!.node) : undefined;
+  }
+}
+
+function lintModel(graph: Graph): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const { model } = graph;
+  for (const input of model.inputs) {
+    if (graph.consumersOf(input.name).length === 0 && !graph.outputs.has(input.name)) {
+      out.push(diagnostic("NN5005", input.location, { name: input.name }, { hint: "remove it, or use it in the graph" }));
+    }
+  }
+  for (const layer of model.layers) {
+    const consumers = graph.consumersOf(layer.name);
+    const at = layer.location;
+    if (consumers.length === 0 && !graph.outputs.has(layer.name)) {
+      out.push(diagnostic("NN5004", at, { callee: layer.kind }, { hint: "list it in output, or remove it" }));
+    }
+    if (
+      layer.kind === "dense" &&
+      activationOf(layer) === "linear" &&
+      consumers.length > 0 &&
+      consumers.every((c) => c.kind === "dense")
+    ) {
+      out.push(diagnostic("NN5002", at, { callee: layer.kind }, { hint: "add an activation, e.g. activation: relu" }));
+    }
+    const producer = graph.producerOf(layer);
+    if (
+      layer.kind === "batch_normalization" &&
+      producer &&
+      biasedKinds.has(producer.kind) &&
+      producer.tfjs.config["useBias"] !== false &&
+      graph.consumersOf(producer.name).length === 1
+    ) {
+      out.push(diagnostic("NN5006", at, { callee: producer.kind }, { hint: `pass use_bias: false to ${producer.kind}` }));
+    }
+    const params = layer.params.trainable + layer.params.nonTrainable;
+    if (layer.kind === "dense" && producer?.kind === "flatten" && params > largeDenseParams) {
+      out.push(
+        diagnostic("NN5007", at, { params: params.toLocaleString("en-US") }, {
+          hint: "reduce the feature map first (pooling or strides), or use global_average_pooling2d() instead of flatten()",
+        }),
+      );
+    }
+  }
+  const last = graph.outputLayer();
+  if (last && dropoutKinds.has(last.kind)) {
+    out.push(diagnostic("NN5003", last.location, {}, { hint: "move dropout before the last layer, or remove it" }));
+  }
+  return out;
+}
+
+/** The output activation against the loss of a `train` block. */
+function lintLoss(graph: Graph, train: IrTrain): Diagnostic[] {
+  const last = graph.outputLayer();
+  if (!last) return [];
+  const related = [{ ...train.location, message: `trained with ${train.loss} here` }];
+  const shape = last.outputShapes[0]!;
+  const classification = losses[train.loss]?.targets !== "value";
+  if (classification && shape.length > 1) {
+    const producer = graph.producerOf(last);
+    const onImage = last.kind === "dense" && producer !== undefined && producer.outputShapes[0]!.length > 1;
+    const hint = onImage
+      ? "dense acts on the last axis only: add flatten() or global_average_pooling2d() before it"
+      : "add flatten() or global pooling before the last layer";
+    return [diagnostic("NN5008", last.location, { loss: train.loss, shape: formatNnShape(shape) }, { hint, related })];
+  }
+  const activation = activationOf(last);
+  if (activation === undefined || !crossentropies.has(train.loss)) return [];
+  const classes = shape.at(-1);
+  const problem = lossProblem(train.loss, activation, classes);
+  if (!problem) return [];
+  return [diagnostic("NN5001", last.location, { activation, loss: train.loss, problem: problem.problem }, { hint: problem.hint, related })];
+}
+
+function lossProblem(
+  loss: string,
+  activation: string,
+  classes: JsonValue | undefined,
+): { problem: string; hint: string } | undefined {
+  if (activation === "linear") {
+    const wanted = loss === "binary_crossentropy" ? "sigmoid" : "softmax";
+    return {
+      problem: "the loss expects probabilities, but the output is unbounded (logits)",
+      hint: `add activation: ${wanted} to the last layer`,
+    };
+  }
+  if (loss === "binary_crossentropy" && activation === "softmax") {
+    return {
+      problem: "softmax makes the outputs sum to 1, but binary_crossentropy scores each output on its own",
+      hint:
+        classes === 1
+          ? "use activation: sigmoid (softmax over one unit is always 1)"
+          : "use activation: sigmoid, or loss: categorical_crossentropy",
+    };
+  }
+  if (loss !== "binary_crossentropy" && activation === "sigmoid" && typeof classes === "number" && classes > 1) {
+    return {
+      problem: "sigmoid scores each class on its own, but the loss expects one distribution over the classes",
+      hint: "use activation: softmax",
+    };
+  }
+  return undefined;
+}
+
+/** The activation a layer applies last, or undefined when it is not an activation-like layer. */
+function activationOf(layer: IrLayer): string | undefined {
+  if (layer.kind === "softmax") return "softmax";
+  const activation = layer.tfjs.config["activation"];
+  if (typeof activation === "string") return activation;
+  return ["relu", "elu", "leaky_re_lu", "prelu"].includes(layer.kind) ? layer.kind : undefined;
+}
+
+/** The codes a `// nnc-allow NN5003, NN5004` comment names. */
+function allowedBy(comment: string): string[] {
+  const match = /^\/\/\s*nnc-allow\s+(.*)$/.exec(comment.trim());
+  return match ? [...match[1]!.matchAll(/NN5\d{3}/g)].map((m) => m[0]) : [];
+}
+
+/** What a file's `// nnc-allow` comments switch off: for the whole file, and per line. */
+export interface Allowances {
+  readonly file: ReadonlySet<string>;
+  /** 0-based line -> codes allowed on that line (a comment covers its own line and the next). */
+  readonly lines: ReadonlyMap<number, ReadonlySet<string>>;
+}
+
+/** Reads the `// nnc-allow` comments of a file; those before the first declaration cover the whole file. */
+export function allowancesOf(
+  text: string,
+  comments: readonly { readonly span: Span; readonly text: string }[],
+  firstDeclaration: number,
+): Allowances {
+  const file = new Set<string>();
+  const lines = new Map<number, Set<string>>();
+  for (const comment of comments) {
+    const codes = allowedBy(comment.text);
+    if (codes.length === 0) continue;
+    if (comment.span.start < firstDeclaration) codes.forEach((c) => file.add(c));
+    const line = lineOf(text, comment.span.start);
+    for (const l of [line, line + 1]) {
+      const set = lines.get(l) ?? new Set<string>();
+      codes.forEach((c) => set.add(c));
+      lines.set(l, set);
+    }
+  }
+  return { file, lines };
+}
+
+function lineOf(text: string, offset: number): number {
+  let line = 0;
+  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) line++;
+  return line;
+}
+
+/**
+ * Applies `--allow`, `--deny` and `// nnc-allow` to lint diagnostics; other diagnostics pass unchanged.
+ * `allowances` gives a file's comments, `textOf` its text (to find the line of a diagnostic).
+ */
+export function applyLintOptions(
+  diagnostics: readonly Diagnostic[],
+  options: LintOptions,
+  allowances: (file: string) => Allowances | undefined,
+  textOf: (file: string) => string | undefined,
+): Diagnostic[] {
+  const allow = new Set(options.allow ?? []);
+  const deny = new Set(options.deny ?? []);
+  return diagnostics.flatMap((d) => {
+    if (!d.code.startsWith("NN5")) return [d];
+    if (allow.has(d.code) || allowedInSource(d, allowances(d.file), textOf(d.file))) return [];
+    const denied = deny.has(d.code) || (deny.has("warnings") && d.severity === "warning");
+    return denied ? [{ ...d, severity: "error" as const }] : [d];
+  });
+}
+
+function allowedInSource(d: Location & { code: string }, allowances: Allowances | undefined, text: string | undefined) {
+  if (!allowances || text === undefined) return false;
+  return allowances.file.has(d.code) || (allowances.lines.get(lineOf(text, d.span.start))?.has(d.code) ?? false);
+}
