@@ -117,6 +117,10 @@ export const messages = {
     "Shape expectation failed",
     (a) => `${q(a.name)} has shape ${a.actual}, expected ${a.expected}`,
   ),
+  NN3010: error<{ callee: string; alternative: string }>(
+    "Layer not available in tfjs",
+    (a) => `${q(a.callee)} is not available in TensorFlow.js 4.22; ${a.alternative}`,
+  ),
 
   NN4001: error<{ key: string; model: string }>("Missing training setting", (a) => `train ${a.model} needs ${q(a.key)}`),
   NN4002: error<{ key: string }>("Unknown training setting", (a) => `unknown training setting ${q(a.key)}`),
