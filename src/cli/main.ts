@@ -4,6 +4,7 @@
 import { Command } from "commander";
 import { registerCheck } from "./check.js";
 import { registerCompile } from "./compile.js";
+import { registerExplain } from "./explain.js";
 import { registerSummary } from "./summary.js";
 import { registerTrain } from "./train.js";
 
@@ -18,5 +19,6 @@ registerCheck(program);
 registerSummary(program);
 registerCompile(program);
 registerTrain(program);
+registerExplain(program);
 
 await program.parseAsync(process.argv);
