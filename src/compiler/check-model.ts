@@ -15,6 +15,7 @@ import { evaluate, type Scope } from "./evaluate.js";
 import type { BlockDef, Namespace } from "./imports.js";
 import type { DType, IrInput, IrLayer, IrModel, JsonValue, Shape, TensorRef } from "./ir.js";
 import { layerNames, lookupLayer, tfjsLayerOf, type LayerKind } from "./layers/index.js";
+import { provablyNonPositive } from "./shapes.js";
 import type { InputFix, ShapeContext } from "./layers/types.js";
 import { didYouMean, suggestion } from "./suggest.js";
 
@@ -159,7 +160,13 @@ export class ModelChecker {
     const { value, diagnostics } = evaluate(item, env.scope, env.file, new Map());
     this.diagnostics.push(...diagnostics);
     if (value === undefined) return undefined;
-    if (value === null || (typeof value === "string" && item.kind === "call")) return value;
+    if (value === null) return value;
+    // A name, or arithmetic over names (`seq - 2`): a symbolic size, unless it can never be positive.
+    if (typeof value === "string" && item.kind !== "string" && !provablyNonPositive(value)) return value;
+    if (typeof value === "string" && item.kind !== "string") {
+      this.report(env, "NN3005", item.span, { text: value });
+      return undefined;
+    }
     if (typeof value === "number" && Number.isInteger(value) && value > 0) return value;
     this.report(env, "NN3005", item.span, { text: sourceText(item, value) });
     return undefined;

@@ -4,7 +4,8 @@
  */
 import type * as ast from "./ast.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
-import type { JsonValue } from "./ir.js";
+import type { Dim, JsonValue } from "./ir.js";
+import { dimArithmetic } from "./shapes.js";
 
 /** JSON pointer (`/kernel_size/1`) -> the span it was written at. */
 export type SpanMap = Map<string, ast.Span>;
@@ -83,6 +84,7 @@ function arithmetic(
   out: Diagnostic[],
 ): JsonValue | undefined {
   if (left === undefined) return undefined;
+  if (typeof left === "string" || typeof right === "string") return symbolic(node, left, right, op, file, out);
   if (typeof left !== "number" || typeof right !== "number") {
     out.push(diagnostic("NN2019", { file, span: node.span }, { problem: "arithmetic needs numbers on both sides" }));
     return undefined;
@@ -107,4 +109,27 @@ function arithmetic(
       }
       return left / right;
   }
+}
+
+/**
+ * Arithmetic on a symbolic size (`seq - 2`, `2 * d`): a name that is not a parameter stands for a size, and
+ * the result is its canonical affine text (see shapes.ts); what is not affine or not exact is reported.
+ */
+function symbolic(
+  node: ast.Value,
+  left: JsonValue,
+  right: JsonValue,
+  op: ast.BinaryValue["op"],
+  file: string,
+  out: Diagnostic[],
+): JsonValue | undefined {
+  const isSize = (v: JsonValue) => typeof v === "number" || (typeof v === "string" && /^[A-Za-z_]/.test(v));
+  if (!isSize(left) || !isSize(right)) {
+    out.push(diagnostic("NN2019", { file, span: node.span }, { problem: "arithmetic needs numbers or sizes on both sides" }));
+    return undefined;
+  }
+  const result = dimArithmetic(left as Dim, right as Dim, op);
+  if ("value" in result) return result.value;
+  out.push(diagnostic("NN2019", { file, span: node.span }, { problem: result.problem }));
+  return undefined;
 }

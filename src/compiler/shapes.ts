@@ -1,43 +1,229 @@
 /**
  * Pure shape arithmetic, the same formulas tfjs-layers uses, extended to symbolic and unknown sizes.
  * Nothing here reports or throws: callers decide what an impossible size means.
+ *
+ * A symbolic size is an affine form over named sizes, `constant + Σ coefficient × symbol` with integer
+ * coefficients, kept in the IR as its canonical text: terms sorted by symbol, then the constant
+ * (`"seq"`, `"seq - 2"`, `"2 * seq + 1"`, `"len + seq"`). Two symbolic sizes are provably equal exactly when
+ * their canonical texts are equal. A result that is not affine, or a division that is not exact for every
+ * value of the symbols (`seq / 2`), is unknown (`null`): tfjs cannot tell it either.
  */
 import type { Dim, Shape } from "./ir.js";
 
 export type Padding = "valid" | "same" | "causal" | "full";
 
-/** Length of a convolution or pooling output along one axis (tfjs `convOutputLength`). */
+/** `constant + Σ coefficient × symbol`: symbols sorted by name, no zero coefficients. */
+export interface Affine {
+  readonly constant: number;
+  readonly terms: readonly (readonly [symbol: string, coefficient: number])[];
+}
+
+const termPattern = /^(?:(\d+) \* )?([A-Za-z_][A-Za-z0-9_]*)$|^(\d+)$/;
+
+/**
+ * The affine form of a size: a number is a constant, a string is read back from its canonical text (any
+ * other string is a single opaque symbol). Null for an unknown size.
+ */
+export function affineOf(d: Dim): Affine | null {
+  if (d === null) return null;
+  if (typeof d === "number") return { constant: d, terms: [] };
+  const terms = new Map<string, number>();
+  let constant = 0;
+  // "-2 * seq + len - 3" -> ["-2 * seq", "+ len", "- 3"]
+  for (const part of d.trim().split(/ (?=[+-] )/)) {
+    const sign = part.startsWith("- ") || (part.startsWith("-") && !part.startsWith("- ")) ? -1 : 1;
+    const body = part.replace(/^[+-] ?/, "");
+    const match = termPattern.exec(body);
+    if (!match) return { constant: 0, terms: [[d, 1]] };
+    if (match[3] !== undefined) constant += sign * Number(match[3]);
+    else terms.set(match[2]!, (terms.get(match[2]!) ?? 0) + sign * Number(match[1] ?? 1));
+  }
+  return normalise(constant, terms);
+}
+
+function normalise(constant: number, terms: ReadonlyMap<string, number>): Affine {
+  const kept = [...terms].filter(([, c]) => c !== 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return { constant, terms: kept };
+}
+
+/** An affine form as a size: a number when no symbol is left, else its canonical text. */
+export function dimOf(a: Affine): Dim {
+  if (a.terms.length === 0) return a.constant;
+  const parts = a.terms.map(([symbol, c], i) => {
+    const magnitude = Math.abs(c) === 1 ? symbol : `${Math.abs(c)} * ${symbol}`;
+    return i === 0 ? `${c < 0 ? "-" : ""}${magnitude}` : `${c < 0 ? "-" : "+"} ${magnitude}`;
+  });
+  if (a.constant !== 0) parts.push(`${a.constant < 0 ? "-" : "+"} ${Math.abs(a.constant)}`);
+  return parts.join(" ");
+}
+
+/** `a + k × b` over affine forms. */
+function combine(a: Affine, b: Affine, k: number): Affine {
+  const terms = new Map(a.terms);
+  for (const [symbol, c] of b.terms) terms.set(symbol, (terms.get(symbol) ?? 0) + k * c);
+  return normalise(a.constant + k * b.constant, terms);
+}
+
+function scale(a: Affine, k: number): Affine {
+  return normalise(a.constant * k, new Map(a.terms.map(([s, c]) => [s, c * k])));
+}
+
+/**
+ * `floor(a / k)` for a positive integer `k`: exact for every value of the symbols when each coefficient is a
+ * multiple of `k` (then only the constant is floored); null otherwise.
+ */
+function floorDivide(a: Affine, k: number): Affine | null {
+  if (a.terms.some(([, c]) => c % k !== 0)) return null;
+  return normalise(Math.floor(a.constant / k), new Map(a.terms.map(([s, c]) => [s, c / k])));
+}
+
+/** The value of a size once each symbol has one (`seq - 2` is 3 at `seq` = 5); null for an unknown size. */
+export function dimValue(d: Dim, valueOf: (symbol: string) => number): number | null {
+  const a = affineOf(d);
+  return a && a.terms.reduce((sum, [symbol, c]) => sum + c * valueOf(symbol), a.constant);
+}
+
+/** `a + b`; unknown when either is. */
+export function addDims(a: Dim, b: Dim): Dim {
+  const [x, y] = [affineOf(a), affineOf(b)];
+  return x && y ? dimOf(combine(x, y, 1)) : null;
+}
+
+/** `d × k` for an integer `k`. */
+export function scaleDim(d: Dim, k: number): Dim {
+  const a = affineOf(d);
+  return a && dimOf(scale(a, k));
+}
+
+/** `floor((d + offset) / k)` for a positive integer `k`: unknown unless exact for every value of the symbols. */
+export function floorDivideDim(d: Dim, offset: number, k: number): Dim {
+  const a = affineOf(d);
+  if (!a) return null;
+  const divided = floorDivide(combine(a, { constant: offset, terms: [] }, 1), k);
+  return divided && dimOf(divided);
+}
+
+/**
+ * True when a size is zero or less for every value of its symbols, each of which is at least 1: its largest
+ * value, at symbols of 1 when every coefficient is negative, is not positive.
+ */
+export function provablyNonPositive(d: Dim): boolean {
+  const a = affineOf(d);
+  if (!a || a.terms.some(([, c]) => c > 0)) return false;
+  return a.constant + a.terms.reduce((sum, [, c]) => sum + c, 0) <= 0;
+}
+
+export type DimOperator = "+" | "-" | "*" | "/";
+
+/**
+ * Integer arithmetic where a side may be symbolic (`seq - 2`, `2 * d`, `units / 2`): the result, or why
+ * there is none (the product of two symbolic sizes, a division that is not exact for every value).
+ */
+export function dimArithmetic(left: Dim, right: Dim, op: DimOperator): { value: Dim } | { problem: string } {
+  const [a, b] = [affineOf(left), affineOf(right)];
+  if (!a || !b) return { problem: "an unknown size (?) cannot take part in arithmetic" };
+  if (![a, b].every((x) => Number.isInteger(x.constant) && x.terms.every(([, c]) => Number.isInteger(c))))
+    return {
+      problem: "arithmetic with a symbolic size takes whole numbers only",
+    };
+  switch (op) {
+    case "+":
+      return { value: dimOf(combine(a, b, 1)) };
+    case "-":
+      return { value: dimOf(combine(a, b, -1)) };
+    case "*":
+      if (a.terms.length > 0 && b.terms.length > 0)
+        return {
+          problem: `${left} * ${right} is not linear: a symbolic size can only be multiplied by a number`,
+        };
+      return {
+        value: dimOf(a.terms.length === 0 ? scale(b, a.constant) : scale(a, b.constant)),
+      };
+    case "/": {
+      if (b.terms.length > 0) return { problem: `cannot divide by the symbolic size ${right}` };
+      if (b.constant === 0) return { problem: "division by zero" };
+      const quotient = a.constant % b.constant === 0 ? floorDivide(a, Math.abs(b.constant)) : null;
+      if (!quotient) {
+        const symbols = a.terms.map(([s]) => s).join(" and ");
+        return {
+          problem: `${left} / ${right} is not a whole number${symbols ? ` for every value of ${symbols}` : ""}`,
+        };
+      }
+      return { value: dimOf(scale(quotient, Math.sign(b.constant))) };
+    }
+  }
+}
+
+/**
+ * How two sizes compare: `equal` (the same number or the same canonical form), `different` (two different
+ * numbers), `unproven` (different forms, at least one symbolic) or `unknown` (either is unknown).
+ */
+export function compareDims(a: Dim, b: Dim): "equal" | "different" | "unproven" | "unknown" {
+  if (a === null || b === null) return "unknown";
+  if (a === b) return "equal";
+  return typeof a === "number" && typeof b === "number" ? "different" : "unproven";
+}
+
+/**
+ * Whether two shapes hold the same number of elements, `inferred` when `b` has one size left for tfjs to
+ * infer (its `null`): true or false when provable, null when the symbols or unknown sizes hide it. Each size
+ * counts as a number times its symbolic factor (`2 * seq` is 2 × `seq`, `seq - 2` is one factor).
+ */
+export function sameElementCount(a: Shape, b: Shape, inferred: boolean): boolean | null {
+  const [x, y] = [factorise(a), factorise(b.filter((d) => d !== null))];
+  if (!x || !y) return null;
+  const rest = [...x.factors];
+  for (const factor of y.factors) {
+    const at = rest.indexOf(factor);
+    if (at < 0) return null;
+    rest.splice(at, 1);
+  }
+  if (!inferred) return rest.length === 0 ? x.constant === y.constant : null;
+  return x.constant % y.constant === 0 ? true : rest.length === 0 ? false : null;
+}
+
+function factorise(shape: Shape): { constant: number; factors: string[] } | null {
+  let constant = 1;
+  const factors: string[] = [];
+  for (const d of shape) {
+    const a = affineOf(d);
+    if (!a) return null;
+    if (a.terms.length === 1 && a.constant === 0) {
+      constant *= Math.abs(a.terms[0]![1]);
+      factors.push(a.terms[0]![0]);
+    } else if (a.terms.length === 0) constant *= a.constant;
+    else factors.push(String(d));
+  }
+  return { constant, factors: factors.sort() };
+}
+
+/**
+ * Length of a convolution or pooling output along one axis (tfjs `convOutputLength`): a symbolic length
+ * stays symbolic when the stride divides it exactly (`seq - 2` after a valid kernel of 3, `seq` with same
+ * padding and stride 1), else it is unknown, as tfjs has it.
+ */
 export function convOutputLength(input: Dim, kernel: number, padding: Padding, stride: number, dilation = 1): Dim {
-  if (typeof input !== "number") {
-    return (padding === "same" || padding === "causal") && stride === 1 ? input : null;
-  }
   const effectiveKernel = kernel + (kernel - 1) * (dilation - 1);
-  let length: number;
-  switch (padding) {
-    case "same":
-    case "causal":
-      length = input;
-      break;
-    case "valid":
-      length = input - effectiveKernel + 1;
-      break;
-    case "full":
-      length = input + effectiveKernel - 1;
-      break;
-  }
-  return Math.floor((length + stride - 1) / stride);
+  const extra = {
+    same: 0,
+    causal: 0,
+    valid: 1 - effectiveKernel,
+    full: effectiveKernel - 1,
+  }[padding];
+  // ceil(length / stride) = floor((length + stride - 1) / stride)
+  return floorDivideDim(input, extra + stride - 1, stride);
 }
 
 /** Length of a transposed convolution output along one axis (tfjs `deconvLength`). */
 export function deconvLength(input: Dim, stride: number, kernel: number, padding: Padding): Dim {
-  if (typeof input !== "number") return null;
+  const scaled = scaleDim(input, stride);
   switch (padding) {
     case "valid":
-      return input * stride + Math.max(kernel - stride, 0);
+      return addDims(scaled, Math.max(kernel - stride, 0));
     case "full":
-      return input * stride - (stride + kernel - 2);
+      return addDims(scaled, -(stride + kernel - 2));
     default:
-      return input * stride;
+      return scaled;
   }
 }
 
@@ -56,9 +242,9 @@ export function isFullyKnown(shape: Shape): shape is readonly number[] {
   return shape.every((d) => typeof d === "number");
 }
 
-/** Two sizes that are provably equal: the same number or the same symbol. */
+/** Two sizes that are provably equal: the same number or the same canonical symbolic form. */
 export function sameDim(a: Dim, b: Dim): boolean {
-  return a !== null && a === b;
+  return compareDims(a, b) === "equal";
 }
 
 /** `n` as a pair: `3` -> `[3, 3]`, `[3, 5]` stays. */
@@ -68,23 +254,26 @@ export function pair(value: number | readonly number[]): [number, number] {
 
 /**
  * One axis of an elementwise merge (tfjs `computeElementwiseOpOutputShape`): a size of 1 broadcasts, equal
- * sizes stay, and a size that cannot be proven is unknown. `"mismatch"` when the sizes provably differ: two
- * different numbers, or two different symbols.
+ * sizes stay, and an unknown size makes the result unknown. `"mismatch"` when the sizes provably differ (two
+ * different numbers), `"unproven"` when their forms differ and one is symbolic (`seq` and `seq - 2`, `seq`
+ * and `64`): nnc cannot prove them equal, so it does not merge them.
  */
-export function broadcastDim(a: Dim, b: Dim): Dim | "mismatch" {
+export function broadcastDim(a: Dim, b: Dim): Dim | "mismatch" | "unproven" {
   if (a === 1) return b;
   if (b === 1) return a;
-  if (a === null || b === null) return null;
-  if (a === b) return a;
-  return typeof a === typeof b ? "mismatch" : null;
+  switch (compareDims(a, b)) {
+    case "equal":
+      return a;
+    case "unknown":
+      return null;
+    case "different":
+      return "mismatch";
+    case "unproven":
+      return "unproven";
+  }
 }
 
-/** The sum of sizes along a concatenation axis: unknown unless every size is a number. */
+/** The sum of sizes along a concatenation axis: symbolic sizes add up (`seq + 4`); unknown if any is. */
 export function sumDims(dims: readonly Dim[]): Dim {
-  let total = 0;
-  for (const d of dims) {
-    if (typeof d !== "number") return null;
-    total += d;
-  }
-  return total;
+  return dims.reduce<Dim>((total, d) => addDims(total, d), 0);
 }

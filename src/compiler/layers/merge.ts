@@ -1,6 +1,6 @@
 /** Layers that merge several tensors: add, multiply, average, maximum, minimum (elementwise), concatenate. */
 import { formatNnShape, type Dim, type Shape } from "../ir.js";
-import { broadcastDim, sameDim, sumDims } from "../shapes.js";
+import { broadcastDim, compareDims, sameDim, sumDims } from "../shapes.js";
 import { argsSchema, schemas, shapeAxis } from "./common.js";
 import { defineLayer, type LayerKind, type ShapeContext } from "./types.js";
 
@@ -24,6 +24,7 @@ function broadcastShapes(inputs: readonly Shape[], _args: unknown, ctx: ShapeCon
     for (let i = 0; i < short.length; i++) {
       const dim = broadcastDim(long[offset + i]!, short[i]!);
       if (dim === "mismatch") return mismatch(ctx, result, shape, `differ at axis ${offset + i + 1}`);
+      if (dim === "unproven") return mismatch(ctx, result, shape, unproven(offset + i + 1));
       merged.push(dim);
     }
     result = merged;
@@ -50,13 +51,19 @@ export const average = elementwise("average", "average", "The elementwise mean o
 export const maximum = elementwise("maximum", "maximum", "The elementwise maximum of its inputs.");
 export const minimum = elementwise("minimum", "minimum", "The elementwise minimum of its inputs.");
 
+/** Why two sizes at one axis cannot merge when their forms differ and one is symbolic. */
+function unproven(axis: number): string {
+  return `have sizes at axis ${axis} that cannot be proven equal`;
+}
+
 /**
  * Sizes off the concatenation axis must agree. tfjs compares them exactly, with symbols as unknown: numbers
- * must be equal, an unknown size matches only a non-number; nnc also refuses two different symbols.
+ * must be equal, an unknown size matches only a non-number; nnc also refuses symbolic sizes it cannot prove
+ * equal.
  */
 function joinable(a: Dim, b: Dim): boolean {
   if (typeof a === "number" || typeof b === "number") return a === b;
-  return a === null || b === null || a === b;
+  return compareDims(a, b) !== "unproven";
 }
 
 /**
@@ -87,6 +94,8 @@ export const concatenate = defineLayer<{ axis: number }>({
     for (const shape of inputs.slice(1)) {
       if (shape.length !== first.length) return mismatch(ctx, first, shape, "have different ranks");
       const axis = shape.findIndex((d, i) => i !== index && !joinable(first[i]!, d));
+      if (axis >= 0 && compareDims(first[axis]!, shape[axis]!) === "unproven")
+        return mismatch(ctx, first, shape, `${unproven(axis + 1)}, which is not the concatenation axis`);
       if (axis >= 0)
         return mismatch(ctx, first, shape, `differ at axis ${axis + 1}, which is not the concatenation axis`);
     }

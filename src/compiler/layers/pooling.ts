@@ -3,7 +3,7 @@
  * the spatial axes: zero_padding2d, cropping2d, up_sampling2d.
  */
 import type { JsonValue, Shape } from "../ir.js";
-import type { Padding } from "../shapes.js";
+import { addDims, scaleDim, type Padding } from "../shapes.js";
 import { argsSchema, expectSpatial, schemas, slideWindow, toTfjsConfig, tuple } from "./common.js";
 import { defineLayer, type Args, type LayerKind } from "./types.js";
 
@@ -103,9 +103,9 @@ function sides(value: JsonValue): Pairs {
     : [rows!, cols as [number, number]];
 }
 
-/** Adds `delta` to a size; a symbolic or unknown size stays unknown, as in tfjs. */
+/** Adds `delta` to a size; a symbolic size stays symbolic (`seq + 2`), an unknown one unknown. */
 function resize(d: Shape[number], delta: number): Shape[number] {
-  return typeof d === "number" ? d + delta : null;
+  return addDims(d, delta);
 }
 
 /**
@@ -167,6 +167,6 @@ export const upSampling2d = defineLayer<{ size: number | number[]; interpolation
   outputShape([input], args, ctx) {
     if (!expectSpatial(ctx, input!, 2, false)) return null;
     const size = tuple(args.size, 2);
-    return [...input!.slice(0, 2).map((d, i) => (typeof d === "number" ? d * size[i]! : null)), input![2]!];
+    return [...input!.slice(0, 2).map((d, i) => scaleDim(d, size[i]!)), input![2]!];
   },
 });
