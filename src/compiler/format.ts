@@ -1,0 +1,130 @@
+/**
+ * The formatter behind `nnc fmt`, the language server and the prettier plugin: parse -> print (format/).
+ *
+ * A file with syntax errors is never formatted. The output keeps every comment, formats to itself again, and
+ * means the same: before it is returned, it is parsed again and its tree and comments compared with the
+ * input's, so a printer bug leaves a file as it was instead of changing it.
+ */
+import type * as ast from "./ast.js";
+import { hasErrors, type Result } from "./diagnostics.js";
+import { render } from "./format/doc.js";
+import { childrenOf, Printer, WIDTH } from "./format/print.js";
+import { SourceText } from "./format/source.js";
+import { parse } from "./parse.js";
+
+/** Replace `span` of the original text with `newText`. */
+export interface FormatEdit {
+  readonly span: ast.Span;
+  readonly newText: string;
+}
+
+/**
+ * Formats a whole file. The value is the formatted text, or null when the file has syntax errors (they are
+ * the diagnostics).
+ */
+export function formatSource(text: string, file: string): Result<string | null> {
+  const formatted = formatWithLines(text, file);
+  return { value: formatted.value?.text ?? null, diagnostics: formatted.diagnostics };
+}
+
+/**
+ * Formats the smallest run of sibling declarations, statements or train entries that covers `range`
+ * (offsets into `text`). The value is the edit (null when nothing changes or the range covers no code), or
+ * null with diagnostics when the file has syntax errors.
+ */
+export function formatRange(text: string, file: string, range: ast.Span): Result<FormatEdit | null> {
+  const formatted = formatWithLines(text, file);
+  const result = formatted.value;
+  if (!result) return { value: null, diagnostics: formatted.diagnostics };
+  const edit = rangeEdit(result, range);
+  const unchanged = edit === null || text.slice(edit.span.start, edit.span.end) === edit.newText;
+  return { value: unchanged ? null : edit, diagnostics: formatted.diagnostics };
+}
+
+interface Formatted {
+  readonly source: ast.SourceFile;
+  readonly text: string;
+  readonly lines: ReadonlyMap<object, { start: number; end: number }>;
+  readonly crlf: boolean;
+}
+
+function formatWithLines(original: string, file: string): Result<Formatted | null> {
+  const crlf = original.includes("\r\n");
+  const text = crlf ? original.replace(/\r\n/g, "\n") : original;
+  const parsed = parse(text, file);
+  if (hasErrors(parsed.diagnostics)) return { value: null, diagnostics: parsed.diagnostics };
+  const source = parsed.value;
+  const printer = new Printer(new SourceText(text, source.comments));
+  const rendered = render(printer.file(source), WIDTH);
+  const output = sameMeaning(source, rendered.text, file) ? rendered.text : text;
+  const value = { source, text: crlf ? output.replace(/\n/g, "\r\n") : output, lines: rendered.lines, crlf };
+  return { value, diagnostics: parsed.diagnostics };
+}
+
+/** The formatted text parses to the same tree (spans aside) with the same comments. */
+function sameMeaning(before: ast.SourceFile, after: string, file: string): boolean {
+  const reparsed = parse(after, file);
+  if (hasErrors(reparsed.diagnostics)) return false;
+  const comments = (f: ast.SourceFile) => JSON.stringify(f.comments.map((c) => c.text));
+  return treeKey(before.declarations) === treeKey(reparsed.value.declarations) && comments(before) === comments(reparsed.value);
+}
+
+/** A node as JSON without positions. */
+export function treeKey(node: unknown): string {
+  return JSON.stringify(node, (key, value: unknown) => (key === "span" ? undefined : value));
+}
+
+function rangeEdit(formatted: Formatted, range: ast.Span): FormatEdit | null {
+  const { source } = formatted;
+  const wholeFile = { span: { start: 0, end: source.text.length }, newText: formatted.text };
+  if (formatted.crlf) return wholeFile;
+  const path: (ast.SourceFile | ast.Declaration | ast.Statement | ast.TrainEntry)[] = [source];
+  let chosen: readonly (ast.Declaration | ast.Statement | ast.TrainEntry)[] = [];
+  for (;;) {
+    const hit = childrenOf(path.at(-1)!).filter((n) => overlaps(n.span, range));
+    if (hit.length === 0) break;
+    chosen = hit;
+    const only = hit[0]!;
+    if (hit.length > 1 || !contains(only.span, range) || childrenOf(only).length === 0) break;
+    path.push(only);
+  }
+  if (chosen.length === 0) return null;
+  // Widen to whole lines; when another item shares the first or last line, take the enclosing node.
+  for (;;) {
+    const edit = linesEdit(formatted, chosen[0]!, chosen.at(-1)!);
+    if (edit) return edit;
+    const parent = path.pop()!;
+    if (path.length === 0) return wholeFile;
+    chosen = [parent as ast.Declaration | ast.Statement];
+  }
+}
+
+function linesEdit(formatted: Formatted, first: object & { span: ast.Span }, last: object & { span: ast.Span }): FormatEdit | null {
+  const text = formatted.source.text;
+  const startLine = formatted.lines.get(first)?.start;
+  const endLine = formatted.lines.get(last)?.end;
+  if (startLine === undefined || endLine === undefined) return null;
+  const start = text.lastIndexOf("\n", first.span.start - 1) + 1;
+  if (text.slice(start, first.span.start).trim() !== "") return null;
+  const lineEnd = text.indexOf("\n", last.span.end);
+  const end = lineEnd < 0 ? text.length : lineEnd;
+  // Only comments that end on this line and `;` may follow the last item on its line.
+  let rest = text.slice(last.span.end, end);
+  for (const c of formatted.source.comments) {
+    if (c.span.start < last.span.end || c.span.start >= end) continue;
+    if (c.span.end > end) return null;
+    rest = rest.replace(c.text, "");
+  }
+  if (rest.replace(/[\s;]/g, "") !== "") return null;
+  const newText = formatted.text.split("\n").slice(startLine, endLine + 1).join("\n");
+  return { span: { start, end }, newText };
+}
+
+function overlaps(span: ast.Span, range: ast.Span): boolean {
+  if (range.start === range.end) return span.start <= range.start && range.start <= span.end;
+  return span.start < range.end && range.start < span.end;
+}
+
+function contains(span: ast.Span, range: ast.Span): boolean {
+  return span.start <= range.start && range.end <= span.end;
+}
