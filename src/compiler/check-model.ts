@@ -58,6 +58,8 @@ export class ModelChecker {
     private readonly decl: ast.ModelDecl,
     private readonly file: string,
     private readonly namespace: Namespace,
+    /** Blocks whose bodies ran, shared by the models of a file, so uncalled ones are checked on their own. */
+    private readonly instantiated: Set<ast.BlockDecl> = new Set(),
   ) {}
 
   check(): { model: IrModel; diagnostics: Diagnostic[] } {
@@ -346,6 +348,7 @@ export class ModelChecker {
     this.pushAll(env, checked.diagnostics);
     const values = checked.value;
     if (!arityOk || !values) return unknownTensor;
+    this.instantiated.add(decl);
     const inner: Env = {
       file: block.file,
       namespace: block.namespace,

@@ -8,12 +8,14 @@ import { diagnostic, type Diagnostic, type Result } from "./diagnostics.js";
 import type { Namespace } from "./imports.js";
 import type { IrModel, IrProgram, IrTrain } from "./ir.js";
 import { checkTrain } from "./train.js";
+import { checkUncalledBlock } from "./uncalled-blocks.js";
 
 export function checkProgram(source: ast.SourceFile, namespace: Namespace): Result<IrProgram> {
   const diagnostics: Diagnostic[] = [];
   const models: IrModel[] = [];
   const trains: IrTrain[] = [];
   const modelNames = new Set<string>();
+  const instantiated = new Set<ast.BlockDecl>();
   for (const decl of source.declarations) {
     if (decl.kind !== "model" || decl.name.recovered) continue;
     if (modelNames.has(decl.name.text) || namespace.has(decl.name.text)) {
@@ -21,9 +23,13 @@ export function checkProgram(source: ast.SourceFile, namespace: Namespace): Resu
       continue;
     }
     modelNames.add(decl.name.text);
-    const checked = new ModelChecker(decl, source.path, namespace).check();
+    const checked = new ModelChecker(decl, source.path, namespace, instantiated).check();
     models.push(checked.model);
     diagnostics.push(...checked.diagnostics);
+  }
+  for (const decl of source.declarations) {
+    if (decl.kind !== "block" || decl.name.recovered || instantiated.has(decl)) continue;
+    diagnostics.push(...checkUncalledBlock({ decl, file: source.path, namespace }));
   }
   for (const decl of source.declarations) {
     if (decl.kind !== "train" || decl.recovered) continue;
