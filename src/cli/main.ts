@@ -5,6 +5,8 @@ import { Command } from "commander";
 import { registerCheck } from "./check.js";
 import { registerCompile } from "./compile.js";
 import { registerExplain } from "./explain.js";
+import { registerLsp } from "./lsp.js";
+import { registerFmt } from "./fmt.js";
 import { registerSummary } from "./summary.js";
 import { registerTrain } from "./train.js";
 
@@ -20,5 +22,7 @@ registerSummary(program);
 registerCompile(program);
 registerTrain(program);
 registerExplain(program);
+registerLsp(program);
+registerFmt(program);
 
 await program.parseAsync(process.argv);

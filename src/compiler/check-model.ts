@@ -14,7 +14,7 @@ import { diagnostic, uniqueDiagnostics, type Diagnostic, type DiagnosticExtras, 
 import { evaluate, type Scope } from "./evaluate.js";
 import type { BlockDef, Namespace } from "./imports.js";
 import type { DType, IrInput, IrLayer, IrModel, JsonValue, Shape, TensorRef } from "./ir.js";
-import { layerNames, lookupLayer, tfjsLayerOf, type LayerKind } from "./layers/index.js";
+import { layerNames, lookupLayer, macsOf, tfjsLayerOf, type LayerKind } from "./layers/index.js";
 import { provablyNonPositive } from "./shapes.js";
 import type { InputFix, ShapeContext } from "./layers/types.js";
 import { didYouMean, suggestion } from "./suggest.js";
@@ -313,6 +313,7 @@ export class ModelChecker {
       inputs: inputs.map((t) => t.ref!),
       outputShapes,
       params,
+      macs: macsOf(kind, shapes, args, outputShapes),
       location: { file: env.file, span: call.span },
       ...(env.callStack[0] ? { site: env.callStack[0].site } : {}),
     });

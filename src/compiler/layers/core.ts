@@ -1,12 +1,13 @@
 /** Core layers: dense, flatten, reshape, permute, repeat_vector, and the activation layers. */
 import { formatNnShape, type Shape } from "../ir.js";
 import { elementCount, isFullyKnown } from "../shapes.js";
-import { argsSchema, weightObjects, expectRank, fixedSize, sameShape, schemas, shapeAxis } from "./common.js";
+import { argsSchema, weightObjects, expectRank, fixedSize, product, sameShape, schemas, shapeAxis } from "./common.js";
 import { defineLayer } from "./types.js";
 
 /**
  * `dense(units)`: input `[..., features]` -> `[..., units]`.
  * Params: `features * units` weights + `units` biases when `use_bias`.
+ * MACs: the input's sizes multiplied, times `units` (`features * units` per position).
  */
 export const dense = defineLayer<{ units: number; use_bias: boolean }>({
   name: "dense",
@@ -34,6 +35,7 @@ export const dense = defineLayer<{ units: number; use_bias: boolean }>({
     const features = input!.at(-1) as number;
     return { trainable: features * args.units + (args.use_bias ? args.units : 0), nonTrainable: 0 };
   },
+  macs: ([input], args) => product(...(input as number[])) * args.units,
 });
 
 /** `flatten()`: `[d1, d2, ...]` -> `[d1 * d2 * ...]`; every size must be known. */

@@ -1,0 +1,88 @@
+/**
+ * `nnc fmt FILE... [--check]`: rewrites specs in the canonical layout, or lists those that are not in it.
+ */
+import { randomBytes } from "node:crypto";
+import { readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { Command } from "commander";
+import type { Diagnostic } from "../compiler/diagnostics.js";
+import { formatSource } from "../compiler/format.js";
+import { displayPath } from "../compiler/render.js";
+import { fail, printDiagnostics } from "./common.js";
+
+/** Adds `fmt` to the `nnc` command. */
+export function registerFmt(program: Command): void {
+  program
+    .command("fmt")
+    .description("format specs in place: 2-space indent, one statement per line, comments kept")
+    .argument("<files...>", ".nn files to format")
+    .option("--check", "change nothing; list the files that are not formatted")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "A file with syntax errors is reported and left as it is. Exit status is 1 when a file has syntax errors",
+        "or cannot be read or written, or with --check when a file would change.",
+        "",
+        "Examples:",
+        "  nnc fmt examples/*.nn",
+        "  nnc fmt --check examples/*.nn",
+        "",
+      ].join("\n"),
+    )
+    .action(async (files: string[], options: { check?: boolean }) => {
+      const diagnostics: Diagnostic[] = [];
+      const sources = new Map<string, string>();
+      for (const name of files) {
+        const file = path.resolve(name);
+        let text: string;
+        try {
+          text = await readFile(file, "utf8");
+        } catch (error) {
+          fail(`cannot read ${name}: ${reason(error)}`);
+          continue;
+        }
+        const formatted = formatSource(text, file);
+        if (formatted.value === null) {
+          diagnostics.push(...formatted.diagnostics);
+          sources.set(file, text);
+          continue;
+        }
+        if (formatted.value === text) continue;
+        if (options.check) {
+          process.stdout.write(`${displayPath(file)}\n`);
+          process.exitCode = 1;
+          continue;
+        }
+        try {
+          await writeAtomically(file, formatted.value);
+          process.stdout.write(`formatted ${displayPath(file)}\n`);
+        } catch (error) {
+          fail(`cannot write ${name}: ${reason(error)}`);
+        }
+      }
+      if (diagnostics.length > 0) {
+        printDiagnostics(diagnostics, sources);
+        process.exitCode = 1;
+      }
+    });
+}
+
+function reason(error: unknown): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  if (code === "ENOENT") return "no such file";
+  if (code === "EISDIR") return "it is a directory";
+  return message;
+}
+
+/** Writes a temporary file beside `file` with its permissions, then renames it over `file`. */
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
+  try {
+    await writeFile(temp, text, { mode: (await stat(file)).mode });
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
