@@ -58,8 +58,11 @@ export interface IrLayer {
   readonly inputs: readonly TensorRef[];
   readonly outputShapes: readonly Shape[];
   readonly params: ParamCount;
-  /** Multiply-accumulates per sample (see `LayerKind.macs`); null when they depend on a size that is not fixed. */
-  readonly macs: number | null;
+  /**
+   * Multiply-accumulates per sample (see `LayerKind.macs`); null when they depend on a size that is not fixed.
+   * Hand-built IR may leave it out: unknown.
+   */
+  readonly macs?: number | null;
   /** The layer call in the source. */
   readonly location: Location;
   /** For a layer inside a block: the block call in the model that made it (the language server's hover). */

@@ -1,7 +1,7 @@
 /** Core layers: dense, flatten, reshape, permute, repeat_vector, and the activation layers. */
 import { formatNnShape, type Shape } from "../ir.js";
-import { elementCount, isFullyKnown } from "../shapes.js";
-import { argsSchema, weightObjects, expectRank, fixedSize, product, sameShape, schemas, shapeAxis } from "./common.js";
+import { elementCount, sameElementCount } from "../shapes.js";
+import { argsSchema, weightObjects, expectRank, fixedSize, product, sameShape, schemas, shapeAxis, toTfjsConfig } from "./common.js";
 import { defineLayer } from "./types.js";
 
 /**
@@ -63,12 +63,18 @@ export const flatten = defineLayer({
       return ctx.error(
         "NN3006",
         { callee: ctx.callee, shape: formatNnShape(input!) },
-        { hint: "use global_average_pooling1d() or global_max_pooling1d() over an axis of unknown size" },
+        { hint: globalPoolingHint(input!) },
       );
     }
     return [count] satisfies Shape;
   },
 });
+
+/** Global pooling reduces an axis of any length, symbolic or unknown, where flatten() cannot. */
+function globalPoolingHint(input: Shape): string {
+  const rank = input.length === 3 ? "2d" : "1d";
+  return `use global_average_pooling${rank}() or global_max_pooling${rank}(), which accept any length along the axis`;
+}
 
 /**
  * `reshape(target_shape)`: any input -> `target_shape`, with at most one `-1` standing for the size that keeps
@@ -76,37 +82,44 @@ export const flatten = defineLayer({
  * size stops it), so the `-1` stays unknown here too and a later flatten() or dense() must not count on it;
  * the element count is still checked when the input's sizes are all known.
  */
-export const reshape = defineLayer<{ target_shape: number[] }>({
+export const reshape = defineLayer<{ target_shape: (number | string)[] }>({
   name: "reshape",
   doc: "Gives the input a new shape with the same number of elements.",
   positional: ["target_shape"],
   schema: argsSchema(
     {
       target_shape: {
-        description: "a list of positive integers, one of which may be -1",
+        description: "a list of positive integers or symbolic sizes, one of which may be -1",
         type: "array",
         minItems: 1,
-        items: { oneOf: [schemas.positiveInt, { const: -1 }] },
+        items: { oneOf: [schemas.positiveInt, { const: -1 }, { type: "string" }] },
       },
     },
     ["target_shape"],
   ),
   factory: "reshape",
+  // tfjs takes numbers only: a symbolic size (`seq`) is the one size it infers, -1.
+  config: (args) => ({
+    ...toTfjsConfig(args),
+    targetShape: args.target_shape.map((d) => (typeof d === "number" ? d : -1)),
+  }),
   outputShape([input], args, ctx) {
     const target = args.target_shape;
-    const inferred = target.filter((d) => d === -1).length;
+    const inferred = target.filter((d) => typeof d === "string" || d === -1).length;
     if (inferred > 1) {
-      const detail = "only one size of target_shape can be -1";
+      const detail = "tfjs infers one size at most: only one entry of target_shape can be -1 or symbolic";
       return ctx.error("NN3007", { callee: ctx.callee, detail }, { property: "target_shape" });
     }
     const withUnknown = target.map((d) => (d === -1 ? null : d));
-    if (!isFullyKnown(input!)) return withUnknown;
-    const count = elementCount(input!)!;
-    const known = elementCount(withUnknown.filter((d) => d !== null))!;
-    const fits = inferred ? count % known === 0 : count === known;
-    if (!fits) {
+    if (input!.includes(null)) return withUnknown;
+    const same = sameElementCount(input!, withUnknown, target.includes(-1));
+    if (same === false) {
       const to = `[${target.join(", ")}]`;
       return ctx.error("NN3004", { from: formatNnShape(input!), to }, { property: "target_shape" });
+    }
+    if (same === null) {
+      const detail = `cannot prove that ${formatNnShape(input!)} and [${target.join(", ")}] hold the same number of elements`;
+      return ctx.error("NN3007", { callee: ctx.callee, detail }, { property: "target_shape" });
     }
     return withUnknown;
   },
