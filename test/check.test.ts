@@ -62,7 +62,7 @@ describe("diagnostics point at the offending tokens", () => {
   });
 
   it("a chain continues over lines that start with ->", () => {
-    const result = checkSource("model M {\n  input x: [4]\n  h = x\n    -> dense(8)\n    -> dense(2)\n}", "m.nn");
+    const result = checkSource("model M {\n  input x: [4]\n  h = x\n    -> dense(8, activation: relu)\n    -> dense(2)\n}", "m.nn");
     expect(result.diagnostics).toEqual([]);
     expect(result.program?.models[0]?.layers.map((l) => l.outputShapes[0])).toEqual([[8], [2]]);
   });

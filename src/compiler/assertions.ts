@@ -6,6 +6,7 @@
  */
 import type * as ast from "./ast.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
+import { evaluateDimension } from "./dimension.js";
 import { emptyScope, evaluate } from "./evaluate.js";
 import { formatNnShape, type Dim, type IrModel, type Shape } from "./ir.js";
 import { didYouMean } from "./suggest.js";
@@ -133,21 +134,14 @@ function expectedNumber(value: ast.Value, file: string, out: Diagnostic[]): numb
   return undefined;
 }
 
-/** A written shape: positive integers, symbolic names and `?`, as in `input`. */
+/** A written shape, read as `input` reads one. */
 function expectedShape(list: ast.ListValue, file: string, out: Diagnostic[]): Shape | undefined {
   const dims: Dim[] = [];
   for (const item of list.items) {
-    const evaluated = evaluate(item, emptyScope, file, new Map());
-    out.push(...evaluated.diagnostics);
-    const value = evaluated.value;
+    const { value, diagnostics } = evaluateDimension(item, emptyScope, file);
+    out.push(...diagnostics);
     if (value === undefined) return undefined;
-    if (value === null || (typeof value === "number" && Number.isInteger(value) && value > 0)) dims.push(value);
-    else if (typeof value === "string" && item.kind === "call") dims.push(value);
-    else {
-      const text = item.kind === "number" ? String(value) : JSON.stringify(value);
-      out.push(diagnostic("NN3005", { file, span: item.span }, { text }));
-      return undefined;
-    }
+    dims.push(value);
   }
   return dims;
 }

@@ -9,13 +9,13 @@
 import type * as ast from "./ast.js";
 import { argumentSpan, checkArguments } from "./args.js";
 import { checkAssertions, type PendingAssertion } from "./assertions.js";
+import { evaluateDimension } from "./dimension.js";
 import { blockCallable } from "./blocks.js";
 import { diagnostic, uniqueDiagnostics, type Diagnostic, type DiagnosticExtras, type Fix, type Location } from "./diagnostics.js";
 import { evaluate, type Scope } from "./evaluate.js";
 import type { BlockDef, Namespace } from "./imports.js";
 import type { DType, IrInput, IrLayer, IrModel, JsonValue, Shape, TensorRef } from "./ir.js";
 import { layerNames, lookupLayer, macsOf, tfjsLayerOf, type LayerKind } from "./layers/index.js";
-import { provablyNonPositive } from "./shapes.js";
 import type { InputFix, ShapeContext } from "./layers/types.js";
 import { didYouMean, suggestion } from "./suggest.js";
 
@@ -159,19 +159,9 @@ export class ModelChecker {
 
   /** A shape entry: a positive integer, a symbolic name, or `?`. */
   private dimension(item: ast.Value, env: Env): number | string | null | undefined {
-    const { value, diagnostics } = evaluate(item, env.scope, env.file, new Map());
-    this.diagnostics.push(...diagnostics);
-    if (value === undefined) return undefined;
-    if (value === null) return value;
-    // A name, or arithmetic over names (`seq - 2`): a symbolic size, unless it can never be positive.
-    if (typeof value === "string" && item.kind !== "string" && !provablyNonPositive(value)) return value;
-    if (typeof value === "string" && item.kind !== "string") {
-      this.report(env, "NN3005", item.span, { text: value });
-      return undefined;
-    }
-    if (typeof value === "number" && Number.isInteger(value) && value > 0) return value;
-    this.report(env, "NN3005", item.span, { text: sourceText(item, value) });
-    return undefined;
+    const { value, diagnostics } = evaluateDimension(item, env.scope, env.file);
+    this.pushAll(env, diagnostics);
+    return value;
   }
 
   private repeat(stmt: ast.RepeatStmt, env: Env): void {
@@ -402,8 +392,4 @@ function insertBefore(call: ast.Call, fix: InputFix): Fix {
 
 function isShapeList(result: Shape | readonly Shape[]): result is readonly Shape[] {
   return result.length > 0 && Array.isArray(result[0]);
-}
-
-function sourceText(item: ast.Value, value: JsonValue): string {
-  return item.kind === "number" || item.kind === "unknown" ? String(value) : JSON.stringify(value);
 }

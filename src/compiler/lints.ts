@@ -8,7 +8,7 @@
  * `--deny warnings`) makes lints errors, for CI.
  */
 import type { Span } from "./ast.js";
-import { diagnostic, type Diagnostic, type Location } from "./diagnostics.js";
+import { diagnostic, uniqueDiagnostics, type Diagnostic, type Location } from "./diagnostics.js";
 import { formatNnShape, type IrLayer, type IrModel, type IrProgram, type IrTrain, type JsonValue } from "./ir.js";
 import { messages } from "./messages.js";
 import { losses } from "./train-options.js";
@@ -37,7 +37,8 @@ export function lintProgram(program: IrProgram): Diagnostic[] {
     const model = program.models.find((m) => m.name === train.model);
     if (model) out.push(...lintLoss(new Graph(model), train));
   }
-  return out;
+  // A layer inside a block called several times is one place in the source: one warning.
+  return uniqueDiagnostics(out);
 }
 
 /** A model with its edges looked up both ways. */
