@@ -1,6 +1,7 @@
 /**
  * `nnc summary`: per model, the layers with their output shapes and parameter counts, as the JSON of
- * LANGUAGE.md and as a table in the manner of Keras's `model.summary()`.
+ * LANGUAGE.md and as a table in the manner of Keras's `model.summary()`; beyond Keras, each layer's parameter
+ * memory (float32 bytes) and multiply-accumulates per sample (MACs), and their totals.
  */
 import { formatShape, type IrModel, type Shape, type TensorRef } from "./ir.js";
 
@@ -15,6 +16,10 @@ export interface LayerSummary {
   /** Extension: trainable part of `params`, and the tensors the layer reads. */
   readonly trainableParams: number;
   readonly inputs: readonly string[];
+  /** Extension: multiply-accumulates per sample; null when they depend on a size that is not fixed. */
+  readonly macs: number | null;
+  /** Extension: the parameters' memory as float32, `params * 4`. */
+  readonly bytes: number;
 }
 
 export interface ModelSummary {
@@ -25,7 +30,14 @@ export interface ModelSummary {
   readonly inputs: readonly { name: string; shape: JsonShape }[];
   readonly outputs: readonly { name: string; shape: JsonShape }[];
   readonly layers: readonly LayerSummary[];
+  /** Extension: the layers' MACs per sample summed; null when any is unknown. */
+  readonly macs: number | null;
+  /** Extension: `totalParams * 4`, the weights' memory as float32. */
+  readonly bytes: number;
 }
+
+/** Bytes per parameter: tfjs keeps weights as float32. */
+const bytesPerParam = 4;
 
 const jsonShape = (shape: Shape): JsonShape => [null, ...shape];
 
@@ -36,15 +48,21 @@ function refName(ref: TensorRef): string {
 export function summarize(model: IrModel): ModelSummary {
   const shapes = new Map<string, readonly Shape[]>(model.inputs.map((i) => [i.name, [i.shape]]));
   for (const layer of model.layers) shapes.set(layer.name, layer.outputShapes);
-  const layers = model.layers.map((layer) => ({
-    name: layer.name,
-    kind: layer.kind,
-    outputShape:
-      layer.outputShapes.length === 1 ? jsonShape(layer.outputShapes[0]!) : layer.outputShapes.map(jsonShape),
-    params: layer.params.trainable + layer.params.nonTrainable,
-    trainableParams: layer.params.trainable,
-    inputs: layer.inputs.map(refName),
-  }));
+  const layers = model.layers.map((layer) => {
+    const params = layer.params.trainable + layer.params.nonTrainable;
+    return {
+      name: layer.name,
+      kind: layer.kind,
+      outputShape:
+        layer.outputShapes.length === 1 ? jsonShape(layer.outputShapes[0]!) : layer.outputShapes.map(jsonShape),
+      params,
+      trainableParams: layer.params.trainable,
+      inputs: layer.inputs.map(refName),
+      macs: layer.macs ?? null,
+      bytes: params * bytesPerParam,
+    };
+  });
+  const macs = layers.some((l) => l.macs === null) ? null : layers.reduce((sum, l) => sum + l.macs!, 0);
   const trainable = model.layers.reduce((sum, l) => sum + l.params.trainable, 0);
   const nonTrainable = model.layers.reduce((sum, l) => sum + l.params.nonTrainable, 0);
   return {
@@ -55,14 +73,15 @@ export function summarize(model: IrModel): ModelSummary {
     inputs: model.inputs.map((i) => ({ name: i.name, shape: jsonShape(i.shape) })),
     outputs: model.outputs.map((ref) => ({ name: refName(ref), shape: jsonShape(shapes.get(ref.node)![ref.index]!) })),
     layers,
+    macs,
+    bytes: (trainable + nonTrainable) * bytesPerParam,
   };
 }
 
 const thousands = new Intl.NumberFormat("en-US");
 
-/** `34,826 (136.04 KB)`: the count and its size as float32 weights. */
-function paramsWithBytes(count: number): string {
-  const bytes = count * 4;
+/** `136.04 KB`: bytes in binary units, as Keras prints them. */
+function formatBytes(bytes: number): string {
   const units = ["B", "KB", "MB", "GB"];
   let value = bytes;
   let unit = 0;
@@ -70,7 +89,25 @@ function paramsWithBytes(count: number): string {
     value /= 1024;
     unit++;
   }
-  return `${thousands.format(count)} (${value.toFixed(2)} ${units[unit]})`;
+  return `${value.toFixed(2)} ${units[unit]}`;
+}
+
+/** `34,826 (136.04 KB)`: the count and its size as float32 weights. */
+function paramsWithBytes(count: number): string {
+  return `${thousands.format(count)} (${formatBytes(count * bytesPerParam)})`;
+}
+
+/** `12.3M`: a MAC count in a table cell; `?` when unknown. */
+function compactCount(count: number | null): string {
+  if (count === null) return "?";
+  const units = ["", "K", "M", "G", "T"];
+  let value = count;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return unit === 0 ? String(count) : `${value.toFixed(value < 10 ? 2 : 1)}${units[unit]}`;
 }
 
 /** The Keras-style table, with a "Connected to" column when the model is not a plain stack. */
@@ -78,18 +115,20 @@ export function formatSummary(summary: ModelSummary): string {
   const sequential = summary.layers.every(
     (layer, i) => layer.inputs.length === 1 && layer.inputs[0] === (i === 0 ? summary.inputs[0]?.name : summary.layers[i - 1]!.name),
   );
-  const header = ["Layer (type)", "Output Shape", "Param #", ...(sequential ? [] : ["Connected to"])];
+  const header = ["Layer (type)", "Output Shape", "Param #", "Memory", "MACs", ...(sequential ? [] : ["Connected to"])];
   const rows = [
-    ...(sequential ? [] : summary.inputs.map((i) => [`${i.name} (input)`, shapeText(i.shape), "0", ""])),
+    ...(sequential ? [] : summary.inputs.map((i) => [`${i.name} (input)`, shapeText(i.shape), "0", "", "", ""])),
     ...summary.layers.map((l) => [
       `${l.name} (${l.kind})`,
       Array.isArray(l.outputShape[0]) ? (l.outputShape as JsonShape[]).map(shapeText).join(", ") : shapeText(l.outputShape as JsonShape),
       thousands.format(l.params),
+      l.bytes === 0 ? "" : formatBytes(l.bytes),
+      compactCount(l.macs),
       ...(sequential ? [] : [l.inputs.join(", ")]),
     ]),
   ];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)) + 2);
-  const numeric = (c: number) => c === 2;
+  const numeric = (c: number) => c >= 2 && c <= 4;
   const cell = (text: string, c: number) =>
     ` ${numeric(c) ? text.padStart(widths[c]! - 2) : text.padEnd(widths[c]! - 2)} `;
   const rule = (l: string, m: string, r: string, fill: string) => l + widths.map((w) => fill.repeat(w)).join(m) + r;
@@ -103,6 +142,7 @@ export function formatSummary(summary: ModelSummary): string {
     ` Total params: ${paramsWithBytes(summary.totalParams)}`,
     ` Trainable params: ${paramsWithBytes(summary.trainableParams)}`,
     ` Non-trainable params: ${paramsWithBytes(summary.nonTrainableParams)}`,
+    ` MACs per sample: ${summary.macs === null ? "unknown (a size is not fixed)" : `${thousands.format(summary.macs)} (${compactCount(summary.macs)})`}`,
   ].join("\n");
 }
 

@@ -65,6 +65,19 @@ function convolve(rank: Rank, channelsOut: (args: ConvArgs, channels: number) =>
   };
 }
 
+/**
+ * MACs of a convolution whose every output position takes `perPosition` products: the output's spatial
+ * sizes multiplied, times that.
+ */
+function convMacs(perPosition: (args: ConvArgs, channels: number) => number) {
+  return ([input]: readonly Shape[], args: ConvArgs, [output]: readonly Shape[]) =>
+    product(...(output!.slice(0, -1) as number[])) * perPosition(args, input!.at(-1) as number);
+}
+
+/** A full convolution's products per output position: `k1 * ... * channels * filters`. */
+const fullKernel = (rank: Rank) => (args: ConvArgs, channels: number) =>
+  product(...tuple(args.kernel_size, rank), channels, args.filters);
+
 /** Kernel `k1 * ... * channels * filters` plus `filters` biases. */
 function convParams(rank: Rank) {
   return ([input]: readonly Shape[], args: ConvArgs) => ({
@@ -82,7 +95,7 @@ const kernelArgs = ["kernel_initializer", "kernel_regularizer", "kernel_constrai
 
 /**
  * `conv1d(filters, kernel_size)`: `[steps, channels]` -> `[new_steps, filters]`.
- * Params: `kernel_size * channels * filters + filters` (bias).
+ * Params: `kernel_size * channels * filters + filters` (bias). MACs: `new_steps * kernel_size * channels * filters`.
  */
 export const conv1d = defineLayer<ConvArgs>({
   name: "conv1d",
@@ -92,11 +105,13 @@ export const conv1d = defineLayer<ConvArgs>({
   factory: "conv1d",
   outputShape: convolve(1, filters),
   params: convParams(1),
+  macs: convMacs(fullKernel(1)),
 });
 
 /**
  * `conv2d(filters, kernel_size)`: `[height, width, channels]` -> `[new_height, new_width, filters]`.
  * Params: `kh * kw * channels * filters + filters` (bias).
+ * MACs: `new_height * new_width * kh * kw * channels * filters`.
  */
 export const conv2d = defineLayer<ConvArgs>({
   name: "conv2d",
@@ -107,12 +122,14 @@ export const conv2d = defineLayer<ConvArgs>({
   factory: "conv2d",
   outputShape: convolve(2, filters),
   params: convParams(2),
+  macs: convMacs(fullKernel(2)),
 });
 
 /**
  * `depthwise_conv2d(kernel_size)`: `[height, width, channels]` -> `[new_height, new_width,
  * channels * depth_multiplier]`; each channel is convolved on its own.
  * Params: `kh * kw * channels * depth_multiplier` + `channels * depth_multiplier` (bias).
+ * MACs: `new_height * new_width * kh * kw * channels * depth_multiplier`.
  */
 export const depthwiseConv2d = defineLayer<ConvArgs>({
   name: "depthwise_conv2d",
@@ -130,6 +147,7 @@ export const depthwiseConv2d = defineLayer<ConvArgs>({
   ),
   factory: "depthwiseConv2d",
   outputShape: convolve(2, (args, channels) => channels * args.depth_multiplier),
+  macs: convMacs((args, channels) => product(...tuple(args.kernel_size, 2), channels, args.depth_multiplier)),
   params([input], args) {
     const outChannels = (input!.at(-1) as number) * args.depth_multiplier;
     return {
@@ -143,6 +161,7 @@ export const depthwiseConv2d = defineLayer<ConvArgs>({
  * `separable_conv2d(filters, kernel_size)`: a depthwise convolution, then a 1x1 convolution to `filters`:
  * `[height, width, channels]` -> `[new_height, new_width, filters]`.
  * Params: `kh * kw * channels * depth_multiplier + channels * depth_multiplier * filters + filters` (bias).
+ * MACs: `new_height * new_width * channels * depth_multiplier * (kh * kw + filters)`.
  */
 export const separableConv2d = defineLayer<ConvArgs>({
   name: "separable_conv2d",
@@ -161,6 +180,7 @@ export const separableConv2d = defineLayer<ConvArgs>({
   ),
   factory: "separableConv2d",
   outputShape: convolve(2, filters),
+  macs: convMacs((args, channels) => channels * args.depth_multiplier * (product(...tuple(args.kernel_size, 2)) + args.filters)),
   params([input], args) {
     const depthwise = (input!.at(-1) as number) * args.depth_multiplier;
     return {
@@ -177,6 +197,7 @@ export const separableConv2d = defineLayer<ConvArgs>({
  * `conv2d_transpose(filters, kernel_size)`: `[height, width, channels]` -> `[height * s + max(k - s, 0), ...,
  * filters]` with padding `valid`, `[height * s, width * s, filters]` with `same`.
  * Params: `kh * kw * filters * channels + filters` (bias).
+ * MACs: `height * width * kh * kw * channels * filters`: each input position spreads one kernel.
  */
 export const conv2dTranspose = defineLayer<ConvArgs>({
   name: "conv2d_transpose",
@@ -193,4 +214,5 @@ export const conv2dTranspose = defineLayer<ConvArgs>({
     return [...space, args.filters];
   },
   params: convParams(2),
+  macs: ([input], args) => product(...(input!.slice(0, -1) as number[])) * fullKernel(2)(args, input!.at(-1) as number),
 });

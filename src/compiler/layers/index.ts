@@ -8,12 +8,27 @@ import * as embedding from "./embedding.js";
 import * as merge from "./merge.js";
 import * as normalization from "./normalization.js";
 import * as pooling from "./pooling.js";
+import * as products from "./products.js";
 import * as recurrent from "./recurrent.js";
-import type { TfjsLayer } from "../ir.js";
+import * as scaling from "./scaling.js";
+import * as wrappers from "./wrappers.js";
+import type { Shape, TfjsLayer } from "../ir.js";
+import { isFullyKnown } from "../shapes.js";
 import { toTfjsConfig } from "./common.js";
 import type { Args, LayerKind } from "./types.js";
 
-const families: readonly Record<string, LayerKind>[] = [core, conv, pooling, normalization, embedding, recurrent, merge];
+const families: readonly Record<string, LayerKind>[] = [
+  core,
+  conv,
+  pooling,
+  normalization,
+  embedding,
+  recurrent,
+  wrappers,
+  merge,
+  products,
+  scaling,
+];
 
 export const layerKinds: readonly LayerKind[] = families.flatMap((family) => Object.values(family));
 
@@ -41,4 +56,10 @@ export function tfjsLayerOf(kind: LayerKind, args: Args, name: string): TfjsLaye
   const { name: _written, ...rest } = args;
   const config = kind.config ? kind.config(rest) : toTfjsConfig(rest);
   return { factory: kind.factory, config: { ...config, name } };
+}
+
+/** The layer's MACs per sample: zero for a kind without products, null when a size they depend on is not fixed. */
+export function macsOf(kind: LayerKind, inputs: readonly Shape[], args: Args, outputs: readonly Shape[]): number | null {
+  if (!kind.macs) return 0;
+  return [...inputs, ...outputs].every(isFullyKnown) ? kind.macs(inputs, args, outputs) : null;
 }

@@ -1,6 +1,6 @@
 /** Normalization (batch_normalization, layer_normalization) and regularization (dropout, noise) layers. */
 import type { Shape } from "../ir.js";
-import { argsSchema, expectRank, fixedSize, product, sameShape, schemas, shapeAxis } from "./common.js";
+import { argsSchema, expectRank, fixedSize, product, sameShape, schemas, shapeAxis, toTfjsConfig } from "./common.js";
 import { defineLayer, type ShapeContext } from "./types.js";
 
 const normalizationSchema = {
@@ -124,6 +124,24 @@ export const spatialDropout1d = defineLayer({
   factory: "spatialDropout1d",
   outputShape([input], _args, ctx) {
     return expectRank(ctx, input!, 2, "a 2D input [steps, channels]") ? input! : null;
+  },
+});
+
+/**
+ * `spatial_dropout2d(rate)`: `[height, width, channels]`, unchanged; drops whole channels while training. No
+ * params. tfjs 4.22 has no SpatialDropout2D, so this is its `dropout` with the noise shape
+ * `[batch, 1, 1, channels]` (`null` is "the input's size"): the same mask per channel, the same scaling by
+ * `1 / (1 - rate)`, as Keras's layer.
+ */
+export const spatialDropout2d = defineLayer<{ rate: number; seed?: number }>({
+  name: "spatial_dropout2d",
+  doc: "Dropout of whole channels of an image while training.",
+  positional: ["rate"],
+  schema: argsSchema({ rate: schemas.rate, seed: schemas.nonNegativeInt }, ["rate"]),
+  factory: "dropout",
+  config: (args) => ({ ...toTfjsConfig(args), noiseShape: [null, 1, 1, null] }),
+  outputShape([input], _args, ctx) {
+    return expectRank(ctx, input!, 3, "a 3D input [height, width, channels]") ? input! : null;
   },
 });
 

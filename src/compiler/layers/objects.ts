@@ -9,10 +9,10 @@ import type { SchemaObject } from "ajv";
 import type { JsonValue, TfjsLayer, TfjsNamespace } from "../ir.js";
 
 /** A checked nested call in a layer's arguments: `l2(1e-4)` is `{ call: "l2", args: { l2: 0.0001 } }`. */
-export interface NestedCall {
+export type NestedCall = {
   readonly call: string;
   readonly args: { readonly [name: string]: JsonValue };
-}
+};
 
 export type Family = "regularizer" | "initializer" | "constraint" | "layer";
 
@@ -128,7 +128,7 @@ export function familyOfArgument(name: string): Exclude<Family, "layer"> | undef
   return (["regularizer", "initializer", "constraint"] as const).find((family) => name.endsWith(family));
 }
 
-export function isNestedCall(value: JsonValue | undefined): value is NestedCall & JsonValue {
+export function isNestedCall(value: JsonValue | undefined): value is NestedCall {
   return (
     typeof value === "object" &&
     value !== null &&

@@ -26,6 +26,7 @@ interface Cell {
  * A recurrent layer: `[steps, features]` -> `[units]`, or `[steps, units]` with `return_sequences`; with
  * `return_state` the layer has `1 + states` outputs, the states each `[units]`.
  * Params: `gates * (features * units + units * units + units)`, the last term only with `use_bias`.
+ * MACs: `steps * gates * (features * units + units * units)`.
  */
 function recurrent(cell: Cell): LayerKind {
   return defineLayer<RnnArgs>({
@@ -67,6 +68,10 @@ function recurrent(cell: Cell): LayerKind {
       const features = input!.at(-1) as number;
       const perGate = features * args.units + args.units * args.units + (args.use_bias ? args.units : 0);
       return { trainable: cell.gates * perGate, nonTrainable: 0 };
+    },
+    macs([input], args) {
+      const [steps, features] = input as number[];
+      return steps! * cell.gates * (features! * args.units + args.units * args.units);
     },
   });
 }

@@ -50,6 +50,12 @@ export interface LayerKind<A extends Args = Args> {
   readonly outputShape: (inputs: readonly Shape[], args: A, ctx: ShapeContext) => Shape | readonly Shape[] | null;
   /** Parameter count; zero when absent. */
   readonly params?: (inputs: readonly Shape[], args: A, outputs: readonly Shape[]) => ParamCount;
+  /**
+   * Multiply-accumulates per sample, as Keras-style FLOP counters count them (the weights' products: the
+   * entry's JSDoc gives the formula); zero when absent (reshapes, pooling, activations, elementwise merges).
+   * Called only when every size it reads is fixed; a size that is not makes the count unknown.
+   */
+  readonly macs?: (inputs: readonly Shape[], args: A, outputs: readonly Shape[]) => number;
 }
 
 /** Declares an entry with typed arguments; the registry stores it with plain `Args`. */
