@@ -1,0 +1,405 @@
+/**
+ * Symbolic sizes: the affine algebra of shapes.ts against plain numbers (a symbolic result must be the
+ * numeric result at every value of its symbols), then whole models checked with checkSource and built with
+ * tfjs, whose sizes are null where nnc has a symbol. tfjs is the oracle where it can tell: a size it knows
+ * must be nnc's, and running the model on data must give, at each layer, nnc's size at those values.
+ */
+import * as tf from "@tensorflow/tfjs";
+import fc from "fast-check";
+import { beforeAll, describe, expect, it } from "vitest";
+import { checkSource } from "../src/compiler/index.js";
+import type { Dim, IrModel, Shape } from "../src/compiler/ir.js";
+import {
+  affineOf,
+  broadcastDim,
+  compareDims,
+  convOutputLength,
+  deconvLength,
+  dimArithmetic,
+  dimOf,
+  dimValue,
+  provablyNonPositive,
+  sameElementCount,
+  type Affine,
+  type DimOperator,
+  type Padding,
+} from "../src/compiler/shapes.js";
+import { buildModel, initBackend } from "../src/runtime/index.js";
+import { marked } from "./helpers/marked.js";
+
+beforeAll(async () => {
+  await initBackend();
+});
+
+const symbols = ["d", "len", "seq"] as const;
+type Values = Record<string, number>;
+
+const affineArb: fc.Arbitrary<Affine> = fc
+  .record({
+    constant: fc.integer({ min: -20, max: 20 }),
+    coefficients: fc.tuple(...symbols.map(() => fc.integer({ min: -4, max: 4 }))),
+  })
+  .map(({ constant, coefficients }) => ({
+    constant,
+    terms: symbols.flatMap((s, i) => (coefficients[i] ? [[s, coefficients[i]] as const] : [])),
+  }));
+const valuesArb: fc.Arbitrary<Values> = fc.record({
+  d: fc.integer({ min: 1, max: 50 }),
+  len: fc.integer({ min: 1, max: 50 }),
+  seq: fc.integer({ min: 1, max: 50 }),
+});
+const at = (d: Dim, values: Values) => dimValue(d, (s) => values[s]!);
+
+describe("affine sizes", () => {
+  it("prints a canonical form: symbols by name, then the constant", () => {
+    const steps: [Dim, Dim, DimOperator][] = [
+      ["seq", 2, "-"],
+      ["len", "seq", "+"],
+      [3, "seq", "*"],
+    ];
+    expect(steps.map(([a, b, op]) => dimArithmetic(a, b, op))).toEqual([
+      { value: "seq - 2" },
+      { value: "len + seq" },
+      { value: "3 * seq" },
+    ]);
+    expect(dimArithmetic("seq + 2", "len", "-")).toEqual({ value: "-len + seq + 2" });
+    expect(dimArithmetic("2 * seq + 4", 2, "/")).toEqual({ value: "seq + 2" });
+    expect(dimArithmetic("seq + 1", "seq", "-")).toEqual({ value: 1 });
+    expect(dimArithmetic("seq", -1, "*")).toEqual({ value: "-seq" });
+  });
+
+  it("reads back every form it prints", () => {
+    fc.assert(
+      fc.property(affineArb, (a) => {
+        const printed = dimOf(a);
+        expect(dimOf(affineOf(printed)!)).toBe(printed);
+        expect(affineOf(printed)).toEqual(a);
+      }),
+    );
+  });
+
+  it("computes what integer arithmetic computes, at every value of the symbols", () => {
+    const op = fc.constantFrom<DimOperator>("+", "-", "*", "/");
+    fc.assert(
+      fc.property(affineArb, affineArb, op, valuesArb, (a, b, operator, values) => {
+        const [left, right] = [dimOf(a), dimOf(b)];
+        const result = dimArithmetic(left, right, operator);
+        if (!("value" in result)) return;
+        const [x, y] = [at(left, values)!, at(right, values)!];
+        const expected = { "+": x + y, "-": x - y, "*": x * y, "/": x / y }[operator];
+        expect(at(result.value, values)).toBe(expected);
+      }),
+    );
+  });
+
+  it("refuses what is not affine or not exact for every value", () => {
+    const problem = (a: Dim, b: Dim, op: DimOperator) => {
+      const result = dimArithmetic(a, b, op);
+      return "problem" in result ? result.problem : undefined;
+    };
+    expect(problem("seq", "seq", "*")).toMatch(/not linear/);
+    expect(problem("seq", 2, "/")).toBe("seq / 2 is not a whole number for every value of seq");
+    expect(problem("2 * seq + 1", 2, "/")).toMatch(/not a whole number/);
+    expect(problem(6, "seq", "/")).toMatch(/cannot divide by the symbolic size seq/);
+    expect(problem("seq", 0, "/")).toBe("division by zero");
+    expect(problem("seq", null, "+")).toMatch(/unknown size/);
+  });
+
+  it("knows a size is never positive only when it is so at every value", () => {
+    expect(["1 - seq", "-seq", "-2 * seq + 2", 0].map(provablyNonPositive)).toEqual([true, true, true, true]);
+    expect(["2 - seq", "seq - 5", "len - seq", null, 3].map(provablyNonPositive)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
+    fc.assert(
+      fc.property(affineArb, valuesArb, (a, values) => {
+        if (provablyNonPositive(dimOf(a))) expect(at(dimOf(a), values)).toBeLessThanOrEqual(0);
+      }),
+    );
+  });
+
+  it("compares forms: equal, provably different numbers, unproven, unknown", () => {
+    expect(compareDims("seq - 2", "seq - 2")).toBe("equal");
+    expect(compareDims(3, 4)).toBe("different");
+    expect(compareDims("seq", "seq - 2")).toBe("unproven");
+    expect(compareDims("seq", 4)).toBe("unproven");
+    expect(compareDims("seq", null)).toBe("unknown");
+    expect([broadcastDim(1, "seq"), broadcastDim("seq", "seq"), broadcastDim("seq", "len")]).toEqual([
+      "seq",
+      "seq",
+      "unproven",
+    ]);
+  });
+
+  it("compares element counts through symbolic factors", () => {
+    expect(sameElementCount(["seq", 64], ["seq", 8, 8], false)).toBe(true);
+    expect(sameElementCount(["seq", 64], ["seq", 8, 4], false)).toBe(false);
+    expect(sameElementCount(["2 * seq", 3], ["seq", 6], false)).toBe(true);
+    expect(sameElementCount(["seq", 64], [null, 32], true)).toBe(true);
+    expect(sameElementCount([6, 4], [null, 5], true)).toBe(false);
+    expect(sameElementCount(["seq", 3], [null, 2], true)).toBeNull();
+    expect(sameElementCount(["seq", 64], ["len", 64], false)).toBeNull();
+    expect(sameElementCount([null, 64], [8, 8], false)).toBeNull();
+  });
+});
+
+describe("window arithmetic over symbolic sizes", () => {
+  it("keeps seq - 2 after a valid kernel of 3, and seq with same padding and stride 1", () => {
+    expect(convOutputLength("seq", 3, "valid", 1)).toBe("seq - 2");
+    expect(convOutputLength("seq", 3, "same", 1)).toBe("seq");
+    expect(convOutputLength("seq", 3, "causal", 1)).toBe("seq");
+    expect(convOutputLength("seq", 3, "valid", 1, 2)).toBe("seq - 4");
+    expect(convOutputLength("seq", 3, "full", 1)).toBe("seq + 2");
+    expect(convOutputLength("2 * seq", 3, "same", 2)).toBe("seq");
+    expect(convOutputLength("4 * seq + 1", 3, "valid", 2)).toBe("2 * seq");
+    // floor((seq - 2) / 2) is not affine: unknown, as in tfjs.
+    expect(convOutputLength("seq", 2, "valid", 2)).toBeNull();
+    expect(deconvLength("seq", 2, 3, "valid")).toBe("2 * seq + 1");
+    expect(deconvLength("seq", 2, 2, "same")).toBe("2 * seq");
+  });
+
+  it("agrees with the numeric formula at every value of the symbols whenever it keeps a form", () => {
+    const window = fc.record({
+      kernel: fc.integer({ min: 1, max: 5 }),
+      stride: fc.integer({ min: 1, max: 3 }),
+      dilation: fc.integer({ min: 1, max: 3 }),
+      padding: fc.constantFrom<Padding>("valid", "same", "causal", "full"),
+    });
+    fc.assert(
+      fc.property(affineArb, window, valuesArb, (a, { kernel, stride, dilation, padding }, values) => {
+        const input = dimOf(a);
+        const numeric = at(input, values)!;
+        const symbolic = convOutputLength(input, kernel, padding, stride, dilation);
+        if (symbolic !== null)
+          expect(at(symbolic, values)).toBe(convOutputLength(numeric, kernel, padding, stride, dilation));
+        const transposed = deconvLength(input, stride, kernel, padding);
+        expect(at(transposed, values)).toBe(deconvLength(numeric, stride, kernel, padding));
+      }),
+    );
+  });
+});
+
+/** Checks a model that must be valid and returns its IR. */
+function checked(source: string): IrModel {
+  const result = checkSource(source, "shapes.nn");
+  expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  return result.program!.models[0]!;
+}
+
+/**
+ * Builds the model with tfjs (symbolic sizes become null) and compares every layer: a size tfjs knows at
+ * build time must be nnc's, and running the model at the given values of the symbols must give nnc's sizes.
+ */
+function agreesWithTfjs(ir: IrModel, values: Values): void {
+  const model = buildModel(ir);
+  for (const layer of ir.layers) {
+    const built = model.getLayer(layer.name).outputShape as (number | null)[];
+    layer.outputShapes[0]!.forEach((d, i) => {
+      // tfjs's Cropping2D subtracts from an unknown size as if it were 0 (null - 2 = -2): that is not a size.
+      if (built[i + 1]! < 0) built[i + 1] = null;
+      if (built[i + 1] !== null) expect([layer.name, d]).toEqual([layer.name, built[i + 1]]);
+      if (typeof d === "number") expect([layer.name, built[i + 1]]).toEqual([layer.name, d]);
+    });
+  }
+  const everyLayer = tf.model({
+    inputs: model.inputs,
+    outputs: ir.layers.map((l) => model.getLayer(l.name).output as tf.SymbolicTensor),
+  });
+  const ran = tf.tidy(() => {
+    const data = ir.inputs.map((input) => tf.ones([2, ...input.shape.map((d) => at(d, values)!)], input.dtype));
+    const outputs = everyLayer.predict(data.length === 1 ? data[0]! : data);
+    return (Array.isArray(outputs) ? outputs : [outputs]).map((t) => t.shape);
+  });
+  ir.layers.forEach((layer, i) => {
+    const expected = layer.outputShapes[0]!.map((d) => at(d, values));
+    ran[i]!.slice(1).forEach((size, axis) => {
+      if (expected[axis] !== null) expect([layer.name, axis, size]).toEqual([layer.name, axis, expected[axis]]);
+    });
+  });
+  model.dispose();
+}
+
+const shapesOf = (ir: IrModel): Shape[] => ir.layers.map((l) => l.outputShapes[0]!);
+
+describe("symbolic sizes through layers, checked by nnc and run by tfjs", () => {
+  it("a token sequence through embedding, conv1d, pooling, lstm and dense keeps seq", () => {
+    const ir = checked(`model Text {
+      input tokens: [seq] int32
+      embedding(100, 8)
+      conv1d(16, 3)
+      conv1d(16, 3, padding: same)
+      max_pooling1d(2, strides: 1)
+      lstm(8, return_sequences: true)
+      dense(4)
+    }`);
+    expect(shapesOf(ir)).toEqual([
+      ["seq", 8],
+      ["seq - 2", 16],
+      ["seq - 2", 16],
+      ["seq - 3", 16],
+      ["seq - 3", 8],
+      ["seq - 3", 4],
+    ]);
+    agreesWithTfjs(ir, { seq: 9 });
+  });
+
+  it("a stride that divides the length keeps a form; one that does not gives an unknown size", () => {
+    const ir = checked(`model Strided {
+      input x: [2 * n, 3]
+      conv1d(4, 3, strides: 2, padding: same)
+      average_pooling1d(2)
+      global_max_pooling1d()
+      dense(2)
+    }`);
+    expect(ir.inputs[0]!.shape).toEqual(["2 * n", 3]);
+    expect(shapesOf(ir)).toEqual([["n", 4], [null, 4], [4], [2]]);
+    agreesWithTfjs(ir, { n: 7 });
+  });
+
+  it("images of any size through convolution, padding, upsampling and cropping", () => {
+    const ir = checked(`model Images {
+      input image: [h, w, 3]
+      conv2d(8, 3)
+      zero_padding2d(1)
+      up_sampling2d(2)
+      conv2d_transpose(4, 2, strides: 2)
+      cropping2d(1)
+    }`);
+    expect(shapesOf(ir)).toEqual([
+      ["h - 2", "w - 2", 8],
+      ["h", "w", 8],
+      ["2 * h", "2 * w", 8],
+      ["4 * h", "4 * w", 4],
+      ["4 * h - 2", "4 * w - 2", 4],
+    ]);
+    agreesWithTfjs(ir, { h: 5, w: 6 });
+  });
+
+  it("merges sizes that are provably equal and concatenates along a symbolic axis", () => {
+    const ir = checked(`model Merges {
+      input a: [seq, 4]
+      input b: [seq - 2, 4]
+      x = a -> conv1d(4, 3)
+      joined = concatenate(x, b, axis: 1)
+      wide = concatenate(a, a)
+      sum = add(x, b)
+      output joined, wide, sum
+    }`);
+    expect(shapesOf(ir).slice(1)).toEqual([
+      ["2 * seq - 4", 4],
+      ["seq", 8],
+      ["seq - 2", 4],
+    ]);
+    agreesWithTfjs(ir, { seq: 6 });
+  });
+
+  it("a block's reshape names the model's symbol and computes with its parameter", () => {
+    const ir = checked(`block pairs(units)(x) {
+      return x -> dense(units) -> reshape([seq, units / 2, 2])
+    }
+    model Pairs {
+      input tokens: [seq] int32
+      embedding(50, 4)
+      pairs(8)
+      reshape([seq, 8])
+      conv1d(4, 3)
+      reshape([seq - 2, 2, 2])
+    }`);
+    expect(shapesOf(ir)).toEqual([
+      ["seq", 4],
+      ["seq", 8],
+      ["seq", 4, 2],
+      ["seq", 8],
+      ["seq - 2", 4],
+      ["seq - 2", 2, 2],
+    ]);
+    expect(ir.layers[2]!.tfjs.config["targetShape"]).toEqual([-1, 4, 2]);
+    agreesWithTfjs(ir, { seq: 5 });
+  });
+});
+
+/** Checks a source with marked spans; returns [code, marked text] pairs and the messages and hints. */
+function problems(source: string) {
+  const { text, spans } = marked(source);
+  const result = checkSource(text, "shapes.nn");
+  const errors = result.diagnostics.filter((d) => d.severity === "error");
+  return {
+    found: errors.map((d) => [d.code, text.slice(d.span.start, d.span.end)]),
+    expected: spans.map((s) => text.slice(s.start, s.end)),
+    messages: errors.map((d) => `${d.message}${d.hint ? ` (${d.hint})` : ""}`),
+  };
+}
+
+describe("what cannot be proven is an error at that expression", () => {
+  it("arithmetic on sizes in an input shape", () => {
+    const { found, expected } = problems(`model M {
+      input a: [<|seq / 2|>, 4]
+      input b: [<|seq * len|>]
+      input c: [<|seq - seq|>]
+      input d: [<|1 - seq|>]
+    }`);
+    expect(found).toEqual([
+      ["NN2019", expected[0]],
+      ["NN2019", expected[1]],
+      ["NN3005", expected[2]],
+      ["NN3005", expected[3]],
+    ]);
+  });
+
+  it("merging sizes that cannot be proven equal is NN3002, though tfjs would build it", () => {
+    const { found, expected, messages } = problems(`model M {
+      input a: [seq, 4]
+      input c: [len, 4]
+      x = a -> conv1d(4, 3)
+      s = <|add(a, x)|>
+      t = <|concatenate(a, c)|>
+      u = concatenate(a, c, axis: 1)
+      output s, t, u
+    }`);
+    expect(found).toEqual([
+      ["NN3002", expected[0]],
+      ["NN3002", expected[1]],
+    ]);
+    expect(messages[0]).toBe(
+      "'add' cannot merge these inputs: [seq, 4] and [seq - 2, 4] have sizes at axis 1 that cannot be proven equal",
+    );
+    expect(messages[1]).toMatch(/at axis 1 that cannot be proven equal, which is not the concatenation axis/);
+    // tfjs sees null and null, builds the add, and fails only when it runs.
+    const input = tf.input({ shape: [null, 4] });
+    const conv = tf.layers.conv1d({ filters: 4, kernelSize: 3 }).apply(input) as tf.SymbolicTensor;
+    const added = tf.model({ inputs: input, outputs: tf.layers.add().apply([input, conv]) as tf.SymbolicTensor });
+    expect(added.outputs[0]!.shape).toEqual([null, null, 4]);
+    expect(() => tf.tidy(() => added.predict(tf.ones([1, 6, 4])))).toThrow();
+    added.dispose();
+  });
+
+  it("flatten over a symbolic axis asks for a fixed size and suggests global pooling", () => {
+    const { found, expected, messages } = problems(`model M {
+      input tokens: [seq] int32
+      embedding(100, 8)
+      <|flatten()|>
+    }`);
+    expect(found).toEqual([["NN3006", expected[0]]]);
+    expect(messages[0]).toMatch(/\[seq, 8\].*global_average_pooling1d\(\)/);
+  });
+
+  it("a reshape whose element count cannot be proven", () => {
+    const { found, expected } = problems(`model M {
+      input x: [seq, 6]
+      a = x -> reshape(<|[len, 6]|>)
+      b = x -> reshape(<|[-1, 4]|>)
+      c = x -> reshape(<|[seq, 3, 3]|>)
+      d = x -> reshape(<|[seq, -1]|>)
+      output a, b, c, d
+    }`);
+    expect(found).toEqual([
+      ["NN3007", expected[0]],
+      ["NN3007", expected[1]],
+      ["NN3004", expected[2]],
+      ["NN3007", expected[3]],
+    ]);
+  });
+});
