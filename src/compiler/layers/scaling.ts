@@ -46,7 +46,7 @@ function sharedIndices(axes: number | number[] | undefined): number[] {
 /** `rescaling(scale, offset: 0)`: `x * scale + offset`; any shape, unchanged. No params. */
 export const rescaling = defineLayer({
   name: "rescaling",
-  doc: "Multiplies by scale and adds offset, e.g. rescaling(1 / 255) for pixels or rescaling(-1) to negate.",
+  doc: "Multiplies by scale and adds offset: rescaling(0.5), or rescaling(-1) to negate.",
   positional: ["scale", "offset"],
   schema: argsSchema({ scale: { type: "number" }, offset: { type: "number", default: 0 } }, ["scale"]),
   factory: "rescaling",
