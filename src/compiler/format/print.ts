@@ -94,6 +94,12 @@ export class Printer {
       }
       case "chainStmt":
         return this.chain(st.chain) ?? verbatim();
+      case "assert": {
+        if (s.hasCommentsIn(st.span.start, st.span.end)) return verbatim();
+        const head = [st.word, " ", st.subject.text];
+        const test = st.test;
+        return test.kind === "shape" ? [head, ": ", this.value(test.shape)] : [head, ` ${test.op} `, this.value(test.value)];
+      }
       case "repeat":
         return this.container(st, depth, ["repeat ", this.value(st.count)], st.count.span.end, st.body, (b) =>
           this.statement(b, depth + 1),
@@ -206,20 +212,16 @@ export class Printer {
     const between = steps.map((step, i) => (i === 0 ? [] : s.commentsIn(steps[i - 1]!.span.end, step.span.start)));
     const inside = s.commentsIn(chain.span.start, chain.span.end).length;
     if (inside !== between.reduce((n, cs) => n + cs.length, 0)) return null;
-    const rest = steps.slice(1).map((step, k) => {
-      const previous = steps[k]!;
-      const comments = between[k + 1]!;
-      const sameLine = comments.filter((c) => !s.hasNewline(previous.span.end, c.span.start));
-      const ownLine = comments.filter((c) => !sameLine.includes(c));
-      return [
-        this.trailing(sameLine, previous.span.end),
-        line,
-        ownLine.map((c) => [c.text, hardline]),
-        "-> ",
-        this.call(step),
-      ];
-    });
-    return group([this.call(steps[0]!), indent(CHAIN_INDENT, rest)]);
+    const arrow = (i: number): Doc => {
+      const previous = steps[i - 1]!;
+      const sameLine = between[i]!.filter((c) => !s.hasNewline(previous.span.end, c.span.start));
+      const ownLine = between[i]!.filter((c) => !sameLine.includes(c));
+      return [this.trailing(sameLine, previous.span.end), line, ownLine.map((c) => [c.text, hardline]), "-> ", this.call(steps[i]!)];
+    };
+    const arrows = steps.slice(1).map((_, k) => arrow(k + 1));
+    // A chain that starts at a tensor name keeps its first step beside it when that fits: `h = x -> conv2d(...)`.
+    if (steps[0]!.args === null && arrows.length > 0) arrows[0] = group(arrows[0]!);
+    return group([this.call(steps[0]!), indent(CHAIN_INDENT, arrows)]);
   }
 
   private call(call: ast.Call): Doc {
