@@ -112,7 +112,7 @@ describe("tokens of the examples", () => {
   it("mnist_convnet.nn", () => {
     const tokens = tokenize(readFileSync(join(root, "examples/mnist_convnet.nn"), "utf8"));
     expect(scopesOf(tokens, "//")).toContain("punctuation.definition.comment.nn");
-    expect(scopesOf(tokens, " The Keras \"Simple MNIST convnet\" example: 34,826 parameters.")).toContain(
+    expect(scopesOf(tokens, ' The Keras "Simple MNIST convnet" example: 34,826 parameters.')).toContain(
       "comment.line.double-slash.nn",
     );
     expect(scopesOf(tokens, "model")).toContain("keyword.declaration.model.nn");
@@ -158,12 +158,16 @@ describe("tokens of the examples", () => {
     const tokens = tokenize(text);
     // Block comments span lines; strings keep their escapes.
     expect(scopesOf(tokens, "/*")).toContain("punctuation.definition.comment.begin.nn");
-    expect(scopesOf(tokens, "   test/textmate.test.ts looks up tokens of this file by text. ")).toContain("comment.block.nn");
+    expect(scopesOf(tokens, "   test/textmate.test.ts looks up tokens of this file by text. ")).toContain(
+      "comment.block.nn",
+    );
     expect(scopesOf(tokens, "import")).toContain("keyword.control.import.nn");
     expect(scopesOf(tokens, "residual")).toContain("entity.name.function.block.nn");
     expect(scopesOf(tokens, "from")).toContain("keyword.control.from.nn");
     expect(scopesOf(tokens, "../check/lib/residual.nn")).toContain("string.quoted.double.nn");
-    expect(scopesOf(tokens, '\\"')).toEqual(expect.arrayContaining(["string.quoted.double.nn", "constant.character.escape.nn"]));
+    expect(scopesOf(tokens, '\\"')).toEqual(
+      expect.arrayContaining(["string.quoted.double.nn", "constant.character.escape.nn"]),
+    );
     expect(scopesOf(tokens, "\\\\")).toContain("constant.character.escape.nn");
     // Block headers: parameters, defaults.
     expect(scopesOf(tokens, "units")).toContain("variable.parameter.nn");
@@ -223,7 +227,7 @@ describe("the grammar knows the registry", () => {
     expect(scopeInModel(`  dense(4, activation: ${name})`, name)).toBe("support.constant.activation.nn");
   });
 
-  it.each((schemas.padding as { enum: string[] }).enum)("padding %s", (name) => {
+  it.each([...(schemas.padding as { readonly enum: readonly string[] }).enum])("padding %s", (name) => {
     expect(scopeInModel(`  conv2d(4, 3, padding: ${name})`, name)).toBe("support.constant.padding.nn");
   });
 
@@ -242,7 +246,9 @@ describe("context decides", () => {
   });
 
   it("keywords are whole words, and assert/expect are keywords only before a name", () => {
-    expect(scopeInModel("  embedding(input_dim: 10, output_dim: 4)", "input_dim")).toBe("variable.parameter.argument.nn");
+    expect(scopeInModel("  embedding(input_dim: 10, output_dim: 4)", "input_dim")).toBe(
+      "variable.parameter.argument.nn",
+    );
     expect(scopeInModel("  models = x -> dense(2)", "models")).toBe("variable.other.tensor.nn");
     expect(scopeInModel("  expect = x -> dense(2)", "expect")).toBe("variable.other.tensor.nn");
     expect(scopeInModel("  expect params == 1", "expect")).toBe("keyword.control.assert.nn");

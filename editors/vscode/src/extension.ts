@@ -6,7 +6,12 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
+import {
+  LanguageClient,
+  TransportKind,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from "vscode-languageclient/node";
 
 let client: LanguageClient | undefined;
 let output: vscode.LogOutputChannel | undefined;
@@ -36,7 +41,10 @@ export async function deactivate(): Promise<void> {
 function nncExecutable(): string {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const configured = vscode.workspace.getConfiguration("nnc").get<string>("path", "").trim();
-  if (configured) return folder && !path.isAbsolute(configured) && configured.includes("/") ? path.join(folder, configured) : configured;
+  if (configured)
+    return folder && !path.isAbsolute(configured) && configured.includes("/")
+      ? path.join(folder, configured)
+      : configured;
   const bin = process.platform === "win32" ? "nnc.cmd" : "nnc";
   if (vscode.workspace.isTrusted) {
     for (const workspaceFolder of vscode.workspace.workspaceFolders ?? []) {
