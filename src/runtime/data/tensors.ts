@@ -64,12 +64,16 @@ function encodeTargets(
   const indices = labels.map((label) => index.get(label)!);
   const perClass = `one output per class (${classes.length} classes)`;
   if (encoding === "one-hot") {
-    expectUnits(table, model, units, classes.length, perClass);
+    // The usual mix-up: one sigmoid unit for two classes wants binary_crossentropy, not a one-hot loss.
+    const advice = units === 1 && classes.length === 2 ? "; with one output unit, use loss: binary_crossentropy" : "";
+    expectUnits(table, model, units, classes.length, perClass + advice);
     return { y: () => tf.oneHot(tf.tensor1d(indices, "int32"), classes.length).toFloat(), classes };
   }
   // Class indices: one sigmoid unit for two classes (binary), or one unit per class (sparse).
   const fits = units !== null && (units === 1 ? classes.length <= 2 : units >= classes.length);
-  if (!fits) expectUnits(table, model, units, classes.length, perClass);
+  const advice =
+    units === 1 ? `; binary_crossentropy fits two classes, for ${classes.length} use sparse_categorical_crossentropy` : "";
+  if (!fits) expectUnits(table, model, units, classes.length, perClass + advice);
   return { y: () => tf.tensor2d(indices, [indices.length, 1]), classes };
 }
 
