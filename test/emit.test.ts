@@ -170,6 +170,7 @@ describe("emitted modules", () => {
     expect(Object.keys(history.history).sort()).toEqual([
       "acc",
       "loss",
+      "lr",
       "val_acc",
       "val_loss",
     ]);

@@ -8,6 +8,7 @@ import { registerExplain } from "./explain.js";
 import { registerLsp } from "./lsp.js";
 import { registerFmt } from "./fmt.js";
 import { registerSummary } from "./summary.js";
+import { registerSchedule } from "./schedule.js";
 import { registerTrain } from "./train.js";
 
 const program = new Command();
@@ -21,6 +22,7 @@ registerCheck(program);
 registerSummary(program);
 registerCompile(program);
 registerTrain(program);
+registerSchedule(program);
 registerExplain(program);
 registerLsp(program);
 registerFmt(program);

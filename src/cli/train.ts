@@ -46,10 +46,13 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
   try {
     const backend = await runtime.initBackend();
     process.stdout.write(`training ${model.name} on ${displayPath(String(train.data.args["path"] ?? ""))} (backend: ${backend})\n`);
-    const run = await runtime.trainModel(model, train, options.epochs === undefined ? {} : { epochs: options.epochs });
+    const run = await runtime.trainModel(model, train, {
+      runDir: out,
+      ...(options.epochs === undefined ? {} : { epochs: options.epochs }),
+    });
     const epochs = options.epochs ?? train.epochs;
     if (run.history.length < epochs) process.stdout.write(`stopped early after ${run.history.length} epochs\n`);
-    await runtime.saveRun(out, run);
+    await runtime.saveRun(out, run, run.written);
     process.stdout.write(`saved ${displayPath(out)}/ (model.json, weights.bin, history.json${run.labels ? ", labels.json" : ""})\n`);
   } catch (error) {
     if (!(error instanceof runtime.NncUserError)) throw error;

@@ -130,6 +130,10 @@ export const messages = {
   NN4006: error<{ where: string; reason: string }>("Malformed data", (a) => `${a.where}: ${a.reason}`),
   NN4007: error<{ detail: string }>("Data does not fit the model", (a) => a.detail),
   NN4008: error<{ key: string }>("Duplicate training setting", (a) => `${q(a.key)} is set more than once`),
+  NN4009: error<{ epoch: number; step: number; value: string }>(
+    "Loss is not a number",
+    (a) => `the loss became ${a.value} at epoch ${a.epoch}, step ${a.step}; training stopped`,
+  ),
 
   NN5001: warning<{ activation: string; loss: string; problem: string }>(
     "Output activation does not fit the loss",

@@ -174,16 +174,72 @@ function decaySchedule(name: string): Callable {
   };
 }
 
-/** Learning-rate schedules, Keras's arguments; the initial rate is the optimizer's `learning_rate`. */
+const numberList = { type: "array", items: { type: "number" }, minItems: 1 } as const;
+const nonNegative = { type: "number", minimum: 0 } as const;
+
+/**
+ * Learning-rate schedules, Keras's names and arguments (`keras.optimizers.schedules`); the initial rate is
+ * the optimizer's `learning_rate` (except for `piecewise_constant_decay`, whose `values` are the rates).
+ * `reduce_on_plateau` is Keras's ReduceLROnPlateau callback, here because it too decides the rate.
+ */
 export const schedules: Readonly<Record<string, Callable>> = {
   exponential_decay: decaySchedule("exponential_decay"),
   inverse_time_decay: decaySchedule("inverse_time_decay"),
+  piecewise_constant_decay: {
+    name: "piecewise_constant_decay",
+    positional: ["boundaries", "values"],
+    schema: objectSchema({ boundaries: numberList, values: { ...numberList, items: positiveNumber } }, ["boundaries", "values"]),
+  },
+  polynomial_decay: {
+    name: "polynomial_decay",
+    positional: ["decay_steps", "end_learning_rate", "power"],
+    schema: objectSchema(
+      {
+        decay_steps: decaySteps,
+        end_learning_rate: { ...nonNegative, default: 0.0001 },
+        power: { ...positiveNumber, default: 1 },
+        cycle: { type: "boolean", default: false },
+      },
+      ["decay_steps"],
+    ),
+  },
   cosine_decay: {
     name: "cosine_decay",
-    positional: ["decay_steps"],
-    schema: objectSchema({ decay_steps: decaySteps, alpha: { type: "number", minimum: 0, maximum: 1, default: 0 } }, [
-      "decay_steps",
-    ]),
+    positional: ["decay_steps", "alpha"],
+    schema: objectSchema(
+      {
+        decay_steps: decaySteps,
+        alpha: { type: "number", minimum: 0, maximum: 1, default: 0 },
+        warmup_target: positiveNumber,
+        warmup_steps: { type: "integer", minimum: 0, default: 0 },
+      },
+      ["decay_steps"],
+    ),
+  },
+  cosine_decay_restarts: {
+    name: "cosine_decay_restarts",
+    positional: ["first_decay_steps"],
+    schema: objectSchema(
+      {
+        first_decay_steps: decaySteps,
+        t_mul: { type: "number", minimum: 1, default: 2 },
+        m_mul: { ...positiveNumber, default: 1 },
+        alpha: { type: "number", minimum: 0, maximum: 1, default: 0 },
+      },
+      ["first_decay_steps"],
+    ),
+  },
+  reduce_on_plateau: {
+    name: "reduce_on_plateau",
+    positional: ["monitor"],
+    schema: objectSchema({
+      monitor: { type: "string", default: "val_loss" },
+      factor: { type: "number", exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.1 },
+      patience: { type: "integer", minimum: 0, default: 10 },
+      min_delta: { ...nonNegative, default: 0.0001 },
+      cooldown: { type: "integer", minimum: 0, default: 0 },
+      min_lr: { ...nonNegative, default: 0 },
+    }),
   },
 };
 
@@ -199,4 +255,19 @@ export const callbacks: Readonly<Record<string, Callable>> = {
       restore_best_weights: { type: "boolean", default: false },
     }),
   },
+  model_checkpoint: {
+    name: "model_checkpoint",
+    positional: ["monitor"],
+    schema: objectSchema({
+      monitor: { type: "string", default: "val_loss" },
+      save_best_only: { type: "boolean", default: false },
+      every: { type: "integer", minimum: 1, default: 1 },
+    }),
+  },
+  csv_logger: {
+    name: "csv_logger",
+    positional: ["path"],
+    schema: objectSchema({ path: { type: "string", minLength: 1, default: "log.csv" }, append: { type: "boolean", default: false } }),
+  },
+  terminate_on_nan: { name: "terminate_on_nan", positional: [], schema: objectSchema({}) },
 };

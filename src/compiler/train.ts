@@ -12,8 +12,9 @@ import type { IrCall, IrTrain, JsonValue } from "./ir.js";
 import { didYouMean } from "./suggest.js";
 import { callbacks, dataSources, losses, metrics, optimizers, schedules, type DataSourceKind } from "./train-options.js";
 
-const required = ["data", "loss", "optimizer", "epochs", "batch_size"] as const;
-const optional = ["metrics", "validation_split", "shuffle", "seed", "lr_schedule", "callbacks"] as const;
+/** The keys of a train block, required first (exported for the language server's completion). */
+export const required = ["data", "loss", "optimizer", "epochs", "batch_size"] as const;
+export const optional = ["metrics", "validation_split", "shuffle", "seed", "lr_schedule", "callbacks"] as const;
 type Key = (typeof required)[number] | (typeof optional)[number];
 const keys: readonly string[] = [...required, ...optional];
 
@@ -61,8 +62,7 @@ export function checkTrain(
   const shuffle = checker.optional(value("shuffle"), (v) => checker.boolean(v, "shuffle")) ?? true;
   const seed = checker.optional(value("seed"), (v) => checker.integer(v, "seed", 0)) ?? null;
   const lrSchedule =
-    checker.optional(value("lr_schedule"), (v) => checker.call(v, "lr_schedule", "learning-rate schedule", schedules)) ??
-    null;
+    checker.optional(value("lr_schedule"), (v) => checker.schedule(v, metricNames, validationSplit)) ?? null;
   const trainCallbacks =
     checker.optional(value("callbacks"), (v) => checker.callbacks(v, metricNames, validationSplit)) ?? [];
 
@@ -190,36 +190,63 @@ class TrainChecker {
     return { name: call.name, args };
   }
 
-  /**
-   * Callbacks; `early_stopping` must monitor a figure the training reports: the loss or a metric, with
-   * `val_` only when part of the data is held out for validation.
-   */
+  /** Callbacks; a callback with a `monitor` must watch a figure the training reports. */
   callbacks(value: ast.Value, metricNames: readonly string[], validationSplit: number): IrCall[] | undefined {
     const items = value.kind === "list" ? value.items : [value];
-    const checked = items.map((item) => this.call(item, "callbacks", "callback", callbacks));
     const result: IrCall[] = [];
-    checked.forEach((call, i) => {
-      if (!call) return;
-      const monitor = call.args["monitor"];
-      const figures = ["loss", ...metricNames];
-      const available = validationSplit > 0 ? [...figures, ...figures.map((f) => `val_${f}`)] : figures;
-      if (typeof monitor === "string" && !available.includes(monitor)) {
-        const item = items[i] as ast.Call;
-        const span = argumentSpan(item, "monitor", callbacks[call.name]!) ?? item.callee.span;
-        const why = monitor.startsWith("val_") && validationSplit === 0 ? " (set validation_split to get val_ figures)" : "";
-        this.report(
-          diagnostic(
-            "NN2005",
-            { file: this.file, span },
-            { name: "monitor", callee: call.name, problem: `must be one of ${available.join(", ")}, got "${monitor}"${why}` },
-            { hint: didYouMean(monitor, available) },
-          ),
-        );
-      } else {
-        result.push(call);
-      }
-    });
+    for (const item of items) {
+      const call = this.call(item, "callbacks", "callback", callbacks);
+      if (call && this.monitors(call, item as ast.Call, callbacks, metricNames, validationSplit)) result.push(call);
+    }
     return result.length === items.length ? result : undefined;
+  }
+
+  /**
+   * A learning-rate schedule: `piecewise_constant_decay` needs one value more than it has boundaries, in
+   * increasing order; `reduce_on_plateau` must watch a figure the training reports.
+   */
+  schedule(value: ast.Value, metricNames: readonly string[], validationSplit: number): IrCall | undefined {
+    const call = this.call(value, "lr_schedule", "learning-rate schedule", schedules);
+    if (!call) return undefined;
+    if (call.name === "piecewise_constant_decay") {
+      const boundaries = call.args["boundaries"] as number[];
+      const values = call.args["values"] as number[];
+      if (values.length !== boundaries.length + 1) {
+        return this.invalid(value, "lr_schedule", `needs one value more than boundaries: ${boundaries.length} boundaries, ${values.length} values`);
+      }
+      if (boundaries.some((b, i) => i > 0 && b <= boundaries[i - 1]!)) {
+        return this.invalid(value, "lr_schedule", "boundaries must increase");
+      }
+    }
+    return this.monitors(call, value as ast.Call, schedules, metricNames, validationSplit) ? call : undefined;
+  }
+
+  /**
+   * True when `call` has no `monitor`, or monitors the loss or a metric, with `val_` only when part of the
+   * data is held out for validation.
+   */
+  monitors(
+    call: IrCall,
+    item: ast.Call,
+    table: Readonly<Record<string, Callable>>,
+    metricNames: readonly string[],
+    validationSplit: number,
+  ): boolean {
+    const monitor = call.args["monitor"];
+    const figures = ["loss", ...metricNames];
+    const available = validationSplit > 0 ? [...figures, ...figures.map((f) => `val_${f}`)] : figures;
+    if (typeof monitor !== "string" || available.includes(monitor)) return true;
+    const span = argumentSpan(item, "monitor", table[call.name]!) ?? item.callee.span;
+    const why = monitor.startsWith("val_") && validationSplit === 0 ? " (set validation_split to get val_ figures)" : "";
+    this.report(
+      diagnostic(
+        "NN2005",
+        { file: this.file, span },
+        { name: "monitor", callee: call.name, problem: `must be one of ${available.join(", ")}, got "${monitor}"${why}` },
+        { hint: didYouMean(monitor, available) },
+      ),
+    );
+    return false;
   }
 }
 

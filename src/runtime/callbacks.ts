@@ -1,47 +1,95 @@
 /**
  * The `callbacks` and `lr_schedule` of a train block as tfjs callbacks. tfjs's EarlyStopping stops training but cannot
  * restore the best weights (it throws "not implemented"), so `restore_best_weights` is a small callback
- * of our own that watches the same figure with the same rule.
+ * of our own that watches the same figure with the same rule. Every run also logs its learning rate (`lr`)
+ * and stops on a loss that is NaN or infinite (Keras's TerminateOnNaN, on by default here).
  */
+import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { IrCall, IrTrain } from "../compiler/ir.js";
+import { CsvLogger, ModelCheckpoint, TerminateOnNaN, type FileCallback } from "./file-callbacks.js";
 import { tfjsFigureName } from "./figures.js";
-import { LearningRateScheduler } from "./schedules.js";
+import { LearningRateScheduler, ReduceOnPlateau, logValue } from "./schedule-callbacks.js";
 
 /** What the callbacks need from a train block. */
 export type CallbackSettings = Pick<IrTrain, "metrics" | "callbacks" | "lrSchedule" | "batchSize">;
+
+export interface CallbackOptions {
+  /**
+   * Where `model_checkpoint` and `csv_logger` write: the run directory. Default: `runs/<model>` below the
+   * working directory, where `nnc train` saves a run by default.
+   */
+  readonly runDir?: string;
+}
 
 /**
  * The train block's `callbacks` and `lr_schedule` as tfjs callbacks for `model.fit`. The schedule starts
  * from `optimizer`'s learning rate and counts batches of `batchSize` over the `trainingRows` that fit trains
  * on (`loadTrainingData` says how many).
  */
-export function trainingCallbacks(settings: CallbackSettings, optimizer: tf.Optimizer, trainingRows: number): tf.Callback[] {
-  const callbacks = settings.callbacks.flatMap((call) => fromCall(call, settings.metrics));
-  if (settings.lrSchedule) {
-    const steps = Math.ceil(trainingRows / settings.batchSize);
-    callbacks.push(new LearningRateScheduler(settings.lrSchedule, optimizer, steps));
+export function trainingCallbacks(
+  settings: CallbackSettings,
+  optimizer: tf.Optimizer,
+  trainingRows: number,
+  options: CallbackOptions = {},
+): tf.Callback[] {
+  const steps = Math.ceil(trainingRows / settings.batchSize);
+  // First the rate, so that every later callback (and fit's History) sees this epoch's `lr`.
+  const callbacks: tf.Callback[] = [new LearningRateScheduler(settings.lrSchedule, optimizer, steps), new TerminateOnNaN()];
+  for (const call of settings.callbacks) callbacks.push(...fromCall(call, settings.metrics, options.runDir));
+  if (settings.lrSchedule?.name === "reduce_on_plateau") {
+    const a = settings.lrSchedule.args;
+    const keras = String(a["monitor"]);
+    const settingsOf = {
+      monitor: tfjsFigureName(keras, settings.metrics),
+      mode: higherIsBetter(keras) ? ("max" as const) : ("min" as const),
+      factor: Number(a["factor"]),
+      patience: Number(a["patience"]),
+      minDelta: Number(a["min_delta"]),
+      cooldown: Number(a["cooldown"]),
+      minLr: Number(a["min_lr"]),
+    };
+    callbacks.push(new ReduceOnPlateau(settingsOf, optimizer));
   }
   return callbacks;
 }
 
-function fromCall(call: IrCall, metrics: readonly string[]): tf.Callback[] {
+/** The files that file-writing callbacks among `callbacks` wrote (absolute paths). */
+export function writtenFiles(callbacks: readonly tf.Callback[]): string[] {
+  return callbacks.flatMap((c) => [...((c as unknown as Partial<FileCallback>).written ?? [])]);
+}
+
+function fromCall(call: IrCall, metrics: readonly string[], runDir: string | undefined): tf.Callback[] {
+  const keras = String(call.args["monitor"]);
+  const monitor = tfjsFigureName(keras, metrics);
+  const mode = higherIsBetter(keras) ? "max" : "min";
+  const where = (model: tf.LayersModel) => runDir ?? path.resolve("runs", model.name);
   switch (call.name) {
     case "early_stopping": {
-      const keras = String(call.args["monitor"]);
-      const monitor = tfjsFigureName(keras, metrics);
-      const mode = higherIsBetter(keras) ? "max" : "min";
       const minDelta = Number(call.args["min_delta"]);
       const stopping = tf.callbacks.earlyStopping({ monitor, mode, minDelta, patience: Number(call.args["patience"]) });
       return call.args["restore_best_weights"] ? [stopping, new RestoreBestWeights(monitor, mode, minDelta)] : [stopping];
     }
+    case "model_checkpoint":
+      return [
+        new ModelCheckpoint(where, {
+          monitor,
+          mode,
+          saveBestOnly: Boolean(call.args["save_best_only"]),
+          every: Number(call.args["every"]),
+        }),
+      ];
+    case "csv_logger":
+      return [new CsvLogger(where, String(call.args["path"]), Boolean(call.args["append"]), metrics)];
+    case "terminate_on_nan":
+      return []; // always on
     default:
       throw new Error(`trainingCallbacks: no runtime for callback '${call.name}'`);
   }
 }
 
 /** Keras's "auto" mode: accuracies and friends grow, losses and errors shrink. */
-function higherIsBetter(figure: string): boolean {
+export function higherIsBetter(figure: string): boolean {
   return /acc|precision|recall/.test(figure);
 }
 
@@ -59,8 +107,8 @@ class RestoreBestWeights extends tf.Callback {
   }
 
   override async onEpochEnd(_epoch: number, logs?: tf.Logs): Promise<void> {
-    const value = logs?.[this.monitor];
-    if (typeof value !== "number") return;
+    const value = await logValue(logs, this.monitor);
+    if (value === undefined) return;
     const score = this.mode === "max" ? -value : value;
     if (score < this.best - this.minDelta) {
       this.best = score;

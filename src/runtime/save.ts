@@ -25,19 +25,56 @@ export interface Run {
 
 const weightsFile = "weights.bin";
 
-/** Writes `run` to `dir`, replacing an earlier run there. */
-export async function saveRun(dir: string, run: Run): Promise<void> {
+/**
+ * Writes `run` to `dir`, replacing an earlier run there. Files that callbacks wrote into `dir` during this
+ * run (`keep`: a checkpoint, a CSV log) are carried over into the new directory.
+ */
+export async function saveRun(dir: string, run: Run, keep: readonly string[] = []): Promise<void> {
   const target = path.resolve(dir);
+  await writeModelDirectory(target, run.model, async (temporary) => {
+    await writeJson(path.join(temporary, "history.json"), run.history);
+    if (run.labels) await writeJson(path.join(temporary, "labels.json"), run.labels);
+    for (const file of keep) {
+      const relative = path.relative(target, file);
+      if (relative.startsWith("..") || path.isAbsolute(relative) || relative.startsWith(".tmp-")) continue;
+      await mkdir(path.dirname(path.join(temporary, relative)), { recursive: true });
+      await rename(file, path.join(temporary, relative)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== "ENOENT") throw error;
+      });
+    }
+  });
+}
+
+/**
+ * Writes `model` (and whatever `extra` adds) into a temporary sibling of `target`, then renames it into
+ * place: `target` holds the old files or the new ones, never half of each.
+ */
+export async function writeModelDirectory(
+  target: string,
+  model: tf.LayersModel,
+  extra: (dir: string) => Promise<void>,
+): Promise<void> {
   await mkdir(path.dirname(target), { recursive: true });
   const temporary = `${target}.tmp-${process.pid}-${Date.now()}`;
   await mkdir(temporary);
   try {
-    await run.model.save(tf.io.withSaveHandler((artifacts) => writeArtifacts(temporary, artifacts)));
-    await writeJson(path.join(temporary, "history.json"), run.history);
-    if (run.labels) await writeJson(path.join(temporary, "labels.json"), run.labels);
+    await model.save(tf.io.withSaveHandler((artifacts) => writeArtifacts(temporary, artifacts)));
+    await extra(temporary);
     await replaceDirectory(temporary, target);
   } catch (error) {
     await rm(temporary, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Writes a file atomically: a temporary file in the same directory, renamed over `file`. */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}-${Date.now()}`);
+  try {
+    await writeFile(temporary, data);
+    await rename(temporary, file);
+  } catch (error) {
+    await rm(temporary, { force: true });
     throw error;
   }
 }
@@ -63,7 +100,7 @@ async function writeArtifacts(dir: string, artifacts: tf.io.ModelArtifacts): Pro
   };
 }
 
-function writeJson(file: string, value: unknown): Promise<void> {
+export function writeJson(file: string, value: unknown): Promise<void> {
   return writeFile(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 

@@ -8,7 +8,7 @@ import type { IrModel, IrTrain } from "../compiler/ir.js";
 import { losses, metrics, optimizers } from "../compiler/train-options.js";
 import { initBackend } from "./backend.js";
 import { buildModel } from "./build.js";
-import { trainingCallbacks } from "./callbacks.js";
+import { trainingCallbacks, writtenFiles } from "./callbacks.js";
 import { loadTrainingData, type TrainingData } from "./data/training-data.js";
 import { figureNames, kerasFigures } from "./figures.js";
 import { progressCallback } from "./progress.js";
@@ -20,11 +20,15 @@ export interface TrainOptions {
   readonly epochs?: number;
   /** Where progress goes: bars on a terminal, one line per epoch otherwise. Default: stdout. */
   readonly output?: NodeJS.WritableStream & { readonly isTTY?: boolean };
+  /** The run directory, where `model_checkpoint` and `csv_logger` write. Default: `runs/<model>`. */
+  readonly runDir?: string;
 }
 
 export interface TrainedRun extends Run {
   /** tfjs's own History, with tfjs's keys. */
   readonly tfjsHistory: tf.History;
+  /** Files callbacks wrote into the run directory during training (for `saveRun` to keep). */
+  readonly written: readonly string[];
 }
 
 /**
@@ -61,6 +65,7 @@ export async function trainModel(model: IrModel, train: IrTrain, options: TrainO
         stream: options.output ?? process.stdout,
         figures: (logs) => kerasFigures(logs, names),
       });
+      const callbacks = trainingCallbacks(train, optimizer, data.trainingRows, options.runDir ? { runDir: options.runDir } : {});
       const history = await tfModel.fit(data.xs, data.ys, {
         epochs,
         batchSize: train.batchSize,
@@ -68,14 +73,14 @@ export async function trainModel(model: IrModel, train: IrTrain, options: TrainO
         shuffle: train.shuffle,
         verbose: 0,
         // fit() takes either callback objects or plain hooks, never a mix: the progress hooks are wrapped.
-        callbacks: [new tf.CustomCallback(progress), ...trainingCallbacks(train, optimizer, data.trainingRows)],
+        callbacks: [new tf.CustomCallback(progress), ...callbacks],
       });
       const records = history.epoch.map((epoch) => {
         const logs: tf.Logs = {};
         for (const [key, values] of Object.entries(history.history)) logs[key] = Number(values[epoch]);
-        return { epoch: epoch + 1, ...kerasFigures(logs, names) } as EpochRecord;
+        return { epoch: epoch + 1, ...kerasFigures(logs, [...names, ["lr", "lr"]]) } as EpochRecord;
       });
-      return { model: tfModel, history: records, labels: data.labels, tfjsHistory: history };
+      return { model: tfModel, history: records, labels: data.labels, tfjsHistory: history, written: writtenFiles(callbacks) };
     } finally {
       tf.dispose([data.xs, data.ys]);
     }

@@ -66,7 +66,10 @@ describe("trainModel", () => {
     const output = quiet();
     const run = await trainModel(blobs, blobsTrain, { output });
     expect(run.history).toHaveLength(15);
-    expect(Object.keys(run.history[0]!)).toEqual(["epoch", "loss", "accuracy", "val_loss", "val_accuracy"]);
+    expect(Object.keys(run.history[0]!)).toEqual(["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "lr"]);
+    // exponential_decay(decay_steps: 10, decay_rate: 0.9) from 0.1: the rate of each epoch's last step
+    // (36 training rows in batches of 8: 5 steps per epoch).
+    run.history.forEach((record, i) => expect(record.lr).toBeCloseTo(0.1 * 0.9 ** ((5 * i + 4) / 10), 6));
     expect(run.history.at(-1)!.accuracy).toBeGreaterThanOrEqual(0.9);
     expect(run.labels).toEqual({ column: "side", classes: ["left", "right"] });
     expect(output.text.split("\n")[0]).toMatch(/^epoch 1\/15 - \d+ms - loss: \d\.\d{4} - accuracy: .* - val_accuracy: /);

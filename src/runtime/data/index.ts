@@ -29,3 +29,8 @@ export function loadTable(source: IrCall): Table {
       throw new Error(`loadTable: no reader for data source '${source.name}'`);
   }
 }
+
+/** How many examples a data source holds (reads and checks it whole). */
+export function countRows(source: IrCall): number {
+  return loadTable(source).labels.length;
+}

@@ -1,0 +1,136 @@
+/**
+ * Callbacks that watch the loss or write next to the run: `terminate_on_nan` (always on), `model_checkpoint`
+ * and `csv_logger`. Every file is written atomically (a temporary sibling renamed into place), so a crash
+ * mid-write leaves the previous version.
+ */
+import { mkdir, readFile } from "node:fs/promises";
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { NncUserError } from "./errors.js";
+import { figureNames, kerasFigures } from "./figures.js";
+import { writeFileAtomic, writeJson, writeModelDirectory } from "./save.js";
+import { logValue } from "./schedule-callbacks.js";
+
+/** A callback that writes files into the run directory; `saveRun` keeps them. */
+export interface FileCallback {
+  readonly written: ReadonlySet<string>;
+}
+
+/** The run directory for a model: fixed, or derived from the model's name. */
+export type RunDirectory = (model: tf.LayersModel) => string;
+
+/**
+ * Keras's TerminateOnNaN, and more talkative: a loss that is NaN or infinite stops training with an
+ * NN4009 error naming the epoch and step (both 1-based, as the progress bar counts them).
+ */
+export class TerminateOnNaN extends tf.Callback {
+  private epoch = 0;
+
+  override async onEpochBegin(epoch: number): Promise<void> {
+    this.epoch = epoch;
+  }
+
+  override async onBatchEnd(batch: number, logs?: tf.Logs): Promise<void> {
+    const loss = await logValue(logs, "loss");
+    if (loss === undefined || Number.isFinite(loss)) return;
+    throw new NncUserError(
+      "NN4009",
+      { epoch: this.epoch + 1, step: batch + 1, value: String(loss) },
+      "try a lower learning_rate; a rate that is too high makes the weights diverge",
+    );
+  }
+}
+
+export interface CheckpointSettings {
+  /** The tfjs log key of the watched figure. */
+  readonly monitor: string;
+  readonly mode: "min" | "max";
+  readonly saveBestOnly: boolean;
+  readonly every: number;
+}
+
+/**
+ * Keras's ModelCheckpoint: after an epoch, saves the model to `<run>/checkpoint/` (model.json, weights.bin,
+ * checkpoint.json with the epoch and its figures) when the monitored figure improved (`save_best_only`),
+ * or every `every` epochs.
+ */
+export class ModelCheckpoint extends tf.Callback implements FileCallback {
+  readonly written = new Set<string>();
+  private best = Infinity;
+
+  constructor(
+    private readonly runDir: RunDirectory,
+    private readonly settings: CheckpointSettings,
+  ) {
+    super();
+  }
+
+  override async onEpochEnd(epoch: number, logs?: tf.Logs): Promise<void> {
+    if (this.settings.saveBestOnly) {
+      const value = await logValue(logs, this.settings.monitor);
+      if (value === undefined) return;
+      const score = this.settings.mode === "max" ? -value : value;
+      if (!(score < this.best)) return;
+      this.best = score;
+    } else if ((epoch + 1) % this.settings.every !== 0) {
+      return;
+    }
+    const model = this.model as tf.LayersModel;
+    const dir = path.join(this.runDir(model), "checkpoint");
+    const figures: Record<string, number> = {};
+    for (const key of Object.keys(logs ?? {})) {
+      const value = await logValue(logs, key);
+      if (value !== undefined) figures[key] = value;
+    }
+    await writeModelDirectory(dir, model, (temporary) =>
+      writeJson(path.join(temporary, "checkpoint.json"), { epoch: epoch + 1, figures }),
+    );
+    this.written.add(dir);
+  }
+}
+
+/**
+ * Keras's CSVLogger: one row per epoch, `epoch` then the figures under their Keras names and `lr`. The
+ * whole file is rewritten atomically after each epoch; with `append`, rows from an earlier run stay.
+ */
+export class CsvLogger extends tf.Callback implements FileCallback {
+  readonly written = new Set<string>();
+  private readonly names: [string, string][];
+  private lines: string[] = [];
+
+  constructor(
+    private readonly runDir: RunDirectory,
+    private readonly file: string,
+    private readonly append: boolean,
+    metrics: readonly string[],
+  ) {
+    super();
+    this.names = [...figureNames(metrics), ["lr", "lr"]];
+  }
+
+  override async onTrainBegin(): Promise<void> {
+    this.lines = [];
+    if (!this.append) return;
+    const previous = await readFile(this.target(), "utf8").catch(() => "");
+    this.lines = previous.split("\n").filter((line) => line !== "");
+  }
+
+  override async onEpochEnd(epoch: number, logs?: tf.Logs): Promise<void> {
+    const resolved: tf.Logs = {};
+    for (const [, key] of this.names) {
+      const value = await logValue(logs, key);
+      if (value !== undefined) resolved[key] = value;
+    }
+    const figures = kerasFigures(resolved, this.names);
+    if (this.lines.length === 0) this.lines.push(["epoch", ...Object.keys(figures)].join(","));
+    this.lines.push([epoch + 1, ...Object.values(figures)].join(","));
+    const target = this.target();
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFileAtomic(target, `${this.lines.join("\n")}\n`);
+    this.written.add(target);
+  }
+
+  private target(): string {
+    return path.resolve(this.runDir(this.model as tf.LayersModel), this.file);
+  }
+}

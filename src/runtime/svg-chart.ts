@@ -1,0 +1,123 @@
+/**
+ * Small line charts as SVG text: axes with round-number ticks, one polyline per series, a legend. Used for
+ * the learning-rate plot (`nnc schedule --plot`) and the loss and metric plots of a run (`nnc plot`). Plain
+ * string building, no dependencies: the output is a few kilobytes and opens in any browser.
+ */
+
+export interface Series {
+  readonly name: string;
+  readonly points: readonly (readonly [number, number])[];
+  /** Drawn dashed (validation figures). */
+  readonly dashed?: boolean;
+}
+
+export interface Panel {
+  readonly title: string;
+  /** A smaller second line under the title. */
+  readonly subtitle?: string;
+  readonly xLabel: string;
+  readonly series: readonly Series[];
+}
+
+const width = 640;
+const panelHeight = 300;
+const margin = { left: 72, right: 24, top: 52, bottom: 48 };
+const colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"];
+
+/** One SVG with `panels` stacked vertically, each a line chart with its own axes and legend. */
+export function renderChart(panels: readonly Panel[]): string {
+  const height = panelHeight * panels.length;
+  const body = panels.map((panel, i) => renderPanel(panel, i * panelHeight)).join("\n");
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+    body,
+    "</svg>",
+    "",
+  ].join("\n");
+}
+
+function renderPanel(panel: Panel, top: number): string {
+  const points = panel.series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+  const xs = ticks(points.map(([x]) => x));
+  const ys = ticks(points.map(([, y]) => y));
+  const plot = { left: margin.left, right: width - margin.right, top: top + margin.top, bottom: top + panelHeight - margin.bottom };
+  const sx = (x: number) => plot.left + ((x - xs.min) / (xs.max - xs.min)) * (plot.right - plot.left);
+  const sy = (y: number) => plot.bottom - ((y - ys.min) / (ys.max - ys.min)) * (plot.bottom - plot.top);
+  const out: string[] = [`<g>`];
+  out.push(text(width / 2, top + 20, escape(panel.title), { anchor: "middle", size: 14, weight: "bold" }));
+  if (panel.subtitle) out.push(text(width / 2, top + 37, escape(panel.subtitle), { anchor: "middle", size: 11 }));
+  for (const y of ys.values) {
+    out.push(`<line x1="${plot.left}" y1="${f(sy(y))}" x2="${plot.right}" y2="${f(sy(y))}" stroke="#e5e5e5"/>`);
+    out.push(text(plot.left - 6, sy(y) + 4, label(y, ys.step), { anchor: "end" }));
+  }
+  for (const x of xs.values) {
+    out.push(`<line x1="${f(sx(x))}" y1="${plot.bottom}" x2="${f(sx(x))}" y2="${plot.bottom + 5}" stroke="#333"/>`);
+    out.push(text(sx(x), plot.bottom + 18, label(x, xs.step), { anchor: "middle" }));
+  }
+  out.push(`<polyline points="${plot.left},${plot.top} ${plot.left},${plot.bottom} ${plot.right},${plot.bottom}" fill="none" stroke="#333"/>`);
+  out.push(text((plot.left + plot.right) / 2, plot.bottom + 38, escape(panel.xLabel), { anchor: "middle" }));
+  panel.series.forEach((series, i) => {
+    const color = colors[i % colors.length]!;
+    const path = series.points
+      .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y))
+      .map(([x, y]) => `${f(sx(x))},${f(sy(y))}`)
+      .join(" ");
+    const dash = series.dashed ? ` stroke-dasharray="6 4"` : "";
+    out.push(`<polyline points="${path}" fill="none" stroke="${color}" stroke-width="2"${dash}/>`);
+    if (series.points.length === 1) {
+      const [x, y] = series.points[0]!;
+      out.push(`<circle cx="${f(sx(x))}" cy="${f(sy(y))}" r="3" fill="${color}"/>`);
+    }
+    const ly = plot.top + 8 + i * 18;
+    out.push(`<line x1="${plot.right - 130}" y1="${ly}" x2="${plot.right - 106}" y2="${ly}" stroke="${color}" stroke-width="2"${dash}/>`);
+    out.push(text(plot.right - 100, ly + 4, escape(series.name), {}));
+  });
+  out.push("</g>");
+  return out.join("\n");
+}
+
+/** Round-number ticks covering `values` (Heckbert's "nice numbers"). */
+export function ticks(values: readonly number[]): { min: number; max: number; step: number; values: number[] } {
+  let lo = values.length ? Math.min(...values) : 0;
+  let hi = values.length ? Math.max(...values) : 1;
+  if (lo === hi) {
+    const pad = lo === 0 ? 1 : Math.abs(lo) * 0.1;
+    lo -= pad;
+    hi += pad;
+  }
+  const step = niceStep((hi - lo) / 5);
+  const min = Math.floor(lo / step) * step;
+  const max = Math.ceil(hi / step) * step;
+  const out: number[] = [];
+  for (let v = min; v <= max + step / 2; v += step) out.push(Number(v.toPrecision(12)));
+  return { min, max, step, values: out };
+}
+
+function niceStep(rough: number): number {
+  const power = 10 ** Math.floor(Math.log10(rough));
+  const fraction = rough / power;
+  return (fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10) * power;
+}
+
+function label(value: number, step: number): string {
+  if (value === 0) return "0";
+  if (Math.abs(value) < 1e-3 || Math.abs(value) >= 1e6) return value.toExponential(step < Math.abs(value) / 100 ? 2 : 1);
+  const decimals = Math.max(0, -Math.floor(Math.log10(step)));
+  return value.toFixed(decimals);
+}
+
+function text(x: number, y: number, content: string, o: { anchor?: string; size?: number; weight?: string }): string {
+  const anchor = o.anchor ? ` text-anchor="${o.anchor}"` : "";
+  const size = o.size ? ` font-size="${o.size}"` : "";
+  const weight = o.weight ? ` font-weight="${o.weight}"` : "";
+  return `<text x="${f(x)}" y="${f(y)}"${anchor}${size}${weight} fill="#222">${content}</text>`;
+}
+
+function f(n: number): string {
+  return String(Math.round(n * 10) / 10);
+}
+
+function escape(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
