@@ -1,0 +1,182 @@
+/**
+ * Completion and signature help, from the cursor's context in the text (see cursor.ts) and the registries:
+ * layer kinds and blocks where a layer can go, argument names inside a call, enum values after `name:`,
+ * tensor names where a chain starts, keys and named values in a `train` block.
+ */
+import {
+  CompletionItemKind,
+  InsertTextFormat,
+  type CompletionItem,
+  type SignatureHelp,
+  type SignatureInformation,
+} from "vscode-languageserver/node";
+import type { Callable } from "../compiler/args.js";
+import { layerKinds, lookupLayer } from "../compiler/layers/index.js";
+import { optional as optionalTrainKeys, required as requiredTrainKeys } from "../compiler/train.js";
+import { callbacks, dataSources, losses, metrics, optimizers, schedules } from "../compiler/train-options.js";
+import type { Analysis } from "./analysis.js";
+import { argumentSchemas, blockSignature, describeArgument, enumValues, lookupCallable } from "./callables.js";
+import { cursorAt, type Cursor, type OpenCall } from "./cursor.js";
+import { indexOf } from "./hover.js";
+
+const keywords = { model: ["input", "output", "repeat"], block: ["return", "repeat"], top: ["model", "block", "train", "import"] };
+
+export function complete(analysis: Analysis, offset: number): CompletionItem[] {
+  const cursor = cursorAt(analysis.text, offset);
+  const items = completions(analysis, offset, cursor);
+  const seen = new Set<string>();
+  return items.filter((item) => (seen.has(item.label) ? false : (seen.add(item.label), true)));
+}
+
+function completions(analysis: Analysis, offset: number, cursor: Cursor): CompletionItem[] {
+  const { namespace } = analysis.semantic;
+  if (cursor.declaration === "top") return words(keywords.top, CompletionItemKind.Keyword);
+  if (cursor.declaration === "train") return trainCompletions(analysis, cursor);
+  const call = cursor.call;
+  if (call) {
+    const callable = lookupCallable(call.callee, namespace);
+    if (call.argument) {
+      const schema = callable ? argumentSchemas(callable)[call.argument] : undefined;
+      return [...words(enumValues(schema), CompletionItemKind.EnumMember), ...(callable?.what === "block" ? [] : paramNames(analysis, offset))];
+    }
+    const items: CompletionItem[] = [];
+    if (callable && call.atName) items.push(...argumentNames(callable, call));
+    // A positional slot may take a tensor (`add(a, b)`) or a nested layer (`bidirectional(lstm(8))`).
+    items.push(...tensors(analysis, offset), ...paramNames(analysis, offset));
+    if (callable?.layer?.name === "bidirectional" || callable?.layer?.name === "time_distributed") items.push(...layers(analysis));
+    return items;
+  }
+  if (cursor.inList) return paramNames(analysis, offset);
+  if (cursor.afterArrow) return layers(analysis);
+  if (cursor.afterEquals) return [...tensors(analysis, offset), ...layers(analysis)];
+  if (cursor.statementStart) {
+    return [...layers(analysis), ...tensors(analysis, offset), ...words(keywords[cursor.declaration], CompletionItemKind.Keyword)];
+  }
+  return [];
+}
+
+function words(names: readonly string[], kind: CompletionItemKind, detail?: string): CompletionItem[] {
+  return names.map((label) => ({ label, kind, ...(detail ? { detail } : {}) }));
+}
+
+/** Every layer kind and block name, each inserted with its parentheses. */
+function layers(analysis: Analysis): CompletionItem[] {
+  const items: CompletionItem[] = layerKinds.flatMap((kind) =>
+    [kind.name, ...(kind.aliases ?? [])].map((label) => ({
+      label,
+      kind: CompletionItemKind.Class,
+      detail: `${kind.name}(${kind.positional.join(", ")})`,
+      documentation: kind.doc,
+      insertText: `${label}($0)`,
+      insertTextFormat: InsertTextFormat.Snippet,
+    })),
+  );
+  for (const [name, def] of analysis.semantic.namespace) {
+    if (!def) continue;
+    items.push({
+      label: name,
+      kind: CompletionItemKind.Function,
+      detail: blockSignature(def.decl),
+      insertText: `${name}($0)`,
+      insertTextFormat: InsertTextFormat.Snippet,
+    });
+  }
+  return items;
+}
+
+function tensors(analysis: Analysis, offset: number): CompletionItem[] {
+  return indexOf(analysis)
+    .tensorsBefore(offset)
+    .map((b) => ({ label: b.name.text, kind: CompletionItemKind.Variable, detail: "tensor" }));
+}
+
+function paramNames(analysis: Analysis, offset: number): CompletionItem[] {
+  const index = indexOf(analysis);
+  const body = index.bodies.find((b) => b.span.start <= offset && offset <= b.span.end);
+  if (!body?.key.startsWith("block:")) return [];
+  const names = new Set(index.occurrences.filter((o) => o.symbol.kind === "param" && o.symbol.key.startsWith(`${body.key}:`)).map((o) => o.symbol.name));
+  return words([...names], CompletionItemKind.Variable, "block parameter");
+}
+
+/** `units: integer >= 1` with its default, for the arguments not written yet (by name or by position). */
+function argumentNames(callable: Callable, call: OpenCall): CompletionItem[] {
+  const positionalWritten = callable.positional.slice(0, call.index - call.named.length);
+  const common = ["name", "trainable"];
+  return Object.keys(argumentSchemas(callable))
+    .filter((name) => !call.named.includes(name) && !positionalWritten.includes(name))
+    .map((name, i) => {
+      const d = describeArgument(callable, name);
+      return {
+        label: name,
+        kind: CompletionItemKind.Property,
+        detail: `${d.type}${d.default ? ` = ${d.default}` : d.required ? " (required)" : ""}`,
+        insertText: `${name}: `,
+        sortText: String(common.includes(name) ? 900 + i : i).padStart(3, "0"),
+      };
+    });
+}
+
+const trainValues: Readonly<Record<string, readonly [Readonly<Record<string, unknown>>, CompletionItemKind]>> = {
+  loss: [losses, CompletionItemKind.EnumMember],
+  metrics: [metrics, CompletionItemKind.EnumMember],
+  optimizer: [optimizers, CompletionItemKind.Function],
+  lr_schedule: [schedules, CompletionItemKind.Function],
+  callbacks: [callbacks, CompletionItemKind.Function],
+  data: [dataSources, CompletionItemKind.Function],
+};
+
+function trainCompletions(analysis: Analysis, cursor: Cursor): CompletionItem[] {
+  const call = cursor.call;
+  if (call) {
+    const callable = lookupCallable(call.callee, analysis.semantic.namespace);
+    if (!callable) return [];
+    if (call.argument) return words(enumValues(argumentSchemas(callable)[call.argument]), CompletionItemKind.EnumMember);
+    return call.atName ? argumentNames(callable, call) : [];
+  }
+  if (cursor.trainKey) {
+    const values = trainValues[cursor.trainKey];
+    if (cursor.trainKey === "shuffle") return words(["true", "false"], CompletionItemKind.Keyword);
+    return values ? words(Object.keys(values[0]), values[1], cursor.trainKey) : [];
+  }
+  if (!cursor.statementStart) return [];
+  return [
+    ...requiredTrainKeys.map((key) => ({ label: key, kind: CompletionItemKind.Field, detail: "required", insertText: `${key}: ` })),
+    ...optionalTrainKeys.map((key) => ({ label: key, kind: CompletionItemKind.Field, detail: "optional", insertText: `${key}: ` })),
+  ];
+}
+
+/** Signature help inside a call: positional arguments first, then the named ones with defaults. */
+export function signatureHelp(analysis: Analysis, offset: number): SignatureHelp | null {
+  const call = cursorAt(analysis.text, offset).call;
+  if (!call) return null;
+  const callable = lookupCallable(call.callee, analysis.semantic.namespace);
+  if (!callable) return null;
+  // Positional arguments first; `name` and `trainable`, which every layer takes, last.
+  const common = ["name", "trainable"];
+  const named = Object.keys(argumentSchemas(callable)).filter((n) => !callable.positional.includes(n));
+  const names = [
+    ...callable.positional,
+    ...named.filter((n) => !common.includes(n)),
+    ...named.filter((n) => common.includes(n)),
+  ];
+  let label = `${call.callee}(`;
+  const parameters: SignatureInformation["parameters"] = [];
+  names.forEach((name, i) => {
+    const d = describeArgument(callable, name);
+    const text = callable.positional.includes(name) ? name : `${name}: ${d.default ?? "…"}`;
+    if (i > 0) label += ", ";
+    parameters.push({ label: [label.length, label.length + text.length], documentation: d.type });
+    label += text;
+  });
+  label += ")";
+  // Merge layers take tensors positionally: no argument slot is active then.
+  const merge = lookupLayer(call.callee)?.inputs !== undefined;
+  const activeParameter =
+    call.argument !== undefined
+      ? names.indexOf(call.argument)
+      : merge || call.index >= callable.positional.length
+        ? names.length
+        : call.index;
+  const doc = callable.doc ?? `${callable.what} ${callable.name}`;
+  return { signatures: [{ label, documentation: doc, parameters }], activeSignature: 0, activeParameter };
+}

@@ -1,0 +1,232 @@
+/**
+ * The language server: `nnc lsp --stdio`. Parse and check only (never the runtime); every request handler is
+ * wrapped so that no input, however half-typed, can bring the server down: a failure is logged to the
+ * client and the request answered empty.
+ */
+import {
+  CodeActionKind,
+  createConnection,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type CodeAction,
+  type Connection,
+  type Location as LspLocation,
+  type TextEdit,
+} from "vscode-languageserver/node";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import type { Span } from "../compiler/ast.js";
+import { formatRange, formatSource } from "../compiler/format.js";
+import { Analysis, DocumentHost } from "./analysis.js";
+import { complete, signatureHelp } from "./completion.js";
+import { pathToUri, toLspDiagnostic, toOffset, toRange, uriToPath, type DiagnosticData } from "./convert.js";
+import { hover, indexOf } from "./hover.js";
+import { documentSymbols } from "./outline.js";
+
+/** Long enough to let a burst of keystrokes settle, short enough to feel immediate. */
+const DEBOUNCE_MS = 30;
+
+/** Serves one client over standard input and output until it says exit. */
+export function startServer(
+  connection: Connection = createConnection(ProposedFeatures.all, process.stdin, process.stdout),
+): void {
+  const documents = new TextDocuments(TextDocument);
+  const host = new DocumentHost();
+  const analyses = new Map<string, Analysis>();
+  const timers = new Map<string, NodeJS.Timeout>();
+
+  /** Runs a handler; an internal error is logged and answered with `fallback`. */
+  const guard =
+    <P, R>(name: string, fallback: R, handler: (params: P) => R) =>
+    (params: P): R => {
+      try {
+        return handler(params);
+      } catch (error) {
+        connection.console.error(`nnc: ${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        return fallback;
+      }
+    };
+
+  /** The analysis of an open document, made now if a pending check has not run yet. */
+  const analysisOf = (uri: string): Analysis | undefined => {
+    const document = documents.get(uri);
+    if (!document) return undefined;
+    const known = analyses.get(uri);
+    if (known && known.text === document.getText()) return known;
+    const analysis = new Analysis(uriToPath(uri), document.getText(), host);
+    analyses.set(uri, analysis);
+    return analysis;
+  };
+
+  const publish = (uri: string) => {
+    const analysis = analysisOf(uri);
+    if (!analysis) return;
+    const sources = analysis.check.sources;
+    const diagnostics = analysis.check.diagnostics
+      .filter((d) => d.file === analysis.file)
+      .map((d) => toLspDiagnostic(d, (file) => sources.get(file) ?? host.readFile(file)));
+    void connection.sendDiagnostics({ uri, diagnostics });
+  };
+
+  /** Checks a document again, and every open document that reads it. */
+  const recheck = guard("diagnostics", undefined, (uri: string) => {
+    timers.delete(uri);
+    publish(uri);
+    const path = uriToPath(uri);
+    const dependents = [...analyses].filter(([other, analysis]) => other !== uri && analysis.dependencies().includes(path));
+    for (const [other] of dependents) {
+      analyses.delete(other);
+      publish(other);
+    }
+  });
+  const schedule = (uri: string, delay: number) => {
+    clearTimeout(timers.get(uri));
+    timers.set(uri, setTimeout(() => recheck(uri), delay));
+  };
+
+  documents.onDidOpen(guard("didOpen", undefined, (e) => {
+    host.setOpen(uriToPath(e.document.uri), e.document.getText());
+    schedule(e.document.uri, 0);
+  }));
+  documents.onDidChangeContent(guard("didChange", undefined, (e) => {
+    host.setOpen(uriToPath(e.document.uri), e.document.getText());
+    schedule(e.document.uri, DEBOUNCE_MS);
+  }));
+  documents.onDidClose(guard("didClose", undefined, (e) => {
+    host.setOpen(uriToPath(e.document.uri), undefined);
+    clearTimeout(timers.get(e.document.uri));
+    analyses.delete(e.document.uri);
+    void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  }));
+  connection.onDidChangeWatchedFiles(guard("didChangeWatchedFiles", undefined, () => {
+    for (const uri of analyses.keys()) {
+      analyses.delete(uri);
+      schedule(uri, DEBOUNCE_MS);
+    }
+  }));
+
+  connection.onInitialize(() => ({
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Full,
+      hoverProvider: true,
+      completionProvider: { triggerCharacters: ["(", ",", ":", ">", " ", "["] },
+      signatureHelpProvider: { triggerCharacters: ["(", ","], retriggerCharacters: [":"] },
+      definitionProvider: true,
+      referencesProvider: true,
+      documentSymbolProvider: true,
+      renameProvider: { prepareProvider: true },
+      documentFormattingProvider: true,
+      documentRangeFormattingProvider: true,
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+    },
+    serverInfo: { name: "nnc", version: process.env["npm_package_version"] ?? "0.1.0" },
+  }));
+
+  /** An open document's analysis and the offset of a position in it. */
+  const at = (params: { textDocument: { uri: string }; position: { line: number; character: number } }) => {
+    const analysis = analysisOf(params.textDocument.uri);
+    return analysis ? { analysis, offset: toOffset(analysis.text, params.position) } : undefined;
+  };
+  const location = (analysis: Analysis, file: string, span: Span): LspLocation => ({
+    uri: pathToUri(file),
+    range: toRange(analysis.semantic.sources.get(file) ?? host.readFile(file) ?? "", span),
+  });
+
+  connection.onHover(guard("hover", null, (params) => {
+    const found = at(params);
+    return found ? hover(found.analysis, found.offset) : null;
+  }));
+  connection.onCompletion(guard("completion", [], (params) => {
+    const found = at(params);
+    return found ? complete(found.analysis, found.offset) : [];
+  }));
+  connection.onSignatureHelp(guard("signatureHelp", null, (params) => {
+    const found = at(params);
+    return found ? signatureHelp(found.analysis, found.offset) : null;
+  }));
+  connection.onDefinition(guard("definition", null, (params) => {
+    const found = at(params);
+    if (!found) return null;
+    const occurrence = indexOf(found.analysis).at(found.offset);
+    const binding = occurrence?.binding;
+    if (binding) return location(found.analysis, found.analysis.file, binding.name.span);
+    const definition = occurrence?.symbol.definition;
+    if (definition) return location(found.analysis, definition.file, definition.span);
+    // An import's path: the file it names.
+    const source = found.analysis.semantic.source;
+    const imported = source.declarations.find(
+      (d) => d.kind === "import" && d.from.span.start <= found.offset && found.offset <= d.from.span.end,
+    );
+    if (imported?.kind !== "import") return null;
+    const target = [...found.analysis.semantic.sources.keys()].find((p) => p !== found.analysis.file && p.endsWith(imported.from.value.replace(/^\.\//, "")));
+    return target ? { uri: pathToUri(target), range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } } : null;
+  }));
+  connection.onReferences(guard("references", [], (params) => {
+    const found = at(params);
+    if (!found) return [];
+    const index = indexOf(found.analysis);
+    const occurrence = index.at(found.offset);
+    if (!occurrence) return [];
+    return index
+      .referencesOf(occurrence.symbol)
+      .filter((o) => params.context.includeDeclaration || !o.isDefinition)
+      .map((o) => location(found.analysis, found.analysis.file, o.span));
+  }));
+  connection.onPrepareRename(guard("prepareRename", null, (params) => {
+    const found = at(params);
+    const occurrence = found && indexOf(found.analysis).at(found.offset);
+    if (!found || !occurrence || (occurrence.symbol.kind !== "tensor" && occurrence.symbol.kind !== "block")) return null;
+    return { range: toRange(found.analysis.text, occurrence.span), placeholder: occurrence.symbol.name };
+  }));
+  connection.onRenameRequest(guard("rename", null, (params) => {
+    const found = at(params);
+    if (!found || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(params.newName)) return null;
+    const index = indexOf(found.analysis);
+    const occurrence = index.at(found.offset);
+    if (!occurrence || (occurrence.symbol.kind !== "tensor" && occurrence.symbol.kind !== "block")) return null;
+    const changes: Record<string, TextEdit[]> = {};
+    const edit = (file: string, span: Span) =>
+      (changes[pathToUri(file)] ??= []).push({ range: location(found.analysis, file, span).range, newText: params.newName });
+    for (const o of index.referencesOf(occurrence.symbol)) edit(found.analysis.file, o.span);
+    const definition = occurrence.symbol.definition;
+    if (definition && definition.file !== found.analysis.file) edit(definition.file, definition.span);
+    return { changes };
+  }));
+  connection.onDocumentSymbol(guard("documentSymbol", [], (params) => {
+    const analysis = analysisOf(params.textDocument.uri);
+    return analysis ? documentSymbols(analysis.semantic.source, analysis.text) : [];
+  }));
+  connection.onDocumentFormatting(guard("formatting", null, (params) => {
+    const analysis = analysisOf(params.textDocument.uri);
+    if (!analysis) return null;
+    const formatted = formatSource(analysis.text, analysis.file).value;
+    if (formatted === null || formatted === analysis.text) return [];
+    return [{ range: toRange(analysis.text, { start: 0, end: analysis.text.length }), newText: formatted }];
+  }));
+  connection.onDocumentRangeFormatting(guard("rangeFormatting", null, (params) => {
+    const analysis = analysisOf(params.textDocument.uri);
+    if (!analysis) return null;
+    const span = { start: toOffset(analysis.text, params.range.start), end: toOffset(analysis.text, params.range.end) };
+    const edit = formatRange(analysis.text, analysis.file, span).value;
+    return edit ? [{ range: toRange(analysis.text, edit.span), newText: edit.newText }] : [];
+  }));
+  connection.onCodeAction(guard("codeAction", [], (params) => {
+    const actions: CodeAction[] = [];
+    for (const diagnostic of params.context.diagnostics) {
+      const data = diagnostic.data as DiagnosticData | undefined;
+      for (const fix of data?.fixes ?? []) {
+        actions.push({
+          title: fix.title,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [diagnostic],
+          isPreferred: data!.fixes.length === 1,
+          edit: { changes: { [params.textDocument.uri]: fix.edits.map((e) => ({ range: e.range, newText: e.newText })) } },
+        });
+      }
+    }
+    return actions;
+  }));
+
+  documents.listen(connection);
+  connection.listen();
+}

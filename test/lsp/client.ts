@@ -1,0 +1,124 @@
+/**
+ * A real LSP client for tests: spawns the built server (`node bin/nnc.js lsp --stdio`) and talks JSON-RPC to
+ * it over its standard input and output, as an editor does.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import {
+  createProtocolConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type Diagnostic,
+  type Position,
+  type ProtocolConnection,
+  type PublishDiagnosticsParams,
+} from "vscode-languageserver-protocol/node";
+import { repo } from "../helpers/cli.js";
+
+export class LspClient {
+  readonly connection: ProtocolConnection;
+  private readonly process: ChildProcess;
+  private readonly diagnostics = new Map<string, PublishDiagnosticsParams[]>();
+  private readonly waiters: (() => void)[] = [];
+  readonly logs: string[] = [];
+  stderr = "";
+
+  constructor(cwd = repo) {
+    this.process = spawn(process.execPath, [join(repo, "bin", "nnc.js"), "lsp", "--stdio"], { cwd, stdio: "pipe" });
+    this.process.stderr!.on("data", (chunk: Buffer) => (this.stderr += chunk.toString()));
+    this.connection = createProtocolConnection(
+      new StreamMessageReader(this.process.stdout!),
+      new StreamMessageWriter(this.process.stdin!),
+    );
+    this.connection.onNotification("textDocument/publishDiagnostics", (params: PublishDiagnosticsParams) => {
+      const list = this.diagnostics.get(params.uri) ?? [];
+      list.push(params);
+      this.diagnostics.set(params.uri, list);
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+    this.connection.onNotification("window/logMessage", (params: { message: string }) => this.logs.push(params.message));
+    this.connection.listen();
+  }
+
+  async initialize(): Promise<unknown> {
+    const result = await this.connection.sendRequest("initialize", {
+      processId: process.pid,
+      rootUri: pathToFileURL(repo).href,
+      capabilities: {},
+    });
+    await this.connection.sendNotification("initialized", {});
+    return result;
+  }
+
+  open(uri: string, text: string, version = 1): Promise<void> {
+    return this.connection.sendNotification("textDocument/didOpen", {
+      textDocument: { uri, languageId: "nn", version, text },
+    });
+  }
+
+  change(uri: string, text: string, version: number): Promise<void> {
+    return this.connection.sendNotification("textDocument/didChange", {
+      textDocument: { uri, version },
+      contentChanges: [{ text }],
+    });
+  }
+
+  /** How many times diagnostics were published for a document so far. */
+  published(uri: string): number {
+    return this.diagnostics.get(uri)?.length ?? 0;
+  }
+
+  /** Waits for the next diagnostics of `uri` after the first `after` publications. */
+  async diagnosticsOf(uri: string, after = 0): Promise<Diagnostic[]> {
+    while (this.published(uri) <= after) {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no diagnostics for ${uri}; stderr: ${this.stderr}`)), 20_000);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.diagnostics.get(uri)!.at(-1)!.diagnostics;
+  }
+
+  request<R>(method: string, uri: string, position?: Position, extra: object = {}): Promise<R> {
+    return this.connection.sendRequest(method, {
+      textDocument: { uri },
+      ...(position ? { position } : {}),
+      ...extra,
+    }) as Promise<R>;
+  }
+
+  /** shutdown, exit, and the process's exit code. */
+  async close(): Promise<number | null> {
+    const exited = new Promise<number | null>((resolve) => this.process.on("exit", (code) => resolve(code)));
+    await this.connection.sendRequest("shutdown");
+    await this.connection.sendNotification("exit");
+    const code = await exited;
+    this.connection.dispose();
+    return code;
+  }
+}
+
+/**
+ * Text with cursor positions marked `<|>`: the text without the markers and each cursor as an LSP position.
+ */
+export function cursors(source: string): { text: string; at: Position[] } {
+  const parts = source.split("<|>");
+  let text = "";
+  const at: Position[] = [];
+  parts.forEach((part, i) => {
+    text += part;
+    if (i < parts.length - 1) {
+      const lines = text.split("\n");
+      at.push({ line: lines.length - 1, character: lines.at(-1)!.length });
+    }
+  });
+  return { text, at };
+}
+
+export function fileUri(path: string): string {
+  return pathToFileURL(path).href;
+}
