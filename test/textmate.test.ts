@@ -266,3 +266,27 @@ describe("context decides", () => {
     expect(scopesOf(tokens, "flatten")).toContain("support.function.layer.nn");
   });
 });
+
+describe("the extension's manifest", () => {
+  const extension = join(root, "editors/vscode");
+  const manifest = JSON.parse(readFileSync(join(extension, "package.json"), "utf8"));
+
+  it("contributes the nn language with its configuration and this grammar", () => {
+    const [language] = manifest.contributes.languages;
+    expect(language).toMatchObject({ id: "nn", extensions: [".nn"] });
+    const configuration = JSON.parse(readFileSync(join(extension, language.configuration), "utf8"));
+    expect(configuration.comments).toEqual({ lineComment: "//", blockComment: ["/*", "*/"] });
+    const [contributed] = manifest.contributes.grammars;
+    expect(contributed).toMatchObject({ language: "nn", scopeName: "source.nn" });
+    expect(join(extension, contributed.path)).toBe(grammarPath);
+    expect(manifest.activationEvents).toContain("onLanguage:nn");
+    expect(manifest.main).toBe("./out/extension.js");
+  });
+
+  it("keeps its dependencies to itself", () => {
+    const rootManifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+    expect(Object.keys(manifest.dependencies)).toEqual(["vscode-languageclient"]);
+    expect(rootManifest.dependencies["vscode-languageclient"]).toBeUndefined();
+    expect(rootManifest.devDependencies["vscode-languageclient"]).toBeUndefined();
+  });
+});
