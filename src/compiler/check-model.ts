@@ -223,7 +223,9 @@ export class ModelChecker {
     const block = env.namespace.get(call.callee.text);
     const kind = block ? undefined : lookupLayer(call.callee.text);
     const wanted = block ? block.decl.inputs.length : (kind?.inputs?.min ?? 1);
-    const missing = this.missingTensorArgument(args[tensorArgs.length], wanted - tensorArgs.length - (previous ? 1 : 0), env);
+    // A call without tensor arguments applies to the previous step or the current tensor: `activation(relu)`.
+    const given = previous || (tensorArgs.length === 0 && env.current) ? 1 : 0;
+    const missing = this.missingTensorArgument(args[tensorArgs.length], wanted - tensorArgs.length - given, env);
     if (missing) {
       this.report(env, "NN2002", missing.span, { name: missing.text }, suggestion(missing.text, env.tensors.keys(), missing.span));
       return unknownTensor;
