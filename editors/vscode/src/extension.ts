@@ -34,17 +34,18 @@ export async function deactivate(): Promise<void> {
 }
 
 /**
- * The nnc executable: `nnc.path` when set (a relative path is taken from the first workspace folder), else
- * the workspace's own `node_modules/.bin/nnc`, else `nnc` on PATH. A workspace's own binary runs only in a
- * trusted workspace: opening a folder must not run code that came with it.
+ * The nnc executable: `nnc.path` when set, else the workspace's own `node_modules/.bin/nnc`, else `nnc` on
+ * PATH. A workspace's own binary runs only in a trusted workspace: opening a folder must not run code that
+ * came with it.
  */
 function nncExecutable(): string {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const configured = vscode.workspace.getConfiguration("nnc").get<string>("path", "").trim();
-  if (configured)
-    return folder && !path.isAbsolute(configured) && configured.includes("/")
-      ? path.join(folder, configured)
-      : configured;
+  if (configured) {
+    // A bare command name is looked up on PATH; a relative path is relative to the workspace.
+    const relativePath = /[\\/]/.test(configured) && !path.isAbsolute(configured);
+    return folder && relativePath ? path.join(folder, configured) : configured;
+  }
   const bin = process.platform === "win32" ? "nnc.cmd" : "nnc";
   if (vscode.workspace.isTrusted) {
     for (const workspaceFolder of vscode.workspace.workspaceFolders ?? []) {
