@@ -155,13 +155,23 @@ describe("window arithmetic over symbolic sizes", () => {
     expect(convOutputLength("seq", 3, "full", 1)).toBe("seq + 2");
     expect(convOutputLength("2 * seq", 3, "same", 2)).toBe("seq");
     expect(convOutputLength("4 * seq + 1", 3, "valid", 2)).toBe("2 * seq");
-    // floor((seq - 2) / 2) is not affine: unknown, as in tfjs.
-    expect(convOutputLength("seq", 2, "valid", 2)).toBeNull();
+    // A floor that is not exact stays as one term; tfjs has null for each of these.
+    expect(convOutputLength("seq", 2, "valid", 2)).toBe("floor(seq / 2)");
+    expect(convOutputLength("seq", 3, "valid", 2)).toBe("floor((seq - 1) / 2)");
+    expect(convOutputLength("2 * seq + 1", 2, "valid", 2)).toBe("seq");
+    expect(convOutputLength("3 * seq + 4", 2, "valid", 2)).toBe("seq + floor((seq + 4) / 2)");
+    expect(convOutputLength("2 * seq + 2", 4, "valid", 4)).toBe("floor((seq + 1) / 2)");
+    expect(convOutputLength("floor(seq / 2) - 2", 3, "same", 1)).toBe("floor(seq / 2) - 2");
+    expect(convOutputLength(null, 3, "same", 1)).toBeNull();
+    // floor(floor(x / m) / k) = floor(x / (m * k)): two poolings of 2 and one of 4 give the same form.
+    expect(convOutputLength("floor(seq / 2)", 2, "valid", 2)).toBe("floor(seq / 4)");
+    expect(convOutputLength("floor((seq - 1) / 2)", 3, "valid", 3)).toBe("floor((seq - 1) / 6)");
+    expect(convOutputLength("seq", 4, "valid", 4)).toBe("floor(seq / 4)");
     expect(deconvLength("seq", 2, 3, "valid")).toBe("2 * seq + 1");
     expect(deconvLength("seq", 2, 2, "same")).toBe("2 * seq");
   });
 
-  it("agrees with the numeric formula at every value of the symbols whenever it keeps a form", () => {
+  it("agrees with the numeric formula at every value of the symbols, through chains of windows", () => {
     const window = fc.record({
       kernel: fc.integer({ min: 1, max: 5 }),
       stride: fc.integer({ min: 1, max: 3 }),
@@ -173,8 +183,13 @@ describe("window arithmetic over symbolic sizes", () => {
         const input = dimOf(a);
         const numeric = at(input, values)!;
         const symbolic = convOutputLength(input, kernel, padding, stride, dilation);
-        if (symbolic !== null)
-          expect(at(symbolic, values)).toBe(convOutputLength(numeric, kernel, padding, stride, dilation));
+        expect(at(symbolic, values)).toBe(convOutputLength(numeric, kernel, padding, stride, dilation));
+        expect(dimOf(affineOf(symbolic)!)).toBe(symbolic);
+        // A second window over a floor form, and arithmetic on it.
+        const twice = convOutputLength(symbolic, kernel, padding, stride + 1);
+        expect(at(twice, values)).toBe(convOutputLength(at(symbolic, values), kernel, padding, stride + 1));
+        const shifted = dimArithmetic(twice, symbolic, "-");
+        if ("value" in shifted) expect(at(shifted.value, values)).toBe(at(twice, values)! - at(symbolic, values)!);
         const transposed = deconvLength(input, stride, kernel, padding);
         expect(at(transposed, values)).toBe(deconvLength(numeric, stride, kernel, padding));
       }),
@@ -246,7 +261,7 @@ describe("symbolic sizes through layers, checked by nnc and run by tfjs", () => 
     agreesWithTfjs(ir, { seq: 9 });
   });
 
-  it("a stride that divides the length keeps a form; one that does not gives an unknown size", () => {
+  it("a stride that divides the length keeps a plain form; one that does not gives a floor", () => {
     const ir = checked(`model Strided {
       input x: [2 * n, 3]
       conv1d(4, 3, strides: 2, padding: same)
@@ -255,7 +270,7 @@ describe("symbolic sizes through layers, checked by nnc and run by tfjs", () => 
       dense(2)
     }`);
     expect(ir.inputs[0]!.shape).toEqual(["2 * n", 3]);
-    expect(shapesOf(ir)).toEqual([["n", 4], [null, 4], [4], [2]]);
+    expect(shapesOf(ir)).toEqual([["n", 4], ["floor(n / 2)", 4], [4], [2]]);
     agreesWithTfjs(ir, { n: 7 });
   });
 

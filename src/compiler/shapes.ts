@@ -4,21 +4,23 @@
  *
  * A symbolic size is an affine form over named sizes, `constant + Σ coefficient × symbol` with integer
  * coefficients, kept in the IR as its canonical text: terms sorted by symbol, then the constant
- * (`"seq"`, `"seq - 2"`, `"2 * seq + 1"`, `"len + seq"`). Two symbolic sizes are provably equal exactly when
- * their canonical texts are equal. A result that is not affine, or a division that is not exact for every
- * value of the symbols (`seq / 2`), is unknown (`null`): tfjs cannot tell it either.
+ * (`"seq"`, `"seq - 2"`, `"2 * seq + 1"`, `"len + seq"`). A strided window's floor division that is not exact
+ * for every value becomes one opaque term, `floor((seq - 1) / 2)`. Two sizes are provably equal when their
+ * canonical texts are; different texts are not proven equal (tfjs does not know either: it has null).
+ * Arithmetic that a user writes must stay affine and exact (`seq * len` and `seq / 2` are refused).
  */
 import type { Dim, Shape } from "./ir.js";
 
 export type Padding = "valid" | "same" | "causal" | "full";
 
-/** `constant + Σ coefficient × symbol`: symbols sorted by name, no zero coefficients. */
+/** `constant + Σ coefficient × symbol`: symbols sorted by name, floor terms last, no zero coefficients. */
 export interface Affine {
   readonly constant: number;
   readonly terms: readonly (readonly [symbol: string, coefficient: number])[];
 }
 
-const termPattern = /^(?:(\d+) \* )?([A-Za-z_][A-Za-z0-9_]*)$|^(\d+)$/;
+/** One term of a canonical form: `3`, `seq`, `2 * seq`, `floor((seq - 1) / 2)`. */
+const termPattern = /^(?:(\d+) \* )?([A-Za-z_][A-Za-z0-9_]*|floor\(.+\))$|^(\d+)$/;
 
 /**
  * The affine form of a size: a number is a constant, a string is read back from its canonical text (any
@@ -29,11 +31,9 @@ export function affineOf(d: Dim): Affine | null {
   if (typeof d === "number") return { constant: d, terms: [] };
   const terms = new Map<string, number>();
   let constant = 0;
-  // "-2 * seq + len - 3" -> ["-2 * seq", "+ len", "- 3"]
-  for (const part of d.trim().split(/ (?=[+-] )/)) {
-    const sign = part.startsWith("- ") || (part.startsWith("-") && !part.startsWith("- ")) ? -1 : 1;
-    const body = part.replace(/^[+-] ?/, "");
-    const match = termPattern.exec(body);
+  for (const part of splitTerms(d.trim())) {
+    const sign = part.startsWith("-") ? -1 : 1;
+    const match = termPattern.exec(part.replace(/^[+-] ?/, ""));
     if (!match) return { constant: 0, terms: [[d, 1]] };
     if (match[3] !== undefined) constant += sign * Number(match[3]);
     else terms.set(match[2]!, (terms.get(match[2]!) ?? 0) + sign * Number(match[1] ?? 1));
@@ -41,8 +41,28 @@ export function affineOf(d: Dim): Affine | null {
   return normalise(constant, terms);
 }
 
+/** `"-2 * seq + floor((len - 1) / 2) - 3"` -> `["-2 * seq", "+ floor((len - 1) / 2)", "- 3"]`. */
+function splitTerms(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === "(") depth++;
+    else if (text[i] === ")") depth--;
+    else if (depth === 0 && i > start && / [+-] /.test(text.slice(i, i + 3))) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  return [...parts, text.slice(start)];
+}
+
 function normalise(constant: number, terms: ReadonlyMap<string, number>): Affine {
-  const kept = [...terms].filter(([, c]) => c !== 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  // Names first, floor terms after them: `seq + floor((seq + 1) / 2)`.
+  const key = (term: string) => `${term.startsWith("floor(") ? 1 : 0}${term}`;
+  const kept = [...terms]
+    .filter(([, c]) => c !== 0)
+    .sort(([a], [b]) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   return { constant, terms: kept };
 }
 
@@ -69,18 +89,60 @@ function scale(a: Affine, k: number): Affine {
 }
 
 /**
- * `floor(a / k)` for a positive integer `k`: exact for every value of the symbols when each coefficient is a
- * multiple of `k` (then only the constant is floored); null otherwise.
+ * `floor(a / k)` for a positive integer `k`, in canonical form: whole multiples of `k` among the coefficients
+ * come out of the floor (`floor((2 * seq + 1) / 2)` is `seq`); the rest, with the whole constant, is reduced
+ * by the common divisor and kept as one opaque term, `floor((seq - 1) / 2)`. Floors with the same text are
+ * equal; others may be, unproven.
  */
-function floorDivide(a: Affine, k: number): Affine | null {
-  if (a.terms.some(([, c]) => c % k !== 0)) return null;
-  return normalise(Math.floor(a.constant / k), new Map(a.terms.map(([s, c]) => [s, c / k])));
+function floorDivide(a: Affine, k: number): Affine {
+  const outside = new Map<string, number>();
+  const inside = new Map<string, number>();
+  for (const [symbol, c] of a.terms) {
+    const r = ((c % k) + k) % k;
+    outside.set(symbol, (c - r) / k);
+    if (r !== 0) inside.set(symbol, r);
+  }
+  if (inside.size === 0) return normalise(Math.floor(a.constant / k), outside);
+  // floor((floor(x / m) + c) / k) = floor((x + c * m) / (m * k))
+  const [only] = inside;
+  const nested = inside.size === 1 && only![1] === 1 ? floorParts(only![0]) : null;
+  if (nested) {
+    const x = affineOf(nested.numerator)!;
+    const flattened = floorDivide(
+      combine(x, { constant: a.constant * nested.divisor, terms: [] }, 1),
+      nested.divisor * k,
+    );
+    return combine(normalise(0, outside), flattened, 1);
+  }
+  const divisor = [...inside.values(), a.constant].reduce(gcd, k);
+  const numerator = dimOf(normalise(a.constant / divisor, new Map([...inside].map(([s, c]) => [s, c / divisor]))));
+  const single = /^[A-Za-z_][A-Za-z0-9_]*$/.test(String(numerator));
+  const wrapped = single ? numerator : `(${numerator})`;
+  outside.set(`floor(${wrapped} / ${k / divisor})`, 1);
+  return normalise(0, outside);
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? Math.abs(a) : gcd(b, a % b);
 }
 
 /** The value of a size once each symbol has one (`seq - 2` is 3 at `seq` = 5); null for an unknown size. */
 export function dimValue(d: Dim, valueOf: (symbol: string) => number): number | null {
   const a = affineOf(d);
-  return a && a.terms.reduce((sum, [symbol, c]) => sum + c * valueOf(symbol), a.constant);
+  return a && a.terms.reduce((sum, [symbol, c]) => sum + c * termValue(symbol, valueOf), a.constant);
+}
+
+function termValue(term: string, valueOf: (symbol: string) => number): number {
+  const floor = floorParts(term);
+  return floor ? Math.floor(dimValue(floor.numerator, valueOf)! / floor.divisor) : valueOf(term);
+}
+
+/** `floor((seq - 1) / 2)` -> `{ numerator: "seq - 1", divisor: 2 }`; null for a name. */
+function floorParts(term: string): { numerator: string; divisor: number } | null {
+  const floor = /^floor\((.*) \/ (\d+)\)$/.exec(term);
+  if (!floor) return null;
+  const numerator = floor[1]!.startsWith("(") ? floor[1]!.slice(1, -1) : floor[1]!;
+  return { numerator, divisor: Number(floor[2]) };
 }
 
 /** `a + b`; unknown when either is. */
@@ -95,12 +157,10 @@ export function scaleDim(d: Dim, k: number): Dim {
   return a && dimOf(scale(a, k));
 }
 
-/** `floor((d + offset) / k)` for a positive integer `k`: unknown unless exact for every value of the symbols. */
+/** `floor((d + offset) / k)` for a positive integer `k`. */
 export function floorDivideDim(d: Dim, offset: number, k: number): Dim {
   const a = affineOf(d);
-  if (!a) return null;
-  const divided = floorDivide(combine(a, { constant: offset, terms: [] }, 1), k);
-  return divided && dimOf(divided);
+  return a && dimOf(floorDivide(combine(a, { constant: offset, terms: [] }, 1), k));
 }
 
 /**
@@ -142,7 +202,8 @@ export function dimArithmetic(left: Dim, right: Dim, op: DimOperator): { value: 
     case "/": {
       if (b.terms.length > 0) return { problem: `cannot divide by the symbolic size ${right}` };
       if (b.constant === 0) return { problem: "division by zero" };
-      const quotient = a.constant % b.constant === 0 ? floorDivide(a, Math.abs(b.constant)) : null;
+      const k = Math.abs(b.constant);
+      const quotient = [a.constant, ...a.terms.map(([, c]) => c)].every((c) => c % k === 0) && floorDivide(a, k);
       if (!quotient) {
         const symbols = a.terms.map(([s]) => s).join(" and ");
         return {
@@ -198,9 +259,9 @@ function factorise(shape: Shape): { constant: number; factors: string[] } | null
 }
 
 /**
- * Length of a convolution or pooling output along one axis (tfjs `convOutputLength`): a symbolic length
- * stays symbolic when the stride divides it exactly (`seq - 2` after a valid kernel of 3, `seq` with same
- * padding and stride 1), else it is unknown, as tfjs has it.
+ * Length of a convolution or pooling output along one axis (tfjs `convOutputLength`), symbolic for a
+ * symbolic length: `seq - 2` after a valid kernel of 3, `seq` with same padding and stride 1,
+ * `floor(seq / 2)` after a pooling of 2. tfjs has null for each.
  */
 export function convOutputLength(input: Dim, kernel: number, padding: Padding, stride: number, dilation = 1): Dim {
   const effectiveKernel = kernel + (kernel - 1) * (dilation - 1);
