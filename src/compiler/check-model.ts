@@ -51,6 +51,7 @@ export class ModelChecker {
   private declaredInputs = 0;
   private readonly layers: IrLayer[] = [];
   private readonly usedNames = new Set<string>();
+  private readonly nextSuffix = new Map<string, number>();
   private readonly diagnostics: Diagnostic[] = [];
   private readonly assertions: PendingAssertion[] = [];
 
@@ -321,8 +322,11 @@ export class ModelChecker {
       this.usedNames.add(written);
       return written;
     }
-    let name = kind.name;
-    for (let i = 1; this.usedNames.has(name); i++) name = `${kind.name}_${i}`;
+    // Numbering resumes where this kind's last name was found free, so naming n layers stays linear.
+    let i = this.nextSuffix.get(kind.name) ?? 0;
+    let name = i === 0 ? kind.name : `${kind.name}_${i}`;
+    while (this.usedNames.has(name)) name = `${kind.name}_${++i}`;
+    this.nextSuffix.set(kind.name, i);
     this.usedNames.add(name);
     return name;
   }
