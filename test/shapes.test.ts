@@ -372,11 +372,13 @@ describe("what cannot be proven is an error at that expression", () => {
       s = <|add(a, x)|>
       t = <|concatenate(a, c)|>
       u = concatenate(a, c, axis: 1)
-      output s, t, u
+      v = <|dot(a, c, axes: 1)|>
+      output s, t, u, v
     }`);
     expect(found).toEqual([
       ["NN3002", expected[0]],
       ["NN3002", expected[1]],
+      ["NN3002", expected[2]],
     ]);
     expect(messages[0]).toBe(
       "'add' cannot merge these inputs: [seq, 4] and [seq - 2, 4] have sizes at axis 1 that cannot be proven equal",

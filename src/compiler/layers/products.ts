@@ -5,6 +5,7 @@
  */
 import type { SchemaObject } from "ajv";
 import { formatNnShape } from "../ir.js";
+import { compareDims } from "../shapes.js";
 import { argsSchema, product, schemas, shapeAxis } from "./common.js";
 import { defineLayer, type LayerKind } from "./types.js";
 
@@ -45,7 +46,8 @@ export const dot = defineLayer<{ axes: number | number[]; normalize: boolean }>(
     const [x, y] = [a![i]!, b![j]!];
     const same = typeof x === "number" || typeof y === "number" ? x === y : x === null || y === null || x === y;
     if (!same) {
-      const detail = `${shapes} differ along the product's axes (${i + 1} and ${j + 1})`;
+      const why = compareDims(x, y) === "unproven" ? "have sizes that cannot be proven equal" : "differ";
+      const detail = `${shapes} ${why} along the product's axes (${i + 1} and ${j + 1})`;
       return ctx.error("NN3002", { callee: ctx.callee, detail });
     }
     const output = [...a!.filter((_, k) => k !== i), ...b!.filter((_, k) => k !== j)];
