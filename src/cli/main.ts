@@ -8,6 +8,7 @@ import { registerExplain } from "./explain.js";
 import { registerLsp } from "./lsp.js";
 import { registerFmt } from "./fmt.js";
 import { registerSummary } from "./summary.js";
+import { registerPlot } from "./plot.js";
 import { registerSchedule } from "./schedule.js";
 import { registerTrain } from "./train.js";
 
@@ -23,6 +24,7 @@ registerSummary(program);
 registerCompile(program);
 registerTrain(program);
 registerSchedule(program);
+registerPlot(program);
 registerExplain(program);
 registerLsp(program);
 registerFmt(program);

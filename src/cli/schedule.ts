@@ -23,7 +23,7 @@ export function registerSchedule(program: Command): void {
     .description("print the learning rate over the planned training steps (and draw it with --plot)")
     .argument("<file>", ".nn file with a train block")
     .option("-m, --model <name>", "which train block, when the file trains several models")
-    .option("--plot <file.svg>", "also draw the learning rate at every step as an SVG chart")
+    .option("--plot <file>", "also draw the learning rate at every step: an SVG chart, or PNG for a .png name")
     .option("--steps-per-epoch <n>", "steps per epoch, instead of counting the rows of the data", positiveInteger)
     .addHelpText("after", "\nExample:\n  nnc schedule examples/fashion_mnist.nn --plot lr.svg")
     .action((file: string, options: ScheduleCliOptions) => runSchedule(file, options));
@@ -85,7 +85,10 @@ async function runSchedule(file: string, options: ScheduleCliOptions): Promise<v
     const target = path.resolve(options.plot);
     mkdirSync(path.dirname(target), { recursive: true });
     const temporary = `${target}.tmp-${process.pid}`;
-    await writeFile(temporary, svg);
+    // A .png name gets the chart rendered to PNG; anything else gets the SVG text.
+    const { svgToPng } = await import("../runtime/plot.js");
+    const png = target.toLowerCase().endsWith(".png") ? await svgToPng(svg) : null;
+    await writeFile(temporary, png ?? svg);
     await rename(temporary, target);
     out.write(`\nwrote ${displayPath(target)}\n`);
   }

@@ -52,8 +52,10 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
     });
     const epochs = options.epochs ?? train.epochs;
     if (run.history.length < epochs) process.stdout.write(`stopped early after ${run.history.length} epochs\n`);
+    process.stdout.write(`\n${runtime.summaryTable(run.history)}\n`);
     await runtime.saveRun(out, run, run.written);
-    process.stdout.write(`saved ${displayPath(out)}/ (model.json, weights.bin, history.json${run.labels ? ", labels.json" : ""})\n`);
+    const { readdirSync } = await import("node:fs");
+    process.stdout.write(`saved ${displayPath(out)}/ (${readdirSync(out).sort().join(", ")})\n`);
   } catch (error) {
     if (!(error instanceof runtime.NncUserError)) throw error;
     process.stderr.write(`${error.format()}\n`);

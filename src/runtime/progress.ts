@@ -61,3 +61,24 @@ function lineCallback({ epochs, stream, figures }: ProgressOptions): tf.CustomCa
     },
   };
 }
+
+/**
+ * The end-of-run table: one row per epoch (the first and last ten of a long run), each figure in a column,
+ * and a `*` on the epoch with the best validation loss (or the best loss, without validation).
+ */
+export function summaryTable(history: readonly { readonly epoch: number; readonly [figure: string]: number }[]): string {
+  if (history.length === 0) return "";
+  const columns = [...new Set(history.flatMap((r) => Object.keys(r)))].filter((k) => k !== "epoch");
+  const watched = columns.includes("val_loss") ? "val_loss" : "loss";
+  const scores = history.map((r) => r[watched] ?? Infinity);
+  const best = scores.indexOf(Math.min(...scores));
+  const cell = (key: string, value: number | undefined) =>
+    value === undefined ? "" : key === "lr" ? String(Number(value.toPrecision(4))) : value.toFixed(4);
+  const rows = history.map((r, i) => [`${r.epoch}${i === best ? "*" : ""}`, ...columns.map((k) => cell(k, r[k]))]);
+  const header = ["epoch", ...columns];
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c]!.length)));
+  const line = (cells: readonly string[]) => cells.map((text, c) => text.padStart(widths[c]!)).join("  ");
+  const shown = rows.length > 20 ? [...rows.slice(0, 10), null, ...rows.slice(-10)] : rows;
+  const body = shown.map((row) => (row ? line(row) : line(widths.map(() => "..."))));
+  return [line(header), ...body, `* best ${watched}`].join("\n") + "\n";
+}

@@ -1,12 +1,14 @@
 /**
  * Saving a trained run: `model.json` + `weights.bin` in tfjs's layers format (loadable with
- * `tf.loadLayersModel`), `history.json` and, for classifiers, `labels.json`. tfjs's `file://` handler
+ * `tf.loadLayersModel`), `history.json`, its plot (`history.svg`, `history.png`) and, for classifiers,
+ * `labels.json`. tfjs's `file://` handler
  * needs tfjs-node, so the files are written here with node's fs. The directory appears whole or not at all:
  * everything is written to a temporary sibling that is then renamed into place.
  */
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import { writePlots } from "./plot.js";
 
 /** One epoch's figures under Keras's names: `{ epoch: 1, loss, accuracy, val_loss, val_accuracy }`. */
 export type EpochRecord = { readonly epoch: number } & Readonly<Record<string, number>>;
@@ -34,6 +36,7 @@ export async function saveRun(dir: string, run: Run, keep: readonly string[] = [
   await writeModelDirectory(target, run.model, async (temporary) => {
     await writeJson(path.join(temporary, "history.json"), run.history);
     if (run.labels) await writeJson(path.join(temporary, "labels.json"), run.labels);
+    await writePlots(temporary, run.history, run.model.name, writeFile);
     for (const file of keep) {
       const relative = path.relative(target, file);
       if (relative.startsWith("..") || path.isAbsolute(relative) || relative.startsWith(".tmp-")) continue;

@@ -57,6 +57,14 @@ function renderPanel(panel: Panel, top: number): string {
   }
   out.push(`<polyline points="${plot.left},${plot.top} ${plot.left},${plot.bottom} ${plot.right},${plot.bottom}" fill="none" stroke="#333"/>`);
   out.push(text((plot.left + plot.right) / 2, plot.bottom + 38, escape(panel.xLabel), { anchor: "middle" }));
+  // The legend goes to the lower right when the lines end high (accuracies), else to the upper right.
+  const tail = points.slice(Math.floor(points.length * 0.6)).map(([, y]) => y);
+  const endsHigh = tail.length > 0 && tail.reduce((a, b) => a + b, 0) / tail.length > (ys.min + ys.max) / 2;
+  const legendTop = endsHigh ? plot.bottom - 14 - panel.series.length * 18 : plot.top + 4;
+  const legendWidth = 24 + 12 + 7 * Math.max(...panel.series.map((s) => s.name.length), 0);
+  out.push(
+    `<rect x="${plot.right - legendWidth - 14}" y="${legendTop - 6}" width="${legendWidth + 8}" height="${panel.series.length * 18 + 6}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`,
+  );
   panel.series.forEach((series, i) => {
     const color = colors[i % colors.length]!;
     const path = series.points
@@ -69,9 +77,10 @@ function renderPanel(panel: Panel, top: number): string {
       const [x, y] = series.points[0]!;
       out.push(`<circle cx="${f(sx(x))}" cy="${f(sy(y))}" r="3" fill="${color}"/>`);
     }
-    const ly = plot.top + 8 + i * 18;
-    out.push(`<line x1="${plot.right - 130}" y1="${ly}" x2="${plot.right - 106}" y2="${ly}" stroke="${color}" stroke-width="2"${dash}/>`);
-    out.push(text(plot.right - 100, ly + 4, escape(series.name), {}));
+    const ly = legendTop + 6 + i * 18;
+    const lx = plot.right - legendWidth - 8;
+    out.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 24}" y2="${ly}" stroke="${color}" stroke-width="2"${dash}/>`);
+    out.push(text(lx + 30, ly + 4, escape(series.name), {}));
   });
   out.push("</g>");
   return out.join("\n");

@@ -2,7 +2,7 @@
  * `nnc train` as users run it (the built bin/nnc.js): a saved run on success, and a one-line error with
  * exit code 1, never a stack trace, on bad data.
  */
-import { cpSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -34,9 +34,30 @@ describe("nnc train", () => {
     expect(result.stdout).toMatch(/backend: cpu/);
     expect(result.stdout).not.toMatch(/Hi, looks like/);
     expect(result.stdout.match(/^epoch \d\/3 /gm)).toHaveLength(3);
-    for (const file of ["model.json", "weights.bin", "history.json", "labels.json"]) {
+    for (const file of ["model.json", "weights.bin", "history.json", "labels.json", "history.svg", "history.png"]) {
       expect(existsSync(join(scratch, "runs", "Tiny", file))).toBe(true);
     }
+    // The summary table: a header, one row per epoch, the best epoch starred.
+    expect(result.stdout).toMatch(/^epoch {4}loss {2}accuracy {3}lr$/m);
+    expect(result.stdout.match(/^ +\d\*? +\d\.\d{4} +\d\.\d{4} +0\.1$/gm)).toHaveLength(3);
+    expect(result.stdout).toMatch(/^\* best loss$/m);
+    const history = JSON.parse(readFileSync(join(scratch, "runs", "Tiny", "history.json"), "utf8")) as { lr: number }[];
+    expect(history.map((r) => r.lr)).toEqual([0.1, 0.1, 0.1]);
+  });
+
+  it("nnc plot draws a run again, and says so in one line when there is no run", () => {
+    const svg = join(scratch, "runs", "Tiny", "history.svg");
+    rmSync(svg);
+    const result = nnc(["plot", "runs/Tiny"], { cwd: scratch });
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toBe("wrote runs/Tiny/history.svg, runs/Tiny/history.png\n");
+    const text = readFileSync(svg, "utf8");
+    expect(text).toMatch(/^<svg /);
+    expect(text).toContain("Tiny: loss");
+    expect(text).toContain("Tiny: accuracy");
+    const missing = nnc(["plot", "runs/None"], { cwd: scratch });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toBe("error: runs/None/history.json: no such file (is this a run directory written by nnc train?)\n");
   });
 
   it("reports malformed data in one line and exits 1", () => {
