@@ -18,6 +18,7 @@ import {
   dimArithmetic,
   dimOf,
   dimValue,
+  inferredSize,
   provablyNonPositive,
   sameElementCount,
   type Affine,
@@ -143,6 +144,10 @@ describe("affine sizes", () => {
     expect(sameElementCount(["seq", 3], [null, 2], true)).toBeNull();
     expect(sameElementCount(["seq", 64], ["len", 64], false)).toBeNull();
     expect(sameElementCount([null, 64], [8, 8], false)).toBeNull();
+    expect(inferredSize(["seq", 64], [null, 8])).toBe("8 * seq");
+    expect(inferredSize(["seq - 2", 4, "len"], ["len", null])).toBe("4 * seq - 8");
+    expect(inferredSize([6, 4], [null, 8])).toBeNull();
+    expect(inferredSize(["seq", "len"], [null])).toBeNull();
   });
 });
 
@@ -322,6 +327,7 @@ describe("symbolic sizes through layers, checked by nnc and run by tfjs", () => 
       reshape([seq, 8])
       conv1d(4, 3)
       reshape([seq - 2, 2, 2])
+      reshape([-1, 2])
     }`);
     expect(shapesOf(ir)).toEqual([
       ["seq", 4],
@@ -330,6 +336,7 @@ describe("symbolic sizes through layers, checked by nnc and run by tfjs", () => 
       ["seq", 8],
       ["seq - 2", 4],
       ["seq - 2", 2, 2],
+      ["2 * seq - 4", 2],
     ]);
     expect(ir.layers[2]!.tfjs.config["targetShape"]).toEqual([-1, 4, 2]);
     agreesWithTfjs(ir, { seq: 5 });

@@ -231,6 +231,26 @@ export function compareDims(a: Dim, b: Dim): "equal" | "different" | "unproven" 
  * counts as a number times its symbolic factor (`2 * seq` is 2 × `seq`, `seq - 2` is one factor).
  */
 export function sameElementCount(a: Shape, b: Shape, inferred: boolean): boolean | null {
+  const quotient = divideCounts(a, b);
+  if (!quotient) return null;
+  const { rest, constant, divisor } = quotient;
+  if (!inferred) return rest.length === 0 ? constant === divisor : null;
+  return constant % divisor === 0 ? true : rest.length === 0 ? false : null;
+}
+
+/**
+ * The size of `b`'s one `null` that gives it as many elements as `a`, when that is a symbolic form:
+ * `[seq, 64]` into `[null, 8]` is `8 * seq`. Null otherwise (a number is left to tfjs, which infers it only
+ * when the model runs).
+ */
+export function inferredSize(a: Shape, b: Shape): Dim {
+  const quotient = divideCounts(a, b);
+  if (!quotient || quotient.rest.length !== 1 || quotient.constant % quotient.divisor !== 0) return null;
+  return scaleDim(quotient.rest[0]!, quotient.constant / quotient.divisor);
+}
+
+/** `a`'s element count over the known sizes of `b`: the factors of `a` left over, and the two constants. */
+function divideCounts(a: Shape, b: Shape): { rest: string[]; constant: number; divisor: number } | null {
   const [x, y] = [factorise(a), factorise(b.filter((d) => d !== null))];
   if (!x || !y) return null;
   const rest = [...x.factors];
@@ -239,8 +259,7 @@ export function sameElementCount(a: Shape, b: Shape, inferred: boolean): boolean
     if (at < 0) return null;
     rest.splice(at, 1);
   }
-  if (!inferred) return rest.length === 0 ? x.constant === y.constant : null;
-  return x.constant % y.constant === 0 ? true : rest.length === 0 ? false : null;
+  return { rest, constant: x.constant, divisor: y.constant };
 }
 
 function factorise(shape: Shape): { constant: number; factors: string[] } | null {

@@ -1,6 +1,6 @@
 /** Core layers: dense, flatten, reshape, permute, repeat_vector, and the activation layers. */
 import { formatNnShape, type Shape } from "../ir.js";
-import { elementCount, sameElementCount } from "../shapes.js";
+import { elementCount, inferredSize, sameElementCount } from "../shapes.js";
 import { argsSchema, weightObjects, expectRank, fixedSize, product, sameShape, schemas, shapeAxis, toTfjsConfig } from "./common.js";
 import { defineLayer } from "./types.js";
 
@@ -79,8 +79,10 @@ function globalPoolingHint(input: Shape): string {
 /**
  * `reshape(target_shape)`: any input -> `target_shape`, with at most one `-1` standing for the size that keeps
  * the number of elements. tfjs infers that size only when the model runs (while building, the unknown batch
- * size stops it), so the `-1` stays unknown here too and a later flatten() or dense() must not count on it;
- * the element count is still checked when the input's sizes are all known.
+ * size stops it), so a `-1` that would be a number stays unknown here too and a later flatten() or dense()
+ * must not count on it; one that is a symbolic form is kept (`[seq, 64]` into `[-1, 8]` is `[8 * seq, 8]`),
+ * as no layer counts on a symbolic size either. A symbolic size in `target_shape` is built as tfjs's `-1`.
+ * The element count is checked whenever the input has no unknown size.
  */
 export const reshape = defineLayer<{ target_shape: (number | string)[] }>({
   name: "reshape",
@@ -121,7 +123,8 @@ export const reshape = defineLayer<{ target_shape: (number | string)[] }>({
       const detail = `cannot prove that ${formatNnShape(input!)} and [${target.join(", ")}] hold the same number of elements`;
       return ctx.error("NN3007", { callee: ctx.callee, detail }, { property: "target_shape" });
     }
-    return withUnknown;
+    const inferredDim = inferredSize(input!, withUnknown);
+    return withUnknown.map((d) => d ?? inferredDim);
   },
 });
 
