@@ -70,7 +70,7 @@ export function checkAssertions(
       out.push(
         diagnostic("NN2023", at, {
           name: subject,
-          reason: "the layer registry does not count multiply-accumulates yet",
+          reason: "a layer's count depends on a size that is not fixed (a name or ?)",
         }),
       );
       continue;
@@ -98,8 +98,8 @@ function figureOf(figure: Figure, model: IrModel): number | null {
     case "non_trainable_params":
       return sum((l) => l.params.nonTrainable);
     case "macs": {
-      // Counted by the registry into each layer when it knows how; until every layer has a count, none.
-      const counts = model.layers.map((l) => (l as { macs?: unknown }).macs);
+      // Null when a layer's count depends on a size that is not fixed (a symbolic or unknown dimension).
+      const counts = model.layers.map((l) => l.macs);
       return counts.every((c): c is number => typeof c === "number") ? counts.reduce((a, b) => a + b, 0) : null;
     }
   }

@@ -9,7 +9,7 @@
  */
 import type { Span } from "./ast.js";
 import { diagnostic, uniqueDiagnostics, type Diagnostic, type Location } from "./diagnostics.js";
-import { formatNnShape, type IrLayer, type IrModel, type IrProgram, type IrTrain, type JsonValue } from "./ir.js";
+import { formatNnShape, type IrLayer, type IrModel, type IrProgram, type IrTrain, type JsonValue, type Shape } from "./ir.js";
 import { messages } from "./messages.js";
 import { losses } from "./train-options.js";
 
@@ -66,6 +66,14 @@ class Graph {
   /** The layer whose output feeds `layer`, when it has exactly one input and that input is a layer. */
   producerOf(layer: IrLayer): IrLayer | undefined {
     return layer.inputs.length === 1 ? this.byName.get(layer.inputs[0]!.node) : undefined;
+  }
+
+  /** The shape of a layer's first input: a layer's output or a model input. */
+  inputShape(layer: IrLayer): Shape | undefined {
+    const ref = layer.inputs[0];
+    if (!ref) return undefined;
+    const producer = this.byName.get(ref.node);
+    return producer ? producer.outputShapes[ref.index] : this.model.inputs.find((i) => i.name === ref.node)?.shape;
   }
 
   /** The single output layer, or undefined for a model with several outputs or an input as its output. */
@@ -130,8 +138,7 @@ function lintLoss(graph: Graph, train: IrTrain): Diagnostic[] {
   const shape = last.outputShapes[0]!;
   const classification = losses[train.loss]?.targets !== "value";
   if (classification && shape.length > 1) {
-    const producer = graph.producerOf(last);
-    const onImage = last.kind === "dense" && producer !== undefined && producer.outputShapes[0]!.length > 1;
+    const onImage = last.kind === "dense" && (graph.inputShape(last)?.length ?? 0) > 1;
     const hint = onImage
       ? "dense acts on the last axis only: add flatten() or global_average_pooling2d() before it"
       : "add flatten() or global pooling before the last layer";
