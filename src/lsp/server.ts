@@ -24,7 +24,7 @@ import { hover, indexOf } from "./hover.js";
 import { documentSymbols } from "./outline.js";
 
 /** Long enough to let a burst of keystrokes settle, short enough to feel immediate. */
-const DEBOUNCE_MS = 30;
+const DEBOUNCE_MS = 10;
 
 /** Serves one client over standard input and output until it says exit. */
 export function startServer(
