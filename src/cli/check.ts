@@ -8,7 +8,7 @@ import { didYouMean } from "../compiler/suggest.js";
 import { fail, formatOption, printDiagnostics, printJsonDiagnostics, type Format } from "./common.js";
 
 /** `--allow NN5003 --allow NN5004,NN5005`: repeatable, comma lists allowed. */
-function collectCodes(value: string, previous: string[]): string[] {
+function collectCodes(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(",").map((code) => code.trim().toUpperCase()).filter(Boolean)];
 }
 
@@ -31,18 +31,20 @@ export function registerCheck(program: Command): void {
     .description("check specs for syntax, name, argument and shape errors, without running anything")
     .argument("<files...>", ".nn files to check")
     .addOption(formatOption())
-    .option("--allow <codes>", "switch lints off, e.g. --allow NN5003 (repeatable, comma lists)", collectCodes, [])
-    .option("--deny <codes>", "make lints errors: --deny NN5003, or --deny warnings for all", collectCodes, [])
+    .option("--allow <codes>", "switch lints off, e.g. --allow NN5003 (repeatable, comma lists)", collectCodes)
+    .option("--deny <codes>", "make lints errors: --deny NN5003, or --deny warnings for all", collectCodes)
     .addHelpText(
       "after",
       "\nExit status is 1 when any error is found. Lints (NN5xxx) are warnings unless denied; a\n" +
         "`// nnc-allow NN5003` comment on a line, or before the first declaration, switches one off there.\n\n" +
         "Examples:\n  nnc check examples/*.nn\n  nnc check --deny warnings --allow NN5006 model.nn",
     )
-    .action((files: string[], options: { format: Format; allow: string[]; deny: string[] }) => {
-      const bad = badLintCode(options.allow, "--allow") ?? badLintCode(options.deny, "--deny");
+    .action((files: string[], options: { format: Format; allow?: string[]; deny?: string[] }) => {
+      const allow = options.allow ?? [];
+      const deny = options.deny ?? [];
+      const bad = badLintCode(allow, "--allow") ?? badLintCode(deny, "--deny");
       if (bad) return fail(bad);
-      const lints = { allow: options.allow, deny: options.deny.map((c) => (c === "WARNINGS" ? "warnings" : c)) };
+      const lints = { allow, deny: deny.map((c) => (c === "WARNINGS" ? "warnings" : c)) };
       const diagnostics: Diagnostic[] = [];
       const sources = new Map<string, string>();
       for (const file of files) {

@@ -45,7 +45,9 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
   const runtime = await import("../runtime/index.js");
   try {
     const backend = await runtime.initBackend();
-    process.stdout.write(`training ${model.name} on ${displayPath(String(train.data.args["path"] ?? ""))} (backend: ${backend})\n`);
+    const source = train.data.args["path"] ?? train.data.args["images"];
+    const on = typeof source === "string" ? ` on ${displayPath(source)}` : "";
+    process.stdout.write(`training ${model.name}${on} (backend: ${backend})\n`);
     const run = await runtime.trainModel(model, train, {
       runDir: out,
       ...(options.epochs === undefined ? {} : { epochs: options.epochs }),

@@ -150,13 +150,25 @@ export interface DataSourceKind extends Callable {
   readonly paths: readonly string[];
 }
 
-/** Data sources: `csv("data/iris.csv", label: "species")`. */
+/**
+ * Data sources: `csv("data/iris.csv", label: "species")`, `idx(images: "...-idx3-ubyte.gz", labels: "...")`
+ * (MNIST's format: pixels scaled to [0, 1] unless `scale: false`, reshaped to the model's input).
+ */
 export const dataSources: Readonly<Record<string, DataSourceKind>> = {
   csv: {
     name: "csv",
     positional: ["path"],
     schema: objectSchema({ path: { type: "string", minLength: 1 }, label: { type: "string", minLength: 1 } }, ["path", "label"]),
     paths: ["path"],
+  },
+  idx: {
+    name: "idx",
+    positional: ["images", "labels"],
+    schema: objectSchema(
+      { images: { type: "string", minLength: 1 }, labels: { type: "string", minLength: 1 }, scale: { type: "boolean", default: true } },
+      ["images", "labels"],
+    ),
+    paths: ["images", "labels"],
   },
 };
 

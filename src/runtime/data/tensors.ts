@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { formatNnShape } from "../../compiler/ir.js";
 import type { TargetEncoding } from "../../compiler/train-options.js";
 import { NncUserError } from "../errors.js";
-import type { Table } from "./index.js";
+import { featureCount, type Table } from "./index.js";
 
 export interface Dataset {
   /** `[rows, ...input shape]`. */
@@ -29,7 +29,7 @@ export function toDataset(table: Table, model: tf.LayersModel, encoding: TargetE
   const labels = order.map((row) => table.labels[row]!);
   // Targets first: every check runs before any tensor exists, so a rejected dataset leaks nothing.
   const targets = encodeTargets(table, model, encoding, labels, order);
-  const width = table.featureNames.length;
+  const width = featureCount(table);
   const x = new Float32Array(order.length * width);
   order.forEach((row, i) => x.set(table.features.subarray(row * width, (row + 1) * width), i * width));
   const dtype = model.inputs[0]!.dtype;
@@ -91,10 +91,13 @@ function fixedInputShape(table: Table, model: tf.LayersModel): number[] {
   }
   const input = exampleShape(model.inputs[0]!);
   const shape = input.filter((d): d is number => d !== null);
-  const features = table.featureNames.length;
+  const features = featureCount(table);
   if (shape.length !== input.length || shape.reduce((a, b) => a * b, 1) !== features) {
+    const what = table.exampleShape
+      ? `each example of ${table.source} has shape [${table.exampleShape.join(", ")}] (${features} values)`
+      : `each row of ${table.source} has ${features} features (shape [${features}]: ${table.featureNames.join(", ")})`;
     throw new NncUserError("NN4007", {
-      detail: `input '${model.inputNames[0]}' of model '${model.name}' has shape ${formatNnShape(input)}, but each row of ${table.source} has ${features} features (shape [${features}]: ${table.featureNames.join(", ")})`,
+      detail: `input '${model.inputNames[0]}' of model '${model.name}' has shape ${formatNnShape(input)}, but ${what}`,
     });
   }
   return shape;

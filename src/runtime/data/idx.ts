@@ -1,0 +1,88 @@
+/**
+ * The IDX format of MNIST and Fashion-MNIST (`train-images-idx3-ubyte`, `train-labels-idx1-ubyte`), plain
+ * or gzip-compressed (told apart by gzip's magic bytes, not the name). A file is a big-endian header, two
+ * zero bytes, a type byte, the number of dimensions, each dimension as a 32-bit integer, then the values.
+ * Images are `[count, rows, columns]` bytes; pixels are scaled to [0, 1] unless `scale: false`.
+ */
+import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
+import { displayPath } from "../../compiler/render.js";
+import { NncUserError } from "../errors.js";
+import type { Table } from "./index.js";
+
+interface IdxArray {
+  readonly dims: number[];
+  readonly values: Uint8Array;
+}
+
+/** Reads an images file and a labels file of the same length into a table of pixels and class labels. */
+export function readIdx(imagesFile: string, labelsFile: string, scale: boolean): Table {
+  const images = readIdxFile(imagesFile);
+  const labels = readIdxFile(labelsFile);
+  const imageSource = displayPath(imagesFile);
+  const labelSource = displayPath(labelsFile);
+  if (images.dims.length < 2) {
+    throw new NncUserError("NN4006", { where: imageSource, reason: `expected images (3 dimensions), found ${images.dims.length} dimension(s) [${images.dims.join(", ")}]` });
+  }
+  if (labels.dims.length !== 1) {
+    throw new NncUserError("NN4006", { where: labelSource, reason: `expected labels (1 dimension), found ${labels.dims.length} dimensions [${labels.dims.join(", ")}]` });
+  }
+  const [count, ...exampleShape] = images.dims as [number, ...number[]];
+  if (labels.dims[0] !== count) {
+    throw new NncUserError("NN4006", {
+      where: labelSource,
+      reason: `${labels.dims[0]} labels for the ${count} images of ${imageSource}`,
+    });
+  }
+  const features = new Float32Array(images.values.length);
+  const factor = scale ? 1 / 255 : 1;
+  images.values.forEach((v, i) => (features[i] = v * factor));
+  return {
+    source: imageSource,
+    featureNames: [],
+    exampleShape,
+    features,
+    labelName: "label",
+    labels: Array.from(labels.values, String),
+    lines: Array.from({ length: count }, (_, i) => i + 1),
+  };
+}
+
+function readIdxFile(file: string): IdxArray {
+  const source = displayPath(file);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new NncUserError("NN4005", { path: source, reason: code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory, not a file" : String(error) });
+  }
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      bytes = gunzipSync(bytes);
+    } catch (error) {
+      throw new NncUserError("NN4006", { where: source, reason: `gzip data is damaged (${(error as Error).message})` });
+    }
+  }
+  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {
+    throw new NncUserError("NN4006", { where: source, reason: "not an IDX file: it does not start with two zero bytes" });
+  }
+  if (bytes[2] !== 0x08) {
+    throw new NncUserError("NN4006", { where: source, reason: `IDX type 0x${bytes[2]!.toString(16)} is not supported; nnc reads unsigned bytes (0x08)` });
+  }
+  const rank = bytes[3]!;
+  const header = 4 + 4 * rank;
+  if (bytes.length < header) throw new NncUserError("NN4006", { where: source, reason: "the header is cut short" });
+  const dims = Array.from({ length: rank }, (_, i) => bytes.readUInt32BE(4 + 4 * i));
+  const size = dims.reduce((a, b) => a * b, 1);
+  if (bytes.length - header !== size) {
+    const count = dims[0] ?? 0;
+    const per = count > 0 ? size / count : 1;
+    const whole = Math.floor((bytes.length - header) / per);
+    throw new NncUserError("NN4006", {
+      where: `${source}: record ${whole + 1}`,
+      reason: `the header promises ${count} records of ${per} bytes (${size} bytes), the file holds ${bytes.length - header}`,
+    });
+  }
+  return { dims, values: new Uint8Array(bytes.buffer, bytes.byteOffset + header, size) };
+}
