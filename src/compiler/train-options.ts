@@ -150,17 +150,31 @@ export interface DataSourceKind extends Callable {
   readonly paths: readonly string[];
 }
 
+/** `csv(path, label:, features:, normalize:)` and `json(...)` (JSON Lines) take the same arguments. */
+function tableSource(name: string): DataSourceKind {
+  return {
+    name,
+    positional: ["path"],
+    schema: objectSchema(
+      {
+        path: { type: "string", minLength: 1 },
+        label: { type: "string", minLength: 1 },
+        features: { type: "array", items: { type: "string", minLength: 1 }, minItems: 1, uniqueItems: true },
+        normalize: { enum: ["standard", "minmax"] },
+      },
+      ["path", "label"],
+    ),
+    paths: ["path"],
+  };
+}
+
 /**
  * Data sources: `csv("data/iris.csv", label: "species")`, `idx(images: "...-idx3-ubyte.gz", labels: "...")`
  * (MNIST's format: pixels scaled to [0, 1] unless `scale: false`, reshaped to the model's input).
  */
 export const dataSources: Readonly<Record<string, DataSourceKind>> = {
-  csv: {
-    name: "csv",
-    positional: ["path"],
-    schema: objectSchema({ path: { type: "string", minLength: 1 }, label: { type: "string", minLength: 1 } }, ["path", "label"]),
-    paths: ["path"],
-  },
+  csv: tableSource("csv"),
+  json: tableSource("json"),
   idx: {
     name: "idx",
     positional: ["images", "labels"],

@@ -5,6 +5,9 @@
 import type { IrCall } from "../../compiler/ir.js";
 import { readCsv } from "./csv.js";
 import { readIdx } from "./idx.js";
+import { readJsonLines } from "./json.js";
+import { NncUserError } from "../errors.js";
+import { didYouMean } from "../../compiler/suggest.js";
 
 /** Examples read from a data source, fully validated: no half-read data ever reaches training. */
 export interface Table {
@@ -27,7 +30,12 @@ export interface Table {
 export function loadTable(source: IrCall): Table {
   switch (source.name) {
     case "csv":
-      return readCsv(String(source.args["path"]), String(source.args["label"]));
+      return prepared(readCsv(String(source.args["path"]), String(source.args["label"])), source);
+    case "json":
+      return prepared(
+        readJsonLines(String(source.args["path"]), String(source.args["label"]), source.args["features"] as string[] | undefined),
+        source,
+      );
     case "idx":
       return readIdx(String(source.args["images"]), String(source.args["labels"]), source.args["scale"] !== false);
     default:
@@ -44,4 +52,51 @@ export function countRows(source: IrCall): number {
 /** The number of values in one example. */
 export function featureCount(table: Table): number {
   return table.exampleShape ? table.exampleShape.reduce((a, b) => a * b, 1) : table.featureNames.length;
+}
+
+/** A table of named features narrowed to `features:` (in that order) and scaled as `normalize:` says. */
+function prepared(table: Table, source: IrCall): Table {
+  const wanted = source.args["features"] as string[] | undefined;
+  const mode = source.args["normalize"] as "standard" | "minmax" | undefined;
+  let result = table;
+  if (wanted && wanted.join() !== table.featureNames.join()) {
+    const columns = wanted.map((name) => {
+      const index = table.featureNames.indexOf(name);
+      if (index < 0) {
+        const reason = `no feature column '${name}'; the columns are ${[...table.featureNames, table.labelName].join(", ")}`;
+        throw new NncUserError("NN4006", { where: table.source, reason }, didYouMean(name, table.featureNames));
+      }
+      return index;
+    });
+    const width = table.featureNames.length;
+    const rows = table.labels.length;
+    const features = new Float32Array(rows * columns.length);
+    for (let r = 0; r < rows; r++) columns.forEach((c, i) => (features[r * columns.length + i] = table.features[r * width + c]!));
+    result = { ...table, featureNames: wanted, features };
+  }
+  return mode ? normalized(result, mode) : result;
+}
+
+/**
+ * Each feature column scaled over all rows: `standard` to mean 0 and standard deviation 1, `minmax` to
+ * [0, 1]. A constant column becomes 0.
+ */
+function normalized(table: Table, mode: "standard" | "minmax"): Table {
+  const width = table.featureNames.length;
+  const rows = table.labels.length;
+  const features = new Float32Array(table.features);
+  for (let c = 0; c < width; c++) {
+    const column = Array.from({ length: rows }, (_, r) => table.features[r * width + c]!);
+    let shift: number;
+    let span: number;
+    if (mode === "standard") {
+      shift = column.reduce((a, b) => a + b, 0) / rows;
+      span = Math.sqrt(column.reduce((a, b) => a + (b - shift) ** 2, 0) / rows);
+    } else {
+      shift = Math.min(...column);
+      span = Math.max(...column) - shift;
+    }
+    for (let r = 0; r < rows; r++) features[r * width + c] = span === 0 ? 0 : (column[r]! - shift) / span;
+  }
+  return { ...table, features };
 }

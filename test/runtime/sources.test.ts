@@ -1,0 +1,86 @@
+/**
+ * The json() (JSON Lines) source and csv()/json()'s `features:` and `normalize:`, on small files: good
+ * ones read as expected, malformed ones name the file, the record (line) and the field.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { checkSource } from "../../src/compiler/index.js";
+import type { IrCall } from "../../src/compiler/ir.js";
+import { NncUserError, loadTable } from "../../src/runtime/index.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "nnc-sources-"));
+const file = (name: string, text: string) => {
+  writeFileSync(join(scratch, name), text);
+  return join(scratch, name);
+};
+const problem = (source: IrCall) => {
+  try {
+    loadTable(source);
+  } catch (error) {
+    return (error as NncUserError).format().replace(`${scratch}/`, "");
+  }
+  return "no error";
+};
+
+describe("json()", () => {
+  it("reads one object per line, features in the first record's order or as listed", () => {
+    const path = file("ok.jsonl", '{"x": 1, "y": 2, "kind": "a"}\n\n{"kind": "b", "y": 4, "x": 3}\n');
+    const table = loadTable({ name: "json", args: { path, label: "kind" } });
+    expect(table.featureNames).toEqual(["x", "y"]);
+    expect(Array.from(table.features)).toEqual([1, 2, 3, 4]);
+    expect(table.labels).toEqual(["a", "b"]);
+    expect(table.lines).toEqual([1, 3]);
+    const picked = loadTable({ name: "json", args: { path, label: "kind", features: ["y"] } });
+    expect(Array.from(picked.features)).toEqual([2, 4]);
+  });
+
+  it("names the file, line and field of a malformed record", () => {
+    const bad = file("bad.jsonl", '{"x": 1, "y": 2, "kind": "a"}\n{"x": "oops", "y": 2, "kind": "a"}\n');
+    expect(problem({ name: "json", args: { path: bad, label: "kind" } })).toBe(
+      `error[NN4006]: bad.jsonl:2: field 'x': "oops" is not a number`,
+    );
+    const broken = file("broken.jsonl", '{"x": 1, "kind": "a"}\n{"x": 1,\n');
+    expect(problem({ name: "json", args: { path: broken, label: "kind" } })).toMatch(/broken\.jsonl:2: not valid JSON/);
+    const missing = file("missing.jsonl", '{"x": 1, "kind": "a"}\n{"kind": "b"}\n');
+    expect(problem({ name: "json", args: { path: missing, label: "kind" } })).toMatch(/missing\.jsonl:2: no field 'x'$/);
+    expect(problem({ name: "json", args: { path: join(scratch, "none.jsonl"), label: "kind" } })).toMatch(/^error\[NN4005\]: .*none\.jsonl: no such file$/);
+  });
+});
+
+describe("features: and normalize:", () => {
+  const csv = file("t.csv", "a,b,c,label\n1,10,5,x\n3,30,5,y\n");
+  it("keeps the listed columns in order and scales them", () => {
+    const picked = loadTable({ name: "csv", args: { path: csv, label: "label", features: ["b", "a"] } });
+    expect(picked.featureNames).toEqual(["b", "a"]);
+    expect(Array.from(picked.features)).toEqual([10, 1, 30, 3]);
+    const standard = loadTable({ name: "csv", args: { path: csv, label: "label", normalize: "standard" } });
+    expect(Array.from(standard.features)).toEqual([-1, -1, 0, 1, 1, 0]);
+    const minmax = loadTable({ name: "csv", args: { path: csv, label: "label", normalize: "minmax" } });
+    expect(Array.from(minmax.features)).toEqual([0, 0, 0, 1, 1, 0]);
+  });
+
+  it("names an unknown feature column", () => {
+    expect(problem({ name: "csv", args: { path: csv, label: "label", features: ["bb"] } })).toMatch(
+      /^error\[NN4006\]: .*t\.csv: no feature column 'bb'; the columns are a, b, c, label$/,
+    );
+  });
+
+  it("are checked by nnc check", () => {
+    const spec = (args: string) => `model M {
+  input x: [2]
+  dense(2, activation: softmax)
+}
+train M {
+  data: csv("t.csv", label: "label", ${args})
+  loss: categorical_crossentropy
+  optimizer: adam
+  epochs: 1
+  batch_size: 2
+}
+`;
+    expect(checkSource(spec("features: [a, b], normalize: standard"), "m.nn").diagnostics).toEqual([]);
+    expect(checkSource(spec("normalize: zscore"), "m.nn").diagnostics.map((d) => d.code)).toEqual(["NN2005"]);
+  });
+});
