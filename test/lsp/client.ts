@@ -37,7 +37,9 @@ export class LspClient {
       this.diagnostics.set(params.uri, list);
       for (const wake of this.waiters.splice(0)) wake();
     });
-    this.connection.onNotification("window/logMessage", (params: { message: string }) => this.logs.push(params.message));
+    this.connection.onNotification("window/logMessage", (params: { message: string }) => {
+      this.logs.push(params.message);
+    });
     this.connection.listen();
   }
 
