@@ -175,6 +175,12 @@ function tableSource(name: string): DataSourceKind {
 export const dataSources: Readonly<Record<string, DataSourceKind>> = {
   csv: tableSource("csv"),
   json: tableSource("json"),
+  npy: {
+    name: "npy",
+    positional: ["x", "y"],
+    schema: objectSchema({ x: { type: "string", minLength: 1 }, y: { type: "string", minLength: 1 } }, ["x", "y"]),
+    paths: ["x", "y"],
+  },
   idx: {
     name: "idx",
     positional: ["images", "labels"],

@@ -84,3 +84,33 @@ train M {
     expect(checkSource(spec("normalize: zscore"), "m.nn").diagnostics.map((d) => d.code)).toEqual(["NN2005"]);
   });
 });
+
+describe("npy()", () => {
+  /** A version 1.0 .npy file, as numpy.save writes it. */
+  const npy = (name: string, descr: string, shape: number[], data: Buffer) => {
+    let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(", ")}${shape.length === 1 ? "," : ""}), }`;
+    header += " ".repeat(63 - ((10 + header.length) % 64)) + "\n";
+    const length = Buffer.alloc(2);
+    length.writeUInt16LE(header.length);
+    return file(name, Buffer.concat([Buffer.from("\x93NUMPY\x01\x00", "latin1"), length, Buffer.from(header, "latin1"), data]) as unknown as string);
+  };
+
+  it("reads float32 features and int64 targets", () => {
+    const x = npy("x.npy", "<f4", [3, 2], Buffer.from(new Float32Array([1, 2, 3, 4, 5, 6]).buffer));
+    const y = npy("y.npy", "<i8", [3], Buffer.from(new BigInt64Array([0n, 2n, 1n]).buffer));
+    const table = loadTable({ name: "npy", args: { x, y } });
+    expect(Array.from(table.features)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(table.exampleShape).toEqual([2]);
+    expect(table.labels).toEqual(["0", "2", "1"]);
+  });
+
+  it("names the record where a file is cut short, and targets that do not match", () => {
+    const short = npy("short.npy", "<f8", [3, 2], Buffer.alloc(8 * 5));
+    const y = join(scratch, "y.npy");
+    expect(problem({ name: "npy", args: { x: short, y } })).toMatch(
+      /^error\[NN4006\]: .*short\.npy: record 3: shape \(3, 2\) needs 48 bytes of data, the file holds 40$/,
+    );
+    const x4 = npy("x4.npy", "<f4", [4, 1], Buffer.alloc(16));
+    expect(problem({ name: "npy", args: { x: x4, y } })).toMatch(/y\.npy: expected targets of shape \[4\] or \[4, 1\] for the 4 rows of .*x4\.npy, found \[3\]$/);
+  });
+});

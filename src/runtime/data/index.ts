@@ -6,6 +6,7 @@ import type { IrCall } from "../../compiler/ir.js";
 import { readCsv } from "./csv.js";
 import { readIdx } from "./idx.js";
 import { readJsonLines } from "./json.js";
+import { readNpy } from "./npy.js";
 import { NncUserError } from "../errors.js";
 import { didYouMean } from "../../compiler/suggest.js";
 
@@ -36,6 +37,8 @@ export function loadTable(source: IrCall): Table {
         readJsonLines(String(source.args["path"]), String(source.args["label"]), source.args["features"] as string[] | undefined),
         source,
       );
+    case "npy":
+      return readNpy(String(source.args["x"]), String(source.args["y"]));
     case "idx":
       return readIdx(String(source.args["images"]), String(source.args["labels"]), source.args["scale"] !== false);
     default:

@@ -1,0 +1,94 @@
+/**
+ * NumPy `.npy` arrays: `npy(x: "x.npy", y: "y.npy")`, features `x` of shape `[rows, ...]` and targets `y`
+ * of shape `[rows]` or `[rows, 1]` (class labels or values). Format versions 1-3, C order, little-endian
+ * (or byte) float32/float64/int8-64/uint8-64 and bool.
+ */
+import { readFileSync } from "node:fs";
+import { displayPath } from "../../compiler/render.js";
+import { NncUserError } from "../errors.js";
+import type { Table } from "./index.js";
+
+interface NpyArray {
+  readonly shape: number[];
+  readonly values: ArrayLike<number | bigint>;
+}
+
+/** Reads features and targets of the same length. */
+export function readNpy(xFile: string, yFile: string): Table {
+  const x = readNpyFile(xFile);
+  const y = readNpyFile(yFile);
+  const source = displayPath(xFile);
+  const rows = x.shape[0] ?? 0;
+  if (x.shape.length < 2) {
+    throw new NncUserError("NN4006", { where: source, reason: `expected features of shape [rows, ...], found [${x.shape.join(", ")}]` });
+  }
+  const yRows = y.shape[0];
+  if (yRows !== rows || y.shape.length > 2 || (y.shape.length === 2 && y.shape[1] !== 1)) {
+    throw new NncUserError("NN4006", {
+      where: displayPath(yFile),
+      reason: `expected targets of shape [${rows}] or [${rows}, 1] for the ${rows} rows of ${source}, found [${y.shape.join(", ")}]`,
+    });
+  }
+  const exampleShape = x.shape.slice(1);
+  return {
+    source,
+    featureNames: [],
+    exampleShape,
+    features: Float32Array.from(x.values, Number),
+    labelName: "y",
+    labels: Array.from(y.values, (v) => String(v)),
+    lines: Array.from({ length: rows }, (_, i) => i + 1),
+  };
+}
+
+const types: Record<string, [number, (view: DataView, offset: number) => number | bigint]> = {
+  f4: [4, (v, o) => v.getFloat32(o, true)],
+  f8: [8, (v, o) => v.getFloat64(o, true)],
+  i1: [1, (v, o) => v.getInt8(o)],
+  u1: [1, (v, o) => v.getUint8(o)],
+  b1: [1, (v, o) => v.getUint8(o)],
+  i2: [2, (v, o) => v.getInt16(o, true)],
+  u2: [2, (v, o) => v.getUint16(o, true)],
+  i4: [4, (v, o) => v.getInt32(o, true)],
+  u4: [4, (v, o) => v.getUint32(o, true)],
+  i8: [8, (v, o) => v.getBigInt64(o, true)],
+  u8: [8, (v, o) => v.getBigUint64(o, true)],
+};
+
+function readNpyFile(file: string): NpyArray {
+  const source = displayPath(file);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new NncUserError("NN4005", { path: source, reason: code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory, not a file" : String(error) });
+  }
+  const bad = (reason: string) => new NncUserError("NN4006", { where: source, reason });
+  if (bytes.length < 10 || bytes.toString("latin1", 0, 6) !== "\x93NUMPY") throw bad("not a .npy file: it does not start with \\x93NUMPY");
+  const major = bytes[6]!;
+  const headerLength = major === 1 ? bytes.readUInt16LE(8) : bytes.readUInt32LE(8);
+  const start = major === 1 ? 10 : 12;
+  const header = bytes.toString("latin1", start, start + headerLength);
+  const descr = /'descr':\s*'([<>|=])([a-z]\d+)'/.exec(header);
+  const order = /'fortran_order':\s*(True|False)/.exec(header);
+  const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header);
+  if (!descr || !order || !shapeText) throw bad(`the header cannot be read: ${header.trim()}`);
+  if (order[1] === "True") throw bad("Fortran-ordered arrays are not supported; save with np.ascontiguousarray");
+  const type = types[descr[2]!];
+  if (!type || descr[1] === ">") throw bad(`dtype '${descr[1]}${descr[2]}' is not supported; use float32, float64, an integer type or bool`);
+  const shape = shapeText[1]!.split(",").map((d) => d.trim()).filter((d) => d !== "").map(Number);
+  const [size, get] = type;
+  const count = shape.reduce((a, b) => a * b, 1);
+  const offset = start + headerLength;
+  if (bytes.length - offset !== count * size) {
+    const per = shape.length > 1 ? (count / shape[0]!) * size : size;
+    throw new NncUserError("NN4006", {
+      where: `${source}: record ${Math.floor((bytes.length - offset) / per) + 1}`,
+      reason: `shape (${shape.join(", ")}) needs ${count * size} bytes of data, the file holds ${bytes.length - offset}`,
+    });
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, count * size);
+  const values = Array.from({ length: count }, (_, i) => get(view, i * size));
+  return { shape, values };
+}
