@@ -81,7 +81,7 @@ export function hover(analysis: Analysis, offset: number): Hover | null {
 
 function layerFigures(layer: IrLayer): string {
   const params = layer.params.trainable + layer.params.nonTrainable;
-  const macs = (layer as { macs?: number }).macs;
+  const macs = layer.macs;
   return [
     `output: \`${shapesText(layer.outputShapes)}\``,
     `params: ${params.toLocaleString("en-US")}${layer.params.nonTrainable ? ` (${layer.params.nonTrainable.toLocaleString("en-US")} non-trainable)` : ""}`,

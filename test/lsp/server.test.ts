@@ -114,6 +114,7 @@ describe("nnc lsp --stdio", () => {
     expect(layer).toContain("conv2d");
     expect(layer).toContain("[26, 26, 32]");
     expect(layer).toContain("params: 320");
+    expect(layer).toMatch(/MACs: [\d,]+/);
     const argument = await value(2);
     expect(argument).toContain("activation:");
     expect(argument).toContain('= "linear"');
