@@ -169,6 +169,9 @@ function emitTrainer(
     data: code(printDataSource(train.data, outFile)),
     loss: train.loss,
     validationSplit: train.validationSplit,
+    validation: train.validation
+      ? code(printDataSource(train.validation, outFile))
+      : undefined,
     shuffle: train.shuffle,
   };
   const hasCallbacks = train.callbacks.length > 0 || train.lrSchedule !== null;
@@ -182,6 +185,7 @@ function emitTrainer(
     epochs: train.epochs,
     batchSize: train.batchSize,
     validationSplit: train.validationSplit,
+    validationData: train.validation ? code("data.validationData") : undefined,
     shuffle: train.shuffle,
     callbacks: hasCallbacks
       ? code(
@@ -199,7 +203,9 @@ function emitTrainer(
     "try {",
     `return await model.fit(data.xs, data.ys, ${printValue(fitArgs)});`,
     "} finally {",
-    "tf.dispose([data.xs, data.ys]);",
+    train.validation
+      ? "tf.dispose([data.xs, data.ys, ...(data.validationData ?? [])]);"
+      : "tf.dispose([data.xs, data.ys]);",
     "}",
   ];
   const doc = `/** Builds ${train.model}, trains it on ${train.data.name} data and returns the history. */`;

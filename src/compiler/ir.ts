@@ -93,6 +93,8 @@ export interface IrTrain {
   readonly epochs: number;
   readonly batchSize: number;
   readonly validationSplit: number;
+  /** A separate validation data source (`validation: csv(...)`), paths resolved like `data`'s. */
+  readonly validation?: IrCall | null;
   readonly shuffle: boolean;
   readonly seed: number | null;
   readonly lrSchedule: IrCall | null;

@@ -14,7 +14,7 @@ import { callbacks, dataSources, losses, metrics, optimizers, schedules, type Da
 
 /** The keys of a train block, required first (exported for the language server's completion). */
 export const required = ["data", "loss", "optimizer", "epochs", "batch_size"] as const;
-export const optional = ["metrics", "validation_split", "shuffle", "seed", "lr_schedule", "callbacks"] as const;
+export const optional = ["metrics", "validation_split", "validation", "shuffle", "seed", "lr_schedule", "callbacks"] as const;
 type Key = (typeof required)[number] | (typeof optional)[number];
 const keys: readonly string[] = [...required, ...optional];
 
@@ -59,12 +59,19 @@ export function checkTrain(
   const epochs = checker.optional(value("epochs"), (v) => checker.integer(v, "epochs", 1));
   const batchSize = checker.optional(value("batch_size"), (v) => checker.integer(v, "batch_size", 1));
   const validationSplit = checker.optional(value("validation_split"), (v) => checker.fraction(v)) ?? 0;
+  const validation = checker.optional(value("validation"), (v) => checker.dataSource(v, "validation")) ?? null;
+  const validationEntry = entries.get("validation");
+  if (validation && validationSplit > 0 && validationEntry) {
+    checker.invalid(validationEntry.value, "validation", "and validation_split cannot both be set: validate on a separate source or on a held-out part, not both");
+  }
+  // Callbacks and reduce_on_plateau may watch val_ figures when either gives validation data.
+  const validates = validationSplit > 0 || validation !== null ? 1 : 0;
   const shuffle = checker.optional(value("shuffle"), (v) => checker.boolean(v, "shuffle")) ?? true;
   const seed = checker.optional(value("seed"), (v) => checker.integer(v, "seed", 0)) ?? null;
   const lrSchedule =
-    checker.optional(value("lr_schedule"), (v) => checker.schedule(v, metricNames, validationSplit)) ?? null;
+    checker.optional(value("lr_schedule"), (v) => checker.schedule(v, metricNames, validates)) ?? null;
   const trainCallbacks =
-    checker.optional(value("callbacks"), (v) => checker.callbacks(v, metricNames, validationSplit)) ?? [];
+    checker.optional(value("callbacks"), (v) => checker.callbacks(v, metricNames, validates)) ?? [];
 
   if (checker.failed || !data || !loss || !optimizer || epochs === undefined || batchSize === undefined) {
     return { value: null, diagnostics: checker.diagnostics };
@@ -78,6 +85,7 @@ export function checkTrain(
     epochs,
     batchSize,
     validationSplit,
+    ...(validation ? { validation } : {}),
     shuffle,
     seed,
     lrSchedule,
@@ -179,8 +187,8 @@ class TrainChecker {
   }
 
   /** A data source call whose path arguments are made absolute against the spec's directory. */
-  dataSource(value: ast.Value): IrCall | undefined {
-    const call = this.call(value, "data", "data source", dataSources);
+  dataSource(value: ast.Value, key = "data"): IrCall | undefined {
+    const call = this.call(value, key, "data source", dataSources);
     if (!call) return undefined;
     const kind: DataSourceKind = dataSources[call.name]!;
     const args = { ...call.args };
@@ -237,7 +245,8 @@ class TrainChecker {
     const available = validationSplit > 0 ? [...figures, ...figures.map((f) => `val_${f}`)] : figures;
     if (typeof monitor !== "string" || available.includes(monitor)) return true;
     const span = argumentSpan(item, "monitor", table[call.name]!) ?? item.callee.span;
-    const why = monitor.startsWith("val_") && validationSplit === 0 ? " (set validation_split to get val_ figures)" : "";
+    const why =
+      monitor.startsWith("val_") && validationSplit === 0 ? " (set validation_split or validation to get val_ figures)" : "";
     this.report(
       diagnostic(
         "NN2005",

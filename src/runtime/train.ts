@@ -70,6 +70,7 @@ export async function trainModel(model: IrModel, train: IrTrain, options: TrainO
         epochs,
         batchSize: train.batchSize,
         validationSplit: train.validationSplit,
+        ...(data.validationData ? { validationData: data.validationData } : {}),
         shuffle: train.shuffle,
         verbose: 0,
         // fit() takes either callback objects or plain hooks, never a mix: the progress hooks are wrapped.
@@ -82,7 +83,7 @@ export async function trainModel(model: IrModel, train: IrTrain, options: TrainO
       });
       return { model: tfModel, history: records, labels: data.labels, tfjsHistory: history, written: writtenFiles(callbacks) };
     } finally {
-      tf.dispose([data.xs, data.ys]);
+      tf.dispose([data.xs, data.ys, ...(data.validationData ?? [])]);
     }
   });
 }

@@ -88,7 +88,16 @@ describe("model_checkpoint and csv_logger", () => {
     expect(log).toHaveLength(5);
     expect(log[4]!.split(",").map(Number)).toEqual([4, ...["loss", "accuracy", "val_loss", "val_accuracy", "lr"].map((k) => run.history[3]![k])]);
     await saveRun(runDir, run, run.written);
-    expect(readdirSync(runDir).sort()).toEqual(["checkpoint", "history.json", "labels.json", "log.csv", "model.json", "weights.bin"]);
+    expect(readdirSync(runDir).sort()).toEqual([
+      "checkpoint",
+      "history.json",
+      "history.png",
+      "history.svg",
+      "labels.json",
+      "log.csv",
+      "model.json",
+      "weights.bin",
+    ]);
     expect(readdirSync(join(runDir, "checkpoint")).sort()).toEqual(["checkpoint.json", "model.json", "weights.bin"]);
     expect(readdirSync(join(scratch, "runs"))).toEqual(["Tiny"]);
   });

@@ -114,3 +114,42 @@ describe("npy()", () => {
     expect(problem({ name: "npy", args: { x: x4, y } })).toMatch(/y\.npy: expected targets of shape \[4\] or \[4, 1\] for the 4 rows of .*x4\.npy, found \[3\]$/);
   });
 });
+
+describe("validation:", () => {
+  it("validates on a separate source, with the training data's classes", async () => {
+    const { trainModel } = await import("../../src/runtime/index.js");
+    const { checkFile } = await import("../../src/compiler/index.js");
+    const rows = (n: number, shift: number) =>
+      Array.from({ length: n }, (_, i) => `${(i % 2 ? 1 : -1) * (2 + (i % 5) / 5) + shift},${(i % 3) / 3},${i % 2 ? "right" : "left"}`);
+    file("train.csv", `x,y,side\n${rows(40, 0).join("\n")}\n`);
+    file("valid.csv", `x,y,side\n${rows(10, 0.1).join("\n")}\n`);
+    file("strange.csv", `x,y,side\n1,2,left\n3,4,up\n`);
+    const spec = (validation: string, extra = "") => `model M {
+  input p: [2]
+  dense(2, activation: softmax)
+}
+train M {
+  data: csv("train.csv", label: "side")
+  validation: csv("${validation}", label: "side")
+  loss: categorical_crossentropy
+  optimizer: adam(0.1)
+  metrics: [accuracy]
+  epochs: 2
+  batch_size: 8
+  seed: 1
+  callbacks: [early_stopping(monitor: val_accuracy, patience: 5)]${extra}
+}
+`;
+    writeFileSync(join(scratch, "v.nn"), spec("valid.csv"));
+    const program = checkFile(join(scratch, "v.nn")).program!;
+    const run = await trainModel(program.models[0]!, program.trains[0]!, { output: { write: () => true } as unknown as NodeJS.WritableStream });
+    expect(Object.keys(run.history[0]!)).toEqual(["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "lr"]);
+    writeFileSync(join(scratch, "s.nn"), spec("strange.csv"));
+    const strange = checkFile(join(scratch, "s.nn")).program!;
+    await expect(trainModel(strange.models[0]!, strange.trains[0]!, { output: { write: () => true } as unknown as NodeJS.WritableStream })).rejects.toThrow(
+      /strange\.csv:3: label 'up' is not one of the training data's classes \(left, right\)/,
+    );
+    writeFileSync(join(scratch, "both.nn"), spec("valid.csv", "\n  validation_split: 0.2"));
+    expect(checkFile(join(scratch, "both.nn")).diagnostics.map((d) => d.code)).toEqual(["NN4003"]);
+  });
+});

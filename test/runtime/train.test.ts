@@ -99,7 +99,14 @@ describe("trainModel", () => {
     const dir = join(mkdtempSync(join(tmpdir(), "nnc-run-")), "runs", "blobs");
     await saveRun(dir, run);
     await saveRun(dir, run); // replacing an earlier run leaves no temporary directories behind
-    expect(readdirSync(dir).sort()).toEqual(["history.json", "labels.json", "model.json", "weights.bin"]);
+    expect(readdirSync(dir).sort()).toEqual([
+      "history.json",
+      "history.png",
+      "history.svg",
+      "labels.json",
+      "model.json",
+      "weights.bin",
+    ]);
     expect(readdirSync(join(dir, ".."))).toEqual(["blobs"]);
     const modelJson = JSON.parse(readFileSync(join(dir, "model.json"), "utf8")) as tf.io.ModelJSON;
     const weights = readFileSync(join(dir, "weights.bin"));

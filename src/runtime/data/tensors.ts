@@ -24,11 +24,18 @@ export interface Dataset {
 }
 
 /** Tensors for `model` from `table`, rows taken in `order`. Throws NN4007 when the data does not fit. */
-export function toDataset(table: Table, model: tf.LayersModel, encoding: TargetEncoding, order: readonly number[]): Dataset {
+export function toDataset(
+  table: Table,
+  model: tf.LayersModel,
+  encoding: TargetEncoding,
+  order: readonly number[],
+  /** The training data's classes, for validation data: its labels must be among them. */
+  knownClasses?: readonly string[],
+): Dataset {
   const inputShape = fixedInputShape(table, model);
   const labels = order.map((row) => table.labels[row]!);
   // Targets first: every check runs before any tensor exists, so a rejected dataset leaks nothing.
-  const targets = encodeTargets(table, model, encoding, labels, order);
+  const targets = encodeTargets(table, model, encoding, labels, order, knownClasses);
   const width = featureCount(table);
   const x = new Float32Array(order.length * width);
   order.forEach((row, i) => x.set(table.features.subarray(row * width, (row + 1) * width), i * width));
@@ -43,6 +50,7 @@ function encodeTargets(
   encoding: TargetEncoding,
   labels: readonly string[],
   order: readonly number[],
+  knownClasses: readonly string[] | undefined,
 ): { y: () => tf.Tensor; classes: readonly string[] | null } {
   const units = outputUnits(model);
   if (encoding === "value") {
@@ -59,8 +67,15 @@ function encodeTargets(
     });
     return { y: () => tf.tensor2d(values, [values.length, 1]), classes: null };
   }
-  const classes = sortedClasses(labels);
+  const classes = knownClasses ?? sortedClasses(labels);
   const index = new Map(classes.map((name, i) => [name, i]));
+  const unknown = labels.findIndex((label) => !index.has(label));
+  if (unknown >= 0) {
+    throw new NncUserError("NN4006", {
+      where: `${table.source}:${table.lines[order[unknown]!]}`,
+      reason: `label '${labels[unknown]}' is not one of the training data's classes (${classes.join(", ")})`,
+    });
+  }
   const indices = labels.map((label) => index.get(label)!);
   const perClass = `one output per class (${classes.length} classes)`;
   if (encoding === "one-hot") {

@@ -2,7 +2,7 @@
  * A train block's data source -> the tensors `model.fit` takes. `nnc train` and every module that
  * `nnc compile` emits load their data here, so both read, check, order and encode the rows the same way.
  */
-import type * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs";
 import type { IrTrain } from "../../compiler/ir.js";
 import { losses } from "../../compiler/train-options.js";
 import { NncUserError } from "../errors.js";
@@ -12,7 +12,7 @@ import { loadTable } from "./index.js";
 import { toDataset } from "./tensors.js";
 
 /** What loading the data needs from a train block: the source, the loss (it decides the targets), the split. */
-export type DataSettings = Pick<IrTrain, "data" | "loss" | "validationSplit" | "shuffle">;
+export type DataSettings = Pick<IrTrain, "data" | "loss" | "validationSplit" | "shuffle" | "validation">;
 
 export interface TrainingData {
   /** `[rows, ...input shape]`. */
@@ -23,6 +23,8 @@ export interface TrainingData {
   readonly labels: Labels | null;
   /** The rows fit trains on; it holds out the rest, the last rows, for validation. */
   readonly trainingRows: number;
+  /** From a separate `validation` source: `[xs, ys]` for fit's `validationData`. */
+  readonly validationData?: [tf.Tensor, tf.Tensor];
 }
 
 /**
@@ -44,5 +46,14 @@ export function loadTrainingData(model: tf.LayersModel, settings: DataSettings):
   const order = settings.shuffle ? permutation(rows, Math.random) : [...table.labels.keys()];
   const dataset = toDataset(table, model, losses[settings.loss]!.targets, order);
   const labels = dataset.classes ? { column: table.labelName, classes: dataset.classes } : null;
-  return { xs: dataset.x, ys: dataset.y, labels, trainingRows };
+  if (!settings.validation) return { xs: dataset.x, ys: dataset.y, labels, trainingRows };
+  try {
+    const held = loadTable(settings.validation);
+    const encoding = losses[settings.loss]!.targets;
+    const validation = toDataset(held, model, encoding, [...held.labels.keys()], dataset.classes ?? undefined);
+    return { xs: dataset.x, ys: dataset.y, labels, trainingRows, validationData: [validation.x, validation.y] };
+  } catch (error) {
+    tf.dispose([dataset.x, dataset.y]);
+    throw error;
+  }
 }
