@@ -1,5 +1,5 @@
 /** Normalization (batch_normalization, layer_normalization) and regularization (dropout, noise) layers. */
-import type { Shape } from "../ir.js";
+import { formatNnShape, type Shape } from "../ir.js";
 import { argsSchema, expectRank, fixedSize, product, sameShape, schemas, shapeAxis, toTfjsConfig } from "./common.js";
 import { defineLayer, type ShapeContext } from "./types.js";
 
@@ -31,6 +31,17 @@ function normalizedSizes(ctx: ShapeContext, input: Shape, axes: readonly number[
     sizes.push(size);
   }
   return sizes;
+}
+
+/**
+ * tfjs-core's batchNorm (behind both normalization layers) stops at rank 4 with the batch: a larger input
+ * builds but fails when the model runs. Reports NN3001 and returns false for one.
+ */
+function withinBatchNormRank(ctx: ShapeContext, input: Shape): boolean {
+  if (input.length <= 3) return true;
+  const expected = "an input with at most 3 axes besides the batch (tfjs's limit)";
+  ctx.error("NN3001", { callee: ctx.callee, expected, shape: formatNnShape(input) });
+  return false;
 }
 
 interface BatchNormArgs {
@@ -69,6 +80,7 @@ export const batchNormalization = defineLayer<BatchNormArgs>({
         return ctx.error("NN3007", { callee: ctx.callee, detail }, { property });
       }
     }
+    if (!withinBatchNormRank(ctx, input!)) return null;
     return normalizedSizes(ctx, input!, [args.axis]) && input!;
   },
   params([input], args) {
@@ -96,6 +108,7 @@ export const layerNormalization = defineLayer<{ axis: number | number[]; center:
   }),
   factory: "layerNormalization",
   outputShape([input], args, ctx) {
+    if (!withinBatchNormRank(ctx, input!)) return null;
     return normalizedSizes(ctx, input!, typeof args.axis === "number" ? [args.axis] : args.axis) && input!;
   },
   params([input], args) {

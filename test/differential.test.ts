@@ -1,0 +1,58 @@
+/**
+ * Differential testing against tfjs: random `.nn` models (layer stacks, DAGs with merges, blocks called once
+ * or twice) built both by nnc and, from the generator's own description, by tfjs. They must agree on every
+ * layer's output shapes and parameter counts, and nnc must refuse exactly what tfjs refuses, apart from the
+ * stricter checks of docs/differences.md. `npm run fuzz:shapes -- --runs 20000` runs longer.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import fc from "fast-check";
+import { beforeAll, describe, expect, it } from "vitest";
+import { layerKinds } from "../src/compiler/layers/index.js";
+import type { ModelDesc } from "./differential/generate.js";
+import { kindSpecs } from "./differential/kinds.js";
+import { compare, setUpTfjs } from "./differential/oracle.js";
+import { printModel } from "./differential/print.js";
+import { caseArbitrary, formatStats, newStats, record } from "./differential/run.js";
+
+const fixtures = join(import.meta.dirname, "fixtures", "differential");
+
+beforeAll(setUpTfjs);
+
+describe("nnc against tfjs on random models", () => {
+  // No shrinking (endOnFailure): each step builds tfjs models; the failing model is printed as it is.
+  it("agrees on 1000 random models (fixed seed)", () => {
+    const stats = newStats();
+    const started = performance.now();
+    fc.assert(
+      fc.property(caseArbitrary, ([desc, roll]) => {
+        record(stats, compare(desc, roll === 0));
+      }),
+      { numRuns: 1000, seed: 20240917, endOnFailure: true },
+    );
+    console.log(formatStats(stats, (performance.now() - started) / 1000));
+    expect(stats.models).toBeGreaterThanOrEqual(1000);
+    // The run is only worth something when both outcomes are common.
+    expect(stats.accepted).toBeGreaterThan(30);
+    expect(stats.models - stats.accepted).toBeGreaterThan(30);
+  });
+
+  it("generates every kind it knows, by the registry's names", () => {
+    const registered = new Set(layerKinds.map((k) => k.name));
+    for (const spec of kindSpecs) expect(registered.has(spec.name), spec.name).toBe(true);
+  });
+});
+
+describe("counterexamples found so far (test/fixtures/differential)", () => {
+  const files = readdirSync(fixtures).filter((f) => f.endsWith(".json"));
+  it("has fixtures", () => expect(files.length).toBeGreaterThan(0));
+  for (const file of files) {
+    it(basename(file, ".json"), () => {
+      const fixture = JSON.parse(readFileSync(join(fixtures, file), "utf8")) as { expect: string[]; model: ModelDesc };
+      const nn = readFileSync(join(fixtures, file.replace(/\.json$/, ".nn")), "utf8");
+      expect(printModel(fixture.model).text).toBe(nn);
+      const outcome = compare(fixture.model, true);
+      expect(outcome.codes).toEqual(fixture.expect);
+    });
+  }
+});

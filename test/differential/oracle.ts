@@ -1,0 +1,309 @@
+/**
+ * The differential oracle: builds a generated model with nnc (from its `.nn` text) and with tfjs (from the
+ * description, by hand, as `tf.layers.<factory>({...})`), and says where they disagree.
+ *
+ * Agreement means: both accept and every layer has the same output shapes and parameter counts; or both
+ * refuse (nnc reports an error on the line where tfjs throws); or nnc refuses with one of the stricter
+ * checks listed in docs/differences.md, and the tfjs model shows the problem that check is about.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { checkSource } from "../../src/compiler/index.js";
+import type { Code } from "../../src/compiler/diagnostics.js";
+import { layerCalls, type BlockCall, type BlockDesc, type LayerCall, type ModelDesc, type Statement } from "./generate.js";
+import { specByName, tfjsConfig, type Args, type Value } from "./kinds.js";
+import { printModel } from "./print.js";
+
+export type Dims = (number | null)[];
+
+interface LayerInfo {
+  readonly name: string;
+  readonly kind: string;
+  /** Named in the `.nn` text (compared by name); otherwise compared as a multiset. */
+  readonly named: boolean;
+  readonly inputShapes: Dims[];
+  readonly shapes: Dims[];
+  readonly trainable: number;
+  readonly nonTrainable: number;
+}
+
+/** A disagreement between nnc and tfjs: the message says what differs. */
+export class Disagreement extends Error {
+  override readonly name = "Disagreement";
+}
+
+export interface Outcome {
+  readonly text: string;
+  /** nnc's error codes, sorted, or [] when it accepts the model. */
+  readonly codes: readonly Code[];
+  readonly tfjs: "built" | "threw";
+  /** The stricter checks that explained a refusal of a model tfjs builds. */
+  readonly stricter: readonly string[];
+  readonly predicted: boolean;
+  readonly kinds: readonly string[];
+}
+
+class BuildFailure extends Error {
+  constructor(
+    /** The line of the failing call; for a call inside a block, the line of the outermost block call. */
+    readonly line: number,
+    cause: unknown,
+  ) {
+    super(`tfjs threw at line ${line}: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+type Factory = (config: unknown) => tf.layers.Layer;
+
+function substitute(args: Args, value: number): Args {
+  const sub = (v: Value): Value => (typeof v === "object" && v !== null && "param" in v ? value : v);
+  return Object.fromEntries(Object.entries(args).map(([k, v]) => [k, sub(v)]));
+}
+
+/** Builds the model with tfjs from the description alone. */
+class TfjsBuilder {
+  readonly layers: tf.layers.Layer[] = [];
+  readonly info: LayerInfo[] = [];
+  /** Every layer's first output, to run dead branches too when looking for run-time failures. */
+  readonly everyOutput: tf.SymbolicTensor[] = [];
+  private auto = 0;
+  private callSite: number | null = null;
+
+  constructor(
+    private readonly model: ModelDesc,
+    private readonly lineOf: ReadonlyMap<LayerCall | BlockCall, number>,
+  ) {}
+
+  private apply(call: LayerCall, inputs: tf.SymbolicTensor[], param: number | null): tf.SymbolicTensor {
+    const line = this.callSite ?? this.lineOf.get(call) ?? 0;
+    const spec = specByName.get(call.kind)!;
+    const args = param === null ? call.args : substitute(call.args, param);
+    const named = call.name !== undefined;
+    const name = call.name ?? `auto_${call.kind}_${this.auto++}`;
+    let out: tf.SymbolicTensor | tf.SymbolicTensor[];
+    let layer: tf.layers.Layer;
+    try {
+      const factory = (tf.layers as unknown as Record<string, Factory>)[spec.factory]!;
+      layer = factory({ ...(spec.config ?? tfjsConfig)(args), name });
+      this.layers.push(layer);
+      out = layer.apply(spec.merge ? inputs : inputs[0]!) as tf.SymbolicTensor | tf.SymbolicTensor[];
+    } catch (e) {
+      throw new BuildFailure(line, e);
+    }
+    const outs = Array.isArray(out) ? out : [out];
+    const size = (ws: tf.LayerVariable[]) => ws.reduce((n, w) => n + w.shape.reduce<number>((a, b) => a * b!, 1), 0);
+    this.info.push({
+      name,
+      kind: call.kind,
+      named,
+      inputShapes: inputs.map((i) => [...i.shape]),
+      shapes: outs.map((o) => [...o.shape]),
+      trainable: size(layer.trainableWeights),
+      nonTrainable: size(layer.nonTrainableWeights),
+    });
+    this.everyOutput.push(outs[0]!);
+    return outs[0]!;
+  }
+
+  /** Runs statements; returns the current tensor after them. */
+  private statements(
+    body: readonly Statement[],
+    env: Map<string, tf.SymbolicTensor>,
+    param: number | null,
+  ): tf.SymbolicTensor | null {
+    let current = env.size === 1 ? [...env.values()][0]! : null;
+    for (const s of body) {
+      let t: tf.SymbolicTensor;
+      if (s.merge) t = this.apply(s.merge.call, s.merge.tensors.map((n) => env.get(n)!), param);
+      else t = s.from === null ? current! : env.get(s.from)!;
+      for (const step of s.steps) {
+        t = "layer" in step ? this.apply(step.layer, [t], param) : this.block(step.call, t);
+      }
+      if (s.target !== null) env.set(s.target, t);
+      current = t;
+    }
+    return current;
+  }
+
+  private block(call: BlockCall, input: tf.SymbolicTensor): tf.SymbolicTensor {
+    const block: BlockDesc = this.model.blocks.find((b) => b.name === call.block)!;
+    const env = new Map([["x", input]]);
+    this.callSite = this.lineOf.get(call) ?? 0;
+    try {
+      this.statements(block.body, env, call.arg ?? block.default);
+    } finally {
+      this.callSite = null;
+    }
+    return env.get(block.result)!;
+  }
+
+  build(): tf.LayersModel {
+    const inputs = this.model.inputs.map((i) =>
+      tf.input({ name: i.name, shape: i.shape.map((d) => (typeof d === "number" ? d : null)), dtype: i.dtype }),
+    );
+    const env = new Map(this.model.inputs.map((i, n) => [i.name, inputs[n]!]));
+    const last = this.statements(this.model.body, env, null)!;
+    const outputs = this.model.outputs ? this.model.outputs.map((n) => env.get(n)!) : [last];
+    try {
+      return tf.model({ inputs, outputs });
+    } catch (e) {
+      throw new BuildFailure(0, e);
+    }
+  }
+
+  dispose(): void {
+    for (const layer of this.layers) {
+      try {
+        layer.dispose();
+      } catch {
+        // A layer that was never built or is disposed already has nothing to free.
+      }
+    }
+  }
+}
+
+/** Sizes for data: a batch of 2; each symbol and `?` gets a size of its own (the same size per symbol). */
+function dataShape(shape: readonly (number | string)[]): number[] {
+  const sizes: Record<string, number> = { "?": 24, seq: 20, len: 16 };
+  return [2, ...shape.map((d) => (typeof d === "number" ? d : sizes[d]!))];
+}
+
+/** Runs the model on a random batch of 2; returns the error message, or null when it runs. */
+function predict(model: tf.LayersModel, desc: ModelDesc): { error: string | null; shapes: number[][] } {
+  try {
+    const shapes = tf.tidy(() => {
+      const xs = desc.inputs.map((i) =>
+        i.dtype === "int32"
+          ? tf.randomUniform(dataShape(i.shape), 0, 2, "int32")
+          : tf.randomUniform(dataShape(i.shape)),
+      );
+      const out = model.predict(xs.length === 1 ? xs[0]! : xs) as tf.Tensor | tf.Tensor[];
+      return (Array.isArray(out) ? out : [out]).map((o) => o.shape);
+    });
+    return { error: null, shapes };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e), shapes: [] };
+  }
+}
+
+const sig = (l: LayerInfo) => `${l.kind} ${JSON.stringify(l.shapes)} ${l.trainable}/${l.nonTrainable}`;
+
+/**
+ * The stricter checks (docs/differences.md) that apply to this model as tfjs sees it, each with the codes
+ * nnc may report for it.
+ */
+function stricterChecks(desc: ModelDesc, built: TfjsBuilder, ran: string | null): Map<string, Code[]> {
+  const found = new Map<string, Code[]>();
+  if (desc.inputs.some((i) => i.shape.includes(0))) found.set("zero-size input", ["NN3005"]);
+  const calls = [...layerCalls(desc)].map(([c]) => c);
+  if (calls.some((c) => c.invalid)) found.set("argument outside Keras's range", ["NN2005", "NN2003"]);
+  if (built.info.some((l) => l.shapes.some((s) => s.some((d) => d !== null && d <= 0))))
+    found.set("empty output", ["NN3003"]);
+  const symbols = new Set(desc.inputs.flatMap((i) => i.shape.filter((d) => d === "seq" || d === "len")));
+  if (symbols.size > 0) found.set("symbolic sizes nnc cannot prove equal", ["NN3002", "NN3007"]);
+  if (ran !== null) found.set("fails when run", ["NN3001", "NN3004", "NN3007", "NN3003"]);
+  for (const c of calls) {
+    const a = c.args;
+    if (c.kind === "batch_normalization" && (a["center"] === false || a["scale"] === false))
+      found.set("batch normalization without center or scale", ["NN3007"]);
+    if (c.kind === "concatenate" && typeof a["axis"] === "number" && a["axis"] < -1)
+      found.set("concatenate axis below -1", ["NN3007"]);
+    if (c.kind === "softmax" && a["axis"] !== undefined && a["axis"] !== -1) found.set("softmax not on the last axis", ["NN3007"]);
+  }
+  return found;
+}
+
+/**
+ * Compares nnc and tfjs on one model; throws a Disagreement when they differ. `run` also runs an accepted
+ * model on data (slow: sample it).
+ */
+export function compare(desc: ModelDesc, run: boolean): Outcome {
+  const printed = printModel(desc);
+  const text = printed.text;
+  const checked = checkSource(text, "fuzz.nn");
+  const errors = checked.diagnostics.filter((d) => d.severity === "error");
+  const codes = [...new Set(errors.map((d) => d.code))].sort();
+  const lineOfOffset = (offset: number) => text.slice(0, offset).split("\n").length;
+  const errorLines = new Set(errors.map((d) => lineOfOffset(d.span.start)));
+  const kinds = [...layerCalls(desc)].map(([c]) => c.kind);
+  const fail = (what: string): never => {
+    throw new Disagreement(`${what}\n--- model ---\n${text}\n--- nnc ---\n${errors.map((d) => `${lineOfOffset(d.span.start)}: ${d.code} ${d.message}`).join("\n") || "(no errors)"}`);
+  };
+
+  const builder = new TfjsBuilder(desc, printed.lineOf);
+  let model: tf.LayersModel | null = null;
+  try {
+    try {
+      model = builder.build();
+    } catch (e) {
+      if (!(e instanceof BuildFailure)) throw e;
+      if (codes.length === 0) fail(`nnc accepts a model that tfjs refuses: ${e.message}`);
+      // nnc reports no cascades: after its first error the shapes downstream are unknown, so the error may
+      // stand above tfjs's (blocks are above the model), never below it.
+      // A stricter check (a zero-size input, say) may stop nnc before it reaches tfjs's line.
+      const stricter = stricterChecks(desc, builder, null).size > 0;
+      if (e.line > 0 && !stricter && Math.min(...errorLines) > e.line)
+        fail(`both refuse, but nnc reports nothing on line ${e.line} or above: ${e.message}`);
+      return { text, codes, tfjs: "threw", stricter: [], predicted: false, kinds };
+    }
+
+    if (codes.length > 0) {
+      const everything = tf.model({ inputs: model.inputs, outputs: builder.everyOutput });
+      const ran = predict(everything, desc).error;
+      const checks = stricterChecks(desc, builder, ran);
+      const allowed = new Set([...checks.values()].flat());
+      const unexplained = codes.filter((c) => !allowed.has(c));
+      if (unexplained.length > 0)
+        fail(`nnc refuses (${unexplained.join(", ")}) a model that tfjs builds${ran ? "" : " and runs"}; stricter checks that apply: ${[...checks.keys()].join(", ") || "none"}`);
+      return { text, codes, tfjs: "built", stricter: [...checks.keys()], predicted: true, kinds };
+    }
+
+    // tfjs's Cropping2D computes `null - top - bottom` for an unknown size: 0 or less instead of unknown.
+    if (builder.info.some((l) => l.kind === "cropping2d" && l.inputShapes[0]!.slice(1, 3).includes(null)))
+      return { text, codes, tfjs: "built", stricter: ["skipped: tfjs's cropping2d over an unknown size"], predicted: false, kinds };
+    const ir = checked.program!.models[0]!;
+    const nncInfo: LayerInfo[] = ir.layers.map((l) => ({
+      name: l.name,
+      kind: l.kind,
+      named: builder.info.some((t) => t.named && t.name === l.name),
+      inputShapes: [],
+      shapes: l.outputShapes.map((s) => [null, ...s.map((d) => (typeof d === "number" ? d : null))]),
+      trainable: l.params.trainable,
+      nonTrainable: l.params.nonTrainable,
+    }));
+    for (const t of builder.info.filter((l) => l.named)) {
+      const n = nncInfo.find((l) => l.name === t.name);
+      if (!n) fail(`nnc has no layer '${t.name}'`);
+      if (sig(n!) !== sig(t)) fail(`layer '${t.name}': nnc says ${sig(n!)}, tfjs says ${sig(t)}`);
+    }
+    const nncRest = nncInfo.filter((l) => !l.named).map(sig).sort();
+    const tfjsRest = builder.info.filter((l) => !l.named).map(sig).sort();
+    if (JSON.stringify(nncRest) !== JSON.stringify(tfjsRest))
+      fail(`unnamed layers differ:\n  nnc:  ${nncRest.join("; ")}\n  tfjs: ${tfjsRest.join("; ")}`);
+    // A `?` or symbolic size has no one value to run with: only models with fixed sizes run here.
+    // Where nnc says a size is unknown (reshape's -1 stays unknown, as in tfjs) it claims nothing about it.
+    const fixed = ir.layers.every((l) => l.outputShapes.every((shape) => shape.every((d) => typeof d === "number")));
+    if (run && fixed && desc.inputs.every((i) => i.shape.every((d) => typeof d === "number"))) {
+      const ran = predict(model, desc);
+      if (ran.error) fail(`nnc accepts a model that tfjs fails to run: ${ran.error}`);
+      const expected = ir.outputs.map((ref) => {
+        const layer = ir.layers.find((l) => l.name === ref.node)!;
+        return layer.outputShapes[ref.index]!;
+      });
+      expected.forEach((shape, o) => {
+        const got = ran.shapes[o]!;
+        if (got.length !== shape.length + 1 || shape.some((d, i) => typeof d === "number" && got[i + 1] !== d))
+          fail(`output ${o}: nnc says ${JSON.stringify(shape)}, tfjs computes ${JSON.stringify(got)}`);
+      });
+    }
+    return { text, codes, tfjs: "built", stricter: [], predicted: run, kinds };
+  } finally {
+    model?.dispose();
+    builder.dispose();
+  }
+}
+
+/** tfjs on the CPU, without its "use tfjs-node" banner. */
+export async function setUpTfjs(): Promise<void> {
+  await tf.setBackend("cpu");
+  (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
+}
