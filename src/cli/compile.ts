@@ -1,11 +1,10 @@
 /**
  * `nnc compile FILE [-o OUT.ts]`: checks a spec and emits the TypeScript module it compiles to.
  */
-import { randomBytes } from "node:crypto";
-import { rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
 import { emitTypeScript } from "../compiler/emit-ts.js";
+import { writeFileAtomic } from "../io/write-atomic.js";
 import { fail, formatOption, loadProgram, type Format } from "./common.js";
 
 interface CompileOptions {
@@ -52,7 +51,7 @@ export function registerCompile(program: Command): void {
         return;
       }
       try {
-        await writeAtomically(outFile, code);
+        await writeFileAtomic(outFile, code);
       } catch (error) {
         const { code: reason, message } = error as NodeJS.ErrnoException;
         fail(
@@ -60,19 +59,4 @@ export function registerCompile(program: Command): void {
         );
       }
     });
-}
-
-/** Writes a temporary file beside `file` and renames it over `file`, so no reader sees half a module. */
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const temp = path.join(
-    path.dirname(file),
-    `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`,
-  );
-  try {
-    await writeFile(temp, text);
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
 }

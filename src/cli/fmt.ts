@@ -1,13 +1,13 @@
 /**
  * `nnc fmt FILE... [--check]`: rewrites specs in the canonical layout, or lists those that are not in it.
  */
-import { randomBytes } from "node:crypto";
-import { readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
 import type { Diagnostic } from "../compiler/diagnostics.js";
 import { formatSource } from "../compiler/format.js";
 import { displayPath } from "../compiler/render.js";
+import { writeFileAtomic } from "../io/write-atomic.js";
 import { fail, printDiagnostics } from "./common.js";
 
 /** Adds `fmt` to the `nnc` command. */
@@ -55,7 +55,7 @@ export function registerFmt(program: Command): void {
           continue;
         }
         try {
-          await writeAtomically(file, formatted.value);
+          await writeFileAtomic(file, formatted.value, { keepMode: true });
           process.stdout.write(`formatted ${displayPath(file)}\n`);
         } catch (error) {
           fail(`cannot write ${name}: ${reason(error)}`);
@@ -73,16 +73,4 @@ function reason(error: unknown): string {
   if (code === "ENOENT") return "no such file";
   if (code === "EISDIR") return "it is a directory";
   return message;
-}
-
-/** Writes a temporary file beside `file` with its permissions, then renames it over `file`. */
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
-  try {
-    await writeFile(temp, text, { mode: (await stat(file)).mode });
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
 }

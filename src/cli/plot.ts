@@ -4,9 +4,9 @@
  */
 import type { Command } from "commander";
 import { mkdirSync, readFileSync } from "node:fs";
-import { rename, rm, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { displayPath } from "../compiler/render.js";
+import { writeFileAtomic } from "../io/write-atomic.js";
 import { fail } from "./common.js";
 
 export function registerPlot(program: Command): void {
@@ -35,17 +35,6 @@ async function runPlot(run: string, options: { out?: string }): Promise<void> {
   const out = path.resolve(options.out ?? run);
   mkdirSync(out, { recursive: true });
   const title = path.basename(path.resolve(run));
-  const written = await writePlots(out, history, title, atomicWrite);
+  const written = await writePlots(out, history, title, writeFileAtomic);
   process.stdout.write(`wrote ${written.map((name) => displayPath(path.join(out, name))).join(", ")}\n`);
-}
-
-async function atomicWrite(file: string, data: string | Uint8Array): Promise<void> {
-  const temporary = `${file}.tmp-${process.pid}`;
-  try {
-    await writeFile(temporary, data);
-    await rename(temporary, file);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
 }

@@ -5,10 +5,10 @@
  */
 import { InvalidArgumentError, type Command } from "commander";
 import { mkdirSync } from "node:fs";
-import { writeFile, rename } from "node:fs/promises";
 import * as path from "node:path";
 import type { IrCall } from "../compiler/ir.js";
 import { displayPath } from "../compiler/render.js";
+import { writeFileAtomic } from "../io/write-atomic.js";
 import { fail, loadProgram } from "./common.js";
 
 interface ScheduleCliOptions {
@@ -84,12 +84,10 @@ async function runSchedule(file: string, options: ScheduleCliOptions): Promise<v
     const svg = renderChart([{ title, subtitle, xLabel: "step", series: [{ name: "learning rate", points }] }]);
     const target = path.resolve(options.plot);
     mkdirSync(path.dirname(target), { recursive: true });
-    const temporary = `${target}.tmp-${process.pid}`;
     // A .png name gets the chart rendered to PNG; anything else gets the SVG text.
     const { svgToPng } = await import("../runtime/plot.js");
     const png = target.toLowerCase().endsWith(".png") ? await svgToPng(svg) : null;
-    await writeFile(temporary, png ?? svg);
-    await rename(temporary, target);
+    await writeFileAtomic(target, png ?? svg);
     out.write(`\nwrote ${displayPath(target)}\n`);
   }
 }

@@ -8,7 +8,8 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { NncUserError } from "./errors.js";
 import { figureNames, kerasFigures } from "./figures.js";
-import { writeFileAtomic, writeJson, writeModelDirectory } from "./save.js";
+import { writeFileAtomic } from "../io/write-atomic.js";
+import { writeJson, writeModelDirectory } from "./save.js";
 import { logValue } from "./schedule-callbacks.js";
 
 /** A callback that writes files into the run directory; `saveRun` keeps them. */

@@ -8,6 +8,7 @@
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import { writeFileAtomic } from "../io/write-atomic.js";
 import { writePlots } from "./plot.js";
 
 /** One epoch's figures under Keras's names: `{ epoch: 1, loss, accuracy, val_loss, val_accuracy }`. */
@@ -66,18 +67,6 @@ export async function writeModelDirectory(
     await replaceDirectory(temporary, target);
   } catch (error) {
     await rm(temporary, { recursive: true, force: true });
-    throw error;
-  }
-}
-
-/** Writes a file atomically: a temporary file in the same directory, renamed over `file`. */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}-${Date.now()}`);
-  try {
-    await writeFile(temporary, data);
-    await rename(temporary, file);
-  } catch (error) {
-    await rm(temporary, { force: true });
     throw error;
   }
 }
