@@ -3,11 +3,10 @@
  * whole file is checked before anything is returned, and the first problem is reported with the file, its
  * 1-based line number and the column.
  */
-import { readFileSync } from "node:fs";
 import { CsvError, parse } from "csv-parse/sync";
 import { displayPath } from "../../compiler/render.js";
 import { didYouMean } from "../../compiler/suggest.js";
-import { NncUserError } from "../errors.js";
+import { NncUserError, readDataFile } from "../errors.js";
 import type { Table } from "./index.js";
 
 interface Row {
@@ -61,14 +60,7 @@ export function readCsv(file: string, label: string): Table {
 }
 
 function parseRows(file: string, source: string): Row[] {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory, not a file" : String(error);
-    throw new NncUserError("NN4005", { path: source, reason });
-  }
+  const text = readDataFile(file, source).toString("utf8");
   try {
     // Field counts are checked row by row above, to name the row and the missing column.
     return parse(text, { info: true, relax_column_count: true, skip_empty_lines: true, trim: true, bom: true }) as unknown as Row[];

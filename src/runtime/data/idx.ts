@@ -4,10 +4,9 @@
  * zero bytes, a type byte, the number of dimensions, each dimension as a 32-bit integer, then the values.
  * Images are `[count, rows, columns]` bytes; pixels are scaled to [0, 1] unless `scale: false`.
  */
-import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { displayPath } from "../../compiler/render.js";
-import { NncUserError } from "../errors.js";
+import { NncUserError, readDataFile } from "../errors.js";
 import type { Table } from "./index.js";
 
 interface IdxArray {
@@ -50,13 +49,7 @@ export function readIdx(imagesFile: string, labelsFile: string, scale: boolean):
 
 function readIdxFile(file: string): IdxArray {
   const source = displayPath(file);
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new NncUserError("NN4005", { path: source, reason: code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory, not a file" : String(error) });
-  }
+  let bytes = readDataFile(file, source);
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
       bytes = gunzipSync(bytes);

@@ -3,22 +3,15 @@
  * are the numeric fields named by `features`, or every field but the label, in the order of the first
  * record. Problems name the file, the line (the record) and the field.
  */
-import { readFileSync } from "node:fs";
 import { displayPath } from "../../compiler/render.js";
 import { didYouMean } from "../../compiler/suggest.js";
-import { NncUserError } from "../errors.js";
+import { NncUserError, readDataFile } from "../errors.js";
 import type { Table } from "./index.js";
 
 /** Reads `file` (absolute) with `label` as the target field. */
 export function readJsonLines(file: string, label: string, features: readonly string[] | undefined): Table {
   const source = displayPath(file);
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new NncUserError("NN4005", { path: source, reason: code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory, not a file" : String(error) });
-  }
+  const text = readDataFile(file, source).toString("utf8");
   const records: { line: number; value: Record<string, unknown> }[] = [];
   text.split("\n").forEach((raw, i) => {
     if (raw.trim() === "") return;

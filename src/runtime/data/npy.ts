@@ -3,9 +3,8 @@
  * of shape `[rows]` or `[rows, 1]` (class labels or values). Format versions 1-3, C order, little-endian
  * (or byte) float32/float64/int8-64/uint8-64 and bool.
  */
-import { readFileSync } from "node:fs";
 import { displayPath } from "../../compiler/render.js";
-import { NncUserError } from "../errors.js";
+import { NncUserError, readDataFile } from "../errors.js";
 import type { Table } from "./index.js";
 
 interface NpyArray {
@@ -57,13 +56,7 @@ const types: Record<string, [number, (view: DataView, offset: number) => number 
 
 function readNpyFile(file: string): NpyArray {
   const source = displayPath(file);
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new NncUserError("NN4005", { path: source, reason: code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory, not a file" : String(error) });
-  }
+  const bytes = readDataFile(file, source);
   const bad = (reason: string) => new NncUserError("NN4006", { where: source, reason });
   if (bytes.length < 10 || bytes.toString("latin1", 0, 6) !== "\x93NUMPY") throw bad("not a .npy file: it does not start with \\x93NUMPY");
   const major = bytes[6]!;
