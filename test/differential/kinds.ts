@@ -4,10 +4,22 @@
  * (only to steer the generator towards models that build; the oracle is tfjs), and how a person writing
  * TensorFlow.js by hand would spell the layer: `tf.layers[factory](config)`.
  */
+import * as tf from "@tensorflow/tfjs";
 import fc from "fast-check";
 
-/** An argument value as written in `.nn`: numbers, booleans, bare symbols (`same`), lists, a block parameter. */
-export type Value = number | boolean | string | readonly Value[] | { readonly param: string };
+/**
+ * An argument value as written in `.nn`: numbers, booleans, bare symbols (`same`), lists, a block parameter, a
+ * nested layer call (`bidirectional(lstm(4))`).
+ */
+export type Value = number | boolean | string | readonly Value[] | { readonly param: string } | Nested;
+
+/** A layer call written as an argument: `lstm(4, return_sequences: true)`. */
+export interface Nested {
+  readonly nested: string;
+  readonly args: Args;
+  /** How many leading positional arguments are written by position. */
+  readonly positional: number;
+}
 
 export type Args = Readonly<Record<string, Value>>;
 
@@ -29,6 +41,8 @@ export interface KindSpec {
   readonly positional: readonly string[];
   /** Two or more input tensors. */
   readonly merge?: boolean;
+  /** A Keras layer tfjs 4.22 does not have: nnc must refuse it with NN3010. */
+  readonly unavailable?: boolean;
   /** Input ranks the kind is meant for (the generator still tries others now and then). */
   readonly ranks: readonly number[];
   readonly factory: string;
@@ -64,10 +78,35 @@ export function tfjsConfig(args: Args): Record<string, unknown> {
     let v: unknown = value;
     if (typeof value === "string" && key.endsWith("activation")) v = tfjsActivations[value] ?? value;
     if (typeof value === "string" && key.endsWith("initializer")) v = camel(value);
+    if (typeof value === "object" && value !== null && "nested" in value) v = tfjsLayer(value);
     config[camel(key)] = v;
   }
   return config;
 }
+
+/** The tfjs layer for a nested call, as a person would write it: `tf.layers.lstm({units: 4})`. */
+function tfjsLayer(call: Nested): tf.layers.Layer {
+  const spec = specByName.get(call.nested)!;
+  const factory = (tf.layers as unknown as Record<string, (config: unknown) => tf.layers.Layer>)[spec.factory]!;
+  return factory((spec.config ?? tfjsConfig)(call.args));
+}
+
+/** Draws a nested call of `spec` for an input of this rough shape. */
+function nestedCall(g: Gen, spec: KindSpec, input: Sketch): { value: Nested; invalid: boolean } {
+  const drawn = spec.draw(g, input);
+  let prefix = 0;
+  while (prefix < spec.positional.length && spec.positional[prefix]! in drawn.args) prefix++;
+  return { value: { nested: spec.name, args: drawn.args, positional: int(g, 0, prefix) }, invalid: drawn.invalid ?? false };
+}
+
+const nestedOut = (v: Value | undefined, input: Sketch): Sketch => {
+  const call = v as Nested;
+  return specByName.get(call.nested)!.out(input, call.args);
+};
+
+/** Kinds a wrapper may hold: one input, one output, not themselves wrappers. */
+const wrappable = (k: KindSpec) =>
+  !k.merge && !k.unavailable && !["embedding", "bidirectional", "time_distributed"].includes(k.name);
 
 const sizeOr = (g: Gen, rank: number, min: number, max: number): Value =>
   rank === 1 || chance(g, 60) ? int(g, min, max) : Array.from({ length: rank }, () => int(g, min, max));
@@ -523,6 +562,112 @@ export const kindSpecs: readonly KindSpec[] = [
       return c;
     },
   },
+  {
+    name: "bidirectional",
+    positional: ["layer", "merge_mode"],
+    ranks: [2],
+    factory: "bidirectional",
+    draw(g, input) {
+      // Now and then a layer that is not recurrent: Keras's Bidirectional wraps RNNs only.
+      const inner = specByName.get(chance(g, 5) ? pick(g, "dense", "conv1d") : pick(g, "simple_rnn", "lstm", "gru"))!;
+      const { value, invalid } = nestedCall(g, inner, input);
+      const args: Record<string, Value> = { layer: value };
+      maybe(g, 50, args, "merge_mode", () => pick(g, "concat", "sum", "mul", "ave"));
+      return { args, invalid };
+    },
+    out(input, args) {
+      const o = nestedOut(args["layer"], input);
+      const last = o.at(-1) ?? null;
+      const concat = args["merge_mode"] === undefined || args["merge_mode"] === "concat";
+      return concat ? [...o.slice(0, -1), last === null ? null : 2 * last] : o;
+    },
+  },
+  {
+    name: "time_distributed",
+    positional: ["layer"],
+    ranks: [2, 3, 4],
+    factory: "timeDistributed",
+    draw(g, input) {
+      const rest = input.slice(1);
+      const fitting = kindSpecs.filter((k) => wrappable(k) && k.ranks.includes(rest.length));
+      // Only kinds meant for the rank the wrapped layer sees: tfjs runs some on other ranks without a word
+      // (time_distributed(max_pooling1d()) on [5, 4]), which nnc rightly refuses.
+      const inner = fitting.length > 0 ? pick(g, ...fitting) : specByName.get("dense")!;
+      const { value, invalid } = nestedCall(g, inner, rest);
+      return { args: { layer: value }, invalid };
+    },
+    out: (input, args) => [input[0] ?? null, ...nestedOut(args["layer"], input.slice(1))],
+  },
+  {
+    name: "dot",
+    positional: ["axes"],
+    merge: true,
+    ranks: [1, 2],
+    factory: "dot",
+    draw(g, input) {
+      const n = Math.max(input.length, 1);
+      const axis = () => pick(g, ...Array.from({ length: n }, (_, i) => i + 1), -1);
+      const args: Record<string, Value> = { axes: chance(g, 70) ? axis() : [axis(), axis()] };
+      maybe(g, 25, args, "normalize", () => bool(g));
+      return { args };
+    },
+    out(input, args) {
+      const axes = args["axes"];
+      const [i, j] = (typeof axes === "number" ? [axes, axes] : (axes as number[])).map((a) => (a < 0 ? input.length + a : a - 1));
+      const out = [...input.filter((_, k) => k !== i), ...input.filter((_, k) => k !== j)];
+      return out.length === 0 ? [1] : out;
+    },
+  },
+  {
+    name: "prelu",
+    aliases: ["p_re_lu"],
+    positional: [],
+    ranks: [1, 2, 3, 4],
+    factory: "prelu",
+    draw(g, input) {
+      const args: Record<string, Value> = {};
+      const n = Math.max(input.length, 1);
+      maybe(g, 20, args, "alpha_initializer", () => pick(g, "zeros", "ones", "glorot_uniform"));
+      maybe(g, 30, args, "shared_axes", () => (chance(g, 50) ? int(g, 1, n) : [...new Set([int(g, 1, n), int(g, 1, n)])].sort()));
+      return { args };
+    },
+    out: same,
+  },
+  {
+    name: "rescaling",
+    positional: ["scale", "offset"],
+    ranks: [1, 2, 3, 4],
+    factory: "rescaling",
+    draw(g) {
+      const args: Record<string, Value> = { scale: pick(g, 0.5, -1, 2, 0.25) };
+      maybe(g, 40, args, "offset", () => pick(g, 0, -1, 0.5));
+      return { args };
+    },
+    out: same,
+  },
+  {
+    name: "spatial_dropout2d",
+    positional: ["rate"],
+    ranks: [3],
+    // tfjs 4.22 has no SpatialDropout2D: Keras's layer is dropout with one mask per channel.
+    factory: "dropout",
+    draw: rate,
+    out: same,
+    config: (args) => ({ ...tfjsConfig(args), noiseShape: [null, 1, 1, null] }),
+  },
+  { name: "subtract", positional: [], merge: true, unavailable: true, ranks: [1, 2, 3], factory: "subtract", draw: () => ({ args: {} }), out: same },
+  {
+    name: "multi_head_attention",
+    positional: ["num_heads", "key_dim"],
+    unavailable: true,
+    ranks: [2],
+    factory: "multiHeadAttention",
+    draw: (g) => ({ args: { num_heads: int(g, 1, 2), key_dim: int(g, 1, 4) } }),
+    out: same,
+  },
 ];
 
 export const specByName: ReadonlyMap<string, KindSpec> = new Map(kindSpecs.map((k) => [k.name, k]));
+
+/** Kinds the random models do not contain, with the reason. */
+export const notGenerated: ReadonlyMap<string, string> = new Map();

@@ -1,5 +1,5 @@
 /** Prints a model description as the `.nn` text a user would write, remembering the line of every call. */
-import { specByName, type Value } from "./kinds.js";
+import { specByName, type Args, type Value } from "./kinds.js";
 import type { BlockCall, BlockDesc, LayerCall, ModelDesc, Statement, Step } from "./generate.js";
 
 export interface Printed {
@@ -11,17 +11,24 @@ export interface Printed {
 function value(v: Value): string {
   if (Array.isArray(v)) return `[${v.map(value).join(", ")}]`;
   if (typeof v === "object" && v !== null && "param" in v) return v.param;
+  if (typeof v === "object" && v !== null && "nested" in v) return `${v.nested}(${argList(v.nested, v.positional, v.args).join(", ")})`;
   return String(v);
 }
 
-function layerCall(call: LayerCall, tensors: readonly string[] = []): string {
-  const positional = specByName.get(call.kind)!.positional.slice(0, call.positional);
-  const parts = [
-    ...tensors,
-    ...positional.map((p) => value(call.args[p]!)),
-    ...Object.entries(call.args)
+function argList(kind: string, count: number, args: Args): string[] {
+  const positional = specByName.get(kind)!.positional.slice(0, count);
+  return [
+    ...positional.map((p) => value(args[p]!)),
+    ...Object.entries(args)
       .filter(([k]) => !positional.includes(k))
       .map(([k, v]) => `${k}: ${value(v)}`),
+  ];
+}
+
+function layerCall(call: LayerCall, tensors: readonly string[] = []): string {
+  const parts = [
+    ...tensors,
+    ...argList(call.kind, call.positional, call.args),
     ...(call.name === undefined ? [] : [`name: "${call.name}"`]),
   ];
   return `${call.callee}(${parts.join(", ")})`;
