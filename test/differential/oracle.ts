@@ -252,6 +252,10 @@ function stricterChecks(desc: ModelDesc, built: TfjsBuilder, ran: string | null)
     found.set("concatenate axis past the last", ["NN3007"]);
   for (const c of calls) {
     const a = c.args;
+    const inner = a["layer"];
+    if (c.kind === "bidirectional" && typeof inner === "object" && inner !== null && "nested" in inner &&
+      !["simple_rnn", "lstm", "gru"].includes(inner.nested))
+      found.set("bidirectional around a layer that is not recurrent", ["NN3007"]);
     if (c.kind === "batch_normalization" && (a["center"] === false || a["scale"] === false))
       found.set("batch normalization without center or scale", ["NN3007"]);
     if (c.kind === "concatenate" && typeof a["axis"] === "number" && a["axis"] < -1)
