@@ -102,6 +102,9 @@ class TfjsBuilder {
       throw new BuildFailure(line, e);
     }
     const outs = Array.isArray(out) ? out : [out];
+    // time_distributed(lstm(4, return_state: true)) builds in tfjs but gives no tensor one could use.
+    if (!outs.every((o) => Array.isArray((o as { shape?: unknown } | null)?.shape)))
+      throw new BuildFailure(line, "tfjs returned something that is not a tensor");
     const size = (ws: tf.LayerVariable[]) => ws.reduce((n, w) => n + w.shape.reduce<number>((a, b) => a * b!, 1), 0);
     this.info.push({
       name,
