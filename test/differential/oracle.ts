@@ -308,7 +308,12 @@ export function compare(desc: ModelDesc, run: boolean): Outcome {
     }
 
     // tfjs's Cropping2D computes `null - top - bottom` for an unknown size: 0 or less instead of unknown.
-    if (builder.info.some((l) => l.kind === "cropping2d" && l.inputShapes[0]!.slice(1, 3).includes(null)))
+    const wrapsCropping = (l: LayerInfo) => {
+      const inner = l.args["layer"];
+      return l.kind === "time_distributed" && typeof inner === "object" && inner !== null && "nested" in inner && inner.nested === "cropping2d";
+    };
+    if (builder.info.some((l) => (l.kind === "cropping2d" && l.inputShapes[0]!.slice(1, 3).includes(null)) ||
+      (wrapsCropping(l) && l.inputShapes[0]!.slice(2, 4).includes(null))))
       return { text, codes, tfjs: "built", stricter: ["skipped: tfjs's cropping2d over an unknown size"], predicted: false, kinds };
 
     if (codes.length > 0) {
