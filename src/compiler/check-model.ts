@@ -302,7 +302,7 @@ export class ModelChecker {
     this.layers.push({
       name,
       kind: kind.name,
-      tfjs: tfjsLayerOf(kind, args, name),
+      tfjs: tfjsLayerOf(kind, args, name, shapes),
       inputs: inputs.map((t) => t.ref!),
       outputShapes,
       params,

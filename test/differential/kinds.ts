@@ -49,8 +49,11 @@ export interface KindSpec {
   draw(g: Gen, input: Sketch): Drawn;
   /** The rough output shape (first output). */
   out(input: Sketch, args: Args): Sketch;
-  /** The tfjs config from the written arguments, when more than camelCase keys (see `tfjsConfig`). */
-  readonly config?: (args: Args) => Record<string, unknown>;
+  /**
+   * The tfjs config from the written arguments (and the input shapes without the batch), when more than
+   * camelCase keys (see `tfjsConfig`).
+   */
+  readonly config?: (args: Args, inputs: readonly (readonly (number | null)[])[]) => Record<string, unknown>;
 }
 
 const int = (g: Gen, min: number, max: number) => g(fc.integer, { min, max });
@@ -88,7 +91,7 @@ export function tfjsConfig(args: Args): Record<string, unknown> {
 function tfjsLayer(call: Nested): tf.layers.Layer {
   const spec = specByName.get(call.nested)!;
   const factory = (tf.layers as unknown as Record<string, (config: unknown) => tf.layers.Layer>)[spec.factory]!;
-  return factory((spec.config ?? tfjsConfig)(call.args));
+  return factory((spec.config ?? tfjsConfig)(call.args, []));
 }
 
 /** Draws a nested call of `spec` for an input of this rough shape. */
@@ -604,11 +607,18 @@ export const kindSpecs: readonly KindSpec[] = [
     merge: true,
     ranks: [1, 2],
     factory: "dot",
+    // tfjs 4.22's Dot does not resolve a negative axis when it builds ("undefined !== 7"): a person writing
+    // tfjs counts from the front.
+    config(args, [a, b]) {
+      const axes = args["axes"];
+      const [i, j] = typeof axes === "number" ? [axes, axes] : (axes as number[]);
+      const resolve = (axis: number, rank: number | undefined) => (axis < 0 && rank !== undefined ? rank + 1 + axis : axis);
+      return tfjsConfig({ ...args, axes: [resolve(i!, a?.length), resolve(j!, b?.length)] });
+    },
     draw(g, input) {
       const n = Math.max(input.length, 1);
-      // No negative axes yet: tfjs 4.22's Dot does not resolve them when it builds ("undefined !== 7"), and nnc
-      // passes them through (open, docs/differences.md).
-      const axis = () => pick(g, ...Array.from({ length: n }, (_, i) => i + 1));
+      // Keras numbering: 1 is the first axis after the batch, -1 the last.
+      const axis = () => pick(g, ...Array.from({ length: n }, (_, i) => i + 1), ...Array.from({ length: n }, (_, i) => -i - 1));
       const args: Record<string, Value> = { axes: chance(g, 70) ? axis() : [axis(), axis()] };
       maybe(g, 25, args, "normalize", () => bool(g));
       return { args };

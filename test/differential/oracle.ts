@@ -8,6 +8,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { checkSource } from "../../src/compiler/index.js";
+import type { IrModel } from "../../src/compiler/ir.js";
+import { buildModel } from "../../src/runtime/build.js";
 import type { Code } from "../../src/compiler/diagnostics.js";
 import { layerCalls, type BlockCall, type BlockDesc, type LayerCall, type ModelDesc, type Statement } from "./generate.js";
 import { specByName, tfjsConfig, type Args, type Value } from "./kinds.js";
@@ -92,10 +94,11 @@ class TfjsBuilder {
     }
     try {
       const factory = (tf.layers as unknown as Record<string, Factory>)[spec.factory]!;
-      layer = factory({ ...(spec.config ?? tfjsConfig)(args), name });
-      // tfjs 4.22's Bidirectional constructor drops `trainable: false` (it sets its own flag to true after the
-      // base class read the config); its setter works (docs/differences.md).
-      if (spec.name === "bidirectional" && args["trainable"] === false) layer.trainable = false;
+      layer = factory({ ...(spec.config ?? tfjsConfig)(args, inputs.map((i) => i.shape.slice(1))), name });
+      // tfjs 4.22's wrapper constructors drop `trainable: false` (Bidirectional sets its own flag to true after
+      // the base class read the config; TimeDistributed asks the wrapped layer); the setter works
+      // (docs/differences.md).
+      if (["bidirectional", "time_distributed"].includes(spec.name) && args["trainable"] === false) layer.trainable = false;
       this.layers.push(layer);
       out = layer.apply(spec.merge ? inputs : inputs[0]!) as tf.SymbolicTensor | tf.SymbolicTensor[];
     } catch (e) {
@@ -353,6 +356,12 @@ export function compare(desc: ModelDesc, run: boolean): Outcome {
     const tfjsRest = builder.info.filter((l) => !l.named).map(sig).sort();
     if (JSON.stringify(nncRest) !== JSON.stringify(tfjsRest))
       fail(`unnamed layers differ:\n  nnc:  ${nncRest.join("; ")}\n  tfjs: ${tfjsRest.join("; ")}`);
+    const built = builtByNnc(ir);
+    if (typeof built === "string") fail(`the tfjs model nnc builds from its IR (nnc train, nnc compile) fails: ${built}`);
+    for (const b of built as LayerInfo[]) {
+      const layer = nncInfo.find((l) => l.name === b.name)!;
+      if (sig(b) !== sig(layer)) fail(`layer '${layer.name}': nnc says ${sig(layer)}, the model nnc builds has ${sig(b)}`);
+    }
     // A `?` or symbolic size has no one value to run with: only models with fixed sizes run here.
     // Where nnc says a size is unknown (reshape's -1 stays unknown, as in tfjs) it claims nothing about it.
     const fixed = ir.layers.every((l) => l.outputShapes.every((shape) => shape.every((d) => typeof d === "number")));
@@ -380,6 +389,33 @@ export function compare(desc: ModelDesc, run: boolean): Outcome {
   } finally {
     model?.dispose();
     builder.dispose();
+  }
+}
+
+/**
+ * What nnc itself builds from the IR (src/runtime/build.ts: the configs `nnc train` and the emitted TypeScript
+ * use), for the layers on a path to an output (tfjs leaves the others out of the model), or the error when tfjs
+ * refuses those configs.
+ */
+function builtByNnc(ir: IrModel): LayerInfo[] | string {
+  let model: tf.LayersModel;
+  try {
+    model = buildModel(ir);
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+  try {
+    const size = (ws: tf.LayerVariable[]) => ws.reduce((n, w) => n + w.shape.reduce<number>((a, b) => a * b!, 1), 0);
+    return ir.layers.flatMap((l) => {
+      const layer = model.layers.find((m) => m.name === l.name);
+      if (!layer) return [];
+      const outputs = Array.isArray(layer.output) ? layer.output : [layer.output];
+      const shapes = outputs.map((o) => [...o.shape]);
+      const [trainable, nonTrainable] = [size(layer.trainableWeights), size(layer.nonTrainableWeights)];
+      return [{ name: l.name, kind: l.kind, named: false, inputShapes: [], shapes, trainable, nonTrainable, args: {} }];
+    });
+  } finally {
+    model.dispose();
   }
 }
 

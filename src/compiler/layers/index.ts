@@ -52,9 +52,9 @@ export function layerNames(): string[] {
 export type { LayerKind, Args, ShapeContext } from "./types.js";
 
 /** The tfjs layer a checked call becomes: the entry's config plus the layer's unique name. */
-export function tfjsLayerOf(kind: LayerKind, args: Args, name: string): TfjsLayer {
+export function tfjsLayerOf(kind: LayerKind, args: Args, name: string, inputs: readonly Shape[] = []): TfjsLayer {
   const { name: _written, ...rest } = args;
-  const config = kind.config ? kind.config(rest) : toTfjsConfig(rest);
+  const config = kind.config ? kind.config(rest, inputs) : toTfjsConfig(rest);
   return { factory: kind.factory, config: { ...config, name } };
 }
 

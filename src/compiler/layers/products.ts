@@ -6,7 +6,7 @@
 import type { SchemaObject } from "ajv";
 import { formatNnShape } from "../ir.js";
 import { compareDims } from "../shapes.js";
-import { argsSchema, product, schemas, shapeAxis } from "./common.js";
+import { argsSchema, product, schemas, shapeAxis, toTfjsConfig } from "./common.js";
 import { defineLayer, type LayerKind } from "./types.js";
 
 /**
@@ -32,6 +32,13 @@ export const dot = defineLayer<{ axes: number | number[]; normalize: boolean }>(
   ),
   inputs: { min: 2, max: 2 },
   factory: "dot",
+  // tfjs 4.22 does not resolve a negative axis when it builds the layer: it gets the Keras axis counted from
+  // the front (the batch is 0).
+  config: (args, [a, b]) => {
+    const [axisA, axisB] = typeof args.axes === "number" ? [args.axes, args.axes] : args.axes;
+    const resolve = (axis: number, rank: number | undefined) => (axis < 0 && rank !== undefined ? rank + 1 + axis : axis);
+    return toTfjsConfig({ ...args, axes: [resolve(axisA!, a?.length), resolve(axisB!, b?.length)] });
+  },
   outputShape([a, b], args, ctx) {
     const shapes = `${formatNnShape(a!)} and ${formatNnShape(b!)}`;
     if (a!.length > 2 || b!.length > 2) {

@@ -44,8 +44,11 @@ export interface LayerKind<A extends Args = Args> {
   readonly inputs?: { readonly min: number; readonly max?: number };
   /** The tfjs factory: the layer is built as `tf.layers[factory](config)`. */
   readonly factory: string;
-  /** tfjs config from the arguments; by default each argument under its camelCase name (see `toTfjsConfig`). */
-  readonly config?: (args: A) => TfjsLayer["config"];
+  /**
+   * tfjs config from the arguments (and the input shapes, for arguments tfjs wants resolved); by default each
+   * argument under its camelCase name (see `toTfjsConfig`).
+   */
+  readonly config?: (args: A, inputs: readonly Shape[]) => TfjsLayer["config"];
   /** Output shape(s) for the input shape(s); reports and returns null when the input does not fit. */
   readonly outputShape: (inputs: readonly Shape[], args: A, ctx: ShapeContext) => Shape | readonly Shape[] | null;
   /** Parameter count; zero when absent. */

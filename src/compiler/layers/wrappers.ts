@@ -39,13 +39,20 @@ const innerParams = (inner: Wrapped, input: Shape, outputs: readonly Shape[]) =>
 const innerMacs = (inner: Wrapped, input: Shape, outputs: readonly Shape[]) =>
   inner.kind.macs?.([input], inner.args, outputs) ?? 0;
 
-/** A nested layer keeps the name written in its call; otherwise tfjs names it. */
-function nestedTfjs(inner: Wrapped) {
+/**
+ * The wrapper's tfjs config: the nested layer (keeping the name written in its call; otherwise tfjs names it)
+ * and `trainable: false` on both the wrapper and the nested layer. tfjs 4.22's wrappers drop their own flag
+ * (`Bidirectional` resets it, `TimeDistributed` asks the wrapped layer), so only the nested layer's flag
+ * freezes the weights.
+ */
+function wrapperConfig(args: Args & { layer: NestedCall }, rest: Args = {}) {
+  const inner = wrapped(args.layer);
   const written = inner.args["name"];
-  const layer = tfjsLayerOf(inner.kind, inner.args, typeof written === "string" ? written : "");
-  if (typeof written === "string") return layer;
-  const { name: _none, ...config } = layer.config;
-  return { ...layer, config };
+  const frozen: Args = args["trainable"] === false ? { trainable: false } : {};
+  const layer = tfjsLayerOf(inner.kind, { ...inner.args, ...frozen }, typeof written === "string" ? written : "");
+  const { name: _none, ...unnamed } = layer.config;
+  const nested = { ...layer, config: typeof written === "string" ? layer.config : unnamed };
+  return { ...toTfjsConfig({ ...rest, ...frozen }), layer: nested };
 }
 
 const recurrentKinds = ["simple_rnn", "lstm", "gru"];
@@ -73,7 +80,7 @@ export const bidirectional = defineLayer<BidirectionalArgs>({
     ["layer"],
   ),
   factory: "bidirectional",
-  config: (args) => ({ ...toTfjsConfig({ merge_mode: args.merge_mode }), layer: nestedTfjs(wrapped(args.layer)) }),
+  config: (args) => wrapperConfig(args, { merge_mode: args.merge_mode }),
   outputShape([input], args, ctx) {
     const inner = wrapped(args.layer);
     if (!recurrentKinds.includes(inner.kind.name)) {
@@ -108,7 +115,7 @@ export const timeDistributed = defineLayer<{ layer: NestedCall }>({
   positional: ["layer"],
   schema: argsSchema({ layer: familySchema("layer") }, ["layer"]),
   factory: "timeDistributed",
-  config: (args) => ({ layer: nestedTfjs(wrapped(args.layer)) }),
+  config: (args) => wrapperConfig(args),
   outputShape([input], args, ctx) {
     const hint = "the first axis is the steps; the wrapped layer sees the rest";
     if (!expectRank(ctx, input!, { min: 2 }, "an input [steps, ...] with at least two axes", hint)) return null;
