@@ -1,14 +1,15 @@
 /**
  * Saving a trained run: `model.json` + `weights.bin` in tfjs's layers format (loadable with
- * `tf.loadLayersModel`), `history.json`, its plot (`history.svg`, `history.png`) and, for classifiers,
- * `labels.json`. tfjs's `file://` handler
- * needs tfjs-node, so the files are written here with node's fs. The directory appears whole or not at all:
- * everything is written to a temporary sibling that is then renamed into place.
+ * `tf.loadLayersModel`), `history.json`, its plot (`history.svg`, `history.png`), how the features were read
+ * (`preprocessing.json`, for `nnc evaluate` and `nnc predict`) and, for classifiers, `labels.json`. tfjs's
+ * `file://` handler needs tfjs-node, so the files are written here with node's fs. The directory appears
+ * whole or not at all: everything is written to a temporary sibling that is then renamed into place.
  */
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { writeFileAtomic } from "../io/write-atomic.js";
+import type { Preprocessing } from "./data/training-data.js";
 import { writePlots } from "./plot.js";
 
 /** One epoch's figures under Keras's names: `{ epoch: 1, loss, accuracy, val_loss, val_accuracy }`. */
@@ -24,6 +25,8 @@ export interface Run {
   readonly model: tf.LayersModel;
   readonly history: readonly EpochRecord[];
   readonly labels: Labels | null;
+  /** How the training data was read (feature columns, normalization statistics); saved when present. */
+  readonly preprocessing?: Preprocessing;
 }
 
 const weightsFile = "weights.bin";
@@ -37,6 +40,7 @@ export async function saveRun(dir: string, run: Run, keep: readonly string[] = [
   await writeModelDirectory(target, run.model, async (temporary) => {
     await writeJson(path.join(temporary, "history.json"), run.history);
     if (run.labels) await writeJson(path.join(temporary, "labels.json"), run.labels);
+    if (run.preprocessing) await writeJson(path.join(temporary, "preprocessing.json"), run.preprocessing);
     await writePlots(temporary, run.history, run.model.name, writeFile);
     for (const file of keep) {
       const relative = path.relative(target, file);

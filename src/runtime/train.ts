@@ -81,7 +81,14 @@ export async function trainModel(model: IrModel, train: IrTrain, options: TrainO
         for (const [key, values] of Object.entries(history.history)) logs[key] = Number(values[epoch]);
         return { epoch: epoch + 1, ...kerasFigures(logs, [...names, ["lr", "lr"]]) } as EpochRecord;
       });
-      return { model: tfModel, history: records, labels: data.labels, tfjsHistory: history, written: writtenFiles(callbacks) };
+      return {
+        model: tfModel,
+        history: records,
+        labels: data.labels,
+        preprocessing: data.preprocessing,
+        tfjsHistory: history,
+        written: writtenFiles(callbacks),
+      };
     } finally {
       tf.dispose([data.xs, data.ys, ...(data.validationData ?? [])]);
     }

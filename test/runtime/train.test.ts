@@ -105,6 +105,7 @@ describe("trainModel", () => {
       "history.svg",
       "labels.json",
       "model.json",
+      "preprocessing.json",
       "weights.bin",
     ]);
     expect(readdirSync(join(dir, ".."))).toEqual(["blobs"]);

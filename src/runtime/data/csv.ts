@@ -1,7 +1,7 @@
 /**
- * CSV data: a header row, then one example per row. Every column but the label is a numeric feature. The
- * whole file is checked before anything is returned, and the first problem is reported with the file, its
- * 1-based line number and the column.
+ * CSV data: a header row, then one example per row. The feature columns (by default every column but the
+ * label) are numeric. The whole file is checked before anything is returned, and the first problem is
+ * reported with the file, its 1-based line number and the column.
  */
 import { CsvError, parse } from "csv-parse/sync";
 import { displayPath } from "../../compiler/render.js";
@@ -14,24 +14,36 @@ interface Row {
   readonly info: { readonly lines: number };
 }
 
-/** Reads `file` (absolute) with `label` as the target column. */
-export function readCsv(file: string, label: string): Table {
+/**
+ * Reads `file` (absolute) with `label` as the target column, or without targets (`null`: rows to predict
+ * on, where a label column, if present, is ignored). `features` picks the feature columns in that order; by
+ * default every column but the label is one. Columns that are neither are not read.
+ */
+export function readCsv(file: string, label: string | null, features?: readonly string[]): Table {
   const source = displayPath(file);
   const rows = parseRows(file, source);
   const [header, ...body] = rows;
   if (!header) throw new NncUserError("NN4005", { path: source, reason: "the file is empty; expected a header row" });
   if (body.length === 0) throw new NncUserError("NN4005", { path: source, reason: "the file has a header but no rows" });
   const columns = header.record;
-  const labelIndex = columns.indexOf(label);
-  if (labelIndex < 0) {
+  const labelIndex = label === null ? -1 : columns.indexOf(label);
+  if (label !== null && labelIndex < 0) {
     throw new NncUserError(
       "NN4006",
       { where: `${source}:${header.info.lines}`, reason: `no label column '${label}'; the columns are ${columns.join(", ")}` },
       didYouMean(label, columns),
     );
   }
-  const featureNames = columns.filter((_, i) => i !== labelIndex);
-  const features = new Float32Array(body.length * featureNames.length);
+  const featureNames = features ?? columns.filter((_, i) => i !== labelIndex);
+  const featureColumns = featureNames.map((name) => {
+    const index = columns.indexOf(name);
+    if (index < 0) {
+      const reason = `no feature column '${name}'; the columns are ${columns.join(", ")}`;
+      throw new NncUserError("NN4006", { where: source, reason }, didYouMean(name, columns));
+    }
+    return index;
+  });
+  const values = new Float32Array(body.length * featureNames.length);
   const labels: string[] = [];
   body.forEach(({ record, info }, row) => {
     const where = `${source}:${info.lines}`;
@@ -40,23 +52,23 @@ export function readCsv(file: string, label: string): Table {
       const reason = `expected ${columns.length} fields, got ${record.length}${missing}`;
       throw new NncUserError("NN4006", { where, reason });
     }
-    let offset = row * featureNames.length;
-    record.forEach((field, column) => {
-      if (column === labelIndex) {
-        if (field === "") throw new NncUserError("NN4006", { where, reason: `column '${label}': the label is empty` });
-        labels.push(field);
-        return;
-      }
+    if (labelIndex >= 0) {
+      const field = record[labelIndex]!;
+      if (field === "") throw new NncUserError("NN4006", { where, reason: `column '${label}': the label is empty` });
+      labels.push(field);
+    }
+    featureColumns.forEach((column, i) => {
+      const field = record[column]!;
       const value = Number(field);
       if (field === "" || !Number.isFinite(value)) {
         const reason = `column '${columns[column]}': ${field === "" ? "the value is empty" : `'${field}' is not a number`}`;
         throw new NncUserError("NN4006", { where, reason });
       }
-      features[offset++] = value;
+      values[row * featureNames.length + i] = value;
     });
   });
   const lines = body.map((row) => row.info.lines);
-  return { source, featureNames, features, labelName: label, labels, lines };
+  return { source, featureNames, features: values, labelName: label ?? "", labels, lines };
 }
 
 function parseRows(file: string, source: string): Row[] {

@@ -7,8 +7,6 @@ import { readCsv } from "./csv.js";
 import { readIdx } from "./idx.js";
 import { readJsonLines } from "./json.js";
 import { readNpy } from "./npy.js";
-import { NncUserError } from "../errors.js";
-import { didYouMean } from "../../compiler/suggest.js";
 
 /** Examples read from a data source, fully validated: no half-read data ever reaches training. */
 export interface Table {
@@ -20,23 +18,42 @@ export interface Table {
   readonly exampleShape?: readonly number[];
   /** `rows x featureCount(table)` values, row after row. */
   readonly features: Float32Array;
+  /** The label column; empty for data read without labels (rows to predict on). */
   readonly labelName: string;
-  /** One raw label per row, as written: a class name, a class number, or a regression target. */
+  /**
+   * One raw label per row, as written: a class name, a class number, or a regression target; none for data
+   * read without labels.
+   */
   readonly labels: readonly string[];
   /** The 1-based line each row was read from, for messages about a row. */
   readonly lines: readonly number[];
+  /** How the features were scaled (`normalize:`), when they were. */
+  readonly normalization?: Normalization;
 }
 
-/** Reads the data a `train` block names. Throws `NncUserError` on a missing or malformed source. */
-export function loadTable(source: IrCall): Table {
+/**
+ * How a table's feature columns were scaled: `(value - shift[c]) / scale[c]` for column `c` (a constant
+ * column, `scale` 0, becomes 0). Fitted on the training data and saved with a run, so validation data,
+ * `nnc evaluate` and `nnc predict` scale new rows exactly as training did.
+ */
+export interface Normalization {
+  readonly mode: "standard" | "minmax";
+  readonly shift: readonly number[];
+  readonly scale: readonly number[];
+}
+
+/**
+ * Reads the data a `train` block names. Features are scaled as its `normalize:` says, with statistics of
+ * this data, or with `normalization` when given (the training data's, for data the model did not train on).
+ * Throws `NncUserError` on a missing or malformed source.
+ */
+export function loadTable(source: IrCall, normalization?: Normalization): Table {
+  const features = source.args["features"] as string[] | undefined;
   switch (source.name) {
     case "csv":
-      return prepared(readCsv(String(source.args["path"]), String(source.args["label"])), source);
+      return prepared(readCsv(String(source.args["path"]), String(source.args["label"]), features), source, normalization);
     case "json":
-      return prepared(
-        readJsonLines(String(source.args["path"]), String(source.args["label"]), source.args["features"] as string[] | undefined),
-        source,
-      );
+      return prepared(readJsonLines(String(source.args["path"]), String(source.args["label"]), features), source, normalization);
     case "npy":
       return readNpy(String(source.args["x"]), String(source.args["y"]));
     case "idx":
@@ -57,49 +74,45 @@ export function featureCount(table: Table): number {
   return table.exampleShape ? table.exampleShape.reduce((a, b) => a * b, 1) : table.featureNames.length;
 }
 
-/** A table of named features narrowed to `features:` (in that order) and scaled as `normalize:` says. */
-function prepared(table: Table, source: IrCall): Table {
-  const wanted = source.args["features"] as string[] | undefined;
+/** A table of named features scaled as `normalize:` says (the readers already picked the `features:`). */
+function prepared(table: Table, source: IrCall, normalization: Normalization | undefined): Table {
   const mode = source.args["normalize"] as "standard" | "minmax" | undefined;
-  let result = table;
-  if (wanted && wanted.join() !== table.featureNames.join()) {
-    const columns = wanted.map((name) => {
-      const index = table.featureNames.indexOf(name);
-      if (index < 0) {
-        const reason = `no feature column '${name}'; the columns are ${[...table.featureNames, table.labelName].join(", ")}`;
-        throw new NncUserError("NN4006", { where: table.source, reason }, didYouMean(name, table.featureNames));
-      }
-      return index;
-    });
-    const width = table.featureNames.length;
-    const rows = table.labels.length;
-    const features = new Float32Array(rows * columns.length);
-    for (let r = 0; r < rows; r++) columns.forEach((c, i) => (features[r * columns.length + i] = table.features[r * width + c]!));
-    result = { ...table, featureNames: wanted, features };
-  }
-  return mode ? normalized(result, mode) : result;
+  if (!mode) return table;
+  return applyNormalization(table, normalization ?? fitNormalization(table, mode));
 }
 
 /**
- * Each feature column scaled over all rows: `standard` to mean 0 and standard deviation 1, `minmax` to
- * [0, 1]. A constant column becomes 0.
+ * The statistics that scale each feature column over all rows: `standard` to mean 0 and standard deviation
+ * 1, `minmax` to [0, 1].
  */
-function normalized(table: Table, mode: "standard" | "minmax"): Table {
+function fitNormalization(table: Table, mode: "standard" | "minmax"): Normalization {
   const width = table.featureNames.length;
-  const rows = table.labels.length;
-  const features = new Float32Array(table.features);
+  const rows = table.features.length / Math.max(width, 1);
+  const shift: number[] = [];
+  const scale: number[] = [];
   for (let c = 0; c < width; c++) {
     const column = Array.from({ length: rows }, (_, r) => table.features[r * width + c]!);
-    let shift: number;
-    let span: number;
     if (mode === "standard") {
-      shift = column.reduce((a, b) => a + b, 0) / rows;
-      span = Math.sqrt(column.reduce((a, b) => a + (b - shift) ** 2, 0) / rows);
+      const mean = column.reduce((a, b) => a + b, 0) / rows;
+      shift.push(mean);
+      scale.push(Math.sqrt(column.reduce((a, b) => a + (b - mean) ** 2, 0) / rows));
     } else {
-      shift = Math.min(...column);
-      span = Math.max(...column) - shift;
+      const min = Math.min(...column);
+      shift.push(min);
+      scale.push(Math.max(...column) - min);
     }
-    for (let r = 0; r < rows; r++) features[r * width + c] = span === 0 ? 0 : (column[r]! - shift) / span;
   }
-  return { ...table, features };
+  return { mode, shift, scale };
+}
+
+/** `table` with its features scaled by `normalization`, which it keeps (`Table.normalization`). */
+export function applyNormalization(table: Table, normalization: Normalization): Table {
+  const width = table.featureNames.length;
+  const features = new Float32Array(table.features.length);
+  table.features.forEach((value, i) => {
+    const c = i % width;
+    const scale = normalization.scale[c]!;
+    features[i] = scale === 0 ? 0 : (value - normalization.shift[c]!) / scale;
+  });
+  return { ...table, features, normalization };
 }

@@ -8,7 +8,7 @@ import { losses } from "../../compiler/train-options.js";
 import { NncUserError } from "../errors.js";
 import { permutation } from "../random.js";
 import type { Labels } from "../save.js";
-import { loadTable } from "./index.js";
+import { loadTable, type Normalization } from "./index.js";
 import { toDataset } from "./tensors.js";
 
 /** What loading the data needs from a train block: the source, the loss (it decides the targets), the split. */
@@ -25,6 +25,20 @@ export interface TrainingData {
   readonly trainingRows: number;
   /** From a separate `validation` source: `[xs, ys]` for fit's `validationData`. */
   readonly validationData?: [tf.Tensor, tf.Tensor];
+  /** What `nnc predict` needs to read new rows as these were read; saved as `preprocessing.json`. */
+  readonly preprocessing: Preprocessing;
+}
+
+/** How training read its features, so that new data is read the same way (`preprocessing.json` of a run). */
+export interface Preprocessing {
+  /** The training data's source kind: `csv`, `json`, `idx` or `npy`. */
+  readonly source: string;
+  /** Its label column. */
+  readonly label: string;
+  /** Its feature columns, in the order the model sees them; empty for arrays (`idx`, `npy`). */
+  readonly features: readonly string[];
+  /** The scaling fitted on the training data (`normalize:`), or null. */
+  readonly normalization: Normalization | null;
 }
 
 /**
@@ -46,12 +60,20 @@ export function loadTrainingData(model: tf.LayersModel, settings: DataSettings):
   const order = settings.shuffle ? permutation(rows, Math.random) : [...table.labels.keys()];
   const dataset = toDataset(table, model, losses[settings.loss]!.targets, order);
   const labels = dataset.classes ? { column: table.labelName, classes: dataset.classes } : null;
-  if (!settings.validation) return { xs: dataset.x, ys: dataset.y, labels, trainingRows };
+  const preprocessing: Preprocessing = {
+    source: settings.data.name,
+    label: table.labelName,
+    features: table.featureNames,
+    normalization: table.normalization ?? null,
+  };
+  if (!settings.validation) return { xs: dataset.x, ys: dataset.y, labels, trainingRows, preprocessing };
   try {
-    const held = loadTable(settings.validation);
+    // Validation rows are scaled with the training data's statistics, as they will be after training.
+    const held = loadTable(settings.validation, table.normalization);
     const encoding = losses[settings.loss]!.targets;
     const validation = toDataset(held, model, encoding, [...held.labels.keys()], dataset.classes ?? undefined);
-    return { xs: dataset.x, ys: dataset.y, labels, trainingRows, validationData: [validation.x, validation.y] };
+    const validationData: [tf.Tensor, tf.Tensor] = [validation.x, validation.y];
+    return { xs: dataset.x, ys: dataset.y, labels, trainingRows, validationData, preprocessing };
   } catch (error) {
     tf.dispose([dataset.x, dataset.y]);
     throw error;
