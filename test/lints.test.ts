@@ -95,6 +95,26 @@ describe("lints", () => {
     expect(result.diagnostics[0]!.hint).toContain("flatten()");
   });
 
+  it("NN5009 flags a softmax or recurrent layer that tfjs hands an embedding's mask it cannot use", () => {
+    const head = "model M {\n  input ids: [20] int32\n  embedding(100, 8, mask_zero: true)\n";
+    // The mask stops at lstm(16) (no return_sequences), but tfjs hands it to the softmax anyway.
+    const stale = lint(`${head}  lstm(16)\n  dense(3)\n  <|softmax()|>\n}`);
+    expect(stale.found).toEqual([["NN5009", stale.marks[0]]]);
+    expect(stale.result.diagnostics[0]!.related?.[0]?.message).toBe("the mask comes from this embedding");
+    const later = lint(`${head}  lstm(16)\n  repeat_vector(20)\n  <|gru(4)|>\n}`);
+    expect(later.found).toEqual([["NN5009", later.marks[0]]]);
+    // Its own mask on [steps, features]: tfjs's softmax adds a [20] mask to [20, 4] without broadcasting.
+    const own = lint(`${head}  lstm(16, return_sequences: true)\n  time_distributed(dense(4))\n  <|softmax()|>\n}`);
+    expect(own.found).toEqual([["NN5009", own.marks[0]]]);
+    expect(own.result.diagnostics[0]!.message).toContain("of shape [20], which does not fit its input [20, 4]");
+    // The usual masked text classifiers are fine: the mask reaches the recurrent layers it belongs to.
+    const fine = [
+      `${head}  bidirectional(lstm(16, return_sequences: true))\n  lstm(8)\n  dense(3, activation: softmax)\n}`,
+      `${head}  lstm(16)\n  dense(3)\n  softmax()\n}`.replace("mask_zero: true", "mask_zero: false"),
+    ];
+    for (const source of fine) expect(lint(source).found).toEqual([]);
+  });
+
   it("a layer inside a block called twice is linted once", () => {
     const { found } = lint(
       "block twice()(x) {\n  return x -> dense(4) -> dense(4, activation: relu)\n}\nmodel M {\n  input x: [4]\n  twice()\n  twice()\n}",

@@ -9,7 +9,7 @@
  */
 import type { Span } from "./ast.js";
 import { diagnostic, uniqueDiagnostics, type Diagnostic, type Location } from "./diagnostics.js";
-import { formatNnShape, type IrLayer, type IrModel, type IrProgram, type IrTrain, type JsonValue, type Shape } from "./ir.js";
+import { formatNnShape, type IrLayer, type IrModel, type IrProgram, type IrTrain, type JsonValue, type Shape, type TfjsLayer } from "./ir.js";
 import { messages } from "./messages.js";
 import { losses } from "./train-options.js";
 
@@ -28,6 +28,13 @@ const largeDenseParams = 10_000_000;
 const dropoutKinds = new Set(["dropout", "spatial_dropout1d", "spatial_dropout2d", "gaussian_noise"]);
 const biasedKinds = new Set(["dense", "conv1d", "conv2d", "conv2d_transpose", "depthwise_conv2d", "separable_conv2d"]);
 const crossentropies = new Set(["categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy"]);
+/** Kinds whose tfjs layer passes its inputs' mask on (`supportsMasking`; recurrent ones with return_sequences). */
+const maskKeeping = new Set(["relu", "prelu", "dropout", "spatial_dropout1d", "spatial_dropout2d", "dense",
+  "activation", "add", "average", "maximum", "minimum", "multiply", "concatenate", "dot", "gaussian_noise",
+  "gaussian_dropout", "alpha_dropout", "batch_normalization", "layer_normalization", "time_distributed"]);
+const recurrentKinds = new Set(["simple_rnn", "lstm", "gru", "bidirectional"]);
+/** Kinds whose tfjs layer applies the mask it is handed. */
+const maskReading = new Set(["softmax", ...recurrentKinds]);
 
 /** Every lint over every model, and the loss lints over every train block. */
 export function lintProgram(program: IrProgram): Diagnostic[] {
@@ -123,11 +130,64 @@ function lintModel(graph: Graph): Diagnostic[] {
       );
     }
   }
+  out.push(...misappliedMasks(graph));
   const last = graph.outputLayer();
   if (last && dropoutKinds.has(last.kind)) {
     out.push(diagnostic("NN5003", last.location, {}, { hint: "move dropout before the last layer, or remove it" }));
   }
   return out;
+}
+
+/**
+ * NN5009. tfjs 4.22's graph executor keeps one `kwargs` object for the whole run: once a layer is handed a
+ * mask (from an `embedding(mask_zero: true)`), every later layer whose own inputs carry no mask is handed
+ * that stale one, and softmax and the recurrent layers apply it. tfjs's softmax also adds the mask without
+ * broadcasting it over the features, so even its own mask fails on `[steps, features]`. This follows the
+ * masks as tfjs propagates them, in the order of the layers.
+ */
+function misappliedMasks(graph: Graph): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const origin = new Map<string, IrLayer>();
+  let handed: IrLayer | undefined;
+  for (const layer of graph.model.layers) {
+    const masks = layer.inputs.map((ref) => (ref.index === 0 ? origin.get(ref.node) : undefined));
+    const own = masks.find((m) => m !== undefined);
+    if (own) handed = masks[0];
+    const maskShape = handed && graph.inputShape(handed);
+    const inputShape = graph.inputShape(layer);
+    let problem: string | undefined;
+    if (handed && !own && maskReading.has(layer.kind)) problem = "though its input has none";
+    else if (handed && layer.kind === "softmax" && maskShape && inputShape && !broadcasts(maskShape, inputShape))
+      problem = `of shape ${formatNnShape(maskShape)}, which does not fit its input ${formatNnShape(inputShape)}`;
+    if (handed && problem) {
+      const hint =
+        layer.kind === "softmax"
+          ? "apply softmax as the previous layer's activation (activation: softmax), or leave mask_zero off"
+          : "leave mask_zero off, or keep the sequence masked up to here (return_sequences: true in between)";
+      const related = [{ ...handed.location, message: "the mask comes from this embedding" }];
+      const consequence = problem.startsWith("though") ? ": it fails when trained, or masks the wrong steps" : ": it fails when trained";
+      out.push(diagnostic("NN5009", layer.location, { callee: layer.kind, problem: problem + consequence }, { hint, related }));
+    }
+    const sequences = (wrappedLayer(layer) ?? layer.tfjs).config["returnSequences"] === true;
+    if (layer.kind === "embedding" && layer.tfjs.config["maskZero"] === true) origin.set(layer.name, layer);
+    else if (own && (maskKeeping.has(layer.kind) || (recurrentKinds.has(layer.kind) && sequences))) origin.set(layer.name, own);
+  }
+  return out;
+}
+
+/** Whether a tensor of shape `a` broadcasts against `b` (both without the batch), as numpy aligns them. */
+function broadcasts(a: Shape, b: Shape): boolean {
+  for (let i = 1; i <= Math.min(a.length, b.length); i++) {
+    const [x, y] = [a.at(-i)!, b.at(-i)!];
+    if (x !== y && x !== 1 && y !== 1) return false;
+  }
+  return true;
+}
+
+/** The layer a wrapper (`bidirectional(lstm(8))`) wraps, as tfjs builds it. */
+function wrappedLayer(layer: IrLayer): TfjsLayer | undefined {
+  const nested = layer.tfjs.config["layer"];
+  return typeof nested === "object" && nested !== null && "factory" in nested ? (nested as TfjsLayer) : undefined;
 }
 
 /** The output activation against the loss of a `train` block. */

@@ -158,6 +158,10 @@ export const messages = {
     "Classifier output is not flat",
     (a) => `${q(a.loss)} needs one vector of classes per example, but the model's output has shape ${a.shape}`,
   ),
+  NN5009: warning<{ callee: string; problem: string }>(
+    "Embedding mask that tfjs misapplies",
+    (a) => `tfjs 4.22 hands ${q(a.callee)} the mask of an earlier embedding(mask_zero: true) ${a.problem}`,
+  ),
 } as const;
 
 export type Code = keyof typeof messages;
