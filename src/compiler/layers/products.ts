@@ -81,7 +81,8 @@ function unavailable(
     name,
     doc: `Not available in TensorFlow.js 4.22: ${alternative}.`,
     positional,
-    schema: { type: "object", properties: { name: schemas.name, ...properties } },
+    // Every Keras layer takes `name` and `trainable`; the layer's own arguments are accepted as they are.
+    schema: { type: "object", properties: { name: schemas.name, trainable: schemas.bool, ...properties } },
     inputs,
     factory: "",
     outputShape(_inputs, _args, ctx) {
