@@ -4,11 +4,13 @@
 import { Command } from "commander";
 import { registerCheck } from "./check.js";
 import { registerCompile } from "./compile.js";
+import { registerEvaluate } from "./evaluate.js";
 import { registerExplain } from "./explain.js";
 import { registerLsp } from "./lsp.js";
 import { registerFmt } from "./fmt.js";
 import { registerSummary } from "./summary.js";
 import { registerPlot } from "./plot.js";
+import { registerPredict } from "./predict.js";
 import { registerSchedule } from "./schedule.js";
 import { registerTrain } from "./train.js";
 
@@ -23,6 +25,8 @@ registerCheck(program);
 registerSummary(program);
 registerCompile(program);
 registerTrain(program);
+registerEvaluate(program);
+registerPredict(program);
 registerSchedule(program);
 registerPlot(program);
 registerExplain(program);

@@ -134,6 +134,8 @@ export const messages = {
     "Loss is not a number",
     (a) => `the loss became ${a.value} at epoch ${a.epoch}, step ${a.step}; training stopped`,
   ),
+  NN4010: error<{ path: string; reason: string }>("Saved run unusable", (a) => `${a.path}: ${a.reason}`),
+  NN4011: error<{ detail: string }>("Saved model does not match the spec", (a) => a.detail),
 
   NN5001: warning<{ activation: string; loss: string; problem: string }>(
     "Output activation does not fit the loss",

@@ -32,16 +32,24 @@ export function toDataset(
   /** The training data's classes, for validation data: its labels must be among them. */
   knownClasses?: readonly string[],
 ): Dataset {
-  const inputShape = fixedInputShape(table, model);
+  fixedInputShape(table, model);
   const labels = order.map((row) => table.labels[row]!);
   // Targets first: every check runs before any tensor exists, so a rejected dataset leaks nothing.
   const targets = encodeTargets(table, model, encoding, labels, order, knownClasses);
+  return { x: featureTensor(table, model, order), y: targets.y(), classes: targets.classes };
+}
+
+/**
+ * The features of `table`, rows taken in `order`, as a batch for `model`'s one input: `[rows, ...input
+ * shape]`. Throws NN4007 when an example does not fit the input.
+ */
+export function featureTensor(table: Table, model: tf.LayersModel, order: readonly number[]): tf.Tensor {
+  const inputShape = fixedInputShape(table, model);
   const width = featureCount(table);
   const x = new Float32Array(order.length * width);
   order.forEach((row, i) => x.set(table.features.subarray(row * width, (row + 1) * width), i * width));
   const dtype = model.inputs[0]!.dtype;
-  const xs = tf.tensor(dtype === "int32" ? Int32Array.from(x) : x, [order.length, ...inputShape], dtype);
-  return { x: xs, y: targets.y(), classes: targets.classes };
+  return tf.tensor(dtype === "int32" ? Int32Array.from(x) : x, [order.length, ...inputShape], dtype);
 }
 
 function encodeTargets(

@@ -1,0 +1,57 @@
+/**
+ * `nnc evaluate FILE --model runs/X`: a saved run's loss and metrics (Keras's names) on labelled data: by
+ * default the train block's validation source or its data, or `--data`. TensorFlow.js is loaded only when
+ * this command runs.
+ */
+import type { Command } from "commander";
+import * as path from "node:path";
+import { displayPath } from "../compiler/render.js";
+import { fail, formatOption, loadProgram, type Format } from "./common.js";
+
+interface EvaluateCliOptions {
+  readonly model: string;
+  readonly data?: string;
+  readonly format: Format;
+}
+
+export function registerEvaluate(program: Command): void {
+  program
+    .command("evaluate")
+    .description("print a trained model's loss and metrics on labelled data (the train block's, or --data)")
+    .argument("<file>", ".nn file with the model and its train block (for the loss, metrics and data options)")
+    .requiredOption("-m, --model <run>", "the run directory nnc train saved (model.json, weights.bin, ...)")
+    .option("-d, --data <path>", "a .csv or .json(l) file of rows like the training data's (default: the train block's validation source, else its data)")
+    .addOption(formatOption())
+    .addHelpText(
+      "after",
+      "\nExamples:\n  nnc evaluate examples/iris.nn --model runs/Iris\n  nnc evaluate examples/iris.nn --model runs/Iris --data test.csv --format json",
+    )
+    .action((file: string, options: EvaluateCliOptions) => runEvaluate(file, options));
+}
+
+async function runEvaluate(file: string, options: EvaluateCliOptions): Promise<void> {
+  const program = loadProgram(file, options.format);
+  if (!program) return;
+  const runtime = await import("../runtime/index.js");
+  try {
+    await runtime.initBackend();
+    const run = await runtime.loadRun(options.model);
+    const model = runtime.specModelFor(run, program.models, displayPath(path.resolve(file)));
+    const train = program.trains.find((t) => t.model === model.name);
+    if (!train) return fail(`${file} has no train block for model '${model.name}'; evaluate uses its loss and metrics`);
+    const source = runtime.evaluationSource(train, options.data);
+    const result = await runtime.evaluateRun(run, train, source);
+    if (options.format === "json") {
+      process.stdout.write(`${JSON.stringify(result.figures, null, 2)}\n`);
+      return;
+    }
+    const which = options.data !== undefined ? "" : train.validation ? ", the validation data" : ", the training data";
+    process.stdout.write(`evaluated ${model.name} on ${result.source} (${result.rows} rows${which})\n`);
+    const figures = Object.entries(result.figures).map(([name, value]) => `${name}: ${value.toFixed(4)}`);
+    process.stdout.write(`${figures.join(" - ")}\n`);
+  } catch (error) {
+    if (!(error instanceof runtime.NncUserError)) throw error;
+    process.stderr.write(`${error.format()}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * `nnc predict FILE --model runs/X --input rows.csv`: a saved run's predictions for new rows, as CSV or JSON,
+ * with class names restored from the training labels. TensorFlow.js is loaded only when this command runs.
+ */
+import { Option, type Command } from "commander";
+import * as path from "node:path";
+import { displayPath } from "../compiler/render.js";
+import { writeFileAtomic } from "../io/write-atomic.js";
+import { loadProgram } from "./common.js";
+
+interface PredictCliOptions {
+  readonly model: string;
+  readonly input: string;
+  readonly out?: string;
+  readonly format?: "csv" | "json";
+}
+
+export function registerPredict(program: Command): void {
+  program
+    .command("predict")
+    .description("predict with a trained model for the rows of a CSV or JSON file; prints CSV or JSON")
+    .argument("<file>", ".nn file with the model")
+    .requiredOption("-m, --model <run>", "the run directory nnc train saved (model.json, weights.bin, ...)")
+    .requiredOption("-i, --input <path>", "a .csv, .json or .jsonl file of rows with the training data's feature columns")
+    .option("-o, --out <file>", "write the predictions to this file (CSV or JSON by its extension) instead of printing them")
+    .addOption(new Option("--format <format>", "output format (default: from --out's extension, else csv)").choices(["csv", "json"]))
+    .addHelpText(
+      "after",
+      "\nExamples:\n  nnc predict examples/iris.nn --model runs/Iris --input flowers.csv\n  nnc predict examples/iris.nn --model runs/Iris --input flowers.jsonl -o predictions.json",
+    )
+    .action((file: string, options: PredictCliOptions) => runPredict(file, options));
+}
+
+async function runPredict(file: string, options: PredictCliOptions): Promise<void> {
+  const program = loadProgram(file);
+  if (!program) return;
+  const format = options.format ?? (options.out && path.extname(options.out).toLowerCase() === ".json" ? "json" : "csv");
+  const runtime = await import("../runtime/index.js");
+  try {
+    await runtime.initBackend();
+    const run = await runtime.loadRun(options.model);
+    runtime.specModelFor(run, program.models, displayPath(path.resolve(file)));
+    const predictions = runtime.predictRun(run, options.input);
+    const text = format === "json" ? runtime.predictionsJson(predictions) : runtime.predictionsCsv(predictions);
+    if (options.out === undefined) {
+      process.stdout.write(text);
+      return;
+    }
+    await writeFileAtomic(path.resolve(options.out), text);
+    process.stdout.write(`wrote ${predictions.rows.length} predictions to ${displayPath(path.resolve(options.out))}\n`);
+  } catch (error) {
+    if (!(error instanceof runtime.NncUserError)) throw error;
+    process.stderr.write(`${error.format()}\n`);
+    process.exitCode = 1;
+  }
+}

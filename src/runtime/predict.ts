@@ -1,0 +1,98 @@
+/**
+ * `nnc predict`: a saved run's outputs for new rows. The rows are read with the training data's readers,
+ * feature columns (by name, so their order in the file does not matter) and scaling statistics
+ * (`preprocessing.json`); a label column, if the file has one, is ignored. A classifier's outputs become
+ * the predicted class name (`labels.json`) and one probability per class; a regression's stay raw.
+ */
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { readCsv } from "./data/csv.js";
+import { applyNormalization, type Table } from "./data/index.js";
+import { readJsonLines } from "./data/json.js";
+import { featureTensor } from "./data/tensors.js";
+import { NncUserError } from "./errors.js";
+import type { SavedRun } from "./saved-run.js";
+
+/** A table of predictions: `predicted`, `p_<class>`... for a classifier; the label column for a regression. */
+export interface Predictions {
+  readonly columns: readonly string[];
+  /** One row per input row, in the input's order. */
+  readonly rows: readonly (readonly (string | number)[])[];
+}
+
+/** Predicts with `run` for each row of `file` (.csv, .json or .jsonl). */
+export function predictRun(run: SavedRun, file: string): Predictions {
+  const table = readInput(run, file);
+  const x = featureTensor(table, run.model, [...table.lines.keys()]);
+  const output = tf.tidy(() => {
+    const y = run.model.predict(x, { batchSize: 256 }) as tf.Tensor;
+    return y.reshape([y.shape[0]!, -1]);
+  });
+  x.dispose();
+  const values = output.arraySync() as number[][];
+  output.dispose();
+  const label = run.preprocessing?.label ?? run.labels?.column ?? "output";
+  return run.labels ? classified(values, run.labels.classes) : regression(values, label);
+}
+
+function readInput(run: SavedRun, file: string): Table {
+  const preprocessing = run.preprocessing;
+  if (!preprocessing) {
+    throw new NncUserError("NN4010", {
+      path: `${run.shownAs}/preprocessing.json`,
+      reason: "no such file; it says which columns are features and how training scaled them: train the model again",
+    });
+  }
+  if (preprocessing.features.length === 0) {
+    throw new NncUserError("NN4005", {
+      path: file,
+      reason: `the model trained on ${preprocessing.source}() arrays; nnc predict reads rows of named features (csv, json)`,
+    });
+  }
+  const absolute = path.resolve(file);
+  const extension = path.extname(file).toLowerCase();
+  let table: Table;
+  if (extension === ".csv") table = readCsv(absolute, null, preprocessing.features);
+  else if ([".json", ".jsonl", ".ndjson"].includes(extension)) table = readJsonLines(absolute, null, preprocessing.features);
+  else throw new NncUserError("NN4005", { path: file, reason: "nnc predict reads .csv, .json or .jsonl files" });
+  return preprocessing.normalization ? applyNormalization(table, preprocessing.normalization) : table;
+}
+
+/**
+ * The most probable class and every class's probability. One sigmoid unit for two classes is the
+ * probability of the second class (index 1), as binary_crossentropy trained it.
+ */
+function classified(values: readonly number[][], classes: readonly string[]): Predictions {
+  const binary = values[0]?.length === 1;
+  const names = binary ? classes.slice(0, 2) : classes;
+  const columns = ["predicted", ...names.map((name) => `p_${name}`)];
+  const rows = values.map((row) => {
+    const probabilities = binary ? [1 - row[0]!, row[0]!] : row;
+    let best = 0;
+    probabilities.forEach((p, i) => (best = p > probabilities[best]! ? i : best));
+    return [names[best] ?? String(best), ...probabilities.slice(0, names.length)];
+  });
+  return { columns, rows };
+}
+
+/** Raw outputs, named after the training label: `price`, or `price_0`, `price_1`... for several. */
+function regression(values: readonly number[][], label: string): Predictions {
+  const width = values[0]?.length ?? 1;
+  const columns = width === 1 ? [label] : Array.from({ length: width }, (_, i) => `${label}_${i}`);
+  return { columns, rows: values };
+}
+
+/** Predictions as CSV: a header, then one line per row; fields with commas, quotes or newlines quoted. */
+export function predictionsCsv(predictions: Predictions): string {
+  const field = (value: string | number) => {
+    const text = String(value);
+    return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  };
+  return [predictions.columns, ...predictions.rows].map((row) => `${row.map(field).join(",")}\n`).join("");
+}
+
+/** Predictions as JSON: an array with one object per row, keyed like the CSV's columns. */
+export function predictionsJson(predictions: Predictions): string {
+  const objects = predictions.rows.map((row) => Object.fromEntries(predictions.columns.map((name, i) => [name, row[i]])));
+  return `${JSON.stringify(objects, null, 2)}\n`;
+}
