@@ -26,12 +26,22 @@ const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true });
 // An annotation, read by `checkArguments`: the argument takes a call of this family (see layers/objects.ts).
 ajv.addKeyword({ keyword: "family", schemaType: "string" });
 const compiled = new WeakMap<SchemaObject, ValidateFunction>();
+/**
+ * By content too: a block's schema is a new object on every check (the language server checks on every
+ * change), and compiling it again each time would cost more than the check, and grow ajv's own cache.
+ */
+const compiledByText = new Map<string, ValidateFunction>();
 
 /** Compiles each schema once, on first use, so start-up stays fast. */
 function validatorFor(schema: SchemaObject): ValidateFunction {
   let validate = compiled.get(schema);
   if (!validate) {
-    validate = ajv.compile(schema);
+    const text = JSON.stringify(schema);
+    validate = compiledByText.get(text);
+    if (!validate) {
+      validate = ajv.compile(schema);
+      compiledByText.set(text, validate);
+    }
     compiled.set(schema, validate);
   }
   return validate;

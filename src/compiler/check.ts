@@ -10,7 +10,25 @@ import type { IrModel, IrProgram, IrTrain } from "./ir.js";
 import { checkTrain } from "./train.js";
 import { checkUncalledBlock } from "./uncalled-blocks.js";
 
-export function checkProgram(source: ast.SourceFile, namespace: Namespace): Result<IrProgram> {
+/**
+ * Checks one model, adding the blocks it ran to `instantiated`. The language server passes one that reuses
+ * the result of an earlier check of the same model text calling the same blocks.
+ */
+export type ModelCheck = (
+  decl: ast.ModelDecl,
+  file: string,
+  namespace: Namespace,
+  instantiated: Set<ast.BlockDecl>,
+) => { model: IrModel; diagnostics: readonly Diagnostic[] };
+
+export const checkModel: ModelCheck = (decl, file, namespace, instantiated) =>
+  new ModelChecker(decl, file, namespace, instantiated).check();
+
+export function checkProgram(
+  source: ast.SourceFile,
+  namespace: Namespace,
+  modelCheck: ModelCheck = checkModel,
+): Result<IrProgram> {
   const diagnostics: Diagnostic[] = [];
   const models: IrModel[] = [];
   const trains: IrTrain[] = [];
@@ -23,7 +41,7 @@ export function checkProgram(source: ast.SourceFile, namespace: Namespace): Resu
       continue;
     }
     modelNames.add(decl.name.text);
-    const checked = new ModelChecker(decl, source.path, namespace, instantiated).check();
+    const checked = modelCheck(decl, source.path, namespace, instantiated);
     models.push(checked.model);
     diagnostics.push(...checked.diagnostics);
   }

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import type * as ast from "./ast.js";
-import { diagnostic, type Diagnostic } from "./diagnostics.js";
+import { diagnostic, type Diagnostic, type Result } from "./diagnostics.js";
 import { parse } from "./parse.js";
 import { didYouMean } from "./suggest.js";
 
@@ -41,11 +41,15 @@ export class Workspace {
   private readonly parsed = new Map<string, ast.SourceFile>();
   private readonly namespaces = new Map<string, Namespace>();
 
-  constructor(private readonly host: SourceHost = fileSystemHost) {}
+  constructor(
+    private readonly host: SourceHost = fileSystemHost,
+    /** How a text becomes a tree; the language server passes one that reuses the unchanged declarations. */
+    private readonly parser: (text: string, path: string) => Result<ast.SourceFile> = parse,
+  ) {}
 
   /** Parses a file whose text is known (the one being checked). */
   add(path: string, text: string): ast.SourceFile {
-    const result = parse(text, path);
+    const result = this.parser(text, path);
     this.sources.set(path, text);
     this.parsed.set(path, result.value);
     this.diagnostics.push(...result.diagnostics);

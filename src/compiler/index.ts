@@ -3,8 +3,9 @@
  * Nothing here loads TensorFlow.js: `nnc check` and the language server stay fast and run anywhere.
  */
 import { resolve } from "node:path";
-import { checkProgram } from "./check.js";
-import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
+import type * as ast from "./ast.js";
+import { checkProgram, type ModelCheck } from "./check.js";
+import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic, type Result } from "./diagnostics.js";
 import { fileSystemHost, Workspace, type SourceHost } from "./imports.js";
 import type { IrProgram } from "./ir.js";
 import { allowancesOf, applyLintOptions, lintProgram, type LintOptions } from "./lints.js";
@@ -21,6 +22,12 @@ export interface CheckResult {
 export interface CheckOptions {
   /** Lints switched off (`allow`) or made errors (`deny`); see lints.ts. */
   readonly lints?: LintOptions;
+  /** Work kept from earlier checks (the language server's): parsing and model checking that reuse it. */
+  readonly reuse?: {
+    readonly parse: (text: string, path: string) => Result<ast.SourceFile>;
+    readonly checkModel: ModelCheck;
+    readonly lint: typeof lintProgram;
+  };
 }
 
 /** Checks a spec given as text. `file` names it in diagnostics and anchors relative imports and data paths. */
@@ -30,13 +37,13 @@ export function checkSource(
   host: SourceHost = fileSystemHost,
   options: CheckOptions = {},
 ): CheckResult {
-  const workspace = new Workspace(host);
+  const workspace = new Workspace(host, options.reuse?.parse);
   const source = workspace.add(file, text);
   const namespace = workspace.namespaceOf(source);
-  const checked = checkProgram(source, namespace);
+  const checked = checkProgram(source, namespace, options.reuse?.checkModel);
   const found = [...workspace.diagnostics, ...checked.diagnostics];
   // Lints read a checked program; on a program with errors they would only add noise.
-  const linted = hasErrors(found) ? found : [...found, ...lintProgram(checked.value)];
+  const linted = hasErrors(found) ? found : [...found, ...(options.reuse?.lint ?? lintProgram)(checked.value)];
   const allowanceCache = new Map<string, ReturnType<typeof allowancesOf> | undefined>();
   const allowances = (path: string) => {
     if (!allowanceCache.has(path)) {

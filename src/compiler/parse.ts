@@ -9,7 +9,11 @@ import { parseCst } from "../../grammar/parser.js";
 import type * as ast from "./ast.js";
 import { diagnostic, type Diagnostic, type Result } from "./diagnostics.js";
 
-export function parse(text: string, file: string): Result<ast.SourceFile> {
+/**
+ * `eof` is where a missing piece at the end of the text is shown (default: the text's end); the language
+ * server parses a file piece by piece and passes the offset of the file's end relative to the piece.
+ */
+export function parse(text: string, file: string, eof: number = text.length): Result<ast.SourceFile> {
   const parsed = parseCst(text);
   const diagnostics: Diagnostic[] = [];
   for (const e of parsed.lexErrors) {
@@ -17,11 +21,11 @@ export function parse(text: string, file: string): Result<ast.SourceFile> {
     diagnostics.push(diagnostic("NN1002", { file, span }, { text: text.slice(span.start, span.start + 1) }));
   }
   for (const e of parsed.parseErrors) {
-    diagnostics.push(diagnostic("NN1001", { file, span: syntaxErrorSpan(e.token, e.previous, text) }, {
+    diagnostics.push(diagnostic("NN1001", { file, span: syntaxErrorSpan(e.token, e.previous, eof) }, {
       detail: describeSyntaxError(e.message, e.token),
     }));
   }
-  const builder = new AstBuilder(file, text, diagnostics);
+  const builder = new AstBuilder(file, text, eof, diagnostics);
   const declarations = builder.declarations(parsed.cst);
   const comments = parsed.comments.map((c) => ({ span: tokenSpan(c), text: c.image }));
   return { value: { path: file, text, declarations, comments }, diagnostics };
@@ -31,12 +35,12 @@ export function parse(text: string, file: string): Result<ast.SourceFile> {
  * Where a syntax error is shown. A token that recovery inserted has no position, and a missing `)` is best
  * shown where it belongs, not on the next line: both anchor just after the previous real token.
  */
-function syntaxErrorSpan(token: IToken, previous: IToken | undefined, text: string): ast.Span {
+function syntaxErrorSpan(token: IToken, previous: IToken | undefined, eof: number): ast.Span {
   const real = !Number.isNaN(token.startOffset) && token.tokenType.name !== "EOF";
   const previousEnd = previous?.endOffset !== undefined && !Number.isNaN(previous.endOffset) ? previous.endOffset + 1 : undefined;
   const onLaterLine = previous?.endLine !== undefined && token.startLine !== undefined && token.startLine > previous.endLine;
   if (real && !(onLaterLine && previousEnd !== undefined)) return tokenSpan(token);
-  const after = previousEnd ?? text.length;
+  const after = previousEnd ?? eof;
   return { start: after, end: after };
 }
 
@@ -68,12 +72,13 @@ class AstBuilder {
   constructor(
     private readonly file: string,
     private readonly text: string,
+    private readonly eof: number,
     private readonly diagnostics: Diagnostic[],
   ) {}
 
   private span(node: CstNode): ast.Span {
     const loc = node.location;
-    if (!loc || Number.isNaN(loc.startOffset)) return { start: this.text.length, end: this.text.length };
+    if (!loc || Number.isNaN(loc.startOffset)) return { start: this.eof, end: this.eof };
     const end = loc.endOffset === undefined || Number.isNaN(loc.endOffset) ? loc.startOffset : loc.endOffset + 1;
     return { start: loc.startOffset, end: Math.max(end, loc.startOffset) };
   }

@@ -9,6 +9,7 @@ import { checkProgram } from "../compiler/check.js";
 import { checkSource, type CheckResult } from "../compiler/index.js";
 import { fileSystemHost, Workspace, type Namespace, type SourceHost } from "../compiler/imports.js";
 import type { IrProgram } from "../compiler/ir.js";
+import type { Reuse } from "./incremental.js";
 
 /** Open documents' text by path, then the file system; a file on disk is read again only when it changes. */
 export class DocumentHost implements SourceHost {
@@ -55,8 +56,10 @@ export class Analysis {
     readonly file: string,
     readonly text: string,
     private readonly host: SourceHost,
+    /** Parsing and model checks kept from earlier analyses (the result is the same as without). */
+    private readonly reuse?: Reuse,
   ) {
-    this.check = checkSource(text, file, host);
+    this.check = checkSource(text, file, host, reuse ? { reuse } : {});
   }
 
   /** Files this document read besides itself: a change in one of them means checking it again. */
@@ -66,10 +69,10 @@ export class Analysis {
 
   get semantic(): Semantic {
     if (!this.semanticCache) {
-      const workspace = new Workspace(this.host);
+      const workspace = new Workspace(this.host, this.reuse?.parse);
       const source = workspace.add(this.file, this.text);
       const namespace = workspace.namespaceOf(source);
-      const program = checkProgram(source, namespace).value;
+      const program = checkProgram(source, namespace, this.reuse?.checkModel).value;
       this.semanticCache = { source, namespace, program, sources: workspace.sources };
     }
     return this.semanticCache;

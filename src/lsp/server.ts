@@ -18,13 +18,11 @@ import { TextDocument } from "vscode-languageserver-textdocument";
 import type { Span } from "../compiler/ast.js";
 import { formatRange, formatSource } from "../compiler/format.js";
 import { Analysis, DocumentHost } from "./analysis.js";
+import { Reuse } from "./incremental.js";
 import { complete, signatureHelp } from "./completion.js";
 import { pathToUri, toLspDiagnostic, toOffset, toRange, uriToPath, type DiagnosticData } from "./convert.js";
 import { hover, indexOf } from "./hover.js";
 import { documentSymbols } from "./outline.js";
-
-/** Long enough to let a burst of keystrokes settle, short enough to feel immediate. */
-const DEBOUNCE_MS = 10;
 
 /** Serves one client over standard input and output until it says exit. */
 export function startServer(
@@ -32,6 +30,7 @@ export function startServer(
 ): void {
   const documents = new TextDocuments(TextDocument);
   const host = new DocumentHost();
+  const reuse = new Reuse();
   const analyses = new Map<string, Analysis>();
   const timers = new Map<string, NodeJS.Timeout>();
 
@@ -53,7 +52,7 @@ export function startServer(
     if (!document) return undefined;
     const known = analyses.get(uri);
     if (known && known.text === document.getText()) return known;
-    const analysis = new Analysis(uriToPath(uri), document.getText(), host);
+    const analysis = new Analysis(uriToPath(uri), document.getText(), host, reuse);
     analyses.set(uri, analysis);
     return analysis;
   };
@@ -79,18 +78,22 @@ export function startServer(
       publish(other);
     }
   });
-  const schedule = (uri: string, delay: number) => {
+  /**
+   * Checks as soon as the messages already received are handled: changes that arrived together are checked
+   * once, and no change waits for a timer.
+   */
+  const schedule = (uri: string) => {
     clearTimeout(timers.get(uri));
-    timers.set(uri, setTimeout(() => recheck(uri), delay));
+    timers.set(uri, setTimeout(() => recheck(uri), 0));
   };
 
   documents.onDidOpen(guard("didOpen", undefined, (e) => {
     host.setOpen(uriToPath(e.document.uri), e.document.getText());
-    schedule(e.document.uri, 0);
+    schedule(e.document.uri);
   }));
   documents.onDidChangeContent(guard("didChange", undefined, (e) => {
     host.setOpen(uriToPath(e.document.uri), e.document.getText());
-    schedule(e.document.uri, DEBOUNCE_MS);
+    schedule(e.document.uri);
   }));
   documents.onDidClose(guard("didClose", undefined, (e) => {
     host.setOpen(uriToPath(e.document.uri), undefined);
@@ -101,7 +104,7 @@ export function startServer(
   connection.onDidChangeWatchedFiles(guard("didChangeWatchedFiles", undefined, () => {
     for (const uri of analyses.keys()) {
       analyses.delete(uri);
-      schedule(uri, DEBOUNCE_MS);
+      schedule(uri);
     }
   }));
 

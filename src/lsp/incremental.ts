@@ -1,0 +1,403 @@
+/**
+ * Work the language server keeps between checks, so that a change costs what it changes, not the file.
+ *
+ * Parsing: a file is cut at the lines that start a declaration (`model`, `block`, `train`, `import` at the
+ * start of a line). A piece that lexes and parses without a problem parses the same inside the whole file
+ * (pieces end between tokens, every declaration ends with its own `}` or string, and the parser looks at most
+ * three tokens ahead), so its tree is kept by text and only moved to its new offset. A piece with a problem is
+ * parsed together with the pieces after it until the parser is back at the start of a clean piece's first
+ * declaration with nothing reported from there on; from that point the parse is the clean piece's own.
+ *
+ * Checking: a model's result (its graph, its diagnostics, the blocks it ran) is kept by the model's text, the
+ * texts of the blocks it can reach by name and the names in scope along the way; it is reused, moved to the
+ * declarations' new offsets, when all of those are the same. The one piece of state models share (a block's
+ * default-value problems are reported at its first call only) makes a model that reaches such a block
+ * always checked again, in order, as from scratch.
+ *
+ * Everything else (imports, duplicate names, uncalled blocks, train blocks, lints) is cheap and runs each
+ * time. test/lsp/incremental.test.ts compares the result with a check from scratch over series of edits.
+ */
+import type * as ast from "../compiler/ast.js";
+import { checkModel, type ModelCheck } from "../compiler/check.js";
+import { uniqueDiagnostics, type Diagnostic, type Location, type Result } from "../compiler/diagnostics.js";
+import { emptyScope, evaluate } from "../compiler/evaluate.js";
+import type { BlockDef, Namespace } from "../compiler/imports.js";
+import type { IrModel, IrProgram } from "../compiler/ir.js";
+import { lintProgram } from "../compiler/lints.js";
+import { parse } from "../compiler/parse.js";
+
+/** A line that starts a declaration. */
+const declarationStart = /^(?=(?:model|block|train|import)\b)/m;
+
+/** What one piece of text parses to, with offsets from the piece's start and no file name yet. */
+interface Piece {
+  readonly declarations: readonly ast.Declaration[];
+  readonly comments: ast.SourceFile["comments"];
+  readonly diagnostics: readonly Diagnostic[];
+  /** Parsed without a problem and without an unclosed `/*`: it parses the same anywhere. */
+  readonly clean: boolean;
+  /** The last placement, reused while the piece stays at the same offset in the same file. */
+  placed?: { readonly offset: number; readonly file: string; readonly value: Placed };
+}
+
+interface Placed {
+  readonly declarations: readonly ast.Declaration[];
+  readonly comments: ast.SourceFile["comments"];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** An unclosed block comment lexes as `/` and `*` in a piece but swallows the following pieces in the file. */
+function hasUnclosedComment(text: string): boolean {
+  const open = text.lastIndexOf("/*");
+  return open >= 0 && text.indexOf("*/", open + 2) < 0;
+}
+
+/** A deep copy with every `span` moved by `by` (and every `file` of a diagnostic set). */
+function moved<T>(value: T, by: number): T {
+  if (Array.isArray(value)) return value.map((v) => moved(v, by)) as T;
+  if (value === null || typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  for (const key in value) {
+    const v = (value as Record<string, unknown>)[key];
+    if (key === "span") {
+      const span = v as ast.Span;
+      out[key] = { start: span.start + by, end: span.end + by };
+    } else out[key] = typeof v === "object" ? moved(v, by) : v;
+  }
+  return out as T;
+}
+
+function withFile(diagnostics: readonly Diagnostic[], file: string): Diagnostic[] {
+  return diagnostics.map((d) => ({ ...d, file }));
+}
+
+/** Parses like `parse` and gives the same tree, reusing the declarations whose text did not change. */
+export class IncrementalParser {
+  private readonly pieces = new Map<string, Piece>();
+  /** Declarations that came from a clean piece, with their text: their tree depends on that text only. */
+  readonly stableText = new WeakMap<ast.Declaration, string>();
+
+  parse = (text: string, path: string): Result<ast.SourceFile> => {
+    const chunks = text.split(declarationStart);
+    const declarations: ast.Declaration[] = [];
+    const comments: { span: ast.Span; text: string }[] = [];
+    const diagnostics: Diagnostic[] = [];
+    let offset = 0;
+    let i = 0;
+    while (i < chunks.length) {
+      const chunk = chunks[i]!;
+      const piece = this.piece(chunk);
+      if (piece.clean) {
+        const placed = this.place(piece, chunk, offset, path);
+        declarations.push(...placed.declarations);
+        comments.push(...placed.comments);
+        diagnostics.push(...placed.diagnostics);
+        offset += chunk.length;
+        i++;
+        continue;
+      }
+      // A piece with a problem: parse on until a clean piece starts afresh, or to the end of the file.
+      let end = offset + chunk.length;
+      let j = i + 1;
+      for (; j < chunks.length; end += chunks[j]!.length, j++) {
+        const next = chunks[j]!;
+        if (!this.piece(next).clean) continue;
+        const window = text.slice(offset, end + next.length);
+        if (hasUnclosedComment(window)) continue;
+        const boundary = end - offset;
+        const parsed = parse(window, path, text.length - offset);
+        // Back at the start of the clean piece, with its declarations and nothing reported after it.
+        const after = parsed.value.declarations.filter((d) => d.span.start >= boundary);
+        const resumes = after[0]?.span.start === boundary && !after[0].recovered;
+        if (!resumes || after.length !== this.piece(next).declarations.length) continue;
+        if (parsed.diagnostics.some((d) => d.span.end > boundary)) continue;
+        const before = <T extends { span: ast.Span }>(items: readonly T[]) => items.filter((x) => x.span.start < boundary);
+        declarations.push(...moved(before(parsed.value.declarations), offset));
+        comments.push(...moved(before(parsed.value.comments), offset));
+        diagnostics.push(...moved(parsed.diagnostics, offset));
+        break;
+      }
+      if (j === chunks.length) {
+        const parsed = parse(text.slice(offset), path, text.length - offset);
+        declarations.push(...moved(parsed.value.declarations, offset));
+        comments.push(...moved(parsed.value.comments, offset));
+        diagnostics.push(...moved(parsed.diagnostics, offset));
+      }
+      offset = end;
+      i = j;
+    }
+    this.forgetUnused();
+    return { value: { path, text, declarations, comments }, diagnostics };
+  };
+
+  private piece(chunk: string): Piece {
+    let piece = this.pieces.get(chunk);
+    if (piece) {
+      // Most recently used last, for forgetUnused.
+      this.pieces.delete(chunk);
+    } else {
+      const parsed = parse(chunk, "");
+      piece = {
+        declarations: parsed.value.declarations,
+        comments: parsed.value.comments,
+        diagnostics: parsed.diagnostics,
+        clean: parsed.diagnostics.length === 0 && !hasUnclosedComment(chunk),
+      };
+    }
+    this.pieces.set(chunk, piece);
+    return piece;
+  }
+
+  private place(piece: Piece, chunk: string, offset: number, file: string): Placed {
+    const last = piece.placed;
+    if (last && last.offset === offset && last.file === file) return last.value;
+    const value: Placed = {
+      declarations: offset === 0 ? piece.declarations : moved(piece.declarations, offset),
+      comments: offset === 0 ? piece.comments : moved(piece.comments, offset),
+      diagnostics: withFile(moved(piece.diagnostics, offset), file),
+    };
+    value.declarations.forEach((d, k) => {
+      const relative = piece.declarations[k]!.span;
+      this.stableText.set(d, chunk.slice(relative.start, relative.end));
+    });
+    piece.placed = { offset, file, value };
+    return value;
+  }
+
+  /** Keeps the pieces of the last few versions of the files being edited. */
+  private forgetUnused(): void {
+    const excess = this.pieces.size - 4096;
+    if (excess <= 0) return;
+    let k = 0;
+    for (const key of this.pieces.keys()) {
+      if (k++ >= excess) break;
+      this.pieces.delete(key);
+    }
+  }
+}
+
+/** A kept model result. `anchors[i]` is where dependency `i` (0: the model) was when it was made. */
+interface Kept {
+  readonly anchors: readonly { readonly file: string; readonly span: ast.Span }[];
+  readonly model: IrModel;
+  readonly diagnostics: readonly Diagnostic[];
+  /** Dependencies whose blocks ran. */
+  readonly instantiated: readonly number[];
+  /** The model's lints, made when first asked for. */
+  lints?: readonly Diagnostic[];
+}
+
+type Move = (file: string | undefined, span: ast.Span) => ast.Span;
+
+interface Dependencies {
+  /** Everything the result depends on, as one string. */
+  readonly key: string;
+  /** The model, then every block reachable from it by name. */
+  readonly decls: readonly { readonly file: string; readonly decl: ast.ModelDecl | ast.BlockDecl }[];
+}
+
+/** A result that cannot be moved: one of its spans is outside the declarations it depends on. */
+class Unmovable extends Error {}
+
+/** Checks models like `checkModel`, reusing results whose inputs did not change. */
+export class ModelCache {
+  private readonly kept = new Map<string, Kept>();
+  private readonly callees = new WeakMap<ast.Declaration, readonly string[]>();
+  private readonly badDefaults = new WeakMap<ast.BlockDecl, boolean>();
+  /** The kept result each model graph handed out came from, and how it was moved. */
+  private readonly origins = new WeakMap<IrModel, { kept: Kept; move?: Move }>();
+
+  constructor(private readonly parser: IncrementalParser) {}
+
+  check: ModelCheck = (decl, file, namespace, instantiated) => {
+    const dependencies = this.dependencies(decl, file, namespace);
+    if (!dependencies) return checkModel(decl, file, namespace, instantiated);
+    const kept = this.kept.get(dependencies.key);
+    if (kept) {
+      const reused = this.reuse(kept, dependencies);
+      if (reused) {
+        this.kept.delete(dependencies.key);
+        this.kept.set(dependencies.key, kept);
+        for (const k of kept.instantiated) instantiated.add(dependencies.decls[k]!.decl as ast.BlockDecl);
+        return reused;
+      }
+    }
+    const ran = new Set<ast.BlockDecl>();
+    const result = checkModel(decl, file, namespace, ran);
+    for (const block of ran) instantiated.add(block);
+    const indices = [...ran].map((block) => dependencies.decls.findIndex((d) => d.decl === block));
+    if (!indices.includes(-1)) {
+      const kept: Kept = {
+        anchors: dependencies.decls.map((d) => ({ file: d.file, span: d.decl.span })),
+        model: result.model,
+        diagnostics: result.diagnostics,
+        instantiated: indices,
+      };
+      this.kept.set(dependencies.key, kept);
+      this.origins.set(result.model, { kept });
+      if (this.kept.size > 2048) this.kept.delete(this.kept.keys().next().value!);
+    }
+    return result;
+  };
+
+  /** The kept result moved to where its declarations are now, or undefined when it cannot be. */
+  private reuse(kept: Kept, now: Dependencies): { model: IrModel; diagnostics: readonly Diagnostic[] } | undefined {
+    const deltas = kept.anchors.map((a, k) => now.decls[k]!.decl.span.start - a.span.start);
+    if (deltas.every((d) => d === 0)) {
+      this.origins.set(kept.model, { kept });
+      return kept;
+    }
+    const move: Move = (file, span) => {
+      const k = kept.anchors.findIndex((a) => a.file === file && a.span.start <= span.start && span.end <= a.span.end);
+      if (k < 0) throw new Unmovable();
+      return { start: span.start + deltas[k]!, end: span.end + deltas[k]! };
+    };
+    try {
+      const model = relocatedModel(kept.model, move);
+      this.origins.set(model, { kept, move });
+      return { model, diagnostics: relocated(kept.diagnostics, undefined, move) };
+    } catch (error) {
+      if (error instanceof Unmovable) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Lints like `lintProgram`, each model's kept with its result: lints read one model at a time, and
+   * the loss lints a train block and its model.
+   */
+  lint = (program: IrProgram): Diagnostic[] => {
+    const trained = program.models.filter((m) => program.trains.some((t) => t.model === m.name));
+    return uniqueDiagnostics([
+      ...program.models.flatMap((model) => this.lintsOf(model)),
+      ...lintProgram({ ...program, models: trained }),
+    ]);
+  };
+
+  private lintsOf(model: IrModel): readonly Diagnostic[] {
+    const lintOne = (m: IrModel) => lintProgram({ file: m.location.file, models: [m], trains: [] });
+    const origin = this.origins.get(model);
+    if (!origin) return lintOne(model);
+    const lints = (origin.kept.lints ??= lintOne(origin.kept.model));
+    if (!origin.move) return lints;
+    try {
+      return relocated(lints, undefined, origin.move);
+    } catch (error) {
+      if (error instanceof Unmovable) return lintOne(model);
+      throw error;
+    }
+  }
+
+  /**
+   * What checking `decl` reads: its text, and for every name it calls (over-approximated by every callee in
+   * it) what the name means in scope, recursively through the blocks it names. Undefined when the result
+   * cannot be kept.
+   */
+  private dependencies(decl: ast.ModelDecl, file: string, namespace: Namespace): Dependencies | undefined {
+    const text = this.parser.stableText.get(decl);
+    if (text === undefined) return undefined;
+    const parts: string[] = [file, text];
+    const decls: { file: string; decl: ast.ModelDecl | ast.BlockDecl }[] = [{ file, decl }];
+    const namespaces = new Map<Namespace, number>();
+    const visit = (scope: Namespace, names: readonly string[]): boolean => {
+      let id = namespaces.get(scope);
+      if (id === undefined) {
+        id = namespaces.size;
+        namespaces.set(scope, id);
+        parts.push(`scope ${id}: ${[...scope.keys()].join(" ")}`);
+      }
+      for (const name of names) {
+        const def = scope.get(name);
+        if (def === undefined) continue;
+        if (def === null) {
+          parts.push(`${id}.${name} = null`);
+          continue;
+        }
+        const known = decls.findIndex((d) => d.decl === def.decl);
+        parts.push(`${id}.${name} = ${known >= 0 ? known : decls.length}`);
+        if (known >= 0) continue;
+        const blockText = this.parser.stableText.get(def.decl);
+        if (blockText === undefined || this.hasBadDefaults(def)) return false;
+        decls.push({ file: def.file, decl: def.decl });
+        parts.push(def.file, blockText);
+        if (!visit(def.namespace, this.calleesOf(def.decl))) return false;
+      }
+      return true;
+    };
+    if (!visit(namespace, this.calleesOf(decl))) return undefined;
+    return { key: parts.join("\n\u0000"), decls };
+  }
+
+  /** Every callee name in a declaration, in order, each once. */
+  private calleesOf(decl: ast.ModelDecl | ast.BlockDecl): readonly string[] {
+    let names = this.callees.get(decl);
+    if (!names) {
+      const found = new Set<string>();
+      const walk = (value: unknown): void => {
+        if (Array.isArray(value)) value.forEach(walk);
+        else if (value !== null && typeof value === "object") {
+          const node = value as { kind?: string; callee?: ast.Ident };
+          if (node.kind === "call" && node.callee) found.add(node.callee.text);
+          for (const key in node) if (key !== "span") walk((node as Record<string, unknown>)[key]);
+        }
+      };
+      walk(decl.body);
+      names = [...found];
+      this.callees.set(decl, names);
+    }
+    return names;
+  }
+
+  /** A block whose default values have problems: they are reported at its first call in the file only. */
+  private hasBadDefaults(def: BlockDef): boolean {
+    let bad = this.badDefaults.get(def.decl);
+    if (bad === undefined) {
+      bad = def.decl.params.some(
+        (p) => p.defaultValue !== null && evaluate(p.defaultValue, emptyScope, def.file, new Map()).diagnostics.length > 0,
+      );
+      this.badDefaults.set(def.decl, bad);
+    }
+    return bad;
+  }
+}
+
+/** A model graph with its locations moved (the rest of it does not depend on where the text is). */
+function relocatedModel(model: IrModel, move: Move): IrModel {
+  const at = (location: Location): Location => ({ file: location.file, span: move(location.file, location.span) });
+  return {
+    ...model,
+    inputs: model.inputs.map((input) => ({ ...input, location: at(input.location) })),
+    layers: model.layers.map((layer) => ({
+      ...layer,
+      location: at(layer.location),
+      ...(layer.site ? { site: at(layer.site) } : {}),
+    })),
+    location: at(model.location),
+  };
+}
+
+/** A copy with every `span` moved by `move`, given the `file` of the object that holds it. */
+function relocated<T>(value: T, file: string | undefined, move: Move): T {
+  if (Array.isArray(value)) return value.map((v) => relocated(v, file, move)) as T;
+  if (value === null || typeof value !== "object") return value;
+  const record = value as Record<string, unknown>;
+  const here = typeof record["file"] === "string" ? (record["file"] as string) : file;
+  const out: Record<string, unknown> = {};
+  for (const key in record) {
+    const v = record[key];
+    if (key === "span") out[key] = move(here, v as ast.Span);
+    // A layer's tfjs config holds no source positions.
+    else if (key === "tfjs" || typeof v !== "object") out[key] = v;
+    else out[key] = relocated(v, here, move);
+  }
+  return out as T;
+}
+
+/** The parser and the model checker of one server, for `checkSource`'s `reuse` option. */
+export class Reuse {
+  readonly parser = new IncrementalParser();
+  private readonly models = new ModelCache(this.parser);
+  readonly parse = this.parser.parse;
+  readonly checkModel = this.models.check;
+  readonly lint = this.models.lint;
+}
