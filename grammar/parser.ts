@@ -9,8 +9,18 @@ import { CstParser, type CstNode, type IToken } from "chevrotain";
 import * as t from "./tokens.js";
 
 export class NnParser extends CstParser {
-  constructor() {
-    super(t.allTokens, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "onlyOffset" });
+  /**
+   * `validate` runs Chevrotain's grammar validations (ambiguities, left recursion, ...), which take about half
+   * of the self-analysis. The grammar is fixed when nnc is built, so a test validates it once
+   * (test/grammar.test.ts) and the parser nnc uses skips them to start faster.
+   */
+  constructor(options: { validate?: boolean } = {}) {
+    super(t.allTokens, {
+      recoveryEnabled: true,
+      maxLookahead: 3,
+      nodeLocationTracking: "onlyOffset",
+      skipValidations: !options.validate,
+    });
     this.performSelfAnalysis();
   }
 
@@ -293,8 +303,15 @@ export class NnParser extends CstParser {
   });
 }
 
-/** One shared instance: building a Chevrotain parser (self-analysis) is the expensive part. */
-export const nnParser = new NnParser();
+let shared: NnParser | undefined;
+
+/**
+ * One shared instance, built on first use: building a Chevrotain parser (self-analysis) is the expensive
+ * part, and commands that never parse (`nnc --help`) should not pay for it.
+ */
+function nnParser(): NnParser {
+  return (shared ??= new NnParser());
+}
 
 export interface ParsedCst {
   readonly cst: CstNode;
@@ -306,9 +323,10 @@ export interface ParsedCst {
 /** Lexes and parses a whole file; never throws on bad input. */
 export function parseCst(text: string): ParsedCst {
   const lexed = t.nnLexer.tokenize(text);
-  nnParser.input = lexed.tokens;
-  const cst = nnParser.file();
-  const parseErrors = nnParser.errors.map((e) => ({
+  const parser = nnParser();
+  parser.input = lexed.tokens;
+  const cst = parser.file();
+  const parseErrors = parser.errors.map((e) => ({
     token: e.token,
     previous: (e as { previousToken?: IToken }).previousToken,
     message: e.message,
