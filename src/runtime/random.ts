@@ -5,16 +5,24 @@
  * only then, `Math.random` is a seeded generator.
  */
 
+/** A seeded generator whose position can be read and set, so a checkpoint can resume its sequence. */
+export interface SeededRandom {
+  (): number;
+  /** The generator's whole state: the next numbers depend on nothing else. */
+  state: number;
+}
+
 /** mulberry32: a small, fast generator with a 32-bit state; plenty for shuffles and initial weights. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
+export function seededRandom(seed: number): SeededRandom {
+  const random = (() => {
+    random.state = (random.state + 0x6d2b79f5) >>> 0;
+    let t = random.state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  }) as SeededRandom;
+  random.state = seed >>> 0;
+  return random;
 }
 
 /** Runs `task` with `Math.random` replaced by `random`, restoring it afterwards however `task` ends. */

@@ -9,9 +9,20 @@ import { didYouMean } from "../../compiler/suggest.js";
 import { NncUserError, readDataFile } from "../errors.js";
 import type { Table } from "./index.js";
 
-interface Row {
+/** A parsed CSV record and the line it ends on (csv-parse's `info.lines`). */
+export interface Row {
   readonly record: string[];
   readonly info: { readonly lines: number };
+}
+
+/** How a file's columns map to features and label, decided once from its header. */
+export interface CsvLayout {
+  readonly source: string;
+  readonly columns: readonly string[];
+  readonly label: string | null;
+  readonly labelIndex: number;
+  readonly featureNames: readonly string[];
+  readonly featureColumns: readonly number[];
 }
 
 /**
@@ -21,10 +32,14 @@ interface Row {
  */
 export function readCsv(file: string, label: string | null, features?: readonly string[]): Table {
   const source = displayPath(file);
-  const rows = parseRows(file, source);
-  const [header, ...body] = rows;
+  const [header, ...body] = parseCsvRows(readDataFile(file, source).toString("utf8"), source);
   if (!header) throw new NncUserError("NN4005", { path: source, reason: "the file is empty; expected a header row" });
   if (body.length === 0) throw new NncUserError("NN4005", { path: source, reason: "the file has a header but no rows" });
+  return csvTable(csvLayout(header, source, label, features), body);
+}
+
+/** The layout a header row gives; NN4006 when the label or a feature column is not there. */
+export function csvLayout(header: Row, source: string, label: string | null, features?: readonly string[]): CsvLayout {
   const columns = header.record;
   const labelIndex = label === null ? -1 : columns.indexOf(label);
   if (label !== null && labelIndex < 0) {
@@ -43,6 +58,12 @@ export function readCsv(file: string, label: string | null, features?: readonly 
     }
     return index;
   });
+  return { source, columns, label, labelIndex, featureNames, featureColumns };
+}
+
+/** Body rows -> a table, checking every field; the first problem names its line and column. */
+export function csvTable(layout: CsvLayout, body: readonly Row[]): Table {
+  const { source, columns, label, labelIndex, featureNames, featureColumns } = layout;
   const values = new Float32Array(body.length * featureNames.length);
   const labels: string[] = [];
   body.forEach(({ record, info }, row) => {
@@ -71,14 +92,22 @@ export function readCsv(file: string, label: string | null, features?: readonly 
   return { source, featureNames, features: values, labelName: label ?? "", labels, lines };
 }
 
-function parseRows(file: string, source: string): Row[] {
-  const text = readDataFile(file, source).toString("utf8");
+/** csv-parse's options, the same for a whole file and for records read back one by one. */
+export const csvOptions = { info: true, relax_column_count: true, skip_empty_lines: true, trim: true, bom: true } as const;
+
+/** Parses CSV text into rows; a syntax error is NN4006 at its line. */
+export function parseCsvRows(text: string, source: string): Row[] {
   try {
-    // Field counts are checked row by row above, to name the row and the missing column.
-    return parse(text, { info: true, relax_column_count: true, skip_empty_lines: true, trim: true, bom: true }) as unknown as Row[];
+    // Field counts are checked row by row in csvTable, to name the row and the missing column.
+    return parse(text, csvOptions) as unknown as Row[];
   } catch (error) {
-    if (!(error instanceof CsvError)) throw error;
-    const line = (error as CsvError & { lines?: number }).lines;
-    throw new NncUserError("NN4006", { where: `${source}:${line ?? 1}`, reason: error.message.replace(/ at line \d+$/, "") });
+    throw csvSyntaxError(error, source);
   }
+}
+
+/** csv-parse's error as NN4006 at its line; anything else is rethrown as it is. */
+export function csvSyntaxError(error: unknown, source: string): unknown {
+  if (!(error instanceof CsvError)) return error;
+  const line = (error as CsvError & { lines?: number }).lines;
+  return new NncUserError("NN4006", { where: `${source}:${line ?? 1}`, reason: error.message.replace(/ at line \d+$/, "") });
 }

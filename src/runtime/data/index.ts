@@ -82,27 +82,67 @@ function prepared(table: Table, source: IrCall, normalization: Normalization | u
 }
 
 /**
- * The statistics that scale each feature column over all rows: `standard` to mean 0 and standard deviation
- * 1, `minmax` to [0, 1].
+ * The statistics that scale each feature column over all rows: `standard` to mean 0 and (population)
+ * standard deviation 1, `minmax` to [0, 1]. Tables are added one after another, so a file read in chunks
+ * is fitted without holding it: each chunk's mean and squared deviations are merged into the total's
+ * (Chan et al.'s parallel variance), which for one chunk is the plain two-pass formula.
  */
-function fitNormalization(table: Table, mode: "standard" | "minmax"): Normalization {
-  const width = table.featureNames.length;
-  const rows = table.features.length / Math.max(width, 1);
-  const shift: number[] = [];
-  const scale: number[] = [];
-  for (let c = 0; c < width; c++) {
-    const column = Array.from({ length: rows }, (_, r) => table.features[r * width + c]!);
-    if (mode === "standard") {
-      const mean = column.reduce((a, b) => a + b, 0) / rows;
-      shift.push(mean);
-      scale.push(Math.sqrt(column.reduce((a, b) => a + (b - mean) ** 2, 0) / rows));
-    } else {
-      const min = Math.min(...column);
-      shift.push(min);
-      scale.push(Math.max(...column) - min);
+export class NormalizationFit {
+  private rows = 0;
+  private readonly mean: number[] = [];
+  private readonly squares: number[] = [];
+  private readonly min: number[] = [];
+  private readonly max: number[] = [];
+
+  constructor(
+    private readonly mode: "standard" | "minmax",
+    private readonly width: number,
+  ) {}
+
+  add(table: Table): void {
+    const width = this.width;
+    const rows = table.features.length / Math.max(width, 1);
+    if (rows === 0) return;
+    for (let c = 0; c < width; c++) {
+      let sum = 0;
+      let min = Infinity;
+      let max = -Infinity;
+      for (let r = 0; r < rows; r++) {
+        const value = table.features[r * width + c]!;
+        sum += value;
+        if (value < min) min = value;
+        if (value > max) max = value;
+      }
+      const mean = sum / rows;
+      let squares = 0;
+      for (let r = 0; r < rows; r++) squares += (table.features[r * width + c]! - mean) ** 2;
+      if (this.rows === 0) {
+        [this.mean[c], this.squares[c], this.min[c], this.max[c]] = [mean, squares, min, max];
+        continue;
+      }
+      const total = this.rows + rows;
+      const delta = mean - this.mean[c]!;
+      this.squares[c] = this.squares[c]! + squares + (delta * delta * this.rows * rows) / total;
+      this.mean[c] = this.mean[c]! + (delta * rows) / total;
+      this.min[c] = Math.min(this.min[c]!, min);
+      this.max[c] = Math.max(this.max[c]!, max);
     }
+    this.rows += rows;
   }
-  return { mode, shift, scale };
+
+  result(): Normalization {
+    const columns = Array.from({ length: this.width }, (_, c) => c);
+    if (this.mode === "standard") {
+      return { mode: this.mode, shift: [...this.mean], scale: columns.map((c) => Math.sqrt(this.squares[c]! / this.rows)) };
+    }
+    return { mode: this.mode, shift: [...this.min], scale: columns.map((c) => this.max[c]! - this.min[c]!) };
+  }
+}
+
+function fitNormalization(table: Table, mode: "standard" | "minmax"): Normalization {
+  const fit = new NormalizationFit(mode, table.featureNames.length);
+  fit.add(table);
+  return fit.result();
 }
 
 /** `table` with its features scaled by `normalization`, which it keeps (`Table.normalization`). */

@@ -9,7 +9,8 @@ import { didYouMean } from "../../compiler/suggest.js";
 import { NncUserError, readDataFile } from "../errors.js";
 import type { Table } from "./index.js";
 
-interface JsonRecord {
+/** One JSON object read from a file, and where it was. */
+export interface JsonRecord {
   /** Where the record is, for messages: `data.jsonl:3`, `data.json: record 3`. */
   readonly where: string;
   /** The line in JSON Lines, the position in an array. */
@@ -24,10 +25,23 @@ interface JsonRecord {
 export function readJsonLines(file: string, label: string | null, features: readonly string[] | undefined): Table {
   const source = displayPath(file);
   const text = readDataFile(file, source).toString("utf8");
-  const records = text.trimStart().startsWith("[") ? arrayRecords(text, source) : lineRecords(text, source);
+  const records = isJsonArray(text) ? arrayRecords(text, source) : lineRecords(text, source);
   if (records.length === 0) throw new NncUserError("NN4005", { path: source, reason: "the file has no records" });
-  const first = Object.keys(records[0]!.value);
-  const names = features ?? first.filter((key) => key !== label);
+  return jsonTable(records, source, label, jsonFeatureNames(records[0]!, label, features));
+}
+
+/** Whether the text is one JSON array (read whole) rather than JSON Lines (one record per line). */
+export function isJsonArray(text: string): boolean {
+  return text.trimStart().startsWith("[");
+}
+
+/** The feature fields: those named by `features`, or every field of the first record but the label. */
+export function jsonFeatureNames(first: JsonRecord, label: string | null, features: readonly string[] | undefined): string[] {
+  return [...(features ?? Object.keys(first.value).filter((key) => key !== label))];
+}
+
+/** Records -> a table of the fields `names`, checking every one; the first problem names record and field. */
+export function jsonTable(records: readonly JsonRecord[], source: string, label: string | null, names: readonly string[]): Table {
   const values = new Float32Array(records.length * names.length);
   const labels: string[] = [];
   records.forEach(({ where, value }, row) => {
@@ -53,17 +67,21 @@ export function readJsonLines(file: string, label: string | null, features: read
 function lineRecords(text: string, source: string): JsonRecord[] {
   const records: JsonRecord[] = [];
   text.split("\n").forEach((raw, i) => {
-    if (raw.trim() === "") return;
-    const where = `${source}:${i + 1}`;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch (error) {
-      throw new NncUserError("NN4006", { where, reason: `not valid JSON (${(error as Error).message})` });
-    }
-    records.push({ where, line: i + 1, value: asObject(value, where) });
+    if (raw.trim() !== "") records.push(parseJsonLine(raw, source, i + 1));
   });
   return records;
+}
+
+/** One line of JSON Lines (`line` 1-based) as a record; NN4006 when it is not a JSON object. */
+export function parseJsonLine(raw: string, source: string, line: number): JsonRecord {
+  const where = `${source}:${line}`;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (error) {
+    throw new NncUserError("NN4006", { where, reason: `not valid JSON (${(error as Error).message})` });
+  }
+  return { where, line, value: asObject(value, where) };
 }
 
 function arrayRecords(text: string, source: string): JsonRecord[] {
