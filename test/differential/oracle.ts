@@ -242,6 +242,10 @@ function stricterChecks(desc: ModelDesc, built: TfjsBuilder, ran: string | null)
   if (built.info.some((l) => wrongRank(l, "spatial_dropout2d", 4)) ||
     (built.info.some((l) => wrongRank(l, "time_distributed", 5)) && [...layerCalls(desc)].some(([c]) => wrapsSpatial(c))))
     found.set("spatial_dropout2d on an input that is not [height, width, channels]", ["NN3001"]);
+  // tfjs builds and runs a prelu whose shared axis is past the last one: its alpha gets another rank.
+  const sharedAxes = (axes: Value | undefined) => (typeof axes === "number" ? [axes] : Array.isArray(axes) ? (axes as number[]) : []);
+  if (built.info.some((l) => l.kind === "prelu" && sharedAxes(l.args["shared_axes"]).some((axis) => axis >= l.inputShapes[0]!.length)))
+    found.set("prelu shared_axes past the last axis", ["NN3007"]);
   // tfjs builds and runs a concatenate whose axis is past the last one (within a block, say).
   if (built.info.some((l) => l.kind === "concatenate" && typeof l.args["axis"] === "number" && l.args["axis"] >= l.inputShapes[0]!.length))
     found.set("concatenate axis past the last", ["NN3007"]);

@@ -33,8 +33,12 @@ function innerShape(input: Shape, inner: Wrapped, ctx: ShapeContext): readonly S
   return result.length > 0 && Array.isArray(result[0]) ? (result as readonly Shape[]) : [result as Shape];
 }
 
-const innerParams = (inner: Wrapped, input: Shape, outputs: readonly Shape[]) =>
-  inner.kind.params?.([input], inner.args, outputs) ?? { trainable: 0, nonTrainable: 0 };
+/** The wrapped layer's parameters; with its own `trainable: false`, all of them are non-trainable. */
+function innerParams(inner: Wrapped, input: Shape, outputs: readonly Shape[]) {
+  const counted = inner.kind.params?.([input], inner.args, outputs) ?? { trainable: 0, nonTrainable: 0 };
+  if (inner.args["trainable"] !== false) return counted;
+  return { trainable: 0, nonTrainable: counted.trainable + counted.nonTrainable };
+}
 
 const innerMacs = (inner: Wrapped, input: Shape, outputs: readonly Shape[]) =>
   inner.kind.macs?.([input], inner.args, outputs) ?? 0;
