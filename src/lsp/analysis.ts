@@ -16,6 +16,11 @@ export class DocumentHost implements SourceHost {
   private readonly open = new Map<string, string>();
   private readonly disk = new Map<string, { stamp: string; text: string | undefined }>();
 
+  /** Paths of the open documents. */
+  openPaths(): string[] {
+    return [...this.open.keys()];
+  }
+
   setOpen(path: string, text: string | undefined): void {
     if (text === undefined) this.open.delete(path);
     else this.open.set(path, text);

@@ -13,12 +13,15 @@ import {
   type Connection,
   type Location as LspLocation,
   type TextEdit,
+  type WorkspaceEdit,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
+import { keywords } from "../../grammar/tokens.js";
 import type { Span } from "../compiler/ast.js";
 import { formatRange, formatSource } from "../compiler/format.js";
 import { Analysis, DocumentHost } from "./analysis.js";
 import { Reuse } from "./incremental.js";
+import { blockOccurrences, candidateFiles, type FileEdits } from "./rename.js";
 import { complete, signatureHelp } from "./completion.js";
 import { pathToUri, toLspDiagnostic, toOffset, toRange, uriToPath, type DiagnosticData } from "./convert.js";
 import { hover, indexOf } from "./hover.js";
@@ -108,22 +111,33 @@ export function startServer(
     }
   }));
 
-  connection.onInitialize(() => ({
-    capabilities: {
-      textDocumentSync: TextDocumentSyncKind.Full,
-      hoverProvider: true,
-      completionProvider: { triggerCharacters: ["(", ",", ":", ">", " ", "["] },
-      signatureHelpProvider: { triggerCharacters: ["(", ","], retriggerCharacters: [":"] },
-      definitionProvider: true,
-      referencesProvider: true,
-      documentSymbolProvider: true,
-      renameProvider: { prepareProvider: true },
-      documentFormattingProvider: true,
-      documentRangeFormattingProvider: true,
-      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
-    },
-    serverInfo: { name: "nnc", version: process.env["npm_package_version"] ?? "0.1.0" },
-  }));
+  /** Folders of the workspace (where importers of a renamed block are looked for). */
+  let roots: string[] = [];
+  /** The client takes versioned document edits in a WorkspaceEdit. */
+  let documentChanges = false;
+
+  connection.onInitialize((params) => {
+    const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+    roots = folders.filter((uri) => uri.startsWith("file:")).map(uriToPath);
+    if (roots.length === 0 && params.rootPath) roots = [params.rootPath];
+    documentChanges = params.capabilities?.workspace?.workspaceEdit?.documentChanges === true;
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Full,
+        hoverProvider: true,
+        completionProvider: { triggerCharacters: ["(", ",", ":", ">", " ", "["] },
+        signatureHelpProvider: { triggerCharacters: ["(", ","], retriggerCharacters: [":"] },
+        definitionProvider: true,
+        referencesProvider: true,
+        documentSymbolProvider: true,
+        renameProvider: { prepareProvider: true },
+        documentFormattingProvider: true,
+        documentRangeFormattingProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      },
+      serverInfo: { name: "nnc", version: process.env["npm_package_version"] ?? "0.1.0" },
+    };
+  });
 
   /** An open document's analysis and the offset of a position in it. */
   const at = (params: { textDocument: { uri: string }; position: { line: number; character: number } }) => {
@@ -181,19 +195,35 @@ export function startServer(
     if (!found || !occurrence || (occurrence.symbol.kind !== "tensor" && occurrence.symbol.kind !== "block")) return null;
     return { range: toRange(found.analysis.text, occurrence.span), placeholder: occurrence.symbol.name };
   }));
-  connection.onRenameRequest(guard("rename", null, (params) => {
+  connection.onRenameRequest(guard("rename", null, (params): WorkspaceEdit | null => {
     const found = at(params);
-    if (!found || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(params.newName)) return null;
+    if (!found || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(params.newName) || keywords.includes(params.newName)) return null;
     const index = indexOf(found.analysis);
     const occurrence = index.at(found.offset);
     if (!occurrence || (occurrence.symbol.kind !== "tensor" && occurrence.symbol.kind !== "block")) return null;
-    const changes: Record<string, TextEdit[]> = {};
-    const edit = (file: string, span: Span) =>
-      (changes[pathToUri(file)] ??= []).push({ range: location(found.analysis, file, span).range, newText: params.newName });
-    for (const o of index.referencesOf(occurrence.symbol)) edit(found.analysis.file, o.span);
+    const files: FileEdits[] = [];
     const definition = occurrence.symbol.definition;
-    if (definition && definition.file !== found.analysis.file) edit(definition.file, definition.span);
-    return { changes };
+    if (occurrence.symbol.kind === "block" && definition) {
+      // The definition, its file's calls, and every file that imports it, open or on disk.
+      const involved = [found.analysis.file, definition.file, ...host.openPaths()];
+      const candidates = [...involved, ...candidateFiles(roots, involved)];
+      files.push(...blockOccurrences(occurrence.symbol.name, definition.file, candidates, host, reuse));
+    } else {
+      const spans = index.referencesOf(occurrence.symbol).map((o) => o.span);
+      files.push({ path: found.analysis.file, text: found.analysis.text, spans });
+    }
+    const editsOf = (file: FileEdits): TextEdit[] =>
+      file.spans.map((span) => ({ range: toRange(file.text, span), newText: params.newName }));
+    if (documentChanges) {
+      return {
+        documentChanges: files.map((file) => {
+          const uri = pathToUri(file.path);
+          const version = documents.get(uri)?.version ?? null;
+          return { textDocument: { uri, version }, edits: editsOf(file) };
+        }),
+      };
+    }
+    return { changes: Object.fromEntries(files.map((file) => [pathToUri(file.path), editsOf(file)])) };
   }));
   connection.onDocumentSymbol(guard("documentSymbol", [], (params) => {
     const analysis = analysisOf(params.textDocument.uri);

@@ -24,7 +24,7 @@ export class LspClient {
   readonly logs: string[] = [];
   stderr = "";
 
-  constructor(cwd = repo) {
+  constructor(readonly cwd = repo) {
     this.process = spawn(process.execPath, [join(repo, "bin", "nnc.js"), "lsp", "--stdio"], { cwd, stdio: "pipe" });
     this.process.stderr!.on("data", (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.connection = createProtocolConnection(
@@ -43,11 +43,12 @@ export class LspClient {
     this.connection.listen();
   }
 
-  async initialize(): Promise<unknown> {
+  /** Starts the session with the client's folder as the workspace root. */
+  async initialize(capabilities: object = {}): Promise<unknown> {
     const result = await this.connection.sendRequest("initialize", {
       processId: process.pid,
-      rootUri: pathToFileURL(repo).href,
-      capabilities: {},
+      rootUri: pathToFileURL(this.cwd).href,
+      capabilities,
     });
     await this.connection.sendNotification("initialized", {});
     return result;
