@@ -10,7 +10,7 @@ import { fail, formatOption, loadProgram, type Format } from "./common.js";
 
 interface EvaluateCliOptions {
   readonly model: string;
-  readonly data?: string;
+  readonly data?: string[];
   readonly format: Format;
 }
 
@@ -20,11 +20,19 @@ export function registerEvaluate(program: Command): void {
     .description("print a trained model's loss and metrics on labelled data (the train block's, or --data)")
     .argument("<file>", ".nn file with the model and its train block (for the loss, metrics and data options)")
     .requiredOption("-m, --model <run>", "the run directory nnc train saved (model.json, weights.bin, ...)")
-    .option("-d, --data <path>", "a .csv or .json(l) file of rows like the training data's (default: the train block's validation source, else its data)")
+    .option(
+      "-d, --data <paths...>",
+      "labelled data like the training data: a .csv or .json(l) file, or for idx() and npy() sources two files (images labels, x y); default: the train block's validation source, else its data",
+    )
     .addOption(formatOption())
     .addHelpText(
       "after",
-      "\nExamples:\n  nnc evaluate examples/iris.nn --model runs/Iris\n  nnc evaluate examples/iris.nn --model runs/Iris --data test.csv --format json",
+      [
+        "\nExamples:",
+        "  nnc evaluate examples/iris.nn --model runs/Iris",
+        "  nnc evaluate examples/iris.nn --model runs/Iris --data test.csv --format json",
+        "  nnc evaluate examples/fashion_mnist.nn --model runs/FashionMlp --data t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz",
+      ].join("\n"),
     )
     .action((file: string, options: EvaluateCliOptions) => runEvaluate(file, options));
 }

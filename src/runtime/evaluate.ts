@@ -6,8 +6,8 @@
  */
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import type { IrCall, IrTrain } from "../compiler/ir.js";
-import { losses, metrics } from "../compiler/train-options.js";
+import type { IrCall, IrTrain, JsonValue } from "../compiler/ir.js";
+import { dataSources, losses, metrics } from "../compiler/train-options.js";
 import { loadTable, type Table } from "./data/index.js";
 import { toDataset } from "./data/tensors.js";
 import { NncUserError } from "./errors.js";
@@ -22,25 +22,30 @@ export interface Evaluation {
   readonly rows: number;
 }
 
-/** The sources `evaluate` can read from a path alone, by extension. */
-const sourceByExtension: Readonly<Record<string, string>> = { ".csv": "csv", ".json": "json", ".jsonl": "json", ".ndjson": "json" };
+/** Table sources by a file's extension: `--data` may give JSON Lines for a model trained on CSV. */
+const tableSourceByExtension: Readonly<Record<string, string>> = { ".csv": "csv", ".json": "json", ".jsonl": "json", ".ndjson": "json" };
 
 /**
- * The data to evaluate on: by default the train block's `validation` source, or its `data`; with `file`, the
- * train block's source read from `file` instead (a csv() or json() source; the extension picks which).
+ * The data to evaluate on: by default the train block's `validation` source, or its `data`; with `files`,
+ * the train block's source with its paths replaced: one file of rows for csv() and json() (the extension
+ * picks which), `images labels` for idx(), `x y` for npy(). The other options (label, features, scale) stay.
  */
-export function evaluationSource(train: IrTrain, file?: string): IrCall {
-  const source = train.validation ?? train.data;
-  if (file === undefined) return source;
-  const name = sourceByExtension[path.extname(file).toLowerCase()];
-  if (!name || (train.data.name !== "csv" && train.data.name !== "json")) {
-    const reads = `${train.data.name}(${Object.keys(train.data.args).join(", ")})`;
+export function evaluationSource(train: IrTrain, files?: readonly string[]): IrCall {
+  if (files === undefined || files.length === 0) return train.validation ?? train.data;
+  const source = train.data;
+  const paths = dataSources[source.name]!.paths;
+  const tabular = source.name === "csv" || source.name === "json";
+  const name = tabular ? tableSourceByExtension[path.extname(files[0]!).toLowerCase()] : source.name;
+  if (files.length !== paths.length || name === undefined) {
+    const wanted = tabular ? "one .csv, .json or .jsonl file" : `${paths.length} files (${paths.join(", ")})`;
     throw new NncUserError("NN4005", {
-      path: file,
-      reason: `--data takes a .csv, .json or .jsonl file of rows like the training data's; train ${train.model} reads ${reads}`,
+      path: files.join(" "),
+      reason: `train ${train.model} reads ${source.name}() data, so --data takes ${wanted}`,
     });
   }
-  return { name, args: { ...train.data.args, path: path.resolve(file) } };
+  const args: Record<string, JsonValue> = { ...source.args };
+  paths.forEach((key, i) => (args[key] = path.resolve(files[i]!)));
+  return { name, args };
 }
 
 /** Evaluates `run` on `source` with the train block's loss, metrics and batch size. */

@@ -1,14 +1,17 @@
 /**
  * `nnc predict`: a saved run's outputs for new rows. The rows are read with the training data's readers,
  * feature columns (by name, so their order in the file does not matter) and scaling statistics
- * (`preprocessing.json`); a label column, if the file has one, is ignored. A classifier's outputs become
- * the predicted class name (`labels.json`) and one probability per class; a regression's stay raw.
+ * (`preprocessing.json`); a label column, if the file has one, is ignored. A model trained on idx() or npy()
+ * arrays predicts for an IDX images file or a .npy array. A classifier's outputs become the predicted class
+ * name (`labels.json`) and one probability per class; a regression's stay raw.
  */
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { readCsv } from "./data/csv.js";
 import { applyNormalization, type Table } from "./data/index.js";
+import { readIdx } from "./data/idx.js";
 import { readJsonLines } from "./data/json.js";
+import { readNpy } from "./data/npy.js";
 import { featureTensor } from "./data/tensors.js";
 import { NncUserError } from "./errors.js";
 import type { SavedRun } from "./saved-run.js";
@@ -20,7 +23,7 @@ export interface Predictions {
   readonly rows: readonly (readonly (string | number)[])[];
 }
 
-/** Predicts with `run` for each row of `file` (.csv, .json or .jsonl). */
+/** Predicts with `run` for each row of `file` (.csv, .json or .jsonl; IDX or .npy for array data). */
 export function predictRun(run: SavedRun, file: string): Predictions {
   const table = readInput(run, file);
   const x = featureTensor(table, run.model, [...table.lines.keys()]);
@@ -35,6 +38,7 @@ export function predictRun(run: SavedRun, file: string): Predictions {
   return run.labels ? classified(values, run.labels.classes) : regression(values, label);
 }
 
+/** Reads `file` as training read its data: rows of named features, or for idx() and npy() an array file. */
 function readInput(run: SavedRun, file: string): Table {
   const preprocessing = run.preprocessing;
   if (!preprocessing) {
@@ -43,14 +47,10 @@ function readInput(run: SavedRun, file: string): Table {
       reason: "no such file; it says which columns are features and how training scaled them: train the model again",
     });
   }
-  if (preprocessing.features.length === 0) {
-    throw new NncUserError("NN4005", {
-      path: file,
-      reason: `the model trained on ${preprocessing.source}() arrays; nnc predict reads rows of named features (csv, json)`,
-    });
-  }
   const absolute = path.resolve(file);
   const extension = path.extname(file).toLowerCase();
+  if (preprocessing.source === "idx") return readIdx(absolute, null, preprocessing.scale !== false);
+  if (preprocessing.source === "npy") return readNpy(absolute, null);
   let table: Table;
   if (extension === ".csv") table = readCsv(absolute, null, preprocessing.features);
   else if ([".json", ".jsonl", ".ndjson"].includes(extension)) table = readJsonLines(absolute, null, preprocessing.features);

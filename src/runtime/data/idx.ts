@@ -14,25 +14,18 @@ interface IdxArray {
   readonly values: Uint8Array;
 }
 
-/** Reads an images file and a labels file of the same length into a table of pixels and class labels. */
-export function readIdx(imagesFile: string, labelsFile: string, scale: boolean): Table {
+/**
+ * Reads an images file and a labels file of the same length into a table of pixels and class labels, or
+ * the images alone (`labelsFile` null: images to predict on).
+ */
+export function readIdx(imagesFile: string, labelsFile: string | null, scale: boolean): Table {
   const images = readIdxFile(imagesFile);
-  const labels = readIdxFile(labelsFile);
   const imageSource = displayPath(imagesFile);
-  const labelSource = displayPath(labelsFile);
   if (images.dims.length < 2) {
     throw new NncUserError("NN4006", { where: imageSource, reason: `expected images (3 dimensions), found ${images.dims.length} dimension(s) [${images.dims.join(", ")}]` });
   }
-  if (labels.dims.length !== 1) {
-    throw new NncUserError("NN4006", { where: labelSource, reason: `expected labels (1 dimension), found ${labels.dims.length} dimensions [${labels.dims.join(", ")}]` });
-  }
   const [count, ...exampleShape] = images.dims as [number, ...number[]];
-  if (labels.dims[0] !== count) {
-    throw new NncUserError("NN4006", {
-      where: labelSource,
-      reason: `${labels.dims[0]} labels for the ${count} images of ${imageSource}`,
-    });
-  }
+  const labels = labelsFile === null ? [] : readLabels(labelsFile, count, imageSource);
   const features = new Float32Array(images.values.length);
   const factor = scale ? 1 / 255 : 1;
   images.values.forEach((v, i) => (features[i] = v * factor));
@@ -41,10 +34,25 @@ export function readIdx(imagesFile: string, labelsFile: string, scale: boolean):
     featureNames: [],
     exampleShape,
     features,
-    labelName: "label",
-    labels: Array.from(labels.values, String),
+    labelName: labelsFile === null ? "" : "label",
+    labels,
     lines: Array.from({ length: count }, (_, i) => i + 1),
   };
+}
+
+function readLabels(file: string, count: number, imageSource: string): string[] {
+  const labels = readIdxFile(file);
+  const labelSource = displayPath(file);
+  if (labels.dims.length !== 1) {
+    throw new NncUserError("NN4006", { where: labelSource, reason: `expected labels (1 dimension), found ${labels.dims.length} dimensions [${labels.dims.join(", ")}]` });
+  }
+  if (labels.dims[0] !== count) {
+    throw new NncUserError("NN4006", {
+      where: labelSource,
+      reason: `${labels.dims[0]} labels for the ${count} images of ${imageSource}`,
+    });
+  }
+  return Array.from(labels.values, String);
 }
 
 function readIdxFile(file: string): IdxArray {

@@ -12,32 +12,35 @@ interface NpyArray {
   readonly values: ArrayLike<number | bigint>;
 }
 
-/** Reads features and targets of the same length. */
-export function readNpy(xFile: string, yFile: string): Table {
+/** Reads features and targets of the same length, or the features alone (`yFile` null: rows to predict on). */
+export function readNpy(xFile: string, yFile: string | null): Table {
   const x = readNpyFile(xFile);
-  const y = readNpyFile(yFile);
   const source = displayPath(xFile);
   const rows = x.shape[0] ?? 0;
   if (x.shape.length < 2) {
     throw new NncUserError("NN4006", { where: source, reason: `expected features of shape [rows, ...], found [${x.shape.join(", ")}]` });
   }
-  const yRows = y.shape[0];
-  if (yRows !== rows || y.shape.length > 2 || (y.shape.length === 2 && y.shape[1] !== 1)) {
-    throw new NncUserError("NN4006", {
-      where: displayPath(yFile),
-      reason: `expected targets of shape [${rows}] or [${rows}, 1] for the ${rows} rows of ${source}, found [${y.shape.join(", ")}]`,
-    });
-  }
-  const exampleShape = x.shape.slice(1);
   return {
     source,
     featureNames: [],
-    exampleShape,
+    exampleShape: x.shape.slice(1),
     features: Float32Array.from(x.values, Number),
-    labelName: "y",
-    labels: Array.from(y.values, (v) => String(v)),
+    labelName: yFile === null ? "" : "y",
+    labels: yFile === null ? [] : readTargets(yFile, rows, source),
     lines: Array.from({ length: rows }, (_, i) => i + 1),
   };
+}
+
+function readTargets(file: string, rows: number, source: string): string[] {
+  const y = readNpyFile(file);
+  const yRows = y.shape[0];
+  if (yRows !== rows || y.shape.length > 2 || (y.shape.length === 2 && y.shape[1] !== 1)) {
+    throw new NncUserError("NN4006", {
+      where: displayPath(file),
+      reason: `expected targets of shape [${rows}] or [${rows}, 1] for the ${rows} rows of ${source}, found [${y.shape.join(", ")}]`,
+    });
+  }
+  return Array.from(y.values, (v) => String(v));
 }
 
 const types: Record<string, [number, (view: DataView, offset: number) => number | bigint]> = {

@@ -39,6 +39,8 @@ export interface Preprocessing {
   readonly features: readonly string[];
   /** The scaling fitted on the training data (`normalize:`), or null. */
   readonly normalization: Normalization | null;
+  /** For `idx` images: whether pixels were scaled to [0, 1] (`scale:`). */
+  readonly scale?: boolean;
 }
 
 /**
@@ -65,6 +67,7 @@ export function loadTrainingData(model: tf.LayersModel, settings: DataSettings):
     label: table.labelName,
     features: table.featureNames,
     normalization: table.normalization ?? null,
+    ...(settings.data.name === "idx" ? { scale: settings.data.args["scale"] !== false } : {}),
   };
   if (!settings.validation) return { xs: dataset.x, ys: dataset.y, labels, trainingRows, preprocessing };
   try {
