@@ -102,7 +102,7 @@ export async function measureLspLatency(edits = 50): Promise<LspLatency> {
       const edited = [...lines];
       edited[target] = edited[target]!.replace("0.1", i % 2 === 0 ? "1.5" : `0.${i + 2}`);
       const { ms, errors } = await send(edited.join("\n"));
-      if ((errors > 0) !== (i % 2 === 0)) throw new Error(`edit ${i}: ${errors} errors`);
+      if (errors > 0 !== (i % 2 === 0)) throw new Error(`edit ${i}: ${errors} errors`);
       rate.push(ms);
     }
 
@@ -126,7 +126,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const load = loadavg()[0]!;
   const result = await measureLspLatency(edits);
   const ms = (t: number) => `${t.toFixed(1)} ms`;
-  const line = (s: { median: number; min: number; max: number }) => `median ${ms(s.median)}, range ${ms(s.min)} .. ${ms(s.max)}`;
+  const line = (s: { median: number; min: number; max: number }) =>
+    `median ${ms(s.median)}, range ${ms(s.min)} .. ${ms(s.max)}`;
   console.log(`file: ${result.lines} lines; first diagnostics on open: ${ms(result.open)}`);
   console.log(`diagnostics after an edit (a dropout rate, ${edits} edits): ${line(result)}`);
   console.log(`diagnostics while typing a line (${edits} keystrokes): ${line(result.typing)}`);

@@ -111,7 +111,8 @@ export class IncrementalParser {
         const resumes = after[0]?.span.start === boundary && !after[0].recovered;
         if (!resumes || after.length !== this.piece(next).declarations.length) continue;
         if (parsed.diagnostics.some((d) => d.span.end > boundary)) continue;
-        const before = <T extends { span: ast.Span }>(items: readonly T[]) => items.filter((x) => x.span.start < boundary);
+        const before = <T extends { span: ast.Span }>(items: readonly T[]) =>
+          items.filter((x) => x.span.start < boundary);
         declarations.push(...moved(before(parsed.value.declarations), offset));
         comments.push(...moved(before(parsed.value.comments), offset));
         diagnostics.push(...moved(parsed.diagnostics, offset));
@@ -353,7 +354,8 @@ export class ModelCache {
     let bad = this.badDefaults.get(def.decl);
     if (bad === undefined) {
       bad = def.decl.params.some(
-        (p) => p.defaultValue !== null && evaluate(p.defaultValue, emptyScope, def.file, new Map()).diagnostics.length > 0,
+        (p) =>
+          p.defaultValue !== null && evaluate(p.defaultValue, emptyScope, def.file, new Map()).diagnostics.length > 0,
       );
       this.badDefaults.set(def.decl, bad);
     }
