@@ -203,7 +203,8 @@ class Unmovable extends Error {}
 /** Checks models like `checkModel`, reusing results whose inputs did not change. */
 export class ModelCache {
   private readonly kept = new Map<string, Kept>();
-  private readonly callees = new WeakMap<ast.Declaration, readonly string[]>();
+  /** Callee names by declaration text: a declaration moved by an edit above it is a new tree, same text. */
+  private readonly callees = new Map<string, readonly string[]>();
   private readonly badDefaults = new WeakMap<ast.BlockDecl, boolean>();
   /** The kept result each model graph handed out came from, and how it was moved. */
   private readonly origins = new WeakMap<IrModel, { kept: Kept; move?: Move }>();
@@ -236,7 +237,7 @@ export class ModelCache {
       };
       this.kept.set(dependencies.key, kept);
       this.origins.set(result.model, { kept });
-      if (this.kept.size > 2048) this.kept.delete(this.kept.keys().next().value!);
+      if (this.kept.size > 512) this.kept.delete(this.kept.keys().next().value!);
     }
     return result;
   };
@@ -321,17 +322,17 @@ export class ModelCache {
         if (blockText === undefined || this.hasBadDefaults(def)) return false;
         decls.push({ file: def.file, decl: def.decl });
         parts.push(def.file, blockText);
-        if (!visit(def.namespace, this.calleesOf(def.decl))) return false;
+        if (!visit(def.namespace, this.calleesOf(def.decl, blockText))) return false;
       }
       return true;
     };
-    if (!visit(namespace, this.calleesOf(decl))) return undefined;
+    if (!visit(namespace, this.calleesOf(decl, text))) return undefined;
     return { key: parts.join("\n\u0000"), decls };
   }
 
   /** Every callee name in a declaration, in order, each once. */
-  private calleesOf(decl: ast.ModelDecl | ast.BlockDecl): readonly string[] {
-    let names = this.callees.get(decl);
+  private calleesOf(decl: ast.ModelDecl | ast.BlockDecl, text: string): readonly string[] {
+    let names = this.callees.get(text);
     if (!names) {
       const found = new Set<string>();
       const walk = (value: unknown): void => {
@@ -344,7 +345,8 @@ export class ModelCache {
       };
       walk(decl.body);
       names = [...found];
-      this.callees.set(decl, names);
+      if (this.callees.size >= 4096) this.callees.clear();
+      this.callees.set(text, names);
     }
     return names;
   }
