@@ -1,0 +1,165 @@
+/**
+ * Kernels the wasm backend computes slowly or lacks, other than the convolution gradients:
+ *
+ * - BatchMatMul and _FusedMatMul with a transposed operand: the backend's own kernel is about 10x slower
+ *   with transposeA or transposeB than an explicit Transpose followed by the untransposed product, and every
+ *   dense layer's gradient asks for one;
+ * - MaxPoolGrad: one pass over the pooling windows on the wasm heap, adding dy where each window's first
+ *   maximum is (as the cpu backend does);
+ * - UnsortedSegmentSum (the gradient of a gather, so of an embedding): missing from the backend.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { KernelScope, reshape, transpose, type Attrs, type Info } from "./wasm-ops.js";
+
+interface KernelArgs {
+  readonly inputs: Record<string, Info>;
+  readonly backend: unknown;
+  readonly attrs?: Attrs;
+}
+
+/** x with its last two axes swapped. */
+function swapLastAxes(scope: KernelScope, x: Info): Info {
+  const perm = x.shape.map((_, axis) => axis);
+  const rank = perm.length;
+  [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1]!, perm[rank - 2]!];
+  return transpose(scope, x, perm);
+}
+
+/** BatchMatMul with its transposes made explicit; the backend's own kernel runs untransposed. */
+export function batchMatMul({ inputs, backend, attrs = {} }: KernelArgs): Info {
+  const scope = new KernelScope(backend as BackendWasm);
+  const { a, b } = untransposed(scope, inputs, attrs);
+  return scope.finish(scope.run("BatchMatMul", { a, b }, { transposeA: false, transposeB: false }));
+}
+
+/**
+ * _FusedMatMul (a product, a bias, an activation) with its transposes made explicit. The backend's own
+ * kernel adds a rank-1 bias wrongly when the product has a batch of more than one matrix, and refuses any
+ * other bias: a batch that shares one right-hand matrix becomes the rows of a single product, and any
+ * other case is computed as product, Add and the activation's kernel.
+ */
+export function fusedMatMul({ inputs, backend, attrs = {} }: KernelArgs): Info {
+  const scope = new KernelScope(backend as BackendWasm);
+  const { a, b } = untransposed(scope, inputs, attrs);
+  const flat = { ...attrs, transposeA: false, transposeB: false };
+  const [m, k] = a.shape.slice(-2) as [number, number];
+  const n = b.shape[b.shape.length - 1]!;
+  const batch = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  if (b.shape.length - 2 === 0 || size(b.shape.slice(0, -2)) === 1) {
+    if ((inputs.bias?.shape.length ?? 1) <= 1) {
+      const rows = reshape(scope, a, [1, size(a.shape.slice(0, -2)) * m, k]);
+      const product = scope.run("_FusedMatMul", { ...inputs, a: rows, b: reshape(scope, b, [1, k, n]) }, flat);
+      return scope.finish(reshape(scope, product, [...batch, m, n]));
+    }
+  }
+  let result = scope.run("BatchMatMul", { a, b }, flat);
+  if (inputs.bias) result = scope.run("Add", { a: result, b: inputs.bias });
+  return scope.finish(activate(scope, result, inputs, attrs));
+}
+
+/** The operands of a product with the transposes the attributes ask for done. */
+function untransposed(scope: KernelScope, inputs: Record<string, Info>, attrs: Attrs) {
+  return {
+    a: attrs.transposeA ? swapLastAxes(scope, inputs.a!) : inputs.a!,
+    b: attrs.transposeB ? swapLastAxes(scope, inputs.b!) : inputs.b!,
+  };
+}
+
+/** A fused product's activation, by the backend's kernel for it. */
+function activate(scope: KernelScope, x: Info, inputs: Record<string, Info>, attrs: Attrs): Info {
+  switch (attrs.activation ?? "linear") {
+    case "linear":
+      return x;
+    case "relu":
+      return scope.run("Relu", { x });
+    case "relu6":
+      return scope.run("Relu6", { x });
+    case "elu":
+      return scope.run("Elu", { x });
+    case "sigmoid":
+      return scope.run("Sigmoid", { x });
+    case "leakyrelu":
+      return scope.run("LeakyRelu", { x }, { alpha: attrs.leakyreluAlpha as number });
+    case "prelu":
+      return scope.run("Prelu", { x, alpha: inputs.preluActivationWeights! });
+    default:
+      throw new Error(`_FusedMatMul: unknown activation '${String(attrs.activation)}'`);
+  }
+}
+
+const size = (shape: readonly number[]) => shape.reduce((total, d) => total * d, 1);
+
+/** MaxPoolGrad: inputs dy, input, output; attrs filterSize, strides, pad, dimRoundingMode. NHWC. */
+export function maxPoolGrad({ inputs, backend, attrs = {} }: KernelArgs): Info {
+  const scope = new KernelScope(backend as BackendWasm);
+  const input = inputs.input!;
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    attrs.filterSize as [number, number] | number,
+    attrs.strides as [number, number] | number,
+    1,
+    attrs.pad as "valid" | "same" | number,
+    attrs.dimRoundingMode as "floor" | "round" | "ceil" | undefined,
+  );
+  const dx = scope.zeros(input.shape);
+  const gradient = scope.heap(dx);
+  const x = scope.heap(input);
+  const dy = scope.heap(inputs.dy!);
+  const { batchSize, inHeight, inWidth, outHeight, outWidth, inChannels: channels } = info;
+  const best = new Float32Array(channels);
+  const where = new Int32Array(channels);
+  for (let n = 0; n < batchSize; n++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      const rowStart = oh * info.strideHeight - info.padInfo.top;
+      const rowEnd = Math.min(inHeight, rowStart + info.filterHeight);
+      for (let ow = 0; ow < outWidth; ow++) {
+        const colStart = ow * info.strideWidth - info.padInfo.left;
+        const colEnd = Math.min(inWidth, colStart + info.filterWidth);
+        best.fill(-Infinity);
+        where.fill(-1);
+        // Visit the window row by row, all channels at once, so the reads are contiguous.
+        for (let h = Math.max(0, rowStart); h < rowEnd; h++) {
+          for (let w = Math.max(0, colStart); w < colEnd; w++) {
+            const pixel = ((n * inHeight + h) * inWidth + w) * channels;
+            for (let c = 0; c < channels; c++) {
+              const value = x[pixel + c]!;
+              if (value > best[c]! || where[c] === -1) {
+                best[c] = value;
+                where[c] = pixel + c;
+              }
+            }
+          }
+        }
+        const out = ((n * outHeight + oh) * outWidth + ow) * channels;
+        for (let c = 0; c < channels; c++) {
+          if (where[c]! >= 0) gradient[where[c]!] += dy[out + c]!;
+        }
+      }
+    }
+  }
+  return scope.finish(dx);
+}
+
+/** UnsortedSegmentSum: inputs x, segmentIds; attrs numSegments. Rows with an id out of range are dropped. */
+export function unsortedSegmentSum({ inputs, backend, attrs = {} }: KernelArgs): Info {
+  const scope = new KernelScope(backend as BackendWasm);
+  const x = inputs.x!;
+  const ids = inputs.segmentIds!;
+  const segments = attrs.numSegments as number;
+  const rows = ids.shape.reduce((size, d) => size * d, 1);
+  const rowShape = x.shape.slice(ids.shape.length);
+  const width = rowShape.reduce((size, d) => size * d, 1);
+  const sums = scope.zeros([segments, ...rowShape], x.dtype === "int32" ? "int32" : "float32");
+  const to = scope.heap(sums);
+  const from = scope.heap(x);
+  const segmentOf = scope.heap(ids);
+  for (let row = 0; row < rows; row++) {
+    const segment = segmentOf[row]!;
+    if (segment < 0 || segment >= segments) continue;
+    const source = row * width;
+    const target = segment * width;
+    for (let i = 0; i < width; i++) to[target + i] += from[source + i]!;
+  }
+  return scope.finish(sums);
+}
