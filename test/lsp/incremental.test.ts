@@ -109,7 +109,7 @@ function fromServer(d: LspDiagnostic): Seen {
     code: String(d.code),
     severity: severities[d.severity ?? 0]!,
     range: lspRange(d.range),
-    message: d.message,
+    message: typeof d.message === "string" ? d.message : d.message.value,
     related: (d.relatedInformation ?? []).map((r) => `${r.message} @ ${lspRange(r.location.range)}`),
   };
 }
