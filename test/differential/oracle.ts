@@ -94,7 +94,8 @@ class TfjsBuilder {
     }
     try {
       const factory = (tf.layers as unknown as Record<string, Factory>)[spec.factory]!;
-      layer = factory({ ...(spec.config ?? tfjsConfig)(args, inputs.map((i) => i.shape.slice(1))), name });
+      // tfjs writes into the configs it gets (reshape's -1 becomes null): it gets a copy, the description stays.
+      layer = factory({ ...(spec.config ?? tfjsConfig)(structuredClone(args), inputs.map((i) => i.shape.slice(1))), name });
       // tfjs 4.22's wrapper constructors drop `trainable: false` (Bidirectional sets its own flag to true after
       // the base class read the config; TimeDistributed asks the wrapped layer); the setter works
       // (docs/differences.md).

@@ -14,7 +14,7 @@ const normalizationSchema = {
 };
 
 /** The sizes of the normalized axes (Keras numbering), each fixed since weights are built from them. */
-function normalizedSizes(ctx: ShapeContext, input: Shape, axes: readonly number[]): number[] | null {
+function normalizedSizes(ctx: ShapeContext, input: Shape, axes: readonly number[], weighted = true): number[] | null {
   const indices: number[] = [];
   for (const axis of axes) {
     const index = shapeAxis(ctx, axis, input.length);
@@ -25,6 +25,8 @@ function normalizedSizes(ctx: ShapeContext, input: Shape, axes: readonly number[
     indices.push(index);
   }
   const sizes: number[] = [];
+  // Without weights along them (layer_normalization without center and scale), the sizes may stay unknown.
+  if (!weighted) return sizes;
   for (const index of indices) {
     const size = fixedSize(ctx, input, index, `axis ${index + 1} (the normalized axis)`);
     if (size === null) return null;
@@ -109,9 +111,11 @@ export const layerNormalization = defineLayer<{ axis: number | number[]; center:
   factory: "layerNormalization",
   outputShape([input], args, ctx) {
     if (!withinBatchNormRank(ctx, input!)) return null;
-    return normalizedSizes(ctx, input!, typeof args.axis === "number" ? [args.axis] : args.axis) && input!;
+    const axes = typeof args.axis === "number" ? [args.axis] : args.axis;
+    return normalizedSizes(ctx, input!, axes, args.center || args.scale) && input!;
   },
   params([input], args) {
+    if (!args.center && !args.scale) return { trainable: 0, nonTrainable: 0 };
     const axes = typeof args.axis === "number" ? [args.axis] : args.axis;
     const size = product(...axes.map((a) => input!.at(a < 0 ? a : a - 1) as number));
     return { trainable: (Number(args.center) + Number(args.scale)) * size, nonTrainable: 0 };
