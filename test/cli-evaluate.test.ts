@@ -4,7 +4,7 @@
  * readers (--data as CSV, JSON Lines, or IDX images and labels), and one-line errors. The command itself
  * runs as users run it (the built bin/nnc.js); the rest runs in this process.
  */
-import { readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -65,7 +65,7 @@ describe("nnc evaluate", () => {
     );
   });
 
-  it("refuses a run whose model does not match the spec, naming both shapes, in one line", () => {
+  it("refuses a run whose model does not match the spec, naming both shapes, in one line", async () => {
     const text = readFileSync(join(repo, "examples", "iris.nn"), "utf8").replace("input measurements: [4]", "input measurements: [5]");
     const wide = file("wide.nn", text.replace('"data/iris.csv"', JSON.stringify(iris)));
     const result = nnc(["evaluate", wide, "--model", run]);
@@ -73,6 +73,14 @@ describe("nnc evaluate", () => {
     expect(result.stdout).toBe("");
     expect(result.stderr.replaceAll(`${scratch}/`, "")).toBe(
       "error[NN4011]: iris-run holds model 'Iris' with input [4] -> output [3], but model 'Iris' of wide.nn has input [5] -> output [3]\n",
+    );
+    // Without the training classes the outputs cannot be numbered: refused, not guessed from the data.
+    const bare = join(scratch, "bare-run");
+    mkdirSync(bare);
+    for (const name of ["model.json", "weights.bin"]) copyFileSync(join(run, name), join(bare, name));
+    const saved = await loadRun(bare);
+    expect(await userError(() => evaluateRun(saved, spec.train, spec.train.data), `${scratch}/`)).toBe(
+      "error[NN4010]: bare-run/labels.json: no such file; it holds the training classes in the order of the model's outputs, which evaluate needs",
     );
   });
 

@@ -50,11 +50,19 @@ export function evaluationSource(train: IrTrain, files?: readonly string[]): IrC
 
 /** Evaluates `run` on `source` with the train block's loss, metrics and batch size. */
 export async function evaluateRun(run: SavedRun, train: IrTrain, source: IrCall): Promise<Evaluation> {
+  const encoding = losses[train.loss]!.targets;
+  if (encoding !== "value" && !run.labels) {
+    // Classes taken from the data instead would silently misnumber the outputs when one is missing there.
+    throw new NncUserError("NN4010", {
+      path: `${run.shownAs}/labels.json`,
+      reason: "no such file; it holds the training classes in the order of the model's outputs, which evaluate needs",
+    });
+  }
   const table = readLabelled(run, source);
   const model = run.model;
   // evaluate() needs a compiled model; the optimizer is never stepped.
   model.compile({ optimizer: "sgd", loss: losses[train.loss]!.tfjs, metrics: train.metrics.map((m) => metrics[m]!) });
-  const dataset = toDataset(table, model, losses[train.loss]!.targets, [...table.labels.keys()], run.labels?.classes);
+  const dataset = toDataset(table, model, encoding, [...table.labels.keys()], run.labels?.classes);
   try {
     const result = model.evaluate(dataset.x, dataset.y, { batchSize: train.batchSize });
     const values = (Array.isArray(result) ? result : [result]).map((scalar) => scalar.dataSync()[0]!);
