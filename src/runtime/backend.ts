@@ -1,15 +1,117 @@
 /**
- * Picks the TensorFlow.js backend. Only the pure-JavaScript cpu backend is available here (tfjs-node is a
- * native module we do not depend on), so this is the one place that says so.
+ * Picks the TensorFlow.js backend nnc trains on: the fastest one available unless the user names one.
+ *
+ * - `node`: @tensorflow/tfjs-node (TensorFlow's C library), used when the user has installed it; nnc does
+ *   not depend on it, because its install script downloads a native library.
+ * - `wasm`: @tensorflow/tfjs-backend-wasm, loaded from the package's own files (never over the network),
+ *   with nnc's gradient kernels (src/runtime/wasm/) that tfjs lacks or computes slowly there.
+ * - `cpu`: tfjs's pure-JavaScript backend, always there and the slowest.
  */
+import { createRequire } from "node:module";
+import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import type { BackendName } from "./backend-names.js";
 
-/** Sets the cpu backend once and returns its name, for the "backend: cpu" line. */
-export async function initBackend(): Promise<string> {
-  if (tf.getBackend() !== "cpu") await tf.setBackend("cpu");
-  // The cpu backend prints a "looks like you are running TensorFlow.js in Node.js" banner on its first
-  // write; nnc says which backend it uses itself, so the banner is only noise.
-  (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
+export { backendNames, type BackendName } from "./backend-names.js";
+type ConcreteBackend = Exclude<BackendName, "auto">;
+
+/** A backend that was asked for by name but cannot run here; the message is one line for the user. */
+export class BackendUnavailableError extends Error {
+  override readonly name = "BackendUnavailableError";
+}
+
+/** tfjs's names for nnc's backends. */
+const engineNames: Record<ConcreteBackend, string> = { node: "tensorflow", wasm: "wasm", cpu: "cpu" };
+
+let chosen: ConcreteBackend | undefined;
+
+/**
+ * Sets the backend and returns its name (`wasm`, `cpu`, `node`) for the "backend: ..." line. `auto` takes
+ * tfjs-node when it is installed, else wasm, else cpu. Without an argument, the backend an earlier call set
+ * stays (so `trainModel` keeps what `nnc train --backend` chose); the first call picks as `auto` does.
+ * Throws `BackendUnavailableError` when a named backend cannot run.
+ */
+export async function initBackend(requested?: BackendName): Promise<ConcreteBackend> {
+  if (requested === undefined) {
+    if (chosen !== undefined && tf.getBackend() === engineNames[chosen]) return chosen;
+    requested = "auto";
+  }
+  if (requested !== "auto") {
+    await setBackend(requested);
+    return (chosen = requested);
+  }
+  for (const candidate of ["node", "wasm"] as const) {
+    try {
+      await setBackend(candidate);
+      return (chosen = candidate);
+    } catch (error) {
+      if (!(error instanceof BackendUnavailableError)) throw error;
+    }
+  }
+  await setBackend("cpu");
+  return (chosen = "cpu");
+}
+
+async function setBackend(name: ConcreteBackend): Promise<void> {
+  if (tf.getBackend() === engineNames[name] && chosen === name) return;
+  if (name === "node") await loadNode();
+  if (name === "wasm") await loadWasm();
+  // A backend that fails to initialize makes tfjs print a warning and a stack trace; the error nnc
+  // throws says it in one line, so tfjs's warnings are silenced while switching.
+  const prod = tf.env().getBool("PROD");
+  tf.env().set("PROD", true);
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(engineNames[name]);
+  } finally {
+    tf.env().set("PROD", prod);
+  }
+  if (!ok) throw new BackendUnavailableError(`the ${name} backend failed to initialize`);
+  if (name === "cpu") {
+    // The cpu backend prints a "looks like you are running TensorFlow.js in Node.js" banner on its first
+    // write; nnc says which backend it uses itself, so the banner is only noise.
+    (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
+  }
   await tf.ready();
-  return tf.getBackend();
+}
+
+const require = createRequire(import.meta.url);
+
+/** Loads tfjs-node if the user installed it; it registers the `tensorflow` backend as it loads. */
+async function loadNode(): Promise<void> {
+  const specifier = "@tensorflow/tfjs-node";
+  try {
+    require.resolve(specifier);
+  } catch {
+    throw new BackendUnavailableError(`the node backend needs ${specifier}, which is not installed (npm install ${specifier})`);
+  }
+  try {
+    await import(specifier);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new BackendUnavailableError(`${specifier} is installed but does not load: ${reason}`);
+  }
+  if (tf.findBackendFactory("tensorflow") === null) {
+    throw new BackendUnavailableError(`${specifier} is installed but uses another copy of @tensorflow/tfjs-core than nnc`);
+  }
+}
+
+let wasmLoaded = false;
+
+/** Loads tfjs-backend-wasm from its own directory and registers nnc's kernels for it. */
+async function loadWasm(): Promise<void> {
+  if (wasmLoaded) return;
+  let wasm: typeof import("@tensorflow/tfjs-backend-wasm");
+  try {
+    wasm = await import("@tensorflow/tfjs-backend-wasm");
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new BackendUnavailableError(`the wasm backend does not load: ${reason}`);
+  }
+  // The .wasm binaries sit beside the package's main file; a path (not a URL) makes Emscripten read them
+  // with fs, so nothing is fetched.
+  wasm.setWasmPaths(path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm")) + path.sep);
+  const { registerWasmKernels } = await import("./wasm/register.js");
+  registerWasmKernels();
+  wasmLoaded = true;
 }
