@@ -5,12 +5,14 @@
 import { InvalidArgumentError, type Command } from "commander";
 import * as path from "node:path";
 import { displayPath } from "../compiler/render.js";
+import { backendOption, startBackend, type BackendName } from "./backend-option.js";
 import { fail, loadProgram } from "./common.js";
 
 interface TrainCliOptions {
   readonly out?: string;
   readonly model?: string;
   readonly epochs?: number;
+  readonly backend: BackendName;
 }
 
 export function registerTrain(program: Command): void {
@@ -21,6 +23,7 @@ export function registerTrain(program: Command): void {
     .option("-o, --out <dir>", "where to save the trained model (default: runs/<model>/)")
     .option("-m, --model <name>", "which model to train, when the file trains several")
     .option("-e, --epochs <n>", "override the train block's epochs", positiveInteger)
+    .addOption(backendOption())
     .addHelpText(
       "after",
       "\nExample:\n  nnc train examples/iris.nn --out runs/iris\n\nThe data paths in the train block are relative to the .nn file.",
@@ -43,8 +46,9 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
   const out = path.resolve(options.out ?? path.join("runs", model.name));
   // Loaded here, not at the top: importing tfjs takes a while and only this command needs it.
   const runtime = await import("../runtime/index.js");
+  const backend = await startBackend(options.backend);
+  if (backend === undefined) return;
   try {
-    const backend = await runtime.initBackend();
     const source = train.data.args["path"] ?? train.data.args["images"];
     const on = typeof source === "string" ? ` on ${displayPath(source)}` : "";
     process.stdout.write(`training ${model.name}${on} (backend: ${backend})\n`);
