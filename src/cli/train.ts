@@ -12,6 +12,7 @@ interface TrainCliOptions {
   readonly out?: string;
   readonly model?: string;
   readonly epochs?: number;
+  readonly resume?: string;
   readonly backend: BackendName;
 }
 
@@ -24,9 +25,12 @@ export function registerTrain(program: Command): void {
     .option("-m, --model <name>", "which model to train, when the file trains several")
     .option("-e, --epochs <n>", "override the train block's epochs", positiveInteger)
     .addOption(backendOption())
+    .option("--resume <run-dir>", "continue a stopped run from its last checkpoint (saved after every epoch and on Ctrl-C)")
     .addHelpText(
       "after",
-      "\nExample:\n  nnc train examples/iris.nn --out runs/iris\n\nThe data paths in the train block are relative to the .nn file.",
+      "\nExamples:\n  nnc train examples/iris.nn --out runs/iris\n  nnc train examples/iris.nn --resume runs/iris\n\n" +
+        "The data paths in the train block are relative to the .nn file. Ctrl-C stops after the current step and\n" +
+        "saves a checkpoint to resume from; a second Ctrl-C quits at once.",
     )
     .action((file: string, options: TrainCliOptions) => runTrain(file, options));
 }
@@ -43,7 +47,10 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
   }
   const train = trains[0]!;
   const model = program.models.find((m) => m.name === train.model)!;
-  const out = path.resolve(options.out ?? path.join("runs", model.name));
+  if (options.resume !== undefined && options.out !== undefined && path.resolve(options.resume) !== path.resolve(options.out)) {
+    return fail("--resume continues the run in its own directory; leave out --out");
+  }
+  const out = path.resolve(options.resume ?? options.out ?? path.join("runs", model.name));
   // Loaded here, not at the top: importing tfjs takes a while and only this command needs it.
   const runtime = await import("../runtime/index.js");
   const backend = await startBackend(options.backend);
@@ -52,11 +59,23 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
     const source = train.data.args["path"] ?? train.data.args["images"];
     const on = typeof source === "string" ? ` on ${displayPath(source)}` : "";
     process.stdout.write(`training ${model.name}${on} (backend: ${backend})\n`);
-    const run = await runtime.trainModel(model, train, {
-      runDir: out,
-      ...(options.epochs === undefined ? {} : { epochs: options.epochs }),
-    });
+    const run = await withInterrupts((signal) =>
+      runtime.trainModel(model, train, {
+        runDir: out,
+        signal,
+        ...(options.resume === undefined ? {} : { resume: true }),
+        ...(options.epochs === undefined ? {} : { epochs: options.epochs }),
+      }),
+    );
     const epochs = options.epochs ?? train.epochs;
+    if (run.interrupted) {
+      const { epoch, step } = run.interrupted;
+      const where = step === 0 ? `after epoch ${epoch}/${epochs}` : `in epoch ${epoch + 1}/${epochs} after step ${step}`;
+      process.stdout.write(`\nstopped ${where}; checkpoint saved in ${displayPath(out)}/resume/\n`);
+      process.stdout.write(`resume with: nnc train ${file} --resume ${displayPath(out)}\n`);
+      process.exitCode = 130;
+      return;
+    }
     if (run.history.length < epochs) process.stdout.write(`stopped early after ${run.history.length} epochs\n`);
     process.stdout.write(`\n${runtime.summaryTable(run.history)}\n`);
     await runtime.saveRun(out, run, run.written);
@@ -66,6 +85,25 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
     if (!(error instanceof runtime.NncUserError)) throw error;
     process.stderr.write(`${error.format()}\n`);
     process.exitCode = 1;
+  }
+}
+
+/**
+ * Runs `task` with Ctrl-C (SIGINT) turned into a stop request: the first one aborts `signal` (training stops
+ * after the current step and saves a checkpoint), a second one quits at once.
+ */
+async function withInterrupts<T>(task: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onInterrupt = () => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+    process.stderr.write("\nstopping after this step to save a checkpoint (Ctrl-C again quits at once)\n");
+  };
+  process.on("SIGINT", onInterrupt);
+  try {
+    return await task(controller.signal);
+  } finally {
+    process.off("SIGINT", onInterrupt);
   }
 }
 

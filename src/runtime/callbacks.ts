@@ -1,8 +1,9 @@
 /**
- * The `callbacks` and `lr_schedule` of a train block as tfjs callbacks. tfjs's EarlyStopping stops training but cannot
- * restore the best weights (it throws "not implemented"), so `restore_best_weights` is a small callback
- * of our own that watches the same figure with the same rule. Every run also logs its learning rate (`lr`)
- * and stops on a loss that is NaN or infinite (Keras's TerminateOnNaN, on by default here).
+ * The `callbacks` and `lr_schedule` of a train block as tfjs callbacks. tfjs's EarlyStopping cannot restore
+ * the best weights (it throws "not implemented") nor be resumed from a checkpoint, so early stopping is
+ * Keras's, written here. Every run also logs its learning rate (`lr`) and stops on a loss that is NaN or
+ * infinite (Keras's TerminateOnNaN, on by default here). A callback with state that a resumed run needs
+ * (a best figure, a wait count, the best weights) is `Resumable`.
  */
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
@@ -10,6 +11,22 @@ import type { IrCall, IrTrain } from "../compiler/ir.js";
 import { CsvLogger, ModelCheckpoint, TerminateOnNaN, type FileCallback } from "./file-callbacks.js";
 import { tfjsFigureName } from "./figures.js";
 import { LearningRateScheduler, ReduceOnPlateau, logValue } from "./schedule-callbacks.js";
+
+/** What a callback keeps in a checkpoint: plain values, and tensors (saved as binary). */
+export interface CallbackState {
+  readonly values: Readonly<Record<string, unknown>>;
+  readonly tensors?: readonly tf.Tensor[];
+}
+
+/** A callback whose state a checkpoint saves, and a resumed run puts back after `onTrainBegin`. */
+export interface Resumable {
+  saveState(): CallbackState;
+  loadState(state: CallbackState): void;
+}
+
+export function isResumable(callback: tf.Callback): callback is tf.Callback & Resumable {
+  return typeof (callback as Partial<Resumable>).saveState === "function";
+}
 
 /** What the callbacks need from a train block. */
 export type CallbackSettings = Pick<IrTrain, "metrics" | "callbacks" | "lrSchedule" | "batchSize">;
@@ -65,11 +82,16 @@ function fromCall(call: IrCall, metrics: readonly string[], runDir: string | und
   const mode = higherIsBetter(keras) ? "max" : "min";
   const where = (model: tf.LayersModel) => runDir ?? path.resolve("runs", model.name);
   switch (call.name) {
-    case "early_stopping": {
-      const minDelta = Number(call.args["min_delta"]);
-      const stopping = tf.callbacks.earlyStopping({ monitor, mode, minDelta, patience: Number(call.args["patience"]) });
-      return call.args["restore_best_weights"] ? [stopping, new RestoreBestWeights(monitor, mode, minDelta)] : [stopping];
-    }
+    case "early_stopping":
+      return [
+        new EarlyStopping({
+          monitor,
+          mode,
+          minDelta: Number(call.args["min_delta"]),
+          patience: Number(call.args["patience"]),
+          restoreBestWeights: Boolean(call.args["restore_best_weights"]),
+        }),
+      ];
     case "model_checkpoint":
       return [
         new ModelCheckpoint(where, {
@@ -93,34 +115,66 @@ export function higherIsBetter(figure: string): boolean {
   return /acc|precision|recall/.test(figure);
 }
 
-/** Keeps a copy of the weights from the best epoch and puts them back when training ends. */
-class RestoreBestWeights extends tf.Callback {
+interface EarlyStoppingSettings {
+  /** The tfjs log key of the watched figure. */
+  readonly monitor: string;
+  readonly mode: "min" | "max";
+  readonly minDelta: number;
+  readonly patience: number;
+  readonly restoreBestWeights: boolean;
+}
+
+/**
+ * Keras's EarlyStopping: stops when the watched figure has not improved by more than `min_delta` for
+ * `patience` epochs. With `restore_best_weights`, it keeps a copy of the weights of the best epoch and puts
+ * them back when training ends.
+ */
+class EarlyStopping extends tf.Callback implements Resumable {
   private best = Infinity;
+  private wait = 0;
   private weights: tf.Tensor[] | null = null;
 
-  constructor(
-    private readonly monitor: string,
-    private readonly mode: "min" | "max",
-    private readonly minDelta: number,
-  ) {
+  constructor(private readonly settings: EarlyStoppingSettings) {
     super();
   }
 
-  override async onEpochEnd(_epoch: number, logs?: tf.Logs): Promise<void> {
-    const value = await logValue(logs, this.monitor);
+  override async onTrainBegin(): Promise<void> {
+    this.best = Infinity;
+    this.wait = 0;
+    this.keep(null);
+  }
+
+  override async onEpochEnd(epoch: number, logs?: tf.Logs): Promise<void> {
+    const value = await logValue(logs, this.settings.monitor);
     if (value === undefined) return;
-    const score = this.mode === "max" ? -value : value;
-    if (score < this.best - this.minDelta) {
+    const score = this.settings.mode === "max" ? -value : value;
+    this.wait++;
+    if (score < this.best - this.settings.minDelta) {
       this.best = score;
-      this.weights?.forEach((w) => w.dispose());
-      this.weights = (this.model as tf.LayersModel).getWeights().map((w) => w.clone());
+      this.wait = 0;
+      if (this.settings.restoreBestWeights) this.keep((this.model as tf.LayersModel).getWeights().map((w) => w.clone()));
+    } else if (this.wait >= this.settings.patience && epoch > 0) {
+      (this.model as tf.LayersModel).stopTraining = true;
     }
   }
 
   override async onTrainEnd(): Promise<void> {
-    if (!this.weights) return;
-    (this.model as tf.LayersModel).setWeights(this.weights);
-    this.weights.forEach((w) => w.dispose());
-    this.weights = null;
+    if (this.weights) (this.model as tf.LayersModel).setWeights(this.weights);
+    this.keep(null);
+  }
+
+  saveState(): CallbackState {
+    return { values: { best: this.best, wait: this.wait }, ...(this.weights ? { tensors: this.weights } : {}) };
+  }
+
+  loadState(state: CallbackState): void {
+    this.best = Number(state.values["best"]);
+    this.wait = Number(state.values["wait"]);
+    this.keep(state.tensors ? [...state.tensors] : null);
+  }
+
+  private keep(weights: tf.Tensor[] | null): void {
+    this.weights?.forEach((w) => w.dispose());
+    this.weights = weights;
   }
 }

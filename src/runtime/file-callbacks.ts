@@ -6,6 +6,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import type { CallbackState, Resumable } from "./callbacks.js";
 import { NncUserError } from "./errors.js";
 import { figureNames, kerasFigures } from "./figures.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
@@ -55,7 +56,7 @@ export interface CheckpointSettings {
  * checkpoint.json with the epoch and its figures) when the monitored figure improved (`save_best_only`),
  * or every `every` epochs.
  */
-export class ModelCheckpoint extends tf.Callback implements FileCallback {
+export class ModelCheckpoint extends tf.Callback implements FileCallback, Resumable {
   readonly written = new Set<string>();
   private best = Infinity;
 
@@ -88,13 +89,22 @@ export class ModelCheckpoint extends tf.Callback implements FileCallback {
     );
     this.written.add(dir);
   }
+
+  saveState(): CallbackState {
+    return { values: { best: this.best, written: [...this.written] } };
+  }
+
+  loadState(state: CallbackState): void {
+    this.best = Number(state.values["best"]);
+    for (const file of state.values["written"] as string[]) this.written.add(file);
+  }
 }
 
 /**
  * Keras's CSVLogger: one row per epoch, `epoch` then the figures under their Keras names and `lr`. The
  * whole file is rewritten atomically after each epoch; with `append`, rows from an earlier run stay.
  */
-export class CsvLogger extends tf.Callback implements FileCallback {
+export class CsvLogger extends tf.Callback implements FileCallback, Resumable {
   readonly written = new Set<string>();
   private readonly names: [string, string][];
   private lines: string[] = [];
@@ -129,6 +139,15 @@ export class CsvLogger extends tf.Callback implements FileCallback {
     await mkdir(path.dirname(target), { recursive: true });
     await writeFileAtomic(target, `${this.lines.join("\n")}\n`);
     this.written.add(target);
+  }
+
+  saveState(): CallbackState {
+    return { values: { lines: this.lines, written: [...this.written] } };
+  }
+
+  loadState(state: CallbackState): void {
+    this.lines = [...(state.values["lines"] as string[])];
+    for (const file of state.values["written"] as string[]) this.written.add(file);
   }
 
   private target(): string {

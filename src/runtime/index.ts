@@ -19,4 +19,4 @@ export { predictionsCsv, predictionsJson, predictRun, type Predictions } from ".
 export { summaryTable } from "./progress.js";
 export { seededRandom, withRandom } from "./random.js";
 export { scheduledRate } from "./schedules.js";
-export { trainModel, type TrainedRun, type TrainOptions } from "./train.js";
+export { runTraining, trainModel, type TrainedRun, type TrainOptions, type TrainSettings } from "./train.js";

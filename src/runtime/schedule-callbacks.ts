@@ -6,6 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { IrCall } from "../compiler/ir.js";
+import type { CallbackState, Resumable } from "./callbacks.js";
 import { isStepSchedule, scheduledRate } from "./schedules.js";
 
 type RateHolder = { learningRate: number; setLearningRate?: (rate: number) => void };
@@ -75,7 +76,7 @@ export interface PlateauSettings {
  * Keras's ReduceLROnPlateau: when the monitored figure has not improved by `min_delta` for `patience`
  * epochs, multiply the rate by `factor` (not below `min_lr`), then wait `cooldown` epochs before counting again.
  */
-export class ReduceOnPlateau extends tf.Callback {
+export class ReduceOnPlateau extends tf.Callback implements Resumable {
   private best = Infinity;
   private wait = 0;
   private cooldownLeft = 0;
@@ -106,5 +107,15 @@ export class ReduceOnPlateau extends tf.Callback {
         this.wait = 0;
       }
     }
+  }
+
+  saveState(): CallbackState {
+    return { values: { best: this.best, wait: this.wait, cooldownLeft: this.cooldownLeft } };
+  }
+
+  loadState(state: CallbackState): void {
+    this.best = Number(state.values["best"]);
+    this.wait = Number(state.values["wait"]);
+    this.cooldownLeft = Number(state.values["cooldownLeft"]);
   }
 }

@@ -96,6 +96,8 @@ describe("model_checkpoint and csv_logger", () => {
       "labels.json",
       "log.csv",
       "model.json",
+      "preprocessing.json",
+      "resume",
       "weights.bin",
     ]);
     expect(readdirSync(join(runDir, "checkpoint")).sort()).toEqual(["checkpoint.json", "model.json", "weights.bin"]);

@@ -1,0 +1,253 @@
+/**
+ * Rows of a data source read by index, so training never needs more of a file in memory than a batch.
+ *
+ * A small file is read whole (`loadTable`) and rows are copied out of it. A file larger than
+ * `streamAbove` bytes is streamed: a first pass reads it in chunks of `chunkRows` records, checking every
+ * record as the whole-file readers do, fitting `normalize:` statistics, collecting the class labels and
+ * noting where each record starts; afterwards a batch is read back by seeking to its records. Shuffling is
+ * then a permutation of record indices, not a shuffle buffer: a streamed run and an in-memory run with the
+ * same seed see the same rows in the same batches, at the cost of 12 bytes per record (offset and line) and
+ * random reads. Streamed: CSV and JSON Lines. A JSON array, `npy` and `idx` files are read whole.
+ */
+import { closeSync, createReadStream, openSync, readSync, statSync } from "node:fs";
+import { parse } from "csv-parse";
+import type { IrCall } from "../../compiler/ir.js";
+import { displayPath } from "../../compiler/render.js";
+import { NncUserError } from "../errors.js";
+import { csvLayout, csvOptions, csvSyntaxError, csvTable, parseCsvRows, type CsvLayout, type Row } from "./csv.js";
+import { applyNormalization, featureCount, loadTable, NormalizationFit, type Normalization, type Table } from "./index.js";
+import { isJsonArray, jsonFeatureNames, jsonTable, parseJsonLine, type JsonRecord } from "./json.js";
+
+export interface RecordOptions {
+  /** Files larger than this many bytes are streamed. Default: 256 MiB. */
+  readonly streamAbove?: number;
+  /** Records per chunk in a streamed file's first pass. Default: 4096. */
+  readonly chunkRows?: number;
+  /** The training data's scaling, for data the model does not train on (validation). */
+  readonly normalization?: Normalization;
+  /** Whether the loss needs numeric targets (regression): the first label that is not a number is noted. */
+  readonly numericTargets: boolean;
+}
+
+/** A data source's rows, read by index; `close` when done. */
+export interface RecordReader {
+  /** The source as shown in messages. */
+  readonly source: string;
+  readonly rows: number;
+  /** Whether the file is read batch by batch (true) or was read whole. */
+  readonly streamed: boolean;
+  /**
+   * The first line of each distinct label, for a classifier; for regression, of the first label that is not
+   * a number, if any. Checking these checks every row's label.
+   */
+  readonly labelLines: ReadonlyMap<string, number>;
+  /** A table with no rows: the source's columns, shape and scaling. */
+  readonly layout: Table;
+  /** The rows at `indices`, in that order, scaled as `normalize:` says. */
+  read(indices: readonly number[]): Table;
+  /** The most rows this reader has held at once. */
+  readonly peakRows: number;
+  close(): void;
+}
+
+export const defaultStreamAbove = 256 * 1024 * 1024;
+
+/** Opens a data source for reading by index: whole when small, streamed when large (see the file comment). */
+export async function openRecords(source: IrCall, options: RecordOptions): Promise<RecordReader> {
+  const file = String(source.args["path"] ?? "");
+  const size = source.name === "csv" || source.name === "json" ? statSync(file, { throwIfNoEntry: false })?.size : undefined;
+  if (size === undefined || size <= (options.streamAbove ?? defaultStreamAbove) || startsJsonArray(source, file)) {
+    return memoryReader(loadTable(source, options.normalization), options.numericTargets);
+  }
+  return streamedReader(source, file, options);
+}
+
+function memoryReader(table: Table, numericTargets: boolean): RecordReader {
+  const labelLines = new Map<string, number>();
+  table.labels.forEach((label, row) => noteLabel(labelLines, label, table.lines[row]!, numericTargets));
+  return {
+    source: table.source,
+    rows: table.labels.length,
+    streamed: false,
+    labelLines,
+    layout: rowsOf(table, []),
+    read: (indices) => rowsOf(table, indices),
+    peakRows: table.labels.length,
+    close: () => undefined,
+  };
+}
+
+/** The rows of `table` at `indices`, as a table of their own. */
+export function rowsOf(table: Table, indices: readonly number[]): Table {
+  const width = featureCount(table);
+  const features = new Float32Array(indices.length * width);
+  indices.forEach((row, i) => features.set(table.features.subarray(row * width, (row + 1) * width), i * width));
+  return {
+    ...table,
+    features,
+    labels: table.labels.length === 0 ? [] : indices.map((row) => table.labels[row]!),
+    lines: indices.map((row) => table.lines[row]!),
+  };
+}
+
+function noteLabel(lines: Map<string, number>, label: string, line: number, numericTargets: boolean): void {
+  if (numericTargets ? Number.isFinite(Number(label)) || lines.size > 0 : lines.has(label)) return;
+  lines.set(label, line);
+}
+
+function startsJsonArray(source: IrCall, file: string): boolean {
+  if (source.name !== "json") return false;
+  const fd = openSync(file, "r");
+  try {
+    const head = Buffer.alloc(256);
+    return isJsonArray(head.toString("utf8", 0, readSync(fd, head, 0, head.length, 0)));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Where each record is: `starts[i]` to `starts[i + 1]` bytes, ending on line `lines[i]`. */
+interface RecordIndex {
+  starts: Float64Array;
+  lines: Int32Array;
+  count: number;
+}
+
+function addRecord(index: RecordIndex, start: number, end: number, line: number): void {
+  if (index.count + 1 >= index.starts.length) {
+    const starts = new Float64Array(index.starts.length * 2);
+    starts.set(index.starts);
+    const lines = new Int32Array(index.lines.length * 2);
+    lines.set(index.lines);
+    [index.starts, index.lines] = [starts, lines];
+  }
+  index.starts[index.count] = start;
+  index.starts[index.count + 1] = end;
+  index.lines[index.count] = line;
+  index.count++;
+}
+
+/** A streamed file's format: how a chunk of records becomes a table, and how records are read back. */
+interface StreamFormat {
+  /** Calls `chunk` with each chunk of records (as a table) and notes each record in `index`. */
+  scan(index: RecordIndex, chunk: (table: Table) => void): Promise<void>;
+  /** Records read back: the text of each (its bytes) and the line it ends on -> a table. */
+  parse(texts: readonly string[], lines: readonly number[]): Table;
+}
+
+async function streamedReader(source: IrCall, file: string, options: RecordOptions): Promise<RecordReader> {
+  const shown = displayPath(file);
+  const chunkRows = options.chunkRows ?? 4096;
+  const label = String(source.args["label"]);
+  const features = source.args["features"] as string[] | undefined;
+  const format = source.name === "csv" ? csvFormat(file, shown, label, features, chunkRows) : jsonFormat(file, shown, label, features, chunkRows);
+  const mode = source.args["normalize"] as "standard" | "minmax" | undefined;
+  const index: RecordIndex = { starts: new Float64Array(1024), lines: new Int32Array(1024), count: 0 };
+  const labelLines = new Map<string, number>();
+  let fit: NormalizationFit | null = null;
+  let layout: Table | null = null;
+  let peakRows = 0;
+  await format.scan(index, (table) => {
+    peakRows = Math.max(peakRows, table.labels.length);
+    layout ??= rowsOf(table, []);
+    table.labels.forEach((label, row) => noteLabel(labelLines, label, table.lines[row]!, options.numericTargets));
+    if (mode && !options.normalization) {
+      fit ??= new NormalizationFit(mode, table.featureNames.length);
+      fit.add(table);
+    }
+  });
+  if (index.count === 0 || !layout) throw new NncUserError("NN4005", { path: shown, reason: "the file has no records" });
+  const normalization = mode ? (options.normalization ?? (fit as NormalizationFit | null)!.result()) : undefined;
+  const fd = openSync(file, "r");
+  const reader = {
+    source: shown,
+    rows: index.count,
+    streamed: true,
+    labelLines,
+    layout: normalization ? { ...(layout as Table), normalization } : (layout as Table),
+    peakRows,
+    read(indices: readonly number[]): Table {
+      reader.peakRows = Math.max(reader.peakRows, indices.length);
+      const texts = indices.map((i) => {
+        const buffer = Buffer.alloc(index.starts[i + 1]! - index.starts[i]!);
+        readSync(fd, buffer, 0, buffer.length, index.starts[i]!);
+        return buffer.toString("utf8");
+      });
+      const table = format.parse(texts, indices.map((i) => index.lines[i]!));
+      return normalization ? applyNormalization(table, normalization) : table;
+    },
+    close: () => closeSync(fd),
+  };
+  return reader;
+}
+
+function csvFormat(file: string, source: string, label: string, features: string[] | undefined, chunkRows: number): StreamFormat {
+  let layout: CsvLayout | null = null;
+  return {
+    async scan(index, chunk) {
+      const parser = createReadStream(file).pipe(parse(csvOptions));
+      let rows: Row[] = [];
+      let end = 0;
+      try {
+        for await (const row of parser as AsyncIterable<Row & { info: { bytes: number } }>) {
+          const start = end;
+          end = row.info.bytes;
+          if (!layout) {
+            layout = csvLayout(row, source, label, features);
+            continue;
+          }
+          addRecord(index, start, end, row.info.lines);
+          rows.push(row);
+          if (rows.length === chunkRows) [chunk(csvTable(layout, rows)), (rows = [])];
+        }
+      } catch (error) {
+        throw csvSyntaxError(error, source);
+      }
+      if (!layout) throw new NncUserError("NN4005", { path: source, reason: "the file is empty; expected a header row" });
+      if (rows.length > 0) chunk(csvTable(layout, rows));
+    },
+    parse(texts, lines) {
+      // Each text holds one record (and maybe empty lines before it); a newline keeps the last one apart.
+      const rows = parseCsvRows(texts.join("\n"), source).map((row, i) => ({ record: row.record, info: { lines: lines[i]! } }));
+      return csvTable(layout!, rows);
+    },
+  };
+}
+
+function jsonFormat(file: string, source: string, label: string, features: string[] | undefined, chunkRows: number): StreamFormat {
+  let names: string[] | null = null;
+  const table = (records: JsonRecord[]) => jsonTable(records, source, label, (names ??= jsonFeatureNames(records[0]!, label, features)));
+  return {
+    async scan(index, chunk) {
+      let records: JsonRecord[] = [];
+      let line = 0;
+      let offset = 0;
+      let carry: Buffer = Buffer.alloc(0);
+      for await (const piece of createReadStream(file) as AsyncIterable<Buffer>) {
+        const buffer: Buffer = carry.length > 0 ? Buffer.concat([carry, piece]) : piece;
+        let from = 0;
+        for (let at = buffer.indexOf(10); at >= 0; at = buffer.indexOf(10, from)) {
+          line++;
+          const text = buffer.toString("utf8", from, at);
+          if (text.trim() !== "") {
+            addRecord(index, offset + from, offset + at + 1, line);
+            records.push(parseJsonLine(text, source, line));
+            if (records.length === chunkRows) [chunk(table(records)), (records = [])];
+          }
+          from = at + 1;
+        }
+        offset += from;
+        carry = buffer.subarray(from);
+      }
+      const last = carry.toString("utf8");
+      if (last.trim() !== "") {
+        addRecord(index, offset, offset + carry.length, ++line);
+        records.push(parseJsonLine(last, source, line));
+      }
+      if (records.length > 0) chunk(table(records));
+    },
+    parse(texts, lines) {
+      return table(texts.map((text, i) => parseJsonLine(text, source, lines[i]!)));
+    },
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * The training loop of `nnc train` and of every module `nnc compile` emits: batches from `TrainingBatches`,
+ * one `trainOnBatch` per step, the callbacks at the points where tfjs's `fit` calls them, and the epoch's
+ * figures averaged over its examples as `fit` averages them (`loss`, `acc`, then `val_loss`, `val_acc`).
+ *
+ * It is ours rather than `fit`'s so that training can stop after any step and continue from there: the
+ * position (`LoopPoint`) is epoch, step, the seeded generator's state and the epoch's partial sums, which
+ * with the weights, the optimizer and the callbacks' state is everything a resumed run needs to take the
+ * same steps with the same random numbers as a run that was never stopped.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { TrainingBatches } from "./data/batches.js";
+import { permutation, type SeededRandom } from "./random.js";
+
+/** Where a run is: the next step to take, and what it needs to take it as an unbroken run would. */
+export interface LoopPoint {
+  /** 0-based epoch of the next step. */
+  readonly epoch: number;
+  /** 0-based step within the epoch; 0 at an epoch's start. */
+  readonly step: number;
+  /** The generator's state now. */
+  readonly random: number;
+  /** The generator's state when this epoch began, before its shuffle (the shuffle is drawn again). */
+  readonly epochRandom: number;
+  /** The epoch's figures so far, each summed over its examples (tfjs keys). */
+  readonly sums: Readonly<Record<string, number>>;
+  /** Examples trained on so far in this epoch. */
+  readonly seen: number;
+}
+
+/** One finished epoch's figures under tfjs's keys (`loss`, `acc`, `val_loss`, `lr`). */
+export type EpochLogs = Readonly<Record<string, number>>;
+
+export interface LoopOptions {
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly shuffle: boolean;
+  /** Called in order; a `tf.History` is added last. */
+  readonly callbacks: readonly (tf.Callback | tf.CustomCallback)[];
+  /** The seeded generator that is `Math.random` while the run lasts. */
+  readonly random: SeededRandom;
+  /** When aborted, the loop stops after the current step, saves a checkpoint and returns. */
+  readonly signal?: AbortSignal;
+  /** Continues a stopped run: its position, its finished epochs, and what puts its state back. */
+  readonly resume?: { readonly point: LoopPoint; readonly history: readonly EpochLogs[]; readonly restore: () => Promise<void> };
+  /** Saves a checkpoint at `point` (after each epoch, and when stopped). */
+  readonly checkpoint?: (point: LoopPoint, history: readonly EpochLogs[]) => Promise<void>;
+}
+
+export interface LoopResult {
+  readonly history: tf.History;
+  readonly epochs: readonly EpochLogs[];
+  /** Where the run stopped when the signal aborted it before its end; null when it ran to its end. */
+  readonly interrupted: LoopPoint | null;
+}
+
+/** Trains `model` (compiled) on `data` as `options` say. */
+export async function trainLoop(model: tf.LayersModel, data: TrainingBatches, options: LoopOptions): Promise<LoopResult> {
+  const { epochs, batchSize, random } = options;
+  const steps = Math.ceil(data.trainingRows / batchSize);
+  const history = new tf.History();
+  const callbacks = [...options.callbacks, history];
+  for (const callback of callbacks) {
+    callback.setModel(model);
+    callback.setParams({ epochs, steps, samples: data.trainingRows, batchSize });
+  }
+  model.stopTraining = false;
+  for (const callback of callbacks) await callback.onTrainBegin();
+  const records: EpochLogs[] = [];
+  let point: LoopPoint = { epoch: 0, step: 0, random: random.state, epochRandom: random.state, sums: {}, seen: 0 };
+  if (options.resume) {
+    point = options.resume.point;
+    records.push(...options.resume.history);
+    for (const [epoch, logs] of records.entries()) await history.onEpochEnd(epoch, { ...logs });
+    await options.resume.restore();
+  }
+  const stopping = () => options.signal?.aborted === true;
+  for (let epoch = point.epoch; epoch < epochs && !model.stopTraining; epoch++) {
+    random.state = point.epochRandom;
+    const order = options.shuffle ? permutation(data.trainingRows, random) : [...Array(data.trainingRows).keys()];
+    if (point.step > 0) random.state = point.random;
+    for (const callback of callbacks) await callback.onEpochBegin(epoch);
+    const sums = { ...point.sums };
+    let seen = point.seen;
+    for (let step = point.step; step < steps; step++) {
+      const positions = order.slice(step * batchSize, (step + 1) * batchSize);
+      const logs: tf.Logs = { batch: step, size: positions.length };
+      for (const callback of callbacks) await callback.onBatchBegin(step, logs);
+      const [x, y] = data.training(positions);
+      let outputs: number | number[];
+      try {
+        outputs = await model.trainOnBatch(x, y);
+      } finally {
+        tf.dispose([x, y]);
+      }
+      const values = Array.isArray(outputs) ? outputs : [outputs];
+      model.metricsNames.forEach((name, i) => {
+        logs[name] = values[i]!;
+        sums[name] = (sums[name] ?? 0) + values[i]! * positions.length;
+      });
+      seen += positions.length;
+      point = { ...point, step: step + 1, random: random.state, sums: { ...sums }, seen };
+      for (const callback of callbacks) await callback.onBatchEnd(step, logs);
+      if (stopping() && step + 1 < steps) {
+        await options.checkpoint?.(point, records);
+        return { history, epochs: records, interrupted: point };
+      }
+    }
+    const logs: Record<string, number> = {};
+    for (const [name, sum] of Object.entries(sums)) logs[name] = sum / seen;
+    if (data.validationRows > 0) Object.assign(logs, await validate(model, data, batchSize));
+    for (const callback of callbacks) await callback.onEpochEnd(epoch, logs);
+    records.push({ ...logs });
+    point = { epoch: epoch + 1, step: 0, random: random.state, epochRandom: random.state, sums: {}, seen: 0 };
+    await options.checkpoint?.(point, records);
+    if (stopping() && epoch + 1 < epochs && !model.stopTraining) return { history, epochs: records, interrupted: point };
+  }
+  for (const callback of callbacks) await callback.onTrainEnd();
+  return { history, epochs: records, interrupted: null };
+}
+
+/** `val_` figures over the validation rows, in batches, averaged over examples as `fit` does. */
+async function validate(model: tf.LayersModel, data: TrainingBatches, batchSize: number): Promise<Record<string, number>> {
+  const sums = new Map<string, number>();
+  for (let from = 0; from < data.validationRows; from += batchSize) {
+    const positions = [...Array(Math.min(batchSize, data.validationRows - from)).keys()].map((i) => from + i);
+    const [x, y] = data.validation(positions);
+    const output = model.evaluate(x, y, { batchSize });
+    const scalars = Array.isArray(output) ? output : [output];
+    const values = await Promise.all(scalars.map(async (s) => (await s.data())[0]!));
+    tf.dispose([x, y, ...scalars]);
+    model.metricsNames.forEach((name, i) => sums.set(name, (sums.get(name) ?? 0) + values[i]! * positions.length));
+  }
+  return Object.fromEntries([...sums].map(([name, sum]) => [`val_${name}`, sum / data.validationRows]));
+}
