@@ -31,7 +31,7 @@ describe("nnc train", () => {
     const result = nnc(["train", "tiny.nn", "--epochs", "3"], { cwd: scratch });
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/backend: cpu/);
+    expect(result.stdout).toMatch(/\(backend: wasm\)/);
     expect(result.stdout).not.toMatch(/Hi, looks like/);
     expect(result.stdout.match(/^epoch \d\/3 /gm)).toHaveLength(3);
     for (const file of ["model.json", "weights.bin", "history.json", "labels.json", "history.svg", "history.png"]) {
