@@ -1,0 +1,113 @@
+/**
+ * One training measurement in a fresh process, so that backends, kernels and memory never leak between
+ * measurements:
+ *
+ *   node --import tsx bench/train-worker.ts FRAMEWORK MODEL SECONDS ROUNDS
+ *
+ * FRAMEWORK is `nnc` (nnc's own training path: the spec checked by the compiler and trained by
+ * `trainModel`, as `nnc train` does, on the backend nnc picks), `tfjs-cpu` (the model hand-written in tfjs,
+ * default settings) or `tfjs-wasm` (the same on plain @tensorflow/tfjs-backend-wasm, without nnc's kernels).
+ * Warm-up steps are excluded; each round lasts about SECONDS. Prints one JSON line: samples/s per round.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { benchModels, type BenchModel, type ModelName } from "./models.js";
+import { writeNpy } from "./lib.js";
+
+export interface TrainMeasurement {
+  readonly rates: number[];
+  readonly backend: string;
+  readonly note?: string;
+}
+
+const [framework, modelName, secondsText, roundsText] = process.argv.slice(2);
+const bench = benchModels[modelName as ModelName];
+if (!bench || !framework) throw new Error("usage: train-worker.ts nnc|tfjs-cpu|tfjs-wasm mlp|convnet|lstm SECONDS ROUNDS");
+const seconds = Number(secondsText ?? 1);
+const rounds = Number(roundsText ?? 5);
+
+const result = framework === "nnc" ? await measureNnc(bench) : await measureTfjs(bench, framework);
+process.stdout.write(JSON.stringify(result) + "\n");
+
+/** Random features in [0, 1) or word ids, and labels spread over every class (so nnc sees them all). */
+function syntheticData(model: BenchModel, rows: number): { x: Float32Array | Int32Array; labels: Int32Array } {
+  const size = model.inputShape.reduce((a, b) => a * b, 1) * rows;
+  const x = model.vocabulary > 0 ? Int32Array.from({ length: size }, () => Math.floor(Math.random() * model.vocabulary)) : Float32Array.from({ length: size }, Math.random);
+  const labels = Int32Array.from({ length: rows }, (_, i) => (i + Math.floor(Math.random() * model.classes)) % model.classes);
+  return { x, labels };
+}
+
+/**
+ * nnc: a calibration run of a few steps estimates the speed, then a run of 1 + ROUNDS epochs, each about
+ * SECONDS long; an epoch's time is the time between two of the progress lines `trainModel` writes.
+ */
+async function measureNnc(model: BenchModel): Promise<TrainMeasurement> {
+  const { checkSource } = await import("../src/compiler/index.js");
+  const runtime = await import("../src/runtime/index.js");
+  const backend = await runtime.initBackend();
+  const dir = mkdtempSync(join(tmpdir(), "nnc-bench-train-"));
+  try {
+    const file = join(dir, "model.nn");
+    writeFileSync(file, model.spec);
+    const checked = checkSource(model.spec, file);
+    if (!checked.program) throw new Error(checked.diagnostics.map((d) => d.message).join("; "));
+    const ir = checked.program.models[0]!;
+    const trainIr = checked.program.trains[0]!;
+    const epochTimes = async (steps: number, epochs: number): Promise<number[]> => {
+      const rows = steps * model.batch;
+      const data = syntheticData(model, rows);
+      writeNpy(join(dir, "x.npy"), [rows, ...model.inputShape], data.x);
+      writeNpy(join(dir, "y.npy"), [rows], data.labels);
+      const stamps: number[] = [];
+      const output = new Writable({
+        write(chunk, _encoding, done) {
+          if (String(chunk).startsWith("epoch ")) stamps.push(performance.now());
+          done();
+        },
+      });
+      await runtime.trainModel(ir, trainIr, { epochs, output, runDir: dir });
+      return stamps.slice(1).map((t, i) => (t - stamps[i]!) / 1000);
+    };
+    const calibration = await epochTimes(3, 3);
+    const stepSeconds = Math.min(...calibration) / 3;
+    const steps = Math.max(1, Math.round(seconds / stepSeconds));
+    const times = await epochTimes(steps, rounds + 1);
+    return { rates: times.map((t) => (steps * model.batch) / t), backend };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** tfjs: `trainOnBatch` on one fixed synthetic batch, after warm-up, in rounds of about SECONDS. */
+async function measureTfjs(model: BenchModel, which: string): Promise<TrainMeasurement> {
+  const tf = await import("@tensorflow/tfjs");
+  if (which === "tfjs-wasm") {
+    await import("@tensorflow/tfjs-backend-wasm");
+    if (!(await tf.setBackend("wasm"))) throw new Error("the wasm backend did not initialize");
+  } else {
+    await tf.setBackend("cpu");
+  }
+  const net = model.tfjs(tf);
+  const data = syntheticData(model, model.batch);
+  const x = model.vocabulary > 0 ? tf.tensor(data.x, [model.batch, ...model.inputShape], "int32") : tf.tensor(data.x, [model.batch, ...model.inputShape]);
+  const y = model.classes === 2 ? tf.tensor2d(Float32Array.from(data.labels), [model.batch, 1]) : tf.oneHot(tf.tensor1d(data.labels, "int32"), model.classes);
+  const step = async () => {
+    await net.trainOnBatch(x, y);
+  };
+  const started = performance.now();
+  await step();
+  let t = performance.now();
+  await step();
+  const stepSeconds = (performance.now() - t) / 1000;
+  const steps = Math.max(1, Math.round(seconds / stepSeconds));
+  const rates = steps === 1 ? [model.batch / stepSeconds] : [];
+  // A slow backend gets fewer rounds (at least two) so that one measurement stays within about a minute.
+  while (rates.length < rounds && (rates.length < 2 || performance.now() - started < 60_000)) {
+    t = performance.now();
+    for (let i = 0; i < steps; i++) await step();
+    rates.push((steps * model.batch) / ((performance.now() - t) / 1000));
+  }
+  return { rates, backend: tf.getBackend() };
+}
