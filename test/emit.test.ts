@@ -161,11 +161,18 @@ describe("emitted modules", () => {
   it("trainM() trains on a CSV exactly as nnc train does: same seed, same history", async () => {
     const { program } = cases.find((c) => c.name === "iris")!;
     const train = program.trains[0]!;
+    const discard = new Writable({
+      write: (_chunk, _encoding, done) => done(),
+    });
     const module = (await import(files.get("iris")!)) as Record<
       string,
-      () => Promise<import("@tensorflow/tfjs").History>
+      (options: {
+        output: NodeJS.WritableStream;
+      }) => Promise<import("@tensorflow/tfjs").History>
     >;
-    const history = await module[trainerName(train.model)]!();
+    const history = await module[trainerName(train.model)]!({
+      output: discard,
+    });
     expect(history.epoch).toEqual([0, 1, 2]);
     expect(Object.keys(history.history).sort()).toEqual([
       "acc",
@@ -174,9 +181,6 @@ describe("emitted modules", () => {
       "val_acc",
       "val_loss",
     ]);
-    const discard = new Writable({
-      write: (_chunk, _encoding, done) => done(),
-    });
     const run = await trainModel(program.models[0]!, train, {
       output: discard,
     });

@@ -4,9 +4,10 @@
  *
  * The module is printed as plain text and formatted with prettier, so it reads like code a person would write.
  * Layer configs come straight from the IR's `tfjs` descriptions, the same data the runtime builder uses, so a
- * compiled model and a `nnc train` model cannot differ. Training rules that are code rather than data (how
- * rows become tensors, callbacks, the seed) are not printed but called from `nnc/runtime`, the functions
- * `nnc train` uses. This file never imports tfjs: it only prints calls.
+ * compiled model and a `nnc train` model cannot differ. Training is not printed: `trainM()` hands its
+ * `buildM` and the train block (as data) to `runTraining` from `nnc/runtime`, the loop `nnc train` runs
+ * (data, schedule, callbacks, checkpoints), so the two cannot drift apart. This file never imports tfjs: it
+ * only prints calls.
  */
 import path from "node:path";
 import {
@@ -19,11 +20,7 @@ import {
   type TensorRef,
   type TfjsLayer,
 } from "./ir.js";
-import { dataSources, losses, metrics, optimizers } from "./train-options.js";
-
-/** What an emitted module imports from `nnc/runtime`, when a train block needs it. */
-type RuntimeImport =
-  "loadTrainingData" | "seededRandom" | "trainingCallbacks" | "withRandom";
+import { dataSources } from "./train-options.js";
 
 export interface EmitOptions {
   /**
@@ -46,9 +43,8 @@ export async function emitTypeScript(
   }));
   const relativeData =
     options.outFile !== undefined && program.trains.length > 0;
-  const runtime = new Set<RuntimeImport>();
   const trainers = trains.map(({ train, name }) =>
-    emitTrainer(train, name, options.outFile, runtime),
+    emitTrainer(train, name, options.outFile),
   );
   const sections = [
     header(program, options.outFile),
@@ -57,7 +53,7 @@ export async function emitTypeScript(
       ...(trains.length > 0
         ? [
             `import { ${relativeData ? "fileURLToPath, " : ""}pathToFileURL } from "node:url";`,
-            `import { ${[...runtime].sort().join(", ")} } from "nnc/runtime";`,
+            'import { runTraining, type TrainOptions } from "nnc/runtime";',
           ]
         : []),
     ].join("\n"),
@@ -144,94 +140,43 @@ function emitBuilder(model: IrModel): string {
 }
 
 /**
- * `trainM()`: build, compile with the block's optimizer, loss and metrics, load the data and fit, in the
- * order `nnc train` takes these steps, so that with a seed both draw the same random numbers. Loading the
- * data and making the callbacks are calls into `nnc/runtime` (recorded in `runtime`), not copies of it.
+ * `trainM(options?)`: `runTraining` with `buildM` and the train block, the call `nnc train` makes. Options
+ * (`epochs`, `output`, `runDir` for checkpoints, `resume`, `signal`) are those of `nnc/runtime`'s
+ * `TrainOptions`; without any it trains as the block says, printing progress, and returns tfjs's History.
  */
 function emitTrainer(
   train: IrTrain,
   name: string,
   outFile: string | undefined,
-  runtime: Set<RuntimeImport>,
 ): string {
-  const optimizer = optimizers[train.optimizer.name]!.tfjs(
-    train.optimizer.args,
-  );
-  const compileArgs = {
-    optimizer: code("optimizer"),
-    loss: losses[train.loss]!.tfjs,
-    metrics:
-      train.metrics.length > 0
-        ? train.metrics.map((metric) => metrics[metric]!)
-        : undefined,
-  };
-  const dataSettings = {
+  const settings = {
+    model: train.model,
     data: code(printDataSource(train.data, outFile)),
     loss: train.loss,
+    optimizer: printableCall(train.optimizer),
+    metrics: [...train.metrics],
+    epochs: train.epochs,
+    batchSize: train.batchSize,
     validationSplit: train.validationSplit,
     validation: train.validation
       ? code(printDataSource(train.validation, outFile))
       : undefined,
     shuffle: train.shuffle,
-  };
-  const hasCallbacks = train.callbacks.length > 0 || train.lrSchedule !== null;
-  const callbackSettings = {
-    metrics: train.metrics,
-    callbacks: train.callbacks.map(printableCall),
+    seed: train.seed,
     lrSchedule: train.lrSchedule && printableCall(train.lrSchedule),
-    batchSize: train.batchSize,
+    callbacks: train.callbacks.map(printableCall),
   };
-  const fitArgs = {
-    epochs: train.epochs,
-    batchSize: train.batchSize,
-    validationSplit: train.validationSplit,
-    validationData: train.validation ? code("data.validationData") : undefined,
-    shuffle: train.shuffle,
-    callbacks: hasCallbacks
-      ? code(
-          `trainingCallbacks(${printValue(callbackSettings)}, optimizer, data.trainingRows)`,
-        )
-      : undefined,
-  };
-  runtime.add("loadTrainingData");
-  if (hasCallbacks) runtime.add("trainingCallbacks");
-  const body = [
-    `const model = ${builderName(train.model)}();`,
-    `const optimizer = tf.train.${optimizer.factory}(${optimizer.args.map(printValue).join(", ")});`,
-    `model.compile(${printValue(compileArgs)});`,
-    `const data = loadTrainingData(model, ${printValue(dataSettings)});`,
-    "try {",
-    `return await model.fit(data.xs, data.ys, ${printValue(fitArgs)});`,
-    "} finally {",
-    train.validation
-      ? "tf.dispose([data.xs, data.ys, ...(data.validationData ?? [])]);"
-      : "tf.dispose([data.xs, data.ys]);",
-    "}",
-  ];
-  const doc = `/** Builds ${train.model}, trains it on ${train.data.name} data and returns the history. */`;
-  if (train.seed === null) {
-    return [
-      doc,
-      `export async function ${name}(): Promise<tf.History> {`,
-      ...body,
-      "}",
-    ].join("\n");
-  }
-  runtime.add("withRandom").add("seededRandom");
   return [
-    doc,
-    `export function ${name}(): Promise<tf.History> {`,
-    "// As in `nnc train`: while this runs, Math.random is seeded, so the initial weights, the row order and",
-    "// fit's shuffles are reproducible.",
-    `return withRandom(seededRandom(${train.seed}), async () => {`,
-    ...body,
-    "});",
+    `/** Builds ${train.model} and trains it on ${train.data.name} data as \`nnc train\` does; returns the history. */`,
+    `export async function ${name}(options: TrainOptions = {}): Promise<tf.History> {`,
+    `const run = await runTraining(${builderName(train.model)}, ${printValue(settings)}, options);`,
+    "return run.tfjsHistory;",
     "}",
   ].join("\n");
 }
 
 /**
- * The data source as `loadTrainingData` takes it. With an output file, paths become relative to the module
+ * The data source as `runTraining` takes it. With an output file, paths become relative to the module
  * (resolved through `import.meta.url` at run time) so the module can move together with its data; as URL
  * segments they are percent-encoded, or a `#` in a file name would start a fragment.
  */
