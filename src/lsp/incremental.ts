@@ -5,8 +5,9 @@
  * start of a line). A piece that lexes and parses without a problem parses the same inside the whole file
  * (pieces end between tokens, every declaration ends with its own `}` or string, and the parser looks at most
  * three tokens ahead), so its tree is kept by text and only moved to its new offset. A piece with a problem is
- * parsed together with the pieces after it until the parser is back at the start of a clean piece's first
- * declaration with nothing reported from there on; from that point the parse is the clean piece's own.
+ * parsed together with the pieces after it (the last one only by its first line(s)) until the parser starts a
+ * top-level declaration at a clean piece's first token: what follows depends only on the tokens from there on,
+ * so it is the clean pieces' own parse. An unclosed block comment in the way makes the window larger.
  *
  * Checking: a model's result (its graph, its diagnostics, the blocks it ran) is kept by the model's text, the
  * texts of the blocks it can reach by name and the names in scope along the way; it is reused, moved to the
@@ -14,8 +15,8 @@
  * default-value problems are reported at its first call only) makes a model that reaches such a block
  * always checked again, in order, as from scratch.
  *
- * Everything else (imports, duplicate names, uncalled blocks, train blocks, lints) is cheap and runs each
- * time. test/lsp/incremental.test.ts compares the result with a check from scratch over series of edits.
+ * A model's lints are kept with its result. Everything else (imports, duplicate names, uncalled blocks, train
+ * blocks and their loss lints) is cheap and runs each time. test/lsp/incremental.test.ts compares the result with a check from scratch over series of edits.
  */
 import type * as ast from "../compiler/ast.js";
 import { checkModel, type ModelCheck } from "../compiler/check.js";
@@ -25,6 +26,7 @@ import type { BlockDef, Namespace } from "../compiler/imports.js";
 import type { IrModel, IrProgram } from "../compiler/ir.js";
 import { lintProgram } from "../compiler/lints.js";
 import { parse } from "../compiler/parse.js";
+import { nnLexer } from "../../grammar/tokens.js";
 
 /** A line that starts a declaration. */
 const declarationStart = /^(?=(?:model|block|train|import)\b)/m;
@@ -36,6 +38,8 @@ interface Piece {
   readonly diagnostics: readonly Diagnostic[];
   /** Parsed without a problem and without an unclosed `/*`: it parses the same anywhere. */
   readonly clean: boolean;
+  /** The start of the text, enough for the parser to decide everything before it (see headOf). */
+  head?: string;
   /** The last placement, reused while the piece stays at the same offset in the same file. */
   placed?: { readonly offset: number; readonly file: string; readonly value: Placed };
 }
@@ -44,6 +48,16 @@ interface Placed {
   readonly declarations: readonly ast.Declaration[];
   readonly comments: ast.SourceFile["comments"];
   readonly diagnostics: readonly Diagnostic[];
+}
+
+/** A piece's text up to the end of the line of its third token. */
+function headOf(piece: Piece, chunk: string): string {
+  if (piece.head === undefined) {
+    const third = nnLexer.tokenize(chunk).tokens[2];
+    const lineEnd = third ? chunk.indexOf("\n", third.startOffset) : -1;
+    piece.head = third && lineEnd >= 0 ? chunk.slice(0, lineEnd + 1) : chunk;
+  }
+  return piece.head;
 }
 
 /** An unclosed block comment lexes as `/` and `*` in a piece but swallows the following pieces in the file. */
@@ -65,6 +79,34 @@ function moved<T>(value: T, by: number): T {
     } else out[key] = typeof v === "object" ? moved(v, by) : v;
   }
   return out as T;
+}
+
+/**
+ * `moved`, one part at a time: the span now, every other part when first read. Most declarations moved by an
+ * edit above them are never read past their name (their model check is kept), so most are never copied.
+ */
+function movedLazily<T extends object>(value: T, by: number): T {
+  const out = {} as T;
+  for (const key in value) {
+    const v = value[key];
+    if (key === "span") {
+      const span = v as ast.Span;
+      out[key] = { start: span.start + by, end: span.end + by } as T[typeof key];
+    } else if (v === null || typeof v !== "object") {
+      out[key] = v;
+    } else {
+      Object.defineProperty(out, key, {
+        enumerable: true,
+        configurable: true,
+        get() {
+          const copy = moved(v, by);
+          Object.defineProperty(out, key, { value: copy, enumerable: true });
+          return copy;
+        },
+      });
+    }
+  }
+  return out;
 }
 
 function withFile(diagnostics: readonly Diagnostic[], file: string): Diagnostic[] {
@@ -100,22 +142,20 @@ export class IncrementalParser {
       let end = offset + chunk.length;
       let j = i + 1;
       for (; j < chunks.length; end += chunks[j]!.length, j++) {
-        const next = chunks[j]!;
-        if (!this.piece(next).clean) continue;
-        const window = text.slice(offset, end + next.length);
+        const next = this.piece(chunks[j]!);
+        if (!next.clean) continue;
+        // The parser looks at most three tokens ahead, so the clean piece's first line(s) are enough.
+        const window = text.slice(offset, end) + headOf(next, chunks[j]!);
         if (hasUnclosedComment(window)) continue;
         const boundary = end - offset;
         const parsed = parse(window, path, text.length - offset);
-        // Back at the start of the clean piece, with its declarations and nothing reported after it.
-        const after = parsed.value.declarations.filter((d) => d.span.start >= boundary);
-        const resumes = after[0]?.span.start === boundary && !after[0].recovered;
-        if (!resumes || after.length !== this.piece(next).declarations.length) continue;
-        if (parsed.diagnostics.some((d) => d.span.end > boundary)) continue;
+        // Back at the top level at the clean piece's first token: from there the parse is the piece's own.
+        if (!parsed.value.declarations.some((d) => d.span.start === boundary)) continue;
         const before = <T extends { span: ast.Span }>(items: readonly T[]) =>
           items.filter((x) => x.span.start < boundary);
         declarations.push(...moved(before(parsed.value.declarations), offset));
         comments.push(...moved(before(parsed.value.comments), offset));
-        diagnostics.push(...moved(parsed.diagnostics, offset));
+        diagnostics.push(...moved(before(parsed.diagnostics), offset));
         break;
       }
       if (j === chunks.length) {
@@ -153,7 +193,7 @@ export class IncrementalParser {
     const last = piece.placed;
     if (last && last.offset === offset && last.file === file) return last.value;
     const value: Placed = {
-      declarations: offset === 0 ? piece.declarations : moved(piece.declarations, offset),
+      declarations: offset === 0 ? piece.declarations : piece.declarations.map((d) => movedLazily(d, offset)),
       comments: offset === 0 ? piece.comments : moved(piece.comments, offset),
       diagnostics: withFile(moved(piece.diagnostics, offset), file),
     };
