@@ -6,10 +6,12 @@
 import type { Command } from "commander";
 import * as path from "node:path";
 import { displayPath } from "../compiler/render.js";
+import { backendOption, startBackend, type BackendName } from "./backend-option.js";
 import { fail, formatOption, loadProgram, type Format } from "./common.js";
 
 interface EvaluateCliOptions {
   readonly model: string;
+  readonly backend: BackendName;
   readonly data?: string[];
   readonly format: Format;
 }
@@ -25,6 +27,7 @@ export function registerEvaluate(program: Command): void {
       "labelled data like the training data: a .csv or .json(l) file, or for idx() and npy() sources two files (images labels, x y); default: the train block's validation source, else its data",
     )
     .addOption(formatOption())
+    .addOption(backendOption())
     .addHelpText(
       "after",
       [
@@ -40,9 +43,9 @@ export function registerEvaluate(program: Command): void {
 async function runEvaluate(file: string, options: EvaluateCliOptions): Promise<void> {
   const program = loadProgram(file, options.format);
   if (!program) return;
+  if ((await startBackend(options.backend)) === undefined) return;
   const runtime = await import("../runtime/index.js");
   try {
-    await runtime.initBackend();
     const run = await runtime.loadRun(options.model);
     const model = runtime.specModelFor(run, program.models, displayPath(path.resolve(file)));
     const train = program.trains.find((t) => t.model === model.name);

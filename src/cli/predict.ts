@@ -5,11 +5,13 @@
 import { Option, type Command } from "commander";
 import * as path from "node:path";
 import { displayPath } from "../compiler/render.js";
+import { backendOption, startBackend, type BackendName } from "./backend-option.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
 import { loadProgram } from "./common.js";
 
 interface PredictCliOptions {
   readonly model: string;
+  readonly backend: BackendName;
   readonly input: string;
   readonly out?: string;
   readonly format?: "csv" | "json";
@@ -24,6 +26,7 @@ export function registerPredict(program: Command): void {
     .requiredOption("-i, --input <path>", "a .csv, .json or .jsonl file of rows with the training data's feature columns")
     .option("-o, --out <file>", "write the predictions to this file (CSV or JSON by its extension) instead of printing them")
     .addOption(new Option("--format <format>", "output format (default: from --out's extension, else csv)").choices(["csv", "json"]))
+    .addOption(backendOption())
     .addHelpText(
       "after",
       "\nExamples:\n  nnc predict examples/iris.nn --model runs/Iris --input flowers.csv\n  nnc predict examples/iris.nn --model runs/Iris --input flowers.jsonl -o predictions.json",
@@ -40,9 +43,9 @@ async function runPredict(file: string, options: PredictCliOptions): Promise<voi
     if (error.code !== "EPIPE") throw error;
     process.exit(0);
   });
+  if ((await startBackend(options.backend)) === undefined) return;
   const runtime = await import("../runtime/index.js");
   try {
-    await runtime.initBackend();
     const run = await runtime.loadRun(options.model);
     runtime.specModelFor(run, program.models, displayPath(path.resolve(file)));
     const predictions = runtime.predictRun(run, options.input);
