@@ -147,26 +147,22 @@ function lintModel(graph: Graph): Diagnostic[] {
  */
 function misappliedMasks(graph: Graph): Diagnostic[] {
   const out: Diagnostic[] = [];
+  /** Tensor (layer name) -> the embedding whose mask it carries. */
   const origin = new Map<string, IrLayer>();
+  /** The embedding whose mask tfjs hands to the next layer. */
   let handed: IrLayer | undefined;
   for (const layer of graph.model.layers) {
     const masks = layer.inputs.map((ref) => (ref.index === 0 ? origin.get(ref.node) : undefined));
     const own = masks.find((m) => m !== undefined);
     if (own) handed = masks[0];
-    const maskShape = handed && graph.inputShape(handed);
-    const inputShape = graph.inputShape(layer);
-    let problem: string | undefined;
-    if (handed && !own && maskReading.has(layer.kind)) problem = "though its input has none";
-    else if (handed && layer.kind === "softmax" && maskShape && inputShape && !broadcasts(maskShape, inputShape))
-      problem = `of shape ${formatNnShape(maskShape)}, which does not fit its input ${formatNnShape(inputShape)}`;
+    const problem = handed && maskProblem(graph, layer, handed, own !== undefined);
     if (handed && problem) {
       const hint =
         layer.kind === "softmax"
           ? "apply softmax as the previous layer's activation (activation: softmax), or leave mask_zero off"
           : "leave mask_zero off, or keep the sequence masked up to here (return_sequences: true in between)";
       const related = [{ ...handed.location, message: "the mask comes from this embedding" }];
-      const consequence = problem.startsWith("though") ? ": it fails when trained, or masks the wrong steps" : ": it fails when trained";
-      out.push(diagnostic("NN5009", layer.location, { callee: layer.kind, problem: problem + consequence }, { hint, related }));
+      out.push(diagnostic("NN5009", layer.location, { callee: layer.kind, problem }, { hint, related }));
     }
     const sequences = (wrappedLayer(layer) ?? layer.tfjs).config["returnSequences"] === true;
     if (layer.kind === "embedding" && layer.tfjs.config["maskZero"] === true) origin.set(layer.name, layer);
@@ -175,13 +171,25 @@ function misappliedMasks(graph: Graph): Diagnostic[] {
   return out;
 }
 
-/** Whether a tensor of shape `a` broadcasts against `b` (both without the batch), as numpy aligns them. */
-function broadcasts(a: Shape, b: Shape): boolean {
-  for (let i = 1; i <= Math.min(a.length, b.length); i++) {
-    const [x, y] = [a.at(-i)!, b.at(-i)!];
-    if (x !== y && x !== 1 && y !== 1) return false;
-  }
-  return true;
+/** What goes wrong when tfjs hands `layer` the mask of `embedding`, or undefined when nothing does. */
+function maskProblem(graph: Graph, layer: IrLayer, embedding: IrLayer, ownMask: boolean): string | undefined {
+  if (!maskReading.has(layer.kind)) return undefined;
+  if (!ownMask) return "though its input has none: it fails when trained, or masks the wrong steps";
+  const [mask, input] = [graph.inputShape(embedding), graph.inputShape(layer)];
+  if (layer.kind !== "softmax" || !mask || !input || maskFits(mask, input)) return undefined;
+  return (
+    `of shape ${formatNnShape(mask)}, which does not fit its input ${formatNnShape(input)}: ` +
+    "it fails, or broadcasts it into an output of the wrong shape"
+  );
+}
+
+/**
+ * Whether tfjs's softmax applies a mask of shape `mask` to an input of shape `input` (both without the batch)
+ * as meant: it adds them as they are, so the two must have the same rank (or the batch axes would not line
+ * up) and sizes that broadcast.
+ */
+function maskFits(mask: Shape, input: Shape): boolean {
+  return mask.length === input.length && mask.every((d, i) => d === input[i] || d === 1 || input[i] === 1);
 }
 
 /** The layer a wrapper (`bidirectional(lstm(8))`) wraps, as tfjs builds it. */
