@@ -163,7 +163,7 @@ export async function restoreCheckpoint(checkpoint: Checkpoint, parts: TrainingP
     if (!saved) return;
     const tensors = Array.from({ length: saved.tensors }, (_, j) => checkpoint.callbacks[`c${i}-${j}`]!);
     const callback = parts.callbacks[i] as tf.Callback & { loadState(state: CallbackState): void };
-    callback.loadState({ values: saved.values, tensors });
+    callback.loadState({ values: saved.values, ...(tensors.length > 0 ? { tensors } : {}) });
   });
 }
 

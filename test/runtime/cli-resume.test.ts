@@ -1,0 +1,148 @@
+/**
+ * `nnc train` stopped for real, in child processes: Ctrl-C (SIGINT) stops after the current step, saves a
+ * checkpoint and says how to resume; a SIGKILL in the middle of writing the next checkpoint, or a second
+ * Ctrl-C then, leaves that checkpoint intact; resumed from it, the run ends with the history of a run never
+ * stopped. One story in one test, because every step is a process that loads tfjs.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { nnc, repo } from "../helpers/cli.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "nnc-cli-resume-"));
+
+interface Running {
+  /** Resolves when the output so far matches `pattern`. */
+  waitFor(pattern: RegExp): Promise<void>;
+  signal(name: NodeJS.Signals): void;
+  done: Promise<{ status: number | null; stdout: string; stderr: string }>;
+}
+
+function start(args: readonly string[], env: Record<string, string> = {}): Running {
+  const child = spawn(process.execPath, [join(repo, "bin", "nnc.js"), ...args], {
+    cwd: scratch,
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...env },
+  });
+  let stdout = "";
+  let stderr = "";
+  const waiting: { pattern: RegExp; resolve: () => void }[] = [];
+  const check = () => {
+    for (const wait of [...waiting]) {
+      if (!wait.pattern.test(stdout + stderr)) continue;
+      waiting.splice(waiting.indexOf(wait), 1);
+      wait.resolve();
+    }
+  };
+  child.stdout.on("data", (chunk: Buffer) => [(stdout += chunk.toString()), check()]);
+  child.stderr.on("data", (chunk: Buffer) => [(stderr += chunk.toString()), check()]);
+  const done = new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on("close", (status) => resolve({ status, stdout, stderr })),
+  );
+  return {
+    waitFor: (pattern) =>
+      Promise.race([
+        new Promise<void>((resolve) => [waiting.push({ pattern, resolve }), check()]),
+        done.then((result) => {
+          throw new Error(`nnc ended before printing ${pattern}:\n${result.stdout}\n${result.stderr}`);
+        }),
+      ]),
+    signal: (name) => child.kill(name),
+    done,
+  };
+}
+
+type History = Record<string, number>[];
+const history = (run: string) => JSON.parse(readFileSync(join(scratch, run, "history.json"), "utf8")) as History;
+
+function expectSameHistory(resumed: History, whole: History): void {
+  expect(resumed).toHaveLength(whole.length);
+  resumed.forEach((record, i) => {
+    expect(Object.keys(record)).toEqual(Object.keys(whole[i]!));
+    for (const [key, value] of Object.entries(whole[i]!)) expect(record[key], `epoch ${i + 1} ${key}`).toBeCloseTo(value, 6);
+  });
+}
+
+let whole: History;
+
+beforeAll(() => {
+  // 600 rows in two blobs: 113 steps per epoch of batch 4, so a signal lands in the middle of an epoch.
+  let state = 7;
+  const next = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+  const rows = Array.from({ length: 600 }, (_, i) => `${(i % 2 ? 2 : -2) + next()},${next()},${i % 2 ? "right" : "left"}`);
+  writeFileSync(join(scratch, "points.csv"), `x,y,side\n${rows.join("\n")}\n`);
+  writeFileSync(
+    join(scratch, "tiny.nn"),
+    `model Tiny {
+  input point: [2]
+  dense(8, activation: relu)
+  dropout(0.2)
+  dense(2, activation: softmax)
+}
+train Tiny {
+  data: csv("points.csv", label: "side")
+  loss: categorical_crossentropy
+  optimizer: adam(0.01)
+  metrics: [accuracy]
+  batch_size: 4
+  epochs: 4
+  validation_split: 0.25
+  seed: 5
+  lr_schedule: exponential_decay(decay_steps: 100, decay_rate: 0.9)
+  callbacks: [early_stopping(monitor: "val_loss", patience: 10)]
+}
+`,
+  );
+  const result = nnc(["train", "tiny.nn", "--out", "whole"], { cwd: scratch, timeout: 120_000 });
+  expect(result.stderr).toBe("");
+  whole = history("whole");
+}, 120_000);
+
+describe("nnc train, stopped", () => {
+  it("Ctrl-C saves a checkpoint and says how to resume; a kill or a second Ctrl-C mid-write leaves it intact", async () => {
+    // 1. Ctrl-C stops after the current step, saves a checkpoint and says how to resume.
+    const interrupted = start(["train", "tiny.nn"]);
+    await interrupted.waitFor(/^epoch 1\/4 /m);
+    interrupted.signal("SIGINT");
+    const stopped = await interrupted.done;
+    expect(stopped.status).toBe(130);
+    expect(stopped.stderr).toMatch(/stopping after this step to save a checkpoint \(Ctrl-C again quits at once\)/);
+    expect(stopped.stdout).toMatch(/^stopped (in epoch [2-4]\/4 after step \d+|after epoch [1-3]\/4); checkpoint saved in runs\/Tiny\/resume\/$/m);
+    expect(stopped.stdout).toMatch(/^resume with: nnc train tiny\.nn --resume runs\/Tiny$/m);
+    expect(existsSync(join(scratch, "runs", "Tiny", "history.json"))).toBe(false);
+    const root = join(scratch, "runs", "Tiny", "resume");
+    const latest = () => (JSON.parse(readFileSync(join(root, "latest.json"), "utf8")) as { checkpoint: string }).checkpoint;
+    const good = latest();
+
+    // 2. Killed while writing its next checkpoint (after the weights, before the rest): the last one stays.
+    const killed = start(["train", "tiny.nn", "--resume", "runs/Tiny"], { NNC_TEST_KILL_DURING_CHECKPOINT: "1" });
+    await killed.waitFor(/^nnc-test: checkpoint 1 half-written$/m);
+    killed.signal("SIGKILL");
+    expect((await killed.done).status).toBeNull();
+    expect(latest()).toBe(good);
+    const half = readdirSync(root).filter((entry) => entry !== "latest.json" && entry !== good);
+    expect(half).toHaveLength(1);
+    expect(readdirSync(join(root, half[0]!))).toEqual(["weights.bin"]);
+    expect(readdirSync(join(root, good)).sort()).toEqual(["callbacks.bin", "optimizer.bin", "state.json", "weights.bin"]);
+
+    // 3. Ctrl-C while a checkpoint is being written waits for it; a second Ctrl-C quits at once.
+    const twice = start(["train", "tiny.nn", "--resume", "runs/Tiny"], { NNC_TEST_KILL_DURING_CHECKPOINT: "1" });
+    await twice.waitFor(/^nnc-test: checkpoint 1 half-written$/m);
+    twice.signal("SIGINT");
+    await twice.waitFor(/stopping after this step/);
+    twice.signal("SIGINT");
+    const quit = await twice.done;
+    expect(quit.status).toBe(130);
+    expect(quit.stdout).not.toMatch(/resume with/);
+    expect(latest()).toBe(good);
+
+    // 4. Resumed from the checkpoint Ctrl-C saved, the run ends with the history of one never stopped.
+    const resumed = nnc(["train", "tiny.nn", "--resume", "runs/Tiny"], { cwd: scratch, timeout: 120_000 });
+    expect(resumed.stderr).toBe("");
+    expect(resumed.status).toBe(0);
+    expect(resumed.stdout).toMatch(/^resuming at epoch [2-4]\/4, step \d+\/113$/m);
+    expectSameHistory(history(join("runs", "Tiny")), whole);
+    expect(readdirSync(root)).toHaveLength(2);
+  }, 240_000);
+});
