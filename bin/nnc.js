@@ -1,2 +1,3 @@
 #!/usr/bin/env node
-import "../dist/src/cli/main.js";
+// The nnc command, bundled into dist/cli/ by scripts/build.mjs (`npm run build`, which `npm install` runs).
+import "../dist/cli/main.js";

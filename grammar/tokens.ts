@@ -5,7 +5,7 @@
  * lex as identifiers, not as a keyword followed by letters. Layer kinds, activations and dtypes are plain
  * identifiers: adding one never touches the grammar.
  */
-import { Lexer, createToken, type TokenType } from "chevrotain";
+import { Lexer, createToken, type ILexingResult, type TokenType } from "chevrotain";
 
 export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: "a name" });
 
@@ -130,4 +130,17 @@ export const keywords: readonly string[] = [
   "false",
 ];
 
-export const nnLexer = new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: true });
+/**
+ * `validate` runs Chevrotain's checks of the token definitions; test/grammar.test.ts runs them, and the lexer
+ * nnc uses skips them to start faster.
+ */
+export function createLexer(options: { validate?: boolean } = {}): Lexer {
+  return new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: true, skipValidations: !options.validate });
+}
+
+let shared: Lexer | undefined;
+
+/** The shared lexer, built on first use so that commands that never lex (`nnc --help`) do not pay for it. */
+export const nnLexer = {
+  tokenize: (text: string): ILexingResult => (shared ??= createLexer()).tokenize(text),
+};

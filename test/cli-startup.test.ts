@@ -1,7 +1,9 @@
 /**
  * `nnc check` and friends start fast: they never load TensorFlow.js or prettier, which only `nnc train` and
  * `nnc compile` need. A module resolve hook (registered with `--import`, as a user's node would run it)
- * reports every module resolved from those packages; the built bin/nnc.js runs as users run it.
+ * reports every module resolved from those packages; the built bin/nnc.js (the bundle in dist/cli, which
+ * leaves both packages outside) runs as users run it. The bundle's precompiled argument validators must
+ * cover the registry and agree with the ones ajv compiles.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -9,6 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
+import { createAjv } from "../src/compiler/args.js";
+import { registeredSchemas } from "../src/compiler/registered-schemas.js";
 import { repo } from "./helpers/cli.js";
 
 const probe = mkdtempSync(join(tmpdir(), "nnc-startup-"));
@@ -50,6 +54,15 @@ describe("start-up", () => {
     expect(result.loaded).toEqual(expect.arrayContaining(["prettier", "@tensorflow/tfjs"]));
   });
 
+  it("nnc train loads tfjs (here it stops at the missing data file)", () => {
+    const spec = join(probe, "missing-data.nn");
+    writeFileSync(spec, 'model M {\n  input x: [4]\n  dense(3)\n}\n\ntrain M {\n  data: csv("nowhere.csv", label: "y")\n  loss: categorical_crossentropy\n  optimizer: adam()\n  epochs: 1\n  batch_size: 4\n}\n');
+    const result = probed([nnc, "train", spec]);
+    expect(result.status).toBe(1);
+    expect(result.loaded).toContain("@tensorflow/tfjs");
+    expect(result.loaded).not.toContain("prettier");
+  });
+
   it("nnc compile loads prettier, but not tfjs", () => {
     const result = probed([nnc, "compile", "examples/iris.nn"]);
     expect(result.status).toBe(0);
@@ -65,4 +78,32 @@ describe("start-up", () => {
       expect(result.loaded).toEqual([]);
     },
   );
+});
+
+describe("precompiled argument validators (dist/src/compiler/precompiled-validators.js)", async () => {
+  const built = pathToFileURL(join(repo, "dist", "src", "compiler", "precompiled-validators.js")).href;
+  const { precompiledValidators } = (await import(built)) as typeof import("../src/compiler/precompiled-validators.js");
+  const ajv = createAjv();
+  const schemas = registeredSchemas();
+
+  it("cover every schema of the registry", () => {
+    expect(schemas.length).toBeGreaterThan(50);
+    const missing = schemas.map((schema) => JSON.stringify(schema)).filter((text) => !precompiledValidators.has(text));
+    expect(missing).toEqual([]);
+  });
+
+  it("report what ajv's own compilation reports, defaults filled in", () => {
+    // Each schema's properties given a number, a string, a list and nothing: every kind of error ajv reports.
+    for (const schema of schemas) {
+      const names = Object.keys((schema["properties"] as object | undefined) ?? {});
+      for (const value of [1.5, "x", [0, -1], undefined]) {
+        const input = () => Object.fromEntries(names.map((name) => [name, value]).filter(([, v]) => v !== undefined));
+        const expected = input();
+        const compiled = ajv.compile(schema);
+        const validate = precompiledValidators.get(JSON.stringify(schema))!;
+        const actual = input();
+        expect([validate(actual), validate.errors, actual]).toEqual([compiled(expected), compiled.errors, expected]);
+      }
+    }
+  });
 });

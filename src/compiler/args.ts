@@ -4,13 +4,14 @@
  * against the callee's JSON Schema with ajv; each ajv error is mapped back to the span of the argument (or
  * the list element) it is about.
  */
-import { Ajv, type ErrorObject, type SchemaObject, type ValidateFunction } from "ajv";
+import { Ajv, type ErrorObject, type Options, type SchemaObject, type ValidateFunction } from "ajv";
 import type * as ast from "./ast.js";
 import { diagnostic, type Diagnostic, type Result } from "./diagnostics.js";
 import { evaluate, type Scope, type SpanMap } from "./evaluate.js";
 import type { JsonValue } from "./ir.js";
 import { lookupLayer } from "./layers/index.js";
 import { lookupObject, objectNames, type Family } from "./layers/objects.js";
+import { precompiledValidators } from "./precompiled-validators.js";
 import { didYouMean, suggestion } from "./suggest.js";
 
 /** Anything with named, schema-checked arguments. */
@@ -22,24 +23,31 @@ export interface Callable {
 
 export type ArgValues = { [name: string]: JsonValue };
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true });
-// An annotation, read by `checkArguments`: the argument takes a call of this family (see layers/objects.ts).
-ajv.addKeyword({ keyword: "family", schemaType: "string" });
+/** ajv as argument checking uses it; scripts/build.mjs compiles schemas ahead of time with the same setup. */
+export function createAjv(options: Options = {}): Ajv {
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, ...options });
+  // An annotation, read by `checkArguments`: the argument takes a call of this family (see layers/objects.ts).
+  ajv.addKeyword({ keyword: "family", schemaType: "string" });
+  return ajv;
+}
+
+/** Made on first use: a built `nnc` finds the registry's validators precompiled and may never need it. */
+let ajv: Ajv | undefined;
 const compiled = new WeakMap<SchemaObject, ValidateFunction>();
 /**
  * By content too: a block's schema is a new object on every check (the language server checks on every
  * change), and compiling it again each time would cost more than the check, and grow ajv's own cache.
  */
-const compiledByText = new Map<string, ValidateFunction>();
+const compiledByText = new Map<string, ValidateFunction>(precompiledValidators);
 
-/** Compiles each schema once, on first use, so start-up stays fast. */
+/** The schema's precompiled validator, or one compiled on first use (once per schema text). */
 function validatorFor(schema: SchemaObject): ValidateFunction {
   let validate = compiled.get(schema);
   if (!validate) {
     const text = JSON.stringify(schema);
     validate = compiledByText.get(text);
     if (!validate) {
-      validate = ajv.compile(schema);
+      validate = (ajv ??= createAjv()).compile(schema);
       compiledByText.set(text, validate);
     }
     compiled.set(schema, validate);
