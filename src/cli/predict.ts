@@ -23,7 +23,7 @@ export function registerPredict(program: Command): void {
     .description("predict with a trained model for the rows of a CSV or JSON file; prints CSV or JSON")
     .argument("<file>", ".nn file with the model")
     .requiredOption("-m, --model <run>", "the run directory nnc train saved (model.json, weights.bin, ...)")
-    .requiredOption("-i, --input <path>", "a .csv, .json or .jsonl file of rows with the training data's feature columns")
+    .requiredOption("-i, --input <path>", "a .csv, .json or .jsonl file of rows with the training data's feature columns (an IDX images or .npy file for a model trained on idx() or npy())")
     .option("-o, --out <file>", "write the predictions to this file (CSV or JSON by its extension) instead of printing them")
     .addOption(new Option("--format <format>", "output format (default: from --out's extension, else csv)").choices(["csv", "json"]))
     .addOption(backendOption())
