@@ -72,6 +72,7 @@ function writeCsv(name: string, count: number, seed: number): string {
 
 function expectSameRun(streamed: TrainedRun, whole: TrainedRun): void {
   expect(streamed.labels).toEqual(whole.labels);
+  expect(streamed.data.streamed).toBe(true);
   const [s, w] = [streamed.preprocessing!.normalization!, whole.preprocessing!.normalization!];
   s.shift.forEach((v, i) => expect(v).toBeCloseTo(w.shift[i]!, 8));
   s.scale.forEach((v, i) => expect(v).toBeCloseTo(w.scale[i]!, 8));
@@ -112,6 +113,41 @@ describe("streamed data", () => {
     expect(streamed.data.streamed).toBe(true);
     expect(streamed.data.peakRows).toBeLessThanOrEqual(64);
     expectSameRun(streamed, whole);
+  });
+
+  it("npy and uncompressed idx files are read by offset, one batch at a time", async () => {
+    const points = rows(600, 6);
+    const npy = (name: string, descr: string, shape: string, data: Buffer) => {
+      let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape}), }`;
+      header += " ".repeat(63 - ((10 + header.length) % 64)) + "\n";
+      const prefix = Buffer.alloc(10);
+      prefix.write("\x93NUMPY", 0, "latin1");
+      [prefix[6], prefix[7]] = [1, 0];
+      prefix.writeUInt16LE(header.length, 8);
+      writeFileSync(join(scratch, name), Buffer.concat([prefix, Buffer.from(header, "latin1"), data]));
+      return join(scratch, name);
+    };
+    const x = npy("x.npy", "<f4", "600, 3", Buffer.from(new Float32Array(points.flatMap((p) => [p.a / 1000, p.b, p.c])).buffer));
+    const y = npy("y.npy", "<i8", "600,", Buffer.from(new BigInt64Array(points.map((_, i) => BigInt(i % 3))).buffer));
+    const idx = (name: string, dims: number[], data: number[]) => {
+      const header = Buffer.alloc(4 + 4 * dims.length);
+      [header[2], header[3]] = [8, dims.length];
+      dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+      writeFileSync(join(scratch, name), Buffer.concat([header, Buffer.from(data)]));
+      return join(scratch, name);
+    };
+    const images = idx("images", [600, 3], points.flatMap((p, i) => [(i % 3) * 100 + 10, Math.round(p.b * -20), Math.round(p.c * 5000)]));
+    const labels = idx("labels", [600], points.map((_, i) => i % 3));
+    for (const data of [
+      { name: "npy", args: { x, y } },
+      { name: "idx", args: { images, labels, scale: true } },
+    ]) {
+      const whole = await trainModel(model, train(data), { output: quiet });
+      const streamed = await trainModel(model, train(data), { output: quiet, ...cap });
+      expect(streamed.data.streamed, data.name).toBe(true);
+      expect(streamed.data.peakRows).toBeLessThanOrEqual(64);
+      expect(streamed.history, data.name).toEqual(whole.history);
+    }
   });
 
   it("a malformed record deep in a streamed file is reported with its line before the first step", async () => {

@@ -8,6 +8,7 @@ import { gunzipSync } from "node:zlib";
 import { displayPath } from "../../compiler/render.js";
 import { NncUserError, readDataFile } from "../errors.js";
 import type { Table } from "./index.js";
+import type { ArrayLayout } from "./npy.js";
 
 interface IdxArray {
   readonly dims: number[];
@@ -21,9 +22,7 @@ interface IdxArray {
 export function readIdx(imagesFile: string, labelsFile: string | null, scale: boolean): Table {
   const images = readIdxFile(imagesFile);
   const imageSource = displayPath(imagesFile);
-  if (images.dims.length < 2) {
-    throw new NncUserError("NN4006", { where: imageSource, reason: `expected images (3 dimensions), found ${images.dims.length} dimension(s) [${images.dims.join(", ")}]` });
-  }
+  checkImages(images.dims, imageSource);
   const [count, ...exampleShape] = images.dims as [number, ...number[]];
   const labels = labelsFile === null ? [] : readLabels(labelsFile, count, imageSource);
   const features = new Float32Array(images.values.length);
@@ -40,7 +39,15 @@ export function readIdx(imagesFile: string, labelsFile: string | null, scale: bo
   };
 }
 
-function readLabels(file: string, count: number, imageSource: string): string[] {
+/** NN4006 unless `dims` are those of images: a count, then at least one axis per image. */
+export function checkImages(dims: readonly number[], source: string): void {
+  if (dims.length < 2) {
+    throw new NncUserError("NN4006", { where: source, reason: `expected images (3 dimensions), found ${dims.length} dimension(s) [${dims.join(", ")}]` });
+  }
+}
+
+/** The labels of `count` images from a labels file, as strings. */
+export function readLabels(file: string, count: number, imageSource: string): string[] {
   const labels = readIdxFile(file);
   const labelSource = displayPath(file);
   if (labels.dims.length !== 1) {
@@ -58,32 +65,46 @@ function readLabels(file: string, count: number, imageSource: string): string[] 
 function readIdxFile(file: string): IdxArray {
   const source = displayPath(file);
   let bytes = readDataFile(file, source);
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+  if (isGzip(bytes)) {
     try {
       bytes = gunzipSync(bytes);
     } catch (error) {
       throw new NncUserError("NN4006", { where: source, reason: `gzip data is damaged (${(error as Error).message})` });
     }
   }
-  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {
+  const layout = idxLayout(bytes, bytes.length, source);
+  return { dims: layout.shape, values: new Uint8Array(bytes.buffer, bytes.byteOffset + layout.dataOffset, bytes.length - layout.dataOffset) };
+}
+
+/** Whether `head` (a file's first bytes) starts a gzip stream: such a file cannot be read by offset. */
+export function isGzip(head: Buffer): boolean {
+  return head[0] === 0x1f && head[1] === 0x8b;
+}
+
+/**
+ * The layout of an uncompressed IDX file from its first bytes (`head`), checked against its size; NN4006
+ * when it is not IDX, not unsigned bytes, or its data is cut short.
+ */
+export function idxLayout(head: Buffer, fileSize: number, source: string): ArrayLayout {
+  if (head.length < 4 || head[0] !== 0 || head[1] !== 0) {
     throw new NncUserError("NN4006", { where: source, reason: "not an IDX file: it does not start with two zero bytes" });
   }
-  if (bytes[2] !== 0x08) {
-    throw new NncUserError("NN4006", { where: source, reason: `IDX type 0x${bytes[2]!.toString(16)} is not supported; nnc reads unsigned bytes (0x08)` });
+  if (head[2] !== 0x08) {
+    throw new NncUserError("NN4006", { where: source, reason: `IDX type 0x${head[2]!.toString(16)} is not supported; nnc reads unsigned bytes (0x08)` });
   }
-  const rank = bytes[3]!;
+  const rank = head[3]!;
   const header = 4 + 4 * rank;
-  if (bytes.length < header) throw new NncUserError("NN4006", { where: source, reason: "the header is cut short" });
-  const dims = Array.from({ length: rank }, (_, i) => bytes.readUInt32BE(4 + 4 * i));
+  if (head.length < header) throw new NncUserError("NN4006", { where: source, reason: "the header is cut short" });
+  const dims = Array.from({ length: rank }, (_, i) => head.readUInt32BE(4 + 4 * i));
   const size = dims.reduce((a, b) => a * b, 1);
-  if (bytes.length - header !== size) {
+  if (fileSize - header !== size) {
     const count = dims[0] ?? 0;
     const per = count > 0 ? size / count : 1;
-    const whole = Math.floor((bytes.length - header) / per);
+    const whole = Math.floor((fileSize - header) / per);
     throw new NncUserError("NN4006", {
       where: `${source}: record ${whole + 1}`,
-      reason: `the header promises ${count} records of ${per} bytes (${size} bytes), the file holds ${bytes.length - header}`,
+      reason: `the header promises ${count} records of ${per} bytes (${size} bytes), the file holds ${fileSize - header}`,
     });
   }
-  return { dims, values: new Uint8Array(bytes.buffer, bytes.byteOffset + header, size) };
+  return { shape: dims, dataOffset: header, itemBytes: 1, get: (view, offset) => view.getUint8(offset) };
 }

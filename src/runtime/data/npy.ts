@@ -17,9 +17,7 @@ export function readNpy(xFile: string, yFile: string | null): Table {
   const x = readNpyFile(xFile);
   const source = displayPath(xFile);
   const rows = x.shape[0] ?? 0;
-  if (x.shape.length < 2) {
-    throw new NncUserError("NN4006", { where: source, reason: `expected features of shape [rows, ...], found [${x.shape.join(", ")}]` });
-  }
+  checkFeatures(x.shape, source);
   return {
     source,
     featureNames: [],
@@ -31,7 +29,15 @@ export function readNpy(xFile: string, yFile: string | null): Table {
   };
 }
 
-function readTargets(file: string, rows: number, source: string): string[] {
+/** NN4006 unless `shape` is that of features: rows, then at least one axis per example. */
+export function checkFeatures(shape: readonly number[], source: string): void {
+  if (shape.length < 2) {
+    throw new NncUserError("NN4006", { where: source, reason: `expected features of shape [rows, ...], found [${shape.join(", ")}]` });
+  }
+}
+
+/** The targets of `rows` examples from `file`, as label strings. */
+export function readTargets(file: string, rows: number, source: string): string[] {
   const y = readNpyFile(file);
   const yRows = y.shape[0];
   if (yRows !== rows || y.shape.length > 2 || (y.shape.length === 2 && y.shape[1] !== 1)) {
@@ -60,12 +66,33 @@ const types: Record<string, [number, (view: DataView, offset: number) => number 
 function readNpyFile(file: string): NpyArray {
   const source = displayPath(file);
   const bytes = readDataFile(file, source);
+  const layout = npyLayout(bytes, bytes.length, source);
+  const view = new DataView(bytes.buffer, bytes.byteOffset + layout.dataOffset, bytes.length - layout.dataOffset);
+  const count = layout.shape.reduce((a, b) => a * b, 1);
+  const values = Array.from({ length: count }, (_, i) => layout.get(view, i * layout.itemBytes));
+  return { shape: layout.shape, values };
+}
+
+/** Where an array's values are in its file and how to read one; all a reader of some records needs. */
+export interface ArrayLayout {
+  readonly shape: number[];
+  /** Bytes before the first value. */
+  readonly dataOffset: number;
+  readonly itemBytes: number;
+  readonly get: (view: DataView, offset: number) => number | bigint;
+}
+
+/**
+ * The layout a `.npy` header gives (`head`: the file's first bytes, the whole header at least), checked
+ * against the file's size; NN4006 when the header cannot be read or the data is cut short.
+ */
+export function npyLayout(head: Buffer, fileSize: number, source: string): ArrayLayout {
   const bad = (reason: string) => new NncUserError("NN4006", { where: source, reason });
-  if (bytes.length < 10 || bytes.toString("latin1", 0, 6) !== "\x93NUMPY") throw bad("not a .npy file: it does not start with \\x93NUMPY");
-  const major = bytes[6]!;
-  const headerLength = major === 1 ? bytes.readUInt16LE(8) : bytes.readUInt32LE(8);
+  if (head.length < 10 || head.toString("latin1", 0, 6) !== "\x93NUMPY") throw bad("not a .npy file: it does not start with \\x93NUMPY");
+  const major = head[6]!;
+  const headerLength = major === 1 ? head.readUInt16LE(8) : head.readUInt32LE(8);
   const start = major === 1 ? 10 : 12;
-  const header = bytes.toString("latin1", start, start + headerLength);
+  const header = head.toString("latin1", start, start + headerLength);
   const descr = /'descr':\s*'([<>|=])([a-z]\d+)'/.exec(header);
   const order = /'fortran_order':\s*(True|False)/.exec(header);
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header);
@@ -77,14 +104,12 @@ function readNpyFile(file: string): NpyArray {
   const [size, get] = type;
   const count = shape.reduce((a, b) => a * b, 1);
   const offset = start + headerLength;
-  if (bytes.length - offset !== count * size) {
+  if (fileSize - offset !== count * size) {
     const per = shape.length > 1 ? (count / shape[0]!) * size : size;
     throw new NncUserError("NN4006", {
-      where: `${source}: record ${Math.floor((bytes.length - offset) / per) + 1}`,
-      reason: `shape (${shape.join(", ")}) needs ${count * size} bytes of data, the file holds ${bytes.length - offset}`,
+      where: `${source}: record ${Math.floor((fileSize - offset) / per) + 1}`,
+      reason: `shape (${shape.join(", ")}) needs ${count * size} bytes of data, the file holds ${fileSize - offset}`,
     });
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, count * size);
-  const values = Array.from({ length: count }, (_, i) => get(view, i * size));
-  return { shape, values };
+  return { shape, dataOffset: offset, itemBytes: size, get };
 }

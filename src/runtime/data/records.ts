@@ -7,7 +7,8 @@
  * noting where each record starts; afterwards a batch is read back by seeking to its records. Shuffling is
  * then a permutation of record indices, not a shuffle buffer: a streamed run and an in-memory run with the
  * same seed see the same rows in the same batches, at the cost of 12 bytes per record (offset and line) and
- * random reads. Streamed: CSV and JSON Lines. A JSON array, `npy` and `idx` files are read whole.
+ * random reads. `npy` and uncompressed `idx` files have records of one size, so they are read by offset with
+ * no first pass. Read whole whatever their size: a JSON array, and gzip-compressed IDX.
  */
 import { closeSync, createReadStream, openSync, readSync, statSync } from "node:fs";
 import { parse } from "csv-parse";
@@ -15,8 +16,10 @@ import type { IrCall } from "../../compiler/ir.js";
 import { displayPath } from "../../compiler/render.js";
 import { NncUserError } from "../errors.js";
 import { csvLayout, csvOptions, csvSyntaxError, csvTable, parseCsvRows, type CsvLayout, type Row } from "./csv.js";
+import { checkImages, idxLayout, isGzip, readLabels } from "./idx.js";
 import { applyNormalization, featureCount, loadTable, NormalizationFit, type Normalization, type Table } from "./index.js";
 import { isJsonArray, jsonFeatureNames, jsonTable, parseJsonLine, type JsonRecord } from "./json.js";
+import { checkFeatures, npyLayout, readTargets } from "./npy.js";
 
 export interface RecordOptions {
   /** Files larger than this many bytes are streamed. Default: 256 MiB. */
@@ -54,11 +57,15 @@ export const defaultStreamAbove = 256 * 1024 * 1024;
 
 /** Opens a data source for reading by index: whole when small, streamed when large (see the file comment). */
 export async function openRecords(source: IrCall, options: RecordOptions): Promise<RecordReader> {
-  const file = String(source.args["path"] ?? "");
-  const size = source.name === "csv" || source.name === "json" ? statSync(file, { throwIfNoEntry: false })?.size : undefined;
-  if (size === undefined || size <= (options.streamAbove ?? defaultStreamAbove) || startsJsonArray(source, file)) {
+  const file = String(source.args[{ csv: "path", json: "path", npy: "x", idx: "images" }[source.name] ?? "path"]);
+  const size = statSync(file, { throwIfNoEntry: false })?.size;
+  if (size === undefined || size <= (options.streamAbove ?? defaultStreamAbove)) {
     return memoryReader(loadTable(source, options.normalization), options.numericTargets);
   }
+  const head = fileHead(file);
+  if (source.name === "json" && isJsonArray(head.toString("utf8"))) return memoryReader(loadTable(source, options.normalization), options.numericTargets);
+  if (source.name === "idx" && isGzip(head)) return memoryReader(loadTable(source, options.normalization), options.numericTargets);
+  if (source.name === "npy" || source.name === "idx") return arrayReader(source, file, head, size, options.numericTargets);
   return streamedReader(source, file, options);
 }
 
@@ -95,15 +102,65 @@ function noteLabel(lines: Map<string, number>, label: string, line: number, nume
   lines.set(label, line);
 }
 
-function startsJsonArray(source: IrCall, file: string): boolean {
-  if (source.name !== "json") return false;
+/** The first 64 KiB of a file: enough for any header nnc reads. */
+function fileHead(file: string): Buffer {
   const fd = openSync(file, "r");
   try {
-    const head = Buffer.alloc(256);
-    return isJsonArray(head.toString("utf8", 0, readSync(fd, head, 0, head.length, 0)));
+    const head = Buffer.alloc(65536);
+    return head.subarray(0, readSync(fd, head, 0, head.length, 0));
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * An `npy` or (uncompressed) `idx` file read by offset: every record has the same size, so no first pass
+ * is needed; the labels (one small value per record) are read whole.
+ */
+function arrayReader(source: IrCall, file: string, head: Buffer, size: number, numericTargets: boolean): RecordReader {
+  const shown = displayPath(file);
+  const images = source.name === "idx";
+  const layout = images ? idxLayout(head, size, shown) : npyLayout(head, size, shown);
+  if (images) checkImages(layout.shape, shown);
+  else checkFeatures(layout.shape, shown);
+  const [rows, ...exampleShape] = layout.shape as [number, ...number[]];
+  const labels = images ? readLabels(String(source.args["labels"]), rows, shown) : readTargets(String(source.args["y"]), rows, shown);
+  const factor = images && source.args["scale"] !== false ? 1 / 255 : 1;
+  const width = exampleShape.reduce((a, b) => a * b, 1);
+  const recordBytes = width * layout.itemBytes;
+  const table = (features: Float32Array, indices: readonly number[]): Table => ({
+    source: shown,
+    featureNames: [],
+    exampleShape,
+    features,
+    labelName: images ? "label" : "y",
+    labels: indices.map((i) => labels[i]!),
+    lines: indices.map((i) => i + 1),
+  });
+  const labelLines = new Map<string, number>();
+  labels.forEach((label, row) => noteLabel(labelLines, label, row + 1, numericTargets));
+  const fd = openSync(file, "r");
+  const reader = {
+    source: shown,
+    rows,
+    streamed: true,
+    labelLines,
+    layout: table(new Float32Array(0), []),
+    peakRows: 0,
+    read(indices: readonly number[]): Table {
+      reader.peakRows = Math.max(reader.peakRows, indices.length);
+      const features = new Float32Array(indices.length * width);
+      const buffer = Buffer.alloc(recordBytes);
+      const view = new DataView(buffer.buffer, buffer.byteOffset, recordBytes);
+      indices.forEach((index, k) => {
+        readSync(fd, buffer, 0, recordBytes, layout.dataOffset + index * recordBytes);
+        for (let j = 0; j < width; j++) features[k * width + j] = Number(layout.get(view, j * layout.itemBytes)) * factor;
+      });
+      return table(features, indices);
+    },
+    close: () => closeSync(fd),
+  };
+  return reader;
 }
 
 /** Where each record is: `starts[i]` to `starts[i + 1]` bytes, ending on line `lines[i]`. */
