@@ -7,6 +7,13 @@ import { num, showSpread, spread, type Spread, type WorkerResult } from "./lib.j
 import { benchModels, modelNames, type ModelName } from "./models.js";
 import type { TrainMeasurement } from "./train-worker.js";
 
+export interface ThreadsMeasurement {
+  readonly threads: number;
+  readonly workers: number;
+  readonly matMulGflops: number;
+  readonly convnetSamplesPerSecond: number;
+}
+
 export const frameworks = ["nnc", "tfjs-cpu", "tfjs-wasm", "torch"] as const;
 export type Framework = (typeof frameworks)[number];
 
@@ -30,6 +37,10 @@ export interface Results {
   readonly checking: {
     readonly load: string;
     readonly rows: { size: string; nnc: WorkerResult<BuildMeasurement>; tfjs: WorkerResult<BuildMeasurement> }[];
+  };
+  readonly threads: {
+    readonly load: string;
+    readonly rows: { mode: string; threads: string; result: WorkerResult<ThreadsMeasurement> }[];
   };
   readonly coldStart: { readonly load: string; readonly file: string; readonly nnc: Spread; readonly node: Spread };
   readonly lsp: { readonly load: string; readonly lines: string[]; readonly medianMs?: number; readonly why?: string };
@@ -114,12 +125,36 @@ function checkingSection(r: Results): string[] {
     const cells = (m: WorkerResult<BuildMeasurement>) => {
       if (!m.ok) return [why(m), "", "", ""];
       const s = spread(m.value!.ms);
-      return [showSpread(s), num(m.value!.retainedMB), num(m.value!.peakRssMB), num(s.median / layers(row.size))];
+      const retained = m.value!.retainedMB < 0.1 ? "< 0.1" : num(m.value!.retainedMB);
+      return [showSpread(s), retained, num(m.value!.peakRssMB), num(s.median / layers(row.size))];
     };
     const n = buildMs(row.nnc);
     const t = buildMs(row.tfjs);
     const name = row.size === "vgg16" ? "examples/vgg16.nn (23 layers, 138M parameters)" : `${Number(row.size).toLocaleString("en-US")} layers`;
     lines.push(`| ${name} | ${[...cells(row.nnc), ...cells(row.tfjs)].join(" | ")} | ${n && t ? `${num(t / n)}x` : ""} |`);
+  }
+  return lines;
+}
+
+function threadsSection(r: Results): string[] {
+  const lines = [
+    "## Multithreaded wasm (an experiment, not adopted)",
+    "",
+    `Load average at the start of this section: ${r.threads.load}. bench/wasm-threads.ts: tfjs-backend-wasm's`,
+    "threaded build forced on in Node through a Worker shim (its workers start from `blob:` URLs, which Node",
+    "refuses), against the plain build nnc uses. Each run in its own process, which must exit by itself",
+    "(a hang shows as a timeout). The convnet is hand-written tfjs with nnc's wasm kernels, batch 64.",
+    "",
+    "| build | threads | pool workers | matMul 2048x2048 GFLOP/s | convnet samples/s |",
+    "| --- | --- | --- | --- | --- |",
+  ];
+  for (const row of r.threads.rows) {
+    const v = row.result.value;
+    lines.push(
+      row.result.ok && v
+        ? `| ${row.mode} | ${v.threads} | ${v.workers} | ${num(v.matMulGflops)} | ${num(v.convnetSamplesPerSecond)} |`
+        : `| ${row.mode} | ${row.threads} | | ${why(row.result)} | |`,
+    );
   }
   return lines;
 }
@@ -148,6 +183,8 @@ export function renderReport(r: Results): string {
     ...trainingSection(r),
     "",
     ...checkingSection(r),
+    "",
+    ...threadsSection(r),
     "",
     "## `nnc check` cold start",
     "",

@@ -46,7 +46,7 @@ async function training(): Promise<Results["training"]> {
       log(`training ${model} with ${framework}`);
       // tfjs's cpu backend needs minutes per step of the text model (see the note in the report).
       const slow = framework === "tfjs-cpu" && model === "text";
-      const limit = quick ? (slow ? 10 : 30) : slow ? 45 : 150;
+      const limit = quick ? (slow ? 10 : 90) : slow ? 45 : 150;
       rows[model][framework] =
         framework === "torch"
           ? noTorch
@@ -68,6 +68,17 @@ async function checking(): Promise<Results["checking"]> {
     log(`check and build: ${size}`);
     const worker = (tool: string) => runWorker<BuildMeasurement>(node, ["--expose-gc", ...tsx, "bench/build-worker.ts", tool, size, budget], 120);
     rows.push({ size, nnc: await worker("nnc"), tfjs: await worker("tfjs") });
+  }
+  return { load, rows };
+}
+
+/** The threaded wasm build against the plain one (bench/wasm-threads.ts); a run that hangs times out. */
+async function wasmThreads(): Promise<Results["threads"]> {
+  const load = loadNow();
+  const rows: Results["threads"]["rows"] = [];
+  for (const [mode, threads] of [["plain", "1"], ["threaded", "1"], ["threaded", "2"]] as const) {
+    log(`wasm threads: ${mode} ${threads}`);
+    rows.push({ mode, threads, result: await runWorker(node, [...tsx, "bench/wasm-threads.ts", mode, threads, quick ? "0.3" : "1"], 120) });
   }
   return { load, rows };
 }
@@ -127,6 +138,7 @@ const results: Results = {
   loadAtStart,
   training: await training(),
   checking: await checking(),
+  threads: await wasmThreads(),
   coldStart: coldStart(),
   lsp: await lsp(),
   minutes: 0,

@@ -70,8 +70,8 @@ async function measureNnc(model: BenchModel): Promise<TrainMeasurement> {
       await runtime.trainModel(ir, trainIr, { epochs, output, runDir: dir });
       return stamps.slice(1).map((t, i) => (t - stamps[i]!) / 1000);
     };
-    const calibration = await epochTimes(3, 3);
-    const stepSeconds = Math.min(...calibration) / 3;
+    const calibration = await epochTimes(2, 2);
+    const stepSeconds = calibration[0]! / 2;
     const steps = Math.max(1, Math.round(seconds / stepSeconds));
     const times = await epochTimes(steps, rounds + 1);
     return { rates: times.map((t) => (steps * model.batch) / t), backend };
