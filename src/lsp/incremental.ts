@@ -31,11 +31,10 @@ import { nnLexer } from "../../grammar/tokens.js";
 /** A line that starts a declaration. */
 const declarationStart = /^(?=(?:model|block|train|import)\b)/m;
 
-/** What one piece of text parses to, with offsets from the piece's start and no file name yet. */
+/** What one piece of text parses to, with offsets from the piece's start. */
 interface Piece {
   readonly declarations: readonly ast.Declaration[];
   readonly comments: ast.SourceFile["comments"];
-  readonly diagnostics: readonly Diagnostic[];
   /** Parsed without a problem and without an unclosed `/*`: it parses the same anywhere. */
   readonly clean: boolean;
   /** The start of the text, enough for the parser to decide everything before it (see headOf). */
@@ -47,7 +46,6 @@ interface Piece {
 interface Placed {
   readonly declarations: readonly ast.Declaration[];
   readonly comments: ast.SourceFile["comments"];
-  readonly diagnostics: readonly Diagnostic[];
 }
 
 /** A piece's text up to the end of the line of its third token. */
@@ -66,7 +64,7 @@ function hasUnclosedComment(text: string): boolean {
   return open >= 0 && text.indexOf("*/", open + 2) < 0;
 }
 
-/** A deep copy with every `span` moved by `by` (and every `file` of a diagnostic set). */
+/** A deep copy with every `span` moved by `by`. */
 function moved<T>(value: T, by: number): T {
   if (Array.isArray(value)) return value.map((v) => moved(v, by)) as T;
   if (value === null || typeof value !== "object") return value;
@@ -109,10 +107,6 @@ function movedLazily<T extends object>(value: T, by: number): T {
   return out;
 }
 
-function withFile(diagnostics: readonly Diagnostic[], file: string): Diagnostic[] {
-  return diagnostics.map((d) => ({ ...d, file }));
-}
-
 /** Parses like `parse` and gives the same tree, reusing the declarations whose text did not change. */
 export class IncrementalParser {
   private readonly pieces = new Map<string, Piece>();
@@ -133,7 +127,6 @@ export class IncrementalParser {
         const placed = this.place(piece, chunk, offset, path);
         declarations.push(...placed.declarations);
         comments.push(...placed.comments);
-        diagnostics.push(...placed.diagnostics);
         offset += chunk.length;
         i++;
         continue;
@@ -181,7 +174,6 @@ export class IncrementalParser {
       piece = {
         declarations: parsed.value.declarations,
         comments: parsed.value.comments,
-        diagnostics: parsed.diagnostics,
         clean: parsed.diagnostics.length === 0 && !hasUnclosedComment(chunk),
       };
     }
@@ -195,7 +187,6 @@ export class IncrementalParser {
     const value: Placed = {
       declarations: offset === 0 ? piece.declarations : piece.declarations.map((d) => movedLazily(d, offset)),
       comments: offset === 0 ? piece.comments : moved(piece.comments, offset),
-      diagnostics: withFile(moved(piece.diagnostics, offset), file),
     };
     value.declarations.forEach((d, k) => {
       const relative = piece.declarations[k]!.span;
