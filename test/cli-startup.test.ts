@@ -3,10 +3,11 @@
  * `nnc compile` need. A module resolve hook (registered with `--import`, as a user's node would run it)
  * reports every module resolved from those packages; the built bin/nnc.js (the bundle in dist/cli, which
  * leaves both packages outside) runs as users run it. The bundle's precompiled argument validators must
- * cover the registry and agree with the ones ajv compiles.
+ * cover the registry and agree with the ones ajv compiles. Node's source-map support stays off (it would read
+ * every chunk's map at each start); bin/nnc.js maps an internal error's stack trace itself.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -105,5 +106,24 @@ describe("precompiled argument validators (dist/src/compiler/precompiled-validat
         expect([validate(actual), validate.errors, actual]).toEqual([compiled(expected), compiled.errors, expected]);
       }
     }
+  });
+});
+
+describe("internal errors", () => {
+  it("have their stack frames in the bundle mapped back to src/", async () => {
+    const { sourceMappedStack } = (await import(pathToFileURL(join(repo, "bin", "source-mapped-stack.js")).href)) as {
+      sourceMappedStack: (error: unknown) => string;
+    };
+    const bundle = join(repo, "dist", "cli", "main.js");
+    const before = readFileSync(bundle, "utf8").split("function registerCheck(")[0]!.split("\n");
+    const error = new Error("boom");
+    error.stack = [
+      "Error: boom",
+      `    at registerCheck (${pathToFileURL(bundle).href}:${before.length}:${before.at(-1)!.length + 1})`,
+      "    at node:internal/modules/esm/module_job:1:2",
+    ].join("\n");
+    const lines = sourceMappedStack(error).split("\n");
+    expect(lines[1]).toMatch(/^ {4}at registerCheck \(.*[/\\]src[/\\]cli[/\\]check\.ts:\d+:\d+\)$/);
+    expect(lines[2]).toBe("    at node:internal/modules/esm/module_job:1:2");
   });
 });
