@@ -13,6 +13,7 @@ import {
   type Position,
   type ProtocolConnection,
   type PublishDiagnosticsParams,
+  type TextEdit,
 } from "vscode-languageserver-protocol/node";
 import { repo } from "../helpers/cli.js";
 
@@ -124,4 +125,13 @@ export function cursors(source: string): { text: string; at: Position[] } {
 
 export function fileUri(path: string): string {
   return pathToFileURL(path).href;
+}
+
+/** Applies text edits to a text, last first. */
+export function apply(text: string, edits: readonly TextEdit[]): string {
+  const offset = (p: Position) =>
+    text.split("\n").slice(0, p.line).reduce((n, line) => n + line.length + 1, 0) + p.character;
+  return [...edits]
+    .sort((a, b) => offset(b.range.start) - offset(a.range.start))
+    .reduce((t, e) => t.slice(0, offset(e.range.start)) + e.newText + t.slice(offset(e.range.end)), text);
 }

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TextDocumentEdit, TextEdit, WorkspaceEdit } from "vscode-languageserver-protocol";
 import { checkSource } from "../../src/compiler/index.js";
-import { cursors, fileUri, LspClient } from "./client.js";
+import { apply, cursors, fileUri, LspClient } from "./client.js";
 
 /** The files of the workspace; `<|>` marks where renames start. */
 const files: Record<string, string> = {
@@ -83,18 +83,6 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const uriOf = (name: string) => fileUri(join(dir, name));
-
-/** Applies text edits to a text, last first. */
-function apply(text: string, edits: readonly TextEdit[]): string {
-  const offset = (p: { line: number; character: number }) =>
-    text
-      .split("\n")
-      .slice(0, p.line)
-      .reduce((n, line) => n + line.length + 1, 0) + p.character;
-  return [...edits]
-    .sort((a, b) => offset(b.range.start) - offset(a.range.start))
-    .reduce((t, e) => t.slice(0, offset(e.range.start)) + e.newText + t.slice(offset(e.range.end)), text);
-}
 
 /** The renamed texts by file name, from either form of WorkspaceEdit, applied to `base`. */
 function renamed(edit: WorkspaceEdit, base: Record<string, string>): Record<string, string> {

@@ -12,7 +12,7 @@ import type {
   TextEdit,
   WorkspaceEdit,
 } from "vscode-languageserver-protocol";
-import { cursors, fileUri, LspClient } from "./client.js";
+import { apply, cursors, fileUri, LspClient } from "./client.js";
 
 let dir: string;
 let client: LspClient;
@@ -45,15 +45,6 @@ async function open(name: string, source: string) {
   await client.open(uri, text, version++);
   const diagnostics = await client.diagnosticsOf(uri);
   return { uri, path, text, at, diagnostics };
-}
-
-/** Applies text edits to a text, last first. */
-function apply(text: string, edits: readonly TextEdit[]): string {
-  const offset = (p: { line: number; character: number }) =>
-    text.split("\n").slice(0, p.line).reduce((n, line) => n + line.length + 1, 0) + p.character;
-  return [...edits]
-    .sort((a, b) => offset(b.range.start) - offset(a.range.start))
-    .reduce((t, e) => t.slice(0, offset(e.range.start)) + e.newText + t.slice(offset(e.range.end)), text);
 }
 
 describe("nnc lsp --stdio", () => {
