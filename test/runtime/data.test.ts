@@ -5,7 +5,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { IrModel, IrTrain } from "../../src/compiler/ir.js";
-import { buildModel, loadTable, loadTrainingData, NncUserError, seededRandom, withRandom } from "../../src/runtime/index.js";
+import type * as tf from "@tensorflow/tfjs";
+import { buildModel, loadTable, NncUserError, openTrainingData, seededRandom, withRandom, type TrainingBatches } from "../../src/runtime/index.js";
 
 const data = join(import.meta.dirname, "..", "fixtures", "data");
 const csv = (file: string, label: string) => loadTable({ name: "csv", args: { path: join(data, file), label } });
@@ -18,6 +19,18 @@ function userError(read: () => unknown): NncUserError {
     throw error;
   }
   throw new Error("expected an NncUserError");
+}
+
+async function asyncUserError(read: () => Promise<unknown>): Promise<NncUserError> {
+  const error = await read().then(() => null, (e: unknown) => e);
+  if (error instanceof NncUserError) return error;
+  throw error ?? new Error("expected an NncUserError");
+}
+
+/** Every training row of `data` as one batch. */
+function all(data: TrainingBatches): { xs: tf.Tensor; ys: tf.Tensor } {
+  const [xs, ys] = data.training([...Array(data.trainingRows).keys()]);
+  return { xs, ys };
 }
 
 const at = { file: "m.nn", span: { start: 0, end: 1 } };
@@ -83,71 +96,74 @@ function settings(file: string, label: string, loss: string, more: Partial<IrTra
   return { data: { name: "csv", args: { path: join(data, file), label } }, loss, validationSplit: 0, shuffle: false, ...more };
 }
 
-describe("loadTrainingData", () => {
-  it("one-hot encodes classes in sorted order", () => {
-    const loaded = loadTrainingData(buildModel(model(2, 2)), settings("blobs.csv", "side", "categorical_crossentropy"));
+describe("openTrainingData", () => {
+  const open = (features: number, units: number, ...args: Parameters<typeof settings>) =>
+    openTrainingData(buildModel(model(features, units)), settings(...args));
+
+  it("one-hot encodes classes in sorted order", async () => {
+    const loaded = await open(2, 2, "blobs.csv", "side", "categorical_crossentropy");
     expect(loaded.labels).toEqual({ column: "side", classes: ["left", "right"] });
-    expect(loaded.xs.shape).toEqual([48, 2]);
     expect(loaded.trainingRows).toBe(48);
-    expect(loaded.ys.slice([0, 0], [2, 2]).arraySync()).toEqual([
+    const { xs, ys } = all(loaded);
+    expect(xs.shape).toEqual([48, 2]);
+    expect(ys.slice([0, 0], [2, 2]).arraySync()).toEqual([
       [1, 0],
       [0, 1],
     ]);
   });
 
-  it("sorts numeric class labels by value and gives sparse losses the index", () => {
-    const loaded = loadTrainingData(buildModel(model(2, 3)), settings("numeric-labels.csv", "label", "sparse_categorical_crossentropy"));
+  it("sorts numeric class labels by value and gives sparse losses the index", async () => {
+    const loaded = await open(2, 3, "numeric-labels.csv", "label", "sparse_categorical_crossentropy");
     expect(loaded.labels?.classes).toEqual(["2", "3", "10"]);
-    expect(loaded.ys.arraySync()).toEqual([[1], [2], [0]]);
+    expect(all(loaded).ys.arraySync()).toEqual([[1], [2], [0]]);
   });
 
-  it("gives a regression loss the labels' values and no classes", () => {
-    const loaded = loadTrainingData(buildModel(model(2, 1)), settings("numeric-labels.csv", "label", "mse"));
+  it("gives a regression loss the labels' values and no classes", async () => {
+    const loaded = await open(2, 1, "numeric-labels.csv", "label", "mse");
     expect(loaded.labels).toBeNull();
-    expect(loaded.ys.arraySync()).toEqual([[3], [10], [2]]);
+    expect(all(loaded).ys.arraySync()).toEqual([[3], [10], [2]]);
   });
 
   it("shuffles the rows once, features and labels together, reproducibly under a seed", async () => {
-    const load = () =>
-      withRandom(seededRandom(3), async () =>
-        loadTrainingData(buildModel(model(2, 2)), settings("blobs.csv", "side", "categorical_crossentropy", { shuffle: true, validationSplit: 0.25 })),
-      );
-    const [first, second] = [await load(), await load()];
-    expect(first.trainingRows).toBe(36);
+    const shuffled = { shuffle: true, validationSplit: 0.25 };
+    const load = () => withRandom(seededRandom(3), () => open(2, 2, "blobs.csv", "side", "categorical_crossentropy", shuffled));
+    const [first, second] = [all(await load()), all(await load())];
+    expect(first.xs.shape[0]).toBe(36);
     expect(first.xs.arraySync()).toEqual(second.xs.arraySync());
-    const plain = loadTrainingData(buildModel(model(2, 2)), settings("blobs.csv", "side", "categorical_crossentropy"));
-    const rows = (loaded: typeof plain) => {
-      const xs = loaded.xs.arraySync() as number[][];
-      const ys = loaded.ys.arraySync() as number[][];
-      return xs.map((x, i) => JSON.stringify([x, ys[i]])).sort();
+    const plain = all(await open(2, 2, "blobs.csv", "side", "categorical_crossentropy"));
+    const rows = (loaded: typeof plain, from: number, to: number) => {
+      const xs = (loaded.xs.arraySync() as number[][]).slice(from, to);
+      const ys = (loaded.ys.arraySync() as number[][]).slice(from, to);
+      return xs.map((x, i) => JSON.stringify([x, ys[i]]));
     };
-    expect(first.xs.arraySync()).not.toEqual(plain.xs.arraySync());
-    expect(rows(first)).toEqual(rows(plain));
+    expect(first.xs.arraySync()).not.toEqual(plain.xs.slice([0, 0], [36, 2]).arraySync());
+    // The 36 training rows and the 12 held out are the 48 rows, each once.
+    const held = (await load()).validation([...Array(12).keys()]);
+    const heldRows = rows({ xs: held[0], ys: held[1] }, 0, 12);
+    expect([...rows(first, 0, 36), ...heldRows].sort()).toEqual(rows(plain, 0, 48).sort());
   });
 
-  it("rejects a validation split that leaves no rows on one side", () => {
-    const error = userError(() =>
-      loadTrainingData(buildModel(model(2, 3)), settings("numeric-labels.csv", "label", "mse", { validationSplit: 0.9 })),
-    );
+  it("rejects a validation split that leaves no rows on one side", async () => {
+    const error = await asyncUserError(() => open(2, 3, "numeric-labels.csv", "label", "mse", { validationSplit: 0.9 }));
     expect(error.code).toBe("NN4007");
     expect(error.message).toMatch(/numeric-labels\.csv has 3 rows: too few to hold out validation_split 0\.9/);
   });
 
-  it("rejects data whose feature count does not fit the input, naming both shapes", () => {
-    const error = userError(() => loadTrainingData(buildModel(model(3, 2)), settings("blobs.csv", "side", "categorical_crossentropy")));
+  it("rejects data whose feature count does not fit the input, naming both shapes", async () => {
+    const error = await asyncUserError(() => open(3, 2, "blobs.csv", "side", "categorical_crossentropy"));
     expect(error.code).toBe("NN4007");
     expect(error.message).toContain("input 'x' of model 'M' has shape [3]");
     expect(error.message).toContain("shape [2]");
   });
 
-  it("rejects an output that does not have one unit per class", () => {
-    const error = userError(() => loadTrainingData(buildModel(model(2, 3)), settings("blobs.csv", "side", "categorical_crossentropy")));
+  it("rejects an output that does not have one unit per class", async () => {
+    const error = await asyncUserError(() => open(2, 3, "blobs.csv", "side", "categorical_crossentropy"));
     expect(error.code).toBe("NN4007");
     expect(error.message).toMatch(/outputs shape \[3\].*need shape \[2\]/);
   });
 
-  it("needs numeric labels for a regression loss", () => {
-    const error = userError(() => loadTrainingData(buildModel(model(2, 1)), settings("blobs.csv", "side", "mse")));
+  it("needs numeric labels for a regression loss", async () => {
+    const error = await asyncUserError(() => open(2, 1, "blobs.csv", "side", "mse"));
     expect(error.code).toBe("NN4006");
     expect(error.message).toMatch(/blobs\.csv:2: column 'side': 'left' is not a number/);
   });

@@ -138,10 +138,11 @@ describe("streamed data", () => {
     };
     const images = idx("images", [600, 3], points.flatMap((p, i) => [(i % 3) * 100 + 10, Math.round(p.b * -20), Math.round(p.c * 5000)]));
     const labels = idx("labels", [600], points.map((_, i) => i % 3));
-    for (const data of [
+    const sources: IrCall[] = [
       { name: "npy", args: { x, y } },
       { name: "idx", args: { images, labels, scale: true } },
-    ]) {
+    ];
+    for (const data of sources) {
       const whole = await trainModel(model, train(data), { output: quiet });
       const streamed = await trainModel(model, train(data), { output: quiet, ...cap });
       expect(streamed.data.streamed, data.name).toBe(true);
