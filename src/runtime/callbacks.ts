@@ -42,7 +42,7 @@ export interface CallbackOptions {
 /**
  * The train block's `callbacks` and `lr_schedule` as tfjs callbacks for `model.fit`. The schedule starts
  * from `optimizer`'s learning rate and counts batches of `batchSize` over the `trainingRows` that fit trains
- * on (`loadTrainingData` says how many).
+ * on (`openTrainingData` says how many).
  */
 export function trainingCallbacks(
   settings: CallbackSettings,
