@@ -4,7 +4,8 @@
  * Parsing: a file is cut at the lines that start a declaration (`model`, `block`, `train`, `import` at the
  * start of a line). A piece that lexes and parses without a problem parses the same inside the whole file
  * (pieces end between tokens, every declaration ends with its own `}` or string, and the parser looks at most
- * three tokens ahead), so its tree is kept by text and only moved to its new offset. A piece with a problem is
+ * three tokens ahead), so its tree is kept by text and only moved to its new offset. A new piece is parsed
+ * with the first line(s) of the next one, which tells whether it is clean in one parse. A piece with a problem is
  * parsed together with the pieces after it (the last one only by its first line(s)) until the parser starts a
  * top-level declaration at a clean piece's first token: what follows depends only on the tokens from there on,
  * so it is the clean pieces' own parse. An unclosed block comment in the way makes the window larger.
@@ -37,8 +38,6 @@ interface Piece {
   readonly comments: ast.SourceFile["comments"];
   /** Parsed without a problem and without an unclosed `/*`: it parses the same anywhere. */
   readonly clean: boolean;
-  /** The start of the text, enough for the parser to decide everything before it (see headOf). */
-  head?: string;
   /** The last placement, reused while the piece stays at the same offset in the same file. */
   placed?: { readonly offset: number; readonly file: string; readonly value: Placed };
 }
@@ -46,16 +45,6 @@ interface Piece {
 interface Placed {
   readonly declarations: readonly ast.Declaration[];
   readonly comments: ast.SourceFile["comments"];
-}
-
-/** A piece's text up to the end of the line of its third token. */
-function headOf(piece: Piece, chunk: string): string {
-  if (piece.head === undefined) {
-    const third = nnLexer.tokenize(chunk).tokens[2];
-    const lineEnd = third ? chunk.indexOf("\n", third.startOffset) : -1;
-    piece.head = third && lineEnd >= 0 ? chunk.slice(0, lineEnd + 1) : chunk;
-  }
-  return piece.head;
 }
 
 /** An unclosed block comment lexes as `/` and `*` in a piece but swallows the following pieces in the file. */
@@ -110,6 +99,7 @@ function movedLazily<T extends object>(value: T, by: number): T {
 /** Parses like `parse` and gives the same tree, reusing the declarations whose text did not change. */
 export class IncrementalParser {
   private readonly pieces = new Map<string, Piece>();
+  private readonly heads = new Map<string, string>();
   /** Declarations that came from a clean piece, with their text: their tree depends on that text only. */
   readonly stableText = new WeakMap<ast.Declaration, string>();
 
@@ -118,11 +108,19 @@ export class IncrementalParser {
     const declarations: ast.Declaration[] = [];
     const comments: { span: ast.Span; text: string }[] = [];
     const diagnostics: Diagnostic[] = [];
+    /** Adds what a parse of the text from `offset` found before `boundary` (relative to `offset`). */
+    const take = (parsed: Result<ast.SourceFile>, offset: number, boundary: number) => {
+      const before = <T extends { span: ast.Span }>(items: readonly T[]) =>
+        items.filter((x) => x.span.start < boundary);
+      declarations.push(...moved(before(parsed.value.declarations), offset));
+      comments.push(...moved(before(parsed.value.comments), offset));
+      diagnostics.push(...moved(before(parsed.diagnostics), offset));
+    };
     let offset = 0;
     let i = 0;
     while (i < chunks.length) {
       const chunk = chunks[i]!;
-      const piece = this.piece(chunk);
+      const { piece, window } = this.piece(chunks, i, path, text.length - offset);
       if (piece.clean) {
         const placed = this.place(piece, chunk, offset, path);
         declarations.push(...placed.declarations);
@@ -135,28 +133,19 @@ export class IncrementalParser {
       let end = offset + chunk.length;
       let j = i + 1;
       for (; j < chunks.length; end += chunks[j]!.length, j++) {
-        const next = this.piece(chunks[j]!);
-        if (!next.clean) continue;
+        if (!this.piece(chunks, j, path, text.length - end).piece.clean) continue;
         // The parser looks at most three tokens ahead, so the clean piece's first line(s) are enough.
-        const window = text.slice(offset, end) + headOf(next, chunks[j]!);
-        if (hasUnclosedComment(window)) continue;
+        const source = text.slice(offset, end) + this.headOf(chunks[j]!);
+        if (hasUnclosedComment(source)) continue;
         const boundary = end - offset;
-        const parsed = parse(window, path, text.length - offset);
+        // The piece's own parse was already this one when the clean piece is the next.
+        const parsed = j === i + 1 && window ? window : parse(source, path, text.length - offset);
         // Back at the top level at the clean piece's first token: from there the parse is the piece's own.
         if (!parsed.value.declarations.some((d) => d.span.start === boundary)) continue;
-        const before = <T extends { span: ast.Span }>(items: readonly T[]) =>
-          items.filter((x) => x.span.start < boundary);
-        declarations.push(...moved(before(parsed.value.declarations), offset));
-        comments.push(...moved(before(parsed.value.comments), offset));
-        diagnostics.push(...moved(before(parsed.diagnostics), offset));
+        take(parsed, offset, boundary);
         break;
       }
-      if (j === chunks.length) {
-        const parsed = parse(text.slice(offset), path, text.length - offset);
-        declarations.push(...moved(parsed.value.declarations, offset));
-        comments.push(...moved(parsed.value.comments, offset));
-        diagnostics.push(...moved(parsed.diagnostics, offset));
-      }
+      if (j === chunks.length) take(parse(text.slice(offset), path, text.length - offset), offset, Infinity);
       offset = end;
       i = j;
     }
@@ -164,21 +153,50 @@ export class IncrementalParser {
     return { value: { path, text, declarations, comments }, diagnostics };
   };
 
-  private piece(chunk: string): Piece {
+  /**
+   * The piece of `chunks[i]`, parsed (when new) together with the first line(s) of the next chunk: it is clean
+   * when nothing is reported before the next chunk and the parser starts a declaration there, as it would at
+   * the end of the text. That parse (`window`) is also the first one tried when the piece is not clean.
+   */
+  private piece(
+    chunks: readonly string[],
+    i: number,
+    path: string,
+    eof: number,
+  ): { piece: Piece; window?: Result<ast.SourceFile> } {
+    const chunk = chunks[i]!;
     let piece = this.pieces.get(chunk);
+    let window: Result<ast.SourceFile> | undefined;
     if (piece) {
       // Most recently used last, for forgetUnused.
       this.pieces.delete(chunk);
     } else {
-      const parsed = parse(chunk, "");
-      piece = {
-        declarations: parsed.value.declarations,
-        comments: parsed.value.comments,
-        clean: parsed.diagnostics.length === 0 && !hasUnclosedComment(chunk),
-      };
+      const next = chunks[i + 1];
+      window = parse(next === undefined ? chunk : chunk + this.headOf(next), path, eof);
+      const boundary = chunk.length;
+      const before = <T extends { span: ast.Span }>(items: readonly T[]) =>
+        items.filter((x) => x.span.start < boundary);
+      const clean =
+        !hasUnclosedComment(chunk) &&
+        !window.diagnostics.some((d) => d.span.start < boundary || next === undefined) &&
+        (next === undefined || window.value.declarations.some((d) => d.span.start === boundary));
+      piece = { declarations: before(window.value.declarations), comments: before(window.value.comments), clean };
     }
     this.pieces.set(chunk, piece);
-    return piece;
+    return window ? { piece, window } : { piece };
+  }
+
+  /** A chunk's text up to the end of the line of its third token. */
+  private headOf(chunk: string): string {
+    let head = this.heads.get(chunk);
+    if (head === undefined) {
+      const third = nnLexer.tokenize(chunk).tokens[2];
+      const lineEnd = third ? chunk.indexOf("\n", third.startOffset) : -1;
+      head = third && lineEnd >= 0 ? chunk.slice(0, lineEnd + 1) : chunk;
+      if (this.heads.size >= 4096) this.heads.clear();
+      this.heads.set(chunk, head);
+    }
+    return head;
   }
 
   private place(piece: Piece, chunk: string, offset: number, file: string): Placed {
