@@ -40,7 +40,7 @@ export interface CallbackOptions {
 }
 
 /**
- * The train block's `callbacks` and `lr_schedule` as tfjs callbacks for `model.fit`. The schedule starts
+ * The train block's `callbacks` and `lr_schedule` as tfjs callbacks for the training loop. The schedule starts
  * from `optimizer`'s learning rate and counts batches of `batchSize` over the `trainingRows` that fit trains
  * on (`openTrainingData` says how many).
  */

@@ -46,6 +46,8 @@ function barCallback({ epochs, steps, stream, figures }: ProgressOptions): tf.Cu
       bar.update(steps, { figures: formatFigures(figures(logs)) });
       bar.stop();
     },
+    // A run stopped in the middle of an epoch (Ctrl-C) leaves the bar where it was, and gives the cursor back.
+    onTrainEnd: async () => bar.stop(),
   };
 }
 

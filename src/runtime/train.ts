@@ -137,6 +137,7 @@ async function fitWithData(
       : {}),
     ...(runDir ? { checkpoint: (point, history) => writeCheckpoint(runDir, parts, point, history) } : {}),
   });
+  if (result.interrupted) await progress.onTrainEnd?.();
   const history = result.epochs.map((logs, epoch) => ({ epoch: epoch + 1, ...kerasFigures(logs, [...names, ["lr", "lr"]]) }) as EpochRecord);
   return {
     model,
