@@ -40,7 +40,7 @@ model B {
 }
 `,
   // Imports the name from a.nn, which has it from its own import.
-  "c.nn": `import { residual } from "./a.nn"
+  "c.nn": `import { resid<|>ual } from "./a.nn"
 model C {
   input x: [4, 4, 2]
   residual(2)
@@ -135,6 +135,13 @@ describe("rename of a block across files", () => {
         [uriOf("c.nn")]: null,
       });
       expectRenamed(renamed(edit, texts), texts);
+      // The same from the name in an import of an import.
+      await client.open(uriOf("c.nn"), texts["c.nn"]!, 2);
+      await client.diagnosticsOf(uriOf("c.nn"));
+      const fromImport = await client.request<WorkspaceEdit>("textDocument/rename", uriOf("c.nn"), marks["c.nn"], {
+        newName: "skip",
+      });
+      expectRenamed(renamed(fromImport, texts), texts);
     } finally {
       expect(await client.close()).toBe(0);
     }
