@@ -2,6 +2,7 @@
  * BENCHMARKS.md from one run's results: the machine and its load, one section per benchmark with medians
  * and ranges, and the targets of issue 5, each a ratio of two figures from this run, met or not.
  */
+import { existsSync, readFileSync } from "node:fs";
 import type { BuildMeasurement } from "./build-worker.js";
 import { num, showSpread, spread, type Spread, type WorkerResult } from "./lib.js";
 import { benchModels, modelNames, type ModelName } from "./models.js";
@@ -168,6 +169,12 @@ function targetSection(r: Results): string[] {
   return lines;
 }
 
+/** bench/notes.md, kept by hand: what each figure means, what was tried, why a target is not met. */
+function notes(): string[] {
+  const file = new URL("notes.md", import.meta.url);
+  return existsSync(file) ? [readFileSync(file, "utf8").trim(), ""] : [];
+}
+
 export function renderReport(r: Results): string {
   const lines = [
     "# Benchmarks",
@@ -202,6 +209,7 @@ export function renderReport(r: Results): string {
     "",
     ...(r.lsp.why ? [`Not measured: ${r.lsp.why}`] : r.lsp.lines.map((l) => `    ${l}`)),
     "",
+    ...notes(),
   ];
   return lines.filter((l, i) => !(l === "" && lines[i - 1] === "")).join("\n");
 }

@@ -46,7 +46,7 @@ async function training(): Promise<Results["training"]> {
       log(`training ${model} with ${framework}`);
       // tfjs's cpu backend needs minutes per step of the text model (see the note in the report).
       const slow = framework === "tfjs-cpu" && model === "text";
-      const limit = quick ? (slow ? 10 : 90) : slow ? 45 : 150;
+      const limit = quick ? (slow ? 10 : 90) : slow ? 45 : 120;
       rows[model][framework] =
         framework === "torch"
           ? noTorch
