@@ -309,6 +309,42 @@ describe("wasm replacement kernels", () => {
     );
   });
 
+  it("ResizeNearestNeighborGrad agrees with the cpu backend", async () => {
+    const resize = fc.record({
+      batch: fc.integer({ min: 1, max: 3 }),
+      depth: fc.integer({ min: 1, max: 4 }),
+      // Not 1: with alignCorners the cpu backend's gradient loops forever over a one-pixel axis.
+      input: fc.tuple(fc.integer({ min: 2, max: 6 }), fc.integer({ min: 2, max: 6 })),
+      output: fc.tuple(fc.integer({ min: 1, max: 13 }), fc.integer({ min: 1, max: 13 })),
+      alignCorners: fc.boolean(),
+      seed: fc.nat(),
+    });
+    await fc.assert(
+      fc.asyncProperty(resize, async (r) => {
+        const inputs = {
+          images: { shape: [r.batch, ...r.input, r.depth], values: r.seed },
+          dy: { shape: [r.batch, ...r.output, r.depth], values: r.seed + 1 },
+        };
+        // The cpu backend's gradient ignores halfPixelCenters (tfjs's layers never set it), so it is not drawn;
+        // it also reads dy at the wrong offset for every image after the first, so it runs one image at a time.
+        const attrs = { alignCorners: r.alignCorners, halfPixelCenters: false };
+        const reference = () => {
+          const all = Array.from(valuesFrom(r.seed + 1, size(inputs.dy.shape)));
+          const image = size(inputs.dy.shape) / r.batch;
+          const one = (n: number) => ({
+            images: { shape: [1, ...r.input, r.depth], values: r.seed },
+            dy: { shape: [1, ...r.output, r.depth], values: all.slice(n * image, (n + 1) * image) },
+          });
+          return Float32Array.from(
+            Array.from({ length: r.batch }, (_, n) => Array.from(runKernel("ResizeNearestNeighborGrad", one(n), attrs))).flat(),
+          );
+        };
+        expect(await disagreement("ResizeNearestNeighborGrad", inputs, attrs, reference)).toBeLessThan(tolerance);
+      }),
+      { seed, numRuns: runs },
+    );
+  });
+
   it("every kernel nnc registers is tested here", () => {
     expect([...wasmKernelNames].sort()).toEqual(
       [
@@ -318,6 +354,7 @@ describe("wasm replacement kernels", () => {
         "DepthwiseConv2dNativeBackpropFilter",
         "DepthwiseConv2dNativeBackpropInput",
         "MaxPoolGrad",
+        "ResizeNearestNeighborGrad",
         "UnsortedSegmentSum",
         "_FusedMatMul",
       ].sort(),

@@ -92,6 +92,7 @@ export function conv2DBackpropFilter({ inputs, backend, attrs = {} }: KernelArgs
   const info = geometry(x.shape as Shape4, filterShape, attrs, false);
   const rows = window(info.inHeight, info.padInfo.top, info.filterHeight, info.dilationHeight, info.outHeight, info.strideHeight);
   const cols = window(info.inWidth, info.padInfo.left, info.filterWidth, info.dilationWidth, info.outWidth, info.strideWidth);
+  if (rows.end <= 0 || cols.end <= 0) return scope.finish(scope.zeros(filterShape));
   // [ci, h, w, b] convolved with [oh, ow, b, co] gives [ci, kh, kw, co].
   const xT = transpose(scope, cropped(scope, x, rows.end, cols.end), [3, 1, 2, 0]);
   const dyT = transpose(scope, dy, [1, 2, 0, 3]);
@@ -216,6 +217,8 @@ export function depthwiseConv2dBackpropFilter({ inputs, backend, attrs = {} }: K
   const info = geometry(x.shape as Shape4, filterShape, attrs, true);
   const rows = window(info.inHeight, info.padInfo.top, info.filterHeight, info.dilationHeight, info.outHeight, info.strideHeight);
   const cols = window(info.inWidth, info.padInfo.left, info.filterWidth, info.dilationWidth, info.outWidth, info.strideWidth);
+  // Every tap reads only padding (an explicit padding wider than the filter): the gradient is zero.
+  if (rows.end <= 0 || cols.end <= 0) return scope.finish(scope.zeros(filterShape));
   const [b, , , channels] = x.shape as Shape4;
   const [kh, kw, , multiplier] = filterShape;
   // One image whose channels are the (batch, channel) pairs, depthwise-convolved with dy as the filter:

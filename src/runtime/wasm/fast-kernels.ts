@@ -3,10 +3,11 @@
  *
  * - BatchMatMul and _FusedMatMul with a transposed operand: the backend's own kernel is about 10x slower
  *   with transposeA or transposeB than an explicit Transpose followed by the untransposed product, and every
- *   dense layer's gradient asks for one;
+ *   dense layer's gradient asks for one (its _FusedMatMul also mishandles a bias on batched products);
  * - MaxPoolGrad: one pass over the pooling windows on the wasm heap, adding dy where each window's first
  *   maximum is (as the cpu backend does);
- * - UnsortedSegmentSum (the gradient of a gather, so of an embedding): missing from the backend.
+ * - UnsortedSegmentSum (the gradient of a gather, so of an embedding): missing from the backend;
+ * - ResizeNearestNeighborGrad (up_sampling2d's gradient): the backend's own is wrong.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
@@ -162,4 +163,45 @@ export function unsortedSegmentSum({ inputs, backend, attrs = {} }: KernelArgs):
     for (let i = 0; i < width; i++) to[target + i] += from[source + i]!;
   }
   return scope.finish(sums);
+}
+
+/**
+ * ResizeNearestNeighborGrad: inputs images, dy; attrs alignCorners, halfPixelCenters. The backend's own
+ * kernel gives wrong gradients (up_sampling2d's); this one adds each dy pixel to the input pixel that the
+ * forward resize copied it from, with the forward's rounding.
+ */
+export function resizeNearestNeighborGrad({ inputs, backend, attrs = {} }: KernelArgs): Info {
+  const scope = new KernelScope(backend as BackendWasm);
+  const images = inputs.images!;
+  const [batch, inHeight, inWidth, depth] = images.shape as [number, number, number, number];
+  const [, outHeight, outWidth] = inputs.dy!.shape as [number, number, number, number];
+  const rowOf = nearestSource(inHeight, outHeight, attrs);
+  const colOf = nearestSource(inWidth, outWidth, attrs);
+  const dx = scope.zeros(images.shape);
+  const to = scope.heap(dx);
+  const from = scope.heap(inputs.dy!);
+  for (let n = 0; n < batch; n++) {
+    for (let r = 0; r < outHeight; r++) {
+      const targetRow = (n * inHeight + rowOf[r]!) * inWidth;
+      for (let c = 0; c < outWidth; c++) {
+        const target = (targetRow + colOf[c]!) * depth;
+        const source = ((n * outHeight + r) * outWidth + c) * depth;
+        for (let d = 0; d < depth; d++) to[target + d] += from[source + d]!;
+      }
+    }
+  }
+  return scope.finish(dx);
+}
+
+/** For each output index of a nearest-neighbour resize along one axis, the input index it copies. */
+function nearestSource(inSize: number, outSize: number, attrs: Attrs): Int32Array {
+  const corners = attrs.alignCorners === true && outSize > 1;
+  const ratio = (corners ? inSize - 1 : inSize) / (corners ? outSize - 1 : outSize);
+  const sources = new Int32Array(outSize);
+  for (let i = 0; i < outSize; i++) {
+    const exact = attrs.halfPixelCenters ? ratio * (i + 0.5) : ratio * i;
+    const nearest = Math.min(inSize - 1, corners ? Math.round(exact) : Math.floor(exact));
+    sources[i] = attrs.halfPixelCenters ? Math.max(0, nearest) : nearest;
+  }
+  return sources;
 }

@@ -10,7 +10,13 @@ import {
   depthwiseConv2dBackpropFilter,
   depthwiseConv2dBackpropInput,
 } from "./conv-gradients.js";
-import { batchMatMul, fusedMatMul, maxPoolGrad, unsortedSegmentSum } from "./fast-kernels.js";
+import {
+  batchMatMul,
+  fusedMatMul,
+  maxPoolGrad,
+  resizeNearestNeighborGrad,
+  unsortedSegmentSum,
+} from "./fast-kernels.js";
 import { rememberOriginal } from "./wasm-ops.js";
 
 const kernels: Record<string, tf.KernelFunc> = {
@@ -22,6 +28,7 @@ const kernels: Record<string, tf.KernelFunc> = {
   _FusedMatMul: fusedMatMul as tf.KernelFunc,
   MaxPoolGrad: maxPoolGrad as tf.KernelFunc,
   UnsortedSegmentSum: unsortedSegmentSum as tf.KernelFunc,
+  ResizeNearestNeighborGrad: resizeNearestNeighborGrad as tf.KernelFunc,
 };
 
 /** The kernel names nnc registers for the wasm backend. */
