@@ -104,38 +104,42 @@ export function maxPoolGrad({ inputs, backend, attrs = {} }: KernelArgs): Info {
     attrs.dimRoundingMode as "floor" | "round" | "ceil" | undefined,
   );
   const dx = scope.zeros(input.shape);
-  const gradient = scope.heap(dx);
-  const x = scope.heap(input);
-  const dy = scope.heap(inputs.dy!);
+  // Typed as what they are (float32): one array type keeps the loops below monomorphic.
+  const gradient = scope.heap(dx) as Float32Array;
+  const x = scope.heap(input) as Float32Array;
+  const dy = scope.heap(inputs.dy!) as Float32Array;
   const { batchSize, inHeight, inWidth, outHeight, outWidth, inChannels: channels } = info;
   const best = new Float32Array(channels);
   const where = new Int32Array(channels);
+  let out = 0;
   for (let n = 0; n < batchSize; n++) {
     for (let oh = 0; oh < outHeight; oh++) {
-      const rowStart = oh * info.strideHeight - info.padInfo.top;
-      const rowEnd = Math.min(inHeight, rowStart + info.filterHeight);
-      for (let ow = 0; ow < outWidth; ow++) {
-        const colStart = ow * info.strideWidth - info.padInfo.left;
-        const colEnd = Math.min(inWidth, colStart + info.filterWidth);
-        best.fill(-Infinity);
-        where.fill(-1);
-        // Visit the window row by row, all channels at once, so the reads are contiguous.
-        for (let h = Math.max(0, rowStart); h < rowEnd; h++) {
-          for (let w = Math.max(0, colStart); w < colEnd; w++) {
+      const rowStart = Math.max(0, oh * info.strideHeight - info.padInfo.top);
+      const rowEnd = Math.min(inHeight, oh * info.strideHeight - info.padInfo.top + info.filterHeight);
+      for (let ow = 0; ow < outWidth; ow++, out += channels) {
+        const colStart = Math.max(0, ow * info.strideWidth - info.padInfo.left);
+        const colEnd = Math.min(inWidth, ow * info.strideWidth - info.padInfo.left + info.filterWidth);
+        if (rowStart >= rowEnd || colStart >= colEnd) continue;
+        // The window's first pixel starts the maxima; the rest are visited row by row, all channels at
+        // once, so the reads are contiguous. A later pixel wins only when strictly greater.
+        const first = ((n * inHeight + rowStart) * inWidth + colStart) * channels;
+        for (let c = 0; c < channels; c++) {
+          best[c] = x[first + c]!;
+          where[c] = first + c;
+        }
+        for (let h = rowStart; h < rowEnd; h++) {
+          for (let w = h === rowStart ? colStart + 1 : colStart; w < colEnd; w++) {
             const pixel = ((n * inHeight + h) * inWidth + w) * channels;
             for (let c = 0; c < channels; c++) {
               const value = x[pixel + c]!;
-              if (value > best[c]! || where[c] === -1) {
+              if (value > best[c]!) {
                 best[c] = value;
                 where[c] = pixel + c;
               }
             }
           }
         }
-        const out = ((n * outHeight + oh) * outWidth + ow) * channels;
-        for (let c = 0; c < channels; c++) {
-          if (where[c]! >= 0) gradient[where[c]!] += dy[out + c]!;
-        }
+        for (let c = 0; c < channels; c++) gradient[where[c]!] += dy[out + c]!;
       }
     }
   }
