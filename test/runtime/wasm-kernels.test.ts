@@ -87,7 +87,9 @@ const convolution = (options: { dilations: boolean; channelsFirst: boolean }) =>
       kernel: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
       extra: fc.tuple(fc.nat(5), fc.nat(5)),
       strides: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
-      dilations: options.dilations ? fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })) : fc.constant([1, 1] as [number, number]),
+      dilations: options.dilations
+        ? fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }))
+        : fc.constant([1, 1] as [number, number]),
       pad: padding,
       channelsFirst: options.channelsFirst ? fc.boolean() : fc.constant(false),
       seed: fc.nat(),
@@ -102,7 +104,8 @@ const convolution = (options: { dilations: boolean; channelsFirst: boolean }) =>
       // An explicit padding lists the axes in the layout's order.
       const explicit = c.channelsFirst ? [[0, 0], [0, 0], rows, cols] : [[0, 0], rows, cols, [0, 0]];
       const pad = typeof c.pad === "string" ? c.pad : (explicit as tf.backend_util.ExplicitPadding);
-      const nhwcPad = typeof c.pad === "string" ? c.pad : ([[0, 0], rows, cols, [0, 0]] as tf.backend_util.ExplicitPadding);
+      const nhwcPad =
+        typeof c.pad === "string" ? c.pad : ([[0, 0], rows, cols, [0, 0]] as tf.backend_util.ExplicitPadding);
       return { ...c, nhwc, pad, nhwcPad };
     });
 
@@ -121,7 +124,7 @@ function withGaps(values: Float32Array, shape: Shape4, dilations: [number, numbe
   for (let i = 0; i < shape[0]; i++) {
     for (let j = 0; j < shape[1]; j++) {
       for (let d = 0; d < depth; d++) {
-        out[((i * dilations[0]) * spread[1] + j * dilations[1]) * depth + d] = values[(i * shape[1] + j) * depth + d]!;
+        out[(i * dilations[0] * spread[1] + j * dilations[1]) * depth + d] = values[(i * shape[1] + j) * depth + d]!;
       }
     }
   }
@@ -182,17 +185,31 @@ describe("wasm convolution gradients", () => {
     await fc.assert(
       fc.asyncProperty(convolution({ dilations: true, channelsFirst: false }), async (c) => {
         const filterShape: Shape4 = [...c.kernel, c.inChannels, c.outChannels];
-        const info = tf.backend_util.computeConv2DInfo(c.nhwc, filterShape, c.strides, c.dilations, c.nhwcPad, undefined, true);
+        const info = tf.backend_util.computeConv2DInfo(
+          c.nhwc,
+          filterShape,
+          c.strides,
+          c.dilations,
+          c.nhwcPad,
+          undefined,
+          true,
+        );
         const inputs = { x: { shape: c.nhwc, values: c.seed }, dy: { shape: info.outShape, values: c.seed + 1 } };
         const attrs = { strides: c.strides, dilations: c.dilations, pad: c.pad, filterShape };
         // The cpu backend ignores dilations in depthwise gradients (tfjs never asks for them): the reference
         // is the gradient of the undilated filter with zeros between its taps, read at the taps.
         const spread = spreadFilterShape(filterShape, c.dilations);
         const reference = () => {
-          const dense = runKernel("DepthwiseConv2dNativeBackpropFilter", inputs, { ...attrs, dilations: [1, 1], filterShape: spread });
+          const dense = runKernel("DepthwiseConv2dNativeBackpropFilter", inputs, {
+            ...attrs,
+            dilations: [1, 1],
+            filterShape: spread,
+          });
           return atTaps(dense, spread, c.dilations);
         };
-        expect(await disagreement("DepthwiseConv2dNativeBackpropFilter", inputs, attrs, reference)).toBeLessThan(tolerance);
+        expect(await disagreement("DepthwiseConv2dNativeBackpropFilter", inputs, attrs, reference)).toBeLessThan(
+          tolerance,
+        );
       }),
       { seed, numRuns: runs },
     );
@@ -202,14 +219,34 @@ describe("wasm convolution gradients", () => {
     await fc.assert(
       fc.asyncProperty(convolution({ dilations: true, channelsFirst: false }), async (c) => {
         const filterShape: Shape4 = [...c.kernel, c.inChannels, c.outChannels];
-        const info = tf.backend_util.computeConv2DInfo(c.nhwc, filterShape, c.strides, c.dilations, c.nhwcPad, undefined, true);
-        const inputs = { dy: { shape: info.outShape, values: c.seed }, filter: { shape: filterShape, values: c.seed + 1 } };
+        const info = tf.backend_util.computeConv2DInfo(
+          c.nhwc,
+          filterShape,
+          c.strides,
+          c.dilations,
+          c.nhwcPad,
+          undefined,
+          true,
+        );
+        const inputs = {
+          dy: { shape: info.outShape, values: c.seed },
+          filter: { shape: filterShape, values: c.seed + 1 },
+        };
         const attrs = { strides: c.strides, dilations: c.dilations, pad: c.pad, inputShape: c.nhwc };
         const spread = spreadFilterShape(filterShape, c.dilations);
-        const spreadFilter = { shape: spread, values: withGaps(valuesFrom(c.seed + 1, size(filterShape)), filterShape, c.dilations) };
+        const spreadFilter = {
+          shape: spread,
+          values: withGaps(valuesFrom(c.seed + 1, size(filterShape)), filterShape, c.dilations),
+        };
         const reference = () =>
-          runKernel("DepthwiseConv2dNativeBackpropInput", { ...inputs, filter: spreadFilter }, { ...attrs, dilations: [1, 1] });
-        expect(await disagreement("DepthwiseConv2dNativeBackpropInput", inputs, attrs, reference)).toBeLessThan(tolerance);
+          runKernel(
+            "DepthwiseConv2dNativeBackpropInput",
+            { ...inputs, filter: spreadFilter },
+            { ...attrs, dilations: [1, 1] },
+          );
+        expect(await disagreement("DepthwiseConv2dNativeBackpropInput", inputs, attrs, reference)).toBeLessThan(
+          tolerance,
+        );
       }),
       { seed, numRuns: runs },
     );
@@ -231,7 +268,10 @@ describe("wasm replacement kernels", () => {
   type Product = typeof product extends fc.Arbitrary<infer T> ? T : never;
   const operands = (p: Product) => ({
     a: { shape: [...p.batch, ...(p.transposeA ? [p.k, p.m] : [p.m, p.k])], values: p.seed },
-    b: { shape: [...(p.shared ? p.batch.map(() => 1) : p.batch), ...(p.transposeB ? [p.n, p.k] : [p.k, p.n])], values: p.seed + 1 },
+    b: {
+      shape: [...(p.shared ? p.batch.map(() => 1) : p.batch), ...(p.transposeB ? [p.n, p.k] : [p.k, p.n])],
+      values: p.seed + 1,
+    },
   });
 
   it("BatchMatMul with and without transposes agrees with the cpu backend", async () => {
@@ -253,7 +293,10 @@ describe("wasm replacement kernels", () => {
     await fc.assert(
       fc.asyncProperty(fused, async ({ p, activation, bias }) => {
         const biasShape = bias === "vector" ? [p.n] : [p.m, 1];
-        const inputs = { ...operands(p), ...(bias === "none" ? {} : { bias: { shape: biasShape, values: p.seed + 2 } }) };
+        const inputs = {
+          ...operands(p),
+          ...(bias === "none" ? {} : { bias: { shape: biasShape, values: p.seed + 2 } }),
+        };
         const attrs = { transposeA: p.transposeA, transposeB: p.transposeB, activation, leakyreluAlpha: 0.2 };
         expect(await disagreement("_FusedMatMul", inputs, attrs)).toBeLessThan(tolerance);
       }),
@@ -274,7 +317,12 @@ describe("wasm replacement kernels", () => {
     await fc.assert(
       fc.asyncProperty(pooling, async (p) => {
         const shape: Shape4 = [p.batch, p.size[0] + p.extra[0], p.size[1] + p.extra[1], p.channels];
-        const values = Array.from(valuesFrom(p.seed, shape.reduce((a, b) => a * b, 1)));
+        const values = Array.from(
+          valuesFrom(
+            p.seed,
+            shape.reduce((a, b) => a * b, 1),
+          ),
+        );
         const output = tf.tidy(() => tf.maxPool(tf.tensor4d(values, shape), p.size, p.strides, p.pad));
         const inputs = {
           dy: { shape: output.shape, values: p.seed + 1 },
@@ -303,7 +351,9 @@ describe("wasm replacement kernels", () => {
           x: { shape: [s.rows, ...s.width], values: s.seed + 1 },
           segmentIds: { shape: [s.rows], dtype: "int32" as const, values: ids },
         };
-        expect(await disagreement("UnsortedSegmentSum", inputs, { numSegments: s.numSegments })).toBeLessThan(tolerance);
+        expect(await disagreement("UnsortedSegmentSum", inputs, { numSegments: s.numSegments })).toBeLessThan(
+          tolerance,
+        );
       }),
       { seed, numRuns: runs },
     );
@@ -336,7 +386,9 @@ describe("wasm replacement kernels", () => {
             dy: { shape: [1, ...r.output, r.depth], values: all.slice(n * image, (n + 1) * image) },
           });
           return Float32Array.from(
-            Array.from({ length: r.batch }, (_, n) => Array.from(runKernel("ResizeNearestNeighborGrad", one(n), attrs))).flat(),
+            Array.from({ length: r.batch }, (_, n) =>
+              Array.from(runKernel("ResizeNearestNeighborGrad", one(n), attrs)),
+            ).flat(),
           );
         };
         expect(await disagreement("ResizeNearestNeighborGrad", inputs, attrs, reference)).toBeLessThan(tolerance);

@@ -22,23 +22,52 @@ const tolerance = 1e-3;
  * gradient is computed too; `random: true` where training draws random numbers.
  */
 const specs: Record<string, { body: string; random?: boolean; batch?: number }> = {
-  dense: { body: "input x: [10]\n dense(8) -> elu() -> leaky_re_lu() -> relu() -> prelu() -> softmax() -> activation(tanh) -> repeat_vector(3) -> permute([2, 1]) -> reshape([24]) -> rescaling(0.5) -> dense(2, activation: sigmoid)" },
-  conv1d: { body: "input x: [12, 3]\n dense(3) -> conv1d(4, 3, strides: 2, padding: same) -> conv1d(2, 3) -> flatten -> dense(2)" },
-  conv2d: { body: "input x: [9, 9, 3]\n conv2d(3, 1) -> conv2d(4, 3, strides: 2, padding: same) -> conv2d(2, [2, 3], padding: same) -> conv2d(3, 2, strides: [2, 1]) -> flatten -> dense(2)" },
-  conv2d_transpose: { body: "input x: [5, 5, 3]\n conv2d(3, 1) -> conv2d_transpose(4, 3, strides: 2, padding: same) -> conv2d_transpose(2, 3) -> conv2d_transpose(2, 2, strides: 3) -> flatten -> dense(2)" },
-  depthwise_conv2d: { body: "input x: [9, 9, 3]\n conv2d(3, 1) -> depthwise_conv2d(3, strides: 2, padding: same, depth_multiplier: 2) -> depthwise_conv2d([2, 3]) -> flatten -> dense(2)" },
-  separable_conv2d: { body: "input x: [9, 9, 3]\n conv2d(3, 1) -> separable_conv2d(4, 3, strides: 2, padding: same) -> separable_conv2d(2, 3, depth_multiplier: 2) -> flatten -> dense(2)" },
-  pooling1d: { body: "input x: [12, 3]\n dense(3) -> max_pooling1d(2) -> average_pooling1d(2, strides: 1, padding: same) -> max_pooling1d(3, strides: 2, padding: same) -> global_max_pooling1d -> dense(2)" },
+  dense: {
+    body: "input x: [10]\n dense(8) -> elu() -> leaky_re_lu() -> relu() -> prelu() -> softmax() -> activation(tanh) -> repeat_vector(3) -> permute([2, 1]) -> reshape([24]) -> rescaling(0.5) -> dense(2, activation: sigmoid)",
+  },
+  conv1d: {
+    body: "input x: [12, 3]\n dense(3) -> conv1d(4, 3, strides: 2, padding: same) -> conv1d(2, 3) -> flatten -> dense(2)",
+  },
+  conv2d: {
+    body: "input x: [9, 9, 3]\n conv2d(3, 1) -> conv2d(4, 3, strides: 2, padding: same) -> conv2d(2, [2, 3], padding: same) -> conv2d(3, 2, strides: [2, 1]) -> flatten -> dense(2)",
+  },
+  conv2d_transpose: {
+    body: "input x: [5, 5, 3]\n conv2d(3, 1) -> conv2d_transpose(4, 3, strides: 2, padding: same) -> conv2d_transpose(2, 3) -> conv2d_transpose(2, 2, strides: 3) -> flatten -> dense(2)",
+  },
+  depthwise_conv2d: {
+    body: "input x: [9, 9, 3]\n conv2d(3, 1) -> depthwise_conv2d(3, strides: 2, padding: same, depth_multiplier: 2) -> depthwise_conv2d([2, 3]) -> flatten -> dense(2)",
+  },
+  separable_conv2d: {
+    body: "input x: [9, 9, 3]\n conv2d(3, 1) -> separable_conv2d(4, 3, strides: 2, padding: same) -> separable_conv2d(2, 3, depth_multiplier: 2) -> flatten -> dense(2)",
+  },
+  pooling1d: {
+    body: "input x: [12, 3]\n dense(3) -> max_pooling1d(2) -> average_pooling1d(2, strides: 1, padding: same) -> max_pooling1d(3, strides: 2, padding: same) -> global_max_pooling1d -> dense(2)",
+  },
   global1d: { body: "input x: [12, 3]\n dense(3) -> global_average_pooling1d -> dense(2)" },
-  pooling2d: { body: "input x: [9, 9, 3]\n conv2d(3, 1) -> max_pooling2d(3, strides: 2, padding: same) -> average_pooling2d(2) -> conv2d(2, 1) -> global_max_pooling2d -> dense(2)" },
-  global2d: { body: "input x: [9, 9, 3]\n conv2d(3, 1) -> average_pooling2d(2, strides: 1, padding: same) -> global_average_pooling2d -> dense(2)" },
+  pooling2d: {
+    body: "input x: [9, 9, 3]\n conv2d(3, 1) -> max_pooling2d(3, strides: 2, padding: same) -> average_pooling2d(2) -> conv2d(2, 1) -> global_max_pooling2d -> dense(2)",
+  },
+  global2d: {
+    body: "input x: [9, 9, 3]\n conv2d(3, 1) -> average_pooling2d(2, strides: 1, padding: same) -> global_average_pooling2d -> dense(2)",
+  },
   // One image: tfjs's cpu backend computes up_sampling2d's gradient wrongly for every image after the first.
-  spatial: { body: "input x: [6, 6, 3]\n conv2d(3, 1) -> up_sampling2d(2) -> zero_padding2d(1) -> cropping2d(2) -> conv2d(2, 1) -> flatten -> dense(2)", batch: 1 },
-  bilinear: { body: "input x: [6, 6, 3]\n conv2d(3, 1) -> up_sampling2d(2, interpolation: bilinear) -> conv2d(2, 1) -> flatten -> dense(2)" },
-  normalization: { body: "input x: [6, 6, 3]\n conv2d(3, 1) -> batch_normalization() -> layer_normalization() -> conv2d(2, 1) -> flatten -> dense(2)" },
+  spatial: {
+    body: "input x: [6, 6, 3]\n conv2d(3, 1) -> up_sampling2d(2) -> zero_padding2d(1) -> cropping2d(2) -> conv2d(2, 1) -> flatten -> dense(2)",
+    batch: 1,
+  },
+  bilinear: {
+    body: "input x: [6, 6, 3]\n conv2d(3, 1) -> up_sampling2d(2, interpolation: bilinear) -> conv2d(2, 1) -> flatten -> dense(2)",
+  },
+  normalization: {
+    body: "input x: [6, 6, 3]\n conv2d(3, 1) -> batch_normalization() -> layer_normalization() -> conv2d(2, 1) -> flatten -> dense(2)",
+  },
   embedding: { body: "input x: [7] int32\n embedding(20, 4) -> flatten -> dense(2)" },
-  recurrent: { body: "input x: [7] int32\n embedding(20, 4) -> simple_rnn(5, return_sequences: true) -> gru(5, return_sequences: true) -> lstm(5) -> dense(2)" },
-  wrappers: { body: "input x: [7, 3]\n dense(3) -> bidirectional(lstm(4, return_sequences: true)) -> time_distributed(dense(3)) -> bidirectional(gru(3)) -> dense(2)" },
+  recurrent: {
+    body: "input x: [7] int32\n embedding(20, 4) -> simple_rnn(5, return_sequences: true) -> gru(5, return_sequences: true) -> lstm(5) -> dense(2)",
+  },
+  wrappers: {
+    body: "input x: [7, 3]\n dense(3) -> bidirectional(lstm(4, return_sequences: true)) -> time_distributed(dense(3)) -> bidirectional(gru(3)) -> dense(2)",
+  },
   merge: {
     body: "input a: [6]\n input b: [6]\n c = a -> dense(6)\n d = b -> dense(6)\n s = add(c, d) -> dense(4)\n t = multiply(c, d) -> dense(4)\n o = maximum(s, t)\n p = minimum(s, t)\n n = average(o, p)\n r = dot(s, t, axes: 1)\n concatenate(n, r) -> dense(2)",
   },

@@ -36,12 +36,7 @@ const pair = (value: number | number[] | undefined): Pair =>
  * The forward convolution's geometry in NHWC: sizes, strides, dilations and the padding each side (explicit
  * paddings are written in the layout's axis order, so an NCHW one is reordered).
  */
-function geometry(
-  xShape: Shape4,
-  filterShape: Shape4,
-  attrs: Attrs,
-  depthwise: boolean,
-): tf.backend_util.Conv2DInfo {
+function geometry(xShape: Shape4, filterShape: Shape4, attrs: Attrs, depthwise: boolean): tf.backend_util.Conv2DInfo {
   const pad = attrs.pad as Pad;
   const nchw = attrs.dataFormat === "NCHW";
   const nhwcPad = Array.isArray(pad) && nchw ? ([pad[0], pad[2], pad[3], pad[1]] as typeof pad) : pad;
@@ -90,8 +85,22 @@ export function conv2DBackpropFilter({ inputs, backend, attrs = {} }: KernelArgs
   const dy = nchw ? transpose(scope, inputs.dy!, toNhwc) : inputs.dy!;
   const filterShape = attrs.filterShape as Shape4;
   const info = geometry(x.shape as Shape4, filterShape, attrs, false);
-  const rows = window(info.inHeight, info.padInfo.top, info.filterHeight, info.dilationHeight, info.outHeight, info.strideHeight);
-  const cols = window(info.inWidth, info.padInfo.left, info.filterWidth, info.dilationWidth, info.outWidth, info.strideWidth);
+  const rows = window(
+    info.inHeight,
+    info.padInfo.top,
+    info.filterHeight,
+    info.dilationHeight,
+    info.outHeight,
+    info.strideHeight,
+  );
+  const cols = window(
+    info.inWidth,
+    info.padInfo.left,
+    info.filterWidth,
+    info.dilationWidth,
+    info.outWidth,
+    info.strideWidth,
+  );
   if (rows.end <= 0 || cols.end <= 0) return scope.finish(scope.zeros(filterShape));
   // [ci, h, w, b] convolved with [oh, ow, b, co] gives [ci, kh, kw, co].
   const xT = transpose(scope, cropped(scope, x, rows.end, cols.end), [3, 1, 2, 0]);
@@ -215,8 +224,22 @@ export function depthwiseConv2dBackpropFilter({ inputs, backend, attrs = {} }: K
   const dy = inputs.dy!;
   const filterShape = attrs.filterShape as Shape4;
   const info = geometry(x.shape as Shape4, filterShape, attrs, true);
-  const rows = window(info.inHeight, info.padInfo.top, info.filterHeight, info.dilationHeight, info.outHeight, info.strideHeight);
-  const cols = window(info.inWidth, info.padInfo.left, info.filterWidth, info.dilationWidth, info.outWidth, info.strideWidth);
+  const rows = window(
+    info.inHeight,
+    info.padInfo.top,
+    info.filterHeight,
+    info.dilationHeight,
+    info.outHeight,
+    info.strideHeight,
+  );
+  const cols = window(
+    info.inWidth,
+    info.padInfo.left,
+    info.filterWidth,
+    info.dilationWidth,
+    info.outWidth,
+    info.strideWidth,
+  );
   // Every tap reads only padding (an explicit padding wider than the filter): the gradient is zero.
   if (rows.end <= 0 || cols.end <= 0) return scope.finish(scope.zeros(filterShape));
   const [b, , , channels] = x.shape as Shape4;
