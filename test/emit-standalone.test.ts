@@ -4,7 +4,7 @@
  * `tsx out.ts` resolves `nnc/runtime` through package.json's "exports", trains examples/iris.nn and prints
  * its final figures.
  */
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,4 +30,8 @@ it("trains examples/iris.nn from a folder with only nnc and tfjs installed", () 
   const loss = Number(/(?:^|, )loss (\d+\.\d{4})/.exec(last.replace(/^Iris: /, ""))![1]);
   // 60 epochs of adam(0.01) on iris: far below the ~1.1 of an untrained three-class softmax.
   expect(loss).toBeLessThan(0.5);
+  expect(last).toMatch(/\baccuracy \d/);
+  // Saved where `nnc train` saves, relative to the working folder.
+  for (const file of ["model.json", "weights.bin", "history.json", "labels.json"])
+    expect(existsSync(join(folder, "runs", "Iris", file)), file).toBe(true);
 });

@@ -32,11 +32,10 @@ const tool = (name: string) => path.join(root, "node_modules/.bin", name);
 async function run(
   command: string,
   args: readonly string[],
+  cwd = root,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await execFileAsync(command, args, {
-      cwd: root,
-    });
+    const { stdout, stderr } = await execFileAsync(command, args, { cwd });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const { code, stdout, stderr } = error as {
@@ -187,12 +186,16 @@ describe("emitted modules", () => {
     expect(history.history).toEqual(run.tfjsHistory.history);
   });
 
-  it("run directly, the module trains and prints the final metrics", async () => {
-    const result = await run(tool("tsx"), [files.get("iris")!]);
+  it("run directly, the module trains, saves under runs/ and prints the final metrics", async () => {
+    // Run in its own folder: it saves to runs/Iris/ there, as `nnc train` would.
+    const file = files.get("iris")!;
+    const result = await run(tool("tsx"), [file], path.dirname(file));
     expect(result.stderr).not.toMatch(/Error/);
     expect(result.stdout).toMatch(
-      /^Iris: (val_)?loss \d+\.\d{4}, .*\bacc \d+\.\d{4}/m,
+      /^Iris: (val_)?loss \d+\.\d{4}, .*\baccuracy \d+\.\d{4}/m,
     );
+    const saved = path.join(path.dirname(file), "runs", "Iris", "model.json");
+    expect(JSON.parse(await readFile(saved, "utf8"))).toHaveProperty("modelTopology");
   });
 });
 

@@ -53,7 +53,7 @@ export async function emitTypeScript(
       ...(trains.length > 0
         ? [
             `import { ${relativeData ? "fileURLToPath, " : ""}pathToFileURL } from "node:url";`,
-            'import { runTraining, type TrainOptions } from "nnc/runtime";',
+            'import { runTraining, saveRun, type TrainOptions } from "nnc/runtime";',
           ]
         : []),
     ].join("\n"),
@@ -141,8 +141,9 @@ function emitBuilder(model: IrModel): string {
 
 /**
  * `trainM(options?)`: `runTraining` with `buildM` and the train block, the call `nnc train` makes. Options
- * (`epochs`, `output`, `runDir` for checkpoints, `resume`, `signal`) are those of `nnc/runtime`'s
- * `TrainOptions`; without any it trains as the block says, printing progress, and returns tfjs's History.
+ * (`epochs`, `output`, `runDir`, `resume`, `signal`) are those of `nnc/runtime`'s `TrainOptions`; without any
+ * it trains as the block says, printing progress, and returns tfjs's History. With a `runDir` it also saves
+ * the trained model there, as `nnc train` does (model.json, weights.bin, history.json, labels.json, ...).
  */
 function emitTrainer(
   train: IrTrain,
@@ -170,6 +171,7 @@ function emitTrainer(
     `/** Builds ${train.model} and trains it on ${train.data.name} data as \`nnc train\` does; returns the history. */`,
     `export async function ${name}(options: TrainOptions = {}): Promise<tf.History> {`,
     `const run = await runTraining(${builderName(train.model)}, ${printValue(settings)}, options);`,
+    "if (options.runDir !== undefined) await saveRun(options.runDir, run, run.written);",
     "return run.tfjsHistory;",
     "}",
   ].join("\n");
@@ -203,19 +205,22 @@ function printableCall({ name, args }: IrCall): Printable {
   return { name, args };
 }
 
-/** Run directly (`npx tsx model.ts`), the module trains every model that has a train block. */
+/**
+ * Run directly (`npx tsx model.ts`), the module trains every model that has a train block and saves it under
+ * `runs/<model>/`, as `nnc train` does.
+ */
 function emitMain(trains: readonly { train: IrTrain; name: string }[]): string {
   return [
-    "/** Prints the last epoch's value of each loss and metric. */",
+    "/** Prints the last epoch's value of each loss and metric, under Keras's names (`accuracy`, not `acc`). */",
     "function printFinalMetrics(model: string, history: tf.History): void {",
-    "const last = Object.entries(history.history).map(([name, values]) => `${name} ${Number(values[values.length - 1]).toFixed(4)}`);",
+    "const last = Object.entries(history.history).map(([name, values]) => `${name.replace(/^(val_)?acc$/, \"$1accuracy\")} ${Number(values[values.length - 1]).toFixed(4)}`);",
     'console.log(`${model}: ${last.join(", ")}`);',
     "}",
     "",
     "if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {",
     ...trains.map(
       ({ train, name }) =>
-        `printFinalMetrics(${JSON.stringify(train.model)}, await ${name}());`,
+        `printFinalMetrics(${JSON.stringify(train.model)}, await ${name}({ runDir: ${JSON.stringify(`runs/${train.model}`)} }));`,
     ),
     "}",
   ].join("\n");
