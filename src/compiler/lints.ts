@@ -11,6 +11,7 @@ import type { Span } from "./ast.js";
 import { diagnostic, uniqueDiagnostics, type Diagnostic, type Location } from "./diagnostics.js";
 import { formatNnShape, type IrLayer, type IrModel, type IrProgram, type IrTrain, type JsonValue, type Shape, type TfjsLayer } from "./ir.js";
 import { messages } from "./messages.js";
+import { groupThousands } from "./summary.js";
 import { losses } from "./train-options.js";
 
 /** Every lint code: the NN5xxx codes of the catalogue. */
@@ -124,7 +125,7 @@ function lintModel(graph: Graph): Diagnostic[] {
     const params = layer.params.trainable + layer.params.nonTrainable;
     if (layer.kind === "dense" && producer?.kind === "flatten" && params > largeDenseParams) {
       out.push(
-        diagnostic("NN5007", at, { params: params.toLocaleString("en-US") }, {
+        diagnostic("NN5007", at, { params: groupThousands(params) }, {
           hint: "reduce the feature map first (pooling or strides), or use global_average_pooling2d() instead of flatten()",
         }),
       );

@@ -78,7 +78,13 @@ export function summarize(model: IrModel): ModelSummary {
   };
 }
 
-const thousands = new Intl.NumberFormat("en-US");
+/**
+ * `1234567` -> `1,234,567`, as Keras prints counts. Not with Intl.NumberFormat: setting up ICU's formatter
+ * takes tens of milliseconds, a good part of what `nnc check` may take from start to exit.
+ */
+export function groupThousands(n: number): string {
+  return Number.isSafeInteger(n) ? String(n).replace(/\B(?=(\d{3})+$)/g, ",") : String(n);
+}
 
 /** `136.04 KB`: bytes in binary units, as Keras prints them. */
 function formatBytes(bytes: number): string {
@@ -94,7 +100,7 @@ function formatBytes(bytes: number): string {
 
 /** `34,826 (136.04 KB)`: the count and its size as float32 weights. */
 function paramsWithBytes(count: number): string {
-  return `${thousands.format(count)} (${formatBytes(count * bytesPerParam)})`;
+  return `${groupThousands(count)} (${formatBytes(count * bytesPerParam)})`;
 }
 
 /** `12.3M`: a MAC count in a table cell; `?` when unknown. */
@@ -121,7 +127,7 @@ export function formatSummary(summary: ModelSummary): string {
     ...summary.layers.map((l) => [
       `${l.name} (${l.kind})`,
       Array.isArray(l.outputShape[0]) ? (l.outputShape as JsonShape[]).map(shapeText).join(", ") : shapeText(l.outputShape as JsonShape),
-      thousands.format(l.params),
+      groupThousands(l.params),
       l.bytes === 0 ? "" : formatBytes(l.bytes),
       compactCount(l.macs),
       ...(sequential ? [] : [l.inputs.join(", ")]),
@@ -142,7 +148,7 @@ export function formatSummary(summary: ModelSummary): string {
     ` Total params: ${paramsWithBytes(summary.totalParams)}`,
     ` Trainable params: ${paramsWithBytes(summary.trainableParams)}`,
     ` Non-trainable params: ${paramsWithBytes(summary.nonTrainableParams)}`,
-    ` MACs per sample: ${summary.macs === null ? "unknown (a size is not fixed)" : `${thousands.format(summary.macs)} (${compactCount(summary.macs)})`}`,
+    ` MACs per sample: ${summary.macs === null ? "unknown (a size is not fixed)" : `${groupThousands(summary.macs)} (${compactCount(summary.macs)})`}`,
   ].join("\n");
 }
 
