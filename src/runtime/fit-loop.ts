@@ -101,6 +101,7 @@ export async function trainLoop(model: tf.LayersModel, data: TrainingBatches, op
       seen += positions.length;
       point = { ...point, step: step + 1, random: random.state, sums: { ...sums }, seen };
       for (const callback of callbacks) await callback.onBatchEnd(step, logs);
+      await yieldNow();
       if (stopping() && step + 1 < steps) {
         await options.checkpoint?.(point, records);
         return { history, epochs: records, interrupted: point };
@@ -117,6 +118,18 @@ export async function trainLoop(model: tf.LayersModel, data: TrainingBatches, op
   }
   for (const callback of callbacks) await callback.onTrainEnd();
   return { history, epochs: records, interrupted: null };
+}
+
+let lastYield = 0;
+
+/**
+ * Lets the event loop run, at most every 50 ms: a step's promises resolve without it, so without this a
+ * Ctrl-C would be seen only at the next file write, the end of the epoch.
+ */
+async function yieldNow(): Promise<void> {
+  if (performance.now() - lastYield < 50) return;
+  await new Promise((resolve) => setImmediate(resolve));
+  lastYield = performance.now();
 }
 
 /** `val_` figures over the validation rows, in batches, averaged over examples as `fit` does. */
