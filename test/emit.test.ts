@@ -75,6 +75,35 @@ describe("emitTypeScript goldens", () => {
   });
 });
 
+describe("emitTypeScript goldens of examples/", () => {
+  const examples = path.join(root, "examples");
+  const goldens = path.join(fixtures, "examples");
+  const names = readdirSync(examples)
+    .filter((file) => file.endsWith(".nn"))
+    .map((file) => file.replace(/\.nn$/, ""));
+  const outFile = (name: string) => path.join(goldens, `${name}.out.ts`);
+
+  it.each(names)("%s", async (name) => {
+    const { program, diagnostics } = checkFile(path.join(examples, `${name}.nn`));
+    expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    await expect(
+      await emitTypeScript(program!, { outFile: outFile(name) }),
+    ).toMatchFileSnapshot(outFile(name));
+  });
+
+  it("type-check with tsc --strict and are formatted as prettier --check wants", async () => {
+    const files = names.map(outFile);
+    const tsc = await run(tool("tsc"), [
+      "--strict", "--noEmit", "--module", "nodenext", "--target", "es2022", "--types", "node", "--skipLibCheck",
+      ...files,
+    ]);
+    expect(tsc.stdout).toBe("");
+    expect(tsc.code).toBe(0);
+    const prettier = await run(tool("prettier"), ["--check", "--no-config", "--ignore-path", "", ...files]);
+    expect(prettier.code, prettier.stderr).toBe(0);
+  });
+});
+
 /** What tfjs reports for a layer's output: the batch axis first, symbolic and unknown sizes as null. */
 function tfjsShape(shape: Shape): (number | null)[] {
   return [null, ...shape.map((dim) => (typeof dim === "number" ? dim : null))];
