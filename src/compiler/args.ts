@@ -47,7 +47,9 @@ function validatorFor(schema: SchemaObject): ValidateFunction {
     const text = JSON.stringify(schema);
     validate = compiledByText.get(text);
     if (!validate) {
-      validate = (ajv ??= createAjv()).compile(schema);
+      // Schemas made at run time are blocks' (written by nnc, not by users): checking them against the JSON
+      // Schema meta-schema would compile that first, a good part of `nnc check`'s start (tests check them).
+      validate = (ajv ??= createAjv({ validateSchema: false })).compile(schema);
       compiledByText.set(text, validate);
     }
     compiled.set(schema, validate);
