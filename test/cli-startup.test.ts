@@ -70,7 +70,16 @@ describe("start-up", () => {
     expect(result.loaded).toEqual(["prettier"]);
   });
 
-  it.each(["check examples/iris.nn", "summary examples/iris.nn", "--help", "check --help", "compile --help", "train --help"])(
+  it.each([
+    "check examples/iris.nn",
+    "summary examples/iris.nn",
+    "--help",
+    "check --help",
+    "compile --help",
+    "train --help",
+    "evaluate --help",
+    "predict --help",
+  ])(
     "nnc %s loads neither tfjs nor prettier",
     (command) => {
       const result = probed([nnc, ...command.split(" ")]);
