@@ -49,7 +49,7 @@ export async function emitTypeScript(
   const sections = [
     header(program, options.outFile),
     [
-      'import * as tf from "@tensorflow/tfjs";',
+      `import * as tf from "${tfjsPackage}";`,
       ...(trains.length > 0
         ? [
             `import { ${relativeData ? "fileURLToPath, " : ""}pathToFileURL } from "node:url";`,
@@ -65,6 +65,12 @@ export async function emitTypeScript(
   const prettier = await import("prettier");
   return prettier.format(sections.join("\n\n"), { parser: "typescript" });
 }
+
+/**
+ * The package the emitted module imports. The compiler only prints its name: it never loads tfjs itself
+ * (test/cli-startup.test.ts checks that `nnc compile` does not).
+ */
+const tfjsPackage = "@tensorflow/tfjs";
 
 function header(program: IrProgram, outFile: string | undefined): string {
   const spec = outFile

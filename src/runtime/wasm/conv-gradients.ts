@@ -61,6 +61,14 @@ function window(size: number, pad: number, filter: number, dilation: number, out
   return { end, before: pad, after: extent - pad - end };
 }
 
+/** The rows and the columns of x the filter gradient's convolution reads (see `window`). */
+function windows(info: tf.backend_util.Conv2DInfo) {
+  return {
+    rows: window(info.inHeight, info.padInfo.top, info.filterHeight, info.dilationHeight, info.outHeight, info.strideHeight),
+    cols: window(info.inWidth, info.padInfo.left, info.filterWidth, info.dilationWidth, info.outWidth, info.strideWidth),
+  };
+}
+
 /** x cut to the rows and columns the forward convolution read (a 'valid' one may skip the last ones). */
 function cropped(scope: KernelScope, x: Info, height: number, width: number): Info {
   const [b, h, w, c] = x.shape as Shape4;
@@ -85,22 +93,7 @@ export function conv2DBackpropFilter({ inputs, backend, attrs = {} }: KernelArgs
   const dy = nchw ? transpose(scope, inputs.dy!, toNhwc) : inputs.dy!;
   const filterShape = attrs.filterShape as Shape4;
   const info = geometry(x.shape as Shape4, filterShape, attrs, false);
-  const rows = window(
-    info.inHeight,
-    info.padInfo.top,
-    info.filterHeight,
-    info.dilationHeight,
-    info.outHeight,
-    info.strideHeight,
-  );
-  const cols = window(
-    info.inWidth,
-    info.padInfo.left,
-    info.filterWidth,
-    info.dilationWidth,
-    info.outWidth,
-    info.strideWidth,
-  );
+  const { rows, cols } = windows(info);
   if (rows.end <= 0 || cols.end <= 0) return scope.finish(scope.zeros(filterShape));
   // [ci, h, w, b] convolved with [oh, ow, b, co] gives [ci, kh, kw, co].
   const xT = transpose(scope, cropped(scope, x, rows.end, cols.end), [3, 1, 2, 0]);
@@ -224,22 +217,7 @@ export function depthwiseConv2dBackpropFilter({ inputs, backend, attrs = {} }: K
   const dy = inputs.dy!;
   const filterShape = attrs.filterShape as Shape4;
   const info = geometry(x.shape as Shape4, filterShape, attrs, true);
-  const rows = window(
-    info.inHeight,
-    info.padInfo.top,
-    info.filterHeight,
-    info.dilationHeight,
-    info.outHeight,
-    info.strideHeight,
-  );
-  const cols = window(
-    info.inWidth,
-    info.padInfo.left,
-    info.filterWidth,
-    info.dilationWidth,
-    info.outWidth,
-    info.strideWidth,
-  );
+  const { rows, cols } = windows(info);
   // Every tap reads only padding (an explicit padding wider than the filter): the gradient is zero.
   if (rows.end <= 0 || cols.end <= 0) return scope.finish(scope.zeros(filterShape));
   const [b, , , channels] = x.shape as Shape4;
