@@ -25,7 +25,8 @@ import { dataSources } from "./train-options.js";
 export interface EmitOptions {
   /**
    * Where the module will be written. Data paths are then emitted relative to it (so the module keeps working
-   * when it is moved together with its data) and the header names the spec relative to it. Without it, data
+   * when it is moved together with its data), unless they share no folder with it but the root (system data such
+   * as `/usr/share/datasets/...` stays absolute), and the header names the spec relative to it. Without it, data
    * paths stay absolute: nobody knows where printed code will end up.
    */
   readonly outFile?: string;
@@ -42,7 +43,8 @@ export async function emitTypeScript(
     name: trainerNames.claim(trainerName(train.model)),
   }));
   const relativeData =
-    options.outFile !== undefined && program.trains.length > 0;
+    options.outFile !== undefined &&
+    printsRelativePaths(program, options.outFile);
   const trainers = trains.map(({ train, name }) =>
     emitTrainer(train, name, options.outFile),
   );
@@ -191,19 +193,59 @@ function emitTrainer(
 function printDataSource(data: IrCall, outFile: string | undefined): string {
   const args: Record<string, Printable> = { ...data.args };
   for (const key of dataSources[data.name]!.paths) {
-    const file = data.args[key];
-    if (outFile === undefined || typeof file !== "string") continue;
-    const relative = path
-      .relative(path.dirname(outFile), file)
-      .split(path.sep)
-      .map(encodeURIComponent)
-      .join("/");
-    const url = relative.startsWith("../") ? relative : `./${relative}`;
+    const url = moduleRelativeUrl(data.args[key], outFile);
+    if (url === undefined) continue;
     args[key] = code(
       `fileURLToPath(new URL(${JSON.stringify(url)}, import.meta.url))`,
     );
   }
   return printValue({ name: data.name, args });
+}
+
+/** Whether any data source of the program is printed relative to the module (and needs `fileURLToPath`). */
+function printsRelativePaths(program: IrProgram, outFile: string): boolean {
+  return program.trains.some((train) =>
+    [train.data, train.validation].some(
+      (data) =>
+        data != null &&
+        dataSources[data.name]!.paths.some(
+          (key) => moduleRelativeUrl(data.args[key], outFile) !== undefined,
+        ),
+    ),
+  );
+}
+
+/**
+ * A data file's path as a URL relative to the module, or undefined when it stays as written: without an output
+ * file, or when the file shares no folder with the module but the root.
+ */
+function moduleRelativeUrl(
+  file: unknown,
+  outFile: string | undefined,
+): string | undefined {
+  if (
+    outFile === undefined ||
+    typeof file !== "string" ||
+    sharesOnlyTheRoot(path.dirname(outFile), file)
+  )
+    return undefined;
+  const relative = path
+    .relative(path.dirname(outFile), file)
+    .split(path.sep)
+    .map(encodeURIComponent)
+    .join("/");
+  return relative.startsWith("../") ? relative : `./${relative}`;
+}
+
+/**
+ * True when two absolute paths have no common folder but the root (`/usr/share/...` beside `/home/me/...`).
+ * Such data is a system location, not something that moves with the module: it stays absolute, and the printed
+ * path does not depend on how deep the module happens to sit.
+ */
+function sharesOnlyTheRoot(from: string, to: string): boolean {
+  const [fromTop] = path.relative(path.parse(from).root, from).split(path.sep);
+  const [toTop] = path.relative(path.parse(to).root, to).split(path.sep);
+  return path.parse(from).root !== path.parse(to).root || fromTop !== toTop;
 }
 
 /** An `IrCall` as `printValue` takes it: the same fields, as a plain object. */
@@ -219,7 +261,7 @@ function emitMain(trains: readonly { train: IrTrain; name: string }[]): string {
   return [
     "/** Prints the last epoch's value of each loss and metric, under Keras's names (`accuracy`, not `acc`). */",
     "function printFinalMetrics(model: string, history: tf.History): void {",
-    "const last = Object.entries(history.history).map(([name, values]) => `${name.replace(/^(val_)?acc$/, \"$1accuracy\")} ${Number(values[values.length - 1]).toFixed(4)}`);",
+    'const last = Object.entries(history.history).map(([name, values]) => `${name.replace(/^(val_)?acc$/, "$1accuracy")} ${Number(values[values.length - 1]).toFixed(4)}`);',
     'console.log(`${model}: ${last.join(", ")}`);',
     "}",
     "",
