@@ -1,10 +1,68 @@
 #!/usr/bin/env node
-// The nnc command, bundled into dist/cli/ by scripts/build.mjs (`npm run build`, which `npm install` runs).
-try {
-  await import("../dist/cli/main.js");
-} catch (error) {
+/**
+ * The nnc command: runs the bundle that scripts/build.mjs makes (dist/cli/nnc.cjs, from src/cli/main.ts).
+ *
+ * CommonJS (bin/package.json says so), so Node never starts its ES module loader, and the bundle is compiled
+ * with a V8 code cache: V8 then neither parses the bundle nor compiles the functions that the run which wrote
+ * the cache used. The cache is written when there is none or V8 rejects it (another Node version, other V8
+ * flags): after the command, at exit, to a temporary file renamed into place. Its name carries the bundle's
+ * inode, so a cache written by a process that read an older bundle is never taken for the new one's (V8 itself
+ * checks only the source's length). Without a writable dist/ nnc runs as well, only without the cache.
+ */
+"use strict";
+const { closeSync, fstatSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } = require("node:fs");
+const Module = require("node:module");
+const { join } = require("node:path");
+const vm = require("node:vm");
+
+const bundle = join(__dirname, "..", "dist", "cli", "nnc.cjs");
+
+function load() {
+  const fd = openSync(bundle, "r");
+  let source;
+  let cacheFile;
+  try {
+    source = readFileSync(fd, "utf8");
+    cacheFile = `${bundle}.${fstatSync(fd).ino}.cache`;
+  } finally {
+    closeSync(fd);
+  }
+  let cachedData;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    // No cache yet: this run writes it.
+  }
+  const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData });
+  if (cachedData === undefined || script.cachedDataRejected) {
+    process.once("exit", () => writeCache(script, cacheFile));
+  }
+  const module = { exports: {} };
+  const wrapper = script.runInThisContext();
+  wrapper.call(module.exports, module.exports, Module.createRequire(bundle), module, bundle, join(bundle, ".."));
+  return module.exports;
+}
+
+function writeCache(script, cacheFile) {
+  const temporary = `${cacheFile}.${process.pid}`;
+  try {
+    writeFileSync(temporary, script.createCachedData());
+    renameSync(temporary, cacheFile);
+  } catch {
+    // A read-only install: nnc starts a little slower, nothing else changes.
+    rmSync(temporary, { force: true });
+  }
+}
+
+function internalError(error) {
   // An internal error (a user's mistake is a diagnostic): its stack trace, pointing into src/.
-  const { sourceMappedStack } = await import("./source-mapped-stack.js");
+  const { sourceMappedStack } = require("./source-mapped-stack.js");
   process.stderr.write(`${sourceMappedStack(error)}\n`);
   process.exitCode = 1;
+}
+
+try {
+  load().main(process.argv).catch(internalError);
+} catch (error) {
+  internalError(error);
 }

@@ -1,12 +1,13 @@
 /**
- * An error's stack trace with the frames in the bundle (dist/cli) mapped back to src/ through the bundle's
- * source maps. bin/nnc.js uses it for internal errors only: Node's own source-map support would read every
- * chunk's map at each start.
+ * An error's stack trace with the frames in the bundle (dist/cli/nnc.cjs) mapped back to src/ through the
+ * bundle's source map. bin/nnc.js uses it for internal errors only: Node's own source-map support would read
+ * the map at each start.
  */
-import { readFileSync } from "node:fs";
-import { SourceMap } from "node:module";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+"use strict";
+const { readFileSync } = require("node:fs");
+const { SourceMap } = require("node:module");
+const { dirname, resolve } = require("node:path");
+const { fileURLToPath } = require("node:url");
 
 /** @type {Map<string, SourceMap | null>} */
 const maps = new Map();
@@ -26,13 +27,15 @@ function sourceMapOf(file) {
 }
 
 /** @param {unknown} error */
-export function sourceMappedStack(error) {
+function sourceMappedStack(error) {
   const stack = error instanceof Error ? (error.stack ?? String(error)) : String(error);
-  return stack.replace(/(file:\/\/[^\s()]*\/dist\/cli\/[^\s():]+\.js):(\d+):(\d+)/g, (frame, url, line, column) => {
-    const file = fileURLToPath(url);
+  return stack.replace(/((?:file:\/\/)?[^\s()]*\/dist\/cli\/[^\s():]+\.c?js):(\d+):(\d+)/g, (frame, at, line, column) => {
+    const file = at.startsWith("file://") ? fileURLToPath(at) : at;
     const entry = sourceMapOf(file)?.findEntry(Number(line) - 1, Number(column) - 1);
     if (!entry?.originalSource) return frame;
     const source = resolve(dirname(file), entry.originalSource.replace(/^file:\/\//, ""));
     return `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
   });
 }
+
+module.exports = { sourceMappedStack };

@@ -2,12 +2,28 @@
  * Every token of the `.nn` language, in the order the lexer tries them.
  *
  * Keywords are declared before `Identifier` and use `longer_alt: Identifier`, so `models` or `input_dim`
- * lex as identifiers, not as a keyword followed by letters. Layer kinds, activations and dtypes are plain
+ * lex as identifiers, not as a keyword followed by letters. Each pattern that is a regular expression says
+ * which characters it starts with and whether it can span lines: Chevrotain would otherwise work both out by
+ * parsing the expression, a good part of the lexer's construction at each start (test/grammar.test.ts
+ * checks the hints against the patterns). Layer kinds, activations and dtypes are plain
  * identifiers: adding one never touches the grammar.
  */
-import { Lexer, createToken, type ILexingResult, type TokenType } from "chevrotain";
+import {
+  Lexer,
+  createToken,
+  type ILexingResult,
+  type TokenType,
+} from "chevrotain";
 
-export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: "a name" });
+export const Identifier = createToken({
+  name: "Identifier",
+  pattern: /[A-Za-z_][A-Za-z0-9_]*/,
+  label: "a name",
+  start_chars_hint: [
+    ..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_",
+  ],
+  line_breaks: false,
+});
 
 function keyword(word: string): TokenType {
   return createToken({
@@ -16,6 +32,11 @@ function keyword(word: string): TokenType {
     longer_alt: Identifier,
     label: `'${word}'`,
   });
+}
+
+/** A token spelled one way, named in messages by its spelling in quotes. */
+function punctuation(name: string, text: string): TokenType {
+  return createToken({ name, pattern: text, label: `'${text}'` });
 }
 
 export const Model = keyword("model");
@@ -30,12 +51,25 @@ export const Repeat = keyword("repeat");
 export const True = keyword("true");
 export const False = keyword("false");
 
-export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED });
-export const LineComment = createToken({ name: "LineComment", pattern: /\/\/[^\n\r]*/, group: "comments" });
+export const WhiteSpace = createToken({
+  name: "WhiteSpace",
+  pattern: /[ \t\r\n]+/,
+  group: Lexer.SKIPPED,
+  start_chars_hint: [" ", "\t", "\r", "\n"],
+  line_breaks: true,
+});
+export const LineComment = createToken({
+  name: "LineComment",
+  pattern: /\/\/[^\n\r]*/,
+  group: "comments",
+  start_chars_hint: ["/"],
+  line_breaks: false,
+});
 export const BlockComment = createToken({
   name: "BlockComment",
   pattern: /\/\*[\s\S]*?\*\//,
   group: "comments",
+  start_chars_hint: ["/"],
   line_breaks: true,
 });
 
@@ -44,44 +78,41 @@ export const NumberLiteral = createToken({
   name: "NumberLiteral",
   pattern: /(?:\d[\d_]*(?:\.\d[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?/,
   label: "a number",
+  start_chars_hint: [..."0123456789."],
+  line_breaks: false,
 });
 export const StringLiteral = createToken({
   name: "StringLiteral",
   pattern: /"(?:[^"\\\n\r]|\\.)*"/,
   label: "a string",
+  start_chars_hint: ['"'],
+  line_breaks: false,
 });
 
-export const Arrow = createToken({ name: "Arrow", pattern: "->", label: "'->'" });
-export const LBrace = createToken({ name: "LBrace", pattern: "{", label: "'{'" });
-export const RBrace = createToken({ name: "RBrace", pattern: "}", label: "'}'" });
-export const LParen = createToken({ name: "LParen", pattern: "(", label: "'('" });
-export const RParen = createToken({ name: "RParen", pattern: ")", label: "')'" });
-export const LBracket = createToken({ name: "LBracket", pattern: "[", label: "'['" });
-export const RBracket = createToken({ name: "RBracket", pattern: "]", label: "']'" });
-export const Comma = createToken({ name: "Comma", pattern: ",", label: "','" });
-export const Colon = createToken({ name: "Colon", pattern: ":", label: "':'" });
-export const Semicolon = createToken({ name: "Semicolon", pattern: ";", label: "';'" });
-export const Equals = createToken({ name: "Equals", pattern: "=", label: "'='" });
+export const Arrow = punctuation("Arrow", "->");
+export const LBrace = punctuation("LBrace", "{");
+export const RBrace = punctuation("RBrace", "}");
+export const LParen = punctuation("LParen", "(");
+export const RParen = punctuation("RParen", ")");
+export const LBracket = punctuation("LBracket", "[");
+export const RBracket = punctuation("RBracket", "]");
+export const Comma = punctuation("Comma", ",");
+export const Colon = punctuation("Colon", ":");
+export const Semicolon = punctuation("Semicolon", ";");
+export const Equals = punctuation("Equals", "=");
 /** Comparisons, for `assert params < 5_000_000`; two-character ones are tried before `<`, `>` and `=`. */
-export const EqualEqual = createToken({ name: "EqualEqual", pattern: "==", label: "'=='" });
-export const LessEqual = createToken({ name: "LessEqual", pattern: "<=", label: "'<='" });
-export const GreaterEqual = createToken({ name: "GreaterEqual", pattern: ">=", label: "'>='" });
-export const Less = createToken({ name: "Less", pattern: "<", label: "'<'" });
-export const Greater = createToken({ name: "Greater", pattern: ">", label: "'>'" });
-export const Question = createToken({ name: "Question", pattern: "?", label: "'?'" });
-export const Plus = createToken({ name: "Plus", pattern: "+", label: "'+'" });
-export const Minus = createToken({ name: "Minus", pattern: "-", label: "'-'" });
-export const Star = createToken({ name: "Star", pattern: "*", label: "'*'" });
-export const Slash = createToken({ name: "Slash", pattern: "/", label: "'/'" });
+export const EqualEqual = punctuation("EqualEqual", "==");
+export const LessEqual = punctuation("LessEqual", "<=");
+export const GreaterEqual = punctuation("GreaterEqual", ">=");
+export const Less = punctuation("Less", "<");
+export const Greater = punctuation("Greater", ">");
+export const Question = punctuation("Question", "?");
+export const Plus = punctuation("Plus", "+");
+export const Minus = punctuation("Minus", "-");
+export const Star = punctuation("Star", "*");
+export const Slash = punctuation("Slash", "/");
 
-/** Priority order: comments before `/`, `->` before `-`, `==` before `=`, keywords before identifiers. */
-export const allTokens: TokenType[] = [
-  WhiteSpace,
-  LineComment,
-  BlockComment,
-  Arrow,
-  NumberLiteral,
-  StringLiteral,
+const keywordTokens = [
   Model,
   Block,
   Train,
@@ -93,6 +124,17 @@ export const allTokens: TokenType[] = [
   Repeat,
   True,
   False,
+];
+
+/** Priority order: comments before `/`, `->` before `-`, `==` before `=`, keywords before identifiers. */
+export const allTokens: TokenType[] = [
+  WhiteSpace,
+  LineComment,
+  BlockComment,
+  Arrow,
+  NumberLiteral,
+  StringLiteral,
+  ...keywordTokens,
   Identifier,
   LBrace,
   RBrace,
@@ -116,31 +158,26 @@ export const allTokens: TokenType[] = [
   Slash,
 ];
 
-export const keywords: readonly string[] = [
-  "model",
-  "block",
-  "train",
-  "input",
-  "output",
-  "return",
-  "import",
-  "from",
-  "repeat",
-  "true",
-  "false",
-];
+export const keywords: readonly string[] = keywordTokens.map(
+  (token) => token.PATTERN as string,
+);
 
 /**
  * `validate` runs Chevrotain's checks of the token definitions; test/grammar.test.ts runs them, and the lexer
  * nnc uses skips them to start faster.
  */
 export function createLexer(options: { validate?: boolean } = {}): Lexer {
-  return new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: true, skipValidations: !options.validate });
+  return new Lexer(allTokens, {
+    positionTracking: "full",
+    ensureOptimizations: true,
+    skipValidations: !options.validate,
+  });
 }
 
 let shared: Lexer | undefined;
 
 /** The shared lexer, built on first use so that commands that never lex (`nnc --help`) do not pay for it. */
 export const nnLexer = {
-  tokenize: (text: string): ILexingResult => (shared ??= createLexer()).tokenize(text),
+  tokenize: (text: string): ILexingResult =>
+    (shared ??= createLexer()).tokenize(text),
 };

@@ -265,7 +265,7 @@ describe("emitted modules", () => {
 
 describe("nnc compile", () => {
   const nnc = (...args: string[]) =>
-    run(tool("tsx"), [path.join(root, "src/cli/main.ts"), "compile", ...args]);
+    run(process.execPath, [path.join(root, "bin/nnc.js"), "compile", ...args]);
 
   it("writes the module to -o, the same as the emitter gives", async () => {
     const dir = await mkdtemp(path.join(root, ".tmp/compile-"));

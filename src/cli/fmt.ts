@@ -1,7 +1,7 @@
 /**
  * `nnc fmt FILE... [--check]`: rewrites specs in the canonical layout, or lists those that are not in it.
  */
-import { readFile } from "node:fs/promises";
+import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import type { Diagnostic } from "../compiler/diagnostics.js";
@@ -14,7 +14,9 @@ import { fail, printDiagnostics } from "./common.js";
 export function registerFmt(program: Command): void {
   program
     .command("fmt")
-    .description("format specs in place: 2-space indent, one statement per line, comments kept")
+    .description(
+      "format specs in place: 2-space indent, one statement per line, comments kept",
+    )
     .argument("<files...>", ".nn files to format")
     .option("--check", "change nothing; list the files that are not formatted")
     .addHelpText(
@@ -37,7 +39,7 @@ export function registerFmt(program: Command): void {
         const file = path.resolve(name);
         let text: string;
         try {
-          text = await readFile(file, "utf8");
+          text = await fs.readFile(file, "utf8");
         } catch (error) {
           fail(`cannot read ${name}: ${reason(error)}`);
           continue;

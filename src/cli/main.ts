@@ -1,5 +1,6 @@
 /**
- * The `nnc` command. Each subcommand lives in its own file and registers itself here.
+ * The `nnc` command. Each subcommand lives in its own file and registers itself here. bin/nnc.js calls `main`
+ * from the bundle that scripts/build.mjs makes of this file.
  */
 import { Command } from "commander";
 import { registerCheck } from "./check.js";
@@ -14,23 +15,28 @@ import { registerPredict } from "./predict.js";
 import { registerSchedule } from "./schedule.js";
 import { registerTrain } from "./train.js";
 
-const program = new Command();
-program
-  .name("nnc")
-  .description("nnc compiles .nn model specs: checks shapes at compile time, summarises, emits TypeScript, trains.")
-  .version(process.env["npm_package_version"] ?? "0.1.0")
-  .showHelpAfterError("(run nnc --help for usage)");
+/** Runs `nnc` with Node's `process.argv` (the program and script first). */
+export async function main(argv: readonly string[]): Promise<void> {
+  const program = new Command();
+  program
+    .name("nnc")
+    .description(
+      "nnc compiles .nn model specs: checks shapes at compile time, summarises, emits TypeScript, trains.",
+    )
+    .version(process.env["npm_package_version"] ?? "0.1.0")
+    .showHelpAfterError("(run nnc --help for usage)");
 
-registerCheck(program);
-registerSummary(program);
-registerCompile(program);
-registerTrain(program);
-registerEvaluate(program);
-registerPredict(program);
-registerSchedule(program);
-registerPlot(program);
-registerExplain(program);
-registerLsp(program);
-registerFmt(program);
+  registerCheck(program);
+  registerSummary(program);
+  registerCompile(program);
+  registerTrain(program);
+  registerEvaluate(program);
+  registerPredict(program);
+  registerSchedule(program);
+  registerPlot(program);
+  registerExplain(program);
+  registerLsp(program);
+  registerFmt(program);
 
-await program.parseAsync(process.argv);
+  await program.parseAsync([...argv]);
+}

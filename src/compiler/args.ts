@@ -4,7 +4,14 @@
  * against the callee's JSON Schema with ajv; each ajv error is mapped back to the span of the argument (or
  * the list element) it is about.
  */
-import { Ajv, type ErrorObject, type Options, type SchemaObject, type ValidateFunction } from "ajv";
+import { createRequire } from "node:module";
+import type {
+  Ajv,
+  ErrorObject,
+  Options,
+  SchemaObject,
+  ValidateFunction,
+} from "ajv";
 import type * as ast from "./ast.js";
 import { diagnostic, type Diagnostic, type Result } from "./diagnostics.js";
 import { evaluate, type Scope, type SpanMap } from "./evaluate.js";
@@ -23,9 +30,19 @@ export interface Callable {
 
 export type ArgValues = { [name: string]: JsonValue };
 
-/** ajv as argument checking uses it; scripts/build.mjs compiles schemas ahead of time with the same setup. */
+/**
+ * ajv as argument checking uses it; scripts/build.mjs compiles schemas ahead of time with the same setup.
+ * Loaded on first use (it is ~40 ms of module loading): a built `nnc` finds every registry schema precompiled,
+ * and blocks' schemas are plain enough for `plainObjectValidator`.
+ */
 export function createAjv(options: Options = {}): Ajv {
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, ...options });
+  const { Ajv } = createRequire(import.meta.url)("ajv") as typeof import("ajv");
+  const ajv = new Ajv({
+    allErrors: true,
+    useDefaults: true,
+    strict: true,
+    ...options,
+  });
   // An annotation, read by `checkArguments`: the argument takes a call of this family (see layers/objects.ts).
   ajv.addKeyword({ keyword: "family", schemaType: "string" });
   return ajv;
@@ -40,7 +57,7 @@ const compiled = new WeakMap<SchemaObject, ValidateFunction>();
  */
 const compiledByText = new Map<string, ValidateFunction>(precompiledValidators);
 
-/** The schema's precompiled validator, or one compiled on first use (once per schema text). */
+/** The schema's precompiled validator, or one made on first use (once per schema text). */
 function validatorFor(schema: SchemaObject): ValidateFunction {
   let validate = compiled.get(schema);
   if (!validate) {
@@ -49,11 +66,60 @@ function validatorFor(schema: SchemaObject): ValidateFunction {
     if (!validate) {
       // Schemas made at run time are blocks' (written by nnc, not by users): checking them against the JSON
       // Schema meta-schema would compile that first, a good part of `nnc check`'s start (tests check them).
-      validate = (ajv ??= createAjv({ validateSchema: false })).compile(schema);
+      validate =
+        plainObjectValidator(schema) ??
+        (ajv ??= createAjv({ validateSchema: false })).compile(schema);
       compiledByText.set(text, validate);
     }
     compiled.set(schema, validate);
   }
+  return validate;
+}
+
+/**
+ * What ajv would compile for an object schema whose properties say nothing but a default, as blocks' are
+ * (`{ type: "object", properties: { units: { default: 64 } }, required: [...], additionalProperties: false }`):
+ * defaults filled in (a copy each time), then a `required` error per missing property, in ajv's form. Unknown
+ * names never reach validation (`checkArguments` reports them first). Any other schema: undefined.
+ */
+export function plainObjectValidator(
+  schema: SchemaObject,
+): ValidateFunction | undefined {
+  const {
+    type,
+    properties = {},
+    required = [],
+    additionalProperties,
+    ...rest
+  } = schema;
+  const plain =
+    type === "object" &&
+    additionalProperties === false &&
+    Object.keys(rest).length === 0 &&
+    Object.values(properties as Record<string, SchemaObject>).every(
+      (property) => Object.keys(property).every((key) => key === "default"),
+    );
+  if (!plain) return undefined;
+  const defaults = Object.entries(
+    properties as Record<string, SchemaObject>,
+  ).filter(([, p]) => "default" in p);
+  const validate = ((data: Record<string, unknown>) => {
+    for (const [name, property] of defaults) {
+      if (data[name] === undefined)
+        data[name] = structuredClone(property["default"]);
+    }
+    const errors: ErrorObject[] = (required as string[])
+      .filter((name) => data[name] === undefined)
+      .map((name) => ({
+        instancePath: "",
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: name },
+        message: `must have required property '${name}'`,
+      }));
+    validate.errors = errors.length > 0 ? errors : null;
+    return errors.length === 0;
+  }) as ValidateFunction;
   return validate;
 }
 
@@ -81,7 +147,10 @@ export function checkArguments(
   const values: ArgValues = {};
   const spans: SpanMap = new Map();
   const nameSpans = new Map<string, ast.Span>();
-  const properties = Object.keys((callable.schema["properties"] as Record<string, unknown> | undefined) ?? {});
+  const properties = Object.keys(
+    (callable.schema["properties"] as Record<string, unknown> | undefined) ??
+      {},
+  );
   const callee = source.calleeText;
   let positionalIndex = 0;
   let sawNamed = false;
@@ -98,7 +167,12 @@ export function checkArguments(
       name = arg.name.text;
       if (!properties.includes(name)) {
         diagnostics.push(
-          diagnostic("NN2003", { file, span: arg.name.span }, { name, callee }, suggestion(name, properties, arg.name.span)),
+          diagnostic(
+            "NN2003",
+            { file, span: arg.name.span },
+            { name, callee },
+            suggestion(name, properties, arg.name.span),
+          ),
         );
         continue;
       }
@@ -124,14 +198,24 @@ export function checkArguments(
       name = positional;
     }
     if (name in values || nameSpans.has(name)) {
-      diagnostics.push(diagnostic("NN2007", { file, span: arg.span }, { name }));
+      diagnostics.push(
+        diagnostic("NN2007", { file, span: arg.span }, { name }),
+      );
       continue;
     }
     nameSpans.set(name, (arg.name ?? arg.value).span);
     const family = familyOf(callable, name);
     const evaluated =
       family && isCallValue(arg.value, family)
-        ? checkNestedCall(family, arg.value, { name, callee }, scope, file, spans, `/${name}`)
+        ? checkNestedCall(
+            family,
+            arg.value,
+            { name, callee },
+            scope,
+            file,
+            spans,
+            `/${name}`,
+          )
         : evaluate(arg.value, scope, file, spans, `/${name}`);
     diagnostics.push(...evaluated.diagnostics);
     if (evaluated.value === undefined) evaluationFailed = true;
@@ -142,7 +226,9 @@ export function checkArguments(
   const validate = validatorFor(callable.schema);
   if (!validate(values)) {
     for (const error of pickErrors(validate.errors ?? [])) {
-      diagnostics.push(schemaDiagnostic(error, values, spans, source, callable, file));
+      diagnostics.push(
+        schemaDiagnostic(error, values, spans, source, callable, file),
+      );
     }
   }
   return { value: diagnostics.length === 0 ? values : null, diagnostics };
@@ -150,7 +236,8 @@ export function checkArguments(
 
 /** The family an argument of `callable` takes calls of, from its schema's `family` annotation. */
 function familyOf(callable: Callable, name: string): Family | undefined {
-  const properties = callable.schema["properties"] as Record<string, SchemaObject | undefined> | undefined;
+  const properties = callable.schema["properties"] as
+    Record<string, SchemaObject | undefined> | undefined;
   return properties?.[name]?.["family"] as Family | undefined;
 }
 
@@ -180,9 +267,12 @@ function checkNestedCall(
 ): { value: JsonValue | undefined; diagnostics: readonly Diagnostic[] } {
   spans.set(pointer, call.span);
   const text = call.callee.text;
-  if (call.args === null && scope.lookup(text) !== undefined) return evaluate(call, scope, file, spans, pointer);
-  const member: Callable | undefined = family === "layer" ? lookupLayer(text) : lookupObject(family, text);
-  const multiInput = family === "layer" && (lookupLayer(text)?.inputs?.min ?? 1) > 1;
+  if (call.args === null && scope.lookup(text) !== undefined)
+    return evaluate(call, scope, file, spans, pointer);
+  const member: Callable | undefined =
+    family === "layer" ? lookupLayer(text) : lookupObject(family, text);
+  const multiInput =
+    family === "layer" && (lookupLayer(text)?.inputs?.min ?? 1) > 1;
   if (!member || multiInput) {
     const names = family === "layer" ? [] : objectNames(family);
     const problem = multiInput
@@ -193,7 +283,14 @@ function checkNestedCall(
     const hint = names.length ? didYouMean(text, names) : undefined;
     return {
       value: undefined,
-      diagnostics: [diagnostic("NN2005", { file, span: call.callee.span }, { name: at.name, callee: at.callee, problem }, { hint })],
+      diagnostics: [
+        diagnostic(
+          "NN2005",
+          { file, span: call.callee.span },
+          { name: at.name, callee: at.callee, problem },
+          { hint },
+        ),
+      ],
     };
   }
   const checked = checkArguments(
@@ -207,7 +304,10 @@ function checkNestedCall(
 }
 
 /** `dense(units, activation: ..., ...)`: how to call it, for hints. */
-export function signatureHint(callable: Callable, callee = callable.name): string {
+export function signatureHint(
+  callable: Callable,
+  callee = callable.name,
+): string {
   return `call it as ${callee}(${callable.positional.join(", ")}${callable.positional.length ? ", " : ""}name: value, ...)`;
 }
 
@@ -217,9 +317,15 @@ export function signatureHint(callable: Callable, callee = callable.name): strin
  */
 function pickErrors(errors: readonly ErrorObject[]): ErrorObject[] {
   const rank = (e: ErrorObject) =>
-    ["required", "additionalProperties", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum"].includes(
-      e.keyword,
-    )
+    [
+      "required",
+      "additionalProperties",
+      "minimum",
+      "maximum",
+      "exclusiveMinimum",
+      "exclusiveMaximum",
+      "enum",
+    ].includes(e.keyword)
       ? 0
       : e.keyword === "minItems" || e.keyword === "maxItems"
         ? 1
@@ -228,7 +334,10 @@ function pickErrors(errors: readonly ErrorObject[]): ErrorObject[] {
           : 3;
   const byPath = new Map<string, ErrorObject>();
   for (const error of errors) {
-    const key = error.keyword === "required" ? `required:${String(error.params["missingProperty"])}` : error.instancePath;
+    const key =
+      error.keyword === "required"
+        ? `required:${String(error.params["missingProperty"])}`
+        : error.instancePath;
     const current = byPath.get(key);
     if (!current || rank(error) < rank(current)) byPath.set(key, error);
   }
@@ -236,7 +345,9 @@ function pickErrors(errors: readonly ErrorObject[]): ErrorObject[] {
   return [...byPath.values()].filter(
     (e) =>
       !(e.keyword === "oneOf" || e.keyword === "type") ||
-      ![...byPath.keys()].some((p) => p !== e.instancePath && p.startsWith(`${e.instancePath}/`)),
+      ![...byPath.keys()].some(
+        (p) => p !== e.instancePath && p.startsWith(`${e.instancePath}/`),
+      ),
   );
 }
 
@@ -259,7 +370,8 @@ function schemaDiagnostic(
     );
   }
   const name = error.instancePath.split("/")[1] ?? "";
-  const span = spans.get(error.instancePath) ?? spans.get(`/${name}`) ?? source.calleeSpan;
+  const span =
+    spans.get(error.instancePath) ?? spans.get(`/${name}`) ?? source.calleeSpan;
   const actual = valueAt(values, error.instancePath);
   const shown = actual === undefined ? "" : `, got ${JSON.stringify(actual)}`;
   let problem: string;
@@ -268,7 +380,8 @@ function schemaDiagnostic(
     case "enum": {
       const allowed = (error.params["allowedValues"] as unknown[]).map(String);
       problem = `must be one of ${allowed.join(", ")}${shown}`;
-      hint = typeof actual === "string" ? didYouMean(actual, allowed) : undefined;
+      hint =
+        typeof actual === "string" ? didYouMean(actual, allowed) : undefined;
       break;
     }
     case "minimum":
@@ -285,17 +398,31 @@ function schemaDiagnostic(
       problem = `must have ${error.keyword === "minItems" ? "at least" : "at most"} ${error.params["limit"]} items${shown}`;
       break;
     default: {
-      const description = (error.parentSchema?.["description"] as string | undefined) ?? error.message ?? "is invalid";
+      const description =
+        (error.parentSchema?.["description"] as string | undefined) ??
+        error.message ??
+        "is invalid";
       problem = `must be ${description.replace(/^must be /, "")}${shown}`;
     }
   }
-  return diagnostic("NN2005", { file, span }, { name, callee, problem }, { hint });
+  return diagnostic(
+    "NN2005",
+    { file, span },
+    { name, callee, problem },
+    { hint },
+  );
 }
 
 function article(type: string): string {
-  return { integer: "an integer", number: "a number", string: "a string", boolean: "true or false", array: "a list" }[
-    type
-  ] ?? type;
+  return (
+    {
+      integer: "an integer",
+      number: "a number",
+      string: "a string",
+      boolean: "true or false",
+      array: "a list",
+    }[type] ?? type
+  );
 }
 
 function valueAt(values: ArgValues, pointer: string): JsonValue | undefined {
@@ -318,5 +445,7 @@ export function argumentSpan(
   const named = args.find((a) => a.name?.text === property);
   if (named) return named.value.span;
   const index = positional.indexOf(property);
-  return index >= 0 ? args.filter((a) => !a.name)[tensorArgs + index]?.value.span : undefined;
+  return index >= 0
+    ? args.filter((a) => !a.name)[tensorArgs + index]?.value.span
+    : undefined;
 }
