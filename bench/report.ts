@@ -15,14 +15,15 @@ export interface ThreadsMeasurement {
   readonly convnetSamplesPerSecond: number;
 }
 
-export const frameworks = ["nnc", "tfjs-cpu", "tfjs-wasm", "torch"] as const;
+export const frameworks = ["nnc", "tfjs-cpu", "tfjs-wasm", "torch", "torch-all-cores"] as const;
 export type Framework = (typeof frameworks)[number];
 
 const frameworkTitles: Record<Framework, string> = {
   nnc: "nnc train (spec -> `trainModel`, backend nnc picks)",
   "tfjs-cpu": "tfjs by hand, defaults (cpu backend)",
   "tfjs-wasm": "tfjs by hand on tfjs-backend-wasm (no nnc kernels)",
-  torch: "PyTorch (Debian python3-torch, OpenBLAS)",
+  torch: "PyTorch (Debian python3-torch, OpenBLAS), its default threads",
+  "torch-all-cores": "PyTorch, one thread per core",
 };
 
 export interface Results {
@@ -63,12 +64,22 @@ function ratio(a: number | undefined, b: number | undefined, missing: string): n
   return a === undefined || b === undefined ? `not measured (${missing})` : a / b;
 }
 
+/**
+ * The faster of PyTorch's two runs: its default thread count (1 on this 2-core machine) or one thread per core.
+ * Ratios to PyTorch are to this figure, the harder comparison.
+ */
+function bestTorch(rows: Record<Framework, WorkerResult<TrainMeasurement>>): number | undefined {
+  const rates = [rate(rows.torch), rate(rows["torch-all-cores"])].filter((x) => x !== undefined);
+  return rates.length === 0 ? undefined : Math.max(...rates);
+}
+
 function targets(r: Results): Target[] {
   const train = (m: ModelName, f: Framework) => rate(r.training.rows[m][f]);
+  const torch = (m: ModelName) => bestTorch(r.training.rows[m]);
   const check = (size: string, tool: "nnc" | "tfjs") => buildMs(r.checking.rows.find((row) => row.size === size)?.[tool]);
   return [
-    { what: "convnet: nnc / PyTorch (samples/s)", ratio: ratio(train("convnet", "nnc"), train("convnet", "torch"), "see the table"), goal: ">= 0.25", met: (x) => x >= 0.25 },
-    { what: "MLP: nnc / PyTorch (samples/s)", ratio: ratio(train("mlp", "nnc"), train("mlp", "torch"), "see the table"), goal: ">= 0.25", met: (x) => x >= 0.25 },
+    { what: "convnet: nnc / PyTorch (samples/s)", ratio: ratio(train("convnet", "nnc"), torch("convnet"), "see the table"), goal: ">= 0.25", met: (x) => x >= 0.25 },
+    { what: "MLP: nnc / PyTorch (samples/s)", ratio: ratio(train("mlp", "nnc"), torch("mlp"), "see the table"), goal: ">= 0.25", met: (x) => x >= 0.25 },
     { what: "MLP: nnc / tfjs on wasm (samples/s)", ratio: ratio(train("mlp", "nnc"), train("mlp", "tfjs-wasm"), "see the table"), goal: ">= 3", met: (x) => x >= 3 },
     { what: "VGG16: tfjs build time / `nnc check` time", ratio: ratio(check("vgg16", "tfjs"), check("vgg16", "nnc"), "see the table"), goal: ">= 100", met: (x) => x >= 100 },
     { what: "check time, 10,000 layers / 1,000 layers", ratio: ratio(check("10000", "nnc"), check("1000", "nnc"), "see the table"), goal: "<= 12", met: (x) => x <= 12 },
@@ -87,11 +98,12 @@ function trainingSection(r: Results): string[] {
     `Load average at the start of this section: ${r.training.load}. Synthetic data, same batch size everywhere,`,
     "warm-up steps excluded; the median of the rounds, the range in brackets. nnc is timed per epoch of a real",
     "`trainModel` run (so it includes `fit`'s per-batch slicing, shuffling and progress); the hand-written tfjs and",
-    "PyTorch models are timed on repeated steps over one fixed batch, which favours them slightly.",
+    "PyTorch models are timed on repeated steps over one fixed batch, which favours them slightly. PyTorch runs",
+    "twice, with its default thread count and with one thread per core; `x PyTorch` is against the faster of the two.",
   ];
   for (const model of modelNames) {
     const rows = r.training.rows[model];
-    const torch = rate(rows.torch);
+    const torch = bestTorch(rows);
     const cpu = rate(rows["tfjs-cpu"]);
     lines.push("", `### ${benchModels[model].title}`, "", "| | backend | samples/s | x PyTorch | x tfjs cpu |", "| --- | --- | --- | --- | --- |");
     for (const framework of frameworks) {

@@ -9,7 +9,7 @@
  * the temporary directory unless `--out` says otherwise, so that it never replaces BENCHMARKS.md.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { writeFileAtomic } from "../src/io/write-atomic.js";
 import type { BuildMeasurement } from "./build-worker.js";
@@ -48,10 +48,14 @@ async function training(): Promise<Results["training"]> {
       const slow = framework === "tfjs-cpu" && model === "text";
       const limit = quick ? (slow ? 10 : 90) : slow ? 45 : 120;
       rows[model][framework] =
-        framework === "torch"
+        framework === "torch" || framework === "torch-all-cores"
           ? noTorch
             ? { ok: false, why: noTorch, seconds: 0 }
-            : await runWorker(PYTHON, ["bench/train_torch.py", model, seconds, rounds], limit)
+            : await runWorker(
+                PYTHON,
+                ["bench/train_torch.py", model, seconds, rounds, ...(framework === "torch" ? [] : [String(cpus().length)])],
+                limit,
+              )
           : await runWorker(node, [...tsx, "bench/train-worker.ts", framework, model, seconds, rounds], limit);
     }
   }

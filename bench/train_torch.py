@@ -1,8 +1,8 @@
 """The training benchmarks of bench/models.ts in PyTorch, with its defaults, on one fixed synthetic batch.
 
-    /usr/bin/python3 bench/train_torch.py MODEL SECONDS ROUNDS
+    /usr/bin/python3 bench/train_torch.py MODEL SECONDS ROUNDS [THREADS]
 
-Warm-up steps are excluded; each round lasts about SECONDS. Prints one JSON line: samples/s per round.
+THREADS sets torch's intra-op thread count (its default otherwise: here 1, on 2 cores). Warm-up steps are excluded; each round lasts about SECONDS. Prints one JSON line: samples/s per round.
 The softmax/sigmoid of the nnc models is inside the loss here (CrossEntropyLoss, BCEWithLogitsLoss): the
 same arithmetic, as a PyTorch user writes it.
 """
@@ -53,6 +53,8 @@ def build(name):
 
 def main():
     name, seconds, rounds = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+    if len(sys.argv) > 4:
+        torch.set_num_threads(int(sys.argv[4]))
     model, batch, x, y, loss_fn = build(name)
     model.train()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
