@@ -8,7 +8,7 @@
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { IrCall, IrTrain } from "../compiler/ir.js";
-import { CsvLogger, ModelCheckpoint, TerminateOnNaN, type FileCallback } from "./file-callbacks.js";
+import { CsvLogger, ModelCheckpoint, TerminateOnNaN, type CheckpointAbout, type FileCallback } from "./file-callbacks.js";
 import { tfjsFigureName } from "./figures.js";
 import { LearningRateScheduler, ReduceOnPlateau, logValue } from "./schedule-callbacks.js";
 
@@ -37,6 +37,8 @@ export interface CallbackOptions {
    * working directory, where `nnc train` saves a run by default.
    */
   readonly runDir?: string;
+  /** Saved beside each `model_checkpoint` checkpoint, so that `nnc predict --model <run>/checkpoint` works. */
+  readonly about?: CheckpointAbout;
 }
 
 /**
@@ -53,7 +55,7 @@ export function trainingCallbacks(
   const steps = Math.ceil(trainingRows / settings.batchSize);
   // First the rate, so that every later callback (and fit's History) sees this epoch's `lr`.
   const callbacks: tf.Callback[] = [new LearningRateScheduler(settings.lrSchedule, optimizer, steps), new TerminateOnNaN()];
-  for (const call of settings.callbacks) callbacks.push(...fromCall(call, settings.metrics, options.runDir));
+  for (const call of settings.callbacks) callbacks.push(...fromCall(call, settings.metrics, options));
   if (settings.lrSchedule?.name === "reduce_on_plateau") {
     const a = settings.lrSchedule.args;
     const keras = String(a["monitor"]);
@@ -76,7 +78,7 @@ export function writtenFiles(callbacks: readonly tf.Callback[]): string[] {
   return callbacks.flatMap((c) => [...((c as unknown as Partial<FileCallback>).written ?? [])]);
 }
 
-function fromCall(call: IrCall, metrics: readonly string[], runDir: string | undefined): tf.Callback[] {
+function fromCall(call: IrCall, metrics: readonly string[], { runDir, about = {} }: CallbackOptions): tf.Callback[] {
   const keras = String(call.args["monitor"]);
   const monitor = tfjsFigureName(keras, metrics);
   const mode = higherIsBetter(keras) ? "max" : "min";
@@ -94,12 +96,16 @@ function fromCall(call: IrCall, metrics: readonly string[], runDir: string | und
       ];
     case "model_checkpoint":
       return [
-        new ModelCheckpoint(where, {
-          monitor,
-          mode,
-          saveBestOnly: Boolean(call.args["save_best_only"]),
-          every: Number(call.args["every"]),
-        }),
+        new ModelCheckpoint(
+          where,
+          {
+            monitor,
+            mode,
+            saveBestOnly: Boolean(call.args["save_best_only"]),
+            every: Number(call.args["every"]),
+          },
+          about,
+        ),
       ];
     case "csv_logger":
       return [new CsvLogger(where, String(call.args["path"]), Boolean(call.args["append"]), metrics)];

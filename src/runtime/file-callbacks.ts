@@ -10,7 +10,7 @@ import type { CallbackState, Resumable } from "./callbacks.js";
 import { NncUserError } from "./errors.js";
 import { figureNames, kerasFigures } from "./figures.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
-import { writeJson, writeModelDirectory } from "./save.js";
+import { writeJson, writeModelDirectory, type Run } from "./save.js";
 import { logValue } from "./schedule-callbacks.js";
 
 /** A callback that writes files into the run directory; `saveRun` keeps them. */
@@ -51,10 +51,14 @@ export interface CheckpointSettings {
   readonly every: number;
 }
 
+/** What a saved run holds besides the model, for `nnc evaluate` and `nnc predict` (see save.ts). */
+export type CheckpointAbout = Partial<Pick<Run, "labels" | "preprocessing">>;
+
 /**
  * Keras's ModelCheckpoint: after an epoch, saves the model to `<run>/checkpoint/` (model.json, weights.bin,
- * checkpoint.json with the epoch and its figures) when the monitored figure improved (`save_best_only`),
- * or every `every` epochs.
+ * checkpoint.json with the epoch and its figures, and labels.json and preprocessing.json as a saved run has
+ * them, so `nnc evaluate` and `nnc predict` take the checkpoint as they take the run) when the monitored
+ * figure improved (`save_best_only`), or every `every` epochs.
  */
 export class ModelCheckpoint extends tf.Callback implements FileCallback, Resumable {
   readonly written = new Set<string>();
@@ -63,6 +67,7 @@ export class ModelCheckpoint extends tf.Callback implements FileCallback, Resuma
   constructor(
     private readonly runDir: RunDirectory,
     private readonly settings: CheckpointSettings,
+    private readonly about: CheckpointAbout = {},
   ) {
     super();
   }
@@ -84,9 +89,12 @@ export class ModelCheckpoint extends tf.Callback implements FileCallback, Resuma
       const value = await logValue(logs, key);
       if (value !== undefined) figures[key] = value;
     }
-    await writeModelDirectory(dir, model, (temporary) =>
-      writeJson(path.join(temporary, "checkpoint.json"), { epoch: epoch + 1, figures }),
-    );
+    const { labels, preprocessing } = this.about;
+    await writeModelDirectory(dir, model, async (temporary) => {
+      await writeJson(path.join(temporary, "checkpoint.json"), { epoch: epoch + 1, figures });
+      if (labels) await writeJson(path.join(temporary, "labels.json"), labels);
+      if (preprocessing) await writeJson(path.join(temporary, "preprocessing.json"), preprocessing);
+    });
     this.written.add(dir);
   }
 

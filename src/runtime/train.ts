@@ -122,7 +122,10 @@ async function fitWithData(
     stream,
     figures: (logs) => kerasFigures(logs, names),
   });
-  const callbacks = trainingCallbacks(train, optimizer, data.trainingRows, options.runDir ? { runDir: options.runDir } : {});
+  const callbacks = trainingCallbacks(train, optimizer, data.trainingRows, {
+    ...(options.runDir ? { runDir: options.runDir } : {}),
+    about: { labels: data.labels, ...(data.preprocessing ? { preprocessing: data.preprocessing } : {}) },
+  });
   const parts: TrainingParts = { model, optimizer, callbacks, seed: options.seed };
   const { checkpoint, runDir } = options;
   const result = await trainLoop(model, data, {

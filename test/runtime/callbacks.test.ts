@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { IrModel, IrTrain } from "../../src/compiler/ir.js";
-import { NncUserError, saveRun, trainModel } from "../../src/runtime/index.js";
+import { loadRun, NncUserError, saveRun, trainModel } from "../../src/runtime/index.js";
 
 const repo = join(import.meta.dirname, "..", "..");
 const at = { file: "m.nn", span: { start: 0, end: 1 } };
@@ -100,7 +100,18 @@ describe("model_checkpoint and csv_logger", () => {
       "resume",
       "weights.bin",
     ]);
-    expect(readdirSync(join(runDir, "checkpoint")).sort()).toEqual(["checkpoint.json", "model.json", "weights.bin"]);
+    // A checkpoint is a saved run as `nnc evaluate` and `nnc predict` take one: the same classes and scaling.
+    expect(readdirSync(join(runDir, "checkpoint")).sort()).toEqual([
+      "checkpoint.json",
+      "labels.json",
+      "model.json",
+      "preprocessing.json",
+      "weights.bin",
+    ]);
+    const [fromCheckpoint, fromRun] = await Promise.all([loadRun(join(runDir, "checkpoint")), loadRun(runDir)]);
+    expect(fromCheckpoint.labels).toEqual(fromRun.labels);
+    expect(fromCheckpoint.labels?.classes.length).toBeGreaterThan(1);
+    expect(fromCheckpoint.preprocessing).toEqual(fromRun.preprocessing);
     expect(readdirSync(join(scratch, "runs"))).toEqual(["Tiny"]);
   });
 
