@@ -18,7 +18,14 @@ const vm = require("node:vm");
 const bundle = join(__dirname, "..", "dist", "cli", "nnc.cjs");
 
 function load() {
-  const fd = openSync(bundle, "r");
+  let fd;
+  try {
+    fd = openSync(bundle, "r");
+  } catch (error) {
+    if (error.code !== "ENOENT") throw error;
+    process.stderr.write(`nnc: ${bundle} is missing: the package is not built; run \`npm run build\` in it\n`);
+    process.exit(1);
+  }
   let source;
   let cacheFile;
   try {

@@ -227,6 +227,15 @@ describe("the code cache (dist/cli/nnc.cjs.<inode>.cache)", () => {
     expect(statSync(cache).mtimeMs).toBe(before);
   });
 
+  it("without a built bundle, nnc says so in one line", () => {
+    const copy = mkdtempSync(join(tmpdir(), "nnc-unbuilt-"));
+    cpSync(join(repo, "bin"), join(copy, "bin"), { recursive: true });
+    const result = spawnSync(process.execPath, [join(copy, "bin", "nnc.js"), "check", "model.nn"], { encoding: "utf8" });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^nnc: .*nnc\.cjs is missing: the package is not built; run `npm run build` in it\n$/);
+    rmSync(copy, { recursive: true, force: true });
+  });
+
   it("when V8 rejects it (here: garbage), nnc runs all the same and writes a good one", () => {
     const copy = mkdtempSync(join(tmpdir(), "nnc-cache-"));
     cpSync(join(repo, "bin"), join(copy, "bin"), { recursive: true });
