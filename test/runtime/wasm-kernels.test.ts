@@ -45,9 +45,12 @@ function runKernel(name: string, inputs: Record<string, Input>, attrs: tf.NamedA
   }
   const tensorsBefore = tf.memory().numTensors;
   const buffersBefore = tf.backend().numDataIds();
-  const result = tf.engine().runKernel(name, tensors, attrs) as tf.Tensor;
-  const values = Float32Array.from(result.dataSync());
-  result.dispose();
+  const result = tf.engine().runKernel(name, tensors, attrs) as tf.Tensor | tf.Tensor[];
+  // A kernel with several outputs (Unpack, SplitV): their shapes and values one after the other.
+  const values = Array.isArray(result)
+    ? Float32Array.from(result.flatMap((r) => [r.rank, ...r.shape, ...r.dataSync()]))
+    : Float32Array.from(result.dataSync());
+  tf.dispose(result);
   expect(tf.memory().numTensors).toBe(tensorsBefore);
   expect(tf.backend().numDataIds()).toBe(buffersBefore);
   tf.dispose(Object.values(tensors));
@@ -397,6 +400,60 @@ describe("wasm replacement kernels", () => {
     );
   });
 
+  const piece = fc
+    .array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 5 })
+    .chain((shape) =>
+      fc.record({
+        shape: fc.constant(shape),
+        begin: fc.tuple(...shape.map((n) => fc.integer({ min: 0, max: n - 1 }))),
+        // A size of -1 means "to the end", as tf.slice allows.
+        fraction: fc.tuple(...shape.map(() => fc.oneof(fc.constant(-1), fc.double({ min: 0, max: 1, noNaN: true })))),
+        axis: fc.integer({ min: -shape.length, max: shape.length - 1 }),
+        dtype: fc.constantFrom("float32" as const, "int32" as const),
+        seed: fc.nat(),
+      }),
+    );
+  type Piece = typeof piece extends fc.Arbitrary<infer T> ? T : never;
+  const input = (p: Piece) => ({
+    shape: p.shape,
+    dtype: p.dtype,
+    values: p.dtype === "int32" ? Array.from(valuesFrom(p.seed, size(p.shape)), (v) => Math.round(v * 100)) : p.seed,
+  });
+
+  it("Slice (reading its input in place) agrees with the cpu backend", async () => {
+    await fc.assert(
+      fc.asyncProperty(piece, async (p) => {
+        const sizes = p.fraction.map((f, i) =>
+          f === -1 ? -1 : Math.max(1, Math.round(f * (p.shape[i]! - p.begin[i]!))),
+        );
+        expect(await disagreement("Slice", { x: input(p) }, { begin: p.begin, size: sizes })).toBe(0);
+      }),
+      { seed, numRuns: runs },
+    );
+  });
+
+  it("Unpack (tf.unstack) agrees with the cpu backend, on every axis", async () => {
+    await fc.assert(
+      fc.asyncProperty(piece, async (p) => {
+        expect(await disagreement("Unpack", { value: input(p) }, { axis: p.axis })).toBe(0);
+      }),
+      { seed, numRuns: runs },
+    );
+  });
+
+  it("SplitV (tf.split) into sizes or equal parts agrees with the cpu backend", async () => {
+    await fc.assert(
+      fc.asyncProperty(piece, fc.boolean(), async (p, equal) => {
+        const axis = (p.axis + p.shape.length) % p.shape.length;
+        const n = p.shape[axis]!;
+        const cut = Math.max(1, Math.round(p.fraction[axis] === -1 ? n / 2 : p.fraction[axis]! * n));
+        const parts = equal ? n : cut < n ? [cut, -1] : [n];
+        expect(await disagreement("SplitV", { x: input(p) }, { numOrSizeSplits: parts, axis: p.axis })).toBe(0);
+      }),
+      { seed, numRuns: runs },
+    );
+  });
+
   it("every kernel nnc registers is tested here", () => {
     expect([...wasmKernelNames].sort()).toEqual(
       [
@@ -407,6 +464,9 @@ describe("wasm replacement kernels", () => {
         "DepthwiseConv2dNativeBackpropInput",
         "MaxPoolGrad",
         "ResizeNearestNeighborGrad",
+        "Slice",
+        "SplitV",
+        "Unpack",
         "UnsortedSegmentSum",
         "_FusedMatMul",
       ].sort(),

@@ -17,6 +17,7 @@ import {
   resizeNearestNeighborGrad,
   unsortedSegmentSum,
 } from "./fast-kernels.js";
+import { slice, splitV, unpack } from "./slice-kernels.js";
 import { rememberOriginal } from "./wasm-ops.js";
 
 const kernels: Record<string, tf.KernelFunc> = {
@@ -29,6 +30,9 @@ const kernels: Record<string, tf.KernelFunc> = {
   MaxPoolGrad: maxPoolGrad as tf.KernelFunc,
   UnsortedSegmentSum: unsortedSegmentSum as tf.KernelFunc,
   ResizeNearestNeighborGrad: resizeNearestNeighborGrad as tf.KernelFunc,
+  Slice: slice as tf.KernelFunc,
+  Unpack: unpack as tf.KernelFunc,
+  SplitV: splitV as tf.KernelFunc,
 };
 
 /** The kernel names nnc registers for the wasm backend. */

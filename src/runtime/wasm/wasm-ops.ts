@@ -21,7 +21,7 @@ export function rememberOriginal(name: string): void {
 }
 
 /** The kernel `name` as the wasm backend defines it: its own (even where nnc replaced it), else nnc's. */
-function kernelFunc(name: string): tf.KernelFunc {
+export function originalKernel(name: string): tf.KernelFunc {
   const kernel = originals.get(name) ?? tf.getKernel(name, "wasm");
   if (kernel === undefined) throw new Error(`no kernel '${name}' for the wasm backend`);
   return kernel.kernelFunc;
@@ -38,7 +38,7 @@ export class KernelScope {
 
   /** Runs the backend's kernel `name`; its result lives until `finish`. */
   run(name: string, inputs: Record<string, Info>, attrs: Attrs = {}): Info {
-    const result = kernelFunc(name)({ inputs, attrs, backend: this.backend }) as Info;
+    const result = originalKernel(name)({ inputs, attrs, backend: this.backend }) as Info;
     this.made.push(result);
     return result;
   }
