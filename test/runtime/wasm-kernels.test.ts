@@ -454,6 +454,25 @@ describe("wasm replacement kernels", () => {
     );
   });
 
+  it("Identity (tf.clone) shares its input's memory and frees it with the last tensor that holds it", async () => {
+    await fc.assert(
+      fc.asyncProperty(piece, async (p) => {
+        expect(await disagreement("Identity", { x: input(p) }, {})).toBe(0);
+      }),
+      { seed, numRuns: runs },
+    );
+    await useBackend("wasm");
+    const x = tf.tensor([1, 2, 3]);
+    const buffers = tf.backend().numDataIds();
+    const y = x.clone();
+    expect(tf.backend().numDataIds()).toBe(buffers);
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3]);
+    y.dispose();
+    expect(tf.backend().numDataIds()).toBe(buffers - 1);
+    await useBackend("cpu");
+  });
+
   it("every kernel nnc registers is tested here", () => {
     expect([...wasmKernelNames].sort()).toEqual(
       [
@@ -469,6 +488,7 @@ describe("wasm replacement kernels", () => {
         "Unpack",
         "UnsortedSegmentSum",
         "_FusedMatMul",
+        "Identity",
       ].sort(),
     );
   });

@@ -17,7 +17,7 @@ import {
   resizeNearestNeighborGrad,
   unsortedSegmentSum,
 } from "./fast-kernels.js";
-import { slice, splitV, unpack } from "./slice-kernels.js";
+import { identity, slice, splitV, unpack } from "./slice-kernels.js";
 import { rememberOriginal } from "./wasm-ops.js";
 
 const kernels: Record<string, tf.KernelFunc> = {
@@ -33,6 +33,7 @@ const kernels: Record<string, tf.KernelFunc> = {
   Slice: slice as tf.KernelFunc,
   Unpack: unpack as tf.KernelFunc,
   SplitV: splitV as tf.KernelFunc,
+  Identity: identity as tf.KernelFunc,
 };
 
 /** The kernel names nnc registers for the wasm backend. */

@@ -3,6 +3,10 @@
  * own Slice copies the whole input out of the heap before it cuts its piece, and its Unpack and SplitV call
  * that Slice once per piece: unstacking a [64, 80, 32] sequence into 80 steps (what every recurrent layer
  * does, forwards and in its gradient) copied 80 times 655 kB, a third of an LSTM's training step.
+ *
+ * And Identity (tf.clone, which the engine runs on every tensor it keeps for a gradient) shares its input's
+ * memory, as the cpu backend's does and the wasm backend's own Reshape does, instead of copying it: tensors
+ * are never written in place.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
@@ -102,4 +106,11 @@ export function splitV({ inputs, backend, attrs = {} }: KernelArgs): Info[] {
       x.shape.map((d, i) => (i === axis ? n : d)),
     );
   });
+}
+
+export function identity({ inputs, backend, attrs = {} }: KernelArgs): Info {
+  const x = inputs["x"]!;
+  if (x.dtype === "string") return originalKernel("Identity")({ inputs, backend: backend as object, attrs }) as Info;
+  (backend as BackendWasm).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
