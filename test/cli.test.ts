@@ -2,11 +2,11 @@
  * The `nnc` command as programs outside the project use it: the JSON of LANGUAGE.md, exit codes, help, and
  * one-line errors instead of stack traces.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { nnc } from "./helpers/cli.js";
+import { nnc, repo } from "./helpers/cli.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "nnc-cli-"));
 function spec(name: string, text: string): string {
@@ -125,5 +125,14 @@ describe("help", () => {
     const result = nnc(["check", "--help"]);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("--format");
+  });
+
+  it("--version is nnc's own, also run by npm in a project of another version", () => {
+    const project = mkdtempSync(join(tmpdir(), "nnc-project-"));
+    writeFileSync(join(project, "package.json"), '{ "name": "user-project", "version": "9.9.9" }\n');
+    const { version } = JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string };
+    // npm exports the project's version to the scripts it runs (`npx nnc`, an npm script).
+    const result = nnc(["--version"], { cwd: project, env: { npm_package_version: "9.9.9" } });
+    expect([result.status, result.stdout]).toEqual([0, `${version}\n`]);
   });
 });

@@ -1,20 +1,15 @@
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { isCode, messages } from "../compiler/messages.js";
 import { didYouMean } from "../compiler/suggest.js";
 import { fail, useColor } from "./common.js";
+import { packageRoot } from "./package-info.js";
 
-/**
- * docs/diagnostics.md of the installed package. The package root is the nearest directory above this file
- * with a package.json: `src/cli` when run from source, `dist/src/cli` when built.
- */
-export function diagnosticsDocPath(from = dirname(fileURLToPath(import.meta.url))): string | undefined {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, "package.json"))) return join(dir, "docs", "diagnostics.md");
-    if (dirname(dir) === dir) return undefined;
-  }
+/** docs/diagnostics.md of the installed package. */
+export function diagnosticsDocPath(from?: string): string | undefined {
+  const root = packageRoot(from);
+  return root === undefined ? undefined : join(root, "docs", "diagnostics.md");
 }
 
 /** The `## NN2001 Title` section of the page, up to the next `## ` heading, or undefined. */

@@ -8,6 +8,7 @@ import { registerCompile } from "./compile.js";
 import { registerEvaluate } from "./evaluate.js";
 import { registerExplain } from "./explain.js";
 import { registerLsp } from "./lsp.js";
+import { packageVersion } from "./package-info.js";
 import { registerFmt } from "./fmt.js";
 import { registerSummary } from "./summary.js";
 import { registerPlot } from "./plot.js";
@@ -23,7 +24,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     .description(
       "nnc compiles .nn model specs: checks shapes at compile time, summarises, emits TypeScript, trains.",
     )
-    .version(process.env["npm_package_version"] ?? "0.1.0")
+    .version(packageVersion())
     .showHelpAfterError("(run nnc --help for usage)");
 
   registerCheck(program);

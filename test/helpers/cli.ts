@@ -10,12 +10,15 @@ export interface CliResult {
 }
 
 /** Runs the built `nnc` command (bin/nnc.js) as a user would, without colour. */
-export function nnc(args: readonly string[], options: { cwd?: string; timeout?: number } = {}): CliResult {
+export function nnc(
+  args: readonly string[],
+  options: { cwd?: string; timeout?: number; env?: Record<string, string> } = {},
+): CliResult {
   const result = spawnSync(process.execPath, [join(repo, "bin", "nnc.js"), ...args], {
     cwd: options.cwd ?? repo,
     encoding: "utf8",
     timeout: options.timeout ?? 60_000,
-    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...options.env },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
