@@ -2,66 +2,64 @@
  * Callbacks in real training runs: terminate_on_nan (always on), model_checkpoint, csv_logger and
  * early_stopping, and `saveRun` keeping what they wrote into the run directory.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { IrModel, IrTrain } from "../../src/compiler/ir.js";
-import { loadRun, NncUserError, saveRun, trainModel } from "../../src/runtime/index.js";
+import {
+  loadRun,
+  NncUserError,
+  saveRun,
+  trainModel,
+} from "../../src/runtime/index.js";
+import {
+  denseLayer,
+  quiet,
+  sequentialModel,
+  trainBlock,
+} from "../helpers/ir.js";
 
-const repo = join(import.meta.dirname, "..", "..");
-const at = { file: "m.nn", span: { start: 0, end: 1 } };
-const quiet = { write: () => true } as unknown as NodeJS.WritableStream;
 const scratch = mkdtempSync(join(tmpdir(), "nnc-callbacks-"));
 
-const model = (units: number, activation: string): IrModel => ({
-  name: "Tiny",
-  inputs: [{ name: "point", shape: [2], dtype: "float32", location: at }],
-  layers: [
-    {
-      name: "out",
-      kind: "dense",
-      tfjs: { factory: "dense", config: { units, activation, name: "out" } },
-      inputs: [{ node: "point", index: 0 }],
-      outputShapes: [[units]],
-      params: { trainable: 3 * units, nonTrainable: 0 },
-      location: at,
-    },
-  ],
-  outputs: [{ node: "out", index: 0 }],
-  location: at,
-});
+const model = (units: number, activation: string): IrModel =>
+  sequentialModel("Tiny", "point", 2, [
+    denseLayer("out", units, activation, "point", 2),
+  ]);
 
-const train: IrTrain = {
-  model: "Tiny",
-  data: { name: "csv", args: { path: join(repo, "test", "fixtures", "data", "blobs.csv"), label: "side" } },
-  loss: "categorical_crossentropy",
-  optimizer: { name: "adam", args: { learning_rate: 0.1, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 } },
-  metrics: ["accuracy"],
-  epochs: 4,
-  batchSize: 8,
-  validationSplit: 0.25,
-  shuffle: true,
-  seed: 3,
-  lrSchedule: null,
-  callbacks: [],
-  location: at,
-};
+const train = trainBlock("Tiny");
 
 describe("terminate_on_nan", () => {
   it("stops a diverging run and names the epoch and step", async () => {
-    const rows = Array.from({ length: 40 }, (_, i) => `${i * 1000},${-i * 700},${i * 5000}`);
+    const rows = Array.from(
+      { length: 40 },
+      (_, i) => `${i * 1000},${-i * 700},${i * 5000}`,
+    );
     writeFileSync(join(scratch, "huge.csv"), `a,b,y\n${rows.join("\n")}\n`);
     const diverging: IrTrain = {
       ...train,
-      data: { name: "csv", args: { path: join(scratch, "huge.csv"), label: "y" } },
+      data: {
+        name: "csv",
+        args: { path: join(scratch, "huge.csv"), label: "y" },
+      },
       loss: "mse",
       metrics: [],
       validationSplit: 0,
-      optimizer: { name: "sgd", args: { learning_rate: 10, momentum: 0, nesterov: false } },
+      optimizer: {
+        name: "sgd",
+        args: { learning_rate: 10, momentum: 0, nesterov: false },
+      },
       epochs: 20,
     };
-    const error = await trainModel(model(1, "linear"), diverging, { output: quiet }).catch((e: unknown) => e);
+    const error = await trainModel(model(1, "linear"), diverging, {
+      output: quiet,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NncUserError);
     expect((error as NncUserError).code).toBe("NN4009");
     expect((error as NncUserError).format()).toMatch(
@@ -76,17 +74,32 @@ describe("model_checkpoint and csv_logger", () => {
     const withFiles: IrTrain = {
       ...train,
       callbacks: [
-        { name: "model_checkpoint", args: { monitor: "val_loss", save_best_only: false, every: 2 } },
+        {
+          name: "model_checkpoint",
+          args: { monitor: "val_loss", save_best_only: false, every: 2 },
+        },
         { name: "csv_logger", args: { path: "log.csv", append: false } },
       ],
     };
-    const run = await trainModel(model(2, "softmax"), withFiles, { output: quiet, runDir });
-    const checkpoint = JSON.parse(readFileSync(join(runDir, "checkpoint", "checkpoint.json"), "utf8")) as { epoch: number };
+    const run = await trainModel(model(2, "softmax"), withFiles, {
+      output: quiet,
+      runDir,
+    });
+    const checkpoint = JSON.parse(
+      readFileSync(join(runDir, "checkpoint", "checkpoint.json"), "utf8"),
+    ) as { epoch: number };
     expect(checkpoint.epoch).toBe(4);
-    const log = readFileSync(join(runDir, "log.csv"), "utf8").trim().split("\n");
+    const log = readFileSync(join(runDir, "log.csv"), "utf8")
+      .trim()
+      .split("\n");
     expect(log[0]).toBe("epoch,loss,accuracy,val_loss,val_accuracy,lr");
     expect(log).toHaveLength(5);
-    expect(log[4]!.split(",").map(Number)).toEqual([4, ...["loss", "accuracy", "val_loss", "val_accuracy", "lr"].map((k) => run.history[3]![k])]);
+    expect(log[4]!.split(",").map(Number)).toEqual([
+      4,
+      ...["loss", "accuracy", "val_loss", "val_accuracy", "lr"].map(
+        (k) => run.history[3]![k],
+      ),
+    ]);
     await saveRun(runDir, run, run.written);
     expect(readdirSync(runDir).sort()).toEqual([
       "checkpoint",
@@ -108,7 +121,10 @@ describe("model_checkpoint and csv_logger", () => {
       "preprocessing.json",
       "weights.bin",
     ]);
-    const [fromCheckpoint, fromRun] = await Promise.all([loadRun(join(runDir, "checkpoint")), loadRun(runDir)]);
+    const [fromCheckpoint, fromRun] = await Promise.all([
+      loadRun(join(runDir, "checkpoint")),
+      loadRun(runDir),
+    ]);
     expect(fromCheckpoint.labels).toEqual(fromRun.labels);
     expect(fromCheckpoint.labels?.classes.length).toBeGreaterThan(1);
     expect(fromCheckpoint.preprocessing).toEqual(fromRun.preprocessing);
@@ -120,10 +136,20 @@ describe("model_checkpoint and csv_logger", () => {
     const best: IrTrain = {
       ...train,
       epochs: 6,
-      callbacks: [{ name: "model_checkpoint", args: { monitor: "val_loss", save_best_only: true, every: 1 } }],
+      callbacks: [
+        {
+          name: "model_checkpoint",
+          args: { monitor: "val_loss", save_best_only: true, every: 1 },
+        },
+      ],
     };
-    const run = await trainModel(model(2, "softmax"), best, { output: quiet, runDir });
-    const saved = JSON.parse(readFileSync(join(runDir, "checkpoint", "checkpoint.json"), "utf8")) as { epoch: number };
+    const run = await trainModel(model(2, "softmax"), best, {
+      output: quiet,
+      runDir,
+    });
+    const saved = JSON.parse(
+      readFileSync(join(runDir, "checkpoint", "checkpoint.json"), "utf8"),
+    ) as { epoch: number };
     const losses = run.history.map((r) => r.val_loss!);
     expect(saved.epoch).toBe(losses.indexOf(Math.min(...losses)) + 1);
     expect(existsSync(join(runDir, "checkpoint", "weights.bin"))).toBe(true);
