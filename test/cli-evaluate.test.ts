@@ -43,6 +43,19 @@ describe("nnc evaluate", () => {
     expect(text).toContain(`loss: ${Number(figures["loss"]).toFixed(4)} - accuracy: ${Number(figures["accuracy"]).toFixed(4)}`);
   });
 
+  it("streams data larger than memory batch by batch, with the figures of the data read whole", async () => {
+    const saved = await loadRun(run);
+    const whole = await evaluateRun(saved, spec.train, spec.train.data);
+    // Every file counts as larger than memory here: a first pass in chunks of 16 rows, then batches read back.
+    const streamed = await evaluateRun(saved, spec.train, spec.train.data, { streamAbove: 0, chunkRows: 16 });
+    expect(streamed.rows).toBe(150);
+    expect(streamed.data.streamed).toBe(true);
+    expect(streamed.data.peakRows).toBeLessThanOrEqual(Math.max(16, spec.train.batchSize));
+    expect(whole.data).toEqual({ streamed: false, peakRows: 150 });
+    expect(Object.keys(streamed.figures)).toEqual(["loss", "accuracy"]);
+    for (const name of ["loss", "accuracy"]) expect(streamed.figures[name]).toBeCloseTo(whole.figures[name]!, 6);
+  });
+
   it("reads --data with the train block's options, as CSV or JSON Lines by its extension", async () => {
     const rows = irisRows.filter((_, i) => i % 15 === 0);
     const csv = file(

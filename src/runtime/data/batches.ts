@@ -103,9 +103,9 @@ export async function openTrainingData(model: tf.LayersModel, settings: DataSett
 /**
  * Runs every label check of `toDataset` (and the input shape check) on one row per distinct label, which
  * checks them all without holding the data: the model's input and output fit, regression targets are
- * numbers, validation labels are training classes. Returns the classes (null for regression).
+ * numbers, validation (or evaluation) labels are training classes. Returns the classes (null for regression).
  */
-function checkLabels(
+export function checkLabels(
   reader: RecordReader,
   model: tf.LayersModel,
   encoding: "one-hot" | "class-index" | "value",
