@@ -47,6 +47,25 @@ async function run(
   }
 }
 
+/** `tsc --strict` on emitted modules, as a user's strict project compiles them. */
+function strictTsc(files: readonly string[]) {
+  return run(tool("tsc"), [
+    ...["--strict", "--noEmit", "--module", "nodenext", "--target", "es2022"],
+    ...["--types", "node", "--skipLibCheck", ...files],
+  ]);
+}
+
+/** `prettier --check` with its defaults; .tmp/ is gitignored, which prettier skips unless told otherwise. */
+function prettierCheck(files: readonly string[]) {
+  return run(tool("prettier"), [
+    "--check",
+    "--no-config",
+    "--ignore-path",
+    "",
+    ...files,
+  ]);
+}
+
 /** A case is a spec (`.nn`, checked) or a hand-built IR (`.ir.json`, with `file` relative to the fixture). */
 function loadCase(file: string): IrProgram {
   const full = path.join(fixtures, file);
@@ -112,27 +131,10 @@ describe("emitTypeScript goldens of examples/", () => {
 
   it("type-check with tsc --strict and are formatted as prettier --check wants", async () => {
     const files = names.map(outFile);
-    const tsc = await run(tool("tsc"), [
-      "--strict",
-      "--noEmit",
-      "--module",
-      "nodenext",
-      "--target",
-      "es2022",
-      "--types",
-      "node",
-      "--skipLibCheck",
-      ...files,
-    ]);
+    const tsc = await strictTsc(files);
     expect(tsc.stdout).toBe("");
     expect(tsc.code).toBe(0);
-    const prettier = await run(tool("prettier"), [
-      "--check",
-      "--no-config",
-      "--ignore-path",
-      "",
-      ...files,
-    ]);
+    const prettier = await prettierCheck(files);
     expect(prettier.code, prettier.stderr).toBe(0);
   });
 });
@@ -160,34 +162,13 @@ describe("emitted modules", () => {
   });
 
   it("type-check with tsc --strict", async () => {
-    const flags = [
-      "--strict",
-      "--noEmit",
-      "--module",
-      "nodenext",
-      "--target",
-      "es2022",
-      "--types",
-      "node",
-    ];
-    const result = await run(tool("tsc"), [
-      ...flags,
-      "--skipLibCheck",
-      ...files.values(),
-    ]);
+    const result = await strictTsc([...files.values()]);
     expect(result.stdout).toBe("");
     expect(result.code).toBe(0);
   });
 
   it("are formatted as prettier --check wants", async () => {
-    // .tmp/ is gitignored, and prettier skips gitignored files unless told otherwise.
-    const result = await run(tool("prettier"), [
-      "--check",
-      "--no-config",
-      "--ignore-path",
-      "",
-      ...files.values(),
-    ]);
+    const result = await prettierCheck([...files.values()]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
   });

@@ -17,7 +17,7 @@ import {
   resizeNearestNeighborGrad,
   unsortedSegmentSum,
 } from "./fast-kernels.js";
-import { identity, slice, splitV, unpack } from "./slice-kernels.js";
+import { identity, slice, splitV, unpack } from "./copy-free-kernels.js";
 import { rememberOriginal } from "./wasm-ops.js";
 
 const kernels: Record<string, tf.KernelFunc> = {

@@ -21,12 +21,7 @@ interface KernelArgs {
 type Heap = Float32Array | Int32Array | Uint8Array;
 
 /** The piece of `x` at `begin` of `size`, as a new tensor on the heap. */
-function cut(
-  backend: BackendWasm,
-  x: Info,
-  begin: readonly number[],
-  size: readonly number[],
-): Info {
+function cut(backend: BackendWasm, x: Info, begin: readonly number[], size: readonly number[]): Info {
   // The output first: allocating may grow the heap, which would leave earlier views of it empty.
   const out = backend.makeOutput([...size], x.dtype);
   const from = backend.typedArrayFromHeap(x) as Heap;
@@ -43,15 +38,9 @@ function cut(
   const index = new Array<number>(rank - 1).fill(0);
   for (let offset = 0; offset < to.length; offset += run) {
     let start = begin[rank - 1]!;
-    for (let axis = 0; axis < rank - 1; axis++)
-      start += (begin[axis]! + index[axis]!) * strides[axis]!;
+    for (let axis = 0; axis < rank - 1; axis++) start += (begin[axis]! + index[axis]!) * strides[axis]!;
     to.set(from.subarray(start, start + run), offset);
-    for (
-      let axis = rank - 2;
-      axis >= 0 && ++index[axis]! === size[axis];
-      axis--
-    )
-      index[axis] = 0;
+    for (let axis = rank - 2; axis >= 0 && ++index[axis]! === size[axis]; axis--) index[axis] = 0;
   }
   return out;
 }
@@ -90,11 +79,7 @@ export function unpack({ inputs, backend, attrs = {} }: KernelArgs): Info[] {
 export function splitV({ inputs, backend, attrs = {} }: KernelArgs): Info[] {
   const x = inputs["x"]!;
   const axis = tf.util.parseAxisParam(attrs["axis"] as number, x.shape)[0]!;
-  const sizes = tf.backend_util.prepareSplitSize(
-    x as tf.Tensor,
-    attrs["numOrSizeSplits"] as number[] | number,
-    axis,
-  );
+  const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, attrs["numOrSizeSplits"] as number[] | number, axis);
   let at = 0;
   return sizes.map((n) => {
     const begin = x.shape.map((_, i) => (i === axis ? at : 0));
