@@ -8,20 +8,13 @@
  * checks the hints against the patterns). Layer kinds, activations and dtypes are plain
  * identifiers: adding one never touches the grammar.
  */
-import {
-  Lexer,
-  createToken,
-  type ILexingResult,
-  type TokenType,
-} from "chevrotain";
+import { Lexer, createToken, type ILexingResult, type TokenType } from "chevrotain";
 
 export const Identifier = createToken({
   name: "Identifier",
   pattern: /[A-Za-z_][A-Za-z0-9_]*/,
   label: "a name",
-  start_chars_hint: [
-    ..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_",
-  ],
+  start_chars_hint: [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"],
   line_breaks: false,
 });
 
@@ -112,19 +105,7 @@ export const Minus = punctuation("Minus", "-");
 export const Star = punctuation("Star", "*");
 export const Slash = punctuation("Slash", "/");
 
-const keywordTokens = [
-  Model,
-  Block,
-  Train,
-  Input,
-  Output,
-  Return,
-  Import,
-  From,
-  Repeat,
-  True,
-  False,
-];
+const keywordTokens = [Model, Block, Train, Input, Output, Return, Import, From, Repeat, True, False];
 
 /** Priority order: comments before `/`, `->` before `-`, `==` before `=`, keywords before identifiers. */
 export const allTokens: TokenType[] = [
@@ -158,9 +139,7 @@ export const allTokens: TokenType[] = [
   Slash,
 ];
 
-export const keywords: readonly string[] = keywordTokens.map(
-  (token) => token.PATTERN as string,
-);
+export const keywords: readonly string[] = keywordTokens.map((token) => token.PATTERN as string);
 
 /**
  * `validate` runs Chevrotain's checks of the token definitions; test/grammar.test.ts runs them, and the lexer
@@ -178,6 +157,5 @@ let shared: Lexer | undefined;
 
 /** The shared lexer, built on first use so that commands that never lex (`nnc --help`) do not pay for it. */
 export const nnLexer = {
-  tokenize: (text: string): ILexingResult =>
-    (shared ??= createLexer()).tokenize(text),
+  tokenize: (text: string): ILexingResult => (shared ??= createLexer()).tokenize(text),
 };

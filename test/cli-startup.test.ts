@@ -8,16 +8,7 @@
  * written once and then taken.
  */
 import { spawnSync } from "node:child_process";
-import {
-  cpSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -67,19 +58,13 @@ function probed(args: readonly string[]): {
   stdout: string;
   loaded: string[];
 } {
-  const result = spawnSync(
-    process.execPath,
-    ["--require", join(probe, "register.cjs"), ...args],
-    {
-      cwd: repo,
-      encoding: "utf8",
-      timeout: 60_000,
-      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
-    },
-  );
-  const loaded = [...result.stderr.matchAll(/^loaded (.+)$/gm)].map(
-    (match) => match[1]!,
-  );
+  const result = spawnSync(process.execPath, ["--require", join(probe, "register.cjs"), ...args], {
+    cwd: repo,
+    encoding: "utf8",
+    timeout: 60_000,
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+  });
+  const loaded = [...result.stderr.matchAll(/^loaded (.+)$/gm)].map((match) => match[1]!);
   return {
     status: result.status,
     stdout: result.stdout,
@@ -91,15 +76,9 @@ const nnc = join(repo, "bin", "nnc.js");
 
 describe("start-up", () => {
   it("the probe sees tfjs and prettier when they are loaded", () => {
-    const result = probed([
-      "--input-type=module",
-      "-e",
-      'await import("prettier"); await import("@tensorflow/tfjs");',
-    ]);
+    const result = probed(["--input-type=module", "-e", 'await import("prettier"); await import("@tensorflow/tfjs");']);
     expect(result.status).toBe(0);
-    expect(result.loaded).toEqual(
-      expect.arrayContaining(["prettier", "@tensorflow/tfjs"]),
-    );
+    expect(result.loaded).toEqual(expect.arrayContaining(["prettier", "@tensorflow/tfjs"]));
   });
 
   it("nnc train loads tfjs (here it stops at the missing data file)", () => {
@@ -138,45 +117,28 @@ describe("start-up", () => {
 });
 
 describe("precompiled argument validators (dist/src/compiler/precompiled-validators.js)", async () => {
-  const built = pathToFileURL(
-    join(repo, "dist", "src", "compiler", "precompiled-validators.js"),
-  ).href;
-  const { precompiledValidators } = (await import(
-    built
-  )) as typeof import("../src/compiler/precompiled-validators.js");
+  const built = pathToFileURL(join(repo, "dist", "src", "compiler", "precompiled-validators.js")).href;
+  const { precompiledValidators } = (await import(built)) as typeof import("../src/compiler/precompiled-validators.js");
   const ajv = createAjv();
   const schemas = registeredSchemas();
 
   it("cover every schema of the registry", () => {
     expect(schemas.length).toBeGreaterThan(50);
-    const missing = schemas
-      .map((schema) => JSON.stringify(schema))
-      .filter((text) => !precompiledValidators.has(text));
+    const missing = schemas.map((schema) => JSON.stringify(schema)).filter((text) => !precompiledValidators.has(text));
     expect(missing).toEqual([]);
   });
 
   it("report what ajv's own compilation reports, defaults filled in", () => {
     // Each schema's properties given a number, a string, a list and nothing: every kind of error ajv reports.
     for (const schema of schemas) {
-      const names = Object.keys(
-        (schema["properties"] as object | undefined) ?? {},
-      );
+      const names = Object.keys((schema["properties"] as object | undefined) ?? {});
       for (const value of [1.5, "x", [0, -1], undefined]) {
-        const input = () =>
-          Object.fromEntries(
-            names
-              .map((name) => [name, value])
-              .filter(([, v]) => v !== undefined),
-          );
+        const input = () => Object.fromEntries(names.map((name) => [name, value]).filter(([, v]) => v !== undefined));
         const expected = input();
         const compiled = ajv.compile(schema);
         const validate = precompiledValidators.get(JSON.stringify(schema))!;
         const actual = input();
-        expect([validate(actual), validate.errors, actual]).toEqual([
-          compiled(expected),
-          compiled.errors,
-          expected,
-        ]);
+        expect([validate(actual), validate.errors, actual]).toEqual([compiled(expected), compiled.errors, expected]);
       }
     }
   });
@@ -184,15 +146,11 @@ describe("precompiled argument validators (dist/src/compiler/precompiled-validat
 
 describe("internal errors", () => {
   it("have their stack frames in the bundle mapped back to src/", async () => {
-    const { sourceMappedStack } = createRequire(import.meta.url)(
-      join(repo, "bin", "source-mapped-stack.js"),
-    ) as {
+    const { sourceMappedStack } = createRequire(import.meta.url)(join(repo, "bin", "source-mapped-stack.js")) as {
       sourceMappedStack: (error: unknown) => string;
     };
     const bundle = join(repo, "dist", "cli", "nnc.cjs");
-    const before = readFileSync(bundle, "utf8")
-      .split("function registerCheck(")[0]!
-      .split("\n");
+    const before = readFileSync(bundle, "utf8").split("function registerCheck(")[0]!.split("\n");
     const error = new Error("boom");
     error.stack = [
       "Error: boom",
@@ -200,18 +158,14 @@ describe("internal errors", () => {
       "    at node:internal/modules/cjs/loader:1:2",
     ].join("\n");
     const lines = sourceMappedStack(error).split("\n");
-    expect(lines[1]).toMatch(
-      /^ {4}at registerCheck \(.*[/\\]src[/\\]cli[/\\]check\.ts:\d+:\d+\)$/,
-    );
+    expect(lines[1]).toMatch(/^ {4}at registerCheck \(.*[/\\]src[/\\]cli[/\\]check\.ts:\d+:\d+\)$/);
     expect(lines[2]).toBe("    at node:internal/modules/cjs/loader:1:2");
   });
 });
 
 describe("the code cache (dist/cli/nnc.cjs.<inode>.cache)", () => {
   const cacheOf = (dir: string) => {
-    const name = readdirSync(dir).find((file) =>
-      /^nnc\.cjs\.\d+\.cache$/.test(file),
-    );
+    const name = readdirSync(dir).find((file) => /^nnc\.cjs\.\d+\.cache$/.test(file));
     return name === undefined ? undefined : join(dir, name);
   };
 
@@ -219,9 +173,7 @@ describe("the code cache (dist/cli/nnc.cjs.<inode>.cache)", () => {
     const dir = join(repo, "dist", "cli");
     expect(probed([nnc, "check", "examples/iris.nn"]).status).toBe(0);
     const cache = cacheOf(dir)!;
-    expect(cache).toBe(
-      join(dir, `nnc.cjs.${statSync(join(dir, "nnc.cjs")).ino}.cache`),
-    );
+    expect(cache).toBe(join(dir, `nnc.cjs.${statSync(join(dir, "nnc.cjs")).ino}.cache`));
     const before = statSync(cache).mtimeMs;
     expect(probed([nnc, "check", "examples/iris.nn"]).status).toBe(0);
     expect(statSync(cache).mtimeMs).toBe(before);
@@ -230,9 +182,13 @@ describe("the code cache (dist/cli/nnc.cjs.<inode>.cache)", () => {
   it("without a built bundle, nnc says so in one line", () => {
     const copy = mkdtempSync(join(tmpdir(), "nnc-unbuilt-"));
     cpSync(join(repo, "bin"), join(copy, "bin"), { recursive: true });
-    const result = spawnSync(process.execPath, [join(copy, "bin", "nnc.js"), "check", "model.nn"], { encoding: "utf8" });
+    const result = spawnSync(process.execPath, [join(copy, "bin", "nnc.js"), "check", "model.nn"], {
+      encoding: "utf8",
+    });
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/^nnc: .*nnc\.cjs is missing: the package is not built; run `npm run build` in it\n$/);
+    expect(result.stderr).toMatch(
+      /^nnc: .*nnc\.cjs is missing: the package is not built; run `npm run build` in it\n$/,
+    );
     rmSync(copy, { recursive: true, force: true });
   });
 
@@ -244,33 +200,14 @@ describe("the code cache (dist/cli/nnc.cjs.<inode>.cache)", () => {
     });
     symlinkSync(join(repo, "node_modules"), join(copy, "node_modules"));
     const dir = join(copy, "dist", "cli");
-    for (const file of readdirSync(dir).filter((name) =>
-      name.endsWith(".cache"),
-    ))
-      rmSync(join(dir, file));
-    const cache = join(
-      dir,
-      `nnc.cjs.${statSync(join(dir, "nnc.cjs")).ino}.cache`,
-    );
+    for (const file of readdirSync(dir).filter((name) => name.endsWith(".cache"))) rmSync(join(dir, file));
+    const cache = join(dir, `nnc.cjs.${statSync(join(dir, "nnc.cjs")).ino}.cache`);
     writeFileSync(cache, "not a code cache");
-    const first = probed([
-      join(copy, "bin", "nnc.js"),
-      "check",
-      join(repo, "examples", "iris.nn"),
-    ]);
-    expect([first.status, first.stdout]).toEqual([
-      0,
-      expect.stringContaining("no problems found"),
-    ]);
+    const first = probed([join(copy, "bin", "nnc.js"), "check", join(repo, "examples", "iris.nn")]);
+    expect([first.status, first.stdout]).toEqual([0, expect.stringContaining("no problems found")]);
     expect(readFileSync(cache).length).toBeGreaterThan(10_000);
     const before = statSync(cache).mtimeMs;
-    expect(
-      probed([
-        join(copy, "bin", "nnc.js"),
-        "check",
-        join(repo, "examples", "iris.nn"),
-      ]).status,
-    ).toBe(0);
+    expect(probed([join(copy, "bin", "nnc.js"), "check", join(repo, "examples", "iris.nn")]).status).toBe(0);
     expect(statSync(cache).mtimeMs).toBe(before);
     rmSync(copy, { recursive: true, force: true });
   });

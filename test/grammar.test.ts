@@ -19,10 +19,7 @@ describe("grammar", () => {
     const lexer = createLexer({ validate: true });
     expect(lexer.lexerDefinitionErrors).toEqual([]);
     // Chevrotain keeps the warnings (it prints them) in a field its types leave out.
-    expect(
-      (lexer as unknown as { lexerDefinitionWarning: unknown[] })
-        .lexerDefinitionWarning,
-    ).toEqual([]);
+    expect((lexer as unknown as { lexerDefinitionWarning: unknown[] }).lexerDefinitionWarning).toEqual([]);
   });
 
   it("lexes every text as a lexer without the tokens' hints does", () => {
@@ -75,33 +72,18 @@ describe("grammar", () => {
     const summary = (text: string, lexer: Lexer) => {
       const result = lexer.tokenize(text);
       const tokens = (list: typeof result.tokens) =>
-        list.map((t) => [
-          t.tokenType.name,
-          t.image,
-          t.startLine,
-          t.startColumn,
-          t.endLine,
-          t.endColumn,
-        ]);
+        list.map((t) => [t.tokenType.name, t.image, t.startLine, t.startColumn, t.endLine, t.endColumn]);
       return {
         tokens: tokens(result.tokens),
         comments: tokens(result.groups["comments"] ?? []),
-        errors: result.errors.map((e) => [
-          e.offset,
-          e.length,
-          e.line,
-          e.column,
-        ]),
+        errors: result.errors.map((e) => [e.offset, e.length, e.line, e.column]),
       };
     };
     fc.assert(
-      fc.property(
-        fc.array(fc.constantFrom(...pieces), { maxLength: 30 }),
-        (parts) => {
-          const text = parts.join("");
-          expect(summary(text, hinted)).toEqual(summary(text, reference));
-        },
-      ),
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 30 }), (parts) => {
+        const text = parts.join("");
+        expect(summary(text, hinted)).toEqual(summary(text, reference));
+      }),
       { numRuns: 500 },
     );
   });

@@ -13,16 +13,12 @@ describe("argument schemas", () => {
   const ajv = createAjv();
   const schemas = registeredSchemas();
 
-  it("are many (every layer, nested object and train option)", () =>
-    expect(schemas.length).toBeGreaterThan(60));
+  it("are many (every layer, nested object and train option)", () => expect(schemas.length).toBeGreaterThan(60));
 
-  it.each(schemas.map((schema, i) => [i, schema] as const))(
-    "schema %i is valid",
-    (_, schema) => {
-      expect(ajv.validateSchema(schema), ajv.errorsText()).toBe(true);
-      expect(() => ajv.compile(schema)).not.toThrow();
-    },
-  );
+  it.each(schemas.map((schema, i) => [i, schema] as const))("schema %i is valid", (_, schema) => {
+    expect(ajv.validateSchema(schema), ajv.errorsText()).toBe(true);
+    expect(() => ajv.compile(schema)).not.toThrow();
+  });
 
   it("a block's schema (parameters with and without defaults) is valid", () => {
     // The shape src/compiler/blocks.ts builds for `block b(filters, rate = 0.5)(x)`.
@@ -54,10 +50,7 @@ describe("blocks' schemas without ajv", () => {
         fc.dictionary(fc.constantFrom(...names), value),
         (params, defaults, given) => {
           const properties = Object.fromEntries(
-            params.map((name) => [
-              name,
-              name in defaults ? { default: defaults[name] } : {},
-            ]),
+            params.map((name) => [name, name in defaults ? { default: defaults[name] } : {}]),
           );
           const required = params.filter((name) => !(name in defaults));
           const schema = {
@@ -66,15 +59,10 @@ describe("blocks' schemas without ajv", () => {
             required,
             additionalProperties: false,
           };
-          const data = Object.fromEntries(
-            Object.entries(given).filter(([name]) => params.includes(name)),
-          );
+          const data = Object.fromEntries(Object.entries(given).filter(([name]) => params.includes(name)));
           const ours = plainObjectValidator(schema)!;
           const theirs = ajv.compile(schema);
-          const [ourData, theirData] = [
-            structuredClone(data),
-            structuredClone(data),
-          ];
+          const [ourData, theirData] = [structuredClone(data), structuredClone(data)];
           expect(ours(ourData)).toBe(theirs(theirData));
           expect(ourData).toEqual(theirData);
           const errors = (v: typeof ours) =>

@@ -14,9 +14,7 @@ import { fail, printDiagnostics } from "./common.js";
 export function registerFmt(program: Command): void {
   program
     .command("fmt")
-    .description(
-      "format specs in place: 2-space indent, one statement per line, comments kept",
-    )
+    .description("format specs in place: 2-space indent, one statement per line, comments kept")
     .argument("<files...>", ".nn files to format")
     .option("--check", "change nothing; list the files that are not formatted")
     .addHelpText(

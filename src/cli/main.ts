@@ -21,9 +21,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const program = new Command();
   program
     .name("nnc")
-    .description(
-      "nnc compiles .nn model specs: checks shapes at compile time, summarises, emits TypeScript, trains.",
-    )
+    .description("nnc compiles .nn model specs: checks shapes at compile time, summarises, emits TypeScript, trains.")
     .version(packageVersion())
     .showHelpAfterError("(run nnc --help for usage)");
 

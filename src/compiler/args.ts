@@ -5,13 +5,7 @@
  * the list element) it is about.
  */
 import { createRequire } from "node:module";
-import type {
-  Ajv,
-  ErrorObject,
-  Options,
-  SchemaObject,
-  ValidateFunction,
-} from "ajv";
+import type { Ajv, ErrorObject, Options, SchemaObject, ValidateFunction } from "ajv";
 import type * as ast from "./ast.js";
 import { diagnostic, type Diagnostic, type Result } from "./diagnostics.js";
 import { evaluate, type Scope, type SpanMap } from "./evaluate.js";
@@ -66,9 +60,7 @@ function validatorFor(schema: SchemaObject): ValidateFunction {
     if (!validate) {
       // Schemas made at run time are blocks' (written by nnc, not by users): checking them against the JSON
       // Schema meta-schema would compile that first, a good part of `nnc check`'s start (tests check them).
-      validate =
-        plainObjectValidator(schema) ??
-        (ajv ??= createAjv({ validateSchema: false })).compile(schema);
+      validate = plainObjectValidator(schema) ?? (ajv ??= createAjv({ validateSchema: false })).compile(schema);
       compiledByText.set(text, validate);
     }
     compiled.set(schema, validate);
@@ -82,31 +74,20 @@ function validatorFor(schema: SchemaObject): ValidateFunction {
  * defaults filled in (a copy each time), then a `required` error per missing property, in ajv's form. Unknown
  * names never reach validation (`checkArguments` reports them first). Any other schema: undefined.
  */
-export function plainObjectValidator(
-  schema: SchemaObject,
-): ValidateFunction | undefined {
-  const {
-    type,
-    properties = {},
-    required = [],
-    additionalProperties,
-    ...rest
-  } = schema;
+export function plainObjectValidator(schema: SchemaObject): ValidateFunction | undefined {
+  const { type, properties = {}, required = [], additionalProperties, ...rest } = schema;
   const plain =
     type === "object" &&
     additionalProperties === false &&
     Object.keys(rest).length === 0 &&
-    Object.values(properties as Record<string, SchemaObject>).every(
-      (property) => Object.keys(property).every((key) => key === "default"),
+    Object.values(properties as Record<string, SchemaObject>).every((property) =>
+      Object.keys(property).every((key) => key === "default"),
     );
   if (!plain) return undefined;
-  const defaults = Object.entries(
-    properties as Record<string, SchemaObject>,
-  ).filter(([, p]) => "default" in p);
+  const defaults = Object.entries(properties as Record<string, SchemaObject>).filter(([, p]) => "default" in p);
   const validate = ((data: Record<string, unknown>) => {
     for (const [name, property] of defaults) {
-      if (data[name] === undefined)
-        data[name] = structuredClone(property["default"]);
+      if (data[name] === undefined) data[name] = structuredClone(property["default"]);
     }
     const errors: ErrorObject[] = (required as string[])
       .filter((name) => data[name] === undefined)
@@ -147,10 +128,7 @@ export function checkArguments(
   const values: ArgValues = {};
   const spans: SpanMap = new Map();
   const nameSpans = new Map<string, ast.Span>();
-  const properties = Object.keys(
-    (callable.schema["properties"] as Record<string, unknown> | undefined) ??
-      {},
-  );
+  const properties = Object.keys((callable.schema["properties"] as Record<string, unknown> | undefined) ?? {});
   const callee = source.calleeText;
   let positionalIndex = 0;
   let sawNamed = false;
@@ -198,24 +176,14 @@ export function checkArguments(
       name = positional;
     }
     if (name in values || nameSpans.has(name)) {
-      diagnostics.push(
-        diagnostic("NN2007", { file, span: arg.span }, { name }),
-      );
+      diagnostics.push(diagnostic("NN2007", { file, span: arg.span }, { name }));
       continue;
     }
     nameSpans.set(name, (arg.name ?? arg.value).span);
     const family = familyOf(callable, name);
     const evaluated =
       family && isCallValue(arg.value, family)
-        ? checkNestedCall(
-            family,
-            arg.value,
-            { name, callee },
-            scope,
-            file,
-            spans,
-            `/${name}`,
-          )
+        ? checkNestedCall(family, arg.value, { name, callee }, scope, file, spans, `/${name}`)
         : evaluate(arg.value, scope, file, spans, `/${name}`);
     diagnostics.push(...evaluated.diagnostics);
     if (evaluated.value === undefined) evaluationFailed = true;
@@ -226,9 +194,7 @@ export function checkArguments(
   const validate = validatorFor(callable.schema);
   if (!validate(values)) {
     for (const error of pickErrors(validate.errors ?? [])) {
-      diagnostics.push(
-        schemaDiagnostic(error, values, spans, source, callable, file),
-      );
+      diagnostics.push(schemaDiagnostic(error, values, spans, source, callable, file));
     }
   }
   return { value: diagnostics.length === 0 ? values : null, diagnostics };
@@ -236,8 +202,7 @@ export function checkArguments(
 
 /** The family an argument of `callable` takes calls of, from its schema's `family` annotation. */
 function familyOf(callable: Callable, name: string): Family | undefined {
-  const properties = callable.schema["properties"] as
-    Record<string, SchemaObject | undefined> | undefined;
+  const properties = callable.schema["properties"] as Record<string, SchemaObject | undefined> | undefined;
   return properties?.[name]?.["family"] as Family | undefined;
 }
 
@@ -267,12 +232,9 @@ function checkNestedCall(
 ): { value: JsonValue | undefined; diagnostics: readonly Diagnostic[] } {
   spans.set(pointer, call.span);
   const text = call.callee.text;
-  if (call.args === null && scope.lookup(text) !== undefined)
-    return evaluate(call, scope, file, spans, pointer);
-  const member: Callable | undefined =
-    family === "layer" ? lookupLayer(text) : lookupObject(family, text);
-  const multiInput =
-    family === "layer" && (lookupLayer(text)?.inputs?.min ?? 1) > 1;
+  if (call.args === null && scope.lookup(text) !== undefined) return evaluate(call, scope, file, spans, pointer);
+  const member: Callable | undefined = family === "layer" ? lookupLayer(text) : lookupObject(family, text);
+  const multiInput = family === "layer" && (lookupLayer(text)?.inputs?.min ?? 1) > 1;
   if (!member || multiInput) {
     const names = family === "layer" ? [] : objectNames(family);
     const problem = multiInput
@@ -284,12 +246,7 @@ function checkNestedCall(
     return {
       value: undefined,
       diagnostics: [
-        diagnostic(
-          "NN2005",
-          { file, span: call.callee.span },
-          { name: at.name, callee: at.callee, problem },
-          { hint },
-        ),
+        diagnostic("NN2005", { file, span: call.callee.span }, { name: at.name, callee: at.callee, problem }, { hint }),
       ],
     };
   }
@@ -304,10 +261,7 @@ function checkNestedCall(
 }
 
 /** `dense(units, activation: ..., ...)`: how to call it, for hints. */
-export function signatureHint(
-  callable: Callable,
-  callee = callable.name,
-): string {
+export function signatureHint(callable: Callable, callee = callable.name): string {
   return `call it as ${callee}(${callable.positional.join(", ")}${callable.positional.length ? ", " : ""}name: value, ...)`;
 }
 
@@ -317,15 +271,9 @@ export function signatureHint(
  */
 function pickErrors(errors: readonly ErrorObject[]): ErrorObject[] {
   const rank = (e: ErrorObject) =>
-    [
-      "required",
-      "additionalProperties",
-      "minimum",
-      "maximum",
-      "exclusiveMinimum",
-      "exclusiveMaximum",
-      "enum",
-    ].includes(e.keyword)
+    ["required", "additionalProperties", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum"].includes(
+      e.keyword,
+    )
       ? 0
       : e.keyword === "minItems" || e.keyword === "maxItems"
         ? 1
@@ -335,9 +283,7 @@ function pickErrors(errors: readonly ErrorObject[]): ErrorObject[] {
   const byPath = new Map<string, ErrorObject>();
   for (const error of errors) {
     const key =
-      error.keyword === "required"
-        ? `required:${String(error.params["missingProperty"])}`
-        : error.instancePath;
+      error.keyword === "required" ? `required:${String(error.params["missingProperty"])}` : error.instancePath;
     const current = byPath.get(key);
     if (!current || rank(error) < rank(current)) byPath.set(key, error);
   }
@@ -345,9 +291,7 @@ function pickErrors(errors: readonly ErrorObject[]): ErrorObject[] {
   return [...byPath.values()].filter(
     (e) =>
       !(e.keyword === "oneOf" || e.keyword === "type") ||
-      ![...byPath.keys()].some(
-        (p) => p !== e.instancePath && p.startsWith(`${e.instancePath}/`),
-      ),
+      ![...byPath.keys()].some((p) => p !== e.instancePath && p.startsWith(`${e.instancePath}/`)),
   );
 }
 
@@ -370,8 +314,7 @@ function schemaDiagnostic(
     );
   }
   const name = error.instancePath.split("/")[1] ?? "";
-  const span =
-    spans.get(error.instancePath) ?? spans.get(`/${name}`) ?? source.calleeSpan;
+  const span = spans.get(error.instancePath) ?? spans.get(`/${name}`) ?? source.calleeSpan;
   const actual = valueAt(values, error.instancePath);
   const shown = actual === undefined ? "" : `, got ${JSON.stringify(actual)}`;
   let problem: string;
@@ -380,8 +323,7 @@ function schemaDiagnostic(
     case "enum": {
       const allowed = (error.params["allowedValues"] as unknown[]).map(String);
       problem = `must be one of ${allowed.join(", ")}${shown}`;
-      hint =
-        typeof actual === "string" ? didYouMean(actual, allowed) : undefined;
+      hint = typeof actual === "string" ? didYouMean(actual, allowed) : undefined;
       break;
     }
     case "minimum":
@@ -398,19 +340,11 @@ function schemaDiagnostic(
       problem = `must have ${error.keyword === "minItems" ? "at least" : "at most"} ${error.params["limit"]} items${shown}`;
       break;
     default: {
-      const description =
-        (error.parentSchema?.["description"] as string | undefined) ??
-        error.message ??
-        "is invalid";
+      const description = (error.parentSchema?.["description"] as string | undefined) ?? error.message ?? "is invalid";
       problem = `must be ${description.replace(/^must be /, "")}${shown}`;
     }
   }
-  return diagnostic(
-    "NN2005",
-    { file, span },
-    { name, callee, problem },
-    { hint },
-  );
+  return diagnostic("NN2005", { file, span }, { name, callee, problem }, { hint });
 }
 
 function article(type: string): string {
@@ -445,7 +379,5 @@ export function argumentSpan(
   const named = args.find((a) => a.name?.text === property);
   if (named) return named.value.span;
   const index = positional.indexOf(property);
-  return index >= 0
-    ? args.filter((a) => !a.name)[tensorArgs + index]?.value.span
-    : undefined;
+  return index >= 0 ? args.filter((a) => !a.name)[tensorArgs + index]?.value.span : undefined;
 }

@@ -17,10 +17,7 @@ export async function writeFileAtomic(
   data: string | Uint8Array,
   options: WriteOptions = {},
 ): Promise<void> {
-  const temporary = path.join(
-    path.dirname(file),
-    `.${path.basename(file)}.${temporarySuffix()}.tmp`,
-  );
+  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${temporarySuffix()}.tmp`);
   try {
     const mode = options.keepMode ? (await fs.stat(file)).mode : undefined;
     await fs.writeFile(temporary, data, mode === undefined ? {} : { mode });

@@ -8,18 +8,9 @@
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { IrCall, IrTrain, JsonValue } from "../compiler/ir.js";
-import {
-  dataSources,
-  losses,
-  metrics,
-  type TargetEncoding,
-} from "../compiler/train-options.js";
+import { dataSources, losses, metrics, type TargetEncoding } from "../compiler/train-options.js";
 import { checkLabels } from "./data/batches.js";
-import {
-  openRecords,
-  type RecordOptions,
-  type RecordReader,
-} from "./data/records.js";
+import { openRecords, type RecordOptions, type RecordReader } from "./data/records.js";
 import { toDataset } from "./data/tensors.js";
 import { NncUserError } from "./errors.js";
 import { figureNames, type Figures } from "./figures.js";
@@ -48,22 +39,14 @@ const tableSourceByExtension: Readonly<Record<string, string>> = {
  * the train block's source with its paths replaced: one file of rows for csv() and json() (the extension
  * picks which), `images labels` for idx(), `x y` for npy(). The other options (label, features, scale) stay.
  */
-export function evaluationSource(
-  train: IrTrain,
-  files?: readonly string[],
-): IrCall {
-  if (files === undefined || files.length === 0)
-    return train.validation ?? train.data;
+export function evaluationSource(train: IrTrain, files?: readonly string[]): IrCall {
+  if (files === undefined || files.length === 0) return train.validation ?? train.data;
   const source = train.data;
   const paths = dataSources[source.name]!.paths;
   const tabular = source.name === "csv" || source.name === "json";
-  const name = tabular
-    ? tableSourceByExtension[path.extname(files[0]!).toLowerCase()]
-    : source.name;
+  const name = tabular ? tableSourceByExtension[path.extname(files[0]!).toLowerCase()] : source.name;
   if (files.length !== paths.length || name === undefined) {
-    const wanted = tabular
-      ? "one .csv, .json or .jsonl file"
-      : `${paths.length} files (${paths.join(", ")})`;
+    const wanted = tabular ? "one .csv, .json or .jsonl file" : `${paths.length} files (${paths.join(", ")})`;
     throw new NncUserError("NN4005", {
       path: files.join(" "),
       reason: `train ${train.model} reads ${source.name}() data, so --data takes ${wanted}`,
@@ -93,8 +76,7 @@ export async function evaluateRun(
     // Classes taken from the data instead would silently misnumber the outputs when one is missing there.
     throw new NncUserError("NN4010", {
       path: `${run.shownAs}/labels.json`,
-      reason:
-        "no such file; it holds the training classes in the order of the model's outputs, which evaluate needs",
+      reason: "no such file; it holds the training classes in the order of the model's outputs, which evaluate needs",
     });
   }
   const reader = await openLabelled(run, source, encoding, options);
@@ -114,17 +96,8 @@ export async function evaluateRun(
     });
     const sums: number[] = [];
     for (let start = 0; start < reader.rows; start += train.batchSize) {
-      const indices = Array.from(
-        { length: Math.min(train.batchSize, reader.rows - start) },
-        (_, i) => start + i,
-      );
-      const dataset = toDataset(
-        reader.read(indices),
-        model,
-        encoding,
-        [...indices.keys()],
-        classes,
-      );
+      const indices = Array.from({ length: Math.min(train.batchSize, reader.rows - start) }, (_, i) => start + i);
+      const dataset = toDataset(reader.read(indices), model, encoding, [...indices.keys()], classes);
       try {
         const result = model.evaluate(dataset.x, dataset.y, {
           batchSize: train.batchSize,
@@ -163,14 +136,12 @@ async function openLabelled(
   if (source.args["normalize"] !== undefined && !preprocessing?.normalization) {
     throw new NncUserError("NN4010", {
       path: `${run.shownAs}/preprocessing.json`,
-      reason:
-        "no normalization statistics, which the data's normalize: needs; train the model again to save them",
+      reason: "no normalization statistics, which the data's normalize: needs; train the model again to save them",
     });
   }
   const tabular = source.name === "csv" || source.name === "json";
   const args = { ...source.args };
-  if (tabular && preprocessing && preprocessing.features.length > 0)
-    args["features"] = [...preprocessing.features];
+  if (tabular && preprocessing && preprocessing.features.length > 0) args["features"] = [...preprocessing.features];
   const normalization = preprocessing?.normalization ?? undefined;
   return openRecords(
     { ...source, args },

@@ -36,17 +36,10 @@ export function denseLayer(
 }
 
 /** A model with one float32 input `input` of `features`, the layers in order, the last one the output. */
-export function sequentialModel(
-  name: string,
-  input: string,
-  features: number,
-  layers: readonly IrLayer[],
-): IrModel {
+export function sequentialModel(name: string, input: string, features: number, layers: readonly IrLayer[]): IrModel {
   return {
     name,
-    inputs: [
-      { name: input, shape: [features], dtype: "float32", location: at },
-    ],
+    inputs: [{ name: input, shape: [features], dtype: "float32", location: at }],
     layers: [...layers],
     outputs: [{ node: layers.at(-1)!.name, index: 0 }],
     location: at,
@@ -54,10 +47,7 @@ export function sequentialModel(
 }
 
 /** A train block for `model` on the blobs, with `changes` on top of its defaults. */
-export function trainBlock(
-  model: string,
-  changes: Partial<IrTrain> = {},
-): IrTrain {
+export function trainBlock(model: string, changes: Partial<IrTrain> = {}): IrTrain {
   return {
     model,
     data: { name: "csv", args: { path: blobsCsv, label: "side" } },

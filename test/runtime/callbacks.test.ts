@@ -2,45 +2,24 @@
  * Callbacks in real training runs: terminate_on_nan (always on), model_checkpoint, csv_logger and
  * early_stopping, and `saveRun` keeping what they wrote into the run directory.
  */
-import {
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { IrModel, IrTrain } from "../../src/compiler/ir.js";
-import {
-  loadRun,
-  NncUserError,
-  saveRun,
-  trainModel,
-} from "../../src/runtime/index.js";
-import {
-  denseLayer,
-  quiet,
-  sequentialModel,
-  trainBlock,
-} from "../helpers/ir.js";
+import { loadRun, NncUserError, saveRun, trainModel } from "../../src/runtime/index.js";
+import { denseLayer, quiet, sequentialModel, trainBlock } from "../helpers/ir.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "nnc-callbacks-"));
 
 const model = (units: number, activation: string): IrModel =>
-  sequentialModel("Tiny", "point", 2, [
-    denseLayer("out", units, activation, "point", 2),
-  ]);
+  sequentialModel("Tiny", "point", 2, [denseLayer("out", units, activation, "point", 2)]);
 
 const train = trainBlock("Tiny");
 
 describe("terminate_on_nan", () => {
   it("stops a diverging run and names the epoch and step", async () => {
-    const rows = Array.from(
-      { length: 40 },
-      (_, i) => `${i * 1000},${-i * 700},${i * 5000}`,
-    );
+    const rows = Array.from({ length: 40 }, (_, i) => `${i * 1000},${-i * 700},${i * 5000}`);
     writeFileSync(join(scratch, "huge.csv"), `a,b,y\n${rows.join("\n")}\n`);
     const diverging: IrTrain = {
       ...train,
@@ -85,20 +64,16 @@ describe("model_checkpoint and csv_logger", () => {
       output: quiet,
       runDir,
     });
-    const checkpoint = JSON.parse(
-      readFileSync(join(runDir, "checkpoint", "checkpoint.json"), "utf8"),
-    ) as { epoch: number };
+    const checkpoint = JSON.parse(readFileSync(join(runDir, "checkpoint", "checkpoint.json"), "utf8")) as {
+      epoch: number;
+    };
     expect(checkpoint.epoch).toBe(4);
-    const log = readFileSync(join(runDir, "log.csv"), "utf8")
-      .trim()
-      .split("\n");
+    const log = readFileSync(join(runDir, "log.csv"), "utf8").trim().split("\n");
     expect(log[0]).toBe("epoch,loss,accuracy,val_loss,val_accuracy,lr");
     expect(log).toHaveLength(5);
     expect(log[4]!.split(",").map(Number)).toEqual([
       4,
-      ...["loss", "accuracy", "val_loss", "val_accuracy", "lr"].map(
-        (k) => run.history[3]![k],
-      ),
+      ...["loss", "accuracy", "val_loss", "val_accuracy", "lr"].map((k) => run.history[3]![k]),
     ]);
     await saveRun(runDir, run, run.written);
     expect(readdirSync(runDir).sort()).toEqual([
@@ -121,10 +96,7 @@ describe("model_checkpoint and csv_logger", () => {
       "preprocessing.json",
       "weights.bin",
     ]);
-    const [fromCheckpoint, fromRun] = await Promise.all([
-      loadRun(join(runDir, "checkpoint")),
-      loadRun(runDir),
-    ]);
+    const [fromCheckpoint, fromRun] = await Promise.all([loadRun(join(runDir, "checkpoint")), loadRun(runDir)]);
     expect(fromCheckpoint.labels).toEqual(fromRun.labels);
     expect(fromCheckpoint.labels?.classes.length).toBeGreaterThan(1);
     expect(fromCheckpoint.preprocessing).toEqual(fromRun.preprocessing);
@@ -147,9 +119,7 @@ describe("model_checkpoint and csv_logger", () => {
       output: quiet,
       runDir,
     });
-    const saved = JSON.parse(
-      readFileSync(join(runDir, "checkpoint", "checkpoint.json"), "utf8"),
-    ) as { epoch: number };
+    const saved = JSON.parse(readFileSync(join(runDir, "checkpoint", "checkpoint.json"), "utf8")) as { epoch: number };
     const losses = run.history.map((r) => r.val_loss!);
     expect(saved.epoch).toBe(losses.indexOf(Math.min(...losses)) + 1);
     expect(existsSync(join(runDir, "checkpoint", "weights.bin"))).toBe(true);

@@ -8,25 +8,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { IrCall, IrModel, IrTrain } from "../../src/compiler/ir.js";
-import {
-  NncUserError,
-  trainModel,
-  type TrainedRun,
-} from "../../src/runtime/index.js";
-import {
-  adam,
-  denseLayer,
-  quiet,
-  sequentialModel,
-  trainBlock,
-} from "../helpers/ir.js";
+import { NncUserError, trainModel, type TrainedRun } from "../../src/runtime/index.js";
+import { adam, denseLayer, quiet, sequentialModel, trainBlock } from "../helpers/ir.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "nnc-stream-"));
 const cap = { streamAbove: 0, chunkRows: 64 };
 
-const model: IrModel = sequentialModel("Three", "x", 3, [
-  denseLayer("out", 3, "softmax", "x", 3),
-]);
+const model: IrModel = sequentialModel("Three", "x", 3, [denseLayer("out", 3, "softmax", "x", 3)]);
 
 const train = (data: IrCall, validation: IrCall | null = null): IrTrain =>
   trainBlock("Three", {
@@ -40,13 +28,9 @@ const train = (data: IrCall, validation: IrCall | null = null): IrTrain =>
   });
 
 /** Rows in three classes (one with a non-ASCII name, so offsets are bytes), features far from 0 and 1. */
-function rows(
-  count: number,
-  seed: number,
-): { label: string; a: number; b: number; c: number }[] {
+function rows(count: number, seed: number): { label: string; a: number; b: number; c: number }[] {
   let state = seed;
-  const next = () =>
-    (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const next = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
   const names = ["alpha", "señal", "gamma"];
   return Array.from({ length: count }, (_, i) => ({
     label: names[i % 3]!,
@@ -57,9 +41,7 @@ function rows(
 }
 
 function writeCsv(name: string, count: number, seed: number): string {
-  const lines = rows(count, seed).map(
-    (r, i) => `${r.a},"${r.label}",${r.b},${r.c}${i === 500 ? "\n" : ""}`,
-  );
+  const lines = rows(count, seed).map((r, i) => `${r.a},"${r.label}",${r.b},${r.c}${i === 500 ? "\n" : ""}`);
   const file = join(scratch, name);
   writeFileSync(file, `a,label,b,c\n${lines.join("\n")}\n`);
   return file;
@@ -68,10 +50,7 @@ function writeCsv(name: string, count: number, seed: number): string {
 function expectSameRun(streamed: TrainedRun, whole: TrainedRun): void {
   expect(streamed.labels).toEqual(whole.labels);
   expect(streamed.data.streamed).toBe(true);
-  const [s, w] = [
-    streamed.preprocessing!.normalization!,
-    whole.preprocessing!.normalization!,
-  ];
+  const [s, w] = [streamed.preprocessing!.normalization!, whole.preprocessing!.normalization!];
   s.shift.forEach((v, i) => expect(v).toBeCloseTo(w.shift[i]!, 8));
   s.scale.forEach((v, i) => expect(v).toBeCloseTo(w.scale[i]!, 8));
   expect(streamed.history).toHaveLength(whole.history.length);
@@ -163,46 +142,27 @@ describe("streamed data", () => {
       prefix.write("\x93NUMPY", 0, "latin1");
       [prefix[6], prefix[7]] = [1, 0];
       prefix.writeUInt16LE(header.length, 8);
-      writeFileSync(
-        join(scratch, name),
-        Buffer.concat([prefix, Buffer.from(header, "latin1"), data]),
-      );
+      writeFileSync(join(scratch, name), Buffer.concat([prefix, Buffer.from(header, "latin1"), data]));
       return join(scratch, name);
     };
     const x = npy(
       "x.npy",
       "<f4",
       "600, 3",
-      Buffer.from(
-        new Float32Array(points.flatMap((p) => [p.a / 1000, p.b, p.c])).buffer,
-      ),
+      Buffer.from(new Float32Array(points.flatMap((p) => [p.a / 1000, p.b, p.c])).buffer),
     );
-    const y = npy(
-      "y.npy",
-      "<i8",
-      "600,",
-      Buffer.from(
-        new BigInt64Array(points.map((_, i) => BigInt(i % 3))).buffer,
-      ),
-    );
+    const y = npy("y.npy", "<i8", "600,", Buffer.from(new BigInt64Array(points.map((_, i) => BigInt(i % 3))).buffer));
     const idx = (name: string, dims: number[], data: number[]) => {
       const header = Buffer.alloc(4 + 4 * dims.length);
       [header[2], header[3]] = [8, dims.length];
       dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
-      writeFileSync(
-        join(scratch, name),
-        Buffer.concat([header, Buffer.from(data)]),
-      );
+      writeFileSync(join(scratch, name), Buffer.concat([header, Buffer.from(data)]));
       return join(scratch, name);
     };
     const images = idx(
       "images",
       [600, 3],
-      points.flatMap((p, i) => [
-        (i % 3) * 100 + 10,
-        Math.round(p.b * -20),
-        Math.round(p.c * 5000),
-      ]),
+      points.flatMap((p, i) => [(i % 3) * 100 + 10, Math.round(p.b * -20), Math.round(p.c * 5000)]),
     );
     const labels = idx(
       "labels",
@@ -234,14 +194,10 @@ describe("streamed data", () => {
       text: "",
       write: (chunk: string) => Boolean((output.text += chunk)),
     };
-    const error = await trainModel(
-      model,
-      train({ name: "csv", args: { path: file, label: "label" } }),
-      {
-        output: output as unknown as NodeJS.WritableStream,
-        ...cap,
-      },
-    ).catch((e: unknown) => e);
+    const error = await trainModel(model, train({ name: "csv", args: { path: file, label: "label" } }), {
+      output: output as unknown as NodeJS.WritableStream,
+      ...cap,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NncUserError);
     expect((error as NncUserError).format()).toMatch(
       /^error\[NN4006\]: .*bad\.csv:902: column 'b': 'oops' is not a number$/,

@@ -9,12 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
 import { checkFile } from "../../src/compiler/index.js";
 import type { IrModel, IrTrain } from "../../src/compiler/ir.js";
-import {
-  NncUserError,
-  saveRun,
-  scheduledRate,
-  trainModel,
-} from "../../src/runtime/index.js";
+import { NncUserError, saveRun, scheduledRate, trainModel } from "../../src/runtime/index.js";
 import { denseLayer, sequentialModel, trainBlock } from "../helpers/ir.js";
 
 const repo = join(import.meta.dirname, "..", "..");
@@ -32,9 +27,7 @@ function quiet(): NodeJS.WritableStream & { text: string } {
   } as unknown as NodeJS.WritableStream & { text: string };
 }
 
-const blobs: IrModel = sequentialModel("Blobs", "point", 2, [
-  denseLayer("side", 2, "softmax", "point", 2),
-]);
+const blobs: IrModel = sequentialModel("Blobs", "point", 2, [denseLayer("side", 2, "softmax", "point", 2)]);
 
 const blobsTrain: IrTrain = trainBlock("Blobs", {
   epochs: 15,
@@ -50,19 +43,10 @@ describe("trainModel", () => {
     const output = quiet();
     const run = await trainModel(blobs, blobsTrain, { output });
     expect(run.history).toHaveLength(15);
-    expect(Object.keys(run.history[0]!)).toEqual([
-      "epoch",
-      "loss",
-      "accuracy",
-      "val_loss",
-      "val_accuracy",
-      "lr",
-    ]);
+    expect(Object.keys(run.history[0]!)).toEqual(["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "lr"]);
     // exponential_decay(decay_steps: 10, decay_rate: 0.9) from 0.1: the rate of each epoch's last step
     // (36 training rows in batches of 8: 5 steps per epoch).
-    run.history.forEach((record, i) =>
-      expect(record.lr).toBeCloseTo(0.1 * 0.9 ** ((5 * i + 4) / 10), 6),
-    );
+    run.history.forEach((record, i) => expect(record.lr).toBeCloseTo(0.1 * 0.9 ** ((5 * i + 4) / 10), 6));
     expect(run.history.at(-1)!.accuracy).toBeGreaterThanOrEqual(0.9);
     expect(run.labels).toEqual({ column: "side", classes: ["left", "right"] });
     expect(output.text.split("\n")[0]).toMatch(
@@ -101,20 +85,12 @@ describe("trainModel", () => {
     const run = await trainModel(blobs, stopping, { output: quiet() });
     expect(run.history.length).toBe(2);
     const wide = { ...blobs, inputs: [{ ...blobs.inputs[0]!, shape: [3] }] };
-    await expect(
-      trainModel(wide, blobsTrain, { output: quiet() }),
-    ).rejects.toMatchObject({ code: "NN4007" });
-    await expect(
-      trainModel(wide, blobsTrain, { output: quiet() }),
-    ).rejects.toBeInstanceOf(NncUserError);
+    await expect(trainModel(wide, blobsTrain, { output: quiet() })).rejects.toMatchObject({ code: "NN4007" });
+    await expect(trainModel(wide, blobsTrain, { output: quiet() })).rejects.toBeInstanceOf(NncUserError);
   });
 
   it("saves model.json, weights.bin, history.json and labels.json that load back", async () => {
-    const run = await trainModel(
-      blobs,
-      { ...blobsTrain, epochs: 2 },
-      { output: quiet() },
-    );
+    const run = await trainModel(blobs, { ...blobsTrain, epochs: 2 }, { output: quiet() });
     const dir = join(mkdtempSync(join(tmpdir(), "nnc-run-")), "runs", "blobs");
     await saveRun(dir, run);
     await saveRun(dir, run); // replacing an earlier run leaves no temporary directories behind
@@ -128,18 +104,13 @@ describe("trainModel", () => {
       "weights.bin",
     ]);
     expect(readdirSync(join(dir, ".."))).toEqual(["blobs"]);
-    const modelJson = JSON.parse(
-      readFileSync(join(dir, "model.json"), "utf8"),
-    ) as tf.io.ModelJSON;
+    const modelJson = JSON.parse(readFileSync(join(dir, "model.json"), "utf8")) as tf.io.ModelJSON;
     const weights = readFileSync(join(dir, "weights.bin"));
     const loaded = await tf.loadLayersModel(
       tf.io.fromMemory({
         modelTopology: modelJson.modelTopology,
         weightSpecs: modelJson.weightsManifest[0]!.weights,
-        weightData: weights.buffer.slice(
-          weights.byteOffset,
-          weights.byteOffset + weights.byteLength,
-        ),
+        weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
       }),
     );
     const probe = tf.tensor2d([
@@ -149,35 +120,17 @@ describe("trainModel", () => {
     expect((loaded.predict(probe) as tf.Tensor).arraySync()).toEqual(
       (run.model.predict(probe) as tf.Tensor).arraySync(),
     );
-    expect(JSON.parse(readFileSync(join(dir, "history.json"), "utf8"))).toEqual(
-      run.history,
-    );
+    expect(JSON.parse(readFileSync(join(dir, "history.json"), "utf8"))).toEqual(run.history);
   });
 });
 
 describe("scheduledRate", () => {
   it("follows Keras's formulas", () => {
     const args = { decay_steps: 10, decay_rate: 0.5, staircase: false };
-    expect(
-      scheduledRate({ name: "exponential_decay", args }, 0.1, 10),
-    ).toBeCloseTo(0.05);
-    expect(
-      scheduledRate(
-        { name: "exponential_decay", args: { ...args, staircase: true } },
-        0.1,
-        15,
-      ),
-    ).toBeCloseTo(0.05);
-    expect(
-      scheduledRate({ name: "inverse_time_decay", args }, 0.1, 20),
-    ).toBeCloseTo(0.05);
-    expect(
-      scheduledRate(
-        { name: "cosine_decay", args: { decay_steps: 10, alpha: 0 } },
-        0.1,
-        5,
-      ),
-    ).toBeCloseTo(0.05);
+    expect(scheduledRate({ name: "exponential_decay", args }, 0.1, 10)).toBeCloseTo(0.05);
+    expect(scheduledRate({ name: "exponential_decay", args: { ...args, staircase: true } }, 0.1, 15)).toBeCloseTo(0.05);
+    expect(scheduledRate({ name: "inverse_time_decay", args }, 0.1, 20)).toBeCloseTo(0.05);
+    expect(scheduledRate({ name: "cosine_decay", args: { decay_steps: 10, alpha: 0 } }, 0.1, 5)).toBeCloseTo(0.05);
   });
 });
 
