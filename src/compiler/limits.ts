@@ -1,0 +1,40 @@
+/**
+ * Every limit nnc puts on what it reads, in one table. A spec, a data file or a saved run past one of these
+ * is a located diagnostic, never a hang, a stack overflow or an out-of-memory. docs/security.md lists this
+ * table (a test keeps the two equal); `override` names the command-line flag that raises a limit, where
+ * raising it makes sense.
+ *
+ * The compiler and the language server read these; so do the runtime's data readers. Nothing here imports
+ * anything: `nnc check` loads it at start.
+ */
+export interface Limit {
+  /** The value in force unless overridden. */
+  readonly value: number;
+  /** What is counted, as docs/security.md says it: "bytes in one .nn file". */
+  readonly counts: string;
+  /** The flag that raises it, if any. */
+  readonly override?: string;
+}
+
+export const limits = {
+  /** A `.nn` file larger than this is not parsed (imports included). */
+  sourceBytes: { value: 4 * 1024 * 1024, counts: "bytes in one .nn file" },
+  /** Brackets, parentheses, argument calls, `repeat` and block bodies nested inside each other. */
+  nesting: { value: 64, counts: "levels of nesting in a .nn file: brackets, parentheses, calls, repeat bodies" },
+  /** Syntax errors reported for one file; parsing stops collecting after this many. */
+  syntaxErrors: { value: 100, counts: "syntax errors reported for one file" },
+  /** Terms in one arithmetic expression (`a + b + ...`). */
+  expressionTerms: { value: 10_000, counts: "terms in one arithmetic expression" },
+  /** Files one check reads: the spec and everything it imports, directly or not. */
+  imports: { value: 256, counts: "files read by one check (the spec and its imports)" },
+  /** Layers in one model after every `repeat` and block call is expanded. */
+  expandedLayers: { value: 100_000, counts: "layers in one model after repeats and block calls are expanded", override: "--max-layers" },
+  /** Parameters of one model (weights and biases, trainable or not). */
+  parameters: { value: 1_000_000_000, counts: "parameters in one model", override: "--max-params" },
+  /** Bytes of one record (a CSV line, a JSON Lines line) of a data file. */
+  recordBytes: { value: 16 * 1024 * 1024, counts: "bytes in one record of a data file (a CSV or JSON Lines line)" },
+  /** Depth of a JSON value in a JSON Lines record or a loaded JSON file. */
+  jsonDepth: { value: 64, counts: "levels of nesting in one JSON value" },
+} as const satisfies Record<string, Limit>;
+
+export type LimitName = keyof typeof limits;
