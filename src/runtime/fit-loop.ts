@@ -70,7 +70,7 @@ export async function trainLoop(model: tf.LayersModel, data: TrainingBatches, op
   let point: LoopPoint = { epoch: 0, step: 0, random: random.state, epochRandom: random.state, sums: {}, seen: 0 };
   if (options.resume) {
     point = options.resume.point;
-    records.push(...options.resume.history);
+    for (const logs of options.resume.history) records.push(logs);
     for (const [epoch, logs] of records.entries()) await history.onEpochEnd(epoch, { ...logs });
     await options.resume.restore();
   }

@@ -73,12 +73,13 @@ export function summaryTable(history: readonly { readonly epoch: number; readonl
   const columns = [...new Set(history.flatMap((r) => Object.keys(r)))].filter((k) => k !== "epoch");
   const watched = columns.includes("val_loss") ? "val_loss" : "loss";
   const scores = history.map((r) => r[watched] ?? Infinity);
-  const best = scores.indexOf(Math.min(...scores));
+  // Loops, not Math.min(...scores): spread arguments overflow the stack past ~130,000 epochs.
+  const best = scores.reduce((at, score, i) => (score < scores[at]! ? i : at), 0);
   const cell = (key: string, value: number | undefined) =>
     value === undefined ? "" : key === "lr" ? String(Number(value.toPrecision(4))) : value.toFixed(4);
   const rows = history.map((r, i) => [`${r.epoch}${i === best ? "*" : ""}`, ...columns.map((k) => cell(k, r[k]))]);
   const header = ["epoch", ...columns];
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c]!.length)));
+  const widths = header.map((h, c) => rows.reduce((width, row) => Math.max(width, row[c]!.length), h.length));
   const line = (cells: readonly string[]) => cells.map((text, c) => text.padStart(widths[c]!)).join("  ");
   const shown = rows.length > 20 ? [...rows.slice(0, 10), null, ...rows.slice(-10)] : rows;
   const body = shown.map((row) => (row ? line(row) : line(widths.map(() => "..."))));

@@ -61,15 +61,15 @@ function renderPanel(panel: Panel, top: number): string {
   const tail = points.slice(Math.floor(points.length * 0.6)).map(([, y]) => y);
   const endsHigh = tail.length > 0 && tail.reduce((a, b) => a + b, 0) / tail.length > (ys.min + ys.max) / 2;
   const legendTop = endsHigh ? plot.bottom - 14 - panel.series.length * 18 : plot.top + 4;
-  const legendWidth = 24 + 12 + 7 * Math.max(...panel.series.map((s) => s.name.length), 0);
+  const legendWidth = 24 + 12 + 7 * panel.series.reduce((longest, s) => Math.max(longest, s.name.length), 0);
   out.push(
     `<rect x="${plot.right - legendWidth - 14}" y="${legendTop - 6}" width="${legendWidth + 8}" height="${panel.series.length * 18 + 6}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`,
   );
   panel.series.forEach((series, i) => {
     const color = colors[i % colors.length]!;
-    const path = series.points
-      .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y))
-      .map(([x, y]) => `${f(sx(x))},${f(sy(y))}`)
+    const finite = series.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+    const path = thinned(finite.map(([x, y]) => [f(sx(x)), f(sy(y))] as const))
+      .map(([x, y]) => `${x},${y}`)
       .join(" ");
     const dash = series.dashed ? ` stroke-dasharray="6 4"` : "";
     out.push(`<polyline points="${path}" fill="none" stroke="${color}" stroke-width="2"${dash}/>`);
@@ -88,8 +88,13 @@ function renderPanel(panel: Panel, top: number): string {
 
 /** Round-number ticks covering `values` (Heckbert's "nice numbers"). */
 export function ticks(values: readonly number[]): { min: number; max: number; step: number; values: number[] } {
-  let lo = values.length ? Math.min(...values) : 0;
-  let hi = values.length ? Math.max(...values) : 1;
+  // A loop, not Math.min(...values): spread arguments overflow the stack past ~130,000 values (a long history).
+  let lo = values.length ? Infinity : 0;
+  let hi = values.length ? -Infinity : 1;
+  for (const value of values) {
+    lo = Math.min(lo, value);
+    hi = Math.max(hi, value);
+  }
   if (lo === hi) {
     const pad = lo === 0 ? 1 : Math.abs(lo) * 0.1;
     lo -= pad;
@@ -101,6 +106,31 @@ export function ticks(values: readonly number[]): { min: number; max: number; st
   const out: number[] = [];
   for (let v = min; v <= max + step / 2; v += step) out.push(Number(v.toPrecision(12)));
   return { min, max, step, values: out };
+}
+
+/**
+ * The points of a polyline as drawn, with every run of points that fall on the same pixel column reduced to its
+ * first, lowest, highest and last: the line looks the same at the chart's resolution, and a history of 200,000
+ * epochs stays a few kilobytes of SVG that renders at once.
+ */
+function thinned(points: readonly (readonly [string, string])[]): (readonly [string, string])[] {
+  const out: (readonly [string, string])[] = [];
+  let column: (readonly [string, string])[] = [];
+  const flush = () => {
+    if (column.length === 0) return;
+    const byY = (a: readonly [string, string], b: readonly [string, string]) => Number(a[1]) - Number(b[1]);
+    const low = column.reduce((m, p) => (byY(p, m) < 0 ? p : m));
+    const high = column.reduce((m, p) => (byY(p, m) > 0 ? p : m));
+    const kept = [column[0]!, ...[low, high].sort((a, b) => column.indexOf(a) - column.indexOf(b)), column.at(-1)!];
+    for (const point of kept) if (out.at(-1) !== point) out.push(point);
+    column = [];
+  };
+  for (const point of points) {
+    if (column.length > 0 && Math.round(Number(column[0]![0])) !== Math.round(Number(point[0]))) flush();
+    column.push(point);
+  }
+  flush();
+  return out;
 }
 
 function niceStep(rough: number): number {
