@@ -44,8 +44,8 @@ async function runSchedule(file: string, options: ScheduleCliOptions): Promise<v
   let rowsNote = "";
   if (stepsPerEpoch === undefined) {
     try {
-      const { countRows } = await import("../runtime/data/index.js");
-      const rows = Math.floor(countRows(train.data) * (1 - train.validationSplit));
+      const { countRows } = await import("../runtime/data/records.js");
+      const rows = Math.floor((await countRows(train.data)) * (1 - train.validationSplit));
       stepsPerEpoch = Math.ceil(rows / train.batchSize);
       rowsNote = `${rows} training rows, batch_size ${train.batchSize}: `;
     } catch (error) {

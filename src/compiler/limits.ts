@@ -35,6 +35,11 @@ export const limits = {
   recordBytes: { value: 16 * 1024 * 1024, counts: "bytes in one record of a data file (a CSV or JSON Lines line)" },
   /** Depth of a JSON value in a JSON Lines record or a loaded JSON file. */
   jsonDepth: { value: 64, counts: "levels of nesting in one JSON value" },
+  /** A data file read whole rather than streamed: a JSON array, an IDX file's inflated gzip data, predict's input. */
+  wholeDataBytes: {
+    value: 256 * 1024 * 1024,
+    counts: "bytes of a data file read whole (a JSON array, gzip IDX data once inflated, nnc predict's input)",
+  },
 } as const satisfies Record<string, Limit>;
 
 export type LimitName = keyof typeof limits;

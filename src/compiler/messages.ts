@@ -136,6 +136,8 @@ export const messages = {
   ),
   NN4010: error<{ path: string; reason: string }>("Saved run unusable", (a) => `${a.path}: ${a.reason}`),
   NN4011: error<{ detail: string }>("Saved model does not match the spec", (a) => a.detail),
+  NN4020: error<{ where: string; reason: string }>("Data value not finite", (a) => `${a.where}: ${a.reason}`),
+  NN4021: error<{ where: string; reason: string }>("Data past a limit", (a) => `${a.where}: ${a.reason}`),
 
   NN5001: warning<{ activation: string; loss: string; problem: string }>(
     "Output activation does not fit the loss",

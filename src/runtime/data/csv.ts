@@ -1,13 +1,16 @@
 /**
  * CSV data: a header row, then one example per row. The feature columns (by default every column but the
- * label) are numeric. The whole file is checked before anything is returned, and the first problem is
- * reported with the file, its 1-based line number and the column.
+ * label) are numeric: decimal numbers, finite as 32-bit floats (values.ts). Column names are unique, so
+ * that a name means one column. The whole file is checked before anything is returned, and the first
+ * problem is reported with the file, its 1-based line number and the column.
  */
 import { CsvError, parse } from "csv-parse/sync";
 import { displayPath } from "../../compiler/render.js";
 import { didYouMean } from "../../compiler/suggest.js";
-import { NncUserError, readDataFile } from "../errors.js";
+import { NncUserError } from "../errors.js";
+import { dataLimits, LineMeter, readWholeDataFile, recordTooLarge, type DataLimits } from "./files.js";
 import type { Table } from "./index.js";
+import { cellNumber } from "./values.js";
 
 /** A parsed CSV record and the line it ends on (csv-parse's `info.lines`). */
 export interface Row {
@@ -30,17 +33,31 @@ export interface CsvLayout {
  * on, where a label column, if present, is ignored). `features` picks the feature columns in that order; by
  * default every column but the label is one. Columns that are neither are not read.
  */
-export function readCsv(file: string, label: string | null, features?: readonly string[]): Table {
+export function readCsv(file: string, label: string | null, features?: readonly string[], limits: DataLimits = dataLimits): Table {
   const source = displayPath(file);
-  const [header, ...body] = parseCsvRows(readDataFile(file, source).toString("utf8"), source);
+  const bytes = readWholeDataFile(file, source, limits.wholeBytes, "split the file, or train on it: training streams a large CSV");
+  new LineMeter(source, limits.recordBytes).feed(bytes);
+  const [header, ...body] = parseCsvRows(bytes.toString("utf8"), source, limits.recordBytes);
   if (!header) throw new NncUserError("NN4005", { path: source, reason: "the file is empty; expected a header row" });
   if (body.length === 0) throw new NncUserError("NN4005", { path: source, reason: "the file has a header but no rows" });
   return csvTable(csvLayout(header, source, label, features), body);
 }
 
-/** The layout a header row gives; NN4006 when the label or a feature column is not there. */
+/**
+ * The layout a header row gives; NN4006 when the label or a feature column is not there, or when two
+ * columns have one name (whichever a name picked, the other would silently never be read).
+ */
 export function csvLayout(header: Row, source: string, label: string | null, features?: readonly string[]): CsvLayout {
   const columns = header.record;
+  const firstOf = new Map<string, number>();
+  columns.forEach((name, index) => {
+    const first = firstOf.get(name);
+    if (first !== undefined) {
+      const reason = `columns ${first + 1} and ${index + 1} are both named '${name}'`;
+      throw new NncUserError("NN4006", { where: `${source}:${header.info.lines}`, reason }, "give each column its own name");
+    }
+    firstOf.set(name, index);
+  });
   const labelIndex = label === null ? -1 : columns.indexOf(label);
   if (label !== null && labelIndex < 0) {
     throw new NncUserError(
@@ -79,35 +96,35 @@ export function csvTable(layout: CsvLayout, body: readonly Row[]): Table {
       labels.push(field);
     }
     featureColumns.forEach((column, i) => {
-      const field = record[column]!;
-      const value = Number(field);
-      if (field === "" || !Number.isFinite(value)) {
-        const reason = `column '${columns[column]}': ${field === "" ? "the value is empty" : `'${field}' is not a number`}`;
-        throw new NncUserError("NN4006", { where, reason });
-      }
-      values[row * featureNames.length + i] = value;
+      values[row * featureNames.length + i] = cellNumber(record[column]!, where, `column '${columns[column]}'`);
     });
   });
   const lines = body.map((row) => row.info.lines);
   return { source, featureNames, features: values, labelName: label ?? "", labels, lines };
 }
 
-/** csv-parse's options, the same for a whole file and for records read back one by one. */
-export const csvOptions = { info: true, relax_column_count: true, skip_empty_lines: true, trim: true, bom: true } as const;
+/**
+ * csv-parse's options, the same for a whole file and for records read back one by one. `max_record_size`
+ * bounds a record that spans lines (a quoted field with newlines), which measuring lines does not.
+ */
+export function csvOptions(recordBytes: number) {
+  return { info: true, relax_column_count: true, skip_empty_lines: true, trim: true, bom: true, max_record_size: recordBytes } as const;
+}
 
-/** Parses CSV text into rows; a syntax error is NN4006 at its line. */
-export function parseCsvRows(text: string, source: string): Row[] {
+/** Parses CSV text into rows; a syntax error is NN4006 at its line, a record past `recordBytes` NN4021. */
+export function parseCsvRows(text: string, source: string, recordBytes: number): Row[] {
   try {
     // Field counts are checked row by row in csvTable, to name the row and the missing column.
-    return parse(text, csvOptions) as unknown as Row[];
+    return parse(text, csvOptions(recordBytes)) as unknown as Row[];
   } catch (error) {
-    throw csvSyntaxError(error, source);
+    throw csvSyntaxError(error, source, recordBytes);
   }
 }
 
-/** csv-parse's error as NN4006 at its line; anything else is rethrown as it is. */
-export function csvSyntaxError(error: unknown, source: string): unknown {
+/** csv-parse's error as NN4006 (NN4021 for a record past `recordBytes`) at its line; anything else is rethrown as it is. */
+export function csvSyntaxError(error: unknown, source: string, recordBytes: number): unknown {
   if (!(error instanceof CsvError)) return error;
-  const line = (error as CsvError & { lines?: number }).lines;
-  return new NncUserError("NN4006", { where: `${source}:${line ?? 1}`, reason: error.message.replace(/ at line \d+$/, "") });
+  const line = (error as CsvError & { lines?: number }).lines ?? 1;
+  if (error.code === "CSV_MAX_RECORD_SIZE") return recordTooLarge(source, line, recordBytes);
+  return new NncUserError("NN4006", { where: `${source}:${line}`, reason: error.message.replace(/ at line \d+$/, "") });
 }

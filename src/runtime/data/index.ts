@@ -4,6 +4,7 @@
  */
 import type { IrCall } from "../../compiler/ir.js";
 import { readCsv } from "./csv.js";
+import { dataLimits, type DataLimits } from "./files.js";
 import { readIdx } from "./idx.js";
 import { readJsonLines } from "./json.js";
 import { readNpy } from "./npy.js";
@@ -45,28 +46,23 @@ export interface Normalization {
 /**
  * Reads the data a `train` block names. Features are scaled as its `normalize:` says, with statistics of
  * this data, or with `normalization` when given (the training data's, for data the model did not train on).
- * Throws `NncUserError` on a missing or malformed source.
+ * Throws `NncUserError` on a missing or malformed source, or one past `limits`.
  */
-export function loadTable(source: IrCall, normalization?: Normalization): Table {
+export function loadTable(source: IrCall, normalization?: Normalization, limits: DataLimits = dataLimits): Table {
   const features = source.args["features"] as string[] | undefined;
   switch (source.name) {
     case "csv":
-      return prepared(readCsv(String(source.args["path"]), String(source.args["label"]), features), source, normalization);
+      return prepared(readCsv(String(source.args["path"]), String(source.args["label"]), features, limits), source, normalization);
     case "json":
-      return prepared(readJsonLines(String(source.args["path"]), String(source.args["label"]), features), source, normalization);
+      return prepared(readJsonLines(String(source.args["path"]), String(source.args["label"]), features, limits), source, normalization);
     case "npy":
-      return readNpy(String(source.args["x"]), String(source.args["y"]));
+      return readNpy(String(source.args["x"]), String(source.args["y"]), limits);
     case "idx":
-      return readIdx(String(source.args["images"]), String(source.args["labels"]), source.args["scale"] !== false);
+      return readIdx(String(source.args["images"]), String(source.args["labels"]), source.args["scale"] !== false, limits);
     default:
       // The checker accepts only the sources listed in train-options.ts, so this is a bug, not a user error.
       throw new Error(`loadTable: no reader for data source '${source.name}'`);
   }
-}
-
-/** How many examples a data source holds (reads and checks it whole). */
-export function countRows(source: IrCall): number {
-  return loadTable(source).labels.length;
 }
 
 /** The number of values in one example. */

@@ -2,12 +2,15 @@
  * JSON data: one JSON object per line (JSON Lines), e.g. `{"x": 1.5, "y": -2, "species": "setosa"}`, or a
  * file holding one JSON array of such objects. The features are the numeric fields named by `features`, or
  * every field but the label, in the order of the first record. Problems name the file, the record (its line
- * in JSON Lines, its 1-based position in an array) and the field.
+ * in JSON Lines, its 1-based position in an array) and the field. A label is a string, a number or a boolean;
+ * a feature a number, finite as a 32-bit float; no value nests deeper than `jsonDepth` levels.
  */
 import { displayPath } from "../../compiler/render.js";
 import { didYouMean } from "../../compiler/suggest.js";
-import { NncUserError, readDataFile } from "../errors.js";
+import { NncUserError } from "../errors.js";
+import { dataLimits, readWholeDataFile, recordTooLarge, type DataLimits } from "./files.js";
 import type { Table } from "./index.js";
+import { describeJson, nonFiniteError, tooDeepField } from "./values.js";
 
 /** One JSON object read from a file, and where it was. */
 export interface JsonRecord {
@@ -22,10 +25,16 @@ export interface JsonRecord {
  * Reads `file` (absolute) with `label` as the target field, or without targets (`null`: records to predict
  * on, where a label field, if present, is ignored).
  */
-export function readJsonLines(file: string, label: string | null, features: readonly string[] | undefined): Table {
+export function readJsonLines(
+  file: string,
+  label: string | null,
+  features: readonly string[] | undefined,
+  limits: DataLimits = dataLimits,
+): Table {
   const source = displayPath(file);
-  const text = readDataFile(file, source).toString("utf8");
-  const records = isJsonArray(text) ? arrayRecords(text, source) : lineRecords(text, source);
+  const fix = "write large data as JSON Lines, one record per line, which training streams";
+  const text = readWholeDataFile(file, source, limits.wholeBytes, fix).toString("utf8");
+  const records = isJsonArray(text) ? arrayRecords(text, source, limits.jsonDepth) : lineRecords(text, source, limits);
   if (records.length === 0) throw new NncUserError("NN4005", { path: source, reason: "the file has no records" });
   return jsonTable(records, source, label, jsonFeatureNames(records[0]!, label, features));
 }
@@ -50,30 +59,44 @@ export function jsonTable(records: readonly JsonRecord[], source: string, label:
       if (target === undefined || target === null || target === "") {
         throw new NncUserError("NN4006", { where, reason: `no label field '${label}'` }, didYouMean(label, Object.keys(value)));
       }
+      if (typeof target === "object") {
+        // String() of an object is "[object Object]": every such record would be one class of that name.
+        const reason = `field '${label}': the label is ${describeJson(target)}; a label is a string or a number`;
+        throw new NncUserError("NN4006", { where, reason });
+      }
       labels.push(String(target));
     }
     names.forEach((name, column) => {
       const field = value[name];
-      if (typeof field !== "number" || !Number.isFinite(field)) {
-        const reason = field === undefined ? `no field '${name}'` : `field '${name}': ${JSON.stringify(field)} is not a number`;
+      if (typeof field !== "number") {
+        const reason = field === undefined ? `no field '${name}'` : `field '${name}': ${describeJson(field)} is not a number`;
         throw new NncUserError("NN4006", { where, reason }, field === undefined ? didYouMean(name, Object.keys(value)) : undefined);
       }
-      values[row * names.length + column] = field;
+      const stored = Math.fround(field);
+      if (!Number.isFinite(stored)) throw nonFiniteError(where, `field '${name}'`, field, true);
+      values[row * names.length + column] = stored;
     });
   });
   return { source, featureNames: names, features: values, labelName: label ?? "", labels, lines: records.map((r) => r.line) };
 }
 
-function lineRecords(text: string, source: string): JsonRecord[] {
+function lineRecords(text: string, source: string, limits: DataLimits): JsonRecord[] {
   const records: JsonRecord[] = [];
   text.split("\n").forEach((raw, i) => {
-    if (raw.trim() !== "") records.push(parseJsonLine(raw, source, i + 1));
+    // A UTF-16 unit is at most 3 UTF-8 bytes: only a line that long can pass the limit, and is measured.
+    if (raw.length * 3 > limits.recordBytes && Buffer.byteLength(raw) > limits.recordBytes) {
+      throw recordTooLarge(source, i + 1, limits.recordBytes);
+    }
+    if (raw.trim() !== "") records.push(parseJsonLine(raw, source, i + 1, limits.jsonDepth));
   });
   return records;
 }
 
-/** One line of JSON Lines (`line` 1-based) as a record; NN4006 when it is not a JSON object. */
-export function parseJsonLine(raw: string, source: string, line: number): JsonRecord {
+/**
+ * One line of JSON Lines (`line` 1-based) as a record; NN4006 when it is not a JSON object, NN4021 when a
+ * value in it nests deeper than `depthLimit`.
+ */
+export function parseJsonLine(raw: string, source: string, line: number, depthLimit: number): JsonRecord {
   const where = `${source}:${line}`;
   let value: unknown;
   try {
@@ -81,10 +104,10 @@ export function parseJsonLine(raw: string, source: string, line: number): JsonRe
   } catch (error) {
     throw new NncUserError("NN4006", { where, reason: `not valid JSON (${(error as Error).message})` });
   }
-  return { where, line, value: asObject(value, where) };
+  return { where, line, value: asObject(value, where, depthLimit) };
 }
 
-function arrayRecords(text: string, source: string): JsonRecord[] {
+function arrayRecords(text: string, source: string, depthLimit: number): JsonRecord[] {
   let items: unknown;
   try {
     items = JSON.parse(text);
@@ -94,13 +117,19 @@ function arrayRecords(text: string, source: string): JsonRecord[] {
   if (!Array.isArray(items)) throw new NncUserError("NN4006", { where: source, reason: "expected an array of objects" });
   return items.map((item, i) => {
     const where = `${source}: record ${i + 1}`;
-    return { where, line: i + 1, value: asObject(item, where) };
+    return { where, line: i + 1, value: asObject(item, where, depthLimit) };
   });
 }
 
-function asObject(value: unknown, where: string): Record<string, unknown> {
+function asObject(value: unknown, where: string, depthLimit: number): Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new NncUserError("NN4006", { where, reason: "expected a JSON object per record" });
   }
-  return value as Record<string, unknown>;
+  const record = value as Record<string, unknown>;
+  const deep = tooDeepField(record, depthLimit);
+  if (deep !== undefined) {
+    const reason = `field '${deep}' nests deeper than ${depthLimit} levels, the most nnc reads in one JSON value`;
+    throw new NncUserError("NN4021", { where, reason });
+  }
+  return record;
 }

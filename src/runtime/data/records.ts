@@ -7,19 +7,23 @@
  * noting where each record starts; afterwards a batch is read back by seeking to its records. Shuffling is
  * then a permutation of record indices, not a shuffle buffer: a streamed run and an in-memory run with the
  * same seed see the same rows in the same batches, at the cost of 12 bytes per record (offset and line) and
- * random reads. `npy` and uncompressed `idx` files have records of one size, so they are read by offset with
- * no first pass. Read whole whatever their size: a JSON array, and gzip-compressed IDX.
+ * random reads. `npy` and uncompressed `idx` files have records of one size, so they are read by offset, after
+ * a first pass that checks float arrays for values that are not finite. Read whole, up to `wholeBytes`: a
+ * JSON array, and gzip-compressed IDX.
  */
-import { closeSync, createReadStream, openSync, readSync, statSync } from "node:fs";
+import { closeSync, createReadStream, readSync } from "node:fs";
+import { pipeline, Transform } from "node:stream";
 import { parse } from "csv-parse";
 import type { IrCall } from "../../compiler/ir.js";
 import { displayPath } from "../../compiler/render.js";
 import { NncUserError } from "../errors.js";
 import { csvLayout, csvOptions, csvSyntaxError, csvTable, parseCsvRows, type CsvLayout, type Row } from "./csv.js";
+import { dataLimits, LineMeter, openDataFile, recordTooLarge, type DataLimits } from "./files.js";
 import { checkImages, idxLayout, isGzip, readLabels } from "./idx.js";
 import { applyNormalization, featureCount, loadTable, NormalizationFit, type Normalization, type Table } from "./index.js";
 import { isJsonArray, jsonFeatureNames, jsonTable, parseJsonLine, type JsonRecord } from "./json.js";
-import { checkFeatures, npyLayout, readTargets } from "./npy.js";
+import { checkFeatures, checkFinite, npyLayout, readTargets, type ArrayLayout } from "./npy.js";
+import { decimalValue } from "./values.js";
 
 export interface RecordOptions {
   /** Files larger than this many bytes are streamed. Default: 256 MiB. */
@@ -30,6 +34,8 @@ export interface RecordOptions {
   readonly normalization?: Normalization;
   /** Whether the loss needs numeric targets (regression): the first label that is not a number is noted. */
   readonly numericTargets: boolean;
+  /** The record, whole-file and JSON depth limits; limits.ts's unless a test lowers them. */
+  readonly limits?: DataLimits;
 }
 
 /** A data source's rows, read by index; `close` when done. */
@@ -58,15 +64,27 @@ export const defaultStreamAbove = 256 * 1024 * 1024;
 /** Opens a data source for reading by index: whole when small, streamed when large (see the file comment). */
 export async function openRecords(source: IrCall, options: RecordOptions): Promise<RecordReader> {
   const file = String(source.args[{ csv: "path", json: "path", npy: "x", idx: "images" }[source.name] ?? "path"]);
-  const size = statSync(file, { throwIfNoEntry: false })?.size;
-  if (size === undefined || size <= (options.streamAbove ?? defaultStreamAbove)) {
-    return memoryReader(loadTable(source, options.normalization), options.numericTargets);
+  const limits = options.limits ?? dataLimits;
+  const { fd, size } = openDataFile(file, displayPath(file));
+  const head = size > (options.streamAbove ?? defaultStreamAbove) ? fileHead(fd) : null;
+  if (!head || (source.name === "json" && isJsonArray(head.toString("utf8"))) || (source.name === "idx" && isGzip(head))) {
+    closeSync(fd);
+    return memoryReader(loadTable(source, options.normalization, limits), options.numericTargets);
   }
-  const head = fileHead(file);
-  if (source.name === "json" && isJsonArray(head.toString("utf8"))) return memoryReader(loadTable(source, options.normalization), options.numericTargets);
-  if (source.name === "idx" && isGzip(head)) return memoryReader(loadTable(source, options.normalization), options.numericTargets);
-  if (source.name === "npy" || source.name === "idx") return arrayReader(source, file, head, size, options.numericTargets);
-  return streamedReader(source, file, options);
+  try {
+    if (source.name === "npy" || source.name === "idx") return arrayReader(source, fd, head, size, options.numericTargets, limits);
+    return await streamedReader(source, fd, options, limits);
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+}
+
+/** How many examples a data source holds, read (and checked) record by record. */
+export async function countRows(source: IrCall): Promise<number> {
+  const reader = await openRecords(source, { numericTargets: false });
+  reader.close();
+  return reader.rows;
 }
 
 function memoryReader(table: Table, numericTargets: boolean): RecordReader {
@@ -98,33 +116,32 @@ export function rowsOf(table: Table, indices: readonly number[]): Table {
 }
 
 function noteLabel(lines: Map<string, number>, label: string, line: number, numericTargets: boolean): void {
-  if (numericTargets ? Number.isFinite(Number(label)) || lines.size > 0 : lines.has(label)) return;
+  if (numericTargets ? decimalValue(label) !== undefined || lines.size > 0 : lines.has(label)) return;
   lines.set(label, line);
 }
 
-/** The first 64 KiB of a file: enough for any header nnc reads. */
-function fileHead(file: string): Buffer {
-  const fd = openSync(file, "r");
-  try {
-    const head = Buffer.alloc(65536);
-    return head.subarray(0, readSync(fd, head, 0, head.length, 0));
-  } finally {
-    closeSync(fd);
-  }
+/** The first 64 KiB of an open file: enough for any header nnc reads. */
+function fileHead(fd: number): Buffer {
+  const head = Buffer.alloc(65536);
+  return head.subarray(0, readSync(fd, head, 0, head.length, 0));
 }
 
 /**
- * An `npy` or (uncompressed) `idx` file read by offset: every record has the same size, so no first pass
- * is needed; the labels (one small value per record) are read whole.
+ * An `npy` or (uncompressed) `idx` file (open as `fd`) read by offset: every record has the same size, so
+ * batches are read where they are; a first pass checks float values. The labels (one small value per
+ * record) are read whole.
  */
-function arrayReader(source: IrCall, file: string, head: Buffer, size: number, numericTargets: boolean): RecordReader {
+function arrayReader(source: IrCall, fd: number, head: Buffer, size: number, numericTargets: boolean, limits: DataLimits): RecordReader {
+  const file = String(source.args[source.name === "idx" ? "images" : "x"]);
   const shown = displayPath(file);
   const images = source.name === "idx";
   const layout = images ? idxLayout(head, size, shown) : npyLayout(head, size, shown);
   if (images) checkImages(layout.shape, shown);
   else checkFeatures(layout.shape, shown);
   const [rows, ...exampleShape] = layout.shape as [number, ...number[]];
-  const labels = images ? readLabels(String(source.args["labels"]), rows, shown) : readTargets(String(source.args["y"]), rows, shown);
+  const labelsFile = String(source.args[images ? "labels" : "y"]);
+  const labels = images ? readLabels(labelsFile, rows, shown, limits) : readTargets(labelsFile, rows, shown, limits);
+  if (layout.floating) scanFinite(fd, layout, shown);
   const factor = images && source.args["scale"] !== false ? 1 / 255 : 1;
   const width = exampleShape.reduce((a, b) => a * b, 1);
   const recordBytes = width * layout.itemBytes;
@@ -139,7 +156,6 @@ function arrayReader(source: IrCall, file: string, head: Buffer, size: number, n
   });
   const labelLines = new Map<string, number>();
   labels.forEach((label, row) => noteLabel(labelLines, label, row + 1, numericTargets));
-  const fd = openSync(file, "r");
   const reader = {
     source: shown,
     rows,
@@ -161,6 +177,21 @@ function arrayReader(source: IrCall, file: string, head: Buffer, size: number, n
     close: () => closeSync(fd),
   };
   return reader;
+}
+
+/** NN4020 for the first value of a float array file (open as `fd`) that is not finite; read in 1 MiB pieces. */
+function scanFinite(fd: number, layout: ArrayLayout, source: string): void {
+  const count = layout.shape.reduce((a, b) => a * b, 1);
+  const perPiece = Math.floor((1024 * 1024) / layout.itemBytes);
+  const buffer = Buffer.alloc(perPiece * layout.itemBytes);
+  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.length);
+  const values = new Float32Array(perPiece);
+  for (let first = 0; first < count; first += perPiece) {
+    const n = Math.min(perPiece, count - first);
+    readSync(fd, buffer, 0, n * layout.itemBytes, layout.dataOffset + first * layout.itemBytes);
+    for (let i = 0; i < n; i++) values[i] = Number(layout.get(view, i * layout.itemBytes));
+    checkFinite(values.subarray(0, n), first, view, layout, source, "x");
+  }
 }
 
 /** Where each record is: `starts[i]` to `starts[i + 1]` bytes, ending on line `lines[i]`. */
@@ -192,12 +223,15 @@ interface StreamFormat {
   parse(texts: readonly string[], lines: readonly number[]): Table;
 }
 
-async function streamedReader(source: IrCall, file: string, options: RecordOptions): Promise<RecordReader> {
+/** A CSV or JSON Lines file (open as `fd`, for reading records back) streamed: see the file comment. */
+async function streamedReader(source: IrCall, fd: number, options: RecordOptions, limits: DataLimits): Promise<RecordReader> {
+  const file = String(source.args["path"]);
   const shown = displayPath(file);
   const chunkRows = options.chunkRows ?? 4096;
   const label = String(source.args["label"]);
   const features = source.args["features"] as string[] | undefined;
-  const format = source.name === "csv" ? csvFormat(file, shown, label, features, chunkRows) : jsonFormat(file, shown, label, features, chunkRows);
+  const settings = { file, source: shown, label, features, chunkRows, limits };
+  const format = source.name === "csv" ? csvFormat(settings) : jsonFormat(settings);
   const mode = source.args["normalize"] as "standard" | "minmax" | undefined;
   const index: RecordIndex = { starts: new Float64Array(1024), lines: new Int32Array(1024), count: 0 };
   const labelLines = new Map<string, number>();
@@ -215,7 +249,6 @@ async function streamedReader(source: IrCall, file: string, options: RecordOptio
   });
   if (index.count === 0 || !layout) throw new NncUserError("NN4005", { path: shown, reason: "the file has no records" });
   const normalization = mode ? (options.normalization ?? (fit as NormalizationFit | null)!.result()) : undefined;
-  const fd = openSync(file, "r");
   const reader = {
     source: shown,
     rows: index.count,
@@ -238,11 +271,41 @@ async function streamedReader(source: IrCall, file: string, options: RecordOptio
   return reader;
 }
 
-function csvFormat(file: string, source: string, label: string, features: string[] | undefined, chunkRows: number): StreamFormat {
+/** What a streamed format needs to know: the file, how it is shown, the label and features, the limits. */
+interface StreamSettings {
+  readonly file: string;
+  readonly source: string;
+  readonly label: string;
+  readonly features: string[] | undefined;
+  readonly chunkRows: number;
+  readonly limits: DataLimits;
+}
+
+/** The file's bytes, from its own descriptor (checked as a regular file), in pieces of up to 1 MiB. */
+function filePieces(settings: StreamSettings) {
+  const { fd } = openDataFile(settings.file, settings.source);
+  return createReadStream(settings.file, { fd, highWaterMark: 1024 * 1024 });
+}
+
+function csvFormat(settings: StreamSettings): StreamFormat {
+  const { source, label, features, chunkRows, limits } = settings;
   let layout: CsvLayout | null = null;
   return {
     async scan(index, chunk) {
-      const parser = createReadStream(file).pipe(parse(csvOptions));
+      // Lines are measured before csv-parse sees them (see LineMeter); pipeline, unlike pipe, hands an error
+      // in any stage to the loop below, and its callback has nothing left to do.
+      const meter = new LineMeter(source, limits.recordBytes);
+      const measured = new Transform({
+        transform(piece: Buffer, _encoding, done) {
+          try {
+            meter.feed(piece);
+            done(null, piece);
+          } catch (error) {
+            done(error as Error);
+          }
+        },
+      });
+      const parser = pipeline(filePieces(settings), measured, parse(csvOptions(limits.recordBytes)), () => undefined);
       let rows: Row[] = [];
       let end = 0;
       try {
@@ -258,53 +321,61 @@ function csvFormat(file: string, source: string, label: string, features: string
           if (rows.length === chunkRows) [chunk(csvTable(layout, rows)), (rows = [])];
         }
       } catch (error) {
-        throw csvSyntaxError(error, source);
+        throw csvSyntaxError(error, source, limits.recordBytes);
       }
       if (!layout) throw new NncUserError("NN4005", { path: source, reason: "the file is empty; expected a header row" });
       if (rows.length > 0) chunk(csvTable(layout, rows));
     },
     parse(texts, lines) {
       // Each text holds one record (and maybe empty lines before it); a newline keeps the last one apart.
-      const rows = parseCsvRows(texts.join("\n"), source).map((row, i) => ({ record: row.record, info: { lines: lines[i]! } }));
+      const rows = parseCsvRows(texts.join("\n"), source, limits.recordBytes).map((row, i) => ({
+        record: row.record,
+        info: { lines: lines[i]! },
+      }));
       return csvTable(layout!, rows);
     },
   };
 }
 
-function jsonFormat(file: string, source: string, label: string, features: string[] | undefined, chunkRows: number): StreamFormat {
+function jsonFormat(settings: StreamSettings): StreamFormat {
+  const { source, label, features, chunkRows, limits } = settings;
   let names: string[] | null = null;
   const table = (records: JsonRecord[]) => jsonTable(records, source, label, (names ??= jsonFeatureNames(records[0]!, label, features)));
+  const record = (text: string, line: number) => parseJsonLine(text, source, line, limits.jsonDepth);
   return {
     async scan(index, chunk) {
       let records: JsonRecord[] = [];
       let line = 0;
       let offset = 0;
       let carry: Buffer = Buffer.alloc(0);
-      for await (const piece of createReadStream(file) as AsyncIterable<Buffer>) {
+      for await (const piece of filePieces(settings) as AsyncIterable<Buffer>) {
         const buffer: Buffer = carry.length > 0 ? Buffer.concat([carry, piece]) : piece;
         let from = 0;
         for (let at = buffer.indexOf(10); at >= 0; at = buffer.indexOf(10, from)) {
           line++;
+          if (at - from > limits.recordBytes) throw recordTooLarge(source, line, limits.recordBytes);
           const text = buffer.toString("utf8", from, at);
           if (text.trim() !== "") {
             addRecord(index, offset + from, offset + at + 1, line);
-            records.push(parseJsonLine(text, source, line));
+            records.push(record(text, line));
             if (records.length === chunkRows) [chunk(table(records)), (records = [])];
           }
           from = at + 1;
         }
         offset += from;
         carry = buffer.subarray(from);
+        // A line without its end yet is held whole: past the limit it is an error, not more memory.
+        if (carry.length > limits.recordBytes) throw recordTooLarge(source, line + 1, limits.recordBytes);
       }
       const last = carry.toString("utf8");
       if (last.trim() !== "") {
         addRecord(index, offset, offset + carry.length, ++line);
-        records.push(parseJsonLine(last, source, line));
+        records.push(record(last, line));
       }
       if (records.length > 0) chunk(table(records));
     },
     parse(texts, lines) {
-      return table(texts.map((text, i) => parseJsonLine(text, source, lines[i]!)));
+      return table(texts.map((text, i) => record(text, lines[i]!)));
     },
   };
 }

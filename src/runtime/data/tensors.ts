@@ -9,6 +9,7 @@ import { formatNnShape } from "../../compiler/ir.js";
 import type { TargetEncoding } from "../../compiler/train-options.js";
 import { NncUserError } from "../errors.js";
 import { featureCount, type Table } from "./index.js";
+import { cellNumber, decimalValue } from "./values.js";
 
 export interface Dataset {
   /** `[rows, ...input shape]`. */
@@ -64,14 +65,8 @@ function encodeTargets(
   if (encoding === "value") {
     expectUnits(table, model, units, 1, "one value per example");
     const values = labels.map((label, i) => {
-      const value = Number(label);
-      if (!Number.isFinite(value)) {
-        throw new NncUserError("NN4006", {
-          where: `${table.source}:${table.lines[order[i]!]}`,
-          reason: `column '${table.labelName}': '${label}' is not a number, and this loss needs numeric targets`,
-        });
-      }
-      return value;
+      const where = `${table.source}:${table.lines[order[i]!]}`;
+      return cellNumber(label, where, `column '${table.labelName}'`, ", and this loss needs numeric targets");
     });
     return { y: () => tf.tensor2d(values, [values.length, 1]), classes: null };
   }
@@ -102,7 +97,7 @@ function encodeTargets(
 
 function sortedClasses(labels: readonly string[]): string[] {
   const distinct = [...new Set(labels)];
-  const numeric = distinct.every((label) => Number.isFinite(Number(label)));
+  const numeric = distinct.every((label) => decimalValue(label) !== undefined);
   return numeric ? distinct.sort((a, b) => Number(a) - Number(b)) : distinct.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
