@@ -4,12 +4,15 @@
  * with a number; a tensor's shape with a written shape. A failed one is an error at the statement, with the
  * actual figure: "params is 34,826, expected < 30,000".
  */
+import { append } from "./arrays.js";
 import type * as ast from "./ast.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { evaluateDimension } from "./dimension.js";
 import { emptyScope, evaluate } from "./evaluate.js";
+import { exactSum } from "./exact.js";
 import { formatNnShape, type Dim, type IrModel, type Shape } from "./ir.js";
 import { didYouMean } from "./suggest.js";
+import { groupThousands } from "./summary.js";
 
 /** An assertion met in a model body, with the tensors in scope at its line. */
 export interface PendingAssertion {
@@ -79,7 +82,7 @@ export function checkAssertions(
       out.push(
         diagnostic("NN3008", { file, span: stmt.span }, {
           name: subject,
-          actual: formatCount(actual),
+          actual: groupThousands(actual),
           expected: `${stmt.test.op} ${formatCount(limit)}`,
         }),
       );
@@ -88,24 +91,22 @@ export function checkAssertions(
   return out;
 }
 
-function figureOf(figure: Figure, model: IrModel): number | null {
-  const sum = (of: (layer: IrModel["layers"][number]) => number) => model.layers.reduce((n, l) => n + of(l), 0);
+/** A figure, added up exactly (MACs may pass 2^53); null when a layer's count depends on a size not fixed. */
+function figureOf(figure: Figure, model: IrModel): bigint | null {
   switch (figure) {
     case "params":
-      return sum((l) => l.params.trainable + l.params.nonTrainable);
+      return exactSum(model.layers.flatMap((l) => [l.params.trainable, l.params.nonTrainable]));
     case "trainable_params":
-      return sum((l) => l.params.trainable);
+      return exactSum(model.layers.map((l) => l.params.trainable));
     case "non_trainable_params":
-      return sum((l) => l.params.nonTrainable);
-    case "macs": {
-      // Null when a layer's count depends on a size that is not fixed (a symbolic or unknown dimension).
-      const counts = model.layers.map((l) => l.macs);
-      return counts.every((c): c is number => typeof c === "number") ? counts.reduce((a, b) => a + b, 0) : null;
-    }
+      return exactSum(model.layers.map((l) => l.params.nonTrainable));
+    case "macs":
+      return exactSum(model.layers.map((l) => l.macs));
   }
 }
 
-function compare(actual: number, op: ast.ComparisonOp, limit: number): boolean {
+/** Compares an exact count with a written number (which may have a fraction: `< 1.5e6`), exactly. */
+function compare(actual: bigint, op: ast.ComparisonOp, limit: number): boolean {
   switch (op) {
     case "<":
       return actual < limit;
@@ -116,7 +117,7 @@ function compare(actual: number, op: ast.ComparisonOp, limit: number): boolean {
     case ">=":
       return actual >= limit;
     case "==":
-      return actual === limit;
+      return Number.isInteger(limit) && actual === BigInt(limit);
   }
 }
 
@@ -127,7 +128,7 @@ function formatCount(n: number): string {
 
 function expectedNumber(value: ast.Value, file: string, out: Diagnostic[]): number | undefined {
   const evaluated = evaluate(value, emptyScope, file, new Map());
-  out.push(...evaluated.diagnostics);
+  append(out, evaluated.diagnostics);
   if (evaluated.value === undefined) return undefined;
   if (typeof evaluated.value === "number") return evaluated.value;
   out.push(diagnostic("NN2019", { file, span: value.span }, { problem: "a figure is compared with a number" }));
@@ -139,7 +140,7 @@ function expectedShape(list: ast.ListValue, file: string, out: Diagnostic[]): Sh
   const dims: Dim[] = [];
   for (const item of list.items) {
     const { value, diagnostics } = evaluateDimension(item, emptyScope, file);
-    out.push(...diagnostics);
+    append(out, diagnostics);
     if (value === undefined) return undefined;
     dims.push(value);
   }

@@ -13,10 +13,14 @@ import { evaluateDimension } from "./dimension.js";
 import { blockCallable } from "./blocks.js";
 import { diagnostic, uniqueDiagnostics, type Diagnostic, type DiagnosticExtras, type Fix, type Location } from "./diagnostics.js";
 import { evaluate, type Scope } from "./evaluate.js";
+import { exactSum, inexactPart, inexactShape } from "./exact.js";
+import { expansionError } from "./expansion.js";
 import type { BlockDef, Namespace } from "./imports.js";
 import type { DType, IrInput, IrLayer, IrModel, JsonValue, Shape, TensorRef } from "./ir.js";
 import { layerNames, lookupLayer, macsOf, tfjsLayerOf, type LayerKind } from "./layers/index.js";
 import type { InputFix, ShapeContext } from "./layers/types.js";
+import { limits } from "./limits.js";
+import { groupThousands } from "./summary.js";
 import { didYouMean, suggestion } from "./suggest.js";
 
 /** A tensor in scope. `ref` and `shape` are null when an earlier error made it unknown. */
@@ -44,6 +48,19 @@ interface Env {
 
 const dtypes: readonly DType[] = ["float32", "int32"];
 
+/** The limits a model is checked against (docs/security.md); the command line may raise them. */
+export interface CheckLimits {
+  /** Layers after every repeat and block call is expanded (NN3011). */
+  readonly expandedLayers: number;
+  /** Parameters of one model (NN3013). */
+  readonly parameters: number;
+}
+
+export const defaultCheckLimits: CheckLimits = {
+  expandedLayers: limits.expandedLayers.value,
+  parameters: limits.parameters.value,
+};
+
 /** Builds one model's graph; each model gets a fresh builder. */
 export class ModelChecker {
   private readonly inputs: IrInput[] = [];
@@ -54,6 +71,11 @@ export class ModelChecker {
   private readonly nextSuffix = new Map<string, number>();
   private readonly diagnostics: Diagnostic[] = [];
   private readonly assertions: PendingAssertion[] = [];
+  /** Layer calls expanded so far: the count checked before expanding bounds it, and this makes sure. */
+  private expandedCalls = 0;
+  /** Parameters so far, and the layer whose parameters took the total past the limit. */
+  private parameters = 0;
+  private parametersCrossedAt: Location | undefined;
 
   constructor(
     private readonly decl: ast.ModelDecl,
@@ -61,9 +83,16 @@ export class ModelChecker {
     private readonly namespace: Namespace,
     /** Blocks whose bodies ran, shared by the models of a file, so uncalled ones are checked on their own. */
     private readonly instantiated: Set<ast.BlockDecl> = new Set(),
+    private readonly limits: CheckLimits = defaultCheckLimits,
   ) {}
 
   check(): { model: IrModel; diagnostics: Diagnostic[] } {
+    // A model too large to expand is not expanded at all: that one error is all it gets.
+    const tooLarge = expansionError(this.decl, this.file, this.namespace, this.limits.expandedLayers);
+    if (tooLarge) {
+      const location = { file: this.file, span: this.decl.name.span };
+      return { model: { name: this.decl.name.text, inputs: [], layers: [], outputs: [], location }, diagnostics: [tooLarge] };
+    }
     const env: Env = {
       file: this.file,
       namespace: this.namespace,
@@ -92,10 +121,21 @@ export class ModelChecker {
       outputs: results.flatMap((t) => (t.ref ? [t.ref] : [])),
       location: { file: this.file, span: this.decl.name.span },
     };
+    this.checkParameters(model);
     const complete = !this.diagnostics.some((d) => d.severity === "error");
-    this.diagnostics.push(...checkAssertions(this.assertions, model, this.file, complete));
+    for (const d of checkAssertions(this.assertions, model, this.file, complete)) this.diagnostics.push(d);
     // The same problem in a block called several times is reported once, with its first call site.
     return { model, diagnostics: uniqueDiagnostics(this.diagnostics) };
+  }
+
+  /** NN3013 at the model, pointing at the layer that took its parameters past the limit. */
+  private checkParameters(model: IrModel): void {
+    if (!this.parametersCrossedAt) return;
+    const total = exactSum(model.layers.flatMap((l) => [l.params.trainable, l.params.nonTrainable]))!;
+    const related = [{ ...this.parametersCrossedAt, message: "the total passes the limit at this layer" }];
+    const args = { name: model.name, params: groupThousands(total), limit: groupThousands(this.limits.parameters) };
+    const hint = "make the model smaller, or raise the limit with --max-params N";
+    this.diagnostics.push(diagnostic("NN3013", model.location, args, { related, hint }));
   }
 
   private statement(stmt: ast.Statement, env: Env): void {
@@ -148,7 +188,11 @@ export class ModelChecker {
     }
     this.declaredInputs++;
     const shape = stmt.shape.items.map((item) => this.dimension(item, env));
-    const valid = shape.every((d) => d !== undefined);
+    let valid = shape.every((d) => d !== undefined);
+    if (valid && inexactShape(shape as Shape)) {
+      this.report(env, "NN3012", stmt.shape.span, { what: `the number of elements in input '${name}'` });
+      valid = false;
+    }
     const tensor: Tensor = valid
       ? { ref: { node: name, index: 0 }, shape: shape as Shape, dtype }
       : { ...unknownTensor, dtype };
@@ -167,9 +211,9 @@ export class ModelChecker {
 
   private repeat(stmt: ast.RepeatStmt, env: Env): void {
     const { value, diagnostics } = evaluate(stmt.count, env.scope, env.file, new Map());
-    this.diagnostics.push(...diagnostics);
+    this.pushAll(env, diagnostics);
     if (value === undefined) return;
-    if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
       this.report(env, "NN2019", stmt.count.span, { problem: "repeat needs a positive whole number of times" });
       return;
     }
@@ -213,6 +257,8 @@ export class ModelChecker {
    * arguments that name tensors (`add(a, b)`); a call with neither applies to the current tensor.
    */
   private call(call: ast.Call, previous: Tensor | null, env: Env): Tensor {
+    // Never reached when the count before expanding is right; a wrong count must not become a hang.
+    if (++this.expandedCalls > this.limits.expandedLayers) return unknownTensor;
     const args = call.args ?? [];
     const tensorArgs: Tensor[] = [];
     for (const arg of args) {
@@ -298,6 +344,14 @@ export class ModelChecker {
     const counted = kind.params?.(shapes, args, outputShapes) ?? { trainable: 0, nonTrainable: 0 };
     const params =
       args["trainable"] === false ? { trainable: 0, nonTrainable: counted.trainable + counted.nonTrainable } : counted;
+    const macs = macsOf(kind, shapes, args, outputShapes);
+    const inexact = inexactPart(outputShapes, params, macs);
+    if (inexact) {
+      this.report(env, "NN3012", call.callee.span, { what: `${inexact} of '${call.callee.text}'` });
+      return unknownTensor;
+    }
+    this.parameters += params.trainable + params.nonTrainable;
+    if (this.parameters > this.limits.parameters) this.parametersCrossedAt ??= { file: env.file, span: call.span };
     const name = this.layerName(kind, args["name"], call, env);
     this.layers.push({
       name,
@@ -306,7 +360,7 @@ export class ModelChecker {
       inputs: inputs.map((t) => t.ref!),
       outputShapes,
       params,
-      macs: macsOf(kind, shapes, args, outputShapes),
+      macs,
       location: { file: env.file, span: call.span },
       ...(env.callStack[0] ? { site: env.callStack[0].site } : {}),
     });

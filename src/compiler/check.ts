@@ -3,10 +3,11 @@
  * every shape and parameter count known; train blocks become training settings.
  */
 import type * as ast from "./ast.js";
-import { ModelChecker } from "./check-model.js";
+import { defaultCheckLimits, ModelChecker, type CheckLimits } from "./check-model.js";
 import { diagnostic, type Diagnostic, type Result } from "./diagnostics.js";
 import type { Namespace } from "./imports.js";
 import type { IrModel, IrProgram, IrTrain } from "./ir.js";
+import { append } from "./arrays.js";
 import { checkTrain } from "./train.js";
 import { checkUncalledBlock } from "./uncalled-blocks.js";
 
@@ -19,15 +20,20 @@ export type ModelCheck = (
   file: string,
   namespace: Namespace,
   instantiated: Set<ast.BlockDecl>,
+  limits?: CheckLimits,
 ) => { model: IrModel; diagnostics: readonly Diagnostic[] };
 
-export const checkModel: ModelCheck = (decl, file, namespace, instantiated) =>
-  new ModelChecker(decl, file, namespace, instantiated).check();
+export const checkModel: ModelCheck = (decl, file, namespace, instantiated, limits = defaultCheckLimits) =>
+  new ModelChecker(decl, file, namespace, instantiated, limits).check();
+
+export type { CheckLimits } from "./check-model.js";
+export { defaultCheckLimits } from "./check-model.js";
 
 export function checkProgram(
   source: ast.SourceFile,
   namespace: Namespace,
   modelCheck: ModelCheck = checkModel,
+  limits: CheckLimits = defaultCheckLimits,
 ): Result<IrProgram> {
   const diagnostics: Diagnostic[] = [];
   const models: IrModel[] = [];
@@ -41,18 +47,18 @@ export function checkProgram(
       continue;
     }
     modelNames.add(decl.name.text);
-    const checked = modelCheck(decl, source.path, namespace, instantiated);
+    const checked = modelCheck(decl, source.path, namespace, instantiated, limits);
     models.push(checked.model);
-    diagnostics.push(...checked.diagnostics);
+    append(diagnostics, checked.diagnostics);
   }
   for (const decl of source.declarations) {
     if (decl.kind !== "block" || decl.name.recovered || instantiated.has(decl)) continue;
-    diagnostics.push(...checkUncalledBlock({ decl, file: source.path, namespace }));
+    append(diagnostics, checkUncalledBlock({ decl, file: source.path, namespace }));
   }
   for (const decl of source.declarations) {
     if (decl.kind !== "train" || decl.recovered) continue;
     const checked = checkTrain(decl, source.path, modelNames);
-    diagnostics.push(...checked.diagnostics);
+    append(diagnostics, checked.diagnostics);
     if (checked.value) trains.push(checked.value);
   }
   return { value: { file: source.path, models, trains }, diagnostics };

@@ -15,7 +15,10 @@ export function evaluateDimension(item: ast.Value, scope: Scope, file: string): 
   if (value === null) return { value, diagnostics };
   // A name, or arithmetic over names (`seq - 2`): a symbolic size, unless it can never be positive.
   if (typeof value === "string" && item.kind !== "string" && !provablyNonPositive(value)) return { value, diagnostics };
-  if (typeof value === "number" && Number.isInteger(value) && value > 0) return { value, diagnostics };
+  if (typeof value === "number" && Number.isSafeInteger(value) && value > 0) return { value, diagnostics };
+  if (typeof value === "number" && Number.isInteger(value) && value > 0) {
+    return { value: undefined, diagnostics: [...diagnostics, diagnostic("NN3012", { file, span: item.span }, { what: "this size" })] };
+  }
   const text = typeof value === "string" && item.kind !== "string" ? value : sourceText(item, value);
   return { value: undefined, diagnostics: [...diagnostics, diagnostic("NN3005", { file, span: item.span }, { text })] };
 }

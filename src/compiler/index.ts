@@ -4,7 +4,8 @@
  */
 import { resolve } from "node:path";
 import type * as ast from "./ast.js";
-import { checkProgram, type ModelCheck } from "./check.js";
+import { append } from "./arrays.js";
+import { checkProgram, defaultCheckLimits, type CheckLimits, type ModelCheck } from "./check.js";
 import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic, type Result } from "./diagnostics.js";
 import { fileSystemHost, Workspace, type SourceHost } from "./imports.js";
 import type { IrProgram } from "./ir.js";
@@ -22,6 +23,8 @@ export interface CheckResult {
 export interface CheckOptions {
   /** Lints switched off (`allow`) or made errors (`deny`); see lints.ts. */
   readonly lints?: LintOptions;
+  /** Limits raised from the command line (`--max-layers`, `--max-params`); limits.ts's values otherwise. */
+  readonly limits?: Partial<CheckLimits>;
   /** Work kept from earlier checks (the language server's): parsing and model checking that reuse it. */
   readonly reuse?: {
     readonly parse: (text: string, path: string) => Result<ast.SourceFile>;
@@ -40,10 +43,11 @@ export function checkSource(
   const workspace = new Workspace(host, options.reuse?.parse);
   const source = workspace.add(file, text);
   const namespace = workspace.namespaceOf(source);
-  const checked = checkProgram(source, namespace, options.reuse?.checkModel);
-  const found = [...workspace.diagnostics, ...checked.diagnostics];
+  const limits = { ...defaultCheckLimits, ...options.limits };
+  const checked = checkProgram(source, namespace, options.reuse?.checkModel, limits);
+  const found = append([...workspace.diagnostics], checked.diagnostics);
   // Lints read a checked program; on a program with errors they would only add noise.
-  const linted = hasErrors(found) ? found : [...found, ...(options.reuse?.lint ?? lintProgram)(checked.value)];
+  const linted = hasErrors(found) ? found : append(found, (options.reuse?.lint ?? lintProgram)(checked.value));
   const allowanceCache = new Map<string, ReturnType<typeof allowancesOf> | undefined>();
   const allowances = (path: string) => {
     if (!allowanceCache.has(path)) {
@@ -72,4 +76,5 @@ export function checkFile(path: string, host: SourceHost = fileSystemHost, optio
 
 export type { Diagnostic } from "./diagnostics.js";
 export type { LintOptions } from "./lints.js";
+export type { CheckLimits } from "./check.js";
 export type * from "./ir.js";

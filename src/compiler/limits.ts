@@ -38,6 +38,8 @@ export const limits = {
   /** A data file read whole rather than streamed: a JSON array, an IDX file's inflated gzip data, predict's input. */
   wholeDataBytes: {
     value: 256 * 1024 * 1024,
+  /** Symbols in one symbolic size: `seq + len` has two. Each arithmetic step costs as much as the size is long. */
+  sizeSymbols: { value: 64, counts: "names in one symbolic size (seq + len + ...)" },
     counts: "bytes of a data file read whole (a JSON array, gzip IDX data once inflated, nnc predict's input)",
   },
 } as const satisfies Record<string, Limit>;

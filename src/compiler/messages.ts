@@ -103,6 +103,14 @@ export const messages = {
   NN3005: error<{ text: string }>(
     "Invalid dimension",
     (a) => `${q(a.text)} is not a valid dimension: use a positive integer, a name, or ?`,
+  NN2024: error<{ path: string; size: string; limit: string }>(
+    "Imported file too large",
+    (a) => `cannot import ${q(a.path)}: it is ${a.size} bytes, more than the limit of ${a.limit} bytes for a .nn file`,
+  ),
+  NN2025: error<{ path: string; limit: number }>(
+    "Too many imported files",
+    (a) => `cannot import ${q(a.path)}: one check reads at most ${a.limit} files (the spec and its imports)`,
+  ),
   ),
   NN3006: error<{ callee: string; shape: string; what?: string }>(
     "Fixed size needed",
@@ -141,6 +149,18 @@ export const messages = {
 
   NN5001: warning<{ activation: string; loss: string; problem: string }>(
     "Output activation does not fit the loss",
+  NN3011: error<{ what: string; layers: string; limit: string }>(
+    "Model too large to expand",
+    (a) => `${a.what} expands the model to ${a.layers} layers, more than the limit of ${a.limit}`,
+  ),
+  NN3012: error<{ what: string }>(
+    "Size too large to count exactly",
+    (a) => `${a.what} is larger than 9,007,199,254,740,991 (2^53 - 1), the largest whole number nnc counts exactly`,
+  ),
+  NN3013: error<{ name: string; params: string; limit: string }>(
+    "Too many parameters",
+    (a) => `model ${q(a.name)} has ${a.params} parameters, more than the limit of ${a.limit}`,
+  ),
     (a) => `the output activation ${q(a.activation)} does not fit ${q(a.loss)}: ${a.problem}`,
   ),
   NN5002: warning<{ callee: string }>(

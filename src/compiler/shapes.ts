@@ -10,6 +10,7 @@
  * Arithmetic that a user writes must stay affine and exact (`seq * len` and `seq / 2` are refused).
  */
 import type { Dim, Shape } from "./ir.js";
+import { limits } from "./limits.js";
 
 export type Padding = "valid" | "same" | "causal" | "full";
 
@@ -180,6 +181,18 @@ export type DimOperator = "+" | "-" | "*" | "/";
  * there is none (the product of two symbolic sizes, a division that is not exact for every value).
  */
 export function dimArithmetic(left: Dim, right: Dim, op: DimOperator): { value: Dim } | { problem: string } {
+  const result = affineArithmetic(left, right, op);
+  if ("value" in result && typeof result.value === "string") {
+    const terms = affineOf(result.value)!.terms.length;
+    // Each step reads its operands' text again: a size that kept growing would make a long sum quadratic.
+    if (terms > limits.sizeSymbols.value) {
+      return { problem: `a symbolic size may hold at most ${limits.sizeSymbols.value} names; this one has ${terms}` };
+    }
+  }
+  return result;
+}
+
+function affineArithmetic(left: Dim, right: Dim, op: DimOperator): { value: Dim } | { problem: string } {
   const [a, b] = [affineOf(left), affineOf(right)];
   if (!a || !b) return { problem: "an unknown size (?) cannot take part in arithmetic" };
   if (![a, b].every((x) => Number.isInteger(x.constant) && x.terms.every(([, c]) => Number.isInteger(c))))

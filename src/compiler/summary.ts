@@ -82,8 +82,8 @@ export function summarize(model: IrModel): ModelSummary {
  * `1234567` -> `1,234,567`, as Keras prints counts. Not with Intl.NumberFormat: setting up ICU's formatter
  * takes tens of milliseconds, a good part of what `nnc check` may take from start to exit.
  */
-export function groupThousands(n: number): string {
-  return Number.isSafeInteger(n) ? String(n).replace(/\B(?=(\d{3})+$)/g, ",") : String(n);
+export function groupThousands(n: number | bigint): string {
+  return typeof n === "bigint" || Number.isSafeInteger(n) ? String(n).replace(/\B(?=(\d{3})+$)/g, ",") : String(n);
 }
 
 /** `136.04 KB`: bytes in binary units, as Keras prints them. */
