@@ -5,6 +5,7 @@
 import { InvalidArgumentError, type Command } from "commander";
 import * as path from "node:path";
 import { displayPath } from "../compiler/render.js";
+import { markerFile } from "../compiler/run-files.js";
 import { backendOption, startBackend, type BackendName } from "./backend-option.js";
 import { fail, loadProgram } from "./common.js";
 
@@ -13,6 +14,7 @@ interface TrainCliOptions {
   readonly model?: string;
   readonly epochs?: number;
   readonly resume?: string;
+  readonly overwrite?: boolean;
   readonly backend: BackendName;
 }
 
@@ -21,16 +23,20 @@ export function registerTrain(program: Command): void {
     .command("train")
     .description("train a model as its train block says and save it (model.json, weights.bin, history.json)")
     .argument("<file>", ".nn file with a model and a train block for it")
-    .option("-o, --out <dir>", "where to save the trained model (default: runs/<model>/)")
+    .option("-o, --out <dir>", "the run folder to save the trained model in (default: runs/<model>/)")
     .option("-m, --model <name>", "which model to train, when the file trains several")
     .option("-e, --epochs <n>", "override the train block's epochs", positiveInteger)
     .addOption(backendOption())
     .option("--resume <run-dir>", "continue a stopped run from its last checkpoint (saved after every epoch and on Ctrl-C)")
+    .option("--overwrite", "use an --out folder that holds other files (nnc adds its own and deletes none of the others)")
     .addHelpText(
       "after",
       "\nExamples:\n  nnc train examples/iris.nn --out runs/iris\n  nnc train examples/iris.nn --resume runs/iris\n\n" +
         "The data paths in the train block are relative to the .nn file. Ctrl-C stops after the current step and\n" +
-        "saves a checkpoint to resume from; a second Ctrl-C quits at once.",
+        "saves a checkpoint to resume from; a second Ctrl-C quits at once.\n\n" +
+        "The run folder is nnc's: it must be new, empty, or one nnc train wrote (it holds .nnc-run.json, which\n" +
+        "lists nnc's files there); a folder with other files is refused unless --overwrite. nnc replaces only\n" +
+        "its own files, never deletes anything else, and one run at a time holds the folder (.nnc-run.lock).",
     )
     .action((file: string, options: TrainCliOptions) => runTrain(file, options));
 }
@@ -64,6 +70,7 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
         runDir: out,
         signal,
         ...(options.resume === undefined ? {} : { resume: true }),
+        ...(options.overwrite ? { overwrite: true } : {}),
         ...(options.epochs === undefined ? {} : { epochs: options.epochs }),
       }),
     );
@@ -78,9 +85,11 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
     }
     if (run.history.length < epochs) process.stdout.write(`stopped early after ${run.history.length} epochs\n`);
     process.stdout.write(`\n${runtime.summaryTable(run.history)}\n`);
-    await runtime.saveRun(out, run, run.written);
-    const { readdirSync } = await import("node:fs");
-    process.stdout.write(`saved ${displayPath(out)}/ (${readdirSync(out).sort().join(", ")})\n`);
+    const { readFileSync } = await import("node:fs");
+    // What nnc keeps there, as its marker lists it (not the user's other files in the folder).
+    const { files } = JSON.parse(readFileSync(path.join(out, markerFile), "utf8")) as { files: string[] };
+    const shown = [...new Set(files.map((file) => file.split("/")[0]!))].sort();
+    process.stdout.write(`saved ${displayPath(out)}/ (${shown.join(", ")})\n`);
   } catch (error) {
     if (!(error instanceof runtime.NncUserError)) throw error;
     process.stderr.write(`${error.format()}\n`);

@@ -55,7 +55,7 @@ export async function emitTypeScript(
       ...(trains.length > 0
         ? [
             `import { ${relativeData ? "fileURLToPath, " : ""}pathToFileURL } from "node:url";`,
-            'import { runTraining, saveRun, type TrainOptions } from "nnc/runtime";',
+            'import { runTraining, type TrainOptions } from "nnc/runtime";',
           ]
         : []),
     ].join("\n"),
@@ -149,9 +149,10 @@ function emitBuilder(model: IrModel): string {
 
 /**
  * `trainM(options?)`: `runTraining` with `buildM` and the train block, the call `nnc train` makes. Options
- * (`epochs`, `output`, `runDir`, `resume`, `signal`) are those of `nnc/runtime`'s `TrainOptions`; without any
- * it trains as the block says, printing progress, and returns tfjs's History. With a `runDir` it also saves
- * the trained model there, as `nnc train` does (model.json, weights.bin, history.json, labels.json, ...).
+ * (`epochs`, `output`, `runDir`, `resume`, `overwrite`, `signal`) are those of `nnc/runtime`'s `TrainOptions`;
+ * without any it trains as the block says, printing progress, and returns tfjs's History. With a `runDir` the
+ * runtime also saves the trained model there, into a run folder as `nnc train` does (model.json, weights.bin,
+ * history.json, labels.json, ...), under the same rules: a marker, a lock, nothing deleted it did not write.
  */
 function emitTrainer(
   train: IrTrain,
@@ -179,7 +180,6 @@ function emitTrainer(
     `/** Builds ${train.model} and trains it on ${train.data.name} data as \`nnc train\` does; returns the history. */`,
     `export async function ${name}(options: TrainOptions = {}): Promise<tf.History> {`,
     `const run = await runTraining(${builderName(train.model)}, ${printValue(settings)}, options);`,
-    "if (options.runDir !== undefined) await saveRun(options.runDir, run, run.written);",
     "return run.tfjsHistory;",
     "}",
   ].join("\n");

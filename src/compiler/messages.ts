@@ -144,6 +144,25 @@ export const messages = {
   ),
   NN4010: error<{ path: string; reason: string }>("Saved run unusable", (a) => `${a.path}: ${a.reason}`),
   NN4011: error<{ detail: string }>("Saved model does not match the spec", (a) => a.detail),
+  NN4012: error<{ path: string; entries: string }>(
+    "Folder holds files nnc did not write",
+    (a) => `${a.path} is not a run folder of nnc and holds files nnc did not write (${a.entries})`,
+  ),
+  NN4013: error<{ path: string; reason: string }>("Run folder unusable", (a) => `${a.path}: ${a.reason}`),
+  NN4014: error<{ path: string; holder: string }>(
+    "Run folder in use",
+    (a) => `${a.path} is in use by another nnc train (${a.holder})`,
+  ),
+  NN4015: error<{ callee: string; argument: string; path: string; problem: string }>(
+    "Callback path outside the run folder",
+    (a) => `${a.callee} ${a.argument} ${JSON.stringify(a.path)} ${a.problem}`,
+  ),
+  NN4016: error<{ path: string; free: string; needed: string }>(
+    "Not enough room for the run",
+    (a) => `${a.path}: ${a.free} free, but training this model may write ${a.needed}`,
+  ),
+  NN4020: error<{ where: string; reason: string }>("Data value not finite", (a) => `${a.where}: ${a.reason}`),
+  NN4021: error<{ where: string; reason: string }>("Data past a limit", (a) => `${a.where}: ${a.reason}`),
   NN4020: error<{ where: string; reason: string }>("Data value not finite", (a) => `${a.where}: ${a.reason}`),
   NN4021: error<{ where: string; reason: string }>("Data past a limit", (a) => `${a.where}: ${a.reason}`),
 

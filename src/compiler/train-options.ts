@@ -275,8 +275,16 @@ export const schedules: Readonly<Record<string, Callable>> = {
   },
 };
 
+/**
+ * A callback; `writes` is there when it writes files into the run folder, and names its arguments that are
+ * paths of those files (checked by run-files.ts's `runPathProblem`).
+ */
+export interface CallbackKind extends Callable {
+  readonly writes?: readonly string[];
+}
+
 /** Training callbacks with Keras's arguments and defaults. */
-export const callbacks: Readonly<Record<string, Callable>> = {
+export const callbacks: Readonly<Record<string, CallbackKind>> = {
   early_stopping: {
     name: "early_stopping",
     positional: ["monitor", "patience"],
@@ -295,11 +303,13 @@ export const callbacks: Readonly<Record<string, Callable>> = {
       save_best_only: { type: "boolean", default: false },
       every: { type: "integer", minimum: 1, default: 1 },
     }),
+    writes: [],
   },
   csv_logger: {
     name: "csv_logger",
     positional: ["path"],
     schema: objectSchema({ path: { type: "string", minLength: 1, default: "log.csv" }, append: { type: "boolean", default: false } }),
+    writes: ["path"],
   },
   terminate_on_nan: { name: "terminate_on_nan", positional: [], schema: objectSchema({}) },
 };

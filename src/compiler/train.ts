@@ -10,6 +10,7 @@ import { diagnostic, type Diagnostic, type Result } from "./diagnostics.js";
 import { emptyScope, evaluate } from "./evaluate.js";
 import type { IrCall, IrTrain, JsonValue } from "./ir.js";
 import { didYouMean } from "./suggest.js";
+import { runPathProblem } from "./run-files.js";
 import { callbacks, dataSources, losses, metrics, optimizers, schedules, type DataSourceKind } from "./train-options.js";
 
 /** The keys of a train block, required first (exported for the language server's completion). */
@@ -204,9 +205,26 @@ class TrainChecker {
     const result: IrCall[] = [];
     for (const item of items) {
       const call = this.call(item, "callbacks", "callback", callbacks);
-      if (call && this.monitors(call, item as ast.Call, callbacks, metricNames, validationSplit)) result.push(call);
+      if (call && this.monitors(call, item as ast.Call, callbacks, metricNames, validationSplit) && this.runPaths(call, item as ast.Call)) {
+        result.push(call);
+      }
     }
     return result.length === items.length ? result : undefined;
+  }
+
+  /** True when every file `call` writes stays inside the run folder and is none of nnc's own (run-files.ts). */
+  runPaths(call: IrCall, item: ast.Call): boolean {
+    let fine = true;
+    for (const argument of callbacks[call.name]!.writes ?? []) {
+      const file = call.args[argument];
+      const problem = typeof file === "string" ? runPathProblem(file) : null;
+      if (problem === null) continue;
+      const span = argumentSpan(item, argument, callbacks[call.name]!) ?? item.callee.span;
+      const hint = 'write a path inside the run folder, such as "log.csv" or "logs/train.csv"';
+      this.report(diagnostic("NN4015", { file: this.file, span }, { callee: call.name, argument, path: String(file), problem }, { hint }));
+      fine = false;
+    }
+    return fine;
   }
 
   /**

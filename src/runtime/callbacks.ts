@@ -5,11 +5,12 @@
  * infinite (Keras's TerminateOnNaN, on by default here). A callback with state that a resumed run needs
  * (a best figure, a wait count, the best weights) is `Resumable`.
  */
-import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { IrCall, IrTrain } from "../compiler/ir.js";
+import { callbacks as callbackKinds } from "../compiler/train-options.js";
 import { CsvLogger, ModelCheckpoint, TerminateOnNaN, type CheckpointAbout, type FileCallback } from "./file-callbacks.js";
 import { tfjsFigureName } from "./figures.js";
+import type { RunFolder } from "./run-folder.js";
 import { LearningRateScheduler, ReduceOnPlateau, logValue } from "./schedule-callbacks.js";
 
 /** What a callback keeps in a checkpoint: plain values, and tensors (saved as binary). */
@@ -33,10 +34,10 @@ export type CallbackSettings = Pick<IrTrain, "metrics" | "callbacks" | "lrSchedu
 
 export interface CallbackOptions {
   /**
-   * Where `model_checkpoint` and `csv_logger` write: the run directory. Default: `runs/<model>` below the
-   * working directory, where `nnc train` saves a run by default.
+   * Where `model_checkpoint` and `csv_logger` write: the run folder, open (`openRunFolder`). Needed when the
+   * block has one of them (`runTraining` opens `runs/<model>` for them when it is given no run folder).
    */
-  readonly runDir?: string;
+  readonly folder?: RunFolder;
   /** Saved beside each `model_checkpoint` checkpoint, so that `nnc predict --model <run>/checkpoint` works. */
   readonly about?: CheckpointAbout;
 }
@@ -73,16 +74,21 @@ export function trainingCallbacks(
   return callbacks;
 }
 
+/** True when one of `calls` writes files into the run folder (`model_checkpoint`, `csv_logger`). */
+export function writesFiles(calls: readonly IrCall[]): boolean {
+  return calls.some((call) => callbackKinds[call.name]?.writes !== undefined);
+}
+
 /** The files that file-writing callbacks among `callbacks` wrote (absolute paths). */
 export function writtenFiles(callbacks: readonly tf.Callback[]): string[] {
   return callbacks.flatMap((c) => [...((c as unknown as Partial<FileCallback>).written ?? [])]);
 }
 
-function fromCall(call: IrCall, metrics: readonly string[], { runDir, about = {} }: CallbackOptions): tf.Callback[] {
+function fromCall(call: IrCall, metrics: readonly string[], { folder, about = {} }: CallbackOptions): tf.Callback[] {
   const keras = String(call.args["monitor"]);
   const monitor = tfjsFigureName(keras, metrics);
   const mode = higherIsBetter(keras) ? "max" : "min";
-  const where = (model: tf.LayersModel) => runDir ?? path.resolve("runs", model.name);
+  const where = () => folder ?? missingFolder(call.name);
   switch (call.name) {
     case "early_stopping":
       return [
@@ -97,7 +103,7 @@ function fromCall(call: IrCall, metrics: readonly string[], { runDir, about = {}
     case "model_checkpoint":
       return [
         new ModelCheckpoint(
-          where,
+          where(),
           {
             monitor,
             mode,
@@ -108,12 +114,16 @@ function fromCall(call: IrCall, metrics: readonly string[], { runDir, about = {}
         ),
       ];
     case "csv_logger":
-      return [new CsvLogger(where, String(call.args["path"]), Boolean(call.args["append"]), metrics)];
+      return [new CsvLogger(where(), String(call.args["path"]), Boolean(call.args["append"]), metrics)];
     case "terminate_on_nan":
       return []; // always on
     default:
       throw new Error(`trainingCallbacks: no runtime for callback '${call.name}'`);
   }
+}
+
+function missingFolder(name: string): never {
+  throw new Error(`trainingCallbacks: ${name} writes files, and needs options.folder (a run folder from openRunFolder)`);
 }
 
 /** Keras's "auto" mode: accuracies and friends grow, losses and errors shrink. */

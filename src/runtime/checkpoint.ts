@@ -10,7 +10,7 @@
  * a process writes stops halfway (after its weights) and prints `nnc-test: checkpoint N half-written` to
  * stderr, so that a test can kill the process at that moment.
  */
-import { mkdir, open, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, open, readFile } from "node:fs/promises";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { displayPath } from "../compiler/render.js";
@@ -18,6 +18,7 @@ import { writeFileAtomic } from "../io/write-atomic.js";
 import { isResumable, type CallbackState } from "./callbacks.js";
 import { NncUserError } from "./errors.js";
 import type { EpochLogs, LoopPoint } from "./fit-loop.js";
+import { pruneCheckpoints, realFolder } from "./run-folder.js";
 import { currentRate, setRate } from "./schedule-callbacks.js";
 
 /** A tensor with its name, as optimizers list their state. */
@@ -69,7 +70,9 @@ export async function writeCheckpoint(runDir: string, parts: TrainingParts, poin
   const root = checkpointDirectory(runDir);
   const name = `epoch-${point.epoch}-step-${point.step}-${process.pid}-${Date.now()}`;
   const dir = path.join(root, name);
-  await mkdir(dir, { recursive: true });
+  // `resume` must be a real folder: through a link, the cleanup below would empty the folder it points to.
+  await realFolder(root);
+  await mkdir(dir);
   const modelWeights = parts.model.weights.map((w, i) => ({ name: `w${i}`, tensor: w.read() }));
   const weights = await tf.io.encodeWeights(modelWeights);
   const optimizer = await tf.io.encodeWeights(await optimizerWeights(parts.optimizer));
@@ -101,9 +104,7 @@ export async function writeCheckpoint(runDir: string, parts: TrainingParts, poin
   await writeDurably(path.join(dir, "callbacks.bin"), callbacks.data);
   await writeDurably(path.join(dir, "state.json"), JSON.stringify(state, finiteReplacer));
   await writeFileAtomic(path.join(root, "latest.json"), `${JSON.stringify({ checkpoint: name })}\n`);
-  for (const entry of await readdir(root)) {
-    if (entry !== name && entry !== "latest.json") await rm(path.join(root, entry), { recursive: true, force: true });
-  }
+  await pruneCheckpoints(root, name);
 }
 
 /** Reads the latest checkpoint of `runDir`; NN4010 when there is none or it cannot be read. */

@@ -1,25 +1,24 @@
 /**
- * Callbacks that watch the loss or write next to the run: `terminate_on_nan` (always on), `model_checkpoint`
- * and `csv_logger`. Every file is written atomically (a temporary sibling renamed into place), so a crash
+ * Callbacks that watch the loss or write into the run folder: `terminate_on_nan` (always on),
+ * `model_checkpoint` and `csv_logger`. Every file is written through the run folder (run-folder.ts): recorded
+ * in its marker as nnc's, then written atomically (a temporary beside it renamed into place), so a crash
  * mid-write leaves the previous version.
  */
-import { mkdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import { normalRunPath, runFolders, runPathProblem, savedRunFiles } from "../compiler/run-files.js";
 import type { CallbackState, Resumable } from "./callbacks.js";
 import { NncUserError } from "./errors.js";
 import { figureNames, kerasFigures } from "./figures.js";
-import { writeFileAtomic } from "../io/write-atomic.js";
-import { writeJson, writeModelDirectory, type Run } from "./save.js";
+import type { RunFolder } from "./run-folder.js";
+import { writeJson, writeModelFiles, type Run } from "./save.js";
 import { logValue } from "./schedule-callbacks.js";
 
-/** A callback that writes files into the run directory; `saveRun` keeps them. */
+/** A callback that writes files into the run folder (absolute paths); the final save keeps them. */
 export interface FileCallback {
   readonly written: ReadonlySet<string>;
 }
-
-/** The run directory for a model: fixed, or derived from the model's name. */
-export type RunDirectory = (model: tf.LayersModel) => string;
 
 /**
  * Keras's TerminateOnNaN, and more talkative: a loss that is NaN or infinite stops training with an
@@ -65,7 +64,7 @@ export class ModelCheckpoint extends tf.Callback implements FileCallback, Resuma
   private best = Infinity;
 
   constructor(
-    private readonly runDir: RunDirectory,
+    private readonly folder: RunFolder,
     private readonly settings: CheckpointSettings,
     private readonly about: CheckpointAbout = {},
   ) {
@@ -83,19 +82,19 @@ export class ModelCheckpoint extends tf.Callback implements FileCallback, Resuma
       return;
     }
     const model = this.model as tf.LayersModel;
-    const dir = path.join(this.runDir(model), "checkpoint");
+    const sub = runFolders.checkpoint;
     const figures: Record<string, number> = {};
     for (const key of Object.keys(logs ?? {})) {
       const value = await logValue(logs, key);
       if (value !== undefined) figures[key] = value;
     }
     const { labels, preprocessing } = this.about;
-    await writeModelDirectory(dir, model, async (temporary) => {
-      await writeJson(path.join(temporary, "checkpoint.json"), { epoch: epoch + 1, figures });
-      if (labels) await writeJson(path.join(temporary, "labels.json"), labels);
-      if (preprocessing) await writeJson(path.join(temporary, "preprocessing.json"), preprocessing);
-    });
-    this.written.add(dir);
+    // checkpoint.json last: it says which epoch the files beside it are.
+    await writeModelFiles(this.folder, sub, model);
+    if (labels) await writeJson(this.folder, `${sub}/${savedRunFiles.labels}`, labels);
+    if (preprocessing) await writeJson(this.folder, `${sub}/${savedRunFiles.preprocessing}`, preprocessing);
+    await writeJson(this.folder, `${sub}/${savedRunFiles.checkpointInfo}`, { epoch: epoch + 1, figures });
+    this.written.add(path.join(this.folder.dir, sub));
   }
 
   saveState(): CallbackState {
@@ -115,22 +114,27 @@ export class ModelCheckpoint extends tf.Callback implements FileCallback, Resuma
 export class CsvLogger extends tf.Callback implements FileCallback, Resumable {
   readonly written = new Set<string>();
   private readonly names: [string, string][];
+  private readonly file: string;
   private lines: string[] = [];
 
+  /** `file` is relative to the run folder; one that leads out of it or onto nnc's own files is NN4015. */
   constructor(
-    private readonly runDir: RunDirectory,
-    private readonly file: string,
+    private readonly folder: RunFolder,
+    file: string,
     private readonly append: boolean,
     metrics: readonly string[],
   ) {
     super();
+    const problem = runPathProblem(file);
+    if (problem !== null) throw new NncUserError("NN4015", { callee: "csv_logger", argument: "path", path: file, problem });
+    this.file = normalRunPath(file);
     this.names = [...figureNames(metrics), ["lr", "lr"]];
   }
 
   override async onTrainBegin(): Promise<void> {
     this.lines = [];
     if (!this.append) return;
-    const previous = await readFile(this.target(), "utf8").catch(() => "");
+    const previous = await readFile(path.join(this.folder.dir, this.file), "utf8").catch(() => "");
     this.lines = previous.split("\n").filter((line) => line !== "");
   }
 
@@ -143,10 +147,8 @@ export class CsvLogger extends tf.Callback implements FileCallback, Resumable {
     const figures = kerasFigures(resolved, this.names);
     if (this.lines.length === 0) this.lines.push(["epoch", ...Object.keys(figures)].join(","));
     this.lines.push([epoch + 1, ...Object.values(figures)].join(","));
-    const target = this.target();
-    await mkdir(path.dirname(target), { recursive: true });
-    await writeFileAtomic(target, `${this.lines.join("\n")}\n`);
-    this.written.add(target);
+    await this.folder.writeFile(this.file, `${this.lines.join("\n")}\n`);
+    this.written.add(path.join(this.folder.dir, this.file));
   }
 
   saveState(): CallbackState {
@@ -156,9 +158,5 @@ export class CsvLogger extends tf.Callback implements FileCallback, Resumable {
   loadState(state: CallbackState): void {
     this.lines = [...(state.values["lines"] as string[])];
     for (const file of state.values["written"] as string[]) this.written.add(file);
-  }
-
-  private target(): string {
-    return path.resolve(this.runDir(this.model as tf.LayersModel), this.file);
   }
 }

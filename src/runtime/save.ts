@@ -2,15 +2,15 @@
  * Saving a trained run: `model.json` + `weights.bin` in tfjs's layers format (loadable with
  * `tf.loadLayersModel`), `history.json`, its plot (`history.svg`, `history.png`), how the features were read
  * (`preprocessing.json`, for `nnc evaluate` and `nnc predict`) and, for classifiers, `labels.json`. tfjs's
- * `file://` handler needs tfjs-node, so the files are written here with node's fs. The directory appears
- * whole or not at all: everything is written to a temporary sibling that is then renamed into place.
+ * `file://` handler needs tfjs-node, so the files are written here with node's fs, each atomically, into a
+ * run folder (run-folder.ts): nnc's own files are replaced, nothing else in the folder is touched.
  */
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { writeFileAtomic } from "../io/write-atomic.js";
+import { savedRunFiles } from "../compiler/run-files.js";
 import type { Preprocessing } from "./data/training-data.js";
 import { writePlots } from "./plot.js";
+import { openRunFolder, type RunFolder, type RunFolderOptions } from "./run-folder.js";
 
 /** One epoch's figures under Keras's names: `{ epoch: 1, loss, accuracy, val_loss, val_accuracy }`. */
 export type EpochRecord = { readonly epoch: number } & Readonly<Record<string, number>>;
@@ -29,53 +29,44 @@ export interface Run {
   readonly preprocessing?: Preprocessing;
 }
 
-const weightsFile = "weights.bin";
-
 /**
- * Writes `run` to `dir`, replacing an earlier run there. Files that callbacks wrote into `dir` during this
- * run (`keep`: a checkpoint, a CSV log) are carried over into the new directory.
+ * Writes `run` to the run folder `dir` (see run-folder.ts: a new, empty or marked folder, or any with
+ * `overwrite`), replacing nnc's files of an earlier run there. `keep`: files that callbacks wrote into `dir`
+ * for this run (a checkpoint, a CSV log), which stay; nnc's other files from earlier runs are removed.
  */
-export async function saveRun(dir: string, run: Run, keep: readonly string[] = []): Promise<void> {
-  const target = path.resolve(dir);
-  await writeModelDirectory(target, run.model, async (temporary) => {
-    await writeJson(path.join(temporary, "history.json"), run.history);
-    if (run.labels) await writeJson(path.join(temporary, "labels.json"), run.labels);
-    if (run.preprocessing) await writeJson(path.join(temporary, "preprocessing.json"), run.preprocessing);
-    await writePlots(temporary, run.history, run.model.name, writeFile);
-    for (const file of keep) {
-      const relative = path.relative(target, file);
-      if (relative.startsWith("..") || path.isAbsolute(relative) || relative.startsWith(".tmp-")) continue;
-      await mkdir(path.dirname(path.join(temporary, relative)), { recursive: true });
-      await rename(file, path.join(temporary, relative)).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== "ENOENT") throw error;
-      });
-    }
-  });
-}
-
-/**
- * Writes `model` (and whatever `extra` adds) into a temporary sibling of `target`, then renames it into
- * place: `target` holds the old files or the new ones, never half of each.
- */
-export async function writeModelDirectory(
-  target: string,
-  model: tf.LayersModel,
-  extra: (dir: string) => Promise<void>,
-): Promise<void> {
-  await mkdir(path.dirname(target), { recursive: true });
-  const temporary = `${target}.tmp-${process.pid}-${Date.now()}`;
-  await mkdir(temporary);
+export async function saveRun(dir: string, run: Run, keep: readonly string[] = [], options: RunFolderOptions = {}): Promise<void> {
+  const folder = await openRunFolder(dir, options);
   try {
-    await model.save(tf.io.withSaveHandler((artifacts) => writeArtifacts(temporary, artifacts)));
-    await extra(temporary);
-    await replaceDirectory(temporary, target);
-  } catch (error) {
-    await rm(temporary, { recursive: true, force: true });
-    throw error;
+    await folder.checkRoom(run.model.countParams());
+    await saveInto(folder, run, keep);
+  } finally {
+    await folder.close();
   }
 }
 
-async function writeArtifacts(dir: string, artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
+/** `saveRun` into a folder already open (training holds it from its start to the save). */
+export async function saveInto(folder: RunFolder, run: Run, keep: readonly string[] = []): Promise<void> {
+  await writeModelFiles(folder, "", run.model);
+  await writeJson(folder, savedRunFiles.history, run.history);
+  if (run.labels) await writeJson(folder, savedRunFiles.labels, run.labels);
+  if (run.preprocessing) await writeJson(folder, savedRunFiles.preprocessing, run.preprocessing);
+  await writePlots(folder.dir, run.history, run.model.name, (file, data) => folder.writeFile(path.relative(folder.dir, file), data));
+  for (const file of keep) {
+    const relative = path.relative(folder.dir, file);
+    if (relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative)) folder.keep(relative.split(path.sep).join("/"));
+  }
+  await folder.removeStale();
+}
+
+/**
+ * Writes `model` as `model.json` + `weights.bin` into `sub` (`""`: the run folder itself) of `folder`, the
+ * weights first: `model.json` names them, so it is written last.
+ */
+export async function writeModelFiles(folder: RunFolder, sub: string, model: tf.LayersModel): Promise<void> {
+  await model.save(tf.io.withSaveHandler((artifacts) => writeArtifacts(folder, sub, artifacts)));
+}
+
+async function writeArtifacts(folder: RunFolder, sub: string, artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
   const weights = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
   const modelJson: tf.io.ModelJSON = {
     modelTopology: artifacts.modelTopology!,
@@ -83,10 +74,10 @@ async function writeArtifacts(dir: string, artifacts: tf.io.ModelArtifacts): Pro
     generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version_layers}`,
     convertedBy: artifacts.convertedBy ?? null,
     ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
-    weightsManifest: [{ paths: [`./${weightsFile}`], weights: artifacts.weightSpecs ?? [] }],
+    weightsManifest: [{ paths: [`./${savedRunFiles.weights}`], weights: artifacts.weightSpecs ?? [] }],
   };
-  await writeJson(path.join(dir, "model.json"), modelJson);
-  await writeFile(path.join(dir, weightsFile), new Uint8Array(weights));
+  await folder.writeFile(path.posix.join(sub, savedRunFiles.weights), new Uint8Array(weights));
+  await writeJson(folder, path.posix.join(sub, savedRunFiles.model), modelJson);
   return {
     modelArtifactsInfo: {
       dateSaved: new Date(),
@@ -96,20 +87,7 @@ async function writeArtifacts(dir: string, artifacts: tf.io.ModelArtifacts): Pro
   };
 }
 
-export function writeJson(file: string, value: unknown): Promise<void> {
-  return writeFile(file, `${JSON.stringify(value, null, 2)}\n`);
-}
-
-/** rename(2) cannot replace a non-empty directory, so an old run is moved aside first, then removed. */
-async function replaceDirectory(from: string, to: string): Promise<void> {
-  const old = `${to}.old-${process.pid}-${Date.now()}`;
-  const hadOld = await rename(to, old).then(
-    () => true,
-    (error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT") return false;
-      throw error;
-    },
-  );
-  await rename(from, to);
-  if (hadOld) await rm(old, { recursive: true, force: true });
+/** Writes `value` as indented JSON to `relative` in `folder`. */
+export function writeJson(folder: RunFolder, relative: string, value: unknown): Promise<void> {
+  return folder.writeFile(relative, `${JSON.stringify(value, null, 2)}\n`);
 }

@@ -77,6 +77,7 @@ describe("model_checkpoint and csv_logger", () => {
     ]);
     await saveRun(runDir, run, run.written);
     expect(readdirSync(runDir).sort()).toEqual([
+      ".nnc-run.json",
       "checkpoint",
       "history.json",
       "history.png",

@@ -95,6 +95,7 @@ describe("trainModel", () => {
     await saveRun(dir, run);
     await saveRun(dir, run); // replacing an earlier run leaves no temporary directories behind
     expect(readdirSync(dir).sort()).toEqual([
+      ".nnc-run.json",
       "history.json",
       "history.png",
       "history.svg",

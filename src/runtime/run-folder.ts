@@ -1,0 +1,438 @@
+/**
+ * A run folder is nnc's own: `nnc train` (and an emitted `trainM({ runDir })`, and `saveRun`) writes only
+ * into a folder it created, an empty one, or one that holds its marker (`.nnc-run.json`: nnc's version, when
+ * the folder was made, and every file and folder nnc wrote there). Anything else is refused before any work
+ * (NN4012) unless the user passes `--overwrite`, which adopts the folder; even then nnc deletes only what its
+ * marker lists, and never follows a symbolic link when it deletes (a link is removed as a link).
+ *
+ * Opening a folder also takes its lock (`.nnc-run.lock`, created exclusively, holding the PID and host; a
+ * lock whose process is gone is stale and taken over), writes the marker (the probe that the folder is
+ * writable) and, given the model's size, checks that the disk has room. Every failure is one line naming the
+ * folder. Files are written atomically with their temporaries inside the run folder, so no rename crosses a
+ * device and the folder itself is never renamed (it may be a mount point).
+ */
+import { randomBytes } from "node:crypto";
+import { promises as fs, readFileSync, unlinkSync } from "node:fs";
+import { hostname } from "node:os";
+import * as path from "node:path";
+import { packageVersion } from "../cli/package-info.js";
+import { createAjv } from "../compiler/args.js";
+import { displayPath } from "../compiler/render.js";
+import {
+  escapeProblem,
+  lockFile,
+  markerFile,
+  normalRunPath,
+  reservedPrefix,
+  resumeEntry,
+  resumeLatest,
+  runFolders,
+} from "../compiler/run-files.js";
+import { writeFileAtomic } from "../io/write-atomic.js";
+import { NncUserError } from "./errors.js";
+
+export interface RunFolderOptions {
+  /** Adopt a folder that holds other files and no marker (`nnc train --overwrite`); nothing in it is deleted. */
+  readonly overwrite?: boolean;
+  /** The folder must already be a run folder (`nnc train --resume`). */
+  readonly resume?: boolean;
+}
+
+interface Marker {
+  readonly nnc: string;
+  readonly created: string;
+  readonly files: string[];
+}
+
+const markerSchema = {
+  type: "object",
+  required: ["nnc", "created", "files"],
+  properties: {
+    nnc: { type: "string", maxLength: 100 },
+    created: { type: "string", maxLength: 100 },
+    files: { type: "array", maxItems: 100_000, items: { type: "string", minLength: 1, maxLength: 4096 } },
+  },
+};
+
+/** Opens `dir` as a run folder (see the file comment); throws NN4012, NN4013 or NN4014. Close it when done. */
+export async function openRunFolder(dir: string, options: RunFolderOptions = {}): Promise<RunFolder> {
+  const root = path.resolve(dir);
+  const shown = displayPath(root);
+  const noCheckpoint = (why: string) =>
+    new NncUserError("NN4010", { path: shown, reason: `no checkpoint to resume from (${why})` });
+  if (options.resume && (await fs.stat(root).catch(() => null)) === null) throw noCheckpoint("no such folder");
+  const created = await makeFolder(root, shown);
+  try {
+    const marker = created ? null : await readMarker(root, shown, options);
+    if (options.resume && marker === null) throw noCheckpoint(`it is not a run folder of nnc: it has no ${markerFile}`);
+    if (!created && marker === null && !options.overwrite) await refuseForeign(root, shown);
+    for (const name of Object.values(runFolders)) {
+      const stat = await fs.lstat(path.join(root, name)).catch(() => null);
+      if (stat !== null && !stat.isDirectory()) await realFolder(path.join(root, name), `${shown}/${name}`);
+    }
+    const lock = await takeLock(root, shown);
+    const fresh = { nnc: packageVersion(), created: new Date().toISOString(), files: [] };
+    const folder = new RunFolder(root, shown, created, marker ?? fresh, lock);
+    await folder.saveMarker().catch(async (error: unknown) => {
+      await folder.close();
+      throw error;
+    });
+    return folder;
+  } catch (error) {
+    if (created) await fs.rmdir(root).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** NN4012 when `root` (not a run folder) holds anything: nnc does not write among files it did not make. */
+async function refuseForeign(root: string, shown: string): Promise<void> {
+  const foreign = (await fs.readdir(root))
+    .filter((name) => name !== lockFile && !name.startsWith(reservedPrefix))
+    .sort();
+  if (foreign.length === 0) return;
+  const listed = foreign.slice(0, 3).join(", ") + (foreign.length > 3 ? `, and ${foreign.length - 3} more` : "");
+  const hint = "choose a new or empty folder, or pass --overwrite to write nnc's files there; it deletes nothing else";
+  throw new NncUserError("NN4012", { path: shown, entries: listed }, hint);
+}
+
+export class RunFolder {
+  /** Paths (relative, `/`-separated) written by this process; the marker's other entries are from earlier runs. */
+  private readonly written = new Set<string>();
+
+  constructor(
+    /** The folder, absolute. */
+    readonly dir: string,
+    /** The folder as messages show it. */
+    readonly shown: string,
+    private readonly created: boolean,
+    private marker: Marker,
+    private readonly lock: string,
+  ) {}
+
+  /** NN4016 when the disk has less room than a run of a model with `parameters` weights may write. */
+  async checkRoom(parameters: number): Promise<void> {
+    const stats = await fs.statfs(this.dir).catch(() => null);
+    if (stats === null) return; // a file system that cannot tell; writing will say
+    const free = stats.bavail * stats.bsize;
+    const needed = runBytes(parameters);
+    if (free < needed)
+      throw new NncUserError(
+        "NN4016",
+        { path: this.shown, free: bytes(free), needed: bytes(needed) },
+        "free some space or choose a folder on another disk with --out",
+      );
+  }
+
+  /** Writes `data` to `relative` (atomically), after recording it in the marker as nnc's. */
+  async writeFile(relative: string, data: string | Uint8Array): Promise<void> {
+    const file = await this.prepare(relative);
+    await writeFileAtomic(file, data).catch((error: NodeJS.ErrnoException) => {
+      throw unusable(`${this.shown}/${normalRunPath(relative)}`, `cannot write it (${reason(error)})`);
+    });
+  }
+
+  /**
+   * Records `relative` as nnc's in the marker, and makes its parent folders: real folders only, a symbolic
+   * link or a file on the way is NN4013. Returns its absolute path.
+   */
+  async prepare(relative: string): Promise<string> {
+    const problem = escapeProblem(relative);
+    if (problem !== null) throw new Error(`RunFolder: ${JSON.stringify(relative)} ${problem}`);
+    const normal = normalRunPath(relative);
+    await this.record(normal);
+    const parts = normal.split("/");
+    for (let i = 1; i < parts.length; i++)
+      await realFolder(path.join(this.dir, ...parts.slice(0, i)), `${this.shown}/${parts.slice(0, i).join("/")}`);
+    return path.join(this.dir, ...parts);
+  }
+
+  /** Adds `relative` (a file, or `resume`) to the marker's list before nnc writes it. */
+  async record(relative: string): Promise<void> {
+    this.written.add(relative);
+    if (this.marker.files.includes(relative)) return;
+    this.marker = { ...this.marker, files: [...this.marker.files, relative].sort() };
+    await this.saveMarker();
+  }
+
+  /** Counts what the marker lists at `relative` (or below it) as written by this run, so `removeStale` keeps it. */
+  keep(relative: string): void {
+    for (const file of this.marker.files)
+      if (file === relative || file.startsWith(`${relative}/`)) this.written.add(file);
+  }
+
+  /** Removes what earlier runs wrote here and this one did not (an old log, an old checkpoint); nothing else. */
+  async removeStale(): Promise<void> {
+    const stale = this.marker.files.filter((file) => !this.written.has(file));
+    for (const file of stale) await removeOwn(this.dir, file);
+    this.marker = { ...this.marker, files: this.marker.files.filter((file) => this.written.has(file)) };
+    await this.saveMarker();
+  }
+
+  async saveMarker(): Promise<void> {
+    const text = `${JSON.stringify({ ...this.marker, nnc: packageVersion() }, null, 2)}\n`;
+    await writeFileAtomic(path.join(this.dir, markerFile), text).catch((error: NodeJS.ErrnoException) => {
+      throw unusable(this.shown, `cannot write there (${reason(error)})`);
+    });
+  }
+
+  /** Releases the lock; a folder this run created and wrote nothing into is removed again. */
+  async close(): Promise<void> {
+    if (this.created && this.written.size === 0) await fs.rm(path.join(this.dir, markerFile), { force: true });
+    await releaseLock(path.join(this.dir, lockFile), this.lock);
+    if (this.created && this.written.size === 0) await fs.rmdir(this.dir).catch(() => undefined);
+  }
+}
+
+/**
+ * The bytes a run of a model with `parameters` float32 weights may hold on disk at once: weights.bin and its
+ * temporary, the resume checkpoint (weights and up to two optimizer slots) twice while the next one is
+ * written, and model_checkpoint's copy with its temporary: ten copies, and a megabyte for the small files.
+ */
+export function runBytes(parameters: number): number {
+  return parameters * 4 * 10 + 2 ** 20;
+}
+
+/** `<dir>` as a real folder (made when missing); NN4013 when it is a symbolic link or a file. */
+export async function realFolder(dir: string, shown = displayPath(dir)): Promise<void> {
+  const stat = await fs.lstat(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return null;
+    throw unusable(shown, reason(error));
+  });
+  if (stat === null) {
+    await fs.mkdir(dir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "EEXIST") throw unusable(shown, `cannot create it (${reason(error)})`);
+    });
+    return realFolder(dir, shown);
+  }
+  if (stat.isDirectory()) return;
+  const what = stat.isSymbolicLink() ? "a symbolic link" : "a file";
+  throw unusable(
+    shown,
+    `is ${what}, not a folder; nnc writes only into real folders inside a run folder (move it away)`,
+  );
+}
+
+/**
+ * Removes the checkpoints in `resume` (a real folder, not followed if a link) other than `keep`: the folders
+ * nnc names `epoch-E-step-S-PID-TIME`, temporaries of `latest.json`, and `latest.json` itself when `keep` is null.
+ */
+export async function pruneCheckpoints(resume: string, keep: string | null): Promise<void> {
+  const stat = await fs.lstat(resume).catch(() => null);
+  if (stat === null || !stat.isDirectory()) return;
+  for (const entry of await fs.readdir(resume)) {
+    const own =
+      resumeEntry.test(entry) || /^\.latest\.json\..+\.tmp$/.test(entry) || (keep === null && entry === resumeLatest);
+    if (own && entry !== keep) await removeTree(path.join(resume, entry));
+  }
+}
+
+/** Removes `target` without following links: a link or file is unlinked, a folder emptied the same way first. */
+export async function removeTree(target: string): Promise<void> {
+  const stat = await fs.lstat(target).catch(() => null);
+  if (stat === null) return;
+  if (!stat.isDirectory()) return fs.unlink(target).catch(() => undefined);
+  for (const entry of await fs.readdir(target)) await removeTree(path.join(target, entry));
+  await fs.rmdir(target).catch(() => undefined);
+}
+
+/** Removes one entry of the marker's list: `resume` as its checkpoints, a file only through real folders. */
+async function removeOwn(root: string, relative: string): Promise<void> {
+  if (escapeProblem(relative) !== null) return;
+  const parts = relative.split("/");
+  for (let i = 1; i < parts.length; i++) {
+    const stat = await fs.lstat(path.join(root, ...parts.slice(0, i))).catch(() => null);
+    if (stat === null || !stat.isDirectory()) return;
+  }
+  const target = path.join(root, ...parts);
+  if (relative === runFolders.resume) {
+    await pruneCheckpoints(target, null);
+    await fs.rmdir(target).catch(() => undefined);
+    return;
+  }
+  const stat = await fs.lstat(target).catch(() => null);
+  if (stat === null || stat.isDirectory()) return; // a folder where nnc wrote a file is not nnc's
+  await fs.unlink(target).catch(() => undefined);
+  for (let i = parts.length - 1; i >= 1; i--) {
+    if (
+      !(await fs.rmdir(path.join(root, ...parts.slice(0, i))).then(
+        () => true,
+        () => false,
+      ))
+    )
+      break;
+  }
+}
+
+async function makeFolder(root: string, shown: string): Promise<boolean> {
+  try {
+    await fs.mkdir(path.dirname(root), { recursive: true });
+    await fs.mkdir(root);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST")
+      throw unusable(shown, `cannot create it (${reason(error as NodeJS.ErrnoException)})`);
+  }
+  const stat = await fs.stat(root);
+  if (!stat.isDirectory()) throw unusable(shown, "is a file, not a folder; choose another folder with --out");
+  return false;
+}
+
+let validateMarker: ((value: unknown) => boolean) | undefined;
+
+/** The folder's marker; null when it has none (or an invalid one, with `overwrite`); NN4013 when invalid. */
+async function readMarker(root: string, shown: string, options: RunFolderOptions): Promise<Marker | null> {
+  const file = path.join(root, markerFile);
+  const stat = await fs.lstat(file).catch(() => null);
+  if (stat === null) return null;
+  let value: unknown;
+  try {
+    if (!stat.isFile() || stat.size > 16 * 2 ** 20) throw new Error("not a small regular file");
+    value = JSON.parse(await fs.readFile(file, "utf8"));
+  } catch {
+    value = undefined;
+  }
+  validateMarker ??= createAjv().compile(markerSchema);
+  if (value !== undefined && validateMarker(value)) {
+    const marker = value as Marker;
+    return { ...marker, files: marker.files.filter((f) => escapeProblem(f) === null && normalRunPath(f) === f) };
+  }
+  if (options.overwrite) return null;
+  throw unusable(
+    `${shown}/${markerFile}`,
+    "not a marker nnc wrote (damaged or edited); pass --overwrite to make the folder a run folder again (nnc deletes nothing it did not write)",
+  );
+}
+
+/** Locks held by this process (lock file -> token), released at exit even after `process.exit`. */
+const held = new Map<string, string>();
+let exitHook = false;
+
+async function takeLock(root: string, shown: string): Promise<string> {
+  const file = path.join(root, lockFile);
+  const busy = (holder: string) =>
+    new NncUserError(
+      "NN4014",
+      { path: shown, holder },
+      `wait for it to end; if no nnc is training there, delete ${displayPath(file)}`,
+    );
+  if (held.has(file)) throw busy("this same process");
+  const token = randomBytes(8).toString("hex");
+  const text = `${JSON.stringify({ pid: process.pid, host: hostname(), token })}\n`;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      await fs.writeFile(file, text, { flag: "wx" });
+      held.set(file, token);
+      if (!exitHook) process.on("exit", releaseAllSync);
+      exitHook = true;
+      return token;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST")
+        throw unusable(shown, `cannot write there (${reason(error as NodeJS.ErrnoException)})`);
+    }
+    const owner = await readLock(file);
+    if (owner === null) continue; // released meanwhile
+    if (owner.alive) throw busy(owner.describe);
+    await takeOver(root, file, owner.text);
+  }
+  throw busy("other processes keep taking it");
+}
+
+interface LockOwner {
+  readonly text: string;
+  readonly alive: boolean;
+  readonly describe: string;
+}
+
+async function readLock(file: string): Promise<LockOwner | null> {
+  const [text, stat] = await Promise.all([
+    fs.readFile(file, "utf8").catch(() => null),
+    fs.lstat(file).catch(() => null),
+  ]);
+  if (text === null || stat === null) return null;
+  let owner: { pid?: unknown; host?: unknown } = {};
+  try {
+    owner = JSON.parse(text) as typeof owner;
+  } catch {
+    // Being written right now, or left half-written by a process killed in that instant.
+    return { text, alive: Date.now() - stat.mtimeMs < 10_000, describe: "a process that is starting" };
+  }
+  const pid = typeof owner.pid === "number" && Number.isInteger(owner.pid) && owner.pid > 0 ? owner.pid : null;
+  const host = typeof owner.host === "string" ? owner.host : hostname();
+  if (pid === null) return { text, alive: false, describe: "" };
+  if (host !== hostname()) return { text, alive: true, describe: `PID ${pid} on host ${host}` };
+  return { text, alive: pid !== process.pid && processAlive(pid), describe: `PID ${pid}` };
+}
+
+/** True when process `pid` runs (a zombie, killed but not yet reaped, does not count). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Moves a stale lock aside and removes it. If another process took the lock over in between (the moved file
+ * is not the stale one), its lock is put back, unless a third has made one meanwhile.
+ */
+async function takeOver(root: string, file: string, staleText: string): Promise<void> {
+  const aside = path.join(root, `${reservedPrefix}stale-lock-${process.pid}-${randomBytes(4).toString("hex")}`);
+  const moved = await fs.rename(file, aside).then(
+    () => true,
+    () => false,
+  );
+  if (!moved) return;
+  const text = await fs.readFile(aside, "utf8").catch(() => staleText);
+  if (text !== staleText) await fs.link(aside, file).catch(() => undefined);
+  await fs.rm(aside, { force: true });
+}
+
+async function releaseLock(file: string, token: string): Promise<void> {
+  held.delete(file);
+  const text = await fs.readFile(file, "utf8").catch(() => "");
+  if (text.includes(`"token":"${token}"`)) await fs.rm(file, { force: true });
+}
+
+function releaseAllSync(): void {
+  for (const [file, token] of held) {
+    try {
+      if (readFileSync(file, "utf8").includes(`"token":"${token}"`)) unlinkSync(file);
+    } catch {
+      // Gone already.
+    }
+  }
+  held.clear();
+}
+
+function unusable(shown: string, why: string): NncUserError {
+  return new NncUserError("NN4013", { path: shown, reason: why });
+}
+
+/** An errno as words: `read-only file system (EROFS)`. */
+function reason(error: NodeJS.ErrnoException): string {
+  const words: Record<string, string> = {
+    EACCES: "permission denied",
+    EPERM: "not permitted",
+    EROFS: "read-only file system",
+    ENOSPC: "no space left on the disk",
+    EDQUOT: "disk quota exceeded",
+    ENOTDIR: "a part of the path is a file, not a folder",
+    EISDIR: "a folder is in the way",
+    EEXIST: "something is in the way",
+  };
+  return error.code && words[error.code] ? `${words[error.code]}, ${error.code}` : error.message;
+}
+
+function bytes(n: number): string {
+  const units = ["bytes", "KB", "MB", "GB", "TB", "PB"];
+  let i = 0;
+  while (n >= 1000 && i < units.length - 1) [n, i] = [n / 1000, i + 1];
+  return i === 0 ? `${n} bytes` : `${n.toFixed(1)} ${units[i]}`;
+}
