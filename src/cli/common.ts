@@ -41,12 +41,20 @@ export function loadProgram(file: string, format: Format = "text"): CheckResult[
   const result = checkFile(file);
   if (!hasErrors(result.diagnostics)) {
     if (format === "text") printDiagnostics(result.diagnostics, result.sources);
+    programFiles.set(result.program!, [...result.sources.keys()]);
     return result.program;
   }
   if (format === "json") printJsonDiagnostics(result.diagnostics, result.sources);
   else printDiagnostics(result.diagnostics, result.sources);
   process.exitCode = 1;
   return null;
+}
+
+const programFiles = new WeakMap<object, readonly string[]>();
+
+/** The files a program of `loadProgram` was read from (the spec and its imports): inputs no output may replace. */
+export function programFilesOf(program: NonNullable<CheckResult["program"]>): readonly string[] {
+  return programFiles.get(program) ?? [program.file];
 }
 
 /** A one-line error for a user's mistake, without a stack trace. */

@@ -4,8 +4,9 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { emitTypeScript } from "../compiler/emit-ts.js";
+import { overwrittenInput } from "../io/output-path.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
-import { fail, formatOption, loadProgram, type Format } from "./common.js";
+import { fail, formatOption, loadProgram, programFilesOf, type Format } from "./common.js";
 
 interface CompileOptions {
   readonly out?: string;
@@ -42,6 +43,8 @@ export function registerCompile(program: Command): void {
       if (!program) return;
       const outFile =
         options.out === undefined ? undefined : path.resolve(options.out);
+      const overwrites = options.out === undefined ? undefined : overwrittenInput(options.out, programFilesOf(program), "-o");
+      if (overwrites) return fail(overwrites);
       const code = await emitTypeScript(
         program,
         outFile === undefined ? {} : { outFile },

@@ -3,10 +3,12 @@
  * run directory (or where `--out` says), the same plot `nnc train` writes. Never loads tfjs.
  */
 import type { Command } from "commander";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import * as path from "node:path";
 import { displayPath } from "../compiler/render.js";
+import { overwrittenInput } from "../io/output-path.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
+import type { EpochRecord } from "../runtime/save.js";
 import { fail } from "./common.js";
 
 export function registerPlot(program: Command): void {
@@ -20,19 +22,27 @@ export function registerPlot(program: Command): void {
 }
 
 async function runPlot(run: string, options: { out?: string }): Promise<void> {
-  const file = path.join(run, "history.json");
-  let history: unknown;
+  // Loaded here: validating history.json needs ajv, which `nnc check` never loads.
+  const { openSavedFolder, readRunJson, runFile } = await import("../runtime/saved-files.js");
+  const { NncUserError } = await import("../runtime/errors.js");
+  let history: EpochRecord[];
+  let input: string;
   try {
-    history = JSON.parse(readFileSync(file, "utf8"));
+    const folder = openSavedFolder(run);
+    input = runFile(folder, "history.json");
+    history = readRunJson<EpochRecord[]>(folder, "history.json", "history")!;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return fail(`${displayPath(path.resolve(file))}: ${code === "ENOENT" ? "no such file (is this a run directory written by nnc train?)" : (error as Error).message}`);
+    if (!(error instanceof NncUserError)) throw error;
+    process.stderr.write(`${error.format()}\n`);
+    process.exitCode = 1;
+    return;
   }
-  if (!Array.isArray(history) || !history.every((r) => typeof r === "object" && r !== null && typeof r.epoch === "number")) {
-    return fail(`${displayPath(path.resolve(file))}: expected a JSON array of epochs, each with an "epoch" number`);
-  }
-  const { writePlots } = await import("../runtime/plot.js");
+  const { plotFiles, writePlots } = await import("../runtime/plot.js");
   const out = path.resolve(options.out ?? run);
+  for (const name of Object.values(plotFiles)) {
+    const overwrites = overwrittenInput(path.join(out, name), [input], options.out === undefined ? "the plot" : "-o");
+    if (overwrites) return fail(overwrites);
+  }
   mkdirSync(out, { recursive: true });
   const title = path.basename(path.resolve(run));
   const written = await writePlots(out, history, title, writeFileAtomic);

@@ -6,8 +6,9 @@ import { Option, type Command } from "commander";
 import * as path from "node:path";
 import { displayPath } from "../compiler/render.js";
 import { backendOption, startBackend, type BackendName } from "./backend-option.js";
+import { overwrittenInput } from "../io/output-path.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
-import { loadProgram } from "./common.js";
+import { fail, loadProgram, programFilesOf } from "./common.js";
 
 interface PredictCliOptions {
   readonly model: string;
@@ -48,6 +49,9 @@ async function runPredict(file: string, options: PredictCliOptions): Promise<voi
   try {
     const run = await runtime.loadRun(options.model);
     runtime.specModelFor(run, program.models, displayPath(path.resolve(file)));
+    const inputs = [...programFilesOf(program), options.input, ...run.files];
+    const overwrites = options.out === undefined ? undefined : overwrittenInput(options.out, inputs, "-o");
+    if (overwrites) return fail(overwrites);
     const predictions = runtime.predictRun(run, options.input);
     const text = format === "json" ? runtime.predictionsJson(predictions) : runtime.predictionsCsv(predictions);
     if (options.out === undefined) {

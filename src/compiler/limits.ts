@@ -42,6 +42,8 @@ export const limits = {
   sizeSymbols: { value: 64, counts: "names in one symbolic size (seq + len + ...)" },
     counts: "bytes of a data file read whole (a JSON array, gzip IDX data once inflated, nnc predict's input)",
   },
+  /** A JSON file of a saved run (model.json, history.json, a checkpoint's state.json...). */
+  savedJsonBytes: { value: 256 * 1024 * 1024, counts: "bytes in one JSON file of a saved run or checkpoint" },
 } as const satisfies Record<string, Limit>;
 
 export type LimitName = keyof typeof limits;

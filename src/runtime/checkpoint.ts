@@ -10,14 +10,16 @@
  * a process writes stops halfway (after its weights) and prints `nnc-test: checkpoint N half-written` to
  * stderr, so that a test can kill the process at that moment.
  */
-import { mkdir, open, readFile } from "node:fs/promises";
+import { mkdir, open } from "node:fs/promises";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { displayPath } from "../compiler/render.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
 import { isResumable, type CallbackState } from "./callbacks.js";
+import { checkResumePoint, checkStateFitsRun, checkStateParts } from "./checkpoint-checks.js";
 import { NncUserError } from "./errors.js";
 import type { EpochLogs, LoopPoint } from "./fit-loop.js";
+import { openSavedFolder, readRunBytes, readRunJson, unusable, weightBytes, type SavedFolder } from "./saved-files.js";
 import { pruneCheckpoints, realFolder } from "./run-folder.js";
 import { currentRate, setRate } from "./schedule-callbacks.js";
 
@@ -25,7 +27,7 @@ import { currentRate, setRate } from "./schedule-callbacks.js";
 type NamedTensor = { name: string; tensor: tf.Tensor };
 
 /** What a checkpoint holds besides tensors. */
-interface CheckpointState {
+export interface CheckpointState {
   readonly format: 1;
   readonly model: string;
   readonly seed: number;
@@ -44,6 +46,9 @@ interface CheckpointState {
 /** A checkpoint read back, ready to be put into a freshly built model. */
 export interface Checkpoint {
   readonly dir: string;
+  /** The run folder it was read from, and its `state.json` there (for messages). */
+  readonly run: SavedFolder;
+  readonly stateFile: string;
   readonly state: CheckpointState;
   readonly weights: tf.NamedTensorMap;
   readonly optimizer: tf.NamedTensorMap;
@@ -107,36 +112,45 @@ export async function writeCheckpoint(runDir: string, parts: TrainingParts, poin
   await pruneCheckpoints(root, name);
 }
 
-/** Reads the latest checkpoint of `runDir`; NN4010 when there is none or it cannot be read. */
+/**
+ * Reads the latest checkpoint of `runDir`. Nothing in it is trusted: `latest.json` and `state.json` are
+ * validated against their schemas and with each other (checkpoint-checks.ts), the tensor files against the
+ * sizes their specs give, and every path stays inside the run folder. NN4010, naming the file and the field,
+ * when there is none or it is unusable.
+ */
 export async function readCheckpoint(runDir: string): Promise<Checkpoint> {
-  const root = checkpointDirectory(runDir);
-  const shown = displayPath(runDir);
-  const unusable = (reason: string) => new NncUserError("NN4010", { path: shown, reason });
-  const latest = await readFile(path.join(root, "latest.json"), "utf8").catch(() => null);
-  if (latest === null) throw unusable("no checkpoint to resume from (it has no resume/latest.json; nnc train writes one after each epoch)");
-  try {
-    const dir = path.join(root, String((JSON.parse(latest) as { checkpoint: string }).checkpoint));
-    const state = JSON.parse(await readFile(path.join(dir, "state.json"), "utf8"), finiteReviver) as CheckpointState;
-    const decode = async (file: string, specs: tf.io.WeightsManifestEntry[]) => {
-      const bytes = await readFile(path.join(dir, file));
-      return tf.io.decodeWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), specs);
-    };
-    return {
-      dir,
-      state,
-      weights: await decode("weights.bin", state.weightSpecs),
-      optimizer: await decode("optimizer.bin", state.optimizerSpecs),
-      callbacks: await decode("callbacks.bin", state.callbackSpecs),
-    };
-  } catch (error) {
-    if (error instanceof NncUserError) throw error;
-    throw unusable(`the checkpoint cannot be read (${(error as Error).message})`);
-  }
+  const none = "no checkpoint to resume from (it has no resume/latest.json; nnc train writes one after each epoch)";
+  const run = openSavedFolder(runDir, none);
+  const latest = readRunJson<{ checkpoint: string }>(run, "resume/latest.json", "latest", { optional: true });
+  if (latest === null) throw unusable(run, "", none);
+  const folder = `resume/${latest.checkpoint}`;
+  const stateFile = `${folder}/state.json`;
+  // Checked as written (NaN and the infinities spelled out, as the schema expects them), then revived.
+  const written = readRunJson<CheckpointState>(run, stateFile, "state")!;
+  checkStateParts(run, stateFile, written);
+  const state = JSON.parse(JSON.stringify(written), finiteReviver) as CheckpointState;
+  const decode = (file: string, specs: tf.io.WeightsManifestEntry[]) =>
+    tf.io.decodeWeights(readRunBytes(run, `${folder}/${file}`, weightBytes(specs)), specs);
+  return {
+    dir: path.join(run.dir, folder),
+    run,
+    stateFile,
+    state,
+    weights: decode("weights.bin", state.weightSpecs),
+    optimizer: decode("optimizer.bin", state.optimizerSpecs),
+    callbacks: decode("callbacks.bin", state.callbackSpecs),
+  };
+}
+
+/** NN4010 when `checkpoint` cannot continue a run of `epochs` epochs of `steps` steps each (see checkResumePoint). */
+export function checkCheckpointPoint(checkpoint: Checkpoint, epochs: number, steps: number): void {
+  checkResumePoint(checkpoint.run, checkpoint.stateFile, checkpoint.state, epochs, steps);
 }
 
 /**
  * Puts a checkpoint into a run that was built and compiled as the checkpointed one was: weights, optimizer
- * state, learning rate and callback state. NN4011 when the model or the callbacks differ from the spec's.
+ * state, learning rate and callback state. NN4011 when the model, the optimizer or the callbacks differ from
+ * the spec's; NN4010 when the saved tensors do not fit them. Everything is checked before anything is set.
  */
 export async function restoreCheckpoint(checkpoint: Checkpoint, parts: TrainingParts): Promise<void> {
   const { state } = checkpoint;
@@ -155,6 +169,7 @@ export async function restoreCheckpoint(checkpoint: Checkpoint, parts: TrainingP
       detail: `the train block's callbacks or lr_schedule changed since the checkpoint in ${displayPath(checkpoint.dir)} was written; resume with the spec it was trained with`,
     });
   }
+  checkStateFitsRun(checkpoint.run, checkpoint.stateFile, state, parts, privateScalars);
   const weights = model.weights.map((_, i) => checkpoint.weights[`w${i}`]!);
   model.setWeights(weights);
   tf.dispose(weights);

@@ -4,18 +4,20 @@
  * files are read here and handed over with `tf.io.fromMemory`), the class names of `labels.json` and the
  * feature columns and scaling of `preprocessing.json`.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { formatNnShape, type IrModel, type Shape } from "../compiler/ir.js";
-import { displayPath } from "../compiler/render.js";
 import type { Preprocessing } from "./data/training-data.js";
 import { NncUserError } from "./errors.js";
+import { openSavedFolder, readRunJson, runFile, unusable, weightBytes } from "./saved-files.js";
 import type { Labels } from "./save.js";
 
 export interface SavedRun {
   /** The run directory as shown in messages. */
   readonly shownAs: string;
+  /** Every file read from the run folder (real paths), which no output of the command may replace. */
+  readonly files: readonly string[];
   readonly model: tf.LayersModel;
   /** The training data's classes, index i being output i; null for regression. */
   readonly labels: Labels | null;
@@ -23,31 +25,58 @@ export interface SavedRun {
   readonly preprocessing: Preprocessing | null;
 }
 
-/** Loads the run in `dir`. A missing or damaged file is NN4010 naming it. */
+/**
+ * Loads the run in `dir`. Every file is validated before use (saved-files.ts): `model.json` against its schema,
+ * its weight files' paths kept inside the run folder and their total size against the manifest's specs, and
+ * `labels.json`, `preprocessing.json` and a checkpoint's `checkpoint.json` when present. A missing or damaged
+ * file is NN4010 naming it and the field.
+ */
 export async function loadRun(dir: string): Promise<SavedRun> {
-  const shownAs = displayPath(path.resolve(dir));
-  const read = (file: string) => readRunFile(path.join(dir, file), `${shownAs}/${file}`);
-  const modelJson = parseJson<tf.io.ModelJSON>(read("model.json"), `${shownAs}/model.json`);
-  if (!modelJson.modelTopology || !Array.isArray(modelJson.weightsManifest)) {
-    throw new NncUserError("NN4010", { path: `${shownAs}/model.json`, reason: "not a tfjs layers model (no modelTopology or weightsManifest)" });
-  }
+  const run = openSavedFolder(dir);
+  const { shownAs } = run;
+  const modelJson = readRunJson<tf.io.ModelJSON>(run, "model.json", "model")!;
   const groups = modelJson.weightsManifest;
-  const weightData = tf.io.CompositeArrayBuffer.join(
-    groups.flatMap((group) => group.paths.map((file) => bufferOf(read(path.normalize(file))))),
+  const files = groups.flatMap((group, g) =>
+    group.paths.map((file, i) => runFile(run, file, { file: "model.json", field: `weightsManifest[${g}].paths[${i}]` })),
   );
+  const weightSpecs = groups.flatMap((group) => group.weights);
+  const expected = weightBytes(weightSpecs);
+  const shards = files.map((file) => readFileSync(file));
+  const total = shards.reduce((sum, shard) => sum + shard.byteLength, 0);
+  if (total !== expected) {
+    const names = groups.flatMap((group) => group.paths).join(", ");
+    throw unusable(run, "model.json", `its weight files (${names}) hold ${total} bytes, but weightsManifest describes ${expected}`);
+  }
+  const weightData = tf.io.CompositeArrayBuffer.join(shards.map(bufferOf));
   let model: tf.LayersModel;
   try {
-    const weightSpecs = groups.flatMap((group) => group.weights);
     model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }));
   } catch (error) {
-    throw new NncUserError("NN4010", { path: `${shownAs}/model.json`, reason: `tfjs cannot load it: ${(error as Error).message}` });
+    throw unusable(run, "model.json", `tfjs cannot load it: ${oneLine((error as Error).message)}`);
   }
-  return {
-    shownAs,
-    model,
-    labels: optionalJson<Labels>(path.join(dir, "labels.json"), `${shownAs}/labels.json`),
-    preprocessing: optionalJson<Preprocessing>(path.join(dir, "preprocessing.json"), `${shownAs}/preprocessing.json`),
-  };
+  const optional = ["checkpoint.json", "labels.json", "preprocessing.json"].filter((name) => existsSync(path.join(run.real, name)));
+  readRunJson(run, "checkpoint.json", "checkpoint", { optional: true });
+  const labels = readRunJson<Labels>(run, "labels.json", "labels", { optional: true });
+  const preprocessing = readRunJson<Preprocessing>(run, "preprocessing.json", "preprocessing", { optional: true });
+  const normalization = preprocessing?.normalization;
+  if (normalization) {
+    const columns = preprocessing.features.length;
+    const lengths = [normalization.shift.length, normalization.scale.length];
+    if (lengths.some((n) => n !== (columns > 0 ? columns : lengths[0]))) {
+      throw unusable(
+        run,
+        "preprocessing.json",
+        `normalization has ${lengths.join(" shifts and ")} scales${columns > 0 ? ` for ${columns} features` : ""}; they must match`,
+      );
+    }
+  }
+  const read = [runFile(run, "model.json"), ...files, ...optional.map((name) => runFile(run, name))];
+  return { shownAs, files: read, model, labels, preprocessing };
+}
+
+/** tfjs's messages may span lines; an NN4010 is one. */
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, " ").trim();
 }
 
 /**
@@ -90,36 +119,6 @@ function signature(inputs: readonly Shape[], outputs: readonly Shape[]): string 
 function outputShape(model: IrModel, node: string, index: number): Shape {
   const layer = model.layers.find((l) => l.name === node);
   return layer ? layer.outputShapes[index]! : model.inputs.find((i) => i.name === node)!.shape;
-}
-
-function readRunFile(file: string, shownAs: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason =
-      code === "ENOENT" ? "no such file (is this a run that nnc train saved?)" : code === "EISDIR" ? "is a directory" : String(error);
-    throw new NncUserError("NN4010", { path: shownAs, reason });
-  }
-}
-
-function optionalJson<T>(file: string, shownAs: string): T | null {
-  let text: Buffer;
-  try {
-    text = readFileSync(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw error;
-  }
-  return parseJson<T>(text, shownAs);
-}
-
-function parseJson<T>(text: Buffer, shownAs: string): T {
-  try {
-    return JSON.parse(text.toString("utf8")) as T;
-  } catch (error) {
-    throw new NncUserError("NN4010", { path: shownAs, reason: `not valid JSON (${(error as Error).message})` });
-  }
 }
 
 function bufferOf(bytes: Buffer): ArrayBuffer {

@@ -1,0 +1,225 @@
+/**
+ * JSON Schemas of every JSON file nnc reads back from a run folder: what `nnc train` saves (`model.json`,
+ * `history.json`, `labels.json`, `preprocessing.json`, a `model_checkpoint`'s `checkpoint.json`) and what it
+ * resumes from (`resume/latest.json`, a checkpoint's `state.json`). A run folder may come from anywhere (copied
+ * from another machine, edited by hand), so nothing in it is trusted: saved-files.ts validates each file against
+ * its schema before any field is used. Plain data, like the registry's argument schemas; test/saved-files.test.ts
+ * checks each against the JSON Schema meta-schema in ajv's strict mode.
+ */
+import type { SchemaObject } from "ajv";
+
+const count = { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER };
+/** A 32-bit generator state or seed. */
+const uint32 = { type: "integer", minimum: 0, maximum: 4294967295 };
+const shape = { type: "array", maxItems: 16, items: { type: "integer", minimum: 0, maximum: 2147483647 } };
+const strings = { type: "array", items: { type: "string" } };
+
+/**
+ * A figure as a checkpoint writes it: a number, or NaN and the infinities spelled `{"number": "Infinity"}`
+ * (JSON has no literal for them; a best figure starts at Infinity).
+ */
+const figure = {
+  anyOf: [
+    { type: "number" },
+    {
+      type: "object",
+      required: ["number"],
+      additionalProperties: false,
+      properties: { number: { enum: ["NaN", "Infinity", "-Infinity"] } },
+    },
+  ],
+};
+const figures = { type: "object", additionalProperties: figure };
+
+/** One tensor of a weights file, as tfjs's `encodeWeights` describes it (no quantization, no strings). */
+const tensorSpec = {
+  type: "object",
+  required: ["name", "shape", "dtype"],
+  additionalProperties: false,
+  properties: { name: { type: "string" }, shape, dtype: { enum: ["float32", "int32", "bool"] } },
+};
+
+/** `resume/latest.json`: the name of the newest complete checkpoint folder inside `resume/`. */
+const latest = {
+  type: "object",
+  required: ["checkpoint"],
+  additionalProperties: false,
+  properties: {
+    // One plain folder name: no separator, not `.` or `..`, so it cannot lead out of `resume/`.
+    checkpoint: { type: "string", pattern: "^(?!\\.\\.?$)[A-Za-z0-9._-]{1,200}$" },
+  },
+};
+
+/** What each resumable callback keeps in a checkpoint, by its class name. */
+const callbackValues = {
+  EarlyStopping: { best: figure, wait: count },
+  ReduceOnPlateau: { best: figure, wait: count, cooldownLeft: count },
+  ModelCheckpoint: { best: figure, written: strings },
+  CsvLogger: { lines: strings, written: strings },
+};
+
+/** A checkpoint's `state.json` (see `CheckpointState` in checkpoint.ts). */
+const state = {
+  type: "object",
+  required: [
+    "format",
+    "model",
+    "seed",
+    "point",
+    "history",
+    "learningRate",
+    "weights",
+    "weightSpecs",
+    "optimizerSpecs",
+    "callbacks",
+    "callbackSpecs",
+  ],
+  additionalProperties: false,
+  properties: {
+    format: { const: 1 },
+    model: { type: "string" },
+    seed: count,
+    point: {
+      type: "object",
+      required: ["epoch", "step", "random", "epochRandom", "sums", "seen"],
+      additionalProperties: false,
+      properties: { epoch: count, step: count, random: uint32, epochRandom: uint32, sums: figures, seen: count },
+    },
+    history: { type: "array", items: figures },
+    learningRate: { type: "number", minimum: 0 },
+    weights: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["name", "shape"],
+        additionalProperties: false,
+        properties: { name: { type: "string" }, shape },
+      },
+    },
+    weightSpecs: { type: "array", items: tensorSpec },
+    optimizerSpecs: { type: "array", items: tensorSpec },
+    callbacks: {
+      type: "array",
+      items: {
+        anyOf: [
+          { type: "null" },
+          {
+            type: "object",
+            required: ["kind", "values", "tensors"],
+            additionalProperties: false,
+            properties: { kind: { enum: Object.keys(callbackValues) }, values: { type: "object" }, tensors: count },
+          },
+        ],
+      },
+    },
+    callbackSpecs: { type: "array", items: tensorSpec },
+  },
+};
+
+/** The `values` of each callback kind in `state.json`, validated once its kind is known. */
+export const callbackValueSchemas: Readonly<Record<string, SchemaObject>> = Object.fromEntries(
+  Object.entries(callbackValues).map(([kind, properties]) => [
+    kind,
+    { type: "object", required: Object.keys(properties), additionalProperties: false, properties },
+  ]),
+);
+
+/** A tfjs layers model's `model.json`; its topology is tfjs's to check, its weight files are ours. */
+const model = {
+  type: "object",
+  required: ["modelTopology", "weightsManifest"],
+  properties: {
+    format: { const: "layers-model" },
+    modelTopology: { type: "object" },
+    weightsManifest: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["paths", "weights"],
+        properties: {
+          paths: { type: "array", items: { type: "string", minLength: 1 } },
+          weights: {
+            type: "array",
+            items: {
+              type: "object",
+              required: ["name", "shape", "dtype"],
+              properties: {
+                name: { type: "string" },
+                shape,
+                dtype: { enum: ["float32", "int32", "bool"] },
+                quantization: {
+                  type: "object",
+                  required: ["dtype"],
+                  properties: { dtype: { enum: ["uint8", "uint16", "float16"] } },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
+/** `history.json`: one record per epoch; a figure that was NaN is `null` (JSON.stringify writes it so). */
+const history = {
+  type: "array",
+  items: {
+    type: "object",
+    required: ["epoch"],
+    properties: { epoch: { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER } },
+    additionalProperties: { type: ["number", "null"] },
+  },
+};
+
+/** A `model_checkpoint`'s `checkpoint.json`: the epoch it was written after, and that epoch's figures. */
+const checkpoint = {
+  type: "object",
+  required: ["epoch", "figures"],
+  additionalProperties: false,
+  properties: {
+    epoch: { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+    figures: { type: "object", additionalProperties: { type: ["number", "null"] } },
+  },
+};
+
+/** `labels.json`: the label column and the training classes, output i being class i. */
+const labels = {
+  type: "object",
+  required: ["column", "classes"],
+  additionalProperties: false,
+  properties: { column: { type: "string" }, classes: { ...strings, minItems: 1, uniqueItems: true } },
+};
+
+/** `preprocessing.json` (see `Preprocessing` in data/training-data.ts). */
+const preprocessing = {
+  type: "object",
+  required: ["source", "label", "features", "normalization"],
+  additionalProperties: false,
+  properties: {
+    source: { enum: ["csv", "json", "idx", "npy"] },
+    label: { type: "string" },
+    features: { ...strings, uniqueItems: true },
+    normalization: {
+      anyOf: [
+        { type: "null" },
+        {
+          type: "object",
+          required: ["mode", "shift", "scale"],
+          additionalProperties: false,
+          properties: {
+            mode: { enum: ["standard", "minmax"] },
+            shift: { type: "array", items: { type: "number" } },
+            scale: { type: "array", items: { type: "number" } },
+          },
+        },
+      ],
+    },
+    scale: { type: "boolean" },
+  },
+};
+
+/** Every schema, by the kind of file it describes. */
+export const savedFileSchemas = { latest, state, model, history, checkpoint, labels, preprocessing } as const;
+
+export type SavedFileKind = keyof typeof savedFileSchemas;
