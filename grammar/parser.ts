@@ -5,10 +5,21 @@
  * checker decides what an identifier names. Values and shapes share one rule (`value`), so `[28, 28, 1]`,
  * `[3, 3]` and `[seq, ?]` parse the same way wherever they appear.
  */
-import { CstParser, type CstNode, type IToken } from "chevrotain";
+import { CstParser, type CstNode, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
 import * as t from "./tokens.js";
 
+/** Chevrotain's own methods that the error budget uses; they are public in its code but not in its types. */
+interface RecognizerInternals {
+  SAVE_ERROR(error: IRecognitionException): IRecognitionException;
+  moveToTerminatedState(): void;
+}
+
 export class NnParser extends CstParser {
+  /** Syntax errors still allowed before parsing stops (see `SAVE_ERROR`); set by `parseCst`. */
+  errorBudget = Infinity;
+  /** The token at which parsing stopped because the budget ran out. */
+  stoppedAt: IToken | undefined;
+
   /**
    * `validate` runs Chevrotain's grammar validations (ambiguities, left recursion, ...), which take about half
    * of the self-analysis. The grammar is fixed when nnc is built, so a test validates it once
@@ -22,6 +33,22 @@ export class NnParser extends CstParser {
       skipValidations: !options.validate,
     });
     this.performSelfAnalysis();
+  }
+
+  /**
+   * Chevrotain calls this for every syntax error it records. Recovery from an error inside a repetition
+   * calls the repetition again, one level deeper, and every later recovery walks that deeper rule stack: on a
+   * file of random tokens the cost grows with the square of the errors. So when the budget is spent, parsing
+   * jumps to the end of the input: the rest of the file is not read, and the errors found so far stand.
+   */
+  SAVE_ERROR(error: IRecognitionException): IRecognitionException {
+    const engine = CstParser.prototype as unknown as RecognizerInternals;
+    const saved = engine.SAVE_ERROR.call(this, error);
+    if (this.stoppedAt === undefined && --this.errorBudget <= 0) {
+      this.stoppedAt = this.LA(1);
+      engine.moveToTerminatedState.call(this);
+    }
+    return saved;
   }
 
   file = this.RULE("file", () => {
@@ -314,28 +341,96 @@ function nnParser(): NnParser {
 }
 
 export interface ParsedCst {
-  readonly cst: CstNode;
+  /** Null when the file nests too deep to parse (`tooDeep`). */
+  readonly cst: CstNode | null;
   readonly lexErrors: readonly { offset: number; length: number; message: string }[];
   readonly parseErrors: readonly { token: IToken; previous: IToken | undefined; message: string; ruleStack: string[] }[];
   readonly comments: readonly IToken[];
+  /** String literals, for checks on their text (the tree keeps their values, not where each character is). */
+  readonly strings: readonly IToken[];
+  /** The first token that opens one level more than `maxNesting` allows; the file is then not parsed. */
+  readonly tooDeep?: IToken;
+  /** Where parsing stopped after `maxErrors` syntax errors; the rest of the file was not parsed. */
+  readonly stoppedAt?: IToken;
 }
 
-/** Lexes and parses a whole file; never throws on bad input. */
-export function parseCst(text: string): ParsedCst {
+export interface ParseLimits {
+  /** Levels of brackets, parentheses, braces and unary minuses open at once. */
+  readonly maxNesting: number;
+  /** Syntax errors after which parsing stops. */
+  readonly maxErrors: number;
+}
+
+/**
+ * Lexes and parses a whole file; never throws on bad input. The parser recurses once per level of nesting,
+ * so the nesting is measured on the tokens first, in one pass, and a file deeper than `maxNesting` is not
+ * parsed at all: no input can overflow the stack.
+ */
+export function parseCst(text: string, limits: ParseLimits = { maxNesting: Infinity, maxErrors: Infinity }): ParsedCst {
   const lexed = t.nnLexer.tokenize(text);
+  const lexErrors = lexed.errors.map((e) => ({ offset: e.offset, length: e.length, message: e.message }));
+  const comments = lexed.groups["comments"] ?? [];
+  const strings = lexed.tokens.filter((token) => token.tokenType === t.StringLiteral);
+  const tooDeep = firstTooDeep(lexed.tokens, limits.maxNesting);
+  if (tooDeep) return { cst: null, lexErrors, parseErrors: [], comments, strings, tooDeep };
   const parser = nnParser();
   parser.input = lexed.tokens;
+  parser.errorBudget = limits.maxErrors;
+  parser.stoppedAt = undefined;
   const cst = parser.file();
-  const parseErrors = parser.errors.map((e) => ({
+  const stoppedAt = parser.stoppedAt;
+  // Errors recorded after the budget ran out are about the jump to the end, not about the text.
+  const parseErrors = parser.errors.slice(0, limits.maxErrors).map((e) => ({
     token: e.token,
     previous: (e as { previousToken?: IToken }).previousToken,
     message: e.message,
     ruleStack: e.context.ruleStack,
   }));
-  return {
-    cst,
-    lexErrors: lexed.errors.map((e) => ({ offset: e.offset, length: e.length, message: e.message })),
-    parseErrors,
-    comments: lexed.groups["comments"] ?? [],
-  };
+  return { cst, lexErrors, parseErrors, comments, strings, ...(stoppedAt ? { stoppedAt } : {}) };
+}
+
+/** Tokens after which a `-` is binary (`a - b`); after anything else it is a unary minus, one level deeper. */
+const operandEnds: ReadonlySet<TokenType> = new Set([
+  t.Identifier,
+  t.NumberLiteral,
+  t.StringLiteral,
+  t.True,
+  t.False,
+  t.Question,
+  t.RParen,
+  t.RBracket,
+  t.RBrace,
+]);
+const openers: ReadonlySet<TokenType> = new Set([t.LParen, t.LBracket, t.LBrace]);
+const closers: ReadonlySet<TokenType> = new Set([t.RParen, t.RBracket, t.RBrace]);
+
+/**
+ * The first token at which more than `max` levels are open: brackets of any kind (matched or not; a closer
+ * closes the innermost), and unary minuses, which nest until the operand they apply to ends (`- - x`,
+ * `-(-(x))`). Each level is one recursion of the parser, of the tree builder and of every pass over the tree.
+ */
+function firstTooDeep(tokens: readonly IToken[], max: number): IToken | undefined {
+  if (tokens.length <= max) return undefined;
+  // The cost of each open bracket: itself and the unary minuses right before it.
+  const open: number[] = [];
+  let depth = 0;
+  let minuses = 0;
+  let previous: TokenType | undefined;
+  for (const token of tokens) {
+    const type = token.tokenType;
+    if (type === t.Minus && !(previous !== undefined && operandEnds.has(previous))) {
+      minuses++;
+      if (depth + minuses > max) return token;
+    } else if (openers.has(type)) {
+      open.push(1 + minuses);
+      depth += 1 + minuses;
+      minuses = 0;
+      if (depth > max) return token;
+    } else {
+      if (closers.has(type) && open.length > 0) depth -= open.pop()!;
+      minuses = 0;
+    }
+    previous = type;
+  }
+  return undefined;
 }

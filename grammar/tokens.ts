@@ -66,10 +66,15 @@ export const BlockComment = createToken({
   line_breaks: true,
 });
 
-/** `10`, `0.5`, `1e-3`, `5_000_000`. A leading minus is a unary operator, not part of the number. */
+/**
+ * `10`, `0.5`, `1e-3`, `5_000_000`. A leading minus is a unary operator, not part of the number. The token
+ * takes every letter, digit, `_` and `.` that follows a digit (and a sign after an `e`), so that `0x10`,
+ * `1_` or `1.2.3` is one token, which the tree builder reports as an invalid number (NN1003), instead of a
+ * number followed by a name and a puzzling syntax error.
+ */
 export const NumberLiteral = createToken({
   name: "NumberLiteral",
-  pattern: /(?:\d[\d_]*(?:\.\d[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?/,
+  pattern: /\.?\d(?:[eE][+-]\d|[\w.])*/,
   label: "a number",
   start_chars_hint: [..."0123456789."],
   line_breaks: false,

@@ -10,6 +10,8 @@ import { hasErrors, type Result } from "./diagnostics.js";
 import { render } from "./format/doc.js";
 import { childrenOf, Printer, WIDTH } from "./format/print.js";
 import { SourceText } from "./format/source.js";
+import { LineMap } from "./line-map.js";
+import { allowancesOf, allowedBy } from "./lints.js";
 import { parse } from "./parse.js";
 
 /** Replace `span` of the original text with `newText`. */
@@ -45,28 +47,72 @@ interface Formatted {
   readonly source: ast.SourceFile;
   readonly text: string;
   readonly lines: ReadonlyMap<object, { start: number; end: number }>;
-  readonly crlf: boolean;
+  /** The file's line ends are not `\n` (they are `\r\n` or `\r`): range edits replace the whole file. */
+  readonly otherLineEnds: boolean;
+  /** The length of the text as given (before line ends were made `\n`). */
+  readonly length: number;
 }
 
+/**
+ * Line ends are made `\n` for printing (`\r\n` and a lone `\r` are one line end, as everywhere in nnc), and
+ * the output uses the file's first line end throughout, as prettier's `endOfLine: "auto"` does.
+ */
 function formatWithLines(original: string, file: string): Result<Formatted | null> {
-  const crlf = original.includes("\r\n");
-  const text = crlf ? original.replace(/\r\n/g, "\n") : original;
+  const eol = /\r\n?|\n/.exec(original)?.[0] ?? "\n";
+  const text = original.replace(/\r\n?/g, "\n");
   const parsed = parse(text, file);
-  if (hasErrors(parsed.diagnostics)) return { value: null, diagnostics: parsed.diagnostics };
+  // Diagnostics are shown in the text as given: parse it when its offsets differ.
+  const diagnostics = () =>
+    text === original || parsed.diagnostics.length === 0 ? parsed.diagnostics : parse(original, file).diagnostics;
+  if (hasErrors(parsed.diagnostics)) return { value: null, diagnostics: diagnostics() };
   const source = parsed.value;
   const printer = new Printer(new SourceText(text, source.comments));
   const rendered = render(printer.file(source), WIDTH);
-  const output = sameMeaning(source, rendered.text, file) ? rendered.text : text;
-  const value = { source, text: crlf ? output.replace(/\n/g, "\r\n") : output, lines: rendered.lines, crlf };
-  return { value, diagnostics: parsed.diagnostics };
+  const output = sameMeaning(source, rendered.text, file) ? rendered.text.replace(/\n/g, eol) : original;
+  const value = { source, text: output, lines: rendered.lines, otherLineEnds: eol !== "\n", length: original.length };
+  return { value, diagnostics: diagnostics() };
 }
 
-/** The formatted text parses to the same tree (spans aside) with the same comments. */
+/**
+ * The formatted text parses to the same tree (spans aside) with the same comments, and every node of it is
+ * silenced by the same `// nnc-allow` comments as before (they silence lints by line).
+ */
 function sameMeaning(before: ast.SourceFile, after: string, file: string): boolean {
   const reparsed = parse(after, file);
   if (hasErrors(reparsed.diagnostics)) return false;
   const comments = (f: ast.SourceFile) => JSON.stringify(f.comments.map((c) => c.text));
-  return treeKey(before.declarations) === treeKey(reparsed.value.declarations) && comments(before) === comments(reparsed.value);
+  if (treeKey(before.declarations) !== treeKey(reparsed.value.declarations)) return false;
+  return comments(before) === comments(reparsed.value) && sameAllowances(before, reparsed.value);
+}
+
+/**
+ * For each node, in tree order, the lint codes an `// nnc-allow` comment silences at the node's line are the
+ * same in both files (lints are reported at nodes). Both trees must have the same shape (`treeKey`).
+ */
+function sameAllowances(before: ast.SourceFile, after: ast.SourceFile): boolean {
+  const allowed = (f: ast.SourceFile) => {
+    const allowances = allowancesOf(f.text, f.comments, f.declarations[0]?.span.start ?? f.text.length);
+    const lines = new LineMap(f.text);
+    const codes = (offset: number) => [...(allowances.lines.get(lines.position(offset).line - 1) ?? [])].sort().join();
+    return { file: [...allowances.file].sort().join(), nodes: nodeStarts(f.declarations).map(codes) };
+  };
+  if (!before.comments.some((c) => allowedBy(c.text).length > 0)) return true;
+  return JSON.stringify(allowed(before)) === JSON.stringify(allowed(after));
+}
+
+/** The start of every node (every object with a `span`), in tree order; an explicit stack, not recursion. */
+function nodeStarts(root: unknown): number[] {
+  const starts: number[] = [];
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (value === null || typeof value !== "object") continue;
+    const span = (value as { span?: ast.Span }).span;
+    if (span) starts.push(span.start);
+    const children = Array.isArray(value) ? value : Object.entries(value).filter(([k]) => k !== "span").map(([, v]) => v);
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+  }
+  return starts;
 }
 
 /** A node as JSON without positions. */
@@ -76,8 +122,8 @@ export function treeKey(node: unknown): string {
 
 function rangeEdit(formatted: Formatted, range: ast.Span): FormatEdit | null {
   const { source } = formatted;
-  const wholeFile = { span: { start: 0, end: source.text.length }, newText: formatted.text };
-  if (formatted.crlf) return wholeFile;
+  const wholeFile = { span: { start: 0, end: formatted.length }, newText: formatted.text };
+  if (formatted.otherLineEnds) return wholeFile;
   const path: (ast.SourceFile | ast.Declaration | ast.Statement | ast.TrainEntry)[] = [source];
   let chosen: readonly (ast.Declaration | ast.Statement | ast.TrainEntry)[] = [];
   for (;;) {

@@ -17,14 +17,21 @@ export interface Limit {
 }
 
 export const limits = {
-  /** A `.nn` file larger than this is not parsed (imports included). */
-  sourceBytes: { value: 4 * 1024 * 1024, counts: "bytes in one .nn file" },
+  /**
+   * A `.nn` file larger than this is not parsed (imports included). A spec of 1 MiB is some 35,000 layer
+   * lines; parsing it takes seconds and a few hundred MB (Chevrotain's syntax tree is about 300 bytes per byte).
+   */
+  sourceBytes: { value: 1024 * 1024, counts: "bytes in one .nn file" },
   /** Brackets, parentheses, argument calls, `repeat` and block bodies nested inside each other. */
   nesting: { value: 64, counts: "levels of nesting in a .nn file: brackets, parentheses, calls, repeat bodies" },
   /** Syntax errors reported for one file; parsing stops collecting after this many. */
   syntaxErrors: { value: 100, counts: "syntax errors reported for one file" },
-  /** Terms in one arithmetic expression (`a + b + ...`). */
-  expressionTerms: { value: 10_000, counts: "terms in one arithmetic expression" },
+  /**
+   * Terms in one arithmetic expression (`a + b + ...`), those in parentheses and call arguments in it included.
+   * A sum is a tree as deep as it is long: this keeps every walk over it (JSON.stringify's too) off the stack's
+   * end, with room to spare (V8's JSON.stringify fails near 5,000 levels).
+   */
+  expressionTerms: { value: 1_000, counts: "terms in one arithmetic expression" },
   /** Files one check reads: the spec and everything it imports, directly or not. */
   imports: { value: 256, counts: "files read by one check (the spec and its imports)" },
   /** Layers in one model after every `repeat` and block call is expanded. */

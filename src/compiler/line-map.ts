@@ -1,4 +1,10 @@
-/** Converts offsets to 1-based line and column numbers and back. */
+/**
+ * Converts offsets to 1-based line and column numbers and back.
+ *
+ * A line ends at `\n`, `\r\n` or a lone `\r`, as the Language Server Protocol and Chevrotain's lexer count
+ * them (so the parser's "on the same line" rules and every shown position agree). U+2028 and U+2029 do not
+ * end a line: the LSP does not count them, and outside comments and strings they are not valid `.nn` text.
+ */
 export interface Position {
   readonly line: number;
   readonly column: number;
@@ -9,7 +15,8 @@ export class LineMap {
 
   constructor(readonly text: string) {
     for (let i = 0; i < text.length; i++) {
-      if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
+      const c = text.charCodeAt(i);
+      if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) this.starts.push(i + 1);
     }
   }
 
@@ -26,15 +33,28 @@ export class LineMap {
     return { line: lo + 1, column: clamped - this.starts[lo]! + 1 };
   }
 
+  /** The offset of a position; a column past the end of its line is the line's end (as LSP says). */
   offset(position: Position): number {
     const start = this.starts[position.line - 1] ?? this.text.length;
-    return Math.min(start + position.column - 1, this.text.length);
+    return Math.min(start + Math.max(0, position.column - 1), this.lineEnd(position.line));
   }
 
   /** The text of a 1-based line, without its line break. */
   lineText(line: number): string {
     const start = this.starts[line - 1] ?? this.text.length;
+    return this.text.slice(start, this.lineEnd(line));
+  }
+
+  /** Where a 1-based line's text ends, before its line break. */
+  private lineEnd(line: number): number {
     const next = this.starts[line];
-    return this.text.slice(start, next === undefined ? undefined : next - 1).replace(/\r$/, "");
+    if (next === undefined) return this.text.length;
+    return this.text.charCodeAt(next - 2) === 13 && this.text.charCodeAt(next - 1) === 10 ? next - 2 : next - 1;
   }
 }
+
+/**
+ * The bidirectional control characters of "Trojan Source" (CVE-2021-42574): they change the order in which
+ * a line is shown, not the order in which it is read. Global: use with `matchAll` or `replace`.
+ */
+export const bidiControls = /[\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;

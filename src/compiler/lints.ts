@@ -9,6 +9,7 @@
  */
 import type { Span } from "./ast.js";
 import { diagnostic, uniqueDiagnostics, type Diagnostic, type Location } from "./diagnostics.js";
+import { LineMap } from "./line-map.js";
 import { formatNnShape, type IrLayer, type IrModel, type IrProgram, type IrTrain, type JsonValue, type Shape, type TfjsLayer } from "./ir.js";
 import { messages } from "./messages.js";
 import { groupThousands } from "./summary.js";
@@ -260,7 +261,7 @@ function activationOf(layer: IrLayer): string | undefined {
 }
 
 /** The codes a `// nnc-allow NN5003, NN5004` comment names. */
-function allowedBy(comment: string): string[] {
+export function allowedBy(comment: string): string[] {
   const match = /^\/\/\s*nnc-allow\s+(.*)$/.exec(comment.trim());
   return match ? [...match[1]!.matchAll(/NN5\d{3}/g)].map((m) => m[0]) : [];
 }
@@ -294,10 +295,12 @@ export function allowancesOf(
   return { file, lines };
 }
 
+let lastLines: LineMap | undefined;
+
+/** The 0-based line of an offset, with lines ended as everywhere else (`\n`, `\r\n` or a lone `\r`). */
 function lineOf(text: string, offset: number): number {
-  let line = 0;
-  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) line++;
-  return line;
+  if (lastLines?.text !== text) lastLines = new LineMap(text);
+  return lastLines.position(offset).line - 1;
 }
 
 /**

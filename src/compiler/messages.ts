@@ -32,6 +32,26 @@ export const messages = {
   NN1002: error<{ text: string }>("Unexpected character", (a) => `unexpected character ${q(a.text)}`),
   NN1003: error<{ text: string }>("Invalid number", (a) => `${q(a.text)} is not a valid number`),
   NN1004: error<{ path: string }>("Cannot read file", (a) => `cannot read ${q(a.path)}: no such file`),
+  NN1005: error<{ limit: number }>(
+    "Nesting too deep",
+    (a) => `nesting too deep: more than ${a.limit} brackets, parentheses, braces or unary minuses open at once`,
+  ),
+  NN1006: error<{ limit: number }>(
+    "Too many syntax errors",
+    (a) => `too many syntax errors: nnc stopped reading the file here after ${a.limit}`,
+  ),
+  NN1007: error<{ size: string; limit: string }>(
+    "File too large",
+    (a) => `the file is ${a.size}, larger than the ${a.limit} nnc reads in one .nn file`,
+  ),
+  NN1008: warning<{ code: string; place: string }>(
+    "Bidirectional control character",
+    (a) => `bidirectional control character ${a.code} in a ${a.place}: the text may show in another order than nnc reads it`,
+  ),
+  NN1009: error<{ limit: number }>(
+    "Expression too long",
+    (a) => `expression too long: more than ${a.limit} terms`,
+  ),
 
   NN2001: error<{ name: string }>("Unknown layer or block", (a) => `unknown layer or block ${q(a.name)}`),
   NN2002: error<{ name: string }>("Unknown tensor", (a) => `no tensor named ${q(a.name)} is defined above this line`),

@@ -8,28 +8,93 @@ import type { CstElement, CstNode, IToken } from "chevrotain";
 import { parseCst } from "../../grammar/parser.js";
 import type * as ast from "./ast.js";
 import { diagnostic, type Diagnostic, type Result } from "./diagnostics.js";
+import { limits } from "./limits.js";
+import { bidiControls } from "./line-map.js";
 
 /**
  * `eof` is where a missing piece at the end of the text is shown (default: the text's end); the language
  * server parses a file piece by piece and passes the offset of the file's end relative to the piece.
+ *
+ * Whatever the text, this returns: a file over `limits.sourceBytes` is not parsed, one nested deeper than
+ * `limits.nesting` is not parsed (the parser recurses once per level), and parsing stops after
+ * `limits.syntaxErrors` errors, which keeps recovery from a file of noise linear in its length.
  */
 export function parse(text: string, file: string, eof: number = text.length): Result<ast.SourceFile> {
-  const parsed = parseCst(text);
-  const diagnostics: Diagnostic[] = [];
-  for (const e of parsed.lexErrors) {
+  const tooLarge = sizeDiagnostic(text, file);
+  if (tooLarge) return { value: { path: file, text, declarations: [], comments: [] }, diagnostics: [tooLarge] };
+  const maxErrors = limits.syntaxErrors.value;
+  const parsed = parseCst(text, { maxNesting: limits.nesting.value, maxErrors });
+  const syntax: Diagnostic[] = [];
+  // Lexing errors come in the order of the text: those past the cap would be left out below anyway.
+  for (const e of parsed.lexErrors.slice(0, maxErrors + 1)) {
     const span = { start: e.offset, end: e.offset + Math.max(1, e.length) };
-    diagnostics.push(diagnostic("NN1002", { file, span }, { text: text.slice(span.start, span.start + 1) }));
+    syntax.push(diagnostic("NN1002", { file, span }, { text: text.slice(span.start, span.start + 1) }));
   }
   for (const e of parsed.parseErrors) {
-    diagnostics.push(diagnostic("NN1001", { file, span: syntaxErrorSpan(e.token, e.previous, eof) }, {
+    syntax.push(diagnostic("NN1001", { file, span: syntaxErrorSpan(e.token, e.previous, eof) }, {
       detail: describeSyntaxError(e.message, e.token),
     }));
   }
-  const builder = new AstBuilder(file, text, eof, diagnostics);
-  const declarations = builder.declarations(parsed.cst);
   const comments = parsed.comments.map((c) => ({ span: tokenSpan(c), text: c.image }));
+  const warnings = bidiWarnings(file, parsed.comments, parsed.strings);
+  if (!parsed.cst) {
+    const deep = diagnostic("NN1005", { file, span: tokenSpan(parsed.tooDeep!) }, { limit: limits.nesting.value });
+    const value = { path: file, text, declarations: [], comments };
+    return { value, diagnostics: [...capped(syntax, file, maxErrors, Infinity), deep, ...warnings] };
+  }
+  const builder = new AstBuilder(file, text, eof, syntax);
+  const declarations = builder.declarations(parsed.cst);
+  const stop = parsed.stoppedAt && !Number.isNaN(parsed.stoppedAt.startOffset) ? parsed.stoppedAt.startOffset : eof;
+  const diagnostics = [...capped(syntax, file, maxErrors, parsed.stoppedAt ? stop : Infinity), ...warnings];
   return { value: { path: file, text, declarations, comments }, diagnostics };
 }
+
+/** NN1007 for a text over `limits.sourceBytes` UTF-8 bytes. */
+function sizeDiagnostic(text: string, file: string): Diagnostic | undefined {
+  const limit = limits.sourceBytes.value;
+  // A UTF-16 code unit is one to three UTF-8 bytes: most texts need no count.
+  if (text.length * 3 <= limit) return undefined;
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes <= limit) return undefined;
+  const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return diagnostic("NN1007", { file, span: { start: 0, end: 0 } }, { size: mib(bytes), limit: mib(limit) });
+}
+
+/**
+ * The first `max` syntax errors in the order of the text, and NN1006 where the rest begins: at the first
+ * error left out, or at `stoppedAt` when the parser stopped reading there.
+ */
+function capped(syntax: readonly Diagnostic[], file: string, max: number, stoppedAt: number): Diagnostic[] {
+  const sorted = [...syntax].sort((a, b) => a.span.start - b.span.start);
+  const kept = sorted.filter((d) => d.span.start < stoppedAt).slice(0, max);
+  if (kept.length === sorted.length && stoppedAt === Infinity) return kept;
+  const at = Math.min(stoppedAt, sorted[kept.length]?.span.start ?? Infinity);
+  return [...kept, diagnostic("NN1006", { file, span: { start: at, end: at } }, { limit: max })];
+}
+
+/**
+ * NN1008 at each bidirectional control character in a comment or a string (elsewhere the lexer already
+ * rejects it), at most `limits.syntaxErrors` of them. A comment could end where the reader sees code, or
+ * code could hide in what shows as a comment. Not a lint: an `nnc-allow` comment could itself be hidden.
+ */
+function bidiWarnings(file: string, comments: readonly IToken[], strings: readonly IToken[]): Diagnostic[] {
+  const warnings: Diagnostic[] = [];
+  const max = limits.syntaxErrors.value;
+  for (const [tokens, place] of [[comments, "comment"], [strings, "string"]] as const) {
+    for (const token of tokens) {
+      for (const m of token.image.matchAll(bidiControls)) {
+        if (warnings.length >= max) return warnings;
+        const start = token.startOffset + m.index;
+        const code = `U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+        warnings.push(diagnostic("NN1008", { file, span: { start, end: start + 1 } }, { code, place }));
+      }
+    }
+  }
+  return warnings;
+}
+
+/** A number as docs/language.md defines it: digits with `_` between them, a fraction, an exponent. */
+const validNumber = /^(?:\d(?:_?\d)*(?:\.\d(?:_?\d)*)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d+)?$/;
 
 /**
  * Where a syntax error is shown. A token that recovery inserted has no position, and a missing `)` is best
@@ -335,8 +400,25 @@ class AstBuilder {
     this.diagnostics.push(diagnostic("NN1001", { file: this.file, span }, { detail }));
   }
 
+  /** Operators seen so far in the outermost expression being built, and whether it went over the limit. */
+  private operators = 0;
+  private expressionDepth = 0;
+  private tooLong = false;
+
+  /**
+   * An expression, whose terms (parenthesized ones and those in call arguments included) count towards one
+   * limit: a tree of at most `limits.expressionTerms` leaves can be walked recursively by every later pass.
+   */
   expression(node: CstNode): ast.Value {
-    return this.binary(node, "term", ["Plus", "Minus"], (n) => this.term(n));
+    if (this.expressionDepth++ === 0) {
+      this.operators = 0;
+      this.tooLong = false;
+    }
+    try {
+      return this.binary(node, "term", ["Plus", "Minus"], (n) => this.term(n));
+    } finally {
+      this.expressionDepth--;
+    }
   }
 
   term(node: CstNode): ast.Value {
@@ -353,6 +435,15 @@ class AstBuilder {
     const c = node.children;
     const operands = this.nodes(c, operandRule).map(operand);
     const ops = operatorTokens.flatMap((name) => this.tokens(c, name)).sort((a, b) => a.startOffset - b.startOffset);
+    if (!this.tooLong && this.operators + ops.length >= limits.expressionTerms.value) {
+      this.tooLong = true;
+      const at = ops[Math.max(0, limits.expressionTerms.value - 1 - this.operators)] ?? ops.at(-1)!;
+      const span = tokenSpan(at);
+      this.diagnostics.push(diagnostic("NN1009", { file: this.file, span }, { limit: limits.expressionTerms.value }));
+    }
+    this.operators += ops.length;
+    // Past the limit, nothing of the expression is built: the checker skips the recovered node.
+    if (this.tooLong) return this.missingValue(node);
     let result = operands[0] ?? this.missingValue(node);
     for (let i = 0; i < ops.length; i++) {
       const right = operands[i + 1];
@@ -399,7 +490,7 @@ class AstBuilder {
     const text = token.image.replace(/_/g, "");
     const value = Number(text);
     const span = tokenSpan(token);
-    if (!Number.isFinite(value)) {
+    if (!validNumber.test(token.image) || !Number.isFinite(value)) {
       this.diagnostics.push(diagnostic("NN1003", { file: this.file, span }, { text: token.image }));
       // Reported once here; the checker skips recovered nodes instead of calling the value wrong again.
       return { kind: "number", value: 0, isInteger: false, span, recovered: true };

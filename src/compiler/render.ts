@@ -5,7 +5,7 @@
 import { relative } from "node:path";
 import { styleText } from "node:util";
 import type { Diagnostic, Location } from "./diagnostics.js";
-import { LineMap, type Position } from "./line-map.js";
+import { bidiControls, LineMap, type Position } from "./line-map.js";
 
 type Style = Exclude<Parameters<typeof styleText>[0], readonly unknown[]>;
 
@@ -87,7 +87,9 @@ export function renderDiagnostics(
     const head = `${paint("bold", where)}: ${paint([severityStyle[d.severity], "bold"], `${d.severity} ${d.code}`)}: ${paint("bold", d.message)}`;
     // A file that could not be read has no line to show.
     if (!texts.has(d.file)) return head;
-    const lineText = map.lineText(start.line);
+    // A bidirectional control character would reorder the shown line in the terminal: show it as U+FFFD,
+    // one column wide like the character it replaces, so the underline stays under the same text.
+    const lineText = map.lineText(start.line).replace(bidiControls, "\uFFFD");
     const gutter = String(start.line).padStart(4);
     const width = Math.max(1, (end.line === start.line ? end.column : lineText.length + 1) - start.column);
     const lines = [

@@ -49,6 +49,7 @@ export class Printer {
 
   private declaration(d: ast.Declaration): Doc {
     const s = this.source;
+    if (this.keepsLines(d)) return this.verbatim(d, 0);
     switch (d.kind) {
       case "import":
         if (s.hasCommentsIn(d.span.start, d.span.end)) return this.verbatim(d, 0);
@@ -68,13 +69,14 @@ export class Printer {
   }
 
   private entry(e: ast.TrainEntry): Doc {
-    if (this.source.hasCommentsIn(e.span.start, e.span.end)) return this.verbatim(e, 1);
+    if (this.source.hasCommentsIn(e.span.start, e.span.end) || this.keepsLines(e)) return this.verbatim(e, 1);
     return [e.key.text, ": ", this.value(e.value)];
   }
 
   private statement(st: ast.Statement, depth: number): Doc {
     const s = this.source;
     const verbatim = () => this.verbatim(st, depth);
+    if (this.keepsLines(st)) return verbatim();
     switch (st.kind) {
       case "input":
         if (s.hasCommentsIn(st.span.start, st.span.end)) return verbatim();
@@ -107,6 +109,22 @@ export class Printer {
       default:
         return verbatim();
     }
+  }
+
+  /**
+   * True when the item must keep its lines as written, because an `// nnc-allow` comment on the line before it
+   * or on one of its lines silences lints by line: joining or breaking the item's lines would change what the
+   * comment covers (format.ts checks the result). A container (`model`, `block`, `repeat`, `train`) prints
+   * its header on one line and its items one by one, so only a header written over several lines is kept.
+   */
+  private keepsLines(item: Item): boolean {
+    const s = this.source;
+    const start = s.lineStart(Math.max(0, s.lineStart(item.span.start) - 1));
+    if ("kind" in item && ["model", "block", "repeat", "train"].includes(item.kind)) {
+      const open = s.openBrace(item.span.start);
+      return s.hasNewline(item.span.start, open) && s.hasAllowCommentIn(start, s.lineEnd(open));
+    }
+    return s.hasAllowCommentIn(start, s.lineEnd(item.span.end));
   }
 
   /** A node as written, at the indentation of `depth`. */
@@ -256,10 +274,8 @@ export class Printer {
         return this.bracketed("[", v.items.map((item) => this.value(item)), "]");
       case "call":
         return this.call(v);
-      case "binary": {
-        const printed = [this.value(v.left), ` ${v.op} `, this.value(v.right)];
-        return v.span.start < v.left.span.start ? ["(", printed, ")"] : printed;
-      }
+      case "binary":
+        return this.binary(v);
       case "negate": {
         const printed = ["-", this.value(v.operand)];
         return this.parenthesized(v) ? ["(", printed, ")"] : printed;
@@ -267,6 +283,22 @@ export class Printer {
       default:
         return s.slice((v as ast.Value).span);
     }
+  }
+
+  /**
+   * `a + b - c`: a left-deep tree as deep as the expression is long (up to `limits.expressionTerms`), printed
+   * by walking down its left operands rather than recursing into them. A parenthesized operand recurses.
+   */
+  private binary(v: ast.BinaryValue): Doc {
+    const parenthesized = (b: ast.BinaryValue) => b.span.start < b.left.span.start;
+    const rest: Doc[] = [];
+    let left: ast.Value = v;
+    while (left.kind === "binary" && (left === v || !parenthesized(left))) {
+      rest.push(this.value(left.right), ` ${left.op} `);
+      left = left.left;
+    }
+    const printed = [this.value(left), ...rest.reverse()];
+    return parenthesized(v) ? ["(", printed, ")"] : printed;
   }
 
   /** The parser folds `(x)` into x with the parentheses' span; the text shows it. */

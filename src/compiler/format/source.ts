@@ -4,6 +4,7 @@
  */
 import { LBrace, nnLexer } from "../../../grammar/tokens.js";
 import type { Span } from "../ast.js";
+import { allowedBy } from "../lints.js";
 
 export interface Comment {
   readonly span: Span;
@@ -12,6 +13,8 @@ export interface Comment {
 
 export class SourceText {
   private readonly braces: readonly number[];
+  /** The `// nnc-allow` comments: each silences lints on its own line and the next (lints.ts). */
+  private readonly allowComments: readonly Comment[];
 
   constructor(
     readonly text: string,
@@ -22,6 +25,12 @@ export class SourceText {
       .tokenize(text)
       .tokens.filter((t) => t.tokenType === LBrace)
       .map((t) => t.startOffset);
+    this.allowComments = comments.filter((c) => allowedBy(c.text).length > 0);
+  }
+
+  /** True when an `// nnc-allow` comment starts in [start, end). */
+  hasAllowCommentIn(start: number, end: number): boolean {
+    return this.allowComments.some((c) => start <= c.span.start && c.span.start < end);
   }
 
   /** Comments that lie wholly in [start, end). */

@@ -1,0 +1,45 @@
+/**
+ * How long parsing takes on noise: random tokens, 256 KiB and 1 MiB of them, and valid specs of the same
+ * sizes for comparison. Recovery from syntax errors stops after limits.syntaxErrors errors, so noise costs
+ * about as much per byte at each size (the time grows about linearly with the length, not with its square).
+ *
+ *     npx esbuild bench/parse-recovery.ts --bundle --platform=node --format=esm --outfile=/tmp/pr.mjs && node /tmp/pr.mjs
+ *
+ * (bundled, as the CLI is: tsx wraps every closure the grammar creates and triples the time).
+ */
+import { parse } from "../src/compiler/parse.js";
+
+const words = ["model", "block", "train", "input", "output", "repeat", "x", "dense", "(", ")", "[", "]", "{", "}"];
+words.push(",", ":", "=", "->", "+", "-", "*", "/", "1", "2.5", '"s"', "?", ";", "\n", "<", "==", "@");
+let seed = 1;
+const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+
+/** Random tokens; an opening bracket past 8 open ones is replaced by a closing one (no NN1005 at once). */
+function noise(bytes: number): string {
+  const out: string[] = [];
+  let open = 0;
+  for (let n = 0; n < bytes; ) {
+    let word = words[Math.floor(random() * words.length)]!;
+    if ("([{".includes(word) && open >= 8) word = ")";
+    open = Math.max(0, open + ("([{".includes(word) ? 1 : ")]}".includes(word) ? -1 : 0));
+    out.push(word);
+    n += word.length + 1;
+  }
+  return out.join(" ");
+}
+
+function layers(bytes: number): string {
+  const line = "  dense(10, activation: relu)\n";
+  return `model M {\n  input x: [4]\n${line.repeat(Math.floor(bytes / line.length))}}\n`;
+}
+
+parse(noise(16 * 1024), "warm-up.nn");
+for (const [name, make] of [["random tokens", noise], ["valid layers", layers]] as const) {
+  for (const kib of [256, 1024]) {
+    const text = make(kib * 1024);
+    const start = performance.now();
+    const result = parse(text, "bench.nn");
+    const ms = Math.round(performance.now() - start);
+    console.log(`${name}, ${kib} KiB: ${ms} ms, ${result.diagnostics.length} diagnostics`);
+  }
+}
