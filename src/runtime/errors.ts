@@ -3,7 +3,6 @@
  * that does not fit the model). The CLI prints it as one line, `error[NN4006]: ...`, without a stack trace;
  * anything else that is thrown is a bug in nnc.
  */
-import { readFileSync } from "node:fs";
 import { messages, type Code, type MessageArgs } from "../compiler/messages.js";
 
 /** Training and data codes: the runtime reports only from the NN4xxx catalogue. */
@@ -24,16 +23,5 @@ export class NncUserError extends Error {
   /** `error[NN4006]: data/x.csv:12: column 'petal_width': 'abc' is not a number`. */
   format(): string {
     return `error[${this.code}]: ${this.message}${this.hint ? ` (${this.hint})` : ""}`;
-  }
-}
-
-/** Reads a data file whole; a missing or unreadable file is NN4005 naming it as the user wrote it. */
-export function readDataFile(file: string, shownAs: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory, not a file" : String(error);
-    throw new NncUserError("NN4005", { path: shownAs, reason });
   }
 }

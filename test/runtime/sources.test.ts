@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { checkSource } from "../../src/compiler/index.js";
 import type { IrCall } from "../../src/compiler/ir.js";
 import { NncUserError, loadTable } from "../../src/runtime/index.js";
+import { npyBytes } from "../helpers/data-files.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "nnc-sources-"));
 const file = (name: string, text: string) => {
@@ -86,14 +87,8 @@ train M {
 });
 
 describe("npy()", () => {
-  /** A version 1.0 .npy file, as numpy.save writes it. */
-  const npy = (name: string, descr: string, shape: number[], data: Buffer) => {
-    let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(", ")}${shape.length === 1 ? "," : ""}), }`;
-    header += " ".repeat(63 - ((10 + header.length) % 64)) + "\n";
-    const length = Buffer.alloc(2);
-    length.writeUInt16LE(header.length);
-    return file(name, Buffer.concat([Buffer.from("\x93NUMPY\x01\x00", "latin1"), length, Buffer.from(header, "latin1"), data]) as unknown as string);
-  };
+  const npy = (name: string, descr: string, shape: number[], data: Buffer) =>
+    file(name, npyBytes(descr, shape, data) as unknown as string);
 
   it("reads float32 features and int64 targets", () => {
     const x = npy("x.npy", "<f4", [3, 2], Buffer.from(new Float32Array([1, 2, 3, 4, 5, 6]).buffer));
