@@ -5,15 +5,13 @@
  * (NN4012) unless the user passes `--overwrite`, which adopts the folder; even then nnc deletes only what its
  * marker lists, and never follows a symbolic link when it deletes (a link is removed as a link).
  *
- * Opening a folder also takes its lock (`.nnc-run.lock`, created exclusively, holding the PID and host; a
- * lock whose process is gone is stale and taken over), writes the marker (the probe that the folder is
+ * Opening a folder also takes its lock (run-lock.ts: `.nnc-run.lock`, created exclusively, holding the PID
+ * and host; a lock whose process is gone is stale and taken over), writes the marker (the probe that the folder is
  * writable) and, given the model's size, checks that the disk has room. Every failure is one line naming the
  * folder. Files are written atomically with their temporaries inside the run folder, so no rename crosses a
  * device and the folder itself is never renamed (it may be a mount point).
  */
-import { randomBytes } from "node:crypto";
-import { promises as fs, readFileSync, unlinkSync } from "node:fs";
-import { hostname } from "node:os";
+import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { packageVersion } from "../cli/package-info.js";
 import { createAjv } from "../compiler/args.js";
@@ -30,6 +28,7 @@ import {
 } from "../compiler/run-files.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
 import { NncUserError } from "./errors.js";
+import { errorReason, releaseLock, takeLock } from "./run-lock.js";
 
 export interface RunFolderOptions {
   /** Adopt a folder that holds other files and no marker (`nnc train --overwrite`); nothing in it is deleted. */
@@ -127,7 +126,7 @@ export class RunFolder {
   async writeFile(relative: string, data: string | Uint8Array): Promise<void> {
     const file = await this.prepare(relative);
     await writeFileAtomic(file, data).catch((error: NodeJS.ErrnoException) => {
-      throw unusable(`${this.shown}/${normalRunPath(relative)}`, `cannot write it (${reason(error)})`);
+      throw unusable(`${this.shown}/${normalRunPath(relative)}`, `cannot write it (${errorReason(error)})`);
     });
   }
 
@@ -171,7 +170,7 @@ export class RunFolder {
   async saveMarker(): Promise<void> {
     const text = `${JSON.stringify({ ...this.marker, nnc: packageVersion() }, null, 2)}\n`;
     await writeFileAtomic(path.join(this.dir, markerFile), text).catch((error: NodeJS.ErrnoException) => {
-      throw unusable(this.shown, `cannot write there (${reason(error)})`);
+      throw unusable(this.shown, `cannot write there (${errorReason(error)})`);
     });
   }
 
@@ -196,11 +195,11 @@ export function runBytes(parameters: number): number {
 export async function realFolder(dir: string, shown = displayPath(dir)): Promise<void> {
   const stat = await fs.lstat(dir).catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT") return null;
-    throw unusable(shown, reason(error));
+    throw unusable(shown, errorReason(error));
   });
   if (stat === null) {
     await fs.mkdir(dir).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== "EEXIST") throw unusable(shown, `cannot create it (${reason(error)})`);
+      if (error.code !== "EEXIST") throw unusable(shown, `cannot create it (${errorReason(error)})`);
     });
     return realFolder(dir, shown);
   }
@@ -270,9 +269,11 @@ async function makeFolder(root: string, shown: string): Promise<boolean> {
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST")
-      throw unusable(shown, `cannot create it (${reason(error as NodeJS.ErrnoException)})`);
+      throw unusable(shown, `cannot create it (${errorReason(error as NodeJS.ErrnoException)})`);
   }
-  const stat = await fs.stat(root);
+  const stat = await fs.stat(root).catch((error: NodeJS.ErrnoException) => {
+    throw unusable(shown, `cannot create it (${errorReason(error)})`);
+  });
   if (!stat.isDirectory()) throw unusable(shown, "is a file, not a folder; choose another folder with --out");
   return false;
 }
@@ -303,131 +304,8 @@ async function readMarker(root: string, shown: string, options: RunFolderOptions
   );
 }
 
-/** Locks held by this process (lock file -> token), released at exit even after `process.exit`. */
-const held = new Map<string, string>();
-let exitHook = false;
-
-async function takeLock(root: string, shown: string): Promise<string> {
-  const file = path.join(root, lockFile);
-  const busy = (holder: string) =>
-    new NncUserError(
-      "NN4014",
-      { path: shown, holder },
-      `wait for it to end; if no nnc is training there, delete ${displayPath(file)}`,
-    );
-  if (held.has(file)) throw busy("this same process");
-  const token = randomBytes(8).toString("hex");
-  const text = `${JSON.stringify({ pid: process.pid, host: hostname(), token })}\n`;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    try {
-      await fs.writeFile(file, text, { flag: "wx" });
-      held.set(file, token);
-      if (!exitHook) process.on("exit", releaseAllSync);
-      exitHook = true;
-      return token;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST")
-        throw unusable(shown, `cannot write there (${reason(error as NodeJS.ErrnoException)})`);
-    }
-    const owner = await readLock(file);
-    if (owner === null) continue; // released meanwhile
-    if (owner.alive) throw busy(owner.describe);
-    await takeOver(root, file, owner.text);
-  }
-  throw busy("other processes keep taking it");
-}
-
-interface LockOwner {
-  readonly text: string;
-  readonly alive: boolean;
-  readonly describe: string;
-}
-
-async function readLock(file: string): Promise<LockOwner | null> {
-  const [text, stat] = await Promise.all([
-    fs.readFile(file, "utf8").catch(() => null),
-    fs.lstat(file).catch(() => null),
-  ]);
-  if (text === null || stat === null) return null;
-  let owner: { pid?: unknown; host?: unknown } = {};
-  try {
-    owner = JSON.parse(text) as typeof owner;
-  } catch {
-    // Being written right now, or left half-written by a process killed in that instant.
-    return { text, alive: Date.now() - stat.mtimeMs < 10_000, describe: "a process that is starting" };
-  }
-  const pid = typeof owner.pid === "number" && Number.isInteger(owner.pid) && owner.pid > 0 ? owner.pid : null;
-  const host = typeof owner.host === "string" ? owner.host : hostname();
-  if (pid === null) return { text, alive: false, describe: "" };
-  if (host !== hostname()) return { text, alive: true, describe: `PID ${pid} on host ${host}` };
-  return { text, alive: pid !== process.pid && processAlive(pid), describe: `PID ${pid}` };
-}
-
-/** True when process `pid` runs (a zombie, killed but not yet reaped, does not count). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return true;
-  }
-}
-
-/**
- * Moves a stale lock aside and removes it. If another process took the lock over in between (the moved file
- * is not the stale one), its lock is put back, unless a third has made one meanwhile.
- */
-async function takeOver(root: string, file: string, staleText: string): Promise<void> {
-  const aside = path.join(root, `${reservedPrefix}stale-lock-${process.pid}-${randomBytes(4).toString("hex")}`);
-  const moved = await fs.rename(file, aside).then(
-    () => true,
-    () => false,
-  );
-  if (!moved) return;
-  const text = await fs.readFile(aside, "utf8").catch(() => staleText);
-  if (text !== staleText) await fs.link(aside, file).catch(() => undefined);
-  await fs.rm(aside, { force: true });
-}
-
-async function releaseLock(file: string, token: string): Promise<void> {
-  held.delete(file);
-  const text = await fs.readFile(file, "utf8").catch(() => "");
-  if (text.includes(`"token":"${token}"`)) await fs.rm(file, { force: true });
-}
-
-function releaseAllSync(): void {
-  for (const [file, token] of held) {
-    try {
-      if (readFileSync(file, "utf8").includes(`"token":"${token}"`)) unlinkSync(file);
-    } catch {
-      // Gone already.
-    }
-  }
-  held.clear();
-}
-
 function unusable(shown: string, why: string): NncUserError {
   return new NncUserError("NN4013", { path: shown, reason: why });
-}
-
-/** An errno as words: `read-only file system (EROFS)`. */
-function reason(error: NodeJS.ErrnoException): string {
-  const words: Record<string, string> = {
-    EACCES: "permission denied",
-    EPERM: "not permitted",
-    EROFS: "read-only file system",
-    ENOSPC: "no space left on the disk",
-    EDQUOT: "disk quota exceeded",
-    ENOTDIR: "a part of the path is a file, not a folder",
-    EISDIR: "a folder is in the way",
-    EEXIST: "something is in the way",
-  };
-  return error.code && words[error.code] ? `${words[error.code]}, ${error.code}` : error.message;
 }
 
 function bytes(n: number): string {
