@@ -40,7 +40,8 @@ export function openDataFile(file: string, shown: string): OpenedFile {
     fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (error as Error).message;
+    const reason =
+      code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (error as Error).message;
     throw new NncUserError("NN4005", { path: shown, reason });
   }
   const stats = fstatSync(fd);
@@ -53,7 +54,10 @@ export function openDataFile(file: string, shown: string): OpenedFile {
       : stats.isSocket()
         ? "a socket"
         : "a device";
-  throw new NncUserError("NN4005", { path: shown, reason: `is ${kind}, not a regular file; nnc reads data only from regular files` });
+  throw new NncUserError("NN4005", {
+    path: shown,
+    reason: `is ${kind}, not a regular file; nnc reads data only from regular files`,
+  });
 }
 
 /**
@@ -83,7 +87,11 @@ export function readWholeDataFile(file: string, shown: string, limit: number, fi
 /** NN4021 for a record (at line `line` of `source`) longer than `limit` bytes. */
 export function recordTooLarge(source: string, line: number, limit: number): NncUserError {
   const reason = `the record is longer than ${formatBytes(limit)}, the most nnc reads as one record`;
-  return new NncUserError("NN4021", { where: `${source}:${line}`, reason }, "is the file really CSV or JSON Lines, one record per line?");
+  return new NncUserError(
+    "NN4021",
+    { where: `${source}:${line}`, reason },
+    "is the file really CSV or JSON Lines, one record per line?",
+  );
 }
 
 /**

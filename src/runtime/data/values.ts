@@ -27,13 +27,19 @@ export function cellNumber(text: string, where: string, what: string, why = ""):
   if (value !== undefined) return value;
   if (text === "") throw new NncUserError("NN4006", { where, reason: `${what}: the value is empty${why}` });
   if (nonFiniteWord.test(text) || decimal.test(text)) {
-    const reason = nonFiniteWord.test(text) ? `'${text}' is not a finite number` : `${text} is too large for a 32-bit float`;
+    const reason = nonFiniteWord.test(text)
+      ? `'${text}' is not a finite number`
+      : `${text} is too large for a 32-bit float`;
     throw new NncUserError("NN4020", { where, reason: `${what}: ${reason}${why}` }, nonFiniteHint);
   }
   // Text that JavaScript reads as a number (0x10, 0b1) deserves a word on why it is not one here.
   const notation = Number.isFinite(Number(text));
   const reason = `${what}: '${preview(text)}' is not a ${notation ? "decimal " : ""}number${why}`;
-  throw new NncUserError("NN4006", { where, reason }, notation ? "write numbers in decimal, such as 1, -1.5 or 1e-3" : undefined);
+  throw new NncUserError(
+    "NN4006",
+    { where, reason },
+    notation ? "write numbers in decimal, such as 1, -1.5 or 1e-3" : undefined,
+  );
 }
 
 const nonFiniteHint = "fill in or drop the rows with missing or infinite values before training";
@@ -50,7 +56,9 @@ export function firstNonFinite(values: Float32Array): number {
  */
 export function nonFiniteError(where: string, what: string, value: number, json = false): NncUserError {
   const reason =
-    Number.isFinite(value) || json ? `${json ? "the number" : value} is too large for a 32-bit float` : `${value} is not a finite number`;
+    Number.isFinite(value) || json
+      ? `${json ? "the number" : value} is too large for a 32-bit float`
+      : `${value} is not a finite number`;
   return new NncUserError("NN4020", { where, reason: `${what}: ${reason}` }, nonFiniteHint);
 }
 
