@@ -37,10 +37,16 @@ export function readCsv(file: string, label: string | null, features?: readonly 
   const source = displayPath(file);
   const bytes = readWholeDataFile(file, source, limits.wholeBytes, "split the file, or train on it: training streams a large CSV");
   new LineMeter(source, limits.recordBytes).feed(bytes);
-  const [header, ...body] = parseCsvRows(bytes.toString("utf8"), source, limits.recordBytes);
-  if (!header) throw new NncUserError("NN4005", { path: source, reason: "the file is empty; expected a header row" });
-  if (body.length === 0) throw new NncUserError("NN4005", { path: source, reason: "the file has a header but no rows" });
-  return csvTable(csvLayout(header, source, label, features), body);
+  // Row by row: the parsed rows of a whole file, held together, take some 50 times the file's size.
+  let rows: CsvRows | null = null;
+  eachCsvRow(bytes.toString("utf8"), source, limits.recordBytes, (row) => {
+    if (rows) rows.add(row);
+    else rows = new CsvRows(csvLayout(row, source, label, features));
+  });
+  const table = (rows as CsvRows | null)?.table();
+  if (!table) throw new NncUserError("NN4005", { path: source, reason: "the file is empty; expected a header row" });
+  if (table.lines.length === 0) throw new NncUserError("NN4005", { path: source, reason: "the file has a header but no rows" });
+  return table;
 }
 
 /**
@@ -80,10 +86,26 @@ export function csvLayout(header: Row, source: string, label: string | null, fea
 
 /** Body rows -> a table, checking every field; the first problem names its line and column. */
 export function csvTable(layout: CsvLayout, body: readonly Row[]): Table {
-  const { source, columns, label, labelIndex, featureNames, featureColumns } = layout;
-  const values = new Float32Array(body.length * featureNames.length);
-  const labels: string[] = [];
-  body.forEach(({ record, info }, row) => {
+  const rows = new CsvRows(layout, body.length);
+  body.forEach((row) => rows.add(row));
+  return rows.table();
+}
+
+/** A table built a row at a time, each row checked as it is added. */
+class CsvRows {
+  private values: Float32Array;
+  private readonly labels: string[] = [];
+  private readonly lines: number[] = [];
+
+  constructor(
+    private readonly layout: CsvLayout,
+    capacity = 1024,
+  ) {
+    this.values = new Float32Array(capacity * layout.featureNames.length);
+  }
+
+  add({ record, info }: Row): void {
+    const { source, columns, label, labelIndex, featureNames, featureColumns } = this.layout;
     const where = `${source}:${info.lines}`;
     if (record.length !== columns.length) {
       const missing = record.length < columns.length ? ` (no value for '${columns[record.length]}')` : "";
@@ -93,14 +115,26 @@ export function csvTable(layout: CsvLayout, body: readonly Row[]): Table {
     if (labelIndex >= 0) {
       const field = record[labelIndex]!;
       if (field === "") throw new NncUserError("NN4006", { where, reason: `column '${label}': the label is empty` });
-      labels.push(field);
+      this.labels.push(field);
+    }
+    const width = featureNames.length;
+    const at = this.lines.length * width;
+    if (at + width > this.values.length) {
+      const grown = new Float32Array(Math.max(this.values.length * 2, width));
+      grown.set(this.values);
+      this.values = grown;
     }
     featureColumns.forEach((column, i) => {
-      values[row * featureNames.length + i] = cellNumber(record[column]!, where, `column '${columns[column]}'`);
+      this.values[at + i] = cellNumber(record[column]!, where, `column '${columns[column]}'`);
     });
-  });
-  const lines = body.map((row) => row.info.lines);
-  return { source, featureNames, features: values, labelName: label ?? "", labels, lines };
+    this.lines.push(info.lines);
+  }
+
+  table(): Table {
+    const { source, featureNames, label } = this.layout;
+    const features = this.values.subarray(0, this.lines.length * featureNames.length);
+    return { source, featureNames, features, labelName: label ?? "", labels: this.labels, lines: this.lines };
+  }
 }
 
 /**
@@ -113,9 +147,22 @@ export function csvOptions(recordBytes: number) {
 
 /** Parses CSV text into rows; a syntax error is NN4006 at its line, a record past `recordBytes` NN4021. */
 export function parseCsvRows(text: string, source: string, recordBytes: number): Row[] {
+  const rows: Row[] = [];
+  eachCsvRow(text, source, recordBytes, (row) => rows.push(row));
+  return rows;
+}
+
+/** Calls `each` with every row of CSV text as it is parsed, without keeping them; errors as `parseCsvRows`. */
+function eachCsvRow(text: string, source: string, recordBytes: number, each: (row: Row) => void): void {
   try {
     // Field counts are checked row by row in csvTable, to name the row and the missing column.
-    return parse(text, csvOptions(recordBytes)) as unknown as Row[];
+    parse(text, {
+      ...csvOptions(recordBytes),
+      on_record: (row: unknown) => {
+        each(row as Row);
+        return null;
+      },
+    });
   } catch (error) {
     throw csvSyntaxError(error, source, recordBytes);
   }
