@@ -341,15 +341,14 @@ function nnParser(): NnParser {
 }
 
 export interface ParsedCst {
-  /** Null when the file nests too deep to parse (`tooDeep`). */
-  readonly cst: CstNode | null;
+  readonly cst: CstNode;
   readonly lexErrors: readonly { offset: number; length: number; message: string }[];
   readonly parseErrors: readonly { token: IToken; previous: IToken | undefined; message: string; ruleStack: string[] }[];
   readonly comments: readonly IToken[];
   /** String literals, for checks on their text (the tree keeps their values, not where each character is). */
   readonly strings: readonly IToken[];
-  /** The first token that opens one level more than `maxNesting` allows; the file is then not parsed. */
-  readonly tooDeep?: IToken;
+  /** Each token that opened one level more than `maxNesting` allows; its declaration was not parsed. */
+  readonly tooDeep: readonly IToken[];
   /** Where parsing stopped after `maxErrors` syntax errors; the rest of the file was not parsed. */
   readonly stoppedAt?: IToken;
 }
@@ -363,18 +362,17 @@ export interface ParseLimits {
 
 /**
  * Lexes and parses a whole file; never throws on bad input. The parser recurses once per level of nesting,
- * so the nesting is measured on the tokens first, in one pass, and a file deeper than `maxNesting` is not
- * parsed at all: no input can overflow the stack.
+ * so the nesting is measured on the tokens first, in one pass, and the declarations that nest deeper than
+ * `maxNesting` are left out of the parse (see `withinNesting`): no input can overflow the stack.
  */
 export function parseCst(text: string, limits: ParseLimits = { maxNesting: Infinity, maxErrors: Infinity }): ParsedCst {
   const lexed = t.nnLexer.tokenize(text);
   const lexErrors = lexed.errors.map((e) => ({ offset: e.offset, length: e.length, message: e.message }));
   const comments = lexed.groups["comments"] ?? [];
   const strings = lexed.tokens.filter((token) => token.tokenType === t.StringLiteral);
-  const tooDeep = firstTooDeep(lexed.tokens, limits.maxNesting);
-  if (tooDeep) return { cst: null, lexErrors, parseErrors: [], comments, strings, tooDeep };
+  const { tokens, tooDeep } = withinNesting(lexed.tokens, limits.maxNesting);
   const parser = nnParser();
-  parser.input = lexed.tokens;
+  parser.input = tokens;
   parser.errorBudget = limits.maxErrors;
   parser.stoppedAt = undefined;
   const cst = parser.file();
@@ -386,7 +384,7 @@ export function parseCst(text: string, limits: ParseLimits = { maxNesting: Infin
     message: e.message,
     ruleStack: e.context.ruleStack,
   }));
-  return { cst, lexErrors, parseErrors, comments, strings, ...(stoppedAt ? { stoppedAt } : {}) };
+  return { cst, lexErrors, parseErrors, comments, strings, tooDeep, ...(stoppedAt ? { stoppedAt } : {}) };
 }
 
 /** Tokens after which a `-` is binary (`a - b`); after anything else it is a unary minus, one level deeper. */
@@ -404,33 +402,63 @@ const operandEnds: ReadonlySet<TokenType> = new Set([
 const openers: ReadonlySet<TokenType> = new Set([t.LParen, t.LBracket, t.LBrace]);
 const closers: ReadonlySet<TokenType> = new Set([t.RParen, t.RBracket, t.RBrace]);
 
+const declarationKeywords: ReadonlySet<TokenType> = new Set([t.Model, t.Block, t.Train, t.Import]);
+
 /**
- * The first token at which more than `max` levels are open: brackets of any kind (matched or not; a closer
- * closes the innermost), and unary minuses, which nest until the operand they apply to ends (`- - x`,
- * `-(-(x))`). Each level is one recursion of the parser, of the tree builder and of every pass over the tree.
+ * The tokens without the declarations that nest deeper than `max` levels, and the token in each at which
+ * more than `max` levels were open. Levels are brackets of any kind (matched or not; a closer closes the
+ * innermost) and unary minuses, which nest until the operand they apply to ends (`- - x`, `-(-(x))`): each
+ * is one recursion of the parser, of the tree builder and of every pass over the tree.
+ *
+ * A declaration here starts with its keyword at the start of a line, as the language server cuts a file into
+ * pieces (src/lsp/incremental.ts), so the rest of the file parses as it would alone. The tokens are read
+ * once; the count goes on after a cut as it stood at the cut's start.
  */
-function firstTooDeep(tokens: readonly IToken[], max: number): IToken | undefined {
-  if (tokens.length <= max) return undefined;
+function withinNesting(tokens: IToken[], max: number): { tokens: IToken[]; tooDeep: IToken[] } {
+  const tooDeep: IToken[] = [];
+  if (tokens.length <= max) return { tokens, tooDeep };
   // The cost of each open bracket: itself and the unary minuses right before it.
-  const open: number[] = [];
+  let open: number[] = [];
   let depth = 0;
   let minuses = 0;
   let previous: TokenType | undefined;
-  for (const token of tokens) {
+  let declaration = { index: 0, open: [] as number[], depth: 0 };
+  const cuts: { from: number; to: number }[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
     const type = token.tokenType;
+    if (declarationKeywords.has(type) && token.startColumn === 1) declaration = { index: i, open: [...open], depth };
+    let deeper = false;
     if (type === t.Minus && !(previous !== undefined && operandEnds.has(previous))) {
       minuses++;
-      if (depth + minuses > max) return token;
+      deeper = depth + minuses > max;
     } else if (openers.has(type)) {
       open.push(1 + minuses);
       depth += 1 + minuses;
       minuses = 0;
-      if (depth > max) return token;
+      deeper = depth > max;
     } else {
       if (closers.has(type) && open.length > 0) depth -= open.pop()!;
       minuses = 0;
     }
     previous = type;
+    if (!deeper) continue;
+    tooDeep.push(token);
+    let next = i + 1;
+    while (next < tokens.length && !(declarationKeywords.has(tokens[next]!.tokenType) && tokens[next]!.startColumn === 1)) next++;
+    cuts.push({ from: declaration.index, to: next });
+    ({ open, depth } = { open: [...declaration.open], depth: declaration.depth });
+    minuses = 0;
+    previous = undefined;
+    i = next - 1;
   }
-  return undefined;
+  if (cuts.length === 0) return { tokens, tooDeep };
+  const kept: IToken[] = [];
+  let from = 0;
+  for (const cut of cuts) {
+    for (let i = from; i < cut.from; i++) kept.push(tokens[i]!);
+    from = cut.to;
+  }
+  for (let i = from; i < tokens.length; i++) kept.push(tokens[i]!);
+  return { tokens: kept, tooDeep };
 }

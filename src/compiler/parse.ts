@@ -15,8 +15,8 @@ import { bidiControls } from "./line-map.js";
  * `eof` is where a missing piece at the end of the text is shown (default: the text's end); the language
  * server parses a file piece by piece and passes the offset of the file's end relative to the piece.
  *
- * Whatever the text, this returns: a file over `limits.sourceBytes` is not parsed, one nested deeper than
- * `limits.nesting` is not parsed (the parser recurses once per level), and parsing stops after
+ * Whatever the text, this returns: a file over `limits.sourceBytes` is not parsed, a declaration nested
+ * deeper than `limits.nesting` is left out (the parser recurses once per level), and parsing stops after
  * `limits.syntaxErrors` errors, which keeps recovery from a file of noise linear in its length.
  */
 export function parse(text: string, file: string, eof: number = text.length): Result<ast.SourceFile> {
@@ -35,13 +35,11 @@ export function parse(text: string, file: string, eof: number = text.length): Re
       detail: describeSyntaxError(e.message, e.token),
     }));
   }
+  for (const token of parsed.tooDeep) {
+    syntax.push(diagnostic("NN1005", { file, span: tokenSpan(token) }, { limit: limits.nesting.value }));
+  }
   const comments = parsed.comments.map((c) => ({ span: tokenSpan(c), text: c.image }));
   const warnings = bidiWarnings(file, parsed.comments, parsed.strings);
-  if (!parsed.cst) {
-    const deep = diagnostic("NN1005", { file, span: tokenSpan(parsed.tooDeep!) }, { limit: limits.nesting.value });
-    const value = { path: file, text, declarations: [], comments };
-    return { value, diagnostics: [...capped(syntax, file, maxErrors, Infinity), deep, ...warnings] };
-  }
   const builder = new AstBuilder(file, text, eof, syntax);
   const declarations = builder.declarations(parsed.cst);
   const stop = parsed.stoppedAt && !Number.isNaN(parsed.stoppedAt.startOffset) ? parsed.stoppedAt.startOffset : eof;
@@ -49,13 +47,17 @@ export function parse(text: string, file: string, eof: number = text.length): Re
   return { value: { path: file, text, declarations, comments }, diagnostics };
 }
 
+/** True for a text of more than `limits.sourceBytes` UTF-8 bytes, which `parse` refuses whole (NN1007). */
+export function overSourceBytes(text: string): boolean {
+  // A UTF-16 code unit is one to three UTF-8 bytes: most texts need no count.
+  return text.length * 3 > limits.sourceBytes.value && Buffer.byteLength(text, "utf8") > limits.sourceBytes.value;
+}
+
 /** NN1007 for a text over `limits.sourceBytes` UTF-8 bytes. */
 function sizeDiagnostic(text: string, file: string): Diagnostic | undefined {
+  if (!overSourceBytes(text)) return undefined;
   const limit = limits.sourceBytes.value;
-  // A UTF-16 code unit is one to three UTF-8 bytes: most texts need no count.
-  if (text.length * 3 <= limit) return undefined;
   const bytes = Buffer.byteLength(text, "utf8");
-  if (bytes <= limit) return undefined;
   const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
   return diagnostic("NN1007", { file, span: { start: 0, end: 0 } }, { size: mib(bytes), limit: mib(limit) });
 }

@@ -26,7 +26,8 @@ import { emptyScope, evaluate } from "../compiler/evaluate.js";
 import type { BlockDef, Namespace } from "../compiler/imports.js";
 import type { IrModel, IrProgram } from "../compiler/ir.js";
 import { lintProgram } from "../compiler/lints.js";
-import { parse } from "../compiler/parse.js";
+import { limits } from "../compiler/limits.js";
+import { overSourceBytes, parse } from "../compiler/parse.js";
 import { nnLexer } from "../../grammar/tokens.js";
 
 /** A line that starts a declaration. */
@@ -104,6 +105,8 @@ export class IncrementalParser {
   readonly stableText = new WeakMap<ast.Declaration, string>();
 
   parse = (text: string, path: string): Result<ast.SourceFile> => {
+    // `parse` refuses a file over the size limit whole; its pieces would each be under it.
+    if (overSourceBytes(text)) return parse(text, path);
     const chunks = text.split(declarationStart);
     const declarations: ast.Declaration[] = [];
     const comments: { span: ast.Span; text: string }[] = [];
@@ -150,6 +153,9 @@ export class IncrementalParser {
       i = j;
     }
     this.forgetUnused();
+    // Past the cap on syntax errors, `parse` stops at the cap's error: parse whole to report as it does.
+    const syntaxErrors = diagnostics.filter((d) => d.code.startsWith("NN1") && d.severity === "error").length;
+    if (syntaxErrors > limits.syntaxErrors.value) return parse(text, path);
     return { value: { path, text, declarations, comments }, diagnostics };
   };
 
