@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { Diagnostic } from "../src/compiler/diagnostics.js";
 import { checkSource } from "../src/compiler/index.js";
@@ -15,6 +16,7 @@ import { renderDiagnostics, toJsonDiagnostics } from "../src/compiler/render.js"
 import { Reuse } from "../src/lsp/incremental.js";
 import { nnc } from "./helpers/cli.js";
 import { marked } from "./helpers/marked.js";
+import { LspClient } from "./lsp/client.js";
 
 const file = "/virtual/spec.nn";
 const codes = (diagnostics: readonly Diagnostic[]) => diagnostics.map((d) => d.code);
@@ -253,6 +255,34 @@ describe("the nnc command (the built bundle)", () => {
         }
       }
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the language server (the built bundle)", () => {
+  it("publishes located diagnostics for a deep, a lone-CR and a bidi document, and still serves requests", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nnc-limits-lsp-"));
+    const client = new LspClient(dir);
+    try {
+      await client.initialize();
+      const open = async (name: string, text: string) => {
+        const uri = pathToFileURL(join(dir, name)).href;
+        await client.open(uri, text);
+        return { uri, diagnostics: await client.diagnosticsOf(uri) };
+      };
+      const deep = await open("deep.nn", model(`dense(${"(".repeat(400)}1${")".repeat(400)})`));
+      expect(deep.diagnostics.map((d) => [d.code, d.range.start])).toEqual([["NN1005", { line: 2, character: 70 }]]);
+      const symbols = await client.connection.sendRequest("textDocument/documentSymbol", {
+        textDocument: { uri: deep.uri },
+      });
+      expect(symbols).toEqual([]);
+      const cr = await open("cr.nn", "model M {\r  input x: [4]\r  dense(3 4)\r}\r");
+      expect(cr.diagnostics.map((d) => [d.code, d.range.start])).toContainEqual(["NN1001", { line: 2, character: 10 }]);
+      const bidi = await open("bidi.nn", "model M {\n  input x: [4] // \u202E\n}\n");
+      expect(bidi.diagnostics.map((d) => [d.code, d.range.start])).toEqual([["NN1008", { line: 1, character: 18 }]]);
+    } finally {
+      expect(await client.close()).toBe(0);
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -22,8 +22,8 @@ export const limits = {
    * lines; parsing it takes seconds and a few hundred MB (Chevrotain's syntax tree is about 300 bytes per byte).
    */
   sourceBytes: { value: 1024 * 1024, counts: "bytes in one .nn file" },
-  /** Brackets, parentheses, argument calls, `repeat` and block bodies nested inside each other. */
-  nesting: { value: 64, counts: "levels of nesting in a .nn file: brackets, parentheses, calls, repeat bodies" },
+  /** Brackets, parentheses (calls too), braces (model, block and `repeat` bodies) and unary minuses open at once. */
+  nesting: { value: 64, counts: "levels open at once in a .nn file: brackets, parentheses, braces, unary minuses" },
   /** Syntax errors reported for one file; parsing stops collecting after this many. */
   syntaxErrors: { value: 100, counts: "syntax errors reported for one file" },
   /**
