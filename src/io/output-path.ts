@@ -42,7 +42,8 @@ export function overwrittenInput(output: string, inputs: readonly string[], flag
     const same = id.real === out.real || (out.inode !== undefined && id.inode === out.inode);
     if (!same) continue;
     const shown = displayPath(path.resolve(input));
-    const how = path.resolve(input) === path.resolve(output) ? "" : ` (${displayPath(path.resolve(output))} is a link to it)`;
+    const how =
+      path.resolve(input) === path.resolve(output) ? "" : ` (${displayPath(path.resolve(output))} is a link to it)`;
     return `${flag} ${output}: that is ${shown}${how}, which this command reads; write the output to another file`;
   }
   return undefined;

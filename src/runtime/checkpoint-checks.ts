@@ -13,7 +13,8 @@ import { NncUserError } from "./errors.js";
 import { callbackValueSchemas } from "./saved-file-schemas.js";
 import { checkValue, isInside, relativePathProblem, unusable, validatorOf, type SavedFolder } from "./saved-files.js";
 
-const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+const sameShape = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
 const shapeText = (shape: readonly number[]) => `[${shape.join(", ")}]`;
 
 /**
@@ -32,20 +33,32 @@ export function checkStateParts(run: SavedFolder, file: string, state: Checkpoin
   state.weightSpecs.forEach((spec, i) => {
     if (spec.name !== `w${i}`) throw fail(`weightSpecs[${i}].name is '${spec.name}', expected 'w${i}'`);
     if (!sameShape(spec.shape, state.weights[i]!.shape)) {
-      throw fail(`weightSpecs[${i}].shape is ${shapeText(spec.shape)}, but weights[${i}] has ${shapeText(state.weights[i]!.shape)}`);
+      throw fail(
+        `weightSpecs[${i}].shape is ${shapeText(spec.shape)}, but weights[${i}] has ${shapeText(state.weights[i]!.shape)}`,
+      );
     }
   });
-  const tensorNames = state.callbacks.flatMap((c, i) => Array.from({ length: c?.tensors ?? 0 }, (_, j) => `c${i}-${j}`));
+  const tensorNames = state.callbacks.flatMap((c, i) =>
+    Array.from({ length: c?.tensors ?? 0 }, (_, j) => `c${i}-${j}`),
+  );
   const specNames = state.callbackSpecs.map((spec) => spec.name);
   if (tensorNames.join(",") !== specNames.join(",")) {
-    throw fail(`callbackSpecs names ${specNames.length} tensors (${specNames.join(", ")}), but callbacks count ${tensorNames.length}`);
+    throw fail(
+      `callbackSpecs names ${specNames.length} tensors (${specNames.join(", ")}), but callbacks count ${tensorNames.length}`,
+    );
   }
   state.callbacks.forEach((saved, i) => {
     if (!saved) return;
-    checkValue(run, file, validatorOf(`callback ${saved.kind}`, callbackValueSchemas[saved.kind]!), saved.values, `callbacks[${i}].values`);
+    checkValue(
+      run,
+      file,
+      validatorOf(`callback ${saved.kind}`, callbackValueSchemas[saved.kind]!),
+      saved.values,
+      `callbacks[${i}].values`,
+    );
     const written = saved.values["written"];
     if (Array.isArray(written)) {
-      (saved.values as Record<string, unknown>)["written"] = written.map((entry: string, j) =>
+      (saved.values as Record<string, unknown>)["written"] = written.flatMap((entry: string, j) =>
         insideRun(run, file, `callbacks[${i}].values.written[${j}]`, entry),
       );
     }
@@ -53,25 +66,36 @@ export function checkStateParts(run: SavedFolder, file: string, state: Checkpoin
 }
 
 /**
- * A path a callback recorded (absolute as older checkpoints wrote them, or relative to the run folder), as an
- * absolute path inside `run`; NN4010 when it leads out of the folder.
+ * A file a callback recorded writing (absolute, or relative to the run folder), as an absolute path inside
+ * `run`. A relative path that leads out is NN4010. An absolute path outside the folder is dropped: a run folder
+ * copied or moved elsewhere holds its old place's paths, and the list only tells the save which files to keep,
+ * so nothing outside the folder is ever used.
  */
-function insideRun(run: SavedFolder, file: string, field: string, entry: string): string {
+function insideRun(run: SavedFolder, file: string, field: string, entry: string): string[] {
   if (!path.isAbsolute(entry)) {
     const problem = relativePathProblem(entry);
     if (problem) throw unusable(run, file, `${field} '${entry}' ${problem}`);
-    return path.join(run.dir, entry);
+    return [path.join(run.dir, entry)];
   }
   const resolved = path.resolve(entry);
-  if (isInside(run.dir, resolved) || isInside(run.real, resolved)) return resolved;
-  throw unusable(run, file, `${field} '${entry}' is outside the run folder`);
+  return isInside(run.dir, resolved) || isInside(run.real, resolved) ? [resolved] : [];
 }
 
 /** NN4010 when a checkpoint at `point` cannot continue a run of `epochs` epochs of `steps` steps each. */
-export function checkResumePoint(run: SavedFolder, file: string, state: CheckpointState, epochs: number, steps: number): void {
+export function checkResumePoint(
+  run: SavedFolder,
+  file: string,
+  state: CheckpointState,
+  epochs: number,
+  steps: number,
+): void {
   const { epoch, step } = state.point;
   if (epoch > epochs) {
-    throw unusable(run, file, `point.epoch is ${epoch}, past the run's ${epochs} epochs (resume with --epochs ${epoch} or more)`);
+    throw unusable(
+      run,
+      file,
+      `point.epoch is ${epoch}, past the run's ${epochs} epochs (resume with --epochs ${epoch} or more)`,
+    );
   }
   if (step > 0 && (epoch === epochs || step >= steps)) {
     throw unusable(
@@ -104,7 +128,8 @@ export function checkStateFitsRun(
   const fail = (reason: string) => unusable(run, file, reason);
   const specs = state.optimizerSpecs;
   const plain = specs.filter((s) => !s.name.startsWith("@"));
-  if (plain[0]?.name !== "iter" || plain[0].shape.length !== 0) throw fail("optimizerSpecs[0] must be the step count 'iter', a scalar");
+  if (plain[0]?.name !== "iter" || plain[0].shape.length !== 0)
+    throw fail("optimizerSpecs[0] must be the step count 'iter', a scalar");
   const trainable = parts.model.trainableWeights.map((w) => w.shape as number[]);
   const slots = plain.slice(1);
   const perWeight = slotsPerWeight(parts.optimizer);
@@ -116,7 +141,9 @@ export function checkStateFitsRun(
   slots.forEach((slot, j) => {
     const expected = trainable[j % trainable.length]!;
     if (!sameShape(slot.shape, expected)) {
-      throw fail(`optimizerSpecs[${j + 1}] '${slot.name}' has shape ${shapeText(slot.shape)}, but its weight has ${shapeText(expected)}`);
+      throw fail(
+        `optimizerSpecs[${j + 1}] '${slot.name}' has shape ${shapeText(slot.shape)}, but its weight has ${shapeText(expected)}`,
+      );
     }
   });
   const fields = parts.optimizer as unknown as Record<string, unknown>;
@@ -133,8 +160,14 @@ export function checkStateFitsRun(
     if (!saved || saved.tensors === 0) return;
     const names = Array.from({ length: saved.tensors }, (_, j) => `c${i}-${j}`);
     const shapes = names.map((name) => state.callbackSpecs.find((s) => s.name === name)!.shape);
-    if (saved.kind !== "EarlyStopping" || shapes.length !== weights.length || shapes.some((s, j) => !sameShape(s, weights[j]!))) {
-      throw fail(`callbacks[${i}] keeps ${saved.tensors} tensors that are not a copy of the model's ${weights.length} weights`);
+    if (
+      saved.kind !== "EarlyStopping" ||
+      shapes.length !== weights.length ||
+      shapes.some((s, j) => !sameShape(s, weights[j]!))
+    ) {
+      throw fail(
+        `callbacks[${i}] keeps ${saved.tensors} tensors that are not a copy of the model's ${weights.length} weights`,
+      );
     }
   });
 }

@@ -30,7 +30,10 @@ export function unusable(run: SavedFolder, file: string, reason: string): NncUse
 }
 
 /** The run folder `dir`; NN4010 (saying `missing` when it does not exist) when it is missing or not a folder. */
-export function openSavedFolder(dir: string, missing = "no such folder (is this a run that nnc train saved?)"): SavedFolder {
+export function openSavedFolder(
+  dir: string,
+  missing = "no such folder (is this a run that nnc train saved?)",
+): SavedFolder {
   const absolute = path.resolve(dir);
   const run = { dir: absolute, real: absolute, shownAs: displayPath(absolute) };
   let real: string;
@@ -49,7 +52,8 @@ export function openSavedFolder(dir: string, missing = "no such folder (is this 
  */
 export function relativePathProblem(relative: string): string | undefined {
   if (relative === "" || relative.includes("\0")) return "is not a file name";
-  if (path.isAbsolute(relative) || /^[A-Za-z]:/.test(relative)) return "is an absolute path; it must be relative to the run folder";
+  if (path.isAbsolute(relative) || /^[A-Za-z]:/.test(relative))
+    return "is an absolute path; it must be relative to the run folder";
   if (relative.includes("\\")) return "holds a backslash; paths in a run folder use /";
   if (relative.split("/").includes("..")) return "leads out of the run folder (it holds ..)";
   return undefined;
@@ -93,7 +97,11 @@ export function readRunJson<T>(
   const file = runFile(run, relative);
   const size = statSync(file).size;
   if (size > limits.savedJsonBytes.value) {
-    throw unusable(run, relative, `${size} bytes, more than the ${limits.savedJsonBytes.value} a saved JSON file may have`);
+    throw unusable(
+      run,
+      relative,
+      `${size} bytes, more than the ${limits.savedJsonBytes.value} a saved JSON file may have`,
+    );
   }
   const text = readFileSync(file, "utf8");
   let value: unknown;
@@ -129,19 +137,33 @@ export function readRunBytes(run: SavedFolder, relative: string, bytes: number):
   const file = runFile(run, relative);
   const size = statSync(file).size;
   if (size !== bytes) {
-    throw unusable(run, relative, `${size} bytes, but its specs describe ${bytes} (the file is cut short or does not belong here)`);
+    throw unusable(
+      run,
+      relative,
+      `${size} bytes, but its specs describe ${bytes} (the file is cut short or does not belong here)`,
+    );
   }
   const data = readFileSync(file);
   return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
 }
 
 /** Bytes per element of each dtype (and quantized dtype) a weights file may hold. */
-const elementBytes: Readonly<Record<string, number>> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
+const elementBytes: Readonly<Record<string, number>> = {
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  uint8: 1,
+  uint16: 2,
+  float16: 2,
+};
 
 /** The bytes a weights file with these (validated) specs holds. */
-export function weightBytes(specs: readonly { shape: readonly number[]; dtype: string; quantization?: { dtype: string } }[]): number {
+export function weightBytes(
+  specs: readonly { shape: readonly number[]; dtype: string; quantization?: { dtype: string } }[],
+): number {
   let total = 0;
-  for (const spec of specs) total += spec.shape.reduce((a, b) => a * b, 1) * elementBytes[spec.quantization?.dtype ?? spec.dtype]!;
+  for (const spec of specs)
+    total += spec.shape.reduce((a, b) => a * b, 1) * elementBytes[spec.quantization?.dtype ?? spec.dtype]!;
   return total;
 }
 
@@ -181,6 +203,8 @@ function describeError(error: ErrorObject, prefix: string): string {
       return `${at(String(error.params["additionalProperty"]))} is not a field of this file`;
     case "enum":
       return `${field || "the file"} must be one of ${(error.params["allowedValues"] as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
+    case "type":
+      return `${field || "the file"} must be ${String(error.params["type"]).split(",").join(" or ")}`;
     case "const":
       return `${field || "the file"} must be ${JSON.stringify(error.params["allowedValue"])}`;
     default:
