@@ -1,0 +1,93 @@
+/**
+ * No command writes over its own input: `nnc compile x.nn -o x.nn` and `nnc predict --input r.csv -o r.csv`
+ * replaced the file they read. The check (src/io/output-path.ts) compares real paths and device+inode, so a
+ * symbolic link, a hard link or a folder reached through a link counts as the input too. Each command with an
+ * output option is run as users run it; the input must be unchanged and the error one line.
+ */
+import { linkSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { overwrittenInput } from "../src/io/output-path.js";
+import { nnc } from "./helpers/cli.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "nnc-output-input-"));
+const at = (name: string) => join(scratch, name);
+const spec = `import { head } from "./blocks.nn"
+model Tiny {
+  input point: [2]
+  head(4)
+}
+train Tiny {
+  data: csv("points.csv", label: "side")
+  loss: categorical_crossentropy
+  optimizer: sgd(0.1)
+  batch_size: 4
+  epochs: 1
+  seed: 1
+}
+`;
+
+beforeAll(() => {
+  writeFileSync(at("tiny.nn"), spec);
+  writeFileSync(
+    at("blocks.nn"),
+    "block head(units)(x) {\n  dense(units, activation: relu)\n  return dense(2, activation: softmax)\n}\n",
+  );
+  const rows = Array.from({ length: 16 }, (_, i) => `${i % 2 ? 1 : -1},${i / 16},${i % 2 ? "right" : "left"}`);
+  writeFileSync(at("points.csv"), `x,y,side\n${rows.join("\n")}\n`);
+  writeFileSync(at("rows.csv"), "x,y\n1,0.5\n");
+  symlinkSync(at("tiny.nn"), at("link.nn"));
+  linkSync(at("tiny.nn"), at("hard.nn"));
+  symlinkSync(scratch, at("same-folder"));
+});
+
+describe("overwrittenInput", () => {
+  it("finds the input by path, symbolic link, hard link and a linked folder, and nothing else", () => {
+    const inputs = [at("tiny.nn"), at("points.csv")];
+    expect(overwrittenInput(at("tiny.nn"), inputs, "-o")).toMatch(
+      /^-o .*tiny\.nn: that is .*tiny\.nn, which this command reads/,
+    );
+    expect(overwrittenInput(`${scratch}/./x/../tiny.nn`, inputs, "-o")).toBeDefined();
+    expect(overwrittenInput(at("link.nn"), inputs, "-o")).toMatch(/link\.nn is a link to it/);
+    expect(overwrittenInput(at("hard.nn"), inputs, "-o")).toMatch(/hard\.nn is a link to it/);
+    expect(overwrittenInput(join(scratch, "same-folder", "points.csv"), inputs, "-o")).toBeDefined();
+    expect(overwrittenInput(at("new.ts"), inputs, "-o")).toBeUndefined();
+    expect(overwrittenInput(at("blocks.nn"), inputs, "-o")).toBeUndefined();
+    expect(overwrittenInput(join(scratch, "missing", "x.ts"), inputs, "-o")).toBeUndefined();
+  });
+});
+
+describe("a command refuses to write over its input", () => {
+  const refused = (args: string[], flag: string, unchanged: string[]) => {
+    const before = unchanged.map((file) => readFileSync(at(file)));
+    const result = nnc(args, { cwd: scratch });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(
+      new RegExp(`^error: ${flag} [^\\n]*, which this command reads; write the output to another file\\n$`),
+    );
+    unchanged.forEach((file, i) => expect(readFileSync(at(file)), file).toEqual(before[i]));
+  };
+
+  it("compile -o the spec, a link to it, or a file it imports", () => {
+    refused(["compile", "tiny.nn", "-o", "tiny.nn"], "-o", ["tiny.nn"]);
+    refused(["compile", "tiny.nn", "-o", "link.nn"], "-o", ["tiny.nn"]);
+    refused(["compile", "tiny.nn", "-o", "hard.nn"], "-o", ["tiny.nn"]);
+    refused(["compile", "tiny.nn", "-o", "same-folder/blocks.nn"], "-o", ["blocks.nn"]);
+    expect(nnc(["compile", "tiny.nn", "-o", "tiny.ts"], { cwd: scratch }).status).toBe(0);
+  });
+
+  it("schedule --plot a data file", () => {
+    refused(["schedule", "tiny.nn", "--plot", "points.csv"], "--plot", ["points.csv"]);
+  });
+
+  it("predict -o its input rows or a file of the run; plot -o where history.svg is a link to history.json", () => {
+    const trained = nnc(["train", "tiny.nn", "--out", "run"], { cwd: scratch, timeout: 120_000 });
+    expect(trained.stderr).toBe("");
+    refused(["predict", "tiny.nn", "-m", "run", "-i", "rows.csv", "-o", "rows.csv"], "-o", ["rows.csv"]);
+    refused(["predict", "tiny.nn", "-m", "run", "-i", "rows.csv", "-o", "run/weights.bin"], "-o", ["run/weights.bin"]);
+    mkdirSync(at("plots"));
+    linkSync(at("run/history.json"), at("plots/history.svg"));
+    refused(["plot", "run", "-o", "plots"], "-o", ["run/history.json"]);
+  }, 120_000);
+});
