@@ -10,6 +10,7 @@ import { didYouMean } from "../../compiler/suggest.js";
 import { NncUserError } from "../errors.js";
 import { dataLimits, LineMeter, readWholeDataFile, recordTooLarge, type DataLimits } from "./files.js";
 import type { Table } from "./index.js";
+import { TableRows } from "./rows.js";
 import { cellNumber } from "./values.js";
 
 /** A parsed CSV record and the line it ends on (csv-parse's `info.lines`). */
@@ -93,47 +94,33 @@ export function csvTable(layout: CsvLayout, body: readonly Row[]): Table {
 
 /** A table built a row at a time, each row checked as it is added. */
 class CsvRows {
-  private values: Float32Array;
-  private readonly labels: string[] = [];
-  private readonly lines: number[] = [];
+  private readonly rows: TableRows;
 
   constructor(
     private readonly layout: CsvLayout,
-    capacity = 1024,
+    capacity?: number,
   ) {
-    this.values = new Float32Array(capacity * layout.featureNames.length);
+    this.rows = new TableRows(layout.featureNames.length, capacity);
   }
 
   add({ record, info }: Row): void {
-    const { source, columns, label, labelIndex, featureNames, featureColumns } = this.layout;
+    const { source, columns, label, labelIndex, featureColumns } = this.layout;
     const where = `${source}:${info.lines}`;
     if (record.length !== columns.length) {
       const missing = record.length < columns.length ? ` (no value for '${columns[record.length]}')` : "";
       const reason = `expected ${columns.length} fields, got ${record.length}${missing}`;
       throw new NncUserError("NN4006", { where, reason });
     }
-    if (labelIndex >= 0) {
-      const field = record[labelIndex]!;
-      if (field === "") throw new NncUserError("NN4006", { where, reason: `column '${label}': the label is empty` });
-      this.labels.push(field);
-    }
-    const width = featureNames.length;
-    const at = this.lines.length * width;
-    if (at + width > this.values.length) {
-      const grown = new Float32Array(Math.max(this.values.length * 2, width));
-      grown.set(this.values);
-      this.values = grown;
-    }
-    featureColumns.forEach((column, i) => {
-      this.values[at + i] = cellNumber(record[column]!, where, `column '${columns[column]}'`);
+    const field = labelIndex >= 0 ? record[labelIndex]! : null;
+    if (field === "") throw new NncUserError("NN4006", { where, reason: `column '${label}': the label is empty` });
+    this.rows.add(info.lines, field, (i) => {
+      const column = featureColumns[i]!;
+      return cellNumber(record[column]!, where, `column '${columns[column]}'`);
     });
-    this.lines.push(info.lines);
   }
 
   table(): Table {
-    const { source, featureNames, label } = this.layout;
-    const features = this.values.subarray(0, this.lines.length * featureNames.length);
-    return { source, featureNames, features, labelName: label ?? "", labels: this.labels, lines: this.lines };
+    return this.rows.table(this.layout.source, this.layout.featureNames, this.layout.label ?? "");
   }
 }
 

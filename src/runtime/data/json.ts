@@ -10,6 +10,7 @@ import { didYouMean } from "../../compiler/suggest.js";
 import { NncUserError } from "../errors.js";
 import { dataLimits, readWholeDataFile, recordTooLarge, type DataLimits } from "./files.js";
 import type { Table } from "./index.js";
+import { TableRows } from "./rows.js";
 import { describeJson, nonFiniteError, tooDeepField } from "./values.js";
 
 /** One JSON object read from a file, and where it was. */
@@ -34,9 +35,16 @@ export function readJsonLines(
   const source = displayPath(file);
   const fix = "write large data as JSON Lines, one record per line, which training streams";
   const text = readWholeDataFile(file, source, limits.wholeBytes, fix).toString("utf8");
-  const records = isJsonArray(text) ? arrayRecords(text, source, limits.jsonDepth) : lineRecords(text, source, limits);
-  if (records.length === 0) throw new NncUserError("NN4005", { path: source, reason: "the file has no records" });
-  return jsonTable(records, source, label, jsonFeatureNames(records[0]!, label, features));
+  let rows: JsonRows | null = null;
+  const add = (record: JsonRecord) => {
+    rows ??= new JsonRows(source, label, jsonFeatureNames(record, label, features));
+    rows.add(record);
+  };
+  if (isJsonArray(text)) arrayRecords(text, source, limits.jsonDepth).forEach(add);
+  else eachLineRecord(text, source, limits, add);
+  const table = (rows as JsonRows | null)?.table();
+  if (!table) throw new NncUserError("NN4005", { path: source, reason: "the file has no records" });
+  return table;
 }
 
 /** Whether the text is one JSON array (read whole) rather than JSON Lines (one record per line). */
@@ -51,22 +59,41 @@ export function jsonFeatureNames(first: JsonRecord, label: string | null, featur
 
 /** Records -> a table of the fields `names`, checking every one; the first problem names record and field. */
 export function jsonTable(records: readonly JsonRecord[], source: string, label: string | null, names: readonly string[]): Table {
-  const values = new Float32Array(records.length * names.length);
-  const labels: string[] = [];
-  records.forEach(({ where, value }, row) => {
+  const rows = new JsonRows(source, label, names, records.length);
+  records.forEach((record) => rows.add(record));
+  return rows.table();
+}
+
+/** A table built a record at a time, each checked as it is added. */
+class JsonRows {
+  private readonly rows: TableRows;
+
+  constructor(
+    private readonly source: string,
+    private readonly label: string | null,
+    private readonly names: readonly string[],
+    capacity?: number,
+  ) {
+    this.rows = new TableRows(names.length, capacity);
+  }
+
+  add({ where, line, value }: JsonRecord): void {
+    const { label, names } = this;
+    let target: string | null = null;
     if (label !== null) {
-      const target = value[label];
-      if (target === undefined || target === null || target === "") {
+      const field = value[label];
+      if (field === undefined || field === null || field === "") {
         throw new NncUserError("NN4006", { where, reason: `no label field '${label}'` }, didYouMean(label, Object.keys(value)));
       }
-      if (typeof target === "object") {
+      if (typeof field === "object") {
         // String() of an object is "[object Object]": every such record would be one class of that name.
-        const reason = `field '${label}': the label is ${describeJson(target)}; a label is a string or a number`;
+        const reason = `field '${label}': the label is ${describeJson(field)}; a label is a string or a number`;
         throw new NncUserError("NN4006", { where, reason });
       }
-      labels.push(String(target));
+      target = String(field);
     }
-    names.forEach((name, column) => {
+    this.rows.add(line, target, (column) => {
+      const name = names[column]!;
       const field = value[name];
       if (typeof field !== "number") {
         const reason = field === undefined ? `no field '${name}'` : `field '${name}': ${describeJson(field)} is not a number`;
@@ -74,22 +101,24 @@ export function jsonTable(records: readonly JsonRecord[], source: string, label:
       }
       const stored = Math.fround(field);
       if (!Number.isFinite(stored)) throw nonFiniteError(where, `field '${name}'`, field, true);
-      values[row * names.length + column] = stored;
+      return stored;
     });
-  });
-  return { source, featureNames: names, features: values, labelName: label ?? "", labels, lines: records.map((r) => r.line) };
+  }
+
+  table(): Table {
+    return this.rows.table(this.source, this.names, this.label ?? "");
+  }
 }
 
-function lineRecords(text: string, source: string, limits: DataLimits): JsonRecord[] {
-  const records: JsonRecord[] = [];
+/** Calls `each` with every record of JSON Lines text, in order; NN4021 for a line past the record limit. */
+function eachLineRecord(text: string, source: string, limits: DataLimits, each: (record: JsonRecord) => void): void {
   text.split("\n").forEach((raw, i) => {
     // A UTF-16 unit is at most 3 UTF-8 bytes: only a line that long can pass the limit, and is measured.
     if (raw.length * 3 > limits.recordBytes && Buffer.byteLength(raw) > limits.recordBytes) {
       throw recordTooLarge(source, i + 1, limits.recordBytes);
     }
-    if (raw.trim() !== "") records.push(parseJsonLine(raw, source, i + 1, limits.jsonDepth));
+    if (raw.trim() !== "") each(parseJsonLine(raw, source, i + 1, limits.jsonDepth));
   });
-  return records;
 }
 
 /**
