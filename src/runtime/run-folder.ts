@@ -76,6 +76,7 @@ export async function openRunFolder(dir: string, options: RunFolderOptions = {})
       await folder.close();
       throw error;
     });
+    await folder.removeLeftovers();
     return folder;
   } catch (error) {
     if (created) await fs.rmdir(root).catch(() => undefined);
@@ -159,12 +160,40 @@ export class RunFolder {
       if (file === relative || file.startsWith(`${relative}/`)) this.written.add(file);
   }
 
+  /**
+   * Removes the temporaries a killed run left beside nnc's files (`.model.json.PID-N-XXXXXX.tmp`, as
+   * writeFileAtomic names them): the lock is held, so no other process is writing them.
+   */
+  async removeLeftovers(): Promise<void> {
+    const byFolder = new Map<string, Set<string>>();
+    for (const file of [markerFile, ...this.marker.files]) {
+      const parts = file.split("/");
+      const folder = parts.slice(0, -1).join("/");
+      byFolder.set(folder, (byFolder.get(folder) ?? new Set()).add(parts.at(-1)!));
+    }
+    for (const [folder, names] of byFolder) {
+      const parts = folder === "" ? [] : folder.split("/");
+      if (!(await realFolders(this.dir, parts))) continue;
+      const dir = path.join(this.dir, ...parts);
+      for (const entry of await fs.readdir(dir).catch(() => [])) {
+        const temporary = /^\.(.+)\.\d+-\d+-[0-9a-z]+\.tmp$/.exec(entry);
+        if (temporary && names.has(temporary[1]!)) await removeTree(path.join(dir, entry));
+      }
+    }
+  }
+
   /** Removes what earlier runs wrote here and this one did not (an old log, an old checkpoint); nothing else. */
   async removeStale(): Promise<void> {
     const stale = this.marker.files.filter((file) => !this.written.has(file));
     for (const file of stale) await removeOwn(this.dir, file);
     this.marker = { ...this.marker, files: this.marker.files.filter((file) => this.written.has(file)) };
     await this.saveMarker();
+  }
+
+  /** A failed write below `relative` as one NN4013 line naming it (an NncUserError or a bug passes through). */
+  writeError(relative: string, error: unknown): unknown {
+    if (error instanceof NncUserError || typeof (error as NodeJS.ErrnoException).code !== "string") return error;
+    return unusable(`${this.shown}/${relative}`, `cannot write it (${errorReason(error as NodeJS.ErrnoException)})`);
   }
 
   async saveMarker(): Promise<void> {
@@ -235,13 +264,19 @@ export async function removeTree(target: string): Promise<void> {
 }
 
 /** Removes one entry of the marker's list: `resume` as its checkpoints, a file only through real folders. */
+/** True when `root/parts[0]`, `root/parts[0]/parts[1]`, ... are all real folders (none a link). */
+async function realFolders(root: string, parts: readonly string[]): Promise<boolean> {
+  for (let i = 1; i <= parts.length; i++) {
+    const stat = await fs.lstat(path.join(root, ...parts.slice(0, i))).catch(() => null);
+    if (stat === null || !stat.isDirectory()) return false;
+  }
+  return true;
+}
+
 async function removeOwn(root: string, relative: string): Promise<void> {
   if (escapeProblem(relative) !== null) return;
   const parts = relative.split("/");
-  for (let i = 1; i < parts.length; i++) {
-    const stat = await fs.lstat(path.join(root, ...parts.slice(0, i))).catch(() => null);
-    if (stat === null || !stat.isDirectory()) return;
-  }
+  if (!(await realFolders(root, parts.slice(0, -1)))) return;
   const target = path.join(root, ...parts);
   if (relative === runFolders.resume) {
     await pruneCheckpoints(target, null);

@@ -191,7 +191,9 @@ async function fitWithData(
       ? {
           checkpoint: async (point, history) => {
             await runFolder.record(runFolders.resume);
-            await writeCheckpoint(runFolder.dir, parts, point, history);
+            await writeCheckpoint(runFolder.dir, parts, point, history).catch((error: unknown) => {
+              throw runFolder.writeError(runFolders.resume, error);
+            });
           },
         }
       : {}),

@@ -216,6 +216,15 @@ describe("deleting", () => {
     expect(marker(run).files).not.toContain("logs/a.csv");
   });
 
+  it("removes the temporaries a killed run left beside nnc's files, and no one else's", async () => {
+    const run = join(scratch, "leftovers");
+    await trainModel(model, train, { runDir: run, output: quiet });
+    const left = [".model.json.4242-3-a1b2c3.tmp", "..nnc-run.json.4242-9-zz0000.tmp", ".notes.txt.4242-1-a1b2c3.tmp"];
+    for (const name of left) writeFileSync(join(run, name), "half");
+    await (await openRunFolder(run)).close();
+    expect(readdirSync(run).filter((name) => name.endsWith(".tmp"))).toEqual([".notes.txt.4242-1-a1b2c3.tmp"]);
+  });
+
   it("saving never renames the run folder (it may be a mount point) and leaves no temporaries", async () => {
     const run = join(scratch, "inode");
     await trainModel(model, train, { runDir: run, output: quiet });
