@@ -33,7 +33,7 @@ import { errorReason, releaseLock, takeLock } from "./run-lock.js";
 export interface RunFolderOptions {
   /** Adopt a folder that holds other files and no marker (`nnc train --overwrite`); nothing in it is deleted. */
   readonly overwrite?: boolean;
-  /** The folder must already be a run folder (`nnc train --resume`). */
+  /** The folder must already be a run folder (`nnc train --resume`), or `overwrite` be given too. */
   readonly resume?: boolean;
 }
 
@@ -63,7 +63,11 @@ export async function openRunFolder(dir: string, options: RunFolderOptions = {})
   const created = await makeFolder(root, shown);
   try {
     const marker = created ? null : await readMarker(root, shown, options);
-    if (options.resume && marker === null) throw noCheckpoint(`it is not a run folder of nnc: it has no ${markerFile}`);
+    if (options.resume && marker === null && !options.overwrite) {
+      throw noCheckpoint(
+        `it is not a run folder of nnc: it has no ${markerFile}; one an older nnc wrote resumes with --overwrite`,
+      );
+    }
     if (!created && marker === null && !options.overwrite) await refuseForeign(root, shown);
     for (const name of Object.values(runFolders)) {
       const stat = await fs.lstat(path.join(root, name)).catch(() => null);

@@ -111,7 +111,7 @@ describe("nnc train --out", () => {
     const resumed = nnc(["train", "tiny.nn", "--resume", "runs/Other"], { cwd: scratch });
     expect(resumed.status).toBe(1);
     expect(resumed.stderr).toBe(
-      "error[NN4010]: runs/Other: no checkpoint to resume from (it is not a run folder of nnc: it has no .nnc-run.json)\n",
+      "error[NN4010]: runs/Other: no checkpoint to resume from (it is not a run folder of nnc: it has no .nnc-run.json; one an older nnc wrote resumes with --overwrite)\n",
     );
   });
 });

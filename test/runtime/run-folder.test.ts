@@ -165,8 +165,10 @@ describe("an unusable run folder is one line naming it, before the model is buil
   it("--resume needs a run folder nnc wrote, and a damaged marker is named", async () => {
     const plain = folderWith("plain", { "model.json": "{}" });
     expect(await userError(() => trainModel(model, train, { runDir: plain, resume: true, output: quiet }))).toBe(
-      "error[NN4010]: plain: no checkpoint to resume from (it is not a run folder of nnc: it has no .nnc-run.json)",
+      "error[NN4010]: plain: no checkpoint to resume from (it is not a run folder of nnc: it has no .nnc-run.json; one an older nnc wrote resumes with --overwrite)",
     );
+    await (await openRunFolder(plain, { resume: true, overwrite: true })).close(); // a run of an older nnc
+    expect(readFileSync(join(plain, "model.json"), "utf8")).toBe("{}");
     const damaged = folderWith("damaged", { ".nnc-run.json": '{"nnc": 1}' });
     expect(await userError(() => openRunFolder(damaged))).toMatch(
       /^error\[NN4013\]: damaged\/\.nnc-run\.json: not a marker nnc wrote \(damaged or edited\); pass --overwrite/,
