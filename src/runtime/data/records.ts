@@ -65,14 +65,15 @@ export const defaultStreamAbove = 256 * 1024 * 1024;
 export async function openRecords(source: IrCall, options: RecordOptions): Promise<RecordReader> {
   const file = String(source.args[{ csv: "path", json: "path", npy: "x", idx: "images" }[source.name] ?? "path"]);
   const limits = options.limits ?? dataLimits;
-  const { fd, size } = openDataFile(file, displayPath(file));
+  const shown = displayPath(file);
+  const { fd, size } = openDataFile(file, shown);
   const head = size > (options.streamAbove ?? defaultStreamAbove) ? fileHead(fd) : null;
   if (!head || (source.name === "json" && isJsonArray(head.toString("utf8"))) || (source.name === "idx" && isGzip(head))) {
     closeSync(fd);
     return memoryReader(loadTable(source, options.normalization, limits), options.numericTargets);
   }
   try {
-    if (source.name === "npy" || source.name === "idx") return arrayReader(source, fd, head, size, options.numericTargets, limits);
+    if (source.name === "npy" || source.name === "idx") return arrayReader(source, { fd, size, head, shown }, options, limits);
     return await streamedReader(source, fd, options, limits);
   } catch (error) {
     closeSync(fd);
@@ -126,14 +127,21 @@ function fileHead(fd: number): Buffer {
   return head.subarray(0, readSync(fd, head, 0, head.length, 0));
 }
 
+/** An array file opened for reading by offset: its descriptor, size, first bytes and name in messages. */
+interface OpenArray {
+  readonly fd: number;
+  readonly size: number;
+  readonly head: Buffer;
+  readonly shown: string;
+}
+
 /**
- * An `npy` or (uncompressed) `idx` file (open as `fd`) read by offset: every record has the same size, so
- * batches are read where they are; a first pass checks float values. The labels (one small value per
- * record) are read whole.
+ * An `npy` or (uncompressed) `idx` file read by offset: every record has the same size, so batches are
+ * read where they are; a first pass checks float values. The labels (one small value per record) are read
+ * whole.
  */
-function arrayReader(source: IrCall, fd: number, head: Buffer, size: number, numericTargets: boolean, limits: DataLimits): RecordReader {
-  const file = String(source.args[source.name === "idx" ? "images" : "x"]);
-  const shown = displayPath(file);
+function arrayReader(source: IrCall, opened: OpenArray, options: RecordOptions, limits: DataLimits): RecordReader {
+  const { fd, size, head, shown } = opened;
   const images = source.name === "idx";
   const layout = images ? idxLayout(head, size, shown) : npyLayout(head, size, shown);
   if (images) checkImages(layout.shape, shown);
@@ -155,7 +163,7 @@ function arrayReader(source: IrCall, fd: number, head: Buffer, size: number, num
     lines: indices.map((i) => i + 1),
   });
   const labelLines = new Map<string, number>();
-  labels.forEach((label, row) => noteLabel(labelLines, label, row + 1, numericTargets));
+  labels.forEach((label, row) => noteLabel(labelLines, label, row + 1, options.numericTargets));
   const reader = {
     source: shown,
     rows,
