@@ -67,7 +67,8 @@ async function measureNnc(model: BenchModel): Promise<TrainMeasurement> {
           done();
         },
       });
-      await runtime.trainModel(ir, trainIr, { epochs, output, runDir: dir });
+      // A run folder of its own: nnc does not write into a folder holding other files (here, the data).
+      await runtime.trainModel(ir, trainIr, { epochs, output, runDir: join(dir, "run") });
       return stamps.slice(1).map((t, i) => (t - stamps[i]!) / 1000);
     };
     const calibration = await epochTimes(2, 2);
