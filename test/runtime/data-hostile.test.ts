@@ -105,6 +105,20 @@ describe("records past the record limit (NN4021)", () => {
     for (const read of bothWays(csv(over))) expect(shown(await userError(read))).toMatch(tooLong);
   });
 
+  it("lines ending in CRLF or a lone CR are measured one by one, and counted as csv-parse counts them", async () => {
+    for (const end of ["\r\n", "\r"]) {
+      const rows = Array.from({ length: 60 }, (_, i) => `${i},${i % 2 ? "l" : "r"}`);
+      const fine = file("ends.csv", `a,side${end}${rows.join(end)}${end}`);
+      expect(loadTable(csv(fine), undefined, small).labels).toHaveLength(60);
+      const reader = await openRecords(csv(fine), { streamAbove: 0, numericTargets: false, limits: small });
+      expect(reader.rows).toBe(60);
+      reader.close();
+      const long = file("ends.csv", `a,side${end}1,l${end}${"1".repeat(99)},r${end}`);
+      for (const read of bothWays(csv(long)))
+        expect(shown(await userError(read))).toMatch(/ends\.csv:3: the record is longer/);
+    }
+  });
+
   it("a line of commas is refused as a line, before it becomes millions of empty fields", async () => {
     const commas = file("commas.csv", `a,side\n1,l\n${",".repeat(3000)}\n`);
     for (const read of bothWays(csv(commas))) expect(shown(await userError(read))).toMatch(tooLong);

@@ -97,7 +97,7 @@ export function recordTooLarge(source: string, line: number, limit: number): Nnc
 /**
  * Counts the lines of a text that goes by in pieces and refuses one longer than `limit` bytes, naming it.
  * A CSV parser builds a record from a line before it can check it (a line of commas is millions of empty
- * fields), so the line is measured first.
+ * fields), so the line is measured first. A line ends at LF, CRLF or a lone CR (old spreadsheet exports).
  */
 export class LineMeter {
   private line = 1;
@@ -110,9 +110,17 @@ export class LineMeter {
 
   feed(piece: Buffer): void {
     let from = 0;
-    for (let at = piece.indexOf(10); at >= 0; at = piece.indexOf(10, from)) {
+    // The next LF and the next CR, each searched for again only once passed: one scan of the piece.
+    let lf = piece.indexOf(10);
+    let cr = piece.indexOf(13);
+    while (lf >= 0 || cr >= 0) {
+      const atCr = lf < 0 || (cr >= 0 && cr < lf);
+      const at = atCr ? cr : lf;
       this.check(this.length + at - from);
-      this.line++;
+      // CRLF is one line end, counted at its LF.
+      if (!atCr || piece[at + 1] !== 10) this.line++;
+      if (atCr) cr = piece.indexOf(13, at + 1);
+      else lf = piece.indexOf(10, at + 1);
       this.length = 0;
       from = at + 1;
     }
