@@ -38,6 +38,8 @@ export const limits = {
   expandedLayers: { value: 100_000, counts: "layers in one model after repeats and block calls are expanded", override: "--max-layers" },
   /** Parameters of one model (weights and biases, trainable or not). */
   parameters: { value: 1_000_000_000, counts: "parameters in one model", override: "--max-params" },
+  /** Symbols in one symbolic size: `seq + len` has two. Each arithmetic step costs as much as the size is long. */
+  sizeSymbols: { value: 64, counts: "names in one symbolic size (seq + len + ...)" },
   /** Bytes of one record (a CSV line, a JSON Lines line) of a data file. */
   recordBytes: { value: 16 * 1024 * 1024, counts: "bytes in one record of a data file (a CSV or JSON Lines line)" },
   /** Depth of a JSON value in a JSON Lines record or a loaded JSON file. */
@@ -45,8 +47,6 @@ export const limits = {
   /** A data file read whole rather than streamed: a JSON array, an IDX file's inflated gzip data, predict's input. */
   wholeDataBytes: {
     value: 256 * 1024 * 1024,
-  /** Symbols in one symbolic size: `seq + len` has two. Each arithmetic step costs as much as the size is long. */
-  sizeSymbols: { value: 64, counts: "names in one symbolic size (seq + len + ...)" },
     counts: "bytes of a data file read whole (a JSON array, gzip IDX data once inflated, nnc predict's input)",
   },
   /** A JSON file of a saved run (model.json, history.json, a checkpoint's state.json...). */
