@@ -3,7 +3,7 @@
  * project, `--out runs` over the other runs, `--out my_dir` over the user's files, a file as `--out`, a
  * folder in use, and the default folder twice in a row. Each refusal is one line before any training.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -89,25 +89,42 @@ describe("nnc train --out", () => {
     expect(readFileSync(join(scratch, "notes.txt"), "utf8")).toBe("text");
   });
 
-  it("a folder another nnc train holds is refused naming its PID; --resume needs a folder nnc wrote", async () => {
-    const sleeper = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60_000)"]);
-    try {
-      const lock = join(scratch, "runs", "Tiny", ".nnc-run.lock");
-      writeFileSync(lock, JSON.stringify({ pid: sleeper.pid, host: hostname(), token: "t" }));
-      const result = nnc(["train", "tiny.nn"], { cwd: scratch });
-      expect(result.status).toBe(1);
-      expect(result.stderr).toBe(
-        `error[NN4014]: runs/Tiny is in use by another nnc train (PID ${sleeper.pid}) (wait for it to end; if no nnc is training there, delete runs/Tiny/.nnc-run.lock)\n`,
-      );
-      expect(existsSync(lock)).toBe(true);
-    } finally {
-      sleeper.kill("SIGKILL");
-      await new Promise((resolve) => sleeper.on("close", resolve));
-    }
-    // The sleeper is gone now: its lock is stale, and the next run takes it over.
+  it("two nnc train into one folder: the second is refused naming the first's PID; Ctrl-C releases the lock", async () => {
+    const first = spawn(
+      process.execPath,
+      [join(repo, "bin", "nnc.js"), "train", "tiny.nn", "--out", "shared", "--epochs", "100000"],
+      {
+        cwd: scratch,
+        env: { ...process.env, NO_COLOR: "1" },
+      },
+    );
+    let stdout = "";
+    const closed = new Promise<number | null>((resolve) => first.on("close", resolve));
+    await new Promise<void>((resolve, reject) => {
+      first.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (/^epoch 2\//m.test(stdout)) resolve();
+      });
+      void closed.then(() => reject(new Error(`the first run ended: ${stdout}`)));
+    });
+    const second = nnc(["train", "tiny.nn", "--out", "shared"], { cwd: scratch });
+    first.kill("SIGINT");
+    expect(second.status).toBe(1);
+    expect(second.stderr).toBe(
+      `error[NN4014]: shared is in use by another nnc train (PID ${first.pid}) (wait for it to end; if no nnc is training there, delete shared/.nnc-run.lock)\n`,
+    );
+    expect(await closed).toBe(130);
+    expect(readdirSync(join(scratch, "shared")).sort()).toEqual([".nnc-run.json", "resume"]);
+  });
+
+  it("a lock left by a killed nnc is taken over; --resume needs a folder nnc wrote", () => {
+    const killed = spawnSync(process.execPath, ["-e", "process.kill(process.pid, 'SIGKILL')"]);
+    const lock = join(scratch, "runs", "Tiny", ".nnc-run.lock");
+    writeFileSync(lock, JSON.stringify({ pid: killed.pid, host: hostname(), token: "t" }));
     const after = nnc(["train", "tiny.nn"], { cwd: scratch });
     expect(after.stderr).toBe("");
     expect(after.status).toBe(0);
+    expect(existsSync(lock)).toBe(false);
     const resumed = nnc(["train", "tiny.nn", "--resume", "runs/Other"], { cwd: scratch });
     expect(resumed.status).toBe(1);
     expect(resumed.stderr).toBe(
