@@ -31,7 +31,10 @@ export const messages = {
   NN1001: error<{ detail: string }>("Syntax error", (a) => a.detail),
   NN1002: error<{ text: string }>("Unexpected character", (a) => `unexpected character ${q(a.text)}`),
   NN1003: error<{ text: string }>("Invalid number", (a) => `${q(a.text)} is not a valid number`),
-  NN1004: error<{ path: string }>("Cannot read file", (a) => `cannot read ${q(a.path)}: no such file`),
+  NN1004: error<{ path: string; reason?: string }>(
+    "Cannot read file",
+    (a) => `cannot read ${q(a.path)}: ${a.reason ?? "no such file"}`,
+  ),
   NN1005: error<{ limit: number }>(
     "Nesting too deep",
     (a) => `nesting too deep: more than ${a.limit} brackets, parentheses, braces or unary minuses open at once`,
@@ -103,6 +106,14 @@ export const messages = {
     (a) => `${a.word} cannot compare ${q(a.name)}: use params, trainable_params, non_trainable_params or macs`,
   ),
   NN2023: error<{ name: string; reason: string }>("Figure not available", (a) => `${a.name} is not available: ${a.reason}`),
+  NN2024: error<{ path: string; size: string; limit: string }>(
+    "Imported file too large",
+    (a) => `cannot import ${q(a.path)}: it is ${a.size}, larger than the ${a.limit} nnc reads in one .nn file`,
+  ),
+  NN2025: error<{ path: string; limit: number }>(
+    "Too many imported files",
+    (a) => `cannot import ${q(a.path)}: one check reads at most ${a.limit} files (the spec and its imports)`,
+  ),
 
   NN3001: error<{ callee: string; expected: string; shape: string }>(
     "Wrong input rank",
@@ -123,14 +134,6 @@ export const messages = {
   NN3005: error<{ text: string }>(
     "Invalid dimension",
     (a) => `${q(a.text)} is not a valid dimension: use a positive integer, a name, or ?`,
-  NN2024: error<{ path: string; size: string; limit: string }>(
-    "Imported file too large",
-    (a) => `cannot import ${q(a.path)}: it is ${a.size} bytes, more than the limit of ${a.limit} bytes for a .nn file`,
-  ),
-  NN2025: error<{ path: string; limit: number }>(
-    "Too many imported files",
-    (a) => `cannot import ${q(a.path)}: one check reads at most ${a.limit} files (the spec and its imports)`,
-  ),
   ),
   NN3006: error<{ callee: string; shape: string; what?: string }>(
     "Fixed size needed",
@@ -148,6 +151,18 @@ export const messages = {
   NN3010: error<{ callee: string; alternative: string }>(
     "Layer not available in tfjs",
     (a) => `${q(a.callee)} is not available in TensorFlow.js 4.22; ${a.alternative}`,
+  ),
+  NN3011: error<{ what: string; layers: string; limit: string }>(
+    "Model too large to expand",
+    (a) => `${a.what} expands the model to ${a.layers} layers, more than the limit of ${a.limit}`,
+  ),
+  NN3012: error<{ what: string }>(
+    "Size too large to count exactly",
+    (a) => `${a.what} is larger than 9,007,199,254,740,991 (2^53 - 1), the largest whole number nnc counts exactly`,
+  ),
+  NN3013: error<{ name: string; params: string; limit: string }>(
+    "Too many parameters",
+    (a) => `model ${q(a.name)} has ${a.params} parameters, more than the limit of ${a.limit}`,
   ),
 
   NN4001: error<{ key: string; model: string }>("Missing training setting", (a) => `train ${a.model} needs ${q(a.key)}`),
@@ -183,23 +198,9 @@ export const messages = {
   ),
   NN4020: error<{ where: string; reason: string }>("Data value not finite", (a) => `${a.where}: ${a.reason}`),
   NN4021: error<{ where: string; reason: string }>("Data past a limit", (a) => `${a.where}: ${a.reason}`),
-  NN4020: error<{ where: string; reason: string }>("Data value not finite", (a) => `${a.where}: ${a.reason}`),
-  NN4021: error<{ where: string; reason: string }>("Data past a limit", (a) => `${a.where}: ${a.reason}`),
 
   NN5001: warning<{ activation: string; loss: string; problem: string }>(
     "Output activation does not fit the loss",
-  NN3011: error<{ what: string; layers: string; limit: string }>(
-    "Model too large to expand",
-    (a) => `${a.what} expands the model to ${a.layers} layers, more than the limit of ${a.limit}`,
-  ),
-  NN3012: error<{ what: string }>(
-    "Size too large to count exactly",
-    (a) => `${a.what} is larger than 9,007,199,254,740,991 (2^53 - 1), the largest whole number nnc counts exactly`,
-  ),
-  NN3013: error<{ name: string; params: string; limit: string }>(
-    "Too many parameters",
-    (a) => `model ${q(a.name)} has ${a.params} parameters, more than the limit of ${a.limit}`,
-  ),
     (a) => `the output activation ${q(a.activation)} does not fit ${q(a.loss)}: ${a.problem}`,
   ),
   NN5002: warning<{ callee: string }>(
