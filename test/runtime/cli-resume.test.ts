@@ -2,13 +2,17 @@
  * `nnc train` stopped for real, in child processes: Ctrl-C (SIGINT) stops after the current step, saves a
  * checkpoint and says how to resume; a SIGKILL in the middle of writing the next checkpoint, or a second
  * Ctrl-C then, leaves that checkpoint intact; resumed from it, the run ends with the history of a run never
- * stopped. One story in one test, because every step is a process that loads tfjs.
+ * stopped. One story in one test, because every step is a process that loads tfjs. Then 20 SIGKILLs at moments
+ * a seeded generator picks (during steps, while a checkpoint is half-written, just after an epoch), each run
+ * resumed until it ends: its weights and history equal an uninterrupted run's byte for byte.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { seededRandom } from "../../src/runtime/random.js";
 import { nnc, repo } from "../helpers/cli.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "nnc-cli-resume-"));
@@ -60,7 +64,8 @@ function expectSameHistory(resumed: History, whole: History): void {
   expect(resumed).toHaveLength(whole.length);
   resumed.forEach((record, i) => {
     expect(Object.keys(record)).toEqual(Object.keys(whole[i]!));
-    for (const [key, value] of Object.entries(whole[i]!)) expect(record[key], `epoch ${i + 1} ${key}`).toBeCloseTo(value, 6);
+    for (const [key, value] of Object.entries(whole[i]!))
+      expect(record[key], `epoch ${i + 1} ${key}`).toBeCloseTo(value, 6);
   });
 }
 
@@ -70,7 +75,10 @@ beforeAll(() => {
   // 600 rows in two blobs: 113 steps per epoch of batch 4, so a signal lands in the middle of an epoch.
   let state = 7;
   const next = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
-  const rows = Array.from({ length: 600 }, (_, i) => `${(i % 2 ? 2 : -2) + next()},${next()},${i % 2 ? "right" : "left"}`);
+  const rows = Array.from(
+    { length: 600 },
+    (_, i) => `${(i % 2 ? 2 : -2) + next()},${next()},${i % 2 ? "right" : "left"}`,
+  );
   writeFileSync(join(scratch, "points.csv"), `x,y,side\n${rows.join("\n")}\n`);
   writeFileSync(
     join(scratch, "tiny.nn"),
@@ -108,11 +116,14 @@ describe("nnc train, stopped", () => {
     const stopped = await interrupted.done;
     expect(stopped.status).toBe(130);
     expect(stopped.stderr).toMatch(/stopping after this step to save a checkpoint \(Ctrl-C again quits at once\)/);
-    expect(stopped.stdout).toMatch(/^stopped (in epoch [2-4]\/4 after step \d+|after epoch [1-3]\/4); checkpoint saved in runs\/Tiny\/resume\/$/m);
+    expect(stopped.stdout).toMatch(
+      /^stopped (in epoch [2-4]\/4 after step \d+|after epoch [1-3]\/4); checkpoint saved in runs\/Tiny\/resume\/$/m,
+    );
     expect(stopped.stdout).toMatch(/^resume with: nnc train tiny\.nn --resume runs\/Tiny$/m);
     expect(existsSync(join(scratch, "runs", "Tiny", "history.json"))).toBe(false);
     const root = join(scratch, "runs", "Tiny", "resume");
-    const latest = () => (JSON.parse(readFileSync(join(root, "latest.json"), "utf8")) as { checkpoint: string }).checkpoint;
+    const latest = () =>
+      (JSON.parse(readFileSync(join(root, "latest.json"), "utf8")) as { checkpoint: string }).checkpoint;
     const good = latest();
 
     // 2. Killed while writing its next checkpoint (after the weights, before the rest): the last one stays.
@@ -124,7 +135,12 @@ describe("nnc train, stopped", () => {
     const half = readdirSync(root).filter((entry) => entry !== "latest.json" && entry !== good);
     expect(half).toHaveLength(1);
     expect(readdirSync(join(root, half[0]!))).toEqual(["weights.bin"]);
-    expect(readdirSync(join(root, good)).sort()).toEqual(["callbacks.bin", "optimizer.bin", "state.json", "weights.bin"]);
+    expect(readdirSync(join(root, good)).sort()).toEqual([
+      "callbacks.bin",
+      "optimizer.bin",
+      "state.json",
+      "weights.bin",
+    ]);
 
     // 3. Ctrl-C while a checkpoint is being written waits for it; a second Ctrl-C quits at once.
     const twice = start(["train", "tiny.nn", "--resume", "runs/Tiny"], { NNC_TEST_KILL_DURING_CHECKPOINT: "1" });
@@ -144,5 +160,140 @@ describe("nnc train, stopped", () => {
     expect(resumed.stdout).toMatch(/^resuming at epoch [2-4]\/4, step \d+\/113$/m);
     expectSameHistory(history(join("runs", "Tiny")), whole);
     expect(readdirSync(root)).toHaveLength(2);
+  }, 240_000);
+});
+
+/** A small run for the kills: 6 epochs of 23 steps, so that 20 processes (two at a time) take well under a minute. */
+const killSpec = `model Small {
+  input point: [2]
+  dense(8, activation: relu)
+  dropout(0.2)
+  dense(2, activation: softmax)
+}
+train Small {
+  data: csv("few.csv", label: "side")
+  loss: categorical_crossentropy
+  optimizer: adam(0.01)
+  metrics: [accuracy]
+  batch_size: 4
+  epochs: 6
+  validation_split: 0.25
+  seed: 9
+  lr_schedule: exponential_decay(decay_steps: 30, decay_rate: 0.9)
+  callbacks: [early_stopping(monitor: "val_loss", patience: 10, restore_best_weights: true)]
+}
+`;
+const epochs = 6;
+
+/** Where a run would resume: the epoch of its latest checkpoint, or null before its first. */
+function resumePoint(run: string): number | null {
+  const latest = join(scratch, run, "resume", "latest.json");
+  if (!existsSync(latest)) return null;
+  const name = (JSON.parse(readFileSync(latest, "utf8")) as { checkpoint: string }).checkpoint;
+  return (
+    JSON.parse(readFileSync(join(scratch, run, "resume", name, "state.json"), "utf8")) as { point: { epoch: number } }
+  ).point.epoch;
+}
+
+/**
+ * Kills runs of killSpec with SIGKILL `kills` times at moments `random` picks among those the next process
+ * is sure to reach: while its n-th checkpoint is half-written, just after its epoch k's line, or `delay` ms
+ * after it starts (less than the epochs left take, so during setup or steps). Each run is resumed after each
+ * kill; one that ends before its kill (a faster machine than the delay assumed) is compared and a new run is
+ * begun. Returns each kill's description and each ended run's folder.
+ */
+async function killRuns(
+  name: string,
+  kills: number,
+  random: () => number,
+  epochMs: number,
+): Promise<{ done: string[]; log: string[] }> {
+  const log: string[] = [];
+  const done: string[] = [];
+  let run = `${name}-0`;
+  const pick = (n: number) => Math.floor(random() * n);
+  while (log.length < kills) {
+    const at = resumePoint(run);
+    const left = epochs - (at ?? 0);
+    const kinds = left >= 2 ? ["checkpoint", "epoch", "steps"] : ["checkpoint"];
+    const kind = kinds[pick(kinds.length)]!;
+    const n = 1 + pick(left);
+    const args = at === null ? ["train", "kills.nn", "--out", run] : ["train", "kills.nn", "--resume", run];
+    const child = start(args, kind === "checkpoint" ? { NNC_TEST_KILL_DURING_CHECKPOINT: String(n) } : {});
+    const seen = (pattern: RegExp) =>
+      child.waitFor(pattern).then(
+        () => true,
+        () => false,
+      );
+    let what: string;
+    if (kind === "checkpoint") {
+      what = `while checkpoint ${n} is half-written`;
+      if (await seen(new RegExp(`^nnc-test: checkpoint ${n} half-written$`, "m"))) child.signal("SIGKILL");
+    } else if (kind === "epoch") {
+      const epoch = epochs - left + 1 + pick(left - 1);
+      what = `just after epoch ${epoch}`;
+      if (await seen(new RegExp(`^epoch ${epoch}/${epochs} `, "m"))) child.signal("SIGKILL");
+    } else {
+      const delay = Math.floor(random() * epochMs * (left - 1) * 0.9);
+      what = `${delay} ms after it started`;
+      if (await seen(/^(training|resuming)/m)) {
+        await sleep(delay);
+        child.signal("SIGKILL");
+      }
+    }
+    const result = await child.done;
+    if (result.status === null) {
+      log.push(`${run} from epoch ${at ?? 0}: killed ${what}`);
+      continue;
+    }
+    expect(result.stderr, `${run} from epoch ${at ?? 0}, to be killed ${what}`).toBe("");
+    expect(result.status).toBe(0);
+    done.push(run);
+    run = `${name}-${done.length}`;
+  }
+  const last = nnc(
+    resumePoint(run) === null ? ["train", "kills.nn", "--out", run] : ["train", "kills.nn", "--resume", run],
+    {
+      cwd: scratch,
+      timeout: 120_000,
+    },
+  );
+  expect(last.stderr, `${run} resumed after its last kill`).toBe("");
+  done.push(run);
+  return { done, log };
+}
+
+describe("nnc train, killed", () => {
+  it("20 SIGKILLs at random moments, each run resumed to its end, give the uninterrupted run's weights and history byte for byte", async () => {
+    const rows = Array.from(
+      { length: 120 },
+      (_, i) => `${(i % 2 ? 1 : -1) + ((i * 37) % 11) / 10 - 0.5},${((i * 53) % 17) / 17},${i % 2 ? "right" : "left"}`,
+    );
+    writeFileSync(join(scratch, "few.csv"), `x,y,side\n${rows.join("\n")}\n`);
+    writeFileSync(join(scratch, "kills.nn"), killSpec);
+    const whole = nnc(["train", "kills.nn", "--out", "kills-whole"], { cwd: scratch, timeout: 120_000 });
+    expect(whole.stderr).toBe("");
+    const epochMs = Math.min(...[...whole.stdout.matchAll(/^epoch \d+\/6 - (\d+)ms/gm)].map((m) => Number(m[1])));
+    // Two runs killed at once (one per core), each with its own seeded generator.
+    const chains = await Promise.all([
+      killRuns("kills-a", 10, seededRandom(20), epochMs),
+      killRuns("kills-b", 10, seededRandom(21), epochMs),
+    ]);
+    const log = chains.flatMap((c) => c.log);
+    expect(log).toHaveLength(20);
+    for (const moment of ["half-written", "just after epoch", "ms after it started"]) {
+      expect(
+        log.some((line) => line.includes(moment)),
+        `${moment} in:\n${log.join("\n")}`,
+      ).toBe(true);
+    }
+    const bytes = (run: string, file: string) => readFileSync(join(scratch, run, file));
+    for (const run of chains.flatMap((c) => c.done)) {
+      expect(
+        bytes(run, "weights.bin").equals(bytes("kills-whole", "weights.bin")),
+        `${run}'s weights after:\n${log.join("\n")}`,
+      ).toBe(true);
+      expect(bytes(run, "history.json").toString(), run).toBe(bytes("kills-whole", "history.json").toString());
+    }
   }, 240_000);
 });
