@@ -1,11 +1,22 @@
 import type { Command } from "commander";
+import { append } from "../compiler/arrays.js";
 import { checkFile } from "../compiler/index.js";
 import { lintCodes } from "../compiler/lints.js";
 import { hasErrors, type Diagnostic } from "../compiler/diagnostics.js";
 import { isCode } from "../compiler/messages.js";
 import { displayPath } from "../compiler/render.js";
 import { didYouMean } from "../compiler/suggest.js";
-import { fail, formatOption, printDiagnostics, printJsonDiagnostics, type Format } from "./common.js";
+import {
+  checkLimitsOf,
+  fail,
+  formatOption,
+  maxLayersOption,
+  maxParamsOption,
+  printDiagnostics,
+  printJsonDiagnostics,
+  type Format,
+  type LimitFlags,
+} from "./common.js";
 
 /** `--allow NN5003 --allow NN5004,NN5005`: repeatable, comma lists allowed. */
 function collectCodes(value: string, previous: string[] = []): string[] {
@@ -31,6 +42,8 @@ export function registerCheck(program: Command): void {
     .description("check specs for syntax, name, argument and shape errors, without running anything")
     .argument("<files...>", ".nn files to check")
     .addOption(formatOption())
+    .addOption(maxLayersOption())
+    .addOption(maxParamsOption())
     .option("--allow <codes>", "switch lints off, e.g. --allow NN5003 (repeatable, comma lists)", collectCodes)
     .option("--deny <codes>", "make lints errors: --deny NN5003, or --deny warnings for all", collectCodes)
     .addHelpText(
@@ -39,7 +52,7 @@ export function registerCheck(program: Command): void {
         "`// nnc-allow NN5003` comment on a line, or before the first declaration, switches one off there.\n\n" +
         "Examples:\n  nnc check examples/*.nn\n  nnc check --deny warnings --allow NN5006 model.nn",
     )
-    .action((files: string[], options: { format: Format; allow?: string[]; deny?: string[] }) => {
+    .action((files: string[], options: { format: Format; allow?: string[]; deny?: string[] } & LimitFlags) => {
       const allow = options.allow ?? [];
       const deny = options.deny ?? [];
       const bad = badLintCode(allow, "--allow") ?? badLintCode(deny, "--deny");
@@ -48,8 +61,8 @@ export function registerCheck(program: Command): void {
       const diagnostics: Diagnostic[] = [];
       const sources = new Map<string, string>();
       for (const file of files) {
-        const result = checkFile(file, undefined, { lints });
-        diagnostics.push(...result.diagnostics);
+        const result = checkFile(file, undefined, { lints, limits: checkLimitsOf(options) });
+        append(diagnostics, result.diagnostics);
         for (const [path, text] of result.sources) sources.set(path, text);
       }
       if (options.format === "json") printJsonDiagnostics(diagnostics, sources);

@@ -2,8 +2,9 @@
  * What every command shares: reading and checking specs, printing diagnostics as text or JSON, and turning a
  * user's mistake into a message and an exit code rather than a stack trace.
  */
-import { Option } from "commander";
-import { checkFile, type CheckResult } from "../compiler/index.js";
+import { InvalidArgumentError, Option } from "commander";
+import { checkFile, type CheckLimits, type CheckResult } from "../compiler/index.js";
+import { limits } from "../compiler/limits.js";
 import { hasErrors, type Diagnostic } from "../compiler/diagnostics.js";
 import { countSummary, renderDiagnostics, toJsonDiagnostics } from "../compiler/render.js";
 
@@ -33,12 +34,48 @@ export function printJsonDiagnostics(diagnostics: readonly Diagnostic[], sources
   process.stdout.write(`${JSON.stringify({ diagnostics: toJsonDiagnostics(diagnostics, sources) }, null, 2)}\n`);
 }
 
+/** `--max-layers N` and `--max-params N`, as check, summary, compile and train take them. */
+export interface LimitFlags {
+  readonly maxLayers?: number;
+  readonly maxParams?: number;
+}
+
+/** `--max-layers N`: raises limits.ts's expandedLayers for one command. */
+export const maxLayersOption = () =>
+  new Option(
+    "--max-layers <n>",
+    `most layers a model may expand to (default ${limits.expandedLayers.value})`,
+  ).argParser(wholeNumberUpTo(Number.MAX_SAFE_INTEGER));
+
+/** `--max-params N`: raises limits.ts's parameters; at most 2^53 / 4, so the weights' bytes stay exact too. */
+export const maxParamsOption = () =>
+  new Option("--max-params <n>", `most parameters a model may have (default ${limits.parameters.value})`).argParser(
+    wholeNumberUpTo(Math.floor(Number.MAX_SAFE_INTEGER / 4)),
+  );
+
+function wholeNumberUpTo(max: number): (text: string) => number {
+  return (text) => {
+    const n = Number(text.replace(/_/g, ""));
+    if (!Number.isSafeInteger(n) || n < 1 || n > max)
+      throw new InvalidArgumentError(`expected a whole number from 1 to ${max}`);
+    return n;
+  };
+}
+
+/** The checker's limits that the flags raise (none when no flag is given). */
+export function checkLimitsOf(flags: LimitFlags): Partial<CheckLimits> {
+  return {
+    ...(flags.maxLayers === undefined ? {} : { expandedLayers: flags.maxLayers }),
+    ...(flags.maxParams === undefined ? {} : { parameters: flags.maxParams }),
+  };
+}
+
 /**
  * Checks one spec for a command that needs its program. On errors, prints them (as `check` would in the
  * given format), sets exit code 1 and returns null.
  */
-export function loadProgram(file: string, format: Format = "text"): CheckResult["program"] {
-  const result = checkFile(file);
+export function loadProgram(file: string, format: Format = "text", flags: LimitFlags = {}): CheckResult["program"] {
+  const result = checkFile(file, undefined, { limits: checkLimitsOf(flags) });
   if (!hasErrors(result.diagnostics)) {
     if (format === "text") printDiagnostics(result.diagnostics, result.sources);
     programFiles.set(result.program!, [...result.sources.keys()]);

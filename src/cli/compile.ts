@@ -6,9 +6,9 @@ import type { Command } from "commander";
 import { emitTypeScript } from "../compiler/emit-ts.js";
 import { overwrittenInput } from "../io/output-path.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
-import { fail, formatOption, loadProgram, programFilesOf, type Format } from "./common.js";
+import { fail, formatOption, loadProgram, maxLayersOption, maxParamsOption, programFilesOf, type Format, type LimitFlags } from "./common.js";
 
-interface CompileOptions {
+interface CompileOptions extends LimitFlags {
   readonly out?: string;
   readonly format: Format;
 }
@@ -25,6 +25,8 @@ export function registerCompile(program: Command): void {
         "(default: print the module to standard output, with absolute data paths)",
     )
     .addOption(formatOption())
+    .addOption(maxLayersOption())
+    .addOption(maxParamsOption())
     .addHelpText(
       "after",
       [
@@ -39,7 +41,7 @@ export function registerCompile(program: Command): void {
       ].join("\n"),
     )
     .action(async (file: string, options: CompileOptions) => {
-      const program = loadProgram(file, options.format);
+      const program = loadProgram(file, options.format, options);
       if (!program) return;
       const outFile =
         options.out === undefined ? undefined : path.resolve(options.out);

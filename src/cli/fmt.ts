@@ -4,6 +4,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
+import { append } from "../compiler/arrays.js";
 import type { Diagnostic } from "../compiler/diagnostics.js";
 import { formatSource } from "../compiler/format.js";
 import { displayPath } from "../compiler/render.js";
@@ -44,7 +45,7 @@ export function registerFmt(program: Command): void {
         }
         const formatted = formatSource(text, file);
         if (formatted.value === null) {
-          diagnostics.push(...formatted.diagnostics);
+          append(diagnostics, formatted.diagnostics);
           sources.set(file, text);
           continue;
         }

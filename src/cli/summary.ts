@@ -1,6 +1,14 @@
 import type { Command } from "commander";
-import { formatSummary, summarize } from "../compiler/summary.js";
-import { fail, formatOption, loadProgram, type Format } from "./common.js";
+import { formatSummary, summarize, summaryJson } from "../compiler/summary.js";
+import {
+  fail,
+  formatOption,
+  loadProgram,
+  maxLayersOption,
+  maxParamsOption,
+  type Format,
+  type LimitFlags,
+} from "./common.js";
 
 export function registerSummary(program: Command): void {
   program
@@ -9,15 +17,17 @@ export function registerSummary(program: Command): void {
     .argument("<file>", ".nn file")
     .option("-m, --model <name>", "only this model")
     .addOption(formatOption())
-    .action((file: string, options: { format: Format; model?: string }) => {
-      const checked = loadProgram(file, options.format);
+    .addOption(maxLayersOption())
+    .addOption(maxParamsOption())
+    .action((file: string, options: { format: Format; model?: string } & LimitFlags) => {
+      const checked = loadProgram(file, options.format, options);
       if (!checked) return;
       const models = checked.models.filter((m) => options.model === undefined || m.name === options.model);
       if (models.length === 0) {
         return fail(options.model ? `no model named '${options.model}' in ${file}` : `${file} has no model`);
       }
       const summaries = models.map(summarize);
-      if (options.format === "json") process.stdout.write(`${JSON.stringify({ models: summaries }, null, 2)}\n`);
+      if (options.format === "json") process.stdout.write(`${summaryJson(summaries)}\n`);
       else process.stdout.write(`${summaries.map(formatSummary).join("\n\n")}\n`);
     });
 }

@@ -7,9 +7,9 @@ import * as path from "node:path";
 import { displayPath } from "../compiler/render.js";
 import { markerFile } from "../compiler/run-files.js";
 import { backendOption, startBackend, type BackendName } from "./backend-option.js";
-import { fail, loadProgram } from "./common.js";
+import { fail, loadProgram, maxLayersOption, maxParamsOption, type LimitFlags } from "./common.js";
 
-interface TrainCliOptions {
+interface TrainCliOptions extends LimitFlags {
   readonly out?: string;
   readonly model?: string;
   readonly epochs?: number;
@@ -27,6 +27,8 @@ export function registerTrain(program: Command): void {
     .option("-m, --model <name>", "which model to train, when the file trains several")
     .option("-e, --epochs <n>", "override the train block's epochs", positiveInteger)
     .addOption(backendOption())
+    .addOption(maxLayersOption())
+    .addOption(maxParamsOption())
     .option("--resume <run-dir>", "continue a stopped run from its last checkpoint (saved after every epoch and on Ctrl-C)")
     .option("--overwrite", "use an --out folder that holds other files (nnc adds its own and deletes none of the others)")
     .addHelpText(
@@ -42,7 +44,7 @@ export function registerTrain(program: Command): void {
 }
 
 async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
-  const program = loadProgram(file);
+  const program = loadProgram(file, "text", options);
   if (!program) return;
   const trains = program.trains.filter((t) => options.model === undefined || t.model === options.model);
   if (trains.length === 0) {

@@ -6,6 +6,7 @@
  */
 import { createRequire } from "node:module";
 import type { Ajv, ErrorObject, Options, SchemaObject, ValidateFunction } from "ajv";
+import { append } from "./arrays.js";
 import type * as ast from "./ast.js";
 import { diagnostic, type Diagnostic, type Result } from "./diagnostics.js";
 import { evaluate, type Scope, type SpanMap } from "./evaluate.js";
@@ -185,7 +186,7 @@ export function checkArguments(
       family && isCallValue(arg.value, family)
         ? checkNestedCall(family, arg.value, { name, callee }, scope, file, spans, `/${name}`)
         : evaluate(arg.value, scope, file, spans, `/${name}`);
-    diagnostics.push(...evaluated.diagnostics);
+    append(diagnostics, evaluated.diagnostics);
     if (evaluated.value === undefined) evaluationFailed = true;
     else values[name] = evaluated.value;
   }
@@ -339,12 +340,49 @@ function schemaDiagnostic(
     case "maxItems":
       problem = `must have ${error.keyword === "minItems" ? "at least" : "at most"} ${error.params["limit"]} items${shown}`;
       break;
-    default: {
-      const description = (error.parentSchema?.["description"] as string | undefined) ?? error.message ?? "is invalid";
-      problem = `must be ${description.replace(/^must be /, "")}${shown}`;
-    }
+    default:
+      problem = `${otherProblem(error)}${shown}`;
   }
   return diagnostic("NN2005", { file, span }, { name, callee, problem }, { hint });
+}
+
+/**
+ * What a value breaks, for the keywords above's `switch` leaves out, as the end of "argument 'x' of 'y' ...":
+ * the schema's own `description` when it has one ("must be a name of letters, ..."), else words for the keyword
+ * (ajv's messages read "must NOT have duplicate items", "must match pattern ...").
+ */
+function otherProblem(error: ErrorObject): string {
+  const description = error.parentSchema?.["description"] as string | undefined;
+  if (description) return `must be ${description.replace(/^must be /, "")}`;
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case "pattern":
+      return `must match the pattern ${String(params["pattern"])}`;
+    case "const":
+      return `must be ${JSON.stringify(params["allowedValue"])}`;
+    case "oneOf":
+    case "anyOf":
+      return "must take one of the forms this argument allows";
+    case "minLength":
+      return params["limit"] === 1 ? "must not be empty" : `must be at least ${String(params["limit"])} characters long`;
+    case "maxLength":
+      return `must be at most ${String(params["limit"])} characters long`;
+    case "uniqueItems":
+      return `must not hold the same item twice (items ${Number(params["j"]) + 1} and ${Number(params["i"]) + 1} are equal)`;
+    case "multipleOf":
+      return `must be a multiple of ${String(params["multipleOf"])}`;
+    case "additionalProperties":
+      return `must not have the entry ${JSON.stringify(params["additionalProperty"])}`;
+    case "minProperties":
+    case "maxProperties":
+      return `must have ${error.keyword === "minProperties" ? "at least" : "at most"} ${String(params["limit"])} entries`;
+    case "not":
+      return "must not be this value";
+    case "format":
+      return `must be a valid ${String(params["format"])}`;
+    default:
+      return error.message?.startsWith("must ") ? error.message : `is invalid (${error.message ?? error.keyword})`;
+  }
 }
 
 function article(type: string): string {

@@ -4,6 +4,7 @@
  */
 import type { SchemaObject } from "ajv";
 import type { Callable } from "./args.js";
+import { append } from "./arrays.js";
 import type { Diagnostic, Result } from "./diagnostics.js";
 import { emptyScope, evaluate } from "./evaluate.js";
 import type { BlockDef } from "./imports.js";
@@ -24,7 +25,7 @@ export function blockCallable(block: BlockDef): Result<Callable> {
       continue;
     }
     const evaluated = evaluate(param.defaultValue, emptyScope, block.file, new Map());
-    diagnostics.push(...evaluated.diagnostics);
+    append(diagnostics, evaluated.diagnostics);
     properties[param.name.text] = evaluated.value === undefined ? {} : { default: evaluated.value };
   }
   const callable: Callable = {

@@ -7,7 +7,7 @@ import type * as ast from "./ast.js";
 import { append } from "./arrays.js";
 import { checkProgram, defaultCheckLimits, type CheckLimits, type ModelCheck } from "./check.js";
 import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic, type Result } from "./diagnostics.js";
-import { fileSystemHost, Workspace, type SourceHost } from "./imports.js";
+import { fileSystemHost, mebibytes, readSourceFile, Workspace, type SourceHost } from "./imports.js";
 import type { IrProgram } from "./ir.js";
 import { allowancesOf, applyLintOptions, lintProgram, type LintOptions } from "./lints.js";
 
@@ -68,7 +68,12 @@ export function checkFile(path: string, host: SourceHost = fileSystemHost, optio
   const file = resolve(path);
   const text = host.readFile(file);
   if (text === undefined) {
-    const d = diagnostic("NN1004", { file, span: { start: 0, end: 0 } }, { path });
+    const at = { file, span: { start: 0, end: 0 } };
+    const why = readSourceFile(file);
+    const d =
+      "size" in why
+        ? diagnostic("NN1007", at, { size: mebibytes(why.size), limit: mebibytes(why.limit) })
+        : diagnostic("NN1004", at, { path, ...("reason" in why ? { reason: why.reason } : {}) });
     return { program: null, diagnostics: [d], sources: new Map() };
   }
   return checkSource(text, file, host, options);

@@ -7,6 +7,7 @@
  * (or the line above it), or before the first declaration for the whole file. `--deny NN5003` (or
  * `--deny warnings`) makes lints errors, for CI.
  */
+import { append } from "./arrays.js";
 import type { Span } from "./ast.js";
 import { diagnostic, uniqueDiagnostics, type Diagnostic, type Location } from "./diagnostics.js";
 import { LineMap } from "./line-map.js";
@@ -41,10 +42,10 @@ const maskReading = new Set(["softmax", ...recurrentKinds]);
 /** Every lint over every model, and the loss lints over every train block. */
 export function lintProgram(program: IrProgram): Diagnostic[] {
   const out: Diagnostic[] = [];
-  for (const model of program.models) out.push(...lintModel(new Graph(model)));
+  for (const model of program.models) append(out, lintModel(new Graph(model)));
   for (const train of program.trains) {
     const model = program.models.find((m) => m.name === train.model);
-    if (model) out.push(...lintLoss(new Graph(model), train));
+    if (model) append(out, lintLoss(new Graph(model), train));
   }
   // A layer inside a block called several times is one place in the source: one warning.
   return uniqueDiagnostics(out);
@@ -132,7 +133,7 @@ function lintModel(graph: Graph): Diagnostic[] {
       );
     }
   }
-  out.push(...misappliedMasks(graph));
+  append(out, misappliedMasks(graph));
   const last = graph.outputLayer();
   if (last && dropoutKinds.has(last.kind)) {
     out.push(diagnostic("NN5003", last.location, {}, { hint: "move dropout before the last layer, or remove it" }));

@@ -3,6 +3,8 @@
  * LANGUAGE.md and as a table in the manner of Keras's `model.summary()`; beyond Keras, each layer's parameter
  * memory (float32 bytes) and multiply-accumulates per sample (MACs), and their totals.
  */
+import { maxOf } from "./arrays.js";
+import { exactSum, plainWhenSafe } from "./exact.js";
 import { formatShape, type IrModel, type Shape, type TensorRef } from "./ir.js";
 
 /** A shape in JSON: the batch (`null`) first, symbolic sizes as strings, unknown ones as `null`. */
@@ -30,8 +32,11 @@ export interface ModelSummary {
   readonly inputs: readonly { name: string; shape: JsonShape }[];
   readonly outputs: readonly { name: string; shape: JsonShape }[];
   readonly layers: readonly LayerSummary[];
-  /** Extension: the layers' MACs per sample summed; null when any is unknown. */
-  readonly macs: number | null;
+  /**
+   * Extension: the layers' MACs per sample summed; null when any is unknown. Each layer's count is exact
+   * (NN3012 past 2^53); their sum may pass 2^53 and is then a BigInt, printed exactly by `summaryJson`.
+   */
+  readonly macs: number | bigint | null;
   /** Extension: `totalParams * 4`, the weights' memory as float32. */
   readonly bytes: number;
 }
@@ -62,7 +67,8 @@ export function summarize(model: IrModel): ModelSummary {
       bytes: params * bytesPerParam,
     };
   });
-  const macs = layers.some((l) => l.macs === null) ? null : layers.reduce((sum, l) => sum + l.macs!, 0);
+  const macsSum = exactSum(layers.map((l) => l.macs));
+  const macs = macsSum === null ? null : plainWhenSafe(macsSum);
   const trainable = model.layers.reduce((sum, l) => sum + l.params.trainable, 0);
   const nonTrainable = model.layers.reduce((sum, l) => sum + l.params.nonTrainable, 0);
   return {
@@ -104,16 +110,40 @@ function paramsWithBytes(count: number): string {
 }
 
 /** `12.3M`: a MAC count in a table cell; `?` when unknown. */
-function compactCount(count: number | null): string {
+function compactCount(count: number | bigint | null): string {
   if (count === null) return "?";
-  const units = ["", "K", "M", "G", "T"];
-  let value = count;
+  const units = ["", "K", "M", "G", "T", "P", "E"];
+  // Only the leading digits show: a count past 2^53 may round here.
+  let value = Number(count);
   let unit = 0;
   while (value >= 1000 && unit < units.length - 1) {
     value /= 1000;
     unit++;
   }
   return unit === 0 ? String(count) : `${value.toFixed(value < 10 ? 2 : 1)}${units[unit]}`;
+}
+
+/**
+ * `{"models": [...]}` as `nnc summary --format json` prints it: JSON.stringify's layout (two spaces), with a
+ * BigInt written as the exact integer it is (JSON numbers have no size limit; JSON.stringify refuses them).
+ */
+export function summaryJson(summaries: readonly ModelSummary[]): string {
+  // Only a model's total MACs can be a BigInt; JSON.stringify is much faster for every other summary.
+  const exact = summaries.some((s) => typeof s.macs === "bigint");
+  return exact ? toJson({ models: summaries }, "") : JSON.stringify({ models: summaries }, null, 2);
+}
+
+function toJson(value: unknown, indent: string): string {
+  if (typeof value === "bigint") return value.toString();
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return "[]";
+    return `[\n${value.map((item) => inner + toJson(item, inner)).join(",\n")}\n${indent}]`;
+  }
+  const entries = Object.entries(value).filter(([, item]) => item !== undefined);
+  if (entries.length === 0) return "{}";
+  return `{\n${entries.map(([key, item]) => `${inner}${JSON.stringify(key)}: ${toJson(item, inner)}`).join(",\n")}\n${indent}}`;
 }
 
 /** The Keras-style table, with a "Connected to" column when the model is not a plain stack. */
@@ -133,7 +163,7 @@ export function formatSummary(summary: ModelSummary): string {
       ...(sequential ? [] : [l.inputs.join(", ")]),
     ]),
   ];
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)) + 2);
+  const widths = header.map((h, c) => maxOf(rows.map((r) => r[c]!.length), h.length) + 2);
   const numeric = (c: number) => c >= 2 && c <= 4;
   const cell = (text: string, c: number) =>
     ` ${numeric(c) ? text.padStart(widths[c]! - 2) : text.padEnd(widths[c]! - 2)} `;

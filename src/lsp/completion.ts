@@ -11,6 +11,7 @@ import {
   type SignatureInformation,
 } from "vscode-languageserver/node";
 import type { Callable } from "../compiler/args.js";
+import { append } from "../compiler/arrays.js";
 import { layerKinds, lookupLayer } from "../compiler/layers/index.js";
 import { optional as optionalTrainKeys, required as requiredTrainKeys } from "../compiler/train.js";
 import { callbacks, dataSources, losses, metrics, optimizers, schedules } from "../compiler/train-options.js";
@@ -40,10 +41,10 @@ function completions(analysis: Analysis, offset: number, cursor: Cursor): Comple
       return [...words(enumValues(schema), CompletionItemKind.EnumMember), ...(callable?.what === "block" ? [] : paramNames(analysis, offset))];
     }
     const items: CompletionItem[] = [];
-    if (callable && call.atName) items.push(...argumentNames(callable, call));
+    if (callable && call.atName) append(items, argumentNames(callable, call));
     // A positional slot may take a tensor (`add(a, b)`) or a nested layer (`bidirectional(lstm(8))`).
-    items.push(...tensors(analysis, offset), ...paramNames(analysis, offset));
-    if (callable?.layer?.name === "bidirectional" || callable?.layer?.name === "time_distributed") items.push(...layers(analysis));
+    append(append(items, tensors(analysis, offset)), paramNames(analysis, offset));
+    if (callable?.layer?.name === "bidirectional" || callable?.layer?.name === "time_distributed") append(items, layers(analysis));
     return items;
   }
   if (cursor.inList) return paramNames(analysis, offset);

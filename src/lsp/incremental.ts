@@ -19,6 +19,7 @@
  * A model's lints are kept with its result. Everything else (imports, duplicate names, uncalled blocks, train
  * blocks and their loss lints) is cheap and runs each time. test/lsp/incremental.test.ts compares the result with a check from scratch over series of edits.
  */
+import { append } from "../compiler/arrays.js";
 import type * as ast from "../compiler/ast.js";
 import { checkModel, type ModelCheck } from "../compiler/check.js";
 import { uniqueDiagnostics, type Diagnostic, type Location, type Result } from "../compiler/diagnostics.js";
@@ -115,9 +116,9 @@ export class IncrementalParser {
     const take = (parsed: Result<ast.SourceFile>, offset: number, boundary: number) => {
       const before = <T extends { span: ast.Span }>(items: readonly T[]) =>
         items.filter((x) => x.span.start < boundary);
-      declarations.push(...moved(before(parsed.value.declarations), offset));
-      comments.push(...moved(before(parsed.value.comments), offset));
-      diagnostics.push(...moved(before(parsed.diagnostics), offset));
+      append(declarations, moved(before(parsed.value.declarations), offset));
+      append(comments, moved(before(parsed.value.comments), offset));
+      append(diagnostics, moved(before(parsed.diagnostics), offset));
     };
     let offset = 0;
     let i = 0;
@@ -126,8 +127,8 @@ export class IncrementalParser {
       const { piece, window } = this.piece(chunks, i, path, text.length - offset);
       if (piece.clean) {
         const placed = this.place(piece, chunk, offset, path);
-        declarations.push(...placed.declarations);
-        comments.push(...placed.comments);
+        append(declarations, placed.declarations);
+        append(comments, placed.comments);
         offset += chunk.length;
         i++;
         continue;

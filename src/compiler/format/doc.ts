@@ -5,6 +5,8 @@
  * Trailing comments are `lineSuffix`es: they wait for the end of the line, and `render` aligns a run of them
  * on consecutive lines (gofmt does the same), keeping the gap the author chose before each.
  */
+import { maxOf } from "../arrays.js";
+
 export type Doc = string | readonly Doc[] | Group | Indent | Line | IfBreak | LineSuffix | Mark;
 
 interface Group {
@@ -235,7 +237,7 @@ function alignTrailingComments(text: string): string {
     }
     let j = i;
     while (j < lines.length && parsed[j]) j++;
-    const column = Math.max(...parsed.slice(i, j).map((p) => p!.want));
+    const column = maxOf(parsed.slice(i, j).map((p) => p!.want));
     for (let k = i; k < j; k++) {
       const p = parsed[k]!;
       lines[k] = p.code + " ".repeat(column - p.code.length) + p.comment;

@@ -45,7 +45,11 @@ export const schemas = {
   nonNegativeInt: { type: "integer", minimum: 0 },
   rate: { type: "number", minimum: 0, exclusiveMaximum: 1 },
   bool: { type: "boolean" },
-  name: { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_./-]*$" },
+  name: {
+    type: "string",
+    pattern: "^[A-Za-z_][A-Za-z0-9_./-]*$",
+    description: "a name of letters, digits, _, ., / and -, starting with a letter or _",
+  },
   activation: { enum: Object.keys(activations) },
   padding: { enum: ["valid", "same"] },
   regularizer: familySchema("regularizer"),

@@ -1,0 +1,224 @@
+/**
+ * The checker's limits (issue 10): a model's expanded size is counted before it is expanded (NN3011), imports
+ * read only regular files of bounded size and number (NN2010, NN2024, NN2025), a model's parameters are
+ * bounded (NN3013), expressions are evaluated without recursion, and user-sized arrays are never spread into
+ * a call's arguments. Each reproducer is scaled down to prove the limit, not to reach the machine's.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type * as ast from "../src/compiler/ast.js";
+import { emptyScope, evaluate } from "../src/compiler/evaluate.js";
+import { checkFile, checkSource, type CheckLimits } from "../src/compiler/index.js";
+import type { IrLayer, IrModel } from "../src/compiler/ir.js";
+import { limits } from "../src/compiler/limits.js";
+import { lintProgram } from "../src/compiler/lints.js";
+import { formatSummary, summarize } from "../src/compiler/summary.js";
+import { marked } from "./helpers/marked.js";
+
+const folder = mkdtempSync(join(tmpdir(), "nnc-limits-"));
+
+/** The diagnostics of a marked source as [code, marked text] pairs, and the marked texts. */
+function check(source: string, limitsGiven: Partial<CheckLimits> = {}) {
+  const { text, spans } = marked(source);
+  const result = checkSource(text, join(folder, "main.nn"), undefined, { limits: limitsGiven });
+  return {
+    result,
+    // Lints aside: these models are stacks of plain dense layers.
+    found: result.diagnostics
+      .filter((d) => d.severity === "error")
+      .map((d) => [d.code, text.slice(d.span.start, d.span.end)]),
+    marks: spans.map((s) => text.slice(s.start, s.end)),
+  };
+}
+
+describe("the expanded size is counted before expanding (NN3011)", () => {
+  it("repeat 1000000000 { dense(4) } is one error at the count, found at once", () => {
+    const { found, marks } = check("model M {\n  input x: [4]\n  repeat <|1000000000|> { dense(4) }\n}");
+    expect(found).toEqual([["NN3011", marks[0]]]);
+  });
+
+  it("three nested repeat 1000 are one error at the outer count", () => {
+    const { found, marks } = check(
+      "model M {\n  input x: [4]\n  repeat <|1000|> { repeat 1000 { repeat 1000 { dense(4) } } }\n}",
+    );
+    expect(found).toEqual([["NN3011", marks[0]]]);
+  });
+
+  it("a repeat whose body alone is too large is reported inside it", () => {
+    const { found, marks } = check("model M {\n  input x: [4]\n  repeat 1 { repeat <|200000|> { dense(4) } }\n}");
+    expect(found).toEqual([["NN3011", marks[0]]]);
+  });
+
+  it("40 blocks each calling the previous twice (2^40 layers) are counted by arithmetic", () => {
+    let text = "block b0()(x) {\n  return x -> dense(4)\n}\n";
+    for (let i = 1; i <= 40; i++) text += `block b${i}()(x) {\n  return x -> b${i - 1}() -> b${i - 1}()\n}\n`;
+    const { result } = check(`${text}model M {\n  input x: [4]\n  b40()\n}\n`);
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["NN3011"]);
+    // 2^16 layers fit in 100,000; the second call of b16 in b17 is the one that crosses.
+    const [d] = result.diagnostics;
+    expect(d!.message).toContain("this call of block 'b16' expands the model to 131,072 layers");
+    expect(result.sources.get(d!.file)!.slice(d!.span.start, d!.span.end)).toBe("b16");
+    expect(d!.related?.length).toBe(24);
+  });
+
+  it("counts a block by its argument values: a parameter as a repeat count", () => {
+    const block = "block tower(n)(x) {\n  repeat n { x = x -> dense(4) }\n  return x\n}\n";
+    expect(
+      check(`${block}model M {\n  input x: [4]\n  tower(60)\n  tower(n: 40)\n}`, { expandedLayers: 100 }).found,
+    ).toEqual([]);
+    const { found, marks } = check(`${block}model M {\n  input x: [4]\n  tower(60)\n  <|tower|>(n: 41)\n}`, {
+      expandedLayers: 100,
+    });
+    expect(found).toEqual([["NN3011", marks[0]]]);
+  });
+
+  it("the limit is exact, and raised by the option", () => {
+    const spec = (n: number) => `model M {\n  input x: [4]\n  dense(4)\n  repeat <|${n}|> { dense(4) }\n}`;
+    expect(check(spec(99), { expandedLayers: 100 }).found).toEqual([]);
+    expect(check(spec(100), { expandedLayers: 100 }).found).toEqual([["NN3011", "100"]]);
+    expect(check(spec(100), { expandedLayers: 101 }).found).toEqual([]);
+    expect(limits.expandedLayers.value).toBe(100_000);
+  });
+
+  it("a recursive block is NN2012, not an endless count", () => {
+    const { found } = check("block r()(x) {\n  return x -> r()\n}\nmodel M {\n  input x: [4]\n  r()\n}");
+    expect(found.map(([code]) => code)).toEqual(["NN2012"]);
+  });
+});
+
+describe("imports read only regular files, within the limits", () => {
+  const importing = (path: string) => `import { b } from <|"${path}"|>\nmodel M {\n  input x: [4]\n  dense(4)\n}`;
+
+  it("a device, a FIFO and a directory are refused at the path without being read", () => {
+    const fifo = join(folder, "pipe.nn");
+    expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+    for (const [path, reason] of [
+      ["/dev/zero", "it is a device"],
+      [fifo, "it is a FIFO"],
+      [folder, "it is a directory"],
+    ] as const) {
+      const { result, found, marks } = check(importing(path));
+      expect(found).toEqual([["NN2010", marks[0]]]);
+      expect(result.diagnostics[0]!.message).toContain(reason);
+    }
+    // The command line's file too: a FIFO would block `nnc check` for ever.
+    expect(checkFile(fifo).diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ["NN1004", `cannot read '${fifo}': it is a FIFO (named pipe), not a regular file`],
+    ]);
+  });
+
+  it("a file over the size limit is NN2024 at the path", () => {
+    const big = join(folder, "big.nn");
+    writeFileSync(big, `// ${"x".repeat(limits.sourceBytes.value)}\n`);
+    const { found, marks } = check(importing(big));
+    expect(found).toEqual([["NN2024", marks[0]]]);
+    expect(checkFile(big).diagnostics.map((d) => d.code)).toEqual(["NN1007"]);
+  });
+
+  it(`at most ${limits.imports.value} files are read by one check (NN2025 at the import that would pass it)`, () => {
+    const chain = join(folder, "chain");
+    mkdirSync(chain);
+    const count = limits.imports.value + 10;
+    for (let i = 1; i < count; i++) {
+      const next = i + 1 < count ? `import { b${i + 1} } from "./f${i + 1}.nn"\n` : "";
+      writeFileSync(join(chain, `f${i}.nn`), `${next}block b${i}()(x) {\n  return x -> dense(4)\n}\n`);
+    }
+    const text = `import { b1 } from "./f1.nn"\nmodel M {\n  input x: [4]\n  b1()\n}\n`;
+    const result = checkSource(text, join(chain, "main.nn"));
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["NN2025"]);
+    const [d] = result.diagnostics;
+    expect(d!.file).toBe(join(chain, `f${limits.imports.value - 1}.nn`));
+    expect(result.sources.size).toBe(limits.imports.value);
+  });
+});
+
+describe("parameters are bounded (NN3013)", () => {
+  it("an 8-billion-parameter model is an error at the model, pointing at the layer that crosses", () => {
+    const { result, found, marks } = check(
+      "model <|Huge|> {\n  input x: [100000]\n  dense(16)\n  <|dense(500000000)|>\n  dense(4)\n}",
+    );
+    expect(found).toEqual([["NN3013", marks[0]]]);
+    expect(result.diagnostics[0]!.message).toBe(
+      "model 'Huge' has 10,501,600,020 parameters, more than the limit of 1,000,000,000",
+    );
+    const related = result.diagnostics[0]!.related!;
+    expect(related.map((r) => result.sources.get(r.file)!.slice(r.span.start, r.span.end))).toEqual([marks[1]]);
+    expect(
+      check("model Huge {\n  input x: [100000]\n  dense(16)\n  dense(500000000)\n}", { parameters: 9e9 }).found,
+    ).toEqual([]);
+  });
+});
+
+describe("nothing after the syntax tree recurses on the length of an expression", () => {
+  it("evaluates a left-deep sum of 50,000 terms, as the tree comes from the parser", () => {
+    const span = { start: 0, end: 1 };
+    let value: ast.Value = { kind: "number", value: 1, isInteger: true, span };
+    for (let i = 1; i < 50_000; i++) {
+      const right: ast.Value = { kind: "number", value: 1, isInteger: true, span };
+      value = { kind: "binary", op: i % 2 ? "+" : "-", left: value, right, span };
+    }
+    expect(evaluate(value, emptyScope, "m.nn", new Map()).value).toBe(2);
+    const list: ast.Value = { kind: "list", items: [value, { kind: "negate", operand: value, span }], span };
+    expect(evaluate(list, emptyScope, "m.nn", new Map()).value).toEqual([2, -2]);
+  });
+
+  it("a long symbolic sum stops at the size's symbol limit instead of growing quadratically", () => {
+    const names = Array.from({ length: limits.sizeSymbols.value + 1 }, (_, i) => `s${i}`);
+    const { found } = check(`model M {\n  input x: [${names.join(" + ")}, 4]\n  dense(4)\n}`);
+    expect(found.map(([code]) => code)).toEqual(["NN2019"]);
+    expect(check(`model M {\n  input x: [${names.slice(1).join(" + ")}, 4]\n  dense(4)\n}`).found).toEqual([]);
+    expect(check("model M {\n  input x: [2 * seq + seq - 1, 4]\n  dense(4)\n}").found).toEqual([]);
+  });
+});
+
+describe("user-sized arrays are never spread into a call's arguments", () => {
+  /** A stack of `n` dense layers without activations: the lints warn about every one of them. */
+  function denseStack(n: number): IrModel {
+    const at = { file: "m.nn", span: { start: 0, end: 1 } };
+    const layers: IrLayer[] = [];
+    for (let i = 0; i < n; i++) {
+      const name = `dense_${i}`;
+      const input = i === 0 ? "x" : `dense_${i - 1}`;
+      const location = { file: "m.nn", span: { start: i, end: i + 1 } };
+      const tfjs = { factory: "dense", config: { units: 4, activation: "linear", name } };
+      const params = { trainable: 20, nonTrainable: 0 };
+      layers.push({
+        name,
+        kind: "dense",
+        tfjs,
+        inputs: [{ node: input, index: 0 }],
+        outputShapes: [[4]],
+        params,
+        macs: 16,
+        location,
+      });
+    }
+    const inputs = [{ name: "x", shape: [4], dtype: "float32" as const, location: at }];
+    return { name: "M", inputs, layers, outputs: [{ node: `dense_${n - 1}`, index: 0 }], location: at };
+  }
+
+  it("the lints and the summary table take 140,000 layers (spread arguments overflowed near 130,000)", () => {
+    const model = denseStack(140_000);
+    expect(lintProgram({ file: "m.nn", models: [model], trains: [] }).length).toBe(139_999);
+    expect(formatSummary(summarize(model))).toContain("dense_139999 (dense)");
+  });
+
+  it("no source file spreads an array into push, Math.max, Math.min or String.fromCharCode", () => {
+    const spread = /\.(push|unshift)\(\s*\.\.\.|Math\.(max|min)\([^)]*\.\.\.|fromCharCode\(\s*\.\.\./;
+    const found: string[] = [];
+    for (const dir of ["src/compiler", "src/lsp", "src/cli"]) {
+      const root = join(import.meta.dirname, "..", dir);
+      for (const file of readdirSync(root, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts"))) {
+        readFileSync(join(root, file), "utf8")
+          .split("\n")
+          .forEach((line, i) => {
+            if (spread.test(line) && !/^\s*(\*|\/\/)/.test(line)) found.push(`${dir}/${file}:${i + 1}: ${line.trim()}`);
+          });
+      }
+    }
+    expect(found).toEqual([]);
+  });
+});
