@@ -7,16 +7,18 @@ import {
   CodeActionKind,
   createConnection,
   ProposedFeatures,
+  StreamMessageReader,
+  StreamMessageWriter,
   TextDocuments,
   TextDocumentSyncKind,
   type CodeAction,
-  type Connection,
   type Location as LspLocation,
   type TextEdit,
   type WorkspaceEdit,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { keywords } from "../../grammar/tokens.js";
+import { append } from "../compiler/arrays.js";
 import type { Span } from "../compiler/ast.js";
 import { formatRange, formatSource } from "../compiler/format.js";
 import { Analysis, DocumentHost } from "./analysis.js";
@@ -25,12 +27,17 @@ import { blockOccurrences, candidateFiles, type FileEdits } from "./rename.js";
 import { complete, signatureHelp } from "./completion.js";
 import { pathToUri, toLspDiagnostic, toOffset, toRange, uriToPath, type DiagnosticData } from "./convert.js";
 import { hover, indexOf } from "./hover.js";
+import { LifecycleReader } from "./lifecycle.js";
 import { documentSymbols } from "./outline.js";
 
 /** Serves one client over standard input and output until it says exit. */
-export function startServer(
-  connection: Connection = createConnection(ProposedFeatures.all, process.stdin, process.stdout),
-): void {
+export function startServer(): void {
+  const writer = new StreamMessageWriter(process.stdout);
+  const reader = new LifecycleReader(new StreamMessageReader(process.stdin), writer);
+  const connection = createConnection(ProposedFeatures.all, reader, writer);
+  // Given a reader rather than the streams, the library does not end the process when the input ends: this
+  // does, with the code `exit` would have given.
+  reader.onClose(() => process.exit(reader.shutDown ? 0 : 1));
   const documents = new TextDocuments(TextDocument);
   const host = new DocumentHost();
   const reuse = new Reuse();
@@ -207,7 +214,7 @@ export function startServer(
       // The definition, its file's calls, and every file that imports it, open or on disk.
       const involved = [found.analysis.file, definition.file, ...host.openPaths()];
       const candidates = [...involved, ...candidateFiles(roots, involved)];
-      files.push(...blockOccurrences(occurrence.symbol.name, definition.file, candidates, host, reuse));
+      append(files, blockOccurrences(occurrence.symbol.name, definition.file, candidates, host, reuse));
     } else {
       const spans = index.referencesOf(occurrence.symbol).map((o) => o.span);
       files.push({ path: found.analysis.file, text: found.analysis.text, spans });

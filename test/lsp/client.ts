@@ -24,10 +24,13 @@ export class LspClient {
   private readonly waiters: (() => void)[] = [];
   readonly logs: string[] = [];
   stderr = "";
+  /** The server process's exit code, once it has ended. */
+  readonly exited: Promise<number | null>;
 
   constructor(readonly cwd = repo) {
     this.process = spawn(process.execPath, [join(repo, "bin", "nnc.js"), "lsp", "--stdio"], { cwd, stdio: "pipe" });
     this.process.stderr!.on("data", (chunk: Buffer) => (this.stderr += chunk.toString()));
+    this.exited = new Promise((resolve) => this.process.on("exit", (code) => resolve(code)));
     this.connection = createProtocolConnection(
       new StreamMessageReader(this.process.stdout!),
       new StreamMessageWriter(this.process.stdin!),
@@ -97,10 +100,9 @@ export class LspClient {
 
   /** shutdown, exit, and the process's exit code. */
   async close(): Promise<number | null> {
-    const exited = new Promise<number | null>((resolve) => this.process.on("exit", (code) => resolve(code)));
     await this.connection.sendRequest("shutdown");
     await this.connection.sendNotification("exit");
-    const code = await exited;
+    const code = await this.exited;
     this.connection.dispose();
     return code;
   }
