@@ -76,7 +76,7 @@ export function escapeProblem(file: string): string | null {
   return null;
 }
 
-/** `file` as the run-folder-relative path it names (`./logs//a.csv` -> `logs/a.csv`); only for a path without a problem. */
+/** `file` as the run-folder-relative path it names (`./logs//a.csv` -> `logs/a.csv`), for a path without a problem. */
 export function normalRunPath(file: string): string {
   return file
     .replaceAll("\\", "/")

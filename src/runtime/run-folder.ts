@@ -6,10 +6,10 @@
  * marker lists, and never follows a symbolic link when it deletes (a link is removed as a link).
  *
  * Opening a folder also takes its lock (run-lock.ts: `.nnc-run.lock`, created exclusively, holding the PID
- * and host; a lock whose process is gone is stale and taken over), writes the marker (the probe that the folder is
- * writable) and, given the model's size, checks that the disk has room. Every failure is one line naming the
- * folder. Files are written atomically with their temporaries inside the run folder, so no rename crosses a
- * device and the folder itself is never renamed (it may be a mount point).
+ * and host; a lock whose process is gone is stale and taken over) and writes the marker (the probe that the
+ * folder is writable); `checkRoom` then checks that the disk has room for the model. Every failure is one
+ * line naming the folder. Files are written atomically with their temporaries inside the run folder, so no
+ * rename crosses a device and the folder itself is never renamed (it may be a mount point).
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
@@ -76,11 +76,13 @@ export async function openRunFolder(dir: string, options: RunFolderOptions = {})
     const lock = await takeLock(root, shown);
     const fresh = { nnc: packageVersion(), created: new Date().toISOString(), files: [] };
     const folder = new RunFolder(root, shown, created, marker ?? fresh, lock);
-    await folder.saveMarker().catch(async (error: unknown) => {
+    try {
+      await folder.saveMarker();
+      await folder.removeLeftovers();
+    } catch (error) {
       await folder.close();
       throw error;
-    });
-    await folder.removeLeftovers();
+    }
     return folder;
   } catch (error) {
     if (created) await fs.rmdir(root).catch(() => undefined);
@@ -119,12 +121,9 @@ export class RunFolder {
     if (stats === null) return; // a file system that cannot tell; writing will say
     const free = stats.bavail * stats.bsize;
     const needed = runBytes(parameters);
-    if (free < needed)
-      throw new NncUserError(
-        "NN4016",
-        { path: this.shown, free: bytes(free), needed: bytes(needed) },
-        "free some space or choose a folder on another disk with --out",
-      );
+    if (free >= needed) return;
+    const hint = "free some space or choose a folder on another disk with --out";
+    throw new NncUserError("NN4016", { path: this.shown, free: bytes(free), needed: bytes(needed) }, hint);
   }
 
   /** Writes `data` to `relative` (atomically), after recording it in the marker as nnc's. */
@@ -339,7 +338,8 @@ async function readMarker(root: string, shown: string, options: RunFolderOptions
   if (options.overwrite) return null;
   throw unusable(
     `${shown}/${markerFile}`,
-    "not a marker nnc wrote (damaged or edited); pass --overwrite to make the folder a run folder again (nnc deletes nothing it did not write)",
+    "not a marker nnc wrote (damaged or edited); pass --overwrite to make the folder a run folder again " +
+      "(nnc deletes nothing it did not write)",
   );
 }
 
