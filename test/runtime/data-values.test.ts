@@ -117,6 +117,7 @@ describe("numbers in text are decimal", () => {
       ["0o7", /'0o7' is not a decimal number/],
       ["1_000", /'1_000' is not a number$/],
       ['"1,5"', /'1,5' is not a number$/],
+      ['"1\n2"', /forms\.csv:4: column 'a': '1\\u000a2' is not a number$/],
       ["", /forms\.csv:3: column 'a': the value is empty$/],
     ];
     for (const [cell, message] of cases) {

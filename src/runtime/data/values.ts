@@ -70,13 +70,21 @@ export function describeJson(value: unknown): string {
   if (Array.isArray(value)) return `an array of ${value.length} item(s)`;
   if (value === null) return "null";
   if (typeof value === "object") return "an object";
-  if (typeof value === "string") return JSON.stringify(preview(value));
+  if (typeof value === "string") return JSON.stringify(shorten(value));
   return String(value);
 }
 
-/** Long text cut for a one-line message. */
-function preview(text: string): string {
+/** Long text cut for a message. */
+function shorten(text: string): string {
   return text.length > 40 ? `${text.slice(0, 40)}...` : text;
+}
+
+/** Text for a one-line message: cut when long, line ends and other control characters escaped. */
+function preview(text: string): string {
+  return shorten(text).replace(
+    /[\u0000-\u001f\u007f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 /** The first top-level field of `record` whose value nests deeper than `limit` levels, counting the record. */
