@@ -341,7 +341,7 @@ function schemaDiagnostic(
       problem = `must have ${error.keyword === "minItems" ? "at least" : "at most"} ${error.params["limit"]} items${shown}`;
       break;
     default:
-      problem = `${otherProblem(error)}${shown}`;
+      problem = `${otherProblem(error, callable.schema)}${shown}`;
   }
   return diagnostic("NN2005", { file, span }, { name, callee, problem }, { hint });
 }
@@ -351,9 +351,9 @@ function schemaDiagnostic(
  * the schema's own `description` when it has one ("must be a name of letters, ..."), else words for the keyword
  * (ajv's messages read "must NOT have duplicate items", "must match pattern ...").
  */
-function otherProblem(error: ErrorObject): string {
-  const description = error.parentSchema?.["description"] as string | undefined;
-  if (description) return `must be ${description.replace(/^must be /, "")}`;
+function otherProblem(error: ErrorObject, schema: SchemaObject): string {
+  const description = parentSchemaOf(error, schema)?.["description"];
+  if (typeof description === "string") return `must be ${description.replace(/^must be /, "")}`;
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case "pattern":
@@ -383,6 +383,20 @@ function otherProblem(error: ErrorObject): string {
     default:
       return error.message?.startsWith("must ") ? error.message : `is invalid (${error.message ?? error.keyword})`;
   }
+}
+
+/**
+ * The schema holding the keyword that failed, found by the error's `schemaPath` (`#/properties/name/pattern`):
+ * ajv gives `parentSchema` only in its verbose mode, which the precompiled validators are not built with.
+ */
+function parentSchemaOf(error: ErrorObject, schema: SchemaObject): Record<string, unknown> | undefined {
+  let current: unknown = schema;
+  const parts = error.schemaPath.replace(/^#\/?/, "").split("/").slice(0, -1);
+  for (const part of parts) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<string, unknown>)[part.replace(/~1/g, "/").replace(/~0/g, "~")];
+  }
+  return current !== null && typeof current === "object" ? (current as Record<string, unknown>) : undefined;
 }
 
 function article(type: string): string {
