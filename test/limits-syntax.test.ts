@@ -2,6 +2,7 @@
  * Reading and parsing hostile text (issue 10): deep nesting, huge expressions, noise, oversized files, line
  * ends and bidirectional control characters. Each case is scaled down to prove the limit; none measures time.
  */
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -254,6 +255,23 @@ describe("the nnc command (the built bundle)", () => {
           expect(output).not.toMatch(/RangeError|    at /);
         }
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("nnc fmt reads only a regular file within the size limit: a FIFO or a large file is one line, no hang", () => {
+    const dir = mkdtempSync(join(tmpdir(), "nnc-limits-fmt-"));
+    try {
+      const big = join(dir, "big.nn");
+      writeFileSync(big, `// ${"a".repeat(limits.sourceBytes.value)}\n`);
+      const fifo = join(dir, "pipe.nn");
+      expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+      const result = nnc(["fmt", big, fifo], { cwd: dir, timeout: 20_000 });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain("big.nn:1:1: error NN1007: the file is 1.0 MiB");
+      expect(result.stderr).toContain("error: cannot read");
+      expect(result.stderr).toContain("pipe.nn: it is a FIFO (named pipe), not a regular file");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

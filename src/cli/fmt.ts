@@ -1,12 +1,12 @@
 /**
  * `nnc fmt FILE... [--check]`: rewrites specs in the canonical layout, or lists those that are not in it.
  */
-import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { append } from "../compiler/arrays.js";
-import type { Diagnostic } from "../compiler/diagnostics.js";
+import { diagnostic, type Diagnostic } from "../compiler/diagnostics.js";
 import { formatSource } from "../compiler/format.js";
+import { mebibytes, readSourceFile } from "../compiler/imports.js";
 import { displayPath } from "../compiler/render.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
 import { fail, printDiagnostics } from "./common.js";
@@ -36,13 +36,18 @@ export function registerFmt(program: Command): void {
       const sources = new Map<string, string>();
       for (const name of files) {
         const file = path.resolve(name);
-        let text: string;
-        try {
-          text = await fs.readFile(file, "utf8");
-        } catch (error) {
-          fail(`cannot read ${name}: ${reason(error)}`);
+        // Only a regular file within the size limit is read: `nnc fmt /dev/zero` or a FIFO must not hang.
+        const read = readSourceFile(file);
+        if ("size" in read) {
+          const size = { size: mebibytes(read.size), limit: mebibytes(read.limit) };
+          diagnostics.push(diagnostic("NN1007", { file, span: { start: 0, end: 0 } }, size));
           continue;
         }
+        if ("reason" in read) {
+          fail(`cannot read ${name}: ${read.reason}`);
+          continue;
+        }
+        const text = read.text;
         const formatted = formatSource(text, file);
         if (formatted.value === null) {
           append(diagnostics, formatted.diagnostics);
