@@ -58,6 +58,11 @@ export async function loadRun(dir: string): Promise<SavedRun> {
   readRunJson(run, "checkpoint.json", "checkpoint", { optional: true });
   const labels = readRunJson<Labels>(run, "labels.json", "labels", { optional: true });
   const preprocessing = readRunJson<Preprocessing>(run, "preprocessing.json", "preprocessing", { optional: true });
+  // As training required of them (data/tensors.ts): one sigmoid unit for two classes, else a unit per class.
+  const units = model.outputs.length === 1 ? model.outputs[0]!.shape.at(-1) : null;
+  if (labels && typeof units === "number" && (units === 1 ? labels.classes.length > 2 : units < labels.classes.length)) {
+    throw unusable(run, "labels.json", `classes lists ${labels.classes.length} classes, more than the model's ${units} outputs hold`);
+  }
   const normalization = preprocessing?.normalization;
   if (normalization) {
     const columns = preprocessing.features.length;

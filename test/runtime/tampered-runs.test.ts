@@ -439,6 +439,11 @@ const modelTamperings: Tampering[] = [
     message: /^labels\.json: classes must NOT have fewer than 1 items$/,
   },
   {
+    what: "labels.json with more classes than outputs",
+    tamper: (r) => r.edit("labels.json", (l) => void l.classes.push("up")),
+    message: /^labels\.json: classes lists 3 classes, more than the model's 2 outputs hold$/,
+  },
+  {
     what: "labels.json cut short",
     tamper: (r) => cut(join(r.dir, "labels.json"), 3),
     message: /^labels\.json: not valid JSON/,
