@@ -57,7 +57,7 @@ describe("nnc train", () => {
     expect(text).toContain("Tiny: accuracy");
     const missing = nnc(["plot", "runs/None"], { cwd: scratch });
     expect(missing.status).toBe(1);
-    expect(missing.stderr).toBe("error: runs/None/history.json: no such file (is this a run directory written by nnc train?)\n");
+    expect(missing.stderr).toBe("error[NN4010]: runs/None: no such folder (is this a run that nnc train saved?)\n");
   });
 
   it("reports malformed data in one line and exits 1", () => {
