@@ -140,6 +140,15 @@ describe("limits", () => {
   });
 });
 
+describe("comments", () => {
+  it("may hold any character, NUL included (found by test/fuzz.test.ts)", () => {
+    const text = "// \u0000 head\nmodel M {\n  input x: [4]    // a\u0000b\n  dense(3) // \u0000\n}\n";
+    expect(formatted(text)).toBe(
+      "// \u0000 head\nmodel M {\n  input x: [4]    // a\u0000b\n  dense(3)        // \u0000\n}\n",
+    );
+  });
+});
+
 describe("line ends", () => {
   const lines = ["model M {", "    input x: [4]", "  dense(3)", "}", ""];
 

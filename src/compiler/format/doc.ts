@@ -94,8 +94,11 @@ function isArray(doc: Doc): doc is readonly Doc[] {
 type Mode = "flat" | "break";
 type Command = readonly [indentation: number, mode: Mode, doc: Doc];
 
-/** Marks the start of a trailing comment in a rendered line until the comments are aligned. */
-const SUFFIX = "\u0000";
+/** The trailing comments of one output line: the gap before the first, and their texts. */
+interface LineComments {
+  readonly gap: number;
+  readonly texts: string[];
+}
 
 export interface Rendered {
   readonly text: string;
@@ -110,10 +113,15 @@ export function render(doc: Doc, width: number): Rendered {
   let column = 0;
   let lineNumber = 0;
   let suffixes: LineSuffix[] = [];
+  // Kept beside the text, not in it: a comment may hold any character, so no marker in the text is safe.
+  const trailing = new Map<number, LineComments>();
   let indentChunk = -1;
   const stack: Command[] = [[0, "break", doc]];
   const flushSuffixes = () => {
-    for (const s of suffixes) out.push(`${SUFFIX}${s.gap}${SUFFIX}${s.text}`);
+    if (suffixes.length === 0) return;
+    const entry = trailing.get(lineNumber) ?? { gap: suffixes[0]!.gap, texts: [] };
+    for (const s of suffixes) entry.texts.push(s.text);
+    trailing.set(lineNumber, entry);
     suffixes = [];
   };
   while (stack.length > 0) {
@@ -168,7 +176,7 @@ export function render(doc: Doc, width: number): Rendered {
     }
   }
   flushSuffixes();
-  return { text: alignTrailingComments(out.join("")), lines };
+  return { text: alignTrailingComments(out.join(""), trailing), lines };
 }
 
 /** True when `next` and what follows it up to the next line break fit in `width` columns. */
@@ -219,16 +227,13 @@ function fits(next: Command, rest: readonly Command[], width: number): boolean {
  * column: the furthest any of them asks for (its code's end plus its gap). Formatting the result again asks
  * for the same column, so this is idempotent.
  */
-function alignTrailingComments(text: string): string {
+function alignTrailingComments(text: string, trailing: ReadonlyMap<number, LineComments>): string {
   const lines = text.split("\n");
-  const parsed = lines.map((l) => {
-    const at = l.indexOf(SUFFIX);
-    if (at < 0) return null;
-    const code = l.slice(0, at).replace(/\s+$/, "");
-    const comments = l.slice(at).split(SUFFIX).slice(1);
-    const gap = Number(comments[0]);
-    const texts = comments.filter((_, i) => i % 2 === 1);
-    return { code, want: code.length + gap, comment: texts.join(" ") };
+  const parsed = lines.map((l, n) => {
+    const comments = trailing.get(n);
+    if (!comments) return null;
+    const code = l.replace(/\s+$/, "");
+    return { code, want: code.length + comments.gap, comment: comments.texts.join(" ") };
   });
   for (let i = 0; i < lines.length; ) {
     if (!parsed[i]) {

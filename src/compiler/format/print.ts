@@ -119,6 +119,7 @@ export class Printer {
    */
   private keepsLines(item: Item): boolean {
     const s = this.source;
+    if (!s.hasAllowCommentIn(0, s.text.length)) return false;
     const start = s.lineStart(Math.max(0, s.lineStart(item.span.start) - 1));
     if ("kind" in item && ["model", "block", "repeat", "train"].includes(item.kind)) {
       const open = s.openBrace(item.span.start);

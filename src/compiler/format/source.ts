@@ -30,7 +30,9 @@ export class SourceText {
 
   /** True when an `// nnc-allow` comment starts in [start, end). */
   hasAllowCommentIn(start: number, end: number): boolean {
-    return this.allowComments.some((c) => start <= c.span.start && c.span.start < end);
+    if (this.allowComments.length === 0) return false;
+    const i = firstFrom(this.allowComments, start);
+    return i < this.allowComments.length && this.allowComments[i]!.span.start < end;
   }
 
   /** Comments that lie wholly in [start, end). */
@@ -50,19 +52,20 @@ export class SourceText {
   }
 
   private firstCommentFrom(offset: number): number {
-    let low = 0;
-    let high = this.comments.length;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (this.comments[mid]!.span.start < offset) low = mid + 1;
-      else high = mid;
-    }
-    return low;
+    return firstFrom(this.comments, offset);
   }
 
   /** The offset of the first `{` at or after `offset`. */
   openBrace(offset: number): number {
-    return this.braces.find((b) => b >= offset) ?? this.text.length;
+    // A binary search: a file of many `repeat` bodies asks once for each.
+    let low = 0;
+    let high = this.braces.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (this.braces[mid]! < offset) low = mid + 1;
+      else high = mid;
+    }
+    return this.braces[low] ?? this.text.length;
   }
 
   slice(span: Span): string {
@@ -111,4 +114,16 @@ export class SourceText {
     const i = this.firstCommentFrom(offset) - 1;
     return i >= 0 && this.comments[i]!.span.end > offset;
   }
+}
+
+/** The index of the first comment (of comments sorted by offset) that starts at or after `offset`. */
+function firstFrom(comments: readonly Comment[], offset: number): number {
+  let low = 0;
+  let high = comments.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (comments[mid]!.span.start < offset) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
