@@ -51,6 +51,11 @@ export const limits = {
   },
   /** A JSON file of a saved run (model.json, history.json, a checkpoint's state.json...). */
   savedJsonBytes: { value: 256 * 1024 * 1024, counts: "bytes in one JSON file of a saved run or checkpoint" },
+  /**
+   * Files and folders the language server looks at when it searches the workspace folders for the importers of
+   * a block being renamed: a workspace is a project, not a disk.
+   */
+  workspaceEntries: { value: 20_000, counts: "files and folders the language server looks at to rename a block across files" },
 } as const satisfies Record<string, Limit>;
 
 export type LimitName = keyof typeof limits;

@@ -4,10 +4,12 @@
  * takes part when, read the way the checker reads it, the name it uses means that very block (an import of
  * an import counts: a file's imports are in its namespace).
  */
-import { readdirSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { lstatSync, readdirSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, isAbsolute, join, parse, relative, resolve, sep } from "node:path";
 import type { Span } from "../compiler/ast.js";
 import { Workspace, type SourceHost } from "../compiler/imports.js";
+import { limits } from "../compiler/limits.js";
 import type { Reuse } from "./incremental.js";
 import { buildIndex } from "./symbols.js";
 
@@ -18,34 +20,72 @@ export interface FileEdits {
   readonly spans: readonly Span[];
 }
 
-/** Files read at most when looking for importers: a workspace is a project, not a home directory. */
-const MAX_FILES = 5000;
+/** Dependency and build folders; hidden ones (`.git` among them) are skipped too. */
 const skipped = new Set(["node_modules", "dist", "build", "out", "coverage"]);
 
+/** The `.nn` files a walk found, and whether it stopped at its cap before it had seen everything. */
+export interface Walk {
+  readonly files: string[];
+  readonly capped: boolean;
+}
+
 /**
- * The `.nn` files under the folders, depth first, without hidden and build folders; only those directly in
- * them when not `recursive`.
+ * The `.nn` files under the folders, depth first; only those directly in them when not `recursive`. A walk
+ * never follows a symbolic link (to a folder or a file), skips hidden and build folders, takes only regular
+ * files no larger than a spec may be, and stops after looking at `cap` files and folders in all.
  */
-export function nnFilesUnder(roots: readonly string[], recursive = true): string[] {
-  const found: string[] = [];
-  const walk = (dir: string): void => {
+export function nnFilesUnder(
+  roots: readonly string[],
+  recursive = true,
+  cap: number = limits.workspaceEntries.value,
+): Walk {
+  const files: string[] = [];
+  let seen = 0;
+  // Folders still to read, last first: no recursion, however deep the tree.
+  const pending = [...roots].reverse();
+  while (pending.length > 0 && seen < cap) {
+    const dir = pending.pop()!;
     let entries;
     try {
       entries = readdirSync(dir, { withFileTypes: true });
     } catch {
-      return;
+      continue;
     }
+    const subfolders: string[] = [];
     for (const entry of entries) {
-      if (found.length >= MAX_FILES) return;
+      if (++seen > cap) break;
       if (entry.name.startsWith(".")) continue;
       const path = join(dir, entry.name);
+      // A Dirent's type is the entry's own (lstat's): a link is neither a folder nor a file here.
       if (entry.isDirectory()) {
-        if (recursive && !skipped.has(entry.name)) walk(path);
-      } else if (entry.isFile() && entry.name.endsWith(".nn")) found.push(path);
+        if (recursive && !skipped.has(entry.name)) subfolders.push(path);
+      } else if (entry.isFile() && entry.name.endsWith(".nn") && sizeOf(path) <= limits.sourceBytes.value) {
+        files.push(path);
+      }
     }
-  };
-  for (const root of roots) walk(root);
-  return found;
+    pending.push(...subfolders.reverse());
+  }
+  return { files, capped: seen > cap || (seen === cap && pending.length > 0) };
+}
+
+function sizeOf(path: string): number {
+  try {
+    const stat = lstatSync(path);
+    return stat.isFile() ? stat.size : Infinity;
+  } catch {
+    return Infinity;
+  }
+}
+
+/**
+ * Whether a workspace folder may be walked: never the file system's root, the home folder or a folder that
+ * holds it (a client that opens `/` or `~` as its workspace does not mean every file on the disk).
+ */
+export function walkable(root: string): boolean {
+  const dir = resolve(root);
+  if (dir === parse(dir).root) return false;
+  const toHome = relative(dir, homedir());
+  return toHome.split(sep)[0] === ".." || isAbsolute(toHome);
 }
 
 /**
@@ -75,10 +115,17 @@ export function blockOccurrences(
 }
 
 /**
- * Where importers are looked for: the workspace folders, or, when the client names none, the folders of the
- * files involved (without their subfolders).
+ * Where importers are looked for: the workspace folders that may be walked, or, when the client names none
+ * (or only `/` or a home folder), the folders of the files involved, without their subfolders. `refused` are
+ * the workspace folders not walked.
  */
-export function candidateFiles(roots: readonly string[], involved: readonly string[]): string[] {
-  if (roots.length > 0) return nnFilesUnder(roots);
-  return nnFilesUnder([...new Set(involved.map((p) => dirname(p)))], false);
+export function candidateFiles(
+  roots: readonly string[],
+  involved: readonly string[],
+  cap: number = limits.workspaceEntries.value,
+): Walk & { readonly refused: readonly string[] } {
+  const allowed = roots.filter(walkable);
+  const refused = roots.filter((root) => !walkable(root));
+  if (allowed.length > 0) return { ...nnFilesUnder(allowed, true, cap), refused };
+  return { ...nnFilesUnder([...new Set(involved.map((p) => dirname(p)))], false, cap), refused };
 }

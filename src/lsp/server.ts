@@ -21,6 +21,7 @@ import { keywords } from "../../grammar/tokens.js";
 import { append } from "../compiler/arrays.js";
 import type { Span } from "../compiler/ast.js";
 import { formatRange, formatSource } from "../compiler/format.js";
+import { limits } from "../compiler/limits.js";
 import { Analysis, DocumentHost } from "./analysis.js";
 import { Reuse } from "./incremental.js";
 import { blockOccurrences, candidateFiles, type FileEdits } from "./rename.js";
@@ -213,7 +214,18 @@ export function startServer(): void {
     if (occurrence.symbol.kind === "block" && definition) {
       // The definition, its file's calls, and every file that imports it, open or on disk.
       const involved = [found.analysis.file, definition.file, ...host.openPaths()];
-      const candidates = [...involved, ...candidateFiles(roots, involved)];
+      const walk = candidateFiles(roots, involved);
+      for (const root of walk.refused) {
+        connection.console.warn(
+          `nnc: rename did not search ${root} for importers: a workspace folder that is / or holds the home folder is not walked`,
+        );
+      }
+      if (walk.capped) {
+        connection.console.warn(
+          `nnc: rename searched only the first ${limits.workspaceEntries.value} files and folders of the workspace for importers`,
+        );
+      }
+      const candidates = [...involved, ...walk.files];
       append(files, blockOccurrences(occurrence.symbol.name, definition.file, candidates, host, reuse));
     } else {
       const spans = index.referencesOf(occurrence.symbol).map((o) => o.span);
