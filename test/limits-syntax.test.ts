@@ -135,6 +135,19 @@ describe("syntax errors (limits.syntaxErrors)", () => {
   });
 });
 
+describe("printed diagnostics", () => {
+  it("show a window of a long line around the error, with the underline under it", () => {
+    const text = model(`reshape([${"1, ".repeat(50_000)}1 2])`);
+    const diagnostics = parse(text, file).diagnostics;
+    expect(codes(diagnostics)).toEqual(["NN1001"]);
+    const shown = renderDiagnostics(diagnostics, new Map([[file, text]]), { color: false, cwd: "/virtual" });
+    const [, source, underline] = shown.split("\n");
+    expect(shown.length).toBeLessThan(500);
+    expect(source).toMatch(/^ {3}3 \| …[ ,1]*1 2\]\)$/);
+    expect(source![underline!.indexOf("^")]).toBe("2");
+  });
+});
+
 describe("file size (limits.sourceBytes)", () => {
   const limit = limits.sourceBytes.value;
 

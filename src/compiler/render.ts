@@ -89,13 +89,15 @@ export function renderDiagnostics(
     if (!texts.has(d.file)) return head;
     // A bidirectional control character would reorder the shown line in the terminal: show it as U+FFFD,
     // one column wide like the character it replaces, so the underline stays under the same text.
-    const lineText = map.lineText(start.line).replace(bidiControls, "\uFFFD");
+    const fullLine = map.lineText(start.line);
+    const fullWidth = Math.max(1, (end.line === start.line ? end.column : fullLine.length + 1) - start.column);
+    const shown = excerpt(fullLine, start.column - 1, fullWidth);
+    const lineText = shown.text.replace(bidiControls, "\uFFFD");
     const gutter = String(start.line).padStart(4);
-    const width = Math.max(1, (end.line === start.line ? end.column : lineText.length + 1) - start.column);
     const lines = [
       head,
       `${paint("blue", `${gutter} |`)} ${lineText}`,
-      `${paint("blue", `${" ".repeat(gutter.length)} |`)} ${" ".repeat(start.column - 1)}${paint(severityStyle[d.severity], "^".repeat(width))}`,
+      `${paint("blue", `${" ".repeat(gutter.length)} |`)} ${" ".repeat(shown.column)}${paint(severityStyle[d.severity], "^".repeat(shown.width))}`,
     ];
     const margin = " ".repeat(gutter.length + 1);
     if (d.hint) lines.push(`${margin}${paint("cyan", "= hint:")} ${d.hint}`);
@@ -106,6 +108,24 @@ export function renderDiagnostics(
     return lines.join("\n");
   });
   return blocks.map((b) => `${b}\n`).join("\n");
+}
+
+/** Columns of a source line shown around a diagnostic; a longer line is cut to a window around it. */
+const shownColumns = 160;
+
+/**
+ * The part of `line` shown for a diagnostic at `column` (0-based) over `width` columns: the whole line when it
+ * is short, else a window around the column with `…` where it was cut, so that a one-line file of a megabyte
+ * does not print a megabyte per diagnostic. `column` and `width` come back adjusted to the window.
+ */
+function excerpt(line: string, column: number, width: number): { text: string; column: number; width: number } {
+  if (line.length <= shownColumns) return { text: line, column, width };
+  const from = Math.max(0, Math.min(column - shownColumns / 4, line.length - shownColumns));
+  const to = Math.min(line.length, from + shownColumns);
+  const before = from > 0 ? "…" : "";
+  const text = before + line.slice(from, to) + (to < line.length ? "…" : "");
+  const at = column - from + before.length;
+  return { text, column: at, width: Math.max(1, Math.min(width, to - column)) };
 }
 
 /** "2 errors, 1 warning" */
