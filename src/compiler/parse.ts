@@ -68,7 +68,8 @@ function sizeDiagnostic(text: string, file: string): Diagnostic | undefined {
  */
 function capped(syntax: readonly Diagnostic[], file: string, max: number, stoppedAt: number): Diagnostic[] {
   const sorted = [...syntax].sort((a, b) => a.span.start - b.span.start);
-  const kept = sorted.filter((d) => d.span.start < stoppedAt).slice(0, max);
+  // The error that spent the budget is at the token where parsing stopped: it is kept.
+  const kept = sorted.filter((d) => d.span.start <= stoppedAt).slice(0, max);
   if (kept.length === sorted.length && stoppedAt === Infinity) return kept;
   const at = Math.min(stoppedAt, sorted[kept.length]?.span.start ?? Infinity);
   return [...kept, diagnostic("NN1006", { file, span: { start: at, end: at } }, { limit: max })];
