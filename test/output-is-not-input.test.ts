@@ -69,11 +69,12 @@ describe("a command refuses to write over its input", () => {
     unchanged.forEach((file, i) => expect(readFileSync(at(file)), file).toEqual(before[i]));
   };
 
-  it("compile -o the spec, a link to it, or a file it imports", () => {
+  it("compile -o the spec, a link to it, a file it imports or its data", () => {
     refused(["compile", "tiny.nn", "-o", "tiny.nn"], "-o", ["tiny.nn"]);
     refused(["compile", "tiny.nn", "-o", "link.nn"], "-o", ["tiny.nn"]);
     refused(["compile", "tiny.nn", "-o", "hard.nn"], "-o", ["tiny.nn"]);
     refused(["compile", "tiny.nn", "-o", "same-folder/blocks.nn"], "-o", ["blocks.nn"]);
+    refused(["compile", "tiny.nn", "-o", "points.csv"], "-o", ["points.csv"]);
     expect(nnc(["compile", "tiny.nn", "-o", "tiny.ts"], { cwd: scratch }).status).toBe(0);
   });
 

@@ -5,6 +5,7 @@
 import { InvalidArgumentError, Option } from "commander";
 import { checkFile, type CheckLimits, type CheckResult } from "../compiler/index.js";
 import { limits } from "../compiler/limits.js";
+import { dataSources } from "../compiler/train-options.js";
 import { hasErrors, type Diagnostic } from "../compiler/diagnostics.js";
 import { countSummary, renderDiagnostics, toJsonDiagnostics } from "../compiler/render.js";
 
@@ -89,9 +90,14 @@ export function loadProgram(file: string, format: Format = "text", flags: LimitF
 
 const programFiles = new WeakMap<object, readonly string[]>();
 
-/** The files a program of `loadProgram` was read from (the spec and its imports): inputs no output may replace. */
-export function programFilesOf(program: NonNullable<CheckResult["program"]>): readonly string[] {
-  return programFiles.get(program) ?? [program.file];
+/**
+ * What no output of a command may replace (src/io/output-path.ts): the files a program of `loadProgram` was
+ * read from (the spec and its imports) and the data files its train blocks name.
+ */
+export function programInputs(program: NonNullable<CheckResult["program"]>): readonly string[] {
+  const sources = program.trains.flatMap((train) => [train.data, ...(train.validation ? [train.validation] : [])]);
+  const data = sources.flatMap((source) => (dataSources[source.name]?.paths ?? []).map((key) => String(source.args[key])));
+  return [...(programFiles.get(program) ?? [program.file]), ...data];
 }
 
 /** A one-line error for a user's mistake, without a stack trace. */

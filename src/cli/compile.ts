@@ -6,7 +6,7 @@ import type { Command } from "commander";
 import { emitTypeScript } from "../compiler/emit-ts.js";
 import { overwrittenInput } from "../io/output-path.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
-import { fail, formatOption, loadProgram, maxLayersOption, maxParamsOption, programFilesOf, type Format, type LimitFlags } from "./common.js";
+import { fail, formatOption, loadProgram, maxLayersOption, maxParamsOption, programInputs, type Format, type LimitFlags } from "./common.js";
 
 interface CompileOptions extends LimitFlags {
   readonly out?: string;
@@ -45,7 +45,7 @@ export function registerCompile(program: Command): void {
       if (!program) return;
       const outFile =
         options.out === undefined ? undefined : path.resolve(options.out);
-      const overwrites = options.out === undefined ? undefined : overwrittenInput(options.out, programFilesOf(program), "-o");
+      const overwrites = options.out === undefined ? undefined : overwrittenInput(options.out, programInputs(program), "-o");
       if (overwrites) return fail(overwrites);
       const code = await emitTypeScript(
         program,

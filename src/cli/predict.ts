@@ -8,7 +8,7 @@ import { displayPath } from "../compiler/render.js";
 import { backendOption, startBackend, type BackendName } from "./backend-option.js";
 import { overwrittenInput } from "../io/output-path.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
-import { fail, loadProgram, programFilesOf } from "./common.js";
+import { fail, loadProgram, programInputs } from "./common.js";
 
 interface PredictCliOptions {
   readonly model: string;
@@ -49,7 +49,7 @@ async function runPredict(file: string, options: PredictCliOptions): Promise<voi
   try {
     const run = await runtime.loadRun(options.model);
     runtime.specModelFor(run, program.models, displayPath(path.resolve(file)));
-    const inputs = [...programFilesOf(program), options.input, ...run.files];
+    const inputs = [...programInputs(program), options.input, ...run.files];
     const overwrites = options.out === undefined ? undefined : overwrittenInput(options.out, inputs, "-o");
     if (overwrites) return fail(overwrites);
     const predictions = runtime.predictRun(run, options.input);

@@ -8,10 +8,9 @@ import { mkdirSync } from "node:fs";
 import * as path from "node:path";
 import type { IrCall } from "../compiler/ir.js";
 import { displayPath } from "../compiler/render.js";
-import { dataSources } from "../compiler/train-options.js";
 import { overwrittenInput } from "../io/output-path.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
-import { fail, loadProgram, programFilesOf } from "./common.js";
+import { fail, loadProgram, programInputs } from "./common.js";
 
 interface ScheduleCliOptions {
   readonly model?: string;
@@ -40,9 +39,7 @@ async function runSchedule(file: string, options: ScheduleCliOptions): Promise<v
     return fail(`${file} trains ${trains.map((t) => t.model).join(", ")}; choose one with --model`);
   }
   const train = trains[0]!;
-  const data = [train.data, ...(train.validation ? [train.validation] : [])];
-  const dataFiles = data.flatMap((source) => (dataSources[source.name]?.paths ?? []).map((key) => String(source.args[key])));
-  const overwrites = options.plot && overwrittenInput(options.plot, [...programFilesOf(program), ...dataFiles], "--plot");
+  const overwrites = options.plot && overwrittenInput(options.plot, programInputs(program), "--plot");
   if (overwrites) return fail(overwrites);
   const { scheduledRate, isStepSchedule } = await import("../runtime/schedules.js");
   const { NncUserError } = await import("../runtime/errors.js");
