@@ -16,6 +16,7 @@ import type { IrLayer, IrModel } from "../src/compiler/ir.js";
 import { limits } from "../src/compiler/limits.js";
 import { lintProgram } from "../src/compiler/lints.js";
 import { formatSummary, summarize } from "../src/compiler/summary.js";
+import { nnc } from "./helpers/cli.js";
 import { marked } from "./helpers/marked.js";
 
 const folder = mkdtempSync(join(tmpdir(), "nnc-limits-"));
@@ -220,5 +221,25 @@ describe("user-sized arrays are never spread into a call's arguments", () => {
       }
     }
     expect(found).toEqual([]);
+  });
+});
+
+describe("--max-layers and --max-params", () => {
+  it("raise the limits for check and summary; a bad value is commander's usage error", () => {
+    const spec = join(folder, "flags.nn");
+    writeFileSync(spec, "model M {\n  input x: [1000]\n  repeat 20 { dense(1000, activation: relu) }\n}\n");
+    const tight = nnc(["check", "--max-layers", "10", spec]);
+    expect(tight.status).toBe(1);
+    expect(tight.stdout).toContain(
+      "error NN3011: this repeat expands the model to 20 layers, more than the limit of 10",
+    );
+    expect(nnc(["check", "--max-params", "1_000_000", spec]).stdout).toContain("error NN3013");
+    expect(nnc(["check", spec]).status).toBe(0);
+    const summary = nnc(["summary", "--max-layers", "20", "--max-params", "20020000", "--format", "json", spec]);
+    expect(summary.status).toBe(0);
+    expect(JSON.parse(summary.stdout).models[0].totalParams).toBe(20_020_000);
+    const bad = nnc(["summary", "--max-params", "0", spec]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/^error: option '--max-params <n>' argument '0' is invalid\. expected a whole number/);
   });
 });

@@ -7,6 +7,7 @@
 import { lstatSync, readdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, parse, relative, resolve, sep } from "node:path";
+import { append } from "../compiler/arrays.js";
 import type { Span } from "../compiler/ast.js";
 import { Workspace, type SourceHost } from "../compiler/imports.js";
 import { limits } from "../compiler/limits.js";
@@ -63,7 +64,7 @@ export function nnFilesUnder(
         files.push(path);
       }
     }
-    pending.push(...subfolders.reverse());
+    append(pending, subfolders.reverse());
   }
   return { files, capped: seen > cap || (seen === cap && pending.length > 0) };
 }
