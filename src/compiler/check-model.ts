@@ -13,14 +13,13 @@ import { evaluateDimension } from "./dimension.js";
 import { blockCallable } from "./blocks.js";
 import { diagnostic, uniqueDiagnostics, type Diagnostic, type DiagnosticExtras, type Fix, type Location } from "./diagnostics.js";
 import { evaluate, type Scope } from "./evaluate.js";
-import { exactSum, inexactPart, inexactShape } from "./exact.js";
+import { inexactPart, inexactShape } from "./exact.js";
 import { expansionError } from "./expansion.js";
 import type { BlockDef, Namespace } from "./imports.js";
 import type { DType, IrInput, IrLayer, IrModel, JsonValue, Shape, TensorRef } from "./ir.js";
 import { layerNames, lookupLayer, macsOf, tfjsLayerOf, type LayerKind } from "./layers/index.js";
 import type { InputFix, ShapeContext } from "./layers/types.js";
-import { limits } from "./limits.js";
-import { groupThousands } from "./summary.js";
+import { defaultCheckLimits, ParameterBudget, type CheckLimits } from "./model-limits.js";
 import { didYouMean, suggestion } from "./suggest.js";
 
 /** A tensor in scope. `ref` and `shape` are null when an earlier error made it unknown. */
@@ -48,19 +47,6 @@ interface Env {
 
 const dtypes: readonly DType[] = ["float32", "int32"];
 
-/** The limits a model is checked against (docs/security.md); the command line may raise them. */
-export interface CheckLimits {
-  /** Layers after every repeat and block call is expanded (NN3011). */
-  readonly expandedLayers: number;
-  /** Parameters of one model (NN3013). */
-  readonly parameters: number;
-}
-
-export const defaultCheckLimits: CheckLimits = {
-  expandedLayers: limits.expandedLayers.value,
-  parameters: limits.parameters.value,
-};
-
 /** Builds one model's graph; each model gets a fresh builder. */
 export class ModelChecker {
   private readonly inputs: IrInput[] = [];
@@ -73,9 +59,7 @@ export class ModelChecker {
   private readonly assertions: PendingAssertion[] = [];
   /** Layer calls expanded so far: the count checked before expanding bounds it, and this makes sure. */
   private expandedCalls = 0;
-  /** Parameters so far, and the layer whose parameters took the total past the limit. */
-  private parameters = 0;
-  private parametersCrossedAt: Location | undefined;
+  private readonly parameters: ParameterBudget;
 
   constructor(
     private readonly decl: ast.ModelDecl,
@@ -84,7 +68,9 @@ export class ModelChecker {
     /** Blocks whose bodies ran, shared by the models of a file, so uncalled ones are checked on their own. */
     private readonly instantiated: Set<ast.BlockDecl> = new Set(),
     private readonly limits: CheckLimits = defaultCheckLimits,
-  ) {}
+  ) {
+    this.parameters = new ParameterBudget(limits.parameters);
+  }
 
   check(): { model: IrModel; diagnostics: Diagnostic[] } {
     // A model too large to expand is not expanded at all: that one error is all it gets.
@@ -121,21 +107,12 @@ export class ModelChecker {
       outputs: results.flatMap((t) => (t.ref ? [t.ref] : [])),
       location: { file: this.file, span: this.decl.name.span },
     };
-    this.checkParameters(model);
+    const tooManyParameters = this.parameters.check(model);
+    if (tooManyParameters) this.diagnostics.push(tooManyParameters);
     const complete = !this.diagnostics.some((d) => d.severity === "error");
     for (const d of checkAssertions(this.assertions, model, this.file, complete)) this.diagnostics.push(d);
     // The same problem in a block called several times is reported once, with its first call site.
     return { model, diagnostics: uniqueDiagnostics(this.diagnostics) };
-  }
-
-  /** NN3013 at the model, pointing at the layer that took its parameters past the limit. */
-  private checkParameters(model: IrModel): void {
-    if (!this.parametersCrossedAt) return;
-    const total = exactSum(model.layers.flatMap((l) => [l.params.trainable, l.params.nonTrainable]))!;
-    const related = [{ ...this.parametersCrossedAt, message: "the total passes the limit at this layer" }];
-    const args = { name: model.name, params: groupThousands(total), limit: groupThousands(this.limits.parameters) };
-    const hint = "make the model smaller, or raise the limit with --max-params N";
-    this.diagnostics.push(diagnostic("NN3013", model.location, args, { related, hint }));
   }
 
   private statement(stmt: ast.Statement, env: Env): void {
@@ -350,8 +327,7 @@ export class ModelChecker {
       this.report(env, "NN3012", call.callee.span, { what: `${inexact} of '${call.callee.text}'` });
       return unknownTensor;
     }
-    this.parameters += params.trainable + params.nonTrainable;
-    if (this.parameters > this.limits.parameters) this.parametersCrossedAt ??= { file: env.file, span: call.span };
+    this.parameters.add(params, { file: env.file, span: call.span });
     const name = this.layerName(kind, args["name"], call, env);
     this.layers.push({
       name,

@@ -3,9 +3,10 @@
  * every shape and parameter count known; train blocks become training settings.
  */
 import type * as ast from "./ast.js";
-import { defaultCheckLimits, ModelChecker, type CheckLimits } from "./check-model.js";
+import { ModelChecker } from "./check-model.js";
 import { diagnostic, type Diagnostic, type Result } from "./diagnostics.js";
 import type { Namespace } from "./imports.js";
+import { defaultCheckLimits, type CheckLimits } from "./model-limits.js";
 import type { IrModel, IrProgram, IrTrain } from "./ir.js";
 import { append } from "./arrays.js";
 import { checkTrain } from "./train.js";
@@ -26,8 +27,8 @@ export type ModelCheck = (
 export const checkModel: ModelCheck = (decl, file, namespace, instantiated, limits = defaultCheckLimits) =>
   new ModelChecker(decl, file, namespace, instantiated, limits).check();
 
-export type { CheckLimits } from "./check-model.js";
-export { defaultCheckLimits } from "./check-model.js";
+export type { CheckLimits } from "./model-limits.js";
+export { defaultCheckLimits } from "./model-limits.js";
 
 export function checkProgram(
   source: ast.SourceFile,
