@@ -82,6 +82,12 @@ describe("the expanded size is counted before expanding (NN3011)", () => {
     expect(check(spec(100), { expandedLayers: 100 }).found).toEqual([["NN3011", "100"]]);
     expect(check(spec(100), { expandedLayers: 101 }).found).toEqual([]);
     expect(limits.expandedLayers.value).toBe(100_000);
+    // Block calls are not layers: 60 calls of a one-layer block fill a limit of 60 exactly, every layer checked.
+    const blocks =
+      "block b()(x) {\n  return x -> dense(4, activation: relu)\n}\nmodel M {\n  input x: [4]\n  repeat 60 { b() }\n}";
+    const { result } = check(blocks, { expandedLayers: 60 });
+    expect(result.diagnostics).toEqual([]);
+    expect(result.program!.models[0]!.layers).toHaveLength(60);
   });
 
   it("a recursive block is NN2012, not an endless count", () => {

@@ -234,8 +234,6 @@ export class ModelChecker {
    * arguments that name tensors (`add(a, b)`); a call with neither applies to the current tensor.
    */
   private call(call: ast.Call, previous: Tensor | null, env: Env): Tensor {
-    // Never reached when the count before expanding is right; a wrong count must not become a hang.
-    if (++this.expandedCalls > this.limits.expandedLayers) return unknownTensor;
     const args = call.args ?? [];
     const tensorArgs: Tensor[] = [];
     for (const arg of args) {
@@ -268,6 +266,9 @@ export class ModelChecker {
     if (block) return this.instantiate(block, call, inputs, source, env);
     // A name whose import failed was reported at the import.
     if (env.namespace.has(call.callee.text)) return unknownTensor;
+    // The count before expanding (expansion.ts) bounds the layer calls, so this is never reached; were that
+    // count wrong, a model still could not expand without end.
+    if (kind && ++this.expandedCalls > this.limits.expandedLayers) return unknownTensor;
     if (kind) return this.layer(kind, call, inputs, source, env);
     const candidates = [...layerNames(), ...env.namespace.keys()];
     // A bare name at the head of a chain (`imag -> flatten()`) was most likely meant as a tensor.
