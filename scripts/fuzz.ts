@@ -1,7 +1,9 @@
 /**
- * The front-end fuzzer, run longer than in `npm test`: `npm run fuzz -- --runs 100000 [--seed N] [--slow MS] [--trace]`.
+ * The front-end fuzzer, run longer than in `npm test`:
+ * `npm run fuzz -- --runs 100000 [--seed N] [--slow MS] [--long-max N] [--heavy W] [--trace]`.
  * Runs every case (no stop at the first failure) and prints each distinct failure with the first case that
  * showed it, and the cases slower than `--slow` milliseconds. Exit code 1 when any property failed.
+ * test/fuzz.test.ts's run is `--runs 2000 --seed 20261206 --long-max 10000 --heavy 1`.
  */
 import { runFrontEndFuzz } from "../test/fuzz/properties.js";
 
@@ -25,9 +27,9 @@ const report = runFrontEndFuzz({
   runs,
   seed,
   slowMs,
-  // Long inputs up to 10^5 lines, terms or characters, and chains of blocks, each in one case of twenty.
-  longMax: 100_000,
-  heavyWeight: 5,
+  // Long inputs up to 10^5 lines, terms or characters, and chains of blocks, each kind in one case of 25.
+  longMax: option("long-max") ?? 100_000,
+  heavyWeight: option("heavy") ?? 15,
   stopAtFirst: false,
   // --trace names each case before it runs (a case that hangs is the last one printed).
   ...(process.argv.includes("--trace") ? { onCase: (d: string) => console.log(`case: ${d.split("\n")[0]}`) } : {}),
@@ -40,6 +42,10 @@ const report = runFrontEndFuzz({
 });
 console.log(
   `${report.cases} cases in ${report.seconds.toFixed(1)} s, ${report.failures.length} distinct failures, ${report.slow.length} slower than ${slowMs} ms`,
+);
+const kinds = [...report.kinds].map(([kind, n]) => `${kind} ${n}`).join(", ");
+console.log(
+  `mutations: ${kinds}\n${report.clean} clean programs summarized, ${report.formatted} files formatted twice`,
 );
 for (const { failure, description, count } of report.failures) {
   console.log(`\nFAILED ${failure.property} (${count} cases): ${failure.message}\n  first case: ${description}`);

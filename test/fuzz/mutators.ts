@@ -17,6 +17,8 @@ export interface Mutation {
 export interface FuzzCase {
   readonly seed: Seed;
   readonly mutations: readonly string[];
+  /** The kind of each mutation (a key of `mutators`). */
+  readonly kinds: readonly string[];
   readonly text: string;
 }
 
@@ -220,12 +222,10 @@ const randomChars = fc
   }));
 
 /** Every line end made another one: lone CR, U+2028, CRLF, LF CR. */
-const lineEnds = fc
-  .constantFrom("\r", "\u2028", "\u2029", "\r\n", "\n\r")
-  .map((end): Mutation => ({
-    label: `line ends as ${JSON.stringify(end)}`,
-    apply: (text) => text.split("\n").join(end),
-  }));
+const lineEnds = fc.constantFrom("\r", "\u2028", "\u2029", "\r\n", "\n\r").map((end): Mutation => ({
+  label: `line ends as ${JSON.stringify(end)}`,
+  apply: (text) => text.split("\n").join(end),
+}));
 
 const hugeNumbers = [
   "1000000000",
@@ -289,26 +289,38 @@ export interface FuzzOptions {
   /** The longest long input (lines, terms, characters), at least 10^3. */
   readonly longMax: number;
   /**
-   * How often each slow mutation (a long input; a chain of blocks, which may expand to 65,536 layers) is drawn,
-   * against about 100 for all the others together.
+   * How often each slow kind of mutation (the three long inputs; a chain of blocks, which may expand to 65,536
+   * layers) is drawn, against 300 for all the others together.
    */
   readonly heavyWeight: number;
 }
 
-export function mutationArbitrary(options: FuzzOptions): fc.Arbitrary<Mutation> {
+/** The mutators by kind, with how often each is drawn. */
+export function mutators(options: FuzzOptions): Record<string, { arbitrary: fc.Arbitrary<Mutation>; weight: number }> {
   const length = lengthUpTo(options.longMax);
-  const long = fc.oneof(longLines(length), longTerm(length), longToken(length));
-  return fc.oneof(
-    { arbitrary: tokenEdit, weight: 30 },
-    { arbitrary: randomChars, weight: 15 },
-    { arbitrary: nest, weight: 15 },
-    { arbitrary: nestRepeat, weight: 10 },
-    { arbitrary: hugeNumber, weight: 10 },
-    { arbitrary: hugeStatement, weight: 10 },
-    { arbitrary: lineEnds, weight: 10 },
-    { arbitrary: blockChain, weight: options.heavyWeight },
-    { arbitrary: long, weight: options.heavyWeight },
-  );
+  const heavy = options.heavyWeight;
+  return {
+    "token edit": { arbitrary: tokenEdit, weight: 90 },
+    "random characters": { arbitrary: randomChars, weight: 45 },
+    "nested brackets": { arbitrary: nest, weight: 45 },
+    "nested repeats": { arbitrary: nestRepeat, weight: 30 },
+    "huge number": { arbitrary: hugeNumber, weight: 30 },
+    "huge statement": { arbitrary: hugeStatement, weight: 30 },
+    "line ends": { arbitrary: lineEnds, weight: 30 },
+    "block chain": { arbitrary: blockChain, weight: heavy },
+    "long lines": { arbitrary: longLines(length), weight: heavy },
+    "long terms": { arbitrary: longTerm(length), weight: heavy },
+    "long token": { arbitrary: longToken(length), weight: heavy },
+  };
+}
+
+/** One mutation of any kind, tagged with its kind. */
+export function mutationArbitrary(options: FuzzOptions): fc.Arbitrary<Mutation & { readonly kind: string }> {
+  const kinds = Object.entries(mutators(options)).map(([kind, { arbitrary, weight }]) => ({
+    arbitrary: arbitrary.map((m) => ({ ...m, kind })),
+    weight,
+  }));
+  return fc.oneof(...kinds);
 }
 
 /** A seed with one or two mutations applied in turn. */
@@ -321,6 +333,7 @@ export function fuzzCaseArbitrary(options: FuzzOptions): fc.Arbitrary<FuzzCase> 
     .map(({ seed, mutations }) => ({
       seed,
       mutations: mutations.map((m) => m.label),
+      kinds: mutations.map((m) => m.kind),
       text: mutations.reduce((text, m) => m.apply(text), seed.text),
     }));
 }

@@ -29,8 +29,17 @@ const thrown = (property: Failure["property"], what: string, error: unknown): Fa
   ...(error instanceof Error && error.stack ? { stack: error.stack.split("\n").slice(0, 12).join("\n") } : {}),
 });
 
-/** Every property on one text; an empty list when all hold. */
-export function frontEndFailures(text: string, file: string): Failure[] {
+/** What one text did: the properties that failed, and which of them had something to check. */
+export interface Outcome {
+  readonly failures: Failure[];
+  /** The program checked clean, so its summary was rendered. */
+  readonly clean: boolean;
+  /** The text had no syntax errors, so its formatted output was formatted again. */
+  readonly formatted: boolean;
+}
+
+/** Every property on one text; no failures when all hold. */
+export function frontEndOutcome(text: string, file: string): Outcome {
   const failures: Failure[] = [];
   let checked;
   try {
@@ -40,7 +49,12 @@ export function frontEndFailures(text: string, file: string): Failure[] {
   }
   if (checked) {
     const textOf = (path: string) => (path === file ? text : (checked.sources.get(path) ?? corpusHost.readFile(path)));
-    const places = (d: Diagnostic) => [d, ...(d.related ?? [])];
+    // A diagnostic's own span, its related locations', and its quick fixes' edits' (in its file).
+    const places = (d: Diagnostic) => [
+      d,
+      ...(d.related ?? []),
+      ...(d.fixes ?? []).flatMap((f) => f.edits.map((e) => ({ file: d.file, span: e.span, code: `${d.code} fix` }))),
+    ];
     for (const place of checked.diagnostics.flatMap(places)) {
       const within = textOf(place.file);
       const { start, end } = place.span;
@@ -62,31 +76,38 @@ export function frontEndFailures(text: string, file: string): Failure[] {
     }
     if (checked.program) failures.push(...summaryFailures(checked.program.models));
   }
-  failures.push(...formatFailures(text, file));
-  return failures;
+  const format = formatFailures(text, file);
+  failures.push(...format.failures);
+  return { failures, clean: !!checked?.program, formatted: format.formatted };
 }
 
-function formatFailures(text: string, file: string): Failure[] {
+function formatFailures(text: string, file: string): { failures: Failure[]; formatted: boolean } {
   let formatted;
   try {
     formatted = formatSource(text, file).value;
   } catch (error) {
-    return [thrown("format", "formatSource", error)];
+    return { failures: [thrown("format", "formatSource", error)], formatted: false };
   }
-  if (formatted === null) return [];
+  if (formatted === null) return { failures: [], formatted: false };
   let again;
   try {
     // Formatting again parses the output first: a syntax error in it is a null here.
     again = formatSource(formatted, file);
   } catch (error) {
-    return [thrown("format", "formatting the formatted output", error)];
+    return { failures: [thrown("format", "formatting the formatted output", error)], formatted: true };
   }
   if (again.value === null) {
     const first = again.diagnostics.find((d) => d.severity === "error");
-    return [{ property: "format", message: `formatted output has a syntax error: ${first?.code} ${first?.message}` }];
+    const message = `formatted output has a syntax error: ${first?.code} ${first?.message}`;
+    return { failures: [{ property: "format", message }], formatted: true };
   }
-  if (again.value !== formatted) return [{ property: "format", message: "formatted output does not format to itself" }];
-  return [];
+  if (again.value !== formatted) {
+    return {
+      failures: [{ property: "format", message: "formatted output does not format to itself" }],
+      formatted: true,
+    };
+  }
+  return { failures: [], formatted: true };
 }
 
 function summaryFailures(models: readonly Parameters<typeof summarize>[0][]): Failure[] {
@@ -141,6 +162,10 @@ export interface RunReport {
   readonly failures: { readonly failure: Failure; readonly description: string; readonly count: number }[];
   /** The first failure, shrunk, with fast-check's seed and path to replay it (stopAtFirst only). */
   readonly shrunk?: string;
+  /** How many cases each kind of mutation was in, and how many had a property beyond "never throws" to check. */
+  readonly kinds: ReadonlyMap<string, number>;
+  readonly clean: number;
+  readonly formatted: number;
 }
 
 export function runFrontEndFuzz(options: RunOptions): RunReport {
@@ -148,12 +173,19 @@ export function runFrontEndFuzz(options: RunOptions): RunReport {
   let cases = 0;
   const slow: RunReport["slow"] = [];
   const failures = new Map<string, { failure: Failure; description: string; count: number }>();
+  const kinds = new Map<string, number>();
+  let clean = 0;
+  let formatted = 0;
   const property = fc.property(fuzzCaseArbitrary(options), (c) => {
     options.onCase?.(describeCase(c));
     const t0 = performance.now();
-    const found = frontEndFailures(c.text, c.seed.path);
+    const outcome = frontEndOutcome(c.text, c.seed.path);
+    const found = outcome.failures;
     const ms = performance.now() - t0;
     cases++;
+    for (const kind of new Set(c.kinds)) kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+    if (outcome.clean) clean++;
+    if (outcome.formatted) formatted++;
     if (ms > options.slowMs) {
       slow.push({ description: describeCase(c), ms });
       options.onSlow?.(describeCase(c), ms);
@@ -179,5 +211,8 @@ export function runFrontEndFuzz(options: RunOptions): RunReport {
     slow,
     failures: [...failures.values()],
     ...(shrunk ? { shrunk } : {}),
+    kinds,
+    clean,
+    formatted,
   };
 }
