@@ -4,7 +4,7 @@
  * takes part when, read the way the checker reads it, the name it uses means that very block (an import of
  * an import counts: a file's imports are in its namespace).
  */
-import { lstatSync, readdirSync } from "node:fs";
+import { lstatSync, opendirSync, type Dir } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, parse, relative, resolve, sep } from "node:path";
 import { append } from "../compiler/arrays.js";
@@ -46,23 +46,30 @@ export function nnFilesUnder(
   const pending = [...roots].reverse();
   while (pending.length > 0 && seen < cap) {
     const dir = pending.pop()!;
-    let entries;
+    const subfolders: string[] = [];
+    // Read entry by entry (not readdirSync's whole list): a folder of a million entries costs only the cap.
+    let handle: Dir;
     try {
-      entries = readdirSync(dir, { withFileTypes: true });
+      handle = opendirSync(dir);
     } catch {
       continue;
     }
-    const subfolders: string[] = [];
-    for (const entry of entries) {
-      if (++seen > cap) break;
-      if (entry.name.startsWith(".")) continue;
-      const path = join(dir, entry.name);
-      // A Dirent's type is the entry's own (lstat's): a link is neither a folder nor a file here.
-      if (entry.isDirectory()) {
-        if (recursive && !skipped.has(entry.name)) subfolders.push(path);
-      } else if (entry.isFile() && entry.name.endsWith(".nn") && sizeOf(path) <= limits.sourceBytes.value) {
-        files.push(path);
+    try {
+      for (let entry = handle.readSync(); entry !== null; entry = handle.readSync()) {
+        if (++seen > cap) break;
+        if (entry.name.startsWith(".")) continue;
+        const path = join(dir, entry.name);
+        // A Dirent's type is the entry's own (lstat's): a link is neither a folder nor a file here.
+        if (entry.isDirectory()) {
+          if (recursive && !skipped.has(entry.name)) subfolders.push(path);
+        } else if (entry.isFile() && entry.name.endsWith(".nn") && sizeOf(path) <= limits.sourceBytes.value) {
+          files.push(path);
+        }
       }
+    } catch {
+      // A folder that fails part way: what was read of it counts.
+    } finally {
+      handle.closeSync();
     }
     append(pending, subfolders.reverse());
   }
