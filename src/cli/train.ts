@@ -5,9 +5,11 @@
 import { InvalidArgumentError, type Command } from "commander";
 import * as path from "node:path";
 import { displayPath } from "../compiler/render.js";
-import { markerFile } from "../compiler/run-files.js";
+import { markerFile, ownNames } from "../compiler/run-files.js";
+import { callbacks } from "../compiler/train-options.js";
+import { runFolderOverInput } from "../io/output-path.js";
 import { backendOption, startBackend, type BackendName } from "./backend-option.js";
-import { fail, loadProgram, maxLayersOption, maxParamsOption, type LimitFlags } from "./common.js";
+import { fail, loadProgram, maxLayersOption, maxParamsOption, programInputs, type LimitFlags } from "./common.js";
 
 interface TrainCliOptions extends LimitFlags {
   readonly out?: string;
@@ -59,6 +61,9 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
     return fail("--resume continues the run in its own directory; leave out --out");
   }
   const out = path.resolve(options.resume ?? options.out ?? path.join("runs", model.name));
+  const callbackFiles = train.callbacks.flatMap((call) => (callbacks[call.name]?.writes ?? []).map((key) => String(call.args[key])));
+  const overwrites = runFolderOverInput(out, [...ownNames, ...callbackFiles], programInputs(program));
+  if (overwrites) return fail(overwrites);
   // Loaded here, not at the top: importing tfjs takes a while and only this command needs it.
   const runtime = await import("../runtime/index.js");
   const backend = await startBackend(options.backend);
