@@ -58,20 +58,20 @@ describe("the expanded size is counted before expanding (NN3011)", () => {
     for (let i = 1; i <= 40; i++) text += `block b${i}()(x) {\n  return x -> b${i - 1}() -> b${i - 1}()\n}\n`;
     const { result } = check(`${text}model M {\n  input x: [4]\n  b40()\n}\n`);
     expect(result.diagnostics.map((d) => d.code)).toEqual(["NN3011"]);
-    // 2^16 layers fit in 100,000; the second call of b16 in b17 is the one that crosses.
+    // Calls are counted, block calls too: the second call of b15 in b16 is the one that crosses.
     const [d] = result.diagnostics;
-    expect(d!.message).toContain("this call of block 'b16' expands the model to 131,072 layers");
-    expect(result.sources.get(d!.file)!.slice(d!.span.start, d!.span.end)).toBe("b16");
-    expect(d!.related?.length).toBe(24);
+    expect(d!.message).toContain("this call of block 'b15' expands the model to 196,631 layer and block calls");
+    expect(result.sources.get(d!.file)!.slice(d!.span.start, d!.span.end)).toBe("b15");
+    expect(d!.related?.length).toBe(25);
   });
 
   it("counts a block by its argument values: a parameter as a repeat count", () => {
     const block = "block tower(n)(x) {\n  repeat n { x = x -> dense(4) }\n  return x\n}\n";
     expect(
-      check(`${block}model M {\n  input x: [4]\n  tower(60)\n  tower(n: 40)\n}`, { expandedLayers: 100 }).found,
+      check(`${block}model M {\n  input x: [4]\n  tower(60)\n  tower(n: 40)\n}`, { expandedLayers: 102 }).found,
     ).toEqual([]);
     const { found, marks } = check(`${block}model M {\n  input x: [4]\n  tower(60)\n  <|tower|>(n: 41)\n}`, {
-      expandedLayers: 100,
+      expandedLayers: 102,
     });
     expect(found).toEqual([["NN3011", marks[0]]]);
   });
@@ -82,12 +82,29 @@ describe("the expanded size is counted before expanding (NN3011)", () => {
     expect(check(spec(100), { expandedLayers: 100 }).found).toEqual([["NN3011", "100"]]);
     expect(check(spec(100), { expandedLayers: 101 }).found).toEqual([]);
     expect(limits.expandedLayers.value).toBe(100_000);
-    // Block calls are not layers: 60 calls of a one-layer block fill a limit of 60 exactly, every layer checked.
+    // Block calls count too: 60 calls of a one-layer block are 120 calls, and each layer is checked.
     const blocks =
       "block b()(x) {\n  return x -> dense(4, activation: relu)\n}\nmodel M {\n  input x: [4]\n  repeat 60 { b() }\n}";
-    const { result } = check(blocks, { expandedLayers: 60 });
+    expect(check(blocks, { expandedLayers: 119 }).found).toEqual([["NN3011", "60"]]);
+    const { result } = check(blocks, { expandedLayers: 120 });
     expect(result.diagnostics).toEqual([]);
     expect(result.program!.models[0]!.layers).toHaveLength(60);
+  });
+
+  it("block calls that fail count as calls: a chain over a block whose call fails is not expanded 2^20 times", () => {
+    // Found by the fuzzer: b15's calls fail their argument check, so they add no layers, but the checker would
+    // still make each of the 2^21 calls (and repeat each call's diagnostics) without the calls being counted.
+    let text = "block b15(p)(x) {\n  return x -> dense(4)\n}\n";
+    for (let i = 16; i <= 36; i++) text += `block b${i}()(x) {\n  return x -> b${i - 1}() -> b${i - 1}()\n}\n`;
+    const { result } = check(`${text}model M {\n  input x: [4]\n  b36()\n}\n`);
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["NN3011"]);
+  });
+
+  it("a call is checked once per values in scope: 20,000 repeats of a call with 500 bad arguments", () => {
+    const bad = Array.from({ length: 500 }, () => "bad: 1").join(", ");
+    const { result } = check(`model M {\n  input x: [4]\n  repeat 20000 { dense(4, ${bad}) }\n}`);
+    // One NN2003 per argument written, not one per argument and repeat (10 million).
+    expect(result.diagnostics.map((d) => d.code)).toEqual(Array(500).fill("NN2003"));
   });
 
   it("a recursive block is NN2012, not an endless count", () => {
@@ -237,7 +254,7 @@ describe("--max-layers and --max-params", () => {
     const tight = nnc(["check", "--max-layers", "10", spec]);
     expect(tight.status).toBe(1);
     expect(tight.stdout).toContain(
-      "error NN3011: this repeat expands the model to 20 layers, more than the limit of 10",
+      "error NN3011: this repeat expands the model to 20 layer and block calls, more than the limit of 10",
     );
     expect(nnc(["check", "--max-params", "1_000_000", spec]).stdout).toContain("error NN3013");
     expect(nnc(["check", spec]).status).toBe(0);

@@ -45,7 +45,7 @@ export interface LimitFlags {
 export const maxLayersOption = () =>
   new Option(
     "--max-layers <n>",
-    `most layers a model may expand to (default ${limits.expandedLayers.value})`,
+    `most layer and block calls a model may expand to (default ${limits.expandedLayers.value})`,
   ).argParser(wholeNumberUpTo(Number.MAX_SAFE_INTEGER));
 
 /** `--max-params N`: raises limits.ts's parameters; at most 2^53 / 4, so the weights' bytes stay exact too. */

@@ -7,7 +7,7 @@
  * that one mistake gives one error.
  */
 import type * as ast from "./ast.js";
-import { argumentSpan, checkArguments } from "./args.js";
+import { argumentSpan, checkArguments, type ArgValues, type Callable } from "./args.js";
 import { checkAssertions, type PendingAssertion } from "./assertions.js";
 import { evaluateDimension } from "./dimension.js";
 import { blockCallable } from "./blocks.js";
@@ -31,12 +31,17 @@ interface Tensor {
 
 const unknownTensor: Tensor = { ref: null, shape: null, dtype: "float32" };
 
+/** The values in scope in a model body: none. */
+const noValues = {};
+
 /** Where statements run: a model body, or one instantiation of a block. */
 interface Env {
   readonly file: string;
   readonly namespace: Namespace;
   readonly tensors: Map<string, Tensor>;
   readonly scope: Scope;
+  /** The values `scope` reads (a block's checked arguments): with a call, the key of its argument check. */
+  readonly values: object;
   readonly where: "model" | "block";
   /** The blocks being instantiated, innermost last, with their call sites (for recursion and `related`). */
   readonly callStack: readonly { readonly block: string; readonly site: Location }[];
@@ -57,8 +62,10 @@ export class ModelChecker {
   private readonly nextSuffix = new Map<string, number>();
   private readonly diagnostics: Diagnostic[] = [];
   private readonly assertions: PendingAssertion[] = [];
-  /** Layer calls expanded so far: the count checked before expanding bounds it, and this makes sure. */
+  /** Layer and block calls expanded so far: the count checked before expanding bounds it; this makes sure. */
   private expandedCalls = 0;
+  /** Argument checks by call and by the values in scope there (see `checkedArguments`). */
+  private readonly argumentChecks = new WeakMap<ast.Call, WeakMap<object, ArgValues | null>>();
   private readonly parameters: ParameterBudget;
 
   constructor(
@@ -84,6 +91,7 @@ export class ModelChecker {
       namespace: this.namespace,
       tensors: new Map(),
       scope: { lookup: () => undefined },
+      values: noValues,
       where: "model",
       callStack: [],
       current: null,
@@ -234,6 +242,9 @@ export class ModelChecker {
    * arguments that name tensors (`add(a, b)`); a call with neither applies to the current tensor.
    */
   private call(call: ast.Call, previous: Tensor | null, env: Env): Tensor {
+    // The count before expanding (expansion.ts) bounds the calls, so this is never reached; were that count
+    // wrong, a model still could not expand without end.
+    if (++this.expandedCalls > this.limits.expandedLayers) return unknownTensor;
     const args = call.args ?? [];
     const tensorArgs: Tensor[] = [];
     for (const arg of args) {
@@ -266,9 +277,6 @@ export class ModelChecker {
     if (block) return this.instantiate(block, call, inputs, source, env);
     // A name whose import failed was reported at the import.
     if (env.namespace.has(call.callee.text)) return unknownTensor;
-    // The count before expanding (expansion.ts) bounds the layer calls, so this is never reached; were that
-    // count wrong, a model still could not expand without end.
-    if (kind && ++this.expandedCalls > this.limits.expandedLayers) return unknownTensor;
     if (kind) return this.layer(kind, call, inputs, source, env);
     const candidates = [...layerNames(), ...env.namespace.keys()];
     // A bare name at the head of a chain (`imag -> flatten()`) was most likely meant as a tensor.
@@ -302,9 +310,7 @@ export class ModelChecker {
 
   private layer(kind: LayerKind, call: ast.Call, inputs: Tensor[], source: ArgumentSourceOf, env: Env): Tensor {
     const arityOk = this.arity(kind.inputs?.min ?? 1, kind.inputs ? kind.inputs.max : 1, inputs, call, env);
-    const checked = checkArguments(kind, source, env.scope, env.file);
-    this.pushAll(env, checked.diagnostics);
-    const args = checked.value;
+    const args = this.checkedArguments(kind, call, source, env);
     if (!arityOk || !args || inputs.some((t) => t.shape === null || t.ref === null)) return unknownTensor;
 
     const shapes = inputs.map((t) => t.shape!);
@@ -372,9 +378,7 @@ export class ModelChecker {
     }
     const callable = blockCallable(block);
     this.pushAll(env, callable.diagnostics);
-    const checked = checkArguments(callable.value, source, env.scope, env.file);
-    this.pushAll(env, checked.diagnostics);
-    const values = checked.value;
+    const values = this.checkedArguments(callable.value, call, source, env);
     if (!arityOk || !values) return unknownTensor;
     this.instantiated.add(decl);
     const inner: Env = {
@@ -382,6 +386,7 @@ export class ModelChecker {
       namespace: block.namespace,
       tensors: new Map(decl.inputs.map((name, i) => [name.text, inputs[i]!])),
       scope: { lookup: (name) => values[name] },
+      values,
       where: "block",
       callStack: [...env.callStack, { block: decl.name.text, site: { file: env.file, span: call.span } }],
       current: inputs.length === 1 ? inputs[0]! : null,
@@ -393,6 +398,22 @@ export class ModelChecker {
       return unknownTensor;
     }
     return inner.returned;
+  }
+
+  /**
+   * A call's checked arguments. A call met again with the same values in scope (a block instantiated many
+   * times, a repeat) is not checked again, and its problems, reported the first time, are not repeated: a call
+   * with thousands of bad arguments in a block called thousands of times would otherwise take minutes.
+   */
+  private checkedArguments(callable: Callable, call: ast.Call, source: ArgumentSourceOf, env: Env): ArgValues | null {
+    let byValues = this.argumentChecks.get(call);
+    if (!byValues) this.argumentChecks.set(call, (byValues = new WeakMap()));
+    const known = byValues.get(env.values);
+    if (known !== undefined) return known;
+    const checked = checkArguments(callable, source, env.scope, env.file);
+    this.pushAll(env, checked.diagnostics);
+    byValues.set(env.values, checked.value);
+    return checked.value;
   }
 
   private pushAll(env: Env, diagnostics: readonly Diagnostic[]): void {

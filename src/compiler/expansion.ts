@@ -5,8 +5,10 @@
  * block's count is worked out once per block and argument values and then reused, so 2^40 layers are found
  * by arithmetic, not by walking them.
  *
- * The count is an upper bound of what the model checker expands: every layer call counts, valid or not; a
- * call that the checker would not expand (a recursive call, arguments that do not check) counts nothing.
+ * What is counted is calls: every layer call and every block call, valid or not, as the model checker checks
+ * each of them once per expansion (a block call that fails still costs its argument check). A block call
+ * counts one and its body's count besides; a call the checker does not expand (a recursive one, arguments
+ * that do not check) counts one.
  */
 import type * as ast from "./ast.js";
 import { checkArguments } from "./args.js";
@@ -15,7 +17,6 @@ import { diagnostic, type Diagnostic, type Related } from "./diagnostics.js";
 import { evaluate, type Scope } from "./evaluate.js";
 import type { BlockDef, Namespace } from "./imports.js";
 import type { JsonValue } from "./ir.js";
-import { lookupLayer } from "./layers/index.js";
 import { groupThousands } from "./summary.js";
 
 /** Where statements are counted: a model body or a block body with its argument values. */
@@ -99,28 +100,31 @@ class ExpansionCounter {
     return total;
   }
 
+  /** A call counts one, and a block call its body's count besides. */
   private step(call: ast.Call, context: Context): number {
     const callee = this.callee(call, context);
-    if (callee === "layer") return 1;
     if (callee === null) return 0;
-    return this.block(callee.block, callee.values, context);
+    if (callee === "call") return 1;
+    return capped(1 + this.block(callee.block, callee.values, context));
   }
 
-  /** What a step expands: a block with its argument values, one layer, or nothing. */
-  private callee(call: ast.Call, context: Context): "layer" | { block: BlockDef; values: JsonValue } | null {
+  /**
+   * What a step expands: a block with its argument values, or one call that the checker checks but does not
+   * expand further (a layer, an unknown name, a block call that fails); null for a tensor.
+   */
+  private callee(call: ast.Call, context: Context): "call" | { block: BlockDef; values: JsonValue } | null {
     if (call.recovered) return null;
     const name = call.callee.text;
     if (call.args === null && context.tensors.has(name)) return null;
     const block = context.namespace.get(name);
-    if (block === null) return null;
-    if (!block) return call.args !== null || lookupLayer(name) ? "layer" : null;
-    if (context.stack.some((frame) => frame.decl === block.decl)) return null;
+    if (!block) return "call";
+    if (context.stack.some((frame) => frame.decl === block.decl)) return "call";
     const args = call.args ?? [];
     let skip = 0;
     while (skip < args.length && isTensorName(args[skip]!, context)) skip++;
     const source = { args, skip, calleeSpan: call.callee.span, calleeText: name };
     const checked = checkArguments(blockCallable(block).value, source, context.scope, context.file);
-    return checked.value ? { block, values: checked.value } : null;
+    return checked.value ? { block, values: checked.value } : "call";
   }
 
   private block(block: BlockDef, values: JsonValue, context: Context, site?: Related): number {
@@ -181,13 +185,12 @@ class ExpansionCounter {
         continue;
       }
       const callee = this.callee(call, context);
-      if (callee === null || callee === "layer")
-        return this.error(context, call.callee.span, "this layer call", total + count);
-      if (count <= this.limit) {
+      if (callee === null || callee === "call") return this.error(context, call.callee.span, "this call", total + count);
+      if (count - 1 <= this.limit) {
         return this.error(context, call.callee.span, `this call of block '${call.callee.text}'`, total + count);
       }
       const site = { file: context.file, span: call.span, message: `in this call of block '${call.callee.text}'` };
-      return this.locate(callee.block.decl.body, this.inside(callee.block, callee.values, context, site), total);
+      return this.locate(callee.block.decl.body, this.inside(callee.block, callee.values, context, site), total + 1);
     }
     return total;
   }

@@ -34,8 +34,12 @@ export const limits = {
   expressionTerms: { value: 1_000, counts: "terms in one arithmetic expression" },
   /** Files one check reads: the spec and everything it imports, directly or not. */
   imports: { value: 256, counts: "files read by one check (the spec and its imports)" },
-  /** Layers in one model after every `repeat` and block call is expanded. */
-  expandedLayers: { value: 100_000, counts: "layers in one model after repeats and block calls are expanded", override: "--max-layers" },
+  /** Layer and block calls in one model after every `repeat` and block call is expanded (each is checked). */
+  expandedLayers: {
+    value: 100_000,
+    counts: "layer and block calls in one model once repeats and blocks are expanded",
+    override: "--max-layers",
+  },
   /** Parameters of one model (weights and biases, trainable or not). */
   parameters: { value: 1_000_000_000, counts: "parameters in one model", override: "--max-params" },
   /** Symbols in one symbolic size: `seq + len` has two. Each arithmetic step costs as much as the size is long. */

@@ -154,7 +154,7 @@ export const messages = {
   ),
   NN3011: error<{ what: string; layers: string; limit: string }>(
     "Model too large to expand",
-    (a) => `${a.what} expands the model to ${a.layers} layers, more than the limit of ${a.limit}`,
+    (a) => `${a.what} expands the model to ${a.layers} layer and block calls, more than the limit of ${a.limit}`,
   ),
   NN3012: error<{ what: string }>(
     "Size too large to count exactly",
