@@ -60,7 +60,8 @@ export async function openRunFolder(dir: string, options: RunFolderOptions = {})
   const noCheckpoint = (why: string) =>
     new NncUserError("NN4010", { path: shown, reason: `no checkpoint to resume from (${why})` });
   if (options.resume && (await fs.stat(root).catch(() => null)) === null) throw noCheckpoint("no such folder");
-  const created = await makeFolder(root, shown);
+  const made = await makeFolder(root, shown);
+  const created = made.length > 0;
   try {
     const marker = created ? null : await readMarker(root, shown, options);
     if (options.resume && marker === null && !options.overwrite) {
@@ -75,7 +76,7 @@ export async function openRunFolder(dir: string, options: RunFolderOptions = {})
     }
     const lock = await takeLock(root, shown);
     const fresh = { nnc: packageVersion(), created: new Date().toISOString(), files: [] };
-    const folder = new RunFolder(root, shown, created, marker ?? fresh, lock);
+    const folder = new RunFolder(root, shown, made, marker ?? fresh, lock);
     try {
       await folder.saveMarker();
       await folder.removeLeftovers();
@@ -85,7 +86,7 @@ export async function openRunFolder(dir: string, options: RunFolderOptions = {})
     }
     return folder;
   } catch (error) {
-    if (created) await fs.rmdir(root).catch(() => undefined);
+    await unmakeFolders(made);
     throw error;
   }
 }
@@ -110,7 +111,8 @@ export class RunFolder {
     readonly dir: string,
     /** The folder as messages show it. */
     readonly shown: string,
-    private readonly created: boolean,
+    /** The folders opening it made (the run folder, then its parents), removed again if nothing is written. */
+    private readonly made: readonly string[],
     private marker: Marker,
     private readonly lock: string,
   ) {}
@@ -208,9 +210,10 @@ export class RunFolder {
 
   /** Releases the lock; a folder this run created and wrote nothing into is removed again. */
   async close(): Promise<void> {
-    if (this.created && this.written.size === 0) await fs.rm(path.join(this.dir, markerFile), { force: true });
+    const unused = this.made.length > 0 && this.written.size === 0;
+    if (unused) await fs.rm(path.join(this.dir, markerFile), { force: true });
     await releaseLock(path.join(this.dir, lockFile), this.lock);
-    if (this.created && this.written.size === 0) await fs.rmdir(this.dir).catch(() => undefined);
+    if (unused) await unmakeFolders(this.made);
   }
 }
 
@@ -300,11 +303,19 @@ async function removeOwn(root: string, relative: string): Promise<void> {
   }
 }
 
-async function makeFolder(root: string, shown: string): Promise<boolean> {
+/**
+ * Makes `root` (and its missing parents); returns the folders it made, `root` first and its parents upward,
+ * so that a run that writes nothing can take them away again; an empty list when `root` was there already.
+ */
+async function makeFolder(root: string, shown: string): Promise<string[]> {
   try {
-    await fs.mkdir(path.dirname(root), { recursive: true });
+    const first = await fs.mkdir(path.dirname(root), { recursive: true });
     await fs.mkdir(root);
-    return true;
+    const made = [root];
+    if (first !== undefined) {
+      for (let dir = path.dirname(root); dir.length >= first.length; dir = path.dirname(dir)) made.push(dir);
+    }
+    return made;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST")
       throw unusable(shown, `cannot create it (${errorReason(error as NodeJS.ErrnoException)})`);
@@ -313,7 +324,14 @@ async function makeFolder(root: string, shown: string): Promise<boolean> {
     throw unusable(shown, `cannot create it (${errorReason(error)})`);
   });
   if (!stat.isDirectory()) throw unusable(shown, "is a file, not a folder; choose another folder with --out");
-  return false;
+  return [];
+}
+
+/** Removes the folders `makeFolder` made, deepest first, each only while it is empty. */
+async function unmakeFolders(made: readonly string[]): Promise<void> {
+  for (const dir of made) {
+    if (!(await fs.rmdir(dir).then(() => true, () => false))) return;
+  }
 }
 
 let validateMarker: ((value: unknown) => boolean) | undefined;

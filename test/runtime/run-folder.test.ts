@@ -125,7 +125,7 @@ describe("a folder nnc did not make", () => {
     expect((await loadRun(mine)).model.name).toBe("Tiny");
   });
 
-  it("that is empty is taken; one nnc made and no run wrote into is removed again", async () => {
+  it("that is empty is taken; one nnc made and no run wrote into is removed again, with the parents it made", async () => {
     const empty = folderWith("empty");
     await trainModel(model, train, { runDir: empty, output: quiet });
     expect(marker(empty).nnc).toMatch(/^\d+\.\d+\.\d+/);
@@ -134,7 +134,11 @@ describe("a folder nnc did not make", () => {
     expect(marker(fresh).files).toEqual([]);
     await folder.close();
     expect(existsSync(fresh)).toBe(false);
-    expect(existsSync(join(scratch, "fresh"))).toBe(true);
+    expect(existsSync(join(scratch, "fresh"))).toBe(false);
+    const kept = folderWith("kept", { "data.csv": "x\n" });
+    const deep = join(kept, "runs", "a", "run");
+    await (await openRunFolder(deep)).close();
+    expect(readdirSync(kept)).toEqual(["data.csv"]);
   });
 });
 
