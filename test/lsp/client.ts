@@ -98,6 +98,11 @@ export class LspClient {
     }) as Promise<R>;
   }
 
+  /** Closes the server's standard input, as an editor that dies does. */
+  endInput(): void {
+    this.process.stdin!.end();
+  }
+
   /** shutdown, exit, and the process's exit code. */
   async close(): Promise<number | null> {
     await this.connection.sendRequest("shutdown");

@@ -72,6 +72,20 @@ describe("nnc lsp before initialize and after shutdown", () => {
     client.connection.dispose();
   });
 
+  it("exits when its input ends: 0 after shutdown, 1 without", async () => {
+    const orderly = new LspClient(dir);
+    await orderly.initialize();
+    await orderly.connection.sendRequest("shutdown");
+    orderly.endInput();
+    expect(await orderly.exited).toBe(0);
+    orderly.connection.dispose();
+    const abrupt = new LspClient(dir);
+    await abrupt.initialize();
+    abrupt.endInput();
+    expect(await abrupt.exited).toBe(1);
+    abrupt.connection.dispose();
+  });
+
   it("exits with 1 on exit without shutdown, before or after initialize", async () => {
     const before = new LspClient(dir);
     await before.connection.sendNotification("exit");
