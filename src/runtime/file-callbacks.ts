@@ -98,7 +98,7 @@ export class ModelCheckpoint extends tf.Callback implements FileCallback, Resuma
   }
 
   saveState(): CallbackState {
-    return { values: { best: this.best, written: [...this.written] } };
+    return { values: { best: this.best, written: relativeTo(this.folder.dir, this.written) } };
   }
 
   loadState(state: CallbackState): void {
@@ -152,11 +152,19 @@ export class CsvLogger extends tf.Callback implements FileCallback, Resumable {
   }
 
   saveState(): CallbackState {
-    return { values: { lines: this.lines, written: [...this.written] } };
+    return { values: { lines: this.lines, written: relativeTo(this.folder.dir, this.written) } };
   }
 
   loadState(state: CallbackState): void {
     this.lines = [...(state.values["lines"] as string[])];
     for (const file of state.values["written"] as string[]) this.written.add(file);
   }
+}
+
+/**
+ * The files a callback wrote, relative to the run folder (`/`-separated) as a checkpoint keeps them: a run
+ * folder copied or moved elsewhere still names its own files (checkpoint-checks.ts makes them absolute again).
+ */
+function relativeTo(dir: string, files: ReadonlySet<string>): string[] {
+  return [...files].map((file) => path.relative(dir, file).split(path.sep).join("/"));
 }

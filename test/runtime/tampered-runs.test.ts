@@ -10,7 +10,7 @@
 import { spawn, execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkFile, type IrModel, type IrTrain } from "../../src/compiler/index.js";
 import { initBackend, loadRun, NncUserError, trainModel } from "../../src/runtime/index.js";
@@ -345,6 +345,11 @@ describe("a tampered checkpoint is one line naming the file and field", () => {
     const resumed = await trainModel(model, train, { output: quiet, runDir: run.dir, resume: true });
     expect(resumed.history).toEqual(JSON.parse(readFileSync(join(pristine, "history.json"), "utf8")));
     expect(resumed.written.every((file) => file.startsWith(run.dir))).toBe(true);
+    const { checkpoint } = JSON.parse(readFileSync(join(run.dir, "resume", "latest.json"), "utf8"));
+    const saved = JSON.parse(readFileSync(join(run.dir, "resume", checkpoint, "state.json"), "utf8"));
+    const written = saved.callbacks.flatMap((c: { values?: { written?: string[] } } | null) => c?.values?.written ?? []);
+    expect(written.length).toBeGreaterThan(0);
+    expect(written.filter((file: string) => isAbsolute(file) || file.startsWith(".."))).toEqual([]);
     resumed.model.dispose();
   });
 
