@@ -21,15 +21,19 @@ function option(name: string): number | undefined {
 const runs = option("runs") ?? 20_000;
 const seed = option("seed") ?? Date.now() % 2 ** 31;
 const slowMs = option("slow") ?? 2_000;
-console.log(`fuzz: ${runs} cases, seed ${seed} (replay with --seed ${seed} --runs ${runs})`);
+// By default long inputs up to 10^5 lines, terms or characters, and chains of blocks, each kind in one case of 25.
+const longMax = option("long-max") ?? 100_000;
+const heavyWeight = option("heavy") ?? 15;
+console.log(
+  `fuzz: ${runs} cases, seed ${seed} (replay with --seed ${seed} --runs ${runs} --long-max ${longMax} --heavy ${heavyWeight})`,
+);
 let last = 0;
 const report = runFrontEndFuzz({
   runs,
   seed,
   slowMs,
-  // Long inputs up to 10^5 lines, terms or characters, and chains of blocks, each kind in one case of 25.
-  longMax: option("long-max") ?? 100_000,
-  heavyWeight: option("heavy") ?? 15,
+  longMax,
+  heavyWeight,
   stopAtFirst: false,
   // --trace names each case before it runs (a case that hangs is the last one printed).
   ...(process.argv.includes("--trace") ? { onCase: (d: string) => console.log(`case: ${d.split("\n")[0]}`) } : {}),
