@@ -91,7 +91,8 @@ export function plainObjectValidator(schema: SchemaObject): ValidateFunction | u
   const defaults = Object.entries(properties as Record<string, SchemaObject>).filter(([, p]) => "default" in p);
   const validate = ((data: Record<string, unknown>) => {
     for (const [name, property] of defaults) {
-      if (data[name] === undefined) data[name] = structuredClone(property["default"]);
+      // Through JSON, as ajv inlines a default into the code it generates (so -0 becomes 0 in both).
+      if (data[name] === undefined) data[name] = JSON.parse(JSON.stringify(property["default"]));
     }
     const errors: ErrorObject[] = (required as string[])
       .filter((name) => data[name] === undefined)
