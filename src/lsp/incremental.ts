@@ -28,7 +28,8 @@ import type { BlockDef, Namespace } from "../compiler/imports.js";
 import type { IrModel, IrProgram } from "../compiler/ir.js";
 import { lintProgram } from "../compiler/lints.js";
 import { limits } from "../compiler/limits.js";
-import { overSourceBytes, parse } from "../compiler/parse.js";
+import { parse } from "../compiler/parse.js";
+import { overSourceBytes } from "../compiler/syntax-diagnostics.js";
 import { nnLexer } from "../../grammar/tokens.js";
 
 /** A line that starts a declaration. */
