@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type * as ast from "../src/compiler/ast.js";
+import { capPerFile, diagnostic } from "../src/compiler/diagnostics.js";
 import { emptyScope, evaluate } from "../src/compiler/evaluate.js";
 import { checkFile, checkSource, type CheckLimits } from "../src/compiler/index.js";
 import type { IrLayer, IrModel } from "../src/compiler/ir.js";
@@ -264,5 +265,38 @@ describe("--max-layers and --max-params", () => {
     const bad = nnc(["summary", "--max-params", "0", spec]);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/^error: option '--max-params <n>' argument '0' is invalid\. expected a whole number/);
+  });
+});
+
+describe("diagnostics shown for one file are bounded (NN1010)", () => {
+  const max = limits.diagnostics.value;
+  const flood = (n: number) => `model M {\n  input x: [4]\n  dense(units: 1, ${Array(n).fill("2").join(", ")})\n}\n`;
+
+  it("50,000 bad arguments show the first ones and one NN1010 counting the rest, errors first", () => {
+    const { diagnostics, program } = checkSource(flood(50_000), "flood.nn");
+    expect(program).toBeNull();
+    expect(diagnostics).toHaveLength(max + 1);
+    const last = diagnostics.at(-1)!;
+    expect(last.code).toBe("NN1010");
+    expect(last.severity).toBe("info");
+    expect(last.message).toBe(`${(50_000 - max).toLocaleString("en-US")} more diagnostics in this file are not shown (${(50_000 - max).toLocaleString("en-US")} of them errors); fix the first ones`);
+    expect(last.span.start).toBe(diagnostics[max - 1]!.span.end + 2);
+  });
+
+  it("a file with as many diagnostics as the limit shows them all", () => {
+    const { diagnostics } = checkSource(flood(max), "flood.nn");
+    expect(diagnostics).toHaveLength(max);
+    expect(diagnostics.map((d) => d.code)).not.toContain("NN1010");
+  });
+
+  it("keeps errors before warnings, so a file whose first diagnostics are warnings still shows an error", () => {
+    const at = (start: number) => ({ file: "mixed.nn", span: { start, end: start + 1 } });
+    const warnings = Array.from({ length: max + 10 }, (_, i) => diagnostic("NN1008", at(i), { code: "U+202E", place: "comment" }));
+    const error = diagnostic("NN2003", at(max + 20), { name: "nosuch", callee: "dense" });
+    const shown = capPerFile([...warnings, error], max);
+    expect(shown).toHaveLength(max + 1);
+    expect(shown.filter((d) => d.severity === "error")).toEqual([error]);
+    expect(shown.at(-1)).toMatchObject({ code: "NN1010", span: { start: max - 1 } });
+    expect(shown.at(-1)!.message).toMatch(/^11 more diagnostics .* \(0 of them errors\)/);
   });
 });

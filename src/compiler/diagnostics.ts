@@ -4,6 +4,7 @@
  */
 import type { Span } from "./ast.js";
 import { messages, type Code, type MessageArgs, type Severity } from "./messages.js";
+import { groupThousands } from "./summary.js";
 
 export type { Code, Severity };
 
@@ -74,6 +75,33 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
   return [...diagnostics].sort(
     (a, b) => byPath(a.file, b.file) || a.span.start - b.span.start || a.span.end - b.span.end,
   );
+}
+
+/**
+ * At most `max` diagnostics per file, and one NN1010 counting the rest, where the first of them was: a file of
+ * 50,000 bad arguments would otherwise print megabytes, and an editor would draw each one. Errors are kept
+ * before warnings, so a file with errors still shows one. `diagnostics` is sorted; so is the result.
+ */
+export function capPerFile(diagnostics: readonly Diagnostic[], max: number): Diagnostic[] {
+  const count = new Map<string, number>();
+  for (const d of diagnostics) count.set(d.file, (count.get(d.file) ?? 0) + 1);
+  if ([...count.values()].every((n) => n <= max)) return [...diagnostics];
+  const result: Diagnostic[] = [];
+  for (const [file, n] of count) {
+    const own = diagnostics.filter((d) => d.file === file);
+    if (n <= max) {
+      result.push(...own);
+      continue;
+    }
+    const errors = own.filter((d) => d.severity === "error");
+    const kept = new Set([...errors, ...own.filter((d) => d.severity !== "error")].slice(0, max));
+    const left = own.filter((d) => !kept.has(d));
+    const at = left[0]!.span.start;
+    const errorsLeft = left.filter((d) => d.severity === "error").length;
+    const more = { count: groupThousands(left.length), errors: groupThousands(errorsLeft) };
+    result.push(...own.filter((d) => kept.has(d)), diagnostic("NN1010", { file, span: { start: at, end: at } }, more));
+  }
+  return result;
 }
 
 /** The result of every phase: a value (possibly partial) and what was found wrong on the way. */

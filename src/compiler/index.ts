@@ -6,9 +6,10 @@ import { resolve } from "node:path";
 import type * as ast from "./ast.js";
 import { append } from "./arrays.js";
 import { checkProgram, defaultCheckLimits, type CheckLimits, type ModelCheck } from "./check.js";
-import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic, type Result } from "./diagnostics.js";
+import { capPerFile, diagnostic, hasErrors, sortDiagnostics, type Diagnostic, type Result } from "./diagnostics.js";
 import { fileSystemHost, mebibytes, readSourceFile, Workspace, type SourceHost } from "./imports.js";
 import type { IrProgram } from "./ir.js";
+import { limits } from "./limits.js";
 import { allowancesOf, applyLintOptions, lintProgram, type LintOptions } from "./lints.js";
 
 export interface CheckResult {
@@ -43,8 +44,8 @@ export function checkSource(
   const workspace = new Workspace(host, options.reuse?.parse);
   const source = workspace.add(file, text);
   const namespace = workspace.namespaceOf(source);
-  const limits = { ...defaultCheckLimits, ...options.limits };
-  const checked = checkProgram(source, namespace, options.reuse?.checkModel, limits);
+  const checkLimits = { ...defaultCheckLimits, ...options.limits };
+  const checked = checkProgram(source, namespace, options.reuse?.checkModel, checkLimits);
   const found = append([...workspace.diagnostics], checked.diagnostics);
   // Lints read a checked program; on a program with errors they would only add noise.
   const linted = hasErrors(found) ? found : append(found, (options.reuse?.lint ?? lintProgram)(checked.value));
@@ -60,7 +61,8 @@ export function checkSource(
   const diagnostics = sortDiagnostics(
     applyLintOptions(linted, options.lints ?? {}, allowances, (path) => workspace.sources.get(path)),
   );
-  return { program: hasErrors(diagnostics) ? null : checked.value, diagnostics, sources: workspace.sources };
+  const program = hasErrors(diagnostics) ? null : checked.value;
+  return { program, diagnostics: capPerFile(diagnostics, limits.diagnostics.value), sources: workspace.sources };
 }
 
 /** Reads and checks a spec file; a file that cannot be read is a diagnostic, not an exception. */

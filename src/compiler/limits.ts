@@ -26,6 +26,8 @@ export const limits = {
   nesting: { value: 64, counts: "levels open at once in a .nn file: brackets, parentheses, braces, unary minuses" },
   /** Syntax errors reported for one file; parsing stops collecting after this many. */
   syntaxErrors: { value: 100, counts: "syntax errors reported for one file" },
+  /** Diagnostics of every kind shown for one file; the rest are counted in one NN1010. */
+  diagnostics: { value: 200, counts: "diagnostics shown for one file (the rest are counted)" },
   /**
    * Terms in one arithmetic expression (`a + b + ...`), those in parentheses and call arguments in it included.
    * A sum is a tree as deep as it is long: this keeps every walk over it (JSON.stringify's too) off the stack's

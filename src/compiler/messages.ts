@@ -55,6 +55,10 @@ export const messages = {
     "Expression too long",
     (a) => `expression too long: more than ${a.limit} terms`,
   ),
+  NN1010: info<{ count: string; errors: string }>(
+    "Too many diagnostics",
+    (a) => `${a.count} more diagnostics in this file are not shown (${a.errors} of them errors); fix the first ones`,
+  ),
 
   NN2001: error<{ name: string }>("Unknown layer or block", (a) => `unknown layer or block ${q(a.name)}`),
   NN2002: error<{ name: string }>("Unknown tensor", (a) => `no tensor named ${q(a.name)} is defined above this line`),
