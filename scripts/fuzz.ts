@@ -6,17 +6,7 @@
  * test/fuzz.test.ts's run is `--runs 2000 --seed 20261206 --long-max 10000 --heavy 1`.
  */
 import { runFrontEndFuzz } from "../test/fuzz/properties.js";
-
-function option(name: string): number | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return undefined;
-  const value = Number(process.argv[i + 1]);
-  if (!Number.isInteger(value)) {
-    console.error(`--${name} needs a whole number`);
-    process.exit(2);
-  }
-  return value;
-}
+import { wholeNumberOption as option } from "./options.js";
 
 const runs = option("runs") ?? 20_000;
 const seed = option("seed") ?? Date.now() % 2 ** 31;
