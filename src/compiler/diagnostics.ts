@@ -2,6 +2,7 @@
  * One Diagnostic type for every phase. Spans are half-open offsets into a file's text; line and column
  * appear only at the edges (terminal output, `--format json`, the language server).
  */
+import { append } from "./arrays.js";
 import type { Span } from "./ast.js";
 import { messages, type Code, type MessageArgs, type Severity } from "./messages.js";
 import { groupThousands } from "./summary.js";
@@ -90,7 +91,7 @@ export function capPerFile(diagnostics: readonly Diagnostic[], max: number): Dia
   for (const [file, n] of count) {
     const own = diagnostics.filter((d) => d.file === file);
     if (n <= max) {
-      result.push(...own);
+      append(result, own);
       continue;
     }
     const errors = own.filter((d) => d.severity === "error");
@@ -99,7 +100,7 @@ export function capPerFile(diagnostics: readonly Diagnostic[], max: number): Dia
     const at = left[0]!.span.start;
     const errorsLeft = left.filter((d) => d.severity === "error").length;
     const more = { count: groupThousands(left.length), errors: groupThousands(errorsLeft) };
-    result.push(...own.filter((d) => kept.has(d)), diagnostic("NN1010", { file, span: { start: at, end: at } }, more));
+    append(result, own.filter((d) => kept.has(d))).push(diagnostic("NN1010", { file, span: { start: at, end: at } }, more));
   }
   return result;
 }
