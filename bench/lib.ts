@@ -59,10 +59,15 @@ export interface WorkerResult<T> {
  * Runs `command args`, waits at most `limitSeconds`, and parses the last stdout line that starts with `{`.
  * A worker that fails or times out gives `ok: false` and a reason; benchmarks never throw on a failure.
  */
-export function runWorker<T>(command: string, args: readonly string[], limitSeconds: number): Promise<WorkerResult<T>> {
+export function runWorker<T>(
+  command: string,
+  args: readonly string[],
+  limitSeconds: number,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<WorkerResult<T>> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env });
     let out = "";
     let err = "";
     child.stdout.on("data", (chunk) => (out += chunk));

@@ -22,7 +22,7 @@ const frameworkTitles: Record<Framework, string> = {
   nnc: "nnc train (spec -> `trainModel`, backend nnc picks)",
   "tfjs-cpu": "tfjs by hand, defaults (cpu backend)",
   "tfjs-wasm": "tfjs by hand on tfjs-backend-wasm (no nnc kernels)",
-  torch: "PyTorch (Debian python3-torch, OpenBLAS), its default threads",
+  torch: "PyTorch (Debian python3-torch, OpenMP OpenBLAS, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset), its default threads",
   "torch-all-cores": "PyTorch, one thread per core",
 };
 

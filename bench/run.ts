@@ -9,6 +9,7 @@
  * the temporary directory unless `--out` says otherwise, so that it never replaces BENCHMARKS.md.
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { writeFileAtomic } from "../src/io/write-atomic.js";
@@ -55,11 +56,24 @@ async function training(): Promise<Results["training"]> {
                 PYTHON,
                 ["bench/train_torch.py", model, seconds, rounds, ...(framework === "torch" ? [] : [String(cpus().length)])],
                 limit,
+                torchEnvironment(),
               )
           : await runWorker(node, [...tsx, "bench/train-worker.ts", framework, model, seconds, rounds], limit);
     }
   }
   return { load, rows };
+}
+
+/**
+ * PyTorch as its users run it: without OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which this machine sets for
+ * old OpenBLAS builds and which slow a current one several-fold, and with Debian's OpenMP OpenBLAS when it is
+ * installed (libopenblas0-openmp). Only PyTorch's runs get this; tests never change either variable.
+ */
+function torchEnvironment(): NodeJS.ProcessEnv {
+  const { OPENBLAS_CORETYPE: _coretype, OPENBLAS_L2_SIZE: _l2, ...env } = process.env;
+  const openmp = "/usr/lib/x86_64-linux-gnu/openblas-openmp";
+  if (!existsSync(openmp)) return env;
+  return { ...env, LD_LIBRARY_PATH: [openmp, env["LD_LIBRARY_PATH"]].filter(Boolean).join(":") };
 }
 
 export const checkSizes = ["vgg16", "10", "100", "1000", "10000"] as const;
