@@ -1,26 +1,8 @@
 /**
- * Small data files written by tests: a scratch folder, a `.npy` array as numpy.save writes it, an IDX array,
- * and the one-line form of a reader's error.
+ * Small data files written by tests: a `.npy` array as numpy.save writes it, an IDX array, two blobs of
+ * points as a CSV, and the error a reader throws. (A scratch folder to write them in: runs.ts.)
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { NncUserError } from "../../src/runtime/errors.js";
-
-/** A fresh folder; `file(name, content)` writes into it and returns the absolute path. */
-export function scratchFolder(prefix: string): {
-  dir: string;
-  file: (name: string, content: string | Buffer) => string;
-} {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return {
-    dir,
-    file: (name, content) => {
-      writeFileSync(join(dir, name), content);
-      return join(dir, name);
-    },
-  };
-}
 
 /** A version 1.0 `.npy` file: `descr` such as `<f4`, C order, `data` the values' bytes. */
 export function npyBytes(descr: string, shape: readonly number[], data: Buffer): Buffer {
@@ -48,4 +30,15 @@ export async function userError(read: () => unknown): Promise<NncUserError> {
   );
   if (error instanceof NncUserError) return error;
   throw error ?? new Error("expected an NncUserError");
+}
+
+/**
+ * `count` points as CSV text (`x,y,side`): two blobs of a seeded spread around x = -2 ("left") and x = 2
+ * ("right"), alternating, so that a tiny classifier learns them in a few epochs.
+ */
+export function twoBlobsCsv(count: number, seed: number): string {
+  let state = seed;
+  const next = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+  const rows = Array.from({ length: count }, (_, i) => `${(i % 2 ? 2 : -2) + next()},${next()},${i % 2 ? "right" : "left"}`);
+  return `x,y,side\n${rows.join("\n")}\n`;
 }

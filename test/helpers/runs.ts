@@ -7,8 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { checkFile, type IrModel, type IrProgram, type IrTrain } from "../../src/compiler/index.js";
-import { NncUserError, saveRun, trainModel } from "../../src/runtime/index.js";
+import { saveRun, trainModel } from "../../src/runtime/index.js";
 import { nnc } from "./cli.js";
+import { userError as thrownUserError } from "./data-files.js";
 
 export interface TrainedSpec {
   readonly program: IrProgram;
@@ -31,22 +32,16 @@ export async function trainRun(spec: string, dir: string, epochs?: number): Prom
 
 /** The one-line message of the NncUserError `action` throws, with `prefix` (a scratch folder) removed. */
 export async function userError(action: () => unknown, prefix: string): Promise<string> {
-  try {
-    await action();
-  } catch (error) {
-    if (error instanceof NncUserError) return error.format().replaceAll(prefix, "");
-    throw error;
-  }
-  throw new Error("expected an NncUserError");
+  return (await thrownUserError(action)).format().replaceAll(prefix, "");
 }
 
 /** A fresh temporary folder and a function that writes a file into it and returns its path. */
-export function scratchFolder(prefix: string): { dir: string; file: (name: string, text: string) => string } {
+export function scratchFolder(prefix: string): { dir: string; file: (name: string, content: string | Uint8Array) => string } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return {
     dir,
-    file: (name, text) => {
-      writeFileSync(join(dir, name), text);
+    file: (name, content) => {
+      writeFileSync(join(dir, name), content);
       return join(dir, name);
     },
   };

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { seededRandom } from "../../src/runtime/random.js";
 import { nnc, repo } from "../helpers/cli.js";
+import { twoBlobsCsv } from "../helpers/data-files.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "nnc-cli-resume-"));
 
@@ -73,13 +74,7 @@ let whole: History;
 
 beforeAll(() => {
   // 600 rows in two blobs: 113 steps per epoch of batch 4, so a signal lands in the middle of an epoch.
-  let state = 7;
-  const next = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
-  const rows = Array.from(
-    { length: 600 },
-    (_, i) => `${(i % 2 ? 2 : -2) + next()},${next()},${i % 2 ? "right" : "left"}`,
-  );
-  writeFileSync(join(scratch, "points.csv"), `x,y,side\n${rows.join("\n")}\n`);
+  writeFileSync(join(scratch, "points.csv"), twoBlobsCsv(600, 7));
   writeFileSync(
     join(scratch, "tiny.nn"),
     `model Tiny {

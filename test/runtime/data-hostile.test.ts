@@ -17,7 +17,8 @@ import { readNpy } from "../../src/runtime/data/npy.js";
 import { openRecords } from "../../src/runtime/data/records.js";
 import { loadTable, NncUserError } from "../../src/runtime/index.js";
 import { nnc } from "../helpers/cli.js";
-import { idxBytes, npyBytes, scratchFolder, userError } from "../helpers/data-files.js";
+import { idxBytes, npyBytes, userError } from "../helpers/data-files.js";
+import { scratchFolder } from "../helpers/runs.js";
 
 const { dir, file } = scratchFolder("nnc-hostile-");
 const shown = (error: NncUserError) => error.format().replaceAll(`${dir}/`, "");

@@ -10,7 +10,8 @@ import { readCsv } from "../../src/runtime/data/csv.js";
 import { openRecords } from "../../src/runtime/data/records.js";
 import { cellNumber } from "../../src/runtime/data/values.js";
 import { buildModel, loadTable, NncUserError, openTrainingData } from "../../src/runtime/index.js";
-import { npyBytes, scratchFolder, userError } from "../helpers/data-files.js";
+import { npyBytes, userError } from "../helpers/data-files.js";
+import { scratchFolder } from "../helpers/runs.js";
 import { denseLayer, sequentialModel } from "../helpers/ir.js";
 
 const { dir, file } = scratchFolder("nnc-values-");

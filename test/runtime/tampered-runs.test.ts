@@ -16,22 +16,17 @@ import { checkFile, type IrModel, type IrTrain } from "../../src/compiler/index.
 import { initBackend, loadRun, NncUserError, trainModel } from "../../src/runtime/index.js";
 import { openSavedFolder, readRunJson } from "../../src/runtime/saved-files.js";
 import { nnc, repo } from "../helpers/cli.js";
+import { twoBlobsCsv } from "../helpers/data-files.js";
+import { quiet } from "../helpers/ir.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "nnc-tampered-"));
 const pristine = join(scratch, "pristine");
 const spec = join(scratch, "tiny.nn");
-const quiet = { write: () => true } as unknown as NodeJS.WritableStream;
 let model: IrModel;
 let train: IrTrain;
 
 beforeAll(async () => {
-  let state = 3;
-  const next = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
-  const rows = Array.from(
-    { length: 48 },
-    (_, i) => `${(i % 2 ? 2 : -2) + next()},${next()},${i % 2 ? "right" : "left"}`,
-  );
-  writeFileSync(join(scratch, "points.csv"), `x,y,side\n${rows.join("\n")}\n`);
+  writeFileSync(join(scratch, "points.csv"), twoBlobsCsv(48, 3));
   writeFileSync(join(scratch, "rows.csv"), "x,y\n1,0.5\n");
   writeFileSync(
     spec,
