@@ -13,7 +13,7 @@
  *
  * (bundled, as the CLI is: tsx wraps every closure the grammar creates and triples the time).
  */
-import { parse } from "../src/compiler/parse.js";
+import { parse } from "../src/compiler/syntax/index.js";
 
 const words = ["model", "block", "train", "input", "output", "repeat", "x", "dense", "(", ")", "[", "]", "{", "}"];
 words.push(",", ":", "=", "->", "+", "-", "*", "/", "1", "2.5", '"s"', "?", ";", "\n", "<", "==", "@");

@@ -3,7 +3,7 @@
  * 1. tsc writes dist/: the package's exports (the compiler API, nnc/runtime, nnc/prettier-plugin) stay plain
  *    modules, one file per source file, with declarations and source maps;
  * 2. the registry's argument schemas are compiled ahead of time (ajv standalone code) into
- *    dist/src/compiler/precompiled-validators.js (a table) and validators/ beside it (their code), in place of
+ *    dist/src/compiler/check/precompiled-validators.js (a table) and validators/ beside it (their code), in place of
  *    the empty table tsc wrote;
  * 3. esbuild bundles the `nnc` command into dist/cli/nnc.cjs, which bin/nnc.js runs. Loading one file instead
  *    of ~800 (chevrotain alone pulls in ~640 lodash-es modules) is most of a fast start, and a V8 code cache
@@ -32,22 +32,22 @@ await precompileValidators();
 await bundleCli();
 
 /**
- * Each validator's code is a file of its own, dist/src/compiler/validators/N.cjs (copied beside the bundle by
+ * Each validator's code is a file of its own, dist/src/compiler/check/validators/N.cjs (copied beside the bundle by
  * `bundleCli`), read and compiled on its first call: a spec uses a few of the ~70 schemas, and even as string
  * literals the ~500 kB of code cost more to load at each start than reading the few that a spec needs.
  */
 async function precompileValidators() {
   const standaloneCode = require("ajv/dist/standalone/index.js");
   const compiler = (file) => import(pathToFileURL(join(root, "dist", "src", "compiler", file)).href);
-  const { createAjv } = await compiler("args.js");
-  const { registeredSchemas } = await compiler("registered-schemas.js");
+  const { createAjv } = await compiler("check/args.js");
+  const { registeredSchemas } = await compiler("registry/registered-schemas.js");
   const texts = [...new Set(registeredSchemas().map((schema) => JSON.stringify(schema)))];
   const ajv = createAjv({ code: { source: true } });
   texts.forEach((text, i) => ajv.addSchema(JSON.parse(text), `schema${i}`));
   const sources = await Promise.all(
     texts.map(async (_, i) => (await transform(standaloneCode(ajv, ajv.getSchema(`schema${i}`)), { minify: true })).code),
   );
-  const dir = join(root, "dist", "src", "compiler", "validators");
+  const dir = join(root, "dist", "src", "compiler", "check", "validators");
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir);
   sources.forEach((source, i) => writeFileSync(join(dir, `${i}.cjs`), source));
@@ -78,7 +78,7 @@ export const precompiledValidators = new Map([
 ${texts.map((text, i) => `  [${JSON.stringify(text)}, lazyValidator(${i})],`).join("\n")}
 ]);
 `;
-  const out = join(root, "dist", "src", "compiler", "precompiled-validators.js");
+  const out = join(root, "dist", "src", "compiler", "check", "precompiled-validators.js");
   writeFileSync(`${out}.${process.pid}`, module);
   renameSync(`${out}.${process.pid}`, out);
   rmSync(`${out}.map`, { force: true });
@@ -129,7 +129,7 @@ async function bundleCli() {
     sourcesContent: false,
     logLevel: "warning",
   });
-  cpSync(join(root, "dist", "src", "compiler", "validators"), join(fresh, "validators"), { recursive: true });
+  cpSync(join(root, "dist", "src", "compiler", "check", "validators"), join(fresh, "validators"), { recursive: true });
   if (existsSync(outdir)) renameSync(outdir, stale);
   renameSync(fresh, outdir);
   rmSync(stale, { recursive: true, force: true });

@@ -5,8 +5,8 @@
  * holds the formatted text; the printer returns that text. A file with syntax errors is a prettier syntax
  * error at the first one, and prettier leaves the file alone.
  */
-import { formatSource } from "./compiler/format.js";
-import { LineMap } from "./compiler/line-map.js";
+import { formatSource } from "./compiler/format/index.js";
+import { LineMap } from "./compiler/base/line-map.js";
 
 interface FormattedRoot {
   readonly type: "nn-root";

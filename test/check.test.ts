@@ -6,7 +6,7 @@ import { readdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkFile, checkSource } from "../src/compiler/index.js";
-import { renderDiagnostics } from "../src/compiler/render.js";
+import { renderDiagnostics } from "../src/compiler/diagnostics/render.js";
 import { marked } from "./helpers/marked.js";
 
 const fixtures = join(import.meta.dirname, "fixtures", "check");

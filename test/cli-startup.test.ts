@@ -14,8 +14,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { createAjv } from "../src/compiler/args.js";
-import { registeredSchemas } from "../src/compiler/registered-schemas.js";
+import { createAjv } from "../src/compiler/check/args.js";
+import { registeredSchemas } from "../src/compiler/registry/registered-schemas.js";
 import { repo } from "./helpers/cli.js";
 
 const probe = mkdtempSync(join(tmpdir(), "nnc-startup-"));
@@ -116,9 +116,9 @@ describe("start-up", () => {
   });
 });
 
-describe("precompiled argument validators (dist/src/compiler/precompiled-validators.js)", async () => {
-  const built = pathToFileURL(join(repo, "dist", "src", "compiler", "precompiled-validators.js")).href;
-  const { precompiledValidators } = (await import(built)) as typeof import("../src/compiler/precompiled-validators.js");
+describe("precompiled argument validators (dist/src/compiler/check/precompiled-validators.js)", async () => {
+  const built = pathToFileURL(join(repo, "dist", "src", "compiler", "check", "precompiled-validators.js")).href;
+  const { precompiledValidators } = (await import(built)) as typeof import("../src/compiler/check/precompiled-validators.js");
   const ajv = createAjv();
   const schemas = registeredSchemas();
 

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { layerKinds } from "../src/compiler/layers/index.js";
+import { layerKinds } from "../src/compiler/registry/layers/index.js";
 import type { ModelDesc } from "./differential/generate.js";
 import { kindSpecs, notGenerated } from "./differential/kinds.js";
 import { compare, setUpTfjs } from "./differential/oracle.js";

@@ -19,10 +19,10 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkSource } from "../src/compiler/index.js";
-import { layerKinds } from "../src/compiler/layers/index.js";
-import { isCode, messages } from "../src/compiler/messages.js";
-import { renderDiagnostics } from "../src/compiler/render.js";
-import * as trainOptions from "../src/compiler/train-options.js";
+import { layerKinds } from "../src/compiler/registry/layers/index.js";
+import { isCode, messages } from "../src/compiler/diagnostics/messages.js";
+import { renderDiagnostics } from "../src/compiler/diagnostics/render.js";
+import * as trainOptions from "../src/compiler/registry/train-options.js";
 
 const docs = join(import.meta.dirname, "..", "docs");
 const diagnosticsDoc = readFileSync(join(docs, "diagnostics.md"), "utf8");

@@ -18,9 +18,9 @@ import {
   builderName,
   emitTypeScript,
   trainerName,
-} from "../src/compiler/emit-ts.js";
+} from "../src/compiler/emit/index.js";
 import { checkFile } from "../src/compiler/index.js";
-import type { IrProgram, Shape } from "../src/compiler/ir.js";
+import type { IrProgram, Shape } from "../src/compiler/ir/index.js";
 import { trainModel } from "../src/runtime/index.js";
 
 const execFileAsync = promisify(execFile);

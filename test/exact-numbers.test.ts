@@ -6,13 +6,13 @@
  */
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import { checkArguments, type Callable } from "../src/compiler/args.js";
-import type * as ast from "../src/compiler/ast.js";
-import { emptyScope } from "../src/compiler/evaluate.js";
-import { emitTypeScript } from "../src/compiler/emit-ts.js";
+import { checkArguments, type Callable } from "../src/compiler/check/args.js";
+import type * as ast from "../src/compiler/syntax/ast.js";
+import { emptyScope } from "../src/compiler/check/values.js";
+import { emitTypeScript } from "../src/compiler/emit/index.js";
 import { checkSource } from "../src/compiler/index.js";
-import { parse } from "../src/compiler/parse.js";
-import { formatSummary, summarize, summaryJson } from "../src/compiler/summary.js";
+import { parse } from "../src/compiler/syntax/index.js";
+import { formatSummary, summarize, summaryJson } from "../src/compiler/emit/summary.js";
 import { marked } from "./helpers/marked.js";
 
 function check(source: string) {

@@ -7,8 +7,8 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
 import { checkFile } from "../src/compiler/index.js";
-import type { IrModel } from "../src/compiler/ir.js";
-import { summarize } from "../src/compiler/summary.js";
+import type { IrModel } from "../src/compiler/ir/index.js";
+import { summarize } from "../src/compiler/emit/summary.js";
 import { buildModel, initBackend } from "../src/runtime/index.js";
 
 const examples = join(import.meta.dirname, "..", "examples");

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { docSection, renderForTerminal } from "../src/cli/explain.js";
-import { messages } from "../src/compiler/messages.js";
+import { messages } from "../src/compiler/diagnostics/messages.js";
 import { nnc, repo } from "./helpers/cli.js";
 
 const diagnosticsDoc = readFileSync(join(repo, "docs", "diagnostics.md"), "utf8");

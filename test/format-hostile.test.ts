@@ -6,11 +6,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatRange, formatSource } from "../src/compiler/format.js";
+import { formatRange, formatSource } from "../src/compiler/format/index.js";
 import { checkSource } from "../src/compiler/index.js";
-import { limits } from "../src/compiler/limits.js";
-import { lintCodes } from "../src/compiler/lints.js";
-import { parse } from "../src/compiler/parse.js";
+import { limits } from "../src/compiler/base/limits.js";
+import { lintCodes } from "../src/compiler/lint/index.js";
+import { parse } from "../src/compiler/syntax/index.js";
 import { repo } from "./helpers/cli.js";
 
 function nnFiles(dir: string): string[] {

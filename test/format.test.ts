@@ -8,13 +8,13 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { basename, join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type * as ast from "../src/compiler/ast.js";
-import { formatRange, formatSource } from "../src/compiler/format.js";
+import type * as ast from "../src/compiler/syntax/ast.js";
+import { formatRange, formatSource } from "../src/compiler/format/index.js";
 import { render } from "../src/compiler/format/doc.js";
 import { Printer, WIDTH } from "../src/compiler/format/print.js";
 import { SourceText } from "../src/compiler/format/source.js";
 import { checkSource } from "../src/compiler/index.js";
-import { parse } from "../src/compiler/parse.js";
+import { parse } from "../src/compiler/syntax/index.js";
 import { nnc, repo } from "./helpers/cli.js";
 import { marked } from "./helpers/marked.js";
 

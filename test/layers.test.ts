@@ -5,16 +5,16 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { argumentSpan, checkArguments, type Callable } from "../src/compiler/args.js";
-import type * as ast from "../src/compiler/ast.js";
-import type { Code } from "../src/compiler/diagnostics.js";
-import { emptyScope } from "../src/compiler/evaluate.js";
-import type { DType, ParamCount, Shape } from "../src/compiler/ir.js";
-import { toTfjsConfig } from "../src/compiler/layers/common.js";
-import { layerKinds, lookupLayer, tfjsLayerOf, type Args, type LayerKind } from "../src/compiler/layers/index.js";
-import { parse } from "../src/compiler/parse.js";
+import { argumentSpan, checkArguments, type Callable } from "../src/compiler/check/args.js";
+import type * as ast from "../src/compiler/syntax/ast.js";
+import type { Code } from "../src/compiler/diagnostics/index.js";
+import { emptyScope } from "../src/compiler/check/values.js";
+import type { DType, ParamCount, Shape } from "../src/compiler/ir/index.js";
+import { toTfjsConfig } from "../src/compiler/registry/layers/common.js";
+import { layerKinds, lookupLayer, tfjsLayerOf, type Args, type LayerKind } from "../src/compiler/registry/layers/index.js";
+import { parse } from "../src/compiler/syntax/index.js";
 import { createLayer } from "../src/runtime/build.js";
-import { dimValue } from "../src/compiler/shapes.js";
+import { dimValue } from "../src/compiler/ir/shapes.js";
 import { marked } from "./helpers/marked.js";
 
 beforeAll(async () => {

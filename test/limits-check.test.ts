@@ -9,14 +9,14 @@ import { mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type * as ast from "../src/compiler/ast.js";
-import { capPerFile, diagnostic } from "../src/compiler/diagnostics.js";
-import { emptyScope, evaluate } from "../src/compiler/evaluate.js";
+import type * as ast from "../src/compiler/syntax/ast.js";
+import { capPerFile, diagnostic } from "../src/compiler/diagnostics/index.js";
+import { emptyScope, evaluate } from "../src/compiler/check/values.js";
 import { checkFile, checkSource, type CheckLimits } from "../src/compiler/index.js";
-import type { IrLayer, IrModel } from "../src/compiler/ir.js";
-import { limits } from "../src/compiler/limits.js";
-import { lintProgram } from "../src/compiler/lints.js";
-import { formatSummary, summarize } from "../src/compiler/summary.js";
+import type { IrLayer, IrModel } from "../src/compiler/ir/index.js";
+import { limits } from "../src/compiler/base/limits.js";
+import { lintProgram } from "../src/compiler/lint/index.js";
+import { formatSummary, summarize } from "../src/compiler/emit/summary.js";
 import { nnc } from "./helpers/cli.js";
 import { marked } from "./helpers/marked.js";
 

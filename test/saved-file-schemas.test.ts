@@ -3,7 +3,7 @@
  * mode against the meta-schema (nnc compiles them without that check, as it does the registry's).
  */
 import { describe, expect, it } from "vitest";
-import { createAjv } from "../src/compiler/args.js";
+import { createAjv } from "../src/compiler/check/args.js";
 import { callbackValueSchemas, savedFileSchemas } from "../src/runtime/saved-file-schemas.js";
 
 describe("saved files' schemas", () => {

@@ -6,8 +6,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createAjv, plainObjectValidator } from "../src/compiler/args.js";
-import { registeredSchemas } from "../src/compiler/registered-schemas.js";
+import { createAjv, plainObjectValidator } from "../src/compiler/check/args.js";
+import { registeredSchemas } from "../src/compiler/registry/registered-schemas.js";
 
 describe("argument schemas", () => {
   const ajv = createAjv();
@@ -21,7 +21,7 @@ describe("argument schemas", () => {
   });
 
   it("a block's schema (parameters with and without defaults) is valid", () => {
-    // The shape src/compiler/blocks.ts builds for `block b(filters, rate = 0.5)(x)`.
+    // The shape src/compiler/check/blocks.ts builds for `block b(filters, rate = 0.5)(x)`.
     const schema = {
       type: "object",
       properties: { filters: {}, rate: { default: 0.5 } },

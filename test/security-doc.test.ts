@@ -1,11 +1,11 @@
 /**
- * Keeps docs/security.md true to the code: its limits table lists every entry of src/compiler/limits.ts with
+ * Keeps docs/security.md true to the code: its limits table lists every entry of src/compiler/base/limits.ts with
  * the value in force and the flag that raises it, and nothing else.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { limits, type Limit } from "../src/compiler/limits.js";
+import { limits, type Limit } from "../src/compiler/base/limits.js";
 
 const page = readFileSync(join(import.meta.dirname, "..", "docs", "security.md"), "utf8");
 

@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkSource } from "../src/compiler/index.js";
-import type { Dim, IrModel, Shape } from "../src/compiler/ir.js";
+import type { Dim, IrModel, Shape } from "../src/compiler/ir/index.js";
 import {
   affineOf,
   broadcastDim,
@@ -24,7 +24,7 @@ import {
   type Affine,
   type DimOperator,
   type Padding,
-} from "../src/compiler/shapes.js";
+} from "../src/compiler/ir/shapes.js";
 import { buildModel, initBackend } from "../src/runtime/index.js";
 import { marked } from "./helpers/marked.js";
 

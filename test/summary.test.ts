@@ -6,8 +6,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkFile, checkSource } from "../src/compiler/index.js";
-import type { IrLayer, IrModel, Shape } from "../src/compiler/ir.js";
-import { formatSummary, summarize } from "../src/compiler/summary.js";
+import type { IrLayer, IrModel, Shape } from "../src/compiler/ir/index.js";
+import { formatSummary, summarize } from "../src/compiler/emit/summary.js";
 import { nnc } from "./helpers/cli.js";
 
 const examples = join(import.meta.dirname, "..", "examples");

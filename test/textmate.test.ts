@@ -12,9 +12,9 @@ import vsctm from "vscode-textmate";
 import oniguruma from "vscode-oniguruma";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkFile } from "../src/compiler/index.js";
-import { activations, schemas } from "../src/compiler/layers/common.js";
-import { layerNames } from "../src/compiler/layers/index.js";
-import { optional, required } from "../src/compiler/train.js";
+import { activations, schemas } from "../src/compiler/registry/layers/common.js";
+import { layerNames } from "../src/compiler/registry/layers/index.js";
+import { optional, required } from "../src/compiler/check/train-block.js";
 
 const root = join(import.meta.dirname, "..");
 const grammarPath = join(root, "editors/vscode/syntaxes/nn.tmLanguage.json");

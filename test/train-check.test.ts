@@ -3,9 +3,9 @@
  * (`<|...|>`) are where each diagnostic must point; the wording is not asserted.
  */
 import { describe, expect, it } from "vitest";
-import type * as ast from "../src/compiler/ast.js";
-import { parse } from "../src/compiler/parse.js";
-import { checkTrain } from "../src/compiler/train.js";
+import type * as ast from "../src/compiler/syntax/ast.js";
+import { parse } from "../src/compiler/syntax/index.js";
+import { checkTrain } from "../src/compiler/check/train-block.js";
 import { marked } from "./helpers/marked.js";
 
 const file = "/specs/iris.nn";

@@ -1,11 +1,11 @@
 import type { Command } from "commander";
-import { append } from "../compiler/arrays.js";
+import { append } from "../compiler/base/arrays.js";
 import { checkFile } from "../compiler/index.js";
-import { lintCodes } from "../compiler/lints.js";
-import { hasErrors, type Diagnostic } from "../compiler/diagnostics.js";
-import { isCode } from "../compiler/messages.js";
-import { displayPath } from "../compiler/render.js";
-import { didYouMean } from "../compiler/suggest.js";
+import { lintCodes } from "../compiler/lint/index.js";
+import { hasErrors, type Diagnostic } from "../compiler/diagnostics/index.js";
+import { isCode } from "../compiler/diagnostics/messages.js";
+import { displayPath } from "../compiler/diagnostics/render.js";
+import { didYouMean } from "../compiler/diagnostics/suggest.js";
 import {
   checkLimitsOf,
   fail,

@@ -4,10 +4,10 @@
  */
 import { InvalidArgumentError, Option } from "commander";
 import { checkFile, type CheckLimits, type CheckResult } from "../compiler/index.js";
-import { limits } from "../compiler/limits.js";
-import { dataSources } from "../compiler/train-options.js";
-import { hasErrors, type Diagnostic } from "../compiler/diagnostics.js";
-import { countSummary, renderDiagnostics, toJsonDiagnostics } from "../compiler/render.js";
+import { limits } from "../compiler/base/limits.js";
+import { dataSources } from "../compiler/registry/train-options.js";
+import { hasErrors, type Diagnostic } from "../compiler/diagnostics/index.js";
+import { countSummary, renderDiagnostics, toJsonDiagnostics } from "../compiler/diagnostics/render.js";
 
 export type Format = "text" | "json";
 

@@ -3,7 +3,7 @@
  */
 import path from "node:path";
 import type { Command } from "commander";
-import { emitTypeScript } from "../compiler/emit-ts.js";
+import { emitTypeScript } from "../compiler/emit/index.js";
 import { overwrittenInput } from "../io/output-path.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
 import { fail, formatOption, loadProgram, maxLayersOption, maxParamsOption, programInputs, type Format, type LimitFlags } from "./common.js";

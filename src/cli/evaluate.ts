@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import * as path from "node:path";
-import { displayPath } from "../compiler/render.js";
+import { displayPath } from "../compiler/diagnostics/render.js";
 import { backendOption, startBackend, type BackendName } from "./backend-option.js";
 import { fail, formatOption, loadProgram, type Format } from "./common.js";
 

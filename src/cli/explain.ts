@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { isCode, messages } from "../compiler/messages.js";
-import { didYouMean } from "../compiler/suggest.js";
+import { isCode, messages } from "../compiler/diagnostics/messages.js";
+import { didYouMean } from "../compiler/diagnostics/suggest.js";
 import { fail, useColor } from "./common.js";
 import { packageRoot } from "./package-info.js";
 

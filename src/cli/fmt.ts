@@ -3,11 +3,11 @@
  */
 import path from "node:path";
 import type { Command } from "commander";
-import { append } from "../compiler/arrays.js";
-import { diagnostic, type Diagnostic } from "../compiler/diagnostics.js";
-import { formatSource } from "../compiler/format.js";
-import { mebibytes, readSourceFile } from "../compiler/imports.js";
-import { displayPath } from "../compiler/render.js";
+import { append } from "../compiler/base/arrays.js";
+import { diagnostic, type Diagnostic } from "../compiler/diagnostics/index.js";
+import { formatSource } from "../compiler/format/index.js";
+import { mebibytes, readSourceFile } from "../compiler/bind/workspace.js";
+import { displayPath } from "../compiler/diagnostics/render.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
 import { fail, printDiagnostics } from "./common.js";
 

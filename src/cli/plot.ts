@@ -5,7 +5,7 @@
 import type { Command } from "commander";
 import { mkdirSync } from "node:fs";
 import * as path from "node:path";
-import { displayPath } from "../compiler/render.js";
+import { displayPath } from "../compiler/diagnostics/render.js";
 import { overwrittenInput } from "../io/output-path.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
 import type { EpochRecord } from "../runtime/save.js";

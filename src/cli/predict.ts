@@ -4,7 +4,7 @@
  */
 import { Option, type Command } from "commander";
 import * as path from "node:path";
-import { displayPath } from "../compiler/render.js";
+import { displayPath } from "../compiler/diagnostics/render.js";
 import { backendOption, startBackend, type BackendName } from "./backend-option.js";
 import { overwrittenInput } from "../io/output-path.js";
 import { writeFileAtomic } from "../io/write-atomic.js";

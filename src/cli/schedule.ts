@@ -6,8 +6,8 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { mkdirSync } from "node:fs";
 import * as path from "node:path";
-import type { IrCall } from "../compiler/ir.js";
-import { displayPath } from "../compiler/render.js";
+import type { IrCall } from "../compiler/ir/index.js";
+import { displayPath } from "../compiler/diagnostics/render.js";
 import { overwrittenInput } from "../io/output-path.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
 import { fail, loadProgram, programInputs } from "./common.js";

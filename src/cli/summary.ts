@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { formatSummary, summarize, summaryJson } from "../compiler/summary.js";
+import { formatSummary, summarize, summaryJson } from "../compiler/emit/summary.js";
 import {
   fail,
   formatOption,

@@ -4,9 +4,9 @@
  */
 import { InvalidArgumentError, type Command } from "commander";
 import * as path from "node:path";
-import { displayPath } from "../compiler/render.js";
-import { markerFile, ownNames } from "../compiler/run-files.js";
-import { callbacks } from "../compiler/train-options.js";
+import { displayPath } from "../compiler/diagnostics/render.js";
+import { markerFile, ownNames } from "../compiler/registry/run-files.js";
+import { callbacks } from "../compiler/registry/train-options.js";
 import { runFolderOverInput } from "../io/output-path.js";
 import { backendOption, startBackend, type BackendName } from "./backend-option.js";
 import { fail, loadProgram, maxLayersOption, maxParamsOption, programInputs, type LimitFlags } from "./common.js";

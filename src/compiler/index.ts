@@ -3,14 +3,14 @@
  * Nothing here loads TensorFlow.js: `nnc check` and the language server stay fast and run anywhere.
  */
 import { resolve } from "node:path";
-import type * as ast from "./ast.js";
-import { append } from "./arrays.js";
-import { checkProgram, defaultCheckLimits, type CheckLimits, type ModelCheck } from "./check.js";
-import { capPerFile, diagnostic, hasErrors, sortDiagnostics, type Diagnostic, type Result } from "./diagnostics.js";
-import { fileSystemHost, mebibytes, readSourceFile, Workspace, type SourceHost } from "./imports.js";
-import type { IrProgram } from "./ir.js";
-import { limits } from "./limits.js";
-import { allowancesOf, applyLintOptions, lintProgram, type LintOptions } from "./lints.js";
+import type * as ast from "./syntax/ast.js";
+import { append } from "./base/arrays.js";
+import { checkProgram, defaultCheckLimits, type CheckLimits, type ModelCheck } from "./check/index.js";
+import { capPerFile, diagnostic, hasErrors, sortDiagnostics, type Diagnostic, type Result } from "./diagnostics/index.js";
+import { fileSystemHost, mebibytes, readSourceFile, Workspace, type SourceHost } from "./bind/workspace.js";
+import type { IrProgram } from "./ir/index.js";
+import { limits } from "./base/limits.js";
+import { allowancesOf, applyLintOptions, lintProgram, type LintOptions } from "./lint/index.js";
 
 export interface CheckResult {
   /** The checked program, or null when any error was found. */
@@ -81,7 +81,7 @@ export function checkFile(path: string, host: SourceHost = fileSystemHost, optio
   return checkSource(text, file, host, options);
 }
 
-export type { Diagnostic } from "./diagnostics.js";
-export type { LintOptions } from "./lints.js";
-export type { CheckLimits } from "./check.js";
-export type * from "./ir.js";
+export type { Diagnostic } from "./diagnostics/index.js";
+export type { LintOptions } from "./lint/index.js";
+export type { CheckLimits } from "./check/index.js";
+export type * from "./ir/index.js";

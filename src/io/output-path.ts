@@ -7,7 +7,7 @@
  */
 import { realpathSync, statSync } from "node:fs";
 import path from "node:path";
-import { displayPath } from "../compiler/render.js";
+import { displayPath } from "../compiler/diagnostics/render.js";
 
 interface Identity {
   /** The real path, or for a file that does not exist yet, its folder's real path and its name. */

@@ -4,11 +4,11 @@
  * navigation. Text comes from open documents first, then from disk (cached until the file changes).
  */
 import { statSync } from "node:fs";
-import type * as ast from "../compiler/ast.js";
-import { checkProgram } from "../compiler/check.js";
+import type * as ast from "../compiler/syntax/ast.js";
+import { checkProgram } from "../compiler/check/index.js";
 import { checkSource, type CheckResult } from "../compiler/index.js";
-import { fileSystemHost, Workspace, type Namespace, type SourceHost } from "../compiler/imports.js";
-import type { IrProgram } from "../compiler/ir.js";
+import { fileSystemHost, Workspace, type Namespace, type SourceHost } from "../compiler/bind/workspace.js";
+import type { IrProgram } from "../compiler/ir/index.js";
 import type { Reuse } from "./incremental.js";
 
 /** Open documents' text by path, then the file system; a file on disk is read again only when it changes. */

@@ -1,5 +1,5 @@
 /** Finding the syntax under a cursor: the calls around an offset, innermost last. */
-import type * as ast from "../compiler/ast.js";
+import type * as ast from "../compiler/syntax/ast.js";
 
 const contains = (span: ast.Span, offset: number) => span.start <= offset && offset <= span.end;
 

@@ -3,12 +3,12 @@
  * schedules, callbacks and data sources, each with its positional order and JSON Schema.
  */
 import type { SchemaObject } from "ajv";
-import type { Callable } from "../compiler/args.js";
-import type * as ast from "../compiler/ast.js";
-import { blockCallable } from "../compiler/blocks.js";
-import type { Namespace } from "../compiler/imports.js";
-import { lookupLayer, type LayerKind } from "../compiler/layers/index.js";
-import { callbacks, dataSources, optimizers, schedules } from "../compiler/train-options.js";
+import type { Callable } from "../compiler/check/args.js";
+import type * as ast from "../compiler/syntax/ast.js";
+import { blockCallable } from "../compiler/check/blocks.js";
+import type { Namespace } from "../compiler/bind/workspace.js";
+import { lookupLayer, type LayerKind } from "../compiler/registry/layers/index.js";
+import { callbacks, dataSources, optimizers, schedules } from "../compiler/registry/train-options.js";
 
 export interface Described extends Callable {
   readonly what: "layer" | "block" | "optimizer" | "schedule" | "callback" | "data source";

@@ -10,11 +10,11 @@ import {
   type SignatureHelp,
   type SignatureInformation,
 } from "vscode-languageserver/node";
-import type { Callable } from "../compiler/args.js";
-import { append } from "../compiler/arrays.js";
-import { layerKinds, lookupLayer } from "../compiler/layers/index.js";
-import { optional as optionalTrainKeys, required as requiredTrainKeys } from "../compiler/train.js";
-import { callbacks, dataSources, losses, metrics, optimizers, schedules } from "../compiler/train-options.js";
+import type { Callable } from "../compiler/check/args.js";
+import { append } from "../compiler/base/arrays.js";
+import { layerKinds, lookupLayer } from "../compiler/registry/layers/index.js";
+import { optional as optionalTrainKeys, required as requiredTrainKeys } from "../compiler/check/train-block.js";
+import { callbacks, dataSources, losses, metrics, optimizers, schedules } from "../compiler/registry/train-options.js";
 import type { Analysis } from "./analysis.js";
 import { argumentSchemas, blockSignature, describeArgument, enumValues, lookupCallable } from "./callables.js";
 import { cursorAt, type Cursor, type OpenCall } from "./cursor.js";

@@ -10,9 +10,9 @@ import {
   type Position,
   type Range,
 } from "vscode-languageserver/node";
-import type { Span } from "../compiler/ast.js";
-import type { Diagnostic, Fix } from "../compiler/diagnostics.js";
-import { LineMap } from "../compiler/line-map.js";
+import type { Span } from "../compiler/syntax/ast.js";
+import type { Diagnostic, Fix } from "../compiler/diagnostics/index.js";
+import { LineMap } from "../compiler/base/line-map.js";
 
 /** A file path for a document URI; other schemes (`untitled:`) keep the URI as their name. */
 export function uriToPath(uri: string): string {

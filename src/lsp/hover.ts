@@ -1,7 +1,7 @@
 /** Hover: a layer call's kind, output shape, parameters, MACs and doc; a tensor's shape; an argument's doc. */
 import type { Hover } from "vscode-languageserver/node";
-import type * as ast from "../compiler/ast.js";
-import { formatNnShape, type IrLayer, type IrProgram, type Shape } from "../compiler/ir.js";
+import type * as ast from "../compiler/syntax/ast.js";
+import { formatNnShape, type IrLayer, type IrProgram, type Shape } from "../compiler/ir/index.js";
 import type { Analysis } from "./analysis.js";
 import { argumentNameAt, callsAt } from "./ast-search.js";
 import { argumentSchemas, blockSignature, describeArgument, lookupCallable } from "./callables.js";

@@ -19,17 +19,17 @@
  * A model's lints are kept with its result. Everything else (imports, duplicate names, uncalled blocks, train
  * blocks and their loss lints) is cheap and runs each time. test/lsp/incremental.test.ts compares the result with a check from scratch over series of edits.
  */
-import { append } from "../compiler/arrays.js";
-import type * as ast from "../compiler/ast.js";
-import { checkModel, type ModelCheck } from "../compiler/check.js";
-import { uniqueDiagnostics, type Diagnostic, type Location, type Result } from "../compiler/diagnostics.js";
-import { emptyScope, evaluate } from "../compiler/evaluate.js";
-import type { BlockDef, Namespace } from "../compiler/imports.js";
-import type { IrModel, IrProgram } from "../compiler/ir.js";
-import { lintProgram } from "../compiler/lints.js";
-import { limits } from "../compiler/limits.js";
-import { parse } from "../compiler/parse.js";
-import { overSourceBytes } from "../compiler/syntax-diagnostics.js";
+import { append } from "../compiler/base/arrays.js";
+import type * as ast from "../compiler/syntax/ast.js";
+import { checkModel, type ModelCheck } from "../compiler/check/index.js";
+import { uniqueDiagnostics, type Diagnostic, type Location, type Result } from "../compiler/diagnostics/index.js";
+import { emptyScope, evaluate } from "../compiler/check/values.js";
+import type { BlockDef, Namespace } from "../compiler/bind/workspace.js";
+import type { IrModel, IrProgram } from "../compiler/ir/index.js";
+import { lintProgram } from "../compiler/lint/index.js";
+import { limits } from "../compiler/base/limits.js";
+import { parse } from "../compiler/syntax/index.js";
+import { overSourceBytes } from "../compiler/syntax/syntax-diagnostics.js";
 import { nnLexer } from "../../grammar/tokens.js";
 
 /** A line that starts a declaration. */

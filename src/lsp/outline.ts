@@ -1,6 +1,6 @@
 /** Document symbols: models (with their inputs), blocks and train blocks, for the outline. */
 import { SymbolKind, type DocumentSymbol } from "vscode-languageserver/node";
-import type * as ast from "../compiler/ast.js";
+import type * as ast from "../compiler/syntax/ast.js";
 import { blockSignature } from "./callables.js";
 import { toRange } from "./convert.js";
 

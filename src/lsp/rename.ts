@@ -7,10 +7,10 @@
 import { lstatSync, opendirSync, type Dir } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, parse, relative, resolve, sep } from "node:path";
-import { append } from "../compiler/arrays.js";
-import type { Span } from "../compiler/ast.js";
-import { Workspace, type SourceHost } from "../compiler/imports.js";
-import { limits } from "../compiler/limits.js";
+import { append } from "../compiler/base/arrays.js";
+import type { Span } from "../compiler/syntax/ast.js";
+import { Workspace, type SourceHost } from "../compiler/bind/workspace.js";
+import { limits } from "../compiler/base/limits.js";
 import type { Reuse } from "./incremental.js";
 import { buildIndex } from "./symbols.js";
 

@@ -18,10 +18,10 @@ import {
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { keywords } from "../../grammar/tokens.js";
-import { append } from "../compiler/arrays.js";
-import type { Span } from "../compiler/ast.js";
-import { formatRange, formatSource } from "../compiler/format.js";
-import { limits } from "../compiler/limits.js";
+import { append } from "../compiler/base/arrays.js";
+import type { Span } from "../compiler/syntax/ast.js";
+import { formatRange, formatSource } from "../compiler/format/index.js";
+import { limits } from "../compiler/base/limits.js";
 import { Analysis, DocumentHost } from "./analysis.js";
 import { Reuse } from "./incremental.js";
 import { blockOccurrences, candidateFiles, type FileEdits } from "./rename.js";

@@ -5,9 +5,9 @@
  * A tensor name may be rebound (`h = h -> relu()`): every binding and use of one name in one body is one
  * symbol (renamed together), and each use also knows the binding it reads, the latest one above it.
  */
-import type * as ast from "../compiler/ast.js";
-import type { Location } from "../compiler/diagnostics.js";
-import type { Namespace } from "../compiler/imports.js";
+import type * as ast from "../compiler/syntax/ast.js";
+import type { Location } from "../compiler/diagnostics/index.js";
+import type { Namespace } from "../compiler/bind/workspace.js";
 
 export type SymbolKind = "tensor" | "block" | "param" | "model";
 

@@ -3,7 +3,7 @@
  * the same description the TypeScript emitter prints, so a compiled module and `nnc train` build one model.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { IrModel, JsonValue, TensorRef, TfjsLayer } from "../compiler/ir.js";
+import type { IrModel, JsonValue, TensorRef, TfjsLayer } from "../compiler/ir/index.js";
 
 type Factory = (config: Record<string, unknown>) => unknown;
 

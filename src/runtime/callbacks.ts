@@ -6,8 +6,8 @@
  * (a best figure, a wait count, the best weights) is `Resumable`.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { IrCall, IrTrain } from "../compiler/ir.js";
-import { callbacks as callbackKinds } from "../compiler/train-options.js";
+import type { IrCall, IrTrain } from "../compiler/ir/index.js";
+import { callbacks as callbackKinds } from "../compiler/registry/train-options.js";
 import { CsvLogger, ModelCheckpoint, TerminateOnNaN, type CheckpointAbout, type FileCallback } from "./file-callbacks.js";
 import { tfjsFigureName } from "./figures.js";
 import type { RunFolder } from "./run-folder.js";

@@ -13,7 +13,7 @@
 import { mkdir, open } from "node:fs/promises";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { displayPath } from "../compiler/render.js";
+import { displayPath } from "../compiler/diagnostics/render.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
 import { isResumable, type CallbackState } from "./callbacks.js";
 import { checkResumePoint, checkStateFitsRun, checkStateParts } from "./checkpoint-checks.js";

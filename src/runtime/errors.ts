@@ -3,7 +3,7 @@
  * that does not fit the model). The CLI prints it as one line, `error[NN4006]: ...`, without a stack trace;
  * anything else that is thrown is a bug in nnc.
  */
-import { messages, type Code, type MessageArgs } from "../compiler/messages.js";
+import { messages, type Code, type MessageArgs } from "../compiler/diagnostics/messages.js";
 
 /** Training and data codes: the runtime reports only from the NN4xxx catalogue. */
 export type RuntimeCode = Extract<Code, `NN4${string}`>;

@@ -4,7 +4,7 @@
  * nnc speaks Keras's names, so callbacks, progress and history translate here, in one place.
  */
 import type * as tf from "@tensorflow/tfjs";
-import { metrics as tfjsMetrics } from "../compiler/train-options.js";
+import { metrics as tfjsMetrics } from "../compiler/registry/train-options.js";
 
 /** Figures under their Keras names: `{ loss: 0.12, accuracy: 0.95 }`. */
 export type Figures = Readonly<Record<string, number>>;

@@ -7,7 +7,7 @@
 import { readFile } from "node:fs/promises";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { normalRunPath, runFolders, runPathProblem, savedRunFiles } from "../compiler/run-files.js";
+import { normalRunPath, runFolders, runPathProblem, savedRunFiles } from "../compiler/registry/run-files.js";
 import type { CallbackState, Resumable } from "./callbacks.js";
 import { NncUserError } from "./errors.js";
 import { figureNames, kerasFigures } from "./figures.js";

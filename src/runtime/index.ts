@@ -11,7 +11,7 @@ export { loadTable, type Table } from "./data/index.js";
 export { openTrainingData, type TrainingBatches } from "./data/batches.js";
 export type { DataSettings } from "./data/training-data.js";
 export { NncUserError, type RuntimeCode } from "./errors.js";
-export { evaluateRun, evaluationSource, type Evaluation } from "./evaluate.js";
+export { evaluateRun, evaluationSource, type Evaluation } from "./evaluate-run.js";
 export { writeFileAtomic } from "../io/write-atomic.js";
 export { saveRun, type EpochRecord, type Labels, type Run } from "./save.js";
 export { loadRun, specModelFor, type SavedRun } from "./saved-run.js";
@@ -20,4 +20,4 @@ export { predictionsCsv, predictionsJson, predictRun, type Predictions } from ".
 export { summaryTable } from "./progress.js";
 export { seededRandom, withRandom } from "./random.js";
 export { scheduledRate } from "./schedules.js";
-export { runTraining, trainModel, type TrainedRun, type TrainOptions, type TrainSettings } from "./train.js";
+export { runTraining, trainModel, type TrainedRun, type TrainOptions, type TrainSettings } from "./run-training.js";

@@ -14,8 +14,8 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { packageVersion } from "../cli/package-info.js";
-import { createAjv } from "../compiler/args.js";
-import { displayPath } from "../compiler/render.js";
+import { createAjv } from "../compiler/check/args.js";
+import { displayPath } from "../compiler/diagnostics/render.js";
 import {
   escapeProblem,
   lockFile,
@@ -25,7 +25,7 @@ import {
   resumeEntry,
   resumeLatest,
   runFolders,
-} from "../compiler/run-files.js";
+} from "../compiler/registry/run-files.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
 import { NncUserError } from "./errors.js";
 import { errorReason, releaseLock, takeLock } from "./run-lock.js";

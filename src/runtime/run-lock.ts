@@ -9,8 +9,8 @@ import { randomBytes } from "node:crypto";
 import { promises as fs, readFileSync, unlinkSync } from "node:fs";
 import { hostname } from "node:os";
 import * as path from "node:path";
-import { displayPath } from "../compiler/render.js";
-import { lockFile, reservedPrefix } from "../compiler/run-files.js";
+import { displayPath } from "../compiler/diagnostics/render.js";
+import { lockFile, reservedPrefix } from "../compiler/registry/run-files.js";
 import { NncUserError } from "./errors.js";
 
 /** Locks held by this process (lock file -> token), released at exit even after `process.exit`. */

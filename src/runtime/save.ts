@@ -7,7 +7,7 @@
  */
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { savedRunFiles } from "../compiler/run-files.js";
+import { savedRunFiles } from "../compiler/registry/run-files.js";
 import type { Preprocessing } from "./data/training-data.js";
 import { writePlots } from "./plot.js";
 import { openRunFolder, type RunFolder, type RunFolderOptions } from "./run-folder.js";

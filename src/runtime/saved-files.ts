@@ -11,9 +11,9 @@
 import { readFileSync, realpathSync, statSync } from "node:fs";
 import * as path from "node:path";
 import type { Ajv, ErrorObject, ValidateFunction } from "ajv";
-import { createAjv } from "../compiler/args.js";
-import { limits } from "../compiler/limits.js";
-import { displayPath } from "../compiler/render.js";
+import { createAjv } from "../compiler/check/args.js";
+import { limits } from "../compiler/base/limits.js";
+import { displayPath } from "../compiler/diagnostics/render.js";
 import { NncUserError } from "./errors.js";
 import { savedFileSchemas, type SavedFileKind } from "./saved-file-schemas.js";
 

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { formatNnShape, type IrModel, type Shape } from "../compiler/ir.js";
+import { formatNnShape, type IrModel, type Shape } from "../compiler/ir/index.js";
 import type { Preprocessing } from "./data/training-data.js";
 import { NncUserError } from "./errors.js";
 import { openSavedFolder, readRunJson, runFile, unusable, weightBytes } from "./saved-files.js";

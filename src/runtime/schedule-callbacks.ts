@@ -5,7 +5,7 @@
  * `learningRate` field at every step. `setRate` does what each one needs.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { IrCall } from "../compiler/ir.js";
+import type { IrCall } from "../compiler/ir/index.js";
 import type { CallbackState, Resumable } from "./callbacks.js";
 import { isStepSchedule, scheduledRate } from "./schedules.js";
 

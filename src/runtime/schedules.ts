@@ -4,7 +4,7 @@
  * optimizer's `learning_rate`. Pure arithmetic, no tfjs: `nnc schedule` prints a schedule without loading
  * tfjs, and the callback that applies one during training (`schedule-callbacks.ts`) calls the same function.
  */
-import type { IrCall } from "../compiler/ir.js";
+import type { IrCall } from "../compiler/ir/index.js";
 
 /**
  * The learning rate at `step` (0-based, counted over all epochs). `reduce_on_plateau` depends on the

@@ -8,9 +8,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { checkSource } from "../../src/compiler/index.js";
-import type { IrModel, Shape } from "../../src/compiler/ir.js";
+import type { IrModel, Shape } from "../../src/compiler/ir/index.js";
 import { buildModel } from "../../src/runtime/build.js";
-import type { Code } from "../../src/compiler/diagnostics.js";
+import type { Code } from "../../src/compiler/diagnostics/index.js";
 import { layerCalls, type BlockCall, type BlockDesc, type LayerCall, type ModelDesc, type Statement } from "./generate.js";
 import { specByName, tfjsConfig, type Args, type Value } from "./kinds.js";
 import { printModel } from "./print.js";

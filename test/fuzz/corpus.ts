@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import type { SourceHost } from "../../src/compiler/imports.js";
+import type { SourceHost } from "../../src/compiler/bind/workspace.js";
 
 export const repo = join(import.meta.dirname, "..", "..");
 

@@ -11,9 +11,9 @@
  */
 import fc from "fast-check";
 import { checkSource } from "../../src/compiler/index.js";
-import type { Diagnostic } from "../../src/compiler/diagnostics.js";
-import { formatSource } from "../../src/compiler/format.js";
-import { formatSummary, summarize } from "../../src/compiler/summary.js";
+import type { Diagnostic } from "../../src/compiler/diagnostics/index.js";
+import { formatSource } from "../../src/compiler/format/index.js";
+import { formatSummary, summarize } from "../../src/compiler/emit/summary.js";
 import { corpusHost } from "./corpus.js";
 import { fuzzCaseArbitrary, type FuzzCase, type FuzzOptions } from "./mutators.js";
 

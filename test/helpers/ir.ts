@@ -4,7 +4,7 @@
  * data set of test/fixtures/data).
  */
 import { join } from "node:path";
-import type { IrLayer, IrModel, IrTrain } from "../../src/compiler/ir.js";
+import type { IrLayer, IrModel, IrTrain } from "../../src/compiler/ir/index.js";
 import { repo } from "./cli.js";
 
 /** Where every hand-built node says it comes from. */

@@ -1,4 +1,4 @@
-import type { Span } from "../../src/compiler/ast.js";
+import type { Span } from "../../src/compiler/syntax/ast.js";
 
 /**
  * Source text with spans marked as `<|...|>`: returns the text without the markers and each marked span,

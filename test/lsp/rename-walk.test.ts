@@ -10,7 +10,7 @@ import { homedir, tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WorkspaceEdit } from "vscode-languageserver-protocol";
-import { limits } from "../../src/compiler/limits.js";
+import { limits } from "../../src/compiler/base/limits.js";
 import { candidateFiles, nnFilesUnder, walkable } from "../../src/lsp/rename.js";
 import { fileUri, LspClient } from "./client.js";
 

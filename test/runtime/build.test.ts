@@ -4,7 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
-import type { IrLayer, IrModel, TfjsLayer } from "../../src/compiler/ir.js";
+import type { IrLayer, IrModel, TfjsLayer } from "../../src/compiler/ir/index.js";
 import { buildModel, initBackend } from "../../src/runtime/index.js";
 
 const at = { file: "m.nn", span: { start: 0, end: 1 } };

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { IrModel, IrTrain } from "../../src/compiler/ir.js";
+import type { IrModel, IrTrain } from "../../src/compiler/ir/index.js";
 import { loadRun, NncUserError, saveRun, trainModel } from "../../src/runtime/index.js";
 import { denseLayer, quiet, sequentialModel, trainBlock } from "../helpers/ir.js";
 

@@ -10,7 +10,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import type { IrCall } from "../../src/compiler/ir.js";
+import type { IrCall } from "../../src/compiler/ir/index.js";
 import { readCsv } from "../../src/runtime/data/csv.js";
 import { dataLimits, type DataLimits } from "../../src/runtime/data/files.js";
 import { readNpy } from "../../src/runtime/data/npy.js";

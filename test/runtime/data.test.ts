@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { IrModel, IrTrain } from "../../src/compiler/ir.js";
+import type { IrModel, IrTrain } from "../../src/compiler/ir/index.js";
 import type * as tf from "@tensorflow/tfjs";
 import { buildModel, loadTable, NncUserError, openTrainingData, seededRandom, withRandom, type TrainingBatches } from "../../src/runtime/index.js";
 

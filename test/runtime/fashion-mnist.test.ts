@@ -10,7 +10,7 @@ import { gzipSync } from "node:zlib";
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
 import { checkFile } from "../../src/compiler/index.js";
-import type { IrTrain } from "../../src/compiler/ir.js";
+import type { IrTrain } from "../../src/compiler/ir/index.js";
 import { NncUserError, loadTable, trainModel } from "../../src/runtime/index.js";
 
 const repo = join(import.meta.dirname, "..", "..");

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { IrModel, IrTrain } from "../../src/compiler/ir.js";
+import type { IrModel, IrTrain } from "../../src/compiler/ir/index.js";
 import { NncUserError, trainModel, type EpochRecord } from "../../src/runtime/index.js";
 import { adam, at, denseLayer, quiet, sequentialModel, trainBlock } from "../helpers/ir.js";
 

@@ -4,8 +4,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
-import type { IrCall } from "../../src/compiler/ir.js";
-import { optimizers } from "../../src/compiler/train-options.js";
+import type { IrCall } from "../../src/compiler/ir/index.js";
+import { optimizers } from "../../src/compiler/registry/train-options.js";
 import { initBackend } from "../../src/runtime/index.js";
 import { LearningRateScheduler, ReduceOnPlateau, currentRate } from "../../src/runtime/schedule-callbacks.js";
 import { scheduledRate } from "../../src/runtime/schedules.js";

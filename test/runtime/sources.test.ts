@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkSource } from "../../src/compiler/index.js";
-import type { IrCall } from "../../src/compiler/ir.js";
+import type { IrCall } from "../../src/compiler/ir/index.js";
 import { NncUserError, loadTable } from "../../src/runtime/index.js";
 import { npyBytes } from "../helpers/data-files.js";
 

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { IrCall, IrModel, IrTrain } from "../../src/compiler/ir.js";
+import type { IrCall, IrModel, IrTrain } from "../../src/compiler/ir/index.js";
 import { NncUserError, trainModel, type TrainedRun } from "../../src/runtime/index.js";
 import { adam, denseLayer, quiet, sequentialModel, trainBlock } from "../helpers/ir.js";
 

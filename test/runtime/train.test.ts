@@ -8,7 +8,7 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
 import { checkFile } from "../../src/compiler/index.js";
-import type { IrModel, IrTrain } from "../../src/compiler/ir.js";
+import type { IrModel, IrTrain } from "../../src/compiler/ir/index.js";
 import { NncUserError, saveRun, scheduledRate, trainModel } from "../../src/runtime/index.js";
 import { denseLayer, sequentialModel, trainBlock } from "../helpers/ir.js";
 

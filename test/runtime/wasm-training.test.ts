@@ -8,8 +8,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkSource } from "../../src/compiler/index.js";
-import type { IrModel } from "../../src/compiler/ir.js";
-import { layerKinds } from "../../src/compiler/layers/index.js";
+import type { IrModel } from "../../src/compiler/ir/index.js";
+import { layerKinds } from "../../src/compiler/registry/layers/index.js";
 import { buildModel } from "../../src/runtime/build.js";
 import { prepareBackends, relativeError, useBackend } from "../helpers/wasm.js";
 

@@ -5,7 +5,7 @@
  * Trailing comments are `lineSuffix`es: they wait for the end of the line, and `render` aligns a run of them
  * on consecutive lines (gofmt does the same), keeping the gap the author chose before each.
  */
-import { maxOf } from "../arrays.js";
+import { maxOf } from "../base/arrays.js";
 
 export type Doc = string | readonly Doc[] | Group | Indent | Line | IfBreak | LineSuffix | Mark;
 

@@ -7,7 +7,7 @@
  * shape, a header) makes its item print as written: the formatter never drops or moves a comment it cannot
  * place. An item of a kind this printer does not know is printed as written too.
  */
-import type * as ast from "../ast.js";
+import type * as ast from "../syntax/ast.js";
 import { group, hardline, ifBreak, indent, join, line, lineSuffix, mark, softline, type Doc } from "./doc.js";
 import type { Comment, SourceText } from "./source.js";
 

@@ -3,8 +3,8 @@
  * things, and a node's text as written (for verbatim output).
  */
 import { LBrace, nnLexer } from "../../../grammar/tokens.js";
-import type { Span } from "../ast.js";
-import { allowedBy } from "../lints.js";
+import type { Span } from "../syntax/ast.js";
+import { allowedBy } from "../lint/index.js";
 
 export interface Comment {
   readonly span: Span;

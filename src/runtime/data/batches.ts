@@ -4,7 +4,7 @@
  * one, and each batch becomes tensors only when the loop asks for it.
  */
 import type * as tf from "@tensorflow/tfjs";
-import { losses } from "../../compiler/train-options.js";
+import { losses } from "../../compiler/registry/train-options.js";
 import { NncUserError } from "../errors.js";
 import { permutation } from "../random.js";
 import type { Labels } from "../save.js";

@@ -5,8 +5,8 @@
  * problem is reported with the file, its 1-based line number and the column.
  */
 import { CsvError, parse } from "csv-parse/sync";
-import { displayPath } from "../../compiler/render.js";
-import { didYouMean } from "../../compiler/suggest.js";
+import { displayPath } from "../../compiler/diagnostics/render.js";
+import { didYouMean } from "../../compiler/diagnostics/suggest.js";
 import { NncUserError } from "../errors.js";
 import { dataLimits, LineMeter, readWholeDataFile, recordTooLarge, type DataLimits } from "./files.js";
 import type { Table } from "./index.js";

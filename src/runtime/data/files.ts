@@ -6,7 +6,7 @@
  * validation, `nnc evaluate` and `nnc predict` get the same checks.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
-import { limits } from "../../compiler/limits.js";
+import { limits } from "../../compiler/base/limits.js";
 import { NncUserError } from "../errors.js";
 
 /** The limits a reader applies; tests lower them to prove each one with small files. */

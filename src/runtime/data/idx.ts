@@ -9,7 +9,7 @@
  * that inflates to gigabytes (a gzip bomb) stops at the promise, with an error.
  */
 import { constants, gunzipSync } from "node:zlib";
-import { displayPath } from "../../compiler/render.js";
+import { displayPath } from "../../compiler/diagnostics/render.js";
 import { NncUserError } from "../errors.js";
 import { dataLimits, formatBytes, readWholeDataFile, type DataLimits } from "./files.js";
 import type { Table } from "./index.js";

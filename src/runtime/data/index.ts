@@ -2,7 +2,7 @@
  * Data sources: each turns an `IrCall` from the `train` block (`csv(path, label: ...)`) into a `Table` of
  * numeric features and raw labels. Turning a table into tensors for a model is `tensors.ts`'s job.
  */
-import type { IrCall } from "../../compiler/ir.js";
+import type { IrCall } from "../../compiler/ir/index.js";
 import { readCsv } from "./csv.js";
 import { dataLimits, type DataLimits } from "./files.js";
 import { readIdx } from "./idx.js";

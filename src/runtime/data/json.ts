@@ -5,8 +5,8 @@
  * in JSON Lines, its 1-based position in an array) and the field. A label is a string, a number or a boolean;
  * a feature a number, finite as a 32-bit float; no value nests deeper than `jsonDepth` levels.
  */
-import { displayPath } from "../../compiler/render.js";
-import { didYouMean } from "../../compiler/suggest.js";
+import { displayPath } from "../../compiler/diagnostics/render.js";
+import { didYouMean } from "../../compiler/diagnostics/suggest.js";
 import { NncUserError } from "../errors.js";
 import { dataLimits, readWholeDataFile, recordTooLarge, type DataLimits } from "./files.js";
 import type { Table } from "./index.js";

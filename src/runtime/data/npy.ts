@@ -4,7 +4,7 @@
  * (or byte) float32/float64/int8-64/uint8-64 and bool. Float values must be finite as 32-bit floats: NaN
  * or an infinity in the features would train a model whose weights are all NaN.
  */
-import { displayPath } from "../../compiler/render.js";
+import { displayPath } from "../../compiler/diagnostics/render.js";
 import { NncUserError } from "../errors.js";
 import { dataLimits, readWholeDataFile, type DataLimits } from "./files.js";
 import type { Table } from "./index.js";

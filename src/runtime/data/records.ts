@@ -14,8 +14,8 @@
 import { closeSync, createReadStream, readSync } from "node:fs";
 import { pipeline, Transform } from "node:stream";
 import { parse } from "csv-parse";
-import type { IrCall } from "../../compiler/ir.js";
-import { displayPath } from "../../compiler/render.js";
+import type { IrCall } from "../../compiler/ir/index.js";
+import { displayPath } from "../../compiler/diagnostics/render.js";
 import { NncUserError } from "../errors.js";
 import { csvLayout, csvOptions, csvSyntaxError, csvTable, parseCsvRows, type CsvLayout, type Row } from "./csv.js";
 import { dataLimits, LineMeter, openDataFile, recordTooLarge, type DataLimits } from "./files.js";

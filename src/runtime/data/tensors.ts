@@ -5,8 +5,8 @@
  * will be fit, so `nnc train` and a compiled module check the same thing.
  */
 import * as tf from "@tensorflow/tfjs";
-import { formatNnShape } from "../../compiler/ir.js";
-import type { TargetEncoding } from "../../compiler/train-options.js";
+import { formatNnShape } from "../../compiler/ir/index.js";
+import type { TargetEncoding } from "../../compiler/registry/train-options.js";
 import { NncUserError } from "../errors.js";
 import { featureCount, type Table } from "./index.js";
 import { cellNumber, decimalValue } from "./values.js";

@@ -2,7 +2,7 @@
  * What a train block says about its data, and what a run records about how it read it. The data itself is
  * opened for training in `batches.ts`.
  */
-import type { IrTrain } from "../../compiler/ir.js";
+import type { IrTrain } from "../../compiler/ir/index.js";
 import type { Normalization } from "./index.js";
 
 /** What loading the data needs from a train block: the source, the loss (it decides the targets), the split. */

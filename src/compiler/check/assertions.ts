@@ -1,0 +1,148 @@
+/**
+ * `assert` and `expect` statements: budgets and expectations written in a model body, checked once the
+ * model's graph is known. A figure (`params`, `trainable_params`, `non_trainable_params`, `macs`) is compared
+ * with a number; a tensor's shape with a written shape. A failed one is an error at the statement, with the
+ * actual figure: "params is 34,826, expected < 30,000".
+ */
+import { append } from "../base/arrays.js";
+import type * as ast from "../syntax/ast.js";
+import { diagnostic, type Diagnostic } from "../diagnostics/index.js";
+import { evaluateDimension } from "./dimension.js";
+import { emptyScope, evaluate } from "./values.js";
+import { exactSum } from "../ir/exact.js";
+import { formatNnShape, type Dim, type IrModel, type Shape } from "../ir/index.js";
+import { didYouMean } from "../diagnostics/suggest.js";
+import { groupThousands } from "../base/numbers.js";
+
+/** An assertion met in a model body, with the tensors in scope at its line. */
+export interface PendingAssertion {
+  readonly stmt: ast.AssertStmt;
+  /** Tensor names bound above the statement and their shapes (null when an earlier error made one unknown). */
+  readonly tensors: ReadonlyMap<string, Shape | null>;
+}
+
+const figures = ["params", "trainable_params", "non_trainable_params", "macs"] as const;
+type Figure = (typeof figures)[number];
+
+/**
+ * Checks every assertion of a model. `complete` is false when the model had errors: its figures are then
+ * partial, and comparing them would only add confusing failures.
+ */
+export function checkAssertions(
+  pending: readonly PendingAssertion[],
+  model: IrModel,
+  file: string,
+  complete: boolean,
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const { stmt, tensors } of pending) {
+    const subject = stmt.subject.text;
+    const at = { file, span: stmt.subject.span };
+    if (stmt.test.kind === "shape") {
+      const layer = model.layers.find((l) => l.name === subject);
+      const shape = tensors.has(subject) ? tensors.get(subject)! : layer ? layer.outputShapes[0]! : undefined;
+      if (shape === undefined) {
+        const hint = didYouMean(subject, [...tensors.keys(), ...model.layers.map((l) => l.name)]);
+        out.push(diagnostic("NN2002", at, { name: subject }, hint === undefined ? {} : { hint }));
+        continue;
+      }
+      const expected = expectedShape(stmt.test.shape, file, out);
+      if (shape === null || expected === undefined || !complete) continue;
+      if (formatNnShape(shape) !== formatNnShape(expected)) {
+        out.push(
+          diagnostic("NN3009", { file, span: stmt.test.shape.span }, {
+            name: subject,
+            actual: formatNnShape(shape),
+            expected: formatNnShape(expected),
+          }),
+        );
+      }
+      continue;
+    }
+    if (!(figures as readonly string[]).includes(subject)) {
+      const hint = tensors.has(subject)
+        ? `to check the shape of '${subject}', write ${stmt.word} ${subject}: [...]`
+        : didYouMean(subject, figures);
+      out.push(diagnostic("NN2022", at, { name: subject, word: stmt.word }, hint === undefined ? {} : { hint }));
+      continue;
+    }
+    const limit = expectedNumber(stmt.test.value, file, out);
+    if (limit === undefined || !complete) continue;
+    const actual = figureOf(subject as Figure, model);
+    if (actual === null) {
+      out.push(
+        diagnostic("NN2023", at, {
+          name: subject,
+          reason: "a layer's count depends on a size that is not fixed (a name or ?)",
+        }),
+      );
+      continue;
+    }
+    if (!compare(actual, stmt.test.op, limit)) {
+      out.push(
+        diagnostic("NN3008", { file, span: stmt.span }, {
+          name: subject,
+          actual: groupThousands(actual),
+          expected: `${stmt.test.op} ${formatCount(limit)}`,
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+/** A figure, added up exactly (MACs may pass 2^53); null when a layer's count depends on a size not fixed. */
+function figureOf(figure: Figure, model: IrModel): bigint | null {
+  switch (figure) {
+    case "params":
+      return exactSum(model.layers.flatMap((l) => [l.params.trainable, l.params.nonTrainable]));
+    case "trainable_params":
+      return exactSum(model.layers.map((l) => l.params.trainable));
+    case "non_trainable_params":
+      return exactSum(model.layers.map((l) => l.params.nonTrainable));
+    case "macs":
+      return exactSum(model.layers.map((l) => l.macs));
+  }
+}
+
+/** Compares an exact count with a written number (which may have a fraction: `< 1.5e6`), exactly. */
+function compare(actual: bigint, op: ast.ComparisonOp, limit: number): boolean {
+  switch (op) {
+    case "<":
+      return actual < limit;
+    case "<=":
+      return actual <= limit;
+    case ">":
+      return actual > limit;
+    case ">=":
+      return actual >= limit;
+    case "==":
+      return Number.isInteger(limit) && actual === BigInt(limit);
+  }
+}
+
+/** `34826` -> `34,826`, as people read budgets. */
+function formatCount(n: number): string {
+  return n.toLocaleString("en-US", { maximumFractionDigits: 6 });
+}
+
+function expectedNumber(value: ast.Value, file: string, out: Diagnostic[]): number | undefined {
+  const evaluated = evaluate(value, emptyScope, file, new Map());
+  append(out, evaluated.diagnostics);
+  if (evaluated.value === undefined) return undefined;
+  if (typeof evaluated.value === "number") return evaluated.value;
+  out.push(diagnostic("NN2019", { file, span: value.span }, { problem: "a figure is compared with a number" }));
+  return undefined;
+}
+
+/** A written shape, read as `input` reads one. */
+function expectedShape(list: ast.ListValue, file: string, out: Diagnostic[]): Shape | undefined {
+  const dims: Dim[] = [];
+  for (const item of list.items) {
+    const { value, diagnostics } = evaluateDimension(item, emptyScope, file);
+    append(out, diagnostics);
+    if (value === undefined) return undefined;
+    dims.push(value);
+  }
+  return dims;
+}

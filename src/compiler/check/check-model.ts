@@ -1,0 +1,453 @@
+/**
+ * Phase 2b: the statements of a model (and of every block it calls) -> a checked graph of layers.
+ *
+ * Statements run in order against an environment of named tensors. A layer call is looked up in the
+ * registry, its arguments are checked against the entry's schema, and its shape rule gives the output shape.
+ * Anything wrong is a diagnostic; the result is then an unknown tensor, which later layers accept silently so
+ * that one mistake gives one error.
+ */
+import type * as ast from "../syntax/ast.js";
+import { argumentSpan, checkArguments, type ArgValues, type Callable } from "./args.js";
+import { checkAssertions, type PendingAssertion } from "./assertions.js";
+import { evaluateDimension } from "./dimension.js";
+import { blockCallable } from "./blocks.js";
+import { diagnostic, uniqueDiagnostics, type Diagnostic, type DiagnosticExtras, type Fix, type Location } from "../diagnostics/index.js";
+import { evaluate, type Scope } from "./values.js";
+import { inexactPart, inexactShape } from "../ir/exact.js";
+import { expansionError } from "./expansion.js";
+import type { BlockDef, Namespace } from "../bind/workspace.js";
+import type { DType, IrInput, IrLayer, IrModel, JsonValue, Shape, TensorRef } from "../ir/index.js";
+import { layerNames, lookupLayer, macsOf, tfjsLayerOf, type LayerKind } from "../registry/layers/index.js";
+import type { InputFix, ShapeContext } from "../registry/layers/types.js";
+import { defaultCheckLimits, ParameterBudget, type CheckLimits } from "./model-limits.js";
+import { didYouMean, suggestion } from "../diagnostics/suggest.js";
+
+/** A tensor in scope. `ref` and `shape` are null when an earlier error made it unknown. */
+interface Tensor {
+  readonly ref: TensorRef | null;
+  readonly shape: Shape | null;
+  readonly dtype: DType;
+}
+
+const unknownTensor: Tensor = { ref: null, shape: null, dtype: "float32" };
+
+/** The values in scope in a model body: none. */
+const noValues = {};
+
+/** Where statements run: a model body, or one instantiation of a block. */
+interface Env {
+  readonly file: string;
+  readonly namespace: Namespace;
+  readonly tensors: Map<string, Tensor>;
+  readonly scope: Scope;
+  /** The values `scope` reads (a block's checked arguments): with a call, the key of its argument check. */
+  readonly values: object;
+  readonly where: "model" | "block";
+  /** The blocks being instantiated, innermost last, with their call sites (for recursion and `related`). */
+  readonly callStack: readonly { readonly block: string; readonly site: Location }[];
+  /** The current tensor: the last statement's result, or the only input. Null when there is none. */
+  current: Tensor | null;
+  returned: Tensor | null;
+}
+
+const dtypes: readonly DType[] = ["float32", "int32"];
+
+/** Builds one model's graph; each model gets a fresh builder. */
+export class ModelChecker {
+  private readonly inputs: IrInput[] = [];
+  /** Inputs written, valid or not: an invalid one is still not a missing one. */
+  private declaredInputs = 0;
+  private readonly layers: IrLayer[] = [];
+  private readonly usedNames = new Set<string>();
+  private readonly nextSuffix = new Map<string, number>();
+  private readonly diagnostics: Diagnostic[] = [];
+  private readonly assertions: PendingAssertion[] = [];
+  /** Layer and block calls expanded so far: the count checked before expanding bounds it; this makes sure. */
+  private expandedCalls = 0;
+  /** Argument checks by call and by the values in scope there (see `checkedArguments`). */
+  private readonly argumentChecks = new WeakMap<ast.Call, WeakMap<object, ArgValues | null>>();
+  private readonly parameters: ParameterBudget;
+
+  constructor(
+    private readonly decl: ast.ModelDecl,
+    private readonly file: string,
+    private readonly namespace: Namespace,
+    /** Blocks whose bodies ran, shared by the models of a file, so uncalled ones are checked on their own. */
+    private readonly instantiated: Set<ast.BlockDecl> = new Set(),
+    private readonly limits: CheckLimits = defaultCheckLimits,
+  ) {
+    this.parameters = new ParameterBudget(limits.parameters);
+  }
+
+  check(): { model: IrModel; diagnostics: Diagnostic[] } {
+    // A model too large to expand is not expanded at all: that one error is all it gets.
+    const tooLarge = expansionError(this.decl, this.file, this.namespace, this.limits.expandedLayers);
+    if (tooLarge) {
+      const location = { file: this.file, span: this.decl.name.span };
+      return { model: { name: this.decl.name.text, inputs: [], layers: [], outputs: [], location }, diagnostics: [tooLarge] };
+    }
+    const env: Env = {
+      file: this.file,
+      namespace: this.namespace,
+      tensors: new Map(),
+      scope: { lookup: () => undefined },
+      values: noValues,
+      where: "model",
+      callStack: [],
+      current: null,
+      returned: null,
+    };
+    let outputs: Tensor[] | null = null;
+    for (const stmt of this.decl.body) {
+      if (stmt.kind === "output") outputs = this.outputs(stmt, env);
+      else this.statement(stmt, env);
+    }
+    if (this.declaredInputs === 0 && !this.decl.recovered) {
+      this.report(env, "NN2016", this.decl.name.span, { name: this.decl.name.text }, {
+        hint: "declare one first, e.g. input x: [28, 28, 1]",
+      });
+    }
+    const results = outputs ?? (env.current ? [env.current] : []);
+    const model: IrModel = {
+      name: this.decl.name.text,
+      inputs: this.inputs,
+      layers: this.layers,
+      outputs: results.flatMap((t) => (t.ref ? [t.ref] : [])),
+      location: { file: this.file, span: this.decl.name.span },
+    };
+    const tooManyParameters = this.parameters.check(model);
+    if (tooManyParameters) this.diagnostics.push(tooManyParameters);
+    const complete = !this.diagnostics.some((d) => d.severity === "error");
+    for (const d of checkAssertions(this.assertions, model, this.file, complete)) this.diagnostics.push(d);
+    // The same problem in a block called several times is reported once, with its first call site.
+    return { model, diagnostics: uniqueDiagnostics(this.diagnostics) };
+  }
+
+  private statement(stmt: ast.Statement, env: Env): void {
+    if (stmt.recovered) return;
+    switch (stmt.kind) {
+      case "input":
+        return this.input(stmt, env);
+      case "chainStmt":
+        env.current = this.chain(stmt.chain, env);
+        return;
+      case "assign": {
+        const result = this.chain(stmt.chain, env);
+        env.tensors.set(stmt.target.text, result);
+        env.current = result;
+        return;
+      }
+      case "repeat":
+        return this.repeat(stmt, env);
+      case "return":
+        if (env.where !== "block") return this.misplaced(stmt, "return", env);
+        env.returned = this.chain(stmt.value, env);
+        return;
+      case "output":
+        return this.misplaced(stmt, "output", env);
+      case "assert":
+        if (env.where !== "model") return this.misplaced(stmt, stmt.word, env);
+        this.assertions.push({ stmt, tensors: new Map([...env.tensors].map(([name, t]) => [name, t.shape])) });
+        return;
+    }
+  }
+
+  private misplaced(stmt: ast.Statement, statement: string, env: Env): void {
+    this.report(env, "NN2021", { start: stmt.span.start, end: stmt.span.start + statement.length }, {
+      statement,
+      where: env.where,
+    });
+  }
+
+  private input(stmt: ast.InputStmt, env: Env): void {
+    if (env.where !== "model") return this.misplaced(stmt, "input", env);
+    const name = stmt.name.text;
+    if (env.tensors.has(name)) {
+      this.report(env, "NN2008", stmt.name.span, { what: "tensor", name });
+      return;
+    }
+    let dtype: DType = "float32";
+    if (stmt.dtype) {
+      if ((dtypes as readonly string[]).includes(stmt.dtype.text)) dtype = stmt.dtype.text as DType;
+      else this.report(env, "NN2013", stmt.dtype.span, { name: stmt.dtype.text }, { hint: didYouMean(stmt.dtype.text, dtypes) });
+    }
+    this.declaredInputs++;
+    const shape = stmt.shape.items.map((item) => this.dimension(item, env));
+    let valid = shape.every((d) => d !== undefined);
+    if (valid && inexactShape(shape as Shape)) {
+      this.report(env, "NN3012", stmt.shape.span, { what: `the number of elements in input '${name}'` });
+      valid = false;
+    }
+    const tensor: Tensor = valid
+      ? { ref: { node: name, index: 0 }, shape: shape as Shape, dtype }
+      : { ...unknownTensor, dtype };
+    if (valid) this.inputs.push({ name, shape: shape as Shape, dtype, location: { file: env.file, span: stmt.name.span } });
+    this.usedNames.add(name);
+    env.tensors.set(name, tensor);
+    env.current = this.declaredInputs === 1 ? tensor : null;
+  }
+
+  /** A shape entry: a positive integer, a symbolic name, or `?`. */
+  private dimension(item: ast.Value, env: Env): number | string | null | undefined {
+    const { value, diagnostics } = evaluateDimension(item, env.scope, env.file);
+    this.pushAll(env, diagnostics);
+    return value;
+  }
+
+  private repeat(stmt: ast.RepeatStmt, env: Env): void {
+    const { value, diagnostics } = evaluate(stmt.count, env.scope, env.file, new Map());
+    this.pushAll(env, diagnostics);
+    if (value === undefined) return;
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+      this.report(env, "NN2019", stmt.count.span, { problem: "repeat needs a positive whole number of times" });
+      return;
+    }
+    for (let i = 0; i < value; i++) for (const inner of stmt.body) this.statement(inner, env);
+  }
+
+  private outputs(stmt: ast.OutputStmt, env: Env): Tensor[] {
+    return stmt.names.map((name) => this.tensorNamed(name, env) ?? unknownTensor);
+  }
+
+  private tensorNamed(name: ast.Ident, env: Env): Tensor | undefined {
+    const tensor = env.tensors.get(name.text);
+    if (!tensor) {
+      this.report(env, "NN2002", name.span, { name: name.text }, suggestion(name.text, env.tensors.keys(), name.span));
+    }
+    return tensor;
+  }
+
+  /** `x -> a() -> b()`: the first step may name a tensor; every step after it is applied to the previous one. */
+  private chain(chain: ast.Chain, env: Env): Tensor {
+    if (chain.recovered || chain.steps.length === 0) return unknownTensor;
+    let result: Tensor | null = null;
+    for (const step of chain.steps) {
+      if (step.recovered) return unknownTensor;
+      const named = step.args === null ? env.tensors.get(step.callee.text) : undefined;
+      if (named && result === null) {
+        result = named;
+        continue;
+      }
+      if (named) {
+        this.report(env, "NN2018", step.span, { text: step.callee.text }, { hint: `'${step.callee.text}' is a tensor` });
+        return unknownTensor;
+      }
+      result = this.call(step, result, env);
+    }
+    return result ?? unknownTensor;
+  }
+
+  /**
+   * A call in a chain. Its inputs are the previous step's result (if any) followed by leading positional
+   * arguments that name tensors (`add(a, b)`); a call with neither applies to the current tensor.
+   */
+  private call(call: ast.Call, previous: Tensor | null, env: Env): Tensor {
+    // The count before expanding (expansion.ts) bounds the calls, so this is never reached; were that count
+    // wrong, a model still could not expand without end.
+    if (++this.expandedCalls > this.limits.expandedLayers) return unknownTensor;
+    const args = call.args ?? [];
+    const tensorArgs: Tensor[] = [];
+    for (const arg of args) {
+      if (arg.name || arg.value.kind !== "call" || arg.value.args !== null) break;
+      const tensor = env.tensors.get(arg.value.callee.text);
+      if (!tensor) break;
+      tensorArgs.push(tensor);
+    }
+    const block = env.namespace.get(call.callee.text);
+    const kind = block ? undefined : lookupLayer(call.callee.text);
+    const wanted = block ? block.decl.inputs.length : (kind?.inputs?.min ?? 1);
+    // A call without tensor arguments applies to the previous step or the current tensor: `activation(relu)`.
+    const given = previous || (tensorArgs.length === 0 && env.current) ? 1 : 0;
+    const missing = this.missingTensorArgument(args[tensorArgs.length], wanted - tensorArgs.length - given, env);
+    if (missing) {
+      this.report(env, "NN2002", missing.span, { name: missing.text }, suggestion(missing.text, env.tensors.keys(), missing.span));
+      return unknownTensor;
+    }
+    let inputs: Tensor[];
+    if (previous) inputs = [previous, ...tensorArgs];
+    else if (tensorArgs.length > 0) inputs = tensorArgs;
+    else if (env.current) inputs = [env.current];
+    else {
+      this.report(env, "NN2017", call.callee.span, { callee: call.callee.text }, {
+        hint: "start the chain at a tensor: x -> " + call.callee.text + "(...)",
+      });
+      return unknownTensor;
+    }
+    const source = { args, skip: tensorArgs.length, calleeSpan: call.callee.span, calleeText: call.callee.text };
+    if (block) return this.instantiate(block, call, inputs, source, env);
+    // A name whose import failed was reported at the import.
+    if (env.namespace.has(call.callee.text)) return unknownTensor;
+    if (kind) return this.layer(kind, call, inputs, source, env);
+    const candidates = [...layerNames(), ...env.namespace.keys()];
+    // A bare name at the head of a chain (`imag -> flatten()`) was most likely meant as a tensor.
+    if (call.args === null && previous === null && env.tensors.size > 0) {
+      const tensorHint = suggestion(call.callee.text, env.tensors.keys(), call.callee.span);
+      if (tensorHint.hint) {
+        this.report(env, "NN2002", call.callee.span, { name: call.callee.text }, tensorHint);
+        return unknownTensor;
+      }
+    }
+    this.report(env, "NN2001", call.callee.span, { name: call.callee.text }, suggestion(call.callee.text, candidates, call.callee.span));
+    return unknownTensor;
+  }
+
+  /**
+   * `add(a, c)` where `c` is not defined: when the callee still needs input tensors, a bare name in the next
+   * positional slot is a misspelled tensor, not an argument value.
+   */
+  private missingTensorArgument(arg: ast.Arg | undefined, stillWanted: number, env: Env): ast.Ident | undefined {
+    if (stillWanted <= 0 || !arg || arg.name || arg.value.kind !== "call" || arg.value.args !== null) return undefined;
+    const name = arg.value.callee;
+    return env.scope.lookup(name.text) === undefined ? name : undefined;
+  }
+
+  private arity(min: number, max: number | undefined, inputs: Tensor[], call: ast.Call, env: Env): boolean {
+    if (inputs.length >= min && (max === undefined || inputs.length <= max)) return true;
+    const expected = max === undefined ? `at least ${min}` : min === max ? String(min) : `${min} to ${max}`;
+    this.report(env, "NN2015", call.span, { callee: call.callee.text, expected, got: inputs.length });
+    return false;
+  }
+
+  private layer(kind: LayerKind, call: ast.Call, inputs: Tensor[], source: ArgumentSourceOf, env: Env): Tensor {
+    const arityOk = this.arity(kind.inputs?.min ?? 1, kind.inputs ? kind.inputs.max : 1, inputs, call, env);
+    const args = this.checkedArguments(kind, call, source, env);
+    if (!arityOk || !args || inputs.some((t) => t.shape === null || t.ref === null)) return unknownTensor;
+
+    const shapes = inputs.map((t) => t.shape!);
+    const ctx: ShapeContext = {
+      callee: call.callee.text,
+      error: (code, messageArgs, at = {}) => {
+        const span = (at.property && argumentSpan(call, at.property, kind.positional, source.skip ?? 0)) || call.span;
+        this.report(env, code, span, messageArgs as never, { hint: at.hint, fixes: at.fix && [insertBefore(call, at.fix)] });
+        return null;
+      },
+    };
+    const result = kind.outputShape(shapes, args, ctx);
+    if (result === null) return unknownTensor;
+    const outputShapes: Shape[] = isShapeList(result) ? [...result] : [result as Shape];
+    const counted = kind.params?.(shapes, args, outputShapes) ?? { trainable: 0, nonTrainable: 0 };
+    const params =
+      args["trainable"] === false ? { trainable: 0, nonTrainable: counted.trainable + counted.nonTrainable } : counted;
+    const macs = macsOf(kind, shapes, args, outputShapes);
+    const inexact = inexactPart(outputShapes, params, macs);
+    if (inexact) {
+      this.report(env, "NN3012", call.callee.span, { what: `${inexact} of '${call.callee.text}'` });
+      return unknownTensor;
+    }
+    this.parameters.add(params, { file: env.file, span: call.span });
+    const name = this.layerName(kind, args["name"], call, env);
+    this.layers.push({
+      name,
+      kind: kind.name,
+      tfjs: tfjsLayerOf(kind, args, name, shapes),
+      inputs: inputs.map((t) => t.ref!),
+      outputShapes,
+      params,
+      macs,
+      location: { file: env.file, span: call.span },
+      ...(env.callStack[0] ? { site: env.callStack[0].site } : {}),
+    });
+    return { ref: { node: name, index: 0 }, shape: outputShapes[0]!, dtype: "float32" };
+  }
+
+  /** Keras's naming: `dense`, `dense_1`, `dense_2`, ...; a `name:` argument must be unique. */
+  private layerName(kind: LayerKind, written: JsonValue | undefined, call: ast.Call, env: Env): string {
+    if (typeof written === "string") {
+      if (this.usedNames.has(written)) {
+        this.report(env, "NN2008", argumentSpan(call, "name", kind.positional, 0) ?? call.span, { what: "layer", name: written });
+      }
+      this.usedNames.add(written);
+      return written;
+    }
+    // Numbering resumes where this kind's last name was found free, so naming n layers stays linear.
+    let i = this.nextSuffix.get(kind.name) ?? 0;
+    let name = i === 0 ? kind.name : `${kind.name}_${i}`;
+    while (this.usedNames.has(name)) name = `${kind.name}_${++i}`;
+    this.nextSuffix.set(kind.name, i);
+    this.usedNames.add(name);
+    return name;
+  }
+
+  /** Runs a block's body with its parameters bound to the call's arguments and its inputs to the tensors. */
+  private instantiate(block: BlockDef, call: ast.Call, inputs: Tensor[], source: ArgumentSourceOf, env: Env): Tensor {
+    const { decl } = block;
+    const arityOk = this.arity(decl.inputs.length, decl.inputs.length, inputs, call, env);
+    if (env.callStack.some((frame) => frame.block === decl.name.text)) {
+      this.report(env, "NN2012", call.callee.span, { name: decl.name.text });
+      return unknownTensor;
+    }
+    const callable = blockCallable(block);
+    this.pushAll(env, callable.diagnostics);
+    const values = this.checkedArguments(callable.value, call, source, env);
+    if (!arityOk || !values) return unknownTensor;
+    this.instantiated.add(decl);
+    const inner: Env = {
+      file: block.file,
+      namespace: block.namespace,
+      tensors: new Map(decl.inputs.map((name, i) => [name.text, inputs[i]!])),
+      scope: { lookup: (name) => values[name] },
+      values,
+      where: "block",
+      callStack: [...env.callStack, { block: decl.name.text, site: { file: env.file, span: call.span } }],
+      current: inputs.length === 1 ? inputs[0]! : null,
+      returned: null,
+    };
+    for (const stmt of decl.body) this.statement(stmt, inner);
+    if (inner.returned === null) {
+      if (!decl.recovered) this.report(inner, "NN2020", decl.name.span, { name: decl.name.text });
+      return unknownTensor;
+    }
+    return inner.returned;
+  }
+
+  /**
+   * A call's checked arguments. A call met again with the same values in scope (a block instantiated many
+   * times, a repeat) is not checked again, and its problems, reported the first time, are not repeated: a call
+   * with thousands of bad arguments in a block called thousands of times would otherwise take minutes.
+   */
+  private checkedArguments(callable: Callable, call: ast.Call, source: ArgumentSourceOf, env: Env): ArgValues | null {
+    let byValues = this.argumentChecks.get(call);
+    if (!byValues) this.argumentChecks.set(call, (byValues = new WeakMap()));
+    const known = byValues.get(env.values);
+    if (known !== undefined) return known;
+    const checked = checkArguments(callable, source, env.scope, env.file);
+    this.pushAll(env, checked.diagnostics);
+    byValues.set(env.values, checked.value);
+    return checked.value;
+  }
+
+  private pushAll(env: Env, diagnostics: readonly Diagnostic[]): void {
+    for (const d of diagnostics) this.diagnostics.push(withCallSites(d, env));
+  }
+
+  private report<C extends Parameters<typeof diagnostic>[0]>(
+    env: Env,
+    code: C,
+    span: ast.Span,
+    args: Parameters<typeof diagnostic<C>>[2],
+    extras: DiagnosticExtras = {},
+  ): void {
+    this.diagnostics.push(withCallSites(diagnostic(code, { file: env.file, span }, args, extras), env));
+  }
+}
+
+type ArgumentSourceOf = Parameters<typeof checkArguments>[1];
+
+/** Inside a block, a problem also points at the call that instantiated the block. */
+function withCallSites(d: Diagnostic, env: Env): Diagnostic {
+  if (env.callStack.length === 0) return d;
+  const related = env.callStack
+    .map((frame) => ({ ...frame.site, message: `in this call of block '${frame.block}'` }))
+    .reverse();
+  return { ...d, related: [...(d.related ?? []), ...related] };
+}
+
+/** `flatten()` inserted as a step before the call: `x -> flatten() -> dense(10)`. */
+function insertBefore(call: ast.Call, fix: InputFix): Fix {
+  const at = { start: call.span.start, end: call.span.start };
+  return { title: `Insert ${fix.insertBefore}`, edits: [{ span: at, newText: `${fix.insertBefore} -> ` }] };
+}
+
+function isShapeList(result: Shape | readonly Shape[]): result is readonly Shape[] {
+  return result.length > 0 && Array.isArray(result[0]);
+}

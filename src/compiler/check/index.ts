@@ -1,0 +1,70 @@
+/**
+ * Phase 3, check: models become graphs with every shape and parameter count known (check-model.ts); train
+ * blocks become training settings (train-block.ts).
+ *
+ * In: a parsed file and its binding (bind/: every name already resolved to its symbol). Out: the checked
+ * program (`IrProgram`, ir/) and the diagnostics of arguments, shapes and training settings (NN2xxx,
+ * NN3xxx, NN4xxx), together with the name diagnostics the binder found in the bodies that were checked.
+ */
+import type * as ast from "../syntax/ast.js";
+import { ModelChecker } from "./check-model.js";
+import { diagnostic, type Diagnostic, type Result } from "../diagnostics/index.js";
+import type { Namespace } from "../bind/workspace.js";
+import { defaultCheckLimits, type CheckLimits } from "./model-limits.js";
+import type { IrModel, IrProgram, IrTrain } from "../ir/index.js";
+import { append } from "../base/arrays.js";
+import { checkTrain } from "./train-block.js";
+import { checkUncalledBlock } from "./uncalled-blocks.js";
+
+/**
+ * Checks one model, adding the blocks it ran to `instantiated`. The language server passes one that reuses
+ * the result of an earlier check of the same model text calling the same blocks.
+ */
+export type ModelCheck = (
+  decl: ast.ModelDecl,
+  file: string,
+  namespace: Namespace,
+  instantiated: Set<ast.BlockDecl>,
+  limits?: CheckLimits,
+) => { model: IrModel; diagnostics: readonly Diagnostic[] };
+
+export const checkModel: ModelCheck = (decl, file, namespace, instantiated, limits = defaultCheckLimits) =>
+  new ModelChecker(decl, file, namespace, instantiated, limits).check();
+
+export type { CheckLimits } from "./model-limits.js";
+export { defaultCheckLimits } from "./model-limits.js";
+
+export function checkProgram(
+  source: ast.SourceFile,
+  namespace: Namespace,
+  modelCheck: ModelCheck = checkModel,
+  limits: CheckLimits = defaultCheckLimits,
+): Result<IrProgram> {
+  const diagnostics: Diagnostic[] = [];
+  const models: IrModel[] = [];
+  const trains: IrTrain[] = [];
+  const modelNames = new Set<string>();
+  const instantiated = new Set<ast.BlockDecl>();
+  for (const decl of source.declarations) {
+    if (decl.kind !== "model" || decl.name.recovered) continue;
+    if (modelNames.has(decl.name.text) || namespace.has(decl.name.text)) {
+      diagnostics.push(diagnostic("NN2008", { file: source.path, span: decl.name.span }, { what: "model", name: decl.name.text }));
+      continue;
+    }
+    modelNames.add(decl.name.text);
+    const checked = modelCheck(decl, source.path, namespace, instantiated, limits);
+    models.push(checked.model);
+    append(diagnostics, checked.diagnostics);
+  }
+  for (const decl of source.declarations) {
+    if (decl.kind !== "block" || decl.name.recovered || instantiated.has(decl)) continue;
+    append(diagnostics, checkUncalledBlock({ decl, file: source.path, namespace }));
+  }
+  for (const decl of source.declarations) {
+    if (decl.kind !== "train" || decl.recovered) continue;
+    const checked = checkTrain(decl, source.path, modelNames);
+    append(diagnostics, checked.diagnostics);
+    if (checked.value) trains.push(checked.value);
+  }
+  return { value: { file: source.path, models, trains }, diagnostics };
+}

@@ -1,0 +1,120 @@
+/**
+ * The IR, the checked graph: what the checker proves and what the lints, the emitter, the summary and the
+ * runtime consume. shapes.ts holds the arithmetic of its shapes, exact.ts the exact counting of its figures.
+ *
+ * In: what check/ builds. Out: plain, JSON-serialisable data. Shapes never include the batch dimension.
+ * Layers are in topological order and each names the tfjs layer it becomes (`tfjs`), so the TypeScript
+ * emitter and the runtime builder read one description and cannot disagree.
+ */
+import type { Location } from "../diagnostics/index.js";
+
+/** A fixed size, a symbolic name (`"seq"`), or `null` for an unknown size. */
+export type Dim = number | string | null;
+export type Shape = readonly Dim[];
+export type DType = "float32" | "int32";
+
+export interface ParamCount {
+  readonly trainable: number;
+  readonly nonTrainable: number;
+}
+
+export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+/**
+ * How tfjs builds a layer: `tf.layers[factory](config)`. Config keys are tfjs's camelCase names. A nested
+ * layer (the `layer` of `bidirectional` or `time_distributed`) is itself a `{ factory, config }` value.
+ */
+export interface TfjsLayer {
+  /**
+   * The `tf` namespace the factory is in; `layers` when absent. A regularizer, initializer or constraint
+   * with arguments in a layer's config (`kernelRegularizer: tf.regularizers.l2({ l2: 1e-4 })`) is a nested
+   * `{ namespace: "regularizers", factory: "l2", config }` value.
+   */
+  readonly namespace?: TfjsNamespace;
+  readonly factory: string;
+  readonly config: { readonly [key: string]: JsonValue | TfjsLayer };
+}
+
+export type TfjsNamespace = "layers" | "initializers" | "regularizers" | "constraints";
+
+/** One output of a graph node: an input, or output `index` of a layer. */
+export interface TensorRef {
+  readonly node: string;
+  readonly index: number;
+}
+
+export interface IrInput {
+  readonly name: string;
+  readonly shape: Shape;
+  readonly dtype: DType;
+  readonly location: Location;
+}
+
+export interface IrLayer {
+  /** Unique within the model; also the tfjs layer name. */
+  readonly name: string;
+  /** The registry name, `conv2d`. */
+  readonly kind: string;
+  readonly tfjs: TfjsLayer;
+  readonly inputs: readonly TensorRef[];
+  readonly outputShapes: readonly Shape[];
+  readonly params: ParamCount;
+  /**
+   * Multiply-accumulates per sample (see `LayerKind.macs`); null when they depend on a size that is not fixed.
+   * Hand-built IR may leave it out: unknown.
+   */
+  readonly macs?: number | null;
+  /** The layer call in the source. */
+  readonly location: Location;
+  /** For a layer inside a block: the block call in the model that made it (the language server's hover). */
+  readonly site?: Location;
+}
+
+export interface IrModel {
+  readonly name: string;
+  readonly inputs: readonly IrInput[];
+  readonly layers: readonly IrLayer[];
+  readonly outputs: readonly TensorRef[];
+  readonly location: Location;
+}
+
+/** A call-like setting after checking: `adam(learning_rate: 1e-3)` is `{ name: "adam", args: {...} }`. */
+export interface IrCall {
+  readonly name: string;
+  readonly args: { readonly [key: string]: JsonValue };
+}
+
+export interface IrTrain {
+  readonly model: string;
+  /** A data source, with paths resolved against the directory of the spec that names them. */
+  readonly data: IrCall;
+  readonly loss: string;
+  readonly optimizer: IrCall;
+  readonly metrics: readonly string[];
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly validationSplit: number;
+  /** A separate validation data source (`validation: csv(...)`), paths resolved like `data`'s. */
+  readonly validation?: IrCall | null;
+  readonly shuffle: boolean;
+  readonly seed: number | null;
+  readonly lrSchedule: IrCall | null;
+  readonly callbacks: readonly IrCall[];
+  readonly location: Location;
+}
+
+export interface IrProgram {
+  readonly file: string;
+  readonly models: readonly IrModel[];
+  readonly trains: readonly IrTrain[];
+}
+
+/** Formats a shape the way Keras prints it: `(None, 28, 28, 1)`. */
+export function formatShape(shape: Shape): string {
+  return `(${["None", ...shape.map((d) => (d === null ? "None" : String(d)))].join(", ")})`;
+}
+
+/** Formats a shape as written in `.nn` files: `[28, 28, 1]`, `[seq, ?]`. */
+export function formatNnShape(shape: Shape): string {
+  return `[${shape.map((d) => (d === null ? "?" : String(d))).join(", ")}]`;
+}

@@ -1,0 +1,331 @@
+/**
+ * Phase 4, lints: warnings (NN5xxx) about models that check but are probably not what was meant: an output
+ * activation that does not fit the loss, dense layers that collapse into one, dropout at the end, outputs and
+ * inputs nobody uses.
+ *
+ * In: a checked program (they run only after a program checks clean). Out: warnings, which
+ * `applyLintOptions` then drops or turns into errors. Each lint can be switched off: `nnc check --allow
+ * NN5003`, or a `// nnc-allow NN5003` comment on the line (or the line above it), or before the first
+ * declaration for the whole file. `--deny NN5003` (or `--deny warnings`) makes lints errors, for CI.
+ */
+import { append } from "../base/arrays.js";
+import type { Span } from "../syntax/ast.js";
+import { diagnostic, uniqueDiagnostics, type Diagnostic, type Location } from "../diagnostics/index.js";
+import { LineMap } from "../base/line-map.js";
+import { formatNnShape, type IrLayer, type IrModel, type IrProgram, type IrTrain, type JsonValue, type Shape, type TfjsLayer } from "../ir/index.js";
+import { messages } from "../diagnostics/messages.js";
+import { groupThousands } from "../base/numbers.js";
+import { losses } from "../registry/train-options.js";
+
+/** Every lint code: the NN5xxx codes of the catalogue. */
+export const lintCodes: readonly string[] = Object.keys(messages).filter((code) => code.startsWith("NN5"));
+
+export interface LintOptions {
+  /** Lint codes switched off. */
+  readonly allow?: readonly string[];
+  /** Lint codes that become errors; `warnings` makes every lint an error. */
+  readonly deny?: readonly string[];
+}
+
+/** A layer's parameters above this after flatten() is a sign that the feature map was not reduced first. */
+const largeDenseParams = 10_000_000;
+const dropoutKinds = new Set(["dropout", "spatial_dropout1d", "spatial_dropout2d", "gaussian_noise"]);
+const biasedKinds = new Set(["dense", "conv1d", "conv2d", "conv2d_transpose", "depthwise_conv2d", "separable_conv2d"]);
+const crossentropies = new Set(["categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy"]);
+/** Kinds whose tfjs layer passes its inputs' mask on (`supportsMasking`; recurrent ones with return_sequences). */
+const maskKeeping = new Set(["relu", "prelu", "dropout", "spatial_dropout1d", "spatial_dropout2d", "dense",
+  "activation", "add", "average", "maximum", "minimum", "multiply", "concatenate", "dot", "gaussian_noise",
+  "gaussian_dropout", "alpha_dropout", "batch_normalization", "layer_normalization", "time_distributed"]);
+const recurrentKinds = new Set(["simple_rnn", "lstm", "gru", "bidirectional"]);
+/** Kinds whose tfjs layer applies the mask it is handed. */
+const maskReading = new Set(["softmax", ...recurrentKinds]);
+
+/** Every lint over every model, and the loss lints over every train block. */
+export function lintProgram(program: IrProgram): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const model of program.models) append(out, lintModel(new Graph(model)));
+  for (const train of program.trains) {
+    const model = program.models.find((m) => m.name === train.model);
+    if (model) append(out, lintLoss(new Graph(model), train));
+  }
+  // A layer inside a block called several times is one place in the source: one warning.
+  return uniqueDiagnostics(out);
+}
+
+/** A model with its edges looked up both ways. */
+class Graph {
+  private readonly byName = new Map<string, IrLayer>();
+  private readonly consumers = new Map<string, IrLayer[]>();
+  readonly outputs: ReadonlySet<string>;
+
+  constructor(readonly model: IrModel) {
+    for (const layer of model.layers) {
+      this.byName.set(layer.name, layer);
+      for (const input of layer.inputs) this.consumers.set(input.node, [...this.consumersOf(input.node), layer]);
+    }
+    this.outputs = new Set(model.outputs.map((o) => o.node));
+  }
+
+  layer(name: string): IrLayer | undefined {
+    return this.byName.get(name);
+  }
+
+  consumersOf(name: string): readonly IrLayer[] {
+    return this.consumers.get(name) ?? [];
+  }
+
+  /** The layer whose output feeds `layer`, when it has exactly one input and that input is a layer. */
+  producerOf(layer: IrLayer): IrLayer | undefined {
+    return layer.inputs.length === 1 ? this.byName.get(layer.inputs[0]!.node) : undefined;
+  }
+
+  /** The shape of a layer's first input: a layer's output or a model input. */
+  inputShape(layer: IrLayer): Shape | undefined {
+    const ref = layer.inputs[0];
+    if (!ref) return undefined;
+    const producer = this.byName.get(ref.node);
+    return producer ? producer.outputShapes[ref.index] : this.model.inputs.find((i) => i.name === ref.node)?.shape;
+  }
+
+  /** The single output layer, or undefined for a model with several outputs or an input as its output. */
+  outputLayer(): IrLayer | undefined {
+    return this.model.outputs.length === 1 ? this.byName.get(this.model.outputs[0]!.node) : undefined;
+  }
+}
+
+function lintModel(graph: Graph): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const { model } = graph;
+  for (const input of model.inputs) {
+    if (graph.consumersOf(input.name).length === 0 && !graph.outputs.has(input.name)) {
+      out.push(diagnostic("NN5005", input.location, { name: input.name }, { hint: "remove it, or use it in the graph" }));
+    }
+  }
+  for (const layer of model.layers) {
+    const consumers = graph.consumersOf(layer.name);
+    const at = layer.location;
+    if (consumers.length === 0 && !graph.outputs.has(layer.name)) {
+      out.push(diagnostic("NN5004", at, { callee: layer.kind }, { hint: "list it in output, or remove it" }));
+    }
+    if (
+      layer.kind === "dense" &&
+      activationOf(layer) === "linear" &&
+      consumers.length > 0 &&
+      consumers.every((c) => c.kind === "dense")
+    ) {
+      out.push(diagnostic("NN5002", at, { callee: layer.kind }, { hint: "add an activation, e.g. activation: relu" }));
+    }
+    const producer = graph.producerOf(layer);
+    if (
+      layer.kind === "batch_normalization" &&
+      producer &&
+      biasedKinds.has(producer.kind) &&
+      producer.tfjs.config["useBias"] !== false &&
+      graph.consumersOf(producer.name).length === 1
+    ) {
+      out.push(diagnostic("NN5006", at, { callee: producer.kind }, { hint: `pass use_bias: false to ${producer.kind}` }));
+    }
+    const params = layer.params.trainable + layer.params.nonTrainable;
+    if (layer.kind === "dense" && producer?.kind === "flatten" && params > largeDenseParams) {
+      out.push(
+        diagnostic("NN5007", at, { params: groupThousands(params) }, {
+          hint: "reduce the feature map first (pooling or strides), or use global_average_pooling2d() instead of flatten()",
+        }),
+      );
+    }
+  }
+  append(out, misappliedMasks(graph));
+  const last = graph.outputLayer();
+  if (last && dropoutKinds.has(last.kind)) {
+    out.push(diagnostic("NN5003", last.location, {}, { hint: "move dropout before the last layer, or remove it" }));
+  }
+  return out;
+}
+
+/**
+ * NN5009. tfjs 4.22's graph executor keeps one `kwargs` object for the whole run: once a layer is handed a
+ * mask (from an `embedding(mask_zero: true)`), every later layer whose own inputs carry no mask is handed
+ * that stale one, and softmax and the recurrent layers apply it. tfjs's softmax also adds the mask without
+ * broadcasting it over the features, so even its own mask fails on `[steps, features]`. This follows the
+ * masks as tfjs propagates them, in the order of the layers.
+ */
+function misappliedMasks(graph: Graph): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  /** Tensor (layer name) -> the embedding whose mask it carries. */
+  const origin = new Map<string, IrLayer>();
+  /** The embedding whose mask tfjs hands to the next layer. */
+  let handed: IrLayer | undefined;
+  for (const layer of graph.model.layers) {
+    const masks = layer.inputs.map((ref) => (ref.index === 0 ? origin.get(ref.node) : undefined));
+    const own = masks.find((m) => m !== undefined);
+    if (own) handed = masks[0];
+    const problem = handed && maskProblem(graph, layer, handed, own !== undefined);
+    if (handed && problem) {
+      const hint =
+        layer.kind === "softmax"
+          ? "apply softmax as the previous layer's activation (activation: softmax), or leave mask_zero off"
+          : "leave mask_zero off, or keep the sequence masked up to here (return_sequences: true in between)";
+      const related = [{ ...handed.location, message: "the mask comes from this embedding" }];
+      out.push(diagnostic("NN5009", layer.location, { callee: layer.kind, problem }, { hint, related }));
+    }
+    const sequences = (wrappedLayer(layer) ?? layer.tfjs).config["returnSequences"] === true;
+    if (layer.kind === "embedding" && layer.tfjs.config["maskZero"] === true) origin.set(layer.name, layer);
+    else if (own && (maskKeeping.has(layer.kind) || (recurrentKinds.has(layer.kind) && sequences))) origin.set(layer.name, own);
+  }
+  return out;
+}
+
+/** What goes wrong when tfjs hands `layer` the mask of `embedding`, or undefined when nothing does. */
+function maskProblem(graph: Graph, layer: IrLayer, embedding: IrLayer, ownMask: boolean): string | undefined {
+  if (!maskReading.has(layer.kind)) return undefined;
+  if (!ownMask) return "though its input has none: it fails when trained, or masks the wrong steps";
+  const [mask, input] = [graph.inputShape(embedding), graph.inputShape(layer)];
+  if (layer.kind !== "softmax" || !mask || !input || maskFits(mask, input)) return undefined;
+  return (
+    `of shape ${formatNnShape(mask)}, which does not fit its input ${formatNnShape(input)}: ` +
+    "it fails, or broadcasts it into an output of the wrong shape"
+  );
+}
+
+/**
+ * Whether tfjs's softmax applies a mask of shape `mask` to an input of shape `input` (both without the batch)
+ * as meant: it adds them as they are, so the two must have the same rank (or the batch axes would not line
+ * up) and sizes that broadcast.
+ */
+function maskFits(mask: Shape, input: Shape): boolean {
+  return mask.length === input.length && mask.every((d, i) => d === input[i] || d === 1 || input[i] === 1);
+}
+
+/** The layer a wrapper (`bidirectional(lstm(8))`) wraps, as tfjs builds it. */
+function wrappedLayer(layer: IrLayer): TfjsLayer | undefined {
+  const nested = layer.tfjs.config["layer"];
+  return typeof nested === "object" && nested !== null && "factory" in nested ? (nested as TfjsLayer) : undefined;
+}
+
+/** The output activation against the loss of a `train` block. */
+function lintLoss(graph: Graph, train: IrTrain): Diagnostic[] {
+  const last = graph.outputLayer();
+  if (!last) return [];
+  const related = [{ ...train.location, message: `trained with ${train.loss} here` }];
+  const shape = last.outputShapes[0]!;
+  const classification = losses[train.loss]?.targets !== "value";
+  if (classification && shape.length > 1) {
+    const onImage = last.kind === "dense" && (graph.inputShape(last)?.length ?? 0) > 1;
+    const hint = onImage
+      ? "dense acts on the last axis only: add flatten() or global_average_pooling2d() before it"
+      : "add flatten() or global pooling before the last layer";
+    return [diagnostic("NN5008", last.location, { loss: train.loss, shape: formatNnShape(shape) }, { hint, related })];
+  }
+  const activation = activationOf(last);
+  if (activation === undefined || !crossentropies.has(train.loss)) return [];
+  const classes = shape.at(-1);
+  const problem = lossProblem(train.loss, activation, classes);
+  if (!problem) return [];
+  return [diagnostic("NN5001", last.location, { activation, loss: train.loss, problem: problem.problem }, { hint: problem.hint, related })];
+}
+
+function lossProblem(
+  loss: string,
+  activation: string,
+  classes: JsonValue | undefined,
+): { problem: string; hint: string } | undefined {
+  if (activation === "linear") {
+    const wanted = loss === "binary_crossentropy" ? "sigmoid" : "softmax";
+    return {
+      problem: "the loss expects probabilities, but the output is unbounded (logits)",
+      hint: `add activation: ${wanted} to the last layer`,
+    };
+  }
+  if (loss === "binary_crossentropy" && activation === "softmax") {
+    return {
+      problem: "softmax makes the outputs sum to 1, but binary_crossentropy scores each output on its own",
+      hint:
+        classes === 1
+          ? "use activation: sigmoid (softmax over one unit is always 1)"
+          : "use activation: sigmoid, or loss: categorical_crossentropy",
+    };
+  }
+  if (loss !== "binary_crossentropy" && activation === "sigmoid" && typeof classes === "number" && classes > 1) {
+    return {
+      problem: "sigmoid scores each class on its own, but the loss expects one distribution over the classes",
+      hint: "use activation: softmax",
+    };
+  }
+  return undefined;
+}
+
+/** The activation a layer applies last, or undefined when it is not an activation-like layer. */
+function activationOf(layer: IrLayer): string | undefined {
+  if (layer.kind === "softmax") return "softmax";
+  const activation = layer.tfjs.config["activation"];
+  if (typeof activation === "string") return activation;
+  return ["relu", "elu", "leaky_re_lu", "prelu"].includes(layer.kind) ? layer.kind : undefined;
+}
+
+/** The codes a `// nnc-allow NN5003, NN5004` comment names. */
+export function allowedBy(comment: string): string[] {
+  const match = /^\/\/\s*nnc-allow\s+(.*)$/.exec(comment.trim());
+  return match ? [...match[1]!.matchAll(/NN5\d{3}/g)].map((m) => m[0]) : [];
+}
+
+/** What a file's `// nnc-allow` comments switch off: for the whole file, and per line. */
+export interface Allowances {
+  readonly file: ReadonlySet<string>;
+  /** 0-based line -> codes allowed on that line (a comment covers its own line and the next). */
+  readonly lines: ReadonlyMap<number, ReadonlySet<string>>;
+}
+
+/** Reads the `// nnc-allow` comments of a file; those before the first declaration cover the whole file. */
+export function allowancesOf(
+  text: string,
+  comments: readonly { readonly span: Span; readonly text: string }[],
+  firstDeclaration: number,
+): Allowances {
+  const file = new Set<string>();
+  const lines = new Map<number, Set<string>>();
+  for (const comment of comments) {
+    const codes = allowedBy(comment.text);
+    if (codes.length === 0) continue;
+    if (comment.span.start < firstDeclaration) codes.forEach((c) => file.add(c));
+    const line = lineOf(text, comment.span.start);
+    for (const l of [line, line + 1]) {
+      const set = lines.get(l) ?? new Set<string>();
+      codes.forEach((c) => set.add(c));
+      lines.set(l, set);
+    }
+  }
+  return { file, lines };
+}
+
+let lastLines: LineMap | undefined;
+
+/** The 0-based line of an offset, with lines ended as everywhere else (`\n`, `\r\n` or a lone `\r`). */
+function lineOf(text: string, offset: number): number {
+  if (lastLines?.text !== text) lastLines = new LineMap(text);
+  return lastLines.position(offset).line - 1;
+}
+
+/**
+ * Applies `--allow`, `--deny` and `// nnc-allow` to lint diagnostics; other diagnostics pass unchanged.
+ * `allowances` gives a file's comments, `textOf` its text (to find the line of a diagnostic).
+ */
+export function applyLintOptions(
+  diagnostics: readonly Diagnostic[],
+  options: LintOptions,
+  allowances: (file: string) => Allowances | undefined,
+  textOf: (file: string) => string | undefined,
+): Diagnostic[] {
+  const allow = new Set(options.allow ?? []);
+  const deny = new Set(options.deny ?? []);
+  return diagnostics.flatMap((d) => {
+    if (!d.code.startsWith("NN5")) return [d];
+    if (allow.has(d.code) || allowedInSource(d, allowances(d.file), textOf(d.file))) return [];
+    const denied = deny.has(d.code) || (deny.has("warnings") && d.severity === "warning");
+    return denied ? [{ ...d, severity: "error" as const }] : [d];
+  });
+}
+
+function allowedInSource(d: Location & { code: string }, allowances: Allowances | undefined, text: string | undefined) {
+  if (!allowances || text === undefined) return false;
+  return allowances.file.has(d.code) || (allowances.lines.get(lineOf(text, d.span.start))?.has(d.code) ?? false);
+}

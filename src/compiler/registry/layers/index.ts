@@ -1,0 +1,65 @@
+/**
+ * The layer registry: every kind nnc knows, looked up by name or alias. Adding a kind is adding one entry to
+ * a family file and listing the family here once.
+ */
+import * as conv from "./conv.js";
+import * as core from "./core.js";
+import * as embedding from "./embedding.js";
+import * as merge from "./merge.js";
+import * as normalization from "./normalization.js";
+import * as pooling from "./pooling.js";
+import * as products from "./products.js";
+import * as recurrent from "./recurrent.js";
+import * as scaling from "./scaling.js";
+import * as wrappers from "./wrappers.js";
+import type { Shape, TfjsLayer } from "../../ir/index.js";
+import { isFullyKnown } from "../../ir/shapes.js";
+import { toTfjsConfig } from "./common.js";
+import type { Args, LayerKind } from "./types.js";
+
+const families: readonly Record<string, LayerKind>[] = [
+  core,
+  conv,
+  pooling,
+  normalization,
+  embedding,
+  recurrent,
+  wrappers,
+  merge,
+  products,
+  scaling,
+];
+
+export const layerKinds: readonly LayerKind[] = families.flatMap((family) => Object.values(family));
+
+const byName = new Map<string, LayerKind>();
+for (const kind of layerKinds) {
+  for (const name of [kind.name, ...(kind.aliases ?? [])]) {
+    if (byName.has(name)) throw new Error(`layer registry: '${name}' is registered twice`);
+    byName.set(name, kind);
+  }
+}
+
+export function lookupLayer(name: string): LayerKind | undefined {
+  return byName.get(name);
+}
+
+/** Every name a layer can be called by, for did-you-mean and completion. */
+export function layerNames(): string[] {
+  return [...byName.keys()];
+}
+
+export type { LayerKind, Args, ShapeContext } from "./types.js";
+
+/** The tfjs layer a checked call becomes: the entry's config plus the layer's unique name. */
+export function tfjsLayerOf(kind: LayerKind, args: Args, name: string, inputs: readonly Shape[] = []): TfjsLayer {
+  const { name: _written, ...rest } = args;
+  const config = kind.config ? kind.config(rest, inputs) : toTfjsConfig(rest);
+  return { factory: kind.factory, config: { ...config, name } };
+}
+
+/** The layer's MACs per sample: zero for a kind without products, null when a size they depend on is not fixed. */
+export function macsOf(kind: LayerKind, inputs: readonly Shape[], args: Args, outputs: readonly Shape[]): number | null {
+  if (!kind.macs) return 0;
+  return [...inputs, ...outputs].every(isFullyKnown) ? kind.macs(inputs, args, outputs) : null;
+}

@@ -1,0 +1,173 @@
+/** Normalization (batch_normalization, layer_normalization) and regularization (dropout, noise) layers. */
+import { formatNnShape, type Shape } from "../../ir/index.js";
+import { argsSchema, expectRank, fixedSize, product, sameShape, schemas, shapeAxis, toTfjsConfig } from "./common.js";
+import { defineLayer, type ShapeContext } from "./types.js";
+
+const normalizationSchema = {
+  epsilon: { type: "number", exclusiveMinimum: 0, default: 1e-3 },
+  center: { ...schemas.bool, default: true },
+  scale: { ...schemas.bool, default: true },
+  beta_initializer: { ...schemas.initializer, default: "zeros" },
+  gamma_initializer: { ...schemas.initializer, default: "ones" },
+  beta_regularizer: schemas.regularizer,
+  gamma_regularizer: schemas.regularizer,
+};
+
+/** The sizes of the normalized axes (Keras numbering), each fixed since weights are built from them. */
+function normalizedSizes(ctx: ShapeContext, input: Shape, axes: readonly number[], weighted = true): number[] | null {
+  const indices: number[] = [];
+  for (const axis of axes) {
+    const index = shapeAxis(ctx, axis, input.length);
+    if (index === null) return null;
+    if (indices.includes(index)) {
+      return ctx.error("NN3007", { callee: ctx.callee, detail: `axis ${axis} is given twice` }, { property: "axis" });
+    }
+    indices.push(index);
+  }
+  const sizes: number[] = [];
+  // Without weights along them (layer_normalization without center and scale), the sizes may stay unknown.
+  if (!weighted) return sizes;
+  for (const index of indices) {
+    const size = fixedSize(ctx, input, index, `axis ${index + 1} (the normalized axis)`);
+    if (size === null) return null;
+    sizes.push(size);
+  }
+  return sizes;
+}
+
+/**
+ * tfjs-core's batchNorm (behind both normalization layers) stops at rank 4 with the batch: a larger input
+ * builds but fails when the model runs. Reports NN3001 and returns false for one.
+ */
+function withinBatchNormRank(ctx: ShapeContext, input: Shape): boolean {
+  if (input.length <= 3) return true;
+  const expected = "an input with at most 3 axes besides the batch (tfjs's limit)";
+  ctx.error("NN3001", { callee: ctx.callee, expected, shape: formatNnShape(input) });
+  return false;
+}
+
+interface BatchNormArgs {
+  axis: number;
+  center: boolean;
+  scale: boolean;
+  [key: string]: number | boolean | string;
+}
+
+/**
+ * `batch_normalization()`: any shape, unchanged; normalizes along `axis` (default the last, the channels).
+ * Params: `size` gamma + `size` beta (trainable; without `scale`/`center`), and `size` moving mean + `size`
+ * moving variance (non-trainable), where `size` is the length of `axis`.
+ */
+export const batchNormalization = defineLayer<BatchNormArgs>({
+  name: "batch_normalization",
+  aliases: ["batchnorm", "batch_norm"],
+  doc: "Normalizes with the batch's mean and variance while training, and moving averages of them after.",
+  positional: [],
+  schema: argsSchema({
+    axis: { ...schemas.axis, default: -1 },
+    momentum: { type: "number", minimum: 0, maximum: 1, default: 0.99 },
+    ...normalizationSchema,
+    moving_mean_initializer: { ...schemas.initializer, default: "zeros" },
+    moving_variance_initializer: { ...schemas.initializer, default: "ones" },
+    // tfjs's layer normalization has no constraints.
+    beta_constraint: schemas.constraint,
+    gamma_constraint: schemas.constraint,
+  }),
+  factory: "batchNormalization",
+  outputShape([input], args, ctx) {
+    // tfjs 4.22 reads gamma and beta unconditionally when training, so a layer without them cannot train.
+    for (const property of ["center", "scale"] as const) {
+      if (!args[property]) {
+        const detail = `tfjs cannot train batch normalization with ${property}: false`;
+        return ctx.error("NN3007", { callee: ctx.callee, detail }, { property });
+      }
+    }
+    if (!withinBatchNormRank(ctx, input!)) return null;
+    return normalizedSizes(ctx, input!, [args.axis]) && input!;
+  },
+  params([input], args) {
+    const size = input!.at(args.axis < 0 ? args.axis : args.axis - 1) as number;
+    return { trainable: (Number(args.center) + Number(args.scale)) * size, nonTrainable: 2 * size };
+  },
+});
+
+/**
+ * `layer_normalization()`: any shape, unchanged; normalizes each example over `axis` (default the last).
+ * Params: gamma and beta, each of the normalized axes' sizes multiplied (without `scale`/`center`).
+ */
+export const layerNormalization = defineLayer<{ axis: number | number[]; center: boolean; scale: boolean }>({
+  name: "layer_normalization",
+  aliases: ["layernorm", "layer_norm"],
+  doc: "Normalizes each example over its last axis (or the given axes).",
+  positional: [],
+  schema: argsSchema({
+    axis: {
+      description: "an axis or a list of axes",
+      oneOf: [schemas.axis, { type: "array", items: schemas.axis, minItems: 1 }],
+      default: -1,
+    },
+    ...normalizationSchema,
+  }),
+  factory: "layerNormalization",
+  outputShape([input], args, ctx) {
+    if (!withinBatchNormRank(ctx, input!)) return null;
+    const axes = typeof args.axis === "number" ? [args.axis] : args.axis;
+    return normalizedSizes(ctx, input!, axes, args.center || args.scale) && input!;
+  },
+  params([input], args) {
+    if (!args.center && !args.scale) return { trainable: 0, nonTrainable: 0 };
+    const axes = typeof args.axis === "number" ? [args.axis] : args.axis;
+    const size = product(...axes.map((a) => input!.at(a < 0 ? a : a - 1) as number));
+    return { trainable: (Number(args.center) + Number(args.scale)) * size, nonTrainable: 0 };
+  },
+});
+
+/** `dropout(rate)`: any shape, unchanged; while training, zeroes a `rate` fraction of the values. No params. */
+export const dropout = defineLayer({
+  name: "dropout",
+  doc: "Randomly zeroes a fraction of the values while training.",
+  positional: ["rate"],
+  schema: argsSchema({ rate: schemas.rate, seed: schemas.nonNegativeInt }, ["rate"]),
+  factory: "dropout",
+  outputShape: sameShape,
+});
+
+/** `spatial_dropout1d(rate)`: `[steps, channels]`, unchanged; drops whole channels while training. No params. */
+export const spatialDropout1d = defineLayer({
+  name: "spatial_dropout1d",
+  doc: "Dropout of whole channels of a sequence while training.",
+  positional: ["rate"],
+  schema: argsSchema({ rate: schemas.rate, seed: schemas.nonNegativeInt }, ["rate"]),
+  factory: "spatialDropout1d",
+  outputShape([input], _args, ctx) {
+    return expectRank(ctx, input!, 2, "a 2D input [steps, channels]") ? input! : null;
+  },
+});
+
+/**
+ * `spatial_dropout2d(rate)`: `[height, width, channels]`, unchanged; drops whole channels while training. No
+ * params. tfjs 4.22 has no SpatialDropout2D, so this is its `dropout` with the noise shape
+ * `[batch, 1, 1, channels]` (`null` is "the input's size"): the same mask per channel, the same scaling by
+ * `1 / (1 - rate)`, as Keras's layer.
+ */
+export const spatialDropout2d = defineLayer<{ rate: number; seed?: number }>({
+  name: "spatial_dropout2d",
+  doc: "Dropout of whole channels of an image while training.",
+  positional: ["rate"],
+  schema: argsSchema({ rate: schemas.rate, seed: schemas.nonNegativeInt }, ["rate"]),
+  factory: "dropout",
+  config: (args) => ({ ...toTfjsConfig(args), noiseShape: [null, 1, 1, null] }),
+  outputShape([input], _args, ctx) {
+    return expectRank(ctx, input!, 3, "a 3D input [height, width, channels]") ? input! : null;
+  },
+});
+
+/** `gaussian_noise(stddev)`: any shape, unchanged; adds zero-mean noise while training. No params. */
+export const gaussianNoise = defineLayer({
+  name: "gaussian_noise",
+  doc: "Adds zero-mean Gaussian noise with the given standard deviation while training.",
+  positional: ["stddev"],
+  schema: argsSchema({ stddev: { type: "number", minimum: 0 } }, ["stddev"]),
+  factory: "gaussianNoise",
+  outputShape: sameShape,
+});

@@ -1,0 +1,67 @@
+/**
+ * What a layer kind is to nnc: one small, declarative entry. The checker, the summary, the emitter, the
+ * runtime and the language server all read these entries; none of them knows a layer by name.
+ */
+import type { SchemaObject } from "ajv";
+import type { JsonValue, ParamCount, Shape, TfjsLayer } from "../../ir/index.js";
+import type { Code, MessageArgs } from "../../diagnostics/messages.js";
+
+/** Checked arguments: snake_case names, JSON values, every default filled in by the schema. */
+export type Args = { readonly [name: string]: JsonValue };
+
+/** The codes a shape rule may report. */
+export type ShapeCode = Extract<Code, `NN3${string}`>;
+
+export interface ShapeContext {
+  /** The layer name as written at the call (`maxpool2d` for an alias). */
+  readonly callee: string;
+  /**
+   * Reports a problem at the call, or at the argument named `property` when given. Returns `null` so that
+   * a rule can `return ctx.error(...)`: the layer's output is then unknown and checking goes on.
+   */
+  error<C extends ShapeCode>(code: C, args: MessageArgs<C>, at?: { property?: string; hint?: string; fix?: InputFix }): null;
+}
+
+/** A layer call that fixes the input when inserted before the failing call (`flatten()`), for quick fixes. */
+export interface InputFix {
+  readonly insertBefore: string;
+}
+
+export interface LayerKind<A extends Args = Args> {
+  /** The Keras class name in snake_case: `conv2d`. */
+  readonly name: string;
+  readonly aliases?: readonly string[];
+  /** One line for hover text and `--help`. */
+  readonly doc: string;
+  /** Argument names in Keras's positional order: `["filters", "kernel_size"]`. */
+  readonly positional: readonly string[];
+  /**
+   * JSON Schema of the arguments (an object schema, `additionalProperties: false`), validated with ajv.
+   * Defaults written here are filled in before the rules below run, so they are Keras's defaults.
+   */
+  readonly schema: SchemaObject;
+  /** How many input tensors the layer takes; one when absent. */
+  readonly inputs?: { readonly min: number; readonly max?: number };
+  /** The tfjs factory: the layer is built as `tf.layers[factory](config)`. */
+  readonly factory: string;
+  /**
+   * tfjs config from the arguments (and the input shapes, for arguments tfjs wants resolved); by default each
+   * argument under its camelCase name (see `toTfjsConfig`).
+   */
+  readonly config?: (args: A, inputs: readonly Shape[]) => TfjsLayer["config"];
+  /** Output shape(s) for the input shape(s); reports and returns null when the input does not fit. */
+  readonly outputShape: (inputs: readonly Shape[], args: A, ctx: ShapeContext) => Shape | readonly Shape[] | null;
+  /** Parameter count; zero when absent. */
+  readonly params?: (inputs: readonly Shape[], args: A, outputs: readonly Shape[]) => ParamCount;
+  /**
+   * Multiply-accumulates per sample, as Keras-style FLOP counters count them (the weights' products: the
+   * entry's JSDoc gives the formula); zero when absent (reshapes, pooling, activations, elementwise merges).
+   * Called only when every size it reads is fixed; a size that is not makes the count unknown.
+   */
+  readonly macs?: (inputs: readonly Shape[], args: A, outputs: readonly Shape[]) => number;
+}
+
+/** Declares an entry with typed arguments; the registry stores it with plain `Args`. */
+export function defineLayer<A extends Args>(kind: LayerKind<A>): LayerKind {
+  return kind as unknown as LayerKind;
+}

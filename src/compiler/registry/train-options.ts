@@ -1,0 +1,315 @@
+/**
+ * What a `train` block may name: losses, metrics, optimizers, data sources, learning-rate schedules and
+ * callbacks, each with the tfjs name it becomes. Like the layer registry, this is data: the checker reads the
+ * names and schemas, the runtime (and the emitter) read the tfjs side, so they cannot disagree.
+ */
+import type { SchemaObject } from "ajv";
+import type { Callable } from "./callable.js";
+import type { JsonValue } from "../ir/index.js";
+
+/**
+ * How the label column becomes the target tensor: a one-hot row per class, the class index, or the
+ * label's own numeric value (regression).
+ */
+export type TargetEncoding = "one-hot" | "class-index" | "value";
+
+export interface LossKind {
+  /** The tfjs loss identifier for `model.compile({ loss })`. */
+  readonly tfjs: string;
+  readonly targets: TargetEncoding;
+}
+
+const classification = (tfjs: string, targets: TargetEncoding = "one-hot"): LossKind => ({ tfjs, targets });
+const regression = (tfjs: string): LossKind => ({ tfjs, targets: "value" });
+
+/** Keras loss names (and Keras's short aliases) -> tfjs. */
+export const losses: Readonly<Record<string, LossKind>> = {
+  categorical_crossentropy: classification("categoricalCrossentropy"),
+  sparse_categorical_crossentropy: classification("sparseCategoricalCrossentropy", "class-index"),
+  binary_crossentropy: classification("binaryCrossentropy", "class-index"),
+  categorical_hinge: classification("categoricalHinge"),
+  kl_divergence: classification("kullbackLeiblerDivergence"),
+  mean_squared_error: regression("meanSquaredError"),
+  mse: regression("meanSquaredError"),
+  mean_absolute_error: regression("meanAbsoluteError"),
+  mae: regression("meanAbsoluteError"),
+  mean_absolute_percentage_error: regression("meanAbsolutePercentageError"),
+  mape: regression("meanAbsolutePercentageError"),
+  mean_squared_logarithmic_error: regression("meanSquaredLogarithmicError"),
+  msle: regression("meanSquaredLogarithmicError"),
+  hinge: regression("hinge"),
+  squared_hinge: regression("squaredHinge"),
+  log_cosh: regression("logcosh"),
+  poisson: regression("poisson"),
+  cosine_similarity: regression("cosineProximity"),
+};
+
+/**
+ * Keras metric names -> tfjs metric identifiers. The history keeps the name as written in the spec, as
+ * Keras does.
+ */
+export const metrics: Readonly<Record<string, string>> = {
+  accuracy: "accuracy",
+  binary_accuracy: "binaryAccuracy",
+  categorical_accuracy: "categoricalAccuracy",
+  precision: "precision",
+  categorical_crossentropy: "categoricalCrossentropy",
+  sparse_categorical_crossentropy: "sparseCategoricalCrossentropy",
+  mean_squared_error: "mse",
+  mse: "mse",
+  mean_absolute_error: "mae",
+  mae: "mae",
+  mean_absolute_percentage_error: "mape",
+  mape: "mape",
+};
+
+const positiveNumber = { type: "number", exclusiveMinimum: 0 } as const;
+const fraction = { type: "number", minimum: 0, exclusiveMaximum: 1 } as const;
+const epsilon = { type: "number", exclusiveMinimum: 0, default: 1e-7 } as const;
+
+function objectSchema(properties: Record<string, SchemaObject>, required: readonly string[] = []): SchemaObject {
+  return { type: "object", properties, required: [...required], additionalProperties: false };
+}
+
+function learningRate(defaultValue: number): SchemaObject {
+  return { ...positiveNumber, default: defaultValue };
+}
+
+/** The tfjs optimizer call: `tf.train[factory](...args)`. */
+export interface TfjsCall {
+  readonly factory: string;
+  readonly args: readonly JsonValue[];
+}
+
+export interface OptimizerKind extends Callable {
+  /** The tfjs constructor and its positional arguments, from the checked (defaulted) arguments. */
+  readonly tfjs: (args: { readonly [name: string]: JsonValue }) => TfjsCall;
+}
+
+type Args = { readonly [name: string]: JsonValue };
+
+function optimizer(
+  name: string,
+  properties: Record<string, SchemaObject>,
+  tfjs: (args: Args) => TfjsCall,
+): OptimizerKind {
+  return { name, positional: ["learning_rate"], schema: objectSchema(properties), tfjs };
+}
+
+/** Optimizers with Keras's arguments and defaults; `learning_rate` is the one positional argument. */
+export const optimizers: Readonly<Record<string, OptimizerKind>> = {
+  sgd: optimizer(
+    "sgd",
+    { learning_rate: learningRate(0.01), momentum: { type: "number", minimum: 0, default: 0 }, nesterov: { type: "boolean", default: false } },
+    // tfjs's sgd has no momentum; Keras's sgd with momentum is tfjs's momentum optimizer.
+    (a) =>
+      a["momentum"] === 0
+        ? { factory: "sgd", args: [a["learning_rate"]!] }
+        : { factory: "momentum", args: [a["learning_rate"]!, a["momentum"]!, a["nesterov"]!] },
+  ),
+  momentum: optimizer(
+    "momentum",
+    { learning_rate: learningRate(0.01), momentum: { type: "number", minimum: 0, default: 0.9 }, nesterov: { type: "boolean", default: false } },
+    (a) => ({ factory: "momentum", args: [a["learning_rate"]!, a["momentum"]!, a["nesterov"]!] }),
+  ),
+  rmsprop: optimizer(
+    "rmsprop",
+    {
+      learning_rate: learningRate(0.001),
+      rho: { ...fraction, default: 0.9 },
+      momentum: { type: "number", minimum: 0, default: 0 },
+      epsilon,
+      centered: { type: "boolean", default: false },
+    },
+    (a) => ({ factory: "rmsprop", args: [a["learning_rate"]!, a["rho"]!, a["momentum"]!, a["epsilon"]!, a["centered"]!] }),
+  ),
+  adam: optimizer(
+    "adam",
+    { learning_rate: learningRate(0.001), beta_1: { ...fraction, default: 0.9 }, beta_2: { ...fraction, default: 0.999 }, epsilon },
+    (a) => ({ factory: "adam", args: [a["learning_rate"]!, a["beta_1"]!, a["beta_2"]!, a["epsilon"]!] }),
+  ),
+  adamax: optimizer(
+    "adamax",
+    { learning_rate: learningRate(0.001), beta_1: { ...fraction, default: 0.9 }, beta_2: { ...fraction, default: 0.999 }, epsilon },
+    (a) => ({ factory: "adamax", args: [a["learning_rate"]!, a["beta_1"]!, a["beta_2"]!, a["epsilon"]!] }),
+  ),
+  adagrad: optimizer(
+    "adagrad",
+    { learning_rate: learningRate(0.001), initial_accumulator_value: { ...positiveNumber, default: 0.1 } },
+    (a) => ({ factory: "adagrad", args: [a["learning_rate"]!, a["initial_accumulator_value"]!] }),
+  ),
+  adadelta: optimizer(
+    "adadelta",
+    { learning_rate: learningRate(0.001), rho: { ...fraction, default: 0.95 }, epsilon },
+    (a) => ({ factory: "adadelta", args: [a["learning_rate"]!, a["rho"]!, a["epsilon"]!] }),
+  ),
+};
+
+export interface DataSourceKind extends Callable {
+  /** Arguments that are file paths, resolved against the directory of the spec. */
+  readonly paths: readonly string[];
+}
+
+/** `csv(path, label:, features:, normalize:)` and `json(...)` (JSON Lines) take the same arguments. */
+function tableSource(name: string): DataSourceKind {
+  return {
+    name,
+    positional: ["path"],
+    schema: objectSchema(
+      {
+        path: { type: "string", minLength: 1 },
+        label: { type: "string", minLength: 1 },
+        features: { type: "array", items: { type: "string", minLength: 1 }, minItems: 1, uniqueItems: true },
+        normalize: { enum: ["standard", "minmax"] },
+      },
+      ["path", "label"],
+    ),
+    paths: ["path"],
+  };
+}
+
+/**
+ * Data sources: `csv("data/iris.csv", label: "species")`, `idx(images: "...-idx3-ubyte.gz", labels: "...")`
+ * (MNIST's format: pixels scaled to [0, 1] unless `scale: false`, reshaped to the model's input).
+ */
+export const dataSources: Readonly<Record<string, DataSourceKind>> = {
+  csv: tableSource("csv"),
+  json: tableSource("json"),
+  npy: {
+    name: "npy",
+    positional: ["x", "y"],
+    schema: objectSchema({ x: { type: "string", minLength: 1 }, y: { type: "string", minLength: 1 } }, ["x", "y"]),
+    paths: ["x", "y"],
+  },
+  idx: {
+    name: "idx",
+    positional: ["images", "labels"],
+    schema: objectSchema(
+      { images: { type: "string", minLength: 1 }, labels: { type: "string", minLength: 1 }, scale: { type: "boolean", default: true } },
+      ["images", "labels"],
+    ),
+    paths: ["images", "labels"],
+  },
+};
+
+const decaySteps = { type: "integer", minimum: 1 } as const;
+
+/** `rate * decay_rate ^ (step / decay_steps)` and `rate / (1 + decay_rate * step / decay_steps)` share arguments. */
+function decaySchedule(name: string): Callable {
+  return {
+    name,
+    positional: ["decay_steps", "decay_rate"],
+    schema: objectSchema(
+      { decay_steps: decaySteps, decay_rate: positiveNumber, staircase: { type: "boolean", default: false } },
+      ["decay_steps", "decay_rate"],
+    ),
+  };
+}
+
+const numberList = { type: "array", items: { type: "number" }, minItems: 1 } as const;
+const nonNegative = { type: "number", minimum: 0 } as const;
+
+/**
+ * Learning-rate schedules, Keras's names and arguments (`keras.optimizers.schedules`); the initial rate is
+ * the optimizer's `learning_rate` (except for `piecewise_constant_decay`, whose `values` are the rates).
+ * `reduce_on_plateau` is Keras's ReduceLROnPlateau callback, here because it too decides the rate.
+ */
+export const schedules: Readonly<Record<string, Callable>> = {
+  exponential_decay: decaySchedule("exponential_decay"),
+  inverse_time_decay: decaySchedule("inverse_time_decay"),
+  piecewise_constant_decay: {
+    name: "piecewise_constant_decay",
+    positional: ["boundaries", "values"],
+    schema: objectSchema({ boundaries: numberList, values: { ...numberList, items: positiveNumber } }, ["boundaries", "values"]),
+  },
+  polynomial_decay: {
+    name: "polynomial_decay",
+    positional: ["decay_steps", "end_learning_rate", "power"],
+    schema: objectSchema(
+      {
+        decay_steps: decaySteps,
+        end_learning_rate: { ...nonNegative, default: 0.0001 },
+        power: { ...positiveNumber, default: 1 },
+        cycle: { type: "boolean", default: false },
+      },
+      ["decay_steps"],
+    ),
+  },
+  cosine_decay: {
+    name: "cosine_decay",
+    positional: ["decay_steps", "alpha"],
+    schema: objectSchema(
+      {
+        decay_steps: decaySteps,
+        alpha: { type: "number", minimum: 0, maximum: 1, default: 0 },
+        warmup_target: positiveNumber,
+        warmup_steps: { type: "integer", minimum: 0, default: 0 },
+      },
+      ["decay_steps"],
+    ),
+  },
+  cosine_decay_restarts: {
+    name: "cosine_decay_restarts",
+    positional: ["first_decay_steps"],
+    schema: objectSchema(
+      {
+        first_decay_steps: decaySteps,
+        t_mul: { type: "number", minimum: 1, default: 2 },
+        m_mul: { ...positiveNumber, default: 1 },
+        alpha: { type: "number", minimum: 0, maximum: 1, default: 0 },
+      },
+      ["first_decay_steps"],
+    ),
+  },
+  reduce_on_plateau: {
+    name: "reduce_on_plateau",
+    positional: ["monitor"],
+    schema: objectSchema({
+      monitor: { type: "string", default: "val_loss" },
+      factor: { type: "number", exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.1 },
+      patience: { type: "integer", minimum: 0, default: 10 },
+      min_delta: { ...nonNegative, default: 0.0001 },
+      cooldown: { type: "integer", minimum: 0, default: 0 },
+      min_lr: { ...nonNegative, default: 0 },
+    }),
+  },
+};
+
+/**
+ * A callback; `writes` is there when it writes files into the run folder, and names its arguments that are
+ * paths of those files (checked by run-files.ts's `runPathProblem`).
+ */
+export interface CallbackKind extends Callable {
+  readonly writes?: readonly string[];
+}
+
+/** Training callbacks with Keras's arguments and defaults. */
+export const callbacks: Readonly<Record<string, CallbackKind>> = {
+  early_stopping: {
+    name: "early_stopping",
+    positional: ["monitor", "patience"],
+    schema: objectSchema({
+      monitor: { type: "string", default: "val_loss" },
+      patience: { type: "integer", minimum: 0, default: 0 },
+      min_delta: { type: "number", minimum: 0, default: 0 },
+      restore_best_weights: { type: "boolean", default: false },
+    }),
+  },
+  model_checkpoint: {
+    name: "model_checkpoint",
+    positional: ["monitor"],
+    schema: objectSchema({
+      monitor: { type: "string", default: "val_loss" },
+      save_best_only: { type: "boolean", default: false },
+      every: { type: "integer", minimum: 1, default: 1 },
+    }),
+    writes: [],
+  },
+  csv_logger: {
+    name: "csv_logger",
+    positional: ["path"],
+    schema: objectSchema({ path: { type: "string", minLength: 1, default: "log.csv" }, append: { type: "boolean", default: false } }),
+    writes: ["path"],
+  },
+  terminate_on_nan: { name: "terminate_on_nan", positional: [], schema: objectSchema({}) },
+};

@@ -1,0 +1,154 @@
+/**
+ * `nnc evaluate`: a saved run's loss and metrics on labelled data, as Keras's `model.evaluate` reports them
+ * (`{ loss, accuracy }`). The data is read by the train block's own readers with its options, batch by batch
+ * (a file larger than memory streams, as in training); features are
+ * picked and scaled as training did (`preprocessing.json`), and class labels are encoded with the training
+ * classes (`labels.json`), so the figures mean what `val_loss` and `val_accuracy` meant during training.
+ */
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import type { IrCall, IrTrain, JsonValue } from "../compiler/ir/index.js";
+import { dataSources, losses, metrics, type TargetEncoding } from "../compiler/registry/train-options.js";
+import { checkLabels } from "./data/batches.js";
+import { openRecords, type RecordOptions, type RecordReader } from "./data/records.js";
+import { toDataset } from "./data/tensors.js";
+import { NncUserError } from "./errors.js";
+import { figureNames, type Figures } from "./figures.js";
+import type { SavedRun } from "./saved-run.js";
+
+export interface Evaluation {
+  /** Loss and metrics under their Keras names, in Keras's order. */
+  readonly figures: Figures;
+  /** The data evaluated, as shown in messages. */
+  readonly source: string;
+  readonly rows: number;
+  /** Whether the data was streamed, and the most rows held at once (as a trained run reports them). */
+  readonly data: { readonly streamed: boolean; readonly peakRows: number };
+}
+
+/** Table sources by a file's extension: `--data` may give JSON Lines for a model trained on CSV. */
+const tableSourceByExtension: Readonly<Record<string, string>> = {
+  ".csv": "csv",
+  ".json": "json",
+  ".jsonl": "json",
+  ".ndjson": "json",
+};
+
+/**
+ * The data to evaluate on: by default the train block's `validation` source, or its `data`; with `files`,
+ * the train block's source with its paths replaced: one file of rows for csv() and json() (the extension
+ * picks which), `images labels` for idx(), `x y` for npy(). The other options (label, features, scale) stay.
+ */
+export function evaluationSource(train: IrTrain, files?: readonly string[]): IrCall {
+  if (files === undefined || files.length === 0) return train.validation ?? train.data;
+  const source = train.data;
+  const paths = dataSources[source.name]!.paths;
+  const tabular = source.name === "csv" || source.name === "json";
+  const name = tabular ? tableSourceByExtension[path.extname(files[0]!).toLowerCase()] : source.name;
+  if (files.length !== paths.length || name === undefined) {
+    const wanted = tabular ? "one .csv, .json or .jsonl file" : `${paths.length} files (${paths.join(", ")})`;
+    throw new NncUserError("NN4005", {
+      path: files.join(" "),
+      reason: `train ${train.model} reads ${source.name}() data, so --data takes ${wanted}`,
+    });
+  }
+  const args: Record<string, JsonValue> = { ...source.args };
+  paths.forEach((key, i) => (args[key] = path.resolve(files[i]!)));
+  return { name, args };
+}
+
+/** How evaluation reads its data; tests lower the threshold to stream a small file. */
+export type EvaluateOptions = Pick<RecordOptions, "streamAbove" | "chunkRows">;
+
+/**
+ * Evaluates `run` on `source` with the train block's loss, metrics and batch size. The data is read batch by
+ * batch, as training reads it (a file larger than memory streams), and each figure is the mean of the batches'
+ * figures weighted by their rows, which is how tfjs's and Keras's evaluate average them.
+ */
+export async function evaluateRun(
+  run: SavedRun,
+  train: IrTrain,
+  source: IrCall,
+  options: EvaluateOptions = {},
+): Promise<Evaluation> {
+  const encoding = losses[train.loss]!.targets;
+  if (encoding !== "value" && !run.labels) {
+    // Classes taken from the data instead would silently misnumber the outputs when one is missing there.
+    throw new NncUserError("NN4010", {
+      path: `${run.shownAs}/labels.json`,
+      reason: "no such file; it holds the training classes in the order of the model's outputs, which evaluate needs",
+    });
+  }
+  const reader = await openLabelled(run, source, encoding, options);
+  try {
+    if (reader.rows === 0)
+      throw new NncUserError("NN4007", {
+        detail: `${reader.source} has no rows to evaluate on`,
+      });
+    const model = run.model;
+    const classes = run.labels?.classes;
+    checkLabels(reader, model, encoding, classes);
+    // evaluate() needs a compiled model; the optimizer is never stepped.
+    model.compile({
+      optimizer: "sgd",
+      loss: losses[train.loss]!.tfjs,
+      metrics: train.metrics.map((m) => metrics[m]!),
+    });
+    const sums: number[] = [];
+    for (let start = 0; start < reader.rows; start += train.batchSize) {
+      const indices = Array.from({ length: Math.min(train.batchSize, reader.rows - start) }, (_, i) => start + i);
+      const dataset = toDataset(reader.read(indices), model, encoding, [...indices.keys()], classes);
+      try {
+        const result = model.evaluate(dataset.x, dataset.y, {
+          batchSize: train.batchSize,
+        });
+        (Array.isArray(result) ? result : [result]).forEach((scalar, i) => {
+          sums[i] = (sums[i] ?? 0) + scalar.dataSync()[0]! * indices.length;
+        });
+        tf.dispose(result);
+      } finally {
+        tf.dispose([dataset.x, dataset.y]);
+      }
+    }
+    const figures: Record<string, number> = {};
+    figureNames(train.metrics)
+      .slice(0, sums.length)
+      .forEach(([name], i) => (figures[name] = sums[i]! / reader.rows));
+    return {
+      figures,
+      source: reader.source,
+      rows: reader.rows,
+      data: { streamed: reader.streamed, peakRows: reader.peakRows },
+    };
+  } finally {
+    reader.close();
+  }
+}
+
+/** The rows of `source` with the training features, scaled with the training statistics. */
+async function openLabelled(
+  run: SavedRun,
+  source: IrCall,
+  encoding: TargetEncoding,
+  options: EvaluateOptions,
+): Promise<RecordReader> {
+  const preprocessing = run.preprocessing;
+  if (source.args["normalize"] !== undefined && !preprocessing?.normalization) {
+    throw new NncUserError("NN4010", {
+      path: `${run.shownAs}/preprocessing.json`,
+      reason: "no normalization statistics, which the data's normalize: needs; train the model again to save them",
+    });
+  }
+  const tabular = source.name === "csv" || source.name === "json";
+  const args = { ...source.args };
+  if (tabular && preprocessing && preprocessing.features.length > 0) args["features"] = [...preprocessing.features];
+  const normalization = preprocessing?.normalization ?? undefined;
+  return openRecords(
+    { ...source, args },
+    {
+      ...options,
+      numericTargets: encoding === "value",
+      ...(normalization ? { normalization } : {}),
+    },
+  );
+}

@@ -1,0 +1,213 @@
+/**
+ * `train` block -> trained model: open the run folder (run-folder.ts: marker, lock, room), build the model,
+ * compile it with the block's optimizer, loss and metrics, open the data, and run the training loop
+ * (`fit-loop.ts`) with the block's callbacks, progress reporting and, with a run folder, a checkpoint after
+ * every epoch and the saved run at the end. The figures come back under Keras's names (`accuracy`,
+ * `val_loss`) whatever tfjs calls them internally.
+ *
+ * `nnc train` calls `trainModel`; a module emitted by `nnc compile` calls `runTraining` with its own
+ * `buildM`. Both run this code, so they cannot drift apart: with the same seed they train the same weights.
+ */
+import { randomInt } from "node:crypto";
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import type { IrModel, IrTrain } from "../compiler/ir/index.js";
+import { runFolders } from "../compiler/registry/run-files.js";
+import { losses, metrics, optimizers } from "../compiler/registry/train-options.js";
+import { initBackend } from "./backend.js";
+import { buildModel } from "./build.js";
+import { trainingCallbacks, writesFiles, writtenFiles } from "./callbacks.js";
+import { checkCheckpointPoint, checkpointDirectory, readCheckpoint, restoreCheckpoint, writeCheckpoint, type Checkpoint, type TrainingParts } from "./checkpoint.js";
+import { openTrainingData, type TrainingBatches } from "./data/batches.js";
+import { figureNames, kerasFigures } from "./figures.js";
+import { trainLoop, type LoopPoint } from "./fit-loop.js";
+import { progressCallback } from "./progress.js";
+import { seededRandom, withRandom } from "./random.js";
+import { openRunFolder, type RunFolder } from "./run-folder.js";
+import { saveInto, type EpochRecord, type Run } from "./save.js";
+
+/** A train block as `runTraining` takes it: the IR without its source location. */
+export type TrainSettings = Omit<IrTrain, "location">;
+
+export interface TrainOptions {
+  /** Overrides the block's `epochs`. */
+  readonly epochs?: number;
+  /** Where progress goes: bars on a terminal, one line per epoch otherwise. Default: stdout. */
+  readonly output?: NodeJS.WritableStream & { readonly isTTY?: boolean };
+  /**
+   * The run folder (created, or one nnc marked, see run-folder.ts), locked while training: `model_checkpoint`
+   * and `csv_logger` write there, a checkpoint to resume from is kept in `<runDir>/resume/` after every epoch,
+   * and the trained run is saved there at the end (`saveRun`'s files). Without it no checkpoint is written, the
+   * run is not saved, and the callbacks write to `runs/<model>`.
+   */
+  readonly runDir?: string;
+  /** Continue from the checkpoint in `runDir` (`nnc train --resume`); the folder must be a run folder. */
+  readonly resume?: boolean;
+  /** Use a `runDir` that holds other files and no marker (`nnc train --overwrite`); nnc deletes none of them. */
+  readonly overwrite?: boolean;
+  /** When aborted (Ctrl-C), training stops after the current step and saves a checkpoint. */
+  readonly signal?: AbortSignal;
+  /** Data files larger than this many bytes are streamed rather than read whole. Default: 256 MiB. */
+  readonly streamAbove?: number;
+  /** Records per chunk when a streamed file is first read through. Default: 4096. */
+  readonly chunkRows?: number;
+}
+
+export interface TrainedRun extends Run {
+  /** tfjs's own History, with tfjs's keys. */
+  readonly tfjsHistory: tf.History;
+  /** Files callbacks wrote into the run folder during training (the save keeps them). */
+  readonly written: readonly string[];
+  /** Where training stopped when `signal` interrupted it (a checkpoint is saved there); null when it ended. */
+  readonly interrupted: LoopPoint | null;
+  /** How the data was read: streamed or whole, and the most rows held in memory at once. */
+  readonly data: { readonly streamed: boolean; readonly peakRows: number };
+}
+
+/** Trains the spec's `model` as `train` says; see `runTraining`. The disk's room is checked before building it. */
+export function trainModel(model: IrModel, train: IrTrain, options: TrainOptions = {}): Promise<TrainedRun> {
+  const parameters = model.layers.reduce((sum, layer) => sum + layer.params.trainable + layer.params.nonTrainable, 0);
+  return trainInFolder(() => buildModel(model), train, options, parameters);
+}
+
+/**
+ * Builds a model with `build` and trains it as `train` says. While it runs, `Math.random` is a seeded
+ * generator (seeded by `seed`, or by a random seed that a checkpoint records): the initial weights, the row
+ * order, dropout and the per-epoch shuffles are reproducible, and a resumed run continues the same sequence.
+ * Throws `NncUserError` when the run folder is unusable (before building the model) or the data is missing,
+ * malformed or does not fit the model, before any step.
+ */
+export function runTraining(build: () => tf.LayersModel, train: TrainSettings, options: TrainOptions = {}): Promise<TrainedRun> {
+  return trainInFolder(build, train, options, null);
+}
+
+/** `runTraining` inside its run folder, held from before the model is built until the run is saved. */
+async function trainInFolder(
+  build: () => tf.LayersModel,
+  train: TrainSettings,
+  options: TrainOptions,
+  parameters: number | null,
+): Promise<TrainedRun> {
+  if (options.resume && !options.runDir) throw new Error("runTraining: resume needs a runDir");
+  const where = options.runDir ?? (writesFiles(train.callbacks) ? path.join("runs", train.model) : undefined);
+  const folder = where === undefined ? null : await openRunFolder(where, { overwrite: options.overwrite === true, resume: options.resume === true });
+  try {
+    if (parameters !== null) await folder?.checkRoom(parameters);
+    await initBackend();
+    const run = await trainBuilt(build, train, { ...options, folder }, parameters === null ? folder : null);
+    if (options.runDir !== undefined && folder && run.interrupted === null) await saveInto(folder, run, run.written);
+    return run;
+  } finally {
+    await folder?.close();
+  }
+}
+
+/** Builds the model (then checks `roomFor`'s room, when given) and trains it. */
+async function trainBuilt(
+  build: () => tf.LayersModel,
+  train: TrainSettings,
+  options: TrainOptions & { readonly folder: RunFolder | null },
+  roomFor: RunFolder | null,
+): Promise<TrainedRun> {
+  const checkpoint = options.resume ? await readCheckpoint(options.folder!.dir) : null;
+  const seed = checkpoint?.state.seed ?? train.seed ?? randomInt(2 ** 32);
+  const random = seededRandom(seed);
+  return withRandom(random, async () => {
+    const model = build();
+    try {
+      await roomFor?.checkRoom(model.countParams());
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+    const optimizerCall = optimizers[train.optimizer.name]!.tfjs(train.optimizer.args);
+    const optimizer = (tf.train as unknown as Record<string, (...args: unknown[]) => tf.Optimizer>)[optimizerCall.factory]!(
+      ...optimizerCall.args,
+    );
+    model.compile({ optimizer, loss: losses[train.loss]!.tfjs, metrics: train.metrics.map((m) => metrics[m]!) });
+    let data: TrainingBatches;
+    try {
+      data = await openTrainingData(model, train, options);
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+    try {
+      return await fitWithData(model, optimizer, data, train, { ...options, seed, random, checkpoint });
+    } finally {
+      data.close();
+    }
+  });
+}
+
+interface FitOptions extends TrainOptions {
+  readonly seed: number;
+  readonly random: ReturnType<typeof seededRandom>;
+  readonly checkpoint: Checkpoint | null;
+  readonly folder: RunFolder | null;
+}
+
+async function fitWithData(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  data: TrainingBatches,
+  train: TrainSettings,
+  options: FitOptions,
+): Promise<TrainedRun> {
+  const names = figureNames(train.metrics);
+  const epochs = options.epochs ?? train.epochs;
+  const steps = Math.ceil(data.trainingRows / train.batchSize);
+  const stream = options.output ?? process.stdout;
+  if (options.checkpoint) {
+    checkCheckpointPoint(options.checkpoint, epochs, steps);
+    const { epoch, step } = options.checkpoint.state.point;
+    stream.write(`resuming at epoch ${epoch + 1}/${epochs}, step ${step + 1}/${steps}\n`);
+  }
+  const progress = progressCallback({
+    epochs,
+    steps,
+    stream,
+    figures: (logs) => kerasFigures(logs, names),
+  });
+  const callbacks = trainingCallbacks(train, optimizer, data.trainingRows, {
+    ...(options.folder ? { folder: options.folder } : {}),
+    about: { labels: data.labels, ...(data.preprocessing ? { preprocessing: data.preprocessing } : {}) },
+  });
+  const parts: TrainingParts = { model, optimizer, callbacks, seed: options.seed };
+  const { checkpoint } = options;
+  // Checkpoints to resume from only into a run folder the caller named (not the callbacks' default one).
+  const runFolder = options.runDir === undefined ? null : options.folder;
+  const result = await trainLoop(model, data, {
+    epochs,
+    batchSize: train.batchSize,
+    shuffle: train.shuffle,
+    callbacks: [new tf.CustomCallback(progress, "never"), ...callbacks],
+    random: options.random,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(checkpoint
+      ? { resume: { point: checkpoint.state.point, history: checkpoint.state.history, restore: () => restoreCheckpoint(checkpoint, parts) } }
+      : {}),
+    ...(runFolder
+      ? {
+          checkpoint: async (point, history) => {
+            await runFolder.record(runFolders.resume);
+            await writeCheckpoint(runFolder.dir, parts, point, history).catch((error: unknown) => {
+              throw runFolder.writeError(runFolders.resume, error);
+            });
+          },
+        }
+      : {}),
+  });
+  if (result.interrupted) await progress.onTrainEnd?.();
+  const history = result.epochs.map((logs, epoch) => ({ epoch: epoch + 1, ...kerasFigures(logs, [...names, ["lr", "lr"]]) }) as EpochRecord);
+  return {
+    model,
+    history,
+    labels: data.labels,
+    preprocessing: data.preprocessing,
+    tfjsHistory: result.history,
+    written: [...writtenFiles(callbacks), ...(runFolder ? [checkpointDirectory(runFolder.dir)] : [])],
+    interrupted: result.interrupted,
+    data: { streamed: data.streamed, peakRows: data.peakRows() },
+  };
+}
