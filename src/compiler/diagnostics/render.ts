@@ -1,6 +1,7 @@
 /**
  * Diagnostics for people (a terminal, like gcc and rustc: `file:line:col`, the line, a caret underline, the
- * hint) and for machines (the JSON of LANGUAGE.md). Offsets become lines and columns only here.
+ * hint) and for machines (the JSON of docs/language.md, "What nnc prints for machines"). Offsets become lines
+ * and columns only here.
  */
 import { relative } from "node:path";
 import { styleText } from "node:util";
@@ -15,7 +16,7 @@ export interface RenderOptions {
   readonly cwd?: string;
 }
 
-/** The JSON form of one diagnostic (LANGUAGE.md), with `hint` and `related` added when present. */
+/** The JSON form of one diagnostic (docs/language.md), with `hint` and `related` added when present. */
 export interface JsonDiagnostic {
   readonly file: string;
   readonly severity: Diagnostic["severity"];
