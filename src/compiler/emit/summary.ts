@@ -1,6 +1,6 @@
 /**
  * `nnc summary`: per model, the layers with their output shapes and parameter counts, as the JSON of
- * LANGUAGE.md and as a table in the manner of Keras's `model.summary()`; beyond Keras, each layer's parameter
+ * docs/language.md and as a table in the manner of Keras's `model.summary()`; beyond Keras, each layer's parameter
  * memory (float32 bytes) and multiply-accumulates per sample (MACs), and their totals.
  */
 import { maxOf } from "../base/arrays.js";
