@@ -1,5 +1,5 @@
 /**
- * The `nnc` command as programs outside the project use it: the JSON of LANGUAGE.md, exit codes, help, and
+ * The `nnc` command as programs outside the project use it: the JSON of docs/language.md, exit codes, help, and
  * one-line errors instead of stack traces.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -79,7 +79,7 @@ describe("nnc check for people", () => {
 });
 
 describe("nnc summary --format json", () => {
-  it("prints the LANGUAGE.md fields for every model", () => {
+  it("prints the fields docs/language.md promises for every model", () => {
     const file = spec("two.nn", "model M {\n  input x: [seq, 4]\n  dense(8)\n}\nmodel N {\n  input y: [3]\n  dense(2, use_bias: false)\n}\n");
     const result = nnc(["summary", file, "--format", "json"]);
     expect(result.status).toBe(0);
