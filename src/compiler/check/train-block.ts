@@ -11,13 +11,12 @@ import { emptyScope, evaluate } from "./values.js";
 import type { IrCall, IrTrain, JsonValue } from "../ir/index.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import { runPathProblem } from "../registry/run-files.js";
-import { callbacks, dataSources, losses, metrics, optimizers, schedules, type DataSourceKind } from "../registry/train-options.js";
+import type { CallbackKind, DataSourceKind } from "../registry/train-options.js";
+import { optionalTrainKeys, requiredTrainKeys, trainKeys, type TrainField, type TrainKey } from "../registry/train-keys.js";
 
 /** The keys of a train block, required first (exported for the language server's completion). */
-export const required = ["data", "loss", "optimizer", "epochs", "batch_size"] as const;
-export const optional = ["metrics", "validation_split", "validation", "shuffle", "seed", "lr_schedule", "callbacks"] as const;
-type Key = (typeof required)[number] | (typeof optional)[number];
-const keys: readonly string[] = [...required, ...optional];
+export const required: readonly string[] = requiredTrainKeys;
+export const optional: readonly string[] = optionalTrainKeys;
 
 /** Checks one `train` block; the value is null when anything is wrong. */
 export function checkTrain(
@@ -32,18 +31,19 @@ export function checkTrain(
       diagnostic("NN2009", { file, span: decl.model.span }, { name: model }, { hint: didYouMean(model, modelNames) }),
     );
   }
-  const entries = new Map<Key, ast.TrainEntry>();
+  const names = trainKeys.map((k) => k.name);
+  const entries = new Map<string, ast.TrainEntry>();
   for (const entry of decl.entries) {
     if (entry.recovered || entry.key.recovered) continue;
     const key = entry.key.text;
-    if (!keys.includes(key)) {
+    if (!names.includes(key)) {
       checker.report(
-        diagnostic("NN4002", { file, span: entry.key.span }, { key }, { hint: didYouMean(key, keys) }),
+        diagnostic("NN4002", { file, span: entry.key.span }, { key }, { hint: didYouMean(key, names) }),
       );
-    } else if (entries.has(key as Key)) {
+    } else if (entries.has(key)) {
       checker.report(diagnostic("NN4008", { file, span: entry.key.span }, { key }));
     } else {
-      entries.set(key as Key, entry);
+      entries.set(key, entry);
     }
   }
   // A block that recovery cut short may have lost its keys; reporting them missing would be a cascade.
@@ -52,47 +52,22 @@ export function checkTrain(
       if (!entries.has(key)) checker.report(diagnostic("NN4001", { file, span: decl.model.span }, { key, model }));
     }
   }
-  const value = (key: Key) => entries.get(key)?.value;
-  const data = checker.optional(value("data"), (v) => checker.dataSource(v));
-  const loss = checker.optional(value("loss"), (v) => checker.name(v, "loss", "loss", losses));
-  const optimizer = checker.optional(value("optimizer"), (v) => checker.call(v, "optimizer", "optimizer", optimizers));
-  const metricNames = checker.optional(value("metrics"), (v) => checker.names(v, "metrics", "metric", metrics)) ?? [];
-  const epochs = checker.optional(value("epochs"), (v) => checker.integer(v, "epochs", 1));
-  const batchSize = checker.optional(value("batch_size"), (v) => checker.integer(v, "batch_size", 1));
-  const validationSplit = checker.optional(value("validation_split"), (v) => checker.fraction(v)) ?? 0;
-  const validation = checker.optional(value("validation"), (v) => checker.dataSource(v, "validation")) ?? null;
+  // In table order: a key's check may read the fields of the keys before it (see TrainChecker.value).
+  const fields: Partial<Record<TrainField, unknown>> = {};
+  for (const key of trainKeys) {
+    const checked = checker.optional(entries.get(key.name)?.value, (v) => checker.value(v, key, fields));
+    const value = checked ?? key.default;
+    if (value !== undefined) fields[key.field] = value;
+  }
   const validationEntry = entries.get("validation");
-  if (validation && validationSplit > 0 && validationEntry) {
+  if (fields.validation && (fields.validationSplit as number) > 0 && validationEntry) {
     checker.invalid(validationEntry.value, "validation", "and validation_split cannot both be set: validate on a separate source or on a held-out part, not both");
   }
-  // Callbacks and reduce_on_plateau may watch val_ figures when either gives validation data.
-  const validates = validationSplit > 0 || validation !== null ? 1 : 0;
-  const shuffle = checker.optional(value("shuffle"), (v) => checker.boolean(v, "shuffle")) ?? true;
-  const seed = checker.optional(value("seed"), (v) => checker.integer(v, "seed", 0)) ?? null;
-  const lrSchedule =
-    checker.optional(value("lr_schedule"), (v) => checker.schedule(v, metricNames, validates)) ?? null;
-  const trainCallbacks =
-    checker.optional(value("callbacks"), (v) => checker.callbacks(v, metricNames, validates)) ?? [];
 
-  if (checker.failed || !data || !loss || !optimizer || epochs === undefined || batchSize === undefined) {
+  if (checker.failed || trainKeys.some((k) => k.required && fields[k.field] === undefined)) {
     return { value: null, diagnostics: checker.diagnostics };
   }
-  const ir: IrTrain = {
-    model,
-    data,
-    loss,
-    optimizer,
-    metrics: metricNames,
-    epochs,
-    batchSize,
-    validationSplit,
-    ...(validation ? { validation } : {}),
-    shuffle,
-    seed,
-    lrSchedule,
-    callbacks: trainCallbacks,
-    location: { file, span: decl.span },
-  };
+  const ir = { model, ...fields, location: { file, span: decl.span } } as IrTrain;
   return { value: ir, diagnostics: checker.diagnostics };
 }
 
@@ -111,6 +86,37 @@ class TrainChecker {
 
   optional<T>(value: ast.Value | undefined, check: (value: ast.Value) => T | undefined): T | undefined {
     return value === undefined || value.recovered ? undefined : check(value);
+  }
+
+  /**
+   * The value of `key` as its table entry says to read it. A schedule or callback that watches a figure is
+   * checked against `before`, the fields of the keys checked so far: the `metrics`, and whether
+   * `validation_split` or `validation` give `val_` figures.
+   */
+  value(value: ast.Value, key: TrainKey, before: Partial<Record<TrainField, unknown>>): unknown {
+    const kind = key.value;
+    const metricNames = (before.metrics ?? []) as readonly string[];
+    const validates = ((before.validationSplit as number | undefined) ?? 0) > 0 || before.validation != null ? 1 : 0;
+    switch (kind.kind) {
+      case "integer":
+        return this.integer(value, key.name, kind.minimum);
+      case "fraction":
+        return this.fraction(value, key.name);
+      case "boolean":
+        return this.boolean(value, key.name);
+      case "name":
+        return this.name(value, key.name, kind.what, kind.table);
+      case "names":
+        return this.names(value, key.name, kind.what, kind.table);
+      case "call":
+        return this.call(value, key.name, kind.what, kind.table);
+      case "data source":
+        return this.dataSource(value, key.name, kind.what, kind.table);
+      case "schedule":
+        return this.schedule(value, key.name, kind.what, kind.table, metricNames, validates);
+      case "callbacks":
+        return this.callbacks(value, key.name, kind.what, kind.table, metricNames, validates);
+    }
   }
 
   invalid(value: ast.Value, key: string, problem: string): undefined {
@@ -132,11 +138,11 @@ class TrainChecker {
     return this.invalid(value, key, `must be ${what}, got ${JSON.stringify(n)}`);
   }
 
-  fraction(value: ast.Value): number | undefined {
+  fraction(value: ast.Value, key: string): number | undefined {
     const n = this.scalar(value);
     if (n === undefined) return undefined;
     if (typeof n === "number" && n >= 0 && n < 1) return n;
-    return this.invalid(value, "validation_split", `must be a number from 0 up to (not including) 1, got ${JSON.stringify(n)}`);
+    return this.invalid(value, key, `must be a number from 0 up to (not including) 1, got ${JSON.stringify(n)}`);
   }
 
   boolean(value: ast.Value, key: string): boolean | undefined {
@@ -188,10 +194,10 @@ class TrainChecker {
   }
 
   /** A data source call whose path arguments are made absolute against the spec's directory. */
-  dataSource(value: ast.Value, key = "data"): IrCall | undefined {
-    const call = this.call(value, key, "data source", dataSources);
+  dataSource(value: ast.Value, key: string, what: string, table: Readonly<Record<string, DataSourceKind>>): IrCall | undefined {
+    const call = this.call(value, key, what, table);
     if (!call) return undefined;
-    const kind: DataSourceKind = dataSources[call.name]!;
+    const kind = table[call.name]!;
     const args = { ...call.args };
     for (const name of kind.paths) {
       if (typeof args[name] === "string") args[name] = path.resolve(path.dirname(this.file), args[name]);
@@ -200,12 +206,19 @@ class TrainChecker {
   }
 
   /** Callbacks; a callback with a `monitor` must watch a figure the training reports. */
-  callbacks(value: ast.Value, metricNames: readonly string[], validationSplit: number): IrCall[] | undefined {
+  callbacks(
+    value: ast.Value,
+    key: string,
+    what: string,
+    table: Readonly<Record<string, CallbackKind>>,
+    metricNames: readonly string[],
+    validationSplit: number,
+  ): IrCall[] | undefined {
     const items = value.kind === "list" ? value.items : [value];
     const result: IrCall[] = [];
     for (const item of items) {
-      const call = this.call(item, "callbacks", "callback", callbacks);
-      if (call && this.monitors(call, item as ast.Call, callbacks, metricNames, validationSplit) && this.runPaths(call, item as ast.Call)) {
+      const call = this.call(item, key, what, table);
+      if (call && this.monitors(call, item as ast.Call, table, metricNames, validationSplit) && this.runPaths(call, item as ast.Call, table)) {
         result.push(call);
       }
     }
@@ -213,13 +226,13 @@ class TrainChecker {
   }
 
   /** True when every file `call` writes stays inside the run folder and is none of nnc's own (run-files.ts). */
-  runPaths(call: IrCall, item: ast.Call): boolean {
+  runPaths(call: IrCall, item: ast.Call, table: Readonly<Record<string, CallbackKind>>): boolean {
     let fine = true;
-    for (const argument of callbacks[call.name]!.writes ?? []) {
+    for (const argument of table[call.name]!.writes ?? []) {
       const file = call.args[argument];
       const problem = typeof file === "string" ? runPathProblem(file) : null;
       if (problem === null) continue;
-      const span = argumentSpan(item, argument, callbacks[call.name]!) ?? item.callee.span;
+      const span = argumentSpan(item, argument, table[call.name]!) ?? item.callee.span;
       const hint = 'write a path inside the run folder, such as "log.csv" or "logs/train.csv"';
       this.report(diagnostic("NN4015", { file: this.file, span }, { callee: call.name, argument, path: String(file), problem }, { hint }));
       fine = false;
@@ -231,20 +244,27 @@ class TrainChecker {
    * A learning-rate schedule: `piecewise_constant_decay` needs one value more than it has boundaries, in
    * increasing order; `reduce_on_plateau` must watch a figure the training reports.
    */
-  schedule(value: ast.Value, metricNames: readonly string[], validationSplit: number): IrCall | undefined {
-    const call = this.call(value, "lr_schedule", "learning-rate schedule", schedules);
+  schedule(
+    value: ast.Value,
+    key: string,
+    what: string,
+    table: Readonly<Record<string, Callable>>,
+    metricNames: readonly string[],
+    validationSplit: number,
+  ): IrCall | undefined {
+    const call = this.call(value, key, what, table);
     if (!call) return undefined;
     if (call.name === "piecewise_constant_decay") {
       const boundaries = call.args["boundaries"] as number[];
       const values = call.args["values"] as number[];
       if (values.length !== boundaries.length + 1) {
-        return this.invalid(value, "lr_schedule", `needs one value more than boundaries: ${boundaries.length} boundaries, ${values.length} values`);
+        return this.invalid(value, key, `needs one value more than boundaries: ${boundaries.length} boundaries, ${values.length} values`);
       }
       if (boundaries.some((b, i) => i > 0 && b <= boundaries[i - 1]!)) {
-        return this.invalid(value, "lr_schedule", "boundaries must increase");
+        return this.invalid(value, key, "boundaries must increase");
       }
     }
-    return this.monitors(call, value as ast.Call, schedules, metricNames, validationSplit) ? call : undefined;
+    return this.monitors(call, value as ast.Call, table, metricNames, validationSplit) ? call : undefined;
   }
 
   /**

@@ -23,6 +23,7 @@ import {
   type TfjsLayer,
 } from "../ir/index.js";
 import { dataSources } from "../registry/train-options.js";
+import { trainKeys } from "../registry/train-keys.js";
 
 export interface EmitOptions {
   /**
@@ -170,23 +171,19 @@ function emitTrainer(
   name: string,
   outFile: string | undefined,
 ): string {
-  const settings = {
-    model: train.model,
-    data: code(printDataSource(train.data, outFile)),
-    loss: train.loss,
-    optimizer: printableCall(train.optimizer),
-    metrics: [...train.metrics],
-    epochs: train.epochs,
-    batchSize: train.batchSize,
-    validationSplit: train.validationSplit,
-    validation: train.validation
-      ? code(printDataSource(train.validation, outFile))
-      : undefined,
-    shuffle: train.shuffle,
-    seed: train.seed,
-    lrSchedule: train.lrSchedule && printableCall(train.lrSchedule),
-    callbacks: train.callbacks.map(printableCall),
-  };
+  // Every key's field as the IR has it, in the table's order, so no key can be left behind. Data sources print
+  // their paths as printDataSource says; one that is not there (absent or null) is left out. The fields are
+  // JSON, which TypeScript cannot see through IrCall (an interface has no index signature).
+  const settings: Record<string, Printable> = { model: train.model };
+  for (const key of trainKeys) {
+    const value = train[key.field];
+    settings[key.field] =
+      key.value.kind !== "data source"
+        ? (value as Printable)
+        : value
+          ? code(printDataSource(value as IrCall, outFile))
+          : undefined;
+  }
   return [
     `/** Builds ${train.model} and trains it on ${train.data.name} data as \`nnc train\` does; returns the history. */`,
     `export async function ${name}(options: TrainOptions = {}): Promise<tf.History> {`,
@@ -215,14 +212,17 @@ function printDataSource(data: IrCall, outFile: string | undefined): string {
 
 /** Whether any data source of the program is printed relative to the module (and needs `fileURLToPath`). */
 function printsRelativePaths(program: IrProgram, outFile: string): boolean {
+  const sources = trainKeys.filter((key) => key.value.kind === "data source");
   return program.trains.some((train) =>
-    [train.data, train.validation].some(
-      (data) =>
+    sources.some(({ field }) => {
+      const data = train[field] as IrCall | null | undefined;
+      return (
         data != null &&
         dataSources[data.name]!.paths.some(
           (key) => moduleRelativeUrl(data.args[key], outFile) !== undefined,
-        ),
-    ),
+        )
+      );
+    }),
   );
 }
 
@@ -257,11 +257,6 @@ function sharesOnlyTheRoot(from: string, to: string): boolean {
   const [fromTop] = path.relative(path.parse(from).root, from).split(path.sep);
   const [toTop] = path.relative(path.parse(to).root, to).split(path.sep);
   return path.parse(from).root !== path.parse(to).root || fromTop !== toTop;
-}
-
-/** An `IrCall` as `printValue` takes it: the same fields, as a plain object. */
-function printableCall({ name, args }: IrCall): Printable {
-  return { name, args };
 }
 
 /**
