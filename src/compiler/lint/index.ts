@@ -16,6 +16,7 @@ import { formatNnShape, type IrLayer, type IrModel, type IrProgram, type IrTrain
 import { messages } from "../diagnostics/messages.js";
 import { groupThousands } from "../base/numbers.js";
 import { losses } from "../registry/train-options.js";
+import { hasTrait } from "../registry/index.js";
 
 /** Every lint code: the NN5xxx codes of the catalogue. */
 export const lintCodes: readonly string[] = Object.keys(messages).filter((code) => code.startsWith("NN5"));
@@ -29,16 +30,7 @@ export interface LintOptions {
 
 /** A layer's parameters above this after flatten() is a sign that the feature map was not reduced first. */
 const largeDenseParams = 10_000_000;
-const dropoutKinds = new Set(["dropout", "spatial_dropout1d", "spatial_dropout2d", "gaussian_noise"]);
-const biasedKinds = new Set(["dense", "conv1d", "conv2d", "conv2d_transpose", "depthwise_conv2d", "separable_conv2d"]);
 const crossentropies = new Set(["categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy"]);
-/** Kinds whose tfjs layer passes its inputs' mask on (`supportsMasking`; recurrent ones with return_sequences). */
-const maskKeeping = new Set(["relu", "prelu", "dropout", "spatial_dropout1d", "spatial_dropout2d", "dense",
-  "activation", "add", "average", "maximum", "minimum", "multiply", "concatenate", "dot", "gaussian_noise",
-  "gaussian_dropout", "alpha_dropout", "batch_normalization", "layer_normalization", "time_distributed"]);
-const recurrentKinds = new Set(["simple_rnn", "lstm", "gru", "bidirectional"]);
-/** Kinds whose tfjs layer applies the mask it is handed. */
-const maskReading = new Set(["softmax", ...recurrentKinds]);
 
 /** Every lint over every model, and the loss lints over every train block. */
 export function lintProgram(program: IrProgram): Diagnostic[] {
@@ -108,25 +100,25 @@ function lintModel(graph: Graph): Diagnostic[] {
       out.push(diagnostic("NN5004", at, { callee: layer.kind }, { hint: "list it in output, or remove it" }));
     }
     if (
-      layer.kind === "dense" &&
+      hasTrait(layer.kind, "fully-connected") &&
       activationOf(layer) === "linear" &&
       consumers.length > 0 &&
-      consumers.every((c) => c.kind === "dense")
+      consumers.every((c) => hasTrait(c.kind, "fully-connected"))
     ) {
       out.push(diagnostic("NN5002", at, { callee: layer.kind }, { hint: "add an activation, e.g. activation: relu" }));
     }
     const producer = graph.producerOf(layer);
     if (
-      layer.kind === "batch_normalization" &&
+      hasTrait(layer.kind, "cancels-bias") &&
       producer &&
-      biasedKinds.has(producer.kind) &&
+      hasTrait(producer.kind, "bias") &&
       producer.tfjs.config["useBias"] !== false &&
       graph.consumersOf(producer.name).length === 1
     ) {
       out.push(diagnostic("NN5006", at, { callee: producer.kind }, { hint: `pass use_bias: false to ${producer.kind}` }));
     }
     const params = layer.params.trainable + layer.params.nonTrainable;
-    if (layer.kind === "dense" && producer?.kind === "flatten" && params > largeDenseParams) {
+    if (hasTrait(layer.kind, "fully-connected") && hasTrait(producer?.kind, "flattens") && params > largeDenseParams) {
       out.push(
         diagnostic("NN5007", at, { params: groupThousands(params) }, {
           hint: "reduce the feature map first (pooling or strides), or use global_average_pooling2d() instead of flatten()",
@@ -136,7 +128,7 @@ function lintModel(graph: Graph): Diagnostic[] {
   }
   append(out, misappliedMasks(graph));
   const last = graph.outputLayer();
-  if (last && dropoutKinds.has(last.kind)) {
+  if (last && hasTrait(last.kind, "training-only")) {
     out.push(diagnostic("NN5003", last.location, {}, { hint: "move dropout before the last layer, or remove it" }));
   }
   return out;
@@ -161,30 +153,36 @@ function misappliedMasks(graph: Graph): Diagnostic[] {
     if (own) handed = masks[0];
     const problem = handed && maskProblem(graph, layer, handed, own !== undefined);
     if (handed && problem) {
-      const hint =
-        layer.kind === "softmax"
-          ? "apply softmax as the previous layer's activation (activation: softmax), or leave mask_zero off"
-          : "leave mask_zero off, or keep the sequence masked up to here (return_sequences: true in between)";
+      const hint = addsMask(layer.kind)
+        ? "apply softmax as the previous layer's activation (activation: softmax), or leave mask_zero off"
+        : "leave mask_zero off, or keep the sequence masked up to here (return_sequences: true in between)";
       const related = [{ ...handed.location, message: "the mask comes from this embedding" }];
       out.push(diagnostic("NN5009", layer.location, { callee: layer.kind, problem }, { hint, related }));
     }
     const sequences = (wrappedLayer(layer) ?? layer.tfjs).config["returnSequences"] === true;
-    if (layer.kind === "embedding" && layer.tfjs.config["maskZero"] === true) origin.set(layer.name, layer);
-    else if (own && (maskKeeping.has(layer.kind) || (recurrentKinds.has(layer.kind) && sequences))) origin.set(layer.name, own);
+    if (hasTrait(layer.kind, "makes-mask") && layer.tfjs.config["maskZero"] === true) origin.set(layer.name, layer);
+    else if (own && (hasTrait(layer.kind, "keeps-mask") || (hasTrait(layer.kind, "recurrent") && sequences))) {
+      origin.set(layer.name, own);
+    }
   }
   return out;
 }
 
 /** What goes wrong when tfjs hands `layer` the mask of `embedding`, or undefined when nothing does. */
 function maskProblem(graph: Graph, layer: IrLayer, embedding: IrLayer, ownMask: boolean): string | undefined {
-  if (!maskReading.has(layer.kind)) return undefined;
+  if (!hasTrait(layer.kind, "reads-mask")) return undefined;
   if (!ownMask) return "though its input has none: it fails when trained, or masks the wrong steps";
   const [mask, input] = [graph.inputShape(embedding), graph.inputShape(layer)];
-  if (layer.kind !== "softmax" || !mask || !input || maskFits(mask, input)) return undefined;
+  if (!addsMask(layer.kind) || !mask || !input || maskFits(mask, input)) return undefined;
   return (
     `of shape ${formatNnShape(mask)}, which does not fit its input ${formatNnShape(input)}: ` +
     "it fails, or broadcasts it into an output of the wrong shape"
   );
+}
+
+/** A mask reader that adds the mask to its input as it is (softmax), rather than skipping steps (recurrent). */
+function addsMask(kind: string): boolean {
+  return hasTrait(kind, "reads-mask") && !hasTrait(kind, "recurrent");
 }
 
 /**
@@ -210,7 +208,7 @@ function lintLoss(graph: Graph, train: IrTrain): Diagnostic[] {
   const shape = last.outputShapes[0]!;
   const classification = losses[train.loss]?.targets !== "value";
   if (classification && shape.length > 1) {
-    const onImage = last.kind === "dense" && (graph.inputShape(last)?.length ?? 0) > 1;
+    const onImage = hasTrait(last.kind, "fully-connected") && (graph.inputShape(last)?.length ?? 0) > 1;
     const hint = onImage
       ? "dense acts on the last axis only: add flatten() or global_average_pooling2d() before it"
       : "add flatten() or global pooling before the last layer";
@@ -254,12 +252,14 @@ function lossProblem(
   return undefined;
 }
 
-/** The activation a layer applies last, or undefined when it is not an activation-like layer. */
+/**
+ * The activation a layer applies last: the one named in its `activation:` argument, or an activation layer's
+ * own (`softmax()`, `relu()`); undefined for other layers.
+ */
 function activationOf(layer: IrLayer): string | undefined {
-  if (layer.kind === "softmax") return "softmax";
   const activation = layer.tfjs.config["activation"];
   if (typeof activation === "string") return activation;
-  return ["relu", "elu", "leaky_re_lu", "prelu"].includes(layer.kind) ? layer.kind : undefined;
+  return hasTrait(layer.kind, "activation") ? layer.kind : undefined;
 }
 
 /** The codes a `// nnc-allow NN5003, NN5004` comment names. */

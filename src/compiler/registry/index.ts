@@ -7,5 +7,14 @@
  * In: nothing; this is data. Out: tables that the binder, the checker, the lints, the emitter, the runtime,
  * the language server and the docs read. None of them keeps its own list of names.
  */
-export { layerKinds, layerNames, lookupLayer, type LayerKind } from "./layers/index.js";
+export {
+  hasTrait,
+  kindsWith,
+  layerKinds,
+  layerNames,
+  lookupLayer,
+  traitDocs,
+  type LayerKind,
+  type Trait,
+} from "./layers/index.js";
 export type { Callable } from "./callable.js";

@@ -100,6 +100,7 @@ const kernelArgs = ["kernel_initializer", "kernel_regularizer", "kernel_constrai
 export const conv1d = defineLayer<ConvArgs>({
   name: "conv1d",
   doc: "1D convolution over steps, e.g. a signal or a sequence of embeddings.",
+  traits: ["bias"],
   positional: ["filters", "kernel_size"],
   schema: convSchema(1, {}, ["filters", "kernel_size"]),
   factory: "conv1d",
@@ -117,6 +118,7 @@ export const conv2d = defineLayer<ConvArgs>({
   name: "conv2d",
   aliases: ["conv"],
   doc: "2D convolution over images.",
+  traits: ["bias"],
   positional: ["filters", "kernel_size"],
   schema: convSchema(2, {}, ["filters", "kernel_size"]),
   factory: "conv2d",
@@ -134,6 +136,7 @@ export const conv2d = defineLayer<ConvArgs>({
 export const depthwiseConv2d = defineLayer<ConvArgs>({
   name: "depthwise_conv2d",
   doc: "Depthwise 2D convolution: one kernel per input channel (times depth_multiplier).",
+  traits: ["bias"],
   positional: ["kernel_size"],
   schema: convSchema(
     2,
@@ -166,6 +169,7 @@ export const depthwiseConv2d = defineLayer<ConvArgs>({
 export const separableConv2d = defineLayer<ConvArgs>({
   name: "separable_conv2d",
   doc: "Depthwise separable 2D convolution: depthwise, then pointwise.",
+  traits: ["bias"],
   positional: ["filters", "kernel_size"],
   schema: convSchema(
     2,
@@ -203,6 +207,7 @@ export const conv2dTranspose = defineLayer<ConvArgs>({
   name: "conv2d_transpose",
   aliases: ["deconv2d"],
   doc: "Transposed 2D convolution, the usual way to upsample in a decoder.",
+  traits: ["bias"],
   positional: ["filters", "kernel_size"],
   schema: convSchema(2, {}, ["filters", "kernel_size"], ["dilation_rate"]),
   factory: "conv2dTranspose",

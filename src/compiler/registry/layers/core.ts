@@ -12,6 +12,7 @@ import { defineLayer } from "./types.js";
 export const dense = defineLayer<{ units: number; use_bias: boolean }>({
   name: "dense",
   doc: "Fully connected layer: output = activation(input · kernel + bias).",
+  traits: ["fully-connected", "bias", "keeps-mask"],
   positional: ["units"],
   schema: argsSchema(
     {
@@ -42,6 +43,7 @@ export const dense = defineLayer<{ units: number; use_bias: boolean }>({
 export const flatten = defineLayer({
   name: "flatten",
   doc: "Flattens every axis but the batch into one.",
+  traits: ["flattens"],
   positional: [],
   schema: argsSchema({}),
   factory: "flatten",
@@ -87,6 +89,7 @@ function globalPoolingHint(input: Shape): string {
 export const reshape = defineLayer<{ target_shape: (number | string)[] }>({
   name: "reshape",
   doc: "Gives the input a new shape with the same number of elements.",
+  traits: [],
   positional: ["target_shape"],
   schema: argsSchema(
     {
@@ -135,6 +138,7 @@ export const reshape = defineLayer<{ target_shape: (number | string)[] }>({
 export const permute = defineLayer<{ dims: number[] }>({
   name: "permute",
   doc: "Reorders the axes of the input (the batch stays first).",
+  traits: [],
   positional: ["dims"],
   schema: argsSchema({ dims: { type: "array", items: schemas.positiveInt, minItems: 1 } }, ["dims"]),
   factory: "permute",
@@ -153,6 +157,7 @@ export const permute = defineLayer<{ dims: number[] }>({
 export const repeatVector = defineLayer<{ n: number }>({
   name: "repeat_vector",
   doc: "Repeats a vector n times, e.g. to feed an encoder's state to every step of a decoder.",
+  traits: [],
   positional: ["n"],
   schema: argsSchema({ n: schemas.positiveInt }, ["n"]),
   factory: "repeatVector",
@@ -168,6 +173,7 @@ export const repeatVector = defineLayer<{ n: number }>({
 export const activation = defineLayer({
   name: "activation",
   doc: "Applies an activation function elementwise.",
+  traits: ["activation", "keeps-mask"],
   positional: ["activation"],
   schema: argsSchema({ activation: schemas.activation }, ["activation"]),
   factory: "activation",
@@ -179,6 +185,7 @@ export const relu = defineLayer({
   name: "relu",
   aliases: ["re_lu"],
   doc: "Rectified linear unit, optionally capped: min(max(x, 0), max_value).",
+  traits: ["activation", "keeps-mask"],
   positional: ["max_value"],
   schema: argsSchema({ max_value: { type: "number", minimum: 0 } }),
   factory: "reLU",
@@ -190,6 +197,8 @@ export const leakyReLU = defineLayer({
   name: "leaky_re_lu",
   aliases: ["leaky_relu"],
   doc: "Leaky rectified linear unit: alpha * x for negative x.",
+  // Not keeps-mask, unlike relu: tfjs's LeakyReLU and ELU leave supportsMasking off.
+  traits: ["activation"],
   positional: ["alpha"],
   schema: argsSchema({ alpha: { type: "number", minimum: 0, default: 0.3 } }),
   factory: "leakyReLU",
@@ -200,6 +209,7 @@ export const leakyReLU = defineLayer({
 export const elu = defineLayer<{ alpha: number }>({
   name: "elu",
   doc: "Exponential linear unit: x for x > 0, alpha * (exp(x) - 1) below.",
+  traits: ["activation"],
   positional: ["alpha"],
   schema: argsSchema({ alpha: { type: "number", default: 1 } }),
   factory: "elu",
@@ -219,6 +229,7 @@ export const elu = defineLayer<{ alpha: number }>({
 export const softmax = defineLayer<{ axis: number }>({
   name: "softmax",
   doc: "Softmax along one axis: the values along it become probabilities.",
+  traits: ["activation", "reads-mask"],
   positional: ["axis"],
   schema: argsSchema({ axis: { ...schemas.axis, default: -1 } }),
   factory: "softmax",

@@ -9,6 +9,7 @@ import { defineLayer } from "./types.js";
 export const embedding = defineLayer<{ input_dim: number; output_dim: number }>({
   name: "embedding",
   doc: "Looks up a learned vector for each integer id.",
+  traits: ["makes-mask"],
   positional: ["input_dim", "output_dim"],
   schema: argsSchema(
     {

@@ -15,7 +15,7 @@ import * as wrappers from "./wrappers.js";
 import type { Shape, TfjsLayer } from "../../ir/index.js";
 import { isFullyKnown } from "../../ir/shapes.js";
 import { toTfjsConfig } from "./common.js";
-import type { Args, LayerKind } from "./types.js";
+import type { Args, LayerKind, Trait } from "./types.js";
 
 const families: readonly Record<string, LayerKind>[] = [
   core,
@@ -49,7 +49,22 @@ export function layerNames(): string[] {
   return [...byName.keys()];
 }
 
-export type { LayerKind, Args, ShapeContext } from "./types.js";
+/**
+ * Whether a kind (an entry, or a name or alias as written or as the IR keeps it) has `trait`; false for a name
+ * that is not a layer kind. Passes outside the registry ask this instead of comparing names.
+ */
+export function hasTrait(kind: LayerKind | string | undefined, trait: Trait): boolean {
+  const entry = typeof kind === "string" ? byName.get(kind) : kind;
+  return entry?.traits.includes(trait) ?? false;
+}
+
+/** Every kind with `trait`, in the registry's order. */
+export function kindsWith(trait: Trait): LayerKind[] {
+  return layerKinds.filter((kind) => kind.traits.includes(trait));
+}
+
+export { traitDocs } from "./types.js";
+export type { LayerKind, Args, ShapeContext, Trait } from "./types.js";
 
 /** The tfjs layer a checked call becomes: the entry's config plus the layer's unique name. */
 export function tfjsLayerOf(kind: LayerKind, args: Args, name: string, inputs: readonly Shape[] = []): TfjsLayer {

@@ -37,6 +37,7 @@ function elementwise(name: string, factory: string, doc: string): LayerKind {
   return defineLayer({
     name,
     doc,
+    traits: ["keeps-mask"],
     positional: [],
     schema: argsSchema({}),
     inputs: several,
@@ -74,6 +75,7 @@ export const concatenate = defineLayer<{ axis: number }>({
   name: "concatenate",
   aliases: ["concat"],
   doc: "Joins its inputs along one axis (the last by default).",
+  traits: ["keeps-mask"],
   positional: [],
   schema: argsSchema({ axis: { ...schemas.axis, default: -1 } }),
   inputs: several,

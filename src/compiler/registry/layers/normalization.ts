@@ -62,6 +62,7 @@ export const batchNormalization = defineLayer<BatchNormArgs>({
   name: "batch_normalization",
   aliases: ["batchnorm", "batch_norm"],
   doc: "Normalizes with the batch's mean and variance while training, and moving averages of them after.",
+  traits: ["cancels-bias", "keeps-mask"],
   positional: [],
   schema: argsSchema({
     axis: { ...schemas.axis, default: -1 },
@@ -99,6 +100,7 @@ export const layerNormalization = defineLayer<{ axis: number | number[]; center:
   name: "layer_normalization",
   aliases: ["layernorm", "layer_norm"],
   doc: "Normalizes each example over its last axis (or the given axes).",
+  traits: ["keeps-mask"],
   positional: [],
   schema: argsSchema({
     axis: {
@@ -126,6 +128,7 @@ export const layerNormalization = defineLayer<{ axis: number | number[]; center:
 export const dropout = defineLayer({
   name: "dropout",
   doc: "Randomly zeroes a fraction of the values while training.",
+  traits: ["training-only", "keeps-mask"],
   positional: ["rate"],
   schema: argsSchema({ rate: schemas.rate, seed: schemas.nonNegativeInt }, ["rate"]),
   factory: "dropout",
@@ -136,6 +139,7 @@ export const dropout = defineLayer({
 export const spatialDropout1d = defineLayer({
   name: "spatial_dropout1d",
   doc: "Dropout of whole channels of a sequence while training.",
+  traits: ["training-only", "keeps-mask"],
   positional: ["rate"],
   schema: argsSchema({ rate: schemas.rate, seed: schemas.nonNegativeInt }, ["rate"]),
   factory: "spatialDropout1d",
@@ -153,6 +157,7 @@ export const spatialDropout1d = defineLayer({
 export const spatialDropout2d = defineLayer<{ rate: number; seed?: number }>({
   name: "spatial_dropout2d",
   doc: "Dropout of whole channels of an image while training.",
+  traits: ["training-only", "keeps-mask"],
   positional: ["rate"],
   schema: argsSchema({ rate: schemas.rate, seed: schemas.nonNegativeInt }, ["rate"]),
   factory: "dropout",
@@ -166,6 +171,7 @@ export const spatialDropout2d = defineLayer<{ rate: number; seed?: number }>({
 export const gaussianNoise = defineLayer({
   name: "gaussian_noise",
   doc: "Adds zero-mean Gaussian noise with the given standard deviation while training.",
+  traits: ["training-only", "keeps-mask"],
   positional: ["stddev"],
   schema: argsSchema({ stddev: { type: "number", minimum: 0 } }, ["stddev"]),
   factory: "gaussianNoise",

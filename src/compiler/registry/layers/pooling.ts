@@ -30,6 +30,7 @@ function pooling(mode: Mode, rank: Rank): LayerKind {
     name: `${mode}_pooling${rank}d`,
     aliases: [`${short}pool${rank}d`],
     doc: `${mode === "max" ? "Max" : "Average"} pooling over ${spatialName[rank]}: the ${mode} of each window.`,
+    traits: [],
     positional: ["pool_size", "strides", "padding"],
     schema: argsSchema({
       pool_size: { ...schemas.intOrTuple(rank), default: 2 },
@@ -53,6 +54,7 @@ function globalPooling(mode: Mode, rank: Rank): LayerKind {
   return defineLayer({
     name: `global_${mode}_pooling${rank}d`,
     doc: `The ${mode} over every position (${rank === 1 ? "all steps" : "the whole image"}), one value per channel.`,
+    traits: [],
     positional: [],
     schema: argsSchema({}),
     factory: `global${mode === "max" ? "Max" : "Average"}Pooling${rank}d`,
@@ -115,6 +117,7 @@ function resize(d: Shape[number], delta: number): Shape[number] {
 export const zeroPadding2d = defineLayer<{ padding: JsonValue }>({
   name: "zero_padding2d",
   doc: "Pads an image with rows and columns of zeros.",
+  traits: [],
   positional: ["padding"],
   schema: argsSchema({ padding: { ...sidesSchema, default: 1 } }),
   factory: "zeroPadding2d",
@@ -132,6 +135,7 @@ export const zeroPadding2d = defineLayer<{ padding: JsonValue }>({
 export const cropping2d = defineLayer<{ cropping: JsonValue }>({
   name: "cropping2d",
   doc: "Crops rows and columns off the edges of an image.",
+  traits: [],
   positional: ["cropping"],
   schema: argsSchema({ cropping: { ...sidesSchema, default: 0 } }),
   factory: "cropping2D",
@@ -156,6 +160,7 @@ export const upSampling2d = defineLayer<{ size: number | number[]; interpolation
   name: "up_sampling2d",
   aliases: ["upsample2d"],
   doc: "Repeats the rows and columns of an image: nearest-neighbour or bilinear upsampling.",
+  traits: [],
   positional: ["size"],
   schema: argsSchema({
     size: { ...schemas.intOrTuple(2), default: 2 },

@@ -19,6 +19,8 @@ import { defineLayer, type LayerKind } from "./types.js";
 export const dot = defineLayer<{ axes: number | number[]; normalize: boolean }>({
   name: "dot",
   doc: "Dot product of two inputs along an axis of each (cosine similarity with normalize: true).",
+  // Not keeps-mask: tfjs's Dot takes masks but its computeMask returns null, so none passes on.
+  traits: [],
   positional: ["axes"],
   schema: argsSchema(
     {
@@ -80,6 +82,7 @@ function unavailable(
   return defineLayer({
     name,
     doc: `Not available in TensorFlow.js 4.22: ${alternative}.`,
+    traits: [],
     positional,
     // Every Keras layer takes `name` and `trainable`; the layer's own arguments are accepted as they are.
     schema: { type: "object", properties: { name: schemas.name, trainable: schemas.bool, ...properties } },

@@ -32,6 +32,7 @@ function recurrent(cell: Cell): LayerKind {
   return defineLayer<RnnArgs>({
     name: cell.name,
     doc: cell.doc,
+    traits: ["recurrent", "reads-mask"],
     positional: ["units"],
     schema: argsSchema(
       {

@@ -11,6 +11,7 @@ export const prelu = defineLayer<{ shared_axes?: number | number[] }>({
   name: "prelu",
   aliases: ["p_re_lu"],
   doc: "Parametric ReLU: alpha * x for negative x, with alpha learned per value.",
+  traits: ["activation", "keeps-mask"],
   positional: [],
   schema: argsSchema({
     alpha_initializer: { ...schemas.initializer, default: "zeros" },
@@ -47,6 +48,7 @@ function sharedIndices(axes: number | number[] | undefined): number[] {
 export const rescaling = defineLayer({
   name: "rescaling",
   doc: "Multiplies by scale and adds offset: rescaling(0.5), or rescaling(-1) to negate.",
+  traits: [],
   positional: ["scale", "offset"],
   schema: argsSchema({ scale: { type: "number" }, offset: { type: "number", default: 0 } }, ["scale"]),
   factory: "rescaling",

@@ -75,6 +75,7 @@ interface BidirectionalArgs extends Args {
 export const bidirectional = defineLayer<BidirectionalArgs>({
   name: "bidirectional",
   doc: "Runs a recurrent layer over the sequence in both directions and merges the results.",
+  traits: ["wrapper", "recurrent", "reads-mask"],
   positional: ["layer", "merge_mode"],
   schema: argsSchema(
     {
@@ -116,6 +117,7 @@ export const bidirectional = defineLayer<BidirectionalArgs>({
 export const timeDistributed = defineLayer<{ layer: NestedCall }>({
   name: "time_distributed",
   doc: "Applies a layer to every step of a sequence, with the same weights for each step.",
+  traits: ["wrapper", "keeps-mask"],
   positional: ["layer"],
   schema: argsSchema({ layer: familySchema("layer") }, ["layer"]),
   factory: "timeDistributed",
