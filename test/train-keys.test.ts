@@ -1,0 +1,135 @@
+/**
+ * Every key of a train block reaches `runTraining` as the checker read it. A spec whose train block sets every
+ * key of registry/train-keys.ts is checked and emitted as `nnc compile` emits it; esbuild bundles the module with
+ * test/helpers/recording-runtime.ts in the place of `nnc/runtime` (the real runtime, whose `runTraining` keeps a
+ * copy of the settings it is given), and the module's `trainTiny()` trains for real. The settings it passed
+ * must be the IR's, field by field: a field the emitter forgets, renames or prints otherwise fails here, and so
+ * does a key added to the table but not to the block below.
+ *
+ * The module sits beside its data under `.tmp/` in the repository, so its data paths are printed relative to it
+ * (through `import.meta.url`) and `@tensorflow/tfjs` resolves from the repository's node_modules.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { build } from "esbuild";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { emitTypeScript } from "../src/compiler/emit/index.js";
+import { checkFile, type IrProgram } from "../src/compiler/index.js";
+import { trainKeys } from "../src/compiler/registry/train-keys.js";
+import { parse } from "../src/compiler/syntax/index.js";
+import type { TrainSettings } from "../src/runtime/index.js";
+import { repo } from "./helpers/cli.js";
+import { twoBlobsCsv } from "./helpers/data-files.js";
+import { quiet } from "./helpers/ir.js";
+
+/** Sets every key of the table, each (but `validation_split`, which `validation` excludes) to a value that is not its default. */
+const spec = `model Tiny {
+  input point: [2]
+  dense(4, activation: relu)
+  dense(2, activation: softmax)
+}
+
+train Tiny {
+  data: csv("points.csv", label: "side", normalize: standard)
+  loss: categorical_crossentropy
+  optimizer: adam(learning_rate: 0.02, beta_1: 0.8)
+  metrics: [accuracy, mse]
+  epochs: 2
+  batch_size: 8
+  validation_split: 0
+  validation: csv("held out.csv", label: "side")
+  shuffle: false
+  seed: 11
+  lr_schedule: reduce_on_plateau(monitor: "val_loss", factor: 0.5, patience: 1)
+  callbacks: [early_stopping(monitor: "val_accuracy", patience: 4), csv_logger("log.csv")]
+}
+`;
+
+let dir: string;
+let specFile: string;
+
+beforeAll(() => {
+  mkdirSync(join(repo, ".tmp"), { recursive: true });
+  dir = mkdtempSync(join(repo, ".tmp", "train-keys-"));
+  writeFileSync(join(dir, "points.csv"), twoBlobsCsv(32, 4));
+  writeFileSync(join(dir, "held out.csv"), twoBlobsCsv(16, 9));
+  specFile = join(dir, "tiny.nn");
+  writeFileSync(specFile, spec);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Emits the spec's module beside it and bundles it, `nnc/runtime` recording; returns the bundle's exports. */
+async function bundledModule(program: IrProgram): Promise<{
+  readonly emitted: string;
+  readonly module: Record<string, unknown> & { readonly receivedSettings: TrainSettings[] };
+}> {
+  const source = join(dir, "tiny.ts");
+  const emitted = await emitTypeScript(program, { outFile: source });
+  writeFileSync(source, emitted);
+  const bundle = join(dir, "tiny.mjs");
+  await build({
+    stdin: {
+      contents: 'export * from "./tiny.ts";\nexport { receivedSettings } from "nnc/runtime";\n',
+      resolveDir: dir,
+      loader: "ts",
+    },
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    outfile: bundle,
+    logLevel: "silent",
+    // tfjs, prettier and the rest load from node_modules as usual; only `nnc/runtime` is the recording one.
+    packages: "external",
+    plugins: [
+      {
+        name: "recording-runtime",
+        setup(builder) {
+          builder.onResolve({ filter: /^nnc\/runtime$/ }, () => ({
+            path: join(repo, "test", "helpers", "recording-runtime.ts"),
+          }));
+        },
+      },
+    ],
+  });
+  return { emitted, module: await import(bundle) };
+}
+
+describe("train keys", () => {
+  it("the block above sets every key of the table", () => {
+    const { value } = parse(spec, specFile);
+    const block = value.declarations.find((d) => d.kind === "train")!;
+    expect(block.kind === "train" && block.entries.map((e) => e.key.text).sort()).toEqual(
+      trainKeys.map((k) => k.name).sort(),
+    );
+  });
+
+  it("each key fills its own field of the IR", () => {
+    expect(new Set(trainKeys.map((k) => k.name)).size, "names").toBe(trainKeys.length);
+    expect(new Set(trainKeys.map((k) => k.field)).size, "fields").toBe(trainKeys.length);
+    const { program, diagnostics } = checkFile(specFile);
+    expect(diagnostics).toEqual([]);
+    const { model, location, ...fields } = program!.trains[0]!;
+    expect([model, location.file]).toEqual(["Tiny", specFile]);
+    expect(Object.keys(fields)).toEqual(trainKeys.map((k) => k.field));
+  });
+
+  it("each key reaches runTraining unchanged from a compiled module that trains", async () => {
+    const { program } = checkFile(specFile);
+    const { location: _, ...expected } = program!.trains[0]!;
+    const { emitted, module } = await bundledModule(program!);
+    // The data paths take the module-relative way, the one a moved module depends on.
+    expect(emitted).toContain('new URL("./held%20out.csv", import.meta.url)');
+
+    const trainTiny = module["trainTiny"] as (options: object) => Promise<{ epoch: number[] }>;
+    const history = await trainTiny({ output: quiet, runDir: join(dir, "run") });
+    expect(history.epoch).toEqual([0, 1]);
+    expect(module.receivedSettings).toHaveLength(1);
+    const received = module.receivedSettings[0]!;
+    expect(Object.keys(received)).toEqual(Object.keys(expected));
+    expect(received.model).toBe(expected.model);
+    for (const key of trainKeys) {
+      expect(Object.hasOwn(received, key.field), `${key.name} reaches runTraining as ${key.field}`).toBe(true);
+      expect(received[key.field], key.name).toStrictEqual(expected[key.field]);
+    }
+  });
+});
