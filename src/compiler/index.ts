@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import type * as ast from "./syntax/ast.js";
 import { append } from "./base/arrays.js";
 import { checkProgram, defaultCheckLimits, type CheckLimits, type ModelCheck } from "./check/index.js";
+import { bindFile } from "./bind/index.js";
 import { capPerFile, diagnostic, hasErrors, sortDiagnostics, type Diagnostic, type Result } from "./diagnostics/index.js";
 import { fileSystemHost, mebibytes, readSourceFile, Workspace, type SourceHost } from "./bind/workspace.js";
 import type { IrProgram } from "./ir/index.js";
@@ -45,7 +46,7 @@ export function checkSource(
   const source = workspace.add(file, text);
   const namespace = workspace.namespaceOf(source);
   const checkLimits = { ...defaultCheckLimits, ...options.limits };
-  const checked = checkProgram(source, namespace, options.reuse?.checkModel, checkLimits);
+  const checked = checkProgram(bindFile(source, namespace), options.reuse?.checkModel, checkLimits);
   const found = append([...workspace.diagnostics], checked.diagnostics);
   // Lints read a checked program; on a program with errors they would only add noise.
   const linted = hasErrors(found) ? found : append(found, (options.reuse?.lint ?? lintProgram)(checked.value));

@@ -7,7 +7,7 @@ import { statSync } from "node:fs";
 import type * as ast from "../compiler/syntax/ast.js";
 import { checkProgram } from "../compiler/check/index.js";
 import { checkSource, type CheckResult } from "../compiler/index.js";
-import { fileSystemHost, Workspace, type Namespace, type SourceHost } from "../compiler/bind/workspace.js";
+import { bindFile, fileSystemHost, Workspace, type FileBinding, type Namespace, type SourceHost } from "../compiler/bind/index.js";
 import type { IrProgram } from "../compiler/ir/index.js";
 import type { Reuse } from "./incremental.js";
 
@@ -48,6 +48,8 @@ export class DocumentHost implements SourceHost {
 export interface Semantic {
   readonly source: ast.SourceFile;
   readonly namespace: Namespace;
+  /** What every name in the document means (bind/): hover, navigation, rename and completion read it. */
+  readonly binding: FileBinding;
   readonly program: IrProgram;
   /** Texts of the document and everything it imports. */
   readonly sources: ReadonlyMap<string, string>;
@@ -77,8 +79,9 @@ export class Analysis {
       const workspace = new Workspace(this.host, this.reuse?.parse);
       const source = workspace.add(this.file, this.text);
       const namespace = workspace.namespaceOf(source);
-      const program = checkProgram(source, namespace, this.reuse?.checkModel).value;
-      this.semanticCache = { source, namespace, program, sources: workspace.sources };
+      const binding = bindFile(source, namespace);
+      const program = checkProgram(binding, this.reuse?.checkModel).value;
+      this.semanticCache = { source, namespace, binding, program, sources: workspace.sources };
     }
     return this.semanticCache;
   }

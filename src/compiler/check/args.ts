@@ -114,6 +114,8 @@ export interface ArgumentSource {
   readonly calleeSpan: ast.Span;
   /** The callee as written (an alias or a block name), for messages. */
   readonly calleeText: string;
+  /** The binder reported the argument names the callee does not take (NN2003): they only fail the check here. */
+  readonly unknownNamesReported?: boolean;
 }
 
 /**
@@ -135,6 +137,7 @@ export function checkArguments(
   let positionalIndex = 0;
   let sawNamed = false;
   let evaluationFailed = false;
+  let unknownName = false;
 
   for (const arg of source.args.slice(source.skip ?? 0)) {
     if (arg.recovered) {
@@ -146,6 +149,8 @@ export function checkArguments(
       sawNamed = true;
       name = arg.name.text;
       if (!properties.includes(name)) {
+        unknownName = true;
+        if (source.unknownNamesReported) continue;
         diagnostics.push(
           diagnostic(
             "NN2003",
@@ -199,7 +204,7 @@ export function checkArguments(
       diagnostics.push(schemaDiagnostic(error, values, spans, source, callable, file));
     }
   }
-  return { value: diagnostics.length === 0 ? values : null, diagnostics };
+  return { value: diagnostics.length === 0 && !unknownName ? values : null, diagnostics };
 }
 
 /** The family an argument of `callable` takes calls of, from its schema's `family` annotation. */

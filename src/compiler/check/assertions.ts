@@ -14,11 +14,13 @@ import { formatNnShape, type Dim, type IrModel, type Shape } from "../ir/index.j
 import { didYouMean } from "../diagnostics/suggest.js";
 import { groupThousands } from "../base/numbers.js";
 
-/** An assertion met in a model body, with the tensors in scope at its line. */
+/** An assertion met in a model body, with what its subject means at its line (bind/). */
 export interface PendingAssertion {
   readonly stmt: ast.AssertStmt;
-  /** Tensor names bound above the statement and their shapes (null when an earlier error made one unknown). */
-  readonly tensors: ReadonlyMap<string, Shape | null>;
+  /** The shape of the tensor the subject names: undefined when it names none, null when an error made it unknown. */
+  readonly shape: Shape | null | undefined;
+  /** Tensor names bound above the statement, for did-you-mean. */
+  readonly inScope: readonly string[];
 }
 
 const figures = ["params", "trainable_params", "non_trainable_params", "macs"] as const;
@@ -35,14 +37,14 @@ export function checkAssertions(
   complete: boolean,
 ): Diagnostic[] {
   const out: Diagnostic[] = [];
-  for (const { stmt, tensors } of pending) {
+  for (const { stmt, shape: tensorShape, inScope } of pending) {
     const subject = stmt.subject.text;
     const at = { file, span: stmt.subject.span };
     if (stmt.test.kind === "shape") {
       const layer = model.layers.find((l) => l.name === subject);
-      const shape = tensors.has(subject) ? tensors.get(subject)! : layer ? layer.outputShapes[0]! : undefined;
+      const shape = tensorShape !== undefined ? tensorShape : layer ? layer.outputShapes[0]! : undefined;
       if (shape === undefined) {
-        const hint = didYouMean(subject, [...tensors.keys(), ...model.layers.map((l) => l.name)]);
+        const hint = didYouMean(subject, [...inScope, ...model.layers.map((l) => l.name)]);
         out.push(diagnostic("NN2002", at, { name: subject }, hint === undefined ? {} : { hint }));
         continue;
       }
@@ -60,7 +62,7 @@ export function checkAssertions(
       continue;
     }
     if (!(figures as readonly string[]).includes(subject)) {
-      const hint = tensors.has(subject)
+      const hint = inScope.includes(subject)
         ? `to check the shape of '${subject}', write ${stmt.word} ${subject}: [...]`
         : didYouMean(subject, figures);
       out.push(diagnostic("NN2022", at, { name: subject, word: stmt.word }, hint === undefined ? {} : { hint }));

@@ -1,10 +1,12 @@
 /**
  * Phase 2b: the statements of a model (and of every block it calls) -> a checked graph of layers.
  *
- * Statements run in order against an environment of named tensors. A layer call is looked up in the
- * registry, its arguments are checked against the entry's schema, and its shape rule gives the output shape.
- * Anything wrong is a diagnostic; the result is then an unknown tensor, which later layers accept silently so
- * that one mistake gives one error.
+ * Statements run in order against an environment of tensor values, keyed by the symbols the binder resolved
+ * every name to (bind/): what a name means was decided there, and its problems reported there; here each
+ * body's name diagnostics are passed on, with the call sites of the block instantiation that reached them.
+ * A layer call's arguments are checked against its registry entry's schema, and its shape rule gives the
+ * output shape. Anything wrong is a diagnostic; the result is then an unknown tensor, which later layers
+ * accept silently so that one mistake gives one error.
  */
 import type * as ast from "../syntax/ast.js";
 import { argumentSpan, checkArguments, type ArgValues, type Callable } from "./args.js";
@@ -15,18 +17,20 @@ import { diagnostic, uniqueDiagnostics, type Diagnostic, type DiagnosticExtras, 
 import { evaluate, type Scope } from "./values.js";
 import { inexactPart, inexactShape } from "../ir/exact.js";
 import { expansionError } from "./expansion.js";
-import type { BlockDef, Namespace } from "../bind/workspace.js";
+import { bodyBinding, type BlockDef, type BodyBinding, type CallMeaning, type Namespace, type NameSymbol, type TensorBinding } from "../bind/index.js";
 import type { DType, IrInput, IrLayer, IrModel, JsonValue, Shape, TensorRef } from "../ir/index.js";
-import { layerNames, lookupLayer, macsOf, tfjsLayerOf, type LayerKind } from "../registry/layers/index.js";
+import { macsOf, tfjsLayerOf, type LayerKind } from "../registry/layers/index.js";
 import type { InputFix, ShapeContext } from "../registry/layers/types.js";
 import { defaultCheckLimits, ParameterBudget, type CheckLimits } from "./model-limits.js";
-import { didYouMean, suggestion } from "../diagnostics/suggest.js";
+import { didYouMean } from "../diagnostics/suggest.js";
 
-/** A tensor in scope. `ref` and `shape` are null when an earlier error made it unknown. */
+/** A tensor's value. `ref` and `shape` are null when an earlier error made it unknown. */
 interface Tensor {
   readonly ref: TensorRef | null;
   readonly shape: Shape | null;
   readonly dtype: DType;
+  /** The input statement that declared it, for an input. */
+  readonly declaredBy?: ast.InputStmt;
 }
 
 const unknownTensor: Tensor = { ref: null, shape: null, dtype: "float32" };
@@ -37,8 +41,10 @@ const noValues = {};
 /** Where statements run: a model body, or one instantiation of a block. */
 interface Env {
   readonly file: string;
-  readonly namespace: Namespace;
-  readonly tensors: Map<string, Tensor>;
+  /** What every name of the body means. */
+  readonly binding: BodyBinding;
+  /** The value of each tensor symbol, as the statements so far left it. */
+  readonly tensors: Map<NameSymbol, Tensor>;
   readonly scope: Scope;
   /** The values `scope` reads (a block's checked arguments): with a call, the key of its argument check. */
   readonly values: object;
@@ -52,6 +58,9 @@ interface Env {
 
 const dtypes: readonly DType[] = ["float32", "int32"];
 
+/** What a step that is not a tensor means. */
+type CallMeaningOfCall = Exclude<CallMeaning, { kind: "tensor" }>;
+
 /** Builds one model's graph; each model gets a fresh builder. */
 export class ModelChecker {
   private readonly inputs: IrInput[] = [];
@@ -62,6 +71,8 @@ export class ModelChecker {
   private readonly nextSuffix = new Map<string, number>();
   private readonly diagnostics: Diagnostic[] = [];
   private readonly assertions: PendingAssertion[] = [];
+  /** Blocks whose name diagnostics were passed on. */
+  private readonly boundBodies = new Set<ast.BlockDecl>();
   /** Layer and block calls expanded so far: the count checked before expanding bounds it; this makes sure. */
   private expandedCalls = 0;
   /** Argument checks by call and by the values in scope there (see `checkedArguments`). */
@@ -86,9 +97,10 @@ export class ModelChecker {
       const location = { file: this.file, span: this.decl.name.span };
       return { model: { name: this.decl.name.text, inputs: [], layers: [], outputs: [], location }, diagnostics: [tooLarge] };
     }
+    const binding = bodyBinding(this.decl, this.file, this.namespace);
     const env: Env = {
       file: this.file,
-      namespace: this.namespace,
+      binding,
       tensors: new Map(),
       scope: { lookup: () => undefined },
       values: noValues,
@@ -97,6 +109,7 @@ export class ModelChecker {
       current: null,
       returned: null,
     };
+    this.pushAll(env, binding.diagnostics);
     let outputs: Tensor[] | null = null;
     for (const stmt of this.decl.body) {
       if (stmt.kind === "output") outputs = this.outputs(stmt, env);
@@ -133,36 +146,39 @@ export class ModelChecker {
         return;
       case "assign": {
         const result = this.chain(stmt.chain, env);
-        env.tensors.set(stmt.target.text, result);
+        const bound = env.binding.assignment(stmt);
+        if (bound) env.tensors.set(bound.symbol, result);
         env.current = result;
         return;
       }
       case "repeat":
         return this.repeat(stmt, env);
       case "return":
-        if (env.where !== "block") return this.misplaced(stmt, "return", env);
-        env.returned = this.chain(stmt.value, env);
+        // Out of place in a model: the binder said so.
+        if (env.where === "block") env.returned = this.chain(stmt.value, env);
         return;
       case "output":
-        return this.misplaced(stmt, "output", env);
+        return;
       case "assert":
-        if (env.where !== "model") return this.misplaced(stmt, stmt.word, env);
-        this.assertions.push({ stmt, tensors: new Map([...env.tensors].map(([name, t]) => [name, t.shape])) });
+        if (env.where !== "model") return;
+        this.assertions.push({ stmt, shape: this.subjectShape(stmt, env), inScope: env.binding.subject(stmt).inScope });
         return;
     }
   }
 
-  private misplaced(stmt: ast.Statement, statement: string, env: Env): void {
-    this.report(env, "NN2021", { start: stmt.span.start, end: stmt.span.start + statement.length }, {
-      statement,
-      where: env.where,
-    });
+  /** The shape of the tensor an assertion's subject names: undefined when it names none, null when unknown. */
+  private subjectShape(stmt: ast.AssertStmt, env: Env): Shape | null | undefined {
+    const tensor = env.binding.subject(stmt).tensor;
+    return tensor ? (env.tensors.get(tensor.symbol)?.shape ?? null) : undefined;
   }
 
   private input(stmt: ast.InputStmt, env: Env): void {
-    if (env.where !== "model") return this.misplaced(stmt, "input", env);
+    // Out of place or a duplicate: the binder reported it.
+    const bound = env.binding.input(stmt);
+    if (!bound) return;
     const name = stmt.name.text;
-    if (env.tensors.has(name)) {
+    // Declared again by a repeat around it: a duplicate that only running the statements finds.
+    if (env.tensors.has(bound.symbol) && env.tensors.get(bound.symbol)!.declaredBy === stmt) {
       this.report(env, "NN2008", stmt.name.span, { what: "tensor", name });
       return;
     }
@@ -179,11 +195,11 @@ export class ModelChecker {
       valid = false;
     }
     const tensor: Tensor = valid
-      ? { ref: { node: name, index: 0 }, shape: shape as Shape, dtype }
-      : { ...unknownTensor, dtype };
+      ? { ref: { node: name, index: 0 }, shape: shape as Shape, dtype, declaredBy: stmt }
+      : { ...unknownTensor, dtype, declaredBy: stmt };
     if (valid) this.inputs.push({ name, shape: shape as Shape, dtype, location: { file: env.file, span: stmt.name.span } });
     this.usedNames.add(name);
-    env.tensors.set(name, tensor);
+    env.tensors.set(bound.symbol, tensor);
     env.current = this.declaredInputs === 1 ? tensor : null;
   }
 
@@ -206,15 +222,12 @@ export class ModelChecker {
   }
 
   private outputs(stmt: ast.OutputStmt, env: Env): Tensor[] {
-    return stmt.names.map((name) => this.tensorNamed(name, env) ?? unknownTensor);
+    return stmt.names.map((name) => this.valueOf(env.binding.output(name), env));
   }
 
-  private tensorNamed(name: ast.Ident, env: Env): Tensor | undefined {
-    const tensor = env.tensors.get(name.text);
-    if (!tensor) {
-      this.report(env, "NN2002", name.span, { name: name.text }, suggestion(name.text, env.tensors.keys(), name.span));
-    }
-    return tensor;
+  /** The value a tensor binding holds now; unknown when the binder found no binding (and said so). */
+  private valueOf(binding: TensorBinding | undefined, env: Env): Tensor {
+    return (binding && env.tensors.get(binding.symbol)) ?? unknownTensor;
   }
 
   /** `x -> a() -> b()`: the first step may name a tensor; every step after it is applied to the previous one. */
@@ -223,16 +236,14 @@ export class ModelChecker {
     let result: Tensor | null = null;
     for (const step of chain.steps) {
       if (step.recovered) return unknownTensor;
-      const named = step.args === null ? env.tensors.get(step.callee.text) : undefined;
-      if (named && result === null) {
-        result = named;
+      const meaning = env.binding.step(step);
+      if (meaning.kind === "tensor") {
+        // A tensor after the first step is not a layer call: the binder reported it.
+        if (result !== null) return unknownTensor;
+        result = this.valueOf(meaning.binding, env);
         continue;
       }
-      if (named) {
-        this.report(env, "NN2018", step.span, { text: step.callee.text }, { hint: `'${step.callee.text}' is a tensor` });
-        return unknownTensor;
-      }
-      result = this.call(step, result, env);
+      result = this.call(step, meaning, result, env);
     }
     return result ?? unknownTensor;
   }
@@ -241,64 +252,28 @@ export class ModelChecker {
    * A call in a chain. Its inputs are the previous step's result (if any) followed by leading positional
    * arguments that name tensors (`add(a, b)`); a call with neither applies to the current tensor.
    */
-  private call(call: ast.Call, previous: Tensor | null, env: Env): Tensor {
+  private call(call: ast.Call, meaning: CallMeaningOfCall, previous: Tensor | null, env: Env): Tensor {
     // The count before expanding (expansion.ts) bounds the calls, so this is never reached; were that count
     // wrong, a model still could not expand without end.
     if (++this.expandedCalls > this.limits.expandedLayers) return unknownTensor;
-    const args = call.args ?? [];
-    const tensorArgs: Tensor[] = [];
-    for (const arg of args) {
-      if (arg.name || arg.value.kind !== "call" || arg.value.args !== null) break;
-      const tensor = env.tensors.get(arg.value.callee.text);
-      if (!tensor) break;
-      tensorArgs.push(tensor);
-    }
-    const block = env.namespace.get(call.callee.text);
-    const kind = block ? undefined : lookupLayer(call.callee.text);
-    const wanted = block ? block.decl.inputs.length : (kind?.inputs?.min ?? 1);
-    // A call without tensor arguments applies to the previous step or the current tensor: `activation(relu)`.
-    const given = previous || (tensorArgs.length === 0 && env.current) ? 1 : 0;
-    const missing = this.missingTensorArgument(args[tensorArgs.length], wanted - tensorArgs.length - given, env);
-    if (missing) {
-      this.report(env, "NN2002", missing.span, { name: missing.text }, suggestion(missing.text, env.tensors.keys(), missing.span));
-      return unknownTensor;
-    }
+    // An unknown name, a call with no input, a failed import: reported by the binder or at the import.
+    if (meaning.kind === "unresolved") return unknownTensor;
+    const tensorArgs = meaning.tensorArgs.map((b) => this.valueOf(b, env));
     let inputs: Tensor[];
     if (previous) inputs = [previous, ...tensorArgs];
     else if (tensorArgs.length > 0) inputs = tensorArgs;
     else if (env.current) inputs = [env.current];
-    else {
-      this.report(env, "NN2017", call.callee.span, { callee: call.callee.text }, {
-        hint: "start the chain at a tensor: x -> " + call.callee.text + "(...)",
-      });
-      return unknownTensor;
-    }
-    const source = { args, skip: tensorArgs.length, calleeSpan: call.callee.span, calleeText: call.callee.text };
-    if (block) return this.instantiate(block, call, inputs, source, env);
-    // A name whose import failed was reported at the import.
-    if (env.namespace.has(call.callee.text)) return unknownTensor;
-    if (kind) return this.layer(kind, call, inputs, source, env);
-    const candidates = [...layerNames(), ...env.namespace.keys()];
-    // A bare name at the head of a chain (`imag -> flatten()`) was most likely meant as a tensor.
-    if (call.args === null && previous === null && env.tensors.size > 0) {
-      const tensorHint = suggestion(call.callee.text, env.tensors.keys(), call.callee.span);
-      if (tensorHint.hint) {
-        this.report(env, "NN2002", call.callee.span, { name: call.callee.text }, tensorHint);
-        return unknownTensor;
-      }
-    }
-    this.report(env, "NN2001", call.callee.span, { name: call.callee.text }, suggestion(call.callee.text, candidates, call.callee.span));
-    return unknownTensor;
-  }
-
-  /**
-   * `add(a, c)` where `c` is not defined: when the callee still needs input tensors, a bare name in the next
-   * positional slot is a misspelled tensor, not an argument value.
-   */
-  private missingTensorArgument(arg: ast.Arg | undefined, stillWanted: number, env: Env): ast.Ident | undefined {
-    if (stillWanted <= 0 || !arg || arg.name || arg.value.kind !== "call" || arg.value.args !== null) return undefined;
-    const name = arg.value.callee;
-    return env.scope.lookup(name.text) === undefined ? name : undefined;
+    // The binder counted on a repeat whose count was wrong, and which therefore did not run, to leave one.
+    else return unknownTensor;
+    const source = {
+      args: call.args ?? [],
+      skip: tensorArgs.length,
+      calleeSpan: call.callee.span,
+      calleeText: call.callee.text,
+      unknownNamesReported: true,
+    };
+    if (meaning.kind === "block") return this.instantiate(meaning.block, call, inputs, source, env);
+    return this.layer(meaning.layer, call, inputs, source, env);
   }
 
   private arity(min: number, max: number | undefined, inputs: Tensor[], call: ast.Call, env: Env): boolean {
@@ -381,10 +356,11 @@ export class ModelChecker {
     const values = this.checkedArguments(callable.value, call, source, env);
     if (!arityOk || !values) return unknownTensor;
     this.instantiated.add(decl);
+    const binding = bodyBinding(decl, block.file, block.namespace);
     const inner: Env = {
       file: block.file,
-      namespace: block.namespace,
-      tensors: new Map(decl.inputs.map((name, i) => [name.text, inputs[i]!])),
+      binding,
+      tensors: new Map(binding.blockInputs.map((input, i) => [input.symbol, inputs[i]!])),
       scope: { lookup: (name) => values[name] },
       values,
       where: "block",
@@ -392,11 +368,14 @@ export class ModelChecker {
       current: inputs.length === 1 ? inputs[0]! : null,
       returned: null,
     };
-    for (const stmt of decl.body) this.statement(stmt, inner);
-    if (inner.returned === null) {
-      if (!decl.recovered) this.report(inner, "NN2020", decl.name.span, { name: decl.name.text });
-      return unknownTensor;
+    // The body's name problems, once, with the call sites of its first instantiation.
+    if (!this.boundBodies.has(decl)) {
+      this.boundBodies.add(decl);
+      this.pushAll(inner, binding.diagnostics);
     }
+    for (const stmt of decl.body) this.statement(stmt, inner);
+    // No return: the binder reported it.
+    if (inner.returned === null) return unknownTensor;
     return inner.returned;
   }
 

@@ -15,17 +15,16 @@ import { checkArguments } from "./args.js";
 import { blockCallable } from "./blocks.js";
 import { diagnostic, type Diagnostic, type Related } from "../diagnostics/index.js";
 import { evaluate, type Scope } from "./values.js";
-import type { BlockDef, Namespace } from "../bind/workspace.js";
+import { bodyBinding, type BlockDef, type BodyBinding, type Namespace } from "../bind/index.js";
 import type { JsonValue } from "../ir/index.js";
 import { groupThousands } from "../base/numbers.js";
 
 /** Where statements are counted: a model body or a block body with its argument values. */
 interface Context {
   readonly file: string;
-  readonly namespace: Namespace;
+  /** What the body's names mean: a step that names a tensor is not a call. */
+  readonly binding: BodyBinding;
   readonly scope: Scope;
-  /** Names bound to tensors so far: a bare name that is one is not a layer call. */
-  readonly tensors: Set<string>;
   /** The blocks being counted, innermost last, with their call sites (for recursion and `related`). */
   readonly stack: readonly { readonly decl: ast.BlockDecl; readonly site: Related }[];
 }
@@ -47,9 +46,8 @@ export function expansionError(
   const counter = new ExpansionCounter(maxLayers);
   const context = (): Context => ({
     file,
-    namespace,
+    binding: bodyBinding(decl, file, namespace),
     scope: { lookup: () => undefined },
-    tensors: new Set(),
     stack: [],
   });
   if (counter.body(decl.body, context()) <= maxLayers) return undefined;
@@ -72,14 +70,7 @@ class ExpansionCounter {
   private statement(stmt: ast.Statement, context: Context): number {
     if (stmt.recovered) return 0;
     switch (stmt.kind) {
-      case "input":
-        context.tensors.add(stmt.name.text);
-        return 0;
-      case "assign": {
-        const count = this.chain(stmt.chain, context);
-        context.tensors.add(stmt.target.text);
-        return count;
-      }
+      case "assign":
       case "chainStmt":
         return this.chain(stmt.chain, context);
       case "return":
@@ -114,15 +105,13 @@ class ExpansionCounter {
    */
   private callee(call: ast.Call, context: Context): "call" | { block: BlockDef; values: JsonValue } | null {
     if (call.recovered) return null;
-    const name = call.callee.text;
-    if (call.args === null && context.tensors.has(name)) return null;
-    const block = context.namespace.get(name);
-    if (!block) return "call";
+    const meaning = context.binding.step(call);
+    if (meaning.kind === "tensor") return null;
+    if (meaning.kind !== "block") return "call";
+    const { block } = meaning;
     if (context.stack.some((frame) => frame.decl === block.decl)) return "call";
     const args = call.args ?? [];
-    let skip = 0;
-    while (skip < args.length && isTensorName(args[skip]!, context)) skip++;
-    const source = { args, skip, calleeSpan: call.callee.span, calleeText: name };
+    const source = { args, skip: meaning.tensorArgs.length, calleeSpan: call.callee.span, calleeText: call.callee.text };
     const checked = checkArguments(blockCallable(block).value, source, context.scope, context.file);
     return checked.value ? { block, values: checked.value } : "call";
   }
@@ -143,9 +132,8 @@ class ExpansionCounter {
     const frame = site ?? { file: context.file, span: block.decl.name.span, message: "" };
     return {
       file: block.file,
-      namespace: block.namespace,
+      binding: bodyBinding(block.decl, block.file, block.namespace),
       scope: { lookup: (name) => bound[name] },
-      tensors: new Set(block.decl.inputs.map((input) => input.text)),
       stack: [...context.stack, { decl: block.decl, site: frame }],
     };
   }
@@ -211,10 +199,4 @@ class ExpansionCounter {
 function repeatCount(stmt: ast.RepeatStmt, context: Context): number {
   const { value } = evaluate(stmt.count, context.scope, context.file, new Map());
   return typeof value === "number" && Number.isSafeInteger(value) && value >= 1 ? value : 0;
-}
-
-function isTensorName(arg: ast.Arg, context: Context): boolean {
-  return (
-    !arg.name && arg.value.kind === "call" && arg.value.args === null && context.tensors.has(arg.value.callee.text)
-  );
 }

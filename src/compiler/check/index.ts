@@ -8,13 +8,12 @@
  */
 import type * as ast from "../syntax/ast.js";
 import { ModelChecker } from "./check-model.js";
-import { diagnostic, type Diagnostic, type Result } from "../diagnostics/index.js";
-import type { Namespace } from "../bind/workspace.js";
+import type { Diagnostic, Result } from "../diagnostics/index.js";
+import type { FileBinding, Namespace } from "../bind/index.js";
 import { defaultCheckLimits, type CheckLimits } from "./model-limits.js";
 import type { IrModel, IrProgram, IrTrain } from "../ir/index.js";
 import { append } from "../base/arrays.js";
 import { checkTrain } from "./train-block.js";
-import { checkUncalledBlock } from "./uncalled-blocks.js";
 
 /**
  * Checks one model, adding the blocks it ran to `instantiated`. The language server passes one that reuses
@@ -34,32 +33,28 @@ export const checkModel: ModelCheck = (decl, file, namespace, instantiated, limi
 export type { CheckLimits } from "./model-limits.js";
 export { defaultCheckLimits } from "./model-limits.js";
 
+/** Checks every model, the blocks no model called (by their name diagnostics only) and every train block. */
 export function checkProgram(
-  source: ast.SourceFile,
-  namespace: Namespace,
+  binding: FileBinding,
   modelCheck: ModelCheck = checkModel,
   limits: CheckLimits = defaultCheckLimits,
 ): Result<IrProgram> {
-  const diagnostics: Diagnostic[] = [];
+  const { source, namespace } = binding;
+  const diagnostics: Diagnostic[] = [...binding.diagnostics];
   const models: IrModel[] = [];
   const trains: IrTrain[] = [];
-  const modelNames = new Set<string>();
   const instantiated = new Set<ast.BlockDecl>();
-  for (const decl of source.declarations) {
-    if (decl.kind !== "model" || decl.name.recovered) continue;
-    if (modelNames.has(decl.name.text) || namespace.has(decl.name.text)) {
-      diagnostics.push(diagnostic("NN2008", { file: source.path, span: decl.name.span }, { what: "model", name: decl.name.text }));
-      continue;
-    }
-    modelNames.add(decl.name.text);
+  for (const decl of binding.models.values()) {
     const checked = modelCheck(decl, source.path, namespace, instantiated, limits);
     models.push(checked.model);
     append(diagnostics, checked.diagnostics);
   }
+  // A block no model called is never instantiated: what the binder found in it is all there is to say.
   for (const decl of source.declarations) {
     if (decl.kind !== "block" || decl.name.recovered || instantiated.has(decl)) continue;
-    append(diagnostics, checkUncalledBlock({ decl, file: source.path, namespace }));
+    append(diagnostics, binding.body(decl).diagnostics);
   }
+  const modelNames = new Set(binding.models.keys());
   for (const decl of source.declarations) {
     if (decl.kind !== "train" || decl.recovered) continue;
     const checked = checkTrain(decl, source.path, modelNames);

@@ -1,0 +1,376 @@
+/**
+ * Binds one body, a model's or a block's, whether any model calls it or not: statements are read in order,
+ * and each name is resolved against the tensors bound above it, the block's parameters, the blocks in scope
+ * and the layer registry. The name diagnostics are reported here, once per body: an unknown layer or tensor
+ * (NN2001, NN2002), an unknown argument name of a layer or block call (NN2003), a duplicate input (NN2008),
+ * a call with no tensor to apply to (NN2017), a tensor used as a layer (NN2018), a block without `return`
+ * (NN2020) and a statement out of place (NN2021). One problem per call: a chain stops at its first step that
+ * went wrong, and a call with no input or a misspelled input tensor gets nothing else said about it.
+ */
+import { append } from "../base/arrays.js";
+import { diagnostic, type Diagnostic } from "../diagnostics/index.js";
+import { suggestion } from "../diagnostics/suggest.js";
+import { layerNames, lookupLayer } from "../registry/index.js";
+import type * as ast from "../syntax/ast.js";
+import type { CallMeaning, NameSymbol, Occurrence, SubjectMeaning, TensorBinding } from "./symbols.js";
+import type { Namespace } from "./workspace.js";
+
+export type BodyDecl = ast.ModelDecl | ast.BlockDecl;
+
+/** What one body's names mean. Lookups take the very syntax nodes of the body. */
+export interface BodyBinding {
+  readonly decl: BodyDecl;
+  readonly file: string;
+  /** Unique in its file: the prefix of its tensors' and parameters' symbol keys. */
+  readonly key: string;
+  /** The name diagnostics of the body, in the order found. */
+  readonly diagnostics: readonly Diagnostic[];
+  /** Every tensor, parameter and block name written in the body, in text order. */
+  readonly occurrences: readonly Occurrence[];
+  /** The parameters of a block, in order (none for a model). */
+  readonly params: readonly NameSymbol[];
+  /** A block's inputs, in order (none for a model). */
+  readonly blockInputs: readonly TensorBinding[];
+  /** What a chain step means; `unresolved` for a step the binder did not reach (after one that went wrong). */
+  step(call: ast.Call): CallMeaning;
+  /** The binding an input declares; undefined for one that is out of place or a duplicate (reported). */
+  input(stmt: ast.InputStmt): TensorBinding | undefined;
+  /** The binding an assignment makes. */
+  assignment(stmt: ast.Assignment): TensorBinding | undefined;
+  /** The tensor an `output` name means; undefined when none is bound above (reported). */
+  output(name: ast.Ident): TensorBinding | undefined;
+  /** What the subject of an `assert` or `expect` means. */
+  subject(stmt: ast.AssertStmt): SubjectMeaning;
+  /** The latest binding of each tensor name bound above an offset, for completion. */
+  tensorsBefore(offset: number): TensorBinding[];
+}
+
+const unresolved: CallMeaning = { kind: "unresolved" };
+
+/** Binds a body. `namespace` is the blocks in scope in `file`. */
+export function bindBody(decl: BodyDecl, file: string, namespace: Namespace): BodyBinding {
+  return new BodyBinder(decl, file, namespace).bind();
+}
+
+class BodyBinder {
+  private readonly where: "model" | "block";
+  private readonly key: string;
+  private readonly diagnostics: Diagnostic[] = [];
+  private readonly occurrences: Occurrence[] = [];
+  /** The latest binding of each tensor name, as the statements so far leave them. */
+  private readonly scope = new Map<string, TensorBinding>();
+  private readonly symbols = new Map<string, NameSymbol>();
+  private readonly params = new Map<string, NameSymbol>();
+  private readonly steps = new Map<ast.Call, CallMeaning>();
+  private readonly inputs = new Map<ast.InputStmt, TensorBinding>();
+  private readonly assignments = new Map<ast.Assignment, TensorBinding>();
+  private readonly outputs = new Map<ast.Ident, TensorBinding>();
+  private readonly subjects = new Map<ast.AssertStmt, SubjectMeaning>();
+  /** Every binding made, in text order, for `tensorsBefore`. */
+  private readonly bindings: TensorBinding[] = [];
+  private readonly blockInputs: TensorBinding[] = [];
+  /** Inputs declared so far. */
+  private declaredInputs = 0;
+  /** Whether a call without input tensors has one to apply to: the last statement's result, or the only input. */
+  private hasCurrent: boolean;
+  private returned = false;
+
+  constructor(
+    private readonly decl: BodyDecl,
+    private readonly file: string,
+    private readonly namespace: Namespace,
+  ) {
+    this.where = decl.kind;
+    this.key = `${decl.kind}:${decl.span.start}`;
+    this.hasCurrent = decl.kind === "block" && decl.inputs.length === 1;
+  }
+
+  bind(): BodyBinding {
+    const { decl } = this;
+    if (decl.kind === "block") {
+      for (const param of decl.params) {
+        const symbol: NameSymbol = {
+          kind: "param",
+          name: param.name.text,
+          key: `${this.key}:param:${param.name.text}`,
+          definition: { file: this.file, span: param.name.span },
+        };
+        this.params.set(param.name.text, symbol);
+        this.occurrences.push({ span: param.name.span, symbol, isDefinition: true });
+      }
+      for (const input of decl.inputs) this.blockInputs.push(this.bindTensor(input, { blockInput: decl }));
+    }
+    this.statements(decl.body, true);
+    if (decl.kind === "block" && !this.returned && !decl.recovered) {
+      this.report("NN2020", decl.name.span, { name: decl.name.text });
+    }
+    return this.result();
+  }
+
+  private result(): BodyBinding {
+    const { steps, inputs, assignments, outputs, subjects, bindings } = this;
+    return {
+      decl: this.decl,
+      file: this.file,
+      key: this.key,
+      diagnostics: this.diagnostics,
+      occurrences: this.occurrences,
+      params: [...this.params.values()],
+      blockInputs: this.blockInputs,
+      step: (call) => steps.get(call) ?? unresolved,
+      input: (stmt) => inputs.get(stmt),
+      assignment: (stmt) => assignments.get(stmt),
+      output: (name) => outputs.get(name),
+      subject: (stmt) => subjects.get(stmt) ?? { tensor: undefined, inScope: [] },
+      tensorsBefore: (offset) => {
+        const latest = new Map<string, TensorBinding>();
+        for (const b of bindings) if (b.name.span.end <= offset) latest.set(b.name.text, b);
+        return [...latest.values()];
+      },
+    };
+  }
+
+  /** `top`: the body's own statements, where a model's `output` is read (inside a repeat it is out of place). */
+  private statements(body: readonly ast.Statement[], top: boolean): void {
+    for (const stmt of body) {
+      // The checker reads a model's top-level `output` even when recovery cut it short.
+      if (top && stmt.kind === "output" && this.where === "model") {
+        for (const name of stmt.names) this.output(name);
+        continue;
+      }
+      if (stmt.recovered) continue;
+      switch (stmt.kind) {
+        case "input":
+          this.input(stmt);
+          break;
+        case "chainStmt":
+          this.chain(stmt.chain);
+          this.hasCurrent = true;
+          break;
+        case "assign": {
+          this.chain(stmt.chain);
+          this.assignments.set(stmt, this.bindTensor(stmt.target, { chain: stmt.chain }));
+          this.hasCurrent = true;
+          break;
+        }
+        case "repeat":
+          this.value(stmt.count);
+          this.statements(stmt.body, false);
+          break;
+        case "return":
+          if (this.where !== "block") this.misplaced(stmt, "return");
+          else {
+            this.returned = true;
+            this.chain(stmt.value);
+          }
+          break;
+        case "output":
+          this.misplaced(stmt, "output");
+          break;
+        case "assert":
+          if (this.where !== "model") this.misplaced(stmt, stmt.word);
+          else this.assertion(stmt);
+          break;
+      }
+    }
+  }
+
+  private misplaced(stmt: ast.Statement, statement: string): void {
+    const span = { start: stmt.span.start, end: stmt.span.start + statement.length };
+    this.report("NN2021", span, { statement, where: this.where });
+  }
+
+  private input(stmt: ast.InputStmt): void {
+    if (this.where !== "model") return this.misplaced(stmt, "input");
+    const existing = this.scope.get(stmt.name.text);
+    if (existing) {
+      this.use(stmt.name, existing, true);
+      this.report("NN2008", stmt.name.span, { what: "tensor", name: stmt.name.text });
+      return;
+    }
+    this.declaredInputs++;
+    this.inputs.set(stmt, this.bindTensor(stmt.name, { input: stmt }));
+    this.hasCurrent = this.declaredInputs === 1;
+  }
+
+  private output(name: ast.Ident): void {
+    const binding = this.scope.get(name.text);
+    if (!binding) {
+      this.report("NN2002", name.span, { name: name.text }, suggestion(name.text, this.scope.keys(), name.span));
+      return;
+    }
+    this.use(name, binding);
+    this.outputs.set(name, binding);
+  }
+
+  /** A shape's subject is a tensor when one of that name is bound above; a figure's never is. */
+  private assertion(stmt: ast.AssertStmt): void {
+    const tensor = this.scope.get(stmt.subject.text);
+    if (tensor && stmt.test.kind === "shape") this.use(stmt.subject, tensor);
+    this.subjects.set(stmt, { tensor, inScope: [...this.scope.keys()] });
+  }
+
+  /** `x -> a() -> b()`: the first step may name a tensor; every step after it is a call. */
+  private chain(chain: ast.Chain): void {
+    if (chain.recovered) return;
+    for (const [i, step] of chain.steps.entries()) {
+      if (step.recovered) return;
+      const bound = step.args === null ? this.scope.get(step.callee.text) : undefined;
+      if (bound) {
+        this.use(step.callee, bound);
+        if (i === 0) {
+          this.steps.set(step, { kind: "tensor", binding: bound });
+          continue;
+        }
+        const text = step.callee.text;
+        this.report("NN2018", step.span, { text }, { hint: `'${text}' is a tensor` });
+        return;
+      }
+      this.steps.set(step, this.call(step, i > 0));
+    }
+  }
+
+  /**
+   * A call in a chain. Its inputs are the previous step's result (if any) followed by leading positional
+   * arguments that name tensors (`add(a, b)`); a call with neither applies to the current tensor.
+   */
+  private call(call: ast.Call, hasPrevious: boolean): CallMeaning {
+    const args = call.args ?? [];
+    const tensorArgs: TensorBinding[] = [];
+    for (const arg of args) {
+      if (arg.name || arg.value.kind !== "call" || arg.value.args !== null) break;
+      const bound = this.scope.get(arg.value.callee.text);
+      if (!bound) break;
+      this.use(arg.value.callee, bound);
+      tensorArgs.push(bound);
+    }
+    const name = call.callee.text;
+    const block = this.namespace.get(name);
+    const layer = block ? undefined : lookupLayer(name);
+    const wanted = block ? block.decl.inputs.length : (layer?.inputs?.min ?? 1);
+    const given = hasPrevious || (tensorArgs.length === 0 && this.hasCurrent) ? 1 : 0;
+    const missing = this.missingTensorArgument(args[tensorArgs.length], wanted - tensorArgs.length - given);
+    if (block) this.useBlock(call.callee, block.file);
+    for (const arg of args.slice(tensorArgs.length)) this.value(arg.value);
+    if (missing) {
+      this.report("NN2002", missing.span, { name: missing.text }, suggestion(missing.text, this.scope.keys(), missing.span));
+      return unresolved;
+    }
+    // Nothing to apply the call to: the one thing said about this call.
+    if (!hasPrevious && tensorArgs.length === 0 && !this.hasCurrent) {
+      const hint = `start the chain at a tensor: x -> ${name}(...)`;
+      this.report("NN2017", call.callee.span, { callee: name }, { hint });
+      return unresolved;
+    }
+    if (block) {
+      this.argumentNames(call, block.decl.params.map((p) => p.name.text));
+      return { kind: "block", block, tensorArgs };
+    }
+    // A name whose import failed was reported at the import.
+    if (this.namespace.has(name)) return unresolved;
+    if (layer) {
+      this.argumentNames(call, Object.keys((layer.schema["properties"] as object | undefined) ?? {}));
+      return { kind: "layer", layer, tensorArgs };
+    }
+    // A bare name at the head of a chain (`imag -> flatten()`) was most likely meant as a tensor.
+    if (call.args === null && !hasPrevious && this.scope.size > 0) {
+      const tensorHint = suggestion(name, this.scope.keys(), call.callee.span);
+      if (tensorHint.hint) {
+        this.report("NN2002", call.callee.span, { name }, tensorHint);
+        return unresolved;
+      }
+    }
+    const candidates = append(layerNames(), [...this.namespace.keys()]);
+    this.report("NN2001", call.callee.span, { name }, suggestion(name, candidates, call.callee.span));
+    return unresolved;
+  }
+
+  /**
+   * `add(a, c)` where `c` is not defined: when the callee still needs input tensors, a bare name in the next
+   * positional slot is a misspelled tensor, not an argument value.
+   */
+  private missingTensorArgument(arg: ast.Arg | undefined, stillWanted: number): ast.Ident | undefined {
+    if (stillWanted <= 0 || !arg || arg.name || arg.value.kind !== "call" || arg.value.args !== null) return undefined;
+    const name = arg.value.callee;
+    return this.params.has(name.text) ? undefined : name;
+  }
+
+  /** NN2003 for each argument name the callee does not take. */
+  private argumentNames(call: ast.Call, known: readonly string[]): void {
+    for (const arg of call.args ?? []) {
+      if (!arg.name || arg.recovered || known.includes(arg.name.text)) continue;
+      const { text, span } = arg.name;
+      this.report("NN2003", span, { name: text, callee: call.callee.text }, suggestion(text, known, span));
+    }
+  }
+
+  /** Names inside an argument value: a block's parameters, and blocks named in nested calls. */
+  private value(value: ast.Value): void {
+    const pending: ast.Value[] = [value];
+    while (pending.length > 0) {
+      const v = pending.pop()!;
+      switch (v.kind) {
+        case "call": {
+          const param = v.args === null ? this.params.get(v.callee.text) : undefined;
+          if (param) {
+            this.occurrences.push({ span: v.callee.span, symbol: param, isDefinition: false });
+            break;
+          }
+          const block = this.namespace.get(v.callee.text);
+          if (block) this.useBlock(v.callee, block.file);
+          for (const arg of v.args ?? []) pending.push(arg.value);
+          break;
+        }
+        case "list":
+          append(pending, v.items);
+          break;
+        case "binary":
+          pending.push(v.left, v.right);
+          break;
+        case "negate":
+          pending.push(v.operand);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  private bindTensor(name: ast.Ident, how: Omit<TensorBinding, "name" | "symbol">): TensorBinding {
+    let symbol = this.symbols.get(name.text);
+    if (!symbol) {
+      const definition = { file: this.file, span: name.span };
+      symbol = { kind: "tensor", name: name.text, key: `${this.key}/${name.text}`, definition };
+      this.symbols.set(name.text, symbol);
+    }
+    const binding: TensorBinding = { name, symbol, ...how };
+    this.scope.set(name.text, binding);
+    this.bindings.push(binding);
+    this.occurrences.push({ span: name.span, symbol, isDefinition: true, binding });
+    return binding;
+  }
+
+  private use(name: ast.Ident, binding: TensorBinding, isDefinition = false): void {
+    this.occurrences.push({ span: name.span, symbol: binding.symbol, isDefinition, binding });
+  }
+
+  private useBlock(name: ast.Ident, file: string): void {
+    const def = this.namespace.get(name.text)!;
+    const symbol = blockSymbol(name.text, file, def.decl.name.span);
+    this.occurrences.push({ span: name.span, symbol, isDefinition: false });
+  }
+
+  private report<C extends "NN2001" | "NN2002" | "NN2003" | "NN2008" | "NN2017" | "NN2018" | "NN2020" | "NN2021">(
+    code: C,
+    span: ast.Span,
+    args: Parameters<typeof diagnostic<C>>[2],
+    extras: Parameters<typeof diagnostic>[3] = {},
+  ): void {
+    this.diagnostics.push(diagnostic(code, { file: this.file, span }, args, extras));
+  }
+}
+
+/** The symbol of the block `name` defined in `file`: one key wherever it is named from. */
+export function blockSymbol(name: string, file: string, span: ast.Span): NameSymbol {
+  return { kind: "block", name, key: `block:${file}:${name}`, definition: { file, span } };
+}
