@@ -2,7 +2,8 @@
  * The VS Code extension's TextMate grammar (editors/vscode/syntaxes/nn.tmLanguage.json), run by the engine VS
  * Code itself uses: vscode-textmate with the oniguruma wasm. Every token of every example and fixture gets a
  * real scope, the registry's names (layer kinds, activations, paddings, train keys) are highlighted as what they
- * are, and chosen tokens of the examples get the expected scopes.
+ * are (scripts/textmate.ts writes those lists into the grammar), and chosen tokens of the examples get the expected
+ * scopes.
  */
 import { readFileSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -14,7 +15,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { checkFile } from "../src/compiler/index.js";
 import { activations, schemas } from "../src/compiler/registry/layers/common.js";
 import { layerNames } from "../src/compiler/registry/layers/index.js";
-import { optional, required } from "../src/compiler/check/train-block.js";
+import { trainKeys } from "../src/compiler/registry/train-keys.js";
+import { grammarWithRegistryNames } from "../scripts/textmate.js";
 
 const root = join(import.meta.dirname, "..");
 const grammarPath = join(root, "editors/vscode/syntaxes/nn.tmLanguage.json");
@@ -216,6 +218,15 @@ describe("tokens of the examples", () => {
 });
 
 describe("the grammar knows the registry", () => {
+  it("holds the lists scripts/textmate.ts writes from the registries", () => {
+    const text = readFileSync(grammarPath, "utf8");
+    expect(grammarWithRegistryNames(text), "run npx tsx scripts/textmate.ts").toBe(text);
+    // A name missing from a list is put back, in the registry's order.
+    const stale = text.replace("|lstm|", "|");
+    expect(stale).not.toBe(text);
+    expect(grammarWithRegistryNames(stale)).toBe(text);
+  });
+
   it.each(layerNames())("layer kind %s", (name) => {
     const fix = `add ${name} to repository.layer-names in editors/vscode/syntaxes/nn.tmLanguage.json`;
     expect(scopeInModel(`  ${name}(1)`, name), fix).toBe("support.function.layer.nn");
@@ -231,7 +242,7 @@ describe("the grammar knows the registry", () => {
     expect(scopeInModel(`  conv2d(4, 3, padding: ${name})`, name)).toBe("support.constant.padding.nn");
   });
 
-  it.each([...required, ...optional])("train key %s", (key) => {
+  it.each(trainKeys.map((k) => k.name))("train key %s", (key) => {
     const tokens = tokenize(`train M {\n  ${key}: 1\n}`);
     expect(scopesOf(tokens, key)).toContain("support.type.property-name.train.nn");
   });
