@@ -1,7 +1,8 @@
 /**
  * Keeps the reference docs true: every diagnostic code has a section in docs/diagnostics.md whose example
  * produces that code and whose fix checks clean; every layer kind in the registry is in the layer table of
- * docs/language.md; every complete example in docs/language.md checks as the page says.
+ * docs/language.md; the train-key table of docs/language.md is the one scripts/docs-tables.ts prints from
+ * registry/train-keys.ts; every complete example in docs/language.md checks as the page says.
  *
  * Fenced blocks are told apart by their info string: `nn` (an example), `nn fix` (the corrected example),
  * `nn error=NN3001` (an example that shows that error), `nn fragment` (a piece, not checked), and
@@ -23,6 +24,7 @@ import { layerKinds } from "../src/compiler/registry/layers/index.js";
 import { isCode, messages } from "../src/compiler/diagnostics/messages.js";
 import { renderDiagnostics } from "../src/compiler/diagnostics/render.js";
 import * as trainOptions from "../src/compiler/registry/train-options.js";
+import { withGeneratedTables } from "../scripts/docs-tables.js";
 
 const docs = join(import.meta.dirname, "..", "docs");
 const diagnosticsDoc = readFileSync(join(docs, "diagnostics.md"), "utf8");
@@ -201,6 +203,11 @@ describe("docs/language.md", () => {
       for (const name of Object.keys(table))
         expect(training, name).toContain(`\`${name}`);
     }
+  });
+
+  it("has the train-key table that scripts/docs-tables.ts prints from the registry (run it to update)", () => {
+    expect(languageDoc).toContain("<!-- train-keys:start -->");
+    expect(languageDoc).toBe(withGeneratedTables(languageDoc));
   });
 
   it("marks every nn block as an example, a fragment, an expected error or a file", () => {
