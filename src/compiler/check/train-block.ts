@@ -1,7 +1,9 @@
 /**
  * Checks a `train MODEL { ... }` block and turns it into an `IrTrain`: every key known, every required one
- * present, every name (loss, optimizer, metric, data source, schedule, callback) looked up in
- * `train-options.ts`, call arguments validated by `checkArguments` so errors point at the argument.
+ * present, each value read as its entry in `registry/train-keys.ts` says into the field the entry names, every
+ * name (loss, optimizer, metric, data source, schedule, callback) looked up in `train-options.ts`, call
+ * arguments validated by `checkArguments` so errors point at the argument. A new key is an entry in that
+ * table; a new kind of value is one more case of `TrainChecker.value`.
  */
 import * as path from "node:path";
 import { checkArguments, type Callable } from "./args.js";
