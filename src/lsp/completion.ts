@@ -18,7 +18,6 @@ import { callbacks, dataSources, losses, metrics, optimizers, schedules } from "
 import type { Analysis } from "./analysis.js";
 import { argumentSchemas, blockSignature, describeArgument, enumValues, lookupCallable } from "./callables.js";
 import { cursorAt, type Cursor, type OpenCall } from "./cursor.js";
-import { indexOf } from "./hover.js";
 
 const keywords = { model: ["input", "output", "repeat"], block: ["return", "repeat"], top: ["model", "block", "train", "import"] };
 
@@ -85,18 +84,16 @@ function layers(analysis: Analysis): CompletionItem[] {
   return items;
 }
 
+/** The tensors bound above the cursor in its body, each by its latest binding. */
 function tensors(analysis: Analysis, offset: number): CompletionItem[] {
-  return indexOf(analysis)
-    .tensorsBefore(offset)
-    .map((b) => ({ label: b.name.text, kind: CompletionItemKind.Variable, detail: "tensor" }));
+  const body = analysis.semantic.binding.bodyAt(offset);
+  return (body?.tensorsBefore(offset) ?? []).map((b) => ({ label: b.name.text, kind: CompletionItemKind.Variable, detail: "tensor" }));
 }
 
+/** The parameters of the block around the cursor. */
 function paramNames(analysis: Analysis, offset: number): CompletionItem[] {
-  const index = indexOf(analysis);
-  const body = index.bodies.find((b) => b.span.start <= offset && offset <= b.span.end);
-  if (!body?.key.startsWith("block:")) return [];
-  const names = new Set(index.occurrences.filter((o) => o.symbol.kind === "param" && o.symbol.key.startsWith(`${body.key}:`)).map((o) => o.symbol.name));
-  return words([...names], CompletionItemKind.Variable, "block parameter");
+  const params = analysis.semantic.binding.bodyAt(offset)?.params ?? [];
+  return words([...new Set(params.map((p) => p.name))], CompletionItemKind.Variable, "block parameter");
 }
 
 /** `units: integer >= 1` with its default, for the arguments not written yet (by name or by position). */

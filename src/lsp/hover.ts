@@ -6,18 +6,7 @@ import type { Analysis } from "./analysis.js";
 import { argumentNameAt, callsAt } from "./ast-search.js";
 import { argumentSchemas, blockSignature, describeArgument, lookupCallable } from "./callables.js";
 import { toRange } from "./convert.js";
-import { buildIndex, type Binding, type SymbolIndex } from "./symbols.js";
-
-/** The index of an analysis, built once. */
-const indexes = new WeakMap<Analysis, SymbolIndex>();
-export function indexOf(analysis: Analysis): SymbolIndex {
-  let index = indexes.get(analysis);
-  if (!index) {
-    index = buildIndex(analysis.semantic.source, analysis.semantic.namespace);
-    indexes.set(analysis, index);
-  }
-  return index;
-}
+import type { TensorBinding } from "../compiler/bind/index.js";
 
 export function hover(analysis: Analysis, offset: number): Hover | null {
   const { source, namespace, program } = analysis.semantic;
@@ -41,10 +30,9 @@ export function hover(analysis: Analysis, offset: number): Hover | null {
     return markdown(lines.join("\n\n"), argument.arg.name!.span);
   }
 
-  const index = indexOf(analysis);
-  const occurrence = index.at(offset);
+  const occurrence = analysis.semantic.binding.occurrenceAt(offset);
   if (occurrence?.symbol.kind === "tensor" && occurrence.binding) {
-    const shapes = bindingShapes(occurrence.binding, analysis, index, 0);
+    const shapes = bindingShapes(occurrence.binding, analysis, 0);
     const shown = shapes.length > 0 ? shapes.map((s) => `\`${formatNnShape(s)}\``).join(" or ") : "unknown";
     const where = occurrence.binding.blockInput ? ` (input of block \`${occurrence.binding.blockInput.name.text}\`)` : "";
     return markdown(`tensor **${occurrence.symbol.name}**${where}: ${shown}`, occurrence.span);
@@ -106,7 +94,7 @@ export function layersOfCall(program: IrProgram, file: string, call: ast.Call): 
 }
 
 /** The shapes a tensor binding has (several inside a block called with different inputs). */
-export function bindingShapes(binding: Binding, analysis: Analysis, index: SymbolIndex, depth: number): Shape[] {
+export function bindingShapes(binding: TensorBinding, analysis: Analysis, depth: number): Shape[] {
   const { program } = analysis.semantic;
   if (binding.input) {
     const input = program.models
@@ -116,8 +104,9 @@ export function bindingShapes(binding: Binding, analysis: Analysis, index: Symbo
   }
   const last = binding.chain?.steps.at(-1);
   if (!last || depth > 50) return [];
-  const read = index.at(last.callee.span.start);
-  if (last.args === null && read?.binding && read.binding !== binding) return bindingShapes(read.binding, analysis, index, depth + 1);
+  // `h = x`: the shapes of the binding it reads.
+  const read = analysis.semantic.binding.bodyAt(last.span.start)?.step(last);
+  if (read?.kind === "tensor" && read.binding !== binding) return bindingShapes(read.binding, analysis, depth + 1);
   const layers = layersOfCall(program, analysis.file, last);
   const isBlock = analysis.semantic.namespace.has(last.callee.text);
   const outputs = isBlock ? layers.slice(-1) : layers;

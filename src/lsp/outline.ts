@@ -1,10 +1,12 @@
-/** Document symbols: models (with their inputs), blocks and train blocks, for the outline. */
+/** Document symbols: models (with their tensors, as the binder found them), blocks and train blocks, for the outline. */
 import { SymbolKind, type DocumentSymbol } from "vscode-languageserver/node";
 import type * as ast from "../compiler/syntax/ast.js";
+import type { BodyBinding, FileBinding } from "../compiler/bind/index.js";
 import { blockSignature } from "./callables.js";
 import { toRange } from "./convert.js";
 
-export function documentSymbols(source: ast.SourceFile, text: string): DocumentSymbol[] {
+export function documentSymbols(binding: FileBinding, text: string): DocumentSymbol[] {
+  const { source } = binding;
   const symbol = (name: string, kind: SymbolKind, whole: ast.Span, at: ast.Span, detail?: string, children?: DocumentSymbol[]): DocumentSymbol => ({
     name: name || "(unnamed)",
     kind,
@@ -17,7 +19,7 @@ export function documentSymbols(source: ast.SourceFile, text: string): DocumentS
   for (const decl of source.declarations) {
     switch (decl.kind) {
       case "model": {
-        const children = bindings(decl.body).map((b) => symbol(b.name.text, SymbolKind.Variable, b.span, b.name.span, b.detail));
+        const children = bindings(binding.body(decl)).map((b) => symbol(b.name.text, SymbolKind.Variable, b.span, b.name.span, b.detail));
         result.push(symbol(decl.name.text, SymbolKind.Class, decl.span, decl.name.span, "model", children));
         break;
       }
@@ -34,12 +36,14 @@ export function documentSymbols(source: ast.SourceFile, text: string): DocumentS
   return result;
 }
 
-/** Inputs and named tensors of a body, for the outline's second level. */
-function bindings(body: readonly ast.Statement[]): { name: ast.Ident; span: ast.Span; detail: string }[] {
-  return body.flatMap((stmt) => {
-    if (stmt.kind === "input") return [{ name: stmt.name, span: stmt.span, detail: "input" }];
-    if (stmt.kind === "assign") return [{ name: stmt.target, span: stmt.span, detail: "tensor" }];
-    if (stmt.kind === "repeat") return bindings(stmt.body);
+/** Inputs and named tensors of a body, each binding once, for the outline's second level. */
+function bindings(body: BodyBinding): { name: ast.Ident; span: ast.Span; detail: string }[] {
+  return body.occurrences.flatMap((o) => {
+    const b = o.binding;
+    // A definition that made no binding of its own (a duplicate input) is not listed again.
+    if (!o.isDefinition || !b || b.name.span !== o.span) return [];
+    if (b.input) return [{ name: b.name, span: b.input.span, detail: "input" }];
+    if (b.chain) return [{ name: b.name, span: { start: b.name.span.start, end: b.chain.span.end }, detail: "tensor" }];
     return [];
   });
 }

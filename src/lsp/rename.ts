@@ -12,7 +12,7 @@ import type { Span } from "../compiler/syntax/ast.js";
 import { Workspace, type SourceHost } from "../compiler/bind/workspace.js";
 import { limits } from "../compiler/base/limits.js";
 import type { Reuse } from "./incremental.js";
-import { buildIndex } from "./symbols.js";
+import { bindFile } from "../compiler/bind/index.js";
 
 /** The edits of one file, with the text they apply to. */
 export interface FileEdits {
@@ -115,8 +115,8 @@ export function blockOccurrences(
     if (text === undefined || !text.includes(name)) continue;
     const workspace = new Workspace(host, reuse.parse);
     const source = workspace.add(path, text);
-    const index = buildIndex(source, workspace.namespaceOf(source));
-    const spans = index.occurrences.filter((o) => o.symbol.key === key).map((o) => o.span);
+    const binding = bindFile(source, workspace.namespaceOf(source));
+    const spans = binding.occurrences().filter((o) => o.symbol.key === key).map((o) => o.span);
     if (spans.length > 0) result.push({ path, text, spans });
   }
   return result;

@@ -27,9 +27,17 @@ import { Reuse } from "./incremental.js";
 import { blockOccurrences, candidateFiles, type FileEdits } from "./rename.js";
 import { complete, signatureHelp } from "./completion.js";
 import { pathToUri, toLspDiagnostic, toOffset, toRange, uriToPath, type DiagnosticData } from "./convert.js";
-import { hover, indexOf } from "./hover.js";
+import { hover } from "./hover.js";
+import type { SymbolKind } from "../compiler/bind/index.js";
 import { LifecycleReader } from "./lifecycle.js";
 import { documentSymbols } from "./outline.js";
+
+/**
+ * What rename renames: tensors (in their body), models (their train blocks are in the same file) and blocks
+ * (across files). A parameter is also named by the argument names of every call, which the binder does not
+ * link, so it is not offered.
+ */
+const renamable = new Set<SymbolKind>(["tensor", "block", "model"]);
 
 /** Serves one client over standard input and output until it says exit. */
 export function startServer(): void {
@@ -172,7 +180,7 @@ export function startServer(): void {
   connection.onDefinition(guard("definition", null, (params) => {
     const found = at(params);
     if (!found) return null;
-    const occurrence = indexOf(found.analysis).at(found.offset);
+    const occurrence = found.analysis.semantic.binding.occurrenceAt(found.offset);
     const binding = occurrence?.binding;
     if (binding) return location(found.analysis, found.analysis.file, binding.name.span);
     const definition = occurrence?.symbol.definition;
@@ -189,26 +197,26 @@ export function startServer(): void {
   connection.onReferences(guard("references", [], (params) => {
     const found = at(params);
     if (!found) return [];
-    const index = indexOf(found.analysis);
-    const occurrence = index.at(found.offset);
+    const { binding } = found.analysis.semantic;
+    const occurrence = binding.occurrenceAt(found.offset);
     if (!occurrence) return [];
-    return index
+    return binding
       .referencesOf(occurrence.symbol)
       .filter((o) => params.context.includeDeclaration || !o.isDefinition)
       .map((o) => location(found.analysis, found.analysis.file, o.span));
   }));
   connection.onPrepareRename(guard("prepareRename", null, (params) => {
     const found = at(params);
-    const occurrence = found && indexOf(found.analysis).at(found.offset);
-    if (!found || !occurrence || (occurrence.symbol.kind !== "tensor" && occurrence.symbol.kind !== "block")) return null;
+    const occurrence = found && found.analysis.semantic.binding.occurrenceAt(found.offset);
+    if (!found || !occurrence || !renamable.has(occurrence.symbol.kind)) return null;
     return { range: toRange(found.analysis.text, occurrence.span), placeholder: occurrence.symbol.name };
   }));
   connection.onRenameRequest(guard("rename", null, (params): WorkspaceEdit | null => {
     const found = at(params);
     if (!found || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(params.newName) || keywords.includes(params.newName)) return null;
-    const index = indexOf(found.analysis);
-    const occurrence = index.at(found.offset);
-    if (!occurrence || (occurrence.symbol.kind !== "tensor" && occurrence.symbol.kind !== "block")) return null;
+    const { binding } = found.analysis.semantic;
+    const occurrence = binding.occurrenceAt(found.offset);
+    if (!occurrence || !renamable.has(occurrence.symbol.kind)) return null;
     const files: FileEdits[] = [];
     const definition = occurrence.symbol.definition;
     if (occurrence.symbol.kind === "block" && definition) {
@@ -228,7 +236,7 @@ export function startServer(): void {
       const candidates = [...involved, ...walk.files];
       append(files, blockOccurrences(occurrence.symbol.name, definition.file, candidates, host, reuse));
     } else {
-      const spans = index.referencesOf(occurrence.symbol).map((o) => o.span);
+      const spans = binding.referencesOf(occurrence.symbol).map((o) => o.span);
       files.push({ path: found.analysis.file, text: found.analysis.text, spans });
     }
     const editsOf = (file: FileEdits): TextEdit[] =>
@@ -246,7 +254,7 @@ export function startServer(): void {
   }));
   connection.onDocumentSymbol(guard("documentSymbol", [], (params) => {
     const analysis = analysisOf(params.textDocument.uri);
-    return analysis ? documentSymbols(analysis.semantic.source, analysis.text) : [];
+    return analysis ? documentSymbols(analysis.semantic.binding, analysis.text) : [];
   }));
   connection.onDocumentFormatting(guard("formatting", null, (params) => {
     const analysis = analysisOf(params.textDocument.uri);

@@ -103,6 +103,16 @@ export class FileBinding {
     return (this.occurrenceCache = found);
   }
 
+  /** The occurrence under an offset; an offset just after a name counts (the cursor after `dense|`). */
+  occurrenceAt(offset: number): Occurrence | undefined {
+    return this.occurrences().find((o) => o.span.start <= offset && offset <= o.span.end);
+  }
+
+  /** Every occurrence of a symbol in this file. */
+  referencesOf(symbol: NameSymbol): Occurrence[] {
+    return this.occurrences().filter((o) => o.symbol.key === symbol.key);
+  }
+
   /** The body whose declaration holds an offset. */
   bodyAt(offset: number): BodyBinding | undefined {
     const decl = this.source.declarations.find((d) => d.span.start <= offset && offset <= d.span.end);
