@@ -5,7 +5,8 @@
  * checker decides what an identifier names. Values and shapes share one rule (`value`), so `[28, 28, 1]`,
  * `[3, 3]` and `[seq, ?]` parse the same way wherever they appear.
  */
-import { CstParser, type CstNode, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
+import { CstParser, type CstNode, type IRecognitionException, type IToken } from "chevrotain";
+import { withinNesting } from "./nesting.js";
 import * as t from "./tokens.js";
 
 /** Chevrotain's own methods that the error budget uses; they are public in its code but not in its types. */
@@ -385,80 +386,4 @@ export function parseCst(text: string, limits: ParseLimits = { maxNesting: Infin
     ruleStack: e.context.ruleStack,
   }));
   return { cst, lexErrors, parseErrors, comments, strings, tooDeep, ...(stoppedAt ? { stoppedAt } : {}) };
-}
-
-/** Tokens after which a `-` is binary (`a - b`); after anything else it is a unary minus, one level deeper. */
-const operandEnds: ReadonlySet<TokenType> = new Set([
-  t.Identifier,
-  t.NumberLiteral,
-  t.StringLiteral,
-  t.True,
-  t.False,
-  t.Question,
-  t.RParen,
-  t.RBracket,
-  t.RBrace,
-]);
-const openers: ReadonlySet<TokenType> = new Set([t.LParen, t.LBracket, t.LBrace]);
-const closers: ReadonlySet<TokenType> = new Set([t.RParen, t.RBracket, t.RBrace]);
-
-const declarationKeywords: ReadonlySet<TokenType> = new Set([t.Model, t.Block, t.Train, t.Import]);
-
-/**
- * The tokens without the declarations that nest deeper than `max` levels, and the token in each at which
- * more than `max` levels were open. Levels are brackets of any kind (matched or not; a closer closes the
- * innermost) and unary minuses, which nest until the operand they apply to ends (`- - x`, `-(-(x))`): each
- * is one recursion of the parser, of the tree builder and of every pass over the tree.
- *
- * A declaration here starts with its keyword at the start of a line, as the language server cuts a file into
- * pieces (src/lsp/incremental.ts), so the rest of the file parses as it would alone. The tokens are read
- * once; the count goes on after a cut as it stood at the cut's start.
- */
-function withinNesting(tokens: IToken[], max: number): { tokens: IToken[]; tooDeep: IToken[] } {
-  const tooDeep: IToken[] = [];
-  if (tokens.length <= max) return { tokens, tooDeep };
-  // The cost of each open bracket: itself and the unary minuses right before it.
-  let open: number[] = [];
-  let depth = 0;
-  let minuses = 0;
-  let previous: TokenType | undefined;
-  let declaration = { index: 0, open: [] as number[], depth: 0 };
-  const cuts: { from: number; to: number }[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i]!;
-    const type = token.tokenType;
-    if (declarationKeywords.has(type) && token.startColumn === 1) declaration = { index: i, open: [...open], depth };
-    let deeper = false;
-    if (type === t.Minus && !(previous !== undefined && operandEnds.has(previous))) {
-      minuses++;
-      deeper = depth + minuses > max;
-    } else if (openers.has(type)) {
-      open.push(1 + minuses);
-      depth += 1 + minuses;
-      minuses = 0;
-      deeper = depth > max;
-    } else {
-      if (closers.has(type) && open.length > 0) depth -= open.pop()!;
-      minuses = 0;
-    }
-    previous = type;
-    if (!deeper) continue;
-    tooDeep.push(token);
-    let next = i + 1;
-    while (next < tokens.length && !(declarationKeywords.has(tokens[next]!.tokenType) && tokens[next]!.startColumn === 1)) next++;
-    cuts.push({ from: declaration.index, to: next });
-    ({ open, depth } = { open: [...declaration.open], depth: declaration.depth });
-    minuses = 0;
-    previous = undefined;
-    i = next - 1;
-  }
-  if (cuts.length === 0) return { tokens, tooDeep };
-  const kept: IToken[] = [];
-  let from = 0;
-  for (const cut of cuts) {
-    for (let i = from; i < cut.from; i++) kept.push(tokens[i]!);
-    from = cut.to;
-  }
-  for (let i = from; i < tokens.length; i++) kept.push(tokens[i]!);
-  return { tokens: kept, tooDeep };
 }
