@@ -11,53 +11,18 @@
  * a first pass that checks float arrays for values that are not finite. Read whole, up to `wholeBytes`: a
  * JSON array, and gzip-compressed IDX.
  */
-import { closeSync, createReadStream, readSync } from "node:fs";
-import { pipeline, Transform } from "node:stream";
-import { parse } from "csv-parse";
+import { closeSync, readSync } from "node:fs";
 import type { IrCall } from "../../compiler/ir/index.js";
 import { displayPath } from "../../compiler/diagnostics/render.js";
-import { NncUserError } from "../errors.js";
-import { csvLayout, csvOptions, csvSyntaxError, csvTable, parseCsvRows, type CsvLayout, type Row } from "./csv.js";
-import { dataLimits, LineMeter, openDataFile, recordTooLarge, type DataLimits } from "./files.js";
+import { dataLimits, openDataFile, type DataLimits } from "./files.js";
 import { checkImages, idxLayout, isGzip, readLabels } from "./idx.js";
-import { applyNormalization, featureCount, loadTable, NormalizationFit, type Normalization, type Table } from "./index.js";
-import { isJsonArray, jsonFeatureNames, jsonTable, parseJsonLine, type JsonRecord } from "./json.js";
+import { loadTable, type Table } from "./index.js";
+import { isJsonArray } from "./json.js";
 import { checkFeatures, checkFinite, npyLayout, readTargets, type ArrayLayout } from "./npy.js";
-import { decimalValue } from "./values.js";
+import { noteLabel, rowsOf, type RecordOptions, type RecordReader } from "./record-reader.js";
+import { streamedReader } from "./streamed-records.js";
 
-export interface RecordOptions {
-  /** Files larger than this many bytes are streamed. Default: 256 MiB. */
-  readonly streamAbove?: number;
-  /** Records per chunk in a streamed file's first pass. Default: 4096. */
-  readonly chunkRows?: number;
-  /** The training data's scaling, for data the model does not train on (validation). */
-  readonly normalization?: Normalization;
-  /** Whether the loss needs numeric targets (regression): the first label that is not a number is noted. */
-  readonly numericTargets: boolean;
-  /** The record, whole-file and JSON depth limits; limits.ts's unless a test lowers them. */
-  readonly limits?: DataLimits;
-}
-
-/** A data source's rows, read by index; `close` when done. */
-export interface RecordReader {
-  /** The source as shown in messages. */
-  readonly source: string;
-  readonly rows: number;
-  /** Whether the file is read batch by batch (true) or was read whole. */
-  readonly streamed: boolean;
-  /**
-   * The first line of each distinct label, for a classifier; for regression, of the first label that is not
-   * a number, if any. Checking these checks every row's label.
-   */
-  readonly labelLines: ReadonlyMap<string, number>;
-  /** A table with no rows: the source's columns, shape and scaling. */
-  readonly layout: Table;
-  /** The rows at `indices`, in that order, scaled as `normalize:` says. */
-  read(indices: readonly number[]): Table;
-  /** The most rows this reader has held at once. */
-  readonly peakRows: number;
-  close(): void;
-}
+export type { RecordOptions, RecordReader } from "./record-reader.js";
 
 export const defaultStreamAbove = 256 * 1024 * 1024;
 
@@ -101,24 +66,6 @@ function memoryReader(table: Table, numericTargets: boolean): RecordReader {
     peakRows: table.labels.length,
     close: () => undefined,
   };
-}
-
-/** The rows of `table` at `indices`, as a table of their own. */
-export function rowsOf(table: Table, indices: readonly number[]): Table {
-  const width = featureCount(table);
-  const features = new Float32Array(indices.length * width);
-  indices.forEach((row, i) => features.set(table.features.subarray(row * width, (row + 1) * width), i * width));
-  return {
-    ...table,
-    features,
-    labels: table.labels.length === 0 ? [] : indices.map((row) => table.labels[row]!),
-    lines: indices.map((row) => table.lines[row]!),
-  };
-}
-
-function noteLabel(lines: Map<string, number>, label: string, line: number, numericTargets: boolean): void {
-  if (numericTargets ? decimalValue(label) !== undefined || lines.size > 0 : lines.has(label)) return;
-  lines.set(label, line);
 }
 
 /** The first 64 KiB of an open file: enough for any header nnc reads. */
@@ -200,190 +147,4 @@ function scanFinite(fd: number, layout: ArrayLayout, source: string): void {
     for (let i = 0; i < n; i++) values[i] = Number(layout.get(view, i * layout.itemBytes));
     checkFinite(values.subarray(0, n), first, view, layout, source, "x");
   }
-}
-
-/** Where each record is: `starts[i]` to `starts[i + 1]` bytes, ending on line `lines[i]`. */
-interface RecordIndex {
-  starts: Float64Array;
-  lines: Int32Array;
-  count: number;
-}
-
-function addRecord(index: RecordIndex, start: number, end: number, line: number): void {
-  if (index.count + 1 >= index.starts.length) {
-    const starts = new Float64Array(index.starts.length * 2);
-    starts.set(index.starts);
-    const lines = new Int32Array(index.lines.length * 2);
-    lines.set(index.lines);
-    [index.starts, index.lines] = [starts, lines];
-  }
-  index.starts[index.count] = start;
-  index.starts[index.count + 1] = end;
-  index.lines[index.count] = line;
-  index.count++;
-}
-
-/** A streamed file's format: how a chunk of records becomes a table, and how records are read back. */
-interface StreamFormat {
-  /** Calls `chunk` with each chunk of records (as a table) and notes each record in `index`. */
-  scan(index: RecordIndex, chunk: (table: Table) => void): Promise<void>;
-  /** Records read back: the text of each (its bytes) and the line it ends on -> a table. */
-  parse(texts: readonly string[], lines: readonly number[]): Table;
-}
-
-/** A CSV or JSON Lines file (open as `fd`, for reading records back) streamed: see the file comment. */
-async function streamedReader(source: IrCall, fd: number, options: RecordOptions, limits: DataLimits): Promise<RecordReader> {
-  const file = String(source.args["path"]);
-  const shown = displayPath(file);
-  const chunkRows = options.chunkRows ?? 4096;
-  const label = String(source.args["label"]);
-  const features = source.args["features"] as string[] | undefined;
-  const settings = { file, source: shown, label, features, chunkRows, limits };
-  const format = source.name === "csv" ? csvFormat(settings) : jsonFormat(settings);
-  const mode = source.args["normalize"] as "standard" | "minmax" | undefined;
-  const index: RecordIndex = { starts: new Float64Array(1024), lines: new Int32Array(1024), count: 0 };
-  const labelLines = new Map<string, number>();
-  let fit: NormalizationFit | null = null;
-  let layout: Table | null = null;
-  let peakRows = 0;
-  await format.scan(index, (table) => {
-    peakRows = Math.max(peakRows, table.labels.length);
-    layout ??= rowsOf(table, []);
-    table.labels.forEach((label, row) => noteLabel(labelLines, label, table.lines[row]!, options.numericTargets));
-    if (mode && !options.normalization) {
-      fit ??= new NormalizationFit(mode, table.featureNames.length);
-      fit.add(table);
-    }
-  });
-  if (index.count === 0 || !layout) throw new NncUserError("NN4005", { path: shown, reason: "the file has no records" });
-  const normalization = mode ? (options.normalization ?? (fit as NormalizationFit | null)!.result()) : undefined;
-  const reader = {
-    source: shown,
-    rows: index.count,
-    streamed: true,
-    labelLines,
-    layout: normalization ? { ...(layout as Table), normalization } : (layout as Table),
-    peakRows,
-    read(indices: readonly number[]): Table {
-      reader.peakRows = Math.max(reader.peakRows, indices.length);
-      const texts = indices.map((i) => {
-        const buffer = Buffer.alloc(index.starts[i + 1]! - index.starts[i]!);
-        readSync(fd, buffer, 0, buffer.length, index.starts[i]!);
-        return buffer.toString("utf8");
-      });
-      const table = format.parse(texts, indices.map((i) => index.lines[i]!));
-      return normalization ? applyNormalization(table, normalization) : table;
-    },
-    close: () => closeSync(fd),
-  };
-  return reader;
-}
-
-/** What a streamed format needs to know: the file, how it is shown, the label and features, the limits. */
-interface StreamSettings {
-  readonly file: string;
-  readonly source: string;
-  readonly label: string;
-  readonly features: string[] | undefined;
-  readonly chunkRows: number;
-  readonly limits: DataLimits;
-}
-
-/** The file's bytes, from its own descriptor (checked as a regular file), in pieces of up to 1 MiB. */
-function filePieces(settings: StreamSettings) {
-  const { fd } = openDataFile(settings.file, settings.source);
-  return createReadStream(settings.file, { fd, highWaterMark: 1024 * 1024 });
-}
-
-function csvFormat(settings: StreamSettings): StreamFormat {
-  const { source, label, features, chunkRows, limits } = settings;
-  let layout: CsvLayout | null = null;
-  return {
-    async scan(index, chunk) {
-      // Lines are measured before csv-parse sees them (see LineMeter); pipeline, unlike pipe, hands an error
-      // in any stage to the loop below, and its callback has nothing left to do.
-      const meter = new LineMeter(source, limits.recordBytes);
-      const measured = new Transform({
-        transform(piece: Buffer, _encoding, done) {
-          try {
-            meter.feed(piece);
-            done(null, piece);
-          } catch (error) {
-            done(error as Error);
-          }
-        },
-      });
-      const parser = pipeline(filePieces(settings), measured, parse(csvOptions(limits.recordBytes)), () => undefined);
-      let rows: Row[] = [];
-      let end = 0;
-      try {
-        for await (const row of parser as AsyncIterable<Row & { info: { bytes: number } }>) {
-          const start = end;
-          end = row.info.bytes;
-          if (!layout) {
-            layout = csvLayout(row, source, label, features);
-            continue;
-          }
-          addRecord(index, start, end, row.info.lines);
-          rows.push(row);
-          if (rows.length === chunkRows) [chunk(csvTable(layout, rows)), (rows = [])];
-        }
-      } catch (error) {
-        throw csvSyntaxError(error, source, limits.recordBytes);
-      }
-      if (!layout) throw new NncUserError("NN4005", { path: source, reason: "the file is empty; expected a header row" });
-      if (rows.length > 0) chunk(csvTable(layout, rows));
-    },
-    parse(texts, lines) {
-      // Each text holds one record (and maybe empty lines before it); a newline keeps the last one apart.
-      const rows = parseCsvRows(texts.join("\n"), source, limits.recordBytes).map((row, i) => ({
-        record: row.record,
-        info: { lines: lines[i]! },
-      }));
-      return csvTable(layout!, rows);
-    },
-  };
-}
-
-function jsonFormat(settings: StreamSettings): StreamFormat {
-  const { source, label, features, chunkRows, limits } = settings;
-  let names: string[] | null = null;
-  const table = (records: JsonRecord[]) => jsonTable(records, source, label, (names ??= jsonFeatureNames(records[0]!, label, features)));
-  const record = (text: string, line: number) => parseJsonLine(text, source, line, limits.jsonDepth);
-  return {
-    async scan(index, chunk) {
-      let records: JsonRecord[] = [];
-      let line = 0;
-      let offset = 0;
-      let carry: Buffer = Buffer.alloc(0);
-      for await (const piece of filePieces(settings) as AsyncIterable<Buffer>) {
-        const buffer: Buffer = carry.length > 0 ? Buffer.concat([carry, piece]) : piece;
-        let from = 0;
-        for (let at = buffer.indexOf(10); at >= 0; at = buffer.indexOf(10, from)) {
-          line++;
-          if (at - from > limits.recordBytes) throw recordTooLarge(source, line, limits.recordBytes);
-          const text = buffer.toString("utf8", from, at);
-          if (text.trim() !== "") {
-            addRecord(index, offset + from, offset + at + 1, line);
-            records.push(record(text, line));
-            if (records.length === chunkRows) [chunk(table(records)), (records = [])];
-          }
-          from = at + 1;
-        }
-        offset += from;
-        carry = buffer.subarray(from);
-        // A line without its end yet is held whole: past the limit it is an error, not more memory.
-        if (carry.length > limits.recordBytes) throw recordTooLarge(source, line + 1, limits.recordBytes);
-      }
-      const last = carry.toString("utf8");
-      if (last.trim() !== "") {
-        addRecord(index, offset, offset + carry.length, ++line);
-        records.push(record(last, line));
-      }
-      if (records.length > 0) chunk(table(records));
-    },
-    parse(texts, lines) {
-      return table(texts.map((text, i) => record(text, lines[i]!)));
-    },
-  };
 }

@@ -1,0 +1,59 @@
+/**
+ * What reading a data source by index gives (`RecordReader`) and the helpers its readers share; records.ts
+ * opens a source with the reader that fits it.
+ */
+import type { DataLimits } from "./files.js";
+import { featureCount, type Normalization, type Table } from "./index.js";
+import { decimalValue } from "./values.js";
+
+export interface RecordOptions {
+  /** Files larger than this many bytes are streamed. Default: 256 MiB. */
+  readonly streamAbove?: number;
+  /** Records per chunk in a streamed file's first pass. Default: 4096. */
+  readonly chunkRows?: number;
+  /** The training data's scaling, for data the model does not train on (validation). */
+  readonly normalization?: Normalization;
+  /** Whether the loss needs numeric targets (regression): the first label that is not a number is noted. */
+  readonly numericTargets: boolean;
+  /** The record, whole-file and JSON depth limits; limits.ts's unless a test lowers them. */
+  readonly limits?: DataLimits;
+}
+
+/** A data source's rows, read by index; `close` when done. */
+export interface RecordReader {
+  /** The source as shown in messages. */
+  readonly source: string;
+  readonly rows: number;
+  /** Whether the file is read batch by batch (true) or was read whole. */
+  readonly streamed: boolean;
+  /**
+   * The first line of each distinct label, for a classifier; for regression, of the first label that is not
+   * a number, if any. Checking these checks every row's label.
+   */
+  readonly labelLines: ReadonlyMap<string, number>;
+  /** A table with no rows: the source's columns, shape and scaling. */
+  readonly layout: Table;
+  /** The rows at `indices`, in that order, scaled as `normalize:` says. */
+  read(indices: readonly number[]): Table;
+  /** The most rows this reader has held at once. */
+  readonly peakRows: number;
+  close(): void;
+}
+
+/** The rows of `table` at `indices`, as a table of their own. */
+export function rowsOf(table: Table, indices: readonly number[]): Table {
+  const width = featureCount(table);
+  const features = new Float32Array(indices.length * width);
+  indices.forEach((row, i) => features.set(table.features.subarray(row * width, (row + 1) * width), i * width));
+  return {
+    ...table,
+    features,
+    labels: table.labels.length === 0 ? [] : indices.map((row) => table.labels[row]!),
+    lines: indices.map((row) => table.lines[row]!),
+  };
+}
+
+export function noteLabel(lines: Map<string, number>, label: string, line: number, numericTargets: boolean): void {
+  if (numericTargets ? decimalValue(label) !== undefined || lines.size > 0 : lines.has(label)) return;
+  lines.set(label, line);
+}
