@@ -13,14 +13,14 @@ import { argumentSpan, checkArguments, type ArgValues, type Callable } from "./a
 import { checkAssertions, type PendingAssertion } from "./assertions.js";
 import { evaluateDimension } from "./dimension.js";
 import { blockCallable } from "./blocks.js";
-import { diagnostic, uniqueDiagnostics, type Diagnostic, type DiagnosticExtras, type Fix, type Location } from "../diagnostics/index.js";
+import { diagnostic, uniqueDiagnostics, type Diagnostic, type DiagnosticExtras, type Location } from "../diagnostics/index.js";
 import { evaluate, type Scope } from "./values.js";
-import { inexactPart, inexactShape } from "../ir/exact.js";
+import { inexactShape } from "../ir/exact.js";
 import { expansionError } from "./expansion.js";
 import { bodyBinding, type BlockDef, type BodyBinding, type CallMeaning, type Namespace, type NameSymbol, type TensorBinding } from "../bind/index.js";
-import type { DType, IrInput, IrLayer, IrModel, JsonValue, Shape, TensorRef } from "../ir/index.js";
-import { macsOf, tfjsLayerOf, type LayerKind } from "../registry/layers/index.js";
-import type { InputFix, ShapeContext } from "../registry/layers/types.js";
+import type { DType, IrInput, IrLayer, IrModel, Shape, TensorRef } from "../ir/index.js";
+import { tfjsLayerOf, type LayerKind } from "../registry/layers/index.js";
+import { layerFigures, LayerNames } from "./layer-call.js";
 import { defaultCheckLimits, ParameterBudget, type CheckLimits } from "./model-limits.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 
@@ -67,8 +67,7 @@ export class ModelChecker {
   /** Inputs written, valid or not: an invalid one is still not a missing one. */
   private declaredInputs = 0;
   private readonly layers: IrLayer[] = [];
-  private readonly usedNames = new Set<string>();
-  private readonly nextSuffix = new Map<string, number>();
+  private readonly names = new LayerNames();
   private readonly diagnostics: Diagnostic[] = [];
   private readonly assertions: PendingAssertion[] = [];
   /** Blocks whose name diagnostics were passed on. */
@@ -198,7 +197,7 @@ export class ModelChecker {
       ? { ref: { node: name, index: 0 }, shape: shape as Shape, dtype, declaredBy: stmt }
       : { ...unknownTensor, dtype, declaredBy: stmt };
     if (valid) this.inputs.push({ name, shape: shape as Shape, dtype, location: { file: env.file, span: stmt.name.span } });
-    this.usedNames.add(name);
+    this.names.reserve(name);
     env.tensors.set(bound.symbol, tensor);
     env.current = this.declaredInputs === 1 ? tensor : null;
   }
@@ -289,32 +288,20 @@ export class ModelChecker {
     if (!arityOk || !args || inputs.some((t) => t.shape === null || t.ref === null)) return unknownTensor;
 
     const shapes = inputs.map((t) => t.shape!);
-    const ctx: ShapeContext = {
-      callee: call.callee.text,
-      error: (code, messageArgs, at = {}) => {
-        const span = (at.property && argumentSpan(call, at.property, kind.positional, source.skip ?? 0)) || call.span;
-        this.report(env, code, span, messageArgs as never, { hint: at.hint, fixes: at.fix && [insertBefore(call, at.fix)] });
-        return null;
-      },
-    };
-    const result = kind.outputShape(shapes, args, ctx);
-    if (result === null) return unknownTensor;
-    const outputShapes: Shape[] = isShapeList(result) ? [...result] : [result as Shape];
-    const counted = kind.params?.(shapes, args, outputShapes) ?? { trainable: 0, nonTrainable: 0 };
-    const params =
-      args["trainable"] === false ? { trainable: 0, nonTrainable: counted.trainable + counted.nonTrainable } : counted;
-    const macs = macsOf(kind, shapes, args, outputShapes);
-    const inexact = inexactPart(outputShapes, params, macs);
-    if (inexact) {
-      this.report(env, "NN3012", call.callee.span, { what: `${inexact} of '${call.callee.text}'` });
-      return unknownTensor;
-    }
+    const figures = layerFigures(kind, call, shapes, args, source.skip ?? 0, (d) => this.pushAll(env, [d]), env.file);
+    if (!figures) return unknownTensor;
+    const { outputShapes, params, macs } = figures;
     this.parameters.add(params, { file: env.file, span: call.span });
-    const name = this.layerName(kind, args["name"], call, env);
+    const written = args["name"];
+    const name = this.names.claim(kind.name, typeof written === "string" ? written : undefined);
+    if (name === null) {
+      const at = argumentSpan(call, "name", kind.positional, 0) ?? call.span;
+      this.report(env, "NN2008", at, { what: "layer", name: written as string });
+    }
     this.layers.push({
-      name,
+      name: name ?? (written as string),
       kind: kind.name,
-      tfjs: tfjsLayerOf(kind, args, name, shapes),
+      tfjs: tfjsLayerOf(kind, args, name ?? (written as string), shapes),
       inputs: inputs.map((t) => t.ref!),
       outputShapes,
       params,
@@ -322,25 +309,7 @@ export class ModelChecker {
       location: { file: env.file, span: call.span },
       ...(env.callStack[0] ? { site: env.callStack[0].site } : {}),
     });
-    return { ref: { node: name, index: 0 }, shape: outputShapes[0]!, dtype: "float32" };
-  }
-
-  /** Keras's naming: `dense`, `dense_1`, `dense_2`, ...; a `name:` argument must be unique. */
-  private layerName(kind: LayerKind, written: JsonValue | undefined, call: ast.Call, env: Env): string {
-    if (typeof written === "string") {
-      if (this.usedNames.has(written)) {
-        this.report(env, "NN2008", argumentSpan(call, "name", kind.positional, 0) ?? call.span, { what: "layer", name: written });
-      }
-      this.usedNames.add(written);
-      return written;
-    }
-    // Numbering resumes where this kind's last name was found free, so naming n layers stays linear.
-    let i = this.nextSuffix.get(kind.name) ?? 0;
-    let name = i === 0 ? kind.name : `${kind.name}_${i}`;
-    while (this.usedNames.has(name)) name = `${kind.name}_${++i}`;
-    this.nextSuffix.set(kind.name, i);
-    this.usedNames.add(name);
-    return name;
+    return { ref: { node: name ?? (written as string), index: 0 }, shape: outputShapes[0]!, dtype: "float32" };
   }
 
   /** Runs a block's body with its parameters bound to the call's arguments and its inputs to the tensors. */
@@ -419,14 +388,4 @@ function withCallSites(d: Diagnostic, env: Env): Diagnostic {
     .map((frame) => ({ ...frame.site, message: `in this call of block '${frame.block}'` }))
     .reverse();
   return { ...d, related: [...(d.related ?? []), ...related] };
-}
-
-/** `flatten()` inserted as a step before the call: `x -> flatten() -> dense(10)`. */
-function insertBefore(call: ast.Call, fix: InputFix): Fix {
-  const at = { start: call.span.start, end: call.span.start };
-  return { title: `Insert ${fix.insertBefore}`, edits: [{ span: at, newText: `${fix.insertBefore} -> ` }] };
-}
-
-function isShapeList(result: Shape | readonly Shape[]): result is readonly Shape[] {
-  return result.length > 0 && Array.isArray(result[0]);
 }

@@ -1,0 +1,92 @@
+/**
+ * One layer call, once its arguments are checked and its input shapes known: what its registry entry's rules
+ * give (output shapes, parameters, MACs), and the name the layer gets in the graph.
+ */
+import { diagnostic, type Diagnostic, type Fix } from "../diagnostics/index.js";
+import { inexactPart } from "../ir/exact.js";
+import type { ParamCount, Shape } from "../ir/index.js";
+import { macsOf, type Args, type LayerKind, type ShapeContext } from "../registry/layers/index.js";
+import type { InputFix } from "../registry/layers/types.js";
+import type * as ast from "../syntax/ast.js";
+import { argumentSpan } from "./args.js";
+
+export interface LayerFigures {
+  readonly outputShapes: Shape[];
+  readonly params: ParamCount;
+  readonly macs: number | null;
+}
+
+/**
+ * Runs the entry's shape, parameter and MAC rules. A problem is reported (at the argument a rule names, or
+ * at the call) and gives null; so does a figure too large to count exactly (NN3012). `skip` is the number of
+ * leading arguments that are input tensors.
+ */
+export function layerFigures(
+  kind: LayerKind,
+  call: ast.Call,
+  shapes: readonly Shape[],
+  args: Args,
+  skip: number,
+  report: (d: Diagnostic) => void,
+  file: string,
+): LayerFigures | null {
+  const ctx: ShapeContext = {
+    callee: call.callee.text,
+    error: (code, messageArgs, at = {}) => {
+      const span = (at.property && argumentSpan(call, at.property, kind.positional, skip)) || call.span;
+      const fixes = at.fix && [insertBefore(call, at.fix)];
+      report(diagnostic(code, { file, span }, messageArgs as never, { hint: at.hint, fixes }));
+      return null;
+    },
+  };
+  const result = kind.outputShape(shapes, args, ctx);
+  if (result === null) return null;
+  const outputShapes: Shape[] = isShapeList(result) ? [...result] : [result as Shape];
+  const counted = kind.params?.(shapes, args, outputShapes) ?? { trainable: 0, nonTrainable: 0 };
+  const params =
+    args["trainable"] === false ? { trainable: 0, nonTrainable: counted.trainable + counted.nonTrainable } : counted;
+  const macs = macsOf(kind, shapes, args, outputShapes);
+  const inexact = inexactPart(outputShapes, params, macs);
+  if (inexact) {
+    report(diagnostic("NN3012", { file, span: call.callee.span }, { what: `${inexact} of '${call.callee.text}'` }));
+    return null;
+  }
+  return { outputShapes, params, macs };
+}
+
+/** Keras's naming in one model: `dense`, `dense_1`, `dense_2`, ...; a written `name:` must be unique. */
+export class LayerNames {
+  private readonly used = new Set<string>();
+  private readonly nextSuffix = new Map<string, number>();
+
+  /** Takes a name that layers must not get (an input's). */
+  reserve(name: string): void {
+    this.used.add(name);
+  }
+
+  /** The name a layer of `kind` gets: `written` when given, else the next free automatic one; null when `written` is taken. */
+  claim(kind: string, written: string | undefined): string | null {
+    if (written !== undefined) {
+      const free = !this.used.has(written);
+      this.used.add(written);
+      return free ? written : null;
+    }
+    // Numbering resumes where this kind's last name was found free, so naming n layers stays linear.
+    let i = this.nextSuffix.get(kind) ?? 0;
+    let name = i === 0 ? kind : `${kind}_${i}`;
+    while (this.used.has(name)) name = `${kind}_${++i}`;
+    this.nextSuffix.set(kind, i);
+    this.used.add(name);
+    return name;
+  }
+}
+
+/** `flatten()` inserted as a step before the call: `x -> flatten() -> dense(10)`. */
+function insertBefore(call: ast.Call, fix: InputFix): Fix {
+  const at = { start: call.span.start, end: call.span.start };
+  return { title: `Insert ${fix.insertBefore}`, edits: [{ span: at, newText: `${fix.insertBefore} -> ` }] };
+}
+
+function isShapeList(result: Shape | readonly Shape[]): result is readonly Shape[] {
+  return result.length > 0 && Array.isArray(result[0]);
+}
