@@ -1,0 +1,208 @@
+/**
+ * The traits that describe tfjs's behaviour, against tfjs itself: for one call of every layer kind, the tfjs
+ * layer built from the registry's `{ factory, config }` is run on small tensors and asked what the lints
+ * assume of it.
+ *
+ * - `keeps-mask`: tfjs's graph executor passes a mask on from the layer's inputs to its output
+ *   (`supportsMasking`, then `computeMask` of the inputs' masks is not null, and null without them).
+ *   `recurrent` layers do only with `return_sequences: true`.
+ * - `makes-mask`: the layer makes a mask when its inputs carry none (embedding with `mask_zero: true`).
+ * - `reads-mask`: the output changes when the layer is handed a mask (the executor's `kwargs.mask`).
+ * - `training-only`: the identity at inference and not while training.
+ *
+ * Then one case of NN5009 that the traits decide: tfjs's dot takes masks but passes none on.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { checkSource } from "../src/compiler/index.js";
+import { hasTrait, layerKinds, type Trait } from "../src/compiler/registry/index.js";
+import { buildModel, createLayer } from "../src/runtime/build.js";
+
+beforeAll(async () => {
+  await tf.setBackend("cpu");
+  // The cpu backend prints a "use tfjs-node" banner on its first write; these tests are about masks.
+  (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
+});
+
+type Sample = readonly [expression: string, inputs?: readonly (readonly number[])[]];
+
+const sequence = [3, 4];
+const image = [3, 3, 2];
+const two = [sequence, sequence];
+
+/** One call of each kind, on `x0` (and `x1`), of the shapes given ([steps, features] when none is). */
+const samples: Readonly<Record<string, Sample>> = {
+  activation: ["x0 -> activation(relu)"],
+  dense: ["x0 -> dense(3)"],
+  elu: ["x0 -> elu()"],
+  flatten: ["x0 -> flatten()"],
+  leaky_re_lu: ["x0 -> leaky_re_lu()"],
+  permute: ["x0 -> permute([2, 1])"],
+  relu: ["x0 -> relu()"],
+  repeat_vector: ["x0 -> repeat_vector(2)", [[4]]],
+  reshape: ["x0 -> reshape([12])"],
+  softmax: ["x0 -> softmax()"],
+  conv1d: ["x0 -> conv1d(2, 2)"],
+  conv2d: ["x0 -> conv2d(2, 2)", [image]],
+  conv2d_transpose: ["x0 -> conv2d_transpose(2, 2)", [image]],
+  depthwise_conv2d: ["x0 -> depthwise_conv2d(2)", [image]],
+  separable_conv2d: ["x0 -> separable_conv2d(2, 2)", [image]],
+  average_pooling1d: ["x0 -> average_pooling1d()", [[4, 2]]],
+  average_pooling2d: ["x0 -> average_pooling2d()", [[4, 4, 2]]],
+  max_pooling1d: ["x0 -> max_pooling1d()", [[4, 2]]],
+  max_pooling2d: ["x0 -> max_pooling2d()", [[4, 4, 2]]],
+  global_average_pooling1d: ["x0 -> global_average_pooling1d()"],
+  global_average_pooling2d: ["x0 -> global_average_pooling2d()", [image]],
+  global_max_pooling1d: ["x0 -> global_max_pooling1d()"],
+  global_max_pooling2d: ["x0 -> global_max_pooling2d()", [image]],
+  cropping2d: ["x0 -> cropping2d(1)", [[4, 4, 2]]],
+  up_sampling2d: ["x0 -> up_sampling2d(2)", [image]],
+  zero_padding2d: ["x0 -> zero_padding2d(1)", [image]],
+  batch_normalization: ["x0 -> batch_normalization()"],
+  layer_normalization: ["x0 -> layer_normalization()"],
+  dropout: ["x0 -> dropout(0.5, seed: 1)"],
+  spatial_dropout1d: ["x0 -> spatial_dropout1d(0.5, seed: 1)", [[3, 8]]],
+  spatial_dropout2d: ["x0 -> spatial_dropout2d(0.5, seed: 1)", [[3, 3, 8]]],
+  gaussian_noise: ["x0 -> gaussian_noise(1)"],
+  embedding: ["x0 -> embedding(10, 3, mask_zero: true)", [[3]]],
+  gru: ["x0 -> gru(2)"],
+  lstm: ["x0 -> lstm(2)"],
+  simple_rnn: ["x0 -> simple_rnn(2)"],
+  bidirectional: ["x0 -> bidirectional(lstm(2))"],
+  time_distributed: ["x0 -> time_distributed(dense(2))"],
+  add: ["add(x0, x1)", two],
+  average: ["average(x0, x1)", two],
+  maximum: ["maximum(x0, x1)", two],
+  minimum: ["minimum(x0, x1)", two],
+  multiply: ["multiply(x0, x1)", two],
+  concatenate: ["concatenate(x0, x1)", two],
+  dot: ["dot(x0, x1, axes: 2)", two],
+  prelu: ["x0 -> prelu()"],
+  rescaling: ["x0 -> rescaling(2)"],
+};
+
+/** The same kinds with `return_sequences: true`, where a recurrent layer passes its mask on. */
+const sequenceSamples: Readonly<Record<string, Sample>> = {
+  gru: ["x0 -> gru(2, return_sequences: true)"],
+  lstm: ["x0 -> lstm(2, return_sequences: true)"],
+  simple_rnn: ["x0 -> simple_rnn(2, return_sequences: true)"],
+  bidirectional: ["x0 -> bidirectional(lstm(2, return_sequences: true))"],
+};
+
+interface Built {
+  readonly layer: tf.layers.Layer;
+  readonly inputs: tf.Tensor[];
+  /** One mask per input: `[batch, steps]`, the last step masked. */
+  readonly masks: tf.Tensor[];
+}
+
+/** Checks the sample with nnc and builds its layer in tfjs from the IR, with inputs of a batch of 2. */
+function build(kind: string, [expression, shapes = [sequence]]: Sample): Built {
+  const integer = hasTrait(kind, "makes-mask");
+  const declared = shapes.map((s, i) => `  input x${i}: [${s.join(", ")}]${integer ? " int32" : ""}\n`).join("");
+  const text = `model M {\n${declared}  y = ${expression}\n  output y\n}\n`;
+  const checked = checkSource(text, "traits.nn");
+  expect(
+    checked.diagnostics.filter((d) => d.severity === "error"),
+    text,
+  ).toEqual([]);
+  const layer = createLayer(checked.program!.models[0]!.layers.at(-1)!.tfjs);
+  const inputs = shapes.map((shape, i) =>
+    integer
+      ? tf.tensor(
+          [
+            [0, 1, 2],
+            [3, 0, 4],
+          ],
+          [2, ...shape],
+          "int32",
+        )
+      : tf.randomUniform([2, ...shape], -1, 1, "float32", i + 1),
+  );
+  const masks = shapes.map((shape) =>
+    tf.tensor([[...Array(shape[0]! - 1).fill(true), false], Array(shape[0]).fill(true)], [2, shape[0]!], "bool"),
+  );
+  layer.apply(inputs.length === 1 ? inputs[0]! : inputs);
+  return { layer, inputs, masks };
+}
+
+/** What tfjs 4.22's executor does after running a layer: the output's mask (the first, for several) or null. */
+function outputMask({ layer, inputs }: Built, masks: (tf.Tensor | null)[]): tf.Tensor | null {
+  // The executor hands computeMask a list with null for an input without a mask; tfjs's type leaves null out.
+  const mask = layer.supportsMasking ? layer.computeMask(inputs, masks as tf.Tensor[]) : null;
+  return (Array.isArray(mask) ? mask[0] : mask) ?? null;
+}
+
+/** Whether the layer applies a mask it is handed: its output changes, or it fails (softmax on [steps, features]). */
+function readsMask(built: Built): boolean {
+  try {
+    return !same(run(built), run(built, { mask: built.masks[0] }));
+  } catch {
+    return true;
+  }
+}
+
+function run({ layer, inputs }: Built, kwargs: Record<string, unknown> = {}): tf.Tensor {
+  const out = layer.apply(inputs.length === 1 ? inputs[0]! : inputs, kwargs);
+  return Array.isArray(out) ? (out[0] as tf.Tensor) : (out as tf.Tensor);
+}
+
+function same(a: tf.Tensor, b: tf.Tensor): boolean {
+  return JSON.stringify(a.shape) === JSON.stringify(b.shape) && tf.equal(a, b).all().dataSync()[0] === 1;
+}
+
+const available = layerKinds.filter((kind) => kind.factory !== "");
+
+describe("layer traits against tfjs", () => {
+  it("has a sample of every kind tfjs has, and the others have no traits", () => {
+    expect(available.map((k) => k.name).filter((name) => !samples[name])).toEqual([]);
+    expect(layerKinds.filter((k) => k.factory === "" && k.traits.length > 0).map((k) => k.name)).toEqual([]);
+  });
+
+  it.each(available.map((kind) => kind.name))("%s", (kind) => {
+    tf.tidy(() => {
+      const built = build(kind, samples[kind]!);
+      const has = (trait: Trait) => hasTrait(kind, trait);
+      const [passed, made] = [
+        outputMask(built, built.masks),
+        outputMask(
+          built,
+          built.masks.map(() => null),
+        ),
+      ];
+      expect(passed !== null && made === null, "keeps-mask").toBe(has("keeps-mask"));
+      expect(made !== null, "makes-mask").toBe(has("makes-mask"));
+      expect(readsMask(built), "reads-mask").toBe(has("reads-mask"));
+      const [input] = built.inputs;
+      const identity = same(run(built, { training: false }), input!);
+      expect(identity && !same(run(built, { training: true }), input!), "training-only").toBe(has("training-only"));
+    });
+  });
+
+  it.each(Object.keys(sequenceSamples))("%s keeps the mask with return_sequences", (kind) => {
+    expect(hasTrait(kind, "recurrent")).toBe(true);
+    tf.tidy(() => {
+      const built = build(kind, sequenceSamples[kind]!);
+      expect(outputMask(built, built.masks)).not.toBeNull();
+    });
+  });
+});
+
+describe("NN5009 reads the traits", () => {
+  it("dot drops the mask: the softmax after it is handed the embedding's stale one, and tfjs fails on it", () => {
+    const text = [
+      "model M {",
+      "  input ids: [6] int32",
+      "  e = ids -> embedding(10, 4, mask_zero: true)",
+      "  s = dot(e, e, axes: 2) -> softmax(axis: -1)",
+      "  output s",
+      "}",
+    ].join("\n");
+    const checked = checkSource(text, "dot.nn");
+    const warned = checked.diagnostics.filter((d) => d.code === "NN5009");
+    expect(warned.map((d) => d.message)).toEqual([expect.stringContaining("though its input has none")]);
+    const model = buildModel(checked.program!.models[0]!);
+    const ids = tf.tensor2d([0, 1, 2, 0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 0, 8, 9], [3, 6], "int32");
+    expect(() => tf.tidy(() => model.predict(ids))).toThrow(/broadcast/);
+  });
+});
