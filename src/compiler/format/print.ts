@@ -114,7 +114,7 @@ export class Printer {
   /**
    * True when the item must keep its lines as written, because an `// nnc-allow` comment on the line before it
    * or on one of its lines silences lints by line: joining or breaking the item's lines would change what the
-   * comment covers (format.ts checks the result). A container (`model`, `block`, `repeat`, `train`) prints
+   * comment covers (index.ts checks the result). A container (`model`, `block`, `repeat`, `train`) prints
    * its header on one line and its items one by one, so only a header written over several lines is kept.
    */
   private keepsLines(item: Item): boolean {
