@@ -13,7 +13,7 @@ export interface Comment {
 
 export class SourceText {
   private readonly braces: readonly number[];
-  /** The `// nnc-allow` comments: each silences lints on its own line and the next (lints.ts). */
+  /** The `// nnc-allow` comments: each silences lints on its own line and the next (lint/index.ts). */
   private readonly allowComments: readonly Comment[];
 
   constructor(
