@@ -23,7 +23,7 @@ export interface CheckResult {
 }
 
 export interface CheckOptions {
-  /** Lints switched off (`allow`) or made errors (`deny`); see lints.ts. */
+  /** Lints switched off (`allow`) or made errors (`deny`); see lint/index.ts. */
   readonly lints?: LintOptions;
   /** Limits raised from the command line (`--max-layers`, `--max-params`); limits.ts's values otherwise. */
   readonly limits?: Partial<CheckLimits>;
