@@ -1,5 +1,5 @@
 /**
- * The syntax tree of a `.nn` file, built from Chevrotain's CST by `parse.ts`.
+ * The syntax tree of a `.nn` file, built from Chevrotain's CST by `parse()` (index.ts).
  *
  * Every node has a half-open `span` of offsets into its file. A node that Chevrotain's error recovery had to
  * invent or cut short is marked `recovered`; the checker skips it, so one typo gives one error.
