@@ -3,8 +3,8 @@
  * `history.json`, `labels.json`, `preprocessing.json`, a `model_checkpoint`'s `checkpoint.json`) and what it
  * resumes from (`resume/latest.json`, a checkpoint's `state.json`). A run folder may come from anywhere (copied
  * from another machine, edited by hand), so nothing in it is trusted: saved-files.ts validates each file against
- * its schema before any field is used. Plain data, like the registry's argument schemas; test/saved-file-schemas.test.ts
- * checks each against the JSON Schema meta-schema in ajv's strict mode.
+ * its schema before any field is used. Plain data, like the registry's argument schemas;
+ * test/saved-file-schemas.test.ts checks each against the JSON Schema meta-schema in ajv's strict mode.
  */
 import type { SchemaObject } from "ajv";
 
