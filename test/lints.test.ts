@@ -166,7 +166,7 @@ describe("switching lints", () => {
     const bad = nnc(["check", "--allow", "NN2001", file]);
     expect(bad.status).toBe(1);
     expect(bad.stderr.trim().split("\n")).toHaveLength(1);
-    expect(nnc(["check", "--allow", "NN5010", file]).stderr).toContain("did you mean");
+    expect(nnc(["check", "--allow", "NN5099", file]).stderr).toContain("did you mean");
   });
 });
 
