@@ -12,9 +12,8 @@ import {
 } from "vscode-languageserver/node";
 import type { Callable } from "../compiler/check/args.js";
 import { append } from "../compiler/base/arrays.js";
-import { layerKinds, lookupLayer } from "../compiler/registry/layers/index.js";
-import { optional as optionalTrainKeys, required as requiredTrainKeys } from "../compiler/check/train-block.js";
-import { callbacks, dataSources, losses, metrics, optimizers, schedules } from "../compiler/registry/train-options.js";
+import { hasTrait, layerKinds, lookupLayer } from "../compiler/registry/layers/index.js";
+import { trainKeys } from "../compiler/registry/train-keys.js";
 import type { Analysis } from "./analysis.js";
 import { argumentSchemas, blockSignature, describeArgument, enumValues, lookupCallable } from "./callables.js";
 import { cursorAt, type Cursor, type OpenCall } from "./cursor.js";
@@ -43,7 +42,7 @@ function completions(analysis: Analysis, offset: number, cursor: Cursor): Comple
     if (callable && call.atName) append(items, argumentNames(callable, call));
     // A positional slot may take a tensor (`add(a, b)`) or a nested layer (`bidirectional(lstm(8))`).
     append(append(items, tensors(analysis, offset)), paramNames(analysis, offset));
-    if (callable?.layer?.name === "bidirectional" || callable?.layer?.name === "time_distributed") append(items, layers(analysis));
+    if (hasTrait(callable?.layer, "wrapper")) append(items, layers(analysis));
     return items;
   }
   if (cursor.inList) return paramNames(analysis, offset);
@@ -114,14 +113,15 @@ function argumentNames(callable: Callable, call: OpenCall): CompletionItem[] {
     });
 }
 
-const trainValues: Readonly<Record<string, readonly [Readonly<Record<string, unknown>>, CompletionItemKind]>> = {
-  loss: [losses, CompletionItemKind.EnumMember],
-  metrics: [metrics, CompletionItemKind.EnumMember],
-  optimizer: [optimizers, CompletionItemKind.Function],
-  lr_schedule: [schedules, CompletionItemKind.Function],
-  callbacks: [callbacks, CompletionItemKind.Function],
-  data: [dataSources, CompletionItemKind.Function],
-};
+/** What may follow `KEY:` in a train block, from the key's entry in the table of train keys. */
+function trainValueItems(key: string): CompletionItem[] {
+  const value = trainKeys.find((k) => k.name === key)?.value;
+  if (!value || value.kind === "integer" || value.kind === "fraction") return [];
+  if (value.kind === "boolean") return words(["true", "false"], CompletionItemKind.Keyword);
+  // Names are values; the rest are calls (an optimizer, a data source, a schedule, callbacks).
+  const kind = value.kind === "name" || value.kind === "names" ? CompletionItemKind.EnumMember : CompletionItemKind.Function;
+  return words(Object.keys(value.table), kind, key);
+}
 
 function trainCompletions(analysis: Analysis, cursor: Cursor): CompletionItem[] {
   const call = cursor.call;
@@ -131,16 +131,16 @@ function trainCompletions(analysis: Analysis, cursor: Cursor): CompletionItem[] 
     if (call.argument) return words(enumValues(argumentSchemas(callable)[call.argument]), CompletionItemKind.EnumMember);
     return call.atName ? argumentNames(callable, call) : [];
   }
-  if (cursor.trainKey) {
-    const values = trainValues[cursor.trainKey];
-    if (cursor.trainKey === "shuffle") return words(["true", "false"], CompletionItemKind.Keyword);
-    return values ? words(Object.keys(values[0]), values[1], cursor.trainKey) : [];
-  }
+  if (cursor.trainKey) return trainValueItems(cursor.trainKey);
   if (!cursor.statementStart) return [];
-  return [
-    ...requiredTrainKeys.map((key) => ({ label: key, kind: CompletionItemKind.Field, detail: "required", insertText: `${key}: ` })),
-    ...optionalTrainKeys.map((key) => ({ label: key, kind: CompletionItemKind.Field, detail: "optional", insertText: `${key}: ` })),
-  ];
+  // Required keys first, each with its line from the docs' table.
+  return [...trainKeys.filter((k) => k.required), ...trainKeys.filter((k) => !k.required)].map((k) => ({
+    label: k.name,
+    kind: CompletionItemKind.Field,
+    detail: k.required ? "required" : "optional",
+    documentation: k.doc,
+    insertText: `${k.name}: `,
+  }));
 }
 
 /** Signature help inside a call: positional arguments first, then the named ones with defaults. */
