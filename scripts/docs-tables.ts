@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { trainKeys } from "../src/compiler/registry/train-keys.js";
+import { layerTable } from "./layer-table.js";
 
 /** The train-block keys, required first, each with its doc line (registry/train-keys.ts). */
 function trainKeyTable(): string {
@@ -21,6 +22,7 @@ function trainKeyTable(): string {
 /** Each generated table by its marker name. */
 export const generatedTables: Readonly<Record<string, () => string>> = {
   "train-keys": trainKeyTable,
+  "layer-table": layerTable,
 };
 
 /** `markdown` with every marked table printed afresh; throws when a marker is missing (an invariant of the docs). */

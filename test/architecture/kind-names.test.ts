@@ -23,18 +23,7 @@ const kindNames = new Set(layerNames());
  * Places allowed to name a kind, each with why. A stale entry fails too (see below), so an exception goes
  * with the code it excuses.
  */
-const exceptions: readonly { readonly file: string; readonly name: string; readonly reason: string }[] = [
-  {
-    file: "src/lsp/completion.ts",
-    name: "bidirectional",
-    reason: "pending: the language server is being rewritten; the check becomes hasTrait(callable?.layer, 'wrapper')",
-  },
-  {
-    file: "src/lsp/completion.ts",
-    name: "time_distributed",
-    reason: "pending: the language server is being rewritten; the check becomes hasTrait(callable?.layer, 'wrapper')",
-  },
-];
+const exceptions: readonly { readonly file: string; readonly name: string; readonly reason: string }[] = [];
 
 /** The last name of an expression: `kind` in `layer.kind`, `name` in `callable?.layer?.name`. */
 function lastName(node: ts.Expression): string | undefined {

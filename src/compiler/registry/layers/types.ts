@@ -29,23 +29,56 @@ export interface InputFix {
 
 /**
  * What a kind is, for the passes that reason about kinds rather than shapes: each trait is one fact, with what
- * it means and who reads it. The lints, completion, hover and the docs ask for a trait, never for a kind by
- * name, so a new kind with the right traits is linted and completed like its family.
+ * it means (docs/language.md's layer table prints it) and who reads it. The lints, completion, hover and the
+ * docs ask for a trait, never for a kind by name, so a new kind with the right traits is linted and completed
+ * like its family. test/layer-traits.test.ts checks the mask and training traits against tfjs.
  */
 export const traitDocs = {
-  "training-only": "active only while training, the identity after (dropout, noise); NN5003, hover",
-  bias: "adds a learned bias to each output feature as its last product (use_bias, on by default); NN5006",
-  "cancels-bias": "subtracts each feature's mean over the batch, so a bias added just before it does nothing; NN5006",
-  "fully-connected": "a weight matrix over the last axis: two in a row with no activation are one; NN5002, 5007, 5008",
-  flattens: "folds every axis but the batch into one, so the next layer's weights grow with the feature map; NN5007",
-  activation: "applies an activation function and nothing else: its own, or the one in `activation:`; NN5001, NN5002",
-  "makes-mask": "makes a mask of its input's padding when asked (embedding's mask_zero: true); NN5009",
-  "keeps-mask": "tfjs passes its input's mask on (the layer's supportsMasking, computeMask keeps it); NN5009",
-  "reads-mask":
-    "tfjs applies the mask it is handed: recurrent layers skip masked steps, the others add it to their input; NN5009",
-  recurrent: "steps through a [steps, features] sequence; tfjs passes the mask on only with return_sequences; NN5009",
-  wrapper: "takes a nested layer call as its `layer` argument (bidirectional(lstm(8))); completion",
-} as const;
+  "training-only": {
+    meaning: "active only while training: the identity when the model predicts (dropout, noise)",
+    readBy: "NN5003, hover",
+  },
+  bias: {
+    meaning: "adds a learned bias to each output feature after its product (`use_bias`, on by default)",
+    readBy: "NN5006",
+  },
+  "cancels-bias": {
+    meaning: "subtracts each feature's mean over the batch, so a bias added just before it does nothing",
+    readBy: "NN5006",
+  },
+  "fully-connected": {
+    meaning: "a weight matrix over the last axis: two in a row with no activation between them are one",
+    readBy: "NN5002, NN5007, NN5008",
+  },
+  flattens: {
+    meaning: "folds every axis but the batch into one, so the next layer's weights grow with the feature map",
+    readBy: "NN5007",
+  },
+  activation: {
+    meaning: "applies an activation function and nothing else: its own, or the one named in `activation:`",
+    readBy: "NN5001, NN5002",
+  },
+  "makes-mask": {
+    meaning: "makes a mask of the padding in its input when asked (`mask_zero: true`)",
+    readBy: "NN5009",
+  },
+  "keeps-mask": {
+    meaning: "tfjs passes the mask of its input on to its output",
+    readBy: "NN5009",
+  },
+  "reads-mask": {
+    meaning: "tfjs applies a mask it is handed: recurrent layers skip masked steps, the others add it to their input",
+    readBy: "NN5009",
+  },
+  recurrent: {
+    meaning: "steps through a `[steps, features]` sequence; tfjs passes the mask on only with `return_sequences`",
+    readBy: "NN5009",
+  },
+  wrapper: {
+    meaning: "takes a layer call as its `layer` argument: `bidirectional(lstm(8))`",
+    readBy: "completion",
+  },
+} as const satisfies Record<string, { readonly meaning: string; readonly readBy: string }>;
 
 /** A trait of a layer kind: one of `traitDocs`'s keys. */
 export type Trait = keyof typeof traitDocs;
