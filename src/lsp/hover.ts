@@ -108,8 +108,8 @@ export function bindingShapes(binding: TensorBinding, analysis: Analysis, depth:
   const read = analysis.semantic.binding.bodyAt(last.span.start)?.step(last);
   if (read?.kind === "tensor" && read.binding !== binding) return bindingShapes(read.binding, analysis, depth + 1);
   const layers = layersOfCall(program, analysis.file, last);
-  const isBlock = analysis.semantic.namespace.has(last.callee.text);
-  const outputs = isBlock ? layers.slice(-1) : layers;
+  // A block call's output is its last layer's.
+  const outputs = read?.kind === "block" ? layers.slice(-1) : layers;
   const seen = new Map<string, Shape>();
   for (const layer of outputs) seen.set(formatNnShape(layer.outputShapes[0]!), layer.outputShapes[0]!);
   return [...seen.values()];
