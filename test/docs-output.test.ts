@@ -2,8 +2,9 @@
  * What docs/ shows of nnc's output is what nnc prints now, not what it printed once (test/docs.test.ts keeps the
  * examples and output blocks of docs/diagnostics.md and docs/language.md): the JSON example of docs/language.md
  * is what the built `nnc check --format json` prints for the example it names, each example of
- * docs/differences.md gives exactly the codes its sentence names, and the lint table of docs/language.md lists
- * every lint of the catalogue.
+ * docs/differences.md gives exactly the codes its sentence names, the lint table of docs/language.md lists
+ * every lint of the catalogue, and the Neovim line of docs/editors.md is the diagnostic the language server sends
+ * for the line it names (as `vim.diagnostic.get(0)` gives it: 1-based line and column, the hint after a `|`).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +12,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkSource } from "../src/compiler/index.js";
 import { messages } from "../src/compiler/diagnostics/messages.js";
+import { toLspDiagnostic } from "../src/lsp/convert.js";
 import { nnc } from "./helpers/cli.js";
 
 const docs = join(import.meta.dirname, "..", "docs");
@@ -77,5 +79,22 @@ describe("docs/differences.md", () => {
       const found = checkSource(text, join(tmpdir(), "example.nn")).diagnostics.map((d) => d.code);
       expect(codesIn(found.join(" "))).toEqual(named);
     });
+  });
+});
+
+describe("docs/editors.md", () => {
+  it("shows the diagnostic the language server sends for the line it names", () => {
+    const editors = page("editors.md");
+    const line = /opening a file with `([^`]+)` gives/.exec(editors)?.[1];
+    const [shown] = blocks(editors.slice(editors.indexOf("opening a file with")), "text");
+    expect(line, "the sentence names the line").toBeDefined();
+    const text = `model M {\n  input x: [4]\n  ${line}\n}\n`;
+    const file = join(tmpdir(), "example.nn");
+    const [diagnostic] = checkSource(text, file).diagnostics.map((d) => toLspDiagnostic(d, () => text));
+    const { range, code, message } = diagnostic!;
+    expect(typeof message).toBe("string");
+    const oneLine = (message as string).replace("\n", " | ");
+    const asNeovimShows = `${range.start.line + 1}:${range.start.character + 1} ${code} ${oneLine}`;
+    expect(shown!.text.trimEnd()).toBe(asNeovimShows);
   });
 });
