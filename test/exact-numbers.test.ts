@@ -8,7 +8,7 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { checkArguments, type Callable } from "../src/compiler/check/args.js";
 import type * as ast from "../src/compiler/syntax/ast.js";
-import { emptyScope } from "../src/compiler/check/values.js";
+import { emptyScope } from "../src/compiler/check/argument-values.js";
 import { emitTypeScript } from "../src/compiler/emit/index.js";
 import { checkSource } from "../src/compiler/index.js";
 import { parse } from "../src/compiler/syntax/index.js";

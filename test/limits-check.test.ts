@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type * as ast from "../src/compiler/syntax/ast.js";
 import { capPerFile, diagnostic } from "../src/compiler/diagnostics/index.js";
-import { emptyScope, evaluate } from "../src/compiler/check/values.js";
+import { emptyScope, evaluate } from "../src/compiler/check/argument-values.js";
 import { checkFile, checkSource, type CheckLimits } from "../src/compiler/index.js";
 import type { IrLayer, IrModel } from "../src/compiler/ir/index.js";
 import { limits } from "../src/compiler/base/limits.js";

@@ -11,7 +11,7 @@
 import type * as ast from "../compiler/syntax/ast.js";
 import { checkModel, type ModelCheck } from "../compiler/check/index.js";
 import { uniqueDiagnostics, type Diagnostic, type Location } from "../compiler/diagnostics/index.js";
-import { emptyScope, evaluate } from "../compiler/check/values.js";
+import { emptyScope, evaluate } from "../compiler/check/argument-values.js";
 import type { BlockDef, Namespace } from "../compiler/bind/workspace.js";
 import type { IrModel, IrProgram } from "../compiler/ir/index.js";
 import { lintProgram } from "../compiler/lint/index.js";

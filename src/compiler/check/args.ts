@@ -9,7 +9,7 @@ import type { Ajv, ErrorObject, Options, SchemaObject, ValidateFunction } from "
 import { append } from "../base/arrays.js";
 import type * as ast from "../syntax/ast.js";
 import { diagnostic, type Diagnostic, type Result } from "../diagnostics/index.js";
-import { evaluate, type Scope, type SpanMap } from "./values.js";
+import { evaluate, type Scope, type SpanMap } from "./argument-values.js";
 import type { JsonValue } from "../ir/index.js";
 import { lookupLayer } from "../registry/layers/index.js";
 import { lookupObject, objectNames, type Family } from "../registry/layers/objects.js";

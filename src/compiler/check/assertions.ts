@@ -8,7 +8,7 @@ import { append } from "../base/arrays.js";
 import type * as ast from "../syntax/ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/index.js";
 import { evaluateDimension } from "./dimension.js";
-import { emptyScope, evaluate } from "./values.js";
+import { emptyScope, evaluate } from "./argument-values.js";
 import { exactSum } from "../ir/exact.js";
 import { formatNnShape, type Dim, type IrModel, type Shape } from "../ir/index.js";
 import { didYouMean } from "../diagnostics/suggest.js";

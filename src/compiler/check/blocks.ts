@@ -6,7 +6,7 @@ import type { SchemaObject } from "ajv";
 import type { Callable } from "./args.js";
 import { append } from "../base/arrays.js";
 import type { Diagnostic, Result } from "../diagnostics/index.js";
-import { emptyScope, evaluate } from "./values.js";
+import { emptyScope, evaluate } from "./argument-values.js";
 import type { BlockDef } from "../bind/workspace.js";
 
 const callables = new WeakMap<BlockDef, Result<Callable>>();

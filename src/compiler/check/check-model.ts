@@ -14,7 +14,7 @@ import { checkAssertions, type PendingAssertion } from "./assertions.js";
 import { evaluateDimension } from "./dimension.js";
 import { blockCallable } from "./blocks.js";
 import { diagnostic, uniqueDiagnostics, type Diagnostic, type DiagnosticExtras, type Location } from "../diagnostics/index.js";
-import { evaluate, type Scope } from "./values.js";
+import { evaluate, type Scope } from "./argument-values.js";
 import { inexactShape } from "../ir/exact.js";
 import { expansionError } from "./expansion.js";
 import { bodyBinding, type BlockDef, type BodyBinding, type CallMeaning, type Namespace, type NameSymbol, type TensorBinding } from "../bind/index.js";

@@ -4,7 +4,7 @@
  */
 import type * as ast from "../syntax/ast.js";
 import { diagnostic, type Result } from "../diagnostics/index.js";
-import { evaluate, type Scope } from "./values.js";
+import { evaluate, type Scope } from "./argument-values.js";
 import type { Dim, JsonValue } from "../ir/index.js";
 import { provablyNonPositive } from "../ir/shapes.js";
 

@@ -14,7 +14,7 @@ import type * as ast from "../syntax/ast.js";
 import { checkArguments } from "./args.js";
 import { blockCallable } from "./blocks.js";
 import { diagnostic, type Diagnostic, type Related } from "../diagnostics/index.js";
-import { evaluate, type Scope } from "./values.js";
+import { evaluate, type Scope } from "./argument-values.js";
 import { bodyBinding, type BlockDef, type BodyBinding, type Namespace } from "../bind/index.js";
 import type { JsonValue } from "../ir/index.js";
 import { groupThousands } from "../base/numbers.js";

@@ -6,7 +6,7 @@
 import type { ErrorObject, SchemaObject } from "ajv";
 import type { ArgValues, ArgumentSource, Callable } from "./args.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/index.js";
-import type { SpanMap } from "./values.js";
+import type { SpanMap } from "./argument-values.js";
 import type { JsonValue } from "../ir/index.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 

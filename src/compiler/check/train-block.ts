@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { checkArguments, type Callable } from "./args.js";
 import type * as ast from "../syntax/ast.js";
 import { diagnostic, type Diagnostic, type Result } from "../diagnostics/index.js";
-import { emptyScope, evaluate } from "./values.js";
+import { emptyScope, evaluate } from "./argument-values.js";
 import type { IrCall, IrTrain, JsonValue } from "../ir/index.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import { runPathProblem } from "../registry/run-files.js";
