@@ -7,6 +7,7 @@ import { argumentNameAt, callsAt } from "./ast-search.js";
 import { argumentSchemas, blockSignature, describeArgument, lookupCallable } from "./callables.js";
 import { toRange } from "./convert.js";
 import type { TensorBinding } from "../compiler/bind/index.js";
+import { hasTrait } from "../compiler/registry/layers/index.js";
 
 export function hover(analysis: Analysis, offset: number): Hover | null {
   const { source, namespace, program } = analysis.semantic;
@@ -62,6 +63,7 @@ export function hover(analysis: Analysis, offset: number): Hover | null {
     if (layers.length > 0) lines.push(`${layers.length} layers, params: ${params.toLocaleString("en-US")}`);
   } else {
     lines.push(`**${callable.name}** (${callable.what})${callable.doc ? ": " + callable.doc : ""}`);
+    if (hasTrait(callable.layer, "training-only")) lines.push("Active only while training: the identity when the model predicts.");
     for (const layer of layers) lines.push(layerFigures(layer));
   }
   return markdown(lines.join("\n\n"), call.callee.span);
