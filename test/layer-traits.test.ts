@@ -17,69 +17,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { checkSource } from "../src/compiler/index.js";
 import { hasTrait, layerKinds, type Trait } from "../src/compiler/registry/index.js";
 import { buildModel, createLayer } from "../src/runtime/build.js";
+import { samples, sequence, type Sample } from "./helpers/layer-cases.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
   // The cpu backend prints a "use tfjs-node" banner on its first write; these tests are about masks.
   (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
 });
-
-type Sample = readonly [expression: string, inputs?: readonly (readonly number[])[]];
-
-const sequence = [3, 4];
-const image = [3, 3, 2];
-const two = [sequence, sequence];
-
-/** One call of each kind, on `x0` (and `x1`), of the shapes given ([steps, features] when none is). */
-const samples: Readonly<Record<string, Sample>> = {
-  activation: ["x0 -> activation(relu)"],
-  dense: ["x0 -> dense(3)"],
-  elu: ["x0 -> elu()"],
-  flatten: ["x0 -> flatten()"],
-  leaky_re_lu: ["x0 -> leaky_re_lu()"],
-  permute: ["x0 -> permute([2, 1])"],
-  relu: ["x0 -> relu()"],
-  repeat_vector: ["x0 -> repeat_vector(2)", [[4]]],
-  reshape: ["x0 -> reshape([12])"],
-  softmax: ["x0 -> softmax()"],
-  conv1d: ["x0 -> conv1d(2, 2)"],
-  conv2d: ["x0 -> conv2d(2, 2)", [image]],
-  conv2d_transpose: ["x0 -> conv2d_transpose(2, 2)", [image]],
-  depthwise_conv2d: ["x0 -> depthwise_conv2d(2)", [image]],
-  separable_conv2d: ["x0 -> separable_conv2d(2, 2)", [image]],
-  average_pooling1d: ["x0 -> average_pooling1d()", [[4, 2]]],
-  average_pooling2d: ["x0 -> average_pooling2d()", [[4, 4, 2]]],
-  max_pooling1d: ["x0 -> max_pooling1d()", [[4, 2]]],
-  max_pooling2d: ["x0 -> max_pooling2d()", [[4, 4, 2]]],
-  global_average_pooling1d: ["x0 -> global_average_pooling1d()"],
-  global_average_pooling2d: ["x0 -> global_average_pooling2d()", [image]],
-  global_max_pooling1d: ["x0 -> global_max_pooling1d()"],
-  global_max_pooling2d: ["x0 -> global_max_pooling2d()", [image]],
-  cropping2d: ["x0 -> cropping2d(1)", [[4, 4, 2]]],
-  up_sampling2d: ["x0 -> up_sampling2d(2)", [image]],
-  zero_padding2d: ["x0 -> zero_padding2d(1)", [image]],
-  batch_normalization: ["x0 -> batch_normalization()"],
-  layer_normalization: ["x0 -> layer_normalization()"],
-  dropout: ["x0 -> dropout(0.5, seed: 1)"],
-  spatial_dropout1d: ["x0 -> spatial_dropout1d(0.5, seed: 1)", [[3, 8]]],
-  spatial_dropout2d: ["x0 -> spatial_dropout2d(0.5, seed: 1)", [[3, 3, 8]]],
-  gaussian_noise: ["x0 -> gaussian_noise(1)"],
-  embedding: ["x0 -> embedding(10, 3, mask_zero: true)", [[3]]],
-  gru: ["x0 -> gru(2)"],
-  lstm: ["x0 -> lstm(2)"],
-  simple_rnn: ["x0 -> simple_rnn(2)"],
-  bidirectional: ["x0 -> bidirectional(lstm(2))"],
-  time_distributed: ["x0 -> time_distributed(dense(2))"],
-  add: ["add(x0, x1)", two],
-  average: ["average(x0, x1)", two],
-  maximum: ["maximum(x0, x1)", two],
-  minimum: ["minimum(x0, x1)", two],
-  multiply: ["multiply(x0, x1)", two],
-  concatenate: ["concatenate(x0, x1)", two],
-  dot: ["dot(x0, x1, axes: 2)", two],
-  prelu: ["x0 -> prelu()"],
-  rescaling: ["x0 -> rescaling(2)"],
-};
 
 /** The same kinds with `return_sequences: true`, where a recurrent layer passes its mask on. */
 const sequenceSamples: Readonly<Record<string, Sample>> = {
