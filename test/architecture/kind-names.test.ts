@@ -9,7 +9,7 @@
  * kind or a name, so these rules leave them alone.
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { kindsWith, layerKinds, layerNames, traitDocs, type Trait } from "../../src/compiler/registry/index.js";
