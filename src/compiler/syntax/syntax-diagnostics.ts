@@ -1,7 +1,7 @@
 /**
  * The diagnostics of reading a text, apart from building its tree: a text over the size limit (NN1007), the
  * cap on syntax errors (NN1006), bidirectional control characters (NN1008), and where and how a syntax error
- * is shown (NN1001). parse.ts calls these; they never look at the tree.
+ * is shown (NN1001). `parse()` (index.ts) calls these; they never look at the tree.
  */
 import type { IToken } from "chevrotain";
 import type * as ast from "./ast.js";
