@@ -13,7 +13,7 @@ import { suggestion } from "../diagnostics/suggest.js";
 import { layerNames, lookupLayer } from "../registry/index.js";
 import type * as ast from "../syntax/ast.js";
 import type { CallMeaning, NameSymbol, Occurrence, SubjectMeaning, TensorBinding } from "./symbols.js";
-import type { Namespace } from "./workspace.js";
+import type { BlockDef, Namespace } from "./workspace.js";
 
 export type BodyDecl = ast.ModelDecl | ast.BlockDecl;
 
@@ -250,7 +250,7 @@ class BodyBinder {
     const wanted = block ? block.decl.inputs.length : (layer?.inputs?.min ?? 1);
     const given = hasPrevious || (tensorArgs.length === 0 && this.hasCurrent) ? 1 : 0;
     const missing = this.missingTensorArgument(args[tensorArgs.length], wanted - tensorArgs.length - given);
-    if (block) this.useBlock(call.callee, block.file);
+    if (block) this.useBlock(call.callee, block);
     for (const arg of args.slice(tensorArgs.length)) this.value(arg.value);
     if (missing) {
       this.report("NN2002", missing.span, { name: missing.text }, suggestion(missing.text, this.scope.keys(), missing.span));
@@ -317,7 +317,7 @@ class BodyBinder {
             break;
           }
           const block = this.namespace.get(v.callee.text);
-          if (block) this.useBlock(v.callee, block.file);
+          if (block) this.useBlock(v.callee, block);
           for (const arg of v.args ?? []) pending.push(arg.value);
           break;
         }
@@ -354,9 +354,8 @@ class BodyBinder {
     this.occurrences.push({ span: name.span, symbol: binding.symbol, isDefinition, binding });
   }
 
-  private useBlock(name: ast.Ident, file: string): void {
-    const def = this.namespace.get(name.text)!;
-    const symbol = blockSymbol(name.text, file, def.decl.name.span);
+  private useBlock(name: ast.Ident, block: BlockDef): void {
+    const symbol = blockSymbol(name.text, block.file, block.decl.name.span);
     this.occurrences.push({ span: name.span, symbol, isDefinition: false });
   }
 
