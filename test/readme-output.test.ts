@@ -1,0 +1,239 @@
+/**
+ * What README.md shows of nnc's output is what nnc prints now (docs/ is kept by docs.test.ts and
+ * docs-output.test.ts): every ```console block of the README is run, command by command, with the built CLI
+ * in a scratch folder of its own (the examples it names copied in, the files the README invents written with
+ * content that gives the lines it shows), and each command's output must be the lines shown under it. A block
+ * with a command this test cannot run fails; blocks of commands whose output the README does not show are
+ * ```sh, not ```console.
+ *
+ * Compared as shown, except for these, each narrow and explicit:
+ * - the time an epoch took (`epoch 1/60 - 166ms - loss: ...`) is not compared: `NNNms` in an epoch line
+ *   is read as `<ms>` in both texts (`timeless`);
+ * - a line that is only `...` stands for lines left out: the shown lines around it must appear in that order,
+ *   and the lines between them are skipped (`asShown`);
+ * - `^C` is the terminal echoing the Ctrl-C the test sends, at the start of a line that nnc's next output then
+ *   continues: it is taken off the start of its line (`interrupt`);
+ * - stdout and stderr are two streams that a terminal merges: what a command prints to stderr must be shown as
+ *   contiguous lines of its block, where a terminal would put it, and the remaining shown lines are compared
+ *   with its stdout (`splitStreams`).
+ *
+ * The Ctrl-C transcript: the test sends a real SIGINT as soon as the epoch line shown before `^C` is printed;
+ * nnc then finishes the epoch's checkpoint and stops after that epoch. Whether the signal lands before the
+ * next epoch's first step is timing: if it lands later, nnc stops in the next epoch and says so, and the test
+ * fails on that line. What is not checked: how the output looks on a terminal (there each epoch is a progress
+ * bar; the README shows, as it says, the output piped into a file), and with @tensorflow/tfjs-node installed
+ * nnc trains on it, not on wasm, so the figures differ.
+ */
+import { spawn } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { repo } from "./helpers/cli.js";
+
+const readme = readFileSync(join(repo, "README.md"), "utf8");
+
+/** One `$ command` of a console block and the lines shown under it, up to the next `$` or the block's end. */
+interface Step {
+  readonly command: string;
+  readonly shown: readonly string[];
+}
+
+/** The README's ```console blocks, each as its steps, with the heading it is under. */
+function consoleBlocks(markdown: string): { heading: string; steps: Step[] }[] {
+  const found: { heading: string; steps: Step[] }[] = [];
+  for (const match of markdown.matchAll(/^```console\n([\s\S]*?)^```$/gm)) {
+    const heading = [...markdown.slice(0, match.index).matchAll(/^#+ (.*)$/gm)].at(-1)?.[1] ?? "";
+    const steps: { command: string; shown: string[] }[] = [];
+    for (const line of match[1]!.replace(/\n$/, "").split("\n")) {
+      if (line.startsWith("$ ")) steps.push({ command: line.slice(2), shown: [] });
+      else if (steps.length === 0) throw new Error(`a console block under "${heading}" starts with output: ${line}`);
+      else steps.at(-1)!.shown.push(line);
+    }
+    found.push({ heading, steps });
+  }
+  return found;
+}
+
+/** The terminal's echo of Ctrl-C, where the test sends SIGINT: not printed by nnc, which continues its line. */
+const interrupt = "^C";
+
+/** An epoch line's time, which differs from run to run, read as `<ms>`. */
+const timeless = (line: string) => line.replace(/^(epoch \d+\/\d+ - )\d+ms( - )/, "$1<ms>$2");
+
+const isOmission = (line: string) => line.trim() === "...";
+
+/**
+ * `actual` as the README would show it: each run of lines that a `...` of `shown` stands for (up to the next
+ * shown line, or to the end when `...` ends the block) becomes that `...`. Equal to `shown` exactly when the
+ * shown lines appear in order with only the omitted ones between; otherwise the difference says which line.
+ */
+function asShown(actual: readonly string[], shown: readonly string[]): string[] {
+  const out: string[] = [];
+  let at = 0;
+  for (let i = 0; i < shown.length; i++) {
+    if (!isOmission(shown[i]!)) {
+      if (at < actual.length) out.push(actual[at++]!);
+      continue;
+    }
+    out.push(shown[i]!);
+    const next = shown[i + 1];
+    if (next === undefined) at = actual.length;
+    else if (actual.indexOf(next, at) > at) at = actual.indexOf(next, at);
+  }
+  return [...out, ...actual.slice(at)];
+}
+
+/** The shown lines nnc printed to stdout: those of `stderr` (contiguous, as a terminal shows them) taken out. */
+function splitStreams(shown: readonly string[], stderr: readonly string[]): string[] {
+  if (stderr.length === 0) return [...shown];
+  const start = shown.findIndex((_, i) => stderr.every((line, j) => shown[i + j] === line));
+  expect(start, `what nnc printed to stderr is shown in the block:\n${stderr.join("\n")}`).toBeGreaterThanOrEqual(0);
+  return [...shown.slice(0, start), ...shown.slice(start + stderr.length)];
+}
+
+const lines = (text: string) => (text === "" ? [] : text.replace(/\n$/, "").split("\n"));
+
+interface Ran {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs a README command in `cwd` as a user would (`nnc`/`npx nnc` is the built bin/nnc.js, `npx tsx` the
+ * repository's tsx), without colour. With `interruptAfter`, sends one SIGINT when a line of stdout starts so.
+ */
+function run(command: string, cwd: string, interruptAfter?: string): Promise<Ran> {
+  const words = command.split(" ");
+  const program =
+    words[0] === "nnc"
+      ? [process.execPath, join(repo, "bin", "nnc.js"), ...words.slice(1)]
+      : words[0] === "npx" && words[1] === "nnc"
+        ? [process.execPath, join(repo, "bin", "nnc.js"), ...words.slice(2)]
+        : words[0] === "npx" && words[1] === "tsx"
+          ? [join(repo, "node_modules", ".bin", "tsx"), ...words.slice(2)]
+          : undefined;
+  if (program === undefined) throw new Error(`the README shows a command this test cannot run: ${command}`);
+  const child = spawn(program[0]!, program.slice(1), {
+    cwd,
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+  });
+  let stdout = "";
+  let stderr = "";
+  let interrupted = false;
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+    if (interruptAfter !== undefined && !interrupted && lines(stdout).some((line) => line.startsWith(interruptAfter))) {
+      interrupted = true;
+      child.kill("SIGINT");
+    }
+  });
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer = setTimeout(() => child.kill("SIGKILL"), 100_000);
+  return new Promise((resolve) =>
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    }),
+  );
+}
+
+const scratch = mkdtempSync(join(tmpdir(), "nnc-readme-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/**
+ * A folder for one block: the examples its commands name, the files the README invents (typo.nn and flat.nn
+ * give the errors it shows, at line 3; flowers.csv is three flowers of examples/data/iris.csv, lines 2, 52 and
+ * 102, without the label), and, as in a project that has installed nnc and tfjs, node_modules and a
+ * package.json of type module for the compiled module.
+ */
+function folder(name: string): string {
+  const dir = join(scratch, name);
+  mkdirSync(join(dir, "examples", "data"), { recursive: true });
+  for (const file of ["iris.nn", "mnist_convnet.nn", join("data", "iris.csv")])
+    cpSync(join(repo, "examples", file), join(dir, "examples", file));
+  writeFileSync(
+    join(dir, "typo.nn"),
+    "model Typo {\n  input image: [28, 28, 1]\n  conv2d(32, kernel_size: 3, activaton: relu)\n  flatten()\n  dense(10, activation: softmax)\n}\n",
+  );
+  writeFileSync(
+    join(dir, "flat.nn"),
+    "model Flat {\n  input image: [28, 28]\n  conv2d(32, 3)\n  flatten()\n  dense(10, activation: softmax)\n}\n",
+  );
+  writeFileSync(
+    join(dir, "flowers.csv"),
+    "sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n7.0,3.2,4.7,1.4\n6.3,3.3,6.0,2.5\n",
+  );
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ private: true, type: "module" }));
+  mkdirSync(join(dir, "node_modules", "@tensorflow"), { recursive: true });
+  symlinkSync(repo, join(dir, "node_modules", "nnc"));
+  symlinkSync(join(repo, "node_modules", "@tensorflow", "tfjs"), join(dir, "node_modules", "@tensorflow", "tfjs"));
+  return dir;
+}
+
+const blocks = consoleBlocks(readme);
+
+/** The block that trains examples/iris.nn to its end: its folder's runs/Iris is the run the other blocks use. */
+const training = blocks.find(({ steps }) =>
+  steps.some(
+    (step) =>
+      step.command.endsWith("nnc train examples/iris.nn") && !step.shown.some((line) => line.startsWith(interrupt)),
+  ),
+);
+let trained: Promise<string> | undefined;
+
+/** Runs a block's commands in order in its own folder and compares each one's output with what it shows. */
+async function runBlock(index: number): Promise<string> {
+  const { steps } = blocks[index]!;
+  const dir = folder(`block-${index + 1}`);
+  // A block that uses runs/Iris without training it gets the run of the training block (one run, reused).
+  const usesRun = steps.some((step) => step.command.includes("--model runs/Iris"));
+  if (usesRun && !steps.some((step) => step.command.includes("nnc train"))) {
+    expect(training, "a block that trains examples/iris.nn").toBeDefined();
+    cpSync(join(await trainedRun(), "runs"), join(dir, "runs"), { recursive: true });
+  }
+  for (const { command, shown } of steps) {
+    const at = shown.findIndex((line) => line.startsWith(interrupt));
+    // Ctrl-C is sent when the line shown before ^C appears, read up to its time (`epoch 20/60 - `).
+    const interruptAfter = at > 0 ? /^(epoch \d+\/\d+ - )/.exec(shown[at - 1]!)?.[1] : undefined;
+    if (at >= 0) expect(interruptAfter, `the line before ^C in "${command}" is an epoch line`).toBeDefined();
+    const result = await run(command, dir, interruptAfter);
+    const expectedStatus = at >= 0 ? 130 : command.startsWith("nnc check") ? 1 : 0;
+    expect(result.status, `${command}\n${result.stderr}`).toBe(expectedStatus);
+    const stdoutShown = splitStreams(
+      shown.map((line) => (line.startsWith(interrupt) ? line.slice(interrupt.length) : line)),
+      lines(result.stderr),
+    ).map(timeless);
+    expect(asShown(lines(result.stdout).map(timeless), stdoutShown).join("\n"), `$ ${command}`).toBe(
+      stdoutShown.join("\n"),
+    );
+  }
+  return dir;
+}
+
+function trainedRun(): Promise<string> {
+  trained ??= runBlock(blocks.indexOf(training!));
+  return trained;
+}
+
+describe("README.md", () => {
+  it("has the console blocks this test runs (it would pass vacuously otherwise)", () => {
+    const commands = blocks.flatMap(({ steps }) => steps.map((step) => step.command));
+    for (const command of [
+      "nnc check typo.nn",
+      "npx nnc train examples/iris.nn",
+      "nnc compile examples/iris.nn -o iris.ts",
+    ])
+      expect(commands).toContain(command);
+    expect(training).toBeDefined();
+  });
+
+  // Concurrent: three blocks train for a few seconds each; the training block runs once, whoever asks first.
+  blocks.forEach(({ heading, steps }, index) => {
+    it.concurrent(`${heading}: $ ${steps.map((step) => step.command).join("; $ ")}`, async () => {
+      if (blocks[index] === training) await trainedRun();
+      else await runBlock(index);
+    });
+  });
+});
