@@ -74,7 +74,8 @@ class ExpansionCounter {
       case "chainStmt":
         return this.chain(stmt.chain, context);
       case "return":
-        return this.chain(stmt.value, context);
+        // Only a block's return runs; one in a model is out of place, and the checker skips it.
+        return context.stack.length > 0 ? this.chain(stmt.value, context) : 0;
       case "repeat": {
         const times = repeatCount(stmt, context);
         return times === 0 ? 0 : capped(times * this.body(stmt.body, context));
