@@ -14,15 +14,16 @@
  * - `^C` is the terminal echoing the Ctrl-C the test sends, at the start of a line that nnc's next output then
  *   continues: it is taken off the start of its line (`interrupt`);
  * - stdout and stderr are two streams that a terminal merges: what a command prints to stderr must be shown as
- *   contiguous lines of its block, where a terminal would put it, and the remaining shown lines are compared
- *   with its stdout (`splitStreams`).
+ *   contiguous lines of its block (where among the stdout lines is not checked), and the remaining shown lines
+ *   are compared with its stdout (`splitStreams`).
  *
  * The Ctrl-C transcript: the test sends a real SIGINT as soon as the epoch line shown before `^C` is printed;
- * nnc then finishes the epoch's checkpoint and stops after that epoch. Whether the signal lands before the
- * next epoch's first step is timing: if it lands later, nnc stops in the next epoch and says so, and the test
- * fails on that line. What is not checked: how the output looks on a terminal (there each epoch is a progress
- * bar; the README shows, as it says, the output piped into a file), and with @tensorflow/tfjs-node installed
- * nnc trains on it, not on wasm, so the figures differ.
+ * nnc then finishes the epoch's checkpoint and stops after that epoch. Whether the signal lands before nnc
+ * checks for it at the end of that epoch is timing (on a loaded machine about one run in fifteen stops one
+ * epoch later, and says so): such a run is run again, at most `interruptAttempts` times in all, and every line
+ * is compared for the run that stopped where the README shows. Not checked: the output on a terminal (each
+ * epoch a progress bar there; the README shows, as it says, the output piped into a file); the second Ctrl-C;
+ * and with @tensorflow/tfjs-node installed nnc trains on it, not on wasm, and the figures differ.
  */
 import { spawn } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -181,40 +182,62 @@ const training = blocks.find(({ steps }) =>
       step.command.endsWith("nnc train examples/iris.nn") && !step.shown.some((line) => line.startsWith(interrupt)),
   ),
 );
-let trained: Promise<string> | undefined;
-
-/** Runs a block's commands in order in its own folder and compares each one's output with what it shows. */
-async function runBlock(index: number): Promise<string> {
-  const { steps } = blocks[index]!;
-  const dir = folder(`block-${index + 1}`);
-  // A block that uses runs/Iris without training it gets the run of the training block (one run, reused).
-  const usesRun = steps.some((step) => step.command.includes("--model runs/Iris"));
-  if (usesRun && !steps.some((step) => step.command.includes("nnc train"))) {
-    expect(training, "a block that trains examples/iris.nn").toBeDefined();
-    cpSync(join(await trainedRun(), "runs"), join(dir, "runs"), { recursive: true });
-  }
-  for (const { command, shown } of steps) {
-    const at = shown.findIndex((line) => line.startsWith(interrupt));
-    // Ctrl-C is sent when the line shown before ^C appears, read up to its time (`epoch 20/60 - `).
-    const interruptAfter = at > 0 ? /^(epoch \d+\/\d+ - )/.exec(shown[at - 1]!)?.[1] : undefined;
-    if (at >= 0) expect(interruptAfter, `the line before ^C in "${command}" is an epoch line`).toBeDefined();
-    const result = await run(command, dir, interruptAfter);
-    const expectedStatus = at >= 0 ? 130 : command.startsWith("nnc check") ? 1 : 0;
-    expect(result.status, `${command}\n${result.stderr}`).toBe(expectedStatus);
-    const stdoutShown = splitStreams(
-      shown.map((line) => (line.startsWith(interrupt) ? line.slice(interrupt.length) : line)),
-      lines(result.stderr),
-    ).map(timeless);
-    expect(asShown(lines(result.stdout).map(timeless), stdoutShown).join("\n"), `$ ${command}`).toBe(
-      stdoutShown.join("\n"),
-    );
-  }
-  return dir;
+/** Where Ctrl-C is sent in a step: when the line shown before `^C` is printed, read up to its time. */
+function interruptAfter({ command, shown }: Step): string | undefined {
+  const at = shown.findIndex((line) => line.startsWith(interrupt));
+  if (at < 0) return undefined;
+  const epochLine = at > 0 ? /^(epoch \d+\/\d+ - )/.exec(shown[at - 1]!)?.[1] : undefined;
+  if (epochLine === undefined) throw new Error(`the line before ^C under "$ ${command}" is not an epoch line`);
+  return epochLine;
 }
 
-function trainedRun(): Promise<string> {
-  trained ??= runBlock(blocks.indexOf(training!));
-  return trained;
+/** Runs a block's commands in order in a folder of its own; the block that trains runs once, for all. */
+async function runBlock(index: number): Promise<{ dir: string; results: Ran[] }> {
+  const { steps } = blocks[index]!;
+  const dir = folder(`block-${index + 1}`);
+  // A block that uses runs/Iris without training it gets a copy of the training block's run (one run, reused).
+  const usesRun = steps.some((step) => step.command.includes("--model runs/Iris"));
+  if (usesRun && !steps.some((step) => step.command.includes("nnc train"))) {
+    if (training === undefined) throw new Error("no console block trains examples/iris.nn for runs/Iris");
+    cpSync(join((await trainedRun()).dir, "runs"), join(dir, "runs"), { recursive: true });
+  }
+  const results: Ran[] = [];
+  for (const step of steps) {
+    let result = await run(step.command, dir, interruptAfter(step));
+    // Timing, not output: a SIGINT that landed after the next epoch began stops nnc later than shown; run again.
+    for (let attempt = 1; attempt < interruptAttempts && !stoppedAsShown(step, result); attempt++) {
+      rmSync(join(dir, "runs"), { recursive: true, force: true });
+      result = await run(step.command, dir, interruptAfter(step));
+    }
+    results.push(result);
+  }
+  return { dir, results };
+}
+
+/** Runs of a Ctrl-C step at most: under load about one in fifteen SIGINTs lands in the next epoch. */
+const interruptAttempts = 3;
+
+/** Whether a step stopped by Ctrl-C stopped where its block shows (`stopped after epoch 20/60; ...`). */
+function stoppedAsShown(step: Step, result: Ran): boolean {
+  const stopped = step.shown.find((line) => line.startsWith("stopped "));
+  return interruptAfter(step) === undefined || stopped === undefined || lines(result.stdout).includes(stopped);
+}
+
+let trained: ReturnType<typeof runBlock> | undefined;
+const trainedRun = () => (trained ??= runBlock(blocks.indexOf(training!)));
+
+/** A command's exit status and output against what its block shows. */
+function expectAsShown(step: Step, result: Ran): void {
+  const { command, shown } = step;
+  const expectedStatus = interruptAfter(step) !== undefined ? 130 : command.startsWith("nnc check") ? 1 : 0;
+  expect(result.status, `$ ${command}\n${result.stderr}`).toBe(expectedStatus);
+  const stdoutShown = splitStreams(
+    shown.map((line) => (line.startsWith(interrupt) ? line.slice(interrupt.length) : line)),
+    lines(result.stderr),
+  ).map(timeless);
+  expect(asShown(lines(result.stdout).map(timeless), stdoutShown).join("\n"), `$ ${command}`).toBe(
+    stdoutShown.join("\n"),
+  );
 }
 
 describe("README.md", () => {
@@ -232,8 +255,8 @@ describe("README.md", () => {
   // Concurrent: three blocks train for a few seconds each; the training block runs once, whoever asks first.
   blocks.forEach(({ heading, steps }, index) => {
     it.concurrent(`${heading}: $ ${steps.map((step) => step.command).join("; $ ")}`, async () => {
-      if (blocks[index] === training) await trainedRun();
-      else await runBlock(index);
+      const { results } = await (blocks[index] === training ? trainedRun() : runBlock(index));
+      steps.forEach((step, i) => expectAsShown(step, results[i]!));
     });
   });
 });
