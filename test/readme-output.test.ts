@@ -182,6 +182,7 @@ const training = blocks.find(({ steps }) =>
       step.command.endsWith("nnc train examples/iris.nn") && !step.shown.some((line) => line.startsWith(interrupt)),
   ),
 );
+
 /** Where Ctrl-C is sent in a step: when the line shown before `^C` is printed, read up to its time. */
 function interruptAfter({ command, shown }: Step): string | undefined {
   const at = shown.findIndex((line) => line.startsWith(interrupt));
