@@ -380,8 +380,18 @@ function writeModel(g: Gen, w: Writer, name: string, blocks: readonly BlockDesc[
     body.scope.set(input, fixed(width));
   }
   if (inputs.length === 1) body.current = body.scope.get(inputs[0]!)!;
+  // A layer named like a tensor bound later: an `expect` above that binding names the layer, not the tensor.
+  let layerName = chance(g, 15);
   for (let i = int(g, 1, 6); i > 0; i--) {
     body.statement("  ");
+    const free = pools.tensors.filter((n) => !body.scope.has(n));
+    if (layerName && body.current !== null && free.length > 0) {
+      layerName = false;
+      const name = pick(g, free);
+      const width = int(g, 1, 8);
+      w.put(`  dense(${width}, name: "${name}")\n  expect ${name}: [${width}]\n`);
+      body.current = fixed(width);
+    }
     if (chance(g, 30)) {
       // `expect T: [width]`, right or (sometimes) wrong.
       const names = [...body.scope.keys()];

@@ -134,6 +134,23 @@ describe("rename fixtures", () => {
     );
   });
 
+  it("does not rename an expect subject that names a layer (name:) above the tensor's binding", async () => {
+    await expectRename(
+      {
+        "m.nn": `model M {
+  input x: [4]
+  dense(8, name: "h")
+  expect h: [8]
+  <|h|> = x -> dense(3)
+  expect <|h|>: [3]
+  output <|h|>
+}
+`,
+      },
+      "small",
+    );
+  });
+
   it("renames a block's definition, its calls and its imports in another file", async () => {
     await expectRename(
       {

@@ -175,8 +175,11 @@ describe("rename on random workspaces", () => {
           mkdirSync(dir);
           for (const [name, text] of Object.entries(ws.files)) writeFileSync(join(dir, name), text);
           const names = Object.keys(ws.files);
-          // Half the cursors on any name (layer kinds, argument names, figures...), half on a symbol's place.
-          const symbolPlace = ws.places[tokenAt % ws.places.length]!;
+          // Half the cursors on any name (layer kinds, argument names, figures...), half on a place of a symbol
+          // drawn among the symbols (so the few models and blocks are drawn as often as the many tensors).
+          const keys = [...new Set(ws.places.map((p) => p.key))];
+          const ofKey = ws.places.filter((p) => p.key === keys[tokenAt % keys.length]);
+          const symbolPlace = ofKey[fileAt % ofKey.length]!;
           const file = anyName ? names[fileAt % names.length]! : symbolPlace.file;
           const text = ws.files[file]!;
           const tokens = nnLexer.tokenize(text).tokens.filter((t) => t.tokenType === Identifier);
