@@ -22,7 +22,8 @@ export interface BuildMeasurement {
 }
 
 const [tool, what, secondsText] = process.argv.slice(2);
-if ((tool !== "nnc" && tool !== "tfjs") || !what) throw new Error("usage: build-worker.ts nnc|tfjs vgg16|LAYERS SECONDS");
+if ((tool !== "nnc" && tool !== "tfjs") || !what)
+  throw new Error("usage: build-worker.ts nnc|tfjs vgg16|LAYERS SECONDS");
 const budgetMs = Number(secondsText ?? 5) * 1000;
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with node --expose-gc");
@@ -38,7 +39,13 @@ export function deepSpec(layers: number): string {
 function vgg16Tfjs(tf: typeof tfType): tfType.LayersModel {
   const model = tf.sequential();
   let first = true;
-  for (const [filters, convs] of [[64, 2], [128, 2], [256, 3], [512, 3], [512, 3]] as const) {
+  for (const [filters, convs] of [
+    [64, 2],
+    [128, 2],
+    [256, 3],
+    [512, 3],
+    [512, 3],
+  ] as const) {
     for (let i = 0; i < convs; i++) {
       const input = first ? { inputShape: [224, 224, 3] } : {};
       model.add(tf.layers.conv2d({ ...input, filters, kernelSize: 3, padding: "same", activation: "relu" }));
@@ -55,7 +62,8 @@ function vgg16Tfjs(tf: typeof tfType): tfType.LayersModel {
 
 function deepTfjs(tf: typeof tfType, layers: number): tfType.LayersModel {
   const model = tf.sequential();
-  for (let i = 1; i < layers; i++) model.add(tf.layers.dense({ ...(i === 1 ? { inputShape: [32] } : {}), units: 32, activation: "relu" }));
+  for (let i = 1; i < layers; i++)
+    model.add(tf.layers.dense({ ...(i === 1 ? { inputShape: [32] } : {}), units: 32, activation: "relu" }));
   model.add(tf.layers.dense({ ...(layers === 1 ? { inputShape: [32] } : {}), units: 10, activation: "softmax" }));
   return model;
 }
@@ -66,9 +74,11 @@ async function maker(): Promise<(size: string) => { keep: unknown; free: () => v
     const { checkSource } = await import("../src/compiler/index.js");
     const vggFile = resolve("examples/vgg16.nn");
     return (size) => {
-      const [text, file] = size === "vgg16" ? [readFileSync(vggFile, "utf8"), vggFile] : [deepSpec(Number(size)), resolve("deep.nn")];
+      const [text, file] =
+        size === "vgg16" ? [readFileSync(vggFile, "utf8"), vggFile] : [deepSpec(Number(size)), resolve("deep.nn")];
       const result = checkSource(text, file);
-      if (!result.program || result.diagnostics.some((d) => d.severity === "error")) throw new Error(`${size}: the spec has errors`);
+      if (!result.program || result.diagnostics.some((d) => d.severity === "error"))
+        throw new Error(`${size}: the spec has errors`);
       return { keep: result, free: () => {} };
     };
   }

@@ -81,7 +81,8 @@ export function runWorker<T>(
         .reverse()
         .find((l) => l.startsWith("{"));
       if (code === 0 && line) return resolve({ ok: true, value: JSON.parse(line) as T, seconds });
-      const why = signal === "SIGKILL" ? `did not finish within ${limitSeconds} s` : errorLine(err) ?? `exit status ${code}`;
+      const why =
+        signal === "SIGKILL" ? `did not finish within ${limitSeconds} s` : (errorLine(err) ?? `exit status ${code}`);
       resolve({ ok: false, why: why.trim().slice(0, 300), seconds });
     });
   });
@@ -90,7 +91,10 @@ export function runWorker<T>(
 /** The line of a crashed process's stderr that says what went wrong (not the stack, not Node's version). */
 function errorLine(stderr: string): string | undefined {
   const lines = stderr.split("\n").map((l) => l.trim());
-  return lines.find((l) => /^(\w*Error|error)\b/.test(l) && l.includes(":")) ?? lines.reverse().find((l) => l !== "" && !l.startsWith("Node.js v"));
+  return (
+    lines.find((l) => /^(\w*Error|error)\b/.test(l) && l.includes(":")) ??
+    lines.reverse().find((l) => l !== "" && !l.startsWith("Node.js v"))
+  );
 }
 
 /** Writes a little-endian `.npy` file (format 1.0) of float32 or int32 values. */

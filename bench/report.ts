@@ -22,7 +22,8 @@ const frameworkTitles: Record<Framework, string> = {
   nnc: "nnc train (spec -> `trainModel`, backend nnc picks)",
   "tfjs-cpu": "tfjs by hand, defaults (cpu backend)",
   "tfjs-wasm": "tfjs by hand on tfjs-backend-wasm (no nnc kernels)",
-  torch: "PyTorch (Debian python3-torch, OpenMP OpenBLAS, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset), its default threads",
+  torch:
+    "PyTorch (Debian python3-torch, OpenMP OpenBLAS, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset), its default threads",
   "torch-all-cores": "PyTorch, one thread per core",
 };
 
@@ -76,14 +77,45 @@ function bestTorch(rows: Record<Framework, WorkerResult<TrainMeasurement>>): num
 function targets(r: Results): Target[] {
   const train = (m: ModelName, f: Framework) => rate(r.training.rows[m][f]);
   const torch = (m: ModelName) => bestTorch(r.training.rows[m]);
-  const check = (size: string, tool: "nnc" | "tfjs") => buildMs(r.checking.rows.find((row) => row.size === size)?.[tool]);
+  const check = (size: string, tool: "nnc" | "tfjs") =>
+    buildMs(r.checking.rows.find((row) => row.size === size)?.[tool]);
   return [
-    { what: "convnet: nnc / PyTorch (samples/s)", ratio: ratio(train("convnet", "nnc"), torch("convnet"), "see the table"), goal: ">= 0.25", met: (x) => x >= 0.25 },
-    { what: "MLP: nnc / PyTorch (samples/s)", ratio: ratio(train("mlp", "nnc"), torch("mlp"), "see the table"), goal: ">= 0.25", met: (x) => x >= 0.25 },
-    { what: "MLP: nnc / tfjs on wasm (samples/s)", ratio: ratio(train("mlp", "nnc"), train("mlp", "tfjs-wasm"), "see the table"), goal: ">= 3", met: (x) => x >= 3 },
-    { what: "VGG16: tfjs build time / `nnc check` time", ratio: ratio(check("vgg16", "tfjs"), check("vgg16", "nnc"), "see the table"), goal: ">= 100", met: (x) => x >= 100 },
-    { what: "check time, 10,000 layers / 1,000 layers", ratio: ratio(check("10000", "nnc"), check("1000", "nnc"), "see the table"), goal: "<= 12", met: (x) => x <= 12 },
-    { what: "cold start: `nnc check` / `node -e 0`", ratio: r.coldStart.nnc.median / r.coldStart.node.median, goal: "<= 2", met: (x) => x <= 2 },
+    {
+      what: "convnet: nnc / PyTorch (samples/s)",
+      ratio: ratio(train("convnet", "nnc"), torch("convnet"), "see the table"),
+      goal: ">= 0.25",
+      met: (x) => x >= 0.25,
+    },
+    {
+      what: "MLP: nnc / PyTorch (samples/s)",
+      ratio: ratio(train("mlp", "nnc"), torch("mlp"), "see the table"),
+      goal: ">= 0.25",
+      met: (x) => x >= 0.25,
+    },
+    {
+      what: "MLP: nnc / tfjs on wasm (samples/s)",
+      ratio: ratio(train("mlp", "nnc"), train("mlp", "tfjs-wasm"), "see the table"),
+      goal: ">= 3",
+      met: (x) => x >= 3,
+    },
+    {
+      what: "VGG16: tfjs build time / `nnc check` time",
+      ratio: ratio(check("vgg16", "tfjs"), check("vgg16", "nnc"), "see the table"),
+      goal: ">= 100",
+      met: (x) => x >= 100,
+    },
+    {
+      what: "check time, 10,000 layers / 1,000 layers",
+      ratio: ratio(check("10000", "nnc"), check("1000", "nnc"), "see the table"),
+      goal: "<= 12",
+      met: (x) => x <= 12,
+    },
+    {
+      what: "cold start: `nnc check` / `node -e 0`",
+      ratio: r.coldStart.nnc.median / r.coldStart.node.median,
+      goal: "<= 2",
+      met: (x) => x <= 2,
+    },
   ];
 }
 
@@ -105,7 +137,13 @@ function trainingSection(r: Results): string[] {
     const rows = r.training.rows[model];
     const torch = bestTorch(rows);
     const cpu = rate(rows["tfjs-cpu"]);
-    lines.push("", `### ${benchModels[model].title}`, "", "| | backend | samples/s | x PyTorch | x tfjs cpu |", "| --- | --- | --- | --- | --- |");
+    lines.push(
+      "",
+      `### ${benchModels[model].title}`,
+      "",
+      "| | backend | samples/s | x PyTorch | x tfjs cpu |",
+      "| --- | --- | --- | --- | --- |",
+    );
     for (const framework of frameworks) {
       const result = rows[framework];
       if (!result.ok) {
@@ -114,7 +152,9 @@ function trainingSection(r: Results): string[] {
       }
       const s = spread(result.value!.rates);
       const vs = (base: number | undefined) => (base === undefined ? "" : `${num(s.median / base)}x`);
-      lines.push(`| ${frameworkTitles[framework]} | ${result.value!.backend} | ${showSpread(s)} | ${vs(torch)} | ${vs(cpu)} |`);
+      lines.push(
+        `| ${frameworkTitles[framework]} | ${result.value!.backend} | ${showSpread(s)} | ${vs(torch)} | ${vs(cpu)} |`,
+      );
     }
   }
   return lines;
@@ -143,8 +183,13 @@ function checkingSection(r: Results): string[] {
     };
     const n = buildMs(row.nnc);
     const t = buildMs(row.tfjs);
-    const name = row.size === "vgg16" ? "examples/vgg16.nn (23 layers, 138M parameters)" : `${Number(row.size).toLocaleString("en-US")} layers`;
-    lines.push(`| ${name} | ${[...cells(row.nnc), ...cells(row.tfjs)].join(" | ")} | ${n && t ? `${num(t / n)}x` : ""} |`);
+    const name =
+      row.size === "vgg16"
+        ? "examples/vgg16.nn (23 layers, 138M parameters)"
+        : `${Number(row.size).toLocaleString("en-US")} layers`;
+    lines.push(
+      `| ${name} | ${[...cells(row.nnc), ...cells(row.tfjs)].join(" | ")} | ${n && t ? `${num(t / n)}x` : ""} |`,
+    );
   }
   return lines;
 }

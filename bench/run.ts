@@ -22,7 +22,13 @@ import type { TrainMeasurement } from "./train-worker.js";
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const outAt = args.indexOf("--out");
-const out = resolve(outAt >= 0 && args[outAt + 1] ? args[outAt + 1]! : quick ? join(tmpdir(), "nnc-BENCHMARKS.quick.md") : "BENCHMARKS.md");
+const out = resolve(
+  outAt >= 0 && args[outAt + 1]
+    ? args[outAt + 1]!
+    : quick
+      ? join(tmpdir(), "nnc-BENCHMARKS.quick.md")
+      : "BENCHMARKS.md",
+);
 const PYTHON = "/usr/bin/python3";
 const node = process.execPath;
 const tsx = ["--import", "tsx"];
@@ -33,7 +39,9 @@ const started = performance.now();
 function torchStatus(): string | null {
   const probe = spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8" });
   if (probe.error) return `${PYTHON} not found`;
-  return probe.status === 0 ? null : `PyTorch is not installed for ${PYTHON} (apt-get install python3-torch libopenblas0-openmp)`;
+  return probe.status === 0
+    ? null
+    : `PyTorch is not installed for ${PYTHON} (apt-get install python3-torch libopenblas0-openmp)`;
 }
 
 async function training(): Promise<Results["training"]> {
@@ -54,7 +62,13 @@ async function training(): Promise<Results["training"]> {
             ? { ok: false, why: noTorch, seconds: 0 }
             : await runWorker(
                 PYTHON,
-                ["bench/train_torch.py", model, seconds, rounds, ...(framework === "torch" ? [] : [String(cpus().length)])],
+                [
+                  "bench/train_torch.py",
+                  model,
+                  seconds,
+                  rounds,
+                  ...(framework === "torch" ? [] : [String(cpus().length)]),
+                ],
                 limit,
                 torchEnvironment(),
               )
@@ -84,7 +98,8 @@ async function checking(): Promise<Results["checking"]> {
   const rows: Results["checking"]["rows"] = [];
   for (const size of checkSizes) {
     log(`check and build: ${size}`);
-    const worker = (tool: string) => runWorker<BuildMeasurement>(node, ["--expose-gc", ...tsx, "bench/build-worker.ts", tool, size, budget], 120);
+    const worker = (tool: string) =>
+      runWorker<BuildMeasurement>(node, ["--expose-gc", ...tsx, "bench/build-worker.ts", tool, size, budget], 120);
     rows.push({ size, nnc: await worker("nnc"), tfjs: await worker("tfjs") });
   }
   return { load, rows };
@@ -94,9 +109,17 @@ async function checking(): Promise<Results["checking"]> {
 async function wasmThreads(): Promise<Results["threads"]> {
   const load = loadNow();
   const rows: Results["threads"]["rows"] = [];
-  for (const [mode, threads] of [["plain", "1"], ["threaded", "1"], ["threaded", "2"]] as const) {
+  for (const [mode, threads] of [
+    ["plain", "1"],
+    ["threaded", "1"],
+    ["threaded", "2"],
+  ] as const) {
     log(`wasm threads: ${mode} ${threads}`);
-    rows.push({ mode, threads, result: await runWorker(node, [...tsx, "bench/wasm-threads.ts", mode, threads, quick ? "0.3" : "1"], 120) });
+    rows.push({
+      mode,
+      threads,
+      result: await runWorker(node, [...tsx, "bench/wasm-threads.ts", mode, threads, quick ? "0.3" : "1"], 120),
+    });
   }
   return { load, rows };
 }
@@ -119,7 +142,7 @@ function coldStart(): Results["coldStart"] {
     const a = time(["bin/nnc.js", "check", file]);
     const b = time(["-e", "0"]);
     // The first pair warms the file cache and is not counted.
-    if (i > 0) nnc.push(a), bare.push(b);
+    if (i > 0) (nnc.push(a), bare.push(b));
   }
   return { load, file, nnc: spread(nnc), node: spread(bare) };
 }
@@ -127,7 +150,10 @@ function coldStart(): Results["coldStart"] {
 async function lsp(): Promise<Results["lsp"]> {
   const load = loadNow();
   log("language server latency");
-  const result = spawnSync(node, [...tsx, "bench/lsp-latency.ts", quick ? "6" : "40"], { encoding: "utf8", timeout: 180_000 });
+  const result = spawnSync(node, [...tsx, "bench/lsp-latency.ts", quick ? "6" : "40"], {
+    encoding: "utf8",
+    timeout: 180_000,
+  });
   const lines = result.stdout.trim().split("\n").filter(Boolean);
   const median = /median ([\d.]+) ms/.exec(result.stdout)?.[1];
   if (result.status !== 0 || median === undefined) {
@@ -139,7 +165,8 @@ async function lsp(): Promise<Results["lsp"]> {
 const commit = (() => {
   try {
     const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { encoding: "utf8" }).trim() !== "";
+    const dirty =
+      execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { encoding: "utf8" }).trim() !== "";
     return dirty ? `${head} (with uncommitted changes)` : head;
   } catch {
     return "unknown";

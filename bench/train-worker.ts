@@ -24,7 +24,8 @@ export interface TrainMeasurement {
 
 const [framework, modelName, secondsText, roundsText] = process.argv.slice(2);
 const bench = benchModels[modelName as ModelName];
-if (!bench || !framework) throw new Error("usage: train-worker.ts nnc|tfjs-cpu|tfjs-wasm mlp|convnet|lstm SECONDS ROUNDS");
+if (!bench || !framework)
+  throw new Error("usage: train-worker.ts nnc|tfjs-cpu|tfjs-wasm mlp|convnet|lstm SECONDS ROUNDS");
 const seconds = Number(secondsText ?? 1);
 const rounds = Number(roundsText ?? 5);
 
@@ -34,8 +35,14 @@ process.stdout.write(JSON.stringify(result) + "\n");
 /** Random features in [0, 1) or word ids, and labels spread over every class (so nnc sees them all). */
 function syntheticData(model: BenchModel, rows: number): { x: Float32Array | Int32Array; labels: Int32Array } {
   const size = model.inputShape.reduce((a, b) => a * b, 1) * rows;
-  const x = model.vocabulary > 0 ? Int32Array.from({ length: size }, () => Math.floor(Math.random() * model.vocabulary)) : Float32Array.from({ length: size }, Math.random);
-  const labels = Int32Array.from({ length: rows }, (_, i) => (i + Math.floor(Math.random() * model.classes)) % model.classes);
+  const x =
+    model.vocabulary > 0
+      ? Int32Array.from({ length: size }, () => Math.floor(Math.random() * model.vocabulary))
+      : Float32Array.from({ length: size }, Math.random);
+  const labels = Int32Array.from(
+    { length: rows },
+    (_, i) => (i + Math.floor(Math.random() * model.classes)) % model.classes,
+  );
   return { x, labels };
 }
 
@@ -92,8 +99,14 @@ async function measureTfjs(model: BenchModel, which: string): Promise<TrainMeasu
   }
   const net = model.tfjs(tf);
   const data = syntheticData(model, model.batch);
-  const x = model.vocabulary > 0 ? tf.tensor(data.x, [model.batch, ...model.inputShape], "int32") : tf.tensor(data.x, [model.batch, ...model.inputShape]);
-  const y = model.classes === 2 ? tf.tensor2d(Float32Array.from(data.labels), [model.batch, 1]) : tf.oneHot(tf.tensor1d(data.labels, "int32"), model.classes);
+  const x =
+    model.vocabulary > 0
+      ? tf.tensor(data.x, [model.batch, ...model.inputShape], "int32")
+      : tf.tensor(data.x, [model.batch, ...model.inputShape]);
+  const y =
+    model.classes === 2
+      ? tf.tensor2d(Float32Array.from(data.labels), [model.batch, 1])
+      : tf.oneHot(tf.tensor1d(data.labels, "int32"), model.classes);
   const step = async () => {
     await net.trainOnBatch(x, y);
   };

@@ -26,9 +26,13 @@ const workers: import("node:worker_threads").Worker[] = [];
 let workerFile: string | undefined;
 
 if (mode === "threaded") {
-  const dir = path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js"));
+  const dir = path.dirname(
+    require.resolve("@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js"),
+  );
   const mainScript = path.join(dir, "tfjs-backend-wasm-threaded-simd.js");
-  const { wasmWorkerContents } = require(path.join(dir, "tfjs-backend-wasm-threaded-simd.worker.js")) as { wasmWorkerContents: string };
+  const { wasmWorkerContents } = require(path.join(dir, "tfjs-backend-wasm-threaded-simd.worker.js")) as {
+    wasmWorkerContents: string;
+  };
   workerFile = path.join(os.tmpdir(), `nnc-wasm-worker-${process.pid}.cjs`);
   // The worker script turns the main script's Blob into a URL and reads it from disk: give it the path.
   const prelude = `URL.createObjectURL = () => ${JSON.stringify(mainScript)}; URL.revokeObjectURL = () => {};\n`;

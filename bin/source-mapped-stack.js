@@ -29,13 +29,16 @@ function sourceMapOf(file) {
 /** @param {unknown} error */
 function sourceMappedStack(error) {
   const stack = error instanceof Error ? (error.stack ?? String(error)) : String(error);
-  return stack.replace(/((?:file:\/\/)?[^\s()]*\/dist\/cli\/[^\s():]+\.c?js):(\d+):(\d+)/g, (frame, at, line, column) => {
-    const file = at.startsWith("file://") ? fileURLToPath(at) : at;
-    const entry = sourceMapOf(file)?.findEntry(Number(line) - 1, Number(column) - 1);
-    if (!entry?.originalSource) return frame;
-    const source = resolve(dirname(file), entry.originalSource.replace(/^file:\/\//, ""));
-    return `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
-  });
+  return stack.replace(
+    /((?:file:\/\/)?[^\s()]*\/dist\/cli\/[^\s():]+\.c?js):(\d+):(\d+)/g,
+    (frame, at, line, column) => {
+      const file = at.startsWith("file://") ? fileURLToPath(at) : at;
+      const entry = sourceMapOf(file)?.findEntry(Number(line) - 1, Number(column) - 1);
+      if (!entry?.originalSource) return frame;
+      const source = resolve(dirname(file), entry.originalSource.replace(/^file:\/\//, ""));
+      return `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+    },
+  );
 }
 
 module.exports = { sourceMappedStack };

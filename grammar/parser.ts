@@ -344,7 +344,12 @@ function nnParser(): NnParser {
 export interface ParsedCst {
   readonly cst: CstNode;
   readonly lexErrors: readonly { offset: number; length: number; message: string }[];
-  readonly parseErrors: readonly { token: IToken; previous: IToken | undefined; message: string; ruleStack: string[] }[];
+  readonly parseErrors: readonly {
+    token: IToken;
+    previous: IToken | undefined;
+    message: string;
+    ruleStack: string[];
+  }[];
   readonly comments: readonly IToken[];
   /** String literals, for checks on their text (the tree keeps their values, not where each character is). */
   readonly strings: readonly IToken[];

@@ -45,7 +45,9 @@ async function precompileValidators() {
   const ajv = createAjv({ code: { source: true } });
   texts.forEach((text, i) => ajv.addSchema(JSON.parse(text), `schema${i}`));
   const sources = await Promise.all(
-    texts.map(async (_, i) => (await transform(standaloneCode(ajv, ajv.getSchema(`schema${i}`)), { minify: true })).code),
+    texts.map(
+      async (_, i) => (await transform(standaloneCode(ajv, ajv.getSchema(`schema${i}`)), { minify: true })).code,
+    ),
   );
   const dir = join(root, "dist", "src", "compiler", "check", "validators");
   rmSync(dir, { recursive: true, force: true });
@@ -143,19 +145,19 @@ async function bundleCli() {
  */
 function lazyChildProcessForCommander() {
   return {
-  name: "lazy-child-process-for-commander",
-  setup(build) {
-    build.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
-      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer)
-        ? { path: "lazy-child-process", namespace: "nnc" }
-        : undefined,
-    );
-    build.onLoad({ filter: /^lazy-child-process$/, namespace: "nnc" }, () => ({
-      contents:
-        'let loaded; module.exports = new Proxy({}, { get: (_, key) => (loaded ??= require("node:child_process"))[key] });',
-      loader: "js",
-    }));
-  },
+    name: "lazy-child-process-for-commander",
+    setup(build) {
+      build.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+        /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer)
+          ? { path: "lazy-child-process", namespace: "nnc" }
+          : undefined,
+      );
+      build.onLoad({ filter: /^lazy-child-process$/, namespace: "nnc" }, () => ({
+        contents:
+          'let loaded; module.exports = new Proxy({}, { get: (_, key) => (loaded ??= require("node:child_process"))[key] });',
+        loader: "js",
+      }));
+    },
   };
 }
 

@@ -52,7 +52,9 @@ describe("diagnostics point at the offending tokens", () => {
   });
 
   it("a typo in one model leaves the other models checked", () => {
-    const { found } = problems("model A {\n  input x: [4]\n  dense(3 activation: relu)\n}\nmodel B {\n  input x: [4]\n  dense(units: 0)\n}");
+    const { found } = problems(
+      "model A {\n  input x: [4]\n  dense(3 activation: relu)\n}\nmodel B {\n  input x: [4]\n  dense(units: 0)\n}",
+    );
     expect(found.map(([code]) => code)).toEqual(["NN1001", "NN2005"]);
   });
 
@@ -62,13 +64,19 @@ describe("diagnostics point at the offending tokens", () => {
   });
 
   it("a chain continues over lines that start with ->", () => {
-    const result = checkSource("model M {\n  input x: [4]\n  h = x\n    -> dense(8, activation: relu)\n    -> dense(2)\n}", "m.nn");
+    const result = checkSource(
+      "model M {\n  input x: [4]\n  h = x\n    -> dense(8, activation: relu)\n    -> dense(2)\n}",
+      "m.nn",
+    );
     expect(result.diagnostics).toEqual([]);
     expect(result.program?.models[0]?.layers.map((l) => l.outputShapes[0])).toEqual([[8], [2]]);
   });
 
   it("names are rebound and each use refers to the latest binding above it", () => {
-    const result = checkSource("model M {\n  input x: [4]\n  h = x -> dense(8)\n  h = h -> dense(2)\n  output h\n}", "m.nn");
+    const result = checkSource(
+      "model M {\n  input x: [4]\n  h = x -> dense(8)\n  h = h -> dense(2)\n  output h\n}",
+      "m.nn",
+    );
     const model = result.program!.models[0]!;
     expect(model.outputs).toEqual([{ node: "dense_1", index: 0 }]);
     expect(model.layers[1]!.inputs).toEqual([{ node: "dense", index: 0 }]);

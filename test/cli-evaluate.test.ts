@@ -14,7 +14,11 @@ import { evaluateRun, evaluationSource, initBackend, loadRun, predictRun } from 
 
 const { dir: scratch, file } = scratchFolder("nnc-evaluate-");
 const iris = join(repo, "examples", "data", "iris.csv");
-const irisRows = readFileSync(iris, "utf8").trim().split("\n").slice(1).map((line) => line.split(","));
+const irisRows = readFileSync(iris, "utf8")
+  .trim()
+  .split("\n")
+  .slice(1)
+  .map((line) => line.split(","));
 const run = join(scratch, "iris-run");
 let spec: TrainedSpec;
 
@@ -35,12 +39,15 @@ describe("nnc evaluate", () => {
     const column = (name: string) => predictions.columns.indexOf(name);
     const correct = predictions.rows.filter((p, i) => p[0] === species[i]).length;
     expect(figures["accuracy"]).toBeCloseTo(correct / 150, 6);
-    const crossEntropy = predictions.rows.reduce((sum, p, i) => sum - Math.log(Number(p[column(`p_${species[i]}`)])), 0) / 150;
+    const crossEntropy =
+      predictions.rows.reduce((sum, p, i) => sum - Math.log(Number(p[column(`p_${species[i]}`)])), 0) / 150;
     expect(figures["loss"]).toBeCloseTo(crossEntropy, 4);
 
     const text = succeeds(["evaluate", "examples/iris.nn", "--model", run]);
     expect(text).toMatch(/^evaluated Iris on examples\/data\/iris\.csv \(150 rows, the training data\)$/m);
-    expect(text).toContain(`loss: ${Number(figures["loss"]).toFixed(4)} - accuracy: ${Number(figures["accuracy"]).toFixed(4)}`);
+    expect(text).toContain(
+      `loss: ${Number(figures["loss"]).toFixed(4)} - accuracy: ${Number(figures["accuracy"]).toFixed(4)}`,
+    );
   });
 
   it("streams data larger than memory batch by batch, with the figures of the data read whole", async () => {
@@ -65,21 +72,28 @@ describe("nnc evaluate", () => {
     const names = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
     const jsonl = file(
       "few.jsonl",
-      rows.map((r) => JSON.stringify({ ...Object.fromEntries(names.map((n, i) => [n, Number(r[i])])), species: r[4] })).join("\n"),
+      rows
+        .map((r) => JSON.stringify({ ...Object.fromEntries(names.map((n, i) => [n, Number(r[i])])), species: r[4] }))
+        .join("\n"),
     );
     const saved = await loadRun(run);
     const fromCsv = await evaluateRun(saved, spec.train, evaluationSource(spec.train, [csv]));
     const fromJson = await evaluateRun(saved, spec.train, evaluationSource(spec.train, [jsonl]));
     expect(fromCsv.rows).toBe(10);
     expect(fromJson.figures).toEqual(fromCsv.figures);
-    expect(succeeds(["evaluate", "examples/iris.nn", "-m", run, "--data", csv])).toMatch(/^evaluated Iris on .*few\.csv \(10 rows\)$/m);
+    expect(succeeds(["evaluate", "examples/iris.nn", "-m", run, "--data", csv])).toMatch(
+      /^evaluated Iris on .*few\.csv \(10 rows\)$/m,
+    );
     expect(await userError(() => evaluationSource(spec.train, [csv, jsonl]), scratch + "/")).toBe(
       "error[NN4005]: few.csv few.jsonl: train Iris reads csv() data, so --data takes one .csv, .json or .jsonl file",
     );
   });
 
   it("refuses a run whose model does not match the spec, naming both shapes, in one line", async () => {
-    const text = readFileSync(join(repo, "examples", "iris.nn"), "utf8").replace("input measurements: [4]", "input measurements: [5]");
+    const text = readFileSync(join(repo, "examples", "iris.nn"), "utf8").replace(
+      "input measurements: [4]",
+      "input measurements: [5]",
+    );
     const wide = file("wide.nn", text.replace('"data/iris.csv"', JSON.stringify(iris)));
     const result = nnc(["evaluate", wide, "--model", run]);
     expect(result.status).toBe(1);
@@ -122,7 +136,17 @@ train Fashion {
     const trained = await trainRun(fashion, fashionRun);
     const images = slice("test-images-idx3");
     const figures = JSON.parse(
-      succeeds(["evaluate", fashion, "-m", fashionRun, "--data", images, slice("test-labels-idx1"), "--format", "json"]),
+      succeeds([
+        "evaluate",
+        fashion,
+        "-m",
+        fashionRun,
+        "--data",
+        images,
+        slice("test-labels-idx1"),
+        "--format",
+        "json",
+      ]),
     ) as Row;
     const predicted = predictRun(await loadRun(fashionRun), images);
     expect(predicted.columns).toEqual(["predicted", ...Array.from({ length: 10 }, (_, i) => `p_${i}`)]);

@@ -13,7 +13,11 @@ import { initBackend, loadRun, predictionsCsv, predictRun, type SavedRun } from 
 
 const { dir: scratch, file } = scratchFolder("nnc-predict-");
 const iris = join(repo, "examples", "data", "iris.csv");
-const irisRows = readFileSync(iris, "utf8").trim().split("\n").slice(1).map((line) => line.split(","));
+const irisRows = readFileSync(iris, "utf8")
+  .trim()
+  .split("\n")
+  .slice(1)
+  .map((line) => line.split(","));
 const run = join(scratch, "iris-run");
 let saved: SavedRun;
 
@@ -25,7 +29,10 @@ beforeAll(async () => {
 
 describe("nnc predict", () => {
   it("prints CSV with the class names, picking the feature columns by name", () => {
-    const input = file("flowers.csv", "petal_width,petal_length,sepal_width,sepal_length\n0.2,1.4,3.5,5.1\n2.1,5.4,3.1,6.9\n");
+    const input = file(
+      "flowers.csv",
+      "petal_width,petal_length,sepal_width,sepal_length\n0.2,1.4,3.5,5.1\n2.1,5.4,3.1,6.9\n",
+    );
     const csv = succeeds(["predict", "examples/iris.nn", "--model", run, "--input", input]);
     const [header, ...lines] = csv.trimEnd().split("\n");
     expect(header).toBe("predicted,p_setosa,p_versicolor,p_virginica");
@@ -42,9 +49,14 @@ describe("nnc predict", () => {
   });
 
   it("writes JSON (or CSV) atomically by the extension of -o, the CSV's columns as keys", () => {
-    const input = file("flowers.jsonl", '{"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}\n');
+    const input = file(
+      "flowers.jsonl",
+      '{"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}\n',
+    );
     const out = join(scratch, "predictions.json");
-    expect(succeeds(["predict", "examples/iris.nn", "-m", run, "-i", input, "-o", out])).toMatch(/^wrote 1 predictions to .*predictions\.json$/m);
+    expect(succeeds(["predict", "examples/iris.nn", "-m", run, "-i", input, "-o", out])).toMatch(
+      /^wrote 1 predictions to .*predictions\.json$/m,
+    );
     const json = JSON.parse(readFileSync(out, "utf8")) as Record<string, string | number>[];
     const expected = predictRun(saved, input);
     expect(json).toEqual([Object.fromEntries(expected.columns.map((name, i) => [name, expected.rows[0]![i]]))]);
@@ -52,24 +64,37 @@ describe("nnc predict", () => {
   });
 
   it("names the file, record and field of a bad row, in one line", async () => {
-    const badCsv = file("bad.csv", "sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n4.9,3,abc,0.2\n");
+    const badCsv = file(
+      "bad.csv",
+      "sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n4.9,3,abc,0.2\n",
+    );
     const result = nnc(["predict", "examples/iris.nn", "-m", run, "-i", badCsv, "-o", join(scratch, "never.csv")]);
     expect(result.status).toBe(1);
-    expect(result.stderr.replaceAll(`${scratch}/`, "")).toBe("error[NN4006]: bad.csv:3: column 'petal_length': 'abc' is not a number\n");
+    expect(result.stderr.replaceAll(`${scratch}/`, "")).toBe(
+      "error[NN4006]: bad.csv:3: column 'petal_length': 'abc' is not a number\n",
+    );
     expect(existsSync(join(scratch, "never.csv"))).toBe(false);
     const problem = (input: string) => userError(() => predictRun(saved, input), `${scratch}/`);
     const badJson = file(
       "bad.json",
-      JSON.stringify([{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }, { sepal_length: 5 }]),
+      JSON.stringify([
+        { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 },
+        { sepal_length: 5 },
+      ]),
     );
     expect(await problem(badJson)).toBe("error[NN4006]: bad.json: record 2: no field 'sepal_width'");
-    const badLines = file("bad.jsonl", '{"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": "x", "petal_width": 0.2}\n');
+    const badLines = file(
+      "bad.jsonl",
+      '{"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": "x", "petal_width": 0.2}\n',
+    );
     expect(await problem(badLines)).toBe(`error[NN4006]: bad.jsonl:1: field 'petal_length': "x" is not a number`);
     const narrow = file("narrow.csv", "sepal_length,sepal_width,petal_length\n5.1,3.5,1.4\n");
     expect(await problem(narrow)).toMatch(
       /^error\[NN4006\]: narrow\.csv: no feature column 'petal_width'; the columns are sepal_length, sepal_width, petal_length \(did you mean/,
     );
-    expect(await problem(file("flowers.txt", "5.1 3.5 1.4 0.2\n"))).toBe("error[NN4005]: flowers.txt: nnc predict reads .csv, .json or .jsonl files");
+    expect(await problem(file("flowers.txt", "5.1 3.5 1.4 0.2\n"))).toBe(
+      "error[NN4005]: flowers.txt: nnc predict reads .csv, .json or .jsonl files",
+    );
   });
 
   it("scales new rows with the training statistics, and gives a regression's raw outputs under the label's name", async () => {

@@ -118,7 +118,9 @@ describe("start-up", () => {
 
 describe("precompiled argument validators (dist/src/compiler/check/precompiled-validators.js)", async () => {
   const built = pathToFileURL(join(repo, "dist", "src", "compiler", "check", "precompiled-validators.js")).href;
-  const { precompiledValidators } = (await import(built)) as typeof import("../src/compiler/check/precompiled-validators.js");
+  const { precompiledValidators } = (await import(
+    built
+  )) as typeof import("../src/compiler/check/precompiled-validators.js");
   const ajv = createAjv();
   const schemas = registeredSchemas();
 

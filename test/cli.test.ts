@@ -80,7 +80,10 @@ describe("nnc check for people", () => {
 
 describe("nnc summary --format json", () => {
   it("prints the fields docs/language.md promises for every model", () => {
-    const file = spec("two.nn", "model M {\n  input x: [seq, 4]\n  dense(8)\n}\nmodel N {\n  input y: [3]\n  dense(2, use_bias: false)\n}\n");
+    const file = spec(
+      "two.nn",
+      "model M {\n  input x: [seq, 4]\n  dense(8)\n}\nmodel N {\n  input y: [3]\n  dense(2, use_bias: false)\n}\n",
+    );
     const result = nnc(["summary", file, "--format", "json"]);
     expect(result.status).toBe(0);
     const { models } = JSON.parse(result.stdout) as { models: unknown[] };

@@ -9,13 +9,7 @@
  * `nn file=NAME` (a second file, written beside the example so that imports resolve). Anything else (`text`,
  * `sh`, `json`, `ebnf`) is not compiled. Examples are checked as `example.nn` in a fresh temporary directory.
  */
-import {
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -46,21 +40,15 @@ function fences(markdown: string): Fence[] {
 }
 
 /** `## NN2001 Unknown layer or block` sections: code, title and body up to the next `## `. */
-function sections(
-  markdown: string,
-): { code: string; title: string; body: string }[] {
+function sections(markdown: string): { code: string; title: string; body: string }[] {
   return markdown.split(/^(?=## )/m).flatMap((part) => {
     const heading = /^## (NN\d{4}) (.+)$/m.exec(part);
-    return heading && heading.index === 0
-      ? [{ code: heading[1]!, title: heading[2]!.trim(), body: part }]
-      : [];
+    return heading && heading.index === 0 ? [{ code: heading[1]!, title: heading[2]!.trim(), body: part }] : [];
   });
 }
 
 const tempDirs: string[] = [];
-afterAll(() =>
-  tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })),
-);
+afterAll(() => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 /** A fresh directory holding the `nn file=NAME` blocks; returns the path the example is checked as. */
 function workspaceFor(blocks: readonly Fence[]): { dir: string; file: string } {
@@ -111,16 +99,9 @@ describe("docs/diagnostics.md", () => {
     const example = blocks.find((b) => b.info === "nn");
     if (!example) {
       it(`${code} shows the situation in a block that is not compiled`, () => {
-        expect(blocks.length, `${code} has no example at all`).toBeGreaterThan(
-          0,
-        );
+        expect(blocks.length, `${code} has no example at all`).toBeGreaterThan(0);
         expect(
-          blocks.some(
-            (b) =>
-              b.info.startsWith("nn") &&
-              b.info !== "nn fix" &&
-              !b.info.startsWith("nn file="),
-          ),
+          blocks.some((b) => b.info.startsWith("nn") && b.info !== "nn fix" && !b.info.startsWith("nn file=")),
         ).toBe(false);
       });
       continue;
@@ -169,27 +150,14 @@ describe("docs/language.md", () => {
       [...rows.keys()].filter((name) => !registered.includes(name)),
       "rows for unknown kinds",
     ).toEqual([]);
-    for (const kind of layerKinds)
-      expect(rows.get(kind.name), kind.name).toEqual(kind.positional);
+    for (const kind of layerKinds) expect(rows.get(kind.name), kind.name).toEqual(kind.positional);
   });
 
   it("names every loss, metric, optimizer, data source, schedule and callback the train checker accepts", () => {
-    const training = languageDoc.slice(
-      languageDoc.indexOf("## Training"),
-      languageDoc.indexOf("## What nnc prints"),
-    );
-    const { losses, metrics, optimizers, dataSources, schedules, callbacks } =
-      trainOptions;
-    for (const table of [
-      losses,
-      metrics,
-      optimizers,
-      dataSources,
-      schedules,
-      callbacks,
-    ]) {
-      for (const name of Object.keys(table))
-        expect(training, name).toContain(`\`${name}`);
+    const training = languageDoc.slice(languageDoc.indexOf("## Training"), languageDoc.indexOf("## What nnc prints"));
+    const { losses, metrics, optimizers, dataSources, schedules, callbacks } = trainOptions;
+    for (const table of [losses, metrics, optimizers, dataSources, schedules, callbacks]) {
+      for (const name of Object.keys(table)) expect(training, name).toContain(`\`${name}`);
     }
   });
 
@@ -200,9 +168,7 @@ describe("docs/language.md", () => {
 
   it("marks every nn block as an example, a fragment, an expected error or a file", () => {
     const unknown = blocks.filter(
-      (b) =>
-        b.info.startsWith("nn") &&
-        !/^nn( fragment| error=NN\d{4}| file=\S+)?$/.test(b.info),
+      (b) => b.info.startsWith("nn") && !/^nn( fragment| error=NN\d{4}| file=\S+)?$/.test(b.info),
     );
     expect(unknown.map((b) => b.info)).toEqual([]);
   });

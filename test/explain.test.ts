@@ -53,7 +53,9 @@ describe("nnc explain", () => {
     for (const code of Object.keys(messages)) {
       const section = docSection(diagnosticsDoc, code);
       expect(section, code).toBeDefined();
-      expect(renderForTerminal(section!, false).split("\n")[0], code).toBe(`${code}: ${messages[code as keyof typeof messages].title}`);
+      expect(renderForTerminal(section!, false).split("\n")[0], code).toBe(
+        `${code}: ${messages[code as keyof typeof messages].title}`,
+      );
     }
   });
 });

@@ -112,7 +112,13 @@ describe("formatSource", () => {
     expect(format(headed).split("\n").slice(2, 4)).toEqual(["  h = add(x, x)", "      -> dense(4)"]);
     const short = "model M {\n  input x: [4]\n  h = x\n    -> dense(4)\n    -> relu()\n}\n";
     expect(format(short)).toBe("model M {\n  input x: [4]\n  h = x -> dense(4) -> relu()\n}\n");
-    expect(Math.max(...format(long).split("\n").map((l) => l.length))).toBeLessThanOrEqual(WIDTH);
+    expect(
+      Math.max(
+        ...format(long)
+          .split("\n")
+          .map((l) => l.length),
+      ),
+    ).toBeLessThanOrEqual(WIDTH);
   });
 
   it("keeps a comment's text exactly, also inside a statement it cannot place", () => {
@@ -137,7 +143,10 @@ describe("formatRange", () => {
   it("formats only the statements the range touches", () => {
     const { text, spans } = marked(messy);
     const result = formatRange(text, "m.nn", spans[0]!);
-    expect(result.value).toEqual({ span: { start: text.indexOf("  relu"), end: text.indexOf("\n}") }, newText: "  relu()" });
+    expect(result.value).toEqual({
+      span: { start: text.indexOf("  relu"), end: text.indexOf("\n}") },
+      newText: "  relu()",
+    });
   });
 
   it("formats the smallest enclosing declaration when the range spans several of its statements", () => {

@@ -107,7 +107,9 @@ describe("the expanded size is counted before expanding (NN3011)", () => {
     // One NN2003 per argument written, not one per argument and repeat (10 million): 200 shown, 300 counted.
     const shown = limits.diagnostics.value;
     expect(result.diagnostics.map((d) => d.code)).toEqual([...Array(shown).fill("NN2003"), "NN1010"]);
-    expect(result.diagnostics.at(-1)!.message).toMatch(`${500 - shown} more diagnostics in this file are not shown (${500 - shown} of them errors)`);
+    expect(result.diagnostics.at(-1)!.message).toMatch(
+      `${500 - shown} more diagnostics in this file are not shown (${500 - shown} of them errors)`,
+    );
   });
 
   it("a recursive block is NN2012, not an endless count", () => {
@@ -281,7 +283,9 @@ describe("diagnostics shown for one file are bounded (NN1010)", () => {
     const last = diagnostics.at(-1)!;
     expect(last.code).toBe("NN1010");
     expect(last.severity).toBe("info");
-    expect(last.message).toBe(`${(50_000 - max).toLocaleString("en-US")} more diagnostics in this file are not shown (${(50_000 - max).toLocaleString("en-US")} of them errors); fix the first ones`);
+    expect(last.message).toBe(
+      `${(50_000 - max).toLocaleString("en-US")} more diagnostics in this file are not shown (${(50_000 - max).toLocaleString("en-US")} of them errors); fix the first ones`,
+    );
     expect(last.span.start).toBe(diagnostics[max - 1]!.span.end + 2);
   });
 
@@ -293,7 +297,9 @@ describe("diagnostics shown for one file are bounded (NN1010)", () => {
 
   it("keeps errors before warnings, so a file whose first diagnostics are warnings still shows an error", () => {
     const at = (start: number) => ({ file: "mixed.nn", span: { start, end: start + 1 } });
-    const warnings = Array.from({ length: max + 10 }, (_, i) => diagnostic("NN1008", at(i), { code: "U+202E", place: "comment" }));
+    const warnings = Array.from({ length: max + 10 }, (_, i) =>
+      diagnostic("NN1008", at(i), { code: "U+202E", place: "comment" }),
+    );
     const error = diagnostic("NN2003", at(max + 20), { name: "nosuch", callee: "dense" });
     const shown = capPerFile([...warnings, error], max);
     expect(shown).toHaveLength(max + 1);

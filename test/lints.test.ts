@@ -74,7 +74,8 @@ describe("lints", () => {
   });
 
   it("NN5006 is an info at batch_normalization after a biased layer, quiet with use_bias: false", () => {
-    const body = (bias: string) => `model M {\n  input x: [8, 8, 3]\n  conv2d(4, 3${bias})\n  <|batch_normalization()|>\n}`;
+    const body = (bias: string) =>
+      `model M {\n  input x: [8, 8, 3]\n  conv2d(4, 3${bias})\n  <|batch_normalization()|>\n}`;
     const { result, found, marks } = lint(body(""));
     expect(found).toEqual([["NN5006", marks[0]]]);
     expect(result.diagnostics[0]!.severity).toBe("info");
@@ -82,7 +83,9 @@ describe("lints", () => {
   });
 
   it("NN5007 at a dense of over 10M parameters after flatten", () => {
-    const { found, marks } = lint("model M {\n  input x: [128, 128, 8]\n  flatten()\n  <|dense(100, activation: relu)|>\n}");
+    const { found, marks } = lint(
+      "model M {\n  input x: [128, 128, 8]\n  flatten()\n  <|dense(100, activation: relu)|>\n}",
+    );
     expect(found).toEqual([["NN5007", marks[0]]]);
     expect(lint("model M {\n  input x: [16, 16, 8]\n  flatten()\n  dense(100, activation: relu)\n}").found).toEqual([]);
   });
@@ -195,7 +198,9 @@ describe("assert and expect", () => {
   });
 
   it("an unknown figure or tensor is an error with a suggestion", () => {
-    const { result, found, marks } = lint(model("  assert <|parms|> < 3\n  expect <|conv2|>: [1]\n  expect <|conv1|> == 3\n"));
+    const { result, found, marks } = lint(
+      model("  assert <|parms|> < 3\n  expect <|conv2|>: [1]\n  expect <|conv1|> == 3\n"),
+    );
     expect(found).toEqual([
       ["NN2022", marks[0]],
       ["NN2002", marks[1]],

@@ -102,8 +102,16 @@ describe("nnc train never writes its run folder over its inputs", () => {
     writeFileSync(join(folder, "log.csv"), "x,y,side\n1,0,right\n-1,1,left\n");
     const cases = [
       { data: "history.json", callbacks: "", what: /would write history\.json there, which is .*history\.json/ },
-      { data: "checkpoint/rows.csv", callbacks: "", what: /would write into checkpoint\/ there, which holds .*rows\.csv/ },
-      { data: "log.csv", callbacks: 'callbacks: [csv_logger("log.csv")]', what: /would write log\.csv there, which is .*log\.csv/ },
+      {
+        data: "checkpoint/rows.csv",
+        callbacks: "",
+        what: /would write into checkpoint\/ there, which holds .*rows\.csv/,
+      },
+      {
+        data: "log.csv",
+        callbacks: 'callbacks: [csv_logger("log.csv")]',
+        what: /would write log\.csv there, which is .*log\.csv/,
+      },
     ];
     for (const { data, callbacks, what } of cases) {
       const text = spec.replace('"points.csv"', JSON.stringify(data)).replace("seed: 1", `seed: 1\n  ${callbacks}`);
@@ -112,7 +120,9 @@ describe("nnc train never writes its run folder over its inputs", () => {
       const before = readFileSync(join(folder, data));
       const result = nnc(["train", "spec.nn", "--out", ".", "--overwrite"], { cwd: folder });
       expect(result.status, result.stderr).toBe(1);
-      expect(result.stderr).toMatch(/^error: --out .*: nnc would write .*, an input of this run; choose another run folder\n$/);
+      expect(result.stderr).toMatch(
+        /^error: --out .*: nnc would write .*, an input of this run; choose another run folder\n$/,
+      );
       expect(result.stderr).toMatch(what);
       expect(readFileSync(join(folder, data))).toEqual(before);
     }

@@ -27,7 +27,9 @@ function expectedMacs(layer: IrLayer, input: Shape): number {
   const output = layer.outputShapes[0]!;
   switch (layer.kind) {
     case "conv2d": // each output position: a kh x kw x channels window for each filter
-      return prod(output.slice(0, -1)) * prod(pair(config["kernelSize"])) * prod(input.slice(-1)) * Number(config["filters"]);
+      return (
+        prod(output.slice(0, -1)) * prod(pair(config["kernelSize"])) * prod(input.slice(-1)) * Number(config["filters"])
+      );
     case "dense": // each input feature times each unit
       return prod(input) * Number(config["units"]);
     default:
@@ -110,11 +112,23 @@ describe("nnc summary --format json", () => {
     const { models } = JSON.parse(result.stdout) as { models: Record<string, unknown>[] };
     const [m] = models;
     expect(Object.keys(m!)).toEqual(
-      expect.arrayContaining(["name", "totalParams", "trainableParams", "nonTrainableParams", "inputs", "outputs", "layers", "macs", "bytes"]),
+      expect.arrayContaining([
+        "name",
+        "totalParams",
+        "trainableParams",
+        "nonTrainableParams",
+        "inputs",
+        "outputs",
+        "layers",
+        "macs",
+        "bytes",
+      ]),
     );
     expect(m!["bytes"]).toBe(4 * 61_706);
     for (const layer of m!["layers"] as Record<string, unknown>[]) {
-      expect(Object.keys(layer)).toEqual(expect.arrayContaining(["name", "kind", "outputShape", "params", "macs", "bytes"]));
+      expect(Object.keys(layer)).toEqual(
+        expect.arrayContaining(["name", "kind", "outputShape", "params", "macs", "bytes"]),
+      );
       expect(layer["bytes"]).toBe(4 * (layer["params"] as number));
     }
     expect((m!["layers"] as { macs: number }[]).reduce((a, l) => a + l.macs, 0)).toBe(m!["macs"]);

@@ -65,7 +65,10 @@ describe("checkTrain", () => {
       args: { decay_rate: 0.9, decay_steps: 1000, staircase: false },
     });
     expect(result.value?.callbacks).toEqual([
-      { name: "early_stopping", args: { monitor: "val_accuracy", patience: 3, min_delta: 0, restore_best_weights: false } },
+      {
+        name: "early_stopping",
+        args: { monitor: "val_accuracy", patience: 3, min_delta: 0, restore_best_weights: false },
+      },
     ]);
   });
 

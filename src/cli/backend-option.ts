@@ -9,7 +9,10 @@ import { fail } from "./common.js";
 export type { BackendName };
 
 export function backendOption(): Option {
-  return new Option("--backend <name>", "TensorFlow.js backend: auto (tfjs-node if installed, else wasm), wasm, cpu or node")
+  return new Option(
+    "--backend <name>",
+    "TensorFlow.js backend: auto (tfjs-node if installed, else wasm), wasm, cpu or node",
+  )
     .choices(backendNames)
     .default("auto");
 }

@@ -20,7 +20,13 @@ import {
 
 /** `--allow NN5003 --allow NN5004,NN5005`: repeatable, comma lists allowed. */
 function collectCodes(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(",").map((code) => code.trim().toUpperCase()).filter(Boolean)];
+  return [
+    ...previous,
+    ...value
+      .split(",")
+      .map((code) => code.trim().toUpperCase())
+      .filter(Boolean),
+  ];
 }
 
 /** The first flag value that names no lint, as a one-line error; undefined when all are lints. */
@@ -29,7 +35,9 @@ function badLintCode(codes: readonly string[], flag: string): string | undefined
   for (const code of codes) {
     if (flag === "--deny" && code === "WARNINGS") continue;
     if (lints.includes(code)) continue;
-    const why = isCode(code) ? `${code} is an error, not a lint; only NN5xxx codes can be switched` : `unknown lint ${code}`;
+    const why = isCode(code)
+      ? `${code} is an error, not a lint; only NN5xxx codes can be switched`
+      : `unknown lint ${code}`;
     const hint = isCode(code) ? undefined : didYouMean(code, lints);
     return `${flag}: ${why}${hint ? ` (${hint})` : ""}`;
   }

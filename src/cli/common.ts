@@ -96,7 +96,9 @@ const programFiles = new WeakMap<object, readonly string[]>();
  */
 export function programInputs(program: NonNullable<CheckResult["program"]>): readonly string[] {
   const sources = program.trains.flatMap((train) => [train.data, ...(train.validation ? [train.validation] : [])]);
-  const data = sources.flatMap((source) => (dataSources[source.name]?.paths ?? []).map((key) => String(source.args[key])));
+  const data = sources.flatMap((source) =>
+    (dataSources[source.name]?.paths ?? []).map((key) => String(source.args[key])),
+  );
   return [...(programFiles.get(program) ?? [program.file]), ...data];
 }
 

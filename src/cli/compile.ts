@@ -6,7 +6,16 @@ import type { Command } from "commander";
 import { emitTypeScript } from "../compiler/emit/index.js";
 import { overwrittenInput } from "../io/output-path.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
-import { fail, formatOption, loadProgram, maxLayersOption, maxParamsOption, programInputs, type Format, type LimitFlags } from "./common.js";
+import {
+  fail,
+  formatOption,
+  loadProgram,
+  maxLayersOption,
+  maxParamsOption,
+  programInputs,
+  type Format,
+  type LimitFlags,
+} from "./common.js";
 
 interface CompileOptions extends LimitFlags {
   readonly out?: string;
@@ -43,14 +52,11 @@ export function registerCompile(program: Command): void {
     .action(async (file: string, options: CompileOptions) => {
       const program = loadProgram(file, options.format, options);
       if (!program) return;
-      const outFile =
-        options.out === undefined ? undefined : path.resolve(options.out);
-      const overwrites = options.out === undefined ? undefined : overwrittenInput(options.out, programInputs(program), "-o");
+      const outFile = options.out === undefined ? undefined : path.resolve(options.out);
+      const overwrites =
+        options.out === undefined ? undefined : overwrittenInput(options.out, programInputs(program), "-o");
       if (overwrites) return fail(overwrites);
-      const code = await emitTypeScript(
-        program,
-        outFile === undefined ? {} : { outFile },
-      );
+      const code = await emitTypeScript(program, outFile === undefined ? {} : { outFile });
       if (outFile === undefined) {
         process.stdout.write(code);
         return;
@@ -59,9 +65,7 @@ export function registerCompile(program: Command): void {
         await writeFileAtomic(outFile, code);
       } catch (error) {
         const { code: reason, message } = error as NodeJS.ErrnoException;
-        fail(
-          `cannot write ${options.out}: ${reason === "ENOENT" ? "its directory does not exist" : message}`,
-        );
+        fail(`cannot write ${options.out}: ${reason === "ENOENT" ? "its directory does not exist" : message}`);
       }
     });
 }

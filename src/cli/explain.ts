@@ -45,11 +45,7 @@ export function renderForTerminal(section: string, color: boolean): string {
       out.push(bold(`${heading[1]}: ${heading[2]}`));
       continue;
     }
-    out.push(
-      line
-        .replace(/\*\*([^*]+)\*\*/g, (_, s: string) => bold(s))
-        .replace(/\[([^\]]+)\]\([^)]*\)/g, "$1"),
-    );
+    out.push(line.replace(/\*\*([^*]+)\*\*/g, (_, s: string) => bold(s)).replace(/\[([^\]]+)\]\([^)]*\)/g, "$1"));
   }
   return `${out.join("\n").replace(/\n{3,}/g, "\n\n")}\n`;
 }

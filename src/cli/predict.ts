@@ -24,9 +24,20 @@ export function registerPredict(program: Command): void {
     .description("predict with a trained model for the rows of a CSV or JSON file; prints CSV or JSON")
     .argument("<file>", ".nn file with the model")
     .requiredOption("-m, --model <run>", "the run directory nnc train saved (model.json, weights.bin, ...)")
-    .requiredOption("-i, --input <path>", "a .csv, .json or .jsonl file of rows with the training data's feature columns (an IDX images or .npy file for a model trained on idx() or npy())")
-    .option("-o, --out <file>", "write the predictions to this file (CSV or JSON by its extension) instead of printing them")
-    .addOption(new Option("--format <format>", "output format (default: from --out's extension, else csv)").choices(["csv", "json"]))
+    .requiredOption(
+      "-i, --input <path>",
+      "a .csv, .json or .jsonl file of rows with the training data's feature columns (an IDX images or .npy file for a model trained on idx() or npy())",
+    )
+    .option(
+      "-o, --out <file>",
+      "write the predictions to this file (CSV or JSON by its extension) instead of printing them",
+    )
+    .addOption(
+      new Option("--format <format>", "output format (default: from --out's extension, else csv)").choices([
+        "csv",
+        "json",
+      ]),
+    )
     .addOption(backendOption())
     .addHelpText(
       "after",
@@ -38,7 +49,8 @@ export function registerPredict(program: Command): void {
 async function runPredict(file: string, options: PredictCliOptions): Promise<void> {
   const program = loadProgram(file);
   if (!program) return;
-  const format = options.format ?? (options.out && path.extname(options.out).toLowerCase() === ".json" ? "json" : "csv");
+  const format =
+    options.format ?? (options.out && path.extname(options.out).toLowerCase() === ".json" ? "json" : "csv");
   // `nnc predict ... | head` closes the pipe early: that ends the output, it is not an error.
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code !== "EPIPE") throw error;

@@ -35,7 +35,8 @@ async function runSchedule(file: string, options: ScheduleCliOptions): Promise<v
   if (!program) return;
   const trains = program.trains.filter((t) => options.model === undefined || t.model === options.model);
   if (trains.length !== 1) {
-    if (trains.length === 0) return fail(`${file} has no train block${options.model ? ` for model '${options.model}'` : ""}`);
+    if (trains.length === 0)
+      return fail(`${file} has no train block${options.model ? ` for model '${options.model}'` : ""}`);
     return fail(`${file} trains ${trains.map((t) => t.model).join(", ")}; choose one with --model`);
   }
   const train = trains[0]!;
@@ -63,7 +64,9 @@ async function runSchedule(file: string, options: ScheduleCliOptions): Promise<v
   const schedule = train.lrSchedule;
   const rate = (step: number) => (schedule ? scheduledRate(schedule, initial, step) : initial);
   const out = process.stdout;
-  out.write(`${train.model}: ${formatCall(train.optimizer)}, lr_schedule: ${schedule ? formatCall(schedule) : "none"}\n`);
+  out.write(
+    `${train.model}: ${formatCall(train.optimizer)}, lr_schedule: ${schedule ? formatCall(schedule) : "none"}\n`,
+  );
   out.write(`${rowsNote}${stepsPerEpoch} steps per epoch x ${train.epochs} epochs = ${total} steps\n`);
   if (schedule && !isStepSchedule(schedule)) {
     const a = schedule.args;
@@ -73,7 +76,9 @@ async function runSchedule(file: string, options: ScheduleCliOptions): Promise<v
   } else {
     out.write(`\n${"step".padStart(8)}  ${"epoch".padStart(5)}  learning_rate\n`);
     for (const step of chosenSteps(schedule, total)) {
-      out.write(`${String(step).padStart(8)}  ${String(Math.floor(step / stepsPerEpoch) + 1).padStart(5)}  ${formatRate(rate(step))}\n`);
+      out.write(
+        `${String(step).padStart(8)}  ${String(Math.floor(step / stepsPerEpoch) + 1).padStart(5)}  ${formatRate(rate(step))}\n`,
+      );
     }
   }
   if (options.plot) {

@@ -31,8 +31,14 @@ export function registerTrain(program: Command): void {
     .addOption(backendOption())
     .addOption(maxLayersOption())
     .addOption(maxParamsOption())
-    .option("--resume <run-dir>", "continue a stopped run from its last checkpoint (saved after every epoch and on Ctrl-C)")
-    .option("--overwrite", "use an --out folder that holds other files (nnc adds its own and deletes none of the others)")
+    .option(
+      "--resume <run-dir>",
+      "continue a stopped run from its last checkpoint (saved after every epoch and on Ctrl-C)",
+    )
+    .option(
+      "--overwrite",
+      "use an --out folder that holds other files (nnc adds its own and deletes none of the others)",
+    )
     .addHelpText(
       "after",
       "\nExamples:\n  nnc train examples/iris.nn --out runs/iris\n  nnc train examples/iris.nn --resume runs/iris\n\n" +
@@ -50,18 +56,26 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
   if (!program) return;
   const trains = program.trains.filter((t) => options.model === undefined || t.model === options.model);
   if (trains.length === 0) {
-    return fail(options.model ? `${file} has no train block for model '${options.model}'` : `${file} has no train block`);
+    return fail(
+      options.model ? `${file} has no train block for model '${options.model}'` : `${file} has no train block`,
+    );
   }
   if (trains.length > 1) {
     return fail(`${file} trains ${trains.map((t) => t.model).join(", ")}; choose one with --model`);
   }
   const train = trains[0]!;
   const model = program.models.find((m) => m.name === train.model)!;
-  if (options.resume !== undefined && options.out !== undefined && path.resolve(options.resume) !== path.resolve(options.out)) {
+  if (
+    options.resume !== undefined &&
+    options.out !== undefined &&
+    path.resolve(options.resume) !== path.resolve(options.out)
+  ) {
     return fail("--resume continues the run in its own directory; leave out --out");
   }
   const out = path.resolve(options.resume ?? options.out ?? path.join("runs", model.name));
-  const callbackFiles = train.callbacks.flatMap((call) => (callbacks[call.name]?.writes ?? []).map((key) => String(call.args[key])));
+  const callbackFiles = train.callbacks.flatMap((call) =>
+    (callbacks[call.name]?.writes ?? []).map((key) => String(call.args[key])),
+  );
   const overwrites = runFolderOverInput(out, [...ownNames, ...callbackFiles], programInputs(program));
   if (overwrites) return fail(overwrites);
   // Loaded here, not at the top: importing tfjs takes a while and only this command needs it.
@@ -84,7 +98,8 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
     const epochs = options.epochs ?? train.epochs;
     if (run.interrupted) {
       const { epoch, step } = run.interrupted;
-      const where = step === 0 ? `after epoch ${epoch}/${epochs}` : `in epoch ${epoch + 1}/${epochs} after step ${step}`;
+      const where =
+        step === 0 ? `after epoch ${epoch}/${epochs}` : `in epoch ${epoch + 1}/${epochs} after step ${step}`;
       process.stdout.write(`\nstopped ${where}; checkpoint saved in ${displayPath(out)}/resume/\n`);
       process.stdout.write(`resume with: nnc train ${file} --resume ${displayPath(out)}\n`);
       process.exitCode = 130;

@@ -7,7 +7,14 @@ import type * as ast from "./syntax/ast.js";
 import { append } from "./base/arrays.js";
 import { checkProgram, defaultCheckLimits, type CheckLimits, type ModelCheck } from "./check/index.js";
 import { bindFile } from "./bind/index.js";
-import { capPerFile, diagnostic, hasErrors, sortDiagnostics, type Diagnostic, type Result } from "./diagnostics/index.js";
+import {
+  capPerFile,
+  diagnostic,
+  hasErrors,
+  sortDiagnostics,
+  type Diagnostic,
+  type Result,
+} from "./diagnostics/index.js";
 import { fileSystemHost, mebibytes, readSourceFile, Workspace, type SourceHost } from "./bind/workspace.js";
 import type { IrProgram } from "./ir/index.js";
 import { limits } from "./base/limits.js";

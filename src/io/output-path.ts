@@ -54,7 +54,11 @@ export function overwrittenInput(output: string, inputs: readonly string[], flag
  * folders, and the callbacks' files) is one of `inputs` or, for a folder, holds one; undefined when none is.
  * `nnc train --out . --overwrite` next to a data file called `history.json` must not replace it.
  */
-export function runFolderOverInput(dir: string, names: readonly string[], inputs: readonly string[]): string | undefined {
+export function runFolderOverInput(
+  dir: string,
+  names: readonly string[],
+  inputs: readonly string[],
+): string | undefined {
   const inputIds = inputs.map((input) => ({ input, id: identify(input) }));
   for (const name of names) {
     const target = identify(path.join(dir, name));
@@ -62,7 +66,9 @@ export function runFolderOverInput(dir: string, names: readonly string[], inputs
       const same = id.real === target.real || (target.inode !== undefined && id.inode === target.inode);
       if (!same && !id.real.startsWith(`${target.real}${path.sep}`)) continue;
       const shown = displayPath(path.resolve(input));
-      const what = same ? `would write ${name} there, which is ${shown}` : `would write into ${name}/ there, which holds ${shown}`;
+      const what = same
+        ? `would write ${name} there, which is ${shown}`
+        : `would write into ${name}/ there, which holds ${shown}`;
       return `--out ${displayPath(dir)}: nnc ${what}, an input of this run; choose another run folder`;
     }
   }

@@ -7,7 +7,14 @@ import { statSync } from "node:fs";
 import type * as ast from "../compiler/syntax/ast.js";
 import { checkProgram } from "../compiler/check/index.js";
 import { checkSource, type CheckResult } from "../compiler/index.js";
-import { bindFile, fileSystemHost, Workspace, type FileBinding, type Namespace, type SourceHost } from "../compiler/bind/index.js";
+import {
+  bindFile,
+  fileSystemHost,
+  Workspace,
+  type FileBinding,
+  type Namespace,
+  type SourceHost,
+} from "../compiler/bind/index.js";
 import type { IrProgram } from "../compiler/ir/index.js";
 import type { Reuse } from "./incremental.js";
 

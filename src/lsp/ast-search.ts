@@ -18,7 +18,8 @@ export function callsAt(source: ast.SourceFile, offset: number): ast.Call[] {
   const statements = (body: readonly ast.Statement[]): void => {
     for (const stmt of body) {
       if (!contains(stmt.span, offset)) continue;
-      if (stmt.kind === "assign" || stmt.kind === "chainStmt") (stmt.kind === "assign" ? stmt.chain : stmt.chain).steps.forEach(value);
+      if (stmt.kind === "assign" || stmt.kind === "chainStmt")
+        (stmt.kind === "assign" ? stmt.chain : stmt.chain).steps.forEach(value);
       else if (stmt.kind === "return") stmt.value.steps.forEach(value);
       else if (stmt.kind === "repeat") statements(stmt.body);
       else if (stmt.kind === "input") stmt.shape.items.forEach(value);

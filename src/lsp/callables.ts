@@ -20,7 +20,15 @@ export function lookupCallable(name: string, namespace: Namespace | undefined): 
   const block = namespace?.get(name);
   if (block) return { ...blockCallable(block).value, what: "block", doc: blockSignature(block.decl) };
   const layer = lookupLayer(name);
-  if (layer) return { name: layer.name, positional: layer.positional, schema: layer.schema, what: "layer", doc: layer.doc, layer };
+  if (layer)
+    return {
+      name: layer.name,
+      positional: layer.positional,
+      schema: layer.schema,
+      what: "layer",
+      doc: layer.doc,
+      layer,
+    };
   const tables = [
     ["optimizer", optimizers],
     ["schedule", schedules],
@@ -70,7 +78,10 @@ export function describeType(schema: SchemaObject): string {
 }
 
 /** `name: integer >= 1 = 1`: how an argument is shown in completion, hover and signature help. */
-export function describeArgument(callable: Callable, name: string): { type: string; default?: string; required: boolean } {
+export function describeArgument(
+  callable: Callable,
+  name: string,
+): { type: string; default?: string; required: boolean } {
   const schema = argumentSchemas(callable)[name] ?? {};
   const required = ((callable.schema["required"] as string[] | undefined) ?? []).includes(name);
   return {
@@ -83,6 +94,7 @@ export function describeArgument(callable: Callable, name: string): { type: stri
 /** The enum values an argument takes (`relu`, `same`), for completion. */
 export function enumValues(schema: SchemaObject | undefined): string[] {
   if (!schema) return [];
-  if (Array.isArray(schema["enum"])) return (schema["enum"] as unknown[]).filter((v): v is string => typeof v === "string");
+  if (Array.isArray(schema["enum"]))
+    return (schema["enum"] as unknown[]).filter((v): v is string => typeof v === "string");
   return ["oneOf", "anyOf"].flatMap((key) => ((schema[key] as SchemaObject[] | undefined) ?? []).flatMap(enumValues));
 }

@@ -18,7 +18,11 @@ import type { Analysis } from "./analysis.js";
 import { argumentSchemas, blockSignature, describeArgument, enumValues, lookupCallable } from "./callables.js";
 import { cursorAt, type Cursor, type OpenCall } from "./cursor.js";
 
-const keywords = { model: ["input", "output", "repeat"], block: ["return", "repeat"], top: ["model", "block", "train", "import"] };
+const keywords = {
+  model: ["input", "output", "repeat"],
+  block: ["return", "repeat"],
+  top: ["model", "block", "train", "import"],
+};
 
 export function complete(analysis: Analysis, offset: number): CompletionItem[] {
   const cursor = cursorAt(analysis.text, offset);
@@ -36,7 +40,10 @@ function completions(analysis: Analysis, offset: number, cursor: Cursor): Comple
     const callable = lookupCallable(call.callee, namespace);
     if (call.argument) {
       const schema = callable ? argumentSchemas(callable)[call.argument] : undefined;
-      return [...words(enumValues(schema), CompletionItemKind.EnumMember), ...(callable?.what === "block" ? [] : paramNames(analysis, offset))];
+      return [
+        ...words(enumValues(schema), CompletionItemKind.EnumMember),
+        ...(callable?.what === "block" ? [] : paramNames(analysis, offset)),
+      ];
     }
     const items: CompletionItem[] = [];
     if (callable && call.atName) append(items, argumentNames(callable, call));
@@ -49,7 +56,11 @@ function completions(analysis: Analysis, offset: number, cursor: Cursor): Comple
   if (cursor.afterArrow) return layers(analysis);
   if (cursor.afterEquals) return [...tensors(analysis, offset), ...layers(analysis)];
   if (cursor.statementStart) {
-    return [...layers(analysis), ...tensors(analysis, offset), ...words(keywords[cursor.declaration], CompletionItemKind.Keyword)];
+    return [
+      ...layers(analysis),
+      ...tensors(analysis, offset),
+      ...words(keywords[cursor.declaration], CompletionItemKind.Keyword),
+    ];
   }
   return [];
 }
@@ -86,7 +97,11 @@ function layers(analysis: Analysis): CompletionItem[] {
 /** The tensors bound above the cursor in its body, each by its latest binding. */
 function tensors(analysis: Analysis, offset: number): CompletionItem[] {
   const body = analysis.semantic.binding.bodyAt(offset);
-  return (body?.tensorsBefore(offset) ?? []).map((b) => ({ label: b.name.text, kind: CompletionItemKind.Variable, detail: "tensor" }));
+  return (body?.tensorsBefore(offset) ?? []).map((b) => ({
+    label: b.name.text,
+    kind: CompletionItemKind.Variable,
+    detail: "tensor",
+  }));
 }
 
 /** The parameters of the block around the cursor. */
@@ -119,7 +134,8 @@ function trainValueItems(key: string): CompletionItem[] {
   if (!value || value.kind === "integer" || value.kind === "fraction") return [];
   if (value.kind === "boolean") return words(["true", "false"], CompletionItemKind.Keyword);
   // Names are values; the rest are calls (an optimizer, a data source, a schedule, callbacks).
-  const kind = value.kind === "name" || value.kind === "names" ? CompletionItemKind.EnumMember : CompletionItemKind.Function;
+  const kind =
+    value.kind === "name" || value.kind === "names" ? CompletionItemKind.EnumMember : CompletionItemKind.Function;
   return words(Object.keys(value.table), kind, key);
 }
 
@@ -128,7 +144,8 @@ function trainCompletions(analysis: Analysis, cursor: Cursor): CompletionItem[] 
   if (call) {
     const callable = lookupCallable(call.callee, analysis.semantic.namespace);
     if (!callable) return [];
-    if (call.argument) return words(enumValues(argumentSchemas(callable)[call.argument]), CompletionItemKind.EnumMember);
+    if (call.argument)
+      return words(enumValues(argumentSchemas(callable)[call.argument]), CompletionItemKind.EnumMember);
     return call.atName ? argumentNames(callable, call) : [];
   }
   if (cursor.trainKey) return trainValueItems(cursor.trainKey);

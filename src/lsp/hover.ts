@@ -35,7 +35,9 @@ export function hover(analysis: Analysis, offset: number): Hover | null {
   if (occurrence?.symbol.kind === "tensor" && occurrence.binding) {
     const shapes = bindingShapes(occurrence.binding, analysis, 0);
     const shown = shapes.length > 0 ? shapes.map((s) => `\`${formatNnShape(s)}\``).join(" or ") : "unknown";
-    const where = occurrence.binding.blockInput ? ` (input of block \`${occurrence.binding.blockInput.name.text}\`)` : "";
+    const where = occurrence.binding.blockInput
+      ? ` (input of block \`${occurrence.binding.blockInput.name.text}\`)`
+      : "";
     return markdown(`tensor **${occurrence.symbol.name}**${where}: ${shown}`, occurrence.span);
   }
   if (occurrence?.symbol.kind === "model") {
@@ -44,7 +46,8 @@ export function hover(analysis: Analysis, offset: number): Hover | null {
     const detail = model ? `: ${model.layers.length} layers, ${params!.toLocaleString("en-US")} parameters` : "";
     return markdown(`model **${occurrence.symbol.name}**${detail}`, occurrence.span);
   }
-  if (occurrence?.symbol.kind === "param") return markdown(`block parameter **${occurrence.symbol.name}**`, occurrence.span);
+  if (occurrence?.symbol.kind === "param")
+    return markdown(`block parameter **${occurrence.symbol.name}**`, occurrence.span);
 
   const call = callsAt(source, offset)
     .reverse()
@@ -63,7 +66,8 @@ export function hover(analysis: Analysis, offset: number): Hover | null {
     if (layers.length > 0) lines.push(`${layers.length} layers, params: ${params.toLocaleString("en-US")}`);
   } else {
     lines.push(`**${callable.name}** (${callable.what})${callable.doc ? ": " + callable.doc : ""}`);
-    if (hasTrait(callable.layer, "training-only")) lines.push("Active only while training: the identity when the model predicts.");
+    if (hasTrait(callable.layer, "training-only"))
+      lines.push("Active only while training: the identity when the model predicts.");
     for (const layer of layers) lines.push(layerFigures(layer));
   }
   return markdown(lines.join("\n\n"), call.callee.span);

@@ -7,7 +7,14 @@ import { toRange } from "./convert.js";
 
 export function documentSymbols(binding: FileBinding, text: string): DocumentSymbol[] {
   const { source } = binding;
-  const symbol = (name: string, kind: SymbolKind, whole: ast.Span, at: ast.Span, detail?: string, children?: DocumentSymbol[]): DocumentSymbol => ({
+  const symbol = (
+    name: string,
+    kind: SymbolKind,
+    whole: ast.Span,
+    at: ast.Span,
+    detail?: string,
+    children?: DocumentSymbol[],
+  ): DocumentSymbol => ({
     name: name || "(unnamed)",
     kind,
     range: toRange(text, whole),
@@ -19,7 +26,9 @@ export function documentSymbols(binding: FileBinding, text: string): DocumentSym
   for (const decl of source.declarations) {
     switch (decl.kind) {
       case "model": {
-        const children = bindings(binding.body(decl)).map((b) => symbol(b.name.text, SymbolKind.Variable, b.span, b.name.span, b.detail));
+        const children = bindings(binding.body(decl)).map((b) =>
+          symbol(b.name.text, SymbolKind.Variable, b.span, b.name.span, b.detail),
+        );
         result.push(symbol(decl.name.text, SymbolKind.Class, decl.span, decl.name.span, "model", children));
         break;
       }

@@ -116,7 +116,10 @@ export function blockOccurrences(
     const workspace = new Workspace(host, reuse.parse);
     const source = workspace.add(path, text);
     const binding = bindFile(source, workspace.namespaceOf(source));
-    const spans = binding.occurrences().filter((o) => o.symbol.key === key).map((o) => o.span);
+    const spans = binding
+      .occurrences()
+      .filter((o) => o.symbol.key === key)
+      .map((o) => o.span);
     if (spans.length > 0) result.push({ path, text, spans });
   }
   return result;

@@ -60,7 +60,9 @@ export function startServer(): void {
       try {
         return handler(params);
       } catch (error) {
-        connection.console.error(`nnc: ${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        connection.console.error(
+          `nnc: ${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        );
         return fallback;
       }
     };
@@ -91,7 +93,9 @@ export function startServer(): void {
     timers.delete(uri);
     publish(uri);
     const path = uriToPath(uri);
-    const dependents = [...analyses].filter(([other, analysis]) => other !== uri && analysis.dependencies().includes(path));
+    const dependents = [...analyses].filter(
+      ([other, analysis]) => other !== uri && analysis.dependencies().includes(path),
+    );
     for (const [other] of dependents) {
       analyses.delete(other);
       publish(other);
@@ -103,29 +107,40 @@ export function startServer(): void {
    */
   const schedule = (uri: string) => {
     clearTimeout(timers.get(uri));
-    timers.set(uri, setTimeout(() => recheck(uri), 0));
+    timers.set(
+      uri,
+      setTimeout(() => recheck(uri), 0),
+    );
   };
 
-  documents.onDidOpen(guard("didOpen", undefined, (e) => {
-    host.setOpen(uriToPath(e.document.uri), e.document.getText());
-    schedule(e.document.uri);
-  }));
-  documents.onDidChangeContent(guard("didChange", undefined, (e) => {
-    host.setOpen(uriToPath(e.document.uri), e.document.getText());
-    schedule(e.document.uri);
-  }));
-  documents.onDidClose(guard("didClose", undefined, (e) => {
-    host.setOpen(uriToPath(e.document.uri), undefined);
-    clearTimeout(timers.get(e.document.uri));
-    analyses.delete(e.document.uri);
-    void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
-  }));
-  connection.onDidChangeWatchedFiles(guard("didChangeWatchedFiles", undefined, () => {
-    for (const uri of analyses.keys()) {
-      analyses.delete(uri);
-      schedule(uri);
-    }
-  }));
+  documents.onDidOpen(
+    guard("didOpen", undefined, (e) => {
+      host.setOpen(uriToPath(e.document.uri), e.document.getText());
+      schedule(e.document.uri);
+    }),
+  );
+  documents.onDidChangeContent(
+    guard("didChange", undefined, (e) => {
+      host.setOpen(uriToPath(e.document.uri), e.document.getText());
+      schedule(e.document.uri);
+    }),
+  );
+  documents.onDidClose(
+    guard("didClose", undefined, (e) => {
+      host.setOpen(uriToPath(e.document.uri), undefined);
+      clearTimeout(timers.get(e.document.uri));
+      analyses.delete(e.document.uri);
+      void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+    }),
+  );
+  connection.onDidChangeWatchedFiles(
+    guard("didChangeWatchedFiles", undefined, () => {
+      for (const uri of analyses.keys()) {
+        analyses.delete(uri);
+        schedule(uri);
+      }
+    }),
+  );
 
   /** Folders of the workspace (where importers of a renamed block are looked for). */
   let roots: string[] = [];
@@ -165,127 +180,158 @@ export function startServer(): void {
     range: toRange(analysis.semantic.sources.get(file) ?? host.readFile(file) ?? "", span),
   });
 
-  connection.onHover(guard("hover", null, (params) => {
-    const found = at(params);
-    return found ? hover(found.analysis, found.offset) : null;
-  }));
-  connection.onCompletion(guard("completion", [], (params) => {
-    const found = at(params);
-    return found ? complete(found.analysis, found.offset) : [];
-  }));
-  connection.onSignatureHelp(guard("signatureHelp", null, (params) => {
-    const found = at(params);
-    return found ? signatureHelp(found.analysis, found.offset) : null;
-  }));
-  connection.onDefinition(guard("definition", null, (params) => {
-    const found = at(params);
-    if (!found) return null;
-    const occurrence = found.analysis.semantic.binding.occurrenceAt(found.offset);
-    const binding = occurrence?.binding;
-    if (binding) return location(found.analysis, found.analysis.file, binding.name.span);
-    const definition = occurrence?.symbol.definition;
-    if (definition) return location(found.analysis, definition.file, definition.span);
-    // An import's path: the file it names.
-    const source = found.analysis.semantic.source;
-    const imported = source.declarations.find(
-      (d) => d.kind === "import" && d.from.span.start <= found.offset && found.offset <= d.from.span.end,
-    );
-    if (imported?.kind !== "import") return null;
-    const target = [...found.analysis.semantic.sources.keys()].find((p) => p !== found.analysis.file && p.endsWith(imported.from.value.replace(/^\.\//, "")));
-    return target ? { uri: pathToUri(target), range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } } : null;
-  }));
-  connection.onReferences(guard("references", [], (params) => {
-    const found = at(params);
-    if (!found) return [];
-    const { binding } = found.analysis.semantic;
-    const occurrence = binding.occurrenceAt(found.offset);
-    if (!occurrence) return [];
-    return binding
-      .referencesOf(occurrence.symbol)
-      .filter((o) => params.context.includeDeclaration || !o.isDefinition)
-      .map((o) => location(found.analysis, found.analysis.file, o.span));
-  }));
-  connection.onPrepareRename(guard("prepareRename", null, (params) => {
-    const found = at(params);
-    const occurrence = found && found.analysis.semantic.binding.occurrenceAt(found.offset);
-    if (!found || !occurrence || !renamable.has(occurrence.symbol.kind)) return null;
-    return { range: toRange(found.analysis.text, occurrence.span), placeholder: occurrence.symbol.name };
-  }));
-  connection.onRenameRequest(guard("rename", null, (params): WorkspaceEdit | null => {
-    const found = at(params);
-    if (!found || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(params.newName) || keywords.includes(params.newName)) return null;
-    const { binding } = found.analysis.semantic;
-    const occurrence = binding.occurrenceAt(found.offset);
-    if (!occurrence || !renamable.has(occurrence.symbol.kind)) return null;
-    const files: FileEdits[] = [];
-    const definition = occurrence.symbol.definition;
-    if (occurrence.symbol.kind === "block" && definition) {
-      // The definition, its file's calls, and every file that imports it, open or on disk.
-      const involved = [found.analysis.file, definition.file, ...host.openPaths()];
-      const walk = candidateFiles(roots, involved);
-      for (const root of walk.refused) {
-        connection.console.warn(
-          `nnc: rename did not search ${root} for importers: a workspace folder that is / or holds the home folder is not walked`,
-        );
+  connection.onHover(
+    guard("hover", null, (params) => {
+      const found = at(params);
+      return found ? hover(found.analysis, found.offset) : null;
+    }),
+  );
+  connection.onCompletion(
+    guard("completion", [], (params) => {
+      const found = at(params);
+      return found ? complete(found.analysis, found.offset) : [];
+    }),
+  );
+  connection.onSignatureHelp(
+    guard("signatureHelp", null, (params) => {
+      const found = at(params);
+      return found ? signatureHelp(found.analysis, found.offset) : null;
+    }),
+  );
+  connection.onDefinition(
+    guard("definition", null, (params) => {
+      const found = at(params);
+      if (!found) return null;
+      const occurrence = found.analysis.semantic.binding.occurrenceAt(found.offset);
+      const binding = occurrence?.binding;
+      if (binding) return location(found.analysis, found.analysis.file, binding.name.span);
+      const definition = occurrence?.symbol.definition;
+      if (definition) return location(found.analysis, definition.file, definition.span);
+      // An import's path: the file it names.
+      const source = found.analysis.semantic.source;
+      const imported = source.declarations.find(
+        (d) => d.kind === "import" && d.from.span.start <= found.offset && found.offset <= d.from.span.end,
+      );
+      if (imported?.kind !== "import") return null;
+      const target = [...found.analysis.semantic.sources.keys()].find(
+        (p) => p !== found.analysis.file && p.endsWith(imported.from.value.replace(/^\.\//, "")),
+      );
+      return target
+        ? { uri: pathToUri(target), range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } }
+        : null;
+    }),
+  );
+  connection.onReferences(
+    guard("references", [], (params) => {
+      const found = at(params);
+      if (!found) return [];
+      const { binding } = found.analysis.semantic;
+      const occurrence = binding.occurrenceAt(found.offset);
+      if (!occurrence) return [];
+      return binding
+        .referencesOf(occurrence.symbol)
+        .filter((o) => params.context.includeDeclaration || !o.isDefinition)
+        .map((o) => location(found.analysis, found.analysis.file, o.span));
+    }),
+  );
+  connection.onPrepareRename(
+    guard("prepareRename", null, (params) => {
+      const found = at(params);
+      const occurrence = found && found.analysis.semantic.binding.occurrenceAt(found.offset);
+      if (!found || !occurrence || !renamable.has(occurrence.symbol.kind)) return null;
+      return { range: toRange(found.analysis.text, occurrence.span), placeholder: occurrence.symbol.name };
+    }),
+  );
+  connection.onRenameRequest(
+    guard("rename", null, (params): WorkspaceEdit | null => {
+      const found = at(params);
+      if (!found || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(params.newName) || keywords.includes(params.newName)) return null;
+      const { binding } = found.analysis.semantic;
+      const occurrence = binding.occurrenceAt(found.offset);
+      if (!occurrence || !renamable.has(occurrence.symbol.kind)) return null;
+      const files: FileEdits[] = [];
+      const definition = occurrence.symbol.definition;
+      if (occurrence.symbol.kind === "block" && definition) {
+        // The definition, its file's calls, and every file that imports it, open or on disk.
+        const involved = [found.analysis.file, definition.file, ...host.openPaths()];
+        const walk = candidateFiles(roots, involved);
+        for (const root of walk.refused) {
+          connection.console.warn(
+            `nnc: rename did not search ${root} for importers: a workspace folder that is / or holds the home folder is not walked`,
+          );
+        }
+        if (walk.capped) {
+          connection.console.warn(
+            `nnc: rename searched only the first ${limits.workspaceEntries.value} files and folders of the workspace for importers`,
+          );
+        }
+        const candidates = [...involved, ...walk.files];
+        append(files, blockOccurrences(occurrence.symbol.name, definition.file, candidates, host, reuse));
+      } else {
+        const spans = binding.referencesOf(occurrence.symbol).map((o) => o.span);
+        files.push({ path: found.analysis.file, text: found.analysis.text, spans });
       }
-      if (walk.capped) {
-        connection.console.warn(
-          `nnc: rename searched only the first ${limits.workspaceEntries.value} files and folders of the workspace for importers`,
-        );
+      const editsOf = (file: FileEdits): TextEdit[] =>
+        file.spans.map((span) => ({ range: toRange(file.text, span), newText: params.newName }));
+      if (documentChanges) {
+        return {
+          documentChanges: files.map((file) => {
+            const uri = pathToUri(file.path);
+            const version = documents.get(uri)?.version ?? null;
+            return { textDocument: { uri, version }, edits: editsOf(file) };
+          }),
+        };
       }
-      const candidates = [...involved, ...walk.files];
-      append(files, blockOccurrences(occurrence.symbol.name, definition.file, candidates, host, reuse));
-    } else {
-      const spans = binding.referencesOf(occurrence.symbol).map((o) => o.span);
-      files.push({ path: found.analysis.file, text: found.analysis.text, spans });
-    }
-    const editsOf = (file: FileEdits): TextEdit[] =>
-      file.spans.map((span) => ({ range: toRange(file.text, span), newText: params.newName }));
-    if (documentChanges) {
-      return {
-        documentChanges: files.map((file) => {
-          const uri = pathToUri(file.path);
-          const version = documents.get(uri)?.version ?? null;
-          return { textDocument: { uri, version }, edits: editsOf(file) };
-        }),
+      return { changes: Object.fromEntries(files.map((file) => [pathToUri(file.path), editsOf(file)])) };
+    }),
+  );
+  connection.onDocumentSymbol(
+    guard("documentSymbol", [], (params) => {
+      const analysis = analysisOf(params.textDocument.uri);
+      return analysis ? documentSymbols(analysis.semantic.binding, analysis.text) : [];
+    }),
+  );
+  connection.onDocumentFormatting(
+    guard("formatting", null, (params) => {
+      const analysis = analysisOf(params.textDocument.uri);
+      if (!analysis) return null;
+      const formatted = formatSource(analysis.text, analysis.file).value;
+      if (formatted === null || formatted === analysis.text) return [];
+      return [{ range: toRange(analysis.text, { start: 0, end: analysis.text.length }), newText: formatted }];
+    }),
+  );
+  connection.onDocumentRangeFormatting(
+    guard("rangeFormatting", null, (params) => {
+      const analysis = analysisOf(params.textDocument.uri);
+      if (!analysis) return null;
+      const span = {
+        start: toOffset(analysis.text, params.range.start),
+        end: toOffset(analysis.text, params.range.end),
       };
-    }
-    return { changes: Object.fromEntries(files.map((file) => [pathToUri(file.path), editsOf(file)])) };
-  }));
-  connection.onDocumentSymbol(guard("documentSymbol", [], (params) => {
-    const analysis = analysisOf(params.textDocument.uri);
-    return analysis ? documentSymbols(analysis.semantic.binding, analysis.text) : [];
-  }));
-  connection.onDocumentFormatting(guard("formatting", null, (params) => {
-    const analysis = analysisOf(params.textDocument.uri);
-    if (!analysis) return null;
-    const formatted = formatSource(analysis.text, analysis.file).value;
-    if (formatted === null || formatted === analysis.text) return [];
-    return [{ range: toRange(analysis.text, { start: 0, end: analysis.text.length }), newText: formatted }];
-  }));
-  connection.onDocumentRangeFormatting(guard("rangeFormatting", null, (params) => {
-    const analysis = analysisOf(params.textDocument.uri);
-    if (!analysis) return null;
-    const span = { start: toOffset(analysis.text, params.range.start), end: toOffset(analysis.text, params.range.end) };
-    const edit = formatRange(analysis.text, analysis.file, span).value;
-    return edit ? [{ range: toRange(analysis.text, edit.span), newText: edit.newText }] : [];
-  }));
-  connection.onCodeAction(guard("codeAction", [], (params) => {
-    const actions: CodeAction[] = [];
-    for (const diagnostic of params.context.diagnostics) {
-      const data = diagnostic.data as DiagnosticData | undefined;
-      for (const fix of data?.fixes ?? []) {
-        actions.push({
-          title: fix.title,
-          kind: CodeActionKind.QuickFix,
-          diagnostics: [diagnostic],
-          isPreferred: data!.fixes.length === 1,
-          edit: { changes: { [params.textDocument.uri]: fix.edits.map((e) => ({ range: e.range, newText: e.newText })) } },
-        });
+      const edit = formatRange(analysis.text, analysis.file, span).value;
+      return edit ? [{ range: toRange(analysis.text, edit.span), newText: edit.newText }] : [];
+    }),
+  );
+  connection.onCodeAction(
+    guard("codeAction", [], (params) => {
+      const actions: CodeAction[] = [];
+      for (const diagnostic of params.context.diagnostics) {
+        const data = diagnostic.data as DiagnosticData | undefined;
+        for (const fix of data?.fixes ?? []) {
+          actions.push({
+            title: fix.title,
+            kind: CodeActionKind.QuickFix,
+            diagnostics: [diagnostic],
+            isPreferred: data!.fixes.length === 1,
+            edit: {
+              changes: { [params.textDocument.uri]: fix.edits.map((e) => ({ range: e.range, newText: e.newText })) },
+            },
+          });
+        }
       }
-    }
-    return actions;
-  }));
+      return actions;
+    }),
+  );
 
   documents.listen(connection);
   connection.listen();

@@ -83,7 +83,9 @@ async function loadNode(): Promise<void> {
   try {
     require.resolve(specifier);
   } catch {
-    throw new BackendUnavailableError(`the node backend needs ${specifier}, which is not installed (npm install ${specifier})`);
+    throw new BackendUnavailableError(
+      `the node backend needs ${specifier}, which is not installed (npm install ${specifier})`,
+    );
   }
   try {
     await import(specifier);
@@ -92,7 +94,9 @@ async function loadNode(): Promise<void> {
     throw new BackendUnavailableError(`${specifier} is installed but does not load: ${reason}`);
   }
   if (tf.findBackendFactory("tensorflow") === null) {
-    throw new BackendUnavailableError(`${specifier} is installed but uses another copy of @tensorflow/tfjs-core than nnc`);
+    throw new BackendUnavailableError(
+      `${specifier} is installed but uses another copy of @tensorflow/tfjs-core than nnc`,
+    );
   }
 }
 

@@ -25,8 +25,7 @@ export function buildModel(model: IrModel): tf.LayersModel {
   for (const layer of model.layers) {
     const args = layer.inputs.map(tensorOf);
     const output = createLayer(layer.tfjs).apply(args.length === 1 ? args[0]! : args) as
-      | tf.SymbolicTensor
-      | tf.SymbolicTensor[];
+      tf.SymbolicTensor | tf.SymbolicTensor[];
     tensors.set(layer.name, Array.isArray(output) ? output : [output]);
   }
   return tf.model({ inputs, outputs: model.outputs.map(tensorOf), name: model.name });

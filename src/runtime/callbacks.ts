@@ -8,7 +8,13 @@
 import * as tf from "@tensorflow/tfjs";
 import type { IrCall, IrTrain } from "../compiler/ir/index.js";
 import { callbacks as callbackKinds } from "../compiler/registry/train-options.js";
-import { CsvLogger, ModelCheckpoint, TerminateOnNaN, type CheckpointAbout, type FileCallback } from "./file-callbacks.js";
+import {
+  CsvLogger,
+  ModelCheckpoint,
+  TerminateOnNaN,
+  type CheckpointAbout,
+  type FileCallback,
+} from "./file-callbacks.js";
 import { tfjsFigureName } from "./figures.js";
 import type { RunFolder } from "./run-folder.js";
 import { LearningRateScheduler, ReduceOnPlateau, logValue } from "./schedule-callbacks.js";
@@ -55,7 +61,10 @@ export function trainingCallbacks(
 ): tf.Callback[] {
   const steps = Math.ceil(trainingRows / settings.batchSize);
   // First the rate, so that every later callback (and fit's History) sees this epoch's `lr`.
-  const callbacks: tf.Callback[] = [new LearningRateScheduler(settings.lrSchedule, optimizer, steps), new TerminateOnNaN()];
+  const callbacks: tf.Callback[] = [
+    new LearningRateScheduler(settings.lrSchedule, optimizer, steps),
+    new TerminateOnNaN(),
+  ];
   for (const call of settings.callbacks) callbacks.push(...fromCall(call, settings.metrics, options));
   if (settings.lrSchedule?.name === "reduce_on_plateau") {
     const a = settings.lrSchedule.args;
@@ -123,7 +132,9 @@ function fromCall(call: IrCall, metrics: readonly string[], { folder, about = {}
 }
 
 function missingFolder(name: string): never {
-  throw new Error(`trainingCallbacks: ${name} writes files, and needs options.folder (a run folder from openRunFolder)`);
+  throw new Error(
+    `trainingCallbacks: ${name} writes files, and needs options.folder (a run folder from openRunFolder)`,
+  );
 }
 
 /** Keras's "auto" mode: accuracies and friends grow, losses and errors shrink. */
@@ -168,7 +179,8 @@ class EarlyStopping extends tf.Callback implements Resumable {
     if (score < this.best - this.settings.minDelta) {
       this.best = score;
       this.wait = 0;
-      if (this.settings.restoreBestWeights) this.keep((this.model as tf.LayersModel).getWeights().map((w) => w.clone()));
+      if (this.settings.restoreBestWeights)
+        this.keep((this.model as tf.LayersModel).getWeights().map((w) => w.clone()));
     } else if (this.wait >= this.settings.patience && epoch > 0) {
       (this.model as tf.LayersModel).stopTraining = true;
     }

@@ -39,7 +39,11 @@ export interface CheckpointState {
   readonly weightSpecs: tf.io.WeightsManifestEntry[];
   readonly optimizerSpecs: tf.io.WeightsManifestEntry[];
   /** Per callback, in order: its class and state, or null for one without state. */
-  readonly callbacks: readonly ({ readonly kind: string; readonly values: Record<string, unknown>; readonly tensors: number } | null)[];
+  readonly callbacks: readonly ({
+    readonly kind: string;
+    readonly values: Record<string, unknown>;
+    readonly tensors: number;
+  } | null)[];
   readonly callbackSpecs: tf.io.WeightsManifestEntry[];
 }
 
@@ -71,7 +75,12 @@ export function checkpointDirectory(runDir: string): string {
 let written = 0;
 
 /** Writes a checkpoint of `parts` at `point` into `runDir` (see the file comment for how). */
-export async function writeCheckpoint(runDir: string, parts: TrainingParts, point: LoopPoint, history: readonly EpochLogs[]): Promise<void> {
+export async function writeCheckpoint(
+  runDir: string,
+  parts: TrainingParts,
+  point: LoopPoint,
+  history: readonly EpochLogs[],
+): Promise<void> {
   const root = checkpointDirectory(runDir);
   const name = `epoch-${point.epoch}-step-${point.step}-${process.pid}-${Date.now()}`;
   const dir = path.join(root, name);
@@ -82,7 +91,9 @@ export async function writeCheckpoint(runDir: string, parts: TrainingParts, poin
   const weights = await tf.io.encodeWeights(modelWeights);
   const optimizer = await tf.io.encodeWeights(await optimizerWeights(parts.optimizer));
   const states = parts.callbacks.map((c) => (isResumable(c) ? c.saveState() : null));
-  const callbackTensors = states.flatMap((s, i) => (s?.tensors ?? []).map((tensor, j) => ({ name: `c${i}-${j}`, tensor })));
+  const callbackTensors = states.flatMap((s, i) =>
+    (s?.tensors ?? []).map((tensor, j) => ({ name: `c${i}-${j}`, tensor })),
+  );
   const callbacks = await tf.io.encodeWeights(callbackTensors);
   const state: CheckpointState = {
     format: 1,
@@ -95,7 +106,9 @@ export async function writeCheckpoint(runDir: string, parts: TrainingParts, poin
     weightSpecs: weights.specs,
     optimizerSpecs: optimizer.specs,
     callbacks: states.map((s, i) =>
-      s ? { kind: parts.callbacks[i]!.constructor.name, values: { ...s.values }, tensors: s.tensors?.length ?? 0 } : null,
+      s
+        ? { kind: parts.callbacks[i]!.constructor.name, values: { ...s.values }, tensors: s.tensors?.length ?? 0 }
+        : null,
     ),
     callbackSpecs: callbacks.specs,
   };
@@ -155,7 +168,8 @@ export function checkCheckpointPoint(checkpoint: Checkpoint, epochs: number, ste
 export async function restoreCheckpoint(checkpoint: Checkpoint, parts: TrainingParts): Promise<void> {
   const { state } = checkpoint;
   const model = parts.model;
-  const describe = (list: readonly { name: string; shape: readonly number[] }[]) => list.map((w) => `${w.name} [${w.shape.join(", ")}]`).join(", ");
+  const describe = (list: readonly { name: string; shape: readonly number[] }[]) =>
+    list.map((w) => `${w.name} [${w.shape.join(", ")}]`).join(", ");
   const now = model.weights.map((w) => ({ name: w.originalName, shape: w.shape as number[] }));
   if (describe(now) !== describe(state.weights)) {
     throw new NncUserError("NN4011", {
@@ -173,7 +187,10 @@ export async function restoreCheckpoint(checkpoint: Checkpoint, parts: TrainingP
   const weights = model.weights.map((_, i) => checkpoint.weights[`w${i}`]!);
   model.setWeights(weights);
   tf.dispose(weights);
-  await setOptimizerWeights(parts.optimizer, Object.entries(checkpoint.optimizer).map(([name, tensor]) => ({ name, tensor })));
+  await setOptimizerWeights(
+    parts.optimizer,
+    Object.entries(checkpoint.optimizer).map(([name, tensor]) => ({ name, tensor })),
+  );
   setRate(parts.optimizer, state.learningRate);
   state.callbacks.forEach((saved, i) => {
     if (!saved) return;
@@ -195,10 +212,15 @@ const privateScalars = ["accBeta1", "accBeta2", "iteration"];
  */
 async function optimizerWeights(optimizer: tf.Optimizer): Promise<NamedTensor[]> {
   const fields = optimizer as unknown as OptimizerFields;
-  const slots = (key: string) => ((fields[key] ?? []) as Slot[]).map((s) => ({ name: s.originalName, tensor: s.variable as tf.Tensor }));
+  const slots = (key: string) =>
+    ((fields[key] ?? []) as Slot[]).map((s) => ({ name: s.originalName, tensor: s.variable as tf.Tensor }));
   const named =
     optimizer.getClassName() === "Adamax"
-      ? [{ name: "iter", tensor: tf.scalar(optimizer.iterations, "int32") }, ...slots("accumulatedFirstMoment"), ...slots("accumulatedWeightedInfNorm")]
+      ? [
+          { name: "iter", tensor: tf.scalar(optimizer.iterations, "int32") },
+          ...slots("accumulatedFirstMoment"),
+          ...slots("accumulatedWeightedInfNorm"),
+        ]
       : await optimizer.getWeights();
   for (const key of privateScalars) {
     if (fields[key] instanceof tf.Variable) named.push({ name: `@${key}`, tensor: fields[key] });
@@ -212,7 +234,8 @@ async function setOptimizerWeights(optimizer: tf.Optimizer, named: NamedTensor[]
   if (optimizer.getClassName() === "Adamax") {
     fields.iterations_ = (await plain[0]!.tensor.data())[0]!;
     const half = (plain.length - 1) / 2;
-    const slots = (list: NamedTensor[]): Slot[] => list.map((n) => ({ originalName: n.name, variable: n.tensor.variable(false) }));
+    const slots = (list: NamedTensor[]): Slot[] =>
+      list.map((n) => ({ originalName: n.name, variable: n.tensor.variable(false) }));
     fields["accumulatedFirstMoment"] = slots(plain.slice(1, 1 + half));
     fields["accumulatedWeightedInfNorm"] = slots(plain.slice(1 + half));
   } else {
@@ -241,5 +264,7 @@ function finiteReplacer(_key: string, value: unknown): unknown {
 
 function finiteReviver(_key: string, value: unknown): unknown {
   const number = (value as { number?: unknown } | null)?.number;
-  return typeof value === "object" && value !== null && Object.keys(value).length === 1 && typeof number === "string" ? Number(number) : value;
+  return typeof value === "object" && value !== null && Object.keys(value).length === 1 && typeof number === "string"
+    ? Number(number)
+    : value;
 }

@@ -126,7 +126,8 @@ export class CsvLogger extends tf.Callback implements FileCallback, Resumable {
   ) {
     super();
     const problem = runPathProblem(file);
-    if (problem !== null) throw new NncUserError("NN4015", { callee: "csv_logger", argument: "path", path: file, problem });
+    if (problem !== null)
+      throw new NncUserError("NN4015", { callee: "csv_logger", argument: "path", path: file, problem });
     this.file = normalRunPath(file);
     this.names = [...figureNames(metrics), ["lr", "lr"]];
   }

@@ -42,7 +42,11 @@ export interface LoopOptions {
   /** When aborted, the loop stops after the current step, saves a checkpoint and returns. */
   readonly signal?: AbortSignal;
   /** Continues a stopped run: its position, its finished epochs, and what puts its state back. */
-  readonly resume?: { readonly point: LoopPoint; readonly history: readonly EpochLogs[]; readonly restore: () => Promise<void> };
+  readonly resume?: {
+    readonly point: LoopPoint;
+    readonly history: readonly EpochLogs[];
+    readonly restore: () => Promise<void>;
+  };
   /** Saves a checkpoint at `point` (after each epoch, and when stopped). */
   readonly checkpoint?: (point: LoopPoint, history: readonly EpochLogs[]) => Promise<void>;
 }
@@ -55,7 +59,11 @@ export interface LoopResult {
 }
 
 /** Trains `model` (compiled) on `data` as `options` say. */
-export async function trainLoop(model: tf.LayersModel, data: TrainingBatches, options: LoopOptions): Promise<LoopResult> {
+export async function trainLoop(
+  model: tf.LayersModel,
+  data: TrainingBatches,
+  options: LoopOptions,
+): Promise<LoopResult> {
   const { epochs, batchSize, random } = options;
   const steps = Math.ceil(data.trainingRows / batchSize);
   const history = new tf.History();
@@ -114,7 +122,8 @@ export async function trainLoop(model: tf.LayersModel, data: TrainingBatches, op
     records.push({ ...logs });
     point = { epoch: epoch + 1, step: 0, random: random.state, epochRandom: random.state, sums: {}, seen: 0 };
     await options.checkpoint?.(point, records);
-    if (stopping() && epoch + 1 < epochs && !model.stopTraining) return { history, epochs: records, interrupted: point };
+    if (stopping() && epoch + 1 < epochs && !model.stopTraining)
+      return { history, epochs: records, interrupted: point };
   }
   for (const callback of callbacks) await callback.onTrainEnd();
   return { history, epochs: records, interrupted: null };
@@ -133,7 +142,11 @@ async function yieldNow(): Promise<void> {
 }
 
 /** `val_` figures over the validation rows, in batches, averaged over examples as `fit` does. */
-async function validate(model: tf.LayersModel, data: TrainingBatches, batchSize: number): Promise<Record<string, number>> {
+async function validate(
+  model: tf.LayersModel,
+  data: TrainingBatches,
+  batchSize: number,
+): Promise<Record<string, number>> {
   const sums = new Map<string, number>();
   for (let from = 0; from < data.validationRows; from += batchSize) {
     const positions = [...Array(Math.min(batchSize, data.validationRows - from)).keys()].map((i) => from + i);

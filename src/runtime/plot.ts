@@ -37,7 +37,10 @@ export async function svgToPng(svg: string): Promise<Uint8Array | null> {
   } catch {
     return null;
   }
-  const rendered = new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans" }, background: "white" });
+  const rendered = new Resvg(svg, {
+    font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans" },
+    background: "white",
+  });
   return rendered.render().asPng();
 }
 

@@ -53,7 +53,8 @@ function readInput(run: SavedRun, file: string): Table {
   if (preprocessing.source === "npy") return readNpy(absolute, null);
   let table: Table;
   if (extension === ".csv") table = readCsv(absolute, null, preprocessing.features);
-  else if ([".json", ".jsonl", ".ndjson"].includes(extension)) table = readJsonLines(absolute, null, preprocessing.features);
+  else if ([".json", ".jsonl", ".ndjson"].includes(extension))
+    table = readJsonLines(absolute, null, preprocessing.features);
   else throw new NncUserError("NN4005", { path: file, reason: "nnc predict reads .csv, .json or .jsonl files" });
   return preprocessing.normalization ? applyNormalization(table, preprocessing.normalization) : table;
 }
@@ -93,6 +94,8 @@ export function predictionsCsv(predictions: Predictions): string {
 
 /** Predictions as JSON: an array with one object per row, keyed like the CSV's columns. */
 export function predictionsJson(predictions: Predictions): string {
-  const objects = predictions.rows.map((row) => Object.fromEntries(predictions.columns.map((name, i) => [name, row[i]])));
+  const objects = predictions.rows.map((row) =>
+    Object.fromEntries(predictions.columns.map((name, i) => [name, row[i]])),
+  );
   return `${JSON.stringify(objects, null, 2)}\n`;
 }

@@ -68,7 +68,9 @@ function lineCallback({ epochs, stream, figures }: ProgressOptions): tf.CustomCa
  * The end-of-run table: one row per epoch (the first and last ten of a long run), each figure in a column,
  * and a `*` on the epoch with the best validation loss (or the best loss, without validation).
  */
-export function summaryTable(history: readonly { readonly epoch: number; readonly [figure: string]: number }[]): string {
+export function summaryTable(
+  history: readonly { readonly epoch: number; readonly [figure: string]: number }[],
+): string {
   if (history.length === 0) return "";
   const columns = [...new Set(history.flatMap((r) => Object.keys(r)))].filter((k) => k !== "epoch");
   const watched = columns.includes("val_loss") ? "val_loss" : "loss";

@@ -330,7 +330,13 @@ async function makeFolder(root: string, shown: string): Promise<string[]> {
 /** Removes the folders `makeFolder` made, deepest first, each only while it is empty. */
 async function unmakeFolders(made: readonly string[]): Promise<void> {
   for (const dir of made) {
-    if (!(await fs.rmdir(dir).then(() => true, () => false))) return;
+    if (
+      !(await fs.rmdir(dir).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
   }
 }
 

@@ -17,7 +17,15 @@ import { losses, metrics, optimizers } from "../compiler/registry/train-options.
 import { initBackend } from "./backend.js";
 import { buildModel } from "./build.js";
 import { trainingCallbacks, writesFiles, writtenFiles } from "./callbacks.js";
-import { checkCheckpointPoint, checkpointDirectory, readCheckpoint, restoreCheckpoint, writeCheckpoint, type Checkpoint, type TrainingParts } from "./checkpoint.js";
+import {
+  checkCheckpointPoint,
+  checkpointDirectory,
+  readCheckpoint,
+  restoreCheckpoint,
+  writeCheckpoint,
+  type Checkpoint,
+  type TrainingParts,
+} from "./checkpoint.js";
 import { openTrainingData, type TrainingBatches } from "./data/batches.js";
 import { figureNames, kerasFigures } from "./figures.js";
 import { trainLoop, type LoopPoint } from "./fit-loop.js";
@@ -77,7 +85,11 @@ export function trainModel(model: IrModel, train: IrTrain, options: TrainOptions
  * Throws `NncUserError` when the run folder is unusable (before building the model) or the data is missing,
  * malformed or does not fit the model, before any step.
  */
-export function runTraining(build: () => tf.LayersModel, train: TrainSettings, options: TrainOptions = {}): Promise<TrainedRun> {
+export function runTraining(
+  build: () => tf.LayersModel,
+  train: TrainSettings,
+  options: TrainOptions = {},
+): Promise<TrainedRun> {
   return trainInFolder(build, train, options, null);
 }
 
@@ -90,7 +102,10 @@ async function trainInFolder(
 ): Promise<TrainedRun> {
   if (options.resume && !options.runDir) throw new Error("runTraining: resume needs a runDir");
   const where = options.runDir ?? (writesFiles(train.callbacks) ? path.join("runs", train.model) : undefined);
-  const folder = where === undefined ? null : await openRunFolder(where, { overwrite: options.overwrite === true, resume: options.resume === true });
+  const folder =
+    where === undefined
+      ? null
+      : await openRunFolder(where, { overwrite: options.overwrite === true, resume: options.resume === true });
   try {
     if (parameters !== null) await folder?.checkRoom(parameters);
     await initBackend();
@@ -121,9 +136,9 @@ async function trainBuilt(
       throw error;
     }
     const optimizerCall = optimizers[train.optimizer.name]!.tfjs(train.optimizer.args);
-    const optimizer = (tf.train as unknown as Record<string, (...args: unknown[]) => tf.Optimizer>)[optimizerCall.factory]!(
-      ...optimizerCall.args,
-    );
+    const optimizer = (tf.train as unknown as Record<string, (...args: unknown[]) => tf.Optimizer>)[
+      optimizerCall.factory
+    ]!(...optimizerCall.args);
     model.compile({ optimizer, loss: losses[train.loss]!.tfjs, metrics: train.metrics.map((m) => metrics[m]!) });
     let data: TrainingBatches;
     try {
@@ -185,7 +200,13 @@ async function fitWithData(
     random: options.random,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(checkpoint
-      ? { resume: { point: checkpoint.state.point, history: checkpoint.state.history, restore: () => restoreCheckpoint(checkpoint, parts) } }
+      ? {
+          resume: {
+            point: checkpoint.state.point,
+            history: checkpoint.state.history,
+            restore: () => restoreCheckpoint(checkpoint, parts),
+          },
+        }
       : {}),
     ...(runFolder
       ? {
@@ -199,7 +220,9 @@ async function fitWithData(
       : {}),
   });
   if (result.interrupted) await progress.onTrainEnd?.();
-  const history = result.epochs.map((logs, epoch) => ({ epoch: epoch + 1, ...kerasFigures(logs, [...names, ["lr", "lr"]]) }) as EpochRecord);
+  const history = result.epochs.map(
+    (logs, epoch) => ({ epoch: epoch + 1, ...kerasFigures(logs, [...names, ["lr", "lr"]]) }) as EpochRecord,
+  );
   return {
     model,
     history,

@@ -34,7 +34,12 @@ export interface Run {
  * `overwrite`), replacing nnc's files of an earlier run there. `keep`: files that callbacks wrote into `dir`
  * for this run (a checkpoint, a CSV log), which stay; nnc's other files from earlier runs are removed.
  */
-export async function saveRun(dir: string, run: Run, keep: readonly string[] = [], options: RunFolderOptions = {}): Promise<void> {
+export async function saveRun(
+  dir: string,
+  run: Run,
+  keep: readonly string[] = [],
+  options: RunFolderOptions = {},
+): Promise<void> {
   const folder = await openRunFolder(dir, options);
   try {
     await folder.checkRoom(run.model.countParams());
@@ -50,10 +55,13 @@ export async function saveInto(folder: RunFolder, run: Run, keep: readonly strin
   await writeJson(folder, savedRunFiles.history, run.history);
   if (run.labels) await writeJson(folder, savedRunFiles.labels, run.labels);
   if (run.preprocessing) await writeJson(folder, savedRunFiles.preprocessing, run.preprocessing);
-  await writePlots(folder.dir, run.history, run.model.name, (file, data) => folder.writeFile(path.relative(folder.dir, file), data));
+  await writePlots(folder.dir, run.history, run.model.name, (file, data) =>
+    folder.writeFile(path.relative(folder.dir, file), data),
+  );
   for (const file of keep) {
     const relative = path.relative(folder.dir, file);
-    if (relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative)) folder.keep(relative.split(path.sep).join("/"));
+    if (relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative))
+      folder.keep(relative.split(path.sep).join("/"));
   }
   await folder.removeStale();
 }
@@ -66,8 +74,13 @@ export async function writeModelFiles(folder: RunFolder, sub: string, model: tf.
   await model.save(tf.io.withSaveHandler((artifacts) => writeArtifacts(folder, sub, artifacts)));
 }
 
-async function writeArtifacts(folder: RunFolder, sub: string, artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
-  const weights = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+async function writeArtifacts(
+  folder: RunFolder,
+  sub: string,
+  artifacts: tf.io.ModelArtifacts,
+): Promise<tf.io.SaveResult> {
+  const weights =
+    artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
   const modelJson: tf.io.ModelJSON = {
     modelTopology: artifacts.modelTopology!,
     format: artifacts.format ?? "layers-model",

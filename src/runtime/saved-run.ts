@@ -37,7 +37,9 @@ export async function loadRun(dir: string): Promise<SavedRun> {
   const modelJson = readRunJson<tf.io.ModelJSON>(run, "model.json", "model")!;
   const groups = modelJson.weightsManifest;
   const files = groups.flatMap((group, g) =>
-    group.paths.map((file, i) => runFile(run, file, { file: "model.json", field: `weightsManifest[${g}].paths[${i}]` })),
+    group.paths.map((file, i) =>
+      runFile(run, file, { file: "model.json", field: `weightsManifest[${g}].paths[${i}]` }),
+    ),
   );
   const weightSpecs = groups.flatMap((group) => group.weights);
   const expected = weightBytes(weightSpecs);
@@ -45,23 +47,39 @@ export async function loadRun(dir: string): Promise<SavedRun> {
   const total = shards.reduce((sum, shard) => sum + shard.byteLength, 0);
   if (total !== expected) {
     const names = groups.flatMap((group) => group.paths).join(", ");
-    throw unusable(run, "model.json", `its weight files (${names}) hold ${total} bytes, but weightsManifest describes ${expected}`);
+    throw unusable(
+      run,
+      "model.json",
+      `its weight files (${names}) hold ${total} bytes, but weightsManifest describes ${expected}`,
+    );
   }
   const weightData = tf.io.CompositeArrayBuffer.join(shards.map(bufferOf));
   let model: tf.LayersModel;
   try {
-    model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }));
+    model = await tf.loadLayersModel(
+      tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }),
+    );
   } catch (error) {
     throw unusable(run, "model.json", `tfjs cannot load it: ${oneLine((error as Error).message)}`);
   }
-  const optional = ["checkpoint.json", "labels.json", "preprocessing.json"].filter((name) => existsSync(path.join(run.real, name)));
+  const optional = ["checkpoint.json", "labels.json", "preprocessing.json"].filter((name) =>
+    existsSync(path.join(run.real, name)),
+  );
   readRunJson(run, "checkpoint.json", "checkpoint", { optional: true });
   const labels = readRunJson<Labels>(run, "labels.json", "labels", { optional: true });
   const preprocessing = readRunJson<Preprocessing>(run, "preprocessing.json", "preprocessing", { optional: true });
   // As training required of them (data/tensors.ts): one sigmoid unit for two classes, else a unit per class.
   const units = model.outputs.length === 1 ? model.outputs[0]!.shape.at(-1) : null;
-  if (labels && typeof units === "number" && (units === 1 ? labels.classes.length > 2 : units < labels.classes.length)) {
-    throw unusable(run, "labels.json", `classes lists ${labels.classes.length} classes, more than the model's ${units} outputs hold`);
+  if (
+    labels &&
+    typeof units === "number" &&
+    (units === 1 ? labels.classes.length > 2 : units < labels.classes.length)
+  ) {
+    throw unusable(
+      run,
+      "labels.json",
+      `classes lists ${labels.classes.length} classes, more than the model's ${units} outputs hold`,
+    );
   }
   const normalization = preprocessing?.normalization;
   if (normalization) {

@@ -20,9 +20,23 @@ export function scheduledRate(schedule: IrCall, initial: number, step: number): 
     case "piecewise_constant_decay":
       return piecewiseConstant(schedule.args["boundaries"] as number[], schedule.args["values"] as number[], step);
     case "polynomial_decay":
-      return polynomialDecay(initial, a("decay_steps"), a("end_learning_rate"), a("power"), Boolean(schedule.args["cycle"]), step);
+      return polynomialDecay(
+        initial,
+        a("decay_steps"),
+        a("end_learning_rate"),
+        a("power"),
+        Boolean(schedule.args["cycle"]),
+        step,
+      );
     case "cosine_decay":
-      return cosineDecay(initial, a("decay_steps"), a("alpha"), schedule.args["warmup_target"] as number | undefined, a("warmup_steps"), step);
+      return cosineDecay(
+        initial,
+        a("decay_steps"),
+        a("alpha"),
+        schedule.args["warmup_target"] as number | undefined,
+        a("warmup_steps"),
+        step,
+      );
     case "cosine_decay_restarts":
       return cosineDecayRestarts(initial, a("first_decay_steps"), a("t_mul"), a("m_mul"), a("alpha"), step);
     case "reduce_on_plateau":
@@ -49,7 +63,14 @@ function piecewiseConstant(boundaries: readonly number[], values: readonly numbe
   return values[index < 0 ? boundaries.length : index]!;
 }
 
-function polynomialDecay(initial: number, decaySteps: number, end: number, power: number, cycle: boolean, step: number): number {
+function polynomialDecay(
+  initial: number,
+  decaySteps: number,
+  end: number,
+  power: number,
+  cycle: boolean,
+  step: number,
+): number {
   let steps = decaySteps;
   let at = step;
   // With `cycle`, the decay restarts at each multiple of decay_steps; step 0 counts as the first cycle.
@@ -71,7 +92,8 @@ function cosineDecay(
   warmupSteps: number,
   step: number,
 ): number {
-  const decay = (at: number, from: number) => from * ((1 - alpha) * 0.5 * (1 + Math.cos((Math.PI * at) / decaySteps)) + alpha);
+  const decay = (at: number, from: number) =>
+    from * ((1 - alpha) * 0.5 * (1 + Math.cos((Math.PI * at) / decaySteps)) + alpha);
   if (warmupTarget === undefined) return decay(Math.min(step, decaySteps), initial);
   const at = Math.min(step, decaySteps + warmupSteps);
   if (at < warmupSteps) return (warmupTarget - initial) * (at / warmupSteps) + initial;
@@ -79,7 +101,14 @@ function cosineDecay(
 }
 
 /** Keras's CosineDecayRestarts (SGDR): period i lasts `first_decay_steps * t_mul^i` and peaks at `m_mul^i`. */
-function cosineDecayRestarts(initial: number, firstDecaySteps: number, tMul: number, mMul: number, alpha: number, step: number): number {
+function cosineDecayRestarts(
+  initial: number,
+  firstDecaySteps: number,
+  tMul: number,
+  mMul: number,
+  alpha: number,
+  step: number,
+): number {
   let fraction = step / firstDecaySteps;
   let restart: number;
   if (tMul === 1) {

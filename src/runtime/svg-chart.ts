@@ -41,7 +41,12 @@ function renderPanel(panel: Panel, top: number): string {
   const points = panel.series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   const xs = ticks(points.map(([x]) => x));
   const ys = ticks(points.map(([, y]) => y));
-  const plot = { left: margin.left, right: width - margin.right, top: top + margin.top, bottom: top + panelHeight - margin.bottom };
+  const plot = {
+    left: margin.left,
+    right: width - margin.right,
+    top: top + margin.top,
+    bottom: top + panelHeight - margin.bottom,
+  };
   const sx = (x: number) => plot.left + ((x - xs.min) / (xs.max - xs.min)) * (plot.right - plot.left);
   const sy = (y: number) => plot.bottom - ((y - ys.min) / (ys.max - ys.min)) * (plot.bottom - plot.top);
   const out: string[] = [`<g>`];
@@ -55,7 +60,9 @@ function renderPanel(panel: Panel, top: number): string {
     out.push(`<line x1="${f(sx(x))}" y1="${plot.bottom}" x2="${f(sx(x))}" y2="${plot.bottom + 5}" stroke="#333"/>`);
     out.push(text(sx(x), plot.bottom + 18, label(x, xs.step), { anchor: "middle" }));
   }
-  out.push(`<polyline points="${plot.left},${plot.top} ${plot.left},${plot.bottom} ${plot.right},${plot.bottom}" fill="none" stroke="#333"/>`);
+  out.push(
+    `<polyline points="${plot.left},${plot.top} ${plot.left},${plot.bottom} ${plot.right},${plot.bottom}" fill="none" stroke="#333"/>`,
+  );
   out.push(text((plot.left + plot.right) / 2, plot.bottom + 38, escape(panel.xLabel), { anchor: "middle" }));
   // The legend goes to the lower right when the lines end high (accuracies), else to the upper right.
   const tail = points.slice(Math.floor(points.length * 0.6)).map(([, y]) => y);
@@ -141,7 +148,8 @@ function niceStep(rough: number): number {
 
 function label(value: number, step: number): string {
   if (value === 0) return "0";
-  if (Math.abs(value) < 1e-3 || Math.abs(value) >= 1e6) return value.toExponential(step < Math.abs(value) / 100 ? 2 : 1);
+  if (Math.abs(value) < 1e-3 || Math.abs(value) >= 1e6)
+    return value.toExponential(step < Math.abs(value) / 100 ? 2 : 1);
   const decimals = Math.max(0, -Math.floor(Math.log10(step)));
   return value.toFixed(decimals);
 }

@@ -167,7 +167,10 @@ class BodyBuilder {
       const others = names.filter((n) => n !== a);
       const b = chance(g, 80) ? pick(g, others) : a;
       const tensors = chance(g, 10) && others.length >= 2 ? [a, b, pick(g, others)] : [a, b];
-      const spec = pick(g, kindSpecs.filter((k) => k.merge));
+      const spec = pick(
+        g,
+        kindSpecs.filter((k) => k.merge),
+      );
       const sa = this.tensors.get(a)!;
       merge = { call: drawCall(g, spec, sa, this.layerName()), tensors, arrow: chance(g, 25) };
       sketch = spec.out(sa, merge.call.args);
@@ -188,7 +191,10 @@ class BodyBuilder {
 
 function substitute(args: Args, param: string, value: number): Args {
   return Object.fromEntries(
-    Object.entries(args).map(([k, v]) => [k, typeof v === "object" && v !== null && "param" in v && v.param === param ? value : v]),
+    Object.entries(args).map(([k, v]) => [
+      k,
+      typeof v === "object" && v !== null && "param" in v && v.param === param ? value : v,
+    ]),
   );
 }
 
@@ -255,7 +261,10 @@ export const modelArbitrary: fc.Arbitrary<ModelDesc> = fc.gen().map((g) => {
 
 /** Every layer call in the description, with the block it belongs to (or null). */
 export function* layerCalls(model: ModelDesc): Generator<[LayerCall, BlockDesc | null]> {
-  const inBody = function* (body: readonly Statement[], block: BlockDesc | null): Generator<[LayerCall, BlockDesc | null]> {
+  const inBody = function* (
+    body: readonly Statement[],
+    block: BlockDesc | null,
+  ): Generator<[LayerCall, BlockDesc | null]> {
     for (const s of body) {
       if (s.merge) yield [s.merge.call, block];
       for (const step of s.steps) if ("layer" in step) yield [step.layer, block];

@@ -89,29 +89,54 @@ function stricterChecks(desc: ModelDesc, built: TfjsBuilder, ran: string | null)
   const wrongRank = (l: LayerInfo, kind: string, rank: number) => l.kind === kind && l.inputShapes[0]!.length !== rank;
   const wrapsSpatial = (c: LayerCall) => {
     const inner = c.args["layer"];
-    return c.kind === "time_distributed" && typeof inner === "object" && inner !== null && "nested" in inner && inner.nested === "spatial_dropout2d";
+    return (
+      c.kind === "time_distributed" &&
+      typeof inner === "object" &&
+      inner !== null &&
+      "nested" in inner &&
+      inner.nested === "spatial_dropout2d"
+    );
   };
-  if (built.info.some((l) => wrongRank(l, "spatial_dropout2d", 4)) ||
-    (built.info.some((l) => wrongRank(l, "time_distributed", 5)) && [...layerCalls(desc)].some(([c]) => wrapsSpatial(c))))
+  if (
+    built.info.some((l) => wrongRank(l, "spatial_dropout2d", 4)) ||
+    (built.info.some((l) => wrongRank(l, "time_distributed", 5)) &&
+      [...layerCalls(desc)].some(([c]) => wrapsSpatial(c)))
+  )
     found.set("spatial_dropout2d on an input that is not [height, width, channels]", ["NN3001"]);
   // tfjs builds and runs a prelu whose shared axis is past the last one: its alpha gets another rank.
-  const sharedAxes = (axes: Value | undefined) => (typeof axes === "number" ? [axes] : Array.isArray(axes) ? (axes as number[]) : []);
-  if (built.info.some((l) => l.kind === "prelu" && sharedAxes(l.args["shared_axes"]).some((axis) => axis >= l.inputShapes[0]!.length)))
+  const sharedAxes = (axes: Value | undefined) =>
+    typeof axes === "number" ? [axes] : Array.isArray(axes) ? (axes as number[]) : [];
+  if (
+    built.info.some(
+      (l) => l.kind === "prelu" && sharedAxes(l.args["shared_axes"]).some((axis) => axis >= l.inputShapes[0]!.length),
+    )
+  )
     found.set("prelu shared_axes past the last axis", ["NN3007"]);
   // tfjs builds and runs a concatenate whose axis is past the last one (within a block, say).
-  if (built.info.some((l) => l.kind === "concatenate" && typeof l.args["axis"] === "number" && l.args["axis"] >= l.inputShapes[0]!.length))
+  if (
+    built.info.some(
+      (l) =>
+        l.kind === "concatenate" && typeof l.args["axis"] === "number" && l.args["axis"] >= l.inputShapes[0]!.length,
+    )
+  )
     found.set("concatenate axis past the last", ["NN3007"]);
   for (const c of calls) {
     const a = c.args;
     const inner = a["layer"];
-    if (c.kind === "bidirectional" && typeof inner === "object" && inner !== null && "nested" in inner &&
-      !["simple_rnn", "lstm", "gru"].includes(inner.nested))
+    if (
+      c.kind === "bidirectional" &&
+      typeof inner === "object" &&
+      inner !== null &&
+      "nested" in inner &&
+      !["simple_rnn", "lstm", "gru"].includes(inner.nested)
+    )
       found.set("bidirectional around a layer that is not recurrent", ["NN3007"]);
     if (c.kind === "batch_normalization" && (a["center"] === false || a["scale"] === false))
       found.set("batch normalization without center or scale", ["NN3007"]);
     if (c.kind === "concatenate" && typeof a["axis"] === "number" && a["axis"] < -1)
       found.set("concatenate axis below -1", ["NN3007"]);
-    if (c.kind === "softmax" && a["axis"] !== undefined && a["axis"] !== -1) found.set("softmax not on the last axis", ["NN3007"]);
+    if (c.kind === "softmax" && a["axis"] !== undefined && a["axis"] !== -1)
+      found.set("softmax not on the last axis", ["NN3007"]);
   }
   return found;
 }
@@ -130,7 +155,9 @@ export function compare(desc: ModelDesc, run: boolean): Outcome {
   const errorLines = new Set(errors.map((d) => lineOfOffset(d.span.start)));
   const kinds = [...layerCalls(desc)].map(([c]) => c.kind);
   const fail = (what: string): never => {
-    throw new Disagreement(`${what}\n--- model ---\n${text}\n--- nnc ---\n${errors.map((d) => `${lineOfOffset(d.span.start)}: ${d.code} ${d.message}`).join("\n") || "(no errors)"}`);
+    throw new Disagreement(
+      `${what}\n--- model ---\n${text}\n--- nnc ---\n${errors.map((d) => `${lineOfOffset(d.span.start)}: ${d.code} ${d.message}`).join("\n") || "(no errors)"}`,
+    );
   };
 
   const builder = new TfjsBuilder(desc, printed.lineOf);
@@ -158,11 +185,29 @@ export function compare(desc: ModelDesc, run: boolean): Outcome {
     // tfjs's Cropping2D computes `null - top - bottom` for an unknown size: 0 or less instead of unknown.
     const wrapsCropping = (l: LayerInfo) => {
       const inner = l.args["layer"];
-      return l.kind === "time_distributed" && typeof inner === "object" && inner !== null && "nested" in inner && inner.nested === "cropping2d";
+      return (
+        l.kind === "time_distributed" &&
+        typeof inner === "object" &&
+        inner !== null &&
+        "nested" in inner &&
+        inner.nested === "cropping2d"
+      );
     };
-    if (builder.info.some((l) => (l.kind === "cropping2d" && l.inputShapes[0]!.slice(1, 3).includes(null)) ||
-      (wrapsCropping(l) && l.inputShapes[0]!.slice(2, 4).includes(null))))
-      return { text, codes, tfjs: "built", stricter: ["skipped: tfjs's cropping2d over an unknown size"], predicted: false, kinds };
+    if (
+      builder.info.some(
+        (l) =>
+          (l.kind === "cropping2d" && l.inputShapes[0]!.slice(1, 3).includes(null)) ||
+          (wrapsCropping(l) && l.inputShapes[0]!.slice(2, 4).includes(null)),
+      )
+    )
+      return {
+        text,
+        codes,
+        tfjs: "built",
+        stricter: ["skipped: tfjs's cropping2d over an unknown size"],
+        predicted: false,
+        kinds,
+      };
 
     if (codes.length > 0) {
       // Runs the model only when the checks that need no run leave a code unexplained: a model with an invalid
@@ -177,7 +222,9 @@ export function compare(desc: ModelDesc, run: boolean): Outcome {
       const allowed = new Set([...checks.values()].flat());
       const unexplained = codes.filter((c) => !allowed.has(c));
       if (unexplained.length > 0)
-        fail(`nnc refuses (${unexplained.join(", ")}) a model that tfjs builds${ran ? "" : " and runs"}; stricter checks that apply: ${[...checks.keys()].join(", ") || "none"}`);
+        fail(
+          `nnc refuses (${unexplained.join(", ")}) a model that tfjs builds${ran ? "" : " and runs"}; stricter checks that apply: ${[...checks.keys()].join(", ") || "none"}`,
+        );
       return { text, codes, tfjs: "built", stricter: [...checks.keys()], predicted: true, kinds };
     }
 
@@ -197,15 +244,23 @@ export function compare(desc: ModelDesc, run: boolean): Outcome {
       if (!n) fail(`nnc has no layer '${t.name}'`);
       if (sig(n!) !== sig(t)) fail(`layer '${t.name}': nnc says ${sig(n!)}, tfjs says ${sig(t)}`);
     }
-    const nncRest = nncInfo.filter((l) => !l.named).map(sig).sort();
-    const tfjsRest = builder.info.filter((l) => !l.named).map(sig).sort();
+    const nncRest = nncInfo
+      .filter((l) => !l.named)
+      .map(sig)
+      .sort();
+    const tfjsRest = builder.info
+      .filter((l) => !l.named)
+      .map(sig)
+      .sort();
     if (JSON.stringify(nncRest) !== JSON.stringify(tfjsRest))
       fail(`unnamed layers differ:\n  nnc:  ${nncRest.join("; ")}\n  tfjs: ${tfjsRest.join("; ")}`);
     const built = builtByNnc(ir);
-    if (typeof built === "string") fail(`the tfjs model nnc builds from its IR (nnc train, nnc compile) fails: ${built}`);
+    if (typeof built === "string")
+      fail(`the tfjs model nnc builds from its IR (nnc train, nnc compile) fails: ${built}`);
     for (const b of built as LayerInfo[]) {
       const layer = nncInfo.find((l) => l.name === b.name)!;
-      if (sig(b) !== sig(layer)) fail(`layer '${layer.name}': nnc says ${sig(layer)}, the model nnc builds has ${sig(b)}`);
+      if (sig(b) !== sig(layer))
+        fail(`layer '${layer.name}': nnc says ${sig(layer)}, the model nnc builds has ${sig(b)}`);
     }
     // A `?` or symbolic size has no one value to run with: only models with fixed sizes run here.
     // Where nnc says a size is unknown (reshape's -1 stays unknown, as in tfjs) it claims nothing about it.
@@ -214,14 +269,30 @@ export function compare(desc: ModelDesc, run: boolean): Outcome {
       const ran = predict(model, desc);
       // tfjs's executor frees a tensor fed twice to one merge (`maximum(t, t)`) too early ("Tensor is disposed",
       // or a disposed tensor's missing backend): a tfjs defect.
-      const repeated = [desc.body, ...desc.blocks.map((b) => b.body)].flat().some((st) => st.merge && new Set(st.merge.tensors).size < st.merge.tensors.length);
+      const repeated = [desc.body, ...desc.blocks.map((b) => b.body)]
+        .flat()
+        .some((st) => st.merge && new Set(st.merge.tensors).size < st.merge.tensors.length);
       if (ran.error && repeated)
-        return { text, codes, tfjs: "built", stricter: ["skipped: tfjs frees a tensor merged with itself"], predicted: false, kinds };
+        return {
+          text,
+          codes,
+          tfjs: "built",
+          stricter: ["skipped: tfjs frees a tensor merged with itself"],
+          predicted: false,
+          kinds,
+        };
       // tfjs's executor hands an embedding's mask to later layers, and its softmax misapplies masks: nnc warns
       // (NN5009, docs/differences.md).
       const maskWarned = checked.diagnostics.some((d) => d.code === "NN5009");
       if (ran.error && maskWarned)
-        return { text, codes, tfjs: "built", stricter: ["warned: tfjs misapplies an embedding's mask (NN5009)"], predicted: true, kinds };
+        return {
+          text,
+          codes,
+          tfjs: "built",
+          stricter: ["warned: tfjs misapplies an embedding's mask (NN5009)"],
+          predicted: true,
+          kinds,
+        };
       if (ran.error) fail(`nnc accepts a model that tfjs fails to run: ${ran.error}`);
       const expected = ir.outputs.map((ref) => {
         const layer = ir.layers.find((l) => l.name === ref.node)!;
@@ -232,8 +303,16 @@ export function compare(desc: ModelDesc, run: boolean): Outcome {
       const o = expected.findIndex((shape, o) => differs(shape, ran.shapes[o]!));
       // tfjs's softmax broadcasts a mask of another rank over its input: a wrong shape, which nnc warns about.
       if (o !== -1 && maskWarned)
-        return { text, codes, tfjs: "built", stricter: ["warned: tfjs misapplies an embedding's mask (NN5009)"], predicted: true, kinds };
-      if (o !== -1) fail(`output ${o}: nnc says ${JSON.stringify(expected[o])}, tfjs computes ${JSON.stringify(ran.shapes[o])}`);
+        return {
+          text,
+          codes,
+          tfjs: "built",
+          stricter: ["warned: tfjs misapplies an embedding's mask (NN5009)"],
+          predicted: true,
+          kinds,
+        };
+      if (o !== -1)
+        fail(`output ${o}: nnc says ${JSON.stringify(expected[o])}, tfjs computes ${JSON.stringify(ran.shapes[o])}`);
     }
     return { text, codes, tfjs: "built", stricter: [], predicted: run, kinds };
   } finally {

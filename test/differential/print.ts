@@ -11,7 +11,8 @@ export interface Printed {
 function value(v: Value): string {
   if (Array.isArray(v)) return `[${v.map(value).join(", ")}]`;
   if (typeof v === "object" && v !== null && "param" in v) return v.param;
-  if (typeof v === "object" && v !== null && "nested" in v) return `${v.nested}(${argList(v.nested, v.positional, v.args).join(", ")})`;
+  if (typeof v === "object" && v !== null && "nested" in v)
+    return `${v.nested}(${argList(v.nested, v.positional, v.args).join(", ")})`;
   return String(v);
 }
 

@@ -18,7 +18,15 @@ export interface Stats {
 }
 
 export function newStats(): Stats {
-  return { models: 0, accepted: 0, bothRefuse: 0, stricter: new Map(), predicted: 0, kinds: new Map(), codes: new Map() };
+  return {
+    models: 0,
+    accepted: 0,
+    bothRefuse: 0,
+    stricter: new Map(),
+    predicted: 0,
+    kinds: new Map(),
+    codes: new Map(),
+  };
 }
 
 const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
@@ -42,7 +50,10 @@ export function property(stats: Stats) {
 
 export function formatStats(stats: Stats, seconds: number): string {
   const list = (m: Map<string, number>) =>
-    [...m.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(", ") || "none";
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ") || "none";
   return [
     `${stats.models} models in ${seconds.toFixed(1)} s: ${stats.accepted} accepted by both ` +
       `(${stats.predicted} also run on data), ${stats.bothRefuse} refused by both, ` +
@@ -77,9 +88,13 @@ export async function runFuzz(options: { runs: number; seed: number; progress: b
   console.log(formatStats(stats, (performance.now() - started) / 1000));
   if (!result.failed) return true;
   const [[desc]] = result.counterexample!;
-  console.log(`\nDISAGREEMENT after ${result.numRuns} runs (${result.numShrinks} shrinks), seed ${options.seed}, path ${result.counterexamplePath}`);
+  console.log(
+    `\nDISAGREEMENT after ${result.numRuns} runs (${result.numShrinks} shrinks), seed ${options.seed}, path ${result.counterexamplePath}`,
+  );
   console.log(result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance));
   console.log(`\n--- save as test/fixtures/differential/NAME.nn ---\n${printModel(desc).text}`);
-  console.log(`--- and the description as test/fixtures/differential/NAME.json ("expect": the codes nnc must report, [] for none) ---\n${fixtureOf(desc)}`);
+  console.log(
+    `--- and the description as test/fixtures/differential/NAME.json ("expect": the codes nnc must report, [] for none) ---\n${fixtureOf(desc)}`,
+  );
   return false;
 }

@@ -39,6 +39,9 @@ export async function userError(read: () => unknown): Promise<NncUserError> {
 export function twoBlobsCsv(count: number, seed: number): string {
   let state = seed;
   const next = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
-  const rows = Array.from({ length: count }, (_, i) => `${(i % 2 ? 2 : -2) + next()},${next()},${i % 2 ? "right" : "left"}`);
+  const rows = Array.from(
+    { length: count },
+    (_, i) => `${(i % 2 ? 2 : -2) + next()},${next()},${i % 2 ? "right" : "left"}`,
+  );
   return `x,y,side\n${rows.join("\n")}\n`;
 }

@@ -36,7 +36,10 @@ export async function userError(action: () => unknown, prefix: string): Promise<
 }
 
 /** A fresh temporary folder and a function that writes a file into it and returns its path. */
-export function scratchFolder(prefix: string): { dir: string; file: (name: string, content: string | Uint8Array) => string } {
+export function scratchFolder(prefix: string): {
+  dir: string;
+  file: (name: string, content: string | Uint8Array) => string;
+} {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return {
     dir,

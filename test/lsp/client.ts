@@ -137,7 +137,10 @@ export function fileUri(path: string): string {
 /** Applies text edits to a text, last first. */
 export function apply(text: string, edits: readonly TextEdit[]): string {
   const offset = (p: Position) =>
-    text.split("\n").slice(0, p.line).reduce((n, line) => n + line.length + 1, 0) + p.character;
+    text
+      .split("\n")
+      .slice(0, p.line)
+      .reduce((n, line) => n + line.length + 1, 0) + p.character;
   return [...edits]
     .sort((a, b) => offset(b.range.start) - offset(a.range.start))
     .reduce((t, e) => t.slice(0, offset(e.range.start)) + e.newText + t.slice(offset(e.range.end)), text);

@@ -85,7 +85,10 @@ describe("nnc lsp --stdio", () => {
   it("re-checks an open file when a file it imports changes", async () => {
     const lib = await open("lib.nn", blocks);
     expect(lib.diagnostics).toEqual([]);
-    const main = await open("main.nn", `import { residual } from "./lib.nn"\nmodel M {\n  input x: [8, 8, 4]\n  residual(4)\n}\n`);
+    const main = await open(
+      "main.nn",
+      `import { residual } from "./lib.nn"\nmodel M {\n  input x: [8, 8, 4]\n  residual(4)\n}\n`,
+    );
     expect(main.diagnostics).toEqual([]);
     const before = client.published(main.uri);
     await client.change(lib.uri, blocks.replace("block residual", "block resid"), version++);
@@ -180,7 +183,10 @@ describe("nnc lsp --stdio", () => {
   });
 
   it("renames a tensor everywhere it is bound and used", async () => {
-    const doc = await open("rename.nn", `model M {\n  input x: [4]\n  h<|> = x -> dense(8)\n  h = h -> relu()\n  output h\n}\n`);
+    const doc = await open(
+      "rename.nn",
+      `model M {\n  input x: [4]\n  h<|> = x -> dense(8)\n  h = h -> relu()\n  output h\n}\n`,
+    );
     const edit = await client.request<WorkspaceEdit>("textDocument/rename", doc.uri, doc.at[0], { newName: "hidden" });
     expect(apply(doc.text, edit.changes![doc.uri]!)).toBe(
       `model M {\n  input x: [4]\n  hidden = x -> dense(8)\n  hidden = hidden -> relu()\n  output hidden\n}\n`,
@@ -226,7 +232,9 @@ describe("nnc lsp --stdio", () => {
   });
 
   it("survives every keystroke of a file typed from scratch", async () => {
-    const { text } = cursors(`import { residual } from "./blocks.nn"\nmodel M {\n  input x: [8, 8, 4]\n  h = x -> residual(4, strides: 2) -> conv2d(8, [3, 3], padding: same)\n  output h\n}\ntrain M {\n  loss: mse\n  optimizer: adam(1e-3)\n}\n`);
+    const { text } = cursors(
+      `import { residual } from "./blocks.nn"\nmodel M {\n  input x: [8, 8, 4]\n  h = x -> residual(4, strides: 2) -> conv2d(8, [3, 3], padding: same)\n  output h\n}\ntrain M {\n  loss: mse\n  optimizer: adam(1e-3)\n}\n`,
+    );
     const uri = fileUri(join(dir, "typed.nn"));
     await client.open(uri, "", version++);
     for (let i = 1; i <= text.length; i += 3) {

@@ -46,14 +46,17 @@ describe("initBackend", () => {
     expect(await sum.data()).toEqual(new Float32Array([6]));
   });
 
-  it.runIf(!tfjsNodeInstalled)("says in one line that tfjs-node is missing, and leaves the backend as it was", async () => {
-    await initBackend("cpu");
-    const error = await initBackend("node").catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(BackendUnavailableError);
-    expect((error as Error).message).toMatch(/@tensorflow\/tfjs-node.*not installed/);
-    expect((error as Error).message).not.toContain("\n");
-    expect(tf.getBackend()).toBe("cpu");
-  });
+  it.runIf(!tfjsNodeInstalled)(
+    "says in one line that tfjs-node is missing, and leaves the backend as it was",
+    async () => {
+      await initBackend("cpu");
+      const error = await initBackend("node").catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BackendUnavailableError);
+      expect((error as Error).message).toMatch(/@tensorflow\/tfjs-node.*not installed/);
+      expect((error as Error).message).not.toContain("\n");
+      expect(tf.getBackend()).toBe("cpu");
+    },
+  );
 
   it("starts wasm without the network: fetch throws in that process", () => {
     const script = [
@@ -62,7 +65,11 @@ describe("initBackend", () => {
       `const tf = await import("@tensorflow/tfjs");`,
       `console.log(await initBackend("wasm"), tf.matMul(tf.ones([2, 2]), tf.ones([2, 2])).dataSync().join(","));`,
     ].join("\n");
-    const run = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: repo, encoding: "utf8", timeout: 60_000 });
+    const run = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      cwd: repo,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
     expect(run.stderr).toBe("");
     expect(run.stdout.trim()).toBe("wasm 2,2,2,2");
   });

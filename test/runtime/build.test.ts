@@ -27,7 +27,12 @@ const model: IrModel = {
     { name: "extra", shape: [2], dtype: "float32", location: at },
   ],
   layers: [
-    layer("encoder", { factory: "bidirectional", config: { layer: { factory: "lstm", config: { units: 4 } } } }, ["tokens"], [8]),
+    layer(
+      "encoder",
+      { factory: "bidirectional", config: { layer: { factory: "lstm", config: { units: 4 } } } },
+      ["tokens"],
+      [8],
+    ),
     layer("side", { factory: "dense", config: { units: 6, activation: "relu" } }, ["extra"], [6]),
     layer("merged", { factory: "concatenate", config: { axis: -1 } }, ["encoder", "side"], [14]),
     layer("head", { factory: "dense", config: { units: 3, activation: "softmax" } }, ["merged"], [3]),

@@ -42,7 +42,10 @@ train Tiny {
   });
 
   it("reports a missing data file in one line", () => {
-    writeFileSync(join(scratch, "gone.nn"), readFileSync(join(scratch, "tiny.nn"), "utf8").replace("blobs.csv", "gone.csv"));
+    writeFileSync(
+      join(scratch, "gone.nn"),
+      readFileSync(join(scratch, "tiny.nn"), "utf8").replace("blobs.csv", "gone.csv"),
+    );
     const result = nnc(["schedule", "gone.nn"], { cwd: scratch });
     expect(result.status).toBe(1);
     expect(result.stderr).toBe("error[NN4005]: gone.csv: no such file\n");

@@ -6,7 +6,15 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { IrModel, IrTrain } from "../../src/compiler/ir/index.js";
 import type * as tf from "@tensorflow/tfjs";
-import { buildModel, loadTable, NncUserError, openTrainingData, seededRandom, withRandom, type TrainingBatches } from "../../src/runtime/index.js";
+import {
+  buildModel,
+  loadTable,
+  NncUserError,
+  openTrainingData,
+  seededRandom,
+  withRandom,
+  type TrainingBatches,
+} from "../../src/runtime/index.js";
 
 const data = join(import.meta.dirname, "..", "fixtures", "data");
 const csv = (file: string, label: string) => loadTable({ name: "csv", args: { path: join(data, file), label } });
@@ -22,7 +30,10 @@ function userError(read: () => unknown): NncUserError {
 }
 
 async function asyncUserError(read: () => Promise<unknown>): Promise<NncUserError> {
-  const error = await read().then(() => null, (e: unknown) => e);
+  const error = await read().then(
+    () => null,
+    (e: unknown) => e,
+  );
   if (error instanceof NncUserError) return error;
   throw error ?? new Error("expected an NncUserError");
 }
@@ -93,7 +104,13 @@ describe("csv", () => {
 
 /** Data settings for `file`: no shuffle and no validation split unless asked, so rows keep their order. */
 function settings(file: string, label: string, loss: string, more: Partial<IrTrain> = {}) {
-  return { data: { name: "csv", args: { path: join(data, file), label } }, loss, validationSplit: 0, shuffle: false, ...more };
+  return {
+    data: { name: "csv", args: { path: join(data, file), label } },
+    loss,
+    validationSplit: 0,
+    shuffle: false,
+    ...more,
+  };
 }
 
 describe("openTrainingData", () => {
@@ -126,7 +143,8 @@ describe("openTrainingData", () => {
 
   it("shuffles the rows once, features and labels together, reproducibly under a seed", async () => {
     const shuffled = { shuffle: true, validationSplit: 0.25 };
-    const load = () => withRandom(seededRandom(3), () => open(2, 2, "blobs.csv", "side", "categorical_crossentropy", shuffled));
+    const load = () =>
+      withRandom(seededRandom(3), () => open(2, 2, "blobs.csv", "side", "categorical_crossentropy", shuffled));
     const [first, second] = [all(await load()), all(await load())];
     expect(first.xs.shape[0]).toBe(36);
     expect(first.xs.arraySync()).toEqual(second.xs.arraySync());
@@ -144,7 +162,9 @@ describe("openTrainingData", () => {
   });
 
   it("rejects a validation split that leaves no rows on one side", async () => {
-    const error = await asyncUserError(() => open(2, 3, "numeric-labels.csv", "label", "mse", { validationSplit: 0.9 }));
+    const error = await asyncUserError(() =>
+      open(2, 3, "numeric-labels.csv", "label", "mse", { validationSplit: 0.9 }),
+    );
     expect(error.code).toBe("NN4007");
     expect(error.message).toMatch(/numeric-labels\.csv has 3 rows: too few to hold out validation_split 0\.9/);
   });

@@ -47,7 +47,8 @@ describe("examples/fashion_mnist.nn on the bundled slice", () => {
 
 describe("idx()", () => {
   const scratch = mkdtempSync(join(tmpdir(), "nnc-idx-"));
-  const header = (...words: number[]) => Buffer.concat(words.map((w) => Buffer.from([w >>> 24, (w >>> 16) & 255, (w >>> 8) & 255, w & 255])));
+  const header = (...words: number[]) =>
+    Buffer.concat(words.map((w) => Buffer.from([w >>> 24, (w >>> 16) & 255, (w >>> 8) & 255, w & 255])));
   const read = (images: string, labels: string) => {
     try {
       loadTable({ name: "idx", args: { images, labels, scale: true } });
@@ -60,11 +61,17 @@ describe("idx()", () => {
   it("reads plain files, scales pixels and keeps them unscaled with scale: false", () => {
     writeFileSync(join(scratch, "img"), Buffer.concat([header(0x803, 2, 1, 2), Buffer.from([0, 255, 51, 102])]));
     writeFileSync(join(scratch, "lab"), gzipSync(Buffer.concat([header(0x801, 2), Buffer.from([3, 7])])));
-    const table = loadTable({ name: "idx", args: { images: join(scratch, "img"), labels: join(scratch, "lab"), scale: true } });
+    const table = loadTable({
+      name: "idx",
+      args: { images: join(scratch, "img"), labels: join(scratch, "lab"), scale: true },
+    });
     expect(Array.from(table.features)).toEqual([0, 1, 0.2, 0.4].map(Math.fround));
     expect(table.labels).toEqual(["3", "7"]);
     expect(table.exampleShape).toEqual([1, 2]);
-    const raw = loadTable({ name: "idx", args: { images: join(scratch, "img"), labels: join(scratch, "lab"), scale: false } });
+    const raw = loadTable({
+      name: "idx",
+      args: { images: join(scratch, "img"), labels: join(scratch, "lab"), scale: false },
+    });
     expect(Array.from(raw.features)).toEqual([0, 255, 51, 102]);
   });
 
@@ -80,4 +87,3 @@ describe("idx()", () => {
     expect(read(join(scratch, "none.gz"), join(scratch, "lab"))).toMatch(/^error\[NN4005\]: .*none\.gz: no such file$/);
   });
 });
-

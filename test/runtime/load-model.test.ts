@@ -51,12 +51,18 @@ it("loads with tf.loadLayersModel in a program that has only tfjs, and predicts 
   mkdirSync(join(folder, "node_modules", "@tensorflow"), { recursive: true });
   symlinkSync(join(repo, "node_modules", "@tensorflow", "tfjs"), join(folder, "node_modules", "@tensorflow", "tfjs"));
   writeFileSync(join(folder, "load.mjs"), program);
-  const result = spawnSync(process.execPath, ["load.mjs", run, iris], { cwd: folder, encoding: "utf8", timeout: 60_000 });
+  const result = spawnSync(process.execPath, ["load.mjs", run, iris], {
+    cwd: folder,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   expect(result.status, result.stderr).toBe(0);
   const plain = JSON.parse(result.stdout) as { name: string; outputs: number[][] };
   expect(plain.name).toBe("Iris");
   expect(plain.outputs).toHaveLength(150);
-  plain.outputs.forEach((row, i) => row.forEach((p, j) => expect(p, `row ${i}, class ${j}`).toBeCloseTo(expected[i]![j]!, 6)));
+  plain.outputs.forEach((row, i) =>
+    row.forEach((p, j) => expect(p, `row ${i}, class ${j}`).toBeCloseTo(expected[i]![j]!, 6)),
+  );
   // The class order of the outputs is labels.json's.
   expect(JSON.parse(readFileSync(join(run, "labels.json"), "utf8"))).toEqual({
     column: "species",

@@ -19,22 +19,36 @@ describe("schedules follow Keras's formulas", () => {
 
   it("exponential_decay: lr * rate^(step / decay_steps), floored with staircase", () => {
     for (const step of steps) {
-      expect(rate("exponential_decay", { decay_steps: D, decay_rate: 0.96, staircase: false }, step)).toBeCloseTo(lr * 0.96 ** (step / D), 12);
-      expect(rate("exponential_decay", { decay_steps: D, decay_rate: 0.96, staircase: true }, step)).toBeCloseTo(lr * 0.96 ** Math.floor(step / D), 12);
+      expect(rate("exponential_decay", { decay_steps: D, decay_rate: 0.96, staircase: false }, step)).toBeCloseTo(
+        lr * 0.96 ** (step / D),
+        12,
+      );
+      expect(rate("exponential_decay", { decay_steps: D, decay_rate: 0.96, staircase: true }, step)).toBeCloseTo(
+        lr * 0.96 ** Math.floor(step / D),
+        12,
+      );
     }
     expect(rate("exponential_decay", { decay_steps: D, decay_rate: 0.5, staircase: true }, 250)).toBeCloseTo(0.025, 12);
   });
 
   it("inverse_time_decay: lr / (1 + rate * step / decay_steps)", () => {
     for (const step of steps) {
-      expect(rate("inverse_time_decay", { decay_steps: D, decay_rate: 0.5, staircase: false }, step)).toBeCloseTo(lr / (1 + (0.5 * step) / D), 12);
-      expect(rate("inverse_time_decay", { decay_steps: D, decay_rate: 0.5, staircase: true }, step)).toBeCloseTo(lr / (1 + 0.5 * Math.floor(step / D)), 12);
+      expect(rate("inverse_time_decay", { decay_steps: D, decay_rate: 0.5, staircase: false }, step)).toBeCloseTo(
+        lr / (1 + (0.5 * step) / D),
+        12,
+      );
+      expect(rate("inverse_time_decay", { decay_steps: D, decay_rate: 0.5, staircase: true }, step)).toBeCloseTo(
+        lr / (1 + 0.5 * Math.floor(step / D)),
+        12,
+      );
     }
   });
 
   it("piecewise_constant_decay: values[i] up to and including boundaries[i]", () => {
     const args = { boundaries: [100, 200], values: [1.0, 0.5, 0.1] };
-    expect([0, 100, 101, 200, 201, 1000].map((s) => rate("piecewise_constant_decay", args, s))).toEqual([1.0, 1.0, 0.5, 0.5, 0.1, 0.1]);
+    expect([0, 100, 101, 200, 201, 1000].map((s) => rate("piecewise_constant_decay", args, s))).toEqual([
+      1.0, 1.0, 0.5, 0.5, 0.1, 0.1,
+    ]);
   });
 
   it("polynomial_decay: (lr - end) * (1 - step / decay_steps)^power + end, clamped or cycling", () => {
@@ -44,13 +58,17 @@ describe("schedules follow Keras's formulas", () => {
       expect(rate("polynomial_decay", args, step)).toBeCloseTo((lr - 0.01) * (1 - clamped / D) ** 2 + 0.01, 12);
     }
     // cycle: decay_steps grows to the next multiple of itself; step 250 -> 300.
-    expect(rate("polynomial_decay", { ...args, cycle: true }, 250)).toBeCloseTo((lr - 0.01) * (1 - 250 / 300) ** 2 + 0.01, 12);
+    expect(rate("polynomial_decay", { ...args, cycle: true }, 250)).toBeCloseTo(
+      (lr - 0.01) * (1 - 250 / 300) ** 2 + 0.01,
+      12,
+    );
     expect(rate("polynomial_decay", { ...args, cycle: true }, 0)).toBeCloseTo(lr, 12);
   });
 
   it("cosine_decay: lr * ((1 - alpha) * 0.5 * (1 + cos(pi * min(step, D) / D)) + alpha), with linear warmup", () => {
     const alpha = 0.1;
-    const cosine = (from: number, s: number) => from * ((1 - alpha) * 0.5 * (1 + Math.cos((Math.PI * Math.min(s, D)) / D)) + alpha);
+    const cosine = (from: number, s: number) =>
+      from * ((1 - alpha) * 0.5 * (1 + Math.cos((Math.PI * Math.min(s, D)) / D)) + alpha);
     for (const step of steps) {
       expect(rate("cosine_decay", { decay_steps: D, alpha, warmup_steps: 0 }, step)).toBeCloseTo(cosine(lr, step), 12);
     }
@@ -75,7 +93,10 @@ describe("schedules follow Keras's formulas", () => {
     expect(rate("cosine_decay_restarts", args, 2.5 * D)).toBeCloseTo(at(150 / 200, 1), 12);
     // t_mul 1: equal periods.
     const even = { ...args, t_mul: 1, m_mul: 1, alpha: 0.2 };
-    expect(rate("cosine_decay_restarts", even, 2.5 * D)).toBeCloseTo(lr * (0.8 * 0.5 * (1 + Math.cos(Math.PI * 0.5)) + 0.2), 12);
+    expect(rate("cosine_decay_restarts", even, 2.5 * D)).toBeCloseTo(
+      lr * (0.8 * 0.5 * (1 + Math.cos(Math.PI * 0.5)) + 0.2),
+      12,
+    );
   });
 });
 
@@ -85,7 +106,9 @@ describe("every tfjs optimizer applies the scheduled rate", () => {
   const make = (name: string, learningRate: number): tf.Optimizer => {
     const defaults = { learning_rate: learningRate };
     const checked = Object.fromEntries(
-      Object.entries((optimizers[name]!.schema.properties ?? {}) as Record<string, { default?: unknown }>).map(([k, p]) => [k, p.default]),
+      Object.entries((optimizers[name]!.schema.properties ?? {}) as Record<string, { default?: unknown }>).map(
+        ([k, p]) => [k, p.default],
+      ),
     );
     const call = optimizers[name]!.tfjs({ ...checked, ...defaults } as IrCall["args"]);
     return (tf.train as unknown as Record<string, (...a: unknown[]) => tf.Optimizer>)[call.factory]!(...call.args);
@@ -93,7 +116,11 @@ describe("every tfjs optimizer applies the scheduled rate", () => {
   /** The weights after one step of `optimizer` from [1, -2] with the loss sum(w * [0.3, -0.7]) + sum(w^2). */
   const oneStep = (optimizer: tf.Optimizer): number[] => {
     const w = tf.variable(tf.tensor1d([1, -2]));
-    optimizer.minimize(() => tf.add(tf.sum(tf.mul(w, tf.tensor1d([0.3, -0.7]))), tf.sum(tf.square(w))) as tf.Scalar, false, [w]);
+    optimizer.minimize(
+      () => tf.add(tf.sum(tf.mul(w, tf.tensor1d([0.3, -0.7]))), tf.sum(tf.square(w))) as tf.Scalar,
+      false,
+      [w],
+    );
     const values = Array.from(w.dataSync());
     w.dispose();
     return values;

@@ -45,8 +45,12 @@ describe("json()", () => {
     const broken = file("broken.jsonl", '{"x": 1, "kind": "a"}\n{"x": 1,\n');
     expect(problem({ name: "json", args: { path: broken, label: "kind" } })).toMatch(/broken\.jsonl:2: not valid JSON/);
     const missing = file("missing.jsonl", '{"x": 1, "kind": "a"}\n{"kind": "b"}\n');
-    expect(problem({ name: "json", args: { path: missing, label: "kind" } })).toMatch(/missing\.jsonl:2: no field 'x'$/);
-    expect(problem({ name: "json", args: { path: join(scratch, "none.jsonl"), label: "kind" } })).toMatch(/^error\[NN4005\]: .*none\.jsonl: no such file$/);
+    expect(problem({ name: "json", args: { path: missing, label: "kind" } })).toMatch(
+      /missing\.jsonl:2: no field 'x'$/,
+    );
+    expect(problem({ name: "json", args: { path: join(scratch, "none.jsonl"), label: "kind" } })).toMatch(
+      /^error\[NN4005\]: .*none\.jsonl: no such file$/,
+    );
   });
 });
 
@@ -106,7 +110,9 @@ describe("npy()", () => {
       /^error\[NN4006\]: .*short\.npy: record 3: shape \(3, 2\) needs 48 bytes of data, the file holds 40$/,
     );
     const x4 = npy("x4.npy", "<f4", [4, 1], Buffer.alloc(16));
-    expect(problem({ name: "npy", args: { x: x4, y } })).toMatch(/y\.npy: expected targets of shape \[4\] or \[4, 1\] for the 4 rows of .*x4\.npy, found \[3\]$/);
+    expect(problem({ name: "npy", args: { x: x4, y } })).toMatch(
+      /y\.npy: expected targets of shape \[4\] or \[4, 1\] for the 4 rows of .*x4\.npy, found \[3\]$/,
+    );
   });
 });
 
@@ -115,7 +121,10 @@ describe("validation:", () => {
     const { trainModel } = await import("../../src/runtime/index.js");
     const { checkFile } = await import("../../src/compiler/index.js");
     const rows = (n: number, shift: number) =>
-      Array.from({ length: n }, (_, i) => `${(i % 2 ? 1 : -1) * (2 + (i % 5) / 5) + shift},${(i % 3) / 3},${i % 2 ? "right" : "left"}`);
+      Array.from(
+        { length: n },
+        (_, i) => `${(i % 2 ? 1 : -1) * (2 + (i % 5) / 5) + shift},${(i % 3) / 3},${i % 2 ? "right" : "left"}`,
+      );
     file("train.csv", `x,y,side\n${rows(40, 0).join("\n")}\n`);
     file("valid.csv", `x,y,side\n${rows(10, 0.1).join("\n")}\n`);
     file("strange.csv", `x,y,side\n1,2,left\n3,4,up\n`);
@@ -137,13 +146,17 @@ train M {
 `;
     writeFileSync(join(scratch, "v.nn"), spec("valid.csv"));
     const program = checkFile(join(scratch, "v.nn")).program!;
-    const run = await trainModel(program.models[0]!, program.trains[0]!, { output: { write: () => true } as unknown as NodeJS.WritableStream });
+    const run = await trainModel(program.models[0]!, program.trains[0]!, {
+      output: { write: () => true } as unknown as NodeJS.WritableStream,
+    });
     expect(Object.keys(run.history[0]!)).toEqual(["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "lr"]);
     writeFileSync(join(scratch, "s.nn"), spec("strange.csv"));
     const strange = checkFile(join(scratch, "s.nn")).program!;
-    await expect(trainModel(strange.models[0]!, strange.trains[0]!, { output: { write: () => true } as unknown as NodeJS.WritableStream })).rejects.toThrow(
-      /strange\.csv:3: label 'up' is not one of the training data's classes \(left, right\)/,
-    );
+    await expect(
+      trainModel(strange.models[0]!, strange.trains[0]!, {
+        output: { write: () => true } as unknown as NodeJS.WritableStream,
+      }),
+    ).rejects.toThrow(/strange\.csv:3: label 'up' is not one of the training data's classes \(left, right\)/);
     writeFileSync(join(scratch, "both.nn"), spec("valid.csv", "\n  validation_split: 0.2"));
     expect(checkFile(join(scratch, "both.nn")).diagnostics.map((d) => d.code)).toEqual(["NN4003"]);
   });

@@ -18,7 +18,14 @@ import { openSavedFolder, readRunJson } from "../../src/runtime/saved-files.js";
 import { nnc, repo } from "../helpers/cli.js";
 import { twoBlobsCsv } from "../helpers/data-files.js";
 import { quiet } from "../helpers/ir.js";
-import { checkpointTamperings, historyTamperings, modelTamperings, type Json, type Run, type Tampering } from "../helpers/run-tamperings.js";
+import {
+  checkpointTamperings,
+  historyTamperings,
+  modelTamperings,
+  type Json,
+  type Run,
+  type Tampering,
+} from "../helpers/run-tamperings.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "nnc-tampered-"));
 const pristine = join(scratch, "pristine");
@@ -97,7 +104,9 @@ describe("a tampered checkpoint is one line naming the file and field", () => {
     expect(resumed.written.every((file) => file.startsWith(run.dir))).toBe(true);
     const { checkpoint } = JSON.parse(readFileSync(join(run.dir, "resume", "latest.json"), "utf8"));
     const saved = JSON.parse(readFileSync(join(run.dir, "resume", checkpoint, "state.json"), "utf8"));
-    const written = saved.callbacks.flatMap((c: { values?: { written?: string[] } } | null) => c?.values?.written ?? []);
+    const written = saved.callbacks.flatMap(
+      (c: { values?: { written?: string[] } } | null) => c?.values?.written ?? [],
+    );
     expect(written.length).toBeGreaterThan(0);
     expect(written.filter((file: string) => isAbsolute(file) || file.startsWith(".."))).toEqual([]);
     resumed.model.dispose();
@@ -109,7 +118,6 @@ describe("a tampered checkpoint is one line naming the file and field", () => {
     expectLine(await resumeError(run.dir), run.dir, tampering);
   });
 });
-
 
 describe("a tampered saved model is one line naming the file and field", () => {
   it.each(modelTamperings.map((t) => [t.what, t] as const))("%s", async (_, tampering) => {
@@ -132,7 +140,6 @@ describe("a tampered saved model is one line naming the file and field", () => {
     );
   });
 });
-
 
 describe("a tampered history.json is one line naming the file and field", () => {
   it.each(historyTamperings)("history.json %s", (_, tamper, message) => {

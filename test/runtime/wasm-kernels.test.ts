@@ -166,19 +166,17 @@ describe("wasm replacement kernels", () => {
     );
   });
 
-  const piece = fc
-    .array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 5 })
-    .chain((shape) =>
-      fc.record({
-        shape: fc.constant(shape),
-        begin: fc.tuple(...shape.map((n) => fc.integer({ min: 0, max: n - 1 }))),
-        // A size of -1 means "to the end", as tf.slice allows.
-        fraction: fc.tuple(...shape.map(() => fc.oneof(fc.constant(-1), fc.double({ min: 0, max: 1, noNaN: true })))),
-        axis: fc.integer({ min: -shape.length, max: shape.length - 1 }),
-        dtype: fc.constantFrom("float32" as const, "int32" as const),
-        seed: fc.nat(),
-      }),
-    );
+  const piece = fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 5 }).chain((shape) =>
+    fc.record({
+      shape: fc.constant(shape),
+      begin: fc.tuple(...shape.map((n) => fc.integer({ min: 0, max: n - 1 }))),
+      // A size of -1 means "to the end", as tf.slice allows.
+      fraction: fc.tuple(...shape.map(() => fc.oneof(fc.constant(-1), fc.double({ min: 0, max: 1, noNaN: true })))),
+      axis: fc.integer({ min: -shape.length, max: shape.length - 1 }),
+      dtype: fc.constantFrom("float32" as const, "int32" as const),
+      seed: fc.nat(),
+    }),
+  );
   type Piece = typeof piece extends fc.Arbitrary<infer T> ? T : never;
   const input = (p: Piece) => ({
     shape: p.shape,

@@ -61,7 +61,10 @@ export const limits = {
    * Files and folders the language server looks at when it searches the workspace folders for the importers of
    * a block being renamed: a workspace is a project, not a disk.
    */
-  workspaceEntries: { value: 20_000, counts: "files and folders the language server looks at to rename a block across files" },
+  workspaceEntries: {
+    value: 20_000,
+    counts: "files and folders the language server looks at to rename a block across files",
+  },
 } as const satisfies Record<string, Limit>;
 
 export type LimitName = keyof typeof limits;

@@ -253,7 +253,12 @@ class BodyBinder {
     if (block) this.useBlock(call.callee, block);
     for (const arg of args.slice(tensorArgs.length)) this.value(arg.value);
     if (missing) {
-      this.report("NN2002", missing.span, { name: missing.text }, suggestion(missing.text, this.scope.keys(), missing.span));
+      this.report(
+        "NN2002",
+        missing.span,
+        { name: missing.text },
+        suggestion(missing.text, this.scope.keys(), missing.span),
+      );
       return unresolved;
     }
     // Nothing to apply the call to: the one thing said about this call.
@@ -263,7 +268,10 @@ class BodyBinder {
       return unresolved;
     }
     if (block) {
-      this.argumentNames(call, block.decl.params.map((p) => p.name.text));
+      this.argumentNames(
+        call,
+        block.decl.params.map((p) => p.name.text),
+      );
       return { kind: "block", block, tensorArgs };
     }
     // A name whose import failed was reported at the import.

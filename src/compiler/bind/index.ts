@@ -15,7 +15,14 @@ import { bindBody, blockSymbol, type BodyBinding, type BodyDecl } from "./body.j
 import type { NameSymbol, Occurrence } from "./symbols.js";
 import type { Namespace } from "./workspace.js";
 
-export { fileSystemHost, readSourceFile, Workspace, type BlockDef, type Namespace, type SourceHost } from "./workspace.js";
+export {
+  fileSystemHost,
+  readSourceFile,
+  Workspace,
+  type BlockDef,
+  type Namespace,
+  type SourceHost,
+} from "./workspace.js";
 export type { BodyBinding } from "./body.js";
 export type * from "./symbols.js";
 
@@ -55,7 +62,12 @@ export class FileBinding {
         continue;
       }
       this.models.set(name, decl);
-      this.modelSymbols.set(name, { kind: "model", name, key: `model:${name}`, definition: { file, span: decl.name.span } });
+      this.modelSymbols.set(name, {
+        kind: "model",
+        name,
+        key: `model:${name}`,
+        definition: { file, span: decl.name.span },
+      });
     }
   }
 
@@ -77,13 +89,19 @@ export class FileBinding {
       switch (decl.kind) {
         case "model": {
           const symbol = this.modelSymbols.get(decl.name.text);
-          if (symbol && this.models.get(decl.name.text) === decl) found.push({ span: decl.name.span, symbol, isDefinition: true });
+          if (symbol && this.models.get(decl.name.text) === decl)
+            found.push({ span: decl.name.span, symbol, isDefinition: true });
           append(found, this.body(decl).occurrences);
           break;
         }
         case "block": {
           const own = this.namespace.get(decl.name.text);
-          if (own?.decl === decl) found.push({ span: decl.name.span, symbol: blockSymbol(decl.name.text, file, decl.name.span), isDefinition: true });
+          if (own?.decl === decl)
+            found.push({
+              span: decl.name.span,
+              symbol: blockSymbol(decl.name.text, file, decl.name.span),
+              isDefinition: true,
+            });
           append(found, this.body(decl).occurrences);
           break;
         }
@@ -95,7 +113,12 @@ export class FileBinding {
         case "import":
           for (const name of decl.names) {
             const def = this.namespace.get(name.text);
-            if (def) found.push({ span: name.span, symbol: blockSymbol(name.text, def.file, def.decl.name.span), isDefinition: false });
+            if (def)
+              found.push({
+                span: name.span,
+                symbol: blockSymbol(name.text, def.file, def.decl.name.span),
+                isDefinition: false,
+              });
           }
           break;
       }

@@ -43,7 +43,10 @@ export type Unreadable = { readonly reason: string } | { readonly size: number; 
  * on the open file (`fstat`), which is opened without blocking in case it was swapped for a FIFO meanwhile;
  * at most one byte past the limit is ever read.
  */
-export function readSourceFile(path: string, maxBytes: number = limits.sourceBytes.value): { readonly text: string } | Unreadable {
+export function readSourceFile(
+  path: string,
+  maxBytes: number = limits.sourceBytes.value,
+): { readonly text: string } | Unreadable {
   let fd: number | undefined;
   try {
     const refused = refusal(statSync(path), maxBytes);
@@ -54,13 +57,21 @@ export function readSourceFile(path: string, maxBytes: number = limits.sourceByt
     if (refusedOpen) return refusedOpen;
     const buffer = Buffer.alloc(Math.min(stats.size, maxBytes) + 1);
     let length = 0;
-    for (let n = 1; n > 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
+    for (let n = 1; n > 0 && length < buffer.length; length += n)
+      n = readSync(fd, buffer, length, buffer.length - length, null);
     // The file grew after fstat.
     if (length > maxBytes) return { size: length, limit: maxBytes };
     return { text: buffer.toString("utf8", 0, length) };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return { reason: code === "ENOENT" || code === "ENOTDIR" ? "no such file" : code === "EACCES" ? "permission denied" : String(code ?? error) };
+    return {
+      reason:
+        code === "ENOENT" || code === "ENOTDIR"
+          ? "no such file"
+          : code === "EACCES"
+            ? "permission denied"
+            : String(code ?? error),
+    };
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
@@ -151,13 +162,20 @@ export class Workspace {
     const chain = [...importing, from];
     if (chain.includes(target)) {
       const cycle = [...chain.slice(chain.indexOf(target)), target].map((p) => relative(dirname(from), p) || p);
-      this.report("NN2010", from, decl.from.span, { path: decl.from.value, reason: `import cycle ${cycle.join(" -> ")}` });
+      this.report("NN2010", from, decl.from.span, {
+        path: decl.from.value,
+        reason: `import cycle ${cycle.join(" -> ")}`,
+      });
       return unresolved();
     }
     // The spec and each file it imports count once, however often they are imported.
     if (!this.parsed.has(target) && this.parsed.size >= limits.imports.value) {
       this.diagnostics.push(
-        diagnostic("NN2025", { file: from, span: decl.from.span }, { path: decl.from.value, limit: limits.imports.value }),
+        diagnostic(
+          "NN2025",
+          { file: from, span: decl.from.span },
+          { path: decl.from.value, limit: limits.imports.value },
+        ),
       );
       return unresolved();
     }
@@ -175,7 +193,13 @@ export class Workspace {
     for (const name of decl.names) {
       const block = exported.get(name.text);
       if (!block) {
-        this.report("NN2011", from, name.span, { name: name.text, path: decl.from.value }, didYouMean(name.text, exported.keys()));
+        this.report(
+          "NN2011",
+          from,
+          name.span,
+          { name: name.text, path: decl.from.value },
+          didYouMean(name.text, exported.keys()),
+        );
         if (!namespace.has(name.text)) namespace.set(name.text, null);
       } else if (namespace.has(name.text) && namespace.get(name.text) !== block) {
         this.report("NN2008", from, name.span, { what: "block", name: name.text });

@@ -87,7 +87,12 @@ function childrenOf(node: Inner): readonly ast.Value[] {
 }
 
 /** The value of a node without children, wrapped; undefined for a list, a negation or arithmetic. */
-function leafValue(value: ast.Value, scope: Scope, file: string, out: Diagnostic[]): { value: JsonValue | undefined } | undefined {
+function leafValue(
+  value: ast.Value,
+  scope: Scope,
+  file: string,
+  out: Diagnostic[],
+): { value: JsonValue | undefined } | undefined {
   switch (value.kind) {
     case "number":
       // Written as a whole number but past 2^53: the parser already rounded it, and nnc would count a different one.
@@ -103,7 +108,13 @@ function leafValue(value: ast.Value, scope: Scope, file: string, out: Diagnostic
       return { value: null };
     case "call": {
       if (value.args !== null) {
-        out.push(diagnostic("NN2019", { file, span: value.span }, { problem: `a call to '${value.callee.text}' is not allowed here` }));
+        out.push(
+          diagnostic(
+            "NN2019",
+            { file, span: value.span },
+            { problem: `a call to '${value.callee.text}' is not allowed here` },
+          ),
+        );
         return { value: undefined };
       }
       return { value: scope.lookup(value.callee.text) ?? value.callee.text };
@@ -196,7 +207,9 @@ function symbolic(
 ): JsonValue | undefined {
   const isSize = (v: JsonValue) => typeof v === "number" || (typeof v === "string" && isSymbolicSize(v));
   if (!isSize(left) || !isSize(right)) {
-    out.push(diagnostic("NN2019", { file, span: node.span }, { problem: "arithmetic needs numbers or sizes on both sides" }));
+    out.push(
+      diagnostic("NN2019", { file, span: node.span }, { problem: "arithmetic needs numbers or sizes on both sides" }),
+    );
     return undefined;
   }
   const result = dimArithmetic(left as Dim, right as Dim, op);

@@ -52,11 +52,15 @@ export function checkAssertions(
       if (shape === null || expected === undefined || !complete) continue;
       if (formatNnShape(shape) !== formatNnShape(expected)) {
         out.push(
-          diagnostic("NN3009", { file, span: stmt.test.shape.span }, {
-            name: subject,
-            actual: formatNnShape(shape),
-            expected: formatNnShape(expected),
-          }),
+          diagnostic(
+            "NN3009",
+            { file, span: stmt.test.shape.span },
+            {
+              name: subject,
+              actual: formatNnShape(shape),
+              expected: formatNnShape(expected),
+            },
+          ),
         );
       }
       continue;
@@ -82,11 +86,15 @@ export function checkAssertions(
     }
     if (!compare(actual, stmt.test.op, limit)) {
       out.push(
-        diagnostic("NN3008", { file, span: stmt.span }, {
-          name: subject,
-          actual: groupThousands(actual),
-          expected: `${stmt.test.op} ${formatCount(limit)}`,
-        }),
+        diagnostic(
+          "NN3008",
+          { file, span: stmt.span },
+          {
+            name: subject,
+            actual: groupThousands(actual),
+            expected: `${stmt.test.op} ${formatCount(limit)}`,
+          },
+        ),
       );
     }
   }

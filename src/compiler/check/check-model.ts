@@ -13,11 +13,25 @@ import { argumentSpan, checkArguments, type ArgValues, type Callable } from "./a
 import { checkAssertions, type PendingAssertion } from "./assertions.js";
 import { evaluateDimension } from "./dimension.js";
 import { blockCallable } from "./blocks.js";
-import { diagnostic, uniqueDiagnostics, type Diagnostic, type DiagnosticExtras, type Location } from "../diagnostics/index.js";
+import {
+  diagnostic,
+  uniqueDiagnostics,
+  type Diagnostic,
+  type DiagnosticExtras,
+  type Location,
+} from "../diagnostics/index.js";
 import { evaluate, type Scope } from "./argument-values.js";
 import { inexactShape } from "../ir/exact.js";
 import { expansionError } from "./expansion.js";
-import { bodyBinding, type BlockDef, type BodyBinding, type CallMeaning, type Namespace, type NameSymbol, type TensorBinding } from "../bind/index.js";
+import {
+  bodyBinding,
+  type BlockDef,
+  type BodyBinding,
+  type CallMeaning,
+  type Namespace,
+  type NameSymbol,
+  type TensorBinding,
+} from "../bind/index.js";
 import type { DType, IrInput, IrLayer, IrModel, Shape, TensorRef } from "../ir/index.js";
 import { tfjsLayerOf, type LayerKind } from "../registry/layers/index.js";
 import { layerFigures, LayerNames } from "./layer-call.js";
@@ -94,7 +108,10 @@ export class ModelChecker {
     const tooLarge = expansionError(this.decl, this.file, this.namespace, this.limits.expandedLayers);
     if (tooLarge) {
       const location = { file: this.file, span: this.decl.name.span };
-      return { model: { name: this.decl.name.text, inputs: [], layers: [], outputs: [], location }, diagnostics: [tooLarge] };
+      return {
+        model: { name: this.decl.name.text, inputs: [], layers: [], outputs: [], location },
+        diagnostics: [tooLarge],
+      };
     }
     const binding = bodyBinding(this.decl, this.file, this.namespace);
     const env: Env = {
@@ -115,9 +132,15 @@ export class ModelChecker {
       else this.statement(stmt, env);
     }
     if (this.declaredInputs === 0 && !this.decl.recovered) {
-      this.report(env, "NN2016", this.decl.name.span, { name: this.decl.name.text }, {
-        hint: "declare one first, e.g. input x: [28, 28, 1]",
-      });
+      this.report(
+        env,
+        "NN2016",
+        this.decl.name.span,
+        { name: this.decl.name.text },
+        {
+          hint: "declare one first, e.g. input x: [28, 28, 1]",
+        },
+      );
     }
     const results = outputs ?? (env.current ? [env.current] : []);
     const model: IrModel = {
@@ -184,7 +207,14 @@ export class ModelChecker {
     let dtype: DType = "float32";
     if (stmt.dtype) {
       if ((dtypes as readonly string[]).includes(stmt.dtype.text)) dtype = stmt.dtype.text as DType;
-      else this.report(env, "NN2013", stmt.dtype.span, { name: stmt.dtype.text }, { hint: didYouMean(stmt.dtype.text, dtypes) });
+      else
+        this.report(
+          env,
+          "NN2013",
+          stmt.dtype.span,
+          { name: stmt.dtype.text },
+          { hint: didYouMean(stmt.dtype.text, dtypes) },
+        );
     }
     this.declaredInputs++;
     const shape = stmt.shape.items.map((item) => this.dimension(item, env));
@@ -196,7 +226,8 @@ export class ModelChecker {
     const tensor: Tensor = valid
       ? { ref: { node: name, index: 0 }, shape: shape as Shape, dtype, declaredBy: stmt }
       : { ...unknownTensor, dtype, declaredBy: stmt };
-    if (valid) this.inputs.push({ name, shape: shape as Shape, dtype, location: { file: env.file, span: stmt.name.span } });
+    if (valid)
+      this.inputs.push({ name, shape: shape as Shape, dtype, location: { file: env.file, span: stmt.name.span } });
     this.names.reserve(name);
     env.tensors.set(bound.symbol, tensor);
     env.current = this.declaredInputs === 1 ? tensor : null;

@@ -17,7 +17,10 @@ export function evaluateDimension(item: ast.Value, scope: Scope, file: string): 
   if (typeof value === "string" && item.kind !== "string" && !provablyNonPositive(value)) return { value, diagnostics };
   if (typeof value === "number" && Number.isSafeInteger(value) && value > 0) return { value, diagnostics };
   if (typeof value === "number" && Number.isInteger(value) && value > 0) {
-    return { value: undefined, diagnostics: [...diagnostics, diagnostic("NN3012", { file, span: item.span }, { what: "this size" })] };
+    return {
+      value: undefined,
+      diagnostics: [...diagnostics, diagnostic("NN3012", { file, span: item.span }, { what: "this size" })],
+    };
   }
   const text = typeof value === "string" && item.kind !== "string" ? value : sourceText(item, value);
   return { value: undefined, diagnostics: [...diagnostics, diagnostic("NN3005", { file, span: item.span }, { text })] };

@@ -112,7 +112,12 @@ class ExpansionCounter {
     const { block } = meaning;
     if (context.stack.some((frame) => frame.decl === block.decl)) return "call";
     const args = call.args ?? [];
-    const source = { args, skip: meaning.tensorArgs.length, calleeSpan: call.callee.span, calleeText: call.callee.text };
+    const source = {
+      args,
+      skip: meaning.tensorArgs.length,
+      calleeSpan: call.callee.span,
+      calleeText: call.callee.text,
+    };
     const checked = checkArguments(blockCallable(block).value, source, context.scope, context.file);
     return checked.value ? { block, values: checked.value } : "call";
   }
@@ -174,7 +179,8 @@ class ExpansionCounter {
         continue;
       }
       const callee = this.callee(call, context);
-      if (callee === null || callee === "call") return this.error(context, call.callee.span, "this call", total + count);
+      if (callee === null || callee === "call")
+        return this.error(context, call.callee.span, "this call", total + count);
       if (count - 1 <= this.limit) {
         return this.error(context, call.callee.span, `this call of block '${call.callee.text}'`, total + count);
       }

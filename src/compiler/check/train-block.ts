@@ -14,18 +14,20 @@ import type { IrCall, IrTrain, JsonValue } from "../ir/index.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import { runPathProblem } from "../registry/run-files.js";
 import type { CallbackKind, DataSourceKind } from "../registry/train-options.js";
-import { optionalTrainKeys, requiredTrainKeys, trainKeys, type TrainField, type TrainKey } from "../registry/train-keys.js";
+import {
+  optionalTrainKeys,
+  requiredTrainKeys,
+  trainKeys,
+  type TrainField,
+  type TrainKey,
+} from "../registry/train-keys.js";
 
 /** The keys of a train block, required first (exported for the language server's completion). */
 export const required: readonly string[] = requiredTrainKeys;
 export const optional: readonly string[] = optionalTrainKeys;
 
 /** Checks one `train` block; the value is null when anything is wrong. */
-export function checkTrain(
-  decl: ast.TrainDecl,
-  file: string,
-  modelNames: ReadonlySet<string>,
-): Result<IrTrain | null> {
+export function checkTrain(decl: ast.TrainDecl, file: string, modelNames: ReadonlySet<string>): Result<IrTrain | null> {
   const checker = new TrainChecker(file);
   const model = decl.model.text;
   if (!decl.model.recovered && !modelNames.has(model)) {
@@ -39,9 +41,7 @@ export function checkTrain(
     if (entry.recovered || entry.key.recovered) continue;
     const key = entry.key.text;
     if (!names.includes(key)) {
-      checker.report(
-        diagnostic("NN4002", { file, span: entry.key.span }, { key }, { hint: didYouMean(key, names) }),
-      );
+      checker.report(diagnostic("NN4002", { file, span: entry.key.span }, { key }, { hint: didYouMean(key, names) }));
     } else if (entries.has(key)) {
       checker.report(diagnostic("NN4008", { file, span: entry.key.span }, { key }));
     } else {
@@ -63,7 +63,11 @@ export function checkTrain(
   }
   const validationEntry = entries.get("validation");
   if (fields.validation && (fields.validationSplit as number) > 0 && validationEntry) {
-    checker.invalid(validationEntry.value, "validation", "and validation_split cannot both be set: validate on a separate source or on a held-out part, not both");
+    checker.invalid(
+      validationEntry.value,
+      "validation",
+      "and validation_split cannot both be set: validate on a separate source or on a held-out part, not both",
+    );
   }
 
   if (checker.failed || trainKeys.some((k) => k.required && fields[k.field] === undefined)) {
@@ -196,7 +200,12 @@ class TrainChecker {
   }
 
   /** A data source call whose path arguments are made absolute against the spec's directory. */
-  dataSource(value: ast.Value, key: string, what: string, table: Readonly<Record<string, DataSourceKind>>): IrCall | undefined {
+  dataSource(
+    value: ast.Value,
+    key: string,
+    what: string,
+    table: Readonly<Record<string, DataSourceKind>>,
+  ): IrCall | undefined {
     const call = this.call(value, key, what, table);
     if (!call) return undefined;
     const kind = table[call.name]!;
@@ -220,7 +229,11 @@ class TrainChecker {
     const result: IrCall[] = [];
     for (const item of items) {
       const call = this.call(item, key, what, table);
-      if (call && this.monitors(call, item as ast.Call, table, metricNames, validationSplit) && this.runPaths(call, item as ast.Call, table)) {
+      if (
+        call &&
+        this.monitors(call, item as ast.Call, table, metricNames, validationSplit) &&
+        this.runPaths(call, item as ast.Call, table)
+      ) {
         result.push(call);
       }
     }
@@ -236,7 +249,14 @@ class TrainChecker {
       if (problem === null) continue;
       const span = argumentSpan(item, argument, table[call.name]!) ?? item.callee.span;
       const hint = 'write a path inside the run folder, such as "log.csv" or "logs/train.csv"';
-      this.report(diagnostic("NN4015", { file: this.file, span }, { callee: call.name, argument, path: String(file), problem }, { hint }));
+      this.report(
+        diagnostic(
+          "NN4015",
+          { file: this.file, span },
+          { callee: call.name, argument, path: String(file), problem },
+          { hint },
+        ),
+      );
       fine = false;
     }
     return fine;
@@ -260,7 +280,11 @@ class TrainChecker {
       const boundaries = call.args["boundaries"] as number[];
       const values = call.args["values"] as number[];
       if (values.length !== boundaries.length + 1) {
-        return this.invalid(value, key, `needs one value more than boundaries: ${boundaries.length} boundaries, ${values.length} values`);
+        return this.invalid(
+          value,
+          key,
+          `needs one value more than boundaries: ${boundaries.length} boundaries, ${values.length} values`,
+        );
       }
       if (boundaries.some((b, i) => i > 0 && b <= boundaries[i - 1]!)) {
         return this.invalid(value, key, "boundaries must increase");
@@ -286,12 +310,18 @@ class TrainChecker {
     if (typeof monitor !== "string" || available.includes(monitor)) return true;
     const span = argumentSpan(item, "monitor", table[call.name]!) ?? item.callee.span;
     const why =
-      monitor.startsWith("val_") && validationSplit === 0 ? " (set validation_split or validation to get val_ figures)" : "";
+      monitor.startsWith("val_") && validationSplit === 0
+        ? " (set validation_split or validation to get val_ figures)"
+        : "";
     this.report(
       diagnostic(
         "NN2005",
         { file: this.file, span },
-        { name: "monitor", callee: call.name, problem: `must be one of ${available.join(", ")}, got "${monitor}"${why}` },
+        {
+          name: "monitor",
+          callee: call.name,
+          problem: `must be one of ${available.join(", ")}, got "${monitor}"${why}`,
+        },
         { hint: didYouMean(monitor, available) },
       ),
     );

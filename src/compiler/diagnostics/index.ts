@@ -104,7 +104,10 @@ export function capPerFile(diagnostics: readonly Diagnostic[], max: number): Dia
     const at = left[0]!.span.start;
     const errorsLeft = left.filter((d) => d.severity === "error").length;
     const more = { count: groupThousands(left.length), errors: groupThousands(errorsLeft) };
-    append(result, own.filter((d) => kept.has(d))).push(diagnostic("NN1010", { file, span: { start: at, end: at } }, more));
+    append(
+      result,
+      own.filter((d) => kept.has(d)),
+    ).push(diagnostic("NN1010", { file, span: { start: at, end: at } }, more));
   }
   return result;
 }

@@ -49,12 +49,10 @@ export const messages = {
   ),
   NN1008: warning<{ code: string; place: string }>(
     "Bidirectional control character",
-    (a) => `bidirectional control character ${a.code} in a ${a.place}: the text may show in another order than nnc reads it`,
+    (a) =>
+      `bidirectional control character ${a.code} in a ${a.place}: the text may show in another order than nnc reads it`,
   ),
-  NN1009: error<{ limit: number }>(
-    "Expression too long",
-    (a) => `expression too long: more than ${a.limit} terms`,
-  ),
+  NN1009: error<{ limit: number }>("Expression too long", (a) => `expression too long: more than ${a.limit} terms`),
   NN1010: info<{ count: string; errors: string }>(
     "Too many diagnostics",
     (a) => `${a.count} more diagnostics in this file are not shown (${a.errors} of them errors); fix the first ones`,
@@ -109,7 +107,10 @@ export const messages = {
     "Unknown figure",
     (a) => `${a.word} cannot compare ${q(a.name)}: use params, trainable_params, non_trainable_params or macs`,
   ),
-  NN2023: error<{ name: string; reason: string }>("Figure not available", (a) => `${a.name} is not available: ${a.reason}`),
+  NN2023: error<{ name: string; reason: string }>(
+    "Figure not available",
+    (a) => `${a.name} is not available: ${a.reason}`,
+  ),
   NN2024: error<{ path: string; size: string; limit: string }>(
     "Imported file too large",
     (a) => `cannot import ${q(a.path)}: it is ${a.size}, larger than the ${a.limit} nnc reads in one .nn file`,
@@ -127,10 +128,7 @@ export const messages = {
     "Incompatible shapes",
     (a) => `${q(a.callee)} cannot merge these inputs: ${a.detail}`,
   ),
-  NN3003: error<{ callee: string; detail: string }>(
-    "Window larger than input",
-    (a) => `${q(a.callee)}: ${a.detail}`,
-  ),
+  NN3003: error<{ callee: string; detail: string }>("Window larger than input", (a) => `${q(a.callee)}: ${a.detail}`),
   NN3004: error<{ from: string; to: string }>(
     "Reshape size mismatch",
     (a) => `cannot reshape ${a.from} into ${a.to}: the number of elements differs`,
@@ -143,7 +141,10 @@ export const messages = {
     "Fixed size needed",
     (a) => `${q(a.callee)} needs ${a.what ?? "every dimension"} to be known, but its input has shape ${a.shape}`,
   ),
-  NN3007: error<{ callee: string; detail: string }>("Invalid layer configuration", (a) => `${q(a.callee)}: ${a.detail}`),
+  NN3007: error<{ callee: string; detail: string }>(
+    "Invalid layer configuration",
+    (a) => `${q(a.callee)}: ${a.detail}`,
+  ),
   NN3008: error<{ name: string; actual: string; expected: string }>(
     "Assertion failed",
     (a) => `${a.name} is ${a.actual}, expected ${a.expected}`,
@@ -169,7 +170,10 @@ export const messages = {
     (a) => `model ${q(a.name)} has ${a.params} parameters, more than the limit of ${a.limit}`,
   ),
 
-  NN4001: error<{ key: string; model: string }>("Missing training setting", (a) => `train ${a.model} needs ${q(a.key)}`),
+  NN4001: error<{ key: string; model: string }>(
+    "Missing training setting",
+    (a) => `train ${a.model} needs ${q(a.key)}`,
+  ),
   NN4002: error<{ key: string }>("Unknown training setting", (a) => `unknown training setting ${q(a.key)}`),
   NN4003: error<{ key: string; problem: string }>("Invalid training setting", (a) => `${q(a.key)} ${a.problem}`),
   NN4004: error<{ what: string; name: string }>("Unknown training option", (a) => `unknown ${a.what} ${q(a.name)}`),
@@ -211,7 +215,10 @@ export const messages = {
     "Dense layers without activation between them",
     (a) => `${q(a.callee)} has no activation and feeds another dense layer: the two collapse into one linear map`,
   ),
-  NN5003: warning("Dropout as the last layer", () => "dropout is the model's last layer: it drops outputs, not features"),
+  NN5003: warning(
+    "Dropout as the last layer",
+    () => "dropout is the model's last layer: it drops outputs, not features",
+  ),
   NN5004: warning<{ callee: string }>("Unused layer output", (a) => `the output of ${q(a.callee)} is never used`),
   NN5005: warning<{ name: string }>("Unused input", (a) => `input ${q(a.name)} is never used`),
   NN5006: info<{ callee: string }>(

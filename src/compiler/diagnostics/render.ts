@@ -64,7 +64,13 @@ export function toJsonDiagnostics(
     range: sources.range(d),
     ...(d.hint ? { hint: d.hint } : {}),
     ...(d.related
-      ? { related: d.related.map((r) => ({ file: displayPath(r.file, cwd), message: r.message, range: sources.range(r) })) }
+      ? {
+          related: d.related.map((r) => ({
+            file: displayPath(r.file, cwd),
+            message: r.message,
+            range: sources.range(r),
+          })),
+        }
       : {}),
   }));
 }
@@ -104,7 +110,9 @@ export function renderDiagnostics(
     if (d.hint) lines.push(`${margin}${paint("cyan", "= hint:")} ${d.hint}`);
     for (const r of d.related ?? []) {
       const at = sources.range(r).start;
-      lines.push(`${margin}${paint("cyan", "= note:")} ${displayPath(r.file, cwd)}:${at.line}:${at.column}: ${r.message}`);
+      lines.push(
+        `${margin}${paint("cyan", "= note:")} ${displayPath(r.file, cwd)}:${at.line}:${at.column}: ${r.message}`,
+      );
     }
     return lines.join("\n");
   });

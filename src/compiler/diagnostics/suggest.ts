@@ -32,5 +32,8 @@ export function didYouMean(name: string, candidates: Iterable<string>): string |
 export function suggestion(name: string, candidates: Iterable<string>, span: Span): { hint?: string; fixes?: Fix[] } {
   const match = closest(name, candidates);
   if (match === undefined) return {};
-  return { hint: `did you mean '${match}'?`, fixes: [{ title: `Change to '${match}'`, edits: [{ span, newText: match }] }] };
+  return {
+    hint: `did you mean '${match}'?`,
+    fixes: [{ title: `Change to '${match}'`, edits: [{ span, newText: match }] }],
+  };
 }

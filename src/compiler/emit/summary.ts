@@ -85,7 +85,6 @@ export function summarize(model: IrModel): ModelSummary {
   };
 }
 
-
 /** `136.04 KB`: bytes in binary units, as Keras prints them. */
 function formatBytes(bytes: number): string {
   const units = ["B", "KB", "MB", "GB"];
@@ -143,21 +142,31 @@ function toJson(value: unknown, indent: string): string {
 /** The Keras-style table, with a "Connected to" column when the model is not a plain stack. */
 export function formatSummary(summary: ModelSummary): string {
   const sequential = summary.layers.every(
-    (layer, i) => layer.inputs.length === 1 && layer.inputs[0] === (i === 0 ? summary.inputs[0]?.name : summary.layers[i - 1]!.name),
+    (layer, i) =>
+      layer.inputs.length === 1 &&
+      layer.inputs[0] === (i === 0 ? summary.inputs[0]?.name : summary.layers[i - 1]!.name),
   );
   const header = ["Layer (type)", "Output Shape", "Param #", "Memory", "MACs", ...(sequential ? [] : ["Connected to"])];
   const rows = [
     ...(sequential ? [] : summary.inputs.map((i) => [`${i.name} (input)`, shapeText(i.shape), "0", "", "", ""])),
     ...summary.layers.map((l) => [
       `${l.name} (${l.kind})`,
-      Array.isArray(l.outputShape[0]) ? (l.outputShape as JsonShape[]).map(shapeText).join(", ") : shapeText(l.outputShape as JsonShape),
+      Array.isArray(l.outputShape[0])
+        ? (l.outputShape as JsonShape[]).map(shapeText).join(", ")
+        : shapeText(l.outputShape as JsonShape),
       groupThousands(l.params),
       l.bytes === 0 ? "" : formatBytes(l.bytes),
       compactCount(l.macs),
       ...(sequential ? [] : [l.inputs.join(", ")]),
     ]),
   ];
-  const widths = header.map((h, c) => maxOf(rows.map((r) => r[c]!.length), h.length) + 2);
+  const widths = header.map(
+    (h, c) =>
+      maxOf(
+        rows.map((r) => r[c]!.length),
+        h.length,
+      ) + 2,
+  );
   const numeric = (c: number) => c >= 2 && c <= 4;
   const cell = (text: string, c: number) =>
     ` ${numeric(c) ? text.padStart(widths[c]! - 2) : text.padEnd(widths[c]! - 2)} `;

@@ -235,7 +235,7 @@ function alignTrailingComments(text: string, trailing: ReadonlyMap<number, LineC
     const code = l.replace(/\s+$/, "");
     return { code, want: code.length + comments.gap, comment: comments.texts.join(" ") };
   });
-  for (let i = 0; i < lines.length; ) {
+  for (let i = 0; i < lines.length;) {
     if (!parsed[i]) {
       i++;
       continue;

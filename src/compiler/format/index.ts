@@ -111,7 +111,11 @@ function nodeStarts(root: unknown): number[] {
     if (value === null || typeof value !== "object") continue;
     const span = (value as { span?: ast.Span }).span;
     if (span) starts.push(span.start);
-    const children = Array.isArray(value) ? value : Object.entries(value).filter(([k]) => k !== "span").map(([, v]) => v);
+    const children = Array.isArray(value)
+      ? value
+      : Object.entries(value)
+          .filter(([k]) => k !== "span")
+          .map(([, v]) => v);
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
   }
   return starts;
@@ -147,7 +151,11 @@ function rangeEdit(formatted: Formatted, range: ast.Span): FormatEdit | null {
   }
 }
 
-function linesEdit(formatted: Formatted, first: object & { span: ast.Span }, last: object & { span: ast.Span }): FormatEdit | null {
+function linesEdit(
+  formatted: Formatted,
+  first: object & { span: ast.Span },
+  last: object & { span: ast.Span },
+): FormatEdit | null {
   const text = formatted.source.text;
   const startLine = formatted.lines.get(first)?.start;
   const endLine = formatted.lines.get(last)?.end;
@@ -164,7 +172,10 @@ function linesEdit(formatted: Formatted, first: object & { span: ast.Span }, las
     rest = rest.replace(c.text, "");
   }
   if (rest.replace(/[\s;]/g, "") !== "") return null;
-  const newText = formatted.text.split("\n").slice(startLine, endLine + 1).join("\n");
+  const newText = formatted.text
+    .split("\n")
+    .slice(startLine, endLine + 1)
+    .join("\n");
   return { span: { start, end }, newText };
 }
 

@@ -57,8 +57,18 @@ export class Printer {
       case "model":
         return this.container(d, 0, ["model ", d.name.text], d.name.span.end, d.body, (st) => this.statement(st, 1));
       case "block": {
-        const params = d.params.map((p) => (p.defaultValue ? [p.name.text, " = ", this.value(p.defaultValue)] : p.name.text));
-        const header = ["block ", d.name.text, "(", join(", ", params), ")(", d.inputs.map((i) => i.text).join(", "), ")"];
+        const params = d.params.map((p) =>
+          p.defaultValue ? [p.name.text, " = ", this.value(p.defaultValue)] : p.name.text,
+        );
+        const header = [
+          "block ",
+          d.name.text,
+          "(",
+          join(", ", params),
+          ")(",
+          d.inputs.map((i) => i.text).join(", "),
+          ")",
+        ];
         return this.container(d, 0, header, d.name.span.end, d.body, (st) => this.statement(st, 1));
       }
       case "train":
@@ -100,7 +110,9 @@ export class Printer {
         if (s.hasCommentsIn(st.span.start, st.span.end)) return verbatim();
         const head = [st.word, " ", st.subject.text];
         const test = st.test;
-        return test.kind === "shape" ? [head, ": ", this.value(test.shape)] : [head, ` ${test.op} `, this.value(test.value)];
+        return test.kind === "shape"
+          ? [head, ": ", this.value(test.shape)]
+          : [head, ` ${test.op} `, this.value(test.value)];
       }
       case "repeat":
         return this.container(st, depth, ["repeat ", this.value(st.count)], st.count.span.end, st.body, (b) =>
@@ -196,7 +208,12 @@ export class Printer {
       ownLineComments(item.span.start);
       const next = items[i + 1]?.span.start ?? end;
       const trailing = this.sameLineComments(item.span.end, next);
-      emit(item.span.start, [mark(item, "start"), print(item), this.trailing(trailing, item.span.end), mark(item, "end")]);
+      emit(item.span.start, [
+        mark(item, "start"),
+        print(item),
+        this.trailing(trailing, item.span.end),
+        mark(item, "end"),
+      ]);
       previousEnd = trailing.at(-1)?.span.end ?? item.span.end;
     });
     ownLineComments(end);
@@ -235,7 +252,13 @@ export class Printer {
       const previous = steps[i - 1]!;
       const sameLine = between[i]!.filter((c) => !s.hasNewline(previous.span.end, c.span.start));
       const ownLine = between[i]!.filter((c) => !sameLine.includes(c));
-      return [this.trailing(sameLine, previous.span.end), line, ownLine.map((c) => [c.text, hardline]), "-> ", this.call(steps[i]!)];
+      return [
+        this.trailing(sameLine, previous.span.end),
+        line,
+        ownLine.map((c) => [c.text, hardline]),
+        "-> ",
+        this.call(steps[i]!),
+      ];
     };
     const arrows = steps.slice(1).map((_, k) => arrow(k + 1));
     // A chain that starts at a tensor name keeps its first step beside it when that fits: `h = x -> conv2d(...)`.
@@ -245,7 +268,17 @@ export class Printer {
 
   private call(call: ast.Call): Doc {
     const callee = call.callee.text;
-    const printed = call.args === null ? callee : [callee, this.bracketed("(", call.args.map((a) => this.arg(a)), ")")];
+    const printed =
+      call.args === null
+        ? callee
+        : [
+            callee,
+            this.bracketed(
+              "(",
+              call.args.map((a) => this.arg(a)),
+              ")",
+            ),
+          ];
     return this.parenthesized(call) ? ["(", printed, ")"] : printed;
   }
 
@@ -272,7 +305,11 @@ export class Printer {
       case "unknown":
         return "?";
       case "list":
-        return this.bracketed("[", v.items.map((item) => this.value(item)), "]");
+        return this.bracketed(
+          "[",
+          v.items.map((item) => this.value(item)),
+          "]",
+        );
       case "call":
         return this.call(v);
       case "binary":

@@ -12,7 +12,16 @@ import { append } from "../base/arrays.js";
 import type { Span } from "../syntax/ast.js";
 import { diagnostic, uniqueDiagnostics, type Diagnostic, type Location } from "../diagnostics/index.js";
 import { LineMap } from "../base/line-map.js";
-import { formatNnShape, type IrLayer, type IrModel, type IrProgram, type IrTrain, type JsonValue, type Shape, type TfjsLayer } from "../ir/index.js";
+import {
+  formatNnShape,
+  type IrLayer,
+  type IrModel,
+  type IrProgram,
+  type IrTrain,
+  type JsonValue,
+  type Shape,
+  type TfjsLayer,
+} from "../ir/index.js";
 import { messages } from "../diagnostics/messages.js";
 import { groupThousands } from "../base/numbers.js";
 import { losses } from "../registry/train-options.js";
@@ -90,7 +99,9 @@ function lintModel(graph: Graph): Diagnostic[] {
   const { model } = graph;
   for (const input of model.inputs) {
     if (graph.consumersOf(input.name).length === 0 && !graph.outputs.has(input.name)) {
-      out.push(diagnostic("NN5005", input.location, { name: input.name }, { hint: "remove it, or use it in the graph" }));
+      out.push(
+        diagnostic("NN5005", input.location, { name: input.name }, { hint: "remove it, or use it in the graph" }),
+      );
     }
   }
   for (const layer of model.layers) {
@@ -115,14 +126,21 @@ function lintModel(graph: Graph): Diagnostic[] {
       producer.tfjs.config["useBias"] !== false &&
       graph.consumersOf(producer.name).length === 1
     ) {
-      out.push(diagnostic("NN5006", at, { callee: producer.kind }, { hint: `pass use_bias: false to ${producer.kind}` }));
+      out.push(
+        diagnostic("NN5006", at, { callee: producer.kind }, { hint: `pass use_bias: false to ${producer.kind}` }),
+      );
     }
     const params = layer.params.trainable + layer.params.nonTrainable;
     if (hasTrait(layer.kind, "fully-connected") && hasTrait(producer?.kind, "flattens") && params > largeDenseParams) {
       out.push(
-        diagnostic("NN5007", at, { params: groupThousands(params) }, {
-          hint: "reduce the feature map first (pooling or strides), or use global_average_pooling2d() instead of flatten()",
-        }),
+        diagnostic(
+          "NN5007",
+          at,
+          { params: groupThousands(params) },
+          {
+            hint: "reduce the feature map first (pooling or strides), or use global_average_pooling2d() instead of flatten()",
+          },
+        ),
       );
     }
   }
@@ -219,7 +237,14 @@ function lintLoss(graph: Graph, train: IrTrain): Diagnostic[] {
   const classes = shape.at(-1);
   const problem = lossProblem(train.loss, activation, classes);
   if (!problem) return [];
-  return [diagnostic("NN5001", last.location, { activation, loss: train.loss, problem: problem.problem }, { hint: problem.hint, related })];
+  return [
+    diagnostic(
+      "NN5001",
+      last.location,
+      { activation, loss: train.loss, problem: problem.problem },
+      { hint: problem.hint, related },
+    ),
+  ];
 }
 
 function lossProblem(

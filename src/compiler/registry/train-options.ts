@@ -100,7 +100,11 @@ function optimizer(
 export const optimizers: Readonly<Record<string, OptimizerKind>> = {
   sgd: optimizer(
     "sgd",
-    { learning_rate: learningRate(0.01), momentum: { type: "number", minimum: 0, default: 0 }, nesterov: { type: "boolean", default: false } },
+    {
+      learning_rate: learningRate(0.01),
+      momentum: { type: "number", minimum: 0, default: 0 },
+      nesterov: { type: "boolean", default: false },
+    },
     // tfjs's sgd has no momentum; Keras's sgd with momentum is tfjs's momentum optimizer.
     (a) =>
       a["momentum"] === 0
@@ -109,7 +113,11 @@ export const optimizers: Readonly<Record<string, OptimizerKind>> = {
   ),
   momentum: optimizer(
     "momentum",
-    { learning_rate: learningRate(0.01), momentum: { type: "number", minimum: 0, default: 0.9 }, nesterov: { type: "boolean", default: false } },
+    {
+      learning_rate: learningRate(0.01),
+      momentum: { type: "number", minimum: 0, default: 0.9 },
+      nesterov: { type: "boolean", default: false },
+    },
     (a) => ({ factory: "momentum", args: [a["learning_rate"]!, a["momentum"]!, a["nesterov"]!] }),
   ),
   rmsprop: optimizer(
@@ -121,16 +129,29 @@ export const optimizers: Readonly<Record<string, OptimizerKind>> = {
       epsilon,
       centered: { type: "boolean", default: false },
     },
-    (a) => ({ factory: "rmsprop", args: [a["learning_rate"]!, a["rho"]!, a["momentum"]!, a["epsilon"]!, a["centered"]!] }),
+    (a) => ({
+      factory: "rmsprop",
+      args: [a["learning_rate"]!, a["rho"]!, a["momentum"]!, a["epsilon"]!, a["centered"]!],
+    }),
   ),
   adam: optimizer(
     "adam",
-    { learning_rate: learningRate(0.001), beta_1: { ...fraction, default: 0.9 }, beta_2: { ...fraction, default: 0.999 }, epsilon },
+    {
+      learning_rate: learningRate(0.001),
+      beta_1: { ...fraction, default: 0.9 },
+      beta_2: { ...fraction, default: 0.999 },
+      epsilon,
+    },
     (a) => ({ factory: "adam", args: [a["learning_rate"]!, a["beta_1"]!, a["beta_2"]!, a["epsilon"]!] }),
   ),
   adamax: optimizer(
     "adamax",
-    { learning_rate: learningRate(0.001), beta_1: { ...fraction, default: 0.9 }, beta_2: { ...fraction, default: 0.999 }, epsilon },
+    {
+      learning_rate: learningRate(0.001),
+      beta_1: { ...fraction, default: 0.9 },
+      beta_2: { ...fraction, default: 0.999 },
+      epsilon,
+    },
     (a) => ({ factory: "adamax", args: [a["learning_rate"]!, a["beta_1"]!, a["beta_2"]!, a["epsilon"]!] }),
   ),
   adagrad: optimizer(
@@ -185,7 +206,11 @@ export const dataSources: Readonly<Record<string, DataSourceKind>> = {
     name: "idx",
     positional: ["images", "labels"],
     schema: objectSchema(
-      { images: { type: "string", minLength: 1 }, labels: { type: "string", minLength: 1 }, scale: { type: "boolean", default: true } },
+      {
+        images: { type: "string", minLength: 1 },
+        labels: { type: "string", minLength: 1 },
+        scale: { type: "boolean", default: true },
+      },
       ["images", "labels"],
     ),
     paths: ["images", "labels"],
@@ -220,7 +245,10 @@ export const schedules: Readonly<Record<string, Callable>> = {
   piecewise_constant_decay: {
     name: "piecewise_constant_decay",
     positional: ["boundaries", "values"],
-    schema: objectSchema({ boundaries: numberList, values: { ...numberList, items: positiveNumber } }, ["boundaries", "values"]),
+    schema: objectSchema({ boundaries: numberList, values: { ...numberList, items: positiveNumber } }, [
+      "boundaries",
+      "values",
+    ]),
   },
   polynomial_decay: {
     name: "polynomial_decay",
@@ -308,7 +336,10 @@ export const callbacks: Readonly<Record<string, CallbackKind>> = {
   csv_logger: {
     name: "csv_logger",
     positional: ["path"],
-    schema: objectSchema({ path: { type: "string", minLength: 1, default: "log.csv" }, append: { type: "boolean", default: false } }),
+    schema: objectSchema({
+      path: { type: "string", minLength: 1, default: "log.csv" },
+      append: { type: "boolean", default: false },
+    }),
     writes: ["path"],
   },
   terminate_on_nan: { name: "terminate_on_nan", positional: [], schema: objectSchema({}) },

@@ -40,9 +40,15 @@ export function parse(text: string, file: string, eof: number = text.length): Re
     syntax.push(diagnostic("NN1002", { file, span }, { text: text.slice(span.start, span.start + 1) }));
   }
   for (const e of parsed.parseErrors) {
-    syntax.push(diagnostic("NN1001", { file, span: syntaxErrorSpan(e.token, e.previous, eof) }, {
-      detail: describeSyntaxError(e.message, e.token),
-    }));
+    syntax.push(
+      diagnostic(
+        "NN1001",
+        { file, span: syntaxErrorSpan(e.token, e.previous, eof) },
+        {
+          detail: describeSyntaxError(e.message, e.token),
+        },
+      ),
+    );
   }
   for (const token of parsed.tooDeep) {
     syntax.push(diagnostic("NN1005", { file, span: tokenSpan(token) }, { limit: limits.nesting.value }));

@@ -44,7 +44,11 @@ export interface TrainingBatches {
  * last rows, and rows sorted by class would otherwise give a one-class validation set. Throws
  * `NncUserError` when the data is missing, malformed or does not fit the model.
  */
-export async function openTrainingData(model: tf.LayersModel, settings: DataSettings, options: BatchOptions = {}): Promise<TrainingBatches> {
+export async function openTrainingData(
+  model: tf.LayersModel,
+  settings: DataSettings,
+  options: BatchOptions = {},
+): Promise<TrainingBatches> {
   const encoding = losses[settings.loss]!.targets;
   const numericTargets = encoding === "value";
   const reader = await openRecords(settings.data, { ...options, numericTargets });
@@ -63,7 +67,11 @@ export async function openTrainingData(model: tf.LayersModel, settings: DataSett
     if (settings.validation) {
       // Validation rows are scaled with the training data's statistics, as they will be after training.
       const normalization = layout.normalization;
-      held = await openRecords(settings.validation, { ...options, numericTargets, ...(normalization ? { normalization } : {}) });
+      held = await openRecords(settings.validation, {
+        ...options,
+        numericTargets,
+        ...(normalization ? { normalization } : {}),
+      });
       checkLabels(held, model, encoding, classes ?? undefined);
     }
     const order = settings.shuffle ? permutation(rows, Math.random) : [...Array(rows).keys()];
@@ -83,9 +91,18 @@ export async function openTrainingData(model: tf.LayersModel, settings: DataSett
         normalization: layout.normalization ?? null,
         ...(settings.data.name === "idx" ? { scale: settings.data.args["scale"] !== false } : {}),
       },
-      training: (positions) => batch(reader, positions.map((p) => order[p]!)),
+      training: (positions) =>
+        batch(
+          reader,
+          positions.map((p) => order[p]!),
+        ),
       validation: (positions) =>
-        validation ? batch(validation, positions) : batch(reader, positions.map((p) => order[trainingRows + p]!)),
+        validation
+          ? batch(validation, positions)
+          : batch(
+              reader,
+              positions.map((p) => order[trainingRows + p]!),
+            ),
       streamed: reader.streamed,
       peakRows: () => Math.max(reader.peakRows, validation?.peakRows ?? 0),
       close: () => {

@@ -34,9 +34,19 @@ export interface CsvLayout {
  * on, where a label column, if present, is ignored). `features` picks the feature columns in that order; by
  * default every column but the label is one. Columns that are neither are not read.
  */
-export function readCsv(file: string, label: string | null, features?: readonly string[], limits: DataLimits = dataLimits): Table {
+export function readCsv(
+  file: string,
+  label: string | null,
+  features?: readonly string[],
+  limits: DataLimits = dataLimits,
+): Table {
   const source = displayPath(file);
-  const bytes = readWholeDataFile(file, source, limits.wholeBytes, "split the file, or train on it: training streams a large CSV");
+  const bytes = readWholeDataFile(
+    file,
+    source,
+    limits.wholeBytes,
+    "split the file, or train on it: training streams a large CSV",
+  );
   new LineMeter(source, limits.recordBytes).feed(bytes);
   // Row by row: the parsed rows of a whole file, held together, take some 50 times the file's size.
   let rows: CsvRows | null = null;
@@ -46,7 +56,8 @@ export function readCsv(file: string, label: string | null, features?: readonly 
   });
   const table = (rows as CsvRows | null)?.table();
   if (!table) throw new NncUserError("NN4005", { path: source, reason: "the file is empty; expected a header row" });
-  if (table.lines.length === 0) throw new NncUserError("NN4005", { path: source, reason: "the file has a header but no rows" });
+  if (table.lines.length === 0)
+    throw new NncUserError("NN4005", { path: source, reason: "the file has a header but no rows" });
   return table;
 }
 
@@ -61,7 +72,11 @@ export function csvLayout(header: Row, source: string, label: string | null, fea
     const first = firstOf.get(name);
     if (first !== undefined) {
       const reason = `columns ${first + 1} and ${index + 1} are both named '${name}'`;
-      throw new NncUserError("NN4006", { where: `${source}:${header.info.lines}`, reason }, "give each column its own name");
+      throw new NncUserError(
+        "NN4006",
+        { where: `${source}:${header.info.lines}`, reason },
+        "give each column its own name",
+      );
     }
     firstOf.set(name, index);
   });
@@ -69,7 +84,10 @@ export function csvLayout(header: Row, source: string, label: string | null, fea
   if (label !== null && labelIndex < 0) {
     throw new NncUserError(
       "NN4006",
-      { where: `${source}:${header.info.lines}`, reason: `no label column '${label}'; the columns are ${columns.join(", ")}` },
+      {
+        where: `${source}:${header.info.lines}`,
+        reason: `no label column '${label}'; the columns are ${columns.join(", ")}`,
+      },
       didYouMean(label, columns),
     );
   }
@@ -129,7 +147,14 @@ class CsvRows {
  * bounds a record that spans lines (a quoted field with newlines), which measuring lines does not.
  */
 export function csvOptions(recordBytes: number) {
-  return { info: true, relax_column_count: true, skip_empty_lines: true, trim: true, bom: true, max_record_size: recordBytes } as const;
+  return {
+    info: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    trim: true,
+    bom: true,
+    max_record_size: recordBytes,
+  } as const;
 }
 
 /** Parses CSV text into rows; a syntax error is NN4006 at its line, a record past `recordBytes` NN4021. */

@@ -24,7 +24,12 @@ interface IdxArray {
  * Reads an images file and a labels file of the same length into a table of pixels and class labels, or
  * the images alone (`labelsFile` null: images to predict on).
  */
-export function readIdx(imagesFile: string, labelsFile: string | null, scale: boolean, limits: DataLimits = dataLimits): Table {
+export function readIdx(
+  imagesFile: string,
+  labelsFile: string | null,
+  scale: boolean,
+  limits: DataLimits = dataLimits,
+): Table {
   const images = readIdxFile(imagesFile, limits);
   const imageSource = displayPath(imagesFile);
   checkImages(images.dims, imageSource);
@@ -47,16 +52,27 @@ export function readIdx(imagesFile: string, labelsFile: string | null, scale: bo
 /** NN4006 unless `dims` are those of images: a count, then at least one axis per image. */
 export function checkImages(dims: readonly number[], source: string): void {
   if (dims.length < 2) {
-    throw new NncUserError("NN4006", { where: source, reason: `expected images (3 dimensions), found ${dims.length} dimension(s) [${dims.join(", ")}]` });
+    throw new NncUserError("NN4006", {
+      where: source,
+      reason: `expected images (3 dimensions), found ${dims.length} dimension(s) [${dims.join(", ")}]`,
+    });
   }
 }
 
 /** The labels of `count` images from a labels file, as strings. */
-export function readLabels(file: string, count: number, imageSource: string, limits: DataLimits = dataLimits): string[] {
+export function readLabels(
+  file: string,
+  count: number,
+  imageSource: string,
+  limits: DataLimits = dataLimits,
+): string[] {
   const labels = readIdxFile(file, limits);
   const labelSource = displayPath(file);
   if (labels.dims.length !== 1) {
-    throw new NncUserError("NN4006", { where: labelSource, reason: `expected labels (1 dimension), found ${labels.dims.length} dimensions [${labels.dims.join(", ")}]` });
+    throw new NncUserError("NN4006", {
+      where: labelSource,
+      reason: `expected labels (1 dimension), found ${labels.dims.length} dimensions [${labels.dims.join(", ")}]`,
+    });
   }
   if (labels.dims[0] !== count) {
     throw new NncUserError("NN4006", {
@@ -73,7 +89,10 @@ function readIdxFile(file: string, limits: DataLimits): IdxArray {
   const read = readWholeDataFile(file, source, limits.wholeBytes, fix);
   const bytes = isGzip(read) ? inflateIdx(read, source, limits.wholeBytes, fix) : read;
   const layout = idxLayout(bytes, bytes.length, source);
-  return { dims: layout.shape, values: new Uint8Array(bytes.buffer, bytes.byteOffset + layout.dataOffset, bytes.length - layout.dataOffset) };
+  return {
+    dims: layout.shape,
+    values: new Uint8Array(bytes.buffer, bytes.byteOffset + layout.dataOffset, bytes.length - layout.dataOffset),
+  };
 }
 
 /**
@@ -139,16 +158,28 @@ export function idxLayout(head: Buffer, fileSize: number, source: string): Array
       reason: `the header promises ${count} records of ${per} bytes (${size} bytes), the file holds ${fileSize - header}`,
     });
   }
-  return { shape: dims, dataOffset: header, itemBytes: 1, get: (view, offset) => view.getUint8(offset), floating: false };
+  return {
+    shape: dims,
+    dataOffset: header,
+    itemBytes: 1,
+    get: (view, offset) => view.getUint8(offset),
+    floating: false,
+  };
 }
 
 /** An IDX header read from `head`: the dimensions, the header's size and the bytes of values it promises. */
 function idxHeader(head: Buffer, source: string): { dims: number[]; header: number; values: number } {
   if (head.length < 4 || head[0] !== 0 || head[1] !== 0) {
-    throw new NncUserError("NN4006", { where: source, reason: "not an IDX file: it does not start with two zero bytes" });
+    throw new NncUserError("NN4006", {
+      where: source,
+      reason: "not an IDX file: it does not start with two zero bytes",
+    });
   }
   if (head[2] !== 0x08) {
-    throw new NncUserError("NN4006", { where: source, reason: `IDX type 0x${head[2]!.toString(16)} is not supported; nnc reads unsigned bytes (0x08)` });
+    throw new NncUserError("NN4006", {
+      where: source,
+      reason: `IDX type 0x${head[2]!.toString(16)} is not supported; nnc reads unsigned bytes (0x08)`,
+    });
   }
   const rank = head[3]!;
   const header = 4 + 4 * rank;

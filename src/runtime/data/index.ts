@@ -52,13 +52,26 @@ export function loadTable(source: IrCall, normalization?: Normalization, limits:
   const features = source.args["features"] as string[] | undefined;
   switch (source.name) {
     case "csv":
-      return prepared(readCsv(String(source.args["path"]), String(source.args["label"]), features, limits), source, normalization);
+      return prepared(
+        readCsv(String(source.args["path"]), String(source.args["label"]), features, limits),
+        source,
+        normalization,
+      );
     case "json":
-      return prepared(readJsonLines(String(source.args["path"]), String(source.args["label"]), features, limits), source, normalization);
+      return prepared(
+        readJsonLines(String(source.args["path"]), String(source.args["label"]), features, limits),
+        source,
+        normalization,
+      );
     case "npy":
       return readNpy(String(source.args["x"]), String(source.args["y"]), limits);
     case "idx":
-      return readIdx(String(source.args["images"]), String(source.args["labels"]), source.args["scale"] !== false, limits);
+      return readIdx(
+        String(source.args["images"]),
+        String(source.args["labels"]),
+        source.args["scale"] !== false,
+        limits,
+      );
     default:
       // The checker accepts only the sources listed in train-options.ts, so this is a bug, not a user error.
       throw new Error(`loadTable: no reader for data source '${source.name}'`);
@@ -129,7 +142,11 @@ export class NormalizationFit {
   result(): Normalization {
     const columns = Array.from({ length: this.width }, (_, c) => c);
     if (this.mode === "standard") {
-      return { mode: this.mode, shift: [...this.mean], scale: columns.map((c) => Math.sqrt(this.squares[c]! / this.rows)) };
+      return {
+        mode: this.mode,
+        shift: [...this.mean],
+        scale: columns.map((c) => Math.sqrt(this.squares[c]! / this.rows)),
+      };
     }
     return { mode: this.mode, shift: [...this.min], scale: columns.map((c) => this.max[c]! - this.min[c]!) };
   }

@@ -53,12 +53,21 @@ export function isJsonArray(text: string): boolean {
 }
 
 /** The feature fields: those named by `features`, or every field of the first record but the label. */
-export function jsonFeatureNames(first: JsonRecord, label: string | null, features: readonly string[] | undefined): string[] {
+export function jsonFeatureNames(
+  first: JsonRecord,
+  label: string | null,
+  features: readonly string[] | undefined,
+): string[] {
   return [...(features ?? Object.keys(first.value).filter((key) => key !== label))];
 }
 
 /** Records -> a table of the fields `names`, checking every one; the first problem names record and field. */
-export function jsonTable(records: readonly JsonRecord[], source: string, label: string | null, names: readonly string[]): Table {
+export function jsonTable(
+  records: readonly JsonRecord[],
+  source: string,
+  label: string | null,
+  names: readonly string[],
+): Table {
   const rows = new JsonRows(source, label, names, records.length);
   records.forEach((record) => rows.add(record));
   return rows.table();
@@ -83,7 +92,11 @@ class JsonRows {
     if (label !== null) {
       const field = value[label];
       if (field === undefined || field === null || field === "") {
-        throw new NncUserError("NN4006", { where, reason: `no label field '${label}'` }, didYouMean(label, Object.keys(value)));
+        throw new NncUserError(
+          "NN4006",
+          { where, reason: `no label field '${label}'` },
+          didYouMean(label, Object.keys(value)),
+        );
       }
       if (typeof field === "object") {
         // String() of an object is "[object Object]": every such record would be one class of that name.
@@ -96,8 +109,13 @@ class JsonRows {
       const name = names[column]!;
       const field = value[name];
       if (typeof field !== "number") {
-        const reason = field === undefined ? `no field '${name}'` : `field '${name}': ${describeJson(field)} is not a number`;
-        throw new NncUserError("NN4006", { where, reason }, field === undefined ? didYouMean(name, Object.keys(value)) : undefined);
+        const reason =
+          field === undefined ? `no field '${name}'` : `field '${name}': ${describeJson(field)} is not a number`;
+        throw new NncUserError(
+          "NN4006",
+          { where, reason },
+          field === undefined ? didYouMean(name, Object.keys(value)) : undefined,
+        );
       }
       const stored = Math.fround(field);
       if (!Number.isFinite(stored)) throw nonFiniteError(where, `field '${name}'`, field, true);
@@ -143,7 +161,8 @@ function arrayRecords(text: string, source: string, depthLimit: number): JsonRec
   } catch (error) {
     throw new NncUserError("NN4006", { where: source, reason: `not valid JSON (${(error as Error).message})` });
   }
-  if (!Array.isArray(items)) throw new NncUserError("NN4006", { where: source, reason: "expected an array of objects" });
+  if (!Array.isArray(items))
+    throw new NncUserError("NN4006", { where: source, reason: "expected an array of objects" });
   return items.map((item, i) => {
     const where = `${source}: record ${i + 1}`;
     return { where, line: i + 1, value: asObject(item, where, depthLimit) };

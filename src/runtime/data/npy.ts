@@ -41,7 +41,14 @@ export function readNpy(xFile: string, yFile: string | null, limits: DataLimits 
  * NN4020 for the first value of `values` that is not finite as a float32: `values` are the array's elements
  * from index `first` on, `view` holds them as the file does (for the message), `name` is the array's name.
  */
-export function checkFinite(values: Float32Array, first: number, view: DataView, layout: ArrayLayout, source: string, name: string): void {
+export function checkFinite(
+  values: Float32Array,
+  first: number,
+  view: DataView,
+  layout: ArrayLayout,
+  source: string,
+  name: string,
+): void {
   const at = firstNonFinite(values);
   if (at < 0) return;
   const index = elementIndex(layout.shape, first + at);
@@ -62,7 +69,10 @@ function elementIndex(shape: readonly number[], flat: number): number[] {
 /** NN4006 unless `shape` is that of features: rows, then at least one axis per example. */
 export function checkFeatures(shape: readonly number[], source: string): void {
   if (shape.length < 2) {
-    throw new NncUserError("NN4006", { where: source, reason: `expected features of shape [rows, ...], found [${shape.join(", ")}]` });
+    throw new NncUserError("NN4006", {
+      where: source,
+      reason: `expected features of shape [rows, ...], found [${shape.join(", ")}]`,
+    });
   }
 }
 
@@ -98,7 +108,12 @@ const types: Record<string, [number, (view: DataView, offset: number) => number 
 
 function readNpyFile(file: string, limits: DataLimits): NpyArray {
   const source = displayPath(file);
-  const bytes = readWholeDataFile(file, source, limits.wholeBytes, "train on it: training reads a large .npy file by offset");
+  const bytes = readWholeDataFile(
+    file,
+    source,
+    limits.wholeBytes,
+    "train on it: training reads a large .npy file by offset",
+  );
   const layout = npyLayout(bytes, bytes.length, source);
   const view = new DataView(bytes.buffer, bytes.byteOffset + layout.dataOffset, bytes.length - layout.dataOffset);
   return { source, layout, view };
@@ -121,7 +136,8 @@ export interface ArrayLayout {
  */
 export function npyLayout(head: Buffer, fileSize: number, source: string): ArrayLayout {
   const bad = (reason: string) => new NncUserError("NN4006", { where: source, reason });
-  if (head.length < 10 || head.toString("latin1", 0, 6) !== "\x93NUMPY") throw bad("not a .npy file: it does not start with \\x93NUMPY");
+  if (head.length < 10 || head.toString("latin1", 0, 6) !== "\x93NUMPY")
+    throw bad("not a .npy file: it does not start with \\x93NUMPY");
   const major = head[6]!;
   const start = major === 1 ? 10 : 12;
   if (head.length < start) throw bad("the header is cut short");
@@ -133,9 +149,15 @@ export function npyLayout(head: Buffer, fileSize: number, source: string): Array
   if (!descr || !order || !shapeText) throw bad(`the header cannot be read: ${header.trim().slice(0, 120)}`);
   if (order[1] === "True") throw bad("Fortran-ordered arrays are not supported; save with np.ascontiguousarray");
   const type = types[descr[2]!];
-  if (!type || descr[1] === ">") throw bad(`dtype '${descr[1]}${descr[2]}' is not supported; use float32, float64, an integer type or bool`);
-  const shape = shapeText[1]!.split(",").map((d) => d.trim()).filter((d) => d !== "").map(Number);
-  if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw bad(`the shape (${shapeText[1]!.slice(0, 80)}) is not a list of whole numbers`);
+  if (!type || descr[1] === ">")
+    throw bad(`dtype '${descr[1]}${descr[2]}' is not supported; use float32, float64, an integer type or bool`);
+  const shape = shapeText[1]!
+    .split(",")
+    .map((d) => d.trim())
+    .filter((d) => d !== "")
+    .map(Number);
+  if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+    throw bad(`the shape (${shapeText[1]!.slice(0, 80)}) is not a list of whole numbers`);
   const [size, get] = type;
   const count = shape.reduce((a, b) => a * b, 1);
   const offset = start + headerLength;

@@ -33,12 +33,17 @@ export async function openRecords(source: IrCall, options: RecordOptions): Promi
   const shown = displayPath(file);
   const { fd, size } = openDataFile(file, shown);
   const head = size > (options.streamAbove ?? defaultStreamAbove) ? fileHead(fd) : null;
-  if (!head || (source.name === "json" && isJsonArray(head.toString("utf8"))) || (source.name === "idx" && isGzip(head))) {
+  if (
+    !head ||
+    (source.name === "json" && isJsonArray(head.toString("utf8"))) ||
+    (source.name === "idx" && isGzip(head))
+  ) {
     closeSync(fd);
     return memoryReader(loadTable(source, options.normalization, limits), options.numericTargets);
   }
   try {
-    if (source.name === "npy" || source.name === "idx") return arrayReader(source, { fd, size, head, shown }, options, limits);
+    if (source.name === "npy" || source.name === "idx")
+      return arrayReader(source, { fd, size, head, shown }, options, limits);
     return await streamedReader(source, fd, options, limits);
   } catch (error) {
     closeSync(fd);
@@ -125,7 +130,8 @@ function arrayReader(source: IrCall, opened: OpenArray, options: RecordOptions, 
       const view = new DataView(buffer.buffer, buffer.byteOffset, recordBytes);
       indices.forEach((index, k) => {
         readSync(fd, buffer, 0, recordBytes, layout.dataOffset + index * recordBytes);
-        for (let j = 0; j < width; j++) features[k * width + j] = Number(layout.get(view, j * layout.itemBytes)) * factor;
+        for (let j = 0; j < width; j++)
+          features[k * width + j] = Number(layout.get(view, j * layout.itemBytes)) * factor;
       });
       return table(features, indices);
     },

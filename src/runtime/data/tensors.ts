@@ -90,7 +90,9 @@ function encodeTargets(
   // Class indices: one sigmoid unit for two classes (binary), or one unit per class (sparse).
   const fits = units !== null && (units === 1 ? classes.length <= 2 : units >= classes.length);
   const advice =
-    units === 1 ? `; binary_crossentropy fits two classes, for ${classes.length} use sparse_categorical_crossentropy` : "";
+    units === 1
+      ? `; binary_crossentropy fits two classes, for ${classes.length} use sparse_categorical_crossentropy`
+      : "";
   if (!fits) expectUnits(table, model, units, classes.length, perClass + advice);
   return { y: () => tf.tensor2d(indices, [indices.length, 1]), classes };
 }
@@ -98,7 +100,9 @@ function encodeTargets(
 function sortedClasses(labels: readonly string[]): string[] {
   const distinct = [...new Set(labels)];
   const numeric = distinct.every((label) => decimalValue(label) !== undefined);
-  return numeric ? distinct.sort((a, b) => Number(a) - Number(b)) : distinct.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return numeric
+    ? distinct.sort((a, b) => Number(a) - Number(b))
+    : distinct.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 function fixedInputShape(table: Table, model: tf.LayersModel): number[] {

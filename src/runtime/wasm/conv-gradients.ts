@@ -64,8 +64,22 @@ function window(size: number, pad: number, filter: number, dilation: number, out
 /** The rows and the columns of x the filter gradient's convolution reads (see `window`). */
 function windows(info: tf.backend_util.Conv2DInfo) {
   return {
-    rows: window(info.inHeight, info.padInfo.top, info.filterHeight, info.dilationHeight, info.outHeight, info.strideHeight),
-    cols: window(info.inWidth, info.padInfo.left, info.filterWidth, info.dilationWidth, info.outWidth, info.strideWidth),
+    rows: window(
+      info.inHeight,
+      info.padInfo.top,
+      info.filterHeight,
+      info.dilationHeight,
+      info.outHeight,
+      info.strideHeight,
+    ),
+    cols: window(
+      info.inWidth,
+      info.padInfo.left,
+      info.filterWidth,
+      info.dilationWidth,
+      info.outWidth,
+      info.strideWidth,
+    ),
   };
 }
 

@@ -32,11 +32,21 @@ export const activations: Readonly<Record<string, string>> = {
  */
 export function familySchema(family: Family): SchemaObject {
   const names = family === "layer" ? [] : objectNames(family);
-  const what = family === "layer" ? "a layer call such as lstm(64)" : `${family === "initializer" ? "an" : "a"} ${family}: ${names.join(", ")}`;
+  const what =
+    family === "layer"
+      ? "a layer call such as lstm(64)"
+      : `${family === "initializer" ? "an" : "a"} ${family}: ${names.join(", ")}`;
   return {
     family,
     description: what,
-    anyOf: [...(names.length ? [{ enum: names }] : []), { type: "object", properties: { call: { type: "string" }, args: { type: "object" } }, required: ["call", "args"] }],
+    anyOf: [
+      ...(names.length ? [{ enum: names }] : []),
+      {
+        type: "object",
+        properties: { call: { type: "string" }, args: { type: "object" } },
+        required: ["call", "args"],
+      },
+    ],
   };
 }
 

@@ -184,7 +184,9 @@ export const separableConv2d = defineLayer<ConvArgs>({
   ),
   factory: "separableConv2d",
   outputShape: convolve(2, filters),
-  macs: convMacs((args, channels) => channels * args.depth_multiplier * (product(...tuple(args.kernel_size, 2)) + args.filters)),
+  macs: convMacs(
+    (args, channels) => channels * args.depth_multiplier * (product(...tuple(args.kernel_size, 2)) + args.filters),
+  ),
   params([input], args) {
     const depthwise = (input!.at(-1) as number) * args.depth_multiplier;
     return {

@@ -1,7 +1,17 @@
 /** Core layers: dense, flatten, reshape, permute, repeat_vector, and the activation layers. */
 import { formatNnShape, type Shape } from "../../ir/index.js";
 import { elementCount, inferredSize, sameElementCount } from "../../ir/shapes.js";
-import { argsSchema, weightObjects, expectRank, fixedSize, product, sameShape, schemas, shapeAxis, toTfjsConfig } from "./common.js";
+import {
+  argsSchema,
+  weightObjects,
+  expectRank,
+  fixedSize,
+  product,
+  sameShape,
+  schemas,
+  shapeAxis,
+  toTfjsConfig,
+} from "./common.js";
 import { defineLayer } from "./types.js";
 
 /**
@@ -162,9 +172,12 @@ export const repeatVector = defineLayer<{ n: number }>({
   schema: argsSchema({ n: schemas.positiveInt }, ["n"]),
   factory: "repeatVector",
   outputShape([input], args, ctx) {
-    if (!expectRank(ctx, input!, 1, "a 1D input [features]", "flatten() or global pooling makes a vector", {
-      insertBefore: "flatten()",
-    })) return null;
+    if (
+      !expectRank(ctx, input!, 1, "a 1D input [features]", "flatten() or global pooling makes a vector", {
+        insertBefore: "flatten()",
+      })
+    )
+      return null;
     return [args.n, input![0]!];
   },
 });

@@ -74,7 +74,12 @@ export function tfjsLayerOf(kind: LayerKind, args: Args, name: string, inputs: r
 }
 
 /** The layer's MACs per sample: zero for a kind without products, null when a size they depend on is not fixed. */
-export function macsOf(kind: LayerKind, inputs: readonly Shape[], args: Args, outputs: readonly Shape[]): number | null {
+export function macsOf(
+  kind: LayerKind,
+  inputs: readonly Shape[],
+  args: Args,
+  outputs: readonly Shape[],
+): number | null {
   if (!kind.macs) return 0;
   return [...inputs, ...outputs].every(isFullyKnown) ? kind.macs(inputs, args, outputs) : null;
 }

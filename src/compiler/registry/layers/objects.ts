@@ -149,6 +149,7 @@ export function tfjsObjectOf(family: Exclude<Family, "layer">, value: JsonValue)
   if (!isNestedCall(value)) return value;
   const kind = lookupObject(family, value.call)!;
   const config: Record<string, JsonValue> = {};
-  for (const [key, item] of Object.entries(value.args)) config[camel(key)] = typeof item === "string" ? camel(item) : item;
+  for (const [key, item] of Object.entries(value.args))
+    config[camel(key)] = typeof item === "string" ? camel(item) : item;
   return { namespace: kind.namespace, factory: kind.factory, config };
 }

@@ -38,7 +38,8 @@ export const dot = defineLayer<{ axes: number | number[]; normalize: boolean }>(
   // the front (the batch is 0).
   config: (args, [a, b]) => {
     const [axisA, axisB] = typeof args.axes === "number" ? [args.axes, args.axes] : args.axes;
-    const resolve = (axis: number, rank: number | undefined) => (axis < 0 && rank !== undefined ? rank + 1 + axis : axis);
+    const resolve = (axis: number, rank: number | undefined) =>
+      axis < 0 && rank !== undefined ? rank + 1 + axis : axis;
     return toTfjsConfig({ ...args, axes: [resolve(axisA!, a?.length), resolve(axisB!, b?.length)] });
   },
   outputShape([a, b], args, ctx) {

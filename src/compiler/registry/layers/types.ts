@@ -19,7 +19,11 @@ export interface ShapeContext {
    * Reports a problem at the call, or at the argument named `property` when given. Returns `null` so that
    * a rule can `return ctx.error(...)`: the layer's output is then unknown and checking goes on.
    */
-  error<C extends ShapeCode>(code: C, args: MessageArgs<C>, at?: { property?: string; hint?: string; fix?: InputFix }): null;
+  error<C extends ShapeCode>(
+    code: C,
+    args: MessageArgs<C>,
+    at?: { property?: string; hint?: string; fix?: InputFix },
+  ): null;
 }
 
 /** A layer call that fixes the input when inserted before the failing call (`flatten()`), for quick fixes. */
