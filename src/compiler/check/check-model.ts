@@ -8,67 +8,22 @@
  * output shape. Anything wrong is a diagnostic; the result is then an unknown tensor, which later layers
  * accept silently so that one mistake gives one error.
  */
+import { bodyBinding, type BlockDef, type CallMeaning, type Namespace, type TensorBinding } from "../bind/index.js";
+import { diagnostic, uniqueDiagnostics, type Diagnostic, type DiagnosticExtras } from "../diagnostics/index.js";
+import { didYouMean } from "../diagnostics/suggest.js";
+import { inexactShape } from "../ir/exact.js";
+import type { DType, IrInput, IrLayer, IrModel, Shape } from "../ir/index.js";
+import { tfjsLayerOf, type LayerKind } from "../registry/layers/index.js";
 import type * as ast from "../syntax/ast.js";
+import { evaluate } from "./argument-values.js";
 import { argumentSpan, checkArguments, type ArgValues, type Callable } from "./args.js";
 import { checkAssertions, type PendingAssertion } from "./assertions.js";
-import { evaluateDimension } from "./dimension.js";
 import { blockCallable } from "./blocks.js";
-import {
-  diagnostic,
-  uniqueDiagnostics,
-  type Diagnostic,
-  type DiagnosticExtras,
-  type Location,
-} from "../diagnostics/index.js";
-import { evaluate, type Scope } from "./argument-values.js";
-import { inexactShape } from "../ir/exact.js";
+import { evaluateDimension } from "./dimension.js";
+import { noValues, unknownTensor, withCallSites, type Env, type Tensor } from "./environment.js";
 import { expansionError } from "./expansion.js";
-import {
-  bodyBinding,
-  type BlockDef,
-  type BodyBinding,
-  type CallMeaning,
-  type Namespace,
-  type NameSymbol,
-  type TensorBinding,
-} from "../bind/index.js";
-import type { DType, IrInput, IrLayer, IrModel, Shape, TensorRef } from "../ir/index.js";
-import { tfjsLayerOf, type LayerKind } from "../registry/layers/index.js";
 import { layerFigures, LayerNames } from "./layer-call.js";
 import { defaultCheckLimits, ParameterBudget, type CheckLimits } from "./model-limits.js";
-import { didYouMean } from "../diagnostics/suggest.js";
-
-/** A tensor's value. `ref` and `shape` are null when an earlier error made it unknown. */
-interface Tensor {
-  readonly ref: TensorRef | null;
-  readonly shape: Shape | null;
-  readonly dtype: DType;
-  /** The input statement that declared it, for an input. */
-  readonly declaredBy?: ast.InputStmt;
-}
-
-const unknownTensor: Tensor = { ref: null, shape: null, dtype: "float32" };
-
-/** The values in scope in a model body: none. */
-const noValues = {};
-
-/** Where statements run: a model body, or one instantiation of a block. */
-interface Env {
-  readonly file: string;
-  /** What every name of the body means. */
-  readonly binding: BodyBinding;
-  /** The value of each tensor symbol, as the statements so far left it. */
-  readonly tensors: Map<NameSymbol, Tensor>;
-  readonly scope: Scope;
-  /** The values `scope` reads (a block's checked arguments): with a call, the key of its argument check. */
-  readonly values: object;
-  readonly where: "model" | "block";
-  /** The blocks being instantiated, innermost last, with their call sites (for recursion and `related`). */
-  readonly callStack: readonly { readonly block: string; readonly site: Location }[];
-  /** The current tensor: the last statement's result, or the only input. Null when there is none. */
-  current: Tensor | null;
-  returned: Tensor | null;
-}
 
 const dtypes: readonly DType[] = ["float32", "int32"];
 
@@ -411,12 +366,3 @@ export class ModelChecker {
 }
 
 type ArgumentSourceOf = Parameters<typeof checkArguments>[1];
-
-/** Inside a block, a problem also points at the call that instantiated the block. */
-function withCallSites(d: Diagnostic, env: Env): Diagnostic {
-  if (env.callStack.length === 0) return d;
-  const related = env.callStack
-    .map((frame) => ({ ...frame.site, message: `in this call of block '${frame.block}'` }))
-    .reverse();
-  return { ...d, related: [...(d.related ?? []), ...related] };
-}
