@@ -2,6 +2,7 @@
  * The `nnc` command as programs outside the project use it: the JSON of docs/language.md, exit codes, help, and
  * one-line errors instead of stack traces.
  */
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -137,5 +138,21 @@ describe("help", () => {
     // npm exports the project's version to the scripts it runs (`npx nnc`, an npm script).
     const result = nnc(["--version"], { cwd: project, env: { npm_package_version: "9.9.9" } });
     expect([result.status, result.stdout]).toEqual([0, `${version}\n`]);
+  });
+});
+
+describe("a reader that stops early (nnc ... | head)", () => {
+  it("ends the output quietly: exit 0, no stack trace", async () => {
+    // A summary of 3,000 layers is far more than a pipe holds, so nnc is still writing when the reader goes.
+    const dir = mkdtempSync(join(tmpdir(), "nnc-epipe-"));
+    const spec = join(dir, "deep.nn");
+    writeFileSync(spec, "model Deep {\n  input x: [4]\n  repeat 3000 { dense(4, activation: relu) }\n}\n");
+    const child = spawn(process.execPath, [join(repo, "bin", "nnc.js"), "summary", spec], { stdio: "pipe" });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.once("data", () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
   });
 });

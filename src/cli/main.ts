@@ -37,5 +37,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   registerLsp(program);
   registerFmt(program);
 
+  // `nnc schedule ... | head` closes the pipe early: that ends the output, it is not an error.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    process.exit(0);
+  });
   await program.parseAsync([...argv]);
 }

@@ -51,11 +51,6 @@ async function runPredict(file: string, options: PredictCliOptions): Promise<voi
   if (!program) return;
   const format =
     options.format ?? (options.out && path.extname(options.out).toLowerCase() === ".json" ? "json" : "csv");
-  // `nnc predict ... | head` closes the pipe early: that ends the output, it is not an error.
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code !== "EPIPE") throw error;
-    process.exit(0);
-  });
   if ((await startBackend(options.backend)) === undefined) return;
   const runtime = await import("../runtime/index.js");
   try {
