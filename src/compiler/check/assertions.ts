@@ -43,6 +43,8 @@ export function checkAssertions(
     if (stmt.test.kind === "shape") {
       const layer = model.layers.find((l) => l.name === subject);
       const shape = tensorShape !== undefined ? tensorShape : layer ? layer.outputShapes[0]! : undefined;
+      // A layer an earlier error kept from being built is not missing: say nothing until the model checks.
+      if (shape === undefined && !complete) continue;
       if (shape === undefined) {
         const hint = didYouMean(subject, [...inScope, ...model.layers.map((l) => l.name)]);
         out.push(diagnostic("NN2002", at, { name: subject }, hint === undefined ? {} : { hint }));

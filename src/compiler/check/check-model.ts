@@ -302,7 +302,8 @@ export class ModelChecker {
   private instantiate(block: BlockDef, call: ast.Call, inputs: Tensor[], source: ArgumentSourceOf, env: Env): Tensor {
     const { decl } = block;
     const arityOk = this.arity(decl.inputs.length, decl.inputs.length, inputs, call, env);
-    if (env.callStack.some((frame) => frame.block === decl.name.text)) {
+    // The very block, not its name: two files may each have a block of one name, one calling the other.
+    if (env.callStack.some((frame) => frame.decl === decl)) {
       this.report(env, "NN2012", call.callee.span, { name: decl.name.text });
       return unknownTensor;
     }
@@ -319,7 +320,7 @@ export class ModelChecker {
       scope: { lookup: (name) => values[name] },
       values,
       where: "block",
-      callStack: [...env.callStack, { block: decl.name.text, site: { file: env.file, span: call.span } }],
+      callStack: [...env.callStack, { block: decl.name.text, decl, site: { file: env.file, span: call.span } }],
       current: inputs.length === 1 ? inputs[0]! : null,
       returned: null,
     };

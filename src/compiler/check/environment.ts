@@ -34,7 +34,11 @@ export interface Env {
   readonly values: object;
   readonly where: "model" | "block";
   /** The blocks being instantiated, innermost last, with their call sites (for recursion and `related`). */
-  readonly callStack: readonly { readonly block: string; readonly site: Location }[];
+  readonly callStack: readonly {
+    readonly block: string;
+    readonly decl: ast.BlockDecl;
+    readonly site: Location;
+  }[];
   /** The current tensor: the last statement's result, or the only input. Null when there is none. */
   current: Tensor | null;
   returned: Tensor | null;
