@@ -113,6 +113,22 @@ export class LspClient {
   }
 }
 
+/** The LSP position of an offset (lines split at `\n`, as the tests write them). */
+export function positionAt(text: string, offset: number): Position {
+  const before = text.slice(0, offset).split("\n");
+  return { line: before.length - 1, character: before.at(-1)!.length };
+}
+
+/** The offset of an LSP position. */
+export function offsetAt(text: string, p: Position): number {
+  return (
+    text
+      .split("\n")
+      .slice(0, p.line)
+      .reduce((n, line) => n + line.length + 1, 0) + p.character
+  );
+}
+
 /**
  * Text with cursor positions marked `<|>`: the text without the markers and each cursor as an LSP position.
  */
@@ -122,10 +138,7 @@ export function cursors(source: string): { text: string; at: Position[] } {
   const at: Position[] = [];
   parts.forEach((part, i) => {
     text += part;
-    if (i < parts.length - 1) {
-      const lines = text.split("\n");
-      at.push({ line: lines.length - 1, character: lines.at(-1)!.length });
-    }
+    if (i < parts.length - 1) at.push(positionAt(text, text.length));
   });
   return { text, at };
 }
@@ -136,11 +149,7 @@ export function fileUri(path: string): string {
 
 /** Applies text edits to a text, last first. */
 export function apply(text: string, edits: readonly TextEdit[]): string {
-  const offset = (p: Position) =>
-    text
-      .split("\n")
-      .slice(0, p.line)
-      .reduce((n, line) => n + line.length + 1, 0) + p.character;
+  const offset = (p: Position) => offsetAt(text, p);
   return [...edits]
     .sort((a, b) => offset(b.range.start) - offset(a.range.start))
     .reduce((t, e) => t.slice(0, offset(e.range.start)) + e.newText + t.slice(offset(e.range.end)), text);

@@ -7,11 +7,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Position, TextDocumentEdit, TextEdit, WorkspaceEdit } from "vscode-languageserver-protocol";
+import type { TextDocumentEdit, TextEdit, WorkspaceEdit } from "vscode-languageserver-protocol";
 import { checkSource } from "../../src/compiler/index.js";
 import type { Span } from "../../src/compiler/syntax/ast.js";
 import { marked } from "../helpers/marked.js";
-import { apply, fileUri, LspClient } from "./client.js";
+import { apply, fileUri, LspClient, offsetAt, positionAt } from "./client.js";
 
 let root: string;
 let client: LspClient;
@@ -27,16 +27,6 @@ afterAll(async () => {
   expect(await client.close()).toBe(0);
   rmSync(root, { recursive: true, force: true });
 });
-
-const toPosition = (text: string, offset: number): Position => {
-  const before = text.slice(0, offset).split("\n");
-  return { line: before.length - 1, character: before.at(-1)!.length };
-};
-const toOffset = (text: string, p: Position): number =>
-  text
-    .split("\n")
-    .slice(0, p.line)
-    .reduce((n, line) => n + line.length + 1, 0) + p.character;
 
 /**
  * Renames from every marked place of the files and expects exactly the marked places edited, to `newName`,
@@ -61,7 +51,7 @@ async function expectRename(sources: Record<string, string>, newName: string): P
     const uri = fileUri(join(dir, name));
     await client.open(uri, texts[name]!);
     for (const span of spans) {
-      const at = toPosition(texts[name]!, span.start + 1);
+      const at = positionAt(texts[name]!, span.start + 1);
       const where = `from ${name} line ${at.line + 1}`;
       const prepared = await client.request<{ range: unknown } | null>("textDocument/prepareRename", uri, at);
       expect(prepared, where).not.toBeNull();
@@ -74,7 +64,7 @@ async function expectRename(sources: Record<string, string>, newName: string): P
         const file = Object.keys(texts).find((n) => fileUri(join(dir, n)) === editedUri)!;
         for (const e of edits) {
           expect(e.newText, where).toBe(newName);
-          edited.push(`${file}:${toOffset(texts[file]!, e.range.start)}-${toOffset(texts[file]!, e.range.end)}`);
+          edited.push(`${file}:${offsetAt(texts[file]!, e.range.start)}-${offsetAt(texts[file]!, e.range.end)}`);
         }
         renamed[file] = apply(texts[file]!, edits);
       }
@@ -88,7 +78,7 @@ async function expectRename(sources: Record<string, string>, newName: string): P
   for (const name of Object.keys(texts)) {
     const codes = (of: Record<string, string>) =>
       checkSource(of[name]!, join(dir, name), hostOf(of)).diagnostics.map(
-        (d) => `${d.code} line ${toPosition(of[d.file.slice(dir.length + 1)]!, d.span.start).line + 1}`,
+        (d) => `${d.code} line ${positionAt(of[d.file.slice(dir.length + 1)]!, d.span.start).line + 1}`,
       );
     expect(codes(renamed), `diagnostics of ${name}`).toEqual(codes(texts));
   }

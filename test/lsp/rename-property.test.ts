@@ -14,12 +14,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Position, Range, TextDocumentEdit, TextEdit, WorkspaceEdit } from "vscode-languageserver-protocol";
+import type { Range, TextDocumentEdit, TextEdit, WorkspaceEdit } from "vscode-languageserver-protocol";
 import { Identifier, keywords, nnLexer } from "../../grammar/tokens.js";
 import { checkSource } from "../../src/compiler/index.js";
 import { lookupLayer } from "../../src/compiler/registry/index.js";
 import { pools, workspaceArbitrary, type NamePlace, type RandomWorkspace } from "../helpers/rename-workspaces.js";
-import { fileUri, LspClient } from "./client.js";
+import { fileUri, LspClient, offsetAt, positionAt } from "./client.js";
 
 let root: string;
 let client: LspClient;
@@ -34,16 +34,6 @@ afterAll(async () => {
   expect(await client.close()).toBe(0);
   rmSync(root, { recursive: true, force: true });
 });
-
-const toPosition = (text: string, offset: number): Position => {
-  const before = text.slice(0, offset).split("\n");
-  return { line: before.length - 1, character: before.at(-1)!.length };
-};
-const toOffset = (text: string, p: Position): number =>
-  text
-    .split("\n")
-    .slice(0, p.line)
-    .reduce((n, line) => n + line.length + 1, 0) + p.character;
 
 interface Edit {
   readonly start: number;
@@ -62,7 +52,7 @@ function editsByFile(edit: WorkspaceEdit, dir: string, files: RandomWorkspace["f
     expect(name, `an edit of ${uri}, outside the workspace`).toBeDefined();
     const text = files[name!]!;
     const list = edits
-      .map((e) => ({ start: toOffset(text, e.range.start), end: toOffset(text, e.range.end), newText: e.newText }))
+      .map((e) => ({ start: offsetAt(text, e.range.start), end: offsetAt(text, e.range.end), newText: e.newText }))
       .sort((a, b) => a.start - b.start);
     list.forEach((e, i) => expect(i === 0 || list[i - 1]!.end <= e.start, `overlapping edits in ${name}`).toBe(true));
     out.set(name!, [...(out.get(name!) ?? []), ...list]);
@@ -189,7 +179,7 @@ describe("rename on random workspaces", () => {
           const place: NamePlace | undefined = ws.places.find((p) => p.file === file && p.start === start);
           // The counterexample prints the files; the message says where the cursor was.
           const context = () =>
-            `\ncursor in ${file} on '${old}' at ${JSON.stringify(toPosition(text, cursor))} (${place?.key ?? "no symbol"})`;
+            `\ncursor in ${file} on '${old}' at ${JSON.stringify(positionAt(text, cursor))} (${place?.key ?? "no symbol"})`;
           const opened = openBoth ? names : [file];
           try {
             for (const name of opened) await client.open(fileUri(join(dir, name)), ws.files[name]!);
@@ -197,7 +187,7 @@ describe("rename on random workspaces", () => {
             const prepared = await client.request<Range | { range: Range; placeholder: string } | null>(
               "textDocument/prepareRename",
               uri,
-              toPosition(text, cursor),
+              positionAt(text, cursor),
             );
             const kind = place?.role === "loose" ? "loose" : (place?.key[0] ?? "none");
             if (prepared === null) {
@@ -211,14 +201,14 @@ describe("rename on random workspaces", () => {
             tally.accepted++;
             tally.byKind[kind] = (tally.byKind[kind] ?? 0) + 1;
             const range = "range" in prepared ? prepared.range : prepared;
-            expect(range).toEqual({ start: toPosition(text, start), end: toPosition(text, start + old.length) });
+            expect(range).toEqual({ start: positionAt(text, start), end: positionAt(text, start + old.length) });
             if ("placeholder" in prepared) expect(prepared.placeholder).toBe(old);
 
             const newName = `renamed${run}`;
             const edit = await client.request<WorkspaceEdit | null>(
               "textDocument/rename",
               uri,
-              toPosition(text, cursor),
+              positionAt(text, cursor),
               { newName },
             );
             expect(edit, "rename answered nothing where prepareRename accepted").not.toBeNull();
