@@ -10,7 +10,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { activations, schemas } from "../src/compiler/registry/layers/common.js";
+import { activations, schemas } from "../src/compiler/registry/layers/entry-parts.js";
 import { layerNames } from "../src/compiler/registry/layers/index.js";
 import { trainKeys } from "../src/compiler/registry/train-keys.js";
 

@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Code } from "../src/compiler/diagnostics/index.js";
 import type { Shape } from "../src/compiler/ir/index.js";
-import { toTfjsConfig } from "../src/compiler/registry/layers/common.js";
+import { toTfjsConfig } from "../src/compiler/registry/layers/entry-parts.js";
 import { layerKinds, lookupLayer, tfjsLayerOf } from "../src/compiler/registry/layers/index.js";
 import { buildTfjs, check, concrete, rawArgs, useCpuBackend } from "./helpers/layer-oracle.js";
 

@@ -13,7 +13,7 @@ import vsctm from "vscode-textmate";
 import oniguruma from "vscode-oniguruma";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkFile } from "../src/compiler/index.js";
-import { activations, schemas } from "../src/compiler/registry/layers/common.js";
+import { activations, schemas } from "../src/compiler/registry/layers/entry-parts.js";
 import { layerNames } from "../src/compiler/registry/layers/index.js";
 import { trainKeys } from "../src/compiler/registry/train-keys.js";
 import { grammarWithRegistryNames } from "../scripts/textmate.js";

@@ -2,7 +2,7 @@
 import type { SchemaObject } from "ajv";
 import type { Shape } from "../../ir/index.js";
 import { deconvLength, type Padding } from "../../ir/shapes.js";
-import { argsSchema, weightObjects, expectSpatial, product, schemas, slideWindow, tuple } from "./common.js";
+import { argsSchema, weightObjects, expectSpatial, product, schemas, slideWindow, tuple } from "./entry-parts.js";
 import type { Args, ShapeContext } from "./types.js";
 import { defineLayer } from "./types.js";
 

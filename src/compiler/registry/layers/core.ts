@@ -11,7 +11,7 @@ import {
   schemas,
   shapeAxis,
   toTfjsConfig,
-} from "./common.js";
+} from "./entry-parts.js";
 import { defineLayer } from "./types.js";
 
 /**

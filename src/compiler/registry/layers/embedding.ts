@@ -1,5 +1,5 @@
 /** Embedding: integer ids to dense vectors. */
-import { argsSchema, expectRank, schemas, weightObjects } from "./common.js";
+import { argsSchema, expectRank, schemas, weightObjects } from "./entry-parts.js";
 import { defineLayer } from "./types.js";
 
 /**

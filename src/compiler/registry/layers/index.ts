@@ -14,7 +14,7 @@ import * as scaling from "./scaling.js";
 import * as wrappers from "./wrappers.js";
 import type { Shape, TfjsLayer } from "../../ir/index.js";
 import { isFullyKnown } from "../../ir/shapes.js";
-import { toTfjsConfig } from "./common.js";
+import { toTfjsConfig } from "./entry-parts.js";
 import type { Args, LayerKind, Trait } from "./types.js";
 
 const families: readonly Record<string, LayerKind>[] = [

@@ -1,7 +1,7 @@
 /** Layers that merge several tensors: add, multiply, average, maximum, minimum (elementwise), concatenate. */
 import { formatNnShape, type Dim, type Shape } from "../../ir/index.js";
 import { broadcastDim, compareDims, sameDim, sumDims } from "../../ir/shapes.js";
-import { argsSchema, schemas, shapeAxis } from "./common.js";
+import { argsSchema, schemas, shapeAxis } from "./entry-parts.js";
 import { defineLayer, type LayerKind, type ShapeContext } from "./types.js";
 
 const several = { min: 2 } as const;

@@ -1,6 +1,15 @@
 /** Normalization (batch_normalization, layer_normalization) and regularization (dropout, noise) layers. */
 import { formatNnShape, type Shape } from "../../ir/index.js";
-import { argsSchema, expectRank, fixedSize, product, sameShape, schemas, shapeAxis, toTfjsConfig } from "./common.js";
+import {
+  argsSchema,
+  expectRank,
+  fixedSize,
+  product,
+  sameShape,
+  schemas,
+  shapeAxis,
+  toTfjsConfig,
+} from "./entry-parts.js";
 import { defineLayer, type ShapeContext } from "./types.js";
 
 const normalizationSchema = {

@@ -4,7 +4,7 @@
  */
 import type { JsonValue, Shape } from "../../ir/index.js";
 import { addDims, scaleDim, type Padding } from "../../ir/shapes.js";
-import { argsSchema, expectSpatial, schemas, slideWindow, toTfjsConfig, tuple } from "./common.js";
+import { argsSchema, expectSpatial, schemas, slideWindow, toTfjsConfig, tuple } from "./entry-parts.js";
 import { defineLayer, type Args, type LayerKind } from "./types.js";
 
 type Mode = "max" | "average";

@@ -6,7 +6,7 @@
 import type { SchemaObject } from "ajv";
 import { formatNnShape } from "../../ir/index.js";
 import { compareDims } from "../../ir/shapes.js";
-import { argsSchema, product, schemas, shapeAxis, toTfjsConfig } from "./common.js";
+import { argsSchema, product, schemas, shapeAxis, toTfjsConfig } from "./entry-parts.js";
 import { defineLayer, type LayerKind } from "./types.js";
 
 /**

@@ -1,7 +1,7 @@
 /** Recurrent layers over `[steps, features]` sequences: simple_rnn, lstm, gru. */
 import type { SchemaObject } from "ajv";
 import type { Shape } from "../../ir/index.js";
-import { argsSchema, expectRank, fixedSize, schemas, weightObjects } from "./common.js";
+import { argsSchema, expectRank, fixedSize, schemas, weightObjects } from "./entry-parts.js";
 import { defineLayer, type Args, type LayerKind } from "./types.js";
 
 interface RnnArgs extends Args {

@@ -1,5 +1,5 @@
 /** Layers that scale their input elementwise: prelu (a learned slope below zero) and rescaling (fixed). */
-import { argsSchema, fixedSize, sameShape, schemas, shapeAxis, weightObjects } from "./common.js";
+import { argsSchema, fixedSize, sameShape, schemas, shapeAxis, weightObjects } from "./entry-parts.js";
 import { defineLayer } from "./types.js";
 
 /**

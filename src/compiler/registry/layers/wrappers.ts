@@ -4,7 +4,7 @@
  * into it); its shape, parameter and MAC rules run on the input the wrapped layer sees.
  */
 import type { Shape } from "../../ir/index.js";
-import { familySchema, argsSchema, expectRank, toTfjsConfig } from "./common.js";
+import { familySchema, argsSchema, expectRank, toTfjsConfig } from "./entry-parts.js";
 import { lookupLayer, tfjsLayerOf } from "./index.js";
 import type { NestedCall } from "./objects.js";
 import { defineLayer, type Args, type LayerKind, type ShapeContext } from "./types.js";
