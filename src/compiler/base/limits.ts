@@ -42,6 +42,15 @@ export const limits = {
     counts: "layer and block calls in one model once repeats and blocks are expanded",
     override: "--max-layers",
   },
+  /**
+   * Statements run while one model is checked, each repetition of a `repeat` and each block call counting its
+   * statements again. Calls are bounded by `expandedLayers`; this bounds the statements that call nothing
+   * (`repeat 1000000000 { h = x }`), which would otherwise run for minutes.
+   */
+  statementsRun: {
+    value: 1_000_000,
+    counts: "statements run to check one model (a repeat runs its body each time round)",
+  },
   /** Parameters of one model (weights and biases, trainable or not). */
   parameters: { value: 1_000_000_000, counts: "parameters in one model", override: "--max-params" },
   /** Symbols in one symbolic size: `seq + len` has two. Each arithmetic step costs as much as the size is long. */

@@ -11,6 +11,8 @@
 import { bodyBinding, type BlockDef, type CallMeaning, type Namespace, type TensorBinding } from "../bind/index.js";
 import { diagnostic, uniqueDiagnostics, type Diagnostic, type DiagnosticExtras } from "../diagnostics/index.js";
 import { didYouMean } from "../diagnostics/suggest.js";
+import { limits } from "../base/limits.js";
+import { groupThousands } from "../base/numbers.js";
 import { inexactShape } from "../ir/exact.js";
 import type { DType, IrInput, IrLayer, IrModel, Shape } from "../ir/index.js";
 import { tfjsLayerOf, type LayerKind } from "../registry/layers/index.js";
@@ -39,6 +41,11 @@ export class ModelChecker {
   private readonly names = new LayerNames();
   private readonly diagnostics: Diagnostic[] = [];
   private readonly assertions: PendingAssertion[] = [];
+  /** Statements run so far, against `limits.statementsRun`; past it, nothing more runs. */
+  private statementsRun = 0;
+  private outOfStatements = false;
+  /** The repeats running now, outermost first. */
+  private readonly activeRepeats: { readonly stmt: ast.RepeatStmt; readonly env: Env; readonly times: number }[] = [];
   /** Blocks whose name diagnostics were passed on. */
   private readonly boundBodies = new Set<ast.BlockDecl>();
   /** Layer and block calls expanded so far: the count checked before expanding bounds it; this makes sure. */
@@ -114,7 +121,8 @@ export class ModelChecker {
   }
 
   private statement(stmt: ast.Statement, env: Env): void {
-    if (stmt.recovered) return;
+    if (stmt.recovered || this.outOfStatements) return;
+    if (++this.statementsRun > limits.statementsRun.value) return this.tooManyStatements(stmt, env);
     switch (stmt.kind) {
       case "input":
         return this.input(stmt, env);
@@ -203,7 +211,31 @@ export class ModelChecker {
       this.report(env, "NN2019", stmt.count.span, { problem: "repeat needs a positive whole number of times" });
       return;
     }
-    for (let i = 0; i < value; i++) for (const inner of stmt.body) this.statement(inner, env);
+    this.activeRepeats.push({ stmt, env, times: value });
+    for (let i = 0; i < value && !this.outOfStatements; i++) for (const inner of stmt.body) this.statement(inner, env);
+    this.activeRepeats.pop();
+  }
+
+  /**
+   * The statement budget is spent: checking stops, with one error at what multiplied the work (of the repeats
+   * running, the one that runs most times, the outermost of equals; else the outermost block call), or at the
+   * statement when neither did.
+   */
+  private tooManyStatements(stmt: ast.Statement, env: Env): void {
+    this.outOfStatements = true;
+    const limit = groupThousands(limits.statementsRun.value);
+    const repeat = this.activeRepeats.reduce<(typeof this.activeRepeats)[number] | undefined>(
+      (most, r) => (most === undefined || r.times > most.times ? r : most),
+      undefined,
+    );
+    if (repeat) return this.report(repeat.env, "NN3014", repeat.stmt.count.span, { what: "this repeat", limit });
+    const call = env.callStack[0];
+    if (call) {
+      const d = diagnostic("NN3014", call.site, { what: `this call of block '${call.block}'`, limit });
+      this.diagnostics.push(d);
+      return;
+    }
+    this.report(env, "NN3014", stmt.span, { what: "this statement", limit });
   }
 
   private outputs(stmt: ast.OutputStmt, env: Env): Tensor[] {

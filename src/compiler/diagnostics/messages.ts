@@ -169,6 +169,10 @@ export const messages = {
     "Too many parameters",
     (a) => `model ${q(a.name)} has ${a.params} parameters, more than the limit of ${a.limit}`,
   ),
+  NN3014: error<{ what: string; limit: string }>(
+    "Too many statements to check",
+    (a) => `${a.what} makes checking the model run more than ${a.limit} statements`,
+  ),
 
   NN4001: error<{ key: string; model: string }>(
     "Missing training setting",
