@@ -74,6 +74,13 @@ class BodyBinder {
   /** Whether a call without input tensors has one to apply to: the last statement's result, or the only input. */
   private hasCurrent: boolean;
   private returned = false;
+  /**
+   * The repeats whose bodies are being read, innermost last: the names each body binds, and the names read in
+   * it as a layer, a block or a layer's name. A name in both reads otherwise from the second time round.
+   */
+  private readonly repeats: { readonly bound: Set<string>; readonly read: { name: ast.Ident; first: string }[] }[] = [];
+  /** Names reported with NN2026, once each. */
+  private readonly changesMeaning = new Set<ast.Ident>();
 
   constructor(
     private readonly decl: BodyDecl,
@@ -155,7 +162,7 @@ class BodyBinder {
         }
         case "repeat":
           this.value(stmt.count);
-          this.statements(stmt.body, false);
+          this.repeatBody(stmt.body);
           break;
         case "return":
           if (this.where !== "block") this.misplaced(stmt, "return");
@@ -173,6 +180,29 @@ class BodyBinder {
           break;
       }
     }
+  }
+
+  /**
+   * A repeat runs its body as if written out again, so a name read above its binding in the body means one
+   * thing the first time round and the tensor every time after: NN2026, rather than a model that silently
+   * reads each name as it did the first time.
+   */
+  private repeatBody(body: readonly ast.Statement[]): void {
+    const frame = { bound: new Set<string>(), read: [] as { name: ast.Ident; first: string }[] };
+    this.repeats.push(frame);
+    this.statements(body, false);
+    this.repeats.pop();
+    for (const { name, first } of frame.read) {
+      if (!frame.bound.has(name.text) || this.changesMeaning.has(name)) continue;
+      this.changesMeaning.add(name);
+      const hint = `bind the tensor under another name, or bind '${name.text}' before the repeat`;
+      this.report("NN2026", name.span, { name: name.text, first }, { hint });
+    }
+  }
+
+  /** Read in every repeat around it: a binding of the name later in one of them changes what it means. */
+  private readInRepeats(name: ast.Ident, first: string): void {
+    for (const frame of this.repeats) frame.read.push({ name, first });
   }
 
   private misplaced(stmt: ast.Statement, statement: string): void {
@@ -207,6 +237,8 @@ class BodyBinder {
   private assertion(stmt: ast.AssertStmt): void {
     const tensor = this.scope.get(stmt.subject.text);
     if (tensor && stmt.test.kind === "shape") this.use(stmt.subject, tensor);
+    if (!tensor && stmt.test.kind === "shape")
+      this.readInRepeats(stmt.subject, `the layer named '${stmt.subject.text}'`);
     this.subjects.set(stmt, { tensor, inScope: [...this.scope.keys()] });
   }
 
@@ -226,7 +258,11 @@ class BodyBinder {
         this.report("NN2018", step.span, { text }, { hint: `'${text}' is a tensor` });
         return;
       }
-      this.steps.set(step, this.call(step, i > 0));
+      const meaning = this.call(step, i > 0);
+      this.steps.set(step, meaning);
+      if (step.args === null && (meaning.kind === "layer" || meaning.kind === "block")) {
+        this.readInRepeats(step.callee, `the ${meaning.kind} '${step.callee.text}'`);
+      }
     }
   }
 
@@ -353,6 +389,7 @@ class BodyBinder {
     }
     const binding: TensorBinding = { name, symbol, ...how };
     this.scope.set(name.text, binding);
+    for (const frame of this.repeats) frame.bound.add(name.text);
     this.bindings.push(binding);
     this.occurrences.push({ span: name.span, symbol, isDefinition: true, binding });
     return binding;
@@ -367,7 +404,9 @@ class BodyBinder {
     this.occurrences.push({ span: name.span, symbol, isDefinition: false });
   }
 
-  private report<C extends "NN2001" | "NN2002" | "NN2003" | "NN2008" | "NN2017" | "NN2018" | "NN2020" | "NN2021">(
+  private report<
+    C extends "NN2001" | "NN2002" | "NN2003" | "NN2008" | "NN2017" | "NN2018" | "NN2020" | "NN2021" | "NN2026",
+  >(
     code: C,
     span: ast.Span,
     args: Parameters<typeof diagnostic<C>>[2],

@@ -119,6 +119,10 @@ export const messages = {
     "Too many imported files",
     (a) => `cannot import ${q(a.path)}: one check reads at most ${a.limit} files (the spec and its imports)`,
   ),
+  NN2026: error<{ name: string; first: string }>(
+    "Name changes meaning in a repeat",
+    (a) => `${q(a.name)} is ${a.first} the first time round this repeat, and a tensor bound below it every time after`,
+  ),
 
   NN3001: error<{ callee: string; expected: string; shape: string }>(
     "Wrong input rank",
