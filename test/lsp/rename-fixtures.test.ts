@@ -187,4 +187,41 @@ model M {
       "inner",
     );
   });
+
+  it("renames a tensor on a line still being typed, where recovery cut the statement short", async () => {
+    await expectRename(
+      {
+        "m.nn": `block blk(n)(x) {
+  return x -> dense(n)
+}
+
+model M {
+  input x: [8]
+  <|h|> = x -> dense(4, activation: relu)
+  y = <|h|> -> blk(2) -> dense(
+  z = <|h|> -> dense(3)
+}
+`,
+      },
+      "hidden",
+    );
+  });
+
+  it("renames a block but not an argument value spelled like it (activation: sigmoid is a symbol)", async () => {
+    await expectRename(
+      {
+        "m.nn": `block <|sigmoid|>()(x) {
+  return x -> dense(4, activation: relu)
+}
+
+model M {
+  input x: [8]
+  h = x -> dense(4, activation: sigmoid)
+  y = h -> <|sigmoid|>()
+}
+`,
+      },
+      "squash",
+    );
+  });
 });

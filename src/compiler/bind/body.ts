@@ -4,7 +4,7 @@
  * and the layer registry. The name diagnostics are reported here, once per body: an unknown layer or tensor
  * (NN2001, NN2002), an unknown argument name of a layer or block call (NN2003), a duplicate input (NN2008),
  * a call with no tensor to apply to (NN2017), a tensor used as a layer (NN2018), a block without `return`
- * (NN2020) and a statement out of place (NN2021). One problem per call: a chain stops at its first step that
+ * (NN2020), a statement out of place (NN2021) and a name whose meaning a repeat changes (NN2026). One problem per call: a chain stops at its first step that
  * went wrong, and a call with no input or a misspelled input tensor gets nothing else said about it.
  */
 import { append } from "../base/arrays.js";
@@ -13,7 +13,8 @@ import { suggestion } from "../diagnostics/suggest.js";
 import { layerNames, lookupLayer } from "../registry/index.js";
 import type * as ast from "../syntax/ast.js";
 import type { CallMeaning, NameSymbol, Occurrence, SubjectMeaning, TensorBinding } from "./symbols.js";
-import type { BlockDef, Namespace } from "./workspace.js";
+import { BodyScope, type RepeatFrame } from "./scope.js";
+import type { Namespace } from "./workspace.js";
 
 export type BodyDecl = ast.ModelDecl | ast.BlockDecl;
 
@@ -52,43 +53,30 @@ export function bindBody(decl: BodyDecl, file: string, namespace: Namespace): Bo
   return new BodyBinder(decl, file, namespace).bind();
 }
 
-class BodyBinder {
+class BodyBinder extends BodyScope {
   private readonly where: "model" | "block";
-  private readonly key: string;
   private readonly diagnostics: Diagnostic[] = [];
-  private readonly occurrences: Occurrence[] = [];
-  /** The latest binding of each tensor name, as the statements so far leave them. */
-  private readonly scope = new Map<string, TensorBinding>();
-  private readonly symbols = new Map<string, NameSymbol>();
-  private readonly params = new Map<string, NameSymbol>();
   private readonly steps = new Map<ast.Call, CallMeaning>();
   private readonly inputs = new Map<ast.InputStmt, TensorBinding>();
   private readonly assignments = new Map<ast.Assignment, TensorBinding>();
   private readonly outputs = new Map<ast.Ident, TensorBinding>();
   private readonly subjects = new Map<ast.AssertStmt, SubjectMeaning>();
-  /** Every binding made, in text order, for `tensorsBefore`. */
-  private readonly bindings: TensorBinding[] = [];
   private readonly blockInputs: TensorBinding[] = [];
   /** Inputs declared so far. */
   private declaredInputs = 0;
   /** Whether a call without input tensors has one to apply to: the last statement's result, or the only input. */
   private hasCurrent: boolean;
   private returned = false;
-  /**
-   * The repeats whose bodies are being read, innermost last: the names each body binds, and the names read in
-   * it as a layer, a block or a layer's name. A name in both reads otherwise from the second time round.
-   */
-  private readonly repeats: { readonly bound: Set<string>; readonly read: { name: ast.Ident; first: string }[] }[] = [];
   /** Names reported with NN2026, once each. */
   private readonly changesMeaning = new Set<ast.Ident>();
 
   constructor(
     private readonly decl: BodyDecl,
-    private readonly file: string,
-    private readonly namespace: Namespace,
+    file: string,
+    namespace: Namespace,
   ) {
+    super(file, namespace, `${decl.kind}:${decl.span.start}`);
     this.where = decl.kind;
-    this.key = `${decl.kind}:${decl.span.start}`;
     this.hasCurrent = decl.kind === "block" && decl.inputs.length === 1;
   }
 
@@ -145,7 +133,10 @@ class BodyBinder {
         for (const name of stmt.names) this.output(name);
         continue;
       }
-      if (stmt.recovered) continue;
+      if (stmt.recovered) {
+        this.recoveredStatement(stmt);
+        continue;
+      }
       switch (stmt.kind) {
         case "input":
           this.input(stmt);
@@ -188,7 +179,7 @@ class BodyBinder {
    * reads each name as it did the first time.
    */
   private repeatBody(body: readonly ast.Statement[]): void {
-    const frame = { bound: new Set<string>(), read: [] as { name: ast.Ident; first: string }[] };
+    const frame: RepeatFrame = { bound: new Set<string>(), read: [] };
     this.repeats.push(frame);
     this.statements(body, false);
     this.repeats.pop();
@@ -244,9 +235,9 @@ class BodyBinder {
 
   /** `x -> a() -> b()`: the first step may name a tensor; every step after it is a call. */
   private chain(chain: ast.Chain): void {
-    if (chain.recovered) return;
+    if (chain.recovered) return this.recoveredSteps(chain.steps);
     for (const [i, step] of chain.steps.entries()) {
-      if (step.recovered) return;
+      if (step.recovered) return this.recoveredSteps(chain.steps.slice(i));
       const bound = step.args === null ? this.scope.get(step.callee.text) : undefined;
       if (bound) {
         this.use(step.callee, bound);
@@ -256,7 +247,7 @@ class BodyBinder {
         }
         const text = step.callee.text;
         this.report("NN2018", step.span, { text }, { hint: `'${text}' is a tensor` });
-        return;
+        return this.recoveredSteps(chain.steps.slice(i + 1));
       }
       const meaning = this.call(step, i > 0);
       this.steps.set(step, meaning);
@@ -348,62 +339,6 @@ class BodyBinder {
     }
   }
 
-  /** Names inside an argument value: a block's parameters, and blocks named in nested calls. */
-  private value(value: ast.Value): void {
-    const pending: ast.Value[] = [value];
-    while (pending.length > 0) {
-      const v = pending.pop()!;
-      switch (v.kind) {
-        case "call": {
-          const param = v.args === null ? this.params.get(v.callee.text) : undefined;
-          if (param) {
-            this.occurrences.push({ span: v.callee.span, symbol: param, isDefinition: false });
-            break;
-          }
-          const block = this.namespace.get(v.callee.text);
-          if (block) this.useBlock(v.callee, block);
-          for (const arg of v.args ?? []) pending.push(arg.value);
-          break;
-        }
-        case "list":
-          append(pending, v.items);
-          break;
-        case "binary":
-          pending.push(v.left, v.right);
-          break;
-        case "negate":
-          pending.push(v.operand);
-          break;
-        default:
-          break;
-      }
-    }
-  }
-
-  private bindTensor(name: ast.Ident, how: Omit<TensorBinding, "name" | "symbol">): TensorBinding {
-    let symbol = this.symbols.get(name.text);
-    if (!symbol) {
-      const definition = { file: this.file, span: name.span };
-      symbol = { kind: "tensor", name: name.text, key: `${this.key}/${name.text}`, definition };
-      this.symbols.set(name.text, symbol);
-    }
-    const binding: TensorBinding = { name, symbol, ...how };
-    this.scope.set(name.text, binding);
-    for (const frame of this.repeats) frame.bound.add(name.text);
-    this.bindings.push(binding);
-    this.occurrences.push({ span: name.span, symbol, isDefinition: true, binding });
-    return binding;
-  }
-
-  private use(name: ast.Ident, binding: TensorBinding, isDefinition = false): void {
-    this.occurrences.push({ span: name.span, symbol: binding.symbol, isDefinition, binding });
-  }
-
-  private useBlock(name: ast.Ident, block: BlockDef): void {
-    const symbol = blockSymbol(name.text, block.file, block.decl.name.span);
-    this.occurrences.push({ span: name.span, symbol, isDefinition: false });
-  }
-
   private report<
     C extends "NN2001" | "NN2002" | "NN2003" | "NN2008" | "NN2017" | "NN2018" | "NN2020" | "NN2021" | "NN2026",
   >(
@@ -414,9 +349,4 @@ class BodyBinder {
   ): void {
     this.diagnostics.push(diagnostic(code, { file: this.file, span }, args, extras));
   }
-}
-
-/** The symbol of the block `name` defined in `file`: one key wherever it is named from. */
-export function blockSymbol(name: string, file: string, span: ast.Span): NameSymbol {
-  return { kind: "block", name, key: `block:${file}:${name}`, definition: { file, span } };
 }

@@ -11,7 +11,8 @@
 import { append } from "../base/arrays.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/index.js";
 import type * as ast from "../syntax/ast.js";
-import { bindBody, blockSymbol, type BodyBinding, type BodyDecl } from "./body.js";
+import { bindBody, type BodyBinding, type BodyDecl } from "./body.js";
+import { blockSymbol } from "./scope.js";
 import type { NameSymbol, Occurrence } from "./symbols.js";
 import type { Namespace } from "./workspace.js";
 
