@@ -181,6 +181,35 @@ describe("parameters are bounded (NN3013)", () => {
   });
 });
 
+describe("statements run and block calls nested are bounded (NN3014, NN3015)", () => {
+  it("a repeat of statements that call no layer stops at the statement limit, at the repeat that runs most", () => {
+    // The fuzzer's case: inputs declared again a billion times filled 4 GB with NN2008s.
+    const { found, marks } = check("model M {\n  repeat 1 { repeat <|1000000000|> { input x: [4] } }\n}");
+    expect(found).toContainEqual(["NN3014", marks[0]]);
+  });
+
+  it("a chain of 1,200 blocks, each calling the next, is one NN3015 at the model's call, not a stack overflow", () => {
+    const blocks = Array.from({ length: 1200 }, (_, i) =>
+      i < 1199 ? `block b${i}()(x) {\n  return x -> b${i + 1}()\n}` : `block b${i}()(x) {\n  return x -> dense(2)\n}`,
+    );
+    const { result, found, marks } = check(`${blocks.join("\n")}\nmodel M {\n  input x: [4]\n  <|b0()|>\n}\n`);
+    expect(found).toEqual([["NN3015", marks[0]]]);
+    expect(result.diagnostics[0]!.message).toBe(
+      `this call of block 'b0' nests more than ${limits.blockDepth.value} block calls inside one another`,
+    );
+  });
+
+  it("a chain within the limit checks", () => {
+    const depth = limits.blockDepth.value - 1;
+    const blocks = Array.from({ length: depth }, (_, i) =>
+      i < depth - 1
+        ? `block b${i}()(x) {\n  return x -> b${i + 1}()\n}`
+        : `block b${i}()(x) {\n  return x -> dense(2)\n}`,
+    );
+    expect(check(`${blocks.join("\n")}\nmodel M {\n  input x: [4]\n  b0()\n}\n`).found).toEqual([]);
+  });
+});
+
 describe("nothing after the syntax tree recurses on the length of an expression", () => {
   it("evaluates a left-deep sum of 50,000 terms, as the tree comes from the parser", () => {
     const span = { start: 0, end: 1 };

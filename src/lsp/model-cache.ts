@@ -15,6 +15,7 @@ import { emptyScope, evaluate } from "../compiler/check/argument-values.js";
 import type { BlockDef, Namespace } from "../compiler/bind/workspace.js";
 import type { IrModel, IrProgram } from "../compiler/ir/index.js";
 import { lintProgram } from "../compiler/lint/index.js";
+import { limits } from "../compiler/base/limits.js";
 import type { IncrementalParser } from "./incremental-parser.js";
 
 /** A kept model result. `anchors[i]` is where dependency `i` (0: the model) was when it was made. */
@@ -141,7 +142,9 @@ export class ModelCache {
     const parts: string[] = [file, text];
     const decls: { file: string; decl: ast.ModelDecl | ast.BlockDecl }[] = [{ file, decl }];
     const namespaces = new Map<Namespace, number>();
-    const visit = (scope: Namespace, names: readonly string[]): boolean => {
+    const visit = (scope: Namespace, names: readonly string[], depth = 0): boolean => {
+      // Past the depth the checker follows, the result is not kept (and the stack is spared).
+      if (depth > limits.blockDepth.value) return false;
       let id = namespaces.get(scope);
       if (id === undefined) {
         id = namespaces.size;
@@ -162,7 +165,7 @@ export class ModelCache {
         if (blockText === undefined || this.hasBadDefaults(def)) return false;
         decls.push({ file: def.file, decl: def.decl });
         parts.push(def.file, blockText);
-        if (!visit(def.namespace, this.calleesOf(def.decl, blockText))) return false;
+        if (!visit(def.namespace, this.calleesOf(def.decl, blockText), depth + 1)) return false;
       }
       return true;
     };

@@ -51,6 +51,11 @@ export const limits = {
     value: 1_000_000,
     counts: "statements run to check one model (a repeat runs its body each time round)",
   },
+  /**
+   * Block calls open at once: a block calling a block calling a block... Checking follows each call into the
+   * block's body, so a chain of a thousand blocks would run off the end of the stack.
+   */
+  blockDepth: { value: 256, counts: "block calls open at once (a block calling a block calling ...)" },
   /** Parameters of one model (weights and biases, trainable or not). */
   parameters: { value: 1_000_000_000, counts: "parameters in one model", override: "--max-params" },
   /** Symbols in one symbolic size: `seq + len` has two. Each arithmetic step costs as much as the size is long. */

@@ -25,7 +25,13 @@ import { evaluateDimension } from "./dimension.js";
 import { noValues, unknownTensor, withCallSites, type Env, type Tensor } from "./environment.js";
 import { expansionError } from "./expansion.js";
 import { layerFigures, LayerNames } from "./layer-call.js";
-import { defaultCheckLimits, ParameterBudget, type CheckLimits } from "./model-limits.js";
+import {
+  blockDepthError,
+  defaultCheckLimits,
+  ParameterBudget,
+  StatementBudget,
+  type CheckLimits,
+} from "./model-limits.js";
 
 const dtypes: readonly DType[] = ["float32", "int32"];
 
@@ -41,11 +47,10 @@ export class ModelChecker {
   private readonly names = new LayerNames();
   private readonly diagnostics: Diagnostic[] = [];
   private readonly assertions: PendingAssertion[] = [];
-  /** Statements run so far, against `limits.statementsRun`; past it, nothing more runs. */
-  private statementsRun = 0;
-  private outOfStatements = false;
-  /** The repeats running now, outermost first. */
-  private readonly activeRepeats: { readonly stmt: ast.RepeatStmt; readonly env: Env; readonly times: number }[] = [];
+  /** The statements run, against `limits.statementsRun` (NN3014). */
+  private readonly budget = new StatementBudget<Env>();
+  /** A chain of block calls went past `limits.blockDepth` (reported once). */
+  private tooDeep = false;
   /** Blocks whose name diagnostics were passed on. */
   private readonly boundBodies = new Set<ast.BlockDecl>();
   /** Layer and block calls expanded so far: the count checked before expanding bounds it; this makes sure. */
@@ -121,8 +126,8 @@ export class ModelChecker {
   }
 
   private statement(stmt: ast.Statement, env: Env): void {
-    if (stmt.recovered || this.outOfStatements) return;
-    if (++this.statementsRun > limits.statementsRun.value) return this.tooManyStatements(stmt, env);
+    if (stmt.recovered || this.budget.exhausted) return;
+    if (!this.budget.spend()) return this.tooManyStatements(stmt, env);
     switch (stmt.kind) {
       case "input":
         return this.input(stmt, env);
@@ -211,9 +216,9 @@ export class ModelChecker {
       this.report(env, "NN2019", stmt.count.span, { problem: "repeat needs a positive whole number of times" });
       return;
     }
-    this.activeRepeats.push({ stmt, env, times: value });
-    for (let i = 0; i < value && !this.outOfStatements; i++) for (const inner of stmt.body) this.statement(inner, env);
-    this.activeRepeats.pop();
+    this.budget.repeat(stmt.count.span, value, env, () => {
+      for (const inner of stmt.body) this.statement(inner, env);
+    });
   }
 
   /**
@@ -222,20 +227,12 @@ export class ModelChecker {
    * statement when neither did.
    */
   private tooManyStatements(stmt: ast.Statement, env: Env): void {
-    this.outOfStatements = true;
     const limit = groupThousands(limits.statementsRun.value);
-    const repeat = this.activeRepeats.reduce<(typeof this.activeRepeats)[number] | undefined>(
-      (most, r) => (most === undefined || r.times > most.times ? r : most),
-      undefined,
-    );
-    if (repeat) return this.report(repeat.env, "NN3014", repeat.stmt.count.span, { what: "this repeat", limit });
+    const repeat = this.budget.culprit();
+    if (repeat) return this.report(repeat.where, "NN3014", repeat.count, { what: "this repeat", limit });
     const call = env.callStack[0];
-    if (call) {
-      const d = diagnostic("NN3014", call.site, { what: `this call of block '${call.block}'`, limit });
-      this.diagnostics.push(d);
-      return;
-    }
-    this.report(env, "NN3014", stmt.span, { what: "this statement", limit });
+    const what = call ? `this call of block '${call.block}'` : "this statement";
+    this.diagnostics.push(diagnostic("NN3014", call?.site ?? { file: env.file, span: stmt.span }, { what, limit }));
   }
 
   private outputs(stmt: ast.OutputStmt, env: Env): Tensor[] {
@@ -334,6 +331,12 @@ export class ModelChecker {
   private instantiate(block: BlockDef, call: ast.Call, inputs: Tensor[], source: ArgumentSourceOf, env: Env): Tensor {
     const { decl } = block;
     const arityOk = this.arity(decl.inputs.length, decl.inputs.length, inputs, call, env);
+    if (env.callStack.length >= limits.blockDepth.value) {
+      // Once, at the call in the model that starts the chain: its thousand notes would say nothing more.
+      if (!this.tooDeep) this.diagnostics.push(blockDepthError(env.callStack[0]!));
+      this.tooDeep = true;
+      return unknownTensor;
+    }
     // The very block, not its name: two files may each have a block of one name, one calling the other.
     if (env.callStack.some((frame) => frame.decl === decl)) {
       this.report(env, "NN2012", call.callee.span, { name: decl.name.text });

@@ -17,6 +17,7 @@ import { diagnostic, type Diagnostic, type Related } from "../diagnostics/index.
 import { evaluate, type Scope } from "./argument-values.js";
 import { bodyBinding, type BlockDef, type BodyBinding, type Namespace } from "../bind/index.js";
 import type { JsonValue } from "../ir/index.js";
+import { limits } from "../base/limits.js";
 import { groupThousands } from "../base/numbers.js";
 
 /** Where statements are counted: a model body or a block body with its argument values. */
@@ -110,6 +111,8 @@ class ExpansionCounter {
     if (meaning.kind === "tensor") return null;
     if (meaning.kind !== "block") return "call";
     const { block } = meaning;
+    // Recursion and nesting past the limit are not expanded: the checker reports them (NN2012, NN3015).
+    if (context.stack.length >= limits.blockDepth.value) return "call";
     if (context.stack.some((frame) => frame.decl === block.decl)) return "call";
     const args = call.args ?? [];
     const source = {

@@ -8,6 +8,7 @@ import { exactSum } from "../ir/exact.js";
 import type { IrModel, ParamCount } from "../ir/index.js";
 import { limits } from "../base/limits.js";
 import { groupThousands } from "../base/numbers.js";
+import type { Span } from "../base/span.js";
 
 /** The limits a model is checked against; the command line may raise them. */
 export interface CheckLimits {
@@ -43,4 +44,41 @@ export class ParameterBudget {
     const hint = "make the model smaller, or raise the limit with --max-params N";
     return diagnostic("NN3013", model.location, args, { related, hint });
   }
+}
+
+/**
+ * The statements one model's check runs, against `limits.statementsRun` (NN3014), and the repeats running now,
+ * so that the error can name the one that multiplied the work. `Where` is what a repeat is reported with.
+ */
+export class StatementBudget<Where> {
+  private spent = 0;
+  private readonly running: { readonly count: Span; readonly times: number; readonly where: Where }[] = [];
+  /** Spent: nothing more runs. */
+  exhausted = false;
+
+  /** Counts one statement; false (and exhausted) once the budget is spent. */
+  spend(): boolean {
+    if (++this.spent <= limits.statementsRun.value) return true;
+    this.exhausted = true;
+    return false;
+  }
+
+  /** Runs a repeat's body `times` times, or until the budget is spent. */
+  repeat(count: Span, times: number, where: Where, body: () => void): void {
+    this.running.push({ count, times, where });
+    for (let i = 0; i < times && !this.exhausted; i++) body();
+    this.running.pop();
+  }
+
+  /** Of the repeats running, the one that runs most times (the outermost of equals). */
+  culprit(): { readonly count: Span; readonly where: Where } | undefined {
+    let most: (typeof this.running)[number] | undefined;
+    for (const r of this.running) if (most === undefined || r.times > most.times) most = r;
+    return most;
+  }
+}
+
+/** NN3015 at the call in the model that starts a chain of block calls nested past `limits.blockDepth`. */
+export function blockDepthError(outermost: { readonly block: string; readonly site: Location }): Diagnostic {
+  return diagnostic("NN3015", outermost.site, { name: outermost.block, limit: limits.blockDepth.value });
 }

@@ -177,6 +177,10 @@ export const messages = {
     "Too many statements to check",
     (a) => `${a.what} makes checking the model run more than ${a.limit} statements`,
   ),
+  NN3015: error<{ name: string; limit: number }>(
+    "Block calls nested too deeply",
+    (a) => `this call of block ${q(a.name)} nests more than ${a.limit} block calls inside one another`,
+  ),
 
   NN4001: error<{ key: string; model: string }>(
     "Missing training setting",
