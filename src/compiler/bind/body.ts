@@ -84,6 +84,10 @@ class BodyBinder extends BodyScope {
     const { decl } = this;
     if (decl.kind === "block") {
       for (const param of decl.params) {
+        if (this.params.has(param.name.text)) {
+          this.report("NN2008", param.name.span, { what: "parameter", name: param.name.text });
+          continue;
+        }
         const symbol: NameSymbol = {
           kind: "param",
           name: param.name.text,
@@ -93,7 +97,10 @@ class BodyBinder extends BodyScope {
         this.params.set(param.name.text, symbol);
         this.occurrences.push({ span: param.name.span, symbol, isDefinition: true });
       }
-      for (const input of decl.inputs) this.blockInputs.push(this.bindTensor(input, { blockInput: decl }));
+      for (const input of decl.inputs) {
+        if (this.scope.has(input.text)) this.report("NN2008", input.span, { what: "tensor", name: input.text });
+        this.blockInputs.push(this.bindTensor(input, { blockInput: decl }));
+      }
     }
     this.statements(decl.body, true);
     if (decl.kind === "block" && !this.returned && !decl.recovered) {
