@@ -3,14 +3,16 @@
  * of kinds, built from a checked spec, takes two SGD steps on wasm and on the cpu backend from the same
  * weights and data: the losses agree and so do the first step's updates of every weight (its gradients). Kinds
  * that draw random numbers while training (dropout, noise) are compared in inference, where they are the
- * identity, and must train to a finite loss.
+ * identity, and must train to a finite loss. A kind none of the bodies uses (a new one) is trained on its sample
+ * from test/helpers/layer-cases.ts, so a kind tfjs builds but cannot differentiate fails here, not in a user's run.
  */
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkSource } from "../../src/compiler/index.js";
 import type { IrModel } from "../../src/compiler/ir/index.js";
-import { layerKinds } from "../../src/compiler/registry/layers/index.js";
+import { hasTrait, layerKinds } from "../../src/compiler/registry/layers/index.js";
 import { buildModel } from "../../src/runtime/build.js";
+import { samples, sequence } from "../helpers/layer-cases.js";
 import { prepareBackends, relativeError, useBackend } from "../helpers/wasm.js";
 
 beforeAll(prepareBackends);
@@ -79,6 +81,31 @@ const specs: Record<string, { body: string; random?: boolean; batch?: number }> 
 
 /** Kinds registered so that writing them explains what to do instead: tfjs 4.22 does not have them (NN3010). */
 const missingFromTfjs = ["subtract", "multi_head_attention"];
+const expected = layerKinds.map((k) => k.name).filter((name) => !missingFromTfjs.includes(name));
+
+/** The kinds the bodies above use, a layer wrapped in another included. */
+function kindsUsed(bodies: Readonly<Record<string, { body: string }>>): Set<string> {
+  const used = new Set<string>();
+  for (const [name, { body }] of Object.entries(bodies)) {
+    for (const layer of checked(name, body).layers) {
+      used.add(layer.kind);
+      const inner = layer.tfjs.config.layer as { factory?: string } | undefined;
+      if (inner?.factory) used.add(layerKinds.find((k) => k.factory === inner.factory)?.name ?? inner.factory);
+    }
+  }
+  return used;
+}
+
+/** A body for a kind from its sample (layer-cases.ts), with a dense layer after it. */
+function sampleBody(kind: string): { body: string; random: boolean } {
+  const [expression, shapes = [sequence]] = samples[kind]!;
+  const integer = hasTrait(kind, "makes-mask");
+  const inputs = shapes.map((shape, i) => `input x${i}: [${shape.join(", ")}]${integer ? " int32" : ""}`);
+  return {
+    body: `${inputs.join("\n ")}\n y = ${expression}\n y -> dense(2)`,
+    random: hasTrait(kind, "training-only"),
+  };
+}
 
 function checked(name: string, body: string): IrModel {
   const result = checkSource(`model M_${name} {\n ${body}\n}\n`, `${name}.nn`);
@@ -127,17 +154,18 @@ async function train(ir: IrModel, weights: Float32Array[], batch: number): Promi
   return { losses: [first, second], updates, inference, tensorsPerStep };
 }
 
+/** The bodies above, and one per kind they do not use, from its sample. */
+const covered = kindsUsed(specs);
+const trained: Readonly<Record<string, { body: string; random?: boolean; batch?: number }>> = {
+  ...specs,
+  ...Object.fromEntries(
+    expected.filter((kind) => !covered.has(kind)).map((kind) => [`sample_${kind}`, sampleBody(kind)]),
+  ),
+};
+
 describe("training under wasm", () => {
   it("covers every kind in the catalogue that tfjs has", () => {
-    const used = new Set<string>();
-    for (const [name, { body }] of Object.entries(specs)) {
-      for (const layer of checked(name, body).layers) {
-        used.add(layer.kind);
-        const inner = layer.tfjs.config.layer as { factory?: string } | undefined;
-        if (inner?.factory) used.add(layerKinds.find((k) => k.factory === inner.factory)?.name ?? inner.factory);
-      }
-    }
-    const expected = layerKinds.map((k) => k.name).filter((name) => !missingFromTfjs.includes(name));
+    const used = kindsUsed(trained);
     expect(expected.filter((name) => !used.has(name))).toEqual([]);
     for (const name of missingFromTfjs) {
       const result = checkSource(`model M {\n input a: [4, 2]\n ${name}(a, a)\n}\n`, "m.nn");
@@ -145,7 +173,7 @@ describe("training under wasm", () => {
     }
   });
 
-  for (const [name, { body, random, batch = 3 }] of Object.entries(specs)) {
+  for (const [name, { body, random, batch = 3 }] of Object.entries(trained)) {
     it(`${name}: two steps on wasm match the cpu backend`, async () => {
       const ir = checked(name, body);
       await useBackend("cpu");
