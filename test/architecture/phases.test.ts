@@ -57,6 +57,27 @@ describe("src/compiler is laid out by phase", () => {
     expect(backEdges).toEqual([]);
   });
 
+  it("grammar/ and src/compiler/ load no TensorFlow.js, not even its types, and grammar/ nothing of src/", () => {
+    const grammar = join(compiler, "..", "..", "grammar");
+    const files = [
+      ...sources.map((f) => join(compiler, f)),
+      ...readdirSync(grammar)
+        .filter((f) => f.endsWith(".ts"))
+        .map((f) => join(grammar, f)),
+    ];
+    const found: string[] = [];
+    for (const file of files) {
+      const text = readFileSync(file, "utf8");
+      for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*|^import\s+|require\(\s*)["']([^"']+)["']/gm)) {
+        const spec = m[1]!;
+        const intoSrc =
+          file.startsWith(grammar) && spec.startsWith(".") && !resolve(dirname(file), spec).startsWith(grammar);
+        if (spec.startsWith("@tensorflow/") || intoSrc) found.push(`${relative(compiler, file)} -> ${spec}`);
+      }
+    }
+    expect(found).toEqual([]);
+  });
+
   it("the test sees imports of every form (it would pass vacuously otherwise)", () => {
     expect(importsOf("index.ts").length).toBeGreaterThan(3);
     expect(sources.length).toBeGreaterThan(40);

@@ -1,5 +1,5 @@
 /**
- * Phase 2a: the blocks a file can call, its own and those it imports, with imports resolved relative to the
+ * Bind: the blocks a file can call, its own and those it imports, with imports resolved relative to the
  * importing file. Each block remembers its file and that file's namespace, so an imported block that calls
  * its own helpers works, and an error inside it is shown in the file that has it.
  */

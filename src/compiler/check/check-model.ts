@@ -1,5 +1,5 @@
 /**
- * Phase 2b: the statements of a model (and of every block it calls) -> a checked graph of layers.
+ * Check: the statements of a model (and of every block it calls) -> a checked graph of layers.
  *
  * Statements run in order against an environment of tensor values, keyed by the symbols the binder resolved
  * every name to (bind/): what a name means was decided there, and its problems reported there; here each
