@@ -12,7 +12,8 @@ import type { Span } from "../compiler/syntax/ast.js";
 import { Workspace, type SourceHost } from "../compiler/bind/workspace.js";
 import { limits } from "../compiler/base/limits.js";
 import type { Reuse } from "./incremental.js";
-import { bindFile } from "../compiler/bind/index.js";
+import { bindFile, type FileBinding, type Occurrence } from "../compiler/bind/index.js";
+import { lookupLayer } from "../compiler/registry/layers/index.js";
 
 /** The edits of one file, with the text they apply to. */
 export interface FileEdits {
@@ -139,4 +140,25 @@ export function candidateFiles(
   const refused = roots.filter((root) => !walkable(root));
   if (allowed.length > 0) return { ...nnFilesUnder(allowed, true, cap), refused };
   return { ...nnFilesUnder([...new Set(involved.map((p) => dirname(p)))], false, cap), refused };
+}
+
+/**
+ * Why renaming `occurrence`'s symbol to `newName` would change what the spec means, or undefined when it would
+ * not: a tensor may not take the name of another tensor or a parameter of its body (its uses would read that
+ * one), a block or a model not the name of a block, a model or a layer kind in scope.
+ */
+export function renameClash(binding: FileBinding, occurrence: Occurrence, newName: string): string | undefined {
+  const { symbol } = occurrence;
+  if (symbol.name === newName) return undefined;
+  if (symbol.kind === "tensor") {
+    const body = binding.bodyAt(occurrence.span.start);
+    const taken = body?.occurrences.find((o) => o.symbol.name === newName && o.symbol.kind !== "block");
+    return taken
+      ? `'${newName}' is already a ${taken.symbol.kind === "param" ? "parameter" : "tensor"} here`
+      : undefined;
+  }
+  if (binding.namespace.get(newName)) return `'${newName}' is already a block in this file`;
+  if (binding.models.has(newName)) return `'${newName}' is already a model in this file`;
+  if (symbol.kind === "block" && lookupLayer(newName)) return `'${newName}' is a layer kind`;
+  return undefined;
 }

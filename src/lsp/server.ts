@@ -11,6 +11,8 @@ import {
   StreamMessageWriter,
   TextDocuments,
   TextDocumentSyncKind,
+  LSPErrorCodes,
+  ResponseError,
   type CodeAction,
   type Location as LspLocation,
   type TextEdit,
@@ -24,7 +26,7 @@ import { formatRange, formatSource } from "../compiler/format/index.js";
 import { limits } from "../compiler/base/limits.js";
 import { Analysis, DocumentHost } from "./analysis.js";
 import { Reuse } from "./incremental.js";
-import { blockOccurrences, candidateFiles, type FileEdits } from "./rename.js";
+import { blockOccurrences, candidateFiles, renameClash, type FileEdits } from "./rename.js";
 import { complete, signatureHelp } from "./completion.js";
 import { pathToUri, toLspDiagnostic, toOffset, toRange, uriToPath, type DiagnosticData } from "./convert.js";
 import { hover } from "./hover.js";
@@ -243,12 +245,14 @@ export function startServer(): void {
     }),
   );
   connection.onRenameRequest(
-    guard("rename", null, (params): WorkspaceEdit | null => {
+    guard("rename", null, (params): WorkspaceEdit | ResponseError | null => {
       const found = at(params);
       if (!found || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(params.newName) || keywords.includes(params.newName)) return null;
       const { binding } = found.analysis.semantic;
       const occurrence = binding.occurrenceAt(found.offset);
       if (!occurrence || !renamable.has(occurrence.symbol.kind)) return null;
+      const clash = renameClash(binding, occurrence, params.newName);
+      if (clash) return new ResponseError(LSPErrorCodes.RequestFailed, `cannot rename: ${clash}`);
       const files: FileEdits[] = [];
       const definition = occurrence.symbol.definition;
       if (occurrence.symbol.kind === "block" && definition) {

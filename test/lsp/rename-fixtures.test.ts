@@ -224,4 +224,35 @@ model M {
       "squash",
     );
   });
+
+  it("refuses a new name that would change what the spec means, saying why", async () => {
+    const dir = join(root, `f${fixtures++}`);
+    mkdirSync(dir);
+    const source = `block res(n)(a) {
+  return a -> dense(n)
+}
+
+model M {
+  input x: [8]
+  h = x -> res(4)
+  output h
+}
+
+model N {
+  input y: [8]
+  y -> dense(2)
+}
+`;
+    const uri = fileUri(join(dir, "m.nn"));
+    writeFileSync(join(dir, "m.nn"), source);
+    await client.open(uri, source);
+    const rename = (name: string, newName: string) =>
+      client.request("textDocument/rename", uri, positionAt(source, source.indexOf(name) + 1), { newName });
+    await expect(rename("h = x", "x")).rejects.toThrow("cannot rename: 'x' is already a tensor here");
+    await expect(rename("res(n)", "dense")).rejects.toThrow("cannot rename: 'dense' is a layer kind");
+    await expect(rename("res(n)", "N")).rejects.toThrow("cannot rename: 'N' is already a model in this file");
+    await expect(rename("M {", "res")).rejects.toThrow("cannot rename: 'res' is already a block in this file");
+    // A name that only a layer kind or another body has is free for a tensor.
+    expect(await rename("h = x", "y")).not.toBeNull();
+  });
 });
