@@ -58,6 +58,22 @@ const convolution = (options: { dilations: boolean; channelsFirst: boolean }) =>
       return { ...c, nhwc, pad, nhwcPad };
     });
 
+type Convolution = ReturnType<typeof convolution> extends fc.Arbitrary<infer C> ? C : never;
+
+/** A convolution's shapes in its layout: the input, the gradient of the output, the filter and the layout's name. */
+function layoutOf(c: Convolution) {
+  const filterShape: Shape4 = [...c.kernel, c.inChannels, c.outChannels];
+  const info = tf.backend_util.computeConv2DInfo(c.nhwc, filterShape, c.strides, 1, c.nhwcPad);
+  const [b, h, w, ci] = c.nhwc;
+  const [, oh, ow, co] = info.outShape;
+  return {
+    filterShape,
+    x: c.channelsFirst ? [b, ci, h, w] : [b, h, w, ci],
+    dy: c.channelsFirst ? [b, co, oh, ow] : [b, oh, ow, co],
+    dataFormat: c.channelsFirst ? "NCHW" : "NHWC",
+  };
+}
+
 /** A filter's shape with dilation-1 zeros between its taps. */
 function spreadFilterShape([kh, kw, ci, cm]: Shape4, [dh, dw]: [number, number]): Shape4 {
   return [(kh - 1) * dh + 1, (kw - 1) * dw + 1, ci, cm];
@@ -95,13 +111,7 @@ describe("wasm convolution gradients", () => {
   it("Conv2DBackpropFilter agrees with the cpu backend", async () => {
     await fc.assert(
       fc.asyncProperty(convolution({ dilations: false, channelsFirst: true }), async (c) => {
-        const filterShape: Shape4 = [...c.kernel, c.inChannels, c.outChannels];
-        const info = tf.backend_util.computeConv2DInfo(c.nhwc, filterShape, c.strides, 1, c.nhwcPad);
-        const [b, h, w, ci] = c.nhwc;
-        const [, oh, ow, co] = info.outShape;
-        const x = c.channelsFirst ? [b, ci, h, w] : [b, h, w, ci];
-        const dy = c.channelsFirst ? [b, co, oh, ow] : [b, oh, ow, co];
-        const dataFormat = c.channelsFirst ? "NCHW" : "NHWC";
+        const { filterShape, x, dy, dataFormat } = layoutOf(c);
         const inputs = { x: { shape: x, values: c.seed }, dy: { shape: dy, values: c.seed + 1 } };
         const attrs = { strides: c.strides, pad: c.pad, dataFormat, filterShape };
         expect(await disagreement("Conv2DBackpropFilter", inputs, attrs)).toBeLessThan(tolerance);
@@ -113,13 +123,7 @@ describe("wasm convolution gradients", () => {
   it("Conv2DBackpropInput agrees with the cpu backend", async () => {
     await fc.assert(
       fc.asyncProperty(convolution({ dilations: false, channelsFirst: true }), async (c) => {
-        const filterShape: Shape4 = [...c.kernel, c.inChannels, c.outChannels];
-        const info = tf.backend_util.computeConv2DInfo(c.nhwc, filterShape, c.strides, 1, c.nhwcPad);
-        const [b, h, w, ci] = c.nhwc;
-        const [, oh, ow, co] = info.outShape;
-        const inputShape = c.channelsFirst ? [b, ci, h, w] : [b, h, w, ci];
-        const dy = c.channelsFirst ? [b, co, oh, ow] : [b, oh, ow, co];
-        const dataFormat = c.channelsFirst ? "NCHW" : "NHWC";
+        const { filterShape, x: inputShape, dy, dataFormat } = layoutOf(c);
         const inputs = { dy: { shape: dy, values: c.seed }, filter: { shape: filterShape, values: c.seed + 1 } };
         const attrs = { strides: c.strides, pad: c.pad, dataFormat, inputShape };
         expect(await disagreement("Conv2DBackpropInput", inputs, attrs)).toBeLessThan(tolerance);
