@@ -87,16 +87,7 @@ function stricterChecks(desc: ModelDesc, built: TfjsBuilder, ran: string | null)
   // tfjs has no SpatialDropout2D; Keras's needs a 4D input (with the batch), and as tfjs's dropout with the
   // noise shape [batch, 1, 1, channels] it fails when trained on any other rank.
   const wrongRank = (l: LayerInfo, kind: string, rank: number) => l.kind === kind && l.inputShapes[0]!.length !== rank;
-  const wrapsSpatial = (c: LayerCall) => {
-    const inner = c.args["layer"];
-    return (
-      c.kind === "time_distributed" &&
-      typeof inner === "object" &&
-      inner !== null &&
-      "nested" in inner &&
-      inner.nested === "spatial_dropout2d"
-    );
-  };
+  const wrapsSpatial = (c: LayerCall) => timeDistributes(c, "spatial_dropout2d");
   if (
     built.info.some((l) => wrongRank(l, "spatial_dropout2d", 4)) ||
     (built.info.some((l) => wrongRank(l, "time_distributed", 5)) &&
@@ -183,16 +174,7 @@ export function compare(desc: ModelDesc, run: boolean): Outcome {
     }
 
     // tfjs's Cropping2D computes `null - top - bottom` for an unknown size: 0 or less instead of unknown.
-    const wrapsCropping = (l: LayerInfo) => {
-      const inner = l.args["layer"];
-      return (
-        l.kind === "time_distributed" &&
-        typeof inner === "object" &&
-        inner !== null &&
-        "nested" in inner &&
-        inner.nested === "cropping2d"
-      );
-    };
+    const wrapsCropping = (l: LayerInfo) => timeDistributes(l, "cropping2d");
     if (
       builder.info.some(
         (l) =>
@@ -352,4 +334,16 @@ function builtByNnc(ir: IrModel): LayerInfo[] | string {
 export async function setUpTfjs(): Promise<void> {
   await tf.setBackend("cpu");
   (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
+}
+
+/** A `time_distributed` call whose nested layer is of `kind`. */
+function timeDistributes(call: Pick<LayerCall, "kind" | "args">, kind: string): boolean {
+  const inner = call.args["layer"];
+  return (
+    call.kind === "time_distributed" &&
+    typeof inner === "object" &&
+    inner !== null &&
+    "nested" in inner &&
+    inner.nested === kind
+  );
 }
