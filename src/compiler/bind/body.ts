@@ -123,7 +123,7 @@ class BodyBinder extends BodyScope {
       input: (stmt) => inputs.get(stmt),
       assignment: (stmt) => assignments.get(stmt),
       output: (name) => outputs.get(name),
-      subject: (stmt) => subjects.get(stmt) ?? { tensor: undefined, inScope: [] },
+      subject: (stmt) => subjects.get(stmt) ?? { tensor: undefined, inScope: () => [] },
       tensorsBefore: (offset) => {
         const latest = new Map<string, TensorBinding>();
         for (const b of bindings) if (b.name.span.end <= offset) latest.set(b.name.text, b);
@@ -237,7 +237,9 @@ class BodyBinder extends BodyScope {
     if (tensor && stmt.test.kind === "shape") this.use(stmt.subject, tensor);
     if (!tensor && stmt.test.kind === "shape")
       this.readInRepeats(stmt.subject, `the layer named '${stmt.subject.text}'`);
-    this.subjects.set(stmt, { tensor, inScope: [...this.scope.keys()] });
+    const names = this.scopeNames;
+    const count = names.length;
+    this.subjects.set(stmt, { tensor, inScope: () => names.slice(0, count) });
   }
 
   /** `x -> a() -> b()`: the first step may name a tensor; every step after it is a call. */

@@ -23,6 +23,8 @@ export abstract class BodyScope {
   protected readonly params = new Map<string, NameSymbol>();
   /** Every binding made, in text order, for `tensorsBefore`. */
   protected readonly bindings: TensorBinding[] = [];
+  /** The names bound in scope, in the order first bound: the first n of them were in scope at any one point. */
+  protected readonly scopeNames: string[] = [];
   /** The repeats whose bodies are being read, innermost last. */
   protected readonly repeats: RepeatFrame[] = [];
 
@@ -131,6 +133,7 @@ export abstract class BodyScope {
     }
     const binding: TensorBinding = { name, symbol, ...how };
     if (inScope) {
+      if (!this.scope.has(name.text)) this.scopeNames.push(name.text);
       this.scope.set(name.text, binding);
       for (const frame of this.repeats) frame.bound.add(name.text);
     }

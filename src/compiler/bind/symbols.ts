@@ -57,6 +57,6 @@ export type CallMeaning =
 export interface SubjectMeaning {
   /** The tensor it names, when a tensor of that name is bound above the statement. */
   readonly tensor: TensorBinding | undefined;
-  /** Tensor names bound above the statement, for did-you-mean. */
-  readonly inScope: readonly string[];
+  /** Tensor names bound above the statement, for did-you-mean (worked out when asked: most never are). */
+  readonly inScope: () => readonly string[];
 }

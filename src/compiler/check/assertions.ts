@@ -20,7 +20,7 @@ export interface PendingAssertion {
   /** The shape of the tensor the subject names: undefined when it names none, null when an error made it unknown. */
   readonly shape: Shape | null | undefined;
   /** Tensor names bound above the statement, for did-you-mean. */
-  readonly inScope: readonly string[];
+  readonly inScope: () => readonly string[];
 }
 
 const figures = ["params", "trainable_params", "non_trainable_params", "macs"] as const;
@@ -46,7 +46,7 @@ export function checkAssertions(
       // A layer an earlier error kept from being built is not missing: say nothing until the model checks.
       if (shape === undefined && !complete) continue;
       if (shape === undefined) {
-        const hint = didYouMean(subject, [...inScope, ...model.layers.map((l) => l.name)]);
+        const hint = didYouMean(subject, [...inScope(), ...model.layers.map((l) => l.name)]);
         out.push(diagnostic("NN2002", at, { name: subject }, hint === undefined ? {} : { hint }));
         continue;
       }
@@ -68,7 +68,7 @@ export function checkAssertions(
       continue;
     }
     if (!(figures as readonly string[]).includes(subject)) {
-      const hint = inScope.includes(subject)
+      const hint = inScope().includes(subject)
         ? `to check the shape of '${subject}', write ${stmt.word} ${subject}: [...]`
         : didYouMean(subject, figures);
       out.push(diagnostic("NN2022", at, { name: subject, word: stmt.word }, hint === undefined ? {} : { hint }));
