@@ -266,15 +266,15 @@ export function compare(desc: ModelDesc, run: boolean): Outcome {
       // tfjs's executor hands an embedding's mask to later layers, and its softmax misapplies masks: nnc warns
       // (NN5009, docs/differences.md).
       const maskWarned = checked.diagnostics.some((d) => d.code === "NN5009");
-      if (ran.error && maskWarned)
-        return {
-          text,
-          codes,
-          tfjs: "built",
-          stricter: ["warned: tfjs misapplies an embedding's mask (NN5009)"],
-          predicted: true,
-          kinds,
-        };
+      const maskWarning = {
+        text,
+        codes,
+        tfjs: "built" as const,
+        stricter: ["warned: tfjs misapplies an embedding's mask (NN5009)"],
+        predicted: true,
+        kinds,
+      };
+      if (ran.error && maskWarned) return maskWarning;
       if (ran.error) fail(`nnc accepts a model that tfjs fails to run: ${ran.error}`);
       const expected = ir.outputs.map((ref) => {
         const layer = ir.layers.find((l) => l.name === ref.node)!;
@@ -284,15 +284,7 @@ export function compare(desc: ModelDesc, run: boolean): Outcome {
         got.length !== shape.length + 1 || shape.some((d, i) => typeof d === "number" && got[i + 1] !== d);
       const o = expected.findIndex((shape, o) => differs(shape, ran.shapes[o]!));
       // tfjs's softmax broadcasts a mask of another rank over its input: a wrong shape, which nnc warns about.
-      if (o !== -1 && maskWarned)
-        return {
-          text,
-          codes,
-          tfjs: "built",
-          stricter: ["warned: tfjs misapplies an embedding's mask (NN5009)"],
-          predicted: true,
-          kinds,
-        };
+      if (o !== -1 && maskWarned) return maskWarning;
       if (o !== -1)
         fail(`output ${o}: nnc says ${JSON.stringify(expected[o])}, tfjs computes ${JSON.stringify(ran.shapes[o])}`);
     }

@@ -74,6 +74,21 @@ function layoutOf(c: Convolution) {
   };
 }
 
+/** A depthwise convolution's filter shape and output shape (channels last, dilations included). */
+function depthwiseOf(c: Convolution): { filterShape: Shape4; outShape: number[] } {
+  const filterShape: Shape4 = [...c.kernel, c.inChannels, c.outChannels];
+  const info = tf.backend_util.computeConv2DInfo(
+    c.nhwc,
+    filterShape,
+    c.strides,
+    c.dilations,
+    c.nhwcPad,
+    undefined,
+    true,
+  );
+  return { filterShape, outShape: info.outShape };
+}
+
 /** A filter's shape with dilation-1 zeros between its taps. */
 function spreadFilterShape([kh, kw, ci, cm]: Shape4, [dh, dw]: [number, number]): Shape4 {
   return [(kh - 1) * dh + 1, (kw - 1) * dw + 1, ci, cm];
@@ -135,17 +150,8 @@ describe("wasm convolution gradients", () => {
   it("DepthwiseConv2dNativeBackpropFilter agrees with the cpu backend", async () => {
     await fc.assert(
       fc.asyncProperty(convolution({ dilations: true, channelsFirst: false }), async (c) => {
-        const filterShape: Shape4 = [...c.kernel, c.inChannels, c.outChannels];
-        const info = tf.backend_util.computeConv2DInfo(
-          c.nhwc,
-          filterShape,
-          c.strides,
-          c.dilations,
-          c.nhwcPad,
-          undefined,
-          true,
-        );
-        const inputs = { x: { shape: c.nhwc, values: c.seed }, dy: { shape: info.outShape, values: c.seed + 1 } };
+        const { filterShape, outShape } = depthwiseOf(c);
+        const inputs = { x: { shape: c.nhwc, values: c.seed }, dy: { shape: outShape, values: c.seed + 1 } };
         const attrs = { strides: c.strides, dilations: c.dilations, pad: c.pad, filterShape };
         // The cpu backend ignores dilations in depthwise gradients (tfjs never asks for them): the reference
         // is the gradient of the undilated filter with zeros between its taps, read at the taps.
@@ -169,18 +175,9 @@ describe("wasm convolution gradients", () => {
   it("DepthwiseConv2dNativeBackpropInput agrees with the cpu backend", async () => {
     await fc.assert(
       fc.asyncProperty(convolution({ dilations: true, channelsFirst: false }), async (c) => {
-        const filterShape: Shape4 = [...c.kernel, c.inChannels, c.outChannels];
-        const info = tf.backend_util.computeConv2DInfo(
-          c.nhwc,
-          filterShape,
-          c.strides,
-          c.dilations,
-          c.nhwcPad,
-          undefined,
-          true,
-        );
+        const { filterShape, outShape } = depthwiseOf(c);
         const inputs = {
-          dy: { shape: info.outShape, values: c.seed },
+          dy: { shape: outShape, values: c.seed },
           filter: { shape: filterShape, values: c.seed + 1 },
         };
         const attrs = { strides: c.strides, dilations: c.dilations, pad: c.pad, inputShape: c.nhwc };
