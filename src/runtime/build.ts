@@ -4,6 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { IrModel, JsonValue, TensorRef, TfjsLayer } from "../compiler/ir/index.js";
+import { layers as nncLayers } from "./layers/index.js";
 
 type Factory = (config: Record<string, unknown>) => unknown;
 
@@ -41,9 +42,10 @@ export function createLayer(description: TfjsLayer): tf.layers.Layer {
 }
 
 function createObject(description: TfjsLayer): unknown {
-  const namespace = (tf as unknown as Record<string, Record<string, Factory | undefined>>)[
-    description.namespace ?? "layers"
-  ];
+  const namespace =
+    description.namespace === "nnc"
+      ? (nncLayers as Record<string, Factory | undefined>)
+      : (tf as unknown as Record<string, Record<string, Factory | undefined>>)[description.namespace ?? "layers"];
   const factory = namespace?.[description.factory];
   if (typeof factory !== "function") {
     throw new Error(`buildModel: tf.${description.namespace ?? "layers"} has no factory '${description.factory}'`);

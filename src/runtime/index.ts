@@ -6,6 +6,7 @@
  */
 export { initBackend } from "./backend.js";
 export { buildModel, createLayer } from "./build.js";
+export { layers, type LayerFactory } from "./layers/index.js";
 export { trainingCallbacks, type CallbackSettings } from "./callbacks.js";
 export { loadTable, type Table } from "./data/index.js";
 export { openTrainingData, type TrainingBatches } from "./data/batches.js";

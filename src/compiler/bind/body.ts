@@ -12,7 +12,7 @@ import { diagnostic, type Diagnostic } from "../diagnostics/index.js";
 import { suggestion } from "../diagnostics/suggest.js";
 import { layerNames, lookupLayer } from "../registry/index.js";
 import type * as ast from "../syntax/ast.js";
-import type { CallMeaning, NameSymbol, Occurrence, SubjectMeaning, TensorBinding } from "./symbols.js";
+import type { CallMeaning, NamedTensors, NameSymbol, Occurrence, SubjectMeaning, TensorBinding } from "./symbols.js";
 import { BodyScope, type RepeatFrame } from "./scope.js";
 import type { Namespace } from "./workspace.js";
 
@@ -287,7 +287,10 @@ class BodyBinder extends BodyScope {
     const given = hasPrevious || (tensorArgs.length === 0 && this.hasCurrent) ? 1 : 0;
     const missing = this.missingTensorArgument(args[tensorArgs.length], wanted - tensorArgs.length - given);
     if (block) this.useBlock(call.callee, block);
-    for (const arg of args.slice(tensorArgs.length)) this.value(arg.value);
+    const takesTensors = (arg: ast.Arg): boolean =>
+      !block && !!arg.name && !!layer?.tensorArgs?.includes(arg.name.text);
+    for (const arg of args.slice(tensorArgs.length)) if (!takesTensors(arg)) this.value(arg.value);
+    const namedTensors = args.filter(takesTensors).map((arg) => this.namedTensors(arg));
     if (missing) {
       this.report(
         "NN2002",
@@ -313,8 +316,9 @@ class BodyBinder extends BodyScope {
     // A name whose import failed was reported at the import.
     if (this.namespace.has(name)) return unresolved;
     if (layer) {
-      this.argumentNames(call, Object.keys((layer.schema["properties"] as object | undefined) ?? {}));
-      return { kind: "layer", layer, tensorArgs };
+      const known = Object.keys((layer.schema["properties"] as object | undefined) ?? {});
+      this.argumentNames(call, append(known, layer.tensorArgs ?? []));
+      return { kind: "layer", layer, tensorArgs, namedTensors };
     }
     // A bare name at the head of a chain (`imag -> flatten()`) was most likely meant as a tensor.
     if (call.args === null && !hasPrevious && this.scope.size > 0) {
@@ -327,6 +331,31 @@ class BodyBinder extends BodyScope {
     const candidates = append(layerNames(), [...this.namespace.keys()]);
     this.report("NN2001", call.callee.span, { name }, suggestion(name, candidates, call.callee.span));
     return unresolved;
+  }
+
+  /**
+   * `initial_state: [h, c]` or `attention_mask: m`: each name must be a tensor bound above. A value of another
+   * kind is left to the checker, which says what the argument takes.
+   */
+  private namedTensors(arg: ast.Arg): NamedTensors {
+    const name = arg.name!.text;
+    const items = arg.value.kind === "list" ? arg.value.items : [arg.value];
+    const names = items.flatMap((item) => (item.kind === "call" && item.args === null ? [item.callee] : []));
+    if (names.length !== items.length) {
+      for (const item of items) this.value(item);
+      return { arg, name, tensors: null };
+    }
+    const tensors: TensorBinding[] = [];
+    for (const ident of names) {
+      const bound = this.scope.get(ident.text);
+      if (!bound) {
+        this.report("NN2002", ident.span, { name: ident.text }, suggestion(ident.text, this.scope.keys(), ident.span));
+        return { arg, name, tensors: null };
+      }
+      this.use(ident, bound);
+      tensors.push(bound);
+    }
+    return { arg, name, tensors };
   }
 
   /**

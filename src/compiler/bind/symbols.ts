@@ -49,9 +49,25 @@ export interface Occurrence {
  */
 export type CallMeaning =
   | { readonly kind: "tensor"; readonly binding: TensorBinding }
-  | { readonly kind: "layer"; readonly layer: LayerKind; readonly tensorArgs: readonly TensorBinding[] }
+  | {
+      readonly kind: "layer";
+      readonly layer: LayerKind;
+      readonly tensorArgs: readonly TensorBinding[];
+      /** The tensors named by arguments that take tensors (`initial_state: [h, c]`), in the order written. */
+      readonly namedTensors: readonly NamedTensors[];
+    }
   | { readonly kind: "block"; readonly block: BlockDef; readonly tensorArgs: readonly TensorBinding[] }
   | { readonly kind: "unresolved" };
+
+/**
+ * A named argument that takes tensor names (the entry's `tensorArgs`): `initial_state: [h, c]`. `tensors` is
+ * null when its value is not a tensor name or a list of them, or names a tensor that is not bound (reported).
+ */
+export interface NamedTensors {
+  readonly arg: ast.Arg;
+  readonly name: string;
+  readonly tensors: readonly TensorBinding[] | null;
+}
 
 /** What the subject of an `assert` or `expect` means at its line. */
 export interface SubjectMeaning {

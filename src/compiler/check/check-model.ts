@@ -8,7 +8,14 @@
  * output shape. Anything wrong is a diagnostic; the result is then an unknown tensor, which later layers
  * accept silently so that one mistake gives one error.
  */
-import { bodyBinding, type BlockDef, type CallMeaning, type Namespace, type TensorBinding } from "../bind/index.js";
+import {
+  bodyBinding,
+  type BlockDef,
+  type CallMeaning,
+  type NamedTensors,
+  type Namespace,
+  type TensorBinding,
+} from "../bind/index.js";
 import { diagnostic, uniqueDiagnostics, type Diagnostic, type DiagnosticExtras } from "../diagnostics/index.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import { limits } from "../base/limits.js";
@@ -279,15 +286,16 @@ export class ModelChecker {
     else if (env.current) inputs = [env.current];
     // The binder counted on a repeat whose count was wrong, and which therefore did not run, to leave one.
     else return unknownTensor;
+    const named = meaning.kind === "layer" ? meaning.namedTensors : [];
     const source = {
-      args: call.args ?? [],
+      args: (call.args ?? []).filter((arg) => !named.some((n) => n.arg === arg)),
       skip: tensorArgs.length,
       calleeSpan: call.callee.span,
       calleeText: call.callee.text,
       unknownNamesReported: true,
     };
     if (meaning.kind === "block") return this.instantiate(meaning.block, call, inputs, source, env);
-    return this.layer(meaning.layer, call, inputs, source, env);
+    return this.layer(meaning.layer, call, inputs, source, env, named);
   }
 
   private arity(min: number, max: number | undefined, inputs: Tensor[], call: ast.Call, env: Env): boolean {
@@ -297,10 +305,21 @@ export class ModelChecker {
     return false;
   }
 
-  private layer(kind: LayerKind, call: ast.Call, inputs: Tensor[], source: ArgumentSourceOf, env: Env): Tensor {
-    const arityOk = this.arity(kind.inputs?.min ?? 1, kind.inputs ? kind.inputs.max : 1, inputs, call, env);
-    const args = this.checkedArguments(kind, call, source, env);
-    if (!arityOk || !args || inputs.some((t) => t.shape === null || t.ref === null)) return unknownTensor;
+  private layer(
+    kind: LayerKind,
+    call: ast.Call,
+    given: Tensor[],
+    source: ArgumentSourceOf,
+    env: Env,
+    named: readonly NamedTensors[],
+  ): Tensor {
+    const arityOk = this.arity(kind.inputs?.min ?? 1, kind.inputs ? kind.inputs.max : 1, given, call, env);
+    const checked = this.checkedArguments(kind, call, source, env);
+    const extra = this.namedTensorInputs(kind, call, named, env);
+    if (!arityOk || !checked || !extra) return unknownTensor;
+    const args = { ...checked, ...extra.counts };
+    const inputs = [...given, ...extra.tensors];
+    if (inputs.some((t) => t.shape === null || t.ref === null)) return unknownTensor;
 
     const shapes = inputs.map((t) => t.shape!);
     const figures = layerFigures(kind, call, shapes, args, source.skip ?? 0, (d) => this.pushAll(env, [d]), env.file);
@@ -325,6 +344,38 @@ export class ModelChecker {
       ...(env.callStack[0] ? { site: env.callStack[0].site } : {}),
     });
     return { ref: { node: name ?? (written as string), index: 0 }, shape: outputShapes[0]!, dtype: "float32" };
+  }
+
+  /**
+   * The tensors of arguments that take tensor names, in the order of the entry's `tensorArgs`, and how many
+   * each argument was given. Null when one is not a tensor name or a list of them (reported here) or names a
+   * tensor that is not bound (reported by the binder).
+   */
+  private namedTensorInputs(
+    kind: LayerKind,
+    call: ast.Call,
+    named: readonly NamedTensors[],
+    env: Env,
+  ): { tensors: Tensor[]; counts: Record<string, number> } | null {
+    const tensors: Tensor[] = [];
+    const counts: Record<string, number> = {};
+    let ok = true;
+    for (const argName of kind.tensorArgs ?? []) {
+      const found = named.find((n) => n.name === argName);
+      if (!found) continue;
+      if (!found.tensors) {
+        const items = found.arg.value.kind === "list" ? found.arg.value.items : [found.arg.value];
+        const names = items.every((item) => item.kind === "call" && item.args === null);
+        const problem = `takes a tensor name or a list of them, as in ${argName}: [h, c]`;
+        if (!names)
+          this.report(env, "NN2005", found.arg.value.span, { name: argName, callee: call.callee.text, problem });
+        ok = false;
+        continue;
+      }
+      counts[argName] = found.tensors.length;
+      for (const binding of found.tensors) tensors.push(this.valueOf(binding, env));
+    }
+    return ok ? { tensors, counts } : null;
   }
 
   /** Runs a block's body with its parameters bound to the call's arguments and its inputs to the tensors. */

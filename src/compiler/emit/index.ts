@@ -48,6 +48,7 @@ export async function emitTypeScript(program: IrProgram, options: EmitOptions = 
     header(program, options.outFile),
     [
       `import * as tf from "${tfjsPackage}";`,
+      ...(program.models.some(usesRuntimeLayers) ? ['import { layers as nncLayers } from "nnc/runtime";'] : []),
       ...(trains.length > 0
         ? [
             `import { ${relativeData ? "fileURLToPath, " : ""}pathToFileURL } from "node:url";`,
@@ -269,7 +270,17 @@ function printLayer(layer: TfjsLayer): string {
   for (const [key, value] of Object.entries(layer.config)) {
     config[key] = Array.isArray(value) && value.includes(null) ? code(`${printValue(value)} as number[]`) : value;
   }
-  return `tf.${layer.namespace ?? "layers"}.${layer.factory}(${printValue(config)})`;
+  const namespace = layer.namespace === "nnc" ? "nncLayers" : `tf.${layer.namespace ?? "layers"}`;
+  return `${namespace}.${layer.factory}(${printValue(config)})`;
+}
+
+/** Whether a model has a layer nnc's runtime implements (`nncLayers.x(...)`), at any depth of nesting. */
+function usesRuntimeLayers(model: IrModel): boolean {
+  const uses = (value: JsonValue | TfjsLayer): boolean =>
+    typeof value === "object" && value !== null && !Array.isArray(value) && isTfjsLayer(value)
+      ? value.namespace === "nnc" || Object.values(value.config).some(uses)
+      : false;
+  return model.layers.some((layer) => uses(layer.tfjs));
 }
 
 /** A JSON value (or a nested tfjs layer) as a TypeScript expression. */
@@ -305,7 +316,7 @@ const reserved = new Set(
     "arguments await break case catch class const continue debugger default delete do else enum eval export " +
     "extends false finally for function if implements import in instanceof interface let new null package " +
     "private protected public return static super switch this throw true try typeof undefined var void while " +
-    "with yield tf"
+    "with yield tf nncLayers"
   ).split(" "),
 );
 

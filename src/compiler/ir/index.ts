@@ -35,7 +35,12 @@ export interface TfjsLayer {
   readonly config: { readonly [key: string]: JsonValue | TfjsLayer };
 }
 
-export type TfjsNamespace = "layers" | "initializers" | "regularizers" | "constraints";
+/**
+ * `nnc` is not a tfjs namespace: it names the layers nnc's runtime implements where tfjs has none (attention,
+ * positions), `layers[factory](config)` of `nnc/runtime`, each registered with tfjs's serialization so a saved
+ * model loads with `tf.loadLayersModel` once `nnc/runtime` is imported.
+ */
+export type TfjsNamespace = "layers" | "initializers" | "regularizers" | "constraints" | "nnc";
 
 /** One output of a graph node: an input, or output `index` of a layer. */
 export interface TensorRef {

@@ -236,3 +236,22 @@ export function slideWindow(ctx: ShapeContext, space: Shape, window: Window, pro
     { property, hint: `use padding: same, or a smaller ${property}` },
   );
 }
+
+/**
+ * `initial_state:` names one tensor per state of the cell (`states`), each `[units]`: NN3007 at the argument
+ * otherwise. No tensors (the argument not written) always fit.
+ */
+export function initialStatesFit(given: readonly Shape[], states: number, units: number, ctx: ShapeContext): boolean {
+  if (given.length === 0) return true;
+  const expected = `${states} state tensor${states === 1 ? "" : "s"} of shape [${units}]`;
+  const wrong = given.length !== states ? `${given.length} tensor${given.length === 1 ? "" : "s"}` : undefined;
+  const misshapen = given.find((shape) => shape.length !== 1 || (shape[0] !== units && shape[0] !== null));
+  if (wrong === undefined && misshapen === undefined) return true;
+  const got = wrong ?? `a tensor of shape ${formatNnShape(misshapen!)}`;
+  ctx.error(
+    "NN3007",
+    { callee: ctx.callee, detail: `initial_state takes ${expected}, not ${got}` },
+    { property: "initial_state" },
+  );
+  return false;
+}

@@ -66,11 +66,20 @@ export function kindsWith(trait: Trait): LayerKind[] {
 export { traitDocs } from "./types.js";
 export type { LayerKind, Args, ShapeContext, Trait } from "./types.js";
 
-/** The tfjs layer a checked call becomes: the entry's config plus the layer's unique name. */
+/**
+ * The tfjs layer a checked call becomes: the entry's config plus the layer's unique name. Tensor arguments
+ * (`initial_state`) are the layer's inputs, not its config: only an entry's own `config` sees their counts.
+ */
 export function tfjsLayerOf(kind: LayerKind, args: Args, name: string, inputs: readonly Shape[] = []): TfjsLayer {
-  const { name: _written, ...rest } = args;
+  const { name: _written, ...given } = args;
+  const inputsOnly = kind.config ? [] : (kind.tensorArgs ?? []);
+  const rest = Object.fromEntries(Object.entries(given).filter(([key]) => !inputsOnly.includes(key)));
   const config = kind.config ? kind.config(rest, inputs) : toTfjsConfig(rest);
-  return { factory: kind.factory, config: { ...config, name } };
+  return {
+    ...(kind.namespace ? { namespace: kind.namespace } : {}),
+    factory: kind.factory,
+    config: { ...config, name },
+  };
 }
 
 /** The layer's MACs per sample: zero for a kind without products, null when a size they depend on is not fixed. */

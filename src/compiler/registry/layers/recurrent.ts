@@ -1,7 +1,7 @@
 /** Recurrent layers over `[steps, features]` sequences: simple_rnn, lstm, gru. */
 import type { SchemaObject } from "ajv";
 import type { Shape } from "../../ir/index.js";
-import { argsSchema, expectRank, fixedSize, schemas, weightObjects } from "./entry-parts.js";
+import { argsSchema, expectRank, fixedSize, initialStatesFit, schemas, weightObjects } from "./entry-parts.js";
 import { defineLayer, type Args, type LayerKind } from "./types.js";
 
 interface RnnArgs extends Args {
@@ -24,7 +24,8 @@ interface Cell {
 
 /**
  * A recurrent layer: `[steps, features]` -> `[units]`, or `[steps, units]` with `return_sequences`; with
- * `return_state` the layer has `1 + states` outputs, the states each `[units]`.
+ * `return_state` the layer has `1 + states` outputs, the states each `[units]`. `initial_state: [h, c]` names
+ * tensors to start from, one per state, each `[units]` (an encoder's final states, in sequence-to-sequence).
  * Params: `gates * (features * units + units * units + units)`, the last term only with `use_bias`.
  * MACs: `steps * gates * (features * units + units * units)`.
  */
@@ -53,14 +54,16 @@ function recurrent(cell: Cell): LayerKind {
       },
       ["units"],
     ),
+    tensorArgs: ["initial_state"],
     factory: cell.factory,
-    outputShape([input], args, ctx) {
+    outputShape([input, ...states], args, ctx) {
       const hint =
         input!.length === 1
           ? "integer ids need embedding(...) first; other values need a feature axis: reshape([..., 1])"
           : "reshape the input to [steps, features] first";
       if (!expectRank(ctx, input!, 2, "a 2D input [steps, features]", hint)) return null;
       if (fixedSize(ctx, input!, -1, "the feature axis") === null) return null;
+      if (!initialStatesFit(states, cell.states, args.units, ctx)) return null;
       const output: Shape = args.return_sequences ? [input![0]!, args.units] : [args.units];
       if (!args.return_state) return output;
       return [output, ...Array.from({ length: cell.states }, () => [args.units])];

@@ -102,10 +102,22 @@ export interface LayerKind<A extends Args = Args> {
    * Defaults written here are filled in before the rules below run, so they are Keras's defaults.
    */
   readonly schema: SchemaObject;
-  /** How many input tensors the layer takes; one when absent. */
+  /** How many input tensors the layer takes (chained or positional); one when absent. */
   readonly inputs?: { readonly min: number; readonly max?: number };
-  /** The tfjs factory: the layer is built as `tf.layers[factory](config)`. */
+  /**
+   * Named arguments that take tensor names, as Keras's call arguments do: `initial_state: [h, c]`,
+   * `attention_mask: mask`. The binder resolves the names; the checker appends the tensors to the layer's
+   * inputs after the others, in this list's order, and hands the rules (and `config`) the number of tensors
+   * each one was given as `args[name]` (absent when not written). The schema does not list them.
+   */
+  readonly tensorArgs?: readonly string[];
+  /**
+   * The tfjs factory: the layer is built as `tf.layers[factory](config)`, or from nnc's own runtime layers
+   * (`nnc/runtime`'s `layers[factory](config)`) when `namespace` is `nnc`.
+   */
   readonly factory: string;
+  /** `nnc` for a kind tfjs lacks, which nnc's runtime implements and registers for serialization. */
+  readonly namespace?: "nnc";
   /**
    * tfjs config from the arguments (and the input shapes, for arguments tfjs wants resolved); by default each
    * argument under its camelCase name (see `toTfjsConfig`).

@@ -4,7 +4,7 @@
  * into it); its shape, parameter and MAC rules run on the input the wrapped layer sees.
  */
 import type { Shape } from "../../ir/index.js";
-import { familySchema, argsSchema, expectRank, toTfjsConfig } from "./entry-parts.js";
+import { familySchema, argsSchema, expectRank, initialStatesFit, toTfjsConfig } from "./entry-parts.js";
 import { lookupLayer, tfjsLayerOf } from "./index.js";
 import type { NestedCall } from "./objects.js";
 import { defineLayer, type Args, type LayerKind, type ShapeContext } from "./types.js";
@@ -69,7 +69,8 @@ interface BidirectionalArgs extends Args {
 /**
  * `bidirectional(layer, merge_mode: concat)`: runs a recurrent layer forwards and backwards over
  * `[steps, features]` and merges the two outputs: `concat` doubles the last axis, `sum`, `mul` and `ave` keep
- * it. With `return_state`, the forward states then the backward states follow the merged output.
+ * it. With `return_state`, the forward states then the backward states follow the merged output;
+ * `initial_state:` takes them in that order too.
  * Params: twice the wrapped layer's. MACs: twice the wrapped layer's.
  */
 export const bidirectional = defineLayer<BidirectionalArgs>({
@@ -84,20 +85,23 @@ export const bidirectional = defineLayer<BidirectionalArgs>({
     },
     ["layer"],
   ),
+  tensorArgs: ["initial_state"],
   factory: "bidirectional",
-  config: (args) => wrapperConfig(args, { merge_mode: args.merge_mode }),
-  outputShape([input], args, ctx) {
+  config: ({ initial_state: _states, ...args }) => wrapperConfig(args, { merge_mode: args.merge_mode }),
+  outputShape([input, ...states], args, ctx) {
     const inner = wrapped(args.layer);
     if (!recurrentKinds.includes(inner.kind.name)) {
       const detail = `it wraps a recurrent layer (${recurrentKinds.join(", ")}), not ${inner.kind.name}`;
       return ctx.error("NN3007", { callee: ctx.callee, detail }, { property: "layer" });
     }
+    const stateCount = inner.kind.name === "lstm" ? 2 : 1;
+    if (!initialStatesFit(states, 2 * stateCount, inner.args["units"] as number, ctx)) return null;
     const outputs = innerShape(input!, inner, ctx);
     if (outputs === null) return null;
-    const [output, ...states] = outputs;
+    const [output, ...returned] = outputs;
     const last = output!.at(-1) as number;
     const merged = [...output!.slice(0, -1), args.merge_mode === "concat" ? 2 * last : last];
-    return states.length === 0 ? merged : [merged, ...states, ...states];
+    return returned.length === 0 ? merged : [merged, ...returned, ...returned];
   },
   params([input], args) {
     const inner = wrapped(args.layer);
