@@ -75,9 +75,10 @@ export function tfjsLayerOf(kind: LayerKind, args: Args, name: string, inputs: r
   const inputsOnly = kind.config ? [] : (kind.tensorArgs ?? []);
   const rest = Object.fromEntries(Object.entries(given).filter(([key]) => !inputsOnly.includes(key)));
   const config = kind.config ? kind.config(rest, inputs) : toTfjsConfig(rest);
+  const { factory, namespace } = kind.runtimeFor?.(rest) ?? kind;
   return {
-    ...(kind.namespace ? { namespace: kind.namespace } : {}),
-    factory: kind.factory,
+    ...(namespace ? { namespace } : {}),
+    factory,
     config: { ...config, name },
   };
 }
