@@ -5,9 +5,17 @@
  * `tf.layers[factory](config)` builds tfjs's own; the runtime builder and emitted modules both call it.
  */
 import type * as tf from "@tensorflow/tfjs";
+import { NncConv1D, NncConv2D, NncDepthwiseConv2D, NncSeparableConv2D } from "./conv.js";
+import { NncBatchNormalization } from "./normalization.js";
 
 /** A layer factory: a tfjs-style config (camelCase keys) -> a new layer. */
 export type LayerFactory = (config: Record<string, unknown>) => tf.layers.Layer;
 
 /** nnc's own layers by factory name. */
-export const layers: Readonly<Record<string, LayerFactory>> = {};
+export const layers: Readonly<Record<string, LayerFactory>> = {
+  conv1d: (config) => new NncConv1D(config),
+  conv2d: (config) => new NncConv2D(config),
+  depthwiseConv2d: (config) => new NncDepthwiseConv2D(config),
+  separableConv2d: (config) => new NncSeparableConv2D(config),
+  batchNormalization: (config) => new NncBatchNormalization(config),
+};

@@ -1,0 +1,62 @@
+/**
+ * Batch normalization without `center` or `scale` (InceptionV3's `scale: false`). tfjs 4.22 builds the layer
+ * with only the weights it needs, as Keras does, but its training step reads gamma and beta unconditionally
+ * ("Cannot read properties of undefined (reading 'read')"). This subclass keeps tfjs's weights, names, config
+ * and inference, and normalizes a training batch with tfjs-core's own batchNorm, which takes a missing
+ * offset or scale: the math of tfjs's layer, the moving averages included.
+ */
+import * as tf from "@tensorflow/tfjs";
+
+/** What the subclass reads of tfjs's BatchNormalization (fields tfjs-layers keeps public in its JavaScript). */
+interface BatchNormFields {
+  axis: number;
+  momentum: number;
+  epsilon: number;
+  gamma?: tf.LayerVariable;
+  beta?: tf.LayerVariable;
+  movingMean: tf.LayerVariable;
+  movingVariance: tf.LayerVariable;
+}
+
+type LayerClass = new (config: Record<string, unknown>) => tf.layers.Layer;
+
+// tfjs exports the layer's factory, not its class.
+const BatchNormBase = tf.layers.batchNormalization({}).constructor as LayerClass;
+
+/** Keras's BatchNormalization with `center: false` or `scale: false`, which trains. */
+export class NncBatchNormalization extends BatchNormBase {
+  static className = "NncBatchNormalization";
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
+    return tf.tidy(() => {
+      const self = this as unknown as BatchNormFields;
+      const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+      const axis = self.axis >= 0 ? self.axis : self.axis + x.rank;
+      // Mean and variance are per position along `axis`; they broadcast against x in this shape.
+      const broadcast = x.shape.map((d, i) => (i === axis ? d : 1));
+      const along = (v: tf.Tensor | undefined) => (v === undefined ? undefined : tf.reshape(v, broadcast));
+      const beta = along(self.beta?.read());
+      const gamma = along(self.gamma?.read());
+      if (kwargs["training"] !== true) {
+        const mean = along(self.movingMean.read())!;
+        const variance = along(self.movingVariance.read())!;
+        return tf.batchNorm(x, mean, variance, beta, gamma, self.epsilon);
+      }
+      const reduced = x.shape.map((_, i) => i).filter((i) => i !== axis);
+      const { mean, variance } = tf.moments(x, reduced);
+      // tfjs's update: moving -= (moving - batch) * (1 - momentum).
+      for (const [moving, batch] of [
+        [self.movingMean, mean],
+        [self.movingVariance, variance],
+      ] as const) {
+        const value = moving.read();
+        moving.write(tf.sub(value, tf.mul(tf.sub(value, batch), 1 - self.momentum)));
+      }
+      return tf.batchNorm(x, tf.reshape(mean, broadcast), tf.reshape(variance, broadcast), beta, gamma, self.epsilon);
+    });
+  }
+}
+
+tf.serialization.registerClass(
+  NncBatchNormalization as unknown as tf.serialization.SerializableConstructor<tf.layers.Layer>,
+);
