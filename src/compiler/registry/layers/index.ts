@@ -2,6 +2,7 @@
  * The layer registry: every kind nnc knows, looked up by name or alias. Adding a kind is adding one entry to
  * a family file and listing the family here once.
  */
+import * as attention from "./attention.js";
 import * as conv from "./conv.js";
 import * as core from "./core.js";
 import * as embedding from "./embedding.js";
@@ -28,6 +29,7 @@ const families: readonly Record<string, LayerKind>[] = [
   merge,
   products,
   scaling,
+  attention,
 ];
 
 export const layerKinds: readonly LayerKind[] = families.flatMap((family) => Object.values(family));

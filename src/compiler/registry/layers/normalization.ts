@@ -1,5 +1,5 @@
 /** Normalization (batch_normalization, layer_normalization) and regularization (dropout, noise) layers. */
-import { formatNnShape, type Shape } from "../../ir/index.js";
+import { formatNnShape, type JsonValue, type Shape } from "../../ir/index.js";
 import {
   argsSchema,
   expectRank,
@@ -101,11 +101,21 @@ export const batchNormalization = defineLayer<BatchNormArgs>({
   },
 });
 
+/** Keras's layer normalization arguments tfjs 4.22's LayerNormalization lacks: accepted, refused when used. */
+const notInTfjsLayerNorm = {
+  rms_scaling: { ...schemas.bool, default: false },
+  beta_constraint: schemas.constraint,
+  gamma_constraint: schemas.constraint,
+};
+
 /**
  * `layer_normalization()`: any shape, unchanged; normalizes each example over `axis` (default the last).
  * Params: gamma and beta, each of the normalized axes' sizes multiplied (without `scale`/`center`).
+ * Keras's `rms_scaling` and constraints are refused (NN3007): tfjs 4.22's layer has neither.
  */
-export const layerNormalization = defineLayer<{ axis: number | number[]; center: boolean; scale: boolean }>({
+type LayerNormArgs = { axis: number | number[]; center: boolean; scale: boolean; [key: string]: JsonValue };
+
+export const layerNormalization = defineLayer<LayerNormArgs>({
   name: "layer_normalization",
   aliases: ["layernorm", "layer_norm"],
   doc: "Normalizes each example over its last axis (or the given axes).",
@@ -118,9 +128,16 @@ export const layerNormalization = defineLayer<{ axis: number | number[]; center:
       default: -1,
     },
     ...normalizationSchema,
+    ...notInTfjsLayerNorm,
   }),
   factory: "layerNormalization",
+  config: ({ rms_scaling: _rms, beta_constraint: _beta, gamma_constraint: _gamma, ...args }) => toTfjsConfig(args),
   outputShape([input], args, ctx) {
+    const unsupported = Object.keys(notInTfjsLayerNorm).find((key) => args[key] !== undefined && args[key] !== false);
+    if (unsupported) {
+      const detail = `tfjs 4.22's layer normalization has no ${unsupported}`;
+      return ctx.error("NN3007", { callee: ctx.callee, detail }, { property: unsupported });
+    }
     if (!withinBatchNormRank(ctx, input!)) return null;
     const axes = typeof args.axis === "number" ? [args.axis] : args.axis;
     return normalizedSizes(ctx, input!, axes, args.center || args.scale) && input!;

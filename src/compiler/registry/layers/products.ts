@@ -1,7 +1,7 @@
 /**
  * Layers that multiply tensors with each other (`dot`), and the Keras layers of this kind that tfjs 4.22 does
- * not have (`subtract`, `multi_head_attention`): those are registered so that writing them gives NN3010 with
- * the way to build the same thing from what tfjs has, not an "unknown layer".
+ * not have (`subtract`): those are registered so that writing them gives NN3010 with the way to build the same
+ * thing from what tfjs has, not an "unknown layer". Attention is nnc's own (attention.ts).
  */
 import type { SchemaObject } from "ajv";
 import { formatNnShape } from "../../ir/index.js";
@@ -100,11 +100,4 @@ export const subtract = unavailable(
   [],
   { min: 2, max: 2 },
   "negate the second input and add: nb = b -> rescaling(-1), then add(a, nb)",
-);
-
-export const multiHeadAttention = unavailable(
-  "multi_head_attention",
-  ["num_heads", "key_dim"],
-  { min: 1, max: 3 },
-  "build attention from dense, dot and softmax layers (dot(q, k, axes: 2) -> softmax(), then dot(weights, v, axes: [2, 1])) in a block",
 );
