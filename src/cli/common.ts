@@ -96,8 +96,12 @@ const programFiles = new WeakMap<object, readonly string[]>();
  */
 export function programInputs(program: NonNullable<CheckResult["program"]>): readonly string[] {
   const sources = program.trains.flatMap((train) => [train.data, ...(train.validation ? [train.validation] : [])]);
+  // A path argument is one file, or one per model input (npy's x: { a: path, b: path }).
   const data = sources.flatMap((source) =>
-    (dataSources[source.name]?.paths ?? []).map((key) => String(source.args[key])),
+    (dataSources[source.name]?.paths ?? []).flatMap((key) => {
+      const value = source.args[key];
+      return typeof value === "object" && value !== null ? Object.values(value).map(String) : [String(value)];
+    }),
   );
   return [...(programFiles.get(program) ?? [program.file]), ...data];
 }

@@ -10,6 +10,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { IrCall, IrTrain, JsonValue } from "../compiler/ir/index.js";
 import { dataSources, losses, metrics, type TargetEncoding } from "../compiler/registry/train-options.js";
 import { checkLabels } from "./data/batches.js";
+import { npyFeatureFiles } from "./data/index.js";
 import { openRecords, type RecordOptions, type RecordReader } from "./data/records.js";
 import { toDataset } from "./data/tensors.js";
 import { NncUserError } from "./errors.js";
@@ -42,7 +43,9 @@ const tableSourceByExtension: Readonly<Record<string, string>> = {
 export function evaluationSource(train: IrTrain, files?: readonly string[]): IrCall {
   if (files === undefined || files.length === 0) return train.validation ?? train.data;
   const source = train.data;
-  const paths = dataSources[source.name]!.paths;
+  const x = source.name === "npy" ? npyFeatureFiles(source) : "";
+  // With one features file per model input, --data takes them in the order x names them, then y.
+  const paths = typeof x === "string" ? dataSources[source.name]!.paths : [...Object.keys(x).map((k) => `x.${k}`), "y"];
   const tabular = source.name === "csv" || source.name === "json";
   const name = tabular ? tableSourceByExtension[path.extname(files[0]!).toLowerCase()] : source.name;
   if (files.length !== paths.length || name === undefined) {
@@ -52,8 +55,13 @@ export function evaluationSource(train: IrTrain, files?: readonly string[]): IrC
       reason: `train ${train.model} reads ${source.name}() data, so --data takes ${wanted}`,
     });
   }
+  const resolved = files.map((file) => path.resolve(file));
   const args: Record<string, JsonValue> = { ...source.args };
-  paths.forEach((key, i) => (args[key] = path.resolve(files[i]!)));
+  if (typeof x === "string") paths.forEach((key, i) => (args[key] = resolved[i]!));
+  else {
+    args["x"] = Object.fromEntries(Object.keys(x).map((input, i) => [input, resolved[i]!]));
+    args["y"] = resolved.at(-1)!;
+  }
   return { name, args };
 }
 

@@ -25,17 +25,25 @@ export interface Predictions {
 
 /** Predicts with `run` for each row of `file` (.csv, .json or .jsonl; IDX or .npy for array data). */
 export function predictRun(run: SavedRun, file: string): Predictions {
+  const { model } = run;
+  if (model.inputs.length > 1) {
+    throw new NncUserError("NN4007", {
+      detail: `model '${model.name}' has ${model.inputs.length} inputs (${model.inputNames.join(", ")}), and nnc predict reads one input file: predicting for a model of several inputs is not supported yet`,
+    });
+  }
   const table = readInput(run, file);
-  const x = featureTensor(table, run.model, [...table.lines.keys()]);
+  const x = featureTensor(table, model, [...table.lines.keys()]);
   const output = tf.tidy(() => {
-    const y = run.model.predict(x, { batchSize: 256 }) as tf.Tensor;
+    const y = model.predict(x, { batchSize: 256 }) as tf.Tensor;
     return y.reshape([y.shape[0]!, -1]);
   });
-  x.dispose();
+  tf.dispose(x);
   const values = output.arraySync() as number[][];
   output.dispose();
   const label = run.preprocessing?.label ?? run.labels?.column ?? "output";
-  return run.labels ? classified(values, run.labels.classes) : regression(values, label);
+  // A sequence of class probabilities (an output [T, C]) has no one predicted class: its outputs stay raw.
+  const perClass = model.outputs[0]!.shape.length === 2;
+  return run.labels && perClass ? classified(values, run.labels.classes) : regression(values, label);
 }
 
 /** Reads `file` as training read its data: rows of named features, or for idx() and npy() an array file. */

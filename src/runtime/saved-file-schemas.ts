@@ -216,6 +216,7 @@ const preprocessing = {
       ],
     },
     scale: { type: "boolean" },
+    inputs: { ...strings, minItems: 1, uniqueItems: true },
   },
 };
 

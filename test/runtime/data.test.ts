@@ -41,7 +41,8 @@ async function asyncUserError(read: () => Promise<unknown>): Promise<NncUserErro
 /** Every training row of `data` as one batch. */
 function all(data: TrainingBatches): { xs: tf.Tensor; ys: tf.Tensor } {
   const [xs, ys] = data.training([...Array(data.trainingRows).keys()]);
-  return { xs, ys };
+  // One input: one tensor (a model of several inputs gets one per input).
+  return { xs: xs as tf.Tensor, ys };
 }
 
 const at = { file: "m.nn", span: { start: 0, end: 1 } };
@@ -157,7 +158,7 @@ describe("openTrainingData", () => {
     expect(first.xs.arraySync()).not.toEqual(plain.xs.slice([0, 0], [36, 2]).arraySync());
     // The 36 training rows and the 12 held out are the 48 rows, each once.
     const held = (await load()).validation([...Array(12).keys()]);
-    const heldRows = rows({ xs: held[0], ys: held[1] }, 0, 12);
+    const heldRows = rows({ xs: held[0] as tf.Tensor, ys: held[1] }, 0, 12);
     expect([...rows(first, 0, 36), ...heldRows].sort()).toEqual(rows(plain, 0, 48).sort());
   });
 

@@ -55,9 +55,10 @@ export function checkProgram(
     append(diagnostics, binding.body(decl).diagnostics);
   }
   const modelNames = new Set(binding.models.keys());
+  const modelInputs = new Map(models.map((model) => [model.name, model.inputs.map((input) => input.name)]));
   for (const decl of source.declarations) {
     if (decl.kind !== "train" || decl.recovered) continue;
-    const checked = checkTrain(decl, source.path, modelNames);
+    const checked = checkTrain(decl, source.path, modelNames, modelInputs);
     append(diagnostics, checked.diagnostics);
     if (checked.value) trains.push(checked.value);
   }

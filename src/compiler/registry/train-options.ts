@@ -199,7 +199,19 @@ export const dataSources: Readonly<Record<string, DataSourceKind>> = {
   npy: {
     name: "npy",
     positional: ["x", "y"],
-    schema: objectSchema({ x: { type: "string", minLength: 1 }, y: { type: "string", minLength: 1 } }, ["x", "y"]),
+    // x: one features file, or after checking `inputs(a: "a.npy", ...)`, one per model input by name.
+    schema: objectSchema(
+      {
+        x: {
+          anyOf: [
+            { type: "string", minLength: 1 },
+            { type: "object", minProperties: 1, additionalProperties: { type: "string", minLength: 1 } },
+          ],
+        },
+        y: { type: "string", minLength: 1 },
+      },
+      ["x", "y"],
+    ),
     paths: ["x", "y"],
   },
   idx: {

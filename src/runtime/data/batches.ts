@@ -3,14 +3,14 @@
  * (`records.ts`: whole or streamed), every check that could fail a training step runs before the first
  * one, and each batch becomes tensors only when the loop asks for it.
  */
-import type * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs";
 import { losses } from "../../compiler/registry/train-options.js";
 import { NncUserError } from "../errors.js";
 import { permutation } from "../random.js";
 import type { Labels } from "../save.js";
 import { featureCount, type Table } from "./index.js";
 import { openRecords, type RecordReader } from "./records.js";
-import { toDataset } from "./tensors.js";
+import { encodeArrayTargets, toDataset } from "./tensors.js";
 import type { DataSettings, Preprocessing } from "./training-data.js";
 
 export interface BatchOptions {
@@ -20,6 +20,9 @@ export interface BatchOptions {
   readonly chunkRows?: number;
 }
 
+/** A batch's inputs (one tensor, or one per input of a model of several) and targets. */
+export type Batch = [tf.Tensor | tf.Tensor[], tf.Tensor];
+
 export interface TrainingBatches {
   /** Rows trained on; a `validation_split` holds out the rest, the last rows of the (shuffled) order. */
   readonly trainingRows: number;
@@ -27,10 +30,13 @@ export interface TrainingBatches {
   readonly validationRows: number;
   readonly labels: Labels | null;
   readonly preprocessing: Preprocessing;
-  /** `[x, y]` for the training rows at `positions` (0 to trainingRows - 1); the caller disposes them. */
-  training(positions: readonly number[]): [tf.Tensor, tf.Tensor];
+  /**
+   * `[x, y]` for the training rows at `positions` (0 to trainingRows - 1), `x` one tensor per input of a model
+   * of several; the caller disposes them.
+   */
+  training(positions: readonly number[]): Batch;
   /** `[x, y]` for the validation rows at `positions` (0 to validationRows - 1). */
-  validation(positions: readonly number[]): [tf.Tensor, tf.Tensor];
+  validation(positions: readonly number[]): Batch;
   /** Whether the training data is streamed rather than held in memory. */
   readonly streamed: boolean;
   /** The most rows held in memory at once, over the training and validation data. */
@@ -75,7 +81,7 @@ export async function openTrainingData(
       checkLabels(held, model, encoding, classes ?? undefined);
     }
     const order = settings.shuffle ? permutation(rows, Math.random) : [...Array(rows).keys()];
-    const batch = (from: RecordReader, indices: readonly number[]): [tf.Tensor, tf.Tensor] => {
+    const batch = (from: RecordReader, indices: readonly number[]): Batch => {
       const dataset = toDataset(from.read(indices), model, encoding, [...indices.keys()], classes ?? undefined);
       return [dataset.x, dataset.y];
     };
@@ -90,6 +96,7 @@ export async function openTrainingData(
         features: layout.featureNames,
         normalization: layout.normalization ?? null,
         ...(settings.data.name === "idx" ? { scale: settings.data.args["scale"] !== false } : {}),
+        ...(layout.inputs ? { inputs: layout.inputs.map((input) => input.name) } : {}),
       },
       training: (positions) =>
         batch(
@@ -128,7 +135,8 @@ export function checkLabels(
   encoding: "one-hot" | "class-index" | "value",
   knownClasses?: readonly string[],
 ): readonly string[] | null {
-  const labels = [...reader.labelLines.keys()];
+  // Targets of several values per example are held whole: all of them are checked at once.
+  const labels = reader.targets ? [] : [...reader.labelLines.keys()];
   const probe: Table = {
     ...reader.layout,
     features: new Float32Array(labels.length * featureCount(reader.layout)),
@@ -136,7 +144,6 @@ export function checkLabels(
     lines: [...reader.labelLines.values()],
   };
   const dataset = toDataset(probe, model, encoding, [...labels.keys()], knownClasses);
-  dataset.x.dispose();
-  dataset.y.dispose();
-  return dataset.classes;
+  tf.dispose([dataset.x, dataset.y]);
+  return reader.targets ? encodeArrayTargets(reader.targets, model, encoding).classes : dataset.classes;
 }

@@ -30,6 +30,33 @@ export interface Table {
   readonly lines: readonly number[];
   /** How the features were scaled (`normalize:`), when they were. */
   readonly normalization?: Normalization;
+  /**
+   * For a model of several inputs, each fed by its own array file (`npy(x: inputs(a: ..., b: ...))`): the
+   * inputs in the order written. A row holds each input's example, one after another, in this order.
+   */
+  readonly inputs?: readonly TableInput[];
+  /**
+   * Targets of more than one value per example (`y` of shape `[rows, T]` or `[rows, T, C]`): the shape of one
+   * example's targets and the values, row after row. `labels` is then empty.
+   */
+  readonly targets?: ArrayTargets;
+}
+
+/** One input's part of a row: the model input it feeds, the file it was read from, the shape of one example. */
+export interface TableInput {
+  readonly name: string;
+  readonly source: string;
+  readonly shape: readonly number[];
+}
+
+/** Targets read as numbers: `shape` per example, `values` row after row. */
+export interface ArrayTargets {
+  /** The targets' file as shown in messages. */
+  readonly source: string;
+  readonly shape: readonly number[];
+  readonly values: Float32Array;
+  /** Whether every value is a whole number (class indices must be). */
+  readonly whole: boolean;
 }
 
 /**
@@ -64,7 +91,7 @@ export function loadTable(source: IrCall, normalization?: Normalization, limits:
         normalization,
       );
     case "npy":
-      return readNpy(String(source.args["x"]), String(source.args["y"]), limits);
+      return readNpy(npyFeatureFiles(source), String(source.args["y"]), limits);
     case "idx":
       return readIdx(
         String(source.args["images"]),
@@ -78,9 +105,26 @@ export function loadTable(source: IrCall, normalization?: Normalization, limits:
   }
 }
 
-/** The number of values in one example. */
+/** The number of values in one example (of every input together). */
 export function featureCount(table: Table): number {
-  return table.exampleShape ? table.exampleShape.reduce((a, b) => a * b, 1) : table.featureNames.length;
+  if (table.inputs) return table.inputs.reduce((sum, input) => sum + sizeOf(input.shape), 0);
+  return table.exampleShape ? sizeOf(table.exampleShape) : table.featureNames.length;
+}
+
+/** The number of elements of an array of `shape`. */
+export function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * The features files of an `npy` source: one path (`x: "x.npy"`), or one per model input
+ * (`x: inputs(a: "a.npy", b: "b.npy")`, checked into `{ a: path, b: path }`).
+ */
+export function npyFeatureFiles(source: IrCall): string | Readonly<Record<string, string>> {
+  const x = source.args["x"];
+  return typeof x === "object" && x !== null && !Array.isArray(x)
+    ? Object.fromEntries(Object.entries(x).map(([name, file]) => [name, String(file)]))
+    : String(x);
 }
 
 /** A table of named features scaled as `normalize:` says (the readers already picked the `features:`). */

@@ -1,13 +1,14 @@
 /**
- * NumPy `.npy` arrays: `npy(x: "x.npy", y: "y.npy")`, features `x` of shape `[rows, ...]` and targets `y`
- * of shape `[rows]` or `[rows, 1]` (class labels or values). Format versions 1-3, C order, little-endian
+ * NumPy `.npy` arrays: `npy(x: "x.npy", y: "y.npy")`, features `x` of shape `[rows, ...]` (or one such file
+ * per model input, `x: inputs(a: "a.npy", b: "b.npy")`) and targets `y` of shape `[rows]` or `[rows, 1]`
+ * (class labels or values), or `[rows, ...]` with more values per example (a sequence's steps). Format versions 1-3, C order, little-endian
  * (or byte) float32/float64/int8-64/uint8-64 and bool. Float values must be finite as 32-bit floats: NaN
  * or an infinity in the features would train a model whose weights are all NaN.
  */
 import { displayPath } from "../../compiler/diagnostics/render.js";
 import { NncUserError } from "../errors.js";
 import { dataLimits, readWholeDataFile, type DataLimits } from "./files.js";
-import type { Table } from "./index.js";
+import { sizeOf, type Table } from "./index.js";
 import { firstNonFinite, nonFiniteError } from "./values.js";
 
 /** An array file read whole: its layout and a view of its values. */
@@ -17,24 +18,73 @@ interface NpyArray {
   readonly view: DataView;
 }
 
-/** Reads features and targets of the same length, or the features alone (`yFile` null: rows to predict on). */
-export function readNpy(xFile: string, yFile: string | null, limits: DataLimits = dataLimits): Table {
-  const x = readNpyFile(xFile, limits);
-  const { source, layout } = x;
-  const rows = layout.shape[0] ?? 0;
-  checkFeatures(layout.shape, source);
-  const features = new Float32Array(layout.shape.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < features.length; i++) features[i] = Number(layout.get(x.view, i * layout.itemBytes));
-  if (layout.floating) checkFinite(features, 0, x.view, layout, source, "x");
+/** The features of an `npy` source: one file, or one per model input (keyed by the input's name). */
+export type NpyFeatures = string | Readonly<Record<string, string>>;
+
+/**
+ * Reads features and targets of the same number of rows, or the features alone (`yFile` null: rows to
+ * predict on). With one file per input, a row holds each input's example in turn (`Table.inputs`).
+ */
+export function readNpy(x: NpyFeatures, yFile: string | null, limits: DataLimits = dataLimits): Table {
+  const parts = (typeof x === "string" ? [["x", x] as const] : Object.entries(x)).map(([name, file]) => ({
+    name,
+    array: readNpyFile(file, limits),
+  }));
+  for (const { array } of parts) checkFeatures(array.layout.shape, array.source);
+  const rows = sameRows(parts.map(({ array }) => ({ source: array.source, shape: array.layout.shape })));
+  const values = parts.map(({ name, array }) => {
+    const { layout, view, source } = array;
+    const read = new Float32Array(sizeOf(layout.shape));
+    for (let i = 0; i < read.length; i++) read[i] = Number(layout.get(view, i * layout.itemBytes));
+    if (layout.floating) checkFinite(read, 0, view, layout, source, name);
+    return read;
+  });
+  const shapes = parts.map(({ array }) => array.layout.shape.slice(1));
+  const source = parts.map(({ array }) => array.source).join(", ");
+  const targets = yFile === null ? { labels: [] } : readTargets(yFile, rows, source, limits);
   return {
     source,
     featureNames: [],
-    exampleShape: layout.shape.slice(1),
-    features,
+    ...(typeof x === "string"
+      ? { exampleShape: shapes[0]!, features: values[0]! }
+      : {
+          inputs: parts.map(({ name, array }, k) => ({ name, source: array.source, shape: shapes[k]! })),
+          features: interleaved(values, shapes.map(sizeOf), rows),
+        }),
     labelName: yFile === null ? "" : "y",
-    labels: yFile === null ? [] : readTargets(yFile, rows, source, limits),
+    ...targets,
     lines: Array.from({ length: rows }, (_, i) => i + 1),
   };
+}
+
+/**
+ * The number of rows of features files that must agree: NN4006 naming two files that differ. `shape` is each
+ * file's, rows first.
+ */
+export function sameRows(files: readonly { readonly source: string; readonly shape: readonly number[] }[]): number {
+  const [first, ...rest] = files;
+  const rows = first!.shape[0]!;
+  const other = rest.find((file) => file.shape[0] !== rows);
+  if (other) {
+    throw new NncUserError("NN4006", {
+      where: other.source,
+      reason: `${other.shape[0]} rows, but ${first!.source} has ${rows}: every file of x holds one example per row of y`,
+    });
+  }
+  return rows;
+}
+
+/** Rows of several arrays (`widths[k]` values per row of array k) as one array, each row's parts in turn. */
+function interleaved(arrays: readonly Float32Array[], widths: readonly number[], rows: number): Float32Array {
+  const width = widths.reduce((a, b) => a + b, 0);
+  const out = new Float32Array(rows * width);
+  let offset = 0;
+  arrays.forEach((values, k) => {
+    const w = widths[k]!;
+    for (let r = 0; r < rows; r++) out.set(values.subarray(r * w, (r + 1) * w), r * width + offset);
+    offset += w;
+  });
+  return out;
 }
 
 /**
@@ -76,19 +126,32 @@ export function checkFeatures(shape: readonly number[], source: string): void {
   }
 }
 
-/** The targets of `rows` examples from `file`, as label strings. */
-export function readTargets(file: string, rows: number, source: string, limits: DataLimits = dataLimits): string[] {
+/**
+ * The targets of `rows` examples from `file`: label strings for `[rows]` or `[rows, 1]`, numbers for more
+ * values per example (`[rows, T]`, `[rows, T, C]`), which tensors.ts fits to the model's output.
+ */
+export function readTargets(
+  file: string,
+  rows: number,
+  source: string,
+  limits: DataLimits = dataLimits,
+): Pick<Table, "labels" | "targets"> {
   const y = readNpyFile(file, limits);
   const { shape, get, itemBytes, floating } = y.layout;
-  if (shape[0] !== rows || shape.length > 2 || (shape.length === 2 && shape[1] !== 1)) {
+  if (shape[0] !== rows || shape.length === 0) {
+    const expected = shape.length > 2 ? `[${[rows, ...shape.slice(1)].join(", ")}]` : `[${rows}] or [${rows}, 1]`;
     throw new NncUserError("NN4006", {
       where: y.source,
-      reason: `expected targets of shape [${rows}] or [${rows}, 1] for the ${rows} rows of ${source}, found [${shape.join(", ")}]`,
+      reason: `expected targets of shape ${expected} for the ${rows} rows of ${source}, found [${shape.join(", ")}]`,
     });
   }
-  const values = Array.from({ length: rows }, (_, i) => get(y.view, i * itemBytes));
-  if (floating) checkFinite(Float32Array.from(values, Number), 0, y.view, y.layout, y.source, "y");
-  return values.map(String);
+  const values = Float32Array.from({ length: sizeOf(shape) }, (_, i) => Number(get(y.view, i * itemBytes)));
+  if (floating) checkFinite(values, 0, y.view, y.layout, y.source, "y");
+  if (shape.length === 1 || (shape.length === 2 && shape[1] === 1)) {
+    return { labels: Array.from({ length: rows }, (_, i) => String(get(y.view, i * itemBytes))) };
+  }
+  const whole = !floating || values.every((v) => Number.isInteger(v));
+  return { labels: [], targets: { source: y.source, shape: shape.slice(1), values, whole } };
 }
 
 const floatTypes = new Set(["f4", "f8"]);

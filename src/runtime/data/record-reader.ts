@@ -3,7 +3,7 @@
  * opens a source with the reader that fits it.
  */
 import type { DataLimits } from "./files.js";
-import { featureCount, type Normalization, type Table } from "./index.js";
+import { featureCount, sizeOf, type ArrayTargets, type Normalization, type Table } from "./index.js";
 import { decimalValue } from "./values.js";
 
 export interface RecordOptions {
@@ -33,6 +33,8 @@ export interface RecordReader {
   readonly labelLines: ReadonlyMap<string, number>;
   /** A table with no rows: the source's columns, shape and scaling. */
   readonly layout: Table;
+  /** Targets of more than one value per example (`Table.targets`), of every row: read whole, checked before training. */
+  readonly targets?: ArrayTargets;
   /** The rows at `indices`, in that order, scaled as `normalize:` says. */
   read(indices: readonly number[]): Table;
   /** The most rows this reader has held at once. */
@@ -50,7 +52,16 @@ export function rowsOf(table: Table, indices: readonly number[]): Table {
     features,
     labels: table.labels.length === 0 ? [] : indices.map((row) => table.labels[row]!),
     lines: indices.map((row) => table.lines[row]!),
+    ...(table.targets ? { targets: targetRows(table.targets, indices) } : {}),
   };
+}
+
+/** The targets of the rows at `indices`, in that order. */
+export function targetRows(targets: ArrayTargets, indices: readonly number[]): ArrayTargets {
+  const width = sizeOf(targets.shape);
+  const values = new Float32Array(indices.length * width);
+  indices.forEach((row, i) => values.set(targets.values.subarray(row * width, (row + 1) * width), i * width));
+  return { ...targets, values };
 }
 
 export function noteLabel(lines: Map<string, number>, label: string, line: number, numericTargets: boolean): void {

@@ -16,10 +16,10 @@ import type { IrCall } from "../../compiler/ir/index.js";
 import { displayPath } from "../../compiler/diagnostics/render.js";
 import { dataLimits, openDataFile, type DataLimits } from "./files.js";
 import { checkImages, idxLayout, isGzip, readLabels } from "./idx.js";
-import { loadTable, type Table } from "./index.js";
+import { loadTable, npyFeatureFiles, sizeOf, type Table } from "./index.js";
 import { isJsonArray } from "./json.js";
-import { checkFeatures, checkFinite, npyLayout, readTargets, type ArrayLayout } from "./npy.js";
-import { noteLabel, rowsOf, type RecordOptions, type RecordReader } from "./record-reader.js";
+import { checkFeatures, checkFinite, npyLayout, readTargets, sameRows, type ArrayLayout } from "./npy.js";
+import { noteLabel, rowsOf, targetRows, type RecordOptions, type RecordReader } from "./record-reader.js";
 import { streamedReader } from "./streamed-records.js";
 
 export type { RecordOptions, RecordReader } from "./record-reader.js";
@@ -28,27 +28,44 @@ export const defaultStreamAbove = 256 * 1024 * 1024;
 
 /** Opens a data source for reading by index: whole when small, streamed when large (see the file comment). */
 export async function openRecords(source: IrCall, options: RecordOptions): Promise<RecordReader> {
-  const file = String(source.args[{ csv: "path", json: "path", npy: "x", idx: "images" }[source.name] ?? "path"]);
   const limits = options.limits ?? dataLimits;
-  const shown = displayPath(file);
-  const { fd, size } = openDataFile(file, shown);
-  const head = size > (options.streamAbove ?? defaultStreamAbove) ? fileHead(fd) : null;
-  if (
-    !head ||
-    (source.name === "json" && isJsonArray(head.toString("utf8"))) ||
-    (source.name === "idx" && isGzip(head))
-  ) {
-    closeSync(fd);
-    return memoryReader(loadTable(source, options.normalization, limits), options.numericTargets);
-  }
+  const streamAbove = options.streamAbove ?? defaultStreamAbove;
+  const opened: OpenFile[] = [];
   try {
-    if (source.name === "npy" || source.name === "idx")
-      return arrayReader(source, { fd, size, head, shown }, options, limits);
-    return await streamedReader(source, fd, options, limits);
+    for (const [name, file] of sourceFiles(source)) {
+      const shown = displayPath(file);
+      const { fd, size } = openDataFile(file, shown);
+      opened.push({ name, fd, size, shown });
+    }
+    const large = opened.some((file) => file.size > streamAbove);
+    const head = large ? fileHead(opened[0]!.fd) : Buffer.alloc(0);
+    if (
+      !large ||
+      (source.name === "json" && isJsonArray(head.toString("utf8"))) ||
+      (source.name === "idx" && isGzip(head))
+    ) {
+      opened.forEach((file) => closeSync(file.fd));
+      opened.length = 0;
+      return memoryReader(loadTable(source, options.normalization, limits), options.numericTargets);
+    }
+    if (source.name === "npy" || source.name === "idx") return arrayReader(source, opened, options, limits);
+    return await streamedReader(source, opened[0]!.fd, options, limits);
   } catch (error) {
-    closeSync(fd);
+    opened.forEach((file) => closeSync(file.fd));
     throw error;
   }
+}
+
+/**
+ * The files a source reads its features from, by the name of the model input each feeds (`x` for a source
+ * of one file): one file, but one per input for `npy(x: inputs(...))`.
+ */
+function sourceFiles(source: IrCall): [string, string][] {
+  if (source.name === "npy") {
+    const x = npyFeatureFiles(source);
+    return typeof x === "string" ? [["x", x]] : Object.entries(x);
+  }
+  return [["x", String(source.args[{ csv: "path", json: "path", idx: "images" }[source.name] ?? "path"])]];
 }
 
 /** How many examples a data source holds, read (and checked) record by record. */
@@ -63,12 +80,13 @@ function memoryReader(table: Table, numericTargets: boolean): RecordReader {
   table.labels.forEach((label, row) => noteLabel(labelLines, label, table.lines[row]!, numericTargets));
   return {
     source: table.source,
-    rows: table.labels.length,
+    rows: table.lines.length,
     streamed: false,
     labelLines,
     layout: rowsOf(table, []),
+    ...(table.targets ? { targets: table.targets } : {}),
     read: (indices) => rowsOf(table, indices),
-    peakRows: table.labels.length,
+    peakRows: table.lines.length,
     close: () => undefined,
   };
 }
@@ -79,69 +97,92 @@ function fileHead(fd: number): Buffer {
   return head.subarray(0, readSync(fd, head, 0, head.length, 0));
 }
 
-/** An array file opened for reading by offset: its descriptor, size, first bytes and name in messages. */
-interface OpenArray {
+/** A data file opened for reading: the model input it feeds, its descriptor, size and name in messages. */
+interface OpenFile {
+  readonly name: string;
   readonly fd: number;
   readonly size: number;
-  readonly head: Buffer;
   readonly shown: string;
 }
 
 /**
- * An `npy` or (uncompressed) `idx` file read by offset: every record has the same size, so batches are
- * read where they are; a first pass checks float values. The labels (one small value per record) are read
- * whole.
+ * `npy` or (uncompressed) `idx` files read by offset: every record has the same size, so batches are read
+ * where they are; a first pass checks float values. The labels (one small value per record, or a few per
+ * step of a sequence) are read whole. With one file per model input, a row takes a record from each.
  */
-function arrayReader(source: IrCall, opened: OpenArray, options: RecordOptions, limits: DataLimits): RecordReader {
-  const { fd, size, head, shown } = opened;
+function arrayReader(
+  source: IrCall,
+  files: readonly OpenFile[],
+  options: RecordOptions,
+  limits: DataLimits,
+): RecordReader {
   const images = source.name === "idx";
-  const layout = images ? idxLayout(head, size, shown) : npyLayout(head, size, shown);
-  if (images) checkImages(layout.shape, shown);
-  else checkFeatures(layout.shape, shown);
-  const [rows, ...exampleShape] = layout.shape as [number, ...number[]];
+  const parts = files.map((file) => {
+    const head = fileHead(file.fd);
+    const layout = images ? idxLayout(head, file.size, file.shown) : npyLayout(head, file.size, file.shown);
+    if (images) checkImages(layout.shape, file.shown);
+    else checkFeatures(layout.shape, file.shown);
+    const recordBytes = sizeOf(layout.shape.slice(1)) * layout.itemBytes;
+    return { ...file, layout, recordBytes, width: recordBytes / layout.itemBytes };
+  });
+  const rows = sameRows(parts.map((part) => ({ source: part.shown, shape: part.layout.shape })));
+  const shown = parts.map((part) => part.shown).join(", ");
   const labelsFile = String(source.args[images ? "labels" : "y"]);
-  const labels = images ? readLabels(labelsFile, rows, shown, limits) : readTargets(labelsFile, rows, shown, limits);
-  if (layout.floating) scanFinite(fd, layout, shown);
+  const targets = images
+    ? { labels: readLabels(labelsFile, rows, shown, limits) }
+    : readTargets(labelsFile, rows, shown, limits);
+  const labels = targets.labels;
+  for (const part of parts) if (part.layout.floating) scanFinite(part.fd, part.layout, part.shown, part.name);
   const factor = images && source.args["scale"] !== false ? 1 / 255 : 1;
-  const width = exampleShape.reduce((a, b) => a * b, 1);
-  const recordBytes = width * layout.itemBytes;
+  const width = parts.reduce((sum, part) => sum + part.width, 0);
+  const shapes =
+    !images && typeof npyFeatureFiles(source) !== "string"
+      ? { inputs: parts.map((part) => ({ name: part.name, source: part.shown, shape: part.layout.shape.slice(1) })) }
+      : { exampleShape: parts[0]!.layout.shape.slice(1) };
   const table = (features: Float32Array, indices: readonly number[]): Table => ({
     source: shown,
     featureNames: [],
-    exampleShape,
+    ...shapes,
     features,
     labelName: images ? "label" : "y",
-    labels: indices.map((i) => labels[i]!),
+    labels: labels.length === 0 ? [] : indices.map((i) => labels[i]!),
     lines: indices.map((i) => i + 1),
+    ...(targets.targets ? { targets: targetRows(targets.targets, indices) } : {}),
   });
   const labelLines = new Map<string, number>();
   labels.forEach((label, row) => noteLabel(labelLines, label, row + 1, options.numericTargets));
+  const buffers = parts.map((part) => Buffer.alloc(part.recordBytes));
   const reader = {
     source: shown,
     rows,
     streamed: true,
     labelLines,
     layout: table(new Float32Array(0), []),
+    ...(targets.targets ? { targets: targets.targets } : {}),
     peakRows: 0,
     read(indices: readonly number[]): Table {
       reader.peakRows = Math.max(reader.peakRows, indices.length);
       const features = new Float32Array(indices.length * width);
-      const buffer = Buffer.alloc(recordBytes);
-      const view = new DataView(buffer.buffer, buffer.byteOffset, recordBytes);
-      indices.forEach((index, k) => {
-        readSync(fd, buffer, 0, recordBytes, layout.dataOffset + index * recordBytes);
-        for (let j = 0; j < width; j++)
-          features[k * width + j] = Number(layout.get(view, j * layout.itemBytes)) * factor;
+      let offset = 0;
+      parts.forEach(({ fd, layout, recordBytes, width: partWidth }, p) => {
+        const buffer = buffers[p]!;
+        const view = new DataView(buffer.buffer, buffer.byteOffset, recordBytes);
+        indices.forEach((index, k) => {
+          readSync(fd, buffer, 0, recordBytes, layout.dataOffset + index * recordBytes);
+          for (let j = 0; j < partWidth; j++)
+            features[k * width + offset + j] = Number(layout.get(view, j * layout.itemBytes)) * factor;
+        });
+        offset += partWidth;
       });
       return table(features, indices);
     },
-    close: () => closeSync(fd),
+    close: () => parts.forEach((part) => closeSync(part.fd)),
   };
   return reader;
 }
 
 /** NN4020 for the first value of a float array file (open as `fd`) that is not finite; read in 1 MiB pieces. */
-function scanFinite(fd: number, layout: ArrayLayout, source: string): void {
+function scanFinite(fd: number, layout: ArrayLayout, source: string, name: string): void {
   const count = layout.shape.reduce((a, b) => a * b, 1);
   const perPiece = Math.floor((1024 * 1024) / layout.itemBytes);
   const buffer = Buffer.alloc(perPiece * layout.itemBytes);
@@ -151,6 +192,6 @@ function scanFinite(fd: number, layout: ArrayLayout, source: string): void {
     const n = Math.min(perPiece, count - first);
     readSync(fd, buffer, 0, n * layout.itemBytes, layout.dataOffset + first * layout.itemBytes);
     for (let i = 0; i < n; i++) values[i] = Number(layout.get(view, i * layout.itemBytes));
-    checkFinite(values.subarray(0, n), first, view, layout, source, "x");
+    checkFinite(values.subarray(0, n), first, view, layout, source, name);
   }
 }

@@ -20,4 +20,9 @@ export interface Preprocessing {
   readonly normalization: Normalization | null;
   /** For `idx` images: whether pixels were scaled to [0, 1] (`scale:`). */
   readonly scale?: boolean;
+  /**
+   * For `npy(x: inputs(a: ..., b: ...))`: the model inputs fed one file each, in the order written (and so of
+   * the files `nnc evaluate --data` takes). Absent for one features file, and in runs saved before it existed.
+   */
+  readonly inputs?: readonly string[];
 }
