@@ -150,18 +150,18 @@ train Pair {
     return {
       found: diagnostics.map((d) => [d.code, text.slice(d.span.start, d.span.end)]),
       marks: spans.map((s) => text.slice(s.start, s.end)),
-      hints: diagnostics.map((d) => d.hint),
+      messages: diagnostics.map((d) => d.message),
     };
   };
 
   it("reports a name that is no input of the model at the name, with did-you-mean", () => {
-    const { found, marks, hints } = check('inputs(a: "a.npy", <|bb|>: "b.npy")');
+    const { found, marks, messages } = check('inputs(a: "a.npy", <|bb|>: "b.npy")');
     // The name at the name; input b, then without a file, at inputs.
     expect(found).toEqual([
       ["NN2005", "inputs"],
       ["NN2005", marks[0]],
     ]);
-    expect(hints[1]).toMatch(/'b'/);
+    expect(messages[1]).toMatch(/'bb', which is not an input of model Pair \(a, b\)/);
   });
 
   it("reports each input without a file at inputs", () => {
