@@ -5,6 +5,8 @@
  * `tf.layers[factory](config)` builds tfjs's own; the runtime builder and emitted modules both call it.
  */
 import type * as tf from "@tensorflow/tfjs";
+import { AdditiveAttention, Attention, MultiHeadAttention } from "./attention.js";
+import { PositionEmbedding, SinusoidalPositionEncoding, TokenAndPositionEmbedding } from "./positions.js";
 import { NncConv1D, NncConv2D, NncDepthwiseConv2D, NncSeparableConv2D } from "./conv.js";
 import { NncBatchNormalization } from "./normalization.js";
 
@@ -18,4 +20,10 @@ export const layers: Readonly<Record<string, LayerFactory>> = {
   depthwiseConv2d: (config) => new NncDepthwiseConv2D(config),
   separableConv2d: (config) => new NncSeparableConv2D(config),
   batchNormalization: (config) => new NncBatchNormalization(config),
+  multiHeadAttention: (config) => new MultiHeadAttention(config as tf.serialization.ConfigDict),
+  attention: (config) => new Attention(config as tf.serialization.ConfigDict),
+  additiveAttention: (config) => new AdditiveAttention(config as tf.serialization.ConfigDict),
+  positionEmbedding: (config) => new PositionEmbedding(config as tf.serialization.ConfigDict),
+  sinusoidalPositionEncoding: (config) => new SinusoidalPositionEncoding(config as tf.serialization.ConfigDict),
+  tokenAndPositionEmbedding: (config) => new TokenAndPositionEmbedding(config as tf.serialization.ConfigDict),
 };
