@@ -16,6 +16,7 @@ export const accepted: Record<string, readonly Case[]> = {
   flatten: [
     ["flatten()", [[28, 28, 1]]],
     ["flatten", [[4, 5]]],
+    ["flatten(data_format: channels_last)", [[2, 3, 4]]],
   ],
   reshape: [
     ["reshape([7, 4])", [[28]]],
@@ -60,6 +61,9 @@ export const accepted: Record<string, readonly Case[]> = {
     ["conv1d(4, 3, dilation_rate: 2, activation: relu)", [[null, 3]]],
     ["conv1d(4, [3], use_bias: false, padding: same)", [["seq", 2]]],
     ["conv1d(2, 4, strides: 3)", [[10, 2]]],
+    ["conv1d(32, 2, padding: causal, dilation_rate: 4)", [[10, 3]]],
+    ["conv1d(4, 3, padding: causal, strides: 2, data_format: channels_last)", [["seq", 2]]],
+    ["conv1d(2, 3, padding: causal)", [[null, 1]]],
   ],
   conv2d: [
     ["conv2d(32, 3)", [[28, 28, 1]]],
@@ -67,61 +71,77 @@ export const accepted: Record<string, readonly Case[]> = {
     ["conv2d(4, 3, dilation_rate: 2, use_bias: false)", [[16, 16, 2]]],
     ["conv2d(4, kernel_size: 3, padding: same)", [["h", "w", 3]]],
     ["conv(6, 5, strides: 3)", [[null, 20, 3]]],
+    ["conv2d(4, 3, dilation_rate: [2, 1], padding: same, data_format: channels_last)", [[9, 8, 2]]],
   ],
   depthwise_conv2d: [
     ["depthwise_conv2d(3)", [[28, 28, 3]]],
     ["depthwise_conv2d(kernel_size: [3, 1], depth_multiplier: 2, strides: 2, padding: same)", [[15, 15, 4]]],
     ["depthwise_conv2d(5, use_bias: false)", [[null, 9, 2]]],
+    ["depthwise_conv2d(3, dilation_rate: 2, depth_multiplier: 2)", [[12, 11, 3]]],
+    ["depthwise_conv2d(3, dilation_rate: [1, 3], padding: same, data_format: channels_last)", [[7, "w", 1]]],
   ],
   separable_conv2d: [
     ["separable_conv2d(16, 3)", [[28, 28, 3]]],
     ["separable_conv2d(8, 3, depth_multiplier: 2, padding: same, strides: 2)", [[10, 9, 4]]],
     ["separable_conv2d(4, [3, 3], dilation_rate: 2, use_bias: false)", [[12, 12, 2]]],
+    ["separable_conv2d(2, 3, dilation_rate: 3, padding: same, data_format: channels_last)", [[8, 8, 1]]],
   ],
   conv2d_transpose: [
     ["conv2d_transpose(16, 3)", [[7, 7, 8]]],
     ["conv2d_transpose(8, 4, strides: 2, padding: same)", [[7, 7, 4]]],
     ["deconv2d(2, [3, 2], strides: [2, 3], use_bias: false)", [[null, 5, 1]]],
+    ["conv2d_transpose(2, 3, dilation_rate: 1, data_format: channels_last)", [[4, 4, 1]]],
   ],
   max_pooling1d: [
     ["max_pooling1d()", [[10, 4]]],
     ["max_pooling1d(3, strides: 1)", [["seq", 4]]],
     ["maxpool1d(2, padding: same)", [[7, 2]]],
+    ["max_pooling1d(2, data_format: channels_last)", [[6, 2]]],
   ],
   max_pooling2d: [
     ["max_pooling2d(2)", [[28, 28, 32]]],
     ["max_pooling2d(pool_size: [3, 2], strides: 1, padding: same)", [["h", "w", 3]]],
     ["maxpool2d(3, 2)", [[7, 8, 1]]],
+    ["max_pooling2d(data_format: channels_last)", [[4, 4, 1]]],
   ],
   average_pooling1d: [
     ["average_pooling1d(4)", [[16, 3]]],
     ["avgpool1d(3, strides: 2, padding: same)", [[null, 5]]],
+    ["average_pooling1d(2, data_format: channels_last)", [[6, 2]]],
   ],
   average_pooling2d: [
     ["average_pooling2d()", [[9, 9, 2]]],
     ["avgpool2d([2, 3], strides: [1, 2])", [[6, 7, 1]]],
     ["average_pooling2d(2, padding: same)", [[null, 5, 3]]],
+    ["average_pooling2d(data_format: channels_last)", [[4, 4, 1]]],
   ],
   global_average_pooling1d: [
     ["global_average_pooling1d()", [[10, 4]]],
     ["global_average_pooling1d", [["seq", 8]]],
+    ["global_average_pooling1d(data_format: channels_last)", [[5, 2]]],
   ],
   global_max_pooling1d: [
     ["global_max_pooling1d()", [[10, 4]]],
     ["global_max_pooling1d", [[null, 3]]],
+    ["global_max_pooling1d(data_format: channels_last)", [[5, 2]]],
   ],
   global_average_pooling2d: [
     ["global_average_pooling2d()", [[7, 7, 3]]],
     ["global_average_pooling2d", [[null, null, 8]]],
+    ["global_average_pooling2d(data_format: channels_last)", [[3, 3, 2]]],
   ],
   global_max_pooling2d: [
     ["global_max_pooling2d()", [[7, 7, 3]]],
     ["global_max_pooling2d", [["h", "w", 16]]],
+    ["global_max_pooling2d(data_format: channels_last)", [[3, 3, 2]]],
   ],
   batch_normalization: [
     ["batch_normalization()", [[28, 28, 3]]],
     ["batchnorm(axis: 1, momentum: 0.9, epsilon: 1e-5)", [[4, "seq"]]],
     ["batch_normalization(axis: -2)", [[5, 6]]],
+    ["batch_normalization(scale: false)", [[6, 6, 3]]],
+    ["batch_normalization(center: false, axis: 1)", [[4, 5]]],
+    ["batch_normalization(center: false, scale: false)", [[3]]],
   ],
   layer_normalization: [
     ["layer_normalization()", [[10, 8]]],
@@ -131,6 +151,8 @@ export const accepted: Record<string, readonly Case[]> = {
   dropout: [
     ["dropout(0.5)", [[10]]],
     ["dropout(rate: 0, seed: 1)", [["seq", 4]]],
+    ["dropout(0.2, noise_shape: [?, 1, 1, 3])", [[4, 4, 3]]],
+    ["dropout(0.5, [1, ?, 4])", [["seq", 4]]],
   ],
   spatial_dropout1d: [
     ["spatial_dropout1d(0.2)", [[10, 4]]],
@@ -272,12 +294,14 @@ export const accepted: Record<string, readonly Case[]> = {
     ["zero_padding2d()", [[28, 28, 1]]],
     ["zero_padding2d(2)", [[5, 5, 3]]],
     ["zero_padding2d([1, 2])", [[5, 6, 3]]],
+    ["zero_padding2d(1, data_format: channels_last)", [[2, 2, 1]]],
     ["zero_padding2d(padding: [[1, 0], [2, 3]])", [["h", 5, 3]]],
   ],
   cropping2d: [
     ["cropping2d(1)", [[28, 28, 1]]],
     ["cropping2d([[1, 0], [2, 3]])", [[10, 10, 3]]],
     ["cropping2d(cropping: [2, 1])", [[8, 6, 2]]],
+    ["cropping2d(1, data_format: channels_last)", [[4, 4, 1]]],
   ],
   bidirectional: [
     ["bidirectional(lstm(4, return_sequences: true))", [["seq", 3]]],
@@ -327,11 +351,13 @@ export const accepted: Record<string, readonly Case[]> = {
   spatial_dropout2d: [
     ["spatial_dropout2d(0.2)", [[8, 8, 3]]],
     ["spatial_dropout2d(rate: 0.5, seed: 1)", [[null, "w", 4]]],
+    ["spatial_dropout2d(0.2, data_format: channels_last)", [[3, 3, 2]]],
   ],
   up_sampling2d: [
     ["up_sampling2d()", [[7, 7, 3]]],
     ["up_sampling2d([2, 3], interpolation: bilinear)", [[null, 4, 1]]],
     ["upsample2d(size: 3)", [[2, 2, 2]]],
+    ["up_sampling2d(data_format: channels_last)", [[2, 2, 1]]],
   ],
 };
 

@@ -2,7 +2,17 @@
 import type { SchemaObject } from "ajv";
 import type { Shape } from "../../ir/index.js";
 import { deconvLength, type Padding } from "../../ir/shapes.js";
-import { argsSchema, weightObjects, expectSpatial, product, schemas, slideWindow, tuple } from "./entry-parts.js";
+import {
+  argsSchema,
+  channelsLastConfig,
+  dataFormat,
+  weightObjects,
+  expectSpatial,
+  product,
+  schemas,
+  slideWindow,
+  tuple,
+} from "./entry-parts.js";
 import type { Args, ShapeContext } from "./types.js";
 import { defineLayer } from "./types.js";
 
@@ -18,10 +28,7 @@ interface ConvArgs extends Args {
   use_bias: boolean;
 }
 
-/**
- * The arguments every convolution shares, in Keras's order, plus the kind's own. `omit` drops shared ones
- * that the tfjs layer does not support (tfjs ignores `dilation_rate` in depthwise and transposed convolutions).
- */
+/** The arguments every convolution shares, in Keras's order, plus the kind's own; `omit` drops shared ones. */
 function convSchema(
   rank: Rank,
   own: Record<string, SchemaObject>,
@@ -33,6 +40,7 @@ function convSchema(
     kernel_size: schemas.intOrTuple(rank),
     strides: { ...schemas.intOrTuple(rank), default: 1 },
     padding: { ...schemas.padding, default: "valid" },
+    ...dataFormat,
     dilation_rate: { ...schemas.intOrTuple(rank), default: 1 },
     activation: { ...schemas.activation, default: "linear" },
     use_bias: { ...schemas.bool, default: true },
@@ -54,7 +62,7 @@ function convolve(rank: Rank, channelsOut: (args: ConvArgs, channels: number) =>
     if (!expectSpatial(ctx, input!, rank, true)) return null;
     const strides = tuple(args.strides, rank);
     const dilation = tuple(args.dilation_rate ?? 1, rank);
-    // tfjs-core's convolutions refuse both at once, but only when the model runs; report it here instead.
+    // Keras refuses both at once, and tfjs-core's convolutions too, but only when the model runs.
     if (strides.some((s) => s > 1) && dilation.some((d) => d > 1)) {
       const detail = "strides and dilation_rate cannot both be greater than 1";
       return ctx.error("NN3007", { callee: ctx.callee, detail }, { property: "dilation_rate" });
@@ -90,6 +98,18 @@ function convParams(rank: Rank) {
 
 const filters = (args: ConvArgs) => args.filters;
 
+/**
+ * nnc's runtime layer (src/runtime/layers/conv.ts) where tfjs 4.22's would be wrong: `dilation_rate` above 1
+ * (tfjs-core has no gradient for it, and tfjs's depthwise convolution ignores it), and conv1d's `padding:
+ * causal` (tfjs throws when the layer runs). Its weights are tfjs's, so the summary and counts do not change.
+ */
+function runtimeFor(factory: string) {
+  return (args: ConvArgs) =>
+    args.padding === "causal" || tuple(args.dilation_rate, 2).some((d) => d > 1)
+      ? { namespace: "nnc" as const, factory }
+      : undefined;
+}
+
 /** Depthwise and separable convolutions have no `kernel`: their weights are `depthwise` (and `pointwise`). */
 const kernelArgs = ["kernel_initializer", "kernel_regularizer", "kernel_constraint"];
 
@@ -102,8 +122,13 @@ export const conv1d = defineLayer<ConvArgs>({
   doc: "1D convolution over steps, e.g. a signal or a sequence of embeddings.",
   traits: ["bias"],
   positional: ["filters", "kernel_size"],
-  schema: convSchema(1, {}, ["filters", "kernel_size"]),
+  schema: convSchema(1, { padding: { enum: ["valid", "same", "causal"], default: "valid" } }, [
+    "filters",
+    "kernel_size",
+  ]),
   factory: "conv1d",
+  runtimeFor: runtimeFor("conv1d"),
+  config: channelsLastConfig,
   outputShape: convolve(1, filters),
   params: convParams(1),
   macs: convMacs(fullKernel(1)),
@@ -122,6 +147,8 @@ export const conv2d = defineLayer<ConvArgs>({
   positional: ["filters", "kernel_size"],
   schema: convSchema(2, {}, ["filters", "kernel_size"]),
   factory: "conv2d",
+  runtimeFor: runtimeFor("conv2d"),
+  config: channelsLastConfig,
   outputShape: convolve(2, filters),
   params: convParams(2),
   macs: convMacs(fullKernel(2)),
@@ -146,9 +173,11 @@ export const depthwiseConv2d = defineLayer<ConvArgs>({
       ...weightObjects("depthwise"),
     },
     ["kernel_size"],
-    ["filters", "dilation_rate", ...kernelArgs],
+    ["filters", ...kernelArgs],
   ),
   factory: "depthwiseConv2d",
+  runtimeFor: runtimeFor("depthwiseConv2d"),
+  config: channelsLastConfig,
   outputShape: convolve(2, (args, channels) => channels * args.depth_multiplier),
   macs: convMacs((args, channels) => product(...tuple(args.kernel_size, 2), channels, args.depth_multiplier)),
   params([input], args) {
@@ -183,6 +212,8 @@ export const separableConv2d = defineLayer<ConvArgs>({
     kernelArgs,
   ),
   factory: "separableConv2d",
+  runtimeFor: runtimeFor("separableConv2d"),
+  config: channelsLastConfig,
   outputShape: convolve(2, filters),
   macs: convMacs(
     (args, channels) => channels * args.depth_multiplier * (product(...tuple(args.kernel_size, 2)) + args.filters),
@@ -211,10 +242,17 @@ export const conv2dTranspose = defineLayer<ConvArgs>({
   doc: "Transposed 2D convolution, the usual way to upsample in a decoder.",
   traits: ["bias"],
   positional: ["filters", "kernel_size"],
-  schema: convSchema(2, {}, ["filters", "kernel_size"], ["dilation_rate"]),
+  schema: convSchema(2, {}, ["filters", "kernel_size"]),
   factory: "conv2dTranspose",
+  config: channelsLastConfig,
   outputShape([input], args, ctx) {
     if (!expectSpatial(ctx, input!, 2, true)) return null;
+    // tfjs-core's conv2dTranspose takes no dilation, and tfjs's layer drops the argument.
+    if (tuple(args.dilation_rate, 2).some((d) => d > 1)) {
+      const detail = "dilation_rate above 1 is not supported on a transposed convolution (tfjs 4.22 has none)";
+      const hint = "upsample with up_sampling2d(), then a dilated conv2d(..., padding: same)";
+      return ctx.error("NN3007", { callee: ctx.callee, detail }, { property: "dilation_rate", hint });
+    }
     const kernel = tuple(args.kernel_size, 2);
     const strides = tuple(args.strides, 2);
     const space = input!.slice(0, 2).map((d, i) => deconvLength(d, strides[i]!, kernel[i]!, args.padding));

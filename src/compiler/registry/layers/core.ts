@@ -3,6 +3,8 @@ import { formatNnShape, type Shape } from "../../ir/index.js";
 import { elementCount, inferredSize, sameElementCount } from "../../ir/shapes.js";
 import {
   argsSchema,
+  channelsLastConfig,
+  dataFormat,
   weightObjects,
   expectRank,
   fixedSize,
@@ -55,8 +57,9 @@ export const flatten = defineLayer({
   doc: "Flattens every axis but the batch into one.",
   traits: ["flattens"],
   positional: [],
-  schema: argsSchema({}),
+  schema: argsSchema(dataFormat),
   factory: "flatten",
+  config: channelsLastConfig,
   outputShape([input], _args, ctx) {
     // tfjs's Flatten requires at least two axes besides the batch.
     if (

@@ -255,3 +255,22 @@ export function initialStatesFit(given: readonly Shape[], states: number, units:
   );
   return false;
 }
+
+/**
+ * Keras's `data_format`, on the kinds that take it: nnc's tensors are channels-last, so `channels_last` (Keras's
+ * default) is accepted and changes nothing, and `channels_first` is NN2005 at its value.
+ */
+export const dataFormat: Record<string, SchemaObject> = {
+  data_format: {
+    const: "channels_last",
+    description:
+      "channels_last: nnc's tensors are channels-last ([steps, channels], [height, width, channels]); " +
+      "for channels-first data, permute the input first (permute([2, 3, 1]) for an image)",
+  },
+};
+
+/** The default tfjs config without `data_format`, which tfjs need not be told: channels-last is its default. */
+export function channelsLastConfig(args: Args): TfjsLayer["config"] {
+  const { data_format: _channelsLast, ...rest } = args;
+  return toTfjsConfig(rest);
+}

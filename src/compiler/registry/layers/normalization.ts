@@ -2,6 +2,8 @@
 import { formatNnShape, type JsonValue, type Shape } from "../../ir/index.js";
 import {
   argsSchema,
+  channelsLastConfig,
+  dataFormat,
   expectRank,
   fixedSize,
   product,
@@ -65,7 +67,8 @@ interface BatchNormArgs {
 /**
  * `batch_normalization()`: any shape, unchanged; normalizes along `axis` (default the last, the channels).
  * Params: `size` gamma + `size` beta (trainable; without `scale`/`center`), and `size` moving mean + `size`
- * moving variance (non-trainable), where `size` is the length of `axis`.
+ * moving variance (non-trainable), where `size` is the length of `axis`. Without `center` or `scale` the layer
+ * is nnc's (src/runtime/layers/normalization.ts): tfjs 4.22 builds it but reads gamma and beta when training.
  */
 export const batchNormalization = defineLayer<BatchNormArgs>({
   name: "batch_normalization",
@@ -84,14 +87,8 @@ export const batchNormalization = defineLayer<BatchNormArgs>({
     gamma_constraint: schemas.constraint,
   }),
   factory: "batchNormalization",
+  runtimeFor: (args) => (args.center && args.scale ? undefined : { namespace: "nnc", factory: "batchNormalization" }),
   outputShape([input], args, ctx) {
-    // tfjs 4.22 reads gamma and beta unconditionally when training, so a layer without them cannot train.
-    for (const property of ["center", "scale"] as const) {
-      if (!args[property]) {
-        const detail = `tfjs cannot train batch normalization with ${property}: false`;
-        return ctx.error("NN3007", { callee: ctx.callee, detail }, { property });
-      }
-    }
     if (!withinBatchNormRank(ctx, input!)) return null;
     return normalizedSizes(ctx, input!, [args.axis]) && input!;
   },
@@ -150,16 +147,57 @@ export const layerNormalization = defineLayer<LayerNormArgs>({
   },
 });
 
-/** `dropout(rate)`: any shape, unchanged; while training, zeroes a `rate` fraction of the values. No params. */
-export const dropout = defineLayer({
+/**
+ * `dropout(rate)`: any shape, unchanged; while training, zeroes a `rate` fraction of the values. No params.
+ * `noise_shape` is Keras's: the mask's shape with the batch first (`[?, 1, 1, channels]` drops whole channels of
+ * an image); each entry is 1 (one draw along the axis), the input's size or `?` (a draw per position), so tfjs
+ * gets it as written.
+ */
+export const dropout = defineLayer<{ rate: number; noise_shape?: (number | null)[] }>({
   name: "dropout",
   doc: "Randomly zeroes a fraction of the values while training.",
   traits: ["training-only", "keeps-mask"],
-  positional: ["rate"],
-  schema: argsSchema({ rate: schemas.rate, seed: schemas.nonNegativeInt }, ["rate"]),
+  positional: ["rate", "noise_shape", "seed"],
+  schema: argsSchema(
+    {
+      rate: schemas.rate,
+      noise_shape: {
+        type: "array",
+        items: { oneOf: [schemas.positiveInt, { type: "null" }] },
+        description: "a list of positive integers or ?, the batch first: [?, 1, 1, 64]",
+      },
+      seed: schemas.nonNegativeInt,
+    },
+    ["rate"],
+  ),
   factory: "dropout",
-  outputShape: sameShape,
+  outputShape([input], args, ctx) {
+    return !args.noise_shape || noiseShapeFits(ctx, input!, args.noise_shape) ? input! : null;
+  },
 });
+
+/**
+ * Keras's `noise_shape` has an entry per axis of the input, the batch first; each is 1, `?` or the input's
+ * size. NN3007 at the argument otherwise (tfjs would fail when the model trains); the batch may be `?` or 1,
+ * not a number, since the batch size is not known when the model is checked.
+ */
+function noiseShapeFits(ctx: ShapeContext, input: Shape, noise: readonly (number | null)[]): boolean {
+  const [batch, ...axes] = noise;
+  let detail: string | undefined;
+  let hint: string | undefined;
+  if (noise.length !== input.length + 1) {
+    detail = `noise_shape has ${noise.length} entries; the input ${formatNnShape(input)} with its batch has ${input.length + 1}`;
+    if (noise.length === input.length)
+      hint = `Keras's noise_shape starts with the batch: ${formatNnShape([null, ...noise])}`;
+  } else if (batch !== null && batch !== 1) detail = "the batch entry of noise_shape must be ? or 1";
+  else {
+    const axis = axes.findIndex((d, i) => d !== null && d !== 1 && d !== input[i]);
+    if (axis >= 0)
+      detail = `noise_shape's entry ${axes[axis]} is neither 1 nor the input's size ${input[axis]} on axis ${axis + 1}`;
+  }
+  if (detail !== undefined) ctx.error("NN3007", { callee: ctx.callee, detail }, { property: "noise_shape", hint });
+  return detail === undefined;
+}
 
 /** `spatial_dropout1d(rate)`: `[steps, channels]`, unchanged; drops whole channels while training. No params. */
 export const spatialDropout1d = defineLayer({
@@ -185,9 +223,9 @@ export const spatialDropout2d = defineLayer<{ rate: number; seed?: number }>({
   doc: "Dropout of whole channels of an image while training.",
   traits: ["training-only", "keeps-mask"],
   positional: ["rate"],
-  schema: argsSchema({ rate: schemas.rate, seed: schemas.nonNegativeInt }, ["rate"]),
+  schema: argsSchema({ rate: schemas.rate, seed: schemas.nonNegativeInt, ...dataFormat }, ["rate"]),
   factory: "dropout",
-  config: (args) => ({ ...toTfjsConfig(args), noiseShape: [null, 1, 1, null] }),
+  config: (args) => ({ ...channelsLastConfig(args), noiseShape: [null, 1, 1, null] }),
   outputShape([input], _args, ctx) {
     return expectRank(ctx, input!, 3, "a 3D input [height, width, channels]") ? input! : null;
   },

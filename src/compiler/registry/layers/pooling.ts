@@ -4,7 +4,15 @@
  */
 import type { JsonValue, Shape } from "../../ir/index.js";
 import { addDims, scaleDim, type Padding } from "../../ir/shapes.js";
-import { argsSchema, expectSpatial, schemas, slideWindow, toTfjsConfig, tuple } from "./entry-parts.js";
+import {
+  argsSchema,
+  channelsLastConfig,
+  dataFormat,
+  expectSpatial,
+  schemas,
+  slideWindow,
+  tuple,
+} from "./entry-parts.js";
 import { defineLayer, type Args, type LayerKind } from "./types.js";
 
 type Mode = "max" | "average";
@@ -36,9 +44,10 @@ function pooling(mode: Mode, rank: Rank): LayerKind {
       pool_size: { ...schemas.intOrTuple(rank), default: 2 },
       strides: schemas.intOrTuple(rank),
       padding: { ...schemas.padding, default: "valid" },
+      ...dataFormat,
     }),
     factory: `${mode}Pooling${rank}d`,
-    config: (args) => ({ ...toTfjsConfig(args), strides: stridesOf(args) }),
+    config: (args) => ({ ...channelsLastConfig(args), strides: stridesOf(args) }),
     outputShape([input], args, ctx) {
       if (!expectSpatial(ctx, input!, rank, false)) return null;
       const size = tuple(args.pool_size, rank);
@@ -56,8 +65,9 @@ function globalPooling(mode: Mode, rank: Rank): LayerKind {
     doc: `The ${mode} over every position (${rank === 1 ? "all steps" : "the whole image"}), one value per channel.`,
     traits: [],
     positional: [],
-    schema: argsSchema({}),
+    schema: argsSchema(dataFormat),
     factory: `global${mode === "max" ? "Max" : "Average"}Pooling${rank}d`,
+    config: channelsLastConfig,
     outputShape([input], _args, ctx) {
       return expectSpatial(ctx, input!, rank, false) ? [input!.at(-1)!] : null;
     },
@@ -119,8 +129,9 @@ export const zeroPadding2d = defineLayer<{ padding: JsonValue }>({
   doc: "Pads an image with rows and columns of zeros.",
   traits: [],
   positional: ["padding"],
-  schema: argsSchema({ padding: { ...sidesSchema, default: 1 } }),
+  schema: argsSchema({ padding: { ...sidesSchema, default: 1 }, ...dataFormat }),
   factory: "zeroPadding2d",
+  config: channelsLastConfig,
   outputShape([input], args, ctx) {
     if (!expectSpatial(ctx, input!, 2, false)) return null;
     const [[top, bottom], [left, right]] = sides(args.padding);
@@ -137,8 +148,9 @@ export const cropping2d = defineLayer<{ cropping: JsonValue }>({
   doc: "Crops rows and columns off the edges of an image.",
   traits: [],
   positional: ["cropping"],
-  schema: argsSchema({ cropping: { ...sidesSchema, default: 0 } }),
+  schema: argsSchema({ cropping: { ...sidesSchema, default: 0 }, ...dataFormat }),
   factory: "cropping2D",
+  config: channelsLastConfig,
   outputShape([input], args, ctx) {
     if (!expectSpatial(ctx, input!, 2, false)) return null;
     const pairs = sides(args.cropping);
@@ -164,11 +176,12 @@ export const upSampling2d = defineLayer<{ size: number | number[]; interpolation
   positional: ["size"],
   schema: argsSchema({
     size: { ...schemas.intOrTuple(2), default: 2 },
+    ...dataFormat,
     interpolation: { enum: ["nearest", "bilinear"], default: "nearest" },
   }),
   factory: "upSampling2d",
   // tfjs reads `size[0]` and `size[1]` without expanding a single number.
-  config: (args) => ({ ...toTfjsConfig(args), size: tuple(args.size, 2) }),
+  config: (args) => ({ ...channelsLastConfig(args), size: tuple(args.size, 2) }),
   outputShape([input], args, ctx) {
     if (!expectSpatial(ctx, input!, 2, false)) return null;
     const size = tuple(args.size, 2);
