@@ -359,6 +359,75 @@ export const accepted: Record<string, readonly Case[]> = {
     ["upsample2d(size: 3)", [[2, 2, 2]]],
     ["up_sampling2d(data_format: channels_last)", [[2, 2, 1]]],
   ],
+  multi_head_attention: [
+    [
+      "multi_head_attention(num_heads: 2, key_dim: 2)",
+      [
+        [8, 16],
+        [8, 16],
+      ],
+    ],
+    [
+      "multi_head_attention(2, 4, value_dim: 3, output_shape: 5, use_bias: false)",
+      [
+        ["seq", 6],
+        [null, 4],
+        [null, 3],
+      ],
+    ],
+    [
+      "multi_head_attention(1, 2, return_attention_scores: true, dropout: 0.1)",
+      [
+        [2, 3, 4],
+        [2, 3, 4],
+      ],
+    ],
+  ],
+  attention: [
+    [
+      "attention()",
+      [
+        [3, 4],
+        [5, 4],
+      ],
+    ],
+    [
+      "attention(use_scale: true, score_mode: concat, return_attention_scores: true)",
+      [
+        ["seq", 4],
+        [null, 6],
+        [null, 4],
+      ],
+    ],
+  ],
+  additive_attention: [
+    [
+      "additive_attention()",
+      [
+        [3, 4],
+        [5, 4],
+      ],
+    ],
+    [
+      "additive_attention(use_scale: false, dropout: 0.2)",
+      [
+        [null, 2],
+        [6, 2],
+      ],
+    ],
+  ],
+  position_embedding: [
+    ["position_embedding(10)", [[10, 4]]],
+    ["position_embedding(sequence_length: 8, initializer: zeros)", [["seq", 3]]],
+  ],
+  sinusoidal_position_encoding: [
+    ["sinusoidal_position_encoding()", [[6, 4]]],
+    ["sinusoidal_position_encoding(max_wavelength: 100)", [["seq", 2, 3]]],
+  ],
+  token_and_position_embedding: [
+    ["token_and_position_embedding(10, 6, 4)", [[6]], "int32"],
+    ["token_and_position_embedding(20, 8, 3, mask_zero: true)", [["seq"]], "int32"],
+  ],
 };
 
 export type Sample = readonly [expression: string, inputs?: readonly (readonly number[])[]];
@@ -416,4 +485,10 @@ export const samples: Readonly<Record<string, Sample>> = {
   dot: ["dot(x0, x1, axes: 2)", two],
   prelu: ["x0 -> prelu()"],
   rescaling: ["x0 -> rescaling(2)"],
+  multi_head_attention: ["multi_head_attention(x0, x1, num_heads: 2, key_dim: 2)", two],
+  attention: ["attention(x0, x1)", two],
+  additive_attention: ["additive_attention(x0, x1)", two],
+  position_embedding: ["x0 -> position_embedding(3)"],
+  sinusoidal_position_encoding: ["x0 -> sinusoidal_position_encoding()"],
+  token_and_position_embedding: ["x0 -> token_and_position_embedding(10, 3, 2, mask_zero: true)", [[3]]],
 };
