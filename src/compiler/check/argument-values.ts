@@ -25,7 +25,9 @@ export interface Evaluated {
 
 /**
  * Evaluates a value: numbers, strings, booleans, lists, `?` (null), names (a parameter's value, or the name
- * itself as a symbol such as `relu`) and integer arithmetic. Returns `undefined` after reporting a problem.
+ * itself as a symbol such as `relu`) and arithmetic (`+ - * /`, on decimals too: `1 / 255`; where a whole number
+ * is required, the argument's check refuses one that is not: `dense(64 / 3)`). Returns `undefined` after
+ * reporting a problem.
  *
  * The tree is walked with an explicit stack, never by recursion: a sum of thousands of terms is a left-deep
  * tree as deep as it is long, and the call stack would overflow on it (docs/security.md).
@@ -156,7 +158,8 @@ function arithmetic(
   }
   const result = numeric(left, right, op, node, file, out);
   // Whole numbers stay exact or are refused: a product past 2^53 would be silently rounded.
-  if (result !== undefined && Number.isInteger(left) && Number.isInteger(right) && !Number.isSafeInteger(result)) {
+  const whole = Number.isInteger(left) && Number.isInteger(right) && Number.isInteger(result);
+  if (result !== undefined && whole && !Number.isSafeInteger(result)) {
     out.push(diagnostic("NN3012", { file, span: node.span }, { what: "the result of this arithmetic" }));
     return undefined;
   }
@@ -183,12 +186,7 @@ function numeric(
         out.push(diagnostic("NN2019", { file, span: node.span }, { problem: "division by zero" }));
         return undefined;
       }
-      if (Number.isInteger(left) && Number.isInteger(right) && left % right !== 0) {
-        out.push(
-          diagnostic("NN2019", { file, span: node.span }, { problem: `${left} / ${right} is not a whole number` }),
-        );
-        return undefined;
-      }
+      // A quotient with a remainder is a decimal (`1 / 255`): an argument that takes a whole number refuses it.
       return left / right;
   }
 }

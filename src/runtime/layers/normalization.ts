@@ -1,9 +1,10 @@
 /**
  * Batch normalization without `center` or `scale` (InceptionV3's `scale: false`). tfjs 4.22 builds the layer
  * with only the weights it needs, as Keras does, but its training step reads gamma and beta unconditionally
- * ("Cannot read properties of undefined (reading 'read')"). This subclass keeps tfjs's weights, names, config
- * and inference, and normalizes a training batch with tfjs-core's own batchNorm, which takes a missing
- * offset or scale: the math of tfjs's layer, the moving averages included.
+ * ("Cannot read properties of undefined (reading 'read')"), and tfjs-core's batchNorm, which takes a missing
+ * scale, has no gradient without one (its backward pass saves the scale). This subclass keeps tfjs's weights,
+ * names and config, and writes the normalization out in elementwise operations, which broadcast along any axis
+ * and all have gradients: the math of tfjs's layer, the moving averages included.
  */
 import * as tf from "@tensorflow/tfjs";
 
@@ -35,12 +36,15 @@ export class NncBatchNormalization extends BatchNormBase {
       // Mean and variance are per position along `axis`; they broadcast against x in this shape.
       const broadcast = x.shape.map((d, i) => (i === axis ? d : 1));
       const along = (v: tf.Tensor | undefined) => (v === undefined ? undefined : tf.reshape(v, broadcast));
-      const beta = along(self.beta?.read());
-      const gamma = along(self.gamma?.read());
+      const normalize = (mean: tf.Tensor, variance: tf.Tensor) => {
+        const scaled = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, self.epsilon)));
+        const gamma = along(self.gamma?.read());
+        const beta = along(self.beta?.read());
+        const withGamma = gamma ? tf.mul(scaled, gamma) : scaled;
+        return beta ? tf.add(withGamma, beta) : withGamma;
+      };
       if (kwargs["training"] !== true) {
-        const mean = along(self.movingMean.read())!;
-        const variance = along(self.movingVariance.read())!;
-        return tf.batchNorm(x, mean, variance, beta, gamma, self.epsilon);
+        return normalize(along(self.movingMean.read())!, along(self.movingVariance.read())!);
       }
       const reduced = x.shape.map((_, i) => i).filter((i) => i !== axis);
       const { mean, variance } = tf.moments(x, reduced);
@@ -52,7 +56,7 @@ export class NncBatchNormalization extends BatchNormBase {
         const value = moving.read();
         moving.write(tf.sub(value, tf.mul(tf.sub(value, batch), 1 - self.momentum)));
       }
-      return tf.batchNorm(x, tf.reshape(mean, broadcast), tf.reshape(variance, broadcast), beta, gamma, self.epsilon);
+      return normalize(tf.reshape(mean, broadcast), tf.reshape(variance, broadcast));
     });
   }
 }
