@@ -169,12 +169,12 @@ const rejected: readonly Rejected[] = [
   // Layers tfjs 4.22 lacks
   ["<|subtract()|>", [[4], [4]], "NN3010"],
   [
-    "<|multi_head_attention(2, key_dim: 4)|>",
+    "multi_head_attention(2, key_dim: 4, attention_axes: <|2|>)",
     [
-      [4, 8],
-      [4, 8],
+      [3, 4, 8],
+      [3, 4, 8],
     ],
-    "NN3010",
+    "NN3007",
   ],
 ];
 

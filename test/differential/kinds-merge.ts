@@ -76,13 +76,4 @@ export const unavailable: readonly KindSpec[] = [
     draw: () => ({ args: {} }),
     out: same,
   },
-  {
-    name: "multi_head_attention",
-    positional: ["num_heads", "key_dim"],
-    unavailable: true,
-    ranks: [2],
-    factory: "multiHeadAttention",
-    draw: (g) => ({ args: { num_heads: int(g, 1, 2), key_dim: int(g, 1, 4) } }),
-    out: same,
-  },
 ];

@@ -34,4 +34,16 @@ export const kindSpecs: readonly KindSpec[] = [
 register(kindSpecs);
 
 /** Kinds the random models do not contain, with the reason. */
-export const notGenerated: ReadonlyMap<string, string> = new Map();
+export const notGenerated: ReadonlyMap<string, string> = new Map(
+  [
+    "multi_head_attention",
+    "attention",
+    "additive_attention",
+    "position_embedding",
+    "sinusoidal_position_encoding",
+    "token_and_position_embedding",
+  ].map((kind) => [
+    kind,
+    "nnc's own runtime layer (tfjs 4.22 has none to build by hand); test/attention-layers.test.ts checks it against Keras's figures and plain-loop references",
+  ]),
+);

@@ -80,7 +80,7 @@ const specs: Record<string, { body: string; random?: boolean; batch?: number }> 
 };
 
 /** Kinds registered so that writing them explains what to do instead: tfjs 4.22 does not have them (NN3010). */
-const missingFromTfjs = ["subtract", "multi_head_attention"];
+const missingFromTfjs = ["subtract"];
 const expected = layerKinds.map((k) => k.name).filter((name) => !missingFromTfjs.includes(name));
 
 /** The kinds the bodies above use, a layer wrapped in another included. */
