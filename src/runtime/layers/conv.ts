@@ -95,7 +95,14 @@ export class NncConv1D extends Conv1DBase {
     return tf.tidy(() => {
       const self = this as unknown as ConvFields;
       const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-      const padded = this.leftPad > 0 ? tf.pad(x, [[0, 0], [this.leftPad, 0], [0, 0]]) : x;
+      const padded =
+        this.leftPad > 0
+          ? tf.pad(x, [
+              [0, 0],
+              [this.leftPad, 0],
+              [0, 0],
+            ])
+          : x;
       const kernel = dilateKernel(self.kernel!.read(), self.dilationRate) as tf.Tensor3D;
       return finish(self, tf.conv1d(padded as tf.Tensor3D, kernel, self.strides[0]!, self.padding));
     });
