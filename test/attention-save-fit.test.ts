@@ -16,9 +16,9 @@ const body = [
   "p = x -> position_embedding(6)",
   "e = x -> sinusoidal_position_encoding()",
   "h = add(x, p, e)",
-  // Not multi_head_attention(h, h): tfjs 4.22's executor counts a layer once per distinct input tensor but
-  // counts down once per input, so at predict time it disposes h before add(h, d) reads it.
-  "a = multi_head_attention(h, x, num_heads: 2, key_dim: 4, dropout: 0.1, attention_mask: m)",
+  // Self-attention with a residual: tfjs 4.22's executor would dispose h before add(h, d) reads it, were the
+  // layer applied to h twice (attention.ts applies it to each distinct tensor once).
+  "a = h -> multi_head_attention(h, num_heads: 2, key_dim: 4, dropout: 0.1, attention_mask: m)",
   "c = attention(a, h, use_scale: true, score_mode: concat, use_causal_mask: true)",
   "d = additive_attention(c, h)",
   "n = add(h, d) -> layer_normalization(epsilon: 1e-6)",

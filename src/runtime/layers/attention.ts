@@ -12,12 +12,10 @@ type Shape = (number | null)[];
 
 const product = (sizes: readonly (number | null)[]): number => sizes.reduce<number>((a, b) => a * b!, 1);
 
-/** The inputs split as the config says: query, value, key (the value when absent), attention mask. */
-function split<T>(inputs: T | T[], hasAttentionMask: boolean): { query: T; value: T; key: T; mask: T | undefined } {
-  const list = [inputs].flat() as T[];
-  const mask = hasAttentionMask ? list.at(-1) : undefined;
-  const [query, value, key = value] = hasAttentionMask ? list.slice(0, -1) : list;
-  return { query: query!, value: value!, key: key!, mask };
+/** The inputs as a list: a single shape (`[null, 3, 4]`) or tensor becomes a list of one. */
+function listOf<T>(inputs: T | T[]): T[] {
+  const single = Array.isArray(inputs) && inputs.every((d) => typeof d === "number" || d === null);
+  return single ? [inputs as T] : ([inputs].flat() as T[]);
 }
 
 /** The masks tfjs hands a layer, one per input (or one tensor for the first): the query's and the value's. */
@@ -78,6 +76,8 @@ interface AttentionConfig {
 /** What the attention layers share: the call flags, the mask they pass on (the query's), their config. */
 abstract class AttentionBase extends NncLayer {
   protected readonly flags: Required<Omit<AttentionConfig, "seed">> & { seed?: number };
+  /** Which distinct input fills each of query, value, key and mask, when the call repeats a tensor. */
+  private inputIndices: number[] | undefined;
 
   constructor(config: AttentionConfig & tf.serialization.ConfigDict) {
     super(config as object);
@@ -89,6 +89,35 @@ abstract class AttentionBase extends NncLayer {
       returnAttentionScores: config.returnAttentionScores ?? false,
       hasAttentionMask: config.hasAttentionMask ?? false,
     };
+    this.inputIndices = (config["inputIndices"] as number[] | undefined) ?? undefined;
+  }
+
+  /**
+   * Self-attention (`multi_head_attention(x, x)`) is applied to each distinct tensor once, with the positions
+   * they fill in `inputIndices`: tfjs 4.22's executor counts a layer once per distinct input but counts down
+   * once per input, so at predict time it would dispose `x` before a residual `add(x, ...)` reads it.
+   */
+  override apply(
+    inputs: tf.Tensor | tf.Tensor[] | tf.SymbolicTensor | tf.SymbolicTensor[],
+    kwargs?: Kwargs,
+  ): tf.Tensor | tf.Tensor[] | tf.SymbolicTensor | tf.SymbolicTensor[] {
+    if (Array.isArray(inputs) && inputs[0] instanceof tf.SymbolicTensor && this.inputIndices === undefined) {
+      const distinct = [...new Set<tf.Tensor | tf.SymbolicTensor>(inputs)];
+      if (distinct.length < inputs.length) {
+        this.inputIndices = inputs.map((t) => distinct.indexOf(t));
+        return super.apply(distinct as tf.SymbolicTensor[], kwargs);
+      }
+    }
+    return super.apply(inputs, kwargs);
+  }
+
+  /** The inputs split as the config says: query, value, key (the value when absent), attention mask. */
+  protected split<T>(inputs: T | T[]): { query: T; value: T; key: T; mask: T | undefined } {
+    const given = listOf(inputs);
+    const list = this.inputIndices ? this.inputIndices.map((i) => given[i]!) : given;
+    const mask = this.flags.hasAttentionMask ? list.at(-1) : undefined;
+    const [query, value, key = value] = this.flags.hasAttentionMask ? list.slice(0, -1) : list;
+    return { query: query!, value: value!, key: key!, mask };
   }
 
   override computeMask(_inputs: tf.Tensor | tf.Tensor[], mask?: tf.Tensor | tf.Tensor[]): tf.Tensor | tf.Tensor[] {
@@ -103,7 +132,10 @@ abstract class AttentionBase extends NncLayer {
 
   override getConfig(): tf.serialization.ConfigDict {
     const { seed, ...flags } = this.flags;
-    return { ...flags, ...(seed === undefined ? {} : { seed }), ...super.getConfig() };
+    const config: tf.serialization.ConfigDict = { ...flags, ...super.getConfig() };
+    if (seed !== undefined) config["seed"] = seed;
+    if (this.inputIndices) config["inputIndices"] = this.inputIndices;
+    return config;
   }
 }
 
@@ -136,7 +168,7 @@ export class MultiHeadAttention extends AttentionBase {
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    const { query, value, key } = split(inputShape as Shape[], this.flags.hasAttentionMask);
+    const { query, value, key } = this.split<Shape>(inputShape as Shape[]);
     const [h, k, v] = [this.numHeads, this.keyDim, this.valueDim];
     const project = (name: string, kernelShape: number[], biasShape: number[]) => ({
       kernel: this.weight(`${name}/kernel`, kernelShape, this.kernel),
@@ -153,7 +185,7 @@ export class MultiHeadAttention extends AttentionBase {
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
-    const { query, value } = split(inputShape as Shape[], this.flags.hasAttentionMask);
+    const { query, value } = this.split<Shape>(inputShape as Shape[]);
     const output = [...query.slice(0, -1), ...this.outputDimsOf(query)];
     const scores = [query[0]!, this.numHeads, ...query.slice(1, -1), ...value.slice(1, -1)];
     return this.flags.returnAttentionScores ? [output, scores] : output;
@@ -161,7 +193,7 @@ export class MultiHeadAttention extends AttentionBase {
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     return tf.tidy(() => {
-      const { query, value, key, mask } = split(inputs, this.flags.hasAttentionMask);
+      const { query, value, key, mask } = this.split(inputs);
       const [batch] = query.shape as number[];
       const [tq, tv] = [product(query.shape.slice(1, -1)), product(value.shape.slice(1, -1))];
       const [h, k, v] = [this.numHeads, this.keyDim, this.valueDim];
@@ -230,14 +262,14 @@ abstract class ScoredAttention extends AttentionBase {
   protected abstract scores(query: tf.Tensor, key: tf.Tensor): tf.Tensor;
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
-    const { query, value } = split(inputShape as Shape[], this.flags.hasAttentionMask);
+    const { query, value } = this.split<Shape>(inputShape as Shape[]);
     const output = [query[0]!, query[1]!, value.at(-1)!];
     return this.flags.returnAttentionScores ? [output, [query[0]!, query[1]!, value[1]!]] : output;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     return tf.tidy(() => {
-      const { query, value, key, mask } = split(inputs, this.flags.hasAttentionMask);
+      const { query, value, key, mask } = this.split(inputs);
       const [batch, tq] = query.shape as number[];
       const tv = value.shape[1]!;
       const masks = inputMasks(kwargs);
@@ -311,7 +343,7 @@ export class AdditiveAttention extends ScoredAttention {
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    const { query } = split(inputShape as Shape[], this.flags.hasAttentionMask);
+    const { query } = this.split<Shape>(inputShape as Shape[]);
     const init = { initializer: tf.initializers.glorotUniform({}) };
     if (this.useScale) this.scale = this.weight("scale", [query.at(-1)!], init);
     this.built = true;
