@@ -490,5 +490,5 @@ export const samples: Readonly<Record<string, Sample>> = {
   additive_attention: ["additive_attention(x0, x1)", two],
   position_embedding: ["x0 -> position_embedding(3)"],
   sinusoidal_position_encoding: ["x0 -> sinusoidal_position_encoding()"],
-  token_and_position_embedding: ["x0 -> token_and_position_embedding(10, 3, 2, mask_zero: true)", [[3]]],
+  token_and_position_embedding: ["x0 -> token_and_position_embedding(20, 3, 2, mask_zero: true)", [[3]]],
 };
