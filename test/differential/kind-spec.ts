@@ -56,6 +56,10 @@ export interface KindSpec {
 }
 
 export const int = (g: Gen, min: number, max: number) => g(fc.integer, { min, max });
+
+/** Keras's `data_format` on the kinds that take it, now and then: `channels_last`, its default. */
+export const channelsLast = (g: Gen, args: Record<string, Value>) =>
+  maybe(g, 5, args, "data_format", () => "channels_last");
 /** Rolls and choices are unbiased: fast-check's bias towards small integers would make 2% rolls common. */
 export const roll = (g: Gen, max: number) => g((n: number) => fc.noBias(fc.integer({ min: 0, max: n })), max);
 export const pick = <T>(g: Gen, ...items: T[]): T => items[roll(g, items.length - 1)]!;
@@ -94,6 +98,7 @@ export function tfjsConfig(args: Args): Record<string, unknown> {
     let v: unknown = value;
     if (typeof value === "string" && key.endsWith("activation")) v = tfjsActivations[value] ?? value;
     if (typeof value === "string" && key.endsWith("initializer")) v = camel(value);
+    if (key === "data_format") v = camel(value as string);
     if (typeof value === "object" && value !== null && "nested" in value) v = tfjsLayer(value);
     config[camel(key)] = v;
   }

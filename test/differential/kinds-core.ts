@@ -5,6 +5,7 @@
 import {
   bool,
   chance,
+  channelsLast,
   int,
   maybe,
   pick,
@@ -65,7 +66,11 @@ export const basics: readonly KindSpec[] = [
     positional: [],
     ranks: [2, 3, 4],
     factory: "flatten",
-    draw: () => ({ args: {} }),
+    draw(g) {
+      const args: Record<string, Value> = {};
+      channelsLast(g, args);
+      return { args };
+    },
     out: (input) => [input.every((d) => d !== null) ? input.reduce<number>((a, b) => a * b!, 1) : null],
   },
   {
@@ -195,7 +200,20 @@ export const regularizers: readonly KindSpec[] = [
     },
     out: same,
   },
-  { name: "dropout", positional: ["rate"], ranks: [1, 2, 3, 4], factory: "dropout", draw: rate, out: same },
+  {
+    name: "dropout",
+    positional: ["rate", "noise_shape", "seed"],
+    ranks: [1, 2, 3, 4],
+    factory: "dropout",
+    // Keras's noise_shape has the batch first; 1 shares one draw along an axis, the input's size draws each.
+    draw(g, input) {
+      const drawn = rate(g);
+      const args: Record<string, Value> = { ...drawn.args };
+      maybe(g, 15, args, "noise_shape", () => [1, ...input.map((d) => (d === null || d < 1 || bool(g) ? 1 : d))]);
+      return { args, invalid: drawn.invalid };
+    },
+    out: same,
+  },
   { name: "spatial_dropout1d", positional: ["rate"], ranks: [2], factory: "spatialDropout1d", draw: rate, out: same },
   {
     name: "gaussian_noise",

@@ -5,6 +5,7 @@
 import {
   bool,
   chance,
+  channelsLast,
   int,
   maybe,
   pick,
@@ -29,6 +30,7 @@ function convArgs(g: Gen, rank: 1 | 2, own: { filters: boolean; dilation: boolea
   args["kernel_size"] = sizeOr(g, rank, 1, 4);
   maybe(g, 35, args, "strides", () => sizeOr(g, rank, 1, 3));
   maybe(g, 40, args, "padding", () => pick(g, "valid", "same"));
+  channelsLast(g, args);
   if (own.dilation) maybe(g, 20, args, "dilation_rate", () => sizeOr(g, rank, 1, 2));
   maybe(g, 20, args, "activation", () => pick(g, ...activationNames));
   maybe(g, 15, args, "use_bias", () => bool(g));
@@ -67,6 +69,7 @@ function pooling(mode: "max" | "average", rank: 1 | 2): KindSpec {
       maybe(g, 70, args, "pool_size", () => sizeOr(g, rank, 1, 3));
       maybe(g, 30, args, "strides", () => sizeOr(g, rank, 1, 3));
       maybe(g, 40, args, "padding", () => pick(g, "valid", "same"));
+      channelsLast(g, args);
       return { args };
     },
     out(input, args) {
@@ -90,7 +93,11 @@ function globalPooling(mode: "max" | "average", rank: 1 | 2): KindSpec {
     positional: [],
     ranks: [rank + 1],
     factory: `global${mode === "max" ? "Max" : "Average"}Pooling${rank}d`,
-    draw: () => ({ args: {} }),
+    draw(g) {
+      const args: Record<string, Value> = {};
+      channelsLast(g, args);
+      return { args };
+    },
     out: (input) => [input.at(-1) ?? null],
   };
 }
@@ -210,7 +217,9 @@ export const paddingAndResizing: readonly KindSpec[] = [
     factory: "zeroPadding2d",
     draw(g): Drawn {
       if (chance(g, 4)) return { args: { padding: -1 }, invalid: true };
-      return chance(g, 80) ? { args: { padding: sides(g, 2) } } : { args: {} };
+      const args: Record<string, Value> = chance(g, 80) ? { padding: sides(g, 2) } : {};
+      channelsLast(g, args);
+      return { args };
     },
     out(input, args) {
       const p = sidePairs(args["padding"], 1);
@@ -222,7 +231,11 @@ export const paddingAndResizing: readonly KindSpec[] = [
     positional: ["cropping"],
     ranks: [3],
     factory: "cropping2D",
-    draw: (g) => ({ args: { cropping: sides(g, 2) } }),
+    draw(g) {
+      const args: Record<string, Value> = { cropping: sides(g, 2) };
+      channelsLast(g, args);
+      return { args };
+    },
     out(input, args) {
       const p = sidePairs(args["cropping"], 0);
       return [...input.slice(0, 2).map((d, i) => (d === null ? null : d - p[i]![0]! - p[i]![1]!)), input[2] ?? null];
@@ -238,6 +251,7 @@ export const paddingAndResizing: readonly KindSpec[] = [
       const args: Record<string, Value> = {};
       maybe(g, 70, args, "size", () => sizeOr(g, 2, 1, 3));
       maybe(g, 20, args, "interpolation", () => pick(g, "nearest", "bilinear"));
+      channelsLast(g, args);
       return { args };
     },
     out(input, args) {

@@ -94,6 +94,17 @@ function stricterChecks(desc: ModelDesc, built: TfjsBuilder, ran: string | null)
       [...layerCalls(desc)].some(([c]) => wrapsSpatial(c)))
   )
     found.set("spatial_dropout2d on an input that is not [height, width, channels]", ["NN3001"]);
+  // Keras's noise_shape has an entry per axis, the batch first, each 1 or the input's size: tfjs builds any
+  // other and runs it (dropout is the identity then), and fails when it trains. Inside time_distributed the
+  // input a wrapped dropout sees is not recorded, so any noise_shape there is allowed its NN3007.
+  const fits = (noise: Value | undefined, input: readonly (number | null)[]) =>
+    !Array.isArray(noise) ||
+    (noise.length === input.length && noise.every((d, i) => d === 1 || (i > 0 && d === input[i])));
+  const wrappedNoise =
+    calls.some((c) => c.kind === "dropout" && c.args["noise_shape"] !== undefined) &&
+    built.info.some((l) => l.kind === "time_distributed");
+  if (built.info.some((l) => l.kind === "dropout" && !fits(l.args["noise_shape"], l.inputShapes[0]!)) || wrappedNoise)
+    found.set("dropout whose noise_shape does not fit its input", ["NN3007"]);
   // tfjs builds and runs a prelu whose shared axis is past the last one: its alpha gets another rank.
   const sharedAxes = (axes: Value | undefined) =>
     typeof axes === "number" ? [axes] : Array.isArray(axes) ? (axes as number[]) : [];
@@ -122,8 +133,6 @@ function stricterChecks(desc: ModelDesc, built: TfjsBuilder, ran: string | null)
       !["simple_rnn", "lstm", "gru"].includes(inner.nested)
     )
       found.set("bidirectional around a layer that is not recurrent", ["NN3007"]);
-    if (c.kind === "batch_normalization" && (a["center"] === false || a["scale"] === false))
-      found.set("batch normalization without center or scale", ["NN3007"]);
     if (c.kind === "concatenate" && typeof a["axis"] === "number" && a["axis"] < -1)
       found.set("concatenate axis below -1", ["NN3007"]);
     if (c.kind === "softmax" && a["axis"] !== undefined && a["axis"] !== -1)
