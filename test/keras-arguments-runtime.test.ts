@@ -113,11 +113,37 @@ describe("conv1d(padding: causal) and dilations", () => {
     }
   });
 
+  it("a dilated conv2d_transpose spreads each input value by the kernel's taps, d apart, and trains", async () => {
+    const small = tf.randomNormal([2, 3, 4, 2], 0, 1, "float32", 5);
+    const { model, layer } = one("[3, 4, 2]", "conv2d_transpose(3, [2, 3], dilation_rate: [2, 1])");
+    const [kernel, bias] = layer.getWeights().map(values);
+    // out[b, i + ki * 2, j + kj, f] += x[b, i, j, c] * kernel[ki, kj, f, c], written out as loops.
+    const [rows, cols] = [3 + 2 * (2 - 1), 4 + 3 - 1];
+    const expected = new Float32Array(2 * rows * cols * 3);
+    const x = values(small);
+    for (let b = 0; b < 2; b++)
+      for (let i = 0; i < 3; i++)
+        for (let j = 0; j < 4; j++)
+          for (let c = 0; c < 2; c++)
+            for (let ki = 0; ki < 2; ki++)
+              for (let kj = 0; kj < 3; kj++)
+                for (let f = 0; f < 3; f++) {
+                  const out = ((b * rows + i + ki * 2) * cols + j + kj) * 3 + f;
+                  expected[out]! += x[((b * 3 + i) * 4 + j) * 2 + c]! * kernel![((ki * 3 + kj) * 3 + f) * 2 + c]!;
+                }
+    const withBias = Array.from(expected, (v, i) => v + bias![i % 3]!);
+    close(model.predict(small) as tf.Tensor, tf.tensor(withBias, [2, rows, cols, 3]));
+    await trainsEveryWeight(model, layer, small);
+    await roundTrip(model, small);
+  });
+
   it("tfjs 4.22's own layers cannot do these (why nnc's exist)", async () => {
     const causal = tf.layers.conv1d({ filters: 2, kernelSize: 2, padding: "causal" });
     expect(() => causal.apply(tf.ones([1, 4, 1]))).toThrow(/CAUSAL/);
     const depthwise = tf.layers.depthwiseConv2d({ kernelSize: 3, dilationRate: 2 });
     expect((depthwise.apply(tf.ones([1, 9, 9, 1])) as tf.Tensor).shape).toEqual([1, 7, 7, 1]);
+    const transpose = tf.layers.conv2dTranspose({ filters: 1, kernelSize: 3, dilationRate: 2 });
+    expect((transpose.apply(tf.ones([1, 5, 5, 1])) as tf.Tensor).shape).toEqual([1, 7, 7, 1]);
     const input = tf.input({ shape: [8, 1] });
     const model = tf.model({
       inputs: input,

@@ -73,12 +73,22 @@ describe("dilation_rate with Keras's effective kernel d * (k - 1) + 1", () => {
     });
   });
 
-  it("is NN3007 above 1 on conv2d_transpose, which tfjs 4.22 has no dilated form of", () => {
-    const { found, marks } = check(
-      "model M {\n  input x: [5, 5, 1]\n  conv2d_transpose(4, 3, dilation_rate: <|2|>)\n}",
-    );
-    expect(found).toEqual([["NN3007", marks[0]]]);
-    expect(layer("[5, 5, 1]", "conv2d_transpose(4, 3, dilation_rate: 1)").shape).toEqual([7, 7, 4]);
+  it("on conv2d_transpose: length * strides + max(d * (k - 1) + 1 - strides, 0), as Keras's deconv_output_length", () => {
+    expect(layer("[5, 5, 1]", "conv2d_transpose(4, 3, dilation_rate: 2)")).toMatchObject({
+      shape: [9, 9, 4],
+      params: { trainable: 3 * 3 * 4 * 1 + 4, nonTrainable: 0 },
+      tfjs: { namespace: "nnc", factory: "conv2dTranspose" },
+    });
+    expect(layer("[5, 6, 1]", "conv2d_transpose(4, 3, dilation_rate: [1, 3], padding: same)").shape).toEqual([5, 6, 4]);
+    expect(layer("[5, 5, 1]", "conv2d_transpose(4, 3, dilation_rate: 1)").tfjs.namespace).toBeUndefined();
+  });
+
+  it("is NN3007 with strides above 1 too, as in Keras", () => {
+    for (const kind of ["conv1d(4, 3,", "conv2d(4, 3,", "conv2d_transpose(4, 3,", "depthwise_conv2d(3,"]) {
+      const input = kind.startsWith("conv1d") ? "[9, 1]" : "[9, 9, 1]";
+      const { found, marks } = check(`model M {\n  input x: ${input}\n  ${kind} strides: 2, dilation_rate: <|2|>)\n}`);
+      expect(found, kind).toEqual([["NN3007", marks[0]]]);
+    }
   });
 });
 

@@ -108,7 +108,7 @@ const rejected: readonly Rejected[] = [
   // dilation gives, would run it).
   ["conv2d(4, 3, strides: 2, dilation_rate: <|2|>)", [[9, 9, 1]], "NN3007"],
   ["conv1d(4, 3, strides: 2, dilation_rate: <|2|>)", [[9, 1]], "NN3007"],
-  ["conv2d_transpose(4, 3, dilation_rate: <|2|>)", [[5, 5, 1]], "NN3007"],
+  ["conv2d_transpose(4, 3, strides: 2, dilation_rate: <|2|>)", [[5, 5, 1]], "NN3007"],
   ["conv2d(4, 3, data_format: <|channels_first|>)", [[1, 5, 5]], "NN2005"],
   ["global_average_pooling1d(data_format: <|channels_first|>)", [[5, 3]], "NN2005"],
   ["dropout(0.5, noise_shape: <|[1, 4]|>)", [[3, 4]], "NN3007"],

@@ -91,6 +91,8 @@ export const accepted: Record<string, readonly Case[]> = {
     ["conv2d_transpose(8, 4, strides: 2, padding: same)", [[7, 7, 4]]],
     ["deconv2d(2, [3, 2], strides: [2, 3], use_bias: false)", [[null, 5, 1]]],
     ["conv2d_transpose(2, 3, dilation_rate: 1, data_format: channels_last)", [[4, 4, 1]]],
+    ["conv2d_transpose(2, 3, dilation_rate: [2, 3])", [[4, "w", 1]]],
+    ["deconv2d(3, 2, dilation_rate: 2, padding: same)", [[3, 5, 2]]],
   ],
   max_pooling1d: [
     ["max_pooling1d()", [[10, 4]]],

@@ -24,6 +24,7 @@ interface ConvFields {
   padding: "valid" | "same";
   dilationRate: number[];
   kernelSize: number[];
+  filters: number;
   depthMultiplier?: number;
 }
 
@@ -181,6 +182,57 @@ export class NncSeparableConv2D extends SeparableBase {
   }
 }
 
-for (const layer of [NncConv1D, NncConv2D, NncDepthwiseConv2D, NncSeparableConv2D]) {
+const TransposeBase = classOf(() => tf.layers.conv2dTranspose({ filters: 1, kernelSize: 1 }));
+
+/**
+ * Keras's Conv2DTranspose with a `dilation_rate` above 1: tfjs's drops the argument, and tfjs-core's
+ * conv2dTranspose takes none. Each axis is `length * strides` with `same` padding, `length * strides +
+ * max(d * (k - 1) + 1 - strides, 0)` with `valid` (Keras's deconv_output_length).
+ */
+export class NncConv2DTranspose extends TransposeBase {
+  static className = "NncConv2DTranspose";
+
+  constructor(config: Record<string, unknown>) {
+    super(config);
+    // tfjs's constructor leaves the rate out; the base class of every convolution reads it as a number or a pair.
+    const rate = config["dilationRate"] ?? 1;
+    (this as unknown as ConvFields).dilationRate = typeof rate === "number" ? [rate, rate] : (rate as number[]);
+  }
+
+  private outputSize(length: number | null, axis: number): number | null {
+    const self = this as unknown as ConvFields;
+    const [size, stride] = [spread(self)[axis]!, self.strides[axis]!];
+    if (length === null) return null;
+    return self.padding === "same" ? length * stride : length * stride + Math.max(size - stride, 0);
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    const shape = inputShape as tf.Shape;
+    const self = this as unknown as ConvFields;
+    return [shape[0]!, this.outputSize(shape[1] ?? null, 0), this.outputSize(shape[2] ?? null, 1), self.filters];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const self = this as unknown as ConvFields;
+      const x = (Array.isArray(inputs) ? inputs[0]! : inputs) as tf.Tensor4D;
+      const [batch, height, width] = x.shape;
+      const shape: [number, number, number, number] = [
+        batch,
+        this.outputSize(height, 0)!,
+        this.outputSize(width, 1)!,
+        self.filters,
+      ];
+      const kernel = dilateKernel(self.kernel!.read(), self.dilationRate) as tf.Tensor4D;
+      return finish(self, tf.conv2dTranspose(x, kernel, shape, self.strides as [number, number], self.padding));
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), dilationRate: (this as unknown as ConvFields).dilationRate };
+  }
+}
+
+for (const layer of [NncConv1D, NncConv2D, NncDepthwiseConv2D, NncSeparableConv2D, NncConv2DTranspose]) {
   tf.serialization.registerClass(layer as unknown as tf.serialization.SerializableConstructor<tf.layers.Layer>);
 }

@@ -7,7 +7,7 @@
 import type * as tf from "@tensorflow/tfjs";
 import { AdditiveAttention, Attention, MultiHeadAttention } from "./attention.js";
 import { PositionEmbedding, SinusoidalPositionEncoding, TokenAndPositionEmbedding } from "./positions.js";
-import { NncConv1D, NncConv2D, NncDepthwiseConv2D, NncSeparableConv2D } from "./conv.js";
+import { NncConv1D, NncConv2D, NncConv2DTranspose, NncDepthwiseConv2D, NncSeparableConv2D } from "./conv.js";
 import { NncBatchNormalization } from "./normalization.js";
 
 /** A layer factory: a tfjs-style config (camelCase keys) -> a new layer. */
@@ -19,6 +19,7 @@ export const layers: Readonly<Record<string, LayerFactory>> = {
   conv2d: (config) => new NncConv2D(config),
   depthwiseConv2d: (config) => new NncDepthwiseConv2D(config),
   separableConv2d: (config) => new NncSeparableConv2D(config),
+  conv2dTranspose: (config) => new NncConv2DTranspose(config),
   batchNormalization: (config) => new NncBatchNormalization(config),
   multiHeadAttention: (config) => new MultiHeadAttention(config as tf.serialization.ConfigDict),
   attention: (config) => new Attention(config as tf.serialization.ConfigDict),

@@ -62,15 +62,22 @@ function convolve(rank: Rank, channelsOut: (args: ConvArgs, channels: number) =>
     if (!expectSpatial(ctx, input!, rank, true)) return null;
     const strides = tuple(args.strides, rank);
     const dilation = tuple(args.dilation_rate ?? 1, rank);
-    // Keras refuses both at once, and tfjs-core's convolutions too, but only when the model runs.
-    if (strides.some((s) => s > 1) && dilation.some((d) => d > 1)) {
-      const detail = "strides and dilation_rate cannot both be greater than 1";
-      return ctx.error("NN3007", { callee: ctx.callee, detail }, { property: "dilation_rate" });
-    }
+    if (!stridesOrDilation(ctx, strides, dilation)) return null;
     const window = { size: tuple(args.kernel_size, rank), strides, dilation, padding: args.padding };
     const space = slideWindow(ctx, input!.slice(0, -1), window, "kernel_size");
     return space && [...space, channelsOut(args, input!.at(-1) as number)];
   };
+}
+
+/**
+ * Keras refuses strides and dilation_rate both above 1, and tfjs-core's convolutions too, but only when the
+ * model runs: NN3007 at `dilation_rate` here instead.
+ */
+function stridesOrDilation(ctx: ShapeContext, strides: readonly number[], dilation: readonly number[]): boolean {
+  if (!strides.some((s) => s > 1) || !dilation.some((d) => d > 1)) return true;
+  const detail = "strides and dilation_rate cannot both be greater than 1";
+  ctx.error("NN3007", { callee: ctx.callee, detail }, { property: "dilation_rate" });
+  return false;
 }
 
 /**
@@ -100,8 +107,8 @@ const filters = (args: ConvArgs) => args.filters;
 
 /**
  * nnc's runtime layer (src/runtime/layers/conv.ts) where tfjs 4.22's would be wrong: `dilation_rate` above 1
- * (tfjs-core has no gradient for it, and tfjs's depthwise convolution ignores it), and conv1d's `padding:
- * causal` (tfjs throws when the layer runs). Its weights are tfjs's, so the summary and counts do not change.
+ * (tfjs-core has no gradient for it, and tfjs's depthwise and transposed convolutions ignore it), and conv1d's
+ * `padding: causal` (tfjs throws when the layer runs). Its weights are tfjs's, so the summary and counts do not change.
  */
 function runtimeFor(factory: string) {
   return (args: ConvArgs) =>
@@ -232,7 +239,8 @@ export const separableConv2d = defineLayer<ConvArgs>({
 
 /**
  * `conv2d_transpose(filters, kernel_size)`: `[height, width, channels]` -> `[height * s + max(k - s, 0), ...,
- * filters]` with padding `valid`, `[height * s, width * s, filters]` with `same`.
+ * filters]` with padding `valid`, `[height * s, width * s, filters]` with `same`; with `dilation_rate: d` the
+ * kernel spans `d * (k - 1) + 1` (nnc's runtime layer: tfjs 4.22 drops the argument).
  * Params: `kh * kw * filters * channels + filters` (bias).
  * MACs: `height * width * kh * kw * channels * filters`: each input position spreads one kernel.
  */
@@ -244,17 +252,14 @@ export const conv2dTranspose = defineLayer<ConvArgs>({
   positional: ["filters", "kernel_size"],
   schema: convSchema(2, {}, ["filters", "kernel_size"]),
   factory: "conv2dTranspose",
+  runtimeFor: runtimeFor("conv2dTranspose"),
   config: channelsLastConfig,
   outputShape([input], args, ctx) {
     if (!expectSpatial(ctx, input!, 2, true)) return null;
-    // tfjs-core's conv2dTranspose takes no dilation, and tfjs's layer drops the argument.
-    if (tuple(args.dilation_rate, 2).some((d) => d > 1)) {
-      const detail = "dilation_rate above 1 is not supported on a transposed convolution (tfjs 4.22 has none)";
-      const hint = "upsample with up_sampling2d(), then a dilated conv2d(..., padding: same)";
-      return ctx.error("NN3007", { callee: ctx.callee, detail }, { property: "dilation_rate", hint });
-    }
-    const kernel = tuple(args.kernel_size, 2);
     const strides = tuple(args.strides, 2);
+    const dilation = tuple(args.dilation_rate, 2);
+    if (!stridesOrDilation(ctx, strides, dilation)) return null;
+    const kernel = tuple(args.kernel_size, 2).map((k, i) => dilation[i]! * (k - 1) + 1);
     const space = input!.slice(0, 2).map((d, i) => deconvLength(d, strides[i]!, kernel[i]!, args.padding));
     return [...space, args.filters];
   },
