@@ -126,6 +126,7 @@ export class NnParser extends CstParser {
   statement = this.RULE("statement", () => {
     this.OR([
       { GATE: () => this.startsAssertion(), ALT: () => this.SUBRULE(this.assertStmt) },
+      { GATE: () => this.startsLayerStmt(), ALT: () => this.SUBRULE(this.layerStmt) },
       { ALT: () => this.SUBRULE(this.inputStmt) },
       { ALT: () => this.SUBRULE(this.outputStmt) },
       { ALT: () => this.SUBRULE(this.returnStmt) },
@@ -209,9 +210,33 @@ export class NnParser extends CstParser {
     );
   }
 
-  /** `h = x -> conv2d(16, 3)` */
-  assignment = this.RULE("assignment", () => {
+  /**
+   * `layer embed = dense(64)`: one instance of a layer (or block), applied wherever its name is used, with the
+   * same weights each time. `layer` is a contextual word like `assert`: it starts this statement only when a
+   * name and `=` follow on its line, so tensors, blocks and `layer:` arguments may still be called `layer`.
+   */
+  layerStmt = this.RULE("layerStmt", () => {
     this.CONSUME(t.Identifier);
+    this.CONSUME2(t.Identifier);
+    this.CONSUME(t.Equals);
+    this.SUBRULE(this.call);
+  });
+
+  private startsLayerStmt(): boolean {
+    const word = this.LA(1);
+    const name = this.LA(2);
+    return (
+      word.tokenType === t.Identifier &&
+      word.image === "layer" &&
+      name.tokenType === t.Identifier &&
+      name.startLine === word.endLine &&
+      this.LA(3).tokenType === t.Equals
+    );
+  }
+
+  /** `h = x -> conv2d(16, 3)`; `seq, h, c = x -> lstm(8, return_state: true)` binds each output. */
+  assignment = this.RULE("assignment", () => {
+    this.AT_LEAST_ONE_SEP({ SEP: t.Comma, DEF: () => this.CONSUME(t.Identifier) });
     this.CONSUME(t.Equals);
     this.SUBRULE(this.chain);
   });

@@ -23,10 +23,14 @@ export function buildModel(model: IrModel): tf.LayersModel {
     tensors.set(input.name, [tensor]);
     return tensor;
   });
+  // A shared layer's later uses apply the very layer object of its first use (`shares`), with its weights.
+  const made = new Map<string, tf.layers.Layer>();
   for (const layer of model.layers) {
     const args = layer.inputs.map(tensorOf);
-    const output = createLayer(layer.tfjs).apply(args.length === 1 ? args[0]! : args) as
-      tf.SymbolicTensor | tf.SymbolicTensor[];
+    const object = layer.shares ? made.get(layer.shares) : createLayer(layer.tfjs);
+    if (!object) throw new Error(`buildModel: ${model.name} shares ${layer.shares} before it is made`);
+    made.set(layer.name, object);
+    const output = object.apply(args.length === 1 ? args[0]! : args) as tf.SymbolicTensor | tf.SymbolicTensor[];
     tensors.set(layer.name, Array.isArray(output) ? output : [output]);
   }
   return tf.model({ inputs, outputs: model.outputs.map(tensorOf), name: model.name });

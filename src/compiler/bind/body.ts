@@ -12,7 +12,15 @@ import { diagnostic, type Diagnostic } from "../diagnostics/index.js";
 import { suggestion } from "../diagnostics/suggest.js";
 import { layerNames, lookupLayer } from "../registry/index.js";
 import type * as ast from "../syntax/ast.js";
-import type { CallMeaning, NamedTensors, NameSymbol, Occurrence, SubjectMeaning, TensorBinding } from "./symbols.js";
+import type {
+  CallMeaning,
+  NamedTensors,
+  NameSymbol,
+  Occurrence,
+  SharedLayerBinding,
+  SubjectMeaning,
+  TensorBinding,
+} from "./symbols.js";
 import { BodyScope, type RepeatFrame } from "./scope.js";
 import type { Namespace } from "./workspace.js";
 
@@ -36,8 +44,10 @@ export interface BodyBinding {
   step(call: ast.Call): CallMeaning;
   /** The binding an input declares; undefined for one that is out of place or a duplicate (reported). */
   input(stmt: ast.InputStmt): TensorBinding | undefined;
-  /** The binding an assignment makes. */
-  assignment(stmt: ast.Assignment): TensorBinding | undefined;
+  /** The binding an assignment makes for each of its names; undefined for `_` and a name that cannot be bound. */
+  assignment(stmt: ast.Assignment): readonly (TensorBinding | undefined)[];
+  /** The shared layer a `layer NAME = CALL` statement declares; undefined for a recovered one. */
+  layerStmt(stmt: ast.LayerStmt): SharedLayerBinding | undefined;
   /** The tensor an `output` name means; undefined when none is bound above (reported). */
   output(name: ast.Ident): TensorBinding | undefined;
   /** What the subject of an `assert` or `expect` means. */
@@ -58,7 +68,8 @@ class BodyBinder extends BodyScope {
   private readonly diagnostics: Diagnostic[] = [];
   private readonly steps = new Map<ast.Call, CallMeaning>();
   private readonly inputs = new Map<ast.InputStmt, TensorBinding>();
-  private readonly assignments = new Map<ast.Assignment, TensorBinding>();
+  private readonly assignments = new Map<ast.Assignment, (TensorBinding | undefined)[]>();
+  private readonly layerStmts = new Map<ast.LayerStmt, SharedLayerBinding>();
   private readonly outputs = new Map<ast.Ident, TensorBinding>();
   private readonly subjects = new Map<ast.AssertStmt, SubjectMeaning>();
   private readonly blockInputs: TensorBinding[] = [];
@@ -110,7 +121,7 @@ class BodyBinder extends BodyScope {
   }
 
   private result(): BodyBinding {
-    const { steps, inputs, assignments, outputs, subjects, bindings } = this;
+    const { steps, inputs, assignments, layerStmts, outputs, subjects, bindings } = this;
     return {
       decl: this.decl,
       file: this.file,
@@ -121,7 +132,8 @@ class BodyBinder extends BodyScope {
       blockInputs: this.blockInputs,
       step: (call) => steps.get(call) ?? unresolved,
       input: (stmt) => inputs.get(stmt),
-      assignment: (stmt) => assignments.get(stmt),
+      assignment: (stmt) => assignments.get(stmt) ?? [],
+      layerStmt: (stmt) => layerStmts.get(stmt),
       output: (name) => outputs.get(name),
       subject: (stmt) => subjects.get(stmt) ?? { tensor: undefined, inScope: () => [] },
       tensorsBefore: (offset) => {
@@ -154,10 +166,16 @@ class BodyBinder extends BodyScope {
           break;
         case "assign": {
           this.chain(stmt.chain);
-          this.assignments.set(stmt, this.bindTensor(stmt.target, { chain: stmt.chain }));
+          this.assignments.set(
+            stmt,
+            stmt.targets.map((target) => this.bindTarget(target, stmt.chain)),
+          );
           this.hasCurrent = true;
           break;
         }
+        case "layer":
+          this.layerStmt(stmt);
+          break;
         case "repeat":
           this.value(stmt.count);
           this.repeatBody(stmt.body);
@@ -281,6 +299,8 @@ class BodyBinder extends BodyScope {
       tensorArgs.push(bound);
     }
     const name = call.callee.text;
+    const shared = this.sharedLayers.get(name);
+    if (shared) return this.sharedCall(call, shared, tensorArgs, hasPrevious);
     const block = this.namespace.get(name);
     const layer = block ? undefined : lookupLayer(name);
     const wanted = block ? block.decl.inputs.length : (layer?.inputs?.min ?? 1);
@@ -333,6 +353,93 @@ class BodyBinder extends BodyScope {
     return unresolved;
   }
 
+  /** An assignment's name: a tensor bound from here on; nothing for `_`, and NN2008 for a shared layer's name. */
+  private bindTarget(target: ast.Ident, chain: ast.Chain): TensorBinding | undefined {
+    if (target.text === "_") return undefined;
+    if (this.sharedLayers.has(target.text)) {
+      this.report("NN2008", target.span, { what: "layer", name: target.text });
+      return undefined;
+    }
+    return this.bindTensor(target, { chain });
+  }
+
+  /**
+   * `layer NAME = CALL`: the call names a layer kind or a block and gives its arguments, but no tensors: it
+   * makes the layer without applying it (NN2027 for a tensor among its arguments).
+   */
+  private layerStmt(stmt: ast.LayerStmt): void {
+    const { name, call } = stmt;
+    const taken = this.scope.has(name.text) ? "tensor" : this.sharedLayers.has(name.text) ? "layer" : undefined;
+    if (taken) this.report("NN2008", name.span, { what: taken, name: name.text });
+    const block = this.namespace.get(call.callee.text);
+    const layer = block ? undefined : lookupLayer(call.callee.text);
+    if (block) this.useBlock(call.callee, block);
+    // A tensor among the arguments is the one thing said about the declaration: its uses are not checked.
+    let misused = false;
+    for (const arg of call.args ?? []) {
+      const value = arg.value;
+      const ident = value.kind === "call" && value.args === null ? value.callee : undefined;
+      const tensor = ident ? this.scope.get(ident.text) : undefined;
+      if (!ident || !tensor || (arg.name && !layer?.tensorArgs?.includes(arg.name.text))) {
+        this.value(value);
+        continue;
+      }
+      this.use(ident, tensor);
+      const problem = `is a tensor: a layer declaration makes the layer without applying it; apply it where it is used, \`y = ${ident.text} -> ${name.text}\``;
+      this.report("NN2027", ident.span, { name: ident.text, problem });
+      misused = true;
+    }
+    let makes: SharedLayerBinding["makes"] = null;
+    if (block) {
+      this.argumentNames(
+        call,
+        block.decl.params.map((p) => p.name.text),
+      );
+      makes = { kind: "block", block };
+    } else if (layer) {
+      const known = Object.keys((layer.schema["properties"] as object | undefined) ?? {});
+      this.argumentNames(call, append(known, layer.tensorArgs ?? []));
+      makes = { kind: "layer", layer };
+    } else if (!this.namespace.has(call.callee.text)) {
+      const candidates = append(layerNames(), [...this.namespace.keys()]);
+      const text = call.callee.text;
+      this.report("NN2001", call.callee.span, { name: text }, suggestion(text, candidates, call.callee.span));
+    }
+    const symbol: NameSymbol = {
+      kind: "layer",
+      name: name.text,
+      key: `${this.key}/layer@${name.span.start}`,
+      definition: { file: this.file, span: name.span },
+    };
+    const binding: SharedLayerBinding = { name, symbol, stmt, makes: misused ? null : makes };
+    this.layerStmts.set(stmt, binding);
+    this.occurrences.push({ span: name.span, symbol, isDefinition: true });
+    if (!taken) this.sharedLayers.set(name.text, binding);
+  }
+
+  /** A use of a shared layer: `x -> embed`, `embed(x)`, `merge(a, b)` for one declared on two inputs. */
+  private sharedCall(
+    call: ast.Call,
+    shared: SharedLayerBinding,
+    tensorArgs: TensorBinding[],
+    hasPrevious: boolean,
+  ): CallMeaning {
+    this.occurrences.push({ span: call.callee.span, symbol: shared.symbol, isDefinition: false });
+    const rest = (call.args ?? []).slice(tensorArgs.length);
+    for (const arg of rest) this.value(arg.value);
+    const name = call.callee.text;
+    if (rest.length > 0) {
+      const problem = `is a shared layer: its arguments are given where it is declared; pass only tensors here, as in \`${name}(x)\``;
+      this.report("NN2027", rest[0]!.span, { name, problem });
+      return unresolved;
+    }
+    if (!hasPrevious && tensorArgs.length === 0 && !this.hasCurrent) {
+      this.report("NN2017", call.callee.span, { callee: name }, { hint: `start the chain at a tensor: x -> ${name}` });
+      return unresolved;
+    }
+    return shared.makes ? { kind: "shared", shared, tensorArgs } : unresolved;
+  }
+
   /**
    * `initial_state: [h, c]` or `attention_mask: m`: each name must be a tensor bound above. A value of another
    * kind is left to the checker, which says what the argument takes.
@@ -378,7 +485,8 @@ class BodyBinder extends BodyScope {
   }
 
   private report<
-    C extends "NN2001" | "NN2002" | "NN2003" | "NN2008" | "NN2017" | "NN2018" | "NN2020" | "NN2021" | "NN2026",
+    C extends
+      "NN2001" | "NN2002" | "NN2003" | "NN2008" | "NN2017" | "NN2018" | "NN2020" | "NN2021" | "NN2026" | "NN2027",
   >(
     code: C,
     span: ast.Span,

@@ -6,7 +6,7 @@
  */
 import { append } from "../base/arrays.js";
 import type * as ast from "../syntax/ast.js";
-import type { NameSymbol, Occurrence, TensorBinding } from "./symbols.js";
+import type { NameSymbol, Occurrence, SharedLayerBinding, TensorBinding } from "./symbols.js";
 import type { BlockDef, Namespace } from "./workspace.js";
 
 /** A repeat being read: the names its body binds, and the names read in it as a layer, a block or a layer's name. */
@@ -21,6 +21,8 @@ export abstract class BodyScope {
   protected readonly scope = new Map<string, TensorBinding>();
   protected readonly symbols = new Map<string, NameSymbol>();
   protected readonly params = new Map<string, NameSymbol>();
+  /** The shared layers declared so far (`layer embed = dense(64)`), by name. */
+  protected readonly sharedLayers = new Map<string, SharedLayerBinding>();
   /** Every binding made, in text order, for `tensorsBefore`. */
   protected readonly bindings: TensorBinding[] = [];
   /** The names bound in scope, in the order first bound: the first n of them were in scope at any one point. */
@@ -75,14 +77,18 @@ export abstract class BodyScope {
     switch (stmt.kind) {
       case "input":
       case "assign": {
-        const name = stmt.kind === "input" ? stmt.name : stmt.target;
+        const names = stmt.kind === "input" ? [stmt.name] : stmt.targets;
         if (stmt.kind === "assign") this.recoveredSteps(stmt.chain.steps);
-        const existing = this.scope.get(name.text);
-        if (existing) return this.use(name, existing, true);
         const how = stmt.kind === "input" ? { input: stmt } : { chain: stmt.chain };
-        this.bindTensor(name, how, false);
+        for (const name of names) {
+          const existing = this.scope.get(name.text);
+          if (existing) this.use(name, existing, true);
+          else if (name.text !== "_" && name.text !== "") this.bindTensor(name, how, false);
+        }
         return;
       }
+      case "layer":
+        return this.recoveredSteps([stmt.call]);
       case "chainStmt":
         return this.recoveredSteps(stmt.chain.steps);
       case "return":
@@ -113,7 +119,9 @@ export abstract class BodyScope {
         this.use(step.callee, bound);
         continue;
       }
-      const block = this.namespace.get(step.callee.text);
+      const shared = this.sharedLayers.get(step.callee.text);
+      if (shared) this.occurrences.push({ span: step.callee.span, symbol: shared.symbol, isDefinition: false });
+      const block = shared ? undefined : this.namespace.get(step.callee.text);
       if (block) this.useBlock(step.callee, block);
       for (const arg of step.args ?? []) {
         const value = arg.value;

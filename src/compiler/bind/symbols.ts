@@ -8,7 +8,7 @@ import type { LayerKind } from "../registry/index.js";
 import type * as ast from "../syntax/ast.js";
 import type { BlockDef } from "./workspace.js";
 
-export type SymbolKind = "tensor" | "block" | "param" | "model";
+export type SymbolKind = "tensor" | "block" | "param" | "model" | "layer";
 
 /**
  * A named thing a spec defines. A tensor name may be rebound (`h = h -> relu()`): every binding and use of one
@@ -31,6 +31,18 @@ export interface TensorBinding {
   readonly chain?: ast.Chain;
   /** The block a block input belongs to. */
   readonly blockInput?: ast.BlockDecl;
+}
+
+/**
+ * A shared layer, `layer embed = dense(64)`: what its call makes (a layer kind or a block; null when that name
+ * is unknown, reported), applied with the same weights wherever `embed` is used below it.
+ */
+export interface SharedLayerBinding {
+  readonly name: ast.Ident;
+  readonly symbol: NameSymbol;
+  readonly stmt: ast.LayerStmt;
+  readonly makes:
+    { readonly kind: "layer"; readonly layer: LayerKind } | { readonly kind: "block"; readonly block: BlockDef } | null;
 }
 
 /** One place a symbol's name is written. */
@@ -57,6 +69,7 @@ export type CallMeaning =
       readonly namedTensors: readonly NamedTensors[];
     }
   | { readonly kind: "block"; readonly block: BlockDef; readonly tensorArgs: readonly TensorBinding[] }
+  | { readonly kind: "shared"; readonly shared: SharedLayerBinding; readonly tensorArgs: readonly TensorBinding[] }
   | { readonly kind: "unresolved" };
 
 /**

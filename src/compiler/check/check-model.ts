@@ -32,6 +32,8 @@ import { evaluateDimension } from "./dimension.js";
 import { noValues, unknownTensor, withCallSites, type Env, type Tensor } from "./environment.js";
 import { expansionError } from "./expansion.js";
 import { layerFigures, LayerNames } from "./layer-call.js";
+import { oneTensor, splitOutputs } from "./outputs.js";
+import { LayerSharing, type SharedInstance } from "./shared-layers.js";
 import {
   blockDepthError,
   defaultCheckLimits,
@@ -65,6 +67,7 @@ export class ModelChecker {
   /** Argument checks by call and by the values in scope there (see `checkedArguments`). */
   private readonly argumentChecks = new WeakMap<ast.Call, WeakMap<object, ArgValues | null>>();
   private readonly parameters: ParameterBudget;
+  private readonly sharing = new LayerSharing();
 
   constructor(
     private readonly decl: ast.ModelDecl,
@@ -92,6 +95,7 @@ export class ModelChecker {
       file: this.file,
       binding,
       tensors: new Map(),
+      shared: new Map(),
       scope: { lookup: () => undefined },
       values: noValues,
       where: "model",
@@ -139,20 +143,23 @@ export class ModelChecker {
       case "input":
         return this.input(stmt, env);
       case "chainStmt":
-        env.current = this.chain(stmt.chain, env);
+        env.current = this.oneTensor(this.chain(stmt.chain, env), env);
         return;
       case "assign": {
-        const result = this.chain(stmt.chain, env);
-        const bound = env.binding.assignment(stmt);
-        if (bound) env.tensors.set(bound.symbol, result);
-        env.current = result;
+        const { tensors, problem } = splitOutputs(this.chain(stmt.chain, env), stmt.targets, env.file);
+        if (problem) this.pushAll(env, [problem]);
+        env.binding.assignment(stmt).forEach((bound, i) => bound && env.tensors.set(bound.symbol, tensors[i]!));
+        // After `seq, h, c = ...`, a bare call applies to the first output.
+        env.current = tensors[0]!;
         return;
       }
+      case "layer":
+        return this.declareShared(stmt, env);
       case "repeat":
         return this.repeat(stmt, env);
       case "return":
         // Out of place in a model: the binder said so.
-        if (env.where === "block") env.returned = this.chain(stmt.value, env);
+        if (env.where === "block") env.returned = this.oneTensor(this.chain(stmt.value, env), env);
         return;
       case "output":
         return;
@@ -264,6 +271,7 @@ export class ModelChecker {
         result = this.valueOf(meaning.binding, env);
         continue;
       }
+      if (result !== null) result = this.oneTensor(result, env);
       result = this.call(step, meaning, result, env);
     }
     return result ?? unknownTensor;
@@ -295,7 +303,53 @@ export class ModelChecker {
       unknownNamesReported: true,
     };
     if (meaning.kind === "block") return this.instantiate(meaning.block, call, inputs, source, env);
+    if (meaning.kind === "shared") return this.applyShared(env.shared.get(meaning.shared.symbol), call, inputs, env);
     return this.layer(meaning.layer, call, inputs, source, env, named);
+  }
+
+  /** The result where one tensor is expected (NN3016 for several). */
+  private oneTensor(result: Tensor, env: Env): Tensor {
+    const { tensor, problem } = oneTensor(result, env.file);
+    if (problem) this.pushAll(env, [problem]);
+    return tensor;
+  }
+
+  /** `layer NAME = CALL`: checks the call's arguments once; each use then applies the one instance. */
+  private declareShared(stmt: ast.LayerStmt, env: Env): void {
+    const binding = env.binding.layerStmt(stmt);
+    if (!binding?.makes) return;
+    const { call } = stmt;
+    const source = {
+      args: call.args ?? [],
+      skip: 0,
+      calleeSpan: call.callee.span,
+      calleeText: call.callee.text,
+      unknownNamesReported: true,
+    };
+    const { makes } = binding;
+    const block = makes.kind === "block" ? blockCallable(makes.block) : undefined;
+    if (block) this.pushAll(env, block.diagnostics);
+    const callable = makes.kind === "layer" ? makes.layer : block!.value;
+    const args = this.checkedArguments(callable, call, source, env);
+    env.shared.set(binding.symbol, { binding, args, owners: null });
+  }
+
+  /** A use of a shared layer or block instance: its weights are made at the first use and shared after it. */
+  private applyShared(instance: SharedInstance | undefined, call: ast.Call, inputs: Tensor[], env: Env): Tensor {
+    if (!instance?.args || !instance.binding.makes) return unknownTensor;
+    const { makes } = instance.binding;
+    if (makes.kind === "block") {
+      const { decl } = makes.block;
+      if (!this.arity(decl.inputs.length, decl.inputs.length, inputs, call, env)) return unknownTensor;
+      const args = instance.args;
+      return this.sharing.applyBlockInstance(instance, () => this.runBlock(makes.block, call, inputs, args, env));
+    }
+    const kind = makes.layer;
+    if (!this.arity(kind.inputs?.min ?? 1, kind.inputs ? kind.inputs.max : 1, inputs, call, env)) return unknownTensor;
+    if (inputs.some((t) => t.shape === null || t.ref === null)) return unknownTensor;
+    const result = this.addNode(kind, call, inputs, instance.args, 0, env, instance.owners?.[0]);
+    if (result.ref && instance.owners === null) instance.owners = [result.ref.node.split(":")[0]!];
+    return result;
   }
 
   private arity(min: number, max: number | undefined, inputs: Tensor[], call: ast.Call, env: Env): boolean {
@@ -320,30 +374,58 @@ export class ModelChecker {
     const args = { ...checked, ...extra.counts };
     const inputs = [...given, ...extra.tensors];
     if (inputs.some((t) => t.shape === null || t.ref === null)) return unknownTensor;
+    return this.addNode(kind, call, inputs, args, source.skip ?? 0, env, undefined);
+  }
 
+  /**
+   * A layer node: a new layer with its own weights, or, when `owner` is given or a block instance is applied
+   * again, a node that applies the weights of `owner` (NN3017 when they do not fit these inputs).
+   */
+  private addNode(
+    kind: LayerKind,
+    call: ast.Call,
+    inputs: Tensor[],
+    args: ArgValues,
+    skip: number,
+    env: Env,
+    shareWith: string | undefined,
+  ): Tensor {
     const shapes = inputs.map((t) => t.shape!);
-    const figures = layerFigures(kind, call, shapes, args, source.skip ?? 0, (d) => this.pushAll(env, [d]), env.file);
+    const figures = layerFigures(kind, call, shapes, args, skip, (d) => this.pushAll(env, [d]), env.file);
     if (!figures) return unknownTensor;
     const { outputShapes, params, macs } = figures;
-    this.parameters.add(params, { file: env.file, span: call.span });
-    const written = args["name"];
-    const name = this.names.claim(kind.name, typeof written === "string" ? written : undefined);
-    if (name === null) {
-      const at = argumentSpan(call, "name", kind.positional, 0) ?? call.span;
-      this.report(env, "NN2008", at, { what: "layer", name: written as string });
+    const location = { file: env.file, span: call.span };
+    const site = env.callStack[0] ? { site: env.callStack[0].site } : {};
+    const node = { kind: kind.name, inputs: inputs.map((t) => t.ref!), outputShapes, macs, location, ...site };
+    const owner = this.sharing.ownerFor(shareWith);
+    let name: string;
+    if (owner !== undefined) {
+      const reused = this.sharing.reapply(owner, params, shapes);
+      if (!("name" in reused)) {
+        this.report(env, "NN3017", call.span, { name: call.callee.text, ...reused });
+        return unknownTensor;
+      }
+      name = reused.name;
+      this.layers.push({ ...node, name, tfjs: reused.tfjs, params: { trainable: 0, nonTrainable: 0 }, shares: owner });
+    } else {
+      this.parameters.add(params, location);
+      const written = args["name"];
+      const claimed = this.names.claim(kind.name, typeof written === "string" ? written : undefined);
+      if (claimed === null) {
+        const at = argumentSpan(call, "name", kind.positional, 0) ?? call.span;
+        this.report(env, "NN2008", at, { what: "layer", name: written as string });
+      }
+      name = claimed ?? (written as string);
+      const tfjs = tfjsLayerOf(kind, args, name, shapes);
+      this.layers.push({ ...node, name, tfjs, params });
+      this.sharing.addOwner(name, params, shapes, tfjs);
     }
-    this.layers.push({
-      name: name ?? (written as string),
-      kind: kind.name,
-      tfjs: tfjsLayerOf(kind, args, name ?? (written as string), shapes),
-      inputs: inputs.map((t) => t.ref!),
-      outputShapes,
-      params,
-      macs,
-      location: { file: env.file, span: call.span },
-      ...(env.callStack[0] ? { site: env.callStack[0].site } : {}),
-    });
-    return { ref: { node: name ?? (written as string), index: 0 }, shape: outputShapes[0]!, dtype: "float32" };
+    const outputs = outputShapes.map((shape, index): Tensor => ({
+      ref: { node: name, index },
+      shape,
+      dtype: "float32",
+    }));
+    return { ...outputs[0]!, producer: call, ...(outputs.length > 1 ? { outputs } : {}) };
   }
 
   /**
@@ -397,12 +479,19 @@ export class ModelChecker {
     this.pushAll(env, callable.diagnostics);
     const values = this.checkedArguments(callable.value, call, source, env);
     if (!arityOk || !values) return unknownTensor;
+    return this.runBlock(block, call, inputs, values, env);
+  }
+
+  /** Runs a block's body with its parameters bound to checked values and its inputs to the tensors. */
+  private runBlock(block: BlockDef, call: ast.Call, inputs: Tensor[], values: ArgValues, env: Env): Tensor {
+    const { decl } = block;
     this.instantiated.add(decl);
     const binding = bodyBinding(decl, block.file, block.namespace);
     const inner: Env = {
       file: block.file,
       binding,
       tensors: new Map(binding.blockInputs.map((input, i) => [input.symbol, inputs[i]!])),
+      shared: new Map(),
       scope: { lookup: (name) => values[name] },
       values,
       where: "block",

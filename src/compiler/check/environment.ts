@@ -7,6 +7,7 @@ import type { Diagnostic, Location } from "../diagnostics/index.js";
 import type { DType, Shape, TensorRef } from "../ir/index.js";
 import type * as ast from "../syntax/ast.js";
 import type { Scope } from "./argument-values.js";
+import type { SharedInstance } from "./shared-layers.js";
 
 /** A tensor's value. `ref` and `shape` are null when an earlier error made it unknown. */
 export interface Tensor {
@@ -15,6 +16,10 @@ export interface Tensor {
   readonly dtype: DType;
   /** The input statement that declared it, for an input. */
   readonly declaredBy?: ast.InputStmt;
+  /** Every output of the call that made it, when it has several (`lstm(8, return_state: true)`); it is the first. */
+  readonly outputs?: readonly Tensor[];
+  /** The call that made it, for a problem with its outputs. */
+  readonly producer?: ast.Call;
 }
 
 export const unknownTensor: Tensor = { ref: null, shape: null, dtype: "float32" };
@@ -29,6 +34,8 @@ export interface Env {
   readonly binding: BodyBinding;
   /** The value of each tensor symbol, as the statements so far left it. */
   readonly tensors: Map<NameSymbol, Tensor>;
+  /** The shared layers declared so far (`layer embed = dense(64)`), by symbol. */
+  readonly shared: Map<NameSymbol, SharedInstance>;
   readonly scope: Scope;
   /** The values `scope` reads (a block's checked arguments): with a call, the key of its argument check. */
   readonly values: object;

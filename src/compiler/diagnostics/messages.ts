@@ -123,6 +123,7 @@ export const messages = {
     "Name changes meaning in a repeat",
     (a) => `${q(a.name)} is ${a.first} the first time round this repeat, and a tensor bound below it every time after`,
   ),
+  NN2027: error<{ name: string; problem: string }>("Misused shared layer", (a) => `${q(a.name)} ${a.problem}`),
 
   NN3001: error<{ callee: string; expected: string; shape: string }>(
     "Wrong input rank",
@@ -180,6 +181,14 @@ export const messages = {
   NN3015: error<{ name: string; limit: number }>(
     "Block calls nested too deeply",
     (a) => `this call of block ${q(a.name)} nests more than ${a.limit} block calls inside one another`,
+  ),
+  NN3016: error<{ callee: string; count: number; expected: string }>(
+    "Wrong number of outputs",
+    (a) => `${q(a.callee)} has ${a.count} output${a.count === 1 ? "" : "s"} here, ${a.expected}`,
+  ),
+  NN3017: error<{ name: string; first: string; here: string }>(
+    "Shared layer applied to an input its weights do not fit",
+    (a) => `shared layer ${q(a.name)} was built for ${a.first} at its first use; ${a.here} would need other weights`,
   ),
 
   NN4001: error<{ key: string; model: string }>(

@@ -121,15 +121,28 @@ function emitBuilder(model: IrModel): string {
     const config: JsonValue = dtype === "float32" ? { shape, name } : { shape, dtype, name };
     lines.push(`const ${id} = tf.input(${printValue(config)});`);
   }
+  // A shared layer is made once, as its own `const`, and applied at each use.
+  const shared = new Set(model.layers.flatMap((layer) => (layer.shares ? [layer.shares] : [])));
+  const layerObjects = new Map<string, string>();
   for (const layer of model.layers) {
     const args = layer.inputs.map(tensor);
     const list = layer.outputShapes.length > 1;
+    let made = printLayer(layer.tfjs);
+    if (shared.has(layer.name)) {
+      const object = identifiers.claim(`${layer.name}_layer`);
+      layerObjects.set(layer.name, object);
+      lines.push(`// shared: applied ${model.layers.filter((l) => l.shares === layer.name).length + 1} times`);
+      lines.push(`const ${object} = ${made};`);
+      made = object;
+    }
+    if (layer.shares) made = layerObjects.get(layer.shares)!;
     const id = identifiers.claim(layer.name);
     nodes.set(layer.name, { id, list });
     const params = layer.params.trainable + layer.params.nonTrainable;
+    const weights = layer.shares ? `the weights of ${layer.shares}` : `${params.toLocaleString("en-US")} params`;
     lines.push(
-      `// ${layer.outputShapes.map(formatShape).join(", ")}, ${params.toLocaleString("en-US")} params`,
-      `const ${id} = ${printLayer(layer.tfjs)}.apply(${args.length === 1 ? args[0] : `[${args.join(", ")}]`}) as tf.SymbolicTensor${list ? "[]" : ""};`,
+      `// ${layer.outputShapes.map(formatShape).join(", ")}, ${weights}`,
+      `const ${id} = ${made}.apply(${args.length === 1 ? args[0] : `[${args.join(", ")}]`}) as tf.SymbolicTensor${list ? "[]" : ""};`,
     );
   }
   const inputs = model.inputs.map((input) => tensor({ node: input.name, index: 0 }));

@@ -5,7 +5,7 @@
  */
 import { maxOf } from "../base/arrays.js";
 import { exactSum, plainWhenSafe } from "../ir/exact.js";
-import { formatShape, type IrModel, type Shape, type TensorRef } from "../ir/index.js";
+import { formatShape, type IrLayer, type IrModel, type Shape, type TensorRef } from "../ir/index.js";
 import { groupThousands } from "../base/numbers.js";
 
 /** A shape in JSON: the batch (`null`) first, symbolic sizes as strings, unknown ones as `null`. */
@@ -23,6 +23,12 @@ export interface LayerSummary {
   readonly macs: number | null;
   /** Extension: the parameters' memory as float32, `params * 4`. */
   readonly bytes: number;
+  /**
+   * Extension, for a shared layer (`layer NAME = ...` used more than once): the tensors each use reads, the first
+   * use's being `inputs`. Its weights count once; `macs` adds up every use. Later uses' outputs are named
+   * `NAME:1`, `NAME:2`, ... in other layers' `inputs`.
+   */
+  readonly calls?: readonly (readonly string[])[];
 }
 
 export interface ModelSummary {
@@ -54,19 +60,28 @@ function refName(ref: TensorRef): string {
 export function summarize(model: IrModel): ModelSummary {
   const shapes = new Map<string, readonly Shape[]>(model.inputs.map((i) => [i.name, [i.shape]]));
   for (const layer of model.layers) shapes.set(layer.name, layer.outputShapes);
-  const layers = model.layers.map((layer) => {
+  const uses = new Map<string, IrLayer[]>();
+  for (const layer of model.layers)
+    if (layer.shares) uses.set(layer.shares, [...(uses.get(layer.shares) ?? []), layer]);
+  const layers = model.layers.flatMap((layer): LayerSummary[] => {
+    if (layer.shares) return [];
     const params = layer.params.trainable + layer.params.nonTrainable;
-    return {
-      name: layer.name,
-      kind: layer.kind,
-      outputShape:
-        layer.outputShapes.length === 1 ? jsonShape(layer.outputShapes[0]!) : layer.outputShapes.map(jsonShape),
-      params,
-      trainableParams: layer.params.trainable,
-      inputs: layer.inputs.map(refName),
-      macs: layer.macs ?? null,
-      bytes: params * bytesPerParam,
-    };
+    const again = uses.get(layer.name) ?? [];
+    const macs = exactSum([layer, ...again].map((use) => use.macs ?? null));
+    return [
+      {
+        name: layer.name,
+        kind: layer.kind,
+        outputShape:
+          layer.outputShapes.length === 1 ? jsonShape(layer.outputShapes[0]!) : layer.outputShapes.map(jsonShape),
+        params,
+        trainableParams: layer.params.trainable,
+        inputs: layer.inputs.map(refName),
+        macs: macs === null ? null : Number(macs),
+        bytes: params * bytesPerParam,
+        ...(again.length > 0 ? { calls: [layer, ...again].map((use) => use.inputs.map(refName)) } : {}),
+      },
+    ];
   });
   const macsSum = exactSum(layers.map((l) => l.macs));
   const macs = macsSum === null ? null : plainWhenSafe(macsSum);
@@ -150,14 +165,14 @@ export function formatSummary(summary: ModelSummary): string {
   const rows = [
     ...(sequential ? [] : summary.inputs.map((i) => [`${i.name} (input)`, shapeText(i.shape), "0", "", "", ""])),
     ...summary.layers.map((l) => [
-      `${l.name} (${l.kind})`,
+      `${l.name} (${l.kind}${l.calls ? `, shared ×${l.calls.length}` : ""})`,
       Array.isArray(l.outputShape[0])
         ? (l.outputShape as JsonShape[]).map(shapeText).join(", ")
         : shapeText(l.outputShape as JsonShape),
       groupThousands(l.params),
       l.bytes === 0 ? "" : formatBytes(l.bytes),
       compactCount(l.macs),
-      ...(sequential ? [] : [l.inputs.join(", ")]),
+      ...(sequential ? [] : [(l.calls ?? [l.inputs]).map((inputs) => inputs.join(", ")).join("; ")]),
     ]),
   ];
   const widths = header.map(

@@ -102,7 +102,12 @@ export class Printer {
       case "assign": {
         if (s.hasCommentsIn(st.span.start, st.chain.span.start)) return verbatim();
         const chain = this.chain(st.chain);
-        return chain === null ? verbatim() : [st.target.text, " = ", chain];
+        return chain === null ? verbatim() : [st.targets.map((target) => target.text).join(", "), " = ", chain];
+      }
+      case "layer": {
+        if (s.hasCommentsIn(st.span.start, st.call.span.start)) return verbatim();
+        const call = this.chain({ kind: "chain", steps: [st.call], span: st.call.span });
+        return call === null ? verbatim() : ["layer ", st.name.text, " = ", call];
       }
       case "chainStmt":
         return this.chain(st.chain) ?? verbatim();

@@ -73,6 +73,12 @@ export interface IrLayer {
   readonly location: Location;
   /** For a layer inside a block: the block call in the model that made it (the language server's hover). */
   readonly site?: Location;
+  /**
+   * A shared layer used again (`layer embed = ...`, then `embed` a second time): this node applies the layer of
+   * the node named here, with its weights. Its `tfjs` is that layer's and its `params` are zero (the weights
+   * count once, at the owner); its name is the owner's with `:1`, `:2`, ... (never a tfjs layer name).
+   */
+  readonly shares?: string;
 }
 
 export interface IrModel {

@@ -146,6 +146,7 @@ export class AstBuilder {
       ...this.nodes(c, "returnStmt"),
       ...this.nodes(c, "repeatStmt"),
       ...this.nodes(c, "assignment"),
+      ...this.nodes(c, "layerStmt"),
       ...this.nodes(c, "chain"),
     ];
     if (!inner) return null;
@@ -185,11 +186,25 @@ export class AstBuilder {
       }
       case "assignment": {
         const chain = this.nodes(ic, "chain")[0];
+        const targets = this.idents(ic, inner);
         return {
           kind: "assign",
-          target: this.firstIdent(ic, inner),
+          targets: targets.length > 0 ? targets : [this.missingIdent(inner)],
           chain: chain ? this.chain(chain) : { kind: "chain", steps: [], span: base.span, recovered: true },
           ...base,
+        };
+      }
+      case "layerStmt": {
+        const [, name] = this.idents(ic, inner);
+        const call = this.nodes(ic, "call")[0];
+        return {
+          kind: "layer",
+          name: name ?? this.missingIdent(inner),
+          call: call
+            ? this.call(call)
+            : { kind: "call", callee: this.missingIdent(inner), args: null, span: base.span, recovered: true },
+          ...base,
+          ...(call && name ? {} : { recovered: true }),
         };
       }
       default:

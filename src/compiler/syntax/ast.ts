@@ -87,10 +87,17 @@ export interface RepeatStmt extends NodeBase {
   readonly count: Value;
   readonly body: readonly Statement[];
 }
+/** `h = x -> relu()`; `seq, h, c = x -> lstm(8, return_state: true)` binds each output (`_` drops one). */
 export interface Assignment extends NodeBase {
   readonly kind: "assign";
-  readonly target: Ident;
+  readonly targets: readonly Ident[];
   readonly chain: Chain;
+}
+/** `layer embed = dense(64)`: one instance of a layer or block, applied with the same weights at every use. */
+export interface LayerStmt extends NodeBase {
+  readonly kind: "layer";
+  readonly name: Ident;
+  readonly call: Call;
 }
 export interface ChainStmt extends NodeBase {
   readonly kind: "chainStmt";
@@ -113,7 +120,15 @@ export interface AssertStmt extends NodeBase {
     | { readonly kind: "compare"; readonly op: ComparisonOp; readonly value: Value }
     | { readonly kind: "shape"; readonly shape: ListValue };
 }
-export type Statement = InputStmt | OutputStmt | ReturnStmt | RepeatStmt | Assignment | ChainStmt | AssertStmt;
+export type Statement =
+  | InputStmt
+  | OutputStmt
+  | ReturnStmt
+  | RepeatStmt
+  | Assignment
+  | LayerStmt
+  | ChainStmt
+  | AssertStmt;
 
 export interface ModelDecl extends NodeBase {
   readonly kind: "model";

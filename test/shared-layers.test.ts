@@ -1,0 +1,182 @@
+/**
+ * Shared layers (`layer NAME = CALL`) and layers with several outputs (`seq, h, c = ... -> lstm(...)`): what the
+ * checker proves is compared with the model tfjs builds from the IR (parameter counts, shapes, shared layer
+ * objects), and the emitted TypeScript makes each shared layer once.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { checkSource } from "../src/compiler/index.js";
+import { emitTypeScript } from "../src/compiler/emit/index.js";
+import { summarize } from "../src/compiler/emit/summary.js";
+import type { IrModel } from "../src/compiler/ir/index.js";
+import { buildModel, initBackend } from "../src/runtime/index.js";
+import { marked } from "./helpers/marked.js";
+
+beforeAll(async () => {
+  await initBackend("cpu");
+});
+
+function model(text: string): IrModel {
+  const result = checkSource(text, "m.nn");
+  expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  return result.program!.models[0]!;
+}
+
+/** Each error's code and the text its span covers. */
+function errors(text: string): [string, string][] {
+  return checkSource(text, "m.nn")
+    .diagnostics.filter((d) => d.severity === "error")
+    .map((d) => [d.code, text.slice(d.span.start, d.span.end)]);
+}
+
+const siamese = `
+block tower(units = 16)(x) {
+  h = x -> conv2d(4, 3, activation: relu) -> flatten()
+  return h -> dense(units, activation: relu)
+}
+model Siamese {
+  input left: [8, 8, 1]
+  input right: [8, 8, 1]
+  layer encoder = tower(units: 8)
+  a = left -> encoder
+  b = right -> encoder
+  layer head = dense(1, activation: sigmoid)
+  out = concatenate(a, b) -> head
+  output out
+}
+`;
+
+describe("shared layers", () => {
+  it("count a block instance's weights once, as tfjs does when the same layers are applied twice", () => {
+    const ir = model(siamese);
+    const built = buildModel(ir);
+    // conv 3*3*1*4+4 = 40; dense 6*6*4*8+8 = 1160; head 16+1 = 17
+    const summary = summarize(ir);
+    expect(summary.totalParams).toBe(40 + 1160 + 17);
+    expect(built.countParams()).toBe(summary.totalParams);
+    // One tfjs layer per owner, each called twice (two inbound nodes).
+    expect(built.getLayer("conv2d").inboundNodes.length).toBe(2);
+    expect(built.getLayer("dense").inboundNodes.length).toBe(2);
+    expect(summary.layers.find((l) => l.name === "dense")!.calls).toEqual([["flatten"], ["flatten:1"]]);
+  });
+
+  it("apply the same weights at every use: equal inputs give equal tower outputs", () => {
+    const built = buildModel(model(siamese));
+    const towers = tf.model({
+      inputs: built.inputs,
+      outputs: [built.getLayer("dense").getOutputAt(0), built.getLayer("dense").getOutputAt(1)] as tf.SymbolicTensor[],
+    });
+    const x = tf.randomNormal([2, 8, 8, 1], 0, 1, "float32", 3);
+    const [a, b] = towers.predict([x, x]) as tf.Tensor[];
+    expect(Array.from(a!.dataSync())).toEqual(Array.from(b!.dataSync()));
+  });
+
+  it("emit the layer object once and apply it at each use", async () => {
+    const program = checkSource(siamese, "m.nn").program!;
+    const code = await emitTypeScript(program);
+    expect(code.match(/tf\.layers\s*\.dense\(/g)?.length).toBe(2);
+    expect(code).toMatch(/const dense_layer = tf\.layers/);
+    expect(code.match(/dense_layer\.apply\(/g)?.length).toBe(2);
+  });
+
+  it("refuse a use whose input the weights do not fit (NN3017), at the use", () => {
+    const { text, spans } = marked(`
+model M {
+  input a: [4]
+  input b: [5]
+  layer d = dense(3)
+  x = a -> d
+  y = b -> <|d|>
+}`);
+    expect(errors(text)).toEqual([["NN3017", text.slice(spans[0]!.start, spans[0]!.end)]]);
+  });
+
+  it("say where a shared layer is misused (NN2027) or redefined (NN2008)", () => {
+    const text = `
+model M {
+  input a: [4]
+  layer d = dense(a)
+  x = a -> d(4)
+  layer x = dense(2)
+  d = a -> dense(2)
+}`;
+    expect(errors(text).map(([code, covered]) => [code, covered])).toEqual([
+      ["NN2027", "a"],
+      ["NN2027", "4"],
+      ["NN2008", "x"],
+      ["NN2008", "d"],
+    ]);
+  });
+
+  it("make a new instance each time the declaration runs: in a repeat, each round has its own weights", () => {
+    const ir = model(`
+model M {
+  input a: [4]
+  h = a -> dense(4, activation: relu)
+  repeat 3 {
+    layer d = dense(4, activation: relu)
+    h = h -> d -> d
+  }
+}`);
+    expect(summarize(ir).totalParams).toBe(4 * 20);
+    expect(buildModel(ir).countParams()).toBe(4 * 20);
+  });
+});
+
+describe("layers with several outputs", () => {
+  const seq2seq = `
+model Seq2Seq {
+  input encoder_inputs: [?, 71]
+  input decoder_inputs: [?, 93]
+  _, h, c = encoder_inputs -> lstm(256, return_state: true)
+  seq, _, _ = decoder_inputs -> lstm(256, return_sequences: true, return_state: true, initial_state: [h, c])
+  out = seq -> dense(93, activation: softmax)
+  output out
+}`;
+
+  it("bind each output, and start a layer from named states: Keras's character-level seq2seq", () => {
+    expect(summarize(model(seq2seq)).totalParams).toBe(718_173);
+    // The same graph at latent 16 (tfjs's orthogonal initializer takes minutes on 256 x 1024 on the cpu backend).
+    const small = model(seq2seq.replaceAll("256", "16"));
+    const built = buildModel(small);
+    // encoder 4*(71*16+16*16+16) + decoder 4*(93*16+16*16+16) + dense 16*93+93
+    expect(built.countParams()).toBe(summarize(small).totalParams);
+    expect(built.countParams()).toBe(4 * (71 * 16 + 16 * 16 + 16) + 4 * (93 * 16 + 16 * 16 + 16) + 16 * 93 + 93);
+    const y = built.predict([tf.zeros([2, 5, 71]), tf.zeros([2, 7, 93])]) as tf.Tensor;
+    expect(y.shape).toEqual([2, 7, 93]);
+  });
+
+  it("refuse a call with several outputs where one tensor is expected, at the call (NN3016)", () => {
+    const text = `
+model M {
+  input x: [5, 3]
+  y = x -> lstm(4, return_state: true) -> dense(2)
+  a, b = x -> lstm(4, return_state: true)
+  p, q = x -> dense(2)
+}`;
+    expect(errors(text)).toEqual([
+      ["NN3016", "lstm"],
+      ["NN3016", "lstm"],
+      ["NN3016", "dense"],
+    ]);
+  });
+
+  it("check initial states against the layer's states", () => {
+    const text = `
+model M {
+  input x: [5, 3]
+  input h: [4]
+  input big: [5]
+  a = x -> lstm(4, initial_state: [h])
+  b = x -> gru(4, initial_state: [big])
+  c = x -> gru(4, initial_state: [nope])
+  d = x -> gru(4, initial_state: 3)
+}`;
+    expect(errors(text)).toEqual([
+      ["NN3007", "[h]"],
+      ["NN3007", "[big]"],
+      ["NN2002", "nope"],
+      ["NN2005", "3"],
+    ]);
+  });
+});
