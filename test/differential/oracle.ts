@@ -84,6 +84,9 @@ function stricterChecks(desc: ModelDesc, built: TfjsBuilder, ran: string | null)
   const symbols = new Set(desc.inputs.flatMap((i) => i.shape.filter((d) => d === "seq" || d === "len")));
   if (symbols.size > 0) found.set("symbolic sizes nnc cannot prove equal", ["NN3002", "NN3007"]);
   if (ran !== null) found.set("fails when run", ["NN3001", "NN3004", "NN3007", "NN3003"]);
+  // tfjs hands the next layer the first of several outputs (`lstm(4, return_state: true) -> dense(2)`); nnc
+  // asks for each to be bound by name.
+  if (built.info.some((l) => l.shapes.length > 1)) found.set("a call with several outputs used as one", ["NN3016"]);
   // tfjs has no SpatialDropout2D; Keras's needs a 4D input (with the batch), and as tfjs's dropout with the
   // noise shape [batch, 1, 1, channels] it fails when trained on any other rank.
   const wrongRank = (l: LayerInfo, kind: string, rank: number) => l.kind === kind && l.inputShapes[0]!.length !== rank;
