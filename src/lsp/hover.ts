@@ -46,6 +46,11 @@ export function hover(analysis: Analysis, offset: number): Hover | null {
     const detail = model ? `: ${model.layers.length} layers, ${params!.toLocaleString("en-US")} parameters` : "";
     return markdown(`model **${occurrence.symbol.name}**${detail}`, occurrence.span);
   }
+  if (occurrence?.symbol.kind === "layer")
+    return markdown(
+      `shared layer **${occurrence.symbol.name}**: one layer (or block instance), the same weights at every use`,
+      occurrence.span,
+    );
   if (occurrence?.symbol.kind === "param")
     return markdown(`block parameter **${occurrence.symbol.name}**`, occurrence.span);
 

@@ -144,18 +144,17 @@ export function candidateFiles(
 
 /**
  * Why renaming `occurrence`'s symbol to `newName` would change what the spec means, or undefined when it would
- * not: a tensor may not take the name of another tensor or a parameter of its body (its uses would read that
- * one), a block or a model not the name of a block, a model or a layer kind in scope.
+ * not: a tensor or shared layer may not take the name of another tensor, shared layer or parameter of its body
+ * (its uses would read that one), a block or a model not the name of a block, a model or a layer kind in scope.
  */
 export function renameClash(binding: FileBinding, occurrence: Occurrence, newName: string): string | undefined {
   const { symbol } = occurrence;
   if (symbol.name === newName) return undefined;
-  if (symbol.kind === "tensor") {
+  if (symbol.kind === "tensor" || symbol.kind === "layer") {
     const body = binding.bodyAt(occurrence.span.start);
     const taken = body?.occurrences.find((o) => o.symbol.name === newName && o.symbol.kind !== "block");
-    return taken
-      ? `'${newName}' is already a ${taken.symbol.kind === "param" ? "parameter" : "tensor"} here`
-      : undefined;
+    const what = { param: "parameter", layer: "shared layer" }[taken?.symbol.kind as string] ?? "tensor";
+    return taken ? `'${newName}' is already a ${what} here` : undefined;
   }
   if (binding.namespace.get(newName)) return `'${newName}' is already a block in this file`;
   if (binding.models.has(newName)) return `'${newName}' is already a model in this file`;

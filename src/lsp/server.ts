@@ -39,7 +39,7 @@ import { documentSymbols } from "./outline.js";
  * (across files). A parameter is also named by the argument names of every call, which the binder does not
  * link, so it is not offered.
  */
-const renamable = new Set<SymbolKind>(["tensor", "block", "model"]);
+const renamable = new Set<SymbolKind>(["tensor", "layer", "block", "model"]);
 
 /** Serves one client over standard input and output until it says exit. */
 export function startServer(): void {

@@ -31,7 +31,7 @@ import { blockCallable } from "./blocks.js";
 import { evaluateDimension } from "./dimension.js";
 import { noValues, unknownTensor, withCallSites, type Env, type Tensor } from "./environment.js";
 import { expansionError } from "./expansion.js";
-import { layerFigures, LayerNames } from "./layer-call.js";
+import { layerFigures, LayerNames, writtenLayerNames } from "./layer-call.js";
 import { oneTensor, splitOutputs } from "./outputs.js";
 import { LayerSharing, type SharedInstance } from "./shared-layers.js";
 import {
@@ -53,7 +53,7 @@ export class ModelChecker {
   /** Inputs written, valid or not: an invalid one is still not a missing one. */
   private declaredInputs = 0;
   private readonly layers: IrLayer[] = [];
-  private readonly names = new LayerNames();
+  private readonly names: LayerNames;
   private readonly diagnostics: Diagnostic[] = [];
   private readonly assertions: PendingAssertion[] = [];
   /** The statements run, against `limits.statementsRun` (NN3014). */
@@ -78,6 +78,8 @@ export class ModelChecker {
     private readonly limits: CheckLimits = defaultCheckLimits,
   ) {
     this.parameters = new ParameterBudget(limits.parameters);
+    const blocks = [...namespace.values()].flatMap((block) => (block ? [block.decl.body] : []));
+    this.names = new LayerNames(writtenLayerNames([decl.body, ...blocks]));
   }
 
   check(): { model: IrModel; diagnostics: Diagnostic[] } {

@@ -54,10 +54,16 @@ export function layerFigures(
   return { outputShapes, params, macs };
 }
 
-/** Keras's naming in one model: `dense`, `dense_1`, `dense_2`, ...; a written `name:` must be unique. */
+/**
+ * Keras's naming in one model: `dense`, `dense_1`, `dense_2`, ...; a written `name:` must be unique. An automatic
+ * name never takes one written anywhere in the model or its blocks (`written`), even further down: a pasted Keras
+ * model that names its last activation `relu` must not find it taken by an earlier unnamed `relu()`.
+ */
 export class LayerNames {
   private readonly used = new Set<string>();
   private readonly nextSuffix = new Map<string, number>();
+
+  constructor(private readonly written: ReadonlySet<string> = new Set()) {}
 
   /** Takes a name that layers must not get (an input's). */
   reserve(name: string): void {
@@ -74,7 +80,7 @@ export class LayerNames {
     // Numbering resumes where this kind's last name was found free, so naming n layers stays linear.
     let i = this.nextSuffix.get(kind) ?? 0;
     let name = i === 0 ? kind : `${kind}_${i}`;
-    while (this.used.has(name)) name = `${kind}_${++i}`;
+    while (this.used.has(name) || this.written.has(name)) name = `${kind}_${++i}`;
     this.nextSuffix.set(kind, i);
     this.used.add(name);
     return name;
@@ -89,4 +95,40 @@ function insertBefore(call: ast.Call, fix: InputFix): Fix {
 
 function isShapeList(result: Shape | readonly Shape[]): result is readonly Shape[] {
   return result.length > 0 && Array.isArray(result[0]);
+}
+
+/** Every `name: "..."` written in layer calls of these bodies (nested calls and repeats included). */
+export function writtenLayerNames(bodies: readonly (readonly ast.Statement[])[]): Set<string> {
+  const names = new Set<string>();
+  const pending: (ast.Statement | ast.Value)[] = bodies.flat();
+  while (pending.length > 0) {
+    const item = pending.pop()!;
+    switch (item.kind) {
+      case "repeat":
+        pending.push(...item.body);
+        break;
+      case "assign":
+      case "chainStmt":
+        pending.push(...item.chain.steps);
+        break;
+      case "return":
+        pending.push(...item.value.steps);
+        break;
+      case "layer":
+        pending.push(item.call);
+        break;
+      case "call":
+        for (const arg of item.args ?? []) {
+          if (arg.name?.text === "name" && arg.value.kind === "string") names.add(arg.value.value);
+          else pending.push(arg.value);
+        }
+        break;
+      case "list":
+        pending.push(...item.items);
+        break;
+      default:
+        break;
+    }
+  }
+  return names;
 }
