@@ -21,19 +21,21 @@ import { didYouMean } from "../diagnostics/suggest.js";
 import { limits } from "../base/limits.js";
 import { groupThousands } from "../base/numbers.js";
 import { inexactShape } from "../ir/exact.js";
-import type { DType, IrInput, IrLayer, IrModel, Shape } from "../ir/index.js";
-import { tfjsLayerOf, type LayerKind } from "../registry/layers/index.js";
+import type { DType, IrInput, IrModel, Shape } from "../ir/index.js";
+import type { LayerKind } from "../registry/layers/index.js";
 import type * as ast from "../syntax/ast.js";
 import { evaluate } from "./argument-values.js";
-import { argumentSpan, checkArguments, type ArgValues, type Callable } from "./args.js";
+import { checkArguments, type ArgValues, type Callable } from "./args.js";
 import { checkAssertions, type PendingAssertion } from "./assertions.js";
 import { blockCallable } from "./blocks.js";
 import { evaluateDimension } from "./dimension.js";
 import { noValues, unknownTensor, withCallSites, type Env, type Tensor } from "./environment.js";
 import { expansionError } from "./expansion.js";
-import { layerFigures, LayerNames, writtenLayerNames } from "./layer-call.js";
+import { LayerNames, writtenLayerNames } from "./layer-call.js";
+import { ModelGraph } from "./model-graph.js";
+import { namedTensorInputs } from "./tensor-arguments.js";
 import { oneTensor, splitOutputs } from "./outputs.js";
-import { LayerSharing, type SharedInstance } from "./shared-layers.js";
+import type { SharedInstance } from "./shared-layers.js";
 import {
   blockDepthError,
   defaultCheckLimits,
@@ -52,8 +54,7 @@ export class ModelChecker {
   private readonly inputs: IrInput[] = [];
   /** Inputs written, valid or not: an invalid one is still not a missing one. */
   private declaredInputs = 0;
-  private readonly layers: IrLayer[] = [];
-  private readonly names: LayerNames;
+  private readonly graph: ModelGraph;
   private readonly diagnostics: Diagnostic[] = [];
   private readonly assertions: PendingAssertion[] = [];
   /** The statements run, against `limits.statementsRun` (NN3014). */
@@ -66,8 +67,6 @@ export class ModelChecker {
   private expandedCalls = 0;
   /** Argument checks by call and by the values in scope there (see `checkedArguments`). */
   private readonly argumentChecks = new WeakMap<ast.Call, WeakMap<object, ArgValues | null>>();
-  private readonly parameters: ParameterBudget;
-  private readonly sharing = new LayerSharing();
 
   constructor(
     private readonly decl: ast.ModelDecl,
@@ -77,9 +76,9 @@ export class ModelChecker {
     private readonly instantiated: Set<ast.BlockDecl> = new Set(),
     private readonly limits: CheckLimits = defaultCheckLimits,
   ) {
-    this.parameters = new ParameterBudget(limits.parameters);
     const blocks = [...namespace.values()].flatMap((block) => (block ? [block.decl.body] : []));
-    this.names = new LayerNames(writtenLayerNames([decl.body, ...blocks]));
+    const names = new LayerNames(writtenLayerNames([decl.body, ...blocks]));
+    this.graph = new ModelGraph(names, new ParameterBudget(limits.parameters));
   }
 
   check(): { model: IrModel; diagnostics: Diagnostic[] } {
@@ -126,11 +125,11 @@ export class ModelChecker {
     const model: IrModel = {
       name: this.decl.name.text,
       inputs: this.inputs,
-      layers: this.layers,
+      layers: this.graph.layers,
       outputs: results.flatMap((t) => (t.ref ? [t.ref] : [])),
       location: { file: this.file, span: this.decl.name.span },
     };
-    const tooManyParameters = this.parameters.check(model);
+    const tooManyParameters = this.graph.parameters.check(model);
     if (tooManyParameters) this.diagnostics.push(tooManyParameters);
     const complete = !this.diagnostics.some((d) => d.severity === "error");
     for (const d of checkAssertions(this.assertions, model, this.file, complete)) this.diagnostics.push(d);
@@ -212,7 +211,7 @@ export class ModelChecker {
       : { ...unknownTensor, dtype, declaredBy: stmt };
     if (valid)
       this.inputs.push({ name, shape: shape as Shape, dtype, location: { file: env.file, span: stmt.name.span } });
-    this.names.reserve(name);
+    this.graph.names.reserve(name);
     env.tensors.set(bound.symbol, tensor);
     env.current = this.declaredInputs === 1 ? tensor : null;
   }
@@ -344,12 +343,14 @@ export class ModelChecker {
       const { decl } = makes.block;
       if (!this.arity(decl.inputs.length, decl.inputs.length, inputs, call, env)) return unknownTensor;
       const args = instance.args;
-      return this.sharing.applyBlockInstance(instance, () => this.runBlock(makes.block, call, inputs, args, env));
+      return this.graph.sharing.applyBlockInstance(instance, () => this.runBlock(makes.block, call, inputs, args, env));
     }
     const kind = makes.layer;
     if (!this.arity(kind.inputs?.min ?? 1, kind.inputs ? kind.inputs.max : 1, inputs, call, env)) return unknownTensor;
     if (inputs.some((t) => t.shape === null || t.ref === null)) return unknownTensor;
-    const result = this.addNode(kind, call, inputs, instance.args, 0, env, instance.owners?.[0]);
+    const result = this.graph.addNode(kind, call, inputs, instance.args, 0, env, instance.owners?.[0], (d) =>
+      this.pushAll(env, [d]),
+    );
     if (result.ref && instance.owners === null) instance.owners = [result.ref.node.split(":")[0]!];
     return result;
   }
@@ -371,95 +372,15 @@ export class ModelChecker {
   ): Tensor {
     const arityOk = this.arity(kind.inputs?.min ?? 1, kind.inputs ? kind.inputs.max : 1, given, call, env);
     const checked = this.checkedArguments(kind, call, source, env);
-    const extra = this.namedTensorInputs(kind, call, named, env);
+    const report = (d: Diagnostic) => this.pushAll(env, [d]);
+    const extra = namedTensorInputs(kind, call, named, (b) => this.valueOf(b, env), report, env.file);
     if (!arityOk || !checked || !extra) return unknownTensor;
     const args = { ...checked, ...extra.counts };
     const inputs = [...given, ...extra.tensors];
     if (inputs.some((t) => t.shape === null || t.ref === null)) return unknownTensor;
-    return this.addNode(kind, call, inputs, args, source.skip ?? 0, env, undefined);
-  }
-
-  /**
-   * A layer node: a new layer with its own weights, or, when `owner` is given or a block instance is applied
-   * again, a node that applies the weights of `owner` (NN3017 when they do not fit these inputs).
-   */
-  private addNode(
-    kind: LayerKind,
-    call: ast.Call,
-    inputs: Tensor[],
-    args: ArgValues,
-    skip: number,
-    env: Env,
-    shareWith: string | undefined,
-  ): Tensor {
-    const shapes = inputs.map((t) => t.shape!);
-    const figures = layerFigures(kind, call, shapes, args, skip, (d) => this.pushAll(env, [d]), env.file);
-    if (!figures) return unknownTensor;
-    const { outputShapes, params, macs } = figures;
-    const location = { file: env.file, span: call.span };
-    const site = env.callStack[0] ? { site: env.callStack[0].site } : {};
-    const node = { kind: kind.name, inputs: inputs.map((t) => t.ref!), outputShapes, macs, location, ...site };
-    const owner = this.sharing.ownerFor(shareWith);
-    let name: string;
-    if (owner !== undefined) {
-      const reused = this.sharing.reapply(owner, params, shapes);
-      if (!("name" in reused)) {
-        this.report(env, "NN3017", call.span, { name: call.callee.text, ...reused });
-        return unknownTensor;
-      }
-      name = reused.name;
-      this.layers.push({ ...node, name, tfjs: reused.tfjs, params: { trainable: 0, nonTrainable: 0 }, shares: owner });
-    } else {
-      this.parameters.add(params, location);
-      const written = args["name"];
-      const claimed = this.names.claim(kind.name, typeof written === "string" ? written : undefined);
-      if (claimed === null) {
-        const at = argumentSpan(call, "name", kind.positional, 0) ?? call.span;
-        this.report(env, "NN2008", at, { what: "layer", name: written as string });
-      }
-      name = claimed ?? (written as string);
-      const tfjs = tfjsLayerOf(kind, args, name, shapes);
-      this.layers.push({ ...node, name, tfjs, params });
-      this.sharing.addOwner(name, params, shapes, tfjs);
-    }
-    const outputs = outputShapes.map((shape, index): Tensor => ({
-      ref: { node: name, index },
-      shape,
-      dtype: "float32",
-    }));
-    return { ...outputs[0]!, producer: call, ...(outputs.length > 1 ? { outputs } : {}) };
-  }
-
-  /**
-   * The tensors of arguments that take tensor names, in the order of the entry's `tensorArgs`, and how many
-   * each argument was given. Null when one is not a tensor name or a list of them (reported here) or names a
-   * tensor that is not bound (reported by the binder).
-   */
-  private namedTensorInputs(
-    kind: LayerKind,
-    call: ast.Call,
-    named: readonly NamedTensors[],
-    env: Env,
-  ): { tensors: Tensor[]; counts: Record<string, number> } | null {
-    const tensors: Tensor[] = [];
-    const counts: Record<string, number> = {};
-    let ok = true;
-    for (const argName of kind.tensorArgs ?? []) {
-      const found = named.find((n) => n.name === argName);
-      if (!found) continue;
-      if (!found.tensors) {
-        const items = found.arg.value.kind === "list" ? found.arg.value.items : [found.arg.value];
-        const names = items.every((item) => item.kind === "call" && item.args === null);
-        const problem = `takes a tensor name or a list of them, as in ${argName}: [h, c]`;
-        if (!names)
-          this.report(env, "NN2005", found.arg.value.span, { name: argName, callee: call.callee.text, problem });
-        ok = false;
-        continue;
-      }
-      counts[argName] = found.tensors.length;
-      for (const binding of found.tensors) tensors.push(this.valueOf(binding, env));
-    }
-    return ok ? { tensors, counts } : null;
+    return this.graph.addNode(kind, call, inputs, args, source.skip ?? 0, env, undefined, (d) =>
+      this.pushAll(env, [d]),
+    );
   }
 
   /** Runs a block's body with its parameters bound to the call's arguments and its inputs to the tensors. */

@@ -1,0 +1,76 @@
+/**
+ * The graph one model's check builds: its layer nodes in order, their names (Keras's automatic naming), the
+ * parameter budget, and which nodes share another's weights (shared-layers.ts).
+ */
+import { diagnostic, type Diagnostic } from "../diagnostics/index.js";
+import type { IrLayer } from "../ir/index.js";
+import { tfjsLayerOf, type LayerKind } from "../registry/layers/index.js";
+import type * as ast from "../syntax/ast.js";
+import { argumentSpan, type ArgValues } from "./args.js";
+import { unknownTensor, type Env, type Tensor } from "./environment.js";
+import { layerFigures, LayerNames } from "./layer-call.js";
+import { ParameterBudget } from "./model-limits.js";
+import { LayerSharing } from "./shared-layers.js";
+
+export class ModelGraph {
+  readonly layers: IrLayer[] = [];
+  readonly sharing = new LayerSharing();
+
+  constructor(
+    readonly names: LayerNames,
+    readonly parameters: ParameterBudget,
+  ) {}
+
+  /**
+   * A layer node: a new layer with its own weights, or, when `shareWith` is given or a block instance is applied
+   * again, a node that applies the weights of that owner (NN3017 when they do not fit these inputs). Problems go
+   * to `report`; the result is then unknown.
+   */
+  addNode(
+    kind: LayerKind,
+    call: ast.Call,
+    inputs: readonly Tensor[],
+    args: ArgValues,
+    skip: number,
+    env: Env,
+    shareWith: string | undefined,
+    report: (d: Diagnostic) => void,
+  ): Tensor {
+    const shapes = inputs.map((t) => t.shape!);
+    const figures = layerFigures(kind, call, shapes, args, skip, report, env.file);
+    if (!figures) return unknownTensor;
+    const { outputShapes, params, macs } = figures;
+    const location = { file: env.file, span: call.span };
+    const site = env.callStack[0] ? { site: env.callStack[0].site } : {};
+    const node = { kind: kind.name, inputs: inputs.map((t) => t.ref!), outputShapes, macs, location, ...site };
+    const owner = this.sharing.ownerFor(shareWith);
+    let name: string;
+    if (owner !== undefined) {
+      const reused = this.sharing.reapply(owner, params, shapes);
+      if (!("name" in reused)) {
+        report(diagnostic("NN3017", location, { name: call.callee.text, ...reused }));
+        return unknownTensor;
+      }
+      name = reused.name;
+      this.layers.push({ ...node, name, tfjs: reused.tfjs, params: { trainable: 0, nonTrainable: 0 }, shares: owner });
+    } else {
+      this.parameters.add(params, location);
+      const written = args["name"];
+      const claimed = this.names.claim(kind.name, typeof written === "string" ? written : undefined);
+      if (claimed === null) {
+        const at = argumentSpan(call, "name", kind.positional, 0) ?? call.span;
+        report(diagnostic("NN2008", { file: env.file, span: at }, { what: "layer", name: written as string }));
+      }
+      name = claimed ?? (written as string);
+      const tfjs = tfjsLayerOf(kind, args, name, shapes);
+      this.layers.push({ ...node, name, tfjs, params });
+      this.sharing.addOwner(name, params, shapes, tfjs);
+    }
+    const outputs = outputShapes.map((shape, index): Tensor => ({
+      ref: { node: name, index },
+      shape,
+      dtype: "float32",
+    }));
+    return { ...outputs[0]!, producer: call, ...(outputs.length > 1 ? { outputs } : {}) };
+  }
+}
