@@ -267,6 +267,13 @@ describe("context decides", () => {
     expect(scopeInModel("  assert macs <= 10", "macs")).toBe("support.variable.figure.nn");
   });
 
+  it("layer starts a shared layer's declaration only before a name and =", () => {
+    expect(scopeInModel("  layer encoder = tower()", "layer")).toBe("storage.type.layer.nn");
+    expect(scopeInModel("  layer encoder = tower()", "encoder")).toBe("entity.name.function.layer.nn");
+    expect(scopeInModel("  layer = x -> dense(2)", "layer")).toBe("variable.other.tensor.nn");
+    expect(scopeInModel("  bidirectional(layer: lstm(4))", "layer")).toBe("variable.parameter.argument.nn");
+  });
+
   it("an unknown train key is still a key, and characters nnc rejects are invalid", () => {
     expect(scopesOf(tokenize("train M {\n  lossy: mse\n}"), "lossy")).toContain("variable.other.property.train.nn");
     expect(scopeInModel("  dense(4, name: 'fc')", "'")).toBe("invalid.illegal.character.nn");
