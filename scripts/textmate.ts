@@ -10,8 +10,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { activations, schemas } from "../src/compiler/registry/layers/entry-parts.js";
-import { layerNames } from "../src/compiler/registry/layers/index.js";
+import { activations } from "../src/compiler/registry/layers/entry-parts.js";
+import { layerKinds, layerNames } from "../src/compiler/registry/layers/index.js";
 import { trainKeys } from "../src/compiler/registry/train-keys.js";
 
 export const grammarPath = join(import.meta.dirname, "..", "editors/vscode/syntaxes/nn.tmLanguage.json");
@@ -33,7 +33,13 @@ interface NameList {
   readonly names: readonly string[];
 }
 
-const paddings = (schemas.padding as { readonly enum: readonly string[] }).enum;
+/** Every kind's `padding` values: `valid` and `same`, and conv1d's `causal`. */
+const paddings = new Set(
+  layerKinds.flatMap((kind) => {
+    const padding = (kind.schema["properties"] as Record<string, { enum?: unknown[] }> | undefined)?.["padding"];
+    return (padding?.enum ?? []).filter((value): value is string => typeof value === "string");
+  }),
+);
 
 /** The rule of `repository[key]`, or the one of its patterns whose first capture is named `scope`. */
 function ruleOf(key: string, scope?: string): (grammar: Grammar) => Rule | undefined {
