@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { checkSource } from "../src/compiler/index.js";
+import { lookupLayer } from "../src/compiler/registry/layers/index.js";
+import { argumentSchemas, enumValues } from "../src/lsp/callables.js";
 import { marked } from "./helpers/marked.js";
 
 /** The errors of a spec, as [code, text of the span], and the texts of the marked spans. */
@@ -126,6 +128,12 @@ describe("data_format", () => {
       for (const call of calls) {
         expect(layer(input, withFormat(call, "channels_last")), call).toEqual(layer(input, call));
       }
+    }
+  });
+
+  it("channels_last is what completion offers after data_format:", () => {
+    for (const kind of ["conv2d", "flatten", "max_pooling1d", "spatial_dropout2d"]) {
+      expect(enumValues(argumentSchemas(lookupLayer(kind)!)["data_format"]), kind).toEqual(["channels_last"]);
     }
   });
 

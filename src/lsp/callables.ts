@@ -91,9 +91,10 @@ export function describeArgument(
   };
 }
 
-/** The enum values an argument takes (`relu`, `same`), for completion. */
+/** The enum values an argument takes (`relu`, `same`, the one `channels_last`), for completion. */
 export function enumValues(schema: SchemaObject | undefined): string[] {
   if (!schema) return [];
+  if (typeof schema["const"] === "string") return [schema["const"]];
   if (Array.isArray(schema["enum"]))
     return (schema["enum"] as unknown[]).filter((v): v is string => typeof v === "string");
   return ["oneOf", "anyOf"].flatMap((key) => ((schema[key] as SchemaObject[] | undefined) ?? []).flatMap(enumValues));
