@@ -25,6 +25,8 @@ export interface LayerCall {
   /** The layer's `name:`, when written. */
   readonly name?: string;
   readonly invalid?: boolean;
+  /** `initial_state: [h, c]` of a recurrent layer: tensors bound earlier. */
+  readonly initialState?: readonly string[];
 }
 
 export interface BlockCall {
@@ -34,11 +36,22 @@ export interface BlockCall {
   readonly named?: boolean;
 }
 
-export type Step = { readonly layer: LayerCall } | { readonly call: BlockCall };
+/** A use of a shared layer or block instance: `x -> NAME`. Each use is its own object (its line is printed). */
+export interface SharedUse {
+  readonly use: string;
+}
 
-/** `target = head -> steps`: head is a tensor, a merge of tensors, or nothing (the current tensor). */
+export type Step = { readonly layer: LayerCall } | { readonly call: BlockCall } | SharedUse;
+
+/**
+ * `target = head -> steps`: head is a tensor, a merge of tensors, or nothing (the current tensor). Or a
+ * declaration `layer NAME = CALL` (no steps): one layer or block instance, applied at each use.
+ */
 export interface Statement {
   readonly target: string | null;
+  /** `y, h, c = ...`: a name per output of the last call, `_` to drop one (target is null then). */
+  readonly targets?: readonly string[];
+  readonly declare?: { readonly name: string; readonly call: LayerCall | BlockCall };
   readonly from: string | null;
   readonly merge?: { readonly call: LayerCall; readonly tensors: readonly string[]; readonly arrow: boolean };
   readonly steps: readonly Step[];
@@ -154,10 +167,89 @@ class BodyBuilder {
     return [steps, sketch];
   }
 
+  private fresh(): string {
+    return `${this.prefix}${this.next++}`;
+  }
+
+  /** Binds a tensor; a statement without a plain result leaves no current tensor for a bare chain. */
+  private bind(name: string, sketch: Sketch, current: boolean): void {
+    this.tensors.set(name, sketch);
+    this.current = current ? name : null;
+    this.currentSketch = current ? sketch : null;
+  }
+
+  /**
+   * `layer sN = CALL` (a layer kind, or a block instance) and two or three uses: on the first tensor again, in a
+   * chain (`-> sN -> sN`), or on another tensor, whose shape the weights may not fit (NN3017 where tfjs throws).
+   */
+  shared(name: string): void {
+    const g = this.g;
+    const names = [...this.tensors.keys()];
+    const first = pick(g, names);
+    const sketch = this.tensors.get(first)!;
+    let call: LayerCall | BlockCall;
+    let out: (s: Sketch) => Sketch;
+    if (this.blocks.length > 0 && chance(g, 40)) {
+      const arg = chance(g, 50) ? int(g, 1, 6) : undefined;
+      call = { block: pick(g, this.blocks).name, ...(arg === undefined ? {} : { arg, named: chance(g, 50) }) };
+      out = (s) => s.map(() => null);
+    } else {
+      // Often dense, whose weights fit one size of the last axis: uses on other shapes are where NN3017 is.
+      const spec = chance(g, 40) ? specByName.get("dense")! : drawKind(g, sketch, (k) => !k.unavailable);
+      const layer = drawCall(g, spec, sketch, this.layerName());
+      call = layer;
+      out = (s) => spec.out(s, layer.args);
+    }
+    this.statements.push({ target: null, from: null, declare: { name, call }, steps: [] });
+    const uses = chance(g, 25) ? 3 : 2;
+    for (let i = 0; i < uses; i++) {
+      const r = roll(g, 99);
+      const others = names.filter((n) => n !== first);
+      const from = i === 0 || r < 40 || others.length === 0 ? first : pick(g, others);
+      const chain = r >= 40 && r < 55;
+      const target = this.fresh();
+      this.statements.push({ target, from, steps: chain ? [{ use: name }, { use: name }] : [{ use: name }] });
+      const once = out(this.tensors.get(from)!);
+      this.bind(target, chain ? out(once) : once, true);
+    }
+  }
+
+  /**
+   * `y, h, c = x -> lstm(u, return_state: true)` (`_` drops an output) and, now and then, a later recurrent
+   * layer started from those states (`initial_state: [h, c]`): mostly of the same kind and units, on purpose
+   * of another size or state count now and then (NN3007 where tfjs refuses).
+   */
+  states(): void {
+    const g = this.g;
+    const sequences = [...this.tensors].filter(([, s]) => s.length === 2);
+    if (sequences.length === 0) return;
+    const [from, sketch] = pick(g, sequences);
+    const kinds = ["lstm", "gru", "simple_rnn"];
+    const kind = pick(g, kinds);
+    const spec = specByName.get(kind)!;
+    const drawn = drawCall(g, spec, sketch, this.layerName());
+    const call: LayerCall = { ...drawn, args: { ...drawn.args, return_state: true } };
+    const units = call.args["units"] as number;
+    const targets = Array.from({ length: kind === "lstm" ? 3 : 2 }, (_, i) =>
+      chance(g, i === 0 ? 40 : 10) ? "_" : this.fresh(),
+    );
+    this.statements.push({ target: null, targets, from, steps: [{ layer: call }] });
+    targets.forEach((t, i) => t !== "_" && this.bind(t, i === 0 ? spec.out(sketch, call.args) : [units], false));
+    const states = targets.slice(1);
+    if (states.includes("_") || !chance(g, 70)) return;
+    const [next, nextSketch] = pick(g, sequences);
+    const nextSpec = specByName.get(chance(g, 85) ? kind : pick(g, kinds))!;
+    const d = drawCall(g, nextSpec, nextSketch, this.layerName());
+    const args = d.args["units"] === 0 ? d.args : { ...d.args, units: chance(g, 80) ? units : int(g, 1, 4) };
+    const target = this.fresh();
+    this.statements.push({ target, from: next, steps: [{ layer: { ...d, args, initialState: states } }] });
+    this.bind(target, nextSpec.out(nextSketch, args), true);
+  }
+
   statement(bind: boolean): void {
     const g = this.g;
     const names = [...this.tensors.keys()];
-    const target = bind || this.currentSketch === null ? `${this.prefix}${this.next++}` : null;
+    const target = bind || this.currentSketch === null ? this.fresh() : null;
     const r = roll(g, 99);
     let from: string | null = null;
     let sketch: Sketch;
@@ -248,7 +340,15 @@ export const modelArbitrary: fc.Arbitrary<ModelDesc> = fc.gen().map((g) => {
     builder.current = body.at(-1)!.target;
     builder.currentSketch = floats.get(builder.current!)!;
   }
-  for (let i = int(g, 1, 6); i > 0; i--) builder.statement(chance(g, 60));
+  // Shared layers and calls with several outputs, in a modest share of the models, somewhere in the body.
+  const count = int(g, 1, 6);
+  const [shared, states] = [chance(g, 15), chance(g, 12)];
+  const at = int(g, 0, count - 1);
+  for (let i = 0; i < count; i++) {
+    if (i === at && shared) builder.shared("s0");
+    if (i === at && states) builder.states();
+    builder.statement(chance(g, 60));
+  }
   const statements = [...body, ...builder.statements];
   const last = builder.current;
   let outputs: string[] | null = null;
@@ -266,6 +366,7 @@ export function* layerCalls(model: ModelDesc): Generator<[LayerCall, BlockDesc |
     block: BlockDesc | null,
   ): Generator<[LayerCall, BlockDesc | null]> {
     for (const s of body) {
+      if (s.declare && "kind" in s.declare.call) yield [s.declare.call, block];
       if (s.merge) yield [s.merge.call, block];
       for (const step of s.steps) if ("layer" in step) yield [step.layer, block];
     }

@@ -8,7 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { checkSource } from "../../src/compiler/index.js";
-import type { IrModel, Shape } from "../../src/compiler/ir/index.js";
+import type { IrModel, ParamCount, Shape } from "../../src/compiler/ir/index.js";
 import { buildModel } from "../../src/runtime/build.js";
 import type { Code } from "../../src/compiler/diagnostics/index.js";
 import { layerCalls, type LayerCall, type ModelDesc } from "./generate.js";
@@ -30,6 +30,34 @@ export interface Outcome {
   readonly stricter: readonly string[];
   readonly predicted: boolean;
   readonly kinds: readonly string[];
+  /** The language forms the model uses beyond a chain of calls (see `formsOf`). */
+  readonly forms: readonly string[];
+}
+
+/**
+ * The forms of shared layers and of calls with several outputs a model uses: the run reports how many models
+ * used each, and the test asserts that each took part.
+ */
+export const newForms = [
+  "shared layer",
+  "shared block instance",
+  "shared layer on inputs of other shapes",
+  "shared layer whose weights do not fit an input",
+  "several outputs bound",
+  "initial_state",
+] as const;
+
+function formsOf(desc: ModelDesc, built: TfjsBuilder): string[] {
+  const statements = [desc.body, ...desc.blocks.map((b) => b.body)].flat();
+  const used: Record<(typeof newForms)[number], boolean> = {
+    "shared layer": statements.some((s) => s.declare && "kind" in s.declare.call),
+    "shared block instance": statements.some((s) => s.declare && "block" in s.declare.call),
+    "shared layer on inputs of other shapes": built.otherShapes > 0,
+    "shared layer whose weights do not fit an input": built.misfits > 0,
+    "several outputs bound": statements.some((s) => s.targets),
+    initial_state: [...layerCalls(desc)].some(([c]) => c.initialState),
+  };
+  return newForms.filter((f) => used[f]);
 }
 
 /** Sizes for data: a batch of 2; each symbol and `?` gets a size of its own (the same size per symbol). */
@@ -87,6 +115,9 @@ function stricterChecks(desc: ModelDesc, built: TfjsBuilder, ran: string | null)
   // tfjs hands the next layer the first of several outputs (`lstm(4, return_state: true) -> dense(2)`); nnc
   // asks for each to be bound by name.
   if (built.info.some((l) => l.shapes.length > 1)) found.set("a call with several outputs used as one", ["NN3016"]);
+  // A shared layer applied where a new layer of its config would get weights of other shapes: tfjs checks only
+  // what the layer's input spec says (and some layers have none), nnc refuses every such use.
+  if (built.misfits > 0) found.set("a shared layer whose weights do not fit an input", ["NN3017"]);
   // tfjs has no SpatialDropout2D; Keras's needs a 4D input (with the batch), and as tfjs's dropout with the
   // noise shape [batch, 1, 1, channels] it fails when trained on any other rank.
   const wrongRank = (l: LayerInfo, kind: string, rank: number) => l.kind === kind && l.inputShapes[0]!.length !== rank;
@@ -164,6 +195,7 @@ export function compare(desc: ModelDesc, run: boolean): Outcome {
   };
 
   const builder = new TfjsBuilder(desc, printed.lineOf);
+  const about = () => ({ kinds, forms: formsOf(desc, builder) });
   let model: tf.LayersModel | null = null;
   try {
     try {
@@ -182,7 +214,7 @@ export function compare(desc: ModelDesc, run: boolean): Outcome {
       const other = errors.some((d) => d.code !== "NN3010" && lineOfOffset(d.span.start) <= e.line);
       if (e.unavailable && !codes.includes("NN3010") && !other)
         fail(`nnc refuses ${e.unavailable}, which tfjs does not have, without NN3010: ${e.message}`);
-      return { text, codes, tfjs: "threw", stricter: [], predicted: false, kinds };
+      return { text, codes, tfjs: "threw", stricter: [], predicted: false, ...about() };
     }
 
     // tfjs's Cropping2D computes `null - top - bottom` for an unknown size: 0 or less instead of unknown.
@@ -200,7 +232,7 @@ export function compare(desc: ModelDesc, run: boolean): Outcome {
         tfjs: "built",
         stricter: ["skipped: tfjs's cropping2d over an unknown size"],
         predicted: false,
-        kinds,
+        ...about(),
       };
 
     if (codes.length > 0) {
@@ -209,7 +241,7 @@ export function compare(desc: ModelDesc, run: boolean): Outcome {
       const unrun = stricterChecks(desc, builder, null);
       const explained = new Set([...unrun.values()].flat());
       if (codes.every((c) => explained.has(c)))
-        return { text, codes, tfjs: "built", stricter: [...unrun.keys()], predicted: false, kinds };
+        return { text, codes, tfjs: "built", stricter: [...unrun.keys()], predicted: false, ...about() };
       const everything = tf.model({ inputs: model.inputs, outputs: builder.everyOutput });
       const ran = predict(everything, desc).error;
       const checks = stricterChecks(desc, builder, ran);
@@ -219,9 +251,10 @@ export function compare(desc: ModelDesc, run: boolean): Outcome {
         fail(
           `nnc refuses (${unexplained.join(", ")}) a model that tfjs builds${ran ? "" : " and runs"}; stricter checks that apply: ${[...checks.keys()].join(", ") || "none"}`,
         );
-      return { text, codes, tfjs: "built", stricter: [...checks.keys()], predicted: true, kinds };
+      return { text, codes, tfjs: "built", stricter: [...checks.keys()], predicted: true, ...about() };
     }
 
+    if (builder.misfits > 0) fail("nnc accepts a shared layer applied to an input its weights do not fit");
     const ir = checked.program!.models[0]!;
     const nncInfo: LayerInfo[] = ir.layers.map((l) => ({
       name: l.name,
@@ -248,6 +281,11 @@ export function compare(desc: ModelDesc, run: boolean): Outcome {
       .sort();
     if (JSON.stringify(nncRest) !== JSON.stringify(tfjsRest))
       fail(`unnamed layers differ:\n  nnc:  ${nncRest.join("; ")}\n  tfjs: ${tfjsRest.join("; ")}`);
+    // Each layer object's weights count once, however often it is applied (tfjs's countParams()).
+    const total = (counts: readonly ParamCount[]) => counts.reduce((n, c) => n + c.trainable + c.nonTrainable, 0);
+    const tfjsTotal = builder.layers.reduce((n, l) => n + l.countParams(), 0);
+    if (total(ir.layers.map((l) => l.params)) !== tfjsTotal)
+      fail(`nnc counts ${total(ir.layers.map((l) => l.params))} parameters, tfjs's layers hold ${tfjsTotal}`);
     const built = builtByNnc(ir);
     if (typeof built === "string")
       fail(`the tfjs model nnc builds from its IR (nnc train, nnc compile) fails: ${built}`);
@@ -273,7 +311,7 @@ export function compare(desc: ModelDesc, run: boolean): Outcome {
           tfjs: "built",
           stricter: ["skipped: tfjs frees a tensor merged with itself"],
           predicted: false,
-          kinds,
+          ...about(),
         };
       // tfjs's executor hands an embedding's mask to later layers, and its softmax misapplies masks: nnc warns
       // (NN5009, docs/differences.md).
@@ -284,7 +322,7 @@ export function compare(desc: ModelDesc, run: boolean): Outcome {
         tfjs: "built" as const,
         stricter: ["warned: tfjs misapplies an embedding's mask (NN5009)"],
         predicted: true,
-        kinds,
+        ...about(),
       };
       if (ran.error && maskWarned) return maskWarning;
       if (ran.error) fail(`nnc accepts a model that tfjs fails to run: ${ran.error}`);
@@ -300,7 +338,7 @@ export function compare(desc: ModelDesc, run: boolean): Outcome {
       if (o !== -1)
         fail(`output ${o}: nnc says ${JSON.stringify(expected[o])}, tfjs computes ${JSON.stringify(ran.shapes[o])}`);
     }
-    return { text, codes, tfjs: "built", stricter: [], predicted: run, kinds };
+    return { text, codes, tfjs: "built", stricter: [], predicted: run, ...about() };
   } finally {
     model?.dispose();
     builder.dispose();
@@ -324,7 +362,9 @@ function builtByNnc(ir: IrModel): LayerInfo[] | string {
     return ir.layers.flatMap((l) => {
       const layer = model.layers.find((m) => m.name === l.name);
       if (!layer) return [];
-      const outputs = Array.isArray(layer.output) ? layer.output : [layer.output];
+      // A shared layer's own node is its first use (tfjs's `output` refuses a layer with several).
+      const first = layer.getOutputAt(0) as tf.SymbolicTensor | tf.SymbolicTensor[];
+      const outputs = Array.isArray(first) ? first : [first];
       const shapes = outputs.map((o) => [...o.shape]);
       const [trainable, nonTrainable] = [size(layer.trainableWeights), size(layer.nonTrainableWeights)];
       return [{ name: l.name, kind: l.kind, named: false, inputShapes: [], shapes, trainable, nonTrainable, args: {} }];

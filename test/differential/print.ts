@@ -1,11 +1,14 @@
 /** Prints a model description as the `.nn` text a user would write, remembering the line of every call. */
 import { specByName, type Args, type Value } from "./kinds.js";
-import type { BlockCall, BlockDesc, LayerCall, ModelDesc, Statement, Step } from "./generate.js";
+import type { BlockCall, BlockDesc, LayerCall, ModelDesc, SharedUse, Statement, Step } from "./generate.js";
+
+/** Anything printed with a line of its own to blame: a layer call, a block call, a use of a shared layer. */
+export type CallSite = LayerCall | BlockCall | SharedUse;
 
 export interface Printed {
   readonly text: string;
-  /** The 1-based line of each layer call (block bodies: the line inside the block). */
-  readonly lineOf: ReadonlyMap<LayerCall | BlockCall, number>;
+  /** The 1-based line of each call (block bodies: the line inside the block). */
+  readonly lineOf: ReadonlyMap<CallSite, number>;
 }
 
 function value(v: Value): string {
@@ -30,30 +33,44 @@ function layerCall(call: LayerCall, tensors: readonly string[] = []): string {
   const parts = [
     ...tensors,
     ...argList(call.kind, call.positional, call.args),
+    ...(call.initialState === undefined ? [] : [`initial_state: [${call.initialState.join(", ")}]`]),
     ...(call.name === undefined ? [] : [`name: "${call.name}"`]),
   ];
   return `${call.callee}(${parts.join(", ")})`;
 }
 
-function step(s: Step): string {
-  if ("layer" in s) return layerCall(s.layer);
-  const { block, arg, named } = s.call;
+function blockCall({ block, arg, named }: BlockCall): string {
   return `${block}(${arg === undefined ? "" : named ? `p: ${arg}` : String(arg)})`;
 }
 
+function step(s: Step): string {
+  if ("layer" in s) return layerCall(s.layer);
+  return "use" in s ? s.use : blockCall(s.call);
+}
+
+/** What a step's line is recorded for. */
+export const site = (s: Step): CallSite => ("layer" in s ? s.layer : "call" in s ? s.call : s);
+
 class Printer {
   readonly lines: string[] = [];
-  readonly lineOf = new Map<LayerCall | BlockCall, number>();
+  readonly lineOf = new Map<CallSite, number>();
 
   statement(s: Statement, indent: string, split: boolean): void {
-    const head: { text: string; call?: LayerCall | BlockCall }[] = [];
+    if (s.declare) {
+      const { name, call } = s.declare;
+      this.lineOf.set(call, this.lines.length + 1);
+      this.lines.push(`${indent}layer ${name} = ${"kind" in call ? layerCall(call) : blockCall(call)}`);
+      return;
+    }
+    const head: { text: string; call?: CallSite }[] = [];
     if (s.merge) {
       const [first, ...rest] = s.merge.tensors;
       if (s.merge.arrow) head.push({ text: first! }, { text: layerCall(s.merge.call, rest), call: s.merge.call });
       else head.push({ text: layerCall(s.merge.call, s.merge.tensors), call: s.merge.call });
     } else if (s.from !== null) head.push({ text: s.from });
-    const parts = [...head, ...s.steps.map((x) => ({ text: step(x), call: "layer" in x ? x.layer : x.call }))];
-    let line = `${indent}${s.target === null ? "" : `${s.target} = `}`;
+    const parts = [...head, ...s.steps.map((x) => ({ text: step(x), call: site(x) }))];
+    const targets = s.targets ?? (s.target === null ? [] : [s.target]);
+    let line = `${indent}${targets.length === 0 ? "" : `${targets.join(", ")} = `}`;
     parts.forEach((part, i) => {
       if (i > 0 && split) {
         this.lines.push(line);

@@ -14,6 +14,9 @@ export interface Stats {
   stricter: Map<string, number>;
   predicted: number;
   kinds: Map<string, number>;
+  forms: Map<string, number>;
+  /** Of the models using each form, those both accepted. */
+  formsAccepted: Map<string, number>;
   codes: Map<string, number>;
 }
 
@@ -25,6 +28,8 @@ export function newStats(): Stats {
     stricter: new Map(),
     predicted: 0,
     kinds: new Map(),
+    forms: new Map(),
+    formsAccepted: new Map(),
     codes: new Map(),
   };
 }
@@ -38,6 +43,8 @@ export function record(stats: Stats, o: Outcome): void {
   for (const s of o.stricter) bump(stats.stricter, s);
   if (o.predicted) stats.predicted++;
   for (const k of new Set(o.kinds)) bump(stats.kinds, k);
+  for (const f of o.forms) bump(stats.forms, f);
+  for (const f of o.codes.length === 0 ? o.forms : []) bump(stats.formsAccepted, f);
   for (const c of o.codes) bump(stats.codes, c);
 }
 
@@ -54,6 +61,8 @@ export function formatStats(stats: Stats, seconds: number): string {
       .sort((a, b) => b[1] - a[1])
       .map(([k, n]) => `${k} ${n}`)
       .join(", ") || "none";
+  const forms =
+    [...stats.forms.entries()].map(([f, n]) => `${f} ${n} (${stats.formsAccepted.get(f) ?? 0})`).join(", ") || "none";
   return [
     `${stats.models} models in ${seconds.toFixed(1)} s: ${stats.accepted} accepted by both ` +
       `(${stats.predicted} also run on data), ${stats.bothRefuse} refused by both, ` +
@@ -61,6 +70,7 @@ export function formatStats(stats: Stats, seconds: number): string {
     `stricter checks: ${list(stats.stricter)}`,
     `nnc codes: ${list(stats.codes)}`,
     `kinds (models using each): ${list(stats.kinds)}`,
+    `shared layers and several outputs (models using each, accepted by both): ${forms}`,
   ].join("\n");
 }
 
