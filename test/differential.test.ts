@@ -1,8 +1,9 @@
 /**
  * Differential testing against tfjs: random `.nn` models (layer stacks, DAGs with merges, blocks called once
- * or twice) built both by nnc and, from the generator's own description, by tfjs. They must agree on every
- * layer's output shapes and parameter counts, and nnc must refuse exactly what tfjs refuses, apart from the
- * stricter checks of docs/differences.md. `npm run fuzz:shapes -- --runs 20000` runs longer.
+ * or twice, shared layers and block instances, calls with several outputs bound by name) built both by nnc and,
+ * from the generator's own description, by tfjs. They must agree on every layer's output shapes and parameter
+ * counts, and nnc must refuse exactly what tfjs refuses, apart from the stricter checks of docs/differences.md.
+ * `npm run fuzz:shapes -- --runs 20000` runs longer.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -11,7 +12,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { layerKinds } from "../src/compiler/registry/layers/index.js";
 import type { ModelDesc } from "./differential/generate.js";
 import { kindSpecs, notGenerated } from "./differential/kinds.js";
-import { compare, setUpTfjs } from "./differential/oracle.js";
+import { compare, newForms, setUpTfjs } from "./differential/oracle.js";
 import { printModel } from "./differential/print.js";
 import { caseArbitrary, formatStats, newStats, record } from "./differential/run.js";
 
@@ -40,6 +41,16 @@ describe("nnc against tfjs on random models", () => {
     expect(missing, "registered kinds no random model used (add them to test/differential/kinds.ts)").toEqual([]);
     // The kinds tfjs lacks were refused with NN3010 at least once, not only for other reasons.
     expect(stats.codes.get("NN3010") ?? 0).toBeGreaterThan(0);
+    // Shared layers and calls with several outputs took part, and each (but the misfits, which nnc refuses) in
+    // models both accept: there the shapes of each use and the parameters counted once are compared.
+    const rare = newForms.filter((f) => (stats.forms.get(f) ?? 0) < 3);
+    expect(rare, "forms in fewer than 3 models").toEqual([]);
+    const neverAccepted = newForms.filter(
+      (f) => f !== "shared layer whose weights do not fit an input" && !stats.formsAccepted.has(f),
+    );
+    expect(neverAccepted, "forms in no model both accept").toEqual([]);
+    // nnc refused a shared layer's use on an input its weights do not fit, not only for other reasons.
+    expect(stats.codes.get("NN3017") ?? 0).toBeGreaterThan(0);
   });
 
   it("generates every kind it knows, by the registry's names", () => {
