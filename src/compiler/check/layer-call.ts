@@ -2,6 +2,7 @@
  * One layer call, once its arguments are checked and its input shapes known: what its registry entry's rules
  * give (output shapes, parameters, MACs), and the name the layer gets in the graph.
  */
+import { append } from "../base/arrays.js";
 import { diagnostic, type Diagnostic, type Fix } from "../diagnostics/index.js";
 import { inexactPart } from "../ir/exact.js";
 import type { ParamCount, Shape } from "../ir/index.js";
@@ -105,14 +106,14 @@ export function writtenLayerNames(bodies: readonly (readonly ast.Statement[])[])
     const item = pending.pop()!;
     switch (item.kind) {
       case "repeat":
-        pending.push(...item.body);
+        append(pending, item.body);
         break;
       case "assign":
       case "chainStmt":
-        pending.push(...item.chain.steps);
+        append(pending, item.chain.steps);
         break;
       case "return":
-        pending.push(...item.value.steps);
+        append(pending, item.value.steps);
         break;
       case "layer":
         pending.push(item.call);
@@ -124,7 +125,7 @@ export function writtenLayerNames(bodies: readonly (readonly ast.Statement[])[])
         }
         break;
       case "list":
-        pending.push(...item.items);
+        append(pending, item.items);
         break;
       default:
         break;
