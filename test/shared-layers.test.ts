@@ -79,6 +79,32 @@ describe("shared layers", () => {
     expect(code.match(/dense_layer\.apply\(/g)?.length).toBe(2);
   });
 
+  it("share an embedding between two text inputs: one table, looked up for each", () => {
+    const ir = model(`
+model Duplicates {
+  input question1: [12] int32
+  input question2: [12] int32
+  layer embed = embedding(1000, 16)
+  layer encode = lstm(8)
+  a = question1 -> embed -> encode
+  b = question2 -> embed -> encode
+  same = concatenate(a, b) -> dense(1, activation: sigmoid)
+  output same
+}`);
+    const built = buildModel(ir);
+    // embedding 1000*16, lstm 4*(16*8+8*8+8), dense 16+1: each once
+    expect(summarize(ir).totalParams).toBe(16_000 + 800 + 17);
+    expect(built.countParams()).toBe(summarize(ir).totalParams);
+    expect(built.layers.filter((l) => l.getClassName() === "Embedding")).toHaveLength(1);
+    const ids = tf.tensor2d([Array.from({ length: 12 }, (_, i) => i)], [1, 12], "int32");
+    const towers = tf.model({
+      inputs: built.inputs,
+      outputs: [built.getLayer("lstm").getOutputAt(0), built.getLayer("lstm").getOutputAt(1)] as tf.SymbolicTensor[],
+    });
+    const [left, right] = towers.predict([ids, ids]) as tf.Tensor[];
+    expect(Array.from(left!.dataSync())).toEqual(Array.from(right!.dataSync()));
+  });
+
   it("refuse a use whose input the weights do not fit (NN3017), at the use", () => {
     const { text, spans } = marked(`
 model M {
@@ -159,6 +185,19 @@ model M {
       ["NN3016", "lstm"],
       ["NN3016", "dense"],
     ]);
+  });
+
+  it("start a bidirectional layer from forward then backward states, as tfjs does", () => {
+    const ir = model(`
+model M {
+  input x: [5, 3]
+  _, hf, cf, hb, cb = x -> bidirectional(lstm(4, return_state: true))
+  y = x -> bidirectional(lstm(4), initial_state: [hf, cf, hb, cb])
+  output y
+}`);
+    const built = buildModel(ir);
+    expect(built.countParams()).toBe(summarize(ir).totalParams);
+    expect((built.predict(tf.ones([2, 5, 3])) as tf.Tensor).shape).toEqual([2, 8]);
   });
 
   it("check initial states against the layer's states", () => {
