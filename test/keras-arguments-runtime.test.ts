@@ -161,6 +161,7 @@ describe("batch_normalization without center or scale", () => {
     "batch_normalization(scale: false)",
     "batch_normalization(center: false, momentum: 0.9)",
     "batch_normalization(center: false, scale: false, axis: 1)",
+    "batch_normalization(axis: 1, momentum: 0.5)",
   ]) {
     it(`${call}: tfjs's batch statistics and moving averages while training, the moving ones after`, async () => {
       const { model, layer } = one("[4, 3]", call);
@@ -226,6 +227,22 @@ describe("batch_normalization without center or scale", () => {
     const moving = layer.nonTrainableWeights.map((w) => values(w.read()));
     await trainsEveryWeight(model, layer, x);
     layer.nonTrainableWeights.forEach((w, i) => expect(values(w.read())).not.toEqual(moving[i]));
+  });
+
+  it("tfjs 4.22's own layer normalizes along the last axis's positions when the axis is another (why nnc's)", () => {
+    const layer = tf.layers.batchNormalization({ axis: 1, movingMeanInitializer: "ones" });
+    const ones = tf.ones([2, 4, 3]);
+    layer.apply(ones);
+    layer.setWeights([tf.ones([4]), tf.zeros([4]), tf.tensor1d([0, 1, 2, 3]), tf.ones([4])]);
+    // Keras: position j of axis 1 is 1 - moving_mean[j], for every row and column.
+    const expected = tf.tile(
+      tf.reshape(tf.div(tf.tensor1d([1, 0, -1, -2]), Math.sqrt(1 + 1e-3)), [1, 4, 1]),
+      [2, 1, 3],
+    );
+    expect(values(layer.apply(ones) as tf.Tensor)).not.toEqual(values(expected));
+    const { layer: own } = one("[4, 3]", "batch_normalization(axis: 1)");
+    own.setWeights([tf.ones([4]), tf.zeros([4]), tf.tensor1d([0, 1, 2, 3]), tf.ones([4])]);
+    close(own.apply(ones) as tf.Tensor, expected);
   });
 
   it("tfjs 4.22's own layer cannot train without gamma (why nnc's exists)", async () => {

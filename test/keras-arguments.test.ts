@@ -160,9 +160,12 @@ describe("batch_normalization without center or scale", () => {
     });
   });
 
-  it("is nnc's runtime layer only for those: with both, tfjs's", () => {
+  it("is nnc's runtime layer for those and along an axis that is not the last; otherwise tfjs's", () => {
     expect(layer("[4]", "batch_normalization(center: false)").tfjs).toMatchObject({ namespace: "nnc" });
+    expect(layer("[4, 3]", "batch_normalization(axis: 1)").tfjs).toMatchObject({ namespace: "nnc" });
+    expect(layer("[4, 3]", "batch_normalization(axis: -2)").tfjs).toMatchObject({ namespace: "nnc" });
     expect(layer("[4]", "batch_normalization()").tfjs.namespace).toBeUndefined();
+    expect(layer("[4, 3]", "batch_normalization(axis: 2)").tfjs.namespace).toBeUndefined();
   });
 });
 

@@ -77,7 +77,7 @@ export function tfjsLayerOf(kind: LayerKind, args: Args, name: string, inputs: r
   const inputsOnly = kind.config ? [] : (kind.tensorArgs ?? []);
   const rest = Object.fromEntries(Object.entries(given).filter(([key]) => !inputsOnly.includes(key)));
   const config = kind.config ? kind.config(rest, inputs) : toTfjsConfig(rest);
-  const { factory, namespace } = kind.runtimeFor?.(rest) ?? kind;
+  const { factory, namespace } = kind.runtimeFor?.(rest, inputs) ?? kind;
   return {
     ...(namespace ? { namespace } : {}),
     factory,

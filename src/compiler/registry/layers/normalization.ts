@@ -67,8 +67,10 @@ interface BatchNormArgs {
 /**
  * `batch_normalization()`: any shape, unchanged; normalizes along `axis` (default the last, the channels).
  * Params: `size` gamma + `size` beta (trainable; without `scale`/`center`), and `size` moving mean + `size`
- * moving variance (non-trainable), where `size` is the length of `axis`. Without `center` or `scale` the layer
- * is nnc's (src/runtime/layers/normalization.ts): tfjs 4.22 builds it but reads gamma and beta when training.
+ * moving variance (non-trainable), where `size` is the length of `axis`. Without `center` or `scale`, or along
+ * an axis that is not the last, the layer is nnc's (src/runtime/layers/normalization.ts): tfjs 4.22 builds
+ * the first but reads gamma and beta when training, and normalizes the second along the last axis's positions
+ * (its batchNorm kernels broadcast only along the last axis).
  */
 export const batchNormalization = defineLayer<BatchNormArgs>({
   name: "batch_normalization",
@@ -87,7 +89,12 @@ export const batchNormalization = defineLayer<BatchNormArgs>({
     gamma_constraint: schemas.constraint,
   }),
   factory: "batchNormalization",
-  runtimeFor: (args) => (args.center && args.scale ? undefined : { namespace: "nnc", factory: "batchNormalization" }),
+  runtimeFor(args, [input]) {
+    // Without the input's shape (a wrapped layer's), an axis counted from the front may be the last: nnc's
+    // layer is right along any axis.
+    const last = args.axis === -1 || (input !== undefined && args.axis === input.length);
+    return args.center && args.scale && last ? undefined : { namespace: "nnc", factory: "batchNormalization" };
+  },
   outputShape([input], args, ctx) {
     if (!withinBatchNormRank(ctx, input!)) return null;
     return normalizedSizes(ctx, input!, [args.axis]) && input!;

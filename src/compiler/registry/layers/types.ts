@@ -119,11 +119,14 @@ export interface LayerKind<A extends Args = Args> {
   /** `nnc` for a kind tfjs lacks, which nnc's runtime implements and registers for serialization. */
   readonly namespace?: "nnc";
   /**
-   * The layer to build for these arguments when it is not `factory` (of `namespace`): nnc's own for a
-   * configuration tfjs 4.22 builds or trains wrong (`conv1d(padding: causal)`, `batch_normalization(scale:
-   * false)`), while the others stay tfjs's.
+   * The layer to build for these arguments (and input shapes, when known) when it is not `factory` (of
+   * `namespace`): nnc's own for a configuration tfjs 4.22 builds or trains wrong (`conv1d(padding: causal)`,
+   * `batch_normalization(scale: false)`), while the others stay tfjs's.
    */
-  readonly runtimeFor?: (args: A) => { readonly factory: string; readonly namespace?: "nnc" } | undefined;
+  readonly runtimeFor?: (
+    args: A,
+    inputs: readonly Shape[],
+  ) => { readonly factory: string; readonly namespace?: "nnc" } | undefined;
   /**
    * tfjs config from the arguments (and the input shapes, for arguments tfjs wants resolved); by default each
    * argument under its camelCase name (see `toTfjsConfig`).
