@@ -97,13 +97,19 @@ describe("examples", () => {
     for (const ir of modelsOf(file)) {
       const model = buildModel(withCheapInitializers(ir));
       expect(model.countParams()).toBe(summarize(ir).totalParams);
+      const uses = new Map<string, number>();
       for (const layer of ir.layers) {
-        const built = model.getLayer(layer.name);
-        expect([layer.name, built.outputShape]).toEqual([
+        // A shared layer's later use is its owner's tfjs layer applied again (output `use`), with no weights.
+        const owner = layer.shares ?? layer.name;
+        const use = uses.get(owner) ?? 0;
+        uses.set(owner, use + 1);
+        const built = model.getLayer(owner);
+        const outputs = [built.getOutputAt(use)].flat().map((t) => t.shape);
+        expect([layer.name, outputs]).toEqual([
           layer.name,
-          [null, ...layer.outputShapes[0]!.map((d) => (typeof d === "number" ? d : null))],
+          layer.outputShapes.map((shape) => [null, ...shape.map((d) => (typeof d === "number" ? d : null))]),
         ]);
-        expect([layer.name, built.countParams()]).toEqual([
+        expect([layer.name, layer.shares ? 0 : built.countParams()]).toEqual([
           layer.name,
           layer.params.trainable + layer.params.nonTrainable,
         ]);

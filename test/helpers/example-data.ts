@@ -1,0 +1,189 @@
+/**
+ * The tiny data sets under examples/data/ that examples/siamese.nn, seq2seq.nn, transformer_text.nn and tcn.nn
+ * train on, made here so that they can be checked and made again: examples-train.test.ts compares the
+ * committed files with what this makes, byte for byte. Every random choice comes from a seeded generator.
+ *
+ * Write them again with `npx tsx test/helpers/example-data.ts`.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { npyBytes } from "./data-files.js";
+
+/** The examples folder, which the files' paths are relative to. */
+export const examplesDir = join(import.meta.dirname, "..", "..", "examples");
+
+/** A generator of numbers in [0, 1) from `seed` (the same LCG constants as glibc's rand). */
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
+}
+
+/** One byte per value: one-hot rows, 0-255 pixels, class indices. */
+const bytes = (shape: number[], values: ArrayLike<number>) => npyBytes("|u1", shape, Buffer.from(values));
+
+/**
+ * 32 pairs of Fashion-MNIST images from the 1,000-image training slice, alternately of the same class and of
+ * two different ones, with `same` 1 or 0; pixels as stored (0-255).
+ */
+function fashionPairs(): Map<string, Buffer> {
+  const folder = join(examplesDir, "data", "fashion-mnist");
+  const images = gunzipSync(readFileSync(join(folder, "slice-train-images-idx3-ubyte.gz"))).subarray(16);
+  const labels = gunzipSync(readFileSync(join(folder, "slice-train-labels-idx1-ubyte.gz"))).subarray(8);
+  const pixels = 28 * 28;
+  const random = seeded(28);
+  const pick = (accept: (i: number) => boolean): number => {
+    for (;;) {
+      const i = Math.floor(random() * labels.length);
+      if (accept(i)) return i;
+    }
+  };
+  const rows = 32;
+  const [left, right, same] = [Buffer.alloc(rows * pixels), Buffer.alloc(rows * pixels), Buffer.alloc(rows)];
+  for (let row = 0; row < rows; row++) {
+    const a = pick(() => true);
+    const b = pick((i) => i !== a && (labels[i] === labels[a]) === (row % 2 === 0));
+    images.copy(left, row * pixels, a * pixels, (a + 1) * pixels);
+    images.copy(right, row * pixels, b * pixels, (b + 1) * pixels);
+    same[row] = row % 2 === 0 ? 1 : 0;
+  }
+  const shape = [rows, 28, 28, 1];
+  return new Map([
+    ["data/fashion-pairs/left.npy", npyBytes("|u1", shape, left)],
+    ["data/fashion-pairs/right.npy", npyBytes("|u1", shape, right)],
+    ["data/fashion-pairs/same.npy", bytes([rows], same)],
+  ]);
+}
+
+/** 16 short English-French phrase pairs, in the style of the first lines of Keras's fra-eng file. */
+const phrases: readonly (readonly [string, string])[] = [
+  ["Go.", "Va !"],
+  ["Hi.", "Salut !"],
+  ["Run!", "Cours !"],
+  ["Wow!", "Ça alors !"],
+  ["Fire!", "Au feu !"],
+  ["Help!", "À l'aide !"],
+  ["Stop!", "Arrête !"],
+  ["Wait!", "Attends !"],
+  ["Hello!", "Bonjour !"],
+  ["I see.", "Je vois."],
+  ["I try.", "J'essaye."],
+  ["I won!", "J'ai gagné !"],
+  ["Smile.", "Souris."],
+  ["Cheers!", "Santé !"],
+  ["Got it?", "Compris ?"],
+  ["Thanks.", "Merci."],
+];
+const letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+/** The 71 English characters of the model's encoder input and the 93 French ones of its decoder. */
+const english = ` !"',-.0123456789:?${letters}`;
+const french = `\t\n${english}«»ÀÇÉÊàâçèéêëîïôùûüœ`;
+
+/** `texts` one-hot over `alphabet`, each padded with spaces to `steps`, as Keras's example pads them. */
+function oneHot(texts: readonly string[], alphabet: string, steps: number): Buffer {
+  const data = Buffer.alloc(texts.length * steps * alphabet.length);
+  texts.forEach((text, row) => {
+    const chars = [...text.padEnd(steps, " ")];
+    if (chars.length > steps) throw new Error(`'${text}' is longer than ${steps} characters`);
+    chars.forEach((char, t) => {
+      const index = alphabet.indexOf(char);
+      if (index < 0) throw new Error(`'${char}' is not in the alphabet`);
+      data[(row * steps + t) * alphabet.length + index] = 1;
+    });
+  });
+  return data;
+}
+
+/**
+ * Keras's teacher forcing: the decoder reads "\t" + French + "\n" and learns to output the same one step
+ * ahead.
+ */
+function seq2seqPhrases(): Map<string, Buffer> {
+  if (english.length !== 71 || french.length !== 93) throw new Error("the alphabets are 71 and 93 characters");
+  const [encoderSteps, decoderSteps] = [8, 14];
+  const decoded = phrases.map(([, fr]) => `\t${fr}\n`);
+  const rows = phrases.length;
+  return new Map([
+    [
+      "data/seq2seq/encoder.npy",
+      bytes(
+        [rows, encoderSteps, 71],
+        oneHot(
+          phrases.map(([en]) => en),
+          english,
+          encoderSteps,
+        ),
+      ),
+    ],
+    ["data/seq2seq/decoder.npy", bytes([rows, decoderSteps, 93], oneHot(decoded, french, decoderSteps))],
+    [
+      "data/seq2seq/target.npy",
+      bytes(
+        [rows, decoderSteps, 93],
+        oneHot(
+          decoded.map((text) => text.slice(1)),
+          french,
+          decoderSteps,
+        ),
+      ),
+    ],
+  ]);
+}
+
+/**
+ * 32 rows of 200 word ids, synthetic (no text corpus ships with nnc's dependencies): each row a "review" of
+ * 20 to 200 ids, padded with 0 in front as Keras's pad_sequences pads, ids from a skewed draw over the
+ * 20,000-word vocabulary (small ids common, as in a frequency-ranked vocabulary); label 1 rows use ids
+ * 11-20 more often and label 0 rows ids 21-30, so there is something to learn.
+ */
+function transformerIds(): Map<string, Buffer> {
+  const [rows, steps] = [32, 200];
+  const random = seeded(200);
+  const ids = new Uint16Array(rows * steps);
+  const labels = Buffer.alloc(rows);
+  for (let row = 0; row < rows; row++) {
+    labels[row] = row % 2;
+    const length = 20 + Math.floor(random() * (steps - 20 + 1));
+    for (let t = steps - length; t < steps; t++) {
+      const marked = random() < 0.1;
+      ids[row * steps + t] = marked
+        ? (row % 2 ? 11 : 21) + Math.floor(random() * 10)
+        : 1 + Math.floor(19_999 * random() ** 3);
+    }
+  }
+  return new Map([
+    ["data/transformer-text/ids.npy", npyBytes("<u2", [rows, steps], Buffer.from(ids.buffer))],
+    ["data/transformer-text/labels.npy", bytes([rows], labels)],
+  ]);
+}
+
+/** 48 noisy 64-step sine waves of 2, 4, 6 or 8 periods (class 0-3) with a random phase. */
+function sineWaves(): Map<string, Buffer> {
+  const [rows, steps] = [48, 64];
+  const random = seeded(64);
+  const waves = new Float32Array(rows * steps);
+  const classes = Buffer.alloc(rows);
+  for (let row = 0; row < rows; row++) {
+    classes[row] = row % 4;
+    const [periods, phase] = [2 * (row % 4) + 2, random() * 2 * Math.PI];
+    for (let t = 0; t < steps; t++)
+      waves[row * steps + t] = Math.sin((2 * Math.PI * periods * t) / steps + phase) + 0.2 * (random() - 0.5);
+  }
+  return new Map([
+    ["data/sines/waves.npy", npyBytes("<f4", [rows, steps, 1], Buffer.from(waves.buffer))],
+    ["data/sines/frequency.npy", bytes([rows], classes)],
+  ]);
+}
+
+/** Every file, by its path relative to examples/. */
+export function exampleData(): Map<string, Buffer> {
+  return new Map([...fashionPairs(), ...seq2seqPhrases(), ...transformerIds(), ...sineWaves()]);
+}
+
+if (process.argv[1] === import.meta.filename) {
+  for (const [path, content] of exampleData()) {
+    mkdirSync(dirname(join(examplesDir, path)), { recursive: true });
+    writeFileSync(join(examplesDir, path), content);
+    console.log(`wrote examples/${path} (${content.length} bytes)`);
+  }
+}
