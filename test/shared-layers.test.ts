@@ -134,6 +134,23 @@ model M {
     ]);
   });
 
+  it("count each use of a block instance toward the expansion limit (NN3011): each use expands its body", () => {
+    const text = `
+block four()(x) {
+  return x -> dense(4) -> dense(4) -> dense(4) -> dense(4)
+}
+model M {
+  input x: [4]
+  layer t = four()
+  x -> t -> t -> t
+}`;
+    // 3 uses of 1 call + 4 layers, and the declaration: 16.
+    const within = checkSource(text, "m.nn", undefined, { limits: { expandedLayers: 16 } });
+    expect(within.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const past = checkSource(text, "m.nn", undefined, { limits: { expandedLayers: 15 } });
+    expect(past.diagnostics.map((d) => d.code)).toEqual(["NN3011"]);
+  });
+
   it("make a new instance each time the declaration runs: in a repeat, each round has its own weights", () => {
     const ir = model(`
 model M {

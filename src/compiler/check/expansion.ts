@@ -74,6 +74,9 @@ class ExpansionCounter {
       case "assign":
       case "chainStmt":
         return this.chain(stmt.chain, context);
+      case "layer":
+        // The declaration's arguments are checked where it runs.
+        return 1;
       case "return":
         // Only a block's return runs; one in a model is out of place, and the checker skips it.
         return context.stack.length > 0 ? this.chain(stmt.value, context) : 0;
@@ -109,17 +112,19 @@ class ExpansionCounter {
     if (call.recovered) return null;
     const meaning = context.binding.step(call);
     if (meaning.kind === "tensor") return null;
-    if (meaning.kind !== "block") return "call";
-    const { block } = meaning;
+    // A use of a shared block instance expands the block's body again, with the declaration's arguments.
+    const instance = meaning.kind === "shared" && meaning.shared.makes?.kind === "block" ? meaning.shared : undefined;
+    if (meaning.kind !== "block" && !instance) return "call";
+    const block = meaning.kind === "block" ? meaning.block : (instance!.makes as { block: BlockDef }).block;
     // Recursion and nesting past the limit are not expanded: the checker reports them (NN2012, NN3015).
     if (context.stack.length >= limits.blockDepth.value) return "call";
     if (context.stack.some((frame) => frame.decl === block.decl)) return "call";
-    const args = call.args ?? [];
+    const written = instance ? instance.stmt.call : call;
     const source = {
-      args,
-      skip: meaning.tensorArgs.length,
-      calleeSpan: call.callee.span,
-      calleeText: call.callee.text,
+      args: written.args ?? [],
+      skip: meaning.kind === "block" ? meaning.tensorArgs.length : 0,
+      calleeSpan: written.callee.span,
+      calleeText: written.callee.text,
     };
     const checked = checkArguments(blockCallable(block).value, source, context.scope, context.file);
     return checked.value ? { block, values: checked.value } : "call";
