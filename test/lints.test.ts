@@ -118,6 +118,17 @@ describe("lints", () => {
     for (const source of fine) expect(lint(source).found).toEqual([]);
   });
 
+  it("NN5010 flags a tfjs layer given one tensor twice when other layers read that tensor too", () => {
+    const head = "model M {\n  input x: [4]\n  h = x -> dense(4)\n";
+    const reused = lint(`${head}  a = <|add(h, h)|>\n  b = add(a, h)\n  output b\n}`);
+    expect(reused.found).toEqual([["NN5010", reused.marks[0]]]);
+    // Nothing else reads h, or the second use is a copy: nothing is freed early.
+    expect(lint(`${head}  add(h, h)\n}`).found).toEqual([]);
+    expect(
+      lint(`${head}  h2 = h -> activation(linear)\n  a = add(h, h2)\n  b = add(a, h)\n  output b\n}`).found,
+    ).toEqual([]);
+  });
+
   it("a layer inside a block called twice is linted once", () => {
     const { found } = lint(
       "block twice()(x) {\n  return x -> dense(4) -> dense(4, activation: relu)\n}\nmodel M {\n  input x: [4]\n  twice()\n  twice()\n}",

@@ -5,6 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
 import type { IrLayer, IrModel, TfjsLayer } from "../../src/compiler/ir/index.js";
+import { checkSource } from "../../src/compiler/index.js";
 import { buildModel, initBackend } from "../../src/runtime/index.js";
 
 const at = { file: "m.nn", span: { start: 0, end: 1 } };
@@ -58,5 +59,19 @@ describe("buildModel", () => {
     expect(built.countParams()).toBe(2 * 4 * 4 * 8 + (2 * 6 + 6) + (14 * 3 + 3));
     const prediction = built.predict([tf.zeros([1, 5, 3]), tf.zeros([1, 2])]) as tf.Tensor;
     expect(prediction.shape).toEqual([1, 3]);
+  });
+});
+
+describe("a tensor given twice to one layer (NN5010)", () => {
+  const build = (body: string) => {
+    const { program } = checkSource(`model M {\n  input x: [4]\n  h = x -> dense(4)\n${body}\n}`, "m.nn");
+    return buildModel(program!.models[0]!);
+  };
+
+  it("fails in tfjs's predict when another layer reads it too, as the lint warns, and not with a copy", async () => {
+    await initBackend("cpu");
+    expect(() => build("  a = add(h, h)\n  b = add(a, h)\n  output b").predict(tf.ones([2, 4]))).toThrow();
+    const copied = build("  h2 = h -> activation(linear)\n  a = add(h, h2)\n  b = add(a, h)\n  output b");
+    expect((copied.predict(tf.ones([2, 4])) as tf.Tensor).shape).toEqual([2, 4]);
   });
 });

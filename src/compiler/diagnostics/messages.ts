@@ -258,6 +258,11 @@ export const messages = {
     "Embedding mask that tfjs misapplies",
     (a) => `tfjs 4.22 hands ${q(a.callee)} the mask of an earlier embedding(mask_zero: true) ${a.problem}`,
   ),
+  NN5010: warning<{ callee: string; tensor: string }>(
+    "Tensor given twice that tfjs frees too early",
+    (a) =>
+      `${q(a.callee)} takes the output of ${q(a.tensor)} twice, and other layers read it too: tfjs 4.22 may free it too early when it predicts`,
+  ),
 } as const;
 
 export type Code = keyof typeof messages;

@@ -145,9 +145,38 @@ function lintModel(graph: Graph): Diagnostic[] {
     }
   }
   append(out, misappliedMasks(graph));
+  append(out, tensorsGivenTwice(graph));
   const last = graph.outputLayer();
   if (last && hasTrait(last.kind, "training-only")) {
     out.push(diagnostic("NN5003", last.location, {}, { hint: "move dropout before the last layer, or remove it" }));
+  }
+  return out;
+}
+
+/**
+ * NN5010. tfjs 4.22's graph executor counts the layers that read a tensor once each, but when it predicts it
+ * counts down once per input: a layer given one tensor twice (`add(h, h)`) counts it down twice, and the tensor
+ * is freed while another layer still needs it ("Cannot read properties of undefined"). Training is not affected;
+ * whether predicting fails depends on the order tfjs runs the layers in, so this warns whenever another layer
+ * reads the tensor too. nnc's own layers (attention) take each tensor once and are not affected.
+ */
+function tensorsGivenTwice(graph: Graph): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const layer of graph.model.layers) {
+    if (layer.tfjs.namespace === "nnc") continue;
+    const seen = new Set<string>();
+    for (const ref of layer.inputs) {
+      const key = `${ref.node}[${ref.index}]`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        continue;
+      }
+      if (!graph.consumersOf(ref.node).some((other) => other !== layer)) continue;
+      const tensor = graph.layer(ref.node)?.kind ?? ref.node;
+      const hint = `pass a copy the second time: h2 = h -> activation(linear), then ${layer.kind}(h, h2)`;
+      out.push(diagnostic("NN5010", layer.location, { callee: layer.kind, tensor }, { hint }));
+      break;
+    }
   }
   return out;
 }
