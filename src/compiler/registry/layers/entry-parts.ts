@@ -264,8 +264,8 @@ export const dataFormat: Record<string, SchemaObject> = {
   data_format: {
     const: "channels_last",
     description:
-      "channels_last: nnc's tensors are channels-last ([steps, channels], [height, width, channels]); " +
-      "for channels-first data, permute the input first (permute([2, 3, 1]) for an image)",
+      "channels_last: nnc's tensors are channels-last, so permute channels-first data first " +
+      "(permute([2, 3, 1]) for an image)",
   },
 };
 
