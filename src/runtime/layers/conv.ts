@@ -40,7 +40,7 @@ function classOf(make: () => tf.layers.Layer): LayerClass {
  * `k` taps becomes one of `d * (k - 1) + 1`. Made of expandDims, pad, reshape and slice, which all have
  * gradients.
  */
-export function dilateKernel(kernel: tf.Tensor, rates: readonly number[]): tf.Tensor {
+function dilateKernel(kernel: tf.Tensor, rates: readonly number[]): tf.Tensor {
   return rates.reduce((spread, rate, axis) => {
     if (rate === 1) return spread;
     const shape = spread.shape;
@@ -55,10 +55,20 @@ export function dilateKernel(kernel: tf.Tensor, rates: readonly number[]): tf.Te
   }, kernel);
 }
 
-/** Adds the bias (over the channel axis, the last) and applies the activation, as tfjs's layers do. */
-function finish(layer: ConvFields, outputs: tf.Tensor): tf.Tensor {
-  const biased = layer.bias ? tf.add(outputs, layer.bias.read()) : outputs;
-  return layer.activation.apply(biased);
+/**
+ * A layer's `call`: `convolve` on its one input, then the bias (over the channel axis, the last) and the
+ * activation, as tfjs's layers add them.
+ */
+function convolveThen<T extends tf.Tensor>(
+  layer: tf.layers.Layer,
+  inputs: tf.Tensor | tf.Tensor[],
+  convolve: (x: T, fields: ConvFields) => tf.Tensor,
+): tf.Tensor {
+  return tf.tidy(() => {
+    const fields = layer as unknown as ConvFields;
+    const outputs = convolve((Array.isArray(inputs) ? inputs[0]! : inputs) as T, fields);
+    return fields.activation.apply(fields.bias ? tf.add(outputs, fields.bias.read()) : outputs);
+  });
 }
 
 /** The effective kernel size along each axis: `d * (k - 1) + 1`. */
@@ -93,9 +103,7 @@ export class NncConv1D extends Conv1DBase {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
-      const self = this as unknown as ConvFields;
-      const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    return convolveThen<tf.Tensor3D>(this, inputs, (x, self) => {
       const padded =
         this.leftPad > 0
           ? tf.pad(x, [
@@ -105,7 +113,7 @@ export class NncConv1D extends Conv1DBase {
             ])
           : x;
       const kernel = dilateKernel(self.kernel!.read(), self.dilationRate) as tf.Tensor3D;
-      return finish(self, tf.conv1d(padded as tf.Tensor3D, kernel, self.strides[0]!, self.padding));
+      return tf.conv1d(padded, kernel, self.strides[0]!, self.padding);
     });
   }
 
@@ -121,11 +129,9 @@ export class NncConv2D extends Conv2DBase {
   static className = "NncConv2D";
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
-      const self = this as unknown as ConvFields;
-      const x = (Array.isArray(inputs) ? inputs[0]! : inputs) as tf.Tensor4D;
+    return convolveThen<tf.Tensor4D>(this, inputs, (x, self) => {
       const kernel = dilateKernel(self.kernel!.read(), self.dilationRate) as tf.Tensor4D;
-      return finish(self, tf.conv2d(x, kernel, self.strides as [number, number], self.padding));
+      return tf.conv2d(x, kernel, self.strides as [number, number], self.padding);
     });
   }
 }
@@ -150,11 +156,9 @@ export class NncDepthwiseConv2D extends DepthwiseBase {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
-      const self = this as unknown as ConvFields;
-      const x = (Array.isArray(inputs) ? inputs[0]! : inputs) as tf.Tensor4D;
+    return convolveThen<tf.Tensor4D>(this, inputs, (x, self) => {
       const kernel = dilateKernel(self.depthwiseKernel!.read(), self.dilationRate) as tf.Tensor4D;
-      return finish(self, tf.depthwiseConv2d(x, kernel, self.strides as [number, number], self.padding));
+      return tf.depthwiseConv2d(x, kernel, self.strides as [number, number], self.padding);
     });
   }
 }
@@ -172,12 +176,10 @@ export class NncSeparableConv2D extends SeparableBase {
   static className = "NncSeparableConv2D";
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
-      const self = this as unknown as ConvFields;
-      const x = (Array.isArray(inputs) ? inputs[0]! : inputs) as tf.Tensor4D;
+    return convolveThen<tf.Tensor4D>(this, inputs, (x, self) => {
       const depthwise = dilateKernel(self.depthwiseKernel!.read(), self.dilationRate) as tf.Tensor4D;
       const pointwise = self.pointwiseKernel!.read() as tf.Tensor4D;
-      return finish(self, tf.separableConv2d(x, depthwise, pointwise, self.strides as [number, number], self.padding));
+      return tf.separableConv2d(x, depthwise, pointwise, self.strides as [number, number], self.padding);
     });
   }
 }
@@ -213,18 +215,12 @@ export class NncConv2DTranspose extends TransposeBase {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
-      const self = this as unknown as ConvFields;
-      const x = (Array.isArray(inputs) ? inputs[0]! : inputs) as tf.Tensor4D;
+    return convolveThen<tf.Tensor4D>(this, inputs, (x, self) => {
       const [batch, height, width] = x.shape;
-      const shape: [number, number, number, number] = [
-        batch,
-        this.outputSize(height, 0)!,
-        this.outputSize(width, 1)!,
-        self.filters,
-      ];
+      const size = [this.outputSize(height, 0)!, this.outputSize(width, 1)!];
       const kernel = dilateKernel(self.kernel!.read(), self.dilationRate) as tf.Tensor4D;
-      return finish(self, tf.conv2dTranspose(x, kernel, shape, self.strides as [number, number], self.padding));
+      const strides = self.strides as [number, number];
+      return tf.conv2dTranspose(x, kernel, [batch, size[0]!, size[1]!, self.filters], strides, self.padding);
     });
   }
 
