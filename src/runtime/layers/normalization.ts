@@ -1,10 +1,16 @@
 /**
- * Batch normalization without `center` or `scale` (InceptionV3's `scale: false`). tfjs 4.22 builds the layer
- * with only the weights it needs, as Keras does, but its training step reads gamma and beta unconditionally
- * ("Cannot read properties of undefined (reading 'read')"), and tfjs-core's batchNorm, which takes a missing
- * scale, has no gradient without one (its backward pass saves the scale). This subclass keeps tfjs's weights,
- * names and config, and writes the normalization out in elementwise operations, which broadcast along any axis
- * and all have gradients: the math of tfjs's layer, the moving averages included.
+ * Batch normalization where tfjs 4.22's is wrong:
+ *
+ * - without `center` or `scale` (InceptionV3's `scale: false`): tfjs builds the layer with only the weights it
+ *   needs, as Keras does, but its training step reads gamma and beta unconditionally ("Cannot read properties
+ *   of undefined (reading 'read')"), and tfjs-core's batchNorm, which takes a missing scale, has no gradient
+ *   without one (its backward pass saves the scale);
+ * - along an axis that is not the last: tfjs-core's batchNorm kernels apply mean, variance, gamma and beta as
+ *   if they ran along the last axis (element `i` of the flattened input takes entry `i mod n`).
+ *
+ * This subclass keeps tfjs's weights, names and config, and writes the normalization out in elementwise
+ * operations, which broadcast along any axis and all have gradients: the math of Keras's and tfjs's layer,
+ * the moving averages included.
  */
 import * as tf from "@tensorflow/tfjs";
 
@@ -24,7 +30,7 @@ type LayerClass = new (config: Record<string, unknown>) => tf.layers.Layer;
 // tfjs exports the layer's factory, not its class.
 const BatchNormBase = tf.layers.batchNormalization({}).constructor as LayerClass;
 
-/** Keras's BatchNormalization with `center: false` or `scale: false`, which trains. */
+/** Keras's BatchNormalization, for `center: false`, `scale: false` or an axis that is not the last. */
 export class NncBatchNormalization extends BatchNormBase {
   static className = "NncBatchNormalization";
 
