@@ -121,7 +121,9 @@ function runtimeFor(factory: string) {
 const kernelArgs = ["kernel_initializer", "kernel_regularizer", "kernel_constraint"];
 
 /**
- * `conv1d(filters, kernel_size)`: `[steps, channels]` -> `[new_steps, filters]`.
+ * `conv1d(filters, kernel_size)`: `[steps, channels]` -> `[new_steps, filters]`; with `padding: causal` the
+ * input is left-padded by `dilation_rate * (kernel_size - 1)` zeros and convolved `valid`, so `new_steps` is
+ * `ceil(steps / strides)` and a step sees none after it (Keras's rule; shapes.ts's `causal` length).
  * Params: `kernel_size * channels * filters + filters` (bias). MACs: `new_steps * kernel_size * channels * filters`.
  */
 export const conv1d = defineLayer<ConvArgs>({
