@@ -169,12 +169,12 @@ describe("the docs name only layer kinds that exist", () => {
       trainOptions.callbacks,
     ].flatMap((table) => Object.keys(table)),
     ...texts.flatMap(([, text]) => [...text.matchAll(/\bblock\s+([a-z_][a-z0-9_]*)\s*\(/g)].map((m) => m[1]!)),
+    // Shared layers the docs declare (`layer attend = ...`), then call with their tensors (`attend(query, value)`).
+    ...texts.flatMap(([, text]) => [...text.matchAll(/\blayer\s+([a-z_][a-z0-9_]*)\s*=/g)].map((m) => m[1]!)),
     // floor() in a dimension; min and max in the formulas of the schedules' and the layers' docs.
     "floor",
     "min",
     "max",
-    // The block of the shared-layer example (`layer embed = tower()`), a planned form with no declared block.
-    "tower",
   ]);
 
   it("every call in inline code is of a layer kind or another thing a spec can call", () => {
