@@ -1,0 +1,166 @@
+/**
+ * The part of binding a body that is about calls and the names they bind: a shared layer's declaration and uses
+ * (`layer embed = dense(64)`, then `x -> embed`), an assignment's names (`seq, h, c = ...`, `_` for none),
+ * arguments that take tensor names (`initial_state: [h, c]`), and the argument names a callee does not take.
+ * body.ts reads the statements over this.
+ */
+import { append } from "../base/arrays.js";
+import { diagnostic, type Diagnostic } from "../diagnostics/index.js";
+import { suggestion } from "../diagnostics/suggest.js";
+import { layerNames, lookupLayer } from "../registry/index.js";
+import type * as ast from "../syntax/ast.js";
+import { BodyScope } from "./scope.js";
+import type { CallMeaning, NamedTensors, NameSymbol, SharedLayerBinding, TensorBinding } from "./symbols.js";
+
+/** A call the binder could not resolve (and said so), or did not reach. */
+export const unresolved: CallMeaning = { kind: "unresolved" };
+
+export abstract class NameBinder extends BodyScope {
+  protected readonly diagnostics: Diagnostic[] = [];
+  protected readonly layerStmts = new Map<ast.LayerStmt, SharedLayerBinding>();
+  /** Whether a call without input tensors has one to apply to: the last statement's result, or the only input. */
+  protected hasCurrent = false;
+
+  /** An assignment's name: a tensor bound from here on; nothing for `_`, and NN2008 for a shared layer's name. */
+  protected bindTarget(target: ast.Ident, chain: ast.Chain): TensorBinding | undefined {
+    if (target.text === "_") return undefined;
+    if (this.sharedLayers.has(target.text)) {
+      this.report("NN2008", target.span, { what: "layer", name: target.text });
+      return undefined;
+    }
+    return this.bindTensor(target, { chain });
+  }
+
+  /**
+   * `layer NAME = CALL`: the call names a layer kind or a block and gives its arguments, but no tensors: it
+   * makes the layer without applying it (NN2027 for a tensor among its arguments).
+   */
+  protected layerStmt(stmt: ast.LayerStmt): void {
+    const { name, call } = stmt;
+    const taken = this.scope.has(name.text) ? "tensor" : this.sharedLayers.has(name.text) ? "layer" : undefined;
+    if (taken) this.report("NN2008", name.span, { what: taken, name: name.text });
+    const block = this.namespace.get(call.callee.text);
+    const layer = block ? undefined : lookupLayer(call.callee.text);
+    if (block) this.useBlock(call.callee, block);
+    // A tensor among the arguments is the one thing said about the declaration: its uses are not checked.
+    let misused = false;
+    for (const arg of call.args ?? []) {
+      const value = arg.value;
+      const ident = value.kind === "call" && value.args === null ? value.callee : undefined;
+      const tensor = ident ? this.scope.get(ident.text) : undefined;
+      if (!ident || !tensor || (arg.name && !layer?.tensorArgs?.includes(arg.name.text))) {
+        this.value(value);
+        continue;
+      }
+      this.use(ident, tensor);
+      const problem = `is a tensor: a layer declaration makes the layer without applying it; apply it where it is used, \`y = ${ident.text} -> ${name.text}\``;
+      this.report("NN2027", ident.span, { name: ident.text, problem });
+      misused = true;
+    }
+    let makes: SharedLayerBinding["makes"] = null;
+    if (block) {
+      this.argumentNames(
+        call,
+        block.decl.params.map((p) => p.name.text),
+      );
+      makes = { kind: "block", block };
+    } else if (layer) {
+      const known = Object.keys((layer.schema["properties"] as object | undefined) ?? {});
+      this.argumentNames(call, append(known, layer.tensorArgs ?? []));
+      makes = { kind: "layer", layer };
+    } else if (!this.namespace.has(call.callee.text)) {
+      const candidates = append(layerNames(), [...this.namespace.keys()]);
+      const text = call.callee.text;
+      this.report("NN2001", call.callee.span, { name: text }, suggestion(text, candidates, call.callee.span));
+    }
+    const symbol: NameSymbol = {
+      kind: "layer",
+      name: name.text,
+      key: `${this.key}/layer@${name.span.start}`,
+      definition: { file: this.file, span: name.span },
+    };
+    const binding: SharedLayerBinding = { name, symbol, stmt, makes: misused ? null : makes };
+    this.layerStmts.set(stmt, binding);
+    this.occurrences.push({ span: name.span, symbol, isDefinition: true });
+    if (!taken) this.sharedLayers.set(name.text, binding);
+  }
+
+  /** A use of a shared layer: `x -> embed`, `embed(x)`, `merge(a, b)` for one declared on two inputs. */
+  protected sharedCall(
+    call: ast.Call,
+    shared: SharedLayerBinding,
+    tensorArgs: TensorBinding[],
+    hasPrevious: boolean,
+  ): CallMeaning {
+    this.occurrences.push({ span: call.callee.span, symbol: shared.symbol, isDefinition: false });
+    const rest = (call.args ?? []).slice(tensorArgs.length);
+    for (const arg of rest) this.value(arg.value);
+    const name = call.callee.text;
+    if (rest.length > 0) {
+      const problem = `is a shared layer: its arguments are given where it is declared; pass only tensors here, as in \`${name}(x)\``;
+      this.report("NN2027", rest[0]!.span, { name, problem });
+      return unresolved;
+    }
+    if (!hasPrevious && tensorArgs.length === 0 && !this.hasCurrent) {
+      this.report("NN2017", call.callee.span, { callee: name }, { hint: `start the chain at a tensor: x -> ${name}` });
+      return unresolved;
+    }
+    return shared.makes ? { kind: "shared", shared, tensorArgs } : unresolved;
+  }
+
+  /**
+   * `initial_state: [h, c]` or `attention_mask: m`: each name must be a tensor bound above. A value of another
+   * kind is left to the checker, which says what the argument takes.
+   */
+  protected namedTensors(arg: ast.Arg): NamedTensors {
+    const name = arg.name!.text;
+    const items = arg.value.kind === "list" ? arg.value.items : [arg.value];
+    const names = items.flatMap((item) => (item.kind === "call" && item.args === null ? [item.callee] : []));
+    if (names.length !== items.length) {
+      for (const item of items) this.value(item);
+      return { arg, name, tensors: null };
+    }
+    const tensors: TensorBinding[] = [];
+    for (const ident of names) {
+      const bound = this.scope.get(ident.text);
+      if (!bound) {
+        this.report("NN2002", ident.span, { name: ident.text }, suggestion(ident.text, this.scope.keys(), ident.span));
+        return { arg, name, tensors: null };
+      }
+      this.use(ident, bound);
+      tensors.push(bound);
+    }
+    return { arg, name, tensors };
+  }
+
+  /**
+   * `add(a, c)` where `c` is not defined: when the callee still needs input tensors, a bare name in the next
+   * positional slot is a misspelled tensor, not an argument value.
+   */
+  protected missingTensorArgument(arg: ast.Arg | undefined, stillWanted: number): ast.Ident | undefined {
+    if (stillWanted <= 0 || !arg || arg.name || arg.value.kind !== "call" || arg.value.args !== null) return undefined;
+    const name = arg.value.callee;
+    return this.params.has(name.text) ? undefined : name;
+  }
+
+  /** NN2003 for each argument name the callee does not take. */
+  protected argumentNames(call: ast.Call, known: readonly string[]): void {
+    for (const arg of call.args ?? []) {
+      if (!arg.name || arg.recovered || known.includes(arg.name.text)) continue;
+      const { text, span } = arg.name;
+      this.report("NN2003", span, { name: text, callee: call.callee.text }, suggestion(text, known, span));
+    }
+  }
+
+  protected report<
+    C extends
+      "NN2001" | "NN2002" | "NN2003" | "NN2008" | "NN2017" | "NN2018" | "NN2020" | "NN2021" | "NN2026" | "NN2027",
+  >(
+    code: C,
+    span: ast.Span,
+    args: Parameters<typeof diagnostic<C>>[2],
+    extras: Parameters<typeof diagnostic>[3] = {},
+  ): void {
+    this.diagnostics.push(diagnostic(code, { file: this.file, span }, args, extras));
+  }
+}
