@@ -88,9 +88,12 @@ function drawDim(g: Gen): DimText {
 
 const sketchOf = (shape: readonly DimText[]): Sketch => shape.map((d) => (typeof d === "number" ? d : null));
 
+/** Kinds that take integer ids: drawn for the int32 inputs only. */
+const idKinds = ["embedding", "token_and_position_embedding"];
+
 /** A kind for an input of this rough shape: usually one meant for its rank. */
 function drawKind(g: Gen, input: Sketch, allowed: (k: KindSpec) => boolean): KindSpec {
-  const candidates = kindSpecs.filter((k) => !k.merge && k.name !== "embedding" && allowed(k));
+  const candidates = kindSpecs.filter((k) => !k.merge && !idKinds.includes(k.name) && allowed(k));
   const fitting = candidates.filter((k) => k.ranks.includes(input.length));
   return pick(g, fitting.length > 0 && chance(g, 90) ? fitting : candidates);
 }
@@ -257,13 +260,19 @@ class BodyBuilder {
     if (names.length >= 2 && r < 30) {
       const a = pick(g, names);
       const others = names.filter((n) => n !== a);
-      const b = chance(g, 80) ? pick(g, others) : a;
-      const tensors = chance(g, 10) && others.length >= 2 ? [a, b, pick(g, others)] : [a, b];
+      let b = chance(g, 80) ? pick(g, others) : a;
       const spec = pick(
         g,
         kindSpecs.filter((k) => k.merge),
       );
       const sa = this.tensors.get(a)!;
+      // Attention takes a value of the query's rank (and, but for multi_head_attention, its features): mostly one.
+      const fits = (n: string) => {
+        const sb = this.tensors.get(n)!;
+        return sb.length === sa.length && (spec.name === "multi_head_attention" || sb.at(-1) === sa.at(-1));
+      };
+      if (spec.runtime && !fits(b) && others.some(fits) && chance(g, 80)) b = pick(g, others.filter(fits));
+      const tensors = chance(g, 10) && others.length >= 2 ? [a, b, pick(g, others)] : [a, b];
       merge = { call: drawCall(g, spec, sa, this.layerName()), tensors, arrow: chance(g, 25) };
       sketch = spec.out(sa, merge.call.args);
     } else if (this.currentSketch !== null && (target === null || chance(g, 30))) {
@@ -329,7 +338,7 @@ export const modelArbitrary: fc.Arbitrary<ModelDesc> = fc.gen().map((g) => {
   const body: Statement[] = [];
   // Integer ids go through an embedding first.
   for (const input of inputs.filter((i) => i.dtype === "int32")) {
-    const spec = specByName.get("embedding")!;
+    const spec = specByName.get(chance(g, 20) ? "token_and_position_embedding" : "embedding")!;
     const call = drawCall(g, spec, sketchOf(input.shape), `l${names.count++}`);
     const target = `e${body.length}`;
     body.push({ target, from: input.name, steps: [{ layer: call }] });

@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import fc from "fast-check";
+import { layers as runtimeLayers } from "../../src/runtime/layers/index.js";
 
 /**
  * An argument value as written in `.nn`: numbers, booleans, bare symbols (`same`), lists, a block parameter, a
@@ -42,6 +43,8 @@ export interface KindSpec {
   readonly merge?: boolean;
   /** A Keras layer tfjs 4.22 does not have: nnc must refuse it with NN3010. */
   readonly unavailable?: boolean;
+  /** nnc's own layer (the registry's `namespace: "nnc"`): built from src/runtime/layers' table, not tf.layers. */
+  readonly runtime?: boolean;
   /** Input ranks the kind is meant for (the generator still tries others now and then). */
   readonly ranks: readonly number[];
   readonly factory: string;
@@ -105,11 +108,18 @@ export function tfjsConfig(args: Args): Record<string, unknown> {
   return config;
 }
 
+export type Factory = (config: Record<string, unknown>) => tf.layers.Layer;
+
+/** How a person builds the kind: `tf.layers[factory]`, or for nnc's own layers, its runtime's `layers[factory]`. */
+export function factoryOf(spec: KindSpec): Factory {
+  const table = spec.runtime ? runtimeLayers : (tf.layers as unknown as Record<string, Factory>);
+  return table[spec.factory]!;
+}
+
 /** The tfjs layer for a nested call, as a person would write it: `tf.layers.lstm({units: 4})`. */
 function tfjsLayer(call: Nested): tf.layers.Layer {
   const spec = specByName.get(call.nested)!;
-  const factory = (tf.layers as unknown as Record<string, (config: unknown) => tf.layers.Layer>)[spec.factory]!;
-  return factory((spec.config ?? tfjsConfig)(call.args, []));
+  return factoryOf(spec)((spec.config ?? tfjsConfig)(call.args, []));
 }
 
 /** Draws a nested call of `spec` for an input of this rough shape. */

@@ -6,12 +6,23 @@
  * family; what they share is kind-spec.ts.
  */
 import { register, type KindSpec } from "./kind-spec.js";
+import { attentions, positions, tokenAndPositionEmbedding } from "./kinds-attention.js";
 import { basics, prelu, regularizers, rescaling, spatialDropout2d } from "./kinds-core.js";
 import { convolutions, paddingAndResizing } from "./kinds-grid.js";
 import { dot, merges, unavailable } from "./kinds-merge.js";
 import { recurrent, wrappers } from "./kinds-sequence.js";
 
-export { specByName, tfjsConfig, type Args, type Gen, type KindSpec, type Sketch, type Value } from "./kind-spec.js";
+export {
+  factoryOf,
+  specByName,
+  tfjsConfig,
+  type Args,
+  type Factory,
+  type Gen,
+  type KindSpec,
+  type Sketch,
+  type Value,
+} from "./kind-spec.js";
 
 /**
  * Every kind the generator knows, in the order it has always drawn them from: the seeded run of
@@ -30,20 +41,11 @@ export const kindSpecs: readonly KindSpec[] = [
   rescaling,
   spatialDropout2d,
   ...unavailable,
+  ...attentions,
+  ...positions,
+  tokenAndPositionEmbedding,
 ];
 register(kindSpecs);
 
 /** Kinds the random models do not contain, with the reason. */
-export const notGenerated: ReadonlyMap<string, string> = new Map(
-  [
-    "multi_head_attention",
-    "attention",
-    "additive_attention",
-    "position_embedding",
-    "sinusoidal_position_encoding",
-    "token_and_position_embedding",
-  ].map((kind) => [
-    kind,
-    "nnc's own runtime layer (tfjs 4.22 has none to build by hand); test/attention-layers.test.ts checks it against Keras's figures and plain-loop references",
-  ]),
-);
+export const notGenerated: ReadonlyMap<string, string> = new Map();

@@ -117,7 +117,18 @@ function stricterChecks(desc: ModelDesc, built: TfjsBuilder, ran: string | null)
   if (built.info.some((l) => l.shapes.length > 1)) found.set("a call with several outputs used as one", ["NN3016"]);
   // A shared layer applied where a new layer of its config would get weights of other shapes: tfjs checks only
   // what the layer's input spec says (and some layers have none), nnc refuses every such use.
-  if (built.misfits > 0) found.set("a shared layer whose weights do not fit an input", ["NN3017"]);
+  // An unknown size where the weights need a fixed one is NN3006, as for a layer used once.
+  if (built.misfits > 0) found.set("a shared layer whose weights do not fit an input", ["NN3017", "NN3006"]);
+  // nnc's runtime layers build on inputs Keras does not take (position_embedding on [20], attention with a value
+  // of rank 1, or a key of other features, which fails only when run); the checker refuses them as Keras does.
+  if (built.info.some((l) => !kerasTakes(l)))
+    found.set("nnc's own layer on inputs Keras does not take", ["NN3001", "NN3002"]);
+  // nnc's attention and positions need the feature axis known (their weights and the scores' scale depend on
+  // it); its runtime layers build without it.
+  const featureKinds = ["attention", "additive_attention", "multi_head_attention", "position_embedding"];
+  const unknownFeatures = (l: LayerInfo) =>
+    [...featureKinds, "sinusoidal_position_encoding"].includes(l.kind) && l.inputShapes.some((s) => s.at(-1) === null);
+  if (built.info.some(unknownFeatures)) found.set("nnc's own layer on an unknown feature axis", ["NN3006"]);
   // tfjs has no SpatialDropout2D; Keras's needs a 4D input (with the batch), and as tfjs's dropout with the
   // noise shape [batch, 1, 1, channels] it fails when trained on any other rank.
   const wrongRank = (l: LayerInfo, kind: string, rank: number) => l.kind === kind && l.inputShapes[0]!.length !== rank;
@@ -173,6 +184,23 @@ function stricterChecks(desc: ModelDesc, built: TfjsBuilder, ran: string | null)
       found.set("softmax not on the last axis", ["NN3007"]);
   }
   return found;
+}
+
+/**
+ * Whether the inputs of one of nnc's own layers are ones Keras takes: their ranks (with the batch), and for
+ * attention a key of the query's features (attention, additive_attention) and of the value's steps.
+ */
+function kerasTakes(l: LayerInfo): boolean {
+  const ranks = l.inputShapes.map((s) => s.length);
+  const all = (ok: (rank: number) => boolean) => ranks.every(ok);
+  const [query, value, key = value] = l.inputShapes;
+  const keySteps = () => JSON.stringify(value!.slice(1, -1)) === JSON.stringify(key!.slice(1, -1));
+  if (l.kind === "attention" || l.kind === "additive_attention")
+    return all((r) => r === 3) && query!.at(-1) === key!.at(-1) && keySteps();
+  if (l.kind === "multi_head_attention") return all((r) => r >= 3 && r === ranks[0]) && keySteps();
+  if (l.kind === "position_embedding" || l.kind === "sinusoidal_position_encoding") return all((r) => r >= 3);
+  if (l.kind === "token_and_position_embedding") return all((r) => r === 2);
+  return true;
 }
 
 /**

@@ -5,7 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { BlockCall, BlockDesc, LayerCall, ModelDesc, Statement } from "./generate.js";
 import { site, type CallSite } from "./print.js";
-import { specByName, tfjsConfig, type Args, type Value } from "./kinds.js";
+import { factoryOf, specByName, tfjsConfig, type Args, type Factory, type Value } from "./kinds.js";
 
 export type Dims = (number | null)[];
 
@@ -32,8 +32,6 @@ export class BuildFailure extends Error {
     super(`tfjs threw at line ${line}: ${cause instanceof Error ? cause.message : String(cause)}`);
   }
 }
-
-type Factory = (config: unknown) => tf.layers.Layer;
 
 function substitute(args: Args, value: number): Args {
   const sub = (v: Value): Value => (typeof v === "object" && v !== null && "param" in v ? value : v);
@@ -97,7 +95,7 @@ export class TfjsBuilder {
         throw new Error(`tfjs now has tf.layers.${spec.factory}: test/differential/kinds.ts should build it`);
       throw new BuildFailure(line, `tf.layers.${spec.factory} is not a function`, call.kind);
     }
-    const factory = (tf.layers as unknown as Record<string, Factory>)[spec.factory]!;
+    const factory = factoryOf(spec);
     const kwargs = initialState.length > 0 ? { initialState } : undefined;
     const made = instance?.get(call);
     let out: tf.SymbolicTensor | tf.SymbolicTensor[];
