@@ -171,6 +171,8 @@ describe("the docs name only layer kinds that exist", () => {
     ...texts.flatMap(([, text]) => [...text.matchAll(/\bblock\s+([a-z_][a-z0-9_]*)\s*\(/g)].map((m) => m[1]!)),
     // Shared layers the docs declare (`layer attend = ...`), then call with their tensors (`attend(query, value)`).
     ...texts.flatMap(([, text]) => [...text.matchAll(/\blayer\s+([a-z_][a-z0-9_]*)\s*=/g)].map((m) => m[1]!)),
+    // npy()'s files per input: `npy(x: inputs(left: "l.npy", right: "r.npy"), y: "y.npy")`.
+    "inputs",
     // floor() in a dimension; min and max in the formulas of the schedules' and the layers' docs.
     "floor",
     "min",
