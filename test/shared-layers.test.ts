@@ -134,6 +134,34 @@ model M {
     ]);
   });
 
+  it("refuse a block instance that uses itself (NN2012) instead of recursing without end", () => {
+    const text = `
+block b()(x) {
+  layer t = b()
+  return x -> t
+}
+model M {
+  input x: [4]
+  b()
+}`;
+    expect(errors(text)).toEqual([["NN2012", "t"]]);
+  });
+
+  it("name the block instance and its layer when a later use does not fit (NN3017)", () => {
+    const text = `
+block b()(x) {
+  return x -> dense(2)
+}
+model M {
+  input x: [4]
+  layer u = b()
+  x -> u -> u
+}`;
+    const [d] = checkSource(text, "m.nn").diagnostics;
+    expect([d!.code, text.slice(d!.span.start, d!.span.end)]).toEqual(["NN3017", "dense(2)"]);
+    expect(d!.message).toContain("shared layer 'u' (its 'dense') was built for input [4]");
+  });
+
   it("count each use of a block instance toward the expansion limit (NN3011): each use expands its body", () => {
     const text = `
 block four()(x) {

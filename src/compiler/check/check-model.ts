@@ -342,6 +342,7 @@ export class ModelChecker {
     if (makes.kind === "block") {
       const { decl } = makes.block;
       if (!this.arity(decl.inputs.length, decl.inputs.length, inputs, call, env)) return unknownTensor;
+      if (!this.mayEnter(decl, call, env)) return unknownTensor;
       const args = instance.args;
       return this.graph.sharing.applyBlockInstance(instance, () => this.runBlock(makes.block, call, inputs, args, env));
     }
@@ -387,22 +388,28 @@ export class ModelChecker {
   private instantiate(block: BlockDef, call: ast.Call, inputs: Tensor[], source: ArgumentSourceOf, env: Env): Tensor {
     const { decl } = block;
     const arityOk = this.arity(decl.inputs.length, decl.inputs.length, inputs, call, env);
-    if (env.callStack.length >= limits.blockDepth.value) {
-      // Once, at the call in the model that starts the chain: its thousand notes would say nothing more.
-      if (!this.tooDeep) this.diagnostics.push(blockDepthError(env.callStack[0]!));
-      this.tooDeep = true;
-      return unknownTensor;
-    }
-    // The very block, not its name: two files may each have a block of one name, one calling the other.
-    if (env.callStack.some((frame) => frame.decl === decl)) {
-      this.report(env, "NN2012", call.callee.span, { name: decl.name.text });
-      return unknownTensor;
-    }
+    if (!this.mayEnter(decl, call, env)) return unknownTensor;
     const callable = blockCallable(block);
     this.pushAll(env, callable.diagnostics);
     const values = this.checkedArguments(callable.value, call, source, env);
     if (!arityOk || !values) return unknownTensor;
     return this.runBlock(block, call, inputs, values, env);
+  }
+
+  /** False, with NN3015 or NN2012, when running the block here would nest too deep or recurse. */
+  private mayEnter(decl: ast.BlockDecl, call: ast.Call, env: Env): boolean {
+    if (env.callStack.length >= limits.blockDepth.value) {
+      // Once, at the call in the model that starts the chain: its thousand notes would say nothing more.
+      if (!this.tooDeep) this.diagnostics.push(blockDepthError(env.callStack[0]!));
+      this.tooDeep = true;
+      return false;
+    }
+    // The very block, not its name: two files may each have a block of one name, one calling the other.
+    if (env.callStack.some((frame) => frame.decl === decl)) {
+      this.report(env, "NN2012", call.callee.span, { name: decl.name.text });
+      return false;
+    }
+    return true;
   }
 
   /** Runs a block's body with its parameters bound to checked values and its inputs to the tensors. */

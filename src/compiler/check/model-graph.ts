@@ -48,7 +48,9 @@ export class ModelGraph {
     if (owner !== undefined) {
       const reused = this.sharing.reapply(owner, params, shapes);
       if (!("name" in reused)) {
-        report(diagnostic("NN3017", location, { name: call.callee.text, ...reused }));
+        const instance = this.sharing.reapplying();
+        const name = instance ? { name: instance, part: call.callee.text } : { name: call.callee.text };
+        report(diagnostic("NN3017", location, { ...name, ...reused }));
         return unknownTensor;
       }
       name = reused.name;

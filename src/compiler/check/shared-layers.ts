@@ -20,7 +20,7 @@ export interface SharedInstance {
 
 type Frame =
   | { readonly mode: "record"; readonly owners: string[] }
-  | { readonly mode: "reapply"; readonly owners: readonly string[]; next: number };
+  | { readonly mode: "reapply"; readonly owners: readonly string[]; next: number; readonly instance: string };
 
 /** A node that owns weights: what it was built for, and how many times it was applied again. */
 interface Owner {
@@ -44,6 +44,12 @@ export class LayerSharing {
     const reapply = this.frames.find((frame) => frame.mode === "reapply");
     if (!reapply || reapply.mode !== "reapply") return owner;
     return reapply.owners[reapply.next++];
+  }
+
+  /** The block instance whose layers are being applied again (the outermost), for messages. */
+  reapplying(): string | undefined {
+    const frame = this.frames.find((f) => f.mode === "reapply");
+    return frame?.mode === "reapply" ? frame.instance : undefined;
   }
 
   /** A node owning weights was made. */
@@ -74,7 +80,9 @@ export class LayerSharing {
   /** Applies a block instance: its first use records the owners of the layers made, a later use re-applies them. */
   applyBlockInstance<T>(instance: SharedInstance, apply: () => T): T {
     const frame: Frame =
-      instance.owners === null ? { mode: "record", owners: [] } : { mode: "reapply", owners: instance.owners, next: 0 };
+      instance.owners === null
+        ? { mode: "record", owners: [] }
+        : { mode: "reapply", owners: instance.owners, next: 0, instance: instance.binding.name.text };
     this.frames.push(frame);
     try {
       return apply();

@@ -186,9 +186,10 @@ export const messages = {
     "Wrong number of outputs",
     (a) => `${q(a.callee)} has ${a.count} output${a.count === 1 ? "" : "s"} here, ${a.expected}`,
   ),
-  NN3017: error<{ name: string; first: string; here: string }>(
+  NN3017: error<{ name: string; part?: string; first: string; here: string }>(
     "Shared layer applied to an input its weights do not fit",
-    (a) => `shared layer ${q(a.name)} was built for ${a.first} at its first use; ${a.here} would need other weights`,
+    (a) =>
+      `shared layer ${q(a.name)}${a.part ? ` (its ${q(a.part)})` : ""} was built for ${a.first} at its first use; ${a.here} would need other weights`,
   ),
 
   NN4001: error<{ key: string; model: string }>(
