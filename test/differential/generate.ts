@@ -271,7 +271,8 @@ class BodyBuilder {
         const sb = this.tensors.get(n)!;
         return sb.length === sa.length && (spec.name === "multi_head_attention" || sb.at(-1) === sa.at(-1));
       };
-      if (spec.runtime && !fits(b) && others.some(fits) && chance(g, 80)) b = pick(g, others.filter(fits));
+      if (spec.merge && spec.runtime && !fits(b) && others.some(fits) && chance(g, 80))
+        b = pick(g, others.filter(fits));
       const tensors = chance(g, 10) && others.length >= 2 ? [a, b, pick(g, others)] : [a, b];
       merge = { call: drawCall(g, spec, sa, this.layerName()), tensors, arrow: chance(g, 25) };
       sketch = spec.out(sa, merge.call.args);

@@ -43,8 +43,11 @@ export interface KindSpec {
   readonly merge?: boolean;
   /** A Keras layer tfjs 4.22 does not have: nnc must refuse it with NN3010. */
   readonly unavailable?: boolean;
-  /** nnc's own layer (the registry's `namespace: "nnc"`): built from src/runtime/layers' table, not tf.layers. */
-  readonly runtime?: boolean;
+  /**
+   * nnc's own layer (the registry's `namespace: "nnc"`), always or for these arguments: built from
+   * src/runtime/layers' table, not tf.layers.
+   */
+  readonly runtime?: boolean | ((args: Args) => boolean);
   /** Input ranks the kind is meant for (the generator still tries others now and then). */
   readonly ranks: readonly number[];
   readonly factory: string;
@@ -111,15 +114,16 @@ export function tfjsConfig(args: Args): Record<string, unknown> {
 export type Factory = (config: Record<string, unknown>) => tf.layers.Layer;
 
 /** How a person builds the kind: `tf.layers[factory]`, or for nnc's own layers, its runtime's `layers[factory]`. */
-export function factoryOf(spec: KindSpec): Factory {
-  const table = spec.runtime ? runtimeLayers : (tf.layers as unknown as Record<string, Factory>);
+export function factoryOf(spec: KindSpec, args: Args): Factory {
+  const runtime = typeof spec.runtime === "function" ? spec.runtime(args) : spec.runtime;
+  const table = runtime ? runtimeLayers : (tf.layers as unknown as Record<string, Factory>);
   return table[spec.factory]!;
 }
 
 /** The tfjs layer for a nested call, as a person would write it: `tf.layers.lstm({units: 4})`. */
 function tfjsLayer(call: Nested): tf.layers.Layer {
   const spec = specByName.get(call.nested)!;
-  return factoryOf(spec)((spec.config ?? tfjsConfig)(call.args, []));
+  return factoryOf(spec, call.args)((spec.config ?? tfjsConfig)(call.args, []));
 }
 
 /** Draws a nested call of `spec` for an input of this rough shape. */
@@ -150,7 +154,7 @@ export const tupleOf = (v: Value | undefined, rank: number, dflt: number): numbe
 export function slide(d: number | null, k: number, s: number, dil: number, padding: Value | undefined): number | null {
   if (d === null) return null;
   const eff = k + (k - 1) * (dil - 1);
-  return padding === "same" ? Math.ceil(d / s) : Math.ceil((d - eff + 1) / s);
+  return padding === "same" || padding === "causal" ? Math.ceil(d / s) : Math.ceil((d - eff + 1) / s);
 }
 
 export const same = (input: Sketch) => input;

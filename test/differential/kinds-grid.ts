@@ -29,7 +29,8 @@ function convArgs(g: Gen, rank: 1 | 2, own: { filters: boolean; dilation: boolea
   if (own.filters) args["filters"] = int(g, 1, 4);
   args["kernel_size"] = sizeOr(g, rank, 1, 4);
   maybe(g, 35, args, "strides", () => sizeOr(g, rank, 1, 3));
-  maybe(g, 40, args, "padding", () => pick(g, "valid", "same"));
+  // Keras's causal padding is conv1d's only (nnc's runtime builds it: tfjs 4.22 gets its values wrong).
+  maybe(g, 40, args, "padding", () => (rank === 1 && chance(g, 25) ? "causal" : pick(g, "valid", "same")));
   channelsLast(g, args);
   if (own.dilation) maybe(g, 20, args, "dilation_rate", () => sizeOr(g, rank, 1, 2));
   maybe(g, 20, args, "activation", () => pick(g, ...activationNames));
@@ -139,6 +140,9 @@ export const convolutions: readonly KindSpec[] = [
     positional: ["filters", "kernel_size"],
     ranks: [2],
     factory: "conv1d",
+    // tfjs 4.22's causal conv1d has the length of a valid one (Keras's is the input's, padded on the left):
+    // nnc builds its own layer there, and so does the tfjs side.
+    runtime: (args) => args["padding"] === "causal",
     draw: (g) => convArgs(g, 1, { filters: true, dilation: true }),
     out: convOut(1, filtersOut),
   },

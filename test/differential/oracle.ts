@@ -117,6 +117,12 @@ function stricterChecks(desc: ModelDesc, built: TfjsBuilder, ran: string | null)
   if (built.info.some((l) => l.shapes.length > 1)) found.set("a call with several outputs used as one", ["NN3016"]);
   // A shared layer applied where a new layer of its config would get weights of other shapes: tfjs checks only
   // what the layer's input spec says (and some layers have none), nnc refuses every such use.
+  // A shared time_distributed used on an input of another rank: its layer sees a rank it is not meant for,
+  // which tfjs runs without a word and nnc refuses (as the generator's time_distributed avoids, kinds-sequence.ts).
+  const ownerOf = (l: LayerInfo) => built.info.find((o) => o.name === l.name.split(":")[0]);
+  const rank = (l: LayerInfo | undefined) => l?.inputShapes[0]?.length;
+  if (built.info.some((l) => l.kind === "time_distributed" && l.name.includes(":") && rank(ownerOf(l)) !== rank(l)))
+    found.set("a shared time_distributed on an input of another rank", ["NN3001"]);
   // An unknown size where the weights need a fixed one is NN3006, as for a layer used once.
   if (built.misfits > 0) found.set("a shared layer whose weights do not fit an input", ["NN3017", "NN3006"]);
   // nnc's runtime layers build on inputs Keras does not take (position_embedding on [20], attention with a value

@@ -95,7 +95,7 @@ export class TfjsBuilder {
         throw new Error(`tfjs now has tf.layers.${spec.factory}: test/differential/kinds.ts should build it`);
       throw new BuildFailure(line, `tf.layers.${spec.factory} is not a function`, call.kind);
     }
-    const factory = factoryOf(spec);
+    const factory = factoryOf(spec, args);
     const kwargs = initialState.length > 0 ? { initialState } : undefined;
     const made = instance?.get(call);
     let out: tf.SymbolicTensor | tf.SymbolicTensor[];
