@@ -118,6 +118,15 @@ describe("lints", () => {
     for (const source of fine) expect(lint(source).found).toEqual([]);
   });
 
+  it("NN5008 spares a per-step classifier trained from npy, whose targets may have the output's shape", () => {
+    const model =
+      "model M {\n  input s: [5, 3]\n  lstm(8, return_sequences: true)\n  <|time_distributed(dense(7, activation: softmax))|>\n}\n";
+    const npy = `train M {\n  data: npy(x: "x.npy", y: "y.npy")\n  loss: categorical_crossentropy\n  optimizer: adam\n  epochs: 1\n  batch_size: 8\n}\n`;
+    expect(lint(model + npy).found).toEqual([]);
+    const csv = lint(model + train("M", "categorical_crossentropy"));
+    expect(csv.found).toEqual([["NN5008", csv.marks[0]]]);
+  });
+
   it("NN5010 flags a tfjs layer given one tensor twice when other layers read that tensor too", () => {
     const head = "model M {\n  input x: [4]\n  h = x -> dense(4)\n";
     const reused = lint(`${head}  a = <|add(h, h)|>\n  b = add(a, h)\n  output b\n}`);

@@ -53,7 +53,9 @@ export abstract class NameBinder extends BodyScope {
         continue;
       }
       this.use(ident, tensor);
-      const problem = `is a tensor: a layer declaration makes the layer without applying it; apply it where it is used, \`y = ${ident.text} -> ${name.text}\``;
+      const several = (block ? block.decl.inputs.length : (layer?.inputs?.min ?? 1)) > 1;
+      const use = several ? `${name.text}(..., ${ident.text})` : `${ident.text} -> ${name.text}`;
+      const problem = `is a tensor: a layer declaration makes the layer without applying it; apply it where it is used, \`y = ${use}\``;
       this.report("NN2027", ident.span, { name: ident.text, problem });
       misused = true;
     }

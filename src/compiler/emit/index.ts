@@ -136,7 +136,8 @@ function emitBuilder(model: IrModel): string {
       made = object;
     }
     if (layer.shares) made = layerObjects.get(layer.shares)!;
-    const id = identifiers.claim(layer.name);
+    // A later use of a shared layer (`conv2d:1`) is `conv2d_use1`, which no layer's own name can be.
+    const id = identifiers.claim(layer.shares ? layer.name.replace(":", "_use") : layer.name);
     nodes.set(layer.name, { id, list });
     const params = layer.params.trainable + layer.params.nonTrainable;
     const weights = layer.shares ? `the weights of ${layer.shares}` : `${params.toLocaleString("en-US")} params`;

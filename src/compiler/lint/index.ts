@@ -254,7 +254,9 @@ function lintLoss(graph: Graph, train: IrTrain): Diagnostic[] {
   const related = [{ ...train.location, message: `trained with ${train.loss} here` }];
   const shape = last.outputShapes[0]!;
   const classification = losses[train.loss]?.targets !== "value";
-  if (classification && shape.length > 1) {
+  // csv, json and idx give one label per example; npy's targets may have the output's shape (one class per step).
+  const oneLabelPerExample = train.data.name !== "npy";
+  if (classification && shape.length > 1 && oneLabelPerExample) {
     const onImage = hasTrait(last.kind, "fully-connected") && (graph.inputShape(last)?.length ?? 0) > 1;
     const hint = onImage
       ? "dense acts on the last axis only: add flatten() or global_average_pooling2d() before it"
