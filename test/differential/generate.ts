@@ -5,72 +5,19 @@
  */
 import fc from "fast-check";
 import { kindSpecs, specByName, type Args, type Gen, type KindSpec, type Sketch, type Value } from "./kinds.js";
+import type { BlockCall, BlockDesc, DimText, InputDesc, LayerCall, ModelDesc, Statement, Step } from "./model-desc.js";
 
-/** An input dimension as written: a size (0 is invalid on purpose), `?`, or a symbol. */
-export type DimText = number | "?" | "seq" | "len";
-
-export interface InputDesc {
-  readonly name: string;
-  readonly shape: readonly DimText[];
-  readonly dtype: "float32" | "int32";
-}
-
-export interface LayerCall {
-  readonly kind: string;
-  /** The name written at the call: the kind or one of its aliases. */
-  readonly callee: string;
-  readonly args: Args;
-  /** How many leading positional arguments are written by position. */
-  readonly positional: number;
-  /** The layer's `name:`, when written. */
-  readonly name?: string;
-  readonly invalid?: boolean;
-  /** `initial_state: [h, c]` of a recurrent layer: tensors bound earlier. */
-  readonly initialState?: readonly string[];
-}
-
-export interface BlockCall {
-  readonly block: string;
-  /** The block parameter's value, or undefined for its default; `named` writes `p: 5`. */
-  readonly arg?: number;
-  readonly named?: boolean;
-}
-
-/** A use of a shared layer or block instance: `x -> NAME`. Each use is its own object (its line is printed). */
-export interface SharedUse {
-  readonly use: string;
-}
-
-export type Step = { readonly layer: LayerCall } | { readonly call: BlockCall } | SharedUse;
-
-/**
- * `target = head -> steps`: head is a tensor, a merge of tensors, or nothing (the current tensor). Or a
- * declaration `layer NAME = CALL` (no steps): one layer or block instance, applied at each use.
- */
-export interface Statement {
-  readonly target: string | null;
-  /** `y, h, c = ...`: a name per output of the last call, `_` to drop one (target is null then). */
-  readonly targets?: readonly string[];
-  readonly declare?: { readonly name: string; readonly call: LayerCall | BlockCall };
-  readonly from: string | null;
-  readonly merge?: { readonly call: LayerCall; readonly tensors: readonly string[]; readonly arrow: boolean };
-  readonly steps: readonly Step[];
-}
-
-export interface BlockDesc {
-  readonly name: string;
-  readonly param: string;
-  readonly default: number;
-  readonly body: readonly Statement[];
-  readonly result: string;
-}
-
-export interface ModelDesc {
-  readonly inputs: readonly InputDesc[];
-  readonly blocks: readonly BlockDesc[];
-  readonly body: readonly Statement[];
-  readonly outputs: readonly string[] | null;
-}
+export type {
+  BlockCall,
+  BlockDesc,
+  DimText,
+  InputDesc,
+  LayerCall,
+  ModelDesc,
+  SharedUse,
+  Statement,
+  Step,
+} from "./model-desc.js";
 
 const int = (g: Gen, min: number, max: number) => g(fc.integer, { min, max });
 /** Rolls and choices are unbiased: fast-check's bias towards small integers would make 2% rolls common. */
@@ -192,6 +139,7 @@ class BodyBuilder {
     const sketch = this.tensors.get(first)!;
     let call: LayerCall | BlockCall;
     let out: (s: Sketch) => Sketch;
+    if (names.length >= 2 && chance(g, 20)) return this.sharedMerge(name, first);
     if (this.blocks.length > 0 && chance(g, 40)) {
       const arg = chance(g, 50) ? int(g, 1, 6) : undefined;
       call = { block: pick(g, this.blocks).name, ...(arg === undefined ? {} : { arg, named: chance(g, 50) }) };
@@ -214,6 +162,43 @@ class BodyBuilder {
       this.statements.push({ target, from, steps: chain ? [{ use: name }, { use: name }] : [{ use: name }] });
       const once = out(this.tensors.get(from)!);
       this.bind(target, chain ? out(once) : once, true);
+    }
+  }
+
+  /**
+   * `layer sN = multi_head_attention(...)` (the merge with weights; now and then another merge) used as
+   * `sN(a, b)` twice: on the same pair again or on another, of the first pair's ranks mostly.
+   */
+  private sharedMerge(name: string, first: string): void {
+    const g = this.g;
+    const names = [...this.tensors.keys()];
+    const spec = chance(g, 60)
+      ? specByName.get("multi_head_attention")!
+      : pick(
+          g,
+          kindSpecs.filter((k) => k.merge && !k.unavailable),
+        );
+    const sketch = this.tensors.get(first)!;
+    const call = drawCall(g, spec, sketch, this.layerName());
+    this.statements.push({ target: null, from: null, declare: { name, call }, steps: [] });
+    const partner = (a: string) => {
+      const ranked = names.filter((n) => n !== a && this.tensors.get(n)!.length === this.tensors.get(a)!.length);
+      return ranked.length > 0 && chance(g, 70) ? pick(g, ranked) : pick(g, names);
+    };
+    let pair = [first, partner(first)];
+    for (let i = 0; i < 2; i++) {
+      if (i > 0 && chance(g, 60)) {
+        const a = pick(g, names);
+        pair = [a, partner(a)];
+      }
+      const target = this.fresh();
+      this.statements.push({
+        target,
+        from: null,
+        merge: { call: { use: name }, tensors: pair, arrow: false },
+        steps: [],
+      });
+      this.bind(target, spec.out(this.tensors.get(pair[0]!)!, call.args), true);
     }
   }
 
@@ -274,8 +259,9 @@ class BodyBuilder {
       if (spec.merge && spec.runtime && !fits(b) && others.some(fits) && chance(g, 80))
         b = pick(g, others.filter(fits));
       const tensors = chance(g, 10) && others.length >= 2 ? [a, b, pick(g, others)] : [a, b];
-      merge = { call: drawCall(g, spec, sa, this.layerName()), tensors, arrow: chance(g, 25) };
-      sketch = spec.out(sa, merge.call.args);
+      const call = drawCall(g, spec, sa, this.layerName());
+      merge = { call, tensors, arrow: chance(g, 25) };
+      sketch = spec.out(sa, call.args);
     } else if (this.currentSketch !== null && (target === null || chance(g, 30))) {
       // A bare chain, or `t = dense(...)`: both apply to the current tensor.
       sketch = this.currentSketch;
@@ -377,7 +363,7 @@ export function* layerCalls(model: ModelDesc): Generator<[LayerCall, BlockDesc |
   ): Generator<[LayerCall, BlockDesc | null]> {
     for (const s of body) {
       if (s.declare && "kind" in s.declare.call) yield [s.declare.call, block];
-      if (s.merge) yield [s.merge.call, block];
+      if (s.merge && "kind" in s.merge.call) yield [s.merge.call, block];
       for (const step of s.steps) if ("layer" in step) yield [step.layer, block];
     }
   };

@@ -15,6 +15,9 @@ import { layerCalls, type LayerCall, type ModelDesc } from "./generate.js";
 import type { Args, Value } from "./kinds.js";
 import { printModel } from "./print.js";
 import { BuildFailure, TfjsBuilder, type Dims, type LayerInfo } from "./tfjs-builder.js";
+import { formsOf } from "./forms.js";
+
+export { newForms } from "./forms.js";
 
 /** A disagreement between nnc and tfjs: the message says what differs. */
 export class Disagreement extends Error {
@@ -32,32 +35,6 @@ export interface Outcome {
   readonly kinds: readonly string[];
   /** The language forms the model uses beyond a chain of calls (see `formsOf`). */
   readonly forms: readonly string[];
-}
-
-/**
- * The forms of shared layers and of calls with several outputs a model uses: the run reports how many models
- * used each, and the test asserts that each took part.
- */
-export const newForms = [
-  "shared layer",
-  "shared block instance",
-  "shared layer on inputs of other shapes",
-  "shared layer whose weights do not fit an input",
-  "several outputs bound",
-  "initial_state",
-] as const;
-
-function formsOf(desc: ModelDesc, built: TfjsBuilder): string[] {
-  const statements = [desc.body, ...desc.blocks.map((b) => b.body)].flat();
-  const used: Record<(typeof newForms)[number], boolean> = {
-    "shared layer": statements.some((s) => s.declare && "kind" in s.declare.call),
-    "shared block instance": statements.some((s) => s.declare && "block" in s.declare.call),
-    "shared layer on inputs of other shapes": built.otherShapes > 0,
-    "shared layer whose weights do not fit an input": built.misfits > 0,
-    "several outputs bound": statements.some((s) => s.targets),
-    initial_state: [...layerCalls(desc)].some(([c]) => c.initialState),
-  };
-  return newForms.filter((f) => used[f]);
 }
 
 /** Sizes for data: a batch of 2; each symbol and `?` gets a size of its own (the same size per symbol). */

@@ -64,9 +64,12 @@ class Printer {
     }
     const head: { text: string; call?: CallSite }[] = [];
     if (s.merge) {
-      const [first, ...rest] = s.merge.tensors;
-      if (s.merge.arrow) head.push({ text: first! }, { text: layerCall(s.merge.call, rest), call: s.merge.call });
-      else head.push({ text: layerCall(s.merge.call, s.merge.tensors), call: s.merge.call });
+      const { call, tensors, arrow } = s.merge;
+      const [first, ...rest] = tensors;
+      const text = (args: readonly string[]) =>
+        "use" in call ? `${call.use}(${args.join(", ")})` : layerCall(call, args);
+      if (arrow) head.push({ text: first! }, { text: text(rest), call });
+      else head.push({ text: text(tensors), call });
     } else if (s.from !== null) head.push({ text: s.from });
     const parts = [...head, ...s.steps.map((x) => ({ text: step(x), call: site(x) }))];
     const targets = s.targets ?? (s.target === null ? [] : [s.target]);

@@ -184,7 +184,12 @@ export class TfjsBuilder {
       let t: tf.SymbolicTensor[];
       if (s.merge) {
         const inputs = s.merge.tensors.map((n) => env.get(n)!);
-        t = this.apply(s.merge.call, inputs, param, this.lineAt(s.merge.call), instance);
+        const { call } = s.merge;
+        const line = this.lineAt(call);
+        if ("use" in call) {
+          const shared = this.shared.get(call.use)!;
+          t = this.apply(shared.call as LayerCall, inputs, null, line, shared.instance);
+        } else t = this.apply(call, inputs, param, line, instance);
       } else t = [s.from === null ? current! : env.get(s.from)!];
       for (const step of s.steps) {
         if ("layer" in step) {

@@ -1,0 +1,32 @@
+/** Which of the language's newer forms a generated model uses, for the run's statistics and its assertions. */
+import { layerCalls, type ModelDesc } from "./generate.js";
+import type { TfjsBuilder } from "./tfjs-builder.js";
+
+/**
+ * The forms of shared layers and of calls with several outputs a model uses: the run reports how many models
+ * used each, and the test asserts that each took part.
+ */
+export const newForms = [
+  "shared layer",
+  "shared block instance",
+  "shared merge",
+  "shared layer on inputs of other shapes",
+  "shared layer whose weights do not fit an input",
+  "several outputs bound",
+  "initial_state",
+] as const;
+
+/** The forms in `newForms` the model uses (`built` tells the shapes each shared layer was applied to). */
+export function formsOf(desc: ModelDesc, built: TfjsBuilder): string[] {
+  const statements = [desc.body, ...desc.blocks.map((b) => b.body)].flat();
+  const used: Record<(typeof newForms)[number], boolean> = {
+    "shared merge": statements.some((s) => s.merge && "use" in s.merge.call),
+    "shared layer": statements.some((s) => s.declare && "kind" in s.declare.call),
+    "shared block instance": statements.some((s) => s.declare && "block" in s.declare.call),
+    "shared layer on inputs of other shapes": built.otherShapes > 0,
+    "shared layer whose weights do not fit an input": built.misfits > 0,
+    "several outputs bound": statements.some((s) => s.targets),
+    initial_state: [...layerCalls(desc)].some(([c]) => c.initialState),
+  };
+  return newForms.filter((f) => used[f]);
+}
