@@ -121,14 +121,7 @@ export interface AssertStmt extends NodeBase {
     | { readonly kind: "shape"; readonly shape: ListValue };
 }
 export type Statement =
-  | InputStmt
-  | OutputStmt
-  | ReturnStmt
-  | RepeatStmt
-  | Assignment
-  | LayerStmt
-  | ChainStmt
-  | AssertStmt;
+  InputStmt | OutputStmt | ReturnStmt | RepeatStmt | Assignment | LayerStmt | ChainStmt | AssertStmt;
 
 export interface ModelDecl extends NodeBase {
   readonly kind: "model";
