@@ -12,7 +12,7 @@ import type { IrModel, ParamCount, Shape } from "../../src/compiler/ir/index.js"
 import { buildModel } from "../../src/runtime/build.js";
 import type { Code } from "../../src/compiler/diagnostics/index.js";
 import { layerCalls, type LayerCall, type ModelDesc } from "./generate.js";
-import type { Args, Value } from "./kinds.js";
+import { specByName, type Args, type Value } from "./kinds.js";
 import { printModel } from "./print.js";
 import { BuildFailure, TfjsBuilder, type Dims, type LayerInfo } from "./tfjs-builder.js";
 import { formsOf } from "./forms.js";
@@ -94,12 +94,15 @@ function stricterChecks(desc: ModelDesc, built: TfjsBuilder, ran: string | null)
   if (built.info.some((l) => l.shapes.length > 1)) found.set("a call with several outputs used as one", ["NN3016"]);
   // A shared layer applied where a new layer of its config would get weights of other shapes: tfjs checks only
   // what the layer's input spec says (and some layers have none), nnc refuses every such use.
-  // A shared time_distributed used on an input of another rank: its layer sees a rank it is not meant for,
-  // which tfjs runs without a word and nnc refuses (as the generator's time_distributed avoids, kinds-sequence.ts).
-  const ownerOf = (l: LayerInfo) => built.info.find((o) => o.name === l.name.split(":")[0]);
-  const rank = (l: LayerInfo | undefined) => l?.inputShapes[0]?.length;
-  if (built.info.some((l) => l.kind === "time_distributed" && l.name.includes(":") && rank(ownerOf(l)) !== rank(l)))
-    found.set("a shared time_distributed on an input of another rank", ["NN3001"]);
+  // time_distributed around a kind on a rank it is not meant for (a block's, or a shared one's, input of another
+  // rank than drawn for): tfjs runs some without a word, nnc refuses (as the generator's time_distributed
+  // avoids, kinds-sequence.ts).
+  const offRank = (l: LayerInfo) => {
+    const inner = l.args["layer"];
+    const spec = typeof inner === "object" && inner !== null && "nested" in inner && specByName.get(inner.nested);
+    return l.kind === "time_distributed" && spec && !spec.ranks.includes(l.inputShapes[0]!.length - 2);
+  };
+  if (built.info.some(offRank)) found.set("time_distributed around a kind on a rank it is not meant for", ["NN3001"]);
   // An unknown size where the weights need a fixed one is NN3006, as for a layer used once.
   if (built.misfits > 0) found.set("a shared layer whose weights do not fit an input", ["NN3017", "NN3006"]);
   // nnc's runtime layers build on inputs Keras does not take (position_embedding on [20], attention with a value
@@ -208,11 +211,27 @@ export function compare(desc: ModelDesc, run: boolean): Outcome {
   const builder = new TfjsBuilder(desc, printed.lineOf);
   const about = () => ({ kinds, forms: formsOf(desc, builder) });
   let model: tf.LayersModel | null = null;
+  // nnc bug (reported with the shared-layer fuzzing, issue 12): nnc accepts a shared time_distributed applied to
+  // inputs of other shapes (`layer s = time_distributed(dense(2))` on [3, 3, 6], then on [7, 8, 6]), but tfjs
+  // 4.22's TimeDistributed pins its input spec to the first input's whole shape, so nnc's own buildModel throws
+  // ("Input 0 is incompatible with layer time_distributed"). Until nnc decides (NN3017, or a runtime that
+  // wraps again), such models are skipped.
+  const pinned = () =>
+    builder.otherShapeKinds.has("time_distributed") && {
+      text,
+      codes,
+      tfjs: "threw" as const,
+      stricter: ["skipped: a shared time_distributed on inputs of other shapes (nnc bug)"],
+      predicted: false,
+      ...about(),
+    };
   try {
     try {
       model = builder.build();
     } catch (e) {
       if (!(e instanceof BuildFailure)) throw e;
+      const skipped = pinned();
+      if (skipped) return skipped;
       if (codes.length === 0) fail(`nnc accepts a model that tfjs refuses: ${e.message}`);
       // nnc reports no cascades: after its first error the shapes downstream are unknown, so the error may
       // stand above tfjs's (blocks are above the model), never below it.
@@ -228,6 +247,8 @@ export function compare(desc: ModelDesc, run: boolean): Outcome {
       return { text, codes, tfjs: "threw", stricter: [], predicted: false, ...about() };
     }
 
+    const skipped = pinned();
+    if (skipped) return skipped;
     // tfjs's Cropping2D computes `null - top - bottom` for an unknown size: 0 or less instead of unknown.
     const wrapsCropping = (l: LayerInfo) => timeDistributes(l, "cropping2d");
     if (

@@ -63,6 +63,8 @@ export class TfjsBuilder {
   readonly everyOutput: tf.SymbolicTensor[] = [];
   /** Uses of a shared layer on inputs of other shapes than its first use's. */
   otherShapes = 0;
+  /** The kinds of the shared layers applied to inputs of other shapes than at their first use. */
+  readonly otherShapeKinds = new Set<string>();
   /** Of those, the uses where a new layer of the same config would have weights of other shapes. */
   misfits = 0;
   private auto = 0;
@@ -108,6 +110,7 @@ export class TfjsBuilder {
         info = { ...made.info, name: `${made.info.name}:${made.uses + 1}`, inputShapes };
         if (JSON.stringify(inputShapes) !== JSON.stringify(made.info.inputShapes)) {
           this.otherShapes++;
+          this.otherShapeKinds.add(call.kind);
           if (layer.weights.length > 0 && !this.weightsFit(factory, made, inputs)) this.misfits++;
         }
       } else {
