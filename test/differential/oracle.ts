@@ -88,7 +88,7 @@ function stricterChecks(desc: ModelDesc, built: TfjsBuilder, ran: string | null)
     found.set("empty output", ["NN3003"]);
   const symbols = new Set(desc.inputs.flatMap((i) => i.shape.filter((d) => d === "seq" || d === "len")));
   if (symbols.size > 0) found.set("symbolic sizes nnc cannot prove equal", ["NN3002", "NN3007"]);
-  if (ran !== null) found.set("fails when run", ["NN3001", "NN3004", "NN3007", "NN3003"]);
+  if (ran !== null) found.set("fails when run", ["NN3001", "NN3002", "NN3004", "NN3007", "NN3003"]);
   // tfjs hands the next layer the first of several outputs (`lstm(4, return_state: true) -> dense(2)`); nnc
   // asks for each to be bound by name.
   if (built.info.some((l) => l.shapes.length > 1)) found.set("a call with several outputs used as one", ["NN3016"]);
@@ -211,17 +211,18 @@ export function compare(desc: ModelDesc, run: boolean): Outcome {
   const builder = new TfjsBuilder(desc, printed.lineOf);
   const about = () => ({ kinds, forms: formsOf(desc, builder) });
   let model: tf.LayersModel | null = null;
-  // nnc bug (reported with the shared-layer fuzzing, issue 12): nnc accepts a shared time_distributed applied to
-  // inputs of other shapes (`layer s = time_distributed(dense(2))` on [3, 3, 6], then on [7, 8, 6]), but tfjs
-  // 4.22's TimeDistributed pins its input spec to the first input's whole shape, so nnc's own buildModel throws
-  // ("Input 0 is incompatible with layer time_distributed"). Until nnc decides (NN3017, or a runtime that
-  // wraps again), such models are skipped.
-  const pinned = () =>
-    builder.otherShapeKinds.has("time_distributed") && {
+  // nnc bug (found by this fuzzer, issue 12 item 8): nnc accepts a shared layer applied to an input of another
+  // shape that its weights fit (`layer s = time_distributed(dense(2))` on [3, 3, 6], then on [7, 8, 6];
+  // `layer p = prelu(shared_axes: [1])` on [1], then on [2]), but tfjs 4.22 pins more of the first input's
+  // shape than Keras (TimeDistributed all of it, PReLU every axis), so nnc's own buildModel throws ("Input 0 is
+  // incompatible with layer ..."). Until nnc refuses these (NN3017) or its runtime works around them, such
+  // models are skipped.
+  const strictReuse = () =>
+    builder.strictReuse !== null && {
       text,
       codes,
       tfjs: "threw" as const,
-      stricter: ["skipped: a shared time_distributed on inputs of other shapes (nnc bug)"],
+      stricter: [`skipped: tfjs refuses to apply a shared ${builder.strictReuse} again (nnc bug)`],
       predicted: false,
       ...about(),
     };
@@ -230,7 +231,7 @@ export function compare(desc: ModelDesc, run: boolean): Outcome {
       model = builder.build();
     } catch (e) {
       if (!(e instanceof BuildFailure)) throw e;
-      const skipped = pinned();
+      const skipped = strictReuse();
       if (skipped) return skipped;
       if (codes.length === 0) fail(`nnc accepts a model that tfjs refuses: ${e.message}`);
       // nnc reports no cascades: after its first error the shapes downstream are unknown, so the error may
@@ -247,8 +248,6 @@ export function compare(desc: ModelDesc, run: boolean): Outcome {
       return { text, codes, tfjs: "threw", stricter: [], predicted: false, ...about() };
     }
 
-    const skipped = pinned();
-    if (skipped) return skipped;
     // tfjs's Cropping2D computes `null - top - bottom` for an unknown size: 0 or less instead of unknown.
     const wrapsCropping = (l: LayerInfo) => timeDistributes(l, "cropping2d");
     if (
