@@ -166,6 +166,10 @@ function stricterChecks(desc: ModelDesc, built: TfjsBuilder, ran: string | null)
       found.set("bidirectional around a layer that is not recurrent", ["NN3007"]);
     if (c.kind === "concatenate" && typeof a["axis"] === "number" && a["axis"] < -1)
       found.set("concatenate axis below -1", ["NN3007"]);
+    // Keras refuses strides and dilation_rate both above 1; nnc's runtime convolutions (causal) build them.
+    const above1 = (v: Value | undefined) => [v ?? 1].flat().some((d) => typeof d === "number" && d > 1);
+    if (above1(a["strides"]) && above1(a["dilation_rate"]))
+      found.set("strides and dilation_rate both above 1", ["NN3007"]);
     if (c.kind === "softmax" && a["axis"] !== undefined && a["axis"] !== -1)
       found.set("softmax not on the last axis", ["NN3007"]);
   }
