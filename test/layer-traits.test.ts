@@ -132,6 +132,51 @@ describe("layer traits against tfjs", () => {
   });
 });
 
+/**
+ * `fixes-input-rank` and `fixes-input-shape`: a shared layer applied again to inputs of another rank (one more
+ * leading axis) or another shape (the first axis one longer), where nnc's rules give the same parameter count,
+ * is refused by tfjs (when applied, or when run) exactly for the kinds with the trait.
+ */
+describe("traits of a layer applied again", () => {
+  function appliedAgain(kind: string, [expression, shapes = [sequence]]: Sample, change: (s: number[]) => number[]) {
+    const integer = hasTrait(kind, "makes-mask");
+    const model = (list: readonly (readonly number[])[]) => {
+      const declared = list.map((s, i) => `  input x${i}: [${s.join(", ")}]${integer ? " int32" : ""}\n`).join("");
+      const checked = checkSource(`model M {\n${declared}  y = ${expression}\n  output y\n}\n`, "again.nn");
+      if (checked.diagnostics.some((d) => d.severity === "error")) return undefined;
+      return checked.program!.models[0]!.layers.at(-1)!;
+    };
+    const first = model(shapes)!;
+    const other = shapes.map((s) => change([...s]));
+    const again = model(other);
+    const total = (l: typeof first) => l.params.trainable + l.params.nonTrainable;
+    // nnc's own rules refuse it, or give other weights: NN3017 either way, whatever the trait.
+    if (!again || total(again) !== total(first)) return undefined;
+    const layer = createLayer(first.tfjs);
+    const dtype = integer ? "int32" : "float32";
+    const symbolic = (list: readonly (readonly number[])[]) => list.map((s) => tf.input({ shape: [...s], dtype }));
+    const applied = (inputs: tf.SymbolicTensor[] | tf.Tensor[]) =>
+      layer.apply(inputs.length === 1 ? inputs[0]! : inputs);
+    applied(symbolic(shapes));
+    try {
+      applied(symbolic(other));
+      tf.tidy(() => void applied(other.map((s) => tf.ones([2, ...s], dtype))));
+      return false;
+    } catch {
+      return true;
+    }
+  }
+
+  it.each(available.map((kind) => kind.name))("%s", (kind) => {
+    // A fixed shape is a fixed rank too.
+    const shapeFixed = hasTrait(kind, "fixes-input-shape");
+    const rank = appliedAgain(kind, samples[kind]!, (s) => [2, ...s]);
+    if (rank !== undefined) expect(rank, "fixes-input-rank").toBe(shapeFixed || hasTrait(kind, "fixes-input-rank"));
+    const shape = appliedAgain(kind, samples[kind]!, ([first, ...rest]) => [first! + 1, ...rest]);
+    if (shape !== undefined) expect(shape, "fixes-input-shape").toBe(shapeFixed);
+  });
+});
+
 describe("NN5009 reads the traits", () => {
   it("dot drops the mask: the softmax after it is handed the embedding's stale one, and tfjs fails on it", () => {
     const text = [

@@ -117,6 +117,31 @@ model M {
     expect(errors(text)).toEqual([["NN3017", text.slice(spans[0]!.start, spans[0]!.end)]]);
   });
 
+  it("refuse a later use that tfjs would refuse although the weights' sizes fit (NN3017), and allow what Keras allows", () => {
+    const text = `
+model M {
+  input a: [3, 3, 6]
+  input b: [7, 8, 6]
+  input c: [6]
+  input s1: [5, 6]
+  input s2: [9, 6]
+  layer td = time_distributed(dense(2))
+  layer bn = batch_normalization()
+  layer conv = conv1d(4, 2)
+  layer fc = dense(2)
+  w = a -> td
+  x = b -> <|td|>
+  y = c -> bn
+  z = b -> <|bn|>
+  p = s1 -> conv
+  q = s2 -> conv
+  r = a -> fc
+  s = c -> fc
+}`;
+    const { text: plain, spans } = marked(text);
+    expect(errors(plain)).toEqual(spans.map((span) => ["NN3017", plain.slice(span.start, span.end)]));
+  });
+
   it("say where a shared layer is misused (NN2027) or redefined (NN2008)", () => {
     const text = `
 model M {

@@ -215,28 +215,11 @@ export function compare(desc: ModelDesc, run: boolean): Outcome {
   const builder = new TfjsBuilder(desc, printed.lineOf);
   const about = () => ({ kinds, forms: formsOf(desc, builder) });
   let model: tf.LayersModel | null = null;
-  // nnc bug (found by this fuzzer, issue 12 item 8): nnc accepts a shared layer applied to an input of another
-  // shape that its weights fit (`layer s = time_distributed(dense(2))` on [3, 3, 6], then on [7, 8, 6];
-  // `layer p = prelu(shared_axes: [1])` on [1], then on [2]), but tfjs 4.22 pins more of the first input's
-  // shape than Keras (TimeDistributed all of it, PReLU every axis), so nnc's own buildModel throws ("Input 0 is
-  // incompatible with layer ..."). Until nnc refuses these (NN3017) or its runtime works around them, such
-  // models are skipped.
-  const strictReuse = () =>
-    builder.strictReuse !== null && {
-      text,
-      codes,
-      tfjs: "threw" as const,
-      stricter: [`skipped: tfjs refuses to apply a shared ${builder.strictReuse} again (nnc bug)`],
-      predicted: false,
-      ...about(),
-    };
   try {
     try {
       model = builder.build();
     } catch (e) {
       if (!(e instanceof BuildFailure)) throw e;
-      const skipped = strictReuse();
-      if (skipped) return skipped;
       if (codes.length === 0) fail(`nnc accepts a model that tfjs refuses: ${e.message}`);
       // nnc reports no cascades: after its first error the shapes downstream are unknown, so the error may
       // stand above tfjs's (blocks are above the model), never below it.

@@ -63,12 +63,6 @@ export class TfjsBuilder {
   readonly everyOutput: tf.SymbolicTensor[] = [];
   /** Uses of a shared layer on inputs of other shapes than its first use's. */
   otherShapes = 0;
-  /**
-   * The kind of a shared layer tfjs refused to apply again although a new layer of its config gets weights of
-   * the same shapes: tfjs 4.22 pins more of the first input's shape than Keras (TimeDistributed all of it,
-   * PReLU every axis).
-   */
-  strictReuse: string | null = null;
   /** Of those, the uses where a new layer of the same config would have weights of other shapes. */
   misfits = 0;
   private auto = 0;
@@ -115,7 +109,6 @@ export class TfjsBuilder {
         if (JSON.stringify(inputShapes) !== JSON.stringify(made.info.inputShapes)) {
           this.otherShapes++;
           if (layer.weights.length > 0 && !this.weightsFit(factory, made, inputs)) this.misfits++;
-          else this.strictReuse = call.kind;
         }
       } else {
         const named = call.name !== undefined;
@@ -140,7 +133,6 @@ export class TfjsBuilder {
       }
       const x = spec.merge ? inputs : inputs[0]!;
       out = layer.apply(x, kwargs) as tf.SymbolicTensor | tf.SymbolicTensor[];
-      if (made) this.strictReuse = null;
     } catch (e) {
       throw new BuildFailure(line, e);
     }

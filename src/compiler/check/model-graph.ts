@@ -66,7 +66,7 @@ export class ModelGraph {
       name = claimed ?? (written as string);
       const tfjs = tfjsLayerOf(kind, args, name, shapes);
       this.layers.push({ ...node, name, tfjs, params });
-      this.sharing.addOwner(name, params, shapes, tfjs);
+      this.sharing.addOwner(name, kind, params, shapes, tfjs);
     }
     const outputs = outputShapes.map((shape, index): Tensor => ({
       ref: { node: name, index },

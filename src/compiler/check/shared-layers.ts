@@ -7,6 +7,7 @@
  */
 import type { SharedLayerBinding } from "../bind/index.js";
 import { formatNnShape, type ParamCount, type Shape, type TfjsLayer } from "../ir/index.js";
+import { hasTrait, type LayerKind } from "../registry/layers/index.js";
 import type { ArgValues } from "./args.js";
 
 /** One run of a `layer NAME = CALL` statement (a repeat or a block call makes a new instance each time). */
@@ -24,6 +25,7 @@ type Frame =
 
 /** A node that owns weights: what it was built for, and how many times it was applied again. */
 interface Owner {
+  readonly kind: LayerKind;
   readonly params: ParamCount;
   readonly inputs: readonly Shape[];
   readonly tfjs: TfjsLayer;
@@ -53,14 +55,16 @@ export class LayerSharing {
   }
 
   /** A node owning weights was made. */
-  addOwner(name: string, params: ParamCount, inputs: readonly Shape[], tfjs: TfjsLayer): void {
-    this.owners.set(name, { params, inputs, tfjs, uses: 0 });
+  addOwner(name: string, kind: LayerKind, params: ParamCount, inputs: readonly Shape[], tfjs: TfjsLayer): void {
+    this.owners.set(name, { kind, params, inputs, tfjs, uses: 0 });
     this.made(name);
   }
 
   /**
    * A node re-applying `owner`'s weights to `inputs`: its name (`embed:1`, `embed:2`, ...) and tfjs layer, or
-   * the problem when the weights built for the first use do not fit (the parameter counts differ).
+   * the problem when the weights built for the first use do not fit: when the parameter counts differ, or the
+   * inputs' ranks for a kind that `fixes-input-rank`, or their shapes for one that `fixes-input-shape` (tfjs
+   * refuses the call, or the weights fail when they run).
    */
   reapply(
     owner: string,
@@ -69,7 +73,13 @@ export class LayerSharing {
   ): { name: string; tfjs: TfjsLayer } | { first: string; here: string } {
     const found = this.owners.get(owner)!;
     const total = (p: ParamCount) => p.trainable + p.nonTrainable;
-    if (total(found.params) !== total(params)) {
+    const sameRanks = found.inputs.every((shape, i) => shape.length === inputs[i]?.length);
+    const sameShapes = sameRanks && found.inputs.every((shape, i) => shape.every((d, j) => d === inputs[i]![j]));
+    const fits =
+      total(found.params) === total(params) &&
+      (sameRanks || !hasTrait(found.kind, "fixes-input-rank")) &&
+      (sameShapes || !hasTrait(found.kind, "fixes-input-shape"));
+    if (!fits) {
       const describe = (shapes: readonly Shape[]) => `input ${shapes.map(formatNnShape).join(", ")}`;
       return { first: describe(found.inputs), here: describe(inputs) };
     }

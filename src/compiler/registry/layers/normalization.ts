@@ -76,7 +76,7 @@ export const batchNormalization = defineLayer<BatchNormArgs>({
   name: "batch_normalization",
   aliases: ["batchnorm", "batch_norm"],
   doc: "Normalizes with the batch's mean and variance while training, and moving averages of them after.",
-  traits: ["cancels-bias", "keeps-mask"],
+  traits: ["cancels-bias", "keeps-mask", "fixes-input-rank"],
   positional: [],
   schema: argsSchema({
     axis: { ...schemas.axis, default: -1 },
@@ -123,7 +123,7 @@ export const layerNormalization = defineLayer<LayerNormArgs>({
   name: "layer_normalization",
   aliases: ["layernorm", "layer_norm"],
   doc: "Normalizes each example over its last axis (or the given axes).",
-  traits: ["keeps-mask"],
+  traits: ["keeps-mask", "fixes-input-rank"],
   positional: [],
   schema: argsSchema({
     axis: {

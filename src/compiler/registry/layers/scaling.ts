@@ -11,7 +11,7 @@ export const prelu = defineLayer<{ shared_axes?: number | number[] }>({
   name: "prelu",
   aliases: ["p_re_lu"],
   doc: "Parametric ReLU: alpha * x for negative x, with alpha learned per value.",
-  traits: ["activation", "keeps-mask"],
+  traits: ["activation", "keeps-mask", "fixes-input-shape"],
   positional: [],
   schema: argsSchema({
     alpha_initializer: { ...schemas.initializer, default: "zeros" },

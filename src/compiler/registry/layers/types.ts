@@ -82,6 +82,14 @@ export const traitDocs = {
     meaning: "takes a layer call as its `layer` argument: `bidirectional(lstm(8))`",
     readBy: "completion",
   },
+  "fixes-input-shape": {
+    meaning: "tfjs fixes its whole input shape at the first call: a shared layer's later uses need the same shape",
+    readBy: "NN3017",
+  },
+  "fixes-input-rank": {
+    meaning: "tfjs fixes its input's number of axes at the first call: a shared layer's later uses need as many",
+    readBy: "NN3017",
+  },
 } as const satisfies Record<string, { readonly meaning: string; readonly readBy: string }>;
 
 /** A trait of a layer kind: one of `traitDocs`'s keys. */

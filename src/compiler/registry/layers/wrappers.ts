@@ -121,7 +121,7 @@ export const bidirectional = defineLayer<BidirectionalArgs>({
 export const timeDistributed = defineLayer<{ layer: NestedCall }>({
   name: "time_distributed",
   doc: "Applies a layer to every step of a sequence, with the same weights for each step.",
-  traits: ["wrapper", "keeps-mask"],
+  traits: ["wrapper", "keeps-mask", "fixes-input-shape"],
   positional: ["layer"],
   schema: argsSchema({ layer: familySchema("layer") }, ["layer"]),
   factory: "timeDistributed",
