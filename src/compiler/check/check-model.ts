@@ -17,18 +17,16 @@ import {
   type TensorBinding,
 } from "../bind/index.js";
 import { diagnostic, uniqueDiagnostics, type Diagnostic, type DiagnosticExtras } from "../diagnostics/index.js";
-import { didYouMean } from "../diagnostics/suggest.js";
 import { limits } from "../base/limits.js";
 import { groupThousands } from "../base/numbers.js";
-import { inexactShape } from "../ir/exact.js";
-import type { DType, IrInput, IrModel, Shape } from "../ir/index.js";
+import type { IrInput, IrModel, Shape } from "../ir/index.js";
 import type { LayerKind } from "../registry/layers/index.js";
 import type * as ast from "../syntax/ast.js";
 import { evaluate } from "./argument-values.js";
 import { checkArguments, type ArgValues, type Callable } from "./args.js";
 import { checkAssertions, type PendingAssertion } from "./assertions.js";
 import { blockCallable } from "./blocks.js";
-import { evaluateDimension } from "./dimension.js";
+import { inputTensor } from "./input-statement.js";
 import { noValues, unknownTensor, withCallSites, type Env, type Tensor } from "./environment.js";
 import { expansionError } from "./expansion.js";
 import { LayerNames, writtenLayerNames } from "./layer-call.js";
@@ -43,8 +41,6 @@ import {
   StatementBudget,
   type CheckLimits,
 } from "./model-limits.js";
-
-const dtypes: readonly DType[] = ["float32", "int32"];
 
 /** What a step that is not a tensor means. */
 type CallMeaningOfCall = Exclude<CallMeaning, { kind: "tensor" }>;
@@ -187,40 +183,13 @@ export class ModelChecker {
       this.report(env, "NN2008", stmt.name.span, { what: "tensor", name });
       return;
     }
-    let dtype: DType = "float32";
-    if (stmt.dtype) {
-      if ((dtypes as readonly string[]).includes(stmt.dtype.text)) dtype = stmt.dtype.text as DType;
-      else
-        this.report(
-          env,
-          "NN2013",
-          stmt.dtype.span,
-          { name: stmt.dtype.text },
-          { hint: didYouMean(stmt.dtype.text, dtypes) },
-        );
-    }
     this.declaredInputs++;
-    const shape = stmt.shape.items.map((item) => this.dimension(item, env));
-    let valid = shape.every((d) => d !== undefined);
-    if (valid && inexactShape(shape as Shape)) {
-      this.report(env, "NN3012", stmt.shape.span, { what: `the number of elements in input '${name}'` });
-      valid = false;
-    }
-    const tensor: Tensor = valid
-      ? { ref: { node: name, index: 0 }, shape: shape as Shape, dtype, declaredBy: stmt }
-      : { ...unknownTensor, dtype, declaredBy: stmt };
-    if (valid)
-      this.inputs.push({ name, shape: shape as Shape, dtype, location: { file: env.file, span: stmt.name.span } });
+    const { tensor, input, diagnostics } = inputTensor(stmt, env);
+    this.pushAll(env, diagnostics);
+    if (input) this.inputs.push(input);
     this.graph.names.reserve(name);
     env.tensors.set(bound.symbol, tensor);
     env.current = this.declaredInputs === 1 ? tensor : null;
-  }
-
-  /** A shape entry: a positive integer, a symbolic name, or `?`. */
-  private dimension(item: ast.Value, env: Env): number | string | null | undefined {
-    const { value, diagnostics } = evaluateDimension(item, env.scope, env.file);
-    this.pushAll(env, diagnostics);
-    return value;
   }
 
   private repeat(stmt: ast.RepeatStmt, env: Env): void {
