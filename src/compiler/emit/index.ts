@@ -196,12 +196,23 @@ function emitTrainer(train: IrTrain, name: string, outFile: string | undefined):
  */
 function printDataSource(data: IrCall, outFile: string | undefined): string {
   const args: Record<string, Printable> = { ...data.args };
+  const printPath = (file: JsonValue): Printable => {
+    const url = moduleRelativeUrl(file, outFile);
+    return url === undefined ? file : code(`fileURLToPath(new URL(${JSON.stringify(url)}, import.meta.url))`);
+  };
   for (const key of dataSources[data.name]!.paths) {
-    const url = moduleRelativeUrl(data.args[key], outFile);
-    if (url === undefined) continue;
-    args[key] = code(`fileURLToPath(new URL(${JSON.stringify(url)}, import.meta.url))`);
+    const value = data.args[key];
+    if (value === undefined) continue;
+    // npy's `x: inputs(a: "a.npy", ...)` is one path per model input.
+    args[key] = isFilesByInput(value)
+      ? Object.fromEntries(Object.entries(value).map(([input, file]) => [input, printPath(file)]))
+      : printPath(value);
   }
   return printValue({ name: data.name, args });
+}
+
+function isFilesByInput(value: JsonValue | undefined): value is { readonly [input: string]: JsonValue } {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Whether any data source of the program is printed relative to the module (and needs `fileURLToPath`). */
@@ -212,7 +223,11 @@ function printsRelativePaths(program: IrProgram, outFile: string): boolean {
       const data = train[field] as IrCall | null | undefined;
       return (
         data != null &&
-        dataSources[data.name]!.paths.some((key) => moduleRelativeUrl(data.args[key], outFile) !== undefined)
+        dataSources[data.name]!.paths.some((key) => {
+          const value = data.args[key];
+          const files = isFilesByInput(value) ? Object.values(value) : [value];
+          return files.some((file) => moduleRelativeUrl(file, outFile) !== undefined);
+        })
       );
     }),
   );
