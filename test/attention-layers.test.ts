@@ -98,19 +98,28 @@ function project(x: Float32Array, xs: number[], w: Record<string, Float32Array>,
 
 describe("outputs against plain loops", () => {
   const [batch, tq, tv, dq, dv, dk, h, k, v] = [2, 3, 4, 5, 6, 3, 2, 2, 3];
+  /** Whether a `[batch, mq, mv]` mask lets query step `t` attend to value step `s`: an axis of 1 broadcasts. */
+  const maskAt = (mask: number[], [mq, mv]: readonly [number, number], b: number, t: number, s: number) =>
+    at(mask, [batch, mq, mv], b, mq === 1 ? 0 : t, mv === 1 ? 0 : s) === 1;
 
+  // An attention mask's axes of 1 broadcast (Keras's rule, which the checker allows).
   it.each([
-    ["an attention mask and a key", true, false],
-    ["a causal mask", false, true],
-  ])("multi_head_attention with %s, returning its scores", (_what, withMask, causal) => {
+    ["an attention mask and a key", [tq, tv], false],
+    ["an attention mask of [1, Tv]", [1, tv], false],
+    ["an attention mask of [Tq, 1]", [tq, 1], false],
+    ["an attention mask of [1, 1]", [1, 1], false],
+    ["a causal mask", null, true],
+  ] as const)("multi_head_attention with %s, returning its scores", (_what, maskShape, causal) => {
     const query = tf.randomNormal([batch, tq, dq], 0, 1, "float32", 1);
     const value = tf.randomNormal([batch, tv, dv], 0, 1, "float32", 2);
     const key = tf.randomNormal([batch, tv, dk], 0, 1, "float32", 3);
+    const withMask = maskShape !== null;
+    const [mq, mv] = maskShape ?? [tq, tv];
     const mask = tf.tensor3d(
-      Array.from({ length: batch * tq * tv }, (_, i) => (i % 3 === 1 ? 0 : 1)),
-      [batch, tq, tv],
+      Array.from({ length: batch * mq * mv }, (_, i) => (i % 3 === 1 ? 0 : 1)),
+      [batch, mq, mv],
     );
-    const inputs = `input q: [${tq}, ${dq}]\ninput v: [${tv}, ${dv}]\ninput k: [${tv}, ${dk}]\ninput m: [${tq}, ${tv}]`;
+    const inputs = `input q: [${tq}, ${dq}]\ninput v: [${tv}, ${dv}]\ninput k: [${tv}, ${dk}]\ninput m: [${mq}, ${mv}]`;
     const args = `num_heads: ${h}, key_dim: ${k}, value_dim: ${v}, dropout: 0.5, return_attention_scores: true`;
     const extra = withMask ? ", attention_mask: m" : ", use_causal_mask: true";
     const { ir, model } = buildSpec(inputs, `y, s2 = multi_head_attention(q, v, k, ${args}${extra})`);
@@ -140,7 +149,7 @@ describe("outputs against plain loops", () => {
             for (let j = 0; j < k; j++) dot += (pq(b, n, t, j) / Math.sqrt(k)) * pk(b, n, s, j);
             return dot;
           });
-          const allowed = raw.map((_, s) => (withMask ? at(maskData, [batch, tq, tv], b, t, s) === 1 : s <= t));
+          const allowed = raw.map((_, s) => (withMask ? maskAt(maskData, [mq, mv], b, t, s) : s <= t));
           const p = softmax(raw, allowed);
           expectedScores.push(...p);
           heads[n]!.push(Array.from({ length: v }, (_, j) => p.reduce((sum, ps, s) => sum + ps * pv(b, n, s, j), 0)));
@@ -165,17 +174,22 @@ describe("outputs against plain loops", () => {
     expect(values(trained[0]!)).not.toEqual(output);
   });
 
+  // With the causal mask and an attention mask whose axes of 1 broadcast.
   it.each([
-    ["attention(q, v, k, use_scale: true)", "dot"],
-    ["attention(q, v, k, use_scale: true, score_mode: concat)", "concat"],
-    ["additive_attention(q, v, k)", "additive"],
-  ])("%s", (call, mode) => {
+    ["attention(q, v, k, use_scale: true)", [1, tv], "dot"],
+    ["attention(q, v, k, use_scale: true, score_mode: concat)", [tq, 1], "concat"],
+    ["additive_attention(q, v, k)", [1, 1], "additive"],
+  ] as const)("%s, with an attention mask of %j", (call, [mq, mv], mode) => {
     const d = 4;
     const query = tf.randomNormal([batch, tq, d], 0, 1, "float32", 4);
     const value = tf.randomNormal([batch, tv, dv], 0, 1, "float32", 5);
     const key = tf.randomNormal([batch, tv, d], 0, 1, "float32", 6);
-    const inputs = `input q: [${tq}, ${d}]\ninput v: [${tv}, ${dv}]\ninput k: [${tv}, ${d}]`;
-    const { ir, model } = buildSpec(inputs, `y = ${call.replace(")", ", use_causal_mask: true)")}`);
+    const mask = tf.tensor3d(
+      Array.from({ length: batch * mq * mv }, (_, i) => (i % 3 === 1 ? 0 : 1)),
+      [batch, mq, mv],
+    );
+    const inputs = `input q: [${tq}, ${d}]\ninput v: [${tv}, ${dv}]\ninput k: [${tv}, ${d}]\ninput m: [${mq}, ${mv}]`;
+    const { ir, model } = buildSpec(inputs, `y = ${call.replace(")", ", use_causal_mask: true, attention_mask: m)")}`);
     const layer = model.getLayer(ir.layers.at(-1)!.name);
     // Weights other than their initial values, so that a scale that is not applied shows.
     layer.setWeights(
@@ -191,7 +205,8 @@ describe("outputs against plain loops", () => {
         ),
       ),
     );
-    const output = values(layer.apply([query, value, key]) as tf.Tensor);
+    const output = values(layer.apply([query, value, key, mask]) as tf.Tensor);
+    const maskData = values(mask);
     const w = weightsOf(layer);
     const [qd, vd, kd] = [values(query), values(value), values(key)];
     const expected: number[] = [];
@@ -209,7 +224,7 @@ describe("outputs against plain loops", () => {
         });
         const p = softmax(
           raw,
-          raw.map((_, s) => s <= t),
+          raw.map((_, s) => s <= t && maskAt(maskData, [mq, mv], b, t, s)),
         );
         for (let j = 0; j < dv; j++)
           expected.push(p.reduce((sum, ps, s) => sum + ps * at(vd, [batch, tv, dv], b, s, j), 0));

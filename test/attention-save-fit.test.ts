@@ -75,3 +75,33 @@ it("trains: one step of fit changes every weight of the attention and position l
   );
   expect(changed.map((w) => w.originalName)).toEqual(weights.map((w) => w.originalName));
 });
+
+/**
+ * A mask with an axis of 1 broadcasts as Keras broadcasts it: the model predicts what the same weights predict
+ * with that mask written out in full as `[5, 5]` (the full mask's outputs are checked against plain loops in
+ * attention-layers.test.ts), and fit trains through it.
+ */
+it.each([
+  [1, 5],
+  [5, 1],
+  [1, 1],
+])("multi_head_attention with an attention mask of [%i, %i] predicts as the full mask and trains", async (mq, mv) => {
+  const body = "y = q -> multi_head_attention(q, num_heads: 2, key_dim: 4, attention_mask: mask)";
+  const broadcast = buildSpec(`input q: [5, 8]\ninput mask: [${mq}, ${mv}]`, body).model;
+  const full = buildSpec("input q: [5, 8]\ninput mask: [5, 5]", body).model;
+  full.setWeights(broadcast.getWeights());
+  const q = tf.randomNormal([3, 5, 8], 0, 1, "float32", 7);
+  const mask = tf.tensor3d(
+    Array.from({ length: 3 * mq * mv }, (_, i) => (i % 4 === 1 ? 0 : 1)),
+    [3, mq, mv],
+  );
+  const predicted = broadcast.predict([q, mask]) as tf.Tensor;
+  const expected = full.predict([q, tf.broadcastTo(mask, [3, 5, 5])]) as tf.Tensor;
+  expect(Array.from(predicted.dataSync())).toEqual(Array.from(expected.dataSync()));
+
+  broadcast.compile({ optimizer: tf.train.adam(0.01), loss: "meanSquaredError" });
+  const before = broadcast.getWeights().map((w) => Array.from(w.dataSync()));
+  const history = await broadcast.fit([q, mask], tf.zeros([3, 5, 8]), { epochs: 1, batchSize: 3, verbose: 0 });
+  expect(Number.isFinite(history.history["loss"]![0])).toBe(true);
+  expect(broadcast.getWeights().map((w) => Array.from(w.dataSync()))).not.toEqual(before);
+});

@@ -28,17 +28,22 @@ function inputMasks(kwargs: Kwargs): { query?: tf.Tensor; value?: tf.Tensor } {
 
 /**
  * Where the `[batch, Tq, Tv]` scores may attend, as 0/1 floats, or undefined for everywhere: the attention mask
- * (`[batch, ...Tq, ...Tv]`), the causal mask (no step after the query's own), the query's and the value's masks.
+ * (`[batch, ...Tq, ...Tv]`, where any axis of 1 broadcasts, as in Keras), the causal mask (no step after the
+ * query's own), the query's and the value's masks.
  */
 function attentionMask(
   explicit: tf.Tensor | undefined,
   kwargs: Kwargs,
-  [batch, tq, tv]: [number, number, number],
+  query: tf.Tensor,
+  value: tf.Tensor,
   causal: boolean,
 ): tf.Tensor | undefined {
+  const batch = query.shape[0]!;
+  const [querySteps, valueSteps] = [query.shape.slice(1, -1), value.shape.slice(1, -1)];
+  const [tq, tv] = [product(querySteps), product(valueSteps)];
   const parts: tf.Tensor[] = [];
   if (explicit)
-    parts.push(tf.broadcastTo(explicit.toFloat(), [batch, ...explicit.shape.slice(1)]).reshape([batch, tq, tv]));
+    parts.push(tf.broadcastTo(explicit.toFloat(), [batch, ...querySteps, ...valueSteps]).reshape([batch, tq, tv]));
   if (causal) parts.push(tf.linalg.bandPart(tf.ones([tq, tv]), -1, 0).expandDims(0));
   const masks = inputMasks(kwargs);
   if (masks.query) parts.push(masks.query.toFloat().reshape([batch, tq, 1]));
@@ -207,7 +212,7 @@ export class MultiHeadAttention extends AttentionBase {
       };
       const q = heads(query, tq, k, pq!).mul(1 / Math.sqrt(k));
       const scores = tf.matMul(q, heads(key, tv, k, pk!), false, true);
-      const allowed = attentionMask(mask, kwargs, [batch!, tq, tv], this.flags.useCausalMask);
+      const allowed = attentionMask(mask, kwargs, query, value, this.flags.useCausalMask);
       const training = kwargs["training"] === true;
       const [weights, dropped] = attentionWeights(
         scores,
@@ -270,14 +275,13 @@ abstract class ScoredAttention extends AttentionBase {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     return tf.tidy(() => {
       const { query, value, key, mask } = this.split(inputs);
-      const [batch, tq] = query.shape as number[];
-      const tv = value.shape[1]!;
       const masks = inputMasks(kwargs);
       // Keras multiplies the query's mask into the output instead of masking the scores' rows.
       const allowed = attentionMask(
         mask,
         { mask: [null, masks.value ?? null] },
-        [batch!, tq!, tv],
+        query,
+        value,
         this.flags.useCausalMask,
       );
       const training = kwargs["training"] === true;
