@@ -208,6 +208,14 @@ describe("arithmetic on decimals in arguments", () => {
     expect(result.diagnostics[0]!.message).toContain("must be an integer, got 21.33");
   });
 
+  it("refuses a result too large to be a number (NN2019), never passing it on as null", () => {
+    const { found, marks, result } = check(
+      "model M {\n  input x: [4]\n  dense(<|1e308 * 10|>)\n  dropout(<|-1e308 - 1e308|>)\n}",
+    );
+    expect(found).toEqual(marks.map((m) => ["NN2019", m]));
+    expect(result.diagnostics[0]!.message).toContain("too large");
+  });
+
   it("still refuses a division by zero and a size divided with a remainder (NN2019)", () => {
     const { found, marks } = check(`model M {
       input x: [seq, 4]

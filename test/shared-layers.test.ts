@@ -204,6 +204,21 @@ model M {
     expect(past.diagnostics.map((d) => d.code)).toEqual(["NN3011"]);
   });
 
+  it("refuse what a declaration cannot mean (NN2027): tensor arguments, `_` as its name, another shared layer", () => {
+    const text = `
+model M {
+  input x: [5, 4]
+  input s: [3]
+  layer g = gru(3, <|initial_state: [s]|>)
+  layer <|_|> = dense(3)
+  layer d = dense(3)
+  layer h = <|d|>
+  x -> g -> dense(2)
+}`;
+    const { text: plain, spans } = marked(text);
+    expect(errors(plain)).toEqual(spans.map((span) => ["NN2027", plain.slice(span.start, span.end)]));
+  });
+
   it("make a new instance each time the declaration runs: in a repeat, each round has its own weights", () => {
     const ir = model(`
 model M {
@@ -268,6 +283,19 @@ model M {
     const built = buildModel(ir);
     expect(built.countParams()).toBe(summarize(ir).totalParams);
     expect((built.predict(tf.ones([2, 5, 3])) as tf.Tensor).shape).toEqual([2, 8]);
+  });
+
+  it("refuse one name bound twice in one assignment (NN2008), and apply a bare call to the first named output", () => {
+    expect(errors("model M {\n  input x: [5, 4]\n  a, a = x -> gru(3, return_state: true)\n}")).toEqual([
+      ["NN2008", "a"],
+    ]);
+    const ir = model("model M {\n  input x: [5, 4]\n  _, h = x -> gru(3, return_state: true)\n  dense(2)\n}");
+    expect(ir.layers.at(-1)!.inputs).toEqual([{ node: "gru", index: 1 }]);
+  });
+
+  it("report a block's result bound to several names at the block's call (NN3016)", () => {
+    const text = "block b()(x) {\n  return x -> dense(2)\n}\nmodel M {\n  input x: [4]\n  y, s = x -> b()\n}";
+    expect(errors(text)).toEqual([["NN3016", "b"]]);
   });
 
   it("check initial states against the layer's states", () => {

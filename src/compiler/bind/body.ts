@@ -162,7 +162,13 @@ class BodyBinder extends NameBinder {
           this.chain(stmt.chain);
           this.assignments.set(
             stmt,
-            stmt.targets.map((target) => this.bindTarget(target, stmt.chain)),
+            stmt.targets.map((target, i) => {
+              // `a, a = ...` would keep the last output silently: a slip, not a wish.
+              const again = stmt.targets.slice(0, i).some((earlier) => earlier.text === target.text);
+              if (!again || target.text === "_") return this.bindTarget(target, stmt.chain);
+              this.report("NN2008", target.span, { what: "tensor", name: target.text });
+              return undefined;
+            }),
           );
           this.hasCurrent = true;
           break;

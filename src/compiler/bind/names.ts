@@ -39,16 +39,34 @@ export abstract class NameBinder extends BodyScope {
     const { name, call } = stmt;
     const taken = this.scope.has(name.text) ? "tensor" : this.sharedLayers.has(name.text) ? "layer" : undefined;
     if (taken) this.report("NN2008", name.span, { what: taken, name: name.text });
-    const block = this.namespace.get(call.callee.text);
-    const layer = block ? undefined : lookupLayer(call.callee.text);
-    if (block) this.useBlock(call.callee, block);
-    // A tensor among the arguments is the one thing said about the declaration: its uses are not checked.
+    // A problem with the declaration is the one thing said about it: its uses are not checked.
     let misused = false;
+    const misuse = (at: ast.Ident | ast.Arg, what: string, problem: string): void => {
+      this.report("NN2027", at.span, { name: what, problem });
+      misused = true;
+    };
+    if (name.text === "_") misuse(name, "_", "drops a value: a shared layer needs a name its uses can read");
+    const aliased = this.sharedLayers.get(call.callee.text);
+    if (aliased) {
+      this.occurrences.push({ span: call.callee.span, symbol: aliased.symbol, isDefinition: false });
+      const problem = `is a shared layer already: use it by its name, \`x -> ${call.callee.text}\`; a declaration makes a new layer from a layer kind or a block`;
+      misuse(call.callee, call.callee.text, problem);
+    }
+    const block = aliased ? undefined : this.namespace.get(call.callee.text);
+    const layer = block || aliased ? undefined : lookupLayer(call.callee.text);
+    if (block) this.useBlock(call.callee, block);
     for (const arg of call.args ?? []) {
       const value = arg.value;
       const ident = value.kind === "call" && value.args === null ? value.callee : undefined;
       const tensor = ident ? this.scope.get(ident.text) : undefined;
-      if (!ident || !tensor || (arg.name && !layer?.tensorArgs?.includes(arg.name.text))) {
+      if (arg.name && layer?.tensorArgs?.includes(arg.name.text)) {
+        // Keras passes these when it calls the layer, and a use of a shared layer passes only its inputs.
+        const problem = `takes tensors, which a shared layer cannot be given: call ${call.callee.text}(...) where it is used instead of declaring it`;
+        misuse(arg, arg.name.text, problem);
+        this.namedTensors(arg);
+        continue;
+      }
+      if (!ident || !tensor || arg.name) {
         this.value(value);
         continue;
       }
@@ -56,8 +74,7 @@ export abstract class NameBinder extends BodyScope {
       const several = (block ? block.decl.inputs.length : (layer?.inputs?.min ?? 1)) > 1;
       const use = several ? `${name.text}(..., ${ident.text})` : `${ident.text} -> ${name.text}`;
       const problem = `is a tensor: a layer declaration makes the layer without applying it; apply it where it is used, \`y = ${use}\``;
-      this.report("NN2027", ident.span, { name: ident.text, problem });
-      misused = true;
+      misuse(ident, ident.text, problem);
     }
     let makes: SharedLayerBinding["makes"] = null;
     if (block) {
@@ -70,7 +87,7 @@ export abstract class NameBinder extends BodyScope {
       const known = Object.keys((layer.schema["properties"] as object | undefined) ?? {});
       this.argumentNames(call, append(known, layer.tensorArgs ?? []));
       makes = { kind: "layer", layer };
-    } else if (!this.namespace.has(call.callee.text)) {
+    } else if (!aliased && !this.namespace.has(call.callee.text)) {
       const candidates = append(layerNames(), [...this.namespace.keys()]);
       const text = call.callee.text;
       this.report("NN2001", call.callee.span, { name: text }, suggestion(text, candidates, call.callee.span));

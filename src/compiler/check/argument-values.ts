@@ -157,6 +157,11 @@ function arithmetic(
     return undefined;
   }
   const result = numeric(left, right, op, node, file, out);
+  // `1e308 * 10` is Infinity, which JSON (and so every argument check) would see as null.
+  if (result !== undefined && !Number.isFinite(result)) {
+    out.push(diagnostic("NN2019", { file, span: node.span }, { problem: "the result is too large to be a number" }));
+    return undefined;
+  }
   // Whole numbers stay exact or are refused: a product past 2^53 would be silently rounded.
   const whole = Number.isInteger(left) && Number.isInteger(right) && Number.isInteger(result);
   if (result !== undefined && whole && !Number.isSafeInteger(result)) {

@@ -146,8 +146,9 @@ export class ModelChecker {
         const { tensors, problem } = splitOutputs(this.chain(stmt.chain, env), stmt.targets, env.file);
         if (problem) this.pushAll(env, [problem]);
         env.binding.assignment(stmt).forEach((bound, i) => bound && env.tensors.set(bound.symbol, tensors[i]!));
-        // After `seq, h, c = ...`, a bare call applies to the first output.
-        env.current = tensors[0]!;
+        // After `_, h = ...`, a bare call applies to the first output bound to a name (the first, when none is).
+        const named = stmt.targets.findIndex((target) => target.text !== "_");
+        env.current = tensors[Math.max(named, 0)]!;
         return;
       }
       case "layer":
@@ -404,9 +405,9 @@ export class ModelChecker {
       this.pushAll(inner, binding.diagnostics);
     }
     for (const stmt of decl.body) this.statement(stmt, inner);
-    // No return: the binder reported it.
+    // No return: the binder reported it. A problem with what it returns is about this call.
     if (inner.returned === null) return unknownTensor;
-    return inner.returned;
+    return { ...inner.returned, producer: call };
   }
 
   /**

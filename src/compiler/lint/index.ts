@@ -62,7 +62,11 @@ class Graph {
   constructor(readonly model: IrModel) {
     for (const layer of model.layers) {
       this.byName.set(layer.name, layer);
-      for (const input of layer.inputs) this.consumers.set(input.node, [...this.consumersOf(input.node), layer]);
+      for (const input of layer.inputs) {
+        const consumers = this.consumers.get(input.node);
+        if (consumers) consumers.push(layer);
+        else this.consumers.set(input.node, [layer]);
+      }
     }
     this.outputs = new Set(model.outputs.map((o) => o.node));
   }
