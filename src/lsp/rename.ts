@@ -144,20 +144,25 @@ export function candidateFiles(
 
 /**
  * Why renaming `occurrence`'s symbol to `newName` would change what the spec means, or undefined when it would
- * not: a tensor or shared layer may not take the name of another tensor, shared layer or parameter of its body
- * (its uses would read that one), a block or a model not the name of a block, a model or a layer kind in scope.
+ * not: nothing may be named `_`; a tensor or shared layer may not take the name of another tensor, shared layer
+ * or parameter of its body (its uses would read that one), and a shared layer, a block or a model not the name
+ * of a block, a model or a layer kind in scope (a shared layer's uses are calls, which would call that one).
  */
 export function renameClash(binding: FileBinding, occurrence: Occurrence, newName: string): string | undefined {
   const { symbol } = occurrence;
   if (symbol.name === newName) return undefined;
+  if (newName === "_") return "'_' drops a value: it cannot name one";
   if (symbol.kind === "tensor" || symbol.kind === "layer") {
     const body = binding.bodyAt(occurrence.span.start);
     const taken = body?.occurrences.find((o) => o.symbol.name === newName && o.symbol.kind !== "block");
     const what = { param: "parameter", layer: "shared layer" }[taken?.symbol.kind as string] ?? "tensor";
-    return taken ? `'${newName}' is already a ${what} here` : undefined;
+    if (taken) return `'${newName}' is already a ${what} here`;
+    // A shared layer's uses are calls: named as a layer kind or block, it would take the calls of that one.
+    if (symbol.kind === "tensor") return undefined;
   }
   if (binding.namespace.get(newName)) return `'${newName}' is already a block in this file`;
   if (binding.models.has(newName)) return `'${newName}' is already a model in this file`;
-  if (symbol.kind === "block" && lookupLayer(newName)) return `'${newName}' is a layer kind`;
+  if ((symbol.kind === "block" || symbol.kind === "layer") && lookupLayer(newName))
+    return `'${newName}' is a layer kind`;
   return undefined;
 }

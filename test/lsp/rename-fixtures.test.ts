@@ -242,6 +242,13 @@ model N {
   input y: [8]
   y -> dense(2)
 }
+
+model P {
+  input z: [8]
+  layer enc = dense(3)
+  a = z -> enc
+  a -> dense(2)
+}
 `;
     const uri = fileUri(join(dir, "m.nn"));
     writeFileSync(join(dir, "m.nn"), source);
@@ -252,6 +259,10 @@ model N {
     await expect(rename("res(n)", "dense")).rejects.toThrow("cannot rename: 'dense' is a layer kind");
     await expect(rename("res(n)", "N")).rejects.toThrow("cannot rename: 'N' is already a model in this file");
     await expect(rename("M {", "res")).rejects.toThrow("cannot rename: 'res' is already a block in this file");
+    await expect(rename("h = x", "_")).rejects.toThrow("cannot rename: '_' drops a value: it cannot name one");
+    await expect(rename("enc =", "dense")).rejects.toThrow("cannot rename: 'dense' is a layer kind");
+    await expect(rename("enc =", "a")).rejects.toThrow("cannot rename: 'a' is already a tensor here");
+    expect(await rename("enc =", "encoder")).not.toBeNull();
     // A name that only a layer kind or another body has is free for a tensor.
     expect(await rename("h = x", "y")).not.toBeNull();
   });
