@@ -4,10 +4,25 @@
  * positions' vectors for an input `[batch, ..., steps, features]`, to be added to it, and pass its mask on.
  */
 import * as tf from "@tensorflow/tfjs";
+import { NncUserError } from "../errors.js";
 import { NncLayer, savedObject, savedSpec, weightObject, weightSpec, type WeightSpec } from "./weight-objects.js";
 
 type Kwargs = Record<string, unknown>;
 const one = (inputs: tf.Tensor | tf.Tensor[]): tf.Tensor => [inputs].flat()[0]!;
+
+/**
+ * The first `steps` rows of a layer's position table. A longer input than the table is the user's data (the
+ * checker cannot see a length written `?`), so it is NN4007, as Keras raises: tfjs's slice would read past the
+ * table on wasm (garbage, silently) and throw its own stack trace on cpu.
+ */
+function positionRows(layer: tf.layers.Layer, kind: string, table: tf.LayerVariable, steps: number): tf.Tensor {
+  const [rows, features] = table.shape as [number, number];
+  if (steps > rows) {
+    const detail = `${kind} '${layer.name}' has positions for ${rows} steps, but the input has ${steps}`;
+    throw new NncUserError("NN4007", { detail }, `raise sequence_length or cut the sequences to ${rows} steps`);
+  }
+  return table.read().slice([0, 0], [steps, features]);
+}
 
 /** keras-hub's `PositionEmbedding`: weight `embeddings` `[sequenceLength, features]`, rows `0..steps-1` used. */
 export class PositionEmbedding extends NncLayer {
@@ -32,8 +47,8 @@ export class PositionEmbedding extends NncLayer {
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       const input = one(inputs);
-      const [steps, features] = input.shape.slice(-2) as [number, number];
-      return tf.broadcastTo(this.embeddings!.read().slice([0, 0], [steps, features]), input.shape);
+      const steps = input.shape.at(-2)!;
+      return tf.broadcastTo(positionRows(this, "position_embedding", this.embeddings!, steps), input.shape);
     });
   }
 
@@ -121,7 +136,7 @@ export class TokenAndPositionEmbedding extends NncLayer {
       const ids = one(inputs).toInt();
       const steps = ids.shape[1]!;
       const tokens = tf.gather(this.tokens!.read(), ids);
-      return tokens.add(this.positions!.read().slice([0, 0], [steps, this.sizes.embeddingDim]));
+      return tokens.add(positionRows(this, "token_and_position_embedding", this.positions!, steps));
     });
   }
 
