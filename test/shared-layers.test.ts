@@ -298,6 +298,20 @@ model M {
     expect(errors(text)).toEqual([["NN3016", "b"]]);
   });
 
+  it("say what to write instead: `_` is not readable, a list of a merge's inputs loses its brackets, self-attention", () => {
+    const hints = (text: string) => checkSource(text, "m.nn").diagnostics.map((d) => [d.code, d.hint]);
+    const head = "model M {\n  input q: [10, 8]\n  input v: [12, 8]\n";
+    expect(hints(`${head}  _, h = q -> gru(3, return_state: true)\n  output _\n}`)).toEqual([
+      ["NN2002", "`_` drops the output bound to it: bind that output to a name to read it"],
+    ]);
+    expect(hints(`${head}  attention([q, v])\n}`)).toEqual([
+      ["NN2017", "pass the tensors without brackets: attention(q, v)"],
+    ]);
+    const [[code, hint]] = hints(`${head}  a = q -> multi_head_attention(num_heads: 2, key_dim: 4)\n}`);
+    expect(code).toBe("NN2015");
+    expect(hint).toContain("x -> multi_head_attention(x, ...) with itself");
+  });
+
   it("check initial states against the layer's states", () => {
     const text = `
 model M {

@@ -26,6 +26,9 @@ import type { Namespace } from "./workspace.js";
 
 export type BodyDecl = ast.ModelDecl | ast.BlockDecl;
 
+/** The hint for reading `_`. */
+const dropped = "`_` drops the output bound to it: bind that output to a name to read it";
+
 /** What one body's names mean. Lookups take the very syntax nodes of the body. */
 export interface BodyBinding {
   readonly decl: BodyDecl;
@@ -112,6 +115,13 @@ class BodyBinder extends NameBinder {
       this.report("NN2020", decl.name.span, { name: decl.name.text });
     }
     return this.result();
+  }
+
+  /** `[q, v]`, Keras's list of a merge's inputs, when every item names a tensor bound above: their names. */
+  private listedTensors(arg: ast.Arg | undefined): string[] | undefined {
+    if (!arg || arg.name || arg.value.kind !== "list" || arg.value.items.length === 0) return undefined;
+    const names = arg.value.items.map((item) => (item.kind === "call" && item.args === null ? item.callee.text : ""));
+    return names.every((n) => this.scope.has(n)) ? names : undefined;
   }
 
   private result(): BodyBinding {
@@ -242,7 +252,8 @@ class BodyBinder extends NameBinder {
   private output(name: ast.Ident): void {
     const binding = this.scope.get(name.text);
     if (!binding) {
-      this.report("NN2002", name.span, { name: name.text }, suggestion(name.text, this.scope.keys(), name.span));
+      const hint = name.text === "_" ? { hint: dropped } : suggestion(name.text, this.scope.keys(), name.span);
+      this.report("NN2002", name.span, { name: name.text }, hint);
       return;
     }
     this.use(name, binding);
@@ -322,7 +333,10 @@ class BodyBinder extends NameBinder {
     }
     // Nothing to apply the call to: the one thing said about this call.
     if (!hasPrevious && tensorArgs.length === 0 && !this.hasCurrent) {
-      const hint = `start the chain at a tensor: x -> ${name}(...)`;
+      const listed = this.listedTensors(args[0]);
+      const hint = listed
+        ? `pass the tensors without brackets: ${name}(${listed.join(", ")})`
+        : `start the chain at a tensor: x -> ${name}(...)`;
       this.report("NN2017", call.callee.span, { callee: name }, { hint });
       return unresolved;
     }
@@ -339,6 +353,10 @@ class BodyBinder extends NameBinder {
       const known = Object.keys((layer.schema["properties"] as object | undefined) ?? {});
       this.argumentNames(call, append(known, layer.tensorArgs ?? []));
       return { kind: "layer", layer, tensorArgs, namedTensors };
+    }
+    if (name === "_" && call.args === null) {
+      this.report("NN2002", call.callee.span, { name }, { hint: dropped });
+      return unresolved;
     }
     // A bare name at the head of a chain (`imag -> flatten()`) was most likely meant as a tensor.
     if (call.args === null && !hasPrevious && this.scope.size > 0) {

@@ -329,7 +329,13 @@ export class ModelChecker {
   private arity(min: number, max: number | undefined, inputs: Tensor[], call: ast.Call, env: Env): boolean {
     if (inputs.length >= min && (max === undefined || inputs.length <= max)) return true;
     const expected = max === undefined ? `at least ${min}` : min === max ? String(min) : `${min} to ${max}`;
-    this.report(env, "NN2015", call.span, { callee: call.callee.text, expected, got: inputs.length });
+    // `x -> multi_head_attention(num_heads: 2, ...)`: Keras's self-attention passes x twice.
+    const callee = call.callee.text;
+    const hint =
+      inputs.length === 1 && min > 1
+        ? `pass the other inputs as its first arguments: x -> ${callee}(y, ...), or x -> ${callee}(x, ...) with itself`
+        : undefined;
+    this.report(env, "NN2015", call.span, { callee, expected, got: inputs.length }, { hint });
     return false;
   }
 

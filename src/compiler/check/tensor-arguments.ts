@@ -31,7 +31,7 @@ export function namedTensorInputs(
     if (!found.tensors) {
       const items = found.arg.value.kind === "list" ? found.arg.value.items : [found.arg.value];
       if (!items.every((item) => item.kind === "call" && item.args === null)) {
-        const problem = `takes a tensor name or a list of them, as in ${argName}: [h, c]`;
+        const problem = "takes the name of a tensor bound above (or a list of them), not a value";
         const at = { file, span: found.arg.value.span };
         report(diagnostic("NN2005", at, { name: argName, callee: call.callee.text, problem }));
       }
