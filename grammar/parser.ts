@@ -219,7 +219,8 @@ export class NnParser extends CstParser {
     this.CONSUME(t.Identifier);
     this.CONSUME2(t.Identifier);
     this.CONSUME(t.Equals);
-    this.SUBRULE(this.call);
+    // One call; a chain is read too, so that `layer d = x -> dense(3)` gets one error that says so (NN2027).
+    this.SUBRULE(this.chain);
   });
 
   private startsLayerStmt(): boolean {

@@ -219,6 +219,11 @@ model M {
     expect(errors(plain)).toEqual(spans.map((span) => ["NN2027", plain.slice(span.start, span.end)]));
   });
 
+  it("refuse a chain in a declaration with one error (NN2027) that says what to write", () => {
+    const text = "model M {\n  input x: [4]\n  layer d = x -> dense(3)\n  y = x -> d\n}";
+    expect(errors(text)).toEqual([["NN2027", "x -> dense(3)"]]);
+  });
+
   it("make a new instance each time the declaration runs: in a repeat, each round has its own weights", () => {
     const ir = model(`
 model M {

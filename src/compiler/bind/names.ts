@@ -37,6 +37,7 @@ export abstract class NameBinder extends BodyScope {
    */
   protected layerStmt(stmt: ast.LayerStmt): void {
     const { name, call } = stmt;
+    if (stmt.extra.length > 0) return this.chainedDeclaration(stmt);
     const taken = this.scope.has(name.text) ? "tensor" : this.sharedLayers.has(name.text) ? "layer" : undefined;
     if (taken) this.report("NN2008", name.span, { what: taken, name: name.text });
     // A problem with the declaration is the one thing said about it: its uses are not checked.
@@ -92,16 +93,34 @@ export abstract class NameBinder extends BodyScope {
       const text = call.callee.text;
       this.report("NN2001", call.callee.span, { name: text }, suggestion(text, candidates, call.callee.span));
     }
+    this.declare(stmt, misused ? null : makes, !taken);
+  }
+
+  /** The shared layer's symbol, in scope below unless its name was taken (NN2008). */
+  private declare(stmt: ast.LayerStmt, makes: SharedLayerBinding["makes"], inScope: boolean): void {
+    const { name } = stmt;
     const symbol: NameSymbol = {
       kind: "layer",
       name: name.text,
       key: `${this.key}/layer@${name.span.start}`,
       definition: { file: this.file, span: name.span },
     };
-    const binding: SharedLayerBinding = { name, symbol, stmt, makes: misused ? null : makes };
+    const binding: SharedLayerBinding = { name, symbol, stmt, makes };
     this.layerStmts.set(stmt, binding);
     this.occurrences.push({ span: name.span, symbol, isDefinition: true });
-    if (!taken) this.sharedLayers.set(name.text, binding);
+    if (inScope) this.sharedLayers.set(name.text, binding);
+  }
+
+  /** `layer d = x -> dense(3)`: one error, with what to write; the names in it stay the editor's. */
+  private chainedDeclaration(stmt: ast.LayerStmt): void {
+    const steps = [stmt.call, ...stmt.extra];
+    this.recoveredSteps(steps);
+    const span = { start: stmt.call.span.start, end: stmt.extra.at(-1)!.span.end };
+    const last = stmt.extra.at(-1)!.callee.text;
+    const problem = `takes one call, not a chain: declare \`layer ${stmt.name.text} = ${last}(...)\` and apply it where it is used, \`y = x -> ${stmt.name.text}\``;
+    this.report("NN2027", span, { name: stmt.name.text, problem });
+    const taken = this.scope.has(stmt.name.text) || this.sharedLayers.has(stmt.name.text);
+    this.declare(stmt, null, !taken);
   }
 
   /** A use of a shared layer: `x -> embed`, `embed(x)`, `merge(a, b)` for one declared on two inputs. */

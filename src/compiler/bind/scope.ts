@@ -88,7 +88,7 @@ export abstract class BodyScope {
         return;
       }
       case "layer":
-        return this.recoveredSteps([stmt.call]);
+        return this.recoveredSteps([stmt.call, ...stmt.extra]);
       case "chainStmt":
         return this.recoveredSteps(stmt.chain.steps);
       case "return":

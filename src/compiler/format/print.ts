@@ -106,7 +106,9 @@ export class Printer {
       }
       case "layer": {
         if (s.hasCommentsIn(st.span.start, st.call.span.start)) return verbatim();
-        const call = this.chain({ kind: "chain", steps: [st.call], span: st.call.span });
+        const steps = [st.call, ...st.extra];
+        const span = { start: st.call.span.start, end: steps.at(-1)!.span.end };
+        const call = this.chain({ kind: "chain", steps, span });
         return call === null ? verbatim() : ["layer ", st.name.text, " = ", call];
       }
       case "chainStmt":

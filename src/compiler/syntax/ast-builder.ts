@@ -196,13 +196,19 @@ export class AstBuilder {
       }
       case "layerStmt": {
         const [, name] = this.idents(ic, inner);
-        const call = this.nodes(ic, "call")[0];
+        const chain = this.nodes(ic, "chain")[0];
+        const [call, ...extra] = chain ? this.chain(chain).steps : [];
         return {
           kind: "layer",
           name: name ?? this.missingIdent(inner),
-          call: call
-            ? this.call(call)
-            : { kind: "call", callee: this.missingIdent(inner), args: null, span: base.span, recovered: true },
+          call: call ?? {
+            kind: "call",
+            callee: this.missingIdent(inner),
+            args: null,
+            span: base.span,
+            recovered: true,
+          },
+          extra,
           ...base,
           ...(call && name ? {} : { recovered: true }),
         };

@@ -98,6 +98,8 @@ export interface LayerStmt extends NodeBase {
   readonly kind: "layer";
   readonly name: Ident;
   readonly call: Call;
+  /** Steps written after the call (`layer d = x -> dense(3)`), which a declaration does not take. */
+  readonly extra: readonly Call[];
 }
 export interface ChainStmt extends NodeBase {
   readonly kind: "chainStmt";
