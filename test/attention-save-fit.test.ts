@@ -6,6 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, expect, it } from "vitest";
 import "../src/runtime/index.js";
 import { useCpuBackend } from "./helpers/layer-oracle.js";
+import { reloaded } from "./helpers/reload.js";
 import { buildSpec } from "./helpers/attention-models.js";
 
 beforeAll(useCpuBackend);
@@ -42,14 +43,7 @@ const data = () => [
 
 it("saves and loads with tf.loadLayersModel to the same predictions", async () => {
   const { model } = buildSpec(inputs, body);
-  let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-    }),
-  );
-  const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved!));
+  const loaded = await reloaded(model);
   expect(loaded.layers.map((l) => l.getClassName())).toEqual(model.layers.map((l) => l.getClassName()));
   const [before, after] = [model, loaded].map((m) => Array.from((m.predict(data()) as tf.Tensor).dataSync()));
   expect(after).toEqual(before);

@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import "../src/runtime/index.js";
 import { useCpuBackend } from "./helpers/layer-oracle.js";
+import { reloaded } from "./helpers/reload.js";
 import { buildSpec, values } from "./helpers/attention-models.js";
 
 beforeAll(useCpuBackend);
@@ -27,14 +28,7 @@ const close = (actual: tf.Tensor, expected: tf.Tensor) => {
 
 /** Saves to memory and loads with tf.loadLayersModel; the loaded model must predict the same. */
 async function roundTrip(model: tf.LayersModel, x: tf.Tensor): Promise<void> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-    }),
-  );
-  const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved!));
+  const loaded = await reloaded(model);
   expect(loaded.layers.map((l) => l.getClassName())).toEqual(model.layers.map((l) => l.getClassName()));
   expect(values(loaded.predict(x) as tf.Tensor)).toEqual(values(model.predict(x) as tf.Tensor));
 }
