@@ -37,6 +37,27 @@ model M {
     expect(names).toEqual(["dense_1", "dense"]);
   });
 
+  it("skip a name a block call passes to a parameter, and names in blocks that blocks call", () => {
+    const names = layerNames(`
+block act(label)(x) {
+  return x -> relu(name: label)
+}
+block head()(x) {
+  return x -> dense(2, name: "dense")
+}
+block both()(x) {
+  return x -> head()
+}
+model M {
+  input x: [4]
+  relu()
+  dense(3)
+  act("relu")
+  both()
+}`);
+    expect(names).toEqual(["relu_1", "dense_1", "relu", "dense"]);
+  });
+
   it("still refuse a written name used twice (NN2008)", () => {
     const { diagnostics } = checkSource(
       `

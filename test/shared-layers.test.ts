@@ -142,6 +142,20 @@ model M {
     expect(errors(plain)).toEqual(spans.map((span) => ["NN3017", plain.slice(span.start, span.end)]));
   });
 
+  it("refuse a shared attention layer given one tensor twice at one use and two at another (NN3017)", () => {
+    const text = `
+model M {
+  input a: [5, 8]
+  input b: [5, 8]
+  layer att = multi_head_attention(num_heads: 2, key_dim: 4)
+  x = att(a, b)
+  y = <|att(b, b)|>
+  output x, y
+}`;
+    const { text: plain, spans } = marked(text);
+    expect(errors(plain)).toEqual([["NN3017", plain.slice(spans[0]!.start, spans[0]!.end)]]);
+  });
+
   it("say where a shared layer is misused (NN2027) or redefined (NN2008)", () => {
     const text = `
 model M {

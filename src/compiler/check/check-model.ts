@@ -72,8 +72,7 @@ export class ModelChecker {
     private readonly instantiated: Set<ast.BlockDecl> = new Set(),
     private readonly limits: CheckLimits = defaultCheckLimits,
   ) {
-    const blocks = [...namespace.values()].flatMap((block) => (block ? [block.decl.body] : []));
-    const names = new LayerNames(writtenLayerNames([decl.body, ...blocks]));
+    const names = new LayerNames(writtenLayerNames(decl.body, namespace));
     this.graph = new ModelGraph(names, new ParameterBudget(limits.parameters));
   }
 
@@ -266,8 +265,9 @@ export class ModelChecker {
     // The binder counted on a repeat whose count was wrong, and which therefore did not run, to leave one.
     else return unknownTensor;
     const named = meaning.kind === "layer" ? meaning.namedTensors : [];
+    const written = call.args ?? [];
     const source = {
-      args: (call.args ?? []).filter((arg) => !named.some((n) => n.arg === arg)),
+      args: named.length === 0 ? written : written.filter((arg) => !named.some((n) => n.arg === arg)),
       skip: tensorArgs.length,
       calleeSpan: call.callee.span,
       calleeText: call.callee.text,
@@ -319,11 +319,19 @@ export class ModelChecker {
     const kind = makes.layer;
     if (!this.arity(kind.inputs?.min ?? 1, kind.inputs ? kind.inputs.max : 1, inputs, call, env)) return unknownTensor;
     if (inputs.some((t) => t.shape === null || t.ref === null)) return unknownTensor;
-    const result = this.graph.addNode(kind, call, inputs, instance.args, 0, env, instance.owners?.[0], (d) =>
-      this.pushAll(env, [d]),
+    const report = (d: Diagnostic) => this.pushAll(env, [d]);
+    const { tensor, owner } = this.graph.addNode(
+      kind,
+      call,
+      inputs,
+      instance.args,
+      0,
+      env,
+      instance.owners?.[0],
+      report,
     );
-    if (result.ref && instance.owners === null) instance.owners = [result.ref.node.split(":")[0]!];
-    return result;
+    if (owner !== undefined && instance.owners === null) instance.owners = [owner];
+    return tensor;
   }
 
   private arity(min: number, max: number | undefined, inputs: Tensor[], call: ast.Call, env: Env): boolean {
@@ -355,9 +363,7 @@ export class ModelChecker {
     const args = { ...checked, ...extra.counts };
     const inputs = [...given, ...extra.tensors];
     if (inputs.some((t) => t.shape === null || t.ref === null)) return unknownTensor;
-    return this.graph.addNode(kind, call, inputs, args, source.skip ?? 0, env, undefined, (d) =>
-      this.pushAll(env, [d]),
-    );
+    return this.graph.addNode(kind, call, inputs, args, source.skip ?? 0, env, undefined, report).tensor;
   }
 
   /** Runs a block's body with its parameters bound to the call's arguments and its inputs to the tensors. */

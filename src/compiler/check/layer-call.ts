@@ -3,6 +3,7 @@
  * give (output shapes, parameters, MACs), and the name the layer gets in the graph.
  */
 import { append } from "../base/arrays.js";
+import type { BlockDef, Namespace } from "../bind/index.js";
 import { diagnostic, type Diagnostic, type Fix } from "../diagnostics/index.js";
 import { inexactPart } from "../ir/exact.js";
 import type { ParamCount, Shape } from "../ir/index.js";
@@ -98,10 +99,21 @@ function isShapeList(result: Shape | readonly Shape[]): result is readonly Shape
   return result.length > 0 && Array.isArray(result[0]);
 }
 
-/** Every `name: "..."` written in layer calls of these bodies (nested calls and repeats included). */
-export function writtenLayerNames(bodies: readonly (readonly ast.Statement[])[]): Set<string> {
+/** A block's written names (see `writtenLayerNames`), worked out once per block definition. */
+const namesOfBlocks = new WeakMap<BlockDef, ReadonlySet<string>>();
+
+/**
+ * Every name a layer may be given in a body: `name: "..."` in its layer calls (nested calls and repeats
+ * included), every string a block call passes (a block may name a layer with a parameter), and the same in each
+ * block it calls, looked up in that block's own file.
+ */
+export function writtenLayerNames(body: readonly ast.Statement[], namespace: Namespace): Set<string> {
+  return namesIn(body, namespace, new Set());
+}
+
+function namesIn(body: readonly ast.Statement[], namespace: Namespace, open: Set<BlockDef>): Set<string> {
   const names = new Set<string>();
-  const pending: (ast.Statement | ast.Value)[] = bodies.flat();
+  const pending: (ast.Statement | ast.Value)[] = [...body];
   while (pending.length > 0) {
     const item = pending.pop()!;
     switch (item.kind) {
@@ -118,12 +130,15 @@ export function writtenLayerNames(bodies: readonly (readonly ast.Statement[])[])
       case "layer":
         pending.push(item.call);
         break;
-      case "call":
+      case "call": {
+        const block = namespace.get(item.callee.text);
         for (const arg of item.args ?? []) {
-          if (arg.name?.text === "name" && arg.value.kind === "string") names.add(arg.value.value);
+          if (arg.value.kind === "string" && (block || arg.name?.text === "name")) names.add(arg.value.value);
           else pending.push(arg.value);
         }
+        if (block && !open.has(block)) for (const name of namesOfBlock(block, open)) names.add(name);
         break;
+      }
       case "list":
         append(pending, item.items);
         break;
@@ -131,5 +146,15 @@ export function writtenLayerNames(bodies: readonly (readonly ast.Statement[])[])
         break;
     }
   }
+  return names;
+}
+
+function namesOfBlock(block: BlockDef, open: Set<BlockDef>): ReadonlySet<string> {
+  const known = namesOfBlocks.get(block);
+  if (known) return known;
+  open.add(block);
+  const names = namesIn(block.decl.body, block.namespace, open);
+  open.delete(block);
+  namesOfBlocks.set(block, names);
   return names;
 }

@@ -12,6 +12,7 @@ import { layerFigures, LayerNames } from "./layer-call.js";
 import { ParameterBudget } from "./model-limits.js";
 import { LayerSharing } from "./shared-layers.js";
 
+/** One model's nodes as the check adds them, with their names and the weights they share. */
 export class ModelGraph {
   readonly layers: IrLayer[] = [];
   readonly sharing = new LayerSharing();
@@ -35,10 +36,10 @@ export class ModelGraph {
     env: Env,
     shareWith: string | undefined,
     report: (d: Diagnostic) => void,
-  ): Tensor {
+  ): { tensor: Tensor; owner?: string } {
     const shapes = inputs.map((t) => t.shape!);
     const figures = layerFigures(kind, call, shapes, args, skip, report, env.file);
-    if (!figures) return unknownTensor;
+    if (!figures) return { tensor: unknownTensor };
     const { outputShapes, params, macs } = figures;
     const location = { file: env.file, span: call.span };
     const site = env.callStack[0] ? { site: env.callStack[0].site } : {};
@@ -46,12 +47,12 @@ export class ModelGraph {
     const owner = this.sharing.ownerFor(shareWith);
     let name: string;
     if (owner !== undefined) {
-      const reused = this.sharing.reapply(owner, params, shapes);
+      const reused = this.sharing.reapply(owner, kind, params, shapes, node.inputs);
       if (!("name" in reused)) {
         const instance = this.sharing.reapplying();
         const name = instance ? { name: instance, part: call.callee.text } : { name: call.callee.text };
         report(diagnostic("NN3017", location, { ...name, ...reused }));
-        return unknownTensor;
+        return { tensor: unknownTensor };
       }
       name = reused.name;
       this.layers.push({ ...node, name, tfjs: reused.tfjs, params: { trainable: 0, nonTrainable: 0 }, shares: owner });
@@ -66,13 +67,14 @@ export class ModelGraph {
       name = claimed ?? (written as string);
       const tfjs = tfjsLayerOf(kind, args, name, shapes);
       this.layers.push({ ...node, name, tfjs, params });
-      this.sharing.addOwner(name, kind, params, shapes, tfjs);
+      this.sharing.addOwner(name, kind, params, shapes, node.inputs, tfjs);
     }
     const outputs = outputShapes.map((shape, index): Tensor => ({
       ref: { node: name, index },
       shape,
       dtype: "float32",
     }));
-    return { ...outputs[0]!, producer: call, ...(outputs.length > 1 ? { outputs } : {}) };
+    const tensor = { ...outputs[0]!, producer: call, ...(outputs.length > 1 ? { outputs } : {}) };
+    return { tensor, owner: owner ?? name };
   }
 }

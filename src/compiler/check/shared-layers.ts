@@ -6,7 +6,7 @@
  * owner of each layer it made, in order, and each later use re-applies those owners in the same order.
  */
 import type { SharedLayerBinding } from "../bind/index.js";
-import { formatNnShape, type ParamCount, type Shape, type TfjsLayer } from "../ir/index.js";
+import { formatNnShape, type ParamCount, type Shape, type TensorRef, type TfjsLayer } from "../ir/index.js";
 import { hasTrait, type LayerKind } from "../registry/layers/index.js";
 import type { ArgValues } from "./args.js";
 
@@ -28,6 +28,8 @@ interface Owner {
   readonly kind: LayerKind;
   readonly params: ParamCount;
   readonly inputs: readonly Shape[];
+  /** Which of its inputs were one tensor (see `repeats`). */
+  readonly repeats: string;
   readonly tfjs: TfjsLayer;
   uses: number;
 }
@@ -55,8 +57,15 @@ export class LayerSharing {
   }
 
   /** A node owning weights was made. */
-  addOwner(name: string, kind: LayerKind, params: ParamCount, inputs: readonly Shape[], tfjs: TfjsLayer): void {
-    this.owners.set(name, { kind, params, inputs, tfjs, uses: 0 });
+  addOwner(
+    name: string,
+    kind: LayerKind,
+    params: ParamCount,
+    inputs: readonly Shape[],
+    refs: readonly TensorRef[],
+    tfjs: TfjsLayer,
+  ): void {
+    this.owners.set(name, { kind, params, inputs, repeats: repeats(refs), tfjs, uses: 0 });
     this.made(name);
   }
 
@@ -68,20 +77,39 @@ export class LayerSharing {
    */
   reapply(
     owner: string,
+    kind: LayerKind,
     params: ParamCount,
     inputs: readonly Shape[],
+    refs: readonly TensorRef[],
   ): { name: string; tfjs: TfjsLayer } | { first: string; here: string } {
     const found = this.owners.get(owner)!;
     const total = (p: ParamCount) => p.trainable + p.nonTrainable;
+    // nnc's own layers take a tensor given twice once (tfjs's executor would free it early, NN5010), and keep
+    // which inputs were one tensor with the layer: a later use must repeat its tensors as the first did.
+    if (found.tfjs.namespace === "nnc" && repeats(refs) !== found.repeats) {
+      const describe = (pattern: string) =>
+        new Set(pattern.split(",")).size < inputs.length
+          ? "one tensor given twice"
+          : "a different tensor for each input";
+      return {
+        first: describe(found.repeats),
+        here: `${describe(repeats(refs))} here: it takes its inputs as at its first use`,
+      };
+    }
     const sameRanks = found.inputs.every((shape, i) => shape.length === inputs[i]?.length);
     const sameShapes = sameRanks && found.inputs.every((shape, i) => shape.every((d, j) => d === inputs[i]![j]));
     const fits =
+      found.kind === kind &&
       total(found.params) === total(params) &&
       (sameRanks || !hasTrait(found.kind, "fixes-input-rank")) &&
       (sameShapes || !hasTrait(found.kind, "fixes-input-shape"));
     if (!fits) {
       const describe = (shapes: readonly Shape[]) => `input ${shapes.map(formatNnShape).join(", ")}`;
-      return { first: describe(found.inputs), here: describe(inputs) };
+      const why =
+        total(found.params) === total(params) && found.kind === kind
+          ? "tfjs fixes its input's shape at the first use"
+          : "it would need other weights";
+      return { first: describe(found.inputs), here: `${describe(inputs)} here: ${why}` };
     }
     this.made(owner);
     return { name: `${owner}:${++found.uses}`, tfjs: found.tfjs };
@@ -105,4 +133,9 @@ export class LayerSharing {
   private made(owner: string): void {
     for (const frame of this.frames) if (frame.mode === "record") frame.owners.push(owner);
   }
+}
+
+/** Which inputs are one tensor: `0,0` for `(x, x)`, `0,1` for `(a, b)`. */
+function repeats(refs: readonly TensorRef[]): string {
+  return refs.map((ref) => refs.findIndex((other) => other.node === ref.node && other.index === ref.index)).join(",");
 }

@@ -189,7 +189,7 @@ export const messages = {
   NN3017: error<{ name: string; part?: string; first: string; here: string }>(
     "Shared layer applied to an input its weights do not fit",
     (a) =>
-      `shared layer ${q(a.name)}${a.part ? ` (its ${q(a.part)})` : ""} was built for ${a.first} at its first use; ${a.here} would need other weights`,
+      `shared layer ${q(a.name)}${a.part ? ` (its ${q(a.part)})` : ""} was built for ${a.first} at its first use, not ${a.here}`,
   ),
 
   NN4001: error<{ key: string; model: string }>(

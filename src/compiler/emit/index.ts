@@ -14,6 +14,7 @@
 import path from "node:path";
 import {
   formatShape,
+  sharedUses,
   type IrCall,
   type IrModel,
   type IrProgram,
@@ -122,7 +123,7 @@ function emitBuilder(model: IrModel): string {
     lines.push(`const ${id} = tf.input(${printValue(config)});`);
   }
   // A shared layer is made once, as its own `const`, and applied at each use.
-  const shared = new Set(model.layers.flatMap((layer) => (layer.shares ? [layer.shares] : [])));
+  const shared = sharedUses(model);
   const layerObjects = new Map<string, string>();
   for (const layer of model.layers) {
     const args = layer.inputs.map(tensor);
@@ -131,7 +132,7 @@ function emitBuilder(model: IrModel): string {
     if (shared.has(layer.name)) {
       const object = identifiers.claim(`${layer.name}_layer`);
       layerObjects.set(layer.name, object);
-      lines.push(`// shared: applied ${model.layers.filter((l) => l.shares === layer.name).length + 1} times`);
+      lines.push(`// shared: applied ${shared.get(layer.name)!.length + 1} times`);
       lines.push(`const ${object} = ${made};`);
       made = object;
     }

@@ -5,7 +5,7 @@
  */
 import { maxOf } from "../base/arrays.js";
 import { exactSum, plainWhenSafe } from "../ir/exact.js";
-import { formatShape, type IrLayer, type IrModel, type Shape, type TensorRef } from "../ir/index.js";
+import { formatShape, sharedUses, type IrModel, type Shape, type TensorRef } from "../ir/index.js";
 import { groupThousands } from "../base/numbers.js";
 
 /** A shape in JSON: the batch (`null`) first, symbolic sizes as strings, unknown ones as `null`. */
@@ -60,9 +60,7 @@ function refName(ref: TensorRef): string {
 export function summarize(model: IrModel): ModelSummary {
   const shapes = new Map<string, readonly Shape[]>(model.inputs.map((i) => [i.name, [i.shape]]));
   for (const layer of model.layers) shapes.set(layer.name, layer.outputShapes);
-  const uses = new Map<string, IrLayer[]>();
-  for (const layer of model.layers)
-    if (layer.shares) uses.set(layer.shares, [...(uses.get(layer.shares) ?? []), layer]);
+  const uses = sharedUses(model);
   const layers = model.layers.flatMap((layer): LayerSummary[] => {
     if (layer.shares) return [];
     const params = layer.params.trainable + layer.params.nonTrainable;

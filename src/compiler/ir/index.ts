@@ -129,3 +129,15 @@ export function formatShape(shape: Shape): string {
 export function formatNnShape(shape: Shape): string {
   return `[${shape.map((d) => (d === null ? "?" : String(d))).join(", ")}]`;
 }
+
+/** The later uses of each shared layer (the nodes that `share` its weights), by the owner's name, in order. */
+export function sharedUses(model: IrModel): Map<string, IrLayer[]> {
+  const uses = new Map<string, IrLayer[]>();
+  for (const layer of model.layers) {
+    if (!layer.shares) continue;
+    const found = uses.get(layer.shares);
+    if (found) found.push(layer);
+    else uses.set(layer.shares, [layer]);
+  }
+  return uses;
+}

@@ -55,8 +55,6 @@ export interface ArrayTargets {
   readonly source: string;
   readonly shape: readonly number[];
   readonly values: Float32Array;
-  /** Whether every value is a whole number (class indices must be). */
-  readonly whole: boolean;
 }
 
 /**

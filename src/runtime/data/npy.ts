@@ -150,8 +150,7 @@ export function readTargets(
   if (shape.length === 1 || (shape.length === 2 && shape[1] === 1)) {
     return { labels: Array.from({ length: rows }, (_, i) => String(get(y.view, i * itemBytes))) };
   }
-  const whole = !floating || values.every((v) => Number.isInteger(v));
-  return { labels: [], targets: { source: y.source, shape: shape.slice(1), values, whole } };
+  return { labels: [], targets: { source: y.source, shape: shape.slice(1), values } };
 }
 
 const floatTypes = new Set(["f4", "f8"]);
