@@ -162,7 +162,7 @@ function lintModel(graph: Graph): Diagnostic[] {
  * counts down once per input: a layer given one tensor twice (`add(h, h)`) counts it down twice, and the tensor
  * is freed while another layer still needs it ("Cannot read properties of undefined"). Training is not affected;
  * whether predicting fails depends on the order tfjs runs the layers in, so this warns whenever another layer
- * reads the tensor too. nnc's own layers (attention) take each tensor once and are not affected.
+ * reads the tensor too. nnc's own layers of several inputs (attention) take each tensor once and are not affected.
  */
 function tensorsGivenTwice(graph: Graph): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -175,8 +175,9 @@ function tensorsGivenTwice(graph: Graph): Diagnostic[] {
         seen.add(key);
         continue;
       }
-      if (!graph.consumersOf(ref.node).some((other) => other !== layer)) continue;
-      const tensor = graph.layer(ref.node)?.kind ?? ref.node;
+      const readsIt = (other: IrLayer) => other.inputs.some((r) => r.node === ref.node && r.index === ref.index);
+      if (!graph.consumersOf(ref.node).some((other) => other !== layer && readsIt(other))) continue;
+      const tensor = ref.index === 0 ? ref.node : `${ref.node}[${ref.index}]`;
       const hint = `pass a copy the second time: h2 = h -> activation(linear), then ${layer.kind}(h, h2)`;
       out.push(diagnostic("NN5010", layer.location, { callee: layer.kind, tensor }, { hint }));
       break;
