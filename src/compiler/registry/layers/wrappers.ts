@@ -94,11 +94,12 @@ export const bidirectional = defineLayer<BidirectionalArgs>({
       const detail = `it wraps a recurrent layer (${recurrentKinds.join(", ")}), not ${inner.kind.name}`;
       return ctx.error("NN3007", { callee: ctx.callee, detail }, { property: "layer" });
     }
-    const stateCount = inner.kind.name === "lstm" ? 2 : 1;
-    if (!initialStatesFit(states, 2 * stateCount, inner.args["units"] as number, ctx)) return null;
-    const outputs = innerShape(input!, inner, ctx);
+    // The wrapped layer's shapes with its states, whose count (lstm's h and c, gru's h) initial_state must match.
+    const outputs = innerShape(input!, { ...inner, args: { ...inner.args, return_state: true } }, ctx);
     if (outputs === null) return null;
-    const [output, ...returned] = outputs;
+    const [output, ...cellStates] = outputs;
+    if (!initialStatesFit(states, 2 * cellStates.length, inner.args["units"] as number, ctx)) return null;
+    const returned = inner.args["return_state"] === true ? cellStates : [];
     const last = output!.at(-1) as number;
     const merged = [...output!.slice(0, -1), args.merge_mode === "concat" ? 2 * last : last];
     return returned.length === 0 ? merged : [merged, ...returned, ...returned];
