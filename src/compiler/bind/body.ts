@@ -75,6 +75,8 @@ class BodyBinder extends NameBinder {
   /** Inputs declared so far. */
   private declaredInputs = 0;
   private returned = false;
+  /** The model's first `output` statement. */
+  private listedOutputs: ast.OutputStmt | undefined;
   /** Names reported with NN2026, once each. */
   private readonly changesMeaning = new Set<ast.Ident>();
 
@@ -154,6 +156,14 @@ class BodyBinder extends NameBinder {
       // The checker reads a model's top-level `output` even when recovery cut it short.
       if (top && stmt.kind === "output" && this.where === "model") {
         for (const name of stmt.names) this.output(name);
+        // A second `output` would silently replace the first.
+        if (this.listedOutputs && !stmt.recovered) {
+          const span = { start: stmt.span.start, end: stmt.span.start + "output".length };
+          const related = [{ file: this.file, span: this.listedOutputs.span, message: "the outputs listed first" }];
+          const names = [...this.listedOutputs.names, ...stmt.names].map((n) => n.text).join(", ");
+          this.report("NN2028", span, {}, { related, hint: `list them all in one: output ${names}` });
+        }
+        this.listedOutputs ??= stmt;
         continue;
       }
       if (stmt.recovered) {

@@ -192,7 +192,17 @@ export abstract class NameBinder extends BodyScope {
 
   protected report<
     C extends
-      "NN2001" | "NN2002" | "NN2003" | "NN2008" | "NN2017" | "NN2018" | "NN2020" | "NN2021" | "NN2026" | "NN2027",
+      | "NN2001"
+      | "NN2002"
+      | "NN2003"
+      | "NN2008"
+      | "NN2017"
+      | "NN2018"
+      | "NN2020"
+      | "NN2021"
+      | "NN2026"
+      | "NN2027"
+      | "NN2028",
   >(
     code: C,
     span: ast.Span,

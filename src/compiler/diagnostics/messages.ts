@@ -124,6 +124,10 @@ export const messages = {
     (a) => `${q(a.name)} is ${a.first} the first time round this repeat, and a tensor bound below it every time after`,
   ),
   NN2027: error<{ name: string; problem: string }>("Misused shared layer", (a) => `${q(a.name)} ${a.problem}`),
+  NN2028: error(
+    "Outputs listed twice",
+    () => "the model's outputs are already listed above: one output statement names them all",
+  ),
 
   NN3001: error<{ callee: string; expected: string; shape: string }>(
     "Wrong input rank",
