@@ -12,6 +12,7 @@
  *   run an undilated convolution with it: the same sums, made of operations that all have gradients.
  */
 import * as tf from "@tensorflow/tfjs";
+import { convOutputLength, deconvLength, pair } from "../../compiler/ir/shapes.js";
 
 /** What the subclasses read of tfjs's convolution layers (fields tfjs-layers keeps public in its JavaScript). */
 interface ConvFields {
@@ -148,8 +149,10 @@ export class NncDepthwiseConv2D extends DepthwiseBase {
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
     const shape = inputShape as tf.Shape;
     const self = this as unknown as ConvFields;
-    const [rows, cols] = [1, 2].map((axis, i) =>
-      convLength(shape[axis] ?? null, spread(self)[i]!, self.padding, self.strides[i]!),
+    // The checker's own rule: with numbers in, a number (or null) out.
+    const [rows, cols] = [1, 2].map(
+      (axis, i) =>
+        convOutputLength(shape[axis] ?? null, spread(self)[i]!, self.padding, self.strides[i]!) as number | null,
     );
     const channels = shape[3] === null || shape[3] === undefined ? null : shape[3] * self.depthMultiplier!;
     return [shape[0]!, rows!, cols!, channels];
@@ -161,12 +164,6 @@ export class NncDepthwiseConv2D extends DepthwiseBase {
       return tf.depthwiseConv2d(x, kernel, self.strides as [number, number], self.padding);
     });
   }
-}
-
-/** An output length as Keras computes it, for an effective kernel of `size` taps. */
-function convLength(length: number | null, size: number, padding: "valid" | "same", stride: number): number | null {
-  if (length === null) return null;
-  return Math.ceil((padding === "same" ? length : length - size + 1) / stride);
 }
 
 const SeparableBase = classOf(() => tf.layers.separableConv2d({ filters: 1, kernelSize: 1 }));
@@ -197,15 +194,12 @@ export class NncConv2DTranspose extends TransposeBase {
   constructor(config: Record<string, unknown>) {
     super(config);
     // tfjs's constructor leaves the rate out; the base class of every convolution reads it as a number or a pair.
-    const rate = config["dilationRate"] ?? 1;
-    (this as unknown as ConvFields).dilationRate = typeof rate === "number" ? [rate, rate] : (rate as number[]);
+    (this as unknown as ConvFields).dilationRate = pair((config["dilationRate"] ?? 1) as number | number[]);
   }
 
   private outputSize(length: number | null, axis: number): number | null {
     const self = this as unknown as ConvFields;
-    const [size, stride] = [spread(self)[axis]!, self.strides[axis]!];
-    if (length === null) return null;
-    return self.padding === "same" ? length * stride : length * stride + Math.max(size - stride, 0);
+    return deconvLength(length, self.strides[axis]!, spread(self)[axis]!, self.padding) as number | null;
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
