@@ -360,8 +360,7 @@ class BodyBinder extends NameBinder {
     // A name whose import failed was reported at the import.
     if (this.namespace.has(name)) return unresolved;
     if (layer) {
-      const known = Object.keys((layer.schema["properties"] as object | undefined) ?? {});
-      this.argumentNames(call, append(known, layer.tensorArgs ?? []));
+      this.layerArgumentNames(call, layer);
       return { kind: "layer", layer, tensorArgs, namedTensors };
     }
     if (name === "_" && call.args === null) {

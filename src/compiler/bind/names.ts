@@ -7,7 +7,7 @@
 import { append } from "../base/arrays.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/index.js";
 import { suggestion } from "../diagnostics/suggest.js";
-import { layerNames, lookupLayer } from "../registry/index.js";
+import { layerNames, lookupLayer, type LayerKind } from "../registry/index.js";
 import type * as ast from "../syntax/ast.js";
 import { BodyScope } from "./scope.js";
 import type { CallMeaning, NamedTensors, NameSymbol, SharedLayerBinding, TensorBinding } from "./symbols.js";
@@ -85,8 +85,7 @@ export abstract class NameBinder extends BodyScope {
       );
       makes = { kind: "block", block };
     } else if (layer) {
-      const known = Object.keys((layer.schema["properties"] as object | undefined) ?? {});
-      this.argumentNames(call, append(known, layer.tensorArgs ?? []));
+      this.layerArgumentNames(call, layer);
       makes = { kind: "layer", layer };
     } else if (!aliased && !this.namespace.has(call.callee.text)) {
       const candidates = append(layerNames(), [...this.namespace.keys()]);
@@ -179,6 +178,12 @@ export abstract class NameBinder extends BodyScope {
     if (stillWanted <= 0 || !arg || arg.name || arg.value.kind !== "call" || arg.value.args !== null) return undefined;
     const name = arg.value.callee;
     return this.params.has(name.text) ? undefined : name;
+  }
+
+  /** NN2003 for each argument name a layer kind does not take: its schema's and its tensor arguments. */
+  protected layerArgumentNames(call: ast.Call, layer: LayerKind): void {
+    const known = Object.keys((layer.schema["properties"] as object | undefined) ?? {});
+    this.argumentNames(call, append(known, layer.tensorArgs ?? []));
   }
 
   /** NN2003 for each argument name the callee does not take. */
