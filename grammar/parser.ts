@@ -273,7 +273,7 @@ export class NnParser extends CstParser {
     });
   });
 
-  /** True for a comma, after `(`, `[` or `,`, or when the next token is on the same line as the previous one. */
+  /** True for a comma, after `(`, `[`, `{` or `,`, or when the next token is on the same line as the previous one. */
   private continuesList(): boolean {
     const previous = this.LA(0);
     return (
@@ -281,6 +281,7 @@ export class NnParser extends CstParser {
       previous.tokenType === t.Comma ||
       previous.tokenType === t.LParen ||
       previous.tokenType === t.LBracket ||
+      previous.tokenType === t.LBrace ||
       this.LA(1).startLine === previous.endLine
     );
   }
@@ -296,6 +297,7 @@ export class NnParser extends CstParser {
   value = this.RULE("value", () => {
     this.OR([
       { ALT: () => this.SUBRULE(this.list) },
+      { ALT: () => this.SUBRULE(this.map) },
       { ALT: () => this.CONSUME(t.StringLiteral) },
       { ALT: () => this.CONSUME(t.True) },
       { ALT: () => this.CONSUME(t.False) },
@@ -311,6 +313,22 @@ export class NnParser extends CstParser {
       DEF: () => this.OR([{ ALT: () => this.CONSUME(t.Comma) }, { ALT: () => this.SUBRULE(this.value) }]),
     });
     this.CONSUME(t.RBracket);
+  });
+
+  /** `{ kind: mse, "price": mae }`, Keras's dicts (per-output losses, labels per output); commas as in `list`. */
+  map = this.RULE("map", () => {
+    this.CONSUME(t.LBrace);
+    this.MANY({
+      GATE: () => this.continuesList(),
+      DEF: () => this.OR([{ ALT: () => this.CONSUME(t.Comma) }, { ALT: () => this.SUBRULE(this.mapEntry) }]),
+    });
+    this.CONSUME(t.RBrace);
+  });
+
+  mapEntry = this.RULE("mapEntry", () => {
+    this.OR([{ ALT: () => this.CONSUME(t.Identifier) }, { ALT: () => this.CONSUME(t.StringLiteral) }]);
+    this.CONSUME(t.Colon);
+    this.SUBRULE(this.value);
   });
 
   expression = this.RULE("expression", () => {

@@ -18,6 +18,7 @@ import { layerKinds } from "../src/compiler/registry/layers/index.js";
 import { isCode, messages } from "../src/compiler/diagnostics/messages.js";
 import { renderDiagnostics } from "../src/compiler/diagnostics/render.js";
 import * as trainOptions from "../src/compiler/registry/train-options.js";
+import { dataSources } from "../src/compiler/registry/data-sources.js";
 import { withGeneratedTables } from "../scripts/docs-tables.js";
 
 const docs = join(import.meta.dirname, "..", "docs");
@@ -155,7 +156,7 @@ describe("docs/language.md", () => {
 
   it("names every loss, metric, optimizer, data source, schedule and callback the train checker accepts", () => {
     const training = languageDoc.slice(languageDoc.indexOf("## Training"), languageDoc.indexOf("## What nnc prints"));
-    const { losses, metrics, optimizers, dataSources, schedules, callbacks } = trainOptions;
+    const { losses, metrics, optimizers, schedules, callbacks } = trainOptions;
     for (const table of [losses, metrics, optimizers, dataSources, schedules, callbacks]) {
       for (const name of Object.keys(table)) expect(training, name).toContain(`\`${name}`);
     }

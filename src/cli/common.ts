@@ -5,7 +5,7 @@
 import { InvalidArgumentError, Option } from "commander";
 import { checkFile, type CheckLimits, type CheckResult } from "../compiler/index.js";
 import { limits } from "../compiler/base/limits.js";
-import { dataSources } from "../compiler/registry/train-options.js";
+import { dataSources } from "../compiler/registry/data-sources.js";
 import { hasErrors, type Diagnostic } from "../compiler/diagnostics/index.js";
 import { countSummary, renderDiagnostics, toJsonDiagnostics } from "../compiler/diagnostics/render.js";
 

@@ -12,6 +12,7 @@ export function callsAt(source: ast.SourceFile, offset: number): ast.Call[] {
       found.push(v);
       for (const arg of v.args ?? []) value(arg.value);
     } else if (v.kind === "list") v.items.forEach(value);
+    else if (v.kind === "map") v.entries.forEach((entry) => value(entry.value));
     else if (v.kind === "binary") [v.left, v.right].forEach(value);
     else if (v.kind === "negate") value(v.operand);
   };

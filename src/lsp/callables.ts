@@ -8,7 +8,8 @@ import type * as ast from "../compiler/syntax/ast.js";
 import { blockCallable } from "../compiler/check/blocks.js";
 import type { Namespace } from "../compiler/bind/workspace.js";
 import { lookupLayer, type LayerKind } from "../compiler/registry/layers/index.js";
-import { callbacks, dataSources, optimizers, schedules } from "../compiler/registry/train-options.js";
+import { dataSources } from "../compiler/registry/data-sources.js";
+import { callbacks, optimizers, schedules } from "../compiler/registry/train-options.js";
 
 export interface Described extends Callable {
   readonly what: "layer" | "block" | "optimizer" | "schedule" | "callback" | "data source";

@@ -6,7 +6,7 @@
  * (a best figure, a wait count, the best weights) is `Resumable`.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { IrCall, IrTrain } from "../compiler/ir/index.js";
+import { metricsOf, type IrCall, type IrTrain } from "../compiler/ir/index.js";
 import { callbacks as callbackKinds } from "../compiler/registry/train-options.js";
 import {
   CsvLogger,
@@ -65,12 +65,12 @@ export function trainingCallbacks(
     new LearningRateScheduler(settings.lrSchedule, optimizer, steps),
     new TerminateOnNaN(),
   ];
-  for (const call of settings.callbacks) callbacks.push(...fromCall(call, settings.metrics, options));
+  for (const call of settings.callbacks) callbacks.push(...fromCall(call, metricsOf(settings)[0]!, options));
   if (settings.lrSchedule?.name === "reduce_on_plateau") {
     const a = settings.lrSchedule.args;
     const keras = String(a["monitor"]);
     const settingsOf = {
-      monitor: tfjsFigureName(keras, settings.metrics),
+      monitor: tfjsFigureName(keras, metricsOf(settings)[0]!),
       mode: higherIsBetter(keras) ? ("max" as const) : ("min" as const),
       factor: Number(a["factor"]),
       patience: Number(a["patience"]),

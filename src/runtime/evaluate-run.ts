@@ -7,8 +7,9 @@
  */
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import type { IrCall, IrTrain, JsonValue } from "../compiler/ir/index.js";
-import { dataSources, losses, metrics, type TargetEncoding } from "../compiler/registry/train-options.js";
+import { lossesOf, metricsOf, type IrCall, type IrTrain, type JsonValue } from "../compiler/ir/index.js";
+import { dataSources } from "../compiler/registry/data-sources.js";
+import { losses, metrics, type TargetEncoding } from "../compiler/registry/train-options.js";
 import { checkLabels } from "./data/batches.js";
 import { npyFeatureFiles } from "./data/index.js";
 import { openRecords, type RecordOptions, type RecordReader } from "./data/records.js";
@@ -79,7 +80,7 @@ export async function evaluateRun(
   source: IrCall,
   options: EvaluateOptions = {},
 ): Promise<Evaluation> {
-  const encoding = losses[train.loss]!.targets;
+  const encoding = losses[lossesOf(train)[0]!]!.targets;
   if (encoding !== "value" && !run.labels) {
     // Classes taken from the data instead would silently misnumber the outputs when one is missing there.
     throw new NncUserError("NN4010", {
@@ -99,8 +100,8 @@ export async function evaluateRun(
     // evaluate() needs a compiled model; the optimizer is never stepped.
     model.compile({
       optimizer: "sgd",
-      loss: losses[train.loss]!.tfjs,
-      metrics: train.metrics.map((m) => metrics[m]!),
+      loss: losses[lossesOf(train)[0]!]!.tfjs,
+      metrics: metricsOf(train)[0]!.map((m) => metrics[m]!),
     });
     const sums: number[] = [];
     for (let start = 0; start < reader.rows; start += train.batchSize) {
@@ -119,7 +120,7 @@ export async function evaluateRun(
       }
     }
     const figures: Record<string, number> = {};
-    figureNames(train.metrics)
+    figureNames(metricsOf(train)[0]!)
       .slice(0, sums.length)
       .forEach(([name], i) => (figures[name] = sums[i]! / reader.rows));
     return {

@@ -11,7 +11,7 @@
 import { randomInt } from "node:crypto";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import type { IrModel, IrTrain } from "../compiler/ir/index.js";
+import { lossesOf, metricsOf, type IrModel, type IrTrain } from "../compiler/ir/index.js";
 import { runFolders } from "../compiler/registry/run-files.js";
 import { losses, metrics, optimizers } from "../compiler/registry/train-options.js";
 import { initBackend } from "./backend.js";
@@ -139,7 +139,11 @@ async function trainBuilt(
     const optimizer = (tf.train as unknown as Record<string, (...args: unknown[]) => tf.Optimizer>)[
       optimizerCall.factory
     ]!(...optimizerCall.args);
-    model.compile({ optimizer, loss: losses[train.loss]!.tfjs, metrics: train.metrics.map((m) => metrics[m]!) });
+    model.compile({
+      optimizer,
+      loss: losses[lossesOf(train)[0]!]!.tfjs,
+      metrics: metricsOf(train)[0]!.map((m) => metrics[m]!),
+    });
     let data: TrainingBatches;
     try {
       data = await openTrainingData(model, train, options);
@@ -169,7 +173,7 @@ async function fitWithData(
   train: TrainSettings,
   options: FitOptions,
 ): Promise<TrainedRun> {
-  const names = figureNames(train.metrics);
+  const names = figureNames(metricsOf(train)[0]!);
   const epochs = options.epochs ?? train.epochs;
   const steps = Math.ceil(data.trainingRows / train.batchSize);
   const stream = options.output ?? process.stdout;

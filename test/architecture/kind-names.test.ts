@@ -15,6 +15,7 @@ import { describe, expect, it } from "vitest";
 import { kindsWith, layerKinds, layerNames, traitDocs, type Trait } from "../../src/compiler/registry/index.js";
 import { objectNames } from "../../src/compiler/registry/layers/objects.js";
 import * as trainOptions from "../../src/compiler/registry/train-options.js";
+import { dataSources } from "../../src/compiler/registry/data-sources.js";
 
 const root = join(import.meta.dirname, "..", "..");
 const kindNames = new Set(layerNames());
@@ -164,7 +165,7 @@ describe("the docs name only layer kinds that exist", () => {
       trainOptions.losses,
       trainOptions.metrics,
       trainOptions.optimizers,
-      trainOptions.dataSources,
+      dataSources,
       trainOptions.schedules,
       trainOptions.callbacks,
     ].flatMap((table) => Object.keys(table)),

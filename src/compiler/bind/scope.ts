@@ -56,6 +56,12 @@ export abstract class BodyScope {
         case "list":
           append(pending, v.items);
           break;
+        case "map":
+          append(
+            pending,
+            v.entries.map((entry) => entry.value),
+          );
+          break;
         case "binary":
           pending.push(v.left, v.right);
           break;

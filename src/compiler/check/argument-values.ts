@@ -24,7 +24,7 @@ export interface Evaluated {
 }
 
 /**
- * Evaluates a value: numbers, strings, booleans, lists, `?` (null), names (a parameter's value, or the name
+ * Evaluates a value: numbers, strings, booleans, lists, maps (`{ a: 1 }`, an object), `?` (null), names (a parameter's value, or the name
  * itself as a symbol such as `relu`) and arithmetic (`+ - * /`, on decimals too: `1 / 255`; where a whole number
  * is required, the argument's check refuses one that is not: `dense(64 / 3)`). Returns `undefined` after
  * reporting a problem.
@@ -54,6 +54,8 @@ export function evaluate(value: ast.Value, scope: Scope, file: string, spans: Sp
       const child = children[next]!;
       // A list's items keep their own pointers; an operand's spans say nothing a caller could point at.
       if (frame.node.kind === "list") visit(child, `${frame.pointer}/${next}`, frame.spans, frame);
+      else if (frame.node.kind === "map")
+        visit(child, `${frame.pointer}/${pointerKey(frame.node, next)}`, frame.spans, frame);
       else if (frame.node.kind === "negate") visit(child, frame.pointer, frame.spans, frame);
       else visit(child, frame.pointer, new Map(), frame);
       continue;
@@ -66,7 +68,12 @@ export function evaluate(value: ast.Value, scope: Scope, file: string, spans: Sp
   return { value: result, diagnostics: out };
 }
 
-type Inner = ast.ListValue | ast.NegateValue | ast.BinaryValue;
+type Inner = ast.ListValue | ast.MapValue | ast.NegateValue | ast.BinaryValue;
+
+/** A map key as a JSON pointer segment (RFC 6901: `~` and `/` escaped), as ajv's `instancePath` writes it. */
+function pointerKey(map: ast.MapValue, index: number): string {
+  return map.entries[index]!.key.text.replace(/~/g, "~0").replace(/\//g, "~1");
+}
 
 interface Frame {
   readonly node: Inner;
@@ -81,6 +88,8 @@ function childrenOf(node: Inner): readonly ast.Value[] {
   switch (node.kind) {
     case "list":
       return node.items;
+    case "map":
+      return node.entries.map((entry) => entry.value);
     case "negate":
       return [node.operand];
     case "binary":
@@ -130,10 +139,13 @@ function leafValue(
 function combine(frame: Frame, file: string, out: Diagnostic[]): JsonValue | undefined {
   const { node, values } = frame;
   // Arithmetic reports at the whole expression, as a list item reports at itself.
-  if (node.kind !== "list") frame.spans.set(frame.pointer, node.span);
+  if (node.kind !== "list" && node.kind !== "map") frame.spans.set(frame.pointer, node.span);
   switch (node.kind) {
     case "list":
       return values.every((v) => v !== undefined) ? (values as JsonValue[]) : undefined;
+    case "map":
+      if (!values.every((v) => v !== undefined)) return undefined;
+      return Object.fromEntries(node.entries.map((entry, i) => [entry.key.text, values[i] as JsonValue]));
     case "negate":
       return arithmetic(node, values[0], -1, "*", file, out);
     case "binary":

@@ -71,9 +71,12 @@ export class ModelChecker extends CallChecker {
     };
     this.pushAll(env, binding.diagnostics);
     let outputs: Tensor[] | null = null;
+    let outputNames: string[] | null = null;
     for (const stmt of this.decl.body) {
-      if (stmt.kind === "output") outputs = this.outputs(stmt, env);
-      else this.statement(stmt, env);
+      if (stmt.kind === "output") {
+        outputs = this.outputs(stmt, env);
+        outputNames = stmt.names.map((name) => name.text);
+      } else this.statement(stmt, env);
     }
     if (this.declaredInputs === 0 && !this.decl.recovered) {
       this.report(
@@ -92,6 +95,8 @@ export class ModelChecker extends CallChecker {
       inputs: this.inputs,
       layers: this.graph.layers,
       outputs: results.flatMap((t) => (t.ref ? [t.ref] : [])),
+      ...(outputNames ? { outputNames } : {}),
+      tensors: Object.fromEntries([...env.tensors].flatMap(([symbol, t]) => (t.ref ? [[symbol.name, t.ref]] : []))),
       location: { file: this.file, span: this.decl.name.span },
     };
     const tooManyParameters = this.graph.parameters.check(model);

@@ -55,10 +55,10 @@ export function checkProgram(
     append(diagnostics, binding.body(decl).diagnostics);
   }
   const modelNames = new Set(binding.models.keys());
-  const modelInputs = new Map(models.map((model) => [model.name, model.inputs.map((input) => input.name)]));
+  const byName = new Map(models.map((model) => [model.name, model]));
   for (const decl of source.declarations) {
     if (decl.kind !== "train" || decl.recovered) continue;
-    const checked = checkTrain(decl, source.path, modelNames, modelInputs);
+    const checked = checkTrain(decl, source.path, modelNames, byName);
     append(diagnostics, checked.diagnostics);
     if (checked.value) trains.push(checked.value);
   }

@@ -142,6 +142,12 @@ function namesIn(body: readonly ast.Statement[], namespace: Namespace, open: Set
       case "list":
         append(pending, item.items);
         break;
+      case "map":
+        append(
+          pending,
+          item.entries.map((entry) => entry.value),
+        );
+        break;
       default:
         break;
     }

@@ -10,11 +10,12 @@ import { checkArguments, type Callable } from "./args.js";
 import type * as ast from "../syntax/ast.js";
 import { diagnostic, type Diagnostic, type Result } from "../diagnostics/index.js";
 import { emptyScope, evaluate } from "./argument-values.js";
-import type { IrCall, IrTrain, JsonValue } from "../ir/index.js";
+import type { IrCall, IrModel, IrTrain, JsonValue } from "../ir/index.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import { runPathProblem } from "../registry/run-files.js";
 import { perInputFiles } from "./npy-inputs.js";
-import type { CallbackKind, DataSourceKind } from "../registry/train-options.js";
+import type { DataSourceKind } from "../registry/data-sources.js";
+import type { CallbackKind } from "../registry/train-options.js";
 import {
   optionalTrainKeys,
   requiredTrainKeys,
@@ -28,17 +29,19 @@ export const required: readonly string[] = requiredTrainKeys;
 export const optional: readonly string[] = optionalTrainKeys;
 
 /**
- * Checks one `train` block; the value is null when anything is wrong. `modelInputs` gives each model's input
- * names, which the files of `npy(x: inputs(...))` are checked against (not checked without it).
+ * Checks one `train` block; the value is null when anything is wrong. `models` gives each checked model's IR:
+ * its input names (which the files of `npy(x: inputs(...))` are checked against) and output names (which
+ * per-output settings are keyed by); without it, neither is checked.
  */
 export function checkTrain(
   decl: ast.TrainDecl,
   file: string,
   modelNames: ReadonlySet<string>,
-  modelInputs?: ReadonlyMap<string, readonly string[]>,
+  models?: ReadonlyMap<string, IrModel>,
 ): Result<IrTrain | null> {
   const model = decl.model.text;
-  const checker = new TrainChecker(file, { name: model, inputs: modelInputs?.get(model) });
+  const ir = models?.get(model);
+  const checker = new TrainChecker(file, { name: model, inputs: ir?.inputs.map((input) => input.name), ir });
   if (!decl.model.recovered && !modelNames.has(model)) {
     checker.report(
       diagnostic("NN2009", { file, span: decl.model.span }, { name: model }, { hint: didYouMean(model, modelNames) }),
@@ -82,8 +85,9 @@ export function checkTrain(
   if (checker.failed || trainKeys.some((k) => k.required && fields[k.field] === undefined)) {
     return { value: null, diagnostics: checker.diagnostics };
   }
-  const ir = { model, ...fields, location: { file, span: decl.span } } as IrTrain;
-  return { value: ir, diagnostics: checker.diagnostics };
+  const outputs = ir?.outputNames ? { outputs: ir.outputNames } : {};
+  const train = { model, ...outputs, ...fields, location: { file, span: decl.span } } as IrTrain;
+  return { value: train, diagnostics: checker.diagnostics };
 }
 
 /** The value checks of a train block; each returns undefined after reporting a problem. */
@@ -93,8 +97,12 @@ class TrainChecker {
 
   constructor(
     readonly file: string,
-    /** The model trained, and its input names when known. */
-    readonly model: { readonly name: string; readonly inputs: readonly string[] | undefined },
+    /** The model trained, its input names and its IR when known. */
+    readonly model: {
+      readonly name: string;
+      readonly inputs: readonly string[] | undefined;
+      readonly ir: IrModel | undefined;
+    },
   ) {}
 
   report(d: Diagnostic): undefined {

@@ -23,7 +23,7 @@ import {
   type TensorRef,
   type TfjsLayer,
 } from "../ir/index.js";
-import { dataSources } from "../registry/train-options.js";
+import { dataSources } from "../registry/data-sources.js";
 import { trainKeys } from "../registry/train-keys.js";
 
 export interface EmitOptions {

@@ -317,6 +317,12 @@ export class Printer {
           v.items.map((item) => this.value(item)),
           "]",
         );
+      case "map": {
+        // `{ a: 1, b: 2 }` on one line, else one entry per line with a trailing comma.
+        if (v.entries.length === 0) return "{}";
+        const entries = v.entries.map((entry) => [s.slice(entry.key.span), ": ", this.value(entry.value)]);
+        return group(["{", indent(INDENT, [line, join([",", line], entries)]), ifBreak(",", ""), line, "}"]);
+      }
       case "call":
         return this.call(v);
       case "binary":

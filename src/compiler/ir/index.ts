@@ -86,6 +86,17 @@ export interface IrModel {
   readonly inputs: readonly IrInput[];
   readonly layers: readonly IrLayer[];
   readonly outputs: readonly TensorRef[];
+  /**
+   * The names the `output` statement gives the outputs (`output kind, price`), in order: the keys of per-output
+   * settings (`loss: { kind: ..., price: ... }`) and of figures (`kind_loss`). Absent without an `output`
+   * statement (the last statement's result is the one output).
+   */
+  readonly outputNames?: readonly string[];
+  /**
+   * Every tensor the model's body names (inputs and assignments; the last value of a name assigned twice), for
+   * `nnc predict --output NAME`. Hand-built IR may leave it out.
+   */
+  readonly tensors?: { readonly [name: string]: TensorRef };
   readonly location: Location;
 }
 
@@ -95,13 +106,57 @@ export interface IrCall {
   readonly args: { readonly [key: string]: JsonValue };
 }
 
+/**
+ * A train setting given once for every output (`loss: mse`), or per output, keyed by the output's name as
+ * Keras's dicts are (`loss: { kind: categorical_crossentropy, price: mse }`).
+ */
+export type PerOutput<T> = T | { readonly [output: string]: T };
+
+/** Whether `setting` is given per output (a map), rather than once for every output. */
+export function isPerOutput<T>(setting: PerOutput<T>): setting is { readonly [output: string]: T } {
+  return typeof setting === "object" && setting !== null && !Array.isArray(setting);
+}
+
+/**
+ * `setting` for each output, in the model's output order (`outputs`, the train block's `outputs`; one unnamed
+ * output when absent); `missing` for an output a per-output setting leaves out.
+ */
+export function perOutput<T>(setting: PerOutput<T>, outputs: readonly string[] | undefined, missing: T): T[] {
+  const names = outputs && outputs.length > 0 ? outputs : [""];
+  return names.map((name) =>
+    isPerOutput(setting) ? (Object.hasOwn(setting, name) ? setting[name]! : missing) : setting,
+  );
+}
+
+/** Each output's loss, in output order (`""` for an output a per-output `loss` leaves out). */
+export function lossesOf(train: Pick<IrTrain, "loss" | "outputs">): string[] {
+  return perOutput(train.loss, train.outputs, "");
+}
+
+/** Each output's metrics, in output order. */
+export function metricsOf(train: Pick<IrTrain, "metrics" | "outputs">): (readonly string[])[] {
+  return perOutput<readonly string[]>(train.metrics, train.outputs, []);
+}
+
 export interface IrTrain {
   readonly model: string;
+  /**
+   * The trained model's output names (its `output` statement), in order: what per-output settings and
+   * figures (`kind_loss`) are keyed by. Absent for a model without an `output` statement (one output).
+   */
+  readonly outputs?: readonly string[];
   /** A data source, with paths resolved against the directory of the spec that names them. */
   readonly data: IrCall;
-  readonly loss: string;
+  readonly loss: PerOutput<string>;
+  /** Per-output weights of the total loss (`loss_weights: { kind: 1, price: 0.5 }`); absent: every output 1. */
+  readonly lossWeights?: { readonly [output: string]: number } | null;
   readonly optimizer: IrCall;
-  readonly metrics: readonly string[];
+  readonly metrics: PerOutput<readonly string[]>;
+  /**
+   * The input the model learns to reproduce (`target: input`, or `target: NAME` of one of several inputs): the
+   * data then needs no labels. Absent or null: the targets are the data's labels.
+   */
+  readonly target?: string | null;
   readonly epochs: number;
   readonly batchSize: number;
   readonly validationSplit: number;

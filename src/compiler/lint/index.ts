@@ -14,6 +14,7 @@ import { diagnostic, uniqueDiagnostics, type Diagnostic, type Location } from ".
 import { LineMap } from "../base/line-map.js";
 import {
   formatNnShape,
+  lossesOf,
   type IrLayer,
   type IrModel,
   type IrProgram,
@@ -256,9 +257,11 @@ function wrappedLayer(layer: IrLayer): TfjsLayer | undefined {
 function lintLoss(graph: Graph, train: IrTrain): Diagnostic[] {
   const last = graph.outputLayer();
   if (!last) return [];
-  const related = [{ ...train.location, message: `trained with ${train.loss} here` }];
+  // TODO(per-output): each output against its own loss; for now the first output's.
+  const loss = lossesOf(train)[0]!;
+  const related = [{ ...train.location, message: `trained with ${loss} here` }];
   const shape = last.outputShapes[0]!;
-  const classification = losses[train.loss]?.targets !== "value";
+  const classification = losses[loss]?.targets !== "value";
   // csv, json and idx give one label per example; npy's targets may have the output's shape (one class per step).
   const oneLabelPerExample = train.data.name !== "npy";
   if (classification && shape.length > 1 && oneLabelPerExample) {
@@ -266,18 +269,18 @@ function lintLoss(graph: Graph, train: IrTrain): Diagnostic[] {
     const hint = onImage
       ? "dense acts on the last axis only: add flatten() or global_average_pooling2d() before it"
       : "add flatten() or global pooling before the last layer";
-    return [diagnostic("NN5008", last.location, { loss: train.loss, shape: formatNnShape(shape) }, { hint, related })];
+    return [diagnostic("NN5008", last.location, { loss, shape: formatNnShape(shape) }, { hint, related })];
   }
   const activation = activationOf(last);
-  if (activation === undefined || !crossentropies.has(train.loss)) return [];
+  if (activation === undefined || !crossentropies.has(loss)) return [];
   const classes = shape.at(-1);
-  const problem = lossProblem(train.loss, activation, classes);
+  const problem = lossProblem(loss, activation, classes);
   if (!problem) return [];
   return [
     diagnostic(
       "NN5001",
       last.location,
-      { activation, loss: train.loss, problem: problem.problem },
+      { activation, loss, problem: problem.problem },
       { hint: problem.hint, related },
     ),
   ];

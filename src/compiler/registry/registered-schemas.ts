@@ -6,7 +6,8 @@
 import type { SchemaObject } from "ajv";
 import { layerKinds } from "./layers/index.js";
 import { lookupObject, objectNames } from "./layers/objects.js";
-import { callbacks, dataSources, optimizers, schedules } from "./train-options.js";
+import { dataSources } from "./data-sources.js";
+import { callbacks, optimizers, schedules } from "./train-options.js";
 
 export function registeredSchemas(): SchemaObject[] {
   const objects = (["regularizer", "initializer", "constraint"] as const).flatMap((family) =>

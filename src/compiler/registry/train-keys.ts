@@ -9,16 +9,8 @@
  */
 import type { IrCall, IrTrain } from "../ir/index.js";
 import type { Callable } from "./callable.js";
-import {
-  callbacks,
-  dataSources,
-  losses,
-  metrics,
-  optimizers,
-  schedules,
-  type CallbackKind,
-  type DataSourceKind,
-} from "./train-options.js";
+import { callbacks, losses, metrics, optimizers, schedules, type CallbackKind } from "./train-options.js";
+import { dataSources, type DataSourceKind } from "./data-sources.js";
 
 /** How a key's value is read; each kind is one check in check/train-block.ts. */
 export type TrainValue =

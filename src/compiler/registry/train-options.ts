@@ -67,7 +67,8 @@ const positiveNumber = { type: "number", exclusiveMinimum: 0 } as const;
 const fraction = { type: "number", minimum: 0, exclusiveMaximum: 1 } as const;
 const epsilon = { type: "number", exclusiveMinimum: 0, default: 1e-7 } as const;
 
-function objectSchema(properties: Record<string, SchemaObject>, required: readonly string[] = []): SchemaObject {
+/** A JSON schema of an object with `properties` only (no others), `required` among them. */
+export function objectSchema(properties: Record<string, SchemaObject>, required: readonly string[] = []): SchemaObject {
   return { type: "object", properties, required: [...required], additionalProperties: false };
 }
 
@@ -164,69 +165,6 @@ export const optimizers: Readonly<Record<string, OptimizerKind>> = {
     { learning_rate: learningRate(0.001), rho: { ...fraction, default: 0.95 }, epsilon },
     (a) => ({ factory: "adadelta", args: [a["learning_rate"]!, a["rho"]!, a["epsilon"]!] }),
   ),
-};
-
-export interface DataSourceKind extends Callable {
-  /** Arguments that are file paths, resolved against the directory of the spec. */
-  readonly paths: readonly string[];
-}
-
-/** `csv(path, label:, features:, normalize:)` and `json(...)` (JSON Lines) take the same arguments. */
-function tableSource(name: string): DataSourceKind {
-  return {
-    name,
-    positional: ["path"],
-    schema: objectSchema(
-      {
-        path: { type: "string", minLength: 1 },
-        label: { type: "string", minLength: 1 },
-        features: { type: "array", items: { type: "string", minLength: 1 }, minItems: 1, uniqueItems: true },
-        normalize: { enum: ["standard", "minmax"] },
-      },
-      ["path", "label"],
-    ),
-    paths: ["path"],
-  };
-}
-
-/**
- * Data sources: `csv("data/iris.csv", label: "species")`, `idx(images: "...-idx3-ubyte.gz", labels: "...")`
- * (MNIST's format: pixels scaled to [0, 1] unless `scale: false`, reshaped to the model's input).
- */
-export const dataSources: Readonly<Record<string, DataSourceKind>> = {
-  csv: tableSource("csv"),
-  json: tableSource("json"),
-  npy: {
-    name: "npy",
-    positional: ["x", "y"],
-    // x: one features file, or after checking `inputs(a: "a.npy", ...)`, one per model input by name.
-    schema: objectSchema(
-      {
-        x: {
-          anyOf: [
-            { type: "string", minLength: 1 },
-            { type: "object", minProperties: 1, additionalProperties: { type: "string", minLength: 1 } },
-          ],
-        },
-        y: { type: "string", minLength: 1 },
-      },
-      ["x", "y"],
-    ),
-    paths: ["x", "y"],
-  },
-  idx: {
-    name: "idx",
-    positional: ["images", "labels"],
-    schema: objectSchema(
-      {
-        images: { type: "string", minLength: 1 },
-        labels: { type: "string", minLength: 1 },
-        scale: { type: "boolean", default: true },
-      },
-      ["images", "labels"],
-    ),
-    paths: ["images", "labels"],
-  },
 };
 
 const decaySteps = { type: "integer", minimum: 1 } as const;

@@ -277,6 +277,8 @@ export class AstBuilder {
     const c = node.children;
     const list = this.nodes(c, "list")[0];
     if (list) return this.list(list);
+    const map = this.nodes(c, "map")[0];
+    if (map) return this.map(map);
     const str = this.tokens(c, "StringLiteral")[0];
     if (str) return this.stringValue(str);
     const bool = this.tokens(c, "True")[0] ?? this.tokens(c, "False")[0];
@@ -289,6 +291,29 @@ export class AstBuilder {
     const items = this.nodes(node.children, "value").map((v) => this.value(v));
     this.checkCommas(items, this.tokens(node.children, "Comma"));
     return { kind: "list", items, ...this.base(node) };
+  }
+
+  /** A map's entries, commas checked as a list's; a key written twice is an error at its second use. */
+  map(node: CstNode): ast.MapValue {
+    const entries = this.nodes(node.children, "mapEntry").map((e): ast.MapEntry => {
+      const c = e.children;
+      const name = this.tokens(c, "Identifier")[0];
+      const str = this.tokens(c, "StringLiteral")[0];
+      const key = name
+        ? this.ident(name)
+        : str
+          ? { kind: "ident" as const, text: this.stringValue(str).value, span: tokenSpan(str) }
+          : this.missingIdent(e);
+      return { key, value: this.valueOrMissing(c, e), ...this.base(e) };
+    });
+    this.checkCommas(entries, this.tokens(node.children, "Comma"));
+    const seen = new Set<string>();
+    for (const entry of entries) {
+      if (entry.key.recovered) continue;
+      if (seen.has(entry.key.text)) this.syntaxError(entry.key.span, `key '${entry.key.text}' is written twice`);
+      seen.add(entry.key.text);
+    }
+    return { kind: "map", entries, ...this.base(node) };
   }
 
   /**

@@ -40,6 +40,16 @@ export interface ListValue extends NodeBase {
   readonly kind: "list";
   readonly items: readonly Value[];
 }
+/** `{ kind: mse, "price": mae }`: keys (an identifier or a string) in the order written, each once. */
+export interface MapValue extends NodeBase {
+  readonly kind: "map";
+  readonly entries: readonly MapEntry[];
+}
+export interface MapEntry extends NodeBase {
+  /** The key; its text is the string's value when written as a string. */
+  readonly key: Ident;
+  readonly value: Value;
+}
 export interface BinaryValue extends NodeBase {
   readonly kind: "binary";
   readonly op: "+" | "-" | "*" | "/";
@@ -56,7 +66,8 @@ export interface Call extends NodeBase {
   readonly callee: Ident;
   readonly args: readonly Arg[] | null;
 }
-export type Value = NumberValue | StringValue | BoolValue | UnknownValue | ListValue | BinaryValue | NegateValue | Call;
+export type Value =
+  NumberValue | StringValue | BoolValue | UnknownValue | ListValue | MapValue | BinaryValue | NegateValue | Call;
 
 export interface Arg extends NodeBase {
   readonly name: Ident | null;

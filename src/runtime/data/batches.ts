@@ -4,6 +4,7 @@
  * one, and each batch becomes tensors only when the loop asks for it.
  */
 import * as tf from "@tensorflow/tfjs";
+import { lossesOf } from "../../compiler/ir/index.js";
 import { losses } from "../../compiler/registry/train-options.js";
 import { NncUserError } from "../errors.js";
 import { permutation } from "../random.js";
@@ -55,7 +56,7 @@ export async function openTrainingData(
   settings: DataSettings,
   options: BatchOptions = {},
 ): Promise<TrainingBatches> {
-  const encoding = losses[settings.loss]!.targets;
+  const encoding = losses[lossesOf(settings)[0]!]!.targets;
   const numericTargets = encoding === "value";
   const reader = await openRecords(settings.data, { ...options, numericTargets });
   const rows = reader.rows;

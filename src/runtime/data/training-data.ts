@@ -6,7 +6,7 @@ import type { IrTrain } from "../../compiler/ir/index.js";
 import type { Normalization } from "./index.js";
 
 /** What loading the data needs from a train block: the source, the loss (it decides the targets), the split. */
-export type DataSettings = Pick<IrTrain, "data" | "loss" | "validationSplit" | "shuffle" | "validation">;
+export type DataSettings = Pick<IrTrain, "data" | "loss" | "outputs" | "validationSplit" | "shuffle" | "validation">;
 
 /** How training read its features, so that new data is read the same way (`preprocessing.json` of a run). */
 export interface Preprocessing {
