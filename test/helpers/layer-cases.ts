@@ -163,6 +163,8 @@ export const accepted: Record<string, readonly Case[]> = {
   gaussian_noise: [
     ["gaussian_noise(0.1)", [[3, 3]]],
     ["gaussian_noise(stddev: 1)", [[null]]],
+    ["gaussian_noise(0.2, seed: 3)", [[4, 4, 1]]],
+    ["gaussian_noise(0.5, 7)", [["seq", 2]]],
   ],
   embedding: [
     ["embedding(1000, 64)", [[20]], "int32"],

@@ -9,6 +9,7 @@ import { AdditiveAttention, Attention, MultiHeadAttention } from "./attention.js
 import { PositionEmbedding, SinusoidalPositionEncoding, TokenAndPositionEmbedding } from "./positions.js";
 import { NncConv1D, NncConv2D, NncConv2DTranspose, NncDepthwiseConv2D, NncSeparableConv2D } from "./conv.js";
 import { NncBatchNormalization } from "./normalization.js";
+import { NncGaussianNoise } from "./noise.js";
 
 /** A layer factory: a tfjs-style config (camelCase keys) -> a new layer. */
 export type LayerFactory = (config: Record<string, unknown>) => tf.layers.Layer;
@@ -21,6 +22,7 @@ export const layers: Readonly<Record<string, LayerFactory>> = {
   separableConv2d: (config) => new NncSeparableConv2D(config),
   conv2dTranspose: (config) => new NncConv2DTranspose(config),
   batchNormalization: (config) => new NncBatchNormalization(config),
+  gaussianNoise: (config) => new NncGaussianNoise(config),
   multiHeadAttention: (config) => new MultiHeadAttention(config as tf.serialization.ConfigDict),
   attention: (config) => new Attention(config as tf.serialization.ConfigDict),
   additiveAttention: (config) => new AdditiveAttention(config as tf.serialization.ConfigDict),

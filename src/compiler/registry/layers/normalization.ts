@@ -238,13 +238,18 @@ export const spatialDropout2d = defineLayer<{ rate: number; seed?: number }>({
   },
 });
 
-/** `gaussian_noise(stddev)`: any shape, unchanged; adds zero-mean noise while training. No params. */
-export const gaussianNoise = defineLayer({
+/**
+ * `gaussian_noise(stddev, seed)`: any shape, unchanged; adds zero-mean noise while training (a denoising
+ * autoencoder's corruption). No params. With `seed` the layer is nnc's (src/runtime/layers/noise.ts): tfjs
+ * 4.22's GaussianNoise takes no seed.
+ */
+export const gaussianNoise = defineLayer<{ stddev: number; seed?: number }>({
   name: "gaussian_noise",
   doc: "Adds zero-mean Gaussian noise with the given standard deviation while training.",
   traits: ["training-only", "keeps-mask"],
-  positional: ["stddev"],
-  schema: argsSchema({ stddev: { type: "number", minimum: 0 } }, ["stddev"]),
+  positional: ["stddev", "seed"],
+  schema: argsSchema({ stddev: { type: "number", minimum: 0 }, seed: schemas.nonNegativeInt }, ["stddev"]),
   factory: "gaussianNoise",
+  runtimeFor: (args) => (args.seed === undefined ? undefined : { namespace: "nnc", factory: "gaussianNoise" }),
   outputShape: sameShape,
 });
