@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { displayPath } from "../compiler/diagnostics/render.js";
 import { markerFile, ownNames } from "../compiler/registry/run-files.js";
 import { callbacks } from "../compiler/registry/train-options.js";
-import { runFolderOverInput } from "../io/output-path.js";
+import { freshRunFolder, runFolderOverInput } from "../io/output-path.js";
 import { backendOption, startBackend, type BackendName } from "./backend-option.js";
 import { fail, loadProgram, maxLayersOption, maxParamsOption, programInputs, type LimitFlags } from "./common.js";
 
@@ -25,7 +25,10 @@ export function registerTrain(program: Command): void {
     .command("train")
     .description("train a model as its train block says and save it (model.json, weights.bin, history.json)")
     .argument("<file>", ".nn file with a model and a train block for it")
-    .option("-o, --out <dir>", "the run folder to save the trained model in (default: runs/<model>/)")
+    .option(
+      "-o, --out <dir>",
+      "the run folder to save the trained model in (default: runs/<model>/, or runs/<model>-2/, ... when taken)",
+    )
     .option("-m, --model <name>", "which model to train, when the file trains several")
     .option("-e, --epochs <n>", "override the train block's epochs", positiveInteger)
     .addOption(backendOption())
@@ -37,7 +40,7 @@ export function registerTrain(program: Command): void {
     )
     .option(
       "--overwrite",
-      "use an --out folder that holds other files (nnc adds its own and deletes none of the others)",
+      "replace the run in the run folder, or use one that holds other files (nnc deletes none of them)",
     )
     .addHelpText(
       "after",
@@ -45,8 +48,9 @@ export function registerTrain(program: Command): void {
         "The data paths in the train block are relative to the .nn file. Ctrl-C stops after the current step and\n" +
         "saves a checkpoint to resume from; a second Ctrl-C quits at once.\n\n" +
         "The run folder is nnc's: it must be new, empty, or one nnc train wrote (it holds .nnc-run.json, which\n" +
-        "lists nnc's files there); a folder with other files is refused unless --overwrite. nnc replaces only\n" +
-        "its own files, never deletes anything else, and one run at a time holds the folder (.nnc-run.lock).",
+        "lists nnc's files there); a folder with other files, or an earlier run, is refused unless --overwrite.\n" +
+        "nnc replaces only its own files, never deletes anything else, and one run at a time holds the folder\n" +
+        "(.nnc-run.lock). Without --out, each run gets a new folder: runs/<model>/, then runs/<model>-2/, ...",
     )
     .action((file: string, options: TrainCliOptions) => runTrain(file, options));
 }
@@ -72,7 +76,10 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
   ) {
     return fail("--resume continues the run in its own directory; leave out --out");
   }
-  const out = path.resolve(options.resume ?? options.out ?? path.join("runs", model.name));
+  // Without --out, a new folder each time (runs/Iris, runs/Iris-2, ...); --overwrite replaces runs/Iris.
+  const named = options.resume ?? options.out;
+  const fallback = path.resolve("runs", model.name);
+  const out = named !== undefined ? path.resolve(named) : options.overwrite ? fallback : freshRunFolder(fallback);
   const callbackFiles = train.callbacks.flatMap((call) =>
     (callbacks[call.name]?.writes ?? []).map((key) => String(call.args[key])),
   );

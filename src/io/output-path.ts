@@ -5,7 +5,7 @@
  * are the same file when their real paths are equal (a symbolic link to the input, or a folder reached through
  * one) or when they share a device and inode (a hard link). Only node:fs, at no cost to `nnc check`'s start.
  */
-import { realpathSync, statSync } from "node:fs";
+import { lstatSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import { displayPath } from "../compiler/diagnostics/render.js";
 
@@ -47,6 +47,26 @@ export function overwrittenInput(output: string, inputs: readonly string[], flag
     return `${flag} ${output}: that is ${shown}${how}, which this command reads; write the output to another file`;
   }
   return undefined;
+}
+
+/**
+ * The first of `base`, `base-2`, `base-3`, ... that does not exist: where a run goes when no folder is named,
+ * so that training a spec again keeps the earlier run (`runs/Iris`, then `runs/Iris-2`). Past 10,000 runs it
+ * gives the last one, which opening then refuses as holding an earlier run.
+ */
+export function freshRunFolder(base: string): string {
+  let candidate = base;
+  for (let n = 2; n <= 10_000 && exists(candidate); n++) candidate = `${base}-${n}`;
+  return candidate;
+}
+
+function exists(file: string): boolean {
+  try {
+    lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

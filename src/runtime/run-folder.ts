@@ -74,6 +74,9 @@ export async function openRunFolder(dir: string, options: RunFolderOptions = {})
       const stat = await fs.lstat(path.join(root, name)).catch(() => null);
       if (stat !== null && !stat.isDirectory()) await realFolder(path.join(root, name), `${shown}/${name}`);
     }
+    if (marker !== null && marker.files.length > 0 && !options.overwrite && !options.resume) {
+      refuseEarlierRun(marker, shown);
+    }
     const lock = await takeLock(root, shown);
     const fresh = { nnc: packageVersion(), created: new Date().toISOString(), files: [] };
     const folder = new RunFolder(root, shown, made, marker ?? fresh, lock);
@@ -100,6 +103,17 @@ async function refuseForeign(root: string, shown: string): Promise<void> {
   const listed = foreign.slice(0, 3).join(", ") + (foreign.length > 3 ? `, and ${foreign.length - 3} more` : "");
   const hint = "choose a new or empty folder, or pass --overwrite to write nnc's files there; it deletes nothing else";
   throw new NncUserError("NN4012", { path: shown, entries: listed }, hint);
+}
+
+/**
+ * NN4043: a run folder that holds an earlier run is not trained into again without `--overwrite` (or continued
+ * with `--resume`): a second run would silently replace the first one's model and history.
+ */
+function refuseEarlierRun(marker: Marker, shown: string): never {
+  const entries = [...new Set(marker.files.map((file) => file.split("/")[0]!))].sort();
+  const listed = entries.slice(0, 3).join(", ") + (entries.length > 3 ? `, and ${entries.length - 3} more` : "");
+  const hint = "choose another folder, continue it with --resume, or pass --overwrite to replace it";
+  throw new NncUserError("NN4043", { path: shown, entries: listed }, hint);
 }
 
 export class RunFolder {

@@ -11,6 +11,7 @@
 import { randomInt } from "node:crypto";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import { freshRunFolder } from "../io/output-path.js";
 import { lossesOf, metricsOf, type IrModel, type IrTrain } from "../compiler/ir/index.js";
 import { runFolders } from "../compiler/registry/run-files.js";
 import { losses, metrics, optimizers } from "../compiler/registry/train-options.js";
@@ -101,7 +102,8 @@ async function trainInFolder(
   parameters: number | null,
 ): Promise<TrainedRun> {
   if (options.resume && !options.runDir) throw new Error("runTraining: resume needs a runDir");
-  const where = options.runDir ?? (writesFiles(train.callbacks) ? path.join("runs", train.model) : undefined);
+  const where =
+    options.runDir ?? (writesFiles(train.callbacks) ? freshRunFolder(path.join("runs", train.model)) : undefined);
   const folder =
     where === undefined
       ? null

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { checkFile, type IrModel, type IrProgram, type IrTrain } from "../../src/compiler/index.js";
-import { saveRun, trainModel } from "../../src/runtime/index.js";
+import { trainModel } from "../../src/runtime/index.js";
 import { nnc } from "./cli.js";
 import { userError as thrownUserError } from "./data-files.js";
 
@@ -24,8 +24,8 @@ export async function trainRun(spec: string, dir: string, epochs?: number): Prom
   const train = program!.trains[0]!;
   const model = program!.models.find((m) => m.name === train.model)!;
   const output = { write: () => true } as unknown as NodeJS.WritableStream;
+  // With a run folder, training saves the run there as `nnc train` does.
   const run = await trainModel(model, train, { output, runDir: dir, ...(epochs === undefined ? {} : { epochs }) });
-  await saveRun(dir, run, run.written);
   run.model.dispose();
   return { program: program!, model, train };
 }

@@ -75,7 +75,7 @@ describe("model_checkpoint and csv_logger", () => {
       4,
       ...["loss", "accuracy", "val_loss", "val_accuracy", "lr"].map((k) => run.history[3]![k]),
     ]);
-    await saveRun(runDir, run, run.written);
+    await saveRun(runDir, run, run.written, { overwrite: true });
     expect(readdirSync(runDir).sort()).toEqual([
       ".nnc-run.json",
       "checkpoint",

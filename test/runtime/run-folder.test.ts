@@ -107,8 +107,13 @@ describe("a folder nnc did not make", () => {
       "resume",
       "weights.bin",
     ]);
-    // Marked now: a second run needs no --overwrite; without the callbacks, their old files go, nothing else.
-    await trainModel(model, train, { runDir: mine, output: quiet });
+    // Marked now, and holding a run: a second run is refused without --overwrite, which replaces it; without
+    // the callbacks, their old files go, nothing else.
+    expect(await userError(() => trainModel(model, train, { runDir: mine, output: quiet }))).toMatch(
+      /^error\[NN4043\]: .*adopted holds an earlier run \(checkpoint, history\.json, history\.png, and \d+ more\) \(choose another folder, continue it with --resume, or pass --overwrite to replace it\)$/,
+    );
+    expect(readFileSync(join(mine, "logs", "train.csv"), "utf8")).not.toBe("");
+    await trainModel(model, train, { runDir: mine, overwrite: true, output: quiet });
     expect(readdirSync(mine).sort()).toEqual([
       ".nnc-run.json",
       "history.json",
@@ -217,7 +222,7 @@ describe("deleting", () => {
     const listed = marker(run);
     const files = [...listed.files, "../victim3/a.csv", `${victim}/a.csv`, "logs/a.csv"];
     writeFileSync(join(run, ".nnc-run.json"), JSON.stringify({ ...listed, files }));
-    await trainModel(model, train, { runDir: run, output: quiet });
+    await trainModel(model, train, { runDir: run, overwrite: true, output: quiet });
     expect(readFileSync(join(victim, "a.csv"), "utf8")).toBe("keep");
     expect(marker(run).files).not.toContain("logs/a.csv");
   });
@@ -227,7 +232,7 @@ describe("deleting", () => {
     await trainModel(model, train, { runDir: run, output: quiet });
     const left = [".model.json.4242-3-a1b2c3.tmp", "..nnc-run.json.4242-9-zz0000.tmp", ".notes.txt.4242-1-a1b2c3.tmp"];
     for (const name of left) writeFileSync(join(run, name), "half");
-    await (await openRunFolder(run)).close();
+    await (await openRunFolder(run, { overwrite: true })).close();
     expect(readdirSync(run).filter((name) => name.endsWith(".tmp"))).toEqual([".notes.txt.4242-1-a1b2c3.tmp"]);
   });
 
@@ -235,7 +240,7 @@ describe("deleting", () => {
     const run = join(scratch, "inode");
     await trainModel(model, train, { runDir: run, output: quiet });
     const before = statSync(run).ino;
-    await trainModel(model, train, { runDir: run, output: quiet });
+    await trainModel(model, train, { runDir: run, overwrite: true, output: quiet });
     expect(statSync(run).ino).toBe(before);
     expect(readdirSync(run).filter((name) => name.includes("tmp"))).toEqual([]);
     expect(readdirSync(scratch).filter((name) => name.startsWith("inode"))).toEqual(["inode"]);

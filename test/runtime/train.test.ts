@@ -93,7 +93,8 @@ describe("trainModel", () => {
     const run = await trainModel(blobs, { ...blobsTrain, epochs: 2 }, { output: quiet() });
     const dir = join(mkdtempSync(join(tmpdir(), "nnc-run-")), "runs", "blobs");
     await saveRun(dir, run);
-    await saveRun(dir, run); // replacing an earlier run leaves no temporary directories behind
+    await expect(saveRun(dir, run)).rejects.toMatchObject({ code: "NN4043" }); // never replaced silently
+    await saveRun(dir, run, [], { overwrite: true }); // replacing an earlier run leaves no temporary directories behind
     expect(readdirSync(dir).sort()).toEqual([
       ".nnc-run.json",
       "history.json",
