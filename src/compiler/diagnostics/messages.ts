@@ -233,6 +233,10 @@ export const messages = {
   NN4020: error<{ where: string; reason: string }>("Data value not finite", (a) => `${a.where}: ${a.reason}`),
   NN4021: error<{ where: string; reason: string }>("Data past a limit", (a) => `${a.where}: ${a.reason}`),
 
+  NN4043: error<{ path: string; entries: string }>(
+    "Run folder holds an earlier run",
+    (a) => `${a.path} holds an earlier run (${a.entries})`,
+  ),
   NN5001: warning<{ activation: string; loss: string; problem: string }>(
     "Output activation does not fit the loss",
     (a) => `the output activation ${q(a.activation)} does not fit ${q(a.loss)}: ${a.problem}`,
