@@ -144,28 +144,16 @@ const scratch = mkdtempSync(join(tmpdir(), "nnc-readme-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /**
- * A folder for one block: the examples its commands name, the files the README invents (typo.nn and flat.nn
- * give the errors it shows, at line 3; flowers.csv is three flowers of examples/data/iris.csv, lines 2, 52 and
- * 102, without the label), and, as in a project that has installed nnc and tfjs, node_modules and a
- * package.json of type module for the compiled module.
+ * A folder for one block: the examples its commands name (examples/mistakes/ holds the specs whose errors it
+ * shows; examples/data/flowers.csv is three flowers of iris.csv, lines 2, 52 and 102, without the label), and,
+ * as in a project that has installed nnc and tfjs, node_modules and a package.json of type module for the
+ * compiled module.
  */
 function folder(name: string): string {
   const dir = join(scratch, name);
   mkdirSync(join(dir, "examples", "data"), { recursive: true });
-  for (const file of ["iris.nn", "mnist_convnet.nn", join("data", "iris.csv")])
-    cpSync(join(repo, "examples", file), join(dir, "examples", file));
-  writeFileSync(
-    join(dir, "typo.nn"),
-    "model Typo {\n  input image: [28, 28, 1]\n  conv2d(32, kernel_size: 3, activaton: relu)\n  flatten()\n  dense(10, activation: softmax)\n}\n",
-  );
-  writeFileSync(
-    join(dir, "flat.nn"),
-    "model Flat {\n  input image: [28, 28]\n  conv2d(32, 3)\n  flatten()\n  dense(10, activation: softmax)\n}\n",
-  );
-  writeFileSync(
-    join(dir, "flowers.csv"),
-    "sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n7.0,3.2,4.7,1.4\n6.3,3.3,6.0,2.5\n",
-  );
+  for (const file of ["iris.nn", "mnist_convnet.nn", "mistakes", join("data", "iris.csv"), join("data", "flowers.csv")])
+    cpSync(join(repo, "examples", file), join(dir, "examples", file), { recursive: true });
   writeFileSync(join(dir, "package.json"), JSON.stringify({ private: true, type: "module" }));
   mkdirSync(join(dir, "node_modules", "@tensorflow"), { recursive: true });
   symlinkSync(repo, join(dir, "node_modules", "nnc"));
@@ -245,7 +233,7 @@ describe("README.md", () => {
   it("has the console blocks this test runs (it would pass vacuously otherwise)", () => {
     const commands = blocks.flatMap(({ steps }) => steps.map((step) => step.command));
     for (const command of [
-      "nnc check typo.nn",
+      "nnc check examples/mistakes/typo.nn",
       "npx nnc train examples/iris.nn",
       "nnc compile examples/iris.nn -o iris.ts",
     ])
