@@ -20,7 +20,9 @@ import type {
   SubjectMeaning,
   TensorBinding,
 } from "./symbols.js";
+import { modelCall, modelCallArguments, modelInputCount } from "./model-calls.js";
 import { NameBinder, unresolved } from "./names.js";
+import { modelSymbol } from "./scope.js";
 import type { RepeatFrame } from "./scope.js";
 import type { Namespace } from "./workspace.js";
 
@@ -323,8 +325,9 @@ class BodyBinder extends NameBinder {
     const shared = this.sharedLayers.get(name);
     if (shared) return this.sharedCall(call, shared, tensorArgs, hasPrevious);
     const block = this.namespace.get(name);
-    const layer = block ? undefined : lookupLayer(name);
-    const wanted = block ? block.decl.inputs.length : (layer?.inputs?.min ?? 1);
+    const model = block || this.namespace.has(name) ? undefined : this.namespace.models?.get(name);
+    const layer = block || model ? undefined : lookupLayer(name);
+    const wanted = block ? block.decl.inputs.length : model ? modelInputCount(model) : (layer?.inputs?.min ?? 1);
     const given = hasPrevious || (tensorArgs.length === 0 && this.hasCurrent) ? 1 : 0;
     const missing = this.missingTensorArgument(args[tensorArgs.length], wanted - tensorArgs.length - given);
     if (block) this.useBlock(call.callee, block);
@@ -356,6 +359,11 @@ class BodyBinder extends NameBinder {
         block.decl.params.map((p) => p.name.text),
       );
       return { kind: "block", block, tensorArgs };
+    }
+    if (model) {
+      this.occurrences.push({ span: call.callee.span, symbol: modelSymbol(model), isDefinition: false });
+      this.argumentNames(call, modelCallArguments);
+      return modelCall(call, model, tensorArgs, this.file, (d) => this.diagnostics.push(d));
     }
     // A name whose import failed was reported at the import.
     if (this.namespace.has(name)) return unresolved;

@@ -21,6 +21,7 @@ export {
   readSourceFile,
   Workspace,
   type BlockDef,
+  type ModelDef,
   type Namespace,
   type SourceHost,
 } from "./workspace.js";
@@ -37,8 +38,24 @@ export function bodyBinding(decl: BodyDecl, file: string, namespace: Namespace):
   let byNamespace = bodies.get(decl);
   if (!byNamespace) bodies.set(decl, (byNamespace = new WeakMap()));
   let binding = byNamespace.get(namespace);
-  if (!binding) byNamespace.set(namespace, (binding = bindBody(decl, file, namespace)));
+  if (!binding) {
+    beingBound.add(decl);
+    try {
+      binding = bindBody(decl, file, namespace);
+    } finally {
+      beingBound.delete(decl);
+    }
+    byNamespace.set(namespace, binding);
+  }
   return binding;
+}
+
+/** Bodies whose binding is under way: a model that calls itself, directly or not, is not bound again inside. */
+const beingBound = new Set<BodyDecl>();
+
+/** Whether the body of `decl` is being bound right now (see `bodyBinding`). */
+export function isBeingBound(decl: BodyDecl): boolean {
+  return beingBound.has(decl);
 }
 
 /** What the names of one file mean. Bodies are bound when first asked for. */

@@ -7,7 +7,7 @@
 import { append } from "../base/arrays.js";
 import type * as ast from "../syntax/ast.js";
 import type { NameSymbol, Occurrence, SharedLayerBinding, TensorBinding } from "./symbols.js";
-import type { BlockDef, Namespace } from "./workspace.js";
+import type { BlockDef, ModelDef, Namespace } from "./workspace.js";
 
 /** A repeat being read: the names its body binds, and the names read in it as a layer, a block or a layer's name. */
 export interface RepeatFrame {
@@ -169,4 +169,15 @@ export abstract class BodyScope {
 /** The symbol of the block `name` defined in `file`: one key wherever it is named from. */
 export function blockSymbol(name: string, file: string, span: ast.Span): NameSymbol {
   return { kind: "block", name, key: `block:${file}:${name}`, definition: { file, span } };
+}
+
+/** The symbol of a model, as its own file's binding names it (`model:NAME`), wherever it is called from. */
+export function modelSymbol(model: ModelDef): NameSymbol {
+  const { name } = model.decl;
+  return {
+    kind: "model",
+    name: name.text,
+    key: `model:${name.text}`,
+    definition: { file: model.file, span: name.span },
+  };
 }

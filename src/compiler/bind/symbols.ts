@@ -6,7 +6,7 @@
 import type { Location } from "../diagnostics/index.js";
 import type { LayerKind } from "../registry/index.js";
 import type * as ast from "../syntax/ast.js";
-import type { BlockDef } from "./workspace.js";
+import type { BlockDef, ModelDef } from "./workspace.js";
 
 export type SymbolKind = "tensor" | "block" | "param" | "model" | "layer";
 
@@ -70,6 +70,13 @@ export type CallMeaning =
     }
   | { readonly kind: "block"; readonly block: BlockDef; readonly tensorArgs: readonly TensorBinding[] }
   | { readonly kind: "shared"; readonly shared: SharedLayerBinding; readonly tensorArgs: readonly TensorBinding[] }
+  | {
+      readonly kind: "model";
+      readonly model: ModelDef;
+      readonly tensorArgs: readonly TensorBinding[];
+      /** The tensor of that model its `until:` names (null: the model's outputs). */
+      readonly until: TensorBinding | null;
+    }
   | { readonly kind: "unresolved" };
 
 /**

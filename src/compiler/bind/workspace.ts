@@ -18,8 +18,20 @@ export interface BlockDef {
   readonly namespace: Namespace;
 }
 
-/** Block names in scope; `null` marks an imported name whose import failed (reported once, at the import). */
-export type Namespace = ReadonlyMap<string, BlockDef | null>;
+/** A model that a body may call like a block (`Base(weights: "runs/Base")`): its own file's, or an imported one. */
+export interface ModelDef {
+  readonly decl: ast.ModelDecl;
+  readonly file: string;
+  readonly namespace: Namespace;
+}
+
+/**
+ * Block names in scope; `null` marks an imported name whose import failed (reported once, at the import).
+ * `models` holds the models in scope by name, the file's own and imported ones (absent: none).
+ */
+export type Namespace = ReadonlyMap<string, BlockDef | null> & {
+  readonly models?: ReadonlyMap<string, ModelDef>;
+};
 
 /** Where source text comes from: the file system, or an editor's open documents first. */
 export interface SourceHost {
@@ -133,7 +145,8 @@ export class Workspace {
   namespaceOf(source: ast.SourceFile, importing: readonly string[] = []): Namespace {
     const cached = this.namespaces.get(source.path);
     if (cached) return cached;
-    const namespace = new Map<string, BlockDef | null>();
+    const models = new Map<string, ModelDef>();
+    const namespace = Object.assign(new Map<string, BlockDef | null>(), { models });
     this.namespaces.set(source.path, namespace);
     for (const decl of source.declarations) {
       if (decl.kind !== "block" || decl.name.recovered) continue;
@@ -142,6 +155,12 @@ export class Workspace {
       } else {
         namespace.set(decl.name.text, { decl, file: source.path, namespace });
       }
+    }
+    // The first model of each name that no block takes, as FileBinding checks them.
+    for (const decl of source.declarations) {
+      if (decl.kind !== "model" || decl.name.recovered) continue;
+      if (!namespace.has(decl.name.text) && !models.has(decl.name.text))
+        models.set(decl.name.text, { decl, file: source.path, namespace });
     }
     for (const decl of source.declarations) {
       if (decl.kind === "import" && !decl.recovered) this.import(decl, source.path, namespace, importing);
@@ -152,7 +171,7 @@ export class Workspace {
   private import(
     decl: ast.ImportDecl,
     from: string,
-    namespace: Map<string, BlockDef | null>,
+    namespace: Map<string, BlockDef | null> & { readonly models: Map<string, ModelDef> },
     importing: readonly string[],
   ): void {
     const unresolved = () => {
@@ -192,13 +211,19 @@ export class Workspace {
     const exported = this.namespaceOf(source, chain);
     for (const name of decl.names) {
       const block = exported.get(name.text);
-      if (!block) {
+      const model = block ? undefined : exported.models?.get(name.text);
+      if (model) {
+        const own = namespace.models.get(name.text);
+        if (namespace.has(name.text) || (own && own !== model))
+          this.report("NN2008", from, name.span, { what: "model", name: name.text });
+        else namespace.models.set(name.text, model);
+      } else if (!block) {
         this.report(
           "NN2011",
           from,
           name.span,
           { name: name.text, path: decl.from.value },
-          didYouMean(name.text, exported.keys()),
+          didYouMean(name.text, [...exported.keys(), ...(exported.models?.keys() ?? [])]),
         );
         if (!namespace.has(name.text)) namespace.set(name.text, null);
       } else if (namespace.has(name.text) && namespace.get(name.text) !== block) {

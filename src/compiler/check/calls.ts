@@ -3,7 +3,15 @@
  * uses). check-model.ts runs a model's statements over this; a block's body runs here, statement by statement,
  * through the same `statement` method.
  */
-import { bodyBinding, type BlockDef, type CallMeaning, type NamedTensors, type TensorBinding } from "../bind/index.js";
+import {
+  bodyBinding,
+  type BlockDef,
+  type CallMeaning,
+  type ModelDef,
+  type NamedTensors,
+  type TensorBinding,
+} from "../bind/index.js";
+import type { IrModel, IrWeightLoad } from "../ir/index.js";
 import { diagnostic, type Diagnostic, type DiagnosticExtras } from "../diagnostics/index.js";
 import { limits } from "../base/limits.js";
 import type { LayerKind } from "../registry/layers/index.js";
@@ -16,6 +24,7 @@ import { namedTensorInputs } from "./tensor-arguments.js";
 import { oneTensor } from "./outputs.js";
 import type { SharedInstance } from "./shared-layers.js";
 import { blockDepthError, type CheckLimits } from "./model-limits.js";
+import { applyModel, modelCallable, type ModelMeaning } from "./model-calls.js";
 
 /** What a step that is not a tensor means. */
 export type CallMeaningOfCall = Exclude<CallMeaning, { kind: "tensor" }>;
@@ -29,6 +38,8 @@ export abstract class CallChecker {
   protected readonly boundBodies = new Set<ast.BlockDecl>();
   /** Layer and block calls expanded so far: the count checked before expanding bounds it; this makes sure. */
   protected expandedCalls = 0;
+  /** Weights the model's layers load from trained runs (model calls with `weights:`). */
+  protected readonly weightLoads: IrWeightLoad[] = [];
   /** Argument checks by call and by the values in scope there (see `checkedArguments`). */
   protected readonly argumentChecks = new WeakMap<ast.Call, WeakMap<object, ArgValues | null>>();
 
@@ -74,8 +85,48 @@ export abstract class CallChecker {
       unknownNamesReported: true,
     };
     if (meaning.kind === "block") return this.instantiate(meaning.block, call, inputs, source, env);
+    if (meaning.kind === "model") return this.applyModel(meaning, call, inputs, source, env);
     if (meaning.kind === "shared") return this.applyShared(env.shared.get(meaning.shared.symbol), call, inputs, env);
     return this.layer(meaning.layer, call, inputs, source, env, named);
+  }
+
+  /**
+   * The IR of a model called like a block, checked on its own; null when checking it would recurse (it calls
+   * itself, directly or through another model).
+   */
+  protected abstract calledModel(model: ModelDef): { model: IrModel; diagnostics: readonly Diagnostic[] } | null;
+
+  /** `x -> Base(weights: ..., until: ...)`: the called model's layers, copied into this graph (model-calls.ts). */
+  private applyModel(
+    meaning: ModelMeaning,
+    call: ast.Call,
+    inputs: Tensor[],
+    source: ArgumentSourceOf,
+    env: Env,
+  ): Tensor {
+    const { decl } = meaning.model;
+    const count = decl.body.filter((stmt) => stmt.kind === "input" && !stmt.recovered).length;
+    const arityOk = this.arity(count, count, inputs, call, env);
+    const args = this.checkedArguments(modelCallable(decl.name.text), call, source, env);
+    if (!arityOk || !args) return unknownTensor;
+    const checked = this.calledModel(meaning.model);
+    if (!checked) {
+      this.report(env, "NN2030", call.callee.span, { name: decl.name.text });
+      return unknownTensor;
+    }
+    // Another file's problems are shown with this call; this file's are reported where its models are checked.
+    const errors = checked.diagnostics.filter((d) => d.severity === "error");
+    if (meaning.model.file !== env.file) {
+      const note = { file: env.file, span: call.span, message: `in this call of model '${decl.name.text}'` };
+      this.pushAll(
+        env,
+        errors.map((d) => ({ ...d, related: [...(d.related ?? []), note] })),
+      );
+    }
+    if (errors.length > 0) return unknownTensor;
+    const report = (d: Diagnostic) => this.pushAll(env, [d]);
+    const loads = this.weightLoads;
+    return applyModel({ graph: this.graph, env, call, meaning, inputs, args, called: checked.model, loads, report });
   }
 
   /** The result where one tensor is expected (NN3016 for several). */

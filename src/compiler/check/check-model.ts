@@ -8,7 +8,7 @@
  * output shape. Anything wrong is a diagnostic; the result is then an unknown tensor, which later layers
  * accept silently so that one mistake gives one error.
  */
-import { bodyBinding, type Namespace } from "../bind/index.js";
+import { bodyBinding, type ModelDef, type Namespace } from "../bind/index.js";
 import { diagnostic, uniqueDiagnostics, type Diagnostic } from "../diagnostics/index.js";
 import { limits } from "../base/limits.js";
 import { groupThousands } from "../base/numbers.js";
@@ -24,6 +24,11 @@ import { LayerNames, writtenLayerNames } from "./layer-call.js";
 import { ModelGraph } from "./model-graph.js";
 import { splitOutputs } from "./outputs.js";
 import { defaultCheckLimits, ParameterBudget, StatementBudget, type CheckLimits } from "./model-limits.js";
+
+/** Models whose check is under way: a model that calls itself is NN2030, not a check without end. */
+const beingChecked = new Set<ast.ModelDecl>();
+/** Called models' checks, by declaration and namespace. */
+const calledModels = new WeakMap<ast.ModelDecl, WeakMap<Namespace, { model: IrModel; diagnostics: Diagnostic[] }>>();
 
 /** Builds one model's graph; each model gets a fresh builder. */
 export class ModelChecker extends CallChecker {
@@ -47,6 +52,28 @@ export class ModelChecker extends CallChecker {
   }
 
   check(): { model: IrModel; diagnostics: Diagnostic[] } {
+    beingChecked.add(this.decl);
+    try {
+      return this.checkBody();
+    } finally {
+      beingChecked.delete(this.decl);
+    }
+  }
+
+  /** A model called like a block, checked once per declaration and namespace; null when it would recurse. */
+  protected calledModel(def: ModelDef): { model: IrModel; diagnostics: Diagnostic[] } | null {
+    if (beingChecked.has(def.decl)) return null;
+    let byNamespace = calledModels.get(def.decl);
+    if (!byNamespace) calledModels.set(def.decl, (byNamespace = new WeakMap()));
+    let checked = byNamespace.get(def.namespace);
+    if (!checked) {
+      checked = new ModelChecker(def.decl, def.file, def.namespace, new Set(), this.limits).check();
+      byNamespace.set(def.namespace, checked);
+    }
+    return checked;
+  }
+
+  private checkBody(): { model: IrModel; diagnostics: Diagnostic[] } {
     // A model too large to expand is not expanded at all: that one error is all it gets.
     const tooLarge = expansionError(this.decl, this.file, this.namespace, this.limits.expandedLayers);
     if (tooLarge) {
@@ -97,6 +124,7 @@ export class ModelChecker extends CallChecker {
       outputs: results.flatMap((t) => (t.ref ? [t.ref] : [])),
       ...(outputNames ? { outputNames } : {}),
       tensors: Object.fromEntries([...env.tensors].flatMap(([symbol, t]) => (t.ref ? [[symbol.name, t.ref]] : []))),
+      ...(this.weightLoads.length > 0 ? { loads: this.weightLoads } : {}),
       location: { file: this.file, span: this.decl.name.span },
     };
     const tooManyParameters = this.graph.parameters.check(model);

@@ -128,6 +128,11 @@ export const messages = {
     "Outputs listed twice",
     () => "the model's outputs are already listed above: one output statement names them all",
   ),
+  NN2029: error<{ model: string; name: string }>(
+    "Unknown tensor of a called model",
+    (a) => `model ${q(a.model)} has no tensor named ${q(a.name)}`,
+  ),
+  NN2030: error<{ name: string }>("Recursive model call", (a) => `model ${q(a.name)} calls itself`),
 
   NN3001: error<{ callee: string; expected: string; shape: string }>(
     "Wrong input rank",
@@ -190,6 +195,14 @@ export const messages = {
     "Wrong number of outputs",
     (a) => `${q(a.callee)} has ${a.count} output${a.count === 1 ? "" : "s"} here, ${a.expected}`,
   ),
+  NN3018: error<{ model: string; input: string; expected: string; got: string }>(
+    "Model call input does not fit",
+    (a) => `model ${q(a.model)} takes ${q(a.input)} as ${a.expected}, but this call gives it ${a.got}`,
+  ),
+  NN3019: error<{ layer: string; run: string; detail: string }>(
+    "Loaded weights do not fit",
+    (a) => `the weights of layer ${q(a.layer)} in ${a.run} do not fit: ${a.detail}`,
+  ),
   NN3017: error<{ name: string; part?: string; first: string; here: string }>(
     "Shared layer applied to an input its weights do not fit",
     (a) =>
@@ -232,6 +245,19 @@ export const messages = {
   ),
   NN4020: error<{ where: string; reason: string }>("Data value not finite", (a) => `${a.where}: ${a.reason}`),
   NN4021: error<{ where: string; reason: string }>("Data past a limit", (a) => `${a.where}: ${a.reason}`),
+
+  NN4034: warning<{ path: string }>(
+    "Run to load weights from not found",
+    (a) => `${a.path} holds no trained run yet: its weights are loaded when it does (train it first)`,
+  ),
+  NN4035: error<{ path: string; reason: string }>(
+    "Cannot load weights",
+    (a) => `cannot load weights from ${a.path}: ${a.reason}`,
+  ),
+  NN4036: error<{ name: string; model: string }>(
+    "Unknown layer to unfreeze",
+    (a) => `model ${q(a.model)} has no layer named ${q(a.name)}`,
+  ),
 
   NN4043: error<{ path: string; entries: string }>(
     "Run folder holds an earlier run",

@@ -97,6 +97,20 @@ export interface IrModel {
    * `nnc predict --output NAME`. Hand-built IR may leave it out.
    */
   readonly tensors?: { readonly [name: string]: TensorRef };
+  /** Weights its layers load from trained runs (a model called with `weights:`); absent: none. */
+  readonly loads?: readonly IrWeightLoad[];
+  readonly location: Location;
+}
+
+/**
+ * Weights some layers of a model load from a trained run, matched by name: `Base(weights: "runs/Base")` copies
+ * Base's layers as `Base/conv2d`, ..., which take the weights of `conv2d`, ... in that run.
+ */
+export interface IrWeightLoad {
+  /** The run folder, absolute (a path in the spec is relative to the spec's folder). */
+  readonly run: string;
+  /** The layers that load weights, each by the name of its layer in the run. */
+  readonly layers: { readonly [here: string]: string };
   readonly location: Location;
 }
 

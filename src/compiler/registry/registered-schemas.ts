@@ -7,6 +7,7 @@ import type { SchemaObject } from "ajv";
 import { layerKinds } from "./layers/index.js";
 import { lookupObject, objectNames } from "./layers/objects.js";
 import { dataSources } from "./data-sources.js";
+import { modelCallSchema } from "./model-call.js";
 import { callbacks, optimizers, schedules } from "./train-options.js";
 
 export function registeredSchemas(): SchemaObject[] {
@@ -14,5 +15,5 @@ export function registeredSchemas(): SchemaObject[] {
     objectNames(family).map((name) => lookupObject(family, name)!),
   );
   const trainOptions = [optimizers, dataSources, schedules, callbacks].flatMap((table) => Object.values(table));
-  return [...layerKinds, ...objects, ...trainOptions].map((callable) => callable.schema);
+  return [...[...layerKinds, ...objects, ...trainOptions].map((callable) => callable.schema), modelCallSchema];
 }
