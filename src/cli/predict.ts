@@ -16,6 +16,7 @@ interface PredictCliOptions {
   readonly input: string;
   readonly out?: string;
   readonly format?: "csv" | "json";
+  readonly output?: string;
 }
 
 export function registerPredict(program: Command): void {
@@ -32,6 +33,10 @@ export function registerPredict(program: Command): void {
       "-o, --out <file>",
       "write the predictions to this file (CSV or JSON by its extension) instead of printing them",
     )
+    .option(
+      "--output <tensor>",
+      "print this tensor of the model instead of its outputs: any name its body gives (an encoder's code, for embeddings)",
+    )
     .addOption(
       new Option("--format <format>", "output format (default: from --out's extension, else csv)").choices([
         "csv",
@@ -41,7 +46,7 @@ export function registerPredict(program: Command): void {
     .addOption(backendOption())
     .addHelpText(
       "after",
-      "\nExamples:\n  nnc predict examples/iris.nn --model runs/Iris --input flowers.csv\n  nnc predict examples/iris.nn --model runs/Iris --input flowers.jsonl -o predictions.json",
+      "\nExamples:\n  nnc predict examples/iris.nn --model runs/Iris --input flowers.csv\n  nnc predict examples/iris.nn --model runs/Iris --input flowers.jsonl -o predictions.json\n  nnc predict examples/denoising_autoencoder.nn --model runs/Denoiser --input images.idx --output code",
     )
     .action((file: string, options: PredictCliOptions) => runPredict(file, options));
 }
@@ -55,11 +60,12 @@ async function runPredict(file: string, options: PredictCliOptions): Promise<voi
   const runtime = await import("../runtime/index.js");
   try {
     const run = await runtime.loadRun(options.model);
-    runtime.specModelFor(run, program.models, displayPath(path.resolve(file)));
+    const spec = runtime.specModelFor(run, program.models, displayPath(path.resolve(file)));
     const inputs = [...programInputs(program), options.input, ...run.files];
     const overwrites = options.out === undefined ? undefined : overwrittenInput(options.out, inputs, "-o");
     if (overwrites) return fail(overwrites);
-    const predictions = runtime.predictRun(run, options.input);
+    const tensor = options.output === undefined ? undefined : { spec, name: options.output };
+    const predictions = runtime.predictRun(run, options.input, tensor);
     const text = format === "json" ? runtime.predictionsJson(predictions) : runtime.predictionsCsv(predictions);
     if (options.out === undefined) {
       process.stdout.write(text);

@@ -7,6 +7,7 @@
  */
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import type { IrModel } from "../compiler/ir/index.js";
 import { readCsv } from "./data/csv.js";
 import { applyNormalization, type Table } from "./data/index.js";
 import { readIdx } from "./data/idx.js";
@@ -15,6 +16,7 @@ import { readNpy } from "./data/npy.js";
 import { featureTensor } from "./data/tensors.js";
 import { NncUserError } from "./errors.js";
 import type { SavedRun } from "./saved-run.js";
+import { tensorModel } from "./tensor-output.js";
 
 /** A table of predictions: `predicted`, `p_<class>`... for a classifier; the label column for a regression. */
 export interface Predictions {
@@ -23,9 +25,13 @@ export interface Predictions {
   readonly rows: readonly (readonly (string | number)[])[];
 }
 
-/** Predicts with `run` for each row of `file` (.csv, .json or .jsonl; IDX or .npy for array data). */
-export function predictRun(run: SavedRun, file: string): Predictions {
+/**
+ * Predicts with `run` for each row of `file` (.csv, .json or .jsonl; IDX or .npy for array data). With
+ * `tensor`, the values of the tensor the spec's model names so (`--output`), raw, instead of its outputs.
+ */
+export function predictRun(run: SavedRun, file: string, tensor?: { spec: IrModel; name: string }): Predictions {
   const { model } = run;
+  const predictor = tensor ? tensorModel(model, tensor.spec, tensor.name) : model;
   if (model.inputs.length > 1) {
     throw new NncUserError("NN4007", {
       detail: `model '${model.name}' has ${model.inputs.length} inputs (${model.inputNames.join(", ")}), and nnc predict reads one input file: predicting for a model of several inputs is not supported yet`,
@@ -34,12 +40,13 @@ export function predictRun(run: SavedRun, file: string): Predictions {
   const table = readInput(run, file);
   const x = featureTensor(table, model, [...table.lines.keys()]);
   const output = tf.tidy(() => {
-    const y = model.predict(x, { batchSize: 256 }) as tf.Tensor;
+    const y = predictor.predict(x, { batchSize: 256 }) as tf.Tensor;
     return y.reshape([y.shape[0]!, -1]);
   });
   tf.dispose(x);
   const values = output.arraySync() as number[][];
   output.dispose();
+  if (tensor) return regression(values, tensor.name);
   const label = run.preprocessing?.label ?? run.labels?.column ?? "output";
   // A sequence of class probabilities (an output [T, C]) has no one predicted class: its outputs stay raw.
   const perClass = model.outputs[0]!.shape.length === 2;

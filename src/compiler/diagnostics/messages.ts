@@ -259,6 +259,10 @@ export const messages = {
     (a) => `model ${q(a.model)} has no layer named ${q(a.name)}`,
   ),
 
+  NN4040: error<{ name: string; model: string; names: string }>(
+    "Unknown tensor to predict",
+    (a) => `model ${q(a.model)} names no tensor ${q(a.name)} (its tensors: ${a.names})`,
+  ),
   NN4043: error<{ path: string; entries: string }>(
     "Run folder holds an earlier run",
     (a) => `${a.path} holds an earlier run (${a.entries})`,
