@@ -5,10 +5,14 @@
 import * as tf from "@tensorflow/tfjs";
 import type { IrModel, JsonValue, TensorRef, TfjsLayer } from "../compiler/ir/index.js";
 import { layers as nncLayers } from "./layers/index.js";
+import { loadRunWeights } from "./transfer.js";
 
 type Factory = (config: Record<string, unknown>) => unknown;
 
-/** Builds the (not yet compiled) model: its inputs, its layers in order, its outputs, with the IR's names. */
+/**
+ * Builds the (not yet compiled) model: its inputs, its layers in order, its outputs, with the IR's names, and
+ * the weights its layers load from trained runs (`IrModel.loads`).
+ */
 export function buildModel(model: IrModel): tf.LayersModel {
   const tensors = new Map<string, tf.SymbolicTensor[]>();
   const tensorOf = (ref: TensorRef): tf.SymbolicTensor => {
@@ -33,7 +37,9 @@ export function buildModel(model: IrModel): tf.LayersModel {
     const output = object.apply(args.length === 1 ? args[0]! : args) as tf.SymbolicTensor | tf.SymbolicTensor[];
     tensors.set(layer.name, Array.isArray(output) ? output : [output]);
   }
-  return tf.model({ inputs, outputs: model.outputs.map(tensorOf), name: model.name });
+  const built = tf.model({ inputs, outputs: model.outputs.map(tensorOf), name: model.name });
+  for (const load of model.loads ?? []) loadRunWeights(built, load.run, load.layers);
+  return built;
 }
 
 /**

@@ -21,4 +21,5 @@ export { predictionsCsv, predictionsJson, predictRun, type Predictions } from ".
 export { summaryTable } from "./progress.js";
 export { seededRandom, withRandom } from "./random.js";
 export { scheduledRate } from "./schedules.js";
+export { initFromRun, loadRunWeights } from "./transfer.js";
 export { runTraining, trainModel, type TrainedRun, type TrainOptions, type TrainSettings } from "./run-training.js";

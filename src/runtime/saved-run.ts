@@ -10,8 +10,8 @@ import * as tf from "@tensorflow/tfjs";
 import { formatNnShape, type IrModel, type Shape } from "../compiler/ir/index.js";
 import type { Preprocessing } from "./data/training-data.js";
 import { NncUserError } from "./errors.js";
-import { openSavedFolder, readRunJson, runFile, unusable, weightBytes } from "./saved-files.js";
-import type { Labels } from "./save.js";
+import { openSavedFolder, readRunJson, runFile, unusable, weightBytes, type SavedFolder } from "./saved-files.js";
+import type { Labels, OutputClasses } from "./save.js";
 
 export interface SavedRun {
   /** The run directory as shown in messages. */
@@ -34,6 +34,48 @@ export interface SavedRun {
 export async function loadRun(dir: string): Promise<SavedRun> {
   const run = openSavedFolder(dir);
   const { shownAs } = run;
+  const { modelJson, files, weightSpecs, weightData } = readSavedModel(run);
+  let model: tf.LayersModel;
+  try {
+    model = await tf.loadLayersModel(
+      tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }),
+    );
+  } catch (error) {
+    throw unusable(run, "model.json", `tfjs cannot load it: ${oneLine((error as Error).message)}`);
+  }
+  const optional = ["checkpoint.json", "labels.json", "preprocessing.json"].filter((name) =>
+    existsSync(path.join(run.real, name)),
+  );
+  readRunJson(run, "checkpoint.json", "checkpoint", { optional: true });
+  const labels = readRunJson<Labels>(run, "labels.json", "labels", { optional: true });
+  const preprocessing = readRunJson<Preprocessing>(run, "preprocessing.json", "preprocessing", { optional: true });
+  if (labels) checkSavedClasses(run, model, labels);
+  const normalization = preprocessing?.normalization;
+  if (normalization) {
+    const columns = preprocessing.features.length;
+    const lengths = [normalization.shift.length, normalization.scale.length];
+    if (lengths.some((n) => n !== (columns > 0 ? columns : lengths[0]))) {
+      throw unusable(
+        run,
+        "preprocessing.json",
+        `normalization has ${lengths.join(" shifts and ")} scales${columns > 0 ? ` for ${columns} features` : ""}; they must match`,
+      );
+    }
+  }
+  const read = [runFile(run, "model.json"), ...files, ...optional.map((name) => runFile(run, name))];
+  return { shownAs, files: read, model, labels, preprocessing };
+}
+
+/**
+ * A run's `model.json` (validated) and the weights its manifest names, read whole (`files`: their real paths).
+ * `loadRun` loads the model from them; runtime/transfer.ts takes single layers' weights.
+ */
+export function readSavedModel(run: SavedFolder): {
+  readonly modelJson: tf.io.ModelJSON;
+  readonly files: readonly string[];
+  readonly weightSpecs: tf.io.WeightsManifestEntry[];
+  readonly weightData: ArrayBuffer;
+} {
   const modelJson = readRunJson<tf.io.ModelJSON>(run, "model.json", "model")!;
   const groups = modelJson.weightsManifest;
   const files = groups.flatMap((group, g) =>
@@ -53,48 +95,7 @@ export async function loadRun(dir: string): Promise<SavedRun> {
       `its weight files (${names}) hold ${total} bytes, but weightsManifest describes ${expected}`,
     );
   }
-  const weightData = tf.io.CompositeArrayBuffer.join(shards.map(bufferOf));
-  let model: tf.LayersModel;
-  try {
-    model = await tf.loadLayersModel(
-      tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }),
-    );
-  } catch (error) {
-    throw unusable(run, "model.json", `tfjs cannot load it: ${oneLine((error as Error).message)}`);
-  }
-  const optional = ["checkpoint.json", "labels.json", "preprocessing.json"].filter((name) =>
-    existsSync(path.join(run.real, name)),
-  );
-  readRunJson(run, "checkpoint.json", "checkpoint", { optional: true });
-  const labels = readRunJson<Labels>(run, "labels.json", "labels", { optional: true });
-  const preprocessing = readRunJson<Preprocessing>(run, "preprocessing.json", "preprocessing", { optional: true });
-  // As training required of them (data/tensors.ts): one sigmoid unit for two classes, else a unit per class.
-  const units = model.outputs.length === 1 ? model.outputs[0]!.shape.at(-1) : null;
-  if (
-    labels &&
-    typeof units === "number" &&
-    (units === 1 ? labels.classes.length > 2 : units < labels.classes.length)
-  ) {
-    throw unusable(
-      run,
-      "labels.json",
-      `classes lists ${labels.classes.length} classes, more than the model's ${units} outputs hold`,
-    );
-  }
-  const normalization = preprocessing?.normalization;
-  if (normalization) {
-    const columns = preprocessing.features.length;
-    const lengths = [normalization.shift.length, normalization.scale.length];
-    if (lengths.some((n) => n !== (columns > 0 ? columns : lengths[0]))) {
-      throw unusable(
-        run,
-        "preprocessing.json",
-        `normalization has ${lengths.join(" shifts and ")} scales${columns > 0 ? ` for ${columns} features` : ""}; they must match`,
-      );
-    }
-  }
-  const read = [runFile(run, "model.json"), ...files, ...optional.map((name) => runFile(run, name))];
-  return { shownAs, files: read, model, labels, preprocessing };
+  return { modelJson, files, weightSpecs, weightData: tf.io.CompositeArrayBuffer.join(shards.map(bufferOf)) };
 }
 
 /** tfjs's messages may span lines; an NN4010 is one. */
@@ -146,4 +147,26 @@ function outputShape(model: IrModel, node: string, index: number): Shape {
 
 function bufferOf(bytes: Buffer): ArrayBuffer {
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+/**
+ * `labels.json`'s classes fit the model's output as training required of them (data/tensors.ts): one sigmoid
+ * unit for two classes, else a unit per class. Classes per output (a model of several) are checked against
+ * each output when the train block names them (`nnc evaluate`, `nnc predict`).
+ */
+function checkSavedClasses(run: SavedFolder, model: tf.LayersModel, labels: Labels): void {
+  if ("outputs" in labels) {
+    if (model.outputs.length === 1)
+      throw unusable(run, "labels.json", "it lists classes per output, but the model has one output");
+    return;
+  }
+  const { classes } = labels as OutputClasses;
+  const units = model.outputs.length === 1 ? model.outputs[0]!.shape.at(-1) : null;
+  if (typeof units === "number" && (units === 1 ? classes.length > 2 : units < classes.length)) {
+    throw unusable(
+      run,
+      "labels.json",
+      `classes lists ${classes.length} classes, more than the model's ${units} outputs hold`,
+    );
+  }
 }

@@ -25,6 +25,7 @@ import {
 } from "../ir/index.js";
 import { dataSources } from "../registry/data-sources.js";
 import { trainKeys } from "../registry/train-keys.js";
+import { loadsWeights, printsRelativeRuns, weightLoadLines } from "./weights.js";
 
 export interface EmitOptions {
   /**
@@ -44,20 +45,22 @@ export async function emitTypeScript(program: IrProgram, options: EmitOptions = 
     name: trainerNames.claim(trainerName(train.model)),
   }));
   const relativeData = options.outFile !== undefined && printsRelativePaths(program, options.outFile);
+  const relativeRuns = printsRelativeRuns(program, options.outFile);
   const trainers = trains.map(({ train, name }) => emitTrainer(train, name, options.outFile));
+  const urls = [
+    ...(relativeData || relativeRuns ? ["fileURLToPath"] : []),
+    ...(trains.length > 0 ? ["pathToFileURL"] : []),
+  ];
   const sections = [
     header(program, options.outFile),
     [
       `import * as tf from "${tfjsPackage}";`,
       ...(program.models.some(usesRuntimeLayers) ? ['import { layers as nncLayers } from "nnc/runtime";'] : []),
-      ...(trains.length > 0
-        ? [
-            `import { ${relativeData ? "fileURLToPath, " : ""}pathToFileURL } from "node:url";`,
-            'import { runTraining, type TrainOptions } from "nnc/runtime";',
-          ]
-        : []),
+      ...(urls.length > 0 ? [`import { ${urls.join(", ")} } from "node:url";`] : []),
+      ...(trains.length > 0 ? ['import { runTraining, type TrainOptions } from "nnc/runtime";'] : []),
+      ...(loadsWeights(program) ? ['import { loadRunWeights } from "nnc/runtime";'] : []),
     ].join("\n"),
-    ...program.models.map(emitBuilder),
+    ...program.models.map((model) => emitBuilder(model, options.outFile)),
     ...trainers,
     ...(trains.length > 0 ? [emitMain(trains)] : []),
   ];
@@ -104,7 +107,7 @@ export function trainerName(name: string): string {
   return `train${name}`;
 }
 
-function emitBuilder(model: IrModel): string {
+function emitBuilder(model: IrModel, outFile: string | undefined): string {
   const identifiers = new IdentifierScope();
   // Each graph node's identifier, and whether it holds a list (a layer with several outputs).
   const nodes = new Map<string, { id: string; list: boolean }>();
@@ -149,9 +152,11 @@ function emitBuilder(model: IrModel): string {
   }
   const inputs = model.inputs.map((input) => tensor({ node: input.name, index: 0 }));
   const outputs = model.outputs.map(tensor);
-  lines.push(
-    `return tf.model({ inputs: [${inputs.join(", ")}], outputs: [${outputs.join(", ")}], name: ${JSON.stringify(model.name)} });`,
-  );
+  const made = `tf.model({ inputs: [${inputs.join(", ")}], outputs: [${outputs.join(", ")}], name: ${JSON.stringify(model.name)} })`;
+  if (model.loads?.length) {
+    const id = identifiers.claim("model");
+    lines.push(`const ${id} = ${made};`, ...weightLoadLines(model, id, outFile), `return ${id};`);
+  } else lines.push(`return ${made};`);
   return [
     `/** Builds model ${model.name}, not yet compiled. */`,
     `export function ${builderName(model.name)}(): tf.LayersModel {`,
@@ -238,7 +243,7 @@ function printsRelativePaths(program: IrProgram, outFile: string): boolean {
  * A data file's path as a URL relative to the module, or undefined when it stays as written: without an output
  * file, or when the file shares no folder with the module but the root.
  */
-function moduleRelativeUrl(file: unknown, outFile: string | undefined): string | undefined {
+export function moduleRelativeUrl(file: unknown, outFile: string | undefined): string | undefined {
   if (outFile === undefined || typeof file !== "string" || sharesOnlyTheRoot(path.dirname(outFile), file))
     return undefined;
   const relative = path.relative(path.dirname(outFile), file).split(path.sep).map(encodeURIComponent).join("/");
