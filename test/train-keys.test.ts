@@ -22,7 +22,10 @@ import { repo } from "./helpers/cli.js";
 import { twoBlobsCsv } from "./helpers/data-files.js";
 import { quiet } from "./helpers/ir.js";
 
-/** Sets every key of the table, each (but `validation_split`, which `validation` excludes) to a value that is not its default. */
+/**
+ * Sets every key of the table but `loss_weights` (which only a model of several outputs takes: `house` below),
+ * each (but `validation_split`, which `validation` excludes) to a value that is not its default.
+ */
 const spec = `model Tiny {
   input point: [2]
   dense(4, activation: relu)
@@ -45,8 +48,29 @@ train Tiny {
 }
 `;
 
+/** A model of two outputs, with every per-output setting; `outputs` and `lossWeights` must reach runTraining. */
+const house = `model House {
+  input x: [2]
+  h = x -> dense(4, activation: relu)
+  kind = h -> dense(2, activation: softmax)
+  price = h -> dense(1)
+  output kind, price
+}
+
+train House {
+  data: csv("points.csv", label: "side")
+  loss: { kind: categorical_crossentropy, price: mse }
+  loss_weights: { kind: 1, price: 0.5 }
+  metrics: { kind: [accuracy], price: [mae, r2] }
+  optimizer: adam
+  epochs: 1
+  batch_size: 8
+}
+`;
+
 let dir: string;
 let specFile: string;
+let houseFile: string;
 
 beforeAll(() => {
   mkdirSync(join(repo, ".tmp"), { recursive: true });
@@ -55,21 +79,26 @@ beforeAll(() => {
   writeFileSync(join(dir, "held out.csv"), twoBlobsCsv(16, 9));
   specFile = join(dir, "tiny.nn");
   writeFileSync(specFile, spec);
+  houseFile = join(dir, "house.nn");
+  writeFileSync(houseFile, house);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Emits the spec's module beside it and bundles it, `nnc/runtime` recording; returns the bundle's exports. */
-async function bundledModule(program: IrProgram): Promise<{
+async function bundledModule(
+  program: IrProgram,
+  name = "tiny",
+): Promise<{
   readonly emitted: string;
   readonly module: Record<string, unknown> & { readonly receivedSettings: TrainSettings[] };
 }> {
-  const source = join(dir, "tiny.ts");
+  const source = join(dir, `${name}.ts`);
   const emitted = await emitTypeScript(program, { outFile: source });
   writeFileSync(source, emitted);
-  const bundle = join(dir, "tiny.mjs");
+  const bundle = join(dir, `${name}.mjs`);
   await build({
     stdin: {
-      contents: 'export * from "./tiny.ts";\nexport { receivedSettings } from "nnc/runtime";\n',
+      contents: `export * from "./${name}.ts";\nexport { receivedSettings } from "nnc/runtime";\n`,
       resolveDir: dir,
       loader: "ts",
     },
@@ -95,12 +124,12 @@ async function bundledModule(program: IrProgram): Promise<{
 }
 
 describe("train keys", () => {
-  it("the block above sets every key of the table", () => {
-    const { value } = parse(spec, specFile);
-    const block = value.declarations.find((d) => d.kind === "train")!;
-    expect(block.kind === "train" && block.entries.map((e) => e.key.text).sort()).toEqual(
-      trainKeys.map((k) => k.name).sort(),
-    );
+  it("the blocks above set every key of the table", () => {
+    const keys = [spec, house].flatMap((text) => {
+      const block = parse(text, specFile).value.declarations.find((d) => d.kind === "train")!;
+      return block.kind === "train" ? block.entries.map((e) => e.key.text) : [];
+    });
+    expect([...new Set(keys)].sort()).toEqual(trainKeys.map((k) => k.name).sort());
   });
 
   it("each key fills its own field of the IR", () => {
@@ -110,7 +139,7 @@ describe("train keys", () => {
     expect(diagnostics).toEqual([]);
     const { model, location, ...fields } = program!.trains[0]!;
     expect([model, location.file]).toEqual(["Tiny", specFile]);
-    expect(Object.keys(fields)).toEqual(trainKeys.map((k) => k.field));
+    expect(Object.keys(fields)).toEqual(trainKeys.map((k) => k.field).filter((f) => f !== "lossWeights"));
   });
 
   it("each key reaches runTraining unchanged from a compiled module that trains", async () => {
@@ -131,5 +160,19 @@ describe("train keys", () => {
       expect(Object.hasOwn(received, key.field), `${key.name} reaches runTraining as ${key.field}`).toBe(true);
       expect(received[key.field], key.name).toStrictEqual(expected[key.field]);
     }
+  });
+
+  it("a model's output names and the loss weights reach runTraining from a compiled module", async () => {
+    const { program, diagnostics } = checkFile(houseFile);
+    expect(diagnostics).toEqual([]);
+    const { location: _, ...expected } = program!.trains[0]!;
+    expect(expected).toMatchObject({ outputs: ["kind", "price"], lossWeights: { kind: 1, price: 0.5 } });
+    const { module } = await bundledModule(program!, "house");
+    const trainHouse = module["trainHouse"] as (options: object) => Promise<unknown>;
+    // The data gives one label per row; training two outputs from it may fail after the settings arrived.
+    await trainHouse({ output: quiet, runDir: join(dir, "house-run") }).catch(() => undefined);
+    const received = module.receivedSettings.at(-1)!;
+    expect(Object.keys(received)).toEqual(Object.keys(expected));
+    expect(received).toStrictEqual(expected);
   });
 });

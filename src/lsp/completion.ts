@@ -131,11 +131,13 @@ function argumentNames(callable: Callable, call: OpenCall): CompletionItem[] {
 /** What may follow `KEY:` in a train block, from the key's entry in the table of train keys. */
 function trainValueItems(key: string): CompletionItem[] {
   const value = trainKeys.find((k) => k.name === key)?.value;
-  if (!value || value.kind === "integer" || value.kind === "fraction") return [];
+  if (!value || value.kind === "integer" || value.kind === "fraction" || value.kind === "weights") return [];
   if (value.kind === "boolean") return words(["true", "false"], CompletionItemKind.Keyword);
   // Names are values; the rest are calls (an optimizer, a data source, a schedule, callbacks).
   const kind =
-    value.kind === "name" || value.kind === "names" ? CompletionItemKind.EnumMember : CompletionItemKind.Function;
+    value.kind === "name" || value.kind === "names" || value.kind === "per output"
+      ? CompletionItemKind.EnumMember
+      : CompletionItemKind.Function;
   return words(Object.keys(value.table), kind, key);
 }
 

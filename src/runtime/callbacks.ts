@@ -6,8 +6,8 @@
  * (a best figure, a wait count, the best weights) is `Resumable`.
  */
 import * as tf from "@tensorflow/tfjs";
-import { metricsOf, type IrCall, type IrTrain } from "../compiler/ir/index.js";
-import { callbacks as callbackKinds } from "../compiler/registry/train-options.js";
+import type { IrCall, IrTrain } from "../compiler/ir/index.js";
+import { callbacks as callbackKinds, higherIsBetter } from "../compiler/registry/train-options.js";
 import {
   CsvLogger,
   ModelCheckpoint,
@@ -15,7 +15,7 @@ import {
   type CheckpointAbout,
   type FileCallback,
 } from "./file-callbacks.js";
-import { tfjsFigureName } from "./figures.js";
+import { tfjsFigureName, type FigureNames } from "./figures.js";
 import type { RunFolder } from "./run-folder.js";
 import { LearningRateScheduler, ReduceOnPlateau, logValue } from "./schedule-callbacks.js";
 
@@ -36,7 +36,7 @@ export function isResumable(callback: tf.Callback): callback is tf.Callback & Re
 }
 
 /** What the callbacks need from a train block. */
-export type CallbackSettings = Pick<IrTrain, "metrics" | "callbacks" | "lrSchedule" | "batchSize">;
+export type CallbackSettings = Pick<IrTrain, "callbacks" | "lrSchedule" | "batchSize">;
 
 export interface CallbackOptions {
   /**
@@ -46,6 +46,8 @@ export interface CallbackOptions {
   readonly folder?: RunFolder;
   /** Saved beside each `model_checkpoint` checkpoint, so that `nnc predict --model <run>/checkpoint` works. */
   readonly about?: CheckpointAbout;
+  /** The run's figures (`compileForTraining`'s names): what a `monitor` names, and what csv_logger writes. */
+  readonly names: FigureNames;
 }
 
 /**
@@ -57,7 +59,7 @@ export function trainingCallbacks(
   settings: CallbackSettings,
   optimizer: tf.Optimizer,
   trainingRows: number,
-  options: CallbackOptions = {},
+  options: CallbackOptions,
 ): tf.Callback[] {
   const steps = Math.ceil(trainingRows / settings.batchSize);
   // First the rate, so that every later callback (and fit's History) sees this epoch's `lr`.
@@ -65,12 +67,12 @@ export function trainingCallbacks(
     new LearningRateScheduler(settings.lrSchedule, optimizer, steps),
     new TerminateOnNaN(),
   ];
-  for (const call of settings.callbacks) callbacks.push(...fromCall(call, metricsOf(settings)[0]!, options));
+  for (const call of settings.callbacks) callbacks.push(...fromCall(call, options));
   if (settings.lrSchedule?.name === "reduce_on_plateau") {
     const a = settings.lrSchedule.args;
     const keras = String(a["monitor"]);
     const settingsOf = {
-      monitor: tfjsFigureName(keras, metricsOf(settings)[0]!),
+      monitor: tfjsFigureName(keras, options.names),
       mode: higherIsBetter(keras) ? ("max" as const) : ("min" as const),
       factor: Number(a["factor"]),
       patience: Number(a["patience"]),
@@ -93,9 +95,9 @@ export function writtenFiles(callbacks: readonly tf.Callback[]): string[] {
   return callbacks.flatMap((c) => [...((c as unknown as Partial<FileCallback>).written ?? [])]);
 }
 
-function fromCall(call: IrCall, metrics: readonly string[], { folder, about = {} }: CallbackOptions): tf.Callback[] {
+function fromCall(call: IrCall, { folder, about = {}, names }: CallbackOptions): tf.Callback[] {
   const keras = String(call.args["monitor"]);
-  const monitor = tfjsFigureName(keras, metrics);
+  const monitor = tfjsFigureName(keras, names);
   const mode = higherIsBetter(keras) ? "max" : "min";
   const where = () => folder ?? missingFolder(call.name);
   switch (call.name) {
@@ -118,12 +120,13 @@ function fromCall(call: IrCall, metrics: readonly string[], { folder, about = {}
             mode,
             saveBestOnly: Boolean(call.args["save_best_only"]),
             every: Number(call.args["every"]),
+            names,
           },
           about,
         ),
       ];
     case "csv_logger":
-      return [new CsvLogger(where(), String(call.args["path"]), Boolean(call.args["append"]), metrics)];
+      return [new CsvLogger(where(), String(call.args["path"]), Boolean(call.args["append"]), names)];
     case "terminate_on_nan":
       return []; // always on
     default:
@@ -135,11 +138,6 @@ function missingFolder(name: string): never {
   throw new Error(
     `trainingCallbacks: ${name} writes files, and needs options.folder (a run folder from openRunFolder)`,
   );
-}
-
-/** Keras's "auto" mode: accuracies and friends grow, losses and errors shrink. */
-export function higherIsBetter(figure: string): boolean {
-  return /acc|precision|recall/.test(figure);
 }
 
 interface EarlyStoppingSettings {

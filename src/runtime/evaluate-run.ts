@@ -7,15 +7,16 @@
  */
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { lossesOf, metricsOf, type IrCall, type IrTrain, type JsonValue } from "../compiler/ir/index.js";
+import { lossesOf, type IrCall, type IrTrain, type JsonValue } from "../compiler/ir/index.js";
 import { dataSources } from "../compiler/registry/data-sources.js";
-import { losses, metrics, type TargetEncoding } from "../compiler/registry/train-options.js";
+import { losses, type TargetEncoding } from "../compiler/registry/train-options.js";
 import { checkLabels } from "./data/batches.js";
 import { npyFeatureFiles } from "./data/index.js";
 import { openRecords, type RecordOptions, type RecordReader } from "./data/records.js";
 import { toDataset } from "./data/tensors.js";
 import { NncUserError } from "./errors.js";
-import { figureNames, type Figures } from "./figures.js";
+import { kerasFigures, type Figures } from "./figures.js";
+import { compileForTraining, evaluateBatch } from "./metrics.js";
 import type { SavedRun } from "./saved-run.js";
 
 export interface Evaluation {
@@ -98,31 +99,20 @@ export async function evaluateRun(
     const classes = run.labels?.classes;
     checkLabels(reader, model, encoding, classes);
     // evaluate() needs a compiled model; the optimizer is never stepped.
-    model.compile({
-      optimizer: "sgd",
-      loss: losses[lossesOf(train)[0]!]!.tfjs,
-      metrics: metricsOf(train)[0]!.map((m) => metrics[m]!),
-    });
-    const sums: number[] = [];
+    const compiled = compileForTraining(model, train, "sgd");
+    const sums: Record<string, number> = {};
     for (let start = 0; start < reader.rows; start += train.batchSize) {
       const indices = Array.from({ length: Math.min(train.batchSize, reader.rows - start) }, (_, i) => start + i);
       const dataset = toDataset(reader.read(indices), model, encoding, [...indices.keys()], classes);
       try {
-        const result = model.evaluate(dataset.x, dataset.y, {
-          batchSize: train.batchSize,
-        });
-        (Array.isArray(result) ? result : [result]).forEach((scalar, i) => {
-          sums[i] = (sums[i] ?? 0) + scalar.dataSync()[0]! * indices.length;
-        });
-        tf.dispose(result);
+        const values = compiled.values(await evaluateBatch(model, dataset.x, dataset.y));
+        for (const [key, value] of Object.entries(values)) sums[key] = (sums[key] ?? 0) + value * indices.length;
+        await compiled.gather(sums);
       } finally {
         tf.dispose([dataset.x, dataset.y]);
       }
     }
-    const figures: Record<string, number> = {};
-    figureNames(metricsOf(train)[0]!)
-      .slice(0, sums.length)
-      .forEach(([name], i) => (figures[name] = sums[i]! / reader.rows));
+    const figures = kerasFigures(compiled.figures(sums, reader.rows), compiled.names);
     return {
       figures,
       source: reader.source,

@@ -10,7 +10,7 @@ import * as tf from "@tensorflow/tfjs";
 import { normalRunPath, runFolders, runPathProblem, savedRunFiles } from "../compiler/registry/run-files.js";
 import type { CallbackState, Resumable } from "./callbacks.js";
 import { NncUserError } from "./errors.js";
-import { figureNames, kerasFigures } from "./figures.js";
+import { kerasFigures, type FigureNames } from "./figures.js";
 import type { RunFolder } from "./run-folder.js";
 import { writeJson, writeModelFiles, type Run } from "./save.js";
 import { logValue } from "./schedule-callbacks.js";
@@ -48,6 +48,8 @@ export interface CheckpointSettings {
   readonly mode: "min" | "max";
   readonly saveBestOnly: boolean;
   readonly every: number;
+  /** The run's figures, which checkpoint.json records under their Keras names (with `lr`). */
+  readonly names: FigureNames;
 }
 
 /** What a saved run holds besides the model, for `nnc evaluate` and `nnc predict` (see save.ts). */
@@ -83,11 +85,12 @@ export class ModelCheckpoint extends tf.Callback implements FileCallback, Resuma
     }
     const model = this.model as tf.LayersModel;
     const sub = runFolders.checkpoint;
-    const figures: Record<string, number> = {};
+    const resolved: tf.Logs = {};
     for (const key of Object.keys(logs ?? {})) {
       const value = await logValue(logs, key);
-      if (value !== undefined) figures[key] = value;
+      if (value !== undefined) resolved[key] = value;
     }
+    const figures = kerasFigures(resolved, [...this.settings.names, ["lr", "lr"]]);
     const { labels, preprocessing } = this.about;
     // checkpoint.json last: it says which epoch the files beside it are.
     await writeModelFiles(this.folder, sub, model);
@@ -113,7 +116,7 @@ export class ModelCheckpoint extends tf.Callback implements FileCallback, Resuma
  */
 export class CsvLogger extends tf.Callback implements FileCallback, Resumable {
   readonly written = new Set<string>();
-  private readonly names: [string, string][];
+  private readonly names: FigureNames;
   private readonly file: string;
   private lines: string[] = [];
 
@@ -122,14 +125,14 @@ export class CsvLogger extends tf.Callback implements FileCallback, Resumable {
     private readonly folder: RunFolder,
     file: string,
     private readonly append: boolean,
-    metrics: readonly string[],
+    names: FigureNames,
   ) {
     super();
     const problem = runPathProblem(file);
     if (problem !== null)
       throw new NncUserError("NN4015", { callee: "csv_logger", argument: "path", path: file, problem });
     this.file = normalRunPath(file);
-    this.names = [...figureNames(metrics), ["lr", "lr"]];
+    this.names = [...names, ["lr", "lr"]];
   }
 
   override async onTrainBegin(): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * The training loop of `nnc train` and of every module `nnc compile` emits: batches from `TrainingBatches`,
  * one `trainOnBatch` per step, the callbacks at the points where tfjs's `fit` calls them, and the epoch's
- * figures averaged over its examples as `fit` averages them (`loss`, `acc`, then `val_loss`, `val_acc`).
+ * figures averaged over its examples as `fit` averages them (`loss`, `acc`, then `val_loss`, `val_acc`), or
+ * computed from the epoch's sums (precision, auc, ...: `EpochFigures`, metrics.ts).
  *
  * It is ours rather than `fit`'s so that training can stop after any step and continue from there: the
  * position (`LoopPoint`) is epoch, step, the seeded generator's state and the epoch's partial sums, which
@@ -10,6 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { TrainingBatches } from "./data/batches.js";
+import { evaluateBatch, type EpochFigures } from "./metrics.js";
 import { permutation, type SeededRandom } from "./random.js";
 
 /** Where a run is: the next step to take, and what it needs to take it as an unbroken run would. */
@@ -22,7 +24,10 @@ export interface LoopPoint {
   readonly random: number;
   /** The generator's state when this epoch began, before its shuffle (the shuffle is drawn again). */
   readonly epochRandom: number;
-  /** The epoch's figures so far, each summed over its examples (tfjs keys). */
+  /**
+   * The epoch's figures so far, each summed over its examples (tfjs keys), and the epoch metrics' sums
+   * (`<key>#<i>`).
+   */
   readonly sums: Readonly<Record<string, number>>;
   /** Examples trained on so far in this epoch. */
   readonly seen: number;
@@ -35,6 +40,8 @@ export interface LoopOptions {
   readonly epochs: number;
   readonly batchSize: number;
   readonly shuffle: boolean;
+  /** How a step's results become figures (`compileForTraining` returns it). */
+  readonly figures: EpochFigures;
   /** Called in order; a `tf.History` is added last. */
   readonly callbacks: readonly (tf.Callback | tf.CustomCallback)[];
   /** The seeded generator that is `Math.random` while the run lasts. */
@@ -64,7 +71,7 @@ export async function trainLoop(
   data: TrainingBatches,
   options: LoopOptions,
 ): Promise<LoopResult> {
-  const { epochs, batchSize, random } = options;
+  const { epochs, batchSize, random, figures } = options;
   const steps = Math.ceil(data.trainingRows / batchSize);
   const history = new tf.History();
   const callbacks = [...options.callbacks, history];
@@ -101,12 +108,16 @@ export async function trainLoop(
       } finally {
         tf.dispose([x, y]);
       }
-      const values = Array.isArray(outputs) ? outputs : [outputs];
-      model.metricsNames.forEach((name, i) => {
-        logs[name] = values[i]!;
-        sums[name] = (sums[name] ?? 0) + values[i]! * positions.length;
-      });
+      const values = figures.values(Array.isArray(outputs) ? outputs : [outputs]);
+      for (const [name, value] of Object.entries(values)) {
+        logs[name] = value;
+        sums[name] = (sums[name] ?? 0) + value * positions.length;
+      }
+      await figures.gather(sums);
       seen += positions.length;
+      // An epoch metric shows its figure so far, as Keras's progress bar does; the others this step's.
+      const running = figures.figures(sums, seen);
+      for (const name of Object.keys(running)) if (figures.overEpoch(name)) logs[name] = running[name]!;
       point = { ...point, step: step + 1, random: random.state, sums: { ...sums }, seen };
       for (const callback of callbacks) await callback.onBatchEnd(step, logs);
       await yieldNow();
@@ -115,9 +126,8 @@ export async function trainLoop(
         return { history, epochs: records, interrupted: point };
       }
     }
-    const logs: Record<string, number> = {};
-    for (const [name, sum] of Object.entries(sums)) logs[name] = sum / seen;
-    if (data.validationRows > 0) Object.assign(logs, await validate(model, data, batchSize));
+    const logs: Record<string, number> = figures.figures(sums, seen);
+    if (data.validationRows > 0) Object.assign(logs, await validate(model, data, batchSize, figures));
     for (const callback of callbacks) await callback.onEpochEnd(epoch, logs);
     records.push({ ...logs });
     point = { epoch: epoch + 1, step: 0, random: random.state, epochRandom: random.state, sums: {}, seen: 0 };
@@ -146,16 +156,20 @@ async function validate(
   model: tf.LayersModel,
   data: TrainingBatches,
   batchSize: number,
+  figures: EpochFigures,
 ): Promise<Record<string, number>> {
-  const sums = new Map<string, number>();
+  const sums: Record<string, number> = {};
   for (let from = 0; from < data.validationRows; from += batchSize) {
     const positions = [...Array(Math.min(batchSize, data.validationRows - from)).keys()].map((i) => from + i);
     const [x, y] = data.validation(positions);
-    const output = model.evaluate(x, y, { batchSize });
-    const scalars = Array.isArray(output) ? output : [output];
-    const values = await Promise.all(scalars.map(async (s) => (await s.data())[0]!));
-    tf.dispose([x, y, ...scalars]);
-    model.metricsNames.forEach((name, i) => sums.set(name, (sums.get(name) ?? 0) + values[i]! * positions.length));
+    try {
+      const values = figures.values(await evaluateBatch(model, x, y));
+      for (const [name, value] of Object.entries(values)) sums[name] = (sums[name] ?? 0) + value * positions.length;
+      await figures.gather(sums);
+    } finally {
+      tf.dispose([x, y]);
+    }
   }
-  return Object.fromEntries([...sums].map(([name, sum]) => [`val_${name}`, sum / data.validationRows]));
+  const logs = figures.figures(sums, data.validationRows);
+  return Object.fromEntries(Object.entries(logs).map(([name, value]) => [`val_${name}`, value]));
 }

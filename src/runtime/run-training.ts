@@ -12,9 +12,9 @@ import { randomInt } from "node:crypto";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { freshRunFolder } from "../io/output-path.js";
-import { lossesOf, metricsOf, type IrModel, type IrTrain } from "../compiler/ir/index.js";
+import type { IrModel, IrTrain } from "../compiler/ir/index.js";
 import { runFolders } from "../compiler/registry/run-files.js";
-import { losses, metrics, optimizers } from "../compiler/registry/train-options.js";
+import { optimizers } from "../compiler/registry/train-options.js";
 import { initBackend } from "./backend.js";
 import { buildModel } from "./build.js";
 import { trainingCallbacks, writesFiles, writtenFiles } from "./callbacks.js";
@@ -28,8 +28,9 @@ import {
   type TrainingParts,
 } from "./checkpoint.js";
 import { openTrainingData, type TrainingBatches } from "./data/batches.js";
-import { figureNames, kerasFigures } from "./figures.js";
+import { kerasFigures } from "./figures.js";
 import { trainLoop, type LoopPoint } from "./fit-loop.js";
+import { compileForTraining, type EpochFigures } from "./metrics.js";
 import { progressCallback } from "./progress.js";
 import { seededRandom, withRandom } from "./random.js";
 import { openRunFolder, type RunFolder } from "./run-folder.js";
@@ -141,11 +142,7 @@ async function trainBuilt(
     const optimizer = (tf.train as unknown as Record<string, (...args: unknown[]) => tf.Optimizer>)[
       optimizerCall.factory
     ]!(...optimizerCall.args);
-    model.compile({
-      optimizer,
-      loss: losses[lossesOf(train)[0]!]!.tfjs,
-      metrics: metricsOf(train)[0]!.map((m) => metrics[m]!),
-    });
+    const figures = compileForTraining(model, train, optimizer);
     let data: TrainingBatches;
     try {
       data = await openTrainingData(model, train, options);
@@ -154,7 +151,7 @@ async function trainBuilt(
       throw error;
     }
     try {
-      return await fitWithData(model, optimizer, data, train, { ...options, seed, random, checkpoint });
+      return await fitWithData(model, optimizer, data, train, { ...options, seed, random, checkpoint, figures });
     } finally {
       data.close();
     }
@@ -166,6 +163,7 @@ interface FitOptions extends TrainOptions {
   readonly random: ReturnType<typeof seededRandom>;
   readonly checkpoint: Checkpoint | null;
   readonly folder: RunFolder | null;
+  readonly figures: EpochFigures;
 }
 
 async function fitWithData(
@@ -175,7 +173,7 @@ async function fitWithData(
   train: TrainSettings,
   options: FitOptions,
 ): Promise<TrainedRun> {
-  const names = figureNames(metricsOf(train)[0]!);
+  const { names } = options.figures;
   const epochs = options.epochs ?? train.epochs;
   const steps = Math.ceil(data.trainingRows / train.batchSize);
   const stream = options.output ?? process.stdout;
@@ -192,6 +190,7 @@ async function fitWithData(
   });
   const callbacks = trainingCallbacks(train, optimizer, data.trainingRows, {
     ...(options.folder ? { folder: options.folder } : {}),
+    names,
     about: { labels: data.labels, ...(data.preprocessing ? { preprocessing: data.preprocessing } : {}) },
   });
   const parts: TrainingParts = { model, optimizer, callbacks, seed: options.seed };
@@ -202,6 +201,7 @@ async function fitWithData(
     epochs,
     batchSize: train.batchSize,
     shuffle: train.shuffle,
+    figures: options.figures,
     callbacks: [new tf.CustomCallback(progress, "never"), ...callbacks],
     random: options.random,
     ...(options.signal ? { signal: options.signal } : {}),

@@ -14,8 +14,9 @@ import type { IrCall, IrModel, IrTrain, JsonValue } from "../ir/index.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import { runPathProblem } from "../registry/run-files.js";
 import { perInputFiles } from "./npy-inputs.js";
+import { lossTargetProblems, lossWeights, perOutputValue, severalOutputs } from "./train-outputs.js";
 import type { DataSourceKind } from "../registry/data-sources.js";
-import type { CallbackKind } from "../registry/train-options.js";
+import { figureNames, type CallbackKind } from "../registry/train-options.js";
 import {
   optionalTrainKeys,
   requiredTrainKeys,
@@ -89,6 +90,8 @@ export function checkTrain(
   const train = { model, ...outputs, ...fields, location: { file, span: decl.span } } as IrTrain;
   return { value: train, diagnostics: checker.diagnostics };
 }
+  lossTargetProblems(train, ir, entries.get("loss")?.value, file).forEach((d) => checker.report(d));
+  if (checker.failed) return { value: null, diagnostics: checker.diagnostics };
 
 /** The value checks of a train block; each returns undefined after reporting a problem. */
 class TrainChecker {
@@ -122,7 +125,8 @@ class TrainChecker {
    */
   value(value: ast.Value, key: TrainKey, before: Partial<Record<TrainField, unknown>>): unknown {
     const kind = key.value;
-    const metricNames = (before.metrics ?? []) as readonly string[];
+    const outputs = severalOutputs(this.model.ir);
+    const metricNames = figureNames(outputs, (before.metrics ?? []) as IrTrain["metrics"]);
     const validates = ((before.validationSplit as number | undefined) ?? 0) > 0 || before.validation != null ? 1 : 0;
     switch (kind.kind) {
       case "integer":
@@ -145,6 +149,10 @@ class TrainChecker {
         return this.callbacks(value, key.name, kind.what, kind.table, metricNames, validates);
     }
   }
+      case "per output":
+        return perOutputValue(this, value, key.name, kind, kind.table);
+      case "weights":
+        return lossWeights(this, value, key.name);
 
   invalid(value: ast.Value, key: string, problem: string): undefined {
     return this.report(diagnostic("NN4003", { file: this.file, span: value.span }, { key, problem }));
@@ -190,7 +198,8 @@ class TrainChecker {
   lookup(name: string, span: ast.Span, what: string, table: Readonly<Record<string, unknown>>): string | undefined {
     if (Object.hasOwn(table, name)) return name;
     const hint = didYouMean(name, Object.keys(table));
-    return this.report(diagnostic("NN4004", { file: this.file, span }, { what, name }, { hint }));
+    const known = Object.keys(table).join(", ");
+    return this.report(diagnostic("NN4004", { file: this.file, span }, { what, name, known }, { hint }));
   }
 
   /** A list of names (`[accuracy, mse]`), or a single one; each name once. */
@@ -337,8 +346,8 @@ class TrainChecker {
   }
 
   /**
-   * True when `call` has no `monitor`, or monitors the loss or a metric, with `val_` only when part of the
-   * data is held out for validation.
+   * True when `call` has no `monitor`, or monitors a figure the training reports (`metricNames`: the loss, each
+   * output's loss and metrics), with `val_` only when part of the data is held out for validation.
    */
   monitors(
     call: IrCall,
@@ -348,7 +357,7 @@ class TrainChecker {
     validationSplit: number,
   ): boolean {
     const monitor = call.args["monitor"];
-    const figures = ["loss", ...metricNames];
+    const figures = metricNames;
     const available = validationSplit > 0 ? [...figures, ...figures.map((f) => `val_${f}`)] : figures;
     if (typeof monitor !== "string" || available.includes(monitor)) return true;
     const span = argumentSpan(item, "monitor", table[call.name]!) ?? item.callee.span;

@@ -215,7 +215,10 @@ export const messages = {
   ),
   NN4002: error<{ key: string }>("Unknown training setting", (a) => `unknown training setting ${q(a.key)}`),
   NN4003: error<{ key: string; problem: string }>("Invalid training setting", (a) => `${q(a.key)} ${a.problem}`),
-  NN4004: error<{ what: string; name: string }>("Unknown training option", (a) => `unknown ${a.what} ${q(a.name)}`),
+  NN4004: error<{ what: string; name: string; known: string }>(
+    "Unknown training option",
+    (a) => `unknown ${a.what} ${q(a.name)} (known: ${a.known})`,
+  ),
   NN4005: error<{ path: string; reason: string }>("Data file unusable", (a) => `${a.path}: ${a.reason}`),
   NN4006: error<{ where: string; reason: string }>("Malformed data", (a) => `${a.where}: ${a.reason}`),
   NN4007: error<{ detail: string }>("Data does not fit the model", (a) => a.detail),
@@ -245,6 +248,23 @@ export const messages = {
   ),
   NN4020: error<{ where: string; reason: string }>("Data value not finite", (a) => `${a.where}: ${a.reason}`),
   NN4021: error<{ where: string; reason: string }>("Data past a limit", (a) => `${a.where}: ${a.reason}`),
+  NN4022: error<{ key: string; model: string }>(
+    "Per-output setting on a model of one output",
+    (a) => `${q(a.key)} is given per output, but model ${q(a.model)} has one output`,
+  ),
+  NN4023: error<{ name: string; model: string; outputs: string }>(
+    "Not an output of the model",
+    (a) => `${q(a.name)} is not an output of model ${q(a.model)} (its outputs: ${a.outputs})`,
+  ),
+  NN4024: error<{ key: string; what: string; outputs: string; model: string }>(
+    "Output without a loss",
+    (a) => `${q(a.key)} gives no ${a.what} for ${a.outputs} of model ${q(a.model)}: every output needs one`,
+  ),
+  NN4025: error<{ loss: string; output: string; units: number; source: string }>(
+    "Loss needs a target per unit",
+    (a) =>
+      `${a.loss} on ${a.output}, of ${a.units} units, needs ${a.units} targets per example, but ${a.source}() gives one label per example`,
+  ),
 
   NN4034: warning<{ path: string }>(
     "Run to load weights from not found",

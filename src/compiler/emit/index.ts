@@ -176,7 +176,8 @@ function emitTrainer(train: IrTrain, name: string, outFile: string | undefined):
   // Every key's field as the IR has it, in the table's order, so no key can be left behind. Data sources print
   // their paths as printDataSource says; one that is not there (absent or null) is left out. The fields are
   // JSON, which TypeScript cannot see through IrCall (an interface has no index signature).
-  const settings: Record<string, Printable> = { model: train.model };
+  // The output names key per-output settings and name the figures (`kind_loss`); the IR has them from the model.
+  const settings: Record<string, Printable> = { model: train.model, outputs: train.outputs };
   for (const key of trainKeys) {
     const value = train[key.field];
     settings[key.field] =

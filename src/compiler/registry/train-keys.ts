@@ -7,7 +7,7 @@
  * its location). The checker, the emitter, the docs table (scripts/docs-tables.ts) and the language server's
  * completion read this list; nothing else names the keys.
  */
-import type { IrCall, IrTrain } from "../ir/index.js";
+import type { IrCall, IrTrain, PerOutput } from "../ir/index.js";
 import type { Callable } from "./callable.js";
 import { callbacks, losses, metrics, optimizers, schedules, type CallbackKind } from "./train-options.js";
 import { dataSources, type DataSourceKind } from "./data-sources.js";
@@ -28,7 +28,20 @@ export type TrainValue =
   /** A learning-rate schedule call; one that watches a figure must watch one the training reports. */
   | { readonly kind: "schedule"; readonly what: string; readonly table: Readonly<Record<string, Callable>> }
   /** A callback call or a list of them; each watches a figure the training reports and writes inside the run folder. */
-  | { readonly kind: "callbacks"; readonly what: string; readonly table: Readonly<Record<string, CallbackKind>> };
+  | { readonly kind: "callbacks"; readonly what: string; readonly table: Readonly<Record<string, CallbackKind>> }
+  /**
+   * `each` (a name, or names) once for every output, or per output as Keras's dicts and lists: a map keyed by
+   * output names, or a list in output order (check/train-outputs.ts). `every` says whether each output needs one.
+   */
+  | {
+      readonly kind: "per output";
+      readonly each: "name" | "names";
+      readonly every: boolean;
+      readonly what: string;
+      readonly table: Readonly<Record<string, unknown>>;
+    }
+  /** A number above 0 per output, keyed by output name (or a list in output order); outputs left out weigh 1. */
+  | { readonly kind: "weights" };
 
 /** What each kind of value is once checked. */
 interface CheckedValue {
@@ -42,8 +55,14 @@ interface CheckedValue {
   schedule: IrCall;
   callbacks: readonly IrCall[];
 }
+  weights: { readonly [output: string]: number } | null;
 
 /** The `IrTrain` fields that keys fill: all but the model's name (the block's header) and the location. */
+/** What a value of `V` is once checked. */
+type Checked<V extends TrainValue> = V extends { readonly kind: "per output"; readonly each: infer E }
+  ? PerOutput<CheckedValue[E & keyof CheckedValue]>
+  : CheckedValue[V["kind"] & keyof CheckedValue];
+
 export type TrainField = Exclude<keyof IrTrain, "model" | "location">;
 
 export interface TrainKey {
@@ -60,7 +79,7 @@ export interface TrainKey {
 /** One key, typed so that its value kind and default fit the `IrTrain` field it fills. */
 function key<F extends TrainField, V extends TrainValue>(entry: {
   readonly name: string;
-  readonly field: F & (CheckedValue[V["kind"]] extends IrTrain[F] ? F : never);
+  readonly field: F & (Checked<V> extends IrTrain[F] ? F : never);
   readonly required: boolean;
   readonly value: V;
   readonly default?: IrTrain[F];
@@ -86,8 +105,19 @@ export const trainKeys: readonly TrainKey[] = [
     name: "loss",
     field: "loss",
     required: true,
-    value: { kind: "name", what: "loss", table: losses },
-    doc: "a loss name",
+    value: { kind: "per output", each: "name", every: true, what: "loss", table: losses },
+    doc:
+      "a loss name, for every output; or one per output, keyed by output name: `{ kind: categorical_crossentropy, " +
+      "price: mse }` (or a list in output order)",
+  }),
+  key({
+    name: "loss_weights",
+    field: "lossWeights",
+    required: false,
+    value: { kind: "weights" },
+    doc:
+      "a number above 0 per output, keyed by output name: `{ kind: 1, price: 0.5 }` (or a list in output order); " +
+      "the total loss is the weighted sum of the outputs' losses (default: every output 1)",
   }),
   key({
     name: "optimizer",
@@ -100,9 +130,11 @@ export const trainKeys: readonly TrainKey[] = [
     name: "metrics",
     field: "metrics",
     required: false,
-    value: { kind: "names", what: "metric", table: metrics },
+    value: { kind: "per output", each: "names", every: false, what: "metric", table: metrics },
     default: [],
-    doc: "a metric name or a list of them, each once: `[accuracy]`",
+    doc:
+      "a metric name or a list of them, each once: `[accuracy]`, for every output; or per output, keyed by output " +
+      "name: `{ kind: [accuracy], price: [mae] }`",
   }),
   key({
     name: "epochs",

@@ -5,7 +5,7 @@
  */
 import type { SchemaObject } from "ajv";
 import type { Callable } from "./callable.js";
-import type { JsonValue } from "../ir/index.js";
+import { perOutput, type JsonValue, type PerOutput } from "../ir/index.js";
 
 /**
  * How the label column becomes the target tensor: a one-hot row per class, the class index, or the
@@ -14,7 +14,10 @@ import type { JsonValue } from "../ir/index.js";
 export type TargetEncoding = "one-hot" | "class-index" | "value";
 
 export interface LossKind {
-  /** The tfjs loss identifier for `model.compile({ loss })`. */
+  /**
+   * The tfjs loss identifier for `model.compile({ loss })`; `huber` is not one of tfjs's, and is runtime/metrics.ts's
+   * (Keras's `Huber(delta=1.0)`).
+   */
   readonly tfjs: string;
   readonly targets: TargetEncoding;
 }
@@ -42,26 +45,74 @@ export const losses: Readonly<Record<string, LossKind>> = {
   log_cosh: regression("logcosh"),
   poisson: regression("poisson"),
   cosine_similarity: regression("cosineProximity"),
+  huber: regression("huber"),
+};
+
+export interface MetricKind {
+  /**
+   * The tfjs metric, which tfjs averages over a batch's examples (and nnc over the epoch's); absent for a
+   * metric nnc computes over the whole epoch from counts or sums (runtime/metrics.ts), as Keras's stateful
+   * metrics are: precision, recall, auc, r2, root_mean_squared_error.
+   */
+  readonly tfjs?: string;
+  /** Keras's direction of the figure, which callbacks' `monitor` follows: better higher, or lower. */
+  readonly higherIsBetter: boolean;
+}
+
+const mean = (tfjs: string, higherIsBetter = false): MetricKind => ({ tfjs, higherIsBetter });
+const overEpoch = (higherIsBetter: boolean): MetricKind => ({ higherIsBetter });
+
+/** Keras metric names. The history keeps the name as written in the spec, as Keras does. */
+export const metrics: Readonly<Record<string, MetricKind>> = {
+  accuracy: mean("accuracy", true),
+  binary_accuracy: mean("binaryAccuracy", true),
+  categorical_accuracy: mean("categoricalAccuracy", true),
+  precision: overEpoch(true),
+  recall: overEpoch(true),
+  auc: overEpoch(true),
+  categorical_crossentropy: mean("categoricalCrossentropy"),
+  sparse_categorical_crossentropy: mean("sparseCategoricalCrossentropy"),
+  mean_squared_error: mean("mse"),
+  mse: mean("mse"),
+  mean_absolute_error: mean("mae"),
+  mae: mean("mae"),
+  mean_absolute_percentage_error: mean("mape"),
+  mape: mean("mape"),
+  root_mean_squared_error: overEpoch(false),
+  rmse: overEpoch(false),
+  r2: overEpoch(true),
 };
 
 /**
- * Keras metric names -> tfjs metric identifiers. The history keeps the name as written in the spec, as
- * Keras does.
+ * The figures a training reports under Keras's names, in Keras's order, without `val_`: `loss`, then with
+ * several outputs each output's loss (`kind_loss`) and each output's metrics (`kind_accuracy`), with one
+ * output its metrics (`accuracy`).
  */
-export const metrics: Readonly<Record<string, string>> = {
-  accuracy: "accuracy",
-  binary_accuracy: "binaryAccuracy",
-  categorical_accuracy: "categoricalAccuracy",
-  precision: "precision",
-  categorical_crossentropy: "categoricalCrossentropy",
-  sparse_categorical_crossentropy: "sparseCategoricalCrossentropy",
-  mean_squared_error: "mse",
-  mse: "mse",
-  mean_absolute_error: "mae",
-  mae: "mae",
-  mean_absolute_percentage_error: "mape",
-  mape: "mape",
-};
+export function figureNames(
+  outputs: readonly string[] | undefined,
+  metricsPerOutput: PerOutput<readonly string[]>,
+): string[] {
+  const several = outputs && outputs.length > 1 ? outputs : undefined;
+  const each = perOutput(metricsPerOutput, several, []);
+  if (!several) return ["loss", ...each[0]!];
+  return [
+    "loss",
+    ...several.map((output) => `${output}_loss`),
+    ...several.flatMap((output, i) => each[i]!.map((metric) => `${output}_${metric}`)),
+  ];
+}
+
+/**
+ * Keras's "auto" mode for a figure (`val_kind_accuracy`): better higher for accuracies, precision, recall, auc
+ * and r2 (the metric its name ends with), lower for losses and errors.
+ */
+export function higherIsBetter(figure: string): boolean {
+  if (figure === "loss" || figure.endsWith("_loss")) return false;
+  const metric = Object.keys(metrics)
+    .filter((name) => figure === name || figure.endsWith(`_${name}`))
+    .sort((a, b) => b.length - a.length)[0];
+  return metric !== undefined && metrics[metric]!.higherIsBetter;
+}
 
 const positiveNumber = { type: "number", exclusiveMinimum: 0 } as const;
 const fraction = { type: "number", minimum: 0, exclusiveMaximum: 1 } as const;

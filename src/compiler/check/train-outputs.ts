@@ -1,0 +1,194 @@
+/**
+ * Per-output settings of a train block, Keras's dicts and lists: `loss: { kind: categorical_crossentropy,
+ * price: mse }`, `metrics: { kind: [accuracy] }`, `loss_weights: { kind: 1, price: 0.5 }`, or the same as a
+ * list in output order. A map's keys are the names of the model's `output` statement; a setting written once
+ * (`loss: mse`) applies to every output, as in Keras. Also the check `nnc train` would otherwise fail on: a
+ * crossentropy over several units per example where the data gives one label per example.
+ */
+import type * as ast from "../syntax/ast.js";
+import { diagnostic, type Diagnostic } from "../diagnostics/index.js";
+import { didYouMean } from "../diagnostics/suggest.js";
+import { perOutput, type IrModel, type IrTrain, type JsonValue, type PerOutput } from "../ir/index.js";
+import { losses } from "../registry/train-options.js";
+
+/** What the per-output checks need of the train block's checker (check/train-block.ts). */
+export interface SettingChecker {
+  readonly file: string;
+  readonly model: { readonly name: string; readonly ir: IrModel | undefined };
+  report(d: Diagnostic): undefined;
+  invalid(value: ast.Value, key: string, problem: string): undefined;
+  scalar(value: ast.Value): JsonValue | undefined;
+  name(value: ast.Value, key: string, what: string, table: Readonly<Record<string, unknown>>): string | undefined;
+  names(value: ast.Value, key: string, what: string, table: Readonly<Record<string, unknown>>): string[] | undefined;
+}
+
+/** The model's output names when it has several (its `output a, b` statement); undefined otherwise. */
+export function severalOutputs(ir: IrModel | undefined): readonly string[] | undefined {
+  return ir?.outputNames && ir.outputNames.length > 1 ? ir.outputNames : undefined;
+}
+
+/**
+ * A name (`each: "name"`) or names (`"names"`) for every output, or per output: a map keyed by output names,
+ * or, for a name per output, a list in output order. With `every`, each output needs one (a loss); else an
+ * output left out has none (metrics).
+ */
+export function perOutputValue(
+  checker: SettingChecker,
+  value: ast.Value,
+  key: string,
+  setting: { readonly each: "name" | "names"; readonly every: boolean; readonly what: string },
+  table: Readonly<Record<string, unknown>>,
+): PerOutput<string> | PerOutput<readonly string[]> | undefined {
+  const one = (v: ast.Value) =>
+    setting.each === "name" ? checker.name(v, key, setting.what, table) : checker.names(v, key, setting.what, table);
+  const outputs = severalOutputs(checker.model.ir);
+  if (value.kind === "list" && setting.each === "name") {
+    if (!outputs) {
+      return checker.invalid(
+        value,
+        key,
+        `is a list, which gives one ${setting.what} per output, but model ${checker.model.name} has one output: write the ${setting.what} alone`,
+      );
+    }
+    if (value.items.length !== outputs.length) {
+      return checker.invalid(
+        value,
+        key,
+        `lists ${value.items.length} for the ${outputs.length} outputs of model ${checker.model.name} (${outputs.join(", ")}), in that order; or key them by output: { ${outputs.map((o) => `${o}: ...`).join(", ")} }`,
+      );
+    }
+    const names = value.items.map(one);
+    if (names.some((n) => n === undefined)) return undefined;
+    return Object.fromEntries(outputs.map((output, i) => [output, names[i]!])) as PerOutput<string>;
+  }
+  if (value.kind !== "map") return one(value);
+  const entries = outputEntries(checker, value, key);
+  if (entries === undefined) return undefined;
+  const result: Record<string, string | readonly string[]> = {};
+  let fine = true;
+  for (const entry of entries) {
+    const checked = one(entry.value);
+    if (checked === undefined) fine = false;
+    else result[entry.key.text] = checked;
+  }
+  const missing = (outputs ?? []).filter((output) => !entries.some((entry) => entry.key.text === output));
+  if (setting.every && missing.length > 0) {
+    const example = missing.map((o) => `${o}: ...`).join(", ");
+    checker.report(
+      diagnostic(
+        "NN4024",
+        { file: checker.file, span: value.span },
+        { key, what: setting.what, outputs: missing.map((o) => `'${o}'`).join(", "), model: checker.model.name },
+        { hint: `add ${example}` },
+      ),
+    );
+    return undefined;
+  }
+  return fine ? (result as PerOutput<string> | PerOutput<readonly string[]>) : undefined;
+}
+
+/** `loss_weights`: a number above 0 per output, keyed by output name or listed in output order. */
+export function lossWeights(
+  checker: SettingChecker,
+  value: ast.Value,
+  key: string,
+): { readonly [output: string]: number } | undefined {
+  const outputs = severalOutputs(checker.model.ir);
+  const weight = (v: ast.Value): number | undefined => {
+    const n = checker.scalar(v);
+    if (n === undefined) return undefined;
+    if (typeof n === "number" && n > 0) return n;
+    return checker.invalid(v, key, `must be numbers above 0, got ${JSON.stringify(n)}`);
+  };
+  if (value.kind === "list" && outputs) {
+    if (value.items.length !== outputs.length) {
+      return checker.invalid(
+        value,
+        key,
+        `lists ${value.items.length} weights for the ${outputs.length} outputs of model ${checker.model.name} (${outputs.join(", ")})`,
+      );
+    }
+    const weights = value.items.map(weight);
+    return weights.every((w) => w !== undefined)
+      ? Object.fromEntries(outputs.map((o, i) => [o, weights[i]!]))
+      : undefined;
+  }
+  if (value.kind !== "map") {
+    return checker.invalid(value, key, "must be a weight per output, keyed by output name: { a: 1, b: 0.5 }");
+  }
+  const entries = outputEntries(checker, value, key);
+  if (entries === undefined) return undefined;
+  const weights = entries.map((entry) => weight(entry.value));
+  if (weights.some((w) => w === undefined)) return undefined;
+  return Object.fromEntries(entries.map((entry, i) => [entry.key.text, weights[i]!]));
+}
+
+/**
+ * A map's entries when the model has several outputs and every key is one of them; reports a map on a model of
+ * one output (NN4022) and each key that is not an output (NN4023). With the model unknown, every entry.
+ */
+function outputEntries(checker: SettingChecker, value: ast.MapValue, key: string): readonly ast.MapEntry[] | undefined {
+  const { ir, name: model } = checker.model;
+  const entries = value.entries.filter((entry) => !entry.recovered && !entry.key.recovered);
+  if (ir === undefined) return entries;
+  const outputs = severalOutputs(ir);
+  if (!outputs) {
+    const hint = `write the value alone, without { }`;
+    return checker.report(diagnostic("NN4022", { file: checker.file, span: value.span }, { key, model }, { hint }));
+  }
+  let fine = true;
+  for (const entry of entries) {
+    if (outputs.includes(entry.key.text)) continue;
+    fine = false;
+    checker.report(
+      diagnostic(
+        "NN4023",
+        { file: checker.file, span: entry.key.span },
+        { name: entry.key.text, model, outputs: outputs.join(", ") },
+        { hint: didYouMean(entry.key.text, outputs) },
+      ),
+    );
+  }
+  return fine ? entries : undefined;
+}
+
+/**
+ * NN4025: an output trained with binary_crossentropy that has several units per example, on data that gives one
+ * label per example (csv, json, idx): the loss then needs one target per unit (multi-hot, which only npy's
+ * targets can give), and tfjs fails at the first step. Reported at the train block's `loss` value.
+ */
+export function lossTargetProblems(
+  train: Pick<IrTrain, "loss" | "outputs" | "data">,
+  ir: IrModel | undefined,
+  lossValue: ast.Value | undefined,
+  file: string,
+): Diagnostic[] {
+  if (!ir || !lossValue || train.data.name === "npy") return [];
+  const names = ir.outputNames ?? [];
+  const perOutputLoss = perOutput(train.loss, train.outputs, "");
+  const out: Diagnostic[] = [];
+  ir.outputs.forEach((ref, i) => {
+    const loss = perOutputLoss[Math.min(i, perOutputLoss.length - 1)]!;
+    if (losses[loss]?.targets !== "class-index" || loss === "sparse_categorical_crossentropy") return;
+    const layer = ir.layers.find((l) => l.name === ref.node);
+    const shape = layer?.outputShapes[ref.index] ?? ir.inputs.find((input) => input.name === ref.node)?.shape;
+    const units = shape?.at(-1);
+    if (typeof units !== "number" || units <= 1) return;
+    const span =
+      (lossValue.kind === "map" && lossValue.entries.find((e) => e.key.text === names[i])?.value.span) ||
+      lossValue.span;
+    const output = names[i] !== undefined && names.length > 1 ? `output '${names[i]}'` : "the output";
+    out.push(
+      diagnostic(
+        "NN4025",
+        { file, span },
+        { loss, output, units, source: train.data.name },
+        {
+          hint: `for one class of ${units}, use sparse_categorical_crossentropy (or categorical_crossentropy) with softmax; for ${units} yes/no labels per example, npy() targets of [rows, ${units}]`,
+          ...(layer ? { related: [{ ...layer.location, message: `${output} has ${units} units here` }] } : {}),
+        },
+      ),
+    );
+  });
+  return out;
+}

@@ -1,0 +1,200 @@
+/**
+ * Per-output train settings (`loss: { kind: ..., price: ... }`, `metrics`, `loss_weights`, a list in output
+ * order), the figures callbacks may watch, and NN4025 (binary_crossentropy over several units with one label
+ * per example). Marked spans (`<|...|>`) are where each diagnostic must point.
+ */
+import { describe, expect, it } from "vitest";
+import { checkSource } from "../src/compiler/index.js";
+import { marked } from "./helpers/marked.js";
+
+const file = "/specs/house.nn";
+const house = `model House {
+  input x: [8]
+  h = x -> dense(16) -> relu()
+  kind = h -> dense(3) -> softmax()
+  price = h -> dense(1)
+  output kind, price
+}
+`;
+const common = `
+  data: csv("data/houses.csv", label: "kind")
+  optimizer: adam
+  epochs: 5
+  batch_size: 16`;
+
+function check(source: string) {
+  const { text, spans } = marked(source);
+  const result = checkSource(text, file);
+  return {
+    result,
+    found: result.diagnostics.map((d) => [d.code, text.slice(d.span.start, d.span.end)]),
+    hints: result.diagnostics.map((d) => d.hint),
+    messages: result.diagnostics.map((d) => d.message),
+    marks: spans.map((s) => text.slice(s.start, s.end)),
+  };
+}
+
+describe("per-output settings", () => {
+  it("turns the language's example into IrTrain keyed by output name", () => {
+    const { result } = check(`${house}train House {${common}
+  loss: { kind: categorical_crossentropy, price: mse }
+  loss_weights: { kind: 1, price: 0.5 }
+  metrics: { kind: [accuracy], price: [mae] }
+  validation_split: 0.2
+  callbacks: [early_stopping(monitor: val_kind_accuracy), model_checkpoint(monitor: price_loss)]
+  lr_schedule: reduce_on_plateau(monitor: "val_price_mae")
+}`);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.program!.trains[0]).toMatchObject({
+      outputs: ["kind", "price"],
+      loss: { kind: "categorical_crossentropy", price: "mse" },
+      lossWeights: { kind: 1, price: 0.5 },
+      metrics: { kind: ["accuracy"], price: ["mae"] },
+    });
+  });
+
+  it("takes a list of losses in output order, and one loss for every output", () => {
+    const listed = check(`${house}train House {${common}
+  loss: [categorical_crossentropy, "mse"]
+  loss_weights: [2, 1]
+}`);
+    expect(listed.result.diagnostics).toEqual([]);
+    expect(listed.result.program!.trains[0]).toMatchObject({
+      loss: { kind: "categorical_crossentropy", price: "mse" },
+      lossWeights: { kind: 2, price: 1 },
+    });
+    const once = check(`${house}train House {${common}\n  loss: mse\n  metrics: [mae]\n}`);
+    expect(once.result.diagnostics).toEqual([]);
+    expect(once.result.program!.trains[0]).toMatchObject({ loss: "mse", metrics: ["mae"] });
+  });
+
+  it("reports an output without a loss at the map, naming it", () => {
+    const { found, marks, messages } = check(`${house}train House {${common}
+  loss: <|{ kind: categorical_crossentropy }|>
+}`);
+    expect(found).toEqual([["NN4024", marks[0]]]);
+    expect(messages[0]).toContain("'price'");
+  });
+
+  it("reports a key that is not an output at the key, with the outputs and a did-you-mean", () => {
+    const { found, marks, hints, messages } = check(`${house}train House {${common}
+  loss: { kind: categorical_crossentropy, price: mse, <|prices|>: mse }
+  metrics: { <|knd|>: [accuracy] }
+  loss_weights: { kind: 1, <|cost|>: 2 }
+}`);
+    expect(found).toEqual([
+      ["NN4023", marks[0]],
+      ["NN4023", marks[1]],
+      ["NN4023", marks[2]],
+    ]);
+    expect(hints.slice(0, 2)).toEqual(["did you mean 'price'?", "did you mean 'kind'?"]);
+    expect(messages[0]).toContain("kind, price");
+  });
+
+  it("refuses a map or a list on a model of one output", () => {
+    const one = `model One {\n  input x: [4]\n  y = x -> dense(1)\n  output y\n}\n`;
+    const { found, marks } = check(`${one}train One {${common}
+  loss: <|{ y: mse }|>
+}
+train One {${common}
+  loss: mse
+  loss_weights: <|{ y: 1 }|>
+  metrics: <|{ y: [mae] }|>
+}
+train One {${common}
+  loss: <|[mse]|>
+}`);
+    expect(found).toEqual([
+      ["NN4022", marks[0]],
+      ["NN4022", marks[1]],
+      ["NN4022", marks[2]],
+      ["NN4003", marks[3]],
+    ]);
+  });
+
+  it("refuses weights that are not above 0 and lists of the wrong length", () => {
+    const { found, marks } = check(`${house}train House {${common}
+  loss: <|[mse]|>
+  loss_weights: { kind: <|0|>, price: <|-1|> }
+}
+train House {${common}
+  loss: mse
+  loss_weights: <|0.5|>
+}`);
+    expect(found).toEqual([
+      ["NN4003", marks[0]],
+      ["NN4003", marks[1]],
+      ["NN4003", marks[2]],
+      ["NN4003", marks[3]],
+    ]);
+  });
+
+  it("checks each per-output name against the table, with every valid name and a did-you-mean", () => {
+    const { found, marks, hints, messages } = check(`${house}train House {${common}
+  loss: { kind: <|categorical_crossentropi|>, price: mse }
+  metrics: { price: [<|maee|>] }
+}`);
+    expect(found).toEqual([
+      ["NN4004", marks[0]],
+      ["NN4004", marks[1]],
+    ]);
+    expect(hints).toEqual(["did you mean 'categorical_crossentropy'?", "did you mean 'mae'?"]);
+    expect(messages[0]).toContain("huber");
+    expect(messages[1]).toContain("root_mean_squared_error");
+  });
+
+  it("lets callbacks watch only figures of the outputs, named as Keras names them", () => {
+    const { found, marks, messages } = check(`${house}train House {${common}
+  loss: { kind: categorical_crossentropy, price: mse }
+  metrics: { kind: [accuracy] }
+  validation_split: 0.2
+  callbacks: [early_stopping(monitor: <|"val_price_accuracy"|>), early_stopping(monitor: <|"accuracy"|>)]
+}`);
+    expect(found).toEqual([
+      ["NN2005", marks[0]],
+      ["NN2005", marks[1]],
+    ]);
+    expect(messages[0]).toContain("loss, kind_loss, price_loss, kind_accuracy, val_loss");
+  });
+});
+
+describe("NN4025: binary_crossentropy over several units with one label per example", () => {
+  const model = (activation: string) => `model M {\n  input x: [4]\n  <|dense(4, activation: ${activation})|>\n}\n`;
+  for (const activation of ["sigmoid", "softmax"]) {
+    it(`is an error at the loss for ${activation}(4) on csv data, pointing at the layer`, () => {
+      const { found, marks, result } = check(`${model(activation)}train M {${common}
+  loss: <|binary_crossentropy|>
+}`);
+      expect(found).toEqual([["NN4025", marks[1]]]);
+      expect(result.diagnostics[0]!.related?.[0]?.span).toEqual(expect.objectContaining({ start: expect.any(Number) }));
+    });
+  }
+
+  it("is no error on npy data, whose targets may be multi-hot, nor for one unit", () => {
+    const npy = check(`model M {\n  input x: [4]\n  dense(4, activation: sigmoid)\n}\ntrain M {
+  data: npy("x.npy", "y.npy")
+  loss: binary_crossentropy
+  optimizer: adam
+  epochs: 1
+  batch_size: 4
+}`);
+    expect(npy.found).toEqual([]);
+    const one = check(`model M {\n  input x: [4]\n  dense(1, activation: sigmoid)\n}\ntrain M {${common}
+  loss: binary_crossentropy
+}`);
+    expect(one.found).toEqual([]);
+  });
+
+  it("is reported for the one output of several that has it, at its loss", () => {
+    const { found, marks } = check(`model Two {
+  input x: [4]
+  a = x -> dense(3, activation: sigmoid)
+  b = x -> dense(1)
+  output a, b
+}
+train Two {${common}
+  loss: { a: <|binary_crossentropy|>, b: mse }
+}`);
+    expect(found).toEqual([["NN4025", marks[0]]]);
+  });
+});
