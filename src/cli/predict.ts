@@ -13,7 +13,7 @@ import { fail, loadProgram, programInputs } from "./common.js";
 interface PredictCliOptions {
   readonly model: string;
   readonly backend: BackendName;
-  readonly input: string;
+  readonly input: string[];
   readonly out?: string;
   readonly format?: "csv" | "json";
   readonly output?: string;
@@ -26,8 +26,8 @@ export function registerPredict(program: Command): void {
     .argument("<file>", ".nn file with the model")
     .requiredOption("-m, --model <run>", "the run directory nnc train saved (model.json, weights.bin, ...)")
     .requiredOption(
-      "-i, --input <path>",
-      "a .csv, .json or .jsonl file of rows with the training data's feature columns (an IDX images or .npy file for a model trained on idx() or npy())",
+      "-i, --input <paths...>",
+      "a .csv, .json or .jsonl file of rows with the training data's feature columns (an IDX images or .npy file for a model trained on idx() or npy(); one .npy file per input, in the order training named them, for npy(x: { a: ..., b: ... }))",
     )
     .option(
       "-o, --out <file>",
@@ -61,7 +61,7 @@ async function runPredict(file: string, options: PredictCliOptions): Promise<voi
   try {
     const run = await runtime.loadRun(options.model);
     const spec = runtime.specModelFor(run, program.models, displayPath(path.resolve(file)));
-    const inputs = [...programInputs(program), options.input, ...run.files];
+    const inputs = [...programInputs(program), ...options.input, ...run.files];
     const overwrites = options.out === undefined ? undefined : overwrittenInput(options.out, inputs, "-o");
     if (overwrites) return fail(overwrites);
     const tensor = options.output === undefined ? undefined : { spec, name: options.output };

@@ -9,11 +9,11 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { lossesOf, type IrCall, type IrTrain, type JsonValue } from "../compiler/ir/index.js";
 import { dataSources } from "../compiler/registry/data-sources.js";
-import { losses, type TargetEncoding } from "../compiler/registry/train-options.js";
-import { checkLabels } from "./data/batches.js";
+import { checkLabels, recordOptions } from "./data/batches.js";
+import { evaluationTargets, inTargetUnits, readAsTrained } from "./data/saved-data.js";
 import { npyFeatureFiles } from "./data/index.js";
 import { openRecords, type RecordOptions, type RecordReader } from "./data/records.js";
-import { toDataset } from "./data/tensors.js";
+import { toDataset, type TargetSettings } from "./data/tensors.js";
 import { NncUserError } from "./errors.js";
 import { kerasFigures, type Figures } from "./figures.js";
 import { compileForTraining, evaluateBatch } from "./metrics.js";
@@ -81,29 +81,21 @@ export async function evaluateRun(
   source: IrCall,
   options: EvaluateOptions = {},
 ): Promise<Evaluation> {
-  const encoding = losses[lossesOf(train)[0]!]!.targets;
-  if (encoding !== "value" && !run.labels) {
-    // Classes taken from the data instead would silently misnumber the outputs when one is missing there.
-    throw new NncUserError("NN4010", {
-      path: `${run.shownAs}/labels.json`,
-      reason: "no such file; it holds the training classes in the order of the model's outputs, which evaluate needs",
-    });
-  }
-  const reader = await openLabelled(run, source, encoding, options);
+  const targets = evaluationTargets(run, train, source);
+  const reader = await openLabelled(run, source, targets, train.outputs, options);
   try {
     if (reader.rows === 0)
       throw new NncUserError("NN4007", {
         detail: `${reader.source} has no rows to evaluate on`,
       });
     const model = run.model;
-    const classes = run.labels?.classes;
-    checkLabels(reader, model, encoding, classes);
+    checkLabels(reader, model, targets);
     // evaluate() needs a compiled model; the optimizer is never stepped.
     const compiled = compileForTraining(model, train, "sgd");
     const sums: Record<string, number> = {};
     for (let start = 0; start < reader.rows; start += train.batchSize) {
       const indices = Array.from({ length: Math.min(train.batchSize, reader.rows - start) }, (_, i) => start + i);
-      const dataset = toDataset(reader.read(indices), model, encoding, [...indices.keys()], classes);
+      const dataset = toDataset(reader.read(indices), model, targets, [...indices.keys()]);
       try {
         const values = compiled.values(await evaluateBatch(model, dataset.x, dataset.y));
         for (const [key, value] of Object.entries(values)) sums[key] = (sums[key] ?? 0) + value * indices.length;
@@ -114,7 +106,7 @@ export async function evaluateRun(
     }
     const figures = kerasFigures(compiled.figures(sums, reader.rows), compiled.names);
     return {
-      figures,
+      figures: inTargetUnits(figures, targets, model.outputs.length),
       source: reader.source,
       rows: reader.rows,
       data: { streamed: reader.streamed, peakRows: reader.peakRows },
@@ -128,7 +120,8 @@ export async function evaluateRun(
 async function openLabelled(
   run: SavedRun,
   source: IrCall,
-  encoding: TargetEncoding,
+  targets: TargetSettings,
+  outputs: readonly string[] | undefined,
   options: EvaluateOptions,
 ): Promise<RecordReader> {
   const preprocessing = run.preprocessing;
@@ -138,16 +131,10 @@ async function openLabelled(
       reason: "no normalization statistics, which the data's normalize: needs; train the model again to save them",
     });
   }
-  const tabular = source.name === "csv" || source.name === "json";
-  const args = { ...source.args };
-  if (tabular && preprocessing && preprocessing.features.length > 0) args["features"] = [...preprocessing.features];
-  const normalization = preprocessing?.normalization ?? undefined;
-  return openRecords(
-    { ...source, args },
-    {
-      ...options,
-      numericTargets: encoding === "value",
-      ...(normalization ? { normalization } : {}),
-    },
-  );
+  return openRecords(readAsTrained(source, preprocessing), {
+    ...options,
+    ...recordOptions(targets, outputs),
+    // The training data's scaling decides, whatever this source's own normalize: says.
+    ...(preprocessing ? { normalization: preprocessing.normalization } : {}),
+  });
 }

@@ -2,19 +2,22 @@
  * `nnc predict`: a saved run's outputs for new rows. The rows are read with the training data's readers,
  * feature columns (by name, so their order in the file does not matter) and scaling statistics
  * (`preprocessing.json`); a label column, if the file has one, is ignored. A model trained on idx() or npy()
- * arrays predicts for an IDX images file or a .npy array. A classifier's outputs become the predicted class
- * name (`labels.json`) and one probability per class; a regression's stay raw.
+ * arrays predicts for an IDX images file or a .npy array (one per input). A classifier's outputs become the
+ * predicted class name (`labels.json`) and one probability per class; a regression's are raw, or in the
+ * targets' units when training scaled them (`normalize_target:`); several outputs' columns are prefixed with
+ * each output's name (`kind_predicted`, `price`).
  */
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { IrModel } from "../compiler/ir/index.js";
-import { readCsv } from "./data/csv.js";
-import { applyNormalization, type Table } from "./data/index.js";
+import { readCsvTable } from "./data/csv.js";
+import { applyNormalization, type Table, type TableSpec } from "./data/index.js";
 import { readIdx } from "./data/idx.js";
-import { readJsonLines } from "./data/json.js";
+import { readJsonTable } from "./data/json.js";
 import { readNpy } from "./data/npy.js";
 import { featureTensor } from "./data/tensors.js";
 import { NncUserError } from "./errors.js";
+import { outputClasses } from "./save.js";
 import type { SavedRun } from "./saved-run.js";
 import { tensorModel } from "./tensor-output.js";
 
@@ -26,35 +29,67 @@ export interface Predictions {
 }
 
 /**
- * Predicts with `run` for each row of `file` (.csv, .json or .jsonl; IDX or .npy for array data). With
- * `tensor`, the values of the tensor the spec's model names so (`--output`), raw, instead of its outputs.
+ * Predicts with `run` for each row of `file` (.csv, .json or .jsonl; IDX or .npy for array data; for a model
+ * trained on one .npy file per input, those files in the order training named them). With `tensor`, the
+ * values of the tensor the spec's model names so (`--output`), raw, instead of its outputs.
  */
-export function predictRun(run: SavedRun, file: string, tensor?: { spec: IrModel; name: string }): Predictions {
+export function predictRun(
+  run: SavedRun,
+  file: string | readonly string[],
+  tensor?: { spec: IrModel; name: string },
+): Predictions {
   const { model } = run;
   const predictor = tensor ? tensorModel(model, tensor.spec, tensor.name) : model;
-  if (model.inputs.length > 1) {
-    throw new NncUserError("NN4007", {
-      detail: `model '${model.name}' has ${model.inputs.length} inputs (${model.inputNames.join(", ")}), and nnc predict reads one input file: predicting for a model of several inputs is not supported yet`,
-    });
-  }
-  const table = readInput(run, file);
-  const x = featureTensor(table, model, [...table.lines.keys()]);
-  const output = tf.tidy(() => {
-    const y = predictor.predict(x, { batchSize: 256 }) as tf.Tensor;
-    return y.reshape([y.shape[0]!, -1]);
+  const table = readInput(run, typeof file === "string" ? [file] : file);
+  const x = featureTensor(table, model, [...table.lines.keys()], run.preprocessing?.pad ?? 0);
+  const outputs = tf.tidy(() => {
+    const y = predictor.predict(x, { batchSize: 256 }) as tf.Tensor | tf.Tensor[];
+    return (Array.isArray(y) ? y : [y]).map((t) => t.reshape([t.shape[0]!, -1]));
   });
   tf.dispose(x);
-  const values = output.arraySync() as number[][];
-  output.dispose();
-  if (tensor) return regression(values, tensor.name);
-  const label = run.preprocessing?.label ?? run.labels?.column ?? "output";
-  // A sequence of class probabilities (an output [T, C]) has no one predicted class: its outputs stay raw.
-  const perClass = model.outputs[0]!.shape.length === 2;
-  return run.labels && perClass ? classified(values, run.labels.classes) : regression(values, label);
+  const values = outputs.map((t) => t.arraySync() as number[][]);
+  tf.dispose(outputs);
+  if (tensor) return regression(values[0]!, tensor.name);
+  const names = outputNames(run);
+  const parts = values.map((v, k) => {
+    const name = names[k] ?? `output_${k}`;
+    const classes = run.preprocessing?.target ? null : outputClasses(run.labels, names.length > 1 ? name : "");
+    // A sequence of class probabilities (an output [T, C]) has no one predicted class: its outputs stay raw.
+    const perClass = model.outputs[k]!.shape.length === 2;
+    if (classes && perClass) return classified(v, classes.classes, names.length > 1 ? `${name}_` : "");
+    const scaling = run.preprocessing?.targetScaling?.[k];
+    const raw = scaling ? v.map((row) => row.map((value) => value * scaling.scale + scaling.shift)) : v;
+    return regression(raw, name);
+  });
+  return parts.length === 1 ? parts[0]! : sideBySide(parts);
 }
 
-/** Reads `file` as training read its data: rows of named features, or for idx() and npy() an array file. */
-function readInput(run: SavedRun, file: string): Table {
+/**
+ * The names predictions are given: each output's (its label column, by output, as training read it), or for a
+ * model of one output the training label's.
+ */
+function outputNames(run: SavedRun): string[] {
+  const saved = run.preprocessing?.labels;
+  if (saved) return Object.keys(saved);
+  if (run.labels && "outputs" in run.labels) return Object.keys(run.labels.outputs);
+  const single = run.labels && !("outputs" in run.labels) ? run.labels.column : undefined;
+  const label = run.preprocessing?.label || single || run.preprocessing?.target || "output";
+  return run.model.outputs.length === 1 ? [label] : run.model.outputs.map((_, k) => `output_${k}`);
+}
+
+/** Several outputs' predictions as one table, their columns one after another. */
+function sideBySide(parts: readonly Predictions[]): Predictions {
+  return {
+    columns: parts.flatMap((p) => p.columns),
+    rows: parts[0]!.rows.map((_, i) => parts.flatMap((p) => p.rows[i]!)),
+  };
+}
+
+/**
+ * Reads `files` as training read its data: rows of named features (per input, too), or for idx() and npy()
+ * an array file (one per input, in the order training named them).
+ */
+function readInput(run: SavedRun, files: readonly string[]): Table {
   const preprocessing = run.preprocessing;
   if (!preprocessing) {
     throw new NncUserError("NN4010", {
@@ -62,14 +97,27 @@ function readInput(run: SavedRun, file: string): Table {
       reason: "no such file; it says which columns are features and how training scaled them: train the model again",
     });
   }
-  const absolute = path.resolve(file);
+  const inputs = preprocessing.source === "npy" ? (preprocessing.inputs ?? null) : null;
+  const wanted = inputs ? inputs.length : 1;
+  if (files.length !== wanted) {
+    const what = inputs ? `${wanted} .npy files, one per input (${inputs.join(", ")}), in that order` : "one file";
+    throw new NncUserError("NN4005", { path: files.join(" "), reason: `nnc predict reads ${what} for this run` });
+  }
+  const absolute = files.map((file) => path.resolve(file));
+  const file = files[0]!;
   const extension = path.extname(file).toLowerCase();
-  if (preprocessing.source === "idx") return readIdx(absolute, null, preprocessing.scale !== false);
-  if (preprocessing.source === "npy") return readNpy(absolute, null);
+  if (preprocessing.source === "idx") return readIdx(absolute[0]!, null, preprocessing.scale !== false);
+  if (preprocessing.source === "npy")
+    return readNpy(inputs ? Object.fromEntries(inputs.map((name, i) => [name, absolute[i]!])) : absolute[0]!, null);
+  const spec: TableSpec = {
+    labels: [],
+    perOutput: false,
+    features: preprocessing.featuresPerInput ?? preprocessing.features,
+    missing: "error",
+  };
   let table: Table;
-  if (extension === ".csv") table = readCsv(absolute, null, preprocessing.features);
-  else if ([".json", ".jsonl", ".ndjson"].includes(extension))
-    table = readJsonLines(absolute, null, preprocessing.features);
+  if (extension === ".csv") table = readCsvTable(absolute[0]!, spec);
+  else if ([".json", ".jsonl", ".ndjson"].includes(extension)) table = readJsonTable(absolute[0]!, spec);
   else throw new NncUserError("NN4005", { path: file, reason: "nnc predict reads .csv, .json or .jsonl files" });
   return preprocessing.normalization ? applyNormalization(table, preprocessing.normalization) : table;
 }
@@ -78,10 +126,10 @@ function readInput(run: SavedRun, file: string): Table {
  * The most probable class and every class's probability. One sigmoid unit for two classes is the
  * probability of the second class (index 1), as binary_crossentropy trained it.
  */
-function classified(values: readonly number[][], classes: readonly string[]): Predictions {
+function classified(values: readonly number[][], classes: readonly string[], prefix = ""): Predictions {
   const binary = values[0]?.length === 1;
   const names = binary ? classes.slice(0, 2) : classes;
-  const columns = ["predicted", ...names.map((name) => `p_${name}`)];
+  const columns = [`${prefix}predicted`, ...names.map((name) => `${prefix}p_${name}`)];
   const rows = values.map((row) => {
     const probabilities = binary ? [1 - row[0]!, row[0]!] : row;
     let best = 0;

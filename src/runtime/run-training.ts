@@ -16,6 +16,8 @@ import type { IrModel, IrTrain } from "../compiler/ir/index.js";
 import { runFolders } from "../compiler/registry/run-files.js";
 import { optimizers } from "../compiler/registry/train-options.js";
 import { initBackend } from "./backend.js";
+import { FineTuning, makeOptimizer, runEpochs, withFineTuning } from "./fine-tune.js";
+import { applyInit } from "./transfer.js";
 import { buildModel } from "./build.js";
 import { trainingCallbacks, writesFiles, writtenFiles } from "./callbacks.js";
 import {
@@ -33,6 +35,7 @@ import { trainLoop, type LoopPoint } from "./fit-loop.js";
 import { compileForTraining, type EpochFigures } from "./metrics.js";
 import { progressCallback } from "./progress.js";
 import { seededRandom, withRandom } from "./random.js";
+import { runPictures } from "./run-pictures.js";
 import { openRunFolder, type RunFolder } from "./run-folder.js";
 import { saveInto, type EpochRecord, type Run } from "./save.js";
 
@@ -138,10 +141,8 @@ async function trainBuilt(
       model.dispose();
       throw error;
     }
-    const optimizerCall = optimizers[train.optimizer.name]!.tfjs(train.optimizer.args);
-    const optimizer = (tf.train as unknown as Record<string, (...args: unknown[]) => tf.Optimizer>)[
-      optimizerCall.factory
-    ]!(...optimizerCall.args);
+    if (train.init && !checkpoint) applyInit(model, train.init, options.output ?? process.stdout);
+    const optimizer = makeOptimizer(train.optimizer);
     const figures = compileForTraining(model, train, optimizer);
     let data: TrainingBatches;
     try {
@@ -174,9 +175,13 @@ async function fitWithData(
   options: FitOptions,
 ): Promise<TrainedRun> {
   const { names } = options.figures;
-  const epochs = options.epochs ?? train.epochs;
+  const mainEpochs = options.epochs ?? train.epochs;
+  const epochs = runEpochs(mainEpochs, train.fineTune);
   const steps = Math.ceil(data.trainingRows / train.batchSize);
   const stream = options.output ?? process.stdout;
+  for (const [which, rows] of Object.entries(data.dropped)) {
+    if (rows > 0) stream.write(`dropped ${rows} ${which} rows with a missing value (missing: drop)\n`);
+  }
   if (options.checkpoint) {
     checkCheckpointPoint(options.checkpoint, epochs, steps);
     const { epoch, step } = options.checkpoint.state.point;
@@ -195,6 +200,10 @@ async function fitWithData(
   });
   const parts: TrainingParts = { model, optimizer, callbacks, seed: options.seed };
   const { checkpoint } = options;
+  const resumeEpoch = checkpoint ? checkpoint.state.point.epoch : null;
+  const fineTuning = train.fineTune
+    ? new FineTuning(train.fineTune, train.optimizer, mainEpochs, parts, stream, resumeEpoch)
+    : null;
   // Checkpoints to resume from only into a run folder the caller named (not the callbacks' default one).
   const runFolder = options.runDir === undefined ? null : options.folder;
   const result = await trainLoop(model, data, {
@@ -202,7 +211,7 @@ async function fitWithData(
     batchSize: train.batchSize,
     shuffle: train.shuffle,
     figures: options.figures,
-    callbacks: [new tf.CustomCallback(progress, "never"), ...callbacks],
+    callbacks: [new tf.CustomCallback(progress, "never"), ...withFineTuning(callbacks, fineTuning)],
     random: options.random,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(checkpoint
@@ -234,6 +243,8 @@ async function fitWithData(
     history,
     labels: data.labels,
     preprocessing: data.preprocessing,
+    // Drawn now, while the data is open; saved with the run.
+    pictures: options.runDir !== undefined && !result.interrupted ? await runPictures(model, data, train) : [],
     tfjsHistory: result.history,
     written: [...writtenFiles(callbacks), ...(runFolder ? [checkpointDirectory(runFolder.dir)] : [])],
     interrupted: result.interrupted,

@@ -11,14 +11,28 @@ import { savedRunFiles } from "../compiler/registry/run-files.js";
 import type { Preprocessing } from "./data/training-data.js";
 import { writePlots } from "./plot.js";
 import { openRunFolder, type RunFolder, type RunFolderOptions } from "./run-folder.js";
+import type { RunPicture } from "./run-pictures.js";
 
 /** One epoch's figures under Keras's names: `{ epoch: 1, loss, accuracy, val_loss, val_accuracy }`. */
 export type EpochRecord = { readonly epoch: number } & Readonly<Record<string, number>>;
 
-/** What `predict` needs to turn an output index back into a class name. */
-export interface Labels {
+/** What `predict` needs to turn an output index back into a class name: the label column and its classes. */
+export interface OutputClasses {
   readonly column: string;
   readonly classes: readonly string[];
+}
+
+/**
+ * `labels.json`: the classes of a model of one output, or of each classifying output of a model of several,
+ * by output name (an output trained on values has none).
+ */
+export type Labels = OutputClasses | { readonly outputs: { readonly [output: string]: OutputClasses } };
+
+/** The classes of output `output` (`""`, or any name, for a run of one output's labels); null for none. */
+export function outputClasses(labels: Labels | null, output: string): OutputClasses | null {
+  if (!labels) return null;
+  if ("outputs" in labels) return Object.hasOwn(labels.outputs, output) ? labels.outputs[output]! : null;
+  return labels;
 }
 
 export interface Run {
@@ -27,6 +41,8 @@ export interface Run {
   readonly labels: Labels | null;
   /** How the training data was read (feature columns, normalization statistics); saved when present. */
   readonly preprocessing?: Preprocessing;
+  /** Pictures of what the model does (run-pictures.ts: `reconstructions.png`, `predicted.svg`). */
+  readonly pictures?: readonly RunPicture[];
 }
 
 /**
@@ -58,6 +74,7 @@ export async function saveInto(folder: RunFolder, run: Run, keep: readonly strin
   await writePlots(folder.dir, run.history, run.model.name, (file, data) =>
     folder.writeFile(path.relative(folder.dir, file), data),
   );
+  for (const picture of run.pictures ?? []) await folder.writeFile(picture.file, picture.data);
   for (const file of keep) {
     const relative = path.relative(folder.dir, file);
     if (relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative))

@@ -183,12 +183,25 @@ const checkpoint = {
   },
 };
 
-/** `labels.json`: the label column and the training classes, output i being class i. */
-const labels = {
+/** One output's label column and training classes, output unit i being class i. */
+const outputClasses = {
   type: "object",
   required: ["column", "classes"],
   additionalProperties: false,
   properties: { column: { type: "string" }, classes: { ...strings, minItems: 1, uniqueItems: true } },
+};
+
+/** `labels.json`: one output's classes, or (a model of several outputs) each classifying output's, by name. */
+const labels = {
+  anyOf: [
+    outputClasses,
+    {
+      type: "object",
+      required: ["outputs"],
+      additionalProperties: false,
+      properties: { outputs: { type: "object", additionalProperties: outputClasses } },
+    },
+  ],
 };
 
 /** `preprocessing.json` (see `Preprocessing` in data/training-data.ts). */
@@ -217,6 +230,24 @@ const preprocessing = {
     },
     scale: { type: "boolean" },
     inputs: { ...strings, minItems: 1, uniqueItems: true },
+    featuresPerInput: { type: "object", additionalProperties: { ...strings, minItems: 1, uniqueItems: true } },
+    labels: { type: "object", additionalProperties: { type: "string" } },
+    targetScaling: {
+      type: "array",
+      items: {
+        anyOf: [
+          { type: "null" },
+          {
+            type: "object",
+            required: ["mode", "shift", "scale"],
+            additionalProperties: false,
+            properties: { mode: { const: "standard" }, shift: { type: "number" }, scale: { type: "number" } },
+          },
+        ],
+      },
+    },
+    target: { type: "string" },
+    pad: { type: "number" },
   },
 };
 

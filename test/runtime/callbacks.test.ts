@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import type { IrModel, IrTrain } from "../../src/compiler/ir/index.js";
 import { loadRun, NncUserError, saveRun, trainModel } from "../../src/runtime/index.js";
 import { denseLayer, quiet, sequentialModel, trainBlock } from "../helpers/ir.js";
+import type { OutputClasses } from "../../src/runtime/save.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "nnc-callbacks-"));
 
@@ -99,7 +100,7 @@ describe("model_checkpoint and csv_logger", () => {
     ]);
     const [fromCheckpoint, fromRun] = await Promise.all([loadRun(join(runDir, "checkpoint")), loadRun(runDir)]);
     expect(fromCheckpoint.labels).toEqual(fromRun.labels);
-    expect(fromCheckpoint.labels?.classes.length).toBeGreaterThan(1);
+    expect((fromCheckpoint.labels as OutputClasses | null)?.classes.length).toBeGreaterThan(1);
     expect(fromCheckpoint.preprocessing).toEqual(fromRun.preprocessing);
     expect(readdirSync(join(scratch, "runs"))).toEqual(["Tiny"]);
   });

@@ -119,7 +119,7 @@ describe("numbers in text are decimal", () => {
       ["1_000", /'1_000' is not a number$/],
       ['"1,5"', /'1,5' is not a number$/],
       ['"1\n2"', /forms\.csv:4: column 'a': '1\\u000a2' is not a number$/],
-      ["", /forms\.csv:3: column 'a': the value is empty$/],
+      ["", /forms\.csv:3: column 'a': the value is empty \(fill it in, or give the data source missing: drop/],
     ];
     for (const [cell, message] of cases) {
       const csv = file("forms.csv", `a,side\n1,x\n${cell},x\n`);

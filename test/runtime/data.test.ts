@@ -15,6 +15,7 @@ import {
   withRandom,
   type TrainingBatches,
 } from "../../src/runtime/index.js";
+import type { OutputClasses } from "../../src/runtime/save.js";
 
 const data = join(import.meta.dirname, "..", "fixtures", "data");
 const csv = (file: string, label: string) => loadTable({ name: "csv", args: { path: join(data, file), label } });
@@ -42,7 +43,7 @@ async function asyncUserError(read: () => Promise<unknown>): Promise<NncUserErro
 function all(data: TrainingBatches): { xs: tf.Tensor; ys: tf.Tensor } {
   const [xs, ys] = data.training([...Array(data.trainingRows).keys()]);
   // One input: one tensor (a model of several inputs gets one per input).
-  return { xs: xs as tf.Tensor, ys };
+  return { xs: xs as tf.Tensor, ys: ys as tf.Tensor };
 }
 
 const at = { file: "m.nn", span: { start: 0, end: 1 } };
@@ -132,7 +133,7 @@ describe("openTrainingData", () => {
 
   it("sorts numeric class labels by value and gives sparse losses the index", async () => {
     const loaded = await open(2, 3, "numeric-labels.csv", "label", "sparse_categorical_crossentropy");
-    expect(loaded.labels?.classes).toEqual(["2", "3", "10"]);
+    expect((loaded.labels as OutputClasses | null)?.classes).toEqual(["2", "3", "10"]);
     expect(all(loaded).ys.arraySync()).toEqual([[1], [2], [0]]);
   });
 
@@ -158,7 +159,7 @@ describe("openTrainingData", () => {
     expect(first.xs.arraySync()).not.toEqual(plain.xs.slice([0, 0], [36, 2]).arraySync());
     // The 36 training rows and the 12 held out are the 48 rows, each once.
     const held = (await load()).validation([...Array(12).keys()]);
-    const heldRows = rows({ xs: held[0] as tf.Tensor, ys: held[1] }, 0, 12);
+    const heldRows = rows({ xs: held[0] as tf.Tensor, ys: held[1] as tf.Tensor }, 0, 12);
     expect([...rows(first, 0, 36), ...heldRows].sort()).toEqual(rows(plain, 0, 48).sort());
   });
 

@@ -12,6 +12,7 @@ import { describe, expect, it } from "vitest";
 import { checkFile } from "../../src/compiler/index.js";
 import type { IrTrain } from "../../src/compiler/ir/index.js";
 import { NncUserError, loadTable, trainModel } from "../../src/runtime/index.js";
+import type { OutputClasses } from "../../src/runtime/save.js";
 
 const repo = join(import.meta.dirname, "..", "..");
 const files = (set: string) => ({
@@ -38,7 +39,7 @@ describe("examples/fashion_mnist.nn on the bundled slice", () => {
     expect(test.labels).toHaveLength(500);
     const x = tf.tensor4d(test.features, [500, 28, 28, 1]);
     const predicted = (run.model.predict(x) as tf.Tensor).argMax(-1).dataSync();
-    const classes = run.labels!.classes;
+    const classes = (run.labels as OutputClasses).classes;
     const correct = test.labels.filter((label, i) => classes[predicted[i]!] === label).length;
     expect(correct / 500).toBeGreaterThanOrEqual(0.75);
     tf.dispose(x);

@@ -19,6 +19,7 @@ import { openRecords } from "../../src/runtime/data/records.js";
 import { npyBytes } from "../helpers/data-files.js";
 import { marked } from "../helpers/marked.js";
 import { scratchFolder, trainRun, userError } from "../helpers/runs.js";
+import type { OutputClasses } from "../../src/runtime/save.js";
 
 const { dir, file } = scratchFolder("nnc-npy-inputs-");
 const floats = (values: readonly number[]) => Buffer.from(new Float32Array(values).buffer);
@@ -71,7 +72,7 @@ describe("npy() with one file per model input", () => {
     expect(trained.train.data.args["x"]).toEqual({ a: join(dir, "a.npy"), b: join(dir, "b.npy") });
     const run = await loadRun(join(dir, "pair-run"));
     expect(run.preprocessing).toMatchObject({ source: "npy", label: "y", inputs: ["a", "b"] });
-    expect(run.labels?.classes).toEqual(["0", "1"]);
+    expect((run.labels as OutputClasses | null)?.classes).toEqual(["0", "1"]);
     const evaluation = await evaluateRun(run, trained.train, trained.train.data);
     expect(evaluation.rows).toBe(rows);
     expect(Object.keys(evaluation.figures)).toEqual(["loss", "accuracy"]);
@@ -84,9 +85,13 @@ describe("npy() with one file per model input", () => {
     expect(await userError(() => evaluationSource(trained.train, files.slice(1)), `${dir}/`)).toBe(
       "error[NN4005]: b.npy y.npy: train Pair reads npy() data, so --data takes 3 files (x.a, x.b, y)",
     );
-    expect(await userError(() => predictRun(run, join(dir, "a.npy")), `${dir}/`)).toMatch(
-      /^error\[NN4007\]: model 'Pair' has 2 inputs \(a, b\), .*not supported yet$/,
+    // nnc predict takes each input's file in the order x names them, and predicts as the model does.
+    expect(await userError(() => predictRun(run, join(dir, "a.npy")), `${dir}/`)).toBe(
+      "error[NN4005]: a.npy: nnc predict reads 2 .npy files, one per input (a, b), in that order for this run",
     );
+    const predictions = predictRun(run, files.slice(0, 2));
+    expect(predictions.columns).toEqual(["predicted", "p_0", "p_1"]);
+    expect(predictions.rows).toHaveLength(rows);
   });
 
   it("reads the same rows whole and by offset, each row holding a's example, then b's", async () => {
@@ -226,7 +231,7 @@ train Seq {
   it("trains on [rows, 5, 7] one-hot targets with categorical_crossentropy, and evaluates", async () => {
     const trained = await trainRun(sequenceSpec("categorical_crossentropy", "onehot.npy"), join(dir, "onehot-run"));
     const run = await loadRun(join(dir, "onehot-run"));
-    expect(run.labels?.classes).toEqual(["0", "1", "2", "3", "4", "5", "6"]);
+    expect((run.labels as OutputClasses | null)?.classes).toEqual(["0", "1", "2", "3", "4", "5", "6"]);
     const evaluation = await evaluateRun(run, trained.train, trained.train.data);
     expect(Object.keys(evaluation.figures)).toEqual(["loss", "accuracy"]);
     expect(evaluation.figures["loss"]).toBeGreaterThan(0);

@@ -11,6 +11,7 @@ import { checkFile } from "../../src/compiler/index.js";
 import type { IrModel, IrTrain } from "../../src/compiler/ir/index.js";
 import { NncUserError, saveRun, scheduledRate, trainModel } from "../../src/runtime/index.js";
 import { denseLayer, sequentialModel, trainBlock } from "../helpers/ir.js";
+import type { OutputClasses } from "../../src/runtime/save.js";
 
 const repo = join(import.meta.dirname, "..", "..");
 /** A stream that is not a TTY (so one line per epoch) and keeps what was written. */
@@ -145,6 +146,6 @@ describe("examples/iris.nn", () => {
       output: quiet(),
     });
     expect(run.history.at(-1)!.accuracy).toBeGreaterThanOrEqual(0.9);
-    expect(run.labels?.classes).toEqual(["setosa", "versicolor", "virginica"]);
+    expect((run.labels as OutputClasses | null)?.classes).toEqual(["setosa", "versicolor", "virginica"]);
   });
 });

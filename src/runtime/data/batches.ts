@@ -4,14 +4,21 @@
  * one, and each batch becomes tensors only when the loop asks for it.
  */
 import * as tf from "@tensorflow/tfjs";
-import { lossesOf } from "../../compiler/ir/index.js";
+import { lossesOf, type IrCall } from "../../compiler/ir/index.js";
 import { losses } from "../../compiler/registry/train-options.js";
 import { NncUserError } from "../errors.js";
 import { permutation } from "../random.js";
-import type { Labels } from "../save.js";
+import type { Labels, OutputClasses } from "../save.js";
 import { featureCount, type Table } from "./index.js";
-import { openRecords, type RecordReader } from "./records.js";
-import { encodeArrayTargets, toDataset } from "./tensors.js";
+import { openRecords, type RecordOptions, type RecordReader } from "./records.js";
+import {
+  encodeArrayTargets,
+  modelOutput,
+  sortedClasses,
+  toDataset,
+  type TargetScaling,
+  type TargetSettings,
+} from "./tensors.js";
 import type { DataSettings, Preprocessing } from "./training-data.js";
 
 export interface BatchOptions {
@@ -21,8 +28,11 @@ export interface BatchOptions {
   readonly chunkRows?: number;
 }
 
-/** A batch's inputs (one tensor, or one per input of a model of several) and targets. */
-export type Batch = [tf.Tensor | tf.Tensor[], tf.Tensor];
+/**
+ * A batch's inputs (one tensor, or one per input of a model of several) and targets (one tensor, or one per
+ * output of a model of several, in the model's output order).
+ */
+export type Batch = [tf.Tensor | tf.Tensor[], tf.Tensor | tf.Tensor[]];
 
 export interface TrainingBatches {
   /** Rows trained on; a `validation_split` holds out the rest, the last rows of the (shuffled) order. */
@@ -31,9 +41,11 @@ export interface TrainingBatches {
   readonly validationRows: number;
   readonly labels: Labels | null;
   readonly preprocessing: Preprocessing;
+  /** Rows of the training data left out for a missing value (`missing: drop`), and of the validation data. */
+  readonly dropped: { readonly training: number; readonly validation: number };
   /**
    * `[x, y]` for the training rows at `positions` (0 to trainingRows - 1), `x` one tensor per input of a model
-   * of several; the caller disposes them.
+   * of several, `y` one per output; the caller disposes them.
    */
   training(positions: readonly number[]): Batch;
   /** `[x, y]` for the validation rows at `positions` (0 to validationRows - 1). */
@@ -43,6 +55,32 @@ export interface TrainingBatches {
   /** The most rows held in memory at once, over the training and validation data. */
   peakRows(): number;
   close(): void;
+}
+
+/**
+ * How a train block's targets are made for `model`: each output's encoding (its loss's), the input reproduced
+ * with `target:` (`input` resolved to the model's one input), the padding of sequences.
+ */
+export function targetSettings(
+  model: tf.LayersModel,
+  settings: Omit<DataSettings, "validationSplit" | "shuffle">,
+  data: IrCall,
+): TargetSettings {
+  const encodings = lossesOf(settings).map((loss) => (losses[loss] ?? losses[lossesOf(settings)[0]!]!).targets);
+  const target = settings.target ? (settings.target === "input" ? model.inputNames[0]! : settings.target) : null;
+  const pad = data.args["pad"];
+  return {
+    encodings,
+    ...(settings.outputs ? { outputs: settings.outputs } : {}),
+    target,
+    pad: typeof pad === "number" ? pad : 0,
+  };
+}
+
+/** How the records of a source are read for `targets`: whether labels are read, and which must be numbers. */
+export function recordOptions(targets: TargetSettings, outputs: readonly string[] | undefined): RecordOptions {
+  const numericOutputs = new Set((outputs ?? []).filter((_, k) => targets.encodings[k] === "value"));
+  return { numericTargets: targets.encodings[0] === "value", numericOutputs, labelled: !targets.target };
 }
 
 /**
@@ -56,9 +94,9 @@ export async function openTrainingData(
   settings: DataSettings,
   options: BatchOptions = {},
 ): Promise<TrainingBatches> {
-  const encoding = losses[lossesOf(settings)[0]!]!.targets;
-  const numericTargets = encoding === "value";
-  const reader = await openRecords(settings.data, { ...options, numericTargets });
+  const targets = targetSettings(model, settings, settings.data);
+  const reading = { ...options, ...recordOptions(targets, settings.outputs) };
+  const reader = await openRecords(settings.data, reading);
   const rows = reader.rows;
   const trainingRows = Math.floor(rows * (1 - settings.validationSplit));
   if (trainingRows === 0 || (settings.validationSplit > 0 && trainingRows === rows)) {
@@ -69,36 +107,30 @@ export async function openTrainingData(
   }
   let held: RecordReader | null = null;
   try {
-    const classes = checkLabels(reader, model, encoding);
+    const classes = checkLabels(reader, model, targets);
+    const order = settings.shuffle ? permutation(rows, Math.random) : [...Array(rows).keys()];
+    const scaling = settings.data.args["normalize_target"]
+      ? targetScaling(reader, model, { ...targets, classes }, order.slice(0, trainingRows))
+      : undefined;
+    const fitted: TargetSettings = { ...targets, classes, ...(scaling ? { scaling } : {}) };
     const { layout } = reader;
     if (settings.validation) {
-      // Validation rows are scaled with the training data's statistics, as they will be after training.
-      const normalization = layout.normalization;
-      held = await openRecords(settings.validation, {
-        ...options,
-        numericTargets,
-        ...(normalization ? { normalization } : {}),
-      });
-      checkLabels(held, model, encoding, classes ?? undefined);
+      // Validation rows are read as the training rows are: scaled with the training data's statistics (or not
+      // at all when it is not scaled), whatever the validation source's own `normalize:` says.
+      held = await openRecords(settings.validation, { ...reading, normalization: layout.normalization ?? null });
+      checkLabels(held, model, fitted);
     }
-    const order = settings.shuffle ? permutation(rows, Math.random) : [...Array(rows).keys()];
     const batch = (from: RecordReader, indices: readonly number[]): Batch => {
-      const dataset = toDataset(from.read(indices), model, encoding, [...indices.keys()], classes ?? undefined);
+      const dataset = toDataset(from.read(indices), model, fitted, [...indices.keys()]);
       return [dataset.x, dataset.y];
     };
     const validation = held;
     return {
       trainingRows,
       validationRows: validation ? validation.rows : rows - trainingRows,
-      labels: classes ? { column: layout.labelName, classes } : null,
-      preprocessing: {
-        source: settings.data.name,
-        label: layout.labelName,
-        features: layout.featureNames,
-        normalization: layout.normalization ?? null,
-        ...(settings.data.name === "idx" ? { scale: settings.data.args["scale"] !== false } : {}),
-        ...(layout.inputs ? { inputs: layout.inputs.map((input) => input.name) } : {}),
-      },
+      labels: savedLabels(layout, classes, targets),
+      preprocessing: preprocessingOf(settings.data, layout, fitted),
+      dropped: { training: reader.dropped, validation: validation?.dropped ?? 0 },
       training: (positions) =>
         batch(
           reader,
@@ -125,26 +157,154 @@ export async function openTrainingData(
   }
 }
 
+/** What `labels.json` saves: one output's classes, or each classifying output's by name; null for none. */
+function savedLabels(
+  layout: Table,
+  classes: readonly (readonly string[] | null)[],
+  targets: TargetSettings,
+): Labels | null {
+  const names = targets.outputs ?? [];
+  const columnOf = (k: number) => layout.outputs?.find((o) => o.output === names[k])?.labelName ?? layout.labelName;
+  if (classes.length === 1) return classes[0] ? { column: columnOf(0), classes: classes[0] } : null;
+  const outputs: Record<string, OutputClasses> = {};
+  classes.forEach((list, k) => {
+    if (list) outputs[names[k]!] = { column: columnOf(k), classes: list };
+  });
+  return Object.keys(outputs).length > 0 ? { outputs } : null;
+}
+
+/** How training read its data, for `preprocessing.json`. */
+function preprocessingOf(data: IrCall, layout: Table, targets: TargetSettings): Preprocessing {
+  const perInput = layout.inputs && (data.name === "csv" || data.name === "json");
+  // Label columns (or files) by output, in the model's output order: the order predictions come in.
+  const given = data.args["labels"] ?? (data.name === "npy" ? data.args["y"] : undefined);
+  const named = typeof given === "object" && given !== null ? (given as Record<string, string>) : undefined;
+  const labels = named && targets.outputs ? Object.fromEntries(targets.outputs.map((o) => [o, named[o]!])) : named;
+  return {
+    source: data.name,
+    label: layout.labelName,
+    features: layout.featureNames,
+    normalization: layout.normalization ?? null,
+    ...(data.name === "idx" ? { scale: data.args["scale"] !== false } : {}),
+    ...(layout.inputs ? { inputs: layout.inputs.map((input) => input.name) } : {}),
+    ...(perInput ? { featuresPerInput: data.args["features"] as Record<string, string[]> } : {}),
+    ...(labels && !targets.target ? { labels } : {}),
+    ...(targets.scaling ? { targetScaling: targets.scaling } : {}),
+    ...(targets.target ? { target: targets.target } : {}),
+    ...(targets.pad ? { pad: targets.pad } : {}),
+  };
+}
+
 /**
- * Runs every label check of `toDataset` (and the input shape check) on one row per distinct label, which
- * checks them all without holding the data: the model's input and output fit, regression targets are
- * numbers, validation (or evaluation) labels are training classes. Returns the classes (null for regression).
+ * `normalize_target: standard`: each output trained on values gets its targets' mean and (population)
+ * standard deviation over the training rows at `rows` (held-out rows are not looked at), read in batches.
+ */
+function targetScaling(
+  reader: RecordReader,
+  model: tf.LayersModel,
+  targets: TargetSettings,
+  rows: readonly number[],
+): (TargetScaling | null)[] {
+  const outputs = model.outputs.length;
+  const sums = new Array<number>(outputs).fill(0);
+  const squares = new Array<number>(outputs).fill(0);
+  let count = new Array<number>(outputs).fill(0);
+  const raw: TargetSettings = { ...targets, scaling: [] };
+  for (let from = 0; from < rows.length; from += 4096) {
+    const indices = rows.slice(from, from + 4096);
+    const dataset = toDataset(reader.read(indices), model, raw, [...indices.keys()]);
+    const ys = Array.isArray(dataset.y) ? dataset.y : [dataset.y];
+    ys.forEach((y, k) => {
+      if (targets.encodings[k] !== "value") return;
+      const values = y.dataSync();
+      values.forEach((v) => ((sums[k]! += v), (squares[k]! += v * v)));
+      count[k]! += values.length;
+    });
+    tf.dispose([dataset.x, dataset.y]);
+  }
+  count = count.map((n) => Math.max(n, 1));
+  return sums.map((sum, k) => {
+    if (targets.encodings[k] !== "value") return null;
+    const mean = sum / count[k]!;
+    const variance = Math.max(squares[k]! / count[k]! - mean * mean, 0);
+    return { mode: "standard", shift: mean, scale: Math.sqrt(variance) || 1 };
+  });
+}
+
+/**
+ * Runs every label check of `toDataset` (and the input shape check) on one row per distinct label of each
+ * output, which checks them all without holding the data: the model's inputs and outputs fit, regression
+ * targets are numbers, validation (or evaluation) labels are training classes (`targets.classes`). Returns
+ * each output's classes (null for regression), in the model's output order.
  */
 export function checkLabels(
   reader: RecordReader,
   model: tf.LayersModel,
-  encoding: "one-hot" | "class-index" | "value",
-  knownClasses?: readonly string[],
-): readonly string[] | null {
-  // Targets of several values per example are held whole: all of them are checked at once.
-  const labels = reader.targets ? [] : [...reader.labelLines.keys()];
-  const probe: Table = {
-    ...reader.layout,
-    features: new Float32Array(labels.length * featureCount(reader.layout)),
-    labels,
-    lines: [...reader.labelLines.values()],
+  targets: TargetSettings,
+): readonly (readonly string[] | null)[] {
+  const { layout } = reader;
+  if (targets.target || layout.outputs?.some((o) => o.targets)) return checkFirstRow(reader, model, targets);
+  if (reader.targets) {
+    // Targets of several values per example are held whole: all of them are checked at once.
+    const dataset = toDataset(probeTable(layout, [], []), model, targets, []);
+    tf.dispose([dataset.x, dataset.y]);
+    return [encodeArrayTargets(reader.targets, modelOutput(model, 0), targets.encodings[0]!).classes];
+  }
+  // Each column's distinct labels and the line of each: one column, or one per output.
+  const columns = layout.outputs ? (reader.outputLabelLines ?? []) : [reader.labelLines];
+  const distinct = columns.map((lines) => [...lines.entries()]);
+  const names = targets.outputs ?? [""];
+  const classes = model.outputs.map((_, k) => {
+    if (targets.classes?.[k] !== undefined) return targets.classes[k]!;
+    if ((targets.encodings[k] ?? targets.encodings[0]) === "value") return null;
+    const i = layout.outputs ? layout.outputs.findIndex((o) => o.output === names[k]) : 0;
+    return i >= 0 ? sortedClasses(distinct[i]!.map(([label]) => label)) : null;
+  });
+  const known: TargetSettings = { ...targets, classes };
+  // One probe per column: its distinct labels, the other columns' first label (or a number) on every row.
+  distinct.forEach((entries, i) => {
+    const rows = Math.max(entries.length, 1);
+    const labelsOf = (j: number) =>
+      j === i && entries.length > 0
+        ? entries.map(([label]) => label)
+        : Array<string>(rows).fill(distinct[j]![0]?.[0] ?? "0");
+    const lines = entries.length > 0 ? entries.map(([, line]) => line) : [1];
+    const probe = probeTable(
+      layout,
+      columns.map((_, j) => labelsOf(j)),
+      lines,
+    );
+    const dataset = toDataset(probe, model, known, [...Array(rows).keys()]);
+    tf.dispose([dataset.x, dataset.y]);
+  });
+  return classes;
+}
+
+/** A table of `lines.length` rows of `layout`'s columns, zero features, the labels of each column given. */
+function probeTable(layout: Table, labels: readonly (readonly string[])[], lines: readonly number[]): Table {
+  const rows = lines.length;
+  return {
+    ...layout,
+    features: new Float32Array(rows * featureCount(layout)),
+    labels: layout.outputs ? [] : (labels[0] ?? []),
+    lines,
+    ...(layout.outputs ? { outputs: layout.outputs.map((o, j) => ({ ...o, labels: labels[j]! })) } : {}),
+    ...(layout.sequences
+      ? {
+          sequences: layout.sequences.map((s) => ({ ...s, rows: Array<Float32Array>(rows).fill(new Float32Array(0)) })),
+        }
+      : {}),
   };
-  const dataset = toDataset(probe, model, encoding, [...labels.keys()], knownClasses);
+}
+
+/** The checks of `checkLabels` on the source's first row, where labels alone do not tell (`target:`, arrays). */
+function checkFirstRow(
+  reader: RecordReader,
+  model: tf.LayersModel,
+  targets: TargetSettings,
+): readonly (readonly string[] | null)[] {
+  const indices = [...Array(Math.min(reader.rows, 1)).keys()];
+  const dataset = toDataset(reader.read(indices), model, targets, indices);
   tf.dispose([dataset.x, dataset.y]);
-  return reader.targets ? encodeArrayTargets(reader.targets, model, encoding).classes : dataset.classes;
+  return dataset.classes;
 }

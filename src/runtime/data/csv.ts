@@ -9,9 +9,9 @@ import { displayPath } from "../../compiler/diagnostics/render.js";
 import { didYouMean } from "../../compiler/diagnostics/suggest.js";
 import { NncUserError } from "../errors.js";
 import { dataLimits, LineMeter, readWholeDataFile, recordTooLarge, type DataLimits } from "./files.js";
-import type { Table } from "./index.js";
-import { TableRows } from "./rows.js";
-import { cellNumber } from "./values.js";
+import type { Table, TableSpec } from "./index.js";
+import { rowsLayout, TableRows, type RowsLayout } from "./rows.js";
+import { cellNumber, missingHint } from "./values.js";
 
 /** A parsed CSV record and the line it ends on (csv-parse's `info.lines`). */
 export interface Row {
@@ -19,14 +19,13 @@ export interface Row {
   readonly info: { readonly lines: number };
 }
 
-/** How a file's columns map to features and label, decided once from its header. */
+/** How a file's columns map to features and labels, decided once from its header. */
 export interface CsvLayout {
   readonly source: string;
   readonly columns: readonly string[];
-  readonly label: string | null;
-  readonly labelIndex: number;
-  readonly featureNames: readonly string[];
+  readonly labelIndices: readonly number[];
   readonly featureColumns: readonly number[];
+  readonly rows: RowsLayout;
 }
 
 /**
@@ -40,6 +39,17 @@ export function readCsv(
   features?: readonly string[],
   limits: DataLimits = dataLimits,
 ): Table {
+  const spec: TableSpec = {
+    labels: label === null ? [] : [{ output: "", column: label }],
+    perOutput: false,
+    ...(features ? { features } : {}),
+    missing: "error",
+  };
+  return readCsvTable(file, spec, limits);
+}
+
+/** Reads `file` (absolute) as `spec` says: its label columns, its features (per input), missing values. */
+export function readCsvTable(file: string, spec: TableSpec, limits: DataLimits = dataLimits): Table {
   const source = displayPath(file);
   const bytes = readWholeDataFile(
     file,
@@ -52,47 +62,47 @@ export function readCsv(
   let rows: CsvRows | null = null;
   eachCsvRow(bytes.toString("utf8"), source, limits.recordBytes, (row) => {
     if (rows) rows.add(row);
-    else rows = new CsvRows(csvLayout(row, source, label, features));
+    else rows = new CsvRows(csvLayout(row, source, spec));
   });
   const table = (rows as CsvRows | null)?.table();
   if (!table) throw new NncUserError("NN4005", { path: source, reason: "the file is empty; expected a header row" });
   if (table.lines.length === 0)
-    throw new NncUserError("NN4005", { path: source, reason: "the file has a header but no rows" });
+    throw new NncUserError("NN4005", {
+      path: source,
+      reason: table.dropped
+        ? `every row has a missing value (${table.dropped} dropped)`
+        : "the file has a header but no rows",
+    });
   return table;
 }
 
 /**
- * The layout a header row gives; NN4006 when the label or a feature column is not there, or when two
+ * The layout a header row gives; NN4006 when a label or a feature column is not there, or when two
  * columns have one name (whichever a name picked, the other would silently never be read).
  */
-export function csvLayout(header: Row, source: string, label: string | null, features?: readonly string[]): CsvLayout {
+export function csvLayout(header: Row, source: string, spec: TableSpec): CsvLayout {
   const columns = header.record;
+  const where = `${source}:${header.info.lines}`;
   const firstOf = new Map<string, number>();
   columns.forEach((name, index) => {
     const first = firstOf.get(name);
     if (first !== undefined) {
       const reason = `columns ${first + 1} and ${index + 1} are both named '${name}'`;
-      throw new NncUserError(
-        "NN4006",
-        { where: `${source}:${header.info.lines}`, reason },
-        "give each column its own name",
-      );
+      throw new NncUserError("NN4006", { where, reason }, "give each column its own name");
     }
     firstOf.set(name, index);
   });
-  const labelIndex = label === null ? -1 : columns.indexOf(label);
-  if (label !== null && labelIndex < 0) {
-    throw new NncUserError(
-      "NN4006",
-      {
-        where: `${source}:${header.info.lines}`,
-        reason: `no label column '${label}'; the columns are ${columns.join(", ")}`,
-      },
-      didYouMean(label, columns),
-    );
-  }
-  const featureNames = features ?? columns.filter((_, i) => i !== labelIndex);
-  const featureColumns = featureNames.map((name) => {
+  const labelIndices = spec.labels.map(({ column }) => {
+    const index = columns.indexOf(column);
+    if (index < 0) {
+      const reason = `no label column '${column}'; the columns are ${columns.join(", ")}`;
+      throw new NncUserError("NN4006", { where, reason }, didYouMean(column, columns));
+    }
+    return index;
+  });
+  const rows = rowsLayout(source, spec, columns, () => false);
+  if (typeof rows === "string") throw new NncUserError("NN4006", { where, reason: rows });
+  const featureColumns = rows.featureNames.map((name) => {
     const index = columns.indexOf(name);
     if (index < 0) {
       const reason = `no feature column '${name}'; the columns are ${columns.join(", ")}`;
@@ -100,7 +110,7 @@ export function csvLayout(header: Row, source: string, label: string | null, fea
     }
     return index;
   });
-  return { source, columns, label, labelIndex, featureNames, featureColumns };
+  return { source, columns, labelIndices, featureColumns, rows };
 }
 
 /** Body rows -> a table, checking every field; the first problem names its line and column. */
@@ -118,27 +128,34 @@ class CsvRows {
     private readonly layout: CsvLayout,
     capacity?: number,
   ) {
-    this.rows = new TableRows(layout.featureNames.length, capacity);
+    this.rows = new TableRows(layout.rows, capacity);
   }
 
   add({ record, info }: Row): void {
-    const { source, columns, label, labelIndex, featureColumns } = this.layout;
+    const { source, columns, labelIndices, featureColumns } = this.layout;
     const where = `${source}:${info.lines}`;
+    const drop = this.layout.rows.spec.missing === "drop";
     if (record.length !== columns.length) {
+      if (drop && record.length < columns.length) return this.rows.drop();
       const missing = record.length < columns.length ? ` (no value for '${columns[record.length]}')` : "";
       const reason = `expected ${columns.length} fields, got ${record.length}${missing}`;
       throw new NncUserError("NN4006", { where, reason });
     }
-    const field = labelIndex >= 0 ? record[labelIndex]! : null;
-    if (field === "") throw new NncUserError("NN4006", { where, reason: `column '${label}': the label is empty` });
-    this.rows.add(info.lines, field, (i) => {
+    const read = [...labelIndices, ...featureColumns];
+    if (drop && read.some((i) => record[i] === "")) return this.rows.drop();
+    const labels = labelIndices.map((i) => {
+      if (record[i] === "")
+        throw new NncUserError("NN4006", { where, reason: `column '${columns[i]}': the label is empty` }, missingHint);
+      return record[i]!;
+    });
+    this.rows.add(info.lines, labels, (i) => {
       const column = featureColumns[i]!;
       return cellNumber(record[column]!, where, `column '${columns[column]}'`);
     });
   }
 
   table(): Table {
-    return this.rows.table(this.layout.source, this.layout.featureNames, this.layout.label ?? "");
+    return this.rows.table();
   }
 }
 

@@ -17,7 +17,15 @@ export interface DataLimits {
   readonly wholeBytes: number;
   /** Levels of nesting in one JSON value. */
   readonly jsonDepth: number;
+  /** Steps in one sequence (a JSON array feature); `sequenceStepLimit` when absent. */
+  readonly sequenceSteps?: number;
 }
+
+/**
+ * The most steps one sequence feature may have: a batch is padded to its longest sequence, so one record of a
+ * million steps would make every batch it lands in a million steps long.
+ */
+export const sequenceStepLimit = 100_000;
 
 export const dataLimits: DataLimits = {
   recordBytes: limits.recordBytes.value,

@@ -2,11 +2,11 @@
  * Data sources: each turns an `IrCall` from the `train` block (`csv(path, label: ...)`) into a `Table` of
  * numeric features and raw labels. Turning a table into tensors for a model is `tensors.ts`'s job.
  */
-import type { IrCall } from "../../compiler/ir/index.js";
-import { readCsv } from "./csv.js";
+import type { IrCall, JsonValue } from "../../compiler/ir/index.js";
+import { readCsvTable } from "./csv.js";
 import { dataLimits, type DataLimits } from "./files.js";
 import { readIdx } from "./idx.js";
-import { readJsonLines } from "./json.js";
+import { readJsonTable } from "./json.js";
 import { readNpy } from "./npy.js";
 
 /** Examples read from a data source, fully validated: no half-read data ever reaches training. */
@@ -19,7 +19,7 @@ export interface Table {
   readonly exampleShape?: readonly number[];
   /** `rows x featureCount(table)` values, row after row. */
   readonly features: Float32Array;
-  /** The label column; empty for data read without labels (rows to predict on). */
+  /** The label column; empty for data read without labels (rows to predict on) or with labels per output. */
   readonly labelName: string;
   /**
    * One raw label per row, as written: a class name, a class number, or a regression target; none for data
@@ -28,6 +28,18 @@ export interface Table {
   readonly labels: readonly string[];
   /** The 1-based line each row was read from, for messages about a row. */
   readonly lines: readonly number[];
+  /**
+   * Labels per model output (`labels: { kind: "species", price: "price" }`, `npy(y: { kind: "kind.npy" })`),
+   * in the order written; `labels` is then empty.
+   */
+  readonly outputs?: readonly OutputLabels[];
+  /**
+   * Features that are sequences of any length (a JSON field holding an array), one entry per input they feed;
+   * their values are not in `features`, and `featureNames` leaves them out.
+   */
+  readonly sequences?: readonly SequenceFeature[];
+  /** Rows left out for a missing value (`missing: drop`). */
+  readonly dropped?: number;
   /** How the features were scaled (`normalize:`), when they were. */
   readonly normalization?: Normalization;
   /**
@@ -42,11 +54,66 @@ export interface Table {
   readonly targets?: ArrayTargets;
 }
 
-/** One input's part of a row: the model input it feeds, the file it was read from, the shape of one example. */
+/**
+ * One input's part of a row: the model input it feeds, the file it was read from, the shape of one example
+ * (`[]` for a sequence, whose values are in `Table.sequences`).
+ */
 export interface TableInput {
   readonly name: string;
   readonly source: string;
   readonly shape: readonly number[];
+}
+
+/** One model output's targets: raw labels of a column (or a file's), or numbers of several per example. */
+export interface OutputLabels {
+  readonly output: string;
+  /** The column, field or file they were read from, for messages. */
+  readonly labelName: string;
+  readonly labels: readonly string[];
+  readonly targets?: ArrayTargets;
+}
+
+/**
+ * A feature whose value is a sequence (`"tokens": [12, 7, 99]`, or `[[0.1, 2], [3, 4]]` of `width` values a
+ * step): one array per row, `steps x width` values.
+ */
+export interface SequenceFeature {
+  /** The model input it feeds; `""` for a model of one input. */
+  readonly input: string;
+  readonly field: string;
+  readonly width: number;
+  readonly rows: readonly Float32Array[];
+}
+
+/** Which columns a csv() or json() source reads as what (from its `label:`/`labels:`, `features:`, `missing:`). */
+export interface TableSpec {
+  /** Label columns, by output (`""` for `label:`); none for rows to predict on, or with `target:`. */
+  readonly labels: readonly { readonly output: string; readonly column: string }[];
+  /** Whether labels are per output (`labels: {...}`): the table then has `outputs`. */
+  readonly perOutput: boolean;
+  /** Feature columns: a list, or one per model input; absent: every column that is not a label. */
+  readonly features?: readonly string[] | Readonly<Record<string, readonly string[]>>;
+  /** A row with a missing or empty value: an error, or left out (and counted). */
+  readonly missing: "error" | "drop";
+}
+
+/** What a csv() or json() call reads; `labelled` false for rows to predict on, or a model trained with `target:`. */
+export function tableSpec(source: IrCall, labelled = true): TableSpec {
+  const label = source.args["label"];
+  const labels = source.args["labels"];
+  const columns =
+    !labelled || (label === undefined && labels === undefined)
+      ? []
+      : typeof label === "string"
+        ? [{ output: "", column: label }]
+        : Object.entries(labels as Record<string, string>).map(([output, column]) => ({ output, column }));
+  const features = source.args["features"] as TableSpec["features"] | undefined;
+  return {
+    labels: columns,
+    perOutput: labelled && labels !== undefined,
+    ...(features ? { features } : {}),
+    missing: source.args["missing"] === "drop" ? "drop" : "error",
+  };
 }
 
 /** Targets read as numbers: `shape` per example, `values` row after row. */
@@ -73,27 +140,31 @@ export interface Normalization {
  * this data, or with `normalization` when given (the training data's, for data the model did not train on).
  * Throws `NncUserError` on a missing or malformed source, or one past `limits`.
  */
-export function loadTable(source: IrCall, normalization?: Normalization, limits: DataLimits = dataLimits): Table {
-  const features = source.args["features"] as string[] | undefined;
+export function loadTable(
+  source: IrCall,
+  normalization?: Normalization | null,
+  limits: DataLimits = dataLimits,
+  labelled = true,
+): Table {
   switch (source.name) {
     case "csv":
       return prepared(
-        readCsv(String(source.args["path"]), String(source.args["label"]), features, limits),
+        readCsvTable(String(source.args["path"]), tableSpec(source, labelled), limits),
         source,
         normalization,
       );
     case "json":
       return prepared(
-        readJsonLines(String(source.args["path"]), String(source.args["label"]), features, limits),
+        readJsonTable(String(source.args["path"]), tableSpec(source, labelled), limits),
         source,
         normalization,
       );
     case "npy":
-      return readNpy(npyFeatureFiles(source), String(source.args["y"]), limits);
+      return readNpy(npyFeatureFiles(source), labelled ? npyTargetFiles(source) : null, limits);
     case "idx":
       return readIdx(
         String(source.args["images"]),
-        String(source.args["labels"]),
+        labelled ? String(source.args["labels"]) : null,
         source.args["scale"] !== false,
         limits,
       );
@@ -105,7 +176,7 @@ export function loadTable(source: IrCall, normalization?: Normalization, limits:
 
 /** The number of values in one example (of every input together). */
 export function featureCount(table: Table): number {
-  if (table.inputs) return table.inputs.reduce((sum, input) => sum + sizeOf(input.shape), 0);
+  if (table.inputs) return table.inputs.reduce((sum, input) => sum + (input.shape.length ? sizeOf(input.shape) : 0), 0);
   return table.exampleShape ? sizeOf(table.exampleShape) : table.featureNames.length;
 }
 
@@ -119,17 +190,30 @@ export function sizeOf(shape: readonly number[]): number {
  * (`x: inputs(a: "a.npy", b: "b.npy")`, checked into `{ a: path, b: path }`).
  */
 export function npyFeatureFiles(source: IrCall): string | Readonly<Record<string, string>> {
-  const x = source.args["x"];
-  return typeof x === "object" && x !== null && !Array.isArray(x)
-    ? Object.fromEntries(Object.entries(x).map(([name, file]) => [name, String(file)]))
-    : String(x);
+  return filesOf(source.args["x"]);
 }
 
-/** A table of named features scaled as `normalize:` says (the readers already picked the `features:`). */
-function prepared(table: Table, source: IrCall, normalization: Normalization | undefined): Table {
+/** The targets files of an `npy` source: one path (`y: "y.npy"`), or one per model output (`y: { kind: "kind.npy" }`). */
+export function npyTargetFiles(source: IrCall): string | Readonly<Record<string, string>> {
+  return filesOf(source.args["y"]);
+}
+
+function filesOf(value: JsonValue | undefined): string | Readonly<Record<string, string>> {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? Object.fromEntries(Object.entries(value).map(([name, file]) => [name, String(file)]))
+    : String(value);
+}
+
+/**
+ * A table of named features scaled as `normalize:` says (the readers already picked the `features:`); with
+ * `normalization` (the training data's statistics, or null for none), scaled with it whatever this source's
+ * own `normalize:` says: the training source decides how every source of the run is scaled.
+ */
+function prepared(table: Table, source: IrCall, normalization: Normalization | null | undefined): Table {
+  if (normalization === null) return table;
+  if (normalization) return applyNormalization(table, normalization);
   const mode = source.args["normalize"] as "standard" | "minmax" | undefined;
-  if (!mode) return table;
-  return applyNormalization(table, normalization ?? fitNormalization(table, mode));
+  return mode ? applyNormalization(table, fitNormalization(table, mode)) : table;
 }
 
 /**

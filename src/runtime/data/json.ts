@@ -8,10 +8,10 @@
 import { displayPath } from "../../compiler/diagnostics/render.js";
 import { didYouMean } from "../../compiler/diagnostics/suggest.js";
 import { NncUserError } from "../errors.js";
-import { dataLimits, readWholeDataFile, recordTooLarge, type DataLimits } from "./files.js";
-import type { Table } from "./index.js";
-import { TableRows } from "./rows.js";
-import { describeJson, nonFiniteError, tooDeepField } from "./values.js";
+import { dataLimits, readWholeDataFile, recordTooLarge, sequenceStepLimit, type DataLimits } from "./files.js";
+import type { Table, TableSpec } from "./index.js";
+import { rowsLayout, TableRows, type RowsLayout } from "./rows.js";
+import { describeJson, missingHint, nonFiniteError, tooDeepField } from "./values.js";
 
 /** One JSON object read from a file, and where it was. */
 export interface JsonRecord {
@@ -32,18 +32,34 @@ export function readJsonLines(
   features: readonly string[] | undefined,
   limits: DataLimits = dataLimits,
 ): Table {
+  const spec: TableSpec = {
+    labels: label === null ? [] : [{ output: "", column: label }],
+    perOutput: false,
+    ...(features ? { features } : {}),
+    missing: "error",
+  };
+  return readJsonTable(file, spec, limits);
+}
+
+/** Reads `file` (absolute) as `spec` says: its label fields, its features (per input), missing values. */
+export function readJsonTable(file: string, spec: TableSpec, limits: DataLimits = dataLimits): Table {
   const source = displayPath(file);
   const fix = "write large data as JSON Lines, one record per line, which training streams";
   const text = readWholeDataFile(file, source, limits.wholeBytes, fix).toString("utf8");
   let rows: JsonRows | null = null;
   const add = (record: JsonRecord) => {
-    rows ??= new JsonRows(source, label, jsonFeatureNames(record, label, features));
+    rows ??= new JsonRows(jsonLayout(record, source, spec), limits);
     rows.add(record);
   };
   if (isJsonArray(text)) arrayRecords(text, source, limits.jsonDepth).forEach(add);
   else eachLineRecord(text, source, limits, add);
   const table = (rows as JsonRows | null)?.table();
   if (!table) throw new NncUserError("NN4005", { path: source, reason: "the file has no records" });
+  if (table.lines.length === 0)
+    throw new NncUserError("NN4005", {
+      path: source,
+      reason: `every record has a missing value (${table.dropped} dropped)`,
+    });
   return table;
 }
 
@@ -52,25 +68,26 @@ export function isJsonArray(text: string): boolean {
   return text.trimStart().startsWith("[");
 }
 
-/** The feature fields: those named by `features`, or every field of the first record but the label. */
-export function jsonFeatureNames(
-  first: JsonRecord,
-  label: string | null,
-  features: readonly string[] | undefined,
-): string[] {
-  return [...(features ?? Object.keys(first.value).filter((key) => key !== label))];
+/**
+ * The fields a file's records are read by, from its first record: `spec`'s features, or every field of the
+ * first record but the labels, in its order; a field holding an array is a sequence (see rows.ts).
+ */
+export function jsonLayout(first: JsonRecord, source: string, spec: TableSpec): RowsLayout {
+  const layout = rowsLayout(source, spec, Object.keys(first.value), (field) => Array.isArray(first.value[field]));
+  if (typeof layout === "string") throw new NncUserError("NN4006", { where: first.where, reason: layout });
+  return layout;
 }
 
-/** Records -> a table of the fields `names`, checking every one; the first problem names record and field. */
-export function jsonTable(
-  records: readonly JsonRecord[],
-  source: string,
-  label: string | null,
-  names: readonly string[],
-): Table {
-  const rows = new JsonRows(source, label, names, records.length);
+/** Records -> a table of `layout`'s fields, checking every one; the first problem names record and field. */
+export function jsonTable(records: readonly JsonRecord[], layout: RowsLayout, limits: DataLimits = dataLimits): Table {
+  const rows = new JsonRows(layout, limits, records.length);
   records.forEach((record) => rows.add(record));
   return rows.table();
+}
+
+/** Whether a field's value counts as missing (`missing:`): absent, null or empty text. */
+function isMissing(field: unknown): boolean {
+  return field === undefined || field === null || field === "" || (Array.isArray(field) && field.length === 0);
 }
 
 /** A table built a record at a time, each checked as it is added. */
@@ -78,54 +95,108 @@ class JsonRows {
   private readonly rows: TableRows;
 
   constructor(
-    private readonly source: string,
-    private readonly label: string | null,
-    private readonly names: readonly string[],
+    private readonly layout: RowsLayout,
+    private readonly limits: DataLimits,
     capacity?: number,
   ) {
-    this.rows = new TableRows(names.length, capacity);
+    this.rows = new TableRows(layout, capacity);
   }
 
   add({ where, line, value }: JsonRecord): void {
-    const { label, names } = this;
-    let target: string | null = null;
-    if (label !== null) {
-      const field = value[label];
+    const { spec, featureNames, sequences } = this.layout;
+    if (spec.missing === "drop") {
+      const fields = [...spec.labels.map((l) => l.column), ...featureNames, ...sequences.map((s) => s.field)];
+      if (fields.some((name) => isMissing(value[name]))) return this.rows.drop();
+    }
+    const labels = spec.labels.map(({ column }) => {
+      const field = value[column];
       if (field === undefined || field === null || field === "") {
-        throw new NncUserError(
-          "NN4006",
-          { where, reason: `no label field '${label}'` },
-          didYouMean(label, Object.keys(value)),
-        );
+        const hint = field === undefined ? didYouMean(column, Object.keys(value)) : undefined;
+        const reason = field === undefined ? `no label field '${column}'` : `field '${column}': the label is empty`;
+        throw new NncUserError("NN4006", { where, reason }, hint ?? missingHint);
       }
       if (typeof field === "object") {
         // String() of an object is "[object Object]": every such record would be one class of that name.
-        const reason = `field '${label}': the label is ${describeJson(field)}; a label is a string or a number`;
+        const reason = `field '${column}': the label is ${describeJson(field)}; a label is a string or a number`;
         throw new NncUserError("NN4006", { where, reason });
       }
-      target = String(field);
-    }
-    this.rows.add(line, target, (column) => {
-      const name = names[column]!;
-      const field = value[name];
-      if (typeof field !== "number") {
-        const reason =
-          field === undefined ? `no field '${name}'` : `field '${name}': ${describeJson(field)} is not a number`;
-        throw new NncUserError(
-          "NN4006",
-          { where, reason },
-          field === undefined ? didYouMean(name, Object.keys(value)) : undefined,
-        );
-      }
-      const stored = Math.fround(field);
-      if (!Number.isFinite(stored)) throw nonFiniteError(where, `field '${name}'`, field, true);
-      return stored;
+      return String(field);
     });
+    this.rows.add(
+      line,
+      labels,
+      (column) => {
+        const name = featureNames[column]!;
+        const field = value[name];
+        if (typeof field !== "number") {
+          const reason =
+            field === undefined ? `no field '${name}'` : `field '${name}': ${describeJson(field)} is not a number`;
+          throw new NncUserError(
+            "NN4006",
+            { where, reason },
+            field === undefined ? didYouMean(name, Object.keys(value)) : undefined,
+          );
+        }
+        return finite(field, where, name);
+      },
+      (k) => sequenceValues(value[sequences[k]!.field], where, sequences[k]!.field, this.limits),
+    );
   }
 
   table(): Table {
-    return this.rows.table(this.source, this.names, this.label ?? "");
+    return this.rows.table();
   }
+}
+
+/** A number as a float32; NN4020 when it is not finite as one. */
+function finite(field: number, where: string, name: string): number {
+  const stored = Math.fround(field);
+  if (!Number.isFinite(stored)) throw nonFiniteError(where, `field '${name}'`, field, true);
+  return stored;
+}
+
+/**
+ * A sequence field's steps: `[12, 7, 99]` (one value a step) or `[[0.1, 2], [3, 4]]` (as many a step, the
+ * same number each). NN4006 for anything else, NN4021 past `limits.sequenceSteps`.
+ */
+function sequenceValues(
+  field: unknown,
+  where: string,
+  name: string,
+  limits: DataLimits,
+): { values: Float32Array; width: number } {
+  const bad = (what: string) =>
+    new NncUserError("NN4006", {
+      where,
+      reason: `field '${name}': ${what}; a sequence is an array of numbers, or of arrays of as many numbers each`,
+    });
+  if (!Array.isArray(field) || field.length === 0)
+    throw field === undefined || (Array.isArray(field) && field.length === 0)
+      ? new NncUserError("NN4006", { where, reason: `field '${name}': no sequence` }, missingHint)
+      : bad(`${describeJson(field)} is not a sequence`);
+  const most = limits.sequenceSteps ?? sequenceStepLimit;
+  if (field.length > most) {
+    throw new NncUserError("NN4021", {
+      where,
+      reason: `field '${name}': a sequence of ${field.length} steps, more than the ${most} nnc reads in one`,
+    });
+  }
+  const width = Array.isArray(field[0]) ? (field[0] as unknown[]).length : 1;
+  const values = new Float32Array(field.length * width);
+  field.forEach((step, i) => {
+    const items = width === 1 && !Array.isArray(step) ? [step] : step;
+    if (
+      !Array.isArray(items) ||
+      items.length !== width ||
+      (width === 1 && Array.isArray(field[0]) !== Array.isArray(step))
+    )
+      throw bad(`step ${i + 1} is ${describeJson(step)}, unlike step 1`);
+    items.forEach((item, j) => {
+      if (typeof item !== "number") throw bad(`step ${i + 1} holds ${describeJson(item)}`);
+      values[i * width + j] = finite(item, where, name);
+    });
+  });
+  return { values, width };
 }
 
 /** Calls `each` with every record of JSON Lines text, in order; NN4021 for a line past the record limit. */

@@ -25,7 +25,7 @@ export type NpyFeatures = string | Readonly<Record<string, string>>;
  * Reads features and targets of the same number of rows, or the features alone (`yFile` null: rows to
  * predict on). With one file per input, a row holds each input's example in turn (`Table.inputs`).
  */
-export function readNpy(x: NpyFeatures, yFile: string | null, limits: DataLimits = dataLimits): Table {
+export function readNpy(x: NpyFeatures, yFile: NpyFeatures | null, limits: DataLimits = dataLimits): Table {
   const parts = (typeof x === "string" ? [["x", x] as const] : Object.entries(x)).map(([name, file]) => ({
     name,
     array: readNpyFile(file, limits),
@@ -41,7 +41,7 @@ export function readNpy(x: NpyFeatures, yFile: string | null, limits: DataLimits
   });
   const shapes = parts.map(({ array }) => array.layout.shape.slice(1));
   const source = parts.map(({ array }) => array.source).join(", ");
-  const targets = yFile === null ? { labels: [] } : readTargets(yFile, rows, source, limits);
+  const targets = npyTargets(yFile, rows, source, limits);
   return {
     source,
     featureNames: [],
@@ -51,10 +51,29 @@ export function readNpy(x: NpyFeatures, yFile: string | null, limits: DataLimits
           inputs: parts.map(({ name, array }, k) => ({ name, source: array.source, shape: shapes[k]! })),
           features: interleaved(values, shapes.map(sizeOf), rows),
         }),
-    labelName: yFile === null ? "" : "y",
     ...targets,
     lines: Array.from({ length: rows }, (_, i) => i + 1),
   };
+}
+
+/**
+ * The targets of an npy source: none (`y` null), one file (`y: "y.npy"`), or one per model output
+ * (`y: { kind: "kind.npy", price: "price.npy" }`, `Table.outputs`), each of `rows` examples.
+ */
+export function npyTargets(
+  y: NpyFeatures | null,
+  rows: number,
+  source: string,
+  limits: DataLimits = dataLimits,
+): Pick<Table, "labelName" | "labels" | "targets" | "outputs"> {
+  if (y === null) return { labelName: "", labels: [] };
+  if (typeof y === "string") return { labelName: "y", ...readTargets(y, rows, source, limits) };
+  const outputs = Object.entries(y).map(([output, file]) => ({
+    output,
+    labelName: displayPath(file),
+    ...readTargets(file, rows, source, limits),
+  }));
+  return { labelName: "", labels: [], outputs };
 }
 
 /**

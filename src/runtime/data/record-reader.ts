@@ -11,10 +11,17 @@ export interface RecordOptions {
   readonly streamAbove?: number;
   /** Records per chunk in a streamed file's first pass. Default: 4096. */
   readonly chunkRows?: number;
-  /** The training data's scaling, for data the model does not train on (validation). */
-  readonly normalization?: Normalization;
+  /**
+   * The training data's scaling, for data the model does not train on (validation, evaluation): applied
+   * whatever the source's own `normalize:` says; null: not scaled. Absent: fitted as `normalize:` says.
+   */
+  readonly normalization?: Normalization | null;
   /** Whether the loss needs numeric targets (regression): the first label that is not a number is noted. */
   readonly numericTargets: boolean;
+  /** With labels per output: the outputs whose loss needs numeric targets. */
+  readonly numericOutputs?: ReadonlySet<string>;
+  /** Whether labels are read: false for a model that reproduces its input (`target:`). */
+  readonly labelled?: boolean;
   /** The record, whole-file and JSON depth limits; limits.ts's unless a test lowers them. */
   readonly limits?: DataLimits;
 }
@@ -31,6 +38,10 @@ export interface RecordReader {
    * a number, if any. Checking these checks every row's label.
    */
   readonly labelLines: ReadonlyMap<string, number>;
+  /** `labelLines` of each output, for a source with labels per output (`Table.outputs`), in the table's order. */
+  readonly outputLabelLines?: readonly ReadonlyMap<string, number>[];
+  /** Rows left out for a missing value (`missing: drop`). */
+  readonly dropped: number;
   /** A table with no rows: the source's columns, shape and scaling. */
   readonly layout: Table;
   /** Targets of more than one value per example (`Table.targets`), of every row: read whole, checked before training. */
@@ -53,7 +64,34 @@ export function rowsOf(table: Table, indices: readonly number[]): Table {
     labels: table.labels.length === 0 ? [] : indices.map((row) => table.labels[row]!),
     lines: indices.map((row) => table.lines[row]!),
     ...(table.targets ? { targets: targetRows(table.targets, indices) } : {}),
+    ...(table.outputs
+      ? {
+          outputs: table.outputs.map((o) => ({
+            ...o,
+            labels: o.labels.length === 0 ? [] : indices.map((row) => o.labels[row]!),
+            ...(o.targets ? { targets: targetRows(o.targets, indices) } : {}),
+          })),
+        }
+      : {}),
+    ...(table.sequences
+      ? { sequences: table.sequences.map((s) => ({ ...s, rows: indices.map((row) => s.rows[row]!) })) }
+      : {}),
   };
+}
+
+/** Notes the first line of each distinct label of `table` (see `RecordReader.labelLines`), per output too. */
+export function noteLabels(
+  table: Table,
+  lines: Map<string, number>,
+  outputLines: Map<string, number>[],
+  options: RecordOptions,
+): void {
+  table.labels.forEach((label, row) => noteLabel(lines, label, table.lines[row]!, options.numericTargets));
+  table.outputs?.forEach((output, k) => {
+    const numeric = options.numericOutputs?.has(output.output) ?? false;
+    const map = (outputLines[k] ??= new Map());
+    output.labels.forEach((label, row) => noteLabel(map, label, table.lines[row]!, numeric));
+  });
 }
 
 /** The targets of the rows at `indices`, in that order. */

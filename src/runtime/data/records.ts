@@ -16,10 +16,10 @@ import type { IrCall } from "../../compiler/ir/index.js";
 import { displayPath } from "../../compiler/diagnostics/render.js";
 import { dataLimits, openDataFile, type DataLimits } from "./files.js";
 import { checkImages, idxLayout, isGzip, readLabels } from "./idx.js";
-import { loadTable, npyFeatureFiles, sizeOf, type Table } from "./index.js";
+import { loadTable, npyFeatureFiles, npyTargetFiles, sizeOf, type Table } from "./index.js";
 import { isJsonArray } from "./json.js";
-import { checkFeatures, checkFinite, npyLayout, readTargets, sameRows, type ArrayLayout } from "./npy.js";
-import { noteLabel, rowsOf, targetRows, type RecordOptions, type RecordReader } from "./record-reader.js";
+import { checkFeatures, checkFinite, npyLayout, npyTargets, sameRows, type ArrayLayout } from "./npy.js";
+import { noteLabels, rowsOf, targetRows, type RecordOptions, type RecordReader } from "./record-reader.js";
 import { streamedReader } from "./streamed-records.js";
 
 export type { RecordOptions, RecordReader } from "./record-reader.js";
@@ -46,7 +46,7 @@ export async function openRecords(source: IrCall, options: RecordOptions): Promi
     ) {
       opened.forEach((file) => closeSync(file.fd));
       opened.length = 0;
-      return memoryReader(loadTable(source, options.normalization, limits), options.numericTargets);
+      return memoryReader(loadTable(source, options.normalization, limits, options.labelled !== false), options);
     }
     if (source.name === "npy" || source.name === "idx") return arrayReader(source, opened, options, limits);
     return await streamedReader(source, opened[0]!.fd, options, limits);
@@ -75,14 +75,17 @@ export async function countRows(source: IrCall): Promise<number> {
   return reader.rows;
 }
 
-function memoryReader(table: Table, numericTargets: boolean): RecordReader {
+function memoryReader(table: Table, options: RecordOptions): RecordReader {
   const labelLines = new Map<string, number>();
-  table.labels.forEach((label, row) => noteLabel(labelLines, label, table.lines[row]!, numericTargets));
+  const outputLabelLines: Map<string, number>[] = [];
+  noteLabels(table, labelLines, outputLabelLines, options);
   return {
     source: table.source,
     rows: table.lines.length,
     streamed: false,
     labelLines,
+    ...(table.outputs ? { outputLabelLines } : {}),
+    dropped: table.dropped ?? 0,
     layout: rowsOf(table, []),
     ...(table.targets ? { targets: table.targets } : {}),
     read: (indices) => rowsOf(table, indices),
@@ -127,10 +130,12 @@ function arrayReader(
   });
   const rows = sameRows(parts.map((part) => ({ source: part.shown, shape: part.layout.shape })));
   const shown = parts.map((part) => part.shown).join(", ");
-  const labelsFile = String(source.args[images ? "labels" : "y"]);
-  const targets = images
-    ? { labels: readLabels(labelsFile, rows, shown, limits) }
-    : readTargets(labelsFile, rows, shown, limits);
+  const labelled = options.labelled !== false;
+  const targets: Pick<Table, "labelName" | "labels" | "targets" | "outputs"> = !labelled
+    ? { labelName: "", labels: [] }
+    : images
+      ? { labelName: "label", labels: readLabels(String(source.args["labels"]), rows, shown, limits) }
+      : npyTargets(npyTargetFiles(source), rows, shown, limits);
   const labels = targets.labels;
   for (const part of parts) if (part.layout.floating) scanFinite(part.fd, part.layout, part.shown, part.name);
   const factor = images && source.args["scale"] !== false ? 1 / 255 : 1;
@@ -144,19 +149,42 @@ function arrayReader(
     featureNames: [],
     ...shapes,
     features,
-    labelName: images ? "label" : "y",
+    labelName: targets.labelName,
     labels: labels.length === 0 ? [] : indices.map((i) => labels[i]!),
     lines: indices.map((i) => i + 1),
     ...(targets.targets ? { targets: targetRows(targets.targets, indices) } : {}),
+    ...(targets.outputs
+      ? {
+          outputs: targets.outputs.map((o) => ({
+            ...o,
+            labels: o.labels.length === 0 ? [] : indices.map((i) => o.labels[i]!),
+            ...(o.targets ? { targets: targetRows(o.targets, indices) } : {}),
+          })),
+        }
+      : {}),
   });
   const labelLines = new Map<string, number>();
-  labels.forEach((label, row) => noteLabel(labelLines, label, row + 1, options.numericTargets));
+  const outputLabelLines: Map<string, number>[] = [];
+  const all = [...Array(rows).keys()];
+  noteLabels(
+    {
+      ...table(new Float32Array(0), []),
+      labels,
+      lines: all.map((i) => i + 1),
+      ...(targets.outputs ? { outputs: targets.outputs } : {}),
+    },
+    labelLines,
+    outputLabelLines,
+    options,
+  );
   const buffers = parts.map((part) => Buffer.alloc(part.recordBytes));
   const reader = {
     source: shown,
     rows,
     streamed: true,
     labelLines,
+    ...(targets.outputs ? { outputLabelLines } : {}),
+    dropped: 0,
     layout: table(new Float32Array(0), []),
     ...(targets.targets ? { targets: targets.targets } : {}),
     peakRows: 0,

@@ -2,22 +2,56 @@
  * A table of named features built one row at a time, so a reader holds each record only while it checks
  * it: the parsed records of a whole file, kept together, take tens of times the file's size.
  */
-import type { Table } from "./index.js";
+import type { OutputLabels, SequenceFeature, Table, TableInput, TableSpec } from "./index.js";
+
+/** How a reader's columns become a table: the feature names, label columns and inputs it was read with. */
+export interface RowsLayout {
+  readonly source: string;
+  /** The flat feature columns, in the order the model sees them (every input's in turn). */
+  readonly featureNames: readonly string[];
+  readonly spec: TableSpec;
+  /** For features per model input: each input's columns (in `featureNames`' order) or its sequence field. */
+  readonly inputs?: readonly {
+    readonly name: string;
+    readonly columns: readonly string[];
+    readonly sequence: boolean;
+  }[];
+  /** Sequence fields, by the input they feed (`""` for a model of one input). */
+  readonly sequences: readonly { readonly input: string; readonly field: string }[];
+}
 
 export class TableRows {
   private values: Float32Array;
-  private readonly labels: string[] = [];
+  private readonly labels: string[][];
   private readonly lines: number[] = [];
+  private readonly steps: Float32Array[][];
+  private readonly widths: number[];
+  private dropped = 0;
 
   constructor(
-    private readonly width: number,
+    private readonly layout: RowsLayout,
     capacity = 1024,
   ) {
-    this.values = new Float32Array(capacity * width);
+    this.values = new Float32Array(capacity * layout.featureNames.length);
+    this.labels = layout.spec.labels.map(() => []);
+    this.steps = layout.sequences.map(() => []);
+    this.widths = layout.sequences.map(() => 0);
   }
 
-  /** Adds a row: its features from `feature(i)` for each column `i`, its label (null: none) and its line. */
-  add(line: number, label: string | null, feature: (column: number) => number): void {
+  private get width(): number {
+    return this.layout.featureNames.length;
+  }
+
+  /**
+   * Adds a row: its features from `feature(i)` for each column `i`, its labels (one per label column) and its
+   * line; `sequence(k)` gives sequence feature k's steps and their width.
+   */
+  add(
+    line: number,
+    labels: readonly string[],
+    feature: (column: number) => number,
+    sequence?: (k: number) => { values: Float32Array; width: number },
+  ): void {
     const at = this.lines.length * this.width;
     if (at + this.width > this.values.length) {
       const grown = new Float32Array(Math.max(this.values.length * 2, this.width));
@@ -25,16 +59,99 @@ export class TableRows {
       this.values = grown;
     }
     for (let i = 0; i < this.width; i++) this.values[at + i] = feature(i);
-    if (label !== null) this.labels.push(label);
+    const read = this.layout.sequences.map((_, k) => sequence!(k));
+    read.forEach(({ values, width }, k) => {
+      this.steps[k]!.push(values);
+      this.widths[k] = width;
+    });
+    labels.forEach((label, k) => this.labels[k]!.push(label));
     this.lines.push(line);
+  }
+
+  /** Counts a row left out for a missing value (`missing: drop`). */
+  drop(): void {
+    this.dropped++;
   }
 
   get count(): number {
     return this.lines.length;
   }
 
-  table(source: string, featureNames: readonly string[], labelName: string): Table {
+  table(): Table {
+    const { source, featureNames, spec, inputs } = this.layout;
     const features = this.values.subarray(0, this.lines.length * this.width);
-    return { source, featureNames, features, labelName, labels: this.labels, lines: this.lines };
+    const single = !spec.perOutput && spec.labels.length === 1;
+    const outputs: OutputLabels[] = spec.labels.map(({ output, column }, k) => ({
+      output,
+      labelName: column,
+      labels: this.labels[k]!,
+    }));
+    const sequences: SequenceFeature[] = this.layout.sequences.map(({ input, field }, k) => ({
+      input,
+      field,
+      width: this.widths[k]!,
+      rows: this.steps[k]!,
+    }));
+    const tableInputs: TableInput[] | undefined = inputs?.map((input) => ({
+      name: input.name,
+      source,
+      shape: input.sequence ? [] : [input.columns.length],
+    }));
+    return {
+      source,
+      featureNames,
+      features,
+      labelName: single ? spec.labels[0]!.column : "",
+      labels: single ? this.labels[0]! : [],
+      lines: this.lines,
+      ...(spec.perOutput ? { outputs } : {}),
+      ...(sequences.length > 0 ? { sequences } : {}),
+      ...(tableInputs ? { inputs: tableInputs } : {}),
+      ...(this.dropped > 0 ? { dropped: this.dropped } : {}),
+    };
   }
+}
+
+/**
+ * The feature columns and inputs of `spec.features` (or, without it, `available` but the label columns), with
+ * `isSequence` telling which columns hold sequences: a sequence is the only feature of its input.
+ * Returns a problem as text for the reader to report.
+ */
+export function rowsLayout(
+  source: string,
+  spec: TableSpec,
+  available: readonly string[],
+  isSequence: (column: string) => boolean,
+): RowsLayout | string {
+  const labelColumns = new Set(spec.labels.map((l) => l.column));
+  const features = spec.features;
+  if (features === undefined || Array.isArray(features)) {
+    const columns = (features as readonly string[] | undefined) ?? available.filter((c) => !labelColumns.has(c));
+    const sequences = columns.filter(isSequence);
+    if (sequences.length > 0 && columns.length > 1) {
+      return `field '${sequences[0]}' holds a sequence, which must be the only feature of its input (features: [${columns.join(", ")}]); give each input its own features: features: { tokens: ["${sequences[0]}"], ... }`;
+    }
+    return {
+      source,
+      featureNames: sequences.length > 0 ? [] : columns,
+      spec,
+      sequences: sequences.map((field) => ({ input: "", field })),
+    };
+  }
+  const groups = Object.entries(features as Readonly<Record<string, readonly string[]>>);
+  const inputs = [];
+  for (const [name, columns] of groups) {
+    const sequence = columns.some(isSequence);
+    if (sequence && columns.length > 1) {
+      return `input '${name}': field '${columns.find(isSequence)}' holds a sequence, which must be the only feature of its input`;
+    }
+    inputs.push({ name, columns, sequence });
+  }
+  return {
+    source,
+    featureNames: inputs.filter((i) => !i.sequence).flatMap((i) => i.columns),
+    spec,
+    inputs,
+    sequences: inputs.filter((i) => i.sequence).map((i) => ({ input: i.name, field: i.columns[0]! })),
+  };
 }

@@ -11,9 +11,10 @@ import { displayPath } from "../../compiler/diagnostics/render.js";
 import { NncUserError } from "../errors.js";
 import { csvLayout, csvOptions, csvSyntaxError, csvTable, parseCsvRows, type CsvLayout, type Row } from "./csv.js";
 import { LineMeter, openDataFile, recordTooLarge, type DataLimits } from "./files.js";
-import { applyNormalization, NormalizationFit, type Table } from "./index.js";
-import { jsonFeatureNames, jsonTable, parseJsonLine, type JsonRecord } from "./json.js";
-import { noteLabel, rowsOf, type RecordOptions, type RecordReader } from "./record-reader.js";
+import { applyNormalization, NormalizationFit, tableSpec, type Table, type TableSpec } from "./index.js";
+import { jsonLayout, jsonTable, parseJsonLine, type JsonRecord } from "./json.js";
+import { noteLabels, rowsOf, type RecordOptions, type RecordReader } from "./record-reader.js";
+import type { RowsLayout } from "./rows.js";
 
 /** Where each record is: `starts[i]` to `starts[i + 1]` bytes, ending on line `lines[i]`. */
 interface RecordIndex {
@@ -54,37 +55,63 @@ export async function streamedReader(
   const file = String(source.args["path"]);
   const shown = displayPath(file);
   const chunkRows = options.chunkRows ?? 4096;
-  const label = String(source.args["label"]);
-  const features = source.args["features"] as string[] | undefined;
-  const settings = { file, source: shown, label, features, chunkRows, limits };
+  const spec = tableSpec(source, options.labelled !== false);
+  const settings = { file, source: shown, spec, chunkRows, limits };
   const format = source.name === "csv" ? csvFormat(settings) : jsonFormat(settings);
   const mode = source.args["normalize"] as "standard" | "minmax" | undefined;
   const index: RecordIndex = { starts: new Float64Array(1024), lines: new Int32Array(1024), count: 0 };
   const labelLines = new Map<string, number>();
+  const outputLabelLines: Map<string, number>[] = [];
   let fit: NormalizationFit | null = null;
   let layout: Table | null = null;
   let peakRows = 0;
+  let dropped = 0;
+  // With `missing: drop`, the records kept, by index (4 bytes each); without, every record is.
+  let kept: number[] | null = null;
+  let scanned = 0;
   await format.scan(index, (table) => {
-    peakRows = Math.max(peakRows, table.labels.length);
+    peakRows = Math.max(peakRows, table.lines.length);
+    if (table.dropped) {
+      kept ??= Array.from({ length: scanned }, (_, i) => i);
+      dropped += table.dropped;
+    }
+    if (kept) {
+      const lines = new Set(table.lines);
+      for (let i = scanned; i < index.count; i++) if (lines.has(index.lines[i]!)) kept.push(i);
+    }
+    scanned = index.count;
+    if (table.lines.length === 0) return;
     layout ??= rowsOf(table, []);
-    table.labels.forEach((label, row) => noteLabel(labelLines, label, table.lines[row]!, options.numericTargets));
-    if (mode && !options.normalization) {
+    noteLabels(table, labelLines, outputLabelLines, options);
+    if (mode && options.normalization === undefined) {
       fit ??= new NormalizationFit(mode, table.featureNames.length);
       fit.add(table);
     }
   });
+  const records = kept as number[] | null;
   if (index.count === 0 || !layout)
-    throw new NncUserError("NN4005", { path: shown, reason: "the file has no records" });
-  const normalization = mode ? (options.normalization ?? (fit as NormalizationFit | null)!.result()) : undefined;
+    throw new NncUserError("NN4005", {
+      path: shown,
+      reason: dropped > 0 ? `every record has a missing value (${dropped} dropped)` : "the file has no records",
+    });
+  const normalization =
+    options.normalization === undefined
+      ? mode
+        ? (fit as NormalizationFit | null)!.result()
+        : undefined
+      : (options.normalization ?? undefined);
   const reader = {
     source: shown,
-    rows: index.count,
+    rows: records ? records.length : index.count,
     streamed: true,
     labelLines,
+    ...((layout as Table).outputs ? { outputLabelLines } : {}),
+    dropped,
     layout: normalization ? { ...(layout as Table), normalization } : (layout as Table),
     peakRows,
-    read(indices: readonly number[]): Table {
-      reader.peakRows = Math.max(reader.peakRows, indices.length);
+    read(rows: readonly number[]): Table {
+      reader.peakRows = Math.max(reader.peakRows, rows.length);
+      const indices = records ? rows.map((row) => records[row]!) : rows;
       const texts = indices.map((i) => {
         const buffer = Buffer.alloc(index.starts[i + 1]! - index.starts[i]!);
         readSync(fd, buffer, 0, buffer.length, index.starts[i]!);
@@ -101,12 +128,11 @@ export async function streamedReader(
   return reader;
 }
 
-/** What a streamed format needs to know: the file, how it is shown, the label and features, the limits. */
+/** What a streamed format needs to know: the file, how it is shown, what it reads, the limits. */
 interface StreamSettings {
   readonly file: string;
   readonly source: string;
-  readonly label: string;
-  readonly features: string[] | undefined;
+  readonly spec: TableSpec;
   readonly chunkRows: number;
   readonly limits: DataLimits;
 }
@@ -118,7 +144,7 @@ function filePieces(settings: StreamSettings) {
 }
 
 function csvFormat(settings: StreamSettings): StreamFormat {
-  const { source, label, features, chunkRows, limits } = settings;
+  const { source, spec, chunkRows, limits } = settings;
   let layout: CsvLayout | null = null;
   return {
     async scan(index, chunk) {
@@ -143,7 +169,7 @@ function csvFormat(settings: StreamSettings): StreamFormat {
           const start = end;
           end = row.info.bytes;
           if (!layout) {
-            layout = csvLayout(row, source, label, features);
+            layout = csvLayout(row, source, spec);
             continue;
           }
           addRecord(index, start, end, row.info.lines);
@@ -169,10 +195,10 @@ function csvFormat(settings: StreamSettings): StreamFormat {
 }
 
 function jsonFormat(settings: StreamSettings): StreamFormat {
-  const { source, label, features, chunkRows, limits } = settings;
-  let names: string[] | null = null;
+  const { source, spec, chunkRows, limits } = settings;
+  let layout: RowsLayout | null = null;
   const table = (records: JsonRecord[]) =>
-    jsonTable(records, source, label, (names ??= jsonFeatureNames(records[0]!, label, features)));
+    jsonTable(records, (layout ??= jsonLayout(records[0]!, source, spec)), limits);
   const record = (text: string, line: number) => parseJsonLine(text, source, line, limits.jsonDepth);
   return {
     async scan(index, chunk) {

@@ -8,8 +8,17 @@ import * as tf from "@tensorflow/tfjs";
 import { formatNnShape } from "../../compiler/ir/index.js";
 import type { TargetEncoding } from "../../compiler/registry/train-options.js";
 import { NncUserError } from "../errors.js";
-import { featureCount, sizeOf, type ArrayTargets, type Table } from "./index.js";
+import {
+  featureCount,
+  sizeOf,
+  type ArrayTargets,
+  type OutputLabels,
+  type SequenceFeature,
+  type Table,
+  type TableInput,
+} from "./index.js";
 import { targetRows } from "./record-reader.js";
+import { sequenceTensor } from "./sequences.js";
 import { cellNumber, decimalValue } from "./values.js";
 
 export interface Dataset {
@@ -18,77 +27,180 @@ export interface Dataset {
   /**
    * `[rows, classes]` one-hot, or `[rows, 1]` class indices or values; for targets of more than one value per
    * example (`Table.targets`), `[rows, ...output shape]`, or class indices `[rows, ...output shape but the
-   * last axis, 1]`.
+   * last axis, 1]`. One such tensor per output, in the model's order, for a model of several outputs.
    */
-  readonly y: tf.Tensor;
+  readonly y: tf.Tensor | tf.Tensor[];
   /**
-   * Class names, index i being class i, for restoring names from predictions; null for regression.
-   * Classes are sorted: numerically when every label is a number (so labels 0..k-1 keep their values),
-   * otherwise by code point, so the order never depends on the order of the rows.
+   * Each output's class names (model order), index i being class i, for restoring names from predictions;
+   * null for regression. Classes are sorted: numerically when every label is a number (so labels 0..k-1 keep
+   * their values), otherwise by code point, so the order never depends on the order of the rows.
    */
-  readonly classes: readonly string[] | null;
+  readonly classes: readonly (readonly string[] | null)[];
+}
+
+/** How one scaled target becomes the model's: `(value - shift) / scale` (`normalize_target: standard`). */
+export interface TargetScaling {
+  readonly mode: "standard";
+  readonly shift: number;
+  readonly scale: number;
+}
+
+/** How a table's targets are made for a model: each output's encoding, and what the data names them by. */
+export interface TargetSettings {
+  /** Each output's target encoding (its loss's), in the model's output order. */
+  readonly encodings: readonly TargetEncoding[];
+  /** The output names (the train block's `outputs`), in model order; absent for a model of one output. */
+  readonly outputs?: readonly string[];
+  /** The model input every output reproduces (`target:`, resolved to the input's name): no labels are read. */
+  readonly target?: string | null;
+  /** The training data's classes per output, for validation and evaluation data: labels must be among them. */
+  readonly classes?: readonly (readonly string[] | null)[];
+  /** Per output, the targets' scaling (`normalize_target:`), or null. */
+  readonly scaling?: readonly (TargetScaling | null)[];
+  /** The value sequences are padded with (`pad:`). */
+  readonly pad?: number;
 }
 
 /** Tensors for `model` from `table`, rows taken in `order`. Throws NN4007 when the data does not fit. */
 export function toDataset(
   table: Table,
   model: tf.LayersModel,
-  encoding: TargetEncoding,
+  settings: TargetSettings,
   order: readonly number[],
-  /** The training data's classes, for validation data: its labels must be among them. */
-  knownClasses?: readonly string[],
 ): Dataset {
   fittedInputs(table, model);
   // Targets first: every check runs before any tensor exists, so a rejected dataset leaks nothing.
-  const targets = table.targets
-    ? encodeArrayTargets(targetRows(table.targets, order), model, encoding)
-    : encodeTargets(
-        table,
-        model,
-        encoding,
-        order.map((row) => table.labels[row]!),
-        order,
-        knownClasses,
-      );
-  return { x: featureTensor(table, model, order), y: targets.y(), classes: targets.classes };
+  const targets = model.outputs.map((_, k) => outputTargets(table, model, settings, order, k));
+  const x = featureTensor(table, model, order, settings.pad ?? 0);
+  const xs = Array.isArray(x) ? x : [x];
+  const y = targets.map((t) => (t.input === undefined ? t.y() : xs[t.input]!.clone()));
+  return { x, y: y.length === 1 ? y[0]! : y, classes: targets.map((t) => t.classes) };
+}
+
+/** Output `k`'s targets: the labels the data gives it, or the input it reproduces (`input`, its index). */
+function outputTargets(
+  table: Table,
+  model: tf.LayersModel,
+  settings: TargetSettings,
+  order: readonly number[],
+  k: number,
+): { y: () => tf.Tensor; classes: readonly string[] | null; input?: number } {
+  const output = modelOutput(model, k, settings.outputs);
+  const encoding = settings.encodings[k] ?? settings.encodings[0]!;
+  const name = settings.outputs?.[k] ?? "";
+  if (settings.target) {
+    const input = model.inputNames.indexOf(settings.target);
+    const index = input >= 0 ? input : 0;
+    const inputShape = exampleShape(model.inputs[index]!);
+    if (formatNnShape(inputShape) !== formatNnShape(exampleShape(output.tensor))) {
+      throw new NncUserError("NN4007", {
+        detail: `model '${model.name}'${outputLabel(output)} outputs shape ${formatNnShape(exampleShape(output.tensor))}, but target: ${model.inputNames[index]} has shape ${formatNnShape(inputShape)}`,
+      });
+    }
+    return { y: () => tf.zeros([0]), classes: null, input: index };
+  }
+  const column = targetColumn(table, model, name);
+  const scaling = settings.scaling?.[k] ?? null;
+  if (column.targets) return encodeArrayTargets(targetRows(column.targets, order), output, encoding, scaling);
+  return encodeTargets(
+    { ...column, source: table.source, lines: order.map((row) => table.lines[row]!) },
+    output,
+    encoding,
+    order.map((row) => column.labels[row]!),
+    settings.classes?.[k] ?? undefined,
+    scaling,
+  );
+}
+
+/** The labels of output `name` of `table`: its own (`Table.outputs`), or the table's one column for one output. */
+function targetColumn(table: Table, model: tf.LayersModel, name: string): OutputLabels {
+  if (table.outputs) {
+    const found = table.outputs.find((o) => o.output === name);
+    if (found) return found;
+    throw new NncUserError("NN4007", {
+      detail: `model '${model.name}' has output '${name}', but ${table.source} gives no labels for it (labels for ${table.outputs.map((o) => o.output).join(", ")})`,
+    });
+  }
+  if (model.outputs.length !== 1) {
+    throw new NncUserError("NN4007", {
+      detail: `model '${model.name}' has ${model.outputs.length} outputs, but ${table.source} gives one label column: name one per output, labels: { ${name}: "...", ... }`,
+    });
+  }
+  return {
+    output: name,
+    labelName: table.labelName,
+    labels: table.labels,
+    ...(table.targets ? { targets: table.targets } : {}),
+  };
 }
 
 /**
  * The features of `table`, rows taken in `order`, as a batch for `model`: `[rows, ...input shape]`, or for a
- * model of several inputs one such tensor per input, in the model's order. Throws NN4007 when an example does
- * not fit its input.
+ * model of several inputs one such tensor per input, in the model's order; sequences padded with `pad`.
+ * Throws NN4007 when an example does not fit its input.
  */
-export function featureTensor(table: Table, model: tf.LayersModel, order: readonly number[]): tf.Tensor | tf.Tensor[] {
+export function featureTensor(
+  table: Table,
+  model: tf.LayersModel,
+  order: readonly number[],
+  pad = 0,
+): tf.Tensor | tf.Tensor[] {
   const width = featureCount(table);
-  const tensors = fittedInputs(table, model).map(({ offset, shape }, k) => {
+  const tensors = fittedInputs(table, model).map(({ offset, shape, sequence }, k) => {
+    const dtype = model.inputs[k]!.dtype;
+    if (sequence) {
+      const input = { name: model.inputNames[k]!, shape: exampleShape(model.inputs[k]!), dtype };
+      return sequenceTensor(sequence, input, model.name, order, pad, table.source);
+    }
     const size = sizeOf(shape);
     const x = new Float32Array(order.length * size);
     order.forEach((row, i) => {
       const start = row * width + offset;
       x.set(table.features.subarray(start, start + size), i * size);
     });
-    const dtype = model.inputs[k]!.dtype;
     return tf.tensor(dtype === "int32" ? Int32Array.from(x) : x, [order.length, ...shape], dtype);
   });
   return tensors.length === 1 ? tensors[0]! : tensors;
 }
 
+/** One output of the model: its tensor, the model's name and the output's (`""` for a model of one output). */
+export interface ModelOutput {
+  readonly tensor: tf.SymbolicTensor;
+  readonly model: string;
+  readonly name: string;
+}
+
+/** Output `k` of `model`, named by `names` (the train block's `outputs`). */
+export function modelOutput(model: tf.LayersModel, k: number, names?: readonly string[]): ModelOutput {
+  return { tensor: model.outputs[k]!, model: model.name, name: model.outputs.length > 1 ? (names?.[k] ?? "") : "" };
+}
+
+/** One output's labels, with where they come from for messages. */
+interface LabelColumn {
+  readonly labelName: string;
+  readonly source: string;
+  /** The line of each label, in order. */
+  readonly lines: readonly number[];
+}
+
 function encodeTargets(
-  table: Table,
-  model: tf.LayersModel,
+  column: LabelColumn,
+  output: ModelOutput,
   encoding: TargetEncoding,
   labels: readonly string[],
-  order: readonly number[],
   knownClasses: readonly string[] | undefined,
+  scaling: TargetScaling | null,
 ): { y: () => tf.Tensor; classes: readonly string[] | null } {
-  const units = outputUnits(model);
+  const units = outputUnits(output.tensor);
   // One label per example cannot fill a sequence of outputs: say which targets would.
-  if (exampleShape(model.outputs[0]!).length > 1) throw targetsMismatch(model, table.source, "[rows]");
+  if (exampleShape(output.tensor).length > 1) throw targetsMismatch(output, column.source, "[rows]");
+  const expect = (expected: number, what: string) => expectUnits(column, output, units, expected, what);
   if (encoding === "value") {
-    expectUnits(table, model, units, 1, "one value per example");
+    expect(1, "one value per example");
     const values = labels.map((label, i) => {
-      const where = `${table.source}:${table.lines[order[i]!]}`;
-      return cellNumber(label, where, `column '${table.labelName}'`, ", and this loss needs numeric targets");
+      const where = `${column.source}:${column.lines[i]}`;
+      const value = cellNumber(label, where, `column '${column.labelName}'`, ", and this loss needs numeric targets");
+      return scaling ? (value - scaling.shift) / (scaling.scale || 1) : value;
     });
     return { y: () => tf.tensor2d(values, [values.length, 1]), classes: null };
   }
@@ -97,7 +209,7 @@ function encodeTargets(
   const unknown = labels.findIndex((label) => !index.has(label));
   if (unknown >= 0) {
     throw new NncUserError("NN4006", {
-      where: `${table.source}:${table.lines[order[unknown]!]}`,
+      where: `${column.source}:${column.lines[unknown]}`,
       reason: `label '${labels[unknown]}' is not one of the training data's classes (${classes.join(", ")})`,
     });
   }
@@ -106,7 +218,7 @@ function encodeTargets(
   if (encoding === "one-hot") {
     // The usual mix-up: one sigmoid unit for two classes wants binary_crossentropy, not a one-hot loss.
     const advice = units === 1 && classes.length === 2 ? "; with one output unit, use loss: binary_crossentropy" : "";
-    expectUnits(table, model, units, classes.length, perClass + advice);
+    expect(classes.length, perClass + advice);
     return { y: () => tf.oneHot(tf.tensor1d(indices, "int32"), classes.length).toFloat(), classes };
   }
   // Class indices: one sigmoid unit for two classes (binary), or one unit per class (sparse).
@@ -115,7 +227,7 @@ function encodeTargets(
     units === 1
       ? `; binary_crossentropy fits two classes, for ${classes.length} use sparse_categorical_crossentropy`
       : "";
-  if (!fits) expectUnits(table, model, units, classes.length, perClass + advice);
+  if (!fits) expect(classes.length, perClass + advice);
   return { y: () => tf.tensor2d(indices, [indices.length, 1]), classes };
 }
 
@@ -127,22 +239,24 @@ function encodeTargets(
  */
 export function encodeArrayTargets(
   targets: ArrayTargets,
-  model: tf.LayersModel,
+  modelOutput: ModelOutput,
   encoding: TargetEncoding,
+  scaling: TargetScaling | null = null,
 ): { y: () => tf.Tensor; classes: readonly string[] | null } {
-  const output = exampleShape(model.outputs[0]!);
+  const output = exampleShape(modelOutput.tensor);
   const rows = targets.values.length / Math.max(sizeOf(targets.shape), 1);
   const units = output.at(-1);
   const steps = output.slice(0, -1);
   if (encoding !== "class-index") {
     if (!fills(output, targets.shape))
-      throw targetsMismatch(model, targets.source, `[rows, ${targets.shape.join(", ")}]`);
+      throw targetsMismatch(modelOutput, targets.source, `[rows, ${targets.shape.join(", ")}]`);
     const classes = encoding === "one-hot" ? classNames(units) : null;
-    return { y: () => tf.tensor(targets.values, [rows, ...targets.shape]), classes };
+    const values = scaling ? targets.values.map((v) => (v - scaling.shift) / (scaling.scale || 1)) : targets.values;
+    return { y: () => tf.tensor(values, [rows, ...targets.shape]), classes };
   }
   const shape = targets.shape.at(-1) === 1 ? targets.shape.slice(0, -1) : targets.shape;
   if (typeof units !== "number" || !fills(steps, shape))
-    throw targetsMismatch(model, targets.source, `[rows, ${targets.shape.join(", ")}]`);
+    throw targetsMismatch(modelOutput, targets.source, `[rows, ${targets.shape.join(", ")}]`);
   const limit = Math.max(units, 2);
   const bad = targets.values.findIndex((v) => !Number.isInteger(v) || v < 0 || v >= limit);
   if (bad >= 0) {
@@ -164,19 +278,20 @@ function classNames(units: number | null | undefined): string[] | null {
  * NN4007 for targets (of shape `found`, as a message writes it) that fit no reading of the model's output
  * `[...steps, C]`: says which shapes would, and with which losses.
  */
-function targetsMismatch(model: tf.LayersModel, source: string, found: string): NncUserError {
-  const output = exampleShape(model.outputs[0]!);
+function targetsMismatch(modelOutput: ModelOutput, source: string, found: string): NncUserError {
+  const output = exampleShape(modelOutput.tensor);
   const dims = (shape: readonly (number | null)[]) => ["rows", ...shape.map((d) => d ?? "?")].join(", ");
   const indices =
     output.length > 1
       ? `, or class indices [${dims(output.slice(0, -1))}] with loss: sparse_categorical_crossentropy`
       : "";
   return new NncUserError("NN4007", {
-    detail: `model '${model.name}' outputs shape ${formatNnShape(output)}, but ${source} holds targets of shape ${found}: y fits [${dims(output)}] (one-hot or values)${indices}`,
+    detail: `model '${modelOutput.model}'${outputLabel(modelOutput)} outputs shape ${formatNnShape(output)}, but ${source} holds targets of shape ${found}: y fits [${dims(output)}] (one-hot or values)${indices}`,
   });
 }
 
-function sortedClasses(labels: readonly string[]): string[] {
+/** Distinct labels in class order (see `Dataset.classes`). */
+export function sortedClasses(labels: readonly string[]): string[] {
   const distinct = [...new Set(labels)];
   const numeric = distinct.every((label) => decimalValue(label) !== undefined);
   return numeric
@@ -190,12 +305,14 @@ function sortedClasses(labels: readonly string[]): string[] {
  * it fills the input's unknown axes (`[15, 71]` for `[?, 71]`). NN4007 when an input has no data or its data
  * does not fit.
  */
-function fittedInputs(table: Table, model: tf.LayersModel): { offset: number; shape: number[] }[] {
+function fittedInputs(
+  table: Table,
+  model: tf.LayersModel,
+): { offset: number; shape: number[]; sequence?: SequenceFeature }[] {
   const inputs = model.inputNames.map((name, k) => ({ name, shape: exampleShape(model.inputs[k]!) }));
-  if (model.outputs.length !== 1) {
-    throw new NncUserError("NN4007", {
-      detail: `model '${model.name}' has ${model.outputs.length} outputs, but ${table.source} feeds a model with one output`,
-    });
+  const sequenceOf = (name: string) => table.sequences?.find((s) => s.input === name);
+  if (!table.inputs && table.sequences && inputs.length === 1) {
+    return [{ offset: 0, shape: [], sequence: sequenceOf("")! }];
   }
   if (!table.inputs) {
     if (inputs.length !== 1) {
@@ -214,15 +331,19 @@ function fittedInputs(table: Table, model: tf.LayersModel): { offset: number; sh
   const unfed = inputs.find((input) => !parts.some((part) => part.name === input.name));
   const stray = parts.find((part) => !inputs.some((input) => input.name === part.name));
   if (unfed || stray) {
-    const problem = unfed ? `input '${unfed.name}' has no file` : `'${stray!.name}' is not one of its inputs`;
+    const problem = unfed ? `input '${unfed.name}' has no data` : `'${stray!.name}' is not one of its inputs`;
     throw new NncUserError("NN4007", {
-      detail: `model '${model.name}' has inputs ${names(inputs)}, but x of ${table.source} names ${names(parts)}: ${problem}`,
+      detail: `model '${model.name}' has inputs ${names(inputs)}, but ${table.source} feeds ${names(parts)}: ${problem}`,
     });
   }
+  // A sequence's values are not in the row (`Table.sequences`): it takes no room there.
+  const room = (part: TableInput) => (part.shape.length === 0 ? 0 : sizeOf(part.shape));
   const offsets = new Map<string, number>();
-  parts.reduce((offset, part) => (offsets.set(part.name, offset), offset + sizeOf(part.shape)), 0);
+  parts.reduce((offset, part) => (offsets.set(part.name, offset), offset + room(part)), 0);
   return inputs.map((input) => {
     const part = parts.find((p) => p.name === input.name)!;
+    const sequence = part.shape.length === 0 ? sequenceOf(input.name) : undefined;
+    if (sequence) return { offset: 0, shape: [], sequence };
     const what = `each example of ${part.source} has shape [${part.shape.join(", ")}] (${sizeOf(part.shape)} values)`;
     return { offset: offsets.get(input.name)!, shape: fitShape(input, part.shape, model, what) };
   });
@@ -253,17 +374,28 @@ function exampleShape(tensor: tf.SymbolicTensor): (number | null)[] {
   return tensor.shape.slice(1);
 }
 
-/** The size of the model's output per example: the last axis of a `[units]` output. */
-function outputUnits(model: tf.LayersModel): number | null {
-  const shape = exampleShape(model.outputs[0]!);
+/** The size of an output per example: the last axis of a `[units]` output. */
+function outputUnits(output: tf.SymbolicTensor): number | null {
+  const shape = exampleShape(output);
   const last = shape.at(-1);
   return shape.length === 1 && typeof last === "number" ? last : null;
 }
 
-function expectUnits(table: Table, model: tf.LayersModel, units: number | null, expected: number, what: string): void {
+function expectUnits(
+  column: LabelColumn,
+  output: ModelOutput,
+  units: number | null,
+  expected: number,
+  what: string,
+): void {
   if (units === expected) return;
-  const shape = formatNnShape(exampleShape(model.outputs[0]!));
+  const shape = formatNnShape(exampleShape(output.tensor));
   throw new NncUserError("NN4007", {
-    detail: `model '${model.name}' outputs shape ${shape}, but the labels in column '${table.labelName}' of ${table.source} need shape [${expected}]: ${what}`,
+    detail: `model '${output.model}'${outputLabel(output)} outputs shape ${shape}, but the labels in column '${column.labelName}' of ${column.source} need shape [${expected}]: ${what}`,
   });
+}
+
+/** ` output 'price'` for an output of a model of several, by the name its output statement gives it; else nothing. */
+function outputLabel(output: ModelOutput): string {
+  return output.name ? ` output '${output.name}'` : "";
 }

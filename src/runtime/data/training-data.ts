@@ -4,9 +4,16 @@
  */
 import type { IrTrain } from "../../compiler/ir/index.js";
 import type { Normalization } from "./index.js";
+import type { TargetScaling } from "./tensors.js";
 
-/** What loading the data needs from a train block: the source, the loss (it decides the targets), the split. */
-export type DataSettings = Pick<IrTrain, "data" | "loss" | "outputs" | "validationSplit" | "shuffle" | "validation">;
+/**
+ * What loading the data needs from a train block: the source, the loss (it decides the targets), the outputs,
+ * the input reproduced (`target:`), the split.
+ */
+export type DataSettings = Pick<
+  IrTrain,
+  "data" | "loss" | "outputs" | "validationSplit" | "shuffle" | "validation" | "target"
+>;
 
 /** How training read its features, so that new data is read the same way (`preprocessing.json` of a run). */
 export interface Preprocessing {
@@ -25,4 +32,17 @@ export interface Preprocessing {
    * the files `nnc evaluate --data` takes). Absent for one features file, and in runs saved before it existed.
    */
   readonly inputs?: readonly string[];
+  /** csv() and json() read with `features: { a: [...], b: [...] }`: each model input's columns. */
+  readonly featuresPerInput?: { readonly [input: string]: readonly string[] };
+  /** Label columns per output (`labels: { kind: "species" }`); `label` is then empty. */
+  readonly labels?: { readonly [output: string]: string };
+  /**
+   * Each output's target scaling (`normalize_target: standard`), in the model's output order, null for an
+   * output whose targets are not values; `nnc predict` undoes it, `nnc evaluate` reports in the targets' units.
+   */
+  readonly targetScaling?: readonly (TargetScaling | null)[];
+  /** The model input trained to be reproduced (`target:`): no labels are read. */
+  readonly target?: string;
+  /** The value sequences were padded with (`pad:`), when not 0. */
+  readonly pad?: number;
 }

@@ -25,7 +25,8 @@ export function decimalValue(text: string): number | undefined {
 export function cellNumber(text: string, where: string, what: string, why = ""): number {
   const value = decimalValue(text);
   if (value !== undefined) return value;
-  if (text === "") throw new NncUserError("NN4006", { where, reason: `${what}: the value is empty${why}` });
+  if (text === "")
+    throw new NncUserError("NN4006", { where, reason: `${what}: the value is empty${why}` }, missingHint);
   if (nonFiniteWord.test(text) || decimal.test(text)) {
     const reason = nonFiniteWord.test(text)
       ? `'${text}' is not a finite number`
@@ -41,6 +42,9 @@ export function cellNumber(text: string, where: string, what: string, why = ""):
     notation ? "write numbers in decimal, such as 1, -1.5 or 1e-3" : undefined,
   );
 }
+
+/** What to do about a missing value, said with each error about one. */
+export const missingHint = "fill it in, or give the data source missing: drop to leave such rows out";
 
 const nonFiniteHint = "fill in or drop the rows with missing or infinite values before training";
 
