@@ -9,6 +9,8 @@ export interface Series {
   readonly points: readonly (readonly [number, number])[];
   /** Drawn dashed (validation figures). */
   readonly dashed?: boolean;
+  /** Drawn as a dot per point, unjoined (a scatter plot's points). */
+  readonly dots?: boolean;
 }
 
 export interface Panel {
@@ -79,14 +81,18 @@ function renderPanel(panel: Panel, top: number): string {
       .map(([x, y]) => `${x},${y}`)
       .join(" ");
     const dash = series.dashed ? ` stroke-dasharray="6 4"` : "";
-    out.push(`<polyline points="${path}" fill="none" stroke="${color}" stroke-width="2"${dash}/>`);
-    if (series.points.length === 1) {
+    const dot = (x: number, y: number, opacity: string) =>
+      `<circle cx="${f(x)}" cy="${f(y)}" r="3" fill="${color}" fill-opacity="${opacity}"/>`;
+    if (series.dots) out.push(...finite.map(([x, y]) => dot(sx(x), sy(y), "0.6")));
+    else out.push(`<polyline points="${path}" fill="none" stroke="${color}" stroke-width="2"${dash}/>`);
+    if (series.points.length === 1 && !series.dots) {
       const [x, y] = series.points[0]!;
       out.push(`<circle cx="${f(sx(x))}" cy="${f(sy(y))}" r="3" fill="${color}"/>`);
     }
     const ly = legendTop + 6 + i * 18;
     const lx = plot.right - legendWidth - 8;
-    out.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 24}" y2="${ly}" stroke="${color}" stroke-width="2"${dash}/>`);
+    if (series.dots) out.push(dot(lx + 12, ly, "1"));
+    else out.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 24}" y2="${ly}" stroke="${color}" stroke-width="2"${dash}/>`);
     out.push(text(lx + 30, ly + 4, escape(series.name), {}));
   });
   out.push("</g>");

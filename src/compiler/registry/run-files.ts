@@ -23,6 +23,9 @@ export const savedRunFiles = {
   preprocessing: "preprocessing.json",
   plotSvg: "history.svg",
   plotPng: "history.png",
+  reconstructions: "reconstructions.png",
+  predictedSvg: "predicted.svg",
+  predictedPng: "predicted.png",
   checkpointInfo: "checkpoint.json",
 } as const;
 
