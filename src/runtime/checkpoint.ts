@@ -62,7 +62,8 @@ export interface Checkpoint {
 /** What a training run is made of, for saving and restoring it. */
 export interface TrainingParts {
   readonly model: tf.LayersModel;
-  readonly optimizer: tf.Optimizer;
+  /** Replaced by a new one when fine-tuning starts (fine-tune.ts). */
+  optimizer: tf.Optimizer;
   readonly callbacks: readonly tf.Callback[];
   readonly seed: number;
 }

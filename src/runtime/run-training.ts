@@ -14,7 +14,6 @@ import * as tf from "@tensorflow/tfjs";
 import { freshRunFolder } from "../io/output-path.js";
 import type { IrModel, IrTrain } from "../compiler/ir/index.js";
 import { runFolders } from "../compiler/registry/run-files.js";
-import { optimizers } from "../compiler/registry/train-options.js";
 import { initBackend } from "./backend.js";
 import { FineTuning, makeOptimizer, runEpochs, withFineTuning } from "./fine-tune.js";
 import { applyInit } from "./transfer.js";

@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import * as tf from "@tensorflow/tfjs";
 import { displayPath } from "../compiler/diagnostics/render.js";
+import type { IrCall } from "../compiler/ir/index.js";
 import { NncUserError } from "./errors.js";
 import { openSavedFolder } from "./saved-files.js";
 import { readSavedModel } from "./saved-run.js";
@@ -82,4 +83,11 @@ function setLayerWeights(layer: tf.layers.Layer, there: string, run: RunTensors,
 
 function sameShape(a: readonly number[], b: readonly (number | null)[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** `init: from_run(path)` on a new run (a resumed one restores its checkpoint instead), said on `stream`. */
+export function applyInit(model: tf.LayersModel, init: IrCall, stream: NodeJS.WritableStream): void {
+  const dir = String(init.args["path"]);
+  const { loaded, layers } = initFromRun(model, dir);
+  stream.write(`init: ${loaded} of ${layers} layers with weights loaded from ${displayPath(dir)}\n`);
 }

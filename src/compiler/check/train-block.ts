@@ -14,6 +14,7 @@ import type { IrCall, IrModel, IrTrain, JsonValue } from "../ir/index.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import { runPathProblem } from "../registry/run-files.js";
 import { perInputFiles } from "./npy-inputs.js";
+import { checkTransferKeys } from "./transfer-keys.js";
 import { lossTargetProblems, lossWeights, perOutputValue, severalOutputs } from "./train-outputs.js";
 import type { DataSourceKind } from "../registry/data-sources.js";
 import { figureNames, type CallbackKind } from "../registry/train-options.js";
@@ -83,6 +84,7 @@ export function checkTrain(
     );
   }
 
+  for (const d of checkTransferKeys(entries, fields, ir, file)) checker.report(d);
   if (checker.failed || trainKeys.some((k) => k.required && fields[k.field] === undefined)) {
     return { value: null, diagnostics: checker.diagnostics };
   }

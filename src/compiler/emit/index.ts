@@ -23,7 +23,7 @@ import {
   type TensorRef,
   type TfjsLayer,
 } from "../ir/index.js";
-import { dataSources } from "../registry/data-sources.js";
+import type { DataSourceKind } from "../registry/data-sources.js";
 import { trainKeys } from "../registry/train-keys.js";
 import { loadsWeights, printsRelativeRuns, weightLoadLines } from "./weights.js";
 
@@ -184,7 +184,7 @@ function emitTrainer(train: IrTrain, name: string, outFile: string | undefined):
       key.value.kind !== "data source"
         ? (value as Printable)
         : value
-          ? code(printDataSource(value as IrCall, outFile))
+          ? code(printDataSource(value as IrCall, outFile, key.value.table))
           : undefined;
   }
   return [
@@ -201,13 +201,17 @@ function emitTrainer(train: IrTrain, name: string, outFile: string | undefined):
  * (resolved through `import.meta.url` at run time) so the module can move together with its data; as URL
  * segments they are percent-encoded, or a `#` in a file name would start a fragment.
  */
-function printDataSource(data: IrCall, outFile: string | undefined): string {
+function printDataSource(
+  data: IrCall,
+  outFile: string | undefined,
+  table: Readonly<Record<string, DataSourceKind>>,
+): string {
   const args: Record<string, Printable> = { ...data.args };
   const printPath = (file: JsonValue): Printable => {
     const url = moduleRelativeUrl(file, outFile);
     return url === undefined ? file : code(`fileURLToPath(new URL(${JSON.stringify(url)}, import.meta.url))`);
   };
-  for (const key of dataSources[data.name]!.paths) {
+  for (const key of table[data.name]!.paths) {
     const value = data.args[key];
     if (value === undefined) continue;
     // npy's `x: inputs(a: "a.npy", ...)` is one path per model input.
@@ -224,13 +228,13 @@ function isFilesByInput(value: JsonValue | undefined): value is { readonly [inpu
 
 /** Whether any data source of the program is printed relative to the module (and needs `fileURLToPath`). */
 function printsRelativePaths(program: IrProgram, outFile: string): boolean {
-  const sources = trainKeys.filter((key) => key.value.kind === "data source");
+  const sources = trainKeys.flatMap((key) => (key.value.kind === "data source" ? [{ ...key, ...key.value }] : []));
   return program.trains.some((train) =>
-    sources.some(({ field }) => {
+    sources.some(({ field, table }) => {
       const data = train[field] as IrCall | null | undefined;
       return (
         data != null &&
-        dataSources[data.name]!.paths.some((key) => {
+        table[data.name]!.paths.some((key) => {
           const value = data.args[key];
           const files = isFilesByInput(value) ? Object.values(value) : [value];
           return files.some((file) => moduleRelativeUrl(file, outFile) !== undefined);

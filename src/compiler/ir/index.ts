@@ -180,6 +180,10 @@ export interface IrTrain {
   readonly seed: number | null;
   readonly lrSchedule: IrCall | null;
   readonly callbacks: readonly IrCall[];
+  /** `init: from_run(path)`: the run whose weights the model starts from (path absolute); absent or null: none. */
+  readonly init?: IrCall | null;
+  /** `fine_tune: fine_tune(epochs, learning_rate, unfreeze)`: a second phase after `epochs`; absent or null: none. */
+  readonly fineTune?: IrCall | null;
   readonly location: Location;
 }
 

@@ -11,6 +11,7 @@ import type { IrCall, IrTrain, PerOutput } from "../ir/index.js";
 import type { Callable } from "./callable.js";
 import { callbacks, losses, metrics, optimizers, schedules, type CallbackKind } from "./train-options.js";
 import { dataSources, type DataSourceKind } from "./data-sources.js";
+import { fineTunes, weightSources } from "./transfer-options.js";
 
 /** How a key's value is read; each kind is one check in check/train-block.ts. */
 export type TrainValue =
@@ -200,6 +201,26 @@ export const trainKeys: readonly TrainKey[] = [
     value: { kind: "callbacks", what: "callback", table: callbacks },
     default: [],
     doc: "a callback or a list of them",
+  }),
+  key({
+    name: "init",
+    field: "init",
+    required: false,
+    value: { kind: "data source", what: "weight source", table: weightSources },
+    default: null,
+    doc:
+      "`from_run(path)`: start from the weights of a trained run, layer by layer where the names match (the " +
+      "others keep their initial weights)",
+  }),
+  key({
+    name: "fine_tune",
+    field: "fineTune",
+    required: false,
+    value: { kind: "call", what: "fine-tuning", table: fineTunes },
+    default: null,
+    doc:
+      "`fine_tune(epochs, learning_rate, unfreeze: all)`: after `epochs`, make the layers `unfreeze` names (`all` " +
+      "or a list) trainable and train `epochs` more at `learning_rate`",
   }),
 ];
 
