@@ -16,11 +16,17 @@ const house = `model House {
   output kind, price
 }
 `;
-const common = `
-  data: csv("data/houses.csv", label: "kind")
+const rest = `
   optimizer: adam
   epochs: 5
   batch_size: 16`;
+/** A train block's data and required keys but the loss; a label column per output named. */
+const data = (...outputs: string[]) =>
+  `\n  data: csv("data/houses.csv", ${
+    outputs.length > 1 ? `labels: { ${outputs.map((o) => `${o}: "${o}"`).join(", ")} }` : `label: "${outputs[0]}"`
+  })${rest}`;
+const common = data("kind", "price");
+const one = data("y");
 
 function check(source: string) {
   const { text, spans } = marked(source);
@@ -92,16 +98,16 @@ describe("per-output settings", () => {
   });
 
   it("refuses a map or a list on a model of one output", () => {
-    const one = `model One {\n  input x: [4]\n  y = x -> dense(1)\n  output y\n}\n`;
-    const { found, marks } = check(`${one}train One {${common}
+    const oneOutput = `model One {\n  input x: [4]\n  y = x -> dense(1)\n  output y\n}\n`;
+    const { found, marks } = check(`${oneOutput}train One {${one}
   loss: <|{ y: mse }|>
 }
-train One {${common}
+train One {${one}
   loss: mse
   loss_weights: <|{ y: 1 }|>
   metrics: <|{ y: [mae] }|>
 }
-train One {${common}
+train One {${one}
   loss: <|[mse]|>
 }`);
     expect(found).toEqual([
@@ -162,7 +168,7 @@ describe("NN4025: binary_crossentropy over several units with one label per exam
   const model = (activation: string) => `model M {\n  input x: [4]\n  <|dense(4, activation: ${activation})|>\n}\n`;
   for (const activation of ["sigmoid", "softmax"]) {
     it(`is an error at the loss for ${activation}(4) on csv data, pointing at the layer`, () => {
-      const { found, marks, result } = check(`${model(activation)}train M {${common}
+      const { found, marks, result } = check(`${model(activation)}train M {${data("kind")}
   loss: <|binary_crossentropy|>
 }`);
       expect(found).toEqual([["NN4025", marks[1]]]);
@@ -179,7 +185,7 @@ describe("NN4025: binary_crossentropy over several units with one label per exam
   batch_size: 4
 }`);
     expect(npy.found).toEqual([]);
-    const one = check(`model M {\n  input x: [4]\n  dense(1, activation: sigmoid)\n}\ntrain M {${common}
+    const one = check(`model M {\n  input x: [4]\n  dense(1, activation: sigmoid)\n}\ntrain M {${data("kind")}
   loss: binary_crossentropy
 }`);
     expect(one.found).toEqual([]);
@@ -192,9 +198,31 @@ describe("NN4025: binary_crossentropy over several units with one label per exam
   b = x -> dense(1)
   output a, b
 }
-train Two {${common}
+train Two {${data("a", "b")}
   loss: { a: <|binary_crossentropy|>, b: mse }
 }`);
     expect(found).toEqual([["NN4025", marks[0]]]);
+  });
+});
+
+describe("each output's activation against its own loss", () => {
+  it("warns NN5001 at the output whose activation does not fit its loss, not at the others", () => {
+    const { found, marks } = check(`model Two {
+  input x: [4]
+  a = x -> dense(3, activation: softmax)
+  b = x -> <|dense(3, activation: sigmoid)|>
+  c = x -> <|dense(2)|>
+  output a, b, c
+}
+train Two {${data("a", "b", "c")}
+  loss: { a: categorical_crossentropy, b: categorical_crossentropy, c: sparse_categorical_crossentropy }
+}
+train Two {${data("a", "b", "c")}
+  loss: [categorical_crossentropy, mse, mse]
+}`);
+    expect(found).toEqual([
+      ["NN5001", marks[0]],
+      ["NN5001", marks[1]],
+    ]);
   });
 });

@@ -253,14 +253,19 @@ function wrappedLayer(layer: IrLayer): TfjsLayer | undefined {
   return typeof nested === "object" && nested !== null && "factory" in nested ? (nested as TfjsLayer) : undefined;
 }
 
-/** The output activation against the loss of a `train` block. */
+/** Each output's activation against its loss in a `train` block (`loss: { kind: ..., price: ... }`). */
 function lintLoss(graph: Graph, train: IrTrain): Diagnostic[] {
-  const last = graph.outputLayer();
-  if (!last) return [];
-  // TODO(per-output): each output against its own loss; for now the first output's.
-  const loss = lossesOf(train)[0]!;
+  const perOutput = lossesOf(train);
+  return graph.model.outputs.flatMap((ref, i) => {
+    const last = graph.layer(ref.node);
+    const loss = perOutput[Math.min(i, perOutput.length - 1)]!;
+    return last ? lintOutputLoss(graph, train, last, last.outputShapes[ref.index]!, loss) : [];
+  });
+}
+
+/** One output's activation (`last`'s, of `shape`) against its loss. */
+function lintOutputLoss(graph: Graph, train: IrTrain, last: IrLayer, shape: Shape, loss: string): Diagnostic[] {
   const related = [{ ...train.location, message: `trained with ${loss} here` }];
-  const shape = last.outputShapes[0]!;
   const classification = losses[loss]?.targets !== "value";
   // csv, json and idx give one label per example; npy's targets may have the output's shape (one class per step).
   const oneLabelPerExample = train.data.name !== "npy";
