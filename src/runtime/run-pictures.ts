@@ -41,11 +41,14 @@ export async function runPictures(
   }
   if (data.labels !== null || outputShape.length !== 1 || outputShape[0] !== 1) return [];
   const rows = sampleRows(model, data, scatterPoints);
-  const svg = predictedSvg(
-    rows.y.map((row) => row[0]!),
-    rows.predicted.map((row) => row[0]!),
-    { model: model.name, label: data.preprocessing.label, rows: rows.from },
-  );
+  // In the target's own units: `normalize_target` trained on scaled targets.
+  const scaling = data.preprocessing.targetScaling?.[0];
+  const unscaled = (values: number[][]) => values.map(([v]) => (scaling ? v! * scaling.scale + scaling.shift : v!));
+  const svg = predictedSvg(unscaled(rows.y), unscaled(rows.predicted), {
+    model: model.name,
+    label: data.preprocessing.label,
+    rows: rows.from,
+  });
   const png = await svgToPng(svg);
   return [
     { file: savedRunFiles.predictedSvg, data: svg },
@@ -63,10 +66,11 @@ function sampleRows(
   const rows = Math.min(count, from === "validation" ? data.validationRows : data.trainingRows);
   const positions = [...Array(rows).keys()];
   const [x, y] = from === "validation" ? data.validation(positions) : data.training(positions);
-  const flat = (t: tf.Tensor) => tf.tidy(() => t.reshape([rows, -1]).arraySync() as number[][]);
-  const input = Array.isArray(x) ? x[0]! : x;
-  const predicted = model.predict(input, { batchSize: 256 }) as tf.Tensor;
-  const result = { from, count: rows, x: flat(input), y: flat(y), predicted: flat(predicted) } as const;
+  // One input and one output: the batch's first (and only) tensors.
+  const flat = (t: tf.Tensor | tf.Tensor[]) =>
+    tf.tidy(() => (Array.isArray(t) ? t[0]! : t).reshape([rows, -1]).arraySync() as number[][]);
+  const predicted = model.predict(x, { batchSize: 256 }) as tf.Tensor;
+  const result = { from, count: rows, x: flat(x), y: flat(y), predicted: flat(predicted) } as const;
   tf.dispose([x, y, predicted]);
   return result;
 }

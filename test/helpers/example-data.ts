@@ -5,7 +5,7 @@
  *
  * Write them again with `npx tsx test/helpers/example-data.ts`.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { npyBytes } from "./data-files.js";
@@ -175,9 +175,24 @@ function sineWaves(): Map<string, Buffer> {
   ]);
 }
 
+/** Where Debian's python3-vega-datasets keeps the Auto MPG table (StatLib's, public domain). */
+export const vegaCars = "/usr/lib/python3/dist-packages/vega_datasets/_data/cars.json";
+
+/**
+ * The 406 cars of `vegaCars` as JSON Lines, in its order and field order, its nulls kept (8 cars lack the
+ * mpg, 6 the horsepower); only `Year`, a date there ("1970-01-01"), becomes the model year as a number. Left
+ * out when the package is not installed.
+ */
+function autoMpg(): Map<string, Buffer> {
+  if (!existsSync(vegaCars)) return new Map();
+  const cars = JSON.parse(readFileSync(vegaCars, "utf8")) as Record<string, unknown>[];
+  const lines = cars.map((car) => JSON.stringify({ ...car, Year: Number(String(car["Year"]).slice(0, 4)) }));
+  return new Map([["data/auto-mpg/cars.jsonl", Buffer.from(`${lines.join("\n")}\n`)]]);
+}
+
 /** Every file, by its path relative to examples/. */
 export function exampleData(): Map<string, Buffer> {
-  return new Map([...fashionPairs(), ...seq2seqPhrases(), ...transformerIds(), ...sineWaves()]);
+  return new Map([...fashionPairs(), ...seq2seqPhrases(), ...transformerIds(), ...sineWaves(), ...autoMpg()]);
 }
 
 if (process.argv[1] === import.meta.filename) {
