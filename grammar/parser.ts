@@ -113,7 +113,8 @@ export class NnParser extends CstParser {
   trainEntry = this.RULE("trainEntry", () => {
     this.CONSUME(t.Identifier);
     this.CONSUME(t.Colon);
-    this.SUBRULE(this.value);
+    // `target: input`: the keyword names the model's input here (the AST has it as the name `input`).
+    this.OR([{ ALT: () => this.CONSUME(t.Input) }, { ALT: () => this.SUBRULE(this.value) }]);
     this.OPTION(() => this.CONSUME(t.Semicolon));
   });
 

@@ -68,6 +68,23 @@ train House {
 }
 `;
 
+/** A model trained to reproduce its input: `target`, which takes data without labels. */
+const autoencoder = `model Auto {
+  input x: [2]
+  dense(1)
+  dense(2)
+}
+
+train Auto {
+  data: csv("points.csv", features: ["a", "b"])
+  target: input
+  loss: mse
+  optimizer: adam
+  epochs: 1
+  batch_size: 8
+}
+`;
+
 let dir: string;
 let specFile: string;
 let houseFile: string;
@@ -125,7 +142,7 @@ async function bundledModule(
 
 describe("train keys", () => {
   it("the blocks above set every key of the table", () => {
-    const keys = [spec, house].flatMap((text) => {
+    const keys = [spec, house, autoencoder].flatMap((text) => {
       const block = parse(text, specFile).value.declarations.find((d) => d.kind === "train")!;
       return block.kind === "train" ? block.entries.map((e) => e.key.text) : [];
     });

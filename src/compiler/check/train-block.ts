@@ -15,6 +15,8 @@ import { didYouMean } from "../diagnostics/suggest.js";
 import { runPathProblem } from "../registry/run-files.js";
 import { perInputFiles } from "./npy-inputs.js";
 import { checkTransferKeys } from "./transfer-keys.js";
+import { checkDataSources } from "./data-source.js";
+import { targetValue } from "./train-target.js";
 import { lossTargetProblems, lossWeights, perOutputValue, severalOutputs } from "./train-outputs.js";
 import type { DataSourceKind } from "../registry/data-sources.js";
 import { figureNames, type CallbackKind } from "../registry/train-options.js";
@@ -85,15 +87,16 @@ export function checkTrain(
   }
 
   for (const d of checkTransferKeys(entries, fields, ir, file)) checker.report(d);
+  for (const d of checkDataSources(entries, fields, ir, file)) checker.report(d);
   if (checker.failed || trainKeys.some((k) => k.required && fields[k.field] === undefined)) {
     return { value: null, diagnostics: checker.diagnostics };
   }
   const outputs = ir?.outputNames ? { outputs: ir.outputNames } : {};
   const train = { model, ...outputs, ...fields, location: { file, span: decl.span } } as IrTrain;
-  return { value: train, diagnostics: checker.diagnostics };
-}
   lossTargetProblems(train, ir, entries.get("loss")?.value, file).forEach((d) => checker.report(d));
   if (checker.failed) return { value: null, diagnostics: checker.diagnostics };
+  return { value: train, diagnostics: checker.diagnostics };
+}
 
 /** The value checks of a train block; each returns undefined after reporting a problem. */
 class TrainChecker {
@@ -149,12 +152,14 @@ class TrainChecker {
         return this.schedule(value, key.name, kind.what, kind.table, metricNames, validates);
       case "callbacks":
         return this.callbacks(value, key.name, kind.what, kind.table, metricNames, validates);
-    }
-  }
       case "per output":
         return perOutputValue(this, value, key.name, kind, kind.table);
       case "weights":
         return lossWeights(this, value, key.name);
+      case "input":
+        return targetValue(this, value, key.name);
+    }
+  }
 
   invalid(value: ast.Value, key: string, problem: string): undefined {
     return this.report(diagnostic("NN4003", { file: this.file, span: value.span }, { key, problem }));
@@ -248,11 +253,15 @@ class TrainChecker {
     const resolve = (file: string) => path.resolve(path.dirname(this.file), file);
     const args: Record<string, JsonValue> = { ...call.args };
     for (const name of table[call.name]!.paths) {
-      if (typeof args[name] === "string") args[name] = resolve(args[name]);
+      const given = args[name];
+      if (typeof given === "string") args[name] = resolve(given);
+      // One file per model input or output: `x: { a: "a.npy" }`, `y: { kind: "kind.npy" }`.
+      else if (typeof given === "object" && given !== null && !Array.isArray(given))
+        args[name] = Object.fromEntries(Object.entries(given).map(([k, file]) => [k, resolve(String(file))]));
     }
     if (perInput) args["x"] = Object.fromEntries(Object.entries(perInput.files).map(([k, file]) => [k, resolve(file)]));
     const inputs = this.model.inputs;
-    if (call.name === "npy" && !perInput && inputs && inputs.length > 1) {
+    if (call.name === "npy" && typeof call.args["x"] === "string" && inputs && inputs.length > 1) {
       const x = (value as ast.Call).args!.find((a) => a.name?.text === "x") ?? (value as ast.Call).args![0]!;
       const example = inputs.map((input) => `${input}: "${input}.npy"`).join(", ");
       return this.report(

@@ -278,7 +278,25 @@ export const messages = {
     "Unknown layer to unfreeze",
     (a) => `model ${q(a.model)} has no layer named ${q(a.name)}`,
   ),
-
+  NN4028: error<{ argument: string; name: string; kind: "input" | "output"; model: string; names: string }>(
+    "Data names no such input or output",
+    (a) =>
+      `${a.argument} names ${q(a.name)}, which is not an ${a.kind} of model ${a.model} (its ${a.kind}s: ${a.names})`,
+  ),
+  NN4029: error<{ what: string; problem: string }>(
+    "Data source does not feed the model",
+    (a) => `${a.what} ${a.problem}`,
+  ),
+  NN4030: error<{ input: string; inputShape: string; model: string; output: string; outputShape: string }>(
+    "Target shape does not fit the output",
+    (a) =>
+      `target: ${a.input} has shape ${a.inputShape}, but model ${a.model}${a.output} outputs ${a.outputShape}; a model trained to reproduce an input outputs its shape`,
+  ),
+  NN4031: error<{ argument: string; target: string }>(
+    "Labels given with target",
+    (a) =>
+      `${a.argument} gives targets, but target: ${a.target} trains the model to reproduce that input; the data needs no labels`,
+  ),
   NN4040: error<{ name: string; model: string; names: string }>(
     "Unknown tensor to predict",
     (a) => `model ${q(a.model)} names no tensor ${q(a.name)} (its tensors: ${a.names})`,

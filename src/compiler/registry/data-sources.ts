@@ -1,31 +1,50 @@
 /**
  * The data sources a `train` block may read (`data:` and `validation:`), as data: their arguments' schemas
  * (which the checker validates) and which arguments are file paths (resolved against the spec's folder). The
- * readers are in `src/runtime/data/`.
+ * readers are in `src/runtime/data/`. Which labels and features a source needs for the model it feeds (a label
+ * per output, features per input, none with `target:`) is check/data-source.ts's.
  */
 import type { Callable } from "./callable.js";
 import { objectSchema } from "./train-options.js";
 
 export interface DataSourceKind extends Callable {
-  /** Arguments that are file paths, resolved against the directory of the spec. */
+  /** Arguments that are file paths (or maps of them, by input or output name), resolved against the spec's folder. */
   readonly paths: readonly string[];
+  /** The arguments that give the targets: one is needed unless the train block has `target:`, none with it. */
+  readonly labels?: readonly string[];
 }
 
-/** `csv(path, label:, features:, normalize:)` and `json(...)` (JSON Lines) take the same arguments. */
-function tableSource(name: string): DataSourceKind {
+const name = { type: "string", minLength: 1 } as const;
+/** A map of names to `value`s: `{ kind: "species", price: "price" }`. */
+const byName = (value: object) => ({ type: "object", minProperties: 1, additionalProperties: value }) as const;
+const columns = { type: "array", items: name, minItems: 1, uniqueItems: true } as const;
+/** A path, or one per model input or output by name. */
+const files = { anyOf: [name, byName(name)] } as const;
+const normalizeTarget = { enum: ["standard"] } as const;
+
+/**
+ * `csv(path, label:, labels:, features:, normalize:, normalize_target:, missing:, pad:)` and `json(...)` (JSON
+ * Lines) take the same arguments.
+ */
+function tableSource(sourceName: string): DataSourceKind {
   return {
-    name,
+    name: sourceName,
     positional: ["path"],
     schema: objectSchema(
       {
-        path: { type: "string", minLength: 1 },
-        label: { type: "string", minLength: 1 },
-        features: { type: "array", items: { type: "string", minLength: 1 }, minItems: 1, uniqueItems: true },
+        path: name,
+        label: name,
+        labels: byName(name),
+        features: { anyOf: [columns, byName(columns)] },
         normalize: { enum: ["standard", "minmax"] },
+        normalize_target: normalizeTarget,
+        missing: { enum: ["error", "drop"] },
+        pad: { type: "number" },
       },
-      ["path", "label"],
+      ["path"],
     ),
     paths: ["path"],
+    labels: ["label", "labels"],
   };
 }
 
@@ -39,32 +58,24 @@ export const dataSources: Readonly<Record<string, DataSourceKind>> = {
   npy: {
     name: "npy",
     positional: ["x", "y"],
-    // x: one features file, or after checking `inputs(a: "a.npy", ...)`, one per model input by name.
-    schema: objectSchema(
-      {
-        x: {
-          anyOf: [
-            { type: "string", minLength: 1 },
-            { type: "object", minProperties: 1, additionalProperties: { type: "string", minLength: 1 } },
-          ],
-        },
-        y: { type: "string", minLength: 1 },
-      },
-      ["x", "y"],
-    ),
+    // x: one features file, or one per model input by name (`{ a: "a.npy" }`, or `inputs(a: "a.npy")`, which
+    // the checker turns into that); y: one targets file, or one per model output by name.
+    schema: objectSchema({ x: files, y: files, normalize_target: normalizeTarget }, ["x"]),
     paths: ["x", "y"],
+    labels: ["y"],
   },
   idx: {
     name: "idx",
     positional: ["images", "labels"],
     schema: objectSchema(
       {
-        images: { type: "string", minLength: 1 },
-        labels: { type: "string", minLength: 1 },
+        images: name,
+        labels: name,
         scale: { type: "boolean", default: true },
       },
-      ["images", "labels"],
+      ["images"],
     ),
     paths: ["images", "labels"],
+    labels: ["labels"],
   },
 };

@@ -42,7 +42,9 @@ export type TrainValue =
       readonly table: Readonly<Record<string, unknown>>;
     }
   /** A number above 0 per output, keyed by output name (or a list in output order); outputs left out weigh 1. */
-  | { readonly kind: "weights" };
+  | { readonly kind: "weights" }
+  /** `input` (the model's one input) or one of the model's input names (check/train-target.ts). */
+  | { readonly kind: "input" };
 
 /** What each kind of value is once checked. */
 interface CheckedValue {
@@ -55,15 +57,16 @@ interface CheckedValue {
   "data source": IrCall;
   schedule: IrCall;
   callbacks: readonly IrCall[];
-}
   weights: { readonly [output: string]: number } | null;
+  input: string;
+}
 
-/** The `IrTrain` fields that keys fill: all but the model's name (the block's header) and the location. */
 /** What a value of `V` is once checked. */
 type Checked<V extends TrainValue> = V extends { readonly kind: "per output"; readonly each: infer E }
   ? PerOutput<CheckedValue[E & keyof CheckedValue]>
   : CheckedValue[V["kind"] & keyof CheckedValue];
 
+/** The `IrTrain` fields that keys fill: all but the model's name (the block's header) and the location. */
 export type TrainField = Exclude<keyof IrTrain, "model" | "location">;
 
 export interface TrainKey {
@@ -167,6 +170,16 @@ export const trainKeys: readonly TrainKey[] = [
     doc:
       "a separate data source to validate on, read like `data` (its labels must be among the training classes); " +
       "not together with `validation_split`",
+  }),
+  key({
+    name: "target",
+    field: "target",
+    required: false,
+    value: { kind: "input" },
+    default: null,
+    doc:
+      "`input` (the model's one input) or the name of one of its inputs: the model learns to reproduce that " +
+      "input (an autoencoder), whose shape its output must have; the data source then gives no labels",
   }),
   key({
     name: "shuffle",

@@ -126,7 +126,16 @@ export class AstBuilder {
 
   trainEntry(node: CstNode): ast.TrainEntry {
     const c = node.children;
-    return { key: this.firstIdent(c, node), value: this.valueOrMissing(c, node), ...this.base(node) };
+    const input = this.tokens(c, "Input")[0];
+    const value: ast.Value = input
+      ? {
+          kind: "call",
+          callee: { kind: "ident", text: "input", span: tokenSpan(input) },
+          args: null,
+          span: tokenSpan(input),
+        }
+      : this.valueOrMissing(c, node);
+    return { key: this.firstIdent(c, node), value, ...this.base(node) };
   }
 
   body(node: CstNode | undefined): ast.Statement[] {

@@ -67,7 +67,12 @@ export function targetSettings(
   data: IrCall,
 ): TargetSettings {
   const encodings = lossesOf(settings).map((loss) => (losses[loss] ?? losses[lossesOf(settings)[0]!]!).targets);
-  const target = settings.target ? (settings.target === "input" ? model.inputNames[0]! : settings.target) : null;
+  const named = settings.target && model.inputNames.includes(settings.target);
+  const target = settings.target
+    ? named || settings.target !== "input"
+      ? settings.target
+      : model.inputNames[0]!
+    : null;
   const pad = data.args["pad"];
   return {
     encodings,

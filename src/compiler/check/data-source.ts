@@ -1,0 +1,143 @@
+/**
+ * What a train block's data sources (`data:`, `validation:`) must give for the model they feed, once its IR
+ * is known: targets for every output (`label:` for a model of one output, `labels: { kind: "species", ... }`
+ * or npy's `y: { kind: "kind.npy", ... }` keyed by output name), or none with `target:` (NN4031); features for
+ * every input of a model of several (`features: { tokens: [...], meta: [...] }`, npy's `x: { a: "a.npy" }`).
+ * A key that names no output or input is NN4028 at the key, with a did-you-mean; an output or input left
+ * without data is NN4029.
+ */
+import type * as ast from "../syntax/ast.js";
+import { diagnostic, type Diagnostic } from "../diagnostics/index.js";
+import { suggestion } from "../diagnostics/suggest.js";
+import type { IrCall, IrModel } from "../ir/index.js";
+import { dataSources } from "../registry/data-sources.js";
+
+/** The problems of the data sources in `entries`, given the fields they were checked into. */
+export function checkDataSources(
+  entries: ReadonlyMap<string, ast.TrainEntry>,
+  fields: { readonly data?: unknown; readonly validation?: unknown; readonly target?: unknown },
+  model: IrModel | undefined,
+  file: string,
+): Diagnostic[] {
+  const found: Diagnostic[] = [];
+  const target = typeof fields.target === "string" ? fields.target : null;
+  for (const key of ["data", "validation"] as const) {
+    const call = fields[key] as IrCall | null | undefined;
+    const value = entries.get(key)?.value;
+    if (!call || value?.kind !== "call") continue;
+    found.push(...sourceProblems(call, value, model, target, file));
+  }
+  return found;
+}
+
+/** Where a named argument was written (by name, or by position). */
+function argument(value: ast.Call, name: string): ast.Value | undefined {
+  const args = value.args ?? [];
+  const named = args.find((a) => a.name?.text === name);
+  if (named) return named.value;
+  const index = dataSources[value.callee.text]?.positional.indexOf(name) ?? -1;
+  return index >= 0 ? args.filter((a) => a.name === null)[index]?.value : undefined;
+}
+
+function sourceProblems(
+  call: IrCall,
+  value: ast.Call,
+  model: IrModel | undefined,
+  target: string | null,
+  file: string,
+): Diagnostic[] {
+  const found: Diagnostic[] = [];
+  const kind = dataSources[call.name]!;
+  const given = (kind.labels ?? []).filter((name) => call.args[name] !== undefined);
+  if (target !== null) {
+    for (const name of given) {
+      const span = argument(value, name)?.span ?? value.callee.span;
+      found.push(diagnostic("NN4031", { file, span }, { argument: name, target }));
+    }
+    return found.concat(model ? inputProblems(call, value, model, file) : []);
+  }
+  if (given.length === 0) {
+    const example =
+      call.name === "npy" ? 'y: "y.npy"' : call.name === "idx" ? 'labels: "labels-idx1-ubyte.gz"' : 'label: "column"';
+    found.push(
+      diagnostic(
+        "NN4029",
+        { file, span: value.callee.span },
+        { what: `${call.name}(...)`, problem: `gives no targets: name them (${example}), or train with target: input` },
+      ),
+    );
+    return found;
+  }
+  if (!model) return found;
+  const outputs = model.outputNames && model.outputNames.length > 1 ? model.outputNames : null;
+  for (const name of given) {
+    const map = call.args[name];
+    const written = argument(value, name);
+    const span = written?.span ?? value.callee.span;
+    if (typeof map === "object" && map !== null && !Array.isArray(map)) {
+      const names = model.outputNames ?? [];
+      found.push(...keyProblems(Object.keys(map), written, span, name, "output", names, model.name, file));
+    } else if (outputs && name !== "labels") {
+      const example = outputs.map((o) => `${o}: ...`).join(", ");
+      const problem = `is one ${call.name === "npy" ? "file" : "column"}, but model ${model.name} has ${outputs.length} outputs (${outputs.join(", ")}): give one per output, ${name === "label" ? "labels" : name}: { ${example} }`;
+      found.push(diagnostic("NN4029", { file, span }, { what: name, problem }));
+    }
+  }
+  return found.concat(inputProblems(call, value, model, file));
+}
+
+/** `features:` (csv, json) and `x:` (npy) for the model's inputs: one list or file for one input, or one per input. */
+function inputProblems(call: IrCall, value: ast.Call, model: IrModel, file: string): Diagnostic[] {
+  const name = call.name === "npy" ? "x" : "features";
+  const given = call.args[name];
+  const written = argument(value, name);
+  // npy's `x: inputs(a: ..., b: ...)` is checked where it is read (check/npy-inputs.ts).
+  if (written?.kind === "call" || (name === "x" && typeof given === "string")) return [];
+  const inputs = model.inputs.map((input) => input.name);
+  if (typeof given === "object" && given !== null && !Array.isArray(given)) {
+    return keyProblems(Object.keys(given), written, written!.span, name, "input", inputs, model.name, file);
+  }
+  if (inputs.length > 1 && (call.name === "csv" || call.name === "json")) {
+    const example = inputs.map((i) => `${i}: [...]`).join(", ");
+    const span = written?.span ?? value.callee.span;
+    const problem = `${given === undefined ? "is not given" : "is one list of columns"}, but model ${model.name} has ${inputs.length} inputs (${inputs.join(", ")}): give each its columns, features: { ${example} }`;
+    return [diagnostic("NN4029", { file, span }, { what: "features", problem })];
+  }
+  return [];
+}
+
+/**
+ * The keys of a map argument against the model's outputs or inputs: each one of them (NN4028 at the key), each
+ * of them given (NN4029 at the map).
+ */
+function keyProblems(
+  keys: readonly string[],
+  written: ast.Value | undefined,
+  span: ast.Span,
+  name: string,
+  kind: "output" | "input",
+  names: readonly string[],
+  model: string,
+  file: string,
+): Diagnostic[] {
+  const found: Diagnostic[] = [];
+  const entries = written?.kind === "map" ? written.entries : [];
+  for (const key of keys) {
+    if (names.includes(key)) continue;
+    const at = entries.find((e) => e.key.text === key)?.key.span ?? span;
+    found.push(
+      diagnostic(
+        "NN4028",
+        { file, span: at },
+        { argument: name, name: key, kind, model, names: names.join(", ") || "none named" },
+        suggestion(key, names, at),
+      ),
+    );
+  }
+  const missing = names.filter((n) => !keys.includes(n));
+  if (missing.length > 0 && found.length === 0) {
+    const problem = `gives nothing for ${kind} ${missing.map((m) => `'${m}'`).join(", ")} of model ${model}`;
+    found.push(diagnostic("NN4029", { file, span }, { what: name, problem }));
+  }
+  return found;
+}
