@@ -161,6 +161,32 @@ for (const backend of ["cpu", "wasm"] as const) {
       model.dispose();
     });
 
+    it("huber is Keras's Huber(delta=1): 0.5 e^2 within 1, |e| - 0.5 beyond, averaged per example then over the batch", async () => {
+      const input = tf.input({ shape: [2] });
+      const output = tf.layers.dense({ units: 2 }).apply(input) as tf.SymbolicTensor;
+      const model = tf.model({ inputs: input, outputs: output });
+      model.setWeights([
+        tf.tensor2d([
+          [1, 0],
+          [0, 3],
+        ]),
+        tf.tensor1d([0, -1]),
+      ]);
+      const figures = compileForTraining(model, { loss: "huber", metrics: [] }, "sgd");
+      const x = features.slice(0, 5);
+      const targets = x.map((row) => [row[0]! * 0.5, 2 - row[1]!]);
+      const [loss] = await evaluateBatch(model, tf.tensor2d(x), tf.tensor2d(targets));
+      const huber = (e: number) => (Math.abs(e) <= 1 ? 0.5 * e * e : Math.abs(e) - 0.5);
+      const perExample = x.map((row, i) => {
+        const p = [row[0]!, 3 * row[1]! - 1];
+        return (huber(p[0]! - targets[i]![0]!) + huber(p[1]! - targets[i]![1]!)) / 2;
+      });
+      const errors = x.flatMap((row, i) => [row[0]! - targets[i]![0]!, 3 * row[1]! - 1 - targets[i]![1]!]);
+      expect(errors.some((e) => Math.abs(e) > 1) && errors.some((e) => Math.abs(e) < 1)).toBe(true);
+      expect(figures.values([loss!])["loss"]).toBeCloseTo(perExample.reduce((a, v) => a + v, 0) / 5, 5);
+      model.dispose();
+    });
+
     it("two outputs: each loss unweighted under the output's name, the total weighted, metrics per output", async () => {
       const input = tf.input({ shape: [2] });
       const kind = tf.layers.dense({ units: 2, activation: "softmax" }).apply(input) as tf.SymbolicTensor;
