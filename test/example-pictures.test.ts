@@ -56,3 +56,19 @@ describe("examples/auto_mpg.nn", () => {
     expect(svg).toContain("79 validation rows");
   }, 60_000);
 });
+
+describe("examples/denoising_autoencoder.nn", () => {
+  it("trains one epoch, saves reconstructions.png, and gives its code to nnc predict --output", async () => {
+    const run = join(scratch, "denoiser");
+    const { model } = await trainExample("denoising_autoencoder.nn", run, 1);
+    expect([...readFileSync(join(run, "reconstructions.png")).subarray(0, 8)]).toEqual(pngMagic);
+    const saved = await loadRun(run);
+    const images = join(examplesDir, "data", "fashion-mnist", "slice-test-images-idx3-ubyte.gz");
+    const code = predictRun(saved, images, { spec: model, name: "code" });
+    // 7x7x8 per image, after a ReLU and max pooling: never negative.
+    expect(code.columns).toHaveLength(392);
+    expect(code.columns[391]).toBe("code_391");
+    expect(code.rows.length).toBeGreaterThan(0);
+    expect(code.rows.every((row) => row.every((v) => typeof v === "number" && v >= 0))).toBe(true);
+  }, 60_000);
+});

@@ -40,6 +40,7 @@ describe("examples that train on their bundled data", () => {
     ["seq2seq.nn", 718_173, ["loss", "accuracy", "val_loss", "val_accuracy"]],
     ["transformer_text.nn", 657_758, ["loss", "accuracy", "val_loss", "val_accuracy"]],
     ["tcn.nn", 6_372, ["loss", "accuracy", "val_loss", "val_accuracy"]],
+    ["denoising_autoencoder.nn", 3_217, ["loss", "val_loss"]],
   ] as const)(
     "%s trains one epoch as written (%i parameters)",
     async (file, params, figures) => {
