@@ -70,6 +70,13 @@ export function compileForTraining(
     throw new Error(`compileForTraining: ${lossNames.length} losses for ${model.outputs.length} outputs`);
   }
   const several = model.outputs.length > 1;
+  // Two outputs of one layer (an LSTM's output and its state) share tfjs's output name, under which tfjs keys
+  // their metrics and logs their figures; the later ones get the output's position too.
+  const taken = new Set<string>();
+  model.outputNames.forEach((name, i) => {
+    if (taken.has(name)) model.outputNames[i] = `${name}_${i}`;
+    taken.add(model.outputNames[i]!);
+  });
   const outputNames = settings.outputs ?? [""];
   const weights = outputNames.map((output) => settings.lossWeights?.[output] ?? 1);
   const pending = new Map<string, tf.Tensor>();

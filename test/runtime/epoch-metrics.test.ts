@@ -187,6 +187,44 @@ for (const backend of ["cpu", "wasm"] as const) {
       model.dispose();
     });
 
+    it("two outputs of one layer (an LSTM's sequence and state) keep their own metrics and figures", async () => {
+      const input = tf.input({ shape: [2] });
+      const steps = tf.layers.reshape({ targetShape: [2, 1] }).apply(input) as tf.SymbolicTensor;
+      const [sequence, state] = tf.layers.lstm({ units: 1, returnState: true }).apply(steps) as tf.SymbolicTensor[];
+      const model = tf.model({ inputs: input, outputs: [sequence!, state!] });
+      const settings: CompileSettings = {
+        outputs: ["sequence", "state"],
+        loss: "mse",
+        metrics: { sequence: ["mae"], state: ["rmse"] },
+      };
+      const figures = compileForTraining(model, settings, "sgd");
+      const x = tf.tensor2d(features.slice(0, 4));
+      const y = [tf.tensor2d([[0.1], [0.2], [0.3], [0.4]]), tf.tensor2d([[0.5], [0.5], [0.5], [0.5]])];
+      const [predicted, hidden] = model.predict(x) as tf.Tensor[];
+      const errors = (p: tf.Tensor, t: tf.Tensor) => {
+        const a = p.dataSync();
+        const b = t.dataSync();
+        return Array.from(a, (v, i) => v - b[i]!);
+      };
+      const sequenceErrors = errors(predicted!, y[0]!);
+      const stateErrors = errors(hidden!, y[1]!);
+      const sums: Record<string, number> = {};
+      for (const [key, value] of Object.entries(figures.values(await evaluateBatch(model, x, y))))
+        sums[key] = value * 4;
+      await figures.gather(sums);
+      const logs = kerasFigures(figures.figures(sums, 4), figures.names);
+      const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+      expect(logs["sequence_loss"]).toBeCloseTo(mean(sequenceErrors.map((e) => e * e)), 5);
+      expect(logs["state_loss"]).toBeCloseTo(mean(stateErrors.map((e) => e * e)), 5);
+      expect(logs["sequence_mae"]).toBeCloseTo(mean(sequenceErrors.map(Math.abs)), 5);
+      expect(logs["state_rmse"]).toBeCloseTo(Math.sqrt(mean(stateErrors.map((e) => e * e))), 5);
+      expect(Object.keys(logs).filter((k) => !k.startsWith("val_"))).toEqual([
+        ...["loss", "sequence_loss", "state_loss", "sequence_mae", "state_rmse"],
+      ]);
+      tf.dispose([x, ...y, predicted!, hidden!]);
+      model.dispose();
+    });
+
     it("two outputs: each loss unweighted under the output's name, the total weighted, metrics per output", async () => {
       const input = tf.input({ shape: [2] });
       const kind = tf.layers.dense({ units: 2, activation: "softmax" }).apply(input) as tf.SymbolicTensor;
