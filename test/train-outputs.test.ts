@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { checkSource } from "../src/compiler/index.js";
+import { dataSources } from "../src/compiler/registry/data-sources.js";
+import * as options from "../src/compiler/registry/train-options.js";
 import { marked } from "./helpers/marked.js";
 
 const file = "/specs/house.nn";
@@ -224,5 +226,63 @@ train Two {${data("a", "b", "c")}
       ["NN5001", marks[0]],
       ["NN5001", marks[1]],
     ]);
+  });
+});
+
+describe("NN4004", () => {
+  const cases: [string, string, Readonly<Record<string, unknown>>][] = [
+    ["loss", "loss: <|mse2|>", options.losses],
+    ["metric", "loss: mse\n  metrics: [<|maee|>]", options.metrics],
+    ["optimizer", "loss: mse\n  optimizer: <|adamm|>", options.optimizers],
+    ["schedule", "loss: mse\n  lr_schedule: <|cosine_decai|>(10)", options.schedules],
+    ["callback", "loss: mse\n  callbacks: <|early_stoping|>()", options.callbacks],
+  ];
+  for (const [what, entry, table] of cases) {
+    it(`names every known ${what} and the closest one`, () => {
+      const body = `  data: csv("d.csv", label: "y")\n  ${entry}\n  epochs: 1\n  batch_size: 1`;
+      const withOptimizer = entry.includes("optimizer") ? body : `${body}\n  optimizer: adam`;
+      const { found, marks, messages, hints } = check(
+        `model M {\n  input x: [4]\n  dense(1)\n}\ntrain M {\n${withOptimizer}\n}`,
+      );
+      expect(found).toEqual([["NN4004", marks[0]]]);
+      expect(messages[0]).toContain(`(known: ${Object.keys(table).join(", ")})`);
+      expect(hints[0]).toMatch(/^did you mean '.+'\?$/);
+    });
+  }
+
+  it("names every known data source", () => {
+    const { found, messages } = check(
+      `model M {\n  input x: [4]\n  dense(1)\n}\ntrain M {\n  data: cvs("d.csv", label: "y")\n  loss: mse${rest}\n}`,
+    );
+    expect(found.map(([code]) => code)).toEqual(["NN4004"]);
+    expect(messages[0]).toContain(`(known: ${Object.keys(dataSources).join(", ")})`);
+  });
+});
+
+describe("figures and their direction", () => {
+  it("names each output's loss and metrics as Keras does, and plain names for one output", () => {
+    expect(options.figureNames(["kind", "price"], { kind: ["accuracy"], price: ["mae", "r2"] })).toEqual([
+      ...["loss", "kind_loss", "price_loss", "kind_accuracy", "price_mae", "price_r2"],
+    ]);
+    expect(options.figureNames(["a", "b"], ["auc"])).toEqual(["loss", "a_loss", "b_loss", "a_auc", "b_auc"]);
+    expect(options.figureNames(undefined, ["precision"])).toEqual(["loss", "precision"]);
+    expect(options.figureNames(["y"], ["mae"])).toEqual(["loss", "mae"]);
+  });
+
+  it("is Keras's auto mode by the metric a figure's name ends with", () => {
+    const higher = ["accuracy", "val_kind_accuracy", "precision", "recall", "val_auc", "price_r2", "x_binary_accuracy"];
+    const lower = [
+      "loss",
+      "val_loss",
+      "kind_loss",
+      "accuracy_loss",
+      "layer2_loss",
+      "price_rmse",
+      "mae",
+      "val_mse",
+      "r2_mae",
+    ];
+    for (const figure of higher) expect(options.higherIsBetter(figure), figure).toBe(true);
+    for (const figure of lower) expect(options.higherIsBetter(figure), figure).toBe(false);
   });
 });
