@@ -188,7 +188,8 @@ function preprocessingOf(data: IrCall, layout: Table, targets: TargetSettings): 
   return {
     source: data.name,
     label: layout.labelName,
-    features: layout.featureNames,
+    // A model of one input fed a sequence reads that field (which `featureNames` leaves out).
+    features: [...layout.featureNames, ...(layout.sequences ?? []).filter((s) => s.input === "").map((s) => s.field)],
     normalization: layout.normalization ?? null,
     ...(data.name === "idx" ? { scale: data.args["scale"] !== false } : {}),
     ...(layout.inputs ? { inputs: layout.inputs.map((input) => input.name) } : {}),
