@@ -286,3 +286,36 @@ describe("figures and their direction", () => {
     for (const figure of lower) expect(options.higherIsBetter(figure), figure).toBe(false);
   });
 });
+
+describe("NN4026: a metric whose targets do not fit its output's", () => {
+  const model = `model M {\n  input x: [4]\n  dense(3, activation: softmax)\n}\n`;
+  it("refuses precision, recall and auc on class indices, and the sparse crossentropy metric on one-hot targets", () => {
+    const { found, marks } = check(`${model}train M {${data("kind")}
+  loss: sparse_categorical_crossentropy
+  metrics: [accuracy, <|precision|>, <|"auc"|>, mse]
+}
+train M {${data("kind")}
+  loss: categorical_crossentropy
+  metrics: [precision, <|sparse_categorical_crossentropy|>]
+}`);
+    expect(found).toEqual([
+      ["NN4026", marks[0]],
+      ["NN4026", marks[1]],
+      ["NN4026", marks[2]],
+    ]);
+  });
+
+  it("points at the metric of the output that has it", () => {
+    const { found, marks } = check(`model Two {
+  input x: [4]
+  a = x -> dense(3, activation: softmax)
+  b = x -> dense(3, activation: softmax)
+  output a, b
+}
+train Two {${data("a", "b")}
+  loss: [categorical_crossentropy, sparse_categorical_crossentropy]
+  metrics: { a: [recall], b: [accuracy, <|recall|>] }
+}`);
+    expect(found).toEqual([["NN4026", marks[0]]]);
+  });
+});

@@ -17,7 +17,7 @@ import { perInputFiles } from "./npy-inputs.js";
 import { checkTransferKeys } from "./transfer-keys.js";
 import { checkDataSources } from "./data-source.js";
 import { targetValue } from "./train-target.js";
-import { lossTargetProblems, lossWeights, perOutputValue, severalOutputs } from "./train-outputs.js";
+import { lossWeights, perOutputValue, severalOutputs, targetProblems } from "./train-outputs.js";
 import type { DataSourceKind } from "../registry/data-sources.js";
 import { figureNames, type CallbackKind } from "../registry/train-options.js";
 import {
@@ -93,7 +93,8 @@ export function checkTrain(
   }
   const outputs = ir?.outputNames ? { outputs: ir.outputNames } : {};
   const train = { model, ...outputs, ...fields, location: { file, span: decl.span } } as IrTrain;
-  lossTargetProblems(train, ir, entries.get("loss")?.value, file).forEach((d) => checker.report(d));
+  const values = { loss: entries.get("loss")?.value, metrics: entries.get("metrics")?.value };
+  targetProblems(train, ir, values, file).forEach((d) => checker.report(d));
   if (checker.failed) return { value: null, diagnostics: checker.diagnostics };
   return { value: train, diagnostics: checker.diagnostics };
 }

@@ -152,43 +152,105 @@ function outputEntries(checker: SettingChecker, value: ast.MapValue, key: string
   return fine ? entries : undefined;
 }
 
-/**
- * NN4025: an output trained with binary_crossentropy that has several units per example, on data that gives one
- * label per example (csv, json, idx): the loss then needs one target per unit (multi-hot, which only npy's
- * targets can give), and tfjs fails at the first step. Reported at the train block's `loss` value.
- */
-export function lossTargetProblems(
-  train: Pick<IrTrain, "loss" | "outputs" | "data">,
-  ir: IrModel | undefined,
-  lossValue: ast.Value | undefined,
-  file: string,
-): Diagnostic[] {
-  if (!ir || !lossValue || train.data.name === "npy") return [];
+/** One output of the trained model as the target checks see it. */
+interface TrainedOutput {
+  /** `output 'kind'`, or `the output` for a model of one. */
+  readonly shown: string;
+  readonly loss: string;
+  readonly metrics: readonly string[];
+  /** The size of its last axis, when known. */
+  readonly units: number | undefined;
+  readonly layer: IrModel["layers"][number] | undefined;
+  /** Where its loss is written: its entry of a map or list, else the whole value. */
+  readonly lossSpan: ast.Span;
+  /** Where each of its metrics is written, by name. */
+  readonly metricSpans: ReadonlyMap<string, ast.Span>;
+}
+
+/** The trained outputs, in order, with their loss, metrics, units and where they are written. */
+function trainedOutputs(
+  train: Pick<IrTrain, "loss" | "metrics" | "outputs">,
+  ir: IrModel,
+  values: { readonly loss: ast.Value; readonly metrics: ast.Value | undefined },
+): TrainedOutput[] {
   const names = ir.outputNames ?? [];
-  const perOutputLoss = perOutput(train.loss, train.outputs, "");
-  const out: Diagnostic[] = [];
-  ir.outputs.forEach((ref, i) => {
-    const loss = perOutputLoss[Math.min(i, perOutputLoss.length - 1)]!;
-    if (losses[loss]?.targets !== "class-index" || loss === "sparse_categorical_crossentropy") return;
+  const several = names.length > 1;
+  const lossesPerOutput = perOutput(train.loss, several ? names : undefined, "");
+  const metricsPerOutput = perOutput<readonly string[]>(train.metrics, several ? names : undefined, []);
+  return ir.outputs.map((ref, i) => {
     const layer = ir.layers.find((l) => l.name === ref.node);
     const shape = layer?.outputShapes[ref.index] ?? ir.inputs.find((input) => input.name === ref.node)?.shape;
     const units = shape?.at(-1);
-    if (typeof units !== "number" || units <= 1) return;
-    const span =
-      (lossValue.kind === "map" && lossValue.entries.find((e) => e.key.text === names[i])?.value.span) ||
-      lossValue.span;
-    const output = names[i] !== undefined && names.length > 1 ? `output '${names[i]}'` : "the output";
-    out.push(
-      diagnostic(
-        "NN4025",
-        { file, span },
-        { loss, output, units, source: train.data.name },
-        {
-          hint: `for one class of ${units}, use sparse_categorical_crossentropy (or categorical_crossentropy) with softmax; for ${units} yes/no labels per example, npy() targets of [rows, ${units}]`,
-          ...(layer ? { related: [{ ...layer.location, message: `${output} has ${units} units here` }] } : {}),
-        },
-      ),
-    );
+    const own = (value: ast.Value | undefined): ast.Value | undefined =>
+      value?.kind === "map" ? value.entries.find((e) => e.key.text === names[i])?.value : value;
+    const lossValue = values.loss.kind === "list" ? values.loss.items[i] : own(values.loss);
+    const metricsValue = own(values.metrics);
+    const metricItems = metricsValue?.kind === "list" ? metricsValue.items : metricsValue ? [metricsValue] : [];
+    const metricSpans = new Map<string, ast.Span>();
+    for (const item of metricItems) {
+      const name = item.kind === "string" ? item.value : item.kind === "call" ? item.callee.text : undefined;
+      if (name !== undefined) metricSpans.set(name, item.span);
+    }
+    return {
+      shown: several ? `output '${names[i]}'` : "the output",
+      loss: lossesPerOutput[Math.min(i, lossesPerOutput.length - 1)]!,
+      metrics: metricsPerOutput[Math.min(i, metricsPerOutput.length - 1)]!,
+      units: typeof units === "number" ? units : undefined,
+      layer,
+      lossSpan: lossValue?.span ?? values.loss.span,
+      metricSpans,
+    };
   });
+}
+
+/**
+ * What `nnc train` would otherwise fail on at its first step, from the losses and metrics against the outputs:
+ * NN4025, an output trained with binary_crossentropy that has several units per example, on data that gives one
+ * label per example (csv, json, idx), where the loss needs a target per unit (multi-hot, which only npy's
+ * targets can give); NN4026, a metric whose targets do not fit its output's: `sparse_categorical_crossentropy`
+ * but with class indices (the sparse loss), precision, recall and auc with targets of the output's shape (not
+ * the sparse loss's class indices).
+ */
+export function targetProblems(
+  train: Pick<IrTrain, "loss" | "metrics" | "outputs" | "data">,
+  ir: IrModel | undefined,
+  values: { readonly loss: ast.Value | undefined; readonly metrics: ast.Value | undefined },
+  file: string,
+): Diagnostic[] {
+  if (!ir || !values.loss) return [];
+  const out: Diagnostic[] = [];
+  for (const output of trainedOutputs(train, ir, { loss: values.loss, metrics: values.metrics })) {
+    const { loss, units, layer, shown } = output;
+    const related = layer ? [{ ...layer.location, message: `${shown} has ${units ?? "?"} units here` }] : [];
+    const sparse = loss === "sparse_categorical_crossentropy";
+    if (train.data.name !== "npy" && loss === "binary_crossentropy" && units !== undefined && units > 1) {
+      out.push(
+        diagnostic(
+          "NN4025",
+          { file, span: output.lossSpan },
+          { loss, output: shown, units, source: train.data.name },
+          {
+            hint: `for one class of ${units}, use sparse_categorical_crossentropy (or categorical_crossentropy) with softmax; for ${units} yes/no labels per example, npy() targets of [rows, ${units}]`,
+            related,
+          },
+        ),
+      );
+    }
+    for (const metric of output.metrics) {
+      const span = output.metricSpans.get(metric);
+      if (!span) continue;
+      let problem: string | undefined;
+      if (metric === "sparse_categorical_crossentropy" && !sparse) {
+        problem = `needs class indices as targets, which only loss sparse_categorical_crossentropy gives (${shown} is trained with ${loss})`;
+      } else if (["precision", "recall", "auc"].includes(metric) && sparse && units !== 1) {
+        problem = `compares targets and predictions value by value, but ${shown}'s targets are class indices (loss sparse_categorical_crossentropy)`;
+      }
+      if (problem === undefined) continue;
+      const hint = sparse
+        ? "train with categorical_crossentropy, whose targets are one-hot, to score each class"
+        : "use the metric of the output's own loss, or accuracy";
+      out.push(diagnostic("NN4026", { file, span }, { metric, problem }, { hint, related }));
+    }
+  }
   return out;
 }

@@ -265,6 +265,10 @@ export const messages = {
     (a) =>
       `${a.loss} on ${a.output}, of ${a.units} units, needs ${a.units} targets per example, but ${a.source}() gives one label per example`,
   ),
+  NN4026: error<{ metric: string; problem: string }>(
+    "Metric does not fit the output's targets",
+    (a) => `metric ${q(a.metric)} ${a.problem}`,
+  ),
 
   NN4034: warning<{ path: string }>(
     "Run to load weights from not found",
