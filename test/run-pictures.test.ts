@@ -7,7 +7,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { imageShape, reconstructionSvg } from "../src/runtime/reconstructions.js";
+import { PNG } from "pngjs";
+import { gridPng, imageShape, reconstructionPng, reconstructionSvg } from "../src/runtime/reconstructions.js";
 import { initBackend } from "../src/runtime/index.js";
 import { scratchFolder, trainRun } from "./helpers/runs.js";
 
@@ -80,32 +81,51 @@ describe("the reconstruction grid", () => {
   });
 
   it("draws inputs above outputs on the inputs' scale, clamping outputs outside it", () => {
-    // Two 1x2 gray images with values from 0 to 2: 0 is black, 2 white, 1 is 128.
+    // Two 1x2 gray images with values from 0 to 2: 0 is black, 2 white, 1 is 128; each value 4x4 pixels.
+    const grid = PNG.sync.read(
+      gridPng(
+        [1, 2, 1],
+        [
+          [0, 2],
+          [1, 1],
+        ],
+        [
+          [-5, 1],
+          [2, 9],
+        ],
+      ),
+    );
+    // 6 white pixels around and between the images: 6 + 2 * (8 + 6) across, 6 + 2 * (4 + 6) down.
+    expect([grid.width, grid.height]).toEqual([34, 26]);
+    const gray = (x: number, y: number) => {
+      const [r, g, b, a] = grid.data.subarray((y * grid.width + x) * 4, (y * grid.width + x) * 4 + 4);
+      expect([g, b, a]).toEqual([r, r, 255]);
+      return r;
+    };
+    // The first pixel of each value: inputs from y 6, outputs from y 16; columns from x 6 and 20.
+    const firsts = [6, 16].flatMap((y) => [6, 10, 20, 24].map((x) => gray(x, y)));
+    expect(firsts).toEqual([0, 255, 128, 128, 0, 128, 255, 255]);
+    // A value fills its 4x4 square; the gaps are white.
+    expect(gray(9, 9)).toBe(0);
+    expect(gray(13, 9)).toBe(255);
+    expect([gray(0, 0), gray(16, 8), gray(8, 12)]).toEqual([255, 255, 255]);
+  });
+
+  it("is a PNG with the grid and its labels", async () => {
+    const png = await reconstructionPng(
+      [2, 2, 3],
+      [[0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1]],
+      [[0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1]],
+      "c",
+    );
+    const image = PNG.sync.read(Buffer.from(png));
+    // The labels widen it beyond the bare grid (6 + 8 + 6 pixels).
+    expect(image.width).toBeGreaterThan(20);
     const svg = reconstructionSvg(
-      [1, 2, 1],
-      [
-        [0, 2],
-        [1, 1],
-      ],
-      [
-        [-5, 1],
-        [2, 9],
-      ],
-      "caption",
+      gridPng([2, 2, 3], [[0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1]], [[0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1]]),
+      "a < b",
     );
-    const fills = [...svg.matchAll(/<rect x="(\d+)" y="(\d+)" width="4" height="4" fill="rgb\((\d+),\d+,\d+\)"/g)].map(
-      (m) => [Number(m[1]), Number(m[2]), Number(m[3])],
-    );
-    // Inputs in the first row (y 34), outputs in the second (y 44); columns from x 110, 4 pixels a value.
-    expect(fills).toEqual([
-      [110, 34, 0],
-      [114, 34, 255],
-      [124, 34, 128],
-      [128, 34, 128],
-      [110, 44, 0],
-      [114, 44, 128],
-      [124, 44, 255],
-      [128, 44, 255],
-    ]);
+    expect(svg).toContain(">a &lt; b</text>");
+    expect(svg).toMatch(/<image [^>]*href="data:image\/png;base64,/);
   });
 });

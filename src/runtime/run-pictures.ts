@@ -36,8 +36,9 @@ export async function runPictures(
     if (image === null || String(outputShape) !== String(inputShape)) return [];
     const rows = sampleRows(model, data, gridColumns);
     const caption = `${model.name}: ${rows.count} ${rows.from} images (top) and the model's reconstructions`;
-    const png = await reconstructionPng(image, rows.x, rows.predicted, caption);
-    return png ? [{ file: savedRunFiles.reconstructions, data: png }] : [];
+    return [
+      { file: savedRunFiles.reconstructions, data: await reconstructionPng(image, rows.x, rows.predicted, caption) },
+    ];
   }
   if (data.labels !== null || outputShape.length !== 1 || outputShape[0] !== 1) return [];
   const rows = sampleRows(model, data, scatterPoints);
