@@ -21,6 +21,8 @@ export function checkDataSources(
 ): Diagnostic[] {
   const found: Diagnostic[] = [];
   const target = typeof fields.target === "string" ? fields.target : null;
+  // A target that failed its own check leaves open whether the data needs labels: no cascade.
+  if (target === null && entries.has("target")) return [];
   for (const key of ["data", "validation"] as const) {
     const call = fields[key] as IrCall | null | undefined;
     const value = entries.get(key)?.value;
@@ -88,7 +90,8 @@ function sourceProblems(
 
 /** `features:` (csv, json) and `x:` (npy) for the model's inputs: one list or file for one input, or one per input. */
 function inputProblems(call: IrCall, value: ast.Call, model: IrModel, file: string): Diagnostic[] {
-  const name = call.name === "npy" ? "x" : "features";
+  const name = dataSources[call.name]?.features;
+  if (name === undefined) return [];
   const given = call.args[name];
   const written = argument(value, name);
   // npy's `x: inputs(a: ..., b: ...)` is checked where it is read (check/npy-inputs.ts).

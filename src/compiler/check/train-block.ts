@@ -262,7 +262,7 @@ class TrainChecker {
     }
     if (perInput) args["x"] = Object.fromEntries(Object.entries(perInput.files).map(([k, file]) => [k, resolve(file)]));
     const inputs = this.model.inputs;
-    if (call.name === "npy" && typeof call.args["x"] === "string" && inputs && inputs.length > 1) {
+    if (call.name === "npy" && !perInput && typeof call.args["x"] === "string" && inputs && inputs.length > 1) {
       const x = (value as ast.Call).args!.find((a) => a.name?.text === "x") ?? (value as ast.Call).args![0]!;
       const example = inputs.map((input) => `${input}: "${input}.npy"`).join(", ");
       return this.report(
