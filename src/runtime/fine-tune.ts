@@ -79,7 +79,8 @@ export class FineTuning extends tf.Callback {
     (model as unknown as { collectedTrainableWeights: tf.LayerVariable[] }).collectedTrainableWeights =
       model.trainableWeights;
     this.parts.optimizer = optimizer;
-    const shown = frozen.length === 0 ? "no layer was frozen" : `${frozen.length} layers unfrozen`;
+    const n = frozen.length;
+    const shown = n === 0 ? "no layer was frozen" : `${n} layer${n === 1 ? "" : "s"} unfrozen`;
     this.stream.write(`fine-tuning from epoch ${this.mainEpochs + 1}: ${shown}, learning rate ${rate}\n`);
   }
 }
