@@ -65,11 +65,6 @@ export function weightsOfLayer(weights: readonly SavedWeight[], layer: string): 
   return weights.filter((weight) => weight.name.startsWith(`${layer}/`));
 }
 
-/** The layer names a run's weights belong to (each weight's name up to its last `/`). */
-export function layersWithWeights(weights: readonly SavedWeight[]): Set<string> {
-  return new Set(weights.map((weight) => weight.name.slice(0, Math.max(0, weight.name.lastIndexOf("/")))));
-}
-
 /**
  * Why a layer of `params` parameters cannot take `layer`'s weights from a run, or null when it can: the run has
  * none for it, or they hold another number of values (their shapes and both counts are named).
