@@ -19,7 +19,7 @@ const rows = readFileSync(csv, "utf8")
   .slice(1)
   .map((line) => line.split(","));
 const xs = rows.map((r) => [Number(r[0]), Number(r[1])]);
-const sides = rows.map((r) => (r[2] === "right" ? 1 : 0));
+const sides: number[] = rows.map((r) => (r[2] === "right" ? 1 : 0));
 
 /** Keras's AUC() by its definition: 200 thresholds, ROC, trapezoids. */
 function kerasAuc(y: readonly number[], p: readonly number[]): number {
