@@ -88,6 +88,14 @@ describe("nnc predict --output", () => {
     );
   });
 
+  it("refuses a name whose layer the saved model does not have (the spec changed since training)", async () => {
+    const renamed = structuredClone(trained.model);
+    (renamed.tensors as Record<string, { node: string; index: number }>)["code"] = { node: "code_layer", index: 0 };
+    expect(await userError(() => predictRun(saved, rows, { spec: renamed, name: "code" }), scratch)).toBe(
+      "error[NN4011]: the saved model has no layer 'code_layer', which computes 'code' in model 'Iris' of the spec: train it again",
+    );
+  });
+
   it("is nnc predict's --output, CSV or JSON, and the error is one line", () => {
     const cli = (...args: string[]) =>
       spawnSync(

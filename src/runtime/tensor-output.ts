@@ -24,6 +24,13 @@ export function tensorModel(run: tf.LayersModel, spec: IrModel, name: string): t
       didYouMean(name, names),
     );
   }
+  const layer = ref.node.split(":")[0]!;
+  if (!run.layers.some((l) => l.name === layer)) {
+    // The spec changed since training (a layer renamed, added or removed) without changing the model's shapes.
+    throw new NncUserError("NN4011", {
+      detail: `the saved model has no layer '${layer}', which computes '${name}' in model '${spec.name}' of the spec: train it again`,
+    });
+  }
   return tf.model({ inputs: run.inputs, outputs: symbolicTensor(run, ref), name: `${spec.name}_${name}` });
 }
 
