@@ -1,7 +1,7 @@
 /**
- * The examples that come with their own tiny data sets (siamese.nn, seq2seq.nn, transformer_text.nn, tcn.nn)
- * train one epoch on it, as written, through the runtime's training API (what `nnc train` calls), on the wasm
- * backend (nnc's own choice without tfjs-node): the data files are the ones test/helpers/example-data.ts
+ * The examples that come with their own tiny data sets (siamese.nn, seq2seq.nn, transformer_text.nn, tcn.nn;
+ * denoising_autoencoder.nn on the bundled Fashion-MNIST slice) train one epoch on it, as written, through the
+ * runtime's training API (what `nnc train` calls), on the wasm backend (nnc's own choice without tfjs-node): the data files are the ones test/helpers/example-data.ts
  * makes, the spec checks, the model tfjs builds has the spec's parameter count, and one epoch gives finite
  * figures. Each epoch is 1 or 2 steps.
  *
