@@ -1,9 +1,9 @@
 /**
  * The examples that come with their own tiny data sets (siamese.nn, seq2seq.nn, transformer_text.nn, tcn.nn;
  * denoising_autoencoder.nn on the bundled Fashion-MNIST slice) train one epoch on it, as written, through the
- * runtime's training API (what `nnc train` calls), on the wasm backend (nnc's own choice without tfjs-node): the data files are the ones test/helpers/example-data.ts
- * makes, the spec checks, the model tfjs builds has the spec's parameter count, and one epoch gives finite
- * figures. Each epoch is 1 or 2 steps.
+ * runtime's training API (what `nnc train` calls), on the wasm backend (nnc's own choice without tfjs-node):
+ * the data files are the ones test/helpers/example-data.ts makes, the spec checks, the model tfjs builds has
+ * the spec's parameter count, and one epoch gives finite figures. Each epoch is 1 or 2 steps.
  *
  * seq2seq.nn trains at Keras's latent size of 256. tfjs's orthogonal initializer (the LSTMs' recurrent
  * kernels, 256x1024 each) is what makes that slow, and only on the cpu backend: measured here, one 256x1024
