@@ -220,7 +220,6 @@ export const trainKeys: readonly TrainKey[] = [
     field: "init",
     required: false,
     value: { kind: "data source", what: "weight source", table: weightSources },
-    default: null,
     doc:
       "`from_run(path)`: start from the weights of a trained run, layer by layer where the names match (the " +
       "others keep their initial weights)",
@@ -230,7 +229,6 @@ export const trainKeys: readonly TrainKey[] = [
     field: "fineTune",
     required: false,
     value: { kind: "call", what: "fine-tuning", table: fineTunes },
-    default: null,
     doc:
       "`fine_tune(epochs, learning_rate, unfreeze: all)`: after `epochs`, make the layers `unfreeze` names (`all` " +
       "or a list) trainable and train `epochs` more at `learning_rate`",
