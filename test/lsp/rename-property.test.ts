@@ -95,11 +95,16 @@ interface ModelLike {
   inputs: { name: string }[];
   layers: { inputs: { node: string }[] }[];
   outputs: { node: string }[];
+  outputNames?: string[];
+  tensors?: Record<string, { node: string }>;
 }
 
-/** The names a rename of `key` changes in the IR of `file`: a model's (and its train blocks'), an input's. */
+/**
+ * The names a rename of `key` changes in the IR of `file`: a model's (and its train blocks'), a tensor's (the
+ * model's named tensors and output names), an input's (its node too).
+ */
 function renameInIr(
-  program: { models: ModelLike[]; trains: { model: string }[] },
+  program: { models: ModelLike[]; trains: { model: string; outputs?: string[] }[] },
   file: string,
   key: string,
   to: string,
@@ -112,9 +117,20 @@ function renameInIr(
   }
   if (kind === "t") {
     const model = program.models.find((m) => m.name === decl);
-    if (!model || !model.inputs.some((i) => i.name === name)) return;
+    if (!model) return;
+    if (model.tensors && Object.hasOwn(model.tensors, name!)) {
+      model.tensors = Object.fromEntries(Object.entries(model.tensors).map(([k, v]) => [k === name ? to : k, v]));
+    }
+    if (model.outputNames) model.outputNames = model.outputNames.map((n) => (n === name ? to : n));
+    for (const train of program.trains)
+      if (train.model === decl && train.outputs) train.outputs = train.outputs.map((n) => (n === name ? to : n));
+    if (!model.inputs.some((i) => i.name === name)) return;
     for (const input of model.inputs) if (input.name === name) input.name = to;
-    for (const ref of [...model.layers.flatMap((l) => l.inputs), ...model.outputs])
+    for (const ref of [
+      ...model.layers.flatMap((l) => l.inputs),
+      ...model.outputs,
+      ...Object.values(model.tensors ?? {}),
+    ])
       if (ref.node === name) ref.node = to;
   }
 }

@@ -13,6 +13,7 @@ import { diagnostic, type Diagnostic } from "../diagnostics/index.js";
 import type * as ast from "../syntax/ast.js";
 import { bindBody, type BodyBinding, type BodyDecl } from "./body.js";
 import { blockSymbol } from "./scope.js";
+import { trainOccurrences } from "./train-names.js";
 import type { NameSymbol, Occurrence } from "./symbols.js";
 import type { Namespace } from "./workspace.js";
 
@@ -126,6 +127,8 @@ export class FileBinding {
         case "train": {
           const symbol = this.modelSymbols.get(decl.model.text);
           if (symbol && !decl.model.recovered) found.push({ span: decl.model.span, symbol, isDefinition: false });
+          const model = this.trainedModel(decl);
+          if (model) append(found, trainOccurrences(decl, model, this.body(model)));
           break;
         }
         case "import":

@@ -10,8 +10,13 @@ import { objectSchema } from "./train-options.js";
 export interface DataSourceKind extends Callable {
   /** Arguments that are file paths (or maps of them, by input or output name), resolved against the spec's folder. */
   readonly paths: readonly string[];
-  /** The arguments that give the targets: one is needed unless the train block has `target:`, none with it. */
+  /**
+   * The arguments that give the targets: one is needed unless the train block has `target:`, none with it. As
+   * a map, such an argument is keyed by output name (`labels: { kind: "species" }`).
+   */
   readonly labels?: readonly string[];
+  /** The argument that gives the features, keyed by input name as a map (`features: { tokens: [...] }`). */
+  readonly features?: string;
 }
 
 const name = { type: "string", minLength: 1 } as const;
@@ -45,6 +50,7 @@ function tableSource(sourceName: string): DataSourceKind {
     ),
     paths: ["path"],
     labels: ["label", "labels"],
+    features: "features",
   };
 }
 
@@ -63,6 +69,7 @@ export const dataSources: Readonly<Record<string, DataSourceKind>> = {
     schema: objectSchema({ x: files, y: files, normalize_target: normalizeTarget }, ["x"]),
     paths: ["x", "y"],
     labels: ["y"],
+    features: "x",
   },
   idx: {
     name: "idx",
