@@ -319,3 +319,31 @@ train Two {${data("a", "b")}
     expect(found).toEqual([["NN4026", marks[0]]]);
   });
 });
+
+describe("NN4027: a loss over classes on an output of one unit", () => {
+  it("is an error at the loss for the sparse crossentropy on any data, and the one-hot losses on labels", () => {
+    const model = `model M {\n  input x: [4]\n  dense(1, activation: sigmoid)\n}\n`;
+    const { found, marks } = check(`${model}train M {${data("kind")}
+  loss: <|sparse_categorical_crossentropy|>
+}
+train M {${data("kind")}
+  loss: <|categorical_crossentropy|>
+}
+train M {
+  data: npy("x.npy", "y.npy")
+  loss: <|sparse_categorical_crossentropy|>${rest}
+}
+train M {
+  data: npy("x.npy", "y.npy")
+  loss: categorical_crossentropy${rest}
+}
+train M {${data("kind")}
+  loss: binary_crossentropy
+}`);
+    expect(found.filter(([code]) => code !== "NN5001")).toEqual([
+      ["NN4027", marks[0]],
+      ["NN4027", marks[1]],
+      ["NN4027", marks[2]],
+    ]);
+  });
+});

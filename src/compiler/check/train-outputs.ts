@@ -209,7 +209,7 @@ function trainedOutputs(
  * label per example (csv, json, idx), where the loss needs a target per unit (multi-hot, which only npy's
  * targets can give); NN4026, a metric whose targets do not fit its output's: `sparse_categorical_crossentropy`
  * but with class indices (the sparse loss), precision, recall and auc with targets of the output's shape (not
- * the sparse loss's class indices).
+ * the sparse loss's class indices); NN4027, a loss over classes on an output of one unit.
  */
 export function targetProblems(
   train: Pick<IrTrain, "loss" | "metrics" | "outputs" | "data">,
@@ -221,7 +221,9 @@ export function targetProblems(
   const out: Diagnostic[] = [];
   for (const output of trainedOutputs(train, ir, { loss: values.loss, metrics: values.metrics })) {
     const { loss, units, layer, shown } = output;
-    const related = layer ? [{ ...layer.location, message: `${shown} has ${units ?? "?"} units here` }] : [];
+    const related = layer
+      ? [{ ...layer.location, message: `${shown} has ${units ?? "?"} unit${units === 1 ? "" : "s"} here` }]
+      : [];
     const sparse = loss === "sparse_categorical_crossentropy";
     if (train.data.name !== "npy" && loss === "binary_crossentropy" && units !== undefined && units > 1) {
       out.push(
@@ -231,6 +233,22 @@ export function targetProblems(
           { loss, output: shown, units, source: train.data.name },
           {
             hint: `for one class of ${units}, use sparse_categorical_crossentropy (or categorical_crossentropy) with softmax; for ${units} yes/no labels per example, npy() targets of [rows, ${units}]`,
+            related,
+          },
+        ),
+      );
+    }
+    // One unit scores no choice between classes: the targets of two classes or more cannot fit it (and tfjs's
+    // sparse crossentropy fails on one unit whatever the data).
+    const oneHot = losses[loss]?.targets === "one-hot" && train.data.name !== "npy";
+    if (units === 1 && (sparse || oneHot)) {
+      out.push(
+        diagnostic(
+          "NN4027",
+          { file, span: output.lossSpan },
+          { loss, output: shown },
+          {
+            hint: "for two classes, use dense(1, activation: sigmoid) with binary_crossentropy; for more, a unit per class with softmax",
             related,
           },
         ),

@@ -269,6 +269,10 @@ export const messages = {
     "Metric does not fit the output's targets",
     (a) => `metric ${q(a.metric)} ${a.problem}`,
   ),
+  NN4027: error<{ loss: string; output: string }>(
+    "Loss over classes on one unit",
+    (a) => `${a.loss} on ${a.output}, of 1 unit, needs a unit per class, and there are at least two`,
+  ),
 
   NN4034: warning<{ path: string }>(
     "Run to load weights from not found",
