@@ -217,10 +217,16 @@ export const regularizers: readonly KindSpec[] = [
   { name: "spatial_dropout1d", positional: ["rate"], ranks: [2], factory: "spatialDropout1d", draw: rate, out: same },
   {
     name: "gaussian_noise",
-    positional: ["stddev"],
+    positional: ["stddev", "seed"],
     ranks: [1, 2, 3, 4],
     factory: "gaussianNoise",
-    draw: (g) => ({ args: { stddev: pick(g, 0, 0.1, 1) } }),
+    // With a seed the layer is nnc's: tfjs 4.22's GaussianNoise takes none.
+    runtime: (args) => args["seed"] !== undefined,
+    draw(g) {
+      const args: Record<string, Value> = { stddev: pick(g, 0, 0.1, 1) };
+      maybe(g, 20, args, "seed", () => pick(g, 0, 7));
+      return { args };
+    },
     out: same,
   },
 ];
