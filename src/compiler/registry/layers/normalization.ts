@@ -1,5 +1,5 @@
 /** Normalization (batch_normalization, layer_normalization) and regularization (dropout, noise) layers. */
-import { formatNnShape, type JsonValue, type Shape } from "../../ir/index.js";
+import { formatNnShape, type JsonValue, type Shape, type TfjsLayer } from "../../ir/index.js";
 import {
   argsSchema,
   channelsLastConfig,
@@ -12,7 +12,7 @@ import {
   shapeAxis,
   toTfjsConfig,
 } from "./entry-parts.js";
-import { defineLayer, type ShapeContext } from "./types.js";
+import { defineLayer, type Args, type ShapeContext } from "./types.js";
 
 const normalizationSchema = {
   epsilon: { type: "number", exclusiveMinimum: 0, default: 1e-3 },
@@ -155,6 +155,17 @@ export const layerNormalization = defineLayer<LayerNormArgs>({
 });
 
 /**
+ * The tfjs config of a dropout layer: its arguments without `seed`. tfjs 4.22 seeds every draw of a seeded
+ * dropout with the same seed, so the layer would zero the same values at every step (Keras draws a new mask
+ * each step from the seeded sequence); unseeded, tfjs draws from `Math.random`, which nnc seeds for the run,
+ * so a run with `seed:` stays reproducible. `data_format` goes too: channels-last is tfjs's default.
+ */
+function dropoutConfig(args: Args): TfjsLayer["config"] {
+  const { seed: _drawnFromTheRun, ...rest } = args;
+  return channelsLastConfig(rest);
+}
+
+/**
  * `dropout(rate)`: any shape, unchanged; while training, zeroes a `rate` fraction of the values. No params.
  * `noise_shape` is Keras's: the mask's shape with the batch first (`[?, 1, 1, channels]` drops whole channels of
  * an image); each entry is 1 (one draw along the axis), the input's size or `?` (a draw per position), so tfjs
@@ -178,6 +189,7 @@ export const dropout = defineLayer<{ rate: number; noise_shape?: (number | null)
     ["rate"],
   ),
   factory: "dropout",
+  config: dropoutConfig,
   outputShape([input], args, ctx) {
     return !args.noise_shape || noiseShapeFits(ctx, input!, args.noise_shape) ? input! : null;
   },
@@ -214,6 +226,7 @@ export const spatialDropout1d = defineLayer({
   positional: ["rate"],
   schema: argsSchema({ rate: schemas.rate, seed: schemas.nonNegativeInt }, ["rate"]),
   factory: "spatialDropout1d",
+  config: dropoutConfig,
   outputShape([input], _args, ctx) {
     return expectRank(ctx, input!, 2, "a 2D input [steps, channels]") ? input! : null;
   },
@@ -232,7 +245,7 @@ export const spatialDropout2d = defineLayer<{ rate: number; seed?: number }>({
   positional: ["rate"],
   schema: argsSchema({ rate: schemas.rate, seed: schemas.nonNegativeInt, ...dataFormat }, ["rate"]),
   factory: "dropout",
-  config: (args) => ({ ...channelsLastConfig(args), noiseShape: [null, 1, 1, null] }),
+  config: (args) => ({ ...dropoutConfig(args), noiseShape: [null, 1, 1, null] }),
   outputShape([input], _args, ctx) {
     return expectRank(ctx, input!, 3, "a 3D input [height, width, channels]") ? input! : null;
   },
