@@ -361,7 +361,10 @@ class BodyBinder extends NameBinder {
       return { kind: "block", block, tensorArgs };
     }
     if (model) {
-      this.occurrences.push({ span: call.callee.span, symbol: modelSymbol(model), isDefinition: false });
+      // A model of this file is its own symbol here (hover, definition, rename with its declaration); an
+      // imported one is not, as rename does not reach across files for models.
+      if (model.file === this.file)
+        this.occurrences.push({ span: call.callee.span, symbol: modelSymbol(model), isDefinition: false });
       this.argumentNames(call, modelCallArguments);
       return modelCall(call, model, tensorArgs, this.file, (d) => this.diagnostics.push(d));
     }
