@@ -2,8 +2,8 @@
  * Per-output settings of a train block, Keras's dicts and lists: `loss: { kind: categorical_crossentropy,
  * price: mse }`, `metrics: { kind: [accuracy] }`, `loss_weights: { kind: 1, price: 0.5 }`, or the same as a
  * list in output order. A map's keys are the names of the model's `output` statement; a setting written once
- * (`loss: mse`) applies to every output, as in Keras. Also the check `nnc train` would otherwise fail on: a
- * crossentropy over several units per example where the data gives one label per example.
+ * (`loss: mse`) applies to every output, as in Keras. Also the checks of each output's loss and metrics
+ * against its units and targets that `nnc train` would otherwise fail on at its first step (`targetProblems`).
  */
 import type * as ast from "../syntax/ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/index.js";
@@ -113,6 +113,9 @@ export function lossWeights(
       ? Object.fromEntries(outputs.map((o, i) => [o, weights[i]!]))
       : undefined;
   }
+  if (checker.model.ir && !outputs && value.kind !== "map") {
+    return checker.invalid(value, key, `weighs the losses of several outputs, but model ${checker.model.name} has one`);
+  }
   if (value.kind !== "map") {
     return checker.invalid(value, key, "must be a weight per output, keyed by output name: { a: 1, b: 0.5 }");
   }
@@ -212,12 +215,14 @@ function trainedOutputs(
  * the sparse loss's class indices); NN4027, a loss over classes on an output of one unit.
  */
 export function targetProblems(
-  train: Pick<IrTrain, "loss" | "metrics" | "outputs" | "data">,
+  train: Pick<IrTrain, "loss" | "metrics" | "outputs" | "data" | "target">,
   ir: IrModel | undefined,
   values: { readonly loss: ast.Value | undefined; readonly metrics: ast.Value | undefined },
   file: string,
 ): Diagnostic[] {
   if (!ir || !values.loss) return [];
+  // One label per example (csv, json, idx), not npy's targets of any shape or the input itself (`target:`).
+  const labelled = train.data.name !== "npy" && !train.target;
   const out: Diagnostic[] = [];
   for (const output of trainedOutputs(train, ir, { loss: values.loss, metrics: values.metrics })) {
     const { loss, units, layer, shown } = output;
@@ -225,7 +230,7 @@ export function targetProblems(
       ? [{ ...layer.location, message: `${shown} has ${units ?? "?"} unit${units === 1 ? "" : "s"} here` }]
       : [];
     const sparse = loss === "sparse_categorical_crossentropy";
-    if (train.data.name !== "npy" && loss === "binary_crossentropy" && units !== undefined && units > 1) {
+    if (labelled && loss === "binary_crossentropy" && units !== undefined && units > 1) {
       out.push(
         diagnostic(
           "NN4025",
@@ -240,7 +245,7 @@ export function targetProblems(
     }
     // One unit scores no choice between classes: the targets of two classes or more cannot fit it (and tfjs's
     // sparse crossentropy fails on one unit whatever the data).
-    const oneHot = losses[loss]?.targets === "one-hot" && train.data.name !== "npy";
+    const oneHot = losses[loss]?.targets === "one-hot" && labelled;
     if (units === 1 && (sparse || oneHot)) {
       out.push(
         diagnostic(
