@@ -267,8 +267,9 @@ function lintLoss(graph: Graph, train: IrTrain): Diagnostic[] {
 function lintOutputLoss(graph: Graph, train: IrTrain, last: IrLayer, shape: Shape, loss: string): Diagnostic[] {
   const related = [{ ...train.location, message: `trained with ${loss} here` }];
   const classification = losses[loss]?.targets !== "value";
-  // csv, json and idx give one label per example; npy's targets may have the output's shape (one class per step).
-  const oneLabelPerExample = train.data.name !== "npy";
+  // csv, json and idx give one label per example; npy's targets may have the output's shape (one class per step),
+  // and with `target: input` the targets are the input's values, of the output's shape.
+  const oneLabelPerExample = train.data.name !== "npy" && !train.target;
   if (classification && shape.length > 1 && oneLabelPerExample) {
     const onImage = hasTrait(last.kind, "fully-connected") && (graph.inputShape(last)?.length ?? 0) > 1;
     const hint = onImage
