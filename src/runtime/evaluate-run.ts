@@ -11,7 +11,6 @@ import { lossesOf, type IrCall, type IrTrain, type JsonValue } from "../compiler
 import { dataSources } from "../compiler/registry/data-sources.js";
 import { checkLabels, recordOptions } from "./data/batches.js";
 import { evaluationTargets, inTargetUnits, readAsTrained } from "./data/saved-data.js";
-import { npyFeatureFiles } from "./data/index.js";
 import { openRecords, type RecordOptions, type RecordReader } from "./data/records.js";
 import { toDataset, type TargetSettings } from "./data/tensors.js";
 import { NncUserError } from "./errors.js";
@@ -40,30 +39,39 @@ const tableSourceByExtension: Readonly<Record<string, string>> = {
 /**
  * The data to evaluate on: by default the train block's `validation` source, or its `data`; with `files`,
  * the train block's source with its paths replaced: one file of rows for csv() and json() (the extension
- * picks which), `images labels` for idx(), `x y` for npy(). The other options (label, features, scale) stay.
+ * picks which), `images labels` for idx(), `x y` for npy(), where a map of files (one per input, one per
+ * output) takes one file per entry in the order written, x's then y's; a source read without labels
+ * (`target:`) takes no labels file. The other options (label, features, scale) stay.
  */
 export function evaluationSource(train: IrTrain, files?: readonly string[]): IrCall {
   if (files === undefined || files.length === 0) return train.validation ?? train.data;
   const source = train.data;
-  const x = source.name === "npy" ? npyFeatureFiles(source) : "";
-  // With one features file per model input, --data takes them in the order x names them, then y.
-  const paths = typeof x === "string" ? dataSources[source.name]!.paths : [...Object.keys(x).map((k) => `x.${k}`), "y"];
+  // Each path argument as the files it holds: `x`, or `x.a`, `x.b` for one file per input.
+  const slots = dataSources[source.name]!.paths.flatMap(
+    (key): { key: string; entry: string | null; shown: string }[] => {
+      const value = source.args[key];
+      if (value === undefined) return [];
+      return typeof value === "object" && value !== null && !Array.isArray(value)
+        ? Object.keys(value).map((entry) => ({ key, entry, shown: `${key}.${entry}` }))
+        : [{ key, entry: null, shown: key }];
+    },
+  );
   const tabular = source.name === "csv" || source.name === "json";
   const name = tabular ? tableSourceByExtension[path.extname(files[0]!).toLowerCase()] : source.name;
-  if (files.length !== paths.length || name === undefined) {
-    const wanted = tabular ? "one .csv, .json or .jsonl file" : `${paths.length} files (${paths.join(", ")})`;
+  if (files.length !== slots.length || name === undefined) {
+    const list = slots.map((slot) => slot.shown).join(", ");
+    const wanted = tabular ? "one .csv, .json or .jsonl file" : `${slots.length} files (${list})`;
     throw new NncUserError("NN4005", {
       path: files.join(" "),
       reason: `train ${train.model} reads ${source.name}() data, so --data takes ${wanted}`,
     });
   }
-  const resolved = files.map((file) => path.resolve(file));
   const args: Record<string, JsonValue> = { ...source.args };
-  if (typeof x === "string") paths.forEach((key, i) => (args[key] = resolved[i]!));
-  else {
-    args["x"] = Object.fromEntries(Object.keys(x).map((input, i) => [input, resolved[i]!]));
-    args["y"] = resolved.at(-1)!;
-  }
+  slots.forEach(({ key, entry }, i) => {
+    const file = path.resolve(files[i]!);
+    if (entry === null) args[key] = file;
+    else args[key] = { ...(args[key] as Record<string, JsonValue>), [entry]: file };
+  });
   return { name, args };
 }
 
