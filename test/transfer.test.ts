@@ -75,6 +75,8 @@ function weightsOf(model: tf.LayersModel): Map<string, number[][]> {
 /** `nnc ARGS` from the source tree, as `tsx -e cliMain -- ARGS`. */
 const cliMain = `import(${JSON.stringify(join(repo, "src", "cli", "main.ts"))}).then((m) => m.main(process.argv.slice(0, 1).concat(["nnc"], process.argv.slice(1))))`;
 
+const tsx = join(repo, "node_modules", ".bin", "tsx");
+
 let base: Map<string, number[][]>;
 
 beforeAll(async () => {
@@ -212,6 +214,40 @@ train Again {
   });
 });
 
+describe("nnc train", () => {
+  it("--resume goes on fine-tuning a run, into the epochs a larger --epochs adds", () => {
+    const run = join(dir, "runs", "Cli");
+    const first = spawnSync(
+      tsx,
+      ["-e", cliMain, "--", "train", "tune.nn", "--out", run, "--epochs", "1", "--backend", "wasm"],
+      {
+        cwd: dir,
+        encoding: "utf8",
+        timeout: 120_000,
+      },
+    );
+    expect(first.status, first.stderr).toBe(0);
+    // 1 main epoch, then the block's 2 of fine-tuning; resumed without --epochs, the block's 2 main epochs
+    // make 4 in all, and the run goes on fine-tuning for the fourth.
+    const resumed = spawnSync(tsx, ["-e", cliMain, "--", "train", "tune.nn", "--resume", run, "--backend", "wasm"], {
+      cwd: dir,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(first.stdout).toContain("fine-tuning from epoch 2: 2 layers unfrozen, learning rate 0.001");
+    expect(resumed.stdout).toContain("resuming at epoch 4/4, step 1/4");
+    expect(resumed.stdout).toContain("fine-tuning resumed at epoch 4: 2 layers unfrozen, learning rate 0.001");
+    const history = JSON.parse(readFileSync(join(run, "history.json"), "utf8")) as { epoch: number; lr: number }[];
+    expect(history.map((h) => [h.epoch, h.lr])).toEqual([
+      [1, 0.01],
+      [2, 0.001],
+      [3, 0.001],
+      [4, 0.001],
+    ]);
+  });
+});
+
 describe("the emitted module", () => {
   it("buildSmall() loads the run's weights, and trainSmall() trains with them", () => {
     const folder = join(dir, "standalone");
@@ -225,7 +261,6 @@ describe("the emitted module", () => {
       JSON.stringify({ name: "nnc", type: "module", exports: { "./runtime": "./src/runtime/index.ts" } }),
     );
     writeFileSync(join(folder, "package.json"), JSON.stringify({ private: true, type: "module" }));
-    const tsx = join(repo, "node_modules", ".bin", "tsx");
     const compile = spawnSync(
       tsx,
       ["-e", cliMain, "--", "compile", join(dir, "small.nn"), "-o", join(folder, "small.ts")],

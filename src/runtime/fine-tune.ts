@@ -48,18 +48,19 @@ export class FineTuning extends tf.Callback {
   }
 
   override async onTrainBegin(): Promise<void> {
-    if (this.resumeEpoch !== null && this.resumeEpoch >= this.mainEpochs) this.start();
+    if (this.resumeEpoch !== null && this.resumeEpoch >= this.mainEpochs) this.start(this.resumeEpoch);
   }
 
   override async onEpochBegin(epoch: number): Promise<void> {
-    if (epoch === this.mainEpochs && !this.started) this.start();
+    if (epoch === this.mainEpochs && !this.started) this.start(null);
   }
 
   override async onEpochEnd(_epoch: number, logs?: tf.Logs): Promise<void> {
     if (this.started && logs) logs["lr"] = currentRate(this.parts.optimizer);
   }
 
-  private start(): void {
+  /** `resumed`: the epoch a resumed run goes on at, inside the second phase; null at the phase's start. */
+  private start(resumed: number | null): void {
     this.started = true;
     const { model } = this.parts;
     const unfreeze = this.settings.args["unfreeze"];
@@ -81,7 +82,8 @@ export class FineTuning extends tf.Callback {
     this.parts.optimizer = optimizer;
     const n = frozen.length;
     const shown = n === 0 ? "no layer was frozen" : `${n} layer${n === 1 ? "" : "s"} unfrozen`;
-    this.stream.write(`fine-tuning from epoch ${this.mainEpochs + 1}: ${shown}, learning rate ${rate}\n`);
+    const when = resumed === null ? `from epoch ${this.mainEpochs + 1}` : `resumed at epoch ${resumed + 1}`;
+    this.stream.write(`fine-tuning ${when}: ${shown}, learning rate ${rate}\n`);
   }
 }
 
