@@ -48,7 +48,7 @@ export function targetValue(checker: TargetChecker, value: ast.Value, key: strin
         "NN4028",
         { file: checker.file, span },
         { argument: "target", name, kind: "input", model: ir.name, names: inputs.join(", ") },
-        suggestion(name, inputs, span),
+        suggestion(name, inputs.length === 1 ? [...inputs, "input"] : inputs, span),
       ),
     );
   }
