@@ -298,3 +298,69 @@ describe("missing:", () => {
     expect(lines).toContain("dropped 2 training rows with a missing value (missing: drop)\n");
   });
 });
+
+describe("read whole and streamed alike", () => {
+  it("labels per output and sequences give the same batches streamed, and validation is checked against the training classes", async () => {
+    const reviews = file(
+      "reviews.jsonl",
+      [
+        { tokens: [3, 4, 5], kind: "a", price: 1 },
+        { tokens: [6], kind: "b", price: 2 },
+        { tokens: [7, 8], kind: "a", price: 3 },
+        { tokens: [9, 10, 11, 12], kind: "b", price: 4 },
+      ]
+        .map((r) => JSON.stringify(r))
+        .join("\n") + "\n",
+    );
+    const held = file("held.jsonl", `${JSON.stringify({ tokens: [3], kind: "c", price: 1 })}\n`);
+    const spec = (validation: string) => `model Seq {
+  input tokens: [seq] int32
+  h = tokens -> embedding(20, 4, mask_zero: true) -> lstm(3)
+  kind = h -> dense(2, activation: softmax)
+  price = h -> dense(1)
+  output kind, price
+}
+
+train Seq {
+  data: json("${reviews}", labels: { kind: "kind", price: "price" })
+  loss: { kind: categorical_crossentropy, price: mse }
+  optimizer: adam
+  epochs: 1
+  batch_size: 2
+  shuffle: false
+${validation}}
+`;
+    const { train, model } = checked("seq.nn", spec(""));
+    const arrays: unknown[] = [];
+    for (const options of [{}, { streamAbove: 0, chunkRows: 3 }]) {
+      const built = buildModel(model);
+      const batches = await openTrainingData(built, train, options);
+      const [x, y] = batches.training([0, 3]);
+      arrays.push([(x as tf.Tensor).arraySync(), (y as tf.Tensor[]).map((t) => t.arraySync())]);
+      tf.dispose([x, ...(y as tf.Tensor[])]);
+      batches.close();
+      built.dispose();
+    }
+    expect(arrays[1]).toEqual(arrays[0]);
+    expect(arrays[0]).toEqual([
+      [
+        [3, 4, 5, 0],
+        [9, 10, 11, 12],
+      ],
+      [
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        [[1], [4]],
+      ],
+    ]);
+    const validated = checked(
+      "seq-held.nn",
+      spec(`  validation: json("${held}", labels: { kind: "kind", price: "price" })\n`),
+    );
+    expect(await userError(() => trainModel(validated.model, validated.train, { output: quiet }), `${dir}/`)).toBe(
+      "error[NN4006]: held.jsonl:1: label 'c' is not one of the training data's classes (a, b)",
+    );
+  });
+});
