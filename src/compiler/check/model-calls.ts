@@ -57,13 +57,10 @@ export function applyModel(site: ModelCallSite): Tensor {
   const frozen = args["trainable"] === false;
   const wanted = ancestors(called, results as TensorRef[]);
   const renamed = new Map<string, TensorRef>(called.inputs.map((input, i) => [input.name, inputs[i]!.ref!]));
-  const refOf = (ref: TensorRef): TensorRef => {
-    const input = renamed.get(ref.node);
-    return input && called.inputs.some((i) => i.name === ref.node)
-      ? input
-      : { node: `${prefix}/${ref.node}`, index: ref.index };
-  };
-  const site0 = env.callStack[0]?.site ?? { file: env.file, span: call.span };
+  // The called model's inputs are the tensors given; its layers, the copies named with the prefix.
+  const refOf = (ref: TensorRef): TensorRef =>
+    renamed.get(ref.node) ?? { node: `${prefix}/${ref.node}`, index: ref.index };
+  const callSite = env.callStack[0]?.site ?? { file: env.file, span: call.span };
   const loaded: Record<string, string> = {};
   for (const layer of called.layers) {
     if (!wanted.has(layer.name)) continue;
@@ -81,7 +78,7 @@ export function applyModel(site: ModelCallSite): Tensor {
       tfjs: { ...layer.tfjs, config: frozen ? { ...config, trainable: false } : config },
       inputs: layer.inputs.map(refOf),
       params: frozen ? { trainable: 0, nonTrainable: total } : layer.params,
-      site: site0,
+      site: callSite,
       ...(layer.shares ? { shares: `${prefix}/${layer.shares}` } : {}),
     };
     if (!layer.shares) site.graph.parameters.add(copy.params, { file: env.file, span: call.span });
