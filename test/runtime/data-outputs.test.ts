@@ -10,7 +10,14 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkFile } from "../../src/compiler/index.js";
-import { initBackend, loadRun, openTrainingData, predictRun, trainModel } from "../../src/runtime/index.js";
+import {
+  evaluateRun,
+  initBackend,
+  loadRun,
+  openTrainingData,
+  predictRun,
+  trainModel,
+} from "../../src/runtime/index.js";
 import { buildModel } from "../../src/runtime/build.js";
 import { npyBytes } from "../helpers/data-files.js";
 import { quiet } from "../helpers/ir.js";
@@ -202,9 +209,20 @@ train Auto {
     }
   });
 
-  it("trains, and nnc predict gives the reconstruction under the input's name", async () => {
+  it("trains, nnc evaluate scores the reconstruction, and nnc predict gives it under the input's name", async () => {
     const runDir = join(dir, "auto-run");
-    await trainRun(file("auto-run.nn", auto(`csv("${file("shop.csv", csv)}", features: ["a", "b"])`)), runDir);
+    const { train } = await trainRun(
+      file("auto-run.nn", auto(`csv("${file("shop.csv", csv)}", features: ["a", "b"])`)),
+      runDir,
+    );
+    const scored = await loadRun(runDir);
+    const inputs = rows.map((r) => [Math.fround(r[0]), Math.fround(r[1])]);
+    const outputs = (scored.model.predict(tf.tensor2d(inputs)) as tf.Tensor).arraySync() as number[][];
+    const mse =
+      outputs.reduce((sum, o, i) => sum + ((o[0]! - inputs[i]![0]!) ** 2 + (o[1]! - inputs[i]![1]!) ** 2) / 2, 0) /
+      rows.length;
+    expect((await evaluateRun(scored, train, train.data)).figures["loss"]).toBeCloseTo(mse, 5);
+    scored.model.dispose();
     const run = await loadRun(runDir);
     const predictions = predictRun(run, file("new.csv", "b,a\n0.2,0.1\n0.8,0.9\n"));
     expect(predictions.columns).toEqual(["x_0", "x_1"]);
