@@ -117,6 +117,9 @@ describe("a trained model called like a block", () => {
       "NN3018 6:19-Base(until: features)",
     ]);
     expect(diagnosticsOf(small(`Small()`))).toEqual(["NN2030 6:19-Small"]);
+    expect(
+      diagnosticsOf(small(`enc`).replace("  features =", "  layer enc = Base(until: features)\n  features =")),
+    ).toEqual(["NN2027 6:15-Base"]);
     expect(diagnosticsOf(small(`Base(weights: "runs/None")`))).toEqual(['NN4034 6:33-"runs/None"']);
     // A base whose layers have other sizes than the run's.
     file("other.nn", readFileSync(join(dir, "base.nn"), "utf8").replace("dense(6,", "dense(5,"));

@@ -87,6 +87,9 @@ export abstract class NameBinder extends BodyScope {
     } else if (layer) {
       this.layerArgumentNames(call, layer);
       makes = { kind: "layer", layer };
+    } else if (!aliased && this.namespace.models?.has(call.callee.text)) {
+      const problem = `is a model: a layer declaration makes a layer kind or a block; call the model where it is used, \`x -> ${call.callee.text}(...)\``;
+      misuse(call.callee, call.callee.text, problem);
     } else if (!aliased && !this.namespace.has(call.callee.text)) {
       const candidates = append(layerNames(), [...this.namespace.keys()]);
       const text = call.callee.text;
