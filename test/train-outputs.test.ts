@@ -71,6 +71,15 @@ describe("per-output settings", () => {
       loss: { kind: "categorical_crossentropy", price: "mse" },
       lossWeights: { kind: 2, price: 1 },
     });
+    const nestedFine = check(`${house}train House {${common}\n  loss: mse\n  metrics: [[accuracy, auc], [mae]]\n}`);
+    expect(nestedFine.result.diagnostics).toEqual([]);
+    expect(nestedFine.result.program!.trains[0]!.metrics).toEqual({ kind: ["accuracy", "auc"], price: ["mae"] });
+    const nested = check(`${house}train House {${common}
+  loss: mse
+  metrics: <|[[accuracy]]|>
+}`);
+    expect(nested.found).toEqual([["NN4003", nested.marks[0]]]);
+    expect(nested.result.diagnostics).toHaveLength(1);
     const once = check(`${house}train House {${common}\n  loss: mse\n  metrics: [mae]\n}`);
     expect(once.result.diagnostics).toEqual([]);
     expect(once.result.program!.trains[0]).toMatchObject({ loss: "mse", metrics: ["mae"] });
@@ -315,8 +324,15 @@ train M {${data("kind")}
 train Two {${data("a", "b")}
   loss: [categorical_crossentropy, sparse_categorical_crossentropy]
   metrics: { a: [recall], b: [accuracy, <|recall|>] }
+}
+train Two {${data("a", "b")}
+  loss: [categorical_crossentropy, sparse_categorical_crossentropy]
+  metrics: [[auc], [<|auc|>]]
 }`);
-    expect(found).toEqual([["NN4026", marks[0]]]);
+    expect(found).toEqual([
+      ["NN4026", marks[0]],
+      ["NN4026", marks[1]],
+    ]);
   });
 });
 

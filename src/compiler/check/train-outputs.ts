@@ -42,7 +42,11 @@ export function perOutputValue(
   const one = (v: ast.Value) =>
     setting.each === "name" ? checker.name(v, key, setting.what, table) : checker.names(v, key, setting.what, table);
   const outputs = severalOutputs(checker.model.ir);
-  if (value.kind === "list" && setting.each === "name") {
+  // Keras's list per output: `[a, b]` of losses, or `[[accuracy], [mae]]` of metrics (a list of names is for every output).
+  const listPerOutput =
+    value.kind === "list" &&
+    (setting.each === "name" || (value.items.length > 0 && value.items.every((item) => item.kind === "list")));
+  if (value.kind === "list" && listPerOutput) {
     if (!outputs) {
       return checker.invalid(
         value,
@@ -59,7 +63,8 @@ export function perOutputValue(
     }
     const names = value.items.map(one);
     if (names.some((n) => n === undefined)) return undefined;
-    return Object.fromEntries(outputs.map((output, i) => [output, names[i]!])) as PerOutput<string>;
+    return Object.fromEntries(outputs.map((output, i) => [output, names[i]!])) as
+      PerOutput<string> | PerOutput<readonly string[]>;
   }
   if (value.kind !== "map") return one(value);
   const entries = outputEntries(checker, value, key);
@@ -187,7 +192,8 @@ function trainedOutputs(
     const own = (value: ast.Value | undefined): ast.Value | undefined =>
       value?.kind === "map" ? value.entries.find((e) => e.key.text === names[i])?.value : value;
     const lossValue = values.loss.kind === "list" ? values.loss.items[i] : own(values.loss);
-    const metricsValue = own(values.metrics);
+    const metricLists = values.metrics?.kind === "list" && values.metrics.items.every((item) => item.kind === "list");
+    const metricsValue = metricLists ? (values.metrics as ast.ListValue).items[i] : own(values.metrics);
     const metricItems = metricsValue?.kind === "list" ? metricsValue.items : metricsValue ? [metricsValue] : [];
     const metricSpans = new Map<string, ast.Span>();
     for (const item of metricItems) {
