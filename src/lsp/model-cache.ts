@@ -153,6 +153,8 @@ export class ModelCache {
       }
       for (const name of names) {
         const def = scope.get(name);
+        // A model call reads the called model and its run folder on disk: the result is not kept.
+        if (def === undefined && scope.models?.has(name)) return false;
         if (def === undefined) continue;
         if (def === null) {
           parts.push(`${id}.${name} = null`);
