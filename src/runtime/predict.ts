@@ -112,7 +112,10 @@ function readInput(run: SavedRun, files: readonly string[]): Table {
   const spec: TableSpec = {
     labels: [],
     perOutput: false,
-    features: preprocessing.featuresPerInput ?? preprocessing.features,
+    features: preprocessing.featuresPerInput ?? [
+      ...preprocessing.features,
+      ...(preprocessing.sequence ? [preprocessing.sequence] : []),
+    ],
     missing: "error",
   };
   let table: Table;

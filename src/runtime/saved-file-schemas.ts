@@ -248,6 +248,7 @@ const preprocessing = {
     },
     target: { type: "string" },
     pad: { type: "number" },
+    sequence: { type: "string" },
   },
 };
 

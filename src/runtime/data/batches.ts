@@ -188,9 +188,10 @@ function preprocessingOf(data: IrCall, layout: Table, targets: TargetSettings): 
   return {
     source: data.name,
     label: layout.labelName,
-    // A model of one input fed a sequence reads that field (which `featureNames` leaves out).
-    features: [...layout.featureNames, ...(layout.sequences ?? []).filter((s) => s.input === "").map((s) => s.field)],
+    features: layout.featureNames,
     normalization: layout.normalization ?? null,
+    // A model of one input fed a sequence reads that field (which `featureNames` leaves out).
+    ...(layout.sequences && !layout.inputs ? { sequence: layout.sequences[0]!.field } : {}),
     ...(data.name === "idx" ? { scale: data.args["scale"] !== false } : {}),
     ...(layout.inputs ? { inputs: layout.inputs.map((input) => input.name) } : {}),
     ...(perInput ? { featuresPerInput: data.args["features"] as Record<string, string[]> } : {}),

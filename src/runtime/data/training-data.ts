@@ -43,6 +43,8 @@ export interface Preprocessing {
   readonly targetScaling?: readonly (TargetScaling | null)[];
   /** The model input trained to be reproduced (`target:`): no labels are read. */
   readonly target?: string;
+  /** For a model of one input fed a sequence (a JSON array field): that field. */
+  readonly sequence?: string;
   /** The value sequences were padded with (`pad:`), when not 0. */
   readonly pad?: number;
 }
