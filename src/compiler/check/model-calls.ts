@@ -47,8 +47,8 @@ export function applyModel(site: ModelCallSite): Tensor {
     const expected = shapeText(input.shape, input.dtype);
     const got = shapeText(given.shape, given.dtype);
     if (expected === got) continue;
-    const args = { model: modelName, input: input.name, expected, got };
-    site.report(diagnostic("NN3018", { file: env.file, span: call.span }, args));
+    const shown = { model: modelName, input: input.name, expected, got };
+    site.report(diagnostic("NN3018", { file: env.file, span: call.span }, shown));
     return unknownTensor;
   }
   const results = meaning.until ? [called.tensors?.[meaning.until.name.text]] : called.outputs;
