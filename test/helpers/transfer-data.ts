@@ -88,7 +88,28 @@ export function transferData(): Map<string, Buffer> {
   ]);
 }
 
-if (process.argv[1] === import.meta.filename) {
+/**
+ * The base set from Debian's full Fashion-MNIST instead (`apt-get install dataset-fashion-mnist`): all 30,000
+ * training images of the first five classes, as the two files `base-images-idx3-ubyte.gz` and
+ * `base-labels-idx1-ubyte.gz` (about 13 MB, not committed) for examples/transfer.nn's comment's second figures.
+ */
+export function debianBase(folder = "/usr/share/datasets/fashion-mnist"): Map<string, Buffer> {
+  const all: Images = {
+    images: gunzipSync(readFileSync(join(folder, "train-images-idx3-ubyte.gz"))).subarray(16),
+    labels: gunzipSync(readFileSync(join(folder, "train-labels-idx1-ubyte.gz"))).subarray(8),
+  };
+  const first = [...all.labels.keys()].filter((i) => all.labels[i]! < 5);
+  return new Map(idxFiles("base", all, first).map(([path, content]) => [path.replace("data/transfer/", ""), content]));
+}
+
+// `--debian DIR` writes the Debian base set into DIR; without it, the committed files are written again.
+if (process.argv[1] === import.meta.filename && process.argv[2] === "--debian") {
+  for (const [name, content] of debianBase()) {
+    mkdirSync(process.argv[3]!, { recursive: true });
+    writeFileSync(join(process.argv[3]!, name), content);
+    console.log(`wrote ${join(process.argv[3]!, name)} (${content.length} bytes)`);
+  }
+} else if (process.argv[1] === import.meta.filename) {
   for (const [path, content] of transferData()) {
     mkdirSync(dirname(join(examplesDir, path)), { recursive: true });
     writeFileSync(join(examplesDir, path), content);
