@@ -60,6 +60,8 @@ async function runEvaluate(file: string, options: EvaluateCliOptions): Promise<v
     process.stdout.write(`evaluated ${model.name} on ${result.source} (${result.rows} rows${which})\n`);
     const figures = Object.entries(result.figures).map(([name, value]) => `${name}: ${value.toFixed(4)}`);
     process.stdout.write(`${figures.join(" - ")}\n`);
+    if (run.preprocessing?.targetScaling?.some((scaling) => scaling !== null))
+      process.stdout.write("(mae, mse and rmse in the targets' units; the loss as trained, on standardised targets)\n");
   } catch (error) {
     if (!(error instanceof runtime.NncUserError)) throw error;
     process.stderr.write(`${error.format()}\n`);
