@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { checkFile } from "../../src/compiler/index.js";
 import { evaluateRun, initBackend, loadRun, openTrainingData, predictRun } from "../../src/runtime/index.js";
 import { buildModel } from "../../src/runtime/build.js";
-import { scratchFolder, trainRun } from "../helpers/runs.js";
+import { scratchFolder, succeeds, trainRun } from "../helpers/runs.js";
 
 beforeAll(async () => {
   await initBackend("cpu");
@@ -156,6 +156,9 @@ describe("normalize_target: standard", () => {
     expect(evaluation.figures["rmse"]).toBeCloseTo(Math.sqrt(mse), 2);
     // The loss stays as training reported it: the MSE of the standardised targets.
     expect(evaluation.figures["loss"]).toBeCloseTo(mse / scale ** 2, 3);
+    // The command says so.
+    const printed = succeeds(["evaluate", join(dir, "target.nn"), "--model", runDir]).split("\n");
+    expect(printed[2]).toBe("(mae, mse and rmse in the targets' units; the loss as trained, on standardised targets)");
     run.model.dispose();
   });
 });
