@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { bindFile, Workspace } from "../src/compiler/bind/index.js";
 import { checkFile, checkSource } from "../src/compiler/index.js";
 import { summarize } from "../src/compiler/emit/summary.js";
 import { buildModel, initBackend, loadRun, trainModel } from "../src/runtime/index.js";
@@ -129,6 +130,16 @@ describe("a trained model called like a block", () => {
     expect(problem!.message).toBe(
       "the weights of layer 'dense_1' in runs/Base do not fit: the run holds [8, 6], [6] (54 parameters), but 'Base/dense_1' here has 45",
     );
+  });
+  it("makes a call of a model of the same file an occurrence of that model, for hover and definition", () => {
+    const text = `model Base {\n  input p: [2]\n  p -> dense(2)\n}\n\nmodel Top {\n  input p: [2]\n  p -> Base()\n}\n`;
+    const workspace = new Workspace();
+    const source = workspace.add(join(dir, "two.nn"), text);
+    const binding = bindFile(source, workspace.namespaceOf(source));
+    const call = binding.occurrenceAt(text.indexOf("Base()") + 1)!;
+    expect([call.symbol.kind, call.symbol.name, call.isDefinition]).toEqual(["model", "Base", false]);
+    expect(call.symbol.definition.span.start).toBe(text.indexOf("Base"));
+    expect(binding.referencesOf(call.symbol)).toHaveLength(2);
   });
 });
 
