@@ -85,9 +85,31 @@ train Auto {
 }
 `;
 
+/**
+ * A model that starts from the run the Tiny block's test saves, then fine-tunes: `init` and `fine_tune` (checked
+ * clean only once that run is there).
+ */
+const tuned = `model Tiny {
+  input point: [2]
+  dense(4, activation: relu)
+  dense(2, activation: softmax)
+}
+
+train Tiny {
+  data: csv("points.csv", label: "side")
+  loss: categorical_crossentropy
+  optimizer: adam
+  epochs: 1
+  batch_size: 8
+  init: from_run("run")
+  fine_tune: fine_tune(epochs: 1, learning_rate: 0.0001, unfreeze: all)
+}
+`;
+
 let dir: string;
 let specFile: string;
 let houseFile: string;
+let tunedFile: string;
 
 beforeAll(() => {
   mkdirSync(join(repo, ".tmp"), { recursive: true });
@@ -98,6 +120,8 @@ beforeAll(() => {
   writeFileSync(specFile, spec);
   houseFile = join(dir, "house.nn");
   writeFileSync(houseFile, house);
+  tunedFile = join(dir, "tuned.nn");
+  writeFileSync(tunedFile, tuned);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -142,7 +166,7 @@ async function bundledModule(
 
 describe("train keys", () => {
   it("the blocks above set every key of the table", () => {
-    const keys = [spec, house, autoencoder].flatMap((text) => {
+    const keys = [spec, house, autoencoder, tuned].flatMap((text) => {
       const block = parse(text, specFile).value.declarations.find((d) => d.kind === "train")!;
       return block.kind === "train" ? block.entries.map((e) => e.key.text) : [];
     });
@@ -191,6 +215,20 @@ describe("train keys", () => {
     const { module } = await bundledModule(program!, "house");
     const trainHouse = module["trainHouse"] as (options: object) => Promise<unknown>;
     await trainHouse({ output: quiet, runDir: join(dir, "house-run") });
+    const received = module.receivedSettings.at(-1)!;
+    expect(Object.keys(received)).toEqual(Object.keys(expected));
+    expect(received).toStrictEqual(expected);
+  });
+
+  it("init and fine_tune reach runTraining from a compiled module, which starts from the run and fine-tunes", async () => {
+    const { program, diagnostics } = checkFile(tunedFile);
+    expect(diagnostics).toEqual([]);
+    const { location: _, ...expected } = program!.trains[0]!;
+    expect(expected).toMatchObject({ init: { name: "from_run" }, fineTune: { name: "fine_tune" } });
+    const { module } = await bundledModule(program!, "tuned");
+    const trainTiny = module["trainTiny"] as (options: object) => Promise<{ epoch: number[] }>;
+    const history = await trainTiny({ output: quiet, runDir: join(dir, "tuned-run") });
+    expect(history.epoch).toEqual([0, 1]);
     const received = module.receivedSettings.at(-1)!;
     expect(Object.keys(received)).toEqual(Object.keys(expected));
     expect(received).toStrictEqual(expected);

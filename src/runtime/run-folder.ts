@@ -53,7 +53,7 @@ const markerSchema = {
   },
 };
 
-/** Opens `dir` as a run folder (see the file comment); throws NN4012, NN4013 or NN4014. Close it when done. */
+/** Opens `dir` as a run folder (see the file comment); throws NN4012, NN4013, NN4014 or NN4043. Close it when done. */
 export async function openRunFolder(dir: string, options: RunFolderOptions = {}): Promise<RunFolder> {
   const root = path.resolve(dir);
   const shown = displayPath(root);
@@ -74,13 +74,14 @@ export async function openRunFolder(dir: string, options: RunFolderOptions = {})
       const stat = await fs.lstat(path.join(root, name)).catch(() => null);
       if (stat !== null && !stat.isDirectory()) await realFolder(path.join(root, name), `${shown}/${name}`);
     }
-    if (marker !== null && marker.files.length > 0 && !options.overwrite && !options.resume) {
-      refuseEarlierRun(marker, shown);
-    }
     const lock = await takeLock(root, shown);
     const fresh = { nnc: packageVersion(), created: new Date().toISOString(), files: [] };
     const folder = new RunFolder(root, shown, made, marker ?? fresh, lock);
     try {
+      // After the lock: a folder another nnc is training into is NN4014, which says so.
+      if (marker !== null && marker.files.length > 0 && !options.overwrite && !options.resume) {
+        refuseEarlierRun(marker, shown);
+      }
       await folder.saveMarker();
       await folder.removeLeftovers();
     } catch (error) {

@@ -14,8 +14,7 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { kindsWith, layerKinds, layerNames, traitDocs, type Trait } from "../../src/compiler/registry/index.js";
 import { objectNames } from "../../src/compiler/registry/layers/objects.js";
-import * as trainOptions from "../../src/compiler/registry/train-options.js";
-import { dataSources } from "../../src/compiler/registry/data-sources.js";
+import { trainKeys } from "../../src/compiler/registry/train-keys.js";
 
 const root = join(import.meta.dirname, "..", "..");
 const kindNames = new Set(layerNames());
@@ -161,14 +160,8 @@ describe("the docs name only layer kinds that exist", () => {
   /** Whatever else a spec can call: objects, train options, blocks the docs declare, and dimension arithmetic. */
   const otherCallables = new Set([
     ...(["regularizer", "initializer", "constraint"] as const).flatMap((family) => objectNames(family)),
-    ...[
-      trainOptions.losses,
-      trainOptions.metrics,
-      trainOptions.optimizers,
-      dataSources,
-      trainOptions.schedules,
-      trainOptions.callbacks,
-    ].flatMap((table) => Object.keys(table)),
+    // Every table a train key reads its names from (losses, metrics, optimizers, data sources, from_run, ...).
+    ...trainKeys.flatMap((key) => ("table" in key.value ? Object.keys(key.value.table) : [])),
     ...texts.flatMap(([, text]) => [...text.matchAll(/\bblock\s+([a-z_][a-z0-9_]*)\s*\(/g)].map((m) => m[1]!)),
     // Shared layers the docs declare (`layer attend = ...`), then call with their tensors (`attend(query, value)`).
     ...texts.flatMap(([, text]) => [...text.matchAll(/\blayer\s+([a-z_][a-z0-9_]*)\s*=/g)].map((m) => m[1]!)),

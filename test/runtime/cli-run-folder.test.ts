@@ -69,13 +69,13 @@ describe("nnc train --out", () => {
     expect(readFileSync(join(scratch, "my_dir", "thesis.tex"), "utf8")).toBe("years of work");
   });
 
-  it("trains into the default folder twice in a row: the second run replaces nnc's own files", () => {
+  it("trains into the default folder twice in a row: the second run gets a folder of its own", () => {
     for (let i = 0; i < 2; i++) {
       const result = nnc(["train", "tiny.nn"], { cwd: scratch });
       expect(result.stderr).toBe("");
       expect(result.status).toBe(0);
     }
-    expect(readdirSync(join(scratch, "runs")).sort()).toEqual(["Other", "Tiny"]);
+    expect(readdirSync(join(scratch, "runs")).sort()).toEqual(["Other", "Tiny", "Tiny-2"]);
     expect(readFileSync(join(scratch, "runs", "Other", "model.json"), "utf8")).toBe("{}");
     expect(readdirSync(join(scratch, "runs", "Tiny"))).not.toContain(".nnc-run.lock");
   });
@@ -121,7 +121,7 @@ describe("nnc train --out", () => {
     const killed = spawnSync(process.execPath, ["-e", "process.kill(process.pid, 'SIGKILL')"]);
     const lock = join(scratch, "runs", "Tiny", ".nnc-run.lock");
     writeFileSync(lock, JSON.stringify({ pid: killed.pid, host: hostname(), token: "t" }));
-    const after = nnc(["train", "tiny.nn"], { cwd: scratch });
+    const after = nnc(["train", "tiny.nn", "--out", "runs/Tiny", "--overwrite"], { cwd: scratch });
     expect(after.stderr).toBe("");
     expect(after.status).toBe(0);
     expect(existsSync(lock)).toBe(false);

@@ -6,6 +6,7 @@
  * A key that names no output or input is NN4028 at the key, with a did-you-mean; an output or input left
  * without data is NN4029.
  */
+import { append } from "../base/arrays.js";
 import type * as ast from "../syntax/ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/index.js";
 import { suggestion } from "../diagnostics/suggest.js";
@@ -27,7 +28,7 @@ export function checkDataSources(
     const call = fields[key] as IrCall | null | undefined;
     const value = entries.get(key)?.value;
     if (!call || value?.kind !== "call") continue;
-    found.push(...sourceProblems(call, value, model, target, file));
+    append(found, sourceProblems(call, value, model, target, file));
   }
   return found;
 }
@@ -78,7 +79,7 @@ function sourceProblems(
     const span = written?.span ?? value.callee.span;
     if (typeof map === "object" && map !== null && !Array.isArray(map)) {
       const names = model.outputNames ?? [];
-      found.push(...keyProblems(Object.keys(map), written, span, name, "output", names, model.name, file));
+      append(found, keyProblems(Object.keys(map), written, span, name, "output", names, model.name, file));
     } else if (outputs && name !== "labels") {
       const example = outputs.map((o) => `${o}: ...`).join(", ");
       const problem = `is one ${call.name === "npy" ? "file" : "column"}, but model ${model.name} has ${outputs.length} outputs (${outputs.join(", ")}): give one per output, ${name === "label" ? "labels" : name}: { ${example} }`;
