@@ -38,7 +38,13 @@ export function buildModel(model: IrModel): tf.LayersModel {
     tensors.set(layer.name, Array.isArray(output) ? output : [output]);
   }
   const built = tf.model({ inputs, outputs: model.outputs.map(tensorOf), name: model.name });
-  for (const load of model.loads ?? []) loadRunWeights(built, load.run, load.layers);
+  try {
+    for (const load of model.loads ?? []) loadRunWeights(built, load.run, load.layers);
+  } catch (error) {
+    // A run that cannot be loaded (NN4035) must not leave the new model's weights behind.
+    built.dispose();
+    throw error;
+  }
   return built;
 }
 

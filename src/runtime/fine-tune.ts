@@ -76,10 +76,13 @@ export class FineTuning extends tf.Callback {
       args: { ...this.optimizerCall.args, learning_rate: rate },
     });
     // What tfjs's `compile` does with them: the steps read the optimizer and the weights collected here.
+    const replaced = this.parts.optimizer;
     model.optimizer = optimizer;
     (model as unknown as { collectedTrainableWeights: tf.LayerVariable[] }).collectedTrainableWeights =
       model.trainableWeights;
     this.parts.optimizer = optimizer;
+    // Nothing reads the main phase's optimizer again; its state (adam's moments) would outlive the run.
+    replaced.dispose();
     const n = frozen.length;
     const shown = n === 0 ? "no layer was frozen" : `${n} layer${n === 1 ? "" : "s"} unfrozen`;
     const when = resumed === null ? `from epoch ${this.mainEpochs + 1}` : `resumed at epoch ${resumed + 1}`;

@@ -136,11 +136,11 @@ async function trainBuilt(
     const model = build();
     try {
       await roomFor?.checkRoom(model.countParams());
+      if (train.init && !checkpoint) applyInit(model, train.init, options.output ?? process.stdout);
     } catch (error) {
       model.dispose();
       throw error;
     }
-    if (train.init && !checkpoint) applyInit(model, train.init, options.output ?? process.stdout);
     const optimizer = makeOptimizer(train.optimizer);
     const figures = compileForTraining(model, train, optimizer);
     let data: TrainingBatches;

@@ -73,7 +73,8 @@ export function toDataset(
   const targets = model.outputs.map((_, k) => outputTargets(table, model, settings, order, k));
   const x = featureTensor(table, model, order, settings.pad ?? 0);
   const xs = Array.isArray(x) ? x : [x];
-  const y = targets.map((t) => (t.input === undefined ? t.y() : xs[t.input]!.clone()));
+  // Inside a tidy: an encoding's intermediate tensors (one-hot's indices) would be left at every step.
+  const y = targets.map((t) => (t.input === undefined ? tf.tidy(t.y) : xs[t.input]!.clone()));
   return { x, y: y.length === 1 ? y[0]! : y, classes: targets.map((t) => t.classes) };
 }
 
