@@ -12,21 +12,12 @@ import { append } from "../base/arrays.js";
 import type { Span } from "../syntax/ast.js";
 import { diagnostic, uniqueDiagnostics, type Diagnostic, type Location } from "../diagnostics/index.js";
 import { LineMap } from "../base/line-map.js";
-import {
-  formatNnShape,
-  lossesOf,
-  type IrLayer,
-  type IrModel,
-  type IrProgram,
-  type IrTrain,
-  type JsonValue,
-  type Shape,
-  type TfjsLayer,
-} from "../ir/index.js";
+import { formatNnShape, type IrLayer, type IrProgram, type Shape, type TfjsLayer } from "../ir/index.js";
 import { messages } from "../diagnostics/messages.js";
 import { groupThousands } from "../base/numbers.js";
-import { losses } from "../registry/train-options.js";
 import { hasTrait } from "../registry/index.js";
+import { activationOf, Graph } from "./graph.js";
+import { lintLoss } from "./loss.js";
 
 /** Every lint code: the NN5xxx codes of the catalogue. */
 export const lintCodes: readonly string[] = Object.keys(messages).filter((code) => code.startsWith("NN5"));
@@ -40,7 +31,6 @@ export interface LintOptions {
 
 /** A layer's parameters above this after flatten() is a sign that the feature map was not reduced first. */
 const largeDenseParams = 10_000_000;
-const crossentropies = new Set(["categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy"]);
 
 /** Every lint over every model, and the loss lints over every train block. */
 export function lintProgram(program: IrProgram): Diagnostic[] {
@@ -52,51 +42,6 @@ export function lintProgram(program: IrProgram): Diagnostic[] {
   }
   // A layer inside a block called several times is one place in the source: one warning.
   return uniqueDiagnostics(out);
-}
-
-/** A model with its edges looked up both ways. */
-class Graph {
-  private readonly byName = new Map<string, IrLayer>();
-  private readonly consumers = new Map<string, IrLayer[]>();
-  readonly outputs: ReadonlySet<string>;
-
-  constructor(readonly model: IrModel) {
-    for (const layer of model.layers) {
-      this.byName.set(layer.name, layer);
-      for (const input of layer.inputs) {
-        const consumers = this.consumers.get(input.node);
-        if (consumers) consumers.push(layer);
-        else this.consumers.set(input.node, [layer]);
-      }
-    }
-    this.outputs = new Set(model.outputs.map((o) => o.node));
-  }
-
-  layer(name: string): IrLayer | undefined {
-    return this.byName.get(name);
-  }
-
-  consumersOf(name: string): readonly IrLayer[] {
-    return this.consumers.get(name) ?? [];
-  }
-
-  /** The layer whose output feeds `layer`, when it has exactly one input and that input is a layer. */
-  producerOf(layer: IrLayer): IrLayer | undefined {
-    return layer.inputs.length === 1 ? this.byName.get(layer.inputs[0]!.node) : undefined;
-  }
-
-  /** The shape of a layer's first input: a layer's output or a model input. */
-  inputShape(layer: IrLayer): Shape | undefined {
-    const ref = layer.inputs[0];
-    if (!ref) return undefined;
-    const producer = this.byName.get(ref.node);
-    return producer ? producer.outputShapes[ref.index] : this.model.inputs.find((i) => i.name === ref.node)?.shape;
-  }
-
-  /** The single output layer, or undefined for a model with several outputs or an input as its output. */
-  outputLayer(): IrLayer | undefined {
-    return this.model.outputs.length === 1 ? this.byName.get(this.model.outputs[0]!.node) : undefined;
-  }
 }
 
 function lintModel(graph: Graph): Diagnostic[] {
@@ -251,85 +196,6 @@ function maskFits(mask: Shape, input: Shape): boolean {
 function wrappedLayer(layer: IrLayer): TfjsLayer | undefined {
   const nested = layer.tfjs.config["layer"];
   return typeof nested === "object" && nested !== null && "factory" in nested ? (nested as TfjsLayer) : undefined;
-}
-
-/** Each output's activation against its loss in a `train` block (`loss: { kind: ..., price: ... }`). */
-function lintLoss(graph: Graph, train: IrTrain): Diagnostic[] {
-  const perOutput = lossesOf(train);
-  return graph.model.outputs.flatMap((ref, i) => {
-    const last = graph.layer(ref.node);
-    const loss = perOutput[Math.min(i, perOutput.length - 1)]!;
-    return last ? lintOutputLoss(graph, train, last, last.outputShapes[ref.index]!, loss) : [];
-  });
-}
-
-/** One output's activation (`last`'s, of `shape`) against its loss. */
-function lintOutputLoss(graph: Graph, train: IrTrain, last: IrLayer, shape: Shape, loss: string): Diagnostic[] {
-  const related = [{ ...train.location, message: `trained with ${loss} here` }];
-  const classification = losses[loss]?.targets !== "value";
-  // csv, json and idx give one label per example; npy's targets may have the output's shape (one class per step),
-  // and with `target: input` the targets are the input's values, of the output's shape.
-  const oneLabelPerExample = train.data.name !== "npy" && !train.target;
-  if (classification && shape.length > 1 && oneLabelPerExample) {
-    const onImage = hasTrait(last.kind, "fully-connected") && (graph.inputShape(last)?.length ?? 0) > 1;
-    const hint = onImage
-      ? "dense acts on the last axis only: add flatten() or global_average_pooling2d() before it"
-      : "add flatten() or global pooling before the last layer";
-    return [diagnostic("NN5008", last.location, { loss, shape: formatNnShape(shape) }, { hint, related })];
-  }
-  const activation = activationOf(last);
-  if (activation === undefined || !crossentropies.has(loss)) return [];
-  const classes = shape.at(-1);
-  const problem = lossProblem(loss, activation, classes);
-  if (!problem) return [];
-  return [
-    diagnostic(
-      "NN5001",
-      last.location,
-      { activation, loss, problem: problem.problem },
-      { hint: problem.hint, related },
-    ),
-  ];
-}
-
-function lossProblem(
-  loss: string,
-  activation: string,
-  classes: JsonValue | undefined,
-): { problem: string; hint: string } | undefined {
-  if (activation === "linear") {
-    const wanted = loss === "binary_crossentropy" ? "sigmoid" : "softmax";
-    return {
-      problem: "the loss expects probabilities, but the output is unbounded (logits)",
-      hint: `add activation: ${wanted} to the last layer`,
-    };
-  }
-  if (loss === "binary_crossentropy" && activation === "softmax") {
-    return {
-      problem: "softmax makes the outputs sum to 1, but binary_crossentropy scores each output on its own",
-      hint:
-        classes === 1
-          ? "use activation: sigmoid (softmax over one unit is always 1)"
-          : "use activation: sigmoid, or loss: categorical_crossentropy",
-    };
-  }
-  if (loss !== "binary_crossentropy" && activation === "sigmoid" && typeof classes === "number" && classes > 1) {
-    return {
-      problem: "sigmoid scores each class on its own, but the loss expects one distribution over the classes",
-      hint: "use activation: softmax",
-    };
-  }
-  return undefined;
-}
-
-/**
- * The activation a layer applies last: the one named in its `activation:` argument, or an activation layer's
- * own (`softmax()`, `relu()`); undefined for other layers.
- */
-function activationOf(layer: IrLayer): string | undefined {
-  const activation = layer.tfjs.config["activation"];
-  if (typeof activation === "string") return activation;
-  return hasTrait(layer.kind, "activation") ? layer.kind : undefined;
 }
 
 /** The codes a `// nnc-allow NN5003, NN5004` comment names. */
