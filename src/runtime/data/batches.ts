@@ -11,14 +11,8 @@ import { permutation } from "../random.js";
 import type { Labels, OutputClasses } from "../save.js";
 import { featureCount, type Table } from "./index.js";
 import { openRecords, type RecordOptions, type RecordReader } from "./records.js";
-import {
-  encodeArrayTargets,
-  modelOutput,
-  sortedClasses,
-  toDataset,
-  type TargetScaling,
-  type TargetSettings,
-} from "./tensors.js";
+import { encodeArrayTargets, modelOutput, sortedClasses, type TargetScaling } from "./targets.js";
+import { toDataset, type TargetSettings } from "./tensors.js";
 import type { DataSettings, Preprocessing } from "./training-data.js";
 
 export interface BatchOptions {

@@ -4,7 +4,7 @@
  */
 import type { IrTrain } from "../../compiler/ir/index.js";
 import type { Normalization } from "./index.js";
-import type { TargetScaling } from "./tensors.js";
+import type { TargetScaling } from "./targets.js";
 
 /**
  * What loading the data needs from a train block: the source, the loss (it decides the targets), the outputs,
