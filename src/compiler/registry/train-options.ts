@@ -20,10 +20,19 @@ export interface LossKind {
    */
   readonly tfjs: string;
   readonly targets: TargetEncoding;
+  /**
+   * Its targets are labels (classes, or hinge's -1 and 1), never values to scale (`normalize_target`); the
+   * losses of `classification` and the hinges. Accuracy-like metrics mean something only with such a loss.
+   */
+  readonly labels: boolean;
 }
 
-const classification = (tfjs: string, targets: TargetEncoding = "one-hot"): LossKind => ({ tfjs, targets });
-const regression = (tfjs: string): LossKind => ({ tfjs, targets: "value" });
+const classification = (tfjs: string, targets: TargetEncoding = "one-hot"): LossKind => ({
+  tfjs,
+  targets,
+  labels: true,
+});
+const regression = (tfjs: string, labels = false): LossKind => ({ tfjs, targets: "value", labels });
 
 /** Keras loss names (and Keras's short aliases) -> tfjs. */
 export const losses: Readonly<Record<string, LossKind>> = {
@@ -40,8 +49,8 @@ export const losses: Readonly<Record<string, LossKind>> = {
   mape: regression("meanAbsolutePercentageError"),
   mean_squared_logarithmic_error: regression("meanSquaredLogarithmicError"),
   msle: regression("meanSquaredLogarithmicError"),
-  hinge: regression("hinge"),
-  squared_hinge: regression("squaredHinge"),
+  hinge: regression("hinge", true),
+  squared_hinge: regression("squaredHinge", true),
   log_cosh: regression("logcosh"),
   poisson: regression("poisson"),
   cosine_similarity: regression("cosineProximity"),
@@ -57,19 +66,22 @@ export interface MetricKind {
   readonly tfjs?: string;
   /** Keras's direction of the figure, which callbacks' `monitor` follows: better higher, or lower. */
   readonly higherIsBetter: boolean;
+  /** It scores predicted classes against labels (accuracy, precision, ...): meaningless on a loss over values. */
+  readonly scoresClasses?: true;
 }
 
 const mean = (tfjs: string, higherIsBetter = false): MetricKind => ({ tfjs, higherIsBetter });
 const overEpoch = (higherIsBetter: boolean): MetricKind => ({ higherIsBetter });
+const classScore = (kind: MetricKind): MetricKind => ({ ...kind, scoresClasses: true });
 
 /** Keras metric names. The history keeps the name as written in the spec, as Keras does. */
 export const metrics: Readonly<Record<string, MetricKind>> = {
-  accuracy: mean("accuracy", true),
-  binary_accuracy: mean("binaryAccuracy", true),
-  categorical_accuracy: mean("categoricalAccuracy", true),
-  precision: overEpoch(true),
-  recall: overEpoch(true),
-  auc: overEpoch(true),
+  accuracy: classScore(mean("accuracy", true)),
+  binary_accuracy: classScore(mean("binaryAccuracy", true)),
+  categorical_accuracy: classScore(mean("categoricalAccuracy", true)),
+  precision: classScore(overEpoch(true)),
+  recall: classScore(overEpoch(true)),
+  auc: classScore(overEpoch(true)),
   categorical_crossentropy: mean("categoricalCrossentropy"),
   sparse_categorical_crossentropy: mean("sparseCategoricalCrossentropy"),
   mean_squared_error: mean("mse"),
