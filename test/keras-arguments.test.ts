@@ -160,12 +160,10 @@ describe("batch_normalization without center or scale", () => {
     });
   });
 
-  it("is nnc's runtime layer for those and along an axis that is not the last; otherwise tfjs's", () => {
-    expect(layer("[4]", "batch_normalization(center: false)").tfjs).toMatchObject({ namespace: "nnc" });
-    expect(layer("[4, 3]", "batch_normalization(axis: 1)").tfjs).toMatchObject({ namespace: "nnc" });
-    expect(layer("[4, 3]", "batch_normalization(axis: -2)").tfjs).toMatchObject({ namespace: "nnc" });
-    expect(layer("[4]", "batch_normalization()").tfjs.namespace).toBeUndefined();
-    expect(layer("[4, 3]", "batch_normalization(axis: 2)").tfjs.namespace).toBeUndefined();
+  it("is nnc's runtime layer, for those, along any axis, and frozen or not (tfjs's ignores trainable)", () => {
+    for (const call of ["center: false", "axis: 1", "axis: -2", "", "axis: 2", "trainable: false"]) {
+      expect(layer("[4, 3]", `batch_normalization(${call})`).tfjs, call).toMatchObject({ namespace: "nnc" });
+    }
   });
 });
 

@@ -1,6 +1,10 @@
 /**
- * Batch normalization where tfjs 4.22's is wrong:
+ * nnc's batch normalization, used for every `batch_normalization`, since tfjs 4.22's is wrong:
  *
+ * - when frozen: Keras's (TF2) layer with `trainable = False` runs in inference mode, even inside `fit` (it
+ *   normalizes with its moving mean and variance and leaves them alone), which is what lets a frozen base
+ *   keep what it learned in transfer learning; tfjs's ignores `trainable` there, normalizes with the batch's
+ *   statistics and updates its moving averages;
  * - without `center` or `scale` (InceptionV3's `scale: false`): tfjs builds the layer with only the weights it
  *   needs, as Keras does, but its training step reads gamma and beta unconditionally ("Cannot read properties
  *   of undefined (reading 'read')"), and tfjs-core's batchNorm, which takes a missing scale, has no gradient
@@ -30,7 +34,7 @@ type LayerClass = new (config: Record<string, unknown>) => tf.layers.Layer;
 // tfjs exports the layer's factory, not its class.
 const BatchNormBase = tf.layers.batchNormalization({}).constructor as LayerClass;
 
-/** Keras's BatchNormalization, for `center: false`, `scale: false` or an axis that is not the last. */
+/** Keras's BatchNormalization: tfjs's weights and config, Keras's math when frozen, uncentred or along any axis. */
 export class NncBatchNormalization extends BatchNormBase {
   static className = "NncBatchNormalization";
 
@@ -49,7 +53,8 @@ export class NncBatchNormalization extends BatchNormBase {
         const withGamma = gamma ? tf.mul(scaled, gamma) : scaled;
         return beta ? tf.add(withGamma, beta) : withGamma;
       };
-      if (kwargs["training"] !== true) {
+      // Read at each call, not when built: fine-tuning unfreezes a layer by setting `trainable`.
+      if (kwargs["training"] !== true || !this.trainable) {
         return normalize(along(self.movingMean.read())!, along(self.movingVariance.read())!);
       }
       const reduced = x.shape.map((_, i) => i).filter((i) => i !== axis);

@@ -67,15 +67,16 @@ interface BatchNormArgs {
 /**
  * `batch_normalization()`: any shape, unchanged; normalizes along `axis` (default the last, the channels).
  * Params: `size` gamma + `size` beta (trainable; without `scale`/`center`), and `size` moving mean + `size`
- * moving variance (non-trainable), where `size` is the length of `axis`. Without `center` or `scale`, or along
- * an axis that is not the last, the layer is nnc's (src/runtime/layers/normalization.ts): tfjs 4.22 builds
- * the first but reads gamma and beta when training, and normalizes the second along the last axis's positions
- * (its batchNorm kernels broadcast only along the last axis).
+ * moving variance (non-trainable), where `size` is the length of `axis`. The layer is nnc's
+ * (src/runtime/layers/normalization.ts), as Keras's: frozen (`trainable: false`, or in a model called with
+ * `trainable: false`) it runs in inference mode while training, which tfjs 4.22's does not; and tfjs's reads
+ * gamma and beta when training without `center` or `scale`, and normalizes along the last axis's positions
+ * whatever the axis (its batchNorm kernels broadcast only along the last axis).
  */
 export const batchNormalization = defineLayer<BatchNormArgs>({
   name: "batch_normalization",
   aliases: ["batchnorm", "batch_norm"],
-  doc: "Normalizes with the batch's mean and variance while training, and moving averages of them after.",
+  doc: "Normalizes with the batch's mean and variance while training, and moving averages of them after and when frozen.",
   traits: ["cancels-bias", "keeps-mask", "fixes-input-rank"],
   positional: [],
   schema: argsSchema({
@@ -88,13 +89,8 @@ export const batchNormalization = defineLayer<BatchNormArgs>({
     beta_constraint: schemas.constraint,
     gamma_constraint: schemas.constraint,
   }),
+  namespace: "nnc",
   factory: "batchNormalization",
-  runtimeFor(args, [input]) {
-    // Without the input's shape (a wrapped layer's), an axis counted from the front may be the last: nnc's
-    // layer is right along any axis.
-    const last = args.axis === -1 || (input !== undefined && args.axis === input.length);
-    return args.center && args.scale && last ? undefined : { namespace: "nnc", factory: "batchNormalization" };
-  },
   outputShape([input], args, ctx) {
     if (!withinBatchNormRank(ctx, input!)) return null;
     return normalizedSizes(ctx, input!, [args.axis]) && input!;
