@@ -102,7 +102,8 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
         ...(options.epochs === undefined ? {} : { epochs: options.epochs }),
       }),
     );
-    const epochs = options.epochs ?? train.epochs;
+    // The whole run's epochs (fine-tuning's too, and on --resume the ones it was started with), as progress says.
+    const { epochs } = run;
     if (run.interrupted) {
       const { epoch, step } = run.interrupted;
       const where =

@@ -31,6 +31,8 @@ export interface CheckpointState {
   readonly format: 1;
   readonly model: string;
   readonly seed: number;
+  /** The run's main epochs (the train block's, or `--epochs`'s); absent in checkpoints written before it was kept. */
+  readonly epochs?: number;
   readonly point: LoopPoint;
   readonly history: readonly EpochLogs[];
   readonly learningRate: number;
@@ -66,6 +68,8 @@ export interface TrainingParts {
   optimizer: tf.Optimizer;
   readonly callbacks: readonly tf.Callback[];
   readonly seed: number;
+  /** The main epochs planned (without fine-tuning's), kept so that `--resume` keeps an `--epochs` override. */
+  readonly epochs: number;
 }
 
 /** `<run>/resume`, where the checkpoints of a run directory live. */
@@ -100,6 +104,7 @@ export async function writeCheckpoint(
     format: 1,
     model: parts.model.name,
     seed: parts.seed,
+    epochs: parts.epochs,
     point,
     history,
     learningRate: currentRate(parts.optimizer),

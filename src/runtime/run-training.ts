@@ -70,6 +70,8 @@ export interface TrainedRun extends Run {
   readonly tfjsHistory: tf.History;
   /** Files callbacks wrote into the run folder during training (the save keeps them). */
   readonly written: readonly string[];
+  /** The epochs of the whole run (main and fine-tuning), as progress counts them. */
+  readonly epochs: number;
   /** Where training stopped when `signal` interrupted it (a checkpoint is saved there); null when it ended. */
   readonly interrupted: LoopPoint | null;
   /** How the data was read: streamed or whole, and the most rows held in memory at once. */
@@ -174,7 +176,8 @@ async function fitWithData(
   options: FitOptions,
 ): Promise<TrainedRun> {
   const { names } = options.figures;
-  const mainEpochs = options.epochs ?? train.epochs;
+  // A resumed run keeps the epochs it was started with (an `--epochs` override) unless given new ones.
+  const mainEpochs = options.epochs ?? options.checkpoint?.state.epochs ?? train.epochs;
   const epochs = runEpochs(mainEpochs, train.fineTune);
   const steps = Math.ceil(data.trainingRows / train.batchSize);
   const stream = options.output ?? process.stdout;
@@ -197,7 +200,7 @@ async function fitWithData(
     names,
     about: { labels: data.labels, ...(data.preprocessing ? { preprocessing: data.preprocessing } : {}) },
   });
-  const parts: TrainingParts = { model, optimizer, callbacks, seed: options.seed };
+  const parts: TrainingParts = { model, optimizer, callbacks, seed: options.seed, epochs: mainEpochs };
   const { checkpoint } = options;
   const resumeEpoch = checkpoint ? checkpoint.state.point.epoch : null;
   const fineTuning = train.fineTune
@@ -245,6 +248,7 @@ async function fitWithData(
     // Drawn now, while the data is open; saved with the run.
     pictures: options.runDir !== undefined && !result.interrupted ? await runPictures(model, data, train) : [],
     tfjsHistory: result.history,
+    epochs,
     written: [...writtenFiles(callbacks), ...(runFolder ? [checkpointDirectory(runFolder.dir)] : [])],
     interrupted: result.interrupted,
     data: { streamed: data.streamed, peakRows: data.peakRows() },

@@ -79,6 +79,7 @@ const state = {
     format: { const: 1 },
     model: { type: "string" },
     seed: count,
+    epochs: { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
     point: {
       type: "object",
       required: ["epoch", "step", "random", "epochRandom", "sums", "seen"],
