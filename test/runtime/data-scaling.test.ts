@@ -132,6 +132,29 @@ describe("normalize_target: standard", () => {
     model.dispose();
   });
 
+  it("is never computed with target: (the input is the target; nnc check says NN4032): y is x, unscaled", async () => {
+    const { program } = checkFile(
+      file(
+        "auto.nn",
+        `model Auto {\n  input x: [2]\n  dense(2)\n}\n\ntrain Auto {\n  data: csv("${file("train.csv", csv(training))}", features: ["x1", "x2"])\n  target: input\n  loss: mse\n  optimizer: sgd(0.05)\n  epochs: 1\n  batch_size: 8\n  shuffle: false\n}\n`,
+      ),
+    );
+    const checked = program!.trains[0]!;
+    // What a compiled module (or IR built by hand) can still pass: the checker's NN4032 is not there to stop it.
+    const train = {
+      ...checked,
+      data: { ...checked.data, args: { ...checked.data.args, normalize_target: "standard" } },
+    };
+    const model = buildModel(program!.models[0]!);
+    const batches = await openTrainingData(model, train);
+    expect(batches.preprocessing.targetScaling).toBeUndefined();
+    const [x, y] = batches.training([0, 1]);
+    expect((y as tf.Tensor).arraySync()).toEqual(training.slice(0, 2).map((row) => row.slice(0, 2)));
+    tf.dispose([x, y]);
+    batches.close();
+    model.dispose();
+  });
+
   it("nnc predict answers in the targets' units, nnc evaluate reports MAE, MSE, RMSE in them (std, std², std)", async () => {
     const runDir = join(dir, "target-run");
     const { train } = await trainRun(spec(), runDir);

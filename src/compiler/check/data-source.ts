@@ -1,8 +1,9 @@
 /**
  * What a train block's data sources (`data:`, `validation:`) must give for the model they feed, once its IR
  * is known: targets for every output (`label:` for a model of one output, `labels: { kind: "species", ... }`
- * or npy's `y: { kind: "kind.npy", ... }` keyed by output name), or none with `target:` (NN4031); features for
- * every input of a model of several (`features: { tokens: [...], meta: [...] }`, npy's `x: { a: "a.npy" }`).
+ * or npy's `y: { kind: "kind.npy", ... }` keyed by output name), or none with `target:` (NN4031; nor
+ * `normalize_target:`, NN4032); features for every input of a model of several (`features: { tokens: [...],
+ * meta: [...] }`, npy's `x: { a: "a.npy" }`).
  * A key that names no output or input is NN4028 at the key, with a did-you-mean; an output or input left
  * without data is NN4029.
  */
@@ -57,6 +58,9 @@ function sourceProblems(
       const span = argument(value, name)?.span ?? value.callee.span;
       found.push(diagnostic("NN4031", { file, span }, { argument: name, target }));
     }
+    // The targets are the input's own values: scaling "them" would scale with the input's statistics.
+    const scaled = argument(value, "normalize_target");
+    if (scaled) found.push(diagnostic("NN4032", { file, span: scaled.span }, { target }));
     return found.concat(model ? inputProblems(call, value, model, file) : []);
   }
   if (given.length === 0) {

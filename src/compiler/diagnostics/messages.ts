@@ -305,6 +305,11 @@ export const messages = {
     (a) =>
       `${a.argument} gives targets, but target: ${a.target} trains the model to reproduce that input; the data needs no labels`,
   ),
+  NN4032: error<{ target: string }>(
+    "Target scaling with target",
+    (a) =>
+      `normalize_target scales targets the data gives, but target: ${a.target} trains the model to reproduce that input; drop normalize_target (normalize: scales the input, and so the target)`,
+  ),
   NN4040: error<{ name: string; model: string; names: string }>(
     "Unknown tensor to predict",
     (a) => `model ${q(a.model)} names no tensor ${q(a.name)} (its tensors: ${a.names})`,

@@ -108,9 +108,11 @@ export async function openTrainingData(
   try {
     const classes = checkLabels(reader, model, targets);
     const order = settings.shuffle ? permutation(rows, Math.random) : [...Array(rows).keys()];
-    const scaling = settings.data.args["normalize_target"]
-      ? targetScaling(reader, model, { ...targets, classes }, order.slice(0, trainingRows))
-      : undefined;
+    // With `target:` the targets are the input itself (NN4032 in a checked spec): nothing to scale.
+    const scaling =
+      settings.data.args["normalize_target"] && !targets.target
+        ? targetScaling(reader, model, { ...targets, classes }, order.slice(0, trainingRows))
+        : undefined;
     const fitted: TargetSettings = { ...targets, classes, ...(scaling ? { scaling } : {}) };
     const { layout } = reader;
     if (settings.validation) {
