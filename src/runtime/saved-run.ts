@@ -4,7 +4,7 @@
  * files are read here and handed over with `tf.io.fromMemory`), the class names of `labels.json` and the
  * feature columns and scaling of `preprocessing.json`.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { formatNnShape, type IrModel, type Shape } from "../compiler/ir/index.js";
@@ -85,8 +85,8 @@ export function readSavedModel(run: SavedFolder): {
   );
   const weightSpecs = groups.flatMap((group) => group.weights);
   const expected = weightBytes(weightSpecs);
-  const shards = files.map((file) => readFileSync(file));
-  const total = shards.reduce((sum, shard) => sum + shard.byteLength, 0);
+  // Sizes first: a weights file far larger than the manifest says is refused before it is read.
+  const total = files.reduce((sum, file) => sum + statSync(file).size, 0);
   if (total !== expected) {
     const names = groups.flatMap((group) => group.paths).join(", ");
     throw unusable(
@@ -95,6 +95,7 @@ export function readSavedModel(run: SavedFolder): {
       `its weight files (${names}) hold ${total} bytes, but weightsManifest describes ${expected}`,
     );
   }
+  const shards = files.map((file) => readFileSync(file));
   return { modelJson, files, weightSpecs, weightData: tf.io.CompositeArrayBuffer.join(shards.map(bufferOf)) };
 }
 
