@@ -5,7 +5,7 @@
  * are the same file when their real paths are equal (a symbolic link to the input, or a folder reached through
  * one) or when they share a device and inode (a hard link). Only node:fs, at no cost to `nnc check`'s start.
  */
-import { lstatSync, realpathSync, statSync } from "node:fs";
+import { mkdirSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import { displayPath } from "../compiler/diagnostics/render.js";
 
@@ -50,22 +50,24 @@ export function overwrittenInput(output: string, inputs: readonly string[], flag
 }
 
 /**
- * The first of `base`, `base-2`, `base-3`, ... that does not exist: where a run goes when no folder is named,
- * so that training a spec again keeps the earlier run (`runs/Iris`, then `runs/Iris-2`). Past 10,000 runs it
- * gives the last one, which opening then refuses as holding an earlier run.
+ * The first of `base`, `base-2`, `base-3`, ... that this call could create, created (empty) and returned:
+ * where a run goes when no folder is named, so that training a spec again keeps the earlier run (`runs/Iris`,
+ * then `runs/Iris-2`). Each name is claimed with a `mkdir` that fails when it exists, so two runs started at
+ * once never get the same folder; `openRunFolder` takes the empty folder. Past 10,000 runs it gives the last
+ * name unclaimed, which opening then refuses as holding an earlier run. Synchronous and free of tfjs: the CLI
+ * calls it before tfjs loads.
  */
 export function freshRunFolder(base: string): string {
-  let candidate = base;
-  for (let n = 2; n <= 10_000 && exists(candidate); n++) candidate = `${base}-${n}`;
-  return candidate;
-}
-
-function exists(file: string): boolean {
-  try {
-    lstatSync(file);
-    return true;
-  } catch {
-    return false;
+  mkdirSync(path.dirname(base), { recursive: true });
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? base : `${base}-${n}`;
+    try {
+      mkdirSync(candidate);
+      return candidate;
+    } catch (error) {
+      // Anything but a taken name (a file in the way, no permission) is for opening the folder to report.
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || n >= 10_000) return candidate;
+    }
   }
 }
 
