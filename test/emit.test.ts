@@ -182,7 +182,7 @@ describe("emitted modules", () => {
       output: discard,
     });
     expect(history.epoch).toEqual([0, 1, 2]);
-    expect(Object.keys(history.history).sort()).toEqual(["acc", "loss", "lr", "val_acc", "val_loss"]);
+    expect(Object.keys(history.history).sort()).toEqual(["accuracy", "loss", "lr", "val_accuracy", "val_loss"]);
     const run = await trainModel(program.models[0]!, train, {
       output: discard,
     });

@@ -14,6 +14,7 @@ export type { DataSettings } from "./data/training-data.js";
 export { NncUserError, type RuntimeCode } from "./errors.js";
 export { evaluateRun, evaluationSource, type Evaluation } from "./evaluate-run.js";
 export { writeFileAtomic } from "../io/write-atomic.js";
+export { freshRunFolder } from "../io/output-path.js";
 export { saveRun, type EpochRecord, type Labels, type Run } from "./save.js";
 export { loadRun, specModelFor, type SavedRun } from "./saved-run.js";
 export { historySvg, svgToPng, writePlots } from "./plot.js";

@@ -113,7 +113,9 @@ async function refuseForeign(root: string, shown: string): Promise<void> {
 function refuseEarlierRun(marker: Marker, shown: string): never {
   const entries = [...new Set(marker.files.map((file) => file.split("/")[0]!))].sort();
   const listed = entries.slice(0, 3).join(", ") + (entries.length > 3 ? `, and ${entries.length - 3} more` : "");
-  const hint = "choose another folder, continue it with --resume, or pass --overwrite to replace it";
+  const hint =
+    "choose another folder, continue it with --resume (resume: true from trainM), or pass --overwrite " +
+    "(overwrite: true) to replace it";
   throw new NncUserError("NN4043", { path: shown, entries: listed }, hint);
 }
 

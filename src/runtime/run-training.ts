@@ -66,7 +66,10 @@ export interface TrainOptions {
 }
 
 export interface TrainedRun extends Run {
-  /** tfjs's own History, with tfjs's keys. */
+  /**
+   * The history as tfjs's `History` class (what `model.fit` returns), under Keras's names as history.json has
+   * them (`accuracy`, `kind_loss`; tfjs says `acc`, `dense_2_loss`), with `epoch` counted from 0.
+   */
   readonly tfjsHistory: tf.History;
   /** Files callbacks wrote into the run folder during training (the save keeps them). */
   readonly written: readonly string[];
@@ -247,10 +250,18 @@ async function fitWithData(
     preprocessing: data.preprocessing,
     // Drawn now, while the data is open; saved with the run.
     pictures: options.runDir !== undefined && !result.interrupted ? await runPictures(model, data, train) : [],
-    tfjsHistory: result.history,
+    tfjsHistory: await asHistory(history),
     epochs,
     written: [...writtenFiles(callbacks), ...(runFolder ? [checkpointDirectory(runFolder.dir)] : [])],
     interrupted: result.interrupted,
     data: { streamed: data.streamed, peakRows: data.peakRows() },
   };
+}
+
+/** `history` (as history.json holds it) as a tfjs `History`, filled as tfjs's own is, one epoch at a time. */
+async function asHistory(history: readonly EpochRecord[]): Promise<tf.History> {
+  const kept = new tf.History();
+  await kept.onTrainBegin();
+  for (const { epoch, ...figures } of history) await kept.onEpochEnd(epoch - 1, figures);
+  return kept;
 }

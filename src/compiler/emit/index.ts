@@ -57,7 +57,9 @@ export async function emitTypeScript(program: IrProgram, options: EmitOptions = 
       `import * as tf from "${tfjsPackage}";`,
       ...(program.models.some(usesRuntimeLayers) ? ['import { layers as nncLayers } from "nnc/runtime";'] : []),
       ...(urls.length > 0 ? [`import { ${urls.join(", ")} } from "node:url";`] : []),
-      ...(trains.length > 0 ? ['import { runTraining, type TrainOptions } from "nnc/runtime";'] : []),
+      ...(trains.length > 0
+        ? ['import { freshRunFolder, NncUserError, runTraining, type TrainOptions } from "nnc/runtime";']
+        : []),
       ...(loadsWeights(program) ? ['import { loadRunWeights } from "nnc/runtime";'] : []),
     ].join("\n"),
     ...program.models.map((model) => emitBuilder(model, options.outFile)),
@@ -168,9 +170,10 @@ function emitBuilder(model: IrModel, outFile: string | undefined): string {
 /**
  * `trainM(options?)`: `runTraining` with `buildM` and the train block, the call `nnc train` makes. Options
  * (`epochs`, `output`, `runDir`, `resume`, `overwrite`, `signal`) are those of `nnc/runtime`'s `TrainOptions`;
- * without any it trains as the block says, printing progress, and returns tfjs's History. With a `runDir` the
- * runtime also saves the trained model there, into a run folder as `nnc train` does (model.json, weights.bin,
- * history.json, labels.json, ...), under the same rules: a marker, a lock, nothing deleted it did not write.
+ * without any it trains as the block says, printing progress, and returns a tfjs History under Keras's names
+ * (history.json's: `accuracy`, `kind_loss`). With a `runDir` the runtime also saves the trained model there,
+ * into a run folder as `nnc train` does (model.json, weights.bin, history.json, labels.json, ...), under the
+ * same rules: a marker, a lock, nothing deleted it did not write.
  */
 function emitTrainer(train: IrTrain, name: string, outFile: string | undefined): string {
   // Every key's field as the IR has it, in the table's order, so no key can be left behind. Data sources print
@@ -267,22 +270,29 @@ function sharesOnlyTheRoot(from: string, to: string): boolean {
 }
 
 /**
- * Run directly (`npx tsx model.ts`), the module trains every model that has a train block and saves it under
- * `runs/<model>/`, as `nnc train` does.
+ * Run directly (`npx tsx model.ts`), the module trains every model that has a train block and saves it in a new
+ * run folder, `runs/<model>/`, then `runs/<model>-2/`, ..., as `nnc train` does. A user's mistake (missing
+ * data, a folder in use) prints as one line, as `nnc train` prints it, and exits with 1.
  */
 function emitMain(trains: readonly { train: IrTrain; name: string }[]): string {
   return [
-    "/** Prints the last epoch's value of each loss and metric, under Keras's names (`accuracy`, not `acc`). */",
+    "/** Prints the last epoch's value of each loss and metric. */",
     "function printFinalMetrics(model: string, history: tf.History): void {",
-    'const last = Object.entries(history.history).map(([name, values]) => `${name.replace(/^(val_)?acc$/, "$1accuracy")} ${Number(values[values.length - 1]).toFixed(4)}`);',
+    "const last = Object.entries(history.history).map(([name, values]) => `${name} ${Number(values[values.length - 1]).toFixed(4)}`);",
     'console.log(`${model}: ${last.join(", ")}`);',
     "}",
     "",
     "if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {",
+    "try {",
     ...trains.map(
       ({ train, name }) =>
-        `printFinalMetrics(${JSON.stringify(train.model)}, await ${name}({ runDir: ${JSON.stringify(`runs/${train.model}`)} }));`,
+        `printFinalMetrics(${JSON.stringify(train.model)}, await ${name}({ runDir: freshRunFolder(${JSON.stringify(`runs/${train.model}`)}) }));`,
     ),
+    "} catch (error) {",
+    "if (!(error instanceof NncUserError)) throw error;",
+    "console.error(error.format());",
+    "process.exitCode = 1;",
+    "}",
     "}",
   ].join("\n");
 }
