@@ -11,7 +11,6 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import type { IrCall } from "../../src/compiler/ir/index.js";
-import { readCsv } from "../../src/runtime/data/csv.js";
 import { dataLimits, type DataLimits } from "../../src/runtime/data/files.js";
 import { readNpy } from "../../src/runtime/data/npy.js";
 import { openRecords } from "../../src/runtime/data/records.js";
@@ -46,7 +45,10 @@ describe("only regular files are read (NN4005)", () => {
       [folder, "a directory"],
     ];
     for (const [path, kind] of cases) {
-      for (const read of [...bothWays(csv(path)), () => readCsv(path, null)]) {
+      for (const read of [
+        ...bothWays(csv(path)),
+        () => loadTable({ name: "csv", args: { path } }, null, small, false),
+      ]) {
         const error = await userError(read);
         expect(shown(error), path).toMatch(new RegExp(`^error\\[NN4005\\]: .*: is ${kind}, not a regular file`));
       }
@@ -92,7 +94,8 @@ describe("sizes and headers before reading (NN4021)", () => {
     const x = file("x.npy", npyBytes("<f4", [1100, 1], Buffer.alloc(4400)));
     expect((await userError(() => readNpy(x, null, small))).code).toBe("NN4021");
     const rows = file("rows.csv", `a,side\n${"1,l\n".repeat(1500)}`);
-    expect((await userError(() => readCsv(rows, null, ["a"], small))).code).toBe("NN4021");
+    const unlabelled: IrCall = { name: "csv", args: { path: rows, features: ["a"] } };
+    expect((await userError(() => loadTable(unlabelled, null, small, false))).code).toBe("NN4021");
   });
 });
 

@@ -6,7 +6,6 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { readCsv } from "../../src/runtime/data/csv.js";
 import { openRecords } from "../../src/runtime/data/records.js";
 import { cellNumber } from "../../src/runtime/data/values.js";
 import { buildModel, loadTable, NncUserError, openTrainingData } from "../../src/runtime/index.js";
@@ -97,8 +96,9 @@ describe("values that are not finite (NN4020)", () => {
     expect(shown(await userError(() => openTrainingData(model, settings)))).toMatch(
       /bad-valid\.csv:3: column 'b': 'nan' is not a finite/,
     );
-    // nnc predict reads its rows with readCsv, without a label column.
-    expect(shown(await userError(() => readCsv(bad, null, ["a", "b"])))).toMatch(
+    // Rows to predict on are read without a label column.
+    const rows = { name: "csv", args: { path: bad, features: ["a", "b"] } };
+    expect(shown(await userError(() => loadTable(rows, null, undefined, false)))).toMatch(
       /^error\[NN4020\]: bad-valid\.csv:3: column 'b'/,
     );
   });
@@ -107,7 +107,7 @@ describe("values that are not finite (NN4020)", () => {
 describe("numbers in text are decimal", () => {
   it("reads the forms a person writes: 1, -1.5, 1e-3, .5, +2, 3., 1E+2", () => {
     const csv = file("forms.csv", "a,side\n1,x\n-1.5,x\n1e-3,x\n.5,x\n+2,x\n3.,x\n1E+2,x\n");
-    const table = readCsv(csv, "side");
+    const table = loadTable({ name: "csv", args: { path: csv, label: "side" } });
     expect(Array.from(table.features)).toEqual([1, -1.5, 1e-3, 0.5, 2, 3, 100].map(Math.fround));
   });
 
@@ -123,7 +123,7 @@ describe("numbers in text are decimal", () => {
     ];
     for (const [cell, message] of cases) {
       const csv = file("forms.csv", `a,side\n1,x\n${cell},x\n`);
-      const error = await userError(() => readCsv(csv, "side"));
+      const error = await userError(() => loadTable({ name: "csv", args: { path: csv, label: "side" } }));
       expect(error.code, cell).toBe("NN4006");
       expect(shown(error), cell).toMatch(message);
     }
@@ -164,10 +164,12 @@ describe("numbers in text are decimal", () => {
 describe("CSV column names", () => {
   it("refuse a name used twice, naming both columns' positions, whether or not a feature picks it", async () => {
     const csv = file("twice.csv", "a,x,side,x\n1,2,left,3\n");
-    expect(shown(await userError(() => readCsv(csv, "side")))).toBe(
+    expect(shown(await userError(() => loadTable({ name: "csv", args: { path: csv, label: "side" } })))).toBe(
       "error[NN4006]: twice.csv:1: columns 2 and 4 are both named 'x' (give each column its own name)",
     );
-    expect((await userError(() => readCsv(csv, "side", ["a"]))).code).toBe("NN4006");
+    expect(
+      (await userError(() => loadTable({ name: "csv", args: { path: csv, label: "side", features: ["a"] } }))).code,
+    ).toBe("NN4006");
   });
 });
 

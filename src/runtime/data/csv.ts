@@ -28,26 +28,6 @@ export interface CsvLayout {
   readonly rows: RowsLayout;
 }
 
-/**
- * Reads `file` (absolute) with `label` as the target column, or without targets (`null`: rows to predict
- * on, where a label column, if present, is ignored). `features` picks the feature columns in that order; by
- * default every column but the label is one. Columns that are neither are not read.
- */
-export function readCsv(
-  file: string,
-  label: string | null,
-  features?: readonly string[],
-  limits: DataLimits = dataLimits,
-): Table {
-  const spec: TableSpec = {
-    labels: label === null ? [] : [{ output: "", column: label }],
-    perOutput: false,
-    ...(features ? { features } : {}),
-    missing: "error",
-  };
-  return readCsvTable(file, spec, limits);
-}
-
 /** Reads `file` (absolute) as `spec` says: its label columns, its features (per input), missing values. */
 export function readCsvTable(file: string, spec: TableSpec, limits: DataLimits = dataLimits): Table {
   const source = displayPath(file);

@@ -22,25 +22,6 @@ export interface JsonRecord {
   readonly value: Record<string, unknown>;
 }
 
-/**
- * Reads `file` (absolute) with `label` as the target field, or without targets (`null`: records to predict
- * on, where a label field, if present, is ignored).
- */
-export function readJsonLines(
-  file: string,
-  label: string | null,
-  features: readonly string[] | undefined,
-  limits: DataLimits = dataLimits,
-): Table {
-  const spec: TableSpec = {
-    labels: label === null ? [] : [{ output: "", column: label }],
-    perOutput: false,
-    ...(features ? { features } : {}),
-    missing: "error",
-  };
-  return readJsonTable(file, spec, limits);
-}
-
 /** Reads `file` (absolute) as `spec` says: its label fields, its features (per input), missing values. */
 export function readJsonTable(file: string, spec: TableSpec, limits: DataLimits = dataLimits): Table {
   const source = displayPath(file);
