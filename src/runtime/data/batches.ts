@@ -11,9 +11,9 @@ import { permutation } from "../random.js";
 import type { Labels, OutputClasses } from "../save.js";
 import { featureCount, type Table } from "./index.js";
 import { openRecords, type RecordOptions, type RecordReader } from "./records.js";
+import { readAsTrained, type DataSettings, type Preprocessing } from "./training-data.js";
 import { encodeArrayTargets, modelOutput, sortedClasses, type TargetScaling } from "./targets.js";
 import { toDataset, type TargetSettings } from "./tensors.js";
-import type { DataSettings, Preprocessing } from "./training-data.js";
 
 export interface BatchOptions {
   /** Files larger than this many bytes are streamed (see records.ts). */
@@ -115,10 +115,15 @@ export async function openTrainingData(
         : undefined;
     const fitted: TargetSettings = { ...targets, classes, ...(scaling ? { scaling } : {}) };
     const { layout } = reader;
+    const preprocessing = preprocessingOf(settings.data, layout, fitted);
     if (settings.validation) {
-      // Validation rows are read as the training rows are: scaled with the training data's statistics (or not
-      // at all when it is not scaled), whatever the validation source's own `normalize:` says.
-      held = await openRecords(settings.validation, { ...reading, normalization: layout.normalization ?? null });
+      // Validation rows are read as the training rows are: the training features by name (a file whose columns
+      // come in another order reads the same), scaled with the training data's statistics (or not at all when
+      // it is not scaled), whatever the validation source's own `features:` and `normalize:` say.
+      held = await openRecords(readAsTrained(settings.validation, preprocessing), {
+        ...reading,
+        normalization: layout.normalization ?? null,
+      });
       checkLabels(held, model, fitted);
     }
     const batch = (from: RecordReader, indices: readonly number[]): Batch => {
@@ -130,7 +135,7 @@ export async function openTrainingData(
       trainingRows,
       validationRows: validation ? validation.rows : rows - trainingRows,
       labels: savedLabels(layout, classes, targets),
-      preprocessing: preprocessingOf(settings.data, layout, fitted),
+      preprocessing,
       dropped: { training: reader.dropped, validation: validation?.dropped ?? 0 },
       training: (positions) =>
         batch(

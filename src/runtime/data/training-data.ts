@@ -2,7 +2,7 @@
  * What a train block says about its data, and what a run records about how it read it. The data itself is
  * opened for training in `batches.ts`.
  */
-import type { IrTrain } from "../../compiler/ir/index.js";
+import type { IrCall, IrTrain } from "../../compiler/ir/index.js";
 import type { Normalization } from "./index.js";
 import type { TargetScaling } from "./targets.js";
 
@@ -47,4 +47,17 @@ export interface Preprocessing {
   readonly sequence?: string;
   /** The value sequences were padded with (`pad:`), when not 0. */
   readonly pad?: number;
+}
+
+/**
+ * `source` with the columns training read: the saved feature columns (or columns per input) in place of the
+ * source's own, so their order in a file does not matter.
+ */
+export function readAsTrained(source: IrCall, preprocessing: Preprocessing | null): IrCall {
+  const tabular = source.name === "csv" || source.name === "json";
+  if (!tabular || !preprocessing) return source;
+  const args = { ...source.args };
+  if (preprocessing.featuresPerInput) args["features"] = { ...preprocessing.featuresPerInput };
+  else if (preprocessing.features.length > 0) args["features"] = [...preprocessing.features];
+  return { ...source, args };
 }
