@@ -11,6 +11,7 @@ import {
   type NamedTensors,
   type TensorBinding,
 } from "../bind/index.js";
+import { modelInputCount } from "../bind/model-calls.js";
 import type { IrModel, IrWeightLoad } from "../ir/index.js";
 import { diagnostic, type Diagnostic, type DiagnosticExtras } from "../diagnostics/index.js";
 import { limits } from "../base/limits.js";
@@ -105,7 +106,7 @@ export abstract class CallChecker {
     env: Env,
   ): Tensor {
     const { decl } = meaning.model;
-    const count = decl.body.filter((stmt) => stmt.kind === "input" && !stmt.recovered).length;
+    const count = modelInputCount(meaning.model);
     const arityOk = this.arity(count, count, inputs, call, env);
     const args = this.checkedArguments(modelCallable(decl.name.text), call, source, env);
     if (!arityOk || !args) return unknownTensor;
