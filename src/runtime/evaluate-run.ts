@@ -10,11 +10,12 @@ import * as tf from "@tensorflow/tfjs";
 import { lossesOf, type IrCall, type IrTrain, type JsonValue } from "../compiler/ir/index.js";
 import { dataSources } from "../compiler/registry/data-sources.js";
 import { checkLabels, recordOptions } from "./data/batches.js";
-import { evaluationTargets, inTargetUnits, readAsTrained } from "./data/saved-data.js";
+import { evaluationTargets } from "./data/saved-data.js";
+import { readAsTrained } from "./data/training-data.js";
 import { openRecords, type RecordOptions, type RecordReader } from "./data/records.js";
 import { toDataset, type TargetSettings } from "./data/tensors.js";
 import { NncUserError } from "./errors.js";
-import { kerasFigures, type Figures } from "./figures.js";
+import { inTargetUnits, kerasFigures, targetUnitFactors, type Figures } from "./figures.js";
 import { compileForTraining, evaluateBatch } from "./metrics.js";
 import type { SavedRun } from "./saved-run.js";
 
@@ -114,7 +115,7 @@ export async function evaluateRun(
     }
     const figures = kerasFigures(compiled.figures(sums, reader.rows), compiled.names);
     return {
-      figures: inTargetUnits(figures, targets, model.outputs.length),
+      figures: inTargetUnits(figures, targetUnitFactors(compiled.metricFigures, targets.scaling)),
       source: reader.source,
       rows: reader.rows,
       data: { streamed: reader.streamed, peakRows: reader.peakRows },

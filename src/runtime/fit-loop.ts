@@ -2,7 +2,9 @@
  * The training loop of `nnc train` and of every module `nnc compile` emits: batches from `TrainingBatches`,
  * one `trainOnBatch` per step, the callbacks at the points where tfjs's `fit` calls them, and the epoch's
  * figures averaged over its examples as `fit` averages them (`loss`, `acc`, then `val_loss`, `val_acc`), or
- * computed from the epoch's sums (precision, auc, ...: `EpochFigures`, metrics.ts).
+ * computed from the epoch's sums (precision, auc, ...: `EpochFigures`, metrics.ts). With `normalize_target`,
+ * the errors in the targets' units (mae, rmse, mse, training and `val_` alike) are logged in them, as `nnc
+ * evaluate` reports them; the sums stay on the standardised targets, and the loss is as trained.
  *
  * It is ours rather than `fit`'s so that training can stop after any step and continue from there: the
  * position (`LoopPoint`) is epoch, step, the seeded generator's state and the epoch's partial sums, which
@@ -11,6 +13,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { TrainingBatches } from "./data/batches.js";
+import { inTargetUnits, targetUnitFactors, tfjsFigureName } from "./figures.js";
 import { evaluateBatch, type EpochFigures } from "./metrics.js";
 import { permutation, type SeededRandom } from "./random.js";
 
@@ -73,6 +76,9 @@ export async function trainLoop(
 ): Promise<LoopResult> {
   const { epochs, batchSize, random, figures } = options;
   const steps = Math.ceil(data.trainingRows / batchSize);
+  const factors = targetUnitFactors(figures.metricFigures, data.preprocessing.targetScaling, (figure) =>
+    tfjsFigureName(figure, figures.names),
+  );
   const history = new tf.History();
   const callbacks = [...options.callbacks, history];
   for (const callback of callbacks) {
@@ -109,14 +115,12 @@ export async function trainLoop(
         tf.dispose([x, y]);
       }
       const values = figures.values(Array.isArray(outputs) ? outputs : [outputs]);
-      for (const [name, value] of Object.entries(values)) {
-        logs[name] = value;
-        sums[name] = (sums[name] ?? 0) + value * positions.length;
-      }
+      for (const [name, value] of Object.entries(values)) sums[name] = (sums[name] ?? 0) + value * positions.length;
+      Object.assign(logs, inTargetUnits(values, factors));
       await figures.gather(sums);
       seen += positions.length;
       // An epoch metric shows its figure so far, as Keras's progress bar does; the others this step's.
-      const running = figures.figures(sums, seen);
+      const running = inTargetUnits(figures.figures(sums, seen), factors);
       for (const name of Object.keys(running)) if (figures.overEpoch(name)) logs[name] = running[name]!;
       point = { ...point, step: step + 1, random: random.state, sums: { ...sums }, seen };
       for (const callback of callbacks) await callback.onBatchEnd(step, logs);
@@ -126,8 +130,9 @@ export async function trainLoop(
         return { history, epochs: records, interrupted: point };
       }
     }
-    const logs: Record<string, number> = figures.figures(sums, seen);
-    if (data.validationRows > 0) Object.assign(logs, await validate(model, data, batchSize, figures));
+    const epochFigures = figures.figures(sums, seen);
+    if (data.validationRows > 0) Object.assign(epochFigures, await validate(model, data, batchSize, figures));
+    const logs: Record<string, number> = inTargetUnits(epochFigures, factors);
     for (const callback of callbacks) await callback.onEpochEnd(epoch, logs);
     records.push({ ...logs });
     point = { epoch: epoch + 1, step: 0, random: random.state, epochRandom: random.state, sums: {}, seen: 0 };

@@ -8,7 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { lossesOf, metricsOf, type IrTrain } from "../compiler/ir/index.js";
-import { figureNames, losses, metrics } from "../compiler/registry/train-options.js";
+import { figureNames, losses, metricFigures, metrics, type MetricFigure } from "../compiler/registry/train-options.js";
 import { epochMetrics, type EpochMetric } from "./epoch-metrics.js";
 
 /** What compiling needs of a train block. */
@@ -23,6 +23,8 @@ type LossOrMetric = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
 export interface EpochFigures {
   /** Every figure in Keras's order (`loss`, `kind_loss`, ..., `kind_accuracy`, ...), then the same with `val_`. */
   readonly names: FigureNames;
+  /** The metrics' figures under their Keras names, each with its output and metric (`names` has their keys). */
+  readonly metricFigures: readonly MetricFigure[];
   /** One step's or evaluation's results (`model.metricsNames` order) under their log keys, per-output losses unweighted. */
   values(results: readonly number[]): Record<string, number>;
   /** Adds what the epoch metrics gathered during the last step or evaluation to `sums` (keys `<log key>#<i>`). */
@@ -120,6 +122,7 @@ export function compileForTraining(
   const scale = keys.map((_, i) => (several && i >= 1 && i <= weights.length ? weights[i - 1]! : 1));
   return {
     names,
+    metricFigures: metricFigures(settings.outputs, settings.metrics),
     values: (results) => Object.fromEntries(keys.map((key, i) => [key, results[i]! / scale[i]!])),
     gather: async (sums) => {
       for (const [key, stats] of pending) {

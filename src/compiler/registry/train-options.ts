@@ -25,6 +25,13 @@ export interface LossKind {
    * losses of `classification` and the hinges. Accuracy-like metrics mean something only with such a loss.
    */
   readonly labels: boolean;
+  /**
+   * Its targets must not be negative (poisson's log of the prediction, msle's log of 1 + target, where Keras
+   * and tfjs clip negatives away): `normalize_target`'s standardised targets are half negative (NN4041).
+   */
+  readonly nonNegativeTargets?: true;
+  /** It divides by the targets (mape): near 0, as standardised targets often are, it explodes (NN5014). */
+  readonly dividesByTargets?: true;
 }
 
 const classification = (tfjs: string, targets: TargetEncoding = "one-hot"): LossKind => ({
@@ -45,14 +52,14 @@ export const losses: Readonly<Record<string, LossKind>> = {
   mse: regression("meanSquaredError"),
   mean_absolute_error: regression("meanAbsoluteError"),
   mae: regression("meanAbsoluteError"),
-  mean_absolute_percentage_error: regression("meanAbsolutePercentageError"),
-  mape: regression("meanAbsolutePercentageError"),
-  mean_squared_logarithmic_error: regression("meanSquaredLogarithmicError"),
-  msle: regression("meanSquaredLogarithmicError"),
+  mean_absolute_percentage_error: { ...regression("meanAbsolutePercentageError"), dividesByTargets: true },
+  mape: { ...regression("meanAbsolutePercentageError"), dividesByTargets: true },
+  mean_squared_logarithmic_error: { ...regression("meanSquaredLogarithmicError"), nonNegativeTargets: true },
+  msle: { ...regression("meanSquaredLogarithmicError"), nonNegativeTargets: true },
   hinge: regression("hinge", true),
   squared_hinge: regression("squaredHinge", true),
   log_cosh: regression("logcosh"),
-  poisson: regression("poisson"),
+  poisson: { ...regression("poisson"), nonNegativeTargets: true },
   cosine_similarity: regression("cosineProximity"),
   huber: regression("huber"),
 };
@@ -68,11 +75,19 @@ export interface MetricKind {
   readonly higherIsBetter: boolean;
   /** It scores predicted classes against labels (accuracy, precision, ...): meaningless on a loss over values. */
   readonly scoresClasses?: true;
+  /**
+   * How the figure scales with the targets (`normalize_target` turns it back into their units): an error in
+   * their units (mae, rmse) by the scale, a squared one (mse) by its square. Absent for the others.
+   */
+  readonly unitPower?: 1 | 2;
+  /** It divides by the targets (mape), as the loss of that name. */
+  readonly dividesByTargets?: true;
 }
 
 const mean = (tfjs: string, higherIsBetter = false): MetricKind => ({ tfjs, higherIsBetter });
 const overEpoch = (higherIsBetter: boolean): MetricKind => ({ higherIsBetter });
 const classScore = (kind: MetricKind): MetricKind => ({ ...kind, scoresClasses: true });
+const inUnits = (kind: MetricKind, unitPower: 1 | 2): MetricKind => ({ ...kind, unitPower });
 
 /** Keras metric names. The history keeps the name as written in the spec, as Keras does. */
 export const metrics: Readonly<Record<string, MetricKind>> = {
@@ -84,14 +99,14 @@ export const metrics: Readonly<Record<string, MetricKind>> = {
   auc: classScore(overEpoch(true)),
   categorical_crossentropy: mean("categoricalCrossentropy"),
   sparse_categorical_crossentropy: mean("sparseCategoricalCrossentropy"),
-  mean_squared_error: mean("mse"),
-  mse: mean("mse"),
-  mean_absolute_error: mean("mae"),
-  mae: mean("mae"),
-  mean_absolute_percentage_error: mean("mape"),
-  mape: mean("mape"),
-  root_mean_squared_error: overEpoch(false),
-  rmse: overEpoch(false),
+  mean_squared_error: inUnits(mean("mse"), 2),
+  mse: inUnits(mean("mse"), 2),
+  mean_absolute_error: inUnits(mean("mae"), 1),
+  mae: inUnits(mean("mae"), 1),
+  mean_absolute_percentage_error: { ...mean("mape"), dividesByTargets: true },
+  mape: { ...mean("mape"), dividesByTargets: true },
+  root_mean_squared_error: inUnits(overEpoch(false), 1),
+  rmse: inUnits(overEpoch(false), 1),
   r2: overEpoch(true),
 };
 
@@ -105,13 +120,27 @@ export function figureNames(
   metricsPerOutput: PerOutput<readonly string[]>,
 ): string[] {
   const several = outputs && outputs.length > 1 ? outputs : undefined;
+  const losses = several ? several.map((output) => `${output}_loss`) : [];
+  return ["loss", ...losses, ...metricFigures(outputs, metricsPerOutput).map(({ figure }) => figure)];
+}
+
+/** A metric's figure of `figureNames` (`price_mae`), with the output (its index) and metric it is of. */
+export interface MetricFigure {
+  readonly figure: string;
+  readonly output: number;
+  readonly metric: string;
+}
+
+/** The metrics' figures of `figureNames`, in its order, each with its output and metric. */
+export function metricFigures(
+  outputs: readonly string[] | undefined,
+  metricsPerOutput: PerOutput<readonly string[]>,
+): MetricFigure[] {
+  const several = outputs && outputs.length > 1 ? outputs : undefined;
   const each = perOutput(metricsPerOutput, several, []);
-  if (!several) return ["loss", ...each[0]!];
-  return [
-    "loss",
-    ...several.map((output) => `${output}_loss`),
-    ...several.flatMap((output, i) => each[i]!.map((metric) => `${output}_${metric}`)),
-  ];
+  return each.flatMap((names, output) =>
+    names.map((metric) => ({ figure: several ? `${several[output]}_${metric}` : metric, output, metric })),
+  );
 }
 
 /**
