@@ -3,6 +3,7 @@
  * that does not fit the model). The CLI prints it as one line, `error[NN4006]: ...`, without a stack trace;
  * anything else that is thrown is a bug in nnc.
  */
+import { printable } from "../compiler/base/line-map.js";
 import { messages, type Code, type MessageArgs } from "../compiler/diagnostics/messages.js";
 
 /** Training and data codes: the runtime reports only from the NN4xxx catalogue. */
@@ -20,8 +21,11 @@ export class NncUserError extends Error {
     super((messages[code].message as (a: MessageArgs<RuntimeCode>) => string)(args));
   }
 
-  /** `error[NN4006]: data/x.csv:12: column 'petal_width': 'abc' is not a number`. */
+  /**
+   * `error[NN4006]: data/x.csv:12: column 'petal_width': 'abc' is not a number`, its control characters shown
+   * as escapes (a message may quote a data file's text).
+   */
   format(): string {
-    return `error[${this.code}]: ${this.message}${this.hint ? ` (${this.hint})` : ""}`;
+    return printable(`error[${this.code}]: ${this.message}${this.hint ? ` (${this.hint})` : ""}`);
   }
 }

@@ -58,3 +58,18 @@ export class LineMap {
  * a line is shown, not the order in which it is read. Global: use with `matchAll` or `replace`.
  */
 export const bidiControls = /[\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+
+/** Control characters a terminal acts on (escape sequences, bell, carriage return) and the bidirectional ones. */
+const unprintable = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+
+/**
+ * `text` safe to print on a terminal: each control character becomes a visible escape (`\x1b`, `\u202e`), so a
+ * data file's column name or label quoted in a message cannot move the cursor, recolour the screen or retitle
+ * the window (data files are untrusted input). Tabs and newlines stay.
+ */
+export function printable(text: string): string {
+  return text.replace(unprintable, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+}

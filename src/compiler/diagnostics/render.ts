@@ -6,7 +6,7 @@
 import { relative } from "node:path";
 import { styleText } from "node:util";
 import type { Diagnostic, Location } from "./index.js";
-import { bidiControls, LineMap, type Position } from "../base/line-map.js";
+import { bidiControls, LineMap, printable, type Position } from "../base/line-map.js";
 
 type Style = Exclude<Parameters<typeof styleText>[0], readonly unknown[]>;
 
@@ -91,7 +91,7 @@ export function renderDiagnostics(
     const start = map.position(d.span.start);
     const end = map.position(d.span.end);
     const where = `${displayPath(d.file, cwd)}:${start.line}:${start.column}`;
-    const head = `${paint("bold", where)}: ${paint([severityStyle[d.severity], "bold"], `${d.severity} ${d.code}`)}: ${paint("bold", d.message)}`;
+    const head = `${paint("bold", where)}: ${paint([severityStyle[d.severity], "bold"], `${d.severity} ${d.code}`)}: ${paint("bold", printable(d.message))}`;
     // A file that could not be read has no line to show.
     if (!texts.has(d.file)) return head;
     // A bidirectional control character would reorder the shown line in the terminal: show it as U+FFFD,
@@ -107,11 +107,11 @@ export function renderDiagnostics(
       `${paint("blue", `${" ".repeat(gutter.length)} |`)} ${" ".repeat(shown.column)}${paint(severityStyle[d.severity], "^".repeat(shown.width))}`,
     ];
     const margin = " ".repeat(gutter.length + 1);
-    if (d.hint) lines.push(`${margin}${paint("cyan", "= hint:")} ${d.hint}`);
+    if (d.hint) lines.push(`${margin}${paint("cyan", "= hint:")} ${printable(d.hint)}`);
     for (const r of d.related ?? []) {
       const at = sources.range(r).start;
       lines.push(
-        `${margin}${paint("cyan", "= note:")} ${displayPath(r.file, cwd)}:${at.line}:${at.column}: ${r.message}`,
+        `${margin}${paint("cyan", "= note:")} ${displayPath(r.file, cwd)}:${at.line}:${at.column}: ${printable(r.message)}`,
       );
     }
     return lines.join("\n");
