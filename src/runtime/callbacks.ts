@@ -105,6 +105,7 @@ function fromCall(call: IrCall, { folder, about = {}, names }: CallbackOptions):
       return [
         new EarlyStopping({
           monitor,
+          figure: keras,
           mode,
           minDelta: Number(call.args["min_delta"]),
           patience: Number(call.args["patience"]),
@@ -143,10 +144,30 @@ function missingFolder(name: string): never {
 interface EarlyStoppingSettings {
   /** The tfjs log key of the watched figure. */
   readonly monitor: string;
+  /** Its Keras name, for messages. */
+  readonly figure: string;
   readonly mode: "min" | "max";
   readonly minDelta: number;
   readonly patience: number;
   readonly restoreBestWeights: boolean;
+}
+
+/**
+ * The epoch (from 1) whose weights an `early_stopping(restore_best_weights: true)` put back when training ended,
+ * and the figure it watched; null when none did. `epochs` are the run's logs, the resumed ones too: the kept
+ * epoch is the first whose figure is the best one (a later equal one was no improvement).
+ */
+export function restoredEpoch(
+  callbacks: readonly tf.Callback[],
+  epochs: readonly Readonly<Record<string, number>>[],
+): { readonly epoch: number; readonly figure: string } | null {
+  for (const callback of callbacks) {
+    if (!(callback instanceof EarlyStopping) || callback.restoredValue === null) continue;
+    const { monitor, figure } = callback.settings;
+    const index = epochs.findIndex((logs) => logs[monitor] === callback.restoredValue);
+    if (index >= 0) return { epoch: index + 1, figure };
+  }
+  return null;
 }
 
 /**
@@ -158,14 +179,17 @@ class EarlyStopping extends tf.Callback implements Resumable {
   private best = Infinity;
   private wait = 0;
   private weights: tf.Tensor[] | null = null;
+  /** The watched figure of the epoch whose weights were put back at the end, once they were. */
+  restoredValue: number | null = null;
 
-  constructor(private readonly settings: EarlyStoppingSettings) {
+  constructor(readonly settings: EarlyStoppingSettings) {
     super();
   }
 
   override async onTrainBegin(): Promise<void> {
     this.best = Infinity;
     this.wait = 0;
+    this.restoredValue = null;
     this.keep(null);
   }
 
@@ -185,7 +209,10 @@ class EarlyStopping extends tf.Callback implements Resumable {
   }
 
   override async onTrainEnd(): Promise<void> {
-    if (this.weights) (this.model as tf.LayersModel).setWeights(this.weights);
+    if (this.weights) {
+      (this.model as tf.LayersModel).setWeights(this.weights);
+      this.restoredValue = this.settings.mode === "max" ? -this.best : this.best;
+    }
     this.keep(null);
   }
 

@@ -66,17 +66,22 @@ function lineCallback({ epochs, stream, figures }: ProgressOptions): tf.CustomCa
 
 /**
  * The end-of-run table: one row per epoch (the first and last ten of a long run), each figure in a column,
- * and a `*` on the epoch with the best validation loss (or the best loss, without validation).
+ * and a `*` on the epoch with the best validation loss (or the best loss, without validation), or, when
+ * `restore_best_weights` kept one epoch's weights (`restored`), on that epoch, with the figure it watched.
  */
 export function summaryTable(
   history: readonly { readonly epoch: number; readonly [figure: string]: number }[],
+  restored: { readonly epoch: number; readonly figure: string } | null = null,
 ): string {
   if (history.length === 0) return "";
   const columns = [...new Set(history.flatMap((r) => Object.keys(r)))].filter((k) => k !== "epoch");
   const watched = columns.includes("val_loss") ? "val_loss" : "loss";
   const scores = history.map((r) => r[watched] ?? Infinity);
   // Loops, not Math.min(...scores): spread arguments overflow the stack past ~130,000 epochs.
-  const best = scores.reduce((at, score, i) => (score < scores[at]! ? i : at), 0);
+  const best = restored
+    ? history.findIndex((r) => r.epoch === restored.epoch)
+    : scores.reduce((at, score, i) => (score < scores[at]! ? i : at), 0);
+  const footer = restored ? `* best ${restored.figure}, whose weights were kept` : `* best ${watched}`;
   const cell = (key: string, value: number | undefined) =>
     value === undefined ? "" : key === "lr" ? String(Number(value.toPrecision(4))) : value.toFixed(4);
   const rows = history.map((r, i) => [`${r.epoch}${i === best ? "*" : ""}`, ...columns.map((k) => cell(k, r[k]))]);
@@ -85,5 +90,5 @@ export function summaryTable(
   const line = (cells: readonly string[]) => cells.map((text, c) => text.padStart(widths[c]!)).join("  ");
   const shown = rows.length > 20 ? [...rows.slice(0, 10), null, ...rows.slice(-10)] : rows;
   const body = shown.map((row) => (row ? line(row) : line(widths.map(() => "..."))));
-  return [line(header), ...body, `* best ${watched}`].join("\n") + "\n";
+  return [line(header), ...body, footer].join("\n") + "\n";
 }

@@ -18,7 +18,7 @@ import { initBackend } from "./backend.js";
 import { FineTuning, makeOptimizer, runEpochs, withFineTuning } from "./fine-tune.js";
 import { applyInit } from "./transfer.js";
 import { buildModel } from "./build.js";
-import { trainingCallbacks, writesFiles, writtenFiles } from "./callbacks.js";
+import { restoredEpoch, trainingCallbacks, writesFiles, writtenFiles } from "./callbacks.js";
 import {
   checkCheckpointPoint,
   checkpointDirectory,
@@ -73,6 +73,8 @@ export interface TrainedRun extends Run {
   readonly tfjsHistory: tf.History;
   /** Files callbacks wrote into the run folder during training (the save keeps them). */
   readonly written: readonly string[];
+  /** The epoch whose weights `restore_best_weights` kept, and the figure it watched; null when none was restored. */
+  readonly restored: { readonly epoch: number; readonly figure: string } | null;
   /** The epochs of the whole run (main and fine-tuning), as progress counts them. */
   readonly epochs: number;
   /** Where training stopped when `signal` interrupted it (a checkpoint is saved there); null when it ended. */
@@ -240,6 +242,8 @@ async function fitWithData(
       : {}),
   });
   if (result.interrupted) await progress.onTrainEnd?.();
+  const restored = result.interrupted ? null : restoredEpoch(callbacks, result.epochs);
+  if (restored) stream.write(`Restoring model weights from the end of the best epoch: ${restored.epoch}.\n`);
   const history = result.epochs.map(
     (logs, epoch) => ({ epoch: epoch + 1, ...kerasFigures(logs, [...names, ["lr", "lr"]]) }) as EpochRecord,
   );
@@ -252,6 +256,7 @@ async function fitWithData(
     pictures: options.runDir !== undefined && !result.interrupted ? await runPictures(model, data, train) : [],
     tfjsHistory: await asHistory(history),
     epochs,
+    restored,
     written: [...writtenFiles(callbacks), ...(runFolder ? [checkpointDirectory(runFolder.dir)] : [])],
     interrupted: result.interrupted,
     data: { streamed: data.streamed, peakRows: data.peakRows() },
