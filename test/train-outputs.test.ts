@@ -71,7 +71,9 @@ describe("per-output settings", () => {
       loss: { kind: "categorical_crossentropy", price: "mse" },
       lossWeights: { kind: 2, price: 1 },
     });
-    const nestedFine = check(`${house}train House {${common}\n  loss: mse\n  metrics: [[accuracy, auc], [mae]]\n}`);
+    const nestedFine = check(
+      `${house}train House {${common}\n  loss: [categorical_crossentropy, mse]\n  metrics: [[accuracy, auc], [mae]]\n}`,
+    );
     expect(nestedFine.result.diagnostics).toEqual([]);
     expect(nestedFine.result.program!.trains[0]!.metrics).toEqual({ kind: ["accuracy", "auc"], price: ["mae"] });
     const nested = check(`${house}train House {${common}

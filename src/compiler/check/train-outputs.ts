@@ -9,7 +9,7 @@ import type * as ast from "../syntax/ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/index.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import { perOutput, type IrModel, type IrTrain, type JsonValue, type PerOutput } from "../ir/index.js";
-import { losses } from "../registry/train-options.js";
+import { losses, metrics } from "../registry/train-options.js";
 
 /** What the per-output checks need of the train block's checker (check/train-block.ts). */
 export interface SettingChecker {
@@ -122,7 +122,8 @@ export function lossWeights(
     return checker.invalid(value, key, `weighs the losses of several outputs, but model ${checker.model.name} has one`);
   }
   if (value.kind !== "map") {
-    return checker.invalid(value, key, "must be a weight per output, keyed by output name: { a: 1, b: 0.5 }");
+    const example = outputs ? outputs.map((o, i) => `${o}: ${i === 0 ? 1 : 0.5}`).join(", ") : "a: 1, b: 0.5";
+    return checker.invalid(value, key, `must be a weight per output, keyed by output name: { ${example} }`);
   }
   const entries = outputEntries(checker, value, key);
   if (entries === undefined) return undefined;
@@ -162,6 +163,8 @@ function outputEntries(checker: SettingChecker, value: ast.MapValue, key: string
 
 /** One output of the trained model as the target checks see it. */
 interface TrainedOutput {
+  /** Its name in the model's `output` statement, or "" for a model of one output. */
+  readonly name: string;
   /** `output 'kind'`, or `the output` for a model of one. */
   readonly shown: string;
   readonly loss: string;
@@ -173,6 +176,8 @@ interface TrainedOutput {
   readonly lossSpan: ast.Span;
   /** Where each of its metrics is written, by name. */
   readonly metricSpans: ReadonlyMap<string, ast.Span>;
+  /** Its metrics are a plain list that every output of several shares (`metrics: [accuracy]`). */
+  readonly sharedMetrics: boolean;
 }
 
 /** The trained outputs, in order, with their loss, metrics, units and where they are written. */
@@ -201,6 +206,7 @@ function trainedOutputs(
       if (name !== undefined) metricSpans.set(name, item.span);
     }
     return {
+      name: names[i] ?? "",
       shown: several ? `output '${names[i]}'` : "the output",
       loss: lossesPerOutput[Math.min(i, lossesPerOutput.length - 1)]!,
       metrics: metricsPerOutput[Math.min(i, metricsPerOutput.length - 1)]!,
@@ -208,6 +214,7 @@ function trainedOutputs(
       layer,
       lossSpan: lossValue?.span ?? values.loss.span,
       metricSpans,
+      sharedMetrics: several && !metricLists && values.metrics?.kind !== "map",
     };
   });
 }
@@ -230,7 +237,8 @@ export function targetProblems(
   // One label per example (csv, json, idx), not npy's targets of any shape or the input itself (`target:`).
   const labelled = train.data.name !== "npy" && !train.target;
   const out: Diagnostic[] = [];
-  for (const output of trainedOutputs(train, ir, { loss: values.loss, metrics: values.metrics })) {
+  const trained = trainedOutputs(train, ir, { loss: values.loss, metrics: values.metrics });
+  for (const output of trained) {
     const { loss, units, layer, shown } = output;
     const related = layer
       ? [{ ...layer.location, message: `${shown} has ${units ?? "?"} unit${units === 1 ? "" : "s"} here` }]
@@ -273,13 +281,49 @@ export function targetProblems(
         problem = `needs class indices as targets, which only loss sparse_categorical_crossentropy gives (${shown} is trained with ${loss})`;
       } else if (["precision", "recall", "auc"].includes(metric) && sparse && units !== 1) {
         problem = `compares targets and predictions value by value, but ${shown}'s targets are class indices (loss sparse_categorical_crossentropy)`;
+      } else if (scoresValues(metric, loss) && !output.sharedMetrics) {
+        problem = `scores classes, but ${shown} is trained with ${loss}, a loss over values: it would read 0 every epoch`;
       }
       if (problem === undefined) continue;
-      const hint = sparse
-        ? "train with categorical_crossentropy, whose targets are one-hot, to score each class"
-        : "use the metric of the output's own loss, or accuracy";
+      const hint = scoresValues(metric, loss)
+        ? valueMetrics
+        : sparse
+          ? "train with categorical_crossentropy, whose targets are one-hot, to score each class"
+          : "use the metric of the output's own loss, or accuracy";
       out.push(diagnostic("NN4026", { file, span }, { metric, problem }, { hint, related }));
     }
+  }
+  return out.concat(sharedClassScores(trained, file));
+}
+
+const valueMetrics = "score values with mae, mse, rmse or r2";
+
+/** A metric that scores classes on an output whose loss is over values (mse, mae, ...), not labels. */
+function scoresValues(metric: string, loss: string): boolean {
+  return metrics[metric]?.scoresClasses === true && losses[loss]?.labels === false;
+}
+
+/**
+ * A metric that scores classes in a plain list every output of several shares (`metrics: [accuracy]`), on the
+ * outputs trained on values: NN4026 once at the metric, naming them, since Keras would report it there
+ * (`price_accuracy`) as 0 every epoch; the hint gives each output its own metrics.
+ */
+function sharedClassScores(trained: readonly TrainedOutput[], file: string): Diagnostic[] {
+  const first = trained[0];
+  if (!first?.sharedMetrics) return [];
+  const out: Diagnostic[] = [];
+  for (const [metric, span] of first.metricSpans) {
+    const misfits = trained.filter((output) => scoresValues(metric, output.loss));
+    if (misfits.length === 0) continue;
+    const names = misfits.map((output) => output.shown).join(", ");
+    const lossNames = [...new Set(misfits.map((output) => output.loss))].join(", ");
+    const problem = `scores classes, but the list applies to every output, and ${names} ${misfits.length > 1 ? "are" : "is"} trained with ${lossNames}, a loss over values: it would read 0 every epoch there`;
+    const fits = trained.length > misfits.length;
+    const example = trained
+      .map((output) => `${output.name}: [${misfits.includes(output) ? "mae" : metric}]`)
+      .join(", ");
+    const hint = fits ? `give each output its own metrics: metrics: { ${example} }` : valueMetrics;
+    out.push(diagnostic("NN4026", { file, span }, { metric, problem }, { hint }));
   }
   return out;
 }

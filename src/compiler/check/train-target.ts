@@ -19,12 +19,7 @@ export interface TargetChecker {
 
 /** The input `target:` names (`input` resolved to the model's one input when its IR is known); undefined after an error. */
 export function targetValue(checker: TargetChecker, value: ast.Value, key: string): string | undefined {
-  const name =
-    value.kind === "call" && value.args === null
-      ? value.callee.text
-      : value.kind === "string"
-        ? value.value
-        : undefined;
+  const name = writtenName(value);
   if (name === undefined)
     return checker.invalid(value, key, "must be `input` or the name of one of the model's inputs");
   const ir = checker.model.ir;
@@ -71,6 +66,23 @@ export function targetValue(checker: TargetChecker, value: ast.Value, key: strin
     );
   }
   return input.name;
+}
+
+/** The name `target:` is written with: `input`, `tokens` or `"tokens"`. */
+function writtenName(value: ast.Value): string | undefined {
+  if (value.kind === "call" && value.args === null) return value.callee.text;
+  return value.kind === "string" ? value.value : undefined;
+}
+
+/**
+ * The input of `ir` that `target:` names, even when its shape does not fit an output (NN4030): the data then
+ * still needs no labels, which the data sources' check goes on to say (NN4031) in the same pass.
+ */
+export function namedTarget(value: ast.Value, ir: IrModel | undefined): string | undefined {
+  const name = writtenName(value);
+  if (!ir || name === undefined) return undefined;
+  if (ir.inputs.some((input) => input.name === name)) return name;
+  return name === "input" && ir.inputs.length === 1 ? ir.inputs[0]!.name : undefined;
 }
 
 /** The shape of a model's tensor: a layer's output, or an input; undefined when unknown. */

@@ -4,22 +4,37 @@ import type { Fix } from "./index.js";
 
 /**
  * The closest candidate to a misspelled name, if it is close enough to be what was meant
- * (`dens` -> `dense`, `activaton` -> `activation`).
+ * (`dens` -> `dense`, `activaton` -> `activation`). A candidate that holds each part of a name of several `_`
+ * parts, in order, as the start of one of its own (`val_acc`, `val_accuracy` -> `val_kind_accuracy`) is preferred to any
+ * that does not, however few edits that one needs: the name is then a shortening, not a misspelling.
  */
 export function closest(name: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
-  let bestDistance = Infinity;
+  let bestScore = Infinity;
   const lower = name.toLowerCase();
-  for (const candidate of candidates) {
-    const d = distance(lower, candidate.toLowerCase());
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
   // One edit in three characters; a one- or two-letter name only matches up to case (`x` is not `h`).
   const allowed = name.length < 3 ? 0 : Math.max(1, Math.floor(name.length / 3));
-  return best !== undefined && bestDistance <= allowed ? best : undefined;
+  for (const candidate of candidates) {
+    const d = distance(lower, candidate.toLowerCase());
+    const score = lower.includes("_") && holdsParts(candidate.toLowerCase(), lower) ? d - 1000 : d;
+    if (score < bestScore) {
+      best = candidate;
+      bestScore = score;
+    }
+  }
+  return best !== undefined && bestScore <= allowed ? best : undefined;
+}
+
+/** Whether each `_` part of `name` starts one of `candidate`'s parts, in order (`val_acc` in `val_kind_accuracy`). */
+function holdsParts(candidate: string, name: string): boolean {
+  const own = candidate.split("_");
+  let at = 0;
+  for (const part of name.split("_")) {
+    while (at < own.length && !own[at]!.startsWith(part)) at++;
+    if (at === own.length) return false;
+    at++;
+  }
+  return true;
 }
 
 /** "did you mean 'dense'?" or undefined. */
