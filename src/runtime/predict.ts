@@ -10,6 +10,7 @@
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { IrModel } from "../compiler/ir/index.js";
+import { classColumns, valueColumns } from "../compiler/registry/prediction-columns.js";
 import { readCsvTable } from "./data/csv.js";
 import { applyNormalization, type Table, type TableSpec } from "./data/index.js";
 import { readIdx } from "./data/idx.js";
@@ -132,7 +133,7 @@ function readInput(run: SavedRun, files: readonly string[]): Table {
 function classified(values: readonly number[][], classes: readonly string[], prefix = ""): Predictions {
   const binary = values[0]?.length === 1;
   const names = binary ? classes.slice(0, 2) : classes;
-  const columns = [`${prefix}predicted`, ...names.map((name) => `${prefix}p_${name}`)];
+  const columns = classColumns(prefix, names);
   const rows = values.map((row) => {
     const probabilities = binary ? [1 - row[0]!, row[0]!] : row;
     let best = 0;
@@ -144,9 +145,7 @@ function classified(values: readonly number[][], classes: readonly string[], pre
 
 /** Raw outputs, named after the training label: `price`, or `price_0`, `price_1`... for several. */
 function regression(values: readonly number[][], label: string): Predictions {
-  const width = values[0]?.length ?? 1;
-  const columns = width === 1 ? [label] : Array.from({ length: width }, (_, i) => `${label}_${i}`);
-  return { columns, rows: values };
+  return { columns: valueColumns(label, values[0]?.length ?? 1), rows: values };
 }
 
 /** Predictions as CSV: a header, then one line per row; fields with commas, quotes or newlines quoted. */

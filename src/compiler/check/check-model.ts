@@ -23,6 +23,7 @@ import { expansionError } from "./expansion.js";
 import { LayerNames, writtenLayerNames } from "./layer-call.js";
 import { ModelGraph } from "./model-graph.js";
 import { splitOutputs } from "./outputs.js";
+import { outputNameProblems } from "./tensor-names.js";
 import { defaultCheckLimits, ParameterBudget, StatementBudget, type CheckLimits } from "./model-limits.js";
 
 /** Models whose check is under way: a model that calls itself is NN2030, not a check without end. */
@@ -103,6 +104,13 @@ export class ModelChecker extends CallChecker {
       if (stmt.kind === "output") {
         outputs = this.outputs(stmt, env);
         outputNames = stmt.names.map((name) => name.text);
+        this.diagnostics.push(
+          ...outputNameProblems(
+            stmt,
+            outputs.map((t) => t.shape),
+            this.file,
+          ),
+        );
       } else this.statement(stmt, env);
     }
     if (this.declaredInputs === 0 && !this.decl.recovered) {

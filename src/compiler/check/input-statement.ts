@@ -9,6 +9,7 @@ import { inexactShape } from "../ir/exact.js";
 import type { DType, IrInput, Shape } from "../ir/index.js";
 import type * as ast from "../syntax/ast.js";
 import { evaluateDimension } from "./dimension.js";
+import { inputNameProblem } from "./tensor-names.js";
 import { unknownTensor, type Env, type Tensor } from "./environment.js";
 
 const dtypes: readonly DType[] = ["float32", "int32"];
@@ -21,6 +22,8 @@ export function inputTensor(
   const diagnostics: Diagnostic[] = [];
   const at = (span: ast.Span) => ({ file: env.file, span });
   const name = stmt.name.text;
+  const badName = inputNameProblem(stmt.name, env.file);
+  if (badName) diagnostics.push(badName);
   let dtype: DType = "float32";
   if (stmt.dtype) {
     if ((dtypes as readonly string[]).includes(stmt.dtype.text)) dtype = stmt.dtype.text as DType;

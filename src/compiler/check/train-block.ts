@@ -17,6 +17,7 @@ import { perInputFiles } from "./npy-inputs.js";
 import { checkTransferKeys } from "./transfer-keys.js";
 import { checkDataSources } from "./data-source.js";
 import { targetValue } from "./train-target.js";
+import { runProblems } from "./train-run.js";
 import { lossWeights, perOutputValue, severalOutputs, targetProblems } from "./train-outputs.js";
 import type { DataSourceKind } from "../registry/data-sources.js";
 import { figureNames, type CallbackKind } from "../registry/train-options.js";
@@ -88,6 +89,7 @@ export function checkTrain(
 
   for (const d of checkTransferKeys(entries, fields, ir, file)) checker.report(d);
   for (const d of checkDataSources(entries, fields, ir, file)) checker.report(d);
+  for (const d of runProblems(entries, fields, ir, file)) checker.report(d);
   if (checker.failed || trainKeys.some((k) => k.required && fields[k.field] === undefined)) {
     return { value: null, diagnostics: checker.diagnostics };
   }
@@ -401,7 +403,7 @@ function symbolOf(value: ast.Value): string | undefined {
 }
 
 /** Where an argument was written in a call, by name or by position. */
-function argumentSpan(call: ast.Call, name: string, callable: Callable): ast.Span | undefined {
+export function argumentSpan(call: ast.Call, name: string, callable: Callable): ast.Span | undefined {
   const args = call.args ?? [];
   const named = args.find((a) => a.name?.text === name);
   if (named) return named.value.span;

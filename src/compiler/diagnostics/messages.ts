@@ -286,6 +286,10 @@ export const messages = {
     "Unknown layer to unfreeze",
     (a) => `model ${q(a.model)} has no layer named ${q(a.name)}`,
   ),
+  NN4037: warning<{ path: string; model: string }>(
+    "Run to initialize from shares no layer",
+    (a) => `${a.path} shares no layer name with model ${q(a.model)}: init loads no weights from it`,
+  ),
   NN4028: error<{ argument: string; name: string; kind: "input" | "output"; model: string; names: string }>(
     "Data names no such input or output",
     (a) =>
