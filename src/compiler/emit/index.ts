@@ -25,7 +25,8 @@ import {
 } from "../ir/index.js";
 import type { DataSourceKind } from "../registry/data-sources.js";
 import { trainKeys } from "../registry/train-keys.js";
-import { loadsWeights, printsRelativeRuns, weightLoadLines } from "./weights.js";
+import { printsRelativePaths, relativePathExpression } from "./paths.js";
+import { loadedRuns, loadsWeights, weightLoadLines } from "./weights.js";
 
 export interface EmitOptions {
   /**
@@ -44,13 +45,9 @@ export async function emitTypeScript(program: IrProgram, options: EmitOptions = 
     train,
     name: trainerNames.claim(trainerName(train.model)),
   }));
-  const relativeData = options.outFile !== undefined && printsRelativePaths(program, options.outFile);
-  const relativeRuns = printsRelativeRuns(program, options.outFile);
+  const relativePaths = printsRelativePaths([...dataFiles(program), ...loadedRuns(program)], options.outFile);
   const trainers = trains.map(({ train, name }) => emitTrainer(train, name, options.outFile));
-  const urls = [
-    ...(relativeData || relativeRuns ? ["fileURLToPath"] : []),
-    ...(trains.length > 0 ? ["pathToFileURL"] : []),
-  ];
+  const urls = [...(relativePaths ? ["fileURLToPath"] : []), ...(trains.length > 0 ? ["pathToFileURL"] : [])];
   const sections = [
     header(program, options.outFile),
     [
@@ -211,8 +208,8 @@ function printDataSource(
 ): string {
   const args: Record<string, Printable> = { ...data.args };
   const printPath = (file: JsonValue): Printable => {
-    const url = moduleRelativeUrl(file, outFile);
-    return url === undefined ? file : code(`fileURLToPath(new URL(${JSON.stringify(url)}, import.meta.url))`);
+    const expression = relativePathExpression(file, outFile);
+    return expression === undefined ? file : code(expression);
   };
   for (const key of table[data.name]!.paths) {
     const value = data.args[key];
@@ -229,44 +226,19 @@ function isFilesByInput(value: JsonValue | undefined): value is { readonly [inpu
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Whether any data source of the program is printed relative to the module (and needs `fileURLToPath`). */
-function printsRelativePaths(program: IrProgram, outFile: string): boolean {
+/** The files the program's data sources name (npy's `x: inputs(...)` one per input), as they are printed. */
+function dataFiles(program: IrProgram): JsonValue[] {
   const sources = trainKeys.flatMap((key) => (key.value.kind === "data source" ? [{ ...key, ...key.value }] : []));
-  return program.trains.some((train) =>
-    sources.some(({ field, table }) => {
+  return program.trains.flatMap((train) =>
+    sources.flatMap(({ field, table }) => {
       const data = train[field] as IrCall | null | undefined;
-      return (
-        data != null &&
-        table[data.name]!.paths.some((key) => {
-          const value = data.args[key];
-          const files = isFilesByInput(value) ? Object.values(value) : [value];
-          return files.some((file) => moduleRelativeUrl(file, outFile) !== undefined);
-        })
-      );
+      if (data == null) return [];
+      return table[data.name]!.paths.flatMap((key) => {
+        const value = data.args[key];
+        return value === undefined ? [] : isFilesByInput(value) ? Object.values(value) : [value];
+      });
     }),
   );
-}
-
-/**
- * A data file's path as a URL relative to the module, or undefined when it stays as written: without an output
- * file, or when the file shares no folder with the module but the root.
- */
-export function moduleRelativeUrl(file: unknown, outFile: string | undefined): string | undefined {
-  if (outFile === undefined || typeof file !== "string" || sharesOnlyTheRoot(path.dirname(outFile), file))
-    return undefined;
-  const relative = path.relative(path.dirname(outFile), file).split(path.sep).map(encodeURIComponent).join("/");
-  return relative.startsWith("../") ? relative : `./${relative}`;
-}
-
-/**
- * True when two absolute paths have no common folder but the root (`/usr/share/...` beside `/home/me/...`).
- * Such data is a system location, not something that moves with the module: it stays absolute, and the printed
- * path does not depend on how deep the module happens to sit.
- */
-function sharesOnlyTheRoot(from: string, to: string): boolean {
-  const [fromTop] = path.relative(path.parse(from).root, from).split(path.sep);
-  const [toTop] = path.relative(path.parse(to).root, to).split(path.sep);
-  return path.parse(from).root !== path.parse(to).root || fromTop !== toTop;
 }
 
 /**

@@ -5,14 +5,12 @@
  * module when it is written to a file, so the two can move together.
  */
 import type { IrModel, IrProgram } from "../ir/index.js";
-import { moduleRelativeUrl } from "./index.js";
+import { relativePathExpression } from "./paths.js";
 
 /** The statements that load `model`'s weights into the built model `id`. */
 export function weightLoadLines(model: IrModel, id: string, outFile: string | undefined): string[] {
   return (model.loads ?? []).map((load) => {
-    const url = moduleRelativeUrl(load.run, outFile);
-    const run =
-      url === undefined ? JSON.stringify(load.run) : `fileURLToPath(new URL(${JSON.stringify(url)}, import.meta.url))`;
+    const run = relativePathExpression(load.run, outFile) ?? JSON.stringify(load.run);
     return `loadRunWeights(${id}, ${run}, ${JSON.stringify(load.layers)});`;
   });
 }
@@ -22,9 +20,7 @@ export function loadsWeights(program: IrProgram): boolean {
   return program.models.some((model) => (model.loads?.length ?? 0) > 0);
 }
 
-/** Whether a run's path is printed relative to the module (which then needs `fileURLToPath`). */
-export function printsRelativeRuns(program: IrProgram, outFile: string | undefined): boolean {
-  return program.models.some((model) =>
-    (model.loads ?? []).some((load) => moduleRelativeUrl(load.run, outFile) !== undefined),
-  );
+/** The runs the program's models load weights from, as their paths are printed. */
+export function loadedRuns(program: IrProgram): string[] {
+  return program.models.flatMap((model) => (model.loads ?? []).map((load) => load.run));
 }
