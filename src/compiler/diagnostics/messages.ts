@@ -133,6 +133,19 @@ export const messages = {
     (a) => `model ${q(a.model)} has no tensor named ${q(a.name)}`,
   ),
   NN2030: error<{ name: string }>("Recursive model call", (a) => `model ${q(a.name)} calls itself`),
+  NN2033: error<{ name: string }>(
+    "Output listed twice",
+    (a) => `output ${q(a.name)} is listed twice: a model's outputs are each listed once`,
+  ),
+  NN2034: error<{ what: string; name: string; problem: string }>(
+    "Name a model tensor cannot have",
+    (a) => `${a.what} ${q(a.name)} cannot be named so: ${a.problem}`,
+  ),
+  NN2035: error<{ name: string; output: string; column: string }>(
+    "Output named like another output's prediction column",
+    (a) =>
+      `output ${q(a.name)} has the name of a column nnc predict gives output ${q(a.output)} (${a.column}): the predictions would have two columns of one name`,
+  ),
 
   NN3001: error<{ callee: string; expected: string; shape: string }>(
     "Wrong input rank",
@@ -313,6 +326,18 @@ export const messages = {
     "Target scaling with target",
     (a) =>
       `normalize_target scales targets the data gives, but target: ${a.target} trains the model to reproduce that input; drop normalize_target (normalize: scales the input, and so the target)`,
+  ),
+  NN4044: error<{ figure: string; first: string; second: string }>(
+    "Two figures of one name",
+    (a) => `figure ${q(a.figure)} would name both ${a.first} and ${a.second}: the history keeps one of them`,
+  ),
+  NN4045: error<{ what: string; value: number; problem: string }>(
+    "Number past float32",
+    (a) => `${a.what} ${a.value} ${a.problem}`,
+  ),
+  NN4046: error<{ loss: string; target: string }>(
+    "Class-index loss on a reproduced input",
+    (a) => `${a.loss} needs class indices as targets, but target: ${a.target} makes the targets the input's own values`,
   ),
   NN4040: error<{ name: string; model: string; names: string }>(
     "Unknown tensor to predict",
