@@ -115,6 +115,25 @@ train Steps {
     built.dispose();
   });
 
+  it("a record whose steps hold another number of values than the first record's is NN4006 at its line, whole or streamed", async () => {
+    const path = file(
+      "widths.jsonl",
+      '{"steps": [[1, 2], [3, 4]], "y": 0.5}\n{"steps": [1, 2, 3], "y": 1}\n{"steps": [[1, 2]], "y": 2}\n',
+    );
+    const { train, model } = checked(
+      "widths.nn",
+      `model Steps {\n  input steps: [seq, 2]\n  lstm(2)\n  dense(1)\n}\n\ntrain Steps {\n  data: json("${path}", label: "y")\n  loss: mse\n  optimizer: adam\n  epochs: 1\n  batch_size: 2\n  shuffle: false\n}\n`,
+    );
+    const message =
+      "error[NN4006]: widths.jsonl:2: field 'steps': each step holds 1 value, but the first record's hold 2 (every record's steps hold as many values)";
+    expect(await userError(() => loadTable(train.data), `${dir}/`)).toBe(message);
+    const built = buildModel(model);
+    expect(await userError(() => openTrainingData(built, train, { streamAbove: 0, chunkRows: 1 }), `${dir}/`)).toBe(
+      message,
+    );
+    built.dispose();
+  });
+
   it.each([
     ["lstm(3)", "an LSTM"],
     ["bidirectional(lstm(3))", "a bidirectional LSTM"],

@@ -56,7 +56,13 @@ export function isJsonArray(text: string): boolean {
 export function jsonLayout(first: JsonRecord, source: string, spec: TableSpec): RowsLayout {
   const layout = rowsLayout(source, spec, Object.keys(first.value), (field) => Array.isArray(first.value[field]));
   if (typeof layout === "string") throw new NncUserError("NN4006", { where: first.where, reason: layout });
-  return layout;
+  // The first record's step width, kept with the layout: a streamed file's chunks are each a table of their own.
+  const sequences = layout.sequences.map((sequence) => {
+    const steps = first.value[sequence.field];
+    if (!Array.isArray(steps) || steps.length === 0) return sequence;
+    return { ...sequence, width: Array.isArray(steps[0]) ? (steps[0] as unknown[]).length : 1 };
+  });
+  return { ...layout, sequences };
 }
 
 /** Records -> a table of `layout`'s fields, checking every one; the first problem names record and field. */
@@ -120,7 +126,18 @@ class JsonRows {
         }
         return finite(field, where, name);
       },
-      (k) => sequenceValues(value[sequences[k]!.field], where, sequences[k]!.field, this.limits),
+      (k) => {
+        const { field, width } = sequences[k]!;
+        const read = sequenceValues(value[field], where, field, this.limits);
+        if (width !== undefined && read.width !== width) {
+          const values = (n: number) => `${n} value${n === 1 ? "" : "s"}`;
+          throw new NncUserError("NN4006", {
+            where,
+            reason: `field '${field}': each step holds ${values(read.width)}, but the first record's hold ${width} (every record's steps hold as many values)`,
+          });
+        }
+        return read;
+      },
     );
   }
 

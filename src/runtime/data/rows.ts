@@ -16,8 +16,11 @@ export interface RowsLayout {
     readonly columns: readonly string[];
     readonly sequence: boolean;
   }[];
-  /** Sequence fields, by the input they feed (`""` for a model of one input). */
-  readonly sequences: readonly { readonly input: string; readonly field: string }[];
+  /**
+   * Sequence fields, by the input they feed (`""` for a model of one input), with the values a step holds in the
+   * file's first record (`width`; 1 for numbers) when it has a sequence there: every record's steps hold as many.
+   */
+  readonly sequences: readonly { readonly input: string; readonly field: string; readonly width?: number }[];
 }
 
 export class TableRows {
@@ -61,6 +64,10 @@ export class TableRows {
     for (let i = 0; i < this.width; i++) this.values[at + i] = feature(i);
     const read = this.layout.sequences.map((_, k) => sequence!(k));
     read.forEach(({ values, width }, k) => {
+      // The reader reports a record whose steps differ (NN4006): a table's sequences have one width.
+      if (this.lines.length > 0 && width !== this.widths[k]) {
+        throw new Error(`TableRows: sequence ${k} of width ${width} after rows of width ${this.widths[k]}`);
+      }
       this.steps[k]!.push(values);
       this.widths[k] = width;
     });
