@@ -11,18 +11,28 @@ import { append } from "../base/arrays.js";
 import type * as ast from "../syntax/ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/index.js";
 import { suggestion } from "../diagnostics/suggest.js";
-import type { IrCall, IrModel } from "../ir/index.js";
+import { perOutput, type IrCall, type IrModel, type PerOutput } from "../ir/index.js";
 import { dataSources } from "../registry/data-sources.js";
+import { losses } from "../registry/train-options.js";
+import { namedTarget } from "./train-target.js";
+import { targetScalingProblems } from "./target-scaling.js";
 
 /** The problems of the data sources in `entries`, given the fields they were checked into. */
 export function checkDataSources(
   entries: ReadonlyMap<string, ast.TrainEntry>,
-  fields: { readonly data?: unknown; readonly validation?: unknown; readonly target?: unknown },
+  fields: {
+    readonly data?: unknown;
+    readonly validation?: unknown;
+    readonly target?: unknown;
+    readonly loss?: unknown;
+    readonly metrics?: unknown;
+  },
   model: IrModel | undefined,
   file: string,
 ): Diagnostic[] {
   const found: Diagnostic[] = [];
-  const target = typeof fields.target === "string" ? fields.target : null;
+  const written = entries.get("target")?.value;
+  const target = typeof fields.target === "string" ? fields.target : ((written && namedTarget(written, model)) ?? null);
   // A target that failed its own check leaves open whether the data needs labels: no cascade.
   if (target === null && entries.has("target")) return [];
   for (const key of ["data", "validation"] as const) {
@@ -30,6 +40,10 @@ export function checkDataSources(
     const value = entries.get(key)?.value;
     if (!call || value?.kind !== "call") continue;
     append(found, sourceProblems(call, value, model, target, file));
+    if (target === null)
+      append(found, scaledLabels(call, value, fields.loss as PerOutput<string> | undefined, model, file));
+    const scaling = call.args["normalize_target"] !== undefined && argument(value, "normalize_target");
+    if (target === null && scaling) append(found, targetScalingProblems(scaling, fields, model, file));
   }
   return found;
 }
@@ -103,7 +117,20 @@ function inputProblems(call: IrCall, value: ast.Call, model: IrModel, file: stri
   if (written?.kind === "call" || (name === "x" && typeof given === "string")) return [];
   const inputs = model.inputs.map((input) => input.name);
   if (typeof given === "object" && given !== null && !Array.isArray(given)) {
-    return keyProblems(Object.keys(given), written, written!.span, name, "input", inputs, model.name, file);
+    const keys = keyProblems(Object.keys(given), written, written!.span, name, "input", inputs, model.name, file);
+    if (keys.length > 0 || written?.kind !== "map") return keys;
+    return written.entries.flatMap((entry) =>
+      columnCount(
+        call.name,
+        entry.value,
+        model.inputs.find((input) => input.name === entry.key.text),
+        model,
+        file,
+      ),
+    );
+  }
+  if (Array.isArray(given) && inputs.length === 1 && written) {
+    return columnCount(call.name, written, model.inputs[0], model, file);
   }
   if (inputs.length > 1 && (call.name === "csv" || call.name === "json")) {
     const example = inputs.map((i) => `${i}: [...]`).join(", ");
@@ -148,4 +175,46 @@ function keyProblems(
     found.push(diagnostic("NN4029", { file, span }, { what: name, problem }));
   }
   return found;
+}
+
+/**
+ * NN4033, `normalize_target:` where every output is trained on labels (crossentropies, hinges): scaling applies to
+ * targets that are values, so it would be ignored. With outputs of both kinds it scales the ones on values.
+ */
+function scaledLabels(
+  call: IrCall,
+  value: ast.Call,
+  loss: PerOutput<string> | undefined,
+  model: IrModel | undefined,
+  file: string,
+): Diagnostic[] {
+  const written = argument(value, "normalize_target");
+  if (call.args["normalize_target"] === undefined || !written || !model || loss === undefined) return [];
+  const outputs = model.outputNames && model.outputNames.length > 1 ? model.outputNames : undefined;
+  const each = perOutput(loss, outputs, "");
+  if (!each.every((l) => losses[l]?.labels === true)) return [];
+  const lossNames = [...new Set(each)].join(", ");
+  const hint = "drop normalize_target: (normalize: scales the features)";
+  return [diagnostic("NN4033", { file, span: written.span }, { losses: lossNames }, { hint })];
+}
+
+/**
+ * NN4029 at a list of feature columns that cannot fill its input: an input of fixed sizes takes as many columns
+ * as it holds values (`[2]` two, `[2, 3]` six). A json() field may hold a sequence, so one column of json() for
+ * an input of one or two axes is left to the data.
+ */
+function columnCount(
+  source: string,
+  written: ast.Value,
+  input: IrModel["inputs"][number] | undefined,
+  model: IrModel,
+  file: string,
+): Diagnostic[] {
+  if (written.kind !== "list" || !input || !input.shape.every((d) => typeof d === "number")) return [];
+  const columns = written.items.length;
+  const values = (input.shape as readonly number[]).reduce((product, d) => product * d, 1);
+  if (columns === values || (source === "json" && columns === 1 && input.shape.length <= 2)) return [];
+  const shape = `[${input.shape.join(", ")}]`;
+  const problem = `lists ${columns} column${columns === 1 ? "" : "s"}, but input '${input.name}' of model ${model.name} has shape ${shape}, which takes ${values}`;
+  return [diagnostic("NN4029", { file, span: written.span }, { what: "features", problem })];
 }

@@ -339,9 +339,19 @@ export const messages = {
     "Class-index loss on a reproduced input",
     (a) => `${a.loss} needs class indices as targets, but target: ${a.target} makes the targets the input's own values`,
   ),
+  NN4033: error<{ losses: string }>(
+    "Target scaling on labels",
+    (a) =>
+      `normalize_target scales targets that are values, but the model is trained on labels (${a.losses}): there is nothing to scale`,
+  ),
   NN4040: error<{ name: string; model: string; names: string }>(
     "Unknown tensor to predict",
     (a) => `model ${q(a.model)} names no tensor ${q(a.name)} (its tensors: ${a.names})`,
+  ),
+  NN4041: error<{ loss: string }>(
+    "Target scaling with a loss of non-negative targets",
+    (a) =>
+      `normalize_target standardises the targets, about half of them to negative values, but ${a.loss} needs targets of at least 0`,
   ),
   NN4043: error<{ path: string; entries: string }>(
     "Run folder holds an earlier run",
@@ -376,6 +386,11 @@ export const messages = {
   NN5009: warning<{ callee: string; problem: string }>(
     "Embedding mask that tfjs misapplies",
     (a) => `tfjs 4.22 hands ${q(a.callee)} the mask of an earlier embedding(mask_zero: true) ${a.problem}`,
+  ),
+  NN5014: warning<{ names: string }>(
+    "Percentage error on standardised targets",
+    (a) =>
+      `${a.names} divides by the targets, which normalize_target standardises to values near 0: it explodes there, and is no percentage of the data's own values`,
   ),
   NN5010: warning<{ callee: string; tensor: string }>(
     "Tensor given twice that tfjs frees too early",

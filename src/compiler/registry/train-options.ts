@@ -26,8 +26,9 @@ export interface LossKind {
    */
   readonly labels: boolean;
   /**
-   * Its targets must not be negative (poisson's log of the prediction, msle's log of 1 + target, where Keras
-   * and tfjs clip negatives away): `normalize_target`'s standardised targets are half negative (NN4041).
+   * Its targets must not be negative: poisson's `p - y log p` has no minimum for `y < 0`, and msle takes the
+   * log of `1 + y` with negatives clipped to 0. `normalize_target`'s standardised targets are half negative
+   * (NN4041).
    */
   readonly nonNegativeTargets?: true;
   /** It divides by the targets (mape): near 0, as standardised targets often are, it explodes (NN5014). */
