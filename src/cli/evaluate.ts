@@ -57,6 +57,8 @@ async function runEvaluate(file: string, options: EvaluateCliOptions): Promise<v
       return;
     }
     const which = options.data !== undefined ? "" : train.validation ? ", the validation data" : ", the training data";
+    if (result.dropped > 0)
+      process.stdout.write(`dropped ${result.dropped} rows with a missing value (missing: drop)\n`);
     process.stdout.write(`evaluated ${model.name} on ${result.source} (${result.rows} rows${which})\n`);
     const figures = Object.entries(result.figures).map(([name, value]) => `${name}: ${value.toFixed(4)}`);
     process.stdout.write(`${figures.join(" - ")}\n`);

@@ -14,11 +14,16 @@ export class NncUserError extends Error {
 
   constructor(
     readonly code: RuntimeCode,
-    args: MessageArgs<RuntimeCode>,
+    private readonly args: MessageArgs<RuntimeCode>,
     /** How to fix it, printed after the message. */
     readonly hint?: string,
   ) {
     super((messages[code].message as (a: MessageArgs<RuntimeCode>) => string)(args));
+  }
+
+  /** The same error with another hint: a reader's advice that does not fit where its data is read from. */
+  withHint(hint: string): NncUserError {
+    return new NncUserError(this.code, this.args, hint);
   }
 
   /**

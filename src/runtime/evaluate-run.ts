@@ -25,6 +25,8 @@ export interface Evaluation {
   /** The data evaluated, as shown in messages. */
   readonly source: string;
   readonly rows: number;
+  /** Rows left out for a missing value (`missing: drop`), which `rows` does not count. */
+  readonly dropped: number;
   /** Whether the data was streamed, and the most rows held at once (as a trained run reports them). */
   readonly data: { readonly streamed: boolean; readonly peakRows: number };
 }
@@ -118,6 +120,7 @@ export async function evaluateRun(
       figures: inTargetUnits(figures, targetUnitFactors(compiled.metricFigures, targets.scaling)),
       source: reader.source,
       rows: reader.rows,
+      dropped: reader.dropped,
       data: { streamed: reader.streamed, peakRows: reader.peakRows },
     };
   } finally {

@@ -14,6 +14,7 @@ import { classColumns, valueColumns } from "../compiler/registry/prediction-colu
 import { readCsvTable } from "./data/csv.js";
 import { applyNormalization, type Table, type TableSpec } from "./data/index.js";
 import { readIdx } from "./data/idx.js";
+import { missingHint } from "./data/values.js";
 import { readJsonTable } from "./data/json.js";
 import { readNpy } from "./data/npy.js";
 import { featureTensor } from "./data/tensors.js";
@@ -120,9 +121,16 @@ function readInput(run: SavedRun, files: readonly string[]): Table {
     missing: "error",
   };
   let table: Table;
-  if (extension === ".csv") table = readCsvTable(absolute[0]!, spec);
-  else if ([".json", ".jsonl", ".ndjson"].includes(extension)) table = readJsonTable(absolute[0]!, spec);
-  else throw new NncUserError("NN4005", { path: file, reason: "nnc predict reads .csv, .json or .jsonl files" });
+  try {
+    if (extension === ".csv") table = readCsvTable(absolute[0]!, spec);
+    else if ([".json", ".jsonl", ".ndjson"].includes(extension)) table = readJsonTable(absolute[0]!, spec);
+    else throw new NncUserError("NN4005", { path: file, reason: "nnc predict reads .csv, .json or .jsonl files" });
+  } catch (error) {
+    // Predict answers every row it is given, so `missing: drop` (the readers' advice) does not apply here.
+    if (error instanceof NncUserError && error.hint === missingHint)
+      throw error.withHint("predict needs every value; fill it in or remove the row");
+    throw error;
+  }
   return preprocessing.normalization ? applyNormalization(table, preprocessing.normalization) : table;
 }
 
