@@ -13,6 +13,7 @@ import * as path from "node:path";
 import type { Ajv, ErrorObject, ValidateFunction } from "ajv";
 import { createAjv } from "../compiler/check/args.js";
 import { limits } from "../compiler/base/limits.js";
+import { isInside } from "../compiler/registry/run-weights.js";
 import { displayPath } from "../compiler/diagnostics/render.js";
 import { NncUserError } from "./errors.js";
 import { savedFileSchemas, type SavedFileKind } from "./saved-file-schemas.js";
@@ -80,11 +81,8 @@ export function runFile(run: SavedFolder, relative: string, from?: { file: strin
   return real;
 }
 
-/** Whether `file` lies inside the folder `dir` (both absolute, resolved). */
-export function isInside(dir: string, file: string): boolean {
-  const relative = path.relative(dir, file);
-  return relative !== "" && !relative.startsWith(`..${path.sep}`) && relative !== ".." && !path.isAbsolute(relative);
-}
+// One rule for the compiler's read of a run (`nnc check`) and the runtime's.
+export { isInside };
 
 /** `relative` in `run`, read as JSON and validated as a `kind` file; null when `optional` and missing. */
 export function readRunJson<T>(

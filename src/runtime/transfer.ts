@@ -32,7 +32,7 @@ function readRunTensors(dir: string): RunTensors {
 /**
  * Sets the weights of layers of `model` to those of layers of the run in `dir`: `layers` maps a layer here to
  * the name of its layer in the run. Throws NN4035 when the run is missing, lacks a weight or holds one of
- * another shape (naming the layer and both shapes).
+ * another shape or dtype (naming the layer and both).
  */
 export function loadRunWeights(model: tf.LayersModel, dir: string, layers: Readonly<Record<string, string>>): void {
   const run = readRunTensors(dir);
@@ -74,7 +74,9 @@ function setLayerWeights(layer: tf.layers.Layer, there: string, run: RunTensors,
       ? `it has no weight '${name}' for layer '${layer.name}'`
       : !sameShape(value.shape, weight.shape)
         ? `its weight '${name}' is [${value.shape.join(", ")}], but layer '${layer.name}' here needs [${weight.shape.join(", ")}]`
-        : undefined;
+        : value.dtype !== weight.dtype
+          ? `its weight '${name}' is ${value.dtype}, but layer '${layer.name}' here holds ${weight.dtype}`
+          : undefined;
     if (reason) throw new NncUserError("NN4035", { path: run.shownAs, reason });
   }
   layer.setWeights(values.map((v) => v.value!));

@@ -95,7 +95,10 @@ export abstract class CallChecker {
    * The IR of a model called like a block, checked on its own; null when checking it would recurse (it calls
    * itself, directly or through another model).
    */
-  protected abstract calledModel(model: ModelDef): { model: IrModel; diagnostics: readonly Diagnostic[] } | null;
+  protected abstract calledModel(model: ModelDef): CalledModel | null;
+
+  /** This model calls itself, directly or through other models: its result must not be used by a caller. */
+  protected recursive = false;
 
   /** `x -> Base(weights: ..., until: ...)`: the called model's layers, copied into this graph (model-calls.ts). */
   private applyModel(
@@ -111,7 +114,10 @@ export abstract class CallChecker {
     const args = this.checkedArguments(modelCallable(decl.name.text), call, source, env);
     if (!arityOk || !args) return unknownTensor;
     const checked = this.calledModel(meaning.model);
-    if (!checked) {
+    // The call that closes a cycle, and every call into one: whichever model of it is checked first, its
+    // call into the cycle says so (the called model's own report may be in a check nobody shows).
+    if (!checked || checked.recursive) {
+      this.recursive = true;
       this.report(env, "NN2030", call.callee.span, { name: decl.name.text });
       return unknownTensor;
     }
@@ -306,3 +312,10 @@ export abstract class CallChecker {
 }
 
 type ArgumentSourceOf = Parameters<typeof checkArguments>[1];
+
+/** A called model's check: its IR, its diagnostics, and whether it calls itself (through a cycle of calls). */
+export interface CalledModel {
+  readonly model: IrModel;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly recursive?: boolean;
+}

@@ -16,7 +16,7 @@ import type { IrInput, IrModel, Shape } from "../ir/index.js";
 import type * as ast from "../syntax/ast.js";
 import { evaluate } from "./argument-values.js";
 import { checkAssertions, type PendingAssertion } from "./assertions.js";
-import { CallChecker } from "./calls.js";
+import { CallChecker, type CalledModel } from "./calls.js";
 import { inputTensor } from "./input-statement.js";
 import { noValues, unknownTensor, type Env, type Tensor } from "./environment.js";
 import { expansionError } from "./expansion.js";
@@ -29,7 +29,7 @@ import { defaultCheckLimits, ParameterBudget, StatementBudget, type CheckLimits 
 /** Models whose check is under way: a model that calls itself is NN2030, not a check without end. */
 const beingChecked = new Set<ast.ModelDecl>();
 /** Called models' checks, by declaration and namespace. */
-const calledModels = new WeakMap<ast.ModelDecl, WeakMap<Namespace, { model: IrModel; diagnostics: Diagnostic[] }>>();
+const calledModels = new WeakMap<ast.ModelDecl, WeakMap<Namespace, CalledModel>>();
 
 /** Builds one model's graph; each model gets a fresh builder. */
 export class ModelChecker extends CallChecker {
@@ -52,17 +52,20 @@ export class ModelChecker extends CallChecker {
     super(new ModelGraph(names, new ParameterBudget(limits.parameters)), instantiated, limits);
   }
 
-  check(): { model: IrModel; diagnostics: Diagnostic[] } {
+  check(): { model: IrModel; diagnostics: Diagnostic[]; recursive: boolean } {
     beingChecked.add(this.decl);
     try {
-      return this.checkBody();
+      return { ...this.checkBody(), recursive: this.recursive };
     } finally {
       beingChecked.delete(this.decl);
     }
   }
 
-  /** A model called like a block, checked once per declaration and namespace; null when it would recurse. */
-  protected calledModel(def: ModelDef): { model: IrModel; diagnostics: Diagnostic[] } | null {
+  /**
+   * A model called like a block, checked once per declaration and namespace; null when it would recurse. A
+   * model found recursive is so wherever the check starts: the model it came back to calls it in a cycle.
+   */
+  protected calledModel(def: ModelDef): CalledModel | null {
     if (beingChecked.has(def.decl)) return null;
     let byNamespace = calledModels.get(def.decl);
     if (!byNamespace) calledModels.set(def.decl, (byNamespace = new WeakMap()));

@@ -52,7 +52,8 @@ export function applyModel(site: ModelCallSite): Tensor {
     return unknownTensor;
   }
   const results = meaning.until ? [called.tensors?.[meaning.until.name.text]] : called.outputs;
-  if (results.some((ref) => ref === undefined)) return unknownTensor;
+  // No outputs: its last step failed where the reason was reported (an import that failed, in its own file).
+  if (results.length === 0 || results.some((ref) => ref === undefined)) return unknownTensor;
   const prefix = typeof args["name"] === "string" ? args["name"] : modelName;
   const frozen = args["trainable"] === false;
   const wanted = ancestors(called, results as TensorRef[]);
@@ -84,6 +85,13 @@ export function applyModel(site: ModelCallSite): Tensor {
     if (!layer.shares) site.graph.parameters.add(copy.params, { file: env.file, span: call.span });
     site.graph.layers.push(copy);
     if (!layer.shares && total > 0) loaded[name] = layer.name;
+  }
+  // The loads of the called model's own model calls go with their layers (their runs already resolved against
+  // its file); the run this call names, loaded after them, has the last word.
+  for (const load of called.loads ?? []) {
+    const kept = Object.entries(load.layers).filter(([here]) => wanted.has(here));
+    const layers = Object.fromEntries(kept.map(([here, there]) => [`${prefix}/${here}`, there]));
+    if (kept.length > 0) site.loads.push({ ...load, layers });
   }
   const weights = args["weights"];
   if (typeof weights === "string") {

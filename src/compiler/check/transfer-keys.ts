@@ -2,7 +2,8 @@
  * What a train block's transfer keys need beyond their schemas, once the model's IR is known: the layers
  * `fine_tune(unfreeze: [...])` names must be the model's (NN4036, with a did-you-mean), and the run of
  * `init: from_run(path)` is compared with the model's layers when it is there (NN3019 for a layer of the same
- * name whose weights do not fit), or warned about when it is not yet (NN4034).
+ * name whose weights do not fit; NN4037 when it has no layer of the model's names), or warned about when it is
+ * not yet (NN4034).
  */
 import { diagnostic, type Diagnostic } from "../diagnostics/index.js";
 import { suggestion } from "../diagnostics/suggest.js";
@@ -29,7 +30,10 @@ export function checkTransferKeys(
     for (const [i, name] of (unfreeze as string[]).entries()) {
       if (layersNamed(name, names).length > 0) continue;
       const span = list?.kind === "list" ? list.items[i]!.span : (list?.span ?? value.span);
-      found.push(diagnostic("NN4036", { file, span }, { name, model: model.name }, suggestion(name, names, span)));
+      // `MyBse` may mean a block's layers (`MyBase/...`), which unfreeze names by their prefix.
+      const prefixes = names.flatMap((n) => n.split("/").map((_, k, parts) => parts.slice(0, k + 1).join("/")));
+      const hint = suggestion(name, new Set(prefixes), span);
+      found.push(diagnostic("NN4036", { file, span }, { name, model: model.name }, hint));
     }
   }
   const init = fields.init as IrCall | null | undefined;
@@ -43,6 +47,11 @@ export function checkTransferKeys(
     else if (read.kind === "unusable")
       found.push(diagnostic("NN4035", { file, span }, { path: shown, reason: read.reason }));
     else {
+      const withWeights = model.layers.filter((l) => !l.shares && l.params.trainable + l.params.nonTrainable > 0);
+      if (withWeights.length > 0 && !withWeights.some((l) => weightsOfLayer(read.weights, l.name).length > 0)) {
+        const hint = "from_run loads each layer from the run's layer of the same name: name them as the run does";
+        found.push(diagnostic("NN4037", { file, span }, { path: shown, model: model.name }, { hint }));
+      }
       for (const layer of model.layers) {
         if (layer.shares || weightsOfLayer(read.weights, layer.name).length === 0) continue;
         const params = layer.params.trainable + layer.params.nonTrainable;

@@ -97,7 +97,10 @@ export interface IrModel {
    * `nnc predict --output NAME`. Hand-built IR may leave it out.
    */
   readonly tensors?: { readonly [name: string]: TensorRef };
-  /** Weights its layers load from trained runs (a model called with `weights:`); absent: none. */
+  /**
+   * Weights its layers load from trained runs (a model called with `weights:`, and the loads of the models
+   * that model calls, for the layers copied with them), in the order they are loaded; absent: none.
+   */
   readonly loads?: readonly IrWeightLoad[];
   readonly location: Location;
 }
