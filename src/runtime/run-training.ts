@@ -86,7 +86,9 @@ export interface TrainedRun extends Run {
 /** Trains the spec's `model` as `train` says; see `runTraining`. The disk's room is checked before building it. */
 export function trainModel(model: IrModel, train: IrTrain, options: TrainOptions = {}): Promise<TrainedRun> {
   const parameters = model.layers.reduce((sum, layer) => sum + layer.params.trainable + layer.params.nonTrainable, 0);
-  return trainInFolder(() => buildModel(model), train, options, parameters);
+  // Resumed, the checkpoint restores every weight: the runs the model's layers load from are not needed.
+  const built = options.resume ? { ...model, loads: [] } : model;
+  return trainInFolder(() => buildModel(built), train, options, parameters);
 }
 
 /**
