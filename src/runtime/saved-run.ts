@@ -49,7 +49,9 @@ export async function loadRun(dir: string): Promise<SavedRun> {
   readRunJson(run, "checkpoint.json", "checkpoint", { optional: true });
   const labels = readRunJson<Labels>(run, "labels.json", "labels", { optional: true });
   const preprocessing = readRunJson<Preprocessing>(run, "preprocessing.json", "preprocessing", { optional: true });
-  if (labels) checkSavedClasses(run, model, labels);
+  // The outputs' names, in the model's order, are the keys of the label columns training read.
+  const outputs = preprocessing?.labels ? Object.keys(preprocessing.labels) : undefined;
+  if (labels) checkSavedClasses(run, model, labels, outputs);
   const normalization = preprocessing?.normalization;
   if (normalization) {
     const columns = preprocessing.features.length;
@@ -151,23 +153,52 @@ function bufferOf(bytes: Buffer): ArrayBuffer {
 }
 
 /**
- * `labels.json`'s classes fit the model's output as training required of them (data/tensors.ts): one sigmoid
+ * `labels.json`'s classes fit the model's output as training required of them (data/targets.ts): one sigmoid
  * unit for two classes, else a unit per class. Classes per output (a model of several) are checked against
- * each output when the train block names them (`nnc evaluate`, `nnc predict`).
+ * each output once `outputs` (the outputs' names, in the model's order) is known.
  */
-function checkSavedClasses(run: SavedFolder, model: tf.LayersModel, labels: Labels): void {
+function checkSavedClasses(
+  run: SavedFolder,
+  model: tf.LayersModel,
+  labels: Labels,
+  outputs: readonly string[] | undefined,
+): void {
   if ("outputs" in labels) {
     if (model.outputs.length === 1)
       throw unusable(run, "labels.json", "it lists classes per output, but the model has one output");
+    if (outputs?.length !== model.outputs.length) return;
+    for (const [name, { classes }] of Object.entries(labels.outputs)) {
+      const k = outputs.indexOf(name);
+      if (k < 0) {
+        throw unusable(
+          run,
+          "labels.json",
+          `it lists classes of output '${name}', which the model does not have (its outputs: ${outputs.join(", ")})`,
+        );
+      }
+      const units = model.outputs[k]!.shape.at(-1);
+      if (!fitsUnits(classes, units)) {
+        throw unusable(
+          run,
+          "labels.json",
+          `classes of output '${name}' lists ${classes.length} classes, more than the output's ${units} units hold`,
+        );
+      }
+    }
     return;
   }
   const { classes } = labels as OutputClasses;
   const units = model.outputs.length === 1 ? model.outputs[0]!.shape.at(-1) : null;
-  if (typeof units === "number" && (units === 1 ? classes.length > 2 : units < classes.length)) {
+  if (!fitsUnits(classes, units)) {
     throw unusable(
       run,
       "labels.json",
       `classes lists ${classes.length} classes, more than the model's ${units} outputs hold`,
     );
   }
+}
+
+/** Whether an output of `units` units holds `classes`: two for one sigmoid unit, else one unit per class. */
+function fitsUnits(classes: readonly string[], units: number | null | undefined): boolean {
+  return typeof units !== "number" || (units === 1 ? classes.length <= 2 : classes.length <= units);
 }

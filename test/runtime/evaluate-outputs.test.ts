@@ -3,6 +3,7 @@
  * labels per output (csv, and npy files per output given as --data), its loss the sum of the outputs' losses
  * worked out by hand from its predictions; `nnc predict` from the command line with one .npy file per input.
  */
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -69,6 +70,22 @@ describe("evaluating a model of two outputs", () => {
     expect(evaluation.rows).toBe(6);
     expect(evaluation.figures["loss"]).toBeCloseTo(lossByHand(run.model), 4);
     run.model.dispose();
+  });
+
+  it("a labels.json whose output lists more classes than that output has units is NN4010 naming the file", async () => {
+    const csv = `a,b,kind,price\n${features.map((r, i) => [...r, kinds[i] ? "dear" : "cheap", prices[i]].join(",")).join("\n")}\n`;
+    const runDir = join(dir, "edited-run");
+    await trainRun(
+      file("edited.nn", shop(`csv("${file("edited.csv", csv)}", labels: { kind: "kind", price: "price" })`)),
+      runDir,
+    );
+    const labels = JSON.parse(readFileSync(join(runDir, "labels.json"), "utf8"));
+    expect(labels.outputs.kind.classes).toEqual(["cheap", "dear"]);
+    labels.outputs.kind.classes.push("luxury");
+    writeFileSync(join(runDir, "labels.json"), JSON.stringify(labels));
+    expect(await userError(() => loadRun(runDir), `${dir}/`)).toBe(
+      "error[NN4010]: edited-run/labels.json: classes of output 'kind' lists 3 classes, more than the output's 2 units hold",
+    );
   });
 
   it("npy targets per output: --data takes x, then each output's file in the order y names them", async () => {
