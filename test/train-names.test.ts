@@ -100,6 +100,21 @@ describe("numbers float32 cannot hold", () => {
     expect(check(fine, []).found).toEqual([]);
   });
 
+  it("refuses a schedule's rates past float32's range, each at its value", () => {
+    const model = "model M {\n  input x: [4]\n  a = x -> dense(1)\n  b = x -> dense(1)\n  output a, b\n}\n";
+    for (const schedule of [
+      "piecewise_constant_decay([10], [1e-3, <|1e39|>])",
+      "cosine_decay(100, warmup_target: <|1e39|>, warmup_steps: 10)",
+      "polynomial_decay(100, end_learning_rate: <|1e-40|>)",
+      "reduce_on_plateau(monitor: loss, min_lr: <|1e-45|>)",
+    ]) {
+      const { found, expected } = check(model + train("M", `  loss: mse\n  lr_schedule: ${schedule}`), ["NN4045"]);
+      expect(found).toEqual(expected);
+    }
+    const fine = model + train("M", "  loss: mse\n  lr_schedule: reduce_on_plateau(monitor: loss, min_lr: 0)");
+    expect(check(fine, []).found).toEqual([]);
+  });
+
   it("refuses them in a list of weights too", () => {
     const model = "model M {\n  input x: [4]\n  a = x -> dense(1)\n  b = x -> dense(1)\n  output a, b\n}\n";
     const { found, expected } = check(model + train("M", "  loss: mse\n  loss_weights: [1, <|1e-40|>]"), ["NN4045"]);

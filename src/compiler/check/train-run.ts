@@ -99,7 +99,13 @@ function reproducedClassIndices(
   });
 }
 
-/** NN4045 at each `learning_rate` argument of a train key's call, and each loss weight, float32 cannot hold. */
+/** The arguments of optimizers, `fine_tune` and schedules that are learning rates. */
+const rateArguments = ["learning_rate", "end_learning_rate", "warmup_target", "min_lr", "values"] as const;
+
+/**
+ * NN4045 at each learning rate of a train key's call (an optimizer's, `fine_tune`'s, a schedule's), and each
+ * loss weight, that float32 cannot hold.
+ */
 function float32Problems(
   entries: ReadonlyMap<string, ast.TrainEntry>,
   fields: Partial<Record<TrainField, unknown>>,
@@ -114,9 +120,19 @@ function float32Problems(
   for (const key of trainKeys) {
     const written = entries.get(key.name)?.value;
     const call = fields[key.field] as IrCall | null | undefined;
-    if (key.value.kind !== "call" || written?.kind !== "call" || !call) continue;
+    if ((key.value.kind !== "call" && key.value.kind !== "schedule") || written?.kind !== "call" || !call) continue;
     const callable = key.value.table[call.name];
-    if (callable) check("learning_rate", call.args["learning_rate"], argumentSpan(written, "learning_rate", callable));
+    if (!callable) continue;
+    for (const argument of rateArguments) {
+      const value = call.args[argument];
+      const span = argumentSpan(written, argument, callable);
+      if (!Array.isArray(value)) check(argument, value, span);
+      else if (span) {
+        // A list of rates (piecewise_constant_decay's values): each item at its own place when written as a list.
+        const list = written.args?.find((a) => a.value.span === span)?.value;
+        value.forEach((v, i) => check(argument, v, list?.kind === "list" ? list.items[i]?.span : span));
+      }
+    }
   }
   // The checked weights are in the order written: a list's in output order, a map's in its entries' order.
   const weights = entries.get("loss_weights")?.value;
