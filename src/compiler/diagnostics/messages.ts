@@ -387,15 +387,15 @@ export const messages = {
     "Embedding mask that tfjs misapplies",
     (a) => `tfjs 4.22 hands ${q(a.callee)} the mask of an earlier embedding(mask_zero: true) ${a.problem}`,
   ),
-  NN5014: warning<{ names: string }>(
-    "Percentage error on standardised targets",
-    (a) =>
-      `${a.names} divides by the targets, which normalize_target standardises to values near 0: it explodes there, and is no percentage of the data's own values`,
-  ),
   NN5010: warning<{ callee: string; tensor: string }>(
     "Tensor given twice that tfjs frees too early",
     (a) =>
       `${q(a.callee)} takes the output of ${q(a.tensor)} twice, and other layers read it too: tfjs 4.22 may free it too early when it predicts`,
+  ),
+  NN5014: warning<{ names: string }>(
+    "Percentage error on standardised targets",
+    (a) =>
+      `${a.names} divides by the targets, which normalize_target standardises to values near 0: it explodes there, and is no percentage of the data's own values`,
   ),
 } as const;
 
