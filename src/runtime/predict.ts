@@ -52,6 +52,8 @@ export function predictRun(
   const values = outputs.map((t) => t.arraySync() as number[][]);
   tf.dispose(outputs);
   if (tensor) return regression(values[0]!, tensor.name);
+  const reconstructed = values.length === 1 ? reconstruction(run, values[0]!) : null;
+  if (reconstructed) return reconstructed;
   const names = outputNames(run);
   const parts = values.map((v, k) => {
     const name = names[k] ?? `output_${k}`;
@@ -64,6 +66,21 @@ export function predictRun(
     return regression(raw, name);
   });
   return parts.length === 1 ? parts[0]! : sideBySide(parts);
+}
+
+/**
+ * The output of a model trained to reproduce its table's features (`target: input`), in the data's units (the
+ * features' `normalize:` undone) under the feature columns' names; null for any other output.
+ */
+function reconstruction(run: SavedRun, values: readonly number[][]): Predictions | null {
+  const preprocessing = run.preprocessing;
+  if (!preprocessing?.target || preprocessing.featuresPerInput || preprocessing.sequence) return null;
+  const { features, normalization } = preprocessing;
+  if (features.length === 0 || values[0]?.length !== features.length) return null;
+  const rows = normalization
+    ? values.map((row) => row.map((value, c) => value * normalization.scale[c]! + normalization.shift[c]!))
+    : values;
+  return { columns: features, rows };
 }
 
 /**
