@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { freshRunFolder } from "../src/io/output-path.js";
 import { trainModel } from "../src/runtime/index.js";
+import { userError } from "./helpers/data-files.js";
 import { denseLayer, quiet, sequentialModel, trainBlock } from "./helpers/ir.js";
 
 describe("freshRunFolder", () => {
@@ -29,5 +30,17 @@ describe("freshRunFolder", () => {
     const run = await trainModel(model, trainBlock("Tiny", { epochs: 1 }), { output: quiet, runDir });
     run.model.dispose();
     expect(readdirSync(runDir)).toContain("model.json");
+  });
+
+  it("is removed again when the run it was claimed for fails before writing anything", async () => {
+    const scratch = mkdtempSync(join(tmpdir(), "nnc-fresh-run-"));
+    const runDir = freshRunFolder(join(scratch, "runs", "Tiny"));
+    const model = sequentialModel("Tiny", "point", 2, [denseLayer("out", 2, "softmax", "point", 2)]);
+    const missing = trainBlock("Tiny", {
+      data: { name: "csv", args: { path: join(scratch, "none.csv"), label: "side" } },
+    });
+    const error = await userError(() => trainModel(model, missing, { output: quiet, runDir, freshRunDir: true }));
+    expect(error.code).toBe("NN4005");
+    expect(readdirSync(join(scratch, "runs"))).toEqual([]);
   });
 });

@@ -99,6 +99,7 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
         signal,
         ...(options.resume === undefined ? {} : { resume: true }),
         ...(options.overwrite ? { overwrite: true } : {}),
+        ...(named === undefined && !options.overwrite ? { freshRunDir: true } : {}),
         ...(options.epochs === undefined ? {} : { epochs: options.epochs }),
       }),
     );

@@ -35,6 +35,11 @@ export interface RunFolderOptions {
   readonly overwrite?: boolean;
   /** The folder must already be a run folder (`nnc train --resume`), or `overwrite` be given too. */
   readonly resume?: boolean;
+  /**
+   * The folder is the empty one `freshRunFolder` claimed for this run: it is taken as one opening made, and
+   * removed again when the run writes nothing into it.
+   */
+  readonly fresh?: boolean;
 }
 
 interface Marker {
@@ -60,7 +65,8 @@ export async function openRunFolder(dir: string, options: RunFolderOptions = {})
   const noCheckpoint = (why: string) =>
     new NncUserError("NN4010", { path: shown, reason: `no checkpoint to resume from (${why})` });
   if (options.resume && (await fs.stat(root).catch(() => null)) === null) throw noCheckpoint("no such folder");
-  const made = await makeFolder(root, shown);
+  const opened = await makeFolder(root, shown);
+  const made = opened.length === 0 && options.fresh && (await fs.readdir(root)).length === 0 ? [root] : opened;
   const created = made.length > 0;
   try {
     const marker = created ? null : await readMarker(root, shown, options);

@@ -57,6 +57,8 @@ export interface TrainOptions {
   readonly resume?: boolean;
   /** Use a `runDir` that holds other files and no marker (`nnc train --overwrite`); nnc deletes none of them. */
   readonly overwrite?: boolean;
+  /** `runDir` is the empty folder `freshRunFolder` claimed for this run: removed again if the run writes nothing. */
+  readonly freshRunDir?: boolean;
   /** When aborted (Ctrl-C), training stops after the current step and saves a checkpoint. */
   readonly signal?: AbortSignal;
   /** Data files larger than this many bytes are streamed rather than read whole. Default: 256 MiB. */
@@ -119,7 +121,11 @@ async function trainInFolder(
   const folder =
     where === undefined
       ? null
-      : await openRunFolder(where, { overwrite: options.overwrite === true, resume: options.resume === true });
+      : await openRunFolder(where, {
+          overwrite: options.overwrite === true,
+          resume: options.resume === true,
+          fresh: options.runDir === undefined || options.freshRunDir === true,
+        });
   try {
     if (parameters !== null) await folder?.checkRoom(parameters);
     await initBackend();
