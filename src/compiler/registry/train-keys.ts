@@ -103,7 +103,10 @@ export const trainKeys: readonly TrainKey[] = [
     field: "data",
     required: true,
     value: { kind: "data source", what: "data source", table: dataSources },
-    doc: "a data source: `csv(path, label: column)`",
+    doc:
+      "a data source: `csv(path, label: column)` or `json(path, label: field)` (`labels: { output: column }` " +
+      "for several outputs, `features:`, `normalize:`, `normalize_target:`, `missing:`, `pad:`), " +
+      "`idx(images, labels)` or `npy(x, y)`",
   }),
   key({
     name: "loss",
