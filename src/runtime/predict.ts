@@ -160,10 +160,11 @@ function classified(values: readonly number[][], classes: readonly string[], pre
   const names = binary ? classes.slice(0, 2) : classes;
   const columns = classColumns(prefix, names);
   const rows = values.map((row) => {
-    const probabilities = binary ? [1 - row[0]!, row[0]!] : row;
+    // Units past the classes (a softmax wider than the labels) were never a target: the answer is a class.
+    const probabilities = (binary ? [1 - row[0]!, row[0]!] : row).slice(0, names.length);
     let best = 0;
     probabilities.forEach((p, i) => (best = p > probabilities[best]! ? i : best));
-    return [names[best] ?? String(best), ...probabilities.slice(0, names.length)];
+    return [names[best]!, ...probabilities];
   });
   return { columns, rows };
 }
