@@ -76,7 +76,7 @@ export async function trainLoop(
 ): Promise<LoopResult> {
   const { epochs, batchSize, random, figures } = options;
   const steps = Math.ceil(data.trainingRows / batchSize);
-  const factors = targetUnitFactors(figures.metricFigures, data.preprocessing.targetScaling, (figure) =>
+  const factors = targetUnitFactors(figures.metricFigures, data.preprocessing?.targetScaling, (figure) =>
     tfjsFigureName(figure, figures.names),
   );
   const history = new tf.History();
