@@ -43,6 +43,11 @@ describe("examples that train on their bundled data", () => {
     ["tcn.nn", 6_372, ["loss", "accuracy", "val_loss", "val_accuracy"]],
     ["imdb_bilstm.nn", 2_757_761, ["loss", "accuracy", "val_loss", "val_accuracy"]],
     ["denoising_autoencoder.nn", 3_217, ["loss", "val_loss"]],
+    [
+      "iris_two_outputs.nn",
+      132,
+      ["loss", "species_loss", "petal_loss", "species_accuracy", "petal_mae", "val_loss", "val_species_accuracy"],
+    ],
   ] as const)(
     "%s trains one epoch as written (%i parameters)",
     async (file, params, figures) => {
