@@ -10,6 +10,7 @@ import * as tf from "@tensorflow/tfjs";
 import { lossesOf, type IrCall, type IrTrain, type JsonValue } from "../compiler/ir/index.js";
 import { dataSources } from "../compiler/registry/data-sources.js";
 import { checkLabels, recordOptions } from "./data/batches.js";
+import { embeddingIds } from "./data/embedding-ids.js";
 import { evaluationTargets } from "./data/saved-data.js";
 import { readAsTrained } from "./data/training-data.js";
 import { openRecords, type RecordOptions, type RecordReader } from "./data/records.js";
@@ -146,6 +147,7 @@ async function openLabelled(
   return openRecords(readAsTrained(source, preprocessing), {
     ...options,
     ...recordOptions(targets, outputs),
+    embeddingIds: embeddingIds(run.model),
     // The training data's scaling decides, whatever this source's own normalize: says.
     ...(preprocessing ? { normalization: preprocessing.normalization } : {}),
   });

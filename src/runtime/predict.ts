@@ -13,6 +13,7 @@ import type { IrModel } from "../compiler/ir/index.js";
 import { classColumns, valueColumns } from "../compiler/registry/prediction-columns.js";
 import { readCsvTable } from "./data/csv.js";
 import { applyNormalization, type Table, type TableSpec } from "./data/index.js";
+import { checkEmbeddingIds, embeddingIds } from "./data/embedding-ids.js";
 import { readIdx } from "./data/idx.js";
 import { missingHint } from "./data/values.js";
 import { readJsonTable } from "./data/json.js";
@@ -43,6 +44,7 @@ export function predictRun(
   const { model } = run;
   const predictor = tensor ? tensorModel(model, tensor.spec, tensor.name) : model;
   const table = readInput(run, typeof file === "string" ? [file] : file);
+  checkEmbeddingIds(table, embeddingIds(model));
   const x = featureTensor(table, model, [...table.lines.keys()], run.preprocessing?.pad ?? 0);
   const outputs = tf.tidy(() => {
     const y = predictor.predict(x, { batchSize: 256 }) as tf.Tensor | tf.Tensor[];

@@ -2,6 +2,7 @@
  * What reading a data source by index gives (`RecordReader`) and the helpers its readers share; records.ts
  * opens a source with the reader that fits it.
  */
+import { checkEmbeddingIds, type ModelIds } from "./embedding-ids.js";
 import type { DataLimits } from "./files.js";
 import { featureCount, sizeOf, type ArrayTargets, type Normalization, type Table } from "./index.js";
 import { decimalValue } from "./values.js";
@@ -24,6 +25,8 @@ export interface RecordOptions {
   readonly labelled?: boolean;
   /** The record, whole-file and JSON depth limits; limits.ts's unless a test lowers them. */
   readonly limits?: DataLimits;
+  /** The model's inputs read by an embedding, whose ids the first pass checks (embedding-ids.ts). */
+  readonly embeddingIds?: ModelIds;
 }
 
 /** A data source's rows, read by index; `close` when done. */
@@ -79,13 +82,17 @@ export function rowsOf(table: Table, indices: readonly number[]): Table {
   };
 }
 
-/** Notes the first line of each distinct label of `table` (see `RecordReader.labelLines`), per output too. */
+/**
+ * Notes the first line of each distinct label of `table` (see `RecordReader.labelLines`), per output too; and,
+ * in the same pass, checks the ids fed to an embedding.
+ */
 export function noteLabels(
   table: Table,
   lines: Map<string, number>,
   outputLines: Map<string, number>[],
   options: RecordOptions,
 ): void {
+  if (options.embeddingIds) checkEmbeddingIds(table, options.embeddingIds);
   table.labels.forEach((label, row) => noteLabel(lines, label, table.lines[row]!, options.numericTargets));
   table.outputs?.forEach((output, k) => {
     const numeric = options.numericOutputs?.has(output.output) ?? false;
