@@ -129,6 +129,11 @@ describe("model calls in a cycle", () => {
       );
     expect(codes(model("A", "B") + model("B", "A"))).toEqual(["NN2030 B", "NN2030 A"]);
     expect(codes(model("A", "B") + model("B", "C") + model("C", "A"))).toEqual(["NN2030 B", "NN2030 C", "NN2030 A"]);
+    // A model that calls into a cycle is not in it: the cycle's errors are the cycle's models'.
+    expect(codes(model("A", "B") + model("B", "A") + model("E", "A") + model("F", "E"))).toEqual([
+      "NN2030 B",
+      "NN2030 A",
+    ]);
   });
 });
 

@@ -97,9 +97,6 @@ export abstract class CallChecker {
    */
   protected abstract calledModel(model: ModelDef): CalledModel | null;
 
-  /** This model calls itself, directly or through other models: its result must not be used by a caller. */
-  protected recursive = false;
-
   /** `x -> Base(weights: ..., until: ...)`: the called model's layers, copied into this graph (model-calls.ts). */
   private applyModel(
     meaning: ModelMeaning,
@@ -114,10 +111,7 @@ export abstract class CallChecker {
     const args = this.checkedArguments(modelCallable(decl.name.text), call, source, env);
     if (!arityOk || !args) return unknownTensor;
     const checked = this.calledModel(meaning.model);
-    // The call that closes a cycle, and every call into one: whichever model of it is checked first, its
-    // call into the cycle says so (the called model's own report may be in a check nobody shows).
-    if (!checked || checked.recursive) {
-      this.recursive = true;
+    if (!checked) {
       this.report(env, "NN2030", call.callee.span, { name: decl.name.text });
       return unknownTensor;
     }
@@ -313,9 +307,12 @@ export abstract class CallChecker {
 
 type ArgumentSourceOf = Parameters<typeof checkArguments>[1];
 
-/** A called model's check: its IR, its diagnostics, and whether it calls itself (through a cycle of calls). */
+/**
+ * A called model's check: its IR, its diagnostics, and the models whose check was under way when it called
+ * them (directly or through the models it calls): each of those calls it back, in a cycle.
+ */
 export interface CalledModel {
   readonly model: IrModel;
   readonly diagnostics: readonly Diagnostic[];
-  readonly recursive?: boolean;
+  readonly callsBack: ReadonlySet<ast.ModelDecl>;
 }

@@ -37,6 +37,10 @@ export class ModelChecker extends CallChecker {
   /** Inputs written, valid or not: an invalid one is still not a missing one. */
   private declaredInputs = 0;
   private readonly assertions: PendingAssertion[] = [];
+  /** The checks of called models that came back to a model under way, for this check's calls only. */
+  private readonly calledHere = new Map<ast.ModelDecl, WeakMap<Namespace, CalledModel>>();
+  /** Models under check that this one's calls came back to (see `calledModel`). */
+  private readonly callsBack = new Set<ast.ModelDecl>();
   /** The statements run, against `limits.statementsRun` (NN3014). */
   private readonly budget = new StatementBudget<Env>();
 
@@ -52,29 +56,40 @@ export class ModelChecker extends CallChecker {
     super(new ModelGraph(names, new ParameterBudget(limits.parameters)), instantiated, limits);
   }
 
-  check(): { model: IrModel; diagnostics: Diagnostic[]; recursive: boolean } {
+  check(): CalledModel & { diagnostics: Diagnostic[] } {
     beingChecked.add(this.decl);
     try {
-      return { ...this.checkBody(), recursive: this.recursive };
+      const checked = this.checkBody();
+      // A call of itself was reported at that call: its callers are not in a cycle with it for that.
+      this.callsBack.delete(this.decl);
+      return { ...checked, callsBack: this.callsBack };
     } finally {
       beingChecked.delete(this.decl);
     }
   }
 
   /**
-   * A model called like a block, checked once per declaration and namespace; null when it would recurse. A
-   * model found recursive is so wherever the check starts: the model it came back to calls it in a cycle.
+   * A model called like a block, checked once per declaration and namespace; null (NN2030 at the call) when it
+   * would recurse: its check is under way, or it calls this model back. Whichever model of a cycle is checked
+   * first, its call into the cycle is the error (the called model's own report is in a check nobody shows).
    */
   protected calledModel(def: ModelDef): CalledModel | null {
-    if (beingChecked.has(def.decl)) return null;
-    let byNamespace = calledModels.get(def.decl);
-    if (!byNamespace) calledModels.set(def.decl, (byNamespace = new WeakMap()));
-    let checked = byNamespace.get(def.namespace);
+    if (beingChecked.has(def.decl)) {
+      this.callsBack.add(def.decl);
+      return null;
+    }
+    let checked = calledModels.get(def.decl)?.get(def.namespace) ?? this.calledHere.get(def.decl)?.get(def.namespace);
     if (!checked) {
       checked = new ModelChecker(def.decl, def.file, def.namespace, new Set(), this.limits).check();
+      // A check that came back to a model under way depends on which models those are: it is kept for the
+      // calls of this check only (so a model called twice is still checked once), not for every later one.
+      const cache = checked.callsBack.size === 0 ? calledModels : this.calledHere;
+      let byNamespace = cache.get(def.decl);
+      if (!byNamespace) cache.set(def.decl, (byNamespace = new WeakMap()));
       byNamespace.set(def.namespace, checked);
     }
-    return checked;
+    for (const decl of checked.callsBack) if (decl !== this.decl) this.callsBack.add(decl);
+    return checked.callsBack.has(this.decl) ? null : checked;
   }
 
   private checkBody(): { model: IrModel; diagnostics: Diagnostic[] } {
