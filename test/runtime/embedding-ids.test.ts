@@ -62,6 +62,31 @@ describe("embedding ids", () => {
     }
   });
 
+  it("ids in a JSON sequence field too", async () => {
+    const records = Array.from({ length: 8 }, (_, i) => JSON.stringify({ tokens: [1, i % 9, 2], label: i % 2 }));
+    file("seq.jsonl", [...records, JSON.stringify({ tokens: [1, 50], label: 1 })].join("\n") + "\n");
+    const text = `model Seq {
+  input tokens: [seq] int32
+  embedding(10, 4, mask_zero: true)
+  lstm(4)
+  dense(1, activation: sigmoid)
+}
+train Seq {
+  data: json("seq.jsonl", label: "label")
+  loss: binary_crossentropy
+  optimizer: adam
+  batch_size: 4
+  epochs: 1
+}
+`;
+    const { program, diagnostics } = checkFile(file("seq.nn", text));
+    expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const train = () => trainModel(program!.models[0]!, program!.trains[0]!, { output: quiet });
+    expect(await userError(train, dir)).toBe(
+      "error[NN4006]: /seq.jsonl:9: field 'tokens': 50 is not an embedding id, a whole number from 0 to 9 (raise input_dim to at least 51, or map the ids below 10)",
+    );
+  });
+
   it("nnc predict checks the ids it is given", () => {
     writeFileSync(join(dir, "q.csv"), "a,b,c\n1,2,3\n4,10,6\n");
     const result = nnc(["predict", "good.nn", "--model", "run", "--input", "q.csv"], { cwd: dir });
