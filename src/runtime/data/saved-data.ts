@@ -9,7 +9,6 @@ import { outputClasses } from "../save.js";
 import type { SavedRun } from "../saved-run.js";
 import { targetSettings } from "./batches.js";
 import type { TargetSettings } from "./tensors.js";
-import type { Preprocessing } from "./training-data.js";
 
 /**
  * How `run`'s targets are made from `source` for evaluation: the train block's encodings, the training
