@@ -302,7 +302,7 @@ console.log(Object.keys(history.history).join(","));
     expect(result.status, result.stderr).toBe(0);
     const [weights, keys] = result.stdout.trim().split("\n").slice(-2);
     expect(JSON.parse(weights!)).toEqual(base.get("dense"));
-    expect(keys).toBe("loss,acc,lr");
+    expect(keys).toBe("loss,accuracy,lr");
     expect(existsSync(join(folder, "small.ts"))).toBe(true);
   });
 });

@@ -189,8 +189,12 @@ async function fitWithData(
   options: FitOptions,
 ): Promise<TrainedRun> {
   const { names } = options.figures;
-  // A resumed run keeps the epochs it was started with (an `--epochs` override) unless given new ones.
-  const mainEpochs = options.epochs ?? options.checkpoint?.state.epochs ?? train.epochs;
+  // A run stopped before its end resumes to the epochs it was started with (an `--epochs` override) unless
+  // given new ones; a finished one (or a checkpoint that does not say) goes on to the block's epochs.
+  const planned = options.checkpoint?.state.epochs;
+  const unfinished =
+    planned !== undefined && options.checkpoint!.state.point.epoch < runEpochs(planned, train.fineTune);
+  const mainEpochs = options.epochs ?? (unfinished ? planned : train.epochs);
   const epochs = runEpochs(mainEpochs, train.fineTune);
   const steps = Math.ceil(data.trainingRows / train.batchSize);
   const stream = options.output ?? process.stdout;
