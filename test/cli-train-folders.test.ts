@@ -45,7 +45,7 @@ describe("nnc train's run folders", () => {
     const refused = train("--out", "runs/Tiny");
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(
-      /^error\[NN4043\]: runs\/Tiny holds an earlier run \(history\.json, history\.png, history\.svg, and \d more\) \(choose another folder, continue it with --resume, or pass --overwrite to replace it\)\n$/,
+      /^error\[NN4043\]: runs\/Tiny holds an earlier run \(history\.json, history\.png, history\.svg, and \d more\) \(choose another folder, continue it with --resume \(resume: true from trainM\), or pass --overwrite \(overwrite: true\) to replace it\)\n$/,
     );
     const history = readFileSync(join(scratch, "runs", "Tiny", "history.json"), "utf8");
     expect(train("--out", "runs/Tiny", "--epochs", "3", "--overwrite").stdout).toMatch(/^saved runs\/Tiny\/ \(/m);

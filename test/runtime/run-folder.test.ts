@@ -110,7 +110,7 @@ describe("a folder nnc did not make", () => {
     // Marked now, and holding a run: a second run is refused without --overwrite, which replaces it; without
     // the callbacks, their old files go, nothing else.
     expect(await userError(() => trainModel(model, train, { runDir: mine, output: quiet }))).toMatch(
-      /^error\[NN4043\]: .*adopted holds an earlier run \(checkpoint, history\.json, history\.png, and \d+ more\) \(choose another folder, continue it with --resume, or pass --overwrite to replace it\)$/,
+      /^error\[NN4043\]: .*adopted holds an earlier run \(checkpoint, history\.json, history\.png, and \d+ more\) \(choose another folder, continue it with --resume \(resume: true from trainM\), or pass --overwrite \(overwrite: true\) to replace it\)$/,
     );
     expect(readFileSync(join(mine, "logs", "train.csv"), "utf8")).not.toBe("");
     await trainModel(model, train, { runDir: mine, overwrite: true, output: quiet });
