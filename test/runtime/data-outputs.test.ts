@@ -225,7 +225,7 @@ train Auto {
     scored.model.dispose();
     const run = await loadRun(runDir);
     const predictions = predictRun(run, file("new.csv", "b,a\n0.2,0.1\n0.8,0.9\n"));
-    expect(predictions.columns).toEqual(["x_0", "x_1"]);
+    expect(predictions.columns).toEqual(["a", "b"]);
     const expected = (run.model.predict(tf.tensor2d([[0.1, 0.2]])) as tf.Tensor).arraySync() as number[][];
     expect(predictions.rows[0]![0]).toBeCloseTo(expected[0]![0]!, 6);
     run.model.dispose();

@@ -29,9 +29,8 @@ describe("nnc predict on a softmax wider than the classes", () => {
     const { program } = checkFile(join(dir, "wide.nn"));
     const quiet = { write: () => true } as unknown as NodeJS.WritableStream;
     const run = await trainModel(program!.models[0]!, program!.trains[0]!, { output: quiet });
-    // Unit 4 (no class) far above every other: the prediction must still be a class.
-    const [kernel] = run.model.layers[1]!.getWeights();
-    run.model.layers[1]!.setWeights([kernel!, tf.tensor1d([0, 1, 0, 0, 50, 0])]);
+    // No kernel, and unit 4 (no class) far above every other: the prediction must still be a class, unit 1's.
+    run.model.layers[1]!.setWeights([tf.zeros([2, 6]), tf.tensor1d([0, 1, 0, 0, 50, 0])]);
     await saveRun(join(dir, "run"), run);
     const predictions = predictRun(await loadRun(join(dir, "run")), join(dir, "rows.csv"));
     expect(predictions.columns).toEqual(["predicted", "p_0", "p_1", "p_2", "p_5"]);

@@ -5,6 +5,7 @@
  * overflows, `1e-46` rounds to 0); a loss over class indices on targets that are an input's values
  * (NN4046: `target: input` with sparse_categorical_crossentropy).
  */
+import { append } from "../base/arrays.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/index.js";
 import { lossesOf, perOutput, type IrCall, type IrModel, type IrTrain } from "../ir/index.js";
 import { figureNames } from "../registry/train-options.js";
@@ -27,10 +28,10 @@ export function runProblems(
   const out: Diagnostic[] = [];
   const loss = entries.get("loss")?.value;
   if (loss && fields.loss !== undefined) {
-    out.push(...figureClashes(fields, ir, loss, file));
-    out.push(...reproducedClassIndices(fields, ir, loss, file));
+    append(out, figureClashes(fields, ir, loss, file));
+    append(out, reproducedClassIndices(fields, ir, loss, file));
   }
-  out.push(...float32Problems(entries, fields, file));
+  append(out, float32Problems(entries, fields, file));
   return out;
 }
 
