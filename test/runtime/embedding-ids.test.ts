@@ -87,6 +87,30 @@ train Seq {
     );
   });
 
+  it("a pad: the embedding cannot take is NN4007 before any step; pad: 0 trains", async () => {
+    file(
+      "pad.jsonl",
+      [1, 2, 3, 4].map((i) => JSON.stringify({ tokens: [1, i, 2].slice(0, i), label: i % 2 })).join("\n"),
+    );
+    for (const [pad, error] of [
+      [
+        "10",
+        "error[NN4007]: pad: 10 is not an id the embedding reading input 'tokens' takes, a whole number from 0 to 9; pad: 0 is the usual one, masked with mask_zero: true",
+      ],
+      [
+        "-1",
+        "error[NN4007]: pad: -1 is not an id the embedding reading input 'tokens' takes, a whole number from 0 to 9; pad: 0 is the usual one, masked with mask_zero: true",
+      ],
+      ["0", null],
+    ] as const) {
+      const text = `model Pad {\n  input tokens: [seq] int32\n  embedding(10, 4, mask_zero: true)\n  lstm(4)\n  dense(1, activation: sigmoid)\n}\ntrain Pad {\n  data: json("pad.jsonl", label: "label", pad: ${pad})\n  loss: binary_crossentropy\n  optimizer: adam\n  batch_size: 4\n  epochs: 1\n}\n`;
+      const { program } = checkFile(file(`pad${pad}.nn`, text));
+      const train = () => trainModel(program!.models[0]!, program!.trains[0]!, { output: quiet });
+      if (error === null) (await train()).model.dispose();
+      else expect(await userError(train, dir)).toBe(error);
+    }
+  });
+
   it("nnc predict checks the ids it is given", () => {
     writeFileSync(join(dir, "q.csv"), "a,b,c\n1,2,3\n4,10,6\n");
     const result = nnc(["predict", "good.nn", "--model", "run", "--input", "q.csv"], { cwd: dir });

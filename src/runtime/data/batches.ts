@@ -9,7 +9,7 @@ import { losses } from "../../compiler/registry/train-options.js";
 import { NncUserError } from "../errors.js";
 import { permutation } from "../random.js";
 import type { Labels, OutputClasses } from "../save.js";
-import { embeddingIds } from "./embedding-ids.js";
+import { checkPad, embeddingIds } from "./embedding-ids.js";
 import { featureCount, type Table } from "./index.js";
 import { openRecords, type RecordOptions, type RecordReader } from "./records.js";
 import { readAsTrained, type DataSettings, type Preprocessing } from "./training-data.js";
@@ -95,7 +95,9 @@ export async function openTrainingData(
   options: BatchOptions = {},
 ): Promise<TrainingBatches> {
   const targets = targetSettings(model, settings, settings.data);
-  const reading = { ...options, ...recordOptions(targets, settings.outputs), embeddingIds: embeddingIds(model) };
+  const ids = embeddingIds(model);
+  checkPad(targets.pad ?? 0, ids);
+  const reading = { ...options, ...recordOptions(targets, settings.outputs), embeddingIds: ids };
   const reader = await openRecords(settings.data, reading);
   const rows = reader.rows;
   const trainingRows = Math.floor(rows * (1 - settings.validationSplit));

@@ -81,3 +81,16 @@ function checkValues(values: Float32Array, id: IdInput, table: Table, row: numbe
     throw new NncUserError("NN4006", { where, reason }, hint);
   }
 }
+
+/**
+ * NN4007 when `pad` (the source's `pad:`, what sequences are padded with) is not an id the embedding reading a
+ * padded input takes: the padding goes through the embedding like any id, and tfjs's gather would fail on it
+ * mid-step. Checked before the first step.
+ */
+export function checkPad(pad: number, { ids }: ModelIds): void {
+  const id = ids.find((input) => !Number.isInteger(pad) || pad < 0 || pad >= input.inputDim);
+  if (!id) return;
+  throw new NncUserError("NN4007", {
+    detail: `pad: ${pad} is not an id the embedding reading input '${id.name}' takes, a whole number from 0 to ${id.inputDim - 1}; pad: 0 is the usual one, masked with mask_zero: true`,
+  });
+}
