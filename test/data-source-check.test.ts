@@ -164,3 +164,26 @@ describe("target:", () => {
     }
   });
 });
+
+describe("a label column among the features", () => {
+  it("is NN4038 at the column, for one label and for labels per output", () => {
+    const one = errors(
+      pair.replace("dense(3)", "dense(1)"),
+      "Pair",
+      `  data: csv("d.csv", label: "y", features: { left: ["a", "b"], right: ["c", <|"y"|>, "e"] })\n  loss: mse`,
+    );
+    expect(one.found.map(([code, at]) => [code, at])).toEqual([["NN4038", '"y"']]);
+    const several = errors(
+      shop,
+      "Shop",
+      `  data: csv("d.csv", labels: { kind: "k", price: "p" }, features: [<|"p"|>, "q"])\n${perOutputLoss}`,
+    );
+    expect(several.found.map(([code, at]) => [code, at])).toEqual([["NN4038", '"p"']]);
+    const clean = errors(
+      shop,
+      "Shop",
+      `  data: csv("d.csv", labels: { kind: "k", price: "p" }, features: ["a", "b"])\n${perOutputLoss}`,
+    );
+    expect(clean.found).toEqual([]);
+  });
+});

@@ -40,12 +40,47 @@ export function checkDataSources(
     const value = entries.get(key)?.value;
     if (!call || value?.kind !== "call") continue;
     append(found, sourceProblems(call, value, model, target, file));
+    append(found, labelsAmongFeatures(call, value, file));
     if (target === null)
       append(found, scaledLabels(call, value, fields.loss as PerOutput<string> | undefined, model, file));
     const scaling = call.args["normalize_target"] !== undefined && argument(value, "normalize_target");
     if (target === null && scaling) append(found, targetScalingProblems(scaling, fields, model, file));
   }
   return found;
+}
+
+/**
+ * NN4038 at each feature column that is also a label column (`label: "price"` with `features: [..., "price"]`):
+ * the model would be given the answer it is trained to find, and train well on nothing.
+ */
+function labelsAmongFeatures(call: IrCall, value: ast.Call, file: string): Diagnostic[] {
+  const kind = dataSources[call.name]!;
+  if (kind.features === undefined || !(call.name === "csv" || call.name === "json")) return [];
+  const labels = new Set(
+    (kind.labels ?? []).flatMap((name) => {
+      const given = call.args[name];
+      if (typeof given === "string") return [given];
+      return typeof given === "object" && given !== null && !Array.isArray(given) ? Object.values(given) : [];
+    }),
+  );
+  const written = argument(value, kind.features);
+  const lists = written?.kind === "map" ? written.entries.map((entry) => entry.value) : written ? [written] : [];
+  return lists.flatMap((list) =>
+    list.kind !== "list"
+      ? []
+      : list.items.flatMap((item) =>
+          item.kind === "string" && labels.has(item.value)
+            ? [
+                diagnostic(
+                  "NN4038",
+                  { file, span: item.span },
+                  { column: item.value },
+                  { hint: "leave the label column out of the features" },
+                ),
+              ]
+            : [],
+        ),
+  );
 }
 
 /** Where a named argument was written (by name, or by position). */

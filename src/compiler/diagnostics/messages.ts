@@ -344,6 +344,10 @@ export const messages = {
     (a) =>
       `normalize_target scales targets that are values, but the model is trained on labels (${a.losses}): there is nothing to scale`,
   ),
+  NN4038: error<{ column: string }>(
+    "Label column among the features",
+    (a) => `column ${q(a.column)} is a label and a feature: the model would be given the answer it is trained to find`,
+  ),
   NN4040: error<{ name: string; model: string; names: string }>(
     "Unknown tensor to predict",
     (a) => `model ${q(a.model)} names no tensor ${q(a.name)} (its tensors: ${a.names})`,
