@@ -31,25 +31,17 @@ function positives(yTrue: tf.Tensor, yPred: tf.Tensor): { actual: tf.Tensor; pre
   return { actual, predicted };
 }
 
-const precision: EpochMetric = {
-  // [true positives, predicted positives]
-  stats: (yTrue, yPred) =>
-    tf.tidy(() => {
-      const { actual, predicted } = positives(yTrue, yPred);
-      return tf.stack([tf.sum(tf.mul(actual, predicted)), tf.sum(predicted)]) as tf.Tensor1D;
-    }),
-  result: ([tp, predicted]) => ratio(tp!, predicted!),
-};
+/** [true positives, predicted positives, actual positives] of a batch: what precision and recall are ratios of. */
+function confusion(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor1D {
+  return tf.tidy(() => {
+    const { actual, predicted } = positives(yTrue, yPred);
+    return tf.stack([tf.sum(tf.mul(actual, predicted)), tf.sum(predicted), tf.sum(actual)]) as tf.Tensor1D;
+  });
+}
 
-const recall: EpochMetric = {
-  // [true positives, actual positives]
-  stats: (yTrue, yPred) =>
-    tf.tidy(() => {
-      const { actual, predicted } = positives(yTrue, yPred);
-      return tf.stack([tf.sum(tf.mul(actual, predicted)), tf.sum(actual)]) as tf.Tensor1D;
-    }),
-  result: ([tp, actual]) => ratio(tp!, actual!),
-};
+const precision: EpochMetric = { stats: confusion, result: ([tp, predicted]) => ratio(tp!, predicted!) };
+
+const recall: EpochMetric = { stats: confusion, result: ([tp, , actual]) => ratio(tp!, actual!) };
 
 const auc: EpochMetric = {
   // [true positives at each threshold (200), false positives at each (200), positives, negatives]
