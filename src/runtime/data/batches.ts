@@ -45,6 +45,11 @@ export interface TrainingBatches {
   training(positions: readonly number[]): Batch;
   /** `[x, y]` for the validation rows at `positions` (0 to validationRows - 1). */
   validation(positions: readonly number[]): Batch;
+  /** The same rows as read, before they become tensors (features scaled as `normalize:` says): for `nnc data`. */
+  readonly tables: {
+    training(positions: readonly number[]): Table;
+    validation(positions: readonly number[]): Table;
+  };
   /** Whether the training data is streamed rather than held in memory. */
   readonly streamed: boolean;
   /** The most rows held in memory at once, over the training and validation data. */
@@ -129,29 +134,31 @@ export async function openTrainingData(
       });
       checkLabels(held, model, fitted);
     }
-    const batch = (from: RecordReader, indices: readonly number[]): Batch => {
+    const batch = ([from, indices]: [RecordReader, readonly number[]]): Batch => {
       const dataset = toDataset(from.read(indices), model, fitted, [...indices.keys()]);
       return [dataset.x, dataset.y];
     };
     const validation = held;
+    // Where the rows at `positions` of the training or validation part are: a reader and its record indices.
+    const training = (positions: readonly number[]): [RecordReader, number[]] => [
+      reader,
+      positions.map((p) => order[p]!),
+    ];
+    const validating = (positions: readonly number[]): [RecordReader, number[]] =>
+      validation ? [validation, [...positions]] : [reader, positions.map((p) => order[trainingRows + p]!)];
+    const read = ([from, indices]: [RecordReader, readonly number[]]) => from.read(indices);
     return {
       trainingRows,
       validationRows: validation ? validation.rows : rows - trainingRows,
       labels: savedLabels(layout, classes, targets),
       preprocessing,
       dropped: { training: reader.dropped, validation: validation?.dropped ?? 0 },
-      training: (positions) =>
-        batch(
-          reader,
-          positions.map((p) => order[p]!),
-        ),
-      validation: (positions) =>
-        validation
-          ? batch(validation, positions)
-          : batch(
-              reader,
-              positions.map((p) => order[trainingRows + p]!),
-            ),
+      training: (positions) => batch(training(positions)),
+      validation: (positions) => batch(validating(positions)),
+      tables: {
+        training: (positions) => read(training(positions)),
+        validation: (positions) => read(validating(positions)),
+      },
       streamed: reader.streamed,
       peakRows: () => Math.max(reader.peakRows, validation?.peakRows ?? 0),
       close: () => {
