@@ -5,6 +5,7 @@
  * per output, features per input, none with `target:`) is check/data-source.ts's.
  */
 import type { Callable } from "./callable.js";
+import { textSource } from "./text-source.js";
 import { objectSchema } from "./train-options.js";
 
 export interface DataSourceKind extends Callable {
@@ -85,4 +86,5 @@ export const dataSources: Readonly<Record<string, DataSourceKind>> = {
     paths: ["images", "labels"],
     labels: ["labels"],
   },
+  text: textSource,
 };
