@@ -25,6 +25,7 @@ import { NameBinder, unresolved } from "./names.js";
 import { modelSymbol } from "./scope.js";
 import type { RepeatFrame } from "./scope.js";
 import type { Namespace } from "./workspace.js";
+import { foreignLayers } from "../registry/foreign-names.js";
 
 export type BodyDecl = ast.ModelDecl | ast.BlockDecl;
 
@@ -387,7 +388,7 @@ class BodyBinder extends NameBinder {
       }
     }
     const candidates = append(layerNames(), [...this.namespace.keys()]);
-    this.report("NN2001", call.callee.span, { name }, suggestion(name, candidates, call.callee.span));
+    this.report("NN2001", call.callee.span, { name }, suggestion(name, candidates, call.callee.span, foreignLayers));
     return unresolved;
   }
 }

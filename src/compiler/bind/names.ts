@@ -11,6 +11,7 @@ import { layerNames, lookupLayer, type LayerKind } from "../registry/index.js";
 import type * as ast from "../syntax/ast.js";
 import { BodyScope } from "./scope.js";
 import type { CallMeaning, NamedTensors, NameSymbol, SharedLayerBinding, TensorBinding } from "./symbols.js";
+import { foreignLayers } from "../registry/foreign-names.js";
 
 /** A call the binder could not resolve (and said so), or did not reach. */
 export const unresolved: CallMeaning = { kind: "unresolved" };
@@ -93,7 +94,12 @@ export abstract class NameBinder extends BodyScope {
     } else if (!aliased && !this.namespace.has(call.callee.text)) {
       const candidates = append(layerNames(), [...this.namespace.keys()]);
       const text = call.callee.text;
-      this.report("NN2001", call.callee.span, { name: text }, suggestion(text, candidates, call.callee.span));
+      this.report(
+        "NN2001",
+        call.callee.span,
+        { name: text },
+        suggestion(text, candidates, call.callee.span, foreignLayers),
+      );
     }
     this.declare(stmt, misused ? null : makes, !taken);
   }

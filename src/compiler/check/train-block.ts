@@ -12,6 +12,7 @@ import { diagnostic, type Diagnostic, type Result } from "../diagnostics/index.j
 import { emptyScope, evaluate } from "./argument-values.js";
 import type { IrCall, IrModel, IrTrain, JsonValue } from "../ir/index.js";
 import { didYouMean } from "../diagnostics/suggest.js";
+import { foreignDataSources } from "../registry/foreign-names.js";
 import { runPathProblem } from "../registry/run-files.js";
 import { perInputFiles } from "./npy-inputs.js";
 import { checkTransferKeys } from "./transfer-keys.js";
@@ -207,7 +208,8 @@ class TrainChecker {
 
   lookup(name: string, span: ast.Span, what: string, table: Readonly<Record<string, unknown>>): string | undefined {
     if (Object.hasOwn(table, name)) return name;
-    const hint = didYouMean(name, Object.keys(table));
+    const hint =
+      didYouMean(name, Object.keys(table)) ?? (what === "data source" ? foreignDataSources[name] : undefined);
     const known = Object.keys(table).join(", ");
     return this.report(diagnostic("NN4004", { file: this.file, span }, { what, name, known }, { hint }));
   }

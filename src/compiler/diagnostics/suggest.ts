@@ -43,10 +43,18 @@ export function didYouMean(name: string, candidates: Iterable<string>): string |
   return match === undefined ? undefined : `did you mean '${match}'?`;
 }
 
-/** The did-you-mean hint for a name written at `span`, with the quick fix that replaces it by the match. */
-export function suggestion(name: string, candidates: Iterable<string>, span: Span): { hint?: string; fixes?: Fix[] } {
+/**
+ * The did-you-mean hint for a name written at `span`, with the quick fix that replaces it by the match; without
+ * a match, the hint `foreign` has for the name (registry/foreign-names.ts), if any.
+ */
+export function suggestion(
+  name: string,
+  candidates: Iterable<string>,
+  span: Span,
+  foreign: Readonly<Record<string, string>> = {},
+): { hint?: string; fixes?: Fix[] } {
   const match = closest(name, candidates);
-  if (match === undefined) return {};
+  if (match === undefined) return Object.hasOwn(foreign, name) ? { hint: foreign[name]! } : {};
   return {
     hint: `did you mean '${match}'?`,
     fixes: [{ title: `Change to '${match}'`, edits: [{ span, newText: match }] }],
