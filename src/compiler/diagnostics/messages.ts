@@ -361,6 +361,10 @@ export const messages = {
     "Run folder holds an earlier run",
     (a) => `${a.path} holds an earlier run (${a.entries})`,
   ),
+  NN4047: error<{ problem: string }>("Image folder does not fit the model", (a) => `images() ${a.problem}`),
+  NN4048: error<{ where: string; reason: string }>("Image folder unusable", (a) => `${a.where}: ${a.reason}`),
+  NN4049: error<{ where: string; reason: string }>("Image file does not decode", (a) => `${a.where}: ${a.reason}`),
+  NN4050: error<{ where: string; reason: string }>("Image past a limit", (a) => `${a.where}: ${a.reason}`),
   NN5001: warning<{ activation: string; loss: string; problem: string }>(
     "Output activation does not fit the loss",
     (a) => `the output activation ${q(a.activation)} does not fit ${q(a.loss)}: ${a.problem}`,

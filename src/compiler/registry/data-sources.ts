@@ -57,7 +57,8 @@ function tableSource(sourceName: string): DataSourceKind {
 
 /**
  * Data sources: `csv("data/iris.csv", label: "species")`, `idx(images: "...-idx3-ubyte.gz", labels: "...")`
- * (MNIST's format: pixels scaled to [0, 1] unless `scale: false`, reshaped to the model's input).
+ * (MNIST's format: pixels scaled to [0, 1] unless `scale: false`, reshaped to the model's input),
+ * `images("photos", size: [64, 64], color: rgb)` (a folder of PNG and JPEG files, one sub-folder per class).
  */
 export const dataSources: Readonly<Record<string, DataSourceKind>> = {
   csv: tableSource("csv"),
@@ -87,4 +88,23 @@ export const dataSources: Readonly<Record<string, DataSourceKind>> = {
     labels: ["labels"],
   },
   text: textSource,
+  // A folder of PNG and JPEG files, one sub-folder per class (Keras's image_dataset_from_directory); `size`
+  // and `color` default to the model input's [h, w, c] (the checker fills them in: check/image-source.ts).
+  images: {
+    name: "images",
+    positional: ["path"],
+    schema: objectSchema(
+      {
+        path: name,
+        size: { type: "array", items: { type: "integer", minimum: 1, maximum: 65535 }, minItems: 2, maxItems: 2 },
+        color: { enum: ["grayscale", "rgb", "rgba"] },
+        interpolation: { enum: ["bilinear", "nearest"], default: "bilinear" },
+        crop_to_aspect_ratio: { type: "boolean", default: false },
+        class_names: { ...columns, maxItems: 100_000 },
+        corrupt: { enum: ["error", "skip"], default: "error" },
+      },
+      ["path"],
+    ),
+    paths: ["path"],
+  },
 };
