@@ -42,6 +42,11 @@ export const traitDocs = {
     meaning: "active only while training: the identity when the model predicts (dropout, noise)",
     readBy: "NN5003, hover",
   },
+  augmentation: {
+    meaning:
+      "an image augmentation: random while training, the identity (or a deterministic resize or crop) otherwise",
+    readBy: "NN5015, nnc data --augmented",
+  },
   bias: {
     meaning: "adds a learned bias to each output feature after its product (`use_bias`, on by default)",
     readBy: "NN5006",
