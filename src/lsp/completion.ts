@@ -134,6 +134,7 @@ function trainValueItems(key: string): CompletionItem[] {
   if (!value || value.kind === "integer" || value.kind === "fraction" || value.kind === "weights") return [];
   if (value.kind === "boolean") return words(["true", "false"], CompletionItemKind.Keyword);
   if (value.kind === "input") return words(["input"], CompletionItemKind.Keyword);
+  if (value.kind === "class weights") return words(["balanced"], CompletionItemKind.Keyword);
   // Names are values; the rest are calls (an optimizer, a data source, a schedule, callbacks).
   const kind =
     value.kind === "name" || value.kind === "names" || value.kind === "per output"

@@ -16,6 +16,7 @@ import { dataSources } from "../registry/data-sources.js";
 import { losses } from "../registry/train-options.js";
 import { namedTarget } from "./train-target.js";
 import { targetScalingProblems } from "./target-scaling.js";
+import { sampleWeightProblems } from "./sample-weights.js";
 
 /** The problems of the data sources in `entries`, given the fields they were checked into. */
 export function checkDataSources(
@@ -23,6 +24,7 @@ export function checkDataSources(
   fields: {
     readonly data?: unknown;
     readonly validation?: unknown;
+    readonly test?: unknown;
     readonly target?: unknown;
     readonly loss?: unknown;
     readonly metrics?: unknown;
@@ -35,12 +37,13 @@ export function checkDataSources(
   const target = typeof fields.target === "string" ? fields.target : ((written && namedTarget(written, model)) ?? null);
   // A target that failed its own check leaves open whether the data needs labels: no cascade.
   if (target === null && entries.has("target")) return [];
-  for (const key of ["data", "validation"] as const) {
+  for (const key of ["data", "validation", "test"] as const) {
     const call = fields[key] as IrCall | null | undefined;
     const value = entries.get(key)?.value;
     if (!call || value?.kind !== "call") continue;
     append(found, sourceProblems(call, value, model, target, file));
     append(found, labelsAmongFeatures(call, value, file));
+    append(found, sampleWeightProblems(key, call, value, file));
     if (target === null)
       append(found, scaledLabels(call, value, fields.loss as PerOutput<string> | undefined, model, file));
     const scaling = call.args["normalize_target"] !== undefined && argument(value, "normalize_target");

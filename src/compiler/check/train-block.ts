@@ -20,6 +20,7 @@ import { checkDataSources } from "./data-source.js";
 import { targetValue } from "./train-target.js";
 import { runProblems } from "./train-run.js";
 import { lossWeights, perOutputValue, severalOutputs, targetProblems } from "./train-outputs.js";
+import { classWeightValue } from "./class-weights.js";
 import type { DataSourceKind } from "../registry/data-sources.js";
 import { figureNames, type CallbackKind } from "../registry/train-options.js";
 import {
@@ -160,6 +161,8 @@ class TrainChecker {
         return perOutputValue(this, value, key.name, kind, kind.table);
       case "weights":
         return lossWeights(this, value, key.name);
+      case "class weights":
+        return classWeightValue(this, value, key.name, before.loss as IrTrain["loss"] | undefined);
       case "input":
         return targetValue(this, value, key.name);
     }

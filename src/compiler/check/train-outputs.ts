@@ -136,7 +136,11 @@ export function lossWeights(
  * A map's entries when the model has several outputs and every key is one of them; reports a map on a model of
  * one output (NN4022) and each key that is not an output (NN4023). With the model unknown, every entry.
  */
-function outputEntries(checker: SettingChecker, value: ast.MapValue, key: string): readonly ast.MapEntry[] | undefined {
+export function outputEntries(
+  checker: SettingChecker,
+  value: ast.MapValue,
+  key: string,
+): readonly ast.MapEntry[] | undefined {
   const { ir, name: model } = checker.model;
   const entries = value.entries.filter((entry) => !entry.recovered && !entry.key.recovered);
   if (ir === undefined) return entries;

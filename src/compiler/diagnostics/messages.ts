@@ -365,6 +365,24 @@ export const messages = {
   NN4048: error<{ where: string; reason: string }>("Image folder unusable", (a) => `${a.where}: ${a.reason}`),
   NN4049: error<{ where: string; reason: string }>("Image file does not decode", (a) => `${a.where}: ${a.reason}`),
   NN4050: error<{ where: string; reason: string }>("Image past a limit", (a) => `${a.where}: ${a.reason}`),
+  NN4059: error<{ key: string; loss: string; output: string }>(
+    "Class weights on an output that does not classify",
+    (a) => `${q(a.key)} weighs classes, but ${a.output} is trained with ${q(a.loss)}, which fits values, not classes`,
+  ),
+  NN4060: error<{ name: string; output: string; source: string; classes: string }>(
+    "Class weight for a class not in the data",
+    (a) =>
+      `class_weight names class ${q(a.name)}, which is not a class${a.output} in ${a.source} (its classes: ${a.classes})`,
+  ),
+  NN4061: error<{ where: string; reason: string }>("Sample weight not usable", (a) => `${a.where}: ${a.reason}`),
+  NN4062: error<{ column: string; as: string }>(
+    "Sample weight column read as data",
+    (a) => `column ${q(a.column)} is the sample weight and ${a.as}: a row's weight would be given to the model as data`,
+  ),
+  NN4063: error<{ key: string }>(
+    "Sample weights outside the training data",
+    (a) => `sample_weight weighs the training rows, but ${q(a.key)} is evaluated unweighted, as Keras's validation is`,
+  ),
   NN5001: warning<{ activation: string; loss: string; problem: string }>(
     "Output activation does not fit the loss",
     (a) => `the output activation ${q(a.activation)} does not fit ${q(a.loss)}: ${a.problem}`,

@@ -145,6 +145,9 @@ export function perOutput<T>(setting: PerOutput<T>, outputs: readonly string[] |
   );
 }
 
+/** One output's `class_weight`: `balanced`, or a weight per class name (classes left out weigh 1). */
+export type ClassWeights = "balanced" | { readonly [className: string]: number };
+
 /** Each output's loss, in output order (`""` for an output a per-output `loss` leaves out). */
 export function lossesOf(train: Pick<IrTrain, "loss" | "outputs">): string[] {
   return perOutput(train.loss, train.outputs, "");
@@ -179,6 +182,13 @@ export interface IrTrain {
   readonly validationSplit: number;
   /** A separate validation data source (`validation: csv(...)`), paths resolved like `data`'s. */
   readonly validation?: IrCall | null;
+  /** A data source evaluated once after training (`test: csv(...)`), paths resolved like `data`'s. */
+  readonly test?: IrCall | null;
+  /**
+   * `class_weight:`: the class weights of the model's one output, or of a model of several outputs by output
+   * name (outputs left out unweighted); absent or null: none.
+   */
+  readonly classWeight?: ClassWeights | { readonly [output: string]: ClassWeights } | null;
   readonly shuffle: boolean;
   readonly seed: number | null;
   readonly lrSchedule: IrCall | null;

@@ -46,6 +46,7 @@ function tableSource(sourceName: string): DataSourceKind {
         normalize_target: normalizeTarget,
         missing: { enum: ["error", "drop"] },
         pad: { type: "number" },
+        sample_weight: name,
       },
       ["path"],
     ),

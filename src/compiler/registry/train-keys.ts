@@ -43,6 +43,8 @@ export type TrainValue =
     }
   /** A number above 0 per output, keyed by output name (or a list in output order); outputs left out weigh 1. */
   | { readonly kind: "weights" }
+  /** `balanced` or a weight per class name; by output name for several outputs (check/class-weights.ts). */
+  | { readonly kind: "class weights" }
   /** `input` (the model's one input) or one of the model's input names (check/train-target.ts). */
   | { readonly kind: "input" };
 
@@ -58,6 +60,7 @@ interface CheckedValue {
   schedule: IrCall;
   callbacks: readonly IrCall[];
   weights: { readonly [output: string]: number } | null;
+  "class weights": NonNullable<IrTrain["classWeight"]>;
   input: string;
 }
 
@@ -127,6 +130,17 @@ export const trainKeys: readonly TrainKey[] = [
       "the total loss is the weighted sum of the outputs' losses (default: every output 1)",
   }),
   key({
+    name: "class_weight",
+    field: "classWeight",
+    required: false,
+    value: { kind: "class weights" },
+    doc:
+      "Keras's `class_weight`: each training example's loss times its class's weight, `{ setosa: 2, versicolor: 1 }` " +
+      'by class name as the labels are read (a number label as a string, `"0": 3`; classes left out weigh 1), or ' +
+      "`balanced` (`rows / (classes * rows of the class)` over the training rows); keyed by output name for " +
+      "several outputs. Only for a loss on classes",
+  }),
+  key({
     name: "optimizer",
     field: "optimizer",
     required: true,
@@ -173,6 +187,15 @@ export const trainKeys: readonly TrainKey[] = [
     doc:
       "a separate data source to validate on, read like `data` (its labels must be among the training classes); " +
       "not together with `validation_split`",
+  }),
+  key({
+    name: "test",
+    field: "test",
+    required: false,
+    value: { kind: "data source", what: "data source", table: dataSources },
+    doc:
+      "a data source evaluated once when training ends, with the final (or restored best) weights, read like " +
+      "`validation`: `test_loss` and the test metrics are printed, returned and saved in the run's `test.json`",
   }),
   key({
     name: "target",

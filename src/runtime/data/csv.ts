@@ -11,6 +11,7 @@ import { NncUserError } from "../errors.js";
 import { dataLimits, LineMeter, readWholeDataFile, recordTooLarge, type DataLimits } from "./files.js";
 import type { Table, TableSpec } from "./index.js";
 import { rowsLayout, TableRows, type RowsLayout } from "./rows.js";
+import { sampleWeightOf } from "./sample-weight.js";
 import { cellNumber, missingHint } from "./values.js";
 
 /** A parsed CSV record and the line it ends on (csv-parse's `info.lines`). */
@@ -24,6 +25,8 @@ export interface CsvLayout {
   readonly source: string;
   readonly columns: readonly string[];
   readonly labelIndices: readonly number[];
+  /** The `sample_weight:` column; null without one. */
+  readonly weightIndex: number | null;
   readonly featureColumns: readonly number[];
   readonly rows: RowsLayout;
 }
@@ -72,14 +75,16 @@ export function csvLayout(header: Row, source: string, spec: TableSpec): CsvLayo
     }
     firstOf.set(name, index);
   });
-  const labelIndices = spec.labels.map(({ column }) => {
+  const columnIndex = (column: string, what: string) => {
     const index = columns.indexOf(column);
     if (index < 0) {
-      const reason = `no label column '${column}'; the columns are ${columns.join(", ")}`;
+      const reason = `no ${what} column '${column}'; the columns are ${columns.join(", ")}`;
       throw new NncUserError("NN4006", { where, reason }, didYouMean(column, columns));
     }
     return index;
-  });
+  };
+  const labelIndices = spec.labels.map(({ column }) => columnIndex(column, "label"));
+  const weightIndex = spec.weight === undefined ? null : columnIndex(spec.weight, "sample weight");
   const rows = rowsLayout(source, spec, columns, () => false);
   if (typeof rows === "string") throw new NncUserError("NN4006", { where, reason: rows });
   const featureColumns = rows.featureNames.map((name) => {
@@ -90,7 +95,7 @@ export function csvLayout(header: Row, source: string, spec: TableSpec): CsvLayo
     }
     return index;
   });
-  return { source, columns, labelIndices, featureColumns, rows };
+  return { source, columns, labelIndices, weightIndex, featureColumns, rows };
 }
 
 /** Body rows -> a table, checking every field; the first problem names its line and column. */
@@ -112,7 +117,7 @@ class CsvRows {
   }
 
   add({ record, info }: Row): void {
-    const { source, columns, labelIndices, featureColumns } = this.layout;
+    const { source, columns, labelIndices, weightIndex, featureColumns } = this.layout;
     const where = `${source}:${info.lines}`;
     const drop = this.layout.rows.spec.missing === "drop";
     if (record.length !== columns.length) {
@@ -121,17 +126,25 @@ class CsvRows {
       const reason = `expected ${columns.length} fields, got ${record.length}${missing}`;
       throw new NncUserError("NN4006", { where, reason });
     }
-    const read = [...labelIndices, ...featureColumns];
+    const read = [...labelIndices, ...featureColumns, ...(weightIndex === null ? [] : [weightIndex])];
     if (drop && read.some((i) => record[i] === "")) return this.rows.drop();
     const labels = labelIndices.map((i) => {
       if (record[i] === "")
         throw new NncUserError("NN4006", { where, reason: `column '${columns[i]}': the label is empty` }, missingHint);
       return record[i]!;
     });
-    this.rows.add(info.lines, labels, (i) => {
-      const column = featureColumns[i]!;
-      return cellNumber(record[column]!, where, `column '${columns[column]}'`);
-    });
+    const weight =
+      weightIndex === null ? undefined : sampleWeightOf(record[weightIndex], where, `column '${columns[weightIndex]}'`);
+    this.rows.add(
+      info.lines,
+      labels,
+      (i) => {
+        const column = featureColumns[i]!;
+        return cellNumber(record[column]!, where, `column '${columns[column]}'`);
+      },
+      undefined,
+      weight,
+    );
   }
 
   table(): Table {

@@ -40,6 +40,8 @@ export interface Table {
   readonly sequences?: readonly SequenceFeature[];
   /** Rows left out for a missing value (`missing: drop`). */
   readonly dropped?: number;
+  /** One weight per row, from the column `sample_weight:` names (finite, 0 or more); absent without one. */
+  readonly weights?: Float32Array;
   /** How the features were scaled (`normalize:`), when they were. */
   readonly normalization?: Normalization;
   /**
@@ -95,6 +97,8 @@ export interface TableSpec {
   readonly features?: readonly string[] | Readonly<Record<string, readonly string[]>>;
   /** A row with a missing or empty value: an error, or left out (and counted). */
   readonly missing: "error" | "drop";
+  /** The column of each row's sample weight (`sample_weight:`), read for labelled rows only; never a feature. */
+  readonly weight?: string;
 }
 
 /** What a csv() or json() call reads; `labelled` false for rows to predict on, or a model trained with `target:`. */
@@ -113,6 +117,7 @@ export function tableSpec(source: IrCall, labelled = true): TableSpec {
     perOutput: labelled && labels !== undefined,
     ...(features ? { features } : {}),
     missing: source.args["missing"] === "drop" ? "drop" : "error",
+    ...(labelled && typeof source.args["sample_weight"] === "string" ? { weight: source.args["sample_weight"] } : {}),
   };
 }
 

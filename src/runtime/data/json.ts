@@ -11,6 +11,7 @@ import { NncUserError } from "../errors.js";
 import { dataLimits, readWholeDataFile, recordTooLarge, sequenceStepLimit, type DataLimits } from "./files.js";
 import type { Table, TableSpec } from "./index.js";
 import { rowsLayout, TableRows, type RowsLayout } from "./rows.js";
+import { sampleWeightOf } from "./sample-weight.js";
 import { describeJson, missingHint, nonFiniteError, tooDeepField } from "./values.js";
 
 /** One JSON object read from a file, and where it was. */
@@ -93,6 +94,7 @@ class JsonRows {
     const { spec, featureNames, sequences } = this.layout;
     if (spec.missing === "drop") {
       const fields = [...spec.labels.map((l) => l.column), ...featureNames, ...sequences.map((s) => s.field)];
+      if (spec.weight !== undefined) fields.push(spec.weight);
       if (fields.some((name) => isMissing(value[name]))) return this.rows.drop();
     }
     const labels = spec.labels.map(({ column }) => {
@@ -138,6 +140,7 @@ class JsonRows {
         }
         return read;
       },
+      spec.weight === undefined ? undefined : sampleWeightOf(value[spec.weight], where, `field '${spec.weight}'`),
     );
   }
 

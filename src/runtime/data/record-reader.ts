@@ -66,6 +66,7 @@ export function rowsOf(table: Table, indices: readonly number[]): Table {
     features,
     labels: table.labels.length === 0 ? [] : indices.map((row) => table.labels[row]!),
     lines: indices.map((row) => table.lines[row]!),
+    ...(table.weights ? { weights: Float32Array.from(indices, (row) => table.weights![row]!) } : {}),
     ...(table.targets ? { targets: targetRows(table.targets, indices) } : {}),
     ...(table.outputs
       ? {

@@ -29,6 +29,8 @@ export class TableRows {
   private readonly lines: number[] = [];
   private readonly steps: Float32Array[][];
   private readonly widths: number[];
+  /** Each row's sample weight, when the spec names a `weight` column. */
+  private readonly weights: number[] = [];
   private dropped = 0;
 
   constructor(
@@ -47,13 +49,14 @@ export class TableRows {
 
   /**
    * Adds a row: its features from `feature(i)` for each column `i`, its labels (one per label column) and its
-   * line; `sequence(k)` gives sequence feature k's steps and their width.
+   * line; `sequence(k)` gives sequence feature k's steps and their width; `weight`, its sample weight.
    */
   add(
     line: number,
     labels: readonly string[],
     feature: (column: number) => number,
     sequence?: (k: number) => { values: Float32Array; width: number },
+    weight?: number,
   ): void {
     const at = this.lines.length * this.width;
     if (at + this.width > this.values.length) {
@@ -72,6 +75,7 @@ export class TableRows {
       this.widths[k] = width;
     });
     labels.forEach((label, k) => this.labels[k]!.push(label));
+    if (weight !== undefined) this.weights.push(weight);
     this.lines.push(line);
   }
 
@@ -115,12 +119,13 @@ export class TableRows {
       ...(sequences.length > 0 ? { sequences } : {}),
       ...(tableInputs ? { inputs: tableInputs } : {}),
       ...(this.dropped > 0 ? { dropped: this.dropped } : {}),
+      ...(spec.weight !== undefined ? { weights: Float32Array.from(this.weights) } : {}),
     };
   }
 }
 
 /**
- * The feature columns and inputs of `spec.features` (or, without it, `available` but the label columns), with
+ * The feature columns and inputs of `spec.features` (or, without it, `available` but the label and weight columns), with
  * `isSequence` telling which columns hold sequences: a sequence is the only feature of its input.
  * Returns a problem as text for the reader to report.
  */
@@ -130,7 +135,8 @@ export function rowsLayout(
   available: readonly string[],
   isSequence: (column: string) => boolean,
 ): RowsLayout | string {
-  const labelColumns = new Set(spec.labels.map((l) => l.column));
+  // The sample weight column, like the labels, is no feature unless listed (NN4062 in a checked spec).
+  const labelColumns = new Set([...spec.labels.map((l) => l.column), ...(spec.weight ? [spec.weight] : [])]);
   const features = spec.features;
   if (features === undefined || Array.isArray(features)) {
     const columns = (features as readonly string[] | undefined) ?? available.filter((c) => !labelColumns.has(c));

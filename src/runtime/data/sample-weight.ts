@@ -1,0 +1,21 @@
+/**
+ * A row's sample weight, read from the column (or JSON field) a csv() or json() source names with
+ * `sample_weight:`. Like Keras's `fit(sample_weight=)`, each weight multiplies its row's loss: 0 leaves the row
+ * out of the gradient, 2 counts it twice. A weight must be a finite number, 0 or more: a negative one would
+ * train the model away from its target, and NaN would make every weight NaN.
+ */
+import { NncUserError } from "../errors.js";
+import { decimalValue, describeJson } from "./values.js";
+
+/**
+ * The weight in `value` (a CSV cell's text, or a JSON field) of the row at `where` (`data.csv:7`), `what` naming
+ * the column there (`column 'w'`); NN4061 when
+ * it is missing, not a number, not finite as a 32-bit float, or negative.
+ */
+export function sampleWeightOf(value: unknown, where: string, what: string): number {
+  const number = typeof value === "number" ? value : typeof value === "string" ? decimalValue(value) : undefined;
+  if (number !== undefined && Number.isFinite(Math.fround(number)) && number >= 0) return number;
+  const shown = value === undefined || value === null || value === "" ? "missing" : describeJson(value);
+  const reason = `${what}: the sample weight is ${shown}; a sample weight is a finite number, 0 or more`;
+  throw new NncUserError("NN4061", { where, reason });
+}
