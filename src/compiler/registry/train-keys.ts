@@ -108,7 +108,7 @@ export const trainKeys: readonly TrainKey[] = [
     value: { kind: "data source", what: "data source", table: dataSources },
     doc:
       "a data source: `csv(path, label: column)` or `json(path, label: field)` (`labels: { output: column }` " +
-      "for several outputs, `features:`, `normalize:`, `normalize_target:`, `missing:`, `pad:`), " +
+      "for several outputs, `features:`, `normalize:`, `normalize_target:`, `missing:`, `pad:`, `sample_weight:` a column of row weights), " +
       "`idx(images, labels)` or `npy(x, y)`",
   }),
   key({
