@@ -14,6 +14,7 @@ import { suggestion } from "../diagnostics/suggest.js";
 import { perOutput, type IrCall, type IrModel, type PerOutput } from "../ir/index.js";
 import { dataSources } from "../registry/data-sources.js";
 import { losses } from "../registry/train-options.js";
+import { imageSourceProblems } from "./image-source.js";
 import { namedTarget } from "./train-target.js";
 import { targetScalingProblems } from "./target-scaling.js";
 import { sampleWeightProblems } from "./sample-weights.js";
@@ -41,6 +42,11 @@ export function checkDataSources(
     const call = fields[key] as IrCall | null | undefined;
     const value = entries.get(key)?.value;
     if (!call || value?.kind !== "call") continue;
+    // An image folder's labels are its sub-folders: only the model's input is checked.
+    if (call.name === "images") {
+      append(found, imageSourceProblems(call, value, model, file));
+      continue;
+    }
     append(found, sourceProblems(call, value, model, target, file));
     append(found, labelsAmongFeatures(call, value, file));
     append(found, sampleWeightProblems(key, call, value, file));

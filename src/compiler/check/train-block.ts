@@ -17,6 +17,7 @@ import { runPathProblem } from "../registry/run-files.js";
 import { perInputFiles } from "./npy-inputs.js";
 import { checkTransferKeys } from "./transfer-keys.js";
 import { checkDataSources } from "./data-source.js";
+import { imageDefaults } from "./image-source.js";
 import { targetValue } from "./train-target.js";
 import { runProblems } from "./train-run.js";
 import { lossWeights, perOutputValue, severalOutputs, targetProblems } from "./train-outputs.js";
@@ -259,7 +260,8 @@ class TrainChecker {
     const call = this.call(perInput?.call ?? value, key, what, table);
     if (!call || perInput?.files === null) return undefined;
     const resolve = (file: string) => path.resolve(path.dirname(this.file), file);
-    const args: Record<string, JsonValue> = { ...call.args };
+    // images()'s size and color default to the model's image input (check/image-source.ts).
+    const args: Record<string, JsonValue> = imageDefaults(call.name, call.args, this.model.ir);
     for (const name of table[call.name]!.paths) {
       const given = args[name];
       if (typeof given === "string") args[name] = resolve(given);
