@@ -10,6 +10,15 @@ import { PositionEmbedding, SinusoidalPositionEncoding, TokenAndPositionEmbeddin
 import { NncConv1D, NncConv2D, NncConv2DTranspose, NncDepthwiseConv2D, NncSeparableConv2D } from "./conv.js";
 import { NncBatchNormalization } from "./normalization.js";
 import { NncGaussianNoise } from "./noise.js";
+import {
+  NncRandomBrightness,
+  NncRandomContrast,
+  NncRandomFlip,
+  NncRandomRotation,
+  NncRandomTranslation,
+  NncRandomZoom,
+} from "./augmentation.js";
+import { NncCenterCrop, NncRandomCrop, NncResizing } from "./image-resizing.js";
 
 /** A layer factory: a tfjs-style config (camelCase keys) -> a new layer. */
 export type LayerFactory = (config: Record<string, unknown>) => tf.layers.Layer;
@@ -29,4 +38,13 @@ export const layers: Readonly<Record<string, LayerFactory>> = {
   positionEmbedding: (config) => new PositionEmbedding(config as tf.serialization.ConfigDict),
   sinusoidalPositionEncoding: (config) => new SinusoidalPositionEncoding(config as tf.serialization.ConfigDict),
   tokenAndPositionEmbedding: (config) => new TokenAndPositionEmbedding(config as tf.serialization.ConfigDict),
+  randomFlip: (config) => new NncRandomFlip(config),
+  randomRotation: (config) => new NncRandomRotation(config),
+  randomZoom: (config) => new NncRandomZoom(config),
+  randomTranslation: (config) => new NncRandomTranslation(config),
+  randomContrast: (config) => new NncRandomContrast(config),
+  randomBrightness: (config) => new NncRandomBrightness(config),
+  randomCrop: (config) => new NncRandomCrop(config),
+  resizing: (config) => new NncResizing(config),
+  centerCrop: (config) => new NncCenterCrop(config),
 };

@@ -9,6 +9,7 @@ import * as embedding from "./embedding.js";
 import * as merge from "./merge.js";
 import * as normalization from "./normalization.js";
 import * as pooling from "./pooling.js";
+import * as preprocessing from "./preprocessing.js";
 import * as products from "./products.js";
 import * as recurrent from "./recurrent.js";
 import * as scaling from "./scaling.js";
@@ -30,6 +31,7 @@ const families: readonly Record<string, LayerKind>[] = [
   products,
   scaling,
   attention,
+  preprocessing,
 ];
 
 export const layerKinds: readonly LayerKind[] = families.flatMap((family) => Object.values(family));
