@@ -5,6 +5,7 @@
 import { Command } from "commander";
 import { registerCheck } from "./check.js";
 import { registerCompile } from "./compile.js";
+import { registerData } from "./data.js";
 import { registerEvaluate } from "./evaluate.js";
 import { registerExplain } from "./explain.js";
 import { registerLsp } from "./lsp.js";
@@ -31,6 +32,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   registerTrain(program);
   registerEvaluate(program);
   registerPredict(program);
+  registerData(program);
   registerSchedule(program);
   registerPlot(program);
   registerExplain(program);

@@ -383,6 +383,15 @@ export const messages = {
     "Sample weights outside the training data",
     (a) => `sample_weight weighs the training rows, but ${q(a.key)} is evaluated unweighted, as Keras's validation is`,
   ),
+  NN4064: error<{ model: string; inputs: string }>(
+    "Preview of data that is not images",
+    (a) => `nnc data --preview draws images, but model ${q(a.model)} reads none: its inputs are ${a.inputs}`,
+  ),
+  NN4065: error<{ model: string; input: string }>(
+    "No augmentation layers to preview",
+    (a) =>
+      `--augmented shows the model's augmentation layers, but model ${q(a.model)} has none at the start of input ${q(a.input)}`,
+  ),
   NN5001: warning<{ activation: string; loss: string; problem: string }>(
     "Output activation does not fit the loss",
     (a) => `the output activation ${q(a.activation)} does not fit ${q(a.loss)}: ${a.problem}`,

@@ -1,0 +1,101 @@
+/**
+ * `nnc data FILE`: the train block's data before training, read as `nnc train` reads it (same rows, shuffle
+ * and split): rows, classes per output, feature statistics, sequence lengths, and warnings; `--preview` draws
+ * image examples (after the augmentation layers with `--augmented`). TensorFlow.js is loaded only when this
+ * command runs.
+ */
+import type { Command } from "commander";
+import { mkdirSync } from "node:fs";
+import * as path from "node:path";
+import { displayPath } from "../compiler/diagnostics/render.js";
+import { overwrittenInput } from "../io/output-path.js";
+import { writeFileAtomic } from "../io/write-atomic.js";
+import { backendOption, startBackend, type BackendName } from "./backend-option.js";
+import { fail, formatOption, loadProgram, programInputs, type Format } from "./common.js";
+import { summaryText } from "./data-text.js";
+
+interface DataCliOptions {
+  readonly model?: string;
+  readonly preview?: string;
+  readonly augmented?: boolean;
+  readonly format: Format;
+  readonly backend: BackendName;
+}
+
+export function registerData(program: Command): void {
+  program
+    .command("data")
+    .description("summarise a train block's data as training reads it: rows, classes, features, warnings")
+    .argument("<file>", ".nn file with a model and a train block for it")
+    .option("-m, --model <name>", "which model's data, when the file trains several")
+    .option("--preview <file>", "draw training examples of an image input: a PNG grid, or SVG for a .svg name")
+    .option("--augmented", "in the preview, each example above three draws through the model's augmentation layers")
+    .addOption(formatOption())
+    .addOption(backendOption())
+    .addHelpText(
+      "after",
+      [
+        "\nExamples:",
+        "  nnc data examples/iris.nn",
+        "  nnc data examples/denoising_autoencoder.nn --preview grid.png",
+        "  nnc data examples/iris.nn --format json",
+        "",
+        "The data is read as nnc train reads it: the same rows (missing: drop), the same shuffle and",
+        "validation split (with the block's seed), the same scaling; statistics are in the data's own units,",
+        "over the training rows. Warnings: a class with more than 3x the rows of another, or under half its",
+        "fair share; a class only in the validation rows; a constant feature; repeated rows.",
+      ].join("\n"),
+    )
+    .action((file: string, options: DataCliOptions) => runData(file, options));
+}
+
+async function runData(file: string, options: DataCliOptions): Promise<void> {
+  const program = loadProgram(file, options.format);
+  if (!program) return;
+  const trains = program.trains.filter((t) => options.model === undefined || t.model === options.model);
+  if (trains.length === 0) {
+    return fail(
+      options.model ? `${file} has no train block for model '${options.model}'` : `${file} has no train block`,
+    );
+  }
+  if (trains.length > 1) {
+    return fail(`${file} trains ${trains.map((t) => t.model).join(", ")}; choose one with --model`);
+  }
+  if (options.augmented && options.preview === undefined) {
+    return fail("--augmented shows the augmentation in the preview: give --preview FILE too");
+  }
+  const train = trains[0]!;
+  const model = program.models.find((m) => m.name === train.model)!;
+  const overwrites = options.preview && overwrittenInput(options.preview, programInputs(program), "--preview");
+  if (overwrites) return fail(overwrites);
+  if ((await startBackend(options.backend)) === undefined) return;
+  // Loaded here, not at the top: importing tfjs takes a while and only this command (of these) needs it.
+  const { openAsTrained, summarizeData } = await import("../runtime/data-summary.js");
+  const { NncUserError } = await import("../runtime/errors.js");
+  try {
+    const opened = await openAsTrained(model, train);
+    try {
+      const summary = summarizeData(opened, train);
+      if (options.format === "json") process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      else process.stdout.write(summaryText(summary));
+      if (options.preview !== undefined) {
+        const { previewSvg } = await import("../runtime/data-preview.js");
+        const svg = previewSvg(model, opened, options.augmented === true);
+        const target = path.resolve(options.preview);
+        mkdirSync(path.dirname(target), { recursive: true });
+        const { svgToPng } = await import("../runtime/plot.js");
+        const png = target.toLowerCase().endsWith(".svg") ? null : await svgToPng(svg);
+        await writeFileAtomic(target, png ?? svg);
+        // JSON output stays one document on stdout: where the preview went goes to stderr.
+        const stream = options.format === "json" ? process.stderr : process.stdout;
+        stream.write(`${options.format === "json" ? "" : "\n"}wrote ${displayPath(target)}\n`);
+      }
+    } finally {
+      opened.close();
+    }
+  } catch (error) {
+    if (!(error instanceof NncUserError)) throw error;
+    process.stderr.write(`${error.format()}\n`);
+    process.exitCode = 1;
+  }
+}

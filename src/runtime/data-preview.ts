@@ -1,0 +1,195 @@
+/**
+ * `nnc data --preview grid.png`: training examples as the model's image input receives them, each with its
+ * class under it; with `--augmented`, each example above three draws of it through the model's augmentation
+ * layers in training mode, so a user sees what the augmentation does before training on it. Each image is a
+ * small PNG (pngjs) set in an SVG, which plot.ts's renderer turns into the PNG.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { PNG } from "pngjs";
+import type { IrLayer, IrModel } from "../compiler/ir/index.js";
+import { hasTrait } from "../compiler/registry/layers/index.js";
+import type { Trait } from "../compiler/registry/layers/types.js";
+import type { OpenedData } from "./data-summary.js";
+import { NncUserError } from "./errors.js";
+import { seededRandom, withRandom } from "./random.js";
+
+/** The registry trait of the layers `--augmented` runs: random flips, rotations, zooms, ... */
+export const augmentationTrait: Trait = "augmentation" as Trait;
+
+/** Examples in a grid: 4 rows of 8, or with `--augmented` 8 examples, each above 3 draws. */
+const columns = 8;
+const rows = 4;
+
+/** An image's `[height, width, channels]`, from a model input's shape without the batch; null for other shapes. */
+export function imageShapeOf(shape: readonly (number | null)[]): [number, number, number] | null {
+  if (!shape.every((d) => typeof d === "number" && d > 0)) return null;
+  if (shape.length === 2) return [shape[0]!, shape[1]!, 1];
+  if (shape.length === 3 && (shape[2] === 1 || shape[2] === 3)) return [shape[0]!, shape[1]!, shape[2]];
+  return null;
+}
+
+/**
+ * The augmentation layers at the start of `ir` fed by `input`: the chain of layers with the trait that reads
+ * the input, each the next's input, up to the first that is not one. Empty when the model has none there.
+ */
+export function augmentationLayers(ir: IrModel, input: string): IrLayer[] {
+  const chain: IrLayer[] = [];
+  let from = input;
+  for (const layer of ir.layers) {
+    if (layer.inputs.length !== 1 || layer.inputs[0]!.node !== from) continue;
+    if (!hasTrait(layer.kind, augmentationTrait)) break;
+    chain.push(layer);
+    from = layer.name;
+  }
+  return chain;
+}
+
+/**
+ * The preview's SVG: the first training examples (in training's order) of the model's first image input.
+ * Throws `NncUserError` (NN4064) when the model reads no image, or (NN4065) when `augmented` and the model
+ * has no augmentation layer at that input.
+ */
+export function previewSvg(ir: IrModel, opened: OpenedData, augmented: boolean): string {
+  const { model, data } = opened;
+  const index = model.inputs.findIndex((input) => imageShapeOf(input.shape.slice(1)) !== null);
+  if (index < 0) {
+    const shapes = model.inputs.map((input) => `'${input.name}' [${input.shape.slice(1).join(", ")}]`);
+    throw new NncUserError("NN4064", { model: ir.name, inputs: shapes.join(", ") });
+  }
+  const input = ir.inputs[index]!.name;
+  const chain = augmented ? augmentationLayers(ir, input) : [];
+  if (augmented && chain.length === 0) throw new NncUserError("NN4065", { model: ir.name, input });
+  const shape = imageShapeOf(model.inputs[index]!.shape.slice(1))!;
+  const count = Math.min(augmented ? columns : columns * rows, data.trainingRows);
+  const positions = [...Array(count).keys()];
+  const table = data.tables.training(positions);
+  const captions = positions.map((row) => {
+    const label = table.outputs ? table.outputs[0]?.labels[row] : table.labels[row];
+    return label ?? `line ${table.lines[row]}`;
+  });
+  const [x, y] = data.training(positions);
+  try {
+    const images = Array.isArray(x) ? x[index]! : x;
+    const originals = splitImages(images);
+    const scale = displayScale(originals);
+    if (!augmented) {
+      const cells = originals.map((image, k) => ({ image, caption: captions[k]! }));
+      return gridSvg(shape, scale, chunk(cells, columns), [], `${ir.name}: the first ${count} training examples`);
+    }
+    // Draws from a generator of their own, seeded by the run's seed: the same preview every time.
+    const draws = withRandomSync(seededRandom(opened.seed), () =>
+      Array.from({ length: rows - 1 }, () => {
+        const augmentedImages = tf.tidy(() =>
+          chain.reduce((t, layer) => model.getLayer(layer.name).apply(t, { training: true }) as tf.Tensor, images),
+        );
+        const split = splitImages(augmentedImages);
+        augmentedImages.dispose();
+        return split;
+      }),
+    );
+    const grid = [originals, ...draws].map((row) => row.map((image, k) => ({ image, caption: captions[k]! })));
+    const names = chain.map((layer) => layer.kind).join(", ");
+    return gridSvg(
+      shape,
+      scale,
+      grid,
+      ["as read", ...draws.map((_, d) => `draw ${d + 1}`)],
+      `${ir.name}: ${count} training examples through ${names} (training mode)`,
+    );
+  } finally {
+    tf.dispose([x, y]);
+  }
+}
+
+function withRandomSync<T>(random: () => number, task: () => T): T {
+  const original = Math.random;
+  Math.random = random;
+  try {
+    return task();
+  } finally {
+    Math.random = original;
+  }
+}
+
+function splitImages(images: tf.Tensor): Float32Array[] {
+  const values = images.dataSync() as Float32Array;
+  const size = values.length / images.shape[0]!;
+  return Array.from({ length: images.shape[0]! }, (_, k) => values.slice(k * size, (k + 1) * size));
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, k) => items.slice(k * size, (k + 1) * size));
+}
+
+/** Black and white: 0 and 1 for pixels in [0, 1], 0 and 255 in [0, 255], else the examples' least and greatest. */
+function displayScale(images: readonly Float32Array[]): [number, number] {
+  let [lo, hi] = [Infinity, -Infinity];
+  for (const image of images) for (const v of image) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+  if (lo >= 0 && hi <= 1) return [0, 1];
+  if (lo >= 0 && hi <= 255) return [0, 255];
+  return hi > lo ? [lo, hi] : [lo, lo + 1];
+}
+
+/** Grid pixels per image pixel: a 28x28 image is drawn 84x84, one of 96x96 or more as it is. */
+function pixelSize([h, w]: readonly number[]): number {
+  return Math.max(1, Math.min(3, Math.floor(96 / Math.max(h!, w!))));
+}
+
+/** One image as PNG bytes, `size` grid pixels per pixel, values clamped to `scale`. */
+function imagePng([h, w, c]: readonly number[], [lo, hi]: [number, number], image: Float32Array): Buffer {
+  const size = pixelSize([h!, w!]);
+  const png = new PNG({ width: w! * size, height: h! * size });
+  const level = (v: number) => Math.round(255 * Math.min(1, Math.max(0, (v - lo) / (hi - lo))));
+  for (let y = 0; y < png.height; y++) {
+    for (let x = 0; x < png.width; x++) {
+      const at = (Math.floor(y / size) * w! + Math.floor(x / size)) * c!;
+      const to = (y * png.width + x) * 4;
+      for (let k = 0; k < 3; k++) png.data[to + k] = level(image[at + (c === 1 ? 0 : k)]!);
+      png.data[to + 3] = 255;
+    }
+  }
+  return PNG.sync.write(png);
+}
+
+const gap = 10;
+const captionHeight = 16;
+const top = 28;
+
+/** The SVG of `grid` (rows of cells), a title above, each row's name on its left when `rowNames` gives them. */
+function gridSvg(
+  shape: readonly number[],
+  scale: [number, number],
+  grid: readonly (readonly { image: Float32Array; caption: string }[])[],
+  rowNames: readonly string[],
+  title: string,
+): string {
+  const size = pixelSize(shape);
+  const [cellW, cellH] = [Math.max(shape[1]! * size, 48), shape[0]! * size];
+  const left = rowNames.length > 0 ? 70 : gap;
+  const width = left + Math.max(...grid.map((row) => row.length)) * (cellW + gap);
+  const height = top + grid.length * (cellH + captionHeight + gap);
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="11">`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+    `<text x="${gap}" y="18" font-size="13" fill="#222">${escape(title)}</text>`,
+  ];
+  grid.forEach((row, r) => {
+    const y = top + r * (cellH + captionHeight + gap);
+    if (rowNames[r]) parts.push(`<text x="${gap}" y="${y + cellH / 2}" fill="#222">${escape(rowNames[r]!)}</text>`);
+    row.forEach(({ image, caption }, k) => {
+      const x = left + k * (cellW + gap);
+      const png = imagePng(shape, scale, image).toString("base64");
+      const offset = (cellW - shape[1]! * size) / 2;
+      parts.push(
+        `<image x="${x + offset}" y="${y}" width="${shape[1]! * size}" height="${cellH}" href="data:image/png;base64,${png}"/>`,
+        `<text x="${x + cellW / 2}" y="${y + cellH + 12}" text-anchor="middle" fill="#222">${escape(caption.slice(0, 16))}</text>`,
+      );
+    });
+  });
+  parts.push("</svg>", "");
+  return parts.join("\n");
+}
+
+function escape(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}

@@ -1,0 +1,356 @@
+/**
+ * `nnc data`: what a train block's data holds, read exactly as `nnc train` reads it (the model built under
+ * the block's seed, then `openTrainingData`: the same rows, the same shuffle and split), a chunk of rows at a
+ * time, so a streamed file is never held whole. The facts are plain data (`DataSummary`); the CLI prints them
+ * as text or JSON, and `data-warnings.ts` reads them for what deserves a warning.
+ */
+import { randomInt } from "node:crypto";
+import * as tf from "@tensorflow/tfjs";
+import type { IrModel, IrTrain } from "../compiler/ir/index.js";
+import { buildModel } from "./build.js";
+import { openTrainingData, type BatchOptions, type TrainingBatches } from "./data/batches.js";
+import { embeddingIds } from "./data/embedding-ids.js";
+import { featureCount, sizeOf, type Table } from "./data/index.js";
+import { dataWarnings, type DataWarning } from "./data-warnings.js";
+import { seededRandom, withRandom } from "./random.js";
+import { outputClasses } from "./save.js";
+
+/** Min, mean, (population) standard deviation and max of some values. */
+export interface Statistics {
+  readonly count: number;
+  readonly min: number;
+  readonly mean: number;
+  readonly std: number;
+  readonly max: number;
+}
+
+/** One class of an output: its rows in the training part and in the validation part. */
+export interface ClassCount {
+  readonly name: string;
+  readonly training: number;
+  readonly validation: number;
+}
+
+/** What an output is trained on: classes, values (regression), several values per example, or the input. */
+export type OutputSummary = { readonly name: string; readonly column: string } & (
+  | { readonly kind: "classes"; readonly classes: readonly ClassCount[] }
+  | { readonly kind: "values"; readonly values: Statistics }
+  | { readonly kind: "arrays"; readonly shape: readonly number[]; readonly values: Statistics }
+  | { readonly kind: "input"; readonly input: string }
+);
+
+/** A named feature column (csv, json) and its values over the training rows, in the data's units. */
+export interface ColumnSummary extends Statistics {
+  readonly name: string;
+}
+
+/** An input fed whole arrays (idx, npy, image folders): the shape of one example and all its values. */
+export interface ArraySummary {
+  readonly input: string;
+  readonly shape: readonly number[];
+  /** Whether the shape is an image's: `[h, w]`, `[h, w, 1]` or `[h, w, 3]`. */
+  readonly image: boolean;
+  readonly values: Statistics;
+}
+
+/** A feature whose examples are sequences of any length: their lengths, and the ids an embedding reads. */
+export interface SequenceSummary {
+  readonly input: string;
+  readonly field: string;
+  readonly lengths: Statistics;
+  /** Rows by length: `[from, to]` (inclusive) and the rows whose length is in it. */
+  readonly histogram: readonly { readonly from: number; readonly to: number; readonly rows: number }[];
+  /** For ids read by an embedding: how many distinct ids occur, the largest, and the embedding's input_dim. */
+  readonly vocabulary?: { readonly distinct: number; readonly largest: number; readonly inputDim: number };
+}
+
+/** Rows whose features and labels repeat an earlier row's: how many, and the first few (line, and the earlier line). */
+export interface Duplicates {
+  readonly training: number;
+  /** Validation rows equal to a training row (with validation_split, a line of the same file). */
+  readonly validationOfTraining: number;
+  readonly examples: readonly { readonly line: number; readonly sameAs: number; readonly part: Part }[];
+}
+
+type Part = "training" | "validation";
+
+export interface DataSummary {
+  readonly model: string;
+  readonly source: string;
+  /** The `validation:` source, when the block names one (else the split holds rows of `source` out). */
+  readonly validationSource: string | null;
+  readonly streamed: boolean;
+  readonly rows: {
+    readonly training: number;
+    readonly validation: number;
+    readonly dropped: { readonly training: number; readonly validation: number };
+  };
+  readonly split: { readonly validationSplit: number; readonly shuffle: boolean; readonly seed: number | null };
+  readonly normalize: string | null;
+  readonly outputs: readonly OutputSummary[];
+  readonly columns: readonly ColumnSummary[];
+  readonly arrays: readonly ArraySummary[];
+  readonly sequences: readonly SequenceSummary[];
+  readonly duplicates: Duplicates;
+  readonly warnings: readonly DataWarning[];
+}
+
+/** The data a train block opens for the model, as training opens it, and the model built for it. */
+export interface OpenedData {
+  readonly model: tf.LayersModel;
+  readonly data: TrainingBatches;
+  readonly seed: number;
+  close(): void;
+}
+
+/**
+ * Builds `ir` and opens `train`'s data as `nnc train` does: under the block's seed (or a random one), the
+ * model first (its initialisers draw from the same generator), so the shuffle and split are training's.
+ * Weights from other runs are not loaded: they change no row. Throws `NncUserError` as training would.
+ */
+export async function openAsTrained(ir: IrModel, train: IrTrain, options: BatchOptions = {}): Promise<OpenedData> {
+  const seed = train.seed ?? randomInt(2 ** 32);
+  return withRandom(seededRandom(seed), async () => {
+    const model = buildModel({ ...ir, loads: [] });
+    try {
+      const data = await openTrainingData(model, train, options);
+      return { model, data, seed, close: () => (data.close(), model.dispose()) };
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+  });
+}
+
+/** Rows read at a time. */
+const chunkRows = 1024;
+/** Rows hashed for duplicates at most: beyond, the count covers the first rows only (the hashes stay in memory). */
+export const hashedRowsLimit = 5_000_000;
+/** Duplicated lines listed at most. */
+const listedDuplicates = 5;
+
+/** Reads every training and validation row once, a chunk at a time, and gathers the summary's facts. */
+export function summarizeData(opened: OpenedData, train: IrTrain): DataSummary {
+  const { model, data } = opened;
+  const first = data.tables.training([]);
+  const outputNames = train.outputs ?? [""];
+  const ids = embeddingIds(model).ids;
+  const counts = outputNames.map(() => new Map<string, [number, number]>());
+  const values = outputNames.map(() => new Moments());
+  const columnWidth = first.featureNames.length > 0 && !first.exampleShape && !first.inputs ? featureCount(first) : 0;
+  const columns = Array.from({ length: columnWidth }, () => new Moments());
+  const arrays = arrayParts(first).map((part) => ({ ...part, values: new Moments() }));
+  const sequences = (first.sequences ?? []).map((s) => ({
+    input: s.input,
+    field: s.field,
+    lengths: new Moments(),
+    byLength: new Map<number, number>(),
+    ids: s.width === 1 ? ids.find((id) => id.name === s.input || (s.input === "" && id.index === 0)) : undefined,
+    seen: new Set<number>(),
+    largest: -1,
+  }));
+  const hashes = new Map<number, number>();
+  const duplicates = { training: 0, validationOfTraining: 0, examples: [] as Duplicates["examples"][number][] };
+  const normalization = first.normalization;
+
+  const readPart = (part: Part, rows: number) => {
+    for (let from = 0; from < rows; from += chunkRows) {
+      const positions = Array.from({ length: Math.min(chunkRows, rows - from) }, (_, k) => from + k);
+      const table = part === "training" ? data.tables.training(positions) : data.tables.validation(positions);
+      const width = featureCount(table);
+      for (let row = 0; row < positions.length; row++) {
+        const features = table.features.subarray(row * width, (row + 1) * width);
+        outputNames.forEach((name, k) => {
+          const label = labelOf(table, name, row);
+          if (label === undefined) return;
+          const count = counts[k]!.get(label) ?? [0, 0];
+          count[part === "training" ? 0 : 1]++;
+          counts[k]!.set(label, count);
+          if (part === "training") values[k]!.add(Number(label));
+        });
+        if (part === "training") {
+          for (let c = 0; c < columnWidth; c++) {
+            const scale = normalization?.scale[c];
+            const raw =
+              normalization && scale !== undefined
+                ? scale === 0
+                  ? normalization.shift[c]!
+                  : features[c]! * scale + normalization.shift[c]!
+                : features[c]!;
+            columns[c]!.add(raw);
+          }
+          for (const array of arrays)
+            for (let j = array.offset; j < array.offset + array.size; j++) array.values.add(features[j]!);
+          sequences.forEach((s, i) => {
+            const steps = table.sequences![i]!.rows[row]!;
+            const length = steps.length / table.sequences![i]!.width;
+            s.lengths.add(length);
+            s.byLength.set(length, (s.byLength.get(length) ?? 0) + 1);
+            if (s.ids) for (const id of steps) (s.seen.add(id), (s.largest = Math.max(s.largest, id)));
+          });
+          outputTargets(table, row).forEach((targets, k) => {
+            for (const v of targets) values[k]!.add(v);
+          });
+        }
+        if (hashes.size >= hashedRowsLimit && part === "training") continue;
+        const hash = rowHash(table, row, features);
+        const line = table.lines[row]!;
+        const earlier = hashes.get(hash);
+        if (earlier === undefined) {
+          if (part === "training") hashes.set(hash, line);
+          continue;
+        }
+        if (part === "training") duplicates.training++;
+        else duplicates.validationOfTraining++;
+        if (duplicates.examples.length < listedDuplicates) duplicates.examples.push({ line, sameAs: earlier, part });
+      }
+    }
+  };
+  readPart("training", data.trainingRows);
+  readPart("validation", data.validationRows);
+
+  const outputs = outputNames.map((name, k): OutputSummary => {
+    const column = outputColumn(first, name);
+    if (train.target) return { name, column, kind: "input", input: train.target };
+    const known = outputClasses(data.labels, name);
+    if (known) {
+      const classes = known.classes.map((label) => {
+        const [training, validation] = counts[k]!.get(label) ?? [0, 0];
+        return { name: label, training, validation };
+      });
+      return { name, column: known.column, kind: "classes", classes };
+    }
+    const shape = targetShape(first, name);
+    if (shape) return { name, column, kind: "arrays", shape, values: values[k]!.done() };
+    return { name, column, kind: "values", values: values[k]!.done() };
+  });
+  const summary: Omit<DataSummary, "warnings"> = {
+    model: model.name,
+    source: first.source,
+    validationSource: train.validation ? data.tables.validation([]).source : null,
+    streamed: data.streamed,
+    rows: { training: data.trainingRows, validation: data.validationRows, dropped: data.dropped },
+    split: { validationSplit: train.validationSplit, shuffle: train.shuffle, seed: train.seed },
+    normalize: normalization?.mode ?? null,
+    outputs,
+    columns: columns.map((m, c) => ({ name: first.featureNames[c] ?? `x_${c}`, ...m.done() })),
+    arrays: arrays.map(({ input, shape, values: m }) => ({ input, shape, image: isImage(shape), values: m.done() })),
+    sequences: sequences.map((s) => ({
+      input: s.input || model.inputNames[0]!,
+      field: s.field,
+      lengths: s.lengths.done(),
+      histogram: histogram(s.byLength),
+      ...(s.ids ? { vocabulary: { distinct: s.seen.size, largest: s.largest, inputDim: s.ids.inputDim } } : {}),
+    })),
+    duplicates,
+  };
+  return { ...summary, warnings: dataWarnings(summary) };
+}
+
+/** Running min, max, sum and sum of squares (in doubles). */
+class Moments {
+  private count = 0;
+  private sum = 0;
+  private squares = 0;
+  private min = Infinity;
+  private max = -Infinity;
+
+  add(value: number): void {
+    if (!Number.isFinite(value)) return;
+    this.count++;
+    this.sum += value;
+    this.squares += value * value;
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
+  }
+
+  done(): Statistics {
+    if (this.count === 0) return { count: 0, min: 0, mean: 0, std: 0, max: 0 };
+    const mean = this.sum / this.count;
+    const std = this.max === this.min ? 0 : Math.sqrt(Math.max(this.squares / this.count - mean * mean, 0));
+    return { count: this.count, min: this.min, mean, std, max: this.max };
+  }
+}
+
+/** The label of output `name` on `row`: the one label column's, or the output's own; undefined for none. */
+function labelOf(table: Table, name: string, row: number): string | undefined {
+  const labels = table.outputs ? table.outputs.find((o) => o.output === name)?.labels : table.labels;
+  return labels && labels.length > 0 ? labels[row] : undefined;
+}
+
+/** Each output's targets on `row` when they are several values per example (`Table.targets`); else none. */
+function outputTargets(table: Table, row: number): Float32Array[] {
+  const all = table.outputs ? table.outputs.map((o) => o.targets) : [table.targets];
+  return all.map((targets) => {
+    if (!targets) return new Float32Array(0);
+    const width = sizeOf(targets.shape);
+    return targets.values.subarray(row * width, (row + 1) * width);
+  });
+}
+
+function outputColumn(layout: Table, name: string): string {
+  return layout.outputs?.find((o) => o.output === name)?.labelName ?? layout.labelName;
+}
+
+function targetShape(layout: Table, name: string): readonly number[] | undefined {
+  return (layout.outputs ? layout.outputs.find((o) => o.output === name)?.targets : layout.targets)?.shape;
+}
+
+/** The parts of a row that are whole arrays: each input's (npy of several files), or the one example's. */
+function arrayParts(layout: Table): { input: string; shape: readonly number[]; offset: number; size: number }[] {
+  if (layout.inputs) {
+    let offset = 0;
+    return layout.inputs.flatMap((input) => {
+      const size = input.shape.length > 0 ? sizeOf(input.shape) : 0;
+      offset += size;
+      return size > 0 ? [{ input: input.name, shape: input.shape, offset: offset - size, size }] : [];
+    });
+  }
+  if (!layout.exampleShape) return [];
+  return [{ input: "", shape: layout.exampleShape, offset: 0, size: sizeOf(layout.exampleShape) }];
+}
+
+function isImage(shape: readonly number[]): boolean {
+  return shape.length === 2 || (shape.length === 3 && (shape[2] === 1 || shape[2] === 3));
+}
+
+/** Rows by length in at most 10 bins of whole lengths, from the shortest to the longest. */
+function histogram(byLength: ReadonlyMap<number, number>): SequenceSummary["histogram"] {
+  if (byLength.size === 0) return [];
+  const lengths = [...byLength.keys()];
+  const [lo, hi] = [Math.min(...lengths), Math.max(...lengths)];
+  const width = Math.max(1, Math.ceil((hi - lo + 1) / 10));
+  const bins = Array.from({ length: Math.ceil((hi - lo + 1) / width) }, (_, b) => ({
+    from: lo + b * width,
+    to: Math.min(hi, lo + (b + 1) * width - 1),
+    rows: 0,
+  }));
+  for (const [length, rows] of byLength) bins[Math.floor((length - lo) / width)]!.rows += rows;
+  return bins;
+}
+
+/**
+ * A 53-bit hash of a row's features (as read), labels and sequences: two 32-bit FNV-1a lanes over the values'
+ * bits. Rows with equal hashes are counted as equal (a false match is about one in 2^53 per pair).
+ */
+function rowHash(table: Table, row: number, features: Float32Array): number {
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  const mix = (word: number) => {
+    a = Math.imul(a ^ word, 16777619);
+    b = Math.imul(b ^ word, 0x5bd1e995) ^ (b >>> 15);
+  };
+  const bitsOf = (values: Float32Array) => new Uint32Array(values.buffer, values.byteOffset, values.length);
+  for (const word of bitsOf(features)) mix(word);
+  for (const s of table.sequences ?? []) {
+    mix(0xffffffff);
+    for (const word of bitsOf(s.rows[row]!)) mix(word);
+  }
+  const labels = table.outputs ? table.outputs.map((o) => o.labels[row] ?? "") : [table.labels[row] ?? ""];
+  for (const label of labels) {
+    mix(0xfffffffe);
+    for (let i = 0; i < label.length; i++) mix(label.charCodeAt(i));
+  }
+  for (const targets of outputTargets(table, row)) for (const word of bitsOf(targets)) mix(word);
+  return (a >>> 0) * 2 ** 21 + ((b >>> 0) & 0x1fffff);
+}

@@ -1,0 +1,95 @@
+/**
+ * What `nnc data` warns about in a summary of a train block's data, each rule stated where it is applied:
+ * imbalanced classes, classes the training rows lack, constant features, repeated rows.
+ */
+import type { DataSummary } from "./data-summary.js";
+
+export interface DataWarning {
+  readonly kind: "imbalance" | "unseen-class" | "constant" | "duplicates" | "validation-duplicates";
+  /** The output or the column (or input) it is about; absent for the whole data. */
+  readonly about?: string;
+  readonly message: string;
+}
+
+/** Largest class over smallest above this is imbalance. */
+export const imbalanceRatio = 3;
+
+/** Warnings about `summary`'s facts (all but its warnings), in a fixed order: by output, then columns, then rows. */
+export function dataWarnings(summary: Omit<DataSummary, "warnings">): DataWarning[] {
+  const warnings: DataWarning[] = [];
+  for (const output of summary.outputs) {
+    if (output.kind !== "classes") continue;
+    const about = output.name || output.column;
+    const of = output.name ? `output '${output.name}'` : `'${output.column}'`;
+    const present = output.classes.filter((c) => c.training > 0);
+    for (const unseen of output.classes.filter((c) => c.training === 0 && c.validation > 0)) {
+      warnings.push({
+        kind: "unseen-class",
+        about,
+        message: `${of}: class '${unseen.name}' is in ${unseen.validation} validation rows but in no training row; the model never learns it`,
+      });
+    }
+    if (present.length < 2) continue;
+    // Imbalance: the largest class has more than 3x the rows of the smallest, or a class has under half its
+    // fair share (training rows / classes) -- the second catches one rare class among many even ones.
+    const total = present.reduce((sum, c) => sum + c.training, 0);
+    const fair = total / output.classes.length;
+    const smallest = present.reduce((a, b) => (b.training < a.training ? b : a));
+    const largest = present.reduce((a, b) => (b.training > a.training ? b : a));
+    const ratio = largest.training / smallest.training;
+    if (ratio > imbalanceRatio || smallest.training < fair / 2) {
+      warnings.push({
+        kind: "imbalance",
+        about,
+        message: `${of}: classes are imbalanced: '${smallest.name}' has ${smallest.training} training rows, '${largest.name}' ${largest.training} (${ratio.toFixed(1)}x; a fair share is ${Math.round(fair)}); consider class_weight or resampling`,
+      });
+    }
+  }
+  for (const column of summary.columns) {
+    if (column.count > 1 && column.min === column.max) {
+      warnings.push({
+        kind: "constant",
+        about: column.name,
+        message: `column '${column.name}' is ${format(column.min)} in every training row: it tells the model nothing`,
+      });
+    }
+  }
+  for (const array of summary.arrays) {
+    if (array.values.count > 1 && array.values.min === array.values.max) {
+      warnings.push({
+        kind: "constant",
+        about: array.input,
+        message: `every value of ${array.input ? `input '${array.input}'` : "every example"} is ${format(array.values.min)}: it tells the model nothing`,
+      });
+    }
+  }
+  const { duplicates } = summary;
+  const lines = (part: "training" | "validation") =>
+    duplicates.examples
+      .filter((e) => e.part === part)
+      .map((e) => `${e.line} (as ${e.sameAs})`)
+      .join(", ");
+  if (duplicates.training > 0) {
+    warnings.push({
+      kind: "duplicates",
+      message: `${duplicates.training} training ${rowsWord(duplicates.training)} an earlier training row (features and label): lines ${lines("training")}${duplicates.training > 5 ? ", ..." : ""}`,
+    });
+  }
+  if (duplicates.validationOfTraining > 0) {
+    const shown = lines("validation");
+    warnings.push({
+      kind: "validation-duplicates",
+      message: `${duplicates.validationOfTraining} validation ${rowsWord(duplicates.validationOfTraining)} a training row, so the validation figures flatter the model${shown ? `: lines ${shown}` : ""}`,
+    });
+  }
+  return warnings;
+}
+
+function rowsWord(n: number): string {
+  return n === 1 ? "row repeats" : "rows repeat";
+}
+
+/** A value as the summary prints it: up to 4 significant digits. */
+export function format(value: number): string {
+  return String(Number(value.toPrecision(4)));
+}
