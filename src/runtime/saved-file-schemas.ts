@@ -211,7 +211,7 @@ const preprocessing = {
   required: ["source", "label", "features", "normalization"],
   additionalProperties: false,
   properties: {
-    source: { enum: ["csv", "json", "idx", "npy"] },
+    source: { enum: ["csv", "json", "idx", "npy", "images"] },
     label: { type: "string" },
     features: { ...strings, uniqueItems: true },
     normalization: {
@@ -250,6 +250,17 @@ const preprocessing = {
     target: { type: "string" },
     pad: { type: "number" },
     sequence: { type: "string" },
+    images: {
+      type: "object",
+      required: ["size", "color", "interpolation", "crop_to_aspect_ratio"],
+      additionalProperties: false,
+      properties: {
+        size: { type: "array", items: { type: "integer", minimum: 1, maximum: 65535 }, minItems: 2, maxItems: 2 },
+        color: { enum: ["grayscale", "rgb", "rgba"] },
+        interpolation: { enum: ["bilinear", "nearest"] },
+        crop_to_aspect_ratio: { type: "boolean" },
+      },
+    },
   },
 };
 

@@ -79,10 +79,7 @@ export function imageSourceProblems(
         "give the size images are resized to: size: [64, 64]",
       ),
     );
-  } else if (
-    (typeof height === "number" && size[0] !== height) ||
-    (typeof width === "number" && size[1] !== width)
-  ) {
+  } else if ((typeof height === "number" && size[0] !== height) || (typeof width === "number" && size[1] !== width)) {
     found.push(
       ...problem(
         sizeArg?.span ?? at,

@@ -15,6 +15,7 @@ import { openRecords, type RecordOptions, type RecordReader } from "./records.js
 import { readAsTrained, type DataSettings, type Preprocessing } from "./training-data.js";
 import { encodeArrayTargets, modelOutput, sortedClasses, type TargetScaling } from "./targets.js";
 import { toDataset, type TargetSettings } from "./tensors.js";
+import { folderClasses, imageReading } from "./images.js";
 
 export interface BatchOptions {
   /** Files larger than this many bytes are streamed (see records.ts). */
@@ -74,7 +75,10 @@ export function targetSettings(
       : model.inputNames[0]!
     : null;
   const pad = data.args["pad"];
+  // An image folder's classes are its sub-folders (or class_names), in Keras's order, those without images too.
+  const folder = target ? null : folderClasses(data);
   return {
+    ...(folder ? { classes: [folder] } : {}),
     encodings,
     ...(settings.outputs ? { outputs: settings.outputs } : {}),
     target,
@@ -204,6 +208,7 @@ function preprocessingOf(data: IrCall, layout: Table, targets: TargetSettings): 
     // A model of one input fed a sequence reads that field (which `featureNames` leaves out).
     ...(layout.sequences && !layout.inputs ? { sequence: layout.sequences[0]!.field } : {}),
     ...(data.name === "idx" ? { scale: data.args["scale"] !== false } : {}),
+    ...(data.name === "images" ? { images: imageReading(data) } : {}),
     ...(layout.inputs ? { inputs: layout.inputs.map((input) => input.name) } : {}),
     ...(perInput ? { featuresPerInput: data.args["features"] as Record<string, string[]> } : {}),
     ...(labels && !targets.target ? { labels } : {}),

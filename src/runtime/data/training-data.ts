@@ -5,6 +5,7 @@
 import type { IrCall, IrTrain } from "../../compiler/ir/index.js";
 import type { Normalization } from "./index.js";
 import type { TargetScaling } from "./targets.js";
+import type { ImageReading } from "./image-resize.js";
 
 /**
  * What loading the data needs from a train block: the source, the loss (it decides the targets), the outputs,
@@ -47,6 +48,8 @@ export interface Preprocessing {
   readonly sequence?: string;
   /** The value sequences were padded with (`pad:`), when not 0. */
   readonly pad?: number;
+  /** For an images() folder: how each file became an example (size, colour mode, interpolation, crop). */
+  readonly images?: ImageReading;
 }
 
 /**
@@ -54,6 +57,8 @@ export interface Preprocessing {
  * source's own, so their order in a file does not matter.
  */
 export function readAsTrained(source: IrCall, preprocessing: Preprocessing | null): IrCall {
+  if (source.name === "images" && preprocessing?.images)
+    return { ...source, args: { ...source.args, ...preprocessing.images } };
   const tabular = source.name === "csv" || source.name === "json";
   if (!tabular || !preprocessing) return source;
   const args = { ...source.args };

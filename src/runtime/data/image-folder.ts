@@ -1,0 +1,214 @@
+/**
+ * Listing a folder of images as Keras's `image_dataset_from_directory` does: one sub-folder per class, named
+ * after it, the classes sorted (or in the order `class_names` gives, which must name every sub-folder), each
+ * class's images found at any depth below its folder, sorted by path. Only files with an image extension
+ * (`.png`, `.jpg`, `.jpeg`, and `.bmp`, `.gif`, which Keras lists and nnc cannot decode) are images; other
+ * files are ignored, as are files directly in the folder. Links are followed; a link back to a folder above
+ * it is an error, as are more files or deeper folders than the limits allow.
+ */
+import { readdirSync, realpathSync, statSync, type Stats } from "node:fs";
+import * as path from "node:path";
+import { displayPath } from "../../compiler/diagnostics/render.js";
+import { NncUserError } from "../errors.js";
+
+/** The limits an image reader applies; tests lower them to prove each one with small folders. */
+export interface ImageLimits {
+  /** Image files in one folder (all classes), or given to `nnc predict`. */
+  readonly files: number;
+  /** Bytes of one image file. */
+  readonly fileBytes: number;
+  /** Pixels of one image (width x height), from its header, before it is decoded. */
+  readonly pixels: number;
+  /** Folders below a class folder (or a folder given to `nnc predict`). */
+  readonly depth: number;
+}
+
+export const imageLimits: ImageLimits = {
+  files: 1_000_000,
+  fileBytes: 64 * 1024 * 1024,
+  pixels: 50_000_000,
+  depth: 32,
+};
+
+const imageExtensions = new Set([".png", ".jpg", ".jpeg", ".bmp", ".gif"]);
+
+/** One image file: its path, its name in messages, and its class (an index into the folder's classes). */
+export interface ImageFile {
+  readonly path: string;
+  readonly shown: string;
+  readonly label: number;
+}
+
+export interface ImageFolder {
+  /** Class names, in class order. */
+  readonly classes: readonly string[];
+  /** The images of every class, the classes taken in turn (see `interleaved`). */
+  readonly files: readonly ImageFile[];
+}
+
+/**
+ * The classes and images of `root`. The images come class by class in turn (the first image of each class,
+ * then the second, ...), each class's in sorted order: a fixed order in which any tail (what
+ * `validation_split` holds out without `shuffle`) holds every class in proportion.
+ */
+export function listImageFolder(
+  root: string,
+  classNames: readonly string[] | undefined,
+  limits: ImageLimits = imageLimits,
+): ImageFolder {
+  const shown = displayPath(root);
+  const classes = classFolders(root, classNames);
+  const count = { files: 0 };
+  const perClass = classes.map((name, label) => {
+    const folder = path.join(root, name);
+    return imagesBelow(folder, [realpathSync(root), realpathSync(folder)], 0, limits, count).map((file) => ({
+      path: file,
+      shown: displayPath(file),
+      label,
+    }));
+  });
+  if (count.files === 0) {
+    throw new NncUserError("NN4048", {
+      where: shown,
+      reason: `holds no images (.png, .jpg, .jpeg) in its class folders ${classes.join(", ")}`,
+    });
+  }
+  return { classes, files: interleaved(perClass) };
+}
+
+/**
+ * The class names of `root`: its sub-folders, sorted, or `classNames`, which must name each of them once
+ * (NN4048 otherwise, and for a path that is not a folder of sub-folders).
+ */
+export function classFolders(root: string, classNames: readonly string[] | undefined): readonly string[] {
+  const shown = displayPath(root);
+  const stats = statOf(root, shown);
+  if (!stats.isDirectory()) {
+    throw new NncUserError("NN4048", {
+      where: shown,
+      reason: "is a file; images() reads a folder holding one sub-folder of images per class",
+    });
+  }
+  const folders = entries(root)
+    .filter((name) => statOf(path.join(root, name), displayPath(path.join(root, name))).isDirectory())
+    .sort(byCodeUnits);
+  if (folders.length === 0) {
+    throw new NncUserError("NN4048", {
+      where: shown,
+      reason: "holds no sub-folders; images() reads one sub-folder of images per class, named after the class",
+    });
+  }
+  if (classNames && (classNames.length !== folders.length || classNames.some((name) => !folders.includes(name)))) {
+    throw new NncUserError(
+      "NN4048",
+      {
+        where: shown,
+        reason: `class_names [${classNames.join(", ")}] must name its sub-folders, each once: ${folders.join(", ")}`,
+      },
+      "class_names orders the classes; it must list every sub-folder",
+    );
+  }
+  return classNames ?? folders;
+}
+
+/**
+ * The image files `inputs` name, for `nnc predict`: a file as given (its content decides whether it is an
+ * image), a folder's image files at any depth, sorted by path.
+ */
+export function listImageInputs(inputs: readonly string[], limits: ImageLimits = imageLimits): string[] {
+  const count = { files: 0 };
+  return inputs.flatMap((input) => {
+    const file = path.resolve(input);
+    if (!statOf(file, input).isDirectory()) {
+      if (++count.files > limits.files) throw tooMany(input, limits);
+      return [file];
+    }
+    const found = imagesBelow(file, [realpathSync(file)], 0, limits, count);
+    if (found.length === 0) {
+      throw new NncUserError("NN4048", { where: input, reason: "holds no images (.png, .jpg, .jpeg)" });
+    }
+    return found;
+  });
+}
+
+/** The image files below `folder`, sorted; `open` holds the real paths of the folders being walked. */
+function imagesBelow(
+  folder: string,
+  open: readonly string[],
+  depth: number,
+  limits: ImageLimits,
+  count: { files: number },
+): string[] {
+  const found: string[] = [];
+  for (const name of entries(folder).sort(byCodeUnits)) {
+    const file = path.join(folder, name);
+    const shown = displayPath(file);
+    const stats = statOf(file, shown);
+    if (stats.isDirectory()) {
+      const real = realpathSync(file);
+      if (open.includes(real)) {
+        throw new NncUserError("NN4050", {
+          where: shown,
+          reason: "links back to a folder above it (a loop of links); images() would list it forever",
+        });
+      }
+      if (depth + 1 > limits.depth) {
+        throw new NncUserError("NN4050", {
+          where: shown,
+          reason: `is ${depth + 1} folders deep in its class folder; nnc reads at most ${limits.depth} levels`,
+        });
+      }
+      found.push(...imagesBelow(file, [...open, real], depth + 1, limits, count));
+    } else if (stats.isFile() && imageExtensions.has(path.extname(name).toLowerCase())) {
+      if (++count.files > limits.files) throw tooMany(shown, limits);
+      found.push(file);
+    }
+  }
+  return found;
+}
+
+function tooMany(shown: string, limits: ImageLimits): NncUserError {
+  return new NncUserError("NN4050", {
+    where: shown,
+    reason: `is past the ${limits.files.toLocaleString("en-US")} images nnc reads from one folder`,
+  });
+}
+
+function entries(folder: string): string[] {
+  try {
+    return readdirSync(folder);
+  } catch (error) {
+    throw new NncUserError("NN4005", { path: displayPath(folder), reason: (error as Error).message });
+  }
+}
+
+/** `stat` (links followed); NN4005 for a path that does not exist or cannot be read. */
+function statOf(file: string, shown: string): Stats {
+  try {
+    return statSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === "ENOENT"
+        ? "no such file or folder"
+        : code === "ELOOP"
+          ? "is a loop of links"
+          : code === "EACCES"
+            ? "permission denied"
+            : (error as Error).message;
+    throw new NncUserError("NN4005", { path: shown, reason });
+  }
+}
+
+/** Python's `sorted()` order of names (by code unit), whatever the locale. */
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The lists' items taken in turn: a1, b1, c1, a2, b2, ... (a list that runs out is skipped). */
+function interleaved<T>(lists: readonly (readonly T[])[]): T[] {
+  const out: T[] = [];
+  const longest = Math.max(...lists.map((list) => list.length));
+  for (let i = 0; i < longest; i++) for (const list of lists) if (i < list.length) out.push(list[i]!);
+  return out;
+}
