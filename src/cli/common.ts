@@ -95,7 +95,11 @@ const programFiles = new WeakMap<object, readonly string[]>();
  * read from (the spec and its imports) and the data files its train blocks name.
  */
 export function programInputs(program: NonNullable<CheckResult["program"]>): readonly string[] {
-  const sources = program.trains.flatMap((train) => [train.data, ...(train.validation ? [train.validation] : [])]);
+  const sources = program.trains.flatMap((train) => [
+    train.data,
+    ...(train.validation ? [train.validation] : []),
+    ...(train.test ? [train.test] : []),
+  ]);
   // A path argument is one file, or one per model input (npy's x: { a: path, b: path }).
   const data = sources.flatMap((source) =>
     (dataSources[source.name]?.paths ?? []).flatMap((key) => {

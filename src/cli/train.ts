@@ -116,6 +116,7 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
     }
     if (run.history.length < epochs) process.stdout.write(`stopped early after ${run.history.length} epochs\n`);
     process.stdout.write(`\n${runtime.summaryTable(run.history, run.restored)}\n`);
+    if (run.test) process.stdout.write(`${runtime.testLine(run.test)}\n\n`);
     const { readFileSync } = await import("node:fs");
     // What nnc keeps there, as its marker lists it (not the user's other files in the folder).
     const { files } = JSON.parse(readFileSync(path.join(out, markerFile), "utf8")) as { files: string[] };

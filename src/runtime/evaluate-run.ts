@@ -17,7 +17,7 @@ import { openRecords, type RecordOptions, type RecordReader } from "./data/recor
 import { toDataset, type TargetSettings } from "./data/tensors.js";
 import { NncUserError } from "./errors.js";
 import { inTargetUnits, kerasFigures, targetUnitFactors, type Figures } from "./figures.js";
-import { compileForTraining, evaluateBatch } from "./metrics.js";
+import { compileForTraining, evaluateBatch, type EpochFigures } from "./metrics.js";
 import type { SavedRun } from "./saved-run.js";
 
 export interface Evaluation {
@@ -79,8 +79,12 @@ export function evaluationSource(train: IrTrain, files?: readonly string[]): IrC
   return { name, args };
 }
 
-/** How evaluation reads its data; tests lower the threshold to stream a small file. */
-export type EvaluateOptions = Pick<RecordOptions, "streamAbove" | "chunkRows">;
+/**
+ * How evaluation reads its data (tests lower the threshold to stream a small file); `compiled`, the figures of
+ * a model compiled for training already (a `test:` source evaluated as training ends), which is then not
+ * compiled again.
+ */
+export type EvaluateOptions = Pick<RecordOptions, "streamAbove" | "chunkRows"> & { readonly compiled?: EpochFigures };
 
 /**
  * Evaluates `run` on `source` with the train block's loss, metrics and batch size. The data is read batch by
@@ -89,12 +93,13 @@ export type EvaluateOptions = Pick<RecordOptions, "streamAbove" | "chunkRows">;
  */
 export async function evaluateRun(
   run: SavedRun,
-  train: IrTrain,
+  train: Omit<IrTrain, "location">,
   source: IrCall,
   options: EvaluateOptions = {},
 ): Promise<Evaluation> {
   const targets = evaluationTargets(run, train, source);
-  const reader = await openLabelled(run, source, targets, train.outputs, options);
+  const { compiled: trained, ...reading } = options;
+  const reader = await openLabelled(run, source, targets, train.outputs, reading);
   try {
     if (reader.rows === 0)
       throw new NncUserError("NN4007", {
@@ -103,7 +108,7 @@ export async function evaluateRun(
     const model = run.model;
     checkLabels(reader, model, targets);
     // evaluate() needs a compiled model; the optimizer is never stepped.
-    const compiled = compileForTraining(model, train, "sgd");
+    const compiled = trained ?? compileForTraining(model, train, "sgd");
     const sums: Record<string, number> = {};
     for (let start = 0; start < reader.rows; start += train.batchSize) {
       const indices = Array.from({ length: Math.min(train.batchSize, reader.rows - start) }, (_, i) => start + i);

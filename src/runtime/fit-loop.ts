@@ -1,6 +1,6 @@
 /**
  * The training loop of `nnc train` and of every module `nnc compile` emits: batches from `TrainingBatches`,
- * one `trainOnBatch` per step, the callbacks at the points where tfjs's `fit` calls them, and the epoch's
+ * one `trainOnBatch` per step (with the examples' weights, sample-weights.ts, under `class_weight` or `sample_weight:`), the callbacks at the points where tfjs's `fit` calls them, and the epoch's
  * figures averaged over its examples as `fit` averages them (`loss`, `acc`, then `val_loss`, `val_acc`), or
  * computed from the epoch's sums (precision, auc, ...: `EpochFigures`, metrics.ts). With `normalize_target`,
  * the errors in the targets' units (mae, rmse, mse, training and `val_` alike) are logged in them, as `nnc
@@ -16,6 +16,7 @@ import type { TrainingBatches } from "./data/batches.js";
 import { inTargetUnits, targetUnitFactors, tfjsFigureName } from "./figures.js";
 import { evaluateBatch, type EpochFigures } from "./metrics.js";
 import { permutation, type SeededRandom } from "./random.js";
+import { batchWeights, trainStep, type ClassWeightTable } from "./sample-weights.js";
 
 /** Where a run is: the next step to take, and what it needs to take it as an unbroken run would. */
 export interface LoopPoint {
@@ -47,6 +48,8 @@ export interface LoopOptions {
   readonly figures: EpochFigures;
   /** Called in order; a `tf.History` is added last. */
   readonly callbacks: readonly (tf.Callback | tf.CustomCallback)[];
+  /** Each output's weight per class (`class_weight`); a row's own weight comes with its batch (`sample_weight:`). */
+  readonly classWeights?: ClassWeightTable | null;
   /** The seeded generator that is `Math.random` while the run lasts. */
   readonly random: SeededRandom;
   /** When aborted, the loop stops after the current step, saves a checkpoint and returns. */
@@ -107,10 +110,10 @@ export async function trainLoop(
       const positions = order.slice(step * batchSize, (step + 1) * batchSize);
       const logs: tf.Logs = { batch: step, size: positions.length };
       for (const callback of callbacks) await callback.onBatchBegin(step, logs);
-      const [x, y] = data.training(positions);
+      const [x, y, rowWeights] = data.training(positions);
       let outputs: number | number[];
       try {
-        outputs = await model.trainOnBatch(x, y);
+        outputs = await trainStep(model, x, y, batchWeights(y, options.classWeights ?? null, rowWeights));
       } finally {
         tf.dispose([x, y]);
       }

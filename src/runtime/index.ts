@@ -20,6 +20,7 @@ export { loadRun, specModelFor, type SavedRun } from "./saved-run.js";
 export { historySvg, svgToPng, writePlots } from "./plot.js";
 export { predictionsCsv, predictionsJson, predictRun, type Predictions } from "./predict.js";
 export { summaryTable } from "./progress.js";
+export { testLine, type TestResult } from "./test-set.js";
 export { seededRandom, withRandom } from "./random.js";
 export { scheduledRate } from "./schedules.js";
 export { initFromRun, loadRunWeights } from "./transfer.js";

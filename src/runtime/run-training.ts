@@ -37,6 +37,8 @@ import { seededRandom, withRandom } from "./random.js";
 import { runPictures } from "./run-pictures.js";
 import { openRunFolder, type RunFolder } from "./run-folder.js";
 import { saveInto, type EpochRecord, type Run } from "./save.js";
+import { classWeightTable, labelSource } from "./sample-weights.js";
+import { evaluateTest } from "./test-set.js";
 
 /** A train block as `runTraining` takes it: the IR without its source location. */
 export type TrainSettings = Omit<IrTrain, "location">;
@@ -197,6 +199,7 @@ async function fitWithData(
   const mainEpochs = options.epochs ?? (unfinished ? planned : train.epochs);
   const epochs = runEpochs(mainEpochs, train.fineTune);
   const steps = Math.ceil(data.trainingRows / train.batchSize);
+  const classWeights = classWeightTable(model, train, data, labelSource(train.data));
   const stream = options.output ?? process.stdout;
   for (const [which, rows] of Object.entries(data.dropped)) {
     if (rows > 0) stream.write(`dropped ${rows} ${which} rows with a missing value (missing: drop)\n`);
@@ -229,6 +232,7 @@ async function fitWithData(
     epochs,
     batchSize: train.batchSize,
     shuffle: train.shuffle,
+    classWeights,
     figures: options.figures,
     callbacks: [new tf.CustomCallback(progress, "never"), ...withFineTuning(callbacks, fineTuning)],
     random: options.random,
@@ -256,6 +260,8 @@ async function fitWithData(
   if (result.interrupted) await progress.onTrainEnd?.();
   const restored = result.interrupted ? null : restoredEpoch(callbacks, result.epochs);
   if (restored) stream.write(`Restoring model weights from the end of the best epoch: ${restored.epoch}.\n`);
+  const reading = { streamAbove: options.streamAbove, chunkRows: options.chunkRows };
+  const test = result.interrupted ? null : await evaluateTest(model, train, data, options.figures, reading);
   const history = result.epochs.map(
     (logs, epoch) => ({ epoch: epoch + 1, ...kerasFigures(logs, [...names, ["lr", "lr"]]) }) as EpochRecord,
   );
@@ -272,6 +278,7 @@ async function fitWithData(
     written: [...writtenFiles(callbacks), ...(runFolder ? [checkpointDirectory(runFolder.dir)] : [])],
     interrupted: result.interrupted,
     data: { streamed: data.streamed, peakRows: data.peakRows() },
+    test,
   };
 }
 

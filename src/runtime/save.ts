@@ -12,6 +12,7 @@ import type { Preprocessing } from "./data/training-data.js";
 import { writePlots } from "./plot.js";
 import { openRunFolder, type RunFolder, type RunFolderOptions } from "./run-folder.js";
 import type { RunPicture } from "./run-pictures.js";
+import type { TestResult } from "./test-set.js";
 
 /** One epoch's figures under Keras's names: `{ epoch: 1, loss, accuracy, val_loss, val_accuracy }`. */
 export type EpochRecord = { readonly epoch: number } & Readonly<Record<string, number>>;
@@ -43,6 +44,8 @@ export interface Run {
   readonly preprocessing?: Preprocessing;
   /** Pictures of what the model does (run-pictures.ts: `reconstructions.png`, `predicted.svg`). */
   readonly pictures?: readonly RunPicture[];
+  /** The figures on the train block's `test:` data, evaluated when training ended (`test.json`); null without. */
+  readonly test?: TestResult | null;
 }
 
 /**
@@ -71,6 +74,7 @@ export async function saveInto(folder: RunFolder, run: Run, keep: readonly strin
   await writeJson(folder, savedRunFiles.history, run.history);
   if (run.labels) await writeJson(folder, savedRunFiles.labels, run.labels);
   if (run.preprocessing) await writeJson(folder, savedRunFiles.preprocessing, run.preprocessing);
+  if (run.test) await writeJson(folder, savedRunFiles.test, run.test);
   await writePlots(folder.dir, run.history, run.model.name, (file, data) =>
     folder.writeFile(path.relative(folder.dir, file), data),
   );

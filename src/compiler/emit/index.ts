@@ -187,14 +187,21 @@ function emitTrainer(train: IrTrain, name: string, outFile: string | undefined):
           ? code(printDataSource(value as IrCall, outFile, key.value.table))
           : undefined;
   }
+  // With `test:`, the history also holds the test figures (`loss`, `accuracy`), null when training was stopped.
+  const test = train.test ? " with its test figures" : "";
   return [
-    `/** Builds ${train.model} and trains it on ${train.data.name} data as \`nnc train\` does; returns the history. */`,
-    `export async function ${name}(options: TrainOptions = {}): Promise<tf.History> {`,
+    `/** Builds ${train.model} and trains it on ${train.data.name} data as \`nnc train\` does; returns the history${test}. */`,
+    `export async function ${name}(options: TrainOptions = {}): Promise<${train.test ? testedHistory : "tf.History"}> {`,
     `const run = await runTraining(${builderName(train.model)}, ${printValue(settings)}, options);`,
-    "return run.tfjsHistory;",
+    train.test
+      ? "return Object.assign(run.tfjsHistory, { test: run.test?.figures ?? null });"
+      : "return run.tfjsHistory;",
     "}",
   ].join("\n");
 }
+
+/** What the trainer of a block with `test:` returns: the history and the test figures. */
+const testedHistory = "tf.History & { readonly test: Readonly<Record<string, number>> | null }";
 
 /**
  * The data source as `runTraining` takes it. With an output file, paths become relative to the module
@@ -256,10 +263,20 @@ function emitMain(trains: readonly { train: IrTrain; name: string }[]): string {
     "",
     "if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {",
     "try {",
-    ...trains.map(
-      ({ train, name }) =>
-        `printFinalMetrics(${JSON.stringify(train.model)}, await ${name}({ runDir: freshRunFolder(${JSON.stringify(`runs/${train.model}`)}) }));`,
-    ),
+    ...trains.map(({ train, name }) => {
+      const model = JSON.stringify(train.model);
+      const run = `await ${name}({ runDir: freshRunFolder(${JSON.stringify(`runs/${train.model}`)}) })`;
+      if (!train.test) return `printFinalMetrics(${model}, ${run});`;
+      // The test figures after the history's, as `nnc train` prints them after its table.
+      return [
+        "{",
+        `const history = ${run};`,
+        `printFinalMetrics(${model}, history);`,
+        "const test = Object.entries(history.test ?? {}).map(([name, value]) => `test_${name} ${value.toFixed(4)}`);",
+        `console.log(\`${train.model} test: \${test.join(", ")}\`);`,
+        "}",
+      ].join("\n");
+    }),
     "} catch (error) {",
     "if (!(error instanceof NncUserError)) throw error;",
     "console.error(error.format());",

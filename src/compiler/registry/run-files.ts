@@ -21,6 +21,7 @@ export const savedRunFiles = {
   history: "history.json",
   labels: "labels.json",
   preprocessing: "preprocessing.json",
+  test: "test.json",
   plotSvg: "history.svg",
   plotPng: "history.png",
   reconstructions: "reconstructions.png",

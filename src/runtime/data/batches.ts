@@ -26,9 +26,10 @@ export interface BatchOptions {
 
 /**
  * A batch's inputs (one tensor, or one per input of a model of several) and targets (one tensor, or one per
- * output of a model of several, in the model's output order).
+ * output of a model of several, in the model's output order), and its rows' weights when the source has a
+ * `sample_weight:` column.
  */
-export type Batch = [tf.Tensor | tf.Tensor[], tf.Tensor | tf.Tensor[]];
+export type Batch = [tf.Tensor | tf.Tensor[], tf.Tensor | tf.Tensor[], Float32Array?];
 
 export interface TrainingBatches {
   /** Rows trained on; a `validation_split` holds out the rest, the last rows of the (shuffled) order. */
@@ -139,8 +140,9 @@ export async function openTrainingData(
       checkLabels(held, model, fitted);
     }
     const batch = ([from, indices]: [RecordReader, readonly number[]]): Batch => {
-      const dataset = toDataset(from.read(indices), model, fitted, [...indices.keys()]);
-      return [dataset.x, dataset.y];
+      const table = from.read(indices);
+      const dataset = toDataset(table, model, fitted, [...indices.keys()]);
+      return table.weights ? [dataset.x, dataset.y, table.weights] : [dataset.x, dataset.y];
     };
     const validation = held;
     // Where the rows at `positions` of the training or validation part are: a reader and its record indices.

@@ -14,7 +14,7 @@ import type { TargetSettings } from "./tensors.js";
  * How `run`'s targets are made from `source` for evaluation: the train block's encodings, the training
  * classes of each classifying output (NN4010 when `labels.json` lacks them) and the targets' scaling.
  */
-export function evaluationTargets(run: SavedRun, train: IrTrain, source: IrCall): TargetSettings {
+export function evaluationTargets(run: SavedRun, train: Omit<IrTrain, "location">, source: IrCall): TargetSettings {
   const targets = targetSettings(run.model, train, source);
   const names = train.outputs ?? [""];
   const classes = run.model.outputs.map((_, k) => {
