@@ -41,9 +41,8 @@ export abstract class RandomImageLayer extends tf.layers.Layer {
   private readonly random: () => number;
 
   constructor(config: Config) {
-    const { seed: _seed, ...base } = config;
-    super(layerArgs(base));
-    this.options = config;
+    super(layerArgs(config));
+    this.options = ownConfig(config);
     const seed = config["seed"];
     this.random = typeof seed === "number" ? seededRandom(seed) : () => Math.random();
   }
@@ -88,6 +87,12 @@ export function imageShape(inputShape: tf.Shape | tf.Shape[], layer: string): tf
   return shape;
 }
 
+/** A config as given, without what tf.loadLayersModel adds to it (`customObjects`). */
+export function ownConfig(config: Config): Config {
+  const { customObjects: _added, ...own } = config;
+  return own;
+}
+
 /** The tfjs base-layer arguments among a config (the rest are the layer's own). */
 export function layerArgs(config: Config): Config {
   const base = ["name", "trainable", "inputShape", "batchInputShape", "batchSize", "dtype", "inputDType"];
@@ -98,9 +103,18 @@ export function layerArgs(config: Config): Config {
 export class NncRandomFlip extends RandomImageLayer {
   static className = "NncRandomFlip";
 
+  /**
+   * tf.loadLayersModel turns snake_case string values into camelCase (`horizontalAndVertical`), so the mode is
+   * kept in that form from the start and the config reads the same before and after a reload.
+   */
+  constructor(config: Config) {
+    const mode = (config["mode"] as string | undefined) ?? "horizontal_and_vertical";
+    super({ ...config, mode: mode.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()) });
+  }
+
   protected augment(images: tf.Tensor4D): tf.Tensor4D {
-    const mode = (this.options["mode"] as string | undefined) ?? "horizontal_and_vertical";
-    const axes = [...(mode.includes("vertical") ? [1] : []), ...(mode.startsWith("horizontal") ? [2] : [])];
+    const mode = this.options["mode"] as string;
+    const axes = [...(/vertical/i.test(mode) ? [1] : []), ...(mode.startsWith("horizontal") ? [2] : [])];
     const flips = this.perImage(images.shape[0], 0, 1).map((r) => (r <= 0.5 ? 1 : 0));
     const mask = tf.tensor4d(flips, [flips.length, 1, 1, 1]);
     return tf.add(tf.mul(tf.reverse(images, axes), mask), tf.mul(images, tf.sub(1, mask)));

@@ -6,7 +6,7 @@
  * these are nnc's.
  */
 import * as tf from "@tensorflow/tfjs";
-import { imageShape, layerArgs, RandomImageLayer } from "./augmentation.js";
+import { imageShape, layerArgs, ownConfig, RandomImageLayer } from "./augmentation.js";
 import { cropImages, resizeImages, type Interpolation } from "./image-sampling.js";
 
 type Config = Record<string, unknown>;
@@ -33,7 +33,7 @@ abstract class SizingLayer extends tf.layers.Layer {
 
   constructor(config: Config) {
     super(layerArgs(config));
-    this.options = config;
+    this.options = ownConfig(config);
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
