@@ -155,5 +155,7 @@ async function openLabelled(
     embeddingIds: embeddingIds(run.model),
     // The training data's scaling decides, whatever this source's own normalize: says.
     ...(preprocessing ? { normalization: preprocessing.normalization } : {}),
+    // A text source is vectorized with the training vocabulary (vocabulary.json).
+    ...(preprocessing?.vocabulary ? { vocabulary: preprocessing.vocabulary } : {}),
   });
 }

@@ -15,6 +15,7 @@ import { openRecords, type RecordOptions, type RecordReader } from "./records.js
 import { readAsTrained, type DataSettings, type Preprocessing } from "./training-data.js";
 import { encodeArrayTargets, modelOutput, sortedClasses, type TargetScaling } from "./targets.js";
 import { toDataset, type TargetSettings } from "./tensors.js";
+import { fitVocabulary } from "./text.js";
 import { folderClasses, imageReading } from "./images.js";
 
 export interface BatchOptions {
@@ -121,6 +122,8 @@ export async function openTrainingData(
   try {
     const classes = checkLabels(reader, model, targets);
     const order = settings.shuffle ? permutation(rows, Math.random) : [...Array(rows).keys()];
+    // text(): the vocabulary is fitted on the training rows only, before any batch is read.
+    const vocabulary = fitVocabulary(reader, order.slice(0, trainingRows));
     // With `target:` the targets are the input itself (NN4032 in a checked spec): nothing to scale.
     const scaling =
       settings.data.args["normalize_target"] && !targets.target
@@ -128,7 +131,7 @@ export async function openTrainingData(
         : undefined;
     const fitted: TargetSettings = { ...targets, classes, ...(scaling ? { scaling } : {}) };
     const { layout } = reader;
-    const preprocessing = preprocessingOf(settings.data, layout, fitted);
+    const preprocessing = { ...preprocessingOf(settings.data, layout, fitted), ...(vocabulary ? { vocabulary } : {}) };
     if (settings.validation) {
       // Validation rows are read as the training rows are: the training features by name (a file whose columns
       // come in another order reads the same), scaled with the training data's statistics (or not at all when
@@ -136,6 +139,7 @@ export async function openTrainingData(
       held = await openRecords(readAsTrained(settings.validation, preprocessing), {
         ...reading,
         normalization: layout.normalization ?? null,
+        ...(vocabulary ? { vocabulary } : {}),
       });
       checkLabels(held, model, fitted);
     }

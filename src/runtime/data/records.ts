@@ -21,6 +21,7 @@ import { isJsonArray } from "./json.js";
 import { checkFeatures, checkFinite, npyLayout, npyTargets, sameRows, type ArrayLayout } from "./npy.js";
 import { noteLabels, rowsOf, targetRows, type RecordOptions, type RecordReader } from "./record-reader.js";
 import { streamedReader } from "./streamed-records.js";
+import { textReader, type TextOptions } from "./text.js";
 import { openImages } from "./images.js";
 
 export type { RecordOptions, RecordReader } from "./record-reader.js";
@@ -28,7 +29,9 @@ export type { RecordOptions, RecordReader } from "./record-reader.js";
 export const defaultStreamAbove = 256 * 1024 * 1024;
 
 /** Opens a data source for reading by index: whole when small, streamed when large (see the file comment). */
-export async function openRecords(source: IrCall, options: RecordOptions): Promise<RecordReader> {
+export async function openRecords(source: IrCall, options: TextOptions): Promise<RecordReader> {
+  // Raw text is read whole and vectorized (text.ts).
+  if (source.name === "text") return textReader(source, options);
   if (source.name === "images") return openImages(source, options);
   const limits = options.limits ?? dataLimits;
   const streamAbove = options.streamAbove ?? defaultStreamAbove;

@@ -5,6 +5,7 @@
 import type { IrCall, IrTrain } from "../../compiler/ir/index.js";
 import type { Normalization } from "./index.js";
 import type { TargetScaling } from "./targets.js";
+import type { SavedVocabulary } from "./text.js";
 import type { ImageReading } from "./image-resize.js";
 
 /**
@@ -50,6 +51,8 @@ export interface Preprocessing {
   readonly pad?: number;
   /** For an images() folder: how each file became an example (size, colour mode, interpolation, crop). */
   readonly images?: ImageReading;
+  /** For `text(...)`: the vocabulary fitted on the training rows, saved as `vocabulary.json`, not in this file. */
+  readonly vocabulary?: SavedVocabulary;
 }
 
 /**
