@@ -2,7 +2,8 @@
  * `nnc predict`: a saved run's outputs for new rows. The rows are read with the training data's readers,
  * feature columns (by name, so their order in the file does not matter) and scaling statistics
  * (`preprocessing.json`); a label column, if the file has one, is ignored. A model trained on idx() or npy()
- * arrays predicts for an IDX images file or a .npy array (one per input). A classifier's outputs become the
+ * arrays predicts for an IDX images file or a .npy array (one per input); one trained on an images() folder, for
+ * image files and folders, with a `file` column. A classifier's outputs become the
  * predicted class name (`labels.json`) and one probability per class; a regression's are raw, or in the
  * targets' units when training scaled them (`normalize_target:`); several outputs' columns are prefixed with
  * each output's name (`kind_predicted`, `price`).
@@ -23,6 +24,7 @@ import { NncUserError } from "./errors.js";
 import { outputClasses } from "./save.js";
 import type { SavedRun } from "./saved-run.js";
 import { tensorModel } from "./tensor-output.js";
+import { imageInputs, withFiles } from "./predict-images.js";
 
 /** A table of predictions: `predicted`, `p_<class>`... for a classifier; the label column for a regression. */
 export interface Predictions {
@@ -41,9 +43,16 @@ export function predictRun(
   file: string | readonly string[],
   tensor?: { spec: IrModel; name: string },
 ): Predictions {
+  const files = typeof file === "string" ? [file] : file;
+  // A run trained on an image folder predicts for image files and folders, a row per image (predict-images.ts).
+  const images = imageInputs(run, files);
+  const predictions = predictTable(run, images?.table ?? readInput(run, files), tensor);
+  return images ? withFiles(predictions, images.shown) : predictions;
+}
+
+function predictTable(run: SavedRun, table: Table, tensor?: { spec: IrModel; name: string }): Predictions {
   const { model } = run;
   const predictor = tensor ? tensorModel(model, tensor.spec, tensor.name) : model;
-  const table = readInput(run, typeof file === "string" ? [file] : file);
   checkEmbeddingIds(table, embeddingIds(model));
   const x = featureTensor(table, model, [...table.lines.keys()], run.preprocessing?.pad ?? 0);
   const outputs = tf.tidy(() => {
