@@ -13,6 +13,7 @@ import { NncUserError } from "./errors.js";
 import { kerasFigures, type FigureNames } from "./figures.js";
 import type { RunFolder } from "./run-folder.js";
 import { writeJson, writeModelFiles, type Run } from "./save.js";
+import { writePreprocessing } from "./saved-vocabulary.js";
 import { logValue } from "./schedule-callbacks.js";
 
 /** A callback that writes files into the run folder (absolute paths); the final save keeps them. */
@@ -95,7 +96,8 @@ export class ModelCheckpoint extends tf.Callback implements FileCallback, Resuma
     // checkpoint.json last: it says which epoch the files beside it are.
     await writeModelFiles(this.folder, sub, model);
     if (labels) await writeJson(this.folder, `${sub}/${savedRunFiles.labels}`, labels);
-    if (preprocessing) await writeJson(this.folder, `${sub}/${savedRunFiles.preprocessing}`, preprocessing);
+    if (preprocessing)
+      await writePreprocessing(preprocessing, (file, value) => writeJson(this.folder, `${sub}/${file}`, value));
     await writeJson(this.folder, `${sub}/${savedRunFiles.checkpointInfo}`, { epoch: epoch + 1, figures });
     this.written.add(path.join(this.folder.dir, sub));
   }

@@ -10,6 +10,7 @@ import * as tf from "@tensorflow/tfjs";
 import { savedRunFiles } from "../compiler/registry/run-files.js";
 import type { Preprocessing } from "./data/training-data.js";
 import { writePlots } from "./plot.js";
+import { writePreprocessing } from "./saved-vocabulary.js";
 import { openRunFolder, type RunFolder, type RunFolderOptions } from "./run-folder.js";
 import type { RunPicture } from "./run-pictures.js";
 import type { TestResult } from "./test-set.js";
@@ -73,7 +74,7 @@ export async function saveInto(folder: RunFolder, run: Run, keep: readonly strin
   await writeModelFiles(folder, "", run.model);
   await writeJson(folder, savedRunFiles.history, run.history);
   if (run.labels) await writeJson(folder, savedRunFiles.labels, run.labels);
-  if (run.preprocessing) await writeJson(folder, savedRunFiles.preprocessing, run.preprocessing);
+  if (run.preprocessing) await writePreprocessing(run.preprocessing, (file, value) => writeJson(folder, file, value));
   if (run.test) await writeJson(folder, savedRunFiles.test, run.test);
   await writePlots(folder.dir, run.history, run.model.name, (file, data) =>
     folder.writeFile(path.relative(folder.dir, file), data),

@@ -7,6 +7,7 @@
  * test/saved-file-schemas.test.ts checks each against the JSON Schema meta-schema in ajv's strict mode.
  */
 import type { SchemaObject } from "ajv";
+import { textArgumentLimits, textOutputModes } from "../compiler/registry/text-source.js";
 
 const count = { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER };
 /** A 32-bit generator state or seed. */
@@ -211,7 +212,7 @@ const preprocessing = {
   required: ["source", "label", "features", "normalization"],
   additionalProperties: false,
   properties: {
-    source: { enum: ["csv", "json", "idx", "npy", "images"] },
+    source: { enum: ["csv", "json", "idx", "npy", "images", "text"] },
     label: { type: "string" },
     features: { ...strings, uniqueItems: true },
     normalization: {
@@ -264,7 +265,43 @@ const preprocessing = {
   },
 };
 
+/** The schema of `vocabulary.json` (see `SavedVocabulary` in data/text.ts). */
+const vocabulary = {
+  type: "object",
+  required: ["column", "settings", "tokens"],
+  additionalProperties: false,
+  properties: {
+    column: { type: "string", minLength: 1 },
+    settings: {
+      type: "object",
+      required: ["maxTokens", "sequenceLength", "standardize", "split", "ngrams", "outputMode"],
+      additionalProperties: false,
+      properties: {
+        maxTokens: { type: "integer", minimum: 2, maximum: textArgumentLimits.maxTokens },
+        sequenceLength: {
+          anyOf: [{ type: "null" }, { type: "integer", minimum: 1, maximum: textArgumentLimits.sequenceLength }],
+        },
+        standardize: { enum: ["lower_and_strip_punctuation", "lower", "strip_punctuation", "none"] },
+        split: { enum: ["whitespace", "character", "none"] },
+        ngrams: { type: "integer", minimum: 1, maximum: textArgumentLimits.ngrams },
+        outputMode: { enum: [...textOutputModes] },
+      },
+    },
+    tokens: { type: "array", items: { type: "string" }, uniqueItems: true },
+    idf: { type: "array", items: { type: "number", minimum: 0 } },
+  },
+} as const;
+
 /** Every schema, by the kind of file it describes. */
-export const savedFileSchemas = { latest, state, model, history, checkpoint, labels, preprocessing } as const;
+export const savedFileSchemas = {
+  latest,
+  state,
+  model,
+  history,
+  checkpoint,
+  labels,
+  preprocessing,
+  vocabulary,
+} as const;
 
 export type SavedFileKind = keyof typeof savedFileSchemas;

@@ -12,6 +12,7 @@ import type { Preprocessing } from "./data/training-data.js";
 import { NncUserError } from "./errors.js";
 import { openSavedFolder, readRunJson, runFile, unusable, weightBytes, type SavedFolder } from "./saved-files.js";
 import type { Labels, OutputClasses } from "./save.js";
+import { readVocabulary } from "./saved-vocabulary.js";
 
 export interface SavedRun {
   /** The run directory as shown in messages. */
@@ -43,12 +44,14 @@ export async function loadRun(dir: string): Promise<SavedRun> {
   } catch (error) {
     throw unusable(run, "model.json", `tfjs cannot load it: ${oneLine((error as Error).message)}`);
   }
-  const optional = ["checkpoint.json", "labels.json", "preprocessing.json"].filter((name) =>
+  const optional = ["checkpoint.json", "labels.json", "preprocessing.json", "vocabulary.json"].filter((name) =>
     existsSync(path.join(run.real, name)),
   );
   readRunJson(run, "checkpoint.json", "checkpoint", { optional: true });
   const labels = readRunJson<Labels>(run, "labels.json", "labels", { optional: true });
-  const preprocessing = readRunJson<Preprocessing>(run, "preprocessing.json", "preprocessing", { optional: true });
+  const saved = readRunJson<Preprocessing>(run, "preprocessing.json", "preprocessing", { optional: true });
+  // A run trained on text() keeps its vocabulary beside preprocessing.json (saved-vocabulary.ts).
+  const preprocessing = saved?.source === "text" ? { ...saved, vocabulary: readVocabulary(run) } : saved;
   // The outputs' names, in the model's order, are the keys of the label columns training read.
   const outputs = preprocessing?.labels ? Object.keys(preprocessing.labels) : undefined;
   if (labels) checkSavedClasses(run, model, labels, outputs);

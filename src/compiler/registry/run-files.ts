@@ -28,6 +28,7 @@ export const savedRunFiles = {
   predictedSvg: "predicted.svg",
   predictedPng: "predicted.png",
   checkpointInfo: "checkpoint.json",
+  vocabulary: "vocabulary.json",
 } as const;
 
 /** nnc's folders inside a run folder: `model_checkpoint`'s copy of the model, and the checkpoints to resume from. */
