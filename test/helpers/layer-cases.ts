@@ -432,6 +432,46 @@ export const accepted: Record<string, readonly Case[]> = {
     ["token_and_position_embedding(10, 6, 4)", [[6]], "int32"],
     ["token_and_position_embedding(20, 8, 3, mask_zero: true)", [["seq"]], "int32"],
   ],
+  random_flip: [
+    ["random_flip()", [[4, 4, 3]]],
+    ["random_flip(horizontal, seed: 1)", [["h", "w", 1]]],
+  ],
+  random_rotation: [
+    ["random_rotation(0.1)", [[5, 6, 3]]],
+    [
+      "random_rotation([-0.2, 0.3], fill_mode: constant, interpolation: nearest, seed: 2, fill_value: 1)",
+      [[null, 4, 2]],
+    ],
+  ],
+  random_zoom: [
+    ["random_zoom(0.2)", [[5, 5, 1]]],
+    ["random_zoom([-0.3, 0.1], 0.2, fill_mode: wrap, seed: 3)", [[4, "w", 3]]],
+  ],
+  random_translation: [
+    ["random_translation(0.1, 0.2)", [[6, 6, 3]]],
+    ["random_translation([-0.1, 0.2], 0.3, fill_mode: nearest, interpolation: nearest)", [[4, 5, 2]]],
+  ],
+  random_contrast: [
+    ["random_contrast(0.2)", [[4, 4, 3]]],
+    ["random_contrast([0.1, 0.4], value_range: [0, 1], seed: 4)", [["h", 4, 1]]],
+  ],
+  random_brightness: [
+    ["random_brightness(0.2)", [[4, 4, 3]]],
+    ["random_brightness([-0.1, 0.3], value_range: [0, 1], seed: 5)", [[3, 5, 2]]],
+  ],
+  random_crop: [
+    ["random_crop(3, 3)", [[5, 5, 3]]],
+    ["random_crop(height: 4, width: 2, seed: 6)", [[4, 6, 1]]],
+  ],
+  resizing: [
+    ["resizing(3, 5)", [[6, 4, 3]]],
+    ["resizing(2, 2, interpolation: nearest, crop_to_aspect_ratio: true)", [[4, 6, 2]]],
+    ["resizing(4, 2, pad_to_aspect_ratio: true, fill_value: 1)", [["h", "w", 1]]],
+  ],
+  center_crop: [
+    ["center_crop(2, 3)", [[5, 5, 3]]],
+    ["center_crop(6, 6)", [[4, 8, 1]]],
+  ],
 };
 
 export type Sample = readonly [expression: string, inputs?: readonly (readonly number[])[]];
@@ -495,4 +535,13 @@ export const samples: Readonly<Record<string, Sample>> = {
   position_embedding: ["x0 -> position_embedding(3)"],
   sinusoidal_position_encoding: ["x0 -> sinusoidal_position_encoding()"],
   token_and_position_embedding: ["x0 -> token_and_position_embedding(20, 3, 2, mask_zero: true)", [[3]]],
+  random_flip: ["x0 -> random_flip(seed: 1)", [image]],
+  random_rotation: ["x0 -> random_rotation(0.2, seed: 1)", [image]],
+  random_zoom: ["x0 -> random_zoom(0.3, seed: 1)", [image]],
+  random_translation: ["x0 -> random_translation(0.3, 0.3, seed: 1)", [image]],
+  random_contrast: ["x0 -> random_contrast(0.5, seed: 1)", [image]],
+  random_brightness: ["x0 -> random_brightness(0.5, seed: 1)", [image]],
+  random_crop: ["x0 -> random_crop(2, 2, seed: 1)", [image]],
+  resizing: ["x0 -> resizing(2, 2)", [image]],
+  center_crop: ["x0 -> center_crop(2, 2)", [image]],
 };
