@@ -13,6 +13,7 @@ import { checkLabels, recordOptions } from "./data/batches.js";
 import { embeddingIds } from "./data/embedding-ids.js";
 import { evaluationTargets } from "./data/saved-data.js";
 import { readAsTrained } from "./data/training-data.js";
+import { unweighted } from "./data/sample-weight.js";
 import { openRecords, type RecordOptions, type RecordReader } from "./data/records.js";
 import { toDataset, type TargetSettings } from "./data/tensors.js";
 import { NncUserError } from "./errors.js";
@@ -149,7 +150,7 @@ async function openLabelled(
       reason: "no normalization statistics, which the data's normalize: needs; train the model again to save them",
     });
   }
-  return openRecords(readAsTrained(source, preprocessing), {
+  return openRecords(unweighted(readAsTrained(source, preprocessing)), {
     ...options,
     ...recordOptions(targets, outputs),
     embeddingIds: embeddingIds(run.model),

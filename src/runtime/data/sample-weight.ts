@@ -4,6 +4,7 @@
  * out of the gradient, 2 counts it twice. A weight must be a finite number, 0 or more: a negative one would
  * train the model away from its target, and NaN would make every weight NaN.
  */
+import type { IrCall } from "../../compiler/ir/index.js";
 import { NncUserError } from "../errors.js";
 import { decimalValue, describeJson } from "./values.js";
 
@@ -18,4 +19,14 @@ export function sampleWeightOf(value: unknown, where: string, what: string): num
   const shown = value === undefined || value === null || value === "" ? "missing" : describeJson(value);
   const reason = `${what}: the sample weight is ${shown}; a sample weight is a finite number, 0 or more`;
   throw new NncUserError("NN4061", { where, reason });
+}
+
+/**
+ * `source` without its `sample_weight:`: evaluation (`nnc evaluate`, `test:`) is unweighted, and the data it
+ * is given (`--data`) need not have the training data's weight column.
+ */
+export function unweighted(source: IrCall): IrCall {
+  if (source.args["sample_weight"] === undefined) return source;
+  const { sample_weight: _, ...args } = source.args;
+  return { ...source, args };
 }
