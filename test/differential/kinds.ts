@@ -9,6 +9,7 @@ import { register, type KindSpec } from "./kind-spec.js";
 import { attentions, positions, tokenAndPositionEmbedding } from "./kinds-attention.js";
 import { basics, prelu, regularizers, rescaling, spatialDropout2d } from "./kinds-core.js";
 import { convolutions, paddingAndResizing } from "./kinds-grid.js";
+import { imagePreprocessing } from "./kinds-image.js";
 import { dot, merges, unavailable } from "./kinds-merge.js";
 import { recurrent, wrappers } from "./kinds-sequence.js";
 
@@ -44,6 +45,7 @@ export const kindSpecs: readonly KindSpec[] = [
   ...attentions,
   ...positions,
   tokenAndPositionEmbedding,
+  ...imagePreprocessing,
 ];
 register(kindSpecs);
 
