@@ -18,6 +18,8 @@ const two = `model M {
 }
 `;
 
+const rest = `  loss: categorical_crossentropy`;
+
 function check(model: string, body: string) {
   const { text, spans } = marked(`${model}train M {\n${body}\n  optimizer: adam\n  epochs: 1\n  batch_size: 4\n}\n`);
   const result = checkSource(text, file, { read: () => undefined } as never);
@@ -66,8 +68,6 @@ describe("class_weight", () => {
 });
 
 describe("sample_weight", () => {
-  const rest = `  loss: categorical_crossentropy`;
-
   it("names a column of the training data, read into the IR", () => {
     const { train, found } = check(one, `  data: csv("d.csv", label: "y", sample_weight: "w")\n${rest}`);
     expect(found).toEqual([]);
@@ -97,17 +97,10 @@ describe("sample_weight", () => {
 
 describe("test", () => {
   it("is a data source, its path resolved as data's, its labels checked as validation's", () => {
-    const { train, found } = check(
-      one,
-      `  data: csv("d.csv", label: "y")\n  test: csv("t.csv", label: "y")\n${rest()}`,
-    );
+    const { train, found } = check(one, `  data: csv("d.csv", label: "y")\n  test: csv("t.csv", label: "y")\n${rest}`);
     expect(found).toEqual([]);
     expect(train?.test).toEqual({ name: "csv", args: { path: "/specs/t.csv", label: "y" } });
-    const unlabelled = check(one, `  data: csv("d.csv", label: "y")\n  test: <|csv("t.csv")|>\n${rest()}`);
+    const unlabelled = check(one, `  data: csv("d.csv", label: "y")\n  test: <|csv("t.csv")|>\n${rest}`);
     expect(unlabelled.found.map(([code]) => code)).toEqual(["NN4029"]);
   });
 });
-
-function rest(): string {
-  return `  loss: categorical_crossentropy`;
-}
