@@ -17,7 +17,7 @@ export function summaryText(summary: DataSummary): string {
   const how = summary.validationSource
     ? `validation from ${summary.validationSource}`
     : split.validationSplit > 0
-      ? `validation_split: ${split.validationSplit}, ${split.shuffle ? `shuffled with ${split.seed === null ? "a random seed (no seed:)" : `seed: ${split.seed}`}` : "the last rows (shuffle: false)"}`
+      ? `validation_split: ${split.validationSplit}, ${split.shuffle ? `shuffled with ${split.seed === null ? "a random seed (no seed:)" : `seed: ${split.seed}`}` : "the last rows, shuffle: false"}`
       : "no validation";
   out.push(`rows: ${count(rows.training)} training, ${count(rows.validation)} validation (${how})`);
   if (rows.dropped.training + rows.dropped.validation > 0)
@@ -29,7 +29,7 @@ export function summaryText(summary: DataSummary): string {
     out.push("", ...columnLines(summary));
   }
   for (const array of summary.arrays) {
-    const name = array.input ? `input '${array.input}'` : "examples";
+    const name = `input '${array.input}'`;
     const what = array.image ? `images ${array.shape.join("x")}` : `arrays [${array.shape.join(", ")}]`;
     const v = array.values;
     out.push(
@@ -64,7 +64,7 @@ export function summaryText(summary: DataSummary): string {
 }
 
 function outputLines(output: OutputSummary): string[] {
-  const name = output.name ? `output '${output.name}' ('${output.column}')` : `'${output.column}'`;
+  const name = output.name ? `output ${output.name} (column ${output.column})` : output.column;
   switch (output.kind) {
     case "input":
       return [`output: the input '${output.input}' itself (target: input)`];

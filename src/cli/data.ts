@@ -75,12 +75,15 @@ async function runData(file: string, options: DataCliOptions): Promise<void> {
   try {
     const opened = await openAsTrained(model, train);
     try {
+      // What the preview draws is checked before anything is printed.
+      const preview = await import("../runtime/data-preview.js");
+      const plan =
+        options.preview === undefined ? null : preview.previewPlan(model, opened.model, options.augmented === true);
       const summary = summarizeData(opened, train);
       if (options.format === "json") process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else process.stdout.write(summaryText(summary));
-      if (options.preview !== undefined) {
-        const { previewSvg } = await import("../runtime/data-preview.js");
-        const svg = previewSvg(model, opened, options.augmented === true);
+      if (options.preview !== undefined && plan) {
+        const svg = preview.previewSvg(model, opened, plan);
         const target = path.resolve(options.preview);
         mkdirSync(path.dirname(target), { recursive: true });
         const { svgToPng } = await import("../runtime/plot.js");

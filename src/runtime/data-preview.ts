@@ -44,13 +44,20 @@ export function augmentationLayers(ir: IrModel, input: string): IrLayer[] {
   return chain;
 }
 
+/** What a preview draws: the model input (its index and name), its image shape, the augmentation layers. */
+export interface PreviewPlan {
+  readonly index: number;
+  readonly input: string;
+  readonly shape: [number, number, number];
+  readonly chain: readonly IrLayer[];
+}
+
 /**
- * The preview's SVG: the first training examples (in training's order) of the model's first image input.
- * Throws `NncUserError` (NN4064) when the model reads no image, or (NN4065) when `augmented` and the model
- * has no augmentation layer at that input.
+ * What the preview of `model` (built from `ir`) draws: its first image input, and with `augmented` the
+ * augmentation layers at its start. Throws `NncUserError` (NN4064) when the model reads no image, or (NN4065)
+ * when `augmented` and the model has no augmentation layer at that input.
  */
-export function previewSvg(ir: IrModel, opened: OpenedData, augmented: boolean): string {
-  const { model, data } = opened;
+export function previewPlan(ir: IrModel, model: tf.LayersModel, augmented: boolean): PreviewPlan {
   const index = model.inputs.findIndex((input) => imageShapeOf(input.shape.slice(1)) !== null);
   if (index < 0) {
     const shapes = model.inputs.map((input) => `'${input.name}' [${input.shape.slice(1).join(", ")}]`);
@@ -59,13 +66,23 @@ export function previewSvg(ir: IrModel, opened: OpenedData, augmented: boolean):
   const input = ir.inputs[index]!.name;
   const chain = augmented ? augmentationLayers(ir, input) : [];
   if (augmented && chain.length === 0) throw new NncUserError("NN4065", { model: ir.name, input });
-  const shape = imageShapeOf(model.inputs[index]!.shape.slice(1))!;
+  return { index, input, shape: imageShapeOf(model.inputs[index]!.shape.slice(1))!, chain };
+}
+
+/**
+ * The preview's SVG: the first training examples (in training's order) of the plan's input, or with
+ * augmentation layers the first few, each above draws through them in training mode.
+ */
+export function previewSvg(ir: IrModel, opened: OpenedData, plan: PreviewPlan): string {
+  const { model, data } = opened;
+  const { index, shape, chain } = plan;
+  const augmented = chain.length > 0;
   const count = Math.min(augmented ? columns : columns * rows, data.trainingRows);
   const positions = [...Array(count).keys()];
   const table = data.tables.training(positions);
   const captions = positions.map((row) => {
     const label = table.outputs ? table.outputs[0]?.labels[row] : table.labels[row];
-    return label ?? `line ${table.lines[row]}`;
+    return label ?? `#${table.lines[row]}`;
   });
   const [x, y] = data.training(positions);
   try {

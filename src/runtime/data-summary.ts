@@ -69,6 +69,7 @@ export interface Duplicates {
   readonly training: number;
   /** Validation rows equal to a training row (with validation_split, a line of the same file). */
   readonly validationOfTraining: number;
+  /** The first few of each part: the row's line, and the line of the training row it repeats. */
   readonly examples: readonly { readonly line: number; readonly sameAs: number; readonly part: Part }[];
 }
 
@@ -111,7 +112,7 @@ export interface OpenedData {
 export async function openAsTrained(ir: IrModel, train: IrTrain, options: BatchOptions = {}): Promise<OpenedData> {
   const seed = train.seed ?? randomInt(2 ** 32);
   return withRandom(seededRandom(seed), async () => {
-    const model = buildModel({ ...ir, loads: [] });
+    const model = quietly(() => buildModel({ ...ir, loads: [] }));
     try {
       const data = await openTrainingData(model, train, options);
       return { model, data, seed, close: () => (data.close(), model.dispose()) };
@@ -122,15 +123,29 @@ export async function openAsTrained(ir: IrModel, train: IrTrain, options: BatchO
   });
 }
 
-/** Rows read at a time. */
-const chunkRows = 1024;
+/**
+ * `task` with console.warn silenced: building the model only draws its initial weights (for the shuffle that
+ * follows), and tfjs's notes on them ("Orthogonal initializer ... Slowness may result") are not about the data.
+ */
+function quietly<T>(task: () => T): T {
+  const warn = console.warn;
+  console.warn = () => undefined;
+  try {
+    return task();
+  } finally {
+    console.warn = warn;
+  }
+}
+
+/** Rows read at a time, unless told. */
+const defaultChunkRows = 1024;
 /** Rows hashed for duplicates at most: beyond, the count covers the first rows only (the hashes stay in memory). */
 export const hashedRowsLimit = 5_000_000;
 /** Duplicated lines listed at most. */
 const listedDuplicates = 5;
 
-/** Reads every training and validation row once, a chunk at a time, and gathers the summary's facts. */
-export function summarizeData(opened: OpenedData, train: IrTrain): DataSummary {
+/** Reads every training and validation row once, `chunkRows` at a time, and gathers the summary's facts. */
+export function summarizeData(opened: OpenedData, train: IrTrain, chunkRows = defaultChunkRows): DataSummary {
   const { model, data } = opened;
   const first = data.tables.training([]);
   const outputNames = train.outputs ?? [""];
@@ -202,7 +217,8 @@ export function summarizeData(opened: OpenedData, train: IrTrain): DataSummary {
         }
         if (part === "training") duplicates.training++;
         else duplicates.validationOfTraining++;
-        if (duplicates.examples.length < listedDuplicates) duplicates.examples.push({ line, sameAs: earlier, part });
+        if (duplicates.examples.filter((e) => e.part === part).length < listedDuplicates)
+          duplicates.examples.push({ line, sameAs: earlier, part });
       }
     }
   };
@@ -234,7 +250,12 @@ export function summarizeData(opened: OpenedData, train: IrTrain): DataSummary {
     normalize: normalization?.mode ?? null,
     outputs,
     columns: columns.map((m, c) => ({ name: first.featureNames[c] ?? `x_${c}`, ...m.done() })),
-    arrays: arrays.map(({ input, shape, values: m }) => ({ input, shape, image: isImage(shape), values: m.done() })),
+    arrays: arrays.map(({ input, shape, values: m }) => ({
+      input: input || model.inputNames[0]!,
+      shape,
+      image: isImage(shape),
+      values: m.done(),
+    })),
     sequences: sequences.map((s) => ({
       input: s.input || model.inputNames[0]!,
       field: s.field,
@@ -268,8 +289,14 @@ class Moments {
     if (this.count === 0) return { count: 0, min: 0, mean: 0, std: 0, max: 0 };
     const mean = this.sum / this.count;
     const std = this.max === this.min ? 0 : Math.sqrt(Math.max(this.squares / this.count - mean * mean, 0));
-    return { count: this.count, min: this.min, mean, std, max: this.max };
+    // Values are float32: 7 significant digits say all they hold (4.3, not 4.300000190734863).
+    const [min, max] = [float32Digits(this.min), float32Digits(this.max)];
+    return { count: this.count, min, mean: float32Digits(mean), std: float32Digits(std), max };
   }
+}
+
+function float32Digits(value: number): number {
+  return Number(value.toPrecision(7));
 }
 
 /** The label of output `name` on `row`: the one label column's, or the output's own; undefined for none. */

@@ -20,7 +20,7 @@ export function dataWarnings(summary: Omit<DataSummary, "warnings">): DataWarnin
   for (const output of summary.outputs) {
     if (output.kind !== "classes") continue;
     const about = output.name || output.column;
-    const of = output.name ? `output '${output.name}'` : `'${output.column}'`;
+    const of = output.name ? `output '${output.name}'` : `column '${output.column}'`;
     const present = output.classes.filter((c) => c.training > 0);
     for (const unseen of output.classes.filter((c) => c.training === 0 && c.validation > 0)) {
       warnings.push({
@@ -59,27 +59,25 @@ export function dataWarnings(summary: Omit<DataSummary, "warnings">): DataWarnin
       warnings.push({
         kind: "constant",
         about: array.input,
-        message: `every value of ${array.input ? `input '${array.input}'` : "every example"} is ${format(array.values.min)}: it tells the model nothing`,
+        message: `every value of input '${array.input}' is ${format(array.values.min)}: it tells the model nothing`,
       });
     }
   }
   const { duplicates } = summary;
-  const lines = (part: "training" | "validation") =>
-    duplicates.examples
-      .filter((e) => e.part === part)
-      .map((e) => `${e.line} (as ${e.sameAs})`)
-      .join(", ");
+  const lines = (part: "training" | "validation") => {
+    const listed = duplicates.examples.filter((e) => e.part === part).map((e) => `line ${e.line} = line ${e.sameAs}`);
+    return listed.join(", ");
+  };
   if (duplicates.training > 0) {
     warnings.push({
       kind: "duplicates",
-      message: `${duplicates.training} training ${rowsWord(duplicates.training)} an earlier training row (features and label): lines ${lines("training")}${duplicates.training > 5 ? ", ..." : ""}`,
+      message: `${duplicates.training} training ${rowsWord(duplicates.training)} an earlier training row (features and label): ${lines("training")}${duplicates.training > 5 ? ", ..." : ""}`,
     });
   }
   if (duplicates.validationOfTraining > 0) {
-    const shown = lines("validation");
     warnings.push({
       kind: "validation-duplicates",
-      message: `${duplicates.validationOfTraining} validation ${rowsWord(duplicates.validationOfTraining)} a training row, so the validation figures flatter the model${shown ? `: lines ${shown}` : ""}`,
+      message: `${duplicates.validationOfTraining} validation ${rowsWord(duplicates.validationOfTraining)} a training row, so the validation figures flatter the model: ${lines("validation")}${duplicates.validationOfTraining > 5 ? ", ..." : ""}`,
     });
   }
   return warnings;

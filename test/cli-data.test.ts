@@ -1,0 +1,146 @@
+/**
+ * `nnc data`: the summary of a train block's data as the built CLI prints it (text and JSON) for iris, the
+ * warnings on a small CSV made to have each, the sequence lengths of the IMDB stand-in, the preview grid of
+ * Fashion-MNIST images (decoded with pngjs), and the one-line errors. The streamed reading is checked in this
+ * process: a file read chunk by chunk gives the summary of the file read whole.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PNG } from "pngjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { checkFile } from "../src/compiler/index.js";
+import { initBackend } from "../src/runtime/index.js";
+import { openAsTrained, summarizeData, type DataSummary } from "../src/runtime/data-summary.js";
+import { nnc } from "./helpers/cli.js";
+import { scratchFolder, succeeds } from "./helpers/runs.js";
+
+const fixtures = join("test", "fixtures", "data-summary");
+const { dir: scratch, file } = scratchFolder("nnc-data-");
+const json = (args: readonly string[]) => JSON.parse(succeeds(["data", ...args, "--format", "json"])) as DataSummary;
+
+describe("nnc data", () => {
+  it("summarises iris: 150 rows split 120/30 with the seed, 50 of each species, four columns", () => {
+    const summary = json(["examples/iris.nn"]);
+    expect(summary.rows).toEqual({ training: 120, validation: 30, dropped: { training: 0, validation: 0 } });
+    const [species] = summary.outputs;
+    expect(species).toMatchObject({ kind: "classes", column: "species" });
+    if (species?.kind !== "classes") throw new Error("species has no classes");
+    expect(species.classes.map((c) => [c.name, c.training + c.validation])).toEqual([
+      ["setosa", 50],
+      ["versicolor", 50],
+      ["virginica", 50],
+    ]);
+    expect(species.classes.reduce((sum, c) => sum + c.training, 0)).toBe(120);
+    expect(summary.columns.map((c) => c.name)).toEqual(["sepal_length", "sepal_width", "petal_length", "petal_width"]);
+    // Over the training rows only: within the whole file's range (4.3 to 7.9 cm for the sepal length).
+    expect(summary.columns[0]!.min).toBeGreaterThanOrEqual(4.3);
+    expect(summary.columns[0]!.max).toBeLessThanOrEqual(7.9);
+    // The same seed gives the same split every time: the text agrees with the JSON.
+    const text = succeeds(["data", "examples/iris.nn"]);
+    expect(text).toContain("rows: 120 training, 30 validation (validation_split: 0.2, shuffled with seed: 42)");
+    for (const c of species.classes)
+      expect(text).toMatch(new RegExp(`^  ${c.name} +${c.training} .* ${c.validation}$`, "m"));
+  });
+
+  it("warns of imbalance, a class only in validation, a constant column and repeated rows", () => {
+    const summary = json([join(fixtures, "warnings.nn")]);
+    expect(summary.warnings.map((w) => w.kind)).toEqual([
+      "unseen-class",
+      "imbalance",
+      "constant",
+      "duplicates",
+      "validation-duplicates",
+    ]);
+    expect(summary.duplicates).toEqual({
+      training: 1,
+      validationOfTraining: 1,
+      examples: [
+        { line: 6, sameAs: 3, part: "training" },
+        { line: 34, sameAs: 4, part: "validation" },
+      ],
+    });
+    const text = succeeds(["data", join(fixtures, "warnings.nn")]);
+    expect(text).toContain("warning: column 'label': class 'c' is in 2 validation rows but in no training row");
+    expect(text).toContain("warning: column 'const' is 1 in every training row");
+    expect(text).toContain("warning: column 'label': classes are imbalanced: 'b' has 5 training rows, 'a' 27 (5.4x");
+  });
+
+  it("counts the lengths of sequences and the ids an embedding reads (the IMDB stand-in)", () => {
+    const summary = json(["examples/imdb_bilstm.nn"]);
+    const [tokens] = summary.sequences;
+    expect(tokens).toMatchObject({ input: "tokens", field: "tokens" });
+    expect(tokens!.histogram.reduce((sum, bin) => sum + bin.rows, 0)).toBe(summary.rows.training);
+    expect(tokens!.histogram[0]!.from).toBe(tokens!.lengths.min);
+    expect(tokens!.histogram.at(-1)!.to).toBe(tokens!.lengths.max);
+    expect(tokens!.vocabulary?.inputDim).toBe(20_000);
+    expect(tokens!.vocabulary!.largest).toBeLessThan(20_000);
+    expect(succeeds(["data", "examples/imdb_bilstm.nn"])).toMatch(/^ +length +rows$/m);
+  });
+
+  it("draws a 4x8 grid of training images with their classes (PNG), or its SVG for a .svg name", () => {
+    const png = join(scratch, "grid.png");
+    const out = succeeds(["data", join(fixtures, "images.nn"), "--preview", png]);
+    expect(out).toContain(`wrote ${png}`);
+    const image = PNG.sync.read(readFileSync(png));
+    // 8 columns of 84-pixel images (28 x 3) 10 apart; 4 rows with a caption each, under a title.
+    expect([image.width, image.height]).toEqual([10 + 8 * (84 + 10), 28 + 4 * (84 + 16 + 10)]);
+    const svg = join(scratch, "grid.svg");
+    succeeds(["data", join(fixtures, "images.nn"), "--preview", svg]);
+    expect(readFileSync(svg, "utf8").match(/<image /g)).toHaveLength(32);
+  });
+
+  it("reads a streamed file as the file read whole, holding a chunk of rows at a time", async () => {
+    await initBackend();
+    const { program } = checkFile(join(fixtures, "warnings.nn"));
+    const [train] = program!.trains;
+    const model = program!.models[0]!;
+    const summaryOf = async (options: { streamAbove?: number; chunkRows?: number }) => {
+      const opened = await openAsTrained(model, train!, options);
+      try {
+        const summary = summarizeData(opened, train!, options.chunkRows);
+        return { summary, streamed: opened.data.streamed, peak: opened.data.peakRows() };
+      } finally {
+        opened.close();
+      }
+    };
+    const whole = await summaryOf({});
+    const streamed = await summaryOf({ streamAbove: 0, chunkRows: 5 });
+    expect([whole.streamed, streamed.streamed]).toEqual([false, true]);
+    expect(streamed.summary).toEqual({ ...whole.summary, streamed: true });
+    // 40 rows, read 5 at a time (and one row, the first, to check the labels).
+    expect(streamed.peak).toBe(5);
+  });
+});
+
+describe("nnc data: errors", () => {
+  const fails = (args: readonly string[]) => {
+    const result = nnc(["data", ...args]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe("");
+    return result.stderr.trim();
+  };
+
+  it("needs a train block, a model it trains, a data file that exists", () => {
+    expect(fails(["examples/mnist_convnet.nn"])).toBe("error: examples/mnist_convnet.nn has no train block");
+    expect(fails(["examples/iris.nn", "--model", "Nope"])).toBe(
+      "error: examples/iris.nn has no train block for model 'Nope'",
+    );
+    const spec = file("missing.nn", readFileSync("examples/iris.nn", "utf8").replace("data/iris.csv", "nowhere.csv"));
+    expect(fails([spec])).toMatch(/^error\[NN4\d{3}\]: .*nowhere\.csv.*$/);
+  });
+
+  it("draws only images, never over its input, and --augmented only with a preview of augmentation layers", () => {
+    expect(fails(["examples/iris.nn", "--preview", join(scratch, "x.png")])).toBe(
+      "error[NN4064]: nnc data --preview draws images, but model 'Iris' reads none: its inputs are 'measurements' [4]",
+    );
+    expect(fails(["examples/iris.nn", "--preview", "examples/data/iris.csv"])).toMatch(
+      /^error: --preview examples\/data\/iris\.csv: that is examples\/data\/iris\.csv, which this command reads/,
+    );
+    expect(fails(["examples/iris.nn", "--augmented"])).toBe(
+      "error: --augmented shows the augmentation in the preview: give --preview FILE too",
+    );
+    expect(fails(["examples/denoising_autoencoder.nn", "--preview", join(scratch, "d.png"), "--augmented"])).toBe(
+      "error[NN4065]: --augmented shows the model's augmentation layers, but model 'Denoiser' has none at the start of input 'image'",
+    );
+  });
+});
