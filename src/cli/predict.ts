@@ -27,7 +27,7 @@ export function registerPredict(program: Command): void {
     .requiredOption("-m, --model <run>", "the run directory nnc train saved (model.json, weights.bin, ...)")
     .requiredOption(
       "-i, --input <paths...>",
-      "a .csv, .json or .jsonl file of rows with the training data's feature columns (an IDX images or .npy file for a model trained on idx() or npy(); image files and folders for images(); one .npy file per input, in the order training named them, for npy(x: { a: ..., b: ... }))",
+      "a .csv, .json or .jsonl file of rows with the training data's feature columns (an IDX images or .npy file for a model trained on idx() or npy(); image files and folders for images(); raw text for text(), a .csv, .json or .jsonl file with the training text column or a .txt file of one text per line; one .npy file per input, in the order training named them, for npy(x: { a: ..., b: ... }))",
     )
     .option(
       "-o, --out <file>",

@@ -20,6 +20,7 @@ import { missingHint } from "./data/values.js";
 import { readJsonTable } from "./data/json.js";
 import { readNpy } from "./data/npy.js";
 import { featureTensor } from "./data/tensors.js";
+import { predictionTable } from "./data/text.js";
 import { NncUserError } from "./errors.js";
 import { outputClasses } from "./save.js";
 import type { SavedRun } from "./saved-run.js";
@@ -150,7 +151,9 @@ function readInput(run: SavedRun, files: readonly string[]): Table {
   };
   let table: Table;
   try {
-    if (extension === ".csv") table = readCsvTable(absolute[0]!, spec);
+    // Raw text (.csv, .json, .jsonl, or .txt of one text per line), vectorized with the run's vocabulary.
+    if (preprocessing.vocabulary) table = predictionTable(absolute[0]!, preprocessing.vocabulary);
+    else if (extension === ".csv") table = readCsvTable(absolute[0]!, spec);
     else if ([".json", ".jsonl", ".ndjson"].includes(extension)) table = readJsonTable(absolute[0]!, spec);
     else throw new NncUserError("NN4005", { path: file, reason: "nnc predict reads .csv, .json or .jsonl files" });
   } catch (error) {

@@ -80,10 +80,15 @@ export function textSpec(source: IrCall, labelled: boolean): TextSpec {
 }
 
 /** Reads a `text(...)` source for training, validation or evaluation (see the file comment). */
-export function textReader(source: IrCall, options: TextOptions, limits: TextLimits = textLimits): RecordReader {
+export function textReader(
+  source: IrCall,
+  options: TextOptions,
+  limits: TextLimits = textLimits,
+  lines = false,
+): RecordReader {
   const data: DataLimits = options.limits ?? dataLimits;
   const spec = textSpec(source, options.labelled !== false);
-  const rows = readTextRows(String(source.args["path"]), spec, { ...data, rows: limits.rows });
+  const rows = readTextRows(String(source.args["path"]), spec, { ...data, rows: limits.rows }, lines);
   const given = options.vocabulary;
   const settings = given?.settings ?? textSettings(source);
   const labelled = labelTable(rows, spec, settings, null);
@@ -142,6 +147,16 @@ export function textReader(source: IrCall, options: TextOptions, limits: TextLim
     delete reader.fit;
   }
   return reader;
+}
+
+/**
+ * The texts of `file` (absolute) to predict on, vectorized with a run's `vocabulary`: a .csv, .json or .jsonl
+ * file with the training text column (other columns ignored), or a .txt file of one text per line.
+ */
+export function predictionTable(file: string, vocabulary: SavedVocabulary, limits: TextLimits = textLimits): Table {
+  const source: IrCall = { name: "text", args: { path: file, text: vocabulary.column } };
+  const reader = textReader(source, { numericTargets: false, labelled: false, vocabulary }, limits, true);
+  return reader.read([...Array(reader.rows).keys()]);
 }
 
 /**
