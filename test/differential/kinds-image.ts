@@ -112,7 +112,8 @@ export const imagePreprocessing: readonly KindSpec[] = [
     positional: ["height", "width", "seed"],
     factory: "randomCrop",
     draw(g, input) {
-      const args: Record<string, Value> = { height: int(g, 1, input[0] ?? 4), width: int(g, 1, input[1] ?? 4) };
+      const [h, w] = [input[0] ?? 4, input[1] ?? 4].map((d) => Math.max(d, 1));
+      const args: Record<string, Value> = { height: int(g, 1, h!), width: int(g, 1, w!) };
       maybe(g, 30, args, "seed", () => int(g, 0, 9));
       return { args };
     },
