@@ -151,7 +151,9 @@ export async function trainStep(
   weights: readonly (Float32Array | null)[] | null,
 ): Promise<number | number[]> {
   if (weights === null) return model.trainOnBatch(x, y);
-  const internals = model as unknown as TrainInternals;
+  // A tf.Sequential trains the LayersModel it wraps (its trainOnBatch hands over to it).
+  const trained = model instanceof tf.Sequential ? (model as unknown as { model: tf.LayersModel }).model : model;
+  const internals = trained as unknown as TrainInternals;
   const [inputs, targets] = internals.standardizeUserDataXY(x, y);
   // Shaped as the output's per-example losses, [batch] or [batch, 1, ...]: a sequence output's steps share it.
   const tensors = weights.map((w, k) => {
