@@ -432,6 +432,11 @@ export const messages = {
     (a) =>
       `${a.names} divides by the targets, which normalize_target standardises to values near 0: it explodes there, and is no percentage of the data's own values`,
   ),
+  NN5015: warning<{ callee: string; trainable: string }>(
+    "Augmentation after a trainable layer",
+    (a) =>
+      `${q(a.callee)} augments the output of a trainable ${q(a.trainable)}: it distorts learned features, not the input images`,
+  ),
 } as const;
 
 export type Code = keyof typeof messages;

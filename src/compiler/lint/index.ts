@@ -18,6 +18,7 @@ import { groupThousands } from "../base/numbers.js";
 import { hasTrait } from "../registry/index.js";
 import { activationOf, Graph } from "./graph.js";
 import { lintLoss } from "./loss.js";
+import { lateAugmentations } from "./augmentation.js";
 
 /** Every lint code: the NN5xxx codes of the catalogue. */
 export const lintCodes: readonly string[] = Object.keys(messages).filter((code) => code.startsWith("NN5"));
@@ -96,6 +97,7 @@ function lintModel(graph: Graph): Diagnostic[] {
   }
   append(out, misappliedMasks(graph));
   append(out, tensorsGivenTwice(graph));
+  append(out, lateAugmentations(graph));
   const last = graph.outputLayer();
   if (last && hasTrait(last.kind, "training-only")) {
     out.push(diagnostic("NN5003", last.location, {}, { hint: "move dropout before the last layer, or remove it" }));
