@@ -17,6 +17,7 @@ import { losses } from "../registry/train-options.js";
 import { imageSourceProblems } from "./image-source.js";
 import { namedTarget } from "./train-target.js";
 import { targetScalingProblems } from "./target-scaling.js";
+import { textSourceProblems } from "./text-source.js";
 import { sampleWeightProblems } from "./sample-weights.js";
 
 /** The problems of the data sources in `entries`, given the fields they were checked into. */
@@ -49,6 +50,7 @@ export function checkDataSources(
     }
     append(found, sourceProblems(call, value, model, target, file));
     append(found, labelsAmongFeatures(call, value, file));
+    if (call.name === "text" && model) append(found, textSourceProblems(call, value, model, file));
     append(found, sampleWeightProblems(key, call, value, file));
     if (target === null)
       append(found, scaledLabels(call, value, fields.loss as PerOutput<string> | undefined, model, file));

@@ -365,6 +365,20 @@ export const messages = {
   NN4048: error<{ where: string; reason: string }>("Image folder unusable", (a) => `${a.where}: ${a.reason}`),
   NN4049: error<{ where: string; reason: string }>("Image file does not decode", (a) => `${a.where}: ${a.reason}`),
   NN4050: error<{ where: string; reason: string }>("Image past a limit", (a) => `${a.where}: ${a.reason}`),
+  NN4053: error<{ needs: string; model: string; takes: string }>(
+    "Text does not fit the model's input",
+    (a) => `text(...) gives ${a.needs}, but model ${q(a.model)} takes ${a.takes}`,
+  ),
+  NN4054: error<{ layer: string; inputDim: number; maxTokens: number; input: string }>(
+    "Embedding smaller than the text vocabulary",
+    (a) =>
+      `max_tokens ${a.maxTokens} gives input ${q(a.input)} ids up to ${a.maxTokens - 1}, but ${q(a.layer)} takes ids below ${a.inputDim}`,
+  ),
+  NN4055: warning<{ layer: string }>(
+    "Text padding not masked",
+    (a) =>
+      `text(...) without sequence_length pads each batch with id 0 to its longest text, but ${q(a.layer)} reads the padding as a word`,
+  ),
   NN4059: error<{ key: string; loss: string; output: string }>(
     "Class weights on an output that does not classify",
     (a) => `${q(a.key)} weighs classes, but ${a.output} is trained with ${q(a.loss)}, which fits values, not classes`,
