@@ -98,16 +98,10 @@ export async function evaluateRun(
   source: IrCall,
   options: EvaluateOptions = {},
 ): Promise<Evaluation> {
-  const targets = evaluationTargets(run, train, source);
   const { compiled: trained, ...reading } = options;
-  const reader = await openLabelled(run, source, targets, train.outputs, reading);
+  const { reader, targets } = await openEvaluation(run, train, source, reading);
   try {
-    if (reader.rows === 0)
-      throw new NncUserError("NN4007", {
-        detail: `${reader.source} has no rows to evaluate on`,
-      });
     const model = run.model;
-    checkLabels(reader, model, targets);
     // evaluate() needs a compiled model; the optimizer is never stepped.
     const compiled = trained ?? compileForTraining(model, train, "sgd");
     const sums: Record<string, number> = {};
@@ -132,6 +126,28 @@ export async function evaluateRun(
     };
   } finally {
     reader.close();
+  }
+}
+
+/**
+ * `source` opened for evaluating `run`, every label checked (a class outside the training classes is an error),
+ * and how its targets are made; the caller closes the reader. `test:` checks its source so before training.
+ */
+export async function openEvaluation(
+  run: SavedRun,
+  train: Omit<IrTrain, "location">,
+  source: IrCall,
+  options: EvaluateOptions = {},
+): Promise<{ readonly reader: RecordReader; readonly targets: TargetSettings }> {
+  const targets = evaluationTargets(run, train, source);
+  const reader = await openLabelled(run, source, targets, train.outputs, options);
+  try {
+    if (reader.rows === 0) throw new NncUserError("NN4007", { detail: `${reader.source} has no rows to evaluate on` });
+    checkLabels(reader, run.model, targets);
+    return { reader, targets };
+  } catch (error) {
+    reader.close();
+    throw error;
   }
 }
 

@@ -38,7 +38,7 @@ import { runPictures } from "./run-pictures.js";
 import { openRunFolder, type RunFolder } from "./run-folder.js";
 import { saveInto, type EpochRecord, type Run } from "./save.js";
 import { classWeightTable, labelSource } from "./sample-weights.js";
-import { evaluateTest } from "./test-set.js";
+import { checkTest, evaluateTest } from "./test-set.js";
 
 /** A train block as `runTraining` takes it: the IR without its source location. */
 export type TrainSettings = Omit<IrTrain, "location">;
@@ -200,6 +200,7 @@ async function fitWithData(
   const epochs = runEpochs(mainEpochs, train.fineTune);
   const steps = Math.ceil(data.trainingRows / train.batchSize);
   const classWeights = classWeightTable(model, train, data, labelSource(train.data));
+  await checkTest(model, train, data, { streamAbove: options.streamAbove, chunkRows: options.chunkRows });
   const stream = options.output ?? process.stdout;
   for (const [which, rows] of Object.entries(data.dropped)) {
     if (rows > 0) stream.write(`dropped ${rows} ${which} rows with a missing value (missing: drop)\n`);
