@@ -109,7 +109,8 @@ export const trainKeys: readonly TrainKey[] = [
     doc:
       "a data source: `csv(path, label: column)` or `json(path, label: field)` (`labels: { output: column }` " +
       "for several outputs, `features:`, `normalize:`, `normalize_target:`, `missing:`, `pad:`, `sample_weight:` a column of row weights), " +
-      "`idx(images, labels)` or `npy(x, y)`",
+      "`idx(images, labels)`, `npy(x, y)`, or `images(folder)`, a folder of PNG and JPEG files with one sub-folder per class " +
+      "(`size:` and `color:` default to the model input's, `interpolation:`, `crop_to_aspect_ratio:`, `class_names:`, `corrupt: skip`)",
   }),
   key({
     name: "loss",
