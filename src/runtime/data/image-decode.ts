@@ -75,7 +75,14 @@ function jpegHeader(head: Uint8Array): ImageHeader | string {
  */
 export function decodeImage(bytes: Buffer, header: ImageHeader, maxPixels: number): Pixels {
   if (header.format === "png") {
-    const png = PNG.sync.read(bytes);
+    let png: PNG;
+    try {
+      png = PNG.sync.read(bytes);
+    } catch (error) {
+      // pngjs says a cut-off file leaves "read requests waiting on finished stream".
+      const message = (error as Error).message;
+      throw new Error(/finished stream|unexpected end/i.test(message) ? "the file ends early" : message);
+    }
     if (png.data.length !== png.width * png.height * 4) throw new Error("the PNG's data is incomplete");
     return { width: png.width, height: png.height, channels: 4, data: png.data };
   }
