@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { npyBytes } from "./data-files.js";
+import { spamText } from "./spam-text-data.js";
 
 /** The examples folder, which the files' paths are relative to. */
 export const examplesDir = join(import.meta.dirname, "..", "..", "examples");
@@ -240,6 +241,7 @@ export function exampleData(): Map<string, Buffer> {
     ...sineWaves(),
     ...autoMpg(),
     ...spamReviews(),
+    ...spamText(),
   ]);
 }
 
