@@ -69,7 +69,7 @@ describe("listing a folder", () => {
     "a/a2.png": tiny,
     "a/sub/a3.png": tiny,
     "a/notes.txt": "not an image",
-    "c/readme.md": "no images in this class",
+    "c/readme.txt": "no images in this class",
     "loose.png": tiny,
   });
 
