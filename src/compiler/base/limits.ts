@@ -69,6 +69,14 @@ export const limits = {
     value: 256 * 1024 * 1024,
     counts: "bytes of a data file read whole (a JSON array, gzip IDX data once inflated, nnc predict's input)",
   },
+  /** Image files an images() folder lists (every class), or `nnc predict` is given. */
+  imageFiles: { value: 1_000_000, counts: "image files in one images() folder (or given to nnc predict)" },
+  /** One image file, read whole to be decoded. */
+  imageBytes: { value: 64 * 1024 * 1024, counts: "bytes in one image file" },
+  /** Width x height of one image, read from its header before it is decoded (nothing is allocated past it). */
+  imagePixels: { value: 50_000_000, counts: "pixels in one image (width x height, from its header)" },
+  /** Folders below a class folder of images() (or a folder given to `nnc predict`). */
+  imageFolderDepth: { value: 32, counts: "folder levels below a class folder of images()" },
   /** A JSON file of a saved run (model.json, history.json, a checkpoint's state.json...). */
   savedJsonBytes: { value: 256 * 1024 * 1024, counts: "bytes in one JSON file of a saved run or checkpoint" },
   /**

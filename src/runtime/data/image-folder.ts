@@ -8,6 +8,7 @@
  */
 import { readdirSync, realpathSync, statSync, type Stats } from "node:fs";
 import * as path from "node:path";
+import { limits } from "../../compiler/base/limits.js";
 import { displayPath } from "../../compiler/diagnostics/render.js";
 import { NncUserError } from "../errors.js";
 
@@ -24,10 +25,10 @@ export interface ImageLimits {
 }
 
 export const imageLimits: ImageLimits = {
-  files: 1_000_000,
-  fileBytes: 64 * 1024 * 1024,
-  pixels: 50_000_000,
-  depth: 32,
+  files: limits.imageFiles.value,
+  fileBytes: limits.imageBytes.value,
+  pixels: limits.imagePixels.value,
+  depth: limits.imageFolderDepth.value,
 };
 
 const imageExtensions = new Set([".png", ".jpg", ".jpeg", ".bmp", ".gif"]);
