@@ -41,6 +41,8 @@ train Tiny {
   batch_size: 8
   validation_split: 0
   validation: csv("held out.csv", label: "side")
+  test: csv("held out.csv", label: "side")
+  class_weight: { left: 2 }
   shuffle: false
   seed: 11
   lr_schedule: reduce_on_plateau(monitor: "val_loss", factor: 0.5, patience: 1)
