@@ -2,11 +2,13 @@
  * `nnc data`'s summary for people: the rows and the split, each output's classes with a bar, the feature
  * statistics, array and sequence inputs, then the warnings. Pure text from the summary's data; no tfjs.
  */
-import type { DataSummary, OutputSummary, Statistics } from "../runtime/data-summary.js";
+import type { DataSummary, OutputSummary, Statistics, Vocabulary } from "../runtime/data-summary.js";
 import { format as num } from "../runtime/data-warnings.js";
 
 /** Columns listed in the text at most (`--format json` lists every one). */
 const listedColumns = 30;
+/** Classes listed in the text at most. */
+const listedClasses = 30;
 /** The widest bar, in characters. */
 const barWidth = 20;
 
@@ -36,6 +38,7 @@ export function summaryText(summary: DataSummary): string {
       "",
       `${name}: ${what}, values ${num(v.min)} to ${num(v.max)}, mean ${num(v.mean)}, std ${num(v.std)} (over the training rows)`,
     );
+    if (array.vocabulary) out.push(vocabularyLine(array.vocabulary));
   }
   for (const sequence of summary.sequences) {
     const { lengths } = sequence;
@@ -43,12 +46,7 @@ export function summaryText(summary: DataSummary): string {
       "",
       `input '${sequence.input}' ('${sequence.field}'): sequences of ${num(lengths.min)} to ${num(lengths.max)} steps, mean ${num(lengths.mean)}`,
     );
-    if (sequence.vocabulary) {
-      const { distinct, largest, inputDim } = sequence.vocabulary;
-      out.push(
-        `  vocabulary: ${count(distinct)} distinct ids, the largest ${count(largest)} (embedding input_dim ${count(inputDim)})`,
-      );
-    }
+    if (sequence.vocabulary) out.push(vocabularyLine(sequence.vocabulary));
     const most = Math.max(...sequence.histogram.map((bin) => bin.rows));
     const labels = sequence.histogram.map((bin) => (bin.from === bin.to ? `${bin.from}` : `${bin.from}-${bin.to}`));
     const width = Math.max(6, ...labels.map((label) => label.length));
@@ -73,18 +71,25 @@ function outputLines(output: OutputSummary): string[] {
     case "arrays":
       return [`${name}: [${output.shape.join(", ")}] values per example, ${stats(output.values)}`];
     case "classes": {
-      const most = Math.max(...output.classes.map((c) => c.training));
-      const nameWidth = Math.max(...output.classes.map((c) => c.name.length), 5);
+      // Classes no row has (a model's units past the data's labels) are counted, not listed.
+      const seen = output.classes.filter((c) => c.training + c.validation > 0);
+      const listed = seen.slice(0, listedClasses);
+      const most = Math.max(...listed.map((c) => c.training));
+      const nameWidth = Math.max(...listed.map((c) => c.name.length), 5);
+      const unit = output.perStep ? "steps" : "rows";
       const lines = [
-        `${name}: ${output.classes.length} classes`,
+        `${name}: ${output.classes.length} classes${output.perStep ? ` (targets [${output.perStep.join(", ")}] per example: counted by step)` : ""}`,
         `  ${"class".padEnd(nameWidth)}  ${"training".padStart(8)}  ${"".padEnd(barWidth)}  validation`,
       ];
-      for (const c of output.classes.slice(0, 50)) {
+      for (const c of listed) {
         lines.push(
           `  ${c.name.padEnd(nameWidth)}  ${count(c.training).padStart(8)}  ${bar(c.training, most).padEnd(barWidth)}  ${count(c.validation).padStart(10)}`,
         );
       }
-      if (output.classes.length > 50) lines.push(`  ... ${output.classes.length - 50} more classes`);
+      if (seen.length > listedClasses)
+        lines.push(`  ... ${seen.length - listedClasses} more classes (--format json lists them)`);
+      const empty = output.classes.length - seen.length;
+      if (empty > 0) lines.push(`  ${empty} of the ${output.classes.length} classes have no ${unit}`);
       return lines;
     }
   }
@@ -104,6 +109,10 @@ function columnLines(summary: DataSummary): string[] {
     ...cells.map(line),
     ...(summary.columns.length > listedColumns ? [`  ... ${summary.columns.length - listedColumns} more`] : []),
   ];
+}
+
+function vocabularyLine({ distinct, largest, inputDim }: Vocabulary): string {
+  return `  vocabulary: ${count(distinct)} distinct ids, the largest ${count(largest)} (embedding input_dim ${count(inputDim)})`;
 }
 
 function stats(v: Statistics): string {

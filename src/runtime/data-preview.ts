@@ -9,7 +9,7 @@ import { PNG } from "pngjs";
 import type { IrLayer, IrModel } from "../compiler/ir/index.js";
 import { hasTrait } from "../compiler/registry/layers/index.js";
 import type { Trait } from "../compiler/registry/layers/types.js";
-import type { OpenedData } from "./data-summary.js";
+import { imageShape, type OpenedData } from "./data-summary.js";
 import { NncUserError } from "./errors.js";
 import { seededRandom, withRandom } from "./random.js";
 
@@ -19,14 +19,6 @@ export const augmentationTrait: Trait = "augmentation" as Trait;
 /** Examples in a grid: 4 rows of 8, or with `--augmented` 8 examples, each above 3 draws. */
 const columns = 8;
 const rows = 4;
-
-/** An image's `[height, width, channels]`, from a model input's shape without the batch; null for other shapes. */
-export function imageShapeOf(shape: readonly (number | null)[]): [number, number, number] | null {
-  if (!shape.every((d) => typeof d === "number" && d > 0)) return null;
-  if (shape.length === 2) return [shape[0]!, shape[1]!, 1];
-  if (shape.length === 3 && (shape[2] === 1 || shape[2] === 3)) return [shape[0]!, shape[1]!, shape[2]];
-  return null;
-}
 
 /**
  * The augmentation layers at the start of `ir` fed by `input`: the chain of layers with the trait that reads
@@ -58,7 +50,7 @@ export interface PreviewPlan {
  * when `augmented` and the model has no augmentation layer at that input.
  */
 export function previewPlan(ir: IrModel, model: tf.LayersModel, augmented: boolean): PreviewPlan {
-  const index = model.inputs.findIndex((input) => imageShapeOf(input.shape.slice(1)) !== null);
+  const index = model.inputs.findIndex((input) => imageShape(input.shape.slice(1)) !== null);
   if (index < 0) {
     const shapes = model.inputs.map((input) => `'${input.name}' [${input.shape.slice(1).join(", ")}]`);
     throw new NncUserError("NN4064", { model: ir.name, inputs: shapes.join(", ") });
@@ -66,7 +58,7 @@ export function previewPlan(ir: IrModel, model: tf.LayersModel, augmented: boole
   const input = ir.inputs[index]!.name;
   const chain = augmented ? augmentationLayers(ir, input) : [];
   if (augmented && chain.length === 0) throw new NncUserError("NN4065", { model: ir.name, input });
-  return { index, input, shape: imageShapeOf(model.inputs[index]!.shape.slice(1))!, chain };
+  return { index, input, shape: imageShape(model.inputs[index]!.shape.slice(1))!, chain };
 }
 
 /**

@@ -6,11 +6,13 @@
  */
 import { randomInt } from "node:crypto";
 import * as tf from "@tensorflow/tfjs";
-import type { IrModel, IrTrain } from "../compiler/ir/index.js";
+import { lossesOf, type IrModel, type IrTrain } from "../compiler/ir/index.js";
+import { losses } from "../compiler/registry/train-options.js";
 import { buildModel } from "./build.js";
 import { openTrainingData, type BatchOptions, type TrainingBatches } from "./data/batches.js";
 import { embeddingIds } from "./data/embedding-ids.js";
 import { featureCount, sizeOf, type Table } from "./data/index.js";
+import { histogram, Moments, outputTargets, rowHash } from "./data-stats.js";
 import { dataWarnings, type DataWarning } from "./data-warnings.js";
 import { seededRandom, withRandom } from "./random.js";
 import { outputClasses } from "./save.js";
@@ -33,7 +35,12 @@ export interface ClassCount {
 
 /** What an output is trained on: classes, values (regression), several values per example, or the input. */
 export type OutputSummary = { readonly name: string; readonly column: string } & (
-  | { readonly kind: "classes"; readonly classes: readonly ClassCount[] }
+  | {
+      readonly kind: "classes";
+      readonly classes: readonly ClassCount[];
+      /** For targets of several classes per example (a class per step): their shape; counts are of steps. */
+      readonly perStep?: readonly number[];
+    }
   | { readonly kind: "values"; readonly values: Statistics }
   | { readonly kind: "arrays"; readonly shape: readonly number[]; readonly values: Statistics }
   | { readonly kind: "input"; readonly input: string }
@@ -48,9 +55,18 @@ export interface ColumnSummary extends Statistics {
 export interface ArraySummary {
   readonly input: string;
   readonly shape: readonly number[];
-  /** Whether the shape is an image's: `[h, w]`, `[h, w, 1]` or `[h, w, 3]`. */
+  /** Whether the model input is an image's (`imageShape`). */
   readonly image: boolean;
   readonly values: Statistics;
+  /** For ids read by an embedding (the padding, 0, among them): as `SequenceSummary.vocabulary`. */
+  readonly vocabulary?: Vocabulary;
+}
+
+/** The ids an embedding reads: how many distinct ids occur, the largest, and the embedding's input_dim. */
+export interface Vocabulary {
+  readonly distinct: number;
+  readonly largest: number;
+  readonly inputDim: number;
 }
 
 /** A feature whose examples are sequences of any length: their lengths, and the ids an embedding reads. */
@@ -60,8 +76,8 @@ export interface SequenceSummary {
   readonly lengths: Statistics;
   /** Rows by length: `[from, to]` (inclusive) and the rows whose length is in it. */
   readonly histogram: readonly { readonly from: number; readonly to: number; readonly rows: number }[];
-  /** For ids read by an embedding: how many distinct ids occur, the largest, and the embedding's input_dim. */
-  readonly vocabulary?: { readonly distinct: number; readonly largest: number; readonly inputDim: number };
+  /** For ids read by an embedding. */
+  readonly vocabulary?: Vocabulary;
 }
 
 /** Rows whose features and labels repeat an earlier row's: how many, and the first few (line, and the earlier line). */
@@ -154,7 +170,13 @@ export function summarizeData(opened: OpenedData, train: IrTrain, chunkRows = de
   const values = outputNames.map(() => new Moments());
   const columnWidth = first.featureNames.length > 0 && !first.exampleShape && !first.inputs ? featureCount(first) : 0;
   const columns = Array.from({ length: columnWidth }, () => new Moments());
-  const arrays = arrayParts(first).map((part) => ({ ...part, values: new Moments() }));
+  const arrays = arrayParts(first).map((part) => ({
+    ...part,
+    values: new Moments(),
+    ids: ids.find((id) => id.name === part.input || (part.input === "" && id.index === 0)),
+    seen: new Set<number>(),
+    largest: -1,
+  }));
   const sequences = (first.sequences ?? []).map((s) => ({
     input: s.input,
     field: s.field,
@@ -168,6 +190,13 @@ export function summarizeData(opened: OpenedData, train: IrTrain, chunkRows = de
   const duplicates = { training: 0, validationOfTraining: 0, examples: [] as Duplicates["examples"][number][] };
   const normalization = first.normalization;
 
+  const known = outputNames.map((name) => outputClasses(data.labels, name));
+  const oneHot = lossesOf(train).map((loss) => losses[loss]?.targets === "one-hot");
+  const tally = (k: number, label: string, part: Part) => {
+    const count = counts[k]!.get(label) ?? [0, 0];
+    count[part === "training" ? 0 : 1]++;
+    counts[k]!.set(label, count);
+  };
   const readPart = (part: Part, rows: number) => {
     for (let from = 0; from < rows; from += chunkRows) {
       const positions = Array.from({ length: Math.min(chunkRows, rows - from) }, (_, k) => from + k);
@@ -178,10 +207,14 @@ export function summarizeData(opened: OpenedData, train: IrTrain, chunkRows = de
         outputNames.forEach((name, k) => {
           const label = labelOf(table, name, row);
           if (label === undefined) return;
-          const count = counts[k]!.get(label) ?? [0, 0];
-          count[part === "training" ? 0 : 1]++;
-          counts[k]!.set(label, count);
+          tally(k, label, part);
           if (part === "training") values[k]!.add(Number(label));
+        });
+        outputTargets(table, row).forEach((targets, k) => {
+          const classes = known[k];
+          if (classes)
+            for (const label of stepClasses(targets, oneHot[k]!, classes.classes.length)) tally(k, label, part);
+          else if (part === "training") for (const v of targets) values[k]!.add(v);
         });
         if (part === "training") {
           for (let c = 0; c < columnWidth; c++) {
@@ -194,17 +227,18 @@ export function summarizeData(opened: OpenedData, train: IrTrain, chunkRows = de
                 : features[c]!;
             columns[c]!.add(raw);
           }
-          for (const array of arrays)
-            for (let j = array.offset; j < array.offset + array.size; j++) array.values.add(features[j]!);
+          for (const array of arrays) {
+            for (let j = array.offset; j < array.offset + array.size; j++) {
+              array.values.add(features[j]!);
+              if (array.ids) (array.seen.add(features[j]!), (array.largest = Math.max(array.largest, features[j]!)));
+            }
+          }
           sequences.forEach((s, i) => {
             const steps = table.sequences![i]!.rows[row]!;
             const length = steps.length / table.sequences![i]!.width;
             s.lengths.add(length);
             s.byLength.set(length, (s.byLength.get(length) ?? 0) + 1);
             if (s.ids) for (const id of steps) (s.seen.add(id), (s.largest = Math.max(s.largest, id)));
-          });
-          outputTargets(table, row).forEach((targets, k) => {
-            for (const v of targets) values[k]!.add(v);
           });
         }
         if (hashes.size >= hashedRowsLimit && part === "training") continue;
@@ -228,15 +262,15 @@ export function summarizeData(opened: OpenedData, train: IrTrain, chunkRows = de
   const outputs = outputNames.map((name, k): OutputSummary => {
     const column = outputColumn(first, name);
     if (train.target) return { name, column, kind: "input", input: train.target };
-    const known = outputClasses(data.labels, name);
-    if (known) {
-      const classes = known.classes.map((label) => {
+    const shape = targetShape(first, name);
+    const classesOf = known[k];
+    if (classesOf) {
+      const classes = classesOf.classes.map((label) => {
         const [training, validation] = counts[k]!.get(label) ?? [0, 0];
         return { name: label, training, validation };
       });
-      return { name, column: known.column, kind: "classes", classes };
+      return { name, column: classesOf.column, kind: "classes", classes, ...(shape ? { perStep: shape } : {}) };
     }
-    const shape = targetShape(first, name);
     if (shape) return { name, column, kind: "arrays", shape, values: values[k]!.done() };
     return { name, column, kind: "values", values: values[k]!.done() };
   });
@@ -250,12 +284,16 @@ export function summarizeData(opened: OpenedData, train: IrTrain, chunkRows = de
     normalize: normalization?.mode ?? null,
     outputs,
     columns: columns.map((m, c) => ({ name: first.featureNames[c] ?? `x_${c}`, ...m.done() })),
-    arrays: arrays.map(({ input, shape, values: m }) => ({
-      input: input || model.inputNames[0]!,
-      shape,
-      image: isImage(shape),
-      values: m.done(),
-    })),
+    arrays: arrays.map(({ input, shape, values: m, seen, largest, ids }) => {
+      const index = input ? model.inputNames.indexOf(input) : 0;
+      return {
+        input: model.inputNames[index]!,
+        shape,
+        image: imageShape(model.inputs[index]!.shape.slice(1)) !== null,
+        values: m.done(),
+        ...(ids ? { vocabulary: { distinct: seen.size, largest, inputDim: ids.inputDim } } : {}),
+      };
+    }),
     sequences: sequences.map((s) => ({
       input: s.input || model.inputNames[0]!,
       field: s.field,
@@ -268,51 +306,21 @@ export function summarizeData(opened: OpenedData, train: IrTrain, chunkRows = de
   return { ...summary, warnings: dataWarnings(summary) };
 }
 
-/** Running min, max, sum and sum of squares (in doubles). */
-class Moments {
-  private count = 0;
-  private sum = 0;
-  private squares = 0;
-  private min = Infinity;
-  private max = -Infinity;
-
-  add(value: number): void {
-    if (!Number.isFinite(value)) return;
-    this.count++;
-    this.sum += value;
-    this.squares += value * value;
-    if (value < this.min) this.min = value;
-    if (value > this.max) this.max = value;
-  }
-
-  done(): Statistics {
-    if (this.count === 0) return { count: 0, min: 0, mean: 0, std: 0, max: 0 };
-    const mean = this.sum / this.count;
-    const std = this.max === this.min ? 0 : Math.sqrt(Math.max(this.squares / this.count - mean * mean, 0));
-    // Values are float32: 7 significant digits say all they hold (4.3, not 4.300000190734863).
-    const [min, max] = [float32Digits(this.min), float32Digits(this.max)];
-    return { count: this.count, min, mean: float32Digits(mean), std: float32Digits(std), max };
-  }
-}
-
-function float32Digits(value: number): number {
-  return Number(value.toPrecision(7));
-}
-
 /** The label of output `name` on `row`: the one label column's, or the output's own; undefined for none. */
 function labelOf(table: Table, name: string, row: number): string | undefined {
   const labels = table.outputs ? table.outputs.find((o) => o.output === name)?.labels : table.labels;
   return labels && labels.length > 0 ? labels[row] : undefined;
 }
 
-/** Each output's targets on `row` when they are several values per example (`Table.targets`); else none. */
-function outputTargets(table: Table, row: number): Float32Array[] {
-  const all = table.outputs ? table.outputs.map((o) => o.targets) : [table.targets];
-  return all.map((targets) => {
-    if (!targets) return new Float32Array(0);
-    const width = sizeOf(targets.shape);
-    return targets.values.subarray(row * width, (row + 1) * width);
-  });
+/**
+ * The classes of one example's targets of several steps: a class index per value, or for a loss of one-hot
+ * targets (the last axis as wide as the classes) the hot unit of each step.
+ */
+function stepClasses(targets: Float32Array, oneHot: boolean, classes: number): string[] {
+  if (!oneHot || targets.length % classes !== 0) return [...targets].map(String);
+  return Array.from({ length: targets.length / classes }, (_, step) =>
+    String(targets.subarray(step * classes, (step + 1) * classes).indexOf(1)),
+  );
 }
 
 function outputColumn(layout: Table, name: string): string {
@@ -337,47 +345,12 @@ function arrayParts(layout: Table): { input: string; shape: readonly number[]; o
   return [{ input: "", shape: layout.exampleShape, offset: 0, size: sizeOf(layout.exampleShape) }];
 }
 
-function isImage(shape: readonly number[]): boolean {
-  return shape.length === 2 || (shape.length === 3 && (shape[2] === 1 || shape[2] === 3));
-}
-
-/** Rows by length in at most 10 bins of whole lengths, from the shortest to the longest. */
-function histogram(byLength: ReadonlyMap<number, number>): SequenceSummary["histogram"] {
-  if (byLength.size === 0) return [];
-  const lengths = [...byLength.keys()];
-  const [lo, hi] = [Math.min(...lengths), Math.max(...lengths)];
-  const width = Math.max(1, Math.ceil((hi - lo + 1) / 10));
-  const bins = Array.from({ length: Math.ceil((hi - lo + 1) / width) }, (_, b) => ({
-    from: lo + b * width,
-    to: Math.min(hi, lo + (b + 1) * width - 1),
-    rows: 0,
-  }));
-  for (const [length, rows] of byLength) bins[Math.floor((length - lo) / width)]!.rows += rows;
-  return bins;
-}
-
 /**
- * A 53-bit hash of a row's features (as read), labels and sequences: two 32-bit FNV-1a lanes over the values'
- * bits. Rows with equal hashes are counted as equal (a false match is about one in 2^53 per pair).
+ * A model input's shape (without the batch) as an image's `[height, width, channels]`: three fixed sizes, 1 or
+ * 3 channels, at least 4 pixels each way (a `[64, 1]` series is not one); null for any other shape.
  */
-function rowHash(table: Table, row: number, features: Float32Array): number {
-  let a = 0x811c9dc5;
-  let b = 0x01000193;
-  const mix = (word: number) => {
-    a = Math.imul(a ^ word, 16777619);
-    b = Math.imul(b ^ word, 0x5bd1e995) ^ (b >>> 15);
-  };
-  const bitsOf = (values: Float32Array) => new Uint32Array(values.buffer, values.byteOffset, values.length);
-  for (const word of bitsOf(features)) mix(word);
-  for (const s of table.sequences ?? []) {
-    mix(0xffffffff);
-    for (const word of bitsOf(s.rows[row]!)) mix(word);
-  }
-  const labels = table.outputs ? table.outputs.map((o) => o.labels[row] ?? "") : [table.labels[row] ?? ""];
-  for (const label of labels) {
-    mix(0xfffffffe);
-    for (let i = 0; i < label.length; i++) mix(label.charCodeAt(i));
-  }
-  for (const targets of outputTargets(table, row)) for (const word of bitsOf(targets)) mix(word);
-  return (a >>> 0) * 2 ** 21 + ((b >>> 0) & 0x1fffff);
+export function imageShape(shape: readonly (number | null)[]): [number, number, number] | null {
+  if (shape.length !== 3 || !shape.every((d) => typeof d === "number")) return null;
+  const [h, w, c] = shape as number[];
+  return h! >= 4 && w! >= 4 && (c === 1 || c === 3) ? [h!, w!, c] : null;
 }

@@ -22,14 +22,17 @@ export function dataWarnings(summary: Omit<DataSummary, "warnings">): DataWarnin
     const about = output.name || output.column;
     const of = output.name ? `output '${output.name}'` : `column '${output.column}'`;
     const present = output.classes.filter((c) => c.training > 0);
+    // Classes of several steps per example (characters of a sequence) are counted by step; their imbalance is
+    // the language's, not the data set's.
+    const unit = output.perStep ? "step" : "row";
     for (const unseen of output.classes.filter((c) => c.training === 0 && c.validation > 0)) {
       warnings.push({
         kind: "unseen-class",
         about,
-        message: `${of}: class '${unseen.name}' is in ${unseen.validation} validation rows but in no training row; the model never learns it`,
+        message: `${of}: class '${unseen.name}' is in ${unseen.validation} validation ${unit}${unseen.validation === 1 ? "" : "s"} but in no training ${unit}; the model never learns it`,
       });
     }
-    if (present.length < 2) continue;
+    if (present.length < 2 || output.perStep) continue;
     // Imbalance: the largest class has more than 3x the rows of the smallest, or a class has under half its
     // fair share (training rows / classes) -- the second catches one rare class among many even ones.
     const total = present.reduce((sum, c) => sum + c.training, 0);
