@@ -99,7 +99,8 @@ function lintModel(graph: Graph): Diagnostic[] {
   append(out, tensorsGivenTwice(graph));
   append(out, lateAugmentations(graph));
   const last = graph.outputLayer();
-  if (last && hasTrait(last.kind, "training-only")) {
+  // An augmentation model (images in, augmented images out) ends in an augmentation on purpose.
+  if (last && hasTrait(last.kind, "training-only") && !hasTrait(last.kind, "augmentation")) {
     out.push(diagnostic("NN5003", last.location, {}, { hint: "move dropout before the last layer, or remove it" }));
   }
   return out;
