@@ -82,6 +82,11 @@ describe("NN5015: augmentation after a trainable layer", () => {
     expect(found).toEqual([["NN5015", marks[0]]]);
   });
 
+  it("an augmentation pipeline (augmentations only) is not dropout at the end (NN5003)", () => {
+    expect(check("  random_flip()\n  random_rotation(0.1)").found).toEqual([]);
+    expect(check("  flatten()\n  <|dropout(0.5)|>").found.map(([code]) => code)).toEqual(["NN5003"]);
+  });
+
   it("is quiet on augmentations of the input, after layers without weights, and on resizing", () => {
     const { found } = check(
       "  rescaling(1 / 255)\n  random_flip(horizontal)\n  random_zoom(0.1)\n  conv2d(4, 3)\n  resizing(4, 4)\n" +
