@@ -52,7 +52,9 @@ export function textSourceProblems(call: IrCall, value: ast.Call, model: IrModel
       length === null && fixed
         ? `give the source sequence_length: ${steps}, or declare the input as [seq] int32`
         : `declare the input as ${length === null ? "[seq]" : `[${length}]`} int32: input ${name}: ${length === null ? "[seq]" : `[${length}]`} int32`;
-    return misfit(needs, hint, length !== null && fixed ? at("sequence_length").span : value.span);
+    // Another fixed length than sequence_length's is at sequence_length; anything else at the source.
+    const where = length !== null && fixed && steps !== length ? at("sequence_length").span : value.span;
+    return misfit(needs, hint, where);
   }
   return embeddingProblems(model, name, maxTokens, length, at("max_tokens"), value.span, file);
 }
