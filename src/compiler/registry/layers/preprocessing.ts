@@ -168,7 +168,16 @@ export const resizing = preprocessing({
   name: "resizing",
   doc: "Resizes images to height x width (bilinear or nearest), optionally keeping the aspect ratio.",
   traits: [],
-  positional: ["height", "width", "interpolation", "crop_to_aspect_ratio", "pad_to_aspect_ratio"],
+  positional: [
+    "height",
+    "width",
+    "interpolation",
+    "crop_to_aspect_ratio",
+    "pad_to_aspect_ratio",
+    "fill_mode",
+    "fill_value",
+    "antialias",
+  ],
   schema: argsSchema(
     {
       ...size,
