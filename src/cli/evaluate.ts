@@ -24,7 +24,7 @@ export function registerEvaluate(program: Command): void {
     .requiredOption("-m, --model <run>", "the run directory nnc train saved (model.json, weights.bin, ...)")
     .option(
       "-d, --data <paths...>",
-      "labelled data like the training data: a .csv or .json(l) file, or for idx() and npy() sources two files (images labels, x y), for npy() of one file per input or output one per entry (x's, then y's, in the order written); default: the train block's validation source, else its data",
+      "labelled data like the training data: a .csv or .json(l) file, or for idx() and npy() sources two files (images labels, x y), for npy() of one file per input or output one per entry (x's, then y's, in the order written), for images() a folder of class folders; default: the train block's validation source, else its data",
     )
     .addOption(formatOption())
     .addOption(backendOption())
