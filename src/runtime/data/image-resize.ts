@@ -40,10 +40,11 @@ export function toExample(pixels: Pixels, reading: ImageReading, into: Float32Ar
     for (let x = 0; x < outW; x++) {
       const c = cols[x]!;
       const out = offset + (y * outW + x) * channels;
+      const [lowLow, lowHigh] = [r.low * stride + c.low * channels, r.low * stride + c.high * channels];
+      const [highLow, highHigh] = [r.high * stride + c.low * channels, r.high * stride + c.high * channels];
       for (let k = 0; k < channels; k++) {
-        const at = (row: number, col: number) => source[row * stride + col * channels + k]!;
-        const top = at(r.low, c.low) + (at(r.low, c.high) - at(r.low, c.low)) * c.weight;
-        const bottom = at(r.high, c.low) + (at(r.high, c.high) - at(r.high, c.low)) * c.weight;
+        const top = source[lowLow + k]! + (source[lowHigh + k]! - source[lowLow + k]!) * c.weight;
+        const bottom = source[highLow + k]! + (source[highHigh + k]! - source[highLow + k]!) * c.weight;
         into[out + k] = (top + (bottom - top) * r.weight) / 255;
       }
     }
@@ -91,19 +92,21 @@ function colored(pixels: Pixels, color: ColorMode): Float32Array {
   const out = new Float32Array(count * channels);
   const from = pixels.channels;
   const data = pixels.data;
-  for (let p = 0; p < count; p++) {
-    const i = p * from;
-    // Grey (1 channel) or grey with alpha (2) has one value for red, green and blue.
-    const [r, g, b] = from < 3 ? [data[i]!, data[i]!, data[i]!] : [data[i]!, data[i + 1]!, data[i + 2]!];
-    const alpha = from === 2 ? data[i + 1]! : from === 4 ? data[i + 3]! : 255;
-    const o = p * channels;
-    if (channels === 1) out[o] = r === g && g === b ? r : 0.299 * r + 0.587 * g + 0.114 * b;
-    else {
-      out[o] = r;
-      out[o + 1] = g;
-      out[o + 2] = b;
-      if (channels === 4) out[o + 3] = alpha;
+  // Grey (1 channel) or grey with alpha (2) has one value for red, green and blue.
+  const [gOffset, bOffset] = from < 3 ? [0, 0] : [1, 2];
+  const alphaOffset = from === 2 ? 1 : from === 4 ? 3 : -1;
+  for (let p = 0, i = 0, o = 0; p < count; p++, i += from, o += channels) {
+    const r = data[i]!;
+    const g = data[i + gOffset]!;
+    const b = data[i + bOffset]!;
+    if (channels === 1) {
+      out[o] = r === g && g === b ? r : 0.299 * r + 0.587 * g + 0.114 * b;
+      continue;
     }
+    out[o] = r;
+    out[o + 1] = g;
+    out[o + 2] = b;
+    if (channels === 4) out[o + 3] = alphaOffset < 0 ? 255 : data[i + alphaOffset]!;
   }
   return out;
 }
