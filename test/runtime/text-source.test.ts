@@ -12,6 +12,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { checkFile } from "../../src/compiler/index.js";
 import { initBackend, loadRun, openTrainingData } from "../../src/runtime/index.js";
 import { buildModel } from "../../src/runtime/build.js";
+import { textReader } from "../../src/runtime/data/text.js";
+import { textLimits } from "../../src/runtime/data/text-vectorize.js";
 import { nnc } from "../helpers/cli.js";
 import { scratchFolder, succeeds, trainRun, userError } from "../helpers/runs.js";
 
@@ -237,6 +239,14 @@ describe("bad rows", () => {
     const columns = file("columns.csv", "txt,label\nhello,a\n");
     expect(await userError(() => open(columns), dir)).toBe(
       "error[NN4006]: /columns.csv:1: no text column 'text'; the columns are txt, label (did you mean 'txt'?)",
+    );
+  });
+
+  it("a file of more rows than the row limit is NN4021 at the first row past it", async () => {
+    const source = { name: "text", args: { path: csv, text: "text", label: "label", max_tokens: 20 } };
+    const read = () => textReader(source, { numericTargets: false }, { ...textLimits, rows: 5 });
+    expect(await userError(read, dir)).toBe(
+      "error[NN4021]: /texts.csv:7: more than 5 rows, the most nnc reads from one text source (split the file, or train on part of it)",
     );
   });
 });
