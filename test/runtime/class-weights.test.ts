@@ -131,6 +131,16 @@ describe("weighted training", () => {
     expectStep(await oneStep("both", rows, "  class_weight: { a: 2 }"), byHand(rows, [2, 0.5, 2, 0, 6]));
   });
 
+  it("reads the weights of a streamed file and of JSON Lines the same", async () => {
+    const expected = byHand(rows, [1, 0.5, 2, 0, 3]);
+    const train = spec("streamed", rows, "").program!.trains[0]!;
+    expectStep(await runTraining(build, train, { output: quiet, streamAbove: 1, chunkRows: 2 }), expected);
+    const jsonl = rows.map((r) => JSON.stringify({ p: r.x[0], q: r.x[1], y: r.label, w: r.w })).join("\n");
+    writeFileSync(join(dir, "rows.jsonl"), `${jsonl}\n`);
+    const json = { ...train, data: { name: "json", args: { ...train.data.args, path: join(dir, "rows.jsonl") } } };
+    expectStep(await runTraining(build, json, { output: quiet }), expected);
+  });
+
   it("balanced weighs n_samples / (n_classes * count) over the training rows, not the held-out ones", async () => {
     // 4 training rows (3 a, 1 b): a weighs 4 / (2 * 3), b 4 / (2 * 1); the 4 held-out rows (all b) do not count.
     const data: Row[] = [
