@@ -191,6 +191,62 @@ describe("weighted training", () => {
     );
   });
 
+  it("leaves no tensor behind per step", async () => {
+    const { program } = spec("leaks", rows, "  class_weight: balanced");
+    const left = async (epochs: number) => {
+      const before = tf.memory().numTensors;
+      const run = await trainModel(program!.models[0]!, { ...program!.trains[0]!, epochs }, { output: quiet });
+      run.model.dispose();
+      return tf.memory().numTensors - before;
+    };
+    await left(1); // tfjs's own first-use tensors
+    expect(await left(5)).toBe(await left(1));
+  });
+
+  it("weighs only the outputs class_weight names; sample weights weigh every output", async () => {
+    // Two branches that share no weights: a step moves each only by its own output's loss.
+    const file = join(dir, "two.nn");
+    writeFileSync(
+      join(dir, "two.csv"),
+      ["p,q,y,v,w", ...rows.map((r, i) => `${r.x},${r.label},${i / 4},${r.w}`)].join("\n"),
+    );
+    const text = (keys: string, weights = "") => `model M {
+  input x: [2]
+  kind = x -> dense(2, activation: softmax, name: "kind_layer")
+  price = x -> dense(1, name: "price_layer")
+  output kind, price
+}
+train M {
+  data: csv("two.csv", labels: { kind: "y", price: "v" }, features: ["p", "q"]${weights})
+  loss: { kind: categorical_crossentropy, price: mse }
+  optimizer: sgd(learning_rate: 0.5)
+  epochs: 1
+  batch_size: 64
+  shuffle: false
+  seed: 2
+${keys}
+}\n`;
+    const layers = async (keys: string, weights?: string) => {
+      writeFileSync(file, text(keys, weights));
+      const { program, diagnostics } = checkFile(file);
+      expect(diagnostics).toEqual([]);
+      const run = await trainModel(program!.models[0]!, program!.trains[0]!, { output: quiet });
+      const of = (name: string) =>
+        run.model
+          .getLayer(name)
+          .getWeights()
+          .flatMap((w) => Array.from(w.dataSync()));
+      return { kind: of("kind_layer"), price: of("price_layer") };
+    };
+    const plain = await layers("");
+    const classes = await layers("  class_weight: { kind: { b: 3 } }");
+    expect(classes.price).toEqual(plain.price);
+    expect(classes.kind).not.toEqual(plain.kind);
+    const samples = await layers("", ', sample_weight: "w"');
+    expect(samples.price).not.toEqual(plain.price);
+    expect(samples.kind).not.toEqual(plain.kind);
+  });
+
   it("a resumed run weighs as an unbroken one", async () => {
     const many: Row[] = Array.from({ length: 24 }, (_, i) => ({
       x: [((i * 7) % 10) / 5 - 1, ((i * 3) % 10) / 5 - 1],
