@@ -89,6 +89,31 @@ describe("nnc data", () => {
     expect(readFileSync(svg, "utf8").match(/<image /g)).toHaveLength(32);
   });
 
+  it("draws examples above three draws through the augmentation layers, the same every time (seeded)", () => {
+    const [first, second] = ["a.png", "b.png"].map((name) => {
+      const out = join(scratch, name);
+      const summary = JSON.parse(
+        succeeds(["data", "examples/fashion_augmented.nn", "--preview", out, "--augmented", "--format", "json"]),
+      ) as DataSummary & { preview: string };
+      expect(summary.preview).toBe(out);
+      return readFileSync(out);
+    });
+    expect(first!.equals(second!)).toBe(true);
+    const image = PNG.sync.read(first!);
+    // Row names on the left (70 pixels); 8 examples of 84 pixels, 10 apart; 4 rows: as read, then 3 draws.
+    expect([image.width, image.height]).toEqual([70 + 8 * (84 + 10), 28 + 4 * (84 + 16 + 10)]);
+    const cell = (row: number, column: number) => {
+      const [x0, y0] = [70 + column * 94, 28 + row * 110];
+      const pixels: number[] = [];
+      for (let y = y0; y < y0 + 84; y++)
+        for (let x = x0; x < x0 + 84; x++) pixels.push(image.data[(y * image.width + x) * 4]!);
+      return pixels;
+    };
+    // A draw of random flips, turns and zooms is not the example as read (for most examples: all 8 here).
+    const changed = [...Array(8).keys()].filter((k) => cell(1, k).some((v, i) => v !== cell(0, k)[i]));
+    expect(changed.length).toBeGreaterThan(4);
+  });
+
   it("reads a streamed file as the file read whole, holding a chunk of rows at a time", async () => {
     await initBackend();
     const { program } = checkFile(join(fixtures, "warnings.nn"));

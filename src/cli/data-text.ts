@@ -44,7 +44,7 @@ export function summaryText(summary: DataSummary): string {
     const { lengths } = sequence;
     out.push(
       "",
-      `input '${sequence.input}' ('${sequence.field}'): sequences of ${num(lengths.min)} to ${num(lengths.max)} steps, mean ${num(lengths.mean)}`,
+      `input '${sequence.input}'${sequence.field === sequence.input ? "" : ` (field '${sequence.field}')`}: sequences of ${num(lengths.min)} to ${num(lengths.max)} steps, mean ${num(lengths.mean)}`,
     );
     if (sequence.vocabulary) out.push(vocabularyLine(sequence.vocabulary));
     const most = Math.max(...sequence.histogram.map((bin) => bin.rows));

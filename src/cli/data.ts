@@ -80,8 +80,7 @@ async function runData(file: string, options: DataCliOptions): Promise<void> {
       const plan =
         options.preview === undefined ? null : preview.previewPlan(model, opened.model, options.augmented === true);
       const summary = summarizeData(opened, train);
-      if (options.format === "json") process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-      else process.stdout.write(summaryText(summary));
+      let wrote: string | null = null;
       if (options.preview !== undefined && plan) {
         const svg = preview.previewSvg(model, opened, plan);
         const target = path.resolve(options.preview);
@@ -89,9 +88,13 @@ async function runData(file: string, options: DataCliOptions): Promise<void> {
         const { svgToPng } = await import("../runtime/plot.js");
         const png = target.toLowerCase().endsWith(".svg") ? null : await svgToPng(svg);
         await writeFileAtomic(target, png ?? svg);
-        // JSON output stays one document on stdout: where the preview went goes to stderr.
-        const stream = options.format === "json" ? process.stderr : process.stdout;
-        stream.write(`${options.format === "json" ? "" : "\n"}wrote ${displayPath(target)}\n`);
+        wrote = displayPath(target);
+      }
+      if (options.format === "json") {
+        process.stdout.write(`${JSON.stringify(wrote === null ? summary : { ...summary, preview: wrote }, null, 2)}\n`);
+      } else {
+        process.stdout.write(summaryText(summary));
+        if (wrote !== null) process.stdout.write(`\nwrote ${wrote}\n`);
       }
     } finally {
       opened.close();

@@ -14,7 +14,7 @@ import { NncUserError } from "./errors.js";
 import { seededRandom, withRandom } from "./random.js";
 
 /** The registry trait of the layers `--augmented` runs: random flips, rotations, zooms, ... */
-export const augmentationTrait: Trait = "augmentation" as Trait;
+export const augmentationTrait: Trait = "augmentation";
 
 /** Examples in a grid: 4 rows of 8, or with `--augmented` 8 examples, each above 3 draws. */
 const columns = 8;

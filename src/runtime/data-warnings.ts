@@ -74,7 +74,7 @@ export function dataWarnings(summary: Omit<DataSummary, "warnings">): DataWarnin
   if (duplicates.training > 0) {
     warnings.push({
       kind: "duplicates",
-      message: `${duplicates.training} training ${rowsWord(duplicates.training)} an earlier training row (features and label): ${lines("training")}${duplicates.training > 5 ? ", ..." : ""}`,
+      message: `${duplicates.training} training ${rowsWord(duplicates.training)} another training row (features and label): ${lines("training")}${duplicates.training > 5 ? ", ..." : ""}`,
     });
   }
   if (duplicates.validationOfTraining > 0) {
