@@ -191,6 +191,32 @@ describe("weighted training", () => {
     );
   });
 
+  it.each([
+    ["binary_crossentropy", "dense(1, activation: sigmoid)"],
+    ["sparse_categorical_crossentropy", "dense(2, activation: softmax)"],
+  ])("with %s, class weights read the class of each row as sample weights of its class would", async (loss, layer) => {
+    const file = join(dir, "binary.nn");
+    const weighs = (keys: string, data: string) =>
+      `model M {\n  input x: [2]\n  ${layer}\n}\ntrain M {\n  data: ${data}\n  loss: ${loss}
+  optimizer: sgd(learning_rate: 0.5)\n  epochs: 1\n  batch_size: 64\n  shuffle: false\n  seed: 4\n${keys}\n}\n`;
+    const step = async (text: string) => {
+      writeFileSync(file, text);
+      const { program, diagnostics } = checkFile(file);
+      expect(diagnostics).toEqual([]);
+      const run = await trainModel(program!.models[0]!, program!.trains[0]!, { output: quiet });
+      return run.model.getWeights().flatMap((w) => Array.from(w.dataSync()));
+    };
+    const byClass = rows.map((r) => ({ ...r, w: r.label === "b" ? 3 : 1 }));
+    spec("by-class", byClass, "");
+    const classes = await step(
+      weighs("  class_weight: { b: 3 }", `csv("by-class.csv", label: "y", features: ["p", "q"])`),
+    );
+    const samples = await step(weighs("", `csv("by-class.csv", label: "y", sample_weight: "w")`));
+    const plain = await step(weighs("", `csv("by-class.csv", label: "y", features: ["p", "q"])`));
+    samples.forEach((v, i) => expect(classes[i]).toBeCloseTo(v, 6));
+    expect(classes).not.toEqual(plain);
+  });
+
   it("leaves no tensor behind per step", async () => {
     const { program } = spec("leaks", rows, "  class_weight: balanced");
     const left = async (epochs: number) => {
