@@ -157,6 +157,20 @@ describe("resampling against tfjs's tf.image.transform", () => {
   }
 });
 
+describe("resampling's gradient", () => {
+  it("is the transpose of the resampling: <T x, r> = <x, grad of <T x, r>> for every fill but constant's offset", () => {
+    const x = tf.randomUniform([2, 4, 5, 3], 0, 1, "float32", 2) as tf.Tensor4D;
+    const r = tf.randomUniform([2, 4, 5, 3], -1, 1, "float32", 3);
+    const transforms = [rotationTransform(0.4, 4, 5), rotationTransform(-1.1, 4, 5)];
+    for (const fill of ["reflect", "wrap", "constant", "nearest"] as FillMode[]) {
+      const dot = (image: tf.Tensor) =>
+        tf.sum(tf.mul(projectiveTransform(image as tf.Tensor4D, transforms, "bilinear", fill, 0), r));
+      const gradient = tf.grad(dot)(x);
+      expect(values(tf.sum(tf.mul(x, gradient)))[0]).toBeCloseTo(values(dot(x))[0]!, 4);
+    }
+  });
+});
+
 const augmentations =
   "random_flip() -> random_rotation(0.2) -> random_zoom(0.2, 0.1) -> random_translation(0.1, 0.1) " +
   "-> random_contrast(0.3) -> random_brightness(0.2)";
