@@ -4,7 +4,7 @@
  * (half-pixel centres, no antialias), colour modes, damaged files (an error naming the file, or skipped and
  * counted), files that are not images ignored, every limit, batches decoded on demand, and the split.
  */
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
@@ -273,6 +273,24 @@ describe("reading for training", () => {
     ];
     expect(again.labels).toEqual(first.labels);
     expect(other.labels).not.toEqual(first.labels);
+    expect(first.peak).toBe(24);
+    model.dispose();
+  });
+
+  it("validates on a folder of its own with the training classes, whichever class folders it has", async () => {
+    const { program } = checkFile(spec);
+    const train = program!.trains[0]!;
+    const model = buildModel(program!.models.find((m) => m.name === train.model)!);
+    const examples = join(import.meta.dirname, "..", "examples", "data", "fashion-folder");
+    const trouser = (name: string) => readFileSync(join(examples, "trouser", name));
+    const held = folder({ "trouser/t.png": trouser("trouser_00.png"), "trouser/u.jpg": trouser("trouser_01.jpg") });
+    const validation = { name: "images", args: { ...train.data.args, path: held } } as IrCall;
+    const data = await openTrainingData(model, { ...train, validationSplit: 0, validation });
+    const [, y] = data.validation([0, 1]);
+    // trouser is the fourth class of the training folder (ankle_boot, bag, sneaker, trouser): 3, not 0.
+    expect([data.trainingRows, data.validationRows, [...(y as tf.Tensor).dataSync()]]).toEqual([96, 2, [3, 3]]);
+    tf.dispose(y);
+    data.close();
     model.dispose();
   });
 });
