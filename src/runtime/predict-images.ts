@@ -2,30 +2,52 @@
  * `nnc predict` for a model trained on an images() folder: the image files given, or every image file in a
  * folder given (at any depth, sorted by path), read as training read its images (`preprocessing.json`'s size,
  * colour mode, interpolation and crop), and a `file` column that says which prediction is which image's.
+ * Images are decoded `chunk` at a time, so a folder larger than memory is predicted for as it is trained on.
  */
 import { displayPath } from "../compiler/diagnostics/render.js";
 import { NncUserError } from "./errors.js";
 import { imageLimits, listImageInputs, type ImageLimits } from "./data/image-folder.js";
-import { channelsOf, toExample } from "./data/image-resize.js";
+import { channelsOf, toExample, type ImageReading } from "./data/image-resize.js";
 import { loadImage } from "./data/images.js";
 import type { Table } from "./data/index.js";
 import type { Predictions } from "./predict.js";
 import type { SavedRun } from "./saved-run.js";
 
-/** The images `inputs` name as a table to predict on, and each row's file as shown; null for a run not on images. */
-export function imageInputs(
+/**
+ * `predict`'s answers for the images `inputs` name, a chunk of images at a time, with a first column, `file`,
+ * naming each row's image; null for a run not trained on images.
+ */
+export function predictImages(
   run: SavedRun,
   inputs: readonly string[],
-  limits: ImageLimits = imageLimits,
-): { table: Table; shown: string[] } | null {
+  predict: (table: Table) => Predictions,
+  { chunk = 256, limits = imageLimits }: { chunk?: number; limits?: ImageLimits } = {},
+): Predictions | null {
   const reading = run.preprocessing?.source === "images" ? run.preprocessing.images : undefined;
   if (!reading) return null;
   const files = listImageInputs(inputs, limits);
+  const shown = files.map((file) => displayPath(file));
+  const rows: (readonly (string | number)[])[] = [];
+  let columns: readonly string[] = [];
+  for (let from = 0; from < files.length; from += chunk) {
+    const to = Math.min(from + chunk, files.length);
+    const predictions = predict(imageTable(files.slice(from, to), shown.slice(from, to), reading, limits));
+    columns = predictions.columns;
+    predictions.rows.forEach((row, i) => rows.push([shown[from + i]!, ...row]));
+  }
+  return { columns: ["file", ...columns], rows };
+}
+
+/** The images `files` (shown as `shown`) decoded as `reading` says, as a table without labels. */
+function imageTable(
+  files: readonly string[],
+  shown: readonly string[],
+  reading: ImageReading,
+  limits: ImageLimits,
+): Table {
   const [height, width] = reading.size;
-  const exampleShape = [height, width, channelsOf[reading.color]];
   const size = height * width * channelsOf[reading.color];
   const features = new Float32Array(files.length * size);
-  const shown = files.map((file) => displayPath(file));
   files.forEach((file, i) => {
     try {
       toExample(loadImage(file, shown[i]!, limits), reading, features, i * size);
@@ -36,22 +58,13 @@ export function imageInputs(
       throw error;
     }
   });
-  const table: Table = {
-    source: inputs.join(" "),
+  return {
+    source: shown.join(" "),
     featureNames: [],
-    exampleShape,
+    exampleShape: [height, width, channelsOf[reading.color]],
     features,
     labelName: "",
     labels: [],
     lines: files.map((_, i) => i + 1),
-  };
-  return { table, shown };
-}
-
-/** `predictions` with a first column, `file`, naming each row's image. */
-export function withFiles(predictions: Predictions, files: readonly string[]): Predictions {
-  return {
-    columns: ["file", ...predictions.columns],
-    rows: predictions.rows.map((row, i) => [files[i]!, ...row]),
   };
 }

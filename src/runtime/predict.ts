@@ -25,7 +25,7 @@ import { NncUserError } from "./errors.js";
 import { outputClasses } from "./save.js";
 import type { SavedRun } from "./saved-run.js";
 import { tensorModel } from "./tensor-output.js";
-import { imageInputs, withFiles } from "./predict-images.js";
+import { predictImages } from "./predict-images.js";
 
 /** A table of predictions: `predicted`, `p_<class>`... for a classifier; the label column for a regression. */
 export interface Predictions {
@@ -46,9 +46,8 @@ export function predictRun(
 ): Predictions {
   const files = typeof file === "string" ? [file] : file;
   // A run trained on an image folder predicts for image files and folders, a row per image (predict-images.ts).
-  const images = imageInputs(run, files);
-  const predictions = predictTable(run, images?.table ?? readInput(run, files), tensor);
-  return images ? withFiles(predictions, images.shown) : predictions;
+  const images = predictImages(run, files, (table) => predictTable(run, table, tensor));
+  return images ?? predictTable(run, readInput(run, files), tensor);
 }
 
 function predictTable(run: SavedRun, table: Table, tensor?: { spec: IrModel; name: string }): Predictions {
