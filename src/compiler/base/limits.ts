@@ -77,6 +77,20 @@ export const limits = {
   imagePixels: { value: 50_000_000, counts: "pixels in one image (width x height, from its header)" },
   /** Folders below a class folder of images() (or a folder given to `nnc predict`). */
   imageFolderDepth: { value: 32, counts: "folder levels below a class folder of images()" },
+  /** Characters of one text of a text() source (or of nnc predict's input for one). */
+  textChars: { value: 1_000_000, counts: "characters in one text of a text() source" },
+  /** Tokens of one text, n-grams included, once standardized and split. */
+  textTokens: { value: 100_000, counts: "tokens in one text of a text() source (n-grams included)" },
+  /**
+   * Distinct tokens counted while a text() vocabulary is fitted, before it is cut to max_tokens: Keras counts
+   * every one; this bounds the memory the counting takes.
+   */
+  textDistinctTokens: {
+    value: 2_000_000,
+    counts: "distinct tokens counted to fit a text() vocabulary (before max_tokens cuts it)",
+  },
+  /** Rows of one text() source, which is read whole. */
+  textRows: { value: 10_000_000, counts: "rows of one text() source" },
   /** A JSON file of a saved run (model.json, history.json, a checkpoint's state.json...). */
   savedJsonBytes: { value: 256 * 1024 * 1024, counts: "bytes in one JSON file of a saved run or checkpoint" },
   /**

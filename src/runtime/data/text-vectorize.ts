@@ -16,6 +16,7 @@
  * - `sequence_length`: id sequences cut or padded with 0 at the end to that length; without it a sequence keeps
  *   its length (a batch is padded to its longest, see sequences.ts).
  */
+import { limits } from "../../compiler/base/limits.js";
 import { NncUserError } from "../errors.js";
 
 export type TextOutputMode = "int" | "multi_hot" | "count" | "tf_idf";
@@ -49,10 +50,10 @@ export interface TextLimits {
 }
 
 export const textLimits: TextLimits = {
-  textChars: 1_000_000,
-  tokens: 100_000,
-  distinctTokens: 2_000_000,
-  rows: 10_000_000,
+  textChars: limits.textChars.value,
+  tokens: limits.textTokens.value,
+  distinctTokens: limits.textDistinctTokens.value,
+  rows: limits.textRows.value,
 };
 
 export const paddingToken = "";
