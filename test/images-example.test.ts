@@ -8,7 +8,9 @@
 import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "../src/runtime/index.js";
+import type { Table } from "../src/runtime/data/index.js";
+import { initBackend, loadRun } from "../src/runtime/index.js";
+import { predictImages } from "../src/runtime/predict-images.js";
 import { nnc, repo } from "./helpers/cli.js";
 import { fashionFolderData } from "./helpers/image-folder-data.js";
 import { scratchFolder, trainRun } from "./helpers/runs.js";
@@ -92,6 +94,33 @@ describe("a run trained on an image folder", () => {
       expect(["ankle_boot", "bag", "sneaker", "trouser"]).toContain(predicted);
       expect(p.map(Number).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
     }
+  });
+
+  it("predict decodes a chunk of images at a time, the same pixels in the same order", async () => {
+    const saved = await loadRun(run);
+    const bag = join(examples, "data", "fashion-folder", "bag");
+    const seen = (chunk: number) => {
+      const tables: Table[] = [];
+      const predictions = predictImages(
+        saved,
+        [bag],
+        (table) => {
+          tables.push(table);
+          return { columns: ["rows"], rows: table.lines.map(() => [table.lines.length]) };
+        },
+        { chunk },
+      )!;
+      return { tables, predictions };
+    };
+    const [small, whole] = [seen(5), seen(256)];
+    expect(small.tables.map((t) => t.lines.length)).toEqual([5, 5, 5, 5, 4]);
+    expect(whole.tables.map((t) => t.lines.length)).toEqual([24]);
+    expect(Buffer.concat(small.tables.map((t) => Buffer.from(t.features.buffer)))).toEqual(
+      Buffer.from(whole.tables[0]!.features.buffer),
+    );
+    expect(small.predictions.rows.map((row) => row[0])).toEqual(whole.predictions.rows.map((row) => row[0]));
+    expect(small.predictions.columns).toEqual(["file", "rows"]);
+    saved.model.dispose();
   });
 
   it("bad inputs to predict are one-line errors naming the file", () => {
