@@ -42,6 +42,17 @@ describe("nnc data", () => {
       expect(text).toMatch(new RegExp(`^  ${c.name} +${c.training} .* ${c.validation}$`, "m"));
   });
 
+  it("prints for iris the JSON docs/data.md shows", () => {
+    const page = readFileSync(join("docs", "data.md"), "utf8");
+    const section = page.slice(
+      page.indexOf("## Looking at the data"),
+      page.indexOf("\n## ", page.indexOf("## Looking")),
+    );
+    const shown = /^```json\n([\s\S]*?)^```$/m.exec(section)?.[1];
+    expect(shown, "the section's JSON example").toBeDefined();
+    expect(json(["examples/iris.nn"])).toEqual(JSON.parse(shown!));
+  });
+
   it("warns of imbalance, a class only in validation, a constant column and repeated rows", () => {
     const summary = json([join(fixtures, "warnings.nn")]);
     expect(summary.warnings.map((w) => w.kind)).toEqual([
