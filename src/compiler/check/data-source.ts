@@ -45,7 +45,8 @@ export function checkDataSources(
     if (!call || value?.kind !== "call") continue;
     // An image folder's labels are its sub-folders: only the model's input is checked.
     if (call.name === "images") {
-      append(found, imageSourceProblems(call, value, model, file));
+      const loss = target === null ? (fields.loss as PerOutput<string> | undefined) : undefined;
+      append(found, imageSourceProblems(call, value, model, file, loss));
       continue;
     }
     append(found, sourceProblems(call, value, model, target, file));

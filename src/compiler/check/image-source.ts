@@ -7,7 +7,8 @@
  */
 import type * as ast from "../syntax/ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/index.js";
-import type { IrCall, IrModel, JsonValue } from "../ir/index.js";
+import { perOutput, type IrCall, type IrModel, type JsonValue, type PerOutput } from "../ir/index.js";
+import { losses } from "../registry/train-options.js";
 
 const colorOfChannels: Readonly<Record<number, string>> = { 1: "grayscale", 3: "rgb", 4: "rgba" };
 const channelsOfColor: Readonly<Record<string, number>> = { grayscale: 1, rgb: 3, rgba: 4 };
@@ -38,18 +39,30 @@ export function imageDefaults(
   return filled;
 }
 
-/** NN4047 for an images() source `value` (checked into `call`) that cannot feed `model`. */
+/**
+ * NN4047 for an images() source `value` (checked into `call`) that cannot feed `model`, or whose class labels
+ * `loss` (the train block's, absent with `target:`) does not train on.
+ */
 export function imageSourceProblems(
   call: IrCall,
   value: ast.Call,
   model: IrModel | undefined,
   file: string,
+  loss?: PerOutput<string>,
 ): Diagnostic[] {
   if (!model) return [];
   const problem = (span: ast.Span, text: string, hint: string) => [
     diagnostic("NN4047", { file, span }, { problem: text }, { hint }),
   ];
   const at = value.callee.span;
+  const values = loss === undefined ? [] : perOutput(loss, undefined, "").filter((l) => losses[l]?.labels === false);
+  if (values.length > 0 && model.inputs.length === 1) {
+    return problem(
+      at,
+      `labels each image with its class (its sub-folder's name), but loss ${values[0]} trains on values`,
+      "train on classes: loss: sparse_categorical_crossentropy (or categorical_crossentropy, binary_crossentropy for two classes)",
+    );
+  }
   if (model.inputs.length !== 1) {
     const names = model.inputs.map((input) => input.name).join(", ");
     return problem(
