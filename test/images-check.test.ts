@@ -85,6 +85,21 @@ describe("images() at compile time", () => {
     expect(check(convnet("image: [?, ?, 3]"), 'images("p", size: [40, 30])').found).toEqual([]);
   });
 
+  it("a loss over values is NN4047 at the call: a folder labels images with classes", () => {
+    const { text, spans } = marked(
+      `${convnet("image: [8, 8, 1]")}train Net {\n  data: <|images|>("p")\n  loss: mse\n  optimizer: adam\n  epochs: 1\n  batch_size: 4\n}\n`,
+    );
+    const found = checkSource(text, "/tmp/spec.nn").diagnostics.filter((d) => d.severity === "error");
+    expect(found.map((d) => [d.code, text.slice(d.span.start, d.span.end)])).toEqual([
+      ["NN4047", text.slice(spans[0]!.start, spans[0]!.end)],
+    ]);
+    const autoencoder = checkSource(
+      `model Auto {\n  input image: [8, 8, 1]\n  conv2d(1, 3, padding: same)\n}\ntrain Auto {\n  data: images("p")\n  target: input\n  loss: mse\n  optimizer: adam\n  epochs: 1\n  batch_size: 4\n}\n`,
+      "/tmp/spec.nn",
+    );
+    expect(autoencoder.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  });
+
   it("bad argument values are the schema's errors", () => {
     const { found } = check(convnet("image: [8, 8, 1]"), 'images("p", color: <|cmyk|>)');
     expect(found.map((f) => f[0])).toEqual(["NN2005"]);
