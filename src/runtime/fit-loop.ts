@@ -1,8 +1,8 @@
 /**
  * The training loop of `nnc train` and of every module `nnc compile` emits: batches from `TrainingBatches`,
- * one `trainOnBatch` per step (with the examples' weights, sample-weights.ts, under `class_weight` or `sample_weight:`), the callbacks at the points where tfjs's `fit` calls them, and the epoch's
- * figures averaged over its examples as `fit` averages them (`loss`, `acc`, then `val_loss`, `val_acc`), or
- * computed from the epoch's sums (precision, auc, ...: `EpochFigures`, metrics.ts). With `normalize_target`,
+ * one `trainOnBatch` per step (given the examples' weights under `class_weight` or `sample_weight:`: see
+ * sample-weights.ts), the callbacks at the points where tfjs's `fit` calls them, and the epoch's figures
+ * averaged over its examples as `fit` averages them (`loss`, `acc`, then `val_loss`, `val_acc`), or computed from the epoch's sums (precision, auc, ...: `EpochFigures`, metrics.ts). With `normalize_target`,
  * the errors in the targets' units (mae, rmse, mse, training and `val_` alike) are logged in them, as `nnc
  * evaluate` reports them; the sums stay on the standardised targets, and the loss is as trained.
  *
