@@ -9,7 +9,9 @@ import { join } from "node:path";
 import { PNG } from "pngjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkFile } from "../src/compiler/index.js";
-import { initBackend } from "../src/runtime/index.js";
+import { buildModel, initBackend, openTrainingData, seededRandom, withRandom } from "../src/runtime/index.js";
+import { makeOptimizer } from "../src/runtime/fine-tune.js";
+import { compileForTraining } from "../src/runtime/metrics.js";
 import { openAsTrained, summarizeData, type DataSummary } from "../src/runtime/data-summary.js";
 import { nnc } from "./helpers/cli.js";
 import { scratchFolder, succeeds } from "./helpers/runs.js";
@@ -148,6 +150,30 @@ describe("nnc data", () => {
   });
 });
 
+describe("nnc data reads the rows training reads", () => {
+  it("holds out the validation rows training holds out (the model built first, under the seed, as train does)", async () => {
+    await initBackend();
+    const { program } = checkFile(join("examples", "iris.nn"));
+    const [train] = program!.trains;
+    const model = program!.models[0]!;
+    // What trainBuilt (run-training.ts) does before it opens the data: build, optimizer, compile.
+    const asTraining = await withRandom(seededRandom(train!.seed!), async () => {
+      const built = buildModel(model);
+      compileForTraining(built, train!, makeOptimizer(train!.optimizer));
+      const data = await openTrainingData(built, train!);
+      const lines = data.tables.validation([...Array(data.validationRows).keys()]).lines;
+      data.close();
+      built.dispose();
+      return lines;
+    });
+    const opened = await openAsTrained(model, train!);
+    const lines = opened.data.tables.validation([...Array(opened.data.validationRows).keys()]).lines;
+    opened.close();
+    expect(lines).toEqual(asTraining);
+    expect(lines).toHaveLength(30);
+  });
+});
+
 describe("nnc data: errors", () => {
   const fails = (args: readonly string[]) => {
     const result = nnc(["data", ...args]);
@@ -158,6 +184,9 @@ describe("nnc data: errors", () => {
 
   it("needs a train block, a model it trains, a data file that exists", () => {
     expect(fails(["examples/mnist_convnet.nn"])).toBe("error: examples/mnist_convnet.nn has no train block");
+    expect(fails(["examples/transfer.nn"]).split("\n").at(-1)).toBe(
+      "error: examples/transfer.nn trains Transfer, Scratch; choose one with --model",
+    );
     expect(fails(["examples/iris.nn", "--model", "Nope"])).toBe(
       "error: examples/iris.nn has no train block for model 'Nope'",
     );
