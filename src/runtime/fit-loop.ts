@@ -2,9 +2,10 @@
  * The training loop of `nnc train` and of every module `nnc compile` emits: batches from `TrainingBatches`,
  * one `trainOnBatch` per step (given the examples' weights under `class_weight` or `sample_weight:`: see
  * sample-weights.ts), the callbacks at the points where tfjs's `fit` calls them, and the epoch's figures
- * averaged over its examples as `fit` averages them (`loss`, `acc`, then `val_loss`, `val_acc`), or computed from the epoch's sums (precision, auc, ...: `EpochFigures`, metrics.ts). With `normalize_target`,
- * the errors in the targets' units (mae, rmse, mse, training and `val_` alike) are logged in them, as `nnc
- * evaluate` reports them; the sums stay on the standardised targets, and the loss is as trained.
+ * averaged over its examples as `fit` averages them (`loss`, `acc`, then `val_loss`, `val_acc`), or computed
+ * from the epoch's sums (precision, auc, ...: `EpochFigures`, metrics.ts). With `normalize_target`, the errors
+ * in the targets' units (mae, rmse, mse, training and `val_` alike) are logged in them, as `nnc evaluate`
+ * reports them; the sums stay on the standardised targets, and the loss is as trained.
  *
  * It is ours rather than `fit`'s so that training can stop after any step and continue from there: the
  * position (`LoopPoint`) is epoch, step, the seeded generator's state and the epoch's partial sums, which
