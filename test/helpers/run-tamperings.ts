@@ -360,7 +360,7 @@ export const modelTamperings: Tampering[] = [
   {
     what: "preprocessing.json of another source",
     tamper: (r) => r.edit("preprocessing.json", (p) => void (p.source = "sql")),
-    message: /^preprocessing\.json: source must be one of "csv", "json", "idx", "npy"$/,
+    message: /^preprocessing\.json: source must be one of "csv", "json", "idx", "npy", "images", "text"$/,
   },
   {
     what: "preprocessing.json scaling fewer columns than its features",
