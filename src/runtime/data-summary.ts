@@ -155,7 +155,7 @@ function quietly<T>(task: () => T): T {
 
 /** Rows read at a time, unless told. */
 const defaultChunkRows = 1024;
-/** Rows hashed for duplicates at most: beyond, the count covers the first rows only (the hashes stay in memory). */
+/** Training rows kept for finding repeats at most (a hash and a line each): later rows are compared with these only. */
 export const hashedRowsLimit = 5_000_000;
 /** Duplicated lines listed at most. */
 const listedDuplicates = 5;
@@ -241,12 +241,11 @@ export function summarizeData(opened: OpenedData, train: IrTrain, chunkRows = de
             if (s.ids) for (const id of steps) (s.seen.add(id), (s.largest = Math.max(s.largest, id)));
           });
         }
-        if (hashes.size >= hashedRowsLimit && part === "training") continue;
         const hash = rowHash(table, row, features);
         const line = table.lines[row]!;
         const earlier = hashes.get(hash);
         if (earlier === undefined) {
-          if (part === "training") hashes.set(hash, line);
+          if (part === "training" && hashes.size < hashedRowsLimit) hashes.set(hash, line);
           continue;
         }
         if (part === "training") duplicates.training++;
