@@ -50,7 +50,8 @@ const tableSourceByExtension: Readonly<Record<string, string>> = {
  */
 export function evaluationSource(train: IrTrain, files?: readonly string[]): IrCall {
   if (files === undefined || files.length === 0) return train.validation ?? train.data;
-  const source = train.data;
+  // Evaluation is unweighted: a weights file is not one of the files --data replaces.
+  const source = unweighted(train.data);
   // Each path argument as the files it holds: `x`, or `x.a`, `x.b` for one file per input.
   const slots = dataSources[source.name]!.paths.flatMap(
     (key): { key: string; entry: string | null; shown: string }[] => {

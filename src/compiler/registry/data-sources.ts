@@ -69,8 +69,9 @@ export const dataSources: Readonly<Record<string, DataSourceKind>> = {
     positional: ["x", "y"],
     // x: one features file, or one per model input by name (`{ a: "a.npy" }`, or `inputs(a: "a.npy")`, which
     // the checker turns into that); y: one targets file, or one per model output by name.
-    schema: objectSchema({ x: files, y: files, normalize_target: normalizeTarget }, ["x"]),
-    paths: ["x", "y"],
+    // sample_weight: a file of one weight per row, as a csv's column of them.
+    schema: objectSchema({ x: files, y: files, normalize_target: normalizeTarget, sample_weight: name }, ["x"]),
+    paths: ["x", "y", "sample_weight"],
     labels: ["y"],
     features: "x",
   },

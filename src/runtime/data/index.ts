@@ -7,7 +7,7 @@ import { readCsvTable } from "./csv.js";
 import { dataLimits, type DataLimits } from "./files.js";
 import { readIdx } from "./idx.js";
 import { readJsonTable } from "./json.js";
-import { readNpy } from "./npy.js";
+import { readNpy, readSampleWeights } from "./npy.js";
 
 /** Examples read from a data source, fully validated: no half-read data ever reaches training. */
 export interface Table {
@@ -164,8 +164,12 @@ export function loadTable(
         source,
         normalization,
       );
-    case "npy":
-      return readNpy(npyFeatureFiles(source), labelled ? npyTargetFiles(source) : null, limits);
+    case "npy": {
+      const table = readNpy(npyFeatureFiles(source), labelled ? npyTargetFiles(source) : null, limits);
+      const weights = source.args["sample_weight"];
+      if (!labelled || typeof weights !== "string") return table;
+      return { ...table, weights: readSampleWeights(weights, table.lines.length, table.source, limits) };
+    }
     case "idx":
       return readIdx(
         String(source.args["images"]),

@@ -9,6 +9,7 @@ import { displayPath } from "../../compiler/diagnostics/render.js";
 import { NncUserError } from "../errors.js";
 import { dataLimits, readWholeDataFile, type DataLimits } from "./files.js";
 import { sizeOf, type Table } from "./index.js";
+import { sampleWeightOf } from "./sample-weight.js";
 import { firstNonFinite, nonFiniteError } from "./values.js";
 
 /** An array file read whole: its layout and a view of its values. */
@@ -170,6 +171,29 @@ export function readTargets(
     return { labels: Array.from({ length: rows }, (_, i) => String(get(y.view, i * itemBytes))) };
   }
   return { labels: [], targets: { source: y.source, shape: shape.slice(1), values } };
+}
+
+/**
+ * The sample weights of `rows` examples from `file` (`npy(x, y, sample_weight: "w.npy")`): an array of shape
+ * `[rows]` or `[rows, 1]` (NN4006 otherwise), each value finite and 0 or more (NN4061 at its record).
+ */
+export function readSampleWeights(
+  file: string,
+  rows: number,
+  source: string,
+  limits: DataLimits = dataLimits,
+): Float32Array {
+  const w = readNpyFile(file, limits);
+  const { shape, get, itemBytes } = w.layout;
+  if (shape[0] !== rows || shape.length === 0 || shape.length > 2 || (shape.length === 2 && shape[1] !== 1)) {
+    throw new NncUserError("NN4006", {
+      where: w.source,
+      reason: `expected sample weights of shape [${rows}] or [${rows}, 1] for the ${rows} rows of ${source}, found [${shape.join(", ")}]`,
+    });
+  }
+  return Float32Array.from({ length: rows }, (_, i) =>
+    sampleWeightOf(Number(get(w.view, i * itemBytes)), w.source, `record ${i + 1}`),
+  );
 }
 
 const floatTypes = new Set(["f4", "f8"]);

@@ -18,7 +18,15 @@ import { dataLimits, openDataFile, type DataLimits } from "./files.js";
 import { checkImages, idxLayout, isGzip, readLabels } from "./idx.js";
 import { loadTable, npyFeatureFiles, npyTargetFiles, sizeOf, type Table } from "./index.js";
 import { isJsonArray } from "./json.js";
-import { checkFeatures, checkFinite, npyLayout, npyTargets, sameRows, type ArrayLayout } from "./npy.js";
+import {
+  checkFeatures,
+  checkFinite,
+  npyLayout,
+  npyTargets,
+  readSampleWeights,
+  sameRows,
+  type ArrayLayout,
+} from "./npy.js";
 import { noteLabels, rowsOf, targetRows, type RecordOptions, type RecordReader } from "./record-reader.js";
 import { streamedReader } from "./streamed-records.js";
 import { textReader, type TextOptions } from "./text.js";
@@ -136,6 +144,8 @@ function arrayReader(
   const rows = sameRows(parts.map((part) => ({ source: part.shown, shape: part.layout.shape })));
   const shown = parts.map((part) => part.shown).join(", ");
   const labelled = options.labelled !== false;
+  const weightFile = images || !labelled ? undefined : source.args["sample_weight"];
+  const weights = typeof weightFile === "string" ? readSampleWeights(weightFile, rows, shown, limits) : null;
   const targets: Pick<Table, "labelName" | "labels" | "targets" | "outputs"> = !labelled
     ? { labelName: "", labels: [] }
     : images
@@ -157,6 +167,7 @@ function arrayReader(
     labelName: targets.labelName,
     labels: labels.length === 0 ? [] : indices.map((i) => labels[i]!),
     lines: indices.map((i) => i + 1),
+    ...(weights ? { weights: Float32Array.from(indices, (i) => weights[i]!) } : {}),
     ...(targets.targets ? { targets: targetRows(targets.targets, indices) } : {}),
     ...(targets.outputs
       ? {
