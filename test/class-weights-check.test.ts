@@ -68,10 +68,13 @@ describe("class_weight", () => {
 });
 
 describe("sample_weight", () => {
-  it("names a column of the training data, read into the IR", () => {
+  it("names a column of the training data (a file for npy), read into the IR", () => {
     const { train, found } = check(one, `  data: csv("d.csv", label: "y", sample_weight: "w")\n${rest}`);
     expect(found).toEqual([]);
     expect(train?.data.args["sample_weight"]).toBe("w");
+    const npy = check(one, `  data: npy("x.npy", "y.npy", sample_weight: "w.npy")\n${rest}`);
+    expect(npy.found).toEqual([]);
+    expect(npy.train?.data.args["sample_weight"]).toBe("/specs/w.npy");
   });
 
   it("is NN4062 when the column is also a feature or the label", () => {

@@ -12,7 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkFile } from "../../src/compiler/index.js";
 import { initBackend, runTraining, trainModel, type TrainedRun } from "../../src/runtime/index.js";
-import { userError } from "../helpers/data-files.js";
+import { npyBytes, userError } from "../helpers/data-files.js";
 import { quiet } from "../helpers/ir.js";
 
 const dir = mkdtempSync(join(tmpdir(), "nnc-class-weights-"));
@@ -139,6 +139,24 @@ describe("weighted training", () => {
     writeFileSync(join(dir, "rows.jsonl"), `${jsonl}\n`);
     const json = { ...train, data: { name: "json", args: { ...train.data.args, path: join(dir, "rows.jsonl") } } };
     expectStep(await runTraining(build, json, { output: quiet }), expected);
+  });
+
+  it("reads the weights of npy(x, y, sample_weight:) whole and by offset; a negative one is NN4061 at its record", async () => {
+    const floats = (values: readonly number[]) => Buffer.from(new Float32Array(values).buffer);
+    writeFileSync(join(dir, "x.npy"), npyBytes("<f4", [rows.length, 2], floats(rows.flatMap((r) => r.x))));
+    const labels = Buffer.from(Int32Array.from(rows, (r) => (r.label === "a" ? 0 : 1)).buffer);
+    writeFileSync(join(dir, "y.npy"), npyBytes("<i4", [rows.length], labels));
+    writeFileSync(join(dir, "w.npy"), npyBytes("<f4", [rows.length, 1], floats(rows.map((r) => r.w!))));
+    const csv = spec("npy", rows, "").program!.trains[0]!;
+    const args = { x: join(dir, "x.npy"), y: join(dir, "y.npy"), sample_weight: join(dir, "w.npy") };
+    const train = { ...csv, data: { name: "npy", args } };
+    // Labels 0 and 1 are classes "0" and "1", in the order of a and b.
+    const expected = byHand(rows, [1, 0.5, 2, 0, 3]);
+    expectStep(await runTraining(build, train, { output: quiet }), expected);
+    expectStep(await runTraining(build, train, { output: quiet, streamAbove: 1 }), expected);
+    writeFileSync(join(dir, "w.npy"), npyBytes("<f4", [rows.length], floats([1, 1, 1, -2, 1])));
+    const error = await userError(() => runTraining(build, train, { output: quiet }));
+    expect(error.format()).toMatch(/^error\[NN4061\]: \S*w\.npy: record 4: the sample weight is -2;/);
   });
 
   it("balanced weighs n_samples / (n_classes * count) over the training rows, not the held-out ones", async () => {
