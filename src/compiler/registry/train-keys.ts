@@ -109,7 +109,7 @@ export const trainKeys: readonly TrainKey[] = [
     doc:
       "a data source: `csv(path, label: column)` or `json(path, label: field)` (`labels: { output: column }` " +
       "for several outputs, `features:`, `normalize:`, `normalize_target:`, `missing:`, `pad:`, `sample_weight:` a column of row weights), " +
-      "`idx(images, labels)`, `npy(x, y)`, `images(folder)`, a folder of PNG and JPEG files with one sub-folder per class " +
+      "`idx(images, labels)`, `npy(x, y)` (`sample_weight:` a file of row weights), `images(folder)`, a folder of PNG and JPEG files with one sub-folder per class " +
       "(`size:` and `color:` default to the model input's, `interpolation:`, `crop_to_aspect_ratio:`, `class_names:`, `corrupt: skip`), " +
       "or `text(path, text: column, label: column, max_tokens: N)`, raw text of a CSV or JSON Lines file vectorized as Keras's " +
       "TextVectorization, its vocabulary fitted on the training rows (`sequence_length:`, `standardize:`, `split:`, `ngrams:`, " +
