@@ -127,6 +127,14 @@ describe("nnc data", () => {
     expect(changed.length).toBeGreaterThan(4);
   });
 
+  it("draws a crop's draws at their own size, at the scale of the examples", () => {
+    const out = join(scratch, "crop.png");
+    succeeds(["data", join(fixtures, "crop.nn"), "--preview", out, "--augmented"]);
+    const image = PNG.sync.read(readFileSync(out));
+    // The examples as read are 84 pixels high (28 x 3), the three draws of 20x20 crops 60; 16 for each caption.
+    expect([image.width, image.height]).toEqual([70 + 8 * (84 + 10), 28 + (84 + 26) + 3 * (60 + 26)]);
+  });
+
   it("reads a streamed file as the file read whole, holding a chunk of rows at a time", async () => {
     await initBackend();
     const { program } = checkFile(join(fixtures, "warnings.nn"));

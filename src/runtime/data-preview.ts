@@ -81,9 +81,10 @@ export function previewSvg(ir: IrModel, opened: OpenedData, plan: PreviewPlan): 
     const images = Array.isArray(x) ? x[index]! : x;
     const originals = splitImages(images);
     const scale = displayScale(originals);
+    const cellsOf = (row: readonly Float32Array[]) => row.map((image, k) => ({ image, caption: captions[k]! }));
     if (!augmented) {
-      const cells = originals.map((image, k) => ({ image, caption: captions[k]! }));
-      return gridSvg(shape, scale, chunk(cells, columns), [], `${ir.name}: the first ${count} training examples`);
+      const grid = chunk(cellsOf(originals), columns).map((cells) => ({ shape, cells }));
+      return gridSvg(grid, scale, pixelSize(shape), `${ir.name}: the first ${count} training examples`);
     }
     // Draws from a generator of their own, seeded by the run's seed: the same preview every time.
     const draws = withRandomSync(seededRandom(opened.seed), () =>
@@ -91,20 +92,19 @@ export function previewSvg(ir: IrModel, opened: OpenedData, plan: PreviewPlan): 
         const augmentedImages = tf.tidy(() =>
           chain.reduce((t, layer) => model.getLayer(layer.name).apply(t, { training: true }) as tf.Tensor, images),
         );
-        const split = splitImages(augmentedImages);
+        // A crop or resize (random_crop, resizing, center_crop) changes the shape: each draw has its own.
+        const drawn = { shape: augmentedImages.shape.slice(1), images: splitImages(augmentedImages) };
         augmentedImages.dispose();
-        return split;
+        return drawn;
       }),
     );
-    const grid = [originals, ...draws].map((row) => row.map((image, k) => ({ image, caption: captions[k]! })));
+    const grid = [
+      { name: "as read", shape, cells: cellsOf(originals) },
+      ...draws.map((draw, d) => ({ name: `draw ${d + 1}`, shape: draw.shape, cells: cellsOf(draw.images) })),
+    ];
     const names = chain.map((layer) => layer.kind).join(", ");
-    return gridSvg(
-      shape,
-      scale,
-      grid,
-      ["as read", ...draws.map((_, d) => `draw ${d + 1}`)],
-      `${ir.name}: ${count} training examples through ${names} (training mode)`,
-    );
+    const title = `${ir.name}: ${count} training examples through ${names} (training mode)`;
+    return gridSvg(grid, scale, pixelSize(shape), title);
   } finally {
     tf.dispose([x, y]);
   }
@@ -145,8 +145,7 @@ function pixelSize([h, w]: readonly number[]): number {
 }
 
 /** One image as PNG bytes, `size` grid pixels per pixel, values clamped to `scale`. */
-function imagePng([h, w, c]: readonly number[], [lo, hi]: [number, number], image: Float32Array): Buffer {
-  const size = pixelSize([h!, w!]);
+function imagePng([h, w, c]: readonly number[], size: number, [lo, hi]: [number, number], image: Float32Array): Buffer {
   const png = new PNG({ width: w! * size, height: h! * size });
   const level = (v: number) => Math.round(255 * Math.min(1, Math.max(0, (v - lo) / (hi - lo))));
   for (let y = 0; y < png.height; y++) {
@@ -164,37 +163,38 @@ const gap = 10;
 const captionHeight = 16;
 const top = 28;
 
-/** The SVG of `grid` (rows of cells), a title above, each row's name on its left when `rowNames` gives them. */
-function gridSvg(
-  shape: readonly number[],
-  scale: [number, number],
-  grid: readonly (readonly { image: Float32Array; caption: string }[])[],
-  rowNames: readonly string[],
-  title: string,
-): string {
-  const size = pixelSize(shape);
-  const [cellW, cellH] = [Math.max(shape[1]! * size, 48), shape[0]! * size];
-  const left = rowNames.length > 0 ? 70 : gap;
-  const width = left + Math.max(...grid.map((row) => row.length)) * (cellW + gap);
-  const height = top + grid.length * (cellH + captionHeight + gap);
+/** A row of the grid: its images' shape, the images with their captions, and its name on the left, if any. */
+interface GridRow {
+  readonly name?: string;
+  readonly shape: readonly number[];
+  readonly cells: readonly { readonly image: Float32Array; readonly caption: string }[];
+}
+
+/** The SVG of `grid`, `size` pixels a pixel, a title above; row names on the left when rows have them. */
+function gridSvg(grid: readonly GridRow[], scale: [number, number], size: number, title: string): string {
+  const cellW = Math.max(48, ...grid.map((row) => row.shape[1]! * size));
+  const left = grid.some((row) => row.name) ? 70 : gap;
+  const width = left + Math.max(...grid.map((row) => row.cells.length)) * (cellW + gap);
+  const height = grid.reduce((y, row) => y + row.shape[0]! * size + captionHeight + gap, top);
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="11">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
     `<text x="${gap}" y="18" font-size="13" fill="#222">${escape(title)}</text>`,
   ];
-  grid.forEach((row, r) => {
-    const y = top + r * (cellH + captionHeight + gap);
-    if (rowNames[r]) parts.push(`<text x="${gap}" y="${y + cellH / 2}" fill="#222">${escape(rowNames[r]!)}</text>`);
-    row.forEach(({ image, caption }, k) => {
+  let y = top;
+  for (const { name, shape, cells } of grid) {
+    const [imageW, imageH] = [shape[1]! * size, shape[0]! * size];
+    if (name) parts.push(`<text x="${gap}" y="${y + imageH / 2}" fill="#222">${escape(name)}</text>`);
+    cells.forEach(({ image, caption }, k) => {
       const x = left + k * (cellW + gap);
-      const png = imagePng(shape, scale, image).toString("base64");
-      const offset = (cellW - shape[1]! * size) / 2;
+      const png = imagePng(shape, size, scale, image).toString("base64");
       parts.push(
-        `<image x="${x + offset}" y="${y}" width="${shape[1]! * size}" height="${cellH}" href="data:image/png;base64,${png}"/>`,
-        `<text x="${x + cellW / 2}" y="${y + cellH + 12}" text-anchor="middle" fill="#222">${escape(caption.slice(0, 16))}</text>`,
+        `<image x="${x + (cellW - imageW) / 2}" y="${y}" width="${imageW}" height="${imageH}" href="data:image/png;base64,${png}"/>`,
+        `<text x="${x + cellW / 2}" y="${y + imageH + 12}" text-anchor="middle" fill="#222">${escape(caption.slice(0, 16))}</text>`,
       );
     });
-  });
+    y += imageH + captionHeight + gap;
+  }
   parts.push("</svg>", "");
   return parts.join("\n");
 }
