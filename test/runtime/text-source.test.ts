@@ -10,7 +10,7 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkFile } from "../../src/compiler/index.js";
-import { initBackend, loadRun, openTrainingData } from "../../src/runtime/index.js";
+import { initBackend, loadRun, openTrainingData, predictRun } from "../../src/runtime/index.js";
 import { buildModel } from "../../src/runtime/build.js";
 import { textReader } from "../../src/runtime/data/text.js";
 import { textLimits } from "../../src/runtime/data/text-vectorize.js";
@@ -247,6 +247,28 @@ describe("bad rows", () => {
     const read = () => textReader(source, { numericTargets: false }, { ...textLimits, rows: 5 });
     expect(await userError(read, dir)).toBe(
       "error[NN4021]: /texts.csv:7: more than 5 rows, the most nnc reads from one text source (split the file, or train on part of it)",
+    );
+  });
+
+  it("a tf_idf run saves an idf a token, predicts with it, and refuses a vocabulary.json without it", async () => {
+    const source = `text("${csv}", text: "text", label: "label", max_tokens: 8, output_mode: tf_idf)`;
+    const nn = file("idf.nn", spec(source, "[8]", "  dense(4, activation: relu)"));
+    const folder = join(dir, "idf-run");
+    await trainRun(nn, folder);
+    const path = join(folder, "vocabulary.json");
+    const saved = JSON.parse(readFileSync(path, "utf8"));
+    expect(saved.tokens).toHaveLength(8);
+    expect(saved.idf).toHaveLength(8);
+    // "now" is in 3 of the 6 training texts: log(1 + 6 / 4).
+    expect(saved.idf[saved.tokens.indexOf("now")]).toBeCloseTo(Math.log(2.5), 6);
+    const loaded = await loadRun(folder);
+    const predictions = predictRun(loaded, [file("idf.txt", "free prize now\nthe patch\n")]);
+    expect(predictions.columns).toEqual(["predicted", "p_ham", "p_spam"]);
+    expect(predictions.rows).toHaveLength(2);
+    loaded.model.dispose();
+    writeFileSync(path, JSON.stringify({ ...saved, idf: undefined }));
+    expect(await userError(() => loadRun(folder), dir)).toBe(
+      "error[NN4010]: /idf-run/vocabulary.json: idf must hold one weight per token for tf_idf, and be absent otherwise",
     );
   });
 });
