@@ -38,6 +38,7 @@ export function registerData(program: Command): void {
         "\nExamples:",
         "  nnc data examples/iris.nn",
         "  nnc data examples/denoising_autoencoder.nn --preview grid.png",
+        "  nnc data examples/fashion_augmented.nn --preview grid.png --augmented",
         "  nnc data examples/iris.nn --format json",
         "",
         "The data is read as nnc train reads it: the same rows (missing: drop), the same shuffle and",
