@@ -271,4 +271,43 @@ describe("bad rows", () => {
       "error[NN4010]: /idf-run/vocabulary.json: idf must hold one weight per token for tf_idf, and be absent otherwise",
     );
   });
+
+  it("labels per output, and a validation: source read with the training vocabulary by its own text column", async () => {
+    const two = file("two.csv", "text,kind,tone\nfree prize now,spam,loud\nthe patch works,ham,calm\n");
+    const held = file("held.csv", "body,kind,tone\nzebra prize,spam,loud\n");
+    const labels = 'labels: { kind: "kind", tone: "tone" }, max_tokens: 50';
+    const text = `model Two {
+  input tokens: [seq] int32
+  h = tokens -> embedding(50, 4, mask_zero: true) -> lstm(3)
+  kind = h -> dense(1, activation: sigmoid)
+  tone = h -> dense(2, activation: softmax)
+  output kind, tone
+}
+
+train Two {
+  data: text("${two}", text: "text", ${labels})
+  validation: text("${held}", text: "body", ${labels})
+  loss: { kind: binary_crossentropy, tone: sparse_categorical_crossentropy }
+  optimizer: adam
+  epochs: 1
+  batch_size: 2
+}
+`;
+    const { train, model } = checked("two.nn", text);
+    const built = buildModel(model);
+    const batches = await openTrainingData(built, train);
+    expect(batches.labels).toEqual({
+      outputs: {
+        kind: { column: "kind", classes: ["ham", "spam"] },
+        tone: { column: "tone", classes: ["calm", "loud"] },
+      },
+    });
+    const prize = batches.preprocessing.vocabulary!.tokens.indexOf("prize");
+    const [x, y] = batches.validation([0]);
+    expect((x as tf.Tensor).arraySync()).toEqual([[1, prize]]);
+    expect((y as tf.Tensor[]).map((t) => t.arraySync())).toEqual([[[1]], [[1]]]);
+    tf.dispose([x, ...(y as tf.Tensor[])]);
+    batches.close();
+    built.dispose();
+  });
 });
