@@ -104,6 +104,8 @@ export interface DataSummary {
   };
   readonly split: { readonly validationSplit: number; readonly shuffle: boolean; readonly seed: number | null };
   readonly normalize: string | null;
+  /** Whether the block weighs classes (`class_weight:`), which answers an imbalance. */
+  readonly classWeight: boolean;
   readonly outputs: readonly OutputSummary[];
   readonly columns: readonly ColumnSummary[];
   readonly arrays: readonly ArraySummary[];
@@ -281,6 +283,7 @@ export function summarizeData(opened: OpenedData, train: IrTrain, chunkRows = de
     rows: { training: data.trainingRows, validation: data.validationRows, dropped: data.dropped },
     split: { validationSplit: train.validationSplit, shuffle: train.shuffle, seed: train.seed },
     normalize: normalization?.mode ?? null,
+    classWeight: Boolean(train.classWeight),
     outputs,
     columns: columns.map((m, c) => ({ name: first.featureNames[c] ?? `x_${c}`, ...m.done() })),
     arrays: arrays.map(({ input, shape, values: m, seen, largest, ids }) => {

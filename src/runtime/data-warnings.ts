@@ -44,7 +44,7 @@ export function dataWarnings(summary: Omit<DataSummary, "warnings">): DataWarnin
       warnings.push({
         kind: "imbalance",
         about,
-        message: `${of}: classes are imbalanced: '${smallest.name}' has ${smallest.training} training rows, '${largest.name}' ${largest.training} (${ratio.toFixed(1)}x; a fair share is ${Math.round(fair)}); consider class_weight or resampling`,
+        message: `${of}: classes are imbalanced: '${smallest.name}' has ${smallest.training} training rows, '${largest.name}' ${largest.training} (${ratio.toFixed(1)}x; a fair share is ${Math.round(fair)}); ${summary.classWeight ? "class_weight weighs them" : "consider class_weight or resampling"}`,
       });
     }
   }
