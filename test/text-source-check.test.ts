@@ -83,4 +83,13 @@ describe("text(...) and the input it feeds", () => {
     expect(codes(source(", ngrams: 6"))).not.toEqual([]);
     expect(codes(source(", split: whitespace, standardize: lower, ngrams: 2"))).toEqual([]);
   });
+
+  it("NN4038 at text: when the text column is a label column", () => {
+    const { found, marks } = diagnostics(
+      "[seq] int32",
+      "  embedding(100, 8, mask_zero: true)\n  lstm(4)",
+      `text("t.csv", text: <|"label"|>, label: "label", max_tokens: 100)`,
+    );
+    expect(found).toEqual([["NN4038", marks[0], "error"]]);
+  });
 });

@@ -1,5 +1,6 @@
 /**
- * What a `text(...)` source must find in the model it feeds, checked before anything is read:
+ * What a `text(...)` source must find in the model it feeds, checked before anything is read (and its text
+ * column is not a label column, NN4038):
  * - one input (NN4053), shaped for what the text becomes: ids `[sequence_length] int32` (or `[seq] int32`, any
  *   length) for `output_mode: int`, only `[seq]` without `sequence_length` (each batch is padded to its longest
  *   text); one `[max_tokens]` vector for `multi_hot`, `count` and `tf_idf` (float32 for `tf_idf`'s weights);
@@ -15,6 +16,12 @@ import { formatNnShape, type IrCall, type IrModel } from "../ir/index.js";
 /** The problems of `text(...)` (`call`, written as `value`) feeding `model`. */
 export function textSourceProblems(call: IrCall, value: ast.Call, model: IrModel, file: string): Diagnostic[] {
   const at = (name: string) => ({ file, span: (named(value, name) ?? value).span });
+  // The text column among the labels: the model would read the answer (NN4038, as for csv's features).
+  const labels = [call.args["label"], ...Object.values((call.args["labels"] ?? {}) as Record<string, unknown>)];
+  if (labels.includes(call.args["text"])) {
+    const hint = "read the text from another column than the label";
+    return [diagnostic("NN4038", at("text"), { column: String(call.args["text"]) }, { hint })];
+  }
   const maxTokens = Number(call.args["max_tokens"]);
   const length = typeof call.args["sequence_length"] === "number" ? call.args["sequence_length"] : null;
   const mode = typeof call.args["output_mode"] === "string" ? call.args["output_mode"] : "int";
