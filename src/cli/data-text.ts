@@ -4,6 +4,7 @@
  */
 import type { DataSummary, OutputSummary, Statistics, Vocabulary } from "../runtime/data-summary.js";
 import { format as num } from "../runtime/data-warnings.js";
+import { maxOf } from "../compiler/base/arrays.js";
 
 /** Columns listed in the text at most (`--format json` lists every one). */
 const listedColumns = 30;
@@ -47,9 +48,12 @@ export function summaryText(summary: DataSummary): string {
       `input '${sequence.input}'${sequence.field === sequence.input ? "" : ` (field '${sequence.field}')`}: sequences of ${num(lengths.min)} to ${num(lengths.max)} steps, mean ${num(lengths.mean)}`,
     );
     if (sequence.vocabulary) out.push(vocabularyLine(sequence.vocabulary));
-    const most = Math.max(...sequence.histogram.map((bin) => bin.rows));
+    const most = maxOf(sequence.histogram.map((bin) => bin.rows));
     const labels = sequence.histogram.map((bin) => (bin.from === bin.to ? `${bin.from}` : `${bin.from}-${bin.to}`));
-    const width = Math.max(6, ...labels.map((label) => label.length));
+    const width = maxOf(
+      labels.map((label) => label.length),
+      6,
+    );
     out.push(`  ${"length".padStart(width)}  ${"rows".padStart(6)}`);
     sequence.histogram.forEach((bin, k) =>
       out.push(`  ${labels[k]!.padStart(width)}  ${count(bin.rows).padStart(6)}  ${bar(bin.rows, most)}`.trimEnd()),
@@ -74,8 +78,11 @@ function outputLines(output: OutputSummary): string[] {
       // Classes no row has (a model's units past the data's labels) are counted, not listed.
       const seen = output.classes.filter((c) => c.training + c.validation > 0);
       const listed = seen.slice(0, listedClasses);
-      const most = Math.max(...listed.map((c) => c.training));
-      const nameWidth = Math.max(...listed.map((c) => c.name.length), 5);
+      const most = maxOf(listed.map((c) => c.training));
+      const nameWidth = maxOf(
+        listed.map((c) => c.name.length),
+        5,
+      );
       const unit = output.perStep ? "steps" : "rows";
       const lines = [
         `${name}: ${output.classes.length} classes${output.perStep ? ` (targets [${output.perStep.join(", ")}] per example: counted by step)` : ""}`,
@@ -99,7 +106,12 @@ function columnLines(summary: DataSummary): string[] {
   const columns = summary.columns.slice(0, listedColumns);
   const header = ["feature", "min", "mean", "std", "max"];
   const cells = columns.map((c) => [c.name, num(c.min), num(c.mean), num(c.std), num(c.max)]);
-  const widths = header.map((h, k) => Math.max(h.length, ...cells.map((row) => row[k]!.length)));
+  const widths = header.map((h, k) =>
+    maxOf(
+      cells.map((row) => row[k]!.length),
+      h.length,
+    ),
+  );
   const line = (row: readonly string[]) =>
     `  ${row.map((cell, k) => (k === 0 ? cell.padEnd(widths[k]!) : cell.padStart(widths[k]!))).join("  ")}`;
   const scaled = summary.normalize ? `; normalize: ${summary.normalize} scales them for the model` : "";

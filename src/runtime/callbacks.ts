@@ -18,6 +18,7 @@ import {
 import { tfjsFigureName, type FigureNames } from "./figures.js";
 import type { RunFolder } from "./run-folder.js";
 import { LearningRateScheduler, ReduceOnPlateau, logValue } from "./schedule-callbacks.js";
+import { append } from "../compiler/base/arrays.js";
 
 /** What a callback keeps in a checkpoint: plain values, and tensors (saved as binary). */
 export interface CallbackState {
@@ -67,7 +68,7 @@ export function trainingCallbacks(
     new LearningRateScheduler(settings.lrSchedule, optimizer, steps),
     new TerminateOnNaN(),
   ];
-  for (const call of settings.callbacks) callbacks.push(...fromCall(call, options));
+  for (const call of settings.callbacks) append(callbacks, fromCall(call, options));
   if (settings.lrSchedule?.name === "reduce_on_plateau") {
     const a = settings.lrSchedule.args;
     const keras = String(a["monitor"]);

@@ -12,6 +12,7 @@ import type { Trait } from "../compiler/registry/layers/types.js";
 import { imageShape, type OpenedData } from "./data-summary.js";
 import { NncUserError } from "./errors.js";
 import { seededRandom, withRandom } from "./random.js";
+import { maxOf } from "../compiler/base/arrays.js";
 
 /** The registry trait of the layers `--augmented` runs: random flips, rotations, zooms, ... */
 export const augmentationTrait: Trait = "augmentation";
@@ -172,9 +173,12 @@ interface GridRow {
 
 /** The SVG of `grid`, `size` pixels a pixel, a title above; row names on the left when rows have them. */
 function gridSvg(grid: readonly GridRow[], scale: [number, number], size: number, title: string): string {
-  const cellW = Math.max(48, ...grid.map((row) => row.shape[1]! * size));
+  const cellW = maxOf(
+    grid.map((row) => row.shape[1]! * size),
+    48,
+  );
   const left = grid.some((row) => row.name) ? 70 : gap;
-  const width = left + Math.max(...grid.map((row) => row.cells.length)) * (cellW + gap);
+  const width = left + maxOf(grid.map((row) => row.cells.length)) * (cellW + gap);
   const height = grid.reduce((y, row) => y + row.shape[0]! * size + captionHeight + gap, top);
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="11">`,

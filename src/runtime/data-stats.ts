@@ -4,6 +4,7 @@
  */
 import { sizeOf, type Table } from "./data/index.js";
 import type { SequenceSummary, Statistics } from "./data-summary.js";
+import { maxOf, minOf } from "../compiler/base/arrays.js";
 
 /** Running min, max, sum and sum of squares (in doubles). */
 export class Moments {
@@ -40,7 +41,7 @@ function float32Digits(value: number): number {
 export function histogram(byLength: ReadonlyMap<number, number>): SequenceSummary["histogram"] {
   if (byLength.size === 0) return [];
   const lengths = [...byLength.keys()];
-  const [lo, hi] = [Math.min(...lengths), Math.max(...lengths)];
+  const [lo, hi] = [minOf(lengths), maxOf(lengths)];
   const width = Math.max(1, Math.ceil((hi - lo + 1) / 10));
   const bins = Array.from({ length: Math.ceil((hi - lo + 1) / width) }, (_, b) => ({
     from: lo + b * width,

@@ -3,6 +3,7 @@
  * the learning-rate plot (`nnc schedule --plot`) and the loss and metric plots of a run (`nnc plot`). Plain
  * string building, no dependencies: the output is a few kilobytes and opens in any browser.
  */
+import { append } from "../compiler/base/arrays.js";
 
 export interface Series {
   readonly name: string;
@@ -83,7 +84,11 @@ function renderPanel(panel: Panel, top: number): string {
     const dash = series.dashed ? ` stroke-dasharray="6 4"` : "";
     const dot = (x: number, y: number, opacity: string) =>
       `<circle cx="${f(x)}" cy="${f(y)}" r="3" fill="${color}" fill-opacity="${opacity}"/>`;
-    if (series.dots) out.push(...finite.map(([x, y]) => dot(sx(x), sy(y), "0.6")));
+    if (series.dots)
+      append(
+        out,
+        finite.map(([x, y]) => dot(sx(x), sy(y), "0.6")),
+      );
     else out.push(`<polyline points="${path}" fill="none" stroke="${color}" stroke-width="2"${dash}/>`);
     if (series.points.length === 1 && !series.dots) {
       const [x, y] = series.points[0]!;

@@ -10,6 +10,13 @@ export function append<T>(target: T[], items: Iterable<T>): T[] {
   return target;
 }
 
+/** The smallest of `items`, or `start` when it is smaller or there are none. */
+export function minOf(items: Iterable<number>, start = Infinity): number {
+  let min = start;
+  for (const item of items) if (item < min) min = item;
+  return min;
+}
+
 /** The largest of `items`, or `start` when it is larger or there are none. */
 export function maxOf(items: Iterable<number>, start = -Infinity): number {
   let max = start;

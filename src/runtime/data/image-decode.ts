@@ -31,7 +31,8 @@ const pngMagic = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 export function imageHeader(head: Uint8Array): ImageHeader | string {
   if (pngMagic.every((byte, i) => head[i] === byte)) {
     // The IHDR chunk comes first: length (4), "IHDR" (4), width (4), height (4).
-    if (head.length < 24 || String.fromCharCode(...head.subarray(12, 16)) !== "IHDR") return "a PNG without its header";
+    if (head.length < 24 || new TextDecoder("latin1").decode(head.subarray(12, 16)) !== "IHDR")
+      return "a PNG without its header";
     const view = new DataView(head.buffer, head.byteOffset, head.length);
     return checked({ format: "png", width: view.getUint32(16), height: view.getUint32(20) });
   }

@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { limits } from "../../compiler/base/limits.js";
 import { displayPath } from "../../compiler/diagnostics/render.js";
 import { NncUserError } from "../errors.js";
+import { append, maxOf } from "../../compiler/base/arrays.js";
 
 /** The limits an image reader applies; tests lower them to prove each one with small folders. */
 export interface ImageLimits {
@@ -159,7 +160,7 @@ function imagesBelow(
           reason: `is ${depth + 1} folders deep in its class folder; nnc reads at most ${limits.depth} levels`,
         });
       }
-      found.push(...imagesBelow(file, [...open, real], depth + 1, limits, count));
+      append(found, imagesBelow(file, [...open, real], depth + 1, limits, count));
     } else if (stats.isFile() && imageExtensions.has(path.extname(name).toLowerCase())) {
       if (++count.files > limits.files) throw tooMany(shown, limits);
       found.push(file);
@@ -209,7 +210,7 @@ function byCodeUnits(a: string, b: string): number {
 /** The lists' items taken in turn: a1, b1, c1, a2, b2, ... (a list that runs out is skipped). */
 function interleaved<T>(lists: readonly (readonly T[])[]): T[] {
   const out: T[] = [];
-  const longest = Math.max(...lists.map((list) => list.length));
+  const longest = maxOf(lists.map((list) => list.length));
   for (let i = 0; i < longest; i++) for (const list of lists) if (i < list.length) out.push(list[i]!);
   return out;
 }
