@@ -33,6 +33,23 @@ describe("names from Keras, tf.data and PyTorch", () => {
     expect(hints(spec("Dense(4)", 'csv("a.csv", label: "y")'))).toEqual([["NN2001", "did you mean 'dense'?"]]);
   });
 
+  it("renames a data source's argument written under Keras's name, with a fix", () => {
+    const text = spec("dense(4)", 'images("photos", image_size: [28, 28])');
+    const [found] = checkSource(text, "/tmp/foreign.nn").diagnostics;
+    expect([found?.code, found?.hint]).toEqual(["NN2003", "Keras's 'image_size' is 'size' here"]);
+    expect(found?.fixes?.[0]?.edits[0]?.newText).toBe("size");
+  });
+
+  it("names only arguments that exist, under names that do not", () => {
+    for (const [name, source] of Object.entries(dataSources)) {
+      const own = Object.keys((source.schema["properties"] as object | undefined) ?? {});
+      for (const [keras, nnc] of Object.entries(source.kerasNames ?? {})) {
+        expect(own, `${name}: ${keras}`).toContain(nnc);
+        expect(own, `${name}: ${keras}`).not.toContain(keras);
+      }
+    }
+  });
+
   it("holds no name nnc has", () => {
     for (const name of Object.keys(foreignDataSources)) expect(Object.keys(dataSources)).not.toContain(name);
     for (const name of Object.keys(foreignLayers)) expect(layerNames()).not.toContain(name);

@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import type { Ajv, ErrorObject, Options, SchemaObject, ValidateFunction } from "ajv";
 import { append } from "../base/arrays.js";
 import type * as ast from "../syntax/ast.js";
-import { diagnostic, type Diagnostic, type Result } from "../diagnostics/index.js";
+import { diagnostic, type Diagnostic, type Fix, type Result } from "../diagnostics/index.js";
 import { evaluate, type Scope, type SpanMap } from "./argument-values.js";
 import type { JsonValue } from "../ir/index.js";
 import { lookupLayer } from "../registry/layers/index.js";
@@ -156,7 +156,7 @@ export function checkArguments(
             "NN2003",
             { file, span: arg.name.span },
             { name, callee },
-            suggestion(name, properties, arg.name.span),
+            renamed(callable, name, arg.name.span) ?? suggestion(name, properties, arg.name.span),
           ),
         );
         continue;
@@ -279,4 +279,14 @@ export function argumentSpan(
   if (named) return named.value.span;
   const index = positional.indexOf(property);
   return index >= 0 ? args.filter((a) => !a.name)[tensorArgs + index]?.value.span : undefined;
+}
+
+/** The hint and fix for an argument written under Keras's name (`image_size:` for `size:`), if it is one. */
+function renamed(callable: Callable, name: string, span: ast.Span): { hint: string; fixes: Fix[] } | undefined {
+  const own = callable.kerasNames && Object.hasOwn(callable.kerasNames, name) ? callable.kerasNames[name] : undefined;
+  if (own === undefined) return undefined;
+  return {
+    hint: `Keras's '${name}' is '${own}' here`,
+    fixes: [{ title: `Change to '${own}'`, edits: [{ span, newText: own }] }],
+  };
 }

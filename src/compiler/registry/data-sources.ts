@@ -53,6 +53,8 @@ function tableSource(sourceName: string): DataSourceKind {
     paths: ["path"],
     labels: ["label", "labels"],
     features: "features",
+    // tf.data's make_csv_dataset.
+    kerasNames: { label_name: "label", select_columns: "features", file_pattern: "path" },
   };
 }
 
@@ -108,5 +110,6 @@ export const dataSources: Readonly<Record<string, DataSourceKind>> = {
       ["path"],
     ),
     paths: ["path"],
+    kerasNames: { image_size: "size", color_mode: "color", directory: "path" },
   },
 };

@@ -40,4 +40,5 @@ export const textSource: DataSourceKind = {
   ),
   paths: ["path"],
   labels: ["label", "labels"],
+  kerasNames: { output_sequence_length: "sequence_length" },
 };
