@@ -4,11 +4,13 @@
  * symbolic link, a hard link or a folder reached through a link counts as the input too. Each command with an
  * output option is run as users run it; the input must be unchanged and the error one line.
  */
-import { linkSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { overwrittenInput } from "../src/io/output-path.js";
+import { overwrittenInput, runFolderOverInput } from "../src/io/output-path.js";
+import { WriteRefused, writeFileAtomic } from "../src/io/write-atomic.js";
 import { nnc } from "./helpers/cli.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "nnc-output-input-"));
@@ -55,6 +57,38 @@ describe("overwrittenInput", () => {
     expect(overwrittenInput(at("new.ts"), inputs, "-o")).toBeUndefined();
     expect(overwrittenInput(at("blocks.nn"), inputs, "-o")).toBeUndefined();
     expect(overwrittenInput(join(scratch, "missing", "x.ts"), inputs, "-o")).toBeUndefined();
+  });
+
+  it("refuses a file inside a folder read as data (an images() folder), and outputs that are not files", () => {
+    mkdirSync(at("photos/cat"), { recursive: true });
+    const inputs = [at("tiny.nn"), at("photos")];
+    expect(overwrittenInput(at("photos/cat/grid.png"), inputs, "--preview")).toMatch(
+      /^--preview .*grid\.png: that is inside .*photos, a folder this command reads as data/,
+    );
+    expect(overwrittenInput(at("photos-grid.png"), inputs, "--preview")).toBeUndefined();
+    expect(overwrittenInput(scratch, inputs, "-o")).toMatch(/that is a folder, not a file/);
+    execFileSync("mkfifo", [at("pipe")]);
+    expect(overwrittenInput(at("pipe"), inputs, "-o")).toMatch(/that is a pipe, not a file/);
+    expect(overwrittenInput("/dev/null", inputs, "-o")).toMatch(/that is a device, not a file/);
+    expect(runFolderOverInput(at("photos/cat/run"), ["model.json"], inputs)).toMatch(
+      /^--out .*run: that is inside .*photos, a folder this run reads as data/,
+    );
+    expect(runFolderOverInput(at("runs/Cats"), ["model.json"], inputs)).toBeUndefined();
+  });
+});
+
+describe("writeFileAtomic", () => {
+  it("writes through a symbolic link, keeping it, and never replaces a pipe or a folder by a file", async () => {
+    writeFileSync(at("real.txt"), "old");
+    symlinkSync(at("real.txt"), at("link.txt"));
+    await writeFileAtomic(at("link.txt"), "new");
+    expect(lstatSync(at("link.txt")).isSymbolicLink()).toBe(true);
+    expect(readFileSync(at("real.txt"), "utf8")).toBe("new");
+    execFileSync("mkfifo", [at("pipe2")]);
+    await expect(writeFileAtomic(at("pipe2"), "x")).rejects.toThrow(WriteRefused);
+    expect(lstatSync(at("pipe2")).isFIFO()).toBe(true);
+    mkdirSync(at("folder"));
+    await expect(writeFileAtomic(at("folder"), "x")).rejects.toThrow(/it is a folder, not a file/);
   });
 });
 

@@ -16,6 +16,8 @@ import { registerPlot } from "./plot.js";
 import { registerPredict } from "./predict.js";
 import { registerSchedule } from "./schedule.js";
 import { registerTrain } from "./train.js";
+import { fail } from "./common.js";
+import { WriteRefused } from "../io/write-atomic.js";
 
 /** Runs `nnc` with Node's `process.argv` (the program and script first). */
 export async function main(argv: readonly string[]): Promise<void> {
@@ -44,5 +46,11 @@ export async function main(argv: readonly string[]): Promise<void> {
     if (error.code !== "EPIPE") throw error;
     process.exit(0);
   });
-  await program.parseAsync([...argv]);
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    // A folder, device or pipe named as an output (`-o /dev/null`): refused before anything was written.
+    if (!(error instanceof WriteRefused)) throw error;
+    fail(error.message);
+  }
 }

@@ -32,21 +32,56 @@ function identify(file: string): Identity {
 }
 
 /**
- * The one-line error for writing `output` when it is one of `inputs` (by path, link or inode), or undefined
- * when it is none of them. `flag` is the option that named the output (`-o`).
+ * The one-line error for writing `output` when it is one of `inputs` (by path, link or inode), lies inside a
+ * folder among them (an `images(...)` folder: a file written there would be read as data next time), or is not
+ * a file nnc can replace (a folder, a device such as /dev/null, a pipe); undefined when none of these holds.
+ * `flag` is the option that named the output (`-o`).
  */
 export function overwrittenInput(output: string, inputs: readonly string[], flag: string): string | undefined {
   const out = identify(output);
+  const kind = specialKind(output);
+  if (kind) return `${flag} ${output}: that is ${kind}, not a file; nnc writes only files (give a file name)`;
   for (const input of inputs) {
     const id = identify(input);
     const same = id.real === out.real || (out.inode !== undefined && id.inode === out.inode);
-    if (!same) continue;
     const shown = displayPath(path.resolve(input));
+    if (!same) {
+      if (isFolder(id.real) && out.real.startsWith(id.real + path.sep)) {
+        return `${flag} ${output}: that is inside ${shown}, a folder this command reads as data; write the output elsewhere`;
+      }
+      continue;
+    }
     const how =
       path.resolve(input) === path.resolve(output) ? "" : ` (${displayPath(path.resolve(output))} is a link to it)`;
     return `${flag} ${output}: that is ${shown}${how}, which this command reads; write the output to another file`;
   }
   return undefined;
+}
+
+function isFolder(real: string): boolean {
+  try {
+    return statSync(real).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What an existing `file` (or what a link there points to) is when it is not a regular file: "a folder", "a
+ * device", "a pipe", "a socket"; undefined for a regular file or none.
+ */
+export function specialKind(file: string): string | undefined {
+  let stats;
+  try {
+    stats = statSync(path.resolve(file));
+  } catch {
+    return undefined;
+  }
+  if (stats.isFile()) return undefined;
+  if (stats.isDirectory()) return "a folder";
+  if (stats.isFIFO()) return "a pipe";
+  if (stats.isSocket()) return "a socket";
+  return "a device";
 }
 
 /**
@@ -82,6 +117,12 @@ export function runFolderOverInput(
   inputs: readonly string[],
 ): string | undefined {
   const inputIds = inputs.map((input) => ({ input, id: identify(input) }));
+  const folder = identify(dir).real;
+  for (const { input, id } of inputIds) {
+    if (!isFolder(id.real) || !(folder === id.real || folder.startsWith(id.real + path.sep))) continue;
+    const shown = displayPath(path.resolve(input));
+    return `--out ${displayPath(dir)}: that is inside ${shown}, a folder this run reads as data; choose another run folder`;
+  }
   for (const name of names) {
     const target = identify(path.join(dir, name));
     for (const { input, id } of inputIds) {
