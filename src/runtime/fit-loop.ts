@@ -16,6 +16,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { TrainingBatches } from "./data/batches.js";
 import { inTargetUnits, targetUnitFactors, tfjsFigureName } from "./figures.js";
 import { evaluateBatch, type EpochFigures } from "./metrics.js";
+import { setTrainingStep } from "./layers/layer-random.js";
 import { permutation, type SeededRandom } from "./random.js";
 import { batchWeights, trainStep, type ClassWeightTable } from "./sample-weights.js";
 
@@ -112,6 +113,7 @@ export async function trainLoop(
       const logs: tf.Logs = { batch: step, size: positions.length };
       for (const callback of callbacks) await callback.onBatchBegin(step, logs);
       const [x, y, rowWeights] = data.training(positions);
+      setTrainingStep(epoch * steps + step); // layers with their own seed draw from it (layer-random.ts)
       let outputs: number | number[];
       try {
         outputs = await trainStep(model, x, y, batchWeights(y, options.classWeights ?? null, rowWeights));
