@@ -7,6 +7,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { crc32, deflateSync } from "node:zlib";
 import * as tf from "@tensorflow/tfjs";
 import { PNG } from "pngjs";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -190,6 +191,43 @@ describe("damaged files", () => {
     expect(error.format()).not.toContain("\n");
     const text = await userError(() => loadImage(join(scratch, "..", "x"), "x"));
     expect(text.code).toBe("NN4005");
+  });
+
+  it("a PNG whose image data stops short of its last rows is NN4049, not rows of leftover memory", async () => {
+    // 100 x 10 RGBA whose zlib stream is complete but holds only 5 of the 10 scanlines.
+    const chunk = (type: string, data: Buffer) => {
+      const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
+      const framed = Buffer.alloc(body.length + 8);
+      framed.writeUInt32BE(data.length, 0);
+      body.copy(framed, 4);
+      framed.writeUInt32BE(crc32(body), body.length + 4);
+      return framed;
+    };
+    const ihdr = Buffer.from([0, 0, 0, 100, 0, 0, 0, 10, 8, 6, 0, 0, 0]);
+    const rows = Buffer.alloc(5 * 401, 0x48);
+    for (let r = 0; r < 5; r++) rows[r * 401] = 0; // filter type none
+    const png = Buffer.concat([
+      tiny.subarray(0, 8),
+      chunk("IHDR", ihdr),
+      chunk("IDAT", deflateSync(rows)),
+      chunk("IEND", Buffer.alloc(0)),
+    ]);
+    const error = await userError(() => openImages(source(folder({ "a/half.png": png })), {}));
+    expect([error.code, error.message]).toEqual([
+      "NN4049",
+      expect.stringMatching(/half\.png: the PNG does not decode: the file ends early/),
+    ]);
+  });
+
+  it("a JPEG with more than 64 KiB of metadata before its frame header decodes", () => {
+    const jpeg = greyJpeg(Uint8Array.from([10, 20, 30, 40]), 2, 2);
+    const app = Buffer.alloc(65535 + 2, 0x20);
+    app.writeUInt16BE(0xffe1, 0);
+    app.writeUInt16BE(65535, 2);
+    const big = Buffer.concat([jpeg.subarray(0, 2), app, app, jpeg.subarray(2)]);
+    expect(big.length).toBeGreaterThan(2 * 65536);
+    const pixels = loadImage(join(folder({ "a/exif.jpg": big }), "a", "exif.jpg"), "exif.jpg");
+    expect([pixels.width, pixels.height]).toEqual([2, 2]);
   });
 
   it("corrupt: skip leaves them out and counts them", () => {

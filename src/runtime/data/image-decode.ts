@@ -6,6 +6,7 @@
  */
 import jpeg from "jpeg-js";
 import { PNG } from "pngjs";
+import { pngDataShortfall } from "./png-data.js";
 
 /** A decoded image: `height x width x channels` bytes, row after row (channels 1 to 4, as stored). */
 export interface Pixels {
@@ -25,8 +26,8 @@ export interface ImageHeader {
 const pngMagic = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /**
- * The format and size of an image from its first bytes (at least the first 64 KiB, or the whole file when
- * smaller), or a sentence saying why it is not a PNG or JPEG nnc can read.
+ * The format and size of an image from its bytes (the whole file: a JPEG's metadata before its frame header
+ * may run to megabytes), or a sentence saying why it is not a PNG or JPEG nnc can read.
  */
 export function imageHeader(head: Uint8Array): ImageHeader | string {
   if (pngMagic.every((byte, i) => head[i] === byte)) {
@@ -67,7 +68,7 @@ function jpegHeader(head: Uint8Array): ImageHeader | string {
     if (length < 2) return "a JPEG whose markers are damaged";
     at += 2 + length;
   }
-  return "a JPEG without a frame header in its first 64 KiB";
+  return "a JPEG without a frame header";
 }
 
 /**
@@ -76,6 +77,8 @@ function jpegHeader(head: Uint8Array): ImageHeader | string {
  */
 export function decodeImage(bytes: Buffer, header: ImageHeader, maxPixels: number): Pixels {
   if (header.format === "png") {
+    const short = pngDataShortfall(bytes);
+    if (short) throw new Error(short);
     let png: PNG;
     try {
       png = PNG.sync.read(bytes);

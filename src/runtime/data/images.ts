@@ -132,7 +132,7 @@ export function loadImage(file: string, shown: string, limits: ImageLimits = ima
   } finally {
     closeSync(fd);
   }
-  const header = imageHeader(bytes.subarray(0, 65536));
+  const header = imageHeader(bytes);
   if (typeof header === "string") throw corrupt(shown, header);
   const pixels = header.width * header.height;
   if (pixels > limits.pixels) {
