@@ -50,6 +50,17 @@ describe("augmentation values", () => {
     expect(run(both, square)).toEqual(draws[0]! <= 0.5 ? [4, 3, 2, 1] : [1, 2, 3, 4]);
   });
 
+  it("random_flip chooses each image: a NaN or Inf pixel stays where it lands", () => {
+    const x = tf.tensor4d([1, NaN, Infinity, 4, 5, NaN, 7, 8], [4, 1, 2, 1]);
+    const draws = Array.from({ length: 4 }, seededRandom(7));
+    const pixels = [1, NaN, Infinity, 4, 5, NaN, 7, 8];
+    const expected = [0, 1, 2, 3].flatMap((i) => {
+      const [a, b] = [pixels[2 * i]!, pixels[2 * i + 1]!];
+      return draws[i]! <= 0.5 ? [b, a] : [a, b];
+    });
+    expect(run(layerOf("random_flip(horizontal, seed: 7)", [1, 2, 1]), x)).toEqual(expected);
+  });
+
   it("random_rotation by a quarter turn turns the image counter-clockwise", () => {
     const x = image([
       [1, 2, 3],

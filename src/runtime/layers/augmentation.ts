@@ -1,12 +1,13 @@
 /**
  * Keras's random image augmentation layers (RandomFlip, RandomRotation, RandomZoom, RandomTranslation,
  * RandomContrast, RandomBrightness): random while training, the identity otherwise (evaluate, predict, a saved
- * model). Each image of a batch draws its own transformation. A layer with `seed` draws from its own generator
- * seeded by it, as Keras's `SeedGenerator`; without one it draws from `Math.random`, which a run with `seed:`
- * makes a seeded generator, so seeded runs are reproducible either way.
+ * model). Each image of a batch draws its own transformation. A layer with `seed` draws from its own seeded
+ * generators (layer-random.ts: one per training call, from the seed and the step, so a resumed run draws as an
+ * unbroken one); without one it draws from `Math.random`, which a run with `seed:` makes a seeded generator
+ * (checkpointed), so seeded runs are reproducible either way.
  */
 import * as tf from "@tensorflow/tfjs";
-import { seededRandom } from "../random.js";
+import { LayerRandom } from "./layer-random.js";
 import {
   projectiveTransform,
   rotationTransform,
@@ -27,7 +28,7 @@ export function factorRange(factor: unknown): [number, number] {
 }
 
 /** The input as a float batch: Keras's layers compute in float32 whatever the input's dtype. */
-function floatImages(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor4D {
+export function floatImages(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor4D {
   const x = Array.isArray(inputs) ? inputs[0]! : inputs;
   return (x.dtype === "float32" ? x : tf.cast(x, "float32")) as tf.Tensor4D;
 }
@@ -38,13 +39,20 @@ function floatImages(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor4D {
  */
 export abstract class RandomImageLayer extends tf.layers.Layer {
   protected readonly options: Config;
-  private readonly random: () => number;
+  private readonly seeded: LayerRandom | null;
+  private random: () => number = () => Math.random();
 
   constructor(config: Config) {
     super(layerArgs(config));
     this.options = ownConfig(config);
     const seed = config["seed"];
-    this.random = typeof seed === "number" ? seededRandom(seed) : () => Math.random();
+    this.seeded = typeof seed === "number" ? new LayerRandom(seed) : null;
+  }
+
+  /** A training call's augmentation, drawing from this call's generator (or `Math.random` without a seed). */
+  protected augmentCall(images: tf.Tensor4D): tf.Tensor4D {
+    if (this.seeded !== null) this.random = this.seeded.forCall();
+    return this.augment(images);
   }
 
   /** A number drawn uniformly from `[lo, hi)`. */
@@ -66,7 +74,7 @@ export abstract class RandomImageLayer extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Config): tf.Tensor {
     return tf.tidy(() => {
       const images = floatImages(inputs);
-      return kwargs["training"] === true ? this.augment(images) : tf.clone(images);
+      return kwargs["training"] === true ? this.augmentCall(images) : tf.clone(images);
     });
   }
 
@@ -115,9 +123,10 @@ export class NncRandomFlip extends RandomImageLayer {
   protected augment(images: tf.Tensor4D): tf.Tensor4D {
     const mode = this.options["mode"] as string;
     const axes = [...(/vertical/i.test(mode) ? [1] : []), ...(mode.startsWith("horizontal") ? [2] : [])];
-    const flips = this.perImage(images.shape[0], 0, 1).map((r) => (r <= 0.5 ? 1 : 0));
-    const mask = tf.tensor4d(flips, [flips.length, 1, 1, 1]);
-    return tf.add(tf.mul(tf.reverse(images, axes), mask), tf.mul(images, tf.sub(1, mask)));
+    const flips = this.perImage(images.shape[0], 0, 1).map((r) => r <= 0.5);
+    // A choice, not a blend: x*mask + x'*(1-mask) would let a NaN or Inf pixel poison the unchosen image too.
+    const mask = tf.broadcastTo(tf.tensor4d(flips, [flips.length, 1, 1, 1], "bool"), images.shape);
+    return tf.where(mask, tf.reverse(images, axes), images);
   }
 }
 

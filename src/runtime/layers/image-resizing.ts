@@ -6,7 +6,7 @@
  * these are nnc's.
  */
 import * as tf from "@tensorflow/tfjs";
-import { imageShape, layerArgs, ownConfig, RandomImageLayer } from "./augmentation.js";
+import { floatImages, imageShape, layerArgs, ownConfig, RandomImageLayer } from "./augmentation.js";
 import { cropImages, resizeImages, type Interpolation } from "./image-sampling.js";
 
 type Config = Record<string, unknown>;
@@ -20,11 +20,6 @@ function targetSize(config: Config): [number, number] {
 function resizedShape(inputShape: tf.Shape | tf.Shape[], [height, width]: [number, number], layer: string): tf.Shape {
   const shape = imageShape(inputShape, layer);
   return [shape[0]!, height, width, shape[3]!];
-}
-
-function floatBatch(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor4D {
-  const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-  return (x.dtype === "float32" ? x : tf.cast(x, "float32")) as tf.Tensor4D;
 }
 
 /** A deterministic layer whose config round-trips as given. */
@@ -54,7 +49,7 @@ export class NncResizing extends SizingLayer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() =>
-      resizeImages(floatBatch(inputs), targetSize(this.options), {
+      resizeImages(floatImages(inputs), targetSize(this.options), {
         interpolation: (this.options["interpolation"] as Interpolation | undefined) ?? "bilinear",
         cropToAspectRatio: this.options["cropToAspectRatio"] === true,
         padToAspectRatio: this.options["padToAspectRatio"] === true,
@@ -73,7 +68,7 @@ export class NncCenterCrop extends SizingLayer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const images = floatBatch(inputs);
+      const images = floatImages(inputs);
       const [, height, width] = images.shape;
       const size = targetSize(this.options);
       if (height < size[0] || width < size[1]) {
@@ -98,10 +93,10 @@ export class NncRandomCrop extends RandomImageLayer {
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Config): tf.Tensor {
     return tf.tidy(() => {
-      const images = floatBatch(inputs);
+      const images = floatImages(inputs);
       const [, height, width] = images.shape;
       const size = targetSize(this.options);
-      if (kwargs["training"] === true && height > size[0] && width > size[1]) return this.augment(images);
+      if (kwargs["training"] === true && height > size[0] && width > size[1]) return this.augmentCall(images);
       return resizeImages(images, size, { interpolation: "bilinear", cropToAspectRatio: true });
     });
   }

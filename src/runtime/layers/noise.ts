@@ -1,11 +1,12 @@
 /**
  * Gaussian noise with Keras's `seed`: tfjs 4.22's GaussianNoise has no seed (it draws from the generator
  * `Math.random` seeds, which a train block's `seed` makes reproducible). With a seed, this subclass draws each
- * training call's noise from its own generator seeded by it, so the noise sequence is the same from run to
- * run whatever the rest of the run draws, as Keras's `SeedGenerator` does; predicting, it is the identity.
+ * training call's noise from a generator seeded by it and the step (layer-random.ts), so the noise sequence is
+ * the same from run to run whatever the rest of the run draws, as Keras's `SeedGenerator` does, and a resumed
+ * run draws as an unbroken one; predicting, it is the identity.
  */
 import * as tf from "@tensorflow/tfjs";
-import { seededRandom, type SeededRandom } from "../random.js";
+import { LayerRandom } from "./layer-random.js";
 
 type LayerClass = new (config: Record<string, unknown>) => tf.layers.Layer;
 
@@ -17,20 +18,20 @@ export class NncGaussianNoise extends GaussianNoiseBase {
   static className = "NncGaussianNoise";
   private readonly seed: number;
   private readonly stddev: number;
-  private readonly random: SeededRandom;
+  private readonly random: LayerRandom;
 
   constructor(config: Record<string, unknown>) {
     super(config);
     this.seed = config["seed"] as number;
     this.stddev = config["stddev"] as number;
-    this.random = seededRandom(this.seed);
+    this.random = new LayerRandom(this.seed);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     if (kwargs["training"] !== true) return tf.clone(x);
     // A fresh seed per call: tfjs's randomNormal with one fixed seed would draw the same noise every step.
-    const seed = Math.floor(this.random() * 2 ** 32);
+    const seed = Math.floor(this.random.forCall()() * 2 ** 32);
     return tf.tidy(() => tf.add(x, tf.randomNormal(x.shape, 0, this.stddev, "float32", seed)));
   }
 
