@@ -27,14 +27,32 @@ export function seededRandom(seed: number): SeededRandom {
 
 /** Runs `task` with `Math.random` replaced by `random`, restoring it afterwards however `task` ends. */
 export async function withRandom<T>(random: (() => number) | null, task: () => Promise<T>): Promise<T> {
-  if (random === null) return task();
-  const original = Math.random;
-  Math.random = random;
+  return random === null ? task() : withReplaced(Math, "random", random, task);
+}
+
+/** `withRandom` for a task that does not wait: a preview's augmentation draws. */
+export function withRandomSync<T>(random: (() => number) | null, task: () => T): T {
+  return random === null ? task() : withReplaced(Math, "random", random, task);
+}
+
+/**
+ * Runs `task` with `owner[key]` set to `value`, restoring it when `task` returns, throws, or (for a promise)
+ * settles: how a seeded `Math.random` or a silenced `console.warn` lasts exactly as long as the task.
+ */
+export function withReplaced<O extends object, K extends keyof O, T>(owner: O, key: K, value: O[K], task: () => T): T {
+  const original = owner[key];
+  owner[key] = value;
+  const restore = () => void (owner[key] = original);
+  let result: T;
   try {
-    return await task();
-  } finally {
-    Math.random = original;
+    result = task();
+  } catch (error) {
+    restore();
+    throw error;
   }
+  if (result instanceof Promise) return result.finally(restore) as T;
+  restore();
+  return result;
 }
 
 /** The numbers 0..n-1 in a random order (Fisher-Yates). */

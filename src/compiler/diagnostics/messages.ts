@@ -401,10 +401,10 @@ export const messages = {
     "Preview of data that is not images",
     (a) => `nnc data --preview draws images, but model ${q(a.model)} reads none: its inputs are ${a.inputs}`,
   ),
-  NN4065: error<{ model: string; input: string }>(
+  NN4065: error<{ model: string; input: string; stop: string }>(
     "No augmentation layers to preview",
     (a) =>
-      `--augmented shows the model's augmentation layers, but model ${q(a.model)} has none at the start of input ${q(a.input)}`,
+      `--augmented shows the model's augmentation layers, but model ${q(a.model)} has none on input ${q(a.input)} before ${a.stop}`,
   ),
   NN5001: warning<{ activation: string; loss: string; problem: string }>(
     "Output activation does not fit the loss",
