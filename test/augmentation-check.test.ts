@@ -82,6 +82,14 @@ describe("NN5015: augmentation after a trainable layer", () => {
     expect(found).toEqual([["NN5015", marks[0]]]);
   });
 
+  it("checks every use of a shared augmentation, and a shared trainable layer's later use", () => {
+    const { found } = check(
+      "  layer aug = random_flip(horizontal)\n  layer conv = conv2d(2, 3)\n" +
+        "  a = x -> aug -> conv\n  b = x -> conv -> aug\n  output a, b",
+    );
+    expect(found.map(([code]) => code)).toEqual(["NN5015"]);
+  });
+
   it("an augmentation pipeline (augmentations only) is not dropout at the end (NN5003)", () => {
     expect(check("  random_flip()\n  random_rotation(0.1)").found).toEqual([]);
     expect(check("  flatten()\n  <|dropout(0.5)|>").found.map(([code]) => code)).toEqual(["NN5003"]);

@@ -2,7 +2,8 @@
  * NN5015: a random augmentation layer (the registry's `augmentation` trait) that reads the output of a
  * trainable layer. Keras's advice is to augment the input: an augmentation after a trainable layer turns,
  * shifts or crops learned feature maps rather than images, which is rarely what was meant (and costs a
- * resampling with a gradient at every step).
+ * resampling with a gradient at every step). Every use of a shared augmentation is checked, and a shared
+ * trainable layer's later use counts as trainable (its weights are counted once, at its first use).
  */
 import type { Diagnostic } from "../diagnostics/index.js";
 import { diagnostic } from "../diagnostics/index.js";
@@ -37,11 +38,17 @@ function trainableBefore(graph: Graph, layer: IrLayer): IrLayer | undefined {
         const producer = graph.layer(ref.node);
         if (!producer || seen.has(producer.name)) continue;
         seen.add(producer.name);
-        if (producer.params.trainable > 0) return producer;
+        if (trainableWeights(graph, producer) > 0) return producer;
         next.push(producer);
       }
     }
     frontier = next;
   }
   return undefined;
+}
+
+/** A node's trainable weights: for a shared layer's later use, those of the layer it applies. */
+function trainableWeights(graph: Graph, layer: IrLayer): number {
+  const owner = layer.shares === undefined ? layer : graph.layer(layer.shares);
+  return owner?.params.trainable ?? 0;
 }
