@@ -65,6 +65,29 @@ export function readCsvTable(file: string, spec: TableSpec, limits: DataLimits =
  */
 export function csvLayout(header: Row, source: string, spec: TableSpec): CsvLayout {
   const columns = header.record;
+  const columnIndex = headerColumns(header, source);
+  const labelIndices = spec.labels.map(({ column }) => columnIndex(column, "label"));
+  const weightIndex = spec.weight === undefined ? null : columnIndex(spec.weight, "sample weight");
+  const rows = rowsLayout(source, spec, columns, () => false);
+  if (typeof rows === "string")
+    throw new NncUserError("NN4006", { where: `${source}:${header.info.lines}`, reason: rows });
+  const featureColumns = rows.featureNames.map((name) => {
+    const index = columns.indexOf(name);
+    if (index < 0) {
+      const reason = `no feature column '${name}'; the columns are ${columns.join(", ")}`;
+      throw new NncUserError("NN4006", { where: source, reason }, didYouMean(name, columns));
+    }
+    return index;
+  });
+  return { source, columns, labelIndices, weightIndex, featureColumns, rows };
+}
+
+/**
+ * A header row's column lookup, `(column, what) => index`: NN4006 at the header when two columns have one name
+ * (whichever a name picked, the other would silently never be read) or when a column asked for is not there.
+ */
+export function headerColumns(header: Row, source: string): (column: string, what: string) => number {
+  const columns = header.record;
   const where = `${source}:${header.info.lines}`;
   const firstOf = new Map<string, number>();
   columns.forEach((name, index) => {
@@ -75,7 +98,7 @@ export function csvLayout(header: Row, source: string, spec: TableSpec): CsvLayo
     }
     firstOf.set(name, index);
   });
-  const columnIndex = (column: string, what: string) => {
+  return (column, what) => {
     const index = columns.indexOf(column);
     if (index < 0) {
       const reason = `no ${what} column '${column}'; the columns are ${columns.join(", ")}`;
@@ -83,19 +106,20 @@ export function csvLayout(header: Row, source: string, spec: TableSpec): CsvLayo
     }
     return index;
   };
-  const labelIndices = spec.labels.map(({ column }) => columnIndex(column, "label"));
-  const weightIndex = spec.weight === undefined ? null : columnIndex(spec.weight, "sample weight");
-  const rows = rowsLayout(source, spec, columns, () => false);
-  if (typeof rows === "string") throw new NncUserError("NN4006", { where, reason: rows });
-  const featureColumns = rows.featureNames.map((name) => {
-    const index = columns.indexOf(name);
-    if (index < 0) {
-      const reason = `no feature column '${name}'; the columns are ${columns.join(", ")}`;
-      throw new NncUserError("NN4006", { where: source, reason }, didYouMean(name, columns));
-    }
-    return index;
+}
+
+/**
+ * Whether a body row has the header's number of fields: false for a short row under `missing: drop` (the row
+ * is dropped); otherwise NN4006 at `where` naming the counts (and the first column without a value).
+ */
+export function hasAllFields(record: readonly string[], columns: readonly string[], where: string, drop: boolean) {
+  if (record.length === columns.length) return true;
+  if (drop && record.length < columns.length) return false;
+  const missing = record.length < columns.length ? ` (no value for '${columns[record.length]}')` : "";
+  throw new NncUserError("NN4006", {
+    where,
+    reason: `expected ${columns.length} fields, got ${record.length}${missing}`,
   });
-  return { source, columns, labelIndices, weightIndex, featureColumns, rows };
 }
 
 /** Body rows -> a table, checking every field; the first problem names its line and column. */
@@ -120,12 +144,7 @@ class CsvRows {
     const { source, columns, labelIndices, weightIndex, featureColumns } = this.layout;
     const where = `${source}:${info.lines}`;
     const drop = this.layout.rows.spec.missing === "drop";
-    if (record.length !== columns.length) {
-      if (drop && record.length < columns.length) return this.rows.drop();
-      const missing = record.length < columns.length ? ` (no value for '${columns[record.length]}')` : "";
-      const reason = `expected ${columns.length} fields, got ${record.length}${missing}`;
-      throw new NncUserError("NN4006", { where, reason });
-    }
+    if (!hasAllFields(record, columns, where, drop)) return this.rows.drop();
     const read = [...labelIndices, ...featureColumns, ...(weightIndex === null ? [] : [weightIndex])];
     if (drop && read.some((i) => record[i] === "")) return this.rows.drop();
     const labels = labelIndices.map((i) => {
@@ -161,6 +180,8 @@ export function csvOptions(recordBytes: number) {
     info: true,
     relax_column_count: true,
     skip_empty_lines: true,
+    // A file whose lines end in \r\n and \n both: one ending only would merge the other's lines into a field.
+    record_delimiter: ["\r\n", "\n", "\r"] as string[],
     trim: true,
     bom: true,
     max_record_size: recordBytes,
@@ -174,12 +195,22 @@ export function parseCsvRows(text: string, source: string, recordBytes: number):
   return rows;
 }
 
-/** Calls `each` with every row of CSV text as it is parsed, without keeping them; errors as `parseCsvRows`. */
-function eachCsvRow(text: string, source: string, recordBytes: number, each: (row: Row) => void): void {
+/**
+ * Calls `each` with every row of CSV text as it is parsed, without keeping them; errors as `parseCsvRows`.
+ * `keepSpaces` keeps the spaces around a field (text() does, as pandas does) rather than trimming them.
+ */
+export function eachCsvRow(
+  text: string,
+  source: string,
+  recordBytes: number,
+  each: (row: Row) => void,
+  keepSpaces = false,
+): void {
   try {
     // Field counts are checked row by row in csvTable, to name the row and the missing column.
     parse(text, {
       ...csvOptions(recordBytes),
+      ...(keepSpaces ? { trim: false, relax_quotes: true } : {}),
       on_record: (row: unknown) => {
         each(row as Row);
         return null;

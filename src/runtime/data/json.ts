@@ -27,7 +27,7 @@ export interface JsonRecord {
 export function readJsonTable(file: string, spec: TableSpec, limits: DataLimits = dataLimits): Table {
   const source = displayPath(file);
   const fix = "write large data as JSON Lines, one record per line, which training streams";
-  const text = readWholeDataFile(file, source, limits.wholeBytes, fix).toString("utf8");
+  const text = withoutBom(readWholeDataFile(file, source, limits.wholeBytes, fix).toString("utf8"));
   let rows: JsonRows | null = null;
   const add = (record: JsonRecord) => {
     rows ??= new JsonRows(jsonLayout(record, source, spec), limits);
@@ -43,6 +43,11 @@ export function readJsonTable(file: string, spec: TableSpec, limits: DataLimits 
       reason: `every record has a missing value (${table.dropped} dropped)`,
     });
   return table;
+}
+
+/** `text` without a leading UTF-8 byte order mark, which JSON.parse would refuse as an invisible character. */
+export function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /** Whether the text is one JSON array (read whole) rather than JSON Lines (one record per line). */
@@ -201,7 +206,12 @@ function sequenceValues(
 }
 
 /** Calls `each` with every record of JSON Lines text, in order; NN4021 for a line past the record limit. */
-function eachLineRecord(text: string, source: string, limits: DataLimits, each: (record: JsonRecord) => void): void {
+export function eachLineRecord(
+  text: string,
+  source: string,
+  limits: DataLimits,
+  each: (record: JsonRecord) => void,
+): void {
   text.split("\n").forEach((raw, i) => {
     // A UTF-16 unit is at most 3 UTF-8 bytes: only a line that long can pass the limit, and is measured.
     if (raw.length * 3 > limits.recordBytes && Buffer.byteLength(raw) > limits.recordBytes) {
@@ -226,7 +236,8 @@ export function parseJsonLine(raw: string, source: string, line: number, depthLi
   return { where, line, value: asObject(value, where, depthLimit) };
 }
 
-function arrayRecords(text: string, source: string, depthLimit: number): JsonRecord[] {
+/** The records of a file holding one JSON array of objects; NN4006 or NN4021 (too deep) naming the record. */
+export function arrayRecords(text: string, source: string, depthLimit: number): JsonRecord[] {
   let items: unknown;
   try {
     items = JSON.parse(text);
