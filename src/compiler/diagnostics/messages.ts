@@ -441,6 +441,11 @@ export const messages = {
     (a) =>
       `${q(a.callee)} takes the output of ${q(a.tensor)} twice, and other layers read it too: tfjs 4.22 may free it too early when it predicts`,
   ),
+  NN5011: warning<{ scale: string; source: string }>(
+    "Pixels rescaled twice",
+    (a) =>
+      `rescaling(${a.scale}) shrinks pixels that ${a.source} already scales to [0, 1]: they end near 0, as if they were [0, 255]`,
+  ),
   NN5014: warning<{ names: string }>(
     "Percentage error on standardised targets",
     (a) =>
@@ -450,6 +455,11 @@ export const messages = {
     "Augmentation after a trainable layer",
     (a) =>
       `${q(a.callee)} augments the output of a trainable ${q(a.trainable)}: it distorts learned features, not the input images`,
+  ),
+  NN5016: warning<{ callee: string; range: string; source: string }>(
+    "Value range does not fit the pixels",
+    (a) =>
+      `${q(a.callee)} takes pixels in ${a.range} (value_range), but ${a.source} gives pixels in [0, 1]: it saturates or clips them wrongly`,
   ),
 } as const;
 

@@ -19,6 +19,7 @@ import { hasTrait } from "../registry/index.js";
 import { activationOf, Graph } from "./graph.js";
 import { lintLoss } from "./loss.js";
 import { lateAugmentations } from "./augmentation.js";
+import { lintPixelRange } from "./pixel-range.js";
 
 /** Every lint code: the NN5xxx codes of the catalogue. */
 export const lintCodes: readonly string[] = Object.keys(messages).filter((code) => code.startsWith("NN5"));
@@ -40,6 +41,7 @@ export function lintProgram(program: IrProgram): Diagnostic[] {
   for (const train of program.trains) {
     const model = program.models.find((m) => m.name === train.model);
     if (model) append(out, lintLoss(new Graph(model), train));
+    if (model) append(out, lintPixelRange(new Graph(model), train));
   }
   // A layer inside a block called several times is one place in the source: one warning.
   return uniqueDiagnostics(out);
@@ -154,9 +156,11 @@ function misappliedMasks(graph: Graph): Diagnostic[] {
     if (own) handed = masks[0];
     const problem = handed && maskProblem(graph, layer, handed, own !== undefined);
     if (handed && problem) {
-      const hint = addsMask(layer.kind)
-        ? "apply softmax as the previous layer's activation (activation: softmax), or leave mask_zero off"
-        : "leave mask_zero off, or keep the sequence masked up to here (return_sequences: true in between)";
+      const hint = kerasAveragesUnmasked.has(layer.kind)
+        ? "summarise the sequence with a layer that skips masked steps (lstm(...), gru(...)), or leave mask_zero off"
+        : addsMask(layer.kind)
+          ? "apply softmax as the previous layer's activation (activation: softmax), or leave mask_zero off"
+          : "leave mask_zero off, or keep the sequence masked up to here (return_sequences: true in between)";
       const related = [{ ...handed.location, message: "the mask comes from this embedding" }];
       out.push(diagnostic("NN5009", layer.location, { callee: layer.kind, problem }, { hint, related }));
     }
@@ -171,6 +175,9 @@ function misappliedMasks(graph: Graph): Diagnostic[] {
 
 /** What goes wrong when tfjs hands `layer` the mask of `embedding`, or undefined when nothing does. */
 function maskProblem(graph: Graph, layer: IrLayer, embedding: IrLayer, ownMask: boolean): string | undefined {
+  if (ownMask && kerasAveragesUnmasked.has(layer.kind)) {
+    return "but ignores it: it averages the padding in, where Keras averages only the unmasked steps, so predictions change with the padding";
+  }
   if (!hasTrait(layer.kind, "reads-mask")) return undefined;
   if (!ownMask) return "though its input has none: it fails when trained, or masks the wrong steps";
   const [mask, input] = [graph.inputShape(embedding), graph.inputShape(layer)];
@@ -180,6 +187,9 @@ function maskProblem(graph: Graph, layer: IrLayer, embedding: IrLayer, ownMask: 
     "it fails, or broadcasts it into an output of the wrong shape"
   );
 }
+
+/** Layers Keras applies a mask in (averaging only the unmasked steps) but tfjs 4.22's ignore. */
+const kerasAveragesUnmasked = new Set(["global_average_pooling1d"]);
 
 /** A mask reader that adds the mask to its input as it is (softmax), rather than skipping steps (recurrent). */
 function addsMask(kind: string): boolean {
