@@ -275,6 +275,55 @@ describe("limits", () => {
   });
 });
 
+describe("links and hidden names", () => {
+  it("a lattice of links (two links to each next folder, 19 levels) lists each folder once", () => {
+    const root = folder({ "a/1.png": tiny });
+    const outside = folder({});
+    let at = join(root, "a");
+    for (let level = 0; level < 19; level++) {
+      const next = join(outside, `d${level}`);
+      mkdirSync(next, { recursive: true });
+      writeFileSync(join(next, `${level}.png`), tiny);
+      symlinkSync(next, join(at, "x"));
+      symlinkSync(next, join(at, "y"));
+      at = next;
+    }
+    const reader = openImages(source(root), {}, { ...imageLimits, depth: 40 });
+    expect(reader.rows).toBe(20);
+  });
+
+  it("an image reached by two links in one class is one row; from two classes, an error naming both", async () => {
+    const root = folder({ "a/sub/1.png": tiny, "b/2.png": tiny });
+    symlinkSync(join(root, "a", "sub", "1.png"), join(root, "a", "again.png"));
+    symlinkSync(join(root, "a", "sub"), join(root, "a", "other"));
+    expect(openImages(source(root), {}).rows).toBe(2);
+    symlinkSync(join(root, "a", "sub", "1.png"), join(root, "b", "stolen.png"));
+    const error = await userError(() => openImages(source(root), {}));
+    expect([error.code, error.message]).toEqual([
+      "NN4048",
+      expect.stringMatching(/b\/stolen\.png: is reached through links both from class b and from class a$/),
+    ]);
+  });
+
+  it("hidden folders and files are not classes or images; class folders and names looked at have limits", async () => {
+    const root = folder({ "a/1.png": tiny, "b/2.png": tiny, ".ipynb_checkpoints/x.png": tiny, "a/.hidden.png": tiny });
+    const reader = openImages(source(root), {});
+    expect([reader.rows, reader.read([0, 1]).labels]).toEqual([2, ["a", "b"]]);
+    const classes = await userError(() => openImages(source(root), {}, { ...imageLimits, classes: 1 }));
+    expect([classes.code, classes.message]).toEqual([
+      "NN4050",
+      expect.stringMatching(/: holds 2 class folders; nnc reads at most 1 classes$/),
+    ]);
+    const names = await userError(() =>
+      openImages(source(folder({ "a/1.png": tiny, "a/2.txt": "", "a/3.txt": "" })), {}, { ...imageLimits, entries: 2 }),
+    );
+    expect([names.code, names.message]).toEqual([
+      "NN4050",
+      expect.stringMatching(/a\/3\.txt: is past the 2 files and folders/),
+    ]);
+  });
+});
+
 describe("reading for training", () => {
   const spec = join(import.meta.dirname, "..", "examples", "fashion_folder.nn");
 

@@ -77,6 +77,18 @@ export const limits = {
   imagePixels: { value: 50_000_000, counts: "pixels in one image (width x height, from its header)" },
   /** Folders below a class folder of images() (or a folder given to `nnc predict`). */
   imageFolderDepth: { value: 32, counts: "folder levels below a class folder of images()" },
+  /** Class folders of one images() folder (each an output of the model). */
+  imageClasses: { value: 100_000, counts: "class folders in one images() folder" },
+  /** Files and folders of any kind looked at while an images() folder (or a folder given to predict) is listed. */
+  imageFolderEntries: {
+    value: 10_000_000,
+    counts: "files and folders looked at while listing one images() folder",
+  },
+  /** Values of one example an images() source makes (height x width x channels), checked by nnc check. */
+  imageExampleValues: {
+    value: 16_777_216,
+    counts: "values in one example of an images() source (height x width x channels)",
+  },
   /** Characters of one text of a text() source (or of nnc predict's input for one). */
   textChars: { value: 1_000_000, counts: "characters in one text of a text() source" },
   /** Tokens of one text, n-grams included, once standardized and split. */

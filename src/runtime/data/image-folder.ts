@@ -3,8 +3,11 @@
  * after it, the classes sorted (or in the order `class_names` gives, which must name every sub-folder), each
  * class's images found at any depth below its folder, sorted by path. Only files with an image extension
  * (`.png`, `.jpg`, `.jpeg`, and `.bmp`, `.gif`, which Keras lists and nnc cannot decode) are images; other
- * files are ignored, as are files directly in the folder. Links are followed; a link back to a folder above
- * it is an error, as are more files or deeper folders than the limits allow.
+ * files are ignored, as are files directly in the folder and hidden files and folders (names starting with
+ * ".": `.ipynb_checkpoints`, `.DS_Store`). Links are followed, and each real folder and file is read once: a
+ * folder or image reached again through another link (in the same class) is skipped, one reached from two
+ * classes is an error, a link back to a folder above it is a loop (an error). More files, class folders,
+ * entries or deeper folders than the limits allow are NN4050.
  */
 import { readdirSync, realpathSync, statSync, type Stats } from "node:fs";
 import * as path from "node:path";
@@ -23,6 +26,10 @@ export interface ImageLimits {
   readonly pixels: number;
   /** Folders below a class folder (or a folder given to `nnc predict`). */
   readonly depth: number;
+  /** Class folders of one images() folder. */
+  readonly classes: number;
+  /** Names (files and folders of any kind) looked at while listing one folder. */
+  readonly entries: number;
 }
 
 export const imageLimits: ImageLimits = {
@@ -30,7 +37,17 @@ export const imageLimits: ImageLimits = {
   fileBytes: limits.imageBytes.value,
   pixels: limits.imagePixels.value,
   depth: limits.imageFolderDepth.value,
+  classes: limits.imageClasses.value,
+  entries: limits.imageFolderEntries.value,
 };
+
+/** What a walk has seen: counts against the limits, and the class (or -1) of each real path it listed. */
+interface Walk {
+  files: number;
+  entries: number;
+  readonly seen: Map<string, number>;
+  readonly classes: readonly string[];
+}
 
 const imageExtensions = new Set([".png", ".jpg", ".jpeg", ".bmp", ".gif"]);
 
@@ -59,17 +76,19 @@ export function listImageFolder(
   limits: ImageLimits = imageLimits,
 ): ImageFolder {
   const shown = displayPath(root);
-  const classes = classFolders(root, classNames);
-  const count = { files: 0 };
+  const classes = classFolders(root, classNames, limits);
+  const walk: Walk = { files: 0, entries: 0, seen: new Map([[realpathSync(root), -1]]), classes };
   const perClass = classes.map((name, label) => {
     const folder = path.join(root, name);
-    return imagesBelow(folder, [realpathSync(root), realpathSync(folder)], 0, limits, count).map((file) => ({
+    const real = realpathSync(folder);
+    if (!isNew(walk, real, label, displayPath(folder))) return [];
+    return imagesBelow(folder, [realpathSync(root), real], 0, limits, walk, label).map((file) => ({
       path: file,
       shown: displayPath(file),
       label,
     }));
   });
-  if (count.files === 0) {
+  if (walk.files === 0) {
     throw new NncUserError("NN4048", {
       where: shown,
       reason: `holds no images (.png, .jpg, .jpeg) in its class folders ${classes.join(", ")}`,
@@ -82,7 +101,11 @@ export function listImageFolder(
  * The class names of `root`: its sub-folders, sorted, or `classNames`, which must name each of them once
  * (NN4048 otherwise, and for a path that is not a folder of sub-folders).
  */
-export function classFolders(root: string, classNames: readonly string[] | undefined): readonly string[] {
+export function classFolders(
+  root: string,
+  classNames: readonly string[] | undefined,
+  limits: ImageLimits = imageLimits,
+): readonly string[] {
   const shown = displayPath(root);
   const stats = statOf(root, shown);
   if (!stats.isDirectory()) {
@@ -91,9 +114,17 @@ export function classFolders(root: string, classNames: readonly string[] | undef
       reason: "is a file; images() reads a folder holding one sub-folder of images per class",
     });
   }
-  const folders = entries(root)
+  const names = entries(root).filter((name) => !name.startsWith("."));
+  if (names.length > limits.entries) throw tooManyEntries(shown, limits);
+  const folders = names
     .filter((name) => statOf(path.join(root, name), displayPath(path.join(root, name))).isDirectory())
     .sort(byCodeUnits);
+  if (folders.length > limits.classes) {
+    throw new NncUserError("NN4050", {
+      where: shown,
+      reason: `holds ${folders.length.toLocaleString("en-US")} class folders; nnc reads at most ${limits.classes.toLocaleString("en-US")} classes`,
+    });
+  }
   if (folders.length === 0) {
     throw new NncUserError("NN4048", {
       where: shown,
@@ -118,14 +149,14 @@ export function classFolders(root: string, classNames: readonly string[] | undef
  * image), a folder's image files at any depth, sorted by path.
  */
 export function listImageInputs(inputs: readonly string[], limits: ImageLimits = imageLimits): string[] {
-  const count = { files: 0 };
+  const walk: Walk = { files: 0, entries: 0, seen: new Map(), classes: [] };
   return inputs.flatMap((input) => {
     const file = path.resolve(input);
     if (!statOf(file, input).isDirectory()) {
-      if (++count.files > limits.files) throw tooMany(input, limits);
+      if (++walk.files > limits.files) throw tooMany(input, limits);
       return [file];
     }
-    const found = imagesBelow(file, [realpathSync(file)], 0, limits, count);
+    const found = imagesBelow(file, [realpathSync(file)], 0, limits, walk, -1);
     if (found.length === 0) {
       throw new NncUserError("NN4048", { where: input, reason: "holds no images (.png, .jpg, .jpeg)" });
     }
@@ -133,18 +164,24 @@ export function listImageInputs(inputs: readonly string[], limits: ImageLimits =
   });
 }
 
-/** The image files below `folder`, sorted; `open` holds the real paths of the folders being walked. */
+/**
+ * The image files below `folder` (of class `label`, -1 for none), sorted; `open` holds the real paths of the
+ * folders being walked.
+ */
 function imagesBelow(
   folder: string,
   open: readonly string[],
   depth: number,
   limits: ImageLimits,
-  count: { files: number },
+  walk: Walk,
+  label: number,
 ): string[] {
   const found: string[] = [];
   for (const name of entries(folder).sort(byCodeUnits)) {
+    if (name.startsWith(".")) continue;
     const file = path.join(folder, name);
     const shown = displayPath(file);
+    if (++walk.entries > limits.entries) throw tooManyEntries(shown, limits);
     const stats = statOf(file, shown);
     if (stats.isDirectory()) {
       const real = realpathSync(file);
@@ -160,13 +197,41 @@ function imagesBelow(
           reason: `is ${depth + 1} folders deep in its class folder; nnc reads at most ${limits.depth} levels`,
         });
       }
-      append(found, imagesBelow(file, [...open, real], depth + 1, limits, count));
+      if (isNew(walk, real, label, shown))
+        append(found, imagesBelow(file, [...open, real], depth + 1, limits, walk, label));
     } else if (stats.isFile() && imageExtensions.has(path.extname(name).toLowerCase())) {
-      if (++count.files > limits.files) throw tooMany(shown, limits);
+      if (!isNew(walk, realpathSync(file), label, shown)) continue;
+      if (++walk.files > limits.files) throw tooMany(shown, limits);
       found.push(file);
     }
   }
   return found;
+}
+
+/**
+ * Whether the real path `real` (reached as `shown`, in class `label`) is listed for the first time; false for
+ * one listed before in the same class (a second link to it), NN4048 for one listed in another class.
+ */
+function isNew(walk: Walk, real: string, label: number, shown: string): boolean {
+  const before = walk.seen.get(real);
+  if (before === undefined) {
+    walk.seen.set(real, label);
+    return true;
+  }
+  if (before === label) return false;
+  const where = before < 0 ? "the images() folder itself" : `class ${walk.classes[before]}`;
+  throw new NncUserError(
+    "NN4048",
+    { where: shown, reason: `is reached through links both from class ${walk.classes[label]} and from ${where}` },
+    "an image belongs to one class: remove the link, or copy the images",
+  );
+}
+
+function tooManyEntries(shown: string, limits: ImageLimits): NncUserError {
+  return new NncUserError("NN4050", {
+    where: shown,
+    reason: `is past the ${limits.entries.toLocaleString("en-US")} files and folders nnc looks at in one folder`,
+  });
 }
 
 function tooMany(shown: string, limits: ImageLimits): NncUserError {
