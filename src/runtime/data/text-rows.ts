@@ -1,17 +1,17 @@
 /**
  * The raw rows of a `text(...)` source: one text per row (the `text:` column of a CSV file, or field of a JSON
  * Lines file, by the file's extension; a `.txt` file for `nnc predict`, one text per line) and its labels,
- * read whole. A missing text or label (an empty CSV cell, a JSON field absent or null) is NN4006 at its row,
- * or with `missing: drop` the row is left out and counted; a JSON text that is not a string is NN4006.
+ * read whole, through csv.ts's and json.ts's readers. A missing text or label (an empty CSV cell, a JSON field
+ * absent or null) is NN4006 at its row, or with `missing: drop` the row is left out and counted; so is a CSV
+ * row of another number of fields than the header; a JSON text that is not a string is NN4006. Text cells keep
+ * their spaces (pandas's reading); the file is UTF-8, its byte order mark dropped.
  */
 import * as path from "node:path";
-import { parse } from "csv-parse/sync";
 import { displayPath } from "../../compiler/diagnostics/render.js";
-import { didYouMean } from "../../compiler/diagnostics/suggest.js";
 import { NncUserError } from "../errors.js";
-import { csvOptions, csvSyntaxError, type Row } from "./csv.js";
+import { eachCsvRow, hasAllFields, headerColumns } from "./csv.js";
 import { dataLimits, LineMeter, readWholeDataFile, type DataLimits } from "./files.js";
-import { isJsonArray, parseJsonLine, type JsonRecord } from "./json.js";
+import { arrayRecords, eachLineRecord, isJsonArray, type JsonRecord } from "./json.js";
 import type { TextLimits } from "./text-vectorize.js";
 import { describeJson, missingHint } from "./values.js";
 
@@ -60,7 +60,7 @@ export function readTextRows(
   const bytes = readWholeDataFile(file, source, limits.wholeBytes, "split the file into several");
   new LineMeter(source, limits.recordBytes).feed(bytes);
   const rows = new RowsBuilder(source, spec, limits.rows);
-  const text = bytes.toString("utf8");
+  const text = decodeText(bytes, source);
   if (format === "lines") {
     text.split(/\r\n|\n|\r/).forEach((line, i) => {
       if (line.trim() !== "") rows.add(i + 1, `${source}:${i + 1}`, line, []);
@@ -110,67 +110,37 @@ class RowsBuilder implements TextRows {
 }
 
 function readCsv(text: string, source: string, spec: TextSpec, limits: DataLimits, rows: RowsBuilder): void {
-  let columns: { text: number; labels: number[] } | null = null;
-  const cell = (record: readonly string[], index: number) => {
-    const value = record[index];
-    return value === undefined || value === "" ? undefined : value;
-  };
-  try {
-    parse(text, {
-      ...csvOptions(limits.recordBytes),
-      on_record: (row: unknown) => {
-        const { record, info } = row as Row;
-        const where = `${source}:${info.lines}`;
-        if (columns === null) columns = csvColumns(record, where, spec);
-        else
-          rows.add(
-            info.lines,
-            where,
-            cell(record, columns.text),
-            columns.labels.map((index) => cell(record, index)),
-          );
-        return null;
-      },
-    });
-  } catch (error) {
-    throw csvSyntaxError(error, source, limits.recordBytes);
-  }
-}
-
-/** The header's text and label columns; NN4006 at the header for one it does not have. */
-function csvColumns(header: readonly string[], where: string, spec: TextSpec): { text: number; labels: number[] } {
-  const index = (column: string, what: string) => {
-    const found = header.indexOf(column);
-    if (found >= 0) return found;
-    const reason = `no ${what} column '${column}'; the columns are ${header.join(", ")}`;
-    throw new NncUserError("NN4006", { where, reason }, didYouMean(column, header));
-  };
-  return { text: index(spec.text, "text"), labels: spec.labels.map(({ column }) => index(column, "label")) };
+  let columns: string[] | null = null;
+  let textAt = 0;
+  let labelsAt: number[] = [];
+  const cell = (value: string | undefined) => (value === undefined || value === "" ? undefined : value);
+  // Text cells keep their spaces, as pandas keeps them; header names and labels are trimmed.
+  eachCsvRow(
+    text,
+    source,
+    limits.recordBytes,
+    ({ record, info }) => {
+      if (columns === null) {
+        columns = record.map((name) => name.trim());
+        const index = headerColumns({ record: columns, info }, source);
+        textAt = index(spec.text, "text");
+        labelsAt = spec.labels.map(({ column }) => index(column, "label"));
+        return;
+      }
+      const where = `${source}:${info.lines}`;
+      if (!hasAllFields(record, columns, where, spec.missing === "drop")) {
+        rows.dropped++;
+        return;
+      }
+      const labels = labelsAt.map((index) => cell(record[index]!.trim()));
+      rows.add(info.lines, where, cell(record[textAt]), labels);
+    },
+    true,
+  );
 }
 
 function readJson(text: string, source: string, spec: TextSpec, limits: DataLimits, rows: RowsBuilder): void {
-  const records: JsonRecord[] = [];
-  if (isJsonArray(text)) {
-    let items: unknown;
-    try {
-      items = JSON.parse(text);
-    } catch (error) {
-      throw new NncUserError("NN4006", { where: source, reason: `not valid JSON (${(error as Error).message})` });
-    }
-    if (!Array.isArray(items)) throw new NncUserError("NN4006", { where: source, reason: "expected an array" });
-    // A JSON array's records are objects written inline: each is checked as a line of JSON Lines is.
-    items.forEach((item, i) =>
-      records.push({
-        ...parseJsonLine(JSON.stringify(item), source, i + 1, limits.jsonDepth),
-        where: `${source}: record ${i + 1}`,
-      }),
-    );
-  } else {
-    text.split("\n").forEach((raw, i) => {
-      if (raw.trim() !== "") records.push(parseJsonLine(raw, source, i + 1, limits.jsonDepth));
-    });
-  }
-  for (const record of records) {
+  const add = (record: JsonRecord) => {
     const value = record.value[spec.text];
     if (value !== undefined && value !== null && typeof value !== "string") {
       const reason = `field '${spec.text}' is ${describeJson(value)}, not a string of text`;
@@ -184,5 +154,51 @@ function readJson(text: string, source: string, spec: TextSpec, limits: DataLimi
       throw new NncUserError("NN4006", { where: record.where, reason });
     });
     rows.add(record.line, record.where, value ?? undefined, labels);
+  };
+  if (isJsonArray(text)) arrayRecords(text, source, limits.jsonDepth).forEach(add);
+  else eachLineRecord(text, source, limits, add);
+}
+
+/**
+ * A text file's bytes as text, its UTF-8 byte order mark dropped. Bytes that are not UTF-8 (a Latin-1 file)
+ * would become U+FFFD tokens, and a NUL a token's character: both are NN4006 at the first line holding one.
+ */
+export function decodeText(bytes: Buffer, source: string): string {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    const reason = "not UTF-8 text (the file may be in another encoding, such as Latin-1)";
+    throw new NncUserError(
+      "NN4006",
+      { where: `${source}:${firstLine(bytes, undecodable)}`, reason },
+      "save it as UTF-8",
+    );
   }
+  if (text.includes("\0")) {
+    const reason = "a NUL character, which text does not hold (is this a binary file?)";
+    throw new NncUserError("NN4006", { where: `${source}:${firstLine(bytes, (line) => line.includes(0))}`, reason });
+  }
+  return text;
+}
+
+function undecodable(line: Buffer): boolean {
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(line);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** The 1-based number of the first line of `bytes` that `bad` holds true of (only called when one does). */
+function firstLine(bytes: Buffer, bad: (line: Buffer) => boolean): number {
+  let line = 1;
+  for (let start = 0; start <= bytes.length; line++) {
+    const end = bytes.indexOf(0x0a, start);
+    const stop = end < 0 ? bytes.length : end;
+    if (bad(bytes.subarray(start, stop))) return line;
+    start = stop + 1;
+  }
+  return line;
 }

@@ -47,6 +47,8 @@ export interface TextLimits {
   readonly distinctTokens: number;
   /** Rows of one text source. */
   readonly rows: number;
+  /** Token ids kept for all the rows of one text source (4 bytes each), n-grams included. */
+  readonly totalTokens: number;
 }
 
 export const textLimits: TextLimits = {
@@ -54,6 +56,7 @@ export const textLimits: TextLimits = {
   tokens: limits.textTokens.value,
   distinctTokens: limits.textDistinctTokens.value,
   rows: limits.textRows.value,
+  totalTokens: 100_000_000,
 };
 
 export const paddingToken = "";
@@ -97,10 +100,7 @@ export function withNgrams(tokens: readonly string[], n: number): string[] {
  * `limits`.
  */
 export function textTokens(text: string, settings: TextSettings, where: string, limits: TextLimits): string[] {
-  if (text.length > limits.textChars) {
-    const reason = `the text has ${text.length} characters, more than the ${limits.textChars} nnc vectorizes in one row`;
-    throw new NncUserError("NN4021", { where, reason }, "shorten the text, or split it into several rows");
-  }
+  checkTextLength(text, where, limits);
   const words = splitText(standardizeText(text, settings.standardize), settings.split);
   const count = countNgrams(words.length, settings.ngrams);
   if (count > limits.tokens) {
@@ -108,6 +108,14 @@ export function textTokens(text: string, settings: TextSettings, where: string, 
     throw new NncUserError("NN4021", { where, reason }, "shorten the text, or split it into several rows");
   }
   return withNgrams(words, settings.ngrams);
+}
+
+/** NN4021 at `where` (the row) for a text longer than `limits.textChars`. */
+export function checkTextLength(text: string, where: string, limits: TextLimits): void {
+  if (text.length > limits.textChars) {
+    const reason = `the text has ${text.length} characters, more than the ${limits.textChars} nnc vectorizes in one row`;
+    throw new NncUserError("NN4021", { where, reason }, "shorten the text, or split it into several rows");
+  }
 }
 
 function countNgrams(words: number, n: number): number {

@@ -1,8 +1,9 @@
 /**
- * `text(...)` as a `RecordReader`: the rows are read whole (text-rows.ts) and tokenized once; the vocabulary
+ * `text(...)` as a `RecordReader`: the rows are read whole (text-rows.ts); the vocabulary
  * is fitted by `fit(rows)` on the training rows only (batches.ts calls it with the rows the split keeps for
  * training, before any batch is read), or given (`RecordOptions.vocabulary`: the training data's, for
- * validation data, `nnc evaluate` and `nnc predict`). Then every row is kept as its token ids, and a batch
+ * validation data, `nnc evaluate` and `nnc predict`). Then every row is kept as its token ids (its text let go),
+ * and a batch
  * becomes a table: id sequences (`int`, padded per batch unless `sequence_length` fixes them) or one
  * `[max_tokens]` vector a row.
  */
@@ -11,7 +12,9 @@ import { dataLimits, type DataLimits } from "./files.js";
 import type { SequenceFeature, Table } from "./index.js";
 import { noteLabels, type RecordOptions, type RecordReader } from "./record-reader.js";
 import { readTextRows, type TextRows, type TextSpec } from "./text-rows.js";
+import { TokenIds } from "./text-ids.js";
 import {
+  checkTextLength,
   TokenIndex,
   textLimits,
   textTokens,
@@ -95,15 +98,17 @@ export function textReader(
   const labelLines = new Map<string, number>();
   const outputLabelLines: Map<string, number>[] = [];
   noteLabels(labelled, labelLines, outputLabelLines, { ...options, embeddingIds: undefined });
-  let tokens: (string[] | null)[] | null = rows.texts.map((text, i) =>
-    textTokens(text, settings, `${rows.source}:${rows.lines[i]}`, limits),
-  );
-  let ids: Int32Array[] | null = null;
+  const where = (row: number) => `${rows.source}:${rows.lines[row]}`;
+  // Only token ids are kept, never token strings: the vocabulary is counted from the training rows' tokens one
+  // row at a time, then every row is tokenized again into ids and its text let go (see TokenIds).
+  rows.texts.forEach((text, row) => checkTextLength(text, where(row), limits));
+  let ids: TokenIds | null = null;
   let index: TokenIndex | null = null;
   const use = (vocabulary: Vocabulary) => {
     index = new TokenIndex(vocabulary, settings);
-    ids = tokens!.map((row) => index!.ids(row!));
-    tokens = null;
+    ids = new TokenIds(rows.source, limits.totalTokens);
+    rows.texts.forEach((text, row) => ids!.push(index!.ids(textTokens(text, settings, where(row), limits))));
+    rows.texts.length = 0;
   };
   const reader: RecordReader & Partial<TextReader> = {
     source: rows.source,
@@ -115,16 +120,16 @@ export function textReader(
     layout: labelTable({ ...rows, texts: [], labels: rows.labels.map(() => []), lines: [] }, spec, settings, []),
     peakRows: rows.texts.length,
     fit(training: readonly number[]): SavedVocabulary {
-      if (!tokens) throw new Error("textReader: the vocabulary is fitted once, or given");
+      if (ids) throw new Error("textReader: the vocabulary is fitted once, or given");
       const fit = new VocabularyFit(settings, rows.source, limits);
-      for (const row of training) fit.add(tokens[row]!);
+      for (const row of training) fit.add(textTokens(rows.texts[row]!, settings, where(row), limits));
       const vocabulary = { column: spec.text, settings, ...fit.result() };
       use(vocabulary);
       return vocabulary;
     },
     read(indices: readonly number[]): Table {
       if (!ids || !index) throw new Error("textReader: read before the vocabulary was fitted");
-      const chosen = indices.map((row) => ids![row]!);
+      const chosen = indices.map((row) => ids!.row(row));
       const table = labelTable(rows, spec, settings, indices);
       if (settings.outputMode === "int") {
         const sequence: SequenceFeature = {
