@@ -78,11 +78,11 @@ describe("an emitted module with class and sample weights and a test source", ()
     for (const [key, value] of Object.entries(run.test!.figures)) expect(history.test![key], key).toBeCloseTo(value, 5);
   });
 
-  it("run directly, prints the test figures after the history's", async () => {
+  it("run directly, prints the test figures after the history's, in nnc train's test line", async () => {
     const tsx = path.join(root, "node_modules/.bin/tsx");
     const { stdout } = await promisify(execFile)(tsx, [module], { cwd: dir });
     expect(stdout).toMatch(
-      /^Blobs: loss \d+\.\d{4}, .*\n^Blobs test: test_loss \d+\.\d{4}, test_accuracy \d+\.\d{4}$/m,
+      /^Blobs: loss \d+\.\d{4}, .*\n^test on \S*test\.csv \(12 rows\): test_loss: \d+\.\d{4} - test_accuracy: \d+\.\d{4}$/m,
     );
   }, 120_000);
 });

@@ -57,9 +57,11 @@ export async function emitTypeScript(program: IrProgram, options: EmitOptions = 
       ...(trains.length > 0
         ? ['import { freshRunFolder, NncUserError, runTraining, type TrainOptions } from "nnc/runtime";']
         : []),
+      ...(trains.some(({ train }) => train.test) ? ['import { testLine, type TestResult } from "nnc/runtime";'] : []),
       ...(loadsWeights(program) ? ['import { loadRunWeights } from "nnc/runtime";'] : []),
     ].join("\n"),
     ...program.models.map((model) => emitBuilder(model, options.outFile)),
+    ...(trains.some(({ train }) => train.test) ? [testedHistoryType] : []),
     ...trainers,
     ...(trains.length > 0 ? [emitMain(trains)] : []),
   ];
@@ -187,21 +189,31 @@ function emitTrainer(train: IrTrain, name: string, outFile: string | undefined):
           ? code(printDataSource(value as IrCall, outFile, key.value.table))
           : undefined;
   }
-  // With `test:`, the history also holds the test figures (`loss`, `accuracy`), null when training was stopped.
+  // With `test:`, the history also holds the test figures (`loss`, `accuracy`), and `testRun` the source and rows
+  // they come from (what `testLine` prints); both null when training was stopped.
   const test = train.test ? " with its test figures" : "";
   return [
     `/** Builds ${train.model} and trains it on ${train.data.name} data as \`nnc train\` does; returns the history${test}. */`,
     `export async function ${name}(options: TrainOptions = {}): Promise<${train.test ? testedHistory : "tf.History"}> {`,
     `const run = await runTraining(${builderName(train.model)}, ${printValue(settings)}, options);`,
     train.test
-      ? "return Object.assign(run.tfjsHistory, { test: run.test?.figures ?? null });"
+      ? "return Object.assign(run.tfjsHistory, { test: run.test?.figures ?? null, testRun: run.test ?? null });"
       : "return run.tfjsHistory;",
     "}",
   ].join("\n");
 }
 
-/** What the trainer of a block with `test:` returns: the history and the test figures. */
-const testedHistory = "tf.History & { readonly test: Readonly<Record<string, number>> | null }";
+/** What the trainer of a block with `test:` returns (a type of the module's own, declared once). */
+const testedHistory = "TestedHistory";
+
+/** The declaration of `TestedHistory`: the history, the test figures and the source and rows they come from. */
+const testedHistoryType = [
+  "/** A trainer's history with its test figures and test run (what `testLine` prints); null when stopped. */",
+  "export type TestedHistory = tf.History & {",
+  "readonly test: Readonly<Record<string, number>> | null;",
+  "readonly testRun: TestResult | null;",
+  "};",
+].join("\n");
 
 /**
  * The data source as `runTraining` takes it. With an output file, paths become relative to the module
@@ -267,13 +279,12 @@ function emitMain(trains: readonly { train: IrTrain; name: string }[]): string {
       const model = JSON.stringify(train.model);
       const run = `await ${name}({ runDir: freshRunFolder(${JSON.stringify(`runs/${train.model}`)}) })`;
       if (!train.test) return `printFinalMetrics(${model}, ${run});`;
-      // The test figures after the history's, as `nnc train` prints them after its table.
+      // The test figures after the history's, in the line `nnc train` ends with (the runtime's `testLine`).
       return [
         "{",
         `const history = ${run};`,
         `printFinalMetrics(${model}, history);`,
-        "const test = Object.entries(history.test ?? {}).map(([name, value]) => `test_${name} ${value.toFixed(4)}`);",
-        `console.log(\`${train.model} test: \${test.join(", ")}\`);`,
+        "if (history.testRun) console.log(testLine(history.testRun));",
         "}",
       ].join("\n");
     }),
