@@ -9,6 +9,7 @@ import type * as ast from "../syntax/ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/index.js";
 import { perOutput, type IrCall, type IrModel, type JsonValue, type PerOutput } from "../ir/index.js";
 import { losses } from "../registry/train-options.js";
+import { limits } from "../base/limits.js";
 
 const colorOfChannels: Readonly<Record<number, string>> = { 1: "grayscale", 3: "rgb", 4: "rgba" };
 const channelsOfColor: Readonly<Record<string, number>> = { grayscale: 1, rgb: 3, rgba: 4 };
@@ -102,6 +103,19 @@ export function imageSourceProblems(
     );
   }
   const color = call.args["color"];
+  const depth = typeof color === "string" ? channelsOfColor[color] : typeof channels === "number" ? channels : 1;
+  const exampleValues = Array.isArray(size) ? Number(size[0]) * Number(size[1]) * (depth ?? 1) : 0;
+  if (Array.isArray(size) && exampleValues > limits.imageExampleValues.value) {
+    const max = limits.imageExampleValues.value;
+    found.push(
+      diagnostic(
+        "NN4051",
+        { file, span: sizeArg?.span ?? at },
+        { size: `${size.join(" x ")} x ${depth}`, values: exampleValues, max },
+        { hint: "resize the images smaller (size:, or the model input's height and width)" },
+      ),
+    );
+  }
   if (typeof color !== "string") {
     found.push(
       ...problem(

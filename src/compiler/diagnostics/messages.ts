@@ -365,6 +365,11 @@ export const messages = {
   NN4048: error<{ where: string; reason: string }>("Image folder unusable", (a) => `${a.where}: ${a.reason}`),
   NN4049: error<{ where: string; reason: string }>("Image file does not decode", (a) => `${a.where}: ${a.reason}`),
   NN4050: error<{ where: string; reason: string }>("Image past a limit", (a) => `${a.where}: ${a.reason}`),
+  NN4051: error<{ size: string; values: number; max: number }>(
+    "Image example past a limit",
+    (a) =>
+      `images() makes examples of ${a.size} = ${a.values.toLocaleString("en-US")} values; nnc reads at most ${a.max.toLocaleString("en-US")} values per image example`,
+  ),
   NN4053: error<{ needs: string; model: string; takes: string }>(
     "Text does not fit the model's input",
     (a) => `text(...) gives ${a.needs}, but model ${q(a.model)} takes ${a.takes}`,
