@@ -31,6 +31,14 @@ function check(model: string, data: string) {
 }
 
 describe("images() at compile time", () => {
+  it("NN4051: an example of more values than the limit, at size: or at images", () => {
+    const fromInput = check(convnet("image: [4097, 4096, 1]"), '<|images|>("photos")');
+    expect(fromInput.found.map((f) => f.slice(0, 2))).toEqual([["NN4051", "images"]]);
+    const fromSize = check(convnet("image: [?, ?, 3]"), 'images("photos", size: <|[65535, 65535]|>, color: rgb)');
+    expect(fromSize.found.map((f) => f.slice(0, 2))).toEqual([["NN4051", "[65535, 65535]"]]);
+    expect(check(convnet("image: [4096, 4096, 1]"), 'images("photos")').found).toEqual([]);
+  });
+
   it("takes size and color from the model's input, and keras's defaults for the rest", () => {
     for (const [input, color] of [
       ["image: [28, 28, 1]", "grayscale"],
