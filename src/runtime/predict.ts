@@ -3,7 +3,8 @@
  * feature columns (by name, so their order in the file does not matter) and scaling statistics
  * (`preprocessing.json`); a label column, if the file has one, is ignored. A model trained on idx() or npy()
  * arrays predicts for an IDX images file or a .npy array (one per input); one trained on an images() folder, for
- * image files and folders, with a `file` column. A classifier's outputs become the
+ * image files and folders, with a `file` column; one trained on text(...), for a file of texts, with a `line`
+ * column. A classifier's outputs become the
  * predicted class name (`labels.json`) and one probability per class; a regression's are raw, or in the
  * targets' units when training scaled them (`normalize_target:`); several outputs' columns are prefixed with
  * each output's name (`kind_predicted`, `price`).
@@ -20,12 +21,12 @@ import { missingHint } from "./data/values.js";
 import { readJsonTable } from "./data/json.js";
 import { readNpy } from "./data/npy.js";
 import { featureTensor } from "./data/tensors.js";
-import { predictionTable } from "./data/text.js";
 import { NncUserError } from "./errors.js";
 import { outputClasses } from "./save.js";
 import type { SavedRun } from "./saved-run.js";
 import { tensorModel } from "./tensor-output.js";
 import { predictImages } from "./predict-images.js";
+import { predictText } from "./predict-text.js";
 
 /** A table of predictions: `predicted`, `p_<class>`... for a classifier; the label column for a regression. */
 export interface Predictions {
@@ -47,7 +48,9 @@ export function predictRun(
   const files = typeof file === "string" ? [file] : file;
   // A run trained on an image folder predicts for image files and folders, a row per image (predict-images.ts).
   const images = predictImages(run, files, (table) => predictTable(run, table, tensor));
-  return images ?? predictTable(run, readInput(run, files), tensor);
+  // A run trained on text(...) predicts a chunk of texts at a time, with a `line` column (predict-text.ts).
+  const texts = images ?? predictText(run, files, (table) => predictTable(run, table, tensor));
+  return texts ?? predictTable(run, readInput(run, files), tensor);
 }
 
 function predictTable(run: SavedRun, table: Table, tensor?: { spec: IrModel; name: string }): Predictions {
@@ -150,9 +153,7 @@ function readInput(run: SavedRun, files: readonly string[]): Table {
   };
   let table: Table;
   try {
-    // Raw text (.csv, .json, .jsonl, or .txt of one text per line), vectorized with the run's vocabulary.
-    if (preprocessing.vocabulary) table = predictionTable(absolute[0]!, preprocessing.vocabulary);
-    else if (extension === ".csv") table = readCsvTable(absolute[0]!, spec);
+    if (extension === ".csv") table = readCsvTable(absolute[0]!, spec);
     else if ([".json", ".jsonl", ".ndjson"].includes(extension)) table = readJsonTable(absolute[0]!, spec);
     else throw new NncUserError("NN4005", { path: file, reason: "nnc predict reads .csv, .json or .jsonl files" });
   } catch (error) {

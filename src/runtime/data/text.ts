@@ -155,13 +155,17 @@ export function textReader(
 }
 
 /**
- * The texts of `file` (absolute) to predict on, vectorized with a run's `vocabulary`: a .csv, .json or .jsonl
- * file with the training text column (other columns ignored), or a .txt file of one text per line.
+ * The texts of `file` (absolute) to predict on, vectorized with a run's `vocabulary` a batch at a time
+ * (`read`): a .csv, .json or .jsonl file with the training text column (other columns ignored), or a .txt file
+ * of one text per line.
  */
-export function predictionTable(file: string, vocabulary: SavedVocabulary, limits: TextLimits = textLimits): Table {
+export function predictionReader(
+  file: string,
+  vocabulary: SavedVocabulary,
+  limits: TextLimits = textLimits,
+): RecordReader {
   const source: IrCall = { name: "text", args: { path: file, text: vocabulary.column } };
-  const reader = textReader(source, { numericTargets: false, labelled: false, vocabulary }, limits, true);
-  return reader.read([...Array(reader.rows).keys()]);
+  return textReader(source, { numericTargets: false, labelled: false, vocabulary }, limits, true);
 }
 
 /**
