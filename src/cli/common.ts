@@ -110,6 +110,22 @@ export function programInputs(program: NonNullable<CheckResult["program"]>): rea
   return [...(programFiles.get(program) ?? [program.file]), ...data];
 }
 
+/**
+ * The one train block a command works on: the file's only one, or `model`'s; undefined (after a one-line
+ * error) when the file has none for it, or several and no `--model` to choose.
+ */
+export function chooseTrain(
+  program: NonNullable<CheckResult["program"]>,
+  file: string,
+  model: string | undefined,
+): NonNullable<CheckResult["program"]>["trains"][number] | undefined {
+  const trains = program.trains.filter((t) => model === undefined || t.model === model);
+  if (trains.length === 1) return trains[0];
+  if (trains.length === 0) fail(`${file} has no train block${model === undefined ? "" : ` for model '${model}'`}`);
+  else fail(`${file} trains ${trains.map((t) => t.model).join(", ")}; choose one with --model`);
+  return undefined;
+}
+
 /** A one-line error for a user's mistake, without a stack trace. */
 export function fail(message: string): void {
   process.stderr.write(`${useColor(process.stderr) ? "\x1b[1;31merror\x1b[0m" : "error"}: ${message}\n`);

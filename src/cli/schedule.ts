@@ -10,7 +10,7 @@ import type { IrCall } from "../compiler/ir/index.js";
 import { displayPath } from "../compiler/diagnostics/render.js";
 import { overwrittenInput } from "../io/output-path.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
-import { fail, loadProgram, programInputs } from "./common.js";
+import { chooseTrain, fail, loadProgram, programInputs } from "./common.js";
 
 interface ScheduleCliOptions {
   readonly model?: string;
@@ -33,13 +33,8 @@ export function registerSchedule(program: Command): void {
 async function runSchedule(file: string, options: ScheduleCliOptions): Promise<void> {
   const program = loadProgram(file);
   if (!program) return;
-  const trains = program.trains.filter((t) => options.model === undefined || t.model === options.model);
-  if (trains.length !== 1) {
-    if (trains.length === 0)
-      return fail(`${file} has no train block${options.model ? ` for model '${options.model}'` : ""}`);
-    return fail(`${file} trains ${trains.map((t) => t.model).join(", ")}; choose one with --model`);
-  }
-  const train = trains[0]!;
+  const train = chooseTrain(program, file, options.model);
+  if (!train) return;
   const overwrites = options.plot && overwrittenInput(options.plot, programInputs(program), "--plot");
   if (overwrites) return fail(overwrites);
   const { scheduledRate, isStepSchedule } = await import("../runtime/schedules.js");

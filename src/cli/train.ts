@@ -3,13 +3,22 @@
  * TensorFlow.js is loaded only when this command runs, so `check` and the language server stay light.
  */
 import { InvalidArgumentError, type Command } from "commander";
+import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { displayPath } from "../compiler/diagnostics/render.js";
 import { markerFile, ownNames } from "../compiler/registry/run-files.js";
 import { callbacks } from "../compiler/registry/train-options.js";
 import { freshRunFolder, runFolderOverInput } from "../io/output-path.js";
 import { backendOption, startBackend, type BackendName } from "./backend-option.js";
-import { fail, loadProgram, maxLayersOption, maxParamsOption, programInputs, type LimitFlags } from "./common.js";
+import {
+  chooseTrain,
+  fail,
+  loadProgram,
+  maxLayersOption,
+  maxParamsOption,
+  programInputs,
+  type LimitFlags,
+} from "./common.js";
 
 interface TrainCliOptions extends LimitFlags {
   readonly out?: string;
@@ -58,16 +67,8 @@ export function registerTrain(program: Command): void {
 async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
   const program = loadProgram(file, "text", options);
   if (!program) return;
-  const trains = program.trains.filter((t) => options.model === undefined || t.model === options.model);
-  if (trains.length === 0) {
-    return fail(
-      options.model ? `${file} has no train block for model '${options.model}'` : `${file} has no train block`,
-    );
-  }
-  if (trains.length > 1) {
-    return fail(`${file} trains ${trains.map((t) => t.model).join(", ")}; choose one with --model`);
-  }
-  const train = trains[0]!;
+  const train = chooseTrain(program, file, options.model);
+  if (!train) return;
   const model = program.models.find((m) => m.name === train.model)!;
   if (
     options.resume !== undefined &&
@@ -93,7 +94,7 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
     const source = train.data.args["path"] ?? train.data.args["images"];
     const on = typeof source === "string" ? ` on ${displayPath(source)}` : "";
     process.stdout.write(`training ${model.name}${on} (backend: ${backend})\n`);
-    const run = await withInterrupts((signal) =>
+    const run = await withInterrupts(file, out, (signal) =>
       runtime.trainModel(model, train, {
         runDir: out,
         signal,
@@ -110,7 +111,7 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
       const where =
         step === 0 ? `after epoch ${epoch}/${epochs}` : `in epoch ${epoch + 1}/${epochs} after step ${step}`;
       process.stdout.write(`\nstopped ${where}; checkpoint saved in ${displayPath(out)}/resume/\n`);
-      process.stdout.write(`resume with: nnc train ${file} --resume ${displayPath(out)}\n`);
+      process.stdout.write(`${resumeLine(file, out)}\n`);
       process.exitCode = 130;
       return;
     }
@@ -125,18 +126,35 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
   } catch (error) {
     if (!(error instanceof runtime.NncUserError)) throw error;
     process.stderr.write(`${error.format()}\n`);
+    // A data error after an epoch (a file deleted meanwhile) leaves that epoch's checkpoint: say how to go on.
+    if (savedCheckpoint(out)) process.stderr.write(`${resumeLine(file, out)}\n`);
     process.exitCode = 1;
   }
+}
+
+/** The line that tells how to go on from `out`'s checkpoint. */
+function resumeLine(file: string, out: string): string {
+  return `resume with: nnc train ${file} --resume ${displayPath(out)}`;
+}
+
+/** Whether `out` holds a checkpoint (run-training.ts saves one after every epoch). */
+function savedCheckpoint(out: string): boolean {
+  return existsSync(path.join(out, "resume", "state.json"));
 }
 
 /**
  * Runs `task` with Ctrl-C (SIGINT) turned into a stop request: the first one aborts `signal` (training stops
  * after the current step and saves a checkpoint), a second one quits at once.
  */
-async function withInterrupts<T>(task: (signal: AbortSignal) => Promise<T>): Promise<T> {
+async function withInterrupts<T>(file: string, out: string, task: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   const onInterrupt = () => {
-    if (controller.signal.aborted) process.exit(130);
+    if (controller.signal.aborted) {
+      // The step's checkpoint is not written; an earlier epoch's, if any, stays.
+      const saved = savedCheckpoint(out) ? ` (the last epoch's stays; ${resumeLine(file, out)})` : "";
+      process.stderr.write(`\nquitting now without saving a checkpoint${saved}\n`);
+      process.exit(130);
+    }
     controller.abort();
     process.stderr.write("\nstopping after this step to save a checkpoint (Ctrl-C again quits at once)\n");
   };
