@@ -13,6 +13,7 @@ import { checkFile } from "../../src/compiler/index.js";
 import { initBackend, loadRun, openTrainingData, predictRun } from "../../src/runtime/index.js";
 import { buildModel } from "../../src/runtime/build.js";
 import { textReader } from "../../src/runtime/data/text.js";
+import { predictText } from "../../src/runtime/predict-text.js";
 import { textLimits } from "../../src/runtime/data/text-vectorize.js";
 import { nnc } from "../helpers/cli.js";
 import { scratchFolder, succeeds, trainRun, userError } from "../helpers/runs.js";
@@ -185,11 +186,36 @@ describe("a run on raw text", () => {
     );
     const txt = file("mail.txt", "Free prize now!\n\nthe patch works at noon\n");
     const byLine = succeeds(["predict", nn, "--model", run, "--input", txt]).split("\n");
-    expect(byLine[0]).toBe("predicted,p_ham,p_spam");
-    expect(byLine.slice(1, -1).map((line) => line.split(",")[0])).toHaveLength(2);
+    expect(byLine[0]).toBe("line,predicted,p_ham,p_spam");
+    // The blank line 2 is skipped: each row names its line.
+    expect(byLine.slice(1, -1).map((line) => line.split(",")[0])).toEqual(["1", "3"]);
     const fromCsv = succeeds(["predict", nn, "--model", run, "--input", csv]).trim().split("\n");
     expect(fromCsv).toHaveLength(9);
-    expect(fromCsv.slice(1).every((line) => /^(ham|spam),0\.\d+|1,/.test(line))).toBe(true);
+    expect(
+      fromCsv.slice(1).every((line, i) => line.startsWith(`${i + 2},ham,`) || line.startsWith(`${i + 2},spam,`)),
+    ).toBe(true);
+  });
+
+  it("predicts a chunk of texts at a time, each row named by its line", async () => {
+    await ensureRun();
+    const loaded = await loadRun(run);
+    try {
+      const chunks: number[] = [];
+      const predictions = predictText(
+        loaded,
+        [csv],
+        (table) => {
+          chunks.push(table.lines.length);
+          return { columns: ["rows"], rows: table.lines.map(() => [table.lines.length]) };
+        },
+        { chunk: 3 },
+      );
+      expect(chunks).toEqual([3, 3, 2]);
+      expect(predictions!.columns).toEqual(["line", "rows"]);
+      expect(predictions!.rows.map((row) => row[0])).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+    } finally {
+      loaded.model.dispose();
+    }
   });
 
   it("names a bad row of predict's input, and refuses another file kind", async () => {
@@ -263,7 +289,7 @@ describe("bad rows", () => {
     expect(saved.idf[saved.tokens.indexOf("now")]).toBeCloseTo(Math.log(2.5), 6);
     const loaded = await loadRun(folder);
     const predictions = predictRun(loaded, [file("idf.txt", "free prize now\nthe patch\n")]);
-    expect(predictions.columns).toEqual(["predicted", "p_ham", "p_spam"]);
+    expect(predictions.columns).toEqual(["line", "predicted", "p_ham", "p_spam"]);
     expect(predictions.rows).toHaveLength(2);
     loaded.model.dispose();
     writeFileSync(path, JSON.stringify({ ...saved, idf: undefined }));
