@@ -58,6 +58,27 @@ describe("text(...) and the input it feeds", () => {
     expect(tfIdf.hints).toEqual(["declare the input as [100] (float32)"]);
   });
 
+  it("NN2005 at sequence_length with another output_mode than int (Keras's ValueError)", () => {
+    const { found, marks, hints } = diagnostics(
+      "[100]",
+      "  dense(8)",
+      source(", sequence_length: <|20|>, output_mode: multi_hot"),
+    );
+    expect(found).toEqual([["NN2005", marks[0], "error"]]);
+    expect(hints).toEqual(["leave sequence_length out, or use output_mode: int"]);
+  });
+
+  it("NN4053 for a float32 [seq] input names the dtype, not the length", () => {
+    const result = checkSource(
+      `model M {\n  input tokens: [seq]\n  embedding(100, 8, mask_zero: true)\n  lstm(4)\n  dense(1, activation: sigmoid)\n}\ntrain M {\n  data: ${source("")}\n  loss: binary_crossentropy\n  optimizer: adam\n  epochs: 1\n}\n`,
+      "/tmp/spec.nn",
+    );
+    const nn4053 = result.diagnostics.find((d) => d.code === "NN4053");
+    expect(nn4053?.message).toContain(
+      "text(...) gives int32 token ids, but model 'M' takes input 'tokens' of shape [seq] float32",
+    );
+  });
+
   it("NN4054 at max_tokens when the embedding reading the ids is smaller", () => {
     const { text, spans } = marked(`text("t.csv", text: "text", label: "label", max_tokens: <|100|>)`);
     const { found, hints } = diagnostics("[seq] int32", "  embedding(99, 8, mask_zero: true)\n  lstm(4)", text);

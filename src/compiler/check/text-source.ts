@@ -1,6 +1,6 @@
 /**
  * What a `text(...)` source must find in the model it feeds, checked before anything is read (and its text
- * column is not a label column, NN4038):
+ * column is not a label column, NN4038; `sequence_length` only with `output_mode: int`, NN2005):
  * - one input (NN4053), shaped for what the text becomes: ids `[sequence_length] int32` (or `[seq] int32`, any
  *   length) for `output_mode: int`, only `[seq]` without `sequence_length` (each batch is padded to its longest
  *   text); one `[max_tokens]` vector for `multi_hot`, `count` and `tf_idf` (float32 for `tf_idf`'s weights);
@@ -25,6 +25,14 @@ export function textSourceProblems(call: IrCall, value: ast.Call, model: IrModel
   const maxTokens = Number(call.args["max_tokens"]);
   const length = typeof call.args["sequence_length"] === "number" ? call.args["sequence_length"] : null;
   const mode = typeof call.args["output_mode"] === "string" ? call.args["output_mode"] : "int";
+  // Keras raises a ValueError for output_sequence_length with another output_mode than int.
+  if (length !== null && mode !== "int") {
+    const problem = `applies to output_mode: int only; ${mode} gives one vector of max_tokens values a text`;
+    const hint = `leave sequence_length out, or use output_mode: int`;
+    return [
+      diagnostic("NN2005", at("sequence_length"), { name: "sequence_length", callee: "text", problem }, { hint }),
+    ];
+  }
   const [input, ...others] = model.inputs;
   if (!input) return [];
   if (others.length > 0) {
@@ -54,7 +62,12 @@ export function textSourceProblems(call: IrCall, value: ast.Call, model: IrModel
   const fixed = typeof steps === "number";
   const name = input.name;
   if (input.shape.length !== 1 || input.dtype !== "int32" || (fixed && steps !== length)) {
-    const needs = length === null ? "token ids of any length" : `${length} token ids a text (sequence_length)`;
+    const needs =
+      input.shape.length === 1 && (!fixed || steps === length)
+        ? "int32 token ids" // Only the dtype is wrong.
+        : length === null
+          ? "token ids of any length"
+          : `${length} token ids a text (sequence_length)`;
     const hint =
       length === null && fixed
         ? `give the source sequence_length: ${steps}, or declare the input as [seq] int32`
