@@ -151,9 +151,7 @@ export async function trainStep(
   weights: readonly (Float32Array | null)[] | null,
 ): Promise<number | number[]> {
   if (weights === null) return model.trainOnBatch(x, y);
-  // A tf.Sequential trains the LayersModel it wraps (its trainOnBatch hands over to it).
-  const trained = model instanceof tf.Sequential ? (model as unknown as { model: tf.LayersModel }).model : model;
-  const internals = trained as unknown as TrainInternals;
+  const internals = trainInternals(model);
   const [inputs, targets] = internals.standardizeUserDataXY(x, y);
   // Shaped as the output's per-example losses, [batch] or [batch, 1, ...]: a sequence output's steps share it.
   const tensors = weights.map((w, k) => {
@@ -172,6 +170,29 @@ export async function trainStep(
     disposeNew(inputs, x);
     disposeNew(targets, y);
   }
+}
+
+/**
+ * The protected parts of `model` a weighted step calls (a tf.Sequential's are those of the LayersModel it
+ * wraps, its `.model`, to which its trainOnBatch hands over). They are tfjs 4.22's internals, which is why
+ * package.json pins `@tensorflow/tfjs` to 4.22.x: a tfjs without them is an internal error that says so, not
+ * a "cannot read properties of undefined" at the first weighted step.
+ */
+export function trainInternals(model: tf.LayersModel): TrainInternals {
+  const trained = model instanceof tf.Sequential ? (model as unknown as { model?: tf.LayersModel }).model : model;
+  const internals = trained as unknown as Partial<TrainInternals> | undefined;
+  const missing = [
+    ...(trained === undefined ? ["Sequential.model"] : []),
+    ...(typeof internals?.standardizeUserDataXY !== "function" ? ["standardizeUserDataXY"] : []),
+    ...(typeof internals?.makeTrainFunction !== "function" ? ["makeTrainFunction"] : []),
+  ];
+  if (missing.length > 0) {
+    throw new Error(
+      `internal error: weighted training needs tfjs 4.22's LayersModel internals, but this @tensorflow/tfjs ` +
+        `(layers ${tf.version_layers}) lacks ${missing.join(", ")}; install nnc's pinned @tensorflow/tfjs ~4.22.0`,
+    );
+  }
+  return internals as TrainInternals;
 }
 
 /** Disposes the tensors of `made` that standardizing created rather than passed through from `given`. */
