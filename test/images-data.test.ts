@@ -230,6 +230,20 @@ describe("damaged files", () => {
     expect([pixels.width, pixels.height]).toEqual([2, 2]);
   });
 
+  it("a file or class name with a newline or control character is escaped in the one-line error", async () => {
+    const root = folder({ "a\u001b[31m/good.png": tiny, "a\u001b[31m/evil\nerror[NN0000]: fake.png": "not an image" });
+    const error = await userError(() => openImages(source(root), {}));
+    expect(error.code).toBe("NN4049");
+    expect(error.format()).not.toMatch(/[\n\u001b]/);
+    expect(error.format()).toContain("a\\x1b[31m/evil\\nerror[NN0000]: fake.png: not a PNG or JPEG");
+  });
+
+  it("corrupt: skip also leaves out a file past a limit", () => {
+    const root = folder({ "a/small.png": tiny, "a/large.png": grey(Array<number>(400).fill(7), 20, 20) });
+    const reader = openImages(source(root, { corrupt: "skip" }), {}, { ...imageLimits, pixels: 100 });
+    expect(reader.rows).toBe(1);
+  });
+
   it("corrupt: skip leaves them out and counts them", () => {
     const reader = openImages(source(root(), { corrupt: "skip" }), {});
     expect(reader.rows).toBe(2);

@@ -6,7 +6,7 @@
  */
 import { displayPath } from "../compiler/diagnostics/render.js";
 import { NncUserError } from "./errors.js";
-import { imageLimits, listImageInputs, type ImageLimits } from "./data/image-folder.js";
+import { imageLimits, listImageInputs, shownPath, type ImageLimits } from "./data/image-folder.js";
 import { channelsOf, toExample, type ImageReading } from "./data/image-resize.js";
 import { loadImage } from "./data/images.js";
 import type { Table } from "./data/index.js";
@@ -50,7 +50,7 @@ function imageTable(
   const features = new Float32Array(files.length * size);
   files.forEach((file, i) => {
     try {
-      toExample(loadImage(file, shown[i]!, limits), reading, features, i * size);
+      toExample(loadImage(file, shownPath(file), limits), reading, features, i * size);
     } catch (error) {
       // Predict answers every image it is given: corrupt: skip does not apply.
       if (error instanceof NncUserError && error.code === "NN4049")

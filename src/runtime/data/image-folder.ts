@@ -13,6 +13,7 @@ import { readdirSync, realpathSync, statSync, type Stats } from "node:fs";
 import * as path from "node:path";
 import { limits } from "../../compiler/base/limits.js";
 import { displayPath } from "../../compiler/diagnostics/render.js";
+import { printable } from "../../compiler/base/line-map.js";
 import { NncUserError } from "../errors.js";
 import { append, maxOf } from "../../compiler/base/arrays.js";
 
@@ -75,23 +76,23 @@ export function listImageFolder(
   classNames: readonly string[] | undefined,
   limits: ImageLimits = imageLimits,
 ): ImageFolder {
-  const shown = displayPath(root);
+  const shown = shownPath(root);
   const classes = classFolders(root, classNames, limits);
   const walk: Walk = { files: 0, entries: 0, seen: new Map([[realpathSync(root), -1]]), classes };
   const perClass = classes.map((name, label) => {
     const folder = path.join(root, name);
     const real = realpathSync(folder);
-    if (!isNew(walk, real, label, displayPath(folder))) return [];
+    if (!isNew(walk, real, label, shownPath(folder))) return [];
     return imagesBelow(folder, [realpathSync(root), real], 0, limits, walk, label).map((file) => ({
       path: file,
-      shown: displayPath(file),
+      shown: shownPath(file),
       label,
     }));
   });
   if (walk.files === 0) {
     throw new NncUserError("NN4048", {
       where: shown,
-      reason: `holds no images (.png, .jpg, .jpeg) in its class folders ${classes.join(", ")}`,
+      reason: `holds no images (.png, .jpg, .jpeg) in its class folders ${classes.map(shownName).join(", ")}`,
     });
   }
   return { classes, files: interleaved(perClass) };
@@ -106,7 +107,7 @@ export function classFolders(
   classNames: readonly string[] | undefined,
   limits: ImageLimits = imageLimits,
 ): readonly string[] {
-  const shown = displayPath(root);
+  const shown = shownPath(root);
   const stats = statOf(root, shown);
   if (!stats.isDirectory()) {
     throw new NncUserError("NN4048", {
@@ -117,7 +118,7 @@ export function classFolders(
   const names = entries(root).filter((name) => !name.startsWith("."));
   if (names.length > limits.entries) throw tooManyEntries(shown, limits);
   const folders = names
-    .filter((name) => statOf(path.join(root, name), displayPath(path.join(root, name))).isDirectory())
+    .filter((name) => statOf(path.join(root, name), shownPath(path.join(root, name))).isDirectory())
     .sort(byCodeUnits);
   if (folders.length > limits.classes) {
     throw new NncUserError("NN4050", {
@@ -136,7 +137,7 @@ export function classFolders(
       "NN4048",
       {
         where: shown,
-        reason: `class_names [${classNames.join(", ")}] must name its sub-folders, each once: ${folders.join(", ")}`,
+        reason: `class_names [${classNames.map(shownName).join(", ")}] must name its sub-folders, each once: ${folders.map(shownName).join(", ")}`,
       },
       "class_names orders the classes; it must list every sub-folder",
     );
@@ -152,13 +153,13 @@ export function listImageInputs(inputs: readonly string[], limits: ImageLimits =
   const walk: Walk = { files: 0, entries: 0, seen: new Map(), classes: [] };
   return inputs.flatMap((input) => {
     const file = path.resolve(input);
-    if (!statOf(file, input).isDirectory()) {
-      if (++walk.files > limits.files) throw tooMany(input, limits);
+    if (!statOf(file, shownName(input)).isDirectory()) {
+      if (++walk.files > limits.files) throw tooMany(shownName(input), limits);
       return [file];
     }
     const found = imagesBelow(file, [realpathSync(file)], 0, limits, walk, -1);
     if (found.length === 0) {
-      throw new NncUserError("NN4048", { where: input, reason: "holds no images (.png, .jpg, .jpeg)" });
+      throw new NncUserError("NN4048", { where: shownName(input), reason: "holds no images (.png, .jpg, .jpeg)" });
     }
     return found;
   });
@@ -180,7 +181,7 @@ function imagesBelow(
   for (const name of entries(folder).sort(byCodeUnits)) {
     if (name.startsWith(".")) continue;
     const file = path.join(folder, name);
-    const shown = displayPath(file);
+    const shown = shownPath(file);
     if (++walk.entries > limits.entries) throw tooManyEntries(shown, limits);
     const stats = statOf(file, shown);
     if (stats.isDirectory()) {
@@ -219,12 +220,28 @@ function isNew(walk: Walk, real: string, label: number, shown: string): boolean 
     return true;
   }
   if (before === label) return false;
-  const where = before < 0 ? "the images() folder itself" : `class ${walk.classes[before]}`;
+  const where = before < 0 ? "the images() folder itself" : `class ${shownName(walk.classes[before]!)}`;
   throw new NncUserError(
     "NN4048",
-    { where: shown, reason: `is reached through links both from class ${walk.classes[label]} and from ${where}` },
+    {
+      where: shown,
+      reason: `is reached through links both from class ${shownName(walk.classes[label]!)} and from ${where}`,
+    },
     "an image belongs to one class: remove the link, or copy the images",
   );
+}
+
+/**
+ * A file or class name as messages show it: every control character escaped, newlines and tabs too, so a file
+ * named `x\nerror[NN0000]: fake.png` cannot print a second, fake error line.
+ */
+export function shownName(name: string): string {
+  return printable(name).replace(/[\n\t]/g, (c) => (c === "\n" ? "\\n" : "\\t"));
+}
+
+/** A path as messages show it (relative to the working folder where it is inside it, names escaped). */
+export function shownPath(file: string): string {
+  return shownName(displayPath(file));
 }
 
 function tooManyEntries(shown: string, limits: ImageLimits): NncUserError {
@@ -245,7 +262,7 @@ function entries(folder: string): string[] {
   try {
     return readdirSync(folder);
   } catch (error) {
-    throw new NncUserError("NN4005", { path: displayPath(folder), reason: (error as Error).message });
+    throw new NncUserError("NN4005", { path: shownPath(folder), reason: (error as Error).message });
   }
 }
 

@@ -10,11 +10,17 @@
  */
 import { closeSync, readSync } from "node:fs";
 import type { IrCall } from "../../compiler/ir/index.js";
-import { displayPath } from "../../compiler/diagnostics/render.js";
 import { NncUserError } from "../errors.js";
 import { formatBytes, openDataFile } from "./files.js";
 import { decodeImage, imageHeader, type Pixels } from "./image-decode.js";
-import { classFolders, imageLimits, listImageFolder, type ImageFile, type ImageLimits } from "./image-folder.js";
+import {
+  classFolders,
+  imageLimits,
+  listImageFolder,
+  shownPath,
+  type ImageFile,
+  type ImageLimits,
+} from "./image-folder.js";
 import { channelsOf, toExample, type ImageReading } from "./image-resize.js";
 import type { Table } from "./index.js";
 import type { RecordOptions, RecordReader } from "./record-reader.js";
@@ -48,7 +54,7 @@ export function openImages(
 ): RecordReader {
   const reading = imageReading(source);
   const root = String(source.args["path"]);
-  const shown = displayPath(root);
+  const shown = shownPath(root);
   const folder = listImageFolder(root, classNamesOf(source), limits);
   const skip = source.args["corrupt"] === "skip";
   const skipped: string[] = [];
@@ -57,7 +63,9 @@ export function openImages(
       loadImage(file.path, file.shown, limits);
       return true;
     } catch (error) {
-      if (!skip || !(error instanceof NncUserError) || error.code !== "NN4049") throw error;
+      // A file past a limit is skipped as a damaged one is: neither can be read.
+      if (!skip || !(error instanceof NncUserError) || (error.code !== "NN4049" && error.code !== "NN4050"))
+        throw error;
       skipped.push(file.shown);
       return false;
     }
