@@ -48,6 +48,20 @@ describe("class_weight", () => {
     expect(other.found).toEqual([["NN4003", other.marks[0]]]);
   });
 
+  it("refuses a weight past float32's range, and reports a class written twice once", () => {
+    const data = `  data: csv("d.csv", label: "y")\n  loss: categorical_crossentropy`;
+    const huge = check(one, `${data}\n  class_weight: { a: <|1e300|> }`);
+    expect(huge.found).toEqual([["NN4003", huge.marks[0]]]);
+    const result = checkSource(
+      `${one}train M {\n${data}\n  class_weight: { a: 1, a: 2 }\n  optimizer: adam\n  epochs: 1\n  batch_size: 4\n}\n`,
+      file,
+      {
+        read: () => undefined,
+      } as never,
+    );
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["NN1001"]);
+  });
+
   it("is NN4059 on a loss that fits values, at the value", () => {
     const { found, marks } = check(one, `  data: csv("d.csv", label: "y")\n  loss: mse\n  class_weight: <|balanced|>`);
     expect(found).toEqual([["NN4059", marks[0]]]);

@@ -199,6 +199,7 @@ describe("weighted training", () => {
     ["abc", '"abc"'],
     ["nan", '"nan"'],
     ["", "missing"],
+    ["1e300", '"1e300"'],
   ])("a sample weight of '%s' is NN4061 at its file, line and column", async (value, shown) => {
     writeFileSync(join(dir, "bad.csv"), `p,q,y,w\n1,0,a,1\n0,1,b,${value}\n`);
     const good = spec("good", rows, "").program!.trains[0]!;
@@ -207,6 +208,9 @@ describe("weighted training", () => {
     expect(error.format()).toMatch(
       new RegExp(`^error\\[NN4061\\]: \\S*bad\\.csv:3: column 'w': the sample weight is ${shown};`),
     );
+    // 1e300 is finite, but not as a float32, where tfjs weighs the losses.
+    const rule = value === "1e300" ? "past float32's range" : "a sample weight is a finite number, 0 or more";
+    expect(error.format()).toContain(rule);
   });
 
   it.each([

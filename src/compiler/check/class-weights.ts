@@ -53,6 +53,9 @@ export function classWeightValue(
   return fine ? result : undefined;
 }
 
+/** The largest finite float32: tfjs weighs the losses in float32, where a larger weight is Infinity. */
+const float32Max = 3.4028234663852886e38;
+
 /** One output's class weights: `balanced`, or a map of class names to numbers, 0 or more. */
 function outputWeights(checker: SettingChecker, value: ast.Value, key: string): ClassWeights | undefined {
   const name = value.kind === "string" ? value.value : value.kind === "call" && !value.args ? value.callee.text : null;
@@ -77,9 +80,16 @@ function outputWeights(checker: SettingChecker, value: ast.Value, key: string): 
         key,
         `weighs class '${entry.key.text}' by ${JSON.stringify(n)}: a class weight is a number, 0 or more`,
       );
-    } else if (Object.hasOwn(weights, entry.key.text)) {
+    } else if (n > float32Max) {
       fine = false;
-      checker.invalid(entry.value, key, `weighs class '${entry.key.text}' twice`);
+      checker.invalid(
+        entry.value,
+        key,
+        `weighs class '${entry.key.text}' by ${n}, past float32's range (at most 3.4e38): the weighted loss would be Infinity`,
+      );
+    } else if (Object.hasOwn(weights, entry.key.text)) {
+      // A key written twice is already the value builder's NN1001, at its second use: one error for one mistake.
+      fine = false;
     } else weights[entry.key.text] = n;
   }
   return fine ? weights : undefined;

@@ -17,7 +17,13 @@ export function sampleWeightOf(value: unknown, where: string, what: string): num
   const number = typeof value === "number" ? value : typeof value === "string" ? decimalValue(value) : undefined;
   if (number !== undefined && Number.isFinite(Math.fround(number)) && number >= 0) return number;
   const shown = value === undefined || value === null || value === "" ? "missing" : describeJson(value);
-  const reason = `${what}: the sample weight is ${shown}; a sample weight is a finite number, 0 or more`;
+  const raw =
+    typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
+  const pastFloat32 = Number.isFinite(raw) && raw >= 0 && !Number.isFinite(Math.fround(raw));
+  const rule = pastFloat32
+    ? "past float32's range (at most 3.4e38), where tfjs weighs the losses"
+    : "a sample weight is a finite number, 0 or more";
+  const reason = `${what}: the sample weight is ${shown}; ${rule}`;
   throw new NncUserError("NN4061", { where, reason });
 }
 
