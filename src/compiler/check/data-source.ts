@@ -18,6 +18,7 @@ import { imageSourceProblems } from "./image-source.js";
 import { namedTarget } from "./train-target.js";
 import { targetScalingProblems } from "./target-scaling.js";
 import { textSourceProblems } from "./text-source.js";
+import { heldOutSourceProblems } from "./held-out-source.js";
 import { sampleWeightProblems } from "./sample-weights.js";
 
 /** The problems of the data sources in `entries`, given the fields they were checked into. */
@@ -58,6 +59,8 @@ export function checkDataSources(
     const scaling = call.args["normalize_target"] !== undefined && argument(value, "normalize_target");
     if (target === null && scaling) append(found, targetScalingProblems(scaling, fields, model, file));
   }
+  // validation: and test: read as data: is (held-out-source.ts).
+  append(found, heldOutSourceProblems(fields, entries, file));
   return found;
 }
 

@@ -384,6 +384,20 @@ export const messages = {
     (a) =>
       `text(...) without sequence_length pads each batch with id 0 to its longest text, but ${q(a.layer)} reads the padding as a word`,
   ),
+  NN4056: error<{ key: string; kind: string; trained: string }>(
+    "Held-out data of another kind",
+    (a) =>
+      `${a.key}: reads ${a.kind}(...), but data: reads ${a.trained}(...); held-out data is read as the training data is`,
+  ),
+  NN4057: error<{ key: string; argument: string; value: string; trained: string }>(
+    "Held-out text vectorized otherwise",
+    (a) =>
+      `${a.key}: text(...) sets ${a.argument}: ${a.value}, but its texts are vectorized as data:'s are (${a.argument}: ${a.trained})`,
+  ),
+  NN4058: warning<{ key: string; path: string }>(
+    "Held-out data is the training data",
+    (a) => `${a.key}: reads ${a.path}, the file data: trains on`,
+  ),
   NN4059: error<{ key: string; loss: string; output: string }>(
     "Class weights on an output that does not classify",
     (a) => `${q(a.key)} weighs classes, but ${a.output} is trained with ${q(a.loss)}, which fits values, not classes`,
