@@ -10,9 +10,9 @@ import { diagnostic, type Diagnostic } from "../diagnostics/index.js";
 import { perOutput, type IrCall, type IrModel, type JsonValue, type PerOutput } from "../ir/index.js";
 import { losses } from "../registry/train-options.js";
 import { limits } from "../base/limits.js";
+import { channelsOfColor, colorOfChannels, type ColorMode } from "../registry/image-shapes.js";
 
-const colorOfChannels: Readonly<Record<number, string>> = { 1: "grayscale", 3: "rgb", 4: "rgba" };
-const channelsOfColor: Readonly<Record<string, number>> = { grayscale: 1, rgb: 3, rgba: 4 };
+const channelsOf = (color: string): number | undefined => channelsOfColor[color as ColorMode];
 
 /** The model's input an images() source fills, when it is one image input of known channels. */
 function imageInput(model: IrModel | undefined) {
@@ -35,7 +35,7 @@ export function imageDefaults(
   const [height, width, channels] = input.shape;
   if (filled["size"] === undefined && typeof height === "number" && typeof width === "number")
     filled["size"] = [height, width];
-  const color = typeof channels === "number" ? colorOfChannels[channels] : undefined;
+  const color = typeof channels === "number" ? colorOfChannels(channels) : undefined;
   if (filled["color"] === undefined && color) filled["color"] = color;
   return filled;
 }
@@ -103,7 +103,7 @@ export function imageSourceProblems(
     );
   }
   const color = call.args["color"];
-  const depth = typeof color === "string" ? channelsOfColor[color] : typeof channels === "number" ? channels : 1;
+  const depth = typeof color === "string" ? channelsOf(color) : typeof channels === "number" ? channels : 1;
   const exampleValues = Array.isArray(size) ? Number(size[0]) * Number(size[1]) * (depth ?? 1) : 0;
   if (Array.isArray(size) && exampleValues > limits.imageExampleValues.value) {
     const max = limits.imageExampleValues.value;
@@ -124,12 +124,12 @@ export function imageSourceProblems(
         typeof channels === "number" ? "give the input 1, 3 or 4 channels" : "give the colour mode: color: rgb",
       ),
     );
-  } else if (typeof channels === "number" && channelsOfColor[color] !== channels) {
-    const fits = colorOfChannels[channels];
+  } else if (typeof channels === "number" && channelsOf(color) !== channels) {
+    const fits = colorOfChannels(channels);
     found.push(
       ...problem(
         argument(value, "color")?.span ?? at,
-        `color: ${color} gives ${channelsOfColor[color]} channel${color === "grayscale" ? "" : "s"}, but input '${input.name}' of model ${model.name} has shape ${shape}`,
+        `color: ${color} gives ${channelsOf(color)} channel${color === "grayscale" ? "" : "s"}, but input '${input.name}' of model ${model.name} has shape ${shape}`,
         fits ? `color: ${fits}, or leave color: out to take the input's` : "give the input 1, 3 or 4 channels",
       ),
     );

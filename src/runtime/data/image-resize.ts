@@ -9,9 +9,10 @@
  * Grey is ITU-R BT.601's luma, `0.299 R + 0.587 G + 0.114 B` (a JPEG's Y, PIL's `convert("L")`); alpha is
  * dropped for rgb and grayscale, and is 255 (opaque) for an image without it read as rgba.
  */
+import { channelsOfColor as channelsOf, type ColorMode } from "../../compiler/registry/image-shapes.js";
 import type { Pixels } from "./image-decode.js";
 
-export type ColorMode = "grayscale" | "rgb" | "rgba";
+export { channelsOf, type ColorMode };
 export type Interpolation = "bilinear" | "nearest";
 
 /** How an images() source turns a file into an example; saved in a run's `preprocessing.json`. */
@@ -21,8 +22,6 @@ export interface ImageReading {
   readonly interpolation: Interpolation;
   readonly crop_to_aspect_ratio: boolean;
 }
-
-export const channelsOf: Readonly<Record<ColorMode, number>> = { grayscale: 1, rgb: 3, rgba: 4 };
 
 /** `pixels` as the example `reading` says, written into `into` at `offset` (h * w * channels values). */
 export function toExample(pixels: Pixels, reading: ImageReading, into: Float32Array, offset: number): void {
