@@ -62,6 +62,20 @@ describe("class_weight", () => {
     expect(result.diagnostics.map((d) => d.code)).toEqual(["NN1001"]);
   });
 
+  it("a number key (Keras's class index) is NN1001 with a hint to quote it", () => {
+    const data = `  data: csv("d.csv", label: "y")\n  loss: categorical_crossentropy`;
+    for (const weights of ["{ 0: 2 }", "{ a: 1, 10: 2 }"]) {
+      const text = `${one}train M {\n${data}\n  class_weight: ${weights}\n  optimizer: adam\n  epochs: 1\n  batch_size: 4\n}\n`;
+      const found = checkSource(text, file, { read: () => undefined } as never).diagnostics;
+      expect(found.map((d) => [d.code, d.hint])).toEqual([
+        [
+          "NN1001",
+          `a map's keys are names or strings: quote a number key, "${weights.includes("10") ? "10" : "0"}": ...`,
+        ],
+      ]);
+    }
+  });
+
   it("is NN4059 on a loss that fits values, at the value", () => {
     const { found, marks } = check(one, `  data: csv("d.csv", label: "y")\n  loss: mse\n  class_weight: <|balanced|>`);
     expect(found).toEqual([["NN4059", marks[0]]]);

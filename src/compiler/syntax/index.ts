@@ -15,6 +15,7 @@ import {
   bidiWarnings,
   capped,
   describeSyntaxError,
+  syntaxErrorHint,
   sizeDiagnostic,
   syntaxErrorSpan,
   tokenSpan,
@@ -47,6 +48,7 @@ export function parse(text: string, file: string, eof: number = text.length): Re
         {
           detail: describeSyntaxError(e.message, e.token),
         },
+        syntaxErrorHint(e.message, e.token),
       ),
     );
   }

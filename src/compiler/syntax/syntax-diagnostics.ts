@@ -89,6 +89,18 @@ export function describeSyntaxError(message: string, token: IToken): string {
   return `unexpected ${found}`;
 }
 
+/**
+ * A hint for a syntax error whose likely fix is known: a number where a map's key goes (`class_weight: { 0: 2
+ * }`, Keras's class indices; the parser then expects the map's `}`) is quoted, as a key is a name or a string.
+ */
+export function syntaxErrorHint(message: string, token: IToken): { hint?: string } {
+  const expectsMapEnd = /Expecting(?: token of type)? --> '\}' <--/.test(message);
+  if (expectsMapEnd && token.tokenType.name === "NumberLiteral") {
+    return { hint: `a map's keys are names or strings: quote a number key, "${token.image}": ...` };
+  }
+  return {};
+}
+
 export function tokenSpan(token: IToken): ast.Span {
   return { start: token.startOffset, end: token.endOffset! + 1 };
 }
