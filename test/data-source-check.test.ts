@@ -157,7 +157,7 @@ describe("target:", () => {
   it("normalize_target with target: is NN4032 at the argument, in data and in validation", () => {
     for (const entries of [
       `  data: csv("s.csv", normalize_target: <|standard|>)`,
-      `  data: csv("s.csv")\n  validation: npy(x: "x.npy", normalize_target: <|standard|>)`,
+      `  data: csv("s.csv")\n  validation: csv("v.csv", normalize_target: <|standard|>)`,
     ]) {
       const scaled = errors(square, "Auto", `${entries}\n  target: input\n  loss: mse`);
       expect(scaled.found).toEqual([["NN4032", scaled.marks[0], undefined]]);

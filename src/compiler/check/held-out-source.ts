@@ -1,7 +1,8 @@
 /**
  * What a train block's held-out sources (`validation:`, `test:`) must share with its `data:` source, checked
  * before anything is read:
- * - the kind (NN4056): a held-out source is read as the training data is (its columns as features, its images
+ * - the kind (NN4056; csv() and json() go together, both read by named columns): a held-out source is read as the
+ *   training data is (its columns as features, its images
  *   at the model's size, its texts with the training vocabulary), so `test: csv(...)` beside `data: text(...)`
  *   would fail mid-run, or worse, be read another way;
  * - for `text(...)`, how texts are vectorized (NN4057 at an argument that differs): the vocabulary and its
@@ -39,7 +40,7 @@ export function heldOutSourceProblems(
     const call = calls[key] as IrCall | null | undefined;
     const value = entries.get(key)?.value;
     if (!call || value?.kind !== "call") continue;
-    if (call.name !== data.name) {
+    if (family(call.name) !== family(data.name)) {
       const hint = `read the ${key} data as the training data: ${key}: ${data.name}(...) with the same columns`;
       const args = { key, kind: call.name, trained: data.name };
       found.push(diagnostic("NN4056", { file, span: value.callee.span }, args, { hint, related }));
@@ -69,6 +70,11 @@ export function heldOutSourceProblems(
     }
   }
   return found;
+}
+
+/** A source's family: csv() and json() are both read by named columns (fields), each of its own kind else. */
+function family(kind: string): string {
+  return kind === "json" ? "csv" : kind;
 }
 
 /** The file (folder) a source reads its examples from: its first path argument (npy's `x:` file). */
