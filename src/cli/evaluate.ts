@@ -59,6 +59,7 @@ async function runEvaluate(file: string, options: EvaluateCliOptions): Promise<v
     const which = options.data !== undefined ? "" : train.validation ? ", the validation data" : ", the training data";
     if (result.dropped > 0)
       process.stdout.write(`dropped ${result.dropped} rows with a missing value (missing: drop)\n`);
+    if (result.skipped) process.stdout.write(`${result.skipped}\n`);
     process.stdout.write(`evaluated ${model.name} on ${result.source} (${result.rows} rows${which})\n`);
     const figures = Object.entries(result.figures).map(([name, value]) => `${name}: ${value.toFixed(4)}`);
     process.stdout.write(`${figures.join(" - ")}\n`);

@@ -29,6 +29,8 @@ export interface Evaluation {
   readonly rows: number;
   /** Rows left out for a missing value (`missing: drop`), which `rows` does not count. */
   readonly dropped: number;
+  /** The line saying which files `corrupt: skip` left out, when it left some out. */
+  readonly skipped?: string;
   /** Whether the data was streamed, and the most rows held at once (as a trained run reports them). */
   readonly data: { readonly streamed: boolean; readonly peakRows: number };
 }
@@ -123,6 +125,7 @@ export async function evaluateRun(
       source: reader.source,
       rows: reader.rows,
       dropped: reader.dropped,
+      ...(reader.skipped ? { skipped: reader.skipped.notice } : {}),
       data: { streamed: reader.streamed, peakRows: reader.peakRows },
     };
   } finally {

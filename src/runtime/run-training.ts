@@ -205,6 +205,7 @@ async function fitWithData(
   for (const [which, rows] of Object.entries(data.dropped)) {
     if (rows > 0) stream.write(`dropped ${rows} ${which} rows with a missing value (missing: drop)\n`);
   }
+  for (const notice of data.notices) stream.write(`${notice}\n`);
   if (options.checkpoint) {
     checkCheckpointPoint(options.checkpoint, epochs, steps);
     const { epoch, step } = options.checkpoint.state.point;

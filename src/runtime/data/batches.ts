@@ -41,6 +41,8 @@ export interface TrainingBatches {
   readonly preprocessing: Preprocessing;
   /** Rows of the training data left out for a missing value (`missing: drop`), and of the validation data. */
   readonly dropped: { readonly training: number; readonly validation: number };
+  /** Lines to print about the sources as they were opened: files `corrupt: skip` left out, training's first. */
+  readonly notices: readonly string[];
   /**
    * `[x, y]` for the training rows at `positions` (0 to trainingRows - 1), `x` one tensor per input of a model
    * of several, `y` one per output; the caller disposes them.
@@ -163,6 +165,7 @@ export async function openTrainingData(
       labels: savedLabels(layout, classes, targets),
       preprocessing,
       dropped: { training: reader.dropped, validation: validation?.dropped ?? 0 },
+      notices: [reader.skipped?.notice, validation?.skipped?.notice].filter((n) => n !== undefined),
       training: (positions) => batch(training(positions)),
       validation: (positions) => batch(validating(positions)),
       tables: {

@@ -70,12 +70,8 @@ export function openImages(
       return false;
     }
   });
-  if (skipped.length > 0) {
-    const listed = skipped.length > 3 ? `${skipped.slice(0, 3).join(", ")}, ...` : skipped.join(", ");
-    process.stderr.write(
-      `skipped ${skipped.length} image file${skipped.length === 1 ? "" : "s"} of ${shown} that could not be decoded (corrupt: skip): ${listed}\n`,
-    );
-  }
+  const listed = skipped.length > 3 ? `${skipped.slice(0, 3).join(", ")}, ...` : skipped.join(", ");
+  const notice = `skipped ${skipped.length} image file${skipped.length === 1 ? "" : "s"} of ${shown} that could not be decoded (corrupt: skip): ${listed}`;
   if (files.length === 0) {
     throw new NncUserError("NN4048", { where: shown, reason: "holds no image that could be decoded" });
   }
@@ -101,6 +97,7 @@ export function openImages(
     streamed: true,
     labelLines,
     dropped: 0,
+    ...(skipped.length > 0 ? { skipped: { count: skipped.length, notice } } : {}),
     layout: table(new Float32Array(0), []),
     peakRows: 0,
     read(indices: readonly number[]): Table {

@@ -45,6 +45,8 @@ export interface RecordReader {
   readonly outputLabelLines?: readonly ReadonlyMap<string, number>[];
   /** Rows left out for a missing value (`missing: drop`). */
   readonly dropped: number;
+  /** Files left out as unreadable (images()' `corrupt: skip`): how many, and the line the caller prints. */
+  readonly skipped?: { readonly count: number; readonly notice: string };
   /** A table with no rows: the source's columns, shape and scaling. */
   readonly layout: Table;
   /** Targets of more than one value per example (`Table.targets`), of every row: read whole, checked before training. */
