@@ -13,6 +13,9 @@ import { buildModel, initBackend, openTrainingData, seededRandom, withRandom } f
 import { makeOptimizer } from "../src/runtime/fine-tune.js";
 import { compileForTraining } from "../src/runtime/metrics.js";
 import { openAsTrained, summarizeData, type DataSummary } from "../src/runtime/data-summary.js";
+import { featureCount } from "../src/runtime/data/index.js";
+import { dataWarnings } from "../src/runtime/data-warnings.js";
+import { summaryText } from "../src/cli/data-text.js";
 import { nnc } from "./helpers/cli.js";
 import { scratchFolder, succeeds } from "./helpers/runs.js";
 
@@ -95,8 +98,8 @@ describe("nnc data", () => {
     const out = succeeds(["data", join(fixtures, "images.nn"), "--preview", png]);
     expect(out).toContain(`wrote ${png}`);
     const image = PNG.sync.read(readFileSync(png));
-    // 8 columns of 84-pixel images (28 x 3) 10 apart; 4 rows with a caption each, under a title.
-    expect([image.width, image.height]).toEqual([10 + 8 * (84 + 10), 28 + 4 * (84 + 16 + 10)]);
+    // 8 columns of 96-pixel images 10 apart; 4 rows with a caption each, under a title.
+    expect([image.width, image.height]).toEqual([10 + 8 * (96 + 10), 28 + 4 * (96 + 16 + 10)]);
     const svg = join(scratch, "grid.svg");
     succeeds(["data", join(fixtures, "images.nn"), "--preview", svg]);
     expect(readFileSync(svg, "utf8").match(/<image /g)).toHaveLength(32);
@@ -113,13 +116,14 @@ describe("nnc data", () => {
     });
     expect(first!.equals(second!)).toBe(true);
     const image = PNG.sync.read(first!);
-    // Row names on the left (70 pixels); 8 examples of 84 pixels, 10 apart; 4 rows: as read, then 3 draws.
-    expect([image.width, image.height]).toEqual([70 + 8 * (84 + 10), 28 + 4 * (84 + 16 + 10)]);
+    // Row names on the left (70 pixels); 8 examples of 96 pixels, 10 apart; 4 rows: as read, then 3 draws,
+    // under a title of two lines.
+    expect([image.width, image.height]).toEqual([70 + 8 * (96 + 10), 46 + 4 * (96 + 16 + 10)]);
     const cell = (row: number, column: number) => {
-      const [x0, y0] = [70 + column * 94, 28 + row * 110];
+      const [x0, y0] = [70 + column * 106, 46 + row * 122];
       const pixels: number[] = [];
-      for (let y = y0; y < y0 + 84; y++)
-        for (let x = x0; x < x0 + 84; x++) pixels.push(image.data[(y * image.width + x) * 4]!);
+      for (let y = y0; y < y0 + 96; y++)
+        for (let x = x0; x < x0 + 96; x++) pixels.push(image.data[(y * image.width + x) * 4]!);
       return pixels;
     };
     // A draw of random flips, turns and zooms is not the example as read (for most examples: all 8 here).
@@ -131,8 +135,62 @@ describe("nnc data", () => {
     const out = join(scratch, "crop.png");
     succeeds(["data", join(fixtures, "crop.nn"), "--preview", out, "--augmented"]);
     const image = PNG.sync.read(readFileSync(out));
-    // The examples as read are 84 pixels high (28 x 3), the three draws of 20x20 crops 60; 16 for each caption.
-    expect([image.width, image.height]).toEqual([70 + 8 * (84 + 10), 28 + (84 + 26) + 3 * (60 + 26)]);
+    // The examples as read are 96 pixels high (28 x 96/28), the three draws of 20x20 crops 69; 16 for each caption.
+    expect([image.width, image.height]).toEqual([70 + 8 * (96 + 10), 46 + (96 + 26) + 3 * (69 + 26)]);
+  });
+
+  it("draws through the rescaling and noise before the augmentation layers, one example of each class in turn", () => {
+    const out = join(scratch, "rescale.svg");
+    succeeds(["data", join(fixtures, "rescale-flip.nn"), "--preview", out, "--augmented"]);
+    const svg = readFileSync(out, "utf8");
+    expect(svg).toContain(">rescaling -&gt; gaussian_noise -&gt; random_flip -&gt; random_rotation</text>");
+    // The first 8 of the 10 classes, one example each, not the first 8 rows (which miss some classes).
+    const captions = [...svg.matchAll(/text-anchor="middle" fill="#222">([^<]*)</g)].map((m) => m[1]);
+    expect(captions.slice(0, 8)).toEqual(["0", "1", "2", "3", "4", "5", "6", "7"]);
+  });
+
+  it("names the classes no row has, and warns of them and of a training set of one class", () => {
+    const rows = ["x,label", "1,0", "2,0", "3,0", "4,0", "5,0", "6,1"].join("\n");
+    file("classes.csv", `${rows}\n`);
+    const spec = (validation: string) =>
+      [
+        "model Four {",
+        "  input x: [1]",
+        "  dense(4, activation: softmax)",
+        "}",
+        "train Four {",
+        '  data: csv("classes.csv", label: "label")',
+        "  loss: sparse_categorical_crossentropy",
+        "  optimizer: adam",
+        "  epochs: 1",
+        "  batch_size: 2",
+        `  validation_split: ${validation}`,
+        "  shuffle: false",
+        "}",
+      ].join("\n");
+    const text = succeeds(["data", file("four.nn", spec("0.2"))]);
+    expect(text).toContain("label: 2 classes");
+    // The last row, class 1, is held out: every training row is class 0.
+    expect(text).toContain("warning: column 'label': class '1' is in 1 validation row but in no training row");
+    expect(text).toContain("warning: column 'label': every training row is class '0'");
+    expect(text).not.toContain("no warnings");
+    // Classes of the model's units that no row has (from a label file of classes 0-9, say) are named and
+    // warned of; a class name's control characters are escaped, not printed.
+    const summary = json([file("four.nn", spec("0.2"))]);
+    const classes = [
+      { name: "a\nb", training: 3, validation: 0 },
+      { name: "c", training: 3, validation: 0 },
+      { name: "d", training: 0, validation: 0 },
+      { name: "e", training: 0, validation: 0 },
+    ];
+    const facts = { ...summary, outputs: [{ ...summary.outputs[0]!, kind: "classes" as const, classes }] };
+    const warnings = dataWarnings(facts);
+    const shown = summaryText({ ...facts, warnings });
+    expect(shown).toContain("  a\\nb ");
+    expect(shown).toContain("  no row: 'd', 'e'");
+    expect(shown).toContain(
+      "warning: column 'label': 2 of the 4 classes have no row: 'd', 'e'; the model never learns them",
+    );
   });
 
   it("reads a streamed file as the file read whole, holding a chunk of rows at a time", async () => {
@@ -143,7 +201,9 @@ describe("nnc data", () => {
     const summaryOf = async (options: { streamAbove?: number; chunkRows?: number }) => {
       const opened = await openAsTrained(model, train!, options);
       try {
-        const summary = summarizeData(opened, train!, options.chunkRows);
+        // Chunks are sized in values: chunkRows rows of the table's width.
+        const width = featureCount(opened.data.tables.training([]));
+        const summary = summarizeData(opened, train!, options.chunkRows && options.chunkRows * width);
         return { summary, streamed: opened.data.streamed, peak: opened.data.peakRows() };
       } finally {
         opened.close();
@@ -202,6 +262,19 @@ describe("nnc data: errors", () => {
     expect(fails([spec])).toMatch(/^error\[NN4\d{3}\]: .*nowhere\.csv.*$/);
   });
 
+  it("writes the preview only as a .png or .svg file, in a folder that exists", () => {
+    const iris = (preview: string) => fails(["examples/fashion_augmented.nn", "--preview", preview]);
+    expect(iris(join(scratch, "g.jpg"))).toBe(
+      `error: --preview ${join(scratch, "g.jpg")}: nnc draws the grid as PNG or SVG; give a name ending in .png or .svg`,
+    );
+    expect(iris(join(scratch, "nodir", "x.png"))).toBe(
+      `error: cannot write ${join(scratch, "nodir", "x.png")}: its directory does not exist`,
+    );
+    expect(iris(scratch)).toMatch(/^error: --preview .*: that is a folder, not a file/);
+    expect(iris("")).toBe("error: --preview needs a file name (grid.png or grid.svg)");
+    expect(iris("/dev/null")).toMatch(/^error: --preview \/dev\/null: that is a device, not a file/);
+  });
+
   it("draws only images, never over its input, and --augmented only with a preview of augmentation layers", () => {
     expect(fails(["examples/iris.nn", "--preview", join(scratch, "x.png")])).toBe(
       "error[NN4064]: nnc data --preview draws images, but model 'Iris' reads none: its inputs are 'measurements' [4]",
@@ -213,7 +286,7 @@ describe("nnc data: errors", () => {
       "error: --augmented shows the augmentation in the preview: give --preview FILE too",
     );
     expect(fails(["examples/denoising_autoencoder.nn", "--preview", join(scratch, "d.png"), "--augmented"])).toBe(
-      "error[NN4065]: --augmented shows the model's augmentation layers, but model 'Denoiser' has none at the start of input 'image'",
+      "error[NN4065]: --augmented shows the model's augmentation layers, but model 'Denoiser' has none on input 'image' before 'conv2d', which has weights",
     );
   });
 });

@@ -3,7 +3,7 @@
  * statistics, array and sequence inputs, then the warnings. Pure text from the summary's data; no tfjs.
  */
 import type { DataSummary, OutputSummary, Statistics, Vocabulary } from "../runtime/data-summary.js";
-import { format as num } from "../runtime/data-warnings.js";
+import { format as num, quoted } from "../runtime/data-warnings.js";
 import { maxOf } from "../compiler/base/arrays.js";
 
 /** Columns listed in the text at most (`--format json` lists every one). */
@@ -66,7 +66,11 @@ export function summaryText(summary: DataSummary): string {
 }
 
 function outputLines(output: OutputSummary): string[] {
-  const name = output.name ? `output ${output.name} (column ${output.column})` : output.column;
+  const name = output.name
+    ? `output ${output.name} (column ${quoted(output.column)})`
+    : output.column === "class"
+      ? "classes (the folder names)"
+      : quoted(output.column);
   switch (output.kind) {
     case "input":
       return [`output: the input '${output.input}' itself (target: input)`];
@@ -75,37 +79,47 @@ function outputLines(output: OutputSummary): string[] {
     case "arrays":
       return [`${name}: [${output.shape.join(", ")}] values per example, ${stats(output.values)}`];
     case "classes": {
-      // Classes no row has (a model's units past the data's labels) are counted, not listed.
+      // Classes no row has (a model's units past the data's labels) are counted and named after the table.
       const seen = output.classes.filter((c) => c.training + c.validation > 0);
       const listed = seen.slice(0, listedClasses);
+      const names = listed.map((c) => quoted(c.name));
       const most = maxOf(listed.map((c) => c.training));
       const nameWidth = maxOf(
-        listed.map((c) => c.name.length),
+        names.map((c) => c.length),
         5,
       );
-      const unit = output.perStep ? "steps" : "rows";
+      const unit = output.perStep ? "step" : "row";
       const lines = [
-        `${name}: ${output.classes.length} classes${output.perStep ? ` (targets [${output.perStep.join(", ")}] per example: counted by step)` : ""}`,
+        `${name}: ${plural(output.classes.length, "class", "classes")}${output.perStep ? ` (targets [${output.perStep.join(", ")}] per example: counted by step)` : ""}`,
         `  ${"class".padEnd(nameWidth)}  ${"training".padStart(8)}  ${"".padEnd(barWidth)}  validation`,
       ];
-      for (const c of listed) {
+      listed.forEach((c, k) =>
         lines.push(
-          `  ${c.name.padEnd(nameWidth)}  ${count(c.training).padStart(8)}  ${bar(c.training, most).padEnd(barWidth)}  ${count(c.validation).padStart(10)}`,
-        );
-      }
+          `  ${names[k]!.padEnd(nameWidth)}  ${count(c.training).padStart(8)}  ${bar(c.training, most).padEnd(barWidth)}  ${count(c.validation).padStart(10)}`,
+        ),
+      );
       if (seen.length > listedClasses)
         lines.push(`  ... ${seen.length - listedClasses} more classes (--format json lists them)`);
-      const empty = output.classes.length - seen.length;
-      if (empty > 0) lines.push(`  ${empty} of the ${output.classes.length} classes have no ${unit}`);
+      const empty = output.classes.filter((c) => c.training + c.validation === 0);
+      if (empty.length > 0) {
+        const shown = empty.slice(0, 10).map((c) => `'${quoted(c.name)}'`);
+        lines.push(
+          `  no ${unit}: ${shown.join(", ")}${empty.length > shown.length ? `, ... (${empty.length} classes)` : ""}`,
+        );
+      }
       return lines;
     }
   }
 }
 
+function plural(n: number, one: string, many: string): string {
+  return `${count(n)} ${n === 1 ? one : many}`;
+}
+
 function columnLines(summary: DataSummary): string[] {
   const columns = summary.columns.slice(0, listedColumns);
   const header = ["feature", "min", "mean", "std", "max"];
-  const cells = columns.map((c) => [c.name, num(c.min), num(c.mean), num(c.std), num(c.max)]);
+  const cells = columns.map((c) => [quoted(c.name), num(c.min), num(c.mean), num(c.std), num(c.max)]);
   const widths = header.map((h, k) =>
     maxOf(
       cells.map((row) => row[k]!.length),

@@ -5,13 +5,13 @@
  * command runs.
  */
 import type { Command } from "commander";
-import { mkdirSync } from "node:fs";
+import { statSync } from "node:fs";
 import * as path from "node:path";
 import { displayPath } from "../compiler/diagnostics/render.js";
 import { overwrittenInput } from "../io/output-path.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
 import { backendOption, startBackend, type BackendName } from "./backend-option.js";
-import { fail, formatOption, loadProgram, programInputs, type Format } from "./common.js";
+import { chooseTrain, fail, formatOption, loadProgram, programInputs, type Format } from "./common.js";
 import { summaryText } from "./data-text.js";
 
 interface DataCliOptions {
@@ -28,7 +28,7 @@ export function registerData(program: Command): void {
     .description("summarise a train block's data as training reads it: rows, classes, features, warnings")
     .argument("<file>", ".nn file with a model and a train block for it")
     .option("-m, --model <name>", "which model's data, when the file trains several")
-    .option("--preview <file>", "draw training examples of an image input: a PNG grid, or SVG for a .svg name")
+    .option("--preview <file>", "draw training examples of an image input: a PNG grid (.png), or SVG (.svg)")
     .option("--augmented", "in the preview, each example above three draws through the model's augmentation layers")
     .addOption(formatOption())
     .addOption(backendOption())
@@ -53,22 +53,14 @@ export function registerData(program: Command): void {
 async function runData(file: string, options: DataCliOptions): Promise<void> {
   const program = loadProgram(file, options.format);
   if (!program) return;
-  const trains = program.trains.filter((t) => options.model === undefined || t.model === options.model);
-  if (trains.length === 0) {
-    return fail(
-      options.model ? `${file} has no train block for model '${options.model}'` : `${file} has no train block`,
-    );
-  }
-  if (trains.length > 1) {
-    return fail(`${file} trains ${trains.map((t) => t.model).join(", ")}; choose one with --model`);
-  }
+  const train = chooseTrain(program, file, options.model);
+  if (!train) return;
   if (options.augmented && options.preview === undefined) {
     return fail("--augmented shows the augmentation in the preview: give --preview FILE too");
   }
-  const train = trains[0]!;
   const model = program.models.find((m) => m.name === train.model)!;
-  const overwrites = options.preview && overwrittenInput(options.preview, programInputs(program), "--preview");
-  if (overwrites) return fail(overwrites);
+  const refused = options.preview !== undefined && previewRefused(options.preview, programInputs(program));
+  if (refused) return fail(refused);
   if ((await startBackend(options.backend)) === undefined) return;
   // Loaded here, not at the top: importing tfjs takes a while and only this command (of these) needs it.
   const { openAsTrained, summarizeData } = await import("../runtime/data-summary.js");
@@ -85,7 +77,6 @@ async function runData(file: string, options: DataCliOptions): Promise<void> {
       if (options.preview !== undefined && plan) {
         const svg = preview.previewSvg(model, opened, plan);
         const target = path.resolve(options.preview);
-        mkdirSync(path.dirname(target), { recursive: true });
         const { svgToPng } = await import("../runtime/plot.js");
         const png = target.toLowerCase().endsWith(".svg") ? null : await svgToPng(svg);
         await writeFileAtomic(target, png ?? svg);
@@ -105,4 +96,23 @@ async function runData(file: string, options: DataCliOptions): Promise<void> {
     process.stderr.write(`${error.format()}\n`);
     process.exitCode = 1;
   }
+}
+
+/**
+ * Why `--preview FILE` cannot be written, checked before any data is read: a name that is not .png or .svg
+ * (the grid is one of these), a folder that does not exist (nnc makes none for it), or an input of the command.
+ */
+function previewRefused(file: string, inputs: readonly string[]): string | undefined {
+  if (file === "") return "--preview needs a file name (grid.png or grid.svg)";
+  const overwrites = overwrittenInput(file, inputs, "--preview");
+  if (overwrites) return overwrites;
+  const extension = path.extname(file).toLowerCase();
+  if (extension !== ".png" && extension !== ".svg")
+    return `--preview ${file}: nnc draws the grid as PNG or SVG; give a name ending in .png or .svg`;
+  try {
+    if (!statSync(path.dirname(path.resolve(file))).isDirectory()) throw new Error("not a folder");
+  } catch {
+    return `cannot write ${file}: its directory does not exist`;
+  }
+  return undefined;
 }

@@ -14,7 +14,7 @@ import { embeddingIds } from "./data/embedding-ids.js";
 import { featureCount, sizeOf, type Table } from "./data/index.js";
 import { histogram, Moments, outputTargets, rowHash } from "./data-stats.js";
 import { dataWarnings, type DataWarning } from "./data-warnings.js";
-import { seededRandom, withRandom } from "./random.js";
+import { seededRandom, withRandom, withReplaced } from "./random.js";
 import { outputClasses } from "./save.js";
 
 /** Min, mean, (population) standard deviation and max of some values. */
@@ -146,26 +146,27 @@ export async function openAsTrained(ir: IrModel, train: IrTrain, options: BatchO
  * follows), and tfjs's notes on them ("Orthogonal initializer ... Slowness may result") are not about the data.
  */
 function quietly<T>(task: () => T): T {
-  const warn = console.warn;
-  console.warn = () => undefined;
-  try {
-    return task();
-  } finally {
-    console.warn = warn;
-  }
+  return withReplaced(console, "warn", () => undefined, task);
 }
 
-/** Rows read at a time, unless told. */
-const defaultChunkRows = 1024;
+/**
+ * Values read at a time, unless told (16 MB of float32): rows of a multi_hot text input of a million values
+ * are read a few at a time, rows of four features a million at a time.
+ */
+const defaultChunkValues = 2 ** 22;
 /** Training rows kept for finding repeats at most (a hash and a line each): later rows are compared with these only. */
 export const hashedRowsLimit = 5_000_000;
 /** Duplicated lines listed at most. */
 const listedDuplicates = 5;
 
-/** Reads every training and validation row once, `chunkRows` at a time, and gathers the summary's facts. */
-export function summarizeData(opened: OpenedData, train: IrTrain, chunkRows = defaultChunkRows): DataSummary {
+/**
+ * Reads every training and validation row once, a chunk of about `chunkValues` values (at least one row) at a
+ * time, and gathers the summary's facts.
+ */
+export function summarizeData(opened: OpenedData, train: IrTrain, chunkValues = defaultChunkValues): DataSummary {
   const { model, data } = opened;
   const first = data.tables.training([]);
+  const chunkRows = Math.max(1, Math.floor(chunkValues / Math.max(1, featureCount(first))));
   const outputNames = train.outputs ?? [""];
   const ids = embeddingIds(model).ids;
   const counts = outputNames.map(() => new Map<string, [number, number]>());
@@ -348,11 +349,12 @@ function arrayParts(layout: Table): { input: string; shape: readonly number[]; o
 }
 
 /**
- * A model input's shape (without the batch) as an image's `[height, width, channels]`: three fixed sizes, 1 or
- * 3 channels, at least 4 pixels each way (a `[64, 1]` series is not one); null for any other shape.
+ * A model input's shape (without the batch) as an image's `[height, width, channels]`: three fixed sizes, 1, 3
+ * or 4 channels (grey, rgb, rgba), at least 4 pixels each way (a `[64, 1]` series is not one); null for any
+ * other shape.
  */
 export function imageShape(shape: readonly (number | null)[]): [number, number, number] | null {
   if (shape.length !== 3 || !shape.every((d) => typeof d === "number")) return null;
   const [h, w, c] = shape as number[];
-  return h! >= 4 && w! >= 4 && (c === 1 || c === 3) ? [h!, w!, c] : null;
+  return h! >= 4 && w! >= 4 && (c === 1 || c === 3 || c === 4) ? [h!, w!, c] : null;
 }
