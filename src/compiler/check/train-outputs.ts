@@ -292,7 +292,7 @@ export function targetProblems(
       const hint = scoresValues(metric, loss)
         ? valueMetrics
         : sparse
-          ? "train with categorical_crossentropy, whose targets are one-hot, to score each class"
+          ? pooledClassesHint(units)
           : "use the metric of the output's own loss, or accuracy";
       out.push(diagnostic("NN4026", { file, span }, { metric, problem }, { hint, related }));
     }
@@ -301,6 +301,17 @@ export function targetProblems(
 }
 
 const valueMetrics = "score values with mae, mse, rmse or r2";
+
+/**
+ * What scores a class on a classifier trained on class indices: over one-hot units (categorical_crossentropy)
+ * precision, recall and auc pool every class's unit, as Keras's `Precision()` does (with two classes, precision
+ * and recall then equal accuracy); one sigmoid unit scores class 1, the second of the sorted labels.
+ */
+function pooledClassesHint(units: number | null | undefined): string {
+  return units === 2
+    ? "to score one class, train dense(1, activation: sigmoid) with binary_crossentropy: the positive class is the second of the sorted labels (over two one-hot units precision and recall equal accuracy)"
+    : "train with categorical_crossentropy, whose one-hot targets fit it: it then pools every class's unit, not one class's";
+}
 
 /** A metric that scores classes on an output whose loss is over values (mse, mae, ...), not labels. */
 function scoresValues(metric: string, loss: string): boolean {
