@@ -241,12 +241,15 @@ describe("damaged files", () => {
   it("corrupt: skip also leaves out a file past a limit", () => {
     const root = folder({ "a/small.png": tiny, "a/large.png": grey(Array<number>(400).fill(7), 20, 20) });
     const reader = openImages(source(root, { corrupt: "skip" }), {}, { ...imageLimits, pixels: 100 });
-    expect(reader.rows).toBe(1);
+    expect([reader.rows, reader.skipped?.count]).toEqual([1, 1]);
+    expect(reader.skipped?.notice).toMatch(
+      /^skipped 1 image file of \S+ that could not be decoded \(corrupt: skip\): \S+large\.png$/,
+    );
   });
 
   it("corrupt: skip leaves them out and counts them", () => {
     const reader = openImages(source(root(), { corrupt: "skip" }), {});
-    expect(reader.rows).toBe(2);
+    expect([reader.rows, reader.skipped?.count]).toEqual([2, 3]);
     expect(reader.read([0, 1]).labels).toEqual(["cat", "dog"]);
   });
 });
