@@ -89,7 +89,7 @@ export function readRunJson<T>(
   run: SavedFolder,
   relative: string,
   kind: SavedFileKind,
-  options: { optional?: boolean } = {},
+  options: { optional?: boolean; precheck?: (value: unknown) => string | undefined } = {},
 ): T | null {
   if (options.optional && !exists(path.join(run.real, relative))) return null;
   const file = runFile(run, relative);
@@ -111,6 +111,9 @@ export function readRunJson<T>(
   if (depthOf(value) > limits.jsonDepth.value) {
     throw unusable(run, relative, `nested more than ${limits.jsonDepth.value} levels deep`);
   }
+  // A cheap check first (a count past a limit), before the schema walks every item of a huge file.
+  const early = options.precheck?.(value);
+  if (early !== undefined) throw unusable(run, relative, early);
   checkValue(run, relative, kind, value);
   return value as T;
 }

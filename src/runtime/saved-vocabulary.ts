@@ -5,6 +5,7 @@
  * special tokens first, no more tokens than `max_tokens`, one idf per token for `tf_idf`).
  */
 import { savedRunFiles } from "../compiler/registry/run-files.js";
+import { textArgumentLimits } from "../compiler/registry/text-source.js";
 import type { Preprocessing } from "./data/training-data.js";
 import type { SavedVocabulary } from "./data/text.js";
 import { specialTokens } from "./data/text-vectorize.js";
@@ -26,7 +27,7 @@ export async function writePreprocessing(
 /** `vocabulary.json` of `run`, validated; NN4010 naming it when it is missing or unusable. */
 export function readVocabulary(run: SavedFolder): SavedVocabulary {
   const file = savedRunFiles.vocabulary;
-  const vocabulary = readRunJson<SavedVocabulary>(run, file, "vocabulary")!;
+  const vocabulary = readRunJson<SavedVocabulary>(run, file, "vocabulary", { precheck: tooManyTokens })!;
   const { settings, tokens, idf } = vocabulary;
   const specials = specialTokens(settings.outputMode);
   if (specials.some((token, i) => tokens[i] !== token))
@@ -36,4 +37,14 @@ export function readVocabulary(run: SavedFolder): SavedVocabulary {
   if ((settings.outputMode === "tf_idf") !== (idf !== undefined) || (idf && idf.length !== tokens.length))
     throw unusable(run, file, "idf must hold one weight per token for tf_idf, and be absent otherwise");
   return vocabulary;
+}
+
+/** The count check, before the schema: more tokens than `maxTokens` (or than any run keeps), from the raw value. */
+function tooManyTokens(value: unknown): string | undefined {
+  const { tokens, settings } = (value ?? {}) as { tokens?: unknown; settings?: { maxTokens?: unknown } };
+  const most = typeof settings?.maxTokens === "number" ? settings.maxTokens : textArgumentLimits.maxTokens;
+  const count = Array.isArray(tokens) ? tokens.length : 0;
+  return count > Math.min(most, textArgumentLimits.maxTokens)
+    ? `${count} tokens, more than maxTokens ${most}`
+    : undefined;
 }
