@@ -46,8 +46,9 @@ export function classWeightsOf(train: Pick<IrTrain, "classWeight" | "outputs">):
 /**
  * The class weights of `train` for the classes of `data`, per class index: a named class that is not among
  * the data's classes is NN4060, before the first step; `balanced` counts each class on the training rows
- * (scikit-learn's `n_samples / (n_classes * count)`, `n_classes` the classes those rows hold). Null when no
- * output is class-weighted.
+ * (scikit-learn's `n_samples / (n_classes * count)`), and a class with no training rows (an empty image
+ * folder, a class held out whole by validation_split) is NN4007, as scikit-learn raises. Null when no output
+ * is class-weighted.
  */
 export function classWeightTable(
   model: tf.LayersModel,
@@ -78,8 +79,15 @@ export function classWeightTable(
     const table = new Float32Array(known.length).fill(1);
     if (setting === "balanced") {
       const count = counts![k]!;
-      const present = count.filter((n) => n > 0).length;
-      count.forEach((n, c) => (table[c] = n > 0 ? data.trainingRows / (present * n) : 1));
+      // As scikit-learn's compute_class_weight refuses it: a class without training rows has no balanced weight.
+      const empty = count.findIndex((n) => n === 0);
+      if (empty >= 0) {
+        const which = names[k] ? ` of output '${names[k]}'` : "";
+        throw new NncUserError("NN4007", {
+          detail: `class_weight: balanced weighs each class by its training rows, but class '${known[empty]}'${which} has none in ${source}`,
+        });
+      }
+      count.forEach((n, c) => (table[c] = data.trainingRows / (known.length * n)));
       return table;
     }
     for (const [name, weight] of Object.entries(setting)) {

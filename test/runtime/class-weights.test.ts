@@ -177,6 +177,20 @@ describe("weighted training", () => {
     );
   });
 
+  it("balanced with a class that has no training rows is NN4007 naming the class", async () => {
+    // 4 training rows, all a; the 4 held-out rows hold every b.
+    const data: Row[] = [...[0, 3, 4, 1].map((i) => ({ ...rows[i]!, label: "a" as const }))];
+    const plain = [...data, ...rows.slice(0, 4).map((r) => ({ ...r, label: "b" as const }))].map(({ x, label }) => ({
+      x,
+      label,
+    }));
+    const train = spec("empty-class", plain, "  class_weight: balanced\n  validation_split: 0.5").program!.trains[0]!;
+    const error = await userError(() => runTraining(build, train, { output: quiet }));
+    expect(error.format()).toMatch(
+      /^error\[NN4007\]: class_weight: balanced weighs each class by its training rows, but class 'b' has none in \S*empty-class\.csv$/,
+    );
+  });
+
   it("a row of weight 0 changes nothing: the step is the same whatever it holds", async () => {
     const other = rows.map((r) => (r.w === 0 ? { x: [9, -7] as const, label: "b" as const, w: 0 } : r));
     const [first, second] = [await oneStep("zero-1", rows), await oneStep("zero-2", other)];

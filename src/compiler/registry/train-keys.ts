@@ -141,7 +141,7 @@ export const trainKeys: readonly TrainKey[] = [
     doc:
       "Keras's `class_weight`: each training example's loss times its class's weight, `{ setosa: 2, versicolor: 1 }` " +
       'by class name as the labels are read (a number label as a string, `"0": 3`; classes left out weigh 1), or ' +
-      "`balanced` (`rows / (classes * rows of the class)` over the training rows); keyed by output name for " +
+      "`balanced` (`rows / (classes * rows of the class)` over the training rows; a class without training rows is an error, as in scikit-learn); keyed by output name for " +
       "several outputs. Only for a loss on classes",
   }),
   key({
