@@ -141,14 +141,15 @@ export function previewSvg(ir: IrModel, opened: OpenedData, plan: PreviewPlan): 
   try {
     const images = Array.isArray(x) ? x[index]! : x;
     const originals = splitImages(images);
-    const scale = displayScale(originals);
     // Every example at the same size; a draw that crops or resizes at the examples' scale.
     const factor = cellPixels / Math.max(shape[0], shape[1]);
     const cellsOf = (row: readonly Float32Array[]) => row.map((image, k) => ({ image, caption: captions[k]! }));
+    // Each row its own black and white: a draw through a rescaling is in [0, 1], the examples in [0, 255].
+    const scale = displayScale(originals);
     const what = count === data.trainingRows ? `the ${count} training examples` : `${count} training examples`;
     if (!augmented) {
-      const grid = chunk(cellsOf(originals), columns).map((cells) => ({ shape, cells }));
-      return gridSvg(grid, scale, factor, [`${ir.name}: ${what}`]);
+      const grid = chunk(cellsOf(originals), columns).map((cells) => ({ shape, scale, cells }));
+      return gridSvg(grid, factor, [`${ir.name}: ${what}`]);
     }
     // Draws from a generator of their own, seeded by the run's seed: the same preview every time.
     const draws = withRandomSync(seededRandom(opened.seed), () =>
@@ -163,11 +164,16 @@ export function previewSvg(ir: IrModel, opened: OpenedData, plan: PreviewPlan): 
       }),
     );
     const grid = [
-      { name: "as read", shape, cells: cellsOf(originals) },
-      ...draws.map((draw, d) => ({ name: `draw ${d + 1}`, shape: draw.shape, cells: cellsOf(draw.images) })),
+      { name: "as read", shape, scale, cells: cellsOf(originals) },
+      ...draws.map((draw, d) => ({
+        name: `draw ${d + 1}`,
+        shape: draw.shape,
+        scale: displayScale(draw.images),
+        cells: cellsOf(draw.images),
+      })),
     ];
     const names = chain.map((layer) => layer.kind).join(" -> ");
-    return gridSvg(grid, scale, factor, [`${ir.name}: ${what} (training mode) through`, names]);
+    return gridSvg(grid, factor, [`${ir.name}: ${what} (training mode) through`, names]);
   } finally {
     tf.dispose([x, y]);
   }
@@ -234,10 +240,14 @@ const gap = 10;
 const captionHeight = 16;
 const titleLine = 18;
 
-/** A row of the grid: its images' shape, the images with their captions, and its name on the left, if any. */
+/**
+ * A row of the grid: its images' shape, the values drawn black and white, the images with their captions, and
+ * its name on the left, if any.
+ */
 interface GridRow {
   readonly name?: string;
   readonly shape: readonly number[];
+  readonly scale: [number, number];
   readonly cells: readonly { readonly image: Float32Array; readonly caption: string }[];
 }
 
@@ -245,7 +255,7 @@ interface GridRow {
  * The SVG of `grid`, `factor` pixels a pixel, the title's lines above (each cut to the grid's width); row
  * names on the left when rows have them.
  */
-function gridSvg(grid: readonly GridRow[], scale: [number, number], factor: number, title: readonly string[]): string {
+function gridSvg(grid: readonly GridRow[], factor: number, title: readonly string[]): string {
   const cellW = maxOf(
     grid.map((row) => drawnSize(row.shape[1]!, factor)),
     48,
@@ -265,7 +275,7 @@ function gridSvg(grid: readonly GridRow[], scale: [number, number], factor: numb
     ),
   ];
   let y = top;
-  for (const { name, shape, cells } of grid) {
+  for (const { name, shape, scale, cells } of grid) {
     const [imageW, imageH] = [drawnSize(shape[1]!, factor), drawnSize(shape[0]!, factor)];
     if (name) parts.push(`<text x="${gap}" y="${y + imageH / 2}" fill="#222">${escape(name)}</text>`);
     cells.forEach(({ image, caption }, k) => {
