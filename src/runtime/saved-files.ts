@@ -108,12 +108,12 @@ export function readRunJson<T>(
   } catch (error) {
     throw unusable(run, relative, `not valid JSON (${(error as Error).message})`);
   }
+  // A cheap check first (a count past a limit), before the depth and the schema walk every item of a huge file.
+  const early = options.precheck?.(value);
+  if (early !== undefined) throw unusable(run, relative, early);
   if (depthOf(value) > limits.jsonDepth.value) {
     throw unusable(run, relative, `nested more than ${limits.jsonDepth.value} levels deep`);
   }
-  // A cheap check first (a count past a limit), before the schema walks every item of a huge file.
-  const early = options.precheck?.(value);
-  if (early !== undefined) throw unusable(run, relative, early);
   checkValue(run, relative, kind, value);
   return value as T;
 }
