@@ -381,6 +381,20 @@ describe("reading for training", () => {
     model.dispose();
   });
 
+  it("a class folder without images is a class: the output mismatch names the classes and the empty one", async () => {
+    const { program } = checkFile(spec);
+    const train = program!.trains[0]!;
+    const model = buildModel(program!.models.find((m) => m.name === train.model)!);
+    const root = folder({ "a/1.png": tiny, "b/2.png": tiny, "c/3.png": tiny, "d/4.png": tiny, "e/notes.txt": "" });
+    const data = { name: "images", args: { ...train.data.args, path: root } } as IrCall;
+    const error = await userError(() => openTrainingData(model, { ...train, data, validationSplit: 0 }));
+    expect([error.code, error.message]).toEqual([
+      "NN4007",
+      expect.stringMatching(/need shape \[5\]: one output per class \(5 classes: a, b, c, d, e; e has no examples\)$/),
+    ]);
+    model.dispose();
+  });
+
   it("validates on a folder of its own with the training classes, whichever class folders it has", async () => {
     const { program } = checkFile(spec);
     const train = program!.trains[0]!;

@@ -165,7 +165,7 @@ describe("labels per output", () => {
       ),
     );
     expect(await userError(() => trainModel(units.model, units.train, { output: quiet }), `${dir}/`)).toBe(
-      "error[NN4007]: model 'Shop' output 'kind' outputs shape [2], but the labels in column 'kind' of three.csv need shape [3]: one output per class (3 classes)",
+      "error[NN4007]: model 'Shop' output 'kind' outputs shape [2], but the labels in column 'kind' of three.csv need shape [3]: one output per class (3 classes: cheap, dear, middling)",
     );
   });
 });

@@ -3,6 +3,7 @@
  * class indices or one-hot, with each output's classes), or targets of more than one value per example. What
  * does not fit is NN4007 naming the model's output shape and the data's; a label that is no class is NN4006.
  */
+import { shownName } from "./image-folder.js";
 import * as tf from "@tensorflow/tfjs";
 import { formatNnShape } from "../../compiler/ir/index.js";
 import type { TargetEncoding } from "../../compiler/registry/train-options.js";
@@ -72,7 +73,7 @@ export function encodeTargets(
     });
   }
   const indices = labels.map((label) => index.get(label)!);
-  const perClass = `one output per class (${classes.length} classes)`;
+  const perClass = `one output per class (${classList(classes, labels)})`;
   if (encoding === "one-hot") {
     // The usual mix-up: one sigmoid unit for two classes wants binary_crossentropy, not a one-hot loss.
     const advice = units === 1 && classes.length === 2 ? "; with one output unit, use loss: binary_crossentropy" : "";
@@ -186,6 +187,21 @@ function expectUnits(
   throw new NncUserError("NN4007", {
     detail: `model '${output.model}'${outputLabel(output)} outputs shape ${shape}, but the labels in column '${column.labelName}' of ${column.source} need shape [${expected}]: ${what}`,
   });
+}
+
+/**
+ * `4 classes: a, b, c, d; d has no examples`: the classes (the first 20) and those no label names (an empty
+ * class folder of images(), a class_names entry without rows), escaped for a one-line message.
+ */
+function classList(classes: readonly string[], labels: readonly string[]): string {
+  const seen = new Set(labels);
+  const shown = classes.slice(0, 20).map(shownName).join(", ") + (classes.length > 20 ? ", ..." : "");
+  const empty = classes.filter((name) => !seen.has(name)).map(shownName);
+  const none =
+    empty.length === 0
+      ? ""
+      : `; ${empty.slice(0, 5).join(", ")}${empty.length > 5 ? ", ..." : ""} ${empty.length === 1 ? "has" : "have"} no examples`;
+  return `${classes.length} classes: ${shown}${none}`;
 }
 
 /** ` output 'price'` for an output of a model of several, by the name its output statement gives it; else nothing. */
