@@ -4,7 +4,7 @@
  * Fashion-MNIST images (decoded with pngjs), and the one-line errors. The streamed reading is checked in this
  * process: a file read chunk by chunk gives the summary of the file read whole.
  */
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PNG } from "pngjs";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -191,6 +191,41 @@ describe("nnc data", () => {
     expect(shown).toContain(
       "warning: column 'label': 2 of the 4 classes have no row: 'd', 'e'; the model never learns them",
     );
+  });
+
+  it("draws an RGBA images() folder (4 channels are an image), and shows idx pixels as the model's 28x28x1", () => {
+    for (const [name, shade] of [
+      ["dark", 40],
+      ["light", 200],
+    ] as const) {
+      mkdirSync(join(scratch, "rgba", name), { recursive: true });
+      for (let k = 0; k < 2; k++) {
+        const png = new PNG({ width: 8, height: 8 });
+        png.data.fill(shade);
+        file(join("rgba", name, `${k}.png`), PNG.sync.write(png));
+      }
+    }
+    const spec = file(
+      "rgba.nn",
+      [
+        "model Rgba {",
+        "  input image: [8, 8, 4]",
+        "  flatten()",
+        "  dense(2, activation: softmax)",
+        "}",
+        "train Rgba {",
+        '  data: images("rgba", size: [8, 8], color: rgba)',
+        "  loss: sparse_categorical_crossentropy",
+        "  optimizer: adam",
+        "  epochs: 1",
+        "  batch_size: 2",
+        "}",
+      ].join("\n"),
+    );
+    const text = succeeds(["data", spec, "--preview", join(scratch, "rgba.svg")]);
+    expect(text).toContain("input 'image': images 8x8x4,");
+    expect(readFileSync(join(scratch, "rgba.svg"), "utf8").match(/<image /g)).toHaveLength(4);
+    expect(succeeds(["data", join(fixtures, "images.nn")])).toContain("input 'image': images 28x28x1,");
   });
 
   it("reads a streamed file as the file read whole, holding a chunk of rows at a time", async () => {

@@ -7,6 +7,7 @@
 import { randomInt } from "node:crypto";
 import * as tf from "@tensorflow/tfjs";
 import { lossesOf, type IrModel, type IrTrain } from "../compiler/ir/index.js";
+import { isImageShape } from "../compiler/registry/image-shapes.js";
 import { losses } from "../compiler/registry/train-options.js";
 import { buildModel } from "./build.js";
 import { openTrainingData, type BatchOptions, type TrainingBatches } from "./data/batches.js";
@@ -289,10 +290,12 @@ export function summarizeData(opened: OpenedData, train: IrTrain, chunkValues = 
     columns: columns.map((m, c) => ({ name: first.featureNames[c] ?? `x_${c}`, ...m.done() })),
     arrays: arrays.map(({ input, shape, values: m, seen, largest, ids }) => {
       const index = input ? model.inputNames.indexOf(input) : 0;
+      // An image as the model receives it (idx's 28x28 pixels as 28x28x1, as images() reads them).
+      const image = imageShape(model.inputs[index]!.shape.slice(1));
       return {
         input: model.inputNames[index]!,
-        shape,
-        image: imageShape(model.inputs[index]!.shape.slice(1)) !== null,
+        shape: image ?? shape,
+        image: image !== null,
         values: m.done(),
         ...(ids ? { vocabulary: { distinct: seen.size, largest, inputDim: ids.inputDim } } : {}),
       };
@@ -349,12 +352,9 @@ function arrayParts(layout: Table): { input: string; shape: readonly number[]; o
 }
 
 /**
- * A model input's shape (without the batch) as an image's `[height, width, channels]`: three fixed sizes, 1, 3
- * or 4 channels (grey, rgb, rgba), at least 4 pixels each way (a `[64, 1]` series is not one); null for any
- * other shape.
+ * A model input's shape (without the batch) as an image's `[height, width, channels]`, by the registry's one
+ * rule (`isImageShape`: grey, RGB or RGBA of a known size); null for any other shape.
  */
 export function imageShape(shape: readonly (number | null)[]): [number, number, number] | null {
-  if (shape.length !== 3 || !shape.every((d) => typeof d === "number")) return null;
-  const [h, w, c] = shape as number[];
-  return h! >= 4 && w! >= 4 && (c === 1 || c === 3 || c === 4) ? [h!, w!, c] : null;
+  return isImageShape(shape) ? (shape as [number, number, number]) : null;
 }
