@@ -139,7 +139,7 @@ function resumeLine(file: string, out: string): string {
 
 /** Whether `out` holds a checkpoint (run-training.ts saves one after every epoch). */
 function savedCheckpoint(out: string): boolean {
-  return existsSync(path.join(out, "resume", "state.json"));
+  return existsSync(path.join(out, "resume", "latest.json"));
 }
 
 /**
