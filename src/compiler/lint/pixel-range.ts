@@ -16,12 +16,6 @@ import type { Graph } from "./graph.js";
 /** A rescaling whose largest output on [0, 1] pixels is at most this shrinks them as if they were [0, 255]. */
 const shrinking = 1 / 100;
 
-/** The layers whose value_range (Keras's default [0, 255]) must fit the pixels. */
-const valueRangeLayers = new Set(["random_brightness", "random_contrast"]);
-
-/** The layers that keep the range of their input's values (besides the augmentations). */
-const rangeKeeping = new Set(["resizing", "center_crop"]);
-
 /** NN5016 and NN5011 for the model `graph` trained by `train`. */
 export function lintPixelRange(graph: Graph, train: IrTrain): Diagnostic[] {
   const source = scaledSource(train);
@@ -37,7 +31,7 @@ export function lintPixelRange(graph: Graph, train: IrTrain): Diagnostic[] {
       seen.add(layer.name);
       const found = pixelProblem(layer, source, related);
       if (found) out.push(found);
-      if (layer.kind !== "rescaling" && (hasTrait(layer.kind, "augmentation") || rangeKeeping.has(layer.kind))) {
+      if (hasTrait(layer.kind, "augmentation") || hasTrait(layer.kind, "keeps-range")) {
         next.push(layer.name);
       }
     }
@@ -60,7 +54,7 @@ function pixelProblem(
   related: readonly (IrTrain["location"] & { message: string })[],
 ): Diagnostic | undefined {
   const config = layer.tfjs.config;
-  if (valueRangeLayers.has(layer.kind)) {
+  if (hasTrait(layer.kind, "value-range")) {
     const range = config["valueRange"];
     if (!Array.isArray(range) || range.length !== 2) return undefined;
     const [lo, hi] = range as [number, number];
@@ -73,7 +67,7 @@ function pixelProblem(
       { hint, related: [...related] },
     );
   }
-  if (layer.kind === "rescaling") {
+  if (hasTrait(layer.kind, "rescales")) {
     const scale = config["scale"];
     if (typeof scale !== "number" || scale === 0 || Math.abs(scale) > shrinking) return undefined;
     const hint =

@@ -131,7 +131,7 @@ export const randomTranslation = preprocessing({
 export const randomContrast = preprocessing({
   name: "random_contrast",
   doc: "Scales each image's contrast about its channels' means by a random factor while training.",
-  traits: randomTraits,
+  traits: [...randomTraits, "value-range"],
   positional: ["factor", "value_range", "seed"],
   schema: argsSchema({ factor: factor(0, 1), value_range: valueRange, seed: schemas.nonNegativeInt }, ["factor"]),
   factory: "randomContrast",
@@ -141,7 +141,7 @@ export const randomContrast = preprocessing({
 export const randomBrightness = preprocessing({
   name: "random_brightness",
   doc: "Adds a random brightness (a fraction of the value range) to each image while training.",
-  traits: randomTraits,
+  traits: [...randomTraits, "value-range"],
   positional: ["factor", "value_range", "seed"],
   schema: argsSchema({ factor: factor(-1, 1), value_range: valueRange, seed: schemas.nonNegativeInt }, ["factor"]),
   factory: "randomBrightness",
@@ -167,7 +167,7 @@ export const randomCrop = preprocessing({
 export const resizing = preprocessing({
   name: "resizing",
   doc: "Resizes images to height x width (bilinear or nearest), optionally keeping the aspect ratio.",
-  traits: [],
+  traits: ["keeps-range"],
   positional: [
     "height",
     "width",
@@ -209,7 +209,7 @@ export const resizing = preprocessing({
 export const centerCrop = preprocessing({
   name: "center_crop",
   doc: "Crops the centre height x width window (resizing an image smaller than that).",
-  traits: [],
+  traits: ["keeps-range"],
   positional: ["height", "width"],
   schema: argsSchema({ ...size, ...dataFormat }, ["height", "width"]),
   factory: "centerCrop",

@@ -48,7 +48,7 @@ function sharedIndices(axes: number | number[] | undefined): number[] {
 export const rescaling = defineLayer({
   name: "rescaling",
   doc: "Multiplies by scale and adds offset: rescaling(0.5), or rescaling(-1) to negate.",
-  traits: [],
+  traits: ["rescales"],
   positional: ["scale", "offset"],
   schema: argsSchema({ scale: { type: "number" }, offset: { type: "number", default: 0 } }, ["scale"]),
   factory: "rescaling",

@@ -43,8 +43,7 @@ export const traitDocs = {
     readBy: "NN5003, hover",
   },
   augmentation: {
-    meaning:
-      "an image augmentation: random while training, the identity (or a deterministic resize or crop) otherwise",
+    meaning: "an image augmentation: random while training, the identity (or a deterministic resize or crop) otherwise",
     readBy: "NN5015, nnc data --augmented",
   },
   bias: {
@@ -94,6 +93,18 @@ export const traitDocs = {
   "fixes-input-rank": {
     meaning: "tfjs fixes its input's number of axes at the first call: a shared layer's later uses need as many",
     readBy: "NN3017",
+  },
+  "value-range": {
+    meaning: "takes the `value_range` its input's values lie in (Keras's default [0, 255]), which must fit the pixels",
+    readBy: "NN5016",
+  },
+  "keeps-range": {
+    meaning: "outputs values within the range of its input's (it moves, crops or resamples them)",
+    readBy: "NN5011, NN5016",
+  },
+  rescales: {
+    meaning: "multiplies its input by a fixed `scale` (and adds an `offset`)",
+    readBy: "NN5011",
   },
 } as const satisfies Record<string, { readonly meaning: string; readonly readBy: string }>;
 
