@@ -60,7 +60,8 @@ async function runEvaluate(file: string, options: EvaluateCliOptions): Promise<v
     if (result.dropped > 0)
       process.stdout.write(`dropped ${result.dropped} rows with a missing value (missing: drop)\n`);
     if (result.skipped) process.stdout.write(`${result.skipped}\n`);
-    process.stdout.write(`evaluated ${model.name} on ${result.source} (${result.rows} rows${which})\n`);
+    const rows = `${result.rows} row${result.rows === 1 ? "" : "s"}`;
+    process.stdout.write(`evaluated ${model.name} on ${result.source} (${rows}${which})\n`);
     const figures = Object.entries(result.figures).map(([name, value]) => `${name}: ${value.toFixed(4)}`);
     process.stdout.write(`${figures.join(" - ")}\n`);
     if (run.preprocessing?.targetScaling?.some((scaling) => scaling !== null))

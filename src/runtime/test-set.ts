@@ -58,5 +58,5 @@ function savedRun(model: tf.LayersModel, data: TrainingBatches): SavedRun {
 /** `test on data/test.csv (30 rows): test_loss: 0.1234 - test_accuracy: 0.9667`, the line `nnc train` ends with. */
 export function testLine(test: TestResult): string {
   const figures = Object.entries(test.figures).map(([name, value]) => `test_${name}: ${value.toFixed(4)}`);
-  return `test on ${test.source} (${test.rows} rows): ${figures.join(" - ")}`;
+  return `test on ${test.source} (${test.rows} row${test.rows === 1 ? "" : "s"}): ${figures.join(" - ")}`;
 }
