@@ -81,7 +81,7 @@ describe("NN5009: a masked embedding averaged by global_average_pooling1d", () =
       "  embedding(20, 4)\n  global_average_pooling1d()",
       "  embedding(20, 4, mask_zero: true)\n  global_max_pooling1d()",
     ]) {
-      const result = checkSource(`model M {\n  input ids: [6] int32\n${body}\n  dense(1)\n}\n`, "/tmp/m.nn");
+      const result = checkSource(`model M {\n  input ids: [6] int32\n${body}\n  dense(1)\n}\n`, "m.nn");
       expect(result.diagnostics).toEqual([]);
     }
   });

@@ -3,7 +3,7 @@
  * TensorFlow.js is loaded only when this command runs, so `check` and the language server stay light.
  */
 import { InvalidArgumentError, type Command } from "commander";
-import { existsSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { displayPath } from "../compiler/diagnostics/render.js";
 import { markerFile, ownNames } from "../compiler/registry/run-files.js";
@@ -90,6 +90,8 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
   const runtime = await import("../runtime/index.js");
   const backend = await startBackend(options.backend);
   if (backend === undefined) return;
+  // The checkpoint before this run (none, or an earlier run's): only one this run saves is worth resuming from.
+  const before = checkpointStamp(out);
   try {
     const source = train.data.args["path"] ?? train.data.args["images"];
     const on = typeof source === "string" ? ` on ${displayPath(source)}` : "";
@@ -118,7 +120,6 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
     if (run.history.length < epochs) process.stdout.write(`stopped early after ${run.history.length} epochs\n`);
     process.stdout.write(`\n${runtime.summaryTable(run.history, run.restored)}\n`);
     if (run.test) process.stdout.write(`${runtime.testLine(run.test)}\n\n`);
-    const { readFileSync } = await import("node:fs");
     // What nnc keeps there, as its marker lists it (not the user's other files in the folder).
     const { files } = JSON.parse(readFileSync(path.join(out, markerFile), "utf8")) as { files: string[] };
     const shown = [...new Set(files.map((file) => file.split("/")[0]!))].sort();
@@ -127,7 +128,10 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
     if (!(error instanceof runtime.NncUserError)) throw error;
     process.stderr.write(`${error.format()}\n`);
     // A data error after an epoch (a file deleted meanwhile) leaves that epoch's checkpoint: say how to go on.
-    if (savedCheckpoint(out)) process.stderr.write(`${resumeLine(file, out)}\n`);
+    // Not when another nnc holds the folder (NN4014): that one may have saved the checkpoint meanwhile.
+    const after = checkpointStamp(out);
+    if (error.code !== "NN4014" && after !== null && after !== before)
+      process.stderr.write(`${resumeLine(file, out)}\n`);
     process.exitCode = 1;
   }
 }
@@ -138,8 +142,13 @@ function resumeLine(file: string, out: string): string {
 }
 
 /** Whether `out` holds a checkpoint (run-training.ts saves one after every epoch). */
-function savedCheckpoint(out: string): boolean {
-  return existsSync(path.join(out, "resume", "latest.json"));
+/** What `out`'s latest checkpoint is (its `resume/latest.json`), or null when it has none. */
+function checkpointStamp(out: string): string | null {
+  try {
+    return readFileSync(path.join(out, "resume", "latest.json"), "utf8");
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -151,7 +160,7 @@ async function withInterrupts<T>(file: string, out: string, task: (signal: Abort
   const onInterrupt = () => {
     if (controller.signal.aborted) {
       // The step's checkpoint is not written; an earlier epoch's, if any, stays.
-      const saved = savedCheckpoint(out) ? ` (the last epoch's stays; ${resumeLine(file, out)})` : "";
+      const saved = checkpointStamp(out) !== null ? ` (the last epoch's stays; ${resumeLine(file, out)})` : "";
       process.stderr.write(`\nquitting now without saving a checkpoint${saved}\n`);
       process.exit(130);
     }
