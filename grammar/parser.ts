@@ -59,6 +59,7 @@ export class NnParser extends CstParser {
         { ALT: () => this.SUBRULE(this.modelDecl) },
         { ALT: () => this.SUBRULE(this.blockDecl) },
         { ALT: () => this.SUBRULE(this.trainDecl) },
+        { GATE: () => this.startsSweep(), ALT: () => this.SUBRULE(this.sweepDecl) },
       ]);
     });
   });
@@ -73,10 +74,15 @@ export class NnParser extends CstParser {
     this.CONSUME(t.StringLiteral);
   });
 
-  /** `model Name { statements }` */
+  /** `model Name { statements }`, or with parameters: `model Net(units = 128, depth = 2) { statements }` */
   modelDecl = this.RULE("modelDecl", () => {
     this.CONSUME(t.Model);
     this.CONSUME(t.Identifier);
+    this.OPTION(() => {
+      this.CONSUME(t.LParen);
+      this.MANY_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE(this.param) });
+      this.CONSUME(t.RParen);
+    });
     this.SUBRULE(this.body);
   });
 
@@ -109,6 +115,35 @@ export class NnParser extends CstParser {
     this.MANY(() => this.SUBRULE(this.trainEntry));
     this.CONSUME(t.RBrace);
   });
+
+  /**
+   * `sweep Net { space: { ... } objective: minimize(val_loss) assert params < 1_000_000 }`: a hyperparameter
+   * search over the train block of `Net`. `sweep` is a contextual word like `assert` (see `startsSweep`), so
+   * specs that name a tensor or block `sweep` keep their meaning.
+   */
+  sweepDecl = this.RULE("sweepDecl", () => {
+    this.CONSUME(t.Identifier);
+    this.CONSUME2(t.Identifier);
+    this.CONSUME(t.LBrace);
+    this.MANY(() =>
+      this.OR([
+        { GATE: () => this.startsAssertion(), ALT: () => this.SUBRULE(this.assertStmt) },
+        { ALT: () => this.SUBRULE(this.trainEntry) },
+      ]),
+    );
+    this.CONSUME(t.RBrace);
+  });
+
+  /** `sweep Name {` at the top level: the only place a declaration can start with a name. */
+  private startsSweep(): boolean {
+    const word = this.LA(1);
+    return (
+      word.tokenType === t.Identifier &&
+      word.image === "sweep" &&
+      this.LA(2).tokenType === t.Identifier &&
+      this.LA(3).tokenType === t.LBrace
+    );
+  }
 
   trainEntry = this.RULE("trainEntry", () => {
     this.CONSUME(t.Identifier);

@@ -95,21 +95,21 @@ class BodyBinder extends NameBinder {
 
   bind(): BodyBinding {
     const { decl } = this;
-    if (decl.kind === "block") {
-      for (const param of decl.params) {
-        if (this.params.has(param.name.text)) {
-          this.report("NN2008", param.name.span, { what: "parameter", name: param.name.text });
-          continue;
-        }
-        const symbol: NameSymbol = {
-          kind: "param",
-          name: param.name.text,
-          key: `${this.key}:param:${param.name.text}`,
-          definition: { file: this.file, span: param.name.span },
-        };
-        this.params.set(param.name.text, symbol);
-        this.occurrences.push({ span: param.name.span, symbol, isDefinition: true });
+    for (const param of decl.params) {
+      if (this.params.has(param.name.text)) {
+        this.report("NN2008", param.name.span, { what: "parameter", name: param.name.text });
+        continue;
       }
+      const symbol: NameSymbol = {
+        kind: "param",
+        name: param.name.text,
+        key: `${this.key}:param:${param.name.text}`,
+        definition: { file: this.file, span: param.name.span },
+      };
+      this.params.set(param.name.text, symbol);
+      this.occurrences.push({ span: param.name.span, symbol, isDefinition: true });
+    }
+    if (decl.kind === "block") {
       for (const input of decl.inputs) {
         if (this.scope.has(input.text)) this.report("NN2008", input.span, { what: "tensor", name: input.text });
         this.blockInputs.push(this.bindTensor(input, { blockInput: decl }));

@@ -9,7 +9,7 @@
  * accept silently so that one mistake gives one error.
  */
 import { bodyBinding, type ModelDef, type Namespace } from "../bind/index.js";
-import { diagnostic, uniqueDiagnostics, type Diagnostic } from "../diagnostics/index.js";
+import { diagnostic, hasErrors, uniqueDiagnostics, type Diagnostic } from "../diagnostics/index.js";
 import { limits } from "../base/limits.js";
 import { groupThousands } from "../base/numbers.js";
 import type { IrInput, IrModel, Shape } from "../ir/index.js";
@@ -18,7 +18,8 @@ import { evaluate } from "./argument-values.js";
 import { checkAssertions, type PendingAssertion } from "./assertions.js";
 import { CallChecker, type CalledModel } from "./calls.js";
 import { inputTensor } from "./input-statement.js";
-import { noValues, unknownTensor, type Env, type Tensor } from "./environment.js";
+import { unknownTensor, type Env, type Tensor } from "./environment.js";
+import { modelParamValues, modelScope } from "./model-params.js";
 import { expansionError } from "./expansion.js";
 import { LayerNames, writtenLayerNames } from "./layer-call.js";
 import { ModelGraph } from "./model-graph.js";
@@ -94,12 +95,17 @@ export class ModelChecker extends CallChecker {
 
   private checkBody(): { model: IrModel; diagnostics: Diagnostic[] } {
     // A model too large to expand is not expanded at all: that one error is all it gets.
-    const tooLarge = expansionError(this.decl, this.file, this.namespace, this.limits.expandedLayers);
-    if (tooLarge) {
+    // Parameters without a value leave every use of them unknown: their own errors are all the model gets.
+    const params = modelParamValues(this.decl, this.file);
+    const scope = modelScope(params.value);
+    const tooLarge = hasErrors(params.diagnostics)
+      ? undefined
+      : expansionError(this.decl, this.file, this.namespace, this.limits.expandedLayers, scope);
+    if (tooLarge || hasErrors(params.diagnostics)) {
       const location = { file: this.file, span: this.decl.name.span };
       return {
         model: { name: this.decl.name.text, inputs: [], layers: [], outputs: [], location },
-        diagnostics: [tooLarge],
+        diagnostics: tooLarge ? [tooLarge] : [...params.diagnostics],
       };
     }
     const binding = bodyBinding(this.decl, this.file, this.namespace);
@@ -108,8 +114,8 @@ export class ModelChecker extends CallChecker {
       binding,
       tensors: new Map(),
       shared: new Map(),
-      scope: { lookup: () => undefined },
-      values: noValues,
+      scope,
+      values: params.value,
       where: "model",
       callStack: [],
       current: null,

@@ -24,9 +24,6 @@ export interface Tensor {
 
 export const unknownTensor: Tensor = { ref: null, shape: null, dtype: "float32" };
 
-/** The values in scope in a model body: none. */
-export const noValues = {};
-
 /** Where statements run: a model body, or one instantiation of a block. */
 export interface Env {
   readonly file: string;

@@ -14,7 +14,7 @@ import type * as ast from "../syntax/ast.js";
 import { checkArguments } from "./args.js";
 import { blockCallable } from "./blocks.js";
 import { diagnostic, type Diagnostic, type Related } from "../diagnostics/index.js";
-import { evaluate, type Scope } from "./argument-values.js";
+import { emptyScope, evaluate, type Scope } from "./argument-values.js";
 import { bodyBinding, type BlockDef, type BodyBinding, type Namespace } from "../bind/index.js";
 import type { JsonValue } from "../ir/index.js";
 import { limits } from "../base/limits.js";
@@ -43,12 +43,13 @@ export function expansionError(
   file: string,
   namespace: Namespace,
   maxLayers: number,
+  scope: Scope = emptyScope,
 ): Diagnostic | undefined {
   const counter = new ExpansionCounter(maxLayers);
   const context = (): Context => ({
     file,
     binding: bodyBinding(decl, file, namespace),
-    scope: { lookup: () => undefined },
+    scope,
     stack: [],
   });
   if (counter.body(decl.body, context()) <= maxLayers) return undefined;

@@ -133,6 +133,10 @@ export const messages = {
     (a) => `model ${q(a.model)} has no tensor named ${q(a.name)}`,
   ),
   NN2030: error<{ name: string }>("Recursive model call", (a) => `model ${q(a.name)} calls itself`),
+  NN2031: error<{ model: string; name: string }>(
+    "Model parameter without a value",
+    (a) => `parameter ${q(a.name)} of model ${q(a.model)} has no default value`,
+  ),
   NN2033: error<{ name: string }>(
     "Output listed twice",
     (a) => `output ${q(a.name)} is listed twice: a model's outputs are each listed once`,

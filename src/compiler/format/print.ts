@@ -28,9 +28,16 @@ export function childrenOf(node: Item | ast.SourceFile): readonly Item[] {
         return node.body;
       case "train":
         return node.entries;
+      case "sweep":
+        return sweepItems(node);
     }
   }
   return [];
+}
+
+/** A sweep's entries and budgets, in the order written. */
+function sweepItems(sweep: ast.SweepDecl): (ast.TrainEntry | ast.AssertStmt)[] {
+  return [...sweep.entries, ...sweep.asserts].sort((a, b) => a.span.start - b.span.start);
 }
 
 export class Printer {
@@ -54,17 +61,17 @@ export class Printer {
       case "import":
         if (s.hasCommentsIn(d.span.start, d.span.end)) return this.verbatim(d, 0);
         return ["import { ", d.names.map((n) => n.text).join(", "), " } from ", s.slice(d.from.span)];
-      case "model":
-        return this.container(d, 0, ["model ", d.name.text], d.name.span.end, d.body, (st) => this.statement(st, 1));
+      case "model": {
+        const params = d.params.length === 0 ? "" : ["(", this.params(d.params), ")"];
+        const headerEnd = d.params.at(-1)?.span.end ?? d.name.span.end;
+        return this.container(d, 0, ["model ", d.name.text, params], headerEnd, d.body, (st) => this.statement(st, 1));
+      }
       case "block": {
-        const params = d.params.map((p) =>
-          p.defaultValue ? [p.name.text, " = ", this.value(p.defaultValue)] : p.name.text,
-        );
         const header = [
           "block ",
           d.name.text,
           "(",
-          join(", ", params),
+          this.params(d.params),
           ")(",
           d.inputs.map((i) => i.text).join(", "),
           ")",
@@ -73,9 +80,20 @@ export class Printer {
       }
       case "train":
         return this.container(d, 0, ["train ", d.model.text], d.model.span.end, d.entries, (e) => this.entry(e));
+      case "sweep":
+        return this.container(d, 0, ["sweep ", d.model.text], d.model.span.end, sweepItems(d), (item) =>
+          "key" in item ? this.entry(item) : this.statement(item, 1),
+        );
       default:
         return this.verbatim(d, 0);
     }
+  }
+
+  private params(params: readonly ast.Param[]): Doc {
+    return join(
+      ", ",
+      params.map((p) => (p.defaultValue ? [p.name.text, " = ", this.value(p.defaultValue)] : p.name.text)),
+    );
   }
 
   private entry(e: ast.TrainEntry): Doc {
@@ -140,7 +158,7 @@ export class Printer {
     const s = this.source;
     if (!s.hasAllowCommentIn(0, s.text.length)) return false;
     const start = s.lineStart(Math.max(0, s.lineStart(item.span.start) - 1));
-    if ("kind" in item && ["model", "block", "repeat", "train"].includes(item.kind)) {
+    if ("kind" in item && ["model", "block", "repeat", "train", "sweep"].includes(item.kind)) {
       const open = s.openBrace(item.span.start);
       return s.hasNewline(item.span.start, open) && s.hasAllowCommentIn(start, s.lineEnd(open));
     }

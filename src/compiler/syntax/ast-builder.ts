@@ -17,6 +17,7 @@ export class AstBuilder extends ValueBuilder {
       ...this.nodes(c, "modelDecl").map((n) => this.modelDecl(n)),
       ...this.nodes(c, "blockDecl").map((n) => this.blockDecl(n)),
       ...this.nodes(c, "trainDecl").map((n) => this.trainDecl(n)),
+      ...this.nodes(c, "sweepDecl").map((n) => this.sweepDecl(n)),
     ];
     return decls.sort((a, b) => a.span.start - b.span.start);
   }
@@ -35,6 +36,7 @@ export class AstBuilder extends ValueBuilder {
     return {
       kind: "model",
       name: this.firstIdent(c, node),
+      params: this.nodes(c, "param").map((p) => this.param(p)),
       body: this.body(this.nodes(c, "body")[0]),
       ...this.base(node),
     };
@@ -65,6 +67,18 @@ export class AstBuilder extends ValueBuilder {
       kind: "train",
       model: this.firstIdent(c, node),
       entries: this.nodes(c, "trainEntry").map((e) => this.trainEntry(e)),
+      ...this.base(node),
+    };
+  }
+
+  sweepDecl(node: CstNode): ast.SweepDecl {
+    const c = node.children;
+    const [, model] = this.idents(c, node);
+    return {
+      kind: "sweep",
+      model: model ?? this.missingIdent(node),
+      entries: this.nodes(c, "trainEntry").map((e) => this.trainEntry(e)),
+      asserts: this.nodes(c, "assertStmt").map((a) => this.assertStmt(a)),
       ...this.base(node),
     };
   }

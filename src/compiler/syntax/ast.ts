@@ -139,6 +139,8 @@ export type Statement =
 export interface ModelDecl extends NodeBase {
   readonly kind: "model";
   readonly name: Ident;
+  /** `model Net(units = 128)`: parameters, each with a default (the checker requires one); empty without. */
+  readonly params: readonly Param[];
   readonly body: readonly Statement[];
 }
 export interface Param extends NodeBase {
@@ -161,12 +163,23 @@ export interface TrainDecl extends NodeBase {
   readonly model: Ident;
   readonly entries: readonly TrainEntry[];
 }
+/**
+ * `sweep Net { space: {...} objective: minimize(val_loss) sampler: tpe(trials: 30) assert params < 1e6 }`:
+ * a hyperparameter search over the train block of `model`. Entries are read like a train block's; the
+ * assertions are budgets every configuration must meet before it trains.
+ */
+export interface SweepDecl extends NodeBase {
+  readonly kind: "sweep";
+  readonly model: Ident;
+  readonly entries: readonly TrainEntry[];
+  readonly asserts: readonly AssertStmt[];
+}
 export interface ImportDecl extends NodeBase {
   readonly kind: "import";
   readonly names: readonly Ident[];
   readonly from: StringValue;
 }
-export type Declaration = ImportDecl | ModelDecl | BlockDecl | TrainDecl;
+export type Declaration = ImportDecl | ModelDecl | BlockDecl | TrainDecl | SweepDecl;
 
 export interface SourceFile {
   readonly path: string;
