@@ -1,0 +1,74 @@
+/**
+ * Model parameters (`model Net(units = 128, depth = 2) { ... }`): each default is the value the body sees,
+ * in layer arguments, repeat counts and input shapes; a parameter without one is NN2031 and nothing else;
+ * the binder resolves each use to the parameter, so the language server renames and finds it; the formatter
+ * keeps the header.
+ */
+import { describe, expect, it } from "vitest";
+import { bindFile } from "../src/compiler/bind/index.js";
+import { Workspace, type SourceHost } from "../src/compiler/bind/workspace.js";
+import { checkSource } from "../src/compiler/index.js";
+import { formatSource } from "../src/compiler/format/index.js";
+import { marked } from "./helpers/marked.js";
+
+const net = `model Net(units = 16, depth = 3, width = 2 * 4) {
+  input x: [width]
+  repeat depth {
+    dense(units, activation: relu)
+  }
+  dense(3, activation: softmax)
+}
+`;
+
+describe("model parameters", () => {
+  it("give the body their defaults: layer arguments, repeat counts, input shapes", () => {
+    const { program, diagnostics } = checkSource(net, "/tmp/net.nn");
+    expect(diagnostics).toEqual([]);
+    const model = program!.models[0]!;
+    expect(model.inputs[0]!.shape).toEqual([8]);
+    expect(model.layers.map((l) => l.outputShapes)).toEqual([[[16]], [[16]], [[16]], [[3]]]);
+  });
+
+  it("without a default are NN2031 at the name, with no error from their uses", () => {
+    const { text, spans } = marked("model Net(<|units|>, depth = 1) {\n  input x: [4]\n  dense(units)\n}\n");
+    const { diagnostics } = checkSource(text, "/tmp/net.nn");
+    expect(diagnostics.map((d) => [d.code, text.slice(d.span.start, d.span.end)])).toEqual([
+      ["NN2031", text.slice(spans[0]!.start, spans[0]!.end)],
+    ]);
+    expect(diagnostics[0]!.hint).toContain("--set units=");
+  });
+
+  it("declared twice are NN2008 at the second", () => {
+    const { text, spans } = marked("model Net(units = 4, <|units|> = 8) {\n  input x: [4]\n  dense(units)\n}\n");
+    const { diagnostics } = checkSource(text, "/tmp/net.nn");
+    expect(diagnostics.map((d) => [d.code, d.span])).toEqual([["NN2008", spans[0]]]);
+  });
+
+  it("with a default that is not a value report it there", () => {
+    const { text, spans } = marked("model Net(units = <|4 / 0|>) {\n  input x: [4]\n  dense(units)\n}\n");
+    const { diagnostics } = checkSource(text, "/tmp/net.nn");
+    expect(diagnostics.map((d) => d.span)).toContainEqual(spans[0]);
+  });
+
+  it("are one symbol with their uses, as block parameters are", () => {
+    const host: SourceHost = { readFile: () => undefined };
+    const workspace = new Workspace(host);
+    const source = workspace.add("/tmp/net.nn", net);
+    const binding = bindFile(source, workspace.namespaceOf(source));
+    const at = net.indexOf("units");
+    const param = binding.occurrenceAt(at)!;
+    expect(param.symbol.kind).toBe("param");
+    const uses = binding.referencesOf(param.symbol).map((o) => net.slice(o.span.start, o.span.end));
+    expect(uses).toEqual(["units", "units"]);
+  });
+
+  it("keep their header through the formatter", () => {
+    const formatted = formatSource(
+      "model Net(units=16,depth = 3) {\n  input x: [4]\n  repeat depth { dense(units) }\n}\n",
+      "n.nn",
+    );
+    expect(formatted.value).toBe(
+      "model Net(units = 16, depth = 3) {\n  input x: [4]\n  repeat depth {\n    dense(units)\n  }\n}\n",
+    );
+  });
+});
