@@ -2,13 +2,14 @@
  * `nnc train FILE`: check the spec, train one model as its `train` block says, save the result.
  * TensorFlow.js is loaded only when this command runs, so `check` and the language server stay light.
  */
-import { InvalidArgumentError, type Command } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { displayPath } from "../compiler/diagnostics/render.js";
 import { markerFile, ownNames } from "../compiler/registry/run-files.js";
 import { callbacks } from "../compiler/registry/train-options.js";
 import { freshRunFolder, runFolderOverInput } from "../io/output-path.js";
+import { parseTrialSettings, trialEpochHook, type TrialSettings } from "../runtime/sweep/trial-mode.js";
 import { backendOption, startBackend, type BackendName } from "./backend-option.js";
 import {
   chooseTrain,
@@ -27,6 +28,8 @@ interface TrainCliOptions extends LimitFlags {
   readonly resume?: string;
   readonly overwrite?: boolean;
   readonly backend: BackendName;
+  /** Set by nnc sweep for its trials (runtime/sweep/trial-mode.ts). */
+  readonly trial?: TrialSettings;
 }
 
 export function registerTrain(program: Command): void {
@@ -43,6 +46,7 @@ export function registerTrain(program: Command): void {
     .addOption(backendOption())
     .addOption(maxLayersOption())
     .addOption(maxParamsOption())
+    .addOption(new Option("--trial <settings>").argParser(parseTrialSettings).hideHelp())
     .option(
       "--resume <run-dir>",
       "continue a stopped run from its last checkpoint (saved after every epoch and on Ctrl-C)",
@@ -104,6 +108,7 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
         ...(options.overwrite ? { overwrite: true } : {}),
         ...(named === undefined && !options.overwrite ? { freshRunDir: true } : {}),
         ...(options.epochs === undefined ? {} : { epochs: options.epochs }),
+        ...(options.trial ? { onEpochEnd: trialEpochHook(options.trial) } : {}),
       }),
     );
     // The whole run's epochs (fine-tuning's too, and on --resume the ones it was started with), as progress says.
@@ -153,7 +158,8 @@ function checkpointStamp(out: string): string | null {
 
 /**
  * Runs `task` with Ctrl-C (SIGINT) turned into a stop request: the first one aborts `signal` (training stops
- * after the current step and saves a checkpoint), a second one quits at once.
+ * after the current step and saves a checkpoint), a second one quits at once. The end of the IPC channel to
+ * the process that forked this one (nnc sweep's) is a stop request too.
  */
 async function withInterrupts<T>(file: string, out: string, task: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
@@ -167,11 +173,15 @@ async function withInterrupts<T>(file: string, out: string, task: (signal: Abort
     controller.abort();
     process.stderr.write("\nstopping after this step to save a checkpoint (Ctrl-C again quits at once)\n");
   };
+  // A trial of nnc sweep whose sweep went away (killed) stops as at a first Ctrl-C, so the sweep can resume it.
+  const onDisconnect = () => controller.abort();
   process.on("SIGINT", onInterrupt);
+  process.on("disconnect", onDisconnect);
   try {
     return await task(controller.signal);
   } finally {
     process.off("SIGINT", onInterrupt);
+    process.off("disconnect", onDisconnect);
   }
 }
 

@@ -63,6 +63,11 @@ export interface TrainOptions {
   readonly freshRunDir?: boolean;
   /** When aborted (Ctrl-C), training stops after the current step and saves a checkpoint. */
   readonly signal?: AbortSignal;
+  /**
+   * Called after each epoch (1-based) with its figures under Keras's names; returning true ends training there,
+   * as `early_stopping` does (a finished run). `nnc sweep`'s trials report and prune through it.
+   */
+  readonly onEpochEnd?: (epoch: number, figures: Readonly<Record<string, number>>) => boolean;
   /** Data files larger than this many bytes are streamed rather than read whole. Default: 256 MiB. */
   readonly streamAbove?: number;
   /** Records per chunk when a streamed file is first read through. Default: 4096. */
@@ -236,7 +241,11 @@ async function fitWithData(
     shuffle: train.shuffle,
     classWeights,
     figures: options.figures,
-    callbacks: [new tf.CustomCallback(progress, "never"), ...withFineTuning(callbacks, fineTuning)],
+    callbacks: [
+      new tf.CustomCallback(progress, "never"),
+      ...withFineTuning(callbacks, fineTuning),
+      ...(options.onEpochEnd ? [epochEndCallback(model, names, options.onEpochEnd)] : []),
+    ],
     random: options.random,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(checkpoint
@@ -282,6 +291,19 @@ async function fitWithData(
     data: { streamed: data.streamed, peakRows: data.peakRows() },
     test,
   };
+}
+
+/** A callback that hands each epoch's figures to `onEpochEnd` and stops training when it says so. */
+function epochEndCallback(
+  model: tf.LayersModel,
+  names: EpochFigures["names"],
+  onEpochEnd: NonNullable<TrainOptions["onEpochEnd"]>,
+): tf.CustomCallback {
+  return new tf.CustomCallback({
+    onEpochEnd: async (epoch, logs) => {
+      if (onEpochEnd(epoch + 1, kerasFigures(logs ?? {}, names))) model.stopTraining = true;
+    },
+  });
 }
 
 /** `history` (as history.json holds it) as a tfjs `History`, filled as tfjs's own is, one epoch at a time. */
