@@ -1,0 +1,99 @@
+/**
+ * How a sweep's tables and picture write its figures for people, and in which order they rank its trials: one
+ * module, so the live table, the ranked table and the picture agree on both. No tfjs: the sweep's parent
+ * process, which draws them, never loads it.
+ */
+import type { IrSweep, SweepConfiguration, SweepDistribution } from "../../compiler/ir/sweep.js";
+import type { TrialRecord } from "./trial-record.js";
+
+/**
+ * A parameter's value in a cell: a whole number as it is (`128`), a choice's source text as written (`relu`,
+ * `sgd(learning_rate: 0.1)`), a `uniform` one with the decimals its range needs, the same for every row
+ * (`0.280`, `0.002` between 0 and 0.5), and any other number (a `log_uniform` one) with two significant digits,
+ * in short exponent form when small or large (`3.2e-4`, as learning rates are written).
+ */
+export function formatValue(value: number | string, distribution?: SweepDistribution): string {
+  if (typeof value === "string") return value;
+  const magnitude = Math.abs(value);
+  if (Number.isInteger(value) && magnitude < 1e6) return String(value);
+  if (distribution?.kind === "uniform" && magnitude < 1e6) {
+    const range = distribution.high - distribution.low;
+    return value.toFixed(range > 0 ? Math.min(12, Math.max(0, 2 - Math.floor(Math.log10(range)))) : 3);
+  }
+  if (magnitude !== 0 && (magnitude < 1e-2 || magnitude >= 1e4)) return shortExponent(value.toExponential(1));
+  return String(Number(value.toPrecision(2)));
+}
+
+/** An objective: four significant digits (`0.3124`, `12.35`), exponent form past them (`1.235e5`, `2.500e-5`). */
+export function formatObjective(value: number | null | undefined): string {
+  if (value === null || value === undefined) return "-";
+  if (!Number.isFinite(value)) return String(value);
+  const magnitude = Math.abs(value);
+  if (magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e4)) return shortExponent(value.toExponential(3));
+  return value.toPrecision(4);
+}
+
+/** `3.2e-4`, `1.2e5`: JavaScript's exponent without its `+`. */
+function shortExponent(text: string): string {
+  return text.replace("e+", "e");
+}
+
+/** Wall-clock seconds as `8.4s`, `3m 05s`, `2h 07m`. */
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(1)}s`;
+  const whole = Math.round(seconds);
+  const two = (n: number) => String(n).padStart(2, "0");
+  if (whole < 3600) return `${Math.floor(whole / 60)}m ${two(whole % 60)}s`;
+  return `${Math.floor(whole / 3600)}h ${two(Math.floor(whole / 60) % 60)}m`;
+}
+
+/** Whether objective `a` is better than `b` in the sweep's direction. */
+export function isBetter(direction: IrSweep["objective"]["direction"], a: number, b: number): boolean {
+  return direction === "minimize" ? a < b : a > b;
+}
+
+/** The best of `values` in the sweep's direction (NaN is never best); null when there is none. */
+export function bestOf(direction: IrSweep["objective"]["direction"], values: readonly number[]): number | null {
+  let best: number | null = null;
+  for (const value of values)
+    if (!Number.isNaN(value) && (best === null || isBetter(direction, value, best))) best = value;
+  return best;
+}
+
+/**
+ * The trials best first: complete trials by objective, then pruned ones by objective, then those without an
+ * objective (failed before an epoch finished, or whose objective was not a number), each group by trial number
+ * on ties. A pruned trial ranks below every complete one because its figure comes from fewer epochs and it was
+ * stopped for being worse than its peers at that epoch: it is not a configuration to pick (Optuna's best trial
+ * is also a complete one). A failed trial that did record an objective ranks with the pruned ones.
+ */
+export function rankTrials(sweep: IrSweep, records: readonly TrialRecord[]): TrialRecord[] {
+  const group = (r: TrialRecord) =>
+    r.objective === null || Number.isNaN(r.objective) ? 2 : r.state === "complete" ? 0 : 1;
+  return [...records].sort((a, b) => {
+    const byGroup = group(a) - group(b);
+    if (byGroup !== 0) return byGroup;
+    if (group(a) < 2 && a.objective !== b.objective) {
+      return isBetter(sweep.objective.direction, a.objective!, b.objective!) ? -1 : 1;
+    }
+    return a.trial - b.trial;
+  });
+}
+
+/** The trial whose configuration the sweep recommends: the best complete one; null when none completed. */
+export function bestTrial(sweep: IrSweep, records: readonly TrialRecord[]): TrialRecord | null {
+  const first = rankTrials(sweep, records)[0];
+  return first?.state === "complete" && first.objective !== null && !Number.isNaN(first.objective) ? first : null;
+}
+
+/** `sweep Net`'s parameters in the order the space lists them, then any other name a configuration has. */
+export function parameterNames(sweep: IrSweep, configs: readonly SweepConfiguration[] = []): string[] {
+  const names = sweep.params.map((p) => p.name);
+  for (const config of configs) for (const name of Object.keys(config)) if (!names.includes(name)) names.push(name);
+  return names;
+}
+
+/** An argument as a POSIX shell reads it back: as it is when it holds only safe characters, else single-quoted. */
+export function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
