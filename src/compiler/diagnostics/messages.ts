@@ -137,6 +137,7 @@ export const messages = {
     "Model parameter without a value",
     (a) => `parameter ${q(a.name)} of model ${q(a.model)} has no default value`,
   ),
+  NN2032: error<{ problem: string }>("Malformed --set argument", (a) => `--set argument: ${a.problem}`),
   NN2033: error<{ name: string }>(
     "Output listed twice",
     (a) => `output ${q(a.name)} is listed twice: a model's outputs are each listed once`,
@@ -149,6 +150,22 @@ export const messages = {
     "Output named like another output's prediction column",
     (a) =>
       `output ${q(a.name)} has the name of a column nnc predict gives output ${q(a.output)} (${a.column}): the predictions would have two columns of one name`,
+  ),
+  NN2036: error<{ name: string; detail: string }>(
+    "Unknown --set name",
+    (a) => `--set cannot set ${q(a.name)}: ${a.detail}`,
+  ),
+  NN2037: error<{ name: string; first: string; second: string }>(
+    "Ambiguous --set name",
+    (a) => `--set ${q(a.name)} could mean ${a.first} or ${a.second}: write the one you mean`,
+  ),
+  NN2038: error<{ name: string; canonical: string }>(
+    "Set twice",
+    (a) => `${q(a.name)} is set twice (as ${a.canonical}): each setting is given once`,
+  ),
+  NN2039: error<{ name: string; reason: string }>(
+    "Name --set cannot set",
+    (a) => `--set cannot set ${q(a.name)}: ${a.reason}`,
   ),
 
   NN3001: error<{ callee: string; expected: string; shape: string }>(
