@@ -1,0 +1,98 @@
+/**
+ * One `--set NAME=VALUE` argument, read: NAME is dotted names (`units`, `optimizer.learning_rate`), VALUE any
+ * `.nn` value, parsed with the file's own grammar. The argument is a source of its own: a diagnostic about the
+ * value points into it (file `--set units=0`, text `--set units=0`), so a terminal shows the argument with
+ * carets under the value.
+ */
+import type { Span } from "../base/span.js";
+import { diagnostic, type Diagnostic, type Result } from "../diagnostics/index.js";
+import { parse } from "../syntax/index.js";
+
+/** A read `--set` argument. Spans are offsets into `source` (the pseudo-file's text, `--set NAME=VALUE`). */
+export interface Override {
+  /** The argument as given: `units=64`. */
+  readonly argument: string;
+  /** The pseudo-file diagnostics about this argument are reported in; also its text: `--set units=64`. */
+  readonly source: string;
+  /** The name as written: `units`, `Net.units`, `optimizer.learning_rate`. */
+  readonly name: string;
+  readonly nameSpan: Span;
+  /** The value's `.nn` text, trimmed: `64`, `sgd(learning_rate: 0.1)`. */
+  readonly value: string;
+  readonly valueSpan: Span;
+}
+
+const flag = "--set ";
+/** Where the value sits inside the throwaway file it is parsed in. */
+const wrapperStart = "train _ { _: ";
+
+/** The pseudo-file name (and text) of an argument: `--set units=64`. */
+export function overrideSource(argument: string): string {
+  return `${flag}${argument}`;
+}
+
+/**
+ * Reads `NAME=VALUE`. A missing `=`, an empty or malformed name, or a VALUE that is not exactly one `.nn`
+ * value on one line is NN2032 (or the parser's own NN1xxx, located inside the argument).
+ */
+export function parseOverride(argument: string): Result<Override | undefined> {
+  const source = overrideSource(argument);
+  const file = source;
+  const at = (start: number, end: number) => ({ file, span: { start: flag.length + start, end: flag.length + end } });
+  const fail = (problem: string, start: number, end: number) => ({
+    value: undefined,
+    diagnostics: [
+      diagnostic("NN2032", at(start, end), { problem }, { hint: "write --set NAME=VALUE, e.g. --set units=64" }),
+    ],
+  });
+  const equals = argument.indexOf("=");
+  if (equals < 0) return fail("there is no '=' between a name and a value", 0, argument.length);
+  const rawName = argument.slice(0, equals);
+  const name = rawName.trim();
+  const nameStart = rawName.indexOf(name);
+  if (!/^[^.\s]+(?:\.[^.\s]+)*$/.test(name))
+    return fail(
+      name === "" ? "the name is empty" : `'${name}' is not a name or dotted names`,
+      nameStart,
+      nameStart + Math.max(name.length, 1),
+    );
+  const rawValue = argument.slice(equals + 1);
+  const value = rawValue.trim();
+  const valueStart = equals + 1 + rawValue.indexOf(value);
+  if (value === "") return fail("the value is empty", equals, equals + 1);
+  if (/[\n\r]/.test(value)) return fail("the value must be on one line", valueStart, valueStart + value.length);
+  const wrapped = parse(`${wrapperStart}${value}\n}`, file);
+  // Spans in the wrapped text, moved onto the argument (and kept inside the value).
+  const shift = valueStart + flag.length - wrapperStart.length;
+  const clamp = (n: number) => Math.min(Math.max(n + shift, flag.length + valueStart), source.length);
+  const valueEnd = wrapperStart.length + value.length;
+  // The wrapper's closing brace is the end of the value to the user.
+  const moved = (d: Diagnostic): Diagnostic => ({
+    ...d,
+    message: d.span.start >= valueEnd ? d.message.replace("found '}'", "found the end of the value") : d.message,
+    span: { start: clamp(d.span.start), end: clamp(d.span.end) },
+  });
+  if (wrapped.diagnostics.some((d) => d.severity === "error"))
+    return { value: undefined, diagnostics: wrapped.diagnostics.map(moved) };
+  const declarations = wrapped.value.declarations;
+  const only = declarations.length === 1 && declarations[0]!.kind === "train" ? declarations[0] : undefined;
+  const entry = only?.entries.length === 1 ? only.entries[0] : undefined;
+  const whole = entry && entry.value.span.start === wrapperStart.length && entry.value.span.end === valueEnd;
+  if (!whole || wrapped.value.comments.length > 0)
+    return fail(
+      "the value is not one .nn value (a number, name, string, list, map or call)",
+      valueStart,
+      valueStart + value.length,
+    );
+  return {
+    value: {
+      argument,
+      source,
+      name,
+      nameSpan: at(nameStart, nameStart + name.length).span,
+      value,
+      valueSpan: at(valueStart, valueStart + value.length).span,
+    },
+    diagnostics: wrapped.diagnostics.map(moved),
+  };
+}
