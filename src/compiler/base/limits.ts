@@ -105,6 +105,14 @@ export const limits = {
   textRows: { value: 10_000_000, counts: "rows of one text() source" },
   /** A JSON file of a saved run (model.json, history.json, a checkpoint's state.json...). */
   savedJsonBytes: { value: 256 * 1024 * 1024, counts: "bytes in one JSON file of a saved run or checkpoint" },
+  /** Configurations of a sweep's grid: each is checked before any trains, and each is a training run. */
+  sweepConfigurations: { value: 10_000, counts: "configurations of a sweep's grid" },
+  /** Trials a sweep's random or tpe sampler is given. */
+  sweepTrials: { value: 10_000, counts: "trials of a sweep's random or tpe sampler" },
+  /** Values of one choice([...]) of a sweep's space. */
+  sweepChoiceValues: { value: 1_000, counts: "values of one choice([...]) in a sweep" },
+  /** Trials a sweep trains at once, each in its own process. */
+  sweepParallel: { value: 64, counts: "trials a sweep trains at once (parallel)" },
   /**
    * Files and folders the language server looks at when it searches the workspace folders for the importers of
    * a block being renamed: a workspace is a project, not a disk.

@@ -124,11 +124,13 @@ export class FileBinding {
           append(found, this.body(decl).occurrences);
           break;
         }
+        case "sweep":
         case "train": {
           const symbol = this.modelSymbols.get(decl.model.text);
           if (symbol && !decl.model.recovered) found.push({ span: decl.model.span, symbol, isDefinition: false });
-          const model = this.trainedModel(decl);
-          if (model) append(found, trainOccurrences(decl, model, this.body(model)));
+          // A sweep names its model the way a train block does; its keys are override names, not tensors.
+          const model = decl.kind === "train" ? this.trainedModel(decl) : undefined;
+          if (model) append(found, trainOccurrences(decl as ast.TrainDecl, model, this.body(model)));
           break;
         }
         case "import":

@@ -6,7 +6,7 @@
  */
 import { append } from "../base/arrays.js";
 import type * as ast from "../syntax/ast.js";
-import { diagnostic, type Diagnostic } from "../diagnostics/index.js";
+import { diagnostic, type Diagnostic, type Location } from "../diagnostics/index.js";
 import { evaluateDimension } from "./dimension.js";
 import { emptyScope, evaluate } from "./argument-values.js";
 import { exactSum } from "../ir/exact.js";
@@ -23,8 +23,9 @@ export interface PendingAssertion {
   readonly inScope: () => readonly string[];
 }
 
-const figures = ["params", "trainable_params", "non_trainable_params", "macs"] as const;
-type Figure = (typeof figures)[number];
+/** The figures of a model that `assert` compares (a sweep's budgets too). */
+export const figures = ["params", "trainable_params", "non_trainable_params", "macs"] as const;
+export type Figure = (typeof figures)[number];
 
 /**
  * Checks every assertion of a model. `complete` is false when the model had errors: its figures are then
@@ -76,35 +77,37 @@ export function checkAssertions(
     }
     const limit = expectedNumber(stmt.test.value, file, out);
     if (limit === undefined || !complete) continue;
-    const actual = figureOf(subject as Figure, model);
-    if (actual === null) {
-      out.push(
-        diagnostic("NN2023", at, {
-          name: subject,
-          reason: "a layer's count depends on a size that is not fixed (a name or ?)",
-        }),
-      );
-      continue;
-    }
-    if (!compare(actual, stmt.test.op, limit)) {
-      out.push(
-        diagnostic(
-          "NN3008",
-          { file, span: stmt.span },
-          {
-            name: subject,
-            actual: groupThousands(actual),
-            expected: `${stmt.test.op} ${formatCount(limit)}`,
-          },
-        ),
-      );
-    }
+    const problem = figureProblem(subject as Figure, stmt.test.op, limit, model, at, { file, span: stmt.span });
+    if (problem) out.push(problem);
   }
   return out;
 }
 
+/**
+ * The problem with `model`'s figure against `OP limit`: NN2023 (at `subject`) when it cannot be counted, NN3008
+ * (at `statement`) when it fails; undefined when it holds. A model body's assertions and a sweep's budgets
+ * (compiler/sweep/) are both checked by it.
+ */
+export function figureProblem(
+  figure: Figure,
+  op: ast.ComparisonOp,
+  limit: number,
+  model: IrModel,
+  subject: Location,
+  statement: Location,
+): Diagnostic | undefined {
+  const actual = figureOf(figure, model);
+  if (actual === null) {
+    const reason = "a layer's count depends on a size that is not fixed (a name or ?)";
+    return diagnostic("NN2023", subject, { name: figure, reason });
+  }
+  if (compare(actual, op, limit)) return undefined;
+  const args = { name: figure, actual: groupThousands(actual), expected: `${op} ${formatCount(limit)}` };
+  return diagnostic("NN3008", statement, args);
+}
+
 /** A figure, added up exactly (MACs may pass 2^53); null when a layer's count depends on a size not fixed. */
-function figureOf(figure: Figure, model: IrModel): bigint | null {
+export function figureOf(figure: Figure, model: IrModel): bigint | null {
   switch (figure) {
     case "params":
       return exactSum(model.layers.flatMap((l) => [l.params.trainable, l.params.nonTrainable]));
@@ -138,7 +141,8 @@ function formatCount(n: number): string {
   return n.toLocaleString("en-US", { maximumFractionDigits: 6 });
 }
 
-function expectedNumber(value: ast.Value, file: string, out: Diagnostic[]): number | undefined {
+/** A figure's written limit, a number expression; undefined after reporting what else it is. */
+export function expectedNumber(value: ast.Value, file: string, out: Diagnostic[]): number | undefined {
   const evaluated = evaluate(value, emptyScope, file, new Map());
   append(out, evaluated.diagnostics);
   if (evaluated.value === undefined) return undefined;

@@ -14,6 +14,7 @@ import { defaultCheckLimits, type CheckLimits } from "./model-limits.js";
 import type { IrModel, IrProgram, IrTrain } from "../ir/index.js";
 import { append } from "../base/arrays.js";
 import { checkTrain } from "./train-block.js";
+import { checkSweeps } from "./sweep.js";
 
 /**
  * Checks one model, adding the blocks it ran to `instantiated`. The language server passes one that reuses
@@ -33,7 +34,7 @@ export const checkModel: ModelCheck = (decl, file, namespace, instantiated, limi
 export type { CheckLimits } from "./model-limits.js";
 export { defaultCheckLimits } from "./model-limits.js";
 
-/** Checks every model, the blocks no model called (by their name diagnostics only) and every train block. */
+/** Checks every model, the blocks no model called (by their name diagnostics only), every train block and sweep. */
 export function checkProgram(
   binding: FileBinding,
   modelCheck: ModelCheck = checkModel,
@@ -62,5 +63,7 @@ export function checkProgram(
     append(diagnostics, checked.diagnostics);
     if (checked.value) trains.push(checked.value);
   }
-  return { value: { file: source.path, models, trains }, diagnostics };
+  const sweeps = checkSweeps(source, modelNames, trains);
+  append(diagnostics, sweeps.diagnostics);
+  return { value: { file: source.path, models, trains, sweeps: sweeps.value }, diagnostics };
 }

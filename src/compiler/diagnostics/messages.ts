@@ -446,6 +446,33 @@ export const messages = {
     (a) =>
       `--augmented shows the model's augmentation layers, but model ${q(a.model)} has none on input ${q(a.input)} before ${a.stop}`,
   ),
+  NN4070: error<{ key: string }>("Unknown sweep setting", (a) => `unknown sweep setting ${q(a.key)}`),
+  NN4071: error<{ key: string; model: string }>("Missing sweep setting", (a) => `sweep ${a.model} needs ${q(a.key)}`),
+  NN4072: error<{ key: string; problem: string }>("Invalid sweep setting", (a) => `${q(a.key)} ${a.problem}`),
+  NN4073: error<{ model: string }>(
+    "Sweep without a train block",
+    (a) => `sweep ${a.model} has nothing to vary: no train block trains ${q(a.model)} in this file`,
+  ),
+  NN4075: error<{ name: string; problem: string }>(
+    "Invalid distribution",
+    (a) => `the distribution of ${q(a.name)} ${a.problem}`,
+  ),
+  NN4076: error<{ name: string; distribution: string }>(
+    "Continuous distribution in a grid",
+    (a) => `a grid cannot list the values of ${q(a.name)}: ${a.distribution} takes any number between its bounds`,
+  ),
+  NN4077: error<{ what: string; limit: string }>(
+    "Sweep past a limit",
+    (a) => `${a.what}: more than the ${a.limit} a sweep takes`,
+  ),
+  NN4078: error<{ metric: string; model: string; available: string }>(
+    "Objective not a figure of the training",
+    (a) => `the training of ${q(a.model)} reports no ${q(a.metric)} (it reports ${a.available})`,
+  ),
+  NN4079: error<{ model: string }>(
+    "Second sweep of a model",
+    (a) => `model ${q(a.model)} has a sweep above already: both would write runs/${a.model}-sweep`,
+  ),
   NN5001: warning<{ activation: string; loss: string; problem: string }>(
     "Output activation does not fit the loss",
     (a) => `the output activation ${q(a.activation)} does not fit ${q(a.loss)}: ${a.problem}`,

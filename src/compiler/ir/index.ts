@@ -7,6 +7,9 @@
  * emitter and the runtime builder read one description and cannot disagree.
  */
 import type { Location } from "../diagnostics/index.js";
+import type { IrSweep } from "./sweep.js";
+
+export type * from "./sweep.js";
 
 /** A fixed size, a symbolic name (`"seq"`), or `null` for an unknown size. */
 export type Dim = number | string | null;
@@ -204,6 +207,8 @@ export interface IrProgram {
   readonly file: string;
   readonly models: readonly IrModel[];
   readonly trains: readonly IrTrain[];
+  /** The file's `sweep` declarations (ir/sweep.ts); absent in programs built by hand. */
+  readonly sweeps?: readonly IrSweep[];
 }
 
 /** Formats a shape the way Keras prints it: `(None, 28, 28, 1)`. */

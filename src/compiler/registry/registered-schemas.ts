@@ -9,11 +9,14 @@ import { lookupObject, objectNames } from "./layers/objects.js";
 import { dataSources } from "./data-sources.js";
 import { modelCallSchema } from "./model-call.js";
 import { callbacks, optimizers, schedules } from "./train-options.js";
+import { distributions, pruners, samplers } from "./sweep-keys.js";
 
 export function registeredSchemas(): SchemaObject[] {
   const objects = (["regularizer", "initializer", "constraint"] as const).flatMap((family) =>
     objectNames(family).map((name) => lookupObject(family, name)!),
   );
-  const trainOptions = [optimizers, dataSources, schedules, callbacks].flatMap((table) => Object.values(table));
+  const trainOptions = [optimizers, dataSources, schedules, callbacks, distributions, samplers, pruners].flatMap(
+    (table) => Object.values(table),
+  );
   return [...[...layerKinds, ...objects, ...trainOptions].map((callable) => callable.schema), modelCallSchema];
 }

@@ -1,0 +1,174 @@
+/**
+ * The `space:` of a sweep: each key an override name, each value a distribution of registry/sweep-keys.ts.
+ * `choice` keeps its values as source text (any `.nn` value, a call included: each configuration is checked as
+ * text later, compiler/sweep/); the numeric distributions have their arguments checked by their schemas, then
+ * their bounds. A grid must be able to list every value, so it takes only `choice` and `int_range`, and at most
+ * `limits.sweepConfigurations` combinations of them.
+ */
+import type * as ast from "../syntax/ast.js";
+import { checkArguments } from "./args.js";
+import { emptyScope } from "./argument-values.js";
+import { diagnostic, type Diagnostic } from "../diagnostics/index.js";
+import { didYouMean } from "../diagnostics/suggest.js";
+import { limits } from "../base/limits.js";
+import { groupThousands } from "../base/numbers.js";
+import { distributions } from "../registry/sweep-keys.js";
+import type { IrSampler, IrSweepParam, SweepDistribution } from "../ir/sweep.js";
+
+/** The parameters of `space:` (those whose distribution checked) and the problems found. */
+export function checkSpace(
+  value: ast.Value,
+  source: ast.SourceFile,
+  sampler: IrSampler["kind"] | undefined,
+): { params: IrSweepParam[] | undefined; diagnostics: Diagnostic[] } {
+  const file = source.path;
+  const diagnostics: Diagnostic[] = [];
+  if (value.kind !== "map" || value.entries.length === 0) {
+    const problem = "must be a map from a name to a distribution, such as { units: choice([32, 64]) }";
+    return {
+      params: undefined,
+      diagnostics: [diagnostic("NN4072", { file, span: value.span }, { key: "space", problem })],
+    };
+  }
+  const params: IrSweepParam[] = [];
+  let failed = false;
+  for (const entry of value.entries) {
+    if (entry.recovered || entry.key.recovered || entry.value.recovered) {
+      failed = true;
+      continue;
+    }
+    const name = entry.key.text;
+    if (params.some((p) => p.name === name)) {
+      const problem = `lists '${name}' twice`;
+      diagnostics.push(diagnostic("NN4072", { file, span: entry.key.span }, { key: "space", problem }));
+      failed = true;
+      continue;
+    }
+    const distribution = readDistribution(name, entry.value, source, sampler, diagnostics);
+    if (distribution === undefined) failed = true;
+    else params.push({ name, distribution, location: { file, span: entry.key.span } });
+  }
+  if (failed) return { params: undefined, diagnostics };
+  if (sampler === "grid") {
+    const size = params.reduce((n, p) => n * valueCount(p.distribution), 1);
+    const limit = limits.sweepConfigurations.value;
+    if (size > limit) {
+      const what = `a grid of ${params.map((p) => valueCount(p.distribution)).join(" x ")} = ${groupThousands(size)} configurations`;
+      const hint = "list fewer values, or draw some with sampler: random(trials: N) or tpe(trials: N)";
+      diagnostics.push(
+        diagnostic("NN4077", { file, span: value.span }, { what, limit: groupThousands(limit) }, { hint }),
+      );
+      return { params: undefined, diagnostics };
+    }
+  }
+  return { params, diagnostics };
+}
+
+/** How many values a grid takes of a distribution (a continuous one is refused before this is asked). */
+export function valueCount(distribution: SweepDistribution): number {
+  switch (distribution.kind) {
+    case "choice":
+      return distribution.values.length;
+    case "int_range":
+      return Math.floor((distribution.high - distribution.low) / distribution.step) + 1;
+    default:
+      return Infinity;
+  }
+}
+
+function readDistribution(
+  name: string,
+  value: ast.Value,
+  source: ast.SourceFile,
+  sampler: IrSampler["kind"] | undefined,
+  out: Diagnostic[],
+): SweepDistribution | undefined {
+  const file = source.path;
+  const known = Object.keys(distributions);
+  const invalid = (span: ast.Span, problem: string, hint?: string) => {
+    out.push(diagnostic("NN4075", { file, span }, { name, problem }, hint === undefined ? {} : { hint }));
+    return undefined;
+  };
+  if (value.kind !== "call" || value.args === null) {
+    const callee = value.kind === "call" ? value.callee.text : undefined;
+    const hint =
+      (callee !== undefined && didYouMean(callee, known)) || `write ${known.map((k) => `${k}(...)`).join(", ")}`;
+    return invalid(value.span, "is not a distribution", hint);
+  }
+  const callee = value.callee.text;
+  if (!Object.hasOwn(distributions, callee)) {
+    return invalid(
+      value.callee.span,
+      `'${callee}' is not a distribution (known: ${known.join(", ")})`,
+      didYouMean(callee, known),
+    );
+  }
+  if (callee === "choice") return readChoice(value, source, invalid, out);
+  if (sampler === "grid" && (callee === "uniform" || callee === "log_uniform")) {
+    const hint =
+      "use choice([...]) or int_range(low, high) in a grid, or a sampler that draws: random(trials: N) or tpe(trials: N)";
+    out.push(diagnostic("NN4076", { file, span: value.callee.span }, { name, distribution: callee }, { hint }));
+    return undefined;
+  }
+  const checked = checkArguments(
+    distributions[callee]!,
+    { args: value.args, calleeSpan: value.callee.span, calleeText: callee },
+    emptyScope,
+    file,
+  );
+  out.push(...checked.diagnostics);
+  if (checked.value === null) return undefined;
+  const low = checked.value["low"] as number;
+  const high = checked.value["high"] as number;
+  if (!(low < high)) return invalid(value.span, `its low (${low}) must be less than its high (${high})`);
+  if (callee === "int_range") {
+    const step = checked.value["step"] as number;
+    const log = checked.value["log"] as boolean;
+    if (!Number.isInteger(low) || !Number.isInteger(high)) {
+      return invalid(
+        value.span,
+        `int_range takes whole numbers, got ${low} and ${high}`,
+        "use uniform(low, high) for any number between them",
+      );
+    }
+    if (log && low < 1) return invalid(value.span, `int_range(log: true) needs a low of at least 1, got ${low}`);
+    return { kind: "int_range", low, high, step, log };
+  }
+  if (callee === "log_uniform" && low <= 0) {
+    return invalid(
+      value.span,
+      `log_uniform needs a low above 0, got ${low}`,
+      "a logarithm needs positive numbers: start at a small value such as 1e-5",
+    );
+  }
+  return { kind: callee as "uniform" | "log_uniform", low, high };
+}
+
+/** `choice([32, 64])`: one list, each value kept as its source text, each once. */
+function readChoice(
+  call: ast.Call,
+  source: ast.SourceFile,
+  invalid: (span: ast.Span, problem: string, hint?: string) => undefined,
+  out: Diagnostic[],
+): SweepDistribution | undefined {
+  const args = call.args ?? [];
+  const list =
+    args.length === 1 && (args[0]!.name === null || args[0]!.name.text === "values") ? args[0]!.value : undefined;
+  if (list?.kind !== "list")
+    return invalid(call.span, "choice takes one list of values", "write choice([32, 64, 128])");
+  if (list.items.length === 0) return invalid(list.span, "choice needs at least one value");
+  const max = limits.sweepChoiceValues.value;
+  if (list.items.length > max) {
+    const what = `a choice of ${groupThousands(list.items.length)} values`;
+    out.push(diagnostic("NN4077", { file: source.path, span: list.span }, { what, limit: groupThousands(max) }));
+    return undefined;
+  }
+  const values: string[] = [];
+  for (const item of list.items) {
+    if (item.recovered) return undefined;
+    const text = source.text.slice(item.span.start, item.span.end);
+    if (values.includes(text)) return invalid(item.span, `choice lists ${text} twice`);
+    values.push(text);
+  }
+  return { kind: "choice", values };
+}
