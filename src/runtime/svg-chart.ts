@@ -12,6 +12,8 @@ export interface Series {
   readonly dashed?: boolean;
   /** Drawn as a dot per point, unjoined (a scatter plot's points). */
   readonly dots?: boolean;
+  /** Its own colour (a CSS colour), when the series stands for something with a colour of its own (a state). */
+  readonly color?: string;
 }
 
 export interface Panel {
@@ -20,6 +22,21 @@ export interface Panel {
   readonly subtitle?: string;
   readonly xLabel: string;
   readonly series: readonly Series[];
+  /**
+   * The x axis: linear (the default); `log`, ticked at 1, 2 and 5 times powers of ten (points at x <= 0 are
+   * left out); or categories, whose names label x = 0, 1, 2, ... (a choice's values).
+   */
+  readonly xAxis?: "linear" | "log" | { readonly categories: readonly string[] };
+}
+
+/** An axis as drawn: its ends and ticks in data units, where a value sits along it, and a tick's label. */
+interface Axis {
+  readonly min: number;
+  readonly max: number;
+  readonly values: readonly number[];
+  /** The value moved to the axis's linear scale (its logarithm, on a log axis). */
+  readonly scale: (value: number) => number;
+  readonly label: (value: number) => string;
 }
 
 const width = 640;
@@ -41,16 +58,23 @@ export function renderChart(panels: readonly Panel[]): string {
 }
 
 function renderPanel(panel: Panel, top: number): string {
-  const points = panel.series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
-  const xs = ticks(points.map(([x]) => x));
-  const ys = ticks(points.map(([, y]) => y));
   const plot = {
     left: margin.left,
     right: width - margin.right,
     top: top + margin.top,
     bottom: top + panelHeight - margin.bottom,
   };
-  const sx = (x: number) => plot.left + ((x - xs.min) / (xs.max - xs.min)) * (plot.right - plot.left);
+  const drawn = ([x, y]: readonly [number, number]) =>
+    Number.isFinite(x) && Number.isFinite(y) && (panel.xAxis !== "log" || x > 0);
+  const points = panel.series.flatMap((s) => s.points).filter(drawn);
+  const xs = xAxisOf(
+    panel,
+    points.map(([x]) => x),
+    plot.right - plot.left,
+  );
+  const ys = ticks(points.map(([, y]) => y));
+  const sx = (x: number) =>
+    plot.left + ((xs.scale(x) - xs.scale(xs.min)) / (xs.scale(xs.max) - xs.scale(xs.min))) * (plot.right - plot.left);
   const sy = (y: number) => plot.bottom - ((y - ys.min) / (ys.max - ys.min)) * (plot.bottom - plot.top);
   const out: string[] = [`<g>`];
   out.push(text(width / 2, top + 20, escape(panel.title), { anchor: "middle", size: 14, weight: "bold" }));
@@ -61,7 +85,7 @@ function renderPanel(panel: Panel, top: number): string {
   }
   for (const x of xs.values) {
     out.push(`<line x1="${f(sx(x))}" y1="${plot.bottom}" x2="${f(sx(x))}" y2="${plot.bottom + 5}" stroke="#333"/>`);
-    out.push(text(sx(x), plot.bottom + 18, label(x, xs.step), { anchor: "middle" }));
+    out.push(text(sx(x), plot.bottom + 18, escape(xs.label(x)), { anchor: "middle" }));
   }
   out.push(
     `<polyline points="${plot.left},${plot.top} ${plot.left},${plot.bottom} ${plot.right},${plot.bottom}" fill="none" stroke="#333"/>`,
@@ -76,8 +100,8 @@ function renderPanel(panel: Panel, top: number): string {
     `<rect x="${plot.right - legendWidth - 14}" y="${legendTop - 6}" width="${legendWidth + 8}" height="${panel.series.length * 18 + 6}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`,
   );
   panel.series.forEach((series, i) => {
-    const color = colors[i % colors.length]!;
-    const finite = series.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+    const color = series.color ?? colors[i % colors.length]!;
+    const finite = series.points.filter(drawn);
     const path = thinned(finite.map(([x, y]) => [f(sx(x)), f(sy(y))] as const))
       .map(([x, y]) => `${x},${y}`)
       .join(" ");
@@ -102,6 +126,53 @@ function renderPanel(panel: Panel, top: number): string {
   });
   out.push("</g>");
   return out.join("\n");
+}
+
+function xAxisOf(panel: Panel, values: readonly number[], pixels: number): Axis {
+  const linear = (value: number) => value;
+  if (panel.xAxis === undefined || panel.xAxis === "linear") {
+    const xs = ticks(values);
+    return { ...xs, scale: linear, label: (value) => label(value, xs.step) };
+  }
+  if (panel.xAxis === "log") return logAxis(values);
+  const names = panel.xAxis.categories;
+  // A name longer than its share of the axis (about 7 pixels a character) is cut.
+  const room = Math.max(3, Math.floor(pixels / Math.max(1, names.length) / 7));
+  return {
+    min: -0.5,
+    max: names.length - 0.5,
+    values: names.map((_, i) => i),
+    scale: linear,
+    label: (i) => {
+      const name = names[i] ?? "";
+      return name.length <= room ? name : `${name.slice(0, room - 1)}…`;
+    },
+  };
+}
+
+/** A log axis over positive `values`: ticks at powers of ten, and at 2 and 5 times them over a range of few decades. */
+function logAxis(values: readonly number[]): Axis {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const value of values) [lo, hi] = [Math.min(lo, value), Math.max(hi, value)];
+  if (!(lo <= hi)) [lo, hi] = [1, 10];
+  const first = Math.floor(Math.log10(lo));
+  const last = Math.ceil(Math.log10(hi));
+  const multiples = last - first <= 2 ? [1, 2, 5] : [1];
+  const candidates: number[] = [];
+  for (let power = first; power <= last; power++) {
+    for (const m of multiples) candidates.push(Number((m * 10 ** power).toPrecision(12)));
+  }
+  const min = candidates.filter((t) => t <= lo).at(-1) ?? candidates[0]!;
+  const max = candidates.find((t) => t >= hi) ?? candidates.at(-1)!;
+  const shown = candidates.filter((t) => t >= min && t <= max);
+  return {
+    min,
+    max: max > min ? max : min * 10,
+    values: shown,
+    scale: Math.log10,
+    label: (value) => (value >= 1e-3 && value < 1e4 ? String(value) : value.toExponential(0).replace("e+", "e")),
+  };
 }
 
 /** Round-number ticks covering `values` (Heckbert's "nice numbers"). */
