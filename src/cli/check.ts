@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { append } from "../compiler/base/arrays.js";
-import { checkFile } from "../compiler/index.js";
+import { checkFileWithOverrides } from "../compiler/overrides/index.js";
 import { lintCodes } from "../compiler/lint/index.js";
 import { hasErrors, type Diagnostic } from "../compiler/diagnostics/index.js";
 import { isCode } from "../compiler/diagnostics/messages.js";
@@ -14,8 +14,11 @@ import {
   maxParamsOption,
   printDiagnostics,
   printJsonDiagnostics,
+  readOverrides,
+  setOption,
   type Format,
   type LimitFlags,
+  type SetFlags,
 } from "./common.js";
 
 /** `--allow NN5003 --allow NN5004,NN5005`: repeatable, comma lists allowed. */
@@ -52,33 +55,39 @@ export function registerCheck(program: Command): void {
     .addOption(formatOption())
     .addOption(maxLayersOption())
     .addOption(maxParamsOption())
+    .addOption(setOption())
     .option("--allow <codes>", "switch lints off, e.g. --allow NN5003 (repeatable, comma lists)", collectCodes)
     .option("--deny <codes>", "make lints errors: --deny NN5003, or --deny warnings for all", collectCodes)
     .addHelpText(
       "after",
       "\nExit status is 1 when any error is found. Lints (NN5xxx) are warnings unless denied; a\n" +
         "`// nnc-allow NN5003` comment on a line, or before the first declaration, switches one off there.\n\n" +
-        "Examples:\n  nnc check examples/*.nn\n  nnc check --deny warnings --allow NN5006 model.nn",
+        "Examples:\n  nnc check examples/*.nn\n  nnc check --deny warnings --allow NN5006 model.nn\n" +
+        "  nnc check model.nn --set units=64 --set optimizer.learning_rate=3e-4",
     )
-    .action((files: string[], options: { format: Format; allow?: string[]; deny?: string[] } & LimitFlags) => {
-      const allow = options.allow ?? [];
-      const deny = options.deny ?? [];
-      const bad = badLintCode(allow, "--allow") ?? badLintCode(deny, "--deny");
-      if (bad) return fail(bad);
-      const lints = { allow, deny: deny.map((c) => (c === "WARNINGS" ? "warnings" : c)) };
-      const diagnostics: Diagnostic[] = [];
-      const sources = new Map<string, string>();
-      for (const file of files) {
-        const result = checkFile(file, undefined, { lints, limits: checkLimitsOf(options) });
-        append(diagnostics, result.diagnostics);
-        for (const [path, text] of result.sources) sources.set(path, text);
-      }
-      if (options.format === "json") printJsonDiagnostics(diagnostics, sources);
-      else if (diagnostics.length > 0) printDiagnostics(diagnostics, sources, process.stdout);
-      else {
-        const names = files.map((f) => displayPath(f)).join(", ");
-        process.stdout.write(`${names}: no problems found\n`);
-      }
-      if (hasErrors(diagnostics)) process.exitCode = 1;
-    });
+    .action(
+      (files: string[], options: { format: Format; allow?: string[]; deny?: string[] } & LimitFlags & SetFlags) => {
+        const allow = options.allow ?? [];
+        const deny = options.deny ?? [];
+        const bad = badLintCode(allow, "--allow") ?? badLintCode(deny, "--deny");
+        if (bad) return fail(bad);
+        const overrides = readOverrides(options.set, options.format);
+        if (!overrides) return;
+        const lints = { allow, deny: deny.map((c) => (c === "WARNINGS" ? "warnings" : c)) };
+        const diagnostics: Diagnostic[] = [];
+        const sources = new Map<string, string>();
+        for (const file of files) {
+          const result = checkFileWithOverrides(file, overrides, { lints, limits: checkLimitsOf(options) });
+          append(diagnostics, result.diagnostics);
+          for (const [path, text] of result.sources) sources.set(path, text);
+        }
+        if (options.format === "json") printJsonDiagnostics(diagnostics, sources);
+        else if (diagnostics.length > 0) printDiagnostics(diagnostics, sources, process.stdout);
+        else {
+          const names = files.map((f) => displayPath(f)).join(", ");
+          process.stdout.write(`${names}: no problems found\n`);
+        }
+        if (hasErrors(diagnostics)) process.exitCode = 1;
+      },
+    );
 }

@@ -3,7 +3,8 @@
  * user's mistake into a message and an exit code rather than a stack trace.
  */
 import { InvalidArgumentError, Option } from "commander";
-import { checkFile, type CheckLimits, type CheckResult } from "../compiler/index.js";
+import type { CheckLimits, CheckResult } from "../compiler/index.js";
+import { checkFileWithOverrides, overrideSource, parseOverride, type Override } from "../compiler/overrides/index.js";
 import { limits } from "../compiler/base/limits.js";
 import { dataSources } from "../compiler/registry/data-sources.js";
 import { hasErrors, type Diagnostic } from "../compiler/diagnostics/index.js";
@@ -71,12 +72,52 @@ export function checkLimitsOf(flags: LimitFlags): Partial<CheckLimits> {
   };
 }
 
+/** `--set NAME=VALUE` (repeatable), as every command that reads a spec takes it, and the model it is about. */
+export interface SetFlags {
+  readonly set?: readonly string[];
+  /** The model whose parameters and train block bare names mean (the command's `--model NAME`). */
+  readonly trainedModel?: string | undefined;
+}
+
+/** `--set NAME=VALUE`: a model parameter or train setting changed for this command (compiler/overrides). */
+export const setOption = () =>
+  new Option(
+    "--set <name=value>",
+    "change a model parameter or train setting for this command, as if the file said so (repeatable): " +
+      "--set units=64, --set optimizer.learning_rate=3e-4, --set epochs=3",
+  ).argParser((value: string, previous: string[] = []) => [...previous, value]);
+
 /**
- * Checks one spec for a command that needs its program. On errors, prints them (as `check` would in the
- * given format), sets exit code 1 and returns null.
+ * The `--set` arguments read; on a malformed one, prints its diagnostics (located in the argument) in the
+ * given format, sets exit code 1 and returns null.
  */
-export function loadProgram(file: string, format: Format = "text", flags: LimitFlags = {}): CheckResult["program"] {
-  const result = checkFile(file, undefined, { limits: checkLimitsOf(flags) });
+export function readOverrides(set: readonly string[] = [], format: Format = "text"): Override[] | null {
+  const read = set.map(parseOverride);
+  const diagnostics = read.flatMap((r) => r.diagnostics);
+  if (!hasErrors(diagnostics)) return read.map((r) => r.value!);
+  // Each argument is its own source: its diagnostics show it with carets under the problem.
+  const sources = new Map(set.map((argument) => [overrideSource(argument), overrideSource(argument)]));
+  if (format === "json") printJsonDiagnostics(diagnostics, sources);
+  else printDiagnostics(diagnostics, sources);
+  process.exitCode = 1;
+  return null;
+}
+
+/**
+ * Checks one spec for a command that needs its program, with its `--set` overrides applied. On errors, prints
+ * them (as `check` would in the given format), sets exit code 1 and returns null.
+ */
+export function loadProgram(
+  file: string,
+  format: Format = "text",
+  flags: LimitFlags & SetFlags = {},
+): CheckResult["program"] {
+  const overrides = readOverrides(flags.set, format);
+  if (!overrides) return null;
+  const result = checkFileWithOverrides(file, overrides, {
+    limits: checkLimitsOf(flags),
+    model: flags.trainedModel,
+  });
   if (!hasErrors(result.diagnostics)) {
     if (format === "text") printDiagnostics(result.diagnostics, result.sources);
     programFiles.set(result.program!, [...result.sources.keys()]);

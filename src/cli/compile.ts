@@ -13,11 +13,13 @@ import {
   maxLayersOption,
   maxParamsOption,
   programInputs,
+  setOption,
   type Format,
   type LimitFlags,
+  type SetFlags,
 } from "./common.js";
 
-interface CompileOptions extends LimitFlags {
+interface CompileOptions extends LimitFlags, SetFlags {
   readonly out?: string;
   readonly format: Format;
 }
@@ -36,6 +38,7 @@ export function registerCompile(program: Command): void {
     .addOption(formatOption())
     .addOption(maxLayersOption())
     .addOption(maxParamsOption())
+    .addOption(setOption())
     .addHelpText(
       "after",
       [
@@ -46,6 +49,7 @@ export function registerCompile(program: Command): void {
         "",
         "Example:",
         "  nnc compile examples/iris.nn -o examples/iris.ts",
+        "  nnc compile examples/iris.nn --set epochs=20 -o iris-20.ts",
         "",
       ].join("\n"),
     )

@@ -11,10 +11,19 @@ import { displayPath } from "../compiler/diagnostics/render.js";
 import { overwrittenInput } from "../io/output-path.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
 import { backendOption, startBackend, type BackendName } from "./backend-option.js";
-import { chooseTrain, fail, formatOption, loadProgram, programInputs, type Format } from "./common.js";
+import {
+  chooseTrain,
+  fail,
+  formatOption,
+  loadProgram,
+  programInputs,
+  setOption,
+  type Format,
+  type SetFlags,
+} from "./common.js";
 import { summaryText } from "./data-text.js";
 
-interface DataCliOptions {
+interface DataCliOptions extends SetFlags {
   readonly model?: string;
   readonly preview?: string;
   readonly augmented?: boolean;
@@ -32,6 +41,7 @@ export function registerData(program: Command): void {
     .option("--augmented", "in the preview, each example above three draws through the model's augmentation layers")
     .addOption(formatOption())
     .addOption(backendOption())
+    .addOption(setOption())
     .addHelpText(
       "after",
       [
@@ -40,6 +50,7 @@ export function registerData(program: Command): void {
         "  nnc data examples/denoising_autoencoder.nn --preview grid.png",
         "  nnc data examples/fashion_augmented.nn --preview grid.png --augmented",
         "  nnc data examples/iris.nn --format json",
+        "  nnc data examples/iris.nn --set validation_split=0.3",
         "",
         "The data is read as nnc train reads it: the same rows (missing: drop), the same shuffle and",
         "validation split (with the block's seed), the same scaling; statistics are in the data's own units,",
@@ -51,7 +62,7 @@ export function registerData(program: Command): void {
 }
 
 async function runData(file: string, options: DataCliOptions): Promise<void> {
-  const program = loadProgram(file, options.format);
+  const program = loadProgram(file, options.format, { set: options.set, trainedModel: options.model });
   if (!program) return;
   const train = chooseTrain(program, file, options.model);
   if (!train) return;

@@ -7,9 +7,9 @@ import type { Command } from "commander";
 import * as path from "node:path";
 import { displayPath } from "../compiler/diagnostics/render.js";
 import { backendOption, startBackend, type BackendName } from "./backend-option.js";
-import { fail, formatOption, loadProgram, type Format } from "./common.js";
+import { fail, formatOption, loadProgram, setOption, type Format, type SetFlags } from "./common.js";
 
-interface EvaluateCliOptions {
+interface EvaluateCliOptions extends SetFlags {
   readonly model: string;
   readonly backend: BackendName;
   readonly data?: string[];
@@ -28,12 +28,14 @@ export function registerEvaluate(program: Command): void {
     )
     .addOption(formatOption())
     .addOption(backendOption())
+    .addOption(setOption())
     .addHelpText(
       "after",
       [
         "\nExamples:",
         "  nnc evaluate examples/iris.nn --model runs/Iris",
         "  nnc evaluate examples/iris.nn --model runs/Iris --data test.csv --format json",
+        "  nnc evaluate examples/iris.nn --set units=64 --model runs/Iris-units-64   (the --set the run was trained with)",
         "  nnc evaluate examples/fashion_mnist.nn --model runs/FashionMlp --data t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz",
       ].join("\n"),
     )
@@ -41,7 +43,7 @@ export function registerEvaluate(program: Command): void {
 }
 
 async function runEvaluate(file: string, options: EvaluateCliOptions): Promise<void> {
-  const program = loadProgram(file, options.format);
+  const program = loadProgram(file, options.format, { set: options.set });
   if (!program) return;
   if ((await startBackend(options.backend)) === undefined) return;
   const runtime = await import("../runtime/index.js");

@@ -8,9 +8,9 @@ import { displayPath } from "../compiler/diagnostics/render.js";
 import { backendOption, startBackend, type BackendName } from "./backend-option.js";
 import { overwrittenInput } from "../io/output-path.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
-import { fail, loadProgram, programInputs } from "./common.js";
+import { fail, loadProgram, programInputs, setOption, type SetFlags } from "./common.js";
 
-interface PredictCliOptions {
+interface PredictCliOptions extends SetFlags {
   readonly model: string;
   readonly backend: BackendName;
   readonly input: string[];
@@ -44,6 +44,7 @@ export function registerPredict(program: Command): void {
       ]),
     )
     .addOption(backendOption())
+    .addOption(setOption())
     .addHelpText(
       "after",
       "\nExamples:\n  nnc predict examples/iris.nn --model runs/Iris --input flowers.csv\n  nnc predict examples/iris.nn --model runs/Iris --input flowers.jsonl -o predictions.json\n  nnc predict examples/denoising_autoencoder.nn --model runs/Denoiser --input images.idx --output code",
@@ -52,7 +53,7 @@ export function registerPredict(program: Command): void {
 }
 
 async function runPredict(file: string, options: PredictCliOptions): Promise<void> {
-  const program = loadProgram(file);
+  const program = loadProgram(file, "text", { set: options.set });
   if (!program) return;
   const format =
     options.format ?? (options.out && path.extname(options.out).toLowerCase() === ".json" ? "json" : "csv");

@@ -6,8 +6,10 @@ import {
   loadProgram,
   maxLayersOption,
   maxParamsOption,
+  setOption,
   type Format,
   type LimitFlags,
+  type SetFlags,
 } from "./common.js";
 
 export function registerSummary(program: Command): void {
@@ -19,8 +21,13 @@ export function registerSummary(program: Command): void {
     .addOption(formatOption())
     .addOption(maxLayersOption())
     .addOption(maxParamsOption())
-    .action((file: string, options: { format: Format; model?: string } & LimitFlags) => {
-      const checked = loadProgram(file, options.format, options);
+    .addOption(setOption())
+    .addHelpText(
+      "after",
+      "\nExamples:\n  nnc summary examples/iris.nn\n  nnc summary model.nn --set units=64 --set depth=3",
+    )
+    .action((file: string, options: { format: Format; model?: string } & LimitFlags & SetFlags) => {
+      const checked = loadProgram(file, options.format, { ...options, trainedModel: options.model });
       if (!checked) return;
       const models = checked.models.filter((m) => options.model === undefined || m.name === options.model);
       if (models.length === 0) {

@@ -18,10 +18,12 @@ import {
   maxLayersOption,
   maxParamsOption,
   programInputs,
+  setOption,
   type LimitFlags,
+  type SetFlags,
 } from "./common.js";
 
-interface TrainCliOptions extends LimitFlags {
+interface TrainCliOptions extends LimitFlags, SetFlags {
   readonly out?: string;
   readonly model?: string;
   readonly epochs?: number;
@@ -43,6 +45,7 @@ export function registerTrain(program: Command): void {
     )
     .option("-m, --model <name>", "which model to train, when the file trains several")
     .option("-e, --epochs <n>", "override the train block's epochs", positiveInteger)
+    .addOption(setOption())
     .addOption(backendOption())
     .addOption(maxLayersOption())
     .addOption(maxParamsOption())
@@ -57,7 +60,8 @@ export function registerTrain(program: Command): void {
     )
     .addHelpText(
       "after",
-      "\nExamples:\n  nnc train examples/iris.nn --out runs/iris\n  nnc train examples/iris.nn --resume runs/iris\n\n" +
+      "\nExamples:\n  nnc train examples/iris.nn --out runs/iris\n  nnc train examples/iris.nn --resume runs/iris\n" +
+        "  nnc train examples/iris.nn --set epochs=20 --set optimizer.learning_rate=3e-3 --out runs/iris-fast\n\n" +
         "The data paths in the train block are relative to the .nn file. Ctrl-C stops after the current step and\n" +
         "saves a checkpoint to resume from; a second Ctrl-C quits at once.\n\n" +
         "The run folder is nnc's: it must be new, empty, or one nnc train wrote (it holds .nnc-run.json, which\n" +
@@ -69,7 +73,7 @@ export function registerTrain(program: Command): void {
 }
 
 async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
-  const program = loadProgram(file, "text", options);
+  const program = loadProgram(file, "text", { ...options, trainedModel: options.model });
   if (!program) return;
   const train = chooseTrain(program, file, options.model);
   if (!train) return;
