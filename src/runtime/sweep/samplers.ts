@@ -36,11 +36,10 @@ function gridValues(distribution: SweepDistribution): readonly (number | string)
 /**
  * One configuration drawn at random, each parameter independently: a choice uniformly among its values; an
  * int_range uniformly among low, low + step, ... <= high, or with `log: true` with its logarithm uniform (each
- * value takes the share of [low - 0.5, high + 0.5] on the log scale nearest to it, as Optuna's log
- * IntDistribution does); uniform between low and high; log_uniform with its logarithm uniform. Continuous
- * values are rounded to 4 significant digits (kept within the bounds), so trial tables, `--set` arguments
- * and `best.nn` read `0.0031` rather than `0.003112846251`; that resolution is far finer than any difference
- * a trial's objective could tell apart.
+ * value takes its share of the log scale, see NumericScale); uniform between low and high; log_uniform with
+ * its logarithm uniform. Continuous values are rounded to 4 significant digits (kept within the bounds), so
+ * trial tables, `--set` arguments and `best.nn` read `0.0031` rather than `0.003112846251`; that resolution
+ * is far finer than any difference a trial's objective could tell apart.
  */
 export function randomConfiguration(params: readonly IrSweepParam[], rng: SweepRng): SweepConfiguration {
   const configuration: { [name: string]: number | string } = {};
@@ -49,48 +48,81 @@ export function randomConfiguration(params: readonly IrSweepParam[], rng: SweepR
 }
 
 function randomValue(distribution: SweepDistribution, rng: SweepRng): number | string {
+  if (distribution.kind === "choice") return distribution.values[rng.int(0, distribution.values.length - 1)]!;
+  const scale = numericScale(distribution);
+  return scale.valueAt(scale.low + rng.uniform() * (scale.high - scale.low));
+}
+
+/**
+ * A numeric distribution seen on the scale its random draws are uniform on: the value itself, or its
+ * logarithm for log_uniform and a log int_range. An int_range's value stands for the interval of the scale
+ * whose points round to it: [v - step/2, v + step/2] within [low - step/2, last + step/2], where last is its
+ * highest value (so each value is equally likely), or with `log`, within [low - 0.5, last + 0.5] on the log
+ * scale (the ends widened by half a unit, as Optuna widens a log IntDistribution, so low and last get their
+ * share). Random search draws a point of the scale; the TPE sampler puts its Gaussian kernels on it.
+ */
+export interface NumericScale {
+  /** The scale's bounds. */
+  readonly low: number;
+  readonly high: number;
+  /** The point of the scale where a configuration's value sits (its logarithm on a log scale). */
+  at(value: number): number;
+  /** The configuration's value at a point of the scale: rounded to 4 significant digits, or an int_range's. */
+  valueAt(x: number): number;
+  /** The interval of the scale whose points give an int_range's value; null for a continuous distribution. */
+  interval(value: number): readonly [number, number] | null;
+}
+
+/** The scale of a numeric distribution (see NumericScale). */
+export function numericScale(distribution: Exclude<SweepDistribution, { kind: "choice" }>): NumericScale {
   switch (distribution.kind) {
-    case "choice":
-      return distribution.values[rng.int(0, distribution.values.length - 1)]!;
-    case "int_range":
-      if (!distribution.log) return distribution.low + rng.int(0, intRangeCount(distribution) - 1) * distribution.step;
-      return nearestIntRangeValue(distribution, Math.exp(uniformBetween(rng, ...intRangeLogBounds(distribution))));
     case "uniform":
-      return roundedWithin(uniformBetween(rng, distribution.low, distribution.high), distribution);
+      return {
+        low: distribution.low,
+        high: distribution.high,
+        at: (value) => value,
+        valueAt: (x) => roundedWithin(x, distribution),
+        interval: () => null,
+      };
     case "log_uniform":
-      return roundedWithin(
-        Math.exp(uniformBetween(rng, Math.log(distribution.low), Math.log(distribution.high))),
-        distribution,
-      );
+      return {
+        low: Math.log(distribution.low),
+        high: Math.log(distribution.high),
+        at: Math.log,
+        valueAt: (x) => roundedWithin(Math.exp(x), distribution),
+        interval: () => null,
+      };
+    case "int_range":
+      return intRangeScale(distribution);
   }
 }
 
 type IntRange = Extract<SweepDistribution, { kind: "int_range" }>;
 
 /** How many values an int_range takes: low, low + step, ... <= high. */
-export function intRangeCount(range: IntRange): number {
+function intRangeCount(range: IntRange): number {
   return Math.floor((range.high - range.low) / range.step) + 1;
 }
 
-/**
- * The interval on the log scale whose points round to a log int_range's values: half a unit beyond each end,
- * so low and high get their share of draws (Optuna widens a log IntDistribution the same way).
- */
-export function intRangeLogBounds(range: IntRange): [number, number] {
-  return [Math.log(range.low - 0.5), Math.log(range.high + 0.5)];
-}
-
-/** The int_range's value nearest to `x` (a point of [low - step/2, high + step/2] or of the log bounds). */
-export function nearestIntRangeValue(range: IntRange, x: number): number {
-  const k = Math.min(intRangeCount(range) - 1, Math.max(0, Math.round((x - range.low) / range.step)));
-  return range.low + k * range.step;
+function intRangeScale(range: IntRange): NumericScale {
+  const count = intRangeCount(range);
+  const last = range.low + (count - 1) * range.step;
+  // The scale's ends on the values' own axis; the log scale needs them positive (the check has low >= 1).
+  const margin = range.log ? 0.5 : range.step / 2;
+  const [first, end] = [range.low - margin, last + margin];
+  const at = range.log ? Math.log : (value: number) => value;
+  const nearest = (value: number) =>
+    range.low + Math.min(count - 1, Math.max(0, Math.round((value - range.low) / range.step))) * range.step;
+  return {
+    low: at(first),
+    high: at(end),
+    at,
+    valueAt: (x) => nearest(range.log ? Math.exp(x) : x),
+    interval: (value) => [at(Math.max(first, value - range.step / 2)), at(Math.min(end, value + range.step / 2))],
+  };
 }
 
 /** `value` to 4 significant digits, kept within [low, high] (rounding could step past a bound). */
-export function roundedWithin(value: number, bounds: { readonly low: number; readonly high: number }): number {
+function roundedWithin(value: number, bounds: { readonly low: number; readonly high: number }): number {
   return Math.min(bounds.high, Math.max(bounds.low, Number(value.toPrecision(4))));
-}
-
-function uniformBetween(rng: SweepRng, low: number, high: number): number {
-  return low + rng.uniform() * (high - low);
 }
