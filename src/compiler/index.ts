@@ -19,6 +19,8 @@ import { fileSystemHost, mebibytes, readSourceFile, Workspace, type SourceHost }
 import type { IrProgram } from "./ir/index.js";
 import { limits } from "./base/limits.js";
 import { allowancesOf, applyLintOptions, lintProgram, type LintOptions } from "./lint/index.js";
+// names.ts, not sweep/index.ts: the configuration check there runs this pipeline.
+import { checkSweepNames } from "./sweep/names.js";
 
 export interface CheckResult {
   /** The checked program, or null when any error was found. */
@@ -55,6 +57,8 @@ export function checkSource(
   const checkLimits = { ...defaultCheckLimits, ...options.limits };
   const checked = checkProgram(bindFile(source, namespace), options.reuse?.checkModel, checkLimits);
   const found = append([...workspace.diagnostics], checked.diagnostics);
+  // A sweep's names are resolved in a file that parses: in one recovery cut up, they would be a cascade.
+  if (!hasErrors(workspace.diagnostics)) append(found, checkSweepNames(source));
   // Lints read a checked program; on a program with errors they would only add noise.
   const linted = hasErrors(found) ? found : append(found, (options.reuse?.lint ?? lintProgram)(checked.value));
   const allowanceCache = new Map<string, ReturnType<typeof allowancesOf> | undefined>();

@@ -10,7 +10,20 @@ import { describe, expect, it } from "vitest";
 const compiler = join(import.meta.dirname, "..", "..", "src", "compiler");
 
 /** The phases, first to last. */
-const phases = ["base", "diagnostics", "syntax", "ir", "registry", "bind", "check", "lint", "emit", "format"];
+const phases = [
+  "base",
+  "diagnostics",
+  "syntax",
+  "ir",
+  "registry",
+  "bind",
+  "check",
+  "lint",
+  "emit",
+  "format",
+  "overrides",
+  "sweep",
+];
 
 const sources = readdirSync(compiler, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts"));
 

@@ -167,6 +167,9 @@ function readChoice(
   for (const item of list.items) {
     if (item.recovered) return undefined;
     const text = source.text.slice(item.span.start, item.span.end);
+    // A configuration's value is given to `--set`, which takes one line.
+    if (/[\n\r]/.test(text))
+      return invalid(item.span, "has a value of more than one line", "write each value on one line");
     if (values.includes(text)) return invalid(item.span, `choice lists ${text} twice`);
     values.push(text);
   }

@@ -1,0 +1,63 @@
+/**
+ * One configuration of a sweep, checked as `nnc train FILE --set NAME=VALUE ...` would check it: its values
+ * applied to the spec's text as overrides (compiler/overrides) and the result checked like the file, then the
+ * swept model's figures held to the sweep's budgets (`assert params < 1_000_000`), with the same comparison a
+ * model body's `assert` makes (check/assertions.ts). `nnc sweep` runs this for every configuration before any
+ * trial trains.
+ */
+import { figureOf, figureProblem } from "../check/assertions.js";
+import { hasErrors, sortDiagnostics, type Diagnostic } from "../diagnostics/index.js";
+import type { IrSweep, SweepConfiguration } from "../ir/sweep.js";
+import { checkFileWithOverrides, type OverrideCheckOptions } from "../overrides/check-with-overrides.js";
+import { parseOverride, type Override } from "../overrides/parse-override.js";
+import { valueText } from "../overrides/value-text.js";
+
+export interface ConfigurationCheck {
+  /** Every diagnostic of the configured spec, budgets included. */
+  readonly diagnostics: readonly Diagnostic[];
+  /** True when any diagnostic is an error: the configuration must not train. */
+  readonly rejected: boolean;
+  /** The swept model's parameter count and MACs; null when the configuration does not check (or a size is not fixed). */
+  readonly params: number | null;
+  readonly macs: number | null;
+}
+
+/** The configuration as `--set` arguments, in the order of the sweep's parameters. */
+export function configurationOverrides(sweep: IrSweep, config: SweepConfiguration): Override[] {
+  return sweep.params.flatMap((param) => {
+    const value = config[param.name];
+    if (value === undefined) return [];
+    const parsed = parseOverride(`${param.name}=${valueText(value)}`);
+    // A sweep's names and values come from a checked sweep: an argument that does not read back is nnc's bug.
+    if (!parsed.value) throw new Error(`configuration ${param.name}=${String(value)} does not read back as --set`);
+    return [parsed.value];
+  });
+}
+
+/**
+ * Checks `file` with `config` applied, and the sweep's budgets against the configured model. `options` are
+ * `checkFileWithOverrides`'s (a host, limits); the model is the sweep's.
+ */
+export function checkConfiguration(
+  file: string,
+  sweep: IrSweep,
+  config: SweepConfiguration,
+  options: OverrideCheckOptions = {},
+): ConfigurationCheck {
+  const checked = checkFileWithOverrides(file, configurationOverrides(sweep, config), {
+    ...options,
+    model: sweep.model,
+  });
+  const model = checked.program?.models.find((m) => m.name === sweep.model);
+  if (!model) return { diagnostics: checked.diagnostics, rejected: true, params: null, macs: null };
+  const budgets = sweep.budgets.flatMap(
+    (b) => figureProblem(b.subject, b.op, b.value, model, b.location, b.location) ?? [],
+  );
+  const diagnostics =
+    budgets.length === 0 ? checked.diagnostics : sortDiagnostics([...checked.diagnostics, ...budgets]);
+  const count = (figure: "params" | "macs") => {
+    const n = figureOf(figure, model);
+    return n === null ? null : Number(n);
+  };
+  return { diagnostics, rejected: hasErrors(diagnostics), params: count("params"), macs: count("macs") };
+}
