@@ -96,6 +96,15 @@ describe("tpeConfiguration", () => {
     expect(config["activation"]).not.toBe("swish");
   });
 
+  it("does not depend on the order of the history, ties between objectives included", () => {
+    // 10 trials, 2 good: the best, and of trials 2 and 3 (tied) the earlier one.
+    const tied = history.slice(0, 10).map((r, i) => record(r.trial, r.config, i === 0 ? 0.1 : i < 3 ? 0.5 : 1));
+    const draw = (trials: TrialRecord[]) =>
+      tpeConfiguration(space, trials, trialRng(8, 30), "minimize", { startup: 10 });
+    expect(draw([...tied].reverse())).toEqual(draw(tied));
+    expect(draw([tied[0]!, tied[2]!, tied[1]!, ...tied.slice(3)])).toEqual(draw(tied));
+  });
+
   it("draws within the space, on the steps, with 4 significant digits, reproducibly", () => {
     for (let trial = 21; trial <= 60; trial++) {
       const config = tpeConfiguration(space, history, trialRng(3, trial), "minimize", { startup: 10 });

@@ -31,6 +31,7 @@ export function trialRng(seed: number, trial: number): SweepRng {
   const next = seededRandom(fmix32(fmix32(fmix32(low) ^ high) ^ trial));
   return {
     uniform: next,
+    // The min keeps b for a draw just below 1 whose product rounds up in a range wider than 2^21.
     int: (a, b) => a + Math.min(b - a, Math.floor(next() * (b - a + 1))),
     // Box-Muller; 1 - u is in (0, 1], so the logarithm is finite.
     normal: () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next()),

@@ -65,7 +65,8 @@ export function goodTrials(n: number): number {
 
 function rankTrials(history: readonly TrialRecord[], direction: Direction): TrialRecord[] {
   const sign = direction === "minimize" ? 1 : -1;
-  const byObjective = (a: TrialRecord, b: TrialRecord) => sign * (a.objective! - b.objective!);
+  // Equal objectives in trial order, so the good trials do not depend on the order of `history`.
+  const byObjective = (a: TrialRecord, b: TrialRecord) => sign * (a.objective! - b.objective!) || a.trial - b.trial;
   const usable = history.filter((record) => record.state !== "failed" && Number.isFinite(record.objective));
   const complete = usable.filter((record) => record.state === "complete").sort(byObjective);
   const pruned = usable
@@ -134,8 +135,8 @@ function categoricalEstimator(choices: readonly string[], observed: readonly num
   const weights = mixtureWeights(n);
   const smoothing = PRIOR_WEIGHT / (n + 1);
   const probabilities = choices.map(() => weights[n]! / choices.length);
+  const rowTotal = 1 + smoothing * choices.length;
   observed.forEach((index, k) => {
-    const rowTotal = 1 + smoothing * choices.length;
     choices.forEach((_, c) => (probabilities[c]! += (weights[k]! * (smoothing + (c === index ? 1 : 0))) / rowTotal));
   });
   return {
