@@ -6,6 +6,7 @@ import { InvalidArgumentError, Option, type Command } from "commander";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { displayPath } from "../compiler/diagnostics/render.js";
+import { normalOverride } from "../compiler/overrides/index.js";
 import { markerFile, ownNames } from "../compiler/registry/run-files.js";
 import { callbacks } from "../compiler/registry/train-options.js";
 import { freshRunFolder, runFolderOverInput } from "../io/output-path.js";
@@ -100,16 +101,18 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
   if (backend === undefined) return;
   // The checkpoint before this run (none, or an earlier run's): only one this run saves is worth resuming from.
   const before = checkpointStamp(out);
+  const resume = resumeLine(file, out, options.set);
   try {
     const source = train.data.args["path"] ?? train.data.args["images"];
     const on = typeof source === "string" ? ` on ${displayPath(source)}` : "";
     process.stdout.write(`training ${model.name}${on} (backend: ${backend})\n`);
-    const run = await withInterrupts(file, out, (signal) =>
+    const run = await withInterrupts(resume, out, (signal) =>
       runtime.trainModel(model, train, {
         runDir: out,
         signal,
         ...(options.resume === undefined ? {} : { resume: true }),
         ...(options.overwrite ? { overwrite: true } : {}),
+        ...(options.set?.length ? { overrides: options.set.map(normalOverride) } : {}),
         ...(named === undefined && !options.overwrite ? { freshRunDir: true } : {}),
         ...(options.epochs === undefined ? {} : { epochs: options.epochs }),
         ...(options.trial ? { onEpochEnd: trialEpochHook(options.trial) } : {}),
@@ -122,7 +125,7 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
       const where =
         step === 0 ? `after epoch ${epoch}/${epochs}` : `in epoch ${epoch + 1}/${epochs} after step ${step}`;
       process.stdout.write(`\nstopped ${where}; checkpoint saved in ${displayPath(out)}/resume/\n`);
-      process.stdout.write(`${resumeLine(file, out)}\n`);
+      process.stdout.write(`${resume}\n`);
       process.exitCode = 130;
       return;
     }
@@ -139,15 +142,20 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
     // A data error after an epoch (a file deleted meanwhile) leaves that epoch's checkpoint: say how to go on.
     // Not when another nnc holds the folder (NN4014): that one may have saved the checkpoint meanwhile.
     const after = checkpointStamp(out);
-    if (error.code !== "NN4014" && after !== null && after !== before)
-      process.stderr.write(`${resumeLine(file, out)}\n`);
+    if (error.code !== "NN4014" && after !== null && after !== before) process.stderr.write(`${resume}\n`);
     process.exitCode = 1;
   }
 }
 
-/** The line that tells how to go on from `out`'s checkpoint. */
-function resumeLine(file: string, out: string): string {
-  return `resume with: nnc train ${file} --resume ${displayPath(out)}`;
+/** The line that tells how to go on from `out`'s checkpoint: with the run's own `--set` arguments. */
+function resumeLine(file: string, out: string, set: readonly string[] = []): string {
+  const flags = set.map((o) => ` --set ${shellWord(normalOverride(o))}`).join("");
+  return `resume with: nnc train ${file}${flags} --resume ${displayPath(out)}`;
+}
+
+/** A word as a shell reads it back: quoted when it holds anything but plain characters. */
+function shellWord(word: string): string {
+  return /^[\w.=+:,/@%-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 }
 
 /** Whether `out` holds a checkpoint (run-training.ts saves one after every epoch). */
@@ -165,12 +173,12 @@ function checkpointStamp(out: string): string | null {
  * after the current step and saves a checkpoint), a second one quits at once. The end of the IPC channel to
  * the process that forked this one (nnc sweep's) is a stop request too.
  */
-async function withInterrupts<T>(file: string, out: string, task: (signal: AbortSignal) => Promise<T>): Promise<T> {
+async function withInterrupts<T>(resume: string, out: string, task: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   const onInterrupt = () => {
     if (controller.signal.aborted) {
       // The step's checkpoint is not written; an earlier epoch's, if any, stays.
-      const saved = checkpointStamp(out) !== null ? ` (the last epoch's stays; ${resumeLine(file, out)})` : "";
+      const saved = checkpointStamp(out) !== null ? ` (the last epoch's stays; ${resume})` : "";
       process.stderr.write(`\nquitting now without saving a checkpoint${saved}\n`);
       process.exit(130);
     }

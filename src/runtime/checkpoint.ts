@@ -33,6 +33,8 @@ export interface CheckpointState {
   readonly seed: number;
   /** The run's main epochs (the train block's, or `--epochs`'s); absent in checkpoints written before it was kept. */
   readonly epochs?: number;
+  /** The run's `--set` arguments (`units=64`), when it was started with any: a resume must give the same. */
+  readonly overrides?: readonly string[];
   readonly point: LoopPoint;
   readonly history: readonly EpochLogs[];
   readonly learningRate: number;
@@ -70,6 +72,8 @@ export interface TrainingParts {
   readonly seed: number;
   /** The main epochs planned (without fine-tuning's), kept so that `--resume` keeps an `--epochs` override. */
   readonly epochs: number;
+  /** The run's `--set` arguments, kept in each checkpoint (see `CheckpointState`). */
+  readonly overrides: readonly string[];
 }
 
 /** `<run>/resume`, where the checkpoints of a run directory live. */
@@ -105,6 +109,7 @@ export async function writeCheckpoint(
     model: parts.model.name,
     seed: parts.seed,
     epochs: parts.epochs,
+    ...(parts.overrides.length > 0 ? { overrides: parts.overrides } : {}),
     point,
     history,
     learningRate: currentRate(parts.optimizer),

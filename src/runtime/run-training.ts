@@ -31,6 +31,7 @@ import {
 import { openTrainingData, type TrainingBatches } from "./data/batches.js";
 import { kerasFigures } from "./figures.js";
 import { trainLoop, type LoopPoint } from "./fit-loop.js";
+import { NncUserError } from "./errors.js";
 import { compileForTraining, type EpochFigures } from "./metrics.js";
 import { progressCallback } from "./progress.js";
 import { seededRandom, withRandom } from "./random.js";
@@ -46,6 +47,11 @@ export type TrainSettings = Omit<IrTrain, "location">;
 export interface TrainOptions {
   /** Overrides the block's `epochs`. */
   readonly epochs?: number;
+  /**
+   * The `--set` arguments the spec was read with (`units=64`, as `NAME=VALUE` without spaces), kept in each
+   * checkpoint: resuming with others (or without them) is NN4011, since the checkpoint is of another model.
+   */
+  readonly overrides?: readonly string[];
   /** Where progress goes: bars on a terminal, one line per epoch otherwise. Default: stdout. */
   readonly output?: NodeJS.WritableStream & { readonly isTTY?: boolean };
   /**
@@ -152,6 +158,7 @@ async function trainBuilt(
   roomFor: RunFolder | null,
 ): Promise<TrainedRun> {
   const checkpoint = options.resume ? await readCheckpoint(options.folder!.dir) : null;
+  if (checkpoint) checkSameOverrides(checkpoint, options.overrides ?? []);
   const seed = checkpoint?.state.seed ?? train.seed ?? randomInt(2 ** 32);
   const random = seededRandom(seed);
   return withRandom(random, async () => {
@@ -177,6 +184,16 @@ async function trainBuilt(
     } finally {
       data.close();
     }
+  });
+}
+
+/** NN4011 when a resume's `--set` arguments are not those the run was started with. */
+function checkSameOverrides(checkpoint: Checkpoint, overrides: readonly string[]): void {
+  const started = checkpoint.state.overrides ?? [];
+  if (started.join("\n") === overrides.join("\n")) return;
+  const flags = (list: readonly string[]) => (list.length === 0 ? "no --set" : list.map((o) => `--set ${o}`).join(" "));
+  throw new NncUserError("NN4011", {
+    detail: `${checkpoint.run.shownAs} was started with ${flags(started)}, and this resume gives ${flags(overrides)}: resume with the --set it was started with (--epochs N trains it to N epochs)`,
   });
 }
 
@@ -227,7 +244,14 @@ async function fitWithData(
     names,
     about: { labels: data.labels, ...(data.preprocessing ? { preprocessing: data.preprocessing } : {}) },
   });
-  const parts: TrainingParts = { model, optimizer, callbacks, seed: options.seed, epochs: mainEpochs };
+  const parts: TrainingParts = {
+    model,
+    optimizer,
+    callbacks,
+    seed: options.seed,
+    epochs: mainEpochs,
+    overrides: options.overrides ?? [],
+  };
   const { checkpoint } = options;
   const resumeEpoch = checkpoint ? checkpoint.state.point.epoch : null;
   const fineTuning = train.fineTune

@@ -81,6 +81,7 @@ const state = {
     model: { type: "string" },
     seed: count,
     epochs: { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+    overrides: { type: "array", items: { type: "string" } },
     point: {
       type: "object",
       required: ["epoch", "step", "random", "epochRandom", "sums", "seen"],

@@ -3,7 +3,7 @@
  * by editing the spec's text and checking the result like the file itself. `nnc sweep` makes its
  * configurations with the same edits, and writes `best.nn` with them (paths rebased to its folder).
  */
-export { parseOverride, overrideSource, type Override } from "./parse-override.js";
+export { parseOverride, overrideSource, normalOverride, type Override } from "./parse-override.js";
 export { applyOverrides, type OverrideOptions } from "./apply.js";
 export { checkFileWithOverrides, type OverrideCheckOptions } from "./check-with-overrides.js";
 export {

@@ -96,3 +96,9 @@ export function parseOverride(argument: string): Result<Override | undefined> {
     diagnostics: wrapped.diagnostics.map(moved),
   };
 }
+
+/** An argument in one spelling, `NAME=VALUE` without spaces around the two (a malformed one as it is): what a run records. */
+export function normalOverride(argument: string): string {
+  const read = parseOverride(argument).value;
+  return read ? `${read.name}=${read.value}` : argument;
+}
