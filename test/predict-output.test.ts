@@ -2,11 +2,10 @@
  * `nnc predict --output NAME`: a tensor the model's body names, predicted from the saved run's inputs, on a
  * run trained here for a few epochs. The figures are checked against the layers' own weights applied by hand.
  */
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { repo } from "./helpers/cli.js";
+import { nnc, repo } from "./helpers/cli.js";
 import { scratchFolder, trainRun, userError, type TrainedSpec } from "./helpers/runs.js";
 import { initBackend, loadRun, predictionsCsv, predictRun, type SavedRun } from "../src/runtime/index.js";
 
@@ -97,25 +96,7 @@ describe("nnc predict --output", () => {
   });
 
   it("is nnc predict's --output, CSV or JSON, and the error is one line", () => {
-    const cli = (...args: string[]) =>
-      spawnSync(
-        process.execPath,
-        [
-          "--import",
-          "tsx",
-          "-e",
-          'import("./src/cli/main.ts").then((m) => m.main(process.argv.slice(0, 1).concat(["x"], process.argv.slice(1))))',
-          "--",
-          "predict",
-          spec,
-          "--model",
-          run,
-          "--input",
-          rows,
-          ...args,
-        ],
-        { cwd: repo, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } },
-      );
+    const cli = (...args: string[]) => nnc(["predict", spec, "--model", run, "--input", rows, ...args]);
     const csv = cli("--output", "code");
     expect(csv.status).toBe(0);
     expect(csv.stdout).toBe(predictionsCsv(predictRun(saved, rows, { spec: trained.model, name: "code" })));

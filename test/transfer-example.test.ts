@@ -5,14 +5,13 @@
  * with two seeds, on the wasm backend. Transfer ends higher on average, as the example's comment says with
  * the figures measured here; `nnc evaluate` and `nnc predict` read the transferred run.
  */
-import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkFile } from "../src/compiler/index.js";
 import { initBackend, trainModel } from "../src/runtime/index.js";
-import { repo } from "./helpers/cli.js";
+import { nnc } from "./helpers/cli.js";
 import { scratchFolder } from "./helpers/runs.js";
 import { examplesDir, transferData } from "./helpers/transfer-data.js";
 
@@ -63,17 +62,7 @@ describe("examples/transfer.nn", () => {
     expect(mean(accuracy["Transfer"]!)).toBeGreaterThan(0.8);
 
     // nnc evaluate reads the transferred run on the validation source: the last epoch's figure.
-    const cli = (args: string[]) =>
-      spawnSync(
-        join(repo, "node_modules", ".bin", "tsx"),
-        [
-          "-e",
-          `import(${JSON.stringify(join(repo, "src", "cli", "main.ts"))}).then((m) => m.main(process.argv.slice(0, 1).concat(["nnc"], process.argv.slice(1))))`,
-          "--",
-          ...args,
-        ],
-        { cwd: dir, encoding: "utf8", timeout: 120_000, env: { ...process.env, NO_COLOR: "1" } },
-      );
+    const cli = (args: string[]) => nnc(args, { cwd: dir, timeout: 120_000 });
     const evaluated = cli([
       "evaluate",
       "transfer.nn",

@@ -14,7 +14,7 @@ import { bindFile, Workspace } from "../src/compiler/bind/index.js";
 import { checkFile, checkSource } from "../src/compiler/index.js";
 import { summarize } from "../src/compiler/emit/summary.js";
 import { buildModel, initBackend, loadRun, trainModel } from "../src/runtime/index.js";
-import { repo } from "./helpers/cli.js";
+import { nnc, repo } from "./helpers/cli.js";
 import { twoBlobsCsv, userError } from "./helpers/data-files.js";
 import { scratchFolder, trainRun } from "./helpers/runs.js";
 
@@ -72,9 +72,6 @@ function diagnosticsOf(text: string): string[] {
 function weightsOf(model: tf.LayersModel): Map<string, number[][]> {
   return new Map(model.layers.map((layer) => [layer.name, layer.getWeights().map((w) => [...w.dataSync()])]));
 }
-
-/** `nnc ARGS` from the source tree, as `tsx -e cliMain -- ARGS`. */
-const cliMain = `import(${JSON.stringify(join(repo, "src", "cli", "main.ts"))}).then((m) => m.main(process.argv.slice(0, 1).concat(["nnc"], process.argv.slice(1))))`;
 
 const tsx = join(repo, "node_modules", ".bin", "tsx");
 
@@ -237,23 +234,14 @@ train Again {
 describe("nnc train", () => {
   it("--resume goes on fine-tuning a run, into the epochs a larger --epochs adds", () => {
     const run = join(dir, "runs", "Cli");
-    const first = spawnSync(
-      tsx,
-      ["-e", cliMain, "--", "train", "tune.nn", "--out", run, "--epochs", "1", "--backend", "wasm"],
-      {
-        cwd: dir,
-        encoding: "utf8",
-        timeout: 120_000,
-      },
-    );
+    const first = nnc(["train", "tune.nn", "--out", run, "--epochs", "1", "--backend", "wasm"], {
+      cwd: dir,
+      timeout: 120_000,
+    });
     expect(first.status, first.stderr).toBe(0);
     // 1 main epoch, then the block's 2 of fine-tuning; resumed without --epochs, the block's 2 main epochs
     // make 4 in all, and the run goes on fine-tuning for the fourth.
-    const resumed = spawnSync(tsx, ["-e", cliMain, "--", "train", "tune.nn", "--resume", run, "--backend", "wasm"], {
-      cwd: dir,
-      encoding: "utf8",
-      timeout: 120_000,
-    });
+    const resumed = nnc(["train", "tune.nn", "--resume", run, "--backend", "wasm"], { cwd: dir, timeout: 120_000 });
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(first.stdout).toContain("fine-tuning from epoch 2: 2 layers unfrozen, learning rate 0.001");
     expect(resumed.stdout).toContain("resuming at epoch 4/4, step 1/4");
@@ -281,13 +269,7 @@ describe("the emitted module", () => {
       JSON.stringify({ name: "nnc", type: "module", exports: { "./runtime": "./src/runtime/index.ts" } }),
     );
     writeFileSync(join(folder, "package.json"), JSON.stringify({ private: true, type: "module" }));
-    const compile = spawnSync(
-      tsx,
-      ["-e", cliMain, "--", "compile", join(dir, "small.nn"), "-o", join(folder, "small.ts")],
-      {
-        encoding: "utf8",
-      },
-    );
+    const compile = nnc(["compile", join(dir, "small.nn"), "-o", join(folder, "small.ts")]);
     expect(compile.status, compile.stderr).toBe(0);
     writeFileSync(
       join(folder, "main.ts"),
