@@ -15,6 +15,7 @@ import { registerSummary } from "./summary.js";
 import { registerPlot } from "./plot.js";
 import { registerPredict } from "./predict.js";
 import { registerSchedule } from "./schedule.js";
+import { registerSweep } from "./sweep.js";
 import { registerTrain } from "./train.js";
 import { fail } from "./common.js";
 import { WriteRefused } from "../io/write-atomic.js";
@@ -32,6 +33,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   registerSummary(program);
   registerCompile(program);
   registerTrain(program);
+  registerSweep(program);
   registerEvaluate(program);
   registerPredict(program);
   registerData(program);

@@ -473,6 +473,12 @@ export const messages = {
     "Second sweep of a model",
     (a) => `model ${q(a.model)} has a sweep above already: both would write runs/${a.model}-sweep`,
   ),
+  NN4080: error<{ detail: string }>("Sweep space mostly invalid", (a) => a.detail),
+  NN4081: error<{ path: string; problem: string }>(
+    "Sweep changed since it started",
+    (a) => `cannot resume the sweep in ${a.path}: ${a.problem}`,
+  ),
+  NN4082: error<{ path: string; problem: string }>("Sweep folder unusable", (a) => `${a.path} ${a.problem}`),
   NN5001: warning<{ activation: string; loss: string; problem: string }>(
     "Output activation does not fit the loss",
     (a) => `the output activation ${q(a.activation)} does not fit ${q(a.loss)}: ${a.problem}`,

@@ -1,23 +1,25 @@
 /**
  * The trial mode of `nnc train` (its hidden `--trial SETTINGS` option), which `nnc sweep` starts each trial in:
  * the trial's process reports every epoch's figures to the sweep over IPC (for the live table), stops itself
- * after an epoch whose objective is worse than the threshold the sweep gave it for that epoch (the pruner),
- * and stops after the current step, saving a checkpoint, when the sweep's process goes away (the IPC channel
- * closes), as Ctrl-C does. Free of tfjs: `nnc train` reads the settings before it loads the runtime.
+ * after an epoch whose objective (its best so far, as the pruners compare it) is worse than the threshold the
+ * sweep gave it for that epoch, and stops after the current step, saving a checkpoint, when the sweep's
+ * process goes away (the IPC channel closes), as Ctrl-C does. Free of tfjs: `nnc train` reads the settings
+ * before it loads the runtime.
  */
+import { bestSoFar, isPruned, type Direction } from "./pruners.js";
 
-/** What a trial is told at its start: the objective and, per epoch (1-based index - 1), its pruning threshold. */
+/** What a trial is told at its start: the objective and, per epoch (index 0 is epoch 1), its pruning threshold. */
 export interface TrialSettings {
   readonly metric: string;
-  readonly direction: "minimize" | "maximize";
+  readonly direction: Direction;
   /** null: no threshold at that epoch (warm-up, too few finished trials, or no pruner). */
   readonly thresholds: readonly (number | null)[];
 }
 
-/** A message from a trial's process to the sweep. */
+/** A message from a trial's process to the sweep: an epoch's figures, then, when it stops for it, that it is pruned. */
 export type TrialMessage =
   | { readonly kind: "epoch"; readonly epoch: number; readonly figures: Readonly<Record<string, number>> }
-  | { readonly kind: "pruned"; readonly epoch: number; readonly value: number; readonly threshold: number };
+  | { readonly kind: "pruned"; readonly epoch: number };
 
 /** Reads `--trial`'s JSON; throws on anything else (only nnc sweep writes it). */
 export function parseTrialSettings(text: string): TrialSettings {
@@ -31,26 +33,32 @@ export function parseTrialSettings(text: string): TrialSettings {
   return value;
 }
 
-/** Whether `value` is worse than `threshold` in the objective's direction (a missing figure is not pruned). */
-export function worseThan(value: number | undefined, threshold: number | null, direction: TrialSettings["direction"]) {
-  if (value === undefined || threshold === null || !Number.isFinite(threshold)) return false;
-  if (Number.isNaN(value)) return true;
-  return direction === "minimize" ? value > threshold : value < threshold;
+/**
+ * The epoch (1-based) after which a trial with these per-epoch objectives stopped for its thresholds, or null:
+ * what the trial's process decides as it trains, and what the sweep reads back from a trial's history when its
+ * own process was gone when the trial ended.
+ */
+export function prunedAt(settings: TrialSettings, objectives: readonly number[]): number | null {
+  for (let epoch = 1; epoch <= objectives.length; epoch++) {
+    const best = bestSoFar(objectives.slice(0, epoch), settings.direction);
+    if (isPruned(settings.thresholds, epoch, best, settings.direction)) return epoch;
+  }
+  return null;
 }
 
 /**
  * The hook `trainModel` calls after each epoch (1-based) with its figures under Keras's names: sends them to the
- * sweep and returns true (stop training there) when the objective is worse than that epoch's threshold.
+ * sweep and returns true (stop training there) when the trial is pruned at this epoch.
  */
 export function trialEpochHook(
   settings: TrialSettings,
 ): (epoch: number, figures: Readonly<Record<string, number>>) => boolean {
+  const objectives: number[] = [];
   return (epoch, figures) => {
     send({ kind: "epoch", epoch, figures });
-    const value = figures[settings.metric];
-    const threshold = settings.thresholds[epoch - 1] ?? null;
-    if (!worseThan(value, threshold, settings.direction)) return false;
-    send({ kind: "pruned", epoch, value: value!, threshold: threshold! });
+    objectives[epoch - 1] = figures[settings.metric] ?? NaN;
+    if (prunedAt(settings, objectives) !== epoch) return false;
+    send({ kind: "pruned", epoch });
     return true;
   };
 }

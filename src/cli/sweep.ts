@@ -1,0 +1,145 @@
+/**
+ * `nnc sweep FILE`: runs the file's sweep. Checks the file, makes the configurations and checks every one before
+ * any trains (printing the rejected ones grouped by diagnostic), then trains the trials as `nnc train`
+ * processes, `parallel` at a time, each in `runs/<sweep>/trial-N/`, with a live table; at the end the ranked
+ * table, `best.nn` and the picture. This process never loads TensorFlow.js: it checks, samples and starts
+ * processes, and its modules are imported inside the action, so `nnc sweep --help` stays fast.
+ */
+import { InvalidArgumentError, type Command } from "commander";
+import { readFileSync } from "node:fs";
+import { diagnostic } from "../compiler/diagnostics/index.js";
+import type { IrProgram } from "../compiler/index.js";
+import type { IrSweep } from "../compiler/ir/sweep.js";
+import { backendOption, type BackendName } from "./backend-option.js";
+import {
+  checkLimitsOf,
+  fail,
+  loadProgram,
+  maxLayersOption,
+  maxParamsOption,
+  printDiagnostics,
+  readOverrides,
+  setOption,
+  type LimitFlags,
+  type SetFlags,
+} from "./common.js";
+
+interface SweepCliOptions extends LimitFlags, SetFlags {
+  readonly model?: string;
+  readonly out?: string;
+  readonly resume?: boolean;
+  readonly parallel?: number;
+  readonly backend: BackendName;
+}
+
+export function registerSweep(program: Command): void {
+  program
+    .command("sweep")
+    .description("run a file's sweep: check every configuration, train the trials, rank them, write best.nn")
+    .argument("<file>", ".nn file with a sweep block (sweep Model { space: ..., objective: ..., sampler: ... })")
+    .option("-m, --model <name>", "whose sweep to run, when the file sweeps several models")
+    .option("-o, --out <dir>", "the sweep's folder (default: runs/<model>-sweep/)")
+    .option("--resume", "go on with the sweep in its folder: finished trials stay, stopped ones continue")
+    .option(
+      "-p, --parallel <n>",
+      "trials trained at once, each its own process (default: the sweep's parallel:)",
+      count,
+    )
+    .addOption(setOption())
+    .addOption(backendOption())
+    .addOption(maxLayersOption())
+    .addOption(maxParamsOption())
+    .addHelpText(
+      "after",
+      "\nExamples:\n  nnc sweep examples/fashion_sweep.nn\n  nnc sweep examples/fashion_sweep.nn --parallel 2 --set epochs=2\n" +
+        "  nnc sweep examples/fashion_sweep.nn --resume\n\n" +
+        "Every configuration is checked before any trial trains: a grid's all, random search's all its trials, tpe's\n" +
+        "each when its trial starts (rejected draws are drawn again). Each trial is an nnc train run in\n" +
+        "runs/<model>-sweep/trial-N/ (resumable, evaluable with the same --set values); trials.jsonl has a line per\n" +
+        "finished trial. Ctrl-C stops the trials after their current step, with checkpoints: --resume continues.",
+    )
+    .action((file: string, options: SweepCliOptions) => runSweep(file, options));
+}
+
+async function runSweep(file: string, options: SweepCliOptions): Promise<void> {
+  const overrides = readOverrides(options.set);
+  if (!overrides) return;
+  const program = loadProgram(file, "text", { ...options, trainedModel: options.model });
+  if (!program) return;
+  const sweep = chooseSweep(program, file, options.model);
+  if (!sweep) return;
+  const train = program.trains.find((t) => t.model === sweep.model)!;
+  const { planSweep, SpaceMostlyInvalid, rejectedDrawsPerTrial } = await import("../runtime/sweep/runner-plan.js");
+  const { formatRejections, groupRejections } = await import("../compiler/sweep/index.js");
+  const sources = sourcesOf(
+    sweep,
+    overrides.map((o) => o.source),
+  );
+  let plan;
+  try {
+    plan = planSweep(file, sweep, { limits: checkLimitsOf(options), model: sweep.model });
+  } catch (error) {
+    if (!(error instanceof SpaceMostlyInvalid)) throw error;
+    // planSweep keeps what it rejected on the error's plan: show the groups, then why the sweep stops.
+    const groups = groupRejections(error.rejected);
+    process.stderr.write(`${formatRejections(groups, error.drawn, sources).join("\n")}\n`);
+    const detail =
+      sweep.sampler.kind === "grid"
+        ? `every configuration of the grid is rejected (${error.drawn})`
+        : `the space is mostly invalid: ${error.drawn} configurations drawn in a row were rejected (at most ${rejectedDrawsPerTrial} per trial)`;
+    const hint = "widen the budgets or narrow the space to the values the groups above do not reject";
+    printDiagnostics([diagnostic("NN4080", sweep.location, { detail }, { hint })], sources);
+    process.exitCode = 1;
+    return;
+  }
+  const planned = plan;
+  const showRejections = () => {
+    if (planned.rejected.length === 0) return;
+    const groups = groupRejections(planned.rejected);
+    const considered = planned.rejected.length + planned.total;
+    process.stdout.write(`${formatRejections(groups, considered, sources).join("\n")}\n\n`);
+  };
+  if (sweep.sampler.kind !== "tpe") showRejections();
+  const { runSweepSession } = await import("../runtime/sweep/runner-session.js");
+  const trainArgs = [
+    ...["--backend", options.backend],
+    ...(options.maxLayers === undefined ? [] : ["--max-layers", String(options.maxLayers)]),
+    ...(options.maxParams === undefined ? [] : ["--max-params", String(options.maxParams)]),
+  ];
+  process.exitCode = await runSweepSession({
+    file,
+    sweep,
+    train,
+    plan,
+    overrides: options.set ?? [],
+    out: options.out,
+    resume: options.resume === true,
+    parallel: options.parallel ?? sweep.parallel,
+    trainArgs,
+    stdout: process.stdout,
+    stderr: process.stderr,
+  });
+  // tpe's rejected draws come as its trials start: shown at the end.
+  if (sweep.sampler.kind === "tpe") showRejections();
+}
+
+/** The file's one sweep, or `model`'s; undefined (after a one-line error) otherwise. */
+function chooseSweep(program: IrProgram, file: string, model: string | undefined): IrSweep | undefined {
+  const sweeps = (program.sweeps ?? []).filter((s) => model === undefined || s.model === model);
+  if (sweeps.length === 1) return sweeps[0];
+  if (sweeps.length === 0) fail(`${file} has no sweep block${model === undefined ? "" : ` for model '${model}'`}`);
+  else fail(`${file} sweeps ${sweeps.map((s) => s.model).join(", ")}; choose one with --model`);
+  return undefined;
+}
+
+/** The texts rejections point into: the spec, and each `--set` argument (a source of its own). */
+function sourcesOf(sweep: IrSweep, arguments_: readonly string[]): Map<string, string> {
+  const file = sweep.location.file;
+  return new Map([[file, readFileSync(file, "utf8")], ...arguments_.map((a) => [a, a] as const)]);
+}
+
+function count(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError("expected a whole number from 1 to 64");
+  return n;
+}

@@ -1,0 +1,105 @@
+/**
+ * The configurations of a sweep's trials, each checked before it trains (compiler/sweep's checkConfiguration:
+ * the spec with the configuration's values set, and the budgets). A grid's are all checked before any trial
+ * starts; `random(trials: N)` draws and checks all N up front, drawing a rejected trial's configuration again
+ * from its stream; `tpe` draws each trial's when it starts, from the trials finished before it (see
+ * runner.ts), drawing again while rejected. Draws are bounded: after 50 times the trials planned rejected in a
+ * row, the space is mostly invalid and the sweep stops with NN4080 (`SpaceMostlyInvalid`).
+ */
+import { checkConfiguration, type Rejected } from "../../compiler/sweep/index.js";
+import type { OverrideCheckOptions } from "../../compiler/overrides/index.js";
+import type { IrSweep, SweepConfiguration } from "../../compiler/ir/sweep.js";
+import { trialRng, type SweepRng } from "./rng.js";
+import { gridConfigurations, randomConfiguration } from "./samplers.js";
+import { tpeConfiguration } from "./tpe.js";
+import type { TrialRecord } from "./trial-record.js";
+import type { PlannedTrial } from "./runner.js";
+
+/** Rejected draws in a row, per trial planned, after which a sampled sweep gives up. */
+export const rejectedDrawsPerTrial = 50;
+
+/** The space rejected every configuration of a grid, or too many draws in a row. */
+export class SpaceMostlyInvalid extends Error {
+  constructor(
+    /** Configurations rejected: the grid's size, or the draws rejected in a row. */
+    readonly drawn: number,
+    readonly rejected: readonly Rejected[],
+  ) {
+    super(`rejected ${drawn} configurations`);
+  }
+}
+
+export interface SweepPlan {
+  /** Trials planned in all. */
+  readonly total: number;
+  /** Trial `trial`'s configuration, from the records of trials 1..trial-parallel; throws SpaceMostlyInvalid. */
+  plan(trial: number, finished: readonly TrialRecord[]): PlannedTrial | null;
+  /** Configurations rejected so far, each once. */
+  readonly rejected: readonly Rejected[];
+}
+
+/**
+ * The plan of `sweep` in `file`; for a grid and random search every trial's configuration is made and checked
+ * now (throws SpaceMostlyInvalid when none or too few pass).
+ */
+export function planSweep(file: string, sweep: IrSweep, options: OverrideCheckOptions): SweepPlan {
+  const checked = new Map<string, { params: number | null; rejected: boolean }>();
+  const rejected: Rejected[] = [];
+  let inARow = 0;
+  /** The configuration's parameter count when it passes its check, null when rejected. */
+  const accept = (config: SweepConfiguration): number | null => {
+    const key = JSON.stringify(config);
+    let result = checked.get(key);
+    if (!result) {
+      const check = checkConfiguration(file, sweep, config, options);
+      result = { params: check.params, rejected: check.rejected };
+      checked.set(key, result);
+      if (check.rejected) rejected.push({ config, diagnostics: check.diagnostics });
+    }
+    return result.rejected ? null : (result.params ?? 0);
+  };
+  const draw = (trial: number, next: (rng: SweepRng) => SweepConfiguration, total: number): PlannedTrial => {
+    const rng = trialRng(sweep.seed, trial);
+    for (;;) {
+      const config = next(rng);
+      const params = accept(config);
+      if (params !== null) {
+        inARow = 0;
+        return { trial, config, params };
+      }
+      if (++inARow >= rejectedDrawsPerTrial * total) throw new SpaceMostlyInvalid(inARow, rejected);
+    }
+  };
+  const { sampler } = sweep;
+  switch (sampler.kind) {
+    case "grid": {
+      const all = gridConfigurations(sweep.params);
+      const planned = all.flatMap((config) => {
+        const params = accept(config);
+        return params === null ? [] : [{ config, params }];
+      });
+      if (planned.length === 0) throw new SpaceMostlyInvalid(all.length, rejected);
+      return {
+        total: planned.length,
+        plan: (trial) => (planned[trial - 1] ? { trial, ...planned[trial - 1]! } : null),
+        rejected,
+      };
+    }
+    case "random": {
+      const planned = Array.from({ length: sampler.trials }, (_, i) =>
+        draw(i + 1, (rng) => randomConfiguration(sweep.params, rng), sampler.trials),
+      );
+      return { total: planned.length, plan: (trial) => planned[trial - 1] ?? null, rejected };
+    }
+    case "tpe": {
+      const { direction } = sweep.objective;
+      const sample = (trial: number, finished: readonly TrialRecord[]) =>
+        draw(
+          trial,
+          (rng) => tpeConfiguration(sweep.params, finished, rng, direction, { startup: sampler.startup }),
+          sampler.trials,
+        );
+      return { total: sampler.trials, plan: sample, rejected };
+    }
+  }
+}

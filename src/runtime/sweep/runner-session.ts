@@ -1,0 +1,133 @@
+/**
+ * One `nnc sweep` run after its configurations are planned (runner-plan.ts): opens the sweep's folder (or the
+ * stopped sweep in it, with `--resume`), runs the trials (runner.ts) with the live display (runner-output.ts),
+ * turns a Ctrl-C into a stop that leaves every trial resumable, and reports: the ranked table, `best.nn`, the
+ * picture and the command that trains the best configuration again. No tfjs: the trials train in their own
+ * processes.
+ */
+import * as path from "node:path";
+import type { IrTrain } from "../../compiler/ir/index.js";
+import type { IrSweep, SweepConfiguration } from "../../compiler/ir/sweep.js";
+import { configurationOverrides } from "../../compiler/sweep/index.js";
+import { displayPath } from "../../compiler/diagnostics/render.js";
+import { valueText } from "../../compiler/overrides/index.js";
+import { NncUserError } from "../errors.js";
+import { renderRankedTable } from "./report.js";
+import { liveOutput } from "./runner-output.js";
+import type { SweepPlan } from "./runner-plan.js";
+import { runTrials } from "./runner.js";
+import { SweepFolder, sweepFiles } from "./sweep-folder.js";
+
+export interface SweepSession {
+  /** The spec as the user named it. */
+  readonly file: string;
+  readonly sweep: IrSweep;
+  readonly train: IrTrain;
+  readonly plan: SweepPlan;
+  /** The user's `--set` arguments (`NAME=VALUE`), given to every trial before its configuration's. */
+  readonly overrides: readonly string[];
+  /** `--out`: the sweep's folder; default `runs/<sweep>`. */
+  readonly out: string | undefined;
+  readonly resume: boolean;
+  readonly parallel: number;
+  /** Options every trial's `nnc train` gets as they are (`--backend`, `--max-layers`). */
+  readonly trainArgs: readonly string[];
+  readonly stdout: NodeJS.WriteStream;
+  readonly stderr: NodeJS.WriteStream;
+}
+
+/** Runs the sweep; returns the exit status: 0 when a trial completed, 130 when stopped, 1 otherwise. */
+export async function runSweepSession(session: SweepSession): Promise<number> {
+  const { sweep, train, file, stdout, stderr } = session;
+  const dir = path.resolve(session.out ?? path.join("runs", sweep.name));
+  // Trials train seeded: the train block's seed, else the sweep's (so configurations differ by their values).
+  const fixed: SweepConfiguration = train.seed === null ? { seed: sweep.seed } : {};
+  const text = (await import("node:fs")).readFileSync(file, "utf8");
+  let folder: SweepFolder;
+  try {
+    folder = await SweepFolder.open(
+      dir,
+      {
+        sweep: sweep.name,
+        model: sweep.model,
+        spec: file,
+        text,
+        overrides: session.overrides,
+        parallel: session.parallel,
+      },
+      session.resume,
+    );
+  } catch (error) {
+    if (!(error instanceof NncUserError)) throw error;
+    stderr.write(`${error.format()}\n`);
+    return 1;
+  }
+  const shown = displayPath(folder.dir);
+  const controller = new AbortController();
+  const onInterrupt = () => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+    stderr.write("\nstopping: each running trial saves a checkpoint after its step (Ctrl-C again quits at once)\n");
+  };
+  process.on("SIGINT", onInterrupt);
+  const epochsOf = (config: SweepConfiguration) => {
+    const set = config["epochs"] ?? config["train.epochs"];
+    return typeof set === "number" ? set : train.epochs;
+  };
+  const live = liveOutput(sweep, {
+    stream: stdout,
+    total: session.plan.total,
+    epochs: train.epochs,
+    records: () => folder.records,
+  });
+  stdout.write(
+    `${session.resume ? "resuming" : "running"} ${sweep.name}: ${session.plan.total} trials, ${session.parallel} at a time, in ${shown}/\n`,
+  );
+  try {
+    await runTrials({
+      sweep,
+      folder,
+      total: session.plan.total,
+      parallel: session.parallel,
+      epochs: epochsOf,
+      plan: session.plan.plan,
+      command: (trial) => ({
+        file,
+        overrides: [
+          ...session.overrides,
+          ...Object.entries(fixed).map(([name, value]) => `${name}=${valueText(value)}`),
+          ...configurationOverrides(sweep, trial.config).map((o) => o.argument),
+        ],
+        extra: ["--model", sweep.model, ...session.trainArgs],
+      }),
+      onEvent: (event) => live.event(event),
+      signal: controller.signal,
+    });
+  } finally {
+    live.end();
+    process.off("SIGINT", onInterrupt);
+  }
+  const records = folder.records;
+  try {
+    if (controller.signal.aborted) {
+      const again = [
+        "nnc sweep",
+        file,
+        ...(session.out === undefined ? [] : ["--out", session.out]),
+        ...session.overrides.map((o) => `--set ${o}`),
+        "--resume",
+      ];
+      stdout.write(`\nstopped after ${records.length} finished trials; resume with: ${again.join(" ")}\n`);
+      return 130;
+    }
+    stdout.write(
+      `\n${renderRankedTable(sweep, records, { file, fixed, width: stdout.isTTY ? stdout.columns : undefined })}`,
+    );
+    const pictures: string[] = [];
+    const kept = [sweepFiles.trials, ...pictures, `trial-1..${records.length}`].filter(() => records.length > 0);
+    stdout.write(`saved ${shown}/ (${[sweepFiles.state, ...kept].join(", ")})\n`);
+    return records.some((r) => r.state === "complete") ? 0 : 1;
+  } finally {
+    await folder.close();
+  }
+}
