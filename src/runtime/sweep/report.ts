@@ -5,6 +5,7 @@
  */
 import type { IrSweep, SweepConfiguration } from "../../compiler/ir/sweep.js";
 import { groupThousands } from "../../compiler/base/numbers.js";
+import { valueText } from "../../compiler/overrides/index.js";
 import {
   bestOf,
   bestTrial,
@@ -172,13 +173,8 @@ export function renderRankedTable(
 
 /** `nnc train FILE --set a=1 --set b=2`, quoted for a POSIX shell, with each value's exact `.nn` text. */
 export function reproduceCommand(file: string, config: SweepConfiguration): string {
-  const sets = Object.entries(config).map(([name, value]) => `--set ${shellWord(`${name}=${exactValue(value)}`)}`);
+  const sets = Object.entries(config).map(([name, value]) => `--set ${shellWord(`${name}=${valueText(value)}`)}`);
   return ["nnc train", shellWord(file), ...sets].join(" ");
-}
-
-/** A value exactly (a sampled learning rate keeps all its digits), as `.nn` reads it back. */
-function exactValue(value: number | string): string {
-  return typeof value === "string" ? value : String(value).replace("e+", "e");
 }
 
 /** `complete`, `pruned at epoch 2`, `failed: <reason>`. */
