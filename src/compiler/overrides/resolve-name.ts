@@ -26,11 +26,16 @@ export interface ResolvedName {
 
 export type NameResolution = { readonly found: ResolvedName } | { readonly diagnostic: Diagnostic };
 
-/** The model a name without a model is about: `model`, else the model of the file's one train block. */
+/**
+ * The model a name without a model is about: `model`, else the model of the file's one train block, else the
+ * file's one model (a file of models only, as `nnc summary` reads).
+ */
 export function trainedModel(source: ast.SourceFile, model: string | undefined): string | undefined {
   if (model !== undefined) return model;
   const trains = source.declarations.filter((d): d is ast.TrainDecl => d.kind === "train");
-  return trains.length === 1 ? trains[0]!.model.text : undefined;
+  if (trains.length === 1) return trains[0]!.model.text;
+  const models = source.declarations.filter((d): d is ast.ModelDecl => d.kind === "model");
+  return trains.length === 0 && models.length === 1 ? models[0]!.name.text : undefined;
 }
 
 /**
@@ -59,7 +64,8 @@ export function resolveOverrideName(
   if (parts.length === 1) {
     const param = file.model?.params.find((p) => p.name.text === name);
     const key = trainKeys.find((k) => k.name === name);
-    if (param && key)
+    // Without a train block a train key cannot be set: the name is the parameter's.
+    if (param && key && file.train)
       return {
         diagnostic: diagnostic("NN2037", at, { name, first: `${file.modelName}.${name}`, second: `train.${name}` }),
       };
@@ -120,11 +126,13 @@ function trainPath(
 ): NameResolution {
   const canonical = ["train", key.name, ...path].join(".");
   const train = file.train;
-  if (!train)
-    return cannot(
-      `there is no train block for ${file.modelName ? `model '${file.modelName}'` : "one model"}`,
-      "choose the model with --model",
-    );
+  if (!train) {
+    const which =
+      file.modelName === undefined
+        ? "the file trains no model, or several"
+        : `model '${file.modelName}' has no train block`;
+    return cannot(which, "choose a model that has one with --model, or write Model.name for a model parameter");
+  }
   const entry = train.entries.find((e) => e.key.text === key.name);
   if (path.length === 0) {
     if (entry) return { found: { canonical, edit: { kind: "replace", span: entry.value.span } } };
