@@ -93,7 +93,7 @@ function readDistribution(
     const callee = value.kind === "call" ? value.callee.text : undefined;
     const hint =
       (callee !== undefined && didYouMean(callee, known)) || `write ${known.map((k) => `${k}(...)`).join(", ")}`;
-    return invalid(value.span, "is not a distribution", hint);
+    return invalid(value.span, "not a distribution", hint);
   }
   const callee = value.callee.text;
   if (!Object.hasOwn(distributions, callee)) {
@@ -120,7 +120,7 @@ function readDistribution(
   if (checked.value === null) return undefined;
   const low = checked.value["low"] as number;
   const high = checked.value["high"] as number;
-  if (!(low < high)) return invalid(value.span, `its low (${low}) must be less than its high (${high})`);
+  if (!(low < high)) return invalid(value.span, `low (${low}) must be less than high (${high})`);
   if (callee === "int_range") {
     const step = checked.value["step"] as number;
     const log = checked.value["log"] as boolean;
@@ -168,8 +168,7 @@ function readChoice(
     if (item.recovered) return undefined;
     const text = source.text.slice(item.span.start, item.span.end);
     // A configuration's value is given to `--set`, which takes one line.
-    if (/[\n\r]/.test(text))
-      return invalid(item.span, "has a value of more than one line", "write each value on one line");
+    if (/[\n\r]/.test(text)) return invalid(item.span, "a value of more than one line", "write each value on one line");
     if (values.includes(text)) return invalid(item.span, `choice lists ${text} twice`);
     values.push(text);
   }

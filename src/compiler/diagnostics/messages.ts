@@ -455,7 +455,7 @@ export const messages = {
   ),
   NN4075: error<{ name: string; problem: string }>(
     "Invalid distribution",
-    (a) => `the distribution of ${q(a.name)} ${a.problem}`,
+    (a) => `the distribution of ${q(a.name)}: ${a.problem}`,
   ),
   NN4076: error<{ name: string; distribution: string }>(
     "Continuous distribution in a grid",
