@@ -77,7 +77,7 @@ async function runSweep(file: string, options: SweepCliOptions): Promise<void> {
   );
   let plan;
   try {
-    plan = planSweep(file, sweep, { limits: checkLimitsOf(options), model: sweep.model });
+    plan = planSweep(file, sweep, { limits: checkLimitsOf(options), model: sweep.model, extra: overrides });
   } catch (error) {
     if (!(error instanceof SpaceMostlyInvalid)) throw error;
     // planSweep keeps what it rejected on the error's plan: show the groups, then why the sweep stops.

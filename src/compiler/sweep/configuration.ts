@@ -36,16 +36,18 @@ export function configurationOverrides(sweep: IrSweep, config: SweepConfiguratio
 
 /**
  * Checks `file` with `config` applied, and the sweep's budgets against the configured model. `options` are
- * `checkFileWithOverrides`'s (a host, limits); the model is the sweep's.
+ * `checkFileWithOverrides`'s (a host, limits), and `extra`: overrides applied before the configuration's (the
+ * `--set` arguments of `nnc sweep` itself); the model is the sweep's.
  */
 export function checkConfiguration(
   file: string,
   sweep: IrSweep,
   config: SweepConfiguration,
-  options: OverrideCheckOptions = {},
+  options: OverrideCheckOptions & { readonly extra?: readonly Override[] } = {},
 ): ConfigurationCheck {
-  const checked = checkFileWithOverrides(file, configurationOverrides(sweep, config), {
-    ...options,
+  const { extra = [], ...checkOptions } = options;
+  const checked = checkFileWithOverrides(file, [...extra, ...configurationOverrides(sweep, config)], {
+    ...checkOptions,
     model: sweep.model,
   });
   const model = checked.program?.models.find((m) => m.name === sweep.model);

@@ -7,7 +7,6 @@
  * row, the space is mostly invalid and the sweep stops with NN4080 (`SpaceMostlyInvalid`).
  */
 import { checkConfiguration, type Rejected } from "../../compiler/sweep/index.js";
-import type { OverrideCheckOptions } from "../../compiler/overrides/index.js";
 import type { IrSweep, SweepConfiguration } from "../../compiler/ir/sweep.js";
 import { trialRng, type SweepRng } from "./rng.js";
 import { gridConfigurations, randomConfiguration } from "./samplers.js";
@@ -42,7 +41,7 @@ export interface SweepPlan {
  * The plan of `sweep` in `file`; for a grid and random search every trial's configuration is made and checked
  * now (throws SpaceMostlyInvalid when none or too few pass).
  */
-export function planSweep(file: string, sweep: IrSweep, options: OverrideCheckOptions): SweepPlan {
+export function planSweep(file: string, sweep: IrSweep, options: Parameters<typeof checkConfiguration>[3]): SweepPlan {
   const checked = new Map<string, { params: number | null; rejected: boolean }>();
   const rejected: Rejected[] = [];
   let inARow = 0;
