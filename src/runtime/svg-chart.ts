@@ -91,13 +91,29 @@ function renderPanel(panel: Panel, top: number): string {
     `<polyline points="${plot.left},${plot.top} ${plot.left},${plot.bottom} ${plot.right},${plot.bottom}" fill="none" stroke="#333"/>`,
   );
   out.push(text((plot.left + plot.right) / 2, plot.bottom + 38, escape(panel.xLabel), { anchor: "middle" }));
-  // The legend goes to the lower right when the lines end high (accuracies), else to the upper right.
+  // The legend goes to the corner it hides fewest points in; on a tie, to the lower right when the lines end high
+  // (accuracies), else to the upper right.
   const tail = points.slice(Math.floor(points.length * 0.6)).map(([, y]) => y);
   const endsHigh = tail.length > 0 && tail.reduce((a, b) => a + b, 0) / tail.length > (ys.min + ys.max) / 2;
-  const legendTop = endsHigh ? plot.bottom - 14 - panel.series.length * 18 : plot.top + 4;
   const legendWidth = 24 + 12 + 7 * panel.series.reduce((longest, s) => Math.max(longest, s.name.length), 0);
+  const legendHeight = panel.series.length * 18 + 6;
+  const [upper, lower] = [plot.top - 2, plot.bottom - 20 - panel.series.length * 18];
+  const [right, left] = [plot.right - legendWidth - 14, plot.left + 6];
+  const corners = [
+    [right, endsHigh ? lower : upper],
+    [right, endsHigh ? upper : lower],
+    [left, upper],
+    [left, lower],
+  ] as const;
+  const hidden = ([x, y]: readonly [number, number]) =>
+    points.filter(
+      ([px, py]) =>
+        sx(px) >= x - 4 && sx(px) <= x + legendWidth + 12 && sy(py) >= y - 4 && sy(py) <= y + legendHeight + 4,
+    ).length;
+  const counts = corners.map(hidden);
+  const [legendLeft, legendTop] = corners[counts.indexOf(Math.min(...counts))]!;
   out.push(
-    `<rect x="${plot.right - legendWidth - 14}" y="${legendTop - 6}" width="${legendWidth + 8}" height="${panel.series.length * 18 + 6}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`,
+    `<rect x="${legendLeft}" y="${legendTop}" width="${legendWidth + 8}" height="${legendHeight}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`,
   );
   panel.series.forEach((series, i) => {
     const color = series.color ?? colors[i % colors.length]!;
@@ -118,8 +134,8 @@ function renderPanel(panel: Panel, top: number): string {
       const [x, y] = series.points[0]!;
       out.push(`<circle cx="${f(sx(x))}" cy="${f(sy(y))}" r="3" fill="${color}"/>`);
     }
-    const ly = legendTop + 6 + i * 18;
-    const lx = plot.right - legendWidth - 8;
+    const ly = legendTop + 12 + i * 18;
+    const lx = legendLeft + 6;
     if (series.dots) out.push(dot(lx + 12, ly, "1"));
     else out.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 24}" y2="${ly}" stroke="${color}" stroke-width="2"${dash}/>`);
     out.push(text(lx + 30, ly + 4, escape(series.name), {}));
@@ -166,12 +182,14 @@ function logAxis(values: readonly number[]): Axis {
   const min = candidates.filter((t) => t <= lo).at(-1) ?? candidates[0]!;
   const max = candidates.find((t) => t >= hi) ?? candidates.at(-1)!;
   const shown = candidates.filter((t) => t >= min && t <= max);
+  // One notation for every tick: 1e-4 ... 1e-2, not 1e-4 ... 0.01.
+  const exponents = min < 1e-3 || max >= 1e4;
   return {
     min,
     max: max > min ? max : min * 10,
     values: shown,
     scale: Math.log10,
-    label: (value) => (value >= 1e-3 && value < 1e4 ? String(value) : value.toExponential(0).replace("e+", "e")),
+    label: (value) => (exponents ? value.toExponential(0).replace("e+", "e") : String(value)),
   };
 }
 
