@@ -3,7 +3,12 @@
  * command by command, with the built CLI in a scratch folder holding a copy of examples/ (the specs and data its
  * commands name), and each command's output must be the lines shown under it, compared as
  * readme-output.test.ts compares the README's (helpers/console-blocks.ts). A command whose shown output has an
- * error line (`error NN3008: ...`) must exit with 1; the others must succeed.
+ * error line (`error NN3008: ...`) must exit with 1; the others must succeed. The spec files the page invents are
+ * its ```nn file=NAME blocks, written into each block's folder.
+ *
+ * Compared as readme-output.test.ts compares, plus one narrow rule: a sweep's ranked table has a `time` column
+ * (how long each trial ran), which differs from run to run; in the table's header and rows, that column with
+ * the spaces that align it is read as ` <time>` (`sweepTimeless`).
  *
  * The page keeps its console blocks cheap (checks, the configurations a sweep would train, one-epoch trials of
  * the iris example): the full Fashion-MNIST sweep it describes takes minutes and is shown as a measured run in
@@ -22,17 +27,31 @@ const blocks = consoleBlocks(page);
 const scratch = mkdtempSync(join(tmpdir(), "nnc-sweeps-doc-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** A folder for one block: a copy of examples/, and node_modules with tfjs as in a project that installed nnc. */
+/** The page's ```nn file=NAME blocks: the specs its commands name that are not examples. */
+const invented = [...page.matchAll(/^```nn file=(\S+)\n([\s\S]*?)^```$/gm)].map((m) => [m[1]!, m[2]!] as const);
+
+/**
+ * A folder for one block: a copy of examples/, the page's invented specs, and node_modules with tfjs as in a
+ * project that installed nnc.
+ */
 function folder(name: string): string {
   const dir = join(scratch, name);
   mkdirSync(dir, { recursive: true });
   cpSync(join(repo, "examples"), join(dir, "examples"), { recursive: true });
+  for (const [file, text] of invented) writeFileSync(join(dir, file), text);
   writeFileSync(join(dir, "package.json"), JSON.stringify({ private: true, type: "module" }));
   mkdirSync(join(dir, "node_modules", "@tensorflow"), { recursive: true });
   symlinkSync(repo, join(dir, "node_modules", "nnc"));
   symlinkSync(join(repo, "node_modules", "@tensorflow", "tfjs"), join(dir, "node_modules", "@tensorflow", "tfjs"));
   return dir;
 }
+
+/** A ranked table's header (`rank  trial  ...  time  state`) or row (`   1      4  ...  5.3s  complete`). */
+const rankedTableLine = /^(rank  trial  | *(\d+|-) +\d+  )/;
+
+/** A ranked table's line with its `time` column (a duration, or the header's `time`) read as ` <time>`. */
+export const sweepTimeless = (line: string) =>
+  rankedTableLine.test(line) ? line.replace(/ +(\d+\.\ds|\d+m \d\ds|\d+h \d\dm|time)(?=  \S)/, " <time>") : line;
 
 /** Whether a step's shown output reports an error, so that the command must exit with 1. */
 const failsAsShown = (step: Step) => step.shown.some((line) => /\berror NN\d{4}\b/.test(line));
@@ -48,8 +67,9 @@ describe("docs/sweeps.md", () => {
       for (const step of steps) {
         const result = await run(step.command, dir);
         expect(result.status, `$ ${step.command}\n${result.stderr}`).toBe(failsAsShown(step) ? 1 : 0);
-        const stdoutShown = splitStreams(step.shown, lines(result.stderr)).map(timeless);
-        expect(asShown(lines(result.stdout).map(timeless), stdoutShown).join("\n"), `$ ${step.command}`).toBe(
+        const read = (line: string) => sweepTimeless(timeless(line));
+        const stdoutShown = splitStreams(step.shown, lines(result.stderr)).map(read);
+        expect(asShown(lines(result.stdout).map(read), stdoutShown).join("\n"), `$ ${step.command}`).toBe(
           stdoutShown.join("\n"),
         );
       }
@@ -58,6 +78,20 @@ describe("docs/sweeps.md", () => {
 });
 
 describe("docs/sweeps.md's example", () => {
+  it("reads a ranked table's time column, and only that, as <time>", () => {
+    expect(sweepTimeless("rank  trial  units  val_loss  params   time  state")).toBe(
+      "rank  trial  units  val_loss  params <time>  state",
+    );
+    expect(sweepTimeless("   1      4     16    0.2999     131  13.7s  complete")).toBe(
+      "   1      4     16    0.2999     131 <time>  complete",
+    );
+    expect(sweepTimeless("  12      3     16    0.2999     131  1m 05s  pruned at epoch 2")).toBe(
+      "  12      3     16    0.2999     131 <time>  pruned at epoch 2",
+    );
+    const live = "trial 2 complete: val_loss 0.5883 at epoch 2 (5.3s)";
+    expect(sweepTimeless(live)).toBe(live);
+  });
+
   it("is examples/fashion_sweep.nn, from its model on", () => {
     const shown = /^## A sweep in one file$[\s\S]*?^```nn\n([\s\S]*?)^```$/m.exec(page)?.[1];
     const file = readFileSync(join(repo, "examples", "fashion_sweep.nn"), "utf8");
