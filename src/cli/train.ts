@@ -189,6 +189,8 @@ async function withInterrupts<T>(resume: string, out: string, task: (signal: Abo
   const onDisconnect = () => controller.abort();
   process.on("SIGINT", onInterrupt);
   process.on("disconnect", onDisconnect);
+  // Gone already while this process loaded: 'disconnect' was emitted before anyone listened.
+  if (process.send !== undefined && !process.connected) controller.abort();
   try {
     return await task(controller.signal);
   } finally {
