@@ -133,7 +133,8 @@ function integers(low: number, high: number, step: number): string[] {
 /** `log_uniform(1e-4, 1e-2)`, `choice of 3 values`: the space the panel's parameter was drawn from. */
 function distributionText(param: IrSweepParam): string {
   const d = param.distribution;
-  const n = (v: number) => formatValue(v);
+  // Bounds as a person writes them: 1e-4, not the table's aligned 1.0e-4.
+  const n = (v: number) => formatValue(v).replace(/\.0e/, "e");
   switch (d.kind) {
     case "choice":
       return `choice of ${d.values.length} values`;
