@@ -20,6 +20,11 @@ export interface ConfigurationCheck {
   /** The swept model's parameter count and MACs; null when the configuration does not check (or a size is not fixed). */
   readonly params: number | null;
   readonly macs: number | null;
+  /**
+   * The texts the diagnostics point into: the spec as configured (its lines are the spec's, offsets may differ)
+   * and each `--set` argument.
+   */
+  readonly sources: ReadonlyMap<string, string>;
 }
 
 /** The configuration as `--set` arguments, in the order of the sweep's parameters. */
@@ -50,9 +55,12 @@ export function checkConfiguration(
     ...checkOptions,
     model: sweep.model,
   });
+  const { sources } = checked;
   const model = checked.program?.models.find((m) => m.name === sweep.model);
-  if (!model) return { diagnostics: checked.diagnostics, rejected: true, params: null, macs: null };
-  const budgets = sweep.budgets.flatMap(
+  if (!model) return { diagnostics: checked.diagnostics, rejected: true, params: null, macs: null, sources };
+  // The configured text's own sweep: its budgets' offsets are in that text, which the diagnostics are shown in.
+  const configured = checked.program?.sweeps?.find((s) => s.model === sweep.model) ?? sweep;
+  const budgets = configured.budgets.flatMap(
     (b) => figureProblem(b.subject, b.op, b.value, model, b.location, b.location) ?? [],
   );
   const diagnostics =
@@ -61,5 +69,5 @@ export function checkConfiguration(
     const n = figureOf(figure, model);
     return n === null ? null : Number(n);
   };
-  return { diagnostics, rejected: hasErrors(diagnostics), params: count("params"), macs: count("macs") };
+  return { diagnostics, rejected: hasErrors(diagnostics), params: count("params"), macs: count("macs"), sources };
 }

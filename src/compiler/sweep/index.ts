@@ -10,4 +10,10 @@
  */
 export { checkSweepNames } from "./names.js";
 export { checkConfiguration, configurationOverrides, type ConfigurationCheck } from "./configuration.js";
-export { formatRejections, groupRejections, type Rejected, type RejectionGroup } from "./rejections.js";
+export {
+  describeConfiguration,
+  formatRejections,
+  groupRejections,
+  type Rejected,
+  type RejectionGroup,
+} from "./rejections.js";
