@@ -94,14 +94,21 @@ function header(specFile: string, sweep: IrSweep, record: TrialRecord, values: S
 
 /**
  * `text` without its `sweep` declarations, each taken out with the lines it stands on when nothing else is on
- * them (a comment after its closing brace goes too), and one blank line after it.
+ * them, the comment lines right above it and after its closing brace, and one blank line after it.
  */
 function withoutSweeps(text: string, file: string): string {
   const sweeps = parse(text, file).value.declarations.filter((d) => d.kind === "sweep");
   let result = text;
   for (const decl of [...sweeps].reverse()) {
     const lineStart = result.lastIndexOf("\n", decl.span.start - 1) + 1;
-    const start = result.slice(lineStart, decl.span.start).trim() === "" ? lineStart : decl.span.start;
+    const whole = result.slice(lineStart, decl.span.start).trim() === "";
+    let start = whole ? lineStart : decl.span.start;
+    // The comment lines right above it are about it: they go with it.
+    while (whole && start > 0) {
+      const above = result.lastIndexOf("\n", start - 2) + 1;
+      if (!/^[ \t]*\/\/.*\n$/.test(result.slice(above, start))) break;
+      start = above;
+    }
     const lineEnd = result.indexOf("\n", decl.span.end);
     let end = lineEnd < 0 ? result.length : lineEnd + 1;
     if (!/^\s*(\/\/.*)?$/.test(result.slice(decl.span.end, lineEnd < 0 ? undefined : lineEnd))) end = decl.span.end;
