@@ -1,5 +1,6 @@
 /**
- * The tables of docs/language.md that are printed from the registries, between `<!-- NAME:start -->` and
+ * The tables of docs/language.md that are printed from the registries (docs/sweeps.md shows the sweep keys' too,
+ * kept equal by test/sweeps-doc-output.test.ts), between `<!-- NAME:start -->` and
  * `<!-- NAME:end -->` markers. `npx tsx scripts/docs-tables.ts` rewrites them in place; test/docs.test.ts fails
  * while a table differs from what this prints, so a key added to a registry shows up in the docs.
  */
@@ -7,11 +8,12 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { trainKeys } from "../src/compiler/registry/train-keys.js";
+import { sweepKeys } from "../src/compiler/registry/sweep-keys.js";
 import { layerTable } from "./layer-table.js";
 
-/** The train-block keys, required first, each with its doc line (registry/train-keys.ts). */
-function trainKeyTable(): string {
-  const ordered = [...trainKeys.filter((k) => k.required), ...trainKeys.filter((k) => !k.required)];
+/** Keys with their doc lines, required first: a train block's (registry/train-keys.ts) or a sweep's (sweep-keys.ts). */
+function keyTable(keys: readonly { name: string; required: boolean; doc: string }[]): string {
+  const ordered = [...keys.filter((k) => k.required), ...keys.filter((k) => !k.required)];
   return [
     "| Key | Required | Value |",
     "| --- | --- | --- |",
@@ -21,7 +23,8 @@ function trainKeyTable(): string {
 
 /** Each generated table by its marker name. */
 export const generatedTables: Readonly<Record<string, () => string>> = {
-  "train-keys": trainKeyTable,
+  "train-keys": () => keyTable(trainKeys),
+  "sweep-keys": () => keyTable(sweepKeys),
   "layer-table": layerTable,
 };
 
