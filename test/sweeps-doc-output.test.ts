@@ -10,6 +10,9 @@
  * (how long each trial ran), which differs from run to run; in the table's header and rows, that column with
  * the spaces that align it is read as ` <time>` (`sweepTimeless`).
  *
+ * Its sweep keys' table is the one scripts/docs-tables.ts prints from the registry (as docs/language.md's), and
+ * its Fashion-MNIST spec is examples/fashion_sweep.nn.
+ *
  * The page keeps its console blocks cheap (checks, the configurations a sweep would train, one-epoch trials of
  * the iris example): the full Fashion-MNIST sweep it describes takes minutes and is shown as a measured run in
  * prose, not as a console block.
@@ -18,6 +21,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { generatedTables } from "../scripts/docs-tables.js";
 import { repo } from "./helpers/cli.js";
 import { asShown, consoleBlocks, lines, run, splitStreams, timeless, type Step } from "./helpers/console-blocks.js";
 
@@ -90,6 +94,11 @@ describe("docs/sweeps.md's example", () => {
     );
     const live = "trial 2 complete: val_loss 0.5883 at epoch 2 (5.3s)";
     expect(sweepTimeless(live)).toBe(live);
+  });
+
+  it("shows the sweep keys' table that scripts/docs-tables.ts prints from registry/sweep-keys.ts", () => {
+    const shown = /<!-- sweep-keys:start -->\n([\s\S]*?)<!-- sweep-keys:end -->/.exec(page)?.[1];
+    expect(shown).toBe(`${generatedTables["sweep-keys"]!()}\n`);
   });
 
   it("is examples/fashion_sweep.nn, from its model on", () => {
