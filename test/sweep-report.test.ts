@@ -163,6 +163,27 @@ describe("the live table", () => {
     }
   });
 
+  it("keeps within a height: running trials, the best and latest finished, the next queued; says what it left out", () => {
+    const many = madeUpRecords(20);
+    const tall = {
+      ...state,
+      total: 30,
+      records: many,
+      pending: [
+        { trial: 21, config: config("16", 1e-3), state: "running" as const, epochs: [0.7] },
+        ...[22, 23, 24].map((trial) => ({ trial, config: config("8", 1e-3), state: "queued" as const })),
+      ],
+    };
+    const lines = renderLiveTable(sweep, tall, { height: 10 }).trimEnd().split("\n");
+    expect(lines).toHaveLength(10);
+    // 8 lines for rows: 7 rows and the line that says what is left out.
+    const best = rankTrials(sweep, many).slice(0, 3);
+    const latest = [...many].sort((a, b) => b.finished.localeCompare(a.finished));
+    const shown = [...new Set([21, ...best.map((r) => r.trial), ...latest.map((r) => r.trial)])].slice(0, 7);
+    expect(lines.slice(2, -1).map((l) => Number(l.trim().split(/\s+/)[0]))).toEqual(shown.sort((a, b) => a - b));
+    expect(lines.at(-1)).toBe("… 17 more: 14 finished, 3 queued");
+  });
+
   it("counts a configuration's own epochs when the sweep varies them", () => {
     const own = renderLiveTable(sweep, {
       ...state,

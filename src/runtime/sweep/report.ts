@@ -53,19 +53,26 @@ export interface TableOptions {
   readonly width?: number;
 }
 
+export interface LiveTableOptions extends TableOptions {
+  /** Lines the table may take (the terminal's rows, so that a redraw in place stays on the screen); no limit by default. */
+  readonly height?: number;
+}
+
 /**
  * The table shown while a sweep runs: a progress line (`Net-sweep: 7 of 20 finished, 2 running, 3m 12s; best
- * val_loss 0.3124 (trial 4)`), then a row per trial in trial order, rejected configurations last.
+ * val_loss 0.3124 (trial 4)`), then a row per trial in trial order, rejected configurations last; within
+ * `height` lines, the rows that matter most now (shownRows).
  */
-export function renderLiveTable(sweep: IrSweep, state: LiveSweepState, options: TableOptions = {}): string {
+export function renderLiveTable(sweep: IrSweep, state: LiveSweepState, options: LiveTableOptions = {}): string {
   const width = options.width ?? Infinity;
   const names = parameterNames(
     sweep,
     [...state.records, ...state.pending].map((t) => t.config),
   );
   const direction = sweep.objective.direction;
-  const rows = [
+  const all: LiveRow[] = [
     ...state.records.map((r) => ({
+      kind: "finished" as const,
       trial: r.trial,
       config: r.config,
       epochs: r.epochs,
@@ -73,13 +80,15 @@ export function renderLiveTable(sweep: IrSweep, state: LiveSweepState, options: 
       state: recordState(r),
     })),
     ...state.pending.map((p) => ({
+      kind: p.state,
       trial: p.trial,
       config: p.config,
       epochs: p.epochs ?? [],
       best: bestOf(direction, p.epochs ?? []),
       state: p.state === "rejected" ? `rejected${p.reason ? `: ${p.reason}` : ""}` : p.state,
     })),
-  ].sort((a, b) => (a.trial ?? Infinity) - (b.trial ?? Infinity));
+  ];
+  const rows = shownRows(sweep, state, all, (options.height ?? Infinity) - 2);
   const columns: TableColumn[] = [
     { header: "trial", align: "right" },
     ...names.map((name): TableColumn => ({ header: name, align: "right", shrinks: true })),
@@ -91,12 +100,53 @@ export function renderLiveTable(sweep: IrSweep, state: LiveSweepState, options: 
   const cells = rows.map((row) => [
     row.trial === null ? "-" : String(row.trial),
     ...names.map((name) => valueCell(sweep, row.config, name)),
-    row.state.startsWith("rejected") ? "" : `${row.epochs.length}/${trialEpochs(state.epochs, row.config)}`,
+    row.kind === "rejected" ? "" : `${row.epochs.length}/${trialEpochs(state.epochs, row.config)}`,
     formatObjective(row.epochs.at(-1)),
     formatObjective(row.best),
     row.state,
   ]);
-  return [cut(progressLine(sweep, state), width), ...layoutTable(columns, cells, width)].join("\n") + "\n";
+  const left = all.length - rows.length;
+  const more = (["finished", "queued", "rejected"] as const)
+    .map((kind) => [kind, all.filter((r) => r.kind === kind && !rows.includes(r)).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([kind, n]) => `${n} ${kind}`);
+  return (
+    [
+      cut(progressLine(sweep, state), width),
+      ...layoutTable(columns, cells, width),
+      ...(left > 0 ? [cut(`… ${left} more: ${more.join(", ")}`, width)] : []),
+    ].join("\n") + "\n"
+  );
+}
+
+interface LiveRow {
+  readonly kind: "finished" | PendingTrial["state"];
+  readonly trial: number | null;
+  readonly config: SweepConfiguration;
+  readonly epochs: readonly number[];
+  readonly best: number | null;
+  readonly state: string;
+}
+
+/**
+ * The rows that fit in `lines`, in trial order (rejected configurations last). When not all do, one line says
+ * how many are left out, and the rows kept are, in this order: the running trials, the three best finished ones,
+ * the latest finished, the next queued, the rejected.
+ */
+function shownRows(sweep: IrSweep, state: LiveSweepState, rows: readonly LiveRow[], lines: number): LiveRow[] {
+  const order = (a: LiveRow, b: LiveRow) => (a.trial ?? Infinity) - (b.trial ?? Infinity);
+  if (rows.length <= lines) return [...rows].sort(order);
+  const finished = (trials: readonly TrialRecord[]) =>
+    trials.map((r) => rows.find((row) => row.kind === "finished" && row.trial === r.trial)!);
+  const latest = [...state.records].sort((a, b) => b.finished.localeCompare(a.finished) || b.trial - a.trial);
+  const wanted = [
+    ...rows.filter((r) => r.kind === "running"),
+    ...finished(rankTrials(sweep, state.records).slice(0, 3)),
+    ...finished(latest),
+    ...rows.filter((r) => r.kind === "queued").sort(order),
+    ...rows.filter((r) => r.kind === "rejected"),
+  ];
+  return [...new Set(wanted)].slice(0, Math.max(1, lines - 1)).sort(order);
 }
 
 function progressLine(sweep: IrSweep, state: LiveSweepState): string {
