@@ -10,9 +10,11 @@ import type { Namespace } from "../compiler/bind/workspace.js";
 import { lookupLayer, type LayerKind } from "../compiler/registry/layers/index.js";
 import { dataSources } from "../compiler/registry/data-sources.js";
 import { callbacks, optimizers, schedules } from "../compiler/registry/train-options.js";
+import { distributions, pruners, samplers } from "../compiler/registry/sweep-keys.js";
 
 export interface Described extends Callable {
-  readonly what: "layer" | "block" | "optimizer" | "schedule" | "callback" | "data source";
+  readonly what:
+    "layer" | "block" | "optimizer" | "schedule" | "callback" | "data source" | "distribution" | "sampler" | "pruner";
   readonly doc?: string;
   readonly layer?: LayerKind;
 }
@@ -35,6 +37,9 @@ export function lookupCallable(name: string, namespace: Namespace | undefined): 
     ["schedule", schedules],
     ["callback", callbacks],
     ["data source", dataSources],
+    ["distribution", distributions],
+    ["sampler", samplers],
+    ["pruner", pruners],
   ] as const;
   for (const [what, table] of tables) {
     const found = Object.hasOwn(table, name) ? table[name] : undefined;

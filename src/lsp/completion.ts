@@ -1,7 +1,7 @@
 /**
  * Completion and signature help, from the cursor's context in the text (see cursor.ts) and the registries:
  * layer kinds and blocks where a layer can go, argument names inside a call, enum values after `name:`,
- * tensor names where a chain starts, keys and named values in a `train` block.
+ * tensor names where a chain starts, keys and named values in a `train` block and in a `sweep`.
  */
 import {
   CompletionItemKind,
@@ -14,6 +14,7 @@ import type { Callable } from "../compiler/check/args.js";
 import { append } from "../compiler/base/arrays.js";
 import { hasTrait, layerKinds, lookupLayer } from "../compiler/registry/layers/index.js";
 import { trainKeys } from "../compiler/registry/train-keys.js";
+import { distributions, sweepKeys } from "../compiler/registry/sweep-keys.js";
 import type { Analysis } from "./analysis.js";
 import { argumentSchemas, blockSignature, describeArgument, enumValues, lookupCallable } from "./callables.js";
 import { cursorAt, type Cursor, type OpenCall } from "./cursor.js";
@@ -21,7 +22,7 @@ import { cursorAt, type Cursor, type OpenCall } from "./cursor.js";
 const keywords = {
   model: ["input", "output", "repeat"],
   block: ["return", "repeat"],
-  top: ["model", "block", "train", "import"],
+  top: ["model", "block", "train", "sweep", "import"],
 };
 
 export function complete(analysis: Analysis, offset: number): CompletionItem[] {
@@ -35,6 +36,7 @@ function completions(analysis: Analysis, offset: number, cursor: Cursor): Comple
   const { namespace } = analysis.semantic;
   if (cursor.declaration === "top") return words(keywords.top, CompletionItemKind.Keyword);
   if (cursor.declaration === "train") return trainCompletions(analysis, cursor);
+  if (cursor.declaration === "sweep") return sweepCompletions(analysis, cursor);
   const call = cursor.call;
   if (call) {
     const callable = lookupCallable(call.callee, namespace);
@@ -162,6 +164,47 @@ function trainCompletions(analysis: Analysis, cursor: Cursor): CompletionItem[] 
     documentation: k.doc,
     insertText: `${k.name}: `,
   }));
+}
+
+/**
+ * Completion inside a `sweep` declaration, from the table of sweep keys (registry/sweep-keys.ts): the keys and
+ * `assert` where a setting starts, the samplers, pruners and objective directions after their key, the
+ * distributions after a name in `space: { ... }`, and argument names inside their calls.
+ */
+function sweepCompletions(analysis: Analysis, cursor: Cursor): CompletionItem[] {
+  const call = cursor.call;
+  if (call) {
+    const callable = lookupCallable(call.callee, analysis.semantic.namespace);
+    if (!callable || call.argument || !(Object.keys(argumentSchemas(callable)).length > 0)) return [];
+    return call.atName ? argumentNames(callable, call) : [];
+  }
+  if (cursor.inMap) {
+    if (!cursor.trainKey || cursor.statementStart) return [];
+    return Object.values(distributions).map((d) => ({
+      label: d.name,
+      kind: CompletionItemKind.Function,
+      detail: `${d.name}(${d.positional.join(", ")})`,
+      documentation: d.doc,
+      insertText: `${d.name}($0)`,
+      insertTextFormat: InsertTextFormat.Snippet,
+    }));
+  }
+  if (cursor.trainKey && !cursor.statementStart) {
+    const value = sweepKeys.find((k) => k.name === cursor.trainKey)?.value;
+    if (value?.kind === "call") return words(Object.keys(value.table), CompletionItemKind.Function, cursor.trainKey);
+    if (value?.kind === "objective") return words(["minimize", "maximize"], CompletionItemKind.Function, "objective");
+    return [];
+  }
+  if (!cursor.statementStart) return [];
+  // Required keys first, each with its line from the table.
+  const keys = [...sweepKeys.filter((k) => k.required), ...sweepKeys.filter((k) => !k.required)].map((k) => ({
+    label: k.name,
+    kind: CompletionItemKind.Field,
+    detail: k.required ? "required" : "optional",
+    documentation: k.doc,
+    insertText: `${k.name}: `,
+  }));
+  return [...keys, ...words(["assert"], CompletionItemKind.Keyword, "a budget: assert params < 1_000_000")];
 }
 
 /** Signature help inside a call: positional arguments first, then the named ones with defaults. */

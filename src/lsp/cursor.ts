@@ -20,10 +20,15 @@ export interface OpenCall {
 export interface Cursor {
   /** The identifier characters just before the cursor. */
   readonly prefix: string;
-  /** The innermost declaration: `model`, `block`, `train`, or `top` outside any. */
-  readonly declaration: "model" | "block" | "train" | "top";
-  /** For `train`: the key whose value the cursor is in (`loss` in `loss: cat|`). */
+  /** The innermost declaration: `model`, `block`, `train`, `sweep`, or `top` outside any. */
+  readonly declaration: "model" | "block" | "train" | "sweep" | "top";
+  /**
+   * For `train` and `sweep`: the key whose value the cursor is in (`loss` in `loss: cat|`; in a sweep's space,
+   * `units` in `units: ch|`).
+   */
   readonly trainKey?: string;
+  /** Inside braces within the declaration's own (a map: a sweep's `space: { ... }`). */
+  readonly inMap: boolean;
   /** The innermost unclosed call, if any. */
   readonly call?: OpenCall;
   /** In a list `[...]` (not in a call). */
@@ -86,14 +91,16 @@ export function cursorAt(text: string, offset: number): Cursor {
       ? "block"
       : header.startsWith("train")
         ? "train"
-        : "top";
+        : header.startsWith("sweep")
+          ? "sweep"
+          : "top";
   const top = stack.at(-1);
   const call = top?.char === "(" ? openCall(text, top.at, start) : undefined;
   const lastOpen = Math.max(brace?.at ?? -1, text.lastIndexOf(";", start - 1));
   const statementStart =
     stack.at(-1)?.char === "{" && /^[ \t]*$/.test(text.slice(Math.max(lineStart, lastOpen + 1), start));
   let trainKey: string | undefined;
-  if (declaration === "train" && outerBrace) {
+  if ((declaration === "train" || declaration === "sweep") && outerBrace) {
     const keyMatch = /(?:^|[\n;{])[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*:[^\n;]*$/.exec(text.slice(outerBrace.at, start));
     trainKey = keyMatch?.[1];
   }
@@ -103,6 +110,7 @@ export function cursorAt(text: string, offset: number): Cursor {
     ...(trainKey ? { trainKey } : {}),
     ...(call ? { call } : {}),
     inList: top?.char === "[",
+    inMap: brace !== undefined && brace !== outerBrace,
     statementStart,
     afterArrow: before.endsWith("->"),
     afterEquals: before.endsWith("=") && !before.endsWith("=="),
