@@ -130,14 +130,16 @@ function integers(low: number, high: number, step: number): string[] {
   return out;
 }
 
-/** `log_uniform(1e-4, 1e-2)`, `choice of 3 values`: the space the panel's parameter was drawn from. */
+/** `log_uniform(1e-4, 1e-2)`, `choice([8, 16, 32])`: the space the panel's parameter was drawn from. */
 function distributionText(param: IrSweepParam): string {
   const d = param.distribution;
   // Bounds as a person writes them: 1e-4, not the table's aligned 1.0e-4.
   const n = (v: number) => formatValue(v).replace(/\.0e/, "e");
   switch (d.kind) {
-    case "choice":
-      return `choice of ${d.values.length} values`;
+    case "choice": {
+      const written = `choice([${d.values.join(", ")}])`;
+      return written.length <= 80 ? written : `choice of ${d.values.length} values`;
+    }
     case "int_range":
       return `int_range(${d.low}, ${d.high}${d.step !== 1 ? `, step: ${d.step}` : ""}${d.log ? ", log: true" : ""})`;
     case "uniform":
