@@ -1,0 +1,81 @@
+/**
+ * `nnc sweep` as a user runs it (the built bin/nnc.js): tiny iris models, 1 to 3 epochs, trials as processes.
+ * A grid ranks its trials as their learning rates make certain, never starts a configuration its check
+ * rejects, a median pruner stops a trial that is worse than the finished one, and a seeded random search
+ * with two trials at once draws and trains the same trials twice.
+ */
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { nnc } from "./helpers/cli.js";
+import { irisSpec, sweepFolder, trials } from "./helpers/sweeps.js";
+
+describe("nnc sweep", () => {
+  it("ranks a 4-trial grid as its learning rates make certain, and never starts a rejected configuration", () => {
+    const space = `  space: {
+    "optimizer.learning_rate": choice([0.000001, 0.05]),
+    units: choice([4, 8]),
+    side: choice([2, 3])
+  }
+  sampler: grid
+  parallel: 2`;
+    const dir = sweepFolder(irisSpec(space));
+    const result = nnc(["sweep", "sweep.nn"], { cwd: dir, timeout: 120_000 });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    // The four side=3 configurations are shape errors, listed with their code and never trained.
+    expect(result.stdout).toMatch(
+      /^rejected 4 of 8 configurations:\n {2}NN3004 at sweep\.nn:5:\d+: .*\(4 configurations: /m,
+    );
+    const folder = join(dir, "runs", "Iris-sweep");
+    expect(
+      readdirSync(folder)
+        .filter((name) => name.startsWith("trial-"))
+        .sort(),
+    ).toEqual(["trial-1", "trial-2", "trial-3", "trial-4"]);
+    const records = trials(folder);
+    expect(records.map((r) => [r.trial, r.state, r.config["side"]])).toEqual(
+      [1, 2, 3, 4].map((trial) => [trial, "complete", "2"]),
+    );
+    // 3 epochs at 1e-6 barely move the weights; at 0.05 the loss falls: both fast trials rank first.
+    const ranked = result.stdout.split("\n").filter((line) => /^ +\d+ +\d+ +0\.0/.test(line));
+    expect(ranked.map((line) => line.trim().split(/ +/)[2])).toEqual(["0.05", "0.05", "0.000001", "0.000001"]);
+    const slow = records.filter((r) => r.config["optimizer.learning_rate"] === "0.000001");
+    const fast = records.filter((r) => r.config["optimizer.learning_rate"] === "0.05");
+    expect(Math.max(...fast.map((r) => r.objective!))).toBeLessThan(Math.min(...slow.map((r) => r.objective!)));
+    for (const r of records) expect(existsSync(join(folder, r.run, "history.json"))).toBe(true);
+    expect(result.stdout).toMatch(/^ {2}nnc train sweep\.nn --set seed=0 --set optimizer\.learning_rate=0\.05 /m);
+  });
+
+  it("prunes a trial worse than the median of the finished ones after its first epoch", () => {
+    const space = `  space: { "optimizer.learning_rate": choice([0.05, 0.000001]) }
+  sampler: grid
+  pruner: median(warmup: 0, min_trials: 1)`;
+    const dir = sweepFolder(irisSpec(space));
+    const result = nnc(["sweep", "sweep.nn"], { cwd: dir, timeout: 120_000 });
+    expect(result.status).toBe(0);
+    const folder = join(dir, "runs", "Iris-sweep");
+    const [first, second] = trials(folder);
+    expect([first!.state, first!.epochs.length]).toEqual(["complete", 3]);
+    expect([second!.state, second!.epochs.length]).toEqual(["pruned", 1]);
+    // A pruned trial is a finished run: saved, with the one epoch it trained.
+    const history = JSON.parse(readFileSync(join(folder, "trial-2", "history.json"), "utf8")) as unknown[];
+    expect(history).toHaveLength(1);
+    expect(result.stdout).toMatch(/^trial 2 pruned after epoch 1: val_loss /m);
+  });
+
+  it("draws and trains the same trials when a seeded random search runs again, two trials at once", () => {
+    const space = `  space: { units: int_range(2, 12), "optimizer.learning_rate": log_uniform(0.001, 0.1) }
+  sampler: random(trials: 2)
+  seed: 7
+  parallel: 2`;
+    const dir = sweepFolder(irisSpec(space, 2));
+    const runs = ["a", "b"].map((out) => {
+      const result = nnc(["sweep", "sweep.nn", "--out", out], { cwd: dir, timeout: 120_000 });
+      expect(result.status).toBe(0);
+      return trials(join(dir, out)).map((r) => ({ config: r.config, state: r.state, epochs: r.epochs }));
+    });
+    expect(runs[0]).toHaveLength(2);
+    expect(runs[1]).toEqual(runs[0]);
+  });
+});
