@@ -3,7 +3,7 @@
  * hint) and for machines (the JSON of docs/language.md, "What nnc prints for machines"). Offsets become lines
  * and columns only here.
  */
-import { relative } from "node:path";
+import { isAbsolute, relative } from "node:path";
 import { styleText } from "node:util";
 import type { Diagnostic, Location } from "./index.js";
 import { bidiControls, LineMap, printable, type Position } from "../base/line-map.js";
@@ -50,6 +50,14 @@ export function displayPath(file: string, cwd = process.cwd()): string {
   return rel.startsWith("..") || rel === "" ? file : rel;
 }
 
+/**
+ * A diagnostic's file as shown: a file's path (absolute in diagnostics) relative to `cwd` when inside it; a
+ * name that is not a path, a `--set` argument's own source (`--set data.path="a/../b.csv"`), as it is.
+ */
+function locationName(file: string, cwd: string): string {
+  return isAbsolute(file) ? displayPath(file, cwd) : file;
+}
+
 export function toJsonDiagnostics(
   diagnostics: readonly Diagnostic[],
   texts: ReadonlyMap<string, string>,
@@ -57,7 +65,7 @@ export function toJsonDiagnostics(
 ): JsonDiagnostic[] {
   const sources = new Sources(texts);
   return diagnostics.map((d) => ({
-    file: displayPath(d.file, cwd),
+    file: locationName(d.file, cwd),
     severity: d.severity,
     code: d.code,
     message: d.message,
@@ -66,7 +74,7 @@ export function toJsonDiagnostics(
     ...(d.related
       ? {
           related: d.related.map((r) => ({
-            file: displayPath(r.file, cwd),
+            file: locationName(r.file, cwd),
             message: r.message,
             range: sources.range(r),
           })),
@@ -90,7 +98,7 @@ export function renderDiagnostics(
     const map = sources.map(d.file);
     const start = map.position(d.span.start);
     const end = map.position(d.span.end);
-    const where = `${displayPath(d.file, cwd)}:${start.line}:${start.column}`;
+    const where = `${locationName(d.file, cwd)}:${start.line}:${start.column}`;
     const head = `${paint("bold", where)}: ${paint([severityStyle[d.severity], "bold"], `${d.severity} ${d.code}`)}: ${paint("bold", printable(d.message))}`;
     // A file that could not be read has no line to show.
     if (!texts.has(d.file)) return head;
@@ -111,7 +119,7 @@ export function renderDiagnostics(
     for (const r of d.related ?? []) {
       const at = sources.range(r).start;
       lines.push(
-        `${margin}${paint("cyan", "= note:")} ${displayPath(r.file, cwd)}:${at.line}:${at.column}: ${printable(r.message)}`,
+        `${margin}${paint("cyan", "= note:")} ${locationName(r.file, cwd)}:${at.line}:${at.column}: ${printable(r.message)}`,
       );
     }
     return lines.join("\n");
