@@ -1,7 +1,7 @@
 /**
  * Writes the registries' names into the VS Code TextMate grammar (editors/vscode/syntaxes/nn.tmLanguage.json):
- * the layer kinds and their aliases, the activations, the paddings and the train keys. The grammar's patterns
- * are written by hand; each of the four lists below is the one alternation `(a|b|c)` in its pattern, and this
+ * the layer kinds and their aliases, the activations, the paddings, the train keys and the sweep keys. The grammar's patterns
+ * are written by hand; each of the lists below is the one alternation `(a|b|c)` in its pattern, and this
  * script rewrites only that, so the rest of the file stays as written. test/textmate.test.ts fails when the
  * committed grammar differs from what this prints.
  *
@@ -13,6 +13,7 @@ import { pathToFileURL } from "node:url";
 import { activations } from "../src/compiler/registry/layers/entry-parts.js";
 import { layerKinds, layerNames } from "../src/compiler/registry/layers/index.js";
 import { trainKeys } from "../src/compiler/registry/train-keys.js";
+import { sweepKeys } from "../src/compiler/registry/sweep-keys.js";
 
 export const grammarPath = join(import.meta.dirname, "..", "editors/vscode/syntaxes/nn.tmLanguage.json");
 
@@ -59,6 +60,12 @@ const lists: readonly NameList[] = [
     what: "train keys",
     rule: ruleOf("train-block", "support.type.property-name.train.nn"),
     names: trainKeys.map((k) => k.name),
+  },
+  // In the order of the sweep-key table (registry/sweep-keys.ts).
+  {
+    what: "sweep keys",
+    rule: ruleOf("sweep-block", "support.type.property-name.sweep.nn"),
+    names: sweepKeys.map((k) => k.name),
   },
 ];
 
