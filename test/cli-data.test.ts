@@ -22,10 +22,13 @@ import { scratchFolder, succeeds } from "./helpers/runs.js";
 const fixtures = join("test", "fixtures", "data-summary");
 const { dir: scratch, file } = scratchFolder("nnc-data-");
 const json = (args: readonly string[]) => JSON.parse(succeeds(["data", ...args, "--format", "json"])) as DataSummary;
+let irisSummary: DataSummary | undefined;
+/** `nnc data examples/iris.nn --format json`, run once for the two tests that read it. */
+const irisJson = () => (irisSummary ??= json(["examples/iris.nn"]));
 
 describe("nnc data", () => {
   it("summarises iris: 150 rows split 120/30 with the seed, 50 of each species, four columns", () => {
-    const summary = json(["examples/iris.nn"]);
+    const summary = irisJson();
     expect(summary.rows).toEqual({ training: 120, validation: 30, dropped: { training: 0, validation: 0 } });
     const [species] = summary.outputs;
     expect(species).toMatchObject({ kind: "classes", column: "species" });
@@ -55,7 +58,7 @@ describe("nnc data", () => {
     );
     const shown = /^```json\n([\s\S]*?)^```$/m.exec(section)?.[1];
     expect(shown, "the section's JSON example").toBeDefined();
-    expect(json(["examples/iris.nn"])).toEqual(JSON.parse(shown!));
+    expect(irisJson()).toEqual(JSON.parse(shown!));
   });
 
   it("warns of imbalance, a class only in validation, a constant column and repeated rows", () => {
