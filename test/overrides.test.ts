@@ -17,6 +17,7 @@ import {
   type Override,
 } from "../src/compiler/overrides/index.js";
 import { parse } from "../src/compiler/syntax/index.js";
+import { renderDiagnostics } from "../src/compiler/diagnostics/render.js";
 import { scratchFolder } from "./helpers/runs.js";
 
 const { dir, file: write } = scratchFolder("nnc-overrides-");
@@ -200,9 +201,12 @@ describe("checkFileWithOverrides", () => {
     expect(text.split("\n")[3]).toBe("model Net(units = 16, width = 5, rate = 0.1) {");
   });
 
-  it("shows the argument's text as its source, for the renderer", () => {
+  it("shows the argument's text as its source, for the renderer, its name as written", () => {
     const result = checkFileWithOverrides(valid, [read("epochs=0")]);
     expect(result.sources.get("--set epochs=0")).toBe("--set epochs=0");
+    const dotted = read('data=idx(images: "a/../b", labels: 3)');
+    const shown = renderDiagnostics(checkFileWithOverrides(valid, [dotted]).diagnostics, new Map(), { color: false });
+    expect(shown.startsWith(`${dotted.source}:1:`)).toBe(true);
   });
 });
 
@@ -224,6 +228,19 @@ describe("rebasePaths", () => {
     const moved = checkFile(target);
     expect(moved.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
     expect(moved.program!.trains[0]!.data).toEqual(checkFile(main).program!.trains[0]!.data);
+  });
+
+  it("rewrites from_run's run and a model call's weights, and leaves callbacks' run-folder paths", () => {
+    const text = [
+      "model Base(units = 4) {\n  input x: [4]\n  dense(units)\n}",
+      'model Top {\n  input x: [4]\n  Base(weights: "runs/Base")\n}',
+      'train Top { data: csv("rows.csv", label: "kind") init: from_run("runs/Base") callbacks: [csv_logger("log.csv")] }',
+    ].join("\n");
+    const rebased = rebasePaths(text, netFile, join(dir, "runs", "sweep", "best.nn"));
+    expect(rebased).toContain('Base(weights: "../Base")');
+    expect(rebased).toContain('from_run("../Base")');
+    expect(rebased).toContain('csv("../../rows.csv"');
+    expect(rebased).toContain('csv_logger("log.csv")');
   });
 
   it("leaves absolute paths as they are", () => {
