@@ -14,7 +14,7 @@ import type { Callable } from "../compiler/check/args.js";
 import { append } from "../compiler/base/arrays.js";
 import { hasTrait, layerKinds, lookupLayer } from "../compiler/registry/layers/index.js";
 import { trainKeys } from "../compiler/registry/train-keys.js";
-import { distributions, sweepKeys } from "../compiler/registry/sweep-keys.js";
+import { directions, distributions, sweepKeys } from "../compiler/registry/sweep-keys.js";
 import type { Analysis } from "./analysis.js";
 import { argumentSchemas, blockSignature, describeArgument, enumValues, lookupCallable } from "./callables.js";
 import { cursorAt, type Cursor, type OpenCall } from "./cursor.js";
@@ -192,7 +192,7 @@ function sweepCompletions(analysis: Analysis, cursor: Cursor): CompletionItem[] 
   if (cursor.trainKey && !cursor.statementStart) {
     const value = sweepKeys.find((k) => k.name === cursor.trainKey)?.value;
     if (value?.kind === "call") return words(Object.keys(value.table), CompletionItemKind.Function, cursor.trainKey);
-    if (value?.kind === "objective") return words(["minimize", "maximize"], CompletionItemKind.Function, "objective");
+    if (value?.kind === "objective") return words(directions, CompletionItemKind.Function, "objective");
     return [];
   }
   if (!cursor.statementStart) return [];

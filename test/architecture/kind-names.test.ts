@@ -15,6 +15,7 @@ import { describe, expect, it } from "vitest";
 import { kindsWith, layerKinds, layerNames, traitDocs, type Trait } from "../../src/compiler/registry/index.js";
 import { objectNames } from "../../src/compiler/registry/layers/objects.js";
 import { trainKeys } from "../../src/compiler/registry/train-keys.js";
+import { directions, distributions, sweepKeys } from "../../src/compiler/registry/sweep-keys.js";
 
 const root = join(import.meta.dirname, "..", "..");
 const kindNames = new Set(layerNames());
@@ -165,6 +166,10 @@ describe("the docs name only layer kinds that exist", () => {
     ...texts.flatMap(([, text]) => [...text.matchAll(/\bblock\s+([a-z_][a-z0-9_]*)\s*\(/g)].map((m) => m[1]!)),
     // Shared layers the docs declare (`layer attend = ...`), then call with their tensors (`attend(query, value)`).
     ...texts.flatMap(([, text]) => [...text.matchAll(/\blayer\s+([a-z_][a-z0-9_]*)\s*=/g)].map((m) => m[1]!)),
+    // What a sweep calls: distributions, samplers, pruners and the objective's directions (registry/sweep-keys.ts).
+    ...Object.keys(distributions),
+    ...sweepKeys.flatMap((key) => ("table" in key.value ? Object.keys(key.value.table) : [])),
+    ...directions,
     // npy()'s files per input: `npy(x: inputs(left: "l.npy", right: "r.npy"), y: "y.npy")`.
     "inputs",
     // floor() in a dimension; min and max in the formulas of the schedules' and the layers' docs.

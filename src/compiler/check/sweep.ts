@@ -15,7 +15,7 @@ import { groupThousands } from "../base/numbers.js";
 import type { IrTrain } from "../ir/index.js";
 import type { IrBudget, IrPruner, IrSampler, IrSweep, IrSweepParam } from "../ir/sweep.js";
 import { figureNames } from "../registry/train-options.js";
-import { sweepKeys, type SweepKey } from "../registry/sweep-keys.js";
+import { directions, sweepKeys, type SweepKey } from "../registry/sweep-keys.js";
 import { expectedNumber, figures, type Figure } from "./assertions.js";
 import { checkSpace } from "./sweep-space.js";
 
@@ -158,15 +158,15 @@ class SweepChecker {
   /** `minimize(val_loss)`: the figure must be one the train block's history has. */
   private objective(value: ast.Value, train: IrTrain | undefined): IrSweep["objective"] | undefined {
     const problem = "must be minimize(FIGURE) or maximize(FIGURE), such as minimize(val_loss)";
-    if (value.kind !== "call" || !["minimize", "maximize"].includes(value.callee.text)) {
-      const hint = value.kind === "call" ? didYouMean(value.callee.text, ["minimize", "maximize"]) : undefined;
+    if (value.kind !== "call" || !(directions as readonly string[]).includes(value.callee.text)) {
+      const hint = value.kind === "call" ? didYouMean(value.callee.text, directions) : undefined;
       return this.invalid(value.span, "objective", problem, hint);
     }
     const arg = value.args?.length === 1 && value.args[0]!.name === null ? value.args[0]!.value : undefined;
     const metric =
       arg?.kind === "string" ? arg.value : arg?.kind === "call" && arg.args === null ? arg.callee.text : undefined;
     if (arg === undefined || metric === undefined) return this.invalid(value.span, "objective", problem);
-    const direction = value.callee.text as "minimize" | "maximize";
+    const direction = value.callee.text as (typeof directions)[number];
     if (train) {
       const available = historyFigures(train);
       if (!available.includes(metric)) {

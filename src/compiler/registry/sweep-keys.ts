@@ -69,6 +69,9 @@ export const distributions: Readonly<Record<string, Callable & { readonly doc: s
   },
 };
 
+/** What `objective:` calls, with the figure it optimises: `minimize(val_loss)`. */
+export const directions = ["minimize", "maximize"] as const;
+
 /** How configurations are chosen. */
 export const samplers: Readonly<Record<string, Callable>> = {
   grid: { name: "grid", positional: [], schema: objectSchema({}) },
