@@ -43,7 +43,7 @@ export function liveOutput(
         records: options.records(),
         pending: [...running.values()],
       },
-      { width: stream.columns },
+      { width: stream.columns, height: stream.rows },
     );
     // Up to the table's first line, and clear from there: the new table replaces the old one.
     stream.write(`${drawn > 0 ? `\x1b[${drawn}A\r\x1b[J` : ""}${table}`);

@@ -53,7 +53,7 @@ export function planSweep(file: string, sweep: IrSweep, options: Parameters<type
       const check = checkConfiguration(file, sweep, config, options);
       result = { params: check.params, rejected: check.rejected };
       checked.set(key, result);
-      if (check.rejected) rejected.push({ config, diagnostics: check.diagnostics });
+      if (check.rejected) rejected.push({ config, diagnostics: check.diagnostics, sources: check.sources });
     }
     return result.rejected ? null : (result.params ?? 0);
   };

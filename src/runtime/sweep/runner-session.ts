@@ -12,11 +12,14 @@ import { configurationOverrides } from "../../compiler/sweep/index.js";
 import { displayPath } from "../../compiler/diagnostics/render.js";
 import { valueText } from "../../compiler/overrides/index.js";
 import { NncUserError } from "../errors.js";
+import { writeBestSpec } from "./best-spec.js";
 import { renderRankedTable } from "./report.js";
+import { bestTrial } from "./report-format.js";
 import { liveOutput } from "./runner-output.js";
 import type { SweepPlan } from "./runner-plan.js";
 import { runTrials } from "./runner.js";
 import { SweepFolder, sweepFiles } from "./sweep-folder.js";
+import { writeSweepPicture } from "./sweep-plot.js";
 
 export interface SweepSession {
   /** The spec as the user named it. */
@@ -40,8 +43,14 @@ export interface SweepSession {
 export async function runSweepSession(session: SweepSession): Promise<number> {
   const { sweep, train, file, stdout, stderr } = session;
   const dir = path.resolve(session.out ?? path.join("runs", sweep.name));
-  // Trials train seeded: the train block's seed, else the sweep's (so configurations differ by their values).
-  const fixed: SweepConfiguration = train.seed === null ? { seed: sweep.seed } : {};
+  // What every trial trains with besides its configuration: the sweep's own --set, and a seed: the train
+  // block's, else the sweep's (so configurations differ by their values, not by their initial weights).
+  const fixed: SweepConfiguration = {
+    ...Object.fromEntries(
+      session.overrides.map((o) => [o.slice(0, o.indexOf("=")).trim(), o.slice(o.indexOf("=") + 1).trim()]),
+    ),
+    ...(train.seed === null ? { seed: sweep.seed } : {}),
+  };
   const text = (await import("node:fs")).readFileSync(file, "utf8");
   let folder: SweepFolder;
   try {
@@ -94,7 +103,6 @@ export async function runSweepSession(session: SweepSession): Promise<number> {
       command: (trial) => ({
         file,
         overrides: [
-          ...session.overrides,
           ...Object.entries(fixed).map(([name, value]) => `${name}=${valueText(value)}`),
           ...configurationOverrides(sweep, trial.config).map((o) => o.argument),
         ],
@@ -123,8 +131,15 @@ export async function runSweepSession(session: SweepSession): Promise<number> {
     stdout.write(
       `\n${renderRankedTable(sweep, records, { file, fixed, width: stdout.isTTY ? stdout.columns : undefined })}`,
     );
-    const pictures: string[] = [];
-    const kept = [sweepFiles.trials, ...pictures, `trial-1..${records.length}`].filter(() => records.length > 0);
+    const best = bestTrial(sweep, records);
+    const written = best
+      ? [(await writeBestSpec(folder.dir, text, path.resolve(file), sweep, best, { fixed })).value]
+      : [];
+    const pictures = records.length > 0 ? await writeSweepPicture(folder.dir, sweep, records) : [];
+    await folder.recordFiles([...written.map((f) => path.basename(f)), ...pictures]);
+    const kept = [sweepFiles.trials, ...written.map((f) => path.basename(f)), ...pictures, "trial-N/"].filter(
+      () => records.length > 0,
+    );
     stdout.write(`saved ${shown}/ (${[sweepFiles.state, ...kept].join(", ")})\n`);
     return records.some((r) => r.state === "complete") ? 0 : 1;
   } finally {
