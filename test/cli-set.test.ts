@@ -58,7 +58,7 @@ describe("nnc ... --set", () => {
   });
 
   it("refuses a malformed argument and an unknown name before reading further", () => {
-    expect(nnc(["check", spec, "--set", "units"]).stderr).toContain("--set units:1:7: error NN2032");
+    expect(nnc(["check", spec, "--set", "units"]).stdout).toContain("--set units:1:7: error NN2032");
     const unknown = nnc(["data", spec, "--set", "unit=3"]);
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toMatch(/error NN2036[^]*did you mean 'units'\?/);

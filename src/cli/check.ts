@@ -71,7 +71,7 @@ export function registerCheck(program: Command): void {
         const deny = options.deny ?? [];
         const bad = badLintCode(allow, "--allow") ?? badLintCode(deny, "--deny");
         if (bad) return fail(bad);
-        const overrides = readOverrides(options.set, options.format);
+        const overrides = readOverrides(options.set, options.format, process.stdout);
         if (!overrides) return;
         const lints = { allow, deny: deny.map((c) => (c === "WARNINGS" ? "warnings" : c)) };
         const diagnostics: Diagnostic[] = [];

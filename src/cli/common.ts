@@ -89,16 +89,20 @@ export const setOption = () =>
 
 /**
  * The `--set` arguments read; on a malformed one, prints its diagnostics (located in the argument) in the
- * given format, sets exit code 1 and returns null.
+ * given format (as text on `stream`: `nnc check` prints its findings on stdout), sets exit code 1 and returns null.
  */
-export function readOverrides(set: readonly string[] = [], format: Format = "text"): Override[] | null {
+export function readOverrides(
+  set: readonly string[] = [],
+  format: Format = "text",
+  stream: NodeJS.WriteStream = process.stderr,
+): Override[] | null {
   const read = set.map(parseOverride);
   const diagnostics = read.flatMap((r) => r.diagnostics);
   if (!hasErrors(diagnostics)) return read.map((r) => r.value!);
   // Each argument is its own source: its diagnostics show it with carets under the problem.
   const sources = new Map(set.map((argument) => [overrideSource(argument), overrideSource(argument)]));
   if (format === "json") printJsonDiagnostics(diagnostics, sources);
-  else printDiagnostics(diagnostics, sources);
+  else printDiagnostics(diagnostics, sources, stream);
   process.exitCode = 1;
   return null;
 }
