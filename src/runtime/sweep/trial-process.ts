@@ -43,7 +43,7 @@ export interface TrialExit {
 export interface TrialProcess {
   readonly pid: number | null;
   readonly exited: Promise<TrialExit>;
-  /** Asks the trial to stop after its current step and save a checkpoint (as one Ctrl-C). */
+  /** Asks the trial to stop after its current step and save a checkpoint (as one Ctrl-C; again does nothing). */
   stop(): void;
 }
 
@@ -68,6 +68,7 @@ export function startTrial(command: TrialCommand, onMessage: (message: TrialMess
     env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
   });
   const log = new TrialLog(command.out);
+  let stopping = false;
   // The last line that says error, or else the last line: what a failed trial is shown by.
   let lastError: string | null = null;
   child.stdout!.on("data", (chunk: Buffer) => log.write(chunk));
@@ -89,7 +90,10 @@ export function startTrial(command: TrialCommand, onMessage: (message: TrialMess
     pid: child.pid ?? null,
     exited,
     stop: () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
+      // Once: a second SIGINT makes nnc train quit without its checkpoint (or, past training, kills it).
+      if (stopping || child.exitCode !== null || child.signalCode !== null) return;
+      stopping = true;
+      child.kill("SIGINT");
     },
   };
 }
