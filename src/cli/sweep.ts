@@ -42,7 +42,7 @@ export function registerSweep(program: Command): void {
     .option("--resume", "go on with the sweep in its folder: finished trials stay, stopped ones continue")
     .option(
       "-p, --parallel <n>",
-      "trials trained at once, each its own process (default: the sweep's parallel:)",
+      "trials trained at once, each its own process (default: the sweep's parallel:, or on --resume what it started with)",
       count,
     )
     .addOption(setOption())
@@ -114,7 +114,7 @@ async function runSweep(file: string, options: SweepCliOptions): Promise<void> {
     overrides: options.set ?? [],
     out: options.out,
     resume: options.resume === true,
-    parallel: options.parallel ?? sweep.parallel,
+    parallel: options.parallel,
     trainArgs,
     stdout: process.stdout,
     stderr: process.stderr,

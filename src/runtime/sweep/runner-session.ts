@@ -32,7 +32,8 @@ export interface SweepSession {
   /** `--out`: the sweep's folder; default `runs/<sweep>`. */
   readonly out: string | undefined;
   readonly resume: boolean;
-  readonly parallel: number;
+  /** `--parallel`; by default the sweep's `parallel:`, or on a resume what the sweep started with. */
+  readonly parallel: number | undefined;
   /** Options every trial's `nnc train` gets as they are (`--backend`, `--max-layers`). */
   readonly trainArgs: readonly string[];
   readonly stdout: NodeJS.WriteStream;
@@ -63,6 +64,7 @@ export async function runSweepSession(session: SweepSession): Promise<number> {
         text,
         overrides: session.overrides,
         parallel: session.parallel,
+        sweepParallel: sweep.parallel,
       },
       session.resume,
     );
@@ -72,6 +74,7 @@ export async function runSweepSession(session: SweepSession): Promise<number> {
     return 1;
   }
   const shown = displayPath(folder.dir);
+  const { parallel } = folder.state;
   const controller = new AbortController();
   const onInterrupt = () => {
     if (controller.signal.aborted) process.exit(130);
@@ -90,14 +93,14 @@ export async function runSweepSession(session: SweepSession): Promise<number> {
     records: () => folder.records,
   });
   stdout.write(
-    `${session.resume ? "resuming" : "running"} ${sweep.name}: ${session.plan.total} trials, ${session.parallel} at a time, in ${shown}/\n`,
+    `${session.resume ? "resuming" : "running"} ${sweep.name}: ${session.plan.total} trials, ${parallel} at a time, in ${shown}/\n`,
   );
   try {
     await runTrials({
       sweep,
       folder,
       total: session.plan.total,
-      parallel: session.parallel,
+      parallel,
       epochs: epochsOf,
       plan: session.plan.plan,
       command: (trial) => ({

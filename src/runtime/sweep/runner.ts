@@ -204,10 +204,14 @@ function readHistory(file: string): Record<string, number>[] {
   }
 }
 
-/** Waits until process `pid` (a trial a killed sweep left running, which saves its checkpoint and ends) is gone. */
+/**
+ * Waits until process `pid` (a trial a killed sweep left running, which saves its checkpoint after its step and
+ * ends) is gone, for a minute at most: a pid the system gave to another process since is not waited for
+ * forever (the trial's folder lock, which names its process, then tells whether it is still held).
+ */
 async function processGone(pid: number | null): Promise<void> {
   if (pid === null) return;
-  for (;;) {
+  for (const started = performance.now(); performance.now() - started < 60_000;) {
     try {
       process.kill(pid, 0);
     } catch {

@@ -54,7 +54,12 @@ export interface SweepState {
   readonly trials: readonly StartedTrial[];
 }
 
-export type SweepSettings = Omit<SweepState, "nnc" | "trials" | "fingerprint"> & { readonly text: string };
+/** What a sweep starts with; `parallel` undefined: the sweep's own, or on a resume what it started with. */
+export type SweepSettings = Omit<SweepState, "nnc" | "trials" | "fingerprint" | "parallel"> & {
+  readonly text: string;
+  readonly parallel: number | undefined;
+  readonly sweepParallel: number;
+};
 
 /** The hash a resume compares: the spec's text and the overrides, in order. */
 function fingerprintOf(text: string, overrides: readonly string[]): string {
@@ -98,7 +103,7 @@ export class SweepFolder {
           ? earlier.overrides.join(" ") !== settings.overrides.join(" ")
             ? `its --set overrides were ${earlier.overrides.map((o) => `--set ${o}`).join(" ") || "none"}`
             : `${settings.spec} was edited since it started`
-          : earlier.parallel !== settings.parallel
+          : settings.parallel !== undefined && earlier.parallel !== settings.parallel
             ? `it ran ${earlier.parallel} trials at once, not ${settings.parallel}`
             : null;
       if (changed !== null) {
@@ -114,8 +119,8 @@ export class SweepFolder {
       });
       const finished = [...read.records];
       if (read.torn) await rewriteTrials(trialsFile, finished);
-      const { text: _text, ...kept } = settings;
-      const state: SweepState = earlier ?? { nnc: packageVersion(), ...kept, fingerprint, trials: [] };
+      const { text: _text, sweepParallel, parallel = sweepParallel, ...kept } = settings;
+      const state: SweepState = earlier ?? { nnc: packageVersion(), ...kept, parallel, fingerprint, trials: [] };
       const opened = new SweepFolder(folder, state, finished);
       await opened.save();
       return opened;
