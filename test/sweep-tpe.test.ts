@@ -138,6 +138,26 @@ describe("tpeConfiguration", () => {
     expect(share((config) => (config["rate"] as number) < 0.4)).toBeGreaterThan(0.75);
   });
 
+  it("moves away from its own draws that the check rejected", () => {
+    // The good trials sit at depth 6; the budget refused depth 6 and 7 (as `assert params < ...` refuses the
+    // deepest models), so a redraw should seldom propose them again.
+    const trials = Array.from({ length: 20 }, (_, i) => {
+      const good = i % 7 === 3;
+      const config = good
+        ? { depth: 6, "optimizer.learning_rate": 1e-3, rate: 0.2, activation: "relu" }
+        : randomConfiguration(space, trialRng(9, i + 1));
+      return record(i + 1, config, good ? 0.01 * i : 1 + i);
+    });
+    const refused = Array.from({ length: 12 }, (_, i) => ({ ...trials[3]!.config, depth: 6 + (i % 2) }));
+    const deep = (rejected: SweepConfiguration[]) =>
+      Array.from({ length: 40 }, (_, i) =>
+        tpeConfiguration(space, trials, trialRng(4, 100 + i), "minimize", { startup: 10, rejected }),
+      ).filter((config) => (config["depth"] as number) >= 6).length;
+    // Measured when written: 40 of 40 draws at depth 6 or 7 without the rejected draws, 0 with them.
+    expect(deep([])).toBeGreaterThan(25);
+    expect(deep(refused)).toBeLessThan(10);
+  });
+
   it("maximizing the negated objective samples exactly what minimizing samples", () => {
     const minimized = sweep(6, "tpe", 25, "minimize").history.map((r) => r.config);
     const maximized = sweep(6, "tpe", 25, "maximize").history.map((r) => r.config);

@@ -57,15 +57,22 @@ export function planSweep(file: string, sweep: IrSweep, options: Parameters<type
     }
     return result.rejected ? null : (result.params ?? 0);
   };
-  const draw = (trial: number, next: (rng: SweepRng) => SweepConfiguration, total: number): PlannedTrial => {
+  /** Draws until a configuration passes; `next` is given this trial's draws rejected so far. */
+  const draw = (
+    trial: number,
+    next: (rng: SweepRng, refused: readonly SweepConfiguration[]) => SweepConfiguration,
+    total: number,
+  ): PlannedTrial => {
     const rng = trialRng(sweep.seed, trial);
+    const refused: SweepConfiguration[] = [];
     for (;;) {
-      const config = next(rng);
+      const config = next(rng, refused);
       const params = accept(config);
       if (params !== null) {
         inARow = 0;
         return { trial, config, params };
       }
+      refused.push(config);
       if (++inARow >= rejectedDrawsPerTrial * total) throw new SpaceMostlyInvalid(inARow, rejected);
     }
   };
@@ -95,7 +102,8 @@ export function planSweep(file: string, sweep: IrSweep, options: Parameters<type
       const sample = (trial: number, finished: readonly TrialRecord[]) =>
         draw(
           trial,
-          (rng) => tpeConfiguration(sweep.params, finished, rng, direction, { startup: sampler.startup }),
+          (rng, refused) =>
+            tpeConfiguration(sweep.params, finished, rng, direction, { startup: sampler.startup, rejected: refused }),
           sampler.trials,
         );
       return { total: sampler.trials, plan: sample, rejected };

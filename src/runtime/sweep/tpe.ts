@@ -15,6 +15,14 @@ import type { TrialRecord } from "./trial-record.js";
 export interface TpeOptions {
   /** Finished trials (complete or pruned) before which configurations are random (`tpe(startup: 10)`). */
   readonly startup: number;
+  /**
+   * This trial's earlier draws that the check refused (a shape error, a budget). They join the bad trials,
+   * as Optuna ranks infeasible trials below every feasible one, so g(x) grows where the checks fail and the
+   * next draw moves away: without them, a space whose promising region the budget rejects is drawn there
+   * again and again. Only the trial's own draws count, not other trials': those are not in a resumed
+   * sweep's memory, and trial N must draw the same configuration whether or not the sweep was resumed.
+   */
+  readonly rejected?: readonly SweepConfiguration[];
 }
 
 /** Candidates drawn from l(x) per parameter (Optuna's n_ei_candidates). */
@@ -42,7 +50,8 @@ export function tpeConfiguration(
   const good = goodTrials(ranked.length);
   // Oldest first, as the kernels' weights (older trials weigh less past 25) expect.
   const below = ranked.slice(0, good).sort((a, b) => a.trial - b.trial);
-  const above = ranked.slice(good).sort((a, b) => a.trial - b.trial);
+  const above: Observed[] = ranked.slice(good).sort((a, b) => a.trial - b.trial);
+  for (const config of options.rejected ?? []) above.push({ config });
   const configuration: { [name: string]: number | string } = {};
   for (const param of params) {
     const [l, g] = [below, above].map((trials) => parzenEstimator(param, trials));
@@ -98,7 +107,10 @@ function bestCandidate(l: ParzenEstimator, g: ParzenEstimator, rng: SweepRng): n
  * The Parzen estimator of one parameter's values in `trials` (l(x) of the good ones, g(x) of the others).
  * Its log densities match Optuna's _ParzenEstimator with the TPESampler's defaults (test/sweep-tpe.test.ts).
  */
-export function parzenEstimator(param: IrSweepParam, trials: readonly TrialRecord[]): ParzenEstimator {
+/** A configuration tried (a finished trial) or refused (a rejected draw): what a Parzen estimator is fitted to. */
+type Observed = Pick<TrialRecord, "config">;
+
+export function parzenEstimator(param: IrSweepParam, trials: readonly Observed[]): ParzenEstimator {
   const distribution = param.distribution;
   const values = trials.map((record) => record.config[param.name]);
   if (distribution.kind === "choice") {
