@@ -42,6 +42,69 @@ export function editText(
   overrides: readonly Override[],
   options: OverrideOptions = {},
 ): Result<EditedText> {
+  return editedAtOnce(text, file, overrides, options) ?? editedInTurn(text, file, overrides, options);
+}
+
+/**
+ * The common case in one parse: every name resolves, none twice, and the edits touch disjoint parts of the
+ * text, so no override edits inside another's value (`optimizer=sgd` then `optimizer.momentum=0.9`) and no
+ * two insert at one place (the second would need the first's comma). Undefined otherwise: `editedInTurn`
+ * then applies them one at a time, re-parsing between, and reports what is wrong. A sweep checks every
+ * configuration this way, so it saves a parse per parameter per configuration.
+ */
+function editedAtOnce(
+  text: string,
+  file: string,
+  overrides: readonly Override[],
+  options: OverrideOptions,
+): Result<EditedText> | undefined {
+  const parsed = parse(text, file);
+  if (hasErrors(parsed.diagnostics)) return undefined;
+  const edits: { override: Override; from: Span; inserted: string; valueStart: number; canonical: string }[] = [];
+  for (const override of overrides) {
+    const at = { file: override.source, span: override.nameSpan };
+    const resolved = resolveOverrideName(parsed.value, options.model, override.name, at);
+    if ("diagnostic" in resolved) return undefined;
+    edits.push({ override, canonical: resolved.found.canonical, ...placement(resolved.found.edit, override) });
+  }
+  if (new Set(edits.map((e) => e.canonical)).size !== edits.length) return undefined;
+  const inOrder = [...edits].sort((a, b) => a.from.start - b.from.start);
+  if (inOrder.some((e, i) => i > 0 && e.from.start <= inOrder[i - 1]!.from.end)) return undefined;
+  let current = "";
+  let copied = 0;
+  let delta = 0;
+  const spans = new Map<Override, Span>();
+  for (const e of inOrder) {
+    current += text.slice(copied, e.from.start) + e.inserted;
+    copied = e.from.end;
+    const start = e.valueStart + delta;
+    spans.set(e.override, { start, end: start + e.override.value.length });
+    delta += e.inserted.length - (e.from.end - e.from.start);
+  }
+  current += text.slice(copied);
+  const placed = edits.map((e) => ({ override: e.override, span: spans.get(e.override) }));
+  return { value: { text: current, placed }, diagnostics: [] };
+}
+
+type ResolvedEdit = Extract<ReturnType<typeof resolveOverrideName>, { found: unknown }>["found"]["edit"];
+
+/** The span an override's edit replaces, the text put there, and where its value starts (before the edit). */
+function placement(edit: ResolvedEdit, override: Override): { from: Span; inserted: string; valueStart: number } {
+  if (edit.kind === "replace") return { from: edit.span, inserted: override.value, valueStart: edit.span.start };
+  return {
+    from: { start: edit.at, end: edit.at },
+    inserted: `${edit.before}${override.value}${edit.after}`,
+    valueStart: edit.at + edit.before.length,
+  };
+}
+
+/** The overrides one at a time, the text re-parsed between them; reports problems with names. */
+function editedInTurn(
+  text: string,
+  file: string,
+  overrides: readonly Override[],
+  options: OverrideOptions,
+): Result<EditedText> {
   const diagnostics: Diagnostic[] = [];
   const placed: { override: Override; span: Span | undefined }[] = [];
   const seen = new Map<string, Override>();
@@ -63,9 +126,7 @@ export function editText(
       continue;
     }
     seen.set(canonical, override);
-    const inserted = edit.kind === "replace" ? override.value : `${edit.before}${override.value}${edit.after}`;
-    const from = edit.kind === "replace" ? edit.span : { start: edit.at, end: edit.at };
-    const valueStart = from.start + (edit.kind === "replace" ? 0 : edit.before.length);
+    const { from, inserted, valueStart } = placement(edit, override);
     current = current.slice(0, from.start) + inserted + current.slice(from.end);
     const delta = inserted.length - (from.end - from.start);
     for (const p of placed) p.span = p.span && moved(p.span, from, delta);
