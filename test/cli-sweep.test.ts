@@ -78,4 +78,16 @@ describe("nnc sweep", () => {
     expect(runs[0]).toHaveLength(2);
     expect(runs[1]).toEqual(runs[0]);
   });
+  it("stops a tpe sweep whose draws are all rejected with NN4080 and the groups, not a stack trace", () => {
+    const space = `  space: { units: int_range(8, 64) }
+  sampler: tpe(trials: 2, startup: 1)
+  assert params < 10`;
+    const dir = sweepFolder(irisSpec(space));
+    const result = nnc(["sweep", "sweep.nn"], { cwd: dir, timeout: 120_000 });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^ {2}NN3008 at sweep\.nn:\d+:\d+: params is /m);
+    expect(result.stderr).toMatch(/error NN4080: the space is mostly invalid: 100 configurations drawn in a row/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(dir, "runs", "Iris-sweep", "trial-1"))).toBe(false);
+  });
 });

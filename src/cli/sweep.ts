@@ -80,17 +80,20 @@ async function runSweep(file: string, options: SweepCliOptions): Promise<void> {
     plan = planSweep(file, sweep, { limits: checkLimitsOf(options), model: sweep.model, extra: overrides });
   } catch (error) {
     if (!(error instanceof SpaceMostlyInvalid)) throw error;
-    // planSweep keeps what it rejected on the error's plan: show the groups, then why the sweep stops.
+    reportMostlyInvalid(error);
+    return;
+  }
+  /** The groups the space rejected, then why the sweep stops (NN4080). */
+  function reportMostlyInvalid(error: InstanceType<typeof SpaceMostlyInvalid>): void {
     const groups = groupRejections(error.rejected);
     process.stderr.write(`${formatRejections(groups, error.drawn, sources).join("\n")}\n`);
     const detail =
-      sweep.sampler.kind === "grid"
+      sweep!.sampler.kind === "grid"
         ? `every configuration of the grid is rejected (${error.drawn})`
         : `the space is mostly invalid: ${error.drawn} configurations drawn in a row were rejected (at most ${rejectedDrawsPerTrial} per trial)`;
     const hint = "widen the budgets or narrow the space to the values the groups above do not reject";
-    printDiagnostics([diagnostic("NN4080", sweep.location, { detail }, { hint })], sources);
+    printDiagnostics([diagnostic("NN4080", sweep!.location, { detail }, { hint })], sources);
     process.exitCode = 1;
-    return;
   }
   const planned = plan;
   const showRejections = () => {
@@ -119,8 +122,9 @@ async function runSweep(file: string, options: SweepCliOptions): Promise<void> {
     stdout: process.stdout,
     stderr: process.stderr,
   });
-  // tpe's rejected draws come as its trials start: shown at the end.
-  if (sweep.sampler.kind === "tpe") showRejections();
+  // tpe's rejected draws come as its trials start: shown at the end, with NN4080 when its draws gave up.
+  if (plan.exhausted) reportMostlyInvalid(plan.exhausted);
+  else if (sweep.sampler.kind === "tpe") showRejections();
 }
 
 /** The file's one sweep, or `model`'s; undefined (after a one-line error) otherwise. */

@@ -35,6 +35,11 @@ export interface SweepPlan {
   plan(trial: number, finished: readonly TrialRecord[]): PlannedTrial | null;
   /** Configurations rejected so far, each once. */
   readonly rejected: readonly Rejected[];
+  /**
+   * Set when a tpe draw gave up (too many rejected draws in a row): `plan` then returns null, so the sweep
+   * starts no more trials and reports this once the running ones end.
+   */
+  readonly exhausted?: SpaceMostlyInvalid | undefined;
 }
 
 /**
@@ -99,14 +104,29 @@ export function planSweep(file: string, sweep: IrSweep, options: Parameters<type
     }
     case "tpe": {
       const { direction } = sweep.objective;
-      const sample = (trial: number, finished: readonly TrialRecord[]) =>
-        draw(
-          trial,
-          (rng, refused) =>
-            tpeConfiguration(sweep.params, finished, rng, direction, { startup: sampler.startup, rejected: refused }),
-          sampler.trials,
-        );
-      return { total: sampler.trials, plan: sample, rejected };
+      const tpe: { -readonly [K in keyof SweepPlan]: SweepPlan[K] } = {
+        total: sampler.trials,
+        rejected,
+        plan: (trial, finished) => {
+          if (tpe.exhausted) return null;
+          try {
+            return draw(
+              trial,
+              (rng, refused) =>
+                tpeConfiguration(sweep.params, finished, rng, direction, {
+                  startup: sampler.startup,
+                  rejected: refused,
+                }),
+              sampler.trials,
+            );
+          } catch (error) {
+            if (!(error instanceof SpaceMostlyInvalid)) throw error;
+            tpe.exhausted = error;
+            return null;
+          }
+        },
+      };
+      return tpe;
     }
   }
 }
