@@ -90,4 +90,15 @@ describe("nnc sweep", () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(join(dir, "runs", "Iris-sweep", "trial-1"))).toBe(false);
   });
+  it("lists the trials a grid would train with --dry-run, after its rejections, and writes nothing", () => {
+    const space = `  space: { units: choice([4, 8]), side: choice([2, 3]) }`;
+    const dir = sweepFolder(irisSpec(space));
+    const result = nnc(["sweep", "sweep.nn", "--dry-run"], { cwd: dir, timeout: 60_000 });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^rejected 2 of 4 configurations:\n {2}NN3004 at sweep\.nn:5:/m);
+    expect(result.stdout).toMatch(
+      /^Iris-sweep would train 2 trials:\n {2}trial 1 {2}units=4 side=2 {2}\(\d+ params\)\n {2}trial 2 {2}units=8 side=2 /m,
+    );
+    expect(existsSync(join(dir, "runs"))).toBe(false);
+  });
 });

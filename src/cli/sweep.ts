@@ -7,6 +7,7 @@
  */
 import { InvalidArgumentError, type Command } from "commander";
 import { readFileSync } from "node:fs";
+import { groupThousands } from "../compiler/base/numbers.js";
 import { diagnostic } from "../compiler/diagnostics/index.js";
 import type { IrProgram } from "../compiler/index.js";
 import type { IrSweep } from "../compiler/ir/sweep.js";
@@ -28,6 +29,7 @@ interface SweepCliOptions extends LimitFlags, SetFlags {
   readonly model?: string;
   readonly out?: string;
   readonly resume?: boolean;
+  readonly dryRun?: boolean;
   readonly parallel?: number;
   readonly backend: BackendName;
 }
@@ -41,6 +43,10 @@ export function registerSweep(program: Command): void {
     .option("-o, --out <dir>", "the sweep's folder (default: runs/<model>-sweep/)")
     .option("--resume", "go on with the sweep in its folder: finished trials stay, stopped ones continue")
     .option(
+      "--dry-run",
+      "check the configurations and list the trials that would train, then stop: nothing is trained or written",
+    )
+    .option(
       "-p, --parallel <n>",
       "trials trained at once, each its own process (default: the sweep's parallel:, or on --resume what it started with)",
       count,
@@ -52,7 +58,7 @@ export function registerSweep(program: Command): void {
     .addHelpText(
       "after",
       "\nExamples:\n  nnc sweep examples/fashion_sweep.nn\n  nnc sweep examples/fashion_sweep.nn --parallel 2 --set epochs=2\n" +
-        "  nnc sweep examples/fashion_sweep.nn --resume\n\n" +
+        "  nnc sweep examples/fashion_sweep.nn --resume\n  nnc sweep examples/fashion_sweep.nn --dry-run\n\n" +
         "Every configuration is checked before any trial trains: a grid's all, random search's all its trials, tpe's\n" +
         "each when its trial starts (rejected draws are drawn again). Each trial is an nnc train run in\n" +
         "runs/<model>-sweep/trial-N/ (resumable, evaluable with the same --set values); trials.jsonl has a line per\n" +
@@ -70,7 +76,7 @@ async function runSweep(file: string, options: SweepCliOptions): Promise<void> {
   if (!sweep) return;
   const train = program.trains.find((t) => t.model === sweep.model)!;
   const { planSweep, SpaceMostlyInvalid, rejectedDrawsPerTrial } = await import("../runtime/sweep/runner-plan.js");
-  const { formatRejections, groupRejections } = await import("../compiler/sweep/index.js");
+  const { describeConfiguration, formatRejections, groupRejections } = await import("../compiler/sweep/index.js");
   const sources = sourcesOf(
     sweep,
     overrides.map((o) => o.source),
@@ -102,6 +108,25 @@ async function runSweep(file: string, options: SweepCliOptions): Promise<void> {
     const considered = planned.rejected.length + planned.total;
     process.stdout.write(`${formatRejections(groups, considered, sources).join("\n")}\n\n`);
   };
+  if (options.dryRun) {
+    // A grid's and random search's trials are all known now; tpe's depend on the results of earlier trials,
+    // so only its first `startup` (random) ones are drawn and checked.
+    const known = sweep.sampler.kind === "tpe" ? Math.min(sweep.sampler.startup, plan.total) : plan.total;
+    const trials = Array.from({ length: known }, (_, i) => plan.plan(i + 1, [])).filter((p) => p !== null);
+    showRejections();
+    if (plan.exhausted) return reportMostlyInvalid(plan.exhausted);
+    const what =
+      known === plan.total
+        ? `${known} trials`
+        : `its first ${known} of ${plan.total} trials (tpe draws the rest from their results)`;
+    const width = String(known).length;
+    const lines = trials.map(
+      (p) =>
+        `  trial ${String(p.trial).padStart(width)}  ${describeConfiguration(p.config)}  (${groupThousands(p.params)} params)`,
+    );
+    process.stdout.write(`${sweep.name} would train ${what}:\n${lines.join("\n")}\n`);
+    return;
+  }
   if (sweep.sampler.kind !== "tpe") showRejections();
   const { runSweepSession } = await import("../runtime/sweep/runner-session.js");
   const trainArgs = [
