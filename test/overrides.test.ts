@@ -112,6 +112,17 @@ describe("applyOverrides", () => {
     expect(changedLines(apply(["seed=1", "shuffle=false"]).text)).toEqual(["train Net { shuffle: false; seed: 1;"]);
   });
 
+  it.each(["train Net // note: {braces}\n{", "train Net /* { */ {"])(
+    "inserts a missing train key inside the block's brace, not a brace in a comment before it (%j)",
+    (header) => {
+      const commented = spec.replace("train Net {", header);
+      const edited = apply(["batch_size=8"], commented);
+      expect(edited.codes).toEqual([]);
+      expect(edited.text).toBe(commented.replace(header, `${header} batch_size: 8;`));
+      expect(parse(edited.text, netFile).diagnostics).toEqual([]);
+    },
+  );
+
   it("finds a positional argument by the callable's signature, and inserts a missing named one", () => {
     expect(changedLines(apply(["optimizer.learning_rate=3e-4"]).text)).toEqual(["  optimizer: adam(3e-4)"]);
     expect(changedLines(apply(["optimizer.beta_1=0.8"]).text)).toEqual(["  optimizer: adam(0.01, beta_1: 0.8)"]);

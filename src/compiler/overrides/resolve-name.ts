@@ -136,7 +136,7 @@ function trainPath(
   const entry = train.entries.find((e) => e.key.text === key.name);
   if (path.length === 0) {
     if (entry) return { found: { canonical, edit: { kind: "replace", span: entry.value.span } } };
-    const brace = file.source.text.indexOf("{", train.model.span.end);
+    const brace = braceAfter(file.source, train.model.span.end);
     return { found: { canonical, edit: { kind: "insert", at: brace + 1, before: ` ${key.name}: `, after: ";" } } };
   }
   if (!entry) return cannot(`the train block has no '${key.name}'`, `set it whole: --set ${key.name}=...`);
@@ -179,6 +179,16 @@ function trainPath(
     return cannot(`'${written}' is not a call or a map, so it has no '${part}'`, `set it whole: --set ${written}=...`);
   }
   return { found: { canonical, edit: { kind: "replace", span: value.span } } };
+}
+
+/** The first `{` at or after `from` outside comments: `train Net // {note}` has its block's brace on the next line. */
+function braceAfter(source: ast.SourceFile, from: number): number {
+  let at = source.text.indexOf("{", from);
+  for (;;) {
+    const comment = source.comments.find((c) => c.span.start <= at && at < c.span.end);
+    if (!comment) return at;
+    at = source.text.indexOf("{", comment.span.end);
+  }
 }
 
 /** The callables a key's value calls (optimizers, data sources, schedules), whose arguments have schemas. */
