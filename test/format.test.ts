@@ -126,6 +126,20 @@ describe("formatSource", () => {
     expect(format(text)).toBe("model M {\n  input x: [4]\n  dense(/* units */ 3,\n        activation: relu)\n}\n");
   });
 
+  it("keeps the indentation of a declaration printed as written when a comment precedes it on its line", () => {
+    const model = "model Net(units = 8) {\n  input x: [4]\n  return x -> dense(units)\n}\n\n";
+    const sweep = [
+      "sweep /* s1 */ Net /* s2 */ { // s3",
+      "  space: {",
+      "    units: choice([8, 16]) // s4",
+      "  }",
+      "  /* s5 */ trials: 2",
+      "}",
+      "",
+    ].join("\n");
+    expect(format(`${model}/* before sweep */ ${sweep}`)).toBe(`${model}/* before sweep */\n${sweep}`);
+  });
+
   it("prints a node of a kind it does not know as written", () => {
     const text = "model M {\n  input x: [4]\n  dense(  3 )\n}\n";
     const source = parse(text, "m.nn").value;

@@ -92,10 +92,13 @@ export class SourceText {
 
   /**
    * A node as written, moved to `column`: its first line starts there and every later line moves by as
-   * much, except lines inside a block comment, which are kept exactly.
+   * much as the line the node starts on, except lines inside a block comment, which are kept exactly. The
+   * shift is measured from that line's indentation, not the node's column: a comment before the node on its
+   * line is printed on a line of its own, and the body was indented from the line.
    */
   verbatim(span: Span, column: number): string {
-    const shift = column - (span.start - this.lineStart(span.start));
+    const lineStart = this.lineStart(span.start);
+    const shift = column - /^[ \t]*/.exec(this.text.slice(lineStart, span.start))![0].length;
     const lines = this.slice(span).split("\n");
     let offset = span.start;
     const moved = lines.map((l, i) => {
