@@ -50,6 +50,23 @@ describe("model parameters", () => {
     expect(diagnostics.map((d) => d.span)).toContainEqual(spans[0]);
   });
 
+  it.each([
+    ["an input", "model M(<|x|> = 3) {\n  input x: [4]\n  x -> dense(x)\n}\n"],
+    ["a tensor bound below", "model M(<|h|> = 3) {\n  input x: [4]\n  h = x -> dense(h)\n  h -> dense(2)\n}\n"],
+    ["an activation", "model M(<|relu|> = 3) {\n  input x: [4]\n  x -> dense(4, activation: relu)\n}\n"],
+    [
+      "a block's tensor and padding",
+      "block b(<|h|> = 2, <|same|> = 1)(x) {\n  h = x -> conv1d(4, 3, padding: same)\n  return dense(h)\n}\n" +
+        "model M {\n  input x: [8, 2]\n  x -> b()\n}\n",
+    ],
+  ])("named like %s are NN2043 at the parameter, with nothing at the uses", (_, source) => {
+    const { text, spans } = marked(source);
+    const { diagnostics } = checkSource(text, "/tmp/net.nn");
+    expect(diagnostics.filter((d) => d.severity === "error").map((d) => [d.code, d.span])).toEqual(
+      spans.map((span) => ["NN2043", span]),
+    );
+  });
+
   it("are one symbol with their uses, as block parameters are", () => {
     const host: SourceHost = { readFile: () => undefined };
     const workspace = new Workspace(host);

@@ -10,7 +10,7 @@
 import { append } from "../base/arrays.js";
 import type { Diagnostic } from "../diagnostics/index.js";
 import { suggestion } from "../diagnostics/suggest.js";
-import { layerNames, lookupLayer } from "../registry/index.js";
+import { layerNames, lookupLayer, type LayerKind } from "../registry/index.js";
 import type * as ast from "../syntax/ast.js";
 import type {
   CallMeaning,
@@ -26,6 +26,7 @@ import { modelSymbol } from "./scope.js";
 import type { RepeatFrame } from "./scope.js";
 import type { Namespace } from "./workspace.js";
 import { foreignLayers } from "../registry/foreign-names.js";
+import { argumentSymbols, boundNames, namesInArguments } from "./param-clashes.js";
 
 export type BodyDecl = ast.ModelDecl | ast.BlockDecl;
 
@@ -82,6 +83,8 @@ class BodyBinder extends NameBinder {
   private listedOutputs: ast.OutputStmt | undefined;
   /** Names reported with NN2026, once each. */
   private readonly changesMeaning = new Set<ast.Ident>();
+  /** Parameters reported with NN2043: the steps that mention them are not checked. */
+  private readonly clashing = new Set<string>();
 
   constructor(
     private readonly decl: BodyDecl,
@@ -108,6 +111,12 @@ class BodyBinder extends NameBinder {
       };
       this.params.set(param.name.text, symbol);
       this.occurrences.push({ span: param.name.span, symbol, isDefinition: true });
+    }
+    const tensors = boundNames(decl);
+    for (const param of this.params.values()) {
+      const tensor = tensors.get(param.name);
+      const hint = `rename the parameter or the tensor: in the ${decl.kind}, '${param.name}' cannot mean both`;
+      if (tensor) this.clash(param, `a tensor of the ${decl.kind}`, tensor.span, "the tensor", hint);
     }
     if (decl.kind === "block") {
       for (const input of decl.inputs) {
@@ -288,7 +297,7 @@ class BodyBinder extends NameBinder {
   private chain(chain: ast.Chain): void {
     if (chain.recovered) return this.recoveredSteps(chain.steps);
     for (const [i, step] of chain.steps.entries()) {
-      if (step.recovered) return this.recoveredSteps(chain.steps.slice(i));
+      if (step.recovered || this.mentionsClash(step)) return this.recoveredSteps(chain.steps.slice(i));
       const bound = step.args === null ? this.scope.get(step.callee.text) : undefined;
       if (bound) {
         this.use(step.callee, bound);
@@ -373,6 +382,7 @@ class BodyBinder extends NameBinder {
     if (this.namespace.has(name)) return unresolved;
     if (layer) {
       this.layerArgumentNames(call, layer);
+      if (this.shadowsSymbol(call, layer)) return unresolved;
       return { kind: "layer", layer, tensorArgs, namedTensors };
     }
     if (name === "_" && call.args === null) {
@@ -390,5 +400,33 @@ class BodyBinder extends NameBinder {
     const candidates = append(layerNames(), [...this.namespace.keys()]);
     this.report("NN2001", call.callee.span, { name }, suggestion(name, candidates, call.callee.span, foreignLayers));
     return unresolved;
+  }
+
+  /** NN2043, once per parameter, at the parameter; `where` is the other name's place. */
+  private clash(param: NameSymbol, what: string, where: ast.Span, role: string, hint: string): void {
+    if (this.clashing.has(param.name)) return;
+    this.clashing.add(param.name);
+    const related = [{ file: this.file, span: where, message: role }];
+    this.report("NN2043", param.definition.span, { name: param.name, what }, { related, hint });
+  }
+
+  private mentionsClash(step: ast.Call): boolean {
+    return namesInArguments(step).some((name) => this.clashing.has(name.text));
+  }
+
+  /** `activation: relu` in a body with a parameter `relu`: the parameter silently replaces the activation. */
+  private shadowsSymbol(call: ast.Call, layer: LayerKind): boolean {
+    let shadows = false;
+    for (const arg of call.args ?? []) {
+      const value = arg.value;
+      if (!arg.name || value.kind !== "call" || value.args !== null) continue;
+      const param = this.params.get(value.callee.text);
+      if (!param || !argumentSymbols(layer, arg.name.text).has(param.name)) continue;
+      const what = `the ${arg.name.text} '${param.name}' of '${call.callee.text}'`;
+      const hint = `rename the parameter: in the ${this.where}, '${param.name}' means the parameter, not the ${arg.name.text}`;
+      this.clash(param, what, value.span, `the ${arg.name.text} it replaces`, hint);
+      shadows = true;
+    }
+    return shadows;
   }
 }

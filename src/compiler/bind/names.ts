@@ -216,7 +216,8 @@ export abstract class NameBinder extends BodyScope {
       | "NN2021"
       | "NN2026"
       | "NN2027"
-      | "NN2028",
+      | "NN2028"
+      | "NN2043",
   >(
     code: C,
     span: ast.Span,

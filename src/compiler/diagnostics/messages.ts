@@ -167,6 +167,10 @@ export const messages = {
     "Name --set cannot set",
     (a) => `--set cannot set ${q(a.name)}: ${a.reason}`,
   ),
+  NN2043: error<{ name: string; what: string }>(
+    "Parameter named like another name of its body",
+    (a) => `parameter ${q(a.name)} has the name of ${a.what}`,
+  ),
 
   NN3001: error<{ callee: string; expected: string; shape: string }>(
     "Wrong input rank",
