@@ -140,6 +140,21 @@ describe("formatSource", () => {
     expect(format(`${model}/* before sweep */ ${sweep}`)).toBe(`${model}/* before sweep */\n${sweep}`);
   });
 
+  it("breaks a long model or block header between its parameters, not inside a default", () => {
+    const params = [
+      "first_parameter = 128",
+      "second_parameter = 0.25",
+      "third_parameter = [1, 2, 3]",
+      "fourth_parameter = 1",
+    ];
+    const body = "  return x -> dense(first_parameter)\n}\n";
+    const broken = `(\n${params.map((p) => `  ${p}`).join(",\n")}\n)`;
+    const model = `model Net(${params.join(", ")}) {\n  input x: [4]\n${body}`;
+    expect(format(model)).toBe(`model Net${broken} {\n  input x: [4]\n${body}`);
+    const block = `block B(${params.join(", ")}, fifth_one = 5)(x) {\n${body}`;
+    expect(format(block)).toBe(`block B${broken.replace("\n)", ",\n  fifth_one = 5\n)")}(x) {\n${body}`);
+  });
+
   it("prints a node of a kind it does not know as written", () => {
     const text = "model M {\n  input x: [4]\n  dense(  3 )\n}\n";
     const source = parse(text, "m.nn").value;

@@ -62,20 +62,12 @@ export class Printer {
         if (s.hasCommentsIn(d.span.start, d.span.end)) return this.verbatim(d, 0);
         return ["import { ", d.names.map((n) => n.text).join(", "), " } from ", s.slice(d.from.span)];
       case "model": {
-        const params = d.params.length === 0 ? "" : ["(", this.params(d.params), ")"];
+        const params = d.params.length === 0 ? "" : this.params(d.params);
         const headerEnd = d.params.at(-1)?.span.end ?? d.name.span.end;
         return this.container(d, 0, ["model ", d.name.text, params], headerEnd, d.body, (st) => this.statement(st, 1));
       }
       case "block": {
-        const header = [
-          "block ",
-          d.name.text,
-          "(",
-          this.params(d.params),
-          ")(",
-          d.inputs.map((i) => i.text).join(", "),
-          ")",
-        ];
+        const header = ["block ", d.name.text, this.params(d.params), "(", d.inputs.map((i) => i.text).join(", "), ")"];
         return this.container(d, 0, header, d.name.span.end, d.body, (st) => this.statement(st, 1));
       }
       case "train":
@@ -89,10 +81,16 @@ export class Printer {
     }
   }
 
+  /**
+   * `(a, b = 2)`, broken between parameters (as calls are) before inside a default; without a trailing comma,
+   * which the grammar does not take after a parameter.
+   */
   private params(params: readonly ast.Param[]): Doc {
-    return join(
-      ", ",
+    return this.bracketed(
+      "(",
       params.map((p) => (p.defaultValue ? [p.name.text, " = ", this.value(p.defaultValue)] : p.name.text)),
+      ")",
+      "",
     );
   }
 
@@ -311,10 +309,10 @@ export class Printer {
     return arg.name ? [arg.name.text, ": ", this.value(arg.value)] : this.value(arg.value);
   }
 
-  /** `(a, b)` or `[a, b]` on one line, else one item per line with a trailing comma. */
-  private bracketed(open: string, items: readonly Doc[], close: string): Doc {
+  /** `(a, b)` or `[a, b]` on one line, else one item per line, the last followed by `trailing`. */
+  private bracketed(open: string, items: readonly Doc[], close: string, trailing = ","): Doc {
     if (items.length === 0) return [open, close];
-    return group([open, indent(INDENT, [softline, join([",", line], items)]), ifBreak(",", ""), softline, close]);
+    return group([open, indent(INDENT, [softline, join([",", line], items)]), ifBreak(trailing, ""), softline, close]);
   }
 
   private value(v: ast.Value): Doc {
