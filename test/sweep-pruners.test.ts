@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import type { TrialRecord, TrialState } from "../src/runtime/sweep/trial-record.js";
-import { bestSoFar, isPruned, pruneThresholds } from "../src/runtime/sweep/pruners.js";
+import { isPruned, pruneThresholds } from "../src/runtime/sweep/pruners.js";
+import { bestOf } from "../src/runtime/sweep/report-format.js";
 
 let trials = 0;
 function trial(epochs: number[], state: TrialState = "complete"): TrialRecord {
@@ -128,12 +129,16 @@ describe("isPruned", () => {
     expect(isPruned(thresholds, 2, 0.6, "minimize")).toBe(true);
     expect(isPruned(thresholds, 2, 0.5, "minimize")).toBe(false);
     expect(isPruned(thresholds, 3, 100, "minimize")).toBe(false);
-    expect(isPruned(thresholds, 2, NaN, "minimize")).toBe(true);
+    // No figure yet that is a number (every epoch's loss NaN): pruned where a threshold stands.
+    expect(isPruned(thresholds, 2, null, "minimize")).toBe(true);
+    expect(isPruned(thresholds, 1, null, "minimize")).toBe(false);
   });
 
   it("compares the best value so far, as Optuna's MedianPruner does", () => {
-    expect(bestSoFar([0.9, 0.4, 0.6], "minimize")).toBe(0.4);
-    expect(bestSoFar([0.9, 0.4, NaN], "maximize")).toBe(0.9);
-    expect(bestSoFar([NaN], "minimize")).toBeNaN();
+    expect(bestOf("minimize", [0.9, 0.4, 0.6])).toBe(0.4);
+    expect(bestOf("maximize", [0.9, 0.4, NaN])).toBe(0.9);
+    // Not finite is not a figure (a loss of Infinity; JSON writes it as null): left out, as NaN is.
+    expect(bestOf("minimize", [Infinity, 0.7, -Infinity])).toBe(0.7);
+    expect(bestOf("minimize", [NaN, Infinity])).toBeNull();
   });
 });

@@ -9,7 +9,6 @@ import { bestTrial, formatObjective, formatValue, rankTrials } from "../src/runt
 import { madeUpRecords, record, sweepOf } from "./helpers/sweep-records.js";
 
 const sweep = sweepOf();
-const maximizing = { ...sweep, objective: { metric: "val_accuracy", direction: "maximize" as const } };
 const config = (units: string, lr: number) => ({ units, depth: 2, rate: 0.25, "optimizer.learning_rate": lr });
 
 const records = [
@@ -22,16 +21,27 @@ const records = [
 ];
 
 describe("ranking", () => {
-  it("puts complete trials first by objective, then pruned ones, then failed ones; ties by trial", () => {
-    expect(rankTrials(sweep, records).map((r) => r.trial)).toEqual([4, 1, 5, 2, 6, 3]);
+  it("puts complete trials first by objective, then pruned ones by epochs reached, then failed ones", () => {
+    // Trial 6 (pruned after 2 epochs, 0.9) before trial 2 (pruned after 1, 0.45): it passed more checks.
+    expect(rankTrials(records, "minimize").map((r) => r.trial)).toEqual([4, 1, 5, 6, 2, 3]);
     expect(bestTrial(sweep, records)?.trial).toBe(4);
   });
 
   it("follows the objective's direction", () => {
     const accuracies = records.map((r) => (r.objective === null ? r : { ...r, objective: 1 - r.objective }));
-    expect(rankTrials(maximizing, accuracies).map((r) => r.trial)).toEqual([4, 1, 5, 2, 6, 3]);
+    expect(rankTrials(accuracies, "maximize").map((r) => r.trial)).toEqual([4, 1, 5, 6, 2, 3]);
     // The same figures read as accuracies: now the highest wins.
-    expect(rankTrials(maximizing, records).map((r) => r.trial)).toEqual([1, 5, 4, 6, 2, 3]);
+    expect(rankTrials(records, "maximize").map((r) => r.trial)).toEqual([1, 5, 4, 6, 2, 3]);
+  });
+
+  it("ranks pruned trials that reached the same epoch, and a failed trial with an objective, by objective", () => {
+    const stopped = [
+      record(7, config("8", 1e-3), "pruned", [0.9, 0.7]),
+      record(8, config("8", 1e-3), "failed", [0.8, 0.6], { error: "NN4009 the loss became NaN at epoch 3" }),
+      record(9, config("8", 1e-3), "failed", [NaN]),
+      record(10, config("8", 1e-3), "pruned", [0.5]),
+    ];
+    expect(rankTrials(stopped, "minimize").map((r) => r.trial)).toEqual([8, 7, 10, 9]);
   });
 
   it("has no best trial when none completed (a pruned one is not a configuration to pick)", () => {
@@ -67,7 +77,7 @@ describe("the ranked table", () => {
         .trim()
         .split(/\s{2,}/),
     ).toEqual(["1", "4", "16", "2", "0.250", "5.0e-3", "0.4000", "2", "104", "14.0s", "complete"]);
-    expect(row(2)).toMatch(/^\s*4\s+2\s.*3\.2e-4\s+0\.4500\s.*pruned at epoch 1$/);
+    expect(row(2)).toMatch(/^\s*5\s+2\s.*3\.2e-4\s+0\.4500\s.*pruned at epoch 1$/);
     expect(row(3)).toMatch(/^\s*-\s+3\s.*\s-\s+-\s.*failed: NN4009 the loss became NaN at epoch 1$/);
   });
 
@@ -177,7 +187,7 @@ describe("the live table", () => {
     const lines = renderLiveTable(sweep, tall, { height: 10 }).trimEnd().split("\n");
     expect(lines).toHaveLength(10);
     // 8 lines for rows: 7 rows and the line that says what is left out.
-    const best = rankTrials(sweep, many).slice(0, 3);
+    const best = rankTrials(many, "minimize").slice(0, 3);
     const latest = [...many].sort((a, b) => b.finished.localeCompare(a.finished));
     const shown = [...new Set([21, ...best.map((r) => r.trial), ...latest.map((r) => r.trial)])].slice(0, 7);
     expect(lines.slice(2, -1).map((l) => Number(l.trim().split(/\s+/)[0]))).toEqual(shown.sort((a, b) => a - b));

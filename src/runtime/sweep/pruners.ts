@@ -8,6 +8,7 @@
  * (TrialRecord.objective), and what Optuna's MedianPruner compares ("the trial's best intermediate result").
  */
 import type { IrPruner, IrSweep } from "../../compiler/ir/sweep.js";
+import { bestOf } from "./report-format.js";
 import type { TrialRecord } from "./trial-record.js";
 
 /** Whether a lower or a higher objective is better. */
@@ -63,7 +64,7 @@ export function pruneThresholds(
       for (let rung = pruner.minEpochs; rung < epochs; rung *= pruner.reduction) {
         const others = ranked
           .filter((record) => record.epochs.length >= rung)
-          .map((record) => bestSoFar(record.epochs.slice(0, rung), direction))
+          .map((record) => bestOf(direction, record.epochs.slice(0, rung)))
           .filter(isFiniteNumber)
           .sort((a, b) => (direction === "minimize" ? a - b : b - a));
         if (others.length === 0) continue;
@@ -76,27 +77,20 @@ export function pruneThresholds(
 }
 
 /**
- * Whether a trial stops after `epoch` (1-based): its `value` (its objective at its best epoch so far; see
- * `bestSoFar`) is worse than that epoch's threshold. Equal goes on, as in Optuna. A value that is not a
- * finite number where a threshold stands stops the trial, as Optuna prunes NaN.
+ * Whether a trial stops after `epoch` (1-based): its `value` (its objective at its best epoch so far, `bestOf`
+ * its values) is worse than that epoch's threshold. Equal goes on, as in Optuna. No value (every epoch's figure
+ * NaN) where a threshold stands stops the trial, as Optuna prunes NaN.
  */
 export function isPruned(
   thresholds: readonly (number | null)[],
   epoch: number,
-  value: number,
+  value: number | null,
   direction: Direction,
 ): boolean {
   const threshold = thresholds[epoch - 1] ?? null;
   if (threshold === null) return false;
-  if (!Number.isFinite(value)) return true;
+  if (value === null) return true;
   return direction === "minimize" ? value > threshold : value < threshold;
-}
-
-/** The best of a trial's per-epoch values (NaN when none is a finite number). */
-export function bestSoFar(values: readonly number[], direction: Direction): number {
-  const finite = values.filter(isFiniteNumber);
-  if (finite.length === 0) return NaN;
-  return direction === "minimize" ? Math.min(...finite) : Math.max(...finite);
 }
 
 function median(values: readonly number[]): number {

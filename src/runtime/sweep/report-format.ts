@@ -52,38 +52,51 @@ export function isBetter(direction: IrSweep["objective"]["direction"], a: number
   return direction === "minimize" ? a < b : a > b;
 }
 
-/** The best of `values` in the sweep's direction (NaN is never best); null when there is none. */
+/**
+ * A trial's objective: the best of its per-epoch values in the sweep's direction, leaving out those that are not
+ * finite numbers (a NaN loss; JSON writes them as null anyway, as numpy's nanpercentile leaves out NaN); null when
+ * none is. What a trial record keeps, what a running trial's row shows and what the pruners compare.
+ */
 export function bestOf(direction: IrSweep["objective"]["direction"], values: readonly number[]): number | null {
   let best: number | null = null;
   for (const value of values)
-    if (!Number.isNaN(value) && (best === null || isBetter(direction, value, best))) best = value;
+    if (Number.isFinite(value) && (best === null || isBetter(direction, value, best))) best = value;
   return best;
 }
 
+/** Whether a trial has an objective to rank it by: a finite number (a failed trial's may be null). */
+export function hasObjective(record: TrialRecord): boolean {
+  return record.objective !== null && Number.isFinite(record.objective);
+}
+
 /**
- * The trials best first: complete trials by objective, then pruned ones by objective, then those without an
- * objective (failed before an epoch finished, or whose objective was not a number), each group by trial number
- * on ties. A pruned trial ranks below every complete one because its figure comes from fewer epochs and it was
- * stopped for being worse than its peers at that epoch: it is not a configuration to pick (Optuna's best trial
- * is also a complete one). A failed trial that did record an objective ranks with the pruned ones.
+ * The trials best first, the one order of the tables, the picture, best.nn and the TPE sampler (which ranks the
+ * complete and pruned trials with an objective: tpe.ts): complete trials by objective; then the trials stopped
+ * early with an objective (pruned, or failed after an epoch), those that trained more epochs first, then by
+ * objective; then those without one (failed before an epoch finished, or whose objective was not a number). Ties
+ * go by trial number. A trial stopped early ranks below every complete one: its figure comes from fewer epochs
+ * and it was stopped for being worse than its peers, so it is not a configuration to pick (Optuna's best trial is
+ * also a complete one). Among those, one that trained longer passed more of the pruner's checks: Optuna's TPE
+ * ranks pruned trials the same way (by the step they reached, then their value).
  */
-export function rankTrials(sweep: IrSweep, records: readonly TrialRecord[]): TrialRecord[] {
-  const group = (r: TrialRecord) =>
-    r.objective === null || Number.isNaN(r.objective) ? 2 : r.state === "complete" ? 0 : 1;
+export function rankTrials(
+  records: readonly TrialRecord[],
+  direction: IrSweep["objective"]["direction"],
+): TrialRecord[] {
+  const group = (r: TrialRecord) => (!hasObjective(r) ? 2 : r.state === "complete" ? 0 : 1);
   return [...records].sort((a, b) => {
     const byGroup = group(a) - group(b);
     if (byGroup !== 0) return byGroup;
-    if (group(a) < 2 && a.objective !== b.objective) {
-      return isBetter(sweep.objective.direction, a.objective!, b.objective!) ? -1 : 1;
-    }
+    if (group(a) === 1 && a.epochs.length !== b.epochs.length) return b.epochs.length - a.epochs.length;
+    if (group(a) < 2 && a.objective !== b.objective) return isBetter(direction, a.objective!, b.objective!) ? -1 : 1;
     return a.trial - b.trial;
   });
 }
 
 /** The trial whose configuration the sweep recommends: the best complete one; null when none completed. */
 export function bestTrial(sweep: IrSweep, records: readonly TrialRecord[]): TrialRecord | null {
-  const first = rankTrials(sweep, records)[0];
-  return first?.state === "complete" && first.objective !== null && !Number.isNaN(first.objective) ? first : null;
+  const first = rankTrials(records, sweep.objective.direction)[0];
+  return first?.state === "complete" && hasObjective(first) ? first : null;
 }
 
 /** `sweep Net`'s parameters in the order the space lists them, then any other name a configuration has. */

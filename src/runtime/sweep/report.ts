@@ -141,7 +141,7 @@ function shownRows(sweep: IrSweep, state: LiveSweepState, rows: readonly LiveRow
   const latest = [...state.records].sort((a, b) => b.finished.localeCompare(a.finished) || b.trial - a.trial);
   const wanted = [
     ...rows.filter((r) => r.kind === "running"),
-    ...finished(rankTrials(sweep, state.records).slice(0, 3)),
+    ...finished(rankTrials(state.records, sweep.objective.direction).slice(0, 3)),
     ...finished(latest),
     ...rows.filter((r) => r.kind === "queued").sort(order),
     ...rows.filter((r) => r.kind === "rejected"),
@@ -177,7 +177,7 @@ export interface RankedTableOptions extends TableOptions {
 
 /**
  * The table printed when a sweep ends: its trials best first (rankTrials: complete ones by objective, then
- * pruned ones, then failed ones), and under it the best configuration as the `nnc train` command that trains it.
+ * pruned ones, the longest trained first, then failed ones), and under it the best configuration as the `nnc train` command that trains it.
  */
 export function renderRankedTable(
   sweep: IrSweep,
@@ -189,7 +189,7 @@ export function renderRankedTable(
     sweep,
     records.map((r) => r.config),
   );
-  const ranked = rankTrials(sweep, records);
+  const ranked = rankTrials(records, sweep.objective.direction);
   const columns: TableColumn[] = [
     { header: "rank", align: "right" },
     { header: "trial", align: "right" },

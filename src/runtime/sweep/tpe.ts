@@ -9,6 +9,7 @@
 import type { IrSweepParam, SweepConfiguration, SweepDistribution } from "../../compiler/ir/sweep.js";
 import type { Direction } from "./pruners.js";
 import type { SweepRng } from "./rng.js";
+import { hasObjective, rankTrials } from "./report-format.js";
 import { numericScale, randomConfiguration, type NumericScale } from "./samplers.js";
 import type { TrialRecord } from "./trial-record.js";
 
@@ -34,9 +35,9 @@ const PRIOR_WEIGHT = 1;
  * The configuration of the next trial from the trials that finished before it (`history`, in any order;
  * failed trials, without an objective, are left out). Until `options.startup` trials finished it is
  * `randomConfiguration` (with `parallel` trials at once, trial N sees N - parallel finished ones, so the
- * first startup + parallel - 1 trials are random). Then the finished trials are ranked, complete ones by objective, then pruned ones
- * (fewer epochs to judge them by) by epochs reached and objective, as Optuna ranks them, and the best
- * `goodTrials(n)` are the good ones. Values are those of random search (4 significant digits, on the steps).
+ * first startup + parallel - 1 trials are random). Then the finished trials are ranked as the tables rank
+ * them (`rankTrials`: complete ones by objective, then pruned ones by epochs reached and objective, as Optuna
+ * ranks them), and the best `goodTrials(n)` are the good ones. Values are those of random search (4 significant digits, on the steps).
  */
 export function tpeConfiguration(
   params: readonly IrSweepParam[],
@@ -45,7 +46,10 @@ export function tpeConfiguration(
   direction: Direction,
   options: TpeOptions,
 ): SweepConfiguration {
-  const ranked = rankTrials(history, direction);
+  const ranked = rankTrials(
+    history.filter((record) => record.state !== "failed" && hasObjective(record)),
+    direction,
+  );
   if (ranked.length < options.startup) return randomConfiguration(params, rng);
   const good = goodTrials(ranked.length);
   // Oldest first, as the kernels' weights (older trials weigh less past 25) expect.
@@ -72,18 +76,6 @@ export function tpeConfiguration(
  */
 export function goodTrials(n: number): number {
   return Math.min(Math.ceil(0.15 * n), 25);
-}
-
-function rankTrials(history: readonly TrialRecord[], direction: Direction): TrialRecord[] {
-  const sign = direction === "minimize" ? 1 : -1;
-  // Equal objectives in trial order, so the good trials do not depend on the order of `history`.
-  const byObjective = (a: TrialRecord, b: TrialRecord) => sign * (a.objective! - b.objective!) || a.trial - b.trial;
-  const usable = history.filter((record) => record.state !== "failed" && Number.isFinite(record.objective));
-  const complete = usable.filter((record) => record.state === "complete").sort(byObjective);
-  const pruned = usable
-    .filter((record) => record.state === "pruned")
-    .sort((a, b) => b.epochs.length - a.epochs.length || byObjective(a, b));
-  return [...complete, ...pruned];
 }
 
 /** A distribution over one parameter's values: a mixture of a kernel per trial and a prior. */

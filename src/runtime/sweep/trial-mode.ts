@@ -6,7 +6,8 @@
  * process goes away (the IPC channel closes), as Ctrl-C does. Free of tfjs: `nnc train` reads the settings
  * before it loads the runtime.
  */
-import { bestSoFar, isPruned, type Direction } from "./pruners.js";
+import { isPruned, type Direction } from "./pruners.js";
+import { bestOf } from "./report-format.js";
 
 /** What a trial is told at its start: the objective and, per epoch (index 0 is epoch 1), its pruning threshold. */
 export interface TrialSettings {
@@ -40,7 +41,7 @@ export function parseTrialSettings(text: string): TrialSettings {
  */
 export function prunedAt(settings: TrialSettings, objectives: readonly number[]): number | null {
   for (let epoch = 1; epoch <= objectives.length; epoch++) {
-    const best = bestSoFar(objectives.slice(0, epoch), settings.direction);
+    const best = bestOf(settings.direction, objectives.slice(0, epoch));
     if (isPruned(settings.thresholds, epoch, best, settings.direction)) return epoch;
   }
   return null;
