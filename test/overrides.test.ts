@@ -16,6 +16,7 @@ import {
   valueText,
   type Override,
 } from "../src/compiler/overrides/index.js";
+import { originalSpan } from "../src/compiler/overrides/original-offsets.js";
 import { parse } from "../src/compiler/syntax/index.js";
 import { renderDiagnostics } from "../src/compiler/diagnostics/render.js";
 import { scratchFolder } from "./helpers/runs.js";
@@ -43,6 +44,13 @@ train Net {
 }
 `;
 const netFile = write("net.nn", spec);
+
+/** The span of `snippet`'s first occurrence in `text`. */
+function at(text: string, snippet: string) {
+  const start = text.indexOf(snippet);
+  expect(start).toBeGreaterThanOrEqual(0);
+  return { start, end: start + snippet.length };
+}
 
 function read(argument: string): Override {
   const parsed = parseOverride(argument);
@@ -202,14 +210,19 @@ describe("checkFileWithOverrides", () => {
     expect(rate.source.slice(bad!.span.start, bad!.span.end)).toBe("-1");
   });
 
-  it("reports a shape error an override causes at the layer's line of the spec", () => {
-    const result = checkFileWithOverrides(valid, [read("width=5")]);
+  it("reports a shape error an override causes at the layer in the spec as written, whatever the values' lengths", () => {
+    const result = checkFileWithOverrides(valid, [read("units=1234567"), read("width=5")]);
     const errors = result.diagnostics.filter((d) => d.severity === "error");
-    expect(errors.map((d) => d.code)).toEqual([expect.stringMatching(/^NN3/)]);
-    expect(errors[0]!.file).toBe(valid);
-    const text = result.sources.get(valid)!;
-    expect(text.slice(0, errors[0]!.span.start).split("\n").length).toBe(6);
-    expect(text.split("\n")[3]).toBe("model Net(units = 16, width = 5, rate = 0.1) {");
+    expect(errors.map((d) => [d.code, d.file, d.span])).toEqual([["NN3004", valid, at(validSpec, "[2, 2]")]]);
+    expect(result.sources.get(valid)).toBe(validSpec);
+  });
+
+  it("maps a problem on the line of a longer value to its own column", () => {
+    const header = "rate = 0.1) {\n  input x: [width]\n  reshape([2, 2])\n";
+    const text = validSpec.replace(header, "rate = 0.1) { input x: [width]; reshape([2, 2])\n");
+    const result = checkFileWithOverrides(write("one-line.nn", text), [read("units=1234567"), read("width=5")]);
+    const errors = result.diagnostics.filter((e) => e.severity === "error");
+    expect(errors.map((d) => [d.code, d.span])).toEqual([["NN3004", at(text, "[2, 2]")]]);
   });
 
   it("shows the argument's text as its source, for the renderer, its name as written", () => {
@@ -218,6 +231,26 @@ describe("checkFileWithOverrides", () => {
     const dotted = read('data=idx(images: "a/../b", labels: 3)');
     const shown = renderDiagnostics(checkFileWithOverrides(valid, [dotted]).diagnostics, new Map(), { color: false });
     expect(shown.startsWith(`${dotted.source}:1:`)).toBe(true);
+  });
+});
+
+describe("originalSpan", () => {
+  // "a = 16; b = 4" with 16 -> 1234567 (in turn, as edited text), then b's 4 -> 55.
+  const edits = [
+    { from: { start: 4, end: 6 }, length: 7 },
+    { from: { start: 17, end: 18 }, length: 2 },
+  ];
+
+  it("maps offsets before, between and after the edits back to the text as written", () => {
+    expect(originalSpan(edits, { start: 0, end: 1 })).toEqual({ start: 0, end: 1 });
+    // "b" at 13 in "a = 1234567; b = 55", at 8 in "a = 16; b = 4"; the end at 19, at 13.
+    expect(originalSpan(edits, { start: 13, end: 14 })).toEqual({ start: 8, end: 9 });
+    expect(originalSpan(edits, { start: 19, end: 19 })).toEqual({ start: 13, end: 13 });
+  });
+
+  it("maps a span around or into an edit to one around what it replaced", () => {
+    expect(originalSpan(edits, { start: 0, end: 19 })).toEqual({ start: 0, end: 13 });
+    expect(originalSpan(edits, { start: 6, end: 15 })).toEqual({ start: 4, end: 10 });
   });
 });
 

@@ -1,23 +1,28 @@
 /**
- * Overrides applied as text edits of a spec: one at a time, the text re-parsed between them, each value
- * replacing a span or inserted on the line of what it belongs to. No line of the file moves, so a problem the
- * check finds elsewhere is shown on the user's own line, with the new value in it.
+ * Overrides applied as text edits of a spec: each value replacing a span or inserted on the line of what it
+ * belongs to. The edits are kept, so that a problem the check finds outside the values is shown at its place
+ * in the file as written (original-offsets.ts).
  */
 import type { Span } from "../base/span.js";
 import { diagnostic, hasErrors, type Diagnostic, type Result } from "../diagnostics/index.js";
 import { parse } from "../syntax/index.js";
 import type { Override } from "./parse-override.js";
 import { resolveOverrideName } from "./resolve-name.js";
+import type { TextEdit } from "./original-offsets.js";
 
 export interface OverrideOptions {
   /** The model whose parameters and train block bare names mean (`--model`); default: the file's one train block's. */
   readonly model?: string | undefined;
 }
 
-/** Where each override's value ended up in the edited text; undefined once a later override edited inside it. */
+/**
+ * The edited text; where each override's value ended up in it (undefined once a later override edited inside
+ * it); the edits that made it from the original, in the order applied.
+ */
 export interface EditedText {
   readonly text: string;
   readonly placed: readonly { readonly override: Override; readonly span: Span | undefined }[];
+  readonly edits: readonly TextEdit[];
 }
 
 /**
@@ -83,7 +88,9 @@ function editedAtOnce(
   }
   current += text.slice(copied);
   const placed = edits.map((e) => ({ override: e.override, span: spans.get(e.override) }));
-  return { value: { text: current, placed }, diagnostics: [] };
+  // Applied from the last to the first, each edit's span is one of the text before it: the original's.
+  const applied = [...inOrder].reverse().map((e) => ({ from: e.from, length: e.inserted.length }));
+  return { value: { text: current, placed, edits: applied }, diagnostics: [] };
 }
 
 type ResolvedEdit = Extract<ReturnType<typeof resolveOverrideName>, { found: unknown }>["found"]["edit"];
@@ -107,6 +114,7 @@ function editedInTurn(
 ): Result<EditedText> {
   const diagnostics: Diagnostic[] = [];
   const placed: { override: Override; span: Span | undefined }[] = [];
+  const edits: TextEdit[] = [];
   const seen = new Map<string, Override>();
   let current = text;
   for (const override of overrides) {
@@ -128,11 +136,12 @@ function editedInTurn(
     seen.set(canonical, override);
     const { from, inserted, valueStart } = placement(edit, override);
     current = current.slice(0, from.start) + inserted + current.slice(from.end);
+    edits.push({ from, length: inserted.length });
     const delta = inserted.length - (from.end - from.start);
     for (const p of placed) p.span = p.span && moved(p.span, from, delta);
     placed.push({ override, span: { start: valueStart, end: valueStart + override.value.length } });
   }
-  return { value: { text: current, placed }, diagnostics };
+  return { value: { text: current, placed, edits }, diagnostics };
 }
 
 /** A value's span after the text at `edit` changed length by `delta`; undefined when the edit fell inside it. */

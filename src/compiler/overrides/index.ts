@@ -9,7 +9,7 @@
  */
 export { parseOverride, overrideSource, normalOverride, type Override } from "./parse-override.js";
 export { applyOverrides, type OverrideOptions } from "./apply.js";
-export { checkFileWithOverrides, type OverrideCheckOptions } from "./check-with-overrides.js";
+export { checkFileWithOverrides, type OverrideCheckOptions, type OverrideCheckResult } from "./check-with-overrides.js";
 export {
   resolveOverrideName,
   trainedModel,

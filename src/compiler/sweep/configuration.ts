@@ -20,10 +20,7 @@ export interface ConfigurationCheck {
   /** The swept model's parameter count and MACs; null when the configuration does not check (or a size is not fixed). */
   readonly params: number | null;
   readonly macs: number | null;
-  /**
-   * The texts the diagnostics point into: the spec as configured (its lines are the spec's, offsets may differ)
-   * and each `--set` argument.
-   */
+  /** The texts the diagnostics point into: the spec as written and each `--set` argument. */
   readonly sources: ReadonlyMap<string, string>;
 }
 
@@ -58,11 +55,12 @@ export function checkConfiguration(
   const { sources } = checked;
   const model = checked.program?.models.find((m) => m.name === sweep.model);
   if (!model) return { diagnostics: checked.diagnostics, rejected: true, params: null, macs: null, sources };
-  // The configured text's own sweep: its budgets' offsets are in that text, which the diagnostics are shown in.
+  // The configured text's own sweep, whose budgets' locations are in that text: moved to the file as written.
   const configured = checked.program?.sweeps?.find((s) => s.model === sweep.model) ?? sweep;
-  const budgets = configured.budgets.flatMap(
-    (b) => figureProblem(b.subject, b.op, b.value, model, b.location, b.location) ?? [],
-  );
+  const budgets = configured.budgets.flatMap((b) => {
+    const problem = figureProblem(b.subject, b.op, b.value, model, b.location, b.location);
+    return problem ? [checked.relocate(problem)] : [];
+  });
   const diagnostics =
     budgets.length === 0 ? checked.diagnostics : sortDiagnostics([...checked.diagnostics, ...budgets]);
   const count = (figure: "params" | "macs") => {

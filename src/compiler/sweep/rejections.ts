@@ -11,8 +11,8 @@ import { valueText } from "../overrides/value-text.js";
 
 /**
  * A rejected configuration with its check's diagnostics and, best, the texts they point into (ConfigurationCheck's
- * `sources`: the spec as configured). Without them, the place is the offset in whatever text `formatRejections` is
- * given, which is off by as much as an override on a line above changed that line's length.
+ * `sources`: the spec as written and the configuration's `--set` arguments); without them, the place is found in
+ * the texts `formatRejections` is given.
  */
 export interface Rejected {
   readonly config: SweepConfiguration;
@@ -24,7 +24,7 @@ export interface Rejected {
 export interface RejectionGroup {
   readonly code: string;
   readonly file: string;
-  /** 1-based line and column of the first configuration's diagnostic (0 and 0 without `Rejected.sources`). */
+  /** 1-based line and column of the diagnostic (0 and 0 without `Rejected.sources`). */
   readonly line: number;
   readonly column: number;
   /** The first configuration's diagnostic, whose message stands for the group. */
@@ -33,9 +33,9 @@ export interface RejectionGroup {
 }
 
 /**
- * Groups rejected configurations by their first error's code, file and line: an override keeps every line of
- * the spec where it was but may move offsets (`units = 8` is shorter than `units = 16`), so the line is the
- * place (the span, without `sources`). Most configurations first, then in the order first met; a configuration counts under its first error.
+ * Groups rejected configurations by their first error's code, file and span (a configuration's check locates
+ * what it finds in the spec as written, whatever the lengths of its values). Most configurations first, then in
+ * the order first met; a configuration counts under its first error.
  */
 export function groupRejections(rejected: readonly Rejected[]): RejectionGroup[] {
   const groups = new Map<
@@ -47,7 +47,7 @@ export function groupRejections(rejected: readonly Rejected[]): RejectionGroup[]
     if (!first) continue;
     const text = sources?.get(first.file);
     const { line, column } = text === undefined ? { line: 0, column: 0 } : new LineMap(text).position(first.span.start);
-    const key = `${first.code} ${first.file} ${text === undefined ? `${first.span.start}-${first.span.end}` : line}`;
+    const key = `${first.code} ${first.file} ${first.span.start}-${first.span.end}`;
     const group = groups.get(key);
     if (group) group.configurations.push(config);
     else groups.set(key, { example: first, line, column, configurations: [config] });
