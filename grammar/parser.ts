@@ -78,11 +78,7 @@ export class NnParser extends CstParser {
   modelDecl = this.RULE("modelDecl", () => {
     this.CONSUME(t.Model);
     this.CONSUME(t.Identifier);
-    this.OPTION(() => {
-      this.CONSUME(t.LParen);
-      this.MANY_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE(this.param) });
-      this.CONSUME(t.RParen);
-    });
+    this.OPTION(() => this.params());
     this.SUBRULE(this.body);
   });
 
@@ -90,14 +86,30 @@ export class NnParser extends CstParser {
   blockDecl = this.RULE("blockDecl", () => {
     this.CONSUME(t.Block);
     this.CONSUME(t.Identifier);
-    this.CONSUME(t.LParen);
-    this.MANY_SEP({ SEP: t.Comma, DEF: () => this.SUBRULE(this.param) });
-    this.CONSUME(t.RParen);
+    this.params();
     this.CONSUME2(t.LParen);
     this.MANY_SEP2({ SEP: t.Comma, DEF: () => this.CONSUME2(t.Identifier) });
     this.CONSUME2(t.RParen);
     this.SUBRULE(this.body);
   });
+
+  /**
+   * `(units = 16, depth = 2)`, a model's or a block's parameters, a trailing comma allowed as in a call: a list
+   * written one parameter a line keeps a comma after each. Part of the declaration's rule (not a rule of its
+   * own), so both keep their `param` children.
+   */
+  private params(): void {
+    this.CONSUME(t.LParen);
+    this.OPTION3(() => {
+      this.SUBRULE(this.param);
+      this.MANY3(() => {
+        this.CONSUME3(t.Comma);
+        this.SUBRULE2(this.param);
+      });
+      this.OPTION4(() => this.CONSUME4(t.Comma));
+    });
+    this.CONSUME(t.RParen);
+  }
 
   param = this.RULE("param", () => {
     this.CONSUME(t.Identifier);

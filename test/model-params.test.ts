@@ -67,6 +67,15 @@ describe("model parameters", () => {
     );
   });
 
+  it("may end with a comma, a model's and a block's, as a call's arguments may", () => {
+    const text =
+      "block b(k = 1,)(x) {\n  return x -> dense(k)\n}\n" +
+      "model Net(\n  units = 16, // width\n  depth = 2,\n) {\n  input x: [4]\n  repeat depth { dense(units, activation: relu) }\n  b()\n}\n";
+    const { program, diagnostics } = checkSource(text, "/tmp/net.nn");
+    expect(diagnostics).toEqual([]);
+    expect(program!.models[0]!.layers.map((l) => l.outputShapes)).toEqual([[[16]], [[16]], [[1]]]);
+  });
+
   it("are one symbol with their uses, as block parameters are", () => {
     const host: SourceHost = { readFile: () => undefined };
     const workspace = new Workspace(host);
