@@ -11,10 +11,10 @@
  * samples or when it is pruned. (Taking "every trial finished so far" instead would make both depend on the
  * processes' timing.)
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, promises as fs, readFileSync } from "node:fs";
 import * as path from "node:path";
-import type { IrSweep, SweepConfiguration } from "../../compiler/ir/sweep.js";
-import { resumeLatest, runFolders, savedRunFiles } from "../../compiler/registry/run-files.js";
+import type { IrSweep } from "../../compiler/ir/sweep.js";
+import { markerFile, resumeLatest, runFolders, savedRunFiles } from "../../compiler/registry/run-files.js";
 import { pruneThresholds } from "./pruners.js";
 import { bestOf } from "./report-format.js";
 import type { StartedTrial, SweepFolder } from "./sweep-folder.js";
@@ -22,8 +22,8 @@ import { prunedAt, type TrialMessage, type TrialSettings } from "./trial-mode.js
 import { startTrial, type TrialExit, type TrialProcess } from "./trial-process.js";
 import type { TrialRecord } from "./trial-record.js";
 
-/** A trial about to start: its number, configuration and the parameter count its check found. */
-export type PlannedTrial = Pick<StartedTrial, "trial" | "config" | "params">;
+/** A trial about to start: its number, configuration, and the parameter count and epochs its check found. */
+export type PlannedTrial = Pick<StartedTrial, "trial" | "config" | "params" | "epochs">;
 
 /** What happens, for the live table. */
 export type RunnerEvent =
@@ -39,8 +39,6 @@ export interface RunnerOptions {
   readonly total: number;
   /** Trials at once. */
   readonly parallel: number;
-  /** Epochs a trial with `config` trains (its pruning thresholds are computed for as many). */
-  readonly epochs: (config: SweepConfiguration) => number;
   /** Trial `trial`'s configuration, from the records of trials 1..trial-parallel (`finished`). */
   readonly plan: (trial: number, finished: readonly TrialRecord[]) => PlannedTrial | null;
   /** How to run a trial's `nnc train`: the spec, its `--set` arguments for `config`, the options passed through. */
@@ -68,21 +66,23 @@ export async function runTrials(options: RunnerOptions): Promise<void> {
     return true;
   };
   const running = new Map<number, Running>();
-  const settingsFor = ({ trial, config }: PlannedTrial): TrialSettings => ({
+  const settingsFor = ({ trial, epochs }: PlannedTrial): TrialSettings => ({
     metric: options.sweep.objective.metric,
     direction: options.sweep.objective.direction,
     thresholds: pruneThresholds(
       options.sweep.pruner,
       options.sweep.objective.direction,
       finishedUpTo(trial - parallel),
-      options.epochs(config),
+      epochs,
     ),
   });
   const launch = async (trial: StartedTrial, resume: boolean) => {
     const settings = settingsFor(trial);
     const out = path.join(folder.dir, trial.run);
     const command = options.command(trial);
-    // A trial stopped before its first checkpoint starts again; its folder is nnc's (the marker lists it).
+    const taken = await notNncsTrialFolder(out);
+    if (taken !== null) return record(trial, settings, trial.seconds, taken);
+    // A trial stopped before its first checkpoint starts again in the folder nnc made for it (its marker).
     const again = !resume && existsSync(out) ? ["--overwrite"] : [];
     const entry: Running = {
       trial,
@@ -107,7 +107,9 @@ export async function runTrials(options: RunnerOptions): Promise<void> {
   const ended = async (entry: Running, exit: TrialExit) => {
     running.delete(entry.trial.trial);
     const seconds = entry.trial.seconds + exit.seconds;
-    if (exit.code === 130 && signal.aborted) {
+    // Stopped by the user: by nnc train's own Ctrl-C exit, or by the signal itself when the trial was still
+    // loading (before its handler was installed). Either way it is resumable, not failed.
+    if (signal.aborted && (exit.code === 130 || exit.signal === "SIGINT")) {
       await folder.stopped(entry.trial.trial, seconds);
       options.onEvent({ kind: "stopped", trial: entry.trial.trial });
       return;
@@ -193,6 +195,22 @@ function trialRecord(
     run: trial.run,
     ...(error === null ? {} : { error }),
   };
+}
+
+/**
+ * Why a trial's folder must not be trained into, or null when it may: it is missing, or a real folder with the
+ * marker of the run nnc made there. A link (even to a folder), a file, or a folder without nnc's marker is
+ * something a user put there: --overwrite would write nnc's files into it.
+ */
+async function notNncsTrialFolder(out: string): Promise<string | null> {
+  const stat = await fs.lstat(out).catch(() => null);
+  if (stat === null) return null;
+  const shown = path.basename(out);
+  if (stat.isSymbolicLink()) return `${shown} is a symbolic link, not the folder nnc made for this trial`;
+  if (!stat.isDirectory()) return `${shown} is a file, not the folder nnc made for this trial`;
+  const marker = await fs.lstat(path.join(out, markerFile)).catch(() => null);
+  if (marker?.isFile()) return null;
+  return `${shown} holds files nnc did not write (no ${markerFile}); nnc trains no trial into it`;
 }
 
 function readHistory(file: string): Record<string, number>[] {

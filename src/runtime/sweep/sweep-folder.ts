@@ -29,6 +29,11 @@ export interface StartedTrial {
   readonly config: SweepConfiguration;
   /** The model's parameter count under this configuration (from its check). */
   readonly params: number;
+  /**
+   * The epochs it trains: its configured train block's `epochs:` (a swept `epochs`, or the sweep's `--set`, as
+   * checked), which its pruning thresholds and the live table's `epoch 2/9` count.
+   */
+  readonly epochs: number;
   /** Its run folder, relative to the sweep folder: `trial-3`. */
   readonly run: string;
   /** ISO 8601 time of its first start. */
@@ -155,7 +160,10 @@ export class SweepFolder {
   /** Appends a finished trial's record; its process is no longer one to wait for. */
   async finish(record: TrialRecord): Promise<void> {
     await this.folder.record(sweepFiles.trials);
-    await appendTrial(path.join(this.folder.dir, sweepFiles.trials), record);
+    const file = path.join(this.folder.dir, sweepFiles.trials);
+    await appendTrial(file, record).catch((error: Error) => {
+      throw new NncUserError("NN4010", { path: displayPath(file), reason: error.message });
+    });
     this.finished.push(record);
     await this.stopped(record.trial, record.seconds);
   }
@@ -201,7 +209,9 @@ function readState(file: string, shown: string): SweepState {
     Array.isArray(state.overrides) &&
     Number.isSafeInteger(state.parallel) &&
     Array.isArray(state.trials) &&
-    state.trials.every((t) => Number.isSafeInteger(t.trial) && t.run === `trial-${t.trial}`);
+    state.trials.every(
+      (t) => Number.isSafeInteger(t.trial) && Number.isSafeInteger(t.epochs) && t.run === `trial-${t.trial}`,
+    );
   if (!valid) throw unusable("it is not a sweep's state");
   return state;
 }

@@ -16,6 +16,8 @@ export interface TrialsFile {
 
 /** Reads `file`; a missing file has no records. A complete line that is not a trial's record is an error. */
 export async function readTrials(file: string): Promise<TrialsFile> {
+  const stat = await fs.lstat(file).catch(() => null);
+  if (stat !== null && !stat.isFile()) throw new Error("it is not a file nnc wrote (a link or a folder)");
   const text = await fs.readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT") return "";
     throw error;
@@ -37,8 +39,13 @@ export async function rewriteTrials(file: string, records: readonly TrialRecord[
   await writeFileAtomic(file, records.map((record) => `${JSON.stringify(record)}\n`).join(""));
 }
 
-/** Appends one record as one line. */
+/**
+ * Appends one record as one line. Appending follows a link, so a trials.jsonl that is not a plain file (a link
+ * someone put in the sweep folder) is refused: the record would land in a file nnc did not make.
+ */
 export async function appendTrial(file: string, record: TrialRecord): Promise<void> {
+  const stat = await fs.lstat(file).catch(() => null);
+  if (stat !== null && !stat.isFile()) throw new Error("it is not a file nnc wrote (a link or a folder)");
   await fs.appendFile(file, `${JSON.stringify(record)}\n`);
 }
 
