@@ -146,15 +146,13 @@ export class NnParser extends CstParser {
     this.CONSUME(t.RBrace);
   });
 
-  /** `sweep Name {` at the top level: the only place a declaration can start with a name. */
+  /**
+   * `sweep` at the top level, where no other declaration starts with a name: so `sweep Net` without its `{`
+   * is the sweep's own error ("expected '{'"), not an unexpected word.
+   */
   private startsSweep(): boolean {
     const word = this.LA(1);
-    return (
-      word.tokenType === t.Identifier &&
-      word.image === "sweep" &&
-      this.LA(2).tokenType === t.Identifier &&
-      this.LA(3).tokenType === t.LBrace
-    );
+    return word.tokenType === t.Identifier && word.image === "sweep";
   }
 
   trainEntry = this.RULE("trainEntry", () => {

@@ -174,3 +174,25 @@ describe("sweep diagnostics, each at its span", () => {
     expectOne(sweepOf(`  space: { units: choice([8]), <|"Net.units"|>: choice([16]) }\n${objective}`), "NN4072");
   });
 });
+
+describe("syntax errors of a sweep, at the token", () => {
+  it("NN1001: `sweep Net` without its `{` says so, as `train Net` does", () => {
+    const { result, spans } = check(`${model}${train}sweep Net<||>`);
+    const errors = result.diagnostics.filter((d) => d.code === "NN1001");
+    expect(errors.map((d) => [d.span, d.message])).toEqual([[spans[0], "expected '{' but found the end of the file"]]);
+  });
+  it("NN1001: an unexpected word at the top level is shown at the word, with sweep among what may start there", () => {
+    const { result, spans } = check(`${model}<|swep|> Net {\n}\n`);
+    const first = result.diagnostics[0]!;
+    expect([first.code, first.span]).toEqual(["NN1001", spans[0]]);
+    expect(first.message).toContain("'sweep'");
+  });
+  it("NN1001: an unfinished `assert` is reported at the next line's token, not after its own", () => {
+    const { found, spans } = check(
+      sweepOf(
+        `  space: { units: choice([8, 16]) }\n  objective: minimize(val_loss)\n  assert params\n  <|assert|> params < 5`,
+      ),
+    );
+    expect(found.filter((d) => d.code === "NN1001")).toEqual([{ code: "NN1001", span: spans[0] }]);
+  });
+});

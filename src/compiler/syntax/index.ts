@@ -44,9 +44,9 @@ export function parse(text: string, file: string, eof: number = text.length): Re
     syntax.push(
       diagnostic(
         "NN1001",
-        { file, span: syntaxErrorSpan(e.token, e.previous, eof) },
+        { file, span: syntaxErrorSpan(e.token, e.previous, eof, e.message) },
         {
-          detail: describeSyntaxError(e.message, e.token),
+          detail: describeSyntaxError(e.message, e.token, e.ruleStack),
         },
         syntaxErrorHint(e.message, e.token),
       ),

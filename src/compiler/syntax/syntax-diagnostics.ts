@@ -63,10 +63,13 @@ export function bidiWarnings(file: string, comments: readonly IToken[], strings:
 
 /**
  * Where a syntax error is shown. A token that recovery inserted has no position, and a missing `)` is best
- * shown where it belongs, not on the next line: both anchor just after the previous real token.
+ * shown where it belongs, not on the next line: both anchor just after the previous real token. A token that
+ * fits none of the alternatives (`unexpected 'foo'; expected one of ...`) is itself the problem, wherever it
+ * stands: it is shown.
  */
-export function syntaxErrorSpan(token: IToken, previous: IToken | undefined, eof: number): ast.Span {
+export function syntaxErrorSpan(token: IToken, previous: IToken | undefined, eof: number, message = ""): ast.Span {
   const real = !Number.isNaN(token.startOffset) && token.tokenType.name !== "EOF";
+  if (real && isNoViableAlternative(message)) return tokenSpan(token);
   const previousEnd =
     previous?.endOffset !== undefined && !Number.isNaN(previous.endOffset) ? previous.endOffset + 1 : undefined;
   const onLaterLine =
@@ -76,12 +79,16 @@ export function syntaxErrorSpan(token: IToken, previous: IToken | undefined, eof
   return { start: after, end: after };
 }
 
-export function describeSyntaxError(message: string, token: IToken): string {
+/** `ruleStack`: the rules being parsed; at the top level (`file`) the one declaration that starts with a name is `sweep`. */
+export function describeSyntaxError(message: string, token: IToken, ruleStack: readonly string[] = []): string {
   const found = token.tokenType.name === "EOF" ? "the end of the file" : `'${token.image}'`;
   const expecting = /Expecting(?: token of type)? --> (.*?) <--/.exec(message);
   if (expecting) return `expected ${expecting[1]} but found ${found}`;
-  if (message.startsWith("Expecting: one of these possible Token sequences")) {
-    const options = [...message.matchAll(/\[([^\]]*)\]/g)].map((m) => m[1]!).slice(0, 6);
+  if (isNoViableAlternative(message)) {
+    const topLevel = ruleStack.length === 1 && ruleStack[0] === "file";
+    const options = [...message.matchAll(/\[([^\]]*)\]/g)]
+      .map((m) => (topLevel && m[1] === "a name" ? "'sweep'" : m[1]!))
+      .slice(0, 6);
     return `unexpected ${found}; expected one of ${[...new Set(options)].join(", ")}`;
   }
   if (message.startsWith("Expecting: expecting at least one")) return `unexpected ${found}`;
@@ -99,6 +106,10 @@ export function syntaxErrorHint(message: string, token: IToken): { hint?: string
     return { hint: `a map's keys are names or strings: quote a number key, "${token.image}": ...` };
   }
   return {};
+}
+
+function isNoViableAlternative(message: string): boolean {
+  return message.startsWith("Expecting: one of these possible Token sequences");
 }
 
 export function tokenSpan(token: IToken): ast.Span {
