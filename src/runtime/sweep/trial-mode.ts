@@ -36,14 +36,12 @@ export function parseTrialSettings(text: string): TrialSettings {
 
 /**
  * The epoch (1-based) after which a trial with these per-epoch objectives stopped for its thresholds, or null:
- * what the trial's process decides as it trains, and what the sweep reads back from a trial's history when its
- * own process was gone when the trial ended.
+ * what the trial's process decided as it trained (trialEpochHook, one epoch at a time), read back from a
+ * trial's history when its own process was gone when the trial ended. One pass.
  */
 export function prunedAt(settings: TrialSettings, objectives: readonly number[]): number | null {
-  for (let epoch = 1; epoch <= objectives.length; epoch++) {
-    const best = bestOf(settings.direction, objectives.slice(0, epoch));
-    if (isPruned(settings.thresholds, epoch, best, settings.direction)) return epoch;
-  }
+  const pruned = pruneCheck(settings);
+  for (const [index, objective] of objectives.entries()) if (pruned(index + 1, objective)) return index + 1;
   return null;
 }
 
@@ -54,13 +52,25 @@ export function prunedAt(settings: TrialSettings, objectives: readonly number[])
 export function trialEpochHook(
   settings: TrialSettings,
 ): (epoch: number, figures: Readonly<Record<string, number>>) => boolean {
-  const objectives: number[] = [];
+  const pruned = pruneCheck(settings);
   return (epoch, figures) => {
     send({ kind: "epoch", epoch, figures });
-    objectives[epoch - 1] = figures[settings.metric] ?? NaN;
-    if (prunedAt(settings, objectives) !== epoch) return false;
+    if (!pruned(epoch, figures[settings.metric] ?? NaN)) return false;
     send({ kind: "pruned", epoch });
     return true;
+  };
+}
+
+/**
+ * Whether the trial stops after `epoch`, given that epoch's objective; called for epochs 1, 2, ... in order.
+ * Keeps the best objective so far (bestOf the epochs seen), so each epoch costs the same: a trial of
+ * thousands of epochs does not re-read its history after each.
+ */
+function pruneCheck(settings: TrialSettings): (epoch: number, objective: number) => boolean {
+  let best: number | null = null;
+  return (epoch, objective) => {
+    best = bestOf(settings.direction, best === null ? [objective] : [best, objective]);
+    return isPruned(settings.thresholds, epoch, best, settings.direction);
   };
 }
 
