@@ -9,6 +9,8 @@ import { nnc } from "./helpers/cli.js";
 import { scratchFolder } from "./helpers/runs.js";
 
 const spec = "test/fixtures/overrides/iris.nn";
+/** A sweep that rejects every configuration. */
+const sweepSpec = "test/fixtures/overrides/rejected-sweep.nn";
 const { dir: scratch } = scratchFolder("nnc-cli-set-");
 
 /** The total parameters `nnc summary --format json` reports for the spec with `set`. */
@@ -55,6 +57,14 @@ describe("nnc ... --set", () => {
       code: "NN4003",
       range: { start: { line: 1, column: 14 }, end: { line: 1, column: 15 } },
     });
+  });
+
+  it("locates nnc sweep's NN4080 at the sweep in the file as written, after a --set that changed a length", () => {
+    const result = nnc(["sweep", sweepSpec, "--dry-run", "--set", "rate=0.1000000000000"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`${sweepSpec}:7:11: cannot reshape [8]`);
+    expect(result.stderr).toContain(`${sweepSpec}:20:1: error NN4080`);
+    expect(result.stderr).toContain("  20 | sweep Iris {\n     | ^^^^^^^^^^^^");
   });
 
   it("refuses a malformed argument and an unknown name before reading further", () => {

@@ -125,6 +125,7 @@ export function loadProgram(
   if (!hasErrors(result.diagnostics)) {
     if (format === "text") printDiagnostics(result.diagnostics, result.sources);
     programFiles.set(result.program!, [...result.sources.keys()]);
+    relocations.set(result.program!, result.relocate);
     return result.program;
   }
   if (format === "json") printJsonDiagnostics(result.diagnostics, result.sources);
@@ -134,6 +135,15 @@ export function loadProgram(
 }
 
 const programFiles = new WeakMap<object, readonly string[]>();
+const relocations = new WeakMap<object, (d: Diagnostic) => Diagnostic>();
+
+/**
+ * A diagnostic a command makes at a location of a program of `loadProgram` (in the spec as its `--set`
+ * arguments edited it), located where it is shown: in the file as written.
+ */
+export function inFileAsWritten(program: NonNullable<CheckResult["program"]>, d: Diagnostic): Diagnostic {
+  return relocations.get(program)?.(d) ?? d;
+}
 
 /**
  * What no output of a command may replace (src/io/output-path.ts): the files a program of `loadProgram` was

@@ -15,6 +15,7 @@ import { backendOption, type BackendName } from "./backend-option.js";
 import {
   checkLimitsOf,
   fail,
+  inFileAsWritten,
   loadProgram,
   maxLayersOption,
   maxParamsOption,
@@ -98,7 +99,7 @@ async function runSweep(file: string, options: SweepCliOptions): Promise<void> {
         ? `every configuration of the grid is rejected (${error.drawn})`
         : `the space is mostly invalid: ${error.drawn} configurations drawn in a row were rejected (at most ${rejectedDrawsPerTrial} per trial)`;
     const hint = "widen the budgets or narrow the space to the values the groups above do not reject";
-    printDiagnostics([diagnostic("NN4080", sweep!.location, { detail }, { hint })], sources);
+    printDiagnostics([inFileAsWritten(program!, diagnostic("NN4080", sweep!.location, { detail }, { hint }))], sources);
     process.exitCode = 1;
   }
   const planned = plan;
