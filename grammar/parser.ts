@@ -155,8 +155,9 @@ export class NnParser extends CstParser {
     return word.tokenType === t.Identifier && word.image === "sweep";
   }
 
+  /** `epochs: 10`; a quoted key (`"space": ...`, written like the keys of the map it holds) is read, and the AST builder says it must be a name. */
   trainEntry = this.RULE("trainEntry", () => {
-    this.CONSUME(t.Identifier);
+    this.OR1([{ ALT: () => this.CONSUME(t.Identifier) }, { ALT: () => this.CONSUME(t.StringLiteral) }]);
     this.CONSUME(t.Colon);
     // `target: input`: the keyword names the model's input here (the AST has it as the name `input`).
     this.OR([{ ALT: () => this.CONSUME(t.Input) }, { ALT: () => this.SUBRULE(this.value) }]);

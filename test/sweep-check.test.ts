@@ -196,3 +196,14 @@ describe("syntax errors of a sweep, at the token", () => {
     expect(found.filter((d) => d.code === "NN1001")).toEqual([{ code: "NN1001", span: spans[0] }]);
   });
 });
+
+describe("quoted keys of a sweep or train block", () => {
+  it("NN1001: one error at each quoted key, read as the name it spells, with nothing else", () => {
+    const { found, spans, result } = check(
+      `${model}${train.replace("  epochs: 2", '  <|"epochs"|>: 2')}sweep Net {\n` +
+        `  <|"space"|>: { "units": choice([8, 16]) }\n  <|"objective"|>: minimize(val_loss)\n}\n`,
+    );
+    expect(found).toEqual(spans.map((span) => ({ code: "NN1001", span })));
+    expect(result.diagnostics[1]!.hint).toBe("write space: (the keys of the map inside may stay quoted)");
+  });
+});

@@ -66,7 +66,7 @@ export class AstBuilder extends ValueBuilder {
     return {
       kind: "train",
       model: this.firstIdent(c, node),
-      entries: this.nodes(c, "trainEntry").map((e) => this.trainEntry(e)),
+      entries: this.nodes(c, "trainEntry").map((e) => this.trainEntry(e, "train")),
       ...this.base(node),
     };
   }
@@ -77,13 +77,14 @@ export class AstBuilder extends ValueBuilder {
     return {
       kind: "sweep",
       model: model ?? this.missingIdent(node),
-      entries: this.nodes(c, "trainEntry").map((e) => this.trainEntry(e)),
+      entries: this.nodes(c, "trainEntry").map((e) => this.trainEntry(e, "sweep")),
       asserts: this.nodes(c, "assertStmt").map((a) => this.assertStmt(a)),
       ...this.base(node),
     };
   }
 
-  trainEntry(node: CstNode): ast.TrainEntry {
+  /** A key is a name; a quoted one is NN1001, once, and then read as the name it spells, so nothing else cascades. */
+  trainEntry(node: CstNode, where: "train" | "sweep"): ast.TrainEntry {
     const c = node.children;
     const input = this.tokens(c, "Input")[0];
     const value: ast.Value = input
@@ -94,7 +95,13 @@ export class AstBuilder extends ValueBuilder {
           span: tokenSpan(input),
         }
       : this.valueOrMissing(c, node);
-    return { key: this.firstIdent(c, node), value, ...this.base(node) };
+    const quoted = this.tokens(c, "StringLiteral")[0];
+    if (!quoted) return { key: this.firstIdent(c, node), value, ...this.base(node) };
+    const key: ast.Ident = { kind: "ident", text: this.stringValue(quoted).value, span: tokenSpan(quoted) };
+    // Likely quoted like the keys of the map it holds (`"space": { "units": ... }`), which may be.
+    const inner = value.kind === "map" ? ` (the keys of the map inside may stay quoted)` : "";
+    this.syntaxError(key.span, `the keys of a ${where} block are names, not strings`, `write ${key.text}:${inner}`);
+    return { key, value, ...this.base(node) };
   }
 
   body(node: CstNode | undefined): ast.Statement[] {

@@ -159,8 +159,8 @@ export class ValueBuilder {
     }
   }
 
-  protected syntaxError(span: ast.Span, detail: string): void {
-    this.diagnostics.push(diagnostic("NN1001", { file: this.file, span }, { detail }));
+  protected syntaxError(span: ast.Span, detail: string, hint?: string): void {
+    this.diagnostics.push(diagnostic("NN1001", { file: this.file, span }, { detail }, hint ? { hint } : {}));
   }
 
   /** Operators seen so far in the outermost expression being built, and whether it went over the limit. */
