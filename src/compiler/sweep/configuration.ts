@@ -20,6 +20,11 @@ export interface ConfigurationCheck {
   /** The swept model's parameter count and MACs; null when the configuration does not check (or a size is not fixed). */
   readonly params: number | null;
   readonly macs: number | null;
+  /**
+   * The configured train block's `epochs:` for the swept model (a swept `epochs` and the `--set` applied): what
+   * the trial trains and its pruning thresholds count; null when the configuration does not check.
+   */
+  readonly epochs: number | null;
   /** The texts the diagnostics point into: the spec as written and each `--set` argument. */
   readonly sources: ReadonlyMap<string, string>;
 }
@@ -54,7 +59,9 @@ export function checkConfiguration(
   });
   const { sources } = checked;
   const model = checked.program?.models.find((m) => m.name === sweep.model);
-  if (!model) return { diagnostics: checked.diagnostics, rejected: true, params: null, macs: null, sources };
+  if (!model) {
+    return { diagnostics: checked.diagnostics, rejected: true, params: null, macs: null, epochs: null, sources };
+  }
   // The configured text's own sweep, whose budgets' locations are in that text: moved to the file as written.
   const configured = checked.program?.sweeps?.find((s) => s.model === sweep.model) ?? sweep;
   const budgets = configured.budgets.flatMap((b) => {
@@ -67,5 +74,13 @@ export function checkConfiguration(
     const n = figureOf(figure, model);
     return n === null ? null : Number(n);
   };
-  return { diagnostics, rejected: hasErrors(diagnostics), params: count("params"), macs: count("macs"), sources };
+  const epochs = checked.program?.trains.find((t) => t.model === sweep.model)?.epochs ?? null;
+  return {
+    diagnostics,
+    rejected: hasErrors(diagnostics),
+    params: count("params"),
+    macs: count("macs"),
+    epochs,
+    sources,
+  };
 }
