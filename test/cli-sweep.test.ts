@@ -47,21 +47,22 @@ describe("nnc sweep", () => {
     expect(result.stdout).toMatch(/^ {2}nnc train sweep\.nn --set seed=0 --set optimizer\.learning_rate=0\.05 /m);
   });
 
-  it("prunes a trial worse than the median of the finished ones after its first epoch", () => {
-    const space = `  space: { "optimizer.learning_rate": choice([0.05, 0.000001]) }
+  it("prunes a trial worse than the median of the finished ones, at an epoch of its own swept epochs", () => {
+    // The train block says 1 epoch, the space 3 (choice's value is text): thresholds exist for all 3 epochs.
+    const space = `  space: { epochs: choice([3]), "optimizer.learning_rate": choice([0.05, 0.000001]) }
   sampler: grid
-  pruner: median(warmup: 0, min_trials: 1)`;
-    const dir = sweepFolder(irisSpec(space));
+  pruner: median(warmup: 1, min_trials: 1)`;
+    const dir = sweepFolder(irisSpec(space, 1));
     const result = nnc(["sweep", "sweep.nn"], { cwd: dir, timeout: 120_000 });
     expect(result.status).toBe(0);
     const folder = join(dir, "runs", "Iris-sweep");
     const [first, second] = trials(folder);
     expect([first!.state, first!.epochs.length]).toEqual(["complete", 3]);
-    expect([second!.state, second!.epochs.length]).toEqual(["pruned", 1]);
-    // A pruned trial is a finished run: saved, with the one epoch it trained.
+    expect([second!.state, second!.epochs.length]).toEqual(["pruned", 2]);
+    // A pruned trial is a finished run: saved, with the epochs it trained.
     const history = JSON.parse(readFileSync(join(folder, "trial-2", "history.json"), "utf8")) as unknown[];
-    expect(history).toHaveLength(1);
-    expect(result.stdout).toMatch(/^trial 2 pruned after epoch 1: val_loss /m);
+    expect(history).toHaveLength(2);
+    expect(result.stdout).toMatch(/^trial 2 pruned after epoch 2: val_loss /m);
   });
 
   it("draws and trains the same trials when a seeded random search runs again, two trials at once", () => {

@@ -122,7 +122,7 @@ describe("the live table", () => {
   const state = {
     elapsed: 192,
     total: 8,
-    epochs: 4,
+    epochs: () => 4,
     records,
     pending: [
       { trial: 7, config: config("16", 1e-3), state: "running" as const, epochs: [0.7, 0.65] },
@@ -194,11 +194,12 @@ describe("the live table", () => {
     expect(lines.at(-1)).toBe("… 17 more: 14 finished, 3 queued");
   });
 
-  it("counts a configuration's own epochs when the sweep varies them", () => {
+  it("counts each trial's own epochs (its configured train block's, when the sweep varies them)", () => {
     const own = renderLiveTable(sweep, {
       ...state,
+      epochs: (trial) => (trial === 1 ? 9 : 4),
       records: [],
-      pending: [{ trial: 1, config: { ...config("8", 1e-3), epochs: 9 }, state: "running", epochs: [0.5] }],
+      pending: [{ trial: 1, config: { ...config("8", 1e-3), epochs: "9" }, state: "running", epochs: [0.5] }],
     });
     expect(own).toContain("1/9");
   });

@@ -37,8 +37,8 @@ export interface LiveSweepState {
   readonly elapsed: number;
   /** Trials planned in all: the grid's size, or the sampler's `trials:`. */
   readonly total: number;
-  /** Epochs a trial trains (the train block's `epochs:`); a configuration that sets `epochs` has its own. */
-  readonly epochs: number;
+  /** The epochs trial N trains: its configured train block's `epochs:` (StartedTrial.epochs). */
+  readonly epochs: (trial: number) => number;
   /** The finished trials (trials.jsonl). */
   readonly records: readonly TrialRecord[];
   /** The rest: running, queued and rejected trials. */
@@ -100,7 +100,7 @@ export function renderLiveTable(sweep: IrSweep, state: LiveSweepState, options: 
   const cells = rows.map((row) => [
     row.trial === null ? "-" : String(row.trial),
     ...names.map((name) => valueCell(sweep, row.config, name)),
-    row.kind === "rejected" ? "" : `${row.epochs.length}/${trialEpochs(state.epochs, row.config)}`,
+    row.trial === null ? "" : `${row.epochs.length}/${state.epochs(row.trial)}`,
     formatObjective(row.epochs.at(-1)),
     formatObjective(row.best),
     row.state,
@@ -237,10 +237,4 @@ function recordState(record: TrialRecord): string {
 function valueCell(sweep: IrSweep, config: SweepConfiguration, name: string): string {
   const value = config[name];
   return value === undefined ? "" : formatValue(value, sweep.params.find((p) => p.name === name)?.distribution);
-}
-
-/** The epochs a trial with `config` trains: its own `epochs` when the sweep varies them, else the train block's. */
-function trialEpochs(epochs: number, config: SweepConfiguration): number {
-  const own = config["epochs"] ?? config["train.epochs"];
-  return typeof own === "number" ? own : epochs;
 }

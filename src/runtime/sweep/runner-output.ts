@@ -24,7 +24,7 @@ export function liveOutput(
   options: {
     readonly stream: NodeJS.WriteStream;
     readonly total: number;
-    readonly epochs: number;
+    readonly epochs: (trial: number) => number;
     readonly records: () => readonly TrialRecord[];
   },
 ): LiveOutput {

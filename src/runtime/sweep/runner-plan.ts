@@ -47,20 +47,20 @@ export interface SweepPlan {
  * now (throws SpaceMostlyInvalid when none or too few pass).
  */
 export function planSweep(file: string, sweep: IrSweep, options: Parameters<typeof checkConfiguration>[3]): SweepPlan {
-  const checked = new Map<string, { params: number | null; rejected: boolean }>();
+  const checked = new Map<string, Omit<PlannedTrial, "trial" | "config"> | null>();
   const rejected: Rejected[] = [];
   let inARow = 0;
-  /** The configuration's parameter count when it passes its check, null when rejected. */
-  const accept = (config: SweepConfiguration): number | null => {
+  /** The configuration's parameter count and epochs when it passes its check, null when rejected. */
+  const accept = (config: SweepConfiguration): Omit<PlannedTrial, "trial" | "config"> | null => {
     const key = JSON.stringify(config);
     let result = checked.get(key);
-    if (!result) {
+    if (result === undefined) {
       const check = checkConfiguration(file, sweep, config, options);
-      result = { params: check.params, rejected: check.rejected };
+      result = check.rejected || check.epochs === null ? null : { params: check.params ?? 0, epochs: check.epochs };
       checked.set(key, result);
-      if (check.rejected) rejected.push({ config, diagnostics: check.diagnostics, sources: check.sources });
+      if (result === null) rejected.push({ config, diagnostics: check.diagnostics, sources: check.sources });
     }
-    return result.rejected ? null : (result.params ?? 0);
+    return result;
   };
   /** Draws until a configuration passes; `next` is given this trial's draws rejected so far. */
   const draw = (
@@ -72,10 +72,10 @@ export function planSweep(file: string, sweep: IrSweep, options: Parameters<type
     const refused: SweepConfiguration[] = [];
     for (;;) {
       const config = next(rng, refused);
-      const params = accept(config);
-      if (params !== null) {
+      const accepted = accept(config);
+      if (accepted !== null) {
         inARow = 0;
-        return { trial, config, params };
+        return { trial, config, ...accepted };
       }
       refused.push(config);
       if (++inARow >= rejectedDrawsPerTrial * total) throw new SpaceMostlyInvalid(inARow, rejected);
@@ -86,8 +86,8 @@ export function planSweep(file: string, sweep: IrSweep, options: Parameters<type
     case "grid": {
       const all = gridConfigurations(sweep.params);
       const planned = all.flatMap((config) => {
-        const params = accept(config);
-        return params === null ? [] : [{ config, params }];
+        const accepted = accept(config);
+        return accepted === null ? [] : [{ config, ...accepted }];
       });
       if (planned.length === 0) throw new SpaceMostlyInvalid(all.length, rejected);
       return {

@@ -82,14 +82,10 @@ export async function runSweepSession(session: SweepSession): Promise<number> {
     stderr.write("\nstopping: each running trial saves a checkpoint after its step (Ctrl-C again quits at once)\n");
   };
   process.on("SIGINT", onInterrupt);
-  const epochsOf = (config: SweepConfiguration) => {
-    const set = config["epochs"] ?? config["train.epochs"];
-    return typeof set === "number" ? set : train.epochs;
-  };
   const live = liveOutput(sweep, {
     stream: stdout,
     total: session.plan.total,
-    epochs: train.epochs,
+    epochs: (trial) => folder.state.trials.find((t) => t.trial === trial)?.epochs ?? train.epochs,
     records: () => folder.records,
   });
   stdout.write(
@@ -101,7 +97,6 @@ export async function runSweepSession(session: SweepSession): Promise<number> {
       folder,
       total: session.plan.total,
       parallel,
-      epochs: epochsOf,
       plan: session.plan.plan,
       command: (trial) => ({
         file,
