@@ -179,6 +179,8 @@ function sweepCompletions(analysis: Analysis, cursor: Cursor): CompletionItem[] 
     return call.atName ? argumentNames(callable, call) : [];
   }
   if (cursor.inMap) {
+    // In `choice([`: a value goes there, not a distribution.
+    if (cursor.inList) return [];
     if (!cursor.trainKey || cursor.statementStart) return [];
     return Object.values(distributions).map((d) => ({
       label: d.name,

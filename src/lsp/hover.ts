@@ -6,7 +6,7 @@ import type { Analysis } from "./analysis.js";
 import { argumentNameAt, callsAt } from "./ast-search.js";
 import { argumentSchemas, blockSignature, describeArgument, lookupCallable } from "./callables.js";
 import { toRange } from "./convert.js";
-import type { TensorBinding } from "../compiler/bind/index.js";
+import type { NameSymbol, TensorBinding } from "../compiler/bind/index.js";
 import { hasTrait } from "../compiler/registry/layers/index.js";
 
 export function hover(analysis: Analysis, offset: number): Hover | null {
@@ -51,8 +51,7 @@ export function hover(analysis: Analysis, offset: number): Hover | null {
       `shared layer **${occurrence.symbol.name}**: one layer (or block instance), the same weights at every use`,
       occurrence.span,
     );
-  if (occurrence?.symbol.kind === "param")
-    return markdown(`block parameter **${occurrence.symbol.name}**`, occurrence.span);
+  if (occurrence?.symbol.kind === "param") return markdown(paramText(analysis, occurrence.symbol), occurrence.span);
 
   const call = callsAt(source, offset)
     .reverse()
@@ -76,6 +75,24 @@ export function hover(analysis: Analysis, offset: number): Hover | null {
     for (const layer of layers) lines.push(layerFigures(layer));
   }
   return markdown(lines.join("\n\n"), call.callee.span);
+}
+
+/** `model parameter **units**, default \`128\``: whose parameter it is, and its default as written. */
+function paramText(analysis: Analysis, symbol: NameSymbol): string {
+  const { source } = analysis.semantic;
+  const at = symbol.definition;
+  const decl = source.declarations.find(
+    (d): d is ast.ModelDecl | ast.BlockDecl =>
+      (d.kind === "model" || d.kind === "block") && d.span.start <= at.span.start && at.span.end <= d.span.end,
+  );
+  const param = decl?.params.find((p) => p.name.span.start === at.span.start);
+  const what = `${decl?.kind ?? "block"} parameter **${symbol.name}**`;
+  if (at.file !== analysis.file || !decl || !param) return what;
+  const owner = ` of ${decl.kind} \`${decl.name.text}\``;
+  const value = param.defaultValue;
+  return value
+    ? `${what}${owner}, default \`${analysis.text.slice(value.span.start, value.span.end)}\``
+    : `${what}${owner}, no default`;
 }
 
 function layerFigures(layer: IrLayer): string {

@@ -1,4 +1,7 @@
-/** Document symbols: models (with their tensors, as the binder found them), blocks and train blocks, for the outline. */
+/**
+ * Document symbols: models (with their tensors, as the binder found them), blocks, train blocks and sweeps, for
+ * the outline.
+ */
 import { SymbolKind, type DocumentSymbol } from "vscode-languageserver/node";
 import type * as ast from "../compiler/syntax/ast.js";
 import type { BodyBinding, FileBinding } from "../compiler/bind/index.js";
@@ -36,7 +39,8 @@ export function documentSymbols(binding: FileBinding, text: string): DocumentSym
         result.push(symbol(decl.name.text, SymbolKind.Function, decl.span, decl.name.span, blockSignature(decl)));
         break;
       case "train":
-        result.push(symbol(`train ${decl.model.text}`, SymbolKind.Event, decl.span, decl.model.span, "train"));
+      case "sweep":
+        result.push(symbol(`${decl.kind} ${decl.model.text}`, SymbolKind.Event, decl.span, decl.model.span, decl.kind));
         break;
       case "import":
         break;

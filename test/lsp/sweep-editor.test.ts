@@ -1,0 +1,65 @@
+/**
+ * The language server on model parameters and sweeps (issue 15): hover of a parameter, the sweep in the
+ * outline, completion of settable names in `space:`, of figures in `minimize(`, and nothing in `choice([`.
+ * In process, on the same Analysis the server makes.
+ */
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { Analysis } from "../../src/lsp/analysis.js";
+import { complete } from "../../src/lsp/completion.js";
+import { hover } from "../../src/lsp/hover.js";
+import { documentSymbols } from "../../src/lsp/outline.js";
+import { fileSystemHost } from "../../src/compiler/bind/workspace.js";
+
+const source = `block stack(width = 8)(x) {
+  return x -> dense(wid<|>th)
+}
+model Net(un<|>its = 16, rate) {
+  input x: [4]
+  dense(units, activation: relu)
+  stack()
+  dense(3, activation: softmax)
+}
+train Net { data: csv("iris.csv", label: "species")  loss: categorical_crossentropy  optimizer: adam(learning_rate: 0.01)  epochs: 2  validation_split: 0.2 }
+sweep Net {
+  space: {
+    units: choice([<|>])
+    <|>
+  }
+  objective: minimize(<|>)
+}
+`;
+
+const at: number[] = [];
+let text = source;
+for (let i = text.indexOf("<|>"); i >= 0; i = text.indexOf("<|>")) {
+  at.push(i);
+  text = text.slice(0, i) + text.slice(i + 3);
+}
+const analysis = new Analysis(join(import.meta.dirname, "sweep-editor.nn"), text, fileSystemHost);
+const labels = (i: number) => complete(analysis, at[i]!).map((item) => item.label);
+const hovered = (i: number) => (hover(analysis, at[i]!)?.contents as { value: string } | undefined)?.value;
+
+describe("the language server on model parameters and sweeps", () => {
+  it("hovers a model parameter and a block parameter as what they are, with their defaults", () => {
+    expect(hovered(1)).toBe("model parameter **units** of model `Net`, default `16`");
+    expect(hovered(0)).toBe("block parameter **width** of block `stack`, default `8`");
+  });
+
+  it("lists the sweep in the outline", () => {
+    const symbols = documentSymbols(analysis.semantic.binding, text);
+    expect(symbols.map((s) => [s.name, s.detail])).toEqual([
+      ["stack", "block stack(width = …)(x)"],
+      ["Net", "model"],
+      ["train Net", "train"],
+      ["sweep Net", "sweep"],
+    ]);
+    const sweep = symbols[3]!;
+    expect(sweep.range.start).toEqual({ line: 10, character: 0 });
+    expect(sweep.selectionRange).toEqual({ start: { line: 10, character: 6 }, end: { line: 10, character: 9 } });
+  });
+
+  it("offers no distribution inside choice([", () => {
+    expect(labels(2)).toEqual([]);
+  });
+});
