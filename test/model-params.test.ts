@@ -76,6 +76,29 @@ describe("model parameters", () => {
     expect(program!.models[0]!.layers.map((l) => l.outputShapes)).toEqual([[[16]], [[16]], [[1]]]);
   });
 
+  it("may use the parameters declared before them in a default, evaluated in order", () => {
+    const { program, diagnostics } = checkSource(
+      "model Net(n = 4, k = n * 2) {\n  input x: [4]\n  dense(k)\n}\n",
+      "/tmp/net.nn",
+    );
+    expect(diagnostics).toEqual([]);
+    expect(program!.models[0]!.layers[0]!.outputShapes).toEqual([[8]]);
+  });
+
+  it("with a default that uses itself or a later parameter are NN2044 at that name, and nothing else", () => {
+    for (const header of ["k = <|n|> * 2, n = 4", "k = [<|k|>]"]) {
+      const { text, spans } = marked(`model Net(${header}) {\n  input x: [4]\n  dense(k)\n}\n`);
+      const { diagnostics } = checkSource(text, "/tmp/net.nn");
+      expect(diagnostics.map((d) => [d.code, d.span])).toEqual([["NN2044", spans[0]]]);
+    }
+  });
+
+  it("with a default the parser could not read get its syntax error only, not one at each use", () => {
+    const { text, spans } = marked("model Net(units = <|)|> {\n  input x: [4]\n  dense(units)\n}\n");
+    const { diagnostics } = checkSource(text, "/tmp/net.nn");
+    expect(diagnostics.map((d) => [d.code, d.span])).toEqual([["NN1001", spans[0]]]);
+  });
+
   it("are one symbol with their uses, as block parameters are", () => {
     const host: SourceHost = { readFile: () => undefined };
     const workspace = new Workspace(host);

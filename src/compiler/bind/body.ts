@@ -103,6 +103,8 @@ class BodyBinder extends NameBinder {
         this.report("NN2008", param.name.span, { what: "parameter", name: param.name.text });
         continue;
       }
+      // A model's default may use the parameters before it (check/model-params.ts): each such name is a use.
+      if (decl.kind === "model" && param.defaultValue) this.value(param.defaultValue);
       const symbol: NameSymbol = {
         kind: "param",
         name: param.name.text,

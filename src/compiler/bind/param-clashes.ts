@@ -29,8 +29,13 @@ export function boundNames(decl: BodyDecl): Map<string, ast.Ident> {
 
 /** The bare names written anywhere in a call's arguments (`dense(h, activation: relu)`: h, relu). */
 export function namesInArguments(call: ast.Call): ast.Ident[] {
+  return namesInValues((call.args ?? []).map((arg) => arg.value));
+}
+
+/** The bare names written anywhere in values (`units * 2`: units). */
+export function namesInValues(values: readonly ast.Value[]): ast.Ident[] {
   const found: ast.Ident[] = [];
-  const pending: ast.Value[] = (call.args ?? []).map((arg) => arg.value);
+  const pending: ast.Value[] = [...values];
   while (pending.length > 0) {
     const value = pending.pop()!;
     if (value.kind === "call") {

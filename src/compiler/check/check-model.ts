@@ -97,11 +97,11 @@ export class ModelChecker extends CallChecker {
     // A model too large to expand is not expanded at all: that one error is all it gets.
     // Parameters without a value leave every use of them unknown: their own errors are all the model gets.
     const params = modelParamValues(this.decl, this.file);
-    const scope = modelScope(params.value);
-    const tooLarge = hasErrors(params.diagnostics)
+    const scope = modelScope(params.value ?? {});
+    const tooLarge = !params.value
       ? undefined
       : expansionError(this.decl, this.file, this.namespace, this.limits.expandedLayers, scope);
-    if (tooLarge || hasErrors(params.diagnostics)) {
+    if (tooLarge || !params.value) {
       const location = { file: this.file, span: this.decl.name.span };
       return {
         model: { name: this.decl.name.text, inputs: [], layers: [], outputs: [], location },

@@ -171,6 +171,10 @@ export const messages = {
     "Parameter named like another name of its body",
     (a) => `parameter ${q(a.name)} has the name of ${a.what}`,
   ),
+  NN2044: error<{ name: string; other: string }>(
+    "Default that uses a later parameter",
+    (a) => `the default of parameter ${q(a.name)} uses ${q(a.other)}, which is not declared before it`,
+  ),
 
   NN3001: error<{ callee: string; expected: string; shape: string }>(
     "Wrong input rank",
