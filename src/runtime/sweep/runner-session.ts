@@ -65,6 +65,7 @@ export async function runSweepSession(session: SweepSession): Promise<number> {
         overrides: session.overrides,
         parallel: session.parallel,
         sweepParallel: sweep.parallel,
+        parameters: sweep.params.map((p) => p.name),
       },
       session.resume,
     );

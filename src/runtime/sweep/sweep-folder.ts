@@ -64,6 +64,8 @@ export type SweepSettings = Omit<SweepState, "nnc" | "trials" | "fingerprint" | 
   readonly text: string;
   readonly parallel: number | undefined;
   readonly sweepParallel: number;
+  /** The sweep's parameters: the names a record's configuration may set. */
+  readonly parameters: readonly string[];
 };
 
 /** The hash a resume compares: the spec's text and the overrides, in order. */
@@ -119,12 +121,12 @@ export class SweepFolder {
     const folder = await openRunFolder(dir, { resume });
     try {
       const trialsFile = path.join(folder.dir, sweepFiles.trials);
-      const read = await readTrials(trialsFile).catch((error: Error) => {
+      const read = await readTrials(trialsFile, settings.parameters).catch((error: Error) => {
         throw new NncUserError("NN4010", { path: `${shown}/${sweepFiles.trials}`, reason: error.message });
       });
       const finished = [...read.records];
       if (read.torn) await rewriteTrials(trialsFile, finished);
-      const { text: _text, sweepParallel, parallel = sweepParallel, ...kept } = settings;
+      const { text: _text, parameters: _parameters, sweepParallel, parallel = sweepParallel, ...kept } = settings;
       const state: SweepState = earlier ?? { nnc: packageVersion(), ...kept, parallel, fingerprint, trials: [] };
       const opened = new SweepFolder(folder, state, finished);
       await opened.save();
