@@ -55,7 +55,7 @@ export function checkSweeps(
 }
 
 /** The figures a train block's history has: its loss and metrics, and each with `val_` when it validates. */
-function historyFigures(train: IrTrain): string[] {
+export function historyFigures(train: IrTrain): string[] {
   const names = figureNames(train.outputs, train.metrics);
   const validates = train.validationSplit > 0 || train.validation != null;
   return validates ? [...names, ...names.map((f) => `val_${f}`)] : names;

@@ -104,6 +104,15 @@ export function resolveOverrideName(
   return unknown("no model, block or train key has this name");
 }
 
+/**
+ * Every name `--set` and a sweep's `space:` can set in `source` for `model` (undefined: the file's one train
+ * block's model): the model's parameters, block parameters with a default, train keys and paths into their
+ * calls and maps. The editor offers them as completion.
+ */
+export function settableNames(source: ast.SourceFile, model: string | undefined): string[] {
+  return new FileNames(source, trainedModel(source, model)).settable();
+}
+
 /** A model parameter: its default replaced, or (without one, NN2031) given. */
 function modelParam(decl: ast.ModelDecl, param: ast.Param): NameResolution {
   const canonical = `${decl.name.text}.${param.name.text}`;
