@@ -211,7 +211,15 @@ describe("figures", () => {
     expect(formatValue("16", units)).toBe("16");
     expect(formatValue(3, depth)).toBe("3");
     expect([0.28, 0.0015].map((v) => formatValue(v, rate))).toEqual(["0.280", "0.002"]);
-    expect([3.2145e-4, 0.0011, 0.05].map((v) => formatValue(v, lr))).toEqual(["3.2e-4", "1.1e-3", "0.05"]);
+    // One notation in a log_uniform column, whatever the value: its range reaches below 0.01.
+    expect([3.2145e-4, 0.0011, 0.029, 0.01].map((v) => formatValue(v, lr))).toEqual([
+      "3.2e-4",
+      "1.1e-3",
+      "2.9e-2",
+      "1.0e-2",
+    ]);
+    const decades = { kind: "log_uniform", low: 0.1, high: 10 } as const;
+    expect([0.13, 2.46, 10].map((v) => formatValue(v, decades))).toEqual(["0.13", "2.5", "10"]);
     expect([0.312449, 12.3456, 123456, 2.5e-5, 0].map(formatObjective)).toEqual([
       "0.3124",
       "12.35",

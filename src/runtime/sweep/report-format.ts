@@ -7,10 +7,12 @@ import type { IrSweep, SweepConfiguration, SweepDistribution } from "../../compi
 import type { TrialRecord } from "./trial-record.js";
 
 /**
- * A parameter's value in a cell: a whole number as it is (`128`), a choice's source text as written (`relu`,
- * `sgd(learning_rate: 0.1)`), a `uniform` one with the decimals its range needs, the same for every row
- * (`0.280`, `0.002` between 0 and 0.5), and any other number (a `log_uniform` one) with two significant digits,
- * in short exponent form when small or large (`3.2e-4`, as learning rates are written).
+ * A parameter's value in a cell, rounded (the exact values are in the command under the ranked table, in
+ * trials.jsonl and in best.nn), in one notation for all of a column's cells: a whole number as it is (`128`), a
+ * choice's source text as written (`relu`, `sgd(learning_rate: 0.1)`), a `uniform` one with the decimals its
+ * range needs (`0.280`, `0.002` between 0 and 0.5), a `log_uniform` one with two significant digits, all in
+ * short exponent form when its range reaches below 0.01 or to 10,000 (`3.2e-4`, `2.9e-2`, as learning rates are
+ * written), and a number of no distribution (a name only a configuration has) with two significant digits.
  */
 export function formatValue(value: number | string, distribution?: SweepDistribution): string {
   if (typeof value === "string") return value;
@@ -20,8 +22,16 @@ export function formatValue(value: number | string, distribution?: SweepDistribu
     const range = distribution.high - distribution.low;
     return value.toFixed(range > 0 ? Math.min(12, Math.max(0, 2 - Math.floor(Math.log10(range)))) : 3);
   }
-  if (magnitude !== 0 && (magnitude < 1e-2 || magnitude >= 1e4)) return shortExponent(value.toExponential(1));
-  return String(Number(value.toPrecision(2)));
+  const exponent =
+    distribution?.kind === "log_uniform"
+      ? needsExponent(distribution.low) || needsExponent(distribution.high)
+      : needsExponent(magnitude);
+  return exponent ? shortExponent(value.toExponential(1)) : String(Number(value.toPrecision(2)));
+}
+
+/** Whether two significant digits of `magnitude` read better as `3.2e-4` than as `0.00032` (or `12000`). */
+function needsExponent(magnitude: number): boolean {
+  return magnitude !== 0 && (magnitude < 1e-2 || magnitude >= 1e4);
 }
 
 /** An objective: four significant digits (`0.3124`, `12.35`), exponent form past them (`1.235e5`, `2.500e-5`). */
