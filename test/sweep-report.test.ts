@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { renderLiveTable, renderRankedTable, reproduceCommand } from "../src/runtime/sweep/report.js";
 import { bestTrial, formatObjective, formatValue, rankTrials } from "../src/runtime/sweep/report-format.js";
+import { shellWord } from "../src/compiler/base/shell.js";
 import { madeUpRecords, record, sweepOf } from "./helpers/sweep-records.js";
 
 const sweep = sweepOf();
@@ -227,5 +228,14 @@ describe("figures", () => {
       "2.500e-5",
       "0.000",
     ]);
+  });
+});
+
+describe("shellWord (the quoting of every command nnc prints to paste: train's resume line, the sweep's)", () => {
+  it("leaves a plain word as it is and single-quotes anything else, a quote as '\\''", () => {
+    expect(shellWord("optimizer.learning_rate=3e-4")).toBe("optimizer.learning_rate=3e-4");
+    expect(shellWord("my specs/net.nn")).toBe("'my specs/net.nn'");
+    expect(shellWord(`data.path="it's.csv"`)).toBe(`'data.path="it'\\''s.csv"'`);
+    expect(shellWord("$HOME")).toBe("'$HOME'");
   });
 });

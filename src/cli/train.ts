@@ -5,6 +5,7 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { shellWord } from "../compiler/base/shell.js";
 import { displayPath } from "../compiler/diagnostics/render.js";
 import { normalOverride } from "../compiler/overrides/index.js";
 import { markerFile, ownNames } from "../compiler/registry/run-files.js";
@@ -150,15 +151,9 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
 /** The line that tells how to go on from `out`'s checkpoint: with the run's own `--set` arguments. */
 function resumeLine(file: string, out: string, set: readonly string[] = []): string {
   const flags = set.map((o) => ` --set ${shellWord(normalOverride(o))}`).join("");
-  return `resume with: nnc train ${file}${flags} --resume ${displayPath(out)}`;
+  return `resume with: nnc train ${shellWord(file)}${flags} --resume ${shellWord(displayPath(out))}`;
 }
 
-/** A word as a shell reads it back: quoted when it holds anything but plain characters. */
-function shellWord(word: string): string {
-  return /^[\w.=+:,/@%-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
-}
-
-/** Whether `out` holds a checkpoint (run-training.ts saves one after every epoch). */
 /** What `out`'s latest checkpoint is (its `resume/latest.json`), or null when it has none. */
 function checkpointStamp(out: string): string | null {
   try {

@@ -115,8 +115,3 @@ export function parameterNames(sweep: IrSweep, configs: readonly SweepConfigurat
   for (const config of configs) for (const name of Object.keys(config)) if (!names.includes(name)) names.push(name);
   return names;
 }
-
-/** An argument as a POSIX shell reads it back: as it is when it holds only safe characters, else single-quoted. */
-export function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}

@@ -5,6 +5,7 @@
  */
 import type { IrSweep, SweepConfiguration } from "../../compiler/ir/sweep.js";
 import { groupThousands } from "../../compiler/base/numbers.js";
+import { shellWord } from "../../compiler/base/shell.js";
 import { valueText } from "../../compiler/overrides/index.js";
 import {
   bestOf,
@@ -14,7 +15,6 @@ import {
   formatValue,
   parameterNames,
   rankTrials,
-  shellWord,
 } from "./report-format.js";
 import { cut, layoutTable, type TableColumn } from "./report-table.js";
 import type { TrialRecord } from "./trial-record.js";

@@ -8,6 +8,7 @@
 import * as path from "node:path";
 import type { IrTrain } from "../../compiler/ir/index.js";
 import type { IrSweep, SweepConfiguration } from "../../compiler/ir/sweep.js";
+import { shellWord } from "../../compiler/base/shell.js";
 import { configurationOverrides } from "../../compiler/sweep/index.js";
 import { displayPath } from "../../compiler/diagnostics/render.js";
 import { valueText } from "../../compiler/overrides/index.js";
@@ -119,9 +120,9 @@ export async function runSweepSession(session: SweepSession): Promise<number> {
     if (controller.signal.aborted) {
       const again = [
         "nnc sweep",
-        file,
-        ...(session.out === undefined ? [] : ["--out", session.out]),
-        ...session.overrides.map((o) => `--set ${o}`),
+        shellWord(file),
+        ...(session.out === undefined ? [] : ["--out", shellWord(session.out)]),
+        ...session.overrides.map((o) => `--set ${shellWord(o)}`),
         "--resume",
       ];
       stdout.write(`\nstopped after ${records.length} finished trials; resume with: ${again.join(" ")}\n`);
