@@ -4,9 +4,10 @@
  * starts; `random(trials: N)` draws and checks all N up front, drawing a rejected trial's configuration again
  * from its stream; `tpe` draws each trial's when it starts, from the trials finished before it (see
  * runner.ts), drawing again while rejected. Draws are bounded: after 50 times the trials planned rejected in a
- * row, the space is mostly invalid and the sweep stops with NN4080 (`SpaceMostlyInvalid`).
+ * row, at most 1,000 (each draw is a check of the whole spec), the space is mostly invalid and the sweep stops
+ * with NN4080 (`SpaceMostlyInvalid`).
  */
-import { checkConfiguration, type Rejected } from "../../compiler/sweep/index.js";
+import { checkConfiguration, type ConfigurationCheck, type Rejected } from "../../compiler/sweep/index.js";
 import type { IrSweep, SweepConfiguration } from "../../compiler/ir/sweep.js";
 import { trialRng, type SweepRng } from "./rng.js";
 import { gridConfigurations, randomConfiguration } from "./samplers.js";
@@ -14,8 +15,15 @@ import { tpeConfiguration } from "./tpe.js";
 import type { TrialRecord } from "./trial-record.js";
 import type { PlannedTrial } from "./runner.js";
 
-/** Rejected draws in a row, per trial planned, after which a sampled sweep gives up. */
+/** Rejected draws in a row, per trial planned, after which a sampled sweep gives up... */
 export const rejectedDrawsPerTrial = 50;
+/** ...and at most this many, whatever the trials: 10,000 trials must not mean 500,000 checks before giving up. */
+export const rejectedDrawsAtMost = 1000;
+
+/** The rejected draws in a row after which a sweep of `trials` trials gives up. */
+export function rejectedDrawsLimit(trials: number): number {
+  return Math.min(rejectedDrawsPerTrial * trials, rejectedDrawsAtMost);
+}
 
 /** The space rejected every configuration of a grid, or too many draws in a row. */
 export class SpaceMostlyInvalid extends Error {
@@ -50,6 +58,16 @@ export function planSweep(file: string, sweep: IrSweep, options: Parameters<type
   const checked = new Map<string, Omit<PlannedTrial, "trial" | "config"> | null>();
   const rejected: Rejected[] = [];
   let inARow = 0;
+  // A rejection's `sources` (the whole configured spec) only place its group (groupRejections): kept for the
+  // first rejection of each problem, so thousands of rejected draws do not keep thousands of copies of the spec.
+  const placed = new Set<string>();
+  const firstOfItsGroup = (check: ConfigurationCheck): Pick<Rejected, "sources"> => {
+    const first = check.diagnostics.find((d) => d.severity === "error") ?? check.diagnostics[0];
+    const key = first && `${first.code} ${first.file} ${first.span.start}-${first.span.end}`;
+    if (key === undefined || placed.has(key)) return {};
+    placed.add(key);
+    return { sources: check.sources };
+  };
   /** The configuration's parameter count and epochs when it passes its check, null when rejected. */
   const accept = (config: SweepConfiguration): Omit<PlannedTrial, "trial" | "config"> | null => {
     const key = JSON.stringify(config);
@@ -58,7 +76,7 @@ export function planSweep(file: string, sweep: IrSweep, options: Parameters<type
       const check = checkConfiguration(file, sweep, config, options);
       result = check.rejected || check.epochs === null ? null : { params: check.params ?? 0, epochs: check.epochs };
       checked.set(key, result);
-      if (result === null) rejected.push({ config, diagnostics: check.diagnostics, sources: check.sources });
+      if (result === null) rejected.push({ config, diagnostics: check.diagnostics, ...firstOfItsGroup(check) });
     }
     return result;
   };
@@ -78,7 +96,7 @@ export function planSweep(file: string, sweep: IrSweep, options: Parameters<type
         return { trial, config, ...accepted };
       }
       refused.push(config);
-      if (++inARow >= rejectedDrawsPerTrial * total) throw new SpaceMostlyInvalid(inARow, rejected);
+      if (++inARow >= rejectedDrawsLimit(total)) throw new SpaceMostlyInvalid(inARow, rejected);
     }
   };
   const { sampler } = sweep;
