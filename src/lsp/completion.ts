@@ -15,6 +15,8 @@ import { append } from "../compiler/base/arrays.js";
 import { hasTrait, layerKinds, lookupLayer } from "../compiler/registry/layers/index.js";
 import { trainKeys } from "../compiler/registry/train-keys.js";
 import { directions, distributions, sweepKeys } from "../compiler/registry/sweep-keys.js";
+import { historyFigures } from "../compiler/check/sweep.js";
+import { settableNames } from "../compiler/overrides/resolve-name.js";
 import type { Analysis } from "./analysis.js";
 import { argumentSchemas, blockSignature, describeArgument, enumValues, lookupCallable } from "./callables.js";
 import { cursorAt, type Cursor, type OpenCall } from "./cursor.js";
@@ -36,7 +38,7 @@ function completions(analysis: Analysis, offset: number, cursor: Cursor): Comple
   const { namespace } = analysis.semantic;
   if (cursor.declaration === "top") return words(keywords.top, CompletionItemKind.Keyword);
   if (cursor.declaration === "train") return trainCompletions(analysis, cursor);
-  if (cursor.declaration === "sweep") return sweepCompletions(analysis, cursor);
+  if (cursor.declaration === "sweep") return sweepCompletions(analysis, offset, cursor);
   const call = cursor.call;
   if (call) {
     const callable = lookupCallable(call.callee, namespace);
@@ -169,10 +171,19 @@ function trainCompletions(analysis: Analysis, cursor: Cursor): CompletionItem[] 
 /**
  * Completion inside a `sweep` declaration, from the table of sweep keys (registry/sweep-keys.ts): the keys and
  * `assert` where a setting starts, the samplers, pruners and objective directions after their key, the
- * distributions after a name in `space: { ... }`, and argument names inside their calls.
+ * distributions after a name in `space: { ... }`, and argument names inside their calls; where a name starts in
+ * `space:`, the names it can set (as `--set` can), and in `minimize(`, the figures of the train block's history.
  */
-function sweepCompletions(analysis: Analysis, cursor: Cursor): CompletionItem[] {
+function sweepCompletions(analysis: Analysis, offset: number, cursor: Cursor): CompletionItem[] {
   const call = cursor.call;
+  const { source, program } = analysis.semantic;
+  // The sweep the cursor is in: the last that starts before it (while it is typed, its span may end early).
+  const sweep = source.declarations.filter((d) => d.kind === "sweep" && d.span.start < offset).at(-1);
+  const model = sweep?.kind === "sweep" ? sweep.model.text : undefined;
+  if (call && (directions as readonly string[]).includes(call.callee)) {
+    const train = program.trains.find((t) => t.model === model);
+    return call.index === 0 && train ? words(historyFigures(train), CompletionItemKind.EnumMember, "figure") : [];
+  }
   if (call) {
     const callable = lookupCallable(call.callee, analysis.semantic.namespace);
     if (!callable || call.argument || !(Object.keys(argumentSchemas(callable)).length > 0)) return [];
@@ -181,7 +192,14 @@ function sweepCompletions(analysis: Analysis, cursor: Cursor): CompletionItem[] 
   if (cursor.inMap) {
     // In `choice([`: a value goes there, not a distribution.
     if (cursor.inList) return [];
-    if (!cursor.trainKey || cursor.statementStart) return [];
+    // Where a name starts: what --set can set, a dotted name quoted (`"optimizer.learning_rate": `).
+    if (!cursor.trainKey || cursor.statementStart)
+      return settableNames(source, model).map((name) => ({
+        label: name,
+        kind: CompletionItemKind.Property,
+        detail: "settable",
+        insertText: name.includes(".") ? `"${name}": ` : `${name}: `,
+      }));
     return Object.values(distributions).map((d) => ({
       label: d.name,
       kind: CompletionItemKind.Function,

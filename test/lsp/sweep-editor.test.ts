@@ -14,13 +14,13 @@ import { fileSystemHost } from "../../src/compiler/bind/workspace.js";
 const source = `block stack(width = 8)(x) {
   return x -> dense(wid<|>th)
 }
-model Net(un<|>its = 16, rate) {
+model Net(un<|>its = 16, rate = 0.5) {
   input x: [4]
   dense(units, activation: relu)
   stack()
   dense(3, activation: softmax)
 }
-train Net { data: csv("iris.csv", label: "species")  loss: categorical_crossentropy  optimizer: adam(learning_rate: 0.01)  epochs: 2  validation_split: 0.2 }
+train Net { data: csv("iris.csv", label: "species")  loss: categorical_crossentropy  optimizer: adam(learning_rate: 0.01)  epochs: 2  batch_size: 8  validation_split: 0.2 }
 sweep Net {
   space: {
     units: choice([<|>])
@@ -61,5 +61,20 @@ describe("the language server on model parameters and sweeps", () => {
 
   it("offers no distribution inside choice([", () => {
     expect(labels(2)).toEqual([]);
+  });
+
+  it("offers the names a sweep can set where a name starts in space:, a dotted one quoted", () => {
+    const items = complete(analysis, at[3]!);
+    expect(items.map((item) => item.label)).toEqual(
+      expect.arrayContaining(["units", "rate", "stack.width", "epochs", "optimizer.learning_rate"]),
+    );
+    expect(items.find((item) => item.label === "units")?.insertText).toBe("units: ");
+    expect(items.find((item) => item.label === "optimizer.learning_rate")?.insertText).toBe(
+      '"optimizer.learning_rate": ',
+    );
+  });
+
+  it("offers the figures of the train block's history in minimize(", () => {
+    expect(labels(4)).toEqual(["loss", "val_loss"]);
   });
 });
