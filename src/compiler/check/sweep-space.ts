@@ -13,7 +13,7 @@ import { didYouMean } from "../diagnostics/suggest.js";
 import { limits } from "../base/limits.js";
 import { groupThousands } from "../base/numbers.js";
 import { distributions } from "../registry/sweep-keys.js";
-import type { IrSampler, IrSweepParam, SweepDistribution } from "../ir/sweep.js";
+import { valueCount, type IrSampler, type IrSweepParam, type SweepDistribution } from "../ir/sweep.js";
 
 /** The parameters of `space:` (those whose distribution checked) and the problems found. */
 export function checkSpace(
@@ -62,18 +62,6 @@ export function checkSpace(
     }
   }
   return { params, diagnostics };
-}
-
-/** How many values a grid takes of a distribution (a continuous one is refused before this is asked). */
-export function valueCount(distribution: SweepDistribution): number {
-  switch (distribution.kind) {
-    case "choice":
-      return distribution.values.length;
-    case "int_range":
-      return Math.floor((distribution.high - distribution.low) / distribution.step) + 1;
-    default:
-      return Infinity;
-  }
 }
 
 function readDistribution(

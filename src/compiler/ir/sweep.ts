@@ -26,6 +26,21 @@ export type SweepDistribution =
   /** A positive number between low and high whose logarithm is uniform. */
   | { readonly kind: "log_uniform"; readonly low: number; readonly high: number };
 
+/**
+ * How many values a distribution takes: a choice's, an int_range's low, low + step, ... <= high; Infinity for
+ * a continuous one. The grid's size (check/sweep-space.ts) and its values and a stepped scale (runtime/sweep/samplers.ts).
+ */
+export function valueCount(distribution: SweepDistribution): number {
+  switch (distribution.kind) {
+    case "choice":
+      return distribution.values.length;
+    case "int_range":
+      return Math.floor((distribution.high - distribution.low) / distribution.step) + 1;
+    default:
+      return Infinity;
+  }
+}
+
 export interface IrSweepParam {
   /** The override name (`optimizer.learning_rate`). */
   readonly name: string;

@@ -2,7 +2,12 @@
  * The configurations of a grid and of random search. Pure arithmetic, no tfjs: `nnc sweep`'s own process
  * makes and checks every configuration before any trial's process starts.
  */
-import type { IrSweepParam, SweepConfiguration, SweepDistribution } from "../../compiler/ir/sweep.js";
+import {
+  valueCount,
+  type IrSweepParam,
+  type SweepConfiguration,
+  type SweepDistribution,
+} from "../../compiler/ir/sweep.js";
 import type { SweepRng } from "./rng.js";
 
 /**
@@ -26,7 +31,7 @@ function gridValues(distribution: SweepDistribution): readonly (number | string)
     case "choice":
       return distribution.values;
     case "int_range":
-      return Array.from({ length: intRangeCount(distribution) }, (_, k) => distribution.low + k * distribution.step);
+      return Array.from({ length: valueCount(distribution) }, (_, k) => distribution.low + k * distribution.step);
     case "uniform":
     case "log_uniform":
       throw new Error(`internal: a grid cannot list ${distribution.kind}; the sweep check refuses it`);
@@ -99,13 +104,8 @@ export function numericScale(distribution: Exclude<SweepDistribution, { kind: "c
 
 type IntRange = Extract<SweepDistribution, { kind: "int_range" }>;
 
-/** How many values an int_range takes: low, low + step, ... <= high. */
-function intRangeCount(range: IntRange): number {
-  return Math.floor((range.high - range.low) / range.step) + 1;
-}
-
 function intRangeScale(range: IntRange): NumericScale {
-  const count = intRangeCount(range);
+  const count = valueCount(range);
   const last = range.low + (count - 1) * range.step;
   // The scale's ends on the values' own axis; the log scale needs them positive (the check has low >= 1).
   const margin = range.log ? 0.5 : range.step / 2;
