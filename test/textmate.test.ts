@@ -279,6 +279,27 @@ describe("context decides", () => {
     expect(scopeInModel("  dense(4, name: 'fc')", "'")).toBe("invalid.illegal.character.nn");
   });
 
+  it("a model's parameters are parameters, as a block's are, in a header over one line or several", () => {
+    const innermostOf = (tokens: Token[], text: string) => scopesOf(tokens, text).at(-1);
+    const model = tokenize("model Net(units = 16, rate) {\n  input x: [4]\n  h = x -> dense(units)\n}");
+    expect(innermostOf(model, "units")).toBe("variable.parameter.nn");
+    expect(innermostOf(model, "rate")).toBe("variable.parameter.nn");
+    expect(innermostOf(model, "16")).toBe("constant.numeric.integer.nn");
+    expect(innermostOf(model, "h")).toBe("variable.other.tensor.nn");
+    const long = tokenize("model Net(\n  units = 16,\n  rate = 0.5\n) {\n  input x: [4]\n}");
+    expect(innermostOf(long, "rate")).toBe("variable.parameter.nn");
+    expect(innermostOf(long, "input")).toBe("keyword.other.input.nn");
+  });
+
+  it("a sweep with its brace on the next line is a sweep", () => {
+    const tokens = tokenize("sweep Net // s\n{\n  space: { units: choice([8, 16]) }\n  seed: 1\n}\nmodel M {\n}");
+    expect(innermost(tokens.find((t) => t.text === "sweep")!)).toBe("keyword.declaration.sweep.nn");
+    expect(innermost(tokens.find((t) => t.text === "Net")!)).toBe("entity.name.type.model.nn");
+    expect(innermost(tokens.find((t) => t.text === "seed")!)).toBe("support.type.property-name.sweep.nn");
+    expect(innermost(tokens.find((t) => t.text === "units")!)).toBe("variable.other.property.sweep.nn");
+    expect(innermost(tokens.find((t) => t.text === "model")!)).toBe("keyword.declaration.model.nn");
+  });
+
   it("a string ends with its line, so one missing quote does not colour the rest of the file", () => {
     const tokens = tokenize('model M {\n  dense(4, name: "fc)\n  flatten()\n}');
     expect(scopesOf(tokens, "flatten")).toContain("support.function.layer.nn");
