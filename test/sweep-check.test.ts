@@ -144,6 +144,9 @@ describe("sweep diagnostics, each at its span", () => {
     );
     expectOne(sweepOf(`  space: { units: choice(<|[]|>) }\n${objective}`), "NN4075");
     expectOne(sweepOf(`  space: { units: choice([8, <|8|>]) }\n${objective}`), "NN4075");
+    // A log scale takes no step (R13): its skipped numbers' shares would go unevenly to their neighbours.
+    expectOne(sweepOf(`  space: { units: int_range(2, 64, <|step: 4|>, log: true) }\n${objective}`), "NN4075");
+    expect(check(sweepOf(`  space: { units: int_range(2, 64, step: 1, log: true) }\n${objective}`)).found).toEqual([]);
   });
   it("NN4076: a continuous distribution in a grid", () => {
     expectOne(sweepOf(`  space: { rate: <|uniform|>(0.1, 0.5) }\n${objective}`), "NN4076");
@@ -155,6 +158,11 @@ describe("sweep diagnostics, each at its span", () => {
       ),
       "NN4077",
     );
+    // Every count with its thousands separated, not 4000000 x 2 = 8,000,000 (R15).
+    const huge = check(sweepOf(`  space: { units: int_range(1, 4_000_000), epochs: int_range(1, 2) }\n${objective}`));
+    expect(huge.result.diagnostics.map((d) => d.message)).toEqual([
+      "a grid of 4,000,000 x 2 = 8,000,000 configurations: more than the 10,000 a sweep takes",
+    ]);
     expectOne(sweepOf(`${space}\n${objective}\n  sampler: random(trials: <|10_001|>)`), "NN4077");
     const values = Array.from({ length: 1001 }, (_, i) => i + 1).join(", ");
     expectOne(sweepOf(`  space: { units: choice(<|[${values}]|>) }\n${objective}`), "NN4077");

@@ -53,7 +53,8 @@ export function checkSpace(
     const size = params.reduce((n, p) => n * valueCount(p.distribution), 1);
     const limit = limits.sweepConfigurations.value;
     if (size > limit) {
-      const what = `a grid of ${params.map((p) => valueCount(p.distribution)).join(" x ")} = ${groupThousands(size)} configurations`;
+      const counts = params.map((p) => groupThousands(valueCount(p.distribution)));
+      const what = `a grid of ${counts.join(" x ")} = ${groupThousands(size)} configurations`;
       const hint = "list fewer values, or draw some with sampler: random(trials: N) or tpe(trials: N)";
       diagnostics.push(
         diagnostic("NN4077", { file, span: value.span }, { what, limit: groupThousands(limit) }, { hint }),
@@ -120,6 +121,16 @@ function readDistribution(
       );
     }
     if (log && low < 1) return invalid(value.span, `int_range(log: true) needs a low of at least 1, got ${low}`);
+    if (log && step !== 1) {
+      // A log scale gives each whole number its own share; a step would hand the skipped numbers' shares to
+      // their neighbours unevenly. Optuna's IntDistribution refuses step != 1 with log as well.
+      const written = value.args.find((arg) => arg.name?.text === "step");
+      return invalid(
+        written?.span ?? value.span,
+        `int_range(log: true) takes no step, got step: ${step}`,
+        "drop the step for a log scale, or list the values: choice([2, 4, 8, 16, 32, 64])",
+      );
+    }
     return { kind: "int_range", low, high, step, log };
   }
   if (callee === "log_uniform" && low <= 0) {
