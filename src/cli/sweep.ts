@@ -76,7 +76,8 @@ async function runSweep(file: string, options: SweepCliOptions): Promise<void> {
   const sweep = chooseSweep(program, file, options.model);
   if (!sweep) return;
   const train = program.trains.find((t) => t.model === sweep.model)!;
-  const { planSweep, SpaceMostlyInvalid, rejectedDrawsPerTrial } = await import("../runtime/sweep/runner-plan.js");
+  const { planSweep, SpaceMostlyInvalid, rejectedDrawsPerTrial, rejectedDrawsAtMost } =
+    await import("../runtime/sweep/runner-plan.js");
   const { describeConfiguration, formatRejections, groupRejections } = await import("../compiler/sweep/index.js");
   const sources = sourcesOf(
     sweep,
@@ -97,7 +98,7 @@ async function runSweep(file: string, options: SweepCliOptions): Promise<void> {
     const detail =
       sweep!.sampler.kind === "grid"
         ? `every configuration of the grid is rejected (${error.drawn})`
-        : `the space is mostly invalid: ${error.drawn} configurations drawn in a row were rejected (at most ${rejectedDrawsPerTrial} per trial)`;
+        : `the space is mostly invalid: ${error.drawn} configurations drawn in a row were rejected (at most ${rejectedDrawsPerTrial} per trial, ${groupThousands(rejectedDrawsAtMost)} in all)`;
     const hint = "widen the budgets or narrow the space to the values the groups above do not reject";
     printDiagnostics([inFileAsWritten(program!, diagnostic("NN4080", sweep!.location, { detail }, { hint }))], sources);
     process.exitCode = 1;
