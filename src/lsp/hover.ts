@@ -6,6 +6,7 @@ import type { Analysis } from "./analysis.js";
 import { argumentNameAt, callsAt } from "./ast-search.js";
 import { argumentSchemas, blockSignature, describeArgument, lookupCallable } from "./callables.js";
 import { toRange } from "./convert.js";
+import { occurrenceAt } from "./model-params.js";
 import type { NameSymbol, TensorBinding } from "../compiler/bind/index.js";
 import { hasTrait } from "../compiler/registry/layers/index.js";
 
@@ -31,7 +32,7 @@ export function hover(analysis: Analysis, offset: number): Hover | null {
     return markdown(lines.join("\n\n"), argument.arg.name!.span);
   }
 
-  const occurrence = analysis.semantic.binding.occurrenceAt(offset);
+  const occurrence = occurrenceAt(analysis.semantic.binding, offset);
   if (occurrence?.symbol.kind === "tensor" && occurrence.binding) {
     const shapes = bindingShapes(occurrence.binding, analysis, 0);
     const shown = shapes.length > 0 ? shapes.map((s) => `\`${formatNnShape(s)}\``).join(" or ") : "unknown";

@@ -144,15 +144,16 @@ export function candidateFiles(
 
 /**
  * Why renaming `occurrence`'s symbol to `newName` would change what the spec means, or undefined when it would
- * not: nothing may be named `_`; a tensor or shared layer may not take the name of another tensor, shared layer
- * or parameter of its body (its uses would read that one), and a shared layer, a block or a model not the name
- * of a block, a model or a layer kind in scope (a shared layer's uses are calls, which would call that one).
+ * not: nothing may be named `_`; a tensor, shared layer or parameter may not take the name of another tensor,
+ * shared layer or parameter of its body (its uses would read that one), and a shared layer, a parameter, a block
+ * or a model not the name of a block, a model or a layer kind in scope (a shared layer's uses are calls, which
+ * would call that one; a parameter spelled like a layer kind or block is NN2043's clash).
  */
 export function renameClash(binding: FileBinding, occurrence: Occurrence, newName: string): string | undefined {
   const { symbol } = occurrence;
   if (symbol.name === newName) return undefined;
   if (newName === "_") return "'_' drops a value: it cannot name one";
-  if (symbol.kind === "tensor" || symbol.kind === "layer") {
+  if (symbol.kind === "tensor" || symbol.kind === "layer" || symbol.kind === "param") {
     const body = binding.bodyAt(occurrence.span.start);
     const taken = body?.occurrences.find((o) => o.symbol.name === newName && o.symbol.kind !== "block");
     const what = { param: "parameter", layer: "shared layer" }[taken?.symbol.kind as string] ?? "tensor";
@@ -162,7 +163,7 @@ export function renameClash(binding: FileBinding, occurrence: Occurrence, newNam
   }
   if (binding.namespace.get(newName)) return `'${newName}' is already a block in this file`;
   if (binding.models.has(newName)) return `'${newName}' is already a model in this file`;
-  if ((symbol.kind === "block" || symbol.kind === "layer") && lookupLayer(newName))
+  if ((symbol.kind === "block" || symbol.kind === "layer" || symbol.kind === "param") && lookupLayer(newName))
     return `'${newName}' is a layer kind`;
   return undefined;
 }

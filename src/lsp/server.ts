@@ -30,16 +30,19 @@ import { blockOccurrences, candidateFiles, renameClash, type FileEdits } from ".
 import { complete, signatureHelp } from "./completion.js";
 import { pathToUri, toLspDiagnostic, toOffset, toRange, uriToPath, type DiagnosticData } from "./convert.js";
 import { hover } from "./hover.js";
-import type { SymbolKind } from "../compiler/bind/index.js";
+import type { FileBinding, NameSymbol, SymbolKind } from "../compiler/bind/index.js";
+import { modelOfParam, occurrenceAt, spaceKeySpans } from "./model-params.js";
 import { LifecycleReader } from "./lifecycle.js";
 import { documentSymbols } from "./outline.js";
 
 /**
- * What rename renames: tensors (in their body), models (their train blocks are in the same file) and blocks
- * (across files). A parameter is also named by the argument names of every call, which the binder does not
- * link, so it is not offered.
+ * What rename renames: tensors (in their body), models (their train blocks are in the same file), blocks
+ * (across files) and model parameters (with the sweep keys that set them, model-params.ts). A block parameter
+ * is also named by the argument names of every call, which the binder does not link, so it is not offered.
  */
 const renamable = new Set<SymbolKind>(["tensor", "layer", "block", "model"]);
+const canRename = (binding: FileBinding, symbol: NameSymbol) =>
+  renamable.has(symbol.kind) || modelOfParam(binding, symbol) !== undefined;
 
 /** Serves one client over standard input and output until it says exit. */
 export function startServer(): void {
@@ -228,19 +231,23 @@ export function startServer(): void {
       const found = at(params);
       if (!found) return [];
       const { binding } = found.analysis.semantic;
-      const occurrence = binding.occurrenceAt(found.offset);
+      const occurrence = occurrenceAt(binding, found.offset);
       if (!occurrence) return [];
-      return binding
+      const spans = binding
         .referencesOf(occurrence.symbol)
         .filter((o) => params.context.includeDeclaration || !o.isDefinition)
-        .map((o) => location(found.analysis, found.analysis.file, o.span));
+        .map((o) => o.span);
+      return [...spans, ...spaceKeySpans(binding, occurrence.symbol)].map((span) =>
+        location(found.analysis, found.analysis.file, span),
+      );
     }),
   );
   connection.onPrepareRename(
     guard("prepareRename", null, (params) => {
       const found = at(params);
-      const occurrence = found && found.analysis.semantic.binding.occurrenceAt(found.offset);
-      if (!found || !occurrence || !renamable.has(occurrence.symbol.kind)) return null;
+      const binding = found?.analysis.semantic.binding;
+      const occurrence = found && occurrenceAt(binding!, found.offset);
+      if (!found || !occurrence || !canRename(binding!, occurrence.symbol)) return null;
       return { range: toRange(found.analysis.text, occurrence.span), placeholder: occurrence.symbol.name };
     }),
   );
@@ -249,8 +256,8 @@ export function startServer(): void {
       const found = at(params);
       if (!found || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(params.newName) || keywords.includes(params.newName)) return null;
       const { binding } = found.analysis.semantic;
-      const occurrence = binding.occurrenceAt(found.offset);
-      if (!occurrence || !renamable.has(occurrence.symbol.kind)) return null;
+      const occurrence = occurrenceAt(binding, found.offset);
+      if (!occurrence || !canRename(binding, occurrence.symbol)) return null;
       const clash = renameClash(binding, occurrence, params.newName);
       if (clash) return new ResponseError(LSPErrorCodes.RequestFailed, `cannot rename: ${clash}`);
       const files: FileEdits[] = [];
@@ -273,6 +280,7 @@ export function startServer(): void {
         append(files, blockOccurrences(occurrence.symbol.name, definition.file, candidates, host, reuse));
       } else {
         const spans = binding.referencesOf(occurrence.symbol).map((o) => o.span);
+        append(spans, spaceKeySpans(binding, occurrence.symbol));
         files.push({ path: found.analysis.file, text: found.analysis.text, spans });
       }
       const editsOf = (file: FileEdits): TextEdit[] =>
