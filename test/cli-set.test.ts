@@ -67,6 +67,14 @@ describe("nnc ... --set", () => {
     expect(result.stderr).toContain("  20 | sweep Iris {\n     | ^^^^^^^^^^^^");
   });
 
+  it("refuses nnc sweep's --set of what its space varies, before checking any configuration", () => {
+    const result = nnc(["sweep", sweepSpec, "--dry-run", "--set", "Iris.units=16"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^--set Iris\.units=16:1:7: error NN2040/);
+    expect(result.stderr).toContain(`note: ${sweepSpec}:21:12: varied here`);
+    expect(result.stderr).not.toContain("NN4080");
+  });
+
   it("refuses a malformed argument and an unknown name before reading further", () => {
     expect(nnc(["check", spec, "--set", "units"]).stdout).toContain("--set units:1:7: error NN2032");
     const unknown = nnc(["data", spec, "--set", "unit=3"]);

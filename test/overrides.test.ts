@@ -17,6 +17,7 @@ import {
   type Override,
 } from "../src/compiler/overrides/index.js";
 import { originalSpan } from "../src/compiler/overrides/original-offsets.js";
+import { overridesVaried } from "../src/compiler/sweep/index.js";
 import { parse } from "../src/compiler/syntax/index.js";
 import { renderDiagnostics } from "../src/compiler/diagnostics/render.js";
 import { scratchFolder } from "./helpers/runs.js";
@@ -231,6 +232,29 @@ describe("checkFileWithOverrides", () => {
     const dotted = read('data=idx(images: "a/../b", labels: 3)');
     const shown = renderDiagnostics(checkFileWithOverrides(valid, [dotted]).diagnostics, new Map(), { color: false });
     expect(shown.startsWith(`${dotted.source}:1:`)).toBe(true);
+  });
+});
+
+describe("overridesVaried", () => {
+  const swept = `${spec}sweep Net {\n  space: { units: choice([8, 16]), optimizer: choice([adam, sgd]) }\n  objective: minimize(loss)\n}\n`;
+  const source = parse(swept, netFile).value;
+  const keyAt = (key: string) => at(swept, `${key}: choice`).start;
+
+  it("is NN2040 at a --set of what a space key varies, however spelled, with the key as related", () => {
+    const overrides = ["Net.units=4", "epochs=3", "optimizer.learning_rate=0.1"].map(read);
+    const found = overridesVaried(source, "Net", overrides);
+    expect(found.map((d) => [d.code, d.file, d.span, d.related?.[0]?.span.start])).toEqual([
+      ["NN2040", "--set Net.units=4", overrides[0]!.nameSpan, keyAt("units")],
+      ["NN2040", "--set optimizer.learning_rate=0.1", overrides[2]!.nameSpan, keyAt("optimizer")],
+    ]);
+  });
+
+  it("lets a --set give a whole value whose part the space varies", () => {
+    const inside = parse(
+      swept.replace("optimizer: choice([adam, sgd])", '"optimizer.beta_1": choice([0.8, 0.9])'),
+      netFile,
+    );
+    expect(overridesVaried(inside.value, "Net", [read("optimizer=adam(0.1)")])).toEqual([]);
   });
 });
 

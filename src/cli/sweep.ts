@@ -78,11 +78,21 @@ async function runSweep(file: string, options: SweepCliOptions): Promise<void> {
   const train = program.trains.find((t) => t.model === sweep.model)!;
   const { planSweep, SpaceMostlyInvalid, rejectedDrawsPerTrial, rejectedDrawsAtMost } =
     await import("../runtime/sweep/runner-plan.js");
-  const { describeConfiguration, formatRejections, groupRejections } = await import("../compiler/sweep/index.js");
+  const { describeConfiguration, formatRejections, groupRejections, overridesVaried } =
+    await import("../compiler/sweep/index.js");
+  const { parse } = await import("../compiler/syntax/index.js");
   const sources = sourcesOf(
     sweep,
     overrides.map((o) => o.source),
   );
+  // Before any configuration is checked: each would set the same again (NN2038), or drop the --set.
+  const spec = sweep.location.file;
+  const varied = overridesVaried(parse(sources.get(spec)!, spec).value, sweep.model, overrides);
+  if (varied.length > 0) {
+    printDiagnostics(varied, sources);
+    process.exitCode = 1;
+    return;
+  }
   let plan;
   try {
     plan = planSweep(file, sweep, { limits: checkLimitsOf(options), model: sweep.model, extra: overrides });

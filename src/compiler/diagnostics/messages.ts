@@ -167,6 +167,11 @@ export const messages = {
     "Name --set cannot set",
     (a) => `--set cannot set ${q(a.name)}: ${a.reason}`,
   ),
+  NN2040: error<{ name: string; within?: string }>("--set of what the sweep varies", (a) =>
+    a.within === undefined
+      ? `${q(a.name)} is varied by the sweep's space: each configuration would set it again`
+      : `${q(a.name)} is part of ${q(a.within)}, which the sweep's space varies: each configuration would replace it`,
+  ),
   NN2043: error<{ name: string; what: string }>(
     "Parameter named like another name of its body",
     (a) => `parameter ${q(a.name)} has the name of ${a.what}`,

@@ -8,7 +8,7 @@
  * diagnostics of the space's names; a configuration's diagnostics with its parameter count and MACs; the
  * rejected configurations grouped by diagnostic.
  */
-export { checkSweepNames } from "./names.js";
+export { checkSweepNames, overridesVaried } from "./names.js";
 export { checkConfiguration, configurationOverrides, type ConfigurationCheck } from "./configuration.js";
 export {
   describeConfiguration,
