@@ -117,10 +117,15 @@ export function cursorAt(text: string, offset: number): Cursor {
   };
 }
 
-/** The words before a `{`: `model Mnist`, `train Mnist`, `block residual(f)(x)`. */
+/**
+ * The words before a `{`: `model Mnist`, `train Mnist`, `block residual(f)(x)`; those of the line above when
+ * the brace starts its line (`sweep Net` then `{`).
+ */
 function headerBefore(text: string, brace: number): string {
   const lineStart = text.lastIndexOf("\n", brace - 1) + 1;
-  return text.slice(lineStart, brace).trim();
+  const header = text.slice(lineStart, brace).trim();
+  if (header !== "" || lineStart === 0) return header;
+  return text.slice(text.lastIndexOf("\n", lineStart - 2) + 1, lineStart).trim();
 }
 
 function openCall(text: string, open: number, cursor: number): OpenCall | undefined {

@@ -74,6 +74,13 @@ describe("the language server on model parameters and sweeps", () => {
     );
   });
 
+  it("knows a sweep whose brace is on the line after its header", () => {
+    const split = text.replace("sweep Net {", "sweep Net\n{");
+    const offset = split.indexOf("objective: minimize(") + "objective: minimize(".length;
+    const items = complete(new Analysis(join(import.meta.dirname, "split.nn"), split, fileSystemHost), offset);
+    expect(items.map((item) => item.label)).toEqual(["loss", "val_loss"]);
+  });
+
   it("offers the figures of the train block's history in minimize(", () => {
     expect(labels(4)).toEqual(["loss", "val_loss"]);
   });
