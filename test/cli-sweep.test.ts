@@ -62,7 +62,7 @@ describe("nnc sweep", () => {
     // A pruned trial is a finished run: saved, with the epochs it trained.
     const history = JSON.parse(readFileSync(join(folder, "trial-2", "history.json"), "utf8")) as unknown[];
     expect(history).toHaveLength(2);
-    expect(result.stdout).toMatch(/^trial 2 pruned after epoch 2: val_loss /m);
+    expect(result.stdout).toMatch(/^trial 2 pruned at epoch 2: val_loss /m);
   });
 
   it("draws and trains the same trials when a seeded random search runs again, two trials at once", () => {

@@ -80,7 +80,7 @@ export function eventLine(sweep: IrSweep, event: RunnerEvent): string {
       const r = event.record;
       const best = r.objective === null ? "" : `: ${metric} ${formatObjective(r.objective)} at epoch ${r.bestEpoch}`;
       const why = r.state === "failed" ? `: ${r.error ?? "failed"}` : best;
-      const state = r.state === "pruned" ? `pruned after epoch ${r.epochs.length}` : r.state;
+      const state = r.state === "pruned" ? `pruned at epoch ${r.epochs.length}` : r.state;
       return `trial ${r.trial} ${state}${why} (${formatDuration(r.seconds)})`;
     }
   }
