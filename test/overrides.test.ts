@@ -91,6 +91,20 @@ describe("parseOverride", () => {
     expect(two.map((d) => [d.code, d.span])).toEqual([["NN2032", { start: 13, end: 29 }]]);
   });
 
+  it("says what the shell may have done to a value that does not parse, and where a value ends early", () => {
+    const unquoted = parseOverride("data.images=foo.gz").diagnostics[0]!;
+    expect([unquoted.code, unquoted.hint]).toEqual([
+      "NN1002",
+      `a string value needs its quotes, kept from the shell: --set 'data.images="foo.gz"'`,
+    ]);
+    const two = parseOverride("units=64 depth=2").diagnostics[0]!;
+    expect([two.code, two.hint]).toEqual(["NN1001", "one setting per --set: --set units=64 --set depth=2"]);
+    const early = parseOverride("optimizer=sgd(learning_rate:").diagnostics[0]!;
+    expect(early.message).not.toContain("'}'");
+    const doubled = parseOverride("units==3").diagnostics;
+    expect(doubled.map((d) => [d.code, d.span])).toEqual([["NN2032", { start: 12, end: 13 }]]);
+  });
+
   it("locates a syntax error of the value inside the argument", () => {
     const [d] = parseOverride("units=[64, 64").diagnostics;
     expect(d!.code).toBe("NN1001");
@@ -158,6 +172,7 @@ describe("applyOverrides", () => {
     expect([d!.code, d!.file, d!.span]).toEqual(["NN2036", "--set unitz=3", { start: 6, end: 11 }]);
     expect(d!.hint).toContain("'units'");
     expect(apply(["optimizer.lerning_rate=1"]).diagnostics[0]!.hint).toContain("'optimizer.learning_rate'");
+    expect(apply(["learning_rate=1e-3"]).diagnostics[0]!.hint).toMatch(/^did you mean 'optimizer\.learning_rate'\?/);
   });
 
   it("is NN2037 for a bare name that is both a model parameter and a train key", () => {

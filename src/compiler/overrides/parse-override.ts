@@ -60,6 +60,8 @@ export function parseOverride(argument: string): Result<Override | undefined> {
   const value = rawValue.trim();
   const valueStart = equals + 1 + rawValue.indexOf(value);
   if (value === "") return fail("the value is empty", equals, equals + 1);
+  if (value.startsWith("="))
+    return fail("the value starts with '=': one '=' goes between the name and the value", valueStart, valueStart + 1);
   if (/[\n\r]/.test(value)) return fail("the value must be on one line", valueStart, valueStart + value.length);
   const wrapped = parse(`${wrapperStart}${value}\n}`, file);
   // Spans in the wrapped text, moved onto the argument (and kept inside the value).
@@ -69,11 +71,17 @@ export function parseOverride(argument: string): Result<Override | undefined> {
   // The wrapper's closing brace is the end of the value to the user.
   const moved = (d: Diagnostic): Diagnostic => ({
     ...d,
-    message: d.span.start >= valueEnd ? d.message.replace("found '}'", "found the end of the value") : d.message,
+    message:
+      d.span.start >= valueEnd
+        ? d.message.replace("found '}'", "found the end of the value").replace("unexpected '}'", "the value ends early")
+        : d.message,
     span: { start: clamp(d.span.start), end: clamp(d.span.end) },
   });
-  if (wrapped.diagnostics.some((d) => d.severity === "error"))
-    return { value: undefined, diagnostics: wrapped.diagnostics.map(moved) };
+  if (wrapped.diagnostics.some((d) => d.severity === "error")) {
+    const [first, ...rest] = wrapped.diagnostics.map(moved);
+    const hint = first!.hint ?? shellHint(name, value);
+    return { value: undefined, diagnostics: [hint === undefined ? first! : { ...first!, hint }, ...rest] };
+  }
   const declarations = wrapped.value.declarations;
   const only = declarations.length === 1 && declarations[0]!.kind === "train" ? declarations[0] : undefined;
   const entry = only?.entries.length === 1 ? only.entries[0] : undefined;
@@ -95,6 +103,18 @@ export function parseOverride(argument: string): Result<Override | undefined> {
     },
     diagnostics: wrapped.diagnostics.map(moved),
   };
+}
+
+/**
+ * What the shell may have done to a value that does not parse: taken a string's quotes (`data.images="a.gz"`
+ * arrives as `data.images=a.gz`), or joined two settings in one quoted argument (`'units=64 depth=2'`).
+ */
+function shellHint(name: string, value: string): string | undefined {
+  const joined = /^(.*?)\s+([A-Za-z_][\w.]*\s*=.*)$/.exec(value);
+  if (joined) return `one setting per --set: --set ${name}=${joined[1]} --set ${joined[2]}`;
+  if (/^[^\s"'()[\]{},:=]+$/.test(value) && /[./]/.test(value))
+    return `a string value needs its quotes, kept from the shell: --set '${name}="${value}"'`;
+  return undefined;
 }
 
 /** An argument in one spelling, `NAME=VALUE` without spaces around the two (a malformed one as it is): what a run records. */

@@ -53,7 +53,8 @@ export function resolveOverrideName(
   const parts = name.split(".");
   const head = parts[0]!;
   const unknown = (detail: string, candidates: readonly string[] = file.settable()) => {
-    const match = closest(name, candidates);
+    // `learning_rate` for `optimizer.learning_rate`: the last part of a path, when no spelling is close.
+    const match = closest(name, candidates) ?? candidates.find((c) => c.endsWith(`.${name}`));
     const list = `names --set can set here: ${candidates.join(", ") || "none"}`;
     const hint = match === undefined ? list : `did you mean '${match}'? ${list}`;
     return { diagnostic: diagnostic("NN2036", at, { name, detail }, { hint }) };
