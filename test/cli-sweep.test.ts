@@ -4,7 +4,7 @@
  * rejects, a median pruner stops a trial that is worse than the finished one, and a seeded random search
  * with two trials at once draws and trains the same trials twice.
  */
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { nnc } from "./helpers/cli.js";
@@ -90,6 +90,16 @@ describe("nnc sweep", () => {
     expect(result.stderr).toMatch(/error NN4080: the space is mostly invalid: 100 configurations drawn in a row/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(join(dir, "runs", "Iris-sweep", "trial-1"))).toBe(false);
+  });
+  it("refuses a folder that holds a sweep (NN4082) before it checks any configuration", () => {
+    const dir = sweepFolder(irisSpec(`  space: { units: choice([4, 8]), side: choice([2, 3]) }`));
+    mkdirSync(join(dir, "runs", "Iris-sweep"), { recursive: true });
+    const state = { fingerprint: "earlier", overrides: [], parallel: 1, trials: [] };
+    writeFileSync(join(dir, "runs", "Iris-sweep", "sweep.json"), JSON.stringify(state));
+    const result = nnc(["sweep", "sweep.nn"], { cwd: dir, timeout: 60_000 });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(/^error\[NN4082\]: .*Iris-sweep holds a sweep already/);
   });
   it("lists the trials a grid would train with --dry-run, after its rejections, and writes nothing", () => {
     const space = `  space: { units: choice([4, 8]), side: choice([2, 3]) }`;

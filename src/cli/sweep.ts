@@ -93,6 +93,28 @@ async function runSweep(file: string, options: SweepCliOptions): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  const { checkSessionFolder, runSweepSession } = await import("../runtime/sweep/runner-session.js");
+  const trainArgs = [
+    ...["--backend", options.backend],
+    ...(options.maxLayers === undefined ? [] : ["--max-layers", String(options.maxLayers)]),
+    ...(options.maxParams === undefined ? [] : ["--max-params", String(options.maxParams)]),
+  ];
+  const session = {
+    file,
+    sweep,
+    overrides: options.set ?? [],
+    out: options.out,
+    resume: options.resume === true,
+    parallel: options.parallel,
+    trainArgs,
+    stdout: process.stdout,
+    stderr: process.stderr,
+  };
+  // A folder the sweep cannot start in (NN4081, NN4082) is said before the configurations are checked.
+  if (!options.dryRun && checkSessionFolder(session) !== 0) {
+    process.exitCode = 1;
+    return;
+  }
   let plan;
   try {
     plan = planSweep(file, sweep, { limits: checkLimitsOf(options), model: sweep.model, extra: overrides });
@@ -140,25 +162,7 @@ async function runSweep(file: string, options: SweepCliOptions): Promise<void> {
     return;
   }
   if (sweep.sampler.kind !== "tpe") showRejections();
-  const { runSweepSession } = await import("../runtime/sweep/runner-session.js");
-  const trainArgs = [
-    ...["--backend", options.backend],
-    ...(options.maxLayers === undefined ? [] : ["--max-layers", String(options.maxLayers)]),
-    ...(options.maxParams === undefined ? [] : ["--max-params", String(options.maxParams)]),
-  ];
-  process.exitCode = await runSweepSession({
-    file,
-    sweep,
-    train,
-    plan,
-    overrides: options.set ?? [],
-    out: options.out,
-    resume: options.resume === true,
-    parallel: options.parallel,
-    trainArgs,
-    stdout: process.stdout,
-    stderr: process.stderr,
-  });
+  process.exitCode = await runSweepSession({ ...session, train, plan });
   // tpe's rejected draws come as its trials start: shown at the end, with NN4080 when its draws gave up.
   if (plan.exhausted) reportMostlyInvalid(plan.exhausted);
   else if (sweep.sampler.kind === "tpe") showRejections();

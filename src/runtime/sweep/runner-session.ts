@@ -5,6 +5,7 @@
  * picture and the command that trains the best configuration again. No tfjs: the trials train in their own
  * processes.
  */
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { IrTrain } from "../../compiler/ir/index.js";
 import type { IrSweep, SweepConfiguration } from "../../compiler/ir/sweep.js";
@@ -19,7 +20,7 @@ import { bestTrial } from "./report-format.js";
 import { liveOutput } from "./runner-output.js";
 import type { SweepPlan } from "./runner-plan.js";
 import { runTrials } from "./runner.js";
-import { SweepFolder, sweepFiles } from "./sweep-folder.js";
+import { checkSweepFolder, SweepFolder, sweepFiles, type SweepSettings } from "./sweep-folder.js";
 import { writeSweepPicture } from "./sweep-plot.js";
 
 export interface SweepSession {
@@ -41,10 +42,42 @@ export interface SweepSession {
   readonly stderr: NodeJS.WriteStream;
 }
 
+/** What `SweepFolder.open` and `checkSweepFolder` are given for `session`: its folder and settings. */
+function folderOf(session: Omit<SweepSession, "plan" | "train">): [string, SweepSettings] {
+  const { sweep, file } = session;
+  return [
+    path.resolve(session.out ?? path.join("runs", sweep.name)),
+    {
+      sweep: sweep.name,
+      model: sweep.model,
+      spec: file,
+      text: readFileSync(file, "utf8"),
+      overrides: session.overrides,
+      parallel: session.parallel,
+      sweepParallel: sweep.parallel,
+      parameters: sweep.params.map((p) => p.name),
+    },
+  ];
+}
+
+/**
+ * Whether the session's sweep may start (or resume) in its folder (checkSweepFolder): 1 after printing why
+ * not, else 0. Reads only; `nnc sweep` asks before it checks the configurations.
+ */
+export function checkSessionFolder(session: Omit<SweepSession, "plan" | "train">): number {
+  try {
+    checkSweepFolder(...folderOf(session), session.resume);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof NncUserError)) throw error;
+    session.stderr.write(`${error.format()}\n`);
+    return 1;
+  }
+}
+
 /** Runs the sweep; returns the exit status: 0 when a trial completed, 130 when stopped, 1 otherwise. */
 export async function runSweepSession(session: SweepSession): Promise<number> {
   const { sweep, train, file, stdout, stderr } = session;
-  const dir = path.resolve(session.out ?? path.join("runs", sweep.name));
   // What every trial trains with besides its configuration: the sweep's own --set, and a seed: the train
   // block's, else the sweep's (so configurations differ by their values, not by their initial weights).
   const fixed: SweepConfiguration = {
@@ -53,23 +86,11 @@ export async function runSweepSession(session: SweepSession): Promise<number> {
     ),
     ...(train.seed === null ? { seed: sweep.seed } : {}),
   };
-  const text = (await import("node:fs")).readFileSync(file, "utf8");
+  const [dir, settings] = folderOf(session);
+  const { text } = settings;
   let folder: SweepFolder;
   try {
-    folder = await SweepFolder.open(
-      dir,
-      {
-        sweep: sweep.name,
-        model: sweep.model,
-        spec: file,
-        text,
-        overrides: session.overrides,
-        parallel: session.parallel,
-        sweepParallel: sweep.parallel,
-        parameters: sweep.params.map((p) => p.name),
-      },
-      session.resume,
-    );
+    folder = await SweepFolder.open(dir, settings, session.resume);
   } catch (error) {
     if (!(error instanceof NncUserError)) throw error;
     stderr.write(`${error.format()}\n`);

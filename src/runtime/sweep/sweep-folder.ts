@@ -85,39 +85,12 @@ export class SweepFolder {
 
   /**
    * Opens `dir` for a new sweep (it must be new, empty or nnc's without a sweep in it) or, with `resume`, the
-   * sweep in it, which must have been started with the same spec text, overrides and parallel.
+   * sweep in it, which must have been started with the same spec text, overrides and parallel (checkSweepFolder).
    */
   static async open(dir: string, settings: SweepSettings, resume: boolean): Promise<SweepFolder> {
     const shown = displayPath(path.resolve(dir));
-    const stateFile = path.join(dir, sweepFiles.state);
-    const earlier = existsSync(stateFile) ? readState(stateFile, shown) : null;
-    if (earlier && !resume) {
-      const hint = `continue it with --resume, or start another in a new folder with --out`;
-      throw new NncUserError("NN4082", { path: shown, problem: "holds a sweep already" }, hint);
-    }
-    if (!earlier && resume) {
-      const hint = `start the sweep without --resume`;
-      throw new NncUserError(
-        "NN4082",
-        { path: shown, problem: `holds no sweep to resume (no ${sweepFiles.state})` },
-        hint,
-      );
-    }
+    const earlier = checkSweepFolder(dir, settings, resume);
     const fingerprint = fingerprintOf(settings.text, settings.overrides);
-    if (earlier) {
-      const changed =
-        earlier.fingerprint !== fingerprint
-          ? earlier.overrides.join(" ") !== settings.overrides.join(" ")
-            ? `its --set overrides were ${earlier.overrides.map((o) => `--set ${o}`).join(" ") || "none"}`
-            : `${settings.spec} was edited since it started`
-          : settings.parallel !== undefined && earlier.parallel !== settings.parallel
-            ? `it ran ${earlier.parallel} trials at once, not ${settings.parallel}`
-            : null;
-      if (changed !== null) {
-        const hint = "resume with what it started with, or start a new sweep with --out";
-        throw new NncUserError("NN4081", { path: shown, problem: changed }, hint);
-      }
-    }
     const folder = await openRunFolder(dir, { resume });
     try {
       const trialsFile = path.join(folder.dir, sweepFiles.trials);
@@ -196,6 +169,44 @@ export class SweepFolder {
   private save(): Promise<void> {
     return this.folder.writeFile(sweepFiles.state, `${JSON.stringify(this.current, null, 2)}\n`);
   }
+}
+
+/**
+ * The sweep already in `dir` (null when there is none), after checking that this one may start there (NN4082:
+ * not over an earlier sweep, unless `resume`; a resume needs one) and, on a resume, that it is started as it was
+ * (NN4081). Reads only: `nnc sweep` calls it before it checks the configurations, which may take minutes.
+ */
+export function checkSweepFolder(dir: string, settings: SweepSettings, resume: boolean): SweepState | null {
+  const shown = displayPath(path.resolve(dir));
+  const stateFile = path.join(dir, sweepFiles.state);
+  const earlier = existsSync(stateFile) ? readState(stateFile, shown) : null;
+  if (earlier && !resume) {
+    const hint = `continue it with --resume, or start another in a new folder with --out`;
+    throw new NncUserError("NN4082", { path: shown, problem: "holds a sweep already" }, hint);
+  }
+  if (!earlier && resume) {
+    const hint = `start the sweep without --resume`;
+    throw new NncUserError(
+      "NN4082",
+      { path: shown, problem: `holds no sweep to resume (no ${sweepFiles.state})` },
+      hint,
+    );
+  }
+  if (earlier) {
+    const changed =
+      earlier.fingerprint !== fingerprintOf(settings.text, settings.overrides)
+        ? earlier.overrides.join(" ") !== settings.overrides.join(" ")
+          ? `its --set overrides were ${earlier.overrides.map((o) => `--set ${o}`).join(" ") || "none"}`
+          : `${settings.spec} was edited since it started`
+        : settings.parallel !== undefined && earlier.parallel !== settings.parallel
+          ? `it ran ${earlier.parallel} trials at once, not ${settings.parallel}`
+          : null;
+    if (changed !== null) {
+      const hint = "resume with what it started with, or start a new sweep with --out";
+      throw new NncUserError("NN4081", { path: shown, problem: changed }, hint);
+    }
+  }
+  return earlier;
 }
 
 function readState(file: string, shown: string): SweepState {
