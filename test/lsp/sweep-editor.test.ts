@@ -9,6 +9,7 @@ import { Analysis } from "../../src/lsp/analysis.js";
 import { complete } from "../../src/lsp/completion.js";
 import { hover } from "../../src/lsp/hover.js";
 import { documentSymbols } from "../../src/lsp/outline.js";
+import { spaceKeySpans } from "../../src/lsp/model-params.js";
 import { fileSystemHost } from "../../src/compiler/bind/workspace.js";
 
 const source = `block stack(width = 8)(x) {
@@ -23,7 +24,8 @@ model Net(un<|>its = 16, rate = 0.5) {
 train Net { data: csv("iris.csv", label: "species")  loss: categorical_crossentropy  optimizer: adam(learning_rate: 0.01)  epochs: 2  batch_size: 8  validation_split: 0.2 }
 sweep Net {
   space: {
-    units: choice([<|>])
+    units: choice([<|>]),
+    "stack.wid<|>th": choice([4, 8]),
     <|>
   }
   objective: minimize(<|>)
@@ -46,6 +48,13 @@ describe("the language server on model parameters and sweeps", () => {
     expect(hovered(0)).toBe("block parameter **width** of block `stack`, default `8`");
   });
 
+  it("hovers a sweep's space: key as the parameter it sets, and finds it among the parameter's references", () => {
+    expect(hovered(3)).toBe("block parameter **width** of block `stack`, default `8`");
+    const width = analysis.semantic.binding.occurrenceAt(at[0]!)!.symbol;
+    const key = text.indexOf('"stack.width"');
+    expect(spaceKeySpans(analysis.semantic.binding, width)).toEqual([{ start: key + 7, end: key + 12 }]);
+  });
+
   it("lists the sweep in the outline", () => {
     const symbols = documentSymbols(analysis.semantic.binding, text);
     expect(symbols.map((s) => [s.name, s.detail])).toEqual([
@@ -64,7 +73,7 @@ describe("the language server on model parameters and sweeps", () => {
   });
 
   it("offers the names a sweep can set where a name starts in space:, a dotted one quoted", () => {
-    const items = complete(analysis, at[3]!);
+    const items = complete(analysis, at[4]!);
     expect(items.map((item) => item.label)).toEqual(
       expect.arrayContaining(["units", "rate", "stack.width", "epochs", "optimizer.learning_rate"]),
     );
@@ -82,6 +91,6 @@ describe("the language server on model parameters and sweeps", () => {
   });
 
   it("offers the figures of the train block's history in minimize(", () => {
-    expect(labels(4)).toEqual(["loss", "val_loss"]);
+    expect(labels(5)).toEqual(["loss", "val_loss"]);
   });
 });
