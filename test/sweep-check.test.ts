@@ -144,6 +144,8 @@ describe("sweep diagnostics, each at its span", () => {
     );
     expectOne(sweepOf(`  space: { units: choice(<|[]|>) }\n${objective}`), "NN4075");
     expectOne(sweepOf(`  space: { units: choice([8, <|8|>]) }\n${objective}`), "NN4075");
+    expectOne(sweepOf(`  space: { units: choice([8, <|8.0|>]) }\n${objective}`), "NN4075");
+    expectOne(sweepOf(`  space: { units: choice([1, <|01|>]) }\n${objective}`), "NN4075");
     // A log scale takes no step (R13): its skipped numbers' shares would go unevenly to their neighbours.
     expectOne(sweepOf(`  space: { units: int_range(2, 64, <|step: 4|>, log: true) }\n${objective}`), "NN4075");
     expect(check(sweepOf(`  space: { units: int_range(2, 64, step: 1, log: true) }\n${objective}`)).found).toEqual([]);

@@ -7,7 +7,7 @@
  */
 import type * as ast from "../syntax/ast.js";
 import { checkArguments } from "./args.js";
-import { emptyScope } from "./argument-values.js";
+import { emptyScope, evaluate } from "./argument-values.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/index.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import { limits } from "../base/limits.js";
@@ -163,12 +163,21 @@ function readChoice(
     return undefined;
   }
   const values: string[] = [];
+  // Values are compared as the model gets them: `8` and `8.0`, `1` and `01` are one value.
+  const seen = new Map<string, string>();
   for (const item of list.items) {
     if (item.recovered) return undefined;
     const text = source.text.slice(item.span.start, item.span.end);
     // A configuration's value is given to `--set`, which takes one line.
     if (/[\n\r]/.test(text)) return invalid(item.span, "a value of more than one line", "write each value on one line");
-    if (values.includes(text)) return invalid(item.span, `choice lists ${text} twice`);
+    const evaluated = evaluate(item, emptyScope, source.path, new Map()).value;
+    const key = evaluated === undefined ? `text:${text}` : JSON.stringify(evaluated);
+    const first = seen.get(key);
+    if (first !== undefined) {
+      const as = first === text ? text : `${text} (as ${first})`;
+      return invalid(item.span, `choice lists ${as} twice`);
+    }
+    seen.set(key, text);
     values.push(text);
   }
   return { kind: "choice", values };
