@@ -101,6 +101,13 @@ describe("nnc sweep", () => {
     expect(result.stdout).toBe("");
     expect(result.stderr).toMatch(/^error\[NN4082\]: .*Iris-sweep holds a sweep already/);
   });
+  it("refuses a folder of the user's files (NN4012) with a hint nnc sweep can follow", () => {
+    const dir = sweepFolder(irisSpec(`  space: { units: choice([4, 8]) }`));
+    const result = nnc(["sweep", "sweep.nn", "--out", "."], { cwd: dir, timeout: 60_000 });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^error\[NN4012\]: .*\(choose a new or empty folder with --out\)$/m);
+    expect(result.stderr).not.toContain("--overwrite");
+  });
   it("lists the trials a grid would train with --dry-run, after its rejections, and writes nothing", () => {
     const space = `  space: { units: choice([4, 8]), side: choice([2, 3]) }`;
     const dir = sweepFolder(irisSpec(space));

@@ -68,6 +68,9 @@ export type SweepSettings = Omit<SweepState, "nnc" | "trials" | "fingerprint" | 
   readonly parameters: readonly string[];
 };
 
+/** openRunFolder's refusals of a folder that is not nnc's, or holds another run (NN4012, NN4013, NN4043). */
+const foreignFolderCodes: ReadonlySet<string> = new Set(["NN4012", "NN4013", "NN4043"]);
+
 /** The hash a resume compares: the spec's text and the overrides, in order. */
 function fingerprintOf(text: string, overrides: readonly string[]): string {
   return createHash("sha256")
@@ -91,7 +94,13 @@ export class SweepFolder {
     const shown = displayPath(path.resolve(dir));
     const earlier = checkSweepFolder(dir, settings, resume);
     const fingerprint = fingerprintOf(settings.text, settings.overrides);
-    const folder = await openRunFolder(dir, { resume });
+    const folder = await openRunFolder(dir, { resume }).catch((error: unknown) => {
+      // Their hints say --overwrite, which nnc sweep has not: a sweep takes a folder of its own.
+      if (error instanceof NncUserError && foreignFolderCodes.has(error.code)) {
+        throw error.withHint("choose a new or empty folder with --out");
+      }
+      throw error;
+    });
     try {
       const trialsFile = path.join(folder.dir, sweepFiles.trials);
       const read = await readTrials(trialsFile, settings.parameters).catch((error: Error) => {
