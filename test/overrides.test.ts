@@ -250,6 +250,39 @@ describe("checkFileWithOverrides", () => {
   });
 });
 
+describe("resolveOverrideName's wording", () => {
+  const source = parse(spec, netFile).value;
+  const at = { file: netFile, span: { start: 5, end: 9 } };
+  const problem = (name: string, by?: "a space key", text = source) => {
+    const resolved = resolveOverrideName(text, "Net", name, at, by);
+    return "diagnostic" in resolved ? resolved.diagnostic : undefined;
+  };
+
+  it("words a space key's problems for the space, not for --set", () => {
+    expect(problem("unit", "a space key")!.message).toMatch(/^a space key cannot set 'unit'/);
+    expect(problem("unit", "a space key")!.hint).toContain("names a space key can set here");
+    expect(problem("lr_schedule.decay_rate", "a space key")!.hint).toBe("vary it whole: a space key 'lr_schedule'");
+    expect(problem("lr_schedule.decay_rate")!.hint).toBe("set it whole: --set lr_schedule=...");
+  });
+
+  it("suggests another model's parameter by its qualified name, and --model where a command has it", () => {
+    const two = parse(
+      `${spec}model Other(u = 4) {\n  input x: [4]\n  dense(u)\n}\ntrain Other {\n  epochs: 1\n}\n`,
+      netFile,
+    );
+    const other = resolveOverrideName(two.value, undefined, "u", at);
+    expect("diagnostic" in other && [other.diagnostic.code, other.diagnostic.hint]).toEqual([
+      "NN2036",
+      expect.stringMatching(/^did you mean 'Other\.u'\?/),
+    ]);
+    const epochs = resolveOverrideName(two.value, undefined, "epochs", at);
+    expect("diagnostic" in epochs && [epochs.diagnostic.code, epochs.diagnostic.hint]).toEqual([
+      "NN2039",
+      expect.stringContaining("--model (trained here: Net, Other)"),
+    ]);
+  });
+});
+
 describe("overridesVaried", () => {
   const swept = `${spec}sweep Net {\n  space: { units: choice([8, 16]), optimizer: choice([adam, sgd]) }\n  objective: minimize(loss)\n}\n`;
   const source = parse(swept, netFile).value;

@@ -151,21 +151,21 @@ export const messages = {
     (a) =>
       `output ${q(a.name)} has the name of a column nnc predict gives output ${q(a.output)} (${a.column}): the predictions would have two columns of one name`,
   ),
-  NN2036: error<{ name: string; detail: string }>(
+  NN2036: error<{ by: string; name: string; detail: string }>(
     "Unknown --set name",
-    (a) => `--set cannot set ${q(a.name)}: ${a.detail}`,
+    (a) => `${a.by} cannot set ${q(a.name)}: ${a.detail}`,
   ),
-  NN2037: error<{ name: string; first: string; second: string }>(
+  NN2037: error<{ by: string; name: string; first: string; second: string }>(
     "Ambiguous --set name",
-    (a) => `--set ${q(a.name)} could mean ${a.first} or ${a.second}: write the one you mean`,
+    (a) => `${a.by} ${q(a.name)} could mean ${a.first} or ${a.second}: write the one you mean`,
   ),
   NN2038: error<{ name: string; canonical: string }>(
     "Set twice",
     (a) => `${q(a.name)} is set twice (as ${a.canonical}): each setting is given once`,
   ),
-  NN2039: error<{ name: string; reason: string }>(
+  NN2039: error<{ by: string; name: string; reason: string }>(
     "Name --set cannot set",
-    (a) => `--set cannot set ${q(a.name)}: ${a.reason}`,
+    (a) => `${a.by} cannot set ${q(a.name)}: ${a.reason}`,
   ),
   NN2040: error<{ name: string; within?: string }>("--set of what the sweep varies", (a) =>
     a.within === undefined

@@ -38,16 +38,20 @@ export function trainedModel(source: ast.SourceFile, model: string | undefined):
   return trains.length === 0 && models.length === 1 ? models[0]!.name.text : undefined;
 }
 
+/** Who names what is set: a `--set` argument, or a sweep's `space:` key (its problems are worded for it). */
+export type Setter = "--set" | "a space key";
+
 /**
  * Resolves `name` in `source` for `model` (undefined: the file's one train block's model). A problem is a
- * diagnostic at `at` (the `--set` argument's name, or a sweep's `space:` key): NN2036 unknown (did-you-mean and
- * the settable names in the hint), NN2037 ambiguous, NN2039 not settable.
+ * diagnostic at `at` (the `--set` argument's name, or a sweep's `space:` key, as `by` says): NN2036 unknown
+ * (did-you-mean and the settable names in the hint), NN2037 ambiguous, NN2039 not settable.
  */
 export function resolveOverrideName(
   source: ast.SourceFile,
   model: string | undefined,
   name: string,
   at: Location,
+  by: Setter = "--set",
 ): NameResolution {
   const file = new FileNames(source, trainedModel(source, model));
   const parts = name.split(".");
@@ -55,28 +59,32 @@ export function resolveOverrideName(
   const unknown = (detail: string, candidates: readonly string[] = file.settable()) => {
     // `learning_rate` for `optimizer.learning_rate`: the last part of a path, when no spelling is close.
     const match = closest(name, candidates) ?? candidates.find((c) => c.endsWith(`.${name}`));
-    const list = `names --set can set here: ${candidates.join(", ") || "none"}`;
+    const list = `names ${by} can set here: ${candidates.join(", ") || "none"}`;
     const hint = match === undefined ? list : `did you mean '${match}'? ${list}`;
-    return { diagnostic: diagnostic("NN2036", at, { name, detail }, { hint }) };
+    return { diagnostic: diagnostic("NN2036", at, { by, name, detail }, { hint }) };
   };
   const cannot = (reason: string, hint?: string) => ({
-    diagnostic: diagnostic("NN2039", at, { name, reason }, { hint }),
+    diagnostic: diagnostic("NN2039", at, { by, name, reason }, { hint }),
   });
+  const whole = (written: string) =>
+    by === "--set" ? `set it whole: --set ${written}=...` : `vary it whole: a space key '${written}'`;
   if (parts.length === 1) {
     const param = file.model?.params.find((p) => p.name.text === name);
     const key = trainKeys.find((k) => k.name === name);
     // Without a train block a train key cannot be set: the name is the parameter's.
     if (param && key && file.train)
       return {
-        diagnostic: diagnostic("NN2037", at, { name, first: `${file.modelName}.${name}`, second: `train.${name}` }),
+        diagnostic: diagnostic("NN2037", at, { by, name, first: `${file.modelName}.${name}`, second: `train.${name}` }),
       };
     if (param) return modelParam(file.model!, param);
-    if (key) return trainPath(file, key, [], cannot, unknown);
+    if (key) return trainPath(file, key, [], cannot, unknown, whole);
     return unknown("no parameter of the trained model and no train key has this name");
   }
   if (head === "train") {
     const key = trainKeys.find((k) => k.name === parts[1]);
-    return key ? trainPath(file, key, parts.slice(2), cannot, unknown) : unknown(`there is no train key '${parts[1]}'`);
+    return key
+      ? trainPath(file, key, parts.slice(2), cannot, unknown, whole)
+      : unknown(`there is no train key '${parts[1]}'`);
   }
   const decl = source.declarations.find(
     (d): d is ast.ModelDecl | ast.BlockDecl => (d.kind === "model" || d.kind === "block") && d.name.text === head,
@@ -85,6 +93,7 @@ export function resolveOverrideName(
   if (decl && key)
     return {
       diagnostic: diagnostic("NN2037", at, {
+        by,
         name,
         first: `${head}.${parts[1]} (${decl.kind} ${head})`,
         second: `train.${name}`,
@@ -101,7 +110,7 @@ export function resolveOverrideName(
       );
     return { found: { canonical: name, edit: { kind: "replace", span: param.defaultValue.span } } };
   }
-  if (key) return trainPath(file, key, parts.slice(1), cannot, unknown);
+  if (key) return trainPath(file, key, parts.slice(1), cannot, unknown, whole);
   return unknown("no model, block or train key has this name");
 }
 
@@ -125,6 +134,8 @@ function modelParam(decl: ast.ModelDecl, param: ast.Param): NameResolution {
 
 type Problem = (reason: string, hint?: string) => { diagnostic: Diagnostic };
 type Unknown = (detail: string, candidates?: readonly string[]) => { diagnostic: Diagnostic };
+/** The hint to set a value whole, worded for who sets it. */
+type Whole = (written: string) => string;
 
 /** A train key, or a path (`learning_rate`, `price`) into its value; `path` empty: the whole value. */
 function trainPath(
@@ -133,6 +144,7 @@ function trainPath(
   path: readonly string[],
   cannot: Problem,
   unknown: Unknown,
+  whole: Whole,
 ): NameResolution {
   const canonical = ["train", key.name, ...path].join(".");
   const train = file.train;
@@ -141,7 +153,11 @@ function trainPath(
       file.modelName === undefined
         ? "the file trains no model, or several"
         : `model '${file.modelName}' has no train block`;
-    return cannot(which, "choose a model that has one with --model, or write Model.name for a model parameter");
+    const models = file.trainedModels().join(", ");
+    return cannot(
+      which,
+      `a train key is set for one model: nnc train, sweep, summary and data choose it with --model (trained here: ${models || "none"}); Model.name sets a model parameter`,
+    );
   }
   const entry = train.entries.find((e) => e.key.text === key.name);
   if (path.length === 0) {
@@ -149,7 +165,7 @@ function trainPath(
     const brace = braceAfter(file.source, train.model.span.end);
     return { found: { canonical, edit: { kind: "insert", at: brace + 1, before: ` ${key.name}: `, after: ";" } } };
   }
-  if (!entry) return cannot(`the train block has no '${key.name}'`, `set it whole: --set ${key.name}=...`);
+  if (!entry) return cannot(`the train block has no '${key.name}'`, whole(key.name));
   let value: ast.Value = entry.value;
   let callable = callables(key);
   for (const [i, part] of path.entries()) {
@@ -172,7 +188,7 @@ function trainPath(
       if (!last)
         return cannot(
           `${value.callee.text}() is not given '${part}', so nothing inside it can be set`,
-          `set it whole: --set ${written}.${part}=...`,
+          whole(`${written}.${part}`),
         );
       return { found: { canonical, edit: insertArgument(value, part) } };
     }
@@ -183,10 +199,10 @@ function trainPath(
         value = item.value;
         continue;
       }
-      if (!last) return cannot(`'${written}' has no entry '${part}'`, `set it whole: --set ${written}.${part}=...`);
+      if (!last) return cannot(`'${written}' has no entry '${part}'`, whole(`${written}.${part}`));
       return { found: { canonical, edit: insertEntry(value, part) } };
     }
-    return cannot(`'${written}' is not a call or a map, so it has no '${part}'`, `set it whole: --set ${written}=...`);
+    return cannot(`'${written}' is not a call or a map, so it has no '${part}'`, whole(written));
   }
   return { found: { canonical, edit: { kind: "replace", span: value.span } } };
 }
@@ -246,11 +262,18 @@ class FileNames {
     this.train = declarations.find((d): d is ast.TrainDecl => d.kind === "train" && d.model.text === modelName);
   }
 
+  /** The models the file's train blocks train. */
+  trainedModels(): string[] {
+    return this.source.declarations.flatMap((d) => (d.kind === "train" ? [d.model.text] : []));
+  }
+
   /** Every name --set can set here, for the hint of an unknown one. */
   settable(): string[] {
     const names = (this.model?.params ?? []).map((p) => p.name.text);
+    // Another model's parameters and blocks' defaults, by their qualified names (`A.u` when B is trained).
     for (const d of this.source.declarations)
-      if (d.kind === "block") for (const p of d.params) if (p.defaultValue) names.push(`${d.name.text}.${p.name.text}`);
+      if ((d.kind === "model" && d !== this.model) || d.kind === "block")
+        for (const p of d.params) if (d.kind === "model" || p.defaultValue) names.push(`${d.name.text}.${p.name.text}`);
     for (const key of trainKeys) {
       names.push(key.name);
       const entry = this.train?.entries.find((e) => e.key.text === key.name);

@@ -24,7 +24,7 @@ export function checkSweepNames(source: ast.SourceFile): Diagnostic[] {
     for (const entry of space.entries) {
       if (entry.recovered || entry.key.recovered) continue;
       const at = { file: source.path, span: entry.key.span };
-      const resolved = resolveOverrideName(source, decl.model.text, entry.key.text, at);
+      const resolved = resolveOverrideName(source, decl.model.text, entry.key.text, at, "a space key");
       if ("diagnostic" in resolved) {
         out.push(resolved.diagnostic);
         continue;
