@@ -35,6 +35,11 @@ interface SweepCliOptions extends LimitFlags, SetFlags {
   readonly backend: BackendName;
 }
 
+/**
+ * Adds `nnc sweep FILE` to `program`: checks the file, refuses a sweep folder it cannot start or resume in, then
+ * runs the file's sweep (runtime/sweep/runner-session.ts) and exits with its status: 0 when it ran to the end, 1
+ * on a problem in the file, its configurations or its folder, 130 when stopped by Ctrl-C (`--resume` goes on).
+ */
 export function registerSweep(program: Command): void {
   program
     .command("sweep")

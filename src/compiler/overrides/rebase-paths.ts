@@ -11,7 +11,11 @@ import { parse } from "../syntax/index.js";
 import { trainKeys } from "../registry/train-keys.js";
 import type { DataSourceKind } from "../registry/data-sources.js";
 
-/** `text`, written at `fromFile`, rewritten to mean the same written at `toFile`. A text that does not parse is returned as it is. */
+/**
+ * `text`, written at `fromFile`, rewritten to mean the same written at `toFile`. A text that does not parse is
+ * returned as it is. An import's `from` is always a file (the language has no packages or search path to name
+ * one by), so every relative one is rewritten, as a data source's path is.
+ */
 export function rebasePaths(text: string, fromFile: string, toFile: string): string {
   const from = dirname(resolve(fromFile));
   const to = dirname(resolve(toFile));
