@@ -241,6 +241,19 @@ describe("checkFileWithOverrides", () => {
     expect(errors.map((d) => [d.code, d.span])).toEqual([["NN3004", at(text, "[2, 2]")]]);
   });
 
+  it("names a long argument's source by its first 80 characters, its text whole", () => {
+    const long = read(`optimizer=sgd(learning_rate: -1, momentum: ${"0".repeat(60_000)})`);
+    expect(long.source).toBe(`--set ${long.argument.slice(0, 80)}…`);
+    const result = checkFileWithOverrides(valid, [long]);
+    expect(result.sources.get(long.source)).toBe(`--set ${long.argument}`);
+    const [d] = result.diagnostics;
+    expect([d!.code, d!.file, result.sources.get(long.source)!.slice(d!.span.start, d!.span.end)]).toEqual([
+      "NN2005",
+      long.source,
+      "-1",
+    ]);
+  });
+
   it("shows the argument's text as its source, for the renderer, its name as written", () => {
     const result = checkFileWithOverrides(valid, [read("epochs=0")]);
     expect(result.sources.get("--set epochs=0")).toBe("--set epochs=0");

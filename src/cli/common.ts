@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError, Option } from "commander";
 import type { CheckLimits, CheckResult } from "../compiler/index.js";
-import { checkFileWithOverrides, overrideSource, parseOverride, type Override } from "../compiler/overrides/index.js";
+import { checkFileWithOverrides, overrideSources, parseOverride, type Override } from "../compiler/overrides/index.js";
 import { limits } from "../compiler/base/limits.js";
 import { dataSources } from "../compiler/registry/data-sources.js";
 import { hasErrors, type Diagnostic } from "../compiler/diagnostics/index.js";
@@ -100,7 +100,7 @@ export function readOverrides(
   const diagnostics = read.flatMap((r) => r.diagnostics);
   if (!hasErrors(diagnostics)) return read.map((r) => r.value!);
   // Each argument is its own source: its diagnostics show it with carets under the problem.
-  const sources = new Map(set.map((argument) => [overrideSource(argument), overrideSource(argument)]));
+  const sources = overrideSources(set);
   if (format === "json") printJsonDiagnostics(diagnostics, sources);
   else printDiagnostics(diagnostics, sources, stream);
   process.exitCode = 1;

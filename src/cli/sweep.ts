@@ -9,6 +9,7 @@ import { InvalidArgumentError, type Command } from "commander";
 import { readFileSync } from "node:fs";
 import { groupThousands } from "../compiler/base/numbers.js";
 import { diagnostic } from "../compiler/diagnostics/index.js";
+import { overrideSources } from "../compiler/overrides/parse-override.js";
 import type { IrProgram } from "../compiler/index.js";
 import type { IrSweep } from "../compiler/ir/sweep.js";
 import { backendOption, type BackendName } from "./backend-option.js";
@@ -88,7 +89,7 @@ async function runSweep(file: string, options: SweepCliOptions): Promise<void> {
   const { parse } = await import("../compiler/syntax/index.js");
   const sources = sourcesOf(
     sweep,
-    overrides.map((o) => o.source),
+    overrides.map((o) => o.argument),
   );
   // Before any configuration is checked: each would set the same again (NN2038), or drop the --set.
   const spec = sweep.location.file;
@@ -185,7 +186,7 @@ function chooseSweep(program: IrProgram, file: string, model: string | undefined
 /** The texts rejections point into: the spec, and each `--set` argument (a source of its own). */
 function sourcesOf(sweep: IrSweep, arguments_: readonly string[]): Map<string, string> {
   const file = sweep.location.file;
-  return new Map([[file, readFileSync(file, "utf8")], ...arguments_.map((a) => [a, a] as const)]);
+  return new Map([[file, readFileSync(file, "utf8")], ...overrideSources(arguments_)]);
 }
 
 function count(text: string): number {

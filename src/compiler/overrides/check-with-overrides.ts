@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { checkFile, checkSource, type CheckOptions, type CheckResult } from "../index.js";
 import { fileSystemHost, type SourceHost } from "../bind/workspace.js";
 import { hasErrors, sortDiagnostics, type Diagnostic, type Location } from "../diagnostics/index.js";
-import type { Override } from "./parse-override.js";
+import { overrideSources, type Override } from "./parse-override.js";
 import { editText, type EditedText, type OverrideOptions } from "./apply.js";
 import { originalSpan } from "./original-offsets.js";
 
@@ -36,7 +36,7 @@ export function checkFileWithOverrides(
   const file = resolve(path);
   const text = overrides.length === 0 ? undefined : host.readFile(file);
   if (text === undefined) return { ...checkFile(path, host, options), relocate: (d) => d };
-  const pseudo = new Map(overrides.map((o) => [o.source, o.source]));
+  const pseudo = overrideSources(overrides.map((o) => o.argument));
   const edited = editText(text, file, overrides, options);
   const relocate = (d: Diagnostic) => (d.file === file ? relocated(d, edited.value) : d);
   if (hasErrors(edited.diagnostics)) {

@@ -7,7 +7,7 @@
  * value replacing or inserted on its own line), or NN2032 and NN2036-NN2039 at the argument; the edited text
  * checked like the file, with the problems inside a value moved onto its argument.
  */
-export { parseOverride, overrideSource, normalOverride, type Override } from "./parse-override.js";
+export { parseOverride, overrideSource, overrideSources, normalOverride, type Override } from "./parse-override.js";
 export { applyOverrides, type OverrideOptions } from "./apply.js";
 export { checkFileWithOverrides, type OverrideCheckOptions, type OverrideCheckResult } from "./check-with-overrides.js";
 export {

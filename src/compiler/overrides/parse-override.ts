@@ -12,7 +12,7 @@ import { parse } from "../syntax/index.js";
 export interface Override {
   /** The argument as given: `units=64`. */
   readonly argument: string;
-  /** The pseudo-file diagnostics about this argument are reported in; also its text: `--set units=64`. */
+  /** The pseudo-file diagnostics about this argument are reported in (overrideSource): `--set units=64`. */
   readonly source: string;
   /** The name as written: `units`, `Net.units`, `optimizer.learning_rate`. */
   readonly name: string;
@@ -26,9 +26,17 @@ const flag = "--set ";
 /** Where the value sits inside the throwaway file it is parsed in. */
 const wrapperStart = "train _ { _: ";
 
-/** The pseudo-file name (and text) of an argument: `--set units=64`. */
+/** Longest argument a pseudo-file's name shows whole: a name is printed before each of its diagnostics. */
+const namedLength = 80;
+
+/** The pseudo-file name of an argument: `--set units=64`, a long one cut after 80 characters (`…`). */
 export function overrideSource(argument: string): string {
-  return `${flag}${argument}`;
+  return argument.length <= namedLength ? `${flag}${argument}` : `${flag}${argument.slice(0, namedLength)}…`;
+}
+
+/** The pseudo-files of `--set` arguments: each one's name (overrideSource) and text (`--set units=64`). */
+export function overrideSources(arguments_: readonly string[]): Map<string, string> {
+  return new Map(arguments_.map((argument) => [overrideSource(argument), `${flag}${argument}`]));
 }
 
 /**
@@ -66,7 +74,7 @@ export function parseOverride(argument: string): Result<Override | undefined> {
   const wrapped = parse(`${wrapperStart}${value}\n}`, file);
   // Spans in the wrapped text, moved onto the argument (and kept inside the value).
   const shift = valueStart + flag.length - wrapperStart.length;
-  const clamp = (n: number) => Math.min(Math.max(n + shift, flag.length + valueStart), source.length);
+  const clamp = (n: number) => Math.min(Math.max(n + shift, flag.length + valueStart), flag.length + argument.length);
   const valueEnd = wrapperStart.length + value.length;
   // The wrapper's closing brace is the end of the value to the user.
   const moved = (d: Diagnostic): Diagnostic => ({
