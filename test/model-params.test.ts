@@ -99,6 +99,15 @@ describe("model parameters", () => {
     expect(diagnostics.map((d) => [d.code, d.span])).toEqual([["NN1001", spans[0]]]);
   });
 
+  it("are not arguments of a model call: NN2003 at the name, with a hint that says what to do instead", () => {
+    const { text, spans } = marked(
+      "model Inner(units = 8) {\n  input x: [4]\n  dense(units)\n}\nmodel Outer {\n  input x: [4]\n  x -> Inner(<|units|>: 4)\n}\n",
+    );
+    const { diagnostics } = checkSource(text, "/tmp/net.nn");
+    expect(diagnostics.map((d) => [d.code, d.span])).toEqual([["NN2003", spans[0]]]);
+    expect(diagnostics[0]!.hint).toContain("--set Inner.units=");
+  });
+
   it("are one symbol with their uses, as block parameters are", () => {
     const host: SourceHost = { readFile: () => undefined };
     const workspace = new Workspace(host);

@@ -20,7 +20,7 @@ import type {
   SubjectMeaning,
   TensorBinding,
 } from "./symbols.js";
-import { modelCall, modelCallArguments, modelInputCount } from "./model-calls.js";
+import { modelCall, modelCallArguments, modelInputCount, modelParameterHint } from "./model-calls.js";
 import { NameBinder, unresolved } from "./names.js";
 import { modelSymbol } from "./scope.js";
 import type { RepeatFrame } from "./scope.js";
@@ -377,7 +377,7 @@ class BodyBinder extends NameBinder {
       // imported one is not, as rename does not reach across files for models.
       if (model.file === this.file)
         this.occurrences.push({ span: call.callee.span, symbol: modelSymbol(model), isDefinition: false });
-      this.argumentNames(call, modelCallArguments);
+      this.argumentNames(call, modelCallArguments, (arg) => modelParameterHint(model, arg, this.file));
       return modelCall(call, model, tensorArgs, this.file, (d) => this.diagnostics.push(d));
     }
     // A name whose import failed was reported at the import.

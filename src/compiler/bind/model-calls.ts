@@ -15,6 +15,17 @@ import type { ModelDef } from "./workspace.js";
 /** The arguments a model call takes (each by name). */
 export const modelCallArguments = Object.keys(modelCallSchema["properties"] as object);
 
+/**
+ * The hint for `Inner(units: 32)` where `units` is a parameter of the model `Inner`: a model call builds the
+ * model as its file says (its parameters' defaults), so the call cannot take them.
+ */
+export function modelParameterHint(model: ModelDef, name: string, file: string): string | undefined {
+  const inner = model.decl.name.text;
+  if (!model.decl.params.some((p) => p.name.text === name)) return undefined;
+  const set = model.file === file ? `--set ${inner}.${name}=...` : `--set ${inner}.${name}=... on its own file`;
+  return `a model call takes ${modelCallArguments.join(", ")}, not the model's parameters: to give ${name} per call, make ${inner} a block; to change it for a run, ${set}`;
+}
+
 /** The number of inputs a model declares (its top-level `input` statements). */
 export function modelInputCount(model: ModelDef): number {
   return model.decl.body.filter((stmt) => stmt.kind === "input" && !stmt.recovered).length;

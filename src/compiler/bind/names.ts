@@ -195,12 +195,22 @@ export abstract class NameBinder extends BodyScope {
     this.argumentNames(call, append(known, layer.tensorArgs ?? []));
   }
 
-  /** NN2003 for each argument name the callee does not take. */
-  protected argumentNames(call: ast.Call, known: readonly string[]): void {
+  /** NN2003 for each argument name the callee does not take; `hintFor` may know better than the closest name. */
+  protected argumentNames(
+    call: ast.Call,
+    known: readonly string[],
+    hintFor: (name: string) => string | undefined = () => undefined,
+  ): void {
     for (const arg of call.args ?? []) {
       if (!arg.name || arg.recovered || known.includes(arg.name.text)) continue;
       const { text, span } = arg.name;
-      this.report("NN2003", span, { name: text, callee: call.callee.text }, suggestion(text, known, span));
+      const hint = hintFor(text);
+      this.report(
+        "NN2003",
+        span,
+        { name: text, callee: call.callee.text },
+        hint ? { hint } : suggestion(text, known, span),
+      );
     }
   }
 
