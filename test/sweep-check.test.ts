@@ -119,6 +119,9 @@ describe("sweep diagnostics, each at its span", () => {
   it("NN4070: an unknown setting", () => {
     expectOne(sweepOf(`${space}\n${objective}\n  <|trials|>: 3`), "NN4070");
   });
+  it("NN4070 only for a misspelled required key, not NN4071 too", () => {
+    expectOne(`${model}${train}sweep Net {\n${space}\n  <|objectve|>: minimize(val_loss)\n}\n`, "NN4070");
+  });
   it("NN4071: a missing space or objective, at the model's name", () => {
     expectOne(`${model}${train}sweep <|Net|> {\n${space}\n}\n`, "NN4071");
   });

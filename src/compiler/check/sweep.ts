@@ -9,7 +9,7 @@ import type * as ast from "../syntax/ast.js";
 import { checkArguments, argumentSpan, type Callable } from "./args.js";
 import { emptyScope, evaluate } from "./argument-values.js";
 import { diagnostic, type Diagnostic, type Result } from "../diagnostics/index.js";
-import { didYouMean } from "../diagnostics/suggest.js";
+import { closest, didYouMean } from "../diagnostics/suggest.js";
 import { limits } from "../base/limits.js";
 import { groupThousands } from "../base/numbers.js";
 import type { IrTrain } from "../ir/index.js";
@@ -18,6 +18,7 @@ import { figureNames } from "../registry/train-options.js";
 import { directions, sweepKeys, type SweepKey } from "../registry/sweep-keys.js";
 import { expectedNumber, figures, type Figure } from "./assertions.js";
 import { checkSpace } from "./sweep-space.js";
+import { append } from "../base/arrays.js";
 
 /**
  * Checks every sweep of `source`. `trains` are the checked train blocks (a sweep whose train block had errors
@@ -48,7 +49,7 @@ export function checkSweeps(
     }
     swept.add(model);
     const sweep = checker.check(trains.find((t) => t.model === model));
-    diagnostics.push(...checker.diagnostics);
+    append(diagnostics, checker.diagnostics);
     if (sweep) sweeps.push(sweep);
   }
   return { value: sweeps, diagnostics };
@@ -110,10 +111,14 @@ class SweepChecker {
     const { decl, file } = this;
     const names = sweepKeys.map((k) => k.name);
     const entries = new Map<string, ast.TrainEntry>();
+    // `objectve:` is the one error about the objective: its NN4070 says which key it likely is.
+    const misspelled = new Set<string>();
     for (const entry of decl.entries) {
       if (entry.recovered || entry.key.recovered) continue;
       const key = entry.key.text;
       if (!names.includes(key)) {
+        const likely = closest(key, names);
+        if (likely) misspelled.add(likely);
         this.report(diagnostic("NN4070", { file, span: entry.key.span }, { key }, { hint: didYouMean(key, names) }));
       } else if (entries.has(key)) {
         this.invalid(entry.key.span, key, "is set more than once");
@@ -124,7 +129,7 @@ class SweepChecker {
     // A declaration that recovery cut short may have lost its keys; reporting them missing would be a cascade.
     if (!decl.recovered) {
       for (const key of sweepKeys) {
-        if (key.required && !entries.has(key.name))
+        if (key.required && !entries.has(key.name) && !misspelled.has(key.name))
           this.report(diagnostic("NN4071", { file, span: decl.model.span }, { key: key.name, model: decl.model.text }));
       }
     }
