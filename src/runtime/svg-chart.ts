@@ -3,7 +3,7 @@
  * the learning-rate plot (`nnc schedule --plot`) and the loss and metric plots of a run (`nnc plot`). Plain
  * string building, no dependencies: the output is a few kilobytes and opens in any browser.
  */
-import { append } from "../compiler/base/arrays.js";
+import { append, minOf } from "../compiler/base/arrays.js";
 
 export interface Series {
   readonly name: string;
@@ -111,7 +111,7 @@ function renderPanel(panel: Panel, top: number): string {
         sx(px) >= x - 4 && sx(px) <= x + legendWidth + 12 && sy(py) >= y - 4 && sy(py) <= y + legendHeight + 4,
     ).length;
   const counts = corners.map(hidden);
-  const [legendLeft, legendTop] = corners[counts.indexOf(Math.min(...counts))]!;
+  const [legendLeft, legendTop] = corners[counts.indexOf(minOf(counts))]!;
   out.push(
     `<rect x="${legendLeft}" y="${legendTop}" width="${legendWidth + 8}" height="${legendHeight}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`,
   );

@@ -9,6 +9,7 @@ import type { LayerKind } from "../registry/index.js";
 import { objectNames, type Family } from "../registry/layers/objects.js";
 import type * as ast from "../syntax/ast.js";
 import type { BodyDecl } from "./body.js";
+import { append } from "../base/arrays.js";
 
 /** The first name each tensor of a body is bound at: a model's inputs, a block's, assignments, shared layers. */
 export function boundNames(decl: BodyDecl): Map<string, ast.Ident> {
@@ -22,7 +23,8 @@ export function boundNames(decl: BodyDecl): Map<string, ast.Ident> {
     const stmt = pending.shift()!;
     if (stmt.kind === "input" || stmt.kind === "layer") add(stmt.name);
     else if (stmt.kind === "assign") stmt.targets.forEach(add);
-    else if (stmt.kind === "repeat") pending.unshift(...stmt.body);
+    // The repeat's statements next, in order (a loop: spreading a long body into unshift overflows the stack).
+    else if (stmt.kind === "repeat") for (let i = stmt.body.length - 1; i >= 0; i--) pending.unshift(stmt.body[i]!);
   }
   return names;
 }
@@ -40,9 +42,17 @@ export function namesInValues(values: readonly ast.Value[]): ast.Ident[] {
     const value = pending.pop()!;
     if (value.kind === "call") {
       if (value.args === null) found.push(value.callee);
-      else pending.push(...value.args.map((arg) => arg.value));
-    } else if (value.kind === "list") pending.push(...value.items);
-    else if (value.kind === "map") pending.push(...value.entries.map((entry) => entry.value));
+      else
+        append(
+          pending,
+          value.args.map((arg) => arg.value),
+        );
+    } else if (value.kind === "list") append(pending, value.items);
+    else if (value.kind === "map")
+      append(
+        pending,
+        value.entries.map((entry) => entry.value),
+      );
     else if (value.kind === "binary") pending.push(value.left, value.right);
     else if (value.kind === "negate") pending.push(value.operand);
   }
@@ -62,7 +72,7 @@ export function argumentSymbols(layer: LayerKind, argument: string): Set<string>
     if (family && family !== "layer") for (const name of objectNames(family)) symbols.add(name);
     for (const key of ["anyOf", "oneOf", "allOf", "items"]) {
       const inner = (schema as Record<string, unknown>)[key];
-      if (Array.isArray(inner)) pending.push(...inner);
+      if (Array.isArray(inner)) append(pending, inner as unknown[]);
       else pending.push(inner);
     }
   }

@@ -14,6 +14,7 @@ import { limits } from "../base/limits.js";
 import { groupThousands } from "../base/numbers.js";
 import { distributions } from "../registry/sweep-keys.js";
 import { valueCount, type IrSampler, type IrSweepParam, type SweepDistribution } from "../ir/sweep.js";
+import { append } from "../base/arrays.js";
 
 /** The parameters of `space:` (those whose distribution checked) and the problems found. */
 export function checkSpace(
@@ -93,19 +94,13 @@ function readDistribution(
     );
   }
   if (callee === "choice") return readChoice(value, source, invalid, out);
-  if (sampler === "grid" && (callee === "uniform" || callee === "log_uniform")) {
-    const hint =
-      "use choice([...]) or int_range(low, high) in a grid, or a sampler that draws: random(trials: N) or tpe(trials: N)";
-    out.push(diagnostic("NN4076", { file, span: value.callee.span }, { name, distribution: callee }, { hint }));
-    return undefined;
-  }
   const checked = checkArguments(
     distributions[callee]!,
     { args: value.args, calleeSpan: value.callee.span, calleeText: callee },
     emptyScope,
     file,
   );
-  out.push(...checked.diagnostics);
+  append(out, checked.diagnostics);
   if (checked.value === null) return undefined;
   const low = checked.value["low"] as number;
   const high = checked.value["high"] as number;
@@ -139,6 +134,13 @@ function readDistribution(
       `log_uniform needs a low above 0, got ${low}`,
       "a logarithm needs positive numbers: start at a small value such as 1e-5",
     );
+  }
+  // After the bounds, so that a wrong bound is reported too: it stays wrong with any sampler.
+  if (sampler === "grid") {
+    const hint =
+      "use choice([...]) or int_range(low, high) in a grid, or a sampler that draws: random(trials: N) or tpe(trials: N)";
+    out.push(diagnostic("NN4076", { file, span: value.callee.span }, { name, distribution: callee }, { hint }));
+    return undefined;
   }
   return { kind: callee as "uniform" | "log_uniform", low, high };
 }

@@ -20,6 +20,7 @@ import { parse } from "../../compiler/syntax/index.js";
 import { writeFileAtomic } from "../../io/write-atomic.js";
 import { formatObjective } from "./report-format.js";
 import type { TrialRecord } from "./trial-record.js";
+import { append } from "../../compiler/base/arrays.js";
 
 /** The file's name inside the sweep's folder. */
 export const bestSpecFile = "best.nn";
@@ -50,11 +51,11 @@ export function bestSpecText(
   const diagnostics: Diagnostic[] = [];
   for (const [name, value] of Object.entries(values)) {
     const parsed = parseOverride(`${name}=${valueText(value)}`);
-    diagnostics.push(...parsed.diagnostics);
+    append(diagnostics, parsed.diagnostics);
     if (parsed.value) overrides.push(parsed.value);
   }
   const applied = applyOverrides(specText, specFile, overrides, { model: sweep.model });
-  diagnostics.push(...applied.diagnostics);
+  append(diagnostics, applied.diagnostics);
   const rebased = rebasePaths(withoutSweeps(applied.value, specFile), specFile, bestFile);
   // Laid out as `nnc fmt` would: an override inserted on its neighbour's line (`train Net { seed: 1;`) gets its own.
   const text = formatSource(rebased, bestFile).value ?? rebased;

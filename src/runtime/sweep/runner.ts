@@ -21,6 +21,7 @@ import type { StartedTrial, SweepFolder } from "./sweep-folder.js";
 import { prunedAt, type TrialMessage, type TrialSettings } from "./trial-mode.js";
 import { startTrial, type TrialExit, type TrialProcess } from "./trial-process.js";
 import type { TrialRecord } from "./trial-record.js";
+import { maxOf } from "../../compiler/base/arrays.js";
 
 /** A trial about to start: its number, configuration, and the parameter count and epochs its check found. */
 export type PlannedTrial = Pick<StartedTrial, "trial" | "config" | "params" | "epochs">;
@@ -134,7 +135,11 @@ export async function runTrials(options: RunnerOptions): Promise<void> {
       await launch({ ...trial, pid: null }, existsSync(path.join(out, runFolders.resume, resumeLatest)));
     }
   }
-  let next = Math.max(0, ...folder.state.trials.map((t) => t.trial)) + 1;
+  let next =
+    maxOf(
+      folder.state.trials.map((t) => t.trial),
+      0,
+    ) + 1;
   for (;;) {
     while (!signal.aborted && running.size < parallel && next <= options.total && ready(next)) {
       const planned = options.plan(next, finishedUpTo(next - parallel));

@@ -12,6 +12,7 @@ import type { SweepRng } from "./rng.js";
 import { hasObjective, rankTrials } from "./report-format.js";
 import { numericScale, randomConfiguration, type NumericScale } from "./samplers.js";
 import type { TrialRecord } from "./trial-record.js";
+import { maxOf } from "../../compiler/base/arrays.js";
 
 export interface TpeOptions {
   /** Finished trials (complete or pruned) before which configurations are random (`tpe(startup: 10)`). */
@@ -238,7 +239,7 @@ function pick(probabilities: readonly number[], u: number): number {
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
 function logSumExp(values: readonly number[]): number {
-  const max = Math.max(...values);
+  const max = maxOf(values);
   if (max === -Infinity) return -Infinity;
   return max + Math.log(values.reduce((sum, value) => sum + Math.exp(value - max), 0));
 }
