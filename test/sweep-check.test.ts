@@ -155,6 +155,8 @@ describe("sweep diagnostics, each at its span", () => {
   });
   it("NN4076: a continuous distribution in a grid", () => {
     expectOne(sweepOf(`  space: { rate: <|uniform|>(0.1, 0.5) }\n${objective}`), "NN4076");
+    // A wrong bound is wrong with any sampler: it is the error reported.
+    expectOne(sweepOf(`  space: { rate: <|log_uniform(0, 0.1)|> }\n${objective}`), "NN4075");
   });
   it("NN4077: past the limits of a grid, trials, a choice and parallel", () => {
     expectOne(
