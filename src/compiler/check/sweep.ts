@@ -8,6 +8,7 @@
 import type * as ast from "../syntax/ast.js";
 import { checkArguments, argumentSpan, type Callable } from "./args.js";
 import { emptyScope, evaluate } from "./argument-values.js";
+import { collectEntries } from "./block-entries.js";
 import { diagnostic, type Diagnostic, type Result } from "../diagnostics/index.js";
 import { closest, didYouMean } from "../diagnostics/suggest.js";
 import { limits } from "../base/limits.js";
@@ -109,31 +110,21 @@ class SweepChecker {
   /** The entries by key: unknown and repeated keys reported, missing required ones too. */
   private entries(): Map<string, ast.TrainEntry> {
     const { decl, file } = this;
-    const names = sweepKeys.map((k) => k.name);
-    const entries = new Map<string, ast.TrainEntry>();
     // `objectve:` is the one error about the objective: its NN4070 says which key it likely is.
     const misspelled = new Set<string>();
-    for (const entry of decl.entries) {
-      if (entry.recovered || entry.key.recovered) continue;
-      const key = entry.key.text;
-      if (!names.includes(key)) {
+    return collectEntries(decl, sweepKeys, {
+      unknown: (entry, names) => {
+        const key = entry.key.text;
         const likely = closest(key, names);
         if (likely) misspelled.add(likely);
         this.report(diagnostic("NN4070", { file, span: entry.key.span }, { key }, { hint: didYouMean(key, names) }));
-      } else if (entries.has(key)) {
-        this.invalid(entry.key.span, key, "is set more than once");
-      } else {
-        entries.set(key, entry);
-      }
-    }
-    // A declaration that recovery cut short may have lost its keys; reporting them missing would be a cascade.
-    if (!decl.recovered) {
-      for (const key of sweepKeys) {
-        if (key.required && !entries.has(key.name) && !misspelled.has(key.name))
-          this.report(diagnostic("NN4071", { file, span: decl.model.span }, { key: key.name, model: decl.model.text }));
-      }
-    }
-    return entries;
+      },
+      repeated: (entry) => this.invalid(entry.key.span, entry.key.text, "is set more than once"),
+      missing: (key) => {
+        if (!misspelled.has(key))
+          this.report(diagnostic("NN4071", { file, span: decl.model.span }, { key, model: decl.model.text }));
+      },
+    });
   }
 
   private value(

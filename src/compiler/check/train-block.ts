@@ -17,6 +17,7 @@ import { runPathProblem } from "../registry/run-files.js";
 import { perInputFiles } from "./npy-inputs.js";
 import { checkTransferKeys } from "./transfer-keys.js";
 import { checkDataSources } from "./data-source.js";
+import { collectEntries } from "./block-entries.js";
 import { imageDefaults } from "./image-source.js";
 import { targetValue } from "./train-target.js";
 import { runProblems } from "./train-run.js";
@@ -55,25 +56,14 @@ export function checkTrain(
       diagnostic("NN2009", { file, span: decl.model.span }, { name: model }, { hint: didYouMean(model, modelNames) }),
     );
   }
-  const names = trainKeys.map((k) => k.name);
-  const entries = new Map<string, ast.TrainEntry>();
-  for (const entry of decl.entries) {
-    if (entry.recovered || entry.key.recovered) continue;
-    const key = entry.key.text;
-    if (!names.includes(key)) {
+  const entries = collectEntries(decl, trainKeys, {
+    unknown: (entry, names) => {
+      const key = entry.key.text;
       checker.report(diagnostic("NN4002", { file, span: entry.key.span }, { key }, { hint: didYouMean(key, names) }));
-    } else if (entries.has(key)) {
-      checker.report(diagnostic("NN4008", { file, span: entry.key.span }, { key }));
-    } else {
-      entries.set(key, entry);
-    }
-  }
-  // A block that recovery cut short may have lost its keys; reporting them missing would be a cascade.
-  if (!decl.recovered) {
-    for (const key of required) {
-      if (!entries.has(key)) checker.report(diagnostic("NN4001", { file, span: decl.model.span }, { key, model }));
-    }
-  }
+    },
+    repeated: (entry) => checker.report(diagnostic("NN4008", { file, span: entry.key.span }, { key: entry.key.text })),
+    missing: (key) => checker.report(diagnostic("NN4001", { file, span: decl.model.span }, { key, model })),
+  });
   // In table order: a key's check may read the fields of the keys before it (see TrainChecker.value).
   const fields: Partial<Record<TrainField, unknown>> = {};
   for (const key of trainKeys) {
