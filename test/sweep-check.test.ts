@@ -119,6 +119,9 @@ describe("sweep diagnostics, each at its span", () => {
   it("NN4070: an unknown setting", () => {
     expectOne(sweepOf(`${space}\n${objective}\n  <|trials|>: 3`), "NN4070");
   });
+  it("NN1001 only for a space key written twice", () => {
+    expectOne(sweepOf(`  space: { units: choice([8]), <|units|>: choice([16]) }\n${objective}`), "NN1001");
+  });
   it("NN4070 only for a misspelled required key, not NN4071 too", () => {
     expectOne(`${model}${train}sweep Net {\n${space}\n  <|objectve|>: minimize(val_loss)\n}\n`, "NN4070");
   });

@@ -39,9 +39,10 @@ export function checkSpace(
       continue;
     }
     const name = entry.key.text;
-    if (params.some((p) => p.name === name)) {
-      const problem = `lists '${name}' twice`;
-      diagnostics.push(diagnostic("NN4072", { file, span: entry.key.span }, { key: "space", problem }));
+    // A key written twice is the map's own syntax error (NN1001, value-builder.ts): nothing more to say.
+    if (
+      value.entries.some((other) => other !== entry && other.key.text === name && other.span.start < entry.span.start)
+    ) {
       failed = true;
       continue;
     }
