@@ -108,6 +108,15 @@ describe("nnc sweep", () => {
     expect(result.stderr).toMatch(/^error\[NN4012\]: .*\(choose a new or empty folder with --out\)$/m);
     expect(result.stderr).not.toContain("--overwrite");
   });
+  it("says it checks a large grid before checking it", () => {
+    const space = `  space: { units: int_range(1, 25), side: int_range(1, 20) }
+  assert params < 5`;
+    const dir = sweepFolder(irisSpec(space));
+    const result = nnc(["sweep", "sweep.nn"], { cwd: dir, timeout: 60_000 });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/^checking the 500 configurations of the grid\.\.\.\n/);
+    expect(result.stderr).toMatch(/error NN4080: every configuration of the grid is rejected \(500\)/);
+  });
   it("lists the trials a grid would train with --dry-run, after its rejections, and writes nothing", () => {
     const space = `  space: { units: choice([4, 8]), side: choice([2, 3]) }`;
     const dir = sweepFolder(irisSpec(space));

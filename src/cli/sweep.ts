@@ -55,7 +55,8 @@ export function registerSweep(program: Command): void {
     )
     .option(
       "-p, --parallel <n>",
-      "trials trained at once, each its own process (default: the sweep's parallel:, or on --resume what it started with)",
+      "trials trained at once, each its own process (default: the sweep's parallel:); a resumed sweep keeps what it " +
+        "started with, which cannot change: which trials had finished when trial N started decides its draws and pruning",
       count,
     )
     .addOption(setOption())
@@ -123,7 +124,10 @@ async function runSweep(file: string, options: SweepCliOptions): Promise<void> {
   }
   let plan;
   try {
-    plan = planSweep(file, sweep, { limits: checkLimitsOf(options), model: sweep.model, extra: overrides });
+    plan = planSweep(file, sweep, { limits: checkLimitsOf(options), model: sweep.model, extra: overrides }, (n) => {
+      // Checking takes some 10 ms a configuration: a large grid says what it is doing before it falls silent.
+      if (n >= largeGrid) process.stdout.write(`checking the ${groupThousands(n)} configurations of the grid...\n`);
+    });
   } catch (error) {
     if (!(error instanceof SpaceMostlyInvalid)) throw error;
     reportMostlyInvalid(error);
@@ -135,8 +139,8 @@ async function runSweep(file: string, options: SweepCliOptions): Promise<void> {
     process.stderr.write(`${formatRejections(groups, error.drawn, sources).join("\n")}\n`);
     const detail =
       sweep!.sampler.kind === "grid"
-        ? `every configuration of the grid is rejected (${error.drawn})`
-        : `the space is mostly invalid: ${error.drawn} configurations drawn in a row were rejected (at most ${rejectedDrawsPerTrial} per trial, ${groupThousands(rejectedDrawsAtMost)} in all)`;
+        ? `every configuration of the grid is rejected (${groupThousands(error.drawn)})`
+        : `the space is mostly invalid: ${groupThousands(error.drawn)} configurations drawn in a row were rejected (at most ${rejectedDrawsPerTrial} per trial, ${groupThousands(rejectedDrawsAtMost)} in all)`;
     const hint = "widen the budgets or narrow the space to the values the groups above do not reject";
     printDiagnostics([inFileAsWritten(program!, diagnostic("NN4080", sweep!.location, { detail }, { hint }))], sources);
     process.exitCode = 1;
@@ -188,6 +192,9 @@ function sourcesOf(sweep: IrSweep, arguments_: readonly string[]): Map<string, s
   const file = sweep.location.file;
   return new Map([[file, readFileSync(file, "utf8")], ...overrideSources(arguments_)]);
 }
+
+/** Grids of at least this many configurations say so before they are checked. */
+const largeGrid = 500;
 
 function count(text: string): number {
   const n = Number(text);

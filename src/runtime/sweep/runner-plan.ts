@@ -54,7 +54,13 @@ export interface SweepPlan {
  * The plan of `sweep` in `file`; for a grid and random search every trial's configuration is made and checked
  * now (throws SpaceMostlyInvalid when none or too few pass).
  */
-export function planSweep(file: string, sweep: IrSweep, options: Parameters<typeof checkConfiguration>[3]): SweepPlan {
+export function planSweep(
+  file: string,
+  sweep: IrSweep,
+  options: Parameters<typeof checkConfiguration>[3],
+  /** Told a grid's size before its configurations are checked (that may take minutes). */
+  onGrid: (configurations: number) => void = () => {},
+): SweepPlan {
   const checked = new Map<string, Omit<PlannedTrial, "trial" | "config"> | null>();
   const rejected: Rejected[] = [];
   let inARow = 0;
@@ -103,6 +109,7 @@ export function planSweep(file: string, sweep: IrSweep, options: Parameters<type
   switch (sampler.kind) {
     case "grid": {
       const all = gridConfigurations(sweep.params);
+      onGrid(all.length);
       const planned = all.flatMap((config) => {
         const accepted = accept(config);
         return accepted === null ? [] : [{ config, ...accepted }];
