@@ -64,6 +64,23 @@ describe("sweep.svg", () => {
     expect(rate.map(([t]) => t)).toEqual(["0", "0.1", "0.2", "0.3", "0.4", "0.5"]);
     expect(rate[1]![1] - rate[0]![1]).toBeCloseTo(rate[5]![1] - rate[4]![1], 0);
   });
+
+  it("spans a parameter's whole space, not only the values tried, with the dots at its ends drawn whole", () => {
+    // Every rate tried within 0.1 to 0.3 of uniform(0, 0.5): the axis still runs from 0 to 0.5.
+    const middle = records.map((r, i) => ({ ...r, config: { ...r.config, rate: 0.1 + (i % 3) * 0.1 } }));
+    const rate = sweepPictureSvg(sweep, middle).split("<g>").slice(1)[3]!;
+    expect(xTicks(rate).map(([t]) => t)).toEqual(["0", "0.1", "0.2", "0.3", "0.4", "0.5"]);
+    // A trial at the bound: its dot's centre is clear of the y axis (x 72), not half over it.
+    const edge = records.map((r) => ({ ...r, config: { ...r.config, rate: 0 } }));
+    const dots = [
+      ...sweepPictureSvg(sweep, edge)
+        .split("<g>")
+        .slice(1)[3]!
+        .matchAll(/<circle cx="([\d.]+)"/g),
+    ];
+    expect(dots.length).toBeGreaterThan(0);
+    for (const [, cx] of dots) expect(Number(cx)).toBeGreaterThanOrEqual(72 + 3);
+  });
 });
 
 describe("writeSweepPicture", () => {

@@ -27,6 +27,8 @@ export interface Panel {
    * left out); or categories, whose names label x = 0, 1, 2, ... (a choice's values).
    */
   readonly xAxis?: "linear" | "log" | { readonly categories: readonly string[] };
+  /** Values a linear or log x axis reaches whatever the points (a sweep parameter's bounds: the space drawn from). */
+  readonly xSpan?: readonly [number, number];
 }
 
 /** An axis as drawn: its ends and ticks in data units, where a value sits along it, and a tick's label. */
@@ -67,14 +69,14 @@ function renderPanel(panel: Panel, top: number): string {
   const drawn = ([x, y]: readonly [number, number]) =>
     Number.isFinite(x) && Number.isFinite(y) && (panel.xAxis !== "log" || x > 0);
   const points = panel.series.flatMap((s) => s.points).filter(drawn);
-  const xs = xAxisOf(
-    panel,
-    points.map(([x]) => x),
-    plot.right - plot.left,
-  );
+  const xs = xAxisOf(panel, [...points.map(([x]) => x), ...(panel.xSpan ?? [])], plot.right - plot.left);
+  // Dots at the axis's ends are drawn whole, clear of the y axis: the x scale starts and ends a dot's width in.
+  const inset = panel.series.some((s) => s.dots) ? 6 : 0;
   const ys = ticks(points.map(([, y]) => y));
   const sx = (x: number) =>
-    plot.left + ((xs.scale(x) - xs.scale(xs.min)) / (xs.scale(xs.max) - xs.scale(xs.min))) * (plot.right - plot.left);
+    plot.left +
+    inset +
+    ((xs.scale(x) - xs.scale(xs.min)) / (xs.scale(xs.max) - xs.scale(xs.min))) * (plot.right - plot.left - 2 * inset);
   const sy = (y: number) => plot.bottom - ((y - ys.min) / (ys.max - ys.min)) * (plot.bottom - plot.top);
   const out: string[] = [`<g>`];
   out.push(text(width / 2, top + 20, escape(panel.title), { anchor: "middle", size: 14, weight: "bold" }));

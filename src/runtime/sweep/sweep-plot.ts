@@ -101,6 +101,8 @@ function parameterPanel(sweep: IrSweep, param: IrSweepParam, records: readonly T
     xLabel: `${param.name}${log ? " (log scale)" : ""}`,
     series: stateSeries(records, x),
     xAxis: categories ? { categories } : log ? "log" : "linear",
+    // The axis spans the space, not only the values tried: where nothing was drawn shows too.
+    ...(categories === null && d.kind !== "choice" ? { xSpan: [d.low, d.high] as const } : {}),
   };
 }
 
