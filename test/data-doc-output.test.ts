@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { repo } from "./helpers/cli.js";
-import { asShown, consoleBlocks, lines, run, splitStreams, timeless, type Step } from "./helpers/console-blocks.js";
+import { asShown, consoleBlocks, failsAsShown, lines, run, splitStreams, timeless } from "./helpers/console-blocks.js";
 
 const page = readFileSync(join(repo, "docs", "data.md"), "utf8");
 const blocks = consoleBlocks(page);
@@ -29,9 +29,6 @@ function folder(name: string): string {
   symlinkSync(join(repo, "node_modules", "@tensorflow", "tfjs"), join(dir, "node_modules", "@tensorflow", "tfjs"));
   return dir;
 }
-
-/** Whether a step's shown output reports an error, so that the command must exit with 1. */
-const failsAsShown = (step: Step) => step.shown.some((line) => /\berror NN\d{4}\b/.test(line));
 
 describe("docs/data.md", () => {
   it("has console blocks (the test would pass vacuously otherwise)", () => {

@@ -23,7 +23,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { generatedTables } from "../scripts/docs-tables.js";
 import { repo } from "./helpers/cli.js";
-import { asShown, consoleBlocks, lines, run, splitStreams, timeless, type Step } from "./helpers/console-blocks.js";
+import { asShown, consoleBlocks, failsAsShown, lines, run, splitStreams, timeless } from "./helpers/console-blocks.js";
 
 const page = readFileSync(join(repo, "docs", "sweeps.md"), "utf8");
 const blocks = consoleBlocks(page);
@@ -56,9 +56,6 @@ const rankedTableLine = /^(rank  trial  | *(\d+|-) +\d+  )/;
 /** A ranked table's line with its `time` column (a duration, or the header's `time`) read as ` <time>`. */
 export const sweepTimeless = (line: string) =>
   rankedTableLine.test(line) ? line.replace(/ +(\d+\.\ds|\d+m \d\ds|\d+h \d\dm|time)(?=  \S)/, " <time>") : line;
-
-/** Whether a step's shown output reports an error, so that the command must exit with 1. */
-const failsAsShown = (step: Step) => step.shown.some((line) => /\berror NN\d{4}\b/.test(line));
 
 describe("docs/sweeps.md", () => {
   it("has console blocks (the test would pass vacuously otherwise)", () => {

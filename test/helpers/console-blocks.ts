@@ -67,6 +67,9 @@ export function splitStreams(shown: readonly string[], stderr: readonly string[]
   return [...shown.slice(0, start), ...shown.slice(start + stderr.length)];
 }
 
+/** Whether a step's shown output reports an error, so that the command must exit with 1. */
+export const failsAsShown = (step: Step) => step.shown.some((line) => /\berror NN\d{4}\b/.test(line));
+
 export const lines = (text: string) => (text === "" ? [] : text.replace(/\n$/, "").split("\n"));
 
 export interface Ran {

@@ -9,8 +9,8 @@ import type { Ajv, ErrorObject, Options, SchemaObject, ValidateFunction } from "
 import { append } from "../base/arrays.js";
 import type * as ast from "../syntax/ast.js";
 import { diagnostic, type Diagnostic, type Fix, type Result } from "../diagnostics/index.js";
-import { evaluate, type Scope, type SpanMap } from "./argument-values.js";
-import type { JsonValue } from "../ir/index.js";
+import { emptyScope, evaluate, type Scope, type SpanMap } from "./argument-values.js";
+import type { IrCall, JsonValue } from "../ir/index.js";
 import { lookupLayer } from "../registry/layers/index.js";
 import { lookupObject, objectNames, type Family } from "../registry/layers/objects.js";
 import { precompiledValidators } from "./precompiled-validators.js";
@@ -116,6 +116,20 @@ export interface ArgumentSource {
   readonly calleeText: string;
   /** The binder reported the argument names the callee does not take (NN2003): they only fail the check here. */
   readonly unknownNamesReported?: boolean;
+}
+
+/**
+ * A call of a setting's table (`adam(learning_rate: 1e-3)`, `median(warmup: 1)`) whose callee was found as
+ * `name`: its arguments checked against the entry, with no names in scope. `{ name, args }`, or null.
+ */
+export function checkTableCall(callable: Callable, name: string, call: ast.Call, file: string): Result<IrCall | null> {
+  const checked = checkArguments(
+    callable,
+    { args: call.args ?? [], calleeSpan: call.callee.span, calleeText: name },
+    emptyScope,
+    file,
+  );
+  return { value: checked.value === null ? null : { name, args: checked.value }, diagnostics: checked.diagnostics };
 }
 
 /**

@@ -6,7 +6,7 @@
  * Whether each space key is a name `--set` takes, and each configuration's own check, are compiler/sweep/'s.
  */
 import type * as ast from "../syntax/ast.js";
-import { checkArguments, argumentSpan, type Callable } from "./args.js";
+import { argumentSpan, checkTableCall, type Callable } from "./args.js";
 import { emptyScope, evaluate } from "./argument-values.js";
 import { collectEntries } from "./block-entries.js";
 import { diagnostic, type Diagnostic, type Result } from "../diagnostics/index.js";
@@ -194,14 +194,9 @@ class SweepChecker {
         diagnostic("NN4004", { file: this.file, span: value.callee.span }, args, hint ? { hint } : {}),
       );
     }
-    const checked = checkArguments(
-      table[name]!,
-      { args: value.args ?? [], calleeSpan: value.callee.span, calleeText: name },
-      emptyScope,
-      this.file,
-    );
+    const checked = checkTableCall(table[name]!, name, value, this.file);
     checked.diagnostics.forEach((d) => this.report(d));
-    return checked.value === null ? undefined : { name, args: checked.value };
+    return checked.value ?? undefined;
   }
 
   private sampler(call: { name: string; args: Record<string, unknown> }, value: ast.Call): IrSampler | undefined {

@@ -6,7 +6,7 @@
  * table; a new kind of value is one more case of `TrainChecker.value`.
  */
 import * as path from "node:path";
-import { checkArguments, type Callable } from "./args.js";
+import { checkTableCall, type Callable } from "./args.js";
 import type * as ast from "../syntax/ast.js";
 import { diagnostic, type Diagnostic, type Result } from "../diagnostics/index.js";
 import { emptyScope, evaluate } from "./argument-values.js";
@@ -225,14 +225,9 @@ class TrainChecker {
     if (value.kind !== "call") return this.invalid(value, key, `must be a ${what} such as ${Object.keys(table)[0]}()`);
     const name = this.lookup(value.callee.text, value.callee.span, what, table);
     if (name === undefined) return undefined;
-    const checked = checkArguments(
-      table[name]!,
-      { args: value.args ?? [], calleeSpan: value.callee.span, calleeText: name },
-      emptyScope,
-      this.file,
-    );
+    const checked = checkTableCall(table[name]!, name, value, this.file);
     checked.diagnostics.forEach((d) => this.report(d));
-    return checked.value === null ? undefined : { name, args: checked.value };
+    return checked.value ?? undefined;
   }
 
   /**
