@@ -8,7 +8,7 @@
 import * as path from "node:path";
 import { checkTableCall, type Callable } from "./args.js";
 import type * as ast from "../syntax/ast.js";
-import { diagnostic, type Diagnostic, type Result } from "../diagnostics/index.js";
+import { diagnostic, type Diagnostic, type Location, type Result } from "../diagnostics/index.js";
 import { emptyScope, evaluate } from "./argument-values.js";
 import type { IrCall, IrModel, IrTrain, JsonValue } from "../ir/index.js";
 import { didYouMean } from "../diagnostics/suggest.js";
@@ -87,7 +87,12 @@ export function checkTrain(
     return { value: null, diagnostics: checker.diagnostics };
   }
   const outputs = ir?.outputNames ? { outputs: ir.outputNames } : {};
-  const train = { model, ...outputs, ...fields, location: { file, span: decl.span } } as IrTrain;
+  const keyLocations: Record<string, Location> = {};
+  for (const key of trainKeys) {
+    const entry = entries.get(key.name);
+    if (entry) keyLocations[key.field] = { file, span: entry.value.span };
+  }
+  const train = { model, ...outputs, ...fields, location: { file, span: decl.span }, keyLocations } as IrTrain;
   const values = { loss: entries.get("loss")?.value, metrics: entries.get("metrics")?.value };
   targetProblems(train, ir, values, file).forEach((d) => checker.report(d));
   if (checker.failed) return { value: null, diagnostics: checker.diagnostics };

@@ -1,8 +1,9 @@
 /**
  * The one catalogue of diagnostic codes: severity, a title (used by docs and `nnc explain`) and the message.
  * Codes are grouped by phase: NN1xxx syntax, NN2xxx names and arguments, NN3xxx shapes, NN4xxx training and
- * data, NN5xxx lints. A code is never reused for another meaning; `test/docs.test.ts` keeps every code
- * documented in docs/diagnostics.md, with an example that produces it.
+ * data, NN5xxx lints, NN6xxx what a compile target (`--target pytorch`) cannot express. A code is never reused
+ * for another meaning; `test/docs.test.ts` keeps every code documented in docs/diagnostics.md, with an example
+ * that produces it.
  */
 export type Severity = "error" | "warning" | "info";
 
@@ -546,6 +547,14 @@ export const messages = {
     "Value range does not fit the pixels",
     (a) =>
       `${q(a.callee)} takes pixels in ${a.range} (value_range), but ${a.source} gives pixels in [0, 1]: it saturates or clips them wrongly`,
+  ),
+  NN6001: error<{ target: string; kind: string; detail?: string }>(
+    "Layer the target cannot express",
+    (a) => `the ${a.target} target cannot express layer ${q(a.kind)}${a.detail ? ` (${a.detail})` : ""}`,
+  ),
+  NN6002: error<{ target: string; key: string; value: string; detail?: string }>(
+    "Train setting the target cannot express",
+    (a) => `the ${a.target} target cannot express ${a.key}: ${a.value}${a.detail ? ` (${a.detail})` : ""}`,
   ),
 } as const;
 

@@ -201,6 +201,11 @@ export interface IrTrain {
   /** `fine_tune: fine_tune(epochs, learning_rate, unfreeze)`: a second phase after `epochs`; absent or null: none. */
   readonly fineTune?: IrCall | null;
   readonly location: Location;
+  /**
+   * Where each written key's value is (`loss: mse` -> the span of `mse`), by field: what a compile target that
+   * cannot express a setting points at (NN6002). Absent in hand-built IR.
+   */
+  readonly keyLocations?: { readonly [field: string]: Location };
 }
 
 export interface IrProgram {
