@@ -3,8 +3,10 @@
  * time limit and reading its JSON answer, and writing synthetic `.npy` data. Nothing here imports tfjs.
  */
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
+import { join } from "node:path";
+import type { BenchModel } from "./models.js";
 
 export interface Spread {
   readonly median: number;
@@ -110,4 +112,37 @@ export function writeNpy(file: string, shape: readonly number[], values: Float32
   preamble[7] = 0;
   preamble.writeUInt16LE(header.length, 8);
   writeFileSync(file, Buffer.concat([preamble, Buffer.from(header, "latin1"), Buffer.from(values.buffer)]));
+}
+
+/** Random features in [0, 1) or word ids, and labels spread over every class (so nnc sees them all). */
+export function syntheticData(model: BenchModel, rows: number): { x: Float32Array | Int32Array; labels: Int32Array } {
+  const size = model.inputShape.reduce((a, b) => a * b, 1) * rows;
+  const x =
+    model.vocabulary > 0
+      ? Int32Array.from({ length: size }, () => Math.floor(Math.random() * model.vocabulary))
+      : Float32Array.from({ length: size }, Math.random);
+  const labels = Int32Array.from(
+    { length: rows },
+    (_, i) => (i + Math.floor(Math.random() * model.classes)) % model.classes,
+  );
+  return { x, labels };
+}
+
+/** `rows` synthetic examples as the bench specs read them: `x.npy` and `y.npy` (class indices) in `dir`. */
+export function writeSyntheticNpy(dir: string, model: BenchModel, rows: number): void {
+  const data = syntheticData(model, rows);
+  writeNpy(join(dir, "x.npy"), [rows, ...model.inputShape], data.x);
+  writeNpy(join(dir, "y.npy"), [rows], data.labels);
+}
+
+/**
+ * PyTorch as its users run it: without OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which this machine sets for
+ * old OpenBLAS builds and which slow a current one several-fold, and with Debian's OpenMP OpenBLAS when it is
+ * installed (libopenblas0-openmp). Only PyTorch's runs get this; tests never change either variable.
+ */
+export function torchEnvironment(): NodeJS.ProcessEnv {
+  const { OPENBLAS_CORETYPE: _coretype, OPENBLAS_L2_SIZE: _l2, ...env } = process.env;
+  const openmp = "/usr/lib/x86_64-linux-gnu/openblas-openmp";
+  if (!existsSync(openmp)) return env;
+  return { ...env, LD_LIBRARY_PATH: [openmp, env["LD_LIBRARY_PATH"]].filter(Boolean).join(":") };
 }

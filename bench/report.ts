@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import type { BuildMeasurement } from "./build-worker.js";
 import { num, showSpread, spread, type Spread, type WorkerResult } from "./lib.js";
 import { benchModels, modelNames, type ModelName } from "./models.js";
+import { pytorchTargetSection, type PytorchTargetResults } from "./pytorch-target.js";
 import type { TrainMeasurement } from "./train-worker.js";
 
 export interface ThreadsMeasurement {
@@ -37,6 +38,7 @@ export interface Results {
     readonly load: string;
     readonly rows: Record<ModelName, Record<Framework, WorkerResult<TrainMeasurement>>>;
   };
+  readonly pytorchTarget: PytorchTargetResults;
   readonly checking: {
     readonly load: string;
     readonly rows: { size: string; nnc: WorkerResult<BuildMeasurement>; tfjs: WorkerResult<BuildMeasurement> }[];
@@ -245,6 +247,8 @@ export function renderReport(r: Results): string {
     ...targetSection(r),
     "",
     ...trainingSection(r),
+    "",
+    ...pytorchTargetSection(r.pytorchTarget),
     "",
     ...checkingSection(r),
     "",

@@ -1,26 +1,37 @@
 /**
  * `npm run bench`: every benchmark of issue 5 in one run, written to BENCHMARKS.md (atomically).
  *
- *   npm run bench [-- --quick] [-- --out FILE]
+ *   npm run bench [-- --quick] [-- --out FILE] [-- --only pytorch-target]
  *
  * Each measurement runs in its own process (bench/train-worker.ts, bench/train_torch.py,
  * bench/build-worker.ts, bench/lsp-latency.ts) with a time limit; a failure or a timeout becomes a note in
  * the report, never an error. `--quick` is a smoke run with few, short repetitions; it writes to a file in
  * the temporary directory unless `--out` says otherwise, so that it never replaces BENCHMARKS.md.
+ * `--only pytorch-target` measures the PyTorch target's section alone (bench/pytorch-target.ts) and replaces
+ * that section of the report in place, leaving the other sections as they were.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { writeFileAtomic } from "../src/io/write-atomic.js";
 import type { BuildMeasurement } from "./build-worker.js";
-import { loadNow, machine, runWorker, spread, type WorkerResult } from "./lib.js";
+import { loadNow, machine, runWorker, spread, torchEnvironment, type WorkerResult } from "./lib.js";
 import { modelNames, type ModelName } from "./models.js";
+import {
+  measurePytorchTarget,
+  pytorchTargetSection,
+  withPytorchTargetSection,
+  type PytorchTargetResults,
+} from "./pytorch-target.js";
 import { frameworks, renderReport, type Framework, type Results } from "./report.js";
 import type { TrainMeasurement } from "./train-worker.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
+const onlyAt = args.indexOf("--only");
+const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
+if (only !== undefined && only !== "pytorch-target") throw new Error(`--only takes pytorch-target, not ${only}`);
 const outAt = args.indexOf("--out");
 const out = resolve(
   outAt >= 0 && args[outAt + 1]
@@ -76,18 +87,6 @@ async function training(): Promise<Results["training"]> {
     }
   }
   return { load, rows };
-}
-
-/**
- * PyTorch as its users run it: without OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which this machine sets for
- * old OpenBLAS builds and which slow a current one several-fold, and with Debian's OpenMP OpenBLAS when it is
- * installed (libopenblas0-openmp). Only PyTorch's runs get this; tests never change either variable.
- */
-function torchEnvironment(): NodeJS.ProcessEnv {
-  const { OPENBLAS_CORETYPE: _coretype, OPENBLAS_L2_SIZE: _l2, ...env } = process.env;
-  const openmp = "/usr/lib/x86_64-linux-gnu/openblas-openmp";
-  if (!existsSync(openmp)) return env;
-  return { ...env, LD_LIBRARY_PATH: [openmp, env["LD_LIBRARY_PATH"]].filter(Boolean).join(":") };
 }
 
 export const checkSizes = ["vgg16", "10", "100", "1000", "10000"] as const;
@@ -173,15 +172,35 @@ const commit = (() => {
   }
 })();
 
+/** The PyTorch target's section, measured now, with the command that measured it. */
+async function pytorchTarget(): Promise<PytorchTargetResults> {
+  const load = loadNow();
+  const measured = await measurePytorchTarget({ quick, python: PYTHON, log });
+  const flags = [...(only ? ["--only", only] : []), ...(quick ? ["--quick"] : [])];
+  const command = ["npm run bench", ...(flags.length > 0 ? ["--", ...flags] : [])].join(" ");
+  return { ...measured, load, date: now(), commit, command };
+}
+
+const now = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
+
 const loadAtStart = loadNow();
-log(`writing ${out}${quick ? " (quick run)" : ""}; load average ${loadAtStart}`);
+log(`writing ${out}${quick ? " (quick run)" : ""}${only ? `, section ${only} only` : ""}; load average ${loadAtStart}`);
+if (only) {
+  const section = pytorchTargetSection(await pytorchTarget());
+  const report = withPytorchTargetSection(existsSync(out) ? readFileSync(out, "utf8") : "", section);
+  await writeFileAtomic(out, report);
+  process.stdout.write(section.join("\n") + "\n");
+  log(`wrote the section into ${out} in ${((performance.now() - started) / 60_000).toFixed(1)} min`);
+  process.exit(0);
+}
 const results: Results = {
   quick,
-  date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+  date: now(),
   commit,
   machine: machine(),
   loadAtStart,
   training: await training(),
+  pytorchTarget: await pytorchTarget(),
   checking: await checking(),
   threads: await wasmThreads(),
   coldStart: coldStart(),

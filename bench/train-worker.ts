@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { benchModels, type BenchModel, type ModelName } from "./models.js";
-import { writeNpy } from "./lib.js";
+import { syntheticData, writeSyntheticNpy } from "./lib.js";
 
 export interface TrainMeasurement {
   readonly rates: number[];
@@ -31,20 +31,6 @@ const rounds = Number(roundsText ?? 5);
 
 const result = framework === "nnc" ? await measureNnc(bench) : await measureTfjs(bench, framework);
 process.stdout.write(JSON.stringify(result) + "\n");
-
-/** Random features in [0, 1) or word ids, and labels spread over every class (so nnc sees them all). */
-function syntheticData(model: BenchModel, rows: number): { x: Float32Array | Int32Array; labels: Int32Array } {
-  const size = model.inputShape.reduce((a, b) => a * b, 1) * rows;
-  const x =
-    model.vocabulary > 0
-      ? Int32Array.from({ length: size }, () => Math.floor(Math.random() * model.vocabulary))
-      : Float32Array.from({ length: size }, Math.random);
-  const labels = Int32Array.from(
-    { length: rows },
-    (_, i) => (i + Math.floor(Math.random() * model.classes)) % model.classes,
-  );
-  return { x, labels };
-}
 
 /**
  * nnc: a calibration run of a few steps estimates the speed, then a run of 1 + ROUNDS epochs, each about
@@ -63,10 +49,7 @@ async function measureNnc(model: BenchModel): Promise<TrainMeasurement> {
     const ir = checked.program.models[0]!;
     const trainIr = checked.program.trains[0]!;
     const epochTimes = async (steps: number, epochs: number): Promise<number[]> => {
-      const rows = steps * model.batch;
-      const data = syntheticData(model, rows);
-      writeNpy(join(dir, "x.npy"), [rows, ...model.inputShape], data.x);
-      writeNpy(join(dir, "y.npy"), [rows], data.labels);
+      writeSyntheticNpy(dir, model, steps * model.batch);
       const stamps: number[] = [];
       const output = new Writable({
         write(chunk, _encoding, done) {
@@ -74,8 +57,9 @@ async function measureNnc(model: BenchModel): Promise<TrainMeasurement> {
           done();
         },
       });
-      // A run folder of its own: nnc does not write into a folder holding other files (here, the data).
-      await runtime.trainModel(ir, trainIr, { epochs, output, runDir: join(dir, "run") });
+      // A run folder of its own: nnc does not write into a folder holding other files (here, the data); the
+      // calibration run is replaced by the measured one.
+      await runtime.trainModel(ir, trainIr, { epochs, output, runDir: join(dir, "run"), overwrite: true });
       return stamps.slice(1).map((t, i) => (t - stamps[i]!) / 1000);
     };
     const calibration = await epochTimes(2, 2);
