@@ -1,11 +1,242 @@
 /**
  * The PyTorch target's recurrent layers (and the layers that wrap them): one factory per kind, merged into
- * layers.ts's table.
+ * layers.ts's table. Inputs are `[batch, steps, features]` in both frameworks, so no layout is asked for.
+ *
+ * An lstm with tanh and sigmoid, or a simple_rnn with tanh or relu, and no dropout, becomes PyTorch's fused
+ * nn.LSTM / nn.RNN (`NncLSTM`, `NncSimpleRNN`), whose second bias per gate is linked to tfjs's one bias (see
+ * `WeightLink`). Every other recurrent layer, and every gru (tfjs's GRU applies the reset gate before the
+ * matrix product, which nn.GRU does not), becomes `NncRecurrent`, tfjs's math step by step with tfjs's weights
+ * as they are. The Python is in recurrent-python.ts.
  */
-import type { TorchLayerFactory } from "./types.js";
+import type { IrLayer, JsonValue, TfjsLayer } from "../../ir/index.js";
+import { layerKinds } from "../../registry/layers/index.js";
+import { py } from "./python.js";
+import { recurrentHelpers } from "./recurrent-python.js";
+import type { TorchInput, TorchLayerFactory, WeightLink } from "./types.js";
 
-/** Factories by registry kind (`lstm`, `gru`, ...). */
-export const recurrentLayers: Readonly<Record<string, TorchLayerFactory>> = {};
+export { recurrentHelpers };
 
-/** Python definitions the recurrent layers name in `helpers`, by name. */
-export const recurrentHelpers: Readonly<Record<string, string>> = {};
+type Cell = "simple_rnn" | "lstm" | "gru";
+
+/** tfjs factory -> cell, and the cell's weight blocks (gates). */
+const cells: Readonly<Record<string, { readonly cell: Cell; readonly gates: number }>> = {
+  simpleRNN: { cell: "simple_rnn", gates: 1 },
+  lstm: { cell: "lstm", gates: 4 },
+  gru: { cell: "gru", gates: 3 },
+};
+
+/** Config keys whose settings the emitted module does not apply (they act on the loss or after each step). */
+const unapplied = [
+  "kernelRegularizer",
+  "recurrentRegularizer",
+  "biasRegularizer",
+  "activityRegularizer",
+  "kernelConstraint",
+  "recurrentConstraint",
+  "biasConstraint",
+];
+
+/** One recurrent module: its constructor, the helpers it needs, its links (tfjs indices from `first`). */
+interface RecurrentModule {
+  readonly module: string;
+  readonly helpers: readonly string[];
+  links(prefix: string, first: number): WeightLink[];
+  /** PyTorch's extra parameters over tfjs's (the fused layers' second bias). */
+  readonly extra: number;
+}
+
+const flag = (config: TfjsLayer["config"], key: string): boolean => config[key] === true;
+const option = (config: TfjsLayer["config"], key: string, fallback: JsonValue): JsonValue =>
+  (config[key] as JsonValue | undefined) ?? fallback;
+
+/** Python keyword arguments, leaving out those at their defaults. */
+function keywords(values: readonly [string, JsonValue, JsonValue][]): string[] {
+  return values.filter(([, value, fallback]) => value !== fallback).map(([key, value]) => `${key}=${py(value)}`);
+}
+
+/** What keeps the layer from being expressed, or undefined. */
+function unsupportedSetting(config: TfjsLayer["config"]): string | undefined {
+  const key = unapplied.find((k) => config[k] !== undefined && config[k] !== null);
+  return key && `its ${key} is not applied by the PyTorch target (remove it, or train with nnc)`;
+}
+
+/** The module of a recurrent tfjs layer (`lstm`, `gru`, `simpleRNN`) over `features`, as `goBackwards` says. */
+function recurrentModule(tfjs: TfjsLayer, features: number, goBackwards: boolean): RecurrentModule {
+  const { config } = tfjs;
+  const { cell, gates } = cells[tfjs.factory]!;
+  const units = config["units"] as number;
+  const width = gates * units;
+  const useBias = config["useBias"] !== false;
+  const activation = option(config, "activation", "tanh");
+  const recurrentActivation = option(config, "recurrentActivation", "sigmoid");
+  const dropout = option(config, "dropout", 0);
+  const recurrentDropout = option(config, "recurrentDropout", 0);
+  const common = keywords([
+    ["return_sequences", flag(config, "returnSequences"), false],
+    ["return_state", flag(config, "returnState"), false],
+    ["go_backwards", goBackwards, false],
+  ]);
+  const forgetBias = cell === "lstm" ? keywords([["unit_forget_bias", config["unitForgetBias"] !== false, true]]) : [];
+  const frozen = config["trainable"] === false ? ".requires_grad_(False)" : "";
+  const plain = dropout === 0 && recurrentDropout === 0;
+  const fused =
+    plain &&
+    ((cell === "lstm" && activation === "tanh" && recurrentActivation === "sigmoid") ||
+      (cell === "simple_rnn" && (activation === "tanh" || activation === "relu")));
+  if (fused) {
+    const name = cell === "lstm" ? "NncLSTM" : "NncSimpleRNN";
+    const args = [
+      features,
+      units,
+      ...(cell === "simple_rnn" ? keywords([["activation", activation, "tanh"]]) : []),
+      ...keywords([["use_bias", useBias, true]]),
+      ...forgetBias,
+      ...common,
+    ];
+    return {
+      module: `${name}(${args.join(", ")})${frozen}`,
+      helpers: ["NNC_ACTIVATIONS", "nnc_recurrent_steps", "NncFastRecurrent"],
+      links: (prefix, first) => [
+        {
+          torch: `${prefix}weight_ih_l0`,
+          torchShape: [width, features],
+          tfjs: first,
+          tfjsShape: [features, width],
+          permute: [1, 0],
+        },
+        {
+          torch: `${prefix}weight_hh_l0`,
+          torchShape: [width, units],
+          tfjs: first + 1,
+          tfjsShape: [units, width],
+          permute: [1, 0],
+        },
+        ...(useBias
+          ? ["bias_ih_l0", "bias_hh_l0"].map((torch) => ({
+              torch: `${prefix}${torch}`,
+              torchShape: [width],
+              tfjs: first + 2,
+              tfjsShape: [width],
+            }))
+          : []),
+      ],
+      extra: useBias ? width : 0,
+    };
+  }
+  const args = [
+    py(cell),
+    features,
+    units,
+    ...keywords([
+      ["activation", activation, "tanh"],
+      ["recurrent_activation", cell === "simple_rnn" ? "sigmoid" : recurrentActivation, "sigmoid"],
+      ["use_bias", useBias, true],
+      ["dropout", dropout, 0],
+      ["recurrent_dropout", recurrentDropout, 0],
+    ]),
+    ...forgetBias,
+    ...common,
+  ];
+  return {
+    module: `NncRecurrent(${args.join(", ")})${frozen}`,
+    helpers: ["NNC_ACTIVATIONS", "nnc_recurrent_steps", "NncRecurrent"],
+    links: (prefix, first) => [
+      { torch: `${prefix}kernel`, torchShape: [features, width], tfjs: first, tfjsShape: [features, width] },
+      { torch: `${prefix}recurrent_kernel`, torchShape: [units, width], tfjs: first + 1, tfjsShape: [units, width] },
+      ...(useBias ? [{ torch: `${prefix}bias`, torchShape: [width], tfjs: first + 2, tfjsShape: [width] }] : []),
+    ],
+    extra: 0,
+  };
+}
+
+/** The feature count of a recurrent layer's input, or why it has none. */
+function featuresOf(inputs: readonly TorchInput[]): number | undefined {
+  const last = inputs[0]?.shape.at(-1);
+  return typeof last === "number" ? last : undefined;
+}
+
+const call = (self: string, inputs: readonly string[]) => `${self}(${inputs.join(", ")})`;
+
+/** The note on the fused layers' extra bias, for `paramNote`. */
+function extraNote(extra: number): string | undefined {
+  if (extra === 0) return undefined;
+  return `nn.LSTM/nn.RNN keep a second bias per gate (bias_hh_l0: zeros from tfjs, summed back): +${extra}`;
+}
+
+/** lstm, gru, simple_rnn: `[steps, features]` -> `[units]` or `[steps, units]`, then the states. */
+const recurrentLayer: TorchLayerFactory = (layer, inputs) => {
+  const features = featuresOf(inputs);
+  const problem = features === undefined ? "its feature axis has no fixed size" : unsupportedSetting(layer.tfjs.config);
+  if (problem !== undefined) return { unsupported: problem, location: layer.location };
+  const made = recurrentModule(layer.tfjs, features!, flag(layer.tfjs.config, "goBackwards"));
+  const paramNote = extraNote(made.extra);
+  return {
+    module: made.module,
+    helpers: made.helpers,
+    layout: null,
+    forward: call,
+    weights: made.links("", 0),
+    ...(paramNote ? { paramNote } : {}),
+  };
+};
+
+/** bidirectional(layer, merge_mode): a forward and a backward copy of a recurrent layer, merged. */
+const bidirectionalLayer: TorchLayerFactory = (layer, inputs) => {
+  const nested = layer.tfjs.config["layer"] as TfjsLayer;
+  const mergeMode = option(layer.tfjs.config, "mergeMode", "concat");
+  const features = featuresOf(inputs);
+  let problem = cells[nested.factory] ? unsupportedSetting(nested.config) : `it wraps ${nested.factory}`;
+  if (features === undefined) problem = "its feature axis has no fixed size";
+  if (problem !== undefined) return { unsupported: problem, location: layer.location };
+  const backwards = flag(nested.config, "goBackwards");
+  const forward = recurrentModule(nested, features!, backwards);
+  const backward = recurrentModule(nested, features!, !backwards);
+  const count = new Set(forward.links("", 0).map((link) => link.tfjs)).size;
+  const merge = mergeMode === "concat" ? [] : [py(mergeMode)];
+  const paramNote = extraNote(2 * forward.extra);
+  return {
+    module: `NncBidirectional(${[forward.module, backward.module, ...merge].join(", ")})`,
+    helpers: [...forward.helpers, ...backward.helpers.filter((h) => !forward.helpers.includes(h)), "NncBidirectional"],
+    layout: null,
+    forward: call,
+    weights: [...forward.links("forward_layer.", 0), ...backward.links("backward_layer.", count)],
+    ...(paramNote ? { paramNote } : {}),
+  };
+};
+
+/** Factories by registry kind; `time_distributed` needs the whole table (see `timeDistributedLayer`). */
+export const recurrentLayers: Readonly<Record<string, TorchLayerFactory>> = {
+  simple_rnn: recurrentLayer,
+  lstm: recurrentLayer,
+  gru: recurrentLayer,
+  bidirectional: bidirectionalLayer,
+};
+
+/**
+ * time_distributed(layer): the wrapped layer, built by `factory` (layers.ts's whole table, passed in to keep
+ * the modules free of an import cycle), applied to `[batch * steps, ...]`. Its module is the wrapped layer's,
+ * so its state dict keys are too. A wrapped layer that wants channels first (a convolution) is NN6001.
+ */
+export function timeDistributedLayer(factory: TorchLayerFactory): TorchLayerFactory {
+  return (layer, inputs) => {
+    const nested = layer.tfjs.config["layer"] as TfjsLayer;
+    const kind = layerKinds.find((k) => k.factory === nested.factory);
+    const input = inputs[0]!;
+    const inner: IrLayer = {
+      ...layer,
+      kind: kind?.name ?? nested.factory,
+      tfjs: nested,
+      outputShapes: layer.outputShapes.map((shape) => shape.slice(1)),
+    };
+    const made = factory(inner, [{ expr: "step", shape: input.shape.slice(1) }]);
+    if ("unsupported" in made) return made;
+    if (made.layout === "channels_first") {
+      return { unsupported: `it wraps ${inner.kind}, which needs the ${made.layout} layout`, location: layer.location };
+    }
+    return {
+      ...made,
+      helpers: [...(made.helpers ?? []), "nnc_time_distributed"],
+      forward: (self, [x]) => `nnc_time_distributed(lambda step: ${made.forward(self, ["step"])}, ${x})`,
+    };
+  };
+}
