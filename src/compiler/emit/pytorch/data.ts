@@ -1,0 +1,369 @@
+/**
+ * The data part of an emitted PyTorch script: Python readers for the sources a train block may name (csv and
+ * json tables, idx, npy), which read them as nnc's runtime does (src/runtime/data/), and `load_data()`, the
+ * train block's sources as calls of those readers.
+ *
+ * What the script reproduces: a table's features (every column but the label and the sample weight, or
+ * `features:`), numbers written in decimal and finite as float32, `missing: error | drop`; classes sorted as
+ * `sortedClasses` sorts them (numerically when every label is a number, else by code point), over the training
+ * source's labels; targets one-hot, class indices or values as the loss wants them; `normalize: standard |
+ * minmax` fitted over the training source's rows (population deviation; a constant column becomes 0), and
+ * applied to validation and test sources with the training statistics and feature columns; idx pixels scaled to
+ * [0, 1] unless `scale: false`; examples reshaped to the model input. The row order before a `validation_split`
+ * is a seeded permutation, numpy's rather than nnc's generator: the held-out rows differ from `nnc train`'s.
+ *
+ * What it does not (NN6002 at the key): images() and text() sources, sequences in JSON fields, several inputs
+ * or outputs, `normalize_target`, `sample_weight`, `pad`.
+ */
+import { diagnostic, type Diagnostic, type Location } from "../../diagnostics/index.js";
+import type { IrCall, IrModel, IrTrain, JsonValue } from "../../ir/index.js";
+import { dataSources } from "../../registry/data-sources.js";
+import { losses } from "../../registry/train-options.js";
+import { py } from "./python.js";
+
+/** The train fields that name a data source, and their keys as written. */
+const sourceFields = [
+  ["data", "data"],
+  ["validation", "validation"],
+  ["test", "test"],
+] as const;
+
+/** The arguments of a table source the script reads; the others are NN6002. */
+const tableArgs = new Set(["path", "label", "features", "normalize", "missing"]);
+const supportedArgs: Readonly<Record<string, ReadonlySet<string>>> = {
+  csv: tableArgs,
+  json: tableArgs,
+  idx: new Set(["images", "labels", "scale"]),
+  npy: new Set(["x", "y"]),
+};
+
+/** NN6002 for each data source setting the script cannot read, at the source's key. */
+export function dataDiagnostics(train: IrTrain, model: IrModel, at: (field: string) => Location): Diagnostic[] {
+  const found: Diagnostic[] = [];
+  const unsupported = (field: string, key: string, value: string, detail: string) =>
+    found.push(diagnostic("NN6002", at(field), { target: "pytorch", key, value, detail }));
+  for (const [field, key] of sourceFields) {
+    const source = train[field];
+    if (!source) continue;
+    const supported = supportedArgs[source.name];
+    if (!supported) {
+      unsupported(field, key, `${source.name}(...)`, "it reads csv, json, idx and npy sources");
+      continue;
+    }
+    for (const arg of Object.keys(source.args)) {
+      if (supported.has(arg)) continue;
+      unsupported(field, key, `${source.name}(${arg}: ...)`, `it does not read a source's ${arg}`);
+    }
+    for (const arg of ["x", "y", "features"]) {
+      const value = source.args[arg];
+      if (typeof value === "object" && value !== null && !Array.isArray(value))
+        unsupported(field, key, `${source.name}(${arg}: {...})`, "it reads one input and one output");
+    }
+  }
+  if (model.inputs.length !== 1 || model.outputs.length !== 1)
+    unsupported("data", "data", train.data.name, "it trains models of one input and one output");
+  if (train.target) unsupported("target", "target", train.target, "it trains on labels");
+  return found;
+}
+
+/**
+ * `target = read_source("csv", {"path": data_path("x.csv"), ...}[, like])` at 4 spaces, a data source read by its
+ * Python reader (`like`: the training table, whose feature columns it is read by), wrapped as black wraps it
+ * when longer than 100 characters.
+ */
+function readerStatement(target: string, source: IrCall, relative: (file: string) => string, like?: string): string {
+  const entries = Object.entries(source.args).map(([key, value]) => {
+    const isPath = dataSources[source.name]!.paths.includes(key) && typeof value === "string";
+    return `${JSON.stringify(key)}: ${isPath ? `data_path(${JSON.stringify(relative(value))})` : py(value)}`;
+  });
+  const args = [JSON.stringify(source.name), `{${entries.join(", ")}}`, ...(like ? [like] : [])];
+  const line = `    ${target} = read_source(${args.join(", ")})`;
+  if (line.length <= 100) return line;
+  const dict = ["        {", ...entries.map((entry) => `            ${entry},`), "        },"];
+  return [
+    `    ${target} = read_source(`,
+    `        ${args[0]},`,
+    ...dict,
+    ...(like ? [`        ${like},`] : []),
+    "    )",
+  ].join("\n");
+}
+
+/**
+ * `load_data()`: the train block's sources read, targets encoded for its loss, the training rows split from
+ * the held-out ones; `relative` gives a data file's path as the script names it (relative to the script).
+ */
+export function loadDataPython(train: IrTrain, model: IrModel, relative: (file: string) => string): string {
+  const input = model.inputs[0]!;
+  const shape = input.shape.map((d) => (typeof d === "number" ? d : -1));
+  const encoding = losses[typeof train.loss === "string" ? train.loss : ""]?.targets ?? "value";
+  const lines = [
+    "def load_data(seed):",
+    '    """The train block\'s data (rows split with seed): training, validation and test sets, run.json\'s data."""',
+    readerStatement("training", train.data, relative),
+    `    settings = {"encoding": ${py(encoding)}, "input_shape": ${py(shape)}, "input_dtype": ${py(input.dtype)}}`,
+    "    prepared = prepare(training, None, settings)",
+    `    held_out = ${train.validation ? "None" : py(train.validationSplit)}`,
+    `    order = row_order(len(prepared["x"]), ${train.shuffle ? "True" : "False"}, seed)`,
+    "    sets = split(prepared, order, held_out)",
+  ];
+  for (const [field, name] of sourceFields.slice(1)) {
+    const source = train[field];
+    if (!source) continue;
+    lines.push(readerStatement(name, source, relative, "training"));
+    lines.push(`    sets[${JSON.stringify(name)}] = prepare(${name}, prepared, settings)`);
+  }
+  lines.push(
+    ...(train.test ? [] : ['    sets["test"] = None']),
+    '    sets["about"] = prepared["about"]',
+    "    return sets",
+  );
+  return lines.join("\n");
+}
+
+/** Python reading of the sources, the same for every script. */
+export const dataPython = `
+class UserError(Exception):
+    """A mistake of the user's (a missing file, a bad row, a foreign folder): one line, no traceback."""
+
+
+DECIMAL = re.compile(r"^[+-]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][+-]?\\d+)?$")
+FLOAT32_MAX = 3.4028234663852886e38
+
+
+def data_path(relative):
+    """A data file named relative to this script (an absolute path stays as it is)."""
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), relative)
+
+
+def shown(path):
+    """A path as messages show it: relative to the working directory when it is below it."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+def cell_number(text, where, what):
+    """The number a cell holds, written in decimal and finite as a 32-bit float, as nnc reads it."""
+    if text == "":
+        raise UserError(f"{where}: {what}: the value is empty")
+    if not DECIMAL.match(text) or abs(float(text)) > FLOAT32_MAX:
+        raise UserError(f"{where}: {what}: '{text[:40]}' is not a finite decimal number")
+    return float(text)
+
+
+def label_text(value):
+    """A label as nnc's runtime writes it (JavaScript's String()): 1.0 is "1", True is "true"."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_records(path, kind):
+    """The records of a csv (header, then rows) or JSON Lines file: [(line, {field: value})]."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as file:
+            if kind == "csv":
+                reader = csv.reader(file)
+                rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+                if not rows:
+                    raise UserError(f"{shown(path)}: the file is empty; expected a header row")
+                header = [name.strip() for name in rows[0][1]]
+                for line, row in rows[1:]:
+                    if len(row) != len(header):
+                        raise UserError(f"{shown(path)}:{line}: expected {len(header)} fields, got {len(row)}")
+                return header, [(line, dict(zip(header, [c.strip() for c in row]))) for line, row in rows[1:]]
+            records = []
+            for line, text in enumerate(file, 1):
+                if text.strip():
+                    try:
+                        records.append((line, json.loads(text)))
+                    except ValueError as error:
+                        raise UserError(f"{shown(path)}:{line}: not a JSON object ({error})") from None
+            return (list(records[0][1]) if records else []), records
+    except OSError as error:
+        raise UserError(f"cannot read {shown(path)}: {error.strerror}") from None
+
+
+def read_table(args, kind):
+    """A csv() or json() source: features (rows x columns), raw labels, each row's line."""
+    path, label = args["path"], args.get("label")
+    fields, records = read_records(path, kind)
+    features = args.get("features") or [name for name in fields if name != label]
+    for name in features + ([label] if label else []):
+        if name not in fields:
+            raise UserError(f"{shown(path)}: no column '{name}'; the columns are {', '.join(fields)}")
+    x, labels, lines = [], [], []
+    for line, record in records:
+        where = f"{shown(path)}:{line}"
+        values = [record.get(name, "") for name in features + ([label] if label else [])]
+        if args.get("missing") == "drop" and any(value in ("", None) for value in values):
+            continue
+        if kind == "csv":
+            x.append([cell_number(record[name], where, f"column '{name}'") for name in features])
+        else:
+            x.append([json_number(record.get(name), where, name) for name in features])
+        if label:
+            if values[-1] in ("", None):
+                raise UserError(f"{where}: column '{label}': the label is empty")
+            labels.append(label_text(values[-1]))
+        lines.append(line)
+    if not lines:
+        raise UserError(f"{shown(path)}: no rows to train on")
+    return {"source": shown(path), "x": np.array(x, dtype=np.float32), "labels": labels, "lines": lines,
+            "features": features, "label": label or ""}
+
+
+def json_number(value, where, name):
+    """A JSON field that must be a finite number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or abs(value) > FLOAT32_MAX:
+        raise UserError(f"{where}: field '{name}': {json.dumps(value)[:40]} is not a finite number")
+    return float(value)
+
+
+def read_idx_file(path):
+    """An IDX file (plain or gzip): its dimensions and unsigned bytes."""
+    try:
+        with open(path, "rb") as file:
+            raw = file.read()
+    except OSError as error:
+        raise UserError(f"cannot read {shown(path)}: {error.strerror}") from None
+    if raw[:2] == b"\\x1f\\x8b":
+        raw = gzip.decompress(raw)
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 8:
+        raise UserError(f"{shown(path)}: not an IDX file of unsigned bytes")
+    dims = struct.unpack(f">{raw[3]}I", raw[4 : 4 + 4 * raw[3]])
+    values = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * raw[3])
+    if values.size != math.prod(dims):
+        raise UserError(f"{shown(path)}: {values.size} values for dimensions {list(dims)}")
+    return values.reshape(dims)
+
+
+def read_npy_file(path):
+    """A .npy array, never unpickled."""
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as error:
+        raise UserError(f"cannot read {shown(path)}: {error}") from None
+
+
+def read_source(kind, args, training=None):
+    """A data source as nnc's runtime reads it: features, one raw label (or target row) per example.
+
+    training: the training source's table, whose feature columns another source is read by.
+    """
+    if training is not None and "features" in training:
+        args = dict(args, features=training["features"])
+    table = read_arrays(kind, args)
+    table.update(kind=kind, normalize=args.get("normalize"), scale=args.get("scale", True))
+    return table
+
+
+def read_arrays(kind, args):
+    """read_source's tables and arrays, before they are labelled with how they were read."""
+    if kind in ("csv", "json"):
+        return read_table(args, kind)
+    if kind == "idx":
+        images = read_idx_file(args["images"])
+        x = images.astype(np.float32) / (255.0 if args.get("scale", True) else 1.0)
+        labels = [str(v) for v in read_idx_file(args["labels"]).reshape(-1)] if "labels" in args else []
+        if labels and len(labels) != len(x):
+            raise UserError(f"{shown(args['labels'])}: {len(labels)} labels for {len(x)} images")
+        return {"source": shown(args["images"]), "x": x, "labels": labels, "lines": list(range(1, len(x) + 1))}
+    x = read_npy_file(args["x"]).astype(np.float32)
+    y = read_npy_file(args["y"]) if "y" in args else None
+    if y is not None and len(y) != len(x):
+        raise UserError(f"{shown(args['y'])}: {len(y)} rows for the {len(x)} of {shown(args['x'])}")
+    single = y is not None and (y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1))
+    labels = [label_text(v.item()) for v in y.reshape(-1)] if single else []
+    return {"source": shown(args["x"]), "x": x, "labels": labels, "lines": list(range(1, len(x) + 1)),
+            "targets": None if single or y is None else y.astype(np.float32)}
+
+
+def sorted_classes(labels):
+    """Distinct labels in nnc's class order: numerically when every label is a number, else by code point."""
+    distinct = set(labels)
+    if all(DECIMAL.match(label) for label in distinct):
+        return sorted(distinct, key=float)
+    return sorted(distinct)
+
+
+def normalization_of(x, mode):
+    """normalize: standard (mean 0, population deviation 1) or minmax ([0, 1]), fitted on x's columns."""
+    x = x.astype(np.float64)
+    if mode == "standard":
+        return {"mode": mode, "shift": x.mean(0).tolist(), "scale": x.std(0).tolist()}
+    return {"mode": mode, "shift": x.min(0).tolist(), "scale": (x.max(0) - x.min(0)).tolist()}
+
+
+def normalized(x, normalization):
+    """x scaled as normalization says; a constant column (scale 0) becomes 0."""
+    shift = np.array(normalization["shift"], dtype=np.float64)
+    scale = np.array(normalization["scale"], dtype=np.float64)
+    safe = np.where(scale == 0, 1, scale)
+    return np.where(scale == 0, 0, (x - shift) / safe).astype(np.float32)
+
+
+def prepare(table, training, settings):
+    """A source's tensors for the model: features scaled and shaped, targets encoded for the loss.
+
+    training: the training source's prepared set (its classes, columns and scaling), or None for that source.
+    """
+    x = table["x"]
+    if "features" in table:
+        normalization = training["about"]["preprocessing"]["normalization"] if training else None
+        if training is None and table.get("normalize"):
+            normalization = normalization_of(x, table["normalize"])
+        if normalization:
+            x = normalized(x, normalization)
+    else:
+        normalization = None
+    dtype = torch.int64 if settings["input_dtype"] == "int32" else torch.float32
+    x = torch.from_numpy(np.ascontiguousarray(x)).reshape([len(x)] + settings["input_shape"]).to(dtype)
+    encoding = settings["encoding"]
+    classes = training["about"]["classes"] if training else None
+    if table.get("targets") is not None:
+        y = torch.from_numpy(table["targets"])
+    elif encoding == "value":
+        y = torch.tensor([[cell_number(v, f"{table['source']}:{line}", "label")]
+                          for v, line in zip(table["labels"], table["lines"])], dtype=torch.float32)
+    else:
+        classes = classes or sorted_classes(table["labels"])
+        index = {name: i for i, name in enumerate(classes)}
+        for label, line in zip(table["labels"], table["lines"]):
+            if label not in index:
+                raise UserError(f"{table['source']}:{line}: label '{label}' is not one of the training "
+                                f"data's classes ({', '.join(classes)})")
+        indices = torch.tensor([index[label] for label in table["labels"]], dtype=torch.int64)
+        y = F.one_hot(indices, len(classes)).float() if encoding == "one-hot" else indices.unsqueeze(1)
+    about = training["about"] if training else about_data(table, normalization, classes)
+    return {"x": x, "y": y, "about": about}
+
+
+def about_data(table, normalization, classes):
+    """What run.json's data part records (nnc's labels.json and preprocessing.json)."""
+    kind = table["kind"]
+    preprocessing = {"source": kind, "label": table.get("label", "label" if kind == "idx" else "y"),
+                     "features": table.get("features", []), "normalization": normalization}
+    if kind == "idx":
+        preprocessing["scale"] = table["scale"]
+    labels = {"column": preprocessing["label"], "classes": classes} if classes else None
+    return {"classes": classes, "labels": labels, "preprocessing": preprocessing}
+
+
+def row_order(rows, shuffle, seed):
+    """The order rows are split in: a seeded permutation with shuffle (numpy's, not nnc's generator)."""
+    return np.random.RandomState(seed).permutation(rows) if shuffle else np.arange(rows)
+
+
+def split(prepared, order, fraction):
+    """Training rows first in order, the last fraction held out for validation (none without one)."""
+    rows = len(order)
+    kept = rows if fraction is None else math.floor(rows * (1 - fraction))
+    if kept == 0 or (fraction and kept == rows):
+        raise UserError(f"{rows} rows: too few to hold out validation_split {fraction} of them")
+    train, held = torch.from_numpy(order[:kept]), torch.from_numpy(order[kept:])
+    validation = {"x": prepared["x"][held], "y": prepared["y"][held]} if fraction else None
+    return {"training": {"x": prepared["x"][train], "y": prepared["y"][train]}, "validation": validation}
+`.trimStart();

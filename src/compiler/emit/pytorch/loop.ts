@@ -1,0 +1,413 @@
+/**
+ * The part of an emitted PyTorch script that is the same for every train block: the callbacks (Keras's
+ * EarlyStopping and ReduceLROnPlateau, as src/runtime/callbacks.ts and schedule-callbacks.ts apply them), the
+ * processes (`torch.distributed` when torchrun set WORLD_SIZE: gloo on the CPU, nccl on CUDA), the run folder
+ * (a marker; a foreign non-empty folder is refused), the training loop with DistributedDataParallel and a
+ * DistributedSampler, the checkpoint after every epoch and the files at the end. The train block's own
+ * settings are constants and functions printed before it (script.ts).
+ */
+
+/** The callbacks, in Python. */
+export const callbacksPython = `
+class Watcher:
+    """A callback watching one figure: Keras's "improved" test (min_delta; higher or lower is better)."""
+
+    def __init__(self, monitor, higher_is_better, min_delta):
+        self.monitor, self.sign, self.min_delta = monitor, -1 if higher_is_better else 1, min_delta
+        self.best, self.wait = math.inf, 0
+
+    def improved(self, figures):
+        """Whether the watched figure of this epoch beats the best by more than min_delta (None: absent)."""
+        if self.monitor not in figures:
+            return None
+        score = self.sign * figures[self.monitor]
+        if score < self.best - self.min_delta:
+            self.best = score
+            return True
+        return False
+
+    def state(self):
+        return {"best": self.best, "wait": self.wait}
+
+    def load(self, state):
+        self.best, self.wait = state["best"], state["wait"]
+
+
+class EarlyStopping(Watcher):
+    """Keras's EarlyStopping: stops after patience epochs without improvement; can keep the best weights."""
+
+    def __init__(self, monitor, higher_is_better, min_delta, patience, restore_best_weights):
+        super().__init__(monitor, higher_is_better, min_delta)
+        self.patience, self.restore, self.weights, self.best_epoch = patience, restore_best_weights, None, None
+
+    def epoch_end(self, epoch, figures, module, optimizer):
+        """True when training should stop."""
+        self.wait += 1
+        improved = self.improved(figures)
+        if improved:
+            self.wait, self.best_epoch = 0, epoch + 1
+            if self.restore:
+                self.weights = {k: v.detach().clone() for k, v in module.state_dict().items()}
+        return improved is False and self.wait >= self.patience and epoch > 0
+
+    def train_end(self, module):
+        """Puts the best epoch's weights back (restore_best_weights); returns that epoch, or None."""
+        if self.weights is None:
+            return None
+        module.load_state_dict(self.weights)
+        return self.best_epoch
+
+    def state(self):
+        return dict(super().state(), weights=self.weights, best_epoch=self.best_epoch)
+
+    def load(self, state):
+        super().load(state)
+        self.weights, self.best_epoch = state["weights"], state["best_epoch"]
+
+
+class ReduceOnPlateau(Watcher):
+    """Keras's ReduceLROnPlateau: the rate times factor after patience epochs without improvement."""
+
+    def __init__(self, monitor, higher_is_better, factor, patience, min_delta, cooldown, min_lr):
+        super().__init__(monitor, higher_is_better, min_delta)
+        self.factor, self.patience, self.cooldown, self.min_lr = factor, patience, cooldown, min_lr
+        self.cooldown_left = 0
+
+    def epoch_end(self, epoch, figures, module, optimizer):
+        if self.monitor not in figures:
+            return False
+        if self.cooldown_left > 0:
+            self.cooldown_left -= 1
+            self.wait = 0
+        if self.improved(figures):
+            self.wait = 0
+        elif self.cooldown_left == 0:
+            self.wait += 1
+            rate = optimizer.param_groups[0]["lr"]
+            if self.wait >= self.patience and rate > self.min_lr:
+                set_rate(optimizer, max(rate * self.factor, self.min_lr))
+                self.cooldown_left, self.wait = self.cooldown, 0
+        return False
+
+    def train_end(self, module):
+        return None
+
+    def state(self):
+        return dict(super().state(), cooldown_left=self.cooldown_left)
+
+    def load(self, state):
+        super().load(state)
+        self.cooldown_left = state["cooldown_left"]
+
+
+def set_rate(optimizer, rate):
+    """The learning rate of every parameter group from the next step on."""
+    for group in optimizer.param_groups:
+        group["lr"] = rate
+`.trimStart();
+
+/** The processes, the run folder and the training loop, in Python. */
+export const loopPython = `
+class Processes:
+    """This process and the others torchrun started (WORLD_SIZE set), or this one alone."""
+
+    def __init__(self, device):
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        local = int(os.environ.get("LOCAL_RANK", "0"))
+        if device == "cpu":
+            self.device = torch.device("cpu")
+        elif device.startswith("cuda"):
+            if not torch.cuda.is_available():
+                raise UserError(f"--device {device}: CUDA is not available here")
+            self.device = torch.device("cuda", local) if self.world > 1 else torch.device(device)
+        else:
+            raise UserError(f"--device {device}: expected cpu, cuda or cuda:N")
+        self.distributed = "WORLD_SIZE" in os.environ
+        if self.distributed:
+            dist.init_process_group("nccl" if self.device.type == "cuda" else "gloo")
+
+    def sum(self, values):
+        """Figures summed over every process, so that each prints and records the same ones."""
+        total = torch.tensor(values, dtype=torch.float64, device=self.device)
+        if self.distributed:
+            dist.all_reduce(total)
+        return total.tolist()
+
+    def same_buffers(self, module):
+        """Rank 0's buffers (batch normalization's statistics) on every process."""
+        if self.distributed:
+            for buffer in module.buffers():
+                dist.broadcast(buffer, 0)
+
+    def gather(self, value):
+        """Every process's value, in rank order."""
+        if not self.distributed:
+            return [value]
+        values = [None] * self.world
+        dist.all_gather_object(values, value)
+        return values
+
+    def shared_seed(self):
+        """A seed drawn by rank 0, the same on every process."""
+        seed = torch.tensor([int.from_bytes(os.urandom(4), "little")], dtype=torch.int64)
+        if self.distributed:
+            dist.broadcast(seed.to(self.device), 0)
+        return int(seed.item())
+
+    def close(self):
+        if self.distributed:
+            dist.destroy_process_group()
+
+
+MARKER = ".nnc-pytorch-run.json"
+
+
+def check_run_folder(folder, resume):
+    """Refuses a folder this script did not make (no marker) unless it is new or empty."""
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise UserError(f"{folder} is not a folder; choose another --run-dir")
+    others = [n for n in os.listdir(folder) if not n.startswith(".nnc-pytorch")] if os.path.isdir(folder) else []
+    if others and not os.path.isfile(os.path.join(folder, MARKER)):
+        raise UserError(f"{folder} holds files this script did not write; choose another --run-dir")
+    if resume and not os.path.isfile(os.path.join(folder, "checkpoint.pt")):
+        raise UserError(f"{folder} has no checkpoint.pt to resume from")
+
+
+def write_atomically(path, write):
+    """write(temporary) then a rename, so that a killed run never leaves half a file."""
+    temporary = os.path.join(os.path.dirname(path), f".nnc-pytorch-{os.getpid()}.tmp")
+    write(temporary)
+    os.replace(temporary, path)
+
+
+def write_json(path, value):
+    def write(temporary):
+        with open(temporary, "w", encoding="utf-8") as file:
+            json.dump(value, file, indent=2)
+            file.write("\\n")
+
+    write_atomically(path, write)
+
+
+def claim_run_folder(folder):
+    """Makes the folder this script's (rank 0 only)."""
+    os.makedirs(folder, exist_ok=True)
+    marker = os.path.join(folder, MARKER)
+    if not os.path.isfile(marker):
+        write_json(marker, {"format": "nnc-pytorch-run", "model": MODEL, "spec": SPEC})
+
+
+def evaluate(module, dataset, processes, batch_size):
+    """The loss and metrics over a dataset, each process taking every world-th row, summed over all."""
+    module.eval()
+    sums = [0.0] * (2 + len(FIGURES))
+    rows = torch.arange(processes.rank, len(dataset["x"]), processes.world)
+    with torch.no_grad():
+        for start in range(0, len(rows), batch_size):
+            batch = rows[start : start + batch_size]
+            x, y = dataset["x"][batch].to(processes.device), dataset["y"][batch].to(processes.device)
+            add_figures(sums, module(x), y)
+    return figures_of(processes.sum(sums))
+
+
+def add_figures(sums, output, target):
+    """Adds a batch's examples, loss and metrics (each summed over its examples) to sums."""
+    values = [LOSS(output, target)] + list(metric_values(output, target).values())
+    sums[0] += len(output)
+    for i, value in enumerate(values):
+        sums[1 + i] += float(value.detach().double().sum())
+
+
+def figures_of(sums):
+    """An epoch's figures from its sums: means over its examples (roots of means for ROOTS)."""
+    rows = max(sums[0], 1)
+    figures = {name: sums[1 + i] / rows for i, name in enumerate(["loss"] + FIGURES)}
+    return {name: math.sqrt(v) if name in ROOTS else v for name, v in figures.items()}
+
+
+def checksum(module):
+    """The SHA-256 of the module's weights: processes of one run must hold the same ones."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(module.state_dict().items()):
+        digest.update(name.encode("utf-8"))
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def progress_line(epoch, epochs, milliseconds, figures):
+    """One epoch as nnc train prints it: epoch 3/60 - 53ms - loss: 0.6761 - accuracy: 0.6917 - ..."""
+    shown = " - ".join(f"{name}: {value:.4f}" for name, value in figures.items() if name != "lr")
+    return f"epoch {epoch}/{epochs} - {milliseconds}ms - {shown}"
+
+
+def fit(arguments, processes):
+    """Trains as the train block says (with the command line's changes) and saves the run (rank 0)."""
+    folder, leader = arguments.run_dir, processes.rank == 0
+    check_run_folder(folder, arguments.resume)
+    checkpoint = None
+    if arguments.resume:
+        checkpoint = torch.load(os.path.join(folder, "checkpoint.pt"), map_location=processes.device)
+    seed = checkpoint["seed"] if checkpoint else arguments.seed if arguments.seed is not None else SEED
+    if seed is None:
+        seed = processes.shared_seed()
+    epochs = arguments.epochs or (checkpoint["epochs"] if checkpoint else EPOCHS)
+    data = load_data(seed)
+    torch.manual_seed(seed)
+    module = Model().to(processes.device)
+    if arguments.init and not checkpoint:
+        load_weights(module, arguments.init)
+    optimizer = make_optimizer(module.parameters())
+    callbacks = make_callbacks()
+    history, start = [], 0
+    if checkpoint:
+        module.load_state_dict(checkpoint["model"])
+        optimizer.load_state_dict(checkpoint["optimizer"])
+        for callback, state in zip(callbacks, checkpoint["callbacks"]):
+            callback.load(state)
+        history, start = checkpoint["history"], checkpoint["completed_epochs"]
+        if start >= epochs:
+            raise UserError(f"{folder} has trained {start} epochs already; give --epochs more than that")
+    torch.manual_seed(seed + 1 + processes.rank + 1000 * start)
+    if leader:
+        claim_run_folder(folder)
+        if checkpoint:
+            print(f"resuming at epoch {start + 1}/{epochs}", flush=True)
+    model = DistributedDataParallel(module) if processes.distributed else module
+    training = TensorDataset(data["training"]["x"], data["training"]["y"])
+    per_process = math.ceil(BATCH_SIZE / processes.world)
+    sampler = DistributedSampler(training, processes.world, processes.rank, shuffle=SHUFFLE, seed=seed)
+    loader = DataLoader(training, batch_size=per_process, sampler=sampler)
+    initial_rate = optimizer.param_groups[0]["initial_lr"] = LEARNING_RATE
+    for epoch in range(start, epochs):
+        began = time.monotonic()
+        sampler.set_epoch(epoch)
+        model.train()
+        sums = [0.0] * (2 + len(FIGURES))
+        for step, (x, y) in enumerate(loader):
+            if scheduled_rate:
+                set_rate(optimizer, scheduled_rate(initial_rate, epoch * len(loader) + step))
+            x, y = x.to(processes.device), y.to(processes.device)
+            output = model(x)
+            loss = LOSS(output, y).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            add_figures(sums, output, y)
+        figures = figures_of(processes.sum(sums))
+        processes.same_buffers(module)
+        if data["validation"] is not None:
+            validation = evaluate(module, data["validation"], processes, per_process)
+            figures.update({f"val_{name}": value for name, value in validation.items()})
+        figures["lr"] = optimizer.param_groups[0]["lr"]
+        history.append(dict(epoch=epoch + 1, **figures))
+        milliseconds = round((time.monotonic() - began) * 1000)
+        if leader:
+            print(progress_line(epoch + 1, epochs, milliseconds, figures), flush=True)
+        stop = [callback.epoch_end(epoch, figures, module, optimizer) for callback in callbacks]
+        if not math.isfinite(figures["loss"]):
+            raise UserError(f"epoch {epoch + 1}: the loss is {figures['loss']}; try a lower learning_rate")
+        if leader:
+            save_checkpoint(folder, module, optimizer, callbacks, history, seed, epochs)
+        if any(stop):
+            break
+    restored = [r for r in (callback.train_end(module) for callback in callbacks) if r is not None]
+    if restored and leader:
+        print(f"Restoring model weights from the end of the best epoch: {restored[0]}.", flush=True)
+    processes.same_buffers(module)
+    test = None
+    if data["test"] is not None:
+        test = evaluate(module, data["test"], processes, per_process)
+        if leader:
+            print("test - " + " - ".join(f"{name}: {value:.4f}" for name, value in test.items()), flush=True)
+    checksums = processes.gather(checksum(module))
+    if leader:
+        save_run(folder, module, history, data["about"], processes.world, epochs, test, restored, checksums)
+
+
+def load_weights(module, path):
+    """--init: the module's weights from a safetensors file (nnc export-weights writes one)."""
+    try:
+        tensors = load_safetensors(path)
+        module.load_state_dict(tensors)
+    except (OSError, ValueError, RuntimeError) as error:
+        raise UserError(f"--init {path}: {str(error).splitlines()[0]}") from None
+
+
+def save_checkpoint(folder, module, optimizer, callbacks, history, seed, epochs):
+    """checkpoint.pt: everything --resume needs to go on after the last finished epoch."""
+    state = {
+        "format": "nnc-pytorch-checkpoint",
+        "completed_epochs": len(history),
+        "epochs": epochs,
+        "seed": seed,
+        "model": module.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "callbacks": [callback.state() for callback in callbacks],
+        "history": history,
+    }
+    write_atomically(os.path.join(folder, "checkpoint.pt"), lambda temporary: torch.save(state, temporary))
+
+
+def save_run(folder, module, history, about, world, epochs, test, restored, checksums):
+    """weights.safetensors, history.json and run.json (rank 0)."""
+    weights = {name: tensor for name, tensor in module.state_dict().items()}
+    save_safetensors(os.path.join(folder, "weights.safetensors"), weights,
+                     {"model": MODEL, "format": "nnc-pytorch"})
+    write_json(os.path.join(folder, "history.json"), history)
+    final = {name: value for name, value in history[-1].items() if name not in ("epoch", "lr")}
+    run = {
+        "format": "nnc-pytorch-run",
+        "version": 1,
+        "model": MODEL,
+        "spec": SPEC,
+        "torch": torch.__version__,
+        "world_size": world,
+        "epochs": epochs,
+        "completed_epochs": len(history),
+        "restored_epoch": restored[0] if restored else None,
+        "final": final,
+        "test": test,
+        "data": {"labels": about["labels"], "preprocessing": about["preprocessing"]},
+        "weights_sha256": checksums,
+    }
+    write_json(os.path.join(folder, "run.json"), run)
+    if len(set(checksums)) > 1:
+        print("warning: the processes ended with different weights (see run.json's weights_sha256)")
+    files = "checkpoint.pt, history.json, run.json, weights.safetensors"
+    print(f"saved {folder}{os.sep} ({files})", flush=True)
+
+
+def positive(text):
+    """An argparse type: a whole number of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--run-dir", default=os.path.join("runs", f"{MODEL}-pytorch"),
+                        help="the run folder (default: %(default)s); one this script made, or a new or empty one")
+    parser.add_argument("--resume", action="store_true", help="continue from the run folder's checkpoint.pt")
+    parser.add_argument("--epochs", type=positive, help=f"train to this many epochs (default {EPOCHS})")
+    parser.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
+    parser.add_argument("--init", metavar="FILE", help="start from these weights (.safetensors)")
+    parser.add_argument("--seed", type=int, help="the seed of row order, initial weights and dropout")
+    arguments = parser.parse_args()
+    processes = None
+    try:
+        processes = Processes(arguments.device)
+        fit(arguments, processes)
+    except UserError as error:
+        sys.exit(f"error: {error}")
+    except KeyboardInterrupt:
+        sys.exit("interrupted: continue with --resume")
+    finally:
+        if processes is not None:
+            processes.close()
+
+
+if __name__ == "__main__":
+    main()
+`.trimStart();

@@ -1,0 +1,182 @@
+/**
+ * `nnc compile FILE --target pytorch`: one Python file that trains a spec's model as its train block says, with
+ * PyTorch, on one process (`python3 train.py`) or several (`torchrun --nproc_per_node=N train.py`, as
+ * DistributedDataParallel). Its parts: the header (commands, what carries over), imports, the safetensors reader
+ * and writer (python.ts), the model's `nn.Module` (module.ts) and helpers, the data readers and `load_data()`
+ * (data.ts), the loss, metrics, optimizer, schedule and callbacks (training.ts), the train block's constants, and
+ * the loop (loop.ts). A spec without a train block gets its modules and a main that prints their parameters.
+ *
+ * Processes: `batch_size` is the global batch. Each of N processes takes `ceil(batch_size / N)` rows a step from
+ * its DistributedSampler shard and DistributedDataParallel averages the gradients, so a step is a step of
+ * batch_size rows as on one process, the epoch has as many steps, and a schedule counts the same steps. Figures
+ * are summed over every process (all-reduce), so every rank computes the same ones; rank 0 alone prints and writes.
+ *
+ * The run folder (`--run-dir`, default `runs/<Model>-pytorch`) holds a marker `.nnc-pytorch-run.json`, and the
+ * script writes only into a folder that is new, empty, or marked. Its files:
+ * - `checkpoint.pt` after every epoch (temporary + rename): weights, optimizer, callbacks, history, seed;
+ *   `--resume` continues from it.
+ * - `weights.safetensors`: the module's `state_dict()` (keys `${attribute}.${torch}`, see types.ts's StateDictMap),
+ *   metadata `{"model", "format": "nnc-pytorch"}`.
+ * - `history.json`: one record per epoch, `{"epoch": 1, "loss", "<metric>", "val_loss", "val_<metric>", "lr"}`,
+ *   nnc's history.json.
+ * - `run.json`: `{"format": "nnc-pytorch-run", "version": 1, "model", "spec" (relative to the script), "torch",
+ *   "world_size", "epochs", "completed_epochs", "restored_epoch" (early stopping's best epoch or null), "final"
+ *   (the last epoch's figures, no lr), "test" (the test figures or null), "data", "weights_sha256" (each rank's
+ *   checksum of its final weights, in rank order: equal in a sound run)}`.
+ *   `data` is what the weight bridge (`nnc import-weights`) needs to rebuild nnc's run files: `data.labels` is
+ *   labels.json (`{"column", "classes"}`, classes in nnc's order: numeric when every label is a number, else by
+ *   code point) or null for values; `data.preprocessing` is preprocessing.json (`{"source", "label", "features",
+ *   "normalization": {"mode", "shift", "scale"} | null}`, and `"scale"` for idx).
+ */
+import path from "node:path";
+import { diagnostic, hasErrors, type Diagnostic, type Location } from "../../diagnostics/index.js";
+import type { IrModel, IrProgram, IrTrain } from "../../ir/index.js";
+import { metricsOf } from "../../ir/index.js";
+import { moduleRelativeUrl } from "../paths.js";
+import { dataDiagnostics, dataPython, loadDataPython } from "./data.js";
+import { callbacksPython, loopPython } from "./loop.js";
+import { emitTorchModule, torchHelpers } from "./module.js";
+import { py, pyIdentifier, safetensorsPython } from "./python.js";
+import { trainingDiagnostics, trainingPython } from "./training.js";
+
+export interface PytorchOptions {
+  /** Where the script will be written: data paths and the spec's are then relative to it (see paths.ts). */
+  readonly outFile?: string;
+  /** The model whose train block to compile, when the file has several. */
+  readonly model?: string;
+}
+
+/** The script, or the diagnostics (NN6001 for layers, NN6002 for train settings) of what it cannot express. */
+export type PytorchResult = { readonly code: string } | { readonly diagnostics: Diagnostic[] };
+
+/** Compiles a checked program into a PyTorch training script (see the file's comment). */
+export function emitPytorch(program: IrProgram, options: PytorchOptions = {}): PytorchResult {
+  const trains = program.trains.filter((t) => options.model === undefined || t.model === options.model);
+  if (trains.length > 1) {
+    const at = trains[1]!.location;
+    const value = trains.map((t) => t.model).join(", ");
+    const detail = "a script trains one model: choose it with --model";
+    return { diagnostics: [diagnostic("NN6002", at, { target: "pytorch", key: "train", value, detail })] };
+  }
+  const train = trains[0];
+  const models = train ? program.models.filter((m) => m.name === train.model) : program.models;
+  const modules = models.map(emitTorchModule);
+  const found = modules.flatMap((m) => m.diagnostics);
+  if (train) {
+    const model = models[0]!;
+    const at = (field: string): Location => train.keyLocations?.[field] ?? train.location;
+    found.push(...dataDiagnostics(train, model, at), ...trainingDiagnostics(train, model, at));
+  }
+  if (hasErrors(found)) return { diagnostics: found };
+  const relative = (file: string) => scriptRelative(file, options.outFile);
+  const helpers = torchHelpers(modules.flatMap((m) => m.helpers));
+  const sections = [
+    header(program, train, relative(program.file)),
+    imports(train !== undefined),
+    safetensorsPython.trimEnd(),
+    ...(helpers.trim() ? [helpers.trimEnd()] : []),
+    ...modules.map((m) => m.code.trimEnd()),
+    ...(train ? trainingSections(train, models[0]!, relative(program.file), relative) : [summaryMain(models)]),
+  ];
+  return { code: `${sections.join("\n\n\n")}\n` };
+}
+
+/** A file's path as the script names it: relative to the script's folder (as paths.ts decides), or absolute. */
+function scriptRelative(file: string, outFile: string | undefined): string {
+  const url = moduleRelativeUrl(file, outFile);
+  if (url === undefined || outFile === undefined) return file;
+  return path.relative(path.dirname(outFile), file).split(path.sep).join("/");
+}
+
+function header(program: IrProgram, train: IrTrain | undefined, spec: string): string {
+  const script = "train.py";
+  if (!train) {
+    return [
+      `"""The models of ${spec} as PyTorch modules (channels-last tensors in and out, as tfjs's).`,
+      "",
+      `Generated by nnc from ${spec}: change the spec and run \`nnc compile --target pytorch\` again rather than`,
+      "edit it. The spec has no train block, so this file only defines the modules; run, it prints their",
+      "parameter counts.",
+      '"""',
+    ].join("\n");
+  }
+  return [
+    `"""Trains model ${train.model} of ${spec} with PyTorch, as its train block says.`,
+    "",
+    `Generated by nnc from ${spec}: change the spec and run \`nnc compile --target pytorch\` again rather than`,
+    "edit it.",
+    "",
+    "One process (--device cuda for a GPU):",
+    `    python3 ${script}`,
+    "Several processes on this machine, as DistributedDataParallel (gloo on the CPU, nccl with --device cuda):",
+    `    torchrun --nproc_per_node=2 ${script}`,
+    "Debian's torch 1.13 on Python 3.11 crashes in torchrun's error handler; redirecting its output avoids it:",
+    `    torchrun --redirects 1 --tee 1 --nproc_per_node=2 ${script}`,
+    "Several machines (the same command on each, HOST being the first's address):",
+    `    torchrun --nnodes=2 --nproc_per_node=4 --rdzv_backend=c10d --rdzv_endpoint=HOST:29400 ${script}`,
+    "",
+    `batch_size ${train.batchSize} is the global batch: each of N processes takes ceil(${train.batchSize} / N) rows a step and`,
+    "DistributedDataParallel averages their gradients, so a step, the steps of an epoch and the schedule are",
+    "those of one process. Every process computes the same figures (summed over all); rank 0 prints them and",
+    `writes the run folder (--run-dir, default runs/${train.model}-pytorch/): checkpoint.pt after every epoch`,
+    "(--resume continues from it), then weights.safetensors, history.json and run.json, which",
+    "`nnc import-weights` turns into an nnc run folder for nnc evaluate, nnc predict and tfjs.",
+    '"""',
+  ].join("\n");
+}
+
+function imports(training: boolean): string {
+  const modules = training
+    ? ["argparse", "csv", "gzip", "hashlib", "json", "math", "os", "re", "struct", "sys", "time"]
+    : ["json", "math", "os", "struct"];
+  return [
+    ...modules.map((m) => `import ${m}`),
+    "",
+    ...(training ? ["import numpy as np"] : []),
+    "import torch",
+    ...(training ? ["import torch.distributed as dist"] : []),
+    "import torch.nn.functional as F",
+    "from torch import nn",
+    ...(training
+      ? [
+          "from torch.nn.parallel import DistributedDataParallel",
+          "from torch.utils.data import DataLoader, DistributedSampler, TensorDataset",
+        ]
+      : []),
+  ].join("\n");
+}
+
+/** The train block's constants, data, training settings and loop. */
+function trainingSections(train: IrTrain, model: IrModel, spec: string, relative: (file: string) => string): string[] {
+  const metrics = metricsOf(train)[0] ?? [];
+  const constants = [
+    `MODEL = ${py(train.model)}`,
+    `SPEC = ${py(spec)}`,
+    `Model = ${pyIdentifier(model.name)}`,
+    `EPOCHS = ${train.epochs}`,
+    `BATCH_SIZE = ${train.batchSize}`,
+    `SHUFFLE = ${train.shuffle ? "True" : "False"}`,
+    `SEED = ${py(train.seed)}`,
+    `LEARNING_RATE = ${py(train.optimizer.args["learning_rate"] ?? 0.001)}`,
+    `FIGURES = ${py(metrics)}`,
+    "EPSILON = 1e-07  # Keras's epsilon: losses clip probabilities to [EPSILON, 1 - EPSILON]",
+  ].join("\n");
+  return [
+    constants,
+    dataPython.trimEnd(),
+    loadDataPython(train, model, relative),
+    trainingPython(train, model),
+    callbacksPython.trimEnd(),
+    loopPython.trimEnd(),
+  ];
+}
+
+/** A main for a spec without a train block: each module's parameter count. */
+function summaryMain(models: readonly IrModel[]): string {
+  return [
+    'if __name__ == "__main__":',
+    `    for module in [${models.map((m) => `${pyIdentifier(m.name)}()`).join(", ")}]:`,
+    "        count = sum(p.numel() for p in module.parameters())",
+    '        print(f"{type(module).__name__}: {count:,} parameters")',
+  ].join("\n");
+}
