@@ -1,0 +1,268 @@
+/**
+ * How each layer kind becomes PyTorch: one factory per registry kind (here the core, activation, normalization,
+ * merge and embedding layers; convolutions and pooling in layers-spatial.ts; recurrent ones in
+ * layers-recurrent.ts). Every translation computes what tfjs computes, to float32 rounding; a kind or an argument
+ * that PyTorch cannot match is refused (NN6001), never approximated.
+ */
+import type { IrLayer, JsonValue } from "../../ir/index.js";
+import { activationOf, type Config, type Factories, type Refusal } from "./layer-parts.js";
+import { spatialHelpers, spatialLayers } from "./layers-spatial.js";
+import { recurrentHelpers, recurrentLayers } from "./layers-recurrent.js";
+import { pyNumber, pyTuple } from "./python.js";
+import type { TorchInput, TorchLayer, TorchLayerFactory, Unsupported, WeightLink } from "./types.js";
+
+/** A layer without weights that `forward` writes as one expression of its inputs. */
+function expression(layout: TorchLayer["layout"], forward: (inputs: readonly string[]) => string): TorchLayer {
+  return { module: null, layout, forward: (_self, inputs) => forward(inputs), weights: [] };
+}
+
+/** A weight tfjs and PyTorch hold in the same shape. */
+function same(torch: string, tfjs: number, shape: readonly number[]): WeightLink {
+  return { torch, torchShape: shape, tfjs, tfjsShape: shape };
+}
+
+/** dense: `nn.Linear` over the last axis; tfjs's kernel `[in, out]` is PyTorch's weight `[out, in]`. */
+function dense(config: Config, [input]: readonly TorchInput[]): TorchLayer {
+  const features = input!.shape.at(-1) as number;
+  const units = Number(config["units"]);
+  const useBias = config["useBias"] !== false;
+  return {
+    module: `nn.Linear(${features}, ${units}${useBias ? "" : ", bias=False"})`,
+    layout: "channels_last",
+    forward: (self, [x]) => activationOf(config, `${self}(${x})`, -1),
+    weights: [
+      { torch: "weight", torchShape: [units, features], tfjs: 0, tfjsShape: [features, units], permute: [1, 0] },
+      ...(useBias ? [same("bias", 1, [units])] : []),
+    ],
+  };
+}
+
+/** The activation layer: elementwise in any layout, but softmax needs the channels last. */
+function activation(config: Config): TorchLayer {
+  const last = config["activation"] === "softmax";
+  return expression(last ? "channels_last" : null, ([x]) => activationOf(config, x!, -1));
+}
+
+/** relu(max_value): tfjs clips at max_value when given. */
+function relu(config: Config): TorchLayer {
+  const max = config["maxValue"];
+  return expression(null, ([x]) =>
+    typeof max === "number" ? `torch.clamp(${x}, 0.0, ${pyNumber(max)})` : `torch.relu(${x})`,
+  );
+}
+
+/** Normalization over the given axes (Keras numbering, the batch is 0) as indices into the shape without it. */
+function axesOf(value: JsonValue | undefined, rank: number): number[] {
+  const axes = Array.isArray(value) ? (value as number[]) : [Number(value ?? -1)];
+  return axes.map((axis) => (axis < 0 ? rank + axis : axis - 1));
+}
+
+/**
+ * batch_normalization over the channels (the last axis): `nn.BatchNorm1d` or `nn.BatchNorm2d`, channels-first,
+ * with Keras's epsilon and PyTorch's momentum `1 - momentum` (PyTorch weighs the new batch, Keras the old
+ * average). The moving mean and variance are the buffers `running_mean` and `running_var`. Frozen
+ * (`trainable: false`) it normalizes with the moving statistics while training too, as Keras does.
+ */
+function batchNormalization(config: Config, [input]: readonly TorchInput[]): TorchLayer | Refusal {
+  const rank = input!.shape.length;
+  const [axis] = axesOf(config["axis"] as JsonValue, rank);
+  if (axis !== rank - 1) return { refuse: "PyTorch's BatchNorm normalizes along the channels only, the last axis" };
+  if (config["center"] !== config["scale"]) {
+    return { refuse: "PyTorch's BatchNorm has both gamma and beta (affine) or neither, not one of them" };
+  }
+  const affine = config["center"] !== false;
+  const channels = input!.shape.at(-1) as number;
+  const momentum = Number((1 - Number(config["momentum"] ?? 0.99)).toPrecision(12));
+  const eps = pyNumber(Number(config["epsilon"] ?? 1e-3));
+  const args = [channels, `eps=${eps}`, `momentum=${pyNumber(momentum)}`, ...(affine ? [] : ["affine=False"])];
+  const frozen = config["trainable"] === false;
+  const statistics = ["running_mean", "running_var"].map((name, i) => same(name, i + (affine ? 2 : 0), [channels]));
+  return {
+    module: `nn.BatchNorm${rank === 3 ? 2 : 1}d(${args.join(", ")})`,
+    layout: "channels_first",
+    forward: (self, [x]) =>
+      frozen
+        ? `F.batch_norm(${x}, ${self}.running_mean, ${self}.running_var, ${self}.weight, ${self}.bias, eps=${self}.eps)`
+        : `${self}(${x})`,
+    weights: [...(affine ? [same("weight", 0, [channels]), same("bias", 1, [channels])] : []), ...statistics],
+  };
+}
+
+/** layer_normalization over the last axes: `nn.LayerNorm` with Keras's epsilon, channels-last. */
+function layerNormalization(config: Config, [input]: readonly TorchInput[]): TorchLayer | Refusal {
+  const rank = input!.shape.length;
+  const axes = axesOf(config["axis"] as JsonValue, rank);
+  if (axes.some((axis, i) => axis !== rank - axes.length + i)) {
+    return { refuse: "PyTorch's LayerNorm normalizes over the last axes, in order" };
+  }
+  if (config["center"] !== config["scale"]) {
+    return { refuse: "PyTorch's LayerNorm has both gamma and beta (elementwise_affine) or neither" };
+  }
+  const affine = config["center"] !== false;
+  const shape = axes.map((axis) => input!.shape[axis] as number);
+  const eps = pyNumber(Number(config["epsilon"] ?? 1e-3));
+  return {
+    module: `nn.LayerNorm(${pyTuple(shape)}, eps=${eps}${affine ? "" : ", elementwise_affine=False"})`,
+    layout: "channels_last",
+    forward: (self, [x]) => `${self}(${x})`,
+    weights: affine ? [same("weight", 0, shape), same("bias", 1, shape)] : [],
+  };
+}
+
+/** embedding: `nn.Embedding`, whose weight is tfjs's `[input_dim, output_dim]`; ids are int64. */
+function embedding(config: Config): TorchLayer | Refusal {
+  if (config["maskZero"] === true) return { refuse: "mask_zero: nn.Embedding makes no mask for the next layers" };
+  const [rows, columns] = [Number(config["inputDim"]), Number(config["outputDim"])];
+  return {
+    module: `nn.Embedding(${rows}, ${columns})`,
+    layout: "channels_last",
+    forward: (self, [x]) => `${self}(${x}.long())`,
+    weights: [same("weight", 0, [rows, columns])],
+  };
+}
+
+/** prelu: the `PReLU` helper, one alpha per value as tfjs (PyTorch's nn.PReLU has one per channel at most). */
+function prelu(config: Config, [input]: readonly TorchInput[]): TorchLayer {
+  const shared = new Set(axesOf((config["sharedAxes"] ?? []) as JsonValue, input!.shape.length));
+  const shape = input!.shape.map((d, i) => (shared.has(i) ? 1 : (d as number)));
+  return {
+    module: `PReLU(${pyTuple(shape)})`,
+    helpers: ["PReLU"],
+    layout: "channels_last",
+    forward: (self, [x]) => `${self}(${x})`,
+    weights: [same("alpha", 0, shape)],
+  };
+}
+
+/**
+ * dropout: `nn.Dropout` (active in `train()` mode only, as Keras's in training). A `noise_shape` draws one mask
+ * value for several positions, which nn.Dropout cannot.
+ */
+function dropout(config: Config): TorchLayer | Refusal {
+  if (Array.isArray(config["noiseShape"])) return { refuse: "noise_shape: nn.Dropout draws a mask value per value" };
+  return withoutWeights(`nn.Dropout(${pyNumber(Number(config["rate"]))})`, null);
+}
+
+/** A module that holds no weights (dropout, noise): an attribute, so `model.eval()` switches it off. */
+function withoutWeights(module: string, layout: TorchLayer["layout"], helpers: string[] = []): TorchLayer {
+  return { module, layout, helpers, forward: (self, [x]) => `${self}(${x})`, weights: [] };
+}
+
+/** concatenate: `torch.cat` along the axis, in the channels-last numbering of the IR. */
+function concatenate(config: Config, inputs: readonly TorchInput[]): TorchLayer {
+  const axis = Number(config["axis"] ?? -1);
+  // An image's channels: join them channels-first, where the convolutions around them work.
+  if (axis === -1 && inputs[0]!.shape.length === 3)
+    return expression("channels_first", (xs) => `torch.cat([${xs.join(", ")}], dim=1)`);
+  return expression("channels_last", (xs) => `torch.cat([${xs.join(", ")}], dim=${axis})`);
+}
+
+/** An elementwise merge written as a chain: `a + b + c`, `torch.maximum(torch.maximum(a, b), c)`. */
+function chain(join: (a: string, b: string) => string): (config: Config) => TorchLayer {
+  return () => expression(null, (xs) => xs.slice(1).reduce(join, xs[0]!));
+}
+
+/**
+ * dot: `torch.einsum` over the two axes; tfjs's output is the first input's other axes, then the second's
+ * (`[1]` when none are left). With `normalize`, each input is L2-normalized along its axis first.
+ */
+function dot(config: Config, inputs: readonly TorchInput[]): TorchLayer {
+  const [axisA, axisB] = (config["axes"] as number[]).map(
+    (axis, i) => axis - 1 + (axis < 0 ? inputs[i]!.shape.length + 1 : 0),
+  );
+  const letters = "cdefgh";
+  const a = inputs[0]!.shape.map((_, i) => (i === axisA ? "z" : letters[i]!));
+  const b = inputs[1]!.shape.map((_, i) => (i === axisB ? "z" : letters[i + 3]!));
+  const out = [...a, ...b].filter((l) => l !== "z").join("");
+  const normalize = (x: string, axis: number) =>
+    config["normalize"] === true ? `F.normalize(${x}, dim=${axis + 1})` : x;
+  return expression("channels_last", ([x, y]) => {
+    const product = `torch.einsum("b${a.join("")},b${b.join("")}->b${out}", ${normalize(x!, axisA!)}, ${normalize(y!, axisB!)})`;
+    return out === "" ? `${product}.unsqueeze(1)` : product;
+  });
+}
+
+/** The factories by registry kind, except the recurrent ones (layers-recurrent.ts). */
+const layers: Factories = {
+  dense,
+  flatten: () => expression("channels_last", ([x]) => `torch.flatten(${x}, 1)`),
+  reshape: (config, _inputs, layer) => {
+    const target = (config["targetShape"] as number[]).map(String);
+    const known = layer.outputShapes[0]!.every((d) => typeof d === "number");
+    const shape = known ? (layer.outputShapes[0] as number[]).map(String) : target;
+    return expression("channels_last", ([x]) =>
+      shape.includes("-1")
+        ? `${x}.reshape(${x}.shape[0], ${shape.join(", ")})`
+        : `${x}.reshape(-1, ${shape.join(", ")})`,
+    );
+  },
+  permute: (config) =>
+    expression("channels_last", ([x]) => `${x}.permute(0, ${(config["dims"] as number[]).join(", ")})`),
+  repeat_vector: (config) => expression(null, ([x]) => `${x}.unsqueeze(1).repeat(1, ${Number(config["n"])}, 1)`),
+  activation,
+  relu,
+  leaky_re_lu: (config) => expression(null, ([x]) => `F.leaky_relu(${x}, ${pyNumber(Number(config["alpha"] ?? 0.3))})`),
+  elu: () => expression(null, ([x]) => `F.elu(${x})`),
+  softmax: () => expression("channels_last", ([x]) => `torch.softmax(${x}, dim=-1)`),
+  prelu,
+  rescaling: (config) => {
+    const [scale, offset] = [Number(config["scale"]), Number(config["offset"] ?? 0)];
+    return expression(null, ([x]) => `${x} * ${pyNumber(scale)}${offset ? ` + ${pyNumber(offset)}` : ""}`);
+  },
+  batch_normalization: batchNormalization,
+  layer_normalization: layerNormalization,
+  dropout,
+  spatial_dropout1d: (config) => withoutWeights(`nn.Dropout1d(${pyNumber(Number(config["rate"]))})`, "channels_first"),
+  spatial_dropout2d: (config) => withoutWeights(`nn.Dropout2d(${pyNumber(Number(config["rate"]))})`, "channels_first"),
+  gaussian_noise: (config) =>
+    withoutWeights(`GaussianNoise(${pyNumber(Number(config["stddev"]))})`, null, ["GaussianNoise"]),
+  embedding,
+  add: chain((a, b) => `${a} + ${b}`),
+  multiply: chain((a, b) => `${a} * ${b}`),
+  average: () => expression(null, (xs) => `(${xs.join(" + ")}) / ${xs.length}`),
+  maximum: chain((a, b) => `torch.maximum(${a}, ${b})`),
+  minimum: chain((a, b) => `torch.minimum(${a}, ${b})`),
+  concatenate,
+  dot,
+  ...spatialLayers,
+};
+
+/**
+ * The PyTorch form of one layer, or why it has none (`Unsupported`, NN6001 at the layer call): the recurrent
+ * kinds from layers-recurrent.ts, the others from this file's tables.
+ */
+export const torchLayer: TorchLayerFactory = (layer: IrLayer, inputs: readonly TorchInput[]) => {
+  const recurrent = recurrentLayers[layer.kind];
+  if (recurrent) return recurrent(layer, inputs);
+  const factory = layers[layer.kind];
+  const made = factory ? factory(layer.tfjs.config, inputs, layer) : { refuse: "nnc has no PyTorch form of it" };
+  return "refuse" in made ? ({ unsupported: made.refuse, location: layer.location } satisfies Unsupported) : made;
+};
+
+/** Every Python definition a layer can name in `helpers`, by name. */
+export const torchHelperDefinitions: Readonly<Record<string, string>> = {
+  ...spatialHelpers,
+  PReLU: `
+class PReLU(nn.Module):
+    """Keras's PReLU: x above zero, alpha * x below, with an alpha per value (shared along some axes)."""
+
+    def __init__(self, shape):
+        super().__init__()
+        self.alpha = nn.Parameter(torch.zeros(shape))
+
+    def forward(self, x):
+        return torch.relu(x) - self.alpha * torch.relu(-x)
+`,
+  GaussianNoise: `
+class GaussianNoise(nn.Module):
+    """Keras's GaussianNoise: adds zero-mean noise of this standard deviation in train() mode only."""
+
+    def __init__(self, stddev):
+        super().__init__()
+        self.stddev = stddev
+
+    def forward(self, x):
+        return x + torch.randn_like(x) * self.stddev if self.training else x
+`,
+  ...recurrentHelpers,
+};

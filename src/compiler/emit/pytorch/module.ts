@@ -1,0 +1,275 @@
+/**
+ * A model as a PyTorch module: `class M(nn.Module)` with one attribute per layer that has weights or state
+ * (`__init__`) and a `forward` that applies the layers in the IR's order, each statement commented with its
+ * output shape and parameter count as nnc's summary prints them.
+ *
+ * Layout: `forward` takes and returns channels-last tensors, as tfjs. Each local keeps the layout its layer made
+ * (a convolution's output stays channels-first for the next convolution) and is permuted only where a layer
+ * needs the other layout, so a `flatten` sees channels-last data, in tfjs's order.
+ */
+import { diagnostic, type Diagnostic } from "../../diagnostics/index.js";
+import { formatShape, type IrLayer, type IrModel, type TensorRef } from "../../ir/index.js";
+import { torchHelperDefinitions, torchLayer } from "./layers.js";
+import { PyScope, pyIdentifier } from "./python.js";
+import type { Layout, StateDictMap, TorchLayer, Unsupported } from "./types.js";
+
+/** The module's Python text and what goes with it. */
+export interface TorchModule {
+  /** `class <Model>(nn.Module): ...`, 4-space indent, lines of 100 characters at most. */
+  readonly code: string;
+  /** The helper definitions it uses (`torchHelpers(helpers)` prints them). */
+  readonly helpers: string[];
+  readonly stateDict: StateDictMap;
+  /** NN6001 for each layer PyTorch cannot express, at its call. */
+  readonly diagnostics: Diagnostic[];
+}
+
+/** The name the diagnostics give the target. */
+const target = "PyTorch";
+
+/** nn.Module's own members, which an attribute must not shadow. */
+const moduleMembers = (
+  "training forward parameters buffers children modules state_dict load_state_dict train eval to cuda cpu " +
+  "float double half type apply zero_grad register_buffer register_parameter add_module named_parameters " +
+  "named_buffers named_children named_modules requires_grad_ extra_repr dump_patches"
+).split(" ");
+
+/** Names the module's code uses besides its locals: imports and helpers. */
+const pythonNames = [
+  "self",
+  "torch",
+  "nn",
+  "F",
+  "math",
+  "json",
+  "os",
+  "struct",
+  "x",
+  ...Object.keys(torchHelperDefinitions),
+];
+
+/** One layer as planned: its PyTorch form (or why it has none) and the attribute that holds it. */
+interface Planned {
+  readonly layer: IrLayer;
+  readonly torch: TorchLayer | Unsupported;
+  /** `self.<attribute>` of the layer (of its owner for a shared layer), when it has a module. */
+  readonly attribute?: string;
+}
+
+/** Each layer's PyTorch form, in the IR's order, with attributes claimed for those with a module. */
+function plan(model: IrModel): Planned[] {
+  const attributes = new PyScope(moduleMembers);
+  const owners = new Map<string, Planned>();
+  const shapes = new Map<string, readonly IrLayer["outputShapes"][number][]>(
+    model.inputs.map((input) => [input.name, [input.shape]]),
+  );
+  return model.layers.map((layer) => {
+    shapes.set(layer.name, layer.outputShapes);
+    const inputs = layer.inputs.map((ref) => ({ expr: "", shape: shapes.get(ref.node)![ref.index]! }));
+    const torch = torchLayer(layer, inputs);
+    const owner = layer.shares === undefined ? undefined : owners.get(layer.shares);
+    if (owner) {
+      // A shared layer's module is its owner's: a use that would need another (other padding for another
+      // size) cannot share it.
+      if (!("unsupported" in torch) && !("unsupported" in owner.torch) && torch.module !== owner.torch.module) {
+        const unsupported = `shared by inputs of other sizes, it would need another ${torch.module}`;
+        return { layer, torch: { unsupported, location: layer.location } };
+      }
+      return { layer, torch, ...(owner.attribute ? { attribute: owner.attribute } : {}) };
+    }
+    const planned = {
+      layer,
+      torch,
+      ...("module" in torch && torch.module ? { attribute: attributes.claim(layer.name) } : {}),
+    };
+    owners.set(layer.name, planned);
+    return planned;
+  });
+}
+
+/** The weights of each layer, by attribute, as the weight bridge reads them; an owner only for shared layers. */
+function stateDictOf(model: IrModel, planned: readonly Planned[]): StateDictMap {
+  const layers = planned.flatMap(({ layer, torch, attribute }) =>
+    layer.shares === undefined && attribute && "weights" in torch && torch.weights.length > 0
+      ? [{ layer: layer.name, attribute, links: torch.weights }]
+      : [],
+  );
+  return { model: model.name, layers };
+}
+
+function diagnosticsOf(planned: readonly Planned[]): Diagnostic[] {
+  return planned.flatMap(({ layer, torch }) =>
+    "unsupported" in torch
+      ? [diagnostic("NN6001", torch.location, { target, kind: layer.kind, detail: torch.unsupported })]
+      : [],
+  );
+}
+
+/** The map from a model's layers to the emitted module's state dict, or NN6001 for the layers it cannot express. */
+export function torchStateDict(model: IrModel): StateDictMap | Diagnostic[] {
+  const planned = plan(model);
+  const diagnostics = diagnosticsOf(planned);
+  return diagnostics.length > 0 ? diagnostics : stateDictOf(model, planned);
+}
+
+/** A local of `forward`: its expression (a name, or `name[i]` of a layer of several outputs) and its layout. */
+interface Local {
+  readonly expr: string;
+  readonly layout: Layout;
+  readonly rank: number;
+}
+
+/** `expr` in layout `to`: a permute between channels-last and channels-first (none for a tensor of rank 1). */
+function inLayout({ expr, layout, rank }: Local, to: Layout): string {
+  if (layout === to || rank < 2) return expr;
+  const middle = Array.from({ length: rank - 1 }, (_, i) => i + (to === "channels_first" ? 1 : 2));
+  const axes = to === "channels_first" ? [0, rank, ...middle] : [0, ...middle, 1];
+  return `${expr}.permute(${axes.join(", ")})`;
+}
+
+/** How many times each tensor is read: by layers and as an output. */
+function uses(model: IrModel): Map<string, number> {
+  const count = new Map<string, number>();
+  const read = (ref: TensorRef) => count.set(ref.node, (count.get(ref.node) ?? 0) + 1);
+  for (const layer of model.layers) layer.inputs.forEach(read);
+  model.outputs.forEach(read);
+  return count;
+}
+
+/** The class `M(nn.Module)` for a model, its helpers, its state dict map and NN6001 for what it cannot express. */
+export function emitTorchModule(model: IrModel): TorchModule {
+  const planned = plan(model);
+  const locals = new PyScope(pythonNames);
+  const values = new Map<string, { name: string; layouts: Layout[]; ranks: number[]; list: boolean }>();
+  const local = (ref: TensorRef): Local => {
+    const found = values.get(ref.node);
+    if (!found) throw new Error(`pytorch target: model ${model.name} uses '${ref.node}' before it is defined`);
+    const expr = found.list ? `${found.name}[${ref.index}]` : found.name;
+    return { expr, layout: found.layouts[ref.index]!, rank: found.ranks[ref.index]! };
+  };
+  const inputs = model.inputs.map((input) => {
+    const name = locals.claim(input.name);
+    values.set(input.name, { name, layouts: ["channels_last"], ranks: [input.shape.length], list: false });
+    return name;
+  });
+  const read = uses(model);
+  const outputs = new Set(model.outputs.map((ref) => ref.node));
+  const init: string[] = [];
+  const forward: string[] = [];
+  const helpers = new Set<string>();
+  planned.forEach(({ layer, torch, attribute }, index) => {
+    const ranks = layer.outputShapes.map((shape) => shape.length);
+    const list = layer.outputShapes.length > 1;
+    // A tensor read once, by the next statement (or returned right after), is `x`, as a person writes a chain.
+    const next = planned[index + 1]?.layer;
+    const once =
+      !list &&
+      read.get(layer.name) === 1 &&
+      (next ? next.inputs.some((ref) => ref.node === layer.name) : outputs.has(layer.name));
+    const name = once ? "x" : locals.claim(layer.shares ? layer.name.replace(":", "_use") : layer.name);
+    if ("unsupported" in torch) {
+      values.set(layer.name, { name, layouts: ranks.map(() => "channels_last"), ranks, list });
+      forward.push(`${name} = None  # NN6001: ${layer.kind} has no PyTorch form`);
+      return;
+    }
+    for (const helper of torch.helpers ?? []) helpers.add(helper);
+    const given = layer.inputs.map(local);
+    // A layer that takes any layout takes its inputs' (the first's when they differ, channels-last when their
+    // ranks differ, as broadcasting aligns channels-last axes).
+    const layout = torch.layout ?? (given.every((g) => g.rank === given[0]!.rank) ? given[0]!.layout : "channels_last");
+    const args = given.map((g) => inLayout(g, layout));
+    const self = attribute ? `self.${attribute}` : "self";
+    if (attribute && layer.shares === undefined) {
+      const frozen = layer.tfjs.config["trainable"] === false ? ".requires_grad_(False)" : "";
+      const note = torch.paramNote ? `  # ${torch.paramNote}` : "";
+      init.push(...statement(`self.${attribute} = ${torch.module}${frozen}`, note, 8));
+    }
+    const made = torch.outputLayout ?? layout;
+    values.set(layer.name, { name, layouts: ranks.map(() => made), ranks, list });
+    const params = layer.params.trainable + layer.params.nonTrainable;
+    const weights = layer.shares ? `the weights of ${layer.shares}` : `${params.toLocaleString("en-US")} params`;
+    const shapes = layer.outputShapes.map(formatShape).join(", ");
+    forward.push(...statement(`${name} = ${torch.forward(self, args)}`, `  # ${shapes}, ${weights}`, 8));
+  });
+  const results = model.outputs.map((ref) => inLayout(local(ref), "channels_last"));
+  forward.push(`return ${results.join(", ")}`);
+  const code = [
+    `class ${pyIdentifier(model.name)}(nn.Module):`,
+    `    """Model ${model.name}, compiled by nnc: tensors in and out are channels-last, as in tfjs; the comments`,
+    `    give each layer's output shape as tfjs has it (channels-last) and its parameters."""`,
+    "",
+    "    def __init__(self):",
+    "        super().__init__()",
+    ...init.map((line) => `        ${line}`),
+    "",
+    ...statement(`def forward(self, ${inputs.join(", ")}):`, "", 4).map((line) => `    ${line}`),
+    ...forward.map((line) => `        ${line}`),
+    "",
+  ].join("\n");
+  return { code, helpers: [...helpers], stateDict: stateDictOf(model, planned), diagnostics: diagnosticsOf(planned) };
+}
+
+/** The Python definitions of these helpers (as `TorchModule.helpers` names them), each once, in a fixed order. */
+export function torchHelpers(names: readonly string[]): string {
+  const wanted = new Set(names);
+  return Object.entries(torchHelperDefinitions)
+    .filter(([name]) => wanted.has(name))
+    .map(([, text]) => `${text.trim()}\n`)
+    .join("\n\n");
+}
+
+const width = 100;
+
+/**
+ * A statement with its trailing comment, as lines (without the `indent` they will get): the comment above it
+ * when both do not fit, and a call that does not fit broken after its opening parenthesis, its arguments on one
+ * line or, when they do not fit either, one per line.
+ */
+function statement(text: string, comment: string, indent: number): string[] {
+  if (indent + text.length + comment.length <= width) return [text + comment];
+  const above = comment ? [`# ${comment.replace(/^\s*#\s*/, "")}`] : [];
+  if (indent + text.length <= width) return [...above, text];
+  const open = callStart(text);
+  if (open < 0) return [...above, text];
+  const args = splitArguments(text.slice(open + 1, text.endsWith(":") ? -2 : -1));
+  const close = text.endsWith(":") ? "):" : ")";
+  const head = text.slice(0, open + 1);
+  const flat = `    ${args.join(", ")}`;
+  const body = indent + flat.length <= width ? [flat] : args.map((arg) => `    ${arg},`);
+  return [...above, head, ...body, close];
+}
+
+/** The index of the `(` whose `)` ends the text (or ends it before a final `:`), or -1. */
+function callStart(text: string): number {
+  const end = text.endsWith(":") ? text.length - 2 : text.length - 1;
+  if (text[end] !== ")") return -1;
+  let depth = 0;
+  for (let i = end; i >= 0; i--) {
+    if (text[i] === ")" || text[i] === "]") depth++;
+    else if (text[i] === "(" || text[i] === "[") depth--;
+    if (depth === 0) return text[i] === "(" ? i : -1;
+  }
+  return -1;
+}
+
+/** A call's arguments, split at the commas outside brackets and strings. */
+function splitArguments(text: string): string[] {
+  const args: string[] = [];
+  let depth = 0;
+  let quote = "";
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === quote) quote = "";
+    } else if (c === '"' || c === "'") quote = c;
+    else if ("([{".includes(c)) depth++;
+    else if (")]}".includes(c)) depth--;
+    else if (c === "," && depth === 0) {
+      args.push(text.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  args.push(text.slice(start).trim());
+  return args;
+}
