@@ -8,6 +8,8 @@ import { registerCompile } from "./compile.js";
 import { registerData } from "./data.js";
 import { registerEvaluate } from "./evaluate.js";
 import { registerExplain } from "./explain.js";
+import { registerExportWeights } from "./export-weights.js";
+import { registerImportWeights } from "./import-weights.js";
 import { registerLsp } from "./lsp.js";
 import { packageVersion } from "./package-info.js";
 import { registerFmt } from "./fmt.js";
@@ -36,6 +38,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   registerSweep(program);
   registerEvaluate(program);
   registerPredict(program);
+  registerImportWeights(program);
+  registerExportWeights(program);
   registerData(program);
   registerSchedule(program);
   registerPlot(program);

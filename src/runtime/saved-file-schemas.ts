@@ -293,6 +293,30 @@ const vocabulary = {
   },
 } as const;
 
+/**
+ * A PyTorch target script's `run.json` (src/compiler/emit/pytorch/script.ts documents it), as `nnc import-weights`
+ * reads it: the fields it uses are checked, the others (torch's version, checksums) are the script's to add to.
+ */
+const pytorchRun = {
+  type: "object",
+  required: ["format", "version", "model", "spec", "completed_epochs", "data"],
+  properties: {
+    format: { const: "nnc-pytorch-run" },
+    version: { const: 1 },
+    model: { type: "string", minLength: 1 },
+    spec: { type: "string", minLength: 1 },
+    torch: { type: "string" },
+    world_size: { type: "integer", minimum: 1 },
+    completed_epochs: count,
+    final: { type: "object", additionalProperties: { type: ["number", "null"] } },
+    data: {
+      type: "object",
+      required: ["labels", "preprocessing"],
+      properties: { labels: { anyOf: [{ type: "null" }, labels] }, preprocessing },
+    },
+  },
+};
+
 /** Every schema, by the kind of file it describes. */
 export const savedFileSchemas = {
   latest,
@@ -303,6 +327,7 @@ export const savedFileSchemas = {
   labels,
   preprocessing,
   vocabulary,
+  pytorchRun,
 } as const;
 
 export type SavedFileKind = keyof typeof savedFileSchemas;

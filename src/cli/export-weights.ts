@@ -1,0 +1,68 @@
+/**
+ * `nnc export-weights RUN --spec FILE`: an nnc run's weights as the state dict of the module that
+ * `nnc compile FILE --target pytorch` emits, in a `.safetensors` file that the script's `--init FILE` starts from
+ * (and `load_safetensors` + `load_state_dict` read). TensorFlow.js is loaded only when this command runs.
+ */
+import type { Command } from "commander";
+import * as path from "node:path";
+import { displayPath } from "../compiler/diagnostics/render.js";
+import { overwrittenInput } from "../io/output-path.js";
+import { backendOption, startBackend, type BackendName } from "./backend-option.js";
+import { fail, loadProgram, programInputs, setOption, type SetFlags } from "./common.js";
+import { stateDictMap } from "./import-weights.js";
+
+interface ExportCliOptions extends SetFlags {
+  readonly spec: string;
+  readonly out?: string;
+  readonly backend: BackendName;
+}
+
+/** Registers `nnc export-weights`. */
+export function registerExportWeights(program: Command): void {
+  program
+    .command("export-weights")
+    .description("write an nnc run's weights as the PyTorch state dict of nnc compile --target pytorch's module")
+    .argument("<run>", "the run folder nnc train (or nnc import-weights) saved")
+    .requiredOption(
+      "-s, --spec <file>",
+      "the .nn file of the run's model (the one the PyTorch script is compiled from)",
+    )
+    .option("-o, --out <file>", "the .safetensors file to write (default: <run>.safetensors beside the run folder)")
+    .addOption(setOption())
+    .addOption(backendOption())
+    .addHelpText(
+      "after",
+      [
+        "\nExamples:",
+        "  nnc export-weights runs/Iris --spec examples/iris.nn -o iris.safetensors",
+        "  python3 train.py --init iris.safetensors",
+      ].join("\n"),
+    )
+    .action((run: string, options: ExportCliOptions) => runExport(run, options));
+}
+
+async function runExport(dir: string, options: ExportCliOptions): Promise<void> {
+  const program = loadProgram(options.spec, "text", { set: options.set });
+  if (!program) return;
+  if ((await startBackend(options.backend)) === undefined) return;
+  const runtime = await import("../runtime/index.js");
+  const { exportTorchWeights } = await import("../runtime/pytorch/pytorch-run.js");
+  try {
+    const run = await runtime.loadRun(dir);
+    const model = runtime.specModelFor(run, program.models, displayPath(path.resolve(options.spec)));
+    const map = stateDictMap(program, model);
+    if (!map) return;
+    const out = options.out ?? `${path.resolve(dir)}.safetensors`;
+    const overwrites = overwrittenInput(out, [...programInputs(program), ...run.files], "-o");
+    if (overwrites) return fail(overwrites);
+    await exportTorchWeights(map, run.model, out);
+    const keys = map.layers.reduce((n, layer) => n + layer.links.length, 0);
+    process.stdout.write(
+      `wrote ${displayPath(path.resolve(out))} (${keys} tensors of model ${model.name}, for the PyTorch script's --init)\n`,
+    );
+  } catch (error) {
+    if (!(error instanceof runtime.NncUserError)) throw error;
+    process.stderr.write(`${error.format()}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * `nnc import-weights RUN`: the run folder of a script of `nnc compile --target pytorch` (weights.safetensors,
+ * run.json, history.json) -> a normal nnc run folder (model.json, weights.bin, history.json, labels.json,
+ * preprocessing.json), which `nnc evaluate`, `nnc predict`, `tf.loadLayersModel` and `from_run(...)` take. The
+ * spec is the one run.json names (relative to the run folder) unless `--spec` gives it. The new folder follows
+ * `nnc train`'s rules: a new folder each time (`runs/<Model>`, `runs/<Model>-2`, ...) unless `--out` names one;
+ * an earlier nnc run there is replaced only with `--overwrite`, and a folder of other files never.
+ * TensorFlow.js is loaded only when this command runs.
+ */
+import type { Command } from "commander";
+import { existsSync, readFileSync, rmdirSync } from "node:fs";
+import * as path from "node:path";
+import { torchStateDict } from "../compiler/emit/pytorch/module.js";
+import type { StateDictMap } from "../compiler/emit/pytorch/types.js";
+import { displayPath } from "../compiler/diagnostics/render.js";
+import type { IrModel, IrProgram } from "../compiler/ir/index.js";
+import { markerFile, ownNames } from "../compiler/registry/run-files.js";
+import { freshRunFolder, runFolderOverInput } from "../io/output-path.js";
+import { backendOption, startBackend, type BackendName } from "./backend-option.js";
+import {
+  fail,
+  inFileAsWritten,
+  loadProgram,
+  printDiagnostics,
+  programInputs,
+  setOption,
+  type SetFlags,
+} from "./common.js";
+
+interface ImportCliOptions extends SetFlags {
+  readonly spec?: string;
+  readonly out?: string;
+  readonly overwrite?: boolean;
+  readonly backend: BackendName;
+}
+
+/** Registers `nnc import-weights`. */
+export function registerImportWeights(program: Command): void {
+  program
+    .command("import-weights")
+    .description("turn the run folder of a PyTorch script (nnc compile --target pytorch) into an nnc run folder")
+    .argument("<run>", "the PyTorch script's run folder (weights.safetensors, run.json, history.json)")
+    .option("-s, --spec <file>", "the .nn file the script was compiled from (default: the one run.json names)")
+    .option(
+      "-o, --out <dir>",
+      "the nnc run folder to write (default: runs/<model>/, or runs/<model>-2/, ... when taken)",
+    )
+    .option("--overwrite", "replace an earlier nnc run in the --out folder (never a folder of other files)")
+    .addOption(setOption())
+    .addOption(backendOption())
+    .addHelpText(
+      "after",
+      [
+        "\nExamples:",
+        "  python3 train.py && nnc import-weights runs/Iris-pytorch",
+        "  nnc import-weights runs/Iris-pytorch --out runs/Iris-from-pytorch",
+        "  nnc evaluate examples/iris.nn --model runs/Iris-from-pytorch",
+      ].join("\n"),
+    )
+    .action((run: string, options: ImportCliOptions) => runImport(run, options));
+}
+
+async function runImport(dir: string, options: ImportCliOptions): Promise<void> {
+  const { readPytorchRun, pytorchRunInputs, pytorchRunModel, importPytorchRun } =
+    await import("../runtime/pytorch/pytorch-run.js");
+  const { NncUserError } = await import("../runtime/errors.js");
+  try {
+    const run = readPytorchRun(dir);
+    const spec = options.spec ?? path.join(run.folder.dir, run.run.spec);
+    if (options.spec === undefined && !existsSync(spec)) {
+      return fail(
+        `${run.folder.shownAs}/run.json names the spec '${run.run.spec}', which is not at ${displayPath(spec)}; ` +
+          "give it with --spec FILE",
+      );
+    }
+    const program = loadProgram(spec, "text", { set: options.set });
+    if (!program) return;
+    const model = pytorchRunModel(run, program.models, displayPath(path.resolve(spec)));
+    const map = stateDictMap(program, model);
+    if (!map) return;
+    const fallback = path.resolve("runs", model.name);
+    const out =
+      options.out !== undefined ? path.resolve(options.out) : options.overwrite ? fallback : freshRunFolder(fallback);
+    try {
+      const overwrites = runFolderOverInput(out, ownNames, [...programInputs(program), ...pytorchRunInputs(run)]);
+      if (overwrites) return fail(overwrites);
+      if ((await startBackend(options.backend)) === undefined) return;
+      // --overwrite replaces an nnc run only: a folder without nnc's marker is refused as nnc train refuses it.
+      const ours = existsSync(path.join(out, markerFile));
+      await importPytorchRun(run, model, map, out, {
+        ...(options.overwrite && ours ? { overwrite: true } : {}),
+        ...(options.out === undefined && !options.overwrite ? { fresh: true } : {}),
+      });
+    } catch (error) {
+      if (error instanceof NncUserError && error.code === "NN4012")
+        throw error.withHint("choose a new or empty folder with --out; import-weights writes only into nnc's own");
+      throw error;
+    } finally {
+      // The folder freshRunFolder claimed stays only when the run was saved into it.
+      if (options.out === undefined && !options.overwrite) removeIfEmpty(out);
+    }
+    const { torch, world_size: world, completed_epochs: epochs, final } = run.run;
+    const processes = world === undefined ? "" : `, ${world} process${world === 1 ? "" : "es"}`;
+    const from = `${run.folder.shownAs}/ (PyTorch${torch ? ` ${torch}` : ""}${processes}, ${epochs} epochs)`;
+    process.stdout.write(`imported ${model.name} from ${from}\n`);
+    if (final) {
+      const figures = Object.entries(final).filter((entry): entry is [string, number] => entry[1] !== null);
+      process.stdout.write(`final: ${figures.map(([name, value]) => `${name}: ${value.toFixed(4)}`).join(" - ")}\n`);
+    }
+    const { files } = JSON.parse(readFileSync(path.join(out, markerFile), "utf8")) as { files: string[] };
+    process.stdout.write(`saved ${displayPath(out)}/ (${files.join(", ")})\n`);
+  } catch (error) {
+    if (!(error instanceof NncUserError)) throw error;
+    process.stderr.write(`${error.format()}\n`);
+    process.exitCode = 1;
+  }
+}
+
+/**
+ * The state dict map of the module the PyTorch target emits for `model`; null, after printing its NN6001
+ * diagnostics, when the target cannot express the model.
+ */
+export function stateDictMap(program: IrProgram, model: IrModel): StateDictMap | null {
+  const map = torchStateDict(model);
+  if (!Array.isArray(map)) return map;
+  const shown = map.map((d) => inFileAsWritten(program, d));
+  const sources = new Map(
+    [...new Set(shown.map((d) => d.file))].map((file) => [file, existsSync(file) ? readFileSync(file, "utf8") : ""]),
+  );
+  printDiagnostics(shown, sources);
+  process.exitCode = 1;
+  return null;
+}
+
+function removeIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // Not empty (the run was saved there) or gone: nothing to do.
+  }
+}
