@@ -80,7 +80,8 @@ export interface Ran {
 
 /**
  * Runs a shown command in `cwd` as a user would (`nnc`/`npx nnc` is the built bin/nnc.js, `npx tsx` the
- * repository's tsx), without colour. With `interruptAfter`, sends one SIGINT when a line of stdout starts so.
+ * repository's tsx, `python3` and `torchrun` Debian's in /usr/bin, which have PyTorch, as helpers/torch.ts says),
+ * without colour. With `interruptAfter`, sends one SIGINT when a line of stdout starts so.
  */
 export function run(command: string, cwd: string, interruptAfter?: string): Promise<Ran> {
   const words = command.split(" ");
@@ -91,7 +92,9 @@ export function run(command: string, cwd: string, interruptAfter?: string): Prom
         ? [process.execPath, join(repo, "bin", "nnc.js"), ...words.slice(2)]
         : words[0] === "npx" && words[1] === "tsx"
           ? [join(repo, "node_modules", ".bin", "tsx"), ...words.slice(2)]
-          : undefined;
+          : words[0] === "python3" || words[0] === "torchrun"
+            ? [join("/usr/bin", words[0]), ...words.slice(1)]
+            : undefined;
   if (program === undefined) throw new Error(`a console block shows a command the test cannot run: ${command}`);
   const child = spawn(program[0]!, program.slice(1), {
     cwd,
