@@ -99,7 +99,7 @@ export function loadDataPython(train: IrTrain, model: IrModel, relative: (file: 
   const encoding = losses[typeof train.loss === "string" ? train.loss : ""]?.targets ?? "value";
   const lines = [
     "def load_data(seed):",
-    '    """The train block\'s data (rows split with seed): training, validation and test sets, run.json\'s data."""',
+    '    """The train block\'s data (rows split with seed): training, validation, test, about."""',
     readerStatement("training", train.data, relative),
     `    settings = {"encoding": ${py(encoding)}, "input_shape": ${py(shape)}, "input_dtype": ${py(input.dtype)}}`,
     "    prepared = prepare(training, None, settings)",
@@ -124,7 +124,7 @@ export function loadDataPython(train: IrTrain, model: IrModel, relative: (file: 
 /** Python reading of the sources, the same for every script. */
 export const dataPython = `
 class UserError(Exception):
-    """A mistake of the user's (a missing file, a bad row, a foreign folder): one line, no traceback."""
+    """A mistake of the user's (a missing file, a bad row, a foreign folder): one line, no trace."""
 
 
 DECIMAL = re.compile(r"^[+-]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][+-]?\\d+)?$")
@@ -166,21 +166,24 @@ def read_records(path, kind):
         with open(path, newline="", encoding="utf-8-sig") as file:
             if kind == "csv":
                 reader = csv.reader(file)
-                rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+                rows = [(reader.line_num, r) for r in reader if any(cell.strip() for cell in r)]
                 if not rows:
                     raise UserError(f"{shown(path)}: the file is empty; expected a header row")
                 header = [name.strip() for name in rows[0][1]]
                 for line, row in rows[1:]:
                     if len(row) != len(header):
-                        raise UserError(f"{shown(path)}:{line}: expected {len(header)} fields, got {len(row)}")
-                return header, [(line, dict(zip(header, [c.strip() for c in row]))) for line, row in rows[1:]]
+                        expected = f"expected {len(header)} fields, got {len(row)}"
+                        raise UserError(f"{shown(path)}:{line}: {expected}")
+                cells = [(line, [cell.strip() for cell in row]) for line, row in rows[1:]]
+                return header, [(line, dict(zip(header, row))) for line, row in cells]
             records = []
             for line, text in enumerate(file, 1):
                 if text.strip():
                     try:
                         records.append((line, json.loads(text)))
                     except ValueError as error:
-                        raise UserError(f"{shown(path)}:{line}: not a JSON object ({error})") from None
+                        where = f"{shown(path)}:{line}"
+                        raise UserError(f"{where}: not a JSON object ({error})") from None
             return (list(records[0][1]) if records else []), records
     except OSError as error:
         raise UserError(f"cannot read {shown(path)}: {error.strerror}") from None
@@ -193,7 +196,8 @@ def read_table(args, kind):
     features = args.get("features") or [name for name in fields if name != label]
     for name in features + ([label] if label else []):
         if name not in fields:
-            raise UserError(f"{shown(path)}: no column '{name}'; the columns are {', '.join(fields)}")
+            columns = ", ".join(fields)
+            raise UserError(f"{shown(path)}: no column '{name}'; the columns are {columns}")
     x, labels, lines = [], [], []
     for line, record in records:
         where = f"{shown(path)}:{line}"
@@ -211,8 +215,9 @@ def read_table(args, kind):
         lines.append(line)
     if not lines:
         raise UserError(f"{shown(path)}: no rows to train on")
-    return {"source": shown(path), "x": np.array(x, dtype=np.float32), "labels": labels, "lines": lines,
-            "features": features, "label": label or ""}
+    x = np.array(x, dtype=np.float32)
+    table = {"source": shown(path), "x": x, "labels": labels, "lines": lines, "features": features}
+    return dict(table, label=label or "")
 
 
 def json_number(value, where, name):
@@ -267,22 +272,28 @@ def read_arrays(kind, args):
     if kind == "idx":
         images = read_idx_file(args["images"])
         x = images.astype(np.float32) / (255.0 if args.get("scale", True) else 1.0)
-        labels = [str(v) for v in read_idx_file(args["labels"]).reshape(-1)] if "labels" in args else []
+        labels = []
+        if "labels" in args:
+            labels = [str(v) for v in read_idx_file(args["labels"]).reshape(-1)]
         if labels and len(labels) != len(x):
             raise UserError(f"{shown(args['labels'])}: {len(labels)} labels for {len(x)} images")
-        return {"source": shown(args["images"]), "x": x, "labels": labels, "lines": list(range(1, len(x) + 1))}
+        lines = list(range(1, len(x) + 1))
+        table = {"source": shown(args["images"]), "x": x, "labels": labels, "lines": lines}
+        return dict(table, label="label")
     x = read_npy_file(args["x"]).astype(np.float32)
     y = read_npy_file(args["y"]) if "y" in args else None
     if y is not None and len(y) != len(x):
         raise UserError(f"{shown(args['y'])}: {len(y)} rows for the {len(x)} of {shown(args['x'])}")
     single = y is not None and (y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1))
     labels = [label_text(v.item()) for v in y.reshape(-1)] if single else []
-    return {"source": shown(args["x"]), "x": x, "labels": labels, "lines": list(range(1, len(x) + 1)),
-            "targets": None if single or y is None else y.astype(np.float32)}
+    targets = None if single or y is None else y.astype(np.float32)
+    lines = list(range(1, len(x) + 1))
+    table = {"source": shown(args["x"]), "x": x, "labels": labels, "lines": lines}
+    return dict(table, targets=targets, label="y")
 
 
 def sorted_classes(labels):
-    """Distinct labels in nnc's class order: numerically when every label is a number, else by code point."""
+    """Distinct labels in nnc's order: by value when every label is a number, else by code point."""
     distinct = set(labels)
     if all(DECIMAL.match(label) for label in distinct):
         return sorted(distinct, key=float)
@@ -290,7 +301,7 @@ def sorted_classes(labels):
 
 
 def normalization_of(x, mode):
-    """normalize: standard (mean 0, population deviation 1) or minmax ([0, 1]), fitted on x's columns."""
+    """normalize: standard (mean 0, population deviation 1) or minmax ([0, 1]), fitted on x."""
     x = x.astype(np.float64)
     if mode == "standard":
         return {"mode": mode, "shift": x.mean(0).tolist(), "scale": x.std(0).tolist()}
@@ -308,7 +319,7 @@ def normalized(x, normalization):
 def prepare(table, training, settings):
     """A source's tensors for the model: features scaled and shaped, targets encoded for the loss.
 
-    training: the training source's prepared set (its classes, columns and scaling), or None for that source.
+    training: the training source's prepared set (its classes and scaling); None for that source.
     """
     x = table["x"]
     if "features" in table:
@@ -320,7 +331,8 @@ def prepare(table, training, settings):
     else:
         normalization = None
     dtype = torch.int64 if settings["input_dtype"] == "int32" else torch.float32
-    x = torch.from_numpy(np.ascontiguousarray(x)).reshape([len(x)] + settings["input_shape"]).to(dtype)
+    x = torch.from_numpy(np.ascontiguousarray(x))
+    x = x.reshape([len(x)] + settings["input_shape"]).to(dtype)
     encoding = settings["encoding"]
     classes = training["about"]["classes"] if training else None
     if table.get("targets") is not None:
@@ -333,10 +345,15 @@ def prepare(table, training, settings):
         index = {name: i for i, name in enumerate(classes)}
         for label, line in zip(table["labels"], table["lines"]):
             if label not in index:
-                raise UserError(f"{table['source']}:{line}: label '{label}' is not one of the training "
-                                f"data's classes ({', '.join(classes)})")
+                known = ", ".join(classes)
+                where = f"{table['source']}:{line}"
+                problem = f"label '{label}' is not one of the training classes ({known})"
+                raise UserError(f"{where}: {problem}")
         indices = torch.tensor([index[label] for label in table["labels"]], dtype=torch.int64)
-        y = F.one_hot(indices, len(classes)).float() if encoding == "one-hot" else indices.unsqueeze(1)
+        if encoding == "one-hot":
+            y = F.one_hot(indices, len(classes)).float()
+        else:
+            y = indices.unsqueeze(1)
     about = training["about"] if training else about_data(table, normalization, classes)
     return {"x": x, "y": y, "about": about}
 
@@ -344,8 +361,12 @@ def prepare(table, training, settings):
 def about_data(table, normalization, classes):
     """What run.json's data part records (nnc's labels.json and preprocessing.json)."""
     kind = table["kind"]
-    preprocessing = {"source": kind, "label": table.get("label", "label" if kind == "idx" else "y"),
-                     "features": table.get("features", []), "normalization": normalization}
+    preprocessing = {
+        "source": kind,
+        "label": table["label"],
+        "features": table.get("features", []),
+        "normalization": normalization,
+    }
     if kind == "idx":
         preprocessing["scale"] = table["scale"]
     labels = {"column": preprocessing["label"], "classes": classes} if classes else None
@@ -353,17 +374,18 @@ def about_data(table, normalization, classes):
 
 
 def row_order(rows, shuffle, seed):
-    """The order rows are split in: a seeded permutation with shuffle (numpy's, not nnc's generator)."""
+    """The order rows are split in: with shuffle, a seeded permutation (numpy's, not nnc's)."""
     return np.random.RandomState(seed).permutation(rows) if shuffle else np.arange(rows)
 
 
 def split(prepared, order, fraction):
-    """Training rows first in order, the last fraction held out for validation (none without one)."""
+    """The training rows first in order, the last fraction held out for validation."""
     rows = len(order)
     kept = rows if fraction is None else math.floor(rows * (1 - fraction))
     if kept == 0 or (fraction and kept == rows):
         raise UserError(f"{rows} rows: too few to hold out validation_split {fraction} of them")
     train, held = torch.from_numpy(order[:kept]), torch.from_numpy(order[kept:])
     validation = {"x": prepared["x"][held], "y": prepared["y"][held]} if fraction else None
-    return {"training": {"x": prepared["x"][train], "y": prepared["y"][train]}, "validation": validation}
+    training = {"x": prepared["x"][train], "y": prepared["y"][train]}
+    return {"training": training, "validation": validation}
 `.trimStart();

@@ -10,14 +10,14 @@
 /** The callbacks, in Python. */
 export const callbacksPython = `
 class Watcher:
-    """A callback watching one figure: Keras's "improved" test (min_delta; higher or lower is better)."""
+    """A callback watching one figure, with Keras's test of improvement (by more than min_delta)."""
 
     def __init__(self, monitor, higher_is_better, min_delta):
         self.monitor, self.sign, self.min_delta = monitor, -1 if higher_is_better else 1, min_delta
         self.best, self.wait = math.inf, 0
 
     def improved(self, figures):
-        """Whether the watched figure of this epoch beats the best by more than min_delta (None: absent)."""
+        """Whether this epoch's figure beats the best by more than min_delta (None: not there)."""
         if self.monitor not in figures:
             return None
         score = self.sign * figures[self.monitor]
@@ -34,11 +34,12 @@ class Watcher:
 
 
 class EarlyStopping(Watcher):
-    """Keras's EarlyStopping: stops after patience epochs without improvement; can keep the best weights."""
+    """Keras's EarlyStopping: stops after patience epochs without improvement."""
 
     def __init__(self, monitor, higher_is_better, min_delta, patience, restore_best_weights):
         super().__init__(monitor, higher_is_better, min_delta)
-        self.patience, self.restore, self.weights, self.best_epoch = patience, restore_best_weights, None, None
+        self.patience, self.restore = patience, restore_best_weights
+        self.weights, self.best_epoch = None, None
 
     def epoch_end(self, epoch, figures, module, optimizer):
         """True when training should stop."""
@@ -51,7 +52,7 @@ class EarlyStopping(Watcher):
         return improved is False and self.wait >= self.patience and epoch > 0
 
     def train_end(self, module):
-        """Puts the best epoch's weights back (restore_best_weights); returns that epoch, or None."""
+        """Puts the best epoch's weights back (restore_best_weights): returns its number or None."""
         if self.weights is None:
             return None
         module.load_state_dict(self.weights)
@@ -66,7 +67,7 @@ class EarlyStopping(Watcher):
 
 
 class ReduceOnPlateau(Watcher):
-    """Keras's ReduceLROnPlateau: the rate times factor after patience epochs without improvement."""
+    """Keras's ReduceLROnPlateau: the rate times factor after patience epochs of no improvement."""
 
     def __init__(self, monitor, higher_is_better, factor, patience, min_delta, cooldown, min_lr):
         super().__init__(monitor, higher_is_better, min_delta)
@@ -167,7 +168,8 @@ def check_run_folder(folder, resume):
     """Refuses a folder this script did not make (no marker) unless it is new or empty."""
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise UserError(f"{folder} is not a folder; choose another --run-dir")
-    others = [n for n in os.listdir(folder) if not n.startswith(".nnc-pytorch")] if os.path.isdir(folder) else []
+    names = os.listdir(folder) if os.path.isdir(folder) else []
+    others = [name for name in names if not name.startswith(".nnc-pytorch")]
     if others and not os.path.isfile(os.path.join(folder, MARKER)):
         raise UserError(f"{folder} holds files this script did not write; choose another --run-dir")
     if resume and not os.path.isfile(os.path.join(folder, "checkpoint.pt")):
@@ -199,14 +201,15 @@ def claim_run_folder(folder):
 
 
 def evaluate(module, dataset, processes, batch_size):
-    """The loss and metrics over a dataset, each process taking every world-th row, summed over all."""
+    """The loss and metrics over a dataset: each process takes every world-th row; sums over all."""
     module.eval()
     sums = [0.0] * (2 + len(FIGURES))
     rows = torch.arange(processes.rank, len(dataset["x"]), processes.world)
     with torch.no_grad():
         for start in range(0, len(rows), batch_size):
             batch = rows[start : start + batch_size]
-            x, y = dataset["x"][batch].to(processes.device), dataset["y"][batch].to(processes.device)
+            x = dataset["x"][batch].to(processes.device)
+            y = dataset["y"][batch].to(processes.device)
             add_figures(sums, module(x), y)
     return figures_of(processes.sum(sums))
 
@@ -236,19 +239,22 @@ def checksum(module):
 
 
 def progress_line(epoch, epochs, milliseconds, figures):
-    """One epoch as nnc train prints it: epoch 3/60 - 53ms - loss: 0.6761 - accuracy: 0.6917 - ..."""
+    """An epoch as nnc train prints it: epoch 3/60 - 53ms - loss: 0.6761 - accuracy: 0.6917 ..."""
     shown = " - ".join(f"{name}: {value:.4f}" for name, value in figures.items() if name != "lr")
     return f"epoch {epoch}/{epochs} - {milliseconds}ms - {shown}"
 
 
 def fit(arguments, processes):
-    """Trains as the train block says (with the command line's changes) and saves the run (rank 0)."""
+    """Trains as the train block and the command line say; rank 0 saves the run."""
     folder, leader = arguments.run_dir, processes.rank == 0
     check_run_folder(folder, arguments.resume)
     checkpoint = None
     if arguments.resume:
-        checkpoint = torch.load(os.path.join(folder, "checkpoint.pt"), map_location=processes.device)
-    seed = checkpoint["seed"] if checkpoint else arguments.seed if arguments.seed is not None else SEED
+        path = os.path.join(folder, "checkpoint.pt")
+        checkpoint = torch.load(path, map_location=processes.device)
+    seed = arguments.seed if arguments.seed is not None else SEED
+    if checkpoint:
+        seed = checkpoint["seed"]
     if seed is None:
         seed = processes.shared_seed()
     epochs = arguments.epochs or (checkpoint["epochs"] if checkpoint else EPOCHS)
@@ -267,7 +273,8 @@ def fit(arguments, processes):
             callback.load(state)
         history, start = checkpoint["history"], checkpoint["completed_epochs"]
         if start >= epochs:
-            raise UserError(f"{folder} has trained {start} epochs already; give --epochs more than that")
+            trained = f"{folder} has trained {start} epochs already"
+            raise UserError(f"{trained}; give --epochs more than that")
     torch.manual_seed(seed + 1 + processes.rank + 1000 * start)
     if leader:
         claim_run_folder(folder)
@@ -276,7 +283,8 @@ def fit(arguments, processes):
     model = DistributedDataParallel(module) if processes.distributed else module
     training = TensorDataset(data["training"]["x"], data["training"]["y"])
     per_process = math.ceil(BATCH_SIZE / processes.world)
-    sampler = DistributedSampler(training, processes.world, processes.rank, shuffle=SHUFFLE, seed=seed)
+    world, rank = processes.world, processes.rank
+    sampler = DistributedSampler(training, world, rank, shuffle=SHUFFLE, seed=seed)
     loader = DataLoader(training, batch_size=per_process, sampler=sampler)
     initial_rate = optimizer.param_groups[0]["initial_lr"] = LEARNING_RATE
     for epoch in range(start, epochs):
@@ -306,7 +314,8 @@ def fit(arguments, processes):
             print(progress_line(epoch + 1, epochs, milliseconds, figures), flush=True)
         stop = [callback.epoch_end(epoch, figures, module, optimizer) for callback in callbacks]
         if not math.isfinite(figures["loss"]):
-            raise UserError(f"epoch {epoch + 1}: the loss is {figures['loss']}; try a lower learning_rate")
+            loss = figures["loss"]
+            raise UserError(f"epoch {epoch + 1}: the loss is {loss}; try a lower learning_rate")
         if leader:
             save_checkpoint(folder, module, optimizer, callbacks, history, seed, epochs)
         if any(stop):
@@ -319,10 +328,12 @@ def fit(arguments, processes):
     if data["test"] is not None:
         test = evaluate(module, data["test"], processes, per_process)
         if leader:
-            print("test - " + " - ".join(f"{name}: {value:.4f}" for name, value in test.items()), flush=True)
+            shown = " - ".join(f"{name}: {value:.4f}" for name, value in test.items())
+            print(f"test - {shown}", flush=True)
     checksums = processes.gather(checksum(module))
     if leader:
-        save_run(folder, module, history, data["about"], processes.world, epochs, test, restored, checksums)
+        about = data["about"]
+        save_run(folder, module, history, about, processes.world, epochs, test, restored, checksums)
 
 
 def load_weights(module, path):
@@ -346,14 +357,15 @@ def save_checkpoint(folder, module, optimizer, callbacks, history, seed, epochs)
         "callbacks": [callback.state() for callback in callbacks],
         "history": history,
     }
-    write_atomically(os.path.join(folder, "checkpoint.pt"), lambda temporary: torch.save(state, temporary))
+    path = os.path.join(folder, "checkpoint.pt")
+    write_atomically(path, lambda temporary: torch.save(state, temporary))
 
 
 def save_run(folder, module, history, about, world, epochs, test, restored, checksums):
     """weights.safetensors, history.json and run.json (rank 0)."""
     weights = {name: tensor for name, tensor in module.state_dict().items()}
-    save_safetensors(os.path.join(folder, "weights.safetensors"), weights,
-                     {"model": MODEL, "format": "nnc-pytorch"})
+    metadata = {"model": MODEL, "format": "nnc-pytorch"}
+    save_safetensors(os.path.join(folder, "weights.safetensors"), weights, metadata)
     write_json(os.path.join(folder, "history.json"), history)
     final = {name: value for name, value in history[-1].items() if name not in ("epoch", "lr")}
     run = {
@@ -387,13 +399,19 @@ def positive(text):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--run-dir", default=os.path.join("runs", f"{MODEL}-pytorch"),
-                        help="the run folder (default: %(default)s); one this script made, or a new or empty one")
-    parser.add_argument("--resume", action="store_true", help="continue from the run folder's checkpoint.pt")
-    parser.add_argument("--epochs", type=positive, help=f"train to this many epochs (default {EPOCHS})")
+    parser.add_argument(
+        "--run-dir",
+        default=os.path.join("runs", f"{MODEL}-pytorch"),
+        help="the run folder (default: %(default)s): new, empty, or one this script made",
+    )
+    resume = "continue from the run folder's checkpoint.pt"
+    parser.add_argument("--resume", action="store_true", help=resume)
+    epochs = f"train to this many epochs (default {EPOCHS})"
+    parser.add_argument("--epochs", type=positive, help=epochs)
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
     parser.add_argument("--init", metavar="FILE", help="start from these weights (.safetensors)")
-    parser.add_argument("--seed", type=int, help="the seed of row order, initial weights and dropout")
+    seed = "the seed of the row order, the initial weights and dropout"
+    parser.add_argument("--seed", type=int, help=seed)
     arguments = parser.parse_args()
     processes = None
     try:

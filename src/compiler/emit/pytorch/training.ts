@@ -32,9 +32,7 @@ const lossFunctions: Readonly<Record<string, readonly string[]>> = {
   ],
   mean_squared_error: ["return (output - target).pow(2).mean(-1)"],
   mean_absolute_error: ["return (output - target).abs().mean(-1)"],
-  mean_absolute_percentage_error: [
-    "return 100 * ((target - output).abs() / target.abs().clamp(min=EPSILON)).mean(-1)",
-  ],
+  mean_absolute_percentage_error: ["return 100 * ((target - output).abs() / target.abs().clamp(min=EPSILON)).mean(-1)"],
   mean_squared_logarithmic_error: [
     "first = (output.clamp(min=EPSILON) + 1).log()",
     "second = (target.clamp(min=EPSILON) + 1).log()",
