@@ -109,7 +109,7 @@ def load_safetensors(path):
         raise ValueError(f"{path}: not a safetensors file (shorter than its 8-byte header length)")
     (length,) = struct.unpack("<Q", raw[:8])
     if length > len(raw) - 8:
-        raise ValueError(f"{path}: not a safetensors file (its header length passes the end of the file)")
+        raise ValueError(f"{path}: not a safetensors file (its header length passes its end)")
     header = json.loads(raw[8 : 8 + length])
     body = raw[8 + length :]
     tensors = {}
@@ -118,7 +118,8 @@ def load_safetensors(path):
             continue
         dtype = SAFETENSORS_TORCH.get(entry["dtype"])
         if dtype is None:
-            raise ValueError(f"{path}: tensor {name!r} has dtype {entry['dtype']}, not F32, I64 or I32")
+            dtype = entry["dtype"]
+            raise ValueError(f"{path}: tensor {name!r} has dtype {dtype}, not F32, I64 or I32")
         start, end = entry["data_offsets"]
         if end > start:
             tensor = torch.frombuffer(bytearray(body[start:end]), dtype=dtype)
