@@ -7,7 +7,7 @@
 import type { IrLayer, JsonValue } from "../../ir/index.js";
 import { activationOf, type Config, type Factories, type Refusal } from "./layer-parts.js";
 import { spatialHelpers, spatialLayers } from "./layers-spatial.js";
-import { recurrentHelpers, recurrentLayers } from "./layers-recurrent.js";
+import { recurrentHelpers, recurrentLayers, timeDistributedLayer } from "./layers-recurrent.js";
 import { pyNumber, pyTuple } from "./python.js";
 import type { TorchInput, TorchLayer, TorchLayerFactory, Unsupported, WeightLink } from "./types.js";
 
@@ -109,9 +109,11 @@ function layerNormalization(config: Config, [input]: readonly TorchInput[]): Tor
   };
 }
 
-/** embedding: `nn.Embedding`, whose weight is tfjs's `[input_dim, output_dim]`; ids are int64. */
-function embedding(config: Config): TorchLayer | Refusal {
-  if (config["maskZero"] === true) return { refuse: "mask_zero: nn.Embedding makes no mask for the next layers" };
+/**
+ * embedding: `nn.Embedding`, whose weight is tfjs's `[input_dim, output_dim]`; ids are int64. With `mask_zero`,
+ * module.ts makes the mask (`ids != 0`) and hands it to the recurrent layers that read it.
+ */
+function embedding(config: Config): TorchLayer {
   const [rows, columns] = [Number(config["inputDim"]), Number(config["outputDim"])];
   return {
     module: `nn.Embedding(${rows}, ${columns})`,
@@ -232,12 +234,16 @@ const layers: Factories = {
  * kinds from layers-recurrent.ts, the others from this file's tables.
  */
 export const torchLayer: TorchLayerFactory = (layer: IrLayer, inputs: readonly TorchInput[]) => {
+  if (layer.kind === "time_distributed") return timeDistributed(layer, inputs);
   const recurrent = recurrentLayers[layer.kind];
   if (recurrent) return recurrent(layer, inputs);
   const factory = layers[layer.kind];
   const made = factory ? factory(layer.tfjs.config, inputs, layer) : { refuse: "nnc has no PyTorch form of it" };
   return "refuse" in made ? ({ unsupported: made.refuse, location: layer.location } satisfies Unsupported) : made;
 };
+
+/** time_distributed(layer): the wrapped layer from this table, applied to every step (layers-recurrent.ts). */
+const timeDistributed = timeDistributedLayer(torchLayer);
 
 /** Every Python definition a layer can name in `helpers`, by name. */
 export const torchHelperDefinitions: Readonly<Record<string, string>> = {

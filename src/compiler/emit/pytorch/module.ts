@@ -9,6 +9,7 @@
  */
 import { diagnostic, type Diagnostic } from "../../diagnostics/index.js";
 import { formatShape, type IrLayer, type IrModel, type TensorRef } from "../../ir/index.js";
+import { hasTrait } from "../../registry/layers/index.js";
 import { torchHelperDefinitions, torchLayer } from "./layers.js";
 import { PyScope, pyIdentifier } from "./python.js";
 import type { Layout, StateDictMap, TorchLayer, Unsupported } from "./types.js";
@@ -136,6 +137,25 @@ function uses(model: IrModel): Map<string, number> {
   return count;
 }
 
+/**
+ * The mask a layer is handed (an embedding's `mask_zero` padding, passed on by the layers that keep it), as tfjs
+ * hands it: what it reads (a recurrent layer's `mask=` argument), what it passes on (every layer that keeps
+ * masks; a recurrent one only with its sequences), or why it cannot be expressed (another layer that reads it).
+ */
+function maskOf(
+  layer: IrLayer,
+  masks: ReadonlyMap<string, string>,
+): { read?: string; passed?: string; refuse?: string } {
+  const given = [...new Set(layer.inputs.flatMap((ref) => (masks.has(ref.node) ? [masks.get(ref.node)!] : [])))];
+  if (given.length === 0) return {};
+  const mask = given.join(" & ");
+  if (!hasTrait(layer.kind, "reads-mask")) return hasTrait(layer.kind, "keeps-mask") ? { passed: mask } : {};
+  if (!hasTrait(layer.kind, "recurrent")) return { refuse: "it would apply the mask of an embedding's mask_zero" };
+  const config = layer.tfjs.config;
+  const inner = (config["layer"] as { config?: typeof config } | undefined)?.config ?? config;
+  return { read: mask, ...(inner["returnSequences"] === true ? { passed: mask } : {}) };
+}
+
 /** The class `M(nn.Module)` for a model, its helpers, its state dict map and NN6001 for what it cannot express. */
 export function emitTorchModule(model: IrModel): TorchModule {
   const planned = plan(model);
@@ -157,6 +177,8 @@ export function emitTorchModule(model: IrModel): TorchModule {
   const init: string[] = [];
   const forward: string[] = [];
   const helpers = new Set<string>();
+  const masks = new Map<string, string>();
+  const diagnostics = diagnosticsOf(planned);
   planned.forEach(({ layer, torch, attribute }, index) => {
     const ranks = layer.outputShapes.map((shape) => shape.length);
     const list = layer.outputShapes.length > 1;
@@ -172,12 +194,24 @@ export function emitTorchModule(model: IrModel): TorchModule {
       forward.push(`${name} = None  # NN6001: ${layer.kind} has no PyTorch form`);
       return;
     }
+    const mask = maskOf(layer, masks);
+    if (mask.refuse) {
+      values.set(layer.name, { name, layouts: ranks.map(() => "channels_last"), ranks, list });
+      diagnostics.push(diagnostic("NN6001", layer.location, { target, kind: layer.kind, detail: mask.refuse }));
+      forward.push(`${name} = None  # NN6001: ${layer.kind} has no PyTorch form`);
+      return;
+    }
     for (const helper of torch.helpers ?? []) helpers.add(helper);
     const given = layer.inputs.map(local);
     // A layer that takes any layout takes its inputs' (the first's when they differ, channels-last when their
     // ranks differ, as broadcasting aligns channels-last axes).
     const layout = torch.layout ?? (given.every((g) => g.rank === given[0]!.rank) ? given[0]!.layout : "channels_last");
-    const args = given.map((g) => inLayout(g, layout));
+    const args = [...given.map((g) => inLayout(g, layout)), ...(mask.read ? [`mask=${mask.read}`] : [])];
+    if (layer.tfjs.config["maskZero"] === true) {
+      const made = locals.claim(`${layer.name}_mask`);
+      forward.push(...statement(`${made} = ${args[0]} != 0`, "  # the padding (id 0) that later layers skip", 8));
+      masks.set(layer.name, made);
+    } else if (mask.passed) masks.set(layer.name, mask.passed);
     const self = attribute ? `self.${attribute}` : "self";
     if (attribute && layer.shares === undefined) {
       const frozen = layer.tfjs.config["trainable"] === false ? ".requires_grad_(False)" : "";
@@ -206,7 +240,7 @@ export function emitTorchModule(model: IrModel): TorchModule {
     ...forward.map((line) => `        ${line}`),
     "",
   ].join("\n");
-  return { code, helpers: [...helpers], stateDict: stateDictOf(model, planned), diagnostics: diagnosticsOf(planned) };
+  return { code, helpers: [...helpers], stateDict: stateDictOf(model, planned), diagnostics };
 }
 
 /** The Python definitions of these helpers (as `TorchModule.helpers` names them), each once, in a fixed order. */

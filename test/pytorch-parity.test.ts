@@ -1,0 +1,145 @@
+/**
+ * The PyTorch target computes what tfjs computes: for every layer kind layers.ts supports, a small spec built by
+ * nnc's runtime with random weights and its module.ts class with the same weights (through the bridge) give the
+ * same outputs to 1e-4 (relative above 1), and PyTorch holds as many parameters and buffers as nnc counts.
+ * One Python process runs every case (test/helpers/torch-parity.ts).
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { useCpuBackend } from "./helpers/layer-oracle.js";
+import { largestDifference, runParity, type ParityCase, type ParityResult } from "./helpers/torch-parity.js";
+import { hasTorch } from "./helpers/torch.js";
+
+const vector = "input x: [6]";
+const sequence = "input x: [10, 3]";
+const image = "input x: [9, 9, 2]";
+const even = "input x: [8, 8, 3]";
+const pair = "input a: [4]\ninput b: [4]";
+
+/** `y = x -> <call>` on `inputs`. */
+const on = (inputs: string, call: string, feed?: number[][]): ParityCase => ({
+  title: `${call} on ${inputs.replace(/input \w+: /g, "")}`,
+  inputs,
+  body: `y = x -> ${call}`,
+  ...(feed ? { feed } : {}),
+});
+
+const activations = "linear relu relu6 elu selu sigmoid hard_sigmoid tanh softmax softplus softsign swish mish gelu";
+
+const cases: ParityCase[] = [
+  on(vector, "dense(4)"),
+  on("input x: [3, 5]", "dense(4, use_bias: false)"),
+  ...activations.split(" ").map((name) => on(vector, `dense(5, activation: ${name})`)),
+  on("input x: [3, 4]", "activation(softmax)"),
+  on("input x: [3, 4]", "relu()"),
+  on("input x: [3, 4]", "relu(0.5)"),
+  on("input x: [3, 4]", "leaky_relu(alpha: 0.1)"),
+  on("input x: [3, 4]", "elu()"),
+  on("input x: [3, 4]", "softmax()"),
+  on("input x: [4, 4, 3]", "prelu()"),
+  on("input x: [4, 4, 3]", "prelu(shared_axes: [1, 2])"),
+  on(sequence, "conv1d(4, 3)"),
+  on(sequence, "conv1d(4, 3, strides: 2, padding: same)"),
+  on(sequence, "conv1d(4, 4, padding: same, activation: relu)"),
+  on(sequence, "conv1d(4, 3, dilation_rate: 2, padding: causal)"),
+  on("input x: [?, 3]", "conv1d(4, 3, strides: 2, padding: same)", [[11, 3]]),
+  on(image, "conv2d(3, 3)"),
+  on(image, "conv2d(3, 3, strides: 2, padding: same)"),
+  on(even, "conv2d(3, 3, strides: 2, padding: same)"),
+  on(even, "conv2d(3, [2, 3], padding: same, use_bias: false, activation: softmax)"),
+  on(image, "conv2d(3, 3, dilation_rate: 2, padding: same)"),
+  on(image, "depthwise_conv2d(3, depth_multiplier: 2)"),
+  on(even, "depthwise_conv2d(3, strides: 2, padding: same)"),
+  on(image, "separable_conv2d(4, 3, padding: same, depth_multiplier: 2)"),
+  on("input x: [4, 5, 2]", "conv2d_transpose(3, 3)"),
+  on("input x: [4, 5, 2]", "conv2d_transpose(3, 3, strides: 2, padding: same)"),
+  on("input x: [4, 5, 2]", "conv2d_transpose(3, 4, strides: 2, padding: same)"),
+  on("input x: [4, 5, 2]", "conv2d_transpose(3, 1, strides: 2, activation: relu)"),
+  on(image, "max_pooling2d()"),
+  on(image, "max_pooling2d(3, strides: 2, padding: same)"),
+  on(even, "max_pooling2d(2, strides: 1, padding: same)"),
+  on(image, "average_pooling2d(2)"),
+  on(image, "average_pooling2d(3, strides: 2, padding: same)"),
+  on(sequence, "max_pooling1d(3, padding: same)"),
+  on(sequence, "average_pooling1d(2, strides: 1, padding: same)"),
+  on(sequence, "global_max_pooling1d()"),
+  on(sequence, "global_average_pooling1d()"),
+  on(image, "global_max_pooling2d()"),
+  on(image, "global_average_pooling2d()"),
+  {
+    title: "conv2d, max_pooling2d, flatten, dense: flatten in tfjs's order",
+    inputs: image,
+    body: "c = x -> conv2d(4, 3, activation: relu) -> max_pooling2d()\ny = c -> flatten() -> dense(3)",
+  },
+  on("input x: [12]", "reshape([3, 4])"),
+  on("input x: [3, 4]", "reshape([-1, 2])"),
+  on("input x: [3, 4, 2]", "permute([3, 1, 2])"),
+  on("input x: [4]", "repeat_vector(3)"),
+  on(vector, "dropout(0.5)"),
+  on(sequence, "spatial_dropout1d(0.3)"),
+  on(even, "spatial_dropout2d(0.3)"),
+  on(vector, "gaussian_noise(0.5)"),
+  on(vector, "batch_normalization()"),
+  on(sequence, "batch_normalization(momentum: 0.9, epsilon: 0.01)"),
+  on(even, "batch_normalization()"),
+  on(even, "batch_normalization(center: false, scale: false)"),
+  on(vector, "batch_normalization(trainable: false)"),
+  on(vector, "layer_normalization()"),
+  on("input x: [3, 4]", "layer_normalization(axis: [1, 2], epsilon: 0.01)"),
+  { title: "embedding", inputs: "input x: [5] int32", body: "y = x -> embedding(7, 4)" },
+  on(image, "zero_padding2d(1)"),
+  on(image, "zero_padding2d([[1, 0], [2, 1]])"),
+  on(image, "cropping2d([[1, 0], [0, 2]])"),
+  on("input x: [3, 4, 2]", "up_sampling2d(2)"),
+  on("input x: [3, 4, 2]", "up_sampling2d([2, 3])"),
+  on(vector, "rescaling(0.5, offset: 1)"),
+  ...["add", "multiply", "average", "maximum", "minimum", "concatenate"].map((merge) => ({
+    title: merge,
+    inputs: pair,
+    body: `y = ${merge}(a, b)`,
+  })),
+  {
+    title: "concatenate of images after convolutions (channels-first)",
+    inputs: "input a: [5, 5, 2]\ninput b: [5, 5, 1]",
+    body: "c = a -> conv2d(3, 3, padding: same)\ny = concatenate(c, b) -> conv2d(2, 1)",
+  },
+  {
+    title: "add of a convolution and its input (layouts aligned)",
+    inputs: "input a: [5, 5, 2]",
+    body: "c = a -> conv2d(2, 3, padding: same)\ny = add(c, a)",
+  },
+  { title: "dot", inputs: pair, body: "y = dot(a, b, axes: 1)" },
+  { title: "dot, normalized", inputs: pair, body: "y = dot(a, b, axes: 1, normalize: true)" },
+  { title: "dot of sequences", inputs: "input a: [3, 4]\ninput b: [5, 4]", body: "y = dot(a, b, axes: 2)" },
+  {
+    title: "time_distributed(dense)",
+    inputs: "input x: [5, 4]",
+    body: "y = x -> time_distributed(dense(3, activation: relu))",
+  },
+  {
+    title: "a shared layer and two outputs",
+    inputs: pair,
+    body: "layer shared = dense(3, activation: tanh)\np = a -> shared\nq = b -> shared\ns = add(p, q) -> dense(2)",
+    output: "s, q",
+  },
+];
+
+describe.runIf(hasTorch)("the PyTorch target against tfjs", () => {
+  let results: ParityResult[] = [];
+
+  beforeAll(async () => {
+    await useCpuBackend();
+    results = await runParity(cases);
+  }, 60_000);
+
+  it.each(cases.map((c, i) => [c.title, i] as const))("%s", (_title, index) => {
+    const result = results[index]!;
+    expect(result.error, result.code).toBeUndefined();
+    expect(result.actual.length).toBe(result.expected.length);
+    result.expected.forEach((expected, i) => {
+      expect(result.actual[i]!.length).toBe(expected.length);
+      expect(largestDifference(expected, result.actual[i]!), result.code).toBeLessThan(1e-4);
+    });
+    const params = result.ir.layers.reduce((sum, l) => sum + l.params.trainable + l.params.nonTrainable, 0);
+    expect(result.torchParams).toBe(params);
+  });
+});
