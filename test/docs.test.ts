@@ -1,6 +1,8 @@
 /**
  * Keeps the reference docs true: every diagnostic code has a section in docs/diagnostics.md whose example
- * produces that code, with the output block after it exactly what nnc prints, and whose fix checks clean; every layer kind in the registry is in the layer table of
+ * produces that code, with the output block after it exactly what nnc prints, and whose fix checks clean (a
+ * target's code, NN6xxx, is what `nnc compile --target pytorch` prints: the example is checked, then compiled for
+ * PyTorch, and its fix must do both without errors); every layer kind in the registry is in the layer table of
  * docs/language.md; the train-key table of docs/language.md is the one scripts/docs-tables.ts prints from
  * registry/train-keys.ts; every complete example in docs/language.md checks as the page says.
  *
@@ -14,6 +16,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkSource } from "../src/compiler/index.js";
+import { emitPytorch } from "../src/compiler/emit/pytorch/script.js";
 import { layerKinds } from "../src/compiler/registry/layers/index.js";
 import { isCode, messages } from "../src/compiler/diagnostics/messages.js";
 import { renderDiagnostics } from "../src/compiler/diagnostics/render.js";
@@ -64,14 +67,21 @@ function workspaceFor(blocks: readonly Fence[]): { dir: string; file: string } {
   return { dir, file: join(dir, "example.nn") };
 }
 
-function check(text: string, file: string) {
+/** The diagnostics `nnc check` reports for an example, or with a target `nnc compile --target pytorch`'s. */
+function check(text: string, file: string, target?: "pytorch") {
   const result = checkSource(text, file);
+  const emitted = target && result.program ? emitPytorch(result.program) : undefined;
+  const diagnostics = [...result.diagnostics, ...(emitted && "diagnostics" in emitted ? emitted.diagnostics : [])];
   return {
     result,
-    codes: result.diagnostics.map((d) => d.code),
-    errors: result.diagnostics.filter((d) => d.severity === "error"),
+    diagnostics,
+    codes: diagnostics.map((d) => d.code),
+    errors: diagnostics.filter((d) => d.severity === "error"),
   };
 }
+
+/** The target a code belongs to: NN6xxx are the PyTorch target's. */
+const targetOf = (code: string) => (code.startsWith("NN6") ? "pytorch" : undefined);
 
 describe("docs/diagnostics.md", () => {
   const documented = sections(diagnosticsDoc);
@@ -109,19 +119,19 @@ describe("docs/diagnostics.md", () => {
     }
     it(`${code}: the example produces ${code}, as the output shows`, () => {
       const { dir, file } = workspaceFor(blocks);
-      const { result, codes } = check(example.text, file);
+      const { result, diagnostics, codes } = check(example.text, file, targetOf(code));
       expect(codes, "codes the example produces").toContain(code);
       const output = blocks.find((b) => b.info === "text" && b.at > example.at);
       expect(output, `${code} shows no output after its example`).toBeDefined();
       // The whole output, every diagnostic of the example: one that nnc no longer prints must not stay shown.
-      const rendered = renderDiagnostics(result.diagnostics, result.sources, { color: false, cwd: dir });
+      const rendered = renderDiagnostics(diagnostics, result.sources, { color: false, cwd: dir });
       expect(output!.text.trimEnd()).toBe(rendered.trimEnd());
     });
     const fix = blocks.find((b) => b.info === "nn fix");
     if (fix) {
       it(`${code}: the fix checks without errors`, () => {
         const { file } = workspaceFor(blocks);
-        expect(check(fix.text, file).errors).toEqual([]);
+        expect(check(fix.text, file, targetOf(code)).errors).toEqual([]);
       });
     }
   }
