@@ -12,10 +12,11 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IrModel, TensorRef } from "../src/compiler/ir/index.js";
-import { timeDistributedLayer } from "../src/compiler/emit/pytorch/layers-recurrent.js";
-import { torchHelperDefinitions, torchLayer } from "../src/compiler/emit/pytorch/layers.js";
+import { maskedLayers, timeDistributedLayer } from "../src/compiler/emit/pytorch/layers-recurrent.js";
+import { torchLayer } from "../src/compiler/emit/pytorch/layers.js";
+import { emitTorchModule, torchHelpers } from "../src/compiler/emit/pytorch/module.js";
 import { safetensorsPython } from "../src/compiler/emit/pytorch/python.js";
-import type { TorchLayer } from "../src/compiler/emit/pytorch/types.js";
+import type { StateDictMap } from "../src/compiler/emit/pytorch/types.js";
 import { readSafetensors, writeSafetensors, type SafeTensor } from "../src/io/safetensors.js";
 import { tfjsToTorch } from "../src/runtime/pytorch/bridge.js";
 import { buildSpec } from "./helpers/attention-models.js";
@@ -135,6 +136,44 @@ const cases: readonly Case[] = [
   },
 ];
 
+/** Whole models, through module.ts's class. */
+interface ModelCase {
+  readonly title: string;
+  readonly inputs: string;
+  readonly body: string;
+  readonly output?: string;
+}
+
+const modelCases: readonly ModelCase[] = [
+  {
+    title: "model: stacked bidirectional lstm and gru, then dense",
+    inputs: sequence,
+    body: [
+      "s = x -> bidirectional(lstm(4, return_sequences: true))",
+      "t = s -> bidirectional(gru(3), merge_mode: ave)",
+      "y = t -> dense(2, activation: softmax)",
+    ].join("\n"),
+  },
+  {
+    title: "model: encoder states start the decoder (seq2seq)",
+    inputs: `${sequence}\ninput d: [4, 2]`,
+    body: [
+      "_, h, c = x -> lstm(5, return_state: true)",
+      "s = d -> lstm(5, return_sequences: true, initial_state: [h, c])",
+      "y = s -> dense(3)",
+    ].join("\n"),
+  },
+  {
+    title: "model: embedding, simple_rnn, gru with hard_sigmoid",
+    inputs: ids,
+    body: [
+      "e = ids -> embedding(10, 4)",
+      "s = e -> simple_rnn(5, return_sequences: true)",
+      "y = s -> gru(3, recurrent_activation: hard_sigmoid)",
+    ].join("\n"),
+  },
+];
+
 const batch = 3;
 /** Ids with padding (0) at the end, at the start and inside, and one row without. */
 const idRows = [
@@ -165,9 +204,13 @@ function feedsOf(model: tf.LayersModel, seed: number): tf.Tensor[] {
   );
 }
 
+/** One case as the Python side runs it, and what it must give. */
 interface Prepared {
-  readonly attribute: string;
-  readonly made: TorchLayer;
+  /** The prefix of its tensors. */
+  readonly name: string;
+  /** For Python: a layer's module and forward, or a whole model's class. */
+  readonly run: { readonly module: string; readonly forward: string } | { readonly code: string };
+  readonly helpers: readonly string[];
   readonly inputs: number;
   readonly masked: boolean;
   readonly expected: tf.Tensor[];
@@ -179,99 +222,171 @@ const tensors = new Map<string, SafeTensor>();
 const prepared: Prepared[] = [];
 let folder = "";
 
-/** Builds case `index`, sets random weights, and puts its layer's weights and inputs into `tensors`. */
-function prepare(c: Case, index: number): Prepared {
+/** The spec of a case built with random weights; the weights of `map`'s layers and `inputs` put into `tensors`. */
+function build(c: Case | ModelCase, index: number) {
   const { ir, model } = buildSpec(c.inputs, c.body, c.output ?? "y");
   built.push(model);
   model.setWeights(model.getWeights().map((w, i) => tf.randomUniform(w.shape, -0.6, 0.6, "float32", 100 * index + i)));
+  const feeds = feedsOf(model, 10 * index);
+  const name = `case${index}`;
+  const store = (map: StateDictMap, inputs: readonly tf.Tensor[]) => {
+    for (const [key, tensor] of tfjsToTorch(map, model)) tensors.set(`${name}.${key}`, { dtype: "F32", ...tensor });
+    inputs.forEach((value, i) => {
+      const data = value.dataSync();
+      tensors.set(
+        `${name}/in${i}`,
+        data instanceof Int32Array
+          ? { dtype: "I64", shape: value.shape, data: BigInt64Array.from(data, BigInt) }
+          : { dtype: "F32", shape: value.shape, data: data as Float32Array },
+      );
+    });
+  };
+  return { ir, model, feeds, name, store };
+}
+
+/** The extra parameters PyTorch's fused layers have over tfjs's, as their notes state them. */
+const extraOf = (notes: string): number =>
+  [...notes.matchAll(/second bias per gate[^+]*\+(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+
+/** A layer case: the layer's PyTorch form, fed the very inputs tfjs gave the layer (and the ids' mask). */
+function prepareLayer(c: Case, index: number): Prepared {
+  const { ir, model, feeds, name, store } = build(c, index);
   const layer = ir.layers.find((l) => l.name === c.layer)!;
   const made = torchFormOf(
     layer,
     layer.inputs.map((ref, i) => ({ expr: `inputs[${i}]`, shape: shapeOf(ir, ref) })),
   );
   if ("unsupported" in made) throw new Error(`${c.title}: ${made.unsupported}`);
-  const attribute = `case${index}`;
   const tfLayer = model.getLayer(c.layer);
   const [ins, outs] = [asArray(tfLayer.input), asArray(tfLayer.output)] as tf.SymbolicTensor[][];
   const probe = tf.model({ inputs: model.inputs, outputs: [...ins!, ...outs!] });
-  const feeds = feedsOf(model, 10 * index);
   const values = asArray(probe.predict(feeds) as tf.Tensor | tf.Tensor[]);
-  const map = { model: "M", layers: [{ layer: c.layer, attribute, links: made.weights }] };
-  for (const [name, tensor] of tfjsToTorch(map, model)) tensors.set(name, { dtype: "F32", ...tensor });
-  values.slice(0, ins!.length).forEach((value, i) => {
-    tensors.set(`${attribute}.in${i}`, { dtype: "F32", shape: value.shape, data: value.dataSync() as Float32Array });
-  });
+  store(
+    { model: "M", layers: [{ layer: c.layer, attribute: "layer", links: made.weights }] },
+    values.slice(0, ins!.length),
+  );
   const masked = c.inputs.includes("int32");
   if (masked) {
     const mask = BigInt64Array.from(idRows.flat(), (id) => (id === 0 ? 0n : 1n));
-    tensors.set(`${attribute}.mask`, { dtype: "I64", shape: [batch, idRows[0]!.length], data: mask });
+    tensors.set(`${name}/mask`, { dtype: "I64", shape: [batch, idRows[0]!.length], data: mask });
   }
-  const extra = Number(/\+(\d+)/.exec(made.paramNote ?? "")?.[1] ?? 0);
-  const params = layer.params.trainable + layer.params.nonTrainable + extra;
-  return { attribute, made, inputs: ins!.length, masked, expected: values.slice(ins!.length), params };
+  const forward = made.forward(
+    "layer",
+    Array.from({ length: ins!.length }, (_, i) => `inputs[${i}]`),
+  );
+  return {
+    name,
+    run: { module: made.module!, forward },
+    helpers: made.helpers ?? [],
+    inputs: ins!.length,
+    masked,
+    expected: values.slice(ins!.length),
+    params: layer.params.trainable + layer.params.nonTrainable + extraOf(made.paramNote ?? ""),
+  };
 }
 
-/** The Python program: the helpers the layers name, then each case run in eval mode, outputs saved. */
+/** A model case: module.ts's class for the whole model, against the tfjs model's predictions. */
+function prepareModel(c: ModelCase, index: number): Prepared {
+  const { ir, model, feeds, name, store } = build(c, index);
+  const emitted = emitTorchModule(ir);
+  if (emitted.diagnostics.length > 0) throw new Error(`${c.title}: ${emitted.diagnostics[0]!.message}`);
+  store(emitted.stateDict, feeds);
+  const total = ir.layers.reduce((sum, l) => sum + l.params.trainable + l.params.nonTrainable, 0);
+  return {
+    name,
+    run: { code: emitted.code },
+    helpers: emitted.helpers,
+    inputs: feeds.length,
+    masked: false,
+    expected: asArray(model.predict(feeds) as tf.Tensor | tf.Tensor[]),
+    params: total + extraOf(emitted.code),
+  };
+}
+
+/** The Python program: the helpers the cases name, then each case in eval mode, its outputs saved. */
 function program(): string {
-  const helpers = [...new Set(prepared.flatMap((p) => p.made.helpers ?? []))];
   return [
     "import functools, json, math, os, struct, sys",
     "import torch",
     "from torch import nn",
     "import torch.nn.functional as F",
     safetensorsPython,
-    ...helpers.map((name) => torchHelperDefinitions[name]!),
+    torchHelpers(prepared.flatMap((p) => p.helpers)),
     `
 tensors = load_safetensors(sys.argv[1])
 results, params = {}, {}
 for case in json.loads(sys.argv[2]):
-    name = case["attribute"]
-    module = eval(case["module"])
-    prefix = name + "."
-    module.load_state_dict({k[len(prefix):]: v for k, v in tensors.items()
-                            if k.startswith(prefix) and not k[len(prefix):].startswith(("in", "mask"))})
+    name = case["name"]
+    scope = dict(globals())
+    if "code" in case:
+        exec(case["code"], scope)
+        module = scope["M"]()
+    else:
+        module = eval(case["module"], scope)
+    prefix = name + ("." if "code" in case else ".layer.")
+    module.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
     module.eval()
     params[name] = sum(p.numel() for p in module.parameters())
-    inputs = [tensors[f"{name}.in{i}"] for i in range(case["inputs"])]
+    inputs = [tensors[f"{name}/in{i}"] for i in range(case["inputs"])]
     layer = module
     if case["masked"]:
-        layer = functools.partial(module, mask=tensors[f"{name}.mask"].bool())
+        layer = functools.partial(module, mask=tensors[f"{name}/mask"].bool())
     with torch.no_grad():
-        out = eval(case["forward"], {**globals(), "layer": layer, "inputs": inputs})
+        if "code" in case:
+            out = module(*inputs)
+        else:
+            out = eval(case["forward"], {**scope, "layer": layer, "inputs": inputs})
     for i, value in enumerate(out if isinstance(out, tuple) else (out,)):
         results[f"{name}.out{i}"] = value
+    # In train() mode (dropout on) a loss's gradient reaches every trainable parameter.
+    module.train()
+    out = module(*inputs) if "code" in case else eval(case["forward"], {**scope, "layer": layer, "inputs": inputs})
+    sum((value**2).sum() for value in (out if isinstance(out, tuple) else (out,))).backward()
+    trained = [p.grad is not None and bool(p.grad.abs().sum() > 0) for p in module.parameters() if p.requires_grad]
+    params[name] = [params[name], all(trained)]
 save_safetensors(sys.argv[3], results)
 print(json.dumps(params))
 `,
   ].join("\n\n");
 }
 
+describe("maskedLayers", () => {
+  it("follows an embedding's mask through dense and recurrent layers that return sequences", () => {
+    const { ir } = buildSpec(
+      ids,
+      [
+        "e = ids -> embedding(10, 4, mask_zero: true)",
+        "d = e -> dense(4)",
+        "s = d -> bidirectional(lstm(3, return_sequences: true))",
+        "t = s -> gru(3)",
+        "y = t -> dense(2)",
+        "u = d -> simple_rnn(2)",
+      ].join("\n"),
+    );
+    const masked = maskedLayers(ir);
+    expect([...masked.keys()]).toEqual(["bidirectional", "gru", "simple_rnn"]);
+    expect([...masked.values()].map((layer) => layer.name)).toEqual(["embedding", "embedding", "embedding"]);
+  });
+});
+
 describe.runIf(hasTorch)("PyTorch recurrent layers match tfjs", () => {
-  let params: Record<string, number> = {};
+  let params: Record<string, [number, boolean]> = {};
   let outputs: Awaited<ReturnType<typeof readSafetensors>>["tensors"] = new Map();
 
   beforeAll(async () => {
     await useCpuBackend();
-    cases.forEach((c, index) => prepared.push(prepare(c, index)));
+    cases.forEach((c, index) => prepared.push(prepareLayer(c, index)));
+    modelCases.forEach((c, index) => prepared.push(prepareModel(c, cases.length + index)));
     folder = mkdtempSync(join(tmpdir(), "nnc-recurrent-"));
     const [input, output, script] = ["in", "out", "run"].map((f) => join(folder, f));
     await writeSafetensors(input!, tensors);
     const caseJson = JSON.stringify(
-      prepared.map((p) => ({
-        attribute: p.attribute,
-        module: p.made.module,
-        forward: p.made.forward(
-          "layer",
-          Array.from({ length: p.inputs }, (_, i) => `inputs[${i}]`),
-        ),
-        inputs: p.inputs,
-        masked: p.masked,
-      })),
+      prepared.map((p) => ({ name: p.name, ...p.run, inputs: p.inputs, masked: p.masked })),
     );
     writeFileSync(script!, program());
     const run = spawnSync(python, [script!, input!, caseJson, output!], { encoding: "utf8" });
     expect(run.stderr + (run.error?.message ?? ""), "python").toBe("");
-    params = JSON.parse(run.stdout) as Record<string, number>;
+    params = JSON.parse(run.stdout) as Record<string, [number, boolean]>;
     outputs = (await readSafetensors(output!)).tensors;
   }, 60_000);
 
@@ -280,12 +395,12 @@ describe.runIf(hasTorch)("PyTorch recurrent layers match tfjs", () => {
     if (folder) rmSync(folder, { recursive: true, force: true });
   });
 
-  cases.forEach((c, index) => {
+  [...cases, ...modelCases].forEach((c, index) => {
     it(c.title, () => {
       const p = prepared[index]!;
-      expect(params[p.attribute], "parameters").toBe(p.params);
+      expect(params[p.name], "parameters, and whether every trainable one gets a gradient").toEqual([p.params, true]);
       p.expected.forEach((expected, i) => {
-        const actual = outputs.get(`${p.attribute}.out${i}`);
+        const actual = outputs.get(`${p.name}.out${i}`);
         expect(actual?.shape, `output ${i} shape`).toEqual(expected.shape);
         const want = expected.dataSync();
         const worst = Array.from(actual!.data as Float32Array).reduce(

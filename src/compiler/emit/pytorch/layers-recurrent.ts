@@ -8,8 +8,8 @@
  * matrix product, which nn.GRU does not), becomes `NncRecurrent`, tfjs's math step by step with tfjs's weights
  * as they are. The Python is in recurrent-python.ts.
  */
-import type { IrLayer, JsonValue, TfjsLayer } from "../../ir/index.js";
-import { layerKinds } from "../../registry/layers/index.js";
+import type { IrLayer, IrModel, JsonValue, TfjsLayer } from "../../ir/index.js";
+import { hasTrait, layerKinds } from "../../registry/layers/index.js";
 import { py } from "./python.js";
 import { recurrentHelpers } from "./recurrent-python.js";
 import type { TorchInput, TorchLayerFactory, WeightLink } from "./types.js";
@@ -77,7 +77,6 @@ function recurrentModule(tfjs: TfjsLayer, features: number, goBackwards: boolean
     ["go_backwards", goBackwards, false],
   ]);
   const forgetBias = cell === "lstm" ? keywords([["unit_forget_bias", config["unitForgetBias"] !== false, true]]) : [];
-  const frozen = config["trainable"] === false ? ".requires_grad_(False)" : "";
   const plain = dropout === 0 && recurrentDropout === 0;
   const fused =
     plain &&
@@ -94,7 +93,7 @@ function recurrentModule(tfjs: TfjsLayer, features: number, goBackwards: boolean
       ...common,
     ];
     return {
-      module: `${name}(${args.join(", ")})${frozen}`,
+      module: `${name}(${args.join(", ")})`,
       helpers: ["NNC_ACTIVATIONS", "nnc_recurrent_steps", "NncFastRecurrent"],
       links: (prefix, first) => [
         {
@@ -138,7 +137,7 @@ function recurrentModule(tfjs: TfjsLayer, features: number, goBackwards: boolean
     ...common,
   ];
   return {
-    module: `NncRecurrent(${args.join(", ")})${frozen}`,
+    module: `NncRecurrent(${args.join(", ")})`,
     helpers: ["NNC_ACTIVATIONS", "nnc_recurrent_steps", "NncRecurrent"],
     links: (prefix, first) => [
       { torch: `${prefix}kernel`, torchShape: [features, width], tfjs: first, tfjsShape: [features, width] },
@@ -149,6 +148,14 @@ function recurrentModule(tfjs: TfjsLayer, features: number, goBackwards: boolean
   };
 }
 
+/**
+ * `.requires_grad_(False)` for a wrapped layer frozen by its own `trainable: false` (tfjs 4.22's wrappers
+ * freeze by that flag alone); module.ts freezes a layer whose own config says so, the wrapper included.
+ */
+function frozenInside(wrapper: TfjsLayer, nested: TfjsLayer): string {
+  return nested.config["trainable"] === false && wrapper.config["trainable"] !== false ? ".requires_grad_(False)" : "";
+}
+
 /** The feature count of a recurrent layer's input, or why it has none. */
 function featuresOf(inputs: readonly TorchInput[]): number | undefined {
   const last = inputs[0]?.shape.at(-1);
@@ -157,10 +164,11 @@ function featuresOf(inputs: readonly TorchInput[]): number | undefined {
 
 const call = (self: string, inputs: readonly string[]) => `${self}(${inputs.join(", ")})`;
 
-/** The note on the fused layers' extra bias, for `paramNote`. */
-function extraNote(extra: number): string | undefined {
-  if (extra === 0) return undefined;
-  return `nn.LSTM/nn.RNN keep a second bias per gate (bias_hh_l0: zeros from tfjs, summed back): +${extra}`;
+/** The note on a fused layer's extra bias, for `paramNote`. */
+function extraNote(made: RecurrentModule, copies = 1): string | undefined {
+  if (made.extra === 0) return undefined;
+  const fused = made.module.startsWith("NncLSTM") ? "nn.LSTM" : "nn.RNN";
+  return `${fused} has a second bias per gate (bias_hh_l0: zeros from tfjs, summed back): +${copies * made.extra}`;
 }
 
 /** lstm, gru, simple_rnn: `[steps, features]` -> `[units]` or `[steps, units]`, then the states. */
@@ -169,7 +177,7 @@ const recurrentLayer: TorchLayerFactory = (layer, inputs) => {
   const problem = features === undefined ? "its feature axis has no fixed size" : unsupportedSetting(layer.tfjs.config);
   if (problem !== undefined) return { unsupported: problem, location: layer.location };
   const made = recurrentModule(layer.tfjs, features!, flag(layer.tfjs.config, "goBackwards"));
-  const paramNote = extraNote(made.extra);
+  const paramNote = extraNote(made);
   return {
     module: made.module,
     helpers: made.helpers,
@@ -193,9 +201,10 @@ const bidirectionalLayer: TorchLayerFactory = (layer, inputs) => {
   const backward = recurrentModule(nested, features!, !backwards);
   const count = new Set(forward.links("", 0).map((link) => link.tfjs)).size;
   const merge = mergeMode === "concat" ? [] : [py(mergeMode)];
-  const paramNote = extraNote(2 * forward.extra);
+  const frozen = frozenInside(layer.tfjs, nested);
+  const paramNote = extraNote(forward, 2);
   return {
-    module: `NncBidirectional(${[forward.module, backward.module, ...merge].join(", ")})`,
+    module: `NncBidirectional(${[`${forward.module}${frozen}`, `${backward.module}${frozen}`, ...merge].join(", ")})`,
     helpers: [...forward.helpers, ...backward.helpers.filter((h) => !forward.helpers.includes(h)), "NncBidirectional"],
     layout: null,
     forward: call,
@@ -233,10 +242,35 @@ export function timeDistributedLayer(factory: TorchLayerFactory): TorchLayerFact
     if (made.layout === "channels_first") {
       return { unsupported: `it wraps ${inner.kind}, which needs the ${made.layout} layout`, location: layer.location };
     }
+    const frozen = made.module === null ? "" : frozenInside(layer.tfjs, nested);
     return {
       ...made,
+      ...(made.module === null ? {} : { module: `${made.module}${frozen}` }),
       helpers: [...(made.helpers ?? []), "nnc_time_distributed"],
       forward: (self, [x]) => `nnc_time_distributed(lambda step: ${made.forward(self, ["step"])}, ${x})`,
     };
   };
+}
+
+/**
+ * The masks tfjs hands on: for each layer that reads a mask (trait reads-mask) and is given one, the
+ * `embedding(mask_zero: true)` it comes from. A mask passes from a layer's first input through the layers that
+ * keep it (keeps-mask) and through recurrent layers that return sequences, as tfjs passes it. module.ts gives
+ * the recurrent ones `mask=(<the embedding's ids> != 0)`, as their modules take it.
+ */
+export function maskedLayers(model: IrModel): Map<string, IrLayer> {
+  const carried = new Map<string, IrLayer>();
+  const readers = new Map<string, IrLayer>();
+  for (const layer of model.layers) {
+    const first = layer.inputs[0];
+    const mask = first && first.index === 0 ? carried.get(first.node) : undefined;
+    if (mask && hasTrait(layer.kind, "reads-mask")) readers.set(layer.name, mask);
+    const nested = layer.tfjs.config["layer"] as TfjsLayer | undefined;
+    const sequences = (nested ?? layer.tfjs).config["returnSequences"] === true;
+    if (hasTrait(layer.kind, "makes-mask") && layer.tfjs.config["maskZero"] === true) carried.set(layer.name, layer);
+    else if (mask && (hasTrait(layer.kind, "keeps-mask") || (hasTrait(layer.kind, "recurrent") && sequences))) {
+      carried.set(layer.name, mask);
+    }
+  }
+  return readers;
 }
