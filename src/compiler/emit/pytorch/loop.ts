@@ -197,7 +197,13 @@ def claim_run_folder(folder):
     os.makedirs(folder, exist_ok=True)
     marker = os.path.join(folder, MARKER)
     if not os.path.isfile(marker):
-        write_json(marker, {"format": "nnc-pytorch-run", "model": MODEL, "spec": SPEC})
+        write_json(marker, {"format": "nnc-pytorch-run", "model": MODEL, "spec": spec_from(folder)})
+
+
+def spec_from(folder):
+    """The spec's path relative to the run folder, as nnc import-weights finds it."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    return os.path.relpath(os.path.join(here, SPEC), folder).replace(os.sep, "/")
 
 
 def evaluate(module, dataset, processes, batch_size):
@@ -340,9 +346,14 @@ def load_weights(module, path):
     """--init: the module's weights from a safetensors file (nnc export-weights writes one)."""
     try:
         tensors = load_safetensors(path)
-        module.load_state_dict(tensors)
+        missing, unexpected = module.load_state_dict(tensors, strict=False)
     except (OSError, ValueError, RuntimeError) as error:
         raise UserError(f"--init {path}: {str(error).splitlines()[0]}") from None
+    # nnc export-weights writes the weights only: batch normalization's step counters may be missing.
+    missing = [key for key in missing if not key.endswith(".num_batches_tracked")]
+    if missing or unexpected:
+        keys = ", ".join(missing[:3] + unexpected[:3])
+        raise UserError(f"--init {path}: not the weights of model {MODEL} ({keys})")
 
 
 def save_checkpoint(folder, module, optimizer, callbacks, history, seed, epochs):
@@ -372,7 +383,7 @@ def save_run(folder, module, history, about, world, epochs, test, restored, chec
         "format": "nnc-pytorch-run",
         "version": 1,
         "model": MODEL,
-        "spec": SPEC,
+        "spec": spec_from(folder),
         "torch": torch.__version__,
         "world_size": world,
         "epochs": epochs,

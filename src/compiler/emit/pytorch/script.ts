@@ -19,7 +19,7 @@
  *   metadata `{"model", "format": "nnc-pytorch"}`.
  * - `history.json`: one record per epoch, `{"epoch": 1, "loss", "<metric>", "val_loss", "val_<metric>", "lr"}`,
  *   nnc's history.json.
- * - `run.json`: `{"format": "nnc-pytorch-run", "version": 1, "model", "spec" (relative to the script), "torch",
+ * - `run.json`: `{"format": "nnc-pytorch-run", "version": 1, "model", "spec" (relative to the run folder), "torch",
  *   "world_size", "epochs", "completed_epochs", "restored_epoch" (early stopping's best epoch or null), "final"
  *   (the last epoch's figures, no lr), "test" (the test figures or null), "data", "weights_sha256" (each rank's
  *   checksum of its final weights, in rank order: equal in a sound run)}`.
