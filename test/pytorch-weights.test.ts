@@ -1,9 +1,18 @@
 import * as tf from "@tensorflow/tfjs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { torchStateDict } from "../src/compiler/emit/pytorch/module.js";
 import type { StateDictMap, WeightLink } from "../src/compiler/emit/pytorch/types.js";
+import { checkFile, checkSource } from "../src/compiler/index.js";
+import { readSafetensors, writeSafetensors } from "../src/io/safetensors.js";
+import { buildModel } from "../src/runtime/build.js";
+import { loadRun } from "../src/runtime/saved-run.js";
 import { tfjsToTorch, torchToTfjs, transpose, type GivenTensor } from "../src/runtime/pytorch/bridge.js";
+import { nnc, repo } from "./helpers/cli.js";
 import { userError } from "./helpers/data-files.js";
 import { useCpuBackend } from "./helpers/layer-oracle.js";
+import { scratchFolder } from "./helpers/runs.js";
 
 /** A link as the PyTorch target writes it, its torch shape the tfjs shape permuted. */
 function link(torch: string, tfjs: number, tfjsShape: number[], permute?: number[]): WeightLink {
@@ -201,5 +210,193 @@ describe("the weight bridge between tfjs and PyTorch", () => {
     expect((await userError(() => tfjsToTorch(shapes, other))).format()).toBe(
       "error[NN4011]: layer 'dense/1' has a weight of shape [6, 5] where model Mixed of the spec has [5, 6]",
     );
+  });
+});
+
+describe("the bridge with the PyTorch target's own state dict maps", () => {
+  const specs: Record<string, string> = {
+    dense: "input x: [4]\n  dense(8, activation: relu)\n  dense(3, activation: softmax)",
+    conv: [
+      "input image: [8, 8, 3]",
+      "conv2d(4, 3, activation: relu)",
+      "batch_normalization()",
+      "max_pooling2d(2)",
+      "flatten()",
+      "dense(5)",
+    ].join("\n  "),
+    lstm: "input seq: [6, 3]\n  lstm(5, return_sequences: true)\n  gru(4)\n  dense(2)",
+  };
+
+  it.each(Object.keys(specs))("round-trips the %s model's weights through its map exactly", (name) => {
+    const { program, diagnostics } = checkSource(`model M {\n  ${specs[name]!}\n}\n`, "m.nn");
+    expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const ir = program!.models[0]!;
+    const map = torchStateDict(ir);
+    if (Array.isArray(map)) throw new Error(`not expressible: ${map.map((d) => d.message).join("; ")}`);
+    const from = buildModel(ir);
+    const into = buildModel(ir);
+    built.push(from, into);
+    randomize(from, 11);
+    randomize(into, 77);
+    const state = tfjsToTorch(map, from);
+    // Every state-dict tensor has the shape the map gives it, and together they hold every tfjs weight.
+    for (const entry of map.layers)
+      for (const l of entry.links) expect(state.get(`${entry.attribute}.${l.torch}`)!.shape).toEqual(l.torchShape);
+    torchToTfjs(map, state, into);
+    expect(weightsOf(into)).toEqual(weightsOf(from));
+  });
+});
+
+describe("nnc import-weights and nnc export-weights (no PyTorch: the PyTorch run folder is written here)", () => {
+  const { dir, file } = scratchFolder("nnc-import-weights-");
+  file("iris.csv", readFileSync(join(repo, "examples", "data", "iris.csv")));
+  const spec = file(
+    "iris.nn",
+    "model Iris {\n  input measurements: [4]\n  dense(8, activation: relu)\n  dense(3, activation: softmax)\n}\n\n" +
+      'train Iris {\n  data: csv("iris.csv", label: "species")\n  loss: categorical_crossentropy\n' +
+      "  optimizer: adam()\n  metrics: [accuracy]\n  batch_size: 16\n  epochs: 2\n}\n",
+  );
+  const features = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
+  const runJson = {
+    format: "nnc-pytorch-run",
+    version: 1,
+    model: "Iris",
+    spec: "../iris.nn",
+    torch: "1.13.1",
+    world_size: 2,
+    epochs: 2,
+    completed_epochs: 2,
+    final: { loss: 0.9, accuracy: 0.6 },
+    data: {
+      labels: { column: "species", classes: ["setosa", "versicolor", "virginica"] },
+      preprocessing: { source: "csv", label: "species", features, normalization: null },
+    },
+  };
+  const history = [
+    { epoch: 1, loss: 1.1, accuracy: 0.4, lr: 0.001 },
+    { epoch: 2, loss: 0.9, accuracy: 0.6, lr: 0.001 },
+  ];
+
+  /** The spec's model with seeded weights, and a PyTorch run folder `name` holding them as the script saves them. */
+  async function pytorchRun(name: string): Promise<{ run: string; model: tf.LayersModel; map: StateDictMap }> {
+    const ir = checkFile(spec).program!.models[0]!;
+    const map = torchStateDict(ir) as StateDictMap;
+    const model = buildModel(ir);
+    built.push(model);
+    randomize(model, 21);
+    const run = join(dir, name);
+    mkdirSync(run);
+    const tensors = new Map([...tfjsToTorch(map, model)].map(([key, t]) => [key, { dtype: "F32" as const, ...t }]));
+    await writeSafetensors(join(run, "weights.safetensors"), tensors, { model: "Iris", format: "nnc-pytorch" });
+    writeFileSync(join(run, "run.json"), JSON.stringify(runJson));
+    writeFileSync(join(run, "history.json"), JSON.stringify(history));
+    return { run, model, map };
+  }
+
+  it("makes a run folder that nnc evaluate and loadRun read, with the PyTorch run's weights, and exports them back", async () => {
+    const { run, model } = await pytorchRun("pt");
+    const out = join(dir, "imported");
+    const imported = nnc(["import-weights", run, "--out", out], { cwd: dir });
+    expect(imported.stderr).toBe("");
+    expect(imported.stdout).toBe(
+      "imported Iris from pt/ (PyTorch 1.13.1, 2 processes, 2 epochs)\nfinal: loss: 0.9000 - accuracy: 0.6000\n" +
+        "saved imported/ (history.json, history.png, history.svg, labels.json, model.json, preprocessing.json, weights.bin)\n",
+    );
+    const saved = await loadRun(out);
+    expect(weightsOf(saved.model)).toEqual(weightsOf(model));
+    expect(saved.labels).toEqual(runJson.data.labels);
+    expect(JSON.parse(readFileSync(join(out, "history.json"), "utf8"))).toEqual(history);
+    saved.model.dispose();
+    const evaluated = nnc(["evaluate", spec, "--model", out, "--format", "json"]);
+    expect(evaluated.stderr).toBe("");
+    const figures = JSON.parse(evaluated.stdout) as Record<string, number>;
+    expect(Object.keys(figures)).toEqual(["loss", "accuracy"]);
+
+    const exported = nnc(["export-weights", out, "--spec", spec, "-o", join(dir, "back.safetensors")], { cwd: dir });
+    expect([exported.stderr, exported.stdout]).toEqual([
+      "",
+      "wrote back.safetensors (4 tensors of model Iris, for the PyTorch script's --init)\n",
+    ]);
+    const [before, after] = [join(run, "weights.safetensors"), join(dir, "back.safetensors")].map((f) =>
+      readFileSync(f),
+    );
+    expect(after.equals(before!)).toBe(true);
+  });
+
+  it("finds the spec run.json names, relative to the run folder, or asks for --spec", async () => {
+    const { run } = await pytorchRun("pt-spec");
+    const found = nnc(["import-weights", run, "--out", join(dir, "from-run-json")], { cwd: dir });
+    expect([found.stderr, found.status]).toEqual(["", 0]);
+    writeFileSync(join(run, "run.json"), JSON.stringify({ ...runJson, spec: "elsewhere/iris.nn" }));
+    const lost = nnc(["import-weights", run], { cwd: dir });
+    expect([lost.stderr, lost.status]).toEqual([
+      "error: pt-spec/run.json names the spec 'elsewhere/iris.nn', which is not at pt-spec/elsewhere/iris.nn; " +
+        "give it with --spec FILE\n",
+      1,
+    ]);
+    expect(existsSync(join(dir, "runs"))).toBe(false);
+  });
+
+  it("refuses PyTorch runs it cannot use, in one line naming the file, and leaves no folder behind", async () => {
+    const { run, map } = await pytorchRun("pt-bad");
+    const refused = (expected: string) => {
+      const result = nnc(["import-weights", run, "--spec", spec], { cwd: dir });
+      expect([result.stderr, result.status]).toEqual([`${expected}\n`, 1]);
+      expect(existsSync(join(dir, "runs"))).toBe(false);
+    };
+    const weights = join(run, "weights.safetensors");
+    const good = readFileSync(weights);
+    writeFileSync(weights, "sepal_length,sepal_width\n5.1,3.5\n");
+    refused(
+      "error[NN4010]: pt-bad/weights.safetensors: not a safetensors file (its first 8 bytes give a header of " +
+        `${Buffer.from("sepal_le").readBigUInt64LE()} bytes, past the end of its 33 bytes)`,
+    );
+    const attribute = map.layers[1]!.attribute;
+    const { tensors } = await (async () => {
+      writeFileSync(weights, good);
+      return readSafetensors(weights);
+    })();
+    const fewer = new Map([...tensors].filter(([key]) => key !== `${attribute}.bias`));
+    await writeSafetensors(weights, fewer, { model: "Iris" });
+    refused(
+      `error[NN4035]: cannot load weights from pt-bad/weights.safetensors: it has no tensor '${attribute}.bias' ` +
+        `for layer '${map.layers[1]!.layer}' (model Iris)`,
+    );
+    await writeSafetensors(weights, tensors, { model: "Other" });
+    refused("error[NN4010]: pt-bad/weights.safetensors: it holds model 'Other', but run.json says 'Iris'");
+    writeFileSync(weights, good);
+    writeFileSync(join(run, "run.json"), JSON.stringify({ ...runJson, format: "nnc-run" }));
+    refused('error[NN4010]: pt-bad/run.json: format must be "nnc-pytorch-run"');
+    writeFileSync(join(run, "run.json"), JSON.stringify({ ...runJson, model: "Missing" }));
+    refused("error[NN4011]: pt-bad trained model 'Missing', but iris.nn has no model of that name (it has 'Iris')");
+    rmSync(join(run, "history.json"));
+    refused("error[NN4010]: pt-bad/history.json: no such file (is this a run that nnc train saved?)");
+  });
+
+  it("writes only into a new or empty folder or nnc's own run, which only --overwrite replaces", async () => {
+    const { run } = await pytorchRun("pt-folders");
+    const foreign = join(dir, "mine");
+    mkdirSync(foreign);
+    writeFileSync(join(foreign, "notes.txt"), "mine\n");
+    for (const flags of [[], ["--overwrite"]]) {
+      const result = nnc(["import-weights", run, "--out", foreign, ...flags], { cwd: dir });
+      expect(result.stderr).toMatch(
+        /^error\[NN4012\]: mine .*notes\.txt.*choose a new or empty folder with --out; import-weights writes only into nnc's own\)\n$/,
+      );
+    }
+    expect(readdirSync(foreign)).toEqual(["notes.txt"]);
+    const first = nnc(["import-weights", run], { cwd: dir });
+    expect(first.stdout).toContain("saved runs/Iris/");
+    const second = nnc(["import-weights", run], { cwd: dir });
+    expect(second.stdout).toContain("saved runs/Iris-2/");
+    const again = nnc(["import-weights", run, "--out", "runs/Iris"], { cwd: dir });
+    expect(again.stderr).toMatch(/^error\[NN4043\]: runs\/Iris/);
+    const replaced = nnc(["import-weights", run, "--out", "runs/Iris", "--overwrite"], { cwd: dir });
+    expect([replaced.stderr, replaced.status]).toEqual(["", 0]);
+    // The PyTorch run folder is an input: import never writes there.
+    const over = nnc(["import-weights", run, "--out", run, "--overwrite"], { cwd: dir });
+    expect(over.status).toBe(1);
+    expect(readdirSync(run).sort()).toEqual(["history.json", "run.json", "weights.safetensors"]);
+    rmSync(join(dir, "runs"), { recursive: true });
   });
 });

@@ -79,6 +79,8 @@ async function runImport(dir: string, options: ImportCliOptions): Promise<void> 
     const map = stateDictMap(program, model);
     if (!map) return;
     const fallback = path.resolve("runs", model.name);
+    const claims = options.out === undefined && !options.overwrite;
+    const parentIsNew = !existsSync(path.dirname(fallback));
     const out =
       options.out !== undefined ? path.resolve(options.out) : options.overwrite ? fallback : freshRunFolder(fallback);
     try {
@@ -89,15 +91,16 @@ async function runImport(dir: string, options: ImportCliOptions): Promise<void> 
       const ours = existsSync(path.join(out, markerFile));
       await importPytorchRun(run, model, map, out, {
         ...(options.overwrite && ours ? { overwrite: true } : {}),
-        ...(options.out === undefined && !options.overwrite ? { fresh: true } : {}),
+        ...(claims ? { fresh: true } : {}),
       });
     } catch (error) {
       if (error instanceof NncUserError && error.code === "NN4012")
         throw error.withHint("choose a new or empty folder with --out; import-weights writes only into nnc's own");
       throw error;
     } finally {
-      // The folder freshRunFolder claimed stays only when the run was saved into it.
-      if (options.out === undefined && !options.overwrite) removeIfEmpty(out);
+      // The folders a fresh run folder made (runs/Iris, and runs/ when new) go again unless the run was saved there.
+      if (claims) removeIfEmpty(out);
+      if (claims && parentIsNew) removeIfEmpty(path.dirname(out));
     }
     const { torch, world_size: world, completed_epochs: epochs, final } = run.run;
     const processes = world === undefined ? "" : `, ${world} process${world === 1 ? "" : "es"}`;
