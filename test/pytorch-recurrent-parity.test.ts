@@ -34,107 +34,78 @@ interface Case {
 
 const sequence = "input x: [5, 3]";
 const ids = "input ids: [7] int32";
-const cases: readonly Case[] = [
-  { title: "lstm, last output", inputs: sequence, body: "y = x -> lstm(8)", layer: "lstm" },
-  {
-    title: "lstm, sequences, go_backwards",
-    inputs: sequence,
-    body: "y = x -> lstm(6, return_sequences: true, go_backwards: true)",
-    layer: "lstm",
-  },
-  {
-    title: "lstm, hard_sigmoid, no bias",
-    inputs: sequence,
-    body: "y = x -> lstm(4, recurrent_activation: hard_sigmoid, use_bias: false, return_sequences: true)",
-    layer: "lstm",
-  },
-  {
-    title: "lstm with dropout, evaluated",
-    inputs: sequence,
-    body: "y = x -> lstm(5, dropout: 0.3, recurrent_dropout: 0.2, unit_forget_bias: false)",
-    layer: "lstm",
-  },
-  { title: "gru", inputs: sequence, body: "y = x -> gru(4)", layer: "gru" },
-  {
-    title: "gru, relu, sequences, go_backwards",
-    inputs: sequence,
-    body: "y = x -> gru(5, activation: relu, return_sequences: true, go_backwards: true)",
-    layer: "gru",
-  },
-  { title: "simple_rnn", inputs: sequence, body: "y = x -> simple_rnn(6)", layer: "simple_rnn" },
-  {
-    title: "simple_rnn, sigmoid, sequences",
-    inputs: sequence,
-    body: "y = x -> simple_rnn(4, activation: sigmoid, return_sequences: true)",
-    layer: "simple_rnn",
-  },
-  {
-    title: "bidirectional lstm, concat, sequences",
-    inputs: sequence,
-    body: "y = x -> bidirectional(lstm(4, return_sequences: true))",
-    layer: "bidirectional",
-  },
-  {
-    title: "bidirectional gru, sum",
-    inputs: sequence,
-    body: "y = x -> bidirectional(gru(3), merge_mode: sum)",
-    layer: "bidirectional",
-  },
-  {
-    title: "bidirectional simple_rnn, ave, sequences",
-    inputs: sequence,
-    body: "y = x -> bidirectional(simple_rnn(3, return_sequences: true), merge_mode: ave)",
-    layer: "bidirectional",
-  },
-  {
-    title: "bidirectional lstm going backwards, mul",
-    inputs: sequence,
-    body: "y = x -> bidirectional(lstm(3, go_backwards: true), merge_mode: mul)",
-    layer: "bidirectional",
-  },
-  {
-    title: "lstm after embedding(mask_zero)",
-    inputs: ids,
-    body: "e = ids -> embedding(10, 4, mask_zero: true)\ny = e -> lstm(5, return_sequences: true)",
-    layer: "lstm",
-  },
-  {
-    title: "gru after embedding(mask_zero)",
-    inputs: ids,
-    body: "e = ids -> embedding(10, 4, mask_zero: true)\ny = e -> gru(3)",
-    layer: "gru",
-  },
-  {
-    title: "bidirectional lstm after embedding(mask_zero)",
-    inputs: ids,
-    body: "e = ids -> embedding(10, 4, mask_zero: true)\ny = e -> bidirectional(lstm(3, return_sequences: true))",
-    layer: "bidirectional",
-  },
-  {
-    title: "lstm, return_state",
-    inputs: sequence,
-    body: "y, h, c = x -> lstm(4, return_state: true)",
-    layer: "lstm",
-  },
-  {
-    title: "lstm from initial states",
-    inputs: `${sequence}\ninput h0: [4]\ninput c0: [4]`,
-    body: "y = x -> lstm(4, return_sequences: true, initial_state: [h0, c0])",
-    layer: "lstm",
-  },
-  {
-    title: "bidirectional gru, return_state, from initial states",
-    inputs: `${sequence}\ninput f: [3]\ninput b: [3]`,
-    body: "y, hf, hb = x -> bidirectional(gru(3, return_state: true), initial_state: [f, b])",
-    layer: "bidirectional",
-  },
-  {
-    title: "time_distributed(dense) over an lstm's sequence",
-    inputs: sequence,
-    body: "s = x -> lstm(4, return_sequences: true)\ny = s -> time_distributed(dense(2, activation: relu))",
-    layer: "time_distributed",
-  },
-];
+const embedded = "e = ids -> embedding(10, 4, mask_zero: true)";
+/** A case of one layer: `[title, body, layer under test, inputs]`, the inputs `sequence` when left out. */
+const cases: readonly Case[] = (
+  [
+    ["lstm, last output", "y = x -> lstm(8)", "lstm"],
+    ["lstm, sequences, go_backwards", "y = x -> lstm(6, return_sequences: true, go_backwards: true)", "lstm"],
+    [
+      "lstm, hard_sigmoid, no bias",
+      "y = x -> lstm(4, recurrent_activation: hard_sigmoid, use_bias: false, return_sequences: true)",
+      "lstm",
+    ],
+    [
+      "lstm with dropout, evaluated",
+      "y = x -> lstm(5, dropout: 0.3, recurrent_dropout: 0.2, unit_forget_bias: false)",
+      "lstm",
+    ],
+    ["gru", "y = x -> gru(4)", "gru"],
+    [
+      "gru, relu, sequences, go_backwards",
+      "y = x -> gru(5, activation: relu, return_sequences: true, go_backwards: true)",
+      "gru",
+    ],
+    ["simple_rnn", "y = x -> simple_rnn(6)", "simple_rnn"],
+    [
+      "simple_rnn, sigmoid, sequences",
+      "y = x -> simple_rnn(4, activation: sigmoid, return_sequences: true)",
+      "simple_rnn",
+    ],
+    [
+      "bidirectional lstm, concat, sequences",
+      "y = x -> bidirectional(lstm(4, return_sequences: true))",
+      "bidirectional",
+    ],
+    ["bidirectional gru, sum", "y = x -> bidirectional(gru(3), merge_mode: sum)", "bidirectional"],
+    [
+      "bidirectional simple_rnn, ave, sequences",
+      "y = x -> bidirectional(simple_rnn(3, return_sequences: true), merge_mode: ave)",
+      "bidirectional",
+    ],
+    [
+      "bidirectional lstm going backwards, mul",
+      "y = x -> bidirectional(lstm(3, go_backwards: true), merge_mode: mul)",
+      "bidirectional",
+    ],
+    ["lstm after embedding(mask_zero)", `${embedded}\ny = e -> lstm(5, return_sequences: true)`, "lstm", ids],
+    ["gru after embedding(mask_zero)", `${embedded}\ny = e -> gru(3)`, "gru", ids],
+    [
+      "bidirectional lstm after embedding(mask_zero)",
+      `${embedded}\ny = e -> bidirectional(lstm(3, return_sequences: true))`,
+      "bidirectional",
+      ids,
+    ],
+    ["lstm, return_state", "y, h, c = x -> lstm(4, return_state: true)", "lstm"],
+    [
+      "lstm from initial states",
+      "y = x -> lstm(4, return_sequences: true, initial_state: [h0, c0])",
+      "lstm",
+      `${sequence}\ninput h0: [4]\ninput c0: [4]`,
+    ],
+    [
+      "bidirectional gru, return_state, from initial states",
+      "y, hf, hb = x -> bidirectional(gru(3, return_state: true), initial_state: [f, b])",
+      "bidirectional",
+      `${sequence}\ninput f: [3]\ninput b: [3]`,
+    ],
+    [
+      "time_distributed(dense) over an lstm's sequence",
+      "s = x -> lstm(4, return_sequences: true)\ny = s -> time_distributed(dense(2, activation: relu))",
+      "time_distributed",
+    ],
+  ] as const
+).map(([title, body, layer, inputs]) => ({ title, body, layer, inputs: inputs ?? sequence }));
 
 /** Whole models, through module.ts's class. */
 interface ModelCase {
@@ -331,19 +302,19 @@ for case in json.loads(sys.argv[2]):
     layer = module
     if case["masked"]:
         layer = functools.partial(module, mask=tensors[f"{name}/mask"].bool())
+    scope.update(layer=layer, inputs=inputs)
+    run = (lambda: module(*inputs)) if "code" in case else (lambda: eval(case["forward"], scope))
     with torch.no_grad():
-        if "code" in case:
-            out = module(*inputs)
-        else:
-            out = eval(case["forward"], {**scope, "layer": layer, "inputs": inputs})
-    for i, value in enumerate(out if isinstance(out, tuple) else (out,)):
+        out = run()
+    out = out if isinstance(out, tuple) else (out,)
+    for i, value in enumerate(out):
         results[f"{name}.out{i}"] = value
     # In train() mode (dropout on) a loss's gradient reaches every trainable parameter.
     module.train()
-    out = module(*inputs) if "code" in case else eval(case["forward"], {**scope, "layer": layer, "inputs": inputs})
+    out = run()
     sum((value**2).sum() for value in (out if isinstance(out, tuple) else (out,))).backward()
-    trained = [p.grad is not None and bool(p.grad.abs().sum() > 0) for p in module.parameters() if p.requires_grad]
-    params[name] = [params[name], all(trained)]
+    grads = [p.grad for p in module.parameters() if p.requires_grad]
+    params[name] = [params[name], all(g is not None and bool(g.abs().sum() > 0) for g in grads)]
 save_safetensors(sys.argv[3], results)
 print(json.dumps(params))
 `,
@@ -366,6 +337,29 @@ describe("maskedLayers", () => {
     const masked = maskedLayers(ir);
     expect([...masked.keys()]).toEqual(["bidirectional", "gru", "simple_rnn"]);
     expect([...masked.values()].map((layer) => layer.name)).toEqual(["embedding", "embedding", "embedding"]);
+  });
+});
+
+describe("recurrent layers PyTorch cannot express", () => {
+  const refusal = (inputs: string, body: string, name: string) => {
+    const { ir } = buildSpec(inputs, body);
+    const layer = ir.layers.find((l) => l.name === name)!;
+    const made = torchFormOf(
+      layer,
+      layer.inputs.map((ref) => ({ expr: "x", shape: shapeOf(ir, ref) })),
+    );
+    return "unsupported" in made ? made : undefined;
+  };
+
+  it("refuses a regularizer the module would not apply, at the layer", () => {
+    const refused = refusal(sequence, "y = x -> bidirectional(gru(3, kernel_regularizer: l2(0.01)))", "bidirectional");
+    expect(refused?.unsupported).toContain("kernelRegularizer");
+    expect(refused?.location.span).toBeDefined();
+  });
+
+  it("refuses time_distributed over a layer that wants channels first", () => {
+    const body = "y = x -> time_distributed(conv2d(2, 3))";
+    expect(refusal("input x: [4, 6, 6, 1]", body, "time_distributed")?.unsupported).toContain("channels_first");
   });
 });
 

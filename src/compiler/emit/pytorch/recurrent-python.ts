@@ -70,7 +70,7 @@ def nnc_recurrent_steps(layer, x, states, kernel, recurrent_kernel, bias, mask, 
 
 
 def nnc_recurrent_outputs(layer, sequence, states):
-    """The layer's result: its last output or all of them, then its final states with return_state."""
+    """The layer's last output (every step's with return_sequences), then its states if asked."""
     output = sequence if layer.return_sequences else states[0]
     return (output, *states) if layer.return_state else output
 
