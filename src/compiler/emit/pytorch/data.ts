@@ -12,13 +12,17 @@
  * [0, 1] unless `scale: false`; examples reshaped to the model input. The row order before a `validation_split`
  * is a seeded permutation, numpy's rather than nnc's generator: the held-out rows differ from `nnc train`'s.
  *
+ * `normalize_target: standard` scales value targets by the training rows' mean and population deviation, and
+ * the errors in the targets' units (mae, rmse, mse) are reported in them, as fit-loop.ts reports them.
+ *
  * What it does not (NN6002 at the key): images() and text() sources, sequences in JSON fields, several inputs
- * or outputs, `normalize_target`, `sample_weight`, `pad`.
+ * or outputs, `sample_weight`, `pad`.
  */
 import { diagnostic, type Diagnostic, type Location } from "../../diagnostics/index.js";
 import type { IrCall, IrModel, IrTrain, JsonValue } from "../../ir/index.js";
 import { dataSources } from "../../registry/data-sources.js";
 import { losses } from "../../registry/train-options.js";
+import { maxLineLength } from "./format.js";
 import { py } from "./python.js";
 
 /** The train fields that name a data source, and their keys as written. */
@@ -29,12 +33,12 @@ const sourceFields = [
 ] as const;
 
 /** The arguments of a table source the script reads; the others are NN6002. */
-const tableArgs = new Set(["path", "label", "features", "normalize", "missing"]);
+const tableArgs = new Set(["path", "label", "features", "normalize", "missing", "normalize_target"]);
 const supportedArgs: Readonly<Record<string, ReadonlySet<string>>> = {
   csv: tableArgs,
   json: tableArgs,
   idx: new Set(["images", "labels", "scale"]),
-  npy: new Set(["x", "y"]),
+  npy: new Set(["x", "y", "normalize_target"]),
 };
 
 /** NN6002 for each data source setting the script cannot read, at the source's key. */
@@ -79,7 +83,7 @@ function readerStatement(target: string, source: IrCall, relative: (file: string
   const args = [JSON.stringify(source.name), `{${entries.join(", ")}}`, ...(like ? [like] : [])];
   const line = `    ${target} = read_source(${args.join(", ")})`;
   if (line.length <= 100) return line;
-  const dict = ["        {", ...entries.map((entry) => `            ${entry},`), "        },"];
+  const dict = ["        {", ...entries.flatMap((entry) => explodedEntry(entry)), "        },"];
   return [
     `    ${target} = read_source(`,
     `        ${args[0]},`,
@@ -87,6 +91,36 @@ function readerStatement(target: string, source: IrCall, relative: (file: string
     ...(like ? [`        ${like},`] : []),
     "    )",
   ].join("\n");
+}
+
+/** A dict entry at 12 spaces, its list value one item a line (as black explodes it) when it is too long. */
+function explodedEntry(entry: string): string[] {
+  const line = `            ${entry},`;
+  const list = /^("[^"]*": )\[(.*)\]$/.exec(entry);
+  if (line.length <= maxLineLength || !list) return [line];
+  const items = splitTopLevel(list[2]!);
+  return [`            ${list[1]}[`, ...items.map((item) => `                ${item},`), "            ],"];
+}
+
+/** A list's items, split at commas outside strings and brackets. */
+function splitTopLevel(text: string): string[] {
+  const items: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === "\\" && quoted) i++;
+    else if (c === '"') quoted = !quoted;
+    else if (!quoted && "([{".includes(c)) depth++;
+    else if (!quoted && ")]}".includes(c)) depth--;
+    else if (!quoted && c === "," && depth === 0) {
+      items.push(text.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  items.push(text.slice(start).trim());
+  return items;
 }
 
 /**
@@ -116,6 +150,7 @@ export function loadDataPython(train: IrTrain, model: IrModel, relative: (file: 
   lines.push(
     ...(train.test ? [] : ['    sets["test"] = None']),
     '    sets["about"] = prepared["about"]',
+    train.data.args["normalize_target"] ? '    sets["scale"] = scale_targets(sets)' : '    sets["scale"] = 1.0',
     "    return sets",
   );
   return lines.join("\n");
@@ -371,6 +406,18 @@ def about_data(table, normalization, classes):
         preprocessing["scale"] = table["scale"]
     labels = {"column": preprocessing["label"], "classes": classes} if classes else None
     return {"classes": classes, "labels": labels, "preprocessing": preprocessing}
+
+
+def scale_targets(sets):
+    """normalize_target: standard: targets to mean 0 and deviation 1 by the training rows'."""
+    y = sets["training"]["y"].double()
+    shift, scale = y.mean().item(), y.std(unbiased=False).item() or 1.0
+    scaling = {"mode": "standard", "shift": shift, "scale": scale}
+    for name in ("training", "validation", "test"):
+        if sets[name] is not None:
+            sets[name]["y"] = ((sets[name]["y"] - scaling["shift"]) / scaling["scale"]).float()
+    sets["about"]["preprocessing"]["targetScaling"] = [scaling]
+    return scaling["scale"]
 
 
 def row_order(rows, shuffle, seed):

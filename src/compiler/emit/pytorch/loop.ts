@@ -206,7 +206,7 @@ def spec_from(folder):
     return os.path.relpath(os.path.join(here, SPEC), folder).replace(os.sep, "/")
 
 
-def evaluate(module, dataset, processes, batch_size):
+def evaluate(module, dataset, processes, batch_size, factors):
     """The loss and metrics over a dataset: each process takes every world-th row; sums over all."""
     module.eval()
     sums = [0.0] * (2 + len(FIGURES))
@@ -217,7 +217,7 @@ def evaluate(module, dataset, processes, batch_size):
             x = dataset["x"][batch].to(processes.device)
             y = dataset["y"][batch].to(processes.device)
             add_figures(sums, module(x), y)
-    return figures_of(processes.sum(sums))
+    return figures_of(processes.sum(sums), factors)
 
 
 def add_figures(sums, output, target):
@@ -228,11 +228,12 @@ def add_figures(sums, output, target):
         sums[1 + i] += float(value.detach().double().sum())
 
 
-def figures_of(sums):
-    """An epoch's figures from its sums: means over its examples (roots of means for ROOTS)."""
+def figures_of(sums, factors):
+    """An epoch's figures from its sums: means over its examples (roots for ROOTS) by factors."""
     rows = max(sums[0], 1)
     figures = {name: sums[1 + i] / rows for i, name in enumerate(["loss"] + FIGURES)}
-    return {name: math.sqrt(v) if name in ROOTS else v for name, v in figures.items()}
+    figures = {name: math.sqrt(v) if name in ROOTS else v for name, v in figures.items()}
+    return {name: v * factors.get(name, 1) for name, v in figures.items()}
 
 
 def checksum(module):
@@ -292,7 +293,8 @@ def fit(arguments, processes):
     world, rank = processes.world, processes.rank
     sampler = DistributedSampler(training, world, rank, shuffle=SHUFFLE, seed=seed)
     loader = DataLoader(training, batch_size=per_process, sampler=sampler)
-    initial_rate = optimizer.param_groups[0]["initial_lr"] = LEARNING_RATE
+    initial_rate = LEARNING_RATE
+    factors = {name: data["scale"] ** power for name, power in UNITS.items()}
     for epoch in range(start, epochs):
         began = time.monotonic()
         sampler.set_epoch(epoch)
@@ -308,10 +310,10 @@ def fit(arguments, processes):
             loss.backward()
             optimizer.step()
             add_figures(sums, output, y)
-        figures = figures_of(processes.sum(sums))
+        figures = figures_of(processes.sum(sums), factors)
         processes.same_buffers(module)
         if data["validation"] is not None:
-            validation = evaluate(module, data["validation"], processes, per_process)
+            validation = evaluate(module, data["validation"], processes, per_process, factors)
             figures.update({f"val_{name}": value for name, value in validation.items()})
         figures["lr"] = optimizer.param_groups[0]["lr"]
         history.append(dict(epoch=epoch + 1, **figures))
@@ -332,7 +334,7 @@ def fit(arguments, processes):
     processes.same_buffers(module)
     test = None
     if data["test"] is not None:
-        test = evaluate(module, data["test"], processes, per_process)
+        test = evaluate(module, data["test"], processes, per_process, factors)
         if leader:
             shown = " - ".join(f"{name}: {value:.4f}" for name, value in test.items())
             print(f"test - {shown}", flush=True)
@@ -349,7 +351,7 @@ def load_weights(module, path):
         missing, unexpected = module.load_state_dict(tensors, strict=False)
     except (OSError, ValueError, RuntimeError) as error:
         raise UserError(f"--init {path}: {str(error).splitlines()[0]}") from None
-    # nnc export-weights writes the weights only: batch normalization's step counters may be missing.
+    # nnc export-weights writes weights only: batch normalization's step counters may be missing.
     missing = [key for key in missing if not key.endswith(".num_batches_tracked")]
     if missing or unexpected:
         keys = ", ".join(missing[:3] + unexpected[:3])

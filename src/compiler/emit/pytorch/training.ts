@@ -8,7 +8,7 @@
  */
 import { diagnostic, type Diagnostic, type Location } from "../../diagnostics/index.js";
 import { lossesOf, metricsOf, type IrCall, type IrModel, type IrTrain, type JsonValue } from "../../ir/index.js";
-import { higherIsBetter } from "../../registry/train-options.js";
+import { higherIsBetter, metrics as metricKinds } from "../../registry/train-options.js";
 import { pyCallLines } from "./format.js";
 import { py } from "./python.js";
 
@@ -210,6 +210,10 @@ export function trainingPython(train: IrTrain, model: IrModel): string {
     ].join("\n"),
   );
   const roots = metrics.filter((m) => canonical(m) === "root_mean_squared_error");
+  const unitPowers = metrics.flatMap((m) => {
+    const power = metricKinds[m]?.unitPower;
+    return power === undefined ? [] : [[m, power] as const];
+  });
   return [
     ...definitions,
     `LOSS = ${loss}`,
@@ -221,6 +225,8 @@ export function trainingPython(train: IrTrain, model: IrModel): string {
       "    }",
     ].join("\n"),
     `# Figures whose epoch value is the square root of the mean (root_mean_squared_error).\nROOTS = ${py(roots)}`,
+    "# Errors reported in the targets' units under normalize_target: the power of their scale.\n" +
+      `UNITS = {${unitPowers.map(([name, power]) => `${JSON.stringify(name)}: ${power}`).join(", ")}}`,
     optimizerPython(train.optimizer),
     schedulePython(train.lrSchedule),
     callbacksPython(train),
