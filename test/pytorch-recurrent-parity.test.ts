@@ -135,6 +135,11 @@ const modelCases: readonly ModelCase[] = [
     ].join("\n"),
   },
   {
+    title: "model: conv1d (channels first in PyTorch) into an lstm",
+    inputs: "input x: [8, 2]",
+    body: "c = x -> conv1d(4, 3)\ny = c -> lstm(3, return_sequences: true)",
+  },
+  {
     title: "model: embedding, simple_rnn, gru with hard_sigmoid",
     inputs: ids,
     body: [

@@ -1,6 +1,7 @@
 /**
  * The PyTorch target's recurrent layers (and the layers that wrap them): one factory per kind, merged into
- * layers.ts's table. Inputs are `[batch, steps, features]` in both frameworks, so no layout is asked for.
+ * layers.ts's table. Inputs are `[batch, steps, features]` in both frameworks: channels-last, which these
+ * layers ask for, so a convolution's channels-first output is permuted back before them.
  *
  * An lstm with tanh and sigmoid, or a simple_rnn with tanh or relu, and no dropout, becomes PyTorch's fused
  * nn.LSTM / nn.RNN (`NncLSTM`, `NncSimpleRNN`), whose second bias per gate is linked to tfjs's one bias (see
@@ -181,7 +182,7 @@ const recurrentLayer: TorchLayerFactory = (layer, inputs) => {
   return {
     module: made.module,
     helpers: made.helpers,
-    layout: null,
+    layout: "channels_last",
     forward: call,
     weights: made.links("", 0),
     ...(paramNote ? { paramNote } : {}),
@@ -206,7 +207,7 @@ const bidirectionalLayer: TorchLayerFactory = (layer, inputs) => {
   return {
     module: `NncBidirectional(${[`${forward.module}${frozen}`, `${backward.module}${frozen}`, ...merge].join(", ")})`,
     helpers: [...forward.helpers, ...backward.helpers.filter((h) => !forward.helpers.includes(h)), "NncBidirectional"],
-    layout: null,
+    layout: "channels_last",
     forward: call,
     weights: [...forward.links("forward_layer.", 0), ...backward.links("backward_layer.", count)],
     ...(paramNote ? { paramNote } : {}),
@@ -245,6 +246,7 @@ export function timeDistributedLayer(factory: TorchLayerFactory): TorchLayerFact
     const frozen = made.module === null ? "" : frozenInside(layer.tfjs, nested);
     return {
       ...made,
+      layout: "channels_last",
       ...(made.module === null ? {} : { module: `${made.module}${frozen}` }),
       helpers: [...(made.helpers ?? []), "nnc_time_distributed"],
       forward: (self, [x]) => `nnc_time_distributed(lambda step: ${made.forward(self, ["step"])}, ${x})`,
