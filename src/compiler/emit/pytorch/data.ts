@@ -390,7 +390,7 @@ def prepare(table, training, settings):
         else:
             y = indices.unsqueeze(1)
     about = training["about"] if training else about_data(table, normalization, classes)
-    return {"x": x, "y": y, "about": about}
+    return {"x": x, "y": y, "about": about, "source": table["source"]}
 
 
 def about_data(table, normalization, classes):

@@ -336,8 +336,9 @@ def fit(arguments, processes):
     if data["test"] is not None:
         test = evaluate(module, data["test"], processes, per_process, factors)
         if leader:
-            shown = " - ".join(f"{name}: {value:.4f}" for name, value in test.items())
-            print(f"test - {shown}", flush=True)
+            shown = " - ".join(f"test_{name}: {value:.4f}" for name, value in test.items())
+            rows = len(data["test"]["x"])
+            print(f"test on {data['test']['source']} ({rows} rows): {shown}", flush=True)
     checksums = processes.gather(checksum(module))
     if leader:
         about = data["about"]
