@@ -4,20 +4,32 @@
  * printed for the validation data), and sent back with `nnc export-weights` for the script's `--init`.
  */
 import { spawnSync } from "node:child_process";
+import { createServer } from "node:net";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { readSafetensors } from "../src/io/safetensors.js";
 import { nnc, repo } from "./helpers/cli.js";
-import { hasTorch, python } from "./helpers/torch.js";
+import { hasTorch, python, torchrun } from "./helpers/torch.js";
 
-/** Runs `python3 args` in `cwd`, expects success, returns its output. */
-function runPython(args: readonly string[], cwd: string): string {
-  const result = spawnSync(python, args, { cwd, encoding: "utf8", timeout: 120_000 });
-  expect(result.stderr).toBe("");
-  expect(result.status).toBe(0);
+/** Runs `command args` (python3 by default) in `cwd`, expects success, returns its output. */
+function runPython(args: readonly string[], cwd: string, command = python): string {
+  const result = spawnSync(command, args, { cwd, encoding: "utf8", timeout: 120_000 });
+  expect(result.status, result.stderr).toBe(0);
   return result.stdout;
+}
+
+/** A TCP port nothing listens on now, for torchrun's rendezvous. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** Runs `nnc args` in `cwd`, expects success without anything on stderr, returns its output. */
@@ -47,9 +59,15 @@ describe.runIf(hasTorch)("iris through PyTorch and back", () => {
     .replace(/ {2}validation_split: .*\n/, '  validation: csv("val.csv", label: "species")\n');
   expect(spec).toContain('validation: csv("val.csv"');
   writeFileSync(join(dir, "iris.nn"), spec);
+  beforeAll(() => void succeeds(["compile", "iris.nn", "--target", "pytorch", "-o", "train.py"], dir));
+
+  /** nnc import-weights of the PyTorch run `folder` into `out`, and what nnc evaluate prints for it (4 digits). */
+  function evaluateImported(folder: string, out: string): Record<string, string> {
+    succeeds(["import-weights", folder, "--out", out], dir);
+    return printed(succeeds(["evaluate", "iris.nn", "--model", out], dir).trim().split("\n").at(-1)!);
+  }
 
   it("nnc evaluate gives the figures PyTorch printed; export-weights gives back PyTorch's weights for --init", async () => {
-    succeeds(["compile", "iris.nn", "--target", "pytorch", "-o", "train.py"], dir);
     const trained = runPython(["train.py", "--epochs", "5"], dir);
     const last = trained.split("\n").find((line) => line.startsWith("epoch 5/5"))!;
     const run = JSON.parse(readFileSync(join(dir, "runs", "Iris-pytorch", "run.json"), "utf8")) as {
@@ -94,5 +112,17 @@ describe.runIf(hasTorch)("iris through PyTorch and back", () => {
     const first = printed(resumed.split("\n").find((line) => line.startsWith("epoch 1/1"))!);
     expect(Number(first["val_loss"])).toBeLessThan(Number(fresh["val_loss"]));
     expect(Math.abs(Number(first["val_loss"]) - run.final["val_loss"]!)).toBeLessThan(0.1);
+  });
+
+  it("a 2-process torchrun's weights come back as well: nnc evaluate prints its validation figures", async () => {
+    const port = await freePort();
+    const args = ["--redirects", "1", "--tee", "1", "--nproc_per_node=2", "--master_addr=127.0.0.1"];
+    const launch = [...args, `--master_port=${port}`, "train.py", "--epochs", "5", "--run-dir", "runs/two"];
+    const trained = runPython(launch, dir, torchrun);
+    const last = trained.split("\n").find((line) => line.startsWith("[default0]:epoch 5/5"))!;
+    expect(evaluateImported("runs/two", "runs/two-nnc")).toEqual({
+      loss: printed(last)["val_loss"],
+      accuracy: printed(last)["val_accuracy"],
+    });
   });
 });
