@@ -96,6 +96,22 @@ describe("settings the script expresses", () => {
     expect(script).toContain("def scheduled_rate(initial, step):");
     expect(script).toContain("math.cos(math.pi * at / steps)");
     expect(script).toMatch(/EarlyStopping\(\s*"val_accuracy",\s*higher_is_better=True,/);
+    const held = irisCopy("held", (text) =>
+      text
+        .replace(
+          "  validation_split: 0.2",
+          '  validation: csv("data/iris.csv", label: "species")\n  test: csv("data/iris.csv", label: "species")',
+        )
+        .replace("adam(learning_rate: 0.01)", "sgd(learning_rate: 0.1, momentum: 0.9, nesterov: true)")
+        .replace("  seed: 42\n", "  seed: 42\n  lr_schedule: reduce_on_plateau(patience: 2, factor: 0.5)\n"),
+    );
+    const heldScript = code(emit(held));
+    expect(heldScript).toContain("torch.optim.SGD(parameters, lr=0.1, momentum=0.9, nesterov=True)");
+    expect(heldScript).toMatch(/ReduceOnPlateau\(\s*"val_loss",\s*higher_is_better=False,\s*factor=0\.5,/);
+    expect(heldScript).toContain('validation = read_source(\n        "csv",');
+    expect(heldScript).toContain('sets["test"] = prepare(test, prepared, settings)');
+    expect(heldScript.split("\n").filter((line) => line.length > 100)).toEqual([]);
+    if (hasPython) expect(pyCompile(heldScript, "held")).toBeNull();
     expect(script.split("\n").filter((line) => line.length > 100)).toEqual([]);
     if (hasPython) expect(pyCompile(script, "settings")).toBeNull();
   });
