@@ -12,7 +12,7 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IrModel, TensorRef } from "../src/compiler/ir/index.js";
-import { maskedLayers, timeDistributedLayer } from "../src/compiler/emit/pytorch/layers-recurrent.js";
+import { timeDistributedLayer } from "../src/compiler/emit/pytorch/layers-recurrent.js";
 import { torchLayer } from "../src/compiler/emit/pytorch/layers.js";
 import { emitTorchModule, torchHelpers } from "../src/compiler/emit/pytorch/module.js";
 import { safetensorsPython } from "../src/compiler/emit/pytorch/python.js";
@@ -132,6 +132,16 @@ const modelCases: readonly ModelCase[] = [
       "_, h, c = x -> lstm(5, return_state: true)",
       "s = d -> lstm(5, return_sequences: true, initial_state: [h, c])",
       "y = s -> dense(3)",
+    ].join("\n"),
+  },
+  {
+    title: "model: padded ids, masked through stacked recurrent layers (imdb_bilstm's form)",
+    inputs: ids,
+    body: [
+      embedded,
+      "s = e -> bidirectional(lstm(4, return_sequences: true))",
+      "t = s -> gru(3)",
+      "y = t -> dense(1, activation: sigmoid)",
     ].join("\n"),
   },
   {
@@ -325,25 +335,6 @@ print(json.dumps(params))
 `,
   ].join("\n\n");
 }
-
-describe("maskedLayers", () => {
-  it("follows an embedding's mask through dense and recurrent layers that return sequences", () => {
-    const { ir } = buildSpec(
-      ids,
-      [
-        "e = ids -> embedding(10, 4, mask_zero: true)",
-        "d = e -> dense(4)",
-        "s = d -> bidirectional(lstm(3, return_sequences: true))",
-        "t = s -> gru(3)",
-        "y = t -> dense(2)",
-        "u = d -> simple_rnn(2)",
-      ].join("\n"),
-    );
-    const masked = maskedLayers(ir);
-    expect([...masked.keys()]).toEqual(["bidirectional", "gru", "simple_rnn"]);
-    expect([...masked.values()].map((layer) => layer.name)).toEqual(["embedding", "embedding", "embedding"]);
-  });
-});
 
 describe("recurrent layers PyTorch cannot express", () => {
   const refusal = (inputs: string, body: string, name: string) => {

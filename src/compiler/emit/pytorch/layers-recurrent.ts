@@ -9,8 +9,8 @@
  * matrix product, which nn.GRU does not), becomes `NncRecurrent`, tfjs's math step by step with tfjs's weights
  * as they are. The Python is in recurrent-python.ts.
  */
-import type { IrLayer, IrModel, JsonValue, TfjsLayer } from "../../ir/index.js";
-import { hasTrait, layerKinds } from "../../registry/layers/index.js";
+import type { IrLayer, JsonValue, TfjsLayer } from "../../ir/index.js";
+import { layerKinds } from "../../registry/layers/index.js";
 import { py } from "./python.js";
 import { recurrentHelpers } from "./recurrent-python.js";
 import type { TorchInput, TorchLayerFactory, WeightLink } from "./types.js";
@@ -252,27 +252,4 @@ export function timeDistributedLayer(factory: TorchLayerFactory): TorchLayerFact
       forward: (self, [x]) => `nnc_time_distributed(lambda step: ${made.forward(self, ["step"])}, ${x})`,
     };
   };
-}
-
-/**
- * The masks tfjs hands on: for each layer that reads a mask (trait reads-mask) and is given one, the
- * `embedding(mask_zero: true)` it comes from. A mask passes from a layer's first input through the layers that
- * keep it (keeps-mask) and through recurrent layers that return sequences, as tfjs passes it. module.ts gives
- * the recurrent ones `mask=(<the embedding's ids> != 0)`, as their modules take it.
- */
-export function maskedLayers(model: IrModel): Map<string, IrLayer> {
-  const carried = new Map<string, IrLayer>();
-  const readers = new Map<string, IrLayer>();
-  for (const layer of model.layers) {
-    const first = layer.inputs[0];
-    const mask = first && first.index === 0 ? carried.get(first.node) : undefined;
-    if (mask && hasTrait(layer.kind, "reads-mask")) readers.set(layer.name, mask);
-    const nested = layer.tfjs.config["layer"] as TfjsLayer | undefined;
-    const sequences = (nested ?? layer.tfjs).config["returnSequences"] === true;
-    if (hasTrait(layer.kind, "makes-mask") && layer.tfjs.config["maskZero"] === true) carried.set(layer.name, layer);
-    else if (mask && (hasTrait(layer.kind, "keeps-mask") || (hasTrait(layer.kind, "recurrent") && sequences))) {
-      carried.set(layer.name, mask);
-    }
-  }
-  return readers;
 }
