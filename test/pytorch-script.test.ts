@@ -89,13 +89,16 @@ describe("settings the script expresses", () => {
       text.replace(
         "  seed: 42\n",
         "  seed: 42\n  lr_schedule: cosine_decay(decay_steps: 400, alpha: 0.1)\n" +
-          "  callbacks: [early_stopping(monitor: val_accuracy, patience: 5, restore_best_weights: true)]\n",
+          "  callbacks: [early_stopping(monitor: val_accuracy, patience: 5, restore_best_weights: true), " +
+          'model_checkpoint(save_best_only: true), csv_logger("log.csv")]\n',
       ),
     );
     const script = code(emit(spec));
     expect(script).toContain("def scheduled_rate(initial, step):");
     expect(script).toContain("math.cos(math.pi * at / steps)");
     expect(script).toMatch(/EarlyStopping\(\s*"val_accuracy",\s*higher_is_better=True,/);
+    expect(script).toMatch(/ModelCheckpoint\(\s*"val_loss",\s*higher_is_better=False,\s*save_best_only=True,/);
+    expect(script).toContain('CsvLogger("log.csv", append=False, folder=folder, leader=leader),');
     const held = irisCopy("held", (text) =>
       text
         .replace(
@@ -128,19 +131,15 @@ describe("what the script cannot express", () => {
     expect(text.slice(found!.span.start, found!.span.end)).toBe("hinge");
   });
 
-  test("a callback it does not apply is NN6002 at the callbacks' value", () => {
-    const spec = irisCopy("logger", (text) =>
-      text.replace("  seed: 42\n", '  seed: 42\n  callbacks: csv_logger("log.csv")\n'),
-    );
+  test("class_weight is NN6002 at its value", () => {
+    const spec = irisCopy("weighted", (text) => text.replace("  seed: 42\n", "  seed: 42\n  class_weight: balanced\n"));
     const result = emit(spec) as {
       diagnostics: { code: string; message: string; span: { start: number; end: number } }[];
     };
     const text = readFileSync(spec, "utf8");
     expect(result.diagnostics.map((d) => d.code)).toEqual(["NN6002"]);
-    expect(result.diagnostics[0]!.message).toContain("csv_logger");
-    expect(text.slice(result.diagnostics[0]!.span.start, result.diagnostics[0]!.span.end)).toBe(
-      'csv_logger("log.csv")',
-    );
+    expect(result.diagnostics[0]!.message).toContain("class_weight");
+    expect(text.slice(result.diagnostics[0]!.span.start, result.diagnostics[0]!.span.end)).toBe("balanced");
   });
 });
 

@@ -101,6 +101,68 @@ class ReduceOnPlateau(Watcher):
         self.cooldown_left = state["cooldown_left"]
 
 
+class ModelCheckpoint(Watcher):
+    """Keras's ModelCheckpoint: weights into checkpoint/ when the figure improved, or each N epochs.
+
+    checkpoint/weights.safetensors holds them, checkpoint/checkpoint.json the epoch and its figures.
+    """
+
+    def __init__(self, monitor, higher_is_better, save_best_only, every, folder, leader):
+        super().__init__(monitor, higher_is_better, 0)
+        self.save_best_only, self.every = save_best_only, every
+        self.folder, self.leader = folder, leader
+
+    def epoch_end(self, epoch, figures, module, optimizer):
+        if self.save_best_only:
+            if not self.improved(figures):
+                return False
+        elif (epoch + 1) % self.every != 0:
+            return False
+        if self.leader:
+            folder = os.path.join(self.folder, "checkpoint")
+            os.makedirs(folder, exist_ok=True)
+            metadata = {"model": MODEL, "format": "nnc-pytorch"}
+            weights = os.path.join(folder, "weights.safetensors")
+            save_safetensors(weights, module.state_dict(), metadata)
+            about = {"epoch": epoch + 1, "figures": figures}
+            write_json(os.path.join(folder, "checkpoint.json"), about)
+        return False
+
+    def train_end(self, module):
+        return None
+
+
+class CsvLogger:
+    """Keras's CSVLogger: a row per epoch (epoch, figures, lr), the file rewritten each time."""
+
+    def __init__(self, path, append, folder, leader):
+        self.path, self.append, self.leader = os.path.join(folder, path), append, leader
+        self.lines = None
+
+    def epoch_end(self, epoch, figures, module, optimizer):
+        if self.lines is None:
+            self.lines = []
+            if self.append and os.path.isfile(self.path):
+                with open(self.path, encoding="utf-8") as file:
+                    self.lines = [line for line in file.read().split("\\n") if line]
+        if not self.lines:
+            self.lines.append(",".join(["epoch"] + list(figures)))
+        self.lines.append(",".join(str(value) for value in [epoch + 1] + list(figures.values())))
+        if self.leader:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            write_text(self.path, "\\n".join(self.lines) + "\\n")
+        return False
+
+    def train_end(self, module):
+        return None
+
+    def state(self):
+        return {"lines": self.lines}
+
+    def load(self, state):
+        self.lines = state["lines"]
+
+
 def set_rate(optimizer, rate):
     """The learning rate of every parameter group from the next step on."""
     for group in optimizer.param_groups:
@@ -183,13 +245,19 @@ def write_atomically(path, write):
     os.replace(temporary, path)
 
 
-def write_json(path, value):
+def write_text(path, text):
+    """A text file, written atomically."""
+
     def write(temporary):
         with open(temporary, "w", encoding="utf-8") as file:
-            json.dump(value, file, indent=2)
-            file.write("\\n")
+            file.write(text)
 
     write_atomically(path, write)
+
+
+def write_json(path, value):
+    """A JSON file, written atomically."""
+    write_text(path, json.dumps(value, indent=2) + "\\n")
 
 
 def claim_run_folder(folder):
@@ -271,7 +339,7 @@ def fit(arguments, processes):
     if arguments.init and not checkpoint:
         load_weights(module, arguments.init)
     optimizer = make_optimizer(module.parameters())
-    callbacks = make_callbacks()
+    callbacks = make_callbacks(folder, leader)
     history, start = [], 0
     if checkpoint:
         module.load_state_dict(checkpoint["model"])

@@ -3,8 +3,10 @@
  * (tfjs's) semantics (probabilities normalized and clipped to [1e-7, 1 - 1e-7] before a log, per-example losses
  * averaged over the batch), the metrics (src/runtime/metrics.ts; `accuracy` binary, sparse or categorical as
  * `accuracyFor` decides), the optimizer with Keras's defaults (epsilon 1e-7), the learning-rate schedule as
- * src/runtime/schedules.ts computes it from the global step, and the callbacks that apply (`early_stopping`,
- * `reduce_on_plateau`; `terminate_on_nan` is always on, as in nnc). Every other setting is NN6002 at its key.
+ * src/runtime/schedules.ts computes it from the global step, and the callbacks (`early_stopping`,
+ * `reduce_on_plateau`, `model_checkpoint` into `checkpoint/` as safetensors, `csv_logger`; `terminate_on_nan` is
+ * always on, as in nnc). `class_weight`, `loss_weights`, several outputs, `init` (the script's `--init` instead)
+ * and `fine_tune` are NN6002 at their key, as are losses and metrics it has no function for.
  */
 import { diagnostic, type Diagnostic, type Location } from "../../diagnostics/index.js";
 import { lossesOf, metricsOf, type IrCall, type IrModel, type IrTrain, type JsonValue } from "../../ir/index.js";
@@ -159,8 +161,9 @@ export function trainingDiagnostics(train: IrTrain, model: IrModel, at: (field: 
   if (schedule && !schedules[schedule.name] && schedule.name !== "reduce_on_plateau")
     unsupported("lrSchedule", "lr_schedule", schedule.name);
   for (const call of train.callbacks) {
-    if (!["early_stopping", "terminate_on_nan"].includes(call.name))
-      unsupported("callbacks", "callbacks", call.name, "it applies early_stopping and terminate_on_nan");
+    // terminate_on_nan is always on, as in nnc: a loss that is not finite ends the run.
+    if (!["early_stopping", "model_checkpoint", "csv_logger", "terminate_on_nan"].includes(call.name))
+      unsupported("callbacks", "callbacks", call.name);
   }
   const settings = [
     ["lossWeights", "loss_weights"],
@@ -267,21 +270,38 @@ function schedulePython(schedule: IrCall | null): string {
 
 function callbacksPython(train: IrTrain): string {
   const made: string[] = [];
-  const watching = (call: IrCall, head: string, names: readonly string[]) => {
+  const watching = (call: IrCall, head: string, names: readonly string[], writes = false) => {
     const a = argument(call);
     const monitor = String(call.args["monitor"] ?? "val_loss");
-    const args = [py(monitor), `higher_is_better=${py(higherIsBetter(monitor))}`, ...names.map((n) => `${n}=${a(n)}`)];
+    const args = [
+      py(monitor),
+      `higher_is_better=${py(higherIsBetter(monitor))}`,
+      ...names.map((n) => `${n}=${a(n)}`),
+      ...(writes ? ["folder=folder", "leader=leader"] : []),
+    ];
     made.push(pyCallLines("        ", head, args, ","));
   };
   for (const call of train.callbacks) {
     if (call.name === "early_stopping")
       watching(call, "EarlyStopping", ["min_delta", "patience", "restore_best_weights"]);
+    if (call.name === "model_checkpoint") watching(call, "ModelCheckpoint", ["save_best_only", "every"], true);
+    if (call.name === "csv_logger") {
+      const a = argument(call);
+      made.push(
+        pyCallLines(
+          "        ",
+          "CsvLogger",
+          [a("path"), `append=${a("append")}`, "folder=folder", "leader=leader"],
+          ",",
+        ),
+      );
+    }
   }
   if (train.lrSchedule?.name === "reduce_on_plateau")
     watching(train.lrSchedule, "ReduceOnPlateau", ["factor", "patience", "min_delta", "cooldown", "min_lr"]);
   return [
-    "def make_callbacks():",
-    '    """The train block\'s callbacks, in order."""',
+    "def make_callbacks(folder, leader):",
+    '    """The train block\'s callbacks, in order (rank 0, the leader, writes their files)."""',
     made.length === 0 ? "    return []" : ["    return [", ...made, "    ]"].join("\n"),
   ].join("\n");
 }
