@@ -44,11 +44,14 @@ def nnc_recurrent_steps(layer, x, states, kernel, recurrent_kernel, bias, mask, 
     projected = torch.matmul(x, kernel)
     if bias is not None:
         projected = projected + bias
-    split = 2 * layer.units
+    # The GRU multiplies its gates' and its candidate's parts of the recurrent kernel separately.
+    gates_kernel = recurrent_kernel[:, : 2 * layer.units]
+    candidate_kernel = recurrent_kernel[:, 2 * layer.units :]
     outputs = []
-    for t in range(x.shape[1]):
+    # unbind, not projected[:, t]: each slice's gradient would be a zero tensor of every step's size.
+    reads = [None] * x.shape[1] if mask is None else mask.unbind(1)
+    for z, read in zip(projected.unbind(1), reads):
         h = states[0] if recurrent_mask is None else states[0] * recurrent_mask
-        z = projected[:, t]
         if layer.cell == "simple_rnn":
             new = [act(z + h @ recurrent_kernel)]
         elif layer.cell == "lstm":
@@ -57,13 +60,12 @@ def nnc_recurrent_steps(layer, x, states, kernel, recurrent_kernel, bias, mask, 
             new = [gate(o) * act(carry), carry]
         else:
             xz, xr, xh = z.chunk(3, -1)
-            rz, rr = (h @ recurrent_kernel[:, :split]).chunk(2, -1)
+            rz, rr = (h @ gates_kernel).chunk(2, -1)
             update, reset = gate(xz + rz), gate(xr + rr)
-            candidate = act(xh + (reset * h) @ recurrent_kernel[:, split:])
+            candidate = act(xh + (reset * h) @ candidate_kernel)
             new = [update * h + (1 - update) * candidate]
-        if mask is not None:
-            read = mask[:, t, None]
-            new = [torch.where(read, n, s) for n, s in zip(new, states)]
+        if read is not None:
+            new = [torch.where(read[:, None], n, s) for n, s in zip(new, states)]
         states = new
         outputs.append(states[0])
     return torch.stack(outputs, 1), states
