@@ -2,9 +2,10 @@
  * `nnc compile FILE --target pytorch`: one Python file that trains a spec's model as its train block says, with
  * PyTorch, on one process (`python3 train.py`) or several (`torchrun --nproc_per_node=N train.py`, as
  * DistributedDataParallel). Its parts: the header (commands, what carries over), imports, the safetensors reader
- * and writer (python.ts), the model's `nn.Module` (module.ts) and helpers, the data readers and `load_data()`
- * (data.ts), the loss, metrics, optimizer, schedule and callbacks (training.ts), the train block's constants, and
- * the loop (loop.ts). A spec without a train block gets its modules and a main that prints their parameters.
+ * and writer (python.ts), the model's `nn.Module` (module.ts) and helpers, the data readers (readers.ts) and
+ * `load_data()` (data.ts), the loss, metrics, optimizer and schedule (training.ts), the callbacks
+ * (callbacks.ts), the train block's constants, and the loop (loop.ts). A spec without a train block gets its
+ * modules and a main that prints their parameters.
  *
  * Processes: `batch_size` is the global batch. Each of N processes takes `ceil(batch_size / N)` rows a step from
  * its DistributedSampler shard and DistributedDataParallel averages the gradients, so a step is a step of
@@ -33,10 +34,12 @@ import { diagnostic, hasErrors, type Diagnostic, type Location } from "../../dia
 import type { IrModel, IrProgram, IrTrain } from "../../ir/index.js";
 import { metricsOf } from "../../ir/index.js";
 import { moduleRelativeUrl } from "../paths.js";
-import { dataDiagnostics, dataPython, loadDataPython } from "./data.js";
-import { callbacksPython, loopPython } from "./loop.js";
+import { callbacksPython } from "./callbacks.js";
+import { dataDiagnostics, loadDataPython } from "./data.js";
+import { loopPython } from "./loop.js";
 import { emitTorchModule, torchHelpers } from "./module.js";
 import { py, pyIdentifier, safetensorsPython } from "./python.js";
+import { dataPython } from "./readers.js";
 import { trainingDiagnostics, trainingPython } from "./training.js";
 
 export interface PytorchOptions {
