@@ -298,7 +298,7 @@ export const spatialLayers: Factories = {
 export const spatialHelpers: Readonly<Record<string, string>> = {
   same_pads: `
 def same_pads(x, kernel, strides, dilation=None):
-    """TensorFlow's 'same' padding of x's spatial axes (channels-first) as F.pad's list: an odd pad at the end."""
+    """TensorFlow's 'same' padding of x's spatial axes as F.pad's list: an odd pad at the end."""
     pads = []
     for axis in reversed(range(len(kernel))):
         size, stride = x.shape[2 + axis], strides[axis]
@@ -314,7 +314,7 @@ def pad_same(x, kernel, strides, dilation=None, value=0.0):
 `,
   avg_pool_same: `
 def avg_pool_same(x, kernel, strides):
-    """TensorFlow's average pooling with 'same' padding: the padding does not count in the averages."""
+    """TensorFlow's average pooling with 'same' padding: padding does not count in the averages."""
     pool = F.avg_pool1d if x.dim() == 3 else F.avg_pool2d
     counts = pool(pad_same(torch.ones_like(x[:1, :1]), kernel, strides), kernel, strides)
     return pool(pad_same(x, kernel, strides), kernel, strides) / counts

@@ -60,31 +60,34 @@ function axesOf(value: JsonValue | undefined, rank: number): number[] {
 /**
  * batch_normalization over the channels (the last axis): `nn.BatchNorm1d` or `nn.BatchNorm2d`, channels-first,
  * with Keras's epsilon and PyTorch's momentum `1 - momentum` (PyTorch weighs the new batch, Keras the old
- * average). The moving mean and variance are the buffers `running_mean` and `running_var`. Frozen
+ * average). The moving mean and variance are the buffers `running_mean` and `running_var`. Without one of
+ * `center` and `scale` it is the `batch_norm` helper's (PyTorch's `affine` is both or neither). Frozen
  * (`trainable: false`) it normalizes with the moving statistics while training too, as Keras does.
  */
 function batchNormalization(config: Config, [input]: readonly TorchInput[]): TorchLayer | Refusal {
   const rank = input!.shape.length;
   const [axis] = axesOf(config["axis"] as JsonValue, rank);
   if (axis !== rank - 1) return { refuse: "PyTorch's BatchNorm normalizes along the channels only, the last axis" };
-  if (config["center"] !== config["scale"]) {
-    return { refuse: "PyTorch's BatchNorm has both gamma and beta (affine) or neither, not one of them" };
-  }
-  const affine = config["center"] !== false;
+  const [scale, center] = [config["scale"] !== false, config["center"] !== false];
   const channels = input!.shape.at(-1) as number;
   const momentum = Number((1 - Number(config["momentum"] ?? 0.99)).toPrecision(12));
   const eps = pyNumber(Number(config["epsilon"] ?? 1e-3));
-  const args = [channels, `eps=${eps}`, `momentum=${pyNumber(momentum)}`, ...(affine ? [] : ["affine=False"])];
+  const kind = `nn.BatchNorm${rank === 3 ? 2 : 1}d`;
+  const options = [`eps=${eps}`, `momentum=${pyNumber(momentum)}`];
+  const names = [...(scale ? ["weight"] : []), ...(center ? ["bias"] : []), "running_mean", "running_var"];
   const frozen = config["trainable"] === false;
-  const statistics = ["running_mean", "running_var"].map((name, i) => same(name, i + (affine ? 2 : 0), [channels]));
   return {
-    module: `nn.BatchNorm${rank === 3 ? 2 : 1}d(${args.join(", ")})`,
+    module:
+      scale === center
+        ? `${kind}(${[channels, ...options, ...(scale ? [] : ["affine=False"])].join(", ")})`
+        : `batch_norm(${kind}, ${channels}, center=${center ? "True" : "False"}, scale=${scale ? "True" : "False"}, ${options.join(", ")})`,
+    ...(scale === center ? {} : { helpers: ["batch_norm"] }),
     layout: "channels_first",
     forward: (self, [x]) =>
       frozen
         ? `F.batch_norm(${x}, ${self}.running_mean, ${self}.running_var, ${self}.weight, ${self}.bias, eps=${self}.eps)`
         : `${self}(${x})`,
-    weights: [...(affine ? [same("weight", 0, [channels]), same("bias", 1, [channels])] : []), ...statistics],
+    weights: names.map((name, i) => same(name, i, [channels])),
   };
 }
 
@@ -259,9 +262,19 @@ class PReLU(nn.Module):
     def forward(self, x):
         return torch.relu(x) - self.alpha * torch.relu(-x)
 `,
+  batch_norm: `
+def batch_norm(kind, channels, center, scale, **options):
+    """A BatchNorm with Keras's center and scale apart: beta (bias) if center, gamma (weight) if scale."""
+    norm = kind(channels, affine=False, **options)
+    if scale:
+        norm.weight = nn.Parameter(torch.ones(channels))
+    if center:
+        norm.bias = nn.Parameter(torch.zeros(channels))
+    return norm
+`,
   GaussianNoise: `
 class GaussianNoise(nn.Module):
-    """Keras's GaussianNoise: adds zero-mean noise of this standard deviation in train() mode only."""
+    """Keras's GaussianNoise: adds noise of mean 0 and this deviation, in train() mode only."""
 
     def __init__(self, stddev):
         super().__init__()

@@ -55,6 +55,8 @@ interface Planned {
   readonly torch: TorchLayer | Unsupported;
   /** `self.<attribute>` of the layer (of its owner for a shared layer), when it has a module. */
   readonly attribute?: string;
+  /** The embeddings (with `mask_zero`) whose masks it reads, as a recurrent layer's `mask=`. */
+  readonly reads?: readonly string[];
 }
 
 /** Each layer's PyTorch form, in the IR's order, with attributes claimed for those with a module. */
@@ -64,10 +66,16 @@ function plan(model: IrModel): Planned[] {
   const shapes = new Map<string, readonly IrLayer["outputShapes"][number][]>(
     model.inputs.map((input) => [input.name, [input.shape]]),
   );
-  return model.layers.map((layer) => {
+  const masks = new Map<string, readonly string[]>();
+  return model.layers.map((layer): Planned => {
     shapes.set(layer.name, layer.outputShapes);
     const inputs = layer.inputs.map((ref) => ({ expr: "", shape: shapes.get(ref.node)![ref.index]! }));
-    const torch = torchLayer(layer, inputs);
+    const mask = maskOf(layer, masks);
+    const made = torchLayer(layer, inputs);
+    const torch = mask.refuse ? { unsupported: mask.refuse, location: layer.location } : made;
+    if (mask.passed) masks.set(layer.name, mask.passed);
+    if (layer.tfjs.config["maskZero"] === true && !("unsupported" in torch)) masks.set(layer.name, [layer.name]);
+    const reads = mask.read ? { reads: mask.read } : {};
     const owner = layer.shares === undefined ? undefined : owners.get(layer.shares);
     if (owner) {
       // A shared layer's module is its owner's: a use that would need another (other padding for another
@@ -76,11 +84,12 @@ function plan(model: IrModel): Planned[] {
         const unsupported = `shared by inputs of other sizes, it would need another ${torch.module}`;
         return { layer, torch: { unsupported, location: layer.location } };
       }
-      return { layer, torch, ...(owner.attribute ? { attribute: owner.attribute } : {}) };
+      return { layer, torch, ...reads, ...(owner.attribute ? { attribute: owner.attribute } : {}) };
     }
     const planned = {
       layer,
       torch,
+      ...reads,
       ...("module" in torch && torch.module ? { attribute: attributes.claim(layer.name) } : {}),
     };
     owners.set(layer.name, planned);
@@ -138,17 +147,17 @@ function uses(model: IrModel): Map<string, number> {
 }
 
 /**
- * The mask a layer is handed (an embedding's `mask_zero` padding, passed on by the layers that keep it), as tfjs
- * hands it: what it reads (a recurrent layer's `mask=` argument), what it passes on (every layer that keeps
- * masks; a recurrent one only with its sequences), or why it cannot be expressed (another layer that reads it).
+ * The masks a layer is handed (of the embeddings with `mask_zero` before it, passed on by the layers that keep
+ * them), as tfjs hands them: those it reads (a recurrent layer's `mask=` argument), those it passes on (every
+ * layer that keeps masks; a recurrent one only with its sequences), or why it cannot be expressed (another layer
+ * that reads them).
  */
 function maskOf(
   layer: IrLayer,
-  masks: ReadonlyMap<string, string>,
-): { read?: string; passed?: string; refuse?: string } {
-  const given = [...new Set(layer.inputs.flatMap((ref) => (masks.has(ref.node) ? [masks.get(ref.node)!] : [])))];
-  if (given.length === 0) return {};
-  const mask = given.join(" & ");
+  masks: ReadonlyMap<string, readonly string[]>,
+): { read?: readonly string[]; passed?: readonly string[]; refuse?: string } {
+  const mask = [...new Set(layer.inputs.flatMap((ref) => masks.get(ref.node) ?? []))];
+  if (mask.length === 0) return {};
   if (!hasTrait(layer.kind, "reads-mask")) return hasTrait(layer.kind, "keeps-mask") ? { passed: mask } : {};
   if (!hasTrait(layer.kind, "recurrent")) return { refuse: "it would apply the mask of an embedding's mask_zero" };
   const config = layer.tfjs.config;
@@ -178,8 +187,7 @@ export function emitTorchModule(model: IrModel): TorchModule {
   const forward: string[] = [];
   const helpers = new Set<string>();
   const masks = new Map<string, string>();
-  const diagnostics = diagnosticsOf(planned);
-  planned.forEach(({ layer, torch, attribute }, index) => {
+  planned.forEach(({ layer, torch, attribute, reads }, index) => {
     const ranks = layer.outputShapes.map((shape) => shape.length);
     const list = layer.outputShapes.length > 1;
     // A tensor read once, by the next statement (or returned right after), is `x`, as a person writes a chain.
@@ -191,14 +199,7 @@ export function emitTorchModule(model: IrModel): TorchModule {
     const name = once ? "x" : locals.claim(layer.shares ? layer.name.replace(":", "_use") : layer.name);
     if ("unsupported" in torch) {
       values.set(layer.name, { name, layouts: ranks.map(() => "channels_last"), ranks, list });
-      forward.push(`${name} = None  # NN6001: ${layer.kind} has no PyTorch form`);
-      return;
-    }
-    const mask = maskOf(layer, masks);
-    if (mask.refuse) {
-      values.set(layer.name, { name, layouts: ranks.map(() => "channels_last"), ranks, list });
-      diagnostics.push(diagnostic("NN6001", layer.location, { target, kind: layer.kind, detail: mask.refuse }));
-      forward.push(`${name} = None  # NN6001: ${layer.kind} has no PyTorch form`);
+      forward.push(...statement(`${name} = None`, `  # NN6001: ${layer.kind} has no PyTorch form`, 8));
       return;
     }
     for (const helper of torch.helpers ?? []) helpers.add(helper);
@@ -206,12 +207,13 @@ export function emitTorchModule(model: IrModel): TorchModule {
     // A layer that takes any layout takes its inputs' (the first's when they differ, channels-last when their
     // ranks differ, as broadcasting aligns channels-last axes).
     const layout = torch.layout ?? (given.every((g) => g.rank === given[0]!.rank) ? given[0]!.layout : "channels_last");
-    const args = [...given.map((g) => inLayout(g, layout)), ...(mask.read ? [`mask=${mask.read}`] : [])];
+    const mask = reads?.map((embedding) => masks.get(embedding)!).join(" & ");
+    const args = [...given.map((g) => inLayout(g, layout)), ...(mask ? [`mask=${mask}`] : [])];
     if (layer.tfjs.config["maskZero"] === true) {
       const made = locals.claim(`${layer.name}_mask`);
       forward.push(...statement(`${made} = ${args[0]} != 0`, "  # the padding (id 0) that later layers skip", 8));
       masks.set(layer.name, made);
-    } else if (mask.passed) masks.set(layer.name, mask.passed);
+    }
     const self = attribute ? `self.${attribute}` : "self";
     if (attribute && layer.shares === undefined) {
       const frozen = layer.tfjs.config["trainable"] === false ? ".requires_grad_(False)" : "";
@@ -229,8 +231,11 @@ export function emitTorchModule(model: IrModel): TorchModule {
   forward.push(`return ${results.join(", ")}`);
   const code = [
     `class ${pyIdentifier(model.name)}(nn.Module):`,
-    `    """Model ${model.name}, compiled by nnc: tensors in and out are channels-last, as in tfjs; the comments`,
-    `    give each layer's output shape as tfjs has it (channels-last) and its parameters."""`,
+    `    """Model ${model.name}, compiled by nnc.`,
+    "",
+    "    Tensors in and out are channels-last, as in tfjs; the comment beside each statement gives the",
+    "    layer's output shape as tfjs has it (channels-last) and its parameter count.",
+    '    """',
     "",
     "    def __init__(self):",
     "        super().__init__()",
@@ -240,7 +245,7 @@ export function emitTorchModule(model: IrModel): TorchModule {
     ...forward.map((line) => `        ${line}`),
     "",
   ].join("\n");
-  return { code, helpers: [...helpers], stateDict: stateDictOf(model, planned), diagnostics };
+  return { code, helpers: [...helpers], stateDict: stateDictOf(model, planned), diagnostics: diagnosticsOf(planned) };
 }
 
 /** The Python definitions of these helpers (as `TorchModule.helpers` names them), each once, in a fixed order. */
@@ -256,32 +261,39 @@ const width = 100;
 
 /**
  * A statement with its trailing comment, as lines (without the `indent` they will get): the comment above it
- * when both do not fit, and a call that does not fit broken after its opening parenthesis, its arguments on one
- * line or, when they do not fit either, one per line.
+ * when both do not fit, and the statement wrapped (`wrap`) when it does not fit alone.
  */
 function statement(text: string, comment: string, indent: number): string[] {
   if (indent + text.length + comment.length <= width) return [text + comment];
   const above = comment ? [`# ${comment.replace(/^\s*#\s*/, "")}`] : [];
-  if (indent + text.length <= width) return [...above, text];
-  const open = callStart(text);
-  if (open < 0) return [...above, text];
-  const args = splitArguments(text.slice(open + 1, text.endsWith(":") ? -2 : -1));
-  const close = text.endsWith(":") ? "):" : ")";
-  const head = text.slice(0, open + 1);
-  const flat = `    ${args.join(", ")}`;
-  const body = indent + flat.length <= width ? [flat] : args.map((arg) => `    ${arg},`);
-  return [...above, head, ...body, close];
+  return [...above, ...wrap(text, indent)];
 }
 
-/** The index of the `(` whose `)` ends the text (or ends it before a final `:`), or -1. */
-function callStart(text: string): number {
-  const end = text.endsWith(":") ? text.length - 2 : text.length - 1;
-  if (text[end] !== ")") return -1;
+/**
+ * A line that does not fit broken as black breaks it: after the bracket that closes at its end (before a final
+ * `,` or `:`), the items on one line, or one per line, each wrapped the same way.
+ */
+function wrap(text: string, indent: number): string[] {
+  if (indent + text.length <= width) return [text];
+  const suffix = /[,:]$/.test(text) ? text.slice(-1) : "";
+  const body = text.slice(0, text.length - suffix.length);
+  const open = openingOf(body);
+  if (open < 0) return [text];
+  const items = splitArguments(body.slice(open + 1, -1));
+  const [head, close] = [body.slice(0, open + 1), body.slice(-1) + suffix];
+  const flat = items.join(", ");
+  const inner = indent + 4 + flat.length <= width ? [flat] : items.flatMap((item) => wrap(`${item},`, indent + 4));
+  return [head, ...inner.map((line) => `    ${line}`), close];
+}
+
+/** The index of the bracket that the text's last character closes, or -1. */
+function openingOf(text: string): number {
+  if (!text.endsWith(")") && !text.endsWith("]")) return -1;
   let depth = 0;
-  for (let i = end; i >= 0; i--) {
+  for (let i = text.length - 1; i >= 0; i--) {
     if (text[i] === ")" || text[i] === "]") depth++;
     else if (text[i] === "(" || text[i] === "[") depth--;
-    if (depth === 0) return text[i] === "(" ? i : -1;
+    if (depth === 0) return i;
   }
   return -1;
 }
