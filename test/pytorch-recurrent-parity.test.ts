@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { IrModel, TensorRef } from "../src/compiler/ir/index.js";
+import type { IrLayer, IrModel, TensorRef } from "../src/compiler/ir/index.js";
 import { timeDistributedLayer } from "../src/compiler/emit/pytorch/layers-recurrent.js";
 import { torchLayer } from "../src/compiler/emit/pytorch/layers.js";
 import { emitTorchModule, torchHelpers } from "../src/compiler/emit/pytorch/module.js";
@@ -145,6 +145,15 @@ const modelCases: readonly ModelCase[] = [
     ].join("\n"),
   },
   {
+    title: "model: frozen layers (a wrapped lstm's own trainable: false, a gru's)",
+    inputs: sequence,
+    body: [
+      "s = x -> bidirectional(lstm(3, return_sequences: true, trainable: false))",
+      "t = s -> gru(2, return_sequences: true, trainable: false)",
+      "y = t -> lstm(2)",
+    ].join("\n"),
+  },
+  {
     title: "model: conv1d (channels first in PyTorch) into an lstm",
     inputs: "input x: [8, 2]",
     body: "c = x -> conv1d(4, 3)\ny = c -> lstm(3, return_sequences: true)",
@@ -200,7 +209,8 @@ interface Prepared {
   readonly inputs: number;
   readonly masked: boolean;
   readonly expected: tf.Tensor[];
-  readonly params: number;
+  /** All its parameters, and the trainable ones. */
+  readonly params: readonly [number, number];
 }
 
 const built: tf.LayersModel[] = [];
@@ -230,9 +240,21 @@ function build(c: Case | ModelCase, index: number) {
   return { ir, model, feeds, name, store };
 }
 
-/** The extra parameters PyTorch's fused layers have over tfjs's, as their notes state them. */
-const extraOf = (notes: string): number =>
-  [...notes.matchAll(/second bias per gate[^+]*\+(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+/**
+ * A layer's parameters in PyTorch, all and trainable: nnc's, plus the second biases of the fused layers that
+ * its `paramNote` states (trainable unless the layer is frozen). A shared layer's count at its owner.
+ */
+function torchParams(ir: IrModel, layer: IrLayer): [number, number] {
+  if (layer.shares !== undefined) return [0, 0];
+  const made = torchFormOf(
+    layer,
+    layer.inputs.map((ref) => ({ expr: "x", shape: shapeOf(ir, ref) })),
+  );
+  const note = "unsupported" in made ? undefined : made.paramNote;
+  const extra = Number(/second bias per gate[^+]*\+(\d+)/.exec(note ?? "")?.[1] ?? 0);
+  const { trainable, nonTrainable } = layer.params;
+  return [trainable + nonTrainable + extra, trainable + (trainable > 0 ? extra : 0)];
+}
 
 /** A layer case: the layer's PyTorch form, fed the very inputs tfjs gave the layer (and the ids' mask). */
 function prepareLayer(c: Case, index: number): Prepared {
@@ -267,7 +289,7 @@ function prepareLayer(c: Case, index: number): Prepared {
     inputs: ins!.length,
     masked,
     expected: values.slice(ins!.length),
-    params: layer.params.trainable + layer.params.nonTrainable + extraOf(made.paramNote ?? ""),
+    params: torchParams(ir, layer),
   };
 }
 
@@ -277,7 +299,6 @@ function prepareModel(c: ModelCase, index: number): Prepared {
   const emitted = emitTorchModule(ir);
   if (emitted.diagnostics.length > 0) throw new Error(`${c.title}: ${emitted.diagnostics[0]!.message}`);
   store(emitted.stateDict, feeds);
-  const total = ir.layers.reduce((sum, l) => sum + l.params.trainable + l.params.nonTrainable, 0);
   return {
     name,
     run: { code: emitted.code },
@@ -285,7 +306,7 @@ function prepareModel(c: ModelCase, index: number): Prepared {
     inputs: feeds.length,
     masked: false,
     expected: asArray(model.predict(feeds) as tf.Tensor | tf.Tensor[]),
-    params: total + extraOf(emitted.code),
+    params: ir.layers.map((l) => torchParams(ir, l)).reduce(([a, b], [c, d]) => [a + c, b + d], [0, 0]),
   };
 }
 
@@ -312,7 +333,7 @@ for case in json.loads(sys.argv[2]):
     prefix = name + ("." if "code" in case else ".layer.")
     module.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
     module.eval()
-    params[name] = sum(p.numel() for p in module.parameters())
+    counts = [sum(p.numel() for p in module.parameters() if p.requires_grad or every) for every in (1, 0)]
     inputs = [tensors[f"{name}/in{i}"] for i in range(case["inputs"])]
     layer = module
     if case["masked"]:
@@ -329,7 +350,7 @@ for case in json.loads(sys.argv[2]):
     out = run()
     sum((value**2).sum() for value in (out if isinstance(out, tuple) else (out,))).backward()
     grads = [p.grad for p in module.parameters() if p.requires_grad]
-    params[name] = [params[name], all(g is not None and bool(g.abs().sum() > 0) for g in grads)]
+    params[name] = [*counts, all(g is not None and bool(g.abs().sum() > 0) for g in grads)]
 save_safetensors(sys.argv[3], results)
 print(json.dumps(params))
 `,
@@ -360,7 +381,7 @@ describe("recurrent layers PyTorch cannot express", () => {
 });
 
 describe.runIf(hasTorch)("PyTorch recurrent layers match tfjs", () => {
-  let params: Record<string, [number, boolean]> = {};
+  let params: Record<string, [number, number, boolean]> = {};
   let outputs: Awaited<ReturnType<typeof readSafetensors>>["tensors"] = new Map();
 
   beforeAll(async () => {
@@ -376,7 +397,7 @@ describe.runIf(hasTorch)("PyTorch recurrent layers match tfjs", () => {
     writeFileSync(script!, program());
     const run = spawnSync(python, [script!, input!, caseJson, output!], { encoding: "utf8" });
     expect(run.stderr + (run.error?.message ?? ""), "python").toBe("");
-    params = JSON.parse(run.stdout) as Record<string, [number, boolean]>;
+    params = JSON.parse(run.stdout) as Record<string, [number, number, boolean]>;
     outputs = (await readSafetensors(output!)).tensors;
   }, 60_000);
 
@@ -388,7 +409,8 @@ describe.runIf(hasTorch)("PyTorch recurrent layers match tfjs", () => {
   [...cases, ...modelCases].forEach((c, index) => {
     it(c.title, () => {
       const p = prepared[index]!;
-      expect(params[p.name], "parameters, and whether every trainable one gets a gradient").toEqual([p.params, true]);
+      const what = "parameters, trainable ones, and whether each trainable one gets a gradient";
+      expect(params[p.name], what).toEqual([...p.params, true]);
       p.expected.forEach((expected, i) => {
         const actual = outputs.get(`${p.name}.out${i}`);
         expect(actual?.shape, `output ${i} shape`).toEqual(expected.shape);
