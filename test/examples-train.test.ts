@@ -1,7 +1,7 @@
 /**
  * The examples that come with their own tiny data sets (siamese.nn, seq2seq.nn, transformer_text.nn, tcn.nn,
  * imdb_bilstm.nn, whose 240 messages train in about 5 s after seq2seq's;
- * denoising_autoencoder.nn and fashion_augmented.nn on the bundled Fashion-MNIST slice) train one epoch on it, as written, through the
+ * denoising_autoencoder.nn, fashion_augmented.nn and fashion_convnet.nn on the bundled Fashion-MNIST slice) train one epoch on it, as written, through the
  * runtime's training API (what `nnc train` calls), on the wasm backend (nnc's own choice without tfjs-node):
  * the data files are the ones test/helpers/example-data.ts makes, the spec checks, the model tfjs builds has
  * the spec's parameter count, and one epoch gives finite figures. Each epoch is 1 or 2 steps.
@@ -44,6 +44,7 @@ describe("examples that train on their bundled data", () => {
     ["imdb_bilstm.nn", 2_757_761, ["loss", "accuracy", "val_loss", "val_accuracy"]],
     ["denoising_autoencoder.nn", 3_217, ["loss", "val_loss"]],
     ["fashion_augmented.nn", 12_810, ["loss", "accuracy", "val_loss", "val_accuracy"]],
+    ["fashion_convnet.nn", 34_826, ["loss", "accuracy", "val_loss", "val_accuracy"]],
     [
       "iris_two_outputs.nn",
       132,
