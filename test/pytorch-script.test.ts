@@ -131,15 +131,30 @@ describe("what the script cannot express", () => {
     expect(text.slice(found!.span.start, found!.span.end)).toBe("hinge");
   });
 
-  test("class_weight is NN6002 at its value", () => {
-    const spec = irisCopy("weighted", (text) => text.replace("  seed: 42\n", "  seed: 42\n  class_weight: balanced\n"));
+  test("a metric it has no function for is NN6002 at the metrics' value", () => {
+    const spec = irisCopy("auc", (text) => text.replace("metrics: [accuracy]", "metrics: [accuracy, auc]"));
     const result = emit(spec) as {
       diagnostics: { code: string; message: string; span: { start: number; end: number } }[];
     };
     const text = readFileSync(spec, "utf8");
     expect(result.diagnostics.map((d) => d.code)).toEqual(["NN6002"]);
-    expect(result.diagnostics[0]!.message).toContain("class_weight");
-    expect(text.slice(result.diagnostics[0]!.span.start, result.diagnostics[0]!.span.end)).toBe("balanced");
+    expect(result.diagnostics[0]!.message).toBe("the pytorch target cannot express metrics: auc");
+    expect(text.slice(result.diagnostics[0]!.span.start, result.diagnostics[0]!.span.end)).toBe("[accuracy, auc]");
+  });
+});
+
+describe("class and sample weights", () => {
+  test("examples/iris_weighted.nn weighs its rows by its weight column and balanced classes", () => {
+    const dir = join(work, "weighted");
+    mkdirSync(join(dir, "data", "iris-weighted"), { recursive: true });
+    for (const file of ["train.csv", "test.csv"])
+      copyFileSync(join(repo, "examples", "data", "iris-weighted", file), join(dir, "data", "iris-weighted", file));
+    copyFileSync(join(repo, "examples", "iris_weighted.nn"), join(dir, "iris_weighted.nn"));
+    const script = code(emit(join(dir, "iris_weighted.nn")));
+    expect(script).toContain('"sample_weight": "weight"');
+    expect(script).toContain('    weigh_classes(sets, "balanced")\n');
+    expect(script.split("\n").filter((line) => line.length > 100)).toEqual([]);
+    if (hasPython) expect(pyCompile(script, "weighted")).toBeNull();
   });
 });
 

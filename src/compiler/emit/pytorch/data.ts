@@ -15,8 +15,11 @@
  * `normalize_target: standard` scales value targets by the training rows' mean and population deviation, and
  * the errors in the targets' units (mae, rmse, mse) are reported in them, as fit-loop.ts reports them.
  *
+ * `sample_weight:` (a table's column) and `class_weight:` multiply each training row's loss, as Keras's fit does
+ * (the loss figure is the weighted one; validation and test are unweighted).
+ *
  * What it does not (NN6002 at the key): images() and text() sources, sequences in JSON fields, several inputs
- * or outputs, `sample_weight`, `pad`.
+ * or outputs, `pad`, npy's `sample_weight`.
  */
 import { diagnostic, type Diagnostic, type Location } from "../../diagnostics/index.js";
 import type { IrCall, IrModel, IrTrain, JsonValue } from "../../ir/index.js";
@@ -33,7 +36,7 @@ const sourceFields = [
 ] as const;
 
 /** The arguments of a table source the script reads; the others are NN6002. */
-const tableArgs = new Set(["path", "label", "features", "normalize", "missing", "normalize_target"]);
+const tableArgs = new Set(["path", "label", "features", "normalize", "missing", "normalize_target", "sample_weight"]);
 const supportedArgs: Readonly<Record<string, ReadonlySet<string>>> = {
   csv: tableArgs,
   json: tableArgs,
@@ -151,6 +154,7 @@ export function loadDataPython(train: IrTrain, model: IrModel, relative: (file: 
     ...(train.test ? [] : ['    sets["test"] = None']),
     '    sets["about"] = prepared["about"]',
     train.data.args["normalize_target"] ? '    sets["scale"] = scale_targets(sets)' : '    sets["scale"] = 1.0',
+    ...(train.classWeight ? [`    weigh_classes(sets, ${py(train.classWeight as JsonValue)})`] : []),
     "    return sets",
   );
   return lines.join("\n");

@@ -126,9 +126,10 @@ def evaluate(module, dataset, processes, batch_size, factors):
     return figures_of(processes.sum(sums), factors)
 
 
-def add_figures(sums, output, target):
-    """Adds a batch's examples, loss and metrics (each summed over its examples) to sums."""
-    values = [LOSS(output, target)] + list(metric_values(output, target).values())
+def add_figures(sums, output, target, losses=None):
+    """Adds a batch's examples, loss (losses: weighted ones) and metrics, each summed, to sums."""
+    losses = LOSS(output, target) if losses is None else losses
+    values = [losses] + list(metric_values(output, target).values())
     sums[0] += len(output)
     for i, value in enumerate(values):
         sums[1 + i] += float(value.detach().double().sum())
@@ -194,7 +195,7 @@ def fit(arguments, processes):
         if checkpoint:
             print(f"resuming at epoch {start + 1}/{epochs}", flush=True)
     model = DistributedDataParallel(module) if processes.distributed else module
-    training = TensorDataset(data["training"]["x"], data["training"]["y"])
+    training = TensorDataset(data["training"]["x"], data["training"]["y"], data["training"]["w"])
     per_process = math.ceil(BATCH_SIZE / processes.world)
     world, rank = processes.world, processes.rank
     sampler = DistributedSampler(training, world, rank, shuffle=SHUFFLE, seed=seed)
@@ -206,16 +207,18 @@ def fit(arguments, processes):
         sampler.set_epoch(epoch)
         model.train()
         sums = [0.0] * (2 + len(FIGURES))
-        for step, (x, y) in enumerate(loader):
+        for step, (x, y, w) in enumerate(loader):
             if scheduled_rate:
                 set_rate(optimizer, scheduled_rate(initial_rate, epoch * len(loader) + step))
-            x, y = x.to(processes.device), y.to(processes.device)
+            x, y, w = x.to(processes.device), y.to(processes.device), w.to(processes.device)
             output = model(x)
-            loss = LOSS(output, y).mean()
+            losses = LOSS(output, y)
+            losses = losses * w.reshape([-1] + [1] * (losses.dim() - 1))
+            loss = losses.mean()
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            add_figures(sums, output, y)
+            add_figures(sums, output, y, losses)
         figures = figures_of(processes.sum(sums), factors)
         processes.same_buffers(module)
         if data["validation"] is not None:

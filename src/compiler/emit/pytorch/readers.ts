@@ -75,17 +75,18 @@ def read_records(path, kind):
 
 def read_table(args, kind):
     """A csv() or json() source: features (rows x columns), raw labels, each row's line."""
-    path, label = args["path"], args.get("label")
+    path, label, weight = args["path"], args.get("label"), args.get("sample_weight")
     fields, records = read_records(path, kind)
-    features = args.get("features") or [name for name in fields if name != label]
-    for name in features + ([label] if label else []):
+    features = args.get("features") or [name for name in fields if name not in (label, weight)]
+    for name in features + [name for name in (label, weight) if name]:
         if name not in fields:
             columns = ", ".join(fields)
             raise UserError(f"{shown(path)}: no column '{name}'; the columns are {columns}")
-    x, labels, lines = [], [], []
+    x, labels, lines, weights = [], [], [], []
     for line, record in records:
         where = f"{shown(path)}:{line}"
-        values = [record.get(name, "") for name in features + ([label] if label else [])]
+        read = features + [name for name in (weight, label) if name]
+        values = [record.get(name, "") for name in read]
         if args.get("missing") == "drop" and any(value in ("", None) for value in values):
             continue
         if kind == "csv":
@@ -96,12 +97,27 @@ def read_table(args, kind):
             if values[-1] in ("", None):
                 raise UserError(f"{where}: column '{label}': the label is empty")
             labels.append(label_text(values[-1]))
+        if weight:
+            weights.append(sample_weight(record.get(weight), where, weight))
         lines.append(line)
     if not lines:
         raise UserError(f"{shown(path)}: no rows to train on")
     x = np.array(x, dtype=np.float32)
     table = {"source": shown(path), "x": x, "labels": labels, "lines": lines, "features": features}
+    if weight:
+        table["weights"] = weights
     return dict(table, label=label or "")
+
+
+def sample_weight(value, where, column):
+    """A row's sample_weight: a finite number, 0 or more (a CSV cell's text, or a JSON number)."""
+    number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    if isinstance(value, str) and DECIMAL.match(value):
+        number = float(value)
+    if number is None or not 0 <= number <= FLOAT32_MAX:
+        problem = "a sample weight is a finite number, 0 or more"
+        raise UserError(f"{where}: column '{column}': the sample weight is {value!r}; {problem}")
+    return float(number)
 
 
 def json_number(value, where, name):
@@ -239,7 +255,8 @@ def prepare(table, training, settings):
         else:
             y = indices.unsqueeze(1)
     about = training["about"] if training else about_data(table, normalization, classes)
-    return {"x": x, "y": y, "about": about, "source": table["source"]}
+    w = torch.tensor(table.get("weights", [1.0] * len(x)), dtype=torch.float32)
+    return {"x": x, "y": y, "w": w, "about": about, "source": table["source"]}
 
 
 def about_data(table, normalization, classes):
@@ -282,6 +299,23 @@ def split(prepared, order, fraction):
         raise UserError(f"{rows} rows: too few to hold out validation_split {fraction} of them")
     train, held = torch.from_numpy(order[:kept]), torch.from_numpy(order[kept:])
     validation = {"x": prepared["x"][held], "y": prepared["y"][held]} if fraction else None
-    training = {"x": prepared["x"][train], "y": prepared["y"][train]}
+    training = {name: prepared[name][train] for name in ("x", "y", "w")}
     return {"training": training, "validation": validation}
+
+
+def weigh_classes(sets, weights):
+    """class_weight: each training row's weight times its class's (balanced: n / (k * n_c))."""
+    y, classes = sets["training"]["y"], sets["about"]["classes"]
+    indices = y.reshape(-1) if y.dtype == torch.int64 else y.argmax(-1)
+    if weights == "balanced":
+        counts = torch.bincount(indices, minlength=len(classes)).tolist()
+        if 0 in counts:
+            empty = classes[counts.index(0)]
+            problem = f"class '{empty}' has no training rows"
+            raise UserError(f"class_weight: balanced weighs classes by their rows, but {problem}")
+        table = [len(indices) / (len(classes) * count) for count in counts]
+    else:
+        table = [weights.get(name, 1.0) for name in classes]
+    factors = torch.tensor(table, dtype=torch.float32)[indices]
+    sets["training"]["w"] = sets["training"]["w"] * factors
 `.trimStart();

@@ -5,7 +5,7 @@
  * `accuracyFor` decides), the optimizer with Keras's defaults (epsilon 1e-7), the learning-rate schedule as
  * src/runtime/schedules.ts computes it from the global step, and the callbacks (`early_stopping`,
  * `reduce_on_plateau`, `model_checkpoint` into `checkpoint/` as safetensors, `csv_logger`; `terminate_on_nan` is
- * always on, as in nnc). `class_weight`, `loss_weights`, several outputs, `init` (the script's `--init` instead)
+ * always on, as in nnc). `loss_weights`, several outputs, `init` (the script's `--init` instead)
  * and `fine_tune` are NN6002 at their key, as are losses and metrics it has no function for.
  */
 import { diagnostic, type Diagnostic, type Location } from "../../diagnostics/index.js";
@@ -167,7 +167,6 @@ export function trainingDiagnostics(train: IrTrain, model: IrModel, at: (field: 
   }
   const settings = [
     ["lossWeights", "loss_weights"],
-    ["classWeight", "class_weight"],
     ["init", "init"],
     ["fineTune", "fine_tune"],
   ] as const;
