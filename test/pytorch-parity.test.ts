@@ -75,6 +75,7 @@ const cases: ParityCase[] = [
   on("input x: [3, 4, 2]", "permute([3, 1, 2])"),
   on("input x: [4]", "repeat_vector(3)"),
   on(vector, "dropout(0.5)"),
+  on("input x: [3, 4]", "dropout(0.5, noise_shape: [?, 1, 4])"),
   on(sequence, "spatial_dropout1d(0.3)"),
   on(even, "spatial_dropout2d(0.3)"),
   on(vector, "gaussian_noise(0.5)"),
@@ -98,6 +99,7 @@ const cases: ParityCase[] = [
   on(image, "cropping2d([[1, 0], [0, 2]])"),
   on("input x: [3, 4, 2]", "up_sampling2d(2)"),
   on("input x: [3, 4, 2]", "up_sampling2d([2, 3])"),
+  on("input x: [3, 4, 2]", "up_sampling2d([2, 3], interpolation: bilinear)"),
   on(vector, "rescaling(0.5, offset: 1)"),
   ...["add", "multiply", "average", "maximum", "minimum", "concatenate"].map((merge) => ({
     title: merge,

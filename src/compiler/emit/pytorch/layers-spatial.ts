@@ -256,14 +256,20 @@ function cropping2d(config: Config): TorchLayer {
 }
 
 /**
- * up_sampling2d with `interpolation: nearest`: each row and column repeated, channels-first. tfjs's bilinear
- * resize samples at `dst * in / out` (no half-pixel centres), which no `F.interpolate` mode does.
+ * up_sampling2d, channels-first: `nearest` repeats each row and column; `bilinear` is tfjs's resizeBilinear,
+ * which samples output pixel `i` at `i * in / out` (no half-pixel centres, unlike every F.interpolate mode).
  */
-function upSampling2d(config: Config): TorchLayer | Refusal {
-  if (config["interpolation"] === "bilinear") {
-    return { refuse: "tfjs's bilinear upsampling samples without half-pixel centres, as no F.interpolate mode does" };
-  }
+function upSampling2d(config: Config): TorchLayer {
   const [rows, cols] = tuple(config["size"] as JsonValue, 2);
+  if (config["interpolation"] === "bilinear") {
+    return {
+      module: null,
+      layout: "channels_first",
+      helpers: ["resize_bilinear"],
+      forward: (_s, [x]) => `resize_bilinear(${x}, ${pyTuple([rows!, cols!])})`,
+      weights: [],
+    };
+  }
   const repeat = (x: string, times: number, dim: number) =>
     times === 1 ? x : `${x}.repeat_interleave(${times}, dim=${dim})`;
   return {
@@ -318,6 +324,18 @@ def avg_pool_same(x, kernel, strides):
     pool = F.avg_pool1d if x.dim() == 3 else F.avg_pool2d
     counts = pool(pad_same(torch.ones_like(x[:1, :1]), kernel, strides), kernel, strides)
     return pool(pad_same(x, kernel, strides), kernel, strides) / counts
+`,
+  resize_bilinear: `
+def resize_bilinear(x, scale):
+    """tfjs's resizeBilinear by whole factors: output pixel i samples the input at i * in / out."""
+    for dim, factor in zip((2, 3), scale):
+        size = x.shape[dim]
+        at = torch.arange(size * factor, device=x.device, dtype=x.dtype) * (size / (size * factor))
+        low = at.floor().long()
+        high = (low + 1).clamp(max=size - 1)
+        weight = (at - low).view(-1, 1) if dim == 2 else at - low
+        x = x.index_select(dim, low) * (1 - weight) + x.index_select(dim, high) * weight
+    return x
 `,
   SeparableConv2d: `
 class SeparableConv2d(nn.Module):

@@ -8,7 +8,7 @@ import type { IrLayer, JsonValue } from "../../ir/index.js";
 import { activationOf, type Config, type Factories, type Refusal } from "./layer-parts.js";
 import { spatialHelpers, spatialLayers } from "./layers-spatial.js";
 import { recurrentHelpers, recurrentLayers, timeDistributedLayer } from "./layers-recurrent.js";
-import { pyNumber, pyTuple } from "./python.js";
+import { py, pyNumber, pyTuple } from "./python.js";
 import type { TorchInput, TorchLayer, TorchLayerFactory, Unsupported, WeightLink } from "./types.js";
 
 /** A layer without weights that `forward` writes as one expression of its inputs. */
@@ -140,12 +140,16 @@ function prelu(config: Config, [input]: readonly TorchInput[]): TorchLayer {
 }
 
 /**
- * dropout: `nn.Dropout` (active in `train()` mode only, as Keras's in training). A `noise_shape` draws one mask
- * value for several positions, which nn.Dropout cannot.
+ * dropout: `nn.Dropout` (active in `train()` mode only, as Keras's in training); with a `noise_shape` (one draw
+ * for the positions along its axes of size 1) the `NoiseShapeDropout` helper, channels-last as the shape is.
  */
-function dropout(config: Config): TorchLayer | Refusal {
-  if (Array.isArray(config["noiseShape"])) return { refuse: "noise_shape: nn.Dropout draws a mask value per value" };
-  return withoutWeights(`nn.Dropout(${pyNumber(Number(config["rate"]))})`, null);
+function dropout(config: Config): TorchLayer {
+  const rate = pyNumber(Number(config["rate"]));
+  const noise = config["noiseShape"];
+  if (!Array.isArray(noise)) return withoutWeights(`nn.Dropout(${rate})`, null);
+  return withoutWeights(`NoiseShapeDropout(${rate}, ${py(noise as JsonValue)})`, "channels_last", [
+    "NoiseShapeDropout",
+  ]);
 }
 
 /** A module that holds no weights (dropout, noise): an attribute, so `model.eval()` switches it off. */
@@ -241,7 +245,14 @@ export const torchLayer: TorchLayerFactory = (layer: IrLayer, inputs: readonly T
   const recurrent = recurrentLayers[layer.kind];
   if (recurrent) return recurrent(layer, inputs);
   const factory = layers[layer.kind];
-  const made = factory ? factory(layer.tfjs.config, inputs, layer) : { refuse: "nnc has no PyTorch form of it" };
+  const unapplied = Object.keys(layer.tfjs.config).find(
+    (key) => /(Regularizer|Constraint)$/.test(key) && layer.tfjs.config[key] != null,
+  );
+  const made = !factory
+    ? { refuse: "nnc has no PyTorch form of it" }
+    : unapplied
+      ? { refuse: `its ${unapplied} is not applied by the PyTorch target (remove it, or train with nnc)` }
+      : factory(layer.tfjs.config, inputs, layer);
   return "refuse" in made ? ({ unsupported: made.refuse, location: layer.location } satisfies Unsupported) : made;
 };
 
@@ -264,13 +275,28 @@ class PReLU(nn.Module):
 `,
   batch_norm: `
 def batch_norm(kind, channels, center, scale, **options):
-    """A BatchNorm with Keras's center and scale apart: beta (bias) if center, gamma (weight) if scale."""
+    """A BatchNorm with beta (bias) only if center and gamma (weight) only if scale, as Keras's."""
     norm = kind(channels, affine=False, **options)
     if scale:
         norm.weight = nn.Parameter(torch.ones(channels))
     if center:
         norm.bias = nn.Parameter(torch.zeros(channels))
     return norm
+`,
+  NoiseShapeDropout: `
+class NoiseShapeDropout(nn.Module):
+    """Keras's Dropout with a noise_shape: one draw for the positions along its axes of size 1."""
+
+    def __init__(self, rate, noise_shape):
+        super().__init__()
+        self.rate, self.noise_shape = rate, noise_shape
+
+    def forward(self, x):
+        if not self.training:
+            return x
+        shape = [x.shape[i] if size is None else size for i, size in enumerate(self.noise_shape)]
+        keep = torch.rand(shape, device=x.device) >= self.rate
+        return x * keep / (1 - self.rate)
 `,
   GaussianNoise: `
 class GaussianNoise(nn.Module):
