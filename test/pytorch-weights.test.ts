@@ -321,6 +321,14 @@ describe("nnc import-weights and nnc export-weights (no PyTorch: the PyTorch run
       readFileSync(f),
     );
     expect(after.equals(before!)).toBe(true);
+    // Beside the run folder by default; a file that cannot be written is one line.
+    const beside = nnc(["export-weights", out, "--spec", spec], { cwd: dir });
+    expect([beside.stderr, beside.stdout]).toEqual(["", expect.stringMatching(/^wrote imported\.safetensors /)]);
+    const nowhere = nnc(["export-weights", out, "--spec", spec, "-o", "missing/w.safetensors"], { cwd: dir });
+    expect([nowhere.stderr, nowhere.status]).toEqual([
+      "error: -o missing/w.safetensors: cannot write it (no such folder)\n",
+      1,
+    ]);
   });
 
   it("finds the spec run.json names, relative to the run folder, or asks for --spec", async () => {

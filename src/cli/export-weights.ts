@@ -47,6 +47,7 @@ async function runExport(dir: string, options: ExportCliOptions): Promise<void> 
   if ((await startBackend(options.backend)) === undefined) return;
   const runtime = await import("../runtime/index.js");
   const { exportTorchWeights } = await import("../runtime/pytorch/pytorch-run.js");
+  const { errorReason } = await import("../runtime/run-lock.js");
   try {
     const run = await runtime.loadRun(dir);
     const model = runtime.specModelFor(run, program.models, displayPath(path.resolve(options.spec)));
@@ -55,11 +56,17 @@ async function runExport(dir: string, options: ExportCliOptions): Promise<void> 
     const out = options.out ?? `${path.resolve(dir)}.safetensors`;
     const overwrites = overwrittenInput(out, [...programInputs(program), ...run.files], "-o");
     if (overwrites) return fail(overwrites);
-    await exportTorchWeights(map, run.model, out);
+    const shown = displayPath(path.resolve(out));
+    try {
+      await exportTorchWeights(map, run.model, out);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (typeof code !== "string") throw error;
+      const why = code === "ENOENT" ? "no such folder" : errorReason(error as NodeJS.ErrnoException);
+      return fail(`-o ${shown}: cannot write it (${why})`);
+    }
     const keys = map.layers.reduce((n, layer) => n + layer.links.length, 0);
-    process.stdout.write(
-      `wrote ${displayPath(path.resolve(out))} (${keys} tensors of model ${model.name}, for the PyTorch script's --init)\n`,
-    );
+    process.stdout.write(`wrote ${shown} (${keys} tensors of model ${model.name}, for the PyTorch script's --init)\n`);
   } catch (error) {
     if (!(error instanceof runtime.NncUserError)) throw error;
     process.stderr.write(`${error.format()}\n`);

@@ -89,7 +89,8 @@ export async function importPytorchRun(
       `it holds model '${holds}', but run.json says '${run.run.model}'`,
     );
   }
-  const built = buildModel(model);
+  // Every weight comes from PyTorch: the runs a model call loads (`Base(weights: ...)`) are not read.
+  const built = buildModel({ ...model, loads: [] });
   try {
     torchToTfjs(map, tensors, built, `${run.folder.shownAs}/${pytorchRunFiles.weights}`);
     const { labels, preprocessing } = run.run.data;
