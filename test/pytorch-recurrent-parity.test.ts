@@ -2,8 +2,9 @@
  * The PyTorch target's recurrent layers against tfjs: each case is a spec built by nnc's runtime with random
  * weights; the layer under test gets its PyTorch form (layers-recurrent.ts), its weights through the bridge
  * (tfjsToTorch, with the link rules), and the very inputs tfjs gave it (a mask where an embedding makes one).
- * One Python process runs every case; its outputs must match tfjs's to 1e-4 and its parameter counts nnc's
- * (plus what `paramNote` states).
+ * One Python process runs every case; its outputs must match tfjs's to 1e-4, its parameter counts nnc's (plus
+ * what `paramNote` states), and in train() mode (dropout on) a gradient must reach every trainable parameter.
+ * Whole models with recurrent layers go through module.ts's class (test/helpers/torch-parity.ts).
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -12,15 +13,14 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IrLayer, IrModel, TensorRef } from "../src/compiler/ir/index.js";
-import { timeDistributedLayer } from "../src/compiler/emit/pytorch/layers-recurrent.js";
 import { torchLayer } from "../src/compiler/emit/pytorch/layers.js";
-import { emitTorchModule, torchHelpers } from "../src/compiler/emit/pytorch/module.js";
+import { torchHelpers } from "../src/compiler/emit/pytorch/module.js";
 import { safetensorsPython } from "../src/compiler/emit/pytorch/python.js";
-import type { StateDictMap } from "../src/compiler/emit/pytorch/types.js";
 import { readSafetensors, writeSafetensors, type SafeTensor } from "../src/io/safetensors.js";
 import { tfjsToTorch } from "../src/runtime/pytorch/bridge.js";
 import { buildSpec } from "./helpers/attention-models.js";
 import { useCpuBackend } from "./helpers/layer-oracle.js";
+import { largestDifference, runParity, type ParityCase, type ParityResult } from "./helpers/torch-parity.js";
 import { hasTorch, python } from "./helpers/torch.js";
 
 interface Case {
@@ -100,6 +100,11 @@ const cases: readonly Case[] = (
       `${sequence}\ninput f: [3]\ninput b: [3]`,
     ],
     [
+      "bidirectional lstm frozen by its own trainable: false",
+      "y = x -> bidirectional(lstm(3, return_sequences: true, trainable: false))",
+      "bidirectional",
+    ],
+    [
       "time_distributed(dense) over an lstm's sequence",
       "s = x -> lstm(4, return_sequences: true)\ny = s -> time_distributed(dense(2, activation: relu))",
       "time_distributed",
@@ -108,14 +113,7 @@ const cases: readonly Case[] = (
 ).map(([title, body, layer, inputs]) => ({ title, body, layer, inputs: inputs ?? sequence }));
 
 /** Whole models, through module.ts's class. */
-interface ModelCase {
-  readonly title: string;
-  readonly inputs: string;
-  readonly body: string;
-  readonly output?: string;
-}
-
-const modelCases: readonly ModelCase[] = [
+const modelCases: readonly ParityCase[] = [
   {
     title: "model: stacked bidirectional lstm and gru, then dense",
     inputs: sequence,
@@ -145,15 +143,6 @@ const modelCases: readonly ModelCase[] = [
     ].join("\n"),
   },
   {
-    title: "model: frozen layers (a wrapped lstm's own trainable: false, a gru's)",
-    inputs: sequence,
-    body: [
-      "s = x -> bidirectional(lstm(3, return_sequences: true, trainable: false))",
-      "t = s -> gru(2, return_sequences: true, trainable: false)",
-      "y = t -> lstm(2)",
-    ].join("\n"),
-  },
-  {
     title: "model: conv1d (channels first in PyTorch) into an lstm",
     inputs: "input x: [8, 2]",
     body: "c = x -> conv1d(4, 3)\ny = c -> lstm(3, return_sequences: true)",
@@ -177,12 +166,6 @@ const idRows = [
   [0, 0, 4, 0, 8, 1, 0],
 ];
 
-const timeDistributed = timeDistributedLayer(torchLayer);
-
-/** The layer's PyTorch form: time_distributed takes the whole table, the others are layers.ts's. */
-const torchFormOf: typeof torchLayer = (layer, inputs) =>
-  layer.kind === "time_distributed" ? timeDistributed(layer, inputs) : torchLayer(layer, inputs);
-
 function shapeOf(ir: IrModel, ref: TensorRef) {
   const input = ir.inputs.find((i) => i.name === ref.node);
   return input ? input.shape : ir.layers.find((l) => l.name === ref.node)!.outputShapes[ref.index]!;
@@ -199,12 +182,13 @@ function feedsOf(model: tf.LayersModel, seed: number): tf.Tensor[] {
   );
 }
 
-/** One case as the Python side runs it, and what it must give. */
+/** One layer case as the Python side runs it, and what it must give. */
 interface Prepared {
   /** The prefix of its tensors. */
   readonly name: string;
-  /** For Python: a layer's module and forward, or a whole model's class. */
-  readonly run: { readonly module: string; readonly forward: string } | { readonly code: string };
+  /** Its module's constructor and the forward expression over `layer` and `inputs`. */
+  readonly module: string;
+  readonly forward: string;
   readonly helpers: readonly string[];
   readonly inputs: number;
   readonly masked: boolean;
@@ -215,30 +199,7 @@ interface Prepared {
 
 const built: tf.LayersModel[] = [];
 const tensors = new Map<string, SafeTensor>();
-const prepared: Prepared[] = [];
 let folder = "";
-
-/** The spec of a case built with random weights; the weights of `map`'s layers and `inputs` put into `tensors`. */
-function build(c: Case | ModelCase, index: number) {
-  const { ir, model } = buildSpec(c.inputs, c.body, c.output ?? "y");
-  built.push(model);
-  model.setWeights(model.getWeights().map((w, i) => tf.randomUniform(w.shape, -0.6, 0.6, "float32", 100 * index + i)));
-  const feeds = feedsOf(model, 10 * index);
-  const name = `case${index}`;
-  const store = (map: StateDictMap, inputs: readonly tf.Tensor[]) => {
-    for (const [key, tensor] of tfjsToTorch(map, model)) tensors.set(`${name}.${key}`, { dtype: "F32", ...tensor });
-    inputs.forEach((value, i) => {
-      const data = value.dataSync();
-      tensors.set(
-        `${name}/in${i}`,
-        data instanceof Int32Array
-          ? { dtype: "I64", shape: value.shape, data: BigInt64Array.from(data, BigInt) }
-          : { dtype: "F32", shape: value.shape, data: data as Float32Array },
-      );
-    });
-  };
-  return { ir, model, feeds, name, store };
-}
 
 /**
  * A layer's parameters in PyTorch, all and trainable: nnc's, plus the second biases of the fused layers that
@@ -246,45 +207,53 @@ function build(c: Case | ModelCase, index: number) {
  */
 function torchParams(ir: IrModel, layer: IrLayer): [number, number] {
   if (layer.shares !== undefined) return [0, 0];
-  const made = torchFormOf(
-    layer,
-    layer.inputs.map((ref) => ({ expr: "x", shape: shapeOf(ir, ref) })),
-  );
+  const made = formOf(ir, layer);
   const note = "unsupported" in made ? undefined : made.paramNote;
   const extra = Number(/second bias per gate[^+]*\+(\d+)/.exec(note ?? "")?.[1] ?? 0);
   const { trainable, nonTrainable } = layer.params;
   return [trainable + nonTrainable + extra, trainable + (trainable > 0 ? extra : 0)];
 }
 
-/** A layer case: the layer's PyTorch form, fed the very inputs tfjs gave the layer (and the ids' mask). */
-function prepareLayer(c: Case, index: number): Prepared {
-  const { ir, model, feeds, name, store } = build(c, index);
-  const layer = ir.layers.find((l) => l.name === c.layer)!;
-  const made = torchFormOf(
+/** The layer's PyTorch form, its inputs `inputs[0]`, `inputs[1]`, ... */
+const formOf = (ir: IrModel, layer: IrLayer) =>
+  torchLayer(
     layer,
     layer.inputs.map((ref, i) => ({ expr: `inputs[${i}]`, shape: shapeOf(ir, ref) })),
   );
+
+/**
+ * Case `index`, built with random weights: its layer's PyTorch form, whose weights (through the bridge) and the
+ * very inputs tfjs gave the layer (and the ids' mask) go into `tensors`.
+ */
+function prepare(c: Case, index: number): Prepared {
+  const { ir, model } = buildSpec(c.inputs, c.body, c.output ?? "y");
+  built.push(model);
+  model.setWeights(model.getWeights().map((w, i) => tf.randomUniform(w.shape, -0.6, 0.6, "float32", 100 * index + i)));
+  const name = `case${index}`;
+  const layer = ir.layers.find((l) => l.name === c.layer)!;
+  const made = formOf(ir, layer);
   if ("unsupported" in made) throw new Error(`${c.title}: ${made.unsupported}`);
   const tfLayer = model.getLayer(c.layer);
   const [ins, outs] = [asArray(tfLayer.input), asArray(tfLayer.output)] as tf.SymbolicTensor[][];
   const probe = tf.model({ inputs: model.inputs, outputs: [...ins!, ...outs!] });
-  const values = asArray(probe.predict(feeds) as tf.Tensor | tf.Tensor[]);
-  store(
-    { model: "M", layers: [{ layer: c.layer, attribute: "layer", links: made.weights }] },
-    values.slice(0, ins!.length),
-  );
+  const values = asArray(probe.predict(feedsOf(model, 10 * index)) as tf.Tensor | tf.Tensor[]);
+  const map = { model: "M", layers: [{ layer: c.layer, attribute: name, links: made.weights }] };
+  for (const [key, tensor] of tfjsToTorch(map, model)) tensors.set(key, { dtype: "F32", ...tensor });
+  values.slice(0, ins!.length).forEach((value, i) => {
+    tensors.set(`${name}/in${i}`, { dtype: "F32", shape: value.shape, data: value.dataSync() as Float32Array });
+  });
   const masked = c.inputs.includes("int32");
   if (masked) {
     const mask = BigInt64Array.from(idRows.flat(), (id) => (id === 0 ? 0n : 1n));
     tensors.set(`${name}/mask`, { dtype: "I64", shape: [batch, idRows[0]!.length], data: mask });
   }
-  const forward = made.forward(
-    "layer",
-    Array.from({ length: ins!.length }, (_, i) => `inputs[${i}]`),
-  );
   return {
     name,
-    run: { module: made.module!, forward },
+    module: made.module!,
+    forward: made.forward(
+      "layer",
+      Array.from({ length: ins!.length }, (_, i) => `inputs[${i}]`),
+    ),
     helpers: made.helpers ?? [],
     inputs: ins!.length,
     masked,
@@ -293,25 +262,8 @@ function prepareLayer(c: Case, index: number): Prepared {
   };
 }
 
-/** A model case: module.ts's class for the whole model, against the tfjs model's predictions. */
-function prepareModel(c: ModelCase, index: number): Prepared {
-  const { ir, model, feeds, name, store } = build(c, index);
-  const emitted = emitTorchModule(ir);
-  if (emitted.diagnostics.length > 0) throw new Error(`${c.title}: ${emitted.diagnostics[0]!.message}`);
-  store(emitted.stateDict, feeds);
-  return {
-    name,
-    run: { code: emitted.code },
-    helpers: emitted.helpers,
-    inputs: feeds.length,
-    masked: false,
-    expected: asArray(model.predict(feeds) as tf.Tensor | tf.Tensor[]),
-    params: ir.layers.map((l) => torchParams(ir, l)).reduce(([a, b], [c, d]) => [a + c, b + d], [0, 0]),
-  };
-}
-
-/** The Python program: the helpers the cases name, then each case in eval mode, its outputs saved. */
-function program(): string {
+/** The Python program: the helpers the cases name, then each case in eval mode, then in train mode. */
+function program(prepared: readonly Prepared[]): string {
   return [
     "import functools, json, math, os, struct, sys",
     "import torch",
@@ -324,13 +276,8 @@ tensors = load_safetensors(sys.argv[1])
 results, params = {}, {}
 for case in json.loads(sys.argv[2]):
     name = case["name"]
-    scope = dict(globals())
-    if "code" in case:
-        exec(case["code"], scope)
-        module = scope["M"]()
-    else:
-        module = eval(case["module"], scope)
-    prefix = name + ("." if "code" in case else ".layer.")
+    module = eval(case["module"])
+    prefix = name + "."
     module.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
     module.eval()
     counts = [sum(p.numel() for p in module.parameters() if p.requires_grad or every) for every in (1, 0)]
@@ -338,17 +285,17 @@ for case in json.loads(sys.argv[2]):
     layer = module
     if case["masked"]:
         layer = functools.partial(module, mask=tensors[f"{name}/mask"].bool())
-    scope.update(layer=layer, inputs=inputs)
-    run = (lambda: module(*inputs)) if "code" in case else (lambda: eval(case["forward"], scope))
+    scope = {**globals(), "layer": layer, "inputs": inputs}
     with torch.no_grad():
-        out = run()
-    out = out if isinstance(out, tuple) else (out,)
-    for i, value in enumerate(out):
+        out = eval(case["forward"], scope)
+    for i, value in enumerate(out if isinstance(out, tuple) else (out,)):
         results[f"{name}.out{i}"] = value
     # In train() mode (dropout on) a loss's gradient reaches every trainable parameter.
     module.train()
-    out = run()
-    sum((value**2).sum() for value in (out if isinstance(out, tuple) else (out,))).backward()
+    out = eval(case["forward"], scope)
+    loss = sum((value**2).sum() for value in (out if isinstance(out, tuple) else (out,)))
+    if loss.requires_grad:
+        loss.backward()
     grads = [p.grad for p in module.parameters() if p.requires_grad]
     params[name] = [*counts, all(g is not None and bool(g.abs().sum() > 0) for g in grads)]
 save_safetensors(sys.argv[3], results)
@@ -360,10 +307,9 @@ print(json.dumps(params))
 describe("recurrent layers PyTorch cannot express", () => {
   const refusal = (inputs: string, body: string, name: string) => {
     const { ir } = buildSpec(inputs, body);
-    const layer = ir.layers.find((l) => l.name === name)!;
-    const made = torchFormOf(
-      layer,
-      layer.inputs.map((ref) => ({ expr: "x", shape: shapeOf(ir, ref) })),
+    const made = formOf(
+      ir,
+      ir.layers.find((l) => l.name === name)!,
     );
     return "unsupported" in made ? made : undefined;
   };
@@ -381,32 +327,38 @@ describe("recurrent layers PyTorch cannot express", () => {
 });
 
 describe.runIf(hasTorch)("PyTorch recurrent layers match tfjs", () => {
+  let prepared: Prepared[] = [];
   let params: Record<string, [number, number, boolean]> = {};
   let outputs: Awaited<ReturnType<typeof readSafetensors>>["tensors"] = new Map();
+  let models: ParityResult[] = [];
 
   beforeAll(async () => {
     await useCpuBackend();
-    cases.forEach((c, index) => prepared.push(prepareLayer(c, index)));
-    modelCases.forEach((c, index) => prepared.push(prepareModel(c, cases.length + index)));
+    prepared = cases.map(prepare);
     folder = mkdtempSync(join(tmpdir(), "nnc-recurrent-"));
     const [input, output, script] = ["in", "out", "run"].map((f) => join(folder, f));
     await writeSafetensors(input!, tensors);
-    const caseJson = JSON.stringify(
-      prepared.map((p) => ({ name: p.name, ...p.run, inputs: p.inputs, masked: p.masked })),
-    );
-    writeFileSync(script!, program());
-    const run = spawnSync(python, [script!, input!, caseJson, output!], { encoding: "utf8" });
+    const list = prepared.map(({ name, module, forward, inputs, masked }) => ({
+      name,
+      module,
+      forward,
+      inputs,
+      masked,
+    }));
+    writeFileSync(script!, program(prepared));
+    const run = spawnSync(python, [script!, input!, JSON.stringify(list), output!], { encoding: "utf8" });
     expect(run.stderr + (run.error?.message ?? ""), "python").toBe("");
     params = JSON.parse(run.stdout) as Record<string, [number, number, boolean]>;
     outputs = (await readSafetensors(output!)).tensors;
-  }, 60_000);
+    models = await runParity(modelCases);
+  }, 90_000);
 
   afterAll(() => {
     built.forEach((m) => m.dispose());
     if (folder) rmSync(folder, { recursive: true, force: true });
   });
 
-  [...cases, ...modelCases].forEach((c, index) => {
+  cases.forEach((c, index) => {
     it(c.title, () => {
       const p = prepared[index]!;
       const what = "parameters, trainable ones, and whether each trainable one gets a gradient";
@@ -414,13 +366,21 @@ describe.runIf(hasTorch)("PyTorch recurrent layers match tfjs", () => {
       p.expected.forEach((expected, i) => {
         const actual = outputs.get(`${p.name}.out${i}`);
         expect(actual?.shape, `output ${i} shape`).toEqual(expected.shape);
-        const want = expected.dataSync();
-        const worst = Array.from(actual!.data as Float32Array).reduce(
-          (max, v, k) => Math.max(max, Math.abs(v - want[k]!)),
-          0,
-        );
-        expect(worst, `output ${i}: largest difference`).toBeLessThan(1e-4);
+        const difference = largestDifference(expected.dataSync() as Float32Array, actual!.data as Float32Array);
+        expect(difference, `output ${i}: largest difference`).toBeLessThan(1e-4);
       });
+    });
+  });
+
+  modelCases.forEach((c, index) => {
+    it(c.title, () => {
+      const result = models[index]!;
+      expect(result.error, result.code).toBeUndefined();
+      result.expected.forEach((expected, i) => {
+        expect(largestDifference(expected, result.actual[i]!), result.code).toBeLessThan(1e-4);
+      });
+      const params = result.ir.layers.map((l) => torchParams(result.ir, l)[0]).reduce((a, b) => a + b, 0);
+      expect(result.torchParams).toBe(params);
     });
   });
 });
