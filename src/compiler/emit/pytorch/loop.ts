@@ -51,9 +51,9 @@ class Processes:
 
     def shared_seed(self):
         """A seed drawn by rank 0, the same on every process."""
-        seed = torch.tensor([int.from_bytes(os.urandom(4), "little")], dtype=torch.int64)
+        seed = torch.tensor([int.from_bytes(os.urandom(4), "little")], device=self.device)
         if self.distributed:
-            dist.broadcast(seed.to(self.device), 0)
+            dist.broadcast(seed, 0)
         return int(seed.item())
 
     def close(self):

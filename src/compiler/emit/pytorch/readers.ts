@@ -60,17 +60,33 @@ def read_records(path, kind):
                         raise UserError(f"{shown(path)}:{line}: {expected}")
                 cells = [(line, [cell.strip() for cell in row]) for line, row in rows[1:]]
                 return header, [(line, dict(zip(header, row))) for line, row in cells]
+            text = file.read()
+            if text.lstrip().startswith("["):
+                return json_array(text, path)
             records = []
-            for line, text in enumerate(file, 1):
-                if text.strip():
+            for line, written in enumerate(text.splitlines(), 1):
+                if written.strip():
                     try:
-                        records.append((line, json.loads(text)))
+                        record = json.loads(written)
                     except ValueError as error:
-                        where = f"{shown(path)}:{line}"
-                        raise UserError(f"{where}: not a JSON object ({error})") from None
+                        record = error
+                    if not isinstance(record, dict):
+                        raise UserError(f"{shown(path)}:{line}: not a JSON object ({record})")
+                    records.append((line, record))
             return (list(records[0][1]) if records else []), records
     except OSError as error:
         raise UserError(f"cannot read {shown(path)}: {error.strerror}") from None
+
+
+def json_array(text, path):
+    """A JSON file holding one array of records: its fields (the first record's) and records by position."""
+    try:
+        records = list(enumerate(json.loads(text), 1))
+    except ValueError as error:
+        raise UserError(f"{shown(path)}: not valid JSON ({error})") from None
+    if not all(isinstance(record, dict) for _, record in records):
+        raise UserError(f"{shown(path)}: expected an array of JSON objects")
+    return (list(records[0][1]) if records else []), records
 
 
 def read_table(args, kind):
