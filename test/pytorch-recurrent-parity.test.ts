@@ -81,6 +81,12 @@ const cases: readonly Case[] = (
     ["lstm after embedding(mask_zero)", `${embedded}\ny = e -> lstm(5, return_sequences: true)`, "lstm", ids],
     ["gru after embedding(mask_zero)", `${embedded}\ny = e -> gru(3)`, "gru", ids],
     [
+      "simple_rnn going backwards after embedding(mask_zero), sequences",
+      `${embedded}\ny = e -> simple_rnn(3, go_backwards: true, return_sequences: true)`,
+      "simple_rnn",
+      ids,
+    ],
+    [
       "bidirectional lstm after embedding(mask_zero)",
       `${embedded}\ny = e -> bidirectional(lstm(3, return_sequences: true))`,
       "bidirectional",
