@@ -1,13 +1,20 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { safetensorsPython } from "../src/compiler/emit/pytorch/python.js";
-import { readSafetensors, SafetensorsUnusable, writeSafetensors, type SafeTensor } from "../src/io/safetensors.js";
+import {
+  readSafetensors,
+  safetensorsLimits,
+  SafetensorsUnusable,
+  writeSafetensors,
+  type SafeTensor,
+} from "../src/io/safetensors.js";
 import { hasTorch, python } from "./helpers/torch.js";
 
 const dir = mkdtempSync(join(tmpdir(), "nnc-safetensors-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const sample = new Map<string, SafeTensor>([
   ["dense.weight", { dtype: "F32", shape: [2, 3], data: Float32Array.from([1, -2, 3.5, 0.25, 1e-8, -0]) }],
@@ -81,9 +88,12 @@ describe("safetensors in TypeScript", () => {
     const prefix = Buffer.alloc(8);
     prefix.writeBigUInt64LE(100_000_001n);
     writeFileSync(big, prefix);
-    const { truncateSync } = await import("node:fs");
     truncateSync(big, 8 + 100_000_001); // sparse: no 100 MB written
     expect(await reason(big)).toMatch(/^its header is 100000001 bytes, more than the 100000000 nnc reads/);
+    truncateSync(big, safetensorsLimits.fileBytes + 1); // sparse too
+    expect(await reason(big)).toBe(
+      `${safetensorsLimits.fileBytes + 1} bytes, more than the ${safetensorsLimits.fileBytes} a safetensors file nnc reads may have`,
+    );
   });
 
   it("checks every entry: dtype, shape, offsets, sizes, metadata", async () => {

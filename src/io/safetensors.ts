@@ -37,6 +37,8 @@ export const safetensorsLimits = {
   headerBytes: 100 * 1000 * 1000,
   /** Values of all tensors together: the most parameters a model may have. */
   values: limits.parameters.value,
+  /** Bytes of the whole file: its header and that many values of 8 bytes (I64) at most. */
+  fileBytes: 8 + 100 * 1000 * 1000 + 8 * limits.parameters.value,
 };
 
 /** A safetensors file nnc cannot read, or a file that is not one: `<file>: <reason>`, one line. */
@@ -73,6 +75,9 @@ export async function readSafetensors(file: string): Promise<Safetensors> {
     const stats = await handle.stat();
     if (!stats.isFile()) throw refuse("not a regular file");
     const size = stats.size;
+    if (size > safetensorsLimits.fileBytes) {
+      throw refuse(`${size} bytes, more than the ${safetensorsLimits.fileBytes} a safetensors file nnc reads may have`);
+    }
     const notSafetensors = (why: string) => refuse(`not a safetensors file (${why})`);
     if (size < 8) throw notSafetensors(`${size} bytes, shorter than the 8-byte length that starts one`);
     const lengthBytes = await readAt(handle, 0, 8);
