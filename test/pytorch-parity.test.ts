@@ -120,6 +120,31 @@ const cases: ParityCase[] = [
   { title: "dot, normalized", inputs: pair, body: "y = dot(a, b, axes: 1, normalize: true)" },
   { title: "dot of sequences", inputs: "input a: [3, 4]\ninput b: [5, 4]", body: "y = dot(a, b, axes: 2)" },
   {
+    title: "multi_head_attention, self-attention",
+    inputs: "input x: [5, 6]",
+    body: "y = x -> multi_head_attention(x, num_heads: 2, key_dim: 3)",
+  },
+  {
+    title: "multi_head_attention: key, value_dim, output_shape, no bias, with the scores",
+    inputs: "input q: [4, 6]\ninput v: [5, 3]\ninput k: [5, 2]",
+    body:
+      "y, s = multi_head_attention(q, v, k, num_heads: 2, key_dim: 3, value_dim: 4, output_shape: 5, use_bias: false, " +
+      "return_attention_scores: true)",
+    output: "y, s",
+  },
+  {
+    title: "multi_head_attention, causal, with an attention mask",
+    inputs: "input x: [4, 6]\ninput m: [4, 4]",
+    body: "y = x -> multi_head_attention(x, num_heads: 3, key_dim: 2, use_causal_mask: true, attention_mask: m)",
+  },
+  on("input x: [5, 4]", "position_embedding(7)"),
+  on("input x: [5, 4]", "sinusoidal_position_encoding(max_wavelength: 100)"),
+  {
+    title: "token_and_position_embedding",
+    inputs: "input x: [5] int32",
+    body: "y = x -> token_and_position_embedding(6, 8, 4)",
+  },
+  {
     title: "time_distributed(dense)",
     inputs: "input x: [5, 4]",
     body: "y = x -> time_distributed(dense(3, activation: relu))",

@@ -205,15 +205,13 @@ function pooling(rank: 1 | 2, mode: "max" | "avg") {
   };
 }
 
-/** global pooling: the mean or maximum over the spatial axes of a channels-first tensor. */
+/**
+ * global pooling: the mean or maximum over the spatial axes: channels-first over images (after convolutions),
+ * channels-last over sequences (after embeddings, attention or recurrent layers, which are channels-last).
+ */
 function globalPooling(rank: 1 | 2, mode: "mean" | "amax"): (config: Config) => TorchLayer {
-  const dims = rank === 1 ? "2" : "(2, 3)";
-  return () => ({
-    module: null,
-    layout: "channels_first",
-    forward: (_s, [x]) => `${x}.${mode}(dim=${dims})`,
-    weights: [],
-  });
+  const [layout, dims] = rank === 1 ? (["channels_last", "1"] as const) : (["channels_first", "(2, 3)"] as const);
+  return () => ({ module: null, layout, forward: (_s, [x]) => `${x}.${mode}(dim=${dims})`, weights: [] });
 }
 
 /** Keras's `1`, `[rows, cols]` or `[[top, bottom], [left, right]]`. */

@@ -1,11 +1,12 @@
 /**
  * How each layer kind becomes PyTorch: one factory per registry kind (here the core, activation, normalization,
- * merge and embedding layers; convolutions and pooling in layers-spatial.ts; recurrent ones in
- * layers-recurrent.ts). Every translation computes what tfjs computes, to float32 rounding; a kind or an argument
+ * merge and embedding layers; convolutions and pooling in layers-spatial.ts; attention and positions in
+ * layers-attention.ts; recurrent ones in layers-recurrent.ts). Every translation computes what tfjs computes, to float32 rounding; a kind or an argument
  * that PyTorch cannot match is refused (NN6001), never approximated.
  */
 import type { IrLayer, JsonValue } from "../../ir/index.js";
 import { activationOf, type Config, type Factories, type Refusal } from "./layer-parts.js";
+import { attentionHelpers, attentionLayers } from "./layers-attention.js";
 import { spatialHelpers, spatialLayers } from "./layers-spatial.js";
 import { recurrentHelpers, recurrentLayers, timeDistributedLayer } from "./layers-recurrent.js";
 import { py, pyNumber, pyTuple } from "./python.js";
@@ -234,6 +235,7 @@ const layers: Factories = {
   concatenate,
   dot,
   ...spatialLayers,
+  ...attentionLayers,
 };
 
 /**
@@ -262,6 +264,7 @@ const timeDistributed = timeDistributedLayer(torchLayer);
 /** Every Python definition a layer can name in `helpers`, by name. */
 export const torchHelperDefinitions: Readonly<Record<string, string>> = {
   ...spatialHelpers,
+  ...attentionHelpers,
   PReLU: `
 class PReLU(nn.Module):
     """Keras's PReLU: x above zero, alpha * x below, with an alpha per value (shared along some axes)."""

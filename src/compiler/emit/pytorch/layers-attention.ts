@@ -1,0 +1,191 @@
+/**
+ * The PyTorch target's attention and position layers, nnc's own in tfjs (src/runtime/layers/attention.ts and
+ * positions.ts): multi_head_attention, position_embedding, sinusoidal_position_encoding and
+ * token_and_position_embedding, each a helper module (or function) that computes what nnc's runtime computes.
+ */
+import type { JsonValue } from "../../ir/index.js";
+import type { Config, Factories, Refusal } from "./layer-parts.js";
+import { pyNumber, pyTuple } from "./python.js";
+import type { TorchInput, TorchLayer, WeightLink } from "./types.js";
+
+const product = (sizes: readonly number[]) => sizes.reduce((a, b) => a * b, 1);
+const pyBool = (value: boolean) => (value ? "True" : "False");
+
+/**
+ * multi_head_attention: the `MultiHeadAttention` helper, channels-last, attending over every axis between the
+ * batch and the features (the only axes nnc allows). tfjs's projection kernels `[in, heads, size]` are Linear
+ * weights `[heads * size, in]`; the output kernel `[heads, value_dim, ...output]` is `[output, heads * value_dim]`.
+ * Masks made by an embedding (`mask_zero`) are refused by module.ts; `attention_mask:` and the causal mask are
+ * applied as tfjs applies them.
+ */
+function multiHeadAttention(config: Config, inputs: readonly TorchInput[]): TorchLayer | Refusal {
+  const masked = config["hasAttentionMask"] === true;
+  const tensors = masked ? inputs.slice(0, -1) : inputs;
+  const [query, value, key = value] = tensors.map((input) => input.shape.at(-1) as number);
+  const [heads, keyDim] = [Number(config["numHeads"]), Number(config["keyDim"])];
+  const valueDim = Number(config["valueDim"] ?? keyDim);
+  const given = config["outputShape"] as JsonValue | undefined;
+  const out = given === undefined || given === null ? [query!] : [given].flat().map(Number);
+  const useBias = config["useBias"] !== false;
+  const dropout = Number(config["dropout"] ?? 0);
+  const causal = config["useCausalMask"] === true;
+  const scores = config["returnAttentionScores"] === true;
+  const args = [
+    `${query}, ${key}, ${value}`,
+    `heads=${heads}, key_dim=${keyDim}, value_dim=${valueDim}, output=${pyTuple(out)}`,
+    ...(useBias ? [] : ["bias=False"]),
+    ...(dropout > 0 ? [`dropout=${pyNumber(dropout)}`] : []),
+    ...(causal ? ["causal=True"] : []),
+  ];
+  const weights: WeightLink[] = [];
+  const project = (name: string, size: number, inner: number) => {
+    const tfjsShape = [size, heads, inner];
+    weights.push({
+      torch: `${name}.weight`,
+      torchShape: [heads * inner, size],
+      tfjs: weights.length,
+      tfjsShape,
+      permute: [1, 2, 0],
+    });
+    if (useBias)
+      weights.push({
+        torch: `${name}.bias`,
+        torchShape: [heads * inner],
+        tfjs: weights.length,
+        tfjsShape: [heads, inner],
+      });
+  };
+  project("query", query!, keyDim);
+  project("key", key!, keyDim);
+  project("value", value!, valueDim);
+  const outputKernel = [heads, valueDim, ...out];
+  const permute = [...out.map((_, i) => i + 2), 0, 1];
+  weights.push({
+    torch: "attention_output.weight",
+    torchShape: [product(out), heads * valueDim],
+    tfjs: weights.length,
+    tfjsShape: outputKernel,
+    permute,
+  });
+  if (useBias) {
+    weights.push({ torch: "attention_output.bias", torchShape: [product(out)], tfjs: weights.length, tfjsShape: out });
+  }
+  return {
+    module: `MultiHeadAttention(${args.join(", ")})`,
+    helpers: ["MultiHeadAttention"],
+    layout: "channels_last",
+    forward: (self, xs) => {
+      const call = masked ? [...xs.slice(0, -1), `attention_mask=${xs.at(-1)}`] : [...xs];
+      return `${self}(${[...call, ...(scores ? ["return_scores=True"] : [])].join(", ")})`;
+    },
+    weights,
+  };
+}
+
+/** A helper module whose forward takes the layer's input as it is. */
+function helperModule(module: string, helper: string, weights: WeightLink[]): TorchLayer {
+  return { module, helpers: [helper], layout: "channels_last", forward: (self, [x]) => `${self}(${x})`, weights };
+}
+
+/** The factories of this file, by registry kind. */
+export const attentionLayers: Factories = {
+  multi_head_attention: multiHeadAttention,
+  position_embedding: (config, [input]) => {
+    const shape = [Number(config["sequenceLength"]), input!.shape.at(-1) as number];
+    const link = { torch: "embeddings", torchShape: shape, tfjs: 0, tfjsShape: shape };
+    return helperModule(`PositionEmbedding(${shape.join(", ")})`, "PositionEmbedding", [link]);
+  },
+  sinusoidal_position_encoding: (config) => ({
+    module: null,
+    helpers: ["sinusoidal_positions"],
+    layout: "channels_last",
+    forward: (_self, [x]) => `sinusoidal_positions(${x}, ${pyNumber(Number(config["maxWavelength"] ?? 10000))})`,
+    weights: [],
+  }),
+  token_and_position_embedding: (config) => {
+    const [words, steps, features] = ["vocabularySize", "sequenceLength", "embeddingDim"].map((k) => Number(config[k]));
+    return helperModule(`TokenAndPositionEmbedding(${words}, ${steps}, ${features})`, "TokenAndPositionEmbedding", [
+      { torch: "token_embedding.weight", torchShape: [words!, features!], tfjs: 0, tfjsShape: [words!, features!] },
+      { torch: "position_embedding", torchShape: [steps!, features!], tfjs: 1, tfjsShape: [steps!, features!] },
+    ]);
+  },
+};
+
+/** The Python definitions the layers of this file name in `helpers`. */
+export const attentionHelpers: Readonly<Record<string, string>> = {
+  MultiHeadAttention: `
+class MultiHeadAttention(nn.Module):
+    """Keras's MultiHeadAttention over every axis between the batch and the features; each
+    projection is a Linear of heads * size features (tfjs's kernel [in, heads, size], flattened)."""
+
+    def __init__(self, query, key, value, heads, key_dim, value_dim, output, bias=True, dropout=0.0,
+                 causal=False):
+        super().__init__()
+        self.heads, self.key_dim, self.value_dim = heads, key_dim, value_dim
+        self.output, self.dropout, self.causal = list(output), dropout, causal
+        self.query = nn.Linear(query, heads * key_dim, bias=bias)
+        self.key = nn.Linear(key, heads * key_dim, bias=bias)
+        self.value = nn.Linear(value, heads * value_dim, bias=bias)
+        self.attention_output = nn.Linear(heads * value_dim, math.prod(output), bias=bias)
+
+    def split(self, x, size):
+        """[batch, ...steps, heads * size] -> [batch, heads, steps, size]."""
+        return x.reshape(x.shape[0], -1, self.heads, size).transpose(1, 2)
+
+    def forward(self, query, value, key=None, attention_mask=None, return_scores=False):
+        key = value if key is None else key
+        q = self.split(self.query(query), self.key_dim) * (1 / math.sqrt(self.key_dim))
+        scores = q @ self.split(self.key(key), self.key_dim).transpose(2, 3)
+        steps = scores.shape[2:]
+        allowed = None
+        if attention_mask is not None:
+            allowed = attention_mask.float().reshape(query.shape[0], 1, *steps) > 0.5
+        if self.causal:
+            causal = torch.ones(*steps, dtype=torch.bool, device=scores.device).tril()
+            allowed = causal if allowed is None else allowed & causal
+        if allowed is not None:
+            scores = scores.masked_fill(~allowed, -1e9)
+        weights = torch.softmax(scores, dim=-1)
+        dropped = F.dropout(weights, self.dropout, self.training)
+        attended = dropped @ self.split(self.value(value), self.value_dim)
+        output = self.attention_output(attended.transpose(1, 2).reshape(*query.shape[:-1], -1))
+        output = output.reshape(*query.shape[:-1], *self.output)
+        if return_scores:
+            steps = (*query.shape[1:-1], *value.shape[1:-1])
+            return output, weights.reshape(query.shape[0], self.heads, *steps)
+        return output
+`,
+  PositionEmbedding: `
+class PositionEmbedding(nn.Module):
+    """keras-hub's PositionEmbedding: the learned vectors of the input's positions, in its shape."""
+
+    def __init__(self, sequence_length, features):
+        super().__init__()
+        self.embeddings = nn.Parameter(torch.zeros(sequence_length, features))
+
+    def forward(self, x):
+        return self.embeddings[: x.shape[-2]].expand(x.shape)
+`,
+  sinusoidal_positions: `
+def sinusoidal_positions(x, max_wavelength):
+    """keras-hub's SinusoidalPositionEncoding of x's positions: sines at even features, cosines at odd."""
+    steps, features = x.shape[-2], x.shape[-1]
+    positions = torch.arange(steps, dtype=x.dtype, device=x.device).view(-1, 1)
+    index = torch.arange(features, device=x.device)
+    pairs = torch.div(index, 2, rounding_mode="floor").to(x.dtype) * 2 / features
+    angles = positions * torch.pow(torch.tensor(1 / max_wavelength, dtype=x.dtype), pairs)
+    return torch.where(index % 2 == 1, torch.cos(angles), torch.sin(angles)).expand(x.shape)
+`,
+  TokenAndPositionEmbedding: `
+class TokenAndPositionEmbedding(nn.Module):
+    """keras-hub's TokenAndPositionEmbedding: each id's learned vector plus its position's."""
+
+    def __init__(self, vocabulary_size, sequence_length, embedding_dim):
+        super().__init__()
+        self.token_embedding = nn.Embedding(vocabulary_size, embedding_dim)
+        self.position_embedding = nn.Parameter(torch.zeros(sequence_length, embedding_dim))
+
+    def forward(self, ids):
+        return self.token_embedding(ids.long()) + self.position_embedding[: ids.shape[1]]
+`,
+};
