@@ -79,7 +79,7 @@ def read_records(path, kind):
 
 
 def json_array(text, path):
-    """A JSON file holding one array of records: its fields (the first record's) and records by position."""
+    """A file of one JSON array of records: its fields (the first record's), records by position."""
     try:
         records = list(enumerate(json.loads(text), 1))
     except ValueError as error:

@@ -42,6 +42,7 @@ import { py, pyIdentifier, safetensorsPython } from "./python.js";
 import { dataPython } from "./readers.js";
 import { trainingDiagnostics, trainingPython } from "./training.js";
 
+/** Where the script goes and which train block it trains. */
 export interface PytorchOptions {
   /** Where the script will be written: data paths and the spec's are then relative to it (see paths.ts). */
   readonly outFile?: string;
@@ -68,7 +69,7 @@ export function emitPytorch(program: IrProgram, options: PytorchOptions = {}): P
   if (train) {
     const model = models[0]!;
     const at = (field: string): Location => train.keyLocations?.[field] ?? train.location;
-    found.push(...dataDiagnostics(train, model, at), ...trainingDiagnostics(train, model, at));
+    found.push(...dataDiagnostics(train, model, at), ...trainingDiagnostics(train, at));
   }
   if (hasErrors(found)) return { diagnostics: found };
   const relative = (file: string) => scriptRelative(file, options.outFile);

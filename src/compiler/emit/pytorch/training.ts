@@ -141,7 +141,7 @@ const schedules: Readonly<Record<string, (a: (name: string) => string) => readon
 };
 
 /** NN6002 for each training setting the script cannot express, at its key (the block when not written). */
-export function trainingDiagnostics(train: IrTrain, model: IrModel, at: (field: string) => Location): Diagnostic[] {
+export function trainingDiagnostics(train: IrTrain, at: (field: string) => Location): Diagnostic[] {
   const found: Diagnostic[] = [];
   const unsupported = (field: string, key: string, value: string, detail?: string) =>
     found.push(
@@ -171,10 +171,11 @@ export function trainingDiagnostics(train: IrTrain, model: IrModel, at: (field: 
     ["fineTune", "fine_tune"],
   ] as const;
   for (const [field, key] of settings) {
-    if (train[field]) unsupported(field, key, "...", field === "init" ? "give the script --init FILE" : undefined);
+    const instead =
+      field === "init" ? "write the run's weights with nnc export-weights and give the script --init FILE" : undefined;
+    if (train[field]) unsupported(field, key, "...", instead);
   }
   if (train.outputs && train.outputs.length > 1) unsupported("loss", "loss", "one per output");
-  void model;
   return found;
 }
 
