@@ -99,6 +99,10 @@ describe.runIf(hasTorch)("the iris script trains with PyTorch", () => {
     expect(two.weights_sha256).toHaveLength(2);
     expect(two.weights_sha256[0]).toMatch(/^[0-9a-f]{64}$/);
     expect(two.weights_sha256[1]).toBe(two.weights_sha256[0]);
+    // batch_size is the global batch and the sampler shards each step's rows: the same steps as one process takes.
+    const one = run("runs/one");
+    for (const figure of ["loss", "accuracy", "val_loss", "val_accuracy"])
+      expect(Math.abs(two.final[figure]! - one.final[figure]!)).toBeLessThan(1e-3);
   });
 
   test("a run killed after some epochs continues from its checkpoint with --resume", async () => {
