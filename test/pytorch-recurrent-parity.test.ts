@@ -116,7 +116,19 @@ const cases: readonly Case[] = (
       "time_distributed",
     ],
   ] as const
-).map(([title, body, layer, inputs]) => ({ title, body, layer, inputs: inputs ?? sequence }));
+)
+  .map(([title, body, layer, inputs]): Case => ({ title, body, layer, inputs: inputs ?? sequence }))
+  .concat(
+    // Every activation nnc has, as the step-by-step cell applies it (tanh and relu: nn.RNN's).
+    "linear relu relu6 elu selu sigmoid hard_sigmoid tanh softmax softplus softsign swish mish gelu"
+      .split(" ")
+      .map((name) => ({
+        title: `simple_rnn, ${name}`,
+        body: `y = x -> simple_rnn(3, activation: ${name}, return_sequences: true)`,
+        layer: "simple_rnn",
+        inputs: sequence,
+      })),
+  );
 
 /** Whole models, through module.ts's class. */
 const modelCases: readonly ParityCase[] = [
