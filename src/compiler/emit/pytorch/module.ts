@@ -45,7 +45,6 @@ const pythonNames = [
   "json",
   "os",
   "struct",
-  "x",
   ...Object.keys(torchHelperDefinitions),
 ];
 
@@ -168,7 +167,9 @@ function maskOf(
 /** The class `M(nn.Module)` for a model, its helpers, its state dict map and NN6001 for what it cannot express. */
 export function emitTorchModule(model: IrModel): TorchModule {
   const planned = plan(model);
-  const locals = new PyScope(pythonNames);
+  // The local of a chain of layers is `x`, or `h` when an input is named x.
+  const chain = model.inputs.some((input) => pyIdentifier(input.name) === "x") ? "h" : "x";
+  const locals = new PyScope([...pythonNames, chain]);
   const values = new Map<string, { name: string; layouts: Layout[]; ranks: number[]; list: boolean }>();
   const local = (ref: TensorRef): Local => {
     const found = values.get(ref.node);
@@ -190,13 +191,14 @@ export function emitTorchModule(model: IrModel): TorchModule {
   planned.forEach(({ layer, torch, attribute, reads }, index) => {
     const ranks = layer.outputShapes.map((shape) => shape.length);
     const list = layer.outputShapes.length > 1;
-    // A tensor read once, by the next statement (or returned right after), is `x`, as a person writes a chain.
+    // A tensor read once, by the next statement (or returned right after), is the chain's local, as a person
+    // writes a chain.
     const next = planned[index + 1]?.layer;
     const once =
       !list &&
       read.get(layer.name) === 1 &&
       (next ? next.inputs.some((ref) => ref.node === layer.name) : outputs.has(layer.name));
-    const name = once ? "x" : locals.claim(layer.shares ? layer.name.replace(":", "_use") : layer.name);
+    const name = once ? chain : locals.claim(layer.shares ? layer.name.replace(":", "_use") : layer.name);
     if ("unsupported" in torch) {
       values.set(layer.name, { name, layouts: ranks.map(() => "channels_last"), ranks, list });
       forward.push(...statement(`${name} = None`, `  # NN6001: ${layer.kind} has no PyTorch form`, 8));
