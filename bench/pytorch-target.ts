@@ -13,7 +13,7 @@ export const pytorchTargetRuns = ["nnc", "script", "torchrun-2"] as const;
 export type PytorchTargetRun = (typeof pytorchTargetRuns)[number];
 
 const runTitles: Record<PytorchTargetRun, string> = {
-  nnc: "nnc train (wasm, one process)",
+  nnc: "`nnc train` (one process)",
   script: "`nnc compile --target pytorch`: `python3 train.py`",
   "torchrun-2": "the same script: `torchrun --nproc_per_node=2 train.py` (DDP, gloo)",
 };
@@ -71,16 +71,17 @@ export function pytorchTargetSection(r: PytorchTargetResults): string[] {
     sectionStart,
     "## The PyTorch target",
     "",
-    `Measured by \`${r.command}\` (bench/pytorch-target.ts) on ${r.date}, commit ${r.commit}; load average at`,
-    `the start: ${r.load}. Each bench model's spec (the ones above, reading synthetic \`x.npy\` and \`y.npy\`) is`,
-    "compiled with `nnc compile --target pytorch` and the emitted script trains it as a user runs it, on one process",
-    "and with torchrun on two (DistributedDataParallel over gloo, one thread each: torchrun sets",
-    "`OMP_NUM_THREADS=1`). Samples/s of whole epochs: the rows of an epoch over the time the script prints for it",
-    "(its steps with their data loading, and the figures summed over the processes; not the checkpoint written",
-    "after it), a first epoch left out; the median of the epochs, the range in brackets. `batch_size` is the batch",
-    "of a step of all processes together, so two processes take half each. PyTorch's runs have OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE",
-    "unset and Debian's OpenMP OpenBLAS (LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp); nnc's do not",
-    "use OpenBLAS. `nnc train` is measured in the same run, as in the training section.",
+    `Measured by \`${r.command}\` (bench/pytorch-target.ts) on ${r.date}, commit ${r.commit};`,
+    `load average at the start: ${r.load}. Each bench model's spec (the ones above, reading synthetic \`x.npy\``,
+    "and `y.npy`) is compiled with `nnc compile --target pytorch`, and the emitted script trains it as a user runs",
+    "it: on one process, and with torchrun on two (DistributedDataParallel over gloo, one thread each: torchrun",
+    "sets `OMP_NUM_THREADS=1`). Samples/s of whole epochs: the rows of an epoch over the time the script prints",
+    "for it (its steps with their data loading, and the figures summed over the processes; not the checkpoint",
+    "written after it), a first epoch left out; the median of the epochs, the range in brackets. `batch_size` is",
+    "the batch of a step of all processes together, so each of two processes takes half of it. PyTorch's runs",
+    "have OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset and Debian's OpenMP OpenBLAS",
+    "(LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp). `nnc train` is measured in the same run, as in",
+    "the training section, on the backend nnc picks.",
     "",
     "| model | batch | " +
       pytorchTargetRuns.map((run) => runTitles[run]).join(" | ") +

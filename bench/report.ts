@@ -229,7 +229,7 @@ function targetSection(r: Results): string[] {
 }
 
 /** bench/notes.md, kept by hand: what each figure means, what was tried, why a target is not met. */
-function notes(): string[] {
+export function notes(): string[] {
   const file = new URL("notes.md", import.meta.url);
   return existsSync(file) ? [readFileSync(file, "utf8").trim(), ""] : [];
 }

@@ -24,7 +24,7 @@ import {
   withPytorchTargetSection,
   type PytorchTargetResults,
 } from "./pytorch-target.js";
-import { frameworks, renderReport, type Framework, type Results } from "./report.js";
+import { frameworks, notes, renderReport, type Framework, type Results } from "./report.js";
 import type { TrainMeasurement } from "./train-worker.js";
 
 const args = process.argv.slice(2);
@@ -187,7 +187,10 @@ const loadAtStart = loadNow();
 log(`writing ${out}${quick ? " (quick run)" : ""}${only ? `, section ${only} only` : ""}; load average ${loadAtStart}`);
 if (only) {
   const section = pytorchTargetSection(await pytorchTarget());
-  const report = withPytorchTargetSection(existsSync(out) ? readFileSync(out, "utf8") : "", section);
+  const earlier = withPytorchTargetSection(existsSync(out) ? readFileSync(out, "utf8") : "", section);
+  // The notes at the end are bench/notes.md as it is now, which may speak of the new figures.
+  const notesAt = earlier.indexOf("## Notes (bench/notes.md");
+  const report = notesAt < 0 ? earlier : `${earlier.slice(0, notesAt)}${notes().join("\n")}`;
   await writeFileAtomic(out, report);
   process.stdout.write(section.join("\n") + "\n");
   log(`wrote the section into ${out} in ${((performance.now() - started) / 60_000).toFixed(1)} min`);

@@ -1,0 +1,69 @@
+/**
+ * What docs/pytorch.md shows is what nnc and the script it emits print now: its ```console blocks are run in
+ * order, command by command, in one scratch folder holding the iris example (a reader following the page: the
+ * later blocks import the run the earlier ones trained), with the built CLI, Debian's python3 and torchrun; and
+ * its ```python block is a piece of what `nnc compile examples/mnist_convnet.nn --target pytorch` prints.
+ *
+ * Compared as readme-output.test.ts compares the README's blocks (helpers/console-blocks.ts), plus two narrow
+ * rules: an epoch line's time is read as `<ms>` also behind torchrun's `[default0]:` prefix, and trailing spaces
+ * are dropped (torchrun's warning ends its line with one, which Markdown editors strip). Blocks that run python3
+ * or torchrun, and those after them, need PyTorch (`describe.runIf(hasTorch)`); the others run everywhere.
+ */
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { nnc, repo } from "./helpers/cli.js";
+import { asShown, consoleBlocks, failsAsShown, lines, run, splitStreams, timeless } from "./helpers/console-blocks.js";
+import { hasTorch } from "./helpers/torch.js";
+
+const page = readFileSync(join(repo, "docs", "pytorch.md"), "utf8");
+const blocks = consoleBlocks(page);
+
+const scratch = mkdtempSync(join(tmpdir(), "nnc-pytorch-doc-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+mkdirSync(join(scratch, "examples", "data"), { recursive: true });
+for (const file of ["iris.nn", "transformer_text.nn", join("data", "iris.csv"), join("data", "flowers.csv")])
+  cpSync(join(repo, "examples", file), join(scratch, "examples", file));
+
+/** A shown or printed line as compared: the epoch's time read as `<ms>` (behind a rank's prefix too), no trailing spaces. */
+const read = (line: string) => {
+  const rank = /^\[default\d+\]:/.exec(line)?.[0] ?? "";
+  return (rank + timeless(line.slice(rank.length))).trimEnd();
+};
+
+const runsPython = (command: string) => /^(python3|torchrun) /.test(command);
+
+describe("docs/pytorch.md", () => {
+  it("has console blocks (the test would pass vacuously otherwise)", () => {
+    expect(blocks.length).toBeGreaterThan(3);
+  });
+
+  it("shows the module nnc compile --target pytorch emits for examples/mnist_convnet.nn", () => {
+    const shown = [...page.matchAll(/^```python\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
+    expect(shown).toHaveLength(1);
+    const compiled = nnc(["compile", "examples/mnist_convnet.nn", "--target", "pytorch"]);
+    expect(compiled.status, compiled.stderr).toBe(0);
+    expect(compiled.stdout).toContain(shown[0]);
+  });
+});
+
+/** Whether a block needs PyTorch: it runs python3 or torchrun, or comes after one that does (and reads its run). */
+const needsTorch = blocks.map((_, i) =>
+  blocks.slice(0, i + 1).some(({ steps }) => steps.some((s) => runsPython(s.command))),
+);
+
+for (const [index, { heading, steps }] of blocks.entries()) {
+  describe.runIf(hasTorch || !needsTorch[index])(`docs/pytorch.md, block ${index + 1}`, () => {
+    it(`${heading}: $ ${steps.map((step) => step.command).join("; $ ")}`, async () => {
+      for (const step of steps) {
+        const result = await run(step.command, scratch);
+        expect(result.status, `$ ${step.command}\n${result.stderr}`).toBe(failsAsShown(step) ? 1 : 0);
+        const stdoutShown = splitStreams(step.shown.map(read), lines(result.stderr).map(read));
+        expect(asShown(lines(result.stdout).map(read), stdoutShown).join("\n"), `$ ${step.command}`).toBe(
+          stdoutShown.join("\n"),
+        );
+      }
+    });
+  });
+}
