@@ -378,7 +378,10 @@ describe("nnc import-weights and nnc export-weights (no PyTorch: the PyTorch run
     writeFileSync(join(run, "run.json"), JSON.stringify({ ...runJson, model: "Missing" }));
     refused("error[NN4011]: pt-bad trained model 'Missing', but iris.nn has no model of that name (it has 'Iris')");
     rmSync(join(run, "history.json"));
-    refused("error[NN4010]: pt-bad/history.json: no such file (is this a run that nnc train saved?)");
+    refused(
+      "error[NN4010]: pt-bad/history.json: no such file: the script writes it when training ends " +
+        "(a stopped run goes on with --resume)",
+    );
   });
 
   it("writes only into a new or empty folder or nnc's own run, which only --overwrite replaces", async () => {

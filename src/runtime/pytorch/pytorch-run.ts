@@ -9,6 +9,7 @@
  * The PyTorch run folder is read as any saved run is (saved-files.ts): every file inside it, validated before
  * use, each failure one NN4010 line naming the file.
  */
+import { existsSync } from "node:fs";
 import * as path from "node:path";
 import type * as tf from "@tensorflow/tfjs";
 import type { StateDictMap } from "../../compiler/emit/pytorch/types.js";
@@ -58,6 +59,12 @@ export function readPytorchRun(dir: string): PytorchRun {
     dir,
     "no such folder (is this the run folder of a script of nnc compile --target pytorch?)",
   );
+  for (const file of Object.values(pytorchRunFiles)) {
+    if (!existsSync(path.join(folder.real, file))) {
+      const why = "no such file: the script writes it when training ends (a stopped run goes on with --resume)";
+      throw unusable(folder, file, why);
+    }
+  }
   const run = readRunJson<PytorchRunJson>(folder, pytorchRunFiles.run, "pytorchRun")!;
   const history = readRunJson<EpochRecord[]>(folder, pytorchRunFiles.history, "history")!;
   return { folder, run, history };
