@@ -55,9 +55,11 @@ function keywords(values: readonly [string, JsonValue, JsonValue][]): string[] {
   return values.filter(([, value, fallback]) => value !== fallback).map(([key, value]) => `${key}=${py(value)}`);
 }
 
-/** What keeps the layer from being expressed, or undefined. */
-function unsupportedSetting(config: TfjsLayer["config"]): string | undefined {
-  const key = unapplied.find((k) => config[k] !== undefined && config[k] !== null);
+/** What keeps a recurrent tfjs layer over `inputs` from being expressed, or undefined. */
+function problemOf(recurrent: TfjsLayer, inputs: readonly TorchInput[]): string | undefined {
+  if (!cells[recurrent.factory]) return `it wraps ${recurrent.factory}`;
+  if (featuresOf(inputs) === undefined) return "its feature axis has no fixed size";
+  const key = unapplied.find((k) => recurrent.config[k] !== undefined && recurrent.config[k] !== null);
   return key && `its ${key} is not applied by the PyTorch target (remove it, or train with nnc)`;
 }
 
@@ -174,10 +176,9 @@ function extraNote(made: RecurrentModule, copies = 1): string | undefined {
 
 /** lstm, gru, simple_rnn: `[steps, features]` -> `[units]` or `[steps, units]`, then the states. */
 const recurrentLayer: TorchLayerFactory = (layer, inputs) => {
-  const features = featuresOf(inputs);
-  const problem = features === undefined ? "its feature axis has no fixed size" : unsupportedSetting(layer.tfjs.config);
+  const problem = problemOf(layer.tfjs, inputs);
   if (problem !== undefined) return { unsupported: problem, location: layer.location };
-  const made = recurrentModule(layer.tfjs, features!, flag(layer.tfjs.config, "goBackwards"));
+  const made = recurrentModule(layer.tfjs, featuresOf(inputs)!, flag(layer.tfjs.config, "goBackwards"));
   const paramNote = extraNote(made);
   return {
     module: made.module,
@@ -193,20 +194,19 @@ const recurrentLayer: TorchLayerFactory = (layer, inputs) => {
 const bidirectionalLayer: TorchLayerFactory = (layer, inputs) => {
   const nested = layer.tfjs.config["layer"] as TfjsLayer;
   const mergeMode = option(layer.tfjs.config, "mergeMode", "concat");
-  const features = featuresOf(inputs);
-  let problem = cells[nested.factory] ? unsupportedSetting(nested.config) : `it wraps ${nested.factory}`;
-  if (features === undefined) problem = "its feature axis has no fixed size";
+  const problem = problemOf(nested, inputs);
   if (problem !== undefined) return { unsupported: problem, location: layer.location };
+  const features = featuresOf(inputs)!;
   const backwards = flag(nested.config, "goBackwards");
-  const forward = recurrentModule(nested, features!, backwards);
-  const backward = recurrentModule(nested, features!, !backwards);
+  const forward = recurrentModule(nested, features, backwards);
+  const backward = recurrentModule(nested, features, !backwards);
   const count = new Set(forward.links("", 0).map((link) => link.tfjs)).size;
   const merge = mergeMode === "concat" ? [] : [py(mergeMode)];
   const frozen = frozenInside(layer.tfjs, nested);
   const paramNote = extraNote(forward, 2);
   return {
     module: `NncBidirectional(${[`${forward.module}${frozen}`, `${backward.module}${frozen}`, ...merge].join(", ")})`,
-    helpers: [...forward.helpers, ...backward.helpers.filter((h) => !forward.helpers.includes(h)), "NncBidirectional"],
+    helpers: [...forward.helpers, "NncBidirectional"],
     layout: "channels_last",
     forward: call,
     weights: [...forward.links("forward_layer.", 0), ...backward.links("backward_layer.", count)],
