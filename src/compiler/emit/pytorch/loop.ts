@@ -336,6 +336,9 @@ def main():
     seed = "the seed of the row order, the initial weights and dropout"
     parser.add_argument("--seed", type=int, help=seed)
     arguments = parser.parse_args()
+    # DDP compares a gradient's strides with its bucket's, a size-1 axis's too (a convolution of
+    # one input channel): that warning says nothing about the training.
+    warnings.filterwarnings("ignore", message="Grad strides do not match bucket view strides")
     processes = None
     try:
         processes = Processes(arguments.device)

@@ -134,7 +134,7 @@ function header(train: IrTrain | undefined, spec: string): string {
 
 function imports(training: boolean): string {
   const modules = training
-    ? ["argparse", "csv", "gzip", "hashlib", "json", "math", "os", "re", "struct", "sys", "time"]
+    ? ["argparse", "csv", "gzip", "hashlib", "json", "math", "os", "re", "struct", "sys", "time", "warnings"]
     : ["json", "math", "os", "struct"];
   return [
     ...modules.map((m) => `import ${m}`),
