@@ -101,6 +101,9 @@ const cases: ParityCase[] = [
   on("input x: [3, 4, 2]", "up_sampling2d([2, 3])"),
   on("input x: [3, 4, 2]", "up_sampling2d([2, 3], interpolation: bilinear)"),
   on(vector, "rescaling(0.5, offset: 1)"),
+  on("input x: [6, 7, 2]", "resizing(4, 9)"),
+  on("input x: [6, 7, 2]", "resizing(9, 5, interpolation: nearest)"),
+  on("input x: [6, 7, 2]", "center_crop(3, 4)"),
   ...["add", "multiply", "average", "maximum", "minimum", "concatenate"].map((merge) => ({
     title: merge,
     inputs: pair,

@@ -15,6 +15,21 @@ export interface Refusal {
 /** A table's factory: the layer's tfjs config, its inputs (shapes channels-last) and the layer itself. */
 export type Factory = (config: Config, inputs: readonly TorchInput[], layer: IrLayer) => TorchLayer | Refusal;
 
+/** A layer without weights that `forward` writes as one expression of its inputs (with these helpers). */
+export function expression(
+  layout: TorchLayer["layout"],
+  forward: (inputs: readonly string[]) => string,
+  helpers: readonly string[] = [],
+): TorchLayer {
+  return {
+    module: null,
+    layout,
+    ...(helpers.length > 0 ? { helpers } : {}),
+    forward: (_self, xs) => forward(xs),
+    weights: [],
+  };
+}
+
 /** Factories by registry kind. */
 export type Factories = Readonly<Record<string, Factory>>;
 

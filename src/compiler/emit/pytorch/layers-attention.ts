@@ -4,7 +4,7 @@
  * token_and_position_embedding, each a helper module (or function) that computes what nnc's runtime computes.
  */
 import type { JsonValue } from "../../ir/index.js";
-import type { Config, Factories, Refusal } from "./layer-parts.js";
+import { expression, type Config, type Factories, type Refusal } from "./layer-parts.js";
 import { pyNumber, pyTuple } from "./python.js";
 import type { TorchInput, TorchLayer, WeightLink } from "./types.js";
 
@@ -95,13 +95,10 @@ export const attentionLayers: Factories = {
     const link = { torch: "embeddings", torchShape: shape, tfjs: 0, tfjsShape: shape };
     return helperModule(`PositionEmbedding(${shape.join(", ")})`, "PositionEmbedding", [link]);
   },
-  sinusoidal_position_encoding: (config) => ({
-    module: null,
-    helpers: ["sinusoidal_positions"],
-    layout: "channels_last",
-    forward: (_self, [x]) => `sinusoidal_positions(${x}, ${pyNumber(Number(config["maxWavelength"] ?? 10000))})`,
-    weights: [],
-  }),
+  sinusoidal_position_encoding: (config) => {
+    const wavelength = pyNumber(Number(config["maxWavelength"] ?? 10000));
+    return expression("channels_last", ([x]) => `sinusoidal_positions(${x}, ${wavelength})`, ["sinusoidal_positions"]);
+  },
   token_and_position_embedding: (config) => {
     const [words, steps, features] = ["vocabularySize", "sequenceLength", "embeddingDim"].map((k) => Number(config[k]));
     return helperModule(`TokenAndPositionEmbedding(${words}, ${steps}, ${features})`, "TokenAndPositionEmbedding", [

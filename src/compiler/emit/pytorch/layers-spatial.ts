@@ -5,7 +5,7 @@
  */
 import type { JsonValue } from "../../ir/index.js";
 import { tuple } from "../../registry/layers/entry-parts.js";
-import { activationOf, type Config, type Factories, type Refusal } from "./layer-parts.js";
+import { activationOf, expression, type Config, type Factories, type Refusal } from "./layer-parts.js";
 import { pyNumber, pyTuple } from "./python.js";
 import type { TorchInput, TorchLayer, WeightLink } from "./types.js";
 
@@ -191,17 +191,16 @@ function pooling(rank: 1 | 2, mode: "max" | "avg") {
     const same = padding === null || padding.some(([b, a]) => b > 0 || a > 0);
     const size = `${sizes(window.kernel)}, ${sizes(window.strides)}`;
     const pool = `F.${mode}_pool${rank}d`;
-    return {
-      module: null,
-      layout: "channels_first",
-      helpers: same ? [...padHelpers, ...(mode === "avg" ? ["avg_pool_same"] : [])] : [],
-      forward: (_self, [x]) => {
+    const helpers = same ? [...padHelpers, ...(mode === "avg" ? ["avg_pool_same"] : [])] : [];
+    return expression(
+      "channels_first",
+      ([x]) => {
         if (!same) return `${pool}(${x}, ${size})`;
         if (mode === "avg") return `avg_pool_same(${x}, ${pyTuple(window.kernel)}, ${pyTuple(window.strides)})`;
         return `${pool}(${padded(x!, window, padding, "-math.inf")}, ${size})`;
       },
-      weights: [],
-    };
+      helpers,
+    );
   };
 }
 
@@ -211,7 +210,7 @@ function pooling(rank: 1 | 2, mode: "max" | "avg") {
  */
 function globalPooling(rank: 1 | 2, mode: "mean" | "amax"): (config: Config) => TorchLayer {
   const [layout, dims] = rank === 1 ? (["channels_last", "1"] as const) : (["channels_first", "(2, 3)"] as const);
-  return () => ({ module: null, layout, forward: (_s, [x]) => `${x}.${mode}(dim=${dims})`, weights: [] });
+  return () => expression(layout, ([x]) => `${x}.${mode}(dim=${dims})`);
 }
 
 /** Keras's `1`, `[rows, cols]` or `[[top, bottom], [left, right]]`. */
@@ -233,24 +232,14 @@ function sides(value: JsonValue | undefined): [[number, number], [number, number
 /** zero_padding2d: `F.pad`, channels-first (its list starts with the last axis: left, right, top, bottom). */
 function zeroPadding2d(config: Config): TorchLayer {
   const padding = sides(config["padding"] as JsonValue);
-  return {
-    module: null,
-    layout: "channels_first",
-    forward: (_s, [x]) => `F.pad(${x}, ${padList(padding)})`,
-    weights: [],
-  };
+  return expression("channels_first", ([x]) => `F.pad(${x}, ${padList(padding)})`);
 }
 
 /** cropping2d: a slice of the spatial axes, channels-first. */
 function cropping2d(config: Config): TorchLayer {
   const slice = ([before, after]: [number, number]) => `${before || ""}:${after ? -after : ""}`;
   const [rows, cols] = sides(config["cropping"] as JsonValue);
-  return {
-    module: null,
-    layout: "channels_first",
-    forward: (_s, [x]) => `${x}[:, :, ${slice(rows)}, ${slice(cols)}]`,
-    weights: [],
-  };
+  return expression("channels_first", ([x]) => `${x}[:, :, ${slice(rows)}, ${slice(cols)}]`);
 }
 
 /**
@@ -260,22 +249,40 @@ function cropping2d(config: Config): TorchLayer {
 function upSampling2d(config: Config): TorchLayer {
   const [rows, cols] = tuple(config["size"] as JsonValue, 2);
   if (config["interpolation"] === "bilinear") {
-    return {
-      module: null,
-      layout: "channels_first",
-      helpers: ["resize_bilinear"],
-      forward: (_s, [x]) => `resize_bilinear(${x}, ${pyTuple([rows!, cols!])})`,
-      weights: [],
-    };
+    const scale = pyTuple([rows!, cols!]);
+    return expression("channels_first", ([x]) => `resize_bilinear(${x}, ${scale})`, ["resize_bilinear"]);
   }
   const repeat = (x: string, times: number, dim: number) =>
     times === 1 ? x : `${x}.repeat_interleave(${times}, dim=${dim})`;
-  return {
-    module: null,
-    layout: "channels_first",
-    forward: (_s, [x]) => repeat(repeat(x!, rows!, 2), cols!, 3),
-    weights: [],
-  };
+  return expression("channels_first", ([x]) => repeat(repeat(x!, rows!, 2), cols!, 3));
+}
+
+/**
+ * resizing: `F.interpolate` with half-pixel centres and no antialiasing, as nnc's layer resizes (TensorFlow's
+ * `resize`): `bilinear`, or `nearest-exact` for nearest. Keeping the aspect ratio (a crop or pad first) is not
+ * translated.
+ */
+function resizing(config: Config): TorchLayer | Refusal {
+  const keep = ["cropToAspectRatio", "padToAspectRatio"].find((key) => config[key] === true);
+  if (keep) return { refuse: `its ${keep} is not translated` };
+  const size = pyTuple([Number(config["height"]), Number(config["width"])]);
+  const mode = config["interpolation"] === "nearest" ? '"nearest-exact"' : '"bilinear", align_corners=False';
+  return expression("channels_first", ([x]) => `F.interpolate(${x}, size=${size}, mode=${mode})`);
+}
+
+/**
+ * center_crop: the middle `height` by `width` pixels, channels-last; an input smaller than that (which nnc's
+ * layer resizes) or of sizes that are not fixed is refused.
+ */
+function centerCrop(config: Config, [input]: readonly TorchInput[]): TorchLayer | Refusal {
+  const size = [Number(config["height"]), Number(config["width"])];
+  const space = input!.shape.slice(0, 2);
+  if (!space.every((d, i) => typeof d === "number" && d >= size[i]!)) {
+    return { refuse: "the input's height and width must be fixed and at least the crop's" };
+  }
+  const [top, left] = space.map((d, i) => Math.trunc(((d as number) - size[i]!) / 2));
+  const slice = (start: number, length: number) => `${start}:${start + length}`;
+  return expression("channels_last", ([x]) => `${x}[:, ${slice(top!, size[0]!)}, ${slice(left!, size[1]!)}]`);
 }
 
 /** The factories of this file, by registry kind. */
@@ -296,6 +303,8 @@ export const spatialLayers: Factories = {
   zero_padding2d: zeroPadding2d,
   cropping2d,
   up_sampling2d: upSampling2d,
+  resizing,
+  center_crop: centerCrop,
 };
 
 /** The Python definitions the layers of this file name in `helpers`. */

@@ -5,17 +5,12 @@
  * that PyTorch cannot match is refused (NN6001), never approximated.
  */
 import type { IrLayer, JsonValue } from "../../ir/index.js";
-import { activationOf, type Config, type Factories, type Refusal } from "./layer-parts.js";
+import { activationOf, expression, type Config, type Factories, type Refusal } from "./layer-parts.js";
 import { attentionHelpers, attentionLayers } from "./layers-attention.js";
 import { spatialHelpers, spatialLayers } from "./layers-spatial.js";
 import { recurrentHelpers, recurrentLayers, timeDistributedLayer } from "./layers-recurrent.js";
 import { py, pyNumber, pyTuple } from "./python.js";
 import type { TorchInput, TorchLayer, TorchLayerFactory, Unsupported, WeightLink } from "./types.js";
-
-/** A layer without weights that `forward` writes as one expression of its inputs. */
-function expression(layout: TorchLayer["layout"], forward: (inputs: readonly string[]) => string): TorchLayer {
-  return { module: null, layout, forward: (_self, inputs) => forward(inputs), weights: [] };
-}
 
 /** A weight tfjs and PyTorch hold in the same shape. */
 function same(torch: string, tfjs: number, shape: readonly number[]): WeightLink {
