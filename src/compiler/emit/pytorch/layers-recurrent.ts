@@ -63,6 +63,12 @@ function problemOf(recurrent: TfjsLayer, inputs: readonly TorchInput[]): string 
   return key && `its ${key} is not applied by the PyTorch target (remove it, or train with nnc)`;
 }
 
+/** A link to tfjs weight `tfjs`; `transposed`: PyTorch holds the 2-D weight as `[out, in]`. */
+function link(torch: string, tfjs: number, tfjsShape: number[], transposed = false): WeightLink {
+  if (!transposed) return { torch, torchShape: tfjsShape, tfjs, tfjsShape };
+  return { torch, torchShape: [...tfjsShape].reverse(), tfjs, tfjsShape, permute: [1, 0] };
+}
+
 /** The module of a recurrent tfjs layer (`lstm`, `gru`, `simpleRNN`) over `features`, as `goBackwards` says. */
 function recurrentModule(tfjs: TfjsLayer, features: number, goBackwards: boolean): RecurrentModule {
   const { config } = tfjs;
@@ -99,28 +105,9 @@ function recurrentModule(tfjs: TfjsLayer, features: number, goBackwards: boolean
       module: `${name}(${args.join(", ")})`,
       helpers: ["NNC_ACTIVATIONS", "nnc_recurrent_steps", "NncFastRecurrent"],
       links: (prefix, first) => [
-        {
-          torch: `${prefix}weight_ih_l0`,
-          torchShape: [width, features],
-          tfjs: first,
-          tfjsShape: [features, width],
-          permute: [1, 0],
-        },
-        {
-          torch: `${prefix}weight_hh_l0`,
-          torchShape: [width, units],
-          tfjs: first + 1,
-          tfjsShape: [units, width],
-          permute: [1, 0],
-        },
-        ...(useBias
-          ? ["bias_ih_l0", "bias_hh_l0"].map((torch) => ({
-              torch: `${prefix}${torch}`,
-              torchShape: [width],
-              tfjs: first + 2,
-              tfjsShape: [width],
-            }))
-          : []),
+        link(`${prefix}weight_ih_l0`, first, [features, width], true),
+        link(`${prefix}weight_hh_l0`, first + 1, [units, width], true),
+        ...(useBias ? ["bias_ih_l0", "bias_hh_l0"].map((b) => link(`${prefix}${b}`, first + 2, [width])) : []),
       ],
       extra: useBias ? width : 0,
     };
@@ -143,9 +130,9 @@ function recurrentModule(tfjs: TfjsLayer, features: number, goBackwards: boolean
     module: `NncRecurrent(${args.join(", ")})`,
     helpers: ["NNC_ACTIVATIONS", "nnc_recurrent_steps", "NncRecurrent"],
     links: (prefix, first) => [
-      { torch: `${prefix}kernel`, torchShape: [features, width], tfjs: first, tfjsShape: [features, width] },
-      { torch: `${prefix}recurrent_kernel`, torchShape: [units, width], tfjs: first + 1, tfjsShape: [units, width] },
-      ...(useBias ? [{ torch: `${prefix}bias`, torchShape: [width], tfjs: first + 2, tfjsShape: [width] }] : []),
+      link(`${prefix}kernel`, first, [features, width]),
+      link(`${prefix}recurrent_kernel`, first + 1, [units, width]),
+      ...(useBias ? [link(`${prefix}bias`, first + 2, [width])] : []),
     ],
     extra: 0,
   };
