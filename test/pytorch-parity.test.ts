@@ -140,6 +140,21 @@ const cases: ParityCase[] = [
     inputs: "input x: [4, 6]\ninput m: [4, 4]",
     body: "y = x -> multi_head_attention(x, num_heads: 3, key_dim: 2, use_causal_mask: true, attention_mask: m)",
   },
+  { title: "attention", inputs: "input q: [3, 4]\ninput v: [5, 4]", body: "y = attention(q, v)" },
+  {
+    title: "attention: scaled, concat, causal, with an attention mask and the scores",
+    inputs: "input q: [4, 3]\ninput v: [4, 2]\ninput k: [4, 3]\ninput m: [4, 4]",
+    body:
+      "y, s = attention(q, v, k, use_scale: true, score_mode: concat, use_causal_mask: true, attention_mask: m, " +
+      "return_attention_scores: true)",
+    output: "y, s",
+  },
+  { title: "additive_attention", inputs: "input q: [3, 4]\ninput v: [5, 4]", body: "y = additive_attention(q, v)" },
+  {
+    title: "additive_attention without scale, with a key",
+    inputs: "input q: [3, 4]\ninput v: [5, 2]\ninput k: [5, 4]",
+    body: "y = additive_attention(q, v, k, use_scale: false)",
+  },
   on("input x: [5, 4]", "position_embedding(7)"),
   on("input x: [5, 4]", "sinusoidal_position_encoding(max_wavelength: 100)"),
   {

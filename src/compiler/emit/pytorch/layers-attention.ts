@@ -5,7 +5,7 @@
  */
 import type { JsonValue } from "../../ir/index.js";
 import { expression, type Config, type Factories, type Refusal } from "./layer-parts.js";
-import { pyNumber, pyTuple } from "./python.js";
+import { py, pyNumber, pyTuple } from "./python.js";
 import type { TorchInput, TorchLayer, WeightLink } from "./types.js";
 
 const product = (sizes: readonly number[]) => sizes.reduce((a, b) => a * b, 1);
@@ -29,7 +29,6 @@ function multiHeadAttention(config: Config, inputs: readonly TorchInput[]): Torc
   const useBias = config["useBias"] !== false;
   const dropout = Number(config["dropout"] ?? 0);
   const causal = config["useCausalMask"] === true;
-  const scores = config["returnAttentionScores"] === true;
   const args = [
     `${query}, ${key}, ${value}`,
     `heads=${heads}, key_dim=${keyDim}, value_dim=${valueDim}, output=${pyTuple(out)}`,
@@ -72,13 +71,50 @@ function multiHeadAttention(config: Config, inputs: readonly TorchInput[]): Torc
   }
   return {
     module: `MultiHeadAttention(${args.join(", ")})`,
-    helpers: ["MultiHeadAttention"],
+    helpers: ["MultiHeadAttention", "attention_weights"],
     layout: "channels_last",
-    forward: (self, xs) => {
-      const call = masked ? [...xs.slice(0, -1), `attention_mask=${xs.at(-1)}`] : [...xs];
-      return `${self}(${[...call, ...(scores ? ["return_scores=True"] : [])].join(", ")})`;
-    },
+    forward: attentionCall(config),
     weights,
+  };
+}
+
+/** The call of an attention module: the tensors, the attention mask as a keyword, the scores when asked for. */
+function attentionCall(config: Config) {
+  const masked = config["hasAttentionMask"] === true;
+  const scores = config["returnAttentionScores"] === true ? ["return_scores=True"] : [];
+  return (self: string, xs: readonly string[]) => {
+    const call = masked ? [...xs.slice(0, -1), `attention_mask=${xs.at(-1)}`] : [...xs];
+    return `${self}(${[...call, ...scores].join(", ")})`;
+  };
+}
+
+/**
+ * attention and additive_attention: the `ScoredAttention` helper, channels-last; the learned scale (a scalar,
+ * or additive's vector of the query's features) and concat's score weight are tfjs's weights as they are.
+ */
+function scoredAttention(additive: boolean) {
+  return (config: Config, inputs: readonly TorchInput[]): TorchLayer => {
+    const score = additive ? "additive" : String(config["scoreMode"] ?? "dot");
+    const useScale = config["useScale"] === true || (additive && config["useScale"] !== false);
+    const scale = additive ? [inputs[0]!.shape.at(-1) as number] : [];
+    const dropout = Number(config["dropout"] ?? 0);
+    const args = [
+      py(score),
+      ...(useScale ? [`scale=${pyTuple(scale)}`] : []),
+      ...(dropout > 0 ? [`dropout=${pyNumber(dropout)}`] : []),
+      ...(config["useCausalMask"] === true ? ["causal=True"] : []),
+    ];
+    const weights: WeightLink[] = [];
+    if (useScale) weights.push({ torch: "scale", torchShape: scale, tfjs: 0, tfjsShape: scale });
+    if (score === "concat")
+      weights.push({ torch: "concat_score_weight", torchShape: [], tfjs: weights.length, tfjsShape: [] });
+    return {
+      module: `ScoredAttention(${args.join(", ")})`,
+      helpers: ["ScoredAttention", "attention_weights"],
+      layout: "channels_last",
+      forward: attentionCall(config),
+      weights,
+    };
   };
 }
 
@@ -90,6 +126,8 @@ function helperModule(module: string, helper: string, weights: WeightLink[]): To
 /** The factories of this file, by registry kind. */
 export const attentionLayers: Factories = {
   multi_head_attention: multiHeadAttention,
+  attention: scoredAttention(false),
+  additive_attention: scoredAttention(true),
   position_embedding: (config, [input]) => {
     const shape = [Number(config["sequenceLength"]), input!.shape.at(-1) as number];
     const link = { torch: "embeddings", torchShape: shape, tfjs: 0, tfjsShape: shape };
@@ -133,16 +171,9 @@ class MultiHeadAttention(nn.Module):
         key = value if key is None else key
         q = self.split(self.query(query), self.key_dim) * (1 / math.sqrt(self.key_dim))
         scores = q @ self.split(self.key(key), self.key_dim).transpose(2, 3)
-        steps = scores.shape[2:]
-        allowed = None
         if attention_mask is not None:
-            allowed = attention_mask.float().reshape(query.shape[0], 1, *steps) > 0.5
-        if self.causal:
-            causal = torch.ones(*steps, dtype=torch.bool, device=scores.device).tril()
-            allowed = causal if allowed is None else allowed & causal
-        if allowed is not None:
-            scores = scores.masked_fill(~allowed, -1e9)
-        weights = torch.softmax(scores, dim=-1)
+            attention_mask = attention_mask.reshape(query.shape[0], 1, *scores.shape[2:])
+        weights = attention_weights(scores, attention_mask, self.causal)
         dropped = F.dropout(weights, self.dropout, self.training)
         attended = dropped @ self.split(self.value(value), self.value_dim)
         output = self.attention_output(attended.transpose(1, 2).reshape(*query.shape[:-1], -1))
@@ -151,6 +182,47 @@ class MultiHeadAttention(nn.Module):
             steps = (*query.shape[1:-1], *value.shape[1:-1])
             return output, weights.reshape(query.shape[0], self.heads, *steps)
         return output
+`,
+  attention_weights: `
+def attention_weights(scores, attention_mask, causal):
+    """Softmax over the last axis of the scores, at -1e9 where the attention or causal mask forbid."""
+    allowed = None if attention_mask is None else attention_mask.float() > 0.5
+    if causal:
+        lower = torch.ones(*scores.shape[-2:], dtype=torch.bool, device=scores.device).tril()
+        allowed = lower if allowed is None else allowed & lower
+    if allowed is not None:
+        scores = scores.masked_fill(~allowed, -1e9)
+    return torch.softmax(scores, dim=-1)
+`,
+  ScoredAttention: `
+class ScoredAttention(nn.Module):
+    """Keras's Attention (score "dot" or "concat") and AdditiveAttention ("additive"): a query
+    [batch, Tq, d] attends over a value [batch, Tv, dv], without projections."""
+
+    def __init__(self, score, scale=None, dropout=0.0, causal=False):
+        super().__init__()
+        self.score, self.dropout, self.causal = score, dropout, causal
+        self.scale = None if scale is None else nn.Parameter(torch.ones(scale))
+        if score == "concat":
+            self.concat_score_weight = nn.Parameter(torch.ones(()))
+
+    def forward(self, query, value, key=None, attention_mask=None, return_scores=False):
+        key = value if key is None else key
+        if self.score == "dot":
+            scores = query @ key.transpose(1, 2)
+            scores = scores if self.scale is None else scores * self.scale
+        else:
+            pairs = query.unsqueeze(2) + key.unsqueeze(1)
+            if self.score == "concat":
+                pairs = pairs if self.scale is None else pairs * self.scale
+                scores = torch.tanh(pairs).sum(-1) * self.concat_score_weight
+            else:
+                pairs = torch.tanh(pairs)
+                scores = (pairs if self.scale is None else pairs * self.scale).sum(-1)
+        weights = attention_weights(scores, attention_mask, self.causal)
+        weights = F.dropout(weights, self.dropout, self.training)
+        output = weights @ value
+        return (output, weights) if return_scores else output
 `,
   PositionEmbedding: `
 class PositionEmbedding(nn.Module):
