@@ -185,7 +185,7 @@ class MultiHeadAttention(nn.Module):
 `,
   attention_weights: `
 def attention_weights(scores, attention_mask, causal):
-    """Softmax over the last axis of the scores, at -1e9 where the attention or causal mask forbid."""
+    """Softmax over the scores' last axis, at -1e9 where the attention or causal mask forbid."""
     allowed = None if attention_mask is None else attention_mask.float() > 0.5
     if causal:
         lower = torch.ones(*scores.shape[-2:], dtype=torch.bool, device=scores.device).tril()
