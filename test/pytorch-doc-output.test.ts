@@ -2,7 +2,8 @@
  * What docs/pytorch.md shows is what nnc and the script it emits print now: its ```console blocks are run in
  * order, command by command, in one scratch folder holding the iris example (a reader following the page: the
  * later blocks import the run the earlier ones trained), with the built CLI, Debian's python3 and torchrun; and
- * its ```python block is a piece of what `nnc compile examples/mnist_convnet.nn --target pytorch` prints.
+ * its ```python block is a piece of what `nnc compile examples/mnist_convnet.nn --target pytorch` prints; and the
+ * layer kinds it says the target has no form of are those the target refuses (layers.ts's `torchLayer`).
  *
  * Compared as readme-output.test.ts compares the README's blocks (helpers/console-blocks.ts), plus two narrow
  * rules: an epoch line's time is read as `<ms>` also behind torchrun's `[default0]:` prefix, and trailing spaces
@@ -13,6 +14,9 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { torchLayer } from "../src/compiler/emit/pytorch/layers.js";
+import type { IrLayer } from "../src/compiler/ir/index.js";
+import { layerKinds } from "../src/compiler/registry/layers/index.js";
 import { nnc, repo } from "./helpers/cli.js";
 import { asShown, consoleBlocks, failsAsShown, lines, run, splitStreams, timeless } from "./helpers/console-blocks.js";
 import { hasTorch } from "./helpers/torch.js";
@@ -23,7 +27,7 @@ const blocks = consoleBlocks(page);
 const scratch = mkdtempSync(join(tmpdir(), "nnc-pytorch-doc-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 mkdirSync(join(scratch, "examples", "data"), { recursive: true });
-for (const file of ["iris.nn", "transformer_text.nn", join("data", "iris.csv"), join("data", "flowers.csv")])
+for (const file of ["iris.nn", "fashion_augmented.nn", join("data", "iris.csv"), join("data", "flowers.csv")])
   cpSync(join(repo, "examples", file), join(scratch, "examples", file));
 
 /** A shown or printed line as compared: the epoch's time read as `<ms>` (behind a rank's prefix too), no trailing spaces. */
@@ -33,6 +37,28 @@ const read = (line: string) => {
 };
 
 const runsPython = (command: string) => /^(python3|torchrun) /.test(command);
+
+/**
+ * Whether the target has no PyTorch form of a layer kind whatever its arguments: `torchLayer` refuses it before
+ * looking at them (a kind it has a form of is built, or fails on the empty layer given here).
+ */
+function refused(kind: string): boolean {
+  const location = { file: "example.nn", span: { start: 0, end: 0 } };
+  const layer = {
+    name: kind,
+    kind,
+    tfjs: { config: {} },
+    inputs: [],
+    outputShapes: [],
+    location,
+  } as unknown as IrLayer;
+  try {
+    const made = torchLayer(layer, []);
+    return "unsupported" in made && /has no PyTorch form/.test(made.unsupported);
+  } catch {
+    return false;
+  }
+}
 
 describe("docs/pytorch.md", () => {
   it("has console blocks (the test would pass vacuously otherwise)", () => {
@@ -45,6 +71,18 @@ describe("docs/pytorch.md", () => {
     const compiled = nnc(["compile", "examples/mnist_convnet.nn", "--target", "pytorch"]);
     expect(compiled.status, compiled.stderr).toBe(0);
     expect(compiled.stdout).toContain(shown[0]);
+  });
+
+  it("names the layer kinds the target has no form of, and no other", () => {
+    const listed = /<!-- pytorch-refused:start -->([\s\S]*?)<!-- pytorch-refused:end -->/.exec(page)?.[1];
+    expect(listed, "the list between its markers").toBeDefined();
+    const names = [...listed!.matchAll(/`([a-z0-9_]+)`/g)].map((m) => m[1]!);
+    expect(names.sort()).toEqual(
+      layerKinds
+        .map((k) => k.name)
+        .filter(refused)
+        .sort(),
+    );
   });
 });
 
