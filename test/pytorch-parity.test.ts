@@ -155,6 +155,20 @@ const cases: ParityCase[] = [
     inputs: "input q: [3, 4]\ninput v: [5, 2]\ninput k: [5, 4]",
     body: "y = additive_attention(q, v, k, use_scale: false)",
   },
+  {
+    title: "multi_head_attention over embeddings with mask_zero (the query's mask, as tfjs hands it)",
+    inputs: "input a: [5] int32\ninput b: [6] int32",
+    body:
+      "q = a -> embedding(5, 4, mask_zero: true)\nv = b -> embedding(5, 4, mask_zero: true)\n" +
+      "y = multi_head_attention(q, v, num_heads: 2, key_dim: 3) -> lstm(3)",
+  },
+  {
+    title: "additive_attention over embeddings with mask_zero (the query's mask, as tfjs hands it)",
+    inputs: "input a: [5] int32\ninput b: [6] int32",
+    body:
+      "q = a -> embedding(5, 4, mask_zero: true)\nv = b -> embedding(5, 4, mask_zero: true)\n" +
+      "y = additive_attention(q, v) -> lstm(3, return_sequences: true)",
+  },
   on("input x: [5, 4]", "position_embedding(7)"),
   on("input x: [5, 4]", "sinusoidal_position_encoding(max_wavelength: 100)"),
   {

@@ -15,8 +15,8 @@ const pyBool = (value: boolean) => (value ? "True" : "False");
  * multi_head_attention: the `MultiHeadAttention` helper, channels-last, attending over every axis between the
  * batch and the features (the only axes nnc allows). tfjs's projection kernels `[in, heads, size]` are Linear
  * weights `[heads * size, in]`; the output kernel `[heads, value_dim, ...output]` is `[output, heads * value_dim]`.
- * Masks made by an embedding (`mask_zero`) are refused by module.ts; `attention_mask:` and the causal mask are
- * applied as tfjs applies them.
+ * The query's mask (an embedding's `mask_zero`, handed on by module.ts), `attention_mask:` and the causal mask
+ * are applied as nnc's runtime applies them.
  */
 function multiHeadAttention(config: Config, inputs: readonly TorchInput[]): TorchLayer | Refusal {
   const masked = config["hasAttentionMask"] === true;
@@ -123,6 +123,12 @@ function helperModule(module: string, helper: string, weights: WeightLink[]): To
   return { module, helpers: [helper], layout: "channels_last", forward: (self, [x]) => `${self}(${x})`, weights };
 }
 
+/**
+ * The kinds whose module takes its query's mask (`query_mask=`; module.ts): tfjs's executor hands a layer the mask
+ * of its first input only, so the value's (which Keras's layers also read) never reaches nnc's runtime layer.
+ */
+export const attentionKinds: ReadonlySet<string> = new Set(["multi_head_attention", "attention", "additive_attention"]);
+
 /** The factories of this file, by registry kind. */
 export const attentionLayers: Factories = {
   multi_head_attention: multiHeadAttention,
@@ -167,13 +173,17 @@ class MultiHeadAttention(nn.Module):
         """[batch, ...steps, heads * size] -> [batch, heads, steps, size]."""
         return x.reshape(x.shape[0], -1, self.heads, size).transpose(1, 2)
 
-    def forward(self, query, value, key=None, attention_mask=None, return_scores=False):
+    def forward(self, query, value, key=None, attention_mask=None, query_mask=None,
+                return_scores=False):
         key = value if key is None else key
         q = self.split(self.query(query), self.key_dim) * (1 / math.sqrt(self.key_dim))
         scores = q @ self.split(self.key(key), self.key_dim).transpose(2, 3)
-        if attention_mask is not None:
-            attention_mask = attention_mask.reshape(query.shape[0], 1, *scores.shape[2:])
-        weights = attention_weights(scores, attention_mask, self.causal)
+        batch, steps = query.shape[0], scores.shape[2:]
+        masks = [
+            None if attention_mask is None else attention_mask.reshape(batch, 1, *steps),
+            None if query_mask is None else query_mask.reshape(batch, 1, steps[0], 1),
+        ]
+        weights = attention_weights(scores, masks, self.causal)
         dropped = F.dropout(weights, self.dropout, self.training)
         attended = dropped @ self.split(self.value(value), self.value_dim)
         output = self.attention_output(attended.transpose(1, 2).reshape(*query.shape[:-1], -1))
@@ -184,9 +194,12 @@ class MultiHeadAttention(nn.Module):
         return output
 `,
   attention_weights: `
-def attention_weights(scores, attention_mask, causal):
-    """Softmax over the scores' last axis, at -1e9 where the attention or causal mask forbid."""
-    allowed = None if attention_mask is None else attention_mask.float() > 0.5
+def attention_weights(scores, masks, causal):
+    """Softmax over the scores' last axis, -1e9 where a mask (0 or False) or causality forbid."""
+    allowed = None
+    for mask in masks:
+        if mask is not None:
+            allowed = mask.float() > 0.5 if allowed is None else allowed & (mask.float() > 0.5)
     if causal:
         lower = torch.ones(*scores.shape[-2:], dtype=torch.bool, device=scores.device).tril()
         allowed = lower if allowed is None else allowed & lower
@@ -206,7 +219,8 @@ class ScoredAttention(nn.Module):
         if score == "concat":
             self.concat_score_weight = nn.Parameter(torch.ones(()))
 
-    def forward(self, query, value, key=None, attention_mask=None, return_scores=False):
+    def forward(self, query, value, key=None, attention_mask=None, query_mask=None,
+                return_scores=False):
         key = value if key is None else key
         if self.score == "dot":
             scores = query @ key.transpose(1, 2)
@@ -219,9 +233,12 @@ class ScoredAttention(nn.Module):
             else:
                 pairs = torch.tanh(pairs)
                 scores = (pairs if self.scale is None else pairs * self.scale).sum(-1)
-        weights = attention_weights(scores, attention_mask, self.causal)
+        weights = attention_weights(scores, [attention_mask], self.causal)
         weights = F.dropout(weights, self.dropout, self.training)
         output = weights @ value
+        if query_mask is not None:
+            # Keras multiplies the query's mask into the output, not into the scores.
+            output = output * query_mask.float().unsqueeze(-1)
         return (output, weights) if return_scores else output
 `,
   PositionEmbedding: `

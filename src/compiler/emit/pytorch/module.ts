@@ -10,6 +10,7 @@
 import { diagnostic, type Diagnostic } from "../../diagnostics/index.js";
 import { formatShape, type IrLayer, type IrModel, type TensorRef } from "../../ir/index.js";
 import { hasTrait } from "../../registry/layers/index.js";
+import { attentionKinds } from "./layers-attention.js";
 import { torchHelperDefinitions, torchLayer } from "./layers.js";
 import { PyScope, pyIdentifier } from "./python.js";
 import type { Layout, StateDictMap, TorchLayer, Unsupported } from "./types.js";
@@ -54,8 +55,17 @@ interface Planned {
   readonly torch: TorchLayer | Unsupported;
   /** `self.<attribute>` of the layer (of its owner for a shared layer), when it has a module. */
   readonly attribute?: string;
-  /** The embeddings (with `mask_zero`) whose masks it reads, as a recurrent layer's `mask=`. */
-  readonly reads?: readonly string[];
+  /**
+   * The masks it reads, each a keyword argument (a recurrent layer's `mask=`, an attention's `query_mask=`) with
+   * the embeddings (with `mask_zero`) whose masks it combines.
+   */
+  readonly reads?: readonly MaskArgument[];
+}
+
+/** A keyword argument of masks: `mask=` and the embeddings whose masks (all of them) it is. */
+interface MaskArgument {
+  readonly keyword: string;
+  readonly from: readonly string[];
 }
 
 /** Each layer's PyTorch form, in the IR's order, with attributes claimed for those with a module. */
@@ -147,21 +157,27 @@ function uses(model: IrModel): Map<string, number> {
 
 /**
  * The masks a layer is handed (of the embeddings with `mask_zero` before it, passed on by the layers that keep
- * them), as tfjs hands them: those it reads (a recurrent layer's `mask=` argument), those it passes on (every
- * layer that keeps masks; a recurrent one only with its sequences), or why it cannot be expressed (another layer
- * that reads them).
+ * them), as tfjs hands them: those it reads (its first input's, as a recurrent layer's `mask=` or an
+ * attention's `query_mask=`), those it passes on (every layer that keeps masks; a
+ * recurrent one only with its sequences, an attention its query's), or why it cannot be expressed (another
+ * layer that reads them).
  */
 function maskOf(
   layer: IrLayer,
   masks: ReadonlyMap<string, readonly string[]>,
-): { read?: readonly string[]; passed?: readonly string[]; refuse?: string } {
-  const mask = [...new Set(layer.inputs.flatMap((ref) => masks.get(ref.node) ?? []))];
-  if (mask.length === 0) return {};
-  if (!hasTrait(layer.kind, "reads-mask")) return hasTrait(layer.kind, "keeps-mask") ? { passed: mask } : {};
+): { read?: readonly MaskArgument[]; passed?: readonly string[]; refuse?: string } {
+  const given = layer.inputs.map((ref) => masks.get(ref.node) ?? []);
+  const all = [...new Set(given.flat())];
+  if (all.length === 0) return {};
+  if (!hasTrait(layer.kind, "reads-mask")) return hasTrait(layer.kind, "keeps-mask") ? { passed: all } : {};
+  // tfjs's executor hands a layer its first input's mask only (as Keras's, an attention also reads the value's).
+  const first = given[0]!;
+  const read = (keyword: string) => (first.length > 0 ? [{ keyword, from: first }] : []);
+  if (attentionKinds.has(layer.kind)) return { read: read("query_mask"), passed: first };
   if (!hasTrait(layer.kind, "recurrent")) return { refuse: "it would apply the mask of an embedding's mask_zero" };
   const config = layer.tfjs.config;
   const inner = (config["layer"] as { config?: typeof config } | undefined)?.config ?? config;
-  return { read: mask, ...(inner["returnSequences"] === true ? { passed: mask } : {}) };
+  return { read: read("mask"), ...(inner["returnSequences"] === true ? { passed: first } : {}) };
 }
 
 /** The class `M(nn.Module)` for a model, its helpers, its state dict map and NN6001 for what it cannot express. */
@@ -209,8 +225,10 @@ export function emitTorchModule(model: IrModel): TorchModule {
     // A layer that takes any layout takes its inputs' (the first's when they differ, channels-last when their
     // ranks differ, as broadcasting aligns channels-last axes).
     const layout = torch.layout ?? (given.every((g) => g.rank === given[0]!.rank) ? given[0]!.layout : "channels_last");
-    const mask = reads?.map((embedding) => masks.get(embedding)!).join(" & ");
-    const args = [...given.map((g) => inLayout(g, layout)), ...(mask ? [`mask=${mask}`] : [])];
+    const keywords = (reads ?? []).map(
+      ({ keyword, from }) => `${keyword}=${from.map((e) => masks.get(e)!).join(" & ")}`,
+    );
+    const args = [...given.map((g) => inLayout(g, layout)), ...keywords];
     if (layer.tfjs.config["maskZero"] === true) {
       const made = locals.claim(`${layer.name}_mask`);
       forward.push(...statement(`${made} = ${args[0]} != 0`, "  # the padding (id 0) that later layers skip", 8));
