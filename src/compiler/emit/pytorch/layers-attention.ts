@@ -18,7 +18,7 @@ const pyBool = (value: boolean) => (value ? "True" : "False");
  * The query's mask (an embedding's `mask_zero`, handed on by module.ts), `attention_mask:` and the causal mask
  * are applied as nnc's runtime applies them.
  */
-function multiHeadAttention(config: Config, inputs: readonly TorchInput[]): TorchLayer | Refusal {
+function multiHeadAttention(config: Config, inputs: readonly TorchInput[]): TorchLayer {
   const masked = config["hasAttentionMask"] === true;
   const tensors = masked ? inputs.slice(0, -1) : inputs;
   const [query, value, key = value] = tensors.map((input) => input.shape.at(-1) as number);
@@ -27,14 +27,10 @@ function multiHeadAttention(config: Config, inputs: readonly TorchInput[]): Torc
   const given = config["outputShape"] as JsonValue | undefined;
   const out = given === undefined || given === null ? [query!] : [given].flat().map(Number);
   const useBias = config["useBias"] !== false;
-  const dropout = Number(config["dropout"] ?? 0);
-  const causal = config["useCausalMask"] === true;
   const args = [
     `${query}, ${key}, ${value}`,
     `heads=${heads}, key_dim=${keyDim}, value_dim=${valueDim}, output=${pyTuple(out)}`,
     ...(useBias ? [] : ["bias=False"]),
-    ...(dropout > 0 ? [`dropout=${pyNumber(dropout)}`] : []),
-    ...(causal ? ["causal=True"] : []),
   ];
   const weights: WeightLink[] = [];
   const project = (name: string, size: number, inner: number) => {
@@ -69,22 +65,35 @@ function multiHeadAttention(config: Config, inputs: readonly TorchInput[]): Torc
   if (useBias) {
     weights.push({ torch: "attention_output.bias", torchShape: [product(out)], tfjs: weights.length, tfjsShape: out });
   }
-  return {
-    module: `MultiHeadAttention(${args.join(", ")})`,
-    helpers: ["MultiHeadAttention", "attention_weights"],
-    layout: "channels_last",
-    forward: attentionCall(config),
-    weights,
-  };
+  return attentionModule("MultiHeadAttention", args, config, weights);
 }
 
-/** The call of an attention module: the tensors, the attention mask as a keyword, the scores when asked for. */
-function attentionCall(config: Config) {
+/**
+ * An attention helper module, channels-last: its constructor with the dropout and causal mask tfjs's config
+ * sets, called with the tensors, the attention mask as a keyword and `return_scores` when asked for.
+ */
+function attentionModule(
+  className: string,
+  args: readonly string[],
+  config: Config,
+  weights: WeightLink[],
+): TorchLayer {
+  const dropout = Number(config["dropout"] ?? 0);
+  const options = [
+    ...(dropout > 0 ? [`dropout=${pyNumber(dropout)}`] : []),
+    ...(config["useCausalMask"] === true ? ["causal=True"] : []),
+  ];
   const masked = config["hasAttentionMask"] === true;
   const scores = config["returnAttentionScores"] === true ? ["return_scores=True"] : [];
-  return (self: string, xs: readonly string[]) => {
-    const call = masked ? [...xs.slice(0, -1), `attention_mask=${xs.at(-1)}`] : [...xs];
-    return `${self}(${[...call, ...scores].join(", ")})`;
+  return {
+    module: `${className}(${[...args, ...options].join(", ")})`,
+    helpers: [className, "attention_weights"],
+    layout: "channels_last",
+    forward: (self, xs) => {
+      const call = masked ? [...xs.slice(0, -1), `attention_mask=${xs.at(-1)}`] : [...xs];
+      return `${self}(${[...call, ...scores].join(", ")})`;
+    },
+    weights,
   };
 }
 
@@ -97,24 +106,12 @@ function scoredAttention(additive: boolean) {
     const score = additive ? "additive" : String(config["scoreMode"] ?? "dot");
     const useScale = config["useScale"] === true || (additive && config["useScale"] !== false);
     const scale = additive ? [inputs[0]!.shape.at(-1) as number] : [];
-    const dropout = Number(config["dropout"] ?? 0);
-    const args = [
-      py(score),
-      ...(useScale ? [`scale=${pyTuple(scale)}`] : []),
-      ...(dropout > 0 ? [`dropout=${pyNumber(dropout)}`] : []),
-      ...(config["useCausalMask"] === true ? ["causal=True"] : []),
-    ];
+    const args = [py(score), ...(useScale ? [`scale=${pyTuple(scale)}`] : [])];
     const weights: WeightLink[] = [];
     if (useScale) weights.push({ torch: "scale", torchShape: scale, tfjs: 0, tfjsShape: scale });
     if (score === "concat")
       weights.push({ torch: "concat_score_weight", torchShape: [], tfjs: weights.length, tfjsShape: [] });
-    return {
-      module: `ScoredAttention(${args.join(", ")})`,
-      helpers: ["ScoredAttention", "attention_weights"],
-      layout: "channels_last",
-      forward: attentionCall(config),
-      weights,
-    };
+    return attentionModule("ScoredAttention", args, config, weights);
   };
 }
 
