@@ -4,7 +4,7 @@
  * token_and_position_embedding, each a helper module (or function) that computes what nnc's runtime computes.
  */
 import type { JsonValue } from "../../ir/index.js";
-import { expression, type Config, type Factories, type Refusal } from "./layer-parts.js";
+import { expression, type Config, type Factories } from "./layer-parts.js";
 import { py, pyNumber, pyTuple } from "./python.js";
 import type { TorchInput, TorchLayer, WeightLink } from "./types.js";
 
