@@ -1,12 +1,14 @@
 /**
  * How each layer kind becomes PyTorch: one factory per registry kind (here the core, activation, normalization,
  * merge and embedding layers; convolutions and pooling in layers-spatial.ts; attention and positions in
- * layers-attention.ts; recurrent ones in layers-recurrent.ts). Every translation computes what tfjs computes, to float32 rounding; a kind or an argument
- * that PyTorch cannot match is refused (NN6001), never approximated.
+ * layers-attention.ts; augmentations in layers-augmentation.ts; recurrent ones in layers-recurrent.ts). Every
+ * translation computes what tfjs computes, to float32 rounding (a random layer: draws from the same
+ * distributions); a kind or an argument that PyTorch cannot match is refused (NN6001), never approximated.
  */
 import type { IrLayer, JsonValue } from "../../ir/index.js";
 import { activationOf, expression, type Config, type Factories, type Refusal } from "./layer-parts.js";
 import { attentionHelpers, attentionLayers } from "./layers-attention.js";
+import { augmentationHelpers, augmentationLayers } from "./layers-augmentation.js";
 import { spatialHelpers, spatialLayers } from "./layers-spatial.js";
 import { recurrentHelpers, recurrentLayers, timeDistributedLayer } from "./layers-recurrent.js";
 import { py, pyNumber, pyTuple } from "./python.js";
@@ -231,6 +233,7 @@ const layers: Factories = {
   dot,
   ...spatialLayers,
   ...attentionLayers,
+  ...augmentationLayers,
 };
 
 /**
@@ -260,6 +263,7 @@ const timeDistributed = timeDistributedLayer(torchLayer);
 export const torchHelperDefinitions: Readonly<Record<string, string>> = {
   ...spatialHelpers,
   ...attentionHelpers,
+  ...augmentationHelpers,
   PReLU: `
 class PReLU(nn.Module):
     """Keras's PReLU: x above zero, alpha * x below, with an alpha per value (shared along some axes)."""
