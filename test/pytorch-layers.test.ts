@@ -97,7 +97,7 @@ describe("the PyTorch module of a model", () => {
   it("reports NN6001 at the call of a layer it cannot express, naming the kind and why", () => {
     const { text, spans } = marked(`model M {
   input x: [8, 8, 3]
-  y = x -> <|random_flip()|> -> dense(2, kernel_regularizer: l2(0.01)) -> flatten()
+  y = x -> <|random_rotation(0.1)|> -> dense(2, kernel_regularizer: l2(0.01)) -> flatten()
   output y
 }
 `);
@@ -107,7 +107,7 @@ describe("the PyTorch module of a model", () => {
       ["NN6001", spans[0]],
       ["NN6001", model.layers[1]!.location.span],
     ]);
-    expect(found[0]!.message).toContain("'random_flip'");
+    expect(found[0]!.message).toContain("'random_rotation'");
     expect(found[1]!.message).toContain("kernelRegularizer");
     expect(torchStateDict(model)).toEqual(found);
   });

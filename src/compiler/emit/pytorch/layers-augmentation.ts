@@ -52,7 +52,7 @@ export const augmentationLayers: Factories = {
 export const augmentationHelpers: Readonly<Record<string, string>> = {
   RandomFlip: `
 class RandomFlip(nn.Module):
-    """Keras's RandomFlip in train() mode: each image reversed along dims (one draw) with probability 1/2."""
+    """Keras's RandomFlip in train() mode: each image reversed along dims with probability 1/2."""
 
     def __init__(self, dims):
         super().__init__()
