@@ -48,7 +48,7 @@ def nnc_recurrent_steps(layer, x, states, kernel, recurrent_kernel, bias, mask, 
     gates_kernel = recurrent_kernel[:, : 2 * layer.units]
     candidate_kernel = recurrent_kernel[:, 2 * layer.units :]
     outputs = []
-    # unbind, not projected[:, t]: each slice's gradient would be a zero tensor of every step's size.
+    # unbind, not projected[:, t]: each slice's gradient would be a zero tensor of all the steps.
     reads = [None] * x.shape[1] if mask is None else mask.unbind(1)
     for z, read in zip(projected.unbind(1), reads):
         h = states[0] if recurrent_mask is None else states[0] * recurrent_mask
