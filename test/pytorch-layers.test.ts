@@ -36,7 +36,7 @@ describe("the PyTorch module of a model", () => {
   it("is a class a person would write: one attribute per layer with weights, a commented forward", () => {
     const emitted = emitTorchModule(modelOf(small));
     expect(emitted.diagnostics).toEqual([]);
-    expect(emitted.helpers).toEqual([]);
+    expect(emitted.helpers).toEqual(["tfjs_fans", "keras_initial", "keras_init_"]);
     expect(emitted.code).toBe(`class Small(nn.Module):
     """Model Small, compiled by nnc.
 
@@ -52,6 +52,22 @@ describe("the PyTorch module of a model", () => {
         self.dense = nn.Linear(64, 8)
         self.dense_1 = nn.Linear(3, 4)
         self.dense_2 = nn.Linear(16, 3)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Every weight as tfjs initializes it (see keras_init_), not as PyTorch would."""
+        keras_init_(self.conv2d.weight, "glorotUniform", (3, 3, 1, 4), permute=(3, 2, 0, 1))
+        keras_init_(self.conv2d.bias, "zeros", (4,))
+        keras_init_(self.batch_normalization.weight, "ones", (4,))
+        keras_init_(self.batch_normalization.bias, "zeros", (4,))
+        keras_init_(self.batch_normalization.running_mean, "zeros", (4,))
+        keras_init_(self.batch_normalization.running_var, "ones", (4,))
+        keras_init_(self.dense.weight, "glorotUniform", (64, 8), permute=(1, 0))
+        keras_init_(self.dense.bias, "zeros", (8,))
+        keras_init_(self.dense_1.weight, "glorotUniform", (3, 4), permute=(1, 0))
+        keras_init_(self.dense_1.bias, "zeros", (4,))
+        keras_init_(self.dense_2.weight, "glorotUniform", (16, 3), permute=(1, 0))
+        keras_init_(self.dense_2.bias, "zeros", (3,))
 
     def forward(self, image, extra):
         x = torch.relu(self.conv2d(image.permute(0, 3, 1, 2)))  # (None, 8, 8, 4), 40 params

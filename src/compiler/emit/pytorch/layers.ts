@@ -7,6 +7,7 @@
  */
 import type { IrLayer, JsonValue } from "../../ir/index.js";
 import { activationOf, expression, type Config, type Factories, type Refusal } from "./layer-parts.js";
+import { initHelpers } from "./init.js";
 import { attentionHelpers, attentionLayers } from "./layers-attention.js";
 import { augmentationHelpers, augmentationLayers } from "./layers-augmentation.js";
 import { spatialHelpers, spatialLayers } from "./layers-spatial.js";
@@ -312,4 +313,5 @@ class GaussianNoise(nn.Module):
         return x + torch.randn_like(x) * self.stddev if self.training else x
 `,
   ...recurrentHelpers,
+  ...initHelpers,
 };

@@ -10,6 +10,7 @@
 import { diagnostic, type Diagnostic } from "../../diagnostics/index.js";
 import { formatShape, type IrLayer, type IrModel, type TensorRef } from "../../ir/index.js";
 import { hasTrait } from "../../registry/layers/index.js";
+import { initHelperNames, initStatements } from "./init.js";
 import { attentionKinds } from "./layers-attention.js";
 import { torchHelperDefinitions, torchLayer } from "./layers.js";
 import { PyScope, pyIdentifier } from "./python.js";
@@ -33,7 +34,7 @@ const target = "PyTorch";
 const moduleMembers = (
   "training forward parameters buffers children modules state_dict load_state_dict train eval to cuda cpu " +
   "float double half type apply zero_grad register_buffer register_parameter add_module named_parameters " +
-  "named_buffers named_children named_modules requires_grad_ extra_repr dump_patches"
+  "named_buffers named_children named_modules requires_grad_ extra_repr dump_patches reset_parameters"
 ).split(" ");
 
 /** Names the module's code uses besides its locals: imports and helpers. */
@@ -60,6 +61,8 @@ interface Planned {
    * the embeddings (with `mask_zero`) whose masks it combines.
    */
   readonly reads?: readonly MaskArgument[];
+  /** The statements that set its weights as tfjs initializes them (the owner's only, for a shared layer). */
+  readonly init?: readonly string[];
 }
 
 /** A keyword argument of masks: `mask=` and the embeddings whose masks (all of them) it is. */
@@ -95,12 +98,12 @@ function plan(model: IrModel): Planned[] {
       }
       return { layer, torch, ...reads, ...(owner.attribute ? { attribute: owner.attribute } : {}) };
     }
-    const planned = {
-      layer,
-      torch,
-      ...reads,
-      ...("module" in torch && torch.module ? { attribute: attributes.claim(layer.name) } : {}),
-    };
+    const attribute = "module" in torch && torch.module ? attributes.claim(layer.name) : undefined;
+    const init = attribute && "weights" in torch ? initStatements(layer.tfjs, attribute, torch.weights) : undefined;
+    const planned: Planned =
+      init && "refuse" in init
+        ? { layer, torch: { unsupported: init.refuse, location: layer.location } }
+        : { layer, torch, ...reads, ...(attribute ? { attribute } : {}), ...(init ? { init: init.lines } : {}) };
     owners.set(layer.name, planned);
     return planned;
   });
@@ -204,6 +207,8 @@ export function emitTorchModule(model: IrModel): TorchModule {
   const forward: string[] = [];
   const helpers = new Set<string>();
   const masks = new Map<string, string>();
+  const initWeights = planned.flatMap((p) => p.init ?? []);
+  if (initWeights.length > 0) initHelperNames.forEach((name) => helpers.add(name));
   planned.forEach(({ layer, torch, attribute, reads }, index) => {
     const ranks = layer.outputShapes.map((shape) => shape.length);
     const list = layer.outputShapes.length > 1;
@@ -260,7 +265,15 @@ export function emitTorchModule(model: IrModel): TorchModule {
     "    def __init__(self):",
     "        super().__init__()",
     ...init.map((line) => `        ${line}`),
-    "",
+    ...(initWeights.length > 0 ? ["        self.reset_parameters()", ""] : [""]),
+    ...(initWeights.length > 0
+      ? [
+          "    def reset_parameters(self):",
+          '        """Every weight as tfjs initializes it (see keras_init_), not as PyTorch would."""',
+          ...initWeights.flatMap((line) => statement(line, "", 8).map((l) => `        ${l}`)),
+          "",
+        ]
+      : []),
     ...statement(`def forward(self, ${inputs.join(", ")}):`, "", 4).map((line) => `    ${line}`),
     ...forward.map((line) => `        ${line}`),
     "",
