@@ -30,6 +30,7 @@
  *   "normalization": {"mode", "shift", "scale"} | null}`, and `"scale"` for idx).
  */
 import path from "node:path";
+import { append } from "../../base/arrays.js";
 import { diagnostic, hasErrors, type Diagnostic, type Location } from "../../diagnostics/index.js";
 import type { IrModel, IrProgram, IrTrain } from "../../ir/index.js";
 import { metricsOf } from "../../ir/index.js";
@@ -69,7 +70,7 @@ export function emitPytorch(program: IrProgram, options: PytorchOptions = {}): P
   if (train) {
     const model = models[0]!;
     const at = (field: string): Location => train.keyLocations?.[field] ?? train.location;
-    found.push(...dataDiagnostics(train, model, at), ...trainingDiagnostics(train, at));
+    append(found, [...dataDiagnostics(train, model, at), ...trainingDiagnostics(train, at)]);
   }
   if (hasErrors(found)) return { diagnostics: found };
   const relative = (file: string) => scriptRelative(file, options.outFile);
