@@ -64,6 +64,19 @@ function fresh(
   return { torch: JSON.parse(done.stdout) as Record<string, Stats>, tfjs };
 }
 
+/** A fresh PyTorch weight like tfjs's fresh one: constants exactly, random ones in spread and mean. */
+function expectLike(actual: Stats, expected: Omit<Stats, "orthogonal">, key: string): void {
+  expect(actual.n, key).toBe(expected.n);
+  if (expected.std === 0) {
+    expect([actual.std, actual.mean], key).toEqual([0, expected.mean]);
+    return;
+  }
+  // Two draws of one distribution: their spreads differ by a few percent for thousands of values.
+  const tolerance = expected.n >= 2000 ? 0.06 : 0.3;
+  expect(Math.abs(actual.std / expected.std - 1), key).toBeLessThan(tolerance);
+  expect(Math.abs(actual.mean - expected.mean), key).toBeLessThan(5 * (expected.std / Math.sqrt(expected.n)) + 0.01);
+}
+
 const spec = {
   inputs: "input image: [12, 12, 8]\ninput steps: [10, 64]\ninput ids: [6] int32",
   body: `
@@ -79,19 +92,7 @@ describe.runIf(hasTorch)("the PyTorch module's initial weights", () => {
 
   it("follows tfjs's initializer for every weight: constants exactly, random ones in spread and bounds", () => {
     expect(Object.keys(torch).sort()).toEqual([...tfjs.keys()].sort());
-    for (const [key, expected] of tfjs) {
-      const actual = at(key);
-      expect(actual.n, key).toBe(expected.n);
-      if (expected.std === 0) {
-        expect([actual.std, actual.mean], key).toEqual([0, expected.mean]);
-        continue;
-      }
-      const tolerance = expected.n >= 2000 ? 0.06 : 0.25;
-      expect(Math.abs(actual.std / expected.std - 1), key).toBeLessThan(tolerance);
-      expect(Math.abs(actual.mean - expected.mean), key).toBeLessThan(
-        4 * (expected.std / Math.sqrt(expected.n)) + 0.01,
-      );
-    }
+    for (const [key, expected] of tfjs) expectLike(at(key), expected, key);
   });
 
   it("draws Keras's formulas: Glorot over conv fans, He's truncated normal, orthogonal recurrent kernels", () => {
@@ -112,6 +113,28 @@ describe.runIf(hasTorch)("the PyTorch module's initial weights", () => {
     // unit_forget_bias: the forget gate's quarter of the bias is ones, the rest zeros; the second bias is zero.
     expect([at("lstm.bias_ih_l0").mean, at("lstm.bias_hh_l0").max]).toEqual([0.25, 0]);
     expect([at("batch_normalization.weight").mean, at("batch_normalization.running_var").mean]).toEqual([1, 1]);
+  });
+});
+
+/** Every other kind with weights, each weight compared with tfjs's as above. */
+const others = {
+  inputs: "input image: [10, 10, 16]\ninput seq: [12, 32]\ninput ids: [8] int32",
+  body: `
+  a = image -> separable_conv2d(32, 3, depth_multiplier: 2) -> depthwise_conv2d(3) -> conv2d_transpose(8, 3)
+  b = a -> batch_normalization(center: false, gamma_initializer: random_uniform(minval: 0.5, maxval: 1.5)) -> flatten()
+  s = seq -> conv1d(32, 3, padding: same) -> layer_normalization() -> prelu(alpha_initializer: constant(0.3))
+  t = s -> bidirectional(lstm(16, return_sequences: true)) -> time_distributed(dense(32)) -> simple_rnn(16, return_sequences: true)
+  m = multi_head_attention(t, t, num_heads: 4, key_dim: 16) -> attention(t, use_scale: true, score_mode: concat)
+  n = additive_attention(m, t) -> position_embedding(12) -> flatten()
+  p = ids -> token_and_position_embedding(50, 8, 16) -> flatten()
+  y = concatenate(b, n, p)`,
+};
+
+describe.runIf(hasTorch)("the PyTorch module's initial weights of every kind with weights", () => {
+  it("follows tfjs's initializer for every weight", () => {
+    const { torch, tfjs } = fresh(others.inputs, others.body);
+    expect(Object.keys(torch).sort()).toEqual([...tfjs.keys()].sort());
+    for (const [key, expected] of tfjs) expectLike(torch[key]!, expected, key);
   });
 });
 
