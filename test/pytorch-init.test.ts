@@ -71,8 +71,8 @@ function expectLike(actual: Stats, expected: Omit<Stats, "orthogonal">, key: str
     expect([actual.std, actual.mean], key).toEqual([0, expected.mean]);
     return;
   }
-  // Two draws of one distribution: their spreads differ by a few percent for thousands of values.
-  const tolerance = expected.n >= 2000 ? 0.06 : 0.3;
+  // Two draws of one distribution: their spreads differ by about 1/sqrt(n) of it.
+  const tolerance = 4 / Math.sqrt(expected.n);
   expect(Math.abs(actual.std / expected.std - 1), key).toBeLessThan(tolerance);
   expect(Math.abs(actual.mean - expected.mean), key).toBeLessThan(5 * (expected.std / Math.sqrt(expected.n)) + 0.01);
 }

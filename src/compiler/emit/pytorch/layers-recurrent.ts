@@ -85,7 +85,6 @@ function recurrentModule(tfjs: TfjsLayer, features: number, goBackwards: boolean
     ["return_state", flag(config, "returnState"), false],
     ["go_backwards", goBackwards, false],
   ]);
-  const forgetBias = cell === "lstm" ? keywords([["unit_forget_bias", config["unitForgetBias"] !== false, true]]) : [];
   const plain = dropout === 0 && recurrentDropout === 0;
   const fused =
     plain &&
@@ -98,7 +97,6 @@ function recurrentModule(tfjs: TfjsLayer, features: number, goBackwards: boolean
       units,
       ...(cell === "simple_rnn" ? keywords([["activation", activation, "tanh"]]) : []),
       ...keywords([["use_bias", useBias, true]]),
-      ...forgetBias,
       ...common,
     ];
     return {
@@ -123,7 +121,6 @@ function recurrentModule(tfjs: TfjsLayer, features: number, goBackwards: boolean
       ["dropout", dropout, 0],
       ["recurrent_dropout", recurrentDropout, 0],
     ]),
-    ...forgetBias,
     ...common,
   ];
   return {

@@ -100,7 +100,7 @@ class NncRecurrent(nn.Module):
 
     def __init__(self, cell, features, units, activation="tanh", recurrent_activation="sigmoid",
                  use_bias=True, dropout=0.0, recurrent_dropout=0.0, return_sequences=False,
-                 return_state=False, go_backwards=False, unit_forget_bias=True):
+                 return_state=False, go_backwards=False):
         super().__init__()
         width = {"simple_rnn": 1, "gru": 3, "lstm": 4}[cell] * units
         self.cell, self.units = cell, units
@@ -108,12 +108,10 @@ class NncRecurrent(nn.Module):
         self.dropout, self.recurrent_dropout = dropout, recurrent_dropout
         self.return_sequences, self.return_state = return_sequences, return_state
         self.go_backwards = go_backwards
-        self.kernel = nn.Parameter(nn.init.xavier_uniform_(torch.empty(features, width)))
-        self.recurrent_kernel = nn.Parameter(nn.init.orthogonal_(torch.empty(units, width)))
+        # The model's reset_parameters sets them as tfjs initializes them.
+        self.kernel = nn.Parameter(torch.zeros(features, width))
+        self.recurrent_kernel = nn.Parameter(torch.zeros(units, width))
         self.bias = nn.Parameter(torch.zeros(width)) if use_bias else None
-        if use_bias and cell == "lstm" and unit_forget_bias:
-            with torch.no_grad():
-                self.bias[units : 2 * units] = 1.0
 
     def forward(self, x, *initial, mask=None):
         weights = (self.kernel, self.recurrent_kernel, self.bias)
@@ -125,27 +123,19 @@ class NncRecurrent(nn.Module):
 /**
  * PyTorch's fused LSTM and RNN under tfjs's options, for layers with PyTorch's activations and no dropout
  * (faster than the loop). A mask makes them run the loop with the same weights (PyTorch's packed sequences
- * skip only trailing padding; tfjs skips any masked step). Initialized as tfjs's defaults: Glorot uniform
- * kernel, orthogonal recurrent kernel, zero biases (an LSTM's forget gate 1).
+ * skip only trailing padding; tfjs skips any masked step). The model's reset_parameters initializes them as tfjs
+ * does (init.ts).
  */
 const fastRecurrent = `
 class NncFastRecurrent:
     """tfjs's options over nn.LSTM or nn.RNN (mixed in before them)."""
 
     def nnc_setup(self, cell, activation, return_sequences=False, return_state=False,
-                  go_backwards=False, unit_forget_bias=True):
+                  go_backwards=False):
         self.cell, self.units = cell, self.hidden_size
         self.activation, self.recurrent_activation = activation, "sigmoid"
         self.return_sequences, self.return_state = return_sequences, return_state
         self.go_backwards = go_backwards
-        with torch.no_grad():
-            nn.init.xavier_uniform_(self.weight_ih_l0)
-            nn.init.orthogonal_(self.weight_hh_l0)
-            if self.bias:
-                self.bias_ih_l0.zero_()
-                self.bias_hh_l0.zero_()
-                if cell == "lstm" and unit_forget_bias:
-                    self.bias_ih_l0[self.units : 2 * self.units] = 1.0
 
     def forward(self, x, *initial, mask=None):
         if mask is not None:
