@@ -12,6 +12,7 @@ import { emitPytorch } from "../compiler/emit/pytorch/script.js";
 import { overwrittenInput } from "../io/output-path.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
 import {
+  chooseTrain,
   fail,
   formatOption,
   inFileAsWritten,
@@ -79,6 +80,11 @@ export function registerCompile(program: Command): void {
     .action(async (file: string, options: CompileOptions) => {
       const program = loadProgram(file, options.format, options);
       if (!program) return;
+      if (options.model !== undefined) {
+        if (options.target !== "pytorch") return fail("--model applies to --target pytorch only");
+        // A name that no train block trains is an error, as nnc train's --model is.
+        if (!chooseTrain(program, file, options.model)) return;
+      }
       const outFile = options.out === undefined ? undefined : path.resolve(options.out);
       const overwrites =
         options.out === undefined ? undefined : overwrittenInput(options.out, programInputs(program), "-o");
