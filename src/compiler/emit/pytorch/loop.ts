@@ -2,7 +2,8 @@
  * The part of an emitted PyTorch script that is the same for every train block, besides its callbacks
  * (callbacks.ts) and data readers (readers.ts): the processes (`torch.distributed` when torchrun set
  * WORLD_SIZE: gloo on the CPU, nccl on CUDA), the run folder (a marker; a foreign non-empty folder is refused),
- * the training loop with DistributedDataParallel and a DistributedSampler, the checkpoint after every epoch and
+ * the training loop with DistributedDataParallel over global batches (one shared permutation, each process its
+ * share of every batch of batch_size rows), the checkpoint after every epoch and
  * the files at the end. The train block's own settings are constants and functions printed before it
  * (script.ts).
  */
@@ -22,6 +23,8 @@ class Processes:
             if not torch.cuda.is_available():
                 raise UserError(f"--device {device}: CUDA is not available here")
             self.device = torch.device("cuda", local) if self.world > 1 else torch.device(device)
+            # nccl and all_gather_object work on the current device: each process its own GPU.
+            torch.cuda.set_device(self.device)
         else:
             raise UserError(f"--device {device}: expected cpu, cuda or cuda:N")
         self.distributed = "WORLD_SIZE" in os.environ
@@ -64,16 +67,28 @@ class Processes:
 MARKER = ".nnc-pytorch-run.json"
 
 
-def check_run_folder(folder, resume):
-    """Refuses a folder this script did not make (no marker) unless it is new or empty."""
+RUN_FILES = ["checkpoint.pt", "run.json", "history.json", "weights.safetensors"]
+
+
+def check_run_folder(folder, resume, overwrite):
+    """Refuses a folder this script did not make (no marker) unless it is new or empty, and one
+    that holds a run already unless resume continues it or overwrite replaces it."""
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise UserError(f"{folder} is not a folder; choose another --run-dir")
-    names = os.listdir(folder) if os.path.isdir(folder) else []
+    if resume and overwrite:
+        raise UserError("--resume continues a run and --overwrite replaces it: give one of them")
+    try:
+        names = os.listdir(folder) if os.path.isdir(folder) else []
+    except OSError as error:
+        raise UserError(f"cannot read {folder}: {error.strerror}") from None
     others = [name for name in names if not name.startswith(".nnc-pytorch")]
     if others and not os.path.isfile(os.path.join(folder, MARKER)):
         raise UserError(f"{folder} holds files this script did not write; choose another --run-dir")
-    if resume and not os.path.isfile(os.path.join(folder, "checkpoint.pt")):
+    if resume and "checkpoint.pt" not in names:
         raise UserError(f"{folder} has no checkpoint.pt to resume from")
+    if not resume and not overwrite and any(name in names for name in RUN_FILES):
+        how = "--resume continues it, --overwrite replaces it, or choose another --run-dir"
+        raise UserError(f"{folder} holds a run already: {how}")
 
 
 def write_atomically(path, write):
@@ -98,18 +113,38 @@ def write_json(path, value):
     write_text(path, json.dumps(value, indent=2) + "\\n")
 
 
-def claim_run_folder(folder):
-    """Makes the folder this script's (rank 0 only)."""
+def claim_run_folder(folder, overwrite):
+    """Makes the folder this script's (rank 0 only); overwrite: removes the run files it holds."""
     os.makedirs(folder, exist_ok=True)
     marker = os.path.join(folder, MARKER)
     if not os.path.isfile(marker):
         write_json(marker, {"format": "nnc-pytorch-run", "model": MODEL, "spec": spec_from(folder)})
+    for name in RUN_FILES if overwrite else []:
+        path = os.path.join(folder, name)
+        if os.path.isfile(path) and not os.path.islink(path):
+            os.remove(path)
 
 
 def spec_from(folder):
     """The spec's path relative to the run folder, as nnc import-weights finds it."""
     here = os.path.dirname(os.path.abspath(__file__))
     return os.path.relpath(os.path.join(here, SPEC), folder).replace(os.sep, "/")
+
+
+def global_batches(rows, epoch, seed, processes):
+    """This process's share of each global batch of an epoch, and the batch's size.
+
+    One order of the rows for every process (a permutation from seed and epoch with SHUFFLE),
+    cut into batches of BATCH_SIZE rows (the last one shorter); process r takes rows r, r + N,
+    ... of each. No row is repeated, and an epoch has as many steps as on one process.
+    """
+    if SHUFFLE:
+        order = torch.randperm(rows, generator=torch.Generator().manual_seed(seed + epoch))
+    else:
+        order = torch.arange(rows)
+    for start in range(0, rows, BATCH_SIZE):
+        batch = order[start : start + BATCH_SIZE]
+        yield batch[processes.rank :: processes.world], len(batch)
 
 
 def evaluate(module, dataset, processes, batch_size, factors):
@@ -161,11 +196,15 @@ def progress_line(epoch, epochs, milliseconds, figures):
 def fit(arguments, processes):
     """Trains as the train block and the command line say; rank 0 saves the run."""
     folder, leader = arguments.run_dir, processes.rank == 0
-    check_run_folder(folder, arguments.resume)
+    check_run_folder(folder, arguments.resume, arguments.overwrite)
     checkpoint = None
     if arguments.resume:
         path = os.path.join(folder, "checkpoint.pt")
-        checkpoint = torch.load(path, map_location=processes.device)
+        try:
+            checkpoint = torch.load(path, map_location=processes.device, weights_only=True)
+        except Exception as error:  # pickle's, zip's and torch's own errors: the file is not ours
+            reason = (str(error).splitlines() or [type(error).__name__])[0]
+            raise UserError(f"{path}: not a checkpoint this script wrote ({reason})") from None
     seed = arguments.seed if arguments.seed is not None else SEED
     if checkpoint:
         seed = checkpoint["seed"]
@@ -191,30 +230,33 @@ def fit(arguments, processes):
             raise UserError(f"{trained}; give --epochs more than that")
     torch.manual_seed(seed + 1 + processes.rank + 1000 * start)
     if leader:
-        claim_run_folder(folder)
+        try:
+            claim_run_folder(folder, arguments.overwrite)
+        except OSError as error:
+            raise UserError(f"cannot write {folder}: {error.strerror or error}") from None
         if checkpoint:
             print(f"resuming at epoch {start + 1}/{epochs}", flush=True)
     model = DistributedDataParallel(module) if processes.distributed else module
-    training = TensorDataset(data["training"]["x"], data["training"]["y"], data["training"]["w"])
-    per_process = math.ceil(BATCH_SIZE / processes.world)
-    world, rank = processes.world, processes.rank
-    sampler = DistributedSampler(training, world, rank, shuffle=SHUFFLE, seed=seed)
-    loader = DataLoader(training, batch_size=per_process, sampler=sampler)
+    training = data["training"]
+    rows = len(training["x"])
+    steps = math.ceil(rows / BATCH_SIZE)
     initial_rate = LEARNING_RATE
     factors = {name: data["scale"] ** power for name, power in UNITS.items()}
     for epoch in range(start, epochs):
         began = time.monotonic()
-        sampler.set_epoch(epoch)
         model.train()
         sums = [0.0] * (2 + len(FIGURES))
-        for step, (x, y, w) in enumerate(loader):
+        for step, (share, size) in enumerate(global_batches(rows, epoch, seed, processes)):
             if scheduled_rate:
-                set_rate(optimizer, scheduled_rate(initial_rate, epoch * len(loader) + step))
-            x, y, w = x.to(processes.device), y.to(processes.device), w.to(processes.device)
+                set_rate(optimizer, scheduled_rate(initial_rate, epoch * steps + step))
+            x, y, w = (training[name][share].to(processes.device) for name in ("x", "y", "w"))
             output = model(x)
             losses = LOSS(output, y)
             losses = losses * w.reshape([-1] + [1] * (losses.dim() - 1))
-            loss = losses.mean()
+            # The batch's mean loss times N: DistributedDataParallel's mean of the N gradients is
+            # then the gradient of the global batch's mean, whatever each process's share of it.
+            per_row = losses.flatten(1).mean(1) if losses.dim() > 1 else losses
+            loss = per_row.sum() * processes.world / size
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -222,7 +264,7 @@ def fit(arguments, processes):
         figures = figures_of(processes.sum(sums), factors)
         processes.same_buffers(module)
         if data["validation"] is not None:
-            validation = evaluate(module, data["validation"], processes, per_process, factors)
+            validation = evaluate(module, data["validation"], processes, BATCH_SIZE, factors)
             figures.update({f"val_{name}": value for name, value in validation.items()})
         figures["lr"] = optimizer.param_groups[0]["lr"]
         history.append(dict(epoch=epoch + 1, **figures))
@@ -243,7 +285,7 @@ def fit(arguments, processes):
     processes.same_buffers(module)
     test = None
     if data["test"] is not None:
-        test = evaluate(module, data["test"], processes, per_process, factors)
+        test = evaluate(module, data["test"], processes, BATCH_SIZE, factors)
         if leader:
             shown = " - ".join(f"test_{name}: {value:.4f}" for name, value in test.items())
             rows = len(data["test"]["x"])
@@ -260,7 +302,11 @@ def load_weights(module, path):
         tensors = load_safetensors(path)
         missing, unexpected = module.load_state_dict(tensors, strict=False)
     except (OSError, ValueError, RuntimeError) as error:
-        raise UserError(f"--init {path}: {str(error).splitlines()[0]}") from None
+        reason = (str(error).splitlines() or ["unreadable"])[0]
+        raise UserError(f"--init {path}: {reason}") from None
+    except (KeyError, TypeError, AttributeError, IndexError, struct.error):
+        # A header that is JSON but not a safetensors header (an entry without dtype, a list, ...).
+        raise UserError(f"--init {path}: not a safetensors file (a malformed header)") from None
     # nnc export-weights writes weights only: batch normalization's step counters may be missing.
     missing = [key for key in missing if not key.endswith(".num_batches_tracked")]
     if missing or unexpected:
@@ -329,6 +375,8 @@ def main():
     )
     resume = "continue from the run folder's checkpoint.pt"
     parser.add_argument("--resume", action="store_true", help=resume)
+    overwrite = "replace the run the run folder holds (by default such a folder is refused)"
+    parser.add_argument("--overwrite", action="store_true", help=overwrite)
     epochs = f"train to this many epochs (default {EPOCHS})"
     parser.add_argument("--epochs", type=positive, help=epochs)
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
@@ -345,6 +393,9 @@ def main():
         fit(arguments, processes)
     except UserError as error:
         sys.exit(f"error: {error}")
+    except OSError as error:  # the run folder's files: a full disk, a folder made read-only
+        where = error.filename or arguments.run_dir
+        sys.exit(f"error: cannot write {where}: {error.strerror or error}")
     except KeyboardInterrupt:
         sys.exit("interrupted: continue with --resume")
     finally:
