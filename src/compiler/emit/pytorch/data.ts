@@ -22,7 +22,7 @@
  * or outputs, `pad`, npy's `sample_weight`.
  */
 import { diagnostic, type Diagnostic, type Location } from "../../diagnostics/index.js";
-import type { IrCall, IrModel, IrTrain, JsonValue } from "../../ir/index.js";
+import { formatNnShape, type IrCall, type IrModel, type IrTrain, type JsonValue } from "../../ir/index.js";
 import { dataSources } from "../../registry/data-sources.js";
 import { losses } from "../../registry/train-options.js";
 import { maxLineLength } from "./format.js";
@@ -134,11 +134,15 @@ export function loadDataPython(train: IrTrain, model: IrModel, relative: (file: 
   const input = model.inputs[0]!;
   const shape = input.shape.map((d) => (typeof d === "number" ? d : -1));
   const encoding = losses[typeof train.loss === "string" ? train.loss : ""]?.targets ?? "value";
+  const output = model.layers.find((l) => l.name === model.outputs[0]?.node)?.outputShapes[0];
+  const last = output?.at(-1);
+  const units = typeof last === "number" ? last : undefined;
   const lines = [
     "def load_data(seed):",
     '    """The train block\'s data (rows split with seed): training, validation, test, about."""',
     readerStatement("training", train.data, relative),
-    `    settings = {"encoding": ${py(encoding)}, "input_shape": ${py(shape)}, "input_dtype": ${py(input.dtype)}}`,
+    `    settings = {"encoding": ${py(encoding)}, "input_shape": ${py(shape)}, "input_dtype": ${py(input.dtype)},`,
+    `        "units": ${py(units ?? null)}, "output_shape": ${py(output ? formatNnShape(output) : "?")}}`,
     "    prepared = prepare(training, None, settings)",
     `    held_out = ${train.validation ? "None" : py(train.validationSplit)}`,
     `    order = row_order(len(prepared["x"]), ${train.shuffle ? "True" : "False"}, seed)`,

@@ -11,7 +11,8 @@ class UserError(Exception):
     """A mistake of the user's (a missing file, a bad row, a foreign folder): one line, no trace."""
 
 
-DECIMAL = re.compile(r"^[+-]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][+-]?\\d+)?$")
+# ASCII digits only, as JavaScript's \\d: float() would take any script's digits ("\\u0665.1").
+DECIMAL = re.compile(r"^[+-]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][+-]?\\d+)?$", re.ASCII)
 FLOAT32_MAX = 3.4028234663852886e38
 
 
@@ -254,10 +255,13 @@ def prepare(table, training, settings):
     if table.get("targets") is not None:
         y = torch.from_numpy(table["targets"])
     elif encoding == "value":
-        y = torch.tensor([[cell_number(v, f"{table['source']}:{line}", "label")]
-                          for v, line in zip(table["labels"], table["lines"])], dtype=torch.float32)
+        places = [f"{table['source']}:{line}" for line in table["lines"]]
+        values = [[cell_number(v, where, "label")] for v, where in zip(table["labels"], places)]
+        y = torch.tensor(values, dtype=torch.float32)
     else:
-        classes = classes or sorted_classes(table["labels"])
+        if classes is None:
+            classes = sorted_classes(table["labels"])
+            check_units(classes, table, settings)
         index = {name: i for i, name in enumerate(classes)}
         for label, line in zip(table["labels"], table["lines"]):
             if label not in index:
@@ -273,6 +277,28 @@ def prepare(table, training, settings):
     about = training["about"] if training else about_data(table, normalization, classes)
     w = torch.tensor(table.get("weights", [1.0] * len(x)), dtype=torch.float32)
     return {"x": x, "y": y, "w": w, "about": about, "source": table["source"]}
+
+
+def check_units(classes, table, settings):
+    """nnc's NN4007: the training classes must fit the output's units (one per class, or one for two)."""
+    units, count, one_hot = settings["units"], len(classes), settings["encoding"] == "one-hot"
+    if one_hot or units != 1:
+        fits = units == count if one_hot else units is None or units >= count
+    else:
+        fits = count <= 2
+    if fits:
+        return
+    if units == 1 and one_hot and count == 2:
+        advice = "; with one output unit, use loss: binary_crossentropy"
+    elif units == 1:
+        advice = f"; binary_crossentropy fits two classes, for {count} use sparse_categorical_crossentropy"
+    else:
+        advice = ""
+    shown = ", ".join(classes[:20]) + (", ..." if count > 20 else "")
+    column, source = table["label"], table["source"]
+    labels = f"the labels in column '{column}' of {source} need shape [{count}]"
+    need = f"{labels}: one output per class ({count} classes: {shown}){advice}"
+    raise UserError(f"[NN4007] model '{MODEL}' outputs shape {settings['output_shape']}, but {need}")
 
 
 def about_data(table, normalization, classes):
