@@ -180,18 +180,21 @@ describe("train keys", () => {
     expect(new Set(trainKeys.map((k) => k.field)).size, "fields").toBe(trainKeys.length);
     const { program, diagnostics } = checkFile(specFile);
     expect(diagnostics).toEqual([]);
-    const { model, location, ...fields } = program!.trains[0]!;
+    const { model, location, keyLocations, ...fields } = program!.trains[0]!;
     expect([model, location.file]).toEqual(["Tiny", specFile]);
     // A field is there when its key is written or has a default.
     const block = parse(spec, specFile).value.declarations.find((d) => d.kind === "train")!;
     const written = block.kind === "train" ? block.entries.map((e) => e.key.text) : [];
     const filled = trainKeys.filter((k) => written.includes(k.name) || k.default !== undefined);
     expect(Object.keys(fields)).toEqual(filled.map((k) => k.field));
+    // Where each written key's value is, for a compile target's NN6002; a default has no place in the file.
+    const writtenFields = trainKeys.filter((k) => written.includes(k.name)).map((k) => k.field);
+    expect(Object.keys(keyLocations ?? {})).toEqual(writtenFields);
   });
 
   it("each key reaches runTraining unchanged from a compiled module that trains", async () => {
     const { program } = checkFile(specFile);
-    const { location: _, ...expected } = program!.trains[0]!;
+    const { location: _, keyLocations: __, ...expected } = program!.trains[0]!;
     const { emitted, module } = await bundledModule(program!);
     // The data paths take the module-relative way, the one a moved module depends on.
     expect(emitted).toContain('new URL("./held%20out.csv", import.meta.url)');
@@ -212,7 +215,7 @@ describe("train keys", () => {
   it("a model's output names and the loss weights reach runTraining from a compiled module", async () => {
     const { program, diagnostics } = checkFile(houseFile);
     expect(diagnostics).toEqual([]);
-    const { location: _, ...expected } = program!.trains[0]!;
+    const { location: _, keyLocations: __, ...expected } = program!.trains[0]!;
     expect(expected).toMatchObject({ outputs: ["kind", "price"], lossWeights: { kind: 1, price: 0.5 } });
     const { module } = await bundledModule(program!, "house");
     const trainHouse = module["trainHouse"] as (options: object) => Promise<unknown>;
@@ -225,7 +228,7 @@ describe("train keys", () => {
   it("init and fine_tune reach runTraining from a compiled module, which starts from the run and fine-tunes", async () => {
     const { program, diagnostics } = checkFile(tunedFile);
     expect(diagnostics).toEqual([]);
-    const { location: _, ...expected } = program!.trains[0]!;
+    const { location: _, keyLocations: __, ...expected } = program!.trains[0]!;
     expect(expected).toMatchObject({ init: { name: "from_run" }, fineTune: { name: "fine_tune" } });
     const { module } = await bundledModule(program!, "tuned");
     const trainTiny = module["trainTiny"] as (options: object) => Promise<{ epoch: number[] }>;
