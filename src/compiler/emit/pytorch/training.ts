@@ -12,6 +12,7 @@ import { diagnostic, type Diagnostic, type Location } from "../../diagnostics/in
 import { lossesOf, metricsOf, type IrCall, type IrModel, type IrTrain, type JsonValue } from "../../ir/index.js";
 import { higherIsBetter, metrics as metricKinds } from "../../registry/train-options.js";
 import { pyCallLines } from "./format.js";
+import { hasTorchOptimizer, torchOptimizer } from "./optimizers.js";
 import { py } from "./python.js";
 
 /** Each loss (and metric of the same name) the script computes: its function, one value per example. */
@@ -66,32 +67,6 @@ const accuracies: Readonly<Record<string, string>> = {
   categorical_accuracy: "(output.argmax(-1) == target.argmax(-1)).float()",
 };
 
-/** Optimizers: the `torch.optim` class and its arguments after `parameters`, from the checked (defaulted) ones. */
-const optimizers: Readonly<Record<string, (a: (name: string) => string) => [string, string[]]>> = {
-  sgd: (a) => ["SGD", [`lr=${a("learning_rate")}`, `momentum=${a("momentum")}`, `nesterov=${a("nesterov")}`]],
-  momentum: (a) => ["SGD", [`lr=${a("learning_rate")}`, `momentum=${a("momentum")}`, `nesterov=${a("nesterov")}`]],
-  rmsprop: (a) => [
-    "RMSprop",
-    [
-      `lr=${a("learning_rate")}`,
-      `alpha=${a("rho")}`,
-      `eps=${a("epsilon")}`,
-      `momentum=${a("momentum")}`,
-      `centered=${a("centered")}`,
-    ],
-  ],
-  adam: (a) => ["Adam", [`lr=${a("learning_rate")}`, `betas=(${a("beta_1")}, ${a("beta_2")})`, `eps=${a("epsilon")}`]],
-  adamax: (a) => [
-    "Adamax",
-    [`lr=${a("learning_rate")}`, `betas=(${a("beta_1")}, ${a("beta_2")})`, `eps=${a("epsilon")}`],
-  ],
-  adagrad: (a) => [
-    "Adagrad",
-    [`lr=${a("learning_rate")}`, `initial_accumulator_value=${a("initial_accumulator_value")}`, "eps=1e-07"],
-  ],
-  adadelta: (a) => ["Adadelta", [`lr=${a("learning_rate")}`, `rho=${a("rho")}`, `eps=${a("epsilon")}`]],
-};
-
 /** Step schedules: the rate at `step` (0-based over the run) from `initial`, as schedules.ts computes it. */
 const schedules: Readonly<Record<string, (a: (name: string) => string) => readonly string[]>> = {
   exponential_decay: (a) => [
@@ -116,10 +91,10 @@ const schedules: Readonly<Record<string, (a: (name: string) => string) => readon
     "return (initial - end) * (1 - at / steps) ** power + end",
   ],
   cosine_decay: (a) => [
-    `steps, alpha, warmup = ${a("decay_steps")}, ${a("alpha")}, ${a("warmup_steps")}`,
     ...(a("warmup_target") === "None"
-      ? ["at, start = min(step, steps), initial"]
+      ? [`steps, alpha = ${a("decay_steps")}, ${a("alpha")}`, "at, start = min(step, steps), initial"]
       : [
+          `steps, alpha, warmup = ${a("decay_steps")}, ${a("alpha")}, ${a("warmup_steps")}`,
           `at, start = min(step, steps + warmup), ${a("warmup_target")}`,
           "if at < warmup:",
           "    return (start - initial) * (at / warmup) + initial",
@@ -156,7 +131,7 @@ export function trainingDiagnostics(train: IrTrain, at: (field: string) => Locat
       if (!known && canonical(name) !== "root_mean_squared_error") unsupported("metrics", "metrics", name);
     }
   }
-  if (!optimizers[train.optimizer.name]) unsupported("optimizer", "optimizer", train.optimizer.name);
+  if (!hasTorchOptimizer(train.optimizer.name)) unsupported("optimizer", "optimizer", train.optimizer.name);
   const schedule = train.lrSchedule;
   if (schedule && !schedules[schedule.name] && schedule.name !== "reduce_on_plateau")
     unsupported("lrSchedule", "lr_schedule", schedule.name);
@@ -244,14 +219,15 @@ function describe(call: IrCall): string {
 }
 
 function optimizerPython(call: IrCall): string {
-  const [torchClass, args] = optimizers[call.name]!(argument(call));
+  const { definition, torchClass, args } = torchOptimizer(call);
   return [
+    ...(definition ? [definition, "", ""] : []),
     "def make_optimizer(parameters):",
     '    """The train block\'s optimizer, with Keras\'s defaults for what it leaves out:',
     "",
     `    ${describe(call)}`,
     '    """',
-    pyCallLines("    return ", `torch.optim.${torchClass}`, ["parameters", ...args]),
+    pyCallLines("    return ", torchClass, ["parameters", ...args]),
   ].join("\n");
 }
 
