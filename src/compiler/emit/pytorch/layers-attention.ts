@@ -121,10 +121,14 @@ function helperModule(module: string, helper: string, weights: WeightLink[]): To
 }
 
 /**
- * The kinds whose module takes its query's mask (`query_mask=`; module.ts): tfjs's executor hands a layer the mask
+ * The keyword by which each kind's module takes its query's mask (`query_mask=`; module.ts), by registry kind: tfjs's executor hands a layer the mask
  * of its first input only, so the value's (which Keras's layers also read) never reaches nnc's runtime layer.
  */
-export const attentionKinds: ReadonlySet<string> = new Set(["multi_head_attention", "attention", "additive_attention"]);
+export const attentionMaskKeywords: Readonly<Record<string, string>> = {
+  multi_head_attention: "query_mask",
+  attention: "query_mask",
+  additive_attention: "query_mask",
+};
 
 /** The factories of this file, by registry kind. */
 export const attentionLayers: Factories = {

@@ -242,9 +242,8 @@ const layers: Factories = {
  * kinds from layers-recurrent.ts, the others from this file's tables.
  */
 export const torchLayer: TorchLayerFactory = (layer: IrLayer, inputs: readonly TorchInput[]) => {
-  if (layer.kind === "time_distributed") return timeDistributed(layer, inputs);
-  const recurrent = recurrentLayers[layer.kind];
-  if (recurrent) return recurrent(layer, inputs);
+  const whole = wholeLayerFactories[layer.kind];
+  if (whole) return whole(layer, inputs);
   const factory = layers[layer.kind];
   const unapplied = Object.keys(layer.tfjs.config).find(
     (key) => /(Regularizer|Constraint)$/.test(key) && layer.tfjs.config[key] != null,
@@ -259,6 +258,15 @@ export const torchLayer: TorchLayerFactory = (layer: IrLayer, inputs: readonly T
 
 /** time_distributed(layer): the wrapped layer from this table, applied to every step (layers-recurrent.ts). */
 const timeDistributed = timeDistributedLayer(torchLayer);
+
+/**
+ * The kinds whose factory takes the whole IR layer, by registry kind: the recurrent ones (layers-recurrent.ts)
+ * and time_distributed (its wrapped layer comes from `torchLayer`, so it is bound here, after it).
+ */
+const wholeLayerFactories: Readonly<Record<string, TorchLayerFactory>> = {
+  ...recurrentLayers,
+  time_distributed: (layer, inputs) => timeDistributed(layer, inputs),
+};
 
 /** Every Python definition a layer can name in `helpers`, by name. */
 export const torchHelperDefinitions: Readonly<Record<string, string>> = {

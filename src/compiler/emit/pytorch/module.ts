@@ -8,10 +8,11 @@
  * needs the other layout, so a `flatten` sees channels-last data, in tfjs's order.
  */
 import { diagnostic, type Diagnostic } from "../../diagnostics/index.js";
+import { append } from "../../base/arrays.js";
 import { formatShape, type IrLayer, type IrModel, type TensorRef } from "../../ir/index.js";
 import { hasTrait } from "../../registry/layers/index.js";
 import { initHelperNames, initStatements } from "./init.js";
-import { attentionKinds } from "./layers-attention.js";
+import { attentionMaskKeywords } from "./layers-attention.js";
 import { torchHelperDefinitions, torchLayer } from "./layers.js";
 import { PyScope, pyIdentifier } from "./python.js";
 import type { Layout, StateDictMap, TorchLayer, Unsupported } from "./types.js";
@@ -176,7 +177,8 @@ function maskOf(
   // tfjs's executor hands a layer its first input's mask only (as Keras's, an attention also reads the value's).
   const first = given[0]!;
   const read = (keyword: string) => (first.length > 0 ? [{ keyword, from: first }] : []);
-  if (attentionKinds.has(layer.kind)) return { read: read("query_mask"), passed: first };
+  const keyword = attentionMaskKeywords[layer.kind];
+  if (keyword) return { read: read(keyword), passed: first };
   if (!hasTrait(layer.kind, "recurrent")) return { refuse: "it would apply the mask of an embedding's mask_zero" };
   const config = layer.tfjs.config;
   const inner = (config["layer"] as { config?: typeof config } | undefined)?.config ?? config;
@@ -222,7 +224,7 @@ export function emitTorchModule(model: IrModel): TorchModule {
     const name = once ? chain : locals.claim(layer.shares ? layer.name.replace(":", "_use") : layer.name);
     if ("unsupported" in torch) {
       values.set(layer.name, { name, layouts: ranks.map(() => "channels_last"), ranks, list });
-      forward.push(...statement(`${name} = None`, `  # NN6001: ${layer.kind} has no PyTorch form`, 8));
+      append(forward, statement(`${name} = None`, `  # NN6001: ${layer.kind} has no PyTorch form`, 8));
       return;
     }
     for (const helper of torch.helpers ?? []) helpers.add(helper);
@@ -236,21 +238,21 @@ export function emitTorchModule(model: IrModel): TorchModule {
     const args = [...given.map((g) => inLayout(g, layout)), ...keywords];
     if (layer.tfjs.config["maskZero"] === true) {
       const made = locals.claim(`${layer.name}_mask`);
-      forward.push(...statement(`${made} = ${args[0]} != 0`, "  # the padding (id 0) that later layers skip", 8));
+      append(forward, statement(`${made} = ${args[0]} != 0`, "  # the padding (id 0) that later layers skip", 8));
       masks.set(layer.name, made);
     }
     const self = attribute ? `self.${attribute}` : "self";
     if (attribute && layer.shares === undefined) {
       const frozen = layer.tfjs.config["trainable"] === false ? ".requires_grad_(False)" : "";
       const note = torch.paramNote ? `  # ${torch.paramNote}` : "";
-      init.push(...statement(`self.${attribute} = ${torch.module}${frozen}`, note, 8));
+      append(init, statement(`self.${attribute} = ${torch.module}${frozen}`, note, 8));
     }
     const made = torch.outputLayout ?? layout;
     values.set(layer.name, { name, layouts: ranks.map(() => made), ranks, list });
     const params = layer.params.trainable + layer.params.nonTrainable;
     const weights = layer.shares ? `the weights of ${layer.shares}` : `${params.toLocaleString("en-US")} params`;
     const shapes = layer.outputShapes.map(formatShape).join(", ");
-    forward.push(...statement(`${name} = ${torch.forward(self, args)}`, `  # ${shapes}, ${weights}`, 8));
+    append(forward, statement(`${name} = ${torch.forward(self, args)}`, `  # ${shapes}, ${weights}`, 8));
   });
   const results = model.outputs.map((ref) => inLayout(local(ref), "channels_last"));
   forward.push(`return ${results.join(", ")}`);
