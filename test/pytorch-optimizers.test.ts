@@ -1,7 +1,7 @@
 /**
  * Each optimizer of the PyTorch script steps as nnc's runtime (tfjs) does: the script's `make_optimizer` (the
  * train block's optimizer, its Keras defaults filled in) and the tfjs optimizer the registry maps the same call
- * to each take the same gradients for a few steps from the same weights, and end within 1e-5 of each other (float32 rounding: adadelta differs by ~2e-6).
+ * to each take the same gradients for a few steps from the same weights, and end within 1e-5 of each other (float32 rounding).
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";

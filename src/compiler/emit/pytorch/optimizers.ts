@@ -1,9 +1,10 @@
 /**
  * The optimizers of an emitted PyTorch script, each updating as tfjs (nnc's runtime) does. `torch.optim`'s SGD
- * (with momentum and Nesterov's), Adam and Adadelta compute what tfjs's sgd, momentum, adam and adadelta do.
+ * (with momentum and Nesterov's) and Adam compute what tfjs's sgd, momentum and adam do.
  * rmsprop, adagrad and adamax differ where epsilon goes (tfjs: `sqrt(ms + eps)`, `sqrt(sum + eps)`,
- * `max(beta_2 * u, |g|) + eps`; torch: `sqrt(ms) + eps`, `sqrt(sum) + eps`, `max(beta_2 * u, |g| + eps)`), and
- * tfjs's rmsprop folds the learning rate into its moment: the script carries those three as its own
+ * `max(beta_2 * u, |g|) + eps`; torch: `sqrt(ms) + eps`, `sqrt(sum) + eps`, `max(beta_2 * u, |g| + eps)`),
+ * tfjs's rmsprop folds the learning rate into its moment, and tfjs's adadelta divides by the mean square of the
+ * gradients before the current one: the script carries those four as its own
  * `torch.optim.Optimizer` classes. As in the registry, sgd with momentum 0 is plain sgd (Nesterov's ignored).
  */
 import type { IrCall, JsonValue } from "../../ir/index.js";
@@ -56,6 +57,28 @@ class KerasAdagrad(torch.optim.Optimizer):
                     state["sum"] = torch.full_like(p, group["initial"])
                 state["sum"].add_(g * g)
                 p.sub_(group["lr"] * g / (state["sum"] + 1e-07).sqrt())`,
+  adadelta: `
+class KerasAdadelta(torch.optim.Optimizer):
+    """tfjs's adadelta: the step sqrt(updates + epsilon) / sqrt(grads + epsilon) * g divides by the
+    mean square of the gradients before this one's (torch's, after), then both means move."""
+
+    def __init__(self, parameters, lr, rho, epsilon):
+        super().__init__(parameters, dict(lr=lr, rho=rho, epsilon=epsilon))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            rho, epsilon = group["rho"], group["epsilon"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state, g = self.state[p], p.grad
+                if not state:
+                    state.update(grads=torch.zeros_like(p), updates=torch.zeros_like(p))
+                step = (state["updates"] + epsilon).sqrt() / (state["grads"] + epsilon).sqrt() * g
+                state["grads"].mul_(rho).add_((1 - rho) * g * g)
+                state["updates"].mul_(rho).add_((1 - rho) * step * step)
+                p.sub_(group["lr"] * step)`,
   adamax: `
 class KerasAdamax(torch.optim.Optimizer):
     """tfjs's adamax: u = max(beta_2 * u, |g|), then lr / (1 - beta_1 ** t) * m / (u + epsilon)."""
@@ -98,7 +121,7 @@ const optimizers: Readonly<Record<string, (a: Argument) => [string, string[]]>> 
     "KerasAdagrad",
     [`lr=${a("learning_rate")}`, `initial_accumulator_value=${a("initial_accumulator_value")}`],
   ],
-  adadelta: (a) => ["torch.optim.Adadelta", [`lr=${a("learning_rate")}`, `rho=${a("rho")}`, `eps=${a("epsilon")}`]],
+  adadelta: (a) => ["KerasAdadelta", [`lr=${a("learning_rate")}`, `rho=${a("rho")}`, `epsilon=${a("epsilon")}`]],
 };
 
 function betas(a: Argument): string[] {
