@@ -98,7 +98,7 @@ export function applyModel(site: ModelCallSite): Tensor {
     const load = { run: path.resolve(path.dirname(env.file), weights), layers: loaded };
     const span = argumentSpan(call, "weights", [], 0) ?? call.span;
     checkRunWeights(site, load, weights, span);
-    site.loads.push({ ...load, location: { file: env.file, span: call.span } });
+    site.loads.push({ ...load, location: { file: env.file, span } });
   }
   const tensors = (results as TensorRef[]).map((ref): Tensor => {
     const shape = called.layers.find((l) => l.name === ref.node)?.outputShapes[ref.index];

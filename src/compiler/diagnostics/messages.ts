@@ -556,6 +556,11 @@ export const messages = {
     "Train setting the target cannot express",
     (a) => `the ${a.target} target cannot express ${a.key}: ${a.value}${a.detail ? ` (${a.detail})` : ""}`,
   ),
+  NN6003: error<{ target: string; run: string }>(
+    "Weights the target cannot load",
+    (a) =>
+      `the ${a.target} target cannot load the weights of run ${q(a.run)}: the script would start these layers from fresh values`,
+  ),
 } as const;
 
 export type Code = keyof typeof messages;

@@ -117,6 +117,7 @@ export interface IrWeightLoad {
   readonly run: string;
   /** The layers that load weights, each by the name of its layer in the run. */
   readonly layers: { readonly [here: string]: string };
+  /** The `weights:` argument's value (the call, when it is not found). */
   readonly location: Location;
 }
 

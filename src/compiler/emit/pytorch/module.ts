@@ -8,6 +8,7 @@
  * needs the other layout, so a `flatten` sees channels-last data, in tfjs's order.
  */
 import { diagnostic, type Diagnostic } from "../../diagnostics/index.js";
+import path from "node:path";
 import { append } from "../../base/arrays.js";
 import { formatShape, type IrLayer, type IrModel, type TensorRef } from "../../ir/index.js";
 import { hasTrait } from "../../registry/layers/index.js";
@@ -24,7 +25,7 @@ export interface TorchModule {
   /** The helper definitions it uses (`torchHelpers(helpers)` prints them). */
   readonly helpers: string[];
   readonly stateDict: StateDictMap;
-  /** NN6001 for each layer PyTorch cannot express, at its call. */
+  /** NN6001 for each layer PyTorch cannot express, at its call; NN6003 for each run its layers load weights from. */
   readonly diagnostics: Diagnostic[];
 }
 
@@ -127,6 +128,26 @@ function diagnosticsOf(planned: readonly Planned[]): Diagnostic[] {
       : [],
   );
 }
+
+/**
+ * NN6003 at each `weights:` of a model call (`Base(weights: "runs/Base")`): the script would build those layers
+ * afresh (and frozen, with `trainable: false`), so it would train something else than nnc does. The weight
+ * bridge's map (`torchStateDict`) does not need them: a run of the whole model has every weight.
+ */
+function weightLoadDiagnostics(model: IrModel): Diagnostic[] {
+  return (model.loads ?? []).map((load) =>
+    diagnostic(
+      "NN6003",
+      load.location,
+      { target, run: path.relative(path.dirname(load.location.file), load.run) || "." },
+      { hint: weightLoadHint },
+    ),
+  );
+}
+
+const weightLoadHint =
+  "train this model with nnc, or leave `weights:` out and start the script from a run of the whole model " +
+  "(`nnc export-weights RUN -o start.safetensors`, then `python3 train.py --init start.safetensors`)";
 
 /** The map from a model's layers to the emitted module's state dict, or NN6001 for the layers it cannot express. */
 export function torchStateDict(model: IrModel): StateDictMap | Diagnostic[] {
@@ -280,7 +301,8 @@ export function emitTorchModule(model: IrModel): TorchModule {
     ...forward.map((line) => `        ${line}`),
     "",
   ].join("\n");
-  return { code, helpers: [...helpers], stateDict: stateDictOf(model, planned), diagnostics: diagnosticsOf(planned) };
+  const diagnostics = [...diagnosticsOf(planned), ...weightLoadDiagnostics(model)];
+  return { code, helpers: [...helpers], stateDict: stateDictOf(model, planned), diagnostics };
 }
 
 /** The Python definitions of these helpers (as `TorchModule.helpers` names them), each once, in a fixed order. */
