@@ -110,6 +110,28 @@ describe("the PyTorch module of a model", () => {
     expect(emitted.stateDict.layers[0]).toMatchObject({ layer: "FashionBase/conv2d", attribute: "FashionBase_conv2d" });
   });
 
+  it("reports NN6003 at a model call's weights: value, which the script would not load", () => {
+    const { text, spans } = marked(`model Base {
+  input image: [8, 8, 1]
+  features = image -> conv2d(4, 3) -> flatten()
+  features -> dense(2)
+}
+
+model Transfer {
+  input image: [8, 8, 1]
+  features = image -> Base(weights: <|"runs/Base"|>, until: features, trainable: false)
+  features -> dense(3)
+}
+`);
+    const checked = checkSource(text, "/specs/torch.nn");
+    const model = checked.program!.models[1]!;
+    const found = emitTorchModule(model).diagnostics;
+    expect(found.map((d) => [d.code, d.span])).toEqual([["NN6003", spans[0]]]);
+    expect(found[0]!.message).toContain("'runs/Base'");
+    // The weight bridge maps a run of the whole model, which holds every weight.
+    expect(Array.isArray(torchStateDict(model))).toBe(false);
+  });
+
   it("reports NN6001 at the call of a layer it cannot express, naming the kind and why", () => {
     const { text, spans } = marked(`model M {
   input x: [8, 8, 3]
