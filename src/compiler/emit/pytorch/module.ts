@@ -14,6 +14,7 @@ import { formatShape, type IrLayer, type IrModel, type TensorRef } from "../../i
 import { hasTrait } from "../../registry/layers/index.js";
 import { initHelperNames, initStatements } from "./init.js";
 import { attentionMaskKeywords } from "./layers-attention.js";
+import { torchModuleMembers } from "./module-members.js";
 import { torchHelperDefinitions, torchLayer } from "./layers.js";
 import { PyScope, pyIdentifier } from "./python.js";
 import type { Layout, StateDictMap, TorchLayer, Unsupported } from "./types.js";
@@ -32,12 +33,20 @@ export interface TorchModule {
 /** The name the diagnostics give the target. */
 const target = "PyTorch";
 
-/** nn.Module's own members, which an attribute must not shadow. */
-const moduleMembers = (
-  "training forward parameters buffers children modules state_dict load_state_dict train eval to cuda cpu " +
-  "float double half type apply zero_grad register_buffer register_parameter add_module named_parameters " +
-  "named_buffers named_children named_modules requires_grad_ extra_repr dump_patches reset_parameters"
-).split(" ");
+/**
+ * Names a layer's attribute must not take: nn.Module's members (module-members.ts), and the methods the emitted
+ * class defines besides `forward`.
+ */
+const moduleMembers = [...torchModuleMembers, "reset_parameters"];
+
+/**
+ * The attribute a layer's module is held in: its name as a Python identifier, never starting with `_`
+ * (`_modules`, `__dict__`, `__class__` and the names Python mangles are nn.Module's or Python's own).
+ */
+function attributeName(name: string): string {
+  const id = pyIdentifier(name);
+  return id.startsWith("_") ? `layer${id}` : id;
+}
 
 /** Names the module's code uses besides its locals: imports and helpers. */
 const pythonNames = [
@@ -100,7 +109,7 @@ function plan(model: IrModel): Planned[] {
       }
       return { layer, torch, ...reads, ...(owner.attribute ? { attribute: owner.attribute } : {}) };
     }
-    const attribute = "module" in torch && torch.module ? attributes.claim(layer.name) : undefined;
+    const attribute = "module" in torch && torch.module ? attributes.claim(attributeName(layer.name)) : undefined;
     const init = attribute && "weights" in torch ? initStatements(layer.tfjs, attribute, torch.weights) : undefined;
     const planned: Planned =
       init && "refuse" in init
