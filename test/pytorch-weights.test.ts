@@ -12,6 +12,7 @@ import { tfjsToTorch, torchToTfjs, transpose, type GivenTensor } from "../src/ru
 import { nnc, repo } from "./helpers/cli.js";
 import { userError } from "./helpers/data-files.js";
 import { useCpuBackend } from "./helpers/layer-oracle.js";
+import { irisHistory, irisRunJson, randomize, writeIrisSpec, writePytorchRun } from "./helpers/pytorch-run.js";
 import { scratchFolder } from "./helpers/runs.js";
 
 /** A link as the PyTorch target writes it, its torch shape the tfjs shape permuted. */
@@ -63,15 +64,6 @@ function models(): { map: StateDictMap; build: () => tf.LayersModel } {
     return tf.model({ inputs: input, outputs: output, name: "Mixed" });
   };
   return { map, build };
-}
-
-/** Sets every weight of `model` to seeded values (the moving variance positive), so no two models agree by chance. */
-function randomize(model: tf.LayersModel, seed: number): void {
-  for (const layer of model.layers) {
-    const weights = layer.getWeights();
-    if (weights.length === 0) continue;
-    layer.setWeights(weights.map((w, i) => tf.randomUniform(w.shape, i === 3 ? 0.5 : -1, 1, "float32", seed + i)));
-  }
 }
 
 const built: tf.LayersModel[] = [];
@@ -248,49 +240,15 @@ describe("the bridge with the PyTorch target's own state dict maps", () => {
 });
 
 describe("nnc import-weights and nnc export-weights (no PyTorch: the PyTorch run folder is written here)", () => {
-  const { dir, file } = scratchFolder("nnc-import-weights-");
-  file("iris.csv", readFileSync(join(repo, "examples", "data", "iris.csv")));
-  const spec = file(
-    "iris.nn",
-    "model Iris {\n  input measurements: [4]\n  dense(8, activation: relu)\n  dense(3, activation: softmax)\n}\n\n" +
-      'train Iris {\n  data: csv("iris.csv", label: "species")\n  loss: categorical_crossentropy\n' +
-      "  optimizer: adam()\n  metrics: [accuracy]\n  batch_size: 16\n  epochs: 2\n}\n",
-  );
-  const features = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
-  const runJson = {
-    format: "nnc-pytorch-run",
-    version: 1,
-    model: "Iris",
-    spec: "../iris.nn",
-    torch: "1.13.1",
-    world_size: 2,
-    epochs: 2,
-    completed_epochs: 2,
-    final: { loss: 0.9, accuracy: 0.6 },
-    data: {
-      labels: { column: "species", classes: ["setosa", "versicolor", "virginica"] },
-      preprocessing: { source: "csv", label: "species", features, normalization: null },
-    },
-  };
-  const history = [
-    { epoch: 1, loss: 1.1, accuracy: 0.4, lr: 0.001 },
-    { epoch: 2, loss: 0.9, accuracy: 0.6, lr: 0.001 },
-  ];
+  const { dir } = scratchFolder("nnc-import-weights-");
+  const spec = writeIrisSpec(dir);
+  const [runJson, history] = [irisRunJson, irisHistory];
 
   /** The spec's model with seeded weights, and a PyTorch run folder `name` holding them as the script saves them. */
   async function pytorchRun(name: string): Promise<{ run: string; model: tf.LayersModel; map: StateDictMap }> {
-    const ir = checkFile(spec).program!.models[0]!;
-    const map = torchStateDict(ir) as StateDictMap;
-    const model = buildModel(ir);
-    built.push(model);
-    randomize(model, 21);
-    const run = join(dir, name);
-    mkdirSync(run);
-    const tensors = new Map([...tfjsToTorch(map, model)].map(([key, t]) => [key, { dtype: "F32" as const, ...t }]));
-    await writeSafetensors(join(run, "weights.safetensors"), tensors, { model: "Iris", format: "nnc-pytorch" });
-    writeFileSync(join(run, "run.json"), JSON.stringify(runJson));
-    writeFileSync(join(run, "history.json"), JSON.stringify(history));
-    return { run, model, map };
+    const written = await writePytorchRun(dir, spec, name);
+    built.push(written.model);
+    return written;
   }
 
   it("makes a run folder that nnc evaluate and loadRun read, with the PyTorch run's weights, and exports them back", async () => {

@@ -307,13 +307,30 @@ const pytorchRun = {
     spec: { type: "string", minLength: 1 },
     torch: { type: "string" },
     world_size: { type: "integer", minimum: 1 },
-    completed_epochs: count,
+    completed_epochs: { ...count, minimum: 1 },
+    restored_epoch: { anyOf: [{ type: "null" }, { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER }] },
     final: { type: "object", additionalProperties: { type: ["number", "null"] } },
+    // Each process's SHA-256 of its final weights, in rank order (loop.ts's checksum()); rank 0 saved them.
+    weights_sha256: { type: "array", minItems: 1, items: { type: "string", pattern: "^[0-9a-f]{64}$" } },
     data: {
       type: "object",
       required: ["labels", "preprocessing"],
       properties: { labels: { anyOf: [{ type: "null" }, labels] }, preprocessing },
     },
+  },
+};
+
+/**
+ * A PyTorch target script's `history.json`: one record per epoch, numbered 1, 2, ... (pytorch-run.ts checks the
+ * order and the count against run.json), every figure a number (JSON has no NaN: a script that wrote one is refused).
+ */
+const pytorchHistory = {
+  type: "array",
+  items: {
+    type: "object",
+    required: ["epoch"],
+    properties: { epoch: { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER } },
+    additionalProperties: { type: "number" },
   },
 };
 
@@ -328,6 +345,7 @@ export const savedFileSchemas = {
   preprocessing,
   vocabulary,
   pytorchRun,
+  pytorchHistory,
 } as const;
 
 export type SavedFileKind = keyof typeof savedFileSchemas;

@@ -22,6 +22,15 @@ import type { RunFolderOptions } from "../run-folder.js";
 import { saveRun, type EpochRecord, type Labels } from "../save.js";
 import { openSavedFolder, readRunJson, runFile, unusable, type SavedFolder } from "../saved-files.js";
 import { tfjsToTorch, torchToTfjs } from "./bridge.js";
+import {
+  checkChecksum,
+  checkEpochOrder,
+  checkFinite,
+  checkRunClasses,
+  checkSize,
+  historyCountProblem,
+  pytorchRunLimits,
+} from "./run-checks.js";
 
 /** The files of a PyTorch target's run folder that nnc reads. */
 export const pytorchRunFiles = {
@@ -40,8 +49,12 @@ export interface PytorchRunJson {
   readonly torch?: string;
   readonly world_size?: number;
   readonly completed_epochs: number;
+  /** The epoch whose weights early stopping's restore_best_weights kept (null or absent: the last one's). */
+  readonly restored_epoch?: number | null;
   /** The last epoch's figures under nnc's names. */
   readonly final?: Readonly<Record<string, number | null>>;
+  /** Each process's SHA-256 of its final weights, in rank order (loop.ts's `checksum`). */
+  readonly weights_sha256?: readonly string[];
   /** nnc's labels.json (null for a model trained on values) and preprocessing.json. */
   readonly data: { readonly labels: Labels | null; readonly preprocessing: Preprocessing };
 }
@@ -65,8 +78,25 @@ export function readPytorchRun(dir: string): PytorchRun {
       throw unusable(folder, file, why);
     }
   }
+  const { runBytes, historyBytesPerEpoch } = pytorchRunLimits;
+  checkSize(folder, pytorchRunFiles.run, runBytes, "the run.json of a PyTorch run may have");
   const run = readRunJson<PytorchRunJson>(folder, pytorchRunFiles.run, "pytorchRun")!;
-  const history = readRunJson<EpochRecord[]>(folder, pytorchRunFiles.history, "history")!;
+  const epochs = run.completed_epochs;
+  if (run.restored_epoch != null && run.restored_epoch > epochs) {
+    const why = `restored_epoch ${run.restored_epoch} is past completed_epochs ${epochs}`;
+    throw unusable(folder, pytorchRunFiles.run, why);
+  }
+  const most = epochs * historyBytesPerEpoch;
+  checkSize(
+    folder,
+    pytorchRunFiles.history,
+    most,
+    `a history of ${epochs} epochs (run.json's completed_epochs) may have`,
+  );
+  const history = readRunJson<EpochRecord[]>(folder, pytorchRunFiles.history, "pytorchHistory", {
+    precheck: (value) => historyCountProblem(value, epochs),
+  })!;
+  checkEpochOrder(folder, pytorchRunFiles.history, history);
   return { folder, run, history };
 }
 
@@ -88,6 +118,8 @@ export async function importPytorchRun(
   options: RunFolderOptions = {},
 ): Promise<void> {
   const { tensors, metadata } = await readWeights(run.folder);
+  checkChecksum(run.folder, pytorchRunFiles.weights, tensors, run.run.weights_sha256);
+  checkFinite(run.folder, pytorchRunFiles.weights, tensors);
   const holds = metadata["model"];
   if (holds !== undefined && holds !== run.run.model) {
     throw unusable(
@@ -99,8 +131,9 @@ export async function importPytorchRun(
   // Every weight comes from PyTorch: the runs a model call loads (`Base(weights: ...)`) are not read.
   const built = buildModel({ ...model, loads: [] });
   try {
-    torchToTfjs(map, tensors, built, `${run.folder.shownAs}/${pytorchRunFiles.weights}`);
     const { labels, preprocessing } = run.run.data;
+    checkRunClasses(run.folder, labels, model, built);
+    torchToTfjs(map, tensors, built, `${run.folder.shownAs}/${pytorchRunFiles.weights}`);
     await saveRun(out, { model: built, history: run.history, labels, preprocessing }, [], options);
   } finally {
     built.dispose();
