@@ -8,13 +8,14 @@
  * TensorFlow.js is loaded only when this command runs.
  */
 import type { Command } from "commander";
-import { existsSync, readFileSync, rmdirSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, rmdirSync } from "node:fs";
 import * as path from "node:path";
 import { torchStateDict } from "../compiler/emit/pytorch/module.js";
 import type { StateDictMap } from "../compiler/emit/pytorch/types.js";
 import { displayPath } from "../compiler/diagnostics/render.js";
 import type { IrModel, IrProgram } from "../compiler/ir/index.js";
 import { markerFile, ownNames } from "../compiler/registry/run-files.js";
+import { isInside } from "../compiler/registry/run-weights.js";
 import { freshRunFolder, runFolderOverInput } from "../io/output-path.js";
 import { backendOption, startBackend, type BackendName } from "./backend-option.js";
 import {
@@ -67,6 +68,13 @@ async function runImport(dir: string, options: ImportCliOptions): Promise<void> 
   try {
     const run = readPytorchRun(dir);
     const spec = options.spec ?? path.join(run.folder.dir, run.run.spec);
+    // run.json may have been edited: only a .nn file is read, so no other file's text reaches a message.
+    if (options.spec === undefined && path.extname(run.run.spec) !== ".nn") {
+      return fail(
+        `${run.folder.shownAs}/run.json names the spec ${JSON.stringify(run.run.spec)}, which is not a .nn file; ` +
+          "give it with --spec FILE",
+      );
+    }
     if (options.spec === undefined && !existsSync(spec)) {
       return fail(
         `${run.folder.shownAs}/run.json names the spec '${run.run.spec}', which is not at ${displayPath(spec)}; ` +
@@ -84,6 +92,14 @@ async function runImport(dir: string, options: ImportCliOptions): Promise<void> 
     const out =
       options.out !== undefined ? path.resolve(options.out) : options.overwrite ? fallback : freshRunFolder(fallback);
     try {
+      // The script counts every folder inside its run folder as its own: nnc writes none there.
+      const real = realPathOf(out);
+      if (real === run.folder.real || isInside(run.folder.real, real)) {
+        return fail(
+          `cannot write ${displayPath(out)}/: it is inside the PyTorch run folder ${run.folder.shownAs}/, which ` +
+            "import-weights only reads; choose a folder outside it with --out",
+        );
+      }
       const overwrites = runFolderOverInput(out, ownNames, [...programInputs(program), ...pytorchRunInputs(run)]);
       if (overwrites) return fail(overwrites);
       if ((await startBackend(options.backend)) === undefined) return;
@@ -96,6 +112,8 @@ async function runImport(dir: string, options: ImportCliOptions): Promise<void> 
     } catch (error) {
       if (error instanceof NncUserError && error.code === "NN4012")
         throw error.withHint("choose a new or empty folder with --out; import-weights writes only into nnc's own");
+      if (error instanceof NncUserError && error.code === "NN4043")
+        throw error.withHint("choose another folder with --out, or pass --overwrite to replace it");
       throw error;
     } finally {
       // The folders a fresh run folder made (runs/Iris, and runs/ when new) go again unless the run was saved there.
@@ -106,9 +124,12 @@ async function runImport(dir: string, options: ImportCliOptions): Promise<void> 
     const processes = world === undefined ? "" : `, ${world} process${world === 1 ? "" : "es"}`;
     const from = `${run.folder.shownAs}/ (PyTorch${torch ? ` ${torch}` : ""}${processes}, ${epochs} epochs)`;
     process.stdout.write(`imported ${model.name} from ${from}\n`);
-    if (final) {
-      const figures = Object.entries(final).filter((entry): entry is [string, number] => entry[1] !== null);
-      process.stdout.write(`final: ${figures.map(([name, value]) => `${name}: ${value.toFixed(4)}`).join(" - ")}\n`);
+    const restored = run.run.restored_epoch;
+    if (final) process.stdout.write(`final: ${shownFigures(final)}\n`);
+    // As nnc train's summary marks it: the weights are the restored epoch's, not the last one's.
+    if (restored != null) {
+      const figures = shownFigures(run.history[restored - 1]!);
+      process.stdout.write(`weights of epoch ${restored} (restore_best_weights kept them): ${figures}\n`);
     }
     const { files } = JSON.parse(readFileSync(path.join(out, markerFile), "utf8")) as { files: string[] };
     process.stdout.write(`saved ${displayPath(out)}/ (${files.join(", ")})\n`);
@@ -133,6 +154,25 @@ export function stateDictMap(program: IrProgram, model: IrModel): StateDictMap |
   printDiagnostics(shown, sources);
   process.exitCode = 1;
   return null;
+}
+
+/** An epoch's figures as nnc train prints them (`loss: 0.0728 - accuracy: 0.9800`), without `epoch` and `lr`. */
+function shownFigures(figures: Readonly<Record<string, number | null>>): string {
+  const shown = Object.entries(figures).filter(
+    (entry): entry is [string, number] => entry[1] !== null && entry[0] !== "epoch" && entry[0] !== "lr",
+  );
+  return shown.map(([name, value]) => `${name}: ${value.toFixed(4)}`).join(" - ");
+}
+
+/** The real path `file` would have: its nearest existing folder's real path (links followed) and the rest. */
+function realPathOf(file: string): string {
+  const absolute = path.resolve(file);
+  try {
+    return realpathSync(absolute);
+  } catch {
+    const parent = path.dirname(absolute);
+    return parent === absolute ? absolute : path.join(realPathOf(parent), path.basename(absolute));
+  }
 }
 
 function removeIfEmpty(dir: string): void {
