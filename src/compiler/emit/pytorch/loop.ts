@@ -201,8 +201,9 @@ def fit(arguments, processes):
     if arguments.resume:
         path = os.path.join(folder, "checkpoint.pt")
         try:
-            checkpoint = torch.load(path, map_location=processes.device, weights_only=True)
-        except Exception as error:  # pickle's, zip's and torch's own errors: the file is not ours
+            saved = torch.load(path, map_location=processes.device, weights_only=True)
+            checkpoint = unflatten(json.loads(saved["state"]), saved["tensors"])
+        except Exception as error:  # pickle's, zip's, json's and torch's own errors: the file is not ours
             reason = (str(error).splitlines() or [type(error).__name__])[0]
             raise UserError(f"{path}: not a checkpoint this script wrote ({reason})") from None
     seed = arguments.seed if arguments.seed is not None else SEED
@@ -326,8 +327,34 @@ def save_checkpoint(folder, module, optimizer, callbacks, history, seed, epochs)
         "callbacks": [callback.state() for callback in callbacks],
         "history": history,
     }
+    tensors = []
+    saved = {"state": json.dumps(flatten(state, tensors)), "tensors": tensors}
     path = os.path.join(folder, "checkpoint.pt")
-    write_atomically(path, lambda temporary: torch.save(state, temporary))
+    write_atomically(path, lambda temporary: torch.save(saved, temporary))
+
+
+def flatten(value, tensors):
+    """value as JSON, each tensor appended to tensors and replaced by {"tensor": index}: torch 1.13's
+    weights_only loader takes tensors, lists and dicts but not pickled floats."""
+    if isinstance(value, torch.Tensor):
+        tensors.append(value)
+        return {"tensor": len(tensors) - 1}
+    if isinstance(value, dict):
+        return {"pairs": [[flatten(k, tensors), flatten(v, tensors)] for k, v in value.items()]}
+    if isinstance(value, (list, tuple)):
+        return [flatten(item, tensors) for item in value]
+    return value
+
+
+def unflatten(value, tensors):
+    """flatten's inverse."""
+    if isinstance(value, dict):
+        if "tensor" in value:
+            return tensors[value["tensor"]]
+        return {unflatten(k, tensors): unflatten(v, tensors) for k, v in value["pairs"]}
+    if isinstance(value, list):
+        return [unflatten(item, tensors) for item in value]
+    return value
 
 
 def save_run(folder, module, history, about, world, epochs, test, restored, checksums):
