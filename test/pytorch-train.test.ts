@@ -1,8 +1,10 @@
 /**
- * The PyTorch target's script trains: examples/iris.nn (copied to a temporary folder) on one process and on two
+ * The PyTorch target's script trains: examples/iris.nn (copied to a temporary folder) on one process and on three
  * (torchrun on loopback, DistributedDataParallel over gloo) into the validation accuracy band `nnc train` reaches
- * on iris (0.9 to 1), with the two ranks' final weights identical (each rank's checksum, which the script records
- * in run.json), and a run killed after some epochs continues from its checkpoint.pt with --resume.
+ * on iris (0.9 to 1), with the ranks' final weights identical (each rank's checksum, which the script records
+ * in run.json) and every epoch's figures those of one process (3 divides neither batch_size 16 nor the last
+ * batch's 8 rows), and a run killed after some epochs continues from its checkpoint.pt with --resume to the
+ * weights of a run never stopped.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -80,29 +82,34 @@ describe.runIf(hasTorch)("the iris script trains with PyTorch", () => {
     expect(history.map((h) => h.epoch)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
   });
 
-  test("on two processes with torchrun: the same band, rank 0 alone printing, both ranks' weights identical", async () => {
+  test("on three processes with torchrun: one process's figures, rank 0 alone printing, the ranks' weights identical", async () => {
     const port = await freePort();
-    const args = ["--redirects", "1", "--tee", "1", "--nproc_per_node=2", "--master_addr=127.0.0.1"];
-    const result = spawnSync(torchrun, [...args, `--master_port=${port}`, "train.py", "--run-dir", "runs/two"], {
+    const logs = ["--log_dir", join(work, "torchrun-logs")];
+    const args = ["--redirects", "1", "--tee", "1", ...logs, "--nproc_per_node=3", "--master_addr=127.0.0.1"];
+    const result = spawnSync(torchrun, [...args, `--master_port=${port}`, "train.py", "--run-dir", "runs/three"], {
       cwd: work,
       encoding: "utf8",
       env: environment(),
-      timeout: 90_000,
+      timeout: 120_000,
     });
     expect(result.status, result.stderr).toBe(0);
     const lines = result.stdout.split("\n");
     expect(lines.filter((line) => /^\[default0\]:epoch \d+\/60 /.test(line))).toHaveLength(60);
-    expect(lines.filter((line) => line.startsWith("[default1]:"))).toEqual([]);
-    const two = run("runs/two");
-    expect(two.world_size).toBe(2);
-    expect(two.final["val_accuracy"]).toBeGreaterThanOrEqual(0.9);
-    expect(two.weights_sha256).toHaveLength(2);
-    expect(two.weights_sha256[0]).toMatch(/^[0-9a-f]{64}$/);
-    expect(two.weights_sha256[1]).toBe(two.weights_sha256[0]);
-    // batch_size is the global batch and the sampler shards each step's rows: the same steps as one process takes.
-    const one = run("runs/one");
-    for (const figure of ["loss", "accuracy", "val_loss", "val_accuracy"])
-      expect(Math.abs(two.final[figure]! - one.final[figure]!)).toBeLessThan(1e-3);
+    expect(lines.filter((line) => /^\[default[12]\]:/.test(line))).toEqual([]);
+    const three = run("runs/three");
+    expect(three.world_size).toBe(3);
+    expect(three.final["val_accuracy"]).toBeGreaterThanOrEqual(0.9);
+    expect(three.weights_sha256).toHaveLength(3);
+    expect(three.weights_sha256[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(new Set(three.weights_sha256).size).toBe(1);
+    // batch_size is the global batch, each process takes its share of each: the steps one process takes.
+    const history = (folder: string) =>
+      JSON.parse(readFileSync(join(work, folder, "history.json"), "utf8")) as Record<string, number>[];
+    const one = history("runs/one");
+    history("runs/three").forEach((epoch, i) => {
+      for (const [figure, value] of Object.entries(epoch))
+        expect(Math.abs(value - one[i]![figure]!)).toBeLessThan(1e-4);
+    });
   });
 
   test("a run killed after some epochs continues from its checkpoint with --resume", async () => {
@@ -121,10 +128,11 @@ describe.runIf(hasTorch)("the iris script trains with PyTorch", () => {
     expect(existsSync(join(work, "runs/killed/run.json"))).toBe(false);
     const checkpoint = spawnSync(
       python,
-      ["-c", "import torch, sys; print(torch.load(sys.argv[1])['completed_epochs'])", "runs/killed/checkpoint.pt"],
+      ["-c", "import torch, sys; print(torch.load(sys.argv[1])['state'])", "runs/killed/checkpoint.pt"],
       { cwd: work, encoding: "utf8", env: environment() },
     );
-    const done = Number(checkpoint.stdout.trim());
+    const state = JSON.parse(checkpoint.stdout) as { pairs: [string, unknown][] };
+    const done = Number(state.pairs.find(([key]) => key === "completed_epochs")![1]);
     expect(done).toBeGreaterThanOrEqual(4);
     const epochs = done + 3;
     const resumed = spawnSync(
@@ -142,6 +150,27 @@ describe.runIf(hasTorch)("the iris script trains with PyTorch", () => {
     const history = JSON.parse(readFileSync(join(work, "runs/killed/history.json"), "utf8")) as { epoch: number }[];
     expect(history.map((h) => h.epoch)).toEqual(Array.from({ length: epochs }, (_, i) => i + 1));
     expect(run("runs/killed").completed_epochs).toBe(epochs);
+    // The weights and the optimizer's state came back: the same weights as a run of as many epochs never stopped.
+    const straight = spawnSync(python, ["train.py", "--run-dir", "runs/straight", "--epochs", String(epochs)], {
+      cwd: work,
+      encoding: "utf8",
+      env: environment(),
+      timeout: 60_000,
+    });
+    expect(straight.stderr).toBe("");
+    expect(run("runs/killed").weights_sha256[0]).toBe(run("runs/straight").weights_sha256[0]);
+  });
+
+  test("a folder that holds a finished run is refused unless --overwrite replaces it", () => {
+    const again = spawnSync(python, ["train.py", "--run-dir", "runs/one", "--epochs", "1"], {
+      cwd: work,
+      encoding: "utf8",
+      env: environment(),
+    });
+    expect(again.status).toBe(1);
+    const how = "--resume continues it, --overwrite replaces it, or choose another --run-dir";
+    expect(again.stderr).toBe(`error: runs/one holds a run already: ${how}\n`);
+    expect(run("runs/one").completed_epochs).toBe(60);
   });
 
   test("a folder it did not make is refused in one line, and nothing is written into it", () => {
