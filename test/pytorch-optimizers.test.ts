@@ -23,6 +23,8 @@ const calls = [
   "momentum(learning_rate: 0.1)",
   "rmsprop(learning_rate: 0.01)",
   "rmsprop(learning_rate: 0.01, momentum: 0.5)",
+  // A call longer than a line: black's exploded form, still Python.
+  "rmsprop(learning_rate: 0.0123456789, rho: 0.912345678, momentum: 0.512345678, epsilon: 1.23456789e-7)",
   "adam(learning_rate: 0.01)",
   "adamax(learning_rate: 0.01)",
   "adagrad(learning_rate: 0.1)",

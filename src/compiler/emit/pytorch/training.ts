@@ -227,7 +227,7 @@ function optimizerPython(call: IrCall): string {
     "",
     `    ${describe(call)}`,
     '    """',
-    pyCallLines("    return ", torchClass, ["parameters", ...args]),
+    pyCallLines("    ", `return ${torchClass}`, ["parameters", ...args]),
   ].join("\n");
 }
 
