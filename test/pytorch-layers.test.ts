@@ -3,6 +3,7 @@
  * layer it cannot express, and state dict maps whose shapes hold exactly nnc's parameters. That the module
  * computes what tfjs computes is pytorch-parity.test.ts's.
  */
+import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -10,6 +11,7 @@ import { checkFile, checkSource } from "../src/compiler/index.js";
 import { emitTorchModule, torchHelpers, torchStateDict } from "../src/compiler/emit/pytorch/module.js";
 import type { IrModel } from "../src/compiler/ir/index.js";
 import { marked } from "./helpers/marked.js";
+import { python } from "./helpers/torch.js";
 
 function modelOf(text: string): IrModel {
   const checked = checkSource(text, "torch.nn");
@@ -194,5 +196,22 @@ describe("the examples as PyTorch modules", () => {
       const weighs = layer.params.trainable + layer.params.nonTrainable > 0;
       if (weighs && !layer.shares && !failed.has(layer.location.span.start)) expect(expressed).toContain(layer.name);
     }
+  });
+});
+
+describe("the differential fixtures as PyTorch modules", () => {
+  const dir = join("test", "fixtures", "differential");
+  const models = readdirSync(dir)
+    .filter((f) => f.endsWith(".nn"))
+    .flatMap((file) => checkFile(join(dir, file)).program?.models ?? []);
+
+  it("are Python (no shape or name pasted as code: a symbolic or unknown size is read from the tensor)", () => {
+    expect(models.length).toBeGreaterThan(10);
+    const codes = models.map((model) => emitTorchModule(model).code);
+    const parse = "import ast, json, sys\nfor code in json.load(sys.stdin): ast.parse(code)\nprint('ok')";
+    const run = spawnSync(python, ["-c", parse], { input: JSON.stringify(codes), encoding: "utf8" });
+    expect(run.stderr).toBe("");
+    expect(run.stdout.trim()).toBe("ok");
+    expect(codes.join("\n")).not.toMatch(/\(, |\bseq\b/);
   });
 });

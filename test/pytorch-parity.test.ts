@@ -88,6 +88,7 @@ const cases: ParityCase[] = [
   on(sequence, "batch_normalization(center: false)"),
   on(vector, "layer_normalization()"),
   on("input x: [3, 4]", "layer_normalization(axis: [1, 2], epsilon: 0.01)"),
+  on("input x: [seq, 4]", "layer_normalization(axis: [1, 2], center: false, scale: false)", [[3, 4]]),
   { title: "embedding", inputs: "input x: [5] int32", body: "y = x -> embedding(7, 4)" },
   {
     title: "embedding(mask_zero)'s mask through a dense into an lstm",

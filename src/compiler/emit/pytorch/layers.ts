@@ -90,7 +90,10 @@ function batchNormalization(config: Config, [input]: readonly TorchInput[]): Tor
   };
 }
 
-/** layer_normalization over the last axes: `nn.LayerNorm` with Keras's epsilon, channels-last. */
+/**
+ * layer_normalization over the last axes: `nn.LayerNorm` with Keras's epsilon, channels-last; without gamma and
+ * beta over an axis whose size is known only at run time, `F.layer_norm` over the tensor's own sizes.
+ */
 function layerNormalization(config: Config, [input]: readonly TorchInput[]): TorchLayer | Refusal {
   const rank = input!.shape.length;
   const axes = axesOf(config["axis"] as JsonValue, rank);
@@ -101,8 +104,13 @@ function layerNormalization(config: Config, [input]: readonly TorchInput[]): Tor
     return { refuse: "PyTorch's LayerNorm has both gamma and beta (elementwise_affine) or neither" };
   }
   const affine = config["center"] !== false;
-  const shape = axes.map((axis) => input!.shape[axis] as number);
   const eps = pyNumber(Number(config["epsilon"] ?? 1e-3));
+  const shape = axes.map((axis) => input!.shape[axis]);
+  if (!shape.every((dim): dim is number => typeof dim === "number")) {
+    // A size known only at run time (a symbolic or unknown dim) is the tensor's: no weights can depend on it.
+    if (affine) return { refuse: "its gamma and beta would need the size of an axis known only at run time" };
+    return expression("channels_last", ([x]) => `F.layer_norm(${x}, ${x}.shape[-${axes.length}:], eps=${eps})`);
+  }
   return {
     module: `nn.LayerNorm(${pyTuple(shape)}, eps=${eps}${affine ? "" : ", elementwise_affine=False"})`,
     layout: "channels_last",
