@@ -77,13 +77,28 @@ def check_run_folder(folder, resume, overwrite):
         raise UserError(f"{folder} is not a folder; choose another --run-dir")
     if resume and overwrite:
         raise UserError("--resume continues a run and --overwrite replaces it: give one of them")
+    if folder == "":
+        raise UserError("--run-dir is empty; name a folder")
     try:
         names = os.listdir(folder) if os.path.isdir(folder) else []
     except OSError as error:
         raise UserError(f"cannot read {folder}: {error.strerror}") from None
     others = [name for name in names if not name.startswith(".nnc-pytorch")]
-    if others and not os.path.isfile(os.path.join(folder, MARKER)):
+    marker = os.path.join(folder, MARKER)
+    if others and not os.path.isfile(marker):
         raise UserError(f"{folder} holds files this script did not write; choose another --run-dir")
+    if os.path.isfile(marker):
+        try:
+            with open(marker, encoding="utf-8") as file:
+                owner = json.load(file)
+        except (OSError, ValueError):
+            owner = None
+        mine = {"format": "nnc-pytorch-run", "model": MODEL, "spec": spec_from(folder)}
+        if not isinstance(owner, dict) or any(owner.get(k) != v for k, v in mine.items()):
+            theirs = "another spec"
+            if isinstance(owner, dict):
+                theirs = f"{owner.get('spec')}'s {owner.get('model')}"
+            raise UserError(f"{folder} is the run folder of {theirs}; choose another --run-dir")
     if resume and "checkpoint.pt" not in names:
         raise UserError(f"{folder} has no checkpoint.pt to resume from")
     if not resume and not overwrite and any(name in names for name in RUN_FILES):
@@ -197,13 +212,16 @@ def fit(arguments, processes):
     """Trains as the train block and the command line say; rank 0 saves the run."""
     folder, leader = arguments.run_dir, processes.rank == 0
     check_run_folder(folder, arguments.resume, arguments.overwrite)
+    if arguments.resume and (arguments.init or arguments.seed is not None):
+        why = "--resume goes on with the checkpoint's weights and seed"
+        raise UserError(f"{why}: drop --init and --seed")
     checkpoint = None
     if arguments.resume:
         path = os.path.join(folder, "checkpoint.pt")
         try:
             saved = torch.load(path, map_location=processes.device, weights_only=True)
             checkpoint = unflatten(json.loads(saved["state"]), saved["tensors"])
-        except Exception as error:  # pickle's, zip's, json's and torch's own errors: the file is not ours
+        except Exception as error:  # pickle's, zip's, json's, torch's errors: the file is not ours
             reason = (str(error).splitlines() or [type(error).__name__])[0]
             raise UserError(f"{path}: not a checkpoint this script wrote ({reason})") from None
     seed = arguments.seed if arguments.seed is not None else SEED
@@ -221,11 +239,17 @@ def fit(arguments, processes):
     callbacks = make_callbacks(folder, leader)
     history, start = [], 0
     if checkpoint:
-        module.load_state_dict(checkpoint["model"])
-        optimizer.load_state_dict(checkpoint["optimizer"])
-        for callback, state in zip(callbacks, checkpoint["callbacks"]):
-            callback.load(state)
-        history, start = checkpoint["history"], checkpoint["completed_epochs"]
+        try:
+            check_shapes(module, checkpoint["model"])
+            module.load_state_dict(checkpoint["model"])
+            optimizer.load_state_dict(checkpoint["optimizer"])
+            for callback, state in zip(callbacks, checkpoint["callbacks"]):
+                callback.load(state)
+            history, start = checkpoint["history"], checkpoint["completed_epochs"]
+        except (KeyError, TypeError, ValueError, RuntimeError) as error:
+            reason = (str(error).splitlines() or [type(error).__name__])[0]
+            problem = f"not a checkpoint of model {MODEL} ({reason})"
+            raise UserError(f"{folder}/checkpoint.pt: {problem}") from None
         if start >= epochs:
             trained = f"{folder} has trained {start} epochs already"
             raise UserError(f"{trained}; give --epochs more than that")
@@ -301,6 +325,7 @@ def load_weights(module, path):
     """--init: the module's weights from a safetensors file (nnc export-weights writes one)."""
     try:
         tensors = load_safetensors(path)
+        check_shapes(module, tensors)
         missing, unexpected = module.load_state_dict(tensors, strict=False)
     except (OSError, ValueError, RuntimeError) as error:
         reason = (str(error).splitlines() or ["unreadable"])[0]
@@ -313,6 +338,15 @@ def load_weights(module, path):
     if missing or unexpected:
         keys = ", ".join(missing[:3] + unexpected[:3])
         raise UserError(f"--init {path}: not the weights of model {MODEL} ({keys})")
+
+
+def check_shapes(module, tensors):
+    """A ValueError naming the first tensor whose shape is not the module's."""
+    own = module.state_dict()
+    for name, tensor in tensors.items():
+        if name in own and tuple(tensor.shape) != tuple(own[name].shape):
+            shapes = f"{list(tensor.shape)}, the model's is {list(own[name].shape)}"
+            raise ValueError(f"not the weights of model {MODEL}: {name} is {shapes}")
 
 
 def save_checkpoint(folder, module, optimizer, callbacks, history, seed, epochs):
@@ -334,8 +368,8 @@ def save_checkpoint(folder, module, optimizer, callbacks, history, seed, epochs)
 
 
 def flatten(value, tensors):
-    """value as JSON, each tensor appended to tensors and replaced by {"tensor": index}: torch 1.13's
-    weights_only loader takes tensors, lists and dicts but not pickled floats."""
+    """value as JSON, each tensor appended to tensors and replaced by {"tensor": index}:
+    torch 1.13's weights_only loader takes tensors, lists and dicts but not pickled floats."""
     if isinstance(value, torch.Tensor):
         tensors.append(value)
         return {"tensor": len(tensors) - 1}
@@ -414,6 +448,8 @@ def main():
     # DDP compares a gradient's strides with its bucket's, a size-1 axis's too (a convolution of
     # one input channel): that warning says nothing about the training.
     warnings.filterwarnings("ignore", message="Grad strides do not match bucket view strides")
+    # SIGTERM (a scheduler's, timeout's, torchrun's) ends the run as Ctrl-C does.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     processes = None
     try:
         processes = Processes(arguments.device)

@@ -247,6 +247,11 @@ def prepare(table, training, settings):
             x = normalized(x, normalization)
     else:
         normalization = None
+    shape = settings["input_shape"]
+    values = int(np.prod(x.shape[1:]))
+    if -1 not in shape and (x.ndim < 2 or values != math.prod(shape)):
+        each = f"each example of {table['source']} has shape {list(x.shape[1:])} ({values} values)"
+        raise UserError(f"[NN4007] the input of model '{MODEL}' has shape {shape}, but {each}")
     dtype = torch.int64 if settings["input_dtype"] == "int32" else torch.float32
     x = torch.from_numpy(np.ascontiguousarray(x))
     x = x.reshape([len(x)] + settings["input_shape"]).to(dtype)
@@ -280,7 +285,7 @@ def prepare(table, training, settings):
 
 
 def check_units(classes, table, settings):
-    """nnc's NN4007: the training classes must fit the output's units (one per class, or one for two)."""
+    """nnc's NN4007: the training classes must fit the output units (one per class, or 1 for 2)."""
     units, count, one_hot = settings["units"], len(classes), settings["encoding"] == "one-hot"
     if one_hot or units != 1:
         fits = units == count if one_hot else units is None or units >= count
@@ -291,14 +296,16 @@ def check_units(classes, table, settings):
     if units == 1 and one_hot and count == 2:
         advice = "; with one output unit, use loss: binary_crossentropy"
     elif units == 1:
-        advice = f"; binary_crossentropy fits two classes, for {count} use sparse_categorical_crossentropy"
+        sparse = f"for {count} use sparse_categorical_crossentropy"
+        advice = f"; binary_crossentropy fits two classes, {sparse}"
     else:
         advice = ""
     shown = ", ".join(classes[:20]) + (", ..." if count > 20 else "")
     column, source = table["label"], table["source"]
     labels = f"the labels in column '{column}' of {source} need shape [{count}]"
     need = f"{labels}: one output per class ({count} classes: {shown}){advice}"
-    raise UserError(f"[NN4007] model '{MODEL}' outputs shape {settings['output_shape']}, but {need}")
+    outputs = f"model '{MODEL}' outputs shape {settings['output_shape']}"
+    raise UserError(f"[NN4007] {outputs}, but {need}")
 
 
 def about_data(table, normalization, classes):

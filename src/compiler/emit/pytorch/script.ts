@@ -146,7 +146,7 @@ function header(train: IrTrain | undefined, specPath: string): string {
 
 function imports(training: boolean, usesMath: boolean): string {
   const modules = training
-    ? ["argparse", "csv", "gzip", "hashlib", "json", "math", "os", "re", "struct", "sys", "time", "warnings"]
+    ? ["argparse", "csv", "gzip", "hashlib", "json", "math", "os", "re", "signal", "struct", "sys", "time", "warnings"]
     : ["json", ...(usesMath ? ["math"] : []), "os", "struct"];
   return [
     ...modules.map((m) => `import ${m}`),
