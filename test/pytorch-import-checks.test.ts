@@ -87,11 +87,13 @@ describe("nnc import-weights checks a PyTorch run before writing anything", () =
     const { tensors, metadata } = await readSafetensors(weights);
     const [name, tensor] = [...tensors].find(([key]) => key.endsWith("weight"))!;
     const data = Float32Array.from(tensor.data as Float32Array);
+    const save = () =>
+      writeSafetensors(weights, new Map([...tensors, [name, { ...tensor, dtype: "F32", data }]]), metadata);
     data[tensor.shape[1]! + 2] = Number.POSITIVE_INFINITY;
-    await writeSafetensors(weights, new Map([...tensors, [name, { ...tensor, data }]]), metadata);
+    await save();
     refused(folder, `error[NN4010]: nan/weights.safetensors: tensor '${name}' holds Infinity at [1, 2]`);
     data[0] = Number.NaN;
-    await writeSafetensors(weights, new Map([...tensors, [name, { ...tensor, data }]]), metadata);
+    await save();
     refused(folder, `error[NN4010]: nan/weights.safetensors: tensor '${name}' holds NaN at [0, 0]`);
   });
 

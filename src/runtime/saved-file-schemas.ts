@@ -324,15 +324,7 @@ const pytorchRun = {
  * A PyTorch target script's `history.json`: one record per epoch, numbered 1, 2, ... (pytorch-run.ts checks the
  * order and the count against run.json), every figure a number (JSON has no NaN: a script that wrote one is refused).
  */
-const pytorchHistory = {
-  type: "array",
-  items: {
-    type: "object",
-    required: ["epoch"],
-    properties: { epoch: { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER } },
-    additionalProperties: { type: "number" },
-  },
-};
+const pytorchHistory = { ...history, items: { ...history.items, additionalProperties: { type: "number" } } };
 
 /** Every schema, by the kind of file it describes. */
 export const savedFileSchemas = {
