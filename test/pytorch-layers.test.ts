@@ -38,7 +38,7 @@ describe("the PyTorch module of a model", () => {
   it("is a class a person would write: one attribute per layer with weights, a commented forward", () => {
     const emitted = emitTorchModule(modelOf(small));
     expect(emitted.diagnostics).toEqual([]);
-    expect(emitted.helpers).toEqual(["tfjs_fans", "keras_initial", "keras_init_"]);
+    expect(emitted.helpers).toEqual(["tfjs_fans", "keras_initial", "keras_init_", "BatchNorm"]);
     expect(emitted.code).toBe(`class Small(nn.Module):
     """Model Small, compiled by nnc.
 
@@ -49,7 +49,7 @@ describe("the PyTorch module of a model", () => {
     def __init__(self):
         super().__init__()
         self.conv2d = nn.Conv2d(1, 4, 3, padding=1)
-        self.batch_normalization = nn.BatchNorm2d(4, eps=0.001, momentum=0.01)
+        self.batch_normalization = BatchNorm(4, eps=0.001, momentum=0.01)
         self.dropout = nn.Dropout(0.25)
         self.dense = nn.Linear(64, 8)
         self.dense_1 = nn.Linear(3, 4)

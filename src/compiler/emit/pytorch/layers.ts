@@ -57,10 +57,11 @@ function axesOf(value: JsonValue | undefined, rank: number): number[] {
 }
 
 /**
- * batch_normalization over the channels (the last axis): `nn.BatchNorm1d` or `nn.BatchNorm2d`, channels-first,
- * with Keras's epsilon and PyTorch's momentum `1 - momentum` (PyTorch weighs the new batch, Keras the old
- * average). The moving mean and variance are the buffers `running_mean` and `running_var`. Without one of
- * `center` and `scale` it is the `batch_norm` helper's (PyTorch's `affine` is both or neither). Frozen
+ * batch_normalization over the channels (the last axis): the `BatchNorm` helper (an `nn.BatchNorm`,
+ * channels-first, of any rank) with Keras's epsilon and PyTorch's momentum `1 - momentum` (PyTorch weighs the
+ * new batch, Keras the old average). The moving mean and variance are the buffers `running_mean` and
+ * `running_var`; in training the variance moves towards the batch's biased variance, as tfjs's does
+ * (`nn.BatchNorm` moves it towards the unbiased one). Gamma and beta follow `scale` and `center`. Frozen
  * (`trainable: false`) it normalizes with the moving statistics while training too, as Keras does.
  */
 function batchNormalization(config: Config, [input]: readonly TorchInput[]): TorchLayer | Refusal {
@@ -70,17 +71,17 @@ function batchNormalization(config: Config, [input]: readonly TorchInput[]): Tor
   const [scale, center] = [config["scale"] !== false, config["center"] !== false];
   const channels = input!.shape.at(-1) as number;
   const momentum = Number((1 - Number(config["momentum"] ?? 0.99)).toPrecision(12));
-  const eps = pyNumber(Number(config["epsilon"] ?? 1e-3));
-  const kind = `nn.BatchNorm${rank === 3 ? 2 : 1}d`;
-  const options = [`eps=${eps}`, `momentum=${pyNumber(momentum)}`];
+  const options = [
+    ...(center ? [] : ["center=False"]),
+    ...(scale ? [] : ["scale=False"]),
+    `eps=${pyNumber(Number(config["epsilon"] ?? 1e-3))}`,
+    `momentum=${pyNumber(momentum)}`,
+  ];
   const names = [...(scale ? ["weight"] : []), ...(center ? ["bias"] : []), "running_mean", "running_var"];
   const frozen = config["trainable"] === false;
   return {
-    module:
-      scale === center
-        ? `${kind}(${[channels, ...options, ...(scale ? [] : ["affine=False"])].join(", ")})`
-        : `batch_norm(${kind}, ${channels}, center=${center ? "True" : "False"}, scale=${scale ? "True" : "False"}, ${options.join(", ")})`,
-    ...(scale === center ? {} : { helpers: ["batch_norm"] }),
+    module: `BatchNorm(${[channels, ...options].join(", ")})`,
+    helpers: ["BatchNorm"],
     layout: "channels_first",
     forward: (self, [x]) =>
       frozen
@@ -292,15 +293,35 @@ class PReLU(nn.Module):
     def forward(self, x):
         return torch.relu(x) - self.alpha * torch.relu(-x)
 `,
-  batch_norm: `
-def batch_norm(kind, channels, center, scale, **options):
-    """A BatchNorm with beta (bias) only if center and gamma (weight) only if scale, as Keras's."""
-    norm = kind(channels, affine=False, **options)
-    if scale:
-        norm.weight = nn.Parameter(torch.ones(channels))
-    if center:
-        norm.bias = nn.Parameter(torch.zeros(channels))
-    return norm
+  BatchNorm: `
+class BatchNorm(nn.modules.batchnorm._BatchNorm):
+    """Keras's BatchNormalization as tfjs computes it, channels-first, of any rank.
+
+    Beta (bias) only if center, gamma (weight) only if scale. In training the running variance
+    moves towards the batch's biased variance, the one it normalizes with (nn.BatchNorm's moves
+    towards the unbiased one).
+    """
+
+    def __init__(self, channels, center=True, scale=True, **options):
+        super().__init__(channels, affine=False, **options)
+        if scale:
+            self.weight = nn.Parameter(torch.ones(channels))
+        if center:
+            self.bias = nn.Parameter(torch.zeros(channels))
+
+    def _check_input_dim(self, x):
+        pass
+
+    def forward(self, x):
+        if not self.training:
+            return super().forward(x)
+        axes = [0, *range(2, x.dim())]
+        mean, var = x.mean(axes), x.var(axes, unbiased=False)
+        with torch.no_grad():
+            self.running_mean.lerp_(mean, self.momentum)
+            self.running_var.lerp_(var, self.momentum)
+            self.num_batches_tracked.add_(1)
+        return F.batch_norm(x, mean, var, self.weight, self.bias, eps=self.eps)
 `,
   NoiseShapeDropout: `
 class NoiseShapeDropout(nn.Module):
