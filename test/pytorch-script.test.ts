@@ -138,7 +138,7 @@ describe("what the script cannot express", () => {
     };
     const text = readFileSync(spec, "utf8");
     expect(result.diagnostics.map((d) => d.code)).toEqual(["NN6002"]);
-    expect(result.diagnostics[0]!.message).toBe("the pytorch target cannot express metrics: auc");
+    expect(result.diagnostics[0]!.message).toBe("the PyTorch target cannot express metrics: auc");
     expect(text.slice(result.diagnostics[0]!.span.start, result.diagnostics[0]!.span.end)).toBe("[accuracy, auc]");
   });
 });
@@ -185,7 +185,7 @@ describe("nnc compile --target pytorch", () => {
     const refused = nnc(["compile", bad, "--target", "pytorch", "-o", join(bad, "..", "train.py")]);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/iris\.nn:12:9.*NN6002|NN6002[\s\S]*iris\.nn:12:9/);
-    expect(refused.stderr).toContain("the pytorch target cannot express loss: hinge");
+    expect(refused.stderr).toContain("the PyTorch target cannot express loss: hinge");
     expect(existsSync(join(bad, "..", "train.py"))).toBe(false);
   });
 });

@@ -48,7 +48,7 @@ const supportedArgs: Readonly<Record<string, ReadonlySet<string>>> = {
 export function dataDiagnostics(train: IrTrain, model: IrModel, at: (field: string) => Location): Diagnostic[] {
   const found: Diagnostic[] = [];
   const unsupported = (field: string, key: string, value: string, detail: string) =>
-    found.push(diagnostic("NN6002", at(field), { target: "pytorch", key, value, detail }));
+    found.push(diagnostic("NN6002", at(field), { target: "PyTorch", key, value, detail }));
   for (const [field, key] of sourceFields) {
     const source = train[field];
     if (!source) continue;

@@ -63,7 +63,7 @@ export function emitPytorch(program: IrProgram, options: PytorchOptions = {}): P
     const at = trains[1]!.location;
     const value = trains.map((t) => t.model).join(", ");
     const detail = "a script trains one model: choose it with --model";
-    return { diagnostics: [diagnostic("NN6002", at, { target: "pytorch", key: "train", value, detail })] };
+    return { diagnostics: [diagnostic("NN6002", at, { target: "PyTorch", key: "train", value, detail })] };
   }
   const train = trains[0];
   const models = train ? program.models.filter((m) => m.name === train.model) : program.models;

@@ -120,7 +120,7 @@ export function trainingDiagnostics(train: IrTrain, at: (field: string) => Locat
   const found: Diagnostic[] = [];
   const unsupported = (field: string, key: string, value: string, detail?: string) =>
     found.push(
-      diagnostic("NN6002", at(field), { target: "pytorch", key, value, ...(detail === undefined ? {} : { detail }) }),
+      diagnostic("NN6002", at(field), { target: "PyTorch", key, value, ...(detail === undefined ? {} : { detail }) }),
     );
   for (const loss of lossesOf(train)) {
     if (!lossFunctions[canonical(loss)]) unsupported("loss", "loss", loss);
