@@ -4,9 +4,11 @@
  * (and `load_safetensors` + `load_state_dict` read). TensorFlow.js is loaded only when this command runs.
  */
 import type { Command } from "commander";
+import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { displayPath } from "../compiler/diagnostics/render.js";
 import { overwrittenInput } from "../io/output-path.js";
+import { readSafetensors, SafetensorsUnusable } from "../io/safetensors.js";
 import { backendOption, startBackend, type BackendName } from "./backend-option.js";
 import { fail, loadProgram, programInputs, setOption, type SetFlags } from "./common.js";
 import { stateDictMap } from "./import-weights.js";
@@ -41,6 +43,23 @@ export function registerExportWeights(program: Command): void {
     .action((run: string, options: ExportCliOptions) => runExport(run, options));
 }
 
+/**
+ * Why `file` must not be replaced, or undefined: nnc replaces only a `.safetensors` file that it wrote (metadata
+ * format "nnc-pytorch") outside a PyTorch run folder (whose weights.safetensors the script's run.json vouches for).
+ */
+async function foreignFile(file: string): Promise<string | undefined> {
+  if (!existsSync(file)) return undefined;
+  if (existsSync(path.join(path.dirname(file), ".nnc-pytorch-run.json")))
+    return "it is in a PyTorch run folder, whose files the script writes";
+  try {
+    const { metadata } = await readSafetensors(file);
+    if (metadata?.["format"] === "nnc-pytorch") return undefined;
+  } catch (error) {
+    if (!(error instanceof SafetensorsUnusable) && !(error as NodeJS.ErrnoException).code) throw error;
+  }
+  return "it exists and is not a .safetensors file nnc wrote";
+}
+
 async function runExport(dir: string, options: ExportCliOptions): Promise<void> {
   const program = loadProgram(options.spec, "text", { set: options.set });
   if (!program) return;
@@ -57,6 +76,8 @@ async function runExport(dir: string, options: ExportCliOptions): Promise<void> 
     const overwrites = overwrittenInput(out, [...programInputs(program), ...run.files], "-o");
     if (overwrites) return fail(overwrites);
     const shown = displayPath(path.resolve(out));
+    const foreign = await foreignFile(out);
+    if (foreign) return fail(`-o ${shown}: ${foreign}; choose another file`);
     try {
       await exportTorchWeights(map, run.model, out);
     } catch (error) {
