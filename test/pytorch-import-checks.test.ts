@@ -61,7 +61,7 @@ describe("nnc import-weights checks a PyTorch run before writing anything", () =
     );
   });
 
-  it("refuses classes that do not fit the model's output units, or repeat", async () => {
+  it("refuses classes that do not fit the model's output units, repeat, or come in another order than the data's", async () => {
     const { run: folder } = await run("classes");
     const labels = irisRunJson.data.labels;
     const withClasses = (classes: string[]) =>
@@ -75,6 +75,21 @@ describe("nnc import-weights checks a PyTorch run before writing anything", () =
       "error[NN4010]: classes/run.json: data.labels lists 4 classes, but model Iris's output has 3 units " +
         "(one unit per class)",
     );
+    withClasses(["virginica", "versicolor", "setosa"]);
+    refused(
+      folder,
+      "error[NN4010]: classes/run.json: data.labels.classes lists virginica, versicolor, setosa, but the spec's " +
+        "data gives them in the order setosa, versicolor, virginica",
+    );
+    // Other classes than the data's now (the data changed since training): imported as run.json says, with a warning.
+    withClasses(["setosa", "versicolor", "virginica2"]);
+    const changed = nnc(["import-weights", folder, "-o", "classes-imported"], { cwd: dir });
+    expect([changed.stderr, changed.status]).toEqual([
+      "warning: classes/run.json's data.labels.classes (setosa, versicolor, virginica2) are not the classes of the " +
+        "spec's data now (setosa, versicolor, virginica); the import names output units as run.json does\n",
+      0,
+    ]);
+    rmSync(join(dir, "classes-imported"), { recursive: true });
     withClasses(["setosa", "setosa", "virginica"]);
     refused(
       folder,

@@ -105,10 +105,13 @@ async function runImport(dir: string, options: ImportCliOptions): Promise<void> 
       if ((await startBackend(options.backend)) === undefined) return;
       // --overwrite replaces an nnc run only: a folder without nnc's marker is refused as nnc train refuses it.
       const ours = existsSync(path.join(out, markerFile));
-      await importPytorchRun(run, model, map, out, {
+      const folderOptions = {
         ...(options.overwrite && ours ? { overwrite: true } : {}),
         ...(claims ? { fresh: true } : {}),
-      });
+      };
+      const train = program.trains.find((t) => t.model === model.name);
+      const warnings = await importPytorchRun(run, model, map, out, folderOptions, train);
+      for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
     } catch (error) {
       if (error instanceof NncUserError && error.code === "NN4012")
         throw error.withHint("choose a new or empty folder with --out; import-weights writes only into nnc's own");

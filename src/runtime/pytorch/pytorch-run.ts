@@ -13,7 +13,7 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import type * as tf from "@tensorflow/tfjs";
 import type { StateDictMap } from "../../compiler/emit/pytorch/types.js";
-import type { IrModel } from "../../compiler/ir/index.js";
+import type { IrModel, IrTrain } from "../../compiler/ir/index.js";
 import { readSafetensors, SafetensorsUnusable, writeSafetensors, type Safetensors } from "../../io/safetensors.js";
 import { buildModel } from "../build.js";
 import type { Preprocessing } from "../data/training-data.js";
@@ -28,6 +28,7 @@ import {
   checkFinite,
   checkRunClasses,
   checkSize,
+  classesAgainstData,
   historyCountProblem,
   pytorchRunLimits,
 } from "./run-checks.js";
@@ -107,8 +108,9 @@ export function pytorchRunInputs(run: PytorchRun): string[] {
 
 /**
  * Saves `run`'s weights into `model` (the spec's, built with tfjs) as a normal nnc run in `out`, with its history,
- * classes and preprocessing; `map` is the emitted module's state dict map of `model`. Throws NN4010 for an unusable
- * `weights.safetensors`, NN4035 for one that does not fit the model, and run-folder.ts's errors for `out`.
+ * classes and preprocessing; `map` is the emitted module's state dict map of `model`, `train` the spec's train block
+ * of it (its data's classes are compared with run.json's). Throws NN4010 for an unusable run (run-checks.ts),
+ * NN4035 for weights that do not fit the model, and run-folder.ts's errors for `out`; returns warnings to print.
  */
 export async function importPytorchRun(
   run: PytorchRun,
@@ -116,7 +118,8 @@ export async function importPytorchRun(
   map: StateDictMap,
   out: string,
   options: RunFolderOptions = {},
-): Promise<void> {
+  train?: IrTrain,
+): Promise<string[]> {
   const { tensors, metadata } = await readWeights(run.folder);
   checkChecksum(run.folder, pytorchRunFiles.weights, tensors, run.run.weights_sha256);
   checkFinite(run.folder, pytorchRunFiles.weights, tensors);
@@ -133,8 +136,10 @@ export async function importPytorchRun(
   try {
     const { labels, preprocessing } = run.run.data;
     checkRunClasses(run.folder, labels, model, built);
+    const warning = await classesAgainstData(run.folder, labels, model, train);
     torchToTfjs(map, tensors, built, `${run.folder.shownAs}/${pytorchRunFiles.weights}`);
     await saveRun(out, { model: built, history: run.history, labels, preprocessing }, [], options);
+    return warning === undefined ? [] : [warning];
   } finally {
     built.dispose();
   }

@@ -4,14 +4,17 @@
  * model's outputs, the weights against run.json's checksum and for values tfjs would quietly compute with
  * (NaN, infinities). Each failure is one NN4010 line naming the file.
  *
- * What cannot be checked: the order of the classes (a run.json whose classes are swapped fits the model as well),
- * and a spec edited since training without changing a weight's shape (relu -> tanh). docs/pytorch.md says so.
+ * What cannot be checked: the order of the classes when the spec's data cannot be read here (a run.json whose
+ * classes are swapped fits the model as well), and a spec edited since training without changing a weight's
+ * shape (relu -> tanh). docs/pytorch.md says so.
  */
 import { createHash } from "node:crypto";
 import { statSync } from "node:fs";
 import type * as tf from "@tensorflow/tfjs";
-import type { IrModel } from "../../compiler/ir/index.js";
+import type { IrModel, IrTrain } from "../../compiler/ir/index.js";
 import type { SafeTensor } from "../../io/safetensors.js";
+import { openAsTrained, type OpenedData } from "../data-summary.js";
+import { NncUserError } from "../errors.js";
 import type { EpochRecord, Labels, OutputClasses } from "../save.js";
 import { runFile, unusable, type SavedFolder } from "../saved-files.js";
 
@@ -59,8 +62,7 @@ export function checkRunClasses(
 ): void {
   if (!labels) return;
   const names = model.outputNames ?? [];
-  const outputs: [string, OutputClasses][] = "outputs" in labels ? Object.entries(labels.outputs) : [["", labels]];
-  for (const [name, { classes }] of outputs) {
+  for (const [name, classes] of classesByOutput(labels)) {
     const index = name === "" ? (built.outputs.length === 1 ? 0 : -1) : names.indexOf(name);
     const field = name === "" ? "data.labels" : `data.labels.outputs.${name}`;
     if (index < 0) {
@@ -121,4 +123,54 @@ export function checkChecksum(
     relative,
     `its SHA-256 is ${actual.slice(0, 12)}..., not the ${recorded[0]!.slice(0, 12)}... run.json records (${why})`,
   );
+}
+
+/** Each output's classes in `labels`, by output name (`""` for a model of one output). */
+function classesByOutput(labels: Labels): Map<string, readonly string[]> {
+  const outputs: [string, OutputClasses][] = "outputs" in labels ? Object.entries(labels.outputs) : [["", labels]];
+  return new Map(outputs.map(([name, { classes }]) => [name, classes]));
+}
+
+/**
+ * run.json's classes against those nnc reads from the spec's data now (`openAsTrained`, as `nnc data` opens it):
+ * the same classes in another order is NN4010 (both orders come from sorting the same labels, and output unit i
+ * is class i: the model would name every class wrongly); other classes (the data changed since training) are a
+ * warning, returned. Data that cannot be opened here (moved, or on the training machine only) is not compared.
+ */
+export async function classesAgainstData(
+  folder: SavedFolder,
+  labels: Labels | null,
+  model: IrModel,
+  train: IrTrain | undefined,
+): Promise<string | undefined> {
+  if (!labels || !train) return undefined;
+  let opened: OpenedData;
+  try {
+    opened = await openAsTrained(model, train);
+  } catch (error) {
+    if (error instanceof NncUserError) return undefined;
+    throw error;
+  }
+  const read = opened.data.labels;
+  opened.close();
+  if (!read) return undefined;
+  const [recorded, now] = [classesByOutput(labels), classesByOutput(read)];
+  for (const [name, classes] of recorded) {
+    const found = now.get(name);
+    if (!found || found.join("\n") === classes.join("\n")) continue;
+    const field = name === "" ? "data.labels.classes" : `data.labels.outputs.${name}.classes`;
+    const [shown, shownNow] = [classes, found].map(
+      (list) => list.slice(0, 10).join(", ") + (list.length > 10 ? ", ..." : ""),
+    );
+    const sameSet = found.length === classes.length && [...found].sort().join("\n") === [...classes].sort().join("\n");
+    if (sameSet) {
+      throw unusable(
+        folder,
+        "run.json",
+        `${field} lists ${shown}, but the spec's data gives them in the order ${shownNow}`,
+      );
+    }
+    return `${folder.shownAs}/run.json's ${field} (${shown}) are not the classes of the spec's data now (${shownNow}); the import names output units as run.json does`;
+  }
+  return undefined;
 }
