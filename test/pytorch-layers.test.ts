@@ -148,8 +148,27 @@ model Transfer {
       ["NN6001", model.layers[1]!.location.span],
     ]);
     expect(found[0]!.message).toContain("'random_rotation'");
-    expect(found[1]!.message).toContain("kernelRegularizer");
+    expect(found[1]!.message).toContain("kernel_regularizer");
     expect(torchStateDict(model)).toEqual(found);
+  });
+
+  it("reports NN6001 once for a layer of a block called twice, with the calls, in source order", () => {
+    const { text, spans } = marked(`block aug() (x) {
+  return x -> <|random_zoom(0.1)|>
+}
+
+model M {
+  input x: [8, 8, 3]
+  y = x -> <|random_rotation(0.1)|> -> <|aug()|> -> <|aug()|> -> flatten()
+  output y
+}
+`);
+    const found = emitTorchModule(modelOf(text)).diagnostics;
+    expect(found.map((d) => [d.code, d.span])).toEqual([
+      ["NN6001", spans[0]],
+      ["NN6001", spans[1]],
+    ]);
+    expect(found[0]!.related?.map((r) => r.span)).toEqual([spans[2], spans[3]]);
   });
 
   it("reports NN6001 for a layer that would read an embedding's mask, which only recurrent layers take", () => {

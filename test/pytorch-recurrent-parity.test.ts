@@ -334,7 +334,7 @@ describe("recurrent layers PyTorch cannot express", () => {
 
   it("refuses a regularizer the module would not apply, at the layer", () => {
     const refused = refusal(sequence, "y = x -> bidirectional(gru(3, kernel_regularizer: l2(0.01)))", "bidirectional");
-    expect(refused?.unsupported).toContain("kernelRegularizer");
+    expect(refused?.unsupported).toContain("kernel_regularizer");
     expect(refused?.location.span).toBeDefined();
   });
 

@@ -66,3 +66,6 @@ export function activationOf(config: Config, x: string, channelAxis: number, key
   if (!apply) throw new Error(`pytorch target: no activation '${name}'`);
   return apply(x, channelAxis);
 }
+
+/** An argument as the spec writes it, from tfjs's config key: `kernelRegularizer` is `kernel_regularizer`. */
+export const specName = (key: string): string => key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);

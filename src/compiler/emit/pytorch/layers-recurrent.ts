@@ -11,6 +11,7 @@
  */
 import type { IrLayer, JsonValue, TfjsLayer } from "../../ir/index.js";
 import { layerKinds } from "../../registry/layers/index.js";
+import { specName } from "./layer-parts.js";
 import { py } from "./python.js";
 import { recurrentHelpers } from "./recurrent-python.js";
 import type { TorchInput, TorchLayerFactory, WeightLink } from "./types.js";
@@ -60,7 +61,7 @@ function problemOf(recurrent: TfjsLayer, inputs: readonly TorchInput[]): string 
   if (!cells[recurrent.factory]) return `it wraps ${recurrent.factory}`;
   if (featuresOf(inputs) === undefined) return "its feature axis has no fixed size";
   const key = unapplied.find((k) => recurrent.config[k] !== undefined && recurrent.config[k] !== null);
-  return key && `its ${key} is not applied by the PyTorch target (remove it, or train with nnc)`;
+  return key && `its ${specName(key)} is not applied by the PyTorch target (remove it, or train with nnc)`;
 }
 
 /** A link to tfjs weight `tfjs`; `transposed`: PyTorch holds the 2-D weight as `[out, in]`. */

@@ -6,7 +6,7 @@
  * distributions); a kind or an argument that PyTorch cannot match is refused (NN6001), never approximated.
  */
 import type { IrLayer, JsonValue } from "../../ir/index.js";
-import { activationOf, expression, type Config, type Factories, type Refusal } from "./layer-parts.js";
+import { activationOf, expression, specName, type Config, type Factories, type Refusal } from "./layer-parts.js";
 import { initHelpers } from "./init.js";
 import { attentionHelpers, attentionLayers } from "./layers-attention.js";
 import { augmentationHelpers, augmentationLayers } from "./layers-augmentation.js";
@@ -260,7 +260,7 @@ export const torchLayer: TorchLayerFactory = (layer: IrLayer, inputs: readonly T
   const made = !factory
     ? { refuse: "nnc has no PyTorch form of it" }
     : unapplied
-      ? { refuse: `its ${unapplied} is not applied by the PyTorch target (remove it, or train with nnc)` }
+      ? { refuse: `its ${specName(unapplied)} is not applied by the PyTorch target (remove it, or train with nnc)` }
       : factory(layer.tfjs.config, inputs, layer);
   return "refuse" in made ? ({ unsupported: made.refuse, location: layer.location } satisfies Unsupported) : made;
 };

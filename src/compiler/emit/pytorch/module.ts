@@ -7,7 +7,7 @@
  * (a convolution's output stays channels-first for the next convolution) and is permuted only where a layer
  * needs the other layout, so a `flatten` sees channels-last data, in tfjs's order.
  */
-import { diagnostic, type Diagnostic } from "../../diagnostics/index.js";
+import { diagnostic, type Diagnostic, type Location } from "../../diagnostics/index.js";
 import path from "node:path";
 import { append } from "../../base/arrays.js";
 import { formatShape, type IrLayer, type IrModel, type TensorRef } from "../../ir/index.js";
@@ -130,12 +130,30 @@ function stateDictOf(model: IrModel, planned: readonly Planned[]): StateDictMap 
   return { model: model.name, layers };
 }
 
+/**
+ * NN6001 for each layer the target cannot express, once for each place in the source (a layer of a block called
+ * twice is one error, with the calls as related locations), in source order.
+ */
 function diagnosticsOf(planned: readonly Planned[]): Diagnostic[] {
-  return planned.flatMap(({ layer, torch }) =>
-    "unsupported" in torch
-      ? [diagnostic("NN6001", torch.location, { target, kind: layer.kind, detail: torch.unsupported })]
-      : [],
-  );
+  const found = new Map<string, { layer: IrLayer; torch: Unsupported; sites: Location[] }>();
+  for (const { layer, torch } of planned) {
+    if (!("unsupported" in torch)) continue;
+    const { file, span } = torch.location;
+    const key = JSON.stringify([file, span.start, span.end, layer.kind, torch.unsupported]);
+    const entry = found.get(key) ?? { layer, torch, sites: [] };
+    if (layer.site) entry.sites.push(layer.site);
+    found.set(key, entry);
+  }
+  const diagnostics = [...found.values()].map(({ layer, torch, sites }) => {
+    const related = sites.length > 1 ? sites.map((site) => ({ ...site, message: "in this call of the block" })) : [];
+    return diagnostic("NN6001", torch.location, { target, kind: layer.kind, detail: torch.unsupported }, { related });
+  });
+  return inSourceOrder(diagnostics);
+}
+
+/** Diagnostics by file, then by where they start. */
+function inSourceOrder(diagnostics: Diagnostic[]): Diagnostic[] {
+  return diagnostics.sort((a, b) => (a.file === b.file ? a.span.start - b.span.start : a.file < b.file ? -1 : 1));
 }
 
 /**
@@ -310,7 +328,7 @@ export function emitTorchModule(model: IrModel): TorchModule {
     ...forward.map((line) => `        ${line}`),
     "",
   ].join("\n");
-  const diagnostics = [...diagnosticsOf(planned), ...weightLoadDiagnostics(model)];
+  const diagnostics = inSourceOrder([...diagnosticsOf(planned), ...weightLoadDiagnostics(model)]);
   return { code, helpers: [...helpers], stateDict: stateDictOf(model, planned), diagnostics };
 }
 
