@@ -7,13 +7,13 @@
  * (a convolution's output stays channels-first for the next convolution) and is permuted only where a layer
  * needs the other layout, so a `flatten` sees channels-last data, in tfjs's order.
  */
-import { diagnostic, type Diagnostic, type Location } from "../../diagnostics/index.js";
-import path from "node:path";
+import type { Diagnostic } from "../../diagnostics/index.js";
 import { append } from "../../base/arrays.js";
 import { formatShape, type IrLayer, type IrModel, type TensorRef } from "../../ir/index.js";
 import { hasTrait } from "../../registry/layers/index.js";
 import { initHelperNames, initStatements } from "./init.js";
 import { attentionMaskKeywords } from "./layers-attention.js";
+import { diagnosticsOf, inSourceOrder, weightLoadDiagnostics } from "./module-diagnostics.js";
 import { torchModuleMembers } from "./module-members.js";
 import { torchHelperDefinitions, torchLayer } from "./layers.js";
 import { PyScope, pyIdentifier } from "./python.js";
@@ -29,9 +29,6 @@ export interface TorchModule {
   /** NN6001 for each layer PyTorch cannot express, at its call; NN6003 for each run its layers load weights from. */
   readonly diagnostics: Diagnostic[];
 }
-
-/** The name the diagnostics give the target. */
-const target = "PyTorch";
 
 /**
  * Names a layer's attribute must not take: nn.Module's members (module-members.ts), and the methods the emitted
@@ -129,52 +126,6 @@ function stateDictOf(model: IrModel, planned: readonly Planned[]): StateDictMap 
   );
   return { model: model.name, layers };
 }
-
-/**
- * NN6001 for each layer the target cannot express, once for each place in the source (a layer of a block called
- * twice is one error, with the calls as related locations), in source order.
- */
-function diagnosticsOf(planned: readonly Planned[]): Diagnostic[] {
-  const found = new Map<string, { layer: IrLayer; torch: Unsupported; sites: Location[] }>();
-  for (const { layer, torch } of planned) {
-    if (!("unsupported" in torch)) continue;
-    const { file, span } = torch.location;
-    const key = JSON.stringify([file, span.start, span.end, layer.kind, torch.unsupported]);
-    const entry = found.get(key) ?? { layer, torch, sites: [] };
-    if (layer.site) entry.sites.push(layer.site);
-    found.set(key, entry);
-  }
-  const diagnostics = [...found.values()].map(({ layer, torch, sites }) => {
-    const related = sites.length > 1 ? sites.map((site) => ({ ...site, message: "in this call of the block" })) : [];
-    return diagnostic("NN6001", torch.location, { target, kind: layer.kind, detail: torch.unsupported }, { related });
-  });
-  return inSourceOrder(diagnostics);
-}
-
-/** Diagnostics by file, then by where they start. */
-function inSourceOrder(diagnostics: Diagnostic[]): Diagnostic[] {
-  return diagnostics.sort((a, b) => (a.file === b.file ? a.span.start - b.span.start : a.file < b.file ? -1 : 1));
-}
-
-/**
- * NN6003 at each `weights:` of a model call (`Base(weights: "runs/Base")`): the script would build those layers
- * afresh (and frozen, with `trainable: false`), so it would train something else than nnc does. The weight
- * bridge's map (`torchStateDict`) does not need them: a run of the whole model has every weight.
- */
-function weightLoadDiagnostics(model: IrModel): Diagnostic[] {
-  return (model.loads ?? []).map((load) =>
-    diagnostic(
-      "NN6003",
-      load.location,
-      { target, run: path.relative(path.dirname(load.location.file), load.run) || "." },
-      { hint: weightLoadHint },
-    ),
-  );
-}
-
-const weightLoadHint =
-  "train this model with nnc, or leave `weights:` out and start the script from a run of the whole model " +
-  "(`nnc export-weights RUN -o start.safetensors`, then `python3 train.py --init start.safetensors`)";
 
 /** The map from a model's layers to the emitted module's state dict, or NN6001 for the layers it cannot express. */
 export function torchStateDict(model: IrModel): StateDictMap | Diagnostic[] {
