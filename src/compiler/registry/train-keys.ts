@@ -69,8 +69,8 @@ type Checked<V extends TrainValue> = V extends { readonly kind: "per output"; re
   ? PerOutput<CheckedValue[E & keyof CheckedValue]>
   : CheckedValue[V["kind"] & keyof CheckedValue];
 
-/** The `IrTrain` fields that keys fill: all but the model's name (the block's header) and the location. */
-export type TrainField = Exclude<keyof IrTrain, "model" | "location">;
+/** The `IrTrain` fields that keys fill: all but the model's name (the block's header) and the locations. */
+export type TrainField = Exclude<keyof IrTrain, "model" | "location" | "keyLocations">;
 
 export interface TrainKey {
   readonly name: string;
