@@ -188,4 +188,25 @@ describe("nnc compile --target pytorch", () => {
     expect(refused.stderr).toContain("the PyTorch target cannot express loss: hinge");
     expect(existsSync(join(bad, "..", "train.py"))).toBe(false);
   });
+
+  test("-m naming no train block is an error, as nnc train's --model is; -m without --target pytorch too", () => {
+    const spec = irisCopy("cli-model");
+    const typo = nnc(["compile", spec, "--target", "pytorch", "-m", "Nope", "-o", join(spec, "..", "nope.py")]);
+    expect(typo.status).toBe(1);
+    expect(typo.stderr).toMatch(/^error: .*iris\.nn has no train block for model 'Nope'\n$/);
+    const tfjs = nnc(["compile", spec, "-m", "Iris", "-o", join(spec, "..", "iris.ts")]);
+    expect(tfjs.status).toBe(1);
+    expect(tfjs.stderr).toBe("error: --model applies to --target pytorch only\n");
+    expect(existsSync(join(spec, "..", "nope.py"))).toBe(false);
+  });
+});
+
+describe("a model named as one of the script's own names", () => {
+  test.each(["F", "np", "torch", "json", "os", "fit", "len"])("model %s gets a class of another name", (name) => {
+    const spec = irisCopy(`named-${name}`, (text) => text.replaceAll("Iris", name));
+    const script = code(emit(spec));
+    expect(script).toContain(`class ${name}Model(nn.Module):`);
+    expect(script).toContain(`Model = ${name}Model`);
+    expect(script).toContain(`MODEL = "${name}"`);
+  });
 });

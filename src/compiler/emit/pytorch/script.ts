@@ -78,15 +78,44 @@ export function emitPytorch(program: IrProgram, options: PytorchOptions = {}): P
   const relative = (file: string) => scriptRelative(file, options.outFile);
   const helpers = torchHelpers(modules.flatMap((m) => m.helpers));
   const usesMath = /\bmath\./.test(helpers) || modules.some((m) => /\bmath\./.test(m.code));
-  const sections = [
-    header(train, relative(program.file)),
+  const before = [
     imports(train !== undefined, usesMath),
     safetensorsPython.trimEnd(),
     ...(helpers.trim() ? [helpers.trimEnd()] : []),
-    ...modules.map((m) => m.code.trimEnd()),
-    ...(train ? trainingSections(train, models[0]!, relative(program.file), relative) : [summaryMain(models)]),
   ];
+  const after = (names: ReadonlyMap<string, string>) =>
+    train ? trainingSections(train, models[0]!, names, relative(program.file), relative) : [summaryMain(models, names)];
+  // A model named F, np or fit must not shadow the script's own names: its class then gets another name.
+  const taken = new Set([...pythonBuiltins, ...topLevelNames([...before, ...after(new Map())].join("\n"))]);
+  const names = new Map(models.map((m) => [m.name, freeName(pyIdentifier(m.name), taken)]));
+  const renamed = modules.map((m, i) => {
+    const own = `class ${pyIdentifier(models[i]!.name)}(nn.Module):`;
+    return m.code.trimEnd().replace(own, `class ${names.get(models[i]!.name)}(nn.Module):`);
+  });
+  const sections = [header(train, relative(program.file)), ...before, ...renamed, ...after(names)];
   return { code: `${sections.join("\n\n\n")}\n` };
+}
+
+/** Python's builtins that the script calls: a class of one of these names would hide them. */
+const pythonBuiltins = (
+  "abs all any bool dict enumerate Exception float getattr int isinstance iter KeyError len list map max min next " +
+  "object OSError open print range RuntimeError round set sorted str sum super tuple type TypeError ValueError zip"
+).split(" ");
+
+/** The names a script's text defines at its top level: imports, functions, classes and assignments. */
+function topLevelNames(text: string): string[] {
+  const pattern = /^(?:def|class) (\w+)|^(\w+)\s*=|^import (\w+)$|^import [\w.]+ as (\w+)$|^from [\w.]+ import (.+)$/gm;
+  return [...text.matchAll(pattern)].flatMap((m) =>
+    m[5] !== undefined ? m[5].split(",").map((n) => n.trim()) : [m[1] ?? m[2] ?? m[3] ?? m[4]!],
+  );
+}
+
+/** `base`, or `${base}Model`, `${base}Model2`, ... when taken; the name is then taken. */
+function freeName(base: string, taken: Set<string>): string {
+  let name = base;
+  for (let n = 1; taken.has(name); n++) name = `${base}Model${n === 1 ? "" : n}`;
+  taken.add(name);
+  return name;
 }
 
 /** A file's path as the script names it: relative to the script's folder (as paths.ts decides), or absolute. */
@@ -161,12 +190,18 @@ function imports(training: boolean, usesMath: boolean): string {
 }
 
 /** The train block's constants, data, training settings and loop. */
-function trainingSections(train: IrTrain, model: IrModel, spec: string, relative: (file: string) => string): string[] {
+function trainingSections(
+  train: IrTrain,
+  model: IrModel,
+  names: ReadonlyMap<string, string>,
+  spec: string,
+  relative: (file: string) => string,
+): string[] {
   const metrics = metricsOf(train)[0] ?? [];
   const constants = [
     `MODEL = ${py(train.model)}`,
     `SPEC = ${py(spec)}`,
-    `Model = ${pyIdentifier(model.name)}`,
+    `Model = ${names.get(model.name) ?? pyIdentifier(model.name)}`,
     `EPOCHS = ${train.epochs}`,
     `BATCH_SIZE = ${train.batchSize}`,
     `SHUFFLE = ${train.shuffle ? "True" : "False"}`,
@@ -186,10 +221,10 @@ function trainingSections(train: IrTrain, model: IrModel, spec: string, relative
 }
 
 /** A main for a spec without a train block: each module's parameter count. */
-function summaryMain(models: readonly IrModel[]): string {
+function summaryMain(models: readonly IrModel[], names: ReadonlyMap<string, string>): string {
   return [
     'if __name__ == "__main__":',
-    `    for module in [${models.map((m) => `${pyIdentifier(m.name)}()`).join(", ")}]:`,
+    `    for module in [${models.map((m) => `${names.get(m.name) ?? pyIdentifier(m.name)}()`).join(", ")}]:`,
     "        count = sum(p.numel() for p in module.parameters())",
     '        print(f"{type(module).__name__}: {count:,} parameters")',
   ].join("\n");
