@@ -134,6 +134,10 @@ def claim_run_folder(folder, overwrite):
     marker = os.path.join(folder, MARKER)
     if not os.path.isfile(marker):
         write_json(marker, {"format": "nnc-pytorch-run", "model": MODEL, "spec": spec_from(folder)})
+    # Temporary files of an earlier process of this script that was killed while writing.
+    for name in os.listdir(folder):
+        if name.startswith(".nnc-pytorch-") and name.endswith(".tmp"):
+            os.remove(os.path.join(folder, name))
     for name in RUN_FILES if overwrite else []:
         path = os.path.join(folder, name)
         if os.path.isfile(path) and not os.path.islink(path):

@@ -151,11 +151,14 @@ def read_idx_file(path):
             raw = file.read()
     except OSError as error:
         raise UserError(f"cannot read {shown(path)}: {error.strerror}") from None
-    if raw[:2] == b"\\x1f\\x8b":
-        raw = gzip.decompress(raw)
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 8:
-        raise UserError(f"{shown(path)}: not an IDX file of unsigned bytes")
-    dims = struct.unpack(f">{raw[3]}I", raw[4 : 4 + 4 * raw[3]])
+    try:
+        if raw[:2] == b"\\x1f\\x8b":
+            raw = gzip.decompress(raw)
+        if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 8:
+            raise UserError(f"{shown(path)}: not an IDX file of unsigned bytes")
+        dims = struct.unpack(f">{raw[3]}I", raw[4 : 4 + 4 * raw[3]])
+    except (EOFError, OSError, zlib.error, struct.error) as error:
+        raise UserError(f"{shown(path)}: a truncated or damaged IDX file ({error})") from None
     values = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * raw[3])
     if values.size != math.prod(dims):
         raise UserError(f"{shown(path)}: {values.size} values for dimensions {list(dims)}")
@@ -165,9 +168,13 @@ def read_idx_file(path):
 def read_npy_file(path):
     """A .npy array, never unpickled."""
     try:
-        return np.load(path, allow_pickle=False)
+        array = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as error:
         raise UserError(f"cannot read {shown(path)}: {error}") from None
+    # As nnc reads .npy: numbers only (no complex values, no strings).
+    if array.dtype.kind not in "biuf":
+        raise UserError(f"{shown(path)}: dtype '{array.dtype.str}' is not supported")
+    return array
 
 
 def read_source(kind, args, training=None):

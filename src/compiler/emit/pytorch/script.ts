@@ -175,7 +175,22 @@ function header(train: IrTrain | undefined, specPath: string): string {
 
 function imports(training: boolean, usesMath: boolean): string {
   const modules = training
-    ? ["argparse", "csv", "gzip", "hashlib", "json", "math", "os", "re", "signal", "struct", "sys", "time", "warnings"]
+    ? [
+        "argparse",
+        "csv",
+        "gzip",
+        "hashlib",
+        "json",
+        "math",
+        "os",
+        "re",
+        "signal",
+        "struct",
+        "sys",
+        "time",
+        "warnings",
+        "zlib",
+      ]
     : ["json", ...(usesMath ? ["math"] : []), "os", "struct"];
   return [
     ...modules.map((m) => `import ${m}`),
