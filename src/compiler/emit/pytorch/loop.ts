@@ -265,7 +265,10 @@ def fit(arguments, processes):
             raise UserError(f"cannot write {folder}: {error.strerror or error}") from None
         if checkpoint:
             print(f"resuming at epoch {start + 1}/{epochs}", flush=True)
-    model = DistributedDataParallel(module) if processes.distributed else module
+    model = module
+    if processes.distributed:
+        on_gpu = processes.device.type == "cuda"
+        model = DistributedDataParallel(module, device_ids=[processes.device] if on_gpu else None)
     training = data["training"]
     rows = len(training["x"])
     steps = math.ceil(rows / BATCH_SIZE)

@@ -104,7 +104,8 @@ const pythonBuiltins = (
 
 /** The names a script's text defines at its top level: imports, functions, classes and assignments. */
 function topLevelNames(text: string): string[] {
-  const pattern = /^(?:def|class) (\w+)|^(\w+)\s*=|^import (\w+)$|^import [\w.]+ as (\w+)$|^from [\w.]+ import (.+)$/gm;
+  const pattern =
+    /^(?:def|class) (\w+)|^(\w+)\s*=|^(?: {4})?import (\w+)$|^(?: {4})?import [\w.]+ as (\w+)$|^(?: {4})?from [\w.]+ import (.+)$/gm;
   return [...text.matchAll(pattern)].flatMap((m) =>
     m[5] !== undefined ? m[5].split(",").map((n) => n.trim()) : [m[1] ?? m[2] ?? m[3] ?? m[4]!],
   );
@@ -173,7 +174,18 @@ function header(train: IrTrain | undefined, specPath: string): string {
   ].join("\n");
 }
 
+/** What an emitted training script says when this python3 has no torch or numpy. */
+const needs = "this script needs PyTorch 1.13+ and NumPy in {sys.executable}";
+
 function imports(training: boolean, usesMath: boolean): string {
+  const torchImports = [
+    ...(training ? ["import numpy as np"] : []),
+    "import torch",
+    ...(training ? ["import torch.distributed as dist"] : []),
+    "import torch.nn.functional as F",
+    "from torch import nn",
+    ...(training ? ["from torch.nn.parallel import DistributedDataParallel"] : []),
+  ];
   const modules = training
     ? [
         "argparse",
@@ -195,13 +207,11 @@ function imports(training: boolean, usesMath: boolean): string {
   return [
     ...modules.map((m) => `import ${m}`),
     "",
-    ...(training ? ["import numpy as np"] : []),
-    "import torch",
-    ...(training ? ["import torch.distributed as dist"] : []),
-    "import torch.nn.functional as F",
-    "from torch import nn",
-    ...(training ? ["from torch.nn.parallel import DistributedDataParallel"] : []),
-  ].join("\n");
+    ...(training ? torchImports.map((line) => `    ${line}`) : torchImports),
+  ]
+    .join("\n")
+    .replace("    import numpy", "try:\n    import numpy")
+    .concat(training ? `\nexcept ImportError as error:\n    sys.exit(f"error: ${needs}: {error}")` : "");
 }
 
 /** The train block's constants, data, training settings and loop. */
