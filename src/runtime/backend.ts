@@ -4,7 +4,9 @@
  * - `node`: @tensorflow/tfjs-node (TensorFlow's C library), used when the user has installed it; nnc does
  *   not depend on it, because its install script downloads a native library.
  * - `wasm`: @tensorflow/tfjs-backend-wasm, loaded from the package's own files (never over the network),
- *   with nnc's gradient kernels (src/runtime/wasm/) that tfjs lacks or computes slowly there.
+ *   with nnc's gradient kernels (src/runtime/wasm/) that tfjs lacks or computes slowly there. Its
+ *   multithreaded build runs with one thread per logical core (`NNC_WASM_THREADS` sets the number; 1 is
+ *   the plain build), and the plain build takes over when the threaded one cannot start.
  * - `cpu`: tfjs's pure-JavaScript backend, always there and the slowest.
  */
 import { createRequire } from "node:module";
@@ -19,6 +21,12 @@ type ConcreteBackend = Exclude<BackendName, "auto">;
 export class BackendUnavailableError extends Error {
   override readonly name = "BackendUnavailableError";
 }
+
+/**
+ * A setting (an environment variable) with a value nnc does not accept; `auto` does not fall back to
+ * another backend on it, so the user hears of the mistake.
+ */
+export class BackendSettingError extends BackendUnavailableError {}
 
 /** tfjs's names for nnc's backends. */
 const engineNames: Record<ConcreteBackend, string> = { node: "tensorflow", wasm: "wasm", cpu: "cpu" };
@@ -45,7 +53,7 @@ export async function initBackend(requested?: BackendName): Promise<ConcreteBack
       await setBackend(candidate);
       return (chosen = candidate);
     } catch (error) {
-      if (!(error instanceof BackendUnavailableError)) throw error;
+      if (!(error instanceof BackendUnavailableError) || error instanceof BackendSettingError) throw error;
     }
   }
   await setBackend("cpu");
@@ -102,9 +110,15 @@ async function loadNode(): Promise<void> {
 
 let wasmLoaded = false;
 
-/** Loads tfjs-backend-wasm from its own directory and registers nnc's kernels for it. */
+/**
+ * Loads tfjs-backend-wasm from its own directory, registers nnc's kernels for it and, unless
+ * `NNC_WASM_THREADS` is 1 or there is one core, has it start the threaded build (./wasm/threads.ts).
+ */
 async function loadWasm(): Promise<void> {
   if (wasmLoaded) return;
+  const { requestedThreads, preferThreadedWasm } = await import("./wasm/threads.js");
+  const threads = requestedThreads();
+  if (typeof threads !== "number") throw new BackendSettingError(threads.error);
   let wasm: typeof import("@tensorflow/tfjs-backend-wasm");
   try {
     wasm = await import("@tensorflow/tfjs-backend-wasm");
@@ -117,5 +131,6 @@ async function loadWasm(): Promise<void> {
   wasm.setWasmPaths(path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm")) + path.sep);
   const { registerWasmKernels } = await import("./wasm/register.js");
   registerWasmKernels();
+  if (threads > 1) preferThreadedWasm(threads);
   wasmLoaded = true;
 }

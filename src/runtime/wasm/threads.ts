@@ -1,0 +1,209 @@
+/**
+ * tfjs-backend-wasm's multithreaded build (XNNPACK spreading each matMul and convolution over a pool of
+ * threads) started in Node, where the package never picks it: its feature test says no for Node, and it
+ * starts the pool's workers from `blob:` URLs, which Node's `Worker` refuses.
+ *
+ * nnc calls the build's Emscripten factory itself, with the three hooks Emscripten offers for it, so that
+ * nothing in the process is patched:
+ * - `locateFile` gives the pool's worker script as a `data:` URL (the package ships it as a string), with
+ *   the `require` and `__filename` it expects as a CommonJS script;
+ * - `mainScriptUrlOrBlob` is the build's main script file, which each worker reads and evaluates;
+ * - `instantiateWasm` instantiates the binary with a core count of twice the threads wanted, because the
+ *   build caps XNNPACK's threads at half the logical cores it is told of (and at 8, its pool's size).
+ * The only global it leaves, `Worker` (Emscripten sets it for its own use), is put back once the pool's
+ * threads run; the workers are unreferenced, so that a process exits when its work ends.
+ *
+ * Memory: the build's memory is shared and declared with a 4 GiB maximum, the same ceiling as the plain
+ * build's growable memory; V8 reserves the address space up front and commits pages as the heap grows.
+ */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { BackendWasm, setThreadsCount } from "@tensorflow/tfjs-backend-wasm";
+
+/** The environment variable that sets the number of threads (`1`: the plain, single-threaded build). */
+export const threadsVariable = "NNC_WASM_THREADS";
+
+/** The pool the build creates when it starts; XNNPACK's threads come from it. */
+const poolSize = 8;
+
+/**
+ * The threads `NNC_WASM_THREADS` asks for (a positive integer), else the logical cores. A bad value gives
+ * a one-line message instead of a number.
+ */
+export function requestedThreads(env: NodeJS.ProcessEnv = process.env): number | { readonly error: string } {
+  const text = env[threadsVariable]?.trim();
+  if (text === undefined || text === "") return os.availableParallelism();
+  if (!/^[0-9]+$/.test(text) || Number(text) < 1) {
+    return {
+      error: `${threadsVariable} must be a positive integer (the wasm backend's threads; 1 = single-threaded), not ${JSON.stringify(env[threadsVariable])}`,
+    };
+  }
+  return Number(text);
+}
+
+/** Why the threaded build did not start, for `wasmThreads()`; undefined when it started or was not tried. */
+let fallbackReason: string | undefined;
+let started: BackendWasm | undefined;
+
+/**
+ * The wasm backend's build: its XNNPACK threads (1 for the plain build) and, when the threaded build was
+ * tried and failed, why.
+ */
+export function wasmThreads(): { readonly threads: number; readonly fallback?: string } {
+  const threads = started === undefined ? 1 : (started.wasm.tfjs.getThreadsCount() as number);
+  return fallbackReason === undefined ? { threads } : { threads, fallback: fallbackReason };
+}
+
+/**
+ * Makes tfjs's `wasm` backend start the threaded build with `threads` threads (more than 1), falling back
+ * to the package's own (plain) build when the threaded one cannot start here. Does nothing when the wasm
+ * backend has already started, since replacing it would dispose of its tensors.
+ */
+export function preferThreadedWasm(threads: number): void {
+  const engine = tf.engine() as unknown as { registry: Record<string, unknown> };
+  if (engine.registry.wasm !== undefined) return;
+  const plain = tf.findBackendFactory("wasm");
+  if (plain === null) return;
+  const priority = 2; // the package's own (WASM_PRIORITY)
+  tf.removeBackend("wasm");
+  tf.registerBackend(
+    "wasm",
+    async () => {
+      const why = threadedUnsupported();
+      if (why === undefined) {
+        try {
+          return (started = await startThreaded(threads));
+        } catch (error) {
+          fallbackReason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+        }
+      } else fallbackReason = why;
+      return plain();
+    },
+    priority,
+  );
+}
+
+function threadedUnsupported(): string | undefined {
+  if (typeof SharedArrayBuffer !== "function") return "no SharedArrayBuffer";
+  try {
+    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+  } catch {
+    return "no shared WebAssembly memory";
+  }
+  return undefined;
+}
+
+/** The parts of the Emscripten module nnc uses, beyond what BackendWasm uses. */
+interface ThreadedModule {
+  cwrap(name: string, returnType: string | null, argTypes: string[]): (...args: number[]) => number;
+  PThread: {
+    unusedWorkers: import("node:worker_threads").Worker[];
+    runningWorkers: import("node:worker_threads").Worker[];
+  };
+  tfjs?: unknown;
+}
+
+const require = createRequire(import.meta.url);
+
+async function startThreaded(threads: number): Promise<BackendWasm> {
+  const mainScript = require.resolve("@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js");
+  const dir = path.dirname(mainScript);
+  const factory = require(mainScript) as (config: object) => Promise<ThreadedModule>;
+  const { wasmWorkerContents } = require(path.join(dir, "tfjs-backend-wasm-threaded-simd.worker.js")) as {
+    wasmWorkerContents: string;
+  };
+  const compiled = await WebAssembly.compile(readFileSync(path.join(dir, "tfjs-backend-wasm-threaded-simd.wasm")));
+  // A data: URL is an ES module; the worker script is written for CommonJS. Its line breaks are escaped
+  // as the package does for its Blob (the string holds "\n" escapes that became real line breaks).
+  const workerUrl = new URL(
+    "data:text/javascript," +
+      encodeURIComponent(
+        `import { createRequire } from "node:module";\n` +
+          `const require = createRequire(${JSON.stringify(mainScript)});\n` +
+          `const __filename = ${JSON.stringify(mainScript)};\n` +
+          wasmWorkerContents.replace(/\n/g, "\\n"),
+      ),
+  );
+  // The build starts a pool of 8 workers, each loading the whole module, whatever the threads wanted;
+  // XNNPACK takes `threads - 1` of them (the calling thread is its first), from the end of the pool. The
+  // others are stubs that only say they loaded, and end once XNNPACK's threads run.
+  const used = Math.min(threads, poolSize) - 1;
+  const stubUrl = new URL(
+    "data:text/javascript," +
+      encodeURIComponent(
+        `import { parentPort } from "node:worker_threads";\n` +
+          `parentPort.once("message", () => parentPort.postMessage({ cmd: "loaded" }));\n`,
+      ),
+  );
+  let located = 0;
+  const hadWorker = Object.prototype.hasOwnProperty.call(globalThis, "Worker");
+  const previousWorker = (globalThis as { Worker?: unknown }).Worker;
+  let module: ThreadedModule | undefined;
+  let fail: (reason: unknown) => void = () => {};
+  const failed = new Promise<never>((_, reject) => {
+    fail = (reason) =>
+      reject(reason instanceof Error ? reason : new Error(`the threaded wasm build aborted: ${String(reason)}`));
+  });
+  // A worker that never loads would leave the factory's promise pending for ever.
+  const timer = setTimeout(() => fail(new Error("the threaded wasm build did not start in 30 s")), 30_000);
+  timer.unref();
+  const config = {
+    mainScriptUrlOrBlob: mainScript,
+    locateFile(file: string): string | URL {
+      if (!file.endsWith(".worker.js")) return path.join(dir, file);
+      located++;
+      return located <= poolSize - used ? stubUrl : workerUrl;
+    },
+    instantiateWasm(
+      imports: { env: Record<string, unknown> },
+      receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void,
+    ): object {
+      imports.env.emscripten_num_logical_cores = () => 2 * threads;
+      WebAssembly.instantiate(compiled, imports as WebAssembly.Imports).then(
+        (instance) => receive(instance, compiled),
+        (error: unknown) => fail(error),
+      );
+      return {};
+    },
+    onAbort: (reason: unknown) => fail(reason),
+    print: () => {},
+    printErr: () => {},
+  };
+  try {
+    // The factory creates the pool's workers at once and resolves when each has loaded the module.
+    const ready = factory(config);
+    module = config as unknown as ThreadedModule;
+    const stubs = new Set(module.PThread.unusedWorkers.slice(0, poolSize - used));
+    module = await Promise.race([ready, failed]);
+    module.tfjs = {
+      init: module.cwrap("init", null, []),
+      initWithThreadsCount: module.cwrap("init_with_threads_count", null, ["number"]),
+      getThreadsCount: module.cwrap("get_threads_count", "number", []),
+      registerTensor: module.cwrap("register_tensor", null, ["number", "number", "number"]),
+      disposeData: module.cwrap("dispose_data", null, ["number"]),
+      dispose: module.cwrap("dispose", null, []),
+    };
+    setThreadsCount(Math.min(threads, poolSize));
+    // Starts XNNPACK's threads (taken from the pool, which is large enough: no worker is created later).
+    const backend = new BackendWasm(module as never);
+    for (const worker of module.PThread.runningWorkers) worker.unref();
+    if (module.PThread.runningWorkers.length !== used) {
+      throw new Error(`XNNPACK started ${module.PThread.runningWorkers.length} threads, not ${used}`);
+    }
+    for (const stub of stubs) void stub.terminate();
+    module.PThread.unusedWorkers = module.PThread.unusedWorkers.filter((worker) => !stubs.has(worker));
+    return backend;
+  } catch (error) {
+    for (const worker of [...(module?.PThread?.unusedWorkers ?? []), ...(module?.PThread?.runningWorkers ?? [])]) {
+      void worker.terminate();
+    }
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    if (hadWorker) (globalThis as { Worker?: unknown }).Worker = previousWorker;
+    else delete (globalThis as { Worker?: unknown }).Worker;
+  }
+}
