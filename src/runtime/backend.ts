@@ -116,9 +116,6 @@ let wasmLoaded = false;
  */
 async function loadWasm(): Promise<void> {
   if (wasmLoaded) return;
-  const { requestedThreads, preferThreadedWasm } = await import("./wasm/threads.js");
-  const threads = requestedThreads();
-  if (typeof threads !== "number") throw new BackendSettingError(threads.error);
   let wasm: typeof import("@tensorflow/tfjs-backend-wasm");
   try {
     wasm = await import("@tensorflow/tfjs-backend-wasm");
@@ -128,6 +125,9 @@ async function loadWasm(): Promise<void> {
   }
   // The .wasm binaries sit beside the package's main file; a path (not a URL) makes Emscripten read them
   // with fs, so nothing is fetched.
+  const { requestedThreads, preferThreadedWasm } = await import("./wasm/threads.js");
+  const threads = requestedThreads();
+  if (typeof threads !== "number") throw new BackendSettingError(threads.error);
   wasm.setWasmPaths(path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm")) + path.sep);
   const { registerWasmKernels } = await import("./wasm/register.js");
   registerWasmKernels();
