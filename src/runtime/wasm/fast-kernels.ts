@@ -4,14 +4,15 @@
  * - BatchMatMul and _FusedMatMul with a transposed operand: the backend's own kernel is about 10x slower
  *   with transposeA or transposeB than an explicit Transpose followed by the untransposed product, and every
  *   dense layer's gradient asks for one (its _FusedMatMul also mishandles a bias on batched products);
- * - MaxPoolGrad: one pass over the pooling windows on the wasm heap, adding dy where each window's first
- *   maximum is (as the cpu backend does);
+ * - MaxPoolGrad (in pooling-gradients.ts, re-exported here);
  * - UnsortedSegmentSum (the gradient of a gather, so of an embedding): missing from the backend;
  * - ResizeNearestNeighborGrad (up_sampling2d's gradient): the backend's own is wrong.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { KernelScope, reshape, transpose, type Attrs, type Info } from "./wasm-ops.js";
+
+export { maxPoolGrad } from "./pooling-gradients.js";
 
 interface KernelArgs {
   readonly inputs: Record<string, Info>;
@@ -90,61 +91,6 @@ function activate(scope: KernelScope, x: Info, inputs: Record<string, Info>, att
 }
 
 const size = (shape: readonly number[]) => shape.reduce((total, d) => total * d, 1);
-
-/** MaxPoolGrad: inputs dy, input, output; attrs filterSize, strides, pad, dimRoundingMode. NHWC. */
-export function maxPoolGrad({ inputs, backend, attrs = {} }: KernelArgs): Info {
-  const scope = new KernelScope(backend as BackendWasm);
-  const input = inputs.input!;
-  const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    attrs.filterSize as [number, number] | number,
-    attrs.strides as [number, number] | number,
-    1,
-    attrs.pad as "valid" | "same" | number,
-    attrs.dimRoundingMode as "floor" | "round" | "ceil" | undefined,
-  );
-  const dx = scope.zeros(input.shape);
-  // Typed as what they are (float32): one array type keeps the loops below monomorphic.
-  const gradient = scope.heap(dx) as Float32Array;
-  const x = scope.heap(input) as Float32Array;
-  const dy = scope.heap(inputs.dy!) as Float32Array;
-  const { batchSize, inHeight, inWidth, outHeight, outWidth, inChannels: channels } = info;
-  const best = new Float32Array(channels);
-  const where = new Int32Array(channels);
-  let out = 0;
-  for (let n = 0; n < batchSize; n++) {
-    for (let oh = 0; oh < outHeight; oh++) {
-      const rowStart = Math.max(0, oh * info.strideHeight - info.padInfo.top);
-      const rowEnd = Math.min(inHeight, oh * info.strideHeight - info.padInfo.top + info.filterHeight);
-      for (let ow = 0; ow < outWidth; ow++, out += channels) {
-        const colStart = Math.max(0, ow * info.strideWidth - info.padInfo.left);
-        const colEnd = Math.min(inWidth, ow * info.strideWidth - info.padInfo.left + info.filterWidth);
-        if (rowStart >= rowEnd || colStart >= colEnd) continue;
-        // The window's first pixel starts the maxima; the rest are visited row by row, all channels at
-        // once, so the reads are contiguous. A later pixel wins only when strictly greater.
-        const first = ((n * inHeight + rowStart) * inWidth + colStart) * channels;
-        for (let c = 0; c < channels; c++) {
-          best[c] = x[first + c]!;
-          where[c] = first + c;
-        }
-        for (let h = rowStart; h < rowEnd; h++) {
-          for (let w = h === rowStart ? colStart + 1 : colStart; w < colEnd; w++) {
-            const pixel = ((n * inHeight + h) * inWidth + w) * channels;
-            for (let c = 0; c < channels; c++) {
-              const value = x[pixel + c]!;
-              if (value > best[c]!) {
-                best[c] = value;
-                where[c] = pixel + c;
-              }
-            }
-          }
-        }
-        for (let c = 0; c < channels; c++) gradient[where[c]!] += dy[out + c]!;
-      }
-    }
-  }
-  return scope.finish(dx);
-}
 
 /** UnsortedSegmentSum: inputs x, segmentIds; attrs numSegments. Rows with an id out of range are dropped. */
 export function unsortedSegmentSum({ inputs, backend, attrs = {} }: KernelArgs): Info {

@@ -18,6 +18,7 @@ import {
   unsortedSegmentSum,
 } from "./fast-kernels.js";
 import { identity, slice, splitV, unpack } from "./copy-free-kernels.js";
+import { sum } from "./reductions.js";
 import { rememberOriginal } from "./wasm-ops.js";
 
 const kernels: Record<string, tf.KernelFunc> = {
@@ -34,6 +35,7 @@ const kernels: Record<string, tf.KernelFunc> = {
   Unpack: unpack as tf.KernelFunc,
   SplitV: splitV as tf.KernelFunc,
   Identity: identity as tf.KernelFunc,
+  Sum: sum as tf.KernelFunc,
 };
 
 /** The kernel names nnc registers for the wasm backend. */
