@@ -3,19 +3,21 @@
  * threads) started in Node, where the package never picks it: its feature test says no for Node, and it
  * starts the pool's workers from `blob:` URLs, which Node's `Worker` refuses.
  *
- * nnc calls the build's Emscripten factory itself, with the three hooks Emscripten offers for it, so that
- * nothing in the process is patched:
- * - `locateFile` gives the pool's worker script as a `data:` URL (the package ships it as a string), with
- *   the `require` and `__filename` it expects as a CommonJS script;
- * - `mainScriptUrlOrBlob` is the build's main script file, which each worker reads and evaluates;
+ * nnc calls the build's Emscripten factory itself, with the hooks Emscripten offers:
+ * - `mainScriptUrlOrBlob` is the build's main script file, which each pool worker reads and evaluates;
  * - `instantiateWasm` instantiates the binary with a core count of twice the threads wanted, because the
  *   build caps XNNPACK's threads at half the logical cores it is told of (and at 8, its pool's size).
- * The only global it leaves, `Worker` (Emscripten sets it for its own use), is put back once the pool's
- * threads run; the workers are unreferenced, so that a process exits when its work ends.
+ * The build creates its pool of 8 workers, and reads `require("worker_threads").Worker` for that, during
+ * the factory's synchronous call; for that call only, `Worker` is nnc's: XNNPACK's `threads - 1` workers
+ * run the worker script the package ships (as a string) with no loader flags, and the pool's other
+ * places get stubs that cost no thread. Emscripten's global `Worker` is put back once XNNPACK's threads
+ * run (the pool has room for all of them: no worker is created later), and those are unreferenced, so
+ * that a process exits when its work ends.
  *
  * Memory: the build's memory is shared and declared with a 4 GiB maximum, the same ceiling as the plain
  * build's growable memory; V8 reserves the address space up front and commits pages as the heap grows.
  */
+import { EventEmitter } from "node:events";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
@@ -99,11 +101,32 @@ function threadedUnsupported(): string | undefined {
 /** The parts of the Emscripten module nnc uses, beyond what BackendWasm uses. */
 interface ThreadedModule {
   cwrap(name: string, returnType: string | null, argTypes: string[]): (...args: number[]) => number;
-  PThread: {
-    unusedWorkers: import("node:worker_threads").Worker[];
-    runningWorkers: import("node:worker_threads").Worker[];
-  };
+  PThread: { unusedWorkers: PoolWorker[]; runningWorkers: PoolWorker[] };
   tfjs?: unknown;
+}
+
+/** What Emscripten and nnc call on a pool worker, besides `on` (a Node `Worker` has it all). */
+interface PoolWorker {
+  postMessage(message: unknown, transfer?: unknown): void;
+  ref(): void;
+  unref(): void;
+  terminate(): Promise<number>;
+}
+
+/**
+ * A place in the pool that XNNPACK does not take: it answers the module's `load` at once. A thread run on
+ * it would never start, so it throws instead (the threaded build then fails and the plain one starts).
+ */
+class StubWorker extends EventEmitter implements PoolWorker {
+  postMessage(message: { cmd?: string }): void {
+    if (message.cmd !== "load") throw new Error(`a stub pool worker was sent ${String(message.cmd)}`);
+    setImmediate(() => this.emit("message", { cmd: "loaded" }));
+  }
+  ref(): void {}
+  unref(): void {}
+  terminate(): Promise<number> {
+    return Promise.resolve(0);
+  }
 }
 
 const require = createRequire(import.meta.url);
@@ -115,30 +138,20 @@ async function startThreaded(threads: number): Promise<BackendWasm> {
   const { wasmWorkerContents } = require(path.join(dir, "tfjs-backend-wasm-threaded-simd.worker.js")) as {
     wasmWorkerContents: string;
   };
+  // The string holds "\n" escapes that became line breaks; the package escapes them again for its Blob.
+  const workerScript = wasmWorkerContents.replace(/\n/g, "\\n");
   const compiled = await WebAssembly.compile(readFileSync(path.join(dir, "tfjs-backend-wasm-threaded-simd.wasm")));
-  // A data: URL is an ES module; the worker script is written for CommonJS. Its line breaks are escaped
-  // as the package does for its Blob (the string holds "\n" escapes that became real line breaks).
-  const workerUrl = new URL(
-    "data:text/javascript," +
-      encodeURIComponent(
-        `import { createRequire } from "node:module";\n` +
-          `const require = createRequire(${JSON.stringify(mainScript)});\n` +
-          `const __filename = ${JSON.stringify(mainScript)};\n` +
-          wasmWorkerContents.replace(/\n/g, "\\n"),
-      ),
-  );
-  // The build starts a pool of 8 workers, each loading the whole module, whatever the threads wanted;
-  // XNNPACK takes `threads - 1` of them (the calling thread is its first), from the end of the pool. The
-  // others are stubs that only say they loaded, and end once XNNPACK's threads run.
+  // XNNPACK takes its `threads - 1` workers (the calling thread is its first) from the end of the pool.
   const used = Math.min(threads, poolSize) - 1;
-  const stubUrl = new URL(
-    "data:text/javascript," +
-      encodeURIComponent(
-        `import { parentPort } from "node:worker_threads";\n` +
-          `parentPort.once("message", () => parentPort.postMessage({ cmd: "loaded" }));\n`,
-      ),
-  );
-  let located = 0;
+  const workerThreads = require("node:worker_threads") as { Worker: new (...args: never[]) => PoolWorker };
+  const NodeWorker = require("node:worker_threads").Worker as typeof import("node:worker_threads").Worker;
+  let created = 0;
+  const PoolWorkerClass = function (): PoolWorker {
+    created++;
+    // An eval worker runs as CommonJS, as the script expects; the process's loader flags (--import,
+    // --require) are not the pool's business.
+    return created <= poolSize - used ? new StubWorker() : new NodeWorker(workerScript, { eval: true, execArgv: [] });
+  };
   const hadWorker = Object.prototype.hasOwnProperty.call(globalThis, "Worker");
   const previousWorker = (globalThis as { Worker?: unknown }).Worker;
   let module: ThreadedModule | undefined;
@@ -152,11 +165,7 @@ async function startThreaded(threads: number): Promise<BackendWasm> {
   timer.unref();
   const config = {
     mainScriptUrlOrBlob: mainScript,
-    locateFile(file: string): string | URL {
-      if (!file.endsWith(".worker.js")) return path.join(dir, file);
-      located++;
-      return located <= poolSize - used ? stubUrl : workerUrl;
-    },
+    locateFile: (file: string) => path.join(dir, file),
     instantiateWasm(
       imports: { env: Record<string, unknown> },
       receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void,
@@ -173,10 +182,16 @@ async function startThreaded(threads: number): Promise<BackendWasm> {
     printErr: () => {},
   };
   try {
-    // The factory creates the pool's workers at once and resolves when each has loaded the module.
-    const ready = factory(config);
+    // The factory creates the pool's workers before it returns, and resolves once each has loaded.
+    let ready: Promise<ThreadedModule>;
+    workerThreads.Worker = PoolWorkerClass as never;
+    try {
+      ready = factory(config);
+    } finally {
+      workerThreads.Worker = NodeWorker as never;
+    }
     module = config as unknown as ThreadedModule;
-    const stubs = new Set(module.PThread.unusedWorkers.slice(0, poolSize - used));
+    const stubs = new Set<PoolWorker>(module.PThread.unusedWorkers.filter((worker) => worker instanceof StubWorker));
     module = await Promise.race([ready, failed]);
     module.tfjs = {
       init: module.cwrap("init", null, []),
@@ -187,13 +202,12 @@ async function startThreaded(threads: number): Promise<BackendWasm> {
       dispose: module.cwrap("dispose", null, []),
     };
     setThreadsCount(Math.min(threads, poolSize));
-    // Starts XNNPACK's threads (taken from the pool, which is large enough: no worker is created later).
+    // Starts XNNPACK's threads.
     const backend = new BackendWasm(module as never);
     for (const worker of module.PThread.runningWorkers) worker.unref();
     if (module.PThread.runningWorkers.length !== used) {
       throw new Error(`XNNPACK started ${module.PThread.runningWorkers.length} threads, not ${used}`);
     }
-    for (const stub of stubs) void stub.terminate();
     module.PThread.unusedWorkers = module.PThread.unusedWorkers.filter((worker) => !stubs.has(worker));
     return backend;
   } catch (error) {
