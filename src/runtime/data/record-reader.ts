@@ -62,7 +62,10 @@ export interface RecordReader {
 export function rowsOf(table: Table, indices: readonly number[]): Table {
   const width = featureCount(table);
   const features = new Float32Array(indices.length * width);
-  indices.forEach((row, i) => features.set(table.features.subarray(row * width, (row + 1) * width), i * width));
+  for (let i = 0; i < indices.length; i++) {
+    const row = indices[i]!;
+    features.set(table.features.subarray(row * width, (row + 1) * width), i * width);
+  }
   return {
     ...table,
     features,

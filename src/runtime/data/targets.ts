@@ -78,7 +78,7 @@ export function encodeTargets(
     // The usual mix-up: one sigmoid unit for two classes wants binary_crossentropy, not a one-hot loss.
     const advice = units === 1 && classes.length === 2 ? "; with one output unit, use loss: binary_crossentropy" : "";
     expect(classes.length, perClass + advice);
-    return { y: () => tf.oneHot(tf.tensor1d(indices, "int32"), classes.length).toFloat(), classes };
+    return { y: () => oneHot(indices, classes.length), classes };
   }
   // Class indices: one sigmoid unit for two classes (binary), or one unit per class (sparse).
   const fits = units !== null && (units === 1 ? classes.length <= 2 : units >= classes.length);
@@ -88,6 +88,16 @@ export function encodeTargets(
       : "";
   if (!fits) expect(classes.length, perClass + advice);
   return { y: () => tf.tensor2d(indices, [indices.length, 1]), classes };
+}
+
+/**
+ * `tf.oneHot(indices, depth)` as float32, made here: one tensor a step rather than three kernels and their
+ * intermediate tensors on the backend.
+ */
+function oneHot(indices: readonly number[], depth: number): tf.Tensor2D {
+  const values = new Float32Array(indices.length * depth);
+  for (let i = 0; i < indices.length; i++) values[i * depth + indices[i]!] = 1;
+  return tf.tensor2d(values, [indices.length, depth]);
 }
 
 /**

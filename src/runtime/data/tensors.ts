@@ -149,14 +149,27 @@ export function featureTensor(
       return sequenceTensor(sequence, input, model.name, order, pad, table.source);
     }
     const size = sizeOf(shape);
-    const x = new Float32Array(order.length * size);
-    order.forEach((row, i) => {
-      const start = row * width + offset;
-      x.set(table.features.subarray(start, start + size), i * size);
-    });
+    // A batch read for training is a table of its own rows in order: its features are the tensor's values
+    // as they are, and copying them again would cost a step as much as reading them did.
+    const x = size === width && isIdentity(order, table.features.length / width) ? table.features : gather();
+    function gather(): Float32Array {
+      const values = new Float32Array(order.length * size);
+      for (let i = 0; i < order.length; i++) {
+        const start = order[i]! * width + offset;
+        values.set(table.features.subarray(start, start + size), i * size);
+      }
+      return values;
+    }
     return tf.tensor(dtype === "int32" ? Int32Array.from(x) : x, [order.length, ...shape], dtype);
   });
   return tensors.length === 1 ? tensors[0]! : tensors;
+}
+
+/** Whether `order` is every row of a table of `rows` rows, in order (0, 1, ..., rows - 1). */
+function isIdentity(order: readonly number[], rows: number): boolean {
+  if (order.length !== rows) return false;
+  for (let i = 0; i < order.length; i++) if (order[i] !== i) return false;
+  return true;
 }
 
 /**
