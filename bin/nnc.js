@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * The nnc command: runs the bundle that scripts/build.mjs makes (dist/cli/nnc.cjs, from src/cli/main.ts).
+ * The nnc command: runs the bundle that scripts/build.mjs makes (dist/cli/nnc.cjs, from src/cli/main.ts), and
+ * the second one (dist/cli/nnc-lazy.cjs) when a command first needs what that holds.
  *
  * CommonJS (bin/package.json says so), so Node never starts its ES module loader, and the bundle is compiled
- * with a V8 code cache: V8 then neither parses the bundle nor compiles the functions that the run which wrote
+ * with a V8 code cache (each bundle its own): V8 then neither parses the bundle nor compiles the functions that the run which wrote
  * the cache used. The cache is written when there is none or V8 rejects it (another Node version, other V8
  * flags): after the command, at exit, to a temporary file renamed into place. Its name carries the bundle's
  * inode, so a cache written by a process that read an older bundle is never taken for the new one's (V8 itself
@@ -15,9 +16,23 @@ const Module = require("node:module");
 const { join } = require("node:path");
 const vm = require("node:vm");
 
-const bundle = join(__dirname, "..", "dist", "cli", "nnc.cjs");
+const dir = join(__dirname, "..", "dist", "cli");
+const nodeRequire = Module.createRequire(join(dir, "nnc.cjs"));
+/** The bundles loaded so far, by file name: nnc.cjs at start, nnc-lazy.cjs when a command first needs it. */
+const loaded = new Map();
 
-function load() {
+/**
+ * The `require` that the bundles see: nnc.cjs require()s nnc-lazy.cjs (see scripts/build.mjs), which is loaded
+ * as nnc.cjs is, with its own code cache; every other module is Node's.
+ */
+const bundleRequire = Object.assign(
+  (id) => (id === "./nnc-lazy.cjs" ? load("nnc-lazy.cjs") : nodeRequire(id)),
+  nodeRequire,
+);
+
+function load(name) {
+  if (loaded.has(name)) return loaded.get(name).exports;
+  const bundle = join(dir, name);
   let fd;
   try {
     fd = openSync(bundle, "r");
@@ -45,8 +60,9 @@ function load() {
     process.once("exit", () => writeCache(script, cacheFile));
   }
   const module = { exports: {} };
+  loaded.set(name, module);
   const wrapper = script.runInThisContext();
-  wrapper.call(module.exports, module.exports, Module.createRequire(bundle), module, bundle, join(bundle, ".."));
+  wrapper.call(module.exports, module.exports, bundleRequire, module, bundle, dir);
   return module.exports;
 }
 
@@ -69,7 +85,7 @@ function internalError(error) {
 }
 
 try {
-  load().main(process.argv).catch(internalError);
+  load("nnc.cjs").main(process.argv).catch(internalError);
 } catch (error) {
   internalError(error);
 }

@@ -12,15 +12,19 @@
  *    to src/.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join, relative, resolve as resolvePath } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build, transform } from "esbuild";
 
 const root = join(import.meta.dirname, "..");
 const require = createRequire(import.meta.url);
+// esbuild namespaces of the modules that stand in for another bundle's (see `bundleCli`).
+const deferredNamespace = "nnc-deferred";
+const sharedNamespace = "nnc-shared";
 
 const tsc = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
   cwd: root,
@@ -87,30 +91,133 @@ ${texts.map((text, i) => `  [${JSON.stringify(text)}, lazyValidator(${i})],`).jo
 }
 
 /**
- * One CommonJS file, dist/cli/nnc.cjs, which bin/nnc.js compiles with a V8 code cache (see there): CommonJS
- * because Node 20 offers a code cache only to scripts (vm.Script), not to ES modules, and because starting
- * Node's ES module loader alone costs more than a tenth of `node -e 0`. Dynamic `import()`s become lazy
- * `require()`s: the training runtime, the language server and plotting are evaluated only by the commands that
- * use them. Built beside dist/cli and swapped in with two renames, so a `nnc` started during a build (tests run
- * in parallel) finds either the old bundle or the new one, never half of one; the new folder holds no code
- * cache, and the first run (the warm-up below) writes the one that matches it.
+ * Two CommonJS files, which bin/nnc.js compiles each with its own V8 code cache (see there): CommonJS because
+ * Node 20 offers a code cache only to scripts (vm.Script), not to ES modules, and because starting Node's ES
+ * module loader alone costs more than a tenth of `nnc check`'s start.
+ * - dist/cli/nnc.cjs holds what src/cli/main.ts imports statically: every command's options and help, and the
+ *   compiler that check, summary, fmt and compile (to TypeScript) run. Read, deserialised and collected at every
+ *   start, so it holds nothing else.
+ * - dist/cli/nnc-lazy.cjs holds what is reached only through a dynamic `import()` (the training runtime, data
+ *   readers, sweeps, the PyTorch emitter and runs, the language server, plotting): each `import()` in nnc.cjs
+ *   becomes a `require()` of nnc-lazy.cjs, which evaluates that module (and what it imports) on first use.
+ * A module of nnc.cjs that nnc-lazy.cjs imports is not copied there: nnc.cjs hands its module objects over
+ * (`__nncModules`), so a class or a module's state is one and the same on both sides.
+ * Built beside dist/cli and swapped in with two renames, so a `nnc` started during a build (tests run in
+ * parallel) finds either the old bundles or the new ones, never half of them; the new folder holds no code
+ * cache, and the first run (the warm-up below) writes the one that matches nnc.cjs.
  */
 async function bundleCli() {
   const outdir = join(root, "dist", "cli");
   const fresh = `${outdir}.${process.pid}`;
   const stale = `${outdir}.${process.pid}.old`;
-  await build({
-    absWorkingDir: root,
-    entryPoints: ["dist/src/cli/main.js"],
+  const entry = "dist/src/cli/main.js";
+  const options = bundleOptions();
+  // The modules of nnc.cjs: main.js and its static imports (each dynamic import() stands in for the lazy bundle).
+  const probe = await build({
+    ...options,
+    entryPoints: [entry],
     outfile: join(fresh, "nnc.cjs"),
+    write: false,
+    metafile: true,
+    plugins: [lazyChildProcessForCommander(), computedCharCodeIndexForChevrotain(), deferDynamicImports(() => true)],
+  });
+  const inputs = Object.keys(probe.metafile.inputs);
+  const eager = new Set(inputs.filter((input) => !input.includes(":")));
+  const deferred = inputs
+    .filter((input) => input.startsWith(`${deferredNamespace}:`))
+    .map((input) => input.slice(deferredNamespace.length + 1))
+    .filter((key) => !eager.has(key))
+    .sort();
+  // The lazy bundle: one `require` per deferred module; the modules of nnc.cjs it imports are nnc.cjs's own.
+  const lazy = await build({
+    ...options,
+    stdin: {
+      contents: `exports.load = (key, modules) => {
+  __nncModules = modules;
+  switch (key) {
+${deferred.map((key) => `    case ${JSON.stringify(key)}: return require(${JSON.stringify(`./${key}`)});`).join("\n")}
+  }
+  throw new Error("internal: nnc-lazy.cjs holds no " + key);
+};`,
+      resolveDir: root,
+      sourcefile: "nnc-lazy-entry.js",
+      loader: "js",
+    },
+    banner: {
+      js: `${options.banner.js}
+let __nncModules;`,
+    },
+    outfile: join(fresh, "nnc-lazy.cjs"),
+    write: false,
+    metafile: true,
+    plugins: [lazyChildProcessForCommander(), computedCharCodeIndexForChevrotain(), sharedModules(eager)],
+  });
+  // Its digest, which nnc.cjs checks: a command that a build overtook (it started with the old nnc.cjs and reads
+  // the new nnc-lazy.cjs) stops with a message rather than mixing modules of two builds.
+  const lazyText = lazy.outputFiles.find((file) => file.path.endsWith(".cjs")).text;
+  const buildId = createHash("sha256").update(lazyText).digest("hex").slice(0, 16);
+  mkdirSync(fresh, { recursive: true });
+  for (const file of lazy.outputFiles) {
+    writeFileSync(
+      file.path,
+      file.path.endsWith(".cjs") ? `${lazyText}module.exports.buildId = "${buildId}";\n` : file.contents,
+    );
+  }
+  const shared = Object.keys(lazy.metafile.inputs)
+    .filter((input) => input.startsWith(`${sharedNamespace}:`))
+    .map((input) => input.slice(sharedNamespace.length + 1))
+    .sort();
+  // nnc.cjs: main.js, and the table of the module objects that nnc-lazy.cjs imports.
+  await build({
+    ...options,
+    stdin: {
+      contents: `export { main } from "./${entry}";
+${shared.map((key, i) => `import * as m${i} from "./${key}";`).join("\n")}
+__nncModules = {
+${shared.map((key, i) => `  ${JSON.stringify(key)}: m${i},`).join("\n")}
+};`,
+      resolveDir: root,
+      sourcefile: "nnc-entry.js",
+      loader: "js",
+    },
+    banner: {
+      js: `${options.banner.js}
+let __nncModules;
+function __nncLazy(key) {
+  const lazy = require("./nnc-lazy.cjs");
+  if (lazy.buildId !== "${buildId}") {
+    process.stderr.write("nnc: " + __dirname + "/nnc-lazy.cjs is not the one built with nnc.cjs (a build ran meanwhile?): run the command again\\n");
+    process.exit(1);
+  }
+  return lazy.load(key, __nncModules);
+}`,
+    },
+    outfile: join(fresh, "nnc.cjs"),
+    plugins: [
+      lazyChildProcessForCommander(),
+      computedCharCodeIndexForChevrotain(),
+      deferDynamicImports((key) => !eager.has(key)),
+    ],
+  });
+  cpSync(join(root, "dist", "src", "compiler", "check", "validators"), join(fresh, "validators"), { recursive: true });
+  if (existsSync(outdir)) renameSync(outdir, stale);
+  renameSync(fresh, outdir);
+  rmSync(stale, { recursive: true, force: true });
+  warmUp();
+}
+
+/** What both bundles are built with. */
+function bundleOptions() {
+  return {
+    absWorkingDir: root,
     bundle: true,
     format: "cjs",
     platform: "node",
     target: "node20",
     supported: { "dynamic-import": false },
-    // Outside the bundle: what `nnc check` never loads (tfjs, prettier, resvg, a native addon, the language
+    // Outside the bundles: what `nnc check` never loads (tfjs, prettier, resvg, a native addon, the language
     // server's protocol, the data readers' parsers, the progress bar; ajv, which only tests and the build
-    // need), so its bytes are not read at each start. The bundle require()s them from node_modules on use.
+    // need), so its bytes are not read at each start. The bundles require() them from node_modules on use.
     external: [
       "@tensorflow/*",
       "prettier",
@@ -126,16 +233,53 @@ async function bundleCli() {
     minifyWhitespace: true,
     minifySyntax: true,
     banner: { js: 'const __nncImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
-    plugins: [lazyChildProcessForCommander()],
     sourcemap: "linked",
     sourcesContent: false,
     logLevel: "warning",
-  });
-  cpSync(join(root, "dist", "src", "compiler", "check", "validators"), join(fresh, "validators"), { recursive: true });
-  if (existsSync(outdir)) renameSync(outdir, stale);
-  renameSync(fresh, outdir);
-  rmSync(stale, { recursive: true, force: true });
-  warmUp();
+  };
+}
+
+/** The module that a relative import in one of tsc's files in dist/ names, as a path from the root. */
+function importedModule(args) {
+  if (!args.path.startsWith(".") || !args.importer.startsWith(join(root, "dist"))) return undefined;
+  return relative(root, resolvePath(dirname(args.importer), args.path)).replaceAll("\\", "/");
+}
+
+/**
+ * Each `import()` in dist/ of a module for which `defer(key)` holds becomes a module that require()s it from
+ * nnc-lazy.cjs (the import() itself runs it only when it is reached).
+ */
+function deferDynamicImports(defer) {
+  return {
+    name: "defer-dynamic-imports",
+    setup(build) {
+      build.onResolve({ filter: /^\./ }, (args) => {
+        const key = args.kind === "dynamic-import" ? importedModule(args) : undefined;
+        return key !== undefined && defer(key) ? { path: key, namespace: deferredNamespace } : undefined;
+      });
+      build.onLoad({ filter: /.*/, namespace: deferredNamespace }, (args) => ({
+        contents: `module.exports = __nncLazy(${JSON.stringify(args.path)});`,
+        loader: "js",
+      }));
+    },
+  };
+}
+
+/** Each import in dist/ of one of nnc.cjs's modules (`eager`) becomes nnc.cjs's module object. */
+function sharedModules(eager) {
+  return {
+    name: "shared-modules",
+    setup(build) {
+      build.onResolve({ filter: /^\./ }, (args) => {
+        const key = importedModule(args);
+        return key !== undefined && eager.has(key) ? { path: key, namespace: sharedNamespace } : undefined;
+      });
+      build.onLoad({ filter: /.*/, namespace: sharedNamespace }, (args) => ({
+        contents: `module.exports = __nncModules[${JSON.stringify(args.path)}];`,
+        loader: "js",
+      }));
+    },
+  };
 }
 
 /**
@@ -157,6 +301,32 @@ function lazyChildProcessForCommander() {
           'let loaded; module.exports = new Proxy({}, { get: (_, key) => (loaded ??= require("node:child_process"))[key] });',
         loader: "js",
       }));
+    },
+  };
+}
+
+/**
+ * Chevrotain's lexer maps a character code of 256 and up to `255 + ~~(code / 255)` through a table of 65,536
+ * entries that it fills when the first lexer is built (~8 ms of each start, in the interpreter, and 0.5 MB for
+ * the collector to scan); in the bundle the lookup computes the same value instead. The build fails if
+ * chevrotain's code is no longer what this replaces.
+ */
+function computedCharCodeIndexForChevrotain() {
+  const replacements = [
+    [": charCodeToOptimizedIdxMap[charCode];", ": charCode < 65536 ? 255 + ~~(charCode / 255) : undefined;"],
+    ["if (isEmpty(charCodeToOptimizedIdxMap)) {", "if (false) {"],
+  ];
+  return {
+    name: "computed-char-code-index-for-chevrotain",
+    setup(build) {
+      build.onLoad({ filter: /[\\/]chevrotain[\\/]lib[\\/]src[\\/]scan[\\/]lexer\.js$/ }, (args) => {
+        let contents = readFileSync(args.path, "utf8");
+        for (const [from, to] of replacements) {
+          if (contents.split(from).length !== 2) throw new Error(`${args.path} no longer holds \`${from}\` once`);
+          contents = contents.replace(from, to);
+        }
+        return { contents, loader: "js" };
+      });
     },
   };
 }

@@ -8,7 +8,6 @@ import path from "node:path";
 import { Option, type Command } from "commander";
 import type { Diagnostic } from "../compiler/diagnostics/index.js";
 import { emitTypeScript } from "../compiler/emit/index.js";
-import { emitPytorch } from "../compiler/emit/pytorch/script.js";
 import { overwrittenInput } from "../io/output-path.js";
 import { writeFileAtomic } from "../io/write-atomic.js";
 import {
@@ -92,6 +91,8 @@ export function registerCompile(program: Command): void {
       const where = outFile === undefined ? {} : { outFile };
       let code: string;
       if (options.target === "pytorch") {
+        // Loaded here: the PyTorch emitter is a tenth of the bundle that every other command reads at start.
+        const { emitPytorch } = await import("../compiler/emit/pytorch/script.js");
         const script = emitPytorch(program, { ...where, ...(options.model ? { model: options.model } : {}) });
         if ("diagnostics" in script)
           return printLocated(

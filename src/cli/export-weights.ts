@@ -70,7 +70,7 @@ async function runExport(dir: string, options: ExportCliOptions): Promise<void> 
   try {
     const run = await runtime.loadRun(dir);
     const model = runtime.specModelFor(run, program.models, displayPath(path.resolve(options.spec)));
-    const map = stateDictMap(program, model);
+    const map = await stateDictMap(program, model);
     if (!map) return;
     const out = options.out ?? `${path.resolve(dir)}.safetensors`;
     const overwrites = overwrittenInput(out, [...programInputs(program), ...run.files], "-o");

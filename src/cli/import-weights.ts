@@ -10,7 +10,6 @@
 import type { Command } from "commander";
 import { existsSync, readFileSync, realpathSync, rmdirSync } from "node:fs";
 import * as path from "node:path";
-import { torchStateDict } from "../compiler/emit/pytorch/module.js";
 import type { StateDictMap } from "../compiler/emit/pytorch/types.js";
 import { displayPath } from "../compiler/diagnostics/render.js";
 import type { IrModel, IrProgram } from "../compiler/ir/index.js";
@@ -84,7 +83,7 @@ async function runImport(dir: string, options: ImportCliOptions): Promise<void> 
     const program = loadProgram(spec, "text", { set: options.set });
     if (!program) return;
     const model = pytorchRunModel(run, program.models, displayPath(path.resolve(spec)));
-    const map = stateDictMap(program, model);
+    const map = await stateDictMap(program, model);
     if (!map) return;
     const fallback = path.resolve("runs", model.name);
     const claims = options.out === undefined && !options.overwrite;
@@ -147,7 +146,9 @@ async function runImport(dir: string, options: ImportCliOptions): Promise<void> 
  * The state dict map of the module the PyTorch target emits for `model`; null, after printing its NN6001
  * diagnostics, when the target cannot express the model.
  */
-export function stateDictMap(program: IrProgram, model: IrModel): StateDictMap | null {
+export async function stateDictMap(program: IrProgram, model: IrModel): Promise<StateDictMap | null> {
+  // Loaded here, not at start: the PyTorch emitter is a tenth of the bundle that `nnc check` reads.
+  const { torchStateDict } = await import("../compiler/emit/pytorch/module.js");
   const map = torchStateDict(model);
   if (!Array.isArray(map)) return map;
   const shown = map.map((d) => inFileAsWritten(program, d));
