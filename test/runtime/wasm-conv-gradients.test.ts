@@ -1,7 +1,7 @@
 /**
  * nnc's convolution gradient kernels for the wasm backend against tfjs's cpu backend, the oracle: each runs on
  * both with the same inputs, over random shapes, strides, paddings ('same', 'valid', explicit), dilations and
- * batch sizes, and must agree to 1e-4 relative without leaving a tensor or a wasm buffer behind. The other
+ * batch sizes (and, for the filter gradient, few input channels or many: its two formulations), and must agree to 1e-4 relative without leaving a tensor or a wasm buffer behind. The other
  * kernels nnc replaces are in wasm-kernels.test.ts.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -27,11 +27,11 @@ const padding = fc.oneof(
 );
 
 /** A 2D convolution's geometry: input [b, h, w, ci], filter [kh, kw, ci, co], strides, pad, dilations. */
-const convolution = (options: { dilations: boolean; channelsFirst: boolean }) =>
+const convolution = (options: { dilations: boolean; channelsFirst: boolean; inChannels?: [number, number] }) =>
   fc
     .record({
       batch: fc.integer({ min: 1, max: 3 }),
-      inChannels: fc.integer({ min: 1, max: 3 }),
+      inChannels: fc.integer({ min: options.inChannels?.[0] ?? 1, max: options.inChannels?.[1] ?? 3 }),
       outChannels: fc.integer({ min: 1, max: 3 }),
       kernel: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
       extra: fc.tuple(fc.nat(5), fc.nat(5)),
@@ -132,6 +132,18 @@ describe("wasm convolution gradients", () => {
         expect(await disagreement("Conv2DBackpropFilter", inputs, attrs)).toBeLessThan(tolerance);
       }),
       { seed, numRuns: runs },
+    );
+  });
+
+  it("Conv2DBackpropFilter with many input channels (a convolution, not patches times dy) agrees too", async () => {
+    await fc.assert(
+      fc.asyncProperty(convolution({ dilations: false, channelsFirst: true, inChannels: [65, 70] }), async (c) => {
+        const { filterShape, x, dy, dataFormat } = layoutOf(c);
+        const inputs = { x: { shape: x, values: c.seed }, dy: { shape: dy, values: c.seed + 1 } };
+        const attrs = { strides: c.strides, pad: c.pad, dataFormat, filterShape };
+        expect(await disagreement("Conv2DBackpropFilter", inputs, attrs)).toBeLessThan(tolerance);
+      }),
+      { seed, numRuns: 20 },
     );
   });
 
