@@ -1,0 +1,78 @@
+/**
+ * A training batch's tensors, made the short way (issue 17): a batch read for training becomes its tensor
+ * without a second copy of its features, and one-hot targets are made in one tensor rather than by tf.oneHot.
+ * Both must give exactly what the long way gave: the rows at the positions asked for, in that order, and
+ * tf.oneHot's targets; a table taken in another order (the copying way) must still be reordered.
+ */
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { describe, expect, it } from "vitest";
+import type { IrModel } from "../../src/compiler/ir/index.js";
+import { buildModel, loadTable, openTrainingData, seededRandom, withRandom } from "../../src/runtime/index.js";
+import { featureTensor } from "../../src/runtime/data/tensors.js";
+
+const data = join(import.meta.dirname, "..", "fixtures", "data");
+const at = { file: "m.nn", span: { start: 0, end: 1 } };
+const irModel: IrModel = {
+  name: "M",
+  inputs: [{ name: "x", shape: [2], dtype: "float32", location: at }],
+  layers: [
+    {
+      name: "out",
+      kind: "dense",
+      tfjs: { factory: "dense", config: { units: 2, name: "out" } },
+      inputs: [{ node: "x", index: 0 }],
+      outputShapes: [[2]],
+      params: { trainable: 0, nonTrainable: 0 },
+      location: at,
+    },
+  ],
+  outputs: [{ node: "out", index: 0 }],
+  location: at,
+};
+
+describe("training batches", () => {
+  it("are the rows at the positions asked for, in that order, with tf.oneHot's targets", async () => {
+    const model = buildModel(irModel);
+    const source = { name: "csv", args: { path: join(data, "blobs.csv"), label: "side" } };
+    const opened = await withRandom(seededRandom(3), () =>
+      openTrainingData(model, { data: source, loss: "categorical_crossentropy", validationSplit: 0, shuffle: true }),
+    );
+    const positions = [5, 0, 47, 3, 3, 20];
+    const table = opened.tables.training(positions);
+    const [x, y] = opened.training(positions) as [tf.Tensor, tf.Tensor];
+    expect(x.shape).toEqual([6, 2]);
+    expect(Array.from(x.dataSync())).toEqual(Array.from(table.features));
+    // Rows 3 and 3 again: the same row twice, and not the file's first rows (the order was shuffled).
+    expect(x.arraySync()[3]).toEqual((x.arraySync() as number[][])[4]);
+    const whole = loadTable(source);
+    expect(Array.from(table.features)).not.toEqual(Array.from(whole.features.subarray(0, 12)));
+    const classes = ["left", "right"];
+    const expected = tf.oneHot(
+      tf.tensor1d(
+        table.labels.map((label) => classes.indexOf(label)),
+        "int32",
+      ),
+      2,
+    );
+    expect(y.dtype).toBe("float32");
+    expect(y.arraySync()).toEqual(expected.arraySync());
+    tf.dispose([x, y, expected]);
+    opened.close();
+    model.dispose();
+  });
+
+  it("take a table's rows in another order by copying them", () => {
+    const model = buildModel(irModel);
+    const table = loadTable({ name: "csv", args: { path: join(data, "blobs.csv"), label: "side" } });
+    const rows = (tensor: tf.Tensor) => tensor.arraySync() as number[][];
+    const ordered = featureTensor(table, model, [...table.lines.keys()]) as tf.Tensor;
+    const reversed = featureTensor(table, model, [...table.lines.keys()].reverse()) as tf.Tensor;
+    const some = featureTensor(table, model, [2, 0]) as tf.Tensor;
+    expect(rows(ordered)[0]).toEqual([table.features[0], table.features[1]]);
+    expect(rows(reversed)).toEqual([...rows(ordered)].reverse());
+    expect(rows(some)).toEqual([rows(ordered)[2], rows(ordered)[0]]);
+    tf.dispose([ordered, reversed, some]);
+    model.dispose();
+  });
+});
