@@ -10,6 +10,8 @@ export const modelNames: readonly ModelName[] = ["mlp", "convnet", "lstm", "text
 
 export interface BenchModel {
   readonly title: string;
+  /** The model's name in tables. */
+  readonly short: string;
   readonly batch: number;
   /** One example's shape. */
   readonly inputShape: readonly number[];
@@ -22,6 +24,9 @@ export interface BenchModel {
   /** The same model in tfjs, compiled with Adam and the same loss. */
   readonly tfjs: (tf: typeof tfType) => tfType.LayersModel;
 }
+
+/** Rows `nnc predict` is timed on: enough for several of its batches of 256. */
+export const predictRows: Record<ModelName, number> = { mlp: 8192, convnet: 2048, lstm: 2048, text: 2048 };
 
 const SEQUENCE = 80;
 const VOCABULARY = 10_000;
@@ -41,6 +46,7 @@ function train(model: string, loss: string, batch: number): string {
 export const benchModels: Record<ModelName, BenchModel> = {
   mlp: {
     title: "MLP 784-256-256-10, batch 128",
+    short: "MLP",
     batch: 128,
     inputShape: [784],
     vocabulary: 0,
@@ -64,6 +70,7 @@ ${train("Mlp", "categorical_crossentropy", 128)}
   },
   convnet: {
     title: "Keras MNIST convnet (examples/mnist_convnet.nn), batch 64",
+    short: "convnet",
     batch: 64,
     inputShape: [28, 28, 1],
     vocabulary: 0,
@@ -95,6 +102,7 @@ ${train("MnistConvnet", "categorical_crossentropy", 64)}
   },
   lstm: {
     title: `LSTM sequence classifier (${SEQUENCE} steps of 32 features, lstm(64), dense(1)), batch 64`,
+    short: "LSTM",
     batch: 64,
     inputShape: [SEQUENCE, 32],
     vocabulary: 0,
@@ -116,6 +124,7 @@ ${train("SequenceLstm", "binary_crossentropy", 64)}
   },
   text: {
     title: `LSTM text classifier (embedding ${VOCABULARY.toLocaleString("en-US")}x64, lstm(64), ${SEQUENCE} tokens), batch 64`,
+    short: "text LSTM",
     batch: 64,
     inputShape: [SEQUENCE],
     vocabulary: VOCABULARY,

@@ -38,11 +38,13 @@ export async function measurePytorchTarget(options: {
   readonly quick: boolean;
   readonly python: string;
   readonly log: (line: string) => void;
+  /** The bench models to measure (all by default). */
+  readonly models?: readonly ModelName[];
 }): Promise<Omit<PytorchTargetResults, "load" | "date" | "commit" | "command">> {
   const [seconds, rounds] = options.quick ? ["0.5", "2"] : ["2", "5"];
   const noTorch = spawnSync(options.python, ["-c", "import torch"]).status === 0 ? null : "PyTorch is not installed";
   const rows = {} as PytorchTargetResults["rows"];
-  for (const model of modelNames) {
+  for (const model of options.models ?? modelNames) {
     rows[model] = {} as Record<PytorchTargetRun, WorkerResult<TrainMeasurement>>;
     for (const run of pytorchTargetRuns) {
       options.log(`PyTorch target: ${model}, ${run}`);
@@ -79,9 +81,10 @@ export function pytorchTargetSection(r: PytorchTargetResults): string[] {
     "for it (its steps with their data loading, and the figures summed over the processes; not the checkpoint",
     "written after it), a first epoch left out; the median of the epochs, the range in brackets. `batch_size` is",
     "the batch of a step of all processes together, so each of two processes takes half of it. PyTorch's runs",
-    "have OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset and Debian's OpenMP OpenBLAS",
-    "(LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp). `nnc train` is measured in the same run, as in",
-    "the training section, on the backend nnc picks.",
+    "have the environment of the training section (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, Debian's OpenMP",
+    "OpenBLAS, glibc's malloc keeping large blocks); the script uses torch's defaults otherwise (1 thread here,",
+    "Adam per parameter). `nnc train` is measured in the same run, as in the training section, on the backend",
+    "nnc picks.",
     "",
     "| model | batch | " +
       pytorchTargetRuns.map((run) => runTitles[run]).join(" | ") +
@@ -90,6 +93,7 @@ export function pytorchTargetSection(r: PytorchTargetResults): string[] {
   ];
   for (const model of modelNames) {
     const row = r.rows[model];
+    if (!row) continue;
     const cells = pytorchTargetRuns.map((run) =>
       row[run].ok ? showSpread(spread(row[run].value!.rates)) : `not measured: ${row[run].why ?? "no result"}`,
     );

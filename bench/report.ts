@@ -4,8 +4,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import type { BuildMeasurement } from "./build-worker.js";
-import { num, showSpread, spread, type Spread, type WorkerResult } from "./lib.js";
-import { benchModels, modelNames, type ModelName } from "./models.js";
+import { num, showSpread, spread, torchCommand, type Spread, type WorkerResult } from "./lib.js";
+import { benchModels, modelNames, predictRows, type ModelName } from "./models.js";
 import { pytorchTargetSection, type PytorchTargetResults } from "./pytorch-target.js";
 import type { TrainMeasurement } from "./train-worker.js";
 
@@ -16,17 +16,26 @@ export interface ThreadsMeasurement {
   readonly convnetSamplesPerSecond: number;
 }
 
-export const frameworks = ["nnc", "tfjs-cpu", "tfjs-wasm", "torch", "torch-all-cores"] as const;
+export const frameworks = ["nnc", "torch", "tfjs-wasm", "tfjs-cpu", "nnc-predict", "torch-infer"] as const;
 export type Framework = (typeof frameworks)[number];
+
+/** The rows of the training tables, and of the inference tables. */
+const trainingFrameworks = ["nnc", "torch", "tfjs-wasm", "tfjs-cpu"] as const satisfies readonly Framework[];
+const inferenceFrameworks = ["nnc-predict", "torch-infer"] as const satisfies readonly Framework[];
 
 const frameworkTitles: Record<Framework, string> = {
   nnc: "nnc train (spec -> `trainModel`, backend nnc picks)",
-  "tfjs-cpu": "tfjs by hand, defaults (cpu backend)",
+  torch: "PyTorch at its best configuration (see below)",
   "tfjs-wasm": "tfjs by hand on tfjs-backend-wasm (no nnc kernels)",
-  torch:
-    "PyTorch (Debian python3-torch, OpenMP OpenBLAS, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset), its default threads",
-  "torch-all-cores": "PyTorch, one thread per core",
+  "tfjs-cpu": "tfjs by hand, defaults (cpu backend)",
+  "nnc-predict": "nnc predict (`predictRun`: .npy rows -> classes and probabilities)",
+  "torch-infer": "PyTorch inference (eval, no_grad, softmax/sigmoid), its best thread count",
 };
+
+export interface TorchTried {
+  readonly configuration: { readonly threads: number; readonly foreach: boolean };
+  readonly result: WorkerResult<TrainMeasurement>;
+}
 
 export interface Results {
   readonly quick: boolean;
@@ -37,6 +46,12 @@ export interface Results {
   readonly training: {
     readonly load: string;
     readonly rows: Record<ModelName, Record<Framework, WorkerResult<TrainMeasurement>>>;
+    /** PyTorch's configurations tried on each model, briefly, before it is measured at the best one. */
+    readonly tried: Record<ModelName, TorchTried[]>;
+    /** A 2048x2048 float32 product in PyTorch's BLAS, with 1 thread and one per core (GFLOP/s). */
+    readonly gemm: WorkerResult<TrainMeasurement>[];
+    /** Multiply-accumulates per sample of each model's forward pass, as `nnc summary` counts them. */
+    readonly macs: Record<ModelName, number | null>;
   };
   readonly pytorchTarget: PytorchTargetResults;
   readonly checking: {
@@ -67,33 +82,45 @@ function ratio(a: number | undefined, b: number | undefined, missing: string): n
   return a === undefined || b === undefined ? `not measured (${missing})` : a / b;
 }
 
-/**
- * The faster of PyTorch's two runs: its default thread count (1 on this 2-core machine) or one thread per core.
- * Ratios to PyTorch are to this figure, the harder comparison.
- */
-function bestTorch(rows: Record<Framework, WorkerResult<TrainMeasurement>>): number | undefined {
-  const rates = [rate(rows.torch), rate(rows["torch-all-cores"])].filter((x) => x !== undefined);
+/** The BLAS's GEMM peak on this machine: the faster of PyTorch's 2048x2048 products (GFLOP/s). */
+function gemmPeak(r: Results): number | undefined {
+  const rates = r.training.gemm.map(rate).filter((x) => x !== undefined);
   return rates.length === 0 ? undefined : Math.max(...rates);
 }
 
+/**
+ * GFLOP/s a run reaches: a training step is ~3 forward passes' work (forward, gradients of the inputs and of
+ * the weights), each multiply-accumulate 2 floating-point operations.
+ */
+function gflops(r: Results, model: ModelName, framework: Framework, samplesPerSecond: number): number | undefined {
+  const macs = r.training.macs[model];
+  if (macs === null || macs === undefined) return undefined;
+  const passes = (inferenceFrameworks as readonly Framework[]).includes(framework) ? 1 : 3;
+  return (samplesPerSecond * macs * 2 * passes) / 1e9;
+}
+
 function targets(r: Results): Target[] {
-  const train = (m: ModelName, f: Framework) => rate(r.training.rows[m][f]);
-  const torch = (m: ModelName) => bestTorch(r.training.rows[m]);
+  const train = (m: ModelName, f: Framework) => rate(r.training.rows[m]?.[f]);
+  const torch = (m: ModelName) => rate(r.training.rows[m]?.torch);
   const check = (size: string, tool: "nnc" | "tfjs") =>
     buildMs(r.checking.rows.find((row) => row.size === size)?.[tool]);
+  const predict = (m: ModelName) => ratio(train(m, "nnc-predict"), train(m, "torch-infer"), "see the table");
+  const training = (m: ModelName, name: string): Target => ({
+    what: `${name}: nnc train / PyTorch (samples/s)`,
+    ratio: ratio(train(m, "nnc"), torch(m), "see the table"),
+    goal: ">= 0.25",
+    met: (x) => x >= 0.25,
+  });
   return [
-    {
-      what: "convnet: nnc / PyTorch (samples/s)",
-      ratio: ratio(train("convnet", "nnc"), torch("convnet"), "see the table"),
-      goal: ">= 0.25",
-      met: (x) => x >= 0.25,
-    },
-    {
-      what: "MLP: nnc / PyTorch (samples/s)",
-      ratio: ratio(train("mlp", "nnc"), torch("mlp"), "see the table"),
-      goal: ">= 0.25",
-      met: (x) => x >= 0.25,
-    },
+    training("mlp", "MLP"),
+    training("convnet", "convnet"),
+    training("lstm", "LSTM"),
+    ...(["mlp", "convnet", "lstm"] as const).map((m): Target => ({
+      what: `${benchModels[m].short}: nnc predict / PyTorch inference (samples/s)`,
+      ratio: predict(m),
+      goal: ">= 0.5",
+      met: (x) => x >= 0.5,
+    })),
     {
       what: "MLP: nnc / tfjs on wasm (samples/s)",
       ratio: ratio(train("mlp", "nnc"), train("mlp", "tfjs-wasm"), "see the table"),
@@ -126,41 +153,96 @@ function why(result: WorkerResult<unknown>): string {
 }
 
 function trainingSection(r: Results): string[] {
+  const peak = gemmPeak(r);
   const lines = [
-    "## Training throughput (samples/s)",
+    "## Training and inference throughput (samples/s)",
     "",
     `Load average at the start of this section: ${r.training.load}. Synthetic data, same batch size everywhere,`,
-    "warm-up steps excluded; the median of the rounds, the range in brackets. nnc is timed per epoch of a real",
-    "`trainModel` run (so it includes `fit`'s per-batch slicing, shuffling and progress); the hand-written tfjs and",
-    "PyTorch models are timed on repeated steps over one fixed batch, which favours them slightly. PyTorch runs",
-    "twice, with its default thread count and with one thread per core; `x PyTorch` is against the faster of the two.",
+    "warm-up steps excluded. Each framework runs in a fresh process, in turn with the others, three times over",
+    "(interleaved, so that a change of load falls on all alike), two rounds each: median (min .. max, n rounds).",
+    "nnc is timed per epoch of a real `trainModel` run (so it includes its per-batch slicing, shuffling and",
+    "progress); the hand-written tfjs and PyTorch models on repeated steps over one fixed batch, which favours",
+    "them slightly. PyTorch runs as its users run it at its best (`torchEnvironment` in bench/lib.ts):",
+    "",
+    "    " + torchCommand,
+    "",
+    "that is, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (set on this machine for old OpenBLAS builds) unset,",
+    "Debian's OpenMP OpenBLAS, glibc's malloc keeping large blocks (as PyTorch's CPU tuning guide advises,",
+    "there with jemalloc or tcmalloc), and of four configurations (1 or 2 threads; Adam per parameter or",
+    "`foreach`) the fastest for each model, tried first (table below).",
+    "",
+    `GFLOP/s: samples/s x the forward pass's multiply-accumulates per sample (\`nnc summary\`) x 2, x 3 for a`,
+    "training step (forward, input gradients, weight gradients; an approximation: the first layer's input",
+    "gradient is not needed). % of peak: of the BLAS's GEMM peak measured in the same run, " +
+      (peak === undefined ? "(not measured)." : `${num(peak)} GFLOP/s (PyTorch, 2048x2048 float32, both cores).`),
   ];
   for (const model of modelNames) {
     const rows = r.training.rows[model];
-    const torch = bestTorch(rows);
+    if (!rows) continue;
+    const torch = rate(rows.torch);
     const cpu = rate(rows["tfjs-cpu"]);
+    const table = (frameworks: readonly Framework[], base: number | undefined) => {
+      for (const framework of frameworks) {
+        const result = rows[framework];
+        if (!result.ok) {
+          lines.push(`| ${frameworkTitles[framework]} | | ${why(result)} | | | |`);
+          continue;
+        }
+        const s = spread(result.value!.rates);
+        const vs = (b: number | undefined) => (b === undefined ? "" : `${num(s.median / b)}x`);
+        const g = gflops(r, model, framework, s.median);
+        const share = g === undefined || peak === undefined ? "" : `${num((100 * g) / peak)}%`;
+        lines.push(
+          `| ${frameworkTitles[framework]} | ${result.value!.backend} | ${showSpread(s)} | ${vs(base)} | ${g === undefined ? "" : num(g)} | ${share} |`,
+        );
+      }
+    };
     lines.push(
       "",
       `### ${benchModels[model].title}`,
       "",
-      "| | backend | samples/s | x PyTorch | x tfjs cpu |",
-      "| --- | --- | --- | --- | --- |",
+      `Training (x tfjs cpu: nnc ${cpu === undefined || rate(rows.nnc) === undefined ? "not measured" : `${num(rate(rows.nnc)! / cpu)}x`} tfjs's cpu backend):`,
+      "",
+      "| | backend | samples/s | x PyTorch | GFLOP/s | % of peak |",
+      "| --- | --- | --- | --- | --- | --- |",
     );
-    for (const framework of frameworks) {
-      const result = rows[framework];
-      if (!result.ok) {
-        lines.push(`| ${frameworkTitles[framework]} | | ${why(result)} | | |`);
-        continue;
-      }
-      const s = spread(result.value!.rates);
-      const vs = (base: number | undefined) => (base === undefined ? "" : `${num(s.median / base)}x`);
-      lines.push(
-        `| ${frameworkTitles[framework]} | ${result.value!.backend} | ${showSpread(s)} | ${vs(torch)} | ${vs(cpu)} |`,
-      );
-    }
+    table(trainingFrameworks, torch);
+    lines.push(
+      "",
+      `Inference, ${predictRows[model].toLocaleString("en-US")} rows in batches of 256 (nnc) or ${benchModels[model].batch} (PyTorch):`,
+      "",
+      "| | backend | samples/s | x PyTorch | GFLOP/s | % of peak |",
+      "| --- | --- | --- | --- | --- | --- |",
+    );
+    table(inferenceFrameworks, rate(rows["torch-infer"]));
   }
+  lines.push(
+    "",
+    "PyTorch's configurations, each tried briefly on each model (samples/s, median of 2 rounds); the fastest is",
+    "measured above:",
+    "",
+    "| model | " + (r.training.tried[modelNames[0]!] ?? []).map((t) => torchLabel(t.configuration)).join(" | ") + " |",
+    "| --- |" + (r.training.tried[modelNames[0]!] ?? []).map(() => " --- |").join(""),
+  );
+  for (const model of modelNames) {
+    const tried = r.training.tried[model];
+    if (!tried) continue;
+    const best = Math.max(...tried.map((t) => rate(t.result) ?? 0));
+    const cells = tried.map((t) => {
+      const v = rate(t.result);
+      return v === undefined ? why(t.result) : v === best ? `**${num(v)}**` : num(v);
+    });
+    lines.push(`| ${benchModels[model].short} | ${cells.join(" | ")} |`);
+  }
+  const gemmLine = r.training.gemm
+    .map((g) => (g.ok ? `${num(spread(g.value!.rates).median)} GFLOP/s (${g.value!.backend})` : why(g)))
+    .join("; ");
+  lines.push("", `GEMM peak, PyTorch's BLAS, 2048x2048 float32: ${gemmLine}.`);
   return lines;
 }
+
+const torchLabel = (c: TorchTried["configuration"]) =>
+  `${c.threads} thread${c.threads === 1 ? "" : "s"}${c.foreach ? ", Adam foreach" : ""}`;
 
 function checkingSection(r: Results): string[] {
   const lines = [
@@ -219,13 +301,30 @@ function threadsSection(r: Results): string[] {
   return lines;
 }
 
-function targetSection(r: Results): string[] {
-  const lines = ["## Targets (issue 5)", "", "| target | measured | goal | |", "| --- | --- | --- | --- |"];
+/** The targets' table: each a ratio of two figures of this run, met or not. */
+export function targetTable(r: Results): string[] {
+  const lines = ["| target | measured | goal | |", "| --- | --- | --- | --- |"];
   for (const t of targets(r)) {
     const verdict = typeof t.ratio === "string" ? "not measured" : t.met(t.ratio) ? "met" : "not met";
     lines.push(`| ${t.what} | ${typeof t.ratio === "string" ? t.ratio : num(t.ratio)} | ${t.goal} | ${verdict} |`);
   }
   return lines;
+}
+
+function targetSection(r: Results): string[] {
+  return ["## Targets (issues 5 and 17)", "", ...targetTable(r)];
+}
+
+/** The markers around the targets' table in README.md, which `npm run bench` rewrites from its run. */
+export const readmeStart = "<!-- bench-targets:start -->";
+export const readmeEnd = "<!-- bench-targets:end -->";
+
+/** `readme` with the table between its markers replaced by `table` (unchanged when it has no markers). */
+export function withReadmeTargets(readme: string, table: readonly string[]): string {
+  const start = readme.indexOf(readmeStart);
+  const end = readme.indexOf(readmeEnd);
+  if (start < 0 || end < start) return readme;
+  return `${readme.slice(0, start + readmeStart.length)}\n${table.join("\n")}\n${readme.slice(end)}`;
 }
 
 /** bench/notes.md, kept by hand: what each figure means, what was tried, why a target is not met. */

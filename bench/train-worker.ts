@@ -5,15 +5,17 @@
  *   node --import tsx bench/train-worker.ts FRAMEWORK MODEL SECONDS ROUNDS
  *
  * FRAMEWORK is `nnc` (nnc's own training path: the spec checked by the compiler and trained by
- * `trainModel`, as `nnc train` does, on the backend nnc picks), `tfjs-cpu` (the model hand-written in tfjs,
- * default settings) or `tfjs-wasm` (the same on plain @tensorflow/tfjs-backend-wasm, without nnc's kernels).
- * Warm-up steps are excluded; each round lasts about SECONDS. Prints one JSON line: samples/s per round.
+ * `trainModel`, as `nnc train` does, on the backend nnc picks), `nnc-predict` (what `nnc predict` does with a
+ * saved run of the model: `predictRun` over an .npy file of rows, outputs to class names and probabilities),
+ * `tfjs-cpu` (the model hand-written in tfjs, default settings) or `tfjs-wasm` (the same on plain
+ * @tensorflow/tfjs-backend-wasm, without nnc's kernels). Warm-up steps are excluded; each round lasts about
+ * SECONDS. Prints one JSON line: samples/s per round.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { benchModels, type BenchModel, type ModelName } from "./models.js";
+import { benchModels, predictRows, type BenchModel, type ModelName } from "./models.js";
 import { syntheticData, writeSyntheticNpy } from "./lib.js";
 
 export interface TrainMeasurement {
@@ -29,7 +31,12 @@ if (!bench || !framework)
 const seconds = Number(secondsText ?? 1);
 const rounds = Number(roundsText ?? 5);
 
-const result = framework === "nnc" ? await measureNnc(bench) : await measureTfjs(bench, framework);
+const result =
+  framework === "nnc"
+    ? await measureNnc(bench)
+    : framework === "nnc-predict"
+      ? await measurePredict(bench)
+      : await measureTfjs(bench, framework);
 process.stdout.write(JSON.stringify(result) + "\n");
 
 /**
@@ -67,6 +74,47 @@ async function measureNnc(model: BenchModel): Promise<TrainMeasurement> {
     const steps = Math.max(1, Math.round(seconds / stepSeconds));
     const times = await epochTimes(steps, rounds + 1);
     return { rates: times.map((t) => (steps * model.batch) / t), backend };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * nnc predict: a run saved by `trainModel` (one short epoch), loaded as `nnc predict` loads it, then
+ * `predictRun` over `predictRows` rows of an .npy file, timed whole (reading the file, the forward passes in
+ * batches of 256, the table of class names and probabilities), after one warm-up call.
+ */
+async function measurePredict(model: BenchModel): Promise<TrainMeasurement> {
+  const { checkSource } = await import("../src/compiler/index.js");
+  const runtime = await import("../src/runtime/index.js");
+  const backend = await runtime.initBackend();
+  const dir = mkdtempSync(join(tmpdir(), "nnc-bench-predict-"));
+  try {
+    const checked = checkSource(model.spec, join(dir, "model.nn"));
+    if (!checked.program) throw new Error(checked.diagnostics.map((d) => d.message).join("; "));
+    writeSyntheticNpy(dir, model, 2 * model.batch);
+    const runDir = join(dir, "run");
+    await runtime.trainModel(checked.program.models[0]!, checked.program.trains[0]!, {
+      epochs: 1,
+      output: new Writable({ write: (_chunk, _encoding, done) => done() }),
+      runDir,
+    });
+    const rows = predictRows[modelName as ModelName];
+    writeSyntheticNpy(dir, model, rows);
+    const run = await runtime.loadRun(runDir);
+    const predict = () => runtime.predictRun(run, join(dir, "x.npy"));
+    predict();
+    const rates: number[] = [];
+    while (rates.length < rounds) {
+      const t = performance.now();
+      let calls = 0;
+      do {
+        predict();
+        calls++;
+      } while (performance.now() - t < seconds * 1000);
+      rates.push((calls * rows) / ((performance.now() - t) / 1000));
+    }
+    return { rates, backend };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

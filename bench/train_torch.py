@@ -1,13 +1,20 @@
-"""The training benchmarks of bench/models.ts in PyTorch, with its defaults, on one fixed synthetic batch.
+"""The training benchmarks of bench/models.ts in PyTorch, on one fixed synthetic batch; its inference; its GEMM peak.
 
-    /usr/bin/python3 bench/train_torch.py MODEL SECONDS ROUNDS [THREADS]
+    /usr/bin/python3 bench/train_torch.py MODEL SECONDS ROUNDS [--threads N] [--foreach] [--infer N]
+    /usr/bin/python3 bench/train_torch.py gemm SECONDS ROUNDS [--threads N]
 
-THREADS sets torch's intra-op thread count (its default otherwise: here 1, on 2 cores). Warm-up steps are excluded; each round lasts about SECONDS. Prints one JSON line: samples/s per round.
+--threads sets torch's intra-op thread count (its default otherwise: here 1, on 2 cores); --foreach makes
+Adam update all parameters with its multi-tensor (foreach) kernels instead of one parameter at a time (the
+default on CPU in torch 1.13). --infer N times inference instead: the model in eval mode under no_grad, N rows
+in batches of the model's batch size, with the softmax/sigmoid applied, as `nnc predict` computes its outputs.
+`gemm` times a 2048x2048 float32 matrix product (GFLOP/s): the BLAS's peak, against which the bench states the
+fraction of it each training run reaches. Warm-up steps are excluded; each round lasts about SECONDS. Prints
+one JSON line: the rate per round (samples/s, or GFLOP/s for gemm).
 The softmax/sigmoid of the nnc models is inside the loss here (CrossEntropyLoss, BCEWithLogitsLoss): the
 same arithmetic, as a PyTorch user writes it.
 """
+import argparse
 import json
-import sys
 import time
 
 import torch
@@ -31,41 +38,32 @@ class Lstm(nn.Module):
         return self.out(h[-1])
 
 
-def build(name):
-    """(model, batch, inputs, targets, loss) for one benchmark."""
+def build(name, rows):
+    """(model, batch, inputs of `rows` rows, targets, loss, output activation) for one benchmark."""
     if name == "mlp":
         model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
-        return model, 128, torch.rand(128, 784), torch.randint(0, 10, (128,)), nn.CrossEntropyLoss()
+        x = torch.rand(rows or 128, 784)
+        return model, 128, x, torch.randint(0, 10, (len(x),)), nn.CrossEntropyLoss(), nn.Softmax(-1)
     if name == "convnet":
         model = nn.Sequential(
             nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
             nn.Flatten(), nn.Dropout(0.5), nn.Linear(1600, 10),
         )
-        return model, 64, torch.rand(64, 1, 28, 28), torch.randint(0, 10, (64,)), nn.CrossEntropyLoss()
-    targets = torch.randint(0, 2, (64, 1)).float()
+        x = torch.rand(rows or 64, 1, 28, 28)
+        return model, 64, x, torch.randint(0, 10, (len(x),)), nn.CrossEntropyLoss(), nn.Softmax(-1)
+    n = rows or 64
+    targets = torch.randint(0, 2, (n, 1)).float()
     if name == "lstm":
-        return Lstm(False), 64, torch.rand(64, SEQUENCE, 32), targets, nn.BCEWithLogitsLoss()
+        return Lstm(False), 64, torch.rand(n, SEQUENCE, 32), targets, nn.BCEWithLogitsLoss(), nn.Sigmoid()
     if name == "text":
-        return Lstm(True), 64, torch.randint(0, VOCABULARY, (64, SEQUENCE)), targets, nn.BCEWithLogitsLoss()
+        x = torch.randint(0, VOCABULARY, (n, SEQUENCE))
+        return Lstm(True), 64, x, targets, nn.BCEWithLogitsLoss(), nn.Sigmoid()
     raise SystemExit(f"unknown model {name}")
 
 
-def main():
-    name, seconds, rounds = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
-    if len(sys.argv) > 4:
-        torch.set_num_threads(int(sys.argv[4]))
-    model, batch, x, y, loss_fn = build(name)
-    model.train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-
-    def step():
-        optimizer.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        optimizer.step()
-        loss.item()
-
+def rounds_of(step, seconds, rounds, amount):
+    """`amount` per second of `step`, in `rounds` rounds of about `seconds` each, after warm-up."""
     for _ in range(3):
         step()
     t = time.perf_counter()
@@ -76,8 +74,62 @@ def main():
         t = time.perf_counter()
         for _ in range(steps):
             step()
-        rates.append(steps * batch / (time.perf_counter() - t))
-    info = f"torch {torch.__version__}, {torch.get_num_threads()} threads"
+        rates.append(steps * amount / (time.perf_counter() - t))
+    return rates
+
+
+def gemm(seconds, rounds):
+    n = 2048
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    return rounds_of(lambda: a @ b, seconds, rounds, 2 * n**3 / 1e9)
+
+
+def train(name, seconds, rounds, foreach):
+    model, batch, x, y, loss_fn, _ = build(name, 0)
+    model.train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, foreach=foreach)
+
+    def step():
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        loss.item()
+
+    return rounds_of(step, seconds, rounds, batch)
+
+
+def infer(name, seconds, rounds, rows):
+    model, batch, x, _, _, activation = build(name, rows)
+    model.eval()
+
+    def predict():
+        with torch.no_grad():
+            for start in range(0, len(x), batch):
+                activation(model(x[start : start + batch])).numpy()
+
+    return rounds_of(predict, seconds, rounds, len(x))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("model")
+    parser.add_argument("seconds", type=float)
+    parser.add_argument("rounds", type=int)
+    parser.add_argument("--threads", type=int)
+    parser.add_argument("--foreach", action="store_true")
+    parser.add_argument("--infer", type=int, default=0)
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.model == "gemm":
+        rates = gemm(args.seconds, args.rounds)
+    elif args.infer:
+        rates = infer(args.model, args.seconds, args.rounds, args.infer)
+    else:
+        rates = train(args.model, args.seconds, args.rounds, args.foreach)
+    adam = "" if args.infer or args.model == "gemm" else f", Adam{'(foreach)' if args.foreach else ''}"
+    info = f"torch {torch.__version__}, {torch.get_num_threads()} threads{adam}"
     print(json.dumps({"rates": rates, "backend": info}))
 
 
