@@ -4,7 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { IrModel, JsonValue, TensorRef, TfjsLayer } from "../compiler/ir/index.js";
-import { layers as nncLayers } from "./layers/index.js";
+import { fasterLayers, layers as nncLayers } from "./layers/index.js";
 import { loadRunWeights } from "./transfer.js";
 
 type Factory = (config: Record<string, unknown>) => unknown;
@@ -62,7 +62,9 @@ function createObject(description: TfjsLayer): unknown {
     description.namespace === "nnc"
       ? (nncLayers as Record<string, Factory | undefined>)
       : (tf as unknown as Record<string, Record<string, Factory | undefined>>)[description.namespace ?? "layers"];
-  const factory = namespace?.[description.factory];
+  // tfjs's LSTM runs a whole sequence as one fused operation in nnc's (layers/fused-lstm.ts).
+  const faster = (description.namespace ?? "layers") === "layers" ? fasterLayers[description.factory] : undefined;
+  const factory = faster ?? namespace?.[description.factory];
   if (typeof factory !== "function") {
     throw new Error(`buildModel: tf.${description.namespace ?? "layers"} has no factory '${description.factory}'`);
   }

@@ -19,6 +19,7 @@ import {
   NncRandomZoom,
 } from "./augmentation.js";
 import { NncCenterCrop, NncRandomCrop, NncResizing } from "./image-resizing.js";
+import { NncLSTM } from "./fused-lstm.js";
 
 /** A layer factory: a tfjs-style config (camelCase keys) -> a new layer. */
 export type LayerFactory = (config: Record<string, unknown>) => tf.layers.Layer;
@@ -47,4 +48,12 @@ export const layers: Readonly<Record<string, LayerFactory>> = {
   randomCrop: (config) => new NncRandomCrop(config),
   resizing: (config) => new NncResizing(config),
   centerCrop: (config) => new NncCenterCrop(config),
+};
+
+/**
+ * tfjs layers that nnc's runtime builds as its own faster equivalent, by tfjs factory name: same class name,
+ * weights and config as tfjs's, so the IR, the emitted modules and saved models still name tfjs's layer.
+ */
+export const fasterLayers: Readonly<Record<string, LayerFactory>> = {
+  lstm: (config) => new NncLSTM(config),
 };

@@ -1,0 +1,330 @@
+/**
+ * A whole LSTM sequence, forward and backward, as one operation with its own gradient, for the wasm backend.
+ *
+ * tfjs's LSTM steps an LSTMCell per time step, about 140 kernels a step forward and back (matrix products,
+ * a split, activations, products and sums, each with its gradient); on wasm each costs ~17 us of engine and
+ * dispatch overhead, far more than its arithmetic. Here the input projection of all steps is one matrix
+ * product, each step is one product `h @ recurrentKernel` plus a loop over the gates on the wasm heap, and the
+ * backward pass is one product per step (`dz @ recurrentKernel^T`) plus four products over all steps at the
+ * end (the gradients of the kernel, the recurrent kernel and the input), all by the backend's own kernels on
+ * `TensorInfo`s, outside the engine.
+ *
+ * The math is tfjs's LSTMCell: gates in the order i, f, c, o; `c = f * c' + i * tanh(z_c)`, `h = o * tanh(c)`;
+ * the recurrent activation is the sigmoid or tfjs's hard sigmoid (`clip(0.2 z + 0.5, 0, 1)`).
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { originalKernel, type Info } from "../wasm/wasm-ops.js";
+
+export interface FusedLstmSettings {
+  readonly units: number;
+  /** The recurrent activation is tfjs's hard sigmoid, not the sigmoid. */
+  readonly hardSigmoid: boolean;
+  /** Steps run from the last to the first (tfjs's `goBackwards`); outputs stay in the order run. */
+  readonly goBackwards: boolean;
+}
+
+/**
+ * Runs the backend's kernels on `TensorInfo`s and frees what they made, except the results kept as tensors.
+ * Each intermediate is freed as soon as it is no longer needed, so the per-step products never pile up.
+ */
+class Kernels {
+  private readonly made = new Set<Info>();
+
+  constructor(readonly backend: BackendWasm) {}
+
+  run(name: string, inputs: Record<string, Info>, attrs: tf.NamedAttrMap = {}): Info {
+    const result = originalKernel(name)({ inputs, attrs, backend: this.backend }) as Info;
+    this.made.add(result);
+    return result;
+  }
+
+  /** `a @ b` for 2D `a` `[m, k]` and `b` `[k, n]`: `[1, m, n]`. */
+  matMul(a: Info, b: Info): Info {
+    const left = this.reshape(a, [1, ...a.shape.slice(-2)]);
+    const right = this.reshape(b, [1, ...b.shape.slice(-2)]);
+    const product = this.run("BatchMatMul", { a: left, b: right }, { transposeA: false, transposeB: false });
+    this.free(left);
+    this.free(right);
+    return product;
+  }
+
+  reshape(x: Info, shape: number[]): Info {
+    return this.run("Reshape", { x }, { shape });
+  }
+
+  /** A 2D `x` transposed. */
+  transpose(x: Info): Info {
+    return this.run("Transpose", { x: x }, { perm: [1, 0] });
+  }
+
+  /** A new float32 tensor holding `values`. */
+  upload(values: Float32Array, shape: number[]): Info {
+    const info = this.backend.makeOutput(shape, "float32");
+    this.made.add(info);
+    this.view(info).set(values);
+    return info;
+  }
+
+  /** The values of `info` in place: valid until the next allocation (the heap may grow and move). */
+  view(info: Info): Float32Array {
+    return this.backend.typedArrayFromHeap(info) as Float32Array;
+  }
+
+  free(info: Info): void {
+    if (this.made.delete(info)) this.backend.disposeData(info.dataId);
+  }
+
+  /** `info` (reshaped to `shape`) as a tensor the engine owns. */
+  keep(info: Info, shape: number[]): tf.Tensor {
+    const shaped = this.reshape(info, shape);
+    this.made.delete(shaped);
+    return tf.engine().makeTensorFromTensorInfo(shaped);
+  }
+
+  /** Frees every intermediate not kept. */
+  release(): void {
+    for (const info of this.made) this.backend.disposeData(info.dataId);
+    this.made.clear();
+  }
+}
+
+/**
+ * The operation: `(x [B, T, F], kernel [F, 4U], recurrentKernel [U, 4U], bias [4U], h0 [B, U], c0 [B, U])` ->
+ * `[2, B, T, U]`, the hidden states `h` (index 0) and cell states `c` (index 1) after each step, in the order
+ * the steps ran. Its gradient comes from the same pass: the gates and states of every step stay in
+ * JavaScript arrays for it. The backend must be wasm.
+ */
+export function fusedLstm(settings: FusedLstmSettings): (...inputs: tf.Tensor[]) => tf.Tensor {
+  return tf.customGrad((...args: unknown[]) => {
+    const [x, kernel, recurrent, bias, h0, c0] = args as tf.Tensor[];
+    const save = args[6] as tf.GradSaveFunc;
+    const pass = forward(settings, x!, kernel!, recurrent!, bias!, h0!, c0!);
+    // The engine keeps saved tensors alive for the backward pass; the inputs themselves may be disposed
+    // by then (an earlier layer's output, freed when the model's forward pass ends).
+    save([x!, kernel!, recurrent!]);
+    return {
+      value: pass.output,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => backward(settings, pass, saved[0]!, saved[1]!, saved[2]!, dy),
+    };
+  }) as (...inputs: tf.Tensor[]) => tf.Tensor;
+}
+
+/** What the forward pass keeps for the backward one. */
+interface ForwardPass {
+  readonly output: tf.Tensor;
+  /** Activated gates i, f, c, o of step `s` (in the order run), row `b`: `(s * B + b) * 4U`. */
+  readonly gates: Float32Array;
+  /** Cell state after step `s`: `(s * B + b) * U`; `c0` first, so step `s` is at `s + 1`. */
+  readonly cells: Float32Array;
+  /** `tanh` of the cell state after step `s`: `(s * B + b) * U`. */
+  readonly cellTanh: Float32Array;
+  /** Hidden state after step `s`, laid out as `cells` (`h0` first). */
+  readonly hidden: Float32Array;
+}
+
+/**
+ * The forward pass. The activations run as the backend's Sigmoid kernel (vectorized; JavaScript's Math.exp
+ * and Math.tanh cost more than the step's matrix product): `tanh(z) = 2 sigmoid(2z) - 1` for the candidate
+ * gate and the cell state. The hard sigmoid is computed here from `z`.
+ */
+function forward(
+  settings: FusedLstmSettings,
+  x: tf.Tensor,
+  kernel: tf.Tensor,
+  recurrent: tf.Tensor,
+  bias: tf.Tensor,
+  h0: tf.Tensor,
+  c0: tf.Tensor,
+): ForwardPass {
+  const [B, T, F] = x.shape as [number, number, number];
+  const U = settings.units;
+  const G = 4 * U;
+  const hard = settings.hardSigmoid;
+  const kernels = new Kernels(tf.backend() as BackendWasm);
+  try {
+    const biases = kernels.view(bias).slice();
+    // Every element of these is written before it is read.
+    const gates = take(T * B * G);
+    const cells = take((T + 1) * B * U);
+    const cellTanh = take(T * B * U);
+    const hidden = take((T + 1) * B * U);
+    cells.set(kernels.view(c0));
+    hidden.set(kernels.view(h0));
+    // Row `b * T + t` of the projection is step t of sample b.
+    const rows = kernels.reshape(x, [B * T, F]);
+    const projected = kernels.matMul(rows, kernel);
+    kernels.free(rows);
+    const h = kernels.upload(hidden.subarray(0, B * U), [B, U]);
+    const z = kernels.upload(new Float32Array(B * G), [B, G]);
+    const doubledCells = kernels.upload(new Float32Array(B * U), [B, U]);
+    const output = take(2 * B * T * U);
+    for (let s = 0; s < T; s++) {
+      const t = settings.goBackwards ? T - 1 - s : s;
+      const fromState = kernels.matMul(h, recurrent);
+      const xz = kernels.view(projected);
+      const hz = kernels.view(fromState);
+      const zv = kernels.view(z);
+      for (let b = 0; b < B; b++) {
+        const xRow = (b * T + t) * G;
+        const row = b * G;
+        for (let k = 0; k < G; k++) {
+          const sum = xz[xRow + k]! + hz[row + k]! + biases[k]!;
+          zv[row + k] = k >= 2 * U && k < 3 * U ? 2 * sum : sum;
+        }
+      }
+      kernels.free(fromState);
+      const activated = kernels.run("Sigmoid", { x: z });
+      const av = kernels.view(activated);
+      const zs = kernels.view(z);
+      const cv = kernels.view(doubledCells);
+      for (let b = 0; b < B; b++) {
+        const row = b * G;
+        const gateRow = (s * B + b) * G;
+        const before = (s * B + b) * U;
+        const after = before + B * U;
+        for (let j = 0; j < U; j++) {
+          const i = hard ? clip(zs[row + j]!) : av[row + j]!;
+          const f = hard ? clip(zs[row + U + j]!) : av[row + U + j]!;
+          const g = 2 * av[row + 2 * U + j]! - 1;
+          const o = hard ? clip(zs[row + 3 * U + j]!) : av[row + 3 * U + j]!;
+          const c = f * cells[before + j]! + i * g;
+          gates[gateRow + j] = i;
+          gates[gateRow + U + j] = f;
+          gates[gateRow + 2 * U + j] = g;
+          gates[gateRow + 3 * U + j] = o;
+          cells[after + j] = c;
+          cv[b * U + j] = 2 * c;
+        }
+      }
+      kernels.free(activated);
+      const squashed = kernels.run("Sigmoid", { x: doubledCells });
+      const tv = kernels.view(squashed);
+      const hOut = kernels.view(h);
+      for (let b = 0; b < B; b++) {
+        const gateRow = (s * B + b) * G;
+        const before = (s * B + b) * U;
+        const after = before + B * U;
+        const out = (b * T + s) * U;
+        for (let j = 0; j < U; j++) {
+          const tc = 2 * tv[b * U + j]! - 1;
+          const hNew = gates[gateRow + 3 * U + j]! * tc;
+          cellTanh[before + j] = tc;
+          hidden[after + j] = hNew;
+          hOut[b * U + j] = hNew;
+          output[out + j] = hNew;
+          output[B * T * U + out + j] = cells[after + j]!;
+        }
+      }
+      kernels.free(squashed);
+    }
+    const result = tf.tensor(output, [2, B, T, U]);
+    give(output);
+    return { output: result, gates, cells, cellTanh, hidden };
+  } finally {
+    kernels.release();
+  }
+}
+
+/**
+ * Large arrays by length, reused from one pass to the next: a training step of lstm(64) over 80 steps would
+ * otherwise allocate (and the collector reclaim) about 20 MB. The forward pass's arrays return to the pool
+ * when its backward pass is done with them (never, in inference: the collector takes those).
+ */
+const pool = new Map<number, Float32Array[]>();
+
+function take(length: number): Float32Array {
+  return pool.get(length)?.pop() ?? new Float32Array(length);
+}
+
+function give(...arrays: Float32Array[]): void {
+  for (const array of arrays) {
+    const free = pool.get(array.length) ?? [];
+    pool.set(array.length, free);
+    if (free.length < 4) free.push(array);
+  }
+}
+
+/** tfjs's hard sigmoid. */
+const clip = (z: number) => Math.min(1, Math.max(0, 0.2 * z + 0.5));
+
+/** The gradients of `x, kernel, recurrentKernel, bias, h0, c0` from `dy`, the gradient of the output. */
+function backward(
+  settings: FusedLstmSettings,
+  pass: ForwardPass,
+  x: tf.Tensor,
+  kernel: tf.Tensor,
+  recurrent: tf.Tensor,
+  dy: tf.Tensor,
+): tf.Tensor[] {
+  const [B, T, F] = x.shape as [number, number, number];
+  const U = settings.units;
+  const G = 4 * U;
+  const hard = settings.hardSigmoid;
+  const { gates, cells, cellTanh, hidden } = pass;
+  const kernels = new Kernels(tf.backend() as BackendWasm);
+  const outputGradient = take(dy.size);
+  // dz of every step, row `b * T + t` as the projection; and the hidden state each step started from.
+  const dz = take(B * T * G);
+  const previous = take(B * T * U);
+  try {
+    outputGradient.set(kernels.view(dy));
+    const dh = new Float32Array(B * U);
+    const dc = new Float32Array(B * U);
+    const transposed = kernels.transpose(recurrent);
+    const stepDz = kernels.upload(new Float32Array(B * G), [B, G]);
+    for (let s = T - 1; s >= 0; s--) {
+      const t = settings.goBackwards ? T - 1 - s : s;
+      const stepView = kernels.view(stepDz);
+      for (let b = 0; b < B; b++) {
+        const gateRow = (s * B + b) * G;
+        const before = (s * B + b) * U;
+        const out = (b * T + s) * U;
+        const zRow = (b * T + t) * G;
+        for (let j = 0; j < U; j++) {
+          const i = gates[gateRow + j]!;
+          const f = gates[gateRow + U + j]!;
+          const g = gates[gateRow + 2 * U + j]!;
+          const o = gates[gateRow + 3 * U + j]!;
+          const tc = cellTanh[before + j]!;
+          const dhj = dh[b * U + j]! + outputGradient[out + j]!;
+          const dcj = dc[b * U + j]! + outputGradient[B * T * U + out + j]! + dhj * o * (1 - tc * tc);
+          const di = dcj * g * (hard ? (i > 0 && i < 1 ? 0.2 : 0) : i * (1 - i));
+          const df = dcj * cells[before + j]! * (hard ? (f > 0 && f < 1 ? 0.2 : 0) : f * (1 - f));
+          const dg = dcj * i * (1 - g * g);
+          const dO = dhj * tc * (hard ? (o > 0 && o < 1 ? 0.2 : 0) : o * (1 - o));
+          dc[b * U + j] = dcj * f;
+          stepView[b * G + j] = dz[zRow + j] = di;
+          stepView[b * G + U + j] = dz[zRow + U + j] = df;
+          stepView[b * G + 2 * U + j] = dz[zRow + 2 * U + j] = dg;
+          stepView[b * G + 3 * U + j] = dz[zRow + 3 * U + j] = dO;
+          previous[(b * T + t) * U + j] = hidden[before + j]!;
+        }
+      }
+      const fromState = kernels.matMul(stepDz, transposed);
+      dh.set(kernels.view(fromState));
+      kernels.free(fromState);
+    }
+    const biasGradient = new Float32Array(G);
+    for (let row = 0; row < B * T; row++) {
+      for (let k = 0; k < G; k++) biasGradient[k] += dz[row * G + k]!;
+    }
+    const dzAll = kernels.upload(dz, [B * T, G]);
+    const xRows = kernels.transpose(kernels.reshape(x, [B * T, F]));
+    const kernelGradient = kernels.matMul(xRows, dzAll);
+    const previousRows = kernels.transpose(kernels.upload(previous, [B * T, U]));
+    const recurrentGradient = kernels.matMul(previousRows, dzAll);
+    const inputGradient = kernels.matMul(dzAll, kernels.transpose(kernel));
+    return [
+      kernels.keep(inputGradient, [B, T, F]),
+      kernels.keep(kernelGradient, [F, G]),
+      kernels.keep(recurrentGradient, [U, G]),
+      tf.tensor(biasGradient, [G]),
+      tf.tensor(dh, [B, U]),
+      tf.tensor(dc, [B, U]),
+    ];
+  } finally {
+    kernels.release();
+    give(gates, cells, cellTanh, hidden, outputGradient, dz, previous);
+  }
+}
