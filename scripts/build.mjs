@@ -119,7 +119,7 @@ async function bundleCli() {
     outfile: join(fresh, "nnc.cjs"),
     write: false,
     metafile: true,
-    plugins: [lazyChildProcessForCommander(), computedCharCodeIndexForChevrotain(), deferDynamicImports(() => true)],
+    plugins: [lazyChildProcessForCommander(), lazierChevrotain(), deferDynamicImports(() => true)],
   });
   const inputs = Object.keys(probe.metafile.inputs);
   const eager = new Set(inputs.filter((input) => !input.includes(":")));
@@ -150,7 +150,7 @@ let __nncModules;`,
     outfile: join(fresh, "nnc-lazy.cjs"),
     write: false,
     metafile: true,
-    plugins: [lazyChildProcessForCommander(), computedCharCodeIndexForChevrotain(), sharedModules(eager)],
+    plugins: [lazyChildProcessForCommander(), lazierChevrotain(), sharedModules(eager)],
   });
   // Its digest, which nnc.cjs checks: a command that a build overtook (it started with the old nnc.cjs and reads
   // the new nnc-lazy.cjs) stops with a message rather than mixing modules of two builds.
@@ -193,11 +193,7 @@ function __nncLazy(key) {
 }`,
     },
     outfile: join(fresh, "nnc.cjs"),
-    plugins: [
-      lazyChildProcessForCommander(),
-      computedCharCodeIndexForChevrotain(),
-      deferDynamicImports((key) => !eager.has(key)),
-    ],
+    plugins: [lazyChildProcessForCommander(), lazierChevrotain(), deferDynamicImports((key) => !eager.has(key))],
   });
   cpSync(join(root, "dist", "src", "compiler", "check", "validators"), join(fresh, "validators"), { recursive: true });
   if (existsSync(outdir)) renameSync(outdir, stale);
@@ -306,27 +302,50 @@ function lazyChildProcessForCommander() {
 }
 
 /**
- * Chevrotain's lexer maps a character code of 256 and up to `255 + ~~(code / 255)` through a table of 65,536
- * entries that it fills when the first lexer is built (~8 ms of each start, in the interpreter, and 0.5 MB for
- * the collector to scan); in the bundle the lookup computes the same value instead. The build fails if
- * chevrotain's code is no longer what this replaces.
+ * Two changes to chevrotain's code in the bundles, each computing what chevrotain computes, only not at each start:
+ * - its lexer maps a character code of 256 and up to `255 + ~~(code / 255)` through a table of 65,536 entries
+ *   that it fills when the first lexer is built (~8 ms, in the interpreter, and 0.5 MB for the collector to
+ *   scan): the lookup computes the value instead;
+ * - a parser with error recovery computes the follow sets of every production when it is built (a fifth of the
+ *   parser's construction), which only re-synchronising after a syntax error reads: they are computed on first
+ *   read instead (a spec without syntax errors never reads them).
+ * The build fails if chevrotain's code is no longer what this replaces.
  */
-function computedCharCodeIndexForChevrotain() {
-  const replacements = [
-    [": charCodeToOptimizedIdxMap[charCode];", ": charCode < 65536 ? 255 + ~~(charCode / 255) : undefined;"],
-    ["if (isEmpty(charCodeToOptimizedIdxMap)) {", "if (false) {"],
-  ];
+function lazierChevrotain() {
+  const replacements = {
+    "scan/lexer.js": [
+      [": charCodeToOptimizedIdxMap[charCode];", ": charCode < 65536 ? 255 + ~~(charCode / 255) : undefined;"],
+      ["if (isEmpty(charCodeToOptimizedIdxMap)) {", "if (false) {"],
+    ],
+    "parse/parser/parser.js": [
+      [
+        `const allFollows = computeAllProdsFollows(values(this.gastProductionsCache));
+                        this.resyncFollows = allFollows;`,
+        `let allFollows;
+                        Object.defineProperty(this, "resyncFollows", {
+                            configurable: true,
+                            enumerable: true,
+                            get: () => (allFollows ??= computeAllProdsFollows(values(this.gastProductionsCache))),
+                            set: (value) => { allFollows = value; },
+                        });`,
+      ],
+    ],
+  };
   return {
-    name: "computed-char-code-index-for-chevrotain",
+    name: "lazier-chevrotain",
     setup(build) {
-      build.onLoad({ filter: /[\\/]chevrotain[\\/]lib[\\/]src[\\/]scan[\\/]lexer\.js$/ }, (args) => {
-        let contents = readFileSync(args.path, "utf8");
-        for (const [from, to] of replacements) {
-          if (contents.split(from).length !== 2) throw new Error(`${args.path} no longer holds \`${from}\` once`);
-          contents = contents.replace(from, to);
-        }
-        return { contents, loader: "js" };
-      });
+      build.onLoad(
+        { filter: /[\\/]chevrotain[\\/]lib[\\/]src[\\/](scan[\\/]lexer|parse[\\/]parser[\\/]parser)\.js$/ },
+        (args) => {
+          const file = args.path.replaceAll("\\", "/").split("/chevrotain/lib/src/")[1];
+          let contents = readFileSync(args.path, "utf8");
+          for (const [from, to] of replacements[file]) {
+            if (contents.split(from).length !== 2) throw new Error(`${args.path} no longer holds \`${from}\` once`);
+            contents = contents.replace(from, to);
+          }
+          return { contents, loader: "js" };
+        },
+      );
     },
   };
 }

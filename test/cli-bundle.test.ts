@@ -11,6 +11,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symli
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { checkFile } from "../src/compiler/index.js";
 import { nnc, repo } from "./helpers/cli.js";
 
 const dist = join(repo, "dist", "cli");
@@ -49,6 +50,23 @@ describe("the bundles (dist/cli)", () => {
     const id = /module\.exports\.buildId = "([0-9a-f]{16})";\n$/.exec(lazy)?.[1];
     expect(id).toBeDefined();
     expect(eager.includes(`lazy.buildId !== "${id}"`)).toBe(true);
+  });
+});
+
+describe("chevrotain in nnc.cjs (its follow sets computed on first read)", () => {
+  it("recovers from syntax errors as chevrotain does from source: the same diagnostics", () => {
+    // Tokens the parser must skip to re-synchronise: that reads the follow sets.
+    const spec = join(scratch, "resync.nn");
+    writeFileSync(
+      spec,
+      "model M {\n  input x: [4]\n  dense(8) ) ) foo bar\n  dense(3)\n}\nmodel N {\n  input y: [2]\n  @@ ## dense(2)\n}\n",
+    );
+    const result = nnc(["check", "--format", "json", spec]);
+    expect(result.status).toBe(1);
+    const built = (JSON.parse(result.stdout) as { diagnostics: { code: string; message: string }[] }).diagnostics;
+    const source = checkFile(spec).diagnostics;
+    expect(source.length).toBeGreaterThan(1);
+    expect(built.map((d) => [d.code, d.message])).toEqual(source.map((d) => [d.code, d.message]));
   });
 });
 
