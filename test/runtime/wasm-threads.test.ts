@@ -2,7 +2,8 @@
  * The wasm backend's threaded build (src/runtime/wasm/threads.ts), each case in a fresh Node process
  * because a process starts its wasm backend once: with 2 threads, a dense layer's training step and a
  * convolution's forward pass and gradients agree with the cpu backend to 1e-4 relative, and the process
- * exits by itself (the pool's workers must not keep it alive); `NNC_WASM_THREADS=1` gives the plain
+ * exits by itself (the pool's workers must not keep it alive); when the threaded build cannot start (here:
+ * code generation from strings forbidden), the plain one does; `NNC_WASM_THREADS=1` gives the plain
  * build; a bad value is a one-line error naming the variable, not a fallback to the cpu backend.
  */
 import { execFile } from "node:child_process";
@@ -64,12 +65,12 @@ interface ChildResult {
 }
 
 /** Runs the child with NNC_WASM_THREADS set to `threads`; it has 60 s to exit by itself. */
-async function run(threads: string): Promise<ChildResult> {
+async function run(threads: string, nodeFlags: string[] = []): Promise<ChildResult> {
   const { NNC_WASM_THREADS: _, ...env } = process.env;
   try {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ["--import", "tsx", "--input-type=module", "-e", child],
+      [...nodeFlags, "--import", "tsx", "--input-type=module", "-e", child],
       { cwd: repo, env: { ...env, NNC_WASM_THREADS: threads }, timeout: 60_000, maxBuffer: 64 << 20 },
     );
     return { status: 0, result: JSON.parse(stdout) as Record<string, unknown> };
@@ -84,9 +85,16 @@ type Computed = Record<"weights" | "conv" | "dInput" | "dFilter", number[][] | n
 let threaded: ChildResult;
 let plain: ChildResult;
 let bad: ChildResult;
+let fallback: ChildResult;
 
 beforeAll(async () => {
-  [threaded, plain, bad] = await Promise.all([run("2"), run("1"), run("two")]);
+  [threaded, plain, bad, fallback] = await Promise.all([
+    run("2"),
+    run("1"),
+    run("two"),
+    // The pool's workers evaluate the build's main script from a string, which this flag forbids.
+    run("2", ["--disallow-code-generation-from-strings"]),
+  ]);
 });
 
 describe("the threaded wasm build", () => {
@@ -114,6 +122,15 @@ describe("the threaded wasm build", () => {
     const cpu = plain.result.cpu as Computed;
     const wasm = plain.result.wasm as Computed;
     expect(relativeError(wasm.dFilter as number[], cpu.dFilter as number[])).toBeLessThan(1e-4);
+  });
+
+  it("gives way to the plain build when it cannot start", () => {
+    expect(fallback.result.error).toBeUndefined();
+    expect(fallback.status).toBe(0);
+    expect(fallback.result.threads).toEqual({ threads: 1, fallback: expect.stringMatching(/\S/) });
+    const cpu = fallback.result.cpu as Computed;
+    const wasm = fallback.result.wasm as Computed;
+    expect(relativeError(wasm.dInput as number[], cpu.dInput as number[])).toBeLessThan(1e-4);
   });
 
   it("refuses a bad NNC_WASM_THREADS in one line", () => {

@@ -146,11 +146,19 @@ async function startThreaded(threads: number): Promise<BackendWasm> {
   const workerThreads = require("node:worker_threads") as { Worker: new (...args: never[]) => PoolWorker };
   const NodeWorker = require("node:worker_threads").Worker as typeof import("node:worker_threads").Worker;
   let created = 0;
+  let starting = true;
   const PoolWorkerClass = function (): PoolWorker {
     created++;
+    if (created <= poolSize - used) return new StubWorker();
     // An eval worker runs as CommonJS, as the script expects; the process's loader flags (--import,
     // --require) are not the pool's business.
-    return created <= poolSize - used ? new StubWorker() : new NodeWorker(workerScript, { eval: true, execArgv: [] });
+    const worker = new NodeWorker(workerScript, { eval: true, execArgv: [] });
+    // Emscripten rethrows a worker's error, which would end the process; while the build starts, the
+    // error is a reason to start the plain build instead.
+    const on = worker.on.bind(worker);
+    worker.on = (event: string, listener: (...args: any[]) => void) =>
+      on(event, event === "error" ? (error: unknown) => (starting ? fail(error) : listener(error)) : listener);
+    return worker;
   };
   const hadWorker = Object.prototype.hasOwnProperty.call(globalThis, "Worker");
   const previousWorker = (globalThis as { Worker?: unknown }).Worker;
@@ -216,6 +224,7 @@ async function startThreaded(threads: number): Promise<BackendWasm> {
     }
     throw error;
   } finally {
+    starting = false;
     clearTimeout(timer);
     if (hadWorker) (globalThis as { Worker?: unknown }).Worker = previousWorker;
     else delete (globalThis as { Worker?: unknown }).Worker;
