@@ -209,7 +209,7 @@ function trainingSection(r: Results): string[] {
     table(trainingFrameworks, torch);
     lines.push(
       "",
-      `Inference, ${predictRows[model].toLocaleString("en-US")} rows in batches of 256 (nnc) or ${benchModels[model].batch} (PyTorch):`,
+      `Inference, ${predictRows[model].toLocaleString("en-US")} rows (PyTorch in batches of 256; nnc predict batches as it does for users):`,
       "",
       "| | backend | samples/s | x PyTorch | GFLOP/s | % of peak |",
       "| --- | --- | --- | --- | --- | --- |",

@@ -6,7 +6,8 @@
 --threads sets torch's intra-op thread count (its default otherwise: here 1, on 2 cores); --foreach makes
 Adam update all parameters with its multi-tensor (foreach) kernels instead of one parameter at a time (the
 default on CPU in torch 1.13). --infer N times inference instead: the model in eval mode under no_grad, N rows
-in batches of the model's batch size, with the softmax/sigmoid applied, as `nnc predict` computes its outputs.
+in batches of INFER_BATCH (as `nnc predict` batches them), with the softmax/sigmoid applied, as `nnc predict`
+computes its outputs.
 `gemm` times a 2048x2048 float32 matrix product (GFLOP/s): the BLAS's peak, against which the bench states the
 fraction of it each training run reaches. Warm-up steps are excluded; each round lasts about SECONDS. Prints
 one JSON line: the rate per round (samples/s, or GFLOP/s for gemm).
@@ -21,6 +22,7 @@ import torch
 from torch import nn
 
 SEQUENCE = 80
+INFER_BATCH = 256
 VOCABULARY = 10_000
 
 
@@ -100,7 +102,8 @@ def train(name, seconds, rounds, foreach):
 
 
 def infer(name, seconds, rounds, rows):
-    model, batch, x, _, _, activation = build(name, rows)
+    model, _, x, _, _, activation = build(name, rows)
+    batch = INFER_BATCH
     model.eval()
 
     def predict():
@@ -129,7 +132,8 @@ def main():
     else:
         rates = train(args.model, args.seconds, args.rounds, args.foreach)
     adam = "" if args.infer or args.model == "gemm" else f", Adam{'(foreach)' if args.foreach else ''}"
-    info = f"torch {torch.__version__}, {torch.get_num_threads()} threads{adam}"
+    threads = torch.get_num_threads()
+    info = f"torch {torch.__version__}, {threads} thread{'' if threads == 1 else 's'}{adam}"
     print(json.dumps({"rates": rates, "backend": info}))
 
 
