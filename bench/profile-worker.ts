@@ -80,6 +80,8 @@ export interface StepProfile {
   /** tf.profile over `profiledSteps` bare steps, per step. */
   readonly kernels: {
     readonly ms: number;
+    /** The profiled steps' wall time, profiling's own bookkeeping included. */
+    readonly wallMs: number;
     readonly calls: number;
     /** The kernels run inside `applyGradients`. */
     readonly optimizerMs: number;
@@ -266,9 +268,11 @@ async function profileBare(
 
     const profiledSteps = Math.min(steps, 5);
     marks = [];
+    const profiledFrom = performance.now();
     const info = await tf.profile(async () => {
       for (let k = 0; k < profiledSteps; k++) await model.trainOnBatch(x, y);
     });
+    const profiledMs = (performance.now() - profiledFrom) / profiledSteps;
     const byOp = new Map<string, { ms: number; calls: number }>();
     let optimizerMs = 0;
     let optimizerCalls = 0;
@@ -295,6 +299,7 @@ async function profileBare(
       feeding,
       kernels: {
         ms: ops.reduce((sum, op) => sum + op.ms, 0),
+        wallMs: profiledMs,
         calls: info.kernels.length / profiledSteps,
         optimizerMs: optimizerMs / profiledSteps,
         optimizerCalls: optimizerCalls / profiledSteps,
