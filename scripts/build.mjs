@@ -308,7 +308,9 @@ function lazyChildProcessForCommander() {
  *   scan): the lookup computes the value instead;
  * - a parser with error recovery computes the follow sets of every production when it is built (a fifth of the
  *   parser's construction), which only re-synchronising after a syntax error reads: they are computed on first
- *   read instead (a spec without syntax errors never reads them).
+ *   read instead (a spec without syntax errors never reads them);
+ * - a parser builds the lookahead function of every alternative, option and repetition of the grammar when it
+ *   is built (another fifth): each is built when the parser first reaches it instead (a spec reaches a part).
  * The build fails if chevrotain's code is no longer what this replaces.
  */
 function lazierChevrotain() {
@@ -316,6 +318,36 @@ function lazierChevrotain() {
     "scan/lexer.js": [
       [": charCodeToOptimizedIdxMap[charCode];", ": charCode < 65536 ? 255 + ~~(charCode / 255) : undefined;"],
       ["if (isEmpty(charCodeToOptimizedIdxMap)) {", "if (false) {"],
+    ],
+    "parse/parser/traits/looksahead.js": [
+      [
+        "const laFunc = this.lookaheadStrategy.buildLookaheadForAlternation({",
+        "const laFunc = { nncBuild: () => this.lookaheadStrategy.buildLookaheadForAlternation({",
+      ],
+      [
+        `dynamicTokensEnabled: this.dynamicTokensEnabled,
+                        });`,
+        `dynamicTokensEnabled: this.dynamicTokensEnabled,
+                        }) };`,
+      ],
+      [
+        "const laFunc = this.lookaheadStrategy.buildLookaheadForOptional({",
+        "const laFunc = { nncBuild: () => this.lookaheadStrategy.buildLookaheadForOptional({",
+      ],
+      [
+        `                prodType,
+            });`,
+        `                prodType,
+            }) };`,
+      ],
+      [
+        "return this.lookAheadFuncsCache.get(key);",
+        `const laFunc = this.lookAheadFuncsCache.get(key);
+        if (laFunc === undefined || typeof laFunc === "function") return laFunc;
+        const built = laFunc.nncBuild();
+        this.lookAheadFuncsCache.set(key, built);
+        return built;`,
+      ],
     ],
     "parse/parser/parser.js": [
       [
@@ -335,7 +367,10 @@ function lazierChevrotain() {
     name: "lazier-chevrotain",
     setup(build) {
       build.onLoad(
-        { filter: /[\\/]chevrotain[\\/]lib[\\/]src[\\/](scan[\\/]lexer|parse[\\/]parser[\\/]parser)\.js$/ },
+        {
+          filter:
+            /[\\/]chevrotain[\\/]lib[\\/]src[\\/](scan[\\/]lexer|parse[\\/]parser[\\/]parser|parse[\\/]parser[\\/]traits[\\/]looksahead)\.js$/,
+        },
         (args) => {
           const file = args.path.replaceAll("\\", "/").split("/chevrotain/lib/src/")[1];
           let contents = readFileSync(args.path, "utf8");

@@ -40,10 +40,11 @@ describe("the bundles (dist/cli)", () => {
     expect(lazy.includes('__nncModules["dist/src/compiler/')).toBe(true);
   });
 
-  it("chevrotain's 65,536-entry character table is not built in nnc.cjs", () => {
+  it("chevrotain's 65,536-entry character table is not built in nnc.cjs, nor its lookahead functions at start", () => {
     // Booleans: a failing match on a 1 MB string would print the string.
     expect(/new Array\(65536\)/.test(eager)).toBe(false);
     expect(/255 ?\+ ?~~\(charCode ?\/ ?255\)/.test(eager)).toBe(true);
+    expect(/laFunc ?= ?\{ ?nncBuild:/.test(eager)).toBe(true);
   });
 
   it("nnc.cjs checks the digest that nnc-lazy.cjs carries", () => {
@@ -53,21 +54,23 @@ describe("the bundles (dist/cli)", () => {
   });
 });
 
-describe("chevrotain in nnc.cjs (its follow sets computed on first read)", () => {
-  it("recovers from syntax errors as chevrotain does from source: the same diagnostics", () => {
-    // Tokens the parser must skip to re-synchronise: that reads the follow sets.
-    const spec = join(scratch, "resync.nn");
-    writeFileSync(
-      spec,
-      "model M {\n  input x: [4]\n  dense(8) ) ) foo bar\n  dense(3)\n}\nmodel N {\n  input y: [2]\n  @@ ## dense(2)\n}\n",
-    );
-    const result = nnc(["check", "--format", "json", spec]);
-    expect(result.status).toBe(1);
-    const built = (JSON.parse(result.stdout) as { diagnostics: { code: string; message: string }[] }).diagnostics;
-    const source = checkFile(spec).diagnostics;
-    expect(source.length).toBeGreaterThan(1);
-    expect(built.map((d) => [d.code, d.message])).toEqual(source.map((d) => [d.code, d.message]));
-  });
+describe("chevrotain in nnc.cjs (lookahead functions and follow sets built on first use)", () => {
+  // Tokens the parser must skip to re-synchronise: that reads the follow sets.
+  const resync = join(scratch, "resync.nn");
+  writeFileSync(
+    resync,
+    "model M {\n  input x: [4]\n  dense(8) ) ) foo bar\n  dense(3)\n}\nmodel N {\n  input y: [2]\n  @@ ## dense(2)\n}\n",
+  );
+  it.each([resync, join(repo, "examples", "transformer_text.nn"), join(repo, "examples", "fashion_sweep.nn")])(
+    "parses and recovers as chevrotain does from source: the same diagnostics for %s",
+    (spec) => {
+      const result = nnc(["check", "--format", "json", spec]);
+      const built = (JSON.parse(result.stdout) as { diagnostics: { code: string; message: string }[] }).diagnostics;
+      const source = checkFile(spec).diagnostics;
+      expect(built.map((d) => [d.code, d.message])).toEqual(source.map((d) => [d.code, d.message]));
+      if (spec === resync) expect(source.length).toBeGreaterThan(1);
+    },
+  );
 });
 
 describe("a command that needs nnc-lazy.cjs", () => {
