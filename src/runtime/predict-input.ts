@@ -1,0 +1,74 @@
+/**
+ * `nnc predict`'s reading of one `.npy` features file, fast: the file's values become the features array
+ * as they are (float32, zero copy) or in one typed-array conversion, instead of one DataView read per element
+ * (`readNpy`'s general path, which cost predict as much time as the forward pass of an MLP). The table, its
+ * checks and its messages are those of `readNpy(file, null)`; an array it does not cover (64-bit integers, a
+ * big-endian machine) is read by `readNpy`.
+ */
+import { endianness } from "node:os";
+import { displayPath } from "../compiler/diagnostics/render.js";
+import { dataLimits, readWholeDataFile, type DataLimits } from "./data/files.js";
+import { sizeOf, type Table } from "./data/index.js";
+import { checkFeatures, checkFinite, npyLayout, readNpy } from "./data/npy.js";
+
+type ArrayType = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => ArrayLike<number>;
+
+/** The typed array that holds each dtype as the file does (little-endian), by the header's type code. */
+const arrayTypes: Readonly<Record<string, ArrayType>> = {
+  f4: Float32Array,
+  f8: Float64Array,
+  i1: Int8Array,
+  u1: Uint8Array,
+  b1: Uint8Array,
+  i2: Int16Array,
+  u2: Uint16Array,
+  i4: Int32Array,
+  u4: Uint32Array,
+};
+
+/** The rows of features of the `.npy` file `file`, as `readNpy(file, null)` reads them. */
+export function readNpyFeatures(file: string, limits: DataLimits = dataLimits): Table {
+  if (endianness() !== "LE") return readNpy(file, null, limits);
+  const source = displayPath(file);
+  const bytes = readWholeDataFile(
+    file,
+    source,
+    limits.wholeBytes,
+    "train on it: training reads a large .npy file by offset",
+  );
+  const layout = npyLayout(bytes, bytes.length, source);
+  const type = /'descr':\s*'[<|=]([a-z]\d+)'/.exec(bytes.toString("latin1", 0, layout.dataOffset))?.[1];
+  const ArrayOf = type === undefined ? undefined : arrayTypes[type];
+  if (!ArrayOf) return readNpy(file, null, limits);
+  checkFeatures(layout.shape, source);
+  const count = sizeOf(layout.shape);
+  const start = bytes.byteOffset + layout.dataOffset;
+  // A typed array starts at a multiple of its element's size; npy's headers pad the data to 16 or 64 bytes,
+  // so this copy is for a file written otherwise.
+  const aligned = start % layout.itemBytes === 0;
+  const values = aligned
+    ? new ArrayOf(bytes.buffer, start, count)
+    : new ArrayOf(new Uint8Array(bytes.subarray(layout.dataOffset)).buffer, 0, count);
+  const features = values instanceof Float32Array ? values : converted(values, count);
+  if (layout.floating) {
+    const view = new DataView(bytes.buffer, start, bytes.length - layout.dataOffset);
+    checkFinite(features, 0, view, layout, source, "x");
+  }
+  const rows = layout.shape[0]!;
+  return {
+    source,
+    featureNames: [],
+    exampleShape: layout.shape.slice(1),
+    features,
+    labelName: "",
+    labels: [],
+    lines: Array.from({ length: rows }, (_, i) => i + 1),
+  };
+}
+
+/** `values` as float32s: each rounded as `Number(value)` stored into a Float32Array rounds it. */
+function converted(values: ArrayLike<number>, count: number): Float32Array {
+  const out = new Float32Array(count);
+  out.set(values);
+  return out;
+}
