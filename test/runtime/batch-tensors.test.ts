@@ -10,8 +10,11 @@ import { describe, expect, it } from "vitest";
 import type { IrModel } from "../../src/compiler/ir/index.js";
 import { buildModel, loadTable, openTrainingData, seededRandom, withRandom } from "../../src/runtime/index.js";
 import { featureTensor } from "../../src/runtime/data/tensors.js";
+import { npyBytes } from "../helpers/data-files.js";
+import { scratchFolder } from "../helpers/runs.js";
 
 const data = join(import.meta.dirname, "..", "fixtures", "data");
+const { file } = scratchFolder("nnc-batch-tensors-");
 const at = { file: "m.nn", span: { start: 0, end: 1 } };
 const irModel: IrModel = {
   name: "M",
@@ -73,6 +76,36 @@ describe("training batches", () => {
     expect(rows(reversed)).toEqual([...rows(ordered)].reverse());
     expect(rows(some)).toEqual([rows(ordered)[2], rows(ordered)[0]]);
     tf.dispose([ordered, reversed, some]);
+    model.dispose();
+  });
+
+  it("of float32 npy rows read by offset (streamed) are the rows read whole", async () => {
+    const rows = 10;
+    const values = Float32Array.from({ length: rows * 2 }, (_, i) => (i % 7) - 3.25 + i / 64);
+    const x = file("x.npy", npyBytes("<f4", [rows, 2], Buffer.from(values.buffer)));
+    const y = file(
+      "y.npy",
+      npyBytes("<i4", [rows], Buffer.from(Int32Array.from({ length: rows }, (_, i) => i % 2).buffer)),
+    );
+    const model = buildModel(irModel);
+    const settings = {
+      data: { name: "npy", args: { x, y } },
+      loss: "categorical_crossentropy",
+      validationSplit: 0,
+      shuffle: false,
+    };
+    const streamed = await openTrainingData(model, settings, { streamAbove: 0 });
+    const whole = await openTrainingData(model, settings);
+    expect(streamed.streamed).toBe(true);
+    expect(whole.streamed).toBe(false);
+    const positions = [9, 2, 4, 0];
+    const [xs] = streamed.training(positions) as [tf.Tensor, tf.Tensor];
+    const [xw] = whole.training(positions) as [tf.Tensor, tf.Tensor];
+    expect(Array.from(xs.dataSync())).toEqual(Array.from(xw.dataSync()));
+    expect(Array.from(xs.dataSync()).slice(0, 2)).toEqual([values[18], values[19]]);
+    tf.dispose([xs, xw]);
+    streamed.close();
+    whole.close();
     model.dispose();
   });
 });

@@ -5,6 +5,7 @@
  * (or byte) float32/float64/int8-64/uint8-64 and bool. Float values must be finite as 32-bit floats: NaN
  * or an infinity in the features would train a model whose weights are all NaN.
  */
+import { endianness } from "node:os";
 import { displayPath } from "../../compiler/diagnostics/render.js";
 import { NncUserError } from "../errors.js";
 import { dataLimits, readWholeDataFile, type DataLimits } from "./files.js";
@@ -233,6 +234,8 @@ export interface ArrayLayout {
   readonly get: (view: DataView, offset: number) => number | bigint;
   /** Whether the values are floats, which may be NaN or infinite, and are checked for it. */
   readonly floating: boolean;
+  /** Whether they are little-endian float32 (`<f4`), which a Float32Array reads as they are on this machine. */
+  readonly float32?: boolean;
 }
 
 /**
@@ -273,5 +276,6 @@ export function npyLayout(head: Buffer, fileSize: number, source: string): Array
       reason: `shape (${shape.join(", ")}) needs ${count * size} bytes of data, the file holds ${fileSize - offset}`,
     });
   }
-  return { shape, dataOffset: offset, itemBytes: size, get, floating: floatTypes.has(descr[2]!) };
+  const float32 = descr[2] === "f4" && endianness() === "LE";
+  return { shape, dataOffset: offset, itemBytes: size, get, floating: floatTypes.has(descr[2]!), float32 };
 }

@@ -211,10 +211,17 @@ function arrayReader(
       parts.forEach(({ fd, layout, recordBytes, width: partWidth }, p) => {
         const buffer = buffers[p]!;
         const view = new DataView(buffer.buffer, buffer.byteOffset, recordBytes);
+        // float32 records unscaled are copied as they are, not value by value (a step reads a batch of them).
+        const floats =
+          layout.float32 && factor === 1 && buffer.byteOffset % 4 === 0
+            ? new Float32Array(buffer.buffer, buffer.byteOffset, partWidth)
+            : null;
         indices.forEach((index, k) => {
           readSync(fd, buffer, 0, recordBytes, layout.dataOffset + index * recordBytes);
-          for (let j = 0; j < partWidth; j++)
-            features[k * width + offset + j] = Number(layout.get(view, j * layout.itemBytes)) * factor;
+          if (floats) features.set(floats, k * width + offset);
+          else
+            for (let j = 0; j < partWidth; j++)
+              features[k * width + offset + j] = Number(layout.get(view, j * layout.itemBytes)) * factor;
         });
         offset += partWidth;
       });
