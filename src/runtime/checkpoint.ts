@@ -98,7 +98,14 @@ export async function writeCheckpoint(
   await mkdir(dir);
   const modelWeights = parts.model.weights.map((w, i) => ({ name: `w${i}`, tensor: w.read() }));
   const weights = await tf.io.encodeWeights(modelWeights);
-  const optimizer = await tf.io.encodeWeights(await optimizerWeights(parts.optimizer));
+  const optimizerTensors = await optimizerWeights(parts.optimizer);
+  let optimizer: Awaited<ReturnType<typeof tf.io.encodeWeights>>;
+  try {
+    optimizer = await tf.io.encodeWeights(optimizerTensors);
+  } finally {
+    // The step count is a scalar made for this call (`getWeights`' "iter"); the slots are the optimizer's own.
+    for (const { name, tensor } of optimizerTensors) if (name === "iter") tensor.dispose();
+  }
   const states = parts.callbacks.map((c) => (isResumable(c) ? c.saveState() : null));
   const callbackTensors = states.flatMap((s, i) =>
     (s?.tensors ?? []).map((tensor, j) => ({ name: `c${i}-${j}`, tensor })),

@@ -3,6 +3,9 @@
  * here) and its optimizer's state, and nothing that grows with the epochs; a model whose weights fail to load
  * is disposed; fine-tuning disposes the optimizer it replaces.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { IrModel, IrTrain } from "../../src/compiler/ir/index.js";
@@ -19,10 +22,13 @@ const blobs: IrModel = sequentialModel("Blobs", "point", 2, [
   denseLayer("side", 2, "softmax", "hidden", 4),
 ]);
 
-/** How many more tensors there are after training `train` and disposing the model than before. */
-async function leftAfter(train: IrTrain, model: IrModel = blobs): Promise<number> {
+/**
+ * How many more tensors there are after training `train` and disposing the model than before; with `runDir`,
+ * the run writes its folder (a checkpoint at every epoch's end).
+ */
+async function leftAfter(train: IrTrain, model: IrModel = blobs, runDir?: string): Promise<number> {
   const before = tf.memory().numTensors;
-  const run = await trainModel(model, train, { output: quiet });
+  const run = await trainModel(model, train, { output: quiet, ...(runDir ? { runDir, overwrite: true } : {}) });
   run.model.dispose();
   return tf.memory().numTensors - before;
 }
@@ -34,6 +40,19 @@ describe("tensors left after training", () => {
     const one = await leftAfter({ ...train, epochs: 1 });
     const five = await leftAfter({ ...train, epochs: 5 });
     expect(five).toBe(one);
+  });
+
+  it("do not grow with the epochs when each epoch ends with a checkpoint (its step count is disposed)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nnc-leaks-"));
+    try {
+      const train = trainBlock("Blobs", { loss: "categorical_crossentropy" });
+      await leftAfter({ ...train, epochs: 1 }, blobs, join(dir, "a"));
+      const one = await leftAfter({ ...train, epochs: 1 }, blobs, join(dir, "b"));
+      const four = await leftAfter({ ...train, epochs: 4 }, blobs, join(dir, "c"));
+      expect(four).toBe(one);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("with fine_tune are those of one optimizer: the replaced one is disposed", async () => {
