@@ -40,7 +40,7 @@ const result =
 process.stdout.write(JSON.stringify(result) + "\n");
 
 /**
- * nnc: a calibration run of a few steps estimates the speed, then a run of 1 + ROUNDS epochs, each about
+ * nnc: a calibration run of ten steps estimates the speed, then a run of 1 + ROUNDS epochs, each about
  * SECONDS long; an epoch's time is the time between two of the progress lines `trainModel` writes.
  */
 async function measureNnc(model: BenchModel): Promise<TrainMeasurement> {
@@ -69,8 +69,10 @@ async function measureNnc(model: BenchModel): Promise<TrainMeasurement> {
       await runtime.trainModel(ir, trainIr, { epochs, output, runDir: join(dir, "run"), overwrite: true });
       return stamps.slice(1).map((t, i) => (t - stamps[i]!) / 1000);
     };
-    const calibration = await epochTimes(2, 2);
-    const stepSeconds = calibration[0]! / 2;
+    // Ten steps, not two: an epoch's time includes the checkpoint written at its end (tens of ms, more when
+    // the disk is busy), which would otherwise pass for steps and size the measured epochs far too short.
+    const calibration = await epochTimes(10, 2);
+    const stepSeconds = calibration[0]! / 10;
     const steps = Math.max(1, Math.round(seconds / stepSeconds));
     const times = await epochTimes(steps, rounds + 1);
     return { rates: times.map((t) => (steps * model.batch) / t), backend };
