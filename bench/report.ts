@@ -62,7 +62,11 @@ export interface Results {
     readonly load: string;
     readonly rows: { mode: string; threads: string; result: WorkerResult<ThreadsMeasurement> }[];
   };
-  readonly coldStart: { readonly load: string; readonly file: string; readonly nnc: Spread; readonly node: Spread };
+  readonly coldStart: {
+    readonly load: string;
+    readonly files: readonly { readonly file: string; readonly nnc: Spread }[];
+    readonly node: Spread;
+  };
   readonly lsp: { readonly load: string; readonly lines: string[]; readonly medianMs?: number; readonly why?: string };
   minutes: number;
 }
@@ -140,8 +144,8 @@ function targets(r: Results): Target[] {
       met: (x) => x <= 12,
     },
     {
-      what: "cold start: `nnc check` / `node -e 0`",
-      ratio: r.coldStart.nnc.median / r.coldStart.node.median,
+      what: `cold start: \`nnc check ${r.coldStart.files.at(-1)!.file}\` / \`node -e 0\``,
+      ratio: r.coldStart.files.at(-1)!.nnc.median / r.coldStart.node.median,
       goal: "<= 2",
       met: (x) => x <= 2,
     },
@@ -356,11 +360,13 @@ export function renderReport(r: Results): string {
     "## `nnc check` cold start",
     "",
     `Load average at the start of this section: ${r.coldStart.load}. Process start to exit, \`node bin/nnc.js check`,
-    `${r.coldStart.file}\` and \`node -e 0\` taking turns; milliseconds, median (range, n).`,
+    "FILE` for each file and `node -e 0`, taking turns; milliseconds, median (range, n).",
     "",
-    `- \`nnc check ${r.coldStart.file}\`: ${showSpread(r.coldStart.nnc, " ms")}`,
+    ...r.coldStart.files.map(
+      (f) =>
+        `- \`nnc check ${f.file}\`: ${showSpread(f.nnc, " ms")}, ${num(f.nnc.median / r.coldStart.node.median)}x \`node -e 0\``,
+    ),
     `- \`node -e 0\`: ${showSpread(r.coldStart.node, " ms")}`,
-    `- ratio: ${num(r.coldStart.nnc.median / r.coldStart.node.median)}x`,
     "",
     "## Language server: diagnostics after an edit",
     "",
