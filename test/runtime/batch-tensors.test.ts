@@ -47,7 +47,8 @@ describe("training batches", () => {
     expect(x.shape).toEqual([6, 2]);
     expect(Array.from(x.dataSync())).toEqual(Array.from(table.features));
     // Rows 3 and 3 again: the same row twice, and not the file's first rows (the order was shuffled).
-    expect(x.arraySync()[3]).toEqual((x.arraySync() as number[][])[4]);
+    const rows = x.arraySync() as number[][];
+    expect(rows[3]).toEqual(rows[4]);
     const whole = loadTable(source);
     expect(Array.from(table.features)).not.toEqual(Array.from(whole.features.subarray(0, 12)));
     const classes = ["left", "right"];
