@@ -10,6 +10,10 @@ export default defineConfig({
     maxWorkers: availableParallelism(),
     // Training tests run real tfjs on the CPU; give them room on a 2-core machine.
     testTimeout: 120_000,
+    // The wasm backend's single-threaded build: two test files run side by side on 2 cores, and a threaded
+    // backend in each would have its threads wait for a core. test/runtime/wasm-threads.test.ts sets the
+    // variable itself in the processes it starts, and checks the threaded build against the cpu backend.
+    env: { NNC_WASM_THREADS: "1" },
     hookTimeout: 120_000,
   },
 });
