@@ -284,12 +284,13 @@ function checkingSection(r: Results): string[] {
 
 function threadsSection(r: Results): string[] {
   const lines = [
-    "## Multithreaded wasm (an experiment, not adopted)",
+    "## Multithreaded wasm (nnc's default on more than one core)",
     "",
-    `Load average at the start of this section: ${r.threads.load}. bench/wasm-threads.ts: tfjs-backend-wasm's`,
-    "threaded build forced on in Node through a Worker shim (its workers start from `blob:` URLs, which Node",
-    "refuses), against the plain build nnc uses. Each run in its own process, which must exit by itself",
-    "(a hang shows as a timeout). The convnet is hand-written tfjs with nnc's wasm kernels, batch 64.",
+    `Load average at the start of this section: ${r.threads.load}. bench/wasm-threads.ts starts the wasm backend`,
+    "through `initBackend` with NNC_WASM_THREADS=1 (plain: the single-threaded build) or one thread per core",
+    "(threaded), each run in its own process, which must exit by itself (a hang shows as a timeout), in turn,",
+    "twice. matMul: a 2048x2048 float32 product through XNNPACK, the GEMM peak of nnc's backend (compare with",
+    "PyTorch's BLAS in the training section). The convnet is hand-written tfjs with nnc's wasm kernels, batch 64.",
     "",
     "| build | threads | pool workers | matMul 2048x2048 GFLOP/s | convnet samples/s |",
     "| --- | --- | --- | --- | --- |",
