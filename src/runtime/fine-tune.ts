@@ -11,11 +11,12 @@ import type { IrCall } from "../compiler/ir/index.js";
 import { layersNamed } from "../compiler/registry/transfer-options.js";
 import { optimizers } from "../compiler/registry/train-options.js";
 import { currentRate, LearningRateScheduler } from "./schedule-callbacks.js";
+import { fuseAdam } from "./wasm/fused-adam.js";
 
 /** The optimizer a checked `optimizer:` call makes. */
 export function makeOptimizer(call: IrCall): tf.Optimizer {
   const { factory, args } = optimizers[call.name]!.tfjs(call.args);
-  return (tf.train as unknown as Record<string, (...args: unknown[]) => tf.Optimizer>)[factory]!(...args);
+  return fuseAdam((tf.train as unknown as Record<string, (...args: unknown[]) => tf.Optimizer>)[factory]!(...args));
 }
 
 /** The epochs of the whole run: the main ones, then the fine-tuning ones. */
