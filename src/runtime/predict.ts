@@ -14,7 +14,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { IrModel } from "../compiler/ir/index.js";
 import { classColumns, valueColumns } from "../compiler/registry/prediction-columns.js";
 import { readCsvTable } from "./data/csv.js";
-import { applyNormalization, type Table, type TableSpec } from "./data/index.js";
+import { applyNormalization, featureCount, type Table, type TableSpec } from "./data/index.js";
 import { checkEmbeddingIds, embeddingIds } from "./data/embedding-ids.js";
 import { readIdx } from "./data/idx.js";
 import { missingHint } from "./data/values.js";
@@ -59,16 +59,7 @@ function predictTable(run: SavedRun, table: Table, tensor?: { spec: IrModel; nam
   const { model } = run;
   const predictor = tensor ? tensorModel(model, tensor.spec, tensor.name) : model;
   checkEmbeddingIds(table, embeddingIds(model));
-  const x = featureTensor(table, model, [...table.lines.keys()], run.preprocessing?.pad ?? 0);
-  const outputs = tf.tidy(() => {
-    const y = predictor.predict(x, { batchSize: batchRows(predictor, table.lines.length) }) as tf.Tensor | tf.Tensor[];
-    return (Array.isArray(y) ? y : [y]).map((t) => t.reshape([t.shape[0]!, -1]));
-  });
-  tf.dispose(x);
-  // One read of each output's values, row after row: nested arrays of numbers (arraySync) cost more than the
-  // forward pass of a small model.
-  const values = outputs.map((t): Matrix => ({ data: t.dataSync(), rows: t.shape[0]!, width: t.shape[1]! }));
-  tf.dispose(outputs);
+  const values = forward(predictor, model, table, run.preprocessing?.pad ?? 0);
   if (tensor) return regression(values[0]!, tensor.name);
   const reconstructed = values.length === 1 ? reconstruction(run, values[0]!) : null;
   if (reconstructed) return reconstructed;
@@ -83,6 +74,70 @@ function predictTable(run: SavedRun, table: Table, tensor?: { spec: IrModel; nam
     return regression(v, name, scaling ? [scaling.scale] : undefined, scaling ? [scaling.shift] : undefined);
   });
   return parts.length === 1 ? parts[0]! : sideBySide(parts);
+}
+
+/**
+ * `predictor`'s outputs for every row of `table`, each read with one dataSync. Rows of fixed size go through
+ * in chunks of `batchRows`, each its own tensor (the input is never whole on the heap) run through the model
+ * as one batch (`execute`: predict would copy its batches out of the input and concatenate them again);
+ * sequences, whose values are not in the rows, go through `predict` whole. (`step`: the rows of a chunk.)
+ */
+export function forward(
+  predictor: tf.LayersModel,
+  model: tf.LayersModel,
+  table: Table,
+  pad: number,
+  step = batchRows(predictor, table.lines.length),
+): Matrix[] {
+  const rows = table.lines.length;
+  if (table.sequences || rows === 0) {
+    const x = featureTensor(table, model, [...table.lines.keys()], pad);
+    const outputs = tf.tidy(() => {
+      const y = predictor.predict(x, { batchSize: batchRows(predictor, rows) }) as tf.Tensor | tf.Tensor[];
+      return (Array.isArray(y) ? y : [y]).map((t) => t.reshape([t.shape[0]!, -1]));
+    });
+    tf.dispose(x);
+    const values = outputs.map((t): Matrix => ({ data: t.dataSync(), rows: t.shape[0]!, width: t.shape[1]! }));
+    tf.dispose(outputs);
+    return values;
+  }
+  const width = featureCount(table);
+  // `execute` finds outputs by the output of their layer, which a layer used twice (a shared layer) does not
+  // have; and it skips predict's widening of inputs of one axis (featureTensor has checked the shapes).
+  const direct = predictor.layers.every((layer) => layer.inboundNodes.length <= 1);
+  const data: tf.TypedArray[] = [];
+  const widths: number[] = [];
+  for (let from = 0; from < rows; from += step) {
+    const to = Math.min(rows, from + step);
+    const part =
+      from === 0 && to === rows
+        ? table
+        : { ...table, features: table.features.subarray(from * width, to * width), lines: table.lines.slice(from, to) };
+    const x = featureTensor(part, model, [...part.lines.keys()], pad);
+    const xs = Array.isArray(x) ? x : [x];
+    const outputs = tf.tidy(() => {
+      const y =
+        direct && xs.every((t) => t.rank >= 2)
+          ? predictor.execute(
+              x,
+              predictor.outputs.map((o) => o.name),
+            )
+          : predictor.predict(x, { batchSize: to - from });
+      return (Array.isArray(y) ? y : [y]).map((t) => t.reshape([t.shape[0]!, -1]));
+    });
+    outputs.forEach((t, k) => {
+      const values = t.dataSync();
+      if (from === 0) {
+        widths[k] = t.shape[1]!;
+        data[k] =
+          to === rows ? values : new (values.constructor as new (n: number) => tf.TypedArray)(rows * widths[k]!);
+      }
+      if (to !== rows || from !== 0) data[k]!.set(values, from * widths[k]!);
+    });
+    tf.dispose(outputs);
+    tf.dispose(x);
+  }
+  return data.map((values, k) => ({ data: values, rows, width: widths[k]! }));
 }
 
 /** The most values a layer's output for one batch of predictions may hold: 128 MB of float32s. */
@@ -108,7 +163,7 @@ function batchRows(model: tf.LayersModel, rows: number): number {
 }
 
 /** One output's values: `rows` rows of `width` numbers, row after row. */
-interface Matrix {
+export interface Matrix {
   readonly data: ArrayLike<number>;
   readonly rows: number;
   readonly width: number;

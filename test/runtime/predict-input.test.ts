@@ -2,12 +2,15 @@
  * `nnc predict`'s fast paths give what the general ones give, byte for byte: a `.npy` features file read
  * straight into the features array (predict-input.ts) against `readNpy`, for every dtype, an unaligned header
  * and a non-finite value; predictions written as CSV and JSON without an object per row against
- * JSON.stringify of those objects, for awkward values and column names.
+ * JSON.stringify of those objects, for awkward values and column names; outputs computed a chunk of rows at a
+ * time against predict's for the whole table.
  */
 import { describe, expect, it } from "vitest";
 import { readNpy } from "../../src/runtime/data/npy.js";
 import { readNpyFeatures } from "../../src/runtime/predict-input.js";
-import { predictionsCsv, predictionsJson, type Predictions } from "../../src/runtime/predict.js";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../../src/runtime/index.js";
+import { forward, predictionsCsv, predictionsJson, type Predictions } from "../../src/runtime/predict.js";
 import { npyBytes, userError } from "../helpers/data-files.js";
 import { scratchFolder } from "../helpers/runs.js";
 
@@ -109,5 +112,27 @@ describe("predictionsCsv and predictionsJson", () => {
   it.each(tables.map((t, i) => [i, t] as const))("table %i is written as before", (_, table) => {
     expect(predictionsCsv(table)).toBe(reference.csv(table));
     expect(predictionsJson(table)).toBe(reference.json(table));
+  });
+});
+
+describe("forward", () => {
+  it("gives the same outputs in chunks of rows as predict gives for the whole table, shared layer or not", async () => {
+    await initBackend();
+    const input = tf.input({ shape: [3] });
+    const hidden = tf.layers.dense({ units: 4, activation: "relu" }).apply(input) as tf.SymbolicTensor;
+    const head = tf.layers.dense({ units: 4, activation: "softmax" });
+    const plain = tf.model({ inputs: input, outputs: head.apply(hidden) as tf.SymbolicTensor });
+    const shared = tf.model({ inputs: input, outputs: head.apply(head.apply(hidden)) as tf.SymbolicTensor });
+    const features = Float32Array.from({ length: 30 }, (_, i) => Math.sin(i));
+    const table = { source: "t", featureNames: ["a", "b", "c"], features, labelName: "", labels: [] };
+    const rows = { ...table, lines: Array.from({ length: 10 }, (_, i) => i + 1) };
+    for (const model of [plain, shared]) {
+      const expected = tf.tidy(() => (model.predict(tf.tensor2d(features, [10, 3])) as tf.Tensor).dataSync());
+      for (const step of [3, 10]) {
+        const [out] = forward(model, model, rows, 0, step);
+        expect([out!.rows, out!.width]).toEqual([10, 4]);
+        expect(Array.from(out!.data)).toEqual(Array.from(expected));
+      }
+    }
   });
 });
