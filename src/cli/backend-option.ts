@@ -19,12 +19,13 @@ export function backendOption(): Option {
 
 /**
  * Starts the backend the user chose and returns its name (`wasm`, `cpu`, `node`); prints why and returns
- * undefined when it is unavailable. Loads TensorFlow.js, so call it inside the command's action.
+ * undefined when it is unavailable. Loads TensorFlow.js, so call it inside the command's action. `work`: a
+ * training step's multiply-accumulates, when known (see `initBackend`).
  */
-export async function startBackend(requested: BackendName = "auto"): Promise<string | undefined> {
+export async function startBackend(requested: BackendName = "auto", work?: number): Promise<string | undefined> {
   const { initBackend, BackendUnavailableError } = await import("../runtime/backend.js");
   try {
-    return await initBackend(requested);
+    return await initBackend(requested, work);
   } catch (error) {
     if (!(error instanceof BackendUnavailableError)) throw error;
     fail(`--backend ${requested}: ${error.message}`);

@@ -5,6 +5,7 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import type { IrModel } from "../compiler/ir/index.js";
 import { shellWord } from "../compiler/base/shell.js";
 import { displayPath } from "../compiler/diagnostics/render.js";
 import { normalOverride } from "../compiler/overrides/index.js";
@@ -98,7 +99,7 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
   if (overwrites) return fail(overwrites);
   // Loaded here, not at the top: importing tfjs takes a while and only this command needs it.
   const runtime = await import("../runtime/index.js");
-  const backend = await startBackend(options.backend);
+  const backend = await startBackend(options.backend, stepWork(model, train.batchSize));
   if (backend === undefined) return;
   // The checkpoint before this run (none, or an earlier run's): only one this run saves is worth resuming from.
   const before = checkpointStamp(out);
@@ -198,4 +199,14 @@ function positiveInteger(text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
   return n;
+}
+
+/** A training step's forward multiply-accumulates (a sample's times the batch); undefined when not fixed. */
+function stepWork(model: IrModel, batchSize: number): number | undefined {
+  let macs = 0;
+  for (const layer of model.layers) {
+    if (layer.macs === null) return undefined;
+    macs += layer.macs ?? 0;
+  }
+  return macs * batchSize;
 }

@@ -34,12 +34,26 @@ const engineNames: Record<ConcreteBackend, string> = { node: "tensorflow", wasm:
 let chosen: ConcreteBackend | undefined;
 
 /**
+ * The least work a training step's forward pass does (multiply-accumulates: a sample's times the batch) for
+ * which the wasm backend starts its threaded build when NNC_WASM_THREADS does not say: XNNPACK hands every
+ * operation to its threads, which costs more than it saves on a model as small as Iris's (its training took
+ * 3x as long with 2 threads as with 1); the bench's smallest model does 34M a step.
+ */
+export const threadedWork = 10_000_000;
+
+/** The work `initBackend` was told of, for the wasm backend's choice of build. */
+let expectedWork: number | undefined;
+
+/**
  * Sets the backend and returns its name (`wasm`, `cpu`, `node`) for the "backend: ..." line. `auto` takes
  * tfjs-node when it is installed, else wasm, else cpu. Without an argument, the backend an earlier call set
  * stays (so `trainModel` keeps what `nnc train --backend` chose); the first call picks as `auto` does.
- * Throws `BackendUnavailableError` when a named backend cannot run.
+ * Throws `BackendUnavailableError` when a named backend cannot run. `work`, when known, is the
+ * multiply-accumulates of a training step's forward pass: below `threadedWork`, wasm starts single-threaded
+ * unless NNC_WASM_THREADS says otherwise.
  */
-export async function initBackend(requested?: BackendName): Promise<ConcreteBackend> {
+export async function initBackend(requested?: BackendName, work?: number): Promise<ConcreteBackend> {
+  expectedWork ??= work;
   if (requested === undefined) {
     if (chosen !== undefined && tf.getBackend() === engineNames[chosen]) return chosen;
     requested = "auto";
@@ -125,12 +139,14 @@ async function loadWasm(): Promise<void> {
   }
   // The .wasm binaries sit beside the package's main file; a path (not a URL) makes Emscripten read them
   // with fs, so nothing is fetched.
-  const { requestedThreads, preferThreadedWasm } = await import("./wasm/threads.js");
+  const { requestedThreads, preferThreadedWasm, threadsVariable } = await import("./wasm/threads.js");
   const threads = requestedThreads();
   if (typeof threads !== "number") throw new BackendSettingError(threads.error);
+  const explicit = (process.env[threadsVariable]?.trim() ?? "") !== "";
+  const small = !explicit && expectedWork !== undefined && expectedWork < threadedWork;
   wasm.setWasmPaths(path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm")) + path.sep);
   const { registerWasmKernels } = await import("./wasm/register.js");
   registerWasmKernels();
-  if (threads > 1) preferThreadedWasm(threads);
+  if (threads > 1 && !small) preferThreadedWasm(threads);
   wasmLoaded = true;
 }
