@@ -57,6 +57,8 @@ export function predictRun(
 
 function predictTable(run: SavedRun, table: Table, tensor?: { spec: IrModel; name: string }): Predictions {
   const { model } = run;
+  if (table.lines.length === 0)
+    throw new NncUserError("NN4007", { detail: `${table.source} has no rows to predict for` });
   const predictor = tensor ? tensorModel(model, tensor.spec, tensor.name) : model;
   checkEmbeddingIds(table, embeddingIds(model));
   const values = forward(predictor, model, table, run.preprocessing?.pad ?? 0);
