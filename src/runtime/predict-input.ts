@@ -6,10 +6,9 @@
  * big-endian machine) is read by `readNpy`.
  */
 import { endianness } from "node:os";
-import { displayPath } from "../compiler/diagnostics/render.js";
-import { dataLimits, readWholeDataFile, type DataLimits } from "./data/files.js";
+import { dataLimits, type DataLimits } from "./data/files.js";
 import { sizeOf, type Table } from "./data/index.js";
-import { checkFeatures, checkFinite, npyLayout, readNpy } from "./data/npy.js";
+import { checkFeatures, checkFinite, readNpy, readNpyWhole } from "./data/npy.js";
 
 type ArrayType = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => ArrayLike<number>;
 
@@ -29,14 +28,7 @@ const arrayTypes: Readonly<Record<string, ArrayType>> = {
 /** The rows of features of the `.npy` file `file`, as `readNpy(file, null)` reads them. */
 export function readNpyFeatures(file: string, limits: DataLimits = dataLimits): Table {
   if (endianness() !== "LE") return readNpy(file, null, limits);
-  const source = displayPath(file);
-  const bytes = readWholeDataFile(
-    file,
-    source,
-    limits.wholeBytes,
-    "train on it: training reads a large .npy file by offset",
-  );
-  const layout = npyLayout(bytes, bytes.length, source);
+  const { source, bytes, layout } = readNpyWhole(file, limits);
   const type = /'descr':\s*'[<|=]([a-z]\d+)'/.exec(bytes.toString("latin1", 0, layout.dataOffset))?.[1];
   const ArrayOf = type === undefined ? undefined : arrayTypes[type];
   if (!ArrayOf) return readNpy(file, null, limits);

@@ -213,6 +213,13 @@ const types: Record<string, [number, (view: DataView, offset: number) => number 
 };
 
 function readNpyFile(file: string, limits: DataLimits): NpyArray {
+  const { source, bytes, layout } = readNpyWhole(file, limits);
+  const view = new DataView(bytes.buffer, bytes.byteOffset + layout.dataOffset, bytes.length - layout.dataOffset);
+  return { source, layout, view };
+}
+
+/** The whole `.npy` file `file` (within the limit for whole files) and the layout its header gives. */
+export function readNpyWhole(file: string, limits: DataLimits): { source: string; bytes: Buffer; layout: ArrayLayout } {
   const source = displayPath(file);
   const bytes = readWholeDataFile(
     file,
@@ -220,9 +227,7 @@ function readNpyFile(file: string, limits: DataLimits): NpyArray {
     limits.wholeBytes,
     "train on it: training reads a large .npy file by offset",
   );
-  const layout = npyLayout(bytes, bytes.length, source);
-  const view = new DataView(bytes.buffer, bytes.byteOffset + layout.dataOffset, bytes.length - layout.dataOffset);
-  return { source, layout, view };
+  return { source, bytes, layout: npyLayout(bytes, bytes.length, source) };
 }
 
 /** Where an array's values are in its file and how to read one; all a reader of some records needs. */
