@@ -7,10 +7,12 @@
  * build; a bad value is a one-line error naming the variable, not a fallback to the cpu backend.
  */
 import { execFile } from "node:child_process";
+import { availableParallelism } from "node:os";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { repo } from "../helpers/cli.js";
 import { relativeError } from "../helpers/wasm.js";
+import { requestedThreads } from "../../src/runtime/wasm/threads.js";
 
 /**
  * The child: trains a dense layer one step and differentiates a convolution on cpu and on wasm, with
@@ -139,5 +141,18 @@ describe("the threaded wasm build", () => {
     expect(error.name).toBe("BackendUnavailableError");
     expect(error.message).toMatch(/^NNC_WASM_THREADS must be a positive integer.*"two"/);
     expect(error.message).not.toContain("\n");
+  });
+});
+
+describe("NNC_WASM_THREADS", () => {
+  it("takes a whole number from 1 to the build's pool of 8, and the logical cores when unset", () => {
+    expect(requestedThreads({ NNC_WASM_THREADS: "1" })).toBe(1);
+    expect(requestedThreads({ NNC_WASM_THREADS: " 8 " })).toBe(8);
+    expect(requestedThreads({})).toBe(availableParallelism());
+    for (const text of ["0", "9", "99", "2.5", "-1", "two"]) {
+      const answer = requestedThreads({ NNC_WASM_THREADS: text });
+      expect(answer).toEqual({ error: expect.stringContaining(`up to 8`) });
+      expect((answer as { error: string }).error).toContain(JSON.stringify(text));
+    }
   });
 });

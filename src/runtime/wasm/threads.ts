@@ -32,15 +32,16 @@ export const threadsVariable = "NNC_WASM_THREADS";
 const poolSize = 8;
 
 /**
- * The threads `NNC_WASM_THREADS` asks for (a positive integer), else the logical cores. A bad value gives
+ * The threads `NNC_WASM_THREADS` asks for (a positive integer, at most the pool's 8), else the logical cores. A bad value gives
  * a one-line message instead of a number.
  */
 export function requestedThreads(env: NodeJS.ProcessEnv = process.env): number | { readonly error: string } {
   const text = env[threadsVariable]?.trim();
   if (text === undefined || text === "") return os.availableParallelism();
-  if (!/^[0-9]+$/.test(text) || Number(text) < 1) {
+  // More than the build's pool would silently run 8 threads: say so instead.
+  if (!/^[0-9]+$/.test(text) || Number(text) < 1 || Number(text) > poolSize) {
     return {
-      error: `${threadsVariable} must be a positive integer (the wasm backend's threads; 1 = single-threaded), not ${JSON.stringify(env[threadsVariable])}`,
+      error: `${threadsVariable} must be a positive integer up to ${poolSize} (the wasm backend's threads; 1 = single-threaded), not ${JSON.stringify(env[threadsVariable])}`,
     };
   }
   return Number(text);
