@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark of issue 5 in one run, written to BENCHMARKS.md (atomically).
  *
- *   npm run bench [-- --quick] [-- --out FILE] [-- --only pytorch-target] [-- --models mlp,convnet]
+ *   npm run bench [-- --quick] [--out FILE] [--only pytorch-target] [--models mlp,convnet]
  *
  * Each measurement runs in its own process (bench/train-worker.ts, bench/train_torch.py,
  * bench/build-worker.ts, bench/lsp-latency.ts) with a time limit; a failure or a timeout becomes a note in
@@ -9,11 +9,13 @@
  * the temporary directory unless `--out` says otherwise, so that it never replaces BENCHMARKS.md.
  * `--only pytorch-target` measures the PyTorch target's section alone (bench/pytorch-target.ts) and replaces
  * that section of the report in place, leaving the other sections as they were. `--models` measures the training
- * of those bench models only (a smoke run of the report; the other models' rows say they were not measured).
+ * of those bench models only (a smoke run of the report, with `--quick` or `--out`; the other models' rows say
+ * they were not measured). A bad command line stops before the build, in one line.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
+import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import { writeFileAtomic } from "../src/io/write-atomic.js";
 import type { BuildMeasurement } from "./build-worker.js";
@@ -38,21 +40,48 @@ import {
 } from "./report.js";
 import type { TrainMeasurement } from "./train-worker.js";
 
-const args = process.argv.slice(2);
-const quick = args.includes("--quick");
-const onlyAt = args.indexOf("--only");
-const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
-if (only !== undefined && only !== "pytorch-target") throw new Error(`--only takes pytorch-target, not ${only}`);
-const modelsAt = args.indexOf("--models");
-const models: readonly ModelName[] = modelsAt >= 0 ? (args[modelsAt + 1] ?? "").split(",").map(modelName) : modelNames;
-const outAt = args.indexOf("--out");
-const out = resolve(
-  outAt >= 0 && args[outAt + 1]
-    ? args[outAt + 1]!
-    : quick
-      ? join(tmpdir(), "nnc-BENCHMARKS.quick.md")
-      : "BENCHMARKS.md",
-);
+const usage = "usage: npm run bench [-- --quick] [--out FILE] [--only pytorch-target] [--models mlp,convnet]";
+
+/** Stops the bench with a one-line message, before anything is built or measured. */
+function refuse(message: string): never {
+  process.stderr.write(`[bench] ${message}\n`);
+  process.exit(2);
+}
+
+/** The command line (node's parser: unknown flags and `--out` followed by a flag are refused). */
+function parseCommandLine(): { quick: boolean; only?: "pytorch-target"; models: readonly ModelName[]; out: string } {
+  const options = {
+    quick: { type: "boolean" },
+    only: { type: "string" },
+    models: { type: "string" },
+    out: { type: "string" },
+  } as const;
+  let values: ReturnType<typeof parseArgs<{ options: typeof options }>>["values"];
+  try {
+    values = parseArgs({ args: process.argv.slice(2), options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    return refuse(`${(error as Error).message.split("\n")[0]} (${usage})`);
+  }
+  const { quick = false, only } = values;
+  if (only !== undefined && only !== "pytorch-target") refuse(`--only takes pytorch-target, not '${only}'`);
+  const models = values.models === undefined ? modelNames : values.models.split(",").map(modelName);
+  const out = resolve(values.out ?? (quick ? join(tmpdir(), "nnc-BENCHMARKS.quick.md") : "BENCHMARKS.md"));
+  // Some models' rows (or section) would replace a whole run's.
+  if (models !== modelNames && out === resolve("BENCHMARKS.md"))
+    refuse("--models measures some models only: add --quick or --out FILE, so that BENCHMARKS.md keeps its full run");
+  return { quick, only: only as "pytorch-target" | undefined, models, out };
+}
+
+function modelName(name: string): ModelName {
+  if (!(modelNames as readonly string[]).includes(name))
+    refuse(`--models takes names among ${modelNames.join(", ")}, not '${name}'`);
+  return name as ModelName;
+}
+
+const { quick, only, models, out } = parseCommandLine();
+// The CLI the cold-start runs time is the built one: build it now that the command line is known to be good.
+const build = spawnSync("npm", ["run", "--silent", "build"], { stdio: "inherit" });
+if (build.status !== 0) refuse(`npm run build failed (exit status ${build.status})`);
 const PYTHON = "/usr/bin/python3";
 const node = process.execPath;
 const tsx = ["--import", "tsx"];
@@ -156,13 +185,6 @@ async function training(): Promise<Results["training"]> {
   for (const threads of [1, cpus().length])
     gemm.push(await torch(["gemm", seconds, "3", "--threads", String(threads)], 120));
   return { load, rows, tried, gemm, macs: trainingMacs() };
-}
-
-function modelName(name: string): ModelName {
-  if (!(modelNames as readonly string[]).includes(name)) {
-    throw new Error(`--models takes names among ${modelNames.join(", ")}, not '${name}'`);
-  }
-  return name as ModelName;
 }
 
 const median = (r: WorkerResult<TrainMeasurement>) => (r.ok ? spread(r.value!.rates).median : 0);
