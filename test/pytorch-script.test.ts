@@ -143,6 +143,16 @@ describe("what the script cannot express", () => {
   });
 });
 
+describe("a model of two inputs", () => {
+  test("is one NN6002 at data, not one more for the per-input dict that feeds it", () => {
+    const checked = checkFile(join(repo, "examples", "seq2seq.nn"));
+    const result = emitPytorch(checked.program!, { outFile: join(work, "seq2seq.py") });
+    const found = (result as { diagnostics: { code: string; message: string }[] }).diagnostics;
+    expect(found.map((d) => d.code)).toEqual(["NN6002"]);
+    expect(found[0]!.message).toContain("it trains models of one input and one output");
+  });
+});
+
 describe("class and sample weights", () => {
   test("examples/iris_weighted.nn weighs its rows by its weight column and balanced classes", () => {
     const dir = join(work, "weighted");

@@ -49,6 +49,8 @@ export function dataDiagnostics(train: IrTrain, model: IrModel, at: (field: stri
   const found: Diagnostic[] = [];
   const unsupported = (field: string, key: string, value: string, detail: string) =>
     found.push(diagnostic("NN6002", at(field), { target: "PyTorch", key, value, detail }));
+  // A model of several inputs or outputs is one finding at `data`, not one more for each of its sources' dicts.
+  const oneToOne = model.inputs.length === 1 && model.outputs.length === 1;
   for (const [field, key] of sourceFields) {
     const source = train[field];
     if (!source) continue;
@@ -61,14 +63,13 @@ export function dataDiagnostics(train: IrTrain, model: IrModel, at: (field: stri
       if (supported.has(arg)) continue;
       unsupported(field, key, `${source.name}(${arg}: ...)`, `it does not read a source's ${arg}`);
     }
-    for (const arg of ["x", "y", "features"]) {
+    for (const arg of oneToOne ? ["x", "y", "features"] : []) {
       const value = source.args[arg];
       if (typeof value === "object" && value !== null && !Array.isArray(value))
         unsupported(field, key, `${source.name}(${arg}: {...})`, "it reads one input and one output");
     }
   }
-  if (model.inputs.length !== 1 || model.outputs.length !== 1)
-    unsupported("data", "data", train.data.name, "it trains models of one input and one output");
+  if (!oneToOne) unsupported("data", "data", train.data.name, "it trains models of one input and one output");
   if (train.target) unsupported("target", "target", train.target, "it trains on labels");
   return found;
 }
