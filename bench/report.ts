@@ -3,6 +3,7 @@
  * and ranges, and the targets of issue 5, each a ratio of two figures from this run, met or not.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { basename } from "node:path";
 import type { BuildMeasurement } from "./build-worker.js";
 import { num, showSpread, spread, torchCommand, type Spread, type WorkerResult } from "./lib.js";
 import { benchModels, modelNames, predictRows, type ModelName } from "./models.js";
@@ -143,13 +144,23 @@ function targets(r: Results): Target[] {
       goal: "<= 12",
       met: (x) => x <= 12,
     },
-    {
-      what: `cold start: \`nnc check ${r.coldStart.files.at(-1)!.file}\` / \`node -e 0\``,
-      ratio: r.coldStart.files.at(-1)!.nnc.median / r.coldStart.node.median,
-      goal: "<= 2",
-      met: (x) => x <= 2,
-    },
+    slowestColdStart(r),
   ];
+}
+
+/** The cold start target: the file whose `nnc check` is slowest against `node -e 0`. */
+function slowestColdStart(r: Results): Target {
+  const { files, node } = r.coldStart;
+  const slowest = files.reduce((a, b) => (b.nnc.median > a.nnc.median ? b : a));
+  const others = files
+    .filter((f) => f !== slowest)
+    .map((f) => `${basename(f.file, ".nn")} ${num(f.nnc.median / node.median)}`);
+  return {
+    what: `cold start: \`nnc check ${slowest.file}\` / \`node -e 0\`${others.length > 0 ? ` (${others.join(", ")})` : ""}`,
+    ratio: slowest.nnc.median / node.median,
+    goal: "<= 2",
+    met: (x) => x <= 2,
+  };
 }
 
 function why(result: WorkerResult<unknown>): string {

@@ -241,7 +241,8 @@ async function wasmThreads(): Promise<Results["threads"]> {
 
 /**
  * Process start to exit, `nnc check` of each file and `node -e 0` taking turns so that all see the same load:
- * VGG16 (few layers, big weights) and Inception v3 (94 convolutions in blocks, more than ResNet50's 53).
+ * VGG16 (few layers, big weights), ResNet50 (53 convolutions in residual blocks) and Inception v3 (94 in
+ * blocks of parallel branches).
  */
 function coldStart(): Results["coldStart"] {
   const load = loadNow();
