@@ -6,12 +6,24 @@
  * CommonJS (bin/package.json says so), so Node never starts its ES module loader, and the bundle is compiled
  * with a V8 code cache (each bundle its own): V8 then neither parses the bundle nor compiles the functions that the run which wrote
  * the cache used. The cache is written when there is none or V8 rejects it (another Node version, other V8
- * flags): after the command, at exit, to a temporary file renamed into place. Its name carries the bundle's
- * inode, so a cache written by a process that read an older bundle is never taken for the new one's (V8 itself
- * checks only the source's length). Without a writable dist/ nnc runs as well, only without the cache.
+ * flags): after the command, at exit, to a temporary file renamed into place, and the caches nnc wrote for
+ * earlier versions of the bundle are removed then. Its name carries the bundle's inode, size and modification
+ * time, so a cache written for an older bundle (a build swapped it, or it was edited in place) is never taken
+ * for the new one's: V8 itself checks only the source's length, and would run the old code. Without a
+ * writable dist/ nnc runs as well, only without the cache. A bundle that is empty or does not parse (a build
+ * cut short) is one line saying to rebuild.
  */
 "use strict";
-const { closeSync, fstatSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } = require("node:fs");
+const {
+  closeSync,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} = require("node:fs");
 const Module = require("node:module");
 const { join } = require("node:path");
 const vm = require("node:vm");
@@ -42,22 +54,30 @@ function load(name) {
     process.exit(1);
   }
   let source;
-  let cacheFile;
+  let cacheName;
   try {
     source = readFileSync(fd, "utf8");
-    cacheFile = `${bundle}.${fstatSync(fd).ino}.cache`;
+    const { ino, size, mtimeNs } = fstatSync(fd, { bigint: true });
+    cacheName = `${name}.${ino}-${size}-${mtimeNs}.cache`;
   } finally {
     closeSync(fd);
   }
+  if (source.length === 0) damaged(bundle, "is empty");
   let cachedData;
   try {
-    cachedData = readFileSync(cacheFile);
+    cachedData = readFileSync(join(dir, cacheName));
   } catch {
     // No cache yet: this run writes it.
   }
-  const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData });
+  let script;
+  try {
+    script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData });
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    damaged(bundle, `does not parse (${error.message})`);
+  }
   if (cachedData === undefined || script.cachedDataRejected) {
-    process.once("exit", () => writeCache(script, cacheFile));
+    process.once("exit", () => writeCache(script, name, cacheName));
   }
   const module = { exports: {} };
   loaded.set(name, module);
@@ -66,11 +86,27 @@ function load(name) {
   return module.exports;
 }
 
-function writeCache(script, cacheFile) {
+/** A bundle that a build left unfinished: one line, and the way out. */
+function damaged(bundle, problem) {
+  process.stderr.write(`nnc: ${bundle} ${problem}: the package's build is damaged; run \`npm run build\` in it\n`);
+  process.exit(1);
+}
+
+/**
+ * Writes the bundle's cache as `cacheName`, and removes the caches of the bundle's earlier versions: files named
+ * as this function names them (`NAME.<ino>-<size>-<mtime>.cache`, or `NAME.<ino>.cache` as nnc named them
+ * before), never another file.
+ */
+function writeCache(script, name, cacheName) {
+  const cacheFile = join(dir, cacheName);
   const temporary = `${cacheFile}.${process.pid}`;
   try {
     writeFileSync(temporary, script.createCachedData());
     renameSync(temporary, cacheFile);
+    const ours = new RegExp(`^${name.replaceAll(".", "\\.")}\\.\\d+(-\\d+-\\d+)?\\.cache$`);
+    for (const file of readdirSync(dir)) {
+      if (file !== cacheName && ours.test(file)) rmSync(join(dir, file), { force: true });
+    }
   } catch {
     // A read-only install: nnc starts a little slower, nothing else changes.
     rmSync(temporary, { force: true });

@@ -186,7 +186,10 @@ let __nncModules;
 function __nncLazy(key) {
   const lazy = require("./nnc-lazy.cjs");
   if (lazy.buildId !== "${buildId}") {
-    process.stderr.write("nnc: " + __dirname + "/nnc-lazy.cjs is not the one built with nnc.cjs (a build ran meanwhile?): run the command again\\n");
+    const problem = lazy.buildId === undefined
+      ? "is incomplete: the package's build is damaged; run \`npm run build\` in it"
+      : "is not the one built with nnc.cjs (a build ran meanwhile?): run the command again";
+    process.stderr.write("nnc: " + __dirname + "/nnc-lazy.cjs " + problem + "\\n");
     process.exit(1);
   }
   return lazy.load(key, __nncModules);

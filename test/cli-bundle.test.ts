@@ -9,10 +9,11 @@
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkFile } from "../src/compiler/index.js";
 import { nnc, repo } from "./helpers/cli.js";
+import { cacheFile } from "./helpers/code-cache.js";
 
 const dist = join(repo, "dist", "cli");
 const eager = readFileSync(join(dist, "nnc.cjs"), "utf8");
@@ -87,34 +88,88 @@ describe("a command that needs nnc-lazy.cjs", () => {
     expect(readFileSync(out, "utf8")).toContain("import torch");
   });
 
-  it("from another build is refused in one line, the command exiting 1", () => {
-    const copy = join(scratch, "copy");
-    cpSync(join(repo, "bin"), join(copy, "bin"), { recursive: true });
-    cpSync(dist, join(copy, "dist", "cli"), { recursive: true });
-    symlinkSync(join(repo, "node_modules"), join(copy, "node_modules"));
-    const file = join(copy, "dist", "cli", "nnc-lazy.cjs");
-    writeFileSync(file, lazy.replace(/buildId = "[0-9a-f]{16}"/, 'buildId = "0000000000000000"'));
-    const run = (args: string[]) =>
-      spawnSync(process.execPath, [join(copy, "bin", "nnc.js"), ...args], { encoding: "utf8", timeout: 60_000 });
-    expect(run(["check", join(repo, "examples", "iris.nn")]).status).toBe(0);
-    const result = run(["compile", join(repo, "examples", "iris.nn"), "--target", "pytorch", "-o", join(copy, "m.py")]);
-    expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/^nnc: .*nnc-lazy\.cjs is not the one built with nnc\.cjs .*\n$/);
-  });
-
-  it("gets a code cache of its own, written once and then taken", () => {
-    const copy = join(scratch, "cache");
+  /** A copy of the built CLI (bin/ and dist/cli, without code caches) in `scratch/name`, and a way to run it. */
+  function copyOfCli(name: string) {
+    const copy = join(scratch, name);
     cpSync(join(repo, "bin"), join(copy, "bin"), { recursive: true });
     cpSync(dist, join(copy, "dist", "cli"), { recursive: true });
     symlinkSync(join(repo, "node_modules"), join(copy, "node_modules"));
     const dir = join(copy, "dist", "cli");
-    for (const name of readdirSync(dir).filter((name) => name.endsWith(".cache"))) rmSync(join(dir, name));
-    const args = ["compile", join(repo, "examples", "iris.nn"), "--target", "pytorch", "-o", join(copy, "m.py")];
-    const run = () => spawnSync(process.execPath, [join(copy, "bin", "nnc.js"), ...args], { encoding: "utf8" });
-    expect(run().status).toBe(0);
-    const cache = join(dir, `nnc-lazy.cjs.${statSync(join(dir, "nnc-lazy.cjs")).ino}.cache`);
+    for (const file of readdirSync(dir).filter((file) => file.endsWith(".cache"))) rmSync(join(dir, file));
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, [join(copy, "bin", "nnc.js"), ...args], { encoding: "utf8", timeout: 60_000 });
+    const pytorch = ["compile", join(repo, "examples", "iris.nn"), "--target", "pytorch", "-o", join(copy, "m.py")];
+    return { copy, dir, lazyFile: join(dir, "nnc-lazy.cjs"), run, pytorch };
+  }
+
+  it("from another build is refused in one line, the command exiting 1", () => {
+    const { lazyFile, run, pytorch } = copyOfCli("copy");
+    writeFileSync(lazyFile, lazy.replace(/buildId = "[0-9a-f]{16}"/, 'buildId = "0000000000000000"'));
+    expect(run(["check", join(repo, "examples", "iris.nn")]).status).toBe(0);
+    const result = run(pytorch);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^nnc: .*nnc-lazy\.cjs is not the one built with nnc\.cjs .*\n$/);
+  });
+
+  it.each([
+    ["empty", "", /nnc-lazy\.cjs is empty: /],
+    ["cut short inside a statement", lazy.slice(0, lazy.length / 2), /nnc-lazy\.cjs does not parse \(.+\): /],
+    [
+      "cut short after a statement",
+      lazy.replace(/module\.exports\.buildId = .*\n$/, ""),
+      /nnc-lazy\.cjs is incomplete: /,
+    ],
+  ])("%s is one line saying to rebuild, the command exiting 1", (_, text, problem) => {
+    const { lazyFile, run, pytorch } = copyOfCli(`damaged-${text.length}`);
+    writeFileSync(lazyFile, text);
+    const result = run(pytorch);
+    expect([result.status, result.stdout]).toEqual([1, ""]);
+    expect(result.stderr).toMatch(problem);
+    expect(result.stderr).toMatch(/^nnc: [^\n]*: the package's build is damaged; run `npm run build` in it\n$/);
+  });
+
+  it("gets a code cache of its own, written once and then taken", () => {
+    const { lazyFile, run, pytorch } = copyOfCli("cache");
+    expect(run(pytorch).status).toBe(0);
+    const cache = cacheFile(lazyFile);
     const before = statSync(cache).mtimeMs;
-    expect(run().status).toBe(0);
+    expect(run(pytorch).status).toBe(0);
     expect(statSync(cache).mtimeMs).toBe(before);
+  });
+
+  it("edited in place to the same length runs as edited, not from the cache of what it was", () => {
+    const { copy, lazyFile, run, pytorch } = copyOfCli("edited");
+    expect(run(pytorch).status).toBe(0);
+    expect(readFileSync(join(copy, "m.py"), "utf8")).toContain("import torch\n");
+    // The line the PyTorch emitter starts its imports with, written once in the bundle.
+    expect(lazy.split('"import torch",').length).toBe(2);
+    const edited = lazy.replace('"import torch",', '"import TORCH",');
+    writeFileSync(lazyFile, edited);
+    expect(run(pytorch).status).toBe(0);
+    expect(readFileSync(join(copy, "m.py"), "utf8")).toContain("import TORCH\n");
+  });
+
+  it("removes the caches nnc wrote for earlier versions of a bundle when it writes a new one, and no other file", () => {
+    const { dir, run, pytorch } = copyOfCli("stale");
+    const stale = [
+      "nnc.cjs.12345.cache",
+      "nnc.cjs.1-2-3.cache",
+      "nnc-lazy.cjs.12345.cache",
+      "nnc-lazy.cjs.4-5-6.cache",
+    ];
+    const others = [
+      "nnc.cjs.notes.cache",
+      "other.cjs.1-2-3.cache",
+      "nnc.cjs.1-2-3.cache.bak",
+      "nnc.cjs.12345.cache.txt",
+    ];
+    for (const name of [...stale, ...others]) writeFileSync(join(dir, name), "not a code cache");
+    expect(run(pytorch).status).toBe(0);
+    const caches = [cacheFile(join(dir, "nnc.cjs")), cacheFile(join(dir, "nnc-lazy.cjs"))].map((f) => basename(f));
+    expect(
+      readdirSync(dir)
+        .filter((name) => name.includes(".cache"))
+        .sort(),
+    ).toEqual([...caches, ...others].sort());
   });
 });

@@ -17,6 +17,7 @@ import { describe, expect, it } from "vitest";
 import { createAjv } from "../src/compiler/check/args.js";
 import { registeredSchemas } from "../src/compiler/registry/registered-schemas.js";
 import { repo } from "./helpers/cli.js";
+import { cacheFile } from "./helpers/code-cache.js";
 
 const probe = mkdtempSync(join(tmpdir(), "nnc-startup-"));
 // The bundle require()s its packages; import() reaches ES modules. A hook for each reports every module
@@ -165,9 +166,9 @@ describe("internal errors", () => {
   });
 });
 
-describe("the code cache (dist/cli/nnc.cjs.<inode>.cache)", () => {
+describe("the code cache (dist/cli/nnc.cjs.<inode>-<size>-<mtime>.cache)", () => {
   const cacheOf = (dir: string) => {
-    const name = readdirSync(dir).find((file) => /^nnc\.cjs\.\d+\.cache$/.test(file));
+    const name = readdirSync(dir).find((file) => /^nnc\.cjs\.\d+-\d+-\d+\.cache$/.test(file));
     return name === undefined ? undefined : join(dir, name);
   };
 
@@ -175,7 +176,7 @@ describe("the code cache (dist/cli/nnc.cjs.<inode>.cache)", () => {
     const dir = join(repo, "dist", "cli");
     expect(probed([nnc, "check", "examples/iris.nn"]).status).toBe(0);
     const cache = cacheOf(dir)!;
-    expect(cache).toBe(join(dir, `nnc.cjs.${statSync(join(dir, "nnc.cjs")).ino}.cache`));
+    expect(cache).toBe(cacheFile(join(dir, "nnc.cjs")));
     const before = statSync(cache).mtimeMs;
     expect(probed([nnc, "check", "examples/iris.nn"]).status).toBe(0);
     expect(statSync(cache).mtimeMs).toBe(before);
@@ -203,7 +204,7 @@ describe("the code cache (dist/cli/nnc.cjs.<inode>.cache)", () => {
     symlinkSync(join(repo, "node_modules"), join(copy, "node_modules"));
     const dir = join(copy, "dist", "cli");
     for (const file of readdirSync(dir).filter((name) => name.endsWith(".cache"))) rmSync(join(dir, file));
-    const cache = join(dir, `nnc.cjs.${statSync(join(dir, "nnc.cjs")).ino}.cache`);
+    const cache = cacheFile(join(dir, "nnc.cjs"));
     writeFileSync(cache, "not a code cache");
     const first = probed([join(copy, "bin", "nnc.js"), "check", join(repo, "examples", "iris.nn")]);
     expect([first.status, first.stdout]).toEqual([0, expect.stringContaining("no problems found")]);
