@@ -247,7 +247,7 @@ async function wasmThreads(): Promise<Results["threads"]> {
 function coldStart(): Results["coldStart"] {
   const load = loadNow();
   const runs = quick ? 5 : 20;
-  const files = ["examples/vgg16.nn", "examples/inception_v3.nn"];
+  const files = ["examples/vgg16.nn", "examples/resnet50.nn", "examples/inception_v3.nn"];
   const time = (argv: string[]) => {
     const t = performance.now();
     const result = spawnSync(node, argv, { stdio: "ignore" });
