@@ -3,13 +3,18 @@
  *
  * - BatchMatMul and _FusedMatMul with a transposed operand: the backend's own kernel is about 10x slower
  *   with transposeA or transposeB than an explicit Transpose followed by the untransposed product, and every
- *   dense layer's gradient asks for one (its _FusedMatMul also mishandles a bias on batched products);
+ *   dense layer's gradient asks for one (its _FusedMatMul also mishandles a bias on batched products); and
+ *   BatchMatMul by gemm.ts where its shape allows, which skips XNNPACK's packing of B and a transpose of A;
  * - MaxPoolGrad (in pooling-gradients.ts, re-exported here);
  * - UnsortedSegmentSum (the gradient of a gather, so of an embedding): missing from the backend;
  * - ResizeNearestNeighborGrad (up_sampling2d's gradient): the backend's own is wrong.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { GemmPool } from "./gemm-pool.js";
+import { gemmCounts, gemmFor } from "./gemm.js";
+import { wasmThreads } from "./threads.js";
+import { backendMemory, isShared } from "./wasm-binary.js";
 import { KernelScope, reshape, transpose, type Attrs, type Info } from "./wasm-ops.js";
 
 export { maxPoolGrad } from "./pooling-gradients.js";
@@ -28,11 +33,61 @@ function swapLastAxes(scope: KernelScope, x: Info): Info {
   return transpose(scope, x, perm);
 }
 
-/** BatchMatMul with its transposes made explicit; the backend's own kernel runs untransposed. */
+/**
+ * BatchMatMul by gemm.ts (which reads a transposed A as it lies) where it can, else with its transposes made
+ * explicit by the backend's own untransposed kernel.
+ */
 export function batchMatMul({ inputs, backend, attrs = {} }: KernelArgs): Info {
   const scope = new KernelScope(backend as BackendWasm);
-  const { a, b } = untransposed(scope, inputs, attrs);
+  const b = attrs.transposeB ? swapLastAxes(scope, inputs.b!) : inputs.b!;
+  const product = gemm(scope, inputs.a!, attrs.transposeA === true, b);
+  if (product !== null) return scope.finish(product);
+  const a = attrs.transposeA ? swapLastAxes(scope, inputs.a!) : inputs.a!;
   return scope.finish(scope.run("BatchMatMul", { a, b }, { transposeA: false, transposeB: false }));
+}
+
+/** Products of at least this many multiply-accumulates are shared with the pool's workers (threaded build). */
+const pooledWork = 2_000_000;
+
+/** Per wasm memory: the pool over the threaded build's (null: none). */
+const pools = new WeakMap<WebAssembly.Memory, GemmPool | null>();
+
+/**
+ * a b (a transposed when `transposeA`) by gemm.ts when both are float32 single matrices (any batch axes of
+ * size 1), the product's rows a multiple of 4 and its columns of 8. Null when the product is not of that
+ * kind, or the kernel cannot run here. (A batch of several matrices stays the backend's: its loop for
+ * batches sums in another order, so its numbers stay.)
+ */
+function gemm(scope: KernelScope, a: Info, transposeA: boolean, b: Info): Info | null {
+  const [k, n] = b.shape.slice(-2) as [number, number];
+  const rows = a.shape[a.shape.length - (transposeA ? 1 : 2)]!;
+  if (a.dtype !== "float32" || b.dtype !== "float32") return null;
+  if (size(a.shape.slice(0, -2)) !== 1 || size(b.shape.slice(0, -2)) !== 1) return null;
+  if (rows % 4 !== 0 || n % 8 !== 0 || k === 0 || rows === 0) return null;
+  const memory = backendMemory(scope.backend.wasm);
+  if (memory === null) return null;
+  const pool = isShared(memory) && rows * k * n >= pooledWork ? poolFor(memory) : null;
+  const kernel = gemmFor(memory, isShared(memory));
+  if (kernel === null) return null;
+  // Every value of the output is written: it needs no zeros.
+  const batch = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const out = scope.backend.makeOutput([...batch, rows, n], "float32");
+  const at = (info: Info) => scope.backend.getMemoryOffset(info.dataId);
+  const [aRow, aStep] = transposeA ? [4, 4 * rows] : [4 * k, 4];
+  if (pool !== null) pool.run(at(a), at(b), at(out), rows, k, n, aRow, aStep);
+  else kernel(at(a), at(b), at(out), k, n, 0, rows, aRow, aStep);
+  gemmCounts.products++;
+  if (pool !== null) gemmCounts.pooled++;
+  return out;
+}
+
+/** The pool over the threaded build's memory, with as many threads as the backend's. */
+function poolFor(memory: WebAssembly.Memory): GemmPool | null {
+  if (!pools.has(memory)) {
+    const { threads } = wasmThreads();
+    pools.set(memory, threads > 1 ? GemmPool.start(memory, threads) : null);
+  }
+  return pools.get(memory)!;
 }
 
 /**

@@ -16,6 +16,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { backendMemory, isShared, moduleBinary, op, simd } from "./wasm-binary.js";
 
 type Slot = { originalName: string; variable: tf.Variable };
 
@@ -209,9 +210,8 @@ const kernels = new WeakMap<WebAssembly.Memory, Kernel | null>();
  * memory is not to be found or the module does not start (tfjs's update runs then).
  */
 function simdKernel(backend: BackendWasm): Kernel | null {
-  const module = (backend as unknown as { wasm: { asm?: { memory?: unknown }; wasmMemory?: unknown } }).wasm;
-  const memory = module.asm?.memory ?? module.wasmMemory;
-  return memory instanceof WebAssembly.Memory ? kernelFor(memory) : null;
+  const memory = backendMemory(backend.wasm);
+  return memory === null ? null : kernelFor(memory);
 }
 
 /** The kernel over `memory` (exported for tests: the threaded build's memory is shared). */
@@ -219,8 +219,9 @@ export function kernelFor(memory: WebAssembly.Memory): Kernel | null {
   if (kernels.has(memory)) return kernels.get(memory)!;
   let kernel: Kernel | null = null;
   try {
-    const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(adamBinary(shared)), { env: { memory } });
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(adamBinary(isShared(memory))), {
+      env: { memory },
+    });
     kernel = instance.exports["adam"] as Kernel;
   } catch {
     kernel = null;
@@ -235,7 +236,6 @@ export function kernelFor(memory: WebAssembly.Memory): Kernel | null {
  */
 function adamBinary(shared: boolean): Uint8Array<ArrayBuffer> {
   const [getLocal, setLocal, i32Add, geU, brIf, br] = [0x20, 0x21, 0x6a, 0x4f, 0x0d, 0x0c];
-  const simd = (op: number) => (op < 0x80 ? [0xfd, op] : [0xfd, (op & 0x7f) | 0x80, op >> 7]);
   const [load, store] = [
     [...simd(0x00), 0x00, 0x00],
     [...simd(0x0b), 0x00, 0x00],
@@ -260,31 +260,17 @@ function adamBinary(shared: boolean): Uint8Array<ArrayBuffer> {
     ...[...at(4), ...get(26), ...get(21), ...div, ...get(27), ...get(22), ...div, ...sqrt, ...get(23), ...add],
     ...[...div, ...get(24), ...mul, ...at(1), ...load, ...add, ...store],
     ...[...get(16), 0x41, 0x10, i32Add, setLocal, 16, br, 0],
-    ...[0x0b, 0x0b, 0x0b],
+    ...[0x0b, 0x0b],
   ];
-  const locals = [0x02, 0x01, 0x7f, 0x0b, 0x7b];
-  const code = [...locals, ...body];
-  const section = (id: number, content: number[]) => [id, ...leb(content.length), ...content];
-  const name = (text: string) => [text.length, ...Array.from(text, (ch) => ch.charCodeAt(0))];
-  // A shared memory must declare a maximum: 65536 pages (4 GiB), the most there is.
-  const limits = shared ? [0x03, 0x00, 0x80, 0x80, 0x04] : [0x00, 0x00];
-  return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, [0x01, 0x60, 16, ...new Array<number>(8).fill(0x7f), ...new Array<number>(8).fill(0x7d), 0x00]),
-    ...section(2, [0x01, ...name("env"), ...name("memory"), 0x02, ...limits]),
-    ...section(3, [0x01, 0x00]),
-    ...section(7, [0x01, ...name("adam"), 0x00, 0x00]),
-    ...section(10, [0x01, ...leb(code.length), ...code]),
-  ]);
-}
-
-/** An unsigned LEB128 number, as wasm writes sizes. */
-function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    const byte = n & 0x7f;
-    n >>>= 7;
-    out.push(n === 0 ? byte : byte | 0x80);
-  } while (n !== 0);
-  return out;
+  const params = [...new Array<number>(8).fill(op.i32), ...new Array<number>(8).fill(op.f32)];
+  return moduleBinary(
+    shared,
+    "adam",
+    params,
+    [
+      [1, op.i32],
+      [11, op.v128],
+    ],
+    body,
+  );
 }
