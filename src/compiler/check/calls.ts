@@ -42,7 +42,9 @@ export abstract class CallChecker {
   /** Weights the model's layers load from trained runs (model calls with `weights:`). */
   protected readonly weightLoads: IrWeightLoad[] = [];
   /** Argument checks by call and by the values in scope there (see `checkedArguments`). */
-  protected readonly argumentChecks = new WeakMap<ast.Call, WeakMap<object, ArgValues | null>>();
+  protected readonly argumentChecks = new WeakMap<ast.Call, Map<string, ArgValues | null>>();
+  /** Each `env.values` object's key in `argumentChecks`, worked out once. */
+  private readonly valuesKeys = new WeakMap<object, string>();
 
   constructor(
     protected readonly graph: ModelGraph,
@@ -276,17 +278,20 @@ export abstract class CallChecker {
 
   /**
    * A call's checked arguments. A call met again with the same values in scope (a block instantiated many
-   * times, a repeat) is not checked again, and its problems, reported the first time, are not repeated: a call
-   * with thousands of bad arguments in a block called thousands of times would otherwise take minutes.
+   * times with the same arguments, a repeat) is not checked again, and its problems, reported the first time,
+   * are not repeated (they would be the same problems at the same place): a call with thousands of bad
+   * arguments in a block called thousands of times would otherwise take minutes.
    */
   private checkedArguments(callable: Callable, call: ast.Call, source: ArgumentSourceOf, env: Env): ArgValues | null {
     let byValues = this.argumentChecks.get(call);
-    if (!byValues) this.argumentChecks.set(call, (byValues = new WeakMap()));
-    const known = byValues.get(env.values);
+    if (!byValues) this.argumentChecks.set(call, (byValues = new Map()));
+    let key = this.valuesKeys.get(env.values);
+    if (key === undefined) this.valuesKeys.set(env.values, (key = valuesKey(env.values)));
+    const known = byValues.get(key);
     if (known !== undefined) return known;
     const checked = checkArguments(callable, source, env.scope, env.file);
     this.pushAll(env, checked.diagnostics);
-    byValues.set(env.values, checked.value);
+    byValues.set(key, checked.value);
     return checked.value;
   }
 
@@ -306,6 +311,20 @@ export abstract class CallChecker {
 }
 
 type ArgumentSourceOf = Parameters<typeof checkArguments>[1];
+
+/**
+ * Values as text, equal for equal values only: JSON, with strings marked apart from the numbers JSON cannot
+ * write (-0, infinities, NaN), which it would write as `0` and `null`.
+ */
+function valuesKey(values: object): string {
+  return JSON.stringify(values, (_, value: unknown) =>
+    typeof value === "string"
+      ? `s${value}`
+      : typeof value === "number" && (!Number.isFinite(value) || Object.is(value, -0))
+        ? `n${value === 0 ? "-0" : String(value)}`
+        : value,
+  );
+}
 
 /**
  * A called model's check: its IR, its diagnostics, and the models whose check was under way when it called

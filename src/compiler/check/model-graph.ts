@@ -3,7 +3,7 @@
  * parameter budget, and which nodes share another's weights (shared-layers.ts).
  */
 import { diagnostic, type Diagnostic } from "../diagnostics/index.js";
-import type { IrLayer } from "../ir/index.js";
+import type { IrLayer, TfjsLayer } from "../ir/index.js";
 import { tfjsLayerOf, type LayerKind } from "../registry/layers/index.js";
 import type * as ast from "../syntax/ast.js";
 import { argumentSpan, type ArgValues } from "./args.js";
@@ -55,7 +55,8 @@ export class ModelGraph {
         return { tensor: unknownTensor };
       }
       name = reused.name;
-      this.layers.push({ ...node, name, tfjs: reused.tfjs, params: { trainable: 0, nonTrainable: 0 }, shares: owner });
+      const shared = { ...node, name, tfjs: noTfjsYet, params: { trainable: 0, nonTrainable: 0 }, shares: owner };
+      this.layers.push(withTfjs(shared, () => reused.owner.tfjs));
     } else {
       this.parameters.add(params, location);
       const written = args["name"];
@@ -65,9 +66,11 @@ export class ModelGraph {
         report(diagnostic("NN2008", { file: env.file, span: at }, { what: "layer", name: written as string }));
       }
       name = claimed ?? (written as string);
-      const tfjs = tfjsLayerOf(kind, args, name, shapes);
-      this.layers.push({ ...node, name, tfjs, params });
-      this.sharing.addOwner(name, kind, params, shapes, node.inputs, tfjs);
+      const made: IrLayer = withTfjs({ ...node, name, tfjs: noTfjsYet, params }, () =>
+        tfjsLayerOf(kind, args, made.name, shapes),
+      );
+      this.layers.push(made);
+      this.sharing.addOwner(made, kind, shapes);
     }
     const outputs = outputShapes.map((shape, index): Tensor => ({
       ref: { node: name, index },
@@ -77,4 +80,17 @@ export class ModelGraph {
     const tensor = { ...outputs[0]!, producer: call, ...(outputs.length > 1 ? { outputs } : {}) };
     return { tensor, owner: owner ?? name };
   }
+}
+
+/** Stands in for a node's `tfjs` until `withTfjs` replaces it, keeping the key's place in the object. */
+const noTfjsYet = null as unknown as TfjsLayer;
+
+/**
+ * The node, its `tfjs` made on first read and kept: `nnc check` reads it of few layers (some lints do), where
+ * working it out for every layer was a tenth of checking a large model; emitting and building read it of all.
+ * It stays an enumerable property where it was, so a spread, JSON and a deep comparison see plain data.
+ */
+function withTfjs(node: IrLayer, make: () => TfjsLayer): IrLayer {
+  let made: TfjsLayer | undefined;
+  return Object.defineProperty(node, "tfjs", { enumerable: true, get: () => (made ??= make()) });
 }

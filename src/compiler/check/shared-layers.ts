@@ -6,7 +6,7 @@
  * owner of each layer it made, in order, and each later use re-applies those owners in the same order.
  */
 import type { SharedLayerBinding } from "../bind/index.js";
-import { formatNnShape, type ParamCount, type Shape, type TensorRef, type TfjsLayer } from "../ir/index.js";
+import { formatNnShape, type IrLayer, type ParamCount, type Shape, type TensorRef } from "../ir/index.js";
 import { hasTrait, type LayerKind } from "../registry/layers/index.js";
 import type { ArgValues } from "./args.js";
 
@@ -30,7 +30,8 @@ interface Owner {
   readonly inputs: readonly Shape[];
   /** Which of its inputs were one tensor (see `repeats`). */
   readonly repeats: string;
-  readonly tfjs: TfjsLayer;
+  /** The node itself, whose `tfjs` a node re-applying it has too. */
+  readonly node: IrLayer;
   uses: number;
 }
 
@@ -56,21 +57,15 @@ export class LayerSharing {
     return frame?.mode === "reapply" ? frame.instance : undefined;
   }
 
-  /** A node owning weights was made. */
-  addOwner(
-    name: string,
-    kind: LayerKind,
-    params: ParamCount,
-    inputs: readonly Shape[],
-    refs: readonly TensorRef[],
-    tfjs: TfjsLayer,
-  ): void {
-    this.owners.set(name, { kind, params, inputs, repeats: repeats(refs), tfjs, uses: 0 });
+  /** A node owning weights was made, of `kind`, for `inputs`. */
+  addOwner(node: IrLayer, kind: LayerKind, inputs: readonly Shape[]): void {
+    const { name, params } = node;
+    this.owners.set(name, { kind, params, inputs, repeats: repeats(node.inputs), node, uses: 0 });
     this.made(name);
   }
 
   /**
-   * A node re-applying `owner`'s weights to `inputs`: its name (`embed:1`, `embed:2`, ...) and tfjs layer, or
+   * A node re-applying `owner`'s weights to `inputs`: its name (`embed:1`, `embed:2`, ...) and the owner's node, or
    * the problem when the weights built for the first use do not fit: when the parameter counts differ, or the
    * inputs' ranks for a kind that `fixes-input-rank`, or their shapes for one that `fixes-input-shape` (tfjs
    * refuses the call, or the weights fail when they run).
@@ -81,12 +76,12 @@ export class LayerSharing {
     params: ParamCount,
     inputs: readonly Shape[],
     refs: readonly TensorRef[],
-  ): { name: string; tfjs: TfjsLayer } | { first: string; here: string } {
+  ): { name: string; owner: IrLayer } | { first: string; here: string } {
     const found = this.owners.get(owner)!;
     const total = (p: ParamCount) => p.trainable + p.nonTrainable;
     // nnc's own layers take a tensor given twice once (tfjs's executor would free it early, NN5010), and keep
     // which inputs were one tensor with the layer: a later use must repeat its tensors as the first did.
-    if (found.tfjs.namespace === "nnc" && repeats(refs) !== found.repeats) {
+    if (repeats(refs) !== found.repeats && found.node.tfjs.namespace === "nnc") {
       const describe = (pattern: string) =>
         new Set(pattern.split(",")).size < inputs.length
           ? "one tensor given twice"
@@ -112,7 +107,7 @@ export class LayerSharing {
       return { first: describe(found.inputs), here: `${describe(inputs)} here: ${why}` };
     }
     this.made(owner);
-    return { name: `${owner}:${++found.uses}`, tfjs: found.tfjs };
+    return { name: `${owner}:${++found.uses}`, owner: found.node };
   }
 
   /** Applies a block instance: its first use records the owners of the layers made, a later use re-applies them. */

@@ -118,7 +118,6 @@ function lintModel(graph: Graph): Diagnostic[] {
 function tensorsGivenTwice(graph: Graph): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const layer of graph.model.layers) {
-    if (layer.tfjs.namespace === "nnc") continue;
     const seen = new Set<string>();
     for (const ref of layer.inputs) {
       const key = `${ref.node}[${ref.index}]`;
@@ -126,6 +125,7 @@ function tensorsGivenTwice(graph: Graph): Diagnostic[] {
         seen.add(key);
         continue;
       }
+      if (layer.tfjs.namespace === "nnc") break;
       const readsIt = (other: IrLayer) => other.inputs.some((r) => r.node === ref.node && r.index === ref.index);
       if (!graph.consumersOf(ref.node).some((other) => other !== layer && readsIt(other))) continue;
       const tensor = ref.index === 0 ? ref.node : `${ref.node}[${ref.index}]`;
@@ -164,9 +164,9 @@ function misappliedMasks(graph: Graph): Diagnostic[] {
       const related = [{ ...handed.location, message: "the mask comes from this embedding" }];
       out.push(diagnostic("NN5009", layer.location, { callee: layer.kind, problem }, { hint, related }));
     }
-    const sequences = (wrappedLayer(layer) ?? layer.tfjs).config["returnSequences"] === true;
+    const sequences = () => (wrappedLayer(layer) ?? layer.tfjs).config["returnSequences"] === true;
     if (hasTrait(layer.kind, "makes-mask") && layer.tfjs.config["maskZero"] === true) origin.set(layer.name, layer);
-    else if (own && (hasTrait(layer.kind, "keeps-mask") || (hasTrait(layer.kind, "recurrent") && sequences))) {
+    else if (own && (hasTrait(layer.kind, "keeps-mask") || (hasTrait(layer.kind, "recurrent") && sequences()))) {
       origin.set(layer.name, own);
     }
   }
