@@ -10,6 +10,7 @@ import * as tf from "@tensorflow/tfjs";
 import { lossesOf, metricsOf, type IrTrain } from "../compiler/ir/index.js";
 import { figureNames, losses, metricFigures, metrics, type MetricFigure } from "../compiler/registry/train-options.js";
 import { epochMetrics, type EpochMetric } from "./epoch-metrics.js";
+import { categoricalCrossentropy } from "./wasm/categorical-crossentropy.js";
 
 /** What compiling needs of a train block. */
 export type CompileSettings = Pick<IrTrain, "loss" | "metrics" | "outputs" | "lossWeights">;
@@ -59,6 +60,17 @@ function accuracyFor(loss: string, units: number | null): LossOrMetric {
 }
 
 /**
+ * The loss tfjs is given for tfjs's name of one: a function for Huber (tfjs has none by that name) and for
+ * categorical crossentropy over more than one class (its gradient in one pass on wasm:
+ * wasm/categorical-crossentropy.ts; with one unit tfjs's own check that refuses it stays), else the name.
+ */
+function lossFunction(tfjsName: string, units: number | null): string | LossOrMetric {
+  if (tfjsName === "huber") return huber;
+  if (tfjsName === "categoricalCrossentropy" && units !== 1) return categoricalCrossentropy;
+  return tfjsName;
+}
+
+/**
  * Compiles `model` with `settings`' losses, weights and metrics (an `optimizer` that `nnc evaluate` never
  * steps may be "sgd"), and returns how its results become figures.
  */
@@ -102,7 +114,7 @@ export function compileForTraining(
   const metricsByLayer = Object.fromEntries(model.outputNames.map((name, i) => [name, perOutput[i]!]));
   const compile = (loss: (string | LossOrMetric)[]) =>
     model.compile({ optimizer, loss: loss as string[], metrics: metricsByLayer as unknown as string[] });
-  compile(lossNames.map((name) => (losses[name]!.tfjs === "huber" ? huber : losses[name]!.tfjs)));
+  compile(lossNames.map((name, i) => lossFunction(losses[name]!.tfjs, model.outputs[i]!.shape.at(-1) ?? null)));
   if (weights.some((w) => w !== 1)) {
     // Again with each loss as tfjs resolved it, times its weight.
     compile(
