@@ -115,6 +115,53 @@ describe("fused LSTM on wasm equals tfjs's LSTM on cpu", () => {
   });
 });
 
+/**
+ * The layer's outputs without a gradient being taken (predict, evaluate: the fused path keeps nothing for a
+ * backward pass), `fused` on wasm, else tfjs's on cpu; `shape`: batch, steps, features, units.
+ */
+async function infer(
+  fused: boolean,
+  config: Record<string, unknown>,
+  shape: readonly [number, number, number, number],
+  initial = false,
+): Promise<Float32Array[]> {
+  await useBackend(fused ? "wasm" : "cpu");
+  const [b, t, f, u] = shape;
+  const layer = fused ? new NncLSTM({ units: u, ...config }) : tf.layers.lstm({ units: u, ...config });
+  tf.tidy(() => layer.apply(tf.zeros([b, t, f])) as tf.Tensor | tf.Tensor[]);
+  layer.setWeights(layer.getWeights().map((w, i) => tf.tensor(values(w.size, 7 + i), w.shape)));
+  const outputs = tf.tidy(() => {
+    const x = tf.tensor(values(b * t * f, 3), [b, t, f]);
+    const states = [0, 1].map((i) => tf.tensor(values(b * u, 11 + i), [b, u]));
+    const result = layer.apply(x, initial ? { initialState: states } : {}) as tf.Tensor | tf.Tensor[];
+    return (Array.isArray(result) ? result : [result]).map((y) => y.dataSync() as Float32Array);
+  });
+  layer.dispose();
+  await useBackend("cpu");
+  return outputs;
+}
+
+describe("without a gradient (predict), the fused LSTM equals tfjs's on cpu", () => {
+  const small = [batch, steps, features, units] as const;
+  const wide = { recurrentActivation: "sigmoid", recurrentInitializer: "glorotUniform" };
+  const cases: [string, Record<string, unknown>, (readonly [number, number, number, number])?, boolean?][] = [
+    ["last output", { recurrentActivation: "sigmoid" }],
+    ["sequences and states", { recurrentActivation: "sigmoid", returnSequences: true, returnState: true }],
+    ["last output and states, backwards", { recurrentActivation: "sigmoid", returnState: true, goBackwards: true }],
+    ["hard sigmoid, sequences, initial states", { returnSequences: true, returnState: true }, small, true],
+    // (The orthogonal initializer takes seconds for 64 units on cpu; the weights are replaced anyway.)
+    ["64 units over 40 steps", { ...wide, returnSequences: true }, [9, 40, 16, 64]],
+  ];
+  for (const [name, config, shape, initial] of cases) {
+    it(name, async () => {
+      const expected = await infer(false, config, shape ?? small, initial);
+      const actual = await infer(true, config, shape ?? small, initial);
+      expect(actual.length).toBe(expected.length);
+      actual.forEach((output, i) => expect(relativeError(output, expected[i]!)).toBeLessThan(tolerance));
+    });
+  }
+});
+
 it("runs a few kernels on wasm, not tfjs's dozens per step", async () => {
   await useBackend("wasm");
   const layer = new NncLSTM({ units, recurrentActivation: "sigmoid" });

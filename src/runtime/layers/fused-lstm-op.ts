@@ -4,16 +4,19 @@
  * tfjs's LSTM steps an LSTMCell per time step, about 140 kernels a step forward and back (matrix products,
  * a split, activations, products and sums, each with its gradient); on wasm each costs ~17 us of engine and
  * dispatch overhead, far more than its arithmetic. Here the input projection of all steps is one matrix
- * product, each step is one product `h @ recurrentKernel` plus a loop over the gates on the wasm heap, and the
+ * product, each step is one product `h @ recurrentKernel` plus one wasm function over the gates, and the
  * backward pass is one product per step (`dz @ recurrentKernel^T`) plus four products over all steps at the
  * end (the gradients of the kernel, the recurrent kernel and the input), all by the backend's own kernels on
  * `TensorInfo`s, outside the engine.
  *
  * The math is tfjs's LSTMCell: gates in the order i, f, c, o; `c = f * c' + i * tanh(z_c)`, `h = o * tanh(c)`;
- * the recurrent activation is the sigmoid or tfjs's hard sigmoid (`clip(0.2 z + 0.5, 0, 1)`).
+ * the recurrent activation is the sigmoid or tfjs's hard sigmoid (`clip(0.2 z + 0.5, 0, 1)`). A step's gate
+ * arithmetic is one wasm SIMD function over the backend's memory (../wasm/lstm-step.ts). Without a gradient to
+ * take (`lstmInference`: predict, evaluate), nothing of the steps is kept.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { lstmStep, type LstmStepKind } from "../wasm/lstm-step.js";
 import { originalKernel, type Info } from "../wasm/wasm-ops.js";
 
 export interface FusedLstmSettings {
@@ -22,6 +25,10 @@ export interface FusedLstmSettings {
   readonly hardSigmoid: boolean;
   /** Steps run from the last to the first (tfjs's `goBackwards`); outputs stay in the order run. */
   readonly goBackwards: boolean;
+  /** The output holds the hidden state after every step, not only after the last. */
+  readonly sequences: boolean;
+  /** The output ends with the cell state after the last step. */
+  readonly state: boolean;
 }
 
 /**
@@ -60,9 +67,22 @@ class Kernels {
 
   /** A new float32 tensor holding `values`. */
   upload(values: Float32Array, shape: number[]): Info {
+    const info = this.allocate(shape);
+    this.view(info).set(values);
+    return info;
+  }
+
+  /** A new float32 tensor holding the values of `info`. */
+  copy(info: Info): Info {
+    const result = this.allocate(info.shape);
+    this.view(result).set(this.view(info));
+    return result;
+  }
+
+  /** A new float32 tensor, its values unset. */
+  allocate(shape: number[]): Info {
     const info = this.backend.makeOutput(shape, "float32");
     this.made.add(info);
-    this.view(info).set(values);
     return info;
   }
 
@@ -91,28 +111,55 @@ class Kernels {
 
 /**
  * The operation: `(x [B, T, F], kernel [F, 4U], recurrentKernel [U, 4U], bias [4U], h0 [B, U], c0 [B, U])` ->
- * `[2, B, T, U]`, the hidden states `h` (index 0) and cell states `c` (index 1) after each step, in the order
- * the steps ran. Its gradient comes from the same pass: the gates and states of every step stay in
- * JavaScript arrays for it. The backend must be wasm.
+ * `[B, K, U]` (`lstmOutputRows`): the hidden state after each step in the order the steps ran (with
+ * `sequences`; else after the last step only), then with `state` the cell state after the last step. Its
+ * gradient comes from the same pass: the gates and states of every step stay in JavaScript arrays for it. The
+ * backend must be wasm and `lstmStep` must have a kernel for it.
  */
 export function fusedLstm(settings: FusedLstmSettings): (...inputs: tf.Tensor[]) => tf.Tensor {
   return tf.customGrad((...args: unknown[]) => {
     const [x, kernel, recurrent, bias, h0, c0] = args as tf.Tensor[];
     const save = args[6] as tf.GradSaveFunc;
-    const pass = forward(settings, x!, kernel!, recurrent!, bias!, h0!, c0!);
+    const pass = forward(settings, x!, kernel!, recurrent!, bias!, h0!, c0!, true);
     // The engine keeps saved tensors alive for the backward pass; the inputs themselves may be disposed
     // by then (an earlier layer's output, freed when the model's forward pass ends).
     save([x!, kernel!, recurrent!]);
     return {
       value: pass.output,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => backward(settings, pass, saved[0]!, saved[1]!, saved[2]!, dy),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        backward(settings, pass.steps!, saved[0]!, saved[1]!, saved[2]!, dy),
     };
   }) as (...inputs: tf.Tensor[]) => tf.Tensor;
 }
 
-/** What the forward pass keeps for the backward one. */
-interface ForwardPass {
-  readonly output: tf.Tensor;
+/**
+ * `fusedLstm`'s output without its gradient, for a forward pass no gradient is taken of (predict, evaluate):
+ * nothing of the steps is kept.
+ */
+export function lstmInference(settings: FusedLstmSettings): (...inputs: tf.Tensor[]) => tf.Tensor {
+  return (x, kernel, recurrent, bias, h0, c0) =>
+    forward(settings, x!, kernel!, recurrent!, bias!, h0!, c0!, false).output;
+}
+
+/**
+ * Whether the operation runs on the current backend (wasm, with its step function), recording its steps for
+ * a backward pass (`fusedLstm`) or not (`lstmInference`).
+ */
+export function fusedLstmRuns(settings: FusedLstmSettings, record: boolean): boolean {
+  return lstmStep(tf.backend() as BackendWasm, stepKind(settings, record)) !== null;
+}
+
+function stepKind(settings: FusedLstmSettings, record: boolean): LstmStepKind {
+  return { units: settings.units, hard: settings.hardSigmoid, keep: record, sequence: settings.sequences };
+}
+
+/** K, the rows per sample of the operation's output. */
+export function lstmOutputRows(settings: FusedLstmSettings, steps: number): number {
+  return (settings.sequences ? steps : 1) + (settings.state ? 1 : 0);
+}
+
+/** What the forward pass keeps of its steps for the backward one. */
+interface Steps {
   /** Activated gates i, f, c, o of step `s` (in the order run), row `b`: `(s * B + b) * 4U`. */
   readonly gates: Float32Array;
   /** Cell state after step `s`: `(s * B + b) * U`; `c0` first, so step `s` is at `s + 1`. */
@@ -124,9 +171,10 @@ interface ForwardPass {
 }
 
 /**
- * The forward pass. The activations run as the backend's Sigmoid kernel (vectorized; JavaScript's Math.exp
- * and Math.tanh cost more than the step's matrix product): `tanh(z) = 2 sigmoid(2z) - 1` for the candidate
- * gate and the cell state. The hard sigmoid is computed here from `z`.
+ * The forward pass: the input projection of all steps as one product, then per step the product
+ * `h @ recurrentKernel` and `lstmStep`'s gate arithmetic, which writes the states in place and the hidden
+ * state of a step straight into the output. With `record`, a copy of each step's gates and states for the
+ * backward pass.
  */
 function forward(
   settings: FusedLstmSettings,
@@ -136,91 +184,59 @@ function forward(
   bias: tf.Tensor,
   h0: tf.Tensor,
   c0: tf.Tensor,
-): ForwardPass {
+  record: boolean,
+): { output: tf.Tensor; steps?: Steps } {
   const [B, T, F] = x.shape as [number, number, number];
   const U = settings.units;
   const G = 4 * U;
-  const hard = settings.hardSigmoid;
-  const kernels = new Kernels(tf.backend() as BackendWasm);
+  const K = lstmOutputRows(settings, T);
+  const backend = tf.backend() as BackendWasm;
+  const step = lstmStep(backend, stepKind(settings, record));
+  if (step === null) throw new Error("the fused LSTM's step kernel did not start on this wasm backend");
+  const kernels = new Kernels(backend);
   try {
-    const biases = kernels.view(bias).slice();
-    // Every element of these is written before it is read.
-    const gates = take(T * B * G);
-    const cells = take((T + 1) * B * U);
-    const cellTanh = take(T * B * U);
-    const hidden = take((T + 1) * B * U);
-    cells.set(kernels.view(c0));
-    hidden.set(kernels.view(h0));
     // Row `b * T + t` of the projection is step t of sample b.
     const rows = kernels.reshape(x, [B * T, F]);
     const projected = kernels.matMul(rows, kernel);
     kernels.free(rows);
-    const h = kernels.upload(hidden.subarray(0, B * U), [B, U]);
-    const z = kernels.upload(new Float32Array(B * G), [B, G]);
-    const doubledCells = kernels.upload(new Float32Array(B * U), [B, U]);
-    const output = take(2 * B * T * U);
+    const h = kernels.copy(h0);
+    const c = kernels.copy(c0);
+    const gates = kernels.allocate([B, G]);
+    const cellTanh = kernels.allocate([B, U]);
+    const output = kernels.allocate([B, K, U]);
+    const steps = record
+      ? {
+          gates: take(T * B * G),
+          cells: take((T + 1) * B * U),
+          cellTanh: take(T * B * U),
+          hidden: take((T + 1) * B * U),
+        }
+      : undefined;
+    steps?.cells.set(kernels.view(c0));
+    steps?.hidden.set(kernels.view(h0));
+    // Offsets into the heap stay where they are when it grows (views do not).
+    const at = (info: Info) => backend.getMemoryOffset(info.dataId);
+    const [hAt, cAt, gatesAt, tanhAt, outputAt] = [at(h), at(c), at(gates), at(cellTanh), at(output)];
     for (let s = 0; s < T; s++) {
       const t = settings.goBackwards ? T - 1 - s : s;
       const fromState = kernels.matMul(h, recurrent);
-      const xz = kernels.view(projected);
-      const hz = kernels.view(fromState);
-      const zv = kernels.view(z);
-      for (let b = 0; b < B; b++) {
-        const xRow = (b * T + t) * G;
-        const row = b * G;
-        for (let k = 0; k < G; k++) {
-          const sum = xz[xRow + k]! + hz[row + k]! + biases[k]!;
-          zv[row + k] = k >= 2 * U && k < 3 * U ? 2 * sum : sum;
-        }
-      }
+      const [xz, hz, sequence] = [at(projected) + t * G * 4, at(fromState), outputAt + s * U * 4];
+      step(xz, T * G * 4, hz, at(bias), cAt, cAt, hAt, gatesAt, tanhAt, sequence, K * U * 4, B);
       kernels.free(fromState);
-      const activated = kernels.run("Sigmoid", { x: z });
-      const av = kernels.view(activated);
-      const zs = kernels.view(z);
-      const cv = kernels.view(doubledCells);
-      for (let b = 0; b < B; b++) {
-        const row = b * G;
-        const gateRow = (s * B + b) * G;
-        const before = (s * B + b) * U;
-        const after = before + B * U;
-        for (let j = 0; j < U; j++) {
-          const i = hard ? clip(zs[row + j]!) : av[row + j]!;
-          const f = hard ? clip(zs[row + U + j]!) : av[row + U + j]!;
-          const g = 2 * av[row + 2 * U + j]! - 1;
-          const o = hard ? clip(zs[row + 3 * U + j]!) : av[row + 3 * U + j]!;
-          const c = f * cells[before + j]! + i * g;
-          gates[gateRow + j] = i;
-          gates[gateRow + U + j] = f;
-          gates[gateRow + 2 * U + j] = g;
-          gates[gateRow + 3 * U + j] = o;
-          cells[after + j] = c;
-          cv[b * U + j] = 2 * c;
-        }
+      if (steps) {
+        steps.gates.set(kernels.view(gates), s * B * G);
+        steps.cells.set(kernels.view(c), (s + 1) * B * U);
+        steps.cellTanh.set(kernels.view(cellTanh), s * B * U);
+        steps.hidden.set(kernels.view(h), (s + 1) * B * U);
       }
-      kernels.free(activated);
-      const squashed = kernels.run("Sigmoid", { x: doubledCells });
-      const tv = kernels.view(squashed);
-      const hOut = kernels.view(h);
-      for (let b = 0; b < B; b++) {
-        const gateRow = (s * B + b) * G;
-        const before = (s * B + b) * U;
-        const after = before + B * U;
-        const out = (b * T + s) * U;
-        for (let j = 0; j < U; j++) {
-          const tc = 2 * tv[b * U + j]! - 1;
-          const hNew = gates[gateRow + 3 * U + j]! * tc;
-          cellTanh[before + j] = tc;
-          hidden[after + j] = hNew;
-          hOut[b * U + j] = hNew;
-          output[out + j] = hNew;
-          output[B * T * U + out + j] = cells[after + j]!;
-        }
-      }
-      kernels.free(squashed);
     }
-    const result = tf.tensor(output, [2, B, T, U]);
-    give(output);
-    return { output: result, gates, cells, cellTanh, hidden };
+    // The last hidden state (when the steps' were not written) and cell state, into their rows.
+    const [out, hv, cv] = [kernels.view(output), kernels.view(h), kernels.view(c)];
+    for (let b = 0; b < B; b++) {
+      if (!settings.sequences) out.set(hv.subarray(b * U, (b + 1) * U), b * K * U);
+      if (settings.state) out.set(cv.subarray(b * U, (b + 1) * U), (b * K + K - 1) * U);
+    }
+    return { output: kernels.keep(output, [B, K, U]), steps };
   } finally {
     kernels.release();
   }
@@ -229,7 +245,7 @@ function forward(
 /**
  * Large arrays by length, reused from one pass to the next: a training step of lstm(64) over 80 steps would
  * otherwise allocate (and the collector reclaim) about 20 MB. The forward pass's arrays return to the pool
- * when its backward pass is done with them (never, in inference: the collector takes those).
+ * when its backward pass is done with them.
  */
 const pool = new Map<number, Float32Array[]>();
 
@@ -245,13 +261,10 @@ function give(...arrays: Float32Array[]): void {
   }
 }
 
-/** tfjs's hard sigmoid. */
-const clip = (z: number) => Math.min(1, Math.max(0, 0.2 * z + 0.5));
-
 /** The gradients of `x, kernel, recurrentKernel, bias, h0, c0` from `dy`, the gradient of the output. */
 function backward(
   settings: FusedLstmSettings,
-  pass: ForwardPass,
+  pass: Steps,
   x: tf.Tensor,
   kernel: tf.Tensor,
   recurrent: tf.Tensor,
@@ -261,6 +274,7 @@ function backward(
   const U = settings.units;
   const G = 4 * U;
   const hard = settings.hardSigmoid;
+  const K = lstmOutputRows(settings, T);
   const { gates, cells, cellTanh, hidden } = pass;
   const kernels = new Kernels(tf.backend() as BackendWasm);
   const outputGradient = take(dy.size);
@@ -276,10 +290,14 @@ function backward(
     for (let s = T - 1; s >= 0; s--) {
       const t = settings.goBackwards ? T - 1 - s : s;
       const stepView = kernels.view(stepDz);
+      // The output's row of this step's hidden state and of its cell state, if it has one.
+      const hRow = settings.sequences ? s : s === T - 1 ? 0 : -1;
+      const cRow = settings.state && s === T - 1 ? K - 1 : -1;
       for (let b = 0; b < B; b++) {
         const gateRow = (s * B + b) * G;
         const before = (s * B + b) * U;
-        const out = (b * T + s) * U;
+        const hOut = hRow < 0 ? -1 : (b * K + hRow) * U;
+        const cOut = cRow < 0 ? -1 : (b * K + cRow) * U;
         const zRow = (b * T + t) * G;
         for (let j = 0; j < U; j++) {
           const i = gates[gateRow + j]!;
@@ -287,8 +305,8 @@ function backward(
           const g = gates[gateRow + 2 * U + j]!;
           const o = gates[gateRow + 3 * U + j]!;
           const tc = cellTanh[before + j]!;
-          const dhj = dh[b * U + j]! + outputGradient[out + j]!;
-          const dcj = dc[b * U + j]! + outputGradient[B * T * U + out + j]! + dhj * o * (1 - tc * tc);
+          const dhj = dh[b * U + j]! + (hOut < 0 ? 0 : outputGradient[hOut + j]!);
+          const dcj = dc[b * U + j]! + (cOut < 0 ? 0 : outputGradient[cOut + j]!) + dhj * o * (1 - tc * tc);
           const di = dcj * g * (hard ? (i > 0 && i < 1 ? 0.2 : 0) : i * (1 - i));
           const df = dcj * cells[before + j]! * (hard ? (f > 0 && f < 1 ? 0.2 : 0) : f * (1 - f));
           const dg = dcj * i * (1 - g * g);

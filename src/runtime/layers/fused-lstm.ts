@@ -13,7 +13,7 @@
  * wrapped layer's class name, and models loaded after `nnc/runtime` is imported get the fused layer too.
  */
 import * as tf from "@tensorflow/tfjs";
-import { fusedLstm } from "./fused-lstm-op.js";
+import { fusedLstm, fusedLstmRuns, lstmInference, lstmOutputRows } from "./fused-lstm-op.js";
 
 /** What the layer reads of tfjs's LSTM and LSTMCell (fields tfjs-layers keeps public in its JavaScript). */
 interface LstmFields {
@@ -63,8 +63,18 @@ export class NncLSTM extends LstmBase {
     const initial = given ?? undefined;
     const recurrentActivation = activationName(cell.recurrentActivation);
     const dropping = (cell.dropout > 0 || cell.recurrentDropout > 0) && kwargs["training"] === true;
+    const settings = {
+      units: cell.units,
+      hardSigmoid: recurrentActivation === "hardSigmoid",
+      goBackwards: self.goBackwards,
+      sequences: self.returnSequences,
+      state: self.returnState,
+    };
+    // Without a gradient to take (predict, evaluate), nothing of the steps is kept for one.
+    const recording = tf.engine().state.gradientDepth > 0;
     if (
       tf.getBackend() !== "wasm" ||
+      !fusedLstmRuns(settings, recording) ||
       kwargs["mask"] != null ||
       self.stateful ||
       dropping ||
@@ -81,20 +91,16 @@ export class NncLSTM extends LstmBase {
     return tf.tidy(() => {
       const [batch, steps] = x.shape as [number, number, number];
       const units = cell.units;
-      const op = fusedLstm({
-        units,
-        hardSigmoid: recurrentActivation === "hardSigmoid",
-        goBackwards: self.goBackwards,
-      });
+      const op = recording ? fusedLstm(settings) : lstmInference(settings);
       const [h0, c0] = initial ?? [tf.zeros([batch, units]), tf.zeros([batch, units])];
       const bias = cell.bias ? cell.bias.read() : tf.zeros([4 * units]);
+      // [batch, rows, units]: the hidden states (every step's or the last), then the last cell state.
       const states = op(x, cell.kernel.read(), cell.recurrentKernel.read(), bias, h0!, c0!);
-      const last = (which: number) =>
-        tf.reshape(tf.slice(states, [which, 0, steps - 1, 0], [1, batch, 1, units]), [batch, units]);
-      const h = self.returnSequences
-        ? tf.reshape(tf.slice(states, [0, 0, 0, 0], [1, batch, steps, units]), [batch, steps, units])
-        : last(0);
-      return self.returnState ? [h, self.returnSequences ? last(0) : h, last(1)] : h;
+      const rows = lstmOutputRows(settings, steps);
+      if (!self.returnState) return rows === 1 ? tf.reshape(states, [batch, units]) : states;
+      const row = (k: number) => tf.reshape(tf.slice(states, [0, k, 0], [batch, 1, units]), [batch, units]);
+      const h = self.returnSequences ? tf.slice(states, [0, 0, 0], [batch, steps, units]) : row(0);
+      return [h, row(rows - 2), row(rows - 1)];
     });
   }
 }
