@@ -15,5 +15,7 @@ export default defineConfig({
     // variable itself in the processes it starts, and checks the threaded build against the cpu backend.
     env: { NNC_WASM_THREADS: "1" },
     hookTimeout: 120_000,
+    // Whether python3 imports torch, asked once for the PyTorch target's test files.
+    globalSetup: ["test/helpers/torch-setup.ts"],
   },
 });
