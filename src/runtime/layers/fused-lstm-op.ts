@@ -195,8 +195,11 @@ function forward(
   if (step === null) throw new Error("the fused LSTM's step kernel did not start on this wasm backend");
   const kernels = new Kernels(backend);
   try {
-    // Row `b * T + t` of the projection is step t of sample b.
-    const rows = kernels.reshape(x, [B * T, F]);
+    // Row `t * B + b` of the projection is step t of sample b: a step reads its rows in one block (as
+    // `b * T + t`, each row of a step came from another place, and a step took a third longer).
+    const timeMajor = kernels.run("Transpose", { x }, { perm: [1, 0, 2] });
+    const rows = kernels.reshape(timeMajor, [T * B, F]);
+    kernels.free(timeMajor);
     const projected = kernels.matMul(rows, kernel);
     kernels.free(rows);
     const h = kernels.copy(h0);
@@ -220,8 +223,8 @@ function forward(
     for (let s = 0; s < T; s++) {
       const t = settings.goBackwards ? T - 1 - s : s;
       const fromState = kernels.matMul(h, recurrent);
-      const [xz, hz, sequence] = [at(projected) + t * G * 4, at(fromState), outputAt + s * U * 4];
-      step(xz, T * G * 4, hz, at(bias), cAt, cAt, hAt, gatesAt, tanhAt, sequence, K * U * 4, B);
+      const [xz, hz, sequence] = [at(projected) + t * B * G * 4, at(fromState), outputAt + s * U * 4];
+      step(xz, G * 4, hz, at(bias), cAt, cAt, hAt, gatesAt, tanhAt, sequence, K * U * 4, B);
       kernels.free(fromState);
       if (steps) {
         steps.gates.set(kernels.view(gates), s * B * G);
