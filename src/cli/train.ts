@@ -3,23 +3,27 @@
  * TensorFlow.js is loaded only when this command runs, so `check` and the language server stay light.
  */
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmdirSync } from "node:fs";
 import * as path from "node:path";
 import type { IrModel } from "../compiler/ir/index.js";
 import { shellWord } from "../compiler/base/shell.js";
 import { displayPath } from "../compiler/diagnostics/render.js";
-import { normalOverride } from "../compiler/overrides/index.js";
+import { normalOverride, overrideSources } from "../compiler/overrides/index.js";
 import { markerFile, ownNames } from "../compiler/registry/run-files.js";
 import { callbacks } from "../compiler/registry/train-options.js";
 import { freshRunFolder, runFolderOverInput } from "../io/output-path.js";
 import { parseTrialSettings, trialEpochHook, type TrialSettings } from "../runtime/sweep/trial-mode.js";
+import { wasmMemoryFailure } from "../runtime/errors.js";
+import { wasmMemoryDiagnostic } from "../runtime/training-memory.js";
 import { backendOption, startBackend, type BackendName } from "./backend-option.js";
 import {
   chooseTrain,
   fail,
+  inFileAsWritten,
   loadProgram,
   maxLayersOption,
   maxParamsOption,
+  printDiagnostics,
   programInputs,
   setOption,
   type LimitFlags,
@@ -101,6 +105,18 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
   const runtime = await import("../runtime/index.js");
   const backend = await startBackend(options.backend, stepWork(model, train.batchSize));
   if (backend === undefined) return;
+  // Before any step: a step past the wasm backend's 4 GiB would fail minutes in, out of bounds (or never end).
+  const tooLarge = backend === "wasm" ? wasmMemoryDiagnostic(model, train) : undefined;
+  if (tooLarge) {
+    const shown = inFileAsWritten(program, tooLarge);
+    const sources = overrideSources(options.set ?? []);
+    if (!sources.has(shown.file)) sources.set(shown.file, readFileSync(shown.file, "utf8"));
+    printDiagnostics([shown], sources);
+    process.exitCode = 1;
+    // The empty folder made for this run (runs/<model>-2/) goes again; a named one is left as it was.
+    if (named === undefined && !options.overwrite) removeIfEmpty(out);
+    return;
+  }
   // The checkpoint before this run (none, or an earlier run's): only one this run saves is worth resuming from.
   const before = checkpointStamp(out);
   const resume = resumeLine(file, out, options.set);
@@ -139,6 +155,15 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
     const shown = [...new Set(files.map((file) => file.split("/")[0]!))].sort();
     process.stdout.write(`saved ${displayPath(out)}/ (${shown.join(", ")})\n`);
   } catch (error) {
+    const full = backend === "wasm" ? wasmMemoryFailure(error) : undefined;
+    if (full !== undefined) {
+      // The epochs saved stay; resumed, the same step needs the same memory, so on the cpu backend.
+      fail(
+        `the wasm backend ran out of its 4 GiB of memory (${full}): lower batch_size, or train with --backend cpu, which has no such limit`,
+      );
+      if (checkpointStamp(out) !== before) process.stderr.write(`${resume} --backend cpu\n`);
+      return;
+    }
     if (!(error instanceof runtime.NncUserError)) throw error;
     process.stderr.write(`${error.format()}\n`);
     // A data error after an epoch (a file deleted meanwhile) leaves that epoch's checkpoint: say how to go on.
@@ -146,6 +171,15 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
     const after = checkpointStamp(out);
     if (error.code !== "NN4014" && after !== null && after !== before) process.stderr.write(`${resume}\n`);
     process.exitCode = 1;
+  }
+}
+
+/** Removes the folder `dir` while it is empty (a run's fresh folder that nothing was written to). */
+function removeIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // Not empty, or gone: it stays as it is.
   }
 }
 

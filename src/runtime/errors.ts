@@ -34,3 +34,23 @@ export class NncUserError extends Error {
     return printable(`error[${this.code}]: ${this.message}${this.hint ? ` (${this.hint})` : ""}`);
   }
 }
+
+/** The WebAssembly engine's and Emscripten's words for a wasm memory that is full (the RuntimeError's). */
+const outOfMemory = /memory access out of bounds|^Aborted\(/;
+
+/** A JavaScript view of the wasm memory, or its growth, that does not fit (the RangeError's). */
+const viewPastMemory =
+  /WebAssembly\.Memory|Cannot enlarge memory|Array buffer allocation failed|Invalid typed array length|outside the bounds of the buffer/;
+
+/**
+ * What went wrong, in the error's first line, when `error` is the wasm backend failing for want of memory;
+ * undefined for any other error. Past its 4 GiB the backend's `malloc` returns 0 and the next kernel reads or
+ * writes outside the memory (`RuntimeError: memory access out of bounds`), Emscripten aborts (`Aborted(...)`),
+ * or a view of the memory does not fit in it (a `RangeError`).
+ */
+export function wasmMemoryFailure(error: unknown): string | undefined {
+  const full =
+    (error instanceof WebAssembly.RuntimeError && outOfMemory.test(error.message)) ||
+    (error instanceof RangeError && viewPastMemory.test(error.message));
+  return full ? error.message.split("\n")[0]!.replace(/\. Build with -sASSERTIONS.*$/, "") : undefined;
+}

@@ -493,6 +493,11 @@ export const messages = {
     (a) => `cannot resume the sweep in ${a.path}: ${a.problem}`,
   ),
   NN4082: error<{ path: string; problem: string }>("Sweep folder unusable", (a) => `${a.path} ${a.problem}`),
+  NN4083: error<{ model: string; batchSize: number; estimate: string; ceiling: string; memory: string }>(
+    "Training step too large for the wasm backend",
+    (a) =>
+      `a training step of ${a.model} with batch_size ${a.batchSize} needs about ${a.estimate}, more than the ${a.ceiling} of tensors the wasm backend's ${a.memory} memory holds`,
+  ),
   NN5001: warning<{ activation: string; loss: string; problem: string }>(
     "Output activation does not fit the loss",
     (a) => `the output activation ${q(a.activation)} does not fit ${q(a.loss)}: ${a.problem}`,
