@@ -41,8 +41,26 @@ let chosen: ConcreteBackend | undefined;
  */
 export const threadedWork = 10_000_000;
 
+/**
+ * A training step's work, for the wasm backend's choice of build: its forward multiply-accumulates, and of
+ * those the ones in matrix products (dense layers), which nnc's own product computes (wasm/gemm.ts) on its
+ * own threads.
+ */
+export interface StepWork {
+  readonly macs: number;
+  readonly productMacs: number;
+}
+
+/**
+ * The share of a step's work in matrix products from which the threaded build keeps XNNPACK on one thread:
+ * nnc's product shares its rows with its own worker, and what is left for XNNPACK (a bias, a relu, ...) is
+ * too small to hand to threads. XNNPACK's waiting threads took the second core from that worker: the MLP's
+ * training step took 33 ms on 2 XNNPACK threads against 21 ms on one (2 cores, load 15; cpu 21 against 13 ms).
+ */
+export const productShare = 0.9;
+
 /** The work `initBackend` was told of, for the wasm backend's choice of build. */
-let expectedWork: number | undefined;
+let expectedWork: StepWork | undefined;
 
 /**
  * Sets the backend and returns its name (`wasm`, `cpu`, `node`) for the "backend: ..." line. `auto` takes
@@ -50,10 +68,11 @@ let expectedWork: number | undefined;
  * stays (so `trainModel` keeps what `nnc train --backend` chose); the first call picks as `auto` does.
  * Throws `BackendUnavailableError` when a named backend cannot run. `work`, when known, is the
  * multiply-accumulates of a training step's forward pass: below `threadedWork`, wasm starts single-threaded
- * unless NNC_WASM_THREADS says otherwise.
+ * unless NNC_WASM_THREADS says otherwise; a `StepWork` whose products are at least `productShare` of it
+ * keeps XNNPACK on one thread of the threaded build (nnc's product still uses the threads).
  */
-export async function initBackend(requested?: BackendName, work?: number): Promise<ConcreteBackend> {
-  expectedWork ??= work;
+export async function initBackend(requested?: BackendName, work?: number | StepWork): Promise<ConcreteBackend> {
+  expectedWork ??= typeof work === "number" ? { macs: work, productMacs: 0 } : work;
   if (requested === undefined) {
     if (chosen !== undefined && tf.getBackend() === engineNames[chosen]) return chosen;
     requested = "auto";
@@ -126,7 +145,8 @@ let wasmLoaded = false;
 
 /**
  * Loads tfjs-backend-wasm from its own directory, registers nnc's kernels for it and, unless
- * `NNC_WASM_THREADS` is 1 or there is one core, has it start the threaded build (./wasm/threads.ts).
+ * `NNC_WASM_THREADS` is 1 or there is one core, has it start the threaded build (./wasm/threads.ts), with
+ * XNNPACK on one thread when the step is mostly matrix products.
  */
 async function loadWasm(): Promise<void> {
   if (wasmLoaded) return;
@@ -143,10 +163,12 @@ async function loadWasm(): Promise<void> {
   const threads = requestedThreads();
   if (typeof threads !== "number") throw new BackendSettingError(threads.error);
   const explicit = (process.env[threadsVariable]?.trim() ?? "") !== "";
-  const small = !explicit && expectedWork !== undefined && expectedWork < threadedWork;
+  const small = !explicit && expectedWork !== undefined && expectedWork.macs < threadedWork;
+  const { macs = 0, productMacs = 0 } = expectedWork ?? {};
+  const products = productMacs > 0 && productMacs >= productShare * macs;
   wasm.setWasmPaths(path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm")) + path.sep);
   const { registerWasmKernels } = await import("./wasm/register.js");
   registerWasmKernels();
-  if (threads > 1 && !small) preferThreadedWasm(threads);
+  if (threads > 1 && !small) preferThreadedWasm(products ? 1 : threads);
   wasmLoaded = true;
 }

@@ -13,7 +13,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { GemmPool } from "./gemm-pool.js";
 import { gemmCounts, gemmFor } from "./gemm.js";
-import { wasmThreads } from "./threads.js";
+import { requestedThreads } from "./threads.js";
 import { backendMemory, isShared } from "./wasm-binary.js";
 import { KernelScope, reshape, transpose, type Attrs, type Info } from "./wasm-ops.js";
 
@@ -81,11 +81,11 @@ function gemm(scope: KernelScope, a: Info, transposeA: boolean, b: Info): Info |
   return out;
 }
 
-/** The pool over the threaded build's memory, with as many threads as the backend's. */
+/** The pool over the threaded build's memory, with the threads nnc was asked for (NNC_WASM_THREADS, else the cores). */
 function poolFor(memory: WebAssembly.Memory): GemmPool | null {
   if (!pools.has(memory)) {
-    const { threads } = wasmThreads();
-    pools.set(memory, threads > 1 ? GemmPool.start(memory, threads) : null);
+    const threads = requestedThreads();
+    pools.set(memory, typeof threads === "number" && threads > 1 ? GemmPool.start(memory, threads) : null);
   }
   return pools.get(memory)!;
 }
