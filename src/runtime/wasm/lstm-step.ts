@@ -3,13 +3,14 @@
  * nnc's fused LSTM (src/runtime/layers/fused-lstm-op.ts): after the step's product `h @ recurrentKernel`, for
  * every row and unit, the gate sums `z = xz + hz + bias`, the activations, the new cell state and hidden state.
  * In JavaScript, with the backend's Sigmoid kernel for the activations, this took five times as long as the
- * step's product; here it takes a third of it.
+ * step's product; here it takes less than half as long as the product.
  *
  * The math is tfjs's LSTMCell: gates in the order i, f, c, o; `c = f * c' + i * tanh(z_c)`, `h = o * tanh(c)`;
  * the recurrent activation is the sigmoid or tfjs's hard sigmoid (`clip(0.2 z + 0.5, 0, 1)`). `tanh` is Eigen's
  * rational approximation for float (`generic_fast_tanh_float`: within 5e-7 of tanh), the sigmoid
  * `0.5 tanh(z / 2) + 0.5`. Four units at a time; the units past the last multiple of four by the same code on
- * single floats. A module is built per layer width: the gates' offsets in a row are then constants.
+ * single floats. A module is built per layer width and kind of step (`LstmStepKind`): the gates' offsets in a
+ * row are then constants, and a step writes only what its caller reads.
  */
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 
