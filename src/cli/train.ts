@@ -3,7 +3,7 @@
  * TensorFlow.js is loaded only when this command runs, so `check` and the language server stay light.
  */
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { readFileSync, rmdirSync } from "node:fs";
+import { existsSync, readFileSync, rmdirSync } from "node:fs";
 import * as path from "node:path";
 import type { IrModel } from "../compiler/ir/index.js";
 import { shellWord } from "../compiler/base/shell.js";
@@ -95,7 +95,14 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
   // Without --out, a new folder each time (runs/Iris, runs/Iris-2, ...); --overwrite replaces runs/Iris.
   const named = options.resume ?? options.out;
   const fallback = path.resolve("runs", model.name);
+  // A fresh folder (and runs/, when there was none) is made now; a run that stops before training removes them.
+  const fresh = named === undefined && !options.overwrite;
+  const runsMade = fresh && !existsSync(path.dirname(fallback));
   const out = named !== undefined ? path.resolve(named) : options.overwrite ? fallback : freshRunFolder(fallback);
+  const unmake = () => {
+    if (fresh) removeIfEmpty(out);
+    if (runsMade) removeIfEmpty(path.dirname(out));
+  };
   const callbackFiles = train.callbacks.flatMap((call) =>
     (callbacks[call.name]?.writes ?? []).map((key) => String(call.args[key])),
   );
@@ -104,7 +111,7 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
   // Loaded here, not at the top: importing tfjs takes a while and only this command needs it.
   const runtime = await import("../runtime/index.js");
   const backend = await startBackend(options.backend, stepWork(model, train.batchSize));
-  if (backend === undefined) return;
+  if (backend === undefined) return unmake();
   // Before any step: a step past the wasm backend's 4 GiB would fail minutes in, out of bounds (or never end).
   const tooLarge = backend === "wasm" ? wasmMemoryDiagnostic(model, train) : undefined;
   if (tooLarge) {
@@ -113,9 +120,7 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
     if (!sources.has(shown.file)) sources.set(shown.file, readFileSync(shown.file, "utf8"));
     printDiagnostics([shown], sources);
     process.exitCode = 1;
-    // The empty folder made for this run (runs/<model>-2/) goes again; a named one is left as it was.
-    if (named === undefined && !options.overwrite) removeIfEmpty(out);
-    return;
+    return unmake();
   }
   // The checkpoint before this run (none, or an earlier run's): only one this run saves is worth resuming from.
   const before = checkpointStamp(out);

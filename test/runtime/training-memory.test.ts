@@ -134,7 +134,7 @@ describe("NN4083", () => {
 });
 
 describe("nnc train", () => {
-  it("stops with NN4083 on the wasm backend before building the model, and leaves no run folder", () => {
+  it("stops with NN4083 on the wasm backend before building the model, and leaves no run folder (nor runs/, which it made)", () => {
     const dir = mkdtempSync(join(tmpdir(), "nnc-memory-"));
     try {
       const spec = `model Big {\n  input image: [1024, 1024, 3]\n  conv2d(64, 3, padding: same, activation: relu)\n`;
@@ -151,7 +151,7 @@ describe("nnc train", () => {
       );
       expect(run.status).toBe(1);
       expect(run.stdout).toBe("");
-      expect(existsSync(join(dir, "runs", "Big"))).toBe(false);
+      expect(existsSync(join(dir, "runs"))).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
