@@ -21,6 +21,10 @@ import { nnc, repo } from "./helpers/cli.js";
 import { asShown, consoleBlocks, failsAsShown, lines, run, splitStreams, timeless } from "./helpers/console-blocks.js";
 import { hasTorch } from "./helpers/torch.js";
 
+// torchrun looks at its workers every --monitor_interval seconds, 5 by default: it would idle up to 5 s after they
+// end. Its PET_ variable sets it for the shown command; the interval changes nothing torchrun or the script prints.
+process.env["PET_MONITOR_INTERVAL"] = "0.2";
+
 const page = readFileSync(join(repo, "docs", "pytorch.md"), "utf8");
 const blocks = consoleBlocks(page);
 

@@ -117,6 +117,8 @@ describe.runIf(hasTorch)("iris through PyTorch and back", () => {
   it("a 2-process torchrun's weights come back as well: nnc evaluate prints its validation figures", async () => {
     const port = await freePort();
     const args = ["--redirects", "1", "--tee", "1", "--nproc_per_node=2", "--master_addr=127.0.0.1"];
+    // torchrun looks at its workers every --monitor_interval seconds (5 by default): it would idle up to 5 s after they end.
+    args.push("--monitor_interval=0.2");
     const launch = [...args, `--master_port=${port}`, "train.py", "--epochs", "5", "--run-dir", "runs/two"];
     const trained = runPython(launch, dir, torchrun);
     const last = trained.split("\n").find((line) => line.startsWith("[default0]:epoch 5/5"))!;

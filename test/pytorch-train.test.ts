@@ -85,7 +85,9 @@ describe.runIf(hasTorch)("the iris script trains with PyTorch", () => {
   test("on three processes with torchrun: one process's figures, rank 0 alone printing, the ranks' weights identical", async () => {
     const port = await freePort();
     const logs = ["--log_dir", join(work, "torchrun-logs")];
+    // torchrun looks at its workers every --monitor_interval seconds (5 by default): it would idle up to 5 s after they end.
     const args = ["--redirects", "1", "--tee", "1", ...logs, "--nproc_per_node=3", "--master_addr=127.0.0.1"];
+    args.push("--monitor_interval=0.2");
     const result = spawnSync(torchrun, [...args, `--master_port=${port}`, "train.py", "--run-dir", "runs/three"], {
       cwd: work,
       encoding: "utf8",
