@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { safetensorsPython } from "../src/compiler/emit/pytorch/python.js";
 import {
   readSafetensors,
@@ -141,23 +141,25 @@ describe("safetensors in TypeScript", () => {
 });
 
 describe.runIf(hasTorch)("safetensors between TypeScript and the Python writer the script carries", () => {
-  const script = (body: string) => `import json, math, os, struct, sys\nimport torch\n${safetensorsPython}\n${body}\n`;
-  const runPython = (body: string) => {
-    const result = spawnSync(python, ["-c", script(body), dir], { encoding: "utf8", timeout: 60_000 });
-    expect(result.stderr).toBe("");
-    expect(result.status).toBe(0);
-    return result.stdout;
-  };
-
-  it("Python reads what TypeScript writes", async () => {
+  // One Python process (importing torch takes seconds) reads the file TypeScript wrote, then writes its own.
+  let ran: { status: number | null; stdout: string; stderr: string };
+  beforeAll(async () => {
     await writeSafetensors(join(dir, "ts.safetensors"), sample, { model: "Iris" });
-    const out = runPython(
-      [
-        "t = load_safetensors(os.path.join(sys.argv[1], 'ts.safetensors'))",
-        "print(json.dumps({k: [str(v.dtype), list(v.shape), v.flatten().tolist()] for k, v in sorted(t.items())}))",
-      ].join("\n"),
-    );
-    const read = JSON.parse(out) as Record<string, [string, number[], number[]]>;
+    const body = [
+      "t = load_safetensors(os.path.join(sys.argv[1], 'ts.safetensors'))",
+      "print(json.dumps({k: [str(v.dtype), list(v.shape), v.flatten().tolist()] for k, v in sorted(t.items())}))",
+      "w = torch.arange(12, dtype=torch.float32).reshape(3, 4) / 7",
+      "t = {'w': w, 'n': torch.tensor([3, -4], dtype=torch.int64), 'e': torch.zeros(0, 2)}",
+      "save_safetensors(os.path.join(sys.argv[1], 'py.safetensors'), t, {'model': 'Iris', 'epochs': 5})",
+    ].join("\n");
+    const script = `import json, math, os, struct, sys\nimport torch\n${safetensorsPython}\n${body}\n`;
+    ran = spawnSync(python, ["-c", script, dir], { encoding: "utf8", timeout: 60_000 });
+  });
+
+  it("Python reads what TypeScript writes", () => {
+    expect(ran.stderr).toBe("");
+    expect(ran.status).toBe(0);
+    const read = JSON.parse(ran.stdout) as Record<string, [string, number[], number[]]>;
     expect(read["dense.weight"]).toEqual(["torch.float32", [2, 3], [...sample.get("dense.weight")!.data]]);
     expect(read["steps"]).toEqual(["torch.int64", [], [2 ** 40]]);
     expect(read["ids"]).toEqual(["torch.int32", [1, 3], [7, -1, 2 ** 30]]);
@@ -165,13 +167,8 @@ describe.runIf(hasTorch)("safetensors between TypeScript and the Python writer t
   });
 
   it("TypeScript reads what Python writes", async () => {
-    runPython(
-      [
-        "w = torch.arange(12, dtype=torch.float32).reshape(3, 4) / 7",
-        "t = {'w': w, 'n': torch.tensor([3, -4], dtype=torch.int64), 'e': torch.zeros(0, 2)}",
-        "save_safetensors(os.path.join(sys.argv[1], 'py.safetensors'), t, {'model': 'Iris', 'epochs': 5})",
-      ].join("\n"),
-    );
+    expect(ran.stderr).toBe("");
+    expect(ran.status).toBe(0);
     const read = await readSafetensors(join(dir, "py.safetensors"));
     expect(read.metadata).toEqual({ model: "Iris", epochs: "5" });
     expect(read.tensors.get("w")).toEqual({
