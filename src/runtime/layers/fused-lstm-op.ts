@@ -40,8 +40,8 @@ class Kernels {
 
   constructor(readonly backend: BackendWasm) {}
 
-  run(name: string, inputs: Record<string, Info>, attrs: tf.NamedAttrMap = {}): Info {
-    const result = originalKernel(name)({ inputs, attrs, backend: this.backend }) as Info;
+  run(name: string, inputs: Record<string, Info>, attrs: tf.NamedAttrMap = {}, kernel = originalKernel(name)): Info {
+    const result = kernel({ inputs, attrs, backend: this.backend }) as Info;
     this.made.add(result);
     return result;
   }
@@ -50,7 +50,11 @@ class Kernels {
   matMul(a: Info, b: Info): Info {
     const left = this.reshape(a, [1, ...a.shape.slice(-2)]);
     const right = this.reshape(b, [1, ...b.shape.slice(-2)]);
-    const product = this.run("BatchMatMul", { a: left, b: right }, { transposeA: false, transposeB: false });
+    // nnc's product where it registered one (wasm/fast-kernels.ts: XNNPACK's numbers, its right side read as it
+    // lies instead of packed, and in the threaded build shared with the pool's worker), else the backend's.
+    const current = tf.getKernel("BatchMatMul", "wasm")!.kernelFunc;
+    const attrs = { transposeA: false, transposeB: false };
+    const product = this.run("BatchMatMul", { a: left, b: right }, attrs, current);
     this.free(left);
     this.free(right);
     return product;

@@ -13,6 +13,7 @@
  * row are then constants, and a step writes only what its caller reads.
  */
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { backendMemory, isShared, leb, moduleBinary, op, simd, sleb } from "./wasm-binary.js";
 
 /** What a step function is built for. */
 export interface LstmStepKind {
@@ -56,9 +57,8 @@ const steps = new WeakMap<WebAssembly.Memory, Map<string, LstmStep | null>>();
  * does not start.
  */
 export function lstmStep(backend: BackendWasm, kind: LstmStepKind): LstmStep | null {
-  const module = (backend as unknown as { wasm: { asm?: { memory?: unknown }; wasmMemory?: unknown } }).wasm;
-  const memory = module.asm?.memory ?? module.wasmMemory;
-  return memory instanceof WebAssembly.Memory ? lstmStepFor(memory, kind) : null;
+  const memory = backendMemory(backend.wasm);
+  return memory === null ? null : lstmStepFor(memory, kind);
 }
 
 /** The step over `memory` (exported for tests: the threaded build's memory is shared). */
@@ -69,8 +69,7 @@ export function lstmStepFor(memory: WebAssembly.Memory, kind: LstmStepKind): Lst
   if (built.has(key)) return built.get(key)!;
   let step: LstmStep | null = null;
   try {
-    const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
-    const binary = stepBinary(kind, shared);
+    const binary = stepBinary(kind, isShared(memory));
     step = new WebAssembly.Instance(new WebAssembly.Module(binary), { env: { memory } }).exports["step"] as LstmStep;
   } catch {
     step = null;
@@ -92,10 +91,9 @@ const VECTOR_BASE = 14;
 const SCALAR_BASE = VECTOR_BASE + valueLocals;
 const CONSTANT_BASE = SCALAR_BASE + valueLocals;
 
-const [getLocal, setLocal, i32Add, i32Const] = [0x20, 0x21, 0x6a, 0x41];
-const get = (i: number) => [getLocal, ...leb(i)];
-const set = (i: number) => [setLocal, ...leb(i)];
-const simd = (op: number) => [0xfd, ...leb(op)];
+const { i32Add, i32Const } = op;
+const get = (i: number) => [op.getLocal, ...leb(i)];
+const set = (i: number) => [op.setLocal, ...leb(i)];
 
 /** The opcodes the step uses for a lane type. */
 interface Ops {
@@ -226,7 +224,6 @@ function unitLoop(o: Ops, kind: LstmStepKind): number[] {
 
 function stepBinary(kind: LstmStepKind, shared: boolean): Uint8Array<ArrayBuffer> {
   const units = kind.units;
-  const i32GeU = 0x4f;
   const advance = (pointer: number, by: number[]) => [...get(pointer), ...by, i32Add, ...set(pointer)];
   const constants = new Map<number, number>();
   const loops = [...unitLoop(vectorOps(constants), kind), ...unitLoop(scalarOps, kind)];
@@ -234,7 +231,7 @@ function stepBinary(kind: LstmStepKind, shared: boolean): Uint8Array<ArrayBuffer
   const body = [
     ...[...constants].flatMap(([value, local]) => [...scalarOps.float(value), ...splat, ...set(local)]),
     ...[0x02, 0x40, 0x03, 0x40],
-    ...[...get(ROW), ...get(ROWS), i32GeU, 0x0d, 1],
+    ...[...get(ROW), ...get(ROWS), op.i32GeU, 0x0d, 1],
     ...[i32Const, 0, ...set(AT)],
     ...loops,
     ...advance(XZ, get(XZ_STRIDE)),
@@ -242,43 +239,14 @@ function stepBinary(kind: LstmStepKind, shared: boolean): Uint8Array<ArrayBuffer
     ...[C_PREV, C_NEXT, H, CELL_TANH].flatMap((pointer) => advance(pointer, [i32Const, ...sleb(4 * units)])),
     ...advance(H_SEQ, get(H_SEQ_STRIDE)),
     ...advance(ROW, [i32Const, 1]),
-    ...[0x0c, 0, 0x0b, 0x0b, 0x0b],
+    ...[0x0c, 0, 0x0b, 0x0b],
   ];
-  const locals = [0x04, 0x02, 0x7f, valueLocals, 0x7b, valueLocals, 0x7d, ...leb(constants.size), 0x7b];
-  const code = [...locals, ...body];
-  const section = (id: number, content: number[]) => [id, ...leb(content.length), ...content];
-  const name = (text: string) => [text.length, ...Array.from(text, (ch) => ch.charCodeAt(0))];
-  // A shared memory must declare a maximum: 65536 pages (4 GiB), the most there is.
-  const limits = shared ? [0x03, 0x00, 0x80, 0x80, 0x04] : [0x00, 0x00];
-  return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, [0x01, 0x60, 12, ...new Array<number>(12).fill(0x7f), 0x00]),
-    ...section(2, [0x01, ...name("env"), ...name("memory"), 0x02, ...limits]),
-    ...section(3, [0x01, 0x00]),
-    ...section(7, [0x01, ...name("step"), 0x00, 0x00]),
-    ...section(10, [0x01, ...leb(code.length), ...code]),
-  ]);
-}
-
-/** An unsigned LEB128 number, as wasm writes sizes, opcodes and offsets. */
-function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    const byte = n & 0x7f;
-    n >>>= 7;
-    out.push(n === 0 ? byte : byte | 0x80);
-  } while (n !== 0);
-  return out;
-}
-
-/** A signed LEB128 number, as wasm writes i32 constants. */
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    const done = (n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0);
-    out.push(done ? byte : byte | 0x80);
-    if (done) return out;
-  }
+  const { i32, f32, v128 } = op;
+  const locals = [
+    [2, i32],
+    [valueLocals, v128],
+    [valueLocals, f32],
+    [constants.size, v128],
+  ] as const;
+  return moduleBinary(shared, "step", new Array<number>(12).fill(i32), locals, body);
 }
