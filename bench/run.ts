@@ -13,10 +13,10 @@
  * they were not measured). A bad command line stops before the build, in one line.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { parseArgs } from "node:util";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { writeFileAtomic } from "../src/io/write-atomic.js";
 import type { BuildMeasurement } from "./build-worker.js";
 import { loadNow, machine, runWorker, spread, torchEnvironment, type WorkerResult } from "./lib.js";
@@ -51,6 +51,7 @@ function refuse(message: string): never {
 /** The command line (node's parser: unknown flags and `--out` followed by a flag are refused). */
 function parseCommandLine(): { quick: boolean; only?: "pytorch-target"; models: readonly ModelName[]; out: string } {
   const options = {
+    help: { type: "boolean" },
     quick: { type: "boolean" },
     only: { type: "string" },
     models: { type: "string" },
@@ -60,16 +61,34 @@ function parseCommandLine(): { quick: boolean; only?: "pytorch-target"; models: 
   try {
     values = parseArgs({ args: process.argv.slice(2), options, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    return refuse(`${(error as Error).message.split("\n")[0]} (${usage})`);
+    return refuse(`${(error as Error).message.replace(/\s*\n\s*/g, " ")} (${usage})`);
+  }
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    process.exit(0);
   }
   const { quick = false, only } = values;
   if (only !== undefined && only !== "pytorch-target") refuse(`--only takes pytorch-target, not '${only}'`);
   const models = values.models === undefined ? modelNames : values.models.split(",").map(modelName);
+  if (values.out !== undefined) writableFile(values.out);
   const out = resolve(values.out ?? (quick ? join(tmpdir(), "nnc-BENCHMARKS.quick.md") : "BENCHMARKS.md"));
   // Some models' rows (or section) would replace a whole run's.
   if (models !== modelNames && out === resolve("BENCHMARKS.md"))
     refuse("--models measures some models only: add --quick or --out FILE, so that BENCHMARKS.md keeps its full run");
   return { quick, only: only as "pytorch-target" | undefined, models, out };
+}
+
+/** Refuses `--out FILE` now when the report could not be written there at the end of the run. */
+function writableFile(file: string): void {
+  if (file === "") refuse("--out needs a file name");
+  if (existsSync(file) && statSync(file).isDirectory()) refuse(`--out ${file} is a folder: name the report's file`);
+  try {
+    const folder = dirname(resolve(file));
+    if (!statSync(folder).isDirectory()) throw new Error("not a folder");
+    accessSync(folder, constants.W_OK);
+  } catch {
+    refuse(`--out ${file}: the folder ${dirname(resolve(file))} does not exist or is not writable`);
+  }
 }
 
 function modelName(name: string): ModelName {
