@@ -13,7 +13,7 @@
  * row are then constants, and a step writes only what its caller reads.
  */
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { backendMemory, isShared, leb, moduleBinary, op, simd, sleb } from "./wasm-binary.js";
+import { backendMemory, isShared, leb, memarg, moduleBinary, op, simd, simdOp, sleb } from "./wasm-binary.js";
 
 /** What a step function is built for. */
 export interface LstmStepKind {
@@ -115,8 +115,8 @@ interface Ops {
 }
 
 const scalarOps: Ops = {
-  load: (offset) => [0x2a, 0x02, ...leb(offset)],
-  store: (offset) => [0x38, 0x02, ...leb(offset)],
+  load: (offset) => [0x2a, ...memarg(offset, 2)],
+  store: (offset) => [0x38, ...memarg(offset, 2)],
   add: [0x92],
   mul: [0x94],
   div: [0x95],
@@ -125,7 +125,7 @@ const scalarOps: Ops = {
   float: (value) => [0x43, ...new Uint8Array(new Float32Array([value]).buffer)],
   width: 4,
   base: SCALAR_BASE,
-  type: 0x7d,
+  type: op.f32,
 };
 
 /**
@@ -138,17 +138,17 @@ function vectorOps(constants: Map<number, number>): Ops {
     return get(constants.get(value)!);
   };
   return {
-    load: (offset) => [...simd(0x00), 0x00, ...leb(offset)],
-    store: (offset) => [...simd(0x0b), 0x00, ...leb(offset)],
-    add: simd(0xe4),
-    mul: simd(0xe6),
-    div: simd(0xe7),
+    load: (offset) => [...simd(simdOp.load), ...memarg(offset)],
+    store: (offset) => [...simd(simdOp.store), ...memarg(offset)],
+    add: simd(simdOp.add),
+    mul: simd(simdOp.mul),
+    div: simd(simdOp.div),
     min: simd(0xea),
     max: simd(0xeb),
     float: local,
     width: 16,
     base: VECTOR_BASE,
-    type: 0x7b,
+    type: op.v128,
   };
 }
 
@@ -214,11 +214,11 @@ function group(o: Ops, kind: LstmStepKind): number[] {
 function unitLoop(o: Ops, kind: LstmStepKind): number[] {
   const i32GtU = 0x4b;
   return [
-    ...[0x02, 0x40, 0x03, 0x40],
+    ...[op.block, op.void, op.loop, op.void],
     // Leave when AT + width > 4 units.
-    ...[...get(AT), i32Const, ...sleb(o.width), i32Add, i32Const, ...sleb(4 * kind.units), i32GtU, 0x0d, 1],
+    ...[...get(AT), i32Const, ...sleb(o.width), i32Add, i32Const, ...sleb(4 * kind.units), i32GtU, op.brIf, 1],
     ...group(o, kind),
-    ...[...get(AT), i32Const, ...sleb(o.width), i32Add, ...set(AT), 0x0c, 0, 0x0b, 0x0b],
+    ...[...get(AT), i32Const, ...sleb(o.width), i32Add, ...set(AT), op.br, 0, op.end, op.end],
   ];
 }
 
@@ -227,11 +227,11 @@ function stepBinary(kind: LstmStepKind, shared: boolean): Uint8Array<ArrayBuffer
   const advance = (pointer: number, by: number[]) => [...get(pointer), ...by, i32Add, ...set(pointer)];
   const constants = new Map<number, number>();
   const loops = [...unitLoop(vectorOps(constants), kind), ...unitLoop(scalarOps, kind)];
-  const splat = simd(0x13);
+  const splat = simd(simdOp.splat);
   const body = [
     ...[...constants].flatMap(([value, local]) => [...scalarOps.float(value), ...splat, ...set(local)]),
-    ...[0x02, 0x40, 0x03, 0x40],
-    ...[...get(ROW), ...get(ROWS), op.i32GeU, 0x0d, 1],
+    ...[op.block, op.void, op.loop, op.void],
+    ...[...get(ROW), ...get(ROWS), op.i32GeU, op.brIf, 1],
     ...[i32Const, 0, ...set(AT)],
     ...loops,
     ...advance(XZ, get(XZ_STRIDE)),
@@ -239,7 +239,7 @@ function stepBinary(kind: LstmStepKind, shared: boolean): Uint8Array<ArrayBuffer
     ...[C_PREV, C_NEXT, H, CELL_TANH].flatMap((pointer) => advance(pointer, [i32Const, ...sleb(4 * units)])),
     ...advance(H_SEQ, get(H_SEQ_STRIDE)),
     ...advance(ROW, [i32Const, 1]),
-    ...[0x0c, 0, 0x0b, 0x0b],
+    ...[op.br, 0, op.end, op.end],
   ];
   const { i32, f32, v128 } = op;
   const locals = [
