@@ -7,7 +7,7 @@
  * the bundle's map at each start); bin/nnc.js maps an internal error's stack trace itself. Its code cache is
  * written once and then taken.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -114,6 +114,46 @@ describe("start-up", () => {
     expect(result.status).toBe(0);
     expect(result.stdout).not.toBe("");
     expect(result.loaded).toEqual([]);
+  });
+});
+
+describe("standard output", () => {
+  // At exit, whether Node's stream modules were loaded: making process.stdout loads them.
+  writeFileSync(
+    join(probe, "streams.cjs"),
+    `process.on("exit", () => require("node:fs").writeSync(2, "streams " + process.moduleLoadList.includes("NativeModule stream") + "\\n"));`,
+  );
+  const streams = (args: readonly string[]) => {
+    const result = spawnSync(process.execPath, ["--require", join(probe, "streams.cjs"), nnc, ...args], {
+      cwd: repo,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    return { status: result.status, stdout: result.stdout, loaded: /^streams (true|false)$/m.exec(result.stderr)?.[1] };
+  };
+
+  it("nnc check writes its result without making process.stdout (Node's stream modules stay unloaded)", () => {
+    expect(streams(["check", "examples/iris.nn"])).toEqual({
+      status: 0,
+      stdout: "examples/iris.nn: no problems found\n",
+      loaded: "false",
+    });
+    const json = streams(["check", "--format", "json", "examples/iris.nn"]);
+    expect([json.status, JSON.parse(json.stdout), json.loaded]).toEqual([0, { diagnostics: [] }, "false"]);
+    // The probe sees them when process.stdout is made.
+    expect(streams(["summary", "examples/iris.nn"]).loaded).toBe("true");
+  });
+
+  it("nnc check --format json to a reader that stops early ends quietly: exit 0, no stack trace", async () => {
+    // Each mistake's diagnostics, 300 times over: more than a pipe holds, so nnc is still writing.
+    const mistakes = readdirSync(join(repo, "examples", "mistakes")).filter((name) => name.endsWith(".nn"));
+    const files = Array.from({ length: 300 }, () => mistakes.map((name) => join("examples", "mistakes", name))).flat();
+    const child = spawn(process.execPath, [nnc, "check", "--format", "json", ...files], { cwd: repo, stdio: "pipe" });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.once("data", () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect([code, stderr]).toEqual([0, ""]);
   });
 });
 

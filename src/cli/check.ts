@@ -18,6 +18,7 @@ import {
   setOption,
   type Format,
   type LimitFlags,
+  writeStdout,
   type SetFlags,
 } from "./common.js";
 
@@ -71,7 +72,7 @@ export function registerCheck(program: Command): void {
         const deny = options.deny ?? [];
         const bad = badLintCode(allow, "--allow") ?? badLintCode(deny, "--deny");
         if (bad) return fail(bad);
-        const overrides = readOverrides(options.set, options.format, process.stdout);
+        const overrides = readOverrides(options.set, options.format, "stdout");
         if (!overrides) return;
         const lints = { allow, deny: deny.map((c) => (c === "WARNINGS" ? "warnings" : c)) };
         const diagnostics: Diagnostic[] = [];
@@ -85,7 +86,7 @@ export function registerCheck(program: Command): void {
         else if (diagnostics.length > 0) printDiagnostics(diagnostics, sources, process.stdout);
         else {
           const names = files.map((f) => displayPath(f)).join(", ");
-          process.stdout.write(`${names}: no problems found\n`);
+          writeStdout(`${names}: no problems found\n`);
         }
         if (hasErrors(diagnostics)) process.exitCode = 1;
       },

@@ -2,6 +2,7 @@
  * What every command shares: reading and checking specs, printing diagnostics as text or JSON, and turning a
  * user's mistake into a message and an exit code rather than a stack trace.
  */
+import { writeSync } from "node:fs";
 import { InvalidArgumentError, Option } from "commander";
 import type { CheckLimits, CheckResult } from "../compiler/index.js";
 import { checkFileWithOverrides, overrideSources, parseOverride, type Override } from "../compiler/overrides/index.js";
@@ -33,7 +34,24 @@ export function printDiagnostics(
 }
 
 export function printJsonDiagnostics(diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string>): void {
-  process.stdout.write(`${JSON.stringify({ diagnostics: toJsonDiagnostics(diagnostics, sources) }, null, 2)}\n`);
+  writeStdout(`${JSON.stringify({ diagnostics: toJsonDiagnostics(diagnostics, sources) }, null, 2)}\n`);
+}
+
+/**
+ * Writes `text` to standard output without making `process.stdout`: its stream loads Node's stream modules, a
+ * few percent of `nnc check`'s start, for a line or two. A reader that closed the pipe ends the output, as
+ * main.ts's handler does for the stream; anything else goes to the stream as before (which waits for a full
+ * pipe that its reader made non-blocking, say).
+ */
+export function writeStdout(text: string): void {
+  const bytes = Buffer.from(text, "utf8");
+  let written = 0;
+  try {
+    while (written < bytes.length) written += writeSync(1, bytes, written);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EPIPE") process.exit(0);
+    process.stdout.write(bytes.subarray(written));
+  }
 }
 
 /** `--max-layers N` and `--max-params N`, as check, summary, compile and train take them. */
@@ -94,7 +112,7 @@ export const setOption = () =>
 export function readOverrides(
   set: readonly string[] = [],
   format: Format = "text",
-  stream: NodeJS.WriteStream = process.stderr,
+  to: "stdout" | "stderr" = "stderr",
 ): Override[] | null {
   const read = set.map(parseOverride);
   const diagnostics = read.flatMap((r) => r.diagnostics);
@@ -102,7 +120,7 @@ export function readOverrides(
   // Each argument is its own source: its diagnostics show it with carets under the problem.
   const sources = overrideSources(set);
   if (format === "json") printJsonDiagnostics(diagnostics, sources);
-  else printDiagnostics(diagnostics, sources, stream);
+  else printDiagnostics(diagnostics, sources, process[to]);
   process.exitCode = 1;
   return null;
 }

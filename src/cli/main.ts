@@ -48,10 +48,12 @@ export async function main(argv: readonly string[]): Promise<void> {
   registerFmt(program);
 
   // `nnc schedule ... | head` closes the pipe early: that ends the output, it is not an error.
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code !== "EPIPE") throw error;
-    process.exit(0);
-  });
+  whenStdoutMade((stdout) =>
+    stdout.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") throw error;
+      process.exit(0);
+    }),
+  );
   try {
     await program.parseAsync([...argv]);
   } catch (error) {
@@ -59,4 +61,27 @@ export async function main(argv: readonly string[]): Promise<void> {
     if (!(error instanceof WriteRefused)) throw error;
     fail(error.message);
   }
+}
+
+/**
+ * Runs `attach` on process.stdout when something first reads it: Node makes the stream then, loading its stream
+ * modules, which a command that prints a line or two does without (common.ts's `writeStdout`).
+ */
+function whenStdoutMade(attach: (stdout: NodeJS.WriteStream) => void): void {
+  const made = Object.getOwnPropertyDescriptor(process, "stdout");
+  if (!made?.get || !made.configurable) return attach(process.stdout);
+  const get = made.get;
+  let attached = false;
+  Object.defineProperty(process, "stdout", {
+    configurable: true,
+    enumerable: made.enumerable,
+    get() {
+      const stdout = get.call(process) as NodeJS.WriteStream;
+      if (!attached) {
+        attached = true;
+        attach(stdout);
+      }
+      return stdout;
+    },
+  });
 }
