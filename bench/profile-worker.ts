@@ -19,6 +19,7 @@ import * as tf from "@tensorflow/tfjs";
 import { checkSource } from "../src/compiler/index.js";
 import { buildModel } from "../src/runtime/build.js";
 import { initBackend } from "../src/runtime/backend.js";
+import { stepWork } from "../src/runtime/step-work.js";
 import { openTrainingData } from "../src/runtime/data/batches.js";
 import { makeOptimizer } from "../src/runtime/fine-tune.js";
 import { compileForTraining } from "../src/runtime/metrics.js";
@@ -134,7 +135,6 @@ function cpuNow(): number {
   return (user + system) / 1000;
 }
 
-const backend = await initBackend();
 const dir = mkdtempSync(join(tmpdir(), "nnc-profile-"));
 try {
   const file = join(dir, "model.nn");
@@ -144,6 +144,8 @@ try {
   if (!checked.program) throw new Error(checked.diagnostics.map((d) => d.message).join("; "));
   const ir = checked.program.models[0]!;
   const trainIr = checked.program.trains[0]!;
+  // The backend as `nnc train` starts it for this model (its step's work picks the wasm build's threads).
+  const backend = await initBackend(undefined, stepWork(ir, bench.batch));
   const nnc = await profileTrainModel(ir, trainIr, dir);
   const { bare, kernels, feeding } = await profileBare(ir, trainIr);
   const profile: StepProfile = {

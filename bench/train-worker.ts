@@ -46,7 +46,7 @@ process.stdout.write(JSON.stringify(result) + "\n");
 async function measureNnc(model: BenchModel): Promise<TrainMeasurement> {
   const { checkSource } = await import("../src/compiler/index.js");
   const runtime = await import("../src/runtime/index.js");
-  const backend = await runtime.initBackend();
+  const { stepWork } = await import("../src/runtime/step-work.js");
   const dir = mkdtempSync(join(tmpdir(), "nnc-bench-train-"));
   try {
     const file = join(dir, "model.nn");
@@ -55,6 +55,8 @@ async function measureNnc(model: BenchModel): Promise<TrainMeasurement> {
     if (!checked.program) throw new Error(checked.diagnostics.map((d) => d.message).join("; "));
     const ir = checked.program.models[0]!;
     const trainIr = checked.program.trains[0]!;
+    // The backend as `nnc train` starts it for this model (its step's work picks the wasm build's threads).
+    const backend = await runtime.initBackend(undefined, stepWork(ir, model.batch));
     const epochTimes = async (steps: number, epochs: number): Promise<number[]> => {
       writeSyntheticNpy(dir, model, steps * model.batch);
       const stamps: number[] = [];

@@ -5,6 +5,7 @@
 import { Option } from "commander";
 import { backendNames, type BackendName } from "../runtime/backend-names.js";
 import { fail } from "./common.js";
+import type { StepWork } from "../runtime/backend.js";
 
 export type { BackendName };
 
@@ -20,9 +21,12 @@ export function backendOption(): Option {
 /**
  * Starts the backend the user chose and returns its name (`wasm`, `cpu`, `node`); prints why and returns
  * undefined when it is unavailable. Loads TensorFlow.js, so call it inside the command's action. `work`: a
- * training step's multiply-accumulates, when known (see `initBackend`).
+ * training step's work, when known (see `initBackend` and runtime/step-work.ts).
  */
-export async function startBackend(requested: BackendName = "auto", work?: number): Promise<string | undefined> {
+export async function startBackend(
+  requested: BackendName = "auto",
+  work?: number | StepWork,
+): Promise<string | undefined> {
   const { initBackend, BackendUnavailableError } = await import("../runtime/backend.js");
   try {
     return await initBackend(requested, work);

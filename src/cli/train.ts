@@ -5,7 +5,6 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { existsSync, readFileSync, rmdirSync } from "node:fs";
 import * as path from "node:path";
-import type { IrModel } from "../compiler/ir/index.js";
 import { shellWord } from "../compiler/base/shell.js";
 import { displayPath } from "../compiler/diagnostics/render.js";
 import { normalOverride, overrideSources } from "../compiler/overrides/index.js";
@@ -14,6 +13,7 @@ import { callbacks } from "../compiler/registry/train-options.js";
 import { freshRunFolder, runFolderOverInput } from "../io/output-path.js";
 import { parseTrialSettings, trialEpochHook, type TrialSettings } from "../runtime/sweep/trial-mode.js";
 import { wasmMemoryFailure } from "../runtime/errors.js";
+import { stepWork } from "../runtime/step-work.js";
 import { wasmMemoryDiagnostic } from "../runtime/training-memory.js";
 import { backendOption, startBackend, type BackendName } from "./backend-option.js";
 import {
@@ -238,14 +238,4 @@ function positiveInteger(text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
   return n;
-}
-
-/** A training step's forward multiply-accumulates (a sample's times the batch); undefined when not fixed. */
-function stepWork(model: IrModel, batchSize: number): number | undefined {
-  let macs = 0;
-  for (const layer of model.layers) {
-    if (layer.macs === null) return undefined;
-    macs += layer.macs ?? 0;
-  }
-  return macs * batchSize;
 }
