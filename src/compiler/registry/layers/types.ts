@@ -56,7 +56,7 @@ export const traitDocs = {
   },
   "fully-connected": {
     meaning: "a weight matrix over the last axis: two in a row with no activation between them are one",
-    readBy: "NN5002, NN5007, NN5008",
+    readBy: "NN5002, NN5007, NN5008, nnc train's choice of wasm threads (runtime/step-work.ts)",
   },
   flattens: {
     meaning: "folds every axis but the batch into one, so the next layer's weights grow with the feature map",
