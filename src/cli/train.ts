@@ -176,6 +176,8 @@ async function runTrain(file: string, options: TrainCliOptions): Promise<void> {
     const after = checkpointStamp(out);
     if (error.code !== "NN4014" && after !== null && after !== before) process.stderr.write(`${resume}\n`);
     process.exitCode = 1;
+    // A data error before anything was saved leaves the fresh folder (and runs/) as empty as it was made.
+    unmake();
   }
 }
 

@@ -2,7 +2,7 @@
  * `nnc train` as users run it (the built bin/nnc.js): a saved run on success, and a one-line error with
  * exit code 1, never a stack trace, on bad data.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -67,5 +67,22 @@ describe("nnc train", () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toBe("error[NN4006]: bad.csv:3: column 'y': 'oops' is not a number\n");
     expect(existsSync(join(scratch, "bad-run"))).toBe(false);
+  });
+
+  it("leaves no empty run folder, nor a runs/ it made, after a data error; a runs/ the user made stays", () => {
+    const dir = mkdtempSync(join(tmpdir(), "nnc-train-missing-"));
+    try {
+      writeFileSync(join(dir, "tiny.nn"), spec("missing.csv"));
+      const first = nnc(["train", "tiny.nn"], { cwd: dir });
+      expect(first.status).toBe(1);
+      expect(first.stderr).toBe("error[NN4005]: missing.csv: no such file\n");
+      expect(existsSync(join(dir, "runs"))).toBe(false);
+      mkdirSync(join(dir, "runs"));
+      writeFileSync(join(dir, "runs", "notes.txt"), "mine");
+      expect(nnc(["train", "tiny.nn"], { cwd: dir }).status).toBe(1);
+      expect(readdirSync(join(dir, "runs"))).toEqual(["notes.txt"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
