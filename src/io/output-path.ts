@@ -93,7 +93,12 @@ export function specialKind(file: string): string | undefined {
  * calls it before tfjs loads.
  */
 export function freshRunFolder(base: string): string {
-  mkdirSync(path.dirname(base), { recursive: true });
+  try {
+    mkdirSync(path.dirname(base), { recursive: true });
+  } catch {
+    // runs/ cannot be made (a link to a missing folder, a file in the way): opening the run folder says why.
+    return base;
+  }
   for (let n = 1; ; n++) {
     const candidate = n === 1 ? base : `${base}-${n}`;
     try {

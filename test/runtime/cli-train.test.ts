@@ -2,7 +2,18 @@
  * `nnc train` as users run it (the built bin/nnc.js): a saved run on success, and a one-line error with
  * exit code 1, never a stack trace, on bad data.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -81,6 +92,21 @@ describe("nnc train", () => {
       writeFileSync(join(dir, "runs", "notes.txt"), "mine");
       expect(nnc(["train", "tiny.nn"], { cwd: dir }).status).toBe(1);
       expect(readdirSync(join(dir, "runs"))).toEqual(["notes.txt"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("says in one line that runs/ cannot be made when it is a link to a missing folder", () => {
+    const dir = mkdtempSync(join(tmpdir(), "nnc-train-link-"));
+    try {
+      cpSync(join(repo, "test", "fixtures", "data", "blobs.csv"), join(dir, "blobs.csv"));
+      writeFileSync(join(dir, "tiny.nn"), spec("blobs.csv"));
+      symlinkSync(join(dir, "nowhere"), join(dir, "runs"));
+      const run = nnc(["train", "tiny.nn"], { cwd: dir });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(/^error\[NN4013\]: runs\/Tiny: cannot create it \(ENOENT[^\n]*\)\n$/);
+      expect(lstatSync(join(dir, "runs")).isSymbolicLink()).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
