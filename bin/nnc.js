@@ -59,6 +59,9 @@ function load(name) {
     source = readFileSync(fd, "utf8");
     const { ino, size, mtimeNs } = fstatSync(fd, { bigint: true });
     cacheName = `${name}.${ino}-${size}-${mtimeNs}.cache`;
+  } catch (error) {
+    if (error.code === "EISDIR") damaged(bundle, "is a folder");
+    throw error;
   } finally {
     closeSync(fd);
   }
@@ -81,8 +84,13 @@ function load(name) {
   }
   const module = { exports: {} };
   loaded.set(name, module);
-  const wrapper = script.runInThisContext();
-  wrapper.call(module.exports, module.exports, bundleRequire, module, bundle, dir);
+  try {
+    script.runInThisContext().call(module.exports, module.exports, bundleRequire, module, bundle, dir);
+  } catch (error) {
+    // The bundle's top level only defines and registers: a throw there is a cut-short or edited file.
+    damaged(bundle, `fails to load (${String(error).split("\n")[0]})`);
+  }
+  if (name === "nnc.cjs" && typeof module.exports.main !== "function") damaged(bundle, "has no main function");
   return module.exports;
 }
 

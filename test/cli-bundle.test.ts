@@ -7,7 +7,17 @@
  * that a lazy bundle from another build is refused rather than mixed in.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -171,5 +181,20 @@ describe("a command that needs nnc-lazy.cjs", () => {
         .filter((name) => name.includes(".cache"))
         .sort(),
     ).toEqual([...caches, ...others].sort());
+  });
+
+  it.each([
+    ["throwing at its top level", "cb();\n", /nnc\.cjs fails to load \(ReferenceError: cb is not defined\): /],
+    ["without a main function", "module.exports.other = 1;\n", /nnc\.cjs has no main function: /],
+    ["a folder", null, /nnc\.cjs is a folder: /],
+  ])("nnc.cjs %s is one line saying to rebuild, the command exiting 1", (_, text, problem) => {
+    const { dir, run } = copyOfCli(`main-${problem.source.length}`);
+    rmSync(join(dir, "nnc.cjs"));
+    if (text === null) mkdirSync(join(dir, "nnc.cjs"));
+    else writeFileSync(join(dir, "nnc.cjs"), text);
+    const result = run(["check", join(repo, "examples", "iris.nn")]);
+    expect([result.status, result.stdout]).toEqual([1, ""]);
+    expect(result.stderr).toMatch(problem);
+    expect(result.stderr).toMatch(/^nnc: [^\n]*: the package's build is damaged; run `npm run build` in it\n$/);
   });
 });
