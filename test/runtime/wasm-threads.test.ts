@@ -145,10 +145,12 @@ describe("the threaded wasm build", () => {
 });
 
 describe("NNC_WASM_THREADS", () => {
-  it("takes a whole number from 1 to the build's pool of 8, and the logical cores when unset", () => {
+  it("takes a whole number from 1 to the build's pool of 8, and the logical cores (at most 8) when unset", () => {
     expect(requestedThreads({ NNC_WASM_THREADS: "1" })).toBe(1);
     expect(requestedThreads({ NNC_WASM_THREADS: " 8 " })).toBe(8);
-    expect(requestedThreads({})).toBe(availableParallelism());
+    expect(requestedThreads({})).toBe(Math.min(availableParallelism(), 8));
+    expect(requestedThreads({}, 2)).toBe(2);
+    expect(requestedThreads({}, 32)).toBe(8);
     for (const text of ["0", "9", "99", "2.5", "-1", "two"]) {
       const answer = requestedThreads({ NNC_WASM_THREADS: text });
       expect(answer).toEqual({ error: expect.stringContaining(`up to 8`) });

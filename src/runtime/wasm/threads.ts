@@ -32,12 +32,16 @@ export const threadsVariable = "NNC_WASM_THREADS";
 const poolSize = 8;
 
 /**
- * The threads `NNC_WASM_THREADS` asks for (a positive integer, at most the pool's 8), else the logical cores. A bad value gives
- * a one-line message instead of a number.
+ * The threads `NNC_WASM_THREADS` asks for (a positive integer, at most the pool's 8), else one per logical core
+ * of `cores`, at most 8 (nnc's product pool, gemm-pool.ts, takes as many as XNNPACK). A bad value gives a
+ * one-line message instead of a number.
  */
-export function requestedThreads(env: NodeJS.ProcessEnv = process.env): number | { readonly error: string } {
+export function requestedThreads(
+  env: NodeJS.ProcessEnv = process.env,
+  cores = os.availableParallelism(),
+): number | { readonly error: string } {
   const text = env[threadsVariable]?.trim();
-  if (text === undefined || text === "") return os.availableParallelism();
+  if (text === undefined || text === "") return Math.min(cores, poolSize);
   // More than the build's pool would silently run 8 threads: say so instead.
   if (!/^[0-9]+$/.test(text) || Number(text) < 1 || Number(text) > poolSize) {
     return {
