@@ -152,10 +152,12 @@ export const torchMalloc = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.tr
 export function torchEnvironment(): NodeJS.ProcessEnv {
   const { OPENBLAS_CORETYPE: _coretype, OPENBLAS_L2_SIZE: _l2, ...env } = process.env;
   const tuned = { ...env, GLIBC_TUNABLES: [env["GLIBC_TUNABLES"], torchMalloc].filter(Boolean).join(":") };
-  const openmp = "/usr/lib/x86_64-linux-gnu/openblas-openmp";
-  if (!existsSync(openmp)) return tuned;
-  return { ...tuned, LD_LIBRARY_PATH: [openmp, env["LD_LIBRARY_PATH"]].filter(Boolean).join(":") };
+  if (!existsSync(openblasOpenmp)) return tuned;
+  return { ...tuned, LD_LIBRARY_PATH: [openblasOpenmp, env["LD_LIBRARY_PATH"]].filter(Boolean).join(":") };
 }
+
+/** Debian's OpenMP OpenBLAS (libopenblas0-openmp), which PyTorch's runs load. */
+export const openblasOpenmp = "/usr/lib/x86_64-linux-gnu/openblas-openmp";
 
 /** The command line that runs PyTorch as `torchEnvironment` sets it up, for the report. */
 export const torchCommand =

@@ -19,7 +19,7 @@ import { parseArgs } from "node:util";
 import { dirname, join, resolve } from "node:path";
 import { writeFileAtomic } from "../src/io/write-atomic.js";
 import type { BuildMeasurement } from "./build-worker.js";
-import { loadNow, machine, runWorker, spread, torchEnvironment, type WorkerResult } from "./lib.js";
+import { loadNow, machine, openblasOpenmp, runWorker, spread, torchEnvironment, type WorkerResult } from "./lib.js";
 import { checkSource } from "../src/compiler/index.js";
 import { summarize } from "../src/compiler/emit/summary.js";
 import { benchModels, modelNames, predictRows, type ModelName } from "./models.js";
@@ -98,6 +98,12 @@ function modelName(name: string): ModelName {
 }
 
 const { quick, only, models, out } = parseCommandLine();
+// Without Debian's OpenBLAS, torch runs on the reference BLAS (libblas3: ~6 GFLOP/s where OpenBLAS does ~300
+// here), and every ratio against it would flatter nnc some 20-fold.
+if (!existsSync(openblasOpenmp) && spawnSync("/usr/bin/python3", ["-c", "import torch"]).status === 0)
+  refuse(
+    `${openblasOpenmp} is missing: apt-get install libopenblas0-openmp (PyTorch on the reference BLAS is no fair peer)`,
+  );
 // The CLI the cold-start runs time is the built one: build it now that the command line is known to be good.
 const build = spawnSync("npm", ["run", "--silent", "build"], { stdio: "inherit" });
 if (build.status !== 0) refuse(`npm run build failed (exit status ${build.status})`);
