@@ -36,8 +36,7 @@ export function readNpy(x: NpyFeatures, yFile: NpyFeatures | null, limits: DataL
   const rows = sameRows(parts.map(({ array }) => ({ source: array.source, shape: array.layout.shape })));
   const values = parts.map(({ name, array }) => {
     const { layout, view, source } = array;
-    const read = new Float32Array(sizeOf(layout.shape));
-    for (let i = 0; i < read.length; i++) read[i] = Number(layout.get(view, i * layout.itemBytes));
+    const read = float32Values(layout, view);
     if (layout.floating) checkFinite(read, 0, view, layout, source, name);
     return read;
   });
@@ -93,6 +92,32 @@ export function sameRows(files: readonly { readonly source: string; readonly sha
     });
   }
   return rows;
+}
+
+/**
+ * The values of an array (`view`: its data, as `layout` says) as float32, each rounded as storing
+ * `Number(value)` into a Float32Array rounds it. Where a typed array reads the file's bytes as they are
+ * (`layout.array`), float32 values are a view of them (a copy when they do not start at a multiple of 4
+ * bytes: NumPy pads its header to 16 or 64) and others one typed-array conversion; 64-bit integers, or any
+ * type on a big-endian machine, are converted value by value.
+ */
+function float32Values(layout: ArrayLayout, view: DataView): Float32Array {
+  const count = sizeOf(layout.shape);
+  const ArrayOf = layout.array;
+  if (ArrayOf) {
+    const start = view.byteOffset;
+    const values =
+      start % layout.itemBytes === 0
+        ? new ArrayOf(view.buffer, start, count)
+        : new ArrayOf(view.buffer.slice(start, start + count * layout.itemBytes), 0, count);
+    if (values instanceof Float32Array) return values;
+    const converted = new Float32Array(count);
+    converted.set(values);
+    return converted;
+  }
+  const values = new Float32Array(count);
+  for (let i = 0; i < count; i++) values[i] = Number(layout.get(view, i * layout.itemBytes));
+  return values;
 }
 
 /** Rows of several arrays (`widths[k]` values per row of array k) as one array, each row's parts in turn. */
@@ -166,7 +191,7 @@ export function readTargets(
       reason: `expected targets of shape ${expected} for the ${rows} rows of ${source}, found [${shape.join(", ")}]`,
     });
   }
-  const values = Float32Array.from({ length: sizeOf(shape) }, (_, i) => Number(get(y.view, i * itemBytes)));
+  const values = float32Values(y.layout, y.view);
   if (floating) checkFinite(values, 0, y.view, y.layout, y.source, "y");
   if (shape.length === 1 || (shape.length === 2 && shape[1] === 1)) {
     return { labels: Array.from({ length: rows }, (_, i) => String(get(y.view, i * itemBytes))) };
@@ -198,6 +223,25 @@ export function readSampleWeights(
 }
 
 const floatTypes = new Set(["f4", "f8"]);
+
+/** A typed array over a file's bytes. */
+export type ArrayType = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => ArrayLike<number>;
+
+/**
+ * The typed array that holds each dtype as the file does (little-endian), by the header's type code; 64-bit
+ * integers have none whose values convert to float32 as `Number` of them does.
+ */
+const arrayTypes: Readonly<Record<string, ArrayType>> = {
+  f4: Float32Array,
+  f8: Float64Array,
+  i1: Int8Array,
+  u1: Uint8Array,
+  b1: Uint8Array,
+  i2: Int16Array,
+  u2: Uint16Array,
+  i4: Int32Array,
+  u4: Uint32Array,
+};
 const types: Record<string, [number, (view: DataView, offset: number) => number | bigint]> = {
   f4: [4, (v, o) => v.getFloat32(o, true)],
   f8: [8, (v, o) => v.getFloat64(o, true)],
@@ -241,6 +285,8 @@ export interface ArrayLayout {
   readonly floating: boolean;
   /** Whether they are little-endian float32 (`<f4`), which a Float32Array reads as they are on this machine. */
   readonly float32?: boolean;
+  /** The typed array that reads them as they are on this machine, if any (see `arrayTypes`). */
+  readonly array?: ArrayType;
 }
 
 /**
@@ -281,6 +327,16 @@ export function npyLayout(head: Buffer, fileSize: number, source: string): Array
       reason: `shape (${shape.join(", ")}) needs ${count * size} bytes of data, the file holds ${fileSize - offset}`,
     });
   }
-  const float32 = descr[2] === "f4" && endianness() === "LE";
-  return { shape, dataOffset: offset, itemBytes: size, get, floating: floatTypes.has(descr[2]!), float32 };
+  const native = endianness() === "LE";
+  const float32 = descr[2] === "f4" && native;
+  const array = native ? arrayTypes[descr[2]!] : undefined;
+  return {
+    shape,
+    dataOffset: offset,
+    itemBytes: size,
+    get,
+    floating: floatTypes.has(descr[2]!),
+    float32,
+    ...(array ? { array } : {}),
+  };
 }

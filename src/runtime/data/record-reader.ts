@@ -51,17 +51,21 @@ export interface RecordReader {
   readonly layout: Table;
   /** Targets of more than one value per example (`Table.targets`), of every row: read whole, checked before training. */
   readonly targets?: ArrayTargets;
-  /** The rows at `indices`, in that order, scaled as `normalize:` says. */
-  read(indices: readonly number[]): Table;
+  /**
+   * The rows at `indices`, in that order, scaled as `normalize:` says. With `into` (room for that many rows of
+   * features at least), a reader may write the features there rather than into a new array: the table then
+   * holds a view of `into`, valid until `into` is written again.
+   */
+  read(indices: readonly number[], into?: Float32Array): Table;
   /** The most rows this reader has held at once. */
   readonly peakRows: number;
   close(): void;
 }
 
-/** The rows of `table` at `indices`, as a table of their own. */
-export function rowsOf(table: Table, indices: readonly number[]): Table {
+/** The rows of `table` at `indices`, as a table of their own; its features written into `into` when given. */
+export function rowsOf(table: Table, indices: readonly number[], into?: Float32Array): Table {
   const width = featureCount(table);
-  const features = new Float32Array(indices.length * width);
+  const features = into ? into.subarray(0, indices.length * width) : new Float32Array(indices.length * width);
   for (let i = 0; i < indices.length; i++) {
     const row = indices[i]!;
     features.set(table.features.subarray(row * width, (row + 1) * width), i * width);

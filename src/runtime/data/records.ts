@@ -101,7 +101,7 @@ function memoryReader(table: Table, options: RecordOptions): RecordReader {
     dropped: table.dropped ?? 0,
     layout: rowsOf(table, []),
     ...(table.targets ? { targets: table.targets } : {}),
-    read: (indices) => rowsOf(table, indices),
+    read: (indices, into) => rowsOf(table, indices, into),
     peakRows: table.lines.length,
     close: () => undefined,
   };
@@ -204,24 +204,26 @@ function arrayReader(
     layout: table(new Float32Array(0), []),
     ...(targets.targets ? { targets: targets.targets } : {}),
     peakRows: 0,
-    read(indices: readonly number[]): Table {
+    read(indices: readonly number[], into?: Float32Array): Table {
       reader.peakRows = Math.max(reader.peakRows, indices.length);
-      const features = new Float32Array(indices.length * width);
+      const features = into ? into.subarray(0, indices.length * width) : new Float32Array(indices.length * width);
+      const bytes = new Uint8Array(features.buffer, features.byteOffset, features.byteLength);
       let offset = 0;
       parts.forEach(({ fd, layout, recordBytes, width: partWidth }, p) => {
         const buffer = buffers[p]!;
         const view = new DataView(buffer.buffer, buffer.byteOffset, recordBytes);
-        // float32 records unscaled are copied as they are, not value by value (a step reads a batch of them).
-        const floats =
-          layout.float32 && factor === 1 && buffer.byteOffset % 4 === 0
-            ? new Float32Array(buffer.buffer, buffer.byteOffset, partWidth)
-            : null;
+        // float32 records unscaled are read straight into the features, not value by value (a step reads a
+        // batch of them).
+        const asTheyAre = layout.float32 === true && factor === 1;
         indices.forEach((index, k) => {
-          readSync(fd, buffer, 0, recordBytes, layout.dataOffset + index * recordBytes);
-          if (floats) features.set(floats, k * width + offset);
-          else
-            for (let j = 0; j < partWidth; j++)
-              features[k * width + offset + j] = Number(layout.get(view, j * layout.itemBytes)) * factor;
+          const at = layout.dataOffset + index * recordBytes;
+          if (asTheyAre) {
+            readSync(fd, bytes, (k * width + offset) * 4, recordBytes, at);
+            return;
+          }
+          readSync(fd, buffer, 0, recordBytes, at);
+          for (let j = 0; j < partWidth; j++)
+            features[k * width + offset + j] = Number(layout.get(view, j * layout.itemBytes)) * factor;
         });
         offset += partWidth;
       });

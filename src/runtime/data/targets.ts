@@ -53,9 +53,10 @@ export function encodeTargets(
   const units = outputUnits(output.tensor);
   // One label per example cannot fill a sequence of outputs: say which targets would.
   if (exampleShape(output.tensor).length > 1) throw targetsMismatch(output, column.source, "[rows]");
-  const expect = (expected: number, what: string) => expectUnits(column, output, units, expected, what);
+  // What the output should be is said only when it is not: the list of classes is built for the message alone.
+  const expect = (expected: number, what: () => string) => expectUnits(column, output, units, expected, what);
   if (encoding === "value") {
-    expect(1, "one value per example");
+    expect(1, () => "one value per example");
     const values = labels.map((label, i) => {
       const where = `${column.source}:${column.lines[i]}`;
       const value = cellNumber(label, where, `column '${column.labelName}'`, ", and this loss needs numeric targets");
@@ -73,11 +74,11 @@ export function encodeTargets(
     });
   }
   const indices = labels.map((label) => index.get(label)!);
-  const perClass = `one output per class (${classList(classes, labels)})`;
+  const perClass = () => `one output per class (${classList(classes, labels)})`;
   if (encoding === "one-hot") {
     // The usual mix-up: one sigmoid unit for two classes wants binary_crossentropy, not a one-hot loss.
     const advice = units === 1 && classes.length === 2 ? "; with one output unit, use loss: binary_crossentropy" : "";
-    expect(classes.length, perClass + advice);
+    expect(classes.length, () => perClass() + advice);
     return { y: () => oneHot(indices, classes.length), classes };
   }
   // Class indices: one sigmoid unit for two classes (binary), or one unit per class (sparse).
@@ -86,7 +87,7 @@ export function encodeTargets(
     units === 1
       ? `; binary_crossentropy fits two classes, for ${classes.length} use sparse_categorical_crossentropy`
       : "";
-  if (!fits) expect(classes.length, perClass + advice);
+  if (!fits) expect(classes.length, () => perClass() + advice);
   return { y: () => tf.tensor2d(indices, [indices.length, 1]), classes };
 }
 
@@ -190,12 +191,12 @@ function expectUnits(
   output: ModelOutput,
   units: number | null,
   expected: number,
-  what: string,
+  what: () => string,
 ): void {
   if (units === expected) return;
   const shape = formatNnShape(exampleShape(output.tensor));
   throw new NncUserError("NN4007", {
-    detail: `model '${output.model}'${outputLabel(output)} outputs shape ${shape}, but the labels in column '${column.labelName}' of ${column.source} need shape [${expected}]: ${what}`,
+    detail: `model '${output.model}'${outputLabel(output)} outputs shape ${shape}, but the labels in column '${column.labelName}' of ${column.source} need shape [${expected}]: ${what()}`,
   });
 }
 

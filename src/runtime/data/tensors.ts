@@ -165,6 +165,15 @@ export function featureTensor(
   return tensors.length === 1 ? tensors[0]! : tensors;
 }
 
+/**
+ * Whether the current backend copies an array's values when a tensor is made from it, so that the array may
+ * be written again at once: wasm copies them into its memory; cpu (and tfjs-node, until an op needs them)
+ * keep the array itself as the tensor's values.
+ */
+export function copiesTensorValues(): boolean {
+  return tf.getBackend() === "wasm";
+}
+
 /** Whether `order` is every row of a table of `rows` rows, in order (0, 1, ..., rows - 1). */
 function isIdentity(order: readonly number[], rows: number): boolean {
   if (order.length !== rows) return false;
