@@ -9,7 +9,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { createRequire, SourceMap, type SourceMapPayload } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -159,7 +159,7 @@ describe("standard output", () => {
 
 describe("precompiled argument validators (dist/src/compiler/check/precompiled-validators.js)", async () => {
   const built = pathToFileURL(join(repo, "dist", "src", "compiler", "check", "precompiled-validators.js")).href;
-  const { precompiledValidators } = (await import(
+  const { precompiledValidator } = (await import(
     built
   )) as typeof import("../src/compiler/check/precompiled-validators.js");
   const ajv = createAjv();
@@ -167,7 +167,7 @@ describe("precompiled argument validators (dist/src/compiler/check/precompiled-v
 
   it("cover every schema of the registry", () => {
     expect(schemas.length).toBeGreaterThan(50);
-    const missing = schemas.map((schema) => JSON.stringify(schema)).filter((text) => !precompiledValidators.has(text));
+    const missing = schemas.map((schema) => JSON.stringify(schema)).filter((text) => !precompiledValidator(text));
     expect(missing).toEqual([]);
   });
 
@@ -179,7 +179,7 @@ describe("precompiled argument validators (dist/src/compiler/check/precompiled-v
         const input = () => Object.fromEntries(names.map((name) => [name, value]).filter(([, v]) => v !== undefined));
         const expected = input();
         const compiled = ajv.compile(schema);
-        const validate = precompiledValidators.get(JSON.stringify(schema))!;
+        const validate = precompiledValidator(JSON.stringify(schema))!;
         const actual = input();
         expect([validate(actual), validate.errors, actual]).toEqual([compiled(expected), compiled.errors, expected]);
       }
@@ -193,16 +193,24 @@ describe("internal errors", () => {
       sourceMappedStack: (error: unknown) => string;
     };
     const bundle = join(repo, "dist", "cli", "nnc.cjs");
-    const before = readFileSync(bundle, "utf8").split("function registerCheck(")[0]!.split("\n");
+    // A place in the bundle that its source map says comes from src/cli/check.ts (registerCheck's file).
+    const map = new SourceMap(JSON.parse(readFileSync(`${bundle}.map`, "utf8")) as SourceMapPayload);
+    const lines = readFileSync(bundle, "utf8").split("\n");
+    const at = lines
+      .flatMap((text, line) => Array.from({ length: Math.ceil(text.length / 64) }, (_, i) => [line, i * 64] as const))
+      .find(([line, column]) =>
+        (map.findEntry(line, column) as { originalSource?: string }).originalSource?.endsWith("src/cli/check.ts"),
+      );
+    expect(at).toBeDefined();
     const error = new Error("boom");
     error.stack = [
       "Error: boom",
-      `    at registerCheck (${bundle}:${before.length}:${before.at(-1)!.length + 1})`,
+      `    at registerCheck (${bundle}:${at![0] + 1}:${at![1] + 1})`,
       "    at node:internal/modules/cjs/loader:1:2",
     ].join("\n");
-    const lines = sourceMappedStack(error).split("\n");
-    expect(lines[1]).toMatch(/^ {4}at registerCheck \(.*[/\\]src[/\\]cli[/\\]check\.ts:\d+:\d+\)$/);
-    expect(lines[2]).toBe("    at node:internal/modules/cjs/loader:1:2");
+    const mapped = sourceMappedStack(error).split("\n");
+    expect(mapped[1]).toMatch(/^ {4}at registerCheck \(.*[/\\]src[/\\]cli[/\\]check\.ts:\d+:\d+\)$/);
+    expect(mapped[2]).toBe("    at node:internal/modules/cjs/loader:1:2");
   });
 });
 
@@ -232,6 +240,36 @@ describe("the code cache (dist/cli/nnc.cjs.<inode>-<size>-<mtime>.cache)", () =>
     expect(result.stderr).toMatch(
       /^nnc: .*nnc\.cjs is missing: the package is not built; run `npm run build` in it\n$/,
     );
+    rmSync(copy, { recursive: true, force: true });
+  });
+
+  it("each argument validator that a check loads gets one of its own beside it, written once and then taken", () => {
+    const copy = mkdtempSync(join(tmpdir(), "nnc-cache-"));
+    cpSync(join(repo, "bin"), join(copy, "bin"), { recursive: true });
+    cpSync(join(repo, "dist", "cli"), join(copy, "dist", "cli"), { recursive: true });
+    symlinkSync(join(repo, "node_modules"), join(copy, "node_modules"));
+    const validators = join(copy, "dist", "cli", "validators");
+    for (const file of readdirSync(validators).filter((name) => name.endsWith(".cache"))) {
+      rmSync(join(validators, file));
+    }
+    const caches = () => readdirSync(validators).filter((name) => name.endsWith(".cache"));
+    // Every example at once: more validators than Node's ten listeners of an event before it warns.
+    const examples = readdirSync(join(repo, "examples"))
+      .filter((name) => name.endsWith(".nn"))
+      .map((name) => join(repo, "examples", name));
+    const run = () =>
+      spawnSync(process.execPath, [join(copy, "bin", "nnc.js"), "check", ...examples], { encoding: "utf8" });
+    const first = run();
+    expect([first.status, first.stderr]).toEqual([0, ""]);
+    const written = caches();
+    expect(written.length).toBeGreaterThan(10);
+    for (const name of written) {
+      const source = join(validators, name.replace(/\.\d+-\d+-\d+\.cache$/, ""));
+      expect(join(validators, name)).toBe(cacheFile(source));
+    }
+    const times = written.map((name) => statSync(join(validators, name)).mtimeMs);
+    expect([run().status, caches()]).toEqual([0, written]);
+    expect(written.map((name) => statSync(join(validators, name)).mtimeMs)).toEqual(times);
     rmSync(copy, { recursive: true, force: true });
   });
 

@@ -13,7 +13,7 @@ import { emptyScope, evaluate, type Scope, type SpanMap } from "./argument-value
 import type { IrCall, JsonValue } from "../ir/index.js";
 import { lookupLayer } from "../registry/layers/index.js";
 import { lookupObject, objectNames, type Family } from "../registry/layers/objects.js";
-import { precompiledValidators } from "./precompiled-validators.js";
+import { precompiledValidator } from "./precompiled-validators.js";
 import { pickErrors, schemaDiagnostic, signatureHint } from "./schema-errors.js";
 import { didYouMean, suggestion } from "../diagnostics/suggest.js";
 
@@ -50,14 +50,14 @@ const compiled = new WeakMap<SchemaObject, ValidateFunction>();
  * By content too: a block's schema is a new object on every check (the language server checks on every
  * change), and compiling it again each time would cost more than the check, and grow ajv's own cache.
  */
-const compiledByText = new Map<string, ValidateFunction>(precompiledValidators);
+const compiledByText = new Map<string, ValidateFunction>();
 
 /** The schema's precompiled validator, or one made on first use (once per schema text). */
 function validatorFor(schema: SchemaObject): ValidateFunction {
   let validate = compiled.get(schema);
   if (!validate) {
     const text = JSON.stringify(schema);
-    validate = compiledByText.get(text);
+    validate = compiledByText.get(text) ?? precompiledValidator(text);
     if (!validate) {
       // Schemas made at run time are blocks' (written by nnc, not by users): checking them against the JSON
       // Schema meta-schema would compile that first, a good part of `nnc check`'s start (tests check them).
