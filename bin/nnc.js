@@ -28,6 +28,7 @@ const {
 const { isAscii } = require("node:buffer");
 const Module = require("node:module");
 const { basename, dirname, join } = require("node:path");
+const v8 = require("node:v8");
 const vm = require("node:vm");
 
 const dir = join(__dirname, "..", "dist", "cli");
@@ -47,10 +48,35 @@ const unwritten = [];
  * them whole at every start without a cache).
  */
 const bundleRequire = Object.assign(
-  (id) => (id === "./nnc-lazy.cjs" ? load("nnc-lazy.cjs") : nodeRequire(id)),
+  (id) => {
+    if (id === "./nnc-lazy.cjs") return load("nnc-lazy.cjs");
+    // A package of the long commands (tfjs, prettier, the language server's, ...), not an argument validator's.
+    if (!id.startsWith("node:") && !id.startsWith("ajv/dist/runtime/")) {
+      longRun = true;
+      youngGeneration(false);
+    }
+    return nodeRequire(id);
+  },
   nodeRequire,
   { nncLoadCached: (name) => load(name) },
 );
+
+/**
+ * V8 grows the young generation as a run allocates (each semi-space 1 MB, then 2, 4, ... 16), and every page
+ * it takes for the first time is a page fault (~11 us each in the VM nnc's benchmarks run in: 500-1,300 of
+ * them in a `nnc check` of a large spec). The short commands, run by nnc.cjs alone, allocate ~15 MB in all:
+ * they keep the young generation at its first size (growth factor 1), collecting it more often in pages
+ * already touched. A command that loads nnc-lazy.cjs or a package (training, the language server, prettier)
+ * gets V8's default (2) from then on. V8 counts the flag in the hash that a code cache must match: it is the
+ * default whenever a cache is read or written.
+ */
+let longRun = false;
+let smallYoungGeneration = false;
+function youngGeneration(small) {
+  if (small === smallYoungGeneration) return;
+  v8.setFlagsFromString(`--semi-space-growth-factor=${small ? 1 : 2}`);
+  smallYoungGeneration = small;
+}
 
 function load(name) {
   if (loaded.has(name)) return loaded.get(name).exports;
@@ -87,11 +113,14 @@ function load(name) {
   }
   let script;
   try {
+    youngGeneration(false);
     script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData });
   } catch (error) {
     if (!(error instanceof SyntaxError)) throw error;
     damaged(bundle, `does not parse (${error.message})`);
   }
+  if (name === "nnc-lazy.cjs") longRun = true;
+  youngGeneration(!longRun);
   if (cachedData === undefined || script.cachedDataRejected) {
     if (unwritten.length === 0) process.once("exit", () => unwritten.forEach((write) => write()));
     unwritten.push(() => writeCache(script, name, cacheName));
@@ -124,6 +153,7 @@ function writeCache(script, name, cacheName) {
   const folder = dirname(cacheFile);
   const temporary = `${cacheFile}.${process.pid}`;
   try {
+    youngGeneration(false);
     writeFileSync(temporary, script.createCachedData());
     renameSync(temporary, cacheFile);
     const ours = new RegExp(`^${basename(name).replaceAll(".", "\\.")}\\.\\d+(-\\d+-\\d+)?\\.cache$`);

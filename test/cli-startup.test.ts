@@ -118,10 +118,10 @@ describe("start-up", () => {
 });
 
 describe("standard output", () => {
-  // At exit, whether Node's stream modules were loaded: making process.stdout loads them.
+  // At exit, whether Node's net module was loaded: making process.stdout loads it when stdout is a pipe.
   writeFileSync(
     join(probe, "streams.cjs"),
-    `process.on("exit", () => require("node:fs").writeSync(2, "streams " + process.moduleLoadList.includes("NativeModule stream") + "\\n"));`,
+    `process.on("exit", () => require("node:fs").writeSync(2, "streams " + process.moduleLoadList.includes("NativeModule net") + "\\n"));`,
   );
   const streams = (args: readonly string[]) => {
     const result = spawnSync(process.execPath, ["--require", join(probe, "streams.cjs"), nnc, ...args], {
@@ -132,7 +132,7 @@ describe("standard output", () => {
     return { status: result.status, stdout: result.stdout, loaded: /^streams (true|false)$/m.exec(result.stderr)?.[1] };
   };
 
-  it("nnc check writes its result without making process.stdout (Node's stream modules stay unloaded)", () => {
+  it("nnc check writes its result without making process.stdout (Node's net module, for a pipe, stays unloaded)", () => {
     expect(streams(["check", "examples/iris.nn"])).toEqual({
       status: 0,
       stdout: "examples/iris.nn: no problems found\n",
@@ -184,6 +184,32 @@ describe("precompiled argument validators (dist/src/compiler/check/precompiled-v
         expect([validate(actual), validate.errors, actual]).toEqual([compiled(expected), compiled.errors, expected]);
       }
     }
+  });
+});
+
+describe("V8's young generation (bin/nnc.js)", () => {
+  // The young generation's size at exit: its semi-spaces are 1 MiB each at first, and grow only by V8's factor.
+  const hook = join(probe, "young-generation.cjs");
+  writeFileSync(
+    hook,
+    `process.on("exit", () => {
+  const space = require("node:v8").getHeapSpaceStatistics().find((s) => s.space_name === "new_space");
+  require("node:fs").writeSync(2, "new space " + space.space_size + "\\n");
+});
+`,
+  );
+  const newSpace = (args: readonly string[]) => {
+    const result = spawnSync(process.execPath, ["--require", hook, nnc, ...args], { cwd: repo, encoding: "utf8" });
+    expect(result.status).toBe(0);
+    return Number(/new space (\d+)/.exec(result.stderr)?.[1]);
+  };
+
+  it("stays at its first size in a check of a large spec (V8's default grows it to 8 MiB there)", () => {
+    expect(newSpace(["check", "examples/inception_v3.nn"])).toBeLessThanOrEqual(2 * 1024 * 1024);
+  });
+
+  it("grows as V8 grows it once a command loads a package (here prettier)", () => {
+    expect(newSpace(["compile", "examples/iris.nn", "-o", join(probe, "iris.ts")])).toBeGreaterThan(2 * 1024 * 1024);
   });
 });
 
