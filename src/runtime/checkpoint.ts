@@ -97,11 +97,12 @@ export async function writeCheckpoint(
   await realFolder(root);
   await mkdir(dir);
   const modelWeights = parts.model.weights.map((w, i) => ({ name: `w${i}`, tensor: w.read() }));
-  const weights = await tf.io.encodeWeights(modelWeights);
+  const buffers = encodingBuffers(parts);
+  const weights = await encodeWeights(modelWeights, buffers, "weights");
   const optimizerTensors = await optimizerWeights(parts.optimizer);
-  let optimizer: Awaited<ReturnType<typeof tf.io.encodeWeights>>;
+  let optimizer: Encoded;
   try {
-    optimizer = await tf.io.encodeWeights(optimizerTensors);
+    optimizer = await encodeWeights(optimizerTensors, buffers, "optimizer");
   } finally {
     // The step count is a scalar made for this call (`getWeights`' "iter"); the slots are the optimizer's own.
     for (const { name, tensor } of optimizerTensors) if (name === "iter") tensor.dispose();
@@ -110,7 +111,7 @@ export async function writeCheckpoint(
   const callbackTensors = states.flatMap((s, i) =>
     (s?.tensors ?? []).map((tensor, j) => ({ name: `c${i}-${j}`, tensor })),
   );
-  const callbacks = await tf.io.encodeWeights(callbackTensors);
+  const callbacks = await encodeWeights(callbackTensors, buffers, "callbacks");
   const state: CheckpointState = {
     format: 1,
     model: parts.model.name,
@@ -136,9 +137,12 @@ export async function writeCheckpoint(
     process.stderr.write(`nnc-test: checkpoint ${written} half-written\n`);
     await new Promise((resolve) => setTimeout(resolve, 600_000));
   }
-  await writeDurably(path.join(dir, "optimizer.bin"), optimizer.data);
-  await writeDurably(path.join(dir, "callbacks.bin"), callbacks.data);
-  await writeDurably(path.join(dir, "state.json"), JSON.stringify(state, finiteReplacer));
+  // Each file is flushed before latest.json names the folder; they need not be flushed one after another.
+  await Promise.all([
+    writeDurably(path.join(dir, "optimizer.bin"), optimizer.data),
+    writeDurably(path.join(dir, "callbacks.bin"), callbacks.data),
+    writeDurably(path.join(dir, "state.json"), JSON.stringify(state, finiteReplacer)),
+  ]);
   await writeFileAtomic(path.join(root, "latest.json"), `${JSON.stringify({ checkpoint: name })}\n`);
   await pruneCheckpoints(root, name);
 }
@@ -262,6 +266,42 @@ async function setOptimizerWeights(optimizer: tf.Optimizer, named: NamedTensor[]
   for (const { name, tensor } of named.filter((n) => n.name.startsWith("@"))) {
     (fields[name.slice(1)] as tf.Variable).assign(tensor);
   }
+}
+
+type Encoded = Awaited<ReturnType<typeof tf.io.encodeWeights>>;
+
+/** The buffers a run's checkpoints encode their tensors into, by file, kept from one checkpoint to the next. */
+type EncodingBuffers = Map<string, ArrayBuffer>;
+
+const runBuffers = new WeakMap<TrainingParts, EncodingBuffers>();
+
+function encodingBuffers(parts: TrainingParts): EncodingBuffers {
+  if (!runBuffers.has(parts)) runBuffers.set(parts, new Map());
+  return runBuffers.get(parts)!;
+}
+
+/**
+ * `named` encoded as `tf.io.encodeWeights` encodes them (the specs, and each tensor's values after the last
+ * one's), into the buffer of `file` from this run's last checkpoint when it has the size needed: the weights
+ * and the optimizer's slots are megabytes, which `encodeWeights` copies twice into fresh memory each epoch.
+ * A run's checkpoints are written one after another, each file before the next checkpoint begins, so the
+ * buffer is free again. Tensors other than float32, int32 and bool are left to `encodeWeights`.
+ */
+async function encodeWeights(named: NamedTensor[], buffers: EncodingBuffers, file: string): Promise<Encoded> {
+  const plain = named.every(({ tensor }) => ["float32", "int32", "bool"].includes(tensor.dtype));
+  if (!plain) return tf.io.encodeWeights(named);
+  const values = named.map(({ tensor }) => tensor.dataSync());
+  const bytes = values.reduce((sum, v) => sum + v.byteLength, 0);
+  let data = buffers.get(file);
+  if (data?.byteLength !== bytes) buffers.set(file, (data = new ArrayBuffer(bytes)));
+  const out = new Uint8Array(data);
+  let at = 0;
+  for (const v of values) {
+    out.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), at);
+    at += v.byteLength;
+  }
+  const specs = named.map(({ name, tensor }) => ({ name, shape: tensor.shape, dtype: tensor.dtype as "float32" }));
+  return { data, specs };
 }
 
 /** Writes a file and flushes it to disk before returning. */
