@@ -62,10 +62,15 @@ export interface RecordReader {
   close(): void;
 }
 
+/** Room for `size` features: the start of `into` when it has that many (see `RecordReader.read`), else a new array. */
+export function featureRoom(size: number, into: Float32Array | undefined): Float32Array {
+  return into && into.length >= size ? into.subarray(0, size) : new Float32Array(size);
+}
+
 /** The rows of `table` at `indices`, as a table of their own; its features written into `into` when given. */
 export function rowsOf(table: Table, indices: readonly number[], into?: Float32Array): Table {
   const width = featureCount(table);
-  const features = into ? into.subarray(0, indices.length * width) : new Float32Array(indices.length * width);
+  const features = featureRoom(indices.length * width, into);
   for (let i = 0; i < indices.length; i++) {
     const row = indices[i]!;
     features.set(table.features.subarray(row * width, (row + 1) * width), i * width);

@@ -27,7 +27,7 @@ import {
   sameRows,
   type ArrayLayout,
 } from "./npy.js";
-import { noteLabels, rowsOf, targetRows, type RecordOptions, type RecordReader } from "./record-reader.js";
+import { featureRoom, noteLabels, rowsOf, targetRows, type RecordOptions, type RecordReader } from "./record-reader.js";
 import { streamedReader } from "./streamed-records.js";
 import { textReader, type TextOptions } from "./text.js";
 import { openImages } from "./images.js";
@@ -206,7 +206,7 @@ function arrayReader(
     peakRows: 0,
     read(indices: readonly number[], into?: Float32Array): Table {
       reader.peakRows = Math.max(reader.peakRows, indices.length);
-      const features = into ? into.subarray(0, indices.length * width) : new Float32Array(indices.length * width);
+      const features = featureRoom(indices.length * width, into);
       const bytes = new Uint8Array(features.buffer, features.byteOffset, features.byteLength);
       let offset = 0;
       parts.forEach(({ fd, layout, recordBytes, width: partWidth }, p) => {
