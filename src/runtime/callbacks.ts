@@ -28,6 +28,11 @@ export interface CallbackState {
 
 /** A callback whose state a checkpoint saves, and a resumed run puts back after `onTrainBegin`. */
 export interface Resumable {
+  /**
+   * What a checkpoint records it as (state.json's `callbacks[i].kind`): its class's name, written out, since the
+   * bundles' class names are minified.
+   */
+  readonly kind: string;
   saveState(): CallbackState;
   loadState(state: CallbackState): void;
 }
@@ -177,6 +182,7 @@ export function restoredEpoch(
  * them back when training ends.
  */
 class EarlyStopping extends tf.Callback implements Resumable {
+  readonly kind = "EarlyStopping";
   private best = Infinity;
   private wait = 0;
   private weights: tf.Tensor[] | null = null;

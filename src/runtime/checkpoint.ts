@@ -107,7 +107,8 @@ export async function writeCheckpoint(
     // The step count is a scalar made for this call (`getWeights`' "iter"); the slots are the optimizer's own.
     for (const { name, tensor } of optimizerTensors) if (name === "iter") tensor.dispose();
   }
-  const states = parts.callbacks.map((c) => (isResumable(c) ? c.saveState() : null));
+  const resumable = parts.callbacks.map((c) => (isResumable(c) ? c : null));
+  const states = resumable.map((c) => c?.saveState() ?? null);
   const callbackTensors = states.flatMap((s, i) =>
     (s?.tensors ?? []).map((tensor, j) => ({ name: `c${i}-${j}`, tensor })),
   );
@@ -125,9 +126,7 @@ export async function writeCheckpoint(
     weightSpecs: weights.specs,
     optimizerSpecs: optimizer.specs,
     callbacks: states.map((s, i) =>
-      s
-        ? { kind: parts.callbacks[i]!.constructor.name, values: { ...s.values }, tensors: s.tensors?.length ?? 0 }
-        : null,
+      s ? { kind: resumable[i]!.kind, values: { ...s.values }, tensors: s.tensors?.length ?? 0 } : null,
     ),
     callbackSpecs: callbacks.specs,
   };
@@ -199,7 +198,7 @@ export async function restoreCheckpoint(checkpoint: Checkpoint, parts: TrainingP
     });
   }
   const kinds = (list: readonly (string | null)[]) => list.map((k) => k ?? "-").join(", ");
-  const callbackKinds = parts.callbacks.map((c) => (isResumable(c) ? c.constructor.name : null));
+  const callbackKinds = parts.callbacks.map((c) => (isResumable(c) ? c.kind : null));
   if (kinds(callbackKinds) !== kinds(state.callbacks.map((c) => c?.kind ?? null))) {
     throw new NncUserError("NN4011", {
       detail: `the train block's callbacks or lr_schedule changed since the checkpoint in ${displayPath(checkpoint.dir)} was written; resume with the spec it was trained with`,

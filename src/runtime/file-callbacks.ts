@@ -63,6 +63,7 @@ export type CheckpointAbout = Partial<Pick<Run, "labels" | "preprocessing">>;
  * figure improved (`save_best_only`), or every `every` epochs.
  */
 export class ModelCheckpoint extends tf.Callback implements FileCallback, Resumable {
+  readonly kind = "ModelCheckpoint";
   readonly written = new Set<string>();
   private best = Infinity;
 
@@ -117,6 +118,7 @@ export class ModelCheckpoint extends tf.Callback implements FileCallback, Resuma
  * whole file is rewritten atomically after each epoch; with `append`, rows from an earlier run stay.
  */
 export class CsvLogger extends tf.Callback implements FileCallback, Resumable {
+  readonly kind = "CsvLogger";
   readonly written = new Set<string>();
   private readonly names: FigureNames;
   private readonly file: string;

@@ -77,6 +77,7 @@ export interface PlateauSettings {
  * epochs, multiply the rate by `factor` (not below `min_lr`), then wait `cooldown` epochs before counting again.
  */
 export class ReduceOnPlateau extends tf.Callback implements Resumable {
+  readonly kind = "ReduceOnPlateau";
   private best = Infinity;
   private wait = 0;
   private cooldownLeft = 0;
