@@ -85,7 +85,8 @@ function load(name) {
   try {
     fd = openSync(bundle, "r");
   } catch (error) {
-    if (error.code !== "ENOENT") throw error;
+    // A folder on the way that is a file (ENOTDIR) is a build cut short too; EACCES and the like are named.
+    if (error.code !== "ENOENT" && error.code !== "ENOTDIR") damaged(bundle, `cannot be read (${error.code})`);
     process.stderr.write(`nnc: ${bundle} is missing: the package is not built; run \`npm run build\` in it\n`);
     process.exit(1);
   }

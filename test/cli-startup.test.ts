@@ -299,6 +299,27 @@ describe("the code cache (dist/cli/nnc.cjs.<inode>-<size>-<mtime>.cache)", () =>
     rmSync(copy, { recursive: true, force: true });
   });
 
+  it("a validators folder that a cut-short build left as a file is one line saying to rebuild", () => {
+    const copy = mkdtempSync(join(tmpdir(), "nnc-cache-"));
+    cpSync(join(repo, "bin"), join(copy, "bin"), { recursive: true });
+    cpSync(join(repo, "dist", "cli"), join(copy, "dist", "cli"), { recursive: true });
+    symlinkSync(join(repo, "node_modules"), join(copy, "node_modules"));
+    rmSync(join(copy, "dist", "cli", "validators"), { recursive: true });
+    writeFileSync(join(copy, "dist", "cli", "validators"), "");
+    const result = spawnSync(
+      process.execPath,
+      [join(copy, "bin", "nnc.js"), "check", join(repo, "examples", "iris.nn")],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(
+      /^nnc: .*validators[/\\]\d+\.cjs is missing: the package is not built; run `npm run build` in it\n$/,
+    );
+    rmSync(copy, { recursive: true, force: true });
+  });
+
   it("when V8 rejects it (here: garbage), nnc runs all the same and writes a good one", () => {
     const copy = mkdtempSync(join(tmpdir(), "nnc-cache-"));
     cpSync(join(repo, "bin"), join(copy, "bin"), { recursive: true });
