@@ -5,32 +5,14 @@
  * checks and its messages are those of `readNpy(file, null)`; an array it does not cover (64-bit integers, a
  * big-endian machine) is read by `readNpy`.
  */
-import { endianness } from "node:os";
 import { dataLimits, type DataLimits } from "./data/files.js";
 import { sizeOf, type Table } from "./data/index.js";
 import { checkFeatures, checkFinite, readNpy, readNpyWhole } from "./data/npy.js";
 
-type ArrayType = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => ArrayLike<number>;
-
-/** The typed array that holds each dtype as the file does (little-endian), by the header's type code. */
-const arrayTypes: Readonly<Record<string, ArrayType>> = {
-  f4: Float32Array,
-  f8: Float64Array,
-  i1: Int8Array,
-  u1: Uint8Array,
-  b1: Uint8Array,
-  i2: Int16Array,
-  u2: Uint16Array,
-  i4: Int32Array,
-  u4: Uint32Array,
-};
-
 /** The rows of features of the `.npy` file `file`, as `readNpy(file, null)` reads them. */
 export function readNpyFeatures(file: string, limits: DataLimits = dataLimits): Table {
-  if (endianness() !== "LE") return readNpy(file, null, limits);
   const { source, bytes, layout } = readNpyWhole(file, limits);
-  const type = /'descr':\s*'[<|=]([a-z]\d+)'/.exec(bytes.toString("latin1", 0, layout.dataOffset))?.[1];
-  const ArrayOf = type === undefined ? undefined : arrayTypes[type];
+  const ArrayOf = layout.array;
   if (!ArrayOf) return readNpy(file, null, limits);
   checkFeatures(layout.shape, source);
   const count = sizeOf(layout.shape);
