@@ -240,6 +240,15 @@ describe("internal errors", () => {
   });
 });
 
+/** A copy of the built command (bin/ and dist/cli/) in a new folder, using the repository's node_modules. */
+function builtCopy(): string {
+  const copy = mkdtempSync(join(tmpdir(), "nnc-cache-"));
+  cpSync(join(repo, "bin"), join(copy, "bin"), { recursive: true });
+  cpSync(join(repo, "dist", "cli"), join(copy, "dist", "cli"), { recursive: true });
+  symlinkSync(join(repo, "node_modules"), join(copy, "node_modules"));
+  return copy;
+}
+
 describe("the code cache (dist/cli/nnc.cjs.<inode>-<size>-<mtime>.cache)", () => {
   const cacheOf = (dir: string) => {
     const name = readdirSync(dir).find((file) => /^nnc\.cjs\.\d+-\d+-\d+\.cache$/.test(file));
@@ -270,10 +279,7 @@ describe("the code cache (dist/cli/nnc.cjs.<inode>-<size>-<mtime>.cache)", () =>
   });
 
   it("each argument validator that a check loads gets one of its own beside it, written once and then taken", () => {
-    const copy = mkdtempSync(join(tmpdir(), "nnc-cache-"));
-    cpSync(join(repo, "bin"), join(copy, "bin"), { recursive: true });
-    cpSync(join(repo, "dist", "cli"), join(copy, "dist", "cli"), { recursive: true });
-    symlinkSync(join(repo, "node_modules"), join(copy, "node_modules"));
+    const copy = builtCopy();
     const validators = join(copy, "dist", "cli", "validators");
     for (const file of readdirSync(validators).filter((name) => name.endsWith(".cache"))) {
       rmSync(join(validators, file));
@@ -300,10 +306,7 @@ describe("the code cache (dist/cli/nnc.cjs.<inode>-<size>-<mtime>.cache)", () =>
   });
 
   it("a validators folder that a cut-short build left as a file is one line saying to rebuild", () => {
-    const copy = mkdtempSync(join(tmpdir(), "nnc-cache-"));
-    cpSync(join(repo, "bin"), join(copy, "bin"), { recursive: true });
-    cpSync(join(repo, "dist", "cli"), join(copy, "dist", "cli"), { recursive: true });
-    symlinkSync(join(repo, "node_modules"), join(copy, "node_modules"));
+    const copy = builtCopy();
     rmSync(join(copy, "dist", "cli", "validators"), { recursive: true });
     writeFileSync(join(copy, "dist", "cli", "validators"), "");
     const result = spawnSync(
@@ -321,12 +324,7 @@ describe("the code cache (dist/cli/nnc.cjs.<inode>-<size>-<mtime>.cache)", () =>
   });
 
   it("when V8 rejects it (here: garbage), nnc runs all the same and writes a good one", () => {
-    const copy = mkdtempSync(join(tmpdir(), "nnc-cache-"));
-    cpSync(join(repo, "bin"), join(copy, "bin"), { recursive: true });
-    cpSync(join(repo, "dist", "cli"), join(copy, "dist", "cli"), {
-      recursive: true,
-    });
-    symlinkSync(join(repo, "node_modules"), join(copy, "node_modules"));
+    const copy = builtCopy();
     const dir = join(copy, "dist", "cli");
     for (const file of readdirSync(dir).filter((name) => name.endsWith(".cache"))) rmSync(join(dir, file));
     const cache = cacheFile(join(dir, "nnc.cjs"));
