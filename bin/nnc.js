@@ -42,6 +42,23 @@ const loaded = new Map();
 const unwritten = [];
 
 /**
+ * V8 grows the young generation as a run allocates (each semi-space 1 MB, then 2, 4, ... 16), and every page
+ * it takes for the first time is a page fault (~11 us each in the VM nnc's benchmarks run in: 500-1,300 of
+ * them in a `nnc check` of a large spec). The short commands, run by nnc.cjs alone, allocate ~15 MB in all:
+ * they keep the young generation at its first size (growth factor 1), collecting it more often in pages
+ * already touched. A command that loads nnc-lazy.cjs or a package (training, the language server, prettier)
+ * gets V8's default (2) from then on. V8 counts the flag in the hash that a code cache must match: it is the
+ * default whenever a cache is read or written.
+ */
+let longRun = false;
+let smallYoungGeneration = false;
+function youngGeneration(small) {
+  if (small === smallYoungGeneration) return;
+  v8.setFlagsFromString(`--semi-space-growth-factor=${small ? 1 : 2}`);
+  smallYoungGeneration = small;
+}
+
+/**
  * The `require` that the bundles see: nnc.cjs require()s nnc-lazy.cjs (see scripts/build.mjs), which is loaded
  * as nnc.cjs is, with its own code cache; every other module is Node's. `require.nncLoadCached(name)` loads
  * another file of dist/cli so (the bundles' precompiled argument validators: their first call would parse
@@ -60,23 +77,6 @@ const bundleRequire = Object.assign(
   nodeRequire,
   { nncLoadCached: (name) => load(name) },
 );
-
-/**
- * V8 grows the young generation as a run allocates (each semi-space 1 MB, then 2, 4, ... 16), and every page
- * it takes for the first time is a page fault (~11 us each in the VM nnc's benchmarks run in: 500-1,300 of
- * them in a `nnc check` of a large spec). The short commands, run by nnc.cjs alone, allocate ~15 MB in all:
- * they keep the young generation at its first size (growth factor 1), collecting it more often in pages
- * already touched. A command that loads nnc-lazy.cjs or a package (training, the language server, prettier)
- * gets V8's default (2) from then on. V8 counts the flag in the hash that a code cache must match: it is the
- * default whenever a cache is read or written.
- */
-let longRun = false;
-let smallYoungGeneration = false;
-function youngGeneration(small) {
-  if (small === smallYoungGeneration) return;
-  v8.setFlagsFromString(`--semi-space-growth-factor=${small ? 1 : 2}`);
-  smallYoungGeneration = small;
-}
 
 function load(name) {
   if (loaded.has(name)) return loaded.get(name).exports;
