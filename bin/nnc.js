@@ -51,7 +51,8 @@ const unwritten = [];
  * default whenever a cache is read or written.
  */
 let longRun = false;
-let smallYoungGeneration = false;
+/** Unknown at first: the first call sets the flag, so a cache is read under the value it is written with. */
+let smallYoungGeneration;
 function youngGeneration(small) {
   if (small === smallYoungGeneration) return;
   v8.setFlagsFromString(`--semi-space-growth-factor=${small ? 1 : 2}`);
@@ -135,6 +136,7 @@ function load(name) {
     damaged(bundle, `fails to load (${String(error).split("\n")[0]})`);
   }
   if (name === "nnc.cjs" && typeof module.exports.main !== "function") damaged(bundle, "has no main function");
+  if (name.startsWith("validators/") && typeof module.exports !== "function") damaged(bundle, "exports no validator");
   return module.exports;
 }
 

@@ -214,24 +214,26 @@ describe("V8's young generation (bin/nnc.js)", () => {
 });
 
 describe("internal errors", () => {
-  it("have their stack frames in the bundle mapped back to src/", async () => {
+  it("have their stack frames in the bundle mapped back to src/, with the functions' own names", async () => {
     const { sourceMappedStack } = createRequire(import.meta.url)(join(repo, "bin", "source-mapped-stack.js")) as {
       sourceMappedStack: (error: unknown) => string;
     };
     const bundle = join(repo, "dist", "cli", "nnc.cjs");
-    // A place in the bundle that its source map says comes from src/cli/check.ts (registerCheck's file).
+    // registerCheck's declaration in the bundle, under its minified name (the source map names it).
     const map = new SourceMap(JSON.parse(readFileSync(`${bundle}.map`, "utf8")) as SourceMapPayload);
     const lines = readFileSync(bundle, "utf8").split("\n");
     const at = lines
-      .flatMap((text, line) => Array.from({ length: Math.ceil(text.length / 64) }, (_, i) => [line, i * 64] as const))
-      .find(([line, column]) =>
-        (map.findEntry(line, column) as { originalSource?: string }).originalSource?.endsWith("src/cli/check.ts"),
-      );
+      .flatMap((text, line) =>
+        [...text.matchAll(/function ([\w$]+)\(/g)].map((m) => [line, m.index + 9, m[1]!] as const),
+      )
+      .find(([line, column]) => (map.findEntry(line, column) as { name?: string }).name === "registerCheck");
     expect(at).toBeDefined();
+    const [line, column, minified] = at!;
+    expect(minified).not.toBe("registerCheck");
     const error = new Error("boom");
     error.stack = [
       "Error: boom",
-      `    at registerCheck (${bundle}:${at![0] + 1}:${at![1] + 1})`,
+      `    at ${minified} (${bundle}:${line + 1}:${column + minified.length + 3})`,
       "    at node:internal/modules/cjs/loader:1:2",
     ].join("\n");
     const mapped = sourceMappedStack(error).split("\n");
@@ -320,6 +322,39 @@ describe("the code cache (dist/cli/nnc.cjs.<inode>-<size>-<mtime>.cache)", () =>
     expect(result.stderr).toMatch(
       /^nnc: .*validators[/\\]\d+\.cjs is missing: the package is not built; run `npm run build` in it\n$/,
     );
+    rmSync(copy, { recursive: true, force: true });
+  });
+
+  it("a validator that exports no function is one line saying to rebuild", () => {
+    const copy = builtCopy();
+    const validators = join(copy, "dist", "cli", "validators");
+    for (const file of readdirSync(validators).filter((name) => name.endsWith(".cjs"))) {
+      writeFileSync(join(validators, file), "module.exports = 42;\n");
+    }
+    const result = spawnSync(
+      process.execPath,
+      [join(copy, "bin", "nnc.js"), "check", join(repo, "examples", "iris.nn")],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(
+      /^nnc: .*validators[/\\]\d+\.cjs exports no validator: the package's build is damaged; run `npm run build` in it\n$/,
+    );
+    rmSync(copy, { recursive: true, force: true });
+  });
+
+  it("is taken, not written again, when node is given its own young generation growth factor", () => {
+    const copy = builtCopy();
+    const run = (...flags: string[]) =>
+      spawnSync(process.execPath, [...flags, join(copy, "bin", "nnc.js"), "check", join(repo, "examples", "iris.nn")]);
+    expect(run().status).toBe(0);
+    const cache = cacheFile(join(copy, "dist", "cli", "nnc.cjs"));
+    const before = statSync(cache).mtimeMs;
+    expect(run("--semi-space-growth-factor=3").status).toBe(0);
+    expect(run("--semi-space-growth-factor=3").status).toBe(0);
+    expect(statSync(cache).mtimeMs).toBe(before);
     rmSync(copy, { recursive: true, force: true });
   });
 
