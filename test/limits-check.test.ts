@@ -188,11 +188,14 @@ describe("statements run and block calls nested are bounded (NN3014, NN3015)", (
     expect(found).toContainEqual(["NN3014", marks[0]]);
   });
 
-  it("a chain of 1,200 blocks, each calling the next, is one NN3015 at the model's call, not a stack overflow", () => {
-    const blocks = Array.from({ length: 1200 }, (_, i) =>
-      i < 1199 ? `block b${i}()(x) {\n  return x -> b${i + 1}()\n}` : `block b${i}()(x) {\n  return x -> dense(2)\n}`,
+  it("a chain of 10,000 blocks, each calling the next, is one NN3015 at the model's call, not a stack overflow", () => {
+    // Each passes an argument on (the reading of the layer names a body may give went 2,800 deep and overflowed).
+    const blocks = Array.from({ length: 10_000 }, (_, i) =>
+      i < 9_999
+        ? `block b${i}(u)(x) {\n  return x -> b${i + 1}(u)\n}`
+        : `block b${i}(u)(x) {\n  return x -> dense(u)\n}`,
     );
-    const { result, found, marks } = check(`${blocks.join("\n")}\nmodel M {\n  input x: [4]\n  <|b0()|>\n}\n`);
+    const { result, found, marks } = check(`${blocks.join("\n")}\nmodel M {\n  input x: [4]\n  <|b0(2)|>\n}\n`);
     expect(found).toEqual([["NN3015", marks[0]]]);
     expect(result.diagnostics[0]!.message).toBe(
       `this call of block 'b0' nests more than ${limits.blockDepth.value} block calls inside one another`,

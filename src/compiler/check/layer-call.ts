@@ -3,6 +3,7 @@
  * give (output shapes, parameters, MACs), and the name the layer gets in the graph.
  */
 import { append } from "../base/arrays.js";
+import { limits } from "../base/limits.js";
 import type { BlockDef, Namespace } from "../bind/index.js";
 import { diagnostic, type Diagnostic, type Fix } from "../diagnostics/index.js";
 import { inexactPart } from "../ir/exact.js";
@@ -108,10 +109,20 @@ const namesOfBlocks = new WeakMap<BlockDef, ReadonlySet<string>>();
  * block it calls, looked up in that block's own file.
  */
 export function writtenLayerNames(body: readonly ast.Statement[], namespace: Namespace): Set<string> {
-  return namesIn(body, namespace, new Set());
+  return namesIn(body, namespace, { open: new Set(), cut: false });
 }
 
-function namesIn(body: readonly ast.Statement[], namespace: Namespace, open: Set<BlockDef>): Set<string> {
+/**
+ * The blocks being read, innermost last; `cut` once a block was left unread because more than
+ * `limits.blockDepth` were open (the checker reports that nesting, NN3015): what is read from then on is not
+ * kept for other calls, since it may lack names.
+ */
+interface Reading {
+  readonly open: Set<BlockDef>;
+  cut: boolean;
+}
+
+function namesIn(body: readonly ast.Statement[], namespace: Namespace, reading: Reading): Set<string> {
   const names = new Set<string>();
   const pending: (ast.Statement | ast.Value)[] = [...body];
   while (pending.length > 0) {
@@ -136,7 +147,10 @@ function namesIn(body: readonly ast.Statement[], namespace: Namespace, open: Set
           if (arg.value.kind === "string" && (block || arg.name?.text === "name")) names.add(arg.value.value);
           else pending.push(arg.value);
         }
-        if (block && !open.has(block)) for (const name of namesOfBlock(block, open)) names.add(name);
+        if (block && !reading.open.has(block)) {
+          if (reading.open.size >= limits.blockDepth.value) reading.cut = true;
+          else for (const name of namesOfBlock(block, reading)) names.add(name);
+        }
         break;
       }
       case "list":
@@ -155,12 +169,12 @@ function namesIn(body: readonly ast.Statement[], namespace: Namespace, open: Set
   return names;
 }
 
-function namesOfBlock(block: BlockDef, open: Set<BlockDef>): ReadonlySet<string> {
+function namesOfBlock(block: BlockDef, reading: Reading): ReadonlySet<string> {
   const known = namesOfBlocks.get(block);
   if (known) return known;
-  open.add(block);
-  const names = namesIn(block.decl.body, block.namespace, open);
-  open.delete(block);
-  namesOfBlocks.set(block, names);
+  reading.open.add(block);
+  const names = namesIn(block.decl.body, block.namespace, reading);
+  reading.open.delete(block);
+  if (!reading.cut) namesOfBlocks.set(block, names);
   return names;
 }
