@@ -242,6 +242,13 @@ describe("internal errors", () => {
   });
 });
 
+/** `nnc check examples/iris.nn` run by the copy of the command in `copy` (see `builtCopy`). */
+function checkIris(copy: string) {
+  return spawnSync(process.execPath, [join(copy, "bin", "nnc.js"), "check", join(repo, "examples", "iris.nn")], {
+    encoding: "utf8",
+  });
+}
+
 /** A copy of the built command (bin/ and dist/cli/) in a new folder, using the repository's node_modules. */
 function builtCopy(): string {
   const copy = mkdtempSync(join(tmpdir(), "nnc-cache-"));
@@ -311,13 +318,7 @@ describe("the code cache (dist/cli/nnc.cjs.<inode>-<size>-<mtime>.cache)", () =>
     const copy = builtCopy();
     rmSync(join(copy, "dist", "cli", "validators"), { recursive: true });
     writeFileSync(join(copy, "dist", "cli", "validators"), "");
-    const result = spawnSync(
-      process.execPath,
-      [join(copy, "bin", "nnc.js"), "check", join(repo, "examples", "iris.nn")],
-      {
-        encoding: "utf8",
-      },
-    );
+    const result = checkIris(copy);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(
       /^nnc: .*validators[/\\]\d+\.cjs is missing: the package is not built; run `npm run build` in it\n$/,
@@ -331,13 +332,7 @@ describe("the code cache (dist/cli/nnc.cjs.<inode>-<size>-<mtime>.cache)", () =>
     for (const file of readdirSync(validators).filter((name) => name.endsWith(".cjs"))) {
       writeFileSync(join(validators, file), "module.exports = 42;\n");
     }
-    const result = spawnSync(
-      process.execPath,
-      [join(copy, "bin", "nnc.js"), "check", join(repo, "examples", "iris.nn")],
-      {
-        encoding: "utf8",
-      },
-    );
+    const result = checkIris(copy);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(
       /^nnc: .*validators[/\\]\d+\.cjs exports no validator: the package's build is damaged; run `npm run build` in it\n$/,
