@@ -149,7 +149,7 @@ function damaged(bundle, problem) {
 /**
  * Writes the file's cache as `cacheName`, and removes the caches of the file's earlier versions beside it: files
  * named as this function names them (`NAME.<ino>-<size>-<mtime>.cache`, or `NAME.<ino>.cache` as nnc named them
- * before), never another file.
+ * before, each perhaps with `.<pid>` after it), never another file.
  */
 function writeCache(script, name, cacheName) {
   const cacheFile = join(dir, cacheName);
@@ -159,7 +159,8 @@ function writeCache(script, name, cacheName) {
     youngGeneration(false);
     writeFileSync(temporary, script.createCachedData());
     renameSync(temporary, cacheFile);
-    const ours = new RegExp(`^${basename(name).replaceAll(".", "\\.")}\\.\\d+(-\\d+-\\d+)?\\.cache$`);
+    // With a process id after it: a temporary that a run killed before its rename left.
+    const ours = new RegExp(`^${basename(name).replaceAll(".", "\\.")}\\.\\d+(-\\d+-\\d+)?\\.cache(\\.\\d+)?$`);
     for (const file of readdirSync(folder)) {
       if (file !== basename(cacheFile) && ours.test(file)) rmSync(join(folder, file), { force: true });
     }

@@ -174,13 +174,15 @@ describe("a command that needs nnc-lazy.cjs", () => {
     expect(readFileSync(join(copy, "m.py"), "utf8")).toContain("import TORCH\n");
   });
 
-  it("removes the caches nnc wrote for earlier versions of a bundle when it writes a new one, and no other file", () => {
+  it("removes the caches nnc wrote for earlier versions of a bundle, and their leftover temporaries, when it writes a new one, and no other file", () => {
     const { dir, run, pytorch } = copyOfCli("stale");
     const stale = [
       "nnc.cjs.12345.cache",
       "nnc.cjs.1-2-3.cache",
       "nnc-lazy.cjs.12345.cache",
       "nnc-lazy.cjs.4-5-6.cache",
+      // What a run killed between writing its cache and renaming it into place leaves.
+      "nnc.cjs.1-2-3.cache.4242",
     ];
     const others = [
       "nnc.cjs.notes.cache",
