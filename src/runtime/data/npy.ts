@@ -101,7 +101,7 @@ export function sameRows(files: readonly { readonly source: string; readonly sha
  * bytes: NumPy pads its header to 16 or 64) and others one typed-array conversion; 64-bit integers, or any
  * type on a big-endian machine, are converted value by value.
  */
-function float32Values(layout: ArrayLayout, view: DataView): Float32Array {
+export function float32Values(layout: ArrayLayout, view: DataView): Float32Array {
   const count = sizeOf(layout.shape);
   const ArrayOf = layout.array;
   if (ArrayOf) {
@@ -283,8 +283,6 @@ export interface ArrayLayout {
   readonly get: (view: DataView, offset: number) => number | bigint;
   /** Whether the values are floats, which may be NaN or infinite, and are checked for it. */
   readonly floating: boolean;
-  /** Whether they are little-endian float32 (`<f4`), which a Float32Array reads as they are on this machine. */
-  readonly float32?: boolean;
   /** The typed array that reads them as they are on this machine, if any (see `arrayTypes`). */
   readonly array?: ArrayType;
 }
@@ -327,16 +325,13 @@ export function npyLayout(head: Buffer, fileSize: number, source: string): Array
       reason: `shape (${shape.join(", ")}) needs ${count * size} bytes of data, the file holds ${fileSize - offset}`,
     });
   }
-  const native = endianness() === "LE";
-  const float32 = descr[2] === "f4" && native;
-  const array = native ? arrayTypes[descr[2]!] : undefined;
+  const array = endianness() === "LE" ? arrayTypes[descr[2]!] : undefined;
   return {
     shape,
     dataOffset: offset,
     itemBytes: size,
     get,
     floating: floatTypes.has(descr[2]!),
-    float32,
     ...(array ? { array } : {}),
   };
 }

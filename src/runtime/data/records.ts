@@ -214,7 +214,7 @@ function arrayReader(
         const view = new DataView(buffer.buffer, buffer.byteOffset, recordBytes);
         // float32 records unscaled are read straight into the features, not value by value (a step reads a
         // batch of them).
-        const asTheyAre = layout.float32 === true && factor === 1;
+        const asTheyAre = layout.array === Float32Array && factor === 1;
         indices.forEach((index, k) => {
           const at = layout.dataOffset + index * recordBytes;
           if (asTheyAre) {
