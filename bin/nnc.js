@@ -15,16 +15,7 @@
  * cut short) is one line saying to rebuild.
  */
 "use strict";
-const {
-  closeSync,
-  fstatSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} = require("node:fs");
+const { closeSync, fstatSync, openSync, readdirSync, readSync, renameSync, rmSync, writeFileSync } = require("node:fs");
 const { isAscii } = require("node:buffer");
 const Module = require("node:module");
 const { basename, dirname, join } = require("node:path");
@@ -32,6 +23,11 @@ const v8 = require("node:v8");
 const vm = require("node:vm");
 
 const dir = join(__dirname, "..", "dist", "cli");
+/**
+ * How the bundles start: scripts/build.mjs writes each as the function expression that Node's CommonJS loader
+ * would wrap it in, so V8 compiles the file's text as read (wrapping it here makes a second copy of it).
+ */
+const wrapperHead = "(function (exports, require, module, __filename, __dirname) {";
 const nodeRequire = Module.createRequire(join(dir, "nnc.cjs"));
 /**
  * The files loaded so far, by name in dist/cli: nnc.cjs at start, nnc-lazy.cjs when a command first needs it,
@@ -93,13 +89,38 @@ function load(name) {
   }
   let source;
   let cacheName;
+  let cachedData;
   try {
-    const bytes = readFileSync(fd);
-    // esbuild writes ASCII (it escapes other characters): read as Latin-1, the bytes are the text, and Node
-    // neither decodes UTF-8 nor grows a buffer for it (a third fewer pages touched, each costly in some VMs).
-    source = isAscii(bytes) ? bytes.toString("latin1") : bytes.toString("utf8");
     const { ino, size, mtimeNs } = fstatSync(fd, { bigint: true });
     cacheName = join(dirname(name), `${basename(name)}.${ino}-${size}-${mtimeNs}.cache`);
+    let cacheFd;
+    let cacheSize = 0;
+    try {
+      cacheFd = openSync(join(dir, cacheName), "r");
+      cacheSize = fstatSync(cacheFd).size;
+      // A cache is about twice its bundle's size: a far larger file there is not one nnc wrote.
+      if (cacheSize > 16 * Number(size) + 2 ** 20) throw new RangeError("not a code cache");
+    } catch {
+      // No cache yet (or none to read): this run writes it.
+      if (cacheFd !== undefined) closeSync(cacheFd);
+      cacheFd = undefined;
+      cacheSize = 0;
+    }
+    try {
+      // One buffer for the file and then its cache: fresh memory costs a page fault a page (see youngGeneration).
+      const buffer = Buffer.allocUnsafeSlow(Math.max(Number(size), cacheSize));
+      const bytes = buffer.subarray(0, readInto(fd, buffer, Number(size)));
+      // esbuild writes ASCII (it escapes other characters): read as Latin-1, the bytes are the text, and Node
+      // neither decodes UTF-8 nor grows a buffer for it.
+      source = isAscii(bytes) ? bytes.toString("latin1") : bytes.toString("utf8");
+      try {
+        if (cacheFd !== undefined) cachedData = buffer.subarray(0, readInto(cacheFd, buffer, cacheSize));
+      } catch {
+        // An unreadable cache (a folder, say) is no cache: this run writes it, if it can.
+      }
+    } finally {
+      if (cacheFd !== undefined) closeSync(cacheFd);
+    }
   } catch (error) {
     if (error.code === "EISDIR") damaged(bundle, "is a folder");
     throw error;
@@ -107,16 +128,11 @@ function load(name) {
     closeSync(fd);
   }
   if (source.length === 0) damaged(bundle, "is empty");
-  let cachedData;
-  try {
-    cachedData = readFileSync(join(dir, cacheName));
-  } catch {
-    // No cache yet: this run writes it.
-  }
   let script;
   try {
     youngGeneration(false);
-    script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData });
+    const text = source.startsWith(wrapperHead) ? source : Module.wrap(source);
+    script = new vm.Script(text, { filename: bundle, cachedData });
   } catch (error) {
     if (!(error instanceof SyntaxError)) throw error;
     damaged(bundle, `does not parse (${error.message})`);
@@ -138,6 +154,13 @@ function load(name) {
   if (name === "nnc.cjs" && typeof module.exports.main !== "function") damaged(bundle, "has no main function");
   if (name.startsWith("validators/") && typeof module.exports !== "function") damaged(bundle, "exports no validator");
   return module.exports;
+}
+
+/** Reads up to `size` bytes of the file at `fd` into the start of `buffer`; returns how many it read. */
+function readInto(fd, buffer, size) {
+  let read = 0;
+  for (let n; read < size && (n = readSync(fd, buffer, read, size - read, read)) > 0;) read += n;
+  return read;
 }
 
 /** A bundle that a build left unfinished: one line, and the way out. */

@@ -13,14 +13,16 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve as resolvePath } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build, transform } from "esbuild";
 
 const root = join(import.meta.dirname, "..");
+// How each bundle starts and ends (bin/nnc.js knows the start).
+const wrapperHead = "(function (exports, require, module, __filename, __dirname) {";
+const wrapperFoot = "\n});\n";
 const require = createRequire(import.meta.url);
 // esbuild namespaces of the modules that stand in for another bundle's (see `bundleCli`).
 const deferredNamespace = "nnc-deferred";
@@ -33,6 +35,7 @@ const tsc = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), 
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 
 await precompileValidators();
+const recordedGrammar = await recordGrammar();
 await bundleCli();
 
 /**
@@ -138,7 +141,12 @@ async function bundleCli() {
     outfile: join(fresh, "nnc.cjs"),
     write: false,
     metafile: true,
-    plugins: [lazyChildProcessForCommander(), lazierChevrotain(), deferDynamicImports(() => true)],
+    plugins: [
+      lazyChildProcessForCommander(),
+      lazierChevrotain(),
+      recordedGrammarForParser(),
+      deferDynamicImports(() => true),
+    ],
   });
   const inputs = Object.keys(probe.metafile.inputs);
   const eager = new Set(inputs.filter((input) => !input.includes(":")));
@@ -169,7 +177,7 @@ let __nncModules;`,
     outfile: join(fresh, "nnc-lazy.cjs"),
     write: false,
     metafile: true,
-    plugins: [lazyChildProcessForCommander(), lazierChevrotain(), sharedModules(eager)],
+    plugins: [lazyChildProcessForCommander(), lazierChevrotain(), recordedGrammarForParser(), sharedModules(eager)],
   });
   // Its digest, which nnc.cjs checks: a command that a build overtook (it started with the old nnc.cjs and reads
   // the new nnc-lazy.cjs) stops with a message rather than mixing modules of two builds.
@@ -179,7 +187,7 @@ let __nncModules;`,
   for (const file of lazy.outputFiles) {
     writeFileSync(
       file.path,
-      file.path.endsWith(".cjs") ? `${lazyText}module.exports.buildId = "${buildId}";\n` : file.contents,
+      file.path.endsWith(".cjs") ? `${lazyText}module.exports.buildId = "${buildId}";${wrapperFoot}` : file.contents,
     );
   }
   const shared = Object.keys(lazy.metafile.inputs)
@@ -214,8 +222,14 @@ function __nncLazy(key) {
   return lazy.load(key, __nncModules);
 }`,
     },
+    footer: { js: wrapperFoot },
     outfile: join(fresh, "nnc.cjs"),
-    plugins: [lazyChildProcessForCommander(), lazierChevrotain(), deferDynamicImports((key) => !eager.has(key))],
+    plugins: [
+      lazyChildProcessForCommander(),
+      lazierChevrotain(),
+      recordedGrammarForParser(),
+      deferDynamicImports((key) => !eager.has(key)),
+    ],
   });
   cpSync(join(root, "dist", "src", "compiler", "check", "validators"), join(fresh, "validators"), { recursive: true });
   if (existsSync(outdir)) renameSync(outdir, stale);
@@ -254,8 +268,11 @@ function bundleOptions() {
     minifyIdentifiers: true,
     // `__nncLoadCached(name)`: bin/nnc.js's loader of a file in dist/cli with its own V8 code cache (the
     // precompiled argument validators use it); undefined if something else loads the bundle.
+    // Each bundle is the function that Node's CommonJS loader would wrap its code in (bin/nnc.js compiles the
+    // text as read; `wrapperFoot` ends it).
     banner: {
-      js: `const __nncImportMetaUrl = require("node:url").pathToFileURL(__filename).href;
+      js: `${wrapperHead}
+const __nncImportMetaUrl = require("node:url").pathToFileURL(__filename).href;
 const __nncLoadCached = require.nncLoadCached;`,
     },
     sourcemap: "linked",
@@ -378,7 +395,35 @@ function lazierChevrotain() {
         return built;`,
       ],
     ],
+    "parse/grammar/lookahead.js": [
+      [
+        "const lookAheadPaths = getLookaheadPathsForOr(occurrence, ruleGrammar, maxLookahead);",
+        `const lookAheadPaths = ruleGrammar.nncLookaheadPaths?.[\`ALTERNATION|\${occurrence}|\${maxLookahead}\`] ??
+        getLookaheadPathsForOr(occurrence, ruleGrammar, maxLookahead);`,
+      ],
+      [
+        "const lookAheadPaths = getLookaheadPathsForOptionalProd(occurrence, ruleGrammar, prodType, k);",
+        `const lookAheadPaths = ruleGrammar.nncLookaheadPaths?.[\`\${PROD_TYPE[prodType]}|\${occurrence}|\${k}\`] ??
+        getLookaheadPathsForOptionalProd(occurrence, ruleGrammar, prodType, k);`,
+      ],
+    ],
+    "parse/parser/utils/apply_mixins.js": [
+      [
+        "baseCtors.forEach((baseCtor) => {",
+        `const nncPrototype = derivedCtor.prototype;
+    nncPrototype.nncFirst = nncPrototype.nncSecond = undefined;
+    delete nncPrototype.nncFirst;
+    delete nncPrototype.nncSecond;
+    baseCtors.forEach((baseCtor) => {`,
+      ],
+    ],
     "parse/parser/parser.js": [
+      [
+        'this.TRACE_INIT("Grammar Recording", () => {',
+        `const nncRecorded = typeof this.nncRecordedGrammar === "function" ? this.nncRecordedGrammar() : undefined;
+            if (nncRecorded !== undefined) Object.assign(this.gastProductionsCache, nncRecorded);
+            else this.TRACE_INIT("Grammar Recording", () => {`,
+      ],
       [
         `const allFollows = computeAllProdsFollows(values(this.gastProductionsCache));
                         this.resyncFollows = allFollows;`,
@@ -398,7 +443,7 @@ function lazierChevrotain() {
       build.onLoad(
         {
           filter:
-            /[\\/]chevrotain[\\/]lib[\\/]src[\\/](scan[\\/]lexer|parse[\\/]parser[\\/]parser|parse[\\/]parser[\\/]traits[\\/]looksahead)\.js$/,
+            /[\\/]chevrotain[\\/]lib[\\/]src[\\/](scan[\\/]lexer|parse[\\/]parser[\\/]parser|parse[\\/]parser[\\/]traits[\\/]looksahead|parse[\\/]parser[\\/]utils[\\/]apply_mixins|parse[\\/]grammar[\\/]lookahead)\.js$/,
         },
         (args) => {
           const file = args.path.replaceAll("\\", "/").split("/chevrotain/lib/src/")[1];
@@ -414,18 +459,162 @@ function lazierChevrotain() {
   };
 }
 
-/** Runs `nnc check` once on a small spec, so that bin/nnc.js writes the code cache for the new bundle. */
+/**
+ * Runs `nnc check` once on scripts/warm-up/warm-up.nn, so that bin/nnc.js writes the code cache for the new
+ * bundle, with the functions that a check of a typical spec calls (see that file).
+ */
 function warmUp() {
-  const dir = mkdtempSync(join(tmpdir(), "nnc-warm-up-"));
-  try {
-    const spec = join(dir, "warm-up.nn");
-    writeFileSync(spec, "model M {\n  input x: [4]\n  dense(8, activation: relu)\n  dense(3)\n  softmax()\n}\n");
-    const result = spawnSync(process.execPath, [join(root, "bin", "nnc.js"), "check", spec], { encoding: "utf8" });
-    if (result.status !== 0) {
-      process.stderr.write(result.stderr);
-      throw new Error("the bundled nnc failed its warm-up check");
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  const spec = join(root, "scripts", "warm-up", "warm-up.nn");
+  const result = spawnSync(process.execPath, [join(root, "bin", "nnc.js"), "check", spec], { encoding: "utf8" });
+  if (result.status !== 0 || !result.stdout.includes("no problems found")) {
+    process.stderr.write(result.stdout + result.stderr);
+    throw new Error("the bundled nnc failed its warm-up check");
   }
+}
+
+/**
+ * The grammar that chevrotain records when an NnParser is built (its productions: rules, alternatives, options,
+ * repetitions, terminals), as a function `(chevrotain, tokensMap) => productions` that builds the same productions
+ * from JSON (each production `[kind, fields that differ from a new one's, children]`), for
+ * `recordedGrammarForParser`. Recording runs every rule of the grammar in a recording mode at every start (and
+ * chevrotain then deletes the recording methods from the parser, one by one); the grammar is fixed when nnc is
+ * built. The build fails if the function does not build what chevrotain records (compared as chevrotain
+ * serializes them, and by their token types).
+ */
+async function recordGrammar() {
+  const chevrotain = await import("chevrotain");
+  const { NnParser } = await import(pathToFileURL(join(root, "dist", "grammar", "parser.js")).href);
+  const recorded = new NnParser().getGAstProductions();
+  const kinds = [
+    "Rule",
+    "NonTerminal",
+    "Terminal",
+    "Alternation",
+    "Alternative",
+    "Option",
+    "Repetition",
+    "RepetitionMandatory",
+    "RepetitionMandatoryWithSeparator",
+    "RepetitionWithSeparator",
+  ];
+  const encode = (production) => {
+    const kind = kinds.findIndex((name) => production.constructor === chevrotain[name]);
+    if (kind < 0) throw new Error(`recordGrammar: a production of an unknown kind (${production.constructor.name})`);
+    const plain = new chevrotain[kinds[kind]]({ definition: [] });
+    const fields = {};
+    for (const [key, value] of Object.entries(production)) {
+      // A rule's reference is resolved after recording, from its name; the definition is the children.
+      if (key === "referencedRule" || key === "_definition" || value === undefined || value === plain[key]) continue;
+      if (key === "terminalType" || key === "separator") fields[key] = value.name;
+      else if (value !== null && typeof value === "object")
+        throw new Error(`recordGrammar: ${kinds[kind]}.${key} is an object`);
+      else fields[key] = value;
+    }
+    const leaf = production instanceof chevrotain.NonTerminal || production instanceof chevrotain.Terminal;
+    return leaf ? [kind, fields] : [kind, fields, production.definition.map(encode)];
+  };
+  const encoded = JSON.stringify(Object.values(recorded).map(encode));
+  // Each alternation's, option's and repetition's lookahead paths (the token sequences that choose it), by
+  // rule and by the key lazierChevrotain's lookahead.js looks them up by: computing them is most of building a
+  // lookahead function, which the parser does when it first reaches the production.
+  const lookaheadKinds = {
+    Alternation: "ALTERNATION",
+    Option: "OPTION",
+    Repetition: "REPETITION",
+    RepetitionMandatory: "REPETITION_MANDATORY",
+    RepetitionMandatoryWithSeparator: "REPETITION_MANDATORY_WITH_SEPARATOR",
+    RepetitionWithSeparator: "REPETITION_WITH_SEPARATOR",
+  };
+  const maxLookahead = new NnParser().maxLookahead;
+  const lookahead = {};
+  for (const [name, rule] of Object.entries(recorded)) {
+    const paths = (lookahead[name] = {});
+    const visit = (production) => {
+      const kind = Object.keys(lookaheadKinds).find((kind) => production.constructor === chevrotain[kind]);
+      if (kind !== undefined) {
+        const k = production.maxLookahead || maxLookahead;
+        const found = chevrotain.getLookaheadPaths({
+          occurrence: production.idx,
+          rule,
+          prodType: kind,
+          maxLookahead: k,
+        });
+        paths[`${lookaheadKinds[kind]}|${production.idx}|${k}`] = found.map((alternative) =>
+          alternative.map((path) => path.map((token) => token.name)),
+        );
+      }
+      if (!(production instanceof chevrotain.NonTerminal || production instanceof chevrotain.Terminal)) {
+        production.definition.forEach(visit);
+      }
+    };
+    rule.definition.forEach(visit);
+  }
+  const builder = `(g, t) => {
+  const kinds = [${kinds.map((name) => `g.${name}`).join(", ")}];
+  const build = ([kind, fields, children]) => {
+    const options = { ...fields };
+    if (fields.terminalType !== undefined) options.terminalType = t[fields.terminalType];
+    if (fields.separator !== undefined) options.separator = t[fields.separator];
+    if (children !== undefined) options.definition = children.map(build);
+    return new kinds[kind](options);
+  };
+  const rules = Object.fromEntries(JSON.parse(${JSON.stringify(encoded)}).map((rule) => [rule[1].name, build(rule)]));
+  const lookahead = JSON.parse(${JSON.stringify(JSON.stringify(lookahead))});
+  for (const [name, paths] of Object.entries(lookahead)) {
+    rules[name].nncLookaheadPaths = Object.fromEntries(
+      Object.entries(paths).map(([key, alternatives]) => [
+        key,
+        alternatives.map((alternative) => alternative.map((path) => path.map((token) => t[token]))),
+      ]),
+    );
+  }
+  return rules;
+}`;
+  const parser = new NnParser();
+  const rebuilt = new Function(`return ${builder};`)()(chevrotain, parser.tokensMap);
+  const serialized = (productions) => JSON.stringify(chevrotain.serializeGrammar(Object.values(productions)));
+  const sameTokens = (a, b) =>
+    a.constructor === b.constructor &&
+    a.terminalType === b.terminalType &&
+    a.separator === b.separator &&
+    (a instanceof chevrotain.NonTerminal ||
+      a instanceof chevrotain.Terminal ||
+      a.definition.every((d, i) => sameTokens(d, b.definition[i])));
+  const names = Object.keys(recorded).join();
+  if (
+    Object.keys(rebuilt).join() !== names ||
+    serialized(rebuilt) !== serialized(recorded) ||
+    !Object.keys(recorded).every((name) => sameTokens(recorded[name], rebuilt[name]))
+  ) {
+    throw new Error("recordGrammar: the code does not build the grammar that chevrotain records");
+  }
+  return builder;
+}
+
+/**
+ * dist/grammar/parser.js in the bundles, with `NnParser.prototype.nncRecordedGrammar`: the productions that
+ * `recordGrammar` recorded at build time, which lazierChevrotain's parser takes instead of recording them.
+ */
+function recordedGrammarForParser() {
+  return {
+    name: "recorded-grammar-for-parser",
+    setup(build) {
+      build.onLoad({ filter: /[\\/]dist[\\/]grammar[\\/]parser\.js$/ }, (args) => {
+        const contents = readFileSync(args.path, "utf8");
+        if (!/^export class NnParser extends CstParser \{$/m.test(contents)) {
+          throw new Error(`${args.path} no longer declares NnParser as recordedGrammarForParser expects`);
+        }
+        return {
+          contents: `${contents}
+import * as nncGrammarClasses from "chevrotain";
+NnParser.prototype.nncRecordedGrammar = function () {
+  return (${recordedGrammar})(nncGrammarClasses, this.tokensMap);
+};
+`,
+          loader: "js",
+          resolveDir: dirname(args.path),
+        };
+      });
+    },
+  };
 }
