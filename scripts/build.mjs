@@ -395,18 +395,6 @@ function lazierChevrotain() {
         return built;`,
       ],
     ],
-    "parse/grammar/lookahead.js": [
-      [
-        "const lookAheadPaths = getLookaheadPathsForOr(occurrence, ruleGrammar, maxLookahead);",
-        `const lookAheadPaths = ruleGrammar.nncLookaheadPaths?.[\`ALTERNATION|\${occurrence}|\${maxLookahead}\`] ??
-        getLookaheadPathsForOr(occurrence, ruleGrammar, maxLookahead);`,
-      ],
-      [
-        "const lookAheadPaths = getLookaheadPathsForOptionalProd(occurrence, ruleGrammar, prodType, k);",
-        `const lookAheadPaths = ruleGrammar.nncLookaheadPaths?.[\`\${PROD_TYPE[prodType]}|\${occurrence}|\${k}\`] ??
-        getLookaheadPathsForOptionalProd(occurrence, ruleGrammar, prodType, k);`,
-      ],
-    ],
     "parse/parser/utils/apply_mixins.js": [
       [
         "baseCtors.forEach((baseCtor) => {",
@@ -443,7 +431,7 @@ function lazierChevrotain() {
       build.onLoad(
         {
           filter:
-            /[\\/]chevrotain[\\/]lib[\\/]src[\\/](scan[\\/]lexer|parse[\\/]parser[\\/]parser|parse[\\/]parser[\\/]traits[\\/]looksahead|parse[\\/]parser[\\/]utils[\\/]apply_mixins|parse[\\/]grammar[\\/]lookahead)\.js$/,
+            /[\\/]chevrotain[\\/]lib[\\/]src[\\/](scan[\\/]lexer|parse[\\/]parser[\\/]parser|parse[\\/]parser[\\/]traits[\\/]looksahead|parse[\\/]parser[\\/]utils[\\/]apply_mixins)\.js$/,
         },
         (args) => {
           const file = args.path.replaceAll("\\", "/").split("/chevrotain/lib/src/")[1];
@@ -514,41 +502,6 @@ async function recordGrammar() {
     return leaf ? [kind, fields] : [kind, fields, production.definition.map(encode)];
   };
   const encoded = JSON.stringify(Object.values(recorded).map(encode));
-  // Each alternation's, option's and repetition's lookahead paths (the token sequences that choose it), by
-  // rule and by the key lazierChevrotain's lookahead.js looks them up by: computing them is most of building a
-  // lookahead function, which the parser does when it first reaches the production.
-  const lookaheadKinds = {
-    Alternation: "ALTERNATION",
-    Option: "OPTION",
-    Repetition: "REPETITION",
-    RepetitionMandatory: "REPETITION_MANDATORY",
-    RepetitionMandatoryWithSeparator: "REPETITION_MANDATORY_WITH_SEPARATOR",
-    RepetitionWithSeparator: "REPETITION_WITH_SEPARATOR",
-  };
-  const maxLookahead = new NnParser().maxLookahead;
-  const lookahead = {};
-  for (const [name, rule] of Object.entries(recorded)) {
-    const paths = (lookahead[name] = {});
-    const visit = (production) => {
-      const kind = Object.keys(lookaheadKinds).find((kind) => production.constructor === chevrotain[kind]);
-      if (kind !== undefined) {
-        const k = production.maxLookahead || maxLookahead;
-        const found = chevrotain.getLookaheadPaths({
-          occurrence: production.idx,
-          rule,
-          prodType: kind,
-          maxLookahead: k,
-        });
-        paths[`${lookaheadKinds[kind]}|${production.idx}|${k}`] = found.map((alternative) =>
-          alternative.map((path) => path.map((token) => token.name)),
-        );
-      }
-      if (!(production instanceof chevrotain.NonTerminal || production instanceof chevrotain.Terminal)) {
-        production.definition.forEach(visit);
-      }
-    };
-    rule.definition.forEach(visit);
-  }
   const builder = `(g, t) => {
   const kinds = [${kinds.map((name) => `g.${name}`).join(", ")}];
   const build = ([kind, fields, children]) => {
@@ -558,17 +511,7 @@ async function recordGrammar() {
     if (children !== undefined) options.definition = children.map(build);
     return new kinds[kind](options);
   };
-  const rules = Object.fromEntries(JSON.parse(${JSON.stringify(encoded)}).map((rule) => [rule[1].name, build(rule)]));
-  const lookahead = JSON.parse(${JSON.stringify(JSON.stringify(lookahead))});
-  for (const [name, paths] of Object.entries(lookahead)) {
-    rules[name].nncLookaheadPaths = Object.fromEntries(
-      Object.entries(paths).map(([key, alternatives]) => [
-        key,
-        alternatives.map((alternative) => alternative.map((path) => path.map((token) => t[token]))),
-      ]),
-    );
-  }
-  return rules;
+  return Object.fromEntries(JSON.parse(${JSON.stringify(encoded)}).map((rule) => [rule[1].name, build(rule)]));
 }`;
   const parser = new NnParser();
   const rebuilt = new Function(`return ${builder};`)()(chevrotain, parser.tokensMap);
