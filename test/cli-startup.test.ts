@@ -145,9 +145,11 @@ describe("standard output", () => {
   });
 
   it("nnc check --format json to a reader that stops early ends quietly: exit 0, no stack trace", async () => {
-    // Each mistake's diagnostics, 300 times over: more than a pipe holds, so nnc is still writing.
+    // Each mistake's diagnostics, 1,500 times over (1.2 MB): far more than a pipe holds and than the reader
+    // takes in before its stream is destroyed, so nnc is still writing (with 300, 250 kB, a fast nnc could
+    // write it all before the reader stopped, and exit 1 for the mistakes: once in ~200 runs).
     const mistakes = readdirSync(join(repo, "examples", "mistakes")).filter((name) => name.endsWith(".nn"));
-    const files = Array.from({ length: 300 }, () => mistakes.map((name) => join("examples", "mistakes", name))).flat();
+    const files = Array.from({ length: 1500 }, () => mistakes.map((name) => join("examples", "mistakes", name))).flat();
     const child = spawn(process.execPath, [nnc, "check", "--format", "json", ...files], { cwd: repo, stdio: "pipe" });
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
