@@ -15,7 +15,17 @@
  * cut short) is one line saying to rebuild.
  */
 "use strict";
-const { closeSync, fstatSync, openSync, readdirSync, readSync, renameSync, rmSync, writeFileSync } = require("node:fs");
+const {
+  closeSync,
+  constants,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} = require("node:fs");
 const { isAscii } = require("node:buffer");
 const Module = require("node:module");
 const { basename, dirname, join } = require("node:path");
@@ -34,6 +44,8 @@ const nodeRequire = Module.createRequire(join(dir, "nnc.cjs"));
  * an argument validator (validators/N.cjs) when a check first meets its schema.
  */
 const loaded = new Map();
+/** How nnc opens a bundle or a cache: a pipe or a device in its place is refused at once, not read from. */
+const readOnly = constants.O_RDONLY | constants.O_NONBLOCK;
 /** The code caches to write at exit: those that were missing or that V8 rejected. */
 const unwritten = [];
 
@@ -80,7 +92,7 @@ function load(name) {
   const bundle = join(dir, name);
   let fd;
   try {
-    fd = openSync(bundle, "r");
+    fd = openSync(bundle, readOnly);
   } catch (error) {
     // A folder on the way that is a file (ENOTDIR) is a build cut short too; EACCES and the like are named.
     if (error.code !== "ENOENT" && error.code !== "ENOTDIR") damaged(bundle, `cannot be read (${error.code})`);
@@ -91,13 +103,18 @@ function load(name) {
   let cacheName;
   let cachedData;
   try {
-    const { ino, size, mtimeNs } = fstatSync(fd, { bigint: true });
+    const stats = fstatSync(fd, { bigint: true });
+    if (stats.isDirectory()) damaged(bundle, "is a folder");
+    if (!stats.isFile()) damaged(bundle, "is not a regular file");
+    const { ino, size, mtimeNs } = stats;
     cacheName = join(dirname(name), `${basename(name)}.${ino}-${size}-${mtimeNs}.cache`);
     let cacheFd;
     let cacheSize = 0;
     try {
-      cacheFd = openSync(join(dir, cacheName), "r");
-      cacheSize = fstatSync(cacheFd).size;
+      cacheFd = openSync(join(dir, cacheName), readOnly);
+      const stats = fstatSync(cacheFd);
+      if (!stats.isFile()) throw new TypeError("not a regular file");
+      cacheSize = stats.size;
       // A cache is about twice its bundle's size: a far larger file there is not one nnc wrote.
       if (cacheSize > 16 * Number(size) + 2 ** 20) throw new RangeError("not a code cache");
     } catch {
@@ -116,14 +133,11 @@ function load(name) {
       try {
         if (cacheFd !== undefined) cachedData = buffer.subarray(0, readInto(cacheFd, buffer, cacheSize));
       } catch {
-        // An unreadable cache (a folder, say) is no cache: this run writes it, if it can.
+        // A cache that cannot be read is no cache: this run writes it, if it can.
       }
     } finally {
       if (cacheFd !== undefined) closeSync(cacheFd);
     }
-  } catch (error) {
-    if (error.code === "EISDIR") damaged(bundle, "is a folder");
-    throw error;
   } finally {
     closeSync(fd);
   }

@@ -463,7 +463,9 @@ export interface ParseLimits {
  * `maxNesting` are left out of the parse (see `withinNesting`): no input can overflow the stack.
  */
 export function parseCst(text: string, limits: ParseLimits = { maxNesting: Infinity, maxErrors: Infinity }): ParsedCst {
-  const lexed = t.nnLexer.tokenize(text);
+  // A byte order mark, which some editors write first and never show, is read as the space it stands for
+  // (one character for one, so every offset still points into `text`).
+  const lexed = t.nnLexer.tokenize(text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text);
   const lexErrors = lexed.errors.map((e) => ({ offset: e.offset, length: e.length, message: e.message }));
   const comments = lexed.groups["comments"] ?? [];
   const strings = lexed.tokens.filter((token) => token.tokenType === t.StringLiteral);

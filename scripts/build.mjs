@@ -266,10 +266,10 @@ function bundleOptions() {
     minifyWhitespace: true,
     minifySyntax: true,
     minifyIdentifiers: true,
-    // `__nncLoadCached(name)`: bin/nnc.js's loader of a file in dist/cli with its own V8 code cache (the
-    // precompiled argument validators use it); undefined if something else loads the bundle.
-    // Each bundle is the function that Node's CommonJS loader would wrap its code in (bin/nnc.js compiles the
-    // text as read; `wrapperFoot` ends it).
+    // Each bundle is the function that Node's CommonJS loader would wrap its code in (`wrapperFoot` ends it):
+    // bin/nnc.js compiles the text as read and calls it, and is the only loader of the bundles (`require()`
+    // of one defines that function and exports nothing). `__nncLoadCached(name)` is bin/nnc.js's loader of a
+    // file in dist/cli with its own V8 code cache (the precompiled argument validators use it).
     banner: {
       js: `${wrapperHead}
 const __nncImportMetaUrl = require("node:url").pathToFileURL(__filename).href;

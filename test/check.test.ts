@@ -35,6 +35,17 @@ function problems(source: string): { found: [string, string][]; marks: string[] 
 }
 
 describe("diagnostics point at the offending tokens", () => {
+  it("a byte order mark before the spec is no character of it (Windows editors write one)", () => {
+    const spec = "model M {\n  input x: [4]\n  dense(3, activation: softmaxx)\n}\n";
+    const plain = checkSource(spec, "plain.nn").diagnostics;
+    const withMark = checkSource(`\ufeff${spec}`, "marked.nn").diagnostics;
+    expect(plain.map((d) => d.code)).toEqual(["NN2005"]);
+    expect(withMark.map((d) => [d.code, d.message, d.span.start - 1])).toEqual(
+      plain.map((d) => [d.code, d.message, d.span.start]),
+    );
+    expect(checkSource("\ufeffmodel M {\n  input x: [4]\n  dense(3)\n}\n", "clean.nn").diagnostics).toEqual([]);
+  });
+
   it("an unknown layer points at its name, with a suggestion", () => {
     const { text, spans } = marked("model M {\n  input x: [4]\n  <|dens|>(3)\n}");
     const [d] = checkSource(text, "m.nn").diagnostics;

@@ -8,7 +8,17 @@
  * written once and then taken.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire, SourceMap, type SourceMapPayload } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -352,6 +362,31 @@ describe("the code cache (dist/cli/nnc.cjs.<inode>-<size>-<mtime>.cache)", () =>
     expect(run("--semi-space-growth-factor=3").status).toBe(0);
     expect(run("--semi-space-growth-factor=3").status).toBe(0);
     expect(statSync(cache).mtimeMs).toBe(before);
+    rmSync(copy, { recursive: true, force: true });
+  });
+
+  it("a pipe, a folder or a file far larger than a cache in its place is no cache: nnc runs, never waits on it", () => {
+    const copy = builtCopy();
+    const dir = join(copy, "dist", "cli");
+    for (const file of readdirSync(dir).filter((name) => name.endsWith(".cache"))) rmSync(join(dir, file));
+    const cache = cacheFile(join(dir, "nnc.cjs"));
+    const check = () =>
+      spawnSync(process.execPath, [join(copy, "bin", "nnc.js"), "check", join(repo, "examples", "iris.nn")], {
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+    expect(spawnSync("mkfifo", [cache]).status).toBe(0);
+    // The run's own cache, written at exit, takes the pipe's place.
+    expect([check().status, statSync(cache).isFile()]).toEqual([0, true]);
+    rmSync(cache);
+    mkdirSync(cache);
+    expect(check().status).toBe(0);
+    rmSync(cache, { recursive: true });
+    writeFileSync(cache, Buffer.alloc(64 * 2 ** 20));
+    const result = check();
+    expect([result.status, result.stdout]).toEqual([0, expect.stringContaining("no problems found")]);
+    // Replaced by a real one (a code cache is about twice the bundle's size).
+    expect(statSync(cache).size).toBeLessThan(8 * 2 ** 20);
     rmSync(copy, { recursive: true, force: true });
   });
 
