@@ -55,8 +55,8 @@ export class ModelGraph {
         return { tensor: unknownTensor };
       }
       name = reused.name;
-      const shared = { ...node, name, tfjs: noTfjsYet, params: { trainable: 0, nonTrainable: 0 }, shares: owner };
-      this.layers.push(withTfjs(shared, () => reused.owner.tfjs));
+      const none = { trainable: 0, nonTrainable: 0 };
+      this.layers.push(layerNode({ ...node, name }, () => reused.owner.tfjs, { params: none, shares: owner }));
     } else {
       this.parameters.add(params, location);
       const written = args["name"];
@@ -66,9 +66,7 @@ export class ModelGraph {
         report(diagnostic("NN2008", { file: env.file, span: at }, { what: "layer", name: written as string }));
       }
       name = claimed ?? (written as string);
-      const made: IrLayer = withTfjs({ ...node, name, tfjs: noTfjsYet, params }, () =>
-        tfjsLayerOf(kind, args, made.name, shapes),
-      );
+      const made: IrLayer = layerNode({ ...node, name }, () => tfjsLayerOf(kind, args, made.name, shapes), { params });
       this.layers.push(made);
       this.sharing.addOwner(made, kind, shapes);
     }
@@ -82,15 +80,34 @@ export class ModelGraph {
   }
 }
 
-/** Stands in for a node's `tfjs` until `withTfjs` replaces it, keeping the key's place in the object. */
-const noTfjsYet = null as unknown as TfjsLayer;
-
 /**
- * The node, its `tfjs` made on first read and kept: `nnc check` reads it of few layers (some lints do), where
- * working it out for every layer was a tenth of checking a large model; emitting and building read it of all.
- * It stays an enumerable property where it was, so a spread, JSON and a deep comparison see plain data.
+ * A layer node: the properties of `first`, then `tfjs`, made on first read and kept, then those of `rest`.
+ * `nnc check` reads `tfjs` of few layers (some lints do), where working it out for every layer was a tenth of
+ * checking a large model; emitting and building read it of all. It is an enumerable property in its place, so
+ * a spread, JSON and a deep comparison see plain data. Every node has the same getter, `tfjsOfNode`, added as a
+ * new property: V8 then gives the nodes one shape, where a data property turned into an accessor (or a getter
+ * of each node's own) made each node a dictionary, every read of it a hash lookup.
  */
-function withTfjs(node: IrLayer, make: () => TfjsLayer): IrLayer {
-  let made: TfjsLayer | undefined;
-  return Object.defineProperty(node, "tfjs", { enumerable: true, get: () => (made ??= make()) });
+function layerNode(
+  first: Omit<IrLayer, "tfjs" | "params" | "shares">,
+  make: () => TfjsLayer,
+  rest: Pick<IrLayer, "params" | "shares">,
+): IrLayer {
+  const node = { ...first };
+  tfjsMakers.set(node, make);
+  Object.defineProperty(node, "tfjs", { enumerable: true, configurable: true, get: tfjsOfNode });
+  return Object.assign(node, rest) as IrLayer;
+}
+
+/** Each node's maker of its `tfjs`, and what it made. */
+const tfjsMakers = new WeakMap<object, () => TfjsLayer>();
+const tfjsMade = new WeakMap<object, TfjsLayer>();
+
+function tfjsOfNode(this: object): TfjsLayer {
+  let made = tfjsMade.get(this);
+  if (made === undefined) {
+    made = tfjsMakers.get(this)!();
+    tfjsMade.set(this, made);
+  }
+  return made;
 }
