@@ -348,7 +348,7 @@ function lazyChildProcessForCommander() {
 }
 
 /**
- * Two changes to chevrotain's code in the bundles, each computing what chevrotain computes, only not at each start:
+ * Changes to chevrotain's code in the bundles, each computing what chevrotain computes, only not at each start:
  * - its lexer maps a character code of 256 and up to `255 + ~~(code / 255)` through a table of 65,536 entries
  *   that it fills when the first lexer is built (~8 ms, in the interpreter, and 0.5 MB for the collector to
  *   scan): the lookup computes the value instead;
@@ -356,7 +356,12 @@ function lazyChildProcessForCommander() {
  *   parser's construction), which only re-synchronising after a syntax error reads: they are computed on first
  *   read instead (a spec without syntax errors never reads them);
  * - a parser builds the lookahead function of every alternative, option and repetition of the grammar when it
- *   is built (another fifth): each is built when the parser first reaches it instead (a spec reaches a part).
+ *   is built (another fifth): each is built when the parser first reaches it instead (a spec reaches a part);
+ * - `applyMixins` adds the parser's ~250 mixed-in methods one by one to a prototype in V8's fast mode, which copies
+ *   its descriptors at each (5.5 ms and ~290 fresh pages at every start): the prototype is made a dictionary
+ *   first (two properties added, two deleted), which V8 makes fast again when it is first used as a prototype;
+ * - a parser records its grammar by running every rule in a recording mode (half of its construction): it takes
+ *   the productions that `recordGrammar` recorded at build time instead (see `recordedGrammarForParser`).
  * The build fails if chevrotain's code is no longer what this replaces.
  */
 function lazierChevrotain() {
@@ -472,7 +477,8 @@ function warmUp() {
 async function recordGrammar() {
   const chevrotain = await import("chevrotain");
   const { NnParser } = await import(pathToFileURL(join(root, "dist", "grammar", "parser.js")).href);
-  const recorded = new NnParser().getGAstProductions();
+  const parser = new NnParser();
+  const recorded = parser.getGAstProductions();
   const kinds = [
     "Rule",
     "NonTerminal",
@@ -513,7 +519,6 @@ async function recordGrammar() {
   };
   return Object.fromEntries(JSON.parse(${JSON.stringify(encoded)}).map((rule) => [rule[1].name, build(rule)]));
 }`;
-  const parser = new NnParser();
   const rebuilt = new Function(`return ${builder};`)()(chevrotain, parser.tokensMap);
   const serialized = (productions) => JSON.stringify(chevrotain.serializeGrammar(Object.values(productions)));
   const sameTokens = (a, b) =>
