@@ -92,6 +92,20 @@ describe("the expanded size is counted before expanding (NN3011)", () => {
     expect(result.program!.models[0]!.layers).toHaveLength(60);
   });
 
+  it("a model without repeats, with a shared block instance, is counted to the same exact limit", () => {
+    // dense, pair (1 + 2), the shared instance's declaration (1), its use (1 + 2), dense: 9 calls.
+    const spec =
+      "block pair(units)(x) {\n  return x -> dense(units) -> dense(units)\n}\n" +
+      "model M {\n  input x: [4]\n  dense(4)\n  pair(4)\n  layer twin = pair(4)\n  twin\n  <|dense|>(4)\n}";
+    expect(check(spec, { expandedLayers: 9 }).found).toEqual([]);
+    expect(check(spec, { expandedLayers: 8 }).found).toEqual([["NN3011", "dense"]]);
+    // Blocks nested deeper than the checker expands them: NN3015, as with values counted.
+    let deep = "block d0()(x) {\n  return x -> dense(4)\n}\n";
+    for (let i = 1; i <= limits.blockDepth.value + 5; i++) deep += `block d${i}()(x) {\n  return x -> d${i - 1}()\n}\n`;
+    const nested = check(`${deep}model M {\n  input x: [4]\n  d${limits.blockDepth.value + 5}()\n}\n`);
+    expect(nested.result.diagnostics.map((d) => d.code)).toEqual(["NN3015"]);
+  });
+
   it("block calls that fail count as calls: a chain over a block whose call fails is not expanded 2^20 times", () => {
     // Found by the fuzzer: b15's calls fail their argument check, so they add no layers, but the checker would
     // still make each of the 2^21 calls (and repeat each call's diagnostics) without the calls being counted.
