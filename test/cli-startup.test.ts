@@ -265,7 +265,11 @@ function checkIris(copy: string) {
 function builtCopy(): string {
   const copy = mkdtempSync(join(tmpdir(), "nnc-cache-"));
   cpSync(join(repo, "bin"), join(copy, "bin"), { recursive: true });
-  cpSync(join(repo, "dist", "cli"), join(copy, "dist", "cli"), { recursive: true });
+  // Without code caches: a copy's files have other inodes, so the repo's caches would only be stale ones.
+  cpSync(join(repo, "dist", "cli"), join(copy, "dist", "cli"), {
+    recursive: true,
+    filter: (source) => !source.endsWith(".cache"),
+  });
   symlinkSync(join(repo, "node_modules"), join(copy, "node_modules"));
   return copy;
 }
@@ -302,9 +306,6 @@ describe("the code cache (dist/cli/nnc.cjs.<inode>-<size>-<mtime>.cache)", () =>
   it("each argument validator that a check loads gets one of its own beside it, written once and then taken", () => {
     const copy = builtCopy();
     const validators = join(copy, "dist", "cli", "validators");
-    for (const file of readdirSync(validators).filter((name) => name.endsWith(".cache"))) {
-      rmSync(join(validators, file));
-    }
     const caches = () => readdirSync(validators).filter((name) => name.endsWith(".cache"));
     // Every example at once: more validators than Node's ten listeners of an event before it warns.
     const examples = readdirSync(join(repo, "examples"))
@@ -368,7 +369,6 @@ describe("the code cache (dist/cli/nnc.cjs.<inode>-<size>-<mtime>.cache)", () =>
   it("a pipe, a folder or a file far larger than a cache in its place is no cache: nnc runs, never waits on it", () => {
     const copy = builtCopy();
     const dir = join(copy, "dist", "cli");
-    for (const file of readdirSync(dir).filter((name) => name.endsWith(".cache"))) rmSync(join(dir, file));
     const cache = cacheFile(join(dir, "nnc.cjs"));
     const check = () =>
       spawnSync(process.execPath, [join(copy, "bin", "nnc.js"), "check", join(repo, "examples", "iris.nn")], {
@@ -393,7 +393,6 @@ describe("the code cache (dist/cli/nnc.cjs.<inode>-<size>-<mtime>.cache)", () =>
   it("when V8 rejects it (here: garbage), nnc runs all the same and writes a good one", () => {
     const copy = builtCopy();
     const dir = join(copy, "dist", "cli");
-    for (const file of readdirSync(dir).filter((name) => name.endsWith(".cache"))) rmSync(join(dir, file));
     const cache = cacheFile(join(dir, "nnc.cjs"));
     writeFileSync(cache, "not a code cache");
     const first = probed([join(copy, "bin", "nnc.js"), "check", join(repo, "examples", "iris.nn")]);
