@@ -4,8 +4,20 @@
  * The grammar knows no layer kinds, activations or dtypes: `dense(10)` is a `call` like any other, and the
  * checker decides what an identifier names. Values and shapes share one rule (`value`), so `[28, 28, 1]`,
  * `[3, 3]` and `[seq, ?]` parse the same way wherever they appear.
+ *
+ * The alternatives, options and repetitions that a large spec goes through hundreds of times (statements,
+ * arguments, values, operands) are fields, made once with the parser, not literals in the rule: those would be
+ * made again at every call of the rule, ~8,000 arrays, objects and closures for a spec of 300 layers.
  */
-import { CstParser, type CstNode, type IRecognitionException, type IToken } from "chevrotain";
+import {
+  CstParser,
+  type CstNode,
+  type DSLMethodOpts,
+  type DSLMethodOptsWithErr,
+  type IOrAlt,
+  type IRecognitionException,
+  type IToken,
+} from "chevrotain";
 import { withinNesting } from "./nesting.js";
 import * as t from "./tokens.js";
 
@@ -171,18 +183,20 @@ export class NnParser extends CstParser {
   });
 
   statement = this.RULE("statement", () => {
-    this.OR([
-      { GATE: () => this.startsAssertion(), ALT: () => this.SUBRULE(this.assertStmt) },
-      { GATE: () => this.startsLayerStmt(), ALT: () => this.SUBRULE(this.layerStmt) },
-      { ALT: () => this.SUBRULE(this.inputStmt) },
-      { ALT: () => this.SUBRULE(this.outputStmt) },
-      { ALT: () => this.SUBRULE(this.returnStmt) },
-      { ALT: () => this.SUBRULE(this.repeatStmt) },
-      { ALT: () => this.SUBRULE(this.assignment) },
-      { ALT: () => this.SUBRULE(this.chain) },
-    ]);
+    this.OR(this.statementKinds);
     this.OPTION(() => this.CONSUME(t.Semicolon));
   });
+
+  private readonly statementKinds: IOrAlt<void>[] = [
+    { GATE: () => this.startsAssertion(), ALT: () => this.SUBRULE(this.assertStmt) },
+    { GATE: () => this.startsLayerStmt(), ALT: () => this.SUBRULE(this.layerStmt) },
+    { ALT: () => this.SUBRULE(this.inputStmt) },
+    { ALT: () => this.SUBRULE(this.outputStmt) },
+    { ALT: () => this.SUBRULE(this.returnStmt) },
+    { ALT: () => this.SUBRULE(this.repeatStmt) },
+    { ALT: () => this.SUBRULE(this.assignment) },
+    { ALT: () => this.SUBRULE(this.chain) },
+  ];
 
   /** `input image: [28, 28, 1] float32`; the dtype must stand on the shape's line. */
   inputStmt = this.RULE("inputStmt", () => {
@@ -292,33 +306,46 @@ export class NnParser extends CstParser {
   /** `x -> conv2d(16, 3) -> relu()`; a following line that starts with `->` continues the chain. */
   chain = this.RULE("chain", () => {
     this.SUBRULE(this.call);
-    this.MANY(() => {
-      this.CONSUME(t.Arrow);
-      this.SUBRULE2(this.call);
-    });
+    this.MANY(this.chainStep);
   });
+
+  private readonly chainStep = (): void => {
+    this.CONSUME(t.Arrow);
+    this.SUBRULE2(this.call);
+  };
 
   /** `dense(10, activation: relu)`, `flatten`, or a bare name (a tensor, symbol or parameter). */
   call = this.RULE("call", () => {
     this.CONSUME(t.Identifier);
-    this.OPTION(() => {
-      this.CONSUME(t.LParen);
-      this.OPTION2(() => this.SUBRULE(this.argList));
-      this.CONSUME(t.RParen);
-    });
+    this.OPTION(this.callArguments);
   });
+
+  private readonly callArguments = (): void => {
+    this.CONSUME(t.LParen);
+    this.OPTION2(this.someArguments);
+    this.CONSUME(t.RParen);
+  };
+
+  private readonly someArguments = (): void => {
+    this.SUBRULE(this.argList);
+  };
 
   /**
    * Arguments, separated by commas. A missing or doubled comma is not a parse error here: the AST builder
    * reports it precisely ("expected ',' before 'activation'") and the call is still understood. An argument
    * without a comma before it must stand on the same line, so an unclosed call does not swallow the next line.
    */
-  argList = this.RULE("argList", () => {
-    this.AT_LEAST_ONE({
-      GATE: () => this.continuesList(),
-      DEF: () => this.OR([{ ALT: () => this.CONSUME(t.Comma) }, { ALT: () => this.SUBRULE(this.arg) }]),
-    });
-  });
+  argList = this.RULE("argList", () => this.AT_LEAST_ONE(this.argListItem));
+
+  private readonly argListItem: DSLMethodOptsWithErr<void> = {
+    GATE: () => this.continuesList(),
+    DEF: () => this.OR(this.commaOrArg),
+  };
+
+  private readonly commaOrArg: IOrAlt<void>[] = [
+    { ALT: () => this.CONSUME(t.Comma) },
+    { ALT: () => this.SUBRULE(this.arg) },
+  ];
 
   /** True for a comma, after `(`, `[`, `{` or `,`, or when the next token is on the same line as the previous one. */
   private continuesList(): boolean {
@@ -334,33 +361,42 @@ export class NnParser extends CstParser {
   }
 
   arg = this.RULE("arg", () => {
-    this.OPTION(() => {
-      this.CONSUME(t.Identifier);
-      this.CONSUME(t.Colon);
-    });
+    this.OPTION(this.argName);
     this.SUBRULE(this.value);
   });
 
-  value = this.RULE("value", () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.list) },
-      { ALT: () => this.SUBRULE(this.map) },
-      { ALT: () => this.CONSUME(t.StringLiteral) },
-      { ALT: () => this.CONSUME(t.True) },
-      { ALT: () => this.CONSUME(t.False) },
-      { ALT: () => this.SUBRULE(this.expression) },
-    ]);
-  });
+  private readonly argName = (): void => {
+    this.CONSUME(t.Identifier);
+    this.CONSUME(t.Colon);
+  };
+
+  value = this.RULE("value", () => this.OR(this.valueKinds));
+
+  private readonly valueKinds: IOrAlt<void>[] = [
+    { ALT: () => this.SUBRULE(this.list) },
+    { ALT: () => this.SUBRULE(this.map) },
+    { ALT: () => this.CONSUME(t.StringLiteral) },
+    { ALT: () => this.CONSUME(t.True) },
+    { ALT: () => this.CONSUME(t.False) },
+    { ALT: () => this.arithmetic() },
+  ];
 
   /** `[1, 2]`, `[seq, ?]`, `[[1, 1], [2, 2]]`; commas are checked by the AST builder, as in `argList`. */
   list = this.RULE("list", () => {
     this.CONSUME(t.LBracket);
-    this.MANY({
-      GATE: () => this.continuesList(),
-      DEF: () => this.OR([{ ALT: () => this.CONSUME(t.Comma) }, { ALT: () => this.SUBRULE(this.value) }]),
-    });
+    this.MANY(this.listItem);
     this.CONSUME(t.RBracket);
   });
+
+  private readonly listItem: DSLMethodOpts<void> = {
+    GATE: () => this.continuesList(),
+    DEF: () => this.OR(this.commaOrValue),
+  };
+
+  private readonly commaOrValue: IOrAlt<void>[] = [
+    { ALT: () => this.CONSUME(t.Comma) },
+    { ALT: () => this.SUBRULE(this.value) },
+  ];
 
   /** `{ kind: mse, "price": mae }`, Keras's dicts (per-output losses, labels per output); commas as in `list`. */
   map = this.RULE("map", () => {
@@ -378,48 +414,53 @@ export class NnParser extends CstParser {
     this.SUBRULE(this.value);
   });
 
-  expression = this.RULE("expression", () => {
-    this.SUBRULE(this.term);
-    this.MANY(() => {
-      this.OR([{ ALT: () => this.CONSUME(t.Plus) }, { ALT: () => this.CONSUME(t.Minus) }]);
-      this.SUBRULE2(this.term);
-    });
-  });
+  /** `(seq - 1) / 2`, as the count of `repeat`, an assertion's bound, or in parentheses. */
+  expression = this.RULE("expression", () => this.arithmetic());
 
-  term = this.RULE("term", () => {
-    this.SUBRULE(this.unary);
-    this.MANY(() => {
-      this.OR([{ ALT: () => this.CONSUME(t.Star) }, { ALT: () => this.CONSUME(t.Slash) }]);
-      this.SUBRULE2(this.unary);
-    });
-  });
+  /**
+   * `a + b * -c`: the operands and the operators between them, read as one list (the AST builder applies
+   * precedence: `*` and `/` before `+` and `-`, each left-associative). It is part of `value`'s rule, not a
+   * rule of its own, and there is no rule per precedence level: a literal is one rule below `value`
+   * (`operand`). Calling a rule, and building its CST node, is most of what parsing a large spec costs.
+   */
+  private arithmetic(): void {
+    this.SUBRULE(this.operand);
+    this.MANY(this.operation);
+  }
 
-  unary = this.RULE("unary", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(t.Minus);
-          this.SUBRULE(this.unary);
-        },
+  private readonly operation = (): void => {
+    this.OR2(this.operators);
+    this.SUBRULE2(this.operand);
+  };
+
+  private readonly operators: IOrAlt<void>[] = [
+    { ALT: () => this.CONSUME(t.Plus) },
+    { ALT: () => this.CONSUME(t.Minus) },
+    { ALT: () => this.CONSUME(t.Star) },
+    { ALT: () => this.CONSUME(t.Slash) },
+  ];
+
+  /** A number, `?`, a call or name, a parenthesized expression, or any of them after a unary minus. */
+  operand = this.RULE("operand", () => this.OR(this.operandKinds));
+
+  private readonly operandKinds: IOrAlt<void>[] = [
+    {
+      ALT: () => {
+        this.CONSUME(t.Minus);
+        this.SUBRULE(this.operand);
       },
-      { ALT: () => this.SUBRULE(this.primary) },
-    ]);
-  });
-
-  primary = this.RULE("primary", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(t.NumberLiteral) },
-      { ALT: () => this.CONSUME(t.Question) },
-      { ALT: () => this.SUBRULE(this.call) },
-      {
-        ALT: () => {
-          this.CONSUME(t.LParen);
-          this.SUBRULE(this.expression);
-          this.CONSUME(t.RParen);
-        },
+    },
+    { ALT: () => this.CONSUME(t.NumberLiteral) },
+    { ALT: () => this.CONSUME(t.Question) },
+    { ALT: () => this.SUBRULE(this.call) },
+    {
+      ALT: () => {
+        this.CONSUME(t.LParen);
+        this.SUBRULE(this.expression);
+        this.CONSUME(t.RParen);
       },
-    ]);
-  });
+    },
+  ];
 }
 
 let shared: NnParser | undefined;

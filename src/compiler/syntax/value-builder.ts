@@ -15,6 +15,9 @@ const validNumber = /^(?:\d(?:_?\d)*(?:\.\d(?:_?\d)*)?|\.\d(?:_?\d)*)(?:[eE][+-]
 
 export type Children = Record<string, CstElement[] | undefined>;
 
+/** The binary operators' tokens, which an expression's CST node holds side by side. */
+const arithmeticTokens = ["Plus", "Minus", "Star", "Slash"] as const;
+
 function isToken(e: CstElement): e is IToken {
   return (e as IToken).image !== undefined;
 }
@@ -101,8 +104,8 @@ export class ValueBuilder {
     if (str) return this.stringValue(str);
     const bool = this.tokens(c, "True")[0] ?? this.tokens(c, "False")[0];
     if (bool) return { kind: "bool", value: bool.image === "true", span: tokenSpan(bool) };
-    const expr = this.nodes(c, "expression")[0];
-    return expr ? this.expression(expr) : this.missingValue(node);
+    // An arithmetic value's operands and operators are the value node's own children (see the grammar).
+    return c["operand"] ? this.expression(node) : this.missingValue(node);
   }
 
   list(node: CstNode): ast.ListValue {
@@ -169,8 +172,8 @@ export class ValueBuilder {
   private tooLong = false;
 
   /**
-   * An expression, whose terms (parenthesized ones and those in call arguments included) count towards one
-   * limit: a tree of at most `limits.expressionTerms` leaves can be walked recursively by every later pass.
+   * An expression (or a value holding one), whose terms (parenthesized ones and those in call arguments
+   * included) count towards one limit: a tree of at most `limits.expressionTerms` leaves can be walked recursively by every later pass.
    */
   expression(node: CstNode): ast.Value {
     if (this.expressionDepth++ === 0) {
@@ -178,26 +181,48 @@ export class ValueBuilder {
       this.tooLong = false;
     }
     try {
-      return this.binary(node, "term", ["Plus", "Minus"], (n) => this.term(n));
+      return this.arithmetic(node);
     } finally {
       this.expressionDepth--;
     }
   }
 
-  term(node: CstNode): ast.Value {
-    return this.binary(node, "unary", ["Star", "Slash"], (n) => this.unary(n));
+  /**
+   * The grammar reads an expression's operands and operators as one list; precedence is applied here. Each run
+   * of operands joined by `*` and `/` is a term, and the terms are joined by `+` and `-`, all left-associative.
+   * Operators count towards the limit as each part is built: a term's after its operands, `+` and `-` last.
+   */
+  private arithmetic(node: CstNode): ast.Value {
+    const c = node.children;
+    const operands = this.nodes(c, "operand");
+    const operators = arithmeticTokens
+      .flatMap((name) => this.tokens(c, name))
+      .sort((a, b) => a.startOffset - b.startOffset);
+    const terms: { operands: CstNode[]; ops: IToken[] }[] = [{ operands: operands.slice(0, 1), ops: [] }];
+    const additive: IToken[] = [];
+    operators.forEach((op, i) => {
+      const right = operands[i + 1];
+      if (op.image === "+" || op.image === "-") {
+        additive.push(op);
+        if (right) terms.push({ operands: [right], ops: [] });
+      } else {
+        const term = terms.at(-1)!;
+        term.ops.push(op);
+        if (right) term.operands.push(right);
+      }
+    });
+    const built = terms.map((term) =>
+      this.binary(
+        node,
+        term.operands.map((n) => this.operand(n)),
+        term.ops,
+      ),
+    );
+    return this.binary(node, built, additive);
   }
 
-  /** Left-associative operators: operands and operator tokens are interleaved by offset. */
-  protected binary(
-    node: CstNode,
-    operandRule: string,
-    operatorTokens: readonly string[],
-    operand: (n: CstNode) => ast.Value,
-  ): ast.Value {
-    const c = node.children;
-    const operands = this.nodes(c, operandRule).map(operand);
-    const ops = operatorTokens.flatMap((name) => this.tokens(c, name)).sort((a, b) => a.startOffset - b.startOffset);
+  /** Left-associative operators: `ops[i]` stands between `operands[i]` and `operands[i + 1]`. */
+  protected binary(node: CstNode, operands: readonly ast.Value[], ops: readonly IToken[]): ast.Value {
     if (!this.tooLong && this.operators + ops.length >= limits.expressionTerms.value) {
       this.tooLong = true;
       const at = ops[Math.max(0, limits.expressionTerms.value - 1 - this.operators)] ?? ops.at(-1)!;
@@ -222,22 +247,17 @@ export class ValueBuilder {
     return result;
   }
 
-  unary(node: CstNode): ast.Value {
+  /** A number, `?`, a call or name, or a parenthesized expression, each perhaps after a unary minus. */
+  operand(node: CstNode): ast.Value {
     const c = node.children;
-    const inner = this.nodes(c, "unary")[0];
-    if (inner) {
-      const operand = this.unary(inner);
+    const negated = this.nodes(c, "operand")[0];
+    if (negated) {
+      const operand = this.operand(negated);
       if (operand.kind === "number") {
         return { ...operand, value: -operand.value, span: this.span(node) };
       }
       return { kind: "negate", operand, ...this.base(node) };
     }
-    const primary = this.nodes(c, "primary")[0];
-    return primary ? this.primary(primary) : this.missingValue(node);
-  }
-
-  primary(node: CstNode): ast.Value {
-    const c = node.children;
     const num = this.tokens(c, "NumberLiteral")[0];
     if (num) return this.numberValue(num);
     const question = this.tokens(c, "Question")[0];
