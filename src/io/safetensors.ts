@@ -11,7 +11,6 @@
  * naming the file. Only node:fs: no tfjs.
  */
 import { promises as fs } from "node:fs";
-import { endianness } from "node:os";
 import { limits } from "../compiler/base/limits.js";
 import { displayPath } from "../compiler/diagnostics/render.js";
 import { writeFileAtomic } from "./write-atomic.js";
@@ -270,9 +269,13 @@ function tensorOf(entry: HeaderEntry, bytes: Uint8Array): SafeTensor {
   }
 }
 
-/** Typed arrays use the machine's byte order; safetensors is little-endian, as every machine nnc runs on. */
+/**
+ * Typed arrays use the machine's byte order; safetensors is little-endian, as every machine nnc runs on. Asked of
+ * a typed array, not node:os: this module is in the bundle every command loads, and node:os is not loaded yet.
+ */
 function checkLittleEndian(): void {
-  if (endianness() !== "LE") throw new Error("safetensors: nnc reads and writes them on little-endian machines only");
+  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1)
+    throw new Error("safetensors: nnc reads and writes them on little-endian machines only");
 }
 
 function isIndex(value: unknown): value is number {

@@ -13,7 +13,7 @@ import { emptyScope, evaluate, type Scope, type SpanMap } from "./argument-value
 import type { IrCall, JsonValue } from "../ir/index.js";
 import { lookupLayer } from "../registry/layers/index.js";
 import { lookupObject, objectNames, type Family } from "../registry/layers/objects.js";
-import { precompiledValidator } from "./precompiled-validators.js";
+import { precompiledValidator, registeredValidator } from "./precompiled-validators.js";
 import { pickErrors, schemaDiagnostic, signatureHint } from "./schema-errors.js";
 import { didYouMean, suggestion } from "../diagnostics/suggest.js";
 
@@ -54,7 +54,7 @@ const compiledByText = new Map<string, ValidateFunction>();
 
 /** The schema's precompiled validator, or one made on first use (once per schema text). */
 function validatorFor(schema: SchemaObject): ValidateFunction {
-  let validate = compiled.get(schema);
+  let validate = compiled.get(schema) ?? registeredValidator(schema);
   if (!validate) {
     const text = JSON.stringify(schema);
     validate = compiledByText.get(text) ?? precompiledValidator(text);
