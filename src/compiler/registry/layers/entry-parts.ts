@@ -86,8 +86,16 @@ export function argsSchema(properties: Record<string, SchemaObject>, required: r
   };
 }
 
+/** Each argument name's camelCase, made once: a check of a large model makes a tfjs config of ~100 layers. */
+const camelCases = new Map<string, string>();
+
 export function camelCase(name: string): string {
-  return name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  let camel = camelCases.get(name);
+  if (camel === undefined) {
+    camel = name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    camelCases.set(name, camel);
+  }
+  return camel;
 }
 
 /**
@@ -96,8 +104,8 @@ export function camelCase(name: string): string {
  */
 export function toTfjsConfig(args: Args): TfjsLayer["config"] {
   const config: Record<string, JsonValue | TfjsLayer> = {};
-  for (const [key, value] of Object.entries(args)) {
-    config[camelCase(key)] = translateValue(key, value);
+  for (const key of Object.keys(args)) {
+    config[camelCase(key)] = translateValue(key, args[key] as JsonValue);
   }
   return config;
 }

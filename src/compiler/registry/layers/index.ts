@@ -14,7 +14,7 @@ import * as products from "./products.js";
 import * as recurrent from "./recurrent.js";
 import * as scaling from "./scaling.js";
 import * as wrappers from "./wrappers.js";
-import type { Shape, TfjsLayer } from "../../ir/index.js";
+import type { JsonValue, Shape, TfjsLayer } from "../../ir/index.js";
 import { isFullyKnown } from "../../ir/shapes.js";
 import { toTfjsConfig } from "./entry-parts.js";
 import type { Args, LayerKind, Trait } from "./types.js";
@@ -75,9 +75,12 @@ export type { LayerKind, Args, ShapeContext, Trait } from "./types.js";
  * (`initial_state`) are the layer's inputs, not its config: only an entry's own `config` sees their counts.
  */
 export function tfjsLayerOf(kind: LayerKind, args: Args, name: string, inputs: readonly Shape[] = []): TfjsLayer {
-  const { name: _written, ...given } = args;
   const inputsOnly = kind.config ? [] : (kind.tensorArgs ?? []);
-  const rest = Object.fromEntries(Object.entries(given).filter(([key]) => !inputsOnly.includes(key)));
+  // The arguments but the written name and the tensors, in one copy (a large model makes ~100 of these).
+  const rest: Record<string, JsonValue> = {};
+  for (const key of Object.keys(args)) {
+    if (key !== "name" && !inputsOnly.includes(key)) rest[key] = args[key] as JsonValue;
+  }
   const config = kind.config ? kind.config(rest, inputs) : toTfjsConfig(rest);
   const { factory, namespace } = kind.runtimeFor?.(rest, inputs) ?? kind;
   return {

@@ -123,9 +123,11 @@ export function objectNames(family: Exclude<Family, "layer">): string[] {
   return members[family].map((kind) => kind.name);
 }
 
+const objectFamilies = ["regularizer", "initializer", "constraint"] as const;
+
 /** Which family an argument's name says it holds: `kernel_regularizer` holds a regularizer. */
 export function familyOfArgument(name: string): Exclude<Family, "layer"> | undefined {
-  return (["regularizer", "initializer", "constraint"] as const).find((family) => name.endsWith(family));
+  return objectFamilies.find((family) => name.endsWith(family));
 }
 
 export function isNestedCall(value: JsonValue | undefined): value is NestedCall {
