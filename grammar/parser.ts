@@ -12,7 +12,6 @@
 import {
   CstParser,
   type CstNode,
-  type DSLMethodOpts,
   type DSLMethodOptsWithErr,
   type IOrAlt,
   type IRecognitionException,
@@ -337,15 +336,16 @@ export class NnParser extends CstParser {
    */
   argList = this.RULE("argList", () => this.AT_LEAST_ONE(this.argListItem));
 
-  private readonly argListItem: DSLMethodOptsWithErr<void> = {
-    GATE: () => this.continuesList(),
-    DEF: () => this.OR(this.commaOrArg),
-  };
+  private readonly argListItem = this.commaOr(() => this.SUBRULE(this.arg));
 
-  private readonly commaOrArg: IOrAlt<void>[] = [
-    { ALT: () => this.CONSUME(t.Comma) },
-    { ALT: () => this.SUBRULE(this.arg) },
-  ];
+  /**
+   * One step of a list whose commas the AST builder checks (`argList`, `list`, `map`): a comma or an item,
+   * while `continuesList` holds.
+   */
+  private commaOr(item: () => void): DSLMethodOptsWithErr<void> {
+    const alternatives: IOrAlt<void>[] = [{ ALT: () => this.CONSUME(t.Comma) }, { ALT: item }];
+    return { GATE: () => this.continuesList(), DEF: () => this.OR(alternatives) };
+  }
 
   /** True for a comma, after `(`, `[`, `{` or `,`, or when the next token is on the same line as the previous one. */
   private continuesList(): boolean {
@@ -388,25 +388,16 @@ export class NnParser extends CstParser {
     this.CONSUME(t.RBracket);
   });
 
-  private readonly listItem: DSLMethodOpts<void> = {
-    GATE: () => this.continuesList(),
-    DEF: () => this.OR(this.commaOrValue),
-  };
-
-  private readonly commaOrValue: IOrAlt<void>[] = [
-    { ALT: () => this.CONSUME(t.Comma) },
-    { ALT: () => this.SUBRULE(this.value) },
-  ];
+  private readonly listItem = this.commaOr(() => this.SUBRULE(this.value));
 
   /** `{ kind: mse, "price": mae }`, Keras's dicts (per-output losses, labels per output); commas as in `list`. */
   map = this.RULE("map", () => {
     this.CONSUME(t.LBrace);
-    this.MANY({
-      GATE: () => this.continuesList(),
-      DEF: () => this.OR([{ ALT: () => this.CONSUME(t.Comma) }, { ALT: () => this.SUBRULE(this.mapEntry) }]),
-    });
+    this.MANY(this.mapItem);
     this.CONSUME(t.RBrace);
   });
+
+  private readonly mapItem = this.commaOr(() => this.SUBRULE(this.mapEntry));
 
   mapEntry = this.RULE("mapEntry", () => {
     this.OR([{ ALT: () => this.CONSUME(t.Identifier) }, { ALT: () => this.CONSUME(t.StringLiteral) }]);
