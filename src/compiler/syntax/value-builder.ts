@@ -173,7 +173,8 @@ export class ValueBuilder {
 
   /**
    * An expression (or a value holding one), whose terms (parenthesized ones and those in call arguments
-   * included) count towards one limit: a tree of at most `limits.expressionTerms` leaves can be walked recursively by every later pass.
+   * included) count towards one limit: a tree of at most `limits.expressionTerms` leaves can be walked
+   * recursively by every later pass.
    */
   expression(node: CstNode): ast.Value {
     if (this.expressionDepth++ === 0) {
